@@ -1,0 +1,2 @@
+//! wireplan.
+pub(crate) mod syntax;

@@ -1,0 +1,156 @@
+//! KDL text to a tree of spanned nodes, plus every syntax error found.
+//!
+//! This module is the only one that knows how KDL is parsed. Lowering
+//! (`crate::lower`) sees just the small tree defined here: nodes with a name,
+//! an optional type annotation, entries (arguments and properties) and
+//! children, each carrying its byte span in the file. Parsing never fails: a
+//! broken file yields its errors and whatever part of the tree the parser could
+//! keep (possibly nothing), so lowering and the checks still run on the rest.
+
+mod kdl_backend;
+
+use std::fmt;
+
+/// A half-open byte range `start..end` within one source file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Span {
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+}
+
+impl Span {
+    pub(crate) fn new(start: usize, end: usize) -> Self {
+        // Files are capped well below 4 GiB (see `MAX_FILE_BYTES`), so offsets fit.
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Span { start: clamp(start), end: clamp(end.max(start)) }
+    }
+
+    pub(crate) fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub(crate) fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    /// The smallest span covering both.
+    pub(crate) fn cover(self, other: Span) -> Span {
+        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+    }
+}
+
+/// The largest file wireplan reads. Larger files get one clear diagnostic.
+pub(crate) const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The deepest `{` nesting accepted. Real specs nest four levels; the limit
+/// exists so that hostile input cannot exhaust the parser's stack.
+pub(crate) const MAX_DEPTH: usize = 128;
+
+/// A parsed document: the top-level nodes, in source order.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Document {
+    pub(crate) nodes: Vec<Node>,
+}
+
+/// An identifier or string used as a name, with where it was written.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Ident {
+    pub(crate) text: String,
+    pub(crate) span: Span,
+}
+
+/// One KDL node. Slashdash-commented nodes, entries and children never appear.
+#[derive(Clone, Debug)]
+pub(crate) struct Node {
+    pub(crate) name: Ident,
+    /// The type annotation before the name, as in `(tag)node`.
+    pub(crate) ty: Option<Ident>,
+    pub(crate) entries: Vec<Entry>,
+    pub(crate) children: Option<Children>,
+    /// The whole node, from its name (or annotation) to the end of its last
+    /// entry or closing brace, without trailing whitespace or terminator.
+    pub(crate) span: Span,
+}
+
+/// A `{ ... }` block of child nodes.
+#[derive(Clone, Debug)]
+pub(crate) struct Children {
+    pub(crate) nodes: Vec<Node>,
+    /// From `{` to `}` inclusive.
+    pub(crate) span: Span,
+}
+
+/// An argument (`key` is `None`) or a property (`key=value`).
+#[derive(Clone, Debug)]
+pub(crate) struct Entry {
+    pub(crate) key: Option<Ident>,
+    pub(crate) ty: Option<Ident>,
+    pub(crate) value: Value,
+    /// Just the value, without key, `=` or type annotation.
+    pub(crate) value_span: Span,
+    /// The whole entry, `key=value` for a property.
+    pub(crate) span: Span,
+}
+
+/// A KDL value.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Value {
+    String(String),
+    Integer(i128),
+    Float(f64),
+    Bool(bool),
+    Null,
+}
+
+impl Value {
+    /// The name of the value's kind, for messages ("expected a string, found a number").
+    pub(crate) fn kind_name(&self) -> &'static str {
+        match self {
+            Value::String(_) => "a string",
+            Value::Integer(_) | Value::Float(_) => "a number",
+            Value::Bool(_) => "a boolean",
+            Value::Null => "#null",
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::String(s) => write!(f, "{s:?}"),
+            Value::Integer(n) => write!(f, "{n}"),
+            Value::Float(x) if x.is_nan() => f.write_str("#nan"),
+            Value::Float(x) if x.is_infinite() => {
+                f.write_str(if *x > 0.0 { "#inf" } else { "#-inf" })
+            }
+            Value::Float(x) => write!(f, "{x:?}"),
+            Value::Bool(b) => write!(f, "#{b}"),
+            Value::Null => f.write_str("#null"),
+        }
+    }
+}
+
+/// A syntax error with the span of the offending text.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct SyntaxError {
+    pub(crate) span: Span,
+    pub(crate) message: String,
+    /// A label for the span, when it says more than the message.
+    pub(crate) label: Option<String>,
+    pub(crate) help: Option<String>,
+}
+
+/// The result of parsing: a tree (complete, partial or empty) and the errors.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Parse {
+    pub(crate) document: Document,
+    pub(crate) errors: Vec<SyntaxError>,
+}
+
+/// Parses KDL v2 text. Never panics and never fails: problems are in `errors`.
+///
+/// The text must not start with a byte-order mark; `source` strips it when a
+/// file is loaded so that columns match what editors show.
+pub(crate) fn parse(text: &str) -> Parse {
+    kdl_backend::parse(text)
+}
