@@ -1,0 +1,219 @@
+//! The command line: argument parsing, file and terminal access, exit codes.
+//!
+//! Besides `lsp`, this is the only module that touches the environment. Each
+//! subcommand gathers its inputs, calls the pure pipeline in the library, and
+//! prints the result to stdout; usage errors and internal failures go to
+//! stderr. Exit codes: 0 when nothing has error severity, 1 when something
+//! does, 2 for usage errors, an unreadable entry file and internal failures.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::diagnostic::Severity;
+use crate::lint::{self, CliLevels};
+use crate::model::LintLevel;
+use crate::render::{self, Report};
+
+/// A compiler and linter for integration architecture.
+///
+/// wireplan reads a spec of systems, events and flows written in KDL and finds
+/// what will lose data, duplicate records or loop in production.
+#[derive(Parser, Debug)]
+#[command(name = "wireplan", version, about, long_about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check a spec and report every problem in it.
+    ///
+    /// Exits 0 when nothing has error severity, 1 when something does, and 2
+    /// for usage errors or a missing entry file.
+    Check(CheckArgs),
+    /// Print the documentation of a rule: what it finds, why it matters, an
+    /// example and the fix.
+    Explain {
+        /// The rule's name (`sync-cycle`) or code (`WP101`).
+        rule: String,
+    },
+    /// List every rule with its code, default severity and summary.
+    Rules {
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+}
+
+#[derive(Args, Debug)]
+struct CheckArgs {
+    /// A spec file, or a folder holding `wireplan.kdl`. Without it, the
+    /// nearest `wireplan.kdl` in the current folder or above is checked.
+    path: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    #[command(flatten)]
+    levels: LevelArgs,
+    #[command(flatten)]
+    color: ColorArgs,
+}
+
+#[derive(Args, Debug)]
+struct LevelArgs {
+    /// Report RULE as an error (repeatable; overrides the spec's `lint` block).
+    #[arg(long, value_name = "RULE")]
+    deny: Vec<String>,
+    /// Report RULE as a warning (repeatable).
+    #[arg(long, value_name = "RULE")]
+    warn: Vec<String>,
+    /// Do not report RULE (repeatable). An inline `allow` still wins for its node.
+    #[arg(long, value_name = "RULE")]
+    allow: Vec<String>,
+    /// Report every warning as an error.
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+#[derive(Args, Debug)]
+struct ColorArgs {
+    /// When to use colour: `auto` uses it on a terminal unless NO_COLOR is set.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Format {
+    /// Graphical diagnostics with source snippets.
+    Human,
+    /// One JSON object (see schemas/diagnostics.schema.json).
+    Json,
+    /// One line per diagnostic: file:line:column: severity[rule]: message.
+    Short,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ListFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+impl Color {
+    fn enabled(self) -> bool {
+        match self {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal(),
+        }
+    }
+}
+
+/// Runs the command line and returns the process's exit code.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check(&args),
+        Command::Explain { rule } => explain(&rule),
+        Command::Rules { format } => rules(format),
+    }
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+fn print(text: &str) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`wireplan check | head`) is not a failure of ours.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => usage_error(&format!("cannot write output: {e}")),
+    }
+}
+
+impl LevelArgs {
+    /// Turns the flags into rule levels. An unknown rule is a usage error.
+    fn resolve(&self) -> Result<CliLevels, String> {
+        let mut levels = Vec::new();
+        // Applied allow, then warn, then deny: the strictest flag wins.
+        for (level, names, flag) in [
+            (LintLevel::Allow, &self.allow, "--allow"),
+            (LintLevel::Warn, &self.warn, "--warn"),
+            (LintLevel::Deny, &self.deny, "--deny"),
+        ] {
+            for name in names {
+                match lint::find(name) {
+                    Some(rule) if rule.is_configurable() => levels.push((level, rule)),
+                    Some(rule) => return Err(format!("`{}` is a spec error and is always an error; it cannot be given to {flag}", rule.name)),
+                    None => {
+                        let hint = lint::closest(name).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
+                        return Err(format!("[unknown-rule] no rule named `{name}` (given to {flag}){hint}\n`wireplan rules` lists every rule"));
+                    }
+                }
+            }
+        }
+        Ok(CliLevels { levels, deny_warnings: self.deny_warnings })
+    }
+}
+
+fn check(args: &CheckArgs) -> ExitCode {
+    let levels = match args.levels.resolve() {
+        Ok(levels) => levels,
+        Err(message) => return usage_error(&message),
+    };
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let checked = match crate::check_path(args.path.as_deref(), &cwd, &levels) {
+        Ok(checked) => checked,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    let report = Report { sources: &checked.sources, diagnostics: &checked.diagnostics };
+    let text = match args.format {
+        Format::Human => render::human::render(&report, render::human::Style { color: args.color.color.enabled(), width: terminal_width() }),
+        Format::Json => render::json::render(&report),
+        Format::Short => render::short::render(&report),
+    };
+    let printed = print(&text);
+    if printed != ExitCode::SUCCESS {
+        return printed;
+    }
+    if checked.diagnostics.iter().any(|d| d.severity == Severity::Error) { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|w| *w >= 40).unwrap_or(100)
+}
+
+fn explain(name: &str) -> ExitCode {
+    match lint::find(name) {
+        Some(rule) => print(&crate::docs::explain(rule)),
+        None => {
+            let hint = lint::closest(name).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
+            usage_error(&format!("no rule named `{name}`{hint}\n`wireplan rules` lists every rule"))
+        }
+    }
+}
+
+fn rules(format: ListFormat) -> ExitCode {
+    match format {
+        ListFormat::Human => print(&crate::docs::rules_table()),
+        ListFormat::Json => print(&crate::docs::rules_json()),
+    }
+}

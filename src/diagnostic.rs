@@ -1,0 +1,120 @@
+//! The one diagnostic type every stage produces, and its severities.
+//!
+//! A diagnostic says what is wrong (`message`), where (`primary` label on the
+//! exact span), why (`secondary` labels at related places, such as the first
+//! declaration of a duplicate) and what to do (`help`). Renderers in
+//! `crate::render` turn it into text, JSON, SARIF or LSP messages; nothing here
+//! knows about output formats.
+
+use std::cmp::Ordering;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::lint::Rule;
+use crate::model::{Loc, Owner};
+
+/// How serious a finding is. Ordered from most to least serious.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// A span with a message: the primary place, or a related one.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Label {
+    pub(crate) loc: Loc,
+    pub(crate) message: String,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Diagnostic {
+    pub(crate) rule: &'static Rule,
+    pub(crate) severity: Severity,
+    pub(crate) message: String,
+    pub(crate) primary: Label,
+    pub(crate) secondary: Vec<Label>,
+    pub(crate) help: Option<String>,
+    /// The system, event or flow the finding is about: its inline `allow`s
+    /// apply to this diagnostic.
+    pub(crate) owner: Option<Owner>,
+}
+
+impl Diagnostic {
+    /// A diagnostic of `rule` at its default severity.
+    pub(crate) fn new(rule: &'static Rule, loc: Loc, message: impl Into<String>) -> Self {
+        Diagnostic {
+            rule,
+            severity: rule.default_severity,
+            message: message.into(),
+            primary: Label { loc, message: String::new() },
+            secondary: Vec::new(),
+            help: None,
+            owner: None,
+        }
+    }
+
+    /// Sets the primary label's text.
+    pub(crate) fn with_label(mut self, message: impl Into<String>) -> Self {
+        self.primary.message = message.into();
+        self
+    }
+
+    /// Adds a secondary label at a related place.
+    pub(crate) fn with_secondary(mut self, loc: Loc, message: impl Into<String>) -> Self {
+        self.secondary.push(Label { loc, message: message.into() });
+        self
+    }
+
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub(crate) fn with_owner(mut self, owner: Owner) -> Self {
+        self.owner = Some(owner);
+        self
+    }
+
+    /// The stable order of output: file, then position, then rule and text.
+    pub(crate) fn order(&self, other: &Self) -> Ordering {
+        (self.primary.loc.file, self.primary.loc.span.start, self.primary.loc.span.end, self.rule.code)
+            .cmp(&(other.primary.loc.file, other.primary.loc.span.start, other.primary.loc.span.end, other.rule.code))
+            .then_with(|| self.message.cmp(&other.message))
+    }
+}
+
+/// Counts of diagnostics by severity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+impl Summary {
+    pub(crate) fn of(diagnostics: &[Diagnostic]) -> Self {
+        let mut s = Summary::default();
+        for d in diagnostics {
+            match d.severity {
+                Severity::Error => s.errors += 1,
+                Severity::Warning => s.warnings += 1,
+                Severity::Info => s.infos += 1,
+            }
+        }
+        s
+    }
+}

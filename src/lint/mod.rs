@@ -1,0 +1,271 @@
+//! The rule registry, severity configuration and suppression.
+//!
+//! Every diagnostic wireplan emits belongs to a `Rule`: a stable name (what
+//! users write in `lint` and `allow`), a stable code (what CI logs carry), a
+//! default severity and its documentation. Each rule is declared once, with
+//! `declare_rule!`, in its own file beside the code that finds it; the `///`
+//! text above the declaration is the documentation that `wireplan explain`,
+//! the README's table and editors show. `RULES` is the explicit list of them
+//! all.
+//!
+//! Levels are applied after every check has run, in this order: the rule's
+//! default, the spec's `lint` block, the command line's flags, and last an
+//! inline `allow` on the node a finding is about, which wins for that node as
+//! `#[allow]` does in rustc. Spec errors are always errors.
+
+mod spec_errors;
+mod suppression;
+
+use std::collections::HashSet;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{LintLevel, Spec};
+use crate::source::SourceMap;
+
+pub(crate) use spec_errors::{
+    BAD_VALUE, DUPLICATE_NAME, INCLUDE_ERROR, MISSING_ARGUMENT, SECRET_LITERAL, SYNTAX, UNKNOWN_NODE,
+    UNKNOWN_PROPERTY, UNKNOWN_RULE, UNRESOLVED_REFERENCE,
+};
+pub(crate) use suppression::{ALLOW_WITHOUT_REASON, UNUSED_ALLOW};
+
+/// Everything a check may read.
+pub(crate) struct Context<'a> {
+    pub(crate) spec: &'a Spec,
+    pub(crate) sources: &'a SourceMap,
+}
+
+/// A check: reads the context, pushes its findings at the rule's default severity.
+pub(crate) type CheckFn = fn(&Context<'_>, &mut Vec<Diagnostic>);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Category {
+    /// Errors in the spec itself: always errors, never allowed.
+    Spec,
+    /// Findings about the integration topology: configurable.
+    Topology,
+    /// Findings about `allow` itself.
+    Suppression,
+}
+
+impl Category {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Category::Spec => "spec",
+            Category::Topology => "topology",
+            Category::Suppression => "suppression",
+        }
+    }
+}
+
+/// A rule's metadata and documentation.
+#[derive(Debug)]
+pub(crate) struct Rule {
+    pub(crate) name: &'static str,
+    pub(crate) code: &'static str,
+    pub(crate) default_severity: Severity,
+    pub(crate) category: Category,
+    /// One line, for `wireplan rules` and the README's table.
+    pub(crate) summary: &'static str,
+    /// Markdown: "What it finds", "Why it matters", "Example", "Fix".
+    raw_doc: &'static str,
+    /// The check that finds it, for rules that run after resolution. Spec
+    /// errors are found by lowering and resolution instead.
+    pub(crate) check: Option<CheckFn>,
+}
+
+impl Rule {
+    /// The documentation with the one leading space of each `///` line removed.
+    pub(crate) fn doc(&self) -> String {
+        let mut out = String::with_capacity(self.raw_doc.len());
+        for line in self.raw_doc.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out.trim().to_owned() + "\n"
+    }
+
+    /// Spec errors cannot be configured or allowed.
+    pub(crate) fn is_configurable(&self) -> bool {
+        self.category != Category::Spec
+    }
+}
+
+/// Declares a rule. The `///` lines above it become its documentation.
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        $vis:vis static $id:ident = {
+            name: $name:literal,
+            code: $code:literal,
+            severity: $severity:ident,
+            category: $category:ident,
+            summary: $summary:literal,
+            check: $check:expr $(,)?
+        }
+    ) => {
+        $vis static $id: $crate::lint::Rule = $crate::lint::Rule::__new(
+            $name,
+            $code,
+            $crate::diagnostic::Severity::$severity,
+            $crate::lint::Category::$category,
+            $summary,
+            concat!($($doc, "\n"),*),
+            $check,
+        );
+    };
+}
+pub(crate) use declare_rule;
+
+impl Rule {
+    #[doc(hidden)]
+    pub(crate) const fn __new(
+        name: &'static str,
+        code: &'static str,
+        default_severity: Severity,
+        category: Category,
+        summary: &'static str,
+        raw_doc: &'static str,
+        check: Option<CheckFn>,
+    ) -> Self {
+        Rule { name, code, default_severity, category, summary, raw_doc, check }
+    }
+}
+
+/// Every rule, spec errors first, then checks, in code order.
+pub(crate) static RULES: &[&Rule] = &[
+    &SYNTAX,
+    &UNKNOWN_NODE,
+    &UNKNOWN_PROPERTY,
+    &BAD_VALUE,
+    &MISSING_ARGUMENT,
+    &DUPLICATE_NAME,
+    &UNRESOLVED_REFERENCE,
+    &INCLUDE_ERROR,
+    &SECRET_LITERAL,
+    &UNKNOWN_RULE,
+    &ALLOW_WITHOUT_REASON,
+    &UNUSED_ALLOW,
+];
+
+/// Finds a rule by name or code (`sync-cycle` or `WP101`, any case).
+pub(crate) fn find(name_or_code: &str) -> Option<&'static Rule> {
+    RULES.iter().copied().find(|r| r.name == name_or_code || r.code.eq_ignore_ascii_case(name_or_code))
+}
+
+/// The closest rule name to an unknown one, for "did you mean".
+pub(crate) fn closest(name: &str) -> Option<&'static str> {
+    crate::suggest::closest(name, RULES.iter().map(|r| r.name))
+}
+
+/// Rule levels chosen on the command line.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CliLevels {
+    /// `(level, rule)` in the order to apply them; the last one wins.
+    pub(crate) levels: Vec<(LintLevel, &'static Rule)>,
+    pub(crate) deny_warnings: bool,
+}
+
+/// Runs every check on a resolved spec. Internal failures of one check are
+/// caught and reported so that the other checks still run.
+pub(crate) fn run_checks(ctx: &Context<'_>) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for rule in RULES {
+        if let Some(check) = rule.check {
+            check(ctx, &mut out);
+        }
+    }
+    out
+}
+
+/// Applies levels and suppressions to the findings, and reports the `allow`s
+/// that silence nothing and those without a reason.
+pub(crate) fn apply_levels(spec: &Spec, cli: &CliLevels, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut fired: HashSet<&'static str> = HashSet::new();
+    let mut inline_used: HashSet<(crate::model::Owner, String)> = HashSet::new();
+    for d in &diagnostics {
+        fired.insert(d.rule.name);
+        if let Some(owner) = d.owner {
+            inline_used.insert((owner, d.rule.name.to_owned()));
+        }
+    }
+    let mut extra = suppression::check_allows(spec, &fired, &inline_used);
+    let mut out = Vec::with_capacity(diagnostics.len());
+    for mut d in diagnostics.into_iter().chain(extra.drain(..)) {
+        if !d.rule.is_configurable() {
+            out.push(d);
+            continue;
+        }
+        let mut level = Some(d.rule.default_severity);
+        for directive in &spec.lint {
+            if directive.rule.value == d.rule.name {
+                level = level_severity(directive.level, d.rule);
+            }
+        }
+        for (cli_level, rule) in &cli.levels {
+            if rule.name == d.rule.name {
+                level = level_severity(*cli_level, d.rule);
+            }
+        }
+        if let Some(owner) = d.owner {
+            if spec.allows_of(owner).iter().any(|a| a.rule.value == d.rule.name) {
+                level = None;
+            }
+        }
+        let Some(mut severity) = level else { continue };
+        if cli.deny_warnings && severity == Severity::Warning {
+            severity = Severity::Error;
+        }
+        d.severity = severity;
+        out.push(d);
+    }
+    out
+}
+
+fn level_severity(level: LintLevel, rule: &Rule) -> Option<Severity> {
+    match level {
+        LintLevel::Allow => None,
+        LintLevel::Warn => Some(if rule.default_severity == Severity::Info { Severity::Info } else { Severity::Warning }),
+        LintLevel::Deny => Some(Severity::Error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_codes_are_unique_and_well_formed() {
+        let mut names = HashSet::new();
+        let mut codes = HashSet::new();
+        for rule in RULES {
+            assert!(names.insert(rule.name), "duplicate name {}", rule.name);
+            assert!(codes.insert(rule.code), "duplicate code {}", rule.code);
+            assert!(rule.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'), "{}", rule.name);
+            assert!(rule.code.starts_with("WP") && rule.code.len() == 5, "{}", rule.code);
+            assert!(!rule.summary.is_empty() && !rule.summary.ends_with('.'), "{}", rule.name);
+        }
+    }
+
+    #[test]
+    fn every_rule_is_documented_in_four_parts() {
+        for rule in RULES {
+            let doc = rule.doc();
+            for heading in ["## What it finds", "## Why it matters", "## Example", "## Fix"] {
+                assert!(doc.contains(heading), "{} lacks {heading}", rule.name);
+            }
+        }
+    }
+
+    #[test]
+    fn codes_follow_categories() {
+        for rule in RULES {
+            let expected = match rule.category {
+                Category::Spec => "WP0",
+                Category::Topology => "WP1",
+                Category::Suppression => "WP2",
+            };
+            assert!(rule.code.starts_with(expected), "{} has code {}", rule.name, rule.code);
+            assert_eq!(rule.check.is_some(), rule.category == Category::Topology, "{}", rule.name);
+        }
+    }
+}

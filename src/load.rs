@@ -1,0 +1,296 @@
+//! Loading a spec: the entry file and every file it includes.
+//!
+//! This is where wireplan reads spec files (the CLI and the LSP server call
+//! it). Includes are paths or globs relative to the including file; glob
+//! matches load in sorted order; a file included twice loads once; a file
+//! that includes itself, directly or not, is a cycle. No include may leave the
+//! spec's root, the folder of the entry file. Files too large, not UTF-8 or
+//! not regular files are reported as diagnostics, never as panics.
+
+use std::fs;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+use crate::diagnostic::Diagnostic;
+use crate::lint;
+use crate::lower::{self, Include};
+use crate::model::{FileId, Loc, Spec};
+use crate::source::{SourceFile, SourceMap, display_name};
+use crate::syntax::{self, MAX_FILE_BYTES, Span};
+
+/// The conventional name of the entry file.
+pub(crate) const ENTRY_FILE: &str = "wireplan.kdl";
+
+/// Includes nest at most this deep.
+const MAX_INCLUDE_DEPTH: usize = 64;
+
+/// A spec loaded and lowered, not yet resolved.
+pub(crate) struct Loaded {
+    pub(crate) sources: SourceMap,
+    pub(crate) spec: Spec,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+/// Why the entry file could not be loaded at all (exit code 2).
+#[derive(Debug)]
+pub(crate) enum LoadError {
+    NoSpecFound(PathBuf),
+    NotFound(PathBuf),
+    Unreadable(PathBuf, io::Error),
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::NoSpecFound(dir) => write!(
+                f,
+                "no `{ENTRY_FILE}` in {} or any folder above it; pass a spec file or folder",
+                dir.display()
+            ),
+            LoadError::NotFound(path) => write!(f, "{}: no such file or folder", path.display()),
+            LoadError::Unreadable(path, e) => write!(f, "{}: cannot read: {e}", path.display()),
+        }
+    }
+}
+
+/// The entry file for a `PATH` argument: a file, a folder holding
+/// `wireplan.kdl`, or (with no argument) the nearest `wireplan.kdl` in `cwd`
+/// or above.
+pub(crate) fn find_entry(path: Option<&Path>, cwd: &Path) -> Result<PathBuf, LoadError> {
+    match path {
+        Some(p) => {
+            let p = cwd.join(p);
+            if p.is_dir() {
+                let entry = p.join(ENTRY_FILE);
+                if entry.is_file() { Ok(entry) } else { Err(LoadError::NotFound(entry)) }
+            } else if p.exists() {
+                Ok(p)
+            } else {
+                Err(LoadError::NotFound(p))
+            }
+        }
+        None => cwd
+            .ancestors()
+            .map(|dir| dir.join(ENTRY_FILE))
+            .find(|p| p.is_file())
+            .ok_or_else(|| LoadError::NoSpecFound(cwd.to_path_buf())),
+    }
+}
+
+/// Loads the entry file and its includes, lowering each.
+pub(crate) fn load(entry: &Path, cwd: &Path) -> Result<Loaded, LoadError> {
+    let entry = fs::canonicalize(entry).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => LoadError::NotFound(entry.to_path_buf()),
+        _ => LoadError::Unreadable(entry.to_path_buf(), e),
+    })?;
+    let meta = fs::metadata(&entry).map_err(|e| LoadError::Unreadable(entry.clone(), e))?;
+    if !meta.is_file() {
+        return Err(LoadError::Unreadable(entry, io::Error::other("not a regular file")));
+    }
+    let root = entry.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
+    let cwd = fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
+    let mut loader = Loader { root, cwd, loaded: Loaded { sources: SourceMap::default(), spec: Spec::default(), diagnostics: Vec::new() }, stack: Vec::new() };
+    // The entry file must at least be readable; problems inside it are diagnostics.
+    fs::File::open(&entry).map_err(|e| LoadError::Unreadable(entry.clone(), e))?;
+    loader.load_file(&entry, None);
+    Ok(loader.loaded)
+}
+
+/// Loads one in-memory file (for editors, which hold unsaved text), resolving
+/// its includes from disk relative to `path`.
+pub(crate) fn load_text(path: &Path, text: String, cwd: &Path) -> Loaded {
+    let root = path.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
+    let mut loader = Loader { root, cwd: cwd.to_path_buf(), loaded: Loaded { sources: SourceMap::default(), spec: Spec::default(), diagnostics: Vec::new() }, stack: Vec::new() };
+    let name = display_name(path, &loader.cwd);
+    let file = loader.loaded.sources.add(SourceFile::new(path.to_path_buf(), name, text));
+    loader.lower(file, path);
+    loader.loaded
+}
+
+struct Loader {
+    root: PathBuf,
+    cwd: PathBuf,
+    loaded: Loaded,
+    /// The chain of files being loaded, for cycle detection.
+    stack: Vec<PathBuf>,
+}
+
+impl Loader {
+    /// Reads, parses and lowers `path` (canonical), then its includes.
+    fn load_file(&mut self, path: &Path, included_at: Option<Loc>) {
+        let name = display_name(path, &self.cwd);
+        let (text, problem) = match read_text(path) {
+            Ok(text) => (text, None),
+            Err(problem) => (problem.partial_text.clone(), Some(problem)),
+        };
+        let file = self.loaded.sources.add(SourceFile::new(path.to_path_buf(), name, text));
+        if let Some(problem) = problem {
+            let (rule, span) = match problem.kind {
+                ReadProblem::Encoding(offset) => (&lint::SYNTAX, Span::new(offset, offset)),
+                ReadProblem::TooLarge => (&lint::SYNTAX, Span::default()),
+                ReadProblem::Io => (&lint::INCLUDE_ERROR, Span::default()),
+            };
+            let mut d = Diagnostic::new(rule, Loc::new(file, span), problem.message).with_help(problem.help);
+            if let Some(at) = included_at {
+                d = d.with_secondary(at, "included here");
+            }
+            self.loaded.diagnostics.push(d);
+            return;
+        }
+        self.lower(file, path);
+    }
+
+    fn lower(&mut self, file: FileId, path: &Path) {
+        let parse = syntax::parse(&self.loaded.sources.get(file).text);
+        for e in parse.errors {
+            let mut d = Diagnostic::new(&lint::SYNTAX, Loc::new(file, e.span), e.message);
+            if let Some(label) = e.label {
+                d = d.with_label(label);
+            }
+            d.help = Some(e.help.unwrap_or_else(|| "see https://kdl.dev for the KDL v2 syntax".into()));
+            self.loaded.diagnostics.push(d);
+        }
+        let includes = lower::lower_file(file, &parse.document, &mut self.loaded.spec, &mut self.loaded.diagnostics);
+        self.stack.push(path.to_path_buf());
+        for include in includes {
+            self.include(path, &include);
+        }
+        self.stack.pop();
+    }
+
+    fn include(&mut self, from: &Path, include: &Include) {
+        let dir = from.parent().unwrap_or(&self.root);
+        let pattern = &include.pattern;
+        if Path::new(pattern).is_absolute() {
+            return self.include_error(include, format!("`{pattern}` is an absolute path"), "include files by a path relative to this file, inside the spec's folder");
+        }
+        if self.stack.len() >= MAX_INCLUDE_DEPTH {
+            return self.include_error(include, format!("includes nest deeper than {MAX_INCLUDE_DEPTH} files"), "flatten the include chain");
+        }
+        let is_glob = pattern.contains(['*', '?', '[']);
+        let candidates: Vec<PathBuf> = if is_glob {
+            let full = dir.join(pattern);
+            let matches = glob::glob(&full.to_string_lossy()).map(|paths| {
+                let mut v: Vec<PathBuf> = paths.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+                v.sort();
+                v
+            });
+            match matches {
+                Ok(v) if v.is_empty() => return self.include_error(include, format!("`{pattern}` matches no file"), "check the pattern; it is relative to the including file"),
+                Ok(v) => v,
+                Err(e) => return self.include_error(include, format!("`{pattern}` is not a valid glob: {e}"), "globs use `*`, `?`, `**` and `[...]`"),
+            }
+        } else {
+            vec![dir.join(pattern)]
+        };
+        for candidate in candidates {
+            // Lexically outside the root (`../../x`) is refused before touching the file.
+            if escapes(&candidate, &self.root) {
+                self.include_error(include, format!("`{pattern}` is outside the spec's folder"), "a spec may only include files inside the folder of its entry file");
+                continue;
+            }
+            let canonical = match fs::canonicalize(&candidate) {
+                Ok(c) => c,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    self.include_error(include, format!("`{pattern}` does not exist"), "check the path; it is relative to the including file");
+                    continue;
+                }
+                Err(e) => {
+                    self.include_error(include, format!("`{pattern}` cannot be read: {e}"), "check the file's permissions");
+                    continue;
+                }
+            };
+            if !canonical.starts_with(&self.root) {
+                self.include_error(include, format!("`{pattern}` is outside the spec's folder (through a link)"), "a spec may only include files inside the folder of its entry file");
+                continue;
+            }
+            if canonical.is_dir() {
+                self.include_error(include, format!("`{pattern}` is a folder"), "include the files in it with a glob, such as `sales/*.kdl`");
+                continue;
+            }
+            if let Some(pos) = self.stack.iter().position(|p| *p == canonical) {
+                let chain: Vec<String> = self.stack[pos..]
+                    .iter()
+                    .chain(std::iter::once(&canonical))
+                    .map(|p| display_name(p, &self.cwd))
+                    .collect();
+                self.include_error(include, format!("include cycle: {}", chain.join(" -> ")), "remove one of the includes in the cycle");
+                continue;
+            }
+            if self.loaded.sources.find(&canonical).is_some() {
+                // Included before (a diamond): loaded once.
+                continue;
+            }
+            self.load_file(&canonical, Some(include.loc));
+        }
+    }
+
+    fn include_error(&mut self, include: &Include, message: String, help: &str) {
+        self.loaded.diagnostics.push(
+            Diagnostic::new(&lint::INCLUDE_ERROR, include.loc, message).with_label("cannot include this").with_help(help),
+        );
+    }
+}
+
+/// Whether `path`, taken lexically (`..` pops a component), leaves `root`.
+fn escapes(path: &Path, root: &Path) -> bool {
+    let mut normal = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir => {
+                normal.pop();
+            }
+            Component::CurDir => {}
+            other => normal.push(other),
+        }
+    }
+    !normal.starts_with(root)
+}
+
+enum ReadProblem {
+    Encoding(usize),
+    TooLarge,
+    Io,
+}
+
+struct ReadFailure {
+    kind: ReadProblem,
+    message: String,
+    help: String,
+    /// Text to show with the diagnostic: the valid prefix of a non-UTF-8 file.
+    partial_text: String,
+}
+
+fn read_text(path: &Path) -> Result<String, ReadFailure> {
+    let io_failure = |e: io::Error| ReadFailure {
+        kind: ReadProblem::Io,
+        message: format!("cannot read this file: {e}"),
+        help: "check that the file exists and is readable".into(),
+        partial_text: String::new(),
+    };
+    let meta = fs::metadata(path).map_err(io_failure)?;
+    if meta.len() > MAX_FILE_BYTES as u64 {
+        return Err(ReadFailure {
+            kind: ReadProblem::TooLarge,
+            message: format!(
+                "this file is {:.1} MiB; wireplan reads spec files of up to {} MiB",
+                meta.len() as f64 / 1_048_576.0,
+                MAX_FILE_BYTES / 1_048_576
+            ),
+            help: "split the spec into several files joined with `include`".into(),
+            partial_text: String::new(),
+        });
+    }
+    let bytes = fs::read(path).map_err(io_failure)?;
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let bytes = e.into_bytes();
+        let prefix = String::from_utf8_lossy(&bytes[..offset]).into_owned();
+        ReadFailure {
+            kind: ReadProblem::Encoding(offset),
+            message: format!("this file is not valid UTF-8 (the first bad byte is at offset {offset})"),
+            help: "save the file as UTF-8".into(),
+            partial_text: prefix,
+        }
+    })
+}

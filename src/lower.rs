@@ -1,0 +1,1036 @@
+//! Lowering: one file's syntax tree into the spec model.
+//!
+//! Lowering knows the shape of every node of the language: which arguments,
+//! properties and children it takes and what values they accept. It reports
+//! unknown nodes and properties (with the closest known name), bad values,
+//! missing arguments and secret-looking literals, and it keeps going: a node
+//! with a mistake is lowered as far as it can be, so that later stages still
+//! see it. Names are not resolved here; see `crate::resolve`.
+
+use std::time::Duration;
+
+use crate::diagnostic::Diagnostic;
+use crate::lint::{self, Rule};
+use crate::model::{
+    Action, Allow, Api, ApiStyle, Backoff, Criticality, Entity, Event, FieldRef, Field, FieldType, FileId, Flow,
+    LintDirective, LintLevel, Loc, Map, Name, RateLimit, Ref, Retry, Set, Source, Spanned, Spec, Stack, System,
+    SystemKind, Target, TimeUnit, Trigger, TriggerKind, Volume,
+};
+use crate::secrets;
+use crate::suggest;
+use crate::syntax::{Document, Entry, Node, Span, Value};
+
+/// An `include` found while lowering, to be loaded by the caller.
+#[derive(Clone, Debug)]
+pub(crate) struct Include {
+    pub(crate) pattern: String,
+    pub(crate) loc: Loc,
+}
+
+/// Lowers one file into `spec`, appending its systems, events and flows.
+/// Returns the file's includes, in source order.
+pub(crate) fn lower_file(file: FileId, doc: &Document, spec: &mut Spec, diagnostics: &mut Vec<Diagnostic>) -> Vec<Include> {
+    let mut lowerer = Lowerer { file, diagnostics, includes: Vec::new() };
+    for node in &doc.nodes {
+        lowerer.check_secrets(node);
+        lowerer.top_level(node, spec);
+    }
+    lowerer.includes
+}
+
+const TOP_LEVEL: &[&str] = &["stack", "include", "system", "event", "flow", "lint"];
+const STACK_CHILDREN: &[&str] = &["horizon", "volume-growth", "high-volume"];
+const SYSTEM_CHILDREN: &[&str] = &[
+    "api", "webhooks", "rate-limit", "owner", "criticality", "secret", "url", "entity", "planned", "retires", "ha",
+    "allow",
+];
+const EVENT_CHILDREN: &[&str] = &["key", "field", "volume", "allow"];
+const FLOW_CHILDREN: &[&str] = &[
+    "on", "poll", "schedule", "from", "to", "via", "idempotency-key", "retry", "dead-letter", "log", "loop-guard",
+    "latency", "allow",
+];
+const TO_CHILDREN: &[&str] = &["map", "set"];
+const LINT_CHILDREN: &[&str] = &["deny", "warn", "allow"];
+
+/// The range the contract gives for `horizon months=N`.
+const HORIZON_MONTHS: std::ops::RangeInclusive<i128> = 12..=36;
+
+struct Lowerer<'d> {
+    file: FileId,
+    diagnostics: &'d mut Vec<Diagnostic>,
+    includes: Vec<Include>,
+}
+
+impl Lowerer<'_> {
+    fn loc(&self, span: Span) -> Loc {
+        Loc { file: self.file, span }
+    }
+
+    fn report(&mut self, rule: &'static Rule, span: Span, message: String, label: &str, help: Option<String>) {
+        let mut d = Diagnostic::new(rule, self.loc(span), message).with_label(label);
+        d.help = help;
+        self.diagnostics.push(d);
+    }
+
+    fn top_level(&mut self, node: &Node, spec: &mut Spec) {
+        match node.name.text.as_str() {
+            "stack" => self.stack(node, spec),
+            "include" => self.include(node),
+            "system" => {
+                if let Some(system) = self.system(node) {
+                    spec.systems.push(system);
+                }
+            }
+            "event" => {
+                if let Some(event) = self.event(node) {
+                    spec.events.push(event);
+                }
+            }
+            "flow" => {
+                if let Some(flow) = self.flow(node) {
+                    spec.flows.push(flow);
+                }
+            }
+            "lint" => self.lint(node, spec),
+            _ => self.unknown_node(node, "at the top level of a spec", TOP_LEVEL),
+        }
+    }
+
+    // ----- shared shapes -------------------------------------------------
+
+    /// Reports entries a node does not take: properties outside `props`, and
+    /// arguments beyond `max_args`.
+    fn shape(&mut self, node: &Node, max_args: usize, props: &[&str]) {
+        let mut args = 0;
+        for entry in &node.entries {
+            match &entry.key {
+                Some(key) if !props.contains(&key.text.as_str()) => {
+                    let help = match suggest::closest(&key.text, props.iter().copied()) {
+                        Some(c) => format!("did you mean `{c}`?"),
+                        None if props.is_empty() => format!("`{}` takes no properties", node.name.text),
+                        None => format!("`{}` takes {}", node.name.text, list(props, "=")),
+                    };
+                    self.report(
+                        &lint::UNKNOWN_PROPERTY,
+                        key.span,
+                        format!("unknown property `{}` on `{}`", key.text, node.name.text),
+                        "unknown property",
+                        Some(help),
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    args += 1;
+                    if args > max_args {
+                        let takes = match max_args {
+                            0 => "no arguments".to_owned(),
+                            1 => "one argument".to_owned(),
+                            n => format!("{n} arguments"),
+                        };
+                        self.report(
+                            &lint::BAD_VALUE,
+                            entry.span,
+                            format!("unexpected argument to `{}`", node.name.text),
+                            "not expected here",
+                            Some(format!("`{}` takes {takes}; remove this one", node.name.text)),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reports a children block on a node that takes none.
+    fn leaf(&mut self, node: &Node) {
+        if let Some(children) = &node.children {
+            self.report(
+                &lint::UNKNOWN_NODE,
+                children.span,
+                format!("`{}` takes no children", node.name.text),
+                "unexpected block",
+                Some("remove the `{ ... }` block".into()),
+            );
+        }
+    }
+
+    fn unknown_node(&mut self, node: &Node, place: &str, known: &[&str]) {
+        let help = match suggest::closest(&node.name.text, known.iter().copied()) {
+            Some(c) => format!("did you mean `{c}`?"),
+            None => format!("expected one of {}", list(known, "")),
+        };
+        self.report(
+            &lint::UNKNOWN_NODE,
+            node.name.span,
+            format!("unknown node `{}` {place}", node.name.text),
+            "unknown node",
+            Some(help),
+        );
+    }
+
+    fn arg<'n>(&self, node: &'n Node, index: usize) -> Option<&'n Entry> {
+        node.entries.iter().filter(|e| e.key.is_none()).nth(index)
+    }
+
+    /// The property `key`; the last one wins when it is repeated, as in KDL.
+    fn prop<'n>(&self, node: &'n Node, key: &str) -> Option<&'n Entry> {
+        node.entries.iter().rev().find(|e| e.key.as_ref().is_some_and(|k| k.text == key))
+    }
+
+    fn missing(&mut self, node: &Node, what: &str, example: &str) {
+        self.report(
+            &lint::MISSING_ARGUMENT,
+            node.span_head(),
+            format!("`{}` needs {what}", node.name.text),
+            &format!("{what} missing"),
+            Some(format!("write it as `{example}`")),
+        );
+    }
+
+    /// Reports a missing property, unless the node has a misspelling of it
+    /// (already reported as an unknown property with this very suggestion).
+    fn missing_prop(&mut self, node: &Node, key: &str, example: &str) {
+        let misspelt = node
+            .entries
+            .iter()
+            .filter_map(|e| e.key.as_ref())
+            .any(|k| k.text != key && suggest::closest(&k.text, [key]).is_some());
+        if !misspelt {
+            self.missing(node, &format!("`{key}=`"), example);
+        }
+    }
+
+    /// Reports a value of the wrong kind.
+    fn wrong_kind(&mut self, entry: &Entry, expected: &str, example: &str) {
+        self.report(
+            &lint::BAD_VALUE,
+            entry.value_span,
+            format!("expected {expected}, found {}", entry.value.kind_name()),
+            &format!("expected {expected}"),
+            Some(format!("write it as {example}")),
+        );
+    }
+
+    fn string(&mut self, entry: &Entry, example: &str) -> Option<Spanned<String>> {
+        match &entry.value {
+            Value::String(s) => Some(Spanned { value: s.clone(), loc: self.loc(entry.value_span) }),
+            _ => {
+                self.wrong_kind(entry, "a string", example);
+                None
+            }
+        }
+    }
+
+    /// A required string argument (a name, a path).
+    fn name_arg(&mut self, node: &Node, what: &str, example: &str) -> Option<Name> {
+        match self.arg(node, 0) {
+            Some(entry) => self.string(entry, example),
+            None => {
+                self.missing(node, what, example);
+                None
+            }
+        }
+    }
+
+    fn bool(&mut self, entry: &Entry) -> Option<Spanned<bool>> {
+        match entry.value {
+            Value::Bool(b) => Some(Spanned { value: b, loc: self.loc(entry.value_span) }),
+            _ => {
+                self.wrong_kind(entry, "a boolean", "`#true` or `#false`");
+                None
+            }
+        }
+    }
+
+    fn integer(&mut self, entry: &Entry, range: std::ops::RangeInclusive<i128>, what: &str) -> Option<Spanned<i128>> {
+        match entry.value {
+            Value::Integer(n) if range.contains(&n) => Some(Spanned { value: n, loc: self.loc(entry.value_span) }),
+            Value::Integer(n) => {
+                self.report(
+                    &lint::BAD_VALUE,
+                    entry.value_span,
+                    format!("{what} must be between {} and {}, not {n}", range.start(), range.end()),
+                    "out of range",
+                    Some(format!("use a whole number from {} to {}", range.start(), range.end())),
+                );
+                None
+            }
+            _ => {
+                self.wrong_kind(entry, "a whole number", &format!("a number such as `{}`", range.start()));
+                None
+            }
+        }
+    }
+
+    fn count(&mut self, entry: &Entry, what: &str) -> Option<Spanned<u32>> {
+        self.integer(entry, 0..=i128::from(u32::MAX), what)
+            .map(|n| Spanned { value: u32::try_from(n.value).unwrap_or(u32::MAX), loc: n.loc })
+    }
+
+    /// A non-negative, finite number.
+    fn number(&mut self, entry: &Entry, what: &str) -> Option<Spanned<f64>> {
+        let value = match entry.value {
+            Value::Integer(n) => n as f64,
+            Value::Float(x) => x,
+            _ => {
+                self.wrong_kind(entry, "a number", "a number such as `100`");
+                return None;
+            }
+        };
+        if !value.is_finite() || value < 0.0 {
+            self.report(
+                &lint::BAD_VALUE,
+                entry.value_span,
+                format!("{what} must be a finite number of zero or more"),
+                "out of range",
+                Some("use a number such as `100`".into()),
+            );
+            return None;
+        }
+        Some(Spanned { value, loc: self.loc(entry.value_span) })
+    }
+
+    /// A keyword value such as `kind=crm`, checked against the language's list.
+    fn keyword<K: Copy>(
+        &mut self,
+        entry: &Entry,
+        what: &str,
+        parse: fn(&str) -> Option<K>,
+        keywords: &[&str],
+    ) -> Option<Spanned<K>> {
+        let Value::String(text) = &entry.value else {
+            self.wrong_kind(entry, &format!("a {what}"), &format!("one of {}", list(keywords, "")));
+            return None;
+        };
+        if let Some(k) = parse(text) {
+            return Some(Spanned { value: k, loc: self.loc(entry.value_span) });
+        }
+        let help = match suggest::closest(text, keywords.iter().copied()) {
+            Some(c) => format!("did you mean `{c}`? The {what}s are {}", list(keywords, "")),
+            None => format!("the {what}s are {}", list(keywords, "")),
+        };
+        self.report(&lint::BAD_VALUE, entry.value_span, format!("unknown {what} `{text}`"), &format!("not a {what}"), Some(help));
+        None
+    }
+
+    fn duration(&mut self, entry: &Entry) -> Option<Spanned<Duration>> {
+        let text = match &entry.value {
+            Value::String(s) => s,
+            _ => {
+                self.wrong_kind(entry, "a duration string", "a string such as `\"30s\"`, `\"5m\"`, `\"1h\"` or `\"1d\"`");
+                return None;
+            }
+        };
+        match humantime::parse_duration(text) {
+            Ok(d) if !d.is_zero() => Some(Spanned { value: d, loc: self.loc(entry.value_span) }),
+            Ok(_) => {
+                self.report(
+                    &lint::BAD_VALUE,
+                    entry.value_span,
+                    "a duration must be longer than zero".into(),
+                    "zero duration",
+                    Some("use a duration such as `\"30s\"`".into()),
+                );
+                None
+            }
+            Err(_) => {
+                self.report(
+                    &lint::BAD_VALUE,
+                    entry.value_span,
+                    format!("`{text}` is not a duration"),
+                    "not a duration",
+                    Some("write a number and a unit: `\"30s\"`, `\"5m\"`, `\"1h\"`, `\"1d\"`".into()),
+                );
+                None
+            }
+        }
+    }
+
+    fn cron(&mut self, entry: &Entry) -> Option<Spanned<String>> {
+        let text = self.string(entry, "a cron expression such as `\"0 2 * * *\"`")?;
+        let fields = text.value.split_whitespace().count();
+        let parser = croner::parser::CronParser::builder()
+            .seconds(croner::parser::Seconds::Disallowed)
+            .year(croner::parser::Year::Disallowed)
+            .build();
+        let error = if fields != 5 {
+            Some(format!("a cron expression has five fields, this one has {fields}"))
+        } else {
+            parser.parse(&text.value).err().map(|e| format!("`{}` is not a valid cron expression: {e}", text.value))
+        };
+        match error {
+            None => Some(text),
+            Some(message) => {
+                self.report(
+                    &lint::BAD_VALUE,
+                    entry.value_span,
+                    message,
+                    "invalid cron",
+                    Some("write minute, hour, day of month, month and day of week: `\"0 2 * * *\"` runs at 02:00 daily".into()),
+                );
+                None
+            }
+        }
+    }
+
+    /// A repeated single-valued child, such as a second `via`.
+    fn repeated(&mut self, node: &Node, parent: &str, first: Loc) {
+        let mut d = Diagnostic::new(
+            &lint::BAD_VALUE,
+            self.loc(node.name.span),
+            format!("`{}` is given twice in this {parent}", node.name.text),
+        )
+        .with_label("second one")
+        .with_help("keep one of them");
+        d = d.with_secondary(first, "first given here");
+        self.diagnostics.push(d);
+    }
+
+    // ----- secrets -------------------------------------------------------
+
+    /// Reports every string value in the node and its children that looks
+    /// like a credential. Node names are identifiers and never checked.
+    fn check_secrets(&mut self, node: &Node) {
+        let mut stack = vec![node];
+        while let Some(node) = stack.pop() {
+            let is_secret_node = node.name.text == "secret";
+            for entry in &node.entries {
+                let Value::String(text) = &entry.value else { continue };
+                let finding = if is_secret_node && entry.key.is_none() {
+                    secrets::check_env_name(text)
+                } else {
+                    secrets::check(text)
+                };
+                if let Some(why) = finding {
+                    self.report(
+                        &lint::SECRET_LITERAL,
+                        entry.value_span,
+                        format!("this value looks like a credential ({why})"),
+                        "possible credential",
+                        Some(
+                            "keep credentials out of the spec: put the value in an environment variable and \
+                             write its name, such as `secret \"HUBSPOT_TOKEN\"`; then rotate this one, since it \
+                             may already be in version control"
+                                .into(),
+                        ),
+                    );
+                }
+            }
+            if let Some(children) = &node.children {
+                stack.extend(children.nodes.iter().rev());
+            }
+        }
+    }
+
+    // ----- top-level nodes -----------------------------------------------
+
+    fn stack(&mut self, node: &Node, spec: &mut Spec) {
+        self.shape(node, 1, &[]);
+        let name = match self.arg(node, 0) {
+            Some(entry) => self.string(entry, "`stack \"acme\"`"),
+            None => None,
+        };
+        let mut stack = Stack {
+            name,
+            horizon: None,
+            volume_growth: None,
+            high_volume_per_day: None,
+            high_volume_peak_per_second: None,
+            loc: self.loc(node.span),
+        };
+        for child in node.children.iter().flat_map(|c| &c.nodes) {
+            match child.name.text.as_str() {
+                "horizon" => {
+                    self.shape(child, 0, &["months"]);
+                    self.leaf(child);
+                    match self.prop(child, "months") {
+                        Some(e) => {
+                            stack.horizon = self
+                                .integer(e, HORIZON_MONTHS, "the horizon")
+                                .map(|n| Spanned { value: n.value as u32, loc: n.loc });
+                        }
+                        None => self.missing_prop(child, "months", "horizon months=18"),
+                    }
+                }
+                "volume-growth" => {
+                    self.shape(child, 1, &[]);
+                    self.leaf(child);
+                    match self.arg(child, 0) {
+                        Some(e) => {
+                            stack.volume_growth = self.number(e, "volume growth");
+                            if let Some(g) = &stack.volume_growth {
+                                if g.value == 0.0 {
+                                    self.report(
+                                        &lint::BAD_VALUE,
+                                        e.value_span,
+                                        "volume growth must be above zero".into(),
+                                        "out of range",
+                                        Some("`1.0` means volumes stay as they are; `3.0` means they triple".into()),
+                                    );
+                                    stack.volume_growth = None;
+                                }
+                            }
+                        }
+                        None => self.missing(child, "a growth factor", "volume-growth 3.0"),
+                    }
+                }
+                "high-volume" => {
+                    self.shape(child, 0, &["per-day", "peak-per-second"]);
+                    self.leaf(child);
+                    if let Some(e) = self.prop(child, "per-day") {
+                        stack.high_volume_per_day = self.number(e, "per-day");
+                    }
+                    if let Some(e) = self.prop(child, "peak-per-second") {
+                        stack.high_volume_peak_per_second = self.number(e, "peak-per-second");
+                    }
+                }
+                _ => self.unknown_node(child, "in `stack`", STACK_CHILDREN),
+            }
+        }
+        if let Some(first) = &spec.stack {
+            self.repeated(node, "spec", first.loc);
+        } else {
+            spec.stack = Some(stack);
+        }
+    }
+
+    fn include(&mut self, node: &Node) {
+        self.shape(node, 1, &[]);
+        self.leaf(node);
+        if let Some(path) = self.name_arg(node, "a path", "include \"sales/*.kdl\"") {
+            self.includes.push(Include { pattern: path.value, loc: path.loc });
+        }
+    }
+
+    fn system(&mut self, node: &Node) -> Option<System> {
+        self.shape(node, 1, &["kind"]);
+        let name = self.name_arg(node, "a name", "system \"hubspot\" kind=crm")?;
+        let kind = match self.prop(node, "kind") {
+            Some(e) => self.keyword(e, "system kind", SystemKind::parse, &SystemKind::keywords().collect::<Vec<_>>()),
+            None => {
+                self.missing_prop(node, "kind", &format!("system {:?} kind=crm", name.value));
+                None
+            }
+        };
+        let mut system = System {
+            name,
+            kind,
+            api: None,
+            webhooks: None,
+            rate_limit: None,
+            owner: None,
+            criticality: None,
+            secret: None,
+            url: None,
+            entities: Vec::new(),
+            planned_in_months: None,
+            retires_in_months: None,
+            ha: None,
+            allows: Vec::new(),
+            loc: self.loc(node.span),
+        };
+        let mut seen: Vec<(&str, Loc)> = Vec::new();
+        for child in node.children.iter().flat_map(|c| &c.nodes) {
+            let name = child.name.text.as_str();
+            if name != "entity" && name != "allow" && SYSTEM_CHILDREN.contains(&name) {
+                if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
+                    self.repeated(child, "system", *first);
+                    continue;
+                }
+                seen.push((SYSTEM_CHILDREN.iter().find(|n| **n == name).copied().unwrap_or(""), self.loc(child.name.span)));
+            }
+            match name {
+                "api" => {
+                    self.shape(child, 1, &["version"]);
+                    self.leaf(child);
+                    let style = match self.arg(child, 0) {
+                        Some(e) => self.keyword(e, "API style", ApiStyle::parse, &ApiStyle::keywords().collect::<Vec<_>>()),
+                        None => {
+                            self.missing(child, "a style", "api rest version=\"v3\"");
+                            None
+                        }
+                    };
+                    let version = self.prop(child, "version").and_then(|e| match &e.value {
+                        Value::String(s) => Some(Spanned { value: s.clone(), loc: self.loc(e.value_span) }),
+                        Value::Integer(n) => Some(Spanned { value: n.to_string(), loc: self.loc(e.value_span) }),
+                        Value::Float(x) => Some(Spanned { value: x.to_string(), loc: self.loc(e.value_span) }),
+                        _ => {
+                            self.wrong_kind(e, "a version", "`version=\"v3\"`");
+                            None
+                        }
+                    });
+                    system.api = Some(Api { style, version, loc: self.loc(child.span) });
+                }
+                "webhooks" => system.webhooks = self.bool_child(child, "webhooks #true"),
+                "ha" => system.ha = self.bool_child(child, "ha #true"),
+                "rate-limit" => {
+                    self.shape(child, 1, &["per"]);
+                    self.leaf(child);
+                    let count = match self.arg(child, 0) {
+                        Some(e) => self.number(e, "a rate limit"),
+                        None => {
+                            self.missing(child, "a number", "rate-limit 100 per=second");
+                            None
+                        }
+                    };
+                    let per = match self.prop(child, "per") {
+                        Some(e) => self.keyword(e, "time unit", TimeUnit::parse, &TimeUnit::keywords().collect::<Vec<_>>()),
+                        None => {
+                            self.missing_prop(child, "per", "rate-limit 100 per=second");
+                            None
+                        }
+                    };
+                    if let (Some(count), Some(per)) = (count, per) {
+                        system.rate_limit = Some(RateLimit { count: count.value, per: per.value, loc: self.loc(child.span) });
+                    }
+                }
+                "owner" => system.owner = self.string_child(child, "owner \"sales-ops\""),
+                "secret" => system.secret = self.string_child(child, "secret \"HUBSPOT_TOKEN\""),
+                "url" => system.url = self.string_child(child, "url \"https://api.example.com\""),
+                "criticality" => {
+                    self.shape(child, 1, &[]);
+                    self.leaf(child);
+                    system.criticality = match self.arg(child, 0) {
+                        Some(e) => self.keyword(e, "criticality", Criticality::parse, &Criticality::keywords().collect::<Vec<_>>()),
+                        None => {
+                            self.missing(child, "a level", "criticality high");
+                            None
+                        }
+                    };
+                }
+                "planned" | "retires" => {
+                    self.shape(child, 0, &["in-months"]);
+                    self.leaf(child);
+                    let months = match self.prop(child, "in-months") {
+                        Some(e) => self.integer(e, 0..=120, "`in-months`").map(|n| Spanned { value: n.value as u32, loc: n.loc }),
+                        None => {
+                            self.missing_prop(child, "in-months", &format!("{name} in-months=6"));
+                            None
+                        }
+                    };
+                    if name == "planned" {
+                        system.planned_in_months = months;
+                    } else {
+                        system.retires_in_months = months;
+                    }
+                }
+                "entity" => {
+                    if let Some(entity) = self.entity(child) {
+                        system.entities.push(entity);
+                    }
+                }
+                "allow" => {
+                    if let Some(allow) = self.allow(child) {
+                        system.allows.push(allow);
+                    }
+                }
+                _ => self.unknown_node(child, "in a system", SYSTEM_CHILDREN),
+            }
+        }
+        Some(system)
+    }
+
+    fn bool_child(&mut self, node: &Node, example: &str) -> Option<Spanned<bool>> {
+        self.shape(node, 1, &[]);
+        self.leaf(node);
+        match self.arg(node, 0) {
+            Some(e) => self.bool(e),
+            None => {
+                self.missing(node, "`#true` or `#false`", example);
+                None
+            }
+        }
+    }
+
+    fn string_child(&mut self, node: &Node, example: &str) -> Option<Spanned<String>> {
+        self.shape(node, 1, &[]);
+        self.leaf(node);
+        match self.arg(node, 0) {
+            Some(e) => self.string(e, &format!("`{example}`")),
+            None => {
+                self.missing(node, "a value", example);
+                None
+            }
+        }
+    }
+
+    fn entity(&mut self, node: &Node) -> Option<Entity> {
+        self.shape(node, 1, &[]);
+        let name = self.name_arg(node, "a name", "entity \"contact\"")?;
+        let mut fields = Vec::new();
+        for child in node.children.iter().flat_map(|c| &c.nodes) {
+            match child.name.text.as_str() {
+                "field" => fields.extend(self.field(child)),
+                _ => self.unknown_node(child, "in an entity", &["field"]),
+            }
+        }
+        Some(Entity { name, fields, loc: self.loc(node.span) })
+    }
+
+    fn field(&mut self, node: &Node) -> Option<Field> {
+        self.shape(node, 1, &["type", "required"]);
+        self.leaf(node);
+        let name = self.name_arg(node, "a name", "field \"email\" type=email")?;
+        let ty = match self.prop(node, "type") {
+            Some(e) => self.keyword(e, "field type", FieldType::parse, &FieldType::keywords().collect::<Vec<_>>()),
+            None => {
+                self.missing_prop(node, "type", &format!("field {:?} type=string", name.value));
+                None
+            }
+        };
+        let required = self.prop(node, "required").and_then(|e| self.bool(e)).is_some_and(|b| b.value);
+        Some(Field { name, ty, required, loc: self.loc(node.span) })
+    }
+
+    fn allow(&mut self, node: &Node) -> Option<Allow> {
+        self.shape(node, 1, &["reason"]);
+        self.leaf(node);
+        let rule = self.name_arg(node, "a rule name", "allow \"no-logging\" reason=\"...\"")?;
+        let reason = self.prop(node, "reason").and_then(|e| self.string(e, "`reason=\"...\"`"));
+        Some(Allow { rule, reason, loc: self.loc(node.span) })
+    }
+
+    fn event(&mut self, node: &Node) -> Option<Event> {
+        self.shape(node, 1, &["from", "entity", "version"]);
+        let name = self.name_arg(node, "a name", "event \"lead.created\" from=hubspot")?;
+        let from = match self.prop(node, "from") {
+            Some(e) => self.string(e, "`from=hubspot`").map(Ref::new),
+            None => {
+                self.missing_prop(node, "from", &format!("event {:?} from=hubspot", name.value));
+                None
+            }
+        };
+        let entity = self.prop(node, "entity").and_then(|e| self.string(e, "`entity=contact`")).map(Ref::new);
+        let version = self.prop(node, "version").and_then(|e| self.integer(e, 0..=i128::from(u32::MAX), "the version"));
+        let mut event = Event {
+            name,
+            from,
+            entity,
+            version: version.map(|v| Spanned { value: v.value as i64, loc: v.loc }),
+            key: None,
+            fields: Vec::new(),
+            volume: None,
+            allows: Vec::new(),
+            loc: self.loc(node.span),
+        };
+        for child in node.children.iter().flat_map(|c| &c.nodes) {
+            match child.name.text.as_str() {
+                "key" => {
+                    self.shape(child, 1, &[]);
+                    self.leaf(child);
+                    if let Some(first) = &event.key {
+                        self.repeated(child, "event", first.name.loc);
+                        continue;
+                    }
+                    event.key = self.name_arg(child, "a field name", "key \"lead_id\"").map(Ref::new);
+                }
+                "field" => event.fields.extend(self.field(child)),
+                "volume" => {
+                    self.shape(child, 0, &["per-day", "peak-per-second"]);
+                    self.leaf(child);
+                    let per_day = self.prop(child, "per-day").and_then(|e| self.number(e, "per-day")).map(|n| n.value);
+                    let peak = self
+                        .prop(child, "peak-per-second")
+                        .and_then(|e| self.number(e, "peak-per-second"))
+                        .map(|n| n.value);
+                    if self.prop(child, "per-day").is_none() && self.prop(child, "peak-per-second").is_none() {
+                        self.missing(child, "`per-day=` or `peak-per-second=`", "volume per-day=2000 peak-per-second=5");
+                    }
+                    event.volume = Some(Volume { per_day, peak_per_second: peak, loc: self.loc(child.span) });
+                }
+                "allow" => event.allows.extend(self.allow(child)),
+                _ => self.unknown_node(child, "in an event", EVENT_CHILDREN),
+            }
+        }
+        Some(event)
+    }
+
+    fn flow(&mut self, node: &Node) -> Option<Flow> {
+        self.shape(node, 1, &[]);
+        let name = self.name_arg(node, "a name", "flow \"lead-to-newsletter\" { ... }")?;
+        let mut flow = Flow {
+            name,
+            trigger: None,
+            from: None,
+            targets: Vec::new(),
+            via: None,
+            idempotency_key: None,
+            retry: None,
+            dead_letter: None,
+            log: None,
+            loop_guard: None,
+            latency: None,
+            allows: Vec::new(),
+            loc: self.loc(node.span),
+        };
+        let mut seen: Vec<(&str, Loc)> = Vec::new();
+        for child in node.children.iter().flat_map(|c| &c.nodes) {
+            let name = child.name.text.as_str();
+            let single = match name {
+                "on" | "poll" | "schedule" => Some("trigger"),
+                "from" | "via" | "idempotency-key" | "retry" | "dead-letter" | "log" | "loop-guard" | "latency" => {
+                    FLOW_CHILDREN.iter().find(|n| **n == name).copied()
+                }
+                _ => None,
+            };
+            if let Some(single) = single {
+                if let Some((_, first)) = seen.iter().find(|(n, _)| *n == single) {
+                    if single == "trigger" {
+                        let d = Diagnostic::new(&lint::BAD_VALUE, self.loc(child.name.span), "a flow has exactly one trigger")
+                            .with_label("second trigger")
+                            .with_secondary(*first, "first trigger")
+                            .with_help("split the flow in two, one per trigger");
+                        self.diagnostics.push(d);
+                    } else {
+                        self.repeated(child, "flow", *first);
+                    }
+                    continue;
+                }
+                seen.push((single, self.loc(child.name.span)));
+            }
+            match name {
+                "on" => {
+                    self.shape(child, 1, &[]);
+                    self.leaf(child);
+                    if let Some(event) = self.name_arg(child, "an event name", "on \"lead.created\"") {
+                        flow.trigger = Some(Trigger { kind: TriggerKind::On { event: Ref::new(event) }, loc: self.loc(child.span) });
+                    }
+                }
+                "poll" => {
+                    self.shape(child, 1, &["entity", "every"]);
+                    self.leaf(child);
+                    let system = self.name_arg(child, "a system name", "poll shopify entity=order every=\"15m\"");
+                    let entity = self.prop(child, "entity").and_then(|e| self.string(e, "`entity=order`")).map(Ref::new);
+                    let every = match self.prop(child, "every") {
+                        Some(e) => self.duration(e),
+                        None => {
+                            self.missing_prop(child, "every", "poll shopify entity=order every=\"15m\"");
+                            None
+                        }
+                    };
+                    if let Some(system) = system {
+                        flow.trigger = Some(Trigger {
+                            kind: TriggerKind::Poll { system: Ref::new(system), entity, every },
+                            loc: self.loc(child.span),
+                        });
+                    }
+                }
+                "schedule" => {
+                    self.shape(child, 0, &["every", "cron"]);
+                    self.leaf(child);
+                    let every = self.prop(child, "every").and_then(|e| self.duration(e));
+                    let cron = self.prop(child, "cron").and_then(|e| self.cron(e));
+                    let (has_every, has_cron) = (self.prop(child, "every").is_some(), self.prop(child, "cron").is_some());
+                    if has_every && has_cron {
+                        self.report(
+                            &lint::BAD_VALUE,
+                            child.span,
+                            "a schedule has `every=` or `cron=`, not both".into(),
+                            "two schedules",
+                            Some("keep one of them".into()),
+                        );
+                    } else if !has_every && !has_cron {
+                        self.missing(child, "`every=` or `cron=`", "schedule every=\"1d\"");
+                    }
+                    flow.trigger = Some(Trigger { kind: TriggerKind::Schedule { every, cron }, loc: self.loc(child.span) });
+                }
+                "from" => {
+                    self.shape(child, 1, &["entity"]);
+                    self.leaf(child);
+                    if let Some(system) = self.name_arg(child, "a system name", "from shopify entity=order") {
+                        let entity = self.prop(child, "entity").and_then(|e| self.string(e, "`entity=order`")).map(Ref::new);
+                        flow.from = Some(Source { system: Ref::new(system), entity, loc: self.loc(child.span) });
+                    }
+                }
+                "to" => flow.targets.extend(self.target(child)),
+                "via" => {
+                    self.shape(child, 1, &[]);
+                    self.leaf(child);
+                    flow.via = self.name_arg(child, "a hub or broker name", "via zapier").map(Ref::new);
+                }
+                "idempotency-key" => {
+                    self.shape(child, 1, &[]);
+                    self.leaf(child);
+                    flow.idempotency_key = self.name_arg(child, "a field name", "idempotency-key \"lead_id\"").map(Ref::new);
+                }
+                "retry" => flow.retry = Some(self.retry(child)),
+                "dead-letter" | "log" | "loop-guard" => {
+                    self.shape(child, 0, &[]);
+                    self.leaf(child);
+                    let loc = Some(self.loc(child.span));
+                    match name {
+                        "dead-letter" => flow.dead_letter = loc,
+                        "log" => flow.log = loc,
+                        _ => flow.loop_guard = loc,
+                    }
+                }
+                "latency" => {
+                    self.shape(child, 0, &["max"]);
+                    self.leaf(child);
+                    flow.latency = match self.prop(child, "max") {
+                        Some(e) => self.duration(e),
+                        None => {
+                            self.missing_prop(child, "max", "latency max=\"5m\"");
+                            None
+                        }
+                    };
+                }
+                "allow" => flow.allows.extend(self.allow(child)),
+                _ => self.unknown_node(child, "in a flow", FLOW_CHILDREN),
+            }
+        }
+        self.check_flow_shape(node, &flow);
+        Some(flow)
+    }
+
+    /// A flow needs a trigger and a target; `from` belongs to scheduled flows
+    /// and a scheduled flow needs it.
+    fn check_flow_shape(&mut self, node: &Node, flow: &Flow) {
+        let had_trigger = node
+            .children
+            .iter()
+            .flat_map(|c| &c.nodes)
+            .any(|c| matches!(c.name.text.as_str(), "on" | "poll" | "schedule"));
+        if !had_trigger {
+            self.missing(node, "a trigger (`on`, `poll` or `schedule`)", "on \"lead.created\"");
+        }
+        if flow.targets.is_empty() && !node.children.iter().flat_map(|c| &c.nodes).any(|c| c.name.text == "to") {
+            self.missing(node, "at least one `to`", "to mailchimp action=upsert");
+        }
+        match (&flow.trigger, &flow.from) {
+            (Some(Trigger { kind: TriggerKind::Schedule { .. }, loc }), None) => {
+                let d = Diagnostic::new(&lint::MISSING_ARGUMENT, *loc, "a scheduled flow needs a `from` to read")
+                    .with_label("scheduled here")
+                    .with_help("add the batch source: `from shopify entity=order`");
+                self.diagnostics.push(d);
+            }
+            (Some(t), Some(from)) if !matches!(t.kind, TriggerKind::Schedule { .. }) => {
+                let d = Diagnostic::new(&lint::BAD_VALUE, from.loc, "`from` is only for flows with a `schedule` trigger")
+                    .with_label("not used by this trigger")
+                    .with_secondary(t.loc, "the trigger already names the source")
+                    .with_help("remove `from`, or trigger the flow with `schedule`");
+                self.diagnostics.push(d);
+            }
+            _ => {}
+        }
+    }
+
+    fn target(&mut self, node: &Node) -> Option<Target> {
+        self.shape(node, 1, &["action", "entity"]);
+        let system = self.name_arg(node, "a system name", "to mailchimp action=upsert")?;
+        let action = match self.prop(node, "action") {
+            Some(e) => self.keyword(e, "action", Action::parse, &Action::keywords().collect::<Vec<_>>()),
+            None => {
+                self.missing_prop(node, "action", &format!("to {} action=upsert", system.value));
+                None
+            }
+        };
+        let entity = self.prop(node, "entity").and_then(|e| self.string(e, "`entity=member`")).map(Ref::new);
+        let mut target = Target {
+            system: Ref::new(system),
+            action,
+            entity,
+            maps: Vec::new(),
+            sets: Vec::new(),
+            loc: self.loc(node.span),
+        };
+        for child in node.children.iter().flat_map(|c| &c.nodes) {
+            match child.name.text.as_str() {
+                "map" => {
+                    self.shape(child, 1, &["to"]);
+                    self.leaf(child);
+                    let Some(src) = self.name_arg(child, "a source field", "map \"email\" to=\"email_address\"") else { continue };
+                    let dst = match self.prop(child, "to") {
+                        Some(e) => self.string(e, "`to=\"email_address\"`").map(FieldRef::new),
+                        None => {
+                            self.missing_prop(child, "to", &format!("map {:?} to=\"...\"", src.value));
+                            None
+                        }
+                    };
+                    target.maps.push(Map { src: FieldRef::new(src), dst, loc: self.loc(child.span) });
+                }
+                "set" => {
+                    self.shape(child, 2, &[]);
+                    self.leaf(child);
+                    let Some(dst) = self.name_arg(child, "a field name", "set \"source\" \"crm\"") else { continue };
+                    let value = match self.arg(child, 1) {
+                        Some(e) => Some(Spanned { value: e.value.clone(), loc: self.loc(e.value_span) }),
+                        None => {
+                            self.missing(child, "a value", &format!("set {:?} \"value\"", dst.value));
+                            None
+                        }
+                    };
+                    target.sets.push(Set { dst: FieldRef::new(dst), value, loc: self.loc(child.span) });
+                }
+                _ => self.unknown_node(child, "in `to`", TO_CHILDREN),
+            }
+        }
+        Some(target)
+    }
+
+    fn retry(&mut self, node: &Node) -> Retry {
+        self.shape(node, 0, &["attempts", "backoff", "initial", "max"]);
+        self.leaf(node);
+        let attempts = self.prop(node, "attempts").and_then(|e| {
+            self.integer(e, 1..=1000, "`attempts`").map(|n| Spanned { value: n.value as u32, loc: n.loc })
+        });
+        let backoff = self
+            .prop(node, "backoff")
+            .and_then(|e| self.keyword(e, "backoff", Backoff::parse, &Backoff::keywords().collect::<Vec<_>>()));
+        let initial = self.prop(node, "initial").and_then(|e| self.duration(e));
+        let max = self.prop(node, "max").and_then(|e| self.duration(e));
+        if let (Some(initial), Some(max)) = (&initial, &max) {
+            if max.value < initial.value {
+                let d = Diagnostic::new(&lint::BAD_VALUE, max.loc, "the longest retry delay is shorter than the first")
+                    .with_label("`max` is shorter")
+                    .with_secondary(initial.loc, "than `initial`")
+                    .with_help("make `max` at least as long as `initial`");
+                self.diagnostics.push(d);
+            }
+        }
+        Retry { attempts, backoff, initial, max, loc: self.loc(node.span) }
+    }
+
+    fn lint(&mut self, node: &Node, spec: &mut Spec) {
+        self.shape(node, 0, &[]);
+        for child in node.children.iter().flat_map(|c| &c.nodes) {
+            let Some(level) = LintLevel::parse(&child.name.text) else {
+                self.unknown_node(child, "in `lint`", LINT_CHILDREN);
+                continue;
+            };
+            self.shape(child, usize::MAX, &[]);
+            self.leaf(child);
+            if self.arg(child, 0).is_none() {
+                self.missing(child, "a rule name", &format!("{} \"no-logging\"", child.name.text));
+            }
+            // `deny "a" "b"` names several rules at once.
+            for entry in child.entries.iter().filter(|e| e.key.is_none()) {
+                if let Some(rule) = self.string(entry, "`\"no-logging\"`") {
+                    spec.lint.push(LintDirective { level, rule, loc: self.loc(child.span) });
+                }
+            }
+        }
+    }
+}
+
+/// "`a`, `b` or `c`", each with `suffix` appended inside the backticks.
+fn list(items: &[&str], suffix: &str) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| format!("`{i}{suffix}`")).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        Some((last, _)) => last.clone(),
+        None => String::new(),
+    }
+}
+
+trait NodeExt {
+    /// The node's name and entries, without its children block: where a
+    /// missing argument belongs.
+    fn span_head(&self) -> Span;
+}
+
+impl NodeExt for Node {
+    fn span_head(&self) -> Span {
+        let end = self.entries.last().map_or(self.name.span.end, |e| e.span.end);
+        Span { start: self.span.start, end }
+    }
+}

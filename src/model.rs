@@ -1,0 +1,563 @@
+//! The spec model: systems, events, flows and lint settings, each carrying
+//! the file and span it was written at.
+//!
+//! Lowering (`crate::lower`) builds it from syntax trees and fills every field
+//! it can, leaving `None` where the spec had an error; resolution
+//! (`crate::resolve`) then fills the `target` of each reference. Everything
+//! after that — the graph, the checks, the planner, the emitters — reads this
+//! model and never sees KDL.
+
+use std::time::Duration;
+
+use crate::syntax::Span;
+
+/// An index into the `SourceMap` of the compilation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct FileId(pub(crate) u32);
+
+/// A place in the spec: a file and a byte span in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Loc {
+    pub(crate) file: FileId,
+    pub(crate) span: Span,
+}
+
+/// A value together with where it was written.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Spanned<T> {
+    pub(crate) value: T,
+    pub(crate) loc: Loc,
+}
+
+/// A declared name (of a system, event, flow, entity or field).
+pub(crate) type Name = Spanned<String>;
+
+macro_rules! id_type {
+    ($($(#[$meta:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub(crate) struct $name(pub(crate) u32);
+
+        impl $name {
+            pub(crate) fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    )*};
+}
+
+id_type! {
+    /// Index into `Spec::systems`.
+    SystemId,
+    /// Index into `Spec::events`.
+    EventId,
+    /// Index into `Spec::flows`.
+    FlowId,
+}
+
+/// An entity of a system: the system and the entity's index in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct EntityId {
+    pub(crate) system: SystemId,
+    pub(crate) index: u32,
+}
+
+/// A reference by name, resolved to `target` when the name exists.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Ref<T> {
+    pub(crate) name: Name,
+    pub(crate) target: Option<T>,
+}
+
+impl<T> Ref<T> {
+    pub(crate) fn new(name: Name) -> Self {
+        Ref { name, target: None }
+    }
+}
+
+/// A reference to a field, by name; `target` is the field's index in the
+/// entity or event that the context names (see `Map`).
+pub(crate) type FieldRef = Ref<u32>;
+
+/// The whole spec, merged from the entry file and its includes.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Spec {
+    pub(crate) stack: Option<Stack>,
+    pub(crate) systems: Vec<System>,
+    pub(crate) events: Vec<Event>,
+    pub(crate) flows: Vec<Flow>,
+    /// The directives of every `lint` block, in source order.
+    pub(crate) lint: Vec<LintDirective>,
+}
+
+impl Spec {
+    pub(crate) fn system(&self, id: SystemId) -> &System {
+        &self.systems[id.index()]
+    }
+
+    pub(crate) fn event(&self, id: EventId) -> &Event {
+        &self.events[id.index()]
+    }
+
+    pub(crate) fn flow(&self, id: FlowId) -> &Flow {
+        &self.flows[id.index()]
+    }
+
+    pub(crate) fn entity(&self, id: EntityId) -> &Entity {
+        &self.systems[id.system.index()].entities[id.index as usize]
+    }
+
+    pub(crate) fn system_ids(&self) -> impl Iterator<Item = SystemId> + '_ {
+        (0..self.systems.len()).map(|i| SystemId(i as u32))
+    }
+
+    pub(crate) fn event_ids(&self) -> impl Iterator<Item = EventId> + '_ {
+        (0..self.events.len()).map(|i| EventId(i as u32))
+    }
+
+    pub(crate) fn flow_ids(&self) -> impl Iterator<Item = FlowId> + '_ {
+        (0..self.flows.len()).map(|i| FlowId(i as u32))
+    }
+
+    /// The planning horizon in months (`stack { horizon months=N }`, default 18).
+    pub(crate) fn horizon_months(&self) -> u32 {
+        self.stack.as_ref().and_then(|s| s.horizon.as_ref()).map_or(DEFAULT_HORIZON_MONTHS, |h| h.value)
+    }
+
+    /// The factor event volumes reach at the horizon (default 1.0).
+    pub(crate) fn volume_growth(&self) -> f64 {
+        self.stack.as_ref().and_then(|s| s.volume_growth.as_ref()).map_or(1.0, |g| g.value)
+    }
+
+    /// The volume growth factor in month `month` (0 = now), compounding monthly.
+    pub(crate) fn growth_at(&self, month: u32) -> f64 {
+        let horizon = f64::from(self.horizon_months().max(1));
+        self.volume_growth().powf(f64::from(month) / horizon)
+    }
+}
+
+pub(crate) const DEFAULT_HORIZON_MONTHS: u32 = 18;
+pub(crate) const DEFAULT_HIGH_VOLUME_PER_DAY: f64 = 100_000.0;
+pub(crate) const DEFAULT_HIGH_VOLUME_PEAK_PER_SECOND: f64 = 50.0;
+
+/// `stack NAME { horizon months=N; volume-growth F; high-volume ... }`.
+#[derive(Clone, Debug)]
+pub(crate) struct Stack {
+    pub(crate) name: Option<Name>,
+    pub(crate) horizon: Option<Spanned<u32>>,
+    pub(crate) volume_growth: Option<Spanned<f64>>,
+    /// `high-volume per-day=N peak-per-second=N`: the stage-3 volume thresholds.
+    pub(crate) high_volume_per_day: Option<Spanned<f64>>,
+    pub(crate) high_volume_peak_per_second: Option<Spanned<f64>>,
+    pub(crate) loc: Loc,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct System {
+    pub(crate) name: Name,
+    pub(crate) kind: Option<Spanned<SystemKind>>,
+    pub(crate) api: Option<Api>,
+    pub(crate) webhooks: Option<Spanned<bool>>,
+    pub(crate) rate_limit: Option<RateLimit>,
+    pub(crate) owner: Option<Spanned<String>>,
+    pub(crate) criticality: Option<Spanned<Criticality>>,
+    pub(crate) secret: Option<Spanned<String>>,
+    pub(crate) url: Option<Spanned<String>>,
+    pub(crate) entities: Vec<Entity>,
+    pub(crate) planned_in_months: Option<Spanned<u32>>,
+    pub(crate) retires_in_months: Option<Spanned<u32>>,
+    pub(crate) ha: Option<Spanned<bool>>,
+    pub(crate) allows: Vec<Allow>,
+    pub(crate) loc: Loc,
+}
+
+impl System {
+    /// The declared kind, or `custom` when it is missing or invalid.
+    pub(crate) fn kind(&self) -> SystemKind {
+        self.kind.as_ref().map_or(SystemKind::Custom, |k| k.value)
+    }
+
+    /// Hubs and brokers carry flows; they are never a flow's endpoint of record.
+    pub(crate) fn is_transport(&self) -> bool {
+        matches!(self.kind(), SystemKind::Hub | SystemKind::Broker)
+    }
+
+    /// Every kind but hub, broker, warehouse and lake is a business tool.
+    pub(crate) fn is_tool(&self) -> bool {
+        self.kind().is_tool()
+    }
+
+    /// Whether the system is live in month `month` (0 = now).
+    pub(crate) fn live_in(&self, month: u32) -> bool {
+        let joined = self.planned_in_months.as_ref().is_none_or(|p| month >= p.value);
+        let retired = self.retires_in_months.as_ref().is_some_and(|r| month >= r.value);
+        joined && !retired
+    }
+
+    /// A system with no declared entity is schemaless: its entity and field
+    /// references are not checked.
+    pub(crate) fn is_schemaless(&self) -> bool {
+        self.entities.is_empty()
+    }
+
+    pub(crate) fn has_webhooks(&self) -> bool {
+        self.webhooks.as_ref().is_some_and(|w| w.value)
+    }
+
+    pub(crate) fn is_ha(&self) -> bool {
+        self.ha.as_ref().is_some_and(|h| h.value)
+    }
+}
+
+macro_rules! keyword_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub(crate) enum $name { $($variant),* }
+
+        impl $name {
+            /// Every keyword, in the order the language reference lists them.
+            pub(crate) const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            pub(crate) fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),* }
+            }
+
+            pub(crate) fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some($name::$variant),)* _ => None }
+            }
+
+            /// The keywords as written in the spec, for messages and suggestions.
+            pub(crate) fn keywords() -> impl Iterator<Item = &'static str> {
+                Self::ALL.iter().map(|k| k.as_str())
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+keyword_enum! {
+    /// What a system is; decides whether it counts as a business tool.
+    SystemKind {
+        Crm = "crm", Email = "email", Ecommerce = "ecommerce", Accounting = "accounting",
+        Erp = "erp", Website = "website", Support = "support", Marketing = "marketing",
+        Payments = "payments", Analytics = "analytics", Warehouse = "warehouse", Lake = "lake",
+        Hub = "hub", Broker = "broker", Database = "database", Custom = "custom",
+    }
+}
+
+impl SystemKind {
+    pub(crate) fn is_tool(self) -> bool {
+        !matches!(self, SystemKind::Hub | SystemKind::Broker | SystemKind::Warehouse | SystemKind::Lake)
+    }
+
+    pub(crate) fn is_storage(self) -> bool {
+        matches!(self, SystemKind::Warehouse | SystemKind::Lake)
+    }
+}
+
+keyword_enum! {
+    ApiStyle { Rest = "rest", Graphql = "graphql", Soap = "soap", Grpc = "grpc", File = "file", Database = "database", Sdk = "sdk" }
+}
+
+keyword_enum! {
+    Criticality { Low = "low", Normal = "normal", High = "high" }
+}
+
+keyword_enum! {
+    TimeUnit { Second = "second", Minute = "minute", Hour = "hour", Day = "day" }
+}
+
+impl TimeUnit {
+    pub(crate) fn seconds(self) -> f64 {
+        match self {
+            TimeUnit::Second => 1.0,
+            TimeUnit::Minute => 60.0,
+            TimeUnit::Hour => 3_600.0,
+            TimeUnit::Day => 86_400.0,
+        }
+    }
+}
+
+keyword_enum! {
+    FieldType {
+        String = "string", Int = "int", Float = "float", Bool = "bool", Date = "date",
+        Datetime = "datetime", Email = "email", Url = "url", Money = "money", Json = "json",
+    }
+}
+
+impl FieldType {
+    /// Whether a `map` may write a value of type `self` into a field of type `to`.
+    pub(crate) fn converts_to(self, to: FieldType) -> bool {
+        self == to
+            || matches!(to, FieldType::String | FieldType::Json)
+            || matches!(
+                (self, to),
+                (FieldType::Int, FieldType::Float)
+                    | (FieldType::Money, FieldType::Float)
+                    | (FieldType::Date, FieldType::Datetime)
+            )
+    }
+}
+
+keyword_enum! {
+    Action { Create = "create", Upsert = "upsert", Update = "update", Delete = "delete", Send = "send", Append = "append" }
+}
+
+impl Action {
+    /// `create`, `send` and `append` make a new record each time they run.
+    pub(crate) fn is_idempotent(self) -> bool {
+        matches!(self, Action::Upsert | Action::Update | Action::Delete)
+    }
+}
+
+keyword_enum! {
+    Backoff { Fixed = "fixed", Exponential = "exponential" }
+}
+
+keyword_enum! {
+    LintLevel { Deny = "deny", Warn = "warn", Allow = "allow" }
+}
+
+/// `api STYLE version="..."`.
+#[derive(Clone, Debug)]
+pub(crate) struct Api {
+    pub(crate) style: Option<Spanned<ApiStyle>>,
+    pub(crate) version: Option<Spanned<String>>,
+    pub(crate) loc: Loc,
+}
+
+/// `rate-limit N per=UNIT`.
+#[derive(Clone, Debug)]
+pub(crate) struct RateLimit {
+    pub(crate) count: f64,
+    pub(crate) per: TimeUnit,
+    pub(crate) loc: Loc,
+}
+
+impl RateLimit {
+    pub(crate) fn per_second(&self) -> f64 {
+        self.count / self.per.seconds()
+    }
+}
+
+/// `entity NAME { field ... }` in a system.
+#[derive(Clone, Debug)]
+pub(crate) struct Entity {
+    pub(crate) name: Name,
+    pub(crate) fields: Vec<Field>,
+    pub(crate) loc: Loc,
+}
+
+/// `field NAME type=T required=#true`, in an entity or an event.
+#[derive(Clone, Debug)]
+pub(crate) struct Field {
+    pub(crate) name: Name,
+    pub(crate) ty: Option<Spanned<FieldType>>,
+    pub(crate) required: bool,
+    pub(crate) loc: Loc,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Event {
+    pub(crate) name: Name,
+    pub(crate) from: Option<Ref<SystemId>>,
+    pub(crate) entity: Option<Ref<EntityId>>,
+    pub(crate) version: Option<Spanned<i64>>,
+    /// `key FIELD`: the record's identity, resolved to an index into `fields`.
+    pub(crate) key: Option<FieldRef>,
+    pub(crate) fields: Vec<Field>,
+    pub(crate) volume: Option<Volume>,
+    pub(crate) allows: Vec<Allow>,
+    pub(crate) loc: Loc,
+}
+
+impl Event {
+    /// An event with no `field` is schemaless: field references are not checked.
+    pub(crate) fn is_schemaless(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    pub(crate) fn peak_per_second(&self) -> f64 {
+        self.volume.as_ref().and_then(|v| v.peak_per_second).unwrap_or(0.0)
+    }
+
+    pub(crate) fn per_day(&self) -> f64 {
+        self.volume.as_ref().and_then(|v| v.per_day).unwrap_or(0.0)
+    }
+}
+
+/// `volume per-day=N peak-per-second=N`.
+#[derive(Clone, Debug)]
+pub(crate) struct Volume {
+    pub(crate) per_day: Option<f64>,
+    pub(crate) peak_per_second: Option<f64>,
+    pub(crate) loc: Loc,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Flow {
+    pub(crate) name: Name,
+    pub(crate) trigger: Option<Trigger>,
+    /// `from SYSTEM entity=E`: the batch source of a `schedule` trigger.
+    pub(crate) from: Option<Source>,
+    pub(crate) targets: Vec<Target>,
+    pub(crate) via: Option<Ref<SystemId>>,
+    pub(crate) idempotency_key: Option<FieldRef>,
+    pub(crate) retry: Option<Retry>,
+    pub(crate) dead_letter: Option<Loc>,
+    pub(crate) log: Option<Loc>,
+    pub(crate) loop_guard: Option<Loc>,
+    pub(crate) latency: Option<Spanned<Duration>>,
+    pub(crate) allows: Vec<Allow>,
+    pub(crate) loc: Loc,
+}
+
+impl Flow {
+    /// The system the flow reads from: the event's producer, the polled
+    /// system, or the `from` system of a schedule. `None` until resolved or
+    /// when the reference is broken.
+    pub(crate) fn source_system(&self, spec: &Spec) -> Option<SystemId> {
+        match &self.trigger.as_ref()?.kind {
+            TriggerKind::On { event } => spec.event(event.target?).from.as_ref()?.target,
+            TriggerKind::Poll { system, .. } => system.target,
+            TriggerKind::Schedule { .. } => self.from.as_ref()?.system.target,
+        }
+    }
+
+    /// The entity the flow reads, when the trigger names one.
+    pub(crate) fn source_entity(&self, spec: &Spec) -> Option<EntityId> {
+        match &self.trigger.as_ref()?.kind {
+            TriggerKind::On { event } => spec.event(event.target?).entity.as_ref()?.target,
+            TriggerKind::Poll { entity, .. } => entity.as_ref()?.target,
+            TriggerKind::Schedule { .. } => self.from.as_ref()?.entity.as_ref()?.target,
+        }
+    }
+
+    /// The delivery guarantee, by the contract's delivery table.
+    pub(crate) fn delivery(&self, spec: &Spec) -> Delivery {
+        let polled = matches!(self.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Poll { .. }));
+        let via_broker = self
+            .via
+            .as_ref()
+            .and_then(|v| v.target)
+            .is_some_and(|s| spec.system(s).kind() == SystemKind::Broker);
+        if self.retry.is_some() || polled || via_broker { Delivery::AtLeastOnce } else { Delivery::AtMostOnce }
+    }
+
+    /// Point-to-point: no `via` transport.
+    pub(crate) fn is_point_to_point(&self) -> bool {
+        self.via.is_none()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Delivery {
+    /// A failure loses the data.
+    AtMostOnce,
+    /// A retry or redelivery can deliver the same data twice.
+    AtLeastOnce,
+}
+
+/// The one trigger of a flow.
+#[derive(Clone, Debug)]
+pub(crate) struct Trigger {
+    pub(crate) kind: TriggerKind,
+    pub(crate) loc: Loc,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum TriggerKind {
+    /// `on EVENT`: the event's producer pushes it.
+    On { event: Ref<EventId> },
+    /// `poll SYSTEM entity=E every=DURATION`.
+    Poll { system: Ref<SystemId>, entity: Option<Ref<EntityId>>, every: Option<Spanned<Duration>> },
+    /// `schedule every=DURATION` or `schedule cron=EXPR`.
+    Schedule { every: Option<Spanned<Duration>>, cron: Option<Spanned<String>> },
+}
+
+/// `from SYSTEM entity=E` in a scheduled flow.
+#[derive(Clone, Debug)]
+pub(crate) struct Source {
+    pub(crate) system: Ref<SystemId>,
+    pub(crate) entity: Option<Ref<EntityId>>,
+    pub(crate) loc: Loc,
+}
+
+/// `to SYSTEM action=A entity=E { map ...; set ... }`.
+#[derive(Clone, Debug)]
+pub(crate) struct Target {
+    pub(crate) system: Ref<SystemId>,
+    pub(crate) action: Option<Spanned<Action>>,
+    pub(crate) entity: Option<Ref<EntityId>>,
+    pub(crate) maps: Vec<Map>,
+    pub(crate) sets: Vec<Set>,
+    pub(crate) loc: Loc,
+}
+
+/// `map SRC to=DST`: `src` indexes the trigger's event fields (or the polled
+/// or extracted entity's), `dst` the target entity's fields.
+#[derive(Clone, Debug)]
+pub(crate) struct Map {
+    pub(crate) src: FieldRef,
+    pub(crate) dst: Option<FieldRef>,
+    pub(crate) loc: Loc,
+}
+
+/// `set DST VALUE`: a constant written into a field of the target entity.
+#[derive(Clone, Debug)]
+pub(crate) struct Set {
+    pub(crate) dst: FieldRef,
+    pub(crate) value: Option<Spanned<crate::syntax::Value>>,
+    pub(crate) loc: Loc,
+}
+
+/// `retry attempts=N backoff=B initial=D max=D`.
+#[derive(Clone, Debug)]
+pub(crate) struct Retry {
+    pub(crate) attempts: Option<Spanned<u32>>,
+    pub(crate) backoff: Option<Spanned<Backoff>>,
+    pub(crate) initial: Option<Spanned<Duration>>,
+    pub(crate) max: Option<Spanned<Duration>>,
+    pub(crate) loc: Loc,
+}
+
+/// An inline `allow RULE reason="..."` on a system, event or flow.
+#[derive(Clone, Debug)]
+pub(crate) struct Allow {
+    pub(crate) rule: Spanned<String>,
+    pub(crate) reason: Option<Spanned<String>>,
+    pub(crate) loc: Loc,
+}
+
+/// `deny RULE`, `warn RULE` or `allow RULE` in a `lint` block.
+#[derive(Clone, Debug)]
+pub(crate) struct LintDirective {
+    pub(crate) level: LintLevel,
+    pub(crate) rule: Spanned<String>,
+    pub(crate) loc: Loc,
+}
+
+/// The node a diagnostic is about, for inline `allow` lookup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Owner {
+    System(SystemId),
+    Event(EventId),
+    Flow(FlowId),
+}
+
+impl Spec {
+    /// The inline allows of a node.
+    pub(crate) fn allows_of(&self, owner: Owner) -> &[Allow] {
+        match owner {
+            Owner::System(id) => &self.system(id).allows,
+            Owner::Event(id) => &self.event(id).allows,
+            Owner::Flow(id) => &self.flow(id).allows,
+        }
+    }
+}

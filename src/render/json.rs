@@ -1,0 +1,137 @@
+//! The JSON report: `{"version": 1, "diagnostics": [...], "summary": {...}}`.
+//!
+//! These types are the contract with CI scripts and other tools; the schema in
+//! `schemas/diagnostics.schema.json` is generated from them, and a test fails
+//! when the committed schema is stale.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::Report;
+use crate::diagnostic::{Diagnostic, Label, Severity, Summary};
+use crate::source::SourceMap;
+
+/// The report `wireplan check --format json` prints.
+#[derive(Serialize, JsonSchema)]
+#[schemars(title = "wireplan diagnostics", deny_unknown_fields)]
+pub(crate) struct JsonReport {
+    /// The version of this format; it changes only when a field changes meaning or goes away.
+    pub(crate) version: u32,
+    /// Every finding, ordered by file, then position.
+    pub(crate) diagnostics: Vec<JsonDiagnostic>,
+    pub(crate) summary: Summary,
+}
+
+/// One finding. Positions are 1-based; columns count characters; ends are exclusive.
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct JsonDiagnostic {
+    /// The rule's stable name, as written in `lint` and `allow`.
+    pub(crate) rule: String,
+    /// The rule's stable code, such as `WP101`.
+    #[schemars(regex(pattern = r"^WP[0-9]{3}$"))]
+    pub(crate) code: String,
+    pub(crate) severity: Severity,
+    pub(crate) message: String,
+    /// The file, relative to the current folder where it can be, `/`-separated.
+    pub(crate) file: String,
+    #[schemars(range(min = 1))]
+    pub(crate) line: u32,
+    #[schemars(range(min = 1))]
+    pub(crate) column: u32,
+    #[schemars(range(min = 1))]
+    pub(crate) end_line: u32,
+    #[schemars(range(min = 1))]
+    pub(crate) end_column: u32,
+    /// The primary label first, then the places that explain it.
+    pub(crate) labels: Vec<JsonLabel>,
+    /// What to do about it.
+    pub(crate) help: String,
+}
+
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct JsonLabel {
+    pub(crate) file: String,
+    #[schemars(range(min = 1))]
+    pub(crate) line: u32,
+    #[schemars(range(min = 1))]
+    pub(crate) column: u32,
+    #[schemars(range(min = 1))]
+    pub(crate) end_line: u32,
+    #[schemars(range(min = 1))]
+    pub(crate) end_column: u32,
+    pub(crate) message: String,
+    /// Whether this is the diagnostic's own span.
+    pub(crate) primary: bool,
+}
+
+fn label(sources: &SourceMap, label: &Label, primary: bool) -> JsonLabel {
+    let file = sources.get(label.loc.file);
+    let start = file.position(label.loc.span.start);
+    let end = file.position(label.loc.span.end);
+    JsonLabel {
+        file: file.name.clone(),
+        line: start.line,
+        column: start.column,
+        end_line: end.line,
+        end_column: end.column,
+        message: label.message.clone(),
+        primary,
+    }
+}
+
+pub(crate) fn diagnostic(sources: &SourceMap, d: &Diagnostic) -> JsonDiagnostic {
+    let primary = label(sources, &d.primary, true);
+    let mut labels = vec![label(sources, &d.primary, true)];
+    labels.extend(d.secondary.iter().map(|l| label(sources, l, false)));
+    JsonDiagnostic {
+        rule: d.rule.name.to_owned(),
+        code: d.rule.code.to_owned(),
+        severity: d.severity,
+        message: d.message.clone(),
+        file: primary.file,
+        line: primary.line,
+        column: primary.column,
+        end_line: primary.end_line,
+        end_column: primary.end_column,
+        labels,
+        help: d.help.clone().unwrap_or_default(),
+    }
+}
+
+pub(crate) fn render(report: &Report<'_>) -> String {
+    let json = JsonReport {
+        version: 1,
+        diagnostics: report.diagnostics.iter().map(|d| diagnostic(report.sources, d)).collect(),
+        summary: Summary::of(report.diagnostics),
+    };
+    let mut text = serde_json::to_string_pretty(&json).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}
+
+/// The JSON Schema of `JsonReport`, as committed in `schemas/`.
+pub(crate) fn schema() -> String {
+    let schema = schemars::schema_for!(JsonReport);
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    /// The committed schema matches the types. Run with
+    /// `WIREPLAN_UPDATE_SCHEMAS=1` to regenerate it.
+    #[test]
+    fn committed_schema_is_fresh() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/diagnostics.schema.json");
+        let fresh = super::schema();
+        if std::env::var_os("WIREPLAN_UPDATE_SCHEMAS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &fresh).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(committed == fresh, "schemas/diagnostics.schema.json is stale: run `WIREPLAN_UPDATE_SCHEMAS=1 cargo test`");
+    }
+}

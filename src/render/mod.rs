@@ -1,0 +1,17 @@
+//! Turning diagnostics into output: human (miette), JSON and short lines.
+//!
+//! Renderers are pure: they take the diagnostics and the sources and return
+//! text. The CLI decides where it goes.
+
+pub(crate) mod human;
+pub(crate) mod json;
+pub(crate) mod short;
+
+use crate::diagnostic::Diagnostic;
+use crate::source::SourceMap;
+
+/// Everything a renderer needs.
+pub(crate) struct Report<'a> {
+    pub(crate) sources: &'a SourceMap,
+    pub(crate) diagnostics: &'a [Diagnostic],
+}

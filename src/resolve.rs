@@ -1,0 +1,391 @@
+//! Name resolution: every reference in the spec to the thing it names.
+//!
+//! Resolution runs once all files are lowered, so names work across included
+//! files. It reports duplicate declarations (labelling both places),
+//! references to undeclared systems, events, entities and fields (with the
+//! closest declared name), `via` through something that is not a hub or
+//! broker, and unknown rule names in `lint` and `allow`. It fills each
+//! reference's `target` so that later stages work with ids.
+//!
+//! All lookups go through hash tables built once, and "did you mean" looks at
+//! a bounded number of candidates, so resolution is linear in the spec.
+
+use std::collections::HashMap;
+
+use crate::diagnostic::Diagnostic;
+use crate::lint;
+use crate::model::{
+    EntityId, Event, EventId, Field, FieldRef, Flow, FlowId, Loc, Name, Ref, Spec, SystemId, SystemKind, TriggerKind,
+};
+use crate::suggest;
+
+/// At most this many declared names are compared with an unresolved one.
+const SUGGESTION_BUDGET: usize = 512;
+
+/// A table of declared names of one kind.
+struct Names<Id> {
+    by_name: HashMap<String, Id>,
+    /// Names grouped by first character, for bounded suggestions.
+    by_initial: HashMap<char, Vec<String>>,
+}
+
+impl<Id: Copy> Names<Id> {
+    fn new() -> Self {
+        Names { by_name: HashMap::new(), by_initial: HashMap::new() }
+    }
+
+    /// Declares a name; returns the earlier id if it was already declared.
+    fn declare(&mut self, name: &str, id: Id) -> Option<Id> {
+        if let Some(&first) = self.by_name.get(name) {
+            return Some(first);
+        }
+        self.by_name.insert(name.to_owned(), id);
+        let initial = name.chars().next().unwrap_or(' ');
+        self.by_initial.entry(initial).or_default().push(name.to_owned());
+        None
+    }
+
+    fn get(&self, name: &str) -> Option<Id> {
+        self.by_name.get(name).copied()
+    }
+
+    fn suggest(&self, name: &str) -> Option<String> {
+        let initial = name.chars().next().unwrap_or(' ');
+        let candidates = self.by_initial.get(&initial).into_iter().flatten().take(SUGGESTION_BUDGET);
+        suggest::did_you_mean(name, candidates.map(String::as_str))
+    }
+}
+
+/// Resolves every reference in `spec` and reports what does not resolve.
+pub(crate) fn resolve(spec: &mut Spec, diagnostics: &mut Vec<Diagnostic>) {
+    let mut r = Resolver { diagnostics, systems: Names::new(), events: Names::new(), flows: Names::new() };
+    r.declare(spec);
+    let Resolver { systems, events, .. } = &r;
+    let tables = Tables::new(spec);
+    let mut out = Vec::new();
+    for event in &mut spec.events {
+        resolve_event(event, systems, &tables, &mut out);
+    }
+    let system_kinds: Vec<SystemKind> = spec.systems.iter().map(|s| s.kind()).collect();
+    let event_info: Vec<(Option<SystemId>, Option<EntityId>, bool)> =
+        spec.events.iter().map(|e| (e.from.as_ref().and_then(|f| f.target), e.entity.as_ref().and_then(|en| en.target), e.is_schemaless())).collect();
+    for flow in &mut spec.flows {
+        resolve_flow(flow, systems, events, &system_kinds, &event_info, &tables, &mut out);
+    }
+    r.diagnostics.extend(out);
+    check_rule_names(spec, r.diagnostics);
+}
+
+struct Resolver<'d> {
+    diagnostics: &'d mut Vec<Diagnostic>,
+    systems: Names<SystemId>,
+    events: Names<EventId>,
+    flows: Names<FlowId>,
+}
+
+impl Resolver<'_> {
+    fn declare(&mut self, spec: &Spec) {
+        for (i, system) in spec.systems.iter().enumerate() {
+            if let Some(first) = self.systems.declare(&system.name.value, SystemId(i as u32)) {
+                self.duplicate("system", &system.name, spec.system(first).name.loc);
+            }
+            declare_local(
+                "entity",
+                system.entities.iter().map(|e| &e.name),
+                &format!("system `{}`", system.name.value),
+                self.diagnostics,
+            );
+            for entity in &system.entities {
+                declare_local("field", entity.fields.iter().map(|f| &f.name), &format!("entity `{}`", entity.name.value), self.diagnostics);
+            }
+        }
+        for (i, event) in spec.events.iter().enumerate() {
+            if let Some(first) = self.events.declare(&event.name.value, EventId(i as u32)) {
+                self.duplicate("event", &event.name, spec.event(first).name.loc);
+            }
+            declare_local("field", event.fields.iter().map(|f| &f.name), &format!("event `{}`", event.name.value), self.diagnostics);
+        }
+        for (i, flow) in spec.flows.iter().enumerate() {
+            if let Some(first) = self.flows.declare(&flow.name.value, FlowId(i as u32)) {
+                self.duplicate("flow", &flow.name, spec.flow(first).name.loc);
+            }
+        }
+    }
+
+    fn duplicate(&mut self, what: &str, name: &Name, first: Loc) {
+        self.diagnostics.push(duplicate(what, name, first, "across the spec"));
+    }
+}
+
+fn duplicate(what: &str, name: &Name, first: Loc, scope: &str) -> Diagnostic {
+    Diagnostic::new(&lint::DUPLICATE_NAME, name.loc, format!("the {what} `{}` is declared twice", name.value))
+        .with_label("declared again here")
+        .with_secondary(first, "first declared here")
+        .with_help(format!("{what} names are unique {scope}; rename or remove one of them"))
+}
+
+/// Duplicate entity or field names within one parent.
+fn declare_local<'a>(what: &str, names: impl Iterator<Item = &'a Name>, parent: &str, diagnostics: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<&str, Loc> = HashMap::new();
+    for name in names {
+        match seen.get(name.value.as_str()) {
+            Some(&first) => diagnostics.push(duplicate(what, name, first, &format!("within {parent}"))),
+            None => {
+                seen.insert(&name.value, name.loc);
+            }
+        }
+    }
+}
+
+/// Field lookup tables for every entity and event, built once.
+struct Tables {
+    /// Per system: entity name -> index.
+    entities: Vec<HashMap<String, u32>>,
+    /// Per system, per entity: field name -> index.
+    entity_fields: Vec<Vec<FieldTable>>,
+    /// Per event: field name -> index.
+    event_fields: Vec<FieldTable>,
+    /// The entity names of each system, for suggestions.
+    entity_names: Vec<Vec<String>>,
+}
+
+struct FieldTable {
+    index: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl FieldTable {
+    fn new(fields: &[Field]) -> Self {
+        let mut index = HashMap::with_capacity(fields.len());
+        for (i, f) in fields.iter().enumerate() {
+            index.entry(f.name.value.clone()).or_insert(i as u32);
+        }
+        FieldTable { index, names: fields.iter().take(SUGGESTION_BUDGET).map(|f| f.name.value.clone()).collect() }
+    }
+}
+
+impl Tables {
+    fn new(spec: &Spec) -> Self {
+        let mut entities = Vec::with_capacity(spec.systems.len());
+        let mut entity_fields = Vec::with_capacity(spec.systems.len());
+        let mut entity_names = Vec::with_capacity(spec.systems.len());
+        for system in &spec.systems {
+            let mut names = HashMap::new();
+            for (i, e) in system.entities.iter().enumerate() {
+                names.entry(e.name.value.clone()).or_insert(i as u32);
+            }
+            entities.push(names);
+            entity_fields.push(system.entities.iter().map(|e| FieldTable::new(&e.fields)).collect());
+            entity_names.push(system.entities.iter().take(SUGGESTION_BUDGET).map(|e| e.name.value.clone()).collect());
+        }
+        let event_fields = spec.events.iter().map(|e| FieldTable::new(&e.fields)).collect();
+        Tables { entities, entity_fields, event_fields, entity_names }
+    }
+
+    fn entity_fields(&self, id: EntityId) -> &FieldTable {
+        &self.entity_fields[id.system.index()][id.index as usize]
+    }
+}
+
+fn unresolved(what: &str, name: &Name, suggestion: Option<String>, context: Option<(Loc, String)>) -> Diagnostic {
+    let mut d = Diagnostic::new(&lint::UNRESOLVED_REFERENCE, name.loc, format!("no {what} named `{}`", name.value))
+        .with_label(format!("unknown {what}"));
+    if let Some((loc, message)) = context {
+        d = d.with_secondary(loc, message);
+    }
+    d.with_help(suggestion.unwrap_or_else(|| format!("declare the {what}, or correct the name")))
+}
+
+fn resolve_system(r: &mut Ref<SystemId>, systems: &Names<SystemId>, out: &mut Vec<Diagnostic>) {
+    r.target = systems.get(&r.name.value);
+    if r.target.is_none() {
+        out.push(unresolved("system", &r.name, systems.suggest(&r.name.value), None));
+    }
+}
+
+/// Resolves an entity of `system`; schemaless systems accept any name.
+fn resolve_entity(r: &mut Ref<EntityId>, system: Option<SystemId>, tables: &Tables, sys_loc: impl Fn(SystemId) -> (Loc, String), out: &mut Vec<Diagnostic>) {
+    let Some(system) = system else { return };
+    let table = &tables.entities[system.index()];
+    if table.is_empty() {
+        return;
+    }
+    match table.get(&r.name.value) {
+        Some(&index) => r.target = Some(EntityId { system, index }),
+        None => {
+            let names = &tables.entity_names[system.index()];
+            let suggestion = suggest::did_you_mean(&r.name.value, names.iter().map(String::as_str));
+            out.push(unresolved("entity", &r.name, suggestion, Some(sys_loc(system))));
+        }
+    }
+}
+
+fn resolve_field(r: &mut FieldRef, table: Option<&FieldTable>, owner: &str, out: &mut Vec<Diagnostic>) {
+    let Some(table) = table else { return };
+    if table.names.is_empty() {
+        return;
+    }
+    match table.index.get(&r.name.value) {
+        Some(&i) => r.target = Some(i),
+        None => {
+            let suggestion = suggest::did_you_mean(&r.name.value, table.names.iter().map(String::as_str))
+                .unwrap_or_else(|| format!("{owner} has {}", field_list(&table.names)));
+            out.push(unresolved(&format!("field of {owner}"), &r.name, Some(suggestion), None));
+        }
+    }
+}
+
+fn field_list(names: &[String]) -> String {
+    let shown: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
+    let more = if names.len() > 8 { format!(" and {} more", names.len() - 8) } else { String::new() };
+    format!("the fields {}{more}", shown.join(", "))
+}
+
+fn resolve_event(event: &mut Event, systems: &Names<SystemId>, tables: &Tables, out: &mut Vec<Diagnostic>) {
+    let Some(from) = &mut event.from else { return };
+    resolve_system(from, systems, out);
+    let producer = from.target;
+    if let Some(entity) = &mut event.entity {
+        let loc = from.name.loc;
+        resolve_entity(entity, producer, tables, |_| (loc, "the producer".into()), out);
+    }
+    if let Some(key) = &mut event.key {
+        let table = FieldTable::new(&event.fields);
+        resolve_field(key, Some(&table), &format!("event `{}`", event.name.value), out);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn resolve_flow(
+    flow: &mut Flow,
+    systems: &Names<SystemId>,
+    events: &Names<EventId>,
+    kinds: &[SystemKind],
+    event_info: &[(Option<SystemId>, Option<EntityId>, bool)],
+    tables: &Tables,
+    out: &mut Vec<Diagnostic>,
+) {
+    // The schema a `map` source and the idempotency key are read from.
+    let mut source: Option<(&FieldTable, String)> = None;
+    let no_loc = |_| (Loc::new(crate::model::FileId(0), Default::default()), String::new());
+    if let Some(trigger) = &mut flow.trigger {
+        match &mut trigger.kind {
+            TriggerKind::On { event } => {
+                event.target = events.get(&event.name.value);
+                match event.target {
+                    None => out.push(unresolved("event", &event.name, events.suggest(&event.name.value), None)),
+                    Some(id) => {
+                        let (_, entity, schemaless) = event_info[id.index()];
+                        if !schemaless {
+                            source = Some((&tables.event_fields[id.index()], format!("event `{}`", event.name.value)));
+                        } else if let Some(entity) = entity {
+                            source = Some((tables.entity_fields(entity), "the event's entity".into()));
+                        }
+                    }
+                }
+            }
+            TriggerKind::Poll { system, entity, .. } => {
+                resolve_system(system, systems, out);
+                if let Some(entity) = entity {
+                    resolve_entity(entity, system.target, tables, no_loc, out);
+                    if let Some(id) = entity.target {
+                        source = Some((tables.entity_fields(id), format!("entity `{}`", entity.name.value)));
+                    }
+                }
+            }
+            TriggerKind::Schedule { .. } => {}
+        }
+    }
+    if let Some(from) = &mut flow.from {
+        resolve_system(&mut from.system, systems, out);
+        if let Some(entity) = &mut from.entity {
+            resolve_entity(entity, from.system.target, tables, no_loc, out);
+            if let Some(id) = entity.target {
+                source = Some((tables.entity_fields(id), format!("entity `{}`", entity.name.value)));
+            }
+        }
+    }
+    if let Some(via) = &mut flow.via {
+        resolve_system(via, systems, out);
+        if let Some(id) = via.target {
+            let kind = kinds[id.index()];
+            if !matches!(kind, SystemKind::Hub | SystemKind::Broker) {
+                out.push(
+                    Diagnostic::new(&lint::BAD_VALUE, via.name.loc, format!("`via` names `{}`, which is a {kind} system", via.name.value))
+                        .with_label("not a hub or broker")
+                        .with_help("`via` takes a system of kind `hub` or `broker`; for a direct connection, remove `via`"),
+                );
+                via.target = None;
+            }
+        }
+    }
+    if let Some(key) = &mut flow.idempotency_key {
+        if let Some((table, owner)) = &source {
+            resolve_field(key, Some(table), owner, out);
+        }
+    }
+    for target in &mut flow.targets {
+        resolve_system(&mut target.system, systems, out);
+        let mut dst: Option<(&FieldTable, String)> = None;
+        if let Some(entity) = &mut target.entity {
+            resolve_entity(entity, target.system.target, tables, no_loc, out);
+            if let Some(id) = entity.target {
+                dst = Some((tables.entity_fields(id), format!("entity `{}`", entity.name.value)));
+            }
+        }
+        for map in &mut target.maps {
+            if let Some((table, owner)) = &source {
+                resolve_field(&mut map.src, Some(table), owner, out);
+            }
+            if let (Some(d), Some((table, owner))) = (&mut map.dst, &dst) {
+                resolve_field(d, Some(table), owner, out);
+            }
+        }
+        for set in &mut target.sets {
+            if let Some((table, owner)) = &dst {
+                resolve_field(&mut set.dst, Some(table), owner, out);
+            }
+        }
+    }
+    let _ = event_info;
+}
+
+/// Rule names in `lint` and inline `allow`s must exist, and spec errors
+/// cannot be configured.
+fn check_rule_names(spec: &Spec, diagnostics: &mut Vec<Diagnostic>) {
+    let names = spec
+        .lint
+        .iter()
+        .map(|d| (&d.rule, d.level.as_str()))
+        .chain(spec.systems.iter().flat_map(|s| &s.allows).map(|a| (&a.rule, "allow")))
+        .chain(spec.events.iter().flat_map(|e| &e.allows).map(|a| (&a.rule, "allow")))
+        .chain(spec.flows.iter().flat_map(|f| &f.allows).map(|a| (&a.rule, "allow")));
+    for (rule, verb) in names {
+        match lint::find(&rule.value) {
+            None => {
+                let help = match lint::closest(&rule.value) {
+                    Some(c) => format!("did you mean `{c}`? `wireplan rules` lists every rule"),
+                    None => "`wireplan rules` lists every rule".into(),
+                };
+                diagnostics.push(
+                    Diagnostic::new(&lint::UNKNOWN_RULE, rule.loc, format!("no rule named `{}`", rule.value))
+                        .with_label("unknown rule")
+                        .with_help(help),
+                );
+            }
+            Some(r) if !r.is_configurable() => diagnostics.push(
+                Diagnostic::new(&lint::UNKNOWN_RULE, rule.loc, format!("`{}` is a spec error and cannot be configured", r.name))
+                    .with_label(format!("cannot {verb}"))
+                    .with_help("spec errors are always errors: fix the spec instead"),
+            ),
+            Some(r) if r.name != rule.value => diagnostics.push(
+                // A code such as `WP101` is accepted on the command line, but
+                // the spec should read as words.
+                Diagnostic::new(&lint::UNKNOWN_RULE, rule.loc, format!("rules are named, not numbered, in a spec: `{}` is `{}`", rule.value, r.name))
+                    .with_label("a rule code")
+                    .with_help(format!("write `\"{}\"`", r.name)),
+            ),
+            Some(_) => {}
+        }
+    }
+}
