@@ -305,7 +305,7 @@ impl Lowerer<'_> {
             return Some(Spanned { value: k, loc: self.loc(entry.value_span) });
         }
         let help = match suggest::closest(text, keywords.iter().copied()) {
-            Some(c) => format!("did you mean `{c}`? The {what}s are {}", list(keywords, "")),
+            Some(c) => format!("did you mean `{c}`?"),
             None => format!("the {what}s are {}", list(keywords, "")),
         };
         self.report(&lint::BAD_VALUE, entry.value_span, format!("unknown {what} `{text}`"), &format!("not a {what}"), Some(help));

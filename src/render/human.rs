@@ -36,6 +36,7 @@ pub(crate) fn render(report: &Report<'_>, style: Style) -> String {
         if handler.render_report(&mut out, &rendered).is_err() {
             out.push_str(&format!("{}[{}]: {}\n", d.severity.as_str(), d.rule.name, d.message));
         }
+        out.push('\n');
     }
     out.push_str(&summary_line(Summary::of(report.diagnostics), report.sources.files().count()));
     out

@@ -40,7 +40,7 @@ impl Span {
 }
 
 /// The largest file wireplan reads. Larger files get one clear diagnostic.
-pub(crate) const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: usize = 32 * 1024 * 1024;
 
 /// The deepest `{` nesting accepted. Real specs nest four levels; the limit
 /// exists so that hostile input cannot exhaust the parser's stack.

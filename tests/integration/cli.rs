@@ -1,16 +1,273 @@
-//! The command line end to end: formats, exit codes, bad input.
+//! The command line end to end: formats, exit codes, positions, and bad input
+//! that must give a clear diagnostic rather than a panic, a hang or a crash.
 
-use crate::util::{TempSpec, code, stdout};
+use std::path::Path;
+
+use crate::util::{TempSpec, code, root, run_in, stderr, stdout, wireplan};
+
+/// One `// ^^^ rule` annotation: the rule expected at a 1-based line and
+/// column range on the nearest line above that is not an annotation.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord, Clone)]
+struct Expected {
+    line: u64,
+    column: u64,
+    end_column: u64,
+    rule: String,
+}
+
+fn annotations(text: &str) -> Vec<Expected> {
+    let mut out = Vec::new();
+    let mut target = 0u64;
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        let is_annotation = trimmed.starts_with("//") && trimmed[2..].trim_start().starts_with('^');
+        if !is_annotation {
+            target = i as u64 + 1;
+            continue;
+        }
+        let start = line.find('^').unwrap();
+        let carets = line[start..].chars().take_while(|c| *c == '^').count();
+        let rule = line[start + carets..].trim().to_owned();
+        // Columns count characters; annotations are ASCII up to the carets.
+        out.push(Expected { line: target, column: start as u64 + 1, end_column: (start + carets) as u64 + 1, rule });
+    }
+    out
+}
+
+fn check_json(dir: &Path, file: &str) -> (i32, serde_json::Value) {
+    let out = run_in(dir, &["check", file, "--format", "json"]);
+    (code(&out), serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out))))
+}
+
+fn validate_against_schema(report: &serde_json::Value) {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("schemas/diagnostics.schema.json")).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator.iter_errors(report).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "output does not match its schema: {errors:#?}");
+}
 
 #[test]
-fn version_and_help_work() {
-    let spec = TempSpec::new("version");
-    let out = spec.run(&["--version"]);
-    assert_eq!(code(&out), 0);
-    assert!(stdout(&out).starts_with("wireplan "));
-    for sub in [&["--help"][..], &["check", "--help"], &["explain", "--help"], &["rules", "--help"]] {
-        let out = spec.run(sub);
-        assert_eq!(code(&out), 0, "{sub:?}");
-        assert!(stdout(&out).contains("Usage:"), "{sub:?}");
+fn every_mistake_is_reported_at_its_exact_span_with_help() {
+    let dir = root().join("tests/fixtures/check");
+    let text = std::fs::read_to_string(dir.join("ten-mistakes.kdl")).unwrap();
+    let expected = annotations(&text);
+    assert!(expected.len() >= 10, "the fixture has {} annotations", expected.len());
+    let (exit, report) = check_json(&dir, "ten-mistakes.kdl");
+    assert_eq!(exit, 1);
+    validate_against_schema(&report);
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    let mut found: Vec<Expected> = diagnostics
+        .iter()
+        .filter(|d| d["code"].as_str().unwrap().starts_with("WP0"))
+        .map(|d| Expected {
+            line: d["line"].as_u64().unwrap(),
+            column: d["column"].as_u64().unwrap(),
+            end_column: d["end_column"].as_u64().unwrap(),
+            rule: d["rule"].as_str().unwrap().to_owned(),
+        })
+        .collect();
+    found.sort();
+    let mut expected = expected;
+    expected.sort();
+    assert_eq!(found, expected);
+    for d in diagnostics {
+        assert!(!d["help"].as_str().unwrap().is_empty(), "no help: {d}");
+        assert_eq!(d["file"], "ten-mistakes.kdl");
     }
+    assert_eq!(report["summary"]["errors"].as_u64().unwrap() as usize, expected.len());
+}
+
+#[test]
+fn human_output_is_rustc_like() {
+    let dir = root().join("tests/fixtures/check");
+    let out = run_in(&dir, &["check", "ten-mistakes.kdl", "--color", "never"]);
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    assert!(!text.contains('\u{1b}'), "no colour codes under --color never");
+    insta::assert_snapshot!("ten_mistakes_human", text);
+}
+
+#[test]
+fn short_format_is_one_line_per_diagnostic() {
+    let dir = root().join("tests/fixtures/check");
+    let out = run_in(&dir, &["check", "ten-mistakes.kdl", "--format", "short"]);
+    assert_eq!(code(&out), 1);
+    insta::assert_snapshot!("ten_mistakes_short", stdout(&out));
+}
+
+#[test]
+fn colour_follows_the_flag() {
+    let dir = root().join("tests/fixtures/check");
+    let out = wireplan().args(["check", "ten-mistakes.kdl", "--color", "always"]).current_dir(&dir).output().unwrap();
+    assert!(stdout(&out).contains('\u{1b}'), "--color always colours");
+    // Piped output with the default `auto` has no colour.
+    let out = wireplan().env_remove("NO_COLOR").args(["check", "ten-mistakes.kdl"]).current_dir(&dir).output().unwrap();
+    assert!(!stdout(&out).contains('\u{1b}'), "piped output is plain");
+}
+
+#[test]
+fn output_is_deterministic() {
+    let dir = root().join("examples");
+    for format in ["human", "json", "short"] {
+        let first = run_in(&dir, &["check", "high-volume-retail", "--format", format]);
+        let second = run_in(&dir, &["check", "high-volume-retail", "--format", format]);
+        assert_eq!(first.stdout, second.stdout, "{format}");
+    }
+}
+
+#[test]
+fn examples_check_without_spec_errors() {
+    let dir = root().join("examples");
+    for example in ["small-shop", "growing-agency", "high-volume-retail", "acme-outdoor"] {
+        let (exit, report) = check_json(&dir, example);
+        validate_against_schema(&report);
+        assert_eq!(report["summary"]["errors"], 0, "{example}: {report:#}");
+        assert_eq!(exit, 0, "{example}");
+        let out = run_in(&dir, &["check", example, "--format", "short"]);
+        insta::assert_snapshot!(format!("example_{example}"), stdout(&out));
+    }
+}
+
+#[test]
+fn finds_the_spec_from_a_subfolder() {
+    let dir = root().join("examples/high-volume-retail/teams");
+    let out = run_in(&dir, &["check", "--format", "short"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn usage_errors_exit_2_on_stderr() {
+    let spec = TempSpec::new("usage");
+    let out = spec.run(&["check"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("no `wireplan.kdl`"), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+
+    let out = spec.run(&["check", "nope.kdl"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("no such file"));
+
+    // A folder without a wireplan.kdl.
+    std::fs::create_dir_all(spec.dir.join("empty")).unwrap();
+    let out = spec.run(&["check", "empty"]);
+    assert_eq!(code(&out), 2);
+
+    spec.file("wireplan.kdl", "");
+    let out = spec.run(&["check", "--deny", "sync-cylce"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("unknown-rule") && stderr(&out).contains("did you mean `sync-cycle`"), "{}", stderr(&out));
+
+    let out = spec.run(&["check", "--deny", "syntax"]);
+    assert_eq!(code(&out), 2);
+
+    let out = spec.run(&["check", "--format", "xml"]);
+    assert_eq!(code(&out), 2);
+}
+
+// ----- bad and odd input -------------------------------------------------
+
+/// Checks `text` as a spec and returns (exit code, short output).
+fn check_text(name: &str, text: impl AsRef<[u8]>) -> (i32, String) {
+    let spec = TempSpec::new(name);
+    spec.file("wireplan.kdl", text);
+    let out = spec.run(&["check", "--format", "short"]);
+    assert!(stderr(&out).is_empty(), "{name}: stderr: {}", stderr(&out));
+    (code(&out), stdout(&out))
+}
+
+#[test]
+fn empty_file_is_a_valid_spec() {
+    assert_eq!(check_text("empty", ""), (0, String::new()));
+}
+
+#[test]
+fn non_utf8_is_a_diagnostic() {
+    let (exit, out) = check_text("latin1", b"system \"caf\xe9\" kind=crm\n");
+    assert_eq!(exit, 1);
+    assert!(out.contains("error[syntax]: this file is not valid UTF-8"), "{out}");
+    assert!(out.starts_with("wireplan.kdl:1:12:"), "{out}");
+}
+
+#[test]
+fn huge_file_is_refused_with_a_diagnostic() {
+    let spec = TempSpec::new("huge");
+    let line = "// padding padding padding padding padding padding padding padding padding\n";
+    let text = line.repeat(50 * 1024 * 1024 / line.len());
+    spec.file("wireplan.kdl", &text);
+    let start = std::time::Instant::now();
+    let out = spec.run(&["check", "--format", "short"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stdout(&out).contains("wireplan reads spec files of up to 32 MiB"), "{}", stdout(&out));
+    assert!(start.elapsed().as_secs() < 20);
+}
+
+#[test]
+fn deep_nesting_is_a_diagnostic_not_a_stack_overflow() {
+    let (exit, out) = check_text("deep", "a {".repeat(10_000));
+    assert_eq!(exit, 1);
+    assert!(out.contains("nesting is deeper than 128 levels"), "{out}");
+}
+
+#[test]
+fn bom_and_crlf_keep_positions_right() {
+    let text = "\u{feff}system \"a\" kind=crm\r\nsystem \"b\" kind=crn\r\n";
+    let (exit, out) = check_text("bom-crlf", text);
+    assert_eq!(exit, 1);
+    assert_eq!(out, "wireplan.kdl:2:17: error[bad-value]: unknown system kind `crn`\n");
+}
+
+#[test]
+fn includes_outside_the_root_are_refused() {
+    let spec = TempSpec::new("escape");
+    spec.file("outside.kdl", "system \"x\" kind=crm\n");
+    spec.file(
+        "spec/wireplan.kdl",
+        "include \"/etc/passwd\"\ninclude \"../outside.kdl\"\ninclude \"../../x\"\ninclude \"sub\"\n",
+    );
+    std::fs::create_dir_all(spec.dir.join("spec/sub")).unwrap();
+    let out = run_in(&spec.dir.join("spec"), &["check", "--format", "short"]);
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(lines[0].contains("`/etc/passwd` is an absolute path"), "{text}");
+    assert!(lines[1].contains("`../outside.kdl` is outside the spec's folder"), "{text}");
+    assert!(lines[2].contains("`../../x` is outside the spec's folder"), "{text}");
+    assert!(lines[3].contains("`sub` is a folder"), "{text}");
+    assert!(!text.contains("root:"), "nothing of /etc/passwd is shown");
+}
+
+#[test]
+fn include_cycles_and_diamonds() {
+    let spec = TempSpec::new("cycle");
+    spec.file("wireplan.kdl", "include \"a.kdl\"\ninclude \"b.kdl\"\n");
+    spec.file("a.kdl", "include \"c.kdl\"\n");
+    spec.file("b.kdl", "include \"c.kdl\"\n");
+    spec.file("c.kdl", "system \"shared\" kind=crm\n");
+    // The diamond: c.kdl is included twice and loaded once, so no duplicate.
+    let out = spec.run(&["check", "--format", "short"]);
+    assert!(!stdout(&out).contains("duplicate-name"), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("include-error"), "{}", stdout(&out));
+
+    spec.file("c.kdl", "include \"a.kdl\"\n");
+    let out = spec.run(&["check", "--format", "short"]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(stdout(&out), "c.kdl:1:9: error[include-error]: include cycle: a.kdl -> c.kdl -> a.kdl\n");
+}
+
+#[test]
+fn a_directory_as_the_entry_file_is_a_usage_error() {
+    let spec = TempSpec::new("dir-entry");
+    std::fs::create_dir_all(spec.dir.join("wireplan.kdl")).unwrap();
+    let out = spec.run(&["check", "wireplan.kdl"]);
+    assert_eq!(code(&out), 2);
+    assert!(!stderr(&out).is_empty());
+}
+
+#[test]
+fn syntax_errors_are_reported() {
+    let (exit, out) = check_text("syntax", "system \"a\" kind=crm {\n    webhooks true\n}\n");
+    assert_eq!(exit, 1);
+    assert!(out.contains("error[syntax]"), "{out}");
 }
