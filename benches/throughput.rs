@@ -1,1 +1,131 @@
-fn main(){}
+//! Throughput of the whole pipeline on generated specs of 1k, 10k and 100k
+#![allow(unsafe_code)] // the counting allocator
+//! flows: parse time, check time (everything after parsing), MB/s, flows/s
+//! and peak memory. One run per size: this is a benchmark, not a timed test.
+//!
+//! Run with `cargo bench --bench throughput`; `WIREPLAN_BENCH_SIZES=1000,10000`
+//! picks other sizes.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+/// Counts live and peak heap bytes.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            if new_size > layout.size() {
+                let live = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size - layout.size();
+                PEAK.fetch_max(live, Ordering::Relaxed);
+            } else {
+                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// A realistic spec: ten flows per system, every system with an entity and
+/// two events, flows mixing direct and hub transports, maps and retries.
+fn realistic_spec(flows: usize) -> String {
+    let systems = (flows / 10).max(4);
+    let kinds = ["crm", "email", "ecommerce", "accounting", "support", "marketing", "payments", "erp"];
+    let mut s = String::with_capacity(flows * 300);
+    s.push_str("stack \"bench\" {\n    horizon months=18\n    volume-growth 2.0\n}\n\nsystem \"hub\" kind=hub { ha #true }\n\n");
+    for i in 0..systems {
+        let _ = write!(
+            s,
+            "system \"sys-{i}\" kind={} {{\n    api rest version=\"v{}\"\n    webhooks #true\n    rate-limit 100 per=second\n    secret \"SYS_{i}_TOKEN\"\n    entity \"record\" {{\n        field \"id\" type=string required=#true\n        field \"email\" type=email\n        field \"amount\" type=money\n    }}\n}}\n\n",
+            kinds[i % kinds.len()],
+            i % 5 + 1
+        );
+        for e in 0..2 {
+            let _ = write!(
+                s,
+                "event \"sys-{i}.changed-{e}\" from=\"sys-{i}\" entity=record version=1 {{\n    key \"id\"\n    field \"id\" type=string required=#true\n    field \"email\" type=email\n    field \"amount\" type=money\n    volume per-day=100 peak-per-second=1\n}}\n\n"
+            );
+        }
+    }
+    for f in 0..flows {
+        let from = f % systems;
+        let to = (f * 7 + 3) % systems;
+        let via = if f % 3 == 0 { "    via hub\n" } else { "" };
+        let _ = write!(
+            s,
+            "// flow {f}\nflow \"flow-{f}\" {{\n    on \"sys-{from}.changed-{}\"\n{via}    to \"sys-{to}\" action=upsert entity=record {{\n        map \"id\" to=\"id\"\n        map \"amount\" to=\"amount\"\n    }}\n    retry attempts=3 backoff=exponential initial=\"1s\" max=\"5m\"\n    dead-letter\n    log\n}}\n\n",
+            f % 2
+        );
+    }
+    s
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::var("WIREPLAN_BENCH_SIZES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1_000, 10_000, 100_000]);
+    let dir = std::env::temp_dir().join(format!("wireplan-bench-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    println!(
+        "{:<10} {:>7} {:>8} {:>8} {:>10} {:>8} {:>12} {:>8} {:>10} {:>8} {:>6}",
+        "spec", "flows", "MB", "parse s", "parse MB/s", "check s", "check flow/s", "json s", "total MB/s", "peak MB", "diags"
+    );
+    for (name, generate) in [("realistic", realistic_spec as fn(usize) -> String)] {
+        for &flows in &sizes {
+            let text = generate(flows);
+            let path = dir.join(format!("{name}-{flows}.kdl"));
+            if std::fs::write(&path, &text).is_err() {
+                eprintln!("cannot write {}", path.display());
+                return;
+            }
+            let mb = text.len() as f64 / 1e6;
+            drop(text);
+            let base = LIVE.load(Ordering::Relaxed);
+            PEAK.store(base, Ordering::Relaxed);
+            let start = Instant::now();
+            let t = wireplan::bench::run(&path);
+            let total = start.elapsed().as_secs_f64();
+            let peak = (PEAK.load(Ordering::Relaxed) - base) as f64 / 1e6;
+            let (parse, check, render) = (t.parse.as_secs_f64(), t.check.as_secs_f64(), t.render.as_secs_f64());
+            println!(
+                "{:<10} {:>7} {:>8.1} {:>8.2} {:>10.1} {:>8.3} {:>12.0} {:>8.3} {:>10.1} {:>8.0} {:>6}",
+                name,
+                t.flows,
+                mb,
+                parse,
+                mb / parse.max(1e-9),
+                check,
+                t.flows as f64 / check.max(1e-9),
+                render,
+                mb / total.max(1e-9),
+                peak,
+                t.diagnostics
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

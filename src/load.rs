@@ -29,6 +29,14 @@ pub(crate) struct Loaded {
     pub(crate) sources: SourceMap,
     pub(crate) spec: Spec,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// Time spent in `syntax::parse`, for the benchmark.
+    pub(crate) parse_time: std::time::Duration,
+}
+
+impl Default for Loaded {
+    fn default() -> Self {
+        Loaded { sources: SourceMap::default(), spec: Spec::default(), diagnostics: Vec::new(), parse_time: Default::default() }
+    }
 }
 
 /// Why the entry file could not be loaded at all (exit code 2).
@@ -89,7 +97,7 @@ pub(crate) fn load(entry: &Path, cwd: &Path) -> Result<Loaded, LoadError> {
     }
     let root = entry.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
     let cwd = fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
-    let mut loader = Loader { root, cwd, loaded: Loaded { sources: SourceMap::default(), spec: Spec::default(), diagnostics: Vec::new() }, stack: Vec::new() };
+    let mut loader = Loader { root, cwd, loaded: Loaded::default(), stack: Vec::new() };
     // The entry file must at least be readable; problems inside it are diagnostics.
     fs::File::open(&entry).map_err(|e| LoadError::Unreadable(entry.clone(), e))?;
     loader.load_file(&entry, None);
@@ -100,7 +108,7 @@ pub(crate) fn load(entry: &Path, cwd: &Path) -> Result<Loaded, LoadError> {
 /// its includes from disk relative to `path`.
 pub(crate) fn load_text(path: &Path, text: String, cwd: &Path) -> Loaded {
     let root = path.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
-    let mut loader = Loader { root, cwd: cwd.to_path_buf(), loaded: Loaded { sources: SourceMap::default(), spec: Spec::default(), diagnostics: Vec::new() }, stack: Vec::new() };
+    let mut loader = Loader { root, cwd: cwd.to_path_buf(), loaded: Loaded::default(), stack: Vec::new() };
     let name = display_name(path, &loader.cwd);
     let file = loader.loaded.sources.add(SourceFile::new(path.to_path_buf(), name, text));
     loader.lower(file, path);
@@ -141,7 +149,9 @@ impl Loader {
     }
 
     fn lower(&mut self, file: FileId, path: &Path) {
+        let start = std::time::Instant::now();
         let parse = syntax::parse(&self.loaded.sources.get(file).text);
+        self.loaded.parse_time += start.elapsed();
         for e in parse.errors {
             let mut d = Diagnostic::new(&lint::SYNTAX, Loc::new(file, e.span), e.message);
             if let Some(label) = e.label {

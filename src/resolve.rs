@@ -67,10 +67,9 @@ pub(crate) fn resolve(spec: &mut Spec, diagnostics: &mut Vec<Diagnostic>) {
         resolve_event(event, systems, &tables, &mut out);
     }
     let system_kinds: Vec<SystemKind> = spec.systems.iter().map(|s| s.kind()).collect();
-    let event_info: Vec<(Option<SystemId>, Option<EntityId>, bool)> =
-        spec.events.iter().map(|e| (e.from.as_ref().and_then(|f| f.target), e.entity.as_ref().and_then(|en| en.target), e.is_schemaless())).collect();
+    let schemaless_events: Vec<bool> = spec.events.iter().map(Event::is_schemaless).collect();
     for flow in &mut spec.flows {
-        resolve_flow(flow, systems, events, &system_kinds, &event_info, &tables, &mut out);
+        resolve_flow(flow, systems, events, &system_kinds, &schemaless_events, &tables, &mut out);
     }
     r.diagnostics.extend(out);
     check_rule_names(spec, r.diagnostics);
@@ -261,7 +260,7 @@ fn resolve_flow(
     systems: &Names<SystemId>,
     events: &Names<EventId>,
     kinds: &[SystemKind],
-    event_info: &[(Option<SystemId>, Option<EntityId>, bool)],
+    schemaless_events: &[bool],
     tables: &Tables,
     out: &mut Vec<Diagnostic>,
 ) {
@@ -275,11 +274,10 @@ fn resolve_flow(
                 match event.target {
                     None => out.push(unresolved("event", &event.name, events.suggest(&event.name.value), None)),
                     Some(id) => {
-                        let (_, entity, schemaless) = event_info[id.index()];
-                        if !schemaless {
+                        // An event's fields describe its payload; an event
+                        // without fields is schemaless and its payload unchecked.
+                        if !schemaless_events[id.index()] {
                             source = Some((&tables.event_fields[id.index()], format!("event `{}`", event.name.value)));
-                        } else if let Some(entity) = entity {
-                            source = Some((tables.entity_fields(entity), "the event's entity".into()));
                         }
                     }
                 }
@@ -347,7 +345,6 @@ fn resolve_flow(
             }
         }
     }
-    let _ = event_info;
 }
 
 /// Rule names in `lint` and inline `allow`s must exist, and spec errors

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs what wireplan's tests need and runs every test, the real-runtime
+# ones included. CI calls this through .ci/run; so can you.
+#
+#   scripts/test.sh            # everything
+#   scripts/test.sh --fast     # skip installs; cargo test alone
+#
+# Debian packages are installed when running as root; tools from npm and
+# PyPI go into .tools/ (git-ignored), never into the system.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fast=0
+[[ "${1:-}" == "--fast" ]] && fast=1
+
+step() { printf '\n==> %s\n' "$*"; }
+
+apt_packages=(chromium)
+
+install_apt() {
+    local missing=()
+    for pkg in "${apt_packages[@]}"; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    done
+    if ((${#missing[@]} == 0)); then
+        return
+    fi
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "error: the tests need these Debian packages: ${missing[*]}" >&2
+        echo "       install them (sudo apt-get install ${missing[*]}) or run this script as root" >&2
+        exit 1
+    fi
+    step "installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+if ((fast == 0)); then
+    install_apt
+fi
+
+export WIREPLAN_TOOLS="$PWD/.tools"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+step "formatting"
+cargo fmt --check
+
+step "tests"
+cargo test --locked --all-features
+
+step "benchmarks compile"
+cargo check --locked --benches
