@@ -36,8 +36,26 @@ install_apt() {
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# npm tools, pinned, into .tools/ (git-ignored).
+npm_tools=(@microsoft/sarif-multitool@5.7.0 @microsoft/jest-sarif@1.0.0-beta.0)
+
+install_npm() {
+    local stamp=".tools/.installed-$(printf '%s\n' "${npm_tools[@]}" | sha256sum | cut -c1-16)"
+    [[ -f "$stamp" ]] && return
+    if ! command -v npm >/dev/null; then
+        echo "error: the tests need npm (Node.js 20) to install ${npm_tools[*]}" >&2
+        exit 1
+    fi
+    step "installing npm tools into .tools/: ${npm_tools[*]}"
+    mkdir -p .tools
+    [[ -f .tools/package.json ]] || echo '{"private": true}' > .tools/package.json
+    (cd .tools && npm install --no-audit --no-fund --loglevel=error "${npm_tools[@]}")
+    touch "$stamp"
+}
+
 if ((fast == 0)); then
     install_apt
+    install_npm
 fi
 
 export WIREPLAN_TOOLS="$PWD/.tools"

@@ -93,6 +93,10 @@ enum Format {
     Json,
     /// One line per diagnostic: file:line:column: severity[rule]: message.
     Short,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// GitHub Actions annotations (`::error file=...::message`).
+    Github,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -189,6 +193,8 @@ fn check(args: &CheckArgs) -> ExitCode {
         Format::Human => render::human::render(&report, render::human::Style { color: args.color.color.enabled(), width: terminal_width() }),
         Format::Json => render::json::render(&report),
         Format::Short => render::short::render(&report),
+        Format::Sarif => render::sarif::render(&report),
+        Format::Github => render::github::render(&report),
     };
     let printed = print(&text);
     if printed != ExitCode::SUCCESS {

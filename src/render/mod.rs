@@ -1,10 +1,13 @@
-//! Turning diagnostics into output: human (miette), JSON and short lines.
+//! Turning diagnostics into output: human (miette), JSON, SARIF, GitHub
+//! Actions annotations and short lines.
 //!
 //! Renderers are pure: they take the diagnostics and the sources and return
 //! text. The CLI decides where it goes.
 
+pub(crate) mod github;
 pub(crate) mod human;
 pub(crate) mod json;
+pub(crate) mod sarif;
 pub(crate) mod short;
 
 use crate::diagnostic::Diagnostic;

@@ -1,0 +1,56 @@
+//! GitHub Actions workflow commands: `::error file=...,line=...::message`,
+//! which GitHub shows as annotations on the pull request's diff.
+
+use std::fmt::Write;
+
+use super::Report;
+use crate::diagnostic::Severity;
+
+pub(crate) fn render(report: &Report<'_>) -> String {
+    let mut out = String::new();
+    for d in report.diagnostics {
+        let file = report.sources.get(d.primary.loc.file);
+        let start = file.position(d.primary.loc.span.start);
+        let end = file.position(d.primary.loc.span.end);
+        let command = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let mut message = d.message.clone();
+        if let Some(help) = d.help.as_deref().filter(|h| !h.is_empty()) {
+            let _ = write!(message, "\nhelp: {help}");
+        }
+        let _ = writeln!(
+            out,
+            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+            property(&file.name),
+            start.line,
+            start.column,
+            end.line,
+            end.column,
+            property(&format!("{} ({})", d.rule.name, d.rule.code)),
+            data(&message)
+        );
+    }
+    out
+}
+
+/// Escapes a message as the runner expects (`%`, CR and LF).
+fn data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Escapes a property value (also `:` and `,`, which delimit properties).
+fn property(s: &str) -> String {
+    data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escapes_delimiters() {
+        assert_eq!(super::property("a,b:c%\n"), "a%2Cb%3Ac%25%0A");
+        assert_eq!(super::data("50% done\nnext"), "50%25 done%0Anext");
+    }
+}

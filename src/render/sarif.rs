@@ -1,0 +1,140 @@
+//! SARIF 2.1.0 output, for code-scanning dashboards (GitHub code scanning,
+//! Azure DevOps, SonarQube and others).
+//!
+//! The log has one run whose tool lists every wireplan rule, with its
+//! documentation as the rule's help, so that a dashboard can explain a finding
+//! without wireplan installed. Columns count Unicode code points, which the
+//! run declares with `columnKind`.
+
+use serde_sarif::sarif::{
+    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, Region, ReportingConfiguration,
+    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
+};
+
+use super::Report;
+use crate::diagnostic::{Label, Severity};
+use crate::lint::RULES;
+use crate::source::SourceMap;
+
+pub(crate) fn render(report: &Report<'_>) -> String {
+    let rules: Vec<ReportingDescriptor> = RULES
+        .iter()
+        .map(|rule| {
+            let doc = rule.doc();
+            ReportingDescriptor::builder()
+                .id(rule.code)
+                .name(rule.name)
+                .short_description(MultiformatMessageString::builder().text(rule.summary).build())
+                .help(MultiformatMessageString::builder().text(doc.clone()).markdown(doc).build())
+                .default_configuration(ReportingConfiguration::builder().level(serde_json::json!(level(rule.default_severity))).build())
+                .build()
+        })
+        .collect();
+    let results: Vec<SarifResult> = report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let rule_index = RULES.iter().position(|r| r.code == d.rule.code).unwrap_or(0);
+            let text = match &d.help {
+                Some(help) if !help.is_empty() => format!("{}\nhelp: {help}", d.message),
+                _ => d.message.clone(),
+            };
+            let result = SarifResult::builder()
+                .rule_id(d.rule.code)
+                .rule_index(rule_index as i64)
+                .level(result_level(d.severity))
+                .message(Message::builder().text(text).build())
+                .locations(vec![location(report.sources, &d.primary)]);
+            if d.secondary.is_empty() {
+                result.build()
+            } else {
+                result.related_locations(d.secondary.iter().map(|l| location(report.sources, l)).collect::<Vec<_>>()).build()
+            }
+        })
+        .collect();
+    let driver = ToolComponent::builder()
+        .name("wireplan")
+        .semantic_version(env!("CARGO_PKG_VERSION"))
+        .information_uri("https://github.com/wireplan/wireplan")
+        .rules(rules)
+        .build();
+    let run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .results(results)
+        .column_kind(serde_json::json!("unicodeCodePoints"))
+        .build();
+    let log = Sarif::builder()
+        .schema("https://json.schemastore.org/sarif-2.1.0.json")
+        .version(serde_json::json!("2.1.0"))
+        .runs(vec![run])
+        .build();
+    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+fn result_level(severity: Severity) -> ResultLevel {
+    match severity {
+        Severity::Error => ResultLevel::Error,
+        Severity::Warning => ResultLevel::Warning,
+        Severity::Info => ResultLevel::Note,
+    }
+}
+
+/// A relative, `/`-separated path as a URI reference; absolute paths become
+/// `file://` URIs. Bytes outside RFC 3986's unreserved set and `/` are
+/// percent-encoded.
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    if path.starts_with('/') {
+        out.push_str("file://");
+    }
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn location(sources: &SourceMap, label: &Label) -> Location {
+    let file = sources.get(label.loc.file);
+    let start = file.position(label.loc.span.start);
+    let end = file.position(label.loc.span.end);
+    let region = Region::builder()
+        .start_line(i64::from(start.line))
+        .start_column(i64::from(start.column))
+        .end_line(i64::from(end.line))
+        .end_column(i64::from(end.column))
+        .build();
+    let physical = PhysicalLocation::builder()
+        .artifact_location(ArtifactLocation::builder().uri(uri(&file.name)).build())
+        .region(region)
+        .build();
+    let location = Location::builder().physical_location(physical);
+    if label.message.is_empty() {
+        location.build()
+    } else {
+        location.message(Message::builder().text(label.message.clone()).build()).build()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn uris_are_encoded() {
+        assert_eq!(super::uri("sales/leads.kdl"), "sales/leads.kdl");
+        assert_eq!(super::uri("my specs/a b.kdl"), "my%20specs/a%20b.kdl");
+        assert_eq!(super::uri("/abs/x.kdl"), "file:///abs/x.kdl");
+    }
+}

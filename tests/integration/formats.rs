@@ -1,0 +1,92 @@
+//! Machine-readable formats checked by their real consumers: SARIF against
+//! the official 2.1.0 schema and Microsoft's SARIF validator, GitHub
+//! annotations and short lines by snapshot.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::util::{TempSpec, code, root, run_in, stdout};
+
+/// The folder `scripts/test.sh` installs npm tools into.
+fn tools() -> PathBuf {
+    std::env::var_os("WIREPLAN_TOOLS").map_or_else(|| root().join(".tools"), PathBuf::from)
+}
+
+fn tool(rel: &str) -> PathBuf {
+    let path = tools().join(rel);
+    assert!(path.exists(), "{} is missing: run `scripts/test.sh`, which installs the SARIF tools into .tools/", path.display());
+    path
+}
+
+fn sarif_of(dir: &std::path::Path, file: &str) -> String {
+    let out = run_in(dir, &["check", file, "--format", "sarif"]);
+    assert_eq!(code(&out), 1);
+    stdout(&out)
+}
+
+#[test]
+fn sarif_matches_the_official_schema() {
+    let schema_path = tool("node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json");
+    // The official schema's `language` pattern has a stray `]`, which
+    // ECMAScript reads as a literal but Rust's regex engines reject. It
+    // constrains a property wireplan never writes; spell it as intended.
+    let text = std::fs::read_to_string(schema_path).unwrap();
+    let typo = r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#;
+    assert!(text.contains(typo), "the schema changed: drop this workaround");
+    let text = text.replace(typo, r#""^[a-zA-Z]{2}(-[a-zA-Z]{2})?$""#);
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
+    let text = sarif_of(&root().join("tests/fixtures/check"), "ten-mistakes.kdl");
+    let log: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&log).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 12);
+    let first = &results[0];
+    assert_eq!(first["ruleId"], "WP004");
+    assert_eq!(first["locations"][0]["physicalLocation"]["region"]["startLine"], 5);
+    assert_eq!(first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "ten-mistakes.kdl");
+}
+
+#[test]
+fn sarif_passes_microsofts_validator() {
+    let multitool = tool("node_modules/.bin/sarif-multitool");
+    let spec = TempSpec::new("sarif-validate");
+    let mut logs = vec![("ten-mistakes", sarif_of(&root().join("tests/fixtures/check"), "ten-mistakes.kdl"))];
+    for example in ["growing-agency", "high-volume-retail"] {
+        let out = run_in(&root().join("examples"), &["check", example, "--format", "sarif"]);
+        logs.push((example, stdout(&out)));
+    }
+    for (name, text) in logs {
+        let input = spec.file(&format!("{name}.sarif"), &text);
+        let output = spec.dir.join(format!("{name}.validation.sarif"));
+        let status = Command::new(&multitool)
+            .arg("validate")
+            .arg(&input)
+            .arg("--output")
+            .arg(&output)
+            .arg("--quiet")
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("sarif-multitool runs");
+        assert!(status.success(), "{name}: sarif-multitool failed");
+        let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&output).unwrap()).unwrap();
+        let problems: Vec<String> = report["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["level"] != "note")
+            .map(|r| format!("{} {}", r["ruleId"], r["message"]))
+            .collect();
+        assert!(problems.is_empty(), "{name}: {problems:#?}");
+    }
+}
+
+#[test]
+fn github_annotations() {
+    let out = run_in(&root().join("tests/fixtures/check"), &["check", "ten-mistakes.kdl", "--format", "github"]);
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    assert!(text.lines().all(|l| l.starts_with("::error file=ten-mistakes.kdl,line=")), "{text}");
+    insta::assert_snapshot!("ten_mistakes_github", text);
+}
