@@ -17,7 +17,7 @@ use crate::model::{Loc, Owner};
 /// How serious a finding is. Ordered from most to least serious.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub(crate) enum Severity {
     Error,
     Warning,
     Info,
@@ -99,10 +99,10 @@ impl Diagnostic {
 
 /// Counts of diagnostics by severity.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
-pub struct Summary {
-    pub errors: usize,
-    pub warnings: usize,
-    pub infos: usize,
+pub(crate) struct Summary {
+    pub(crate) errors: usize,
+    pub(crate) warnings: usize,
+    pub(crate) infos: usize,
 }
 
 impl Summary {

@@ -25,6 +25,7 @@ pub(crate) const ENTRY_FILE: &str = "wireplan.kdl";
 const MAX_INCLUDE_DEPTH: usize = 64;
 
 /// A spec loaded and lowered, not yet resolved.
+#[derive(Default)]
 pub(crate) struct Loaded {
     pub(crate) sources: SourceMap,
     pub(crate) spec: Spec,
@@ -33,11 +34,6 @@ pub(crate) struct Loaded {
     pub(crate) parse_time: std::time::Duration,
 }
 
-impl Default for Loaded {
-    fn default() -> Self {
-        Loaded { sources: SourceMap::default(), spec: Spec::default(), diagnostics: Vec::new(), parse_time: Default::default() }
-    }
-}
 
 /// Why the entry file could not be loaded at all (exit code 2).
 #[derive(Debug)]

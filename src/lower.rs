@@ -457,8 +457,8 @@ impl Lowerer<'_> {
                     match self.arg(child, 0) {
                         Some(e) => {
                             stack.volume_growth = self.number(e, "volume growth");
-                            if let Some(g) = &stack.volume_growth {
-                                if g.value == 0.0 {
+                            if let Some(g) = &stack.volume_growth
+                                && g.value == 0.0 {
                                     self.report(
                                         &lint::BAD_VALUE,
                                         e.value_span,
@@ -468,7 +468,6 @@ impl Lowerer<'_> {
                                     );
                                     stack.volume_growth = None;
                                 }
-                            }
                         }
                         None => self.missing(child, "a growth factor", "volume-growth 3.0"),
                     }
@@ -978,15 +977,14 @@ impl Lowerer<'_> {
             .and_then(|e| self.keyword(e, "backoff", Backoff::parse, &Backoff::keywords().collect::<Vec<_>>()));
         let initial = self.prop(node, "initial").and_then(|e| self.duration(e));
         let max = self.prop(node, "max").and_then(|e| self.duration(e));
-        if let (Some(initial), Some(max)) = (&initial, &max) {
-            if max.value < initial.value {
+        if let (Some(initial), Some(max)) = (&initial, &max)
+            && max.value < initial.value {
                 let d = Diagnostic::new(&lint::BAD_VALUE, max.loc, "the longest retry delay is shorter than the first")
                     .with_label("`max` is shorter")
                     .with_secondary(initial.loc, "than `initial`")
                     .with_help("make `max` at least as long as `initial`");
                 self.diagnostics.push(d);
             }
-        }
         Retry { attempts, backoff, initial, max, loc: self.loc(node.span) }
     }
 

@@ -317,11 +317,10 @@ fn resolve_flow(
             }
         }
     }
-    if let Some(key) = &mut flow.idempotency_key {
-        if let Some((table, owner)) = &source {
+    if let Some(key) = &mut flow.idempotency_key
+        && let Some((table, owner)) = &source {
             resolve_field(key, Some(table), owner, out);
         }
-    }
     for target in &mut flow.targets {
         resolve_system(&mut target.system, systems, out);
         let mut dst: Option<(&FieldTable, String)> = None;

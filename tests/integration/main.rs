@@ -1,4 +1,5 @@
 //! wireplan's integration tests: one binary, one module per area. They run
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! the real `wireplan` binary on real files.
 
 mod cli;
