@@ -3,13 +3,14 @@
 //! The pipeline, in order: `load` reads the entry file and its includes;
 //! `syntax` parses each into a spanned tree (never failing); `lower` turns the
 //! trees into the spec `model`; `resolve` connects names to declarations;
-//! `lint` runs the checks over the resolved model and applies the configured
-//! levels; `render` prints the diagnostics. Every stage returns its result
+//! `graph` builds the topology once; `lint` runs the checks over the resolved
+//! model and applies the configured levels; `render` prints the diagnostics. Every stage returns its result
 //! together with its diagnostics, so one mistake never hides the others.
 
 mod cli;
 mod diagnostic;
 mod docs;
+mod graph;
 mod lint;
 mod load;
 mod lower;
@@ -36,6 +37,7 @@ use source::SourceMap;
 pub(crate) struct Checked {
     pub(crate) sources: SourceMap,
     pub(crate) spec: Spec,
+    pub(crate) graph: graph::Graph,
     pub(crate) diagnostics: Vec<Diagnostic>,
 }
 
@@ -50,11 +52,12 @@ pub(crate) fn check_path(path: Option<&Path>, cwd: &Path, levels: &CliLevels) ->
 pub(crate) fn check_loaded(loaded: Loaded, levels: &CliLevels) -> Checked {
     let Loaded { sources, mut spec, mut diagnostics } = loaded;
     resolve::resolve(&mut spec, &mut diagnostics);
-    let ctx = Context { spec: &spec, sources: &sources };
+    let graph = graph::Graph::build(&spec);
+    let ctx = Context { spec: &spec, sources: &sources, graph: &graph };
     diagnostics.extend(lint::run_checks(&ctx));
     let mut diagnostics = lint::apply_levels(&spec, levels, diagnostics);
     diagnostics.sort_by(Diagnostic::order);
-    Checked { sources, spec, diagnostics }
+    Checked { sources, spec, graph, diagnostics }
 }
 
 /// Measurements for the benchmark harness (`benches/throughput.rs`); not a

@@ -15,10 +15,27 @@
 
 mod spec_errors;
 mod suppression;
+mod sync_cycle;
+mod non_idempotent_path;
+mod p2p_sprawl;
+mod no_error_handling;
+mod no_dead_letter;
+mod no_logging;
+mod polling_over_webhook;
+mod unversioned_api;
+mod hub_single_point_of_failure;
+mod orphan_event;
+mod unused_system;
+mod mapping_type_mismatch;
+mod missing_required_field;
+mod rate_limit_exceeded;
+mod latency_mismatch;
+mod util;
 
 use std::collections::HashSet;
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::graph::Graph;
 use crate::model::{LintLevel, Spec};
 use crate::source::SourceMap;
 
@@ -32,6 +49,8 @@ pub(crate) use suppression::{ALLOW_WITHOUT_REASON, UNUSED_ALLOW};
 pub(crate) struct Context<'a> {
     pub(crate) spec: &'a Spec,
     pub(crate) sources: &'a SourceMap,
+    /// The topology, built once from the resolved spec.
+    pub(crate) graph: &'a Graph,
 }
 
 /// A check: reads the context, pushes its findings at the rule's default severity.
@@ -143,6 +162,23 @@ pub(crate) static RULES: &[&Rule] = &[
     &INCLUDE_ERROR,
     &SECRET_LITERAL,
     &UNKNOWN_RULE,
+    &sync_cycle::SYNC_CYCLE,
+    &non_idempotent_path::NON_IDEMPOTENT_PATH,
+    &p2p_sprawl::P2P_SPRAWL,
+    &no_error_handling::NO_ERROR_HANDLING,
+    &no_dead_letter::NO_DEAD_LETTER,
+    &no_logging::NO_LOGGING,
+    &polling_over_webhook::POLLING_OVER_WEBHOOK,
+    &unversioned_api::UNVERSIONED_API,
+    &hub_single_point_of_failure::HUB_SINGLE_POINT_OF_FAILURE,
+    &orphan_event::ORPHAN_EVENT,
+    &unused_system::UNUSED_SYSTEM,
+    &mapping_type_mismatch::MAPPING_TYPE_MISMATCH,
+    &missing_required_field::MISSING_REQUIRED_FIELD,
+    &rate_limit_exceeded::RATE_LIMIT_EXCEEDED,
+    &latency_mismatch::LATENCY_MISMATCH,
+    // WP116 is reserved for `stage-mismatch` (the planner's check): register
+    // it here, after `latency-mismatch`, when `src/lint/stage_mismatch.rs` lands.
     &ALLOW_WITHOUT_REASON,
     &UNUSED_ALLOW,
 ];
@@ -229,6 +265,31 @@ fn level_severity(level: LintLevel, rule: &Rule) -> Option<Severity> {
     }
 }
 
+/// A resolved spec from text, for unit tests of the checks.
+#[cfg(test)]
+pub(crate) fn test_spec(text: &str) -> Spec {
+    let path = std::path::Path::new("/virtual/wireplan.kdl");
+    let mut loaded = crate::load::load_text(path, text.to_owned(), std::path::Path::new("/virtual"));
+    crate::resolve::resolve(&mut loaded.spec, &mut loaded.diagnostics);
+    loaded.spec
+}
+
+/// The findings of one rule on a spec given as text, before levels apply.
+#[cfg(test)]
+pub(crate) fn test_check(rule: &'static Rule, text: &str) -> Vec<Diagnostic> {
+    let path = std::path::Path::new("/virtual/wireplan.kdl");
+    let mut loaded = crate::load::load_text(path, text.to_owned(), std::path::Path::new("/virtual"));
+    crate::resolve::resolve(&mut loaded.spec, &mut loaded.diagnostics);
+    let graph = Graph::build(&loaded.spec);
+    let ctx = Context { spec: &loaded.spec, sources: &loaded.sources, graph: &graph };
+    let mut out = Vec::new();
+    if let Some(check) = rule.check {
+        check(&ctx, &mut out);
+    }
+    out.retain(|d| std::ptr::eq(d.rule, rule));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,7 +301,7 @@ mod tests {
         for rule in RULES {
             assert!(names.insert(rule.name), "duplicate name {}", rule.name);
             assert!(codes.insert(rule.code), "duplicate code {}", rule.code);
-            assert!(rule.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'), "{}", rule.name);
+            assert!(rule.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'), "{}", rule.name);
             assert!(rule.code.starts_with("WP") && rule.code.len() == 5, "{}", rule.code);
             assert!(!rule.summary.is_empty() && !rule.summary.ends_with('.'), "{}", rule.name);
         }
