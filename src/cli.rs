@@ -209,6 +209,11 @@ fn check(args: &CheckArgs) -> ExitCode {
         Ok(checked) => checked,
         Err(e) => return usage_error(&e.to_string()),
     };
+    if std::env::var_os("WIREPLAN_TIMINGS").is_some_and(|v| !v.is_empty()) {
+        for (phase, time) in &checked.timings {
+            eprintln!("timing: {phase:<20} {:>10.3} ms", time.as_secs_f64() * 1000.0);
+        }
+    }
     let report = Report { sources: &checked.sources, diagnostics: &checked.diagnostics };
     let text = match args.format {
         Format::Human => render::human::render(&report, render::human::Style { color: args.color.color.enabled(), width: terminal_width() }),
