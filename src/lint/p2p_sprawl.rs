@@ -89,7 +89,7 @@ impl Wiring {
 
     fn describe(self) -> String {
         format!(
-            "{} wired directly in {} (n(n-1)/2 = {} possible), where a hub or broker needs {}",
+            "{} wired directly in {} (n(n-1)/2 = {} possible; a hub or broker needs {})",
             plural(self.systems, "system"),
             plural(self.pairs, "pair"),
             self.potential(),
@@ -140,9 +140,13 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     let message = if now == later {
-        format!("{}, now and at the horizon", now.describe())
+        format!("more than {MAX_DIRECT_SYSTEMS} systems are wired point-to-point, now and at the horizon: {}", now.describe())
     } else {
-        format!("now {}; at the horizon (month {horizon}) {}", now.describe(), later.describe())
+        format!(
+            "more than {MAX_DIRECT_SYSTEMS} systems are wired point-to-point: now {}; at the horizon (month {horizon}) {}",
+            now.describe(),
+            later.describe()
+        )
     };
     // The first flow in the spec that is wired directly, in source order.
     let mut flows: Vec<FlowId> = pairs.iter().map(|(_, f)| *f).collect();
@@ -189,8 +193,9 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(
             found[0].message,
-            "now 3 systems wired directly in 2 pairs (n(n-1)/2 = 3 possible), where a hub or broker needs 3 connections; \
-             at the horizon (month 12) 4 systems wired directly in 3 pairs (n(n-1)/2 = 6 possible), where a hub or broker needs 4 connections"
+            "more than 3 systems are wired point-to-point: now 3 systems wired directly in 2 pairs (n(n-1)/2 = 3 possible; \
+             a hub or broker needs 3 connections); at the horizon (month 12) 4 systems wired directly in 3 pairs \
+             (n(n-1)/2 = 6 possible; a hub or broker needs 4 connections)"
         );
     }
 

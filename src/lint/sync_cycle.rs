@@ -179,10 +179,11 @@ fn diagnostic(spec: &Spec, component: &Component, hops: &[Hop], closing: FlowId)
             continue;
         }
         let flow = spec.flow(hop.flow);
-        d = d.with_secondary(
-            flow.name.loc,
-            format!("hop {}: on `{}`, writes `{}`", i + 1, trigger_name(spec, hop), system_name(spec, hop.to)),
-        );
+        let how = match hop.trigger {
+            Some(e) => format!("on `{}`", spec.event(e).name.value),
+            None => format!("polls `{}`", system_name(spec, flow.source_system(spec))),
+        };
+        d = d.with_secondary(flow.name.loc, format!("hop {}: {how}, writes `{}`", i + 1, system_name(spec, hop.to)));
     }
     d.with_help(format!(
         "add `loop-guard` to flow `{}` so that it ignores the changes this integration made itself",
