@@ -38,6 +38,9 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::model::{EventId, FlowId, Spec, SystemId, TriggerKind};
 
+/// The trigger graph's storage: compressed sparse rows, unweighted.
+pub(crate) type TriggerCsr = Csr<(), (), petgraph::Directed, u32>;
+
 /// A node of the trigger graph.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum TriggerNode {
@@ -68,7 +71,7 @@ pub(crate) struct Graph {
     /// source system is resolved, in flow then target order.
     pub(crate) systems: DiGraph<SystemId, FlowEdge, u32>,
     /// The trigger graph; node `i < flows` is flow `i`.
-    pub(crate) triggers: Csr<(), (), petgraph::Directed, u32>,
+    pub(crate) triggers: TriggerCsr,
     /// What each trigger-graph node stands for.
     pub(crate) nodes: Vec<TriggerNode>,
     /// For each flow, for each of its targets, the trigger node its write
@@ -130,7 +133,8 @@ impl Graph {
         out
     }
 
-    /// The flows of each cyclic component, for tests and renderers.
+    /// The flows of each cyclic component.
+    #[cfg(test)]
     pub(crate) fn flow_cycles(&self) -> Vec<Vec<FlowId>> {
         self.cyclic_components().into_iter().map(|c| c.flows).collect()
     }
@@ -212,7 +216,7 @@ impl<'s> TriggerBuilder<'s> {
         n
     }
 
-    fn build(mut self, spec: &'s Spec) -> (Csr<(), (), petgraph::Directed, u32>, Vec<TriggerNode>, Vec<Vec<Option<u32>>>) {
+    fn build(mut self, spec: &'s Spec) -> (TriggerCsr, Vec<TriggerNode>, Vec<Vec<Option<u32>>>) {
         // Consumers: events (by producer and entity) and polls.
         for (i, event) in spec.events.iter().enumerate() {
             let Some(system) = event.from.as_ref().and_then(|f| f.target) else { continue };
@@ -321,6 +325,7 @@ pub(crate) fn shortest_path(graph: &Graph, start: u32, goal: u32, allowed: impl 
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

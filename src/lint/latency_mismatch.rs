@@ -186,6 +186,7 @@ fn field(text: &str, min: usize, max: usize, names: &[&str], name_base: usize) -
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::lint::test_check;

@@ -270,10 +270,8 @@ fn cause(spec: &Spec, flow: &Flow) -> Option<(crate::model::Loc, String)> {
     if let Some(retry) = &flow.retry {
         return Some((retry.loc, "retried: a timeout after a successful write delivers it again".into()));
     }
-    if let Some(t) = &flow.trigger {
-        if matches!(t.kind, TriggerKind::Poll { .. }) {
-            return Some((t.loc, "polling reads overlapping records again".into()));
-        }
+    if let Some(t) = flow.trigger.as_ref().filter(|t| matches!(t.kind, TriggerKind::Poll { .. })) {
+        return Some((t.loc, "polling reads overlapping records again".into()));
     }
     let via = flow.via.as_ref()?;
     let broker = via.target.is_some_and(|s| spec.system(s).kind() == SystemKind::Broker);
@@ -292,6 +290,7 @@ fn help(spec: &Spec, flow: &Flow) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::lint::{test_check, test_spec};

@@ -2,7 +2,7 @@
 
 use super::{Context, declare_rule};
 use crate::diagnostic::Diagnostic;
-use crate::model::{Owner, TriggerKind};
+use crate::model::{Owner, Ref, TriggerKind};
 
 declare_rule! {
     /// ## What it finds
@@ -46,10 +46,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     let mut consumed = vec![false; spec.events.len()];
     for flow in &spec.flows {
-        if let Some(TriggerKind::On { event }) = flow.trigger.as_ref().map(|t| &t.kind) {
-            if let Some(e) = event.target {
-                consumed[e.index()] = true;
-            }
+        if let Some(TriggerKind::On { event: Ref { target: Some(e), .. } }) = flow.trigger.as_ref().map(|t| &t.kind) {
+            consumed[e.index()] = true;
         }
     }
     for id in spec.event_ids() {

@@ -99,10 +99,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         for (t, target) in flow.targets.iter().enumerate() {
-            if let Some(system) = target.system.target {
-                if spec.system(system).rate_limit.is_some() {
-                    into[system.index()].push(Contribution { flow: id, target: t, peak });
-                }
+            let limited = target.system.target.filter(|s| spec.system(*s).rate_limit.is_some());
+            if let Some(system) = limited {
+                into[system.index()].push(Contribution { flow: id, target: t, peak });
             }
         }
     }

@@ -192,6 +192,7 @@ fn diagnostic(spec: &Spec, component: &Component, hops: &[Hop], closing: FlowId)
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::lint::{test_check, test_spec};

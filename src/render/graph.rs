@@ -198,6 +198,7 @@ pub(crate) fn dot(view: &View) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

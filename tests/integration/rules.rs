@@ -7,6 +7,7 @@
 //! `quiet.kdl` must produce none. The human rendering of each `fires.kdl`
 //! (with the other topology rules allowed, so that each snapshot shows one
 //! rule) is snapshot-tested.
+#![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
