@@ -76,8 +76,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if latency.value >= interval {
             continue;
         }
-        let interval_text = humantime::format_duration(interval).to_string();
-        let latency_text = humantime::format_duration(latency.value).to_string();
+        let interval_text = spec_duration(interval);
+        let latency_text = spec_duration(latency.value);
         let label = if what == "polls" || what == "runs" {
             format!("{what} every {interval_text}")
         } else {
@@ -99,6 +99,18 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .with_owner(Owner::Flow(id)),
         );
     }
+}
+
+/// A duration as a spec writes it: in the largest unit that divides it
+/// (`"64h"`, `"1d"`, `"90s"`).
+fn spec_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60)] {
+        if secs >= size && secs % size == 0 {
+            return format!("{}{unit}", secs / size);
+        }
+    }
+    if d.subsec_nanos() == 0 { format!("{secs}s") } else { format!("{}ms", d.as_millis()) }
 }
 
 /// An estimate of the longest gap between two runs of a five-field cron
@@ -196,6 +208,14 @@ mod tests {
     }
 
     #[test]
+    fn durations_print_as_written() {
+        assert_eq!(spec_duration(Duration::from_secs(64 * 3600)), "64h");
+        assert_eq!(spec_duration(Duration::from_secs(86_400)), "1d");
+        assert_eq!(spec_duration(Duration::from_secs(90)), "90s");
+        assert_eq!(spec_duration(Duration::from_secs(300)), "5m");
+    }
+
+    #[test]
     fn cron_gaps_are_estimated() {
         assert_eq!(minutes("*/15 * * * *"), Some(15));
         assert_eq!(minutes("0 2 * * *"), Some(1440));
@@ -229,7 +249,7 @@ mod tests {
             messages,
             vec![
                 "flow `poll` promises a latency of 5m, but its trigger can take 10m",
-                "flow `nightly` promises a latency of 1h, but its trigger can take 1day",
+                "flow `nightly` promises a latency of 1h, but its trigger can take 1d",
             ]
         );
     }
