@@ -316,3 +316,28 @@ flow "orders \"to\" crm" {
     let out = spec.run(&["graph", "--format", "svg"]);
     assert_eq!(code(&out), 2);
 }
+
+#[path = "../../benches/gen_topology.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod gen_topology;
+
+/// The benchmark's generator makes a valid spec that exercises the graph
+/// checks: loops, duplicate paths, and nothing the checks trip over.
+#[test]
+fn loopy_spec_is_valid_and_loops() {
+    let spec = TempSpec::new("loopy-spec");
+    spec.file("wireplan.kdl", gen_topology::loopy_spec(400));
+    let (_, report) = run_json(&spec, &[]);
+    assert_no_spec_errors(&report, "loopy_spec(400)");
+    let count = |rule: &str| report["diagnostics"].as_array().unwrap().iter().filter(|d| d["rule"] == rule).count();
+    assert!(count("sync-cycle") >= 1, "no sync loop");
+    assert!(count("non-idempotent-path") >= 5, "too few duplicate paths");
+    let messages: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "non-idempotent-path")
+        .filter_map(|d| d["message"].as_str())
+        .collect();
+    assert!(messages.iter().any(|m| m.contains("more non-idempotent writes downstream")), "no duplicate reaches further");
+}
