@@ -22,7 +22,8 @@ declare_rule! {
     /// it and writes back, and so on until the first flow runs again. Flows
     /// with `loop-guard` are left out. Each group of flows that loops is
     /// reported once, with one shortest loop shown hop by hop and the
-    /// other flows of the group named.
+    /// other flows of the group named. An inline `allow "sync-cycle"
+    /// reason="..."` on any flow of the group accepts the whole loop.
     ///
     /// ## Why it matters
     ///
@@ -171,9 +172,18 @@ fn diagnostic(spec: &Spec, component: &Component, hops: &[Hop], closing: FlowId)
     let closing_flow = spec.flow(closing);
     let first = &hops[0];
     let back_to = system_name(spec, spec.flow(first.flow).source_system(spec));
+    // An inline `allow "sync-cycle"` on any flow of the loop accepts the
+    // loop: that flow then owns the finding, so the allow applies (and is
+    // not reported as unused).
+    let owner = component
+        .flows
+        .iter()
+        .copied()
+        .find(|f| spec.flow(*f).allows.iter().any(|a| a.rule.value == SYNC_CYCLE.name))
+        .unwrap_or(closing);
     let mut d = Diagnostic::new(&SYNC_CYCLE, closing_flow.name.loc, message)
         .with_label(format!("closes the loop: writes `{back_to}`, which starts `{}` again", spec.flow(first.flow).name.value))
-        .with_owner(Owner::Flow(closing));
+        .with_owner(Owner::Flow(owner));
     for (i, hop) in hops.iter().enumerate() {
         if hop.flow == closing {
             continue;
@@ -250,6 +260,14 @@ mod tests {
         // because `ba` ignores the integration's own writes.
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].message.starts_with("flow `self` triggers itself: a --self--> a"), "{}", found[0].message);
+    }
+
+    #[test]
+    fn an_allow_on_any_flow_of_the_loop_owns_the_finding() {
+        let text = TRIANGLE.replace(r#"flow "bc" { on "b.e"; to c action=update }"#, r#"flow "bc" { on "b.e"; to c action=update; allow "sync-cycle" reason="x" }"#);
+        let found = test_check(&SYNC_CYCLE, &text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].owner, Some(Owner::Flow(FlowId(1))));
     }
 
     #[test]

@@ -341,3 +341,22 @@ fn loopy_spec_is_valid_and_loops() {
         .collect();
     assert!(messages.iter().any(|m| m.contains("more non-idempotent writes downstream")), "no duplicate reaches further");
 }
+
+#[test]
+fn an_inline_allow_on_any_flow_of_a_loop_accepts_it() {
+    let text = std::fs::read_to_string(fixtures().join("sync-cycle/quiet.kdl")).unwrap();
+    // Remove the guard, and accept the loop on the flow that does not close it.
+    let text = text.replace("    loop-guard\n", "").replace(
+        "    to intercom action=update\n",
+        "    to intercom action=update\n    allow \"sync-cycle\" reason=\"intercom drops unchanged updates\"\n",
+    );
+    let spec = TempSpec::new("loop-allow");
+    spec.file("wireplan.kdl", &text);
+    let (_, report) = run_json(&spec, &[]);
+    assert_eq!(levels(&report, "sync-cycle"), Vec::<String>::new());
+    assert_eq!(levels(&report, "unused-allow"), Vec::<String>::new());
+    // Without the allow, the loop is there.
+    spec.file("wireplan.kdl", text.replace("    allow \"sync-cycle\" reason=\"intercom drops unchanged updates\"\n", ""));
+    let (_, report) = run_json(&spec, &[]);
+    assert_eq!(levels(&report, "sync-cycle"), vec!["warning".to_owned()]);
+}
