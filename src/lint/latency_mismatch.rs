@@ -106,7 +106,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 fn spec_duration(d: Duration) -> String {
     let secs = d.as_secs();
     for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60)] {
-        if secs >= size && secs % size == 0 {
+        if secs >= size && secs.is_multiple_of(size) {
             return format!("{}{unit}", secs / size);
         }
     }

@@ -204,10 +204,28 @@ pub(crate) struct CliLevels {
 /// Runs every check on a resolved spec. Internal failures of one check are
 /// caught and reported so that the other checks still run.
 pub(crate) fn run_checks(ctx: &Context<'_>) -> Vec<Diagnostic> {
+    run_rules(RULES, ctx)
+}
+
+fn run_rules(rules: &[&'static Rule], ctx: &Context<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for rule in RULES {
-        if let Some(check) = rule.check {
-            check(ctx, &mut out);
+    for rule in rules {
+        let Some(check) = rule.check else { continue };
+        let mut found = Vec::new();
+        // A bug in one check must not cost the user the findings of the
+        // others: its panic becomes one diagnostic, at the start of the entry
+        // file, and its partial findings are dropped.
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx, &mut found)));
+        match run {
+            Ok(()) => out.append(&mut found),
+            Err(_) => {
+                let loc = crate::model::Loc::new(crate::model::FileId(0), crate::syntax::Span::default());
+                out.push(
+                    Diagnostic::new(rule, loc, format!("internal error: the `{}` check failed on this spec", rule.name))
+                        .with_label("while checking this spec")
+                        .with_help("this is a bug in wireplan; please report it with the spec. The other checks ran normally"),
+                );
+            }
         }
     }
     out
@@ -315,6 +333,37 @@ mod tests {
                 assert!(doc.contains(heading), "{} lacks {heading}", rule.name);
             }
         }
+    }
+
+    fn panicking_check(_: &Context<'_>, out: &mut Vec<Diagnostic>) {
+        out.push(Diagnostic::new(&BROKEN, crate::model::Loc::new(crate::model::FileId(0), Default::default()), "partial"));
+        panic!("a bug");
+    }
+
+    declare_rule! {
+        /// ## What it finds
+        ///
+        /// Nothing: a test rule whose check panics.
+        pub(crate) static BROKEN = {
+            name: "broken",
+            code: "WP199",
+            severity: Warning,
+            category: Topology,
+            summary: "a test rule",
+            check: Some(panicking_check),
+        }
+    }
+
+    #[test]
+    fn a_panicking_check_becomes_one_diagnostic_and_the_others_run() {
+        let spec = test_spec("system \"idle\" kind=crm\n");
+        let graph = Graph::build(&spec);
+        let mut sources = SourceMap::default();
+        sources.add(crate::source::SourceFile::new("w.kdl".into(), "w.kdl".into(), String::new()));
+        let ctx = Context { spec: &spec, sources: &sources, graph: &graph };
+        let found = run_rules(&[&BROKEN, &unused_system::UNUSED_SYSTEM], &ctx);
+        let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, vec!["internal error: the `broken` check failed on this spec", "no flow reads or writes system `idle`"]);
     }
 
     #[test]
