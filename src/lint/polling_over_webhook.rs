@@ -2,7 +2,7 @@
 
 use super::{Context, declare_rule};
 use crate::diagnostic::Diagnostic;
-use crate::model::{Owner, TriggerKind};
+use crate::model::{EventId, Owner, TriggerKind};
 
 declare_rule! {
     /// ## What it finds
@@ -56,10 +56,17 @@ declare_rule! {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
+    // The events of each system, in declaration order, to suggest one.
+    let mut events_by_system: Vec<Vec<EventId>> = vec![Vec::new(); spec.systems.len().max(1)];
+    for id in spec.event_ids() {
+        if let Some(from) = spec.event(id).from.as_ref().and_then(|f| f.target) {
+            events_by_system[from.index()].push(id);
+        }
+    }
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         let Some(trigger) = &flow.trigger else { continue };
-        let TriggerKind::Poll { system, .. } = &trigger.kind else { continue };
+        let TriggerKind::Poll { system, entity, .. } = &trigger.kind else { continue };
         let Some(polled) = system.target.map(|s| spec.system(s)) else { continue };
         if !polled.has_webhooks() {
             continue;
@@ -73,13 +80,19 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if let Some(webhooks) = &polled.webhooks {
             d = d.with_secondary(webhooks.loc, "webhooks are available");
         }
-        out.push(
-            d.with_help(format!(
+        let entity_name = entity.as_ref().map(|e| e.name.value.as_str());
+        let existing = events_by_system[system.target.map_or(0, |s| s.index())]
+            .iter()
+            .map(|e| spec.event(*e))
+            .find(|e| entity_name.is_none() || e.entity.as_ref().map(|en| en.name.value.as_str()) == entity_name);
+        let help = match existing {
+            Some(event) => format!("trigger the flow with `on \"{}\"` instead of polling", event.name.value),
+            None => format!(
                 "declare an event `from={}` for the change and trigger the flow with `on \"EVENT\"` instead of polling",
                 polled.name.value
-            ))
-            .with_owner(Owner::Flow(id)),
-        );
+            ),
+        };
+        out.push(d.with_help(help).with_owner(Owner::Flow(id)));
     }
 }
 
@@ -101,5 +114,19 @@ mod tests {
         let found = test_check(&POLLING_OVER_WEBHOOK, text);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].secondary.len(), 1);
+        assert!(found[0].help.as_deref().unwrap_or("").starts_with("declare an event `from=push`"));
+    }
+
+    #[test]
+    fn suggests_an_event_the_system_already_has() {
+        let text = r#"
+            system "shop" kind=ecommerce { webhooks #true }
+            system "crm" kind=crm
+            event "cart.updated" from=shop entity=cart version=1
+            event "order.created" from=shop entity=order version=1
+            flow "a" { poll shop entity=order every="1m"; to crm action=update }
+        "#;
+        let found = test_check(&POLLING_OVER_WEBHOOK, text);
+        assert_eq!(found[0].help.as_deref(), Some("trigger the flow with `on \"order.created\"` instead of polling"));
     }
 }
