@@ -68,9 +68,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         let Some(hub) = flow.via.as_ref().and_then(|v| v.target) else { continue };
-        let reaches_critical = flow.targets.iter().filter_map(|t| t.system.target).any(|s| {
-            spec.system(s).criticality.as_ref().is_some_and(|c| c.value == Criticality::High)
-        });
+        let reaches_critical = flow
+            .targets
+            .iter()
+            .filter_map(|t| t.system.target)
+            .any(|s| spec.system(s).criticality.as_ref().is_some_and(|c| c.value == Criticality::High));
         if reaches_critical {
             critical[hub.index()].push(id);
         }
@@ -98,7 +100,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 "{kind} `{}` has no high availability but carries {} into critical {}",
                 system.name.value,
                 plural(flows.len(), "flow"),
-                if targets.len() == 1 { format!("system {}", name_list(targets.iter().copied())) } else { format!("systems {}", name_list(targets.iter().copied())) }
+                if targets.len() == 1 {
+                    format!("system {}", name_list(targets.iter().copied()))
+                } else {
+                    format!("systems {}", name_list(targets.iter().copied()))
+                }
             ),
         )
         .with_label(format!("a single point of failure for {}", plural(flows.len(), "critical flow")));
@@ -111,8 +117,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
         out.push(
-            d.with_help(format!("run `{}` highly available and declare `ha #true`, or route the critical flows another way", system.name.value))
-                .with_owner(Owner::System(id)),
+            d.with_help(format!(
+                "run `{}` highly available and declare `ha #true`, or route the critical flows another way",
+                system.name.value
+            ))
+            .with_owner(Owner::System(id)),
         );
     }
 }

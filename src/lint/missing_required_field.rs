@@ -85,11 +85,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let Some(entity_id) = entity_ref.target else { continue };
             let entity = spec.entity(entity_id);
             let mut filled = vec![false; entity.fields.len()];
-            let written = target
-                .maps
-                .iter()
-                .filter_map(|m| m.dst.as_ref())
-                .chain(target.sets.iter().map(|s| &s.dst));
+            let written = target.maps.iter().filter_map(|m| m.dst.as_ref()).chain(target.sets.iter().map(|s| &s.dst));
             for dst in written {
                 let index = dst.target.map(|i| i as usize).or_else(|| entity.fields.iter().position(|f| f.name.value == dst.name.value));
                 if let Some(slot) = index.and_then(|i| filled.get_mut(i)) {
@@ -116,8 +112,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 d = d.with_secondary(f.loc, "required here");
             }
             out.push(
-                d.with_help(format!("fill it with `map \"SOURCE\" to=\"{}\"` or `set \"{}\" VALUE` in this `to`", first.name.value, first.name.value))
-                    .with_owner(Owner::Flow(id)),
+                d.with_help(format!(
+                    "fill it with `map \"SOURCE\" to=\"{}\"` or `set \"{}\" VALUE` in this `to`",
+                    first.name.value, first.name.value
+                ))
+                .with_owner(Owner::Flow(id)),
             );
         }
     }

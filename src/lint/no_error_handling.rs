@@ -69,9 +69,13 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             TriggerKind::On { .. } => "each event is delivered once",
             _ => "each scheduled run is attempted once",
         };
-        let mut d = Diagnostic::new(&NO_ERROR_HANDLING, flow.name.loc, format!("flow `{}` delivers at most once: a failed write loses the data", flow.name.value))
-            .with_label("no retry, no broker")
-            .with_secondary(trigger.loc, how);
+        let mut d = Diagnostic::new(
+            &NO_ERROR_HANDLING,
+            flow.name.loc,
+            format!("flow `{}` delivers at most once: a failed write loses the data", flow.name.value),
+        )
+        .with_label("no retry, no broker")
+        .with_secondary(trigger.loc, how);
         if let Some(via) = &flow.via {
             d = d.with_secondary(via.name.loc, "a hub does not redeliver");
         }

@@ -249,14 +249,14 @@ fn diagnostic(spec: &Spec, graph: &Graph, a: &Attribution, origin: FlowId, downs
             let g = spec.flow(*f);
             if let Some(gt) = first_creating_target(g) {
                 let what = g.targets[gt].action.as_ref().map_or("create", |a| a.value.as_str());
-                d = d.with_secondary(g.name.loc, format!("duplicates reach this flow, which does `{what}` on `{}` again", g.targets[gt].system.name.value));
+                d = d.with_secondary(
+                    g.name.loc,
+                    format!("duplicates reach this flow, which does `{what}` on `{}` again", g.targets[gt].system.name.value),
+                );
             }
         }
         let others = downstream.saturating_sub(hops.len().saturating_sub(1));
-        message.push_str(&format!(
-            "; each duplicate sets off {} downstream: {path}",
-            plural(downstream, "more non-idempotent write")
-        ));
+        message.push_str(&format!("; each duplicate sets off {} downstream: {path}", plural(downstream, "more non-idempotent write")));
         if others > 0 {
             message.push_str(&format!(" (and {} not shown)", plural(others, "other")));
         }
@@ -322,7 +322,9 @@ mod tests {
         let found = test_check(&NON_IDEMPOTENT_PATH, CHAIN);
         assert_eq!(found.len(), 2, "{found:?}");
         assert!(
-            found[0].message.ends_with("each duplicate sets off 2 more non-idempotent writes downstream: o1 --b.contact--> d1 --b.deal--> d2"),
+            found[0]
+                .message
+                .ends_with("each duplicate sets off 2 more non-idempotent writes downstream: o1 --b.contact--> d1 --b.deal--> d2"),
             "{}",
             found[0].message
         );

@@ -165,9 +165,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         d = d.with_secondary(spec.flow(*f).name.loc, "wired point-to-point");
     }
     let names = name_list(flows.iter().map(|f| spec.flow(*f).name.value.as_str()));
-    out.push(d.with_help(format!(
-        "route these flows through a hub or broker with `via` ({names}): each system then needs one connection"
-    )));
+    out.push(d.with_help(format!("route these flows through a hub or broker with `via` ({names}): each system then needs one connection")));
 }
 
 #[cfg(test)]

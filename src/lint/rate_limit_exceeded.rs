@@ -142,7 +142,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             };
             d = d.with_secondary(
                 flow.targets[c.target].system.name.loc,
-                format!("flow `{}`: `{event}` peaks at {}/s, {}/s at the horizon", flow.name.value, number(c.peak), number(c.peak * growth)),
+                format!(
+                    "flow `{}`: `{event}` peaks at {}/s, {}/s at the horizon",
+                    flow.name.value,
+                    number(c.peak),
+                    number(c.peak * growth)
+                ),
             );
         }
         if contributions.len() > 3 {

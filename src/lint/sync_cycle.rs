@@ -154,8 +154,7 @@ pub(crate) fn loop_text(spec: &Spec, hops: &[Hop]) -> String {
 fn diagnostic(spec: &Spec, component: &Component, hops: &[Hop], closing: FlowId) -> Diagnostic {
     let path = loop_text(spec, hops);
     let in_loop: Vec<FlowId> = hops.iter().map(|h| h.flow).collect();
-    let others: Vec<&str> =
-        component.flows.iter().filter(|f| !in_loop.contains(f)).map(|f| spec.flow(*f).name.value.as_str()).collect();
+    let others: Vec<&str> = component.flows.iter().filter(|f| !in_loop.contains(f)).map(|f| spec.flow(*f).name.value.as_str()).collect();
     let mut message = if hops.len() == 1 {
         format!("flow `{}` triggers itself: {path}", spec.flow(closing).name.value)
     } else {
@@ -175,12 +174,8 @@ fn diagnostic(spec: &Spec, component: &Component, hops: &[Hop], closing: FlowId)
     // An inline `allow "sync-cycle"` on any flow of the loop accepts the
     // loop: that flow then owns the finding, so the allow applies (and is
     // not reported as unused).
-    let owner = component
-        .flows
-        .iter()
-        .copied()
-        .find(|f| spec.flow(*f).allows.iter().any(|a| a.rule.value == SYNC_CYCLE.name))
-        .unwrap_or(closing);
+    let owner =
+        component.flows.iter().copied().find(|f| spec.flow(*f).allows.iter().any(|a| a.rule.value == SYNC_CYCLE.name)).unwrap_or(closing);
     let mut d = Diagnostic::new(&SYNC_CYCLE, closing_flow.name.loc, message)
         .with_label(format!("closes the loop: writes `{back_to}`, which starts `{}` again", spec.flow(first.flow).name.value))
         .with_owner(Owner::Flow(owner));
@@ -264,7 +259,10 @@ mod tests {
 
     #[test]
     fn an_allow_on_any_flow_of_the_loop_owns_the_finding() {
-        let text = TRIANGLE.replace(r#"flow "bc" { on "b.e"; to c action=update }"#, r#"flow "bc" { on "b.e"; to c action=update; allow "sync-cycle" reason="x" }"#);
+        let text = TRIANGLE.replace(
+            r#"flow "bc" { on "b.e"; to c action=update }"#,
+            r#"flow "bc" { on "b.e"; to c action=update; allow "sync-cycle" reason="x" }"#,
+        );
         let found = test_check(&SYNC_CYCLE, &text);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].owner, Some(Owner::Flow(FlowId(1))));

@@ -51,11 +51,7 @@ pub(super) fn source_fields<'s>(spec: &'s Spec, flow: &Flow) -> Option<&'s [Fiel
     match &flow.trigger.as_ref()?.kind {
         TriggerKind::On { event } => {
             let event = spec.event(event.target?);
-            if !event.is_schemaless() {
-                Some(&event.fields)
-            } else {
-                Some(&spec.entity(event.entity.as_ref()?.target?).fields)
-            }
+            if !event.is_schemaless() { Some(&event.fields) } else { Some(&spec.entity(event.entity.as_ref()?.target?).fields) }
         }
         TriggerKind::Poll { entity, .. } => Some(&spec.entity(entity.as_ref()?.target?).fields),
         TriggerKind::Schedule { .. } => Some(&spec.entity(flow.from.as_ref()?.entity.as_ref()?.target?).fields),

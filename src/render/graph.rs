@@ -52,11 +52,8 @@ pub(crate) struct View {
 
 impl View {
     pub(crate) fn new(spec: &Spec, graph: &Graph, diagnostics: &[Diagnostic]) -> View {
-        let nodes: Vec<NodeView> = spec
-            .systems
-            .iter()
-            .map(|s| NodeView { name: s.name.value.clone(), kind: s.kind(), planned: !s.live_in(0) })
-            .collect();
+        let nodes: Vec<NodeView> =
+            spec.systems.iter().map(|s| NodeView { name: s.name.value.clone(), kind: s.kind(), planned: !s.live_in(0) }).collect();
         let looping: HashSet<FlowId> = graph.cyclic_components().into_iter().flat_map(|c| c.flows).collect();
         let flagged: HashSet<FlowId> = diagnostics
             .iter()
@@ -86,7 +83,13 @@ impl View {
                 match via {
                     Some(hub) if hub != to && hub != source.index() => {
                         if !to_hub_drawn {
-                            edges.push(EdgeView { from: source.index(), to: hub, label: label.clone(), mark, dashed: dashed(source.index(), hub) });
+                            edges.push(EdgeView {
+                                from: source.index(),
+                                to: hub,
+                                label: label.clone(),
+                                mark,
+                                dashed: dashed(source.index(), hub),
+                            });
                             to_hub_drawn = true;
                         }
                         edges.push(EdgeView { from: hub, to, label: label.clone(), mark, dashed: dashed(hub, to) });
@@ -134,8 +137,13 @@ pub(crate) fn mermaid(view: &View) -> String {
         let _ = writeln!(out, "    s{} {arrow}|\"{}\"| s{}", edge.from, mermaid_text(&edge.label), edge.to);
     }
     out.push_str("    classDef hub fill:#eef,stroke:#447\n    classDef planned stroke-dasharray: 5 5\n");
-    let hubs: Vec<String> =
-        view.nodes.iter().enumerate().filter(|(_, n)| matches!(n.kind, SystemKind::Hub | SystemKind::Broker)).map(|(i, _)| format!("s{i}")).collect();
+    let hubs: Vec<String> = view
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| matches!(n.kind, SystemKind::Hub | SystemKind::Broker))
+        .map(|(i, _)| format!("s{i}"))
+        .collect();
     if !hubs.is_empty() {
         let _ = writeln!(out, "    class {} hub", hubs.join(","));
     }

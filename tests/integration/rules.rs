@@ -82,10 +82,8 @@ fn assert_no_spec_errors(report: &serde_json::Value, what: &str) {
 #[test]
 fn every_topology_rule_has_fixtures_and_every_fixture_is_a_rule() {
     let rules: BTreeSet<String> = names_in("topology").into_iter().collect();
-    let folders: BTreeSet<String> = std::fs::read_dir(fixtures())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let folders: BTreeSet<String> =
+        std::fs::read_dir(fixtures()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     // The planner's `stage-mismatch` keeps its fixtures with the planner.
     let missing: Vec<_> = rules.iter().filter(|r| !folders.contains(*r) && r.as_str() != "stage-mismatch").collect();
     assert!(missing.is_empty(), "topology rules without fixtures: {missing:?}");
