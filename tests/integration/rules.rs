@@ -358,3 +358,26 @@ fn an_inline_allow_on_any_flow_of_a_loop_accepts_it() {
     let (_, report) = run_json(&spec, &[]);
     assert_eq!(levels(&report, "sync-cycle"), vec!["warning".to_owned()]);
 }
+
+#[test]
+fn findings_point_into_the_file_that_holds_the_flow() {
+    let spec = TempSpec::new("loop-across-files");
+    spec.file(
+        "wireplan.kdl",
+        "include \"flows/*.kdl\"\nsystem \"hubspot\" kind=crm\nsystem \"intercom\" kind=support\n\
+         event \"contact.updated\" from=hubspot version=1\nevent \"user.updated\" from=intercom version=1\n",
+    );
+    spec.file("flows/a.kdl", "flow \"crm-to-support\" {\n    on \"contact.updated\"\n    to intercom action=update\n}\n");
+    spec.file("flows/b.kdl", "flow \"support-to-crm\" {\n    on \"user.updated\"\n    to hubspot action=update\n}\n");
+    let (_, report) = run_json(&spec, &[]);
+    let d = report["diagnostics"].as_array().unwrap().iter().find(|d| d["rule"] == "sync-cycle").unwrap();
+    let places: Vec<(String, u64, u64, bool)> = d["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["file"].as_str().unwrap().to_owned(), l["line"].as_u64().unwrap(), l["column"].as_u64().unwrap(), l["primary"] == true))
+        .collect();
+    assert_eq!(places, vec![("flows/b.kdl".to_owned(), 1, 6, true), ("flows/a.kdl".to_owned(), 1, 6, false)]);
+    let human = stdout(&spec.run(&["check", "--color", "never"]));
+    assert!(human.contains("[flows/b.kdl:1:6]") && human.contains("[flows/a.kdl:1:6]"), "{human}");
+}
