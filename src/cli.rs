@@ -46,6 +46,30 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
     },
+    /// Draw the systems and flows of a spec as a Mermaid or Graphviz graph.
+    ///
+    /// Hubs and brokers are hexagons, systems not live yet are dashed, and
+    /// the flows of sync loops are red (other findings orange). Exits 1 when
+    /// the spec has errors (the graph then shows what resolved).
+    Graph(GraphArgs),
+}
+
+#[derive(Args, Debug)]
+struct GraphArgs {
+    /// A spec file, or a folder holding `wireplan.kdl`. Without it, the
+    /// nearest `wireplan.kdl` in the current folder or above is drawn.
+    path: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    format: GraphFormat,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum GraphFormat {
+    /// A Mermaid flowchart (renders in GitHub Markdown).
+    Mermaid,
+    /// Graphviz DOT (`dot -Tsvg`).
+    Dot,
 }
 
 #[derive(Args, Debug)]
@@ -135,6 +159,7 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check(&args),
         Command::Explain { rule } => explain(&rule),
         Command::Rules { format } => rules(format),
+        Command::Graph(args) => graph(&args),
     }
 }
 
@@ -188,6 +213,11 @@ fn check(args: &CheckArgs) -> ExitCode {
         Ok(checked) => checked,
         Err(e) => return usage_error(&e.to_string()),
     };
+    if std::env::var_os("WIREPLAN_TIMINGS").is_some_and(|v| !v.is_empty()) {
+        for (phase, time) in &checked.timings {
+            eprintln!("timing: {phase:<20} {:>10.3} ms", time.as_secs_f64() * 1000.0);
+        }
+    }
     let report = Report { sources: &checked.sources, diagnostics: &checked.diagnostics };
     let text = match args.format {
         Format::Human => render::human::render(&report, render::human::Style { color: args.color.color.enabled(), width: terminal_width() }),
@@ -201,6 +231,29 @@ fn check(args: &CheckArgs) -> ExitCode {
         return printed;
     }
     if checked.diagnostics.iter().any(|d| d.severity == Severity::Error) { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+fn graph(args: &GraphArgs) -> ExitCode {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let checked = match crate::check_path(args.path.as_deref(), &cwd, &CliLevels::default()) {
+        Ok(checked) => checked,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    let view = render::graph::View::new(&checked.spec, &checked.graph, &checked.diagnostics);
+    let text = match args.format {
+        GraphFormat::Mermaid => render::graph::mermaid(&view),
+        GraphFormat::Dot => render::graph::dot(&view),
+    };
+    let printed = print(&text);
+    if printed != ExitCode::SUCCESS {
+        return printed;
+    }
+    let errors = checked.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    if errors > 0 {
+        eprintln!("error: the spec has {errors} error(s); `wireplan check` lists them. The graph shows what resolved.");
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
 }
 
 fn terminal_width() -> usize {

@@ -3,13 +3,14 @@
 //! The pipeline, in order: `load` reads the entry file and its includes;
 //! `syntax` parses each into a spanned tree (never failing); `lower` turns the
 //! trees into the spec `model`; `resolve` connects names to declarations;
-//! `lint` runs the checks over the resolved model and applies the configured
-//! levels; `render` prints the diagnostics. Every stage returns its result
+//! `graph` builds the topology once; `lint` runs the checks over the resolved
+//! model and applies the configured levels; `render` prints the diagnostics. Every stage returns its result
 //! together with its diagnostics, so one mistake never hides the others.
 
 mod cli;
 mod diagnostic;
 mod docs;
+mod graph;
 mod lint;
 mod load;
 mod lower;
@@ -22,6 +23,7 @@ mod suggest;
 mod syntax;
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 pub use cli::run;
 
@@ -36,25 +38,43 @@ use source::SourceMap;
 pub(crate) struct Checked {
     pub(crate) sources: SourceMap,
     pub(crate) spec: Spec,
+    pub(crate) graph: graph::Graph,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// How long each phase took, in order (printed with `WIREPLAN_TIMINGS=1`).
+    pub(crate) timings: Vec<(&'static str, Duration)>,
 }
 
 /// Loads and checks the spec at `path` (see `load::find_entry`).
 pub(crate) fn check_path(path: Option<&Path>, cwd: &Path, levels: &CliLevels) -> Result<Checked, LoadError> {
     let entry = load::find_entry(path, cwd)?;
+    let start = Instant::now();
     let loaded = load::load(&entry, cwd)?;
-    Ok(check_loaded(loaded, levels))
+    let load_time = start.elapsed();
+    let mut checked = check_loaded(loaded, levels);
+    checked.timings.insert(0, ("load (parse, lower)", load_time));
+    Ok(checked)
 }
 
 /// Resolves, checks and orders a loaded spec.
 pub(crate) fn check_loaded(loaded: Loaded, levels: &CliLevels) -> Checked {
     let Loaded { sources, mut spec, mut diagnostics, .. } = loaded;
+    let mut timings = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |name: &'static str| {
+        timings.push((name, clock.elapsed()));
+        clock = Instant::now();
+    };
     resolve::resolve(&mut spec, &mut diagnostics);
-    let ctx = Context { spec: &spec, sources: &sources };
+    lap("resolve");
+    let graph = graph::Graph::build(&spec);
+    lap("graph");
+    let ctx = Context { spec: &spec, sources: &sources, graph: &graph };
     diagnostics.extend(lint::run_checks(&ctx));
+    lap("checks");
     let mut diagnostics = lint::apply_levels(&spec, levels, diagnostics);
     diagnostics.sort_by(Diagnostic::order);
-    Checked { sources, spec, diagnostics }
+    lap("levels and order");
+    Checked { sources, spec, graph, diagnostics, timings }
 }
 
 /// Measurements for the benchmark harness (`benches/throughput.rs`); not a

@@ -15,10 +15,27 @@
 
 mod spec_errors;
 mod suppression;
+mod sync_cycle;
+mod non_idempotent_path;
+mod p2p_sprawl;
+mod no_error_handling;
+mod no_dead_letter;
+mod no_logging;
+mod polling_over_webhook;
+mod unversioned_api;
+mod hub_single_point_of_failure;
+mod orphan_event;
+mod unused_system;
+mod mapping_type_mismatch;
+mod missing_required_field;
+mod rate_limit_exceeded;
+mod latency_mismatch;
+mod util;
 
 use std::collections::HashSet;
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::graph::Graph;
 use crate::model::{LintLevel, Spec};
 use crate::source::SourceMap;
 
@@ -32,6 +49,8 @@ pub(crate) use suppression::{ALLOW_WITHOUT_REASON, UNUSED_ALLOW};
 pub(crate) struct Context<'a> {
     pub(crate) spec: &'a Spec,
     pub(crate) sources: &'a SourceMap,
+    /// The topology, built once from the resolved spec.
+    pub(crate) graph: &'a Graph,
 }
 
 /// A check: reads the context, pushes its findings at the rule's default severity.
@@ -143,6 +162,23 @@ pub(crate) static RULES: &[&Rule] = &[
     &INCLUDE_ERROR,
     &SECRET_LITERAL,
     &UNKNOWN_RULE,
+    &sync_cycle::SYNC_CYCLE,
+    &non_idempotent_path::NON_IDEMPOTENT_PATH,
+    &p2p_sprawl::P2P_SPRAWL,
+    &no_error_handling::NO_ERROR_HANDLING,
+    &no_dead_letter::NO_DEAD_LETTER,
+    &no_logging::NO_LOGGING,
+    &polling_over_webhook::POLLING_OVER_WEBHOOK,
+    &unversioned_api::UNVERSIONED_API,
+    &hub_single_point_of_failure::HUB_SINGLE_POINT_OF_FAILURE,
+    &orphan_event::ORPHAN_EVENT,
+    &unused_system::UNUSED_SYSTEM,
+    &mapping_type_mismatch::MAPPING_TYPE_MISMATCH,
+    &missing_required_field::MISSING_REQUIRED_FIELD,
+    &rate_limit_exceeded::RATE_LIMIT_EXCEEDED,
+    &latency_mismatch::LATENCY_MISMATCH,
+    // WP116 is reserved for `stage-mismatch` (the planner's check): register
+    // it here, after `latency-mismatch`, when `src/lint/stage_mismatch.rs` lands.
     &ALLOW_WITHOUT_REASON,
     &UNUSED_ALLOW,
 ];
@@ -168,10 +204,28 @@ pub(crate) struct CliLevels {
 /// Runs every check on a resolved spec. Internal failures of one check are
 /// caught and reported so that the other checks still run.
 pub(crate) fn run_checks(ctx: &Context<'_>) -> Vec<Diagnostic> {
+    run_rules(RULES, ctx)
+}
+
+fn run_rules(rules: &[&'static Rule], ctx: &Context<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for rule in RULES {
-        if let Some(check) = rule.check {
-            check(ctx, &mut out);
+    for rule in rules {
+        let Some(check) = rule.check else { continue };
+        let mut found = Vec::new();
+        // A bug in one check must not cost the user the findings of the
+        // others: its panic becomes one diagnostic, at the start of the entry
+        // file, and its partial findings are dropped.
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx, &mut found)));
+        match run {
+            Ok(()) => out.append(&mut found),
+            Err(_) => {
+                let loc = crate::model::Loc::new(crate::model::FileId(0), crate::syntax::Span::default());
+                out.push(
+                    Diagnostic::new(rule, loc, format!("internal error: the `{}` check failed on this spec", rule.name))
+                        .with_label("while checking this spec")
+                        .with_help("this is a bug in wireplan; please report it with the spec. The other checks ran normally"),
+                );
+            }
         }
     }
     out
@@ -229,6 +283,31 @@ fn level_severity(level: LintLevel, rule: &Rule) -> Option<Severity> {
     }
 }
 
+/// A resolved spec from text, for unit tests of the checks.
+#[cfg(test)]
+pub(crate) fn test_spec(text: &str) -> Spec {
+    let path = std::path::Path::new("/virtual/wireplan.kdl");
+    let mut loaded = crate::load::load_text(path, text.to_owned(), std::path::Path::new("/virtual"));
+    crate::resolve::resolve(&mut loaded.spec, &mut loaded.diagnostics);
+    loaded.spec
+}
+
+/// The findings of one rule on a spec given as text, before levels apply.
+#[cfg(test)]
+pub(crate) fn test_check(rule: &'static Rule, text: &str) -> Vec<Diagnostic> {
+    let path = std::path::Path::new("/virtual/wireplan.kdl");
+    let mut loaded = crate::load::load_text(path, text.to_owned(), std::path::Path::new("/virtual"));
+    crate::resolve::resolve(&mut loaded.spec, &mut loaded.diagnostics);
+    let graph = Graph::build(&loaded.spec);
+    let ctx = Context { spec: &loaded.spec, sources: &loaded.sources, graph: &graph };
+    let mut out = Vec::new();
+    if let Some(check) = rule.check {
+        check(&ctx, &mut out);
+    }
+    out.retain(|d| std::ptr::eq(d.rule, rule));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,7 +319,7 @@ mod tests {
         for rule in RULES {
             assert!(names.insert(rule.name), "duplicate name {}", rule.name);
             assert!(codes.insert(rule.code), "duplicate code {}", rule.code);
-            assert!(rule.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'), "{}", rule.name);
+            assert!(rule.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'), "{}", rule.name);
             assert!(rule.code.starts_with("WP") && rule.code.len() == 5, "{}", rule.code);
             assert!(!rule.summary.is_empty() && !rule.summary.ends_with('.'), "{}", rule.name);
         }
@@ -254,6 +333,37 @@ mod tests {
                 assert!(doc.contains(heading), "{} lacks {heading}", rule.name);
             }
         }
+    }
+
+    fn panicking_check(_: &Context<'_>, out: &mut Vec<Diagnostic>) {
+        out.push(Diagnostic::new(&BROKEN, crate::model::Loc::new(crate::model::FileId(0), Default::default()), "partial"));
+        panic!("a bug");
+    }
+
+    declare_rule! {
+        /// ## What it finds
+        ///
+        /// Nothing: a test rule whose check panics.
+        pub(crate) static BROKEN = {
+            name: "broken",
+            code: "WP199",
+            severity: Warning,
+            category: Topology,
+            summary: "a test rule",
+            check: Some(panicking_check),
+        }
+    }
+
+    #[test]
+    fn a_panicking_check_becomes_one_diagnostic_and_the_others_run() {
+        let spec = test_spec("system \"idle\" kind=crm\n");
+        let graph = Graph::build(&spec);
+        let mut sources = SourceMap::default();
+        sources.add(crate::source::SourceFile::new("w.kdl".into(), "w.kdl".into(), String::new()));
+        let ctx = Context { spec: &spec, sources: &sources, graph: &graph };
+        let found = run_rules(&[&BROKEN, &unused_system::UNUSED_SYSTEM], &ctx);
+        let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, vec!["internal error: the `broken` check failed on this spec", "no flow reads or writes system `idle`"]);
     }
 
     #[test]

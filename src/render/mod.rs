@@ -1,10 +1,12 @@
 //! Turning diagnostics into output: human (miette), JSON, SARIF, GitHub
-//! Actions annotations and short lines.
+//! Actions annotations and short lines; and the system graph into Mermaid or
+//! DOT (`graph`).
 //!
 //! Renderers are pure: they take the diagnostics and the sources and return
 //! text. The CLI decides where it goes.
 
 pub(crate) mod github;
+pub(crate) mod graph;
 pub(crate) mod human;
 pub(crate) mod json;
 pub(crate) mod sarif;

@@ -1,0 +1,399 @@
+//! The topology of a resolved spec, built once and shared by the checks, the
+//! planner and `wireplan graph`.
+//!
+//! Two graphs live here. The *system graph* has one node per system and one
+//! edge per `to` of each flow, from the flow's source system to the target
+//! system: it is what users draw on a whiteboard. The *trigger graph* says
+//! which flow can set off which: a write by one flow triggers the events and
+//! polls of the system it writes (by the contract's rule on writes and
+//! events), and those start other flows. Chains of it are how sync loops and
+//! duplicate records spread.
+//!
+//! The trigger graph is not materialised flow to flow, because one write can
+//! trigger many events that each start many flows, and the product of those
+//! fans would be quadratic. It has intermediate nodes instead, so its size
+//! stays linear in the spec:
+//!
+//! ```text
+//! flow --to S entity=E--> write(S,E) --> event of S with entity E --> flow (on that event)
+//!                              |     \--> poll flow of S with entity E
+//!                              v
+//! flow --to S (no entity)--> write-all(S) --> write(S,E) for every E, and write-none(S)
+//!                              write-none(S) --> events and polls of S that name no entity
+//! ```
+//!
+//! **Architecture Invariant:** every cycle of the trigger graph passes through
+//! a flow node; the intermediate nodes form a DAG. A flow with `loop-guard`
+//! ignores changes the integration itself made, so nothing in the graph points
+//! into it: it never lies on a cycle and never receives a duplicate.
+//!
+//! **Architecture Invariant:** the graph never sees KDL; it reads the model,
+//! and tolerates unresolved references (`target: None`) by leaving out the
+//! edges they would make.
+
+use std::collections::HashMap;
+
+use petgraph::csr::Csr;
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::model::{EventId, FlowId, Spec, SystemId, TriggerKind};
+
+/// The trigger graph's storage: compressed sparse rows, unweighted.
+pub(crate) type TriggerCsr = Csr<(), (), petgraph::Directed, u32>;
+
+/// A node of the trigger graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TriggerNode {
+    /// A flow: runs when one of its in-neighbours fires.
+    Flow(FlowId),
+    /// An event: fires when a write triggers it; starts the flows `on` it.
+    Event(EventId),
+    /// Writes to a system that name an entity (by name: schemaless systems
+    /// have no resolved entities, but their names still match).
+    Write(SystemId),
+    /// Writes to a system that name no entity: they trigger everything of it.
+    WriteAll(SystemId),
+    /// The consumers of a system that name no entity: any write triggers them.
+    WriteNone(SystemId),
+}
+
+/// An edge of the system graph: target `target` (an index into
+/// `Flow::targets`) of flow `flow`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FlowEdge {
+    pub(crate) flow: FlowId,
+    pub(crate) target: u32,
+}
+
+/// The topology of one spec. See the module documentation.
+pub(crate) struct Graph {
+    /// Node `i` is system `i`; one edge per resolved `to` of each flow whose
+    /// source system is resolved, in flow then target order.
+    pub(crate) systems: DiGraph<SystemId, FlowEdge, u32>,
+    /// The trigger graph; node `i < flows` is flow `i`.
+    pub(crate) triggers: TriggerCsr,
+    /// What each trigger-graph node stands for.
+    pub(crate) nodes: Vec<TriggerNode>,
+    /// For each flow, for each of its targets, the trigger node its write
+    /// feeds (`None` when the target is unresolved or nothing consumes it).
+    pub(crate) target_nodes: Vec<Vec<Option<u32>>>,
+}
+
+impl Graph {
+    /// Builds both graphs in time linear in the spec (plus one sort of the
+    /// trigger edges).
+    pub(crate) fn build(spec: &Spec) -> Graph {
+        let mut systems = DiGraph::with_capacity(spec.systems.len(), spec.flows.len());
+        for id in spec.system_ids() {
+            systems.add_node(id);
+        }
+        for (i, flow) in spec.flows.iter().enumerate() {
+            let Some(source) = flow.source_system(spec) else { continue };
+            for (t, target) in flow.targets.iter().enumerate() {
+                if let Some(to) = target.system.target {
+                    let edge = FlowEdge { flow: FlowId(i as u32), target: t as u32 };
+                    systems.add_edge(NodeIndex::new(source.index()), NodeIndex::new(to.index()), edge);
+                }
+            }
+        }
+        let (triggers, nodes, target_nodes) = TriggerBuilder::new(spec).build(spec);
+        Graph { systems, triggers, nodes, target_nodes }
+    }
+
+    /// The trigger-graph nodes `node` points to.
+    pub(crate) fn successors(&self, node: u32) -> &[u32] {
+        if (node as usize) < self.triggers.node_count() { self.triggers.neighbors_slice(node) } else { &[] }
+    }
+
+    /// The strongly connected components of the trigger graph that really
+    /// cycle, in order of their smallest flow; each with its flows in id
+    /// order and all its nodes. Tarjan on the CSR graph: linear.
+    pub(crate) fn cyclic_components(&self) -> Vec<Component> {
+        let mut out = Vec::new();
+        for mut nodes in petgraph::algo::tarjan_scc(&self.triggers) {
+            // Intermediate nodes form a DAG and nothing points to itself, so
+            // a component cycles exactly when it has more than one node.
+            if nodes.len() < 2 {
+                continue;
+            }
+            let mut flows: Vec<FlowId> = nodes
+                .iter()
+                .filter_map(|&n| match self.nodes.get(n as usize) {
+                    Some(TriggerNode::Flow(f)) => Some(*f),
+                    _ => None,
+                })
+                .collect();
+            flows.sort_unstable();
+            nodes.sort_unstable();
+            if !flows.is_empty() {
+                out.push(Component { flows, nodes });
+            }
+        }
+        out.sort_unstable_by_key(|c| c.flows[0]);
+        out
+    }
+
+    /// The flows of each cyclic component.
+    #[cfg(test)]
+    pub(crate) fn flow_cycles(&self) -> Vec<Vec<FlowId>> {
+        self.cyclic_components().into_iter().map(|c| c.flows).collect()
+    }
+
+    /// The node index of a flow.
+    pub(crate) fn flow_node(flow: FlowId) -> u32 {
+        flow.0
+    }
+}
+
+/// A strongly connected component of the trigger graph that cycles.
+#[derive(Clone, Debug)]
+pub(crate) struct Component {
+    /// Its flows, in id order; never empty.
+    pub(crate) flows: Vec<FlowId>,
+    /// All its nodes (flows and intermediates), sorted.
+    pub(crate) nodes: Vec<u32>,
+}
+
+/// Builds the trigger graph: indexes the consumers of each system (events
+/// and polls, by entity name) once, then connects each write to them.
+struct TriggerBuilder<'s> {
+    nodes: Vec<TriggerNode>,
+    edges: Vec<(u32, u32)>,
+    /// `(system, entity name)` -> its `Write` node.
+    write: HashMap<(SystemId, &'s str), u32>,
+    write_all: HashMap<SystemId, u32>,
+    write_none: HashMap<SystemId, u32>,
+}
+
+impl<'s> TriggerBuilder<'s> {
+    fn new(spec: &Spec) -> Self {
+        let mut nodes = Vec::with_capacity(spec.flows.len() + spec.events.len());
+        nodes.extend(spec.flow_ids().map(TriggerNode::Flow));
+        nodes.extend(spec.event_ids().map(TriggerNode::Event));
+        TriggerBuilder { nodes, edges: Vec::new(), write: HashMap::new(), write_all: HashMap::new(), write_none: HashMap::new() }
+    }
+
+    fn event_node(spec: &Spec, event: EventId) -> u32 {
+        (spec.flows.len() + event.index()) as u32
+    }
+
+    fn add(&mut self, node: TriggerNode) -> u32 {
+        self.nodes.push(node);
+        (self.nodes.len() - 1) as u32
+    }
+
+    /// The `WriteAll` node of a system, created on first use.
+    fn all(&mut self, system: SystemId) -> u32 {
+        if let Some(&n) = self.write_all.get(&system) {
+            return n;
+        }
+        let n = self.add(TriggerNode::WriteAll(system));
+        self.write_all.insert(system, n);
+        n
+    }
+
+    fn none(&mut self, system: SystemId) -> u32 {
+        if let Some(&n) = self.write_none.get(&system) {
+            return n;
+        }
+        let n = self.add(TriggerNode::WriteNone(system));
+        self.write_none.insert(system, n);
+        let all = self.all(system);
+        self.edges.push((all, n));
+        n
+    }
+
+    fn keyed(&mut self, system: SystemId, entity: &'s str) -> u32 {
+        if let Some(&n) = self.write.get(&(system, entity)) {
+            return n;
+        }
+        let n = self.add(TriggerNode::Write(system));
+        self.write.insert((system, entity), n);
+        let all = self.all(system);
+        self.edges.push((all, n));
+        let none = self.none(system);
+        self.edges.push((n, none));
+        n
+    }
+
+    fn build(mut self, spec: &'s Spec) -> (TriggerCsr, Vec<TriggerNode>, Vec<Vec<Option<u32>>>) {
+        // Consumers: events (by producer and entity) and polls.
+        for (i, event) in spec.events.iter().enumerate() {
+            let Some(system) = event.from.as_ref().and_then(|f| f.target) else { continue };
+            let node = Self::event_node(spec, EventId(i as u32));
+            let feeder = match &event.entity {
+                Some(entity) => self.keyed(system, &entity.name.value),
+                None => self.none(system),
+            };
+            self.edges.push((feeder, node));
+        }
+        let guarded: Vec<bool> = spec.flows.iter().map(|f| f.loop_guard.is_some()).collect();
+        for (i, flow) in spec.flows.iter().enumerate() {
+            if guarded[i] {
+                continue;
+            }
+            let node = Graph::flow_node(FlowId(i as u32));
+            match flow.trigger.as_ref().map(|t| &t.kind) {
+                Some(TriggerKind::On { event }) => {
+                    if let Some(e) = event.target {
+                        self.edges.push((Self::event_node(spec, e), node));
+                    }
+                }
+                Some(TriggerKind::Poll { system, entity, .. }) => {
+                    let Some(system) = system.target else { continue };
+                    let feeder = match entity {
+                        Some(entity) => self.keyed(system, &entity.name.value),
+                        None => self.none(system),
+                    };
+                    self.edges.push((feeder, node));
+                }
+                Some(TriggerKind::Schedule { .. }) | None => {}
+            }
+        }
+        // Producers: each `to` feeds the consumers of what it writes. A
+        // write to an entity nothing consumes by name still triggers the
+        // system's entity-less consumers.
+        let mut target_nodes = Vec::with_capacity(spec.flows.len());
+        for (i, flow) in spec.flows.iter().enumerate() {
+            let mut per_target = Vec::with_capacity(flow.targets.len());
+            for target in &flow.targets {
+                let Some(system) = target.system.target else {
+                    per_target.push(None);
+                    continue;
+                };
+                let feeder = match &target.entity {
+                    Some(entity) => match self.write.get(&(system, entity.name.value.as_str())) {
+                        Some(&n) => Some(n),
+                        None => self.write_none.get(&system).copied(),
+                    },
+                    None => self.write_all.get(&system).copied(),
+                };
+                if let Some(feeder) = feeder {
+                    self.edges.push((Graph::flow_node(FlowId(i as u32)), feeder));
+                }
+                per_target.push(feeder);
+            }
+            target_nodes.push(per_target);
+        }
+        self.edges.sort_unstable();
+        self.edges.dedup();
+        // Sorted and unique, so construction cannot fail; an empty graph is
+        // the safe answer if it ever did.
+        let mut csr = Csr::from_sorted_edges(&self.edges).unwrap_or_else(|_| Csr::new());
+        while csr.node_count() < self.nodes.len() {
+            csr.add_node(());
+        }
+        (csr, self.nodes, target_nodes)
+    }
+}
+
+/// A breadth-first search over the trigger graph, restricted to nodes for
+/// which `allowed` holds, from `start` until `goal` is first dequeued after
+/// at least one step. Returns the path of nodes `start, ..., goal`
+/// (excluding the final repeat of `start` when `goal == start`). Linear in
+/// the nodes and edges it visits.
+pub(crate) fn shortest_path(graph: &Graph, start: u32, goal: u32, allowed: impl Fn(u32) -> bool) -> Option<Vec<u32>> {
+    let mut parent: HashMap<u32, u32> = HashMap::new();
+    let mut queue = std::collections::VecDeque::new();
+    queue.push_back(start);
+    let mut visited: std::collections::HashSet<u32> = std::collections::HashSet::new();
+    while let Some(node) = queue.pop_front() {
+        for &next in graph.successors(node) {
+            if !allowed(next) {
+                continue;
+            }
+            if next == goal {
+                let mut path = vec![node];
+                let mut at = node;
+                while at != start {
+                    at = *parent.get(&at)?;
+                    path.push(at);
+                }
+                path.reverse();
+                if goal != start {
+                    path.push(goal);
+                }
+                return Some(path);
+            }
+            if next != start && visited.insert(next) {
+                parent.insert(next, node);
+                queue.push_back(next);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn spec(text: &str) -> Spec {
+        crate::lint::test_spec(text)
+    }
+
+    #[test]
+    fn write_triggers_events_of_that_entity_and_entityless_ones() {
+        let s = spec(
+            r#"
+            system "a" kind=crm
+            system "b" kind=crm
+            event "a.contact" from=a entity=contact
+            event "a.any" from=a
+            event "a.deal" from=a entity=deal
+            flow "x" { on "a.contact"; to b action=update entity=thing }
+            flow "y" { on "a.any"; to b action=update }
+            flow "z" { on "a.deal"; to b action=update }
+            flow "w" { poll b every="1m"; to a action=update entity=contact }
+            "#,
+        );
+        let g = Graph::build(&s);
+        // w writes a.contact: reaches x (entity) and y (entity-less), not z.
+        let node = g.target_nodes[3][0].unwrap();
+        let mut reached = Vec::new();
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            for &m in g.successors(n) {
+                if let TriggerNode::Flow(f) = g.nodes[m as usize] {
+                    reached.push(f.0);
+                } else {
+                    stack.push(m);
+                }
+            }
+        }
+        reached.sort_unstable();
+        assert_eq!(reached, vec![0, 1]);
+        // x writes b with an entity nobody consumes by name; the entity-less
+        // poll w still fires, so x -> w -> x is a cycle.
+        assert_eq!(g.flow_cycles(), vec![vec![FlowId(0), FlowId(1), FlowId(3)]]);
+    }
+
+    #[test]
+    fn loop_guard_breaks_cycles() {
+        let s = spec(
+            r#"
+            system "a" kind=crm
+            system "b" kind=crm
+            event "a.c" from=a
+            event "b.c" from=b
+            flow "x" { on "a.c"; to b action=update }
+            flow "y" { on "b.c"; to a action=update; loop-guard }
+            "#,
+        );
+        assert!(Graph::build(&s).flow_cycles().is_empty());
+    }
+
+    #[test]
+    fn unresolved_references_make_no_edges() {
+        let s = spec(
+            r#"
+            flow "x" { on "nope"; to nowhere action=create }
+            flow "y" { poll missing every="1m"; to missing action=create }
+            "#,
+        );
+        let g = Graph::build(&s);
+        assert_eq!(g.systems.edge_count(), 0);
+        assert!(g.flow_cycles().is_empty());
+    }
+}

@@ -1,0 +1,153 @@
+//! `hub-single-point-of-failure`: a hub or broker without high availability
+//! that carries flows into critical systems.
+
+use super::util::{name_list, plural};
+use super::{Context, declare_rule};
+use crate::diagnostic::Diagnostic;
+use crate::model::{Criticality, FlowId, Owner};
+
+declare_rule! {
+    /// ## What it finds
+    ///
+    /// A system of kind `hub` or `broker` without `ha #true` that carries
+    /// (`via`) at least one flow into a system with `criticality high`.
+    ///
+    /// ## Why it matters
+    ///
+    /// Every flow through the hub stops when it stops. For flows into the
+    /// systems the business runs on (payments, orders, the ERP), an outage
+    /// of one non-redundant hub is an outage of all of them.
+    ///
+    /// ## Example
+    ///
+    /// ```kdl
+    /// system "shop" kind=ecommerce
+    /// system "erp" kind=erp {
+    ///     criticality high
+    /// }
+    /// system "zapier" kind=hub
+    /// event "order.paid" from=shop version=1
+    /// flow "orders-to-erp" {
+    ///     on "order.paid"
+    ///     via zapier
+    ///     to erp action=upsert
+    /// }
+    /// ```
+    ///
+    /// ## Fix
+    ///
+    /// ```kdl
+    /// system "shop" kind=ecommerce
+    /// system "erp" kind=erp {
+    ///     criticality high
+    /// }
+    /// system "zapier" kind=hub {
+    ///     ha #true
+    /// }
+    /// event "order.paid" from=shop version=1
+    /// flow "orders-to-erp" {
+    ///     on "order.paid"
+    ///     via zapier
+    ///     to erp action=upsert
+    /// }
+    /// ```
+    pub(crate) static HUB_SINGLE_POINT_OF_FAILURE = {
+        name: "hub-single-point-of-failure",
+        code: "WP109",
+        severity: Warning,
+        category: Topology,
+        summary: "a hub or broker without `ha #true` carrying flows into `criticality high` systems",
+        check: Some(check),
+    }
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let spec = ctx.spec;
+    // Per hub, the flows via it that reach a critical system, in flow order.
+    let mut critical: Vec<Vec<FlowId>> = vec![Vec::new(); spec.systems.len()];
+    for id in spec.flow_ids() {
+        let flow = spec.flow(id);
+        let Some(hub) = flow.via.as_ref().and_then(|v| v.target) else { continue };
+        let reaches_critical = flow
+            .targets
+            .iter()
+            .filter_map(|t| t.system.target)
+            .any(|s| spec.system(s).criticality.as_ref().is_some_and(|c| c.value == Criticality::High));
+        if reaches_critical {
+            critical[hub.index()].push(id);
+        }
+    }
+    for id in spec.system_ids() {
+        let system = spec.system(id);
+        let flows = &critical[id.index()];
+        if flows.is_empty() || !system.is_transport() || system.is_ha() {
+            continue;
+        }
+        let mut targets: Vec<&str> = flows
+            .iter()
+            .flat_map(|f| &spec.flow(*f).targets)
+            .filter_map(|t| t.system.target)
+            .filter(|s| spec.system(*s).criticality.as_ref().is_some_and(|c| c.value == Criticality::High))
+            .map(|s| spec.system(s).name.value.as_str())
+            .collect();
+        targets.sort_unstable();
+        targets.dedup();
+        let kind = system.kind();
+        let mut d = Diagnostic::new(
+            &HUB_SINGLE_POINT_OF_FAILURE,
+            system.name.loc,
+            format!(
+                "{kind} `{}` has no high availability but carries {} into critical {}",
+                system.name.value,
+                plural(flows.len(), "flow"),
+                if targets.len() == 1 {
+                    format!("system {}", name_list(targets.iter().copied()))
+                } else {
+                    format!("systems {}", name_list(targets.iter().copied()))
+                }
+            ),
+        )
+        .with_label(format!("a single point of failure for {}", plural(flows.len(), "critical flow")));
+        if let Some(ha) = &system.ha {
+            d = d.with_secondary(ha.loc, "high availability is off");
+        }
+        for f in flows.iter().take(3) {
+            if let Some(via) = &spec.flow(*f).via {
+                d = d.with_secondary(via.name.loc, format!("flow `{}` depends on it", spec.flow(*f).name.value));
+            }
+        }
+        out.push(
+            d.with_help(format!(
+                "run `{}` highly available and declare `ha #true`, or route the critical flows another way",
+                system.name.value
+            ))
+            .with_owner(Owner::System(id)),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::test_check;
+
+    #[test]
+    fn only_non_ha_transports_into_critical_systems() {
+        let text = r#"
+            system "src" kind=crm
+            system "crit" kind=erp { criticality high }
+            system "norm" kind=erp { criticality normal }
+            system "h1" kind=hub
+            system "h2" kind=broker { ha #true }
+            system "h3" kind=hub { ha #false }
+            event "e" from=src version=1
+            flow "a" { on "e"; via h1; to crit action=update }
+            flow "b" { on "e"; via h2; to crit action=update }
+            flow "c" { on "e"; via h3; to norm action=update }
+            flow "d" { on "e"; via h1; to norm action=update }
+        "#;
+        let found = test_check(&HUB_SINGLE_POINT_OF_FAILURE, text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].message, "hub `h1` has no high availability but carries 1 flow into critical system `crit`");
+    }
+}

@@ -1,0 +1,150 @@
+//! `mapping-type-mismatch`: a `map` between fields whose types do not
+//! convert, by the contract's table (`FieldType::converts_to`).
+
+use super::util::source_fields;
+use super::{Context, declare_rule};
+use crate::diagnostic::Diagnostic;
+use crate::model::{FieldType, Owner};
+
+declare_rule! {
+    /// ## What it finds
+    ///
+    /// A `map SRC to=DST` where both fields are declared with a type and the
+    /// source type does not convert to the destination type. A map may keep
+    /// the type, write anything into `string` or `json`, and widen `int` to
+    /// `float`, `money` to `float` and `date` to `datetime`.
+    ///
+    /// ## Why it matters
+    ///
+    /// The destination API rejects the value (a string in an integer field),
+    /// or worse, accepts a mangled one (JSON in an email field), and the
+    /// record is lost or corrupted on every run.
+    ///
+    /// ## Example
+    ///
+    /// ```kdl
+    /// system "crm" kind=crm
+    /// system "mail" kind=email {
+    ///     entity "member" {
+    ///         field "score" type=int
+    ///     }
+    /// }
+    /// event "lead.created" from=crm version=1 {
+    ///     field "score" type=string
+    /// }
+    /// flow "leads-to-mail" {
+    ///     on "lead.created"
+    ///     to mail action=update entity=member {
+    ///         map "score" to="score"
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// ## Fix
+    ///
+    /// ```kdl
+    /// system "crm" kind=crm
+    /// system "mail" kind=email {
+    ///     entity "member" {
+    ///         field "score" type=int
+    ///     }
+    /// }
+    /// event "lead.created" from=crm version=1 {
+    ///     field "score" type=int
+    /// }
+    /// flow "leads-to-mail" {
+    ///     on "lead.created"
+    ///     to mail action=update entity=member {
+    ///         map "score" to="score"
+    ///     }
+    /// }
+    /// ```
+    pub(crate) static MAPPING_TYPE_MISMATCH = {
+        name: "mapping-type-mismatch",
+        code: "WP112",
+        severity: Warning,
+        category: Topology,
+        summary: "a `map` whose source and destination types do not convert",
+        check: Some(check),
+    }
+}
+
+/// The types `from` converts to, for the help text.
+fn targets_of(from: FieldType) -> String {
+    let list: Vec<&str> = FieldType::ALL.iter().filter(|t| from.converts_to(**t)).map(|t| t.as_str()).collect();
+    list.join(", ")
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let spec = ctx.spec;
+    for id in spec.flow_ids() {
+        let flow = spec.flow(id);
+        let source = source_fields(spec, flow);
+        for target in &flow.targets {
+            let dest = target.entity.as_ref().and_then(|e| e.target).map(|e| &spec.entity(e).fields);
+            for map in &target.maps {
+                let src = source.and_then(|fields| fields.get(map.src.target? as usize));
+                let dst = dest.and_then(|fields| fields.get(map.dst.as_ref()?.target? as usize));
+                let (Some(src), Some(dst)) = (src, dst) else { continue };
+                let (Some(from), Some(to)) = (&src.ty, &dst.ty) else { continue };
+                if from.value.converts_to(to.value) {
+                    continue;
+                }
+                out.push(
+                    Diagnostic::new(
+                        &MAPPING_TYPE_MISMATCH,
+                        map.loc,
+                        format!(
+                            "`map` writes `{}` ({}) into `{}` ({}), and {} does not convert to {}",
+                            src.name.value, from.value, dst.name.value, to.value, from.value, to.value
+                        ),
+                    )
+                    .with_label(format!("{} to {}", from.value, to.value))
+                    .with_secondary(from.loc, format!("`{}` is {}", src.name.value, from.value))
+                    .with_secondary(to.loc, format!("`{}` is {}", dst.name.value, to.value))
+                    .with_help(format!(
+                        "map a field of a type that converts to {}, or change a field's type; {} converts to {}",
+                        to.value,
+                        from.value,
+                        targets_of(from.value)
+                    ))
+                    .with_owner(Owner::Flow(id)),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::test_check;
+
+    #[test]
+    fn conversions_follow_the_contract() {
+        let text = r#"
+            system "a" kind=crm
+            system "b" kind=crm {
+                entity "t" {
+                    field "s" type=string
+                    field "f" type=float
+                    field "dt" type=datetime
+                    field "e" type=email
+                    field "i" type=int
+                }
+            }
+            event "e" from=a version=1 {
+                field "i" type=int
+                field "m" type=money
+                field "d" type=date
+                field "j" type=json
+                field "f" type=float
+            }
+            flow "ok" { on "e"; to b action=update entity=t { map "i" to="s"; map "i" to="f"; map "m" to="f"; map "d" to="dt" } }
+            flow "bad" { on "e"; to b action=update entity=t { map "j" to="e"; map "f" to="i" } }
+        "#;
+        let found = test_check(&MAPPING_TYPE_MISMATCH, text);
+        let labels: Vec<_> = found.iter().map(|d| d.primary.message.as_str()).collect();
+        assert_eq!(labels, vec!["json to email", "float to int"]);
+    }
+}

@@ -1,0 +1,157 @@
+//! `missing-required-field`: a `create` or `upsert` that leaves a required
+//! field of the target entity empty.
+
+use super::util::name_list;
+use super::{Context, declare_rule};
+use crate::diagnostic::Diagnostic;
+use crate::model::{Action, Owner};
+
+declare_rule! {
+    /// ## What it finds
+    ///
+    /// A `to ... action=create` or `action=upsert` whose entity declares a
+    /// field with `required=#true` that no `map` or `set` of that `to`
+    /// fills. A partial `update` need not fill required fields.
+    ///
+    /// ## Why it matters
+    ///
+    /// The target API rejects the record on every run. With retries, each
+    /// rejection is retried in vain; without them, the data is lost.
+    ///
+    /// ## Example
+    ///
+    /// ```kdl
+    /// system "crm" kind=crm
+    /// system "mail" kind=email {
+    ///     entity "member" {
+    ///         field "email_address" type=email required=#true
+    ///         field "name" type=string
+    ///     }
+    /// }
+    /// event "lead.created" from=crm version=1 {
+    ///     field "email" type=email
+    ///     field "name" type=string
+    /// }
+    /// flow "leads-to-mail" {
+    ///     on "lead.created"
+    ///     to mail action=upsert entity=member {
+    ///         map "name" to="name"
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// ## Fix
+    ///
+    /// ```kdl
+    /// system "crm" kind=crm
+    /// system "mail" kind=email {
+    ///     entity "member" {
+    ///         field "email_address" type=email required=#true
+    ///         field "name" type=string
+    ///     }
+    /// }
+    /// event "lead.created" from=crm version=1 {
+    ///     field "email" type=email
+    ///     field "name" type=string
+    /// }
+    /// flow "leads-to-mail" {
+    ///     on "lead.created"
+    ///     to mail action=upsert entity=member {
+    ///         map "email" to="email_address"
+    ///         map "name" to="name"
+    ///     }
+    /// }
+    /// ```
+    pub(crate) static MISSING_REQUIRED_FIELD = {
+        name: "missing-required-field",
+        code: "WP113",
+        severity: Warning,
+        category: Topology,
+        summary: "a `create` or `upsert` that fills no value for a required field",
+        check: Some(check),
+    }
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let spec = ctx.spec;
+    for id in spec.flow_ids() {
+        let flow = spec.flow(id);
+        for target in &flow.targets {
+            let Some(action) = &target.action else { continue };
+            if !matches!(action.value, Action::Create | Action::Upsert) {
+                continue;
+            }
+            let Some(entity_ref) = &target.entity else { continue };
+            let Some(entity_id) = entity_ref.target else { continue };
+            let entity = spec.entity(entity_id);
+            let mut filled = vec![false; entity.fields.len()];
+            let written = target.maps.iter().filter_map(|m| m.dst.as_ref()).chain(target.sets.iter().map(|s| &s.dst));
+            for dst in written {
+                let index = dst.target.map(|i| i as usize).or_else(|| entity.fields.iter().position(|f| f.name.value == dst.name.value));
+                if let Some(slot) = index.and_then(|i| filled.get_mut(i)) {
+                    *slot = true;
+                }
+            }
+            let missing: Vec<&crate::model::Field> =
+                entity.fields.iter().zip(&filled).filter(|(f, done)| f.required && !**done).map(|(f, _)| f).collect();
+            let Some(first) = missing.first() else { continue };
+            let names = name_list(missing.iter().map(|f| f.name.value.as_str()));
+            let mut d = Diagnostic::new(
+                &MISSING_REQUIRED_FIELD,
+                entity_ref.name.loc,
+                format!(
+                    "flow `{}` does `{}` on `{}` without the required {} {names}",
+                    flow.name.value,
+                    action.value,
+                    entity.name.value,
+                    if missing.len() == 1 { "field" } else { "fields" }
+                ),
+            )
+            .with_label(format!("{names} left empty"));
+            for f in missing.iter().take(3) {
+                d = d.with_secondary(f.loc, "required here");
+            }
+            out.push(
+                d.with_help(format!(
+                    "fill it with `map \"SOURCE\" to=\"{}\"` or `set \"{}\" VALUE` in this `to`",
+                    first.name.value, first.name.value
+                ))
+                .with_owner(Owner::Flow(id)),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::test_check;
+
+    #[test]
+    fn maps_and_sets_fill_fields_and_updates_are_partial() {
+        let text = r#"
+            system "a" kind=crm
+            system "b" kind=crm {
+                entity "t" {
+                    field "x" type=string required=#true
+                    field "y" type=string required=#true
+                    field "z" type=string
+                }
+            }
+            event "e" from=a version=1 { field "x" type=string }
+            flow "full" { on "e"; to b action=create entity=t { map "x" to="x"; set "y" "const" } }
+            flow "update" { on "e"; to b action=update entity=t }
+            flow "partial" { on "e"; to b action=upsert entity=t { map "x" to="x" } }
+            flow "empty" { on "e"; to b action=create entity=t }
+        "#;
+        let found = test_check(&MISSING_REQUIRED_FIELD, text);
+        let messages: Vec<_> = found.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            vec![
+                "flow `partial` does `upsert` on `t` without the required field `y`",
+                "flow `empty` does `create` on `t` without the required fields `x` and `y`",
+            ]
+        );
+    }
+}

@@ -1,0 +1,89 @@
+//! `no-logging`: a flow that leaves no trace of its runs.
+
+use super::{Context, declare_rule};
+use crate::diagnostic::Diagnostic;
+use crate::model::Owner;
+
+declare_rule! {
+    /// ## What it finds
+    ///
+    /// A flow without `log`.
+    ///
+    /// ## Why it matters
+    ///
+    /// When a customer asks where their order went, the log of each flow
+    /// run is the only way to answer. Without it, a failure or a duplicate
+    /// cannot be traced to the run that caused it.
+    ///
+    /// ## Example
+    ///
+    /// ```kdl
+    /// system "shop" kind=ecommerce
+    /// system "crm" kind=crm
+    /// event "order.paid" from=shop version=1
+    /// flow "orders-to-crm" {
+    ///     on "order.paid"
+    ///     to crm action=upsert
+    ///     retry attempts=5
+    ///     dead-letter
+    /// }
+    /// ```
+    ///
+    /// ## Fix
+    ///
+    /// ```kdl
+    /// system "shop" kind=ecommerce
+    /// system "crm" kind=crm
+    /// event "order.paid" from=shop version=1
+    /// flow "orders-to-crm" {
+    ///     on "order.paid"
+    ///     to crm action=upsert
+    ///     retry attempts=5
+    ///     dead-letter
+    ///     log
+    /// }
+    /// ```
+    pub(crate) static NO_LOGGING = {
+        name: "no-logging",
+        code: "WP106",
+        severity: Warning,
+        category: Topology,
+        summary: "a flow without `log`",
+        check: Some(check),
+    }
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let spec = ctx.spec;
+    for id in spec.flow_ids() {
+        let flow = spec.flow(id);
+        if flow.log.is_some() {
+            continue;
+        }
+        out.push(
+            Diagnostic::new(&NO_LOGGING, flow.name.loc, format!("flow `{}` does not log its runs", flow.name.value))
+                .with_label("no `log`")
+                .with_help("add `log` to the flow, or `allow \"no-logging\" reason=\"...\"` if another system keeps the run log")
+                .with_owner(Owner::Flow(id)),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::test_check;
+
+    #[test]
+    fn flows_without_log_are_found() {
+        let text = r#"
+            system "a" kind=crm
+            event "a.e" from=a version=1
+            flow "x" { on "a.e"; to a action=update; log }
+            flow "y" { on "a.e"; to a action=update }
+        "#;
+        let found = test_check(&NO_LOGGING, text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].message, "flow `y` does not log its runs");
+    }
+}

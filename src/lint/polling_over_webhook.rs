@@ -1,0 +1,132 @@
+//! `polling-over-webhook`: polling a system that can push changes.
+
+use super::{Context, declare_rule};
+use crate::diagnostic::Diagnostic;
+use crate::model::{EventId, Owner, TriggerKind};
+
+declare_rule! {
+    /// ## What it finds
+    ///
+    /// A flow triggered by `poll SYSTEM` where the system has
+    /// `webhooks #true`.
+    ///
+    /// ## Why it matters
+    ///
+    /// Polling spends API quota on asking "anything new?", delivers changes
+    /// up to a whole interval late, and re-reads overlapping records. A
+    /// webhook pushes each change once, as it happens.
+    ///
+    /// ## Example
+    ///
+    /// ```kdl
+    /// system "shop" kind=ecommerce {
+    ///     webhooks #true
+    /// }
+    /// system "crm" kind=crm
+    /// flow "orders-to-crm" {
+    ///     poll shop entity=order every="5m"
+    ///     to crm action=upsert
+    /// }
+    /// ```
+    ///
+    /// ## Fix
+    ///
+    /// Declare the webhook's event and trigger the flow with it.
+    ///
+    /// ```kdl
+    /// system "shop" kind=ecommerce {
+    ///     webhooks #true
+    /// }
+    /// system "crm" kind=crm
+    /// event "order.created" from=shop entity=order version=1
+    /// flow "orders-to-crm" {
+    ///     on "order.created"
+    ///     to crm action=upsert
+    /// }
+    /// ```
+    pub(crate) static POLLING_OVER_WEBHOOK = {
+        name: "polling-over-webhook",
+        code: "WP107",
+        severity: Warning,
+        category: Topology,
+        summary: "a `poll` of a system that has webhooks",
+        check: Some(check),
+    }
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let spec = ctx.spec;
+    // The events of each system, in declaration order, to suggest one.
+    let mut events_by_system: Vec<Vec<EventId>> = vec![Vec::new(); spec.systems.len().max(1)];
+    for id in spec.event_ids() {
+        if let Some(from) = spec.event(id).from.as_ref().and_then(|f| f.target) {
+            events_by_system[from.index()].push(id);
+        }
+    }
+    for id in spec.flow_ids() {
+        let flow = spec.flow(id);
+        let Some(trigger) = &flow.trigger else { continue };
+        let TriggerKind::Poll { system, entity, .. } = &trigger.kind else { continue };
+        let Some(polled) = system.target.map(|s| spec.system(s)) else { continue };
+        if !polled.has_webhooks() {
+            continue;
+        }
+        let mut d = Diagnostic::new(
+            &POLLING_OVER_WEBHOOK,
+            trigger.loc,
+            format!("flow `{}` polls `{}`, which can push changes by webhook", flow.name.value, polled.name.value),
+        )
+        .with_label("polled here");
+        if let Some(webhooks) = &polled.webhooks {
+            d = d.with_secondary(webhooks.loc, "webhooks are available");
+        }
+        let entity_name = entity.as_ref().map(|e| e.name.value.as_str());
+        let existing = events_by_system[system.target.map_or(0, |s| s.index())]
+            .iter()
+            .map(|e| spec.event(*e))
+            .find(|e| entity_name.is_none() || e.entity.as_ref().map(|en| en.name.value.as_str()) == entity_name);
+        let help = match existing {
+            Some(event) => format!("trigger the flow with `on \"{}\"` instead of polling", event.name.value),
+            None => format!(
+                "declare an event `from={}` for the change and trigger the flow with `on \"EVENT\"` instead of polling",
+                polled.name.value
+            ),
+        };
+        out.push(d.with_help(help).with_owner(Owner::Flow(id)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::test_check;
+
+    #[test]
+    fn only_systems_with_webhooks() {
+        let text = r#"
+            system "push" kind=crm { webhooks #true }
+            system "nopush" kind=crm { webhooks #false }
+            system "quiet" kind=crm
+            flow "a" { poll push every="1m"; to quiet action=update }
+            flow "b" { poll nopush every="1m"; to quiet action=update }
+            flow "c" { poll quiet every="1m"; to push action=update }
+        "#;
+        let found = test_check(&POLLING_OVER_WEBHOOK, text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].secondary.len(), 1);
+        assert!(found[0].help.as_deref().unwrap_or("").starts_with("declare an event `from=push`"));
+    }
+
+    #[test]
+    fn suggests_an_event_the_system_already_has() {
+        let text = r#"
+            system "shop" kind=ecommerce { webhooks #true }
+            system "crm" kind=crm
+            event "cart.updated" from=shop entity=cart version=1
+            event "order.created" from=shop entity=order version=1
+            flow "a" { poll shop entity=order every="1m"; to crm action=update }
+        "#;
+        let found = test_check(&POLLING_OVER_WEBHOOK, text);
+        assert_eq!(found[0].help.as_deref(), Some("trigger the flow with `on \"order.created\"` instead of polling"));
+    }
+}

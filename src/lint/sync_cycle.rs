@@ -1,0 +1,280 @@
+//! `sync-cycle`: flows that trigger each other in a loop.
+//!
+//! The trigger graph (`crate::graph`) has no edges into flows with
+//! `loop-guard`, so its cyclic strongly connected components are exactly the
+//! unguarded loops. Each component is one finding. To show it, a
+//! breadth-first search inside the component finds a shortest loop through
+//! its first flow; the flow that closes that loop (writes back into the first
+//! flow's source) is where `loop-guard` is suggested. Tarjan plus one BFS per
+//! component is linear in the graph.
+
+use super::util::{name_list, plural};
+use super::{Context, declare_rule};
+use crate::diagnostic::Diagnostic;
+use crate::graph::{Component, Graph, TriggerNode, shortest_path};
+use crate::model::{EventId, FlowId, Owner, Spec, SystemId, TriggerKind};
+
+declare_rule! {
+    /// ## What it finds
+    ///
+    /// Flows that set each other off in a loop: a flow writes to a system,
+    /// the write triggers an event (or a poll) there, another flow consumes
+    /// it and writes back, and so on until the first flow runs again. Flows
+    /// with `loop-guard` are left out. Each group of flows that loops is
+    /// reported once, with one shortest loop shown hop by hop and the
+    /// other flows of the group named. An inline `allow "sync-cycle"
+    /// reason="..."` on any flow of the group accepts the whole loop.
+    ///
+    /// ## Why it matters
+    ///
+    /// A sync loop runs forever: every change echoes between the tools,
+    /// burns API quota, fills audit logs and can flip a field back and forth
+    /// between two values.
+    ///
+    /// ## Example
+    ///
+    /// ```kdl
+    /// system "hubspot" kind=crm
+    /// system "intercom" kind=support
+    /// event "contact.updated" from=hubspot version=1
+    /// event "user.updated" from=intercom version=1
+    /// flow "crm-to-support" {
+    ///     on "contact.updated"
+    ///     to intercom action=update
+    /// }
+    /// flow "support-to-crm" {
+    ///     on "user.updated"
+    ///     to hubspot action=update
+    /// }
+    /// ```
+    ///
+    /// ## Fix
+    ///
+    /// Mark the flow that writes back as ignoring the integration's own changes.
+    ///
+    /// ```kdl
+    /// system "hubspot" kind=crm
+    /// system "intercom" kind=support
+    /// event "contact.updated" from=hubspot version=1
+    /// event "user.updated" from=intercom version=1
+    /// flow "crm-to-support" {
+    ///     on "contact.updated"
+    ///     to intercom action=update
+    /// }
+    /// flow "support-to-crm" {
+    ///     on "user.updated"
+    ///     to hubspot action=update
+    ///     loop-guard
+    /// }
+    /// ```
+    pub(crate) static SYNC_CYCLE = {
+        name: "sync-cycle",
+        code: "WP101",
+        severity: Warning,
+        category: Topology,
+        summary: "flows that trigger each other in a loop",
+        check: Some(check),
+    }
+}
+
+/// One hop of a loop: a flow, the target it writes, and what triggered it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Hop {
+    pub(crate) flow: FlowId,
+    /// The index of the `to` whose write leads to the next hop.
+    pub(crate) target: Option<usize>,
+    pub(crate) to: Option<SystemId>,
+    /// The event that started this flow (`None` for a poll).
+    pub(crate) trigger: Option<EventId>,
+}
+
+/// A shortest loop through the component's first flow, as hops in order.
+pub(crate) fn shortest_loop(graph: &Graph, component: &Component) -> Option<Vec<Hop>> {
+    let start = Graph::flow_node(component.flows[0]);
+    let path = shortest_path(graph, start, start, |n| component.nodes.binary_search(&n).is_ok())?;
+    let mut hops: Vec<Hop> = Vec::new();
+    let mut pending_event: Option<EventId> = None;
+    for &node in &path {
+        match graph.nodes.get(node as usize) {
+            Some(TriggerNode::Flow(flow)) => {
+                hops.push(Hop { flow: *flow, target: None, to: None, trigger: pending_event.take() });
+            }
+            Some(TriggerNode::Event(event)) => pending_event = Some(*event),
+            Some(TriggerNode::Write(system) | TriggerNode::WriteAll(system) | TriggerNode::WriteNone(system)) => {
+                let Some(hop) = hops.last_mut() else { continue };
+                if hop.to.is_none() {
+                    hop.to = Some(*system);
+                    hop.target = graph.target_nodes.get(hop.flow.index()).and_then(|t| t.iter().position(|n| *n == Some(node)));
+                }
+            }
+            None => {}
+        }
+    }
+    // The event of the closing hop starts the first flow again.
+    if let Some(first) = hops.first_mut() {
+        first.trigger = pending_event;
+    }
+    Some(hops)
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let spec = ctx.spec;
+    for component in ctx.graph.cyclic_components() {
+        let Some(hops) = shortest_loop(ctx.graph, &component) else { continue };
+        let Some(closing) = hops.last() else { continue };
+        out.push(diagnostic(spec, &component, &hops, closing.flow));
+    }
+}
+
+fn system_name(spec: &Spec, id: Option<SystemId>) -> &str {
+    id.map_or("?", |s| spec.system(s).name.value.as_str())
+}
+
+/// How a flow was started, for hop labels: the event's name, or `poll`.
+fn trigger_name(spec: &Spec, hop: &Hop) -> String {
+    match (hop.trigger, spec.flow(hop.flow).trigger.as_ref().map(|t| &t.kind)) {
+        (Some(e), _) => spec.event(e).name.value.clone(),
+        (None, Some(TriggerKind::Poll { .. })) => "poll".to_owned(),
+        _ => "?".to_owned(),
+    }
+}
+
+/// `hubspot --crm-to-support--> intercom --user.updated / support-to-crm--> hubspot`.
+pub(crate) fn loop_text(spec: &Spec, hops: &[Hop]) -> String {
+    let Some(first) = hops.first() else { return String::new() };
+    let mut text = system_name(spec, spec.flow(first.flow).source_system(spec)).to_owned();
+    for (i, hop) in hops.iter().enumerate() {
+        let flow = &spec.flow(hop.flow).name.value;
+        let label = if i == 0 { flow.clone() } else { format!("{} / {flow}", trigger_name(spec, hop)) };
+        text.push_str(&format!(" --{label}--> {}", system_name(spec, hop.to)));
+    }
+    text
+}
+
+fn diagnostic(spec: &Spec, component: &Component, hops: &[Hop], closing: FlowId) -> Diagnostic {
+    let path = loop_text(spec, hops);
+    let in_loop: Vec<FlowId> = hops.iter().map(|h| h.flow).collect();
+    let others: Vec<&str> = component.flows.iter().filter(|f| !in_loop.contains(f)).map(|f| spec.flow(*f).name.value.as_str()).collect();
+    let mut message = if hops.len() == 1 {
+        format!("flow `{}` triggers itself: {path}", spec.flow(closing).name.value)
+    } else {
+        format!("{} trigger each other in a loop: {path}", plural(hops.len(), "flow"))
+    };
+    if !others.is_empty() {
+        message.push_str(&format!(
+            " ({} more {} in the same loop: {})",
+            others.len(),
+            if others.len() == 1 { "flow" } else { "flows" },
+            name_list(others.iter().copied())
+        ));
+    }
+    let closing_flow = spec.flow(closing);
+    let first = &hops[0];
+    let back_to = system_name(spec, spec.flow(first.flow).source_system(spec));
+    // An inline `allow "sync-cycle"` on any flow of the loop accepts the
+    // loop: that flow then owns the finding, so the allow applies (and is
+    // not reported as unused).
+    let owner =
+        component.flows.iter().copied().find(|f| spec.flow(*f).allows.iter().any(|a| a.rule.value == SYNC_CYCLE.name)).unwrap_or(closing);
+    let mut d = Diagnostic::new(&SYNC_CYCLE, closing_flow.name.loc, message)
+        .with_label(format!("closes the loop: writes `{back_to}`, which starts `{}` again", spec.flow(first.flow).name.value))
+        .with_owner(Owner::Flow(owner));
+    for (i, hop) in hops.iter().enumerate() {
+        if hop.flow == closing {
+            continue;
+        }
+        let flow = spec.flow(hop.flow);
+        let how = match hop.trigger {
+            Some(e) => format!("on `{}`", spec.event(e).name.value),
+            None => format!("polls `{}`", system_name(spec, flow.source_system(spec))),
+        };
+        d = d.with_secondary(flow.name.loc, format!("hop {}: {how}, writes `{}`", i + 1, system_name(spec, hop.to)));
+    }
+    d.with_help(format!(
+        "add `loop-guard` to flow `{}` so that it ignores the changes this integration made itself",
+        closing_flow.name.value
+    ))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::lint::{test_check, test_spec};
+
+    const TRIANGLE: &str = r#"
+        system "a" kind=crm
+        system "b" kind=crm
+        system "c" kind=crm
+        event "a.e" from=a version=1
+        event "b.e" from=b version=1
+        event "c.e" from=c version=1
+        flow "ab" { on "a.e"; to b action=update }
+        flow "bc" { on "b.e"; to c action=update }
+        flow "ca" { on "c.e"; to a action=update }
+        flow "ba" { on "b.e"; to a action=update }
+    "#;
+
+    #[test]
+    fn one_finding_per_component_with_a_shortest_loop() {
+        let found = test_check(&SYNC_CYCLE, TRIANGLE);
+        assert_eq!(found.len(), 1);
+        // The shortest loop through `ab` is ab -> ba, not ab -> bc -> ca.
+        assert!(found[0].message.starts_with("2 flows trigger each other in a loop: a --ab--> b --b.e / ba--> a"), "{}", found[0].message);
+        assert!(found[0].message.contains("(2 more flows in the same loop: `bc` and `ca`)"), "{}", found[0].message);
+        assert!(found[0].help.as_deref().unwrap_or("").contains("`ba`"));
+        assert_eq!(found[0].owner, Some(Owner::Flow(FlowId(3))));
+    }
+
+    #[test]
+    fn shortest_loop_carries_events_on_each_hop() {
+        let spec = test_spec(TRIANGLE);
+        let graph = Graph::build(&spec);
+        let components = graph.cyclic_components();
+        assert_eq!(components.len(), 1);
+        let hops = shortest_loop(&graph, &components[0]).unwrap();
+        assert_eq!(hops.iter().map(|h| h.flow.0).collect::<Vec<_>>(), vec![0, 3]);
+        assert_eq!(hops[0].trigger, Some(EventId(0)));
+        assert_eq!(hops[1].trigger, Some(EventId(1)));
+        assert_eq!(hops[0].target, Some(0));
+    }
+
+    #[test]
+    fn separate_loops_are_separate_findings_and_guards_break_them() {
+        let text = r#"
+            system "a" kind=crm
+            system "b" kind=crm
+            event "a.e" from=a version=1
+            event "b.e" from=b version=1
+            flow "self" { poll a every="1m"; to a action=update }
+            flow "ab" { on "a.e"; to b action=update }
+            flow "ba" { on "b.e"; to a action=update; loop-guard }
+        "#;
+        let found = test_check(&SYNC_CYCLE, text);
+        // `self` loops on its own; `ab`/`ba` is guarded. `ab` is not in a loop
+        // because `ba` ignores the integration's own writes.
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].message.starts_with("flow `self` triggers itself: a --self--> a"), "{}", found[0].message);
+    }
+
+    #[test]
+    fn an_allow_on_any_flow_of_the_loop_owns_the_finding() {
+        let text = TRIANGLE.replace(
+            r#"flow "bc" { on "b.e"; to c action=update }"#,
+            r#"flow "bc" { on "b.e"; to c action=update; allow "sync-cycle" reason="x" }"#,
+        );
+        let found = test_check(&SYNC_CYCLE, &text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].owner, Some(Owner::Flow(FlowId(1))));
+    }
+
+    #[test]
+    fn a_broken_spec_does_not_panic() {
+        let text = r#"
+            event "x" from=nowhere
+            flow "f" { on "x"; to nowhere action=update }
+            flow "g" { poll; to }
+        "#;
+        assert!(test_check(&SYNC_CYCLE, text).is_empty());
+    }
+}

@@ -1,0 +1,97 @@
+//! `unused-system`: a live system that no flow touches.
+//!
+//! "Live" means live now (month 0): a system planned for a later month may
+//! be declared before its flows are designed, and a retired one is gone.
+
+use super::{Context, declare_rule};
+use crate::diagnostic::Diagnostic;
+use crate::model::Owner;
+
+declare_rule! {
+    /// ## What it finds
+    ///
+    /// A system that is live now (not `planned` for a later month, not
+    /// retired) and that no flow reads (`on` one of its events, `poll`,
+    /// `from`), writes (`to`) or runs through (`via`).
+    ///
+    /// ## Why it matters
+    ///
+    /// A tool the business uses that is connected to nothing is a data
+    /// island: its records are typed in twice or drift from the others. Or
+    /// the spec lists a tool that is gone, and the plan is built on it.
+    ///
+    /// ## Example
+    ///
+    /// ```kdl
+    /// system "calendly" kind=marketing
+    /// ```
+    ///
+    /// ## Fix
+    ///
+    /// ```kdl
+    /// system "calendly" kind=marketing
+    /// system "crm" kind=crm
+    /// event "meeting.booked" from=calendly version=1
+    /// flow "meetings-to-crm" {
+    ///     on "meeting.booked"
+    ///     to crm action=upsert entity=meeting
+    /// }
+    /// ```
+    pub(crate) static UNUSED_SYSTEM = {
+        name: "unused-system",
+        code: "WP111",
+        severity: Warning,
+        category: Topology,
+        summary: "a live system that no flow reads or writes",
+        check: Some(check),
+    }
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let spec = ctx.spec;
+    let mut used = vec![false; spec.systems.len()];
+    for flow in &spec.flows {
+        let touched = flow
+            .source_system(spec)
+            .into_iter()
+            .chain(flow.targets.iter().filter_map(|t| t.system.target))
+            .chain(flow.via.as_ref().and_then(|v| v.target));
+        for s in touched {
+            used[s.index()] = true;
+        }
+    }
+    for id in spec.system_ids() {
+        let system = spec.system(id);
+        if used[id.index()] || !system.live_in(0) {
+            continue;
+        }
+        out.push(
+            Diagnostic::new(&UNUSED_SYSTEM, system.name.loc, format!("no flow reads or writes system `{}`", system.name.value))
+                .with_label("connected to nothing")
+                .with_help("connect it with a flow, mark it `planned in-months=N` if it joins later, or remove it")
+                .with_owner(Owner::System(id)),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::test_check;
+
+    #[test]
+    fn sources_targets_and_hubs_count_as_used_and_planned_systems_wait() {
+        let text = r#"
+            system "a" kind=crm
+            system "b" kind=crm
+            system "h" kind=hub
+            system "later" kind=crm { planned in-months=3 }
+            system "idle" kind=crm
+            event "a.e" from=a version=1
+            flow "f" { on "a.e"; via h; to b action=update }
+        "#;
+        let found = test_check(&UNUSED_SYSTEM, text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].message, "no flow reads or writes system `idle`");
+    }
+}

@@ -1,0 +1,109 @@
+//! Small helpers the topology checks share: lists of names for messages,
+//! and the schema a flow reads from.
+
+use crate::model::{Field, Flow, Spec, TriggerKind};
+
+/// How many names a message lists before it says "and N more".
+pub(super) const LISTED: usize = 3;
+
+/// "`a`, `b` and `c`", or "`a`, `b`, `c` and 4 more" when there are more
+/// than `LISTED` names.
+pub(super) fn name_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let mut shown = Vec::new();
+    let mut total = 0;
+    for name in names {
+        if shown.len() < LISTED {
+            shown.push(format!("`{name}`"));
+        }
+        total += 1;
+    }
+    let more = total - shown.len();
+    if more > 0 {
+        return format!("{} and {more} more", shown.join(", "));
+    }
+    match shown.len() {
+        0 => String::new(),
+        1 => shown.remove(0),
+        n => format!("{} and {}", shown[..n - 1].join(", "), shown[n - 1]),
+    }
+}
+
+/// "1 flow", "2 flows".
+pub(super) fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// A number for a message: whole numbers without a fraction, others with
+/// up to two decimals.
+pub(super) fn number(x: f64) -> String {
+    if (x - x.round()).abs() < 0.005 {
+        format!("{}", x.round() as i64)
+    } else {
+        let s = format!("{x:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}
+
+/// The fields a flow's `map` sources are read from, as resolution chose
+/// them: the trigger event's fields (an event's fields describe its payload;
+/// an event without fields is schemaless), or the polled or extracted
+/// entity's fields. `None` when that schema is unknown.
+pub(super) fn source_fields<'s>(spec: &'s Spec, flow: &Flow) -> Option<&'s [Field]> {
+    match &flow.trigger.as_ref()?.kind {
+        TriggerKind::On { event } => {
+            let event = spec.event(event.target?);
+            (!event.is_schemaless()).then_some(&event.fields[..])
+        }
+        TriggerKind::Poll { entity, .. } => Some(&spec.entity(entity.as_ref()?.target?).fields),
+        TriggerKind::Schedule { .. } => Some(&spec.entity(flow.from.as_ref()?.entity.as_ref()?.target?).fields),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_read_naturally() {
+        assert_eq!(name_list([]), "");
+        assert_eq!(name_list(["a"]), "`a`");
+        assert_eq!(name_list(["a", "b"]), "`a` and `b`");
+        assert_eq!(name_list(["a", "b", "c"]), "`a`, `b` and `c`");
+        assert_eq!(name_list(["a", "b", "c", "d", "e"]), "`a`, `b`, `c` and 2 more");
+        assert_eq!(number(3.0), "3");
+        assert_eq!(number(0.5), "0.5");
+        assert_eq!(number(1.0 / 3.0), "0.33");
+    }
+
+    /// Every topology check runs on partly broken specs without panicking:
+    /// each fixture with each one of its lines removed (which leaves
+    /// unresolved names, missing triggers, half-written flows) and with its
+    /// text cut at every closing brace.
+    #[test]
+    fn checks_survive_broken_specs() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules");
+        let mut files: Vec<_> = std::fs::read_dir(&root)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .flat_map(|d| [d.path().join("fires.kdl"), d.path().join("quiet.kdl")])
+            .collect();
+        files.sort();
+        assert!(files.len() >= 30, "{} fixtures", files.len());
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            let mut variants: Vec<String> = (0..lines.len())
+                .map(|skip| lines.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, l)| *l).collect::<Vec<_>>().join("\n"))
+                .collect();
+            variants.extend(text.match_indices("}\n").step_by(2).map(|(i, _)| text[..i].to_owned()));
+            for variant in variants {
+                let spec = crate::lint::test_spec(&variant);
+                let graph = crate::graph::Graph::build(&spec);
+                let sources = crate::source::SourceMap::default();
+                let ctx = crate::lint::Context { spec: &spec, sources: &sources, graph: &graph };
+                let _ = crate::lint::run_checks(&ctx);
+            }
+        }
+    }
+}
