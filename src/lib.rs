@@ -14,6 +14,7 @@ mod lint;
 mod load;
 mod lower;
 mod model;
+mod plan;
 mod render;
 mod resolve;
 mod secrets;

@@ -14,6 +14,7 @@
 //! `#[allow]` does in rustc. Spec errors are always errors.
 
 mod spec_errors;
+mod stage_mismatch;
 mod suppression;
 
 use std::collections::HashSet;
@@ -26,6 +27,7 @@ pub(crate) use spec_errors::{
     BAD_VALUE, DUPLICATE_NAME, INCLUDE_ERROR, MISSING_ARGUMENT, SECRET_LITERAL, SYNTAX, UNKNOWN_NODE,
     UNKNOWN_PROPERTY, UNKNOWN_RULE, UNRESOLVED_REFERENCE,
 };
+pub(crate) use stage_mismatch::STAGE_MISMATCH;
 pub(crate) use suppression::{ALLOW_WITHOUT_REASON, UNUSED_ALLOW};
 
 /// Everything a check may read.
@@ -143,6 +145,7 @@ pub(crate) static RULES: &[&Rule] = &[
     &INCLUDE_ERROR,
     &SECRET_LITERAL,
     &UNKNOWN_RULE,
+    &STAGE_MISMATCH,
     &ALLOW_WITHOUT_REASON,
     &UNUSED_ALLOW,
 ];
