@@ -191,9 +191,9 @@ pub(crate) struct Transports {
 pub(crate) struct FlowUse {
     pub(crate) flow: FlowId,
     pub(crate) transport: Transport,
-    /// Every target is a warehouse or lake: a batch load, which stays as it
-    /// is whatever the integration pattern.
-    pub(crate) loads_storage_only: bool,
+    /// Every target is a warehouse, lake or analytics tool: a reporting load,
+    /// which stays as it is whatever the integration pattern.
+    pub(crate) reporting_only: bool,
 }
 
 /// One month of the projection.
@@ -507,9 +507,9 @@ fn volume_drivers(spec: &Spec, m: u32, by_peak: bool) -> Vec<String> {
         .take(3)
         .map(|(value, name, from)| {
             if by_peak {
-                format!("{name} from {from}, {}/s", rate(*value))
+                format!("{name} from {from} ({}/s)", rate(*value))
             } else {
-                format!("{name} from {from}, {} a day", count(*value))
+                format!("{name} from {from} ({} a day)", count(*value))
             }
         })
         .collect()
@@ -593,7 +593,7 @@ fn crossing_reason(
         (ThresholdKind::DailyVolume, Direction::Up) => {
             let drivers = list(&volume_drivers(spec, m, false), 3);
             format!(
-                "In month {m} the stack reaches {} events a day (mostly {drivers}): from {} a day the volume is high, and a broker absorbs it where a hub would throttle or drop events, so {stage_note}.",
+                "In month {m} the stack reaches {} events a day: from {} a day the volume is high, and a broker absorbs it where a hub would throttle or drop events, so {stage_note}. The largest sources are {drivers}.",
                 count(after.events_per_day),
                 count(t.high_volume_per_day)
             )
@@ -601,7 +601,7 @@ fn crossing_reason(
         (ThresholdKind::PeakVolume, Direction::Up) => {
             let drivers = list(&volume_drivers(spec, m, true), 3);
             format!(
-                "In month {m} peaks reach {} events a second (mostly {drivers}): from {}/s a broker is needed to buffer bursts and redeliver, so {stage_note}.",
+                "In month {m} peaks reach {} events a second: from {}/s a broker is needed to buffer bursts and redeliver, so {stage_note}. The largest sources are {drivers}.",
                 rate(after.peak_per_second),
                 rate(t.high_volume_peak_per_second)
             )
@@ -645,8 +645,8 @@ fn flows_in(spec: &Spec, m: u32) -> Vec<FlowUse> {
                 _ => Transport::Hub,
             },
         };
-        let loads_storage_only = targets.iter().all(|t| spec.system(*t).kind().is_storage());
-        out.push(FlowUse { flow: id, transport, loads_storage_only });
+        let reporting_only = targets.iter().all(|t| !source_is_business(spec, *t));
+        out.push(FlowUse { flow: id, transport, reporting_only });
     }
     out
 }
@@ -749,7 +749,7 @@ fn migration(
     };
 
     let mut moving: Vec<&FlowUse> =
-        flows_now.iter().filter(|f| f.transport.stage() < target && !f.loads_storage_only).collect();
+        flows_now.iter().filter(|f| f.transport.stage() < target && !f.reporting_only).collect();
     // Most findings first, then the most traffic, then critical targets, then by name.
     moving.sort_by(|a, b| {
         let (wa, wb) = (weight(a.flow), weight(b.flow));
@@ -921,36 +921,41 @@ fn stage_reason(spec: &Spec, month: &Month, t: &Thresholds, when: &str) -> Strin
         if tools.is_empty() { String::new() } else { format!(" ({})", list(&tools, 5)) }
     );
     let c = &month.connections;
-    if month.high_volume {
-        let (what, drivers) = if month.events_per_day >= t.high_volume_per_day {
-            (
-                format!("{} events a day, at or above the {} a day that counts as high volume", count(month.events_per_day), count(t.high_volume_per_day)),
-                volume_drivers(spec, month.month, false),
-            )
-        } else {
-            (
-                format!("peaks of {} events a second, at or above the {}/s that counts as high volume", rate(month.peak_per_second), rate(t.high_volume_peak_per_second)),
-                volume_drivers(spec, month.month, true),
-            )
-        };
-        return format!(
-            "{has} and moves {what} (mostly {}): stage 3 (event-driven), because a broker buffers bursts and redelivers what a busy target refuses, where a hub would throttle or drop events.",
+    let volume = if month.events_per_day >= t.high_volume_per_day {
+        Some((
+            format!("{} events a day, at or above the {} a day that counts as high volume", count(month.events_per_day), count(t.high_volume_per_day)),
+            volume_drivers(spec, month.month, false),
+        ))
+    } else if month.peak_per_second >= t.high_volume_peak_per_second {
+        Some((
+            format!("peaks of {} events a second, at or above the {}/s that counts as high volume", rate(month.peak_per_second), rate(t.high_volume_peak_per_second)),
+            volume_drivers(spec, month.month, true),
+        ))
+    } else {
+        None
+    };
+    match (month.stage, volume) {
+        (Stage::EventDriven, Some((what, drivers))) if month.tools < t.event_driven_min_tools => format!(
+            "{has} and moves {what}: stage 3 (event-driven), because a broker buffers bursts and redelivers what a busy target refuses, where a hub would throttle or drop events. The largest sources are {}.",
             list(&drivers, 3)
-        );
-    }
-    match month.stage {
-        Stage::PointToPoint => format!(
+        ),
+        (Stage::PointToPoint, _) => format!(
             "{has}: stage 1 (point-to-point), because with 1 to 3 tools direct connections are the simplest and cheapest, at most {} of them.",
             c.point_to_point_potential
         ),
-        Stage::Hub => format!(
+        (Stage::Hub, _) => format!(
             "{has}: stage 2 (hub), because with 4 to 9 tools wiring every pair directly could take up to {} connections, while a hub needs {}, one per system, and keeps mappings, retries and logs in one place.",
             c.point_to_point_potential, c.hub
         ),
-        Stage::EventDriven => format!(
-            "{has}: stage 3 (event-driven), because past 9 tools a hub becomes the bottleneck and a single point of failure; with a broker each tool publishes its events once and subscribes to what it needs ({} connections instead of up to {} direct ones).",
-            c.broker, c.point_to_point_potential
-        ),
+        (Stage::EventDriven, volume) => {
+            let also = volume
+                .map(|(what, _)| format!(" The stack also moves {what}, which alone would call for a broker."))
+                .unwrap_or_default();
+            format!(
+                "{has}: stage 3 (event-driven), because past 9 tools a hub becomes the bottleneck and a single point of failure; with a broker each tool publishes its events once and subscribes to what it needs ({} connections instead of up to {} direct ones).{also}",
+                c.broker, c.point_to_point_potential
+            )
+        }
     }
 }
 
@@ -966,7 +971,12 @@ fn transport_reason(plan: &Plan) -> String {
             parts.push(format!("{n} {what}"));
         }
     }
-    let flows = format!("Of the {total} live flow{}, {}", if total == 1 { "" } else { "s" }, list(&parts, 3));
+    let flows = if parts.len() == 1 {
+        let what = parts[0].split_once(' ').map_or("", |(_, w)| w);
+        if total == 1 { format!("The one live flow runs {what}") } else { format!("All {total} live flows run {what}") }
+    } else {
+        format!("Of the {total} live flows, {}", list(&parts, 3))
+    };
     let wired = plan.months[0].connections.point_to_point_wired;
     let pairs = if wired > 0 {
         format!(", wiring {wired} pair{} of systems directly", if wired == 1 { "" } else { "s" })
@@ -987,6 +997,8 @@ fn transport_reason(plan: &Plan) -> String {
             plan.migration.target_stage.number(),
             plan.migration.target_stage.name()
         )
+    } else if t.point_to_point > 0 && plan.stage_now > Stage::PointToPoint {
+        "; the direct ones only feed reporting, which can stay as it is".to_owned()
     } else {
         "; this fits the recommendation".to_owned()
     };

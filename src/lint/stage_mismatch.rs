@@ -23,8 +23,8 @@ declare_rule! {
     /// broker (stage 3). It reports the flows that still run below the
     /// recommended pattern (for example 12 tools wired point-to-point), and a
     /// broker carrying flows for a stack that stays at stage 1 through the
-    /// horizon. Flows that only load a warehouse or lake are batch loads and
-    /// are left out.
+    /// horizon. Flows that only feed a warehouse, lake or analytics tool are
+    /// reporting loads and are left out.
     ///
     /// ## Why it matters
     ///
@@ -98,7 +98,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let by_position = |flows: &mut Vec<&FlowUse>| flows.sort_by_key(|f| spec.flow(f.flow).loc);
 
     let mut below: Vec<&FlowUse> =
-        plan.flows_now.iter().filter(|f| f.transport.stage() < stage && !f.loads_storage_only).collect();
+        plan.flows_now.iter().filter(|f| f.transport.stage() < stage && !f.reporting_only).collect();
     by_position(&mut below);
     if let Some((first, rest)) = below.split_first() {
         let why = if now.high_volume {

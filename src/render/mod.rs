@@ -1,10 +1,12 @@
-//! Turning diagnostics into output: human (miette), JSON and short lines.
+//! Turning diagnostics into output: human (miette), JSON and short lines;
+//! and the planner's reports, in `plan`.
 //!
 //! Renderers are pure: they take the diagnostics and the sources and return
 //! text. The CLI decides where it goes.
 
 pub(crate) mod human;
 pub(crate) mod json;
+pub(crate) mod plan;
 pub(crate) mod short;
 
 use crate::diagnostic::Diagnostic;
