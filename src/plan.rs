@@ -675,12 +675,8 @@ struct WarehouseCall {
 
 fn warehouse(spec: &Spec, m: u32) -> WarehouseCall {
     let live_of = |kinds: &dyn Fn(SystemKind) -> bool| -> Vec<String> {
-        let mut names: Vec<String> = spec
-            .systems
-            .iter()
-            .filter(|s| s.live_in(m) && kinds(s.kind()))
-            .map(|s| s.name.value.clone())
-            .collect();
+        let mut names: Vec<String> =
+            spec.systems.iter().filter(|s| s.live_in(m) && kinds(s.kind())).map(|s| s.name.value.clone()).collect();
         names.sort();
         names
     };
@@ -737,16 +733,19 @@ fn migration(
     let growth = spec.growth_at(horizon);
     let peak_of = |id: FlowId| -> f64 {
         let peak = match spec.flow(id).trigger.as_ref().map(|t| &t.kind) {
-            Some(crate::model::TriggerKind::On { event }) => event.target.map_or(0.0, |e| spec.event(e).peak_per_second()),
+            Some(crate::model::TriggerKind::On { event }) => {
+                event.target.map_or(0.0, |e| spec.event(e).peak_per_second())
+            }
             _ => 0.0,
         };
         peak * growth
     };
-    let critical = |id: FlowId| {
-        spec.flow(id).targets.iter().filter_map(|t| t.system.target).any(|t| {
-            spec.system(t).criticality.as_ref().is_some_and(|c| c.value == crate::model::Criticality::High)
-        })
-    };
+    let critical =
+        |id: FlowId| {
+            spec.flow(id).targets.iter().filter_map(|t| t.system.target).any(|t| {
+                spec.system(t).criticality.as_ref().is_some_and(|c| c.value == crate::model::Criticality::High)
+            })
+        };
 
     let mut moving: Vec<&FlowUse> =
         flows_now.iter().filter(|f| f.transport.stage() < target && !f.reporting_only).collect();
@@ -788,7 +787,9 @@ fn migration(
         .collect();
 
     let mut risky: Vec<FlowId> = findings.keys().copied().filter(|id| weight(*id) != (0, 0, 0)).collect();
-    risky.sort_by(|a, b| weight(*b).cmp(&weight(*a)).then_with(|| spec.flow(*a).name.value.cmp(&spec.flow(*b).name.value)));
+    risky.sort_by(|a, b| {
+        weight(*b).cmp(&weight(*a)).then_with(|| spec.flow(*a).name.value.cmp(&spec.flow(*b).name.value))
+    });
     let at_risk = risky
         .into_iter()
         .take(MIGRATION_LIST_LEN)
@@ -821,7 +822,13 @@ impl FlowUse {
     }
 }
 
-fn migration_note(spec: &Spec, target: Stage, transports: &Transports, moving: &[&FlowUse], flows: &[FlowUse]) -> String {
+fn migration_note(
+    spec: &Spec,
+    target: Stage,
+    transports: &Transports,
+    moving: &[&FlowUse],
+    flows: &[FlowUse],
+) -> String {
     if flows.is_empty() {
         return "No flow is live yet: start with the recommended pattern from the first flow.".to_owned();
     }
@@ -834,7 +841,10 @@ fn migration_note(spec: &Spec, target: Stage, transports: &Transports, moving: &
                 target.name()
             );
         }
-        return format!("Nothing needs to move: every live flow already uses the {} pattern or one above it.", target.name());
+        return format!(
+            "Nothing needs to move: every live flow already uses the {} pattern or one above it.",
+            target.name()
+        );
     }
     let names: Vec<String> = moving.iter().map(|f| format!("`{}`", spec.flow(f.flow).name.value)).collect();
     let step = match target {
@@ -923,12 +933,20 @@ fn stage_reason(spec: &Spec, month: &Month, t: &Thresholds, when: &str) -> Strin
     let c = &month.connections;
     let volume = if month.events_per_day >= t.high_volume_per_day {
         Some((
-            format!("{} events a day, at or above the {} a day that counts as high volume", count(month.events_per_day), count(t.high_volume_per_day)),
+            format!(
+                "{} events a day, at or above the {} a day that counts as high volume",
+                count(month.events_per_day),
+                count(t.high_volume_per_day)
+            ),
             volume_drivers(spec, month.month, false),
         ))
     } else if month.peak_per_second >= t.high_volume_peak_per_second {
         Some((
-            format!("peaks of {} events a second, at or above the {}/s that counts as high volume", rate(month.peak_per_second), rate(t.high_volume_peak_per_second)),
+            format!(
+                "peaks of {} events a second, at or above the {}/s that counts as high volume",
+                rate(month.peak_per_second),
+                rate(t.high_volume_peak_per_second)
+            ),
             volume_drivers(spec, month.month, true),
         ))
     } else {
@@ -1013,10 +1031,18 @@ fn warehouse_reason(now: &WarehouseCall, horizon: &WarehouseCall, months: u32) -
     let when = if now.recommended { String::new() } else { format!(" by month {months}") };
     let mut why = Vec::new();
     if !call.storage.is_empty() {
-        why.push(format!("{} already hold{} data for reporting", list(&call.storage, 3), if call.storage.len() == 1 { "s" } else { "" }));
+        why.push(format!(
+            "{} already hold{} data for reporting",
+            list(&call.storage, 3),
+            if call.storage.len() == 1 { "s" } else { "" }
+        ));
     }
     if !call.analytics.is_empty() {
-        why.push(format!("{} report{} on data from several systems", list(&call.analytics, 3), if call.analytics.len() == 1 { "s" } else { "" }));
+        why.push(format!(
+            "{} report{} on data from several systems",
+            list(&call.analytics, 3),
+            if call.analytics.len() == 1 { "s" } else { "" }
+        ));
     }
     if call.feeders.len() >= 2 {
         why.push(format!("{} send data into reporting", list(&call.feeders, 4)));
@@ -1043,7 +1069,7 @@ pub(crate) fn count(x: f64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -1062,19 +1088,22 @@ pub(crate) fn rate(x: f64) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::lint::CliLevels;
 
     /// Lowers, resolves and checks `text`; returns the spec and its diagnostics.
     fn checked(text: &str) -> (Spec, Vec<Diagnostic>) {
-        let dir = std::env::temp_dir().join(format!("wireplan-plan-unit-{}-{}", std::process::id(), fastrand_name(text)));
+        let dir =
+            std::env::temp_dir().join(format!("wireplan-plan-unit-{}-{}", std::process::id(), fastrand_name(text)));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("wireplan.kdl");
         std::fs::write(&file, text).unwrap();
         let checked = crate::check_path(Some(&file), &dir, &CliLevels::default()).unwrap();
         let _ = std::fs::remove_dir_all(&dir);
-        let errors: Vec<_> = checked.diagnostics.iter().filter(|d| !d.rule.is_configurable()).map(|d| d.message.clone()).collect();
+        let errors: Vec<_> =
+            checked.diagnostics.iter().filter(|d| !d.rule.is_configurable()).map(|d| d.message.clone()).collect();
         assert!(errors.is_empty(), "spec errors: {errors:?}");
         (checked.spec, checked.diagnostics)
     }
@@ -1156,7 +1185,13 @@ mod tests {
         let c = &p.crossings[0];
         assert_eq!((c.month, c.threshold, c.direction), (7, ThresholdKind::EventDrivenTools, Direction::Up));
         assert_eq!((c.stage_before, c.stage_after), (Stage::Hub, Stage::EventDriven));
-        assert!(c.reason.starts_with("In month 7 intercom and zendesk join, bringing the stack to 10 tools: past 9 tools a hub"), "{}", c.reason);
+        assert!(
+            c.reason.starts_with(
+                "In month 7 intercom and zendesk join, bringing the stack to 10 tools: past 9 tools a hub"
+            ),
+            "{}",
+            c.reason
+        );
         assert_eq!(p.months[6].stage, Stage::Hub);
         assert_eq!(p.months[7].stage, Stage::EventDriven);
     }
@@ -1234,7 +1269,9 @@ mod tests {
     #[test]
     fn migration_lists_the_point_to_point_flows_with_findings_first() {
         let mut text = tools(4, "crm");
-        text.push_str("event \"e0\" from=tool00 version=1 { volume peak-per-second=9 }\nevent \"e1\" from=tool01 version=1\n");
+        text.push_str(
+            "event \"e0\" from=tool00 version=1 { volume peak-per-second=9 }\nevent \"e1\" from=tool01 version=1\n",
+        );
         text.push_str("flow \"quiet\" { on \"e0\"; to tool02 action=upsert; retry attempts=3; dead-letter; log }\n");
         text.push_str("flow \"loud\" { on \"e1\"; to tool03 action=upsert }\n");
         let p = plan(&text);

@@ -126,8 +126,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             transports.into_iter().collect::<Vec<_>>().join(" or ")
         );
         let help = match stage {
-            Stage::EventDriven => "add an event broker (`system \"events\" kind=broker { ha #true }`) and route these flows through it with `via events`; `wireplan plan` lists which to move first",
-            _ => "add a hub (`system \"hub\" kind=hub`) and route these flows through it with `via hub`; `wireplan plan` lists which to move first",
+            Stage::EventDriven => {
+                "add an event broker (`system \"events\" kind=broker { ha #true }`) and route these flows through it with `via events`; `wireplan plan` lists which to move first"
+            }
+            _ => {
+                "add a hub (`system \"hub\" kind=hub`) and route these flows through it with `via hub`; `wireplan plan` lists which to move first"
+            }
         };
         let flow = spec.flow(first.flow);
         let mut d = Diagnostic::new(&STAGE_MISMATCH, flow.name.loc, message)
@@ -177,6 +181,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use crate::lint::CliLevels;
 
@@ -232,7 +237,8 @@ mod tests {
 
     #[test]
     fn a_broker_ahead_of_growth_is_fine() {
-        let mut text = "system \"bus\" kind=broker { ha #true }\nsystem \"a\" kind=crm\nsystem \"b\" kind=email\n".to_owned();
+        let mut text =
+            "system \"bus\" kind=broker { ha #true }\nsystem \"a\" kind=crm\nsystem \"b\" kind=email\n".to_owned();
         for i in 0..8 {
             text.push_str(&format!("system \"later{i}\" kind=crm {{ planned in-months=6 }}\n"));
         }

@@ -2,6 +2,8 @@
 //! implies, the JSON matches its schema, the reports are stable, and the HTML
 //! page renders in a real headless Chromium without console errors.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -136,7 +138,10 @@ fn plan_finds_the_spec_as_check_does() {
 #[test]
 fn a_spec_with_errors_still_plans_but_exits_1() {
     let spec = TempSpec::new("plan-errors");
-    spec.file("wireplan.kdl", "system \"a\" kind=crm\nsystem \"b\" kind=crmm\nflow \"f\" { on \"nope\"; to a action=create }\n");
+    spec.file(
+        "wireplan.kdl",
+        "system \"a\" kind=crm\nsystem \"b\" kind=crmm\nflow \"f\" { on \"nope\"; to a action=create }\n",
+    );
     let out = spec.run(&["plan", "--format", "json"]);
     assert_eq!(code(&out), 1);
     assert!(stderr(&out).contains("the spec has errors"), "{}", stderr(&out));
@@ -162,7 +167,11 @@ fn html_escapes_every_name_from_the_spec() {
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(html.contains("a&amp;b&quot;c&#39;"));
     // The file is written whole: no temporary file is left behind.
-    let leftovers: Vec<_> = std::fs::read_dir(&spec.dir).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(&spec.dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
     assert!(leftovers.is_empty());
 }
 
@@ -238,7 +247,8 @@ fn html_report_renders_in_chromium_without_console_errors() {
     let page = spec.dir.join("report.html");
     let html = std::fs::read_to_string(&page).unwrap();
     for external in ["http://", "https://", "src=", "<link", "<script", "@import", "url(http"] {
-        let allowed = external == "http://" && html.matches("http://").count() == html.matches("http://www.w3.org/2000/svg").count();
+        let allowed = external == "http://"
+            && html.matches("http://").count() == html.matches("http://www.w3.org/2000/svg").count();
         assert!(allowed || !html.contains(external), "the page refers to something outside it: {external}");
     }
 

@@ -139,7 +139,12 @@ fn cards(out: &mut String, plan: &Plan) {
 
 fn migration(out: &mut String, plan: &Plan) {
     let mig = &plan.migration;
-    let _ = writeln!(out, "<h2>Migration to {}</h2>\n<p>{}</p>", esc(&stage_label(mig.target_stage)), inline_code(&mig.note));
+    let _ = writeln!(
+        out,
+        "<h2>Migration to {}</h2>\n<p>{}</p>",
+        esc(&stage_label(mig.target_stage)),
+        inline_code(&mig.note)
+    );
     if !mig.move_first.is_empty() {
         out.push_str("<p><strong>Move first</strong></p>\n<ol>\n");
         for step in &mig.move_first {
@@ -178,7 +183,9 @@ fn findings(out: &mut String, page: &Page<'_>) {
         top.len().min(TOP_FINDINGS),
         top.len()
     );
-    out.push_str("<div class=\"panel\"><table>\n<tr><th>severity</th><th>rule</th><th>finding</th><th>where</th></tr>\n");
+    out.push_str(
+        "<div class=\"panel\"><table>\n<tr><th>severity</th><th>rule</th><th>finding</th><th>where</th></tr>\n",
+    );
     for d in top.into_iter().take(TOP_FINDINGS) {
         let file = page.sources.get(d.primary.loc.file);
         let pos = file.position(d.primary.loc.span.start);
@@ -357,12 +364,7 @@ fn topology(out: &mut String, spec: &Spec) {
 
     // Legend along the bottom.
     let ly = height - 14.0;
-    let items = [
-        ("#2563eb", "tool"),
-        ("#059669", "warehouse or lake"),
-        ("#d97706", "hub"),
-        ("#7c3aed", "broker"),
-    ];
+    let items = [("#2563eb", "tool"), ("#059669", "warehouse or lake"), ("#d97706", "hub"), ("#7c3aed", "broker")];
     let mut x = 16.0;
     for (fill, label) in items {
         let _ = write!(
@@ -399,6 +401,9 @@ fn nice(x: f64) -> f64 {
     [1.0, 2.0, 5.0, 10.0].iter().map(|f| f * power).find(|v| *v >= x).unwrap_or(10.0 * power)
 }
 
+/// A line of the chart: its legend, colour, dash attribute and value.
+type Series = (&'static str, &'static str, &'static str, fn(&crate::plan::Connections) -> u32);
+
 fn chart(out: &mut String, plan: &Plan) {
     let (width, height) = (900.0, 340.0);
     let (left, right, top, bottom) = (56.0, 200.0, 20.0, 44.0);
@@ -434,7 +439,7 @@ fn chart(out: &mut String, plan: &Plan) {
         v += step;
     }
     let tick = if plan.horizon_months > 24 { 6 } else { 3 };
-    for m in (0..=plan.horizon_months).filter(|m| m % tick == 0 || *m == plan.horizon_months) {
+    for m in (0..=plan.horizon_months).filter(|m| m.is_multiple_of(tick) || *m == plan.horizon_months) {
         let x = x_of(m);
         let _ = writeln!(
             out,
@@ -470,7 +475,7 @@ fn chart(out: &mut String, plan: &Plan) {
         );
     }
 
-    let series: [(&str, &str, &str, fn(&crate::plan::Connections) -> u32); 3] = [
+    let series: [Series; 3] = [
         ("direct, every pair", "#dc2626", " stroke-dasharray=\"6 4\"", |c| c.point_to_point_potential),
         ("direct, as wired", "#f97316", "", |c| c.point_to_point_wired),
         ("hub or broker, one each", "#2563eb", "", |c| c.hub),
@@ -517,7 +522,7 @@ pub(crate) fn esc(s: &str) -> String {
 
 /// Escapes `text`, turning its `code spans` into `<code>` elements.
 fn inline_code(text: &str) -> String {
-    if text.matches('`').count() % 2 != 0 {
+    if !text.matches('`').count().is_multiple_of(2) {
         return esc(text);
     }
     let mut out = String::new();
@@ -532,6 +537,7 @@ fn inline_code(text: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     #[test]
     fn escaping() {

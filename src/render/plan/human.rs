@@ -24,12 +24,8 @@ pub(crate) fn render(plan: &Plan, width: usize) -> String {
     };
     out.push_str(&line("now", now));
     out.push_str(&line(&format!("month {}", plan.horizon_months), last));
-    let _ = writeln!(
-        out,
-        "  {:<16}{}\n",
-        "data warehouse",
-        if plan.warehouse { "recommended" } else { "not needed yet" }
-    );
+    let _ =
+        writeln!(out, "  {:<16}{}\n", "data warehouse", if plan.warehouse { "recommended" } else { "not needed yet" });
 
     out.push_str("Why\n");
     for reason in &plan.reasons {
@@ -81,7 +77,12 @@ pub(crate) fn render(plan: &Plan, width: usize) -> String {
             let rules: Vec<&str> = risk.findings.iter().map(|f| f.rule.as_str()).collect();
             wrap(
                 &mut out,
-                &format!("{}: {} ({})", risk.flow, severity_counts(risk.errors, risk.warnings, risk.infos), rules.join(", ")),
+                &format!(
+                    "{}: {} ({})",
+                    risk.flow,
+                    severity_counts(risk.errors, risk.warnings, risk.infos),
+                    rules.join(", ")
+                ),
                 "    - ",
                 "      ",
                 width,

@@ -26,6 +26,7 @@ pub(crate) fn render(plan: &Plan) -> String {
 }
 
 /// The JSON Schema of `JsonPlan`, as committed in `schemas/`.
+#[cfg(test)]
 pub(crate) fn schema() -> String {
     let schema = schemars::schema_for!(JsonPlan<'static>);
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
@@ -34,6 +35,7 @@ pub(crate) fn schema() -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     /// The committed schema matches the types. Run with
     /// `WIREPLAN_UPDATE_SCHEMAS=1` to regenerate it.

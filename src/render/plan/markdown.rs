@@ -27,11 +27,7 @@ pub(crate) fn render(plan: &Plan) -> String {
             rate(m.peak_per_second)
         );
     }
-    let _ = writeln!(
-        out,
-        "\n**Data warehouse:** {}.\n",
-        if plan.warehouse { "recommended" } else { "not needed yet" }
-    );
+    let _ = writeln!(out, "\n**Data warehouse:** {}.\n", if plan.warehouse { "recommended" } else { "not needed yet" });
 
     out.push_str("## Why\n\n");
     for reason in &plan.reasons {
@@ -102,7 +98,13 @@ fn chart(out: &mut String, plan: &Plan) {
     let potential = series(&|c| c.point_to_point_potential);
     let wired = series(&|c| c.point_to_point_wired);
     let hub = series(&|c| c.hub);
-    let max = plan.months.iter().map(|m| m.connections.point_to_point_potential.max(m.connections.hub)).max().unwrap_or(0).max(1);
+    let max = plan
+        .months
+        .iter()
+        .map(|m| m.connections.point_to_point_potential.max(m.connections.hub))
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let months: Vec<String> = plan.months.iter().map(|m| m.month.to_string()).collect();
     let _ = writeln!(out, "```mermaid\nxychart-beta");
     let _ = writeln!(out, "    title \"Connections each pattern needs, by month\"");
@@ -131,7 +133,13 @@ fn text(s: &str) -> String {
         // An unbalanced backtick from a name: escape it instead.
         return s
             .chars()
-            .flat_map(|c| if matches!(c, '`' | '\\' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|') { vec!['\\', c] } else { vec![c] })
+            .flat_map(|c| {
+                if matches!(c, '`' | '\\' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|') {
+                    vec!['\\', c]
+                } else {
+                    vec![c]
+                }
+            })
             .collect();
     }
     out
@@ -151,6 +159,7 @@ fn cell(s: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     #[test]
     fn user_text_is_escaped() {

@@ -25,7 +25,7 @@ pub(crate) fn table_months(plan: &Plan) -> Vec<&Month> {
                 let before = &plan.months[i - 1];
                 before.tools != m.tools || before.stage != m.stage
             };
-            m.month == 0 || m.month == last || m.month % 6 == 0 || changed
+            m.month == 0 || m.month == last || m.month.is_multiple_of(6) || changed
         })
         .map(|(_, m)| m)
         .collect()
