@@ -52,8 +52,8 @@ enum Command {
     /// month by month, recommends a stage (1 point-to-point, 2 hub, 3
     /// event-driven) now and at the horizon, says when thresholds are
     /// crossed, whether a data warehouse is due, and which flows to move
-    /// first. Exits 1 when the spec has errors (the plan is still printed,
-    /// from what could be read), 2 for usage errors.
+    /// first. Exits 1 when anything has error severity, as `check` does (the
+    /// plan is still printed, from what could be read), 2 for usage errors.
     Plan(PlanArgs),
 }
 
@@ -69,6 +69,9 @@ struct PlanArgs {
     /// findings) to FILE.
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
+    /// Rule levels for the findings the plan reports on flows, as for `check`.
+    #[command(flatten)]
+    levels: LevelArgs,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -253,18 +256,27 @@ fn rules(format: ListFormat) -> ExitCode {
 }
 
 fn plan(args: &PlanArgs) -> ExitCode {
+    let levels = match args.levels.resolve() {
+        Ok(levels) => levels,
+        Err(message) => return usage_error(&message),
+    };
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let checked = match crate::check_path(args.path.as_deref(), &cwd, &CliLevels::default()) {
+    let checked = match crate::check_path(args.path.as_deref(), &cwd, &levels) {
         Ok(checked) => checked,
         Err(e) => return usage_error(&e.to_string()),
     };
     let plan = crate::plan::compute(&checked.spec, &checked.diagnostics);
-    // Spec errors make the plan partial: say so on stderr, keep stdout clean.
+    // Errors are reported on stderr, keeping stdout for the plan; spec errors
+    // also make the plan partial.
     let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
     if !errors.is_empty() {
         let report = Report { sources: &checked.sources, diagnostics: &errors };
         eprint!("{}", render::short::render(&report));
-        eprintln!("error: the spec has errors; the plan covers only what could be read (`wireplan check` explains them)");
+        if errors.iter().any(|d| !d.rule.is_configurable()) {
+            eprintln!("error: the spec has errors; the plan covers only what could be read (`wireplan check` explains them)");
+        } else {
+            eprintln!("error: the checks report errors (`wireplan check` explains them)");
+        }
     }
     if let Some(path) = &args.html {
         let page = render::plan::html::Page {

@@ -101,14 +101,14 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         plan.flows_now.iter().filter(|f| f.transport.stage() < stage && !f.reporting_only).collect();
     by_position(&mut below);
     if let Some((first, rest)) = below.split_first() {
-        let why = if now.high_volume {
+        let why = if now.high_volume && now.tools < plan.thresholds.event_driven_min_tools {
             if now.events_per_day >= plan.thresholds.high_volume_per_day {
                 format!("{} events a day", plan::count(now.events_per_day))
             } else {
                 format!("peaks of {} events a second", plan::rate(now.peak_per_second))
             }
         } else {
-            format!("{} tools", now.tools)
+            format!("{} tools", plan::count(f64::from(now.tools)))
         };
         let n = below.len();
         let runs = |t: Transport| match t {
@@ -118,9 +118,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         };
         let transports: std::collections::BTreeSet<&str> = below.iter().map(|f| runs(f.transport)).collect();
         let message = format!(
-            "stage {} ({}) is recommended for {why}, but {n} flow{} still run{} {}",
+            "stage {} ({}) is recommended for {why}, but {} flow{} still run{} {}",
             stage.number(),
             stage.name(),
+            plan::count(n as f64),
             if n == 1 { "" } else { "s" },
             if n == 1 { "s" } else { "" },
             transports.into_iter().collect::<Vec<_>>().join(" or ")

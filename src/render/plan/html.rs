@@ -218,6 +218,8 @@ struct Node {
 }
 
 const NODE_R: f64 = 10.0;
+/// The most systems the topology labels; beyond, names show on hover.
+const MAX_LABELLED: usize = 48;
 
 fn kind_order(kind: SystemKind) -> (u8, &'static str) {
     (u8::from(kind.is_storage()), kind.as_str())
@@ -243,6 +245,9 @@ fn topology(out: &mut String, spec: &Spec) {
     if endpoints.is_empty() && hubs.is_empty() {
         out.push_str("<p>The spec declares no systems.</p>\n");
         return;
+    }
+    if endpoints.len() > MAX_LABELLED {
+        let _ = writeln!(out, "<p class=\"sub\">{} systems: hover over a dot for its name.</p>", endpoints.len());
     }
 
     let n = endpoints.len();
@@ -298,7 +303,7 @@ fn topology(out: &mut String, spec: &Spec) {
     for (id, fill) in [("arrow-p2p", "#dc2626"), ("arrow-via", "#64748b")] {
         let _ = write!(
             out,
-            "<marker id=\"{id}\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"{fill}\"/></marker>"
+            "<marker id=\"{id}\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"9\" markerHeight=\"9\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"{fill}\"/></marker>"
         );
     }
     out.push_str("</defs>\n");
@@ -341,6 +346,10 @@ fn topology(out: &mut String, spec: &Spec) {
             esc(&system.name.value),
             esc(kind.as_str())
         );
+        // Past a few dozen systems the labels would overlap: names stay in the tooltips.
+        if n > MAX_LABELLED && !system.is_transport() {
+            continue;
+        }
         let mut note = kind.as_str().to_owned();
         if let Some(p) = system.planned_in_months.as_ref().filter(|p| p.value > 0) {
             note = format!("{note}, from month {}", p.value);
