@@ -289,3 +289,38 @@ fn png_stats(path: &Path) -> (usize, f64) {
     let inked = pixels.iter().filter(|p| *p != &background).count();
     (colours.len(), inked as f64 / pixels.len() as f64)
 }
+
+#[test]
+fn stage_mismatch_fires_on_its_fixture_and_not_on_the_quiet_one() {
+    let rules = |file: &str| {
+        let out = run_in(&root(), &["check", &format!("tests/fixtures/rules/stage-mismatch/{file}"), "--format", "json"]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let hits: Vec<serde_json::Value> = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["rule"] == "stage-mismatch")
+            .cloned()
+            .collect();
+        hits
+    };
+    let fires = rules("fires.kdl");
+    assert_eq!(fires.len(), 1, "{fires:#?}");
+    assert_eq!(fires[0]["code"], "WP116");
+    assert_eq!(fires[0]["severity"], "info");
+    assert_eq!(fires[0]["line"], 29);
+    assert_eq!(fires[0]["labels"].as_array().unwrap().len(), 5, "the primary flow and four more");
+    assert!(fires[0]["help"].as_str().unwrap().contains("kind=broker"));
+    assert!(rules("quiet.kdl").is_empty());
+}
+
+#[test]
+fn plan_help_and_level_flags() {
+    let out = run_in(&root(), &["plan", "--help"]);
+    assert_eq!(code(&out), 0);
+    assert!(stdout(&out).contains("--html <FILE>"));
+    let out = run_in(&root(), &["plan", &fixture("three-tools"), "--allow", "no-such-rule"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("unknown-rule"));
+}
