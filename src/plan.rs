@@ -847,17 +847,35 @@ fn migration_note(
         );
     }
     let names: Vec<String> = moving.iter().map(|f| format!("`{}`", spec.flow(f.flow).name.value)).collect();
-    let step = match target {
-        Stage::PointToPoint => "Keep the flows direct".to_owned(),
-        Stage::Hub => "Introduce one hub (a `kind=hub` system) and route the flows through it with `via`".to_owned(),
-        Stage::EventDriven => "Introduce an event broker (a `kind=broker` system with `ha #true`), have each tool publish its events to it once, and route the flows through it with `via`".to_owned(),
+    let step = match (target, existing_transport(spec, target)) {
+        (Stage::PointToPoint, _) => "Keep the flows direct".to_owned(),
+        (_, Some(name)) => format!("Route the remaining flows through `{name}` with `via {name}`"),
+        (Stage::Hub, None) => "Introduce one hub (a `kind=hub` system) and route the flows through it with `via`".to_owned(),
+        (Stage::EventDriven, None) => "Introduce an event broker (a `kind=broker` system with `ha #true`), have each tool publish its events to it once, and route the flows through it with `via`".to_owned(),
     };
+    if let [only] = names.as_slice() {
+        return format!(
+            "{step}. Only {only} still needs to move; a move is the cheapest moment to add retries, dead letters and idempotency keys."
+        );
+    }
     format!(
-        "{step}. Move {} flow{} in all, one at a time, starting with {}: the flows with open findings first, since a move is the cheapest moment to add retries, dead letters and idempotency keys, then the busiest ones.",
+        "{step}. Move {} flows, one at a time, starting with {}: the flows with open findings first, since a move is the cheapest moment to add retries, dead letters and idempotency keys, then the busiest ones.",
         moving.len(),
-        if moving.len() == 1 { "" } else { "s" },
         list(&names, 3)
     )
+}
+
+/// The transport already in the spec and live now that serves `stage`: a
+/// broker for stage 3, a hub (or else a broker) for stage 2. The first by name.
+pub(crate) fn existing_transport(spec: &Spec, stage: Stage) -> Option<String> {
+    let first = |kind: SystemKind| {
+        spec.systems.iter().filter(|s| s.kind() == kind && s.live_in(0)).map(|s| s.name.value.clone()).min()
+    };
+    match stage {
+        Stage::PointToPoint => None,
+        Stage::Hub => first(SystemKind::Hub).or_else(|| first(SystemKind::Broker)),
+        Stage::EventDriven => first(SystemKind::Broker),
+    }
 }
 
 fn transport_name(stage: Stage) -> &'static str {
@@ -958,8 +976,8 @@ fn stage_reason(spec: &Spec, month: &Month, t: &Thresholds, when: &str) -> Strin
             list(&drivers, 3)
         ),
         (Stage::PointToPoint, _) => format!(
-            "{has}: stage 1 (point-to-point), because with 1 to 3 tools direct connections are the simplest and cheapest, at most {} of them.",
-            c.point_to_point_potential
+            "{has}: stage 1 (point-to-point), because with 1 to 3 tools direct connections are the simplest and cheapest: even wiring every pair of the {} connected systems takes only {}.",
+            c.hub, c.point_to_point_potential
         ),
         (Stage::Hub, _) => format!(
             "{has}: stage 2 (hub), because with 4 to 9 tools wiring every pair directly could take up to {} connections, while a hub needs {}, one per system, and keeps mappings, retries and logs in one place.",
@@ -1001,13 +1019,19 @@ fn transport_reason(plan: &Plan) -> String {
     } else {
         String::new()
     };
+    let grows_into = plan.months.iter().find(|m| m.stage >= t.stage_in_use).map(|m| m.month);
     let fit = if t.stage_in_use > plan.stage_now {
-        format!(
-            "; a {} is more infrastructure than stage {} ({}) needs today",
-            transport_name(t.stage_in_use),
-            plan.stage_now.number(),
-            plan.stage_now.name()
-        )
+        match grows_into {
+            Some(month) => format!(
+                "; the {} is ahead of today's needs, and the stack grows into it in month {month}",
+                transport_name(t.stage_in_use)
+            ),
+            None => format!(
+                "; a {} is more infrastructure than the stack needs, even in month {}",
+                transport_name(t.stage_in_use),
+                plan.horizon_months
+            ),
+        }
     } else if plan.migration.flows_to_move > 0 {
         format!(
             "; {} of them would move to reach stage {} ({})",
@@ -1267,24 +1291,39 @@ mod tests {
     }
 
     #[test]
-    fn migration_lists_the_point_to_point_flows_with_findings_first() {
+    fn migration_moves_the_busiest_flow_first_without_findings() {
         let mut text = tools(4, "crm");
         text.push_str(
             "event \"e0\" from=tool00 version=1 { volume peak-per-second=9 }\nevent \"e1\" from=tool01 version=1\n",
         );
-        text.push_str("flow \"quiet\" { on \"e0\"; to tool02 action=upsert; retry attempts=3; dead-letter; log }\n");
-        text.push_str("flow \"loud\" { on \"e1\"; to tool03 action=upsert }\n");
-        let p = plan(&text);
+        text.push_str("flow \"busy\" { on \"e0\"; to tool02 action=upsert; retry attempts=3; dead-letter; log }\n");
+        text.push_str("flow \"calm\" { on \"e1\"; to tool03 action=upsert; retry attempts=3; dead-letter; log }\n");
+        let (spec, _) = checked(&text);
+        let p = compute(&spec, &[]);
         assert_eq!(p.stage_now, Stage::Hub);
         assert_eq!(p.migration.flows_to_move, 2);
         let order: Vec<&str> = p.migration.move_first.iter().map(|s| s.flow.as_str()).collect();
-        // The topology checks may or may not have findings on `loud` yet;
-        // without them, the busier flow comes first.
-        if p.migration.at_risk.is_empty() {
-            assert_eq!(order, ["quiet", "loud"]);
-        } else {
-            assert_eq!(order[0], p.migration.at_risk[0].flow);
-        }
+        assert_eq!(order, ["busy", "calm"]);
+        assert!(p.migration.at_risk.is_empty());
+    }
+
+    #[test]
+    fn migration_moves_flows_with_findings_first_and_lists_them_at_risk() {
+        // An inline allow without a reason is a warning owned by its flow,
+        // and it silences nothing there: two findings on `risky`.
+        let mut text = tools(4, "crm");
+        text.push_str(
+            "event \"e0\" from=tool00 version=1 { volume peak-per-second=9 }\nevent \"e1\" from=tool01 version=1\n",
+        );
+        text.push_str("flow \"busy\" { on \"e0\"; to tool02 action=upsert; retry attempts=3; dead-letter; log }\n");
+        text.push_str("flow \"risky\" { on \"e1\"; to tool03 action=upsert; retry attempts=3; dead-letter; log; allow \"stage-mismatch\" }\n");
+        let p = plan(&text);
+        assert_eq!(p.migration.move_first[0].flow, "risky");
+        assert!(p.migration.move_first[0].why.contains("allow-without-reason"), "{}", p.migration.move_first[0].why);
+        assert_eq!(p.migration.at_risk[0].flow, "risky");
+        assert!(p.migration.at_risk[0].warnings >= 2);
+        let rules: Vec<&str> = p.migration.at_risk[0].findings.iter().map(|f| f.rule.as_str()).collect();
+        assert!(rules.contains(&"allow-without-reason") && rules.contains(&"unused-allow"), "{rules:?}");
     }
 
     #[test]

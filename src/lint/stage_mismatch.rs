@@ -126,13 +126,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             if n == 1 { "s" } else { "" },
             transports.into_iter().collect::<Vec<_>>().join(" or ")
         );
-        let help = match stage {
-            Stage::EventDriven => {
-                "add an event broker (`system \"events\" kind=broker { ha #true }`) and route these flows through it with `via events`; `wireplan plan` lists which to move first"
-            }
-            _ => {
-                "add a hub (`system \"hub\" kind=hub`) and route these flows through it with `via hub`; `wireplan plan` lists which to move first"
-            }
+        let help = match (stage, plan::existing_transport(spec, stage)) {
+            (_, Some(name)) => format!(
+                "route these flows through `{name}` with `via {name}`; `wireplan plan` lists which to move first"
+            ),
+            (Stage::EventDriven, None) => "add an event broker (`system \"events\" kind=broker { ha #true }`) and route these flows through it with `via events`; `wireplan plan` lists which to move first".to_owned(),
+            _ => "add a hub (`system \"hub\" kind=hub`) and route these flows through it with `via hub`; `wireplan plan` lists which to move first".to_owned(),
         };
         let flow = spec.flow(first.flow);
         let mut d = Diagnostic::new(&STAGE_MISMATCH, flow.name.loc, message)
@@ -219,6 +218,25 @@ mod tests {
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].0, "stage 3 (event-driven) is recommended for 12 tools, but 12 flows still run point-to-point");
         assert_eq!(f[0].1, 4);
+    }
+
+    #[test]
+    fn a_hub_past_nine_tools_is_a_mismatch_and_the_help_names_the_broker() {
+        let mut text = tools(12).replace("; to t", "; via hub; to t");
+        text.push_str("system \"hub\" kind=hub\nsystem \"bus\" kind=broker { ha #true }\n");
+        let dir = std::env::temp_dir().join(format!("wireplan-stage-mismatch-hub-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("wireplan.kdl"), &text).unwrap();
+        let checked = crate::check_path(Some(&dir), &dir, &CliLevels::default()).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        let d: Vec<_> = checked.diagnostics.iter().filter(|d| d.rule.name == "stage-mismatch").collect();
+        assert_eq!(d.len(), 1);
+        assert_eq!(
+            d[0].message,
+            "stage 3 (event-driven) is recommended for 12 tools, but 12 flows still run through a hub"
+        );
+        assert_eq!(d[0].primary.message, "runs through a hub");
+        assert!(d[0].help.as_deref().unwrap().contains("`via bus`"), "{:?}", d[0].help);
     }
 
     #[test]

@@ -293,7 +293,8 @@ fn png_stats(path: &Path) -> (usize, f64) {
 #[test]
 fn stage_mismatch_fires_on_its_fixture_and_not_on_the_quiet_one() {
     let rules = |file: &str| {
-        let out = run_in(&root(), &["check", &format!("tests/fixtures/rules/stage-mismatch/{file}"), "--format", "json"]);
+        let out =
+            run_in(&root(), &["check", &format!("tests/fixtures/rules/stage-mismatch/{file}"), "--format", "json"]);
         assert_eq!(code(&out), 0, "{}", stderr(&out));
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let hits: Vec<serde_json::Value> = report["diagnostics"]
