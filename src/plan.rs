@@ -228,7 +228,7 @@ pub(crate) struct Connections {
     /// Distinct pairs of live systems joined by flows without `via`.
     pub(crate) point_to_point_wired: u32,
     /// n(n-1)/2 for n live systems: every pair wired directly.
-    pub(crate) point_to_point_potential: u32,
+    pub(crate) point_to_point_potential: u64,
     /// One connection per system to a hub.
     pub(crate) hub: u32,
     /// One connection per system to a broker.
@@ -463,7 +463,7 @@ fn month(spec: &Spec, m: u32, thresholds: &Thresholds, pairs: &BTreeSet<(SystemI
         stage: Stage::recommended(tools, high_volume),
         connections: Connections {
             point_to_point_wired: u32_of(wired),
-            point_to_point_potential: systems * systems.saturating_sub(1) / 2,
+            point_to_point_potential: u64::from(systems) * u64::from(systems.saturating_sub(1)) / 2,
             hub: systems,
             broker: systems,
         },

@@ -77,12 +77,13 @@ pub(crate) fn render(page: &Page<'_>) -> String {
 
     cards(&mut out, plan);
 
-    out.push_str("<h2>Topology now</h2>\n<div class=\"panel\">\n");
+    out.push_str("<h2>Systems and flows today</h2>\n<div class=\"panel\">\n");
     topology(&mut out, page.spec);
     out.push_str("</div>\n");
 
     out.push_str("<h2>Connections each pattern needs</h2>\n<div class=\"panel\">\n");
     chart(&mut out, plan);
+    month_table(&mut out, plan);
     out.push_str("</div>\n");
 
     out.push_str("<h2>Why</h2>\n<ul class=\"reasons\">\n");
@@ -135,6 +136,36 @@ fn cards(out: &mut String, plan: &Plan) {
         if plan.warehouse { "recommended for reporting across systems" } else { "no reporting across systems yet" }
     );
     out.push_str("</div>\n");
+}
+
+fn month_table(out: &mut String, plan: &Plan) {
+    out.push_str("<table>\n<tr><th class=\"n\">month</th><th class=\"n\">tools</th><th class=\"n\">events/day</th><th class=\"n\">peak/s</th><th class=\"n\">direct, wired</th><th class=\"n\">direct, every pair</th><th class=\"n\">hub</th><th class=\"n\">broker</th><th class=\"n\">stage</th><th>changes</th></tr>\n");
+    for m in super::table_months(plan) {
+        let c = &m.connections;
+        let mut changes = Vec::new();
+        if !m.joining.is_empty() {
+            changes.push(format!("joining: {}", m.joining.join(", ")));
+        }
+        if !m.retiring.is_empty() {
+            changes.push(format!("retiring: {}", m.retiring.join(", ")));
+        }
+        let _ = writeln!(
+            out,
+            "<tr><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n s{}\">{}</td><td>{}</td></tr>",
+            m.month,
+            m.tools,
+            count(m.events_per_day),
+            rate(m.peak_per_second),
+            c.point_to_point_wired,
+            c.point_to_point_potential,
+            c.hub,
+            c.broker,
+            m.stage.number(),
+            m.stage.number(),
+            esc(&changes.join("; "))
+        );
+    }
+    out.push_str("</table>\n");
 }
 
 fn migration(out: &mut String, plan: &Plan) {
@@ -411,7 +442,7 @@ fn nice(x: f64) -> f64 {
 }
 
 /// A line of the chart: its legend, colour, dash attribute and value.
-type Series = (&'static str, &'static str, &'static str, fn(&crate::plan::Connections) -> u32);
+type Series = (&'static str, &'static str, &'static str, fn(&crate::plan::Connections) -> f64);
 
 fn chart(out: &mut String, plan: &Plan) {
     let (width, height) = (900.0, 340.0);
@@ -421,11 +452,14 @@ fn chart(out: &mut String, plan: &Plan) {
     let max = plan
         .months
         .iter()
-        .map(|m| m.connections.point_to_point_potential.max(m.connections.hub).max(m.connections.point_to_point_wired))
+        .map(|m| {
+            let c = &m.connections;
+            c.point_to_point_potential.max(u64::from(c.hub)).max(u64::from(c.point_to_point_wired))
+        })
         .max()
         .unwrap_or(0);
-    let step = nice(f64::from(max.max(4)) / 4.0);
-    let ymax = (f64::from(max) / step).ceil().max(1.0) * step;
+    let step = nice(max.max(4) as f64 / 4.0);
+    let ymax = (max as f64 / step).ceil().max(1.0) * step;
     let x_of = |m: u32| left + pw * f64::from(m) / horizon;
     let y_of = |v: f64| top + ph - ph * v / ymax;
 
@@ -485,15 +519,15 @@ fn chart(out: &mut String, plan: &Plan) {
     }
 
     let series: [Series; 3] = [
-        ("direct, every pair", "#dc2626", " stroke-dasharray=\"6 4\"", |c| c.point_to_point_potential),
-        ("direct, as wired", "#f97316", "", |c| c.point_to_point_wired),
-        ("hub or broker, one each", "#2563eb", "", |c| c.hub),
+        ("direct, every pair", "#dc2626", " stroke-dasharray=\"6 4\"", |c| c.point_to_point_potential as f64),
+        ("direct, as wired", "#f97316", "", |c| f64::from(c.point_to_point_wired)),
+        ("hub or broker, one each", "#2563eb", "", |c| f64::from(c.hub)),
     ];
     for (i, (label, stroke, dash, value)) in series.iter().enumerate() {
         let points: Vec<String> = plan
             .months
             .iter()
-            .map(|m| format!("{:.1},{:.1}", x_of(m.month), y_of(f64::from(value(&m.connections)))))
+            .map(|m| format!("{:.1},{:.1}", x_of(m.month), y_of(value(&m.connections))))
             .collect();
         let _ = writeln!(
             out,

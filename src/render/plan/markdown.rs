@@ -92,16 +92,16 @@ pub(crate) fn render(plan: &Plan) -> String {
 
 /// The Mermaid chart: one line per pattern over the months.
 fn chart(out: &mut String, plan: &Plan) {
-    let series = |f: &dyn Fn(&crate::plan::Connections) -> u32| -> Vec<String> {
+    let series = |f: &dyn Fn(&crate::plan::Connections) -> u64| -> Vec<String> {
         plan.months.iter().map(|m| f(&m.connections).to_string()).collect()
     };
     let potential = series(&|c| c.point_to_point_potential);
-    let wired = series(&|c| c.point_to_point_wired);
-    let hub = series(&|c| c.hub);
+    let wired = series(&|c| u64::from(c.point_to_point_wired));
+    let hub = series(&|c| u64::from(c.hub));
     let max = plan
         .months
         .iter()
-        .map(|m| m.connections.point_to_point_potential.max(m.connections.hub))
+        .map(|m| m.connections.point_to_point_potential.max(u64::from(m.connections.hub)))
         .max()
         .unwrap_or(0)
         .max(1);
