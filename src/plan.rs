@@ -356,7 +356,8 @@ pub(crate) fn compute(spec: &Spec, diagnostics: &[Diagnostic]) -> Plan {
     let warehouse_now = warehouse(spec, 0);
     let warehouse_at_horizon = warehouse(spec, horizon);
     let target_stage = now.stage.max(last.stage);
-    let migration = migration(spec, diagnostics, &flows_now, target_stage, &transports, horizon);
+    let flows_later = flows_in(spec, horizon);
+    let migration = migration(spec, diagnostics, &flows_now, &flows_later, target_stage, &transports, horizon);
 
     let mut plan = Plan {
         stack: spec.stack.as_ref().and_then(|s| s.name.as_ref()).map(|n| n.value.clone()),
@@ -628,16 +629,22 @@ fn membership_change(month: &Month) -> String {
     if parts.is_empty() { "volumes keep growing".to_owned() } else { parts.join(" and ") }
 }
 
-/// The flows live in month `m` (their source and a target are live), with their transport.
+/// Whether a flow runs in month `m`: its source and one of its targets are live.
+fn flow_live(spec: &Spec, id: FlowId, m: u32) -> bool {
+    let flow = spec.flow(id);
+    flow.source_system(spec).is_some_and(|s| spec.system(s).live_in(m))
+        && flow.targets.iter().filter_map(|t| t.system.target).any(|t| spec.system(t).live_in(m))
+}
+
+/// The flows live in month `m`, with their transport.
 fn flows_in(spec: &Spec, m: u32) -> Vec<FlowUse> {
     let mut out = Vec::new();
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
-        let Some(source) = flow.source_system(spec) else { continue };
-        let targets: Vec<SystemId> = flow.targets.iter().filter_map(|t| t.system.target).collect();
-        if !spec.system(source).live_in(m) || !targets.iter().any(|t| spec.system(*t).live_in(m)) {
+        if !flow_live(spec, id, m) {
             continue;
         }
+        let targets: Vec<SystemId> = flow.targets.iter().filter_map(|t| t.system.target).collect();
         let transport = match flow.via.as_ref() {
             None => Transport::PointToPoint,
             Some(via) => match via.target.map(|s| spec.system(s).kind()) {
@@ -707,6 +714,7 @@ fn migration(
     spec: &Spec,
     diagnostics: &[Diagnostic],
     flows_now: &[FlowUse],
+    flows_later: &[FlowUse],
     target: Stage,
     transports: &Transports,
     horizon: u32,
@@ -747,12 +755,22 @@ fn migration(
             })
         };
 
-    let mut moving: Vec<&FlowUse> =
-        flows_now.iter().filter(|f| f.transport.stage() < target && !f.reporting_only).collect();
-    // Most findings first, then the most traffic, then critical targets, then by name.
+    // The flows live now, then those that go live by the horizon: those are
+    // best built on the target pattern from the start.
+    let live_now: BTreeSet<FlowId> = flows_now.iter().map(|f| f.flow).collect();
+    let later = |id: FlowId| !live_now.contains(&id);
+    let mut moving: Vec<&FlowUse> = flows_now
+        .iter()
+        .chain(flows_later.iter().filter(|f| later(f.flow)))
+        .filter(|f| f.transport.stage() < target && !f.reporting_only)
+        .collect();
+    // Live flows first; among them the most findings, then the most traffic,
+    // then critical targets, then by name.
     moving.sort_by(|a, b| {
         let (wa, wb) = (weight(a.flow), weight(b.flow));
-        wb.cmp(&wa)
+        later(a.flow)
+            .cmp(&later(b.flow))
+            .then_with(|| wb.cmp(&wa))
             .then_with(|| peak_of(b.flow).total_cmp(&peak_of(a.flow)))
             .then_with(|| critical(b.flow).cmp(&critical(a.flow)))
             .then_with(|| spec.flow(a.flow).name.value.cmp(&spec.flow(b.flow).name.value))
@@ -778,6 +796,11 @@ fn migration(
             }
             if critical(f.flow) {
                 why.push("writes into a high-criticality system".to_owned());
+            }
+            if later(f.flow) {
+                if let Some(month) = (0..=horizon).find(|m| flow_live(spec, f.flow, *m)) {
+                    why.insert(0, format!("goes live in month {month}, so build it on the new pattern"));
+                }
             }
             if why.is_empty() {
                 why.push(format!("still {}", f.transport_phrase()));
@@ -1019,6 +1042,8 @@ fn transport_reason(plan: &Plan) -> String {
     } else {
         String::new()
     };
+    let target = plan.migration.target_stage;
+    let moving_now = plan.flows_now.iter().filter(|f| f.transport.stage() < target && !f.reporting_only).count();
     let grows_into = plan.months.iter().find(|m| m.stage >= t.stage_in_use).map(|m| m.month);
     let fit = if t.stage_in_use > plan.stage_now {
         match grows_into {
@@ -1032,10 +1057,9 @@ fn transport_reason(plan: &Plan) -> String {
                 plan.horizon_months
             ),
         }
-    } else if plan.migration.flows_to_move > 0 {
+    } else if moving_now > 0 {
         format!(
-            "; {} of them would move to reach stage {} ({})",
-            plan.migration.flows_to_move,
+            "; {moving_now} of them would move to reach stage {} ({})",
             plan.migration.target_stage.number(),
             plan.migration.target_stage.name()
         )

@@ -63,10 +63,14 @@ fn a_growing_stack_shows_the_month_it_crosses_a_threshold() {
     assert_eq!(day(0), 2010.0);
     assert!((day(6) / day(0) - 3f64.powf(6.0 / 18.0)).abs() < 1e-4);
     assert_eq!(day(18), (2010.0 + 400.0) * 3.0);
-    // Two flows run point-to-point today; both would move to the broker, and so would the hub flows.
+    // Two flows run point-to-point today; both would move to the broker, and so
+    // would the hub flows; the flow of zendesk, live from month 7, comes last.
     assert_eq!(plan["transports"]["point_to_point"], 2);
     assert_eq!(plan["migration"]["target_stage"], 3);
-    assert_eq!(plan["migration"]["flows_to_move"], 4);
+    assert_eq!(plan["migration"]["flows_to_move"], 5);
+    let steps = plan["migration"]["move_first"].as_array().unwrap();
+    assert_eq!(steps[4]["flow"], "tickets-to-crm");
+    assert!(steps[4]["why"].as_str().unwrap().starts_with("goes live in month 7"));
 }
 
 #[test]

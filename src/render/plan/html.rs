@@ -524,11 +524,8 @@ fn chart(out: &mut String, plan: &Plan) {
         ("hub or broker, one each", "#2563eb", "", |c| f64::from(c.hub)),
     ];
     for (i, (label, stroke, dash, value)) in series.iter().enumerate() {
-        let points: Vec<String> = plan
-            .months
-            .iter()
-            .map(|m| format!("{:.1},{:.1}", x_of(m.month), y_of(value(&m.connections))))
-            .collect();
+        let points: Vec<String> =
+            plan.months.iter().map(|m| format!("{:.1},{:.1}", x_of(m.month), y_of(value(&m.connections)))).collect();
         let _ = writeln!(
             out,
             "<polyline points=\"{}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"2.5\"{dash}/>",
