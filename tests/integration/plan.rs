@@ -87,6 +87,12 @@ fn json_output_validates_against_the_committed_schema() {
     let mut plan = plan_json("growing");
     plan["months"][0]["surprise"] = serde_json::json!(1);
     assert!(!validator.is_valid(&plan));
+    let mut plan = plan_json("growing");
+    plan["surprise"] = serde_json::json!(1);
+    assert!(!validator.is_valid(&plan));
+    plan.as_object_mut().unwrap().remove("surprise");
+    plan["stage_now"] = serde_json::json!(4);
+    assert!(!validator.is_valid(&plan));
 }
 
 #[test]

@@ -10,7 +10,7 @@ use crate::plan::Plan;
 
 /// What `wireplan plan --format json` prints.
 #[derive(Serialize, JsonSchema)]
-#[schemars(title = "wireplan plan")]
+#[schemars(title = "wireplan plan", deny_unknown_fields)]
 pub(crate) struct JsonPlan<'a> {
     /// The version of this format; it changes only when a field changes meaning or goes away.
     pub(crate) version: u32,
