@@ -56,7 +56,10 @@ declare_rule! {
     ///
     /// ## Fix
     ///
-    /// Route the flows through a broker, as `wireplan plan` suggests.
+    /// Route the flows through a broker, as `wireplan plan` suggests; it also
+    /// says which flows to move first. To keep the current pattern on
+    /// purpose, write `allow "stage-mismatch"` in the `lint` block (or, for
+    /// an over-sized broker, on the broker with a `reason`).
     ///
     /// ```kdl
     /// system "shop" kind=ecommerce
