@@ -797,10 +797,8 @@ fn migration(
             if critical(f.flow) {
                 why.push("writes into a high-criticality system".to_owned());
             }
-            if later(f.flow) {
-                if let Some(month) = (0..=horizon).find(|m| flow_live(spec, f.flow, *m)) {
-                    why.insert(0, format!("goes live in month {month}, so build it on the new pattern"));
-                }
+            if let Some(month) = (0..=horizon).find(|m| later(f.flow) && flow_live(spec, f.flow, *m)) {
+                why.insert(0, format!("goes live in month {month}, so build it on the new pattern"));
             }
             if why.is_empty() {
                 why.push(format!("still {}", f.transport_phrase()));
