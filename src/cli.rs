@@ -52,6 +52,15 @@ enum Command {
     /// the flows of sync loops are red (other findings orange). Exits 1 when
     /// the spec has errors (the graph then shows what resolved).
     Graph(GraphArgs),
+    /// Recommend an integration pattern now and at the horizon.
+    ///
+    /// Projects tools, event volume and the connections each pattern needs
+    /// month by month, recommends a stage (1 point-to-point, 2 hub, 3
+    /// event-driven) now and at the horizon, says when thresholds are
+    /// crossed, whether a data warehouse is due, and which flows to move
+    /// first. Exits 1 when anything has error severity, as `check` does (the
+    /// plan is still printed, from what could be read), 2 for usage errors.
+    Plan(PlanArgs),
 }
 
 #[derive(Args, Debug)]
@@ -70,6 +79,33 @@ enum GraphFormat {
     Mermaid,
     /// Graphviz DOT (`dot -Tsvg`).
     Dot,
+}
+
+#[derive(Args, Debug)]
+struct PlanArgs {
+    /// A spec file, or a folder holding `wireplan.kdl`. Without it, the
+    /// nearest `wireplan.kdl` in the current folder or above is planned.
+    path: Option<PathBuf>,
+    /// Output format [default: human, or none when --html is given].
+    #[arg(long, value_enum)]
+    format: Option<PlanFormat>,
+    /// Also write a self-contained HTML report (topology, chart, reasons,
+    /// findings) to FILE.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Rule levels for the findings the plan reports on flows, as for `check`.
+    #[command(flatten)]
+    levels: LevelArgs,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum PlanFormat {
+    /// A short report to read in a minute.
+    Human,
+    /// Markdown with a Mermaid chart, for a pull request or wiki.
+    Markdown,
+    /// One JSON object (see schemas/plan.schema.json).
+    Json,
 }
 
 #[derive(Args, Debug)]
@@ -160,6 +196,7 @@ pub fn run() -> ExitCode {
         Command::Explain { rule } => explain(&rule),
         Command::Rules { format } => rules(format),
         Command::Graph(args) => graph(&args),
+        Command::Plan(args) => plan(&args),
     }
 }
 
@@ -275,4 +312,72 @@ fn rules(format: ListFormat) -> ExitCode {
         ListFormat::Human => print(&crate::docs::rules_table()),
         ListFormat::Json => print(&crate::docs::rules_json()),
     }
+}
+
+fn plan(args: &PlanArgs) -> ExitCode {
+    let levels = match args.levels.resolve() {
+        Ok(levels) => levels,
+        Err(message) => return usage_error(&message),
+    };
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let checked = match crate::check_path(args.path.as_deref(), &cwd, &levels) {
+        Ok(checked) => checked,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    let plan = crate::plan::compute(&checked.spec, &checked.diagnostics);
+    // Errors are reported on stderr, keeping stdout for the plan; spec errors
+    // also make the plan partial.
+    let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
+    if !errors.is_empty() {
+        let report = Report { sources: &checked.sources, diagnostics: &errors };
+        eprint!("{}", render::short::render(&report));
+        if errors.iter().any(|d| !d.rule.is_configurable()) {
+            eprintln!("error: the spec has errors; the plan covers only what could be read (`wireplan check` explains them)");
+        } else {
+            eprintln!("error: the checks report errors (`wireplan check` explains them)");
+        }
+    }
+    if let Some(path) = &args.html {
+        let page = render::plan::html::Page {
+            plan: &plan,
+            spec: &checked.spec,
+            sources: &checked.sources,
+            diagnostics: &checked.diagnostics,
+        };
+        let html = render::plan::html::render(&page);
+        if let Err(e) = write_atomically(&cwd.join(path), html.as_bytes()) {
+            return usage_error(&format!("cannot write {}: {e}", path.display()));
+        }
+        eprintln!("wrote {}", path.display());
+    }
+    let format = match (args.format, &args.html) {
+        (Some(format), _) => Some(format),
+        (None, None) => Some(PlanFormat::Human),
+        (None, Some(_)) => None,
+    };
+    if let Some(format) = format {
+        let text = match format {
+            PlanFormat::Human => render::plan::human::render(&plan, terminal_width()),
+            PlanFormat::Markdown => render::plan::markdown::render(&plan),
+            PlanFormat::Json => render::plan::json::render(&plan),
+        };
+        let printed = print(&text);
+        if printed != ExitCode::SUCCESS {
+            return printed;
+        }
+    }
+    if errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a
+/// rename, so that a reader never sees half a file.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "report.html".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }

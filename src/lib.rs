@@ -15,6 +15,7 @@ mod lint;
 mod load;
 mod lower;
 mod model;
+mod plan;
 mod render;
 mod resolve;
 mod secrets;

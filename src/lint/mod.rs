@@ -14,6 +14,7 @@
 //! `#[allow]` does in rustc. Spec errors are always errors.
 
 mod spec_errors;
+mod stage_mismatch;
 mod suppression;
 mod sync_cycle;
 mod non_idempotent_path;
@@ -43,6 +44,7 @@ pub(crate) use spec_errors::{
     BAD_VALUE, DUPLICATE_NAME, INCLUDE_ERROR, MISSING_ARGUMENT, SECRET_LITERAL, SYNTAX, UNKNOWN_NODE,
     UNKNOWN_PROPERTY, UNKNOWN_RULE, UNRESOLVED_REFERENCE,
 };
+pub(crate) use stage_mismatch::STAGE_MISMATCH;
 pub(crate) use suppression::{ALLOW_WITHOUT_REASON, UNUSED_ALLOW};
 
 /// Everything a check may read.
@@ -177,8 +179,7 @@ pub(crate) static RULES: &[&Rule] = &[
     &missing_required_field::MISSING_REQUIRED_FIELD,
     &rate_limit_exceeded::RATE_LIMIT_EXCEEDED,
     &latency_mismatch::LATENCY_MISMATCH,
-    // WP116 is reserved for `stage-mismatch` (the planner's check): register
-    // it here, after `latency-mismatch`, when `src/lint/stage_mismatch.rs` lands.
+    &STAGE_MISMATCH,
     &ALLOW_WITHOUT_REASON,
     &UNUSED_ALLOW,
 ];

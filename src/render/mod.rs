@@ -1,6 +1,6 @@
 //! Turning diagnostics into output: human (miette), JSON, SARIF, GitHub
-//! Actions annotations and short lines; and the system graph into Mermaid or
-//! DOT (`graph`).
+//! Actions annotations and short lines; the system graph into Mermaid or DOT
+//! (`graph`); and the planner's reports (`plan`).
 //!
 //! Renderers are pure: they take the diagnostics and the sources and return
 //! text. The CLI decides where it goes.
@@ -10,6 +10,7 @@ pub(crate) mod graph;
 pub(crate) mod human;
 pub(crate) mod json;
 pub(crate) mod sarif;
+pub(crate) mod plan;
 pub(crate) mod short;
 
 use crate::diagnostic::Diagnostic;

@@ -6,5 +6,6 @@
 mod cli;
 mod docs;
 mod formats;
+mod plan;
 mod rules;
 mod util;

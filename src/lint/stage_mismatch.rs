@@ -1,0 +1,270 @@
+//! `stage-mismatch`: the transports in use do not fit the stage the planner
+//! recommends now.
+//!
+//! The recommendation comes from `crate::plan::compute`, so this check and
+//! `wireplan plan` never disagree. It reports at most two findings per spec:
+//! one for the flows below the recommended pattern (tools wired directly
+//! where a hub or broker is due), one for a broker where direct connections
+//! would do even at the horizon.
+
+use super::{Context, declare_rule};
+use crate::diagnostic::Diagnostic;
+use crate::model::{Owner, SystemKind};
+use crate::plan::{self, FlowUse, Stage, Transport};
+
+declare_rule! {
+    /// ## What it finds
+    ///
+    /// Transports that do not match the integration pattern the stack needs
+    /// today, as `wireplan plan` recommends it: 1 to 3 tools are simplest
+    /// wired point-to-point (stage 1), 4 to 9 tools want a hub (stage 2), and
+    /// 10 or more tools, or high volume (by default 100,000 events a day or a
+    /// peak of 50 a second; see `stack { high-volume ... }`), want an event
+    /// broker (stage 3). It reports the flows that still run below the
+    /// recommended pattern (for example 12 tools wired point-to-point), and a
+    /// broker carrying flows for a stack that stays at stage 1 through the
+    /// horizon. Flows that only feed a warehouse, lake or analytics tool are
+    /// reporting loads and are left out.
+    ///
+    /// ## Why it matters
+    ///
+    /// Point-to-point connections grow with the square of the tools: each new
+    /// tool means new code in several places, and every connection fails on
+    /// its own. A hub past 9 tools, or under high volume, becomes the
+    /// bottleneck and the single point of failure. The other way round, a
+    /// broker for two tools is infrastructure to run and pay for that buys
+    /// nothing yet.
+    ///
+    /// ## Example
+    ///
+    /// ```kdl
+    /// system "shop" kind=ecommerce
+    /// system "erp" kind=erp
+    ///
+    /// event "order.placed" from=shop version=1 {
+    ///     volume per-day=250000 peak-per-second=80
+    /// }
+    ///
+    /// flow "orders-to-erp" {
+    ///     on "order.placed"
+    ///     to erp action=upsert
+    ///     retry attempts=5
+    ///     dead-letter
+    ///     log
+    /// }
+    /// ```
+    ///
+    /// ## Fix
+    ///
+    /// Route the flows through a broker, as `wireplan plan` suggests; it also
+    /// says which flows to move first. To keep the current pattern on
+    /// purpose, write `allow "stage-mismatch"` in the `lint` block (or, for
+    /// an over-sized broker, on the broker with a `reason`).
+    ///
+    /// ```kdl
+    /// system "shop" kind=ecommerce
+    /// system "erp" kind=erp
+    /// system "events" kind=broker { ha #true }
+    ///
+    /// event "order.placed" from=shop version=1 {
+    ///     volume per-day=250000 peak-per-second=80
+    /// }
+    ///
+    /// flow "orders-to-erp" {
+    ///     on "order.placed"
+    ///     via events
+    ///     to erp action=upsert
+    ///     retry attempts=5
+    ///     dead-letter
+    ///     log
+    /// }
+    /// ```
+    pub(crate) static STAGE_MISMATCH = {
+        name: "stage-mismatch",
+        code: "WP116",
+        severity: Info,
+        category: Topology,
+        summary: "the transports in use do not match the recommended stage",
+        check: Some(check),
+    }
+}
+
+/// How many flows get a secondary label besides the primary one.
+const SECONDARY_FLOWS: usize = 4;
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let spec = ctx.spec;
+    let plan = plan::compute(spec, &[]);
+    let now = &plan.months[0];
+    let stage = plan.stage_now;
+
+    let by_position = |flows: &mut Vec<&FlowUse>| flows.sort_by_key(|f| spec.flow(f.flow).loc);
+
+    let mut below: Vec<&FlowUse> =
+        plan.flows_now.iter().filter(|f| f.transport.stage() < stage && !f.reporting_only).collect();
+    by_position(&mut below);
+    if let Some((first, rest)) = below.split_first() {
+        let why = if now.high_volume && now.tools < plan.thresholds.event_driven_min_tools {
+            if now.events_per_day >= plan.thresholds.high_volume_per_day {
+                format!("{} events a day", plan::count(now.events_per_day))
+            } else {
+                format!("peaks of {} events a second", plan::rate(now.peak_per_second))
+            }
+        } else {
+            format!("{} tools", plan::count(f64::from(now.tools)))
+        };
+        let n = below.len();
+        let runs = |t: Transport| match t {
+            Transport::PointToPoint => "point-to-point",
+            Transport::Hub => "through a hub",
+            Transport::Broker => "through a broker",
+        };
+        let transports: std::collections::BTreeSet<&str> = below.iter().map(|f| runs(f.transport)).collect();
+        let message = format!(
+            "stage {} ({}) is recommended for {why}, but {} flow{} still run{} {}",
+            stage.number(),
+            stage.name(),
+            plan::count(n as f64),
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "s" } else { "" },
+            transports.into_iter().collect::<Vec<_>>().join(" or ")
+        );
+        let help = match (stage, plan::existing_transport(spec, stage)) {
+            (_, Some(name)) => format!(
+                "route these flows through `{name}` with `via {name}`; `wireplan plan` lists which to move first"
+            ),
+            (Stage::EventDriven, None) => "add an event broker (`system \"events\" kind=broker { ha #true }`) and route these flows through it with `via events`; `wireplan plan` lists which to move first".to_owned(),
+            _ => "add a hub (`system \"hub\" kind=hub`) and route these flows through it with `via hub`; `wireplan plan` lists which to move first".to_owned(),
+        };
+        let flow = spec.flow(first.flow);
+        let mut d = Diagnostic::new(&STAGE_MISMATCH, flow.name.loc, message)
+            .with_label(format!("runs {}", runs(first.transport)))
+            .with_help(help);
+        for other in rest.iter().take(SECONDARY_FLOWS) {
+            d = d.with_secondary(spec.flow(other.flow).name.loc, format!("also runs {}", runs(other.transport)));
+        }
+        out.push(d);
+    }
+
+    // A broker is over-sized only if the stack stays small until the horizon.
+    let target = plan.stage_now.max(plan.stage_at_horizon);
+    if target == Stage::PointToPoint {
+        let mut on_broker: Vec<&FlowUse> = plan.flows_now.iter().filter(|f| f.transport == Transport::Broker).collect();
+        by_position(&mut on_broker);
+        let broker = on_broker
+            .iter()
+            .filter_map(|f| spec.flow(f.flow).via.as_ref()?.target)
+            .find(|s| spec.system(*s).kind() == SystemKind::Broker);
+        if let Some(broker) = broker {
+            let system = spec.system(broker);
+            let n = on_broker.len();
+            let mut d = Diagnostic::new(
+                &STAGE_MISMATCH,
+                system.name.loc,
+                format!(
+                    "broker `{}` carries {n} flow{} for {} tool{}, where point-to-point is enough until month {}",
+                    system.name.value,
+                    if n == 1 { "" } else { "s" },
+                    now.tools,
+                    if now.tools == 1 { "" } else { "s" },
+                    plan.horizon_months
+                ),
+            )
+            .with_label("a broker for a stage-1 stack")
+            .with_help(
+                "connect the tools directly (remove `via`) until the stack nears 10 tools or high volume, or keep the broker and say why with `allow \"stage-mismatch\" reason=\"...\"` on it",
+            )
+            .with_owner(Owner::System(broker));
+            for f in on_broker.iter().take(SECONDARY_FLOWS) {
+                d = d.with_secondary(spec.flow(f.flow).name.loc, "goes through the broker");
+            }
+            out.push(d);
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use crate::lint::CliLevels;
+
+    fn findings(text: &str) -> Vec<(String, usize)> {
+        let dir = std::env::temp_dir().join(format!("wireplan-stage-mismatch-{}-{}", std::process::id(), text.len()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("wireplan.kdl");
+        std::fs::write(&file, text).unwrap();
+        let checked = crate::check_path(Some(&file), &dir, &CliLevels::default()).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule.name == "stage-mismatch")
+            .map(|d| (d.message.clone(), d.secondary.len()))
+            .collect()
+    }
+
+    fn tools(n: usize) -> String {
+        let mut s: String = (0..n).map(|i| format!("system \"t{i:02}\" kind=crm\n")).collect();
+        for i in 0..n {
+            s.push_str(&format!("event \"e{i:02}\" from=t{i:02} version=1\n"));
+            s.push_str(&format!(
+                "flow \"f{i:02}\" {{ on \"e{i:02}\"; to t{:02} action=upsert; retry attempts=3; dead-letter; log }}\n",
+                (i + 1) % n
+            ));
+        }
+        s
+    }
+
+    #[test]
+    fn twelve_tools_point_to_point_is_a_mismatch() {
+        let f = findings(&tools(12));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].0, "stage 3 (event-driven) is recommended for 12 tools, but 12 flows still run point-to-point");
+        assert_eq!(f[0].1, 4);
+    }
+
+    #[test]
+    fn a_hub_past_nine_tools_is_a_mismatch_and_the_help_names_the_broker() {
+        let mut text = tools(12).replace("; to t", "; via hub; to t");
+        text.push_str("system \"hub\" kind=hub\nsystem \"bus\" kind=broker { ha #true }\n");
+        let dir = std::env::temp_dir().join(format!("wireplan-stage-mismatch-hub-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("wireplan.kdl"), &text).unwrap();
+        let checked = crate::check_path(Some(&dir), &dir, &CliLevels::default()).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        let d: Vec<_> = checked.diagnostics.iter().filter(|d| d.rule.name == "stage-mismatch").collect();
+        assert_eq!(d.len(), 1);
+        assert_eq!(
+            d[0].message,
+            "stage 3 (event-driven) is recommended for 12 tools, but 12 flows still run through a hub"
+        );
+        assert_eq!(d[0].primary.message, "runs through a hub");
+        assert!(d[0].help.as_deref().unwrap().contains("`via bus`"), "{:?}", d[0].help);
+    }
+
+    #[test]
+    fn three_tools_point_to_point_fit() {
+        assert!(findings(&tools(3)).is_empty());
+    }
+
+    #[test]
+    fn a_broker_for_two_tools_is_a_mismatch() {
+        let text = "system \"a\" kind=crm\nsystem \"b\" kind=email\nsystem \"bus\" kind=broker { ha #true }\n\
+                    event \"a.x\" from=a version=1\n\
+                    flow \"ab\" { on \"a.x\"; via bus; to b action=upsert; retry attempts=3; dead-letter; log }\n";
+        let f = findings(text);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].0.starts_with("broker `bus` carries 1 flow for 2 tools"), "{}", f[0].0);
+    }
+
+    #[test]
+    fn a_broker_ahead_of_growth_is_fine() {
+        let mut text =
+            "system \"bus\" kind=broker { ha #true }\nsystem \"a\" kind=crm\nsystem \"b\" kind=email\n".to_owned();
+        for i in 0..8 {
+            text.push_str(&format!("system \"later{i}\" kind=crm {{ planned in-months=6 }}\n"));
+        }
+        text.push_str("event \"a.x\" from=a version=1\nflow \"ab\" { on \"a.x\"; via bus; to b action=upsert; retry attempts=3; dead-letter; log }\n");
+        assert!(findings(&text).is_empty());
+    }
+}

@@ -1,0 +1,170 @@
+//! `wireplan plan --format markdown`: the human report as Markdown, with a
+//! Mermaid `xychart-beta` chart of the connections each pattern needs, for a
+//! pull request or a wiki page.
+//!
+//! Names from the spec are user text: outside code spans, the characters
+//! Markdown would read as markup are escaped; table cells also escape `|`.
+
+use std::fmt::Write;
+
+use super::{crossing_label, severity_counts, stage_change, stage_label, table_months, title};
+use crate::plan::{Plan, count, rate};
+
+pub(crate) fn render(plan: &Plan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# {}\n", text(&title(plan)));
+
+    let now = &plan.months[0];
+    let last = &plan.months[plan.months.len() - 1];
+    out.push_str("| when | recommended | tools | events/day | peak/s |\n| --- | --- | ---: | ---: | ---: |\n");
+    for (when, m) in [("now".to_owned(), now), (format!("month {}", plan.horizon_months), last)] {
+        let _ = writeln!(
+            out,
+            "| {when} | **{}** | {} | {} | {} |",
+            stage_label(m.stage),
+            m.tools,
+            count(m.events_per_day),
+            rate(m.peak_per_second)
+        );
+    }
+    let _ = writeln!(out, "\n**Data warehouse:** {}.\n", if plan.warehouse { "recommended" } else { "not needed yet" });
+
+    out.push_str("## Why\n\n");
+    for reason in &plan.reasons {
+        let _ = writeln!(out, "- {}", text(&reason.text));
+    }
+
+    if !plan.crossings.is_empty() {
+        out.push_str("\n## Thresholds crossed\n\n| month | threshold | stage |\n| ---: | --- | --- |\n");
+        for c in &plan.crossings {
+            let _ = writeln!(out, "| {} | {} | {} |", c.month, crossing_label(c), stage_change(c));
+        }
+    }
+
+    out.push_str("\n## Connections each pattern needs\n\n");
+    chart(&mut out, plan);
+    out.push_str(
+        "\nLines, from the top: point-to-point with every pair wired (n(n-1)/2), point-to-point as wired today, \
+         and a hub or broker (one connection per system).\n\n",
+    );
+    out.push_str("| month | tools | events/day | peak/s | p2p wired | p2p pairs | hub | broker | stage |\n");
+    out.push_str("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    for m in table_months(plan) {
+        let c = &m.connections;
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            m.month,
+            m.tools,
+            count(m.events_per_day),
+            rate(m.peak_per_second),
+            c.point_to_point_wired,
+            c.point_to_point_potential,
+            c.hub,
+            c.broker,
+            m.stage.number()
+        );
+    }
+
+    let mig = &plan.migration;
+    let _ = writeln!(out, "\n## Migration to {}\n\n{}", stage_label(mig.target_stage), text(&mig.note));
+    if !mig.move_first.is_empty() {
+        out.push_str("\n**Move first:**\n\n");
+        for (i, step) in mig.move_first.iter().enumerate() {
+            let _ = writeln!(out, "{}. {}: {}", i + 1, code(&step.flow), text(&step.why));
+        }
+    }
+    if !mig.at_risk.is_empty() {
+        out.push_str("\n**Most at risk:**\n\n| flow | findings | rules |\n| --- | --- | --- |\n");
+        for risk in &mig.at_risk {
+            let rules: Vec<String> = risk.findings.iter().map(|f| code(&f.rule)).collect();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                cell(&code(&risk.flow)),
+                severity_counts(risk.errors, risk.warnings, risk.infos),
+                rules.join(", ")
+            );
+        }
+    }
+    out
+}
+
+/// The Mermaid chart: one line per pattern over the months.
+fn chart(out: &mut String, plan: &Plan) {
+    let series = |f: &dyn Fn(&crate::plan::Connections) -> u64| -> Vec<String> {
+        plan.months.iter().map(|m| f(&m.connections).to_string()).collect()
+    };
+    let potential = series(&|c| c.point_to_point_potential);
+    let wired = series(&|c| u64::from(c.point_to_point_wired));
+    let hub = series(&|c| u64::from(c.hub));
+    let max = plan
+        .months
+        .iter()
+        .map(|m| m.connections.point_to_point_potential.max(u64::from(m.connections.hub)))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let months: Vec<String> = plan.months.iter().map(|m| m.month.to_string()).collect();
+    let _ = writeln!(out, "```mermaid\nxychart-beta");
+    let _ = writeln!(out, "    title \"Connections each pattern needs, by month\"");
+    let _ = writeln!(out, "    x-axis \"month\" [{}]", months.join(", "));
+    let _ = writeln!(out, "    y-axis \"connections\" 0 --> {max}");
+    let _ = writeln!(out, "    line [{}]", potential.join(", "));
+    let _ = writeln!(out, "    line [{}]", wired.join(", "));
+    let _ = writeln!(out, "    line [{}]", hub.join(", "));
+    out.push_str("```\n");
+}
+
+/// User text outside code spans: escapes Markdown's markup characters, and
+/// leaves the `code spans` the planner's sentences use as they are.
+fn text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_code = false;
+    for c in s.chars() {
+        if c == '`' {
+            in_code = !in_code;
+        } else if !in_code && matches!(c, '\\' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    if in_code {
+        // An unbalanced backtick from a name: escape it instead.
+        return s
+            .chars()
+            .flat_map(|c| {
+                if matches!(c, '`' | '\\' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|') {
+                    vec!['\\', c]
+                } else {
+                    vec![c]
+                }
+            })
+            .collect();
+    }
+    out
+}
+
+/// A name as a code span, with a fence longer than any backtick run in it.
+fn code(name: &str) -> String {
+    let longest = name.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if name.starts_with('`') || name.ends_with('`') { " " } else { "" };
+    format!("{fence}{pad}{name}{pad}{fence}")
+}
+
+/// Text for a table cell: `|` would end the cell, even inside a code span.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    #[test]
+    fn user_text_is_escaped() {
+        assert_eq!(super::text("a *b* `c_d` [e]"), "a \\*b\\* `c_d` \\[e\\]");
+        assert_eq!(super::code("x`y"), "``x`y``");
+        assert_eq!(super::cell("a|b"), "a\\|b");
+    }
+}
