@@ -92,7 +92,17 @@ fn main() {
     let _ = std::fs::create_dir_all(&dir);
     println!(
         "{:<10} {:>7} {:>8} {:>8} {:>10} {:>8} {:>12} {:>8} {:>10} {:>8} {:>6}",
-        "spec", "flows", "MB", "parse s", "parse MB/s", "check s", "check flow/s", "json s", "total MB/s", "peak MB", "diags"
+        "spec",
+        "flows",
+        "MB",
+        "parse s",
+        "parse MB/s",
+        "check s",
+        "check flow/s",
+        "json s",
+        "total MB/s",
+        "peak MB",
+        "diags"
     );
     for (name, generate) in [("realistic", realistic_spec as fn(usize) -> String)] {
         for &flows in &sizes {

@@ -228,10 +228,17 @@ impl LevelArgs {
             for name in names {
                 match lint::find(name) {
                     Some(rule) if rule.is_configurable() => levels.push((level, rule)),
-                    Some(rule) => return Err(format!("`{}` is a spec error and is always an error; it cannot be given to {flag}", rule.name)),
+                    Some(rule) => {
+                        return Err(format!(
+                            "`{}` is a spec error and is always an error; it cannot be given to {flag}",
+                            rule.name
+                        ));
+                    }
                     None => {
                         let hint = lint::closest(name).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
-                        return Err(format!("[unknown-rule] no rule named `{name}` (given to {flag}){hint}\n`wireplan rules` lists every rule"));
+                        return Err(format!(
+                            "[unknown-rule] no rule named `{name}` (given to {flag}){hint}\n`wireplan rules` lists every rule"
+                        ));
                     }
                 }
             }
@@ -257,7 +264,10 @@ fn check(args: &CheckArgs) -> ExitCode {
     }
     let report = Report { sources: &checked.sources, diagnostics: &checked.diagnostics };
     let text = match args.format {
-        Format::Human => render::human::render(&report, render::human::Style { color: args.color.color.enabled(), width: terminal_width() }),
+        Format::Human => render::human::render(
+            &report,
+            render::human::Style { color: args.color.color.enabled(), width: terminal_width() },
+        ),
         Format::Json => render::json::render(&report),
         Format::Short => render::short::render(&report),
         Format::Sarif => render::sarif::render(&report),
@@ -267,7 +277,11 @@ fn check(args: &CheckArgs) -> ExitCode {
     if printed != ExitCode::SUCCESS {
         return printed;
     }
-    if checked.diagnostics.iter().any(|d| d.severity == Severity::Error) { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if checked.diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn graph(args: &GraphArgs) -> ExitCode {
@@ -332,7 +346,9 @@ fn plan(args: &PlanArgs) -> ExitCode {
         let report = Report { sources: &checked.sources, diagnostics: &errors };
         eprint!("{}", render::short::render(&report));
         if errors.iter().any(|d| !d.rule.is_configurable()) {
-            eprintln!("error: the spec has errors; the plan covers only what could be read (`wireplan check` explains them)");
+            eprintln!(
+                "error: the spec has errors; the plan covers only what could be read (`wireplan check` explains them)"
+            );
         } else {
             eprintln!("error: the checks report errors (`wireplan check` explains them)");
         }

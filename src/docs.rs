@@ -11,12 +11,14 @@ use crate::lint::{RULES, Rule};
 pub(crate) fn explain(rule: &Rule) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {} ({})\n", rule.name, rule.code);
-    let configurable = if rule.is_configurable() {
-        "configurable with `lint` and `allow`"
-    } else {
-        "a spec error: always an error"
-    };
-    let _ = writeln!(out, "Default severity: {}. Category: {}; {configurable}.\n", rule.default_severity.as_str(), rule.category.as_str());
+    let configurable =
+        if rule.is_configurable() { "configurable with `lint` and `allow`" } else { "a spec error: always an error" };
+    let _ = writeln!(
+        out,
+        "Default severity: {}. Category: {}; {configurable}.\n",
+        rule.default_severity.as_str(),
+        rule.category.as_str()
+    );
     out.push_str(&rule.doc());
     out
 }
@@ -26,7 +28,14 @@ pub(crate) fn rules_table() -> String {
     let mut out = String::new();
     let width = RULES.iter().map(|r| r.name.len()).max().unwrap_or(0);
     for rule in RULES {
-        let _ = writeln!(out, "{}  {:width$}  {:7}  {}", rule.code, rule.name, rule.default_severity.as_str(), rule.summary);
+        let _ = writeln!(
+            out,
+            "{}  {:width$}  {:7}  {}",
+            rule.code,
+            rule.name,
+            rule.default_severity.as_str(),
+            rule.summary
+        );
     }
     out
 }
@@ -63,7 +72,14 @@ pub(crate) fn rules_json() -> String {
 pub(crate) fn readme_table() -> String {
     let mut out = String::from("| code | name | default | finds |\n| --- | --- | --- | --- |\n");
     for rule in RULES {
-        let _ = writeln!(out, "| {} | `{}` | {} | {} |", rule.code, rule.name, rule.default_severity.as_str(), rule.summary);
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} | {} |",
+            rule.code,
+            rule.name,
+            rule.default_severity.as_str(),
+            rule.summary
+        );
     }
     out
 }
@@ -85,6 +101,9 @@ mod tests {
             std::fs::write(&path, updated).unwrap();
             return;
         }
-        assert!(readme[start..stop] == fresh, "README's rule table is stale: run `WIREPLAN_UPDATE_README=1 cargo test`");
+        assert!(
+            readme[start..stop] == fresh,
+            "README's rule table is stale: run `WIREPLAN_UPDATE_README=1 cargo test`"
+        );
     }
 }

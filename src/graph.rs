@@ -170,7 +170,13 @@ impl<'s> TriggerBuilder<'s> {
         let mut nodes = Vec::with_capacity(spec.flows.len() + spec.events.len());
         nodes.extend(spec.flow_ids().map(TriggerNode::Flow));
         nodes.extend(spec.event_ids().map(TriggerNode::Event));
-        TriggerBuilder { nodes, edges: Vec::new(), write: HashMap::new(), write_all: HashMap::new(), write_none: HashMap::new() }
+        TriggerBuilder {
+            nodes,
+            edges: Vec::new(),
+            write: HashMap::new(),
+            write_all: HashMap::new(),
+            write_none: HashMap::new(),
+        }
     }
 
     fn event_node(spec: &Spec, event: EventId) -> u32 {

@@ -104,7 +104,14 @@ pub mod bench {
         let cwd = path.parent().unwrap_or(Path::new("."));
         let start = Instant::now();
         let Ok(loaded) = crate::load::load(path, cwd) else {
-            return Timing { load: start.elapsed(), parse: Duration::ZERO, check: Duration::ZERO, render: Duration::ZERO, diagnostics: 0, flows: 0 };
+            return Timing {
+                load: start.elapsed(),
+                parse: Duration::ZERO,
+                check: Duration::ZERO,
+                render: Duration::ZERO,
+                diagnostics: 0,
+                flows: 0,
+            };
         };
         let load = start.elapsed();
         let parse = loaded.parse_time;
@@ -144,9 +151,36 @@ mod robustness {
     }
 
     const PIECES: &[&str] = &[
-        "{", "}", "\"", "=", ";", "#true", "#null", "-1", "1e400", "\"\"", "flow", "to", "on", "via", "system",
-        "kind=", "action=create", "entity=", "map \"a\" to=\"b\"", "retry attempts=0", "loop-guard", "\n", " ",
-        "/-", "//", "é", "\u{2028}", "allow \"sync-cycle\"", "include \"*.kdl\"", "schedule cron=\"* * * * *\"",
+        "{",
+        "}",
+        "\"",
+        "=",
+        ";",
+        "#true",
+        "#null",
+        "-1",
+        "1e400",
+        "\"\"",
+        "flow",
+        "to",
+        "on",
+        "via",
+        "system",
+        "kind=",
+        "action=create",
+        "entity=",
+        "map \"a\" to=\"b\"",
+        "retry attempts=0",
+        "loop-guard",
+        "\n",
+        " ",
+        "/-",
+        "//",
+        "é",
+        "\u{2028}",
+        "allow \"sync-cycle\"",
+        "include \"*.kdl\"",
+        "schedule cron=\"* * * * *\"",
     ];
 
     fn mutate(text: &str, rng: &mut Rng) -> String {
@@ -181,14 +215,15 @@ mod robustness {
     #[test]
     fn mutated_examples_never_panic() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let seeds: Vec<String> = ["small-shop", "growing-agency", "high-volume-retail/teams/commerce.kdl", "acme-outdoor/sales/leads.kdl"]
-            .iter()
-            .map(|p| {
-                let path = root.join("examples").join(p);
-                let path = if path.is_dir() { path.join("wireplan.kdl") } else { path };
-                std::fs::read_to_string(path).unwrap()
-            })
-            .collect();
+        let seeds: Vec<String> =
+            ["small-shop", "growing-agency", "high-volume-retail/teams/commerce.kdl", "acme-outdoor/sales/leads.kdl"]
+                .iter()
+                .map(|p| {
+                    let path = root.join("examples").join(p);
+                    let path = if path.is_dir() { path.join("wireplan.kdl") } else { path };
+                    std::fs::read_to_string(path).unwrap()
+                })
+                .collect();
         let cases: usize = std::env::var("WIREPLAN_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(500);
         let mut rng = Rng(0x5eed_1234_abcd_ef01);
         let nowhere = Path::new("/nonexistent-wireplan-fuzz/wireplan.kdl");
@@ -199,7 +234,11 @@ mod robustness {
             let len = checked.sources.get(crate::model::FileId(0)).text.len() as u32;
             for d in &checked.diagnostics {
                 assert!(d.primary.loc.span.end <= len, "case {case}: span past the end\n{text}");
-                assert!(d.help.as_deref().is_some_and(|h| !h.is_empty()), "case {case}: {} has no help\n{text}", d.rule.name);
+                assert!(
+                    d.help.as_deref().is_some_and(|h| !h.is_empty()),
+                    "case {case}: {} has no help\n{text}",
+                    d.rule.name
+                );
             }
             let sorted = checked.diagnostics.windows(2).all(|w| w[0].order(&w[1]) != std::cmp::Ordering::Greater);
             assert!(sorted, "case {case}: diagnostics out of order");

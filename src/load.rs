@@ -34,7 +34,6 @@ pub(crate) struct Loaded {
     pub(crate) parse_time: std::time::Duration,
 }
 
-
 /// Why the entry file could not be loaded at all (exit code 2).
 #[derive(Debug)]
 pub(crate) enum LoadError {
@@ -46,11 +45,9 @@ pub(crate) enum LoadError {
 impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            LoadError::NoSpecFound(dir) => write!(
-                f,
-                "no `{ENTRY_FILE}` in {} or any folder above it; pass a spec file or folder",
-                dir.display()
-            ),
+            LoadError::NoSpecFound(dir) => {
+                write!(f, "no `{ENTRY_FILE}` in {} or any folder above it; pass a spec file or folder", dir.display())
+            }
             LoadError::NotFound(path) => write!(f, "{}: no such file or folder", path.display()),
             LoadError::Unreadable(path, e) => write!(f, "{}: cannot read: {e}", path.display()),
         }
@@ -168,10 +165,18 @@ impl Loader {
         let dir = from.parent().unwrap_or(&self.root);
         let pattern = &include.pattern;
         if Path::new(pattern).is_absolute() {
-            return self.include_error(include, format!("`{pattern}` is an absolute path"), "include files by a path relative to this file, inside the spec's folder");
+            return self.include_error(
+                include,
+                format!("`{pattern}` is an absolute path"),
+                "include files by a path relative to this file, inside the spec's folder",
+            );
         }
         if self.stack.len() >= MAX_INCLUDE_DEPTH {
-            return self.include_error(include, format!("includes nest deeper than {MAX_INCLUDE_DEPTH} files"), "flatten the include chain");
+            return self.include_error(
+                include,
+                format!("includes nest deeper than {MAX_INCLUDE_DEPTH} files"),
+                "flatten the include chain",
+            );
         }
         let is_glob = pattern.contains(['*', '?', '[']);
         let candidates: Vec<PathBuf> = if is_glob {
@@ -182,9 +187,21 @@ impl Loader {
                 v
             });
             match matches {
-                Ok(v) if v.is_empty() => return self.include_error(include, format!("`{pattern}` matches no file"), "check the pattern; it is relative to the including file"),
+                Ok(v) if v.is_empty() => {
+                    return self.include_error(
+                        include,
+                        format!("`{pattern}` matches no file"),
+                        "check the pattern; it is relative to the including file",
+                    );
+                }
                 Ok(v) => v,
-                Err(e) => return self.include_error(include, format!("`{pattern}` is not a valid glob: {e}"), "globs use `*`, `?`, `**` and `[...]`"),
+                Err(e) => {
+                    return self.include_error(
+                        include,
+                        format!("`{pattern}` is not a valid glob: {e}"),
+                        "globs use `*`, `?`, `**` and `[...]`",
+                    );
+                }
             }
         } else {
             vec![dir.join(pattern)]
@@ -192,26 +209,46 @@ impl Loader {
         for candidate in candidates {
             // Lexically outside the root (`../../x`) is refused before touching the file.
             if escapes(&candidate, &self.root) {
-                self.include_error(include, format!("`{pattern}` is outside the spec's folder"), "a spec may only include files inside the folder of its entry file");
+                self.include_error(
+                    include,
+                    format!("`{pattern}` is outside the spec's folder"),
+                    "a spec may only include files inside the folder of its entry file",
+                );
                 continue;
             }
             let canonical = match fs::canonicalize(&candidate) {
                 Ok(c) => c,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    self.include_error(include, format!("`{pattern}` does not exist"), "check the path; it is relative to the including file");
+                    self.include_error(
+                        include,
+                        format!("`{pattern}` does not exist"),
+                        "check the path; it is relative to the including file",
+                    );
                     continue;
                 }
                 Err(e) => {
-                    self.include_error(include, format!("`{pattern}` cannot be read: {e}"), "check the file's permissions");
+                    self.include_error(
+                        include,
+                        format!("`{pattern}` cannot be read: {e}"),
+                        "check the file's permissions",
+                    );
                     continue;
                 }
             };
             if !canonical.starts_with(&self.root) {
-                self.include_error(include, format!("`{pattern}` is outside the spec's folder (through a link)"), "a spec may only include files inside the folder of its entry file");
+                self.include_error(
+                    include,
+                    format!("`{pattern}` is outside the spec's folder (through a link)"),
+                    "a spec may only include files inside the folder of its entry file",
+                );
                 continue;
             }
             if canonical.is_dir() {
-                self.include_error(include, format!("`{pattern}` is a folder"), "include the files in it with a glob, such as `sales/*.kdl`");
+                self.include_error(
+                    include,
+                    format!("`{pattern}` is a folder"),
+                    "include the files in it with a glob, such as `sales/*.kdl`",
+                );
                 continue;
             }
             if let Some(pos) = self.stack.iter().position(|p| *p == canonical) {
@@ -220,7 +257,11 @@ impl Loader {
                     .chain(std::iter::once(&canonical))
                     .map(|p| display_name(p, &self.cwd))
                     .collect();
-                self.include_error(include, format!("include cycle: {}", chain.join(" -> ")), "remove one of the includes in the cycle");
+                self.include_error(
+                    include,
+                    format!("include cycle: {}", chain.join(" -> ")),
+                    "remove one of the includes in the cycle",
+                );
                 continue;
             }
             if self.loaded.sources.find(&canonical).is_some() {
@@ -233,7 +274,9 @@ impl Loader {
 
     fn include_error(&mut self, include: &Include, message: String, help: &str) {
         self.loaded.diagnostics.push(
-            Diagnostic::new(&lint::INCLUDE_ERROR, include.loc, message).with_label("cannot include this").with_help(help),
+            Diagnostic::new(&lint::INCLUDE_ERROR, include.loc, message)
+                .with_label("cannot include this")
+                .with_help(help),
         );
     }
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::diagnostic::Diagnostic;
 use crate::lint::{self, Rule};
 use crate::model::{
-    Action, Allow, Api, ApiStyle, Backoff, Criticality, Entity, Event, FieldRef, Field, FieldType, FileId, Flow,
+    Action, Allow, Api, ApiStyle, Backoff, Criticality, Entity, Event, Field, FieldRef, FieldType, FileId, Flow,
     LintDirective, LintLevel, Loc, Map, Name, RateLimit, Ref, Retry, Set, Source, Spanned, Spec, Stack, System,
     SystemKind, Target, TimeUnit, Trigger, TriggerKind, Volume,
 };
@@ -29,7 +29,12 @@ pub(crate) struct Include {
 
 /// Lowers one file into `spec`, appending its systems, events and flows.
 /// Returns the file's includes, in source order.
-pub(crate) fn lower_file(file: FileId, doc: &Document, spec: &mut Spec, diagnostics: &mut Vec<Diagnostic>) -> Vec<Include> {
+pub(crate) fn lower_file(
+    file: FileId,
+    doc: &Document,
+    spec: &mut Spec,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Include> {
     let mut lowerer = Lowerer { file, diagnostics, includes: Vec::new() };
     for node in &doc.nodes {
         lowerer.check_secrets(node);
@@ -41,13 +46,34 @@ pub(crate) fn lower_file(file: FileId, doc: &Document, spec: &mut Spec, diagnost
 const TOP_LEVEL: &[&str] = &["stack", "include", "system", "event", "flow", "lint"];
 const STACK_CHILDREN: &[&str] = &["horizon", "volume-growth", "high-volume"];
 const SYSTEM_CHILDREN: &[&str] = &[
-    "api", "webhooks", "rate-limit", "owner", "criticality", "secret", "url", "entity", "planned", "retires", "ha",
+    "api",
+    "webhooks",
+    "rate-limit",
+    "owner",
+    "criticality",
+    "secret",
+    "url",
+    "entity",
+    "planned",
+    "retires",
+    "ha",
     "allow",
 ];
 const EVENT_CHILDREN: &[&str] = &["key", "field", "volume", "allow"];
 const FLOW_CHILDREN: &[&str] = &[
-    "on", "poll", "schedule", "from", "to", "via", "idempotency-key", "retry", "dead-letter", "log", "loop-guard",
-    "latency", "allow",
+    "on",
+    "poll",
+    "schedule",
+    "from",
+    "to",
+    "via",
+    "idempotency-key",
+    "retry",
+    "dead-letter",
+    "log",
+    "loop-guard",
+    "latency",
+    "allow",
 ];
 const TO_CHILDREN: &[&str] = &["map", "set"];
 const LINT_CHILDREN: &[&str] = &["deny", "warn", "allow"];
@@ -308,7 +334,13 @@ impl Lowerer<'_> {
             Some(c) => format!("did you mean `{c}`?"),
             None => format!("the {what}s are {}", list(keywords, "")),
         };
-        self.report(&lint::BAD_VALUE, entry.value_span, format!("unknown {what} `{text}`"), &format!("not a {what}"), Some(help));
+        self.report(
+            &lint::BAD_VALUE,
+            entry.value_span,
+            format!("unknown {what} `{text}`"),
+            &format!("not a {what}"),
+            Some(help),
+        );
         None
     }
 
@@ -316,7 +348,11 @@ impl Lowerer<'_> {
         let text = match &entry.value {
             Value::String(s) => s,
             _ => {
-                self.wrong_kind(entry, "a duration string", "a string such as `\"30s\"`, `\"5m\"`, `\"1h\"` or `\"1d\"`");
+                self.wrong_kind(
+                    entry,
+                    "a duration string",
+                    "a string such as `\"30s\"`, `\"5m\"`, `\"1h\"` or `\"1d\"`",
+                );
                 return None;
             }
         };
@@ -365,7 +401,10 @@ impl Lowerer<'_> {
                     entry.value_span,
                     message,
                     "invalid cron",
-                    Some("write minute, hour, day of month, month and day of week: `\"0 2 * * *\"` runs at 02:00 daily".into()),
+                    Some(
+                        "write minute, hour, day of month, month and day of week: `\"0 2 * * *\"` runs at 02:00 daily"
+                            .into(),
+                    ),
                 );
                 None
             }
@@ -458,16 +497,17 @@ impl Lowerer<'_> {
                         Some(e) => {
                             stack.volume_growth = self.number(e, "volume growth");
                             if let Some(g) = &stack.volume_growth
-                                && g.value == 0.0 {
-                                    self.report(
-                                        &lint::BAD_VALUE,
-                                        e.value_span,
-                                        "volume growth must be above zero".into(),
-                                        "out of range",
-                                        Some("`1.0` means volumes stay as they are; `3.0` means they triple".into()),
-                                    );
-                                    stack.volume_growth = None;
-                                }
+                                && g.value == 0.0
+                            {
+                                self.report(
+                                    &lint::BAD_VALUE,
+                                    e.value_span,
+                                    "volume growth must be above zero".into(),
+                                    "out of range",
+                                    Some("`1.0` means volumes stay as they are; `3.0` means they triple".into()),
+                                );
+                                stack.volume_growth = None;
+                            }
                         }
                         None => self.missing(child, "a growth factor", "volume-growth 3.0"),
                     }
@@ -535,14 +575,19 @@ impl Lowerer<'_> {
                     self.repeated(child, "system", *first);
                     continue;
                 }
-                seen.push((SYSTEM_CHILDREN.iter().find(|n| **n == name).copied().unwrap_or(""), self.loc(child.name.span)));
+                seen.push((
+                    SYSTEM_CHILDREN.iter().find(|n| **n == name).copied().unwrap_or(""),
+                    self.loc(child.name.span),
+                ));
             }
             match name {
                 "api" => {
                     self.shape(child, 1, &["version"]);
                     self.leaf(child);
                     let style = match self.arg(child, 0) {
-                        Some(e) => self.keyword(e, "API style", ApiStyle::parse, &ApiStyle::keywords().collect::<Vec<_>>()),
+                        Some(e) => {
+                            self.keyword(e, "API style", ApiStyle::parse, &ApiStyle::keywords().collect::<Vec<_>>())
+                        }
                         None => {
                             self.missing(child, "a style", "api rest version=\"v3\"");
                             None
@@ -572,14 +617,17 @@ impl Lowerer<'_> {
                         }
                     };
                     let per = match self.prop(child, "per") {
-                        Some(e) => self.keyword(e, "time unit", TimeUnit::parse, &TimeUnit::keywords().collect::<Vec<_>>()),
+                        Some(e) => {
+                            self.keyword(e, "time unit", TimeUnit::parse, &TimeUnit::keywords().collect::<Vec<_>>())
+                        }
                         None => {
                             self.missing_prop(child, "per", "rate-limit 100 per=second");
                             None
                         }
                     };
                     if let (Some(count), Some(per)) = (count, per) {
-                        system.rate_limit = Some(RateLimit { count: count.value, per: per.value, loc: self.loc(child.span) });
+                        system.rate_limit =
+                            Some(RateLimit { count: count.value, per: per.value, loc: self.loc(child.span) });
                     }
                 }
                 "owner" => system.owner = self.string_child(child, "owner \"sales-ops\""),
@@ -589,7 +637,12 @@ impl Lowerer<'_> {
                     self.shape(child, 1, &[]);
                     self.leaf(child);
                     system.criticality = match self.arg(child, 0) {
-                        Some(e) => self.keyword(e, "criticality", Criticality::parse, &Criticality::keywords().collect::<Vec<_>>()),
+                        Some(e) => self.keyword(
+                            e,
+                            "criticality",
+                            Criticality::parse,
+                            &Criticality::keywords().collect::<Vec<_>>(),
+                        ),
                         None => {
                             self.missing(child, "a level", "criticality high");
                             None
@@ -600,7 +653,9 @@ impl Lowerer<'_> {
                     self.shape(child, 0, &["in-months"]);
                     self.leaf(child);
                     let months = match self.prop(child, "in-months") {
-                        Some(e) => self.integer(e, 0..=120, "`in-months`").map(|n| Spanned { value: n.value as u32, loc: n.loc }),
+                        Some(e) => self
+                            .integer(e, 0..=120, "`in-months`")
+                            .map(|n| Spanned { value: n.value as u32, loc: n.loc }),
                         None => {
                             self.missing_prop(child, "in-months", &format!("{name} in-months=6"));
                             None
@@ -732,7 +787,11 @@ impl Lowerer<'_> {
                         .and_then(|e| self.number(e, "peak-per-second"))
                         .map(|n| n.value);
                     if self.prop(child, "per-day").is_none() && self.prop(child, "peak-per-second").is_none() {
-                        self.missing(child, "`per-day=` or `peak-per-second=`", "volume per-day=2000 peak-per-second=5");
+                        self.missing(
+                            child,
+                            "`per-day=` or `peak-per-second=`",
+                            "volume per-day=2000 peak-per-second=5",
+                        );
                     }
                     event.volume = Some(Volume { per_day, peak_per_second: peak, loc: self.loc(child.span) });
                 }
@@ -774,10 +833,14 @@ impl Lowerer<'_> {
             if let Some(single) = single {
                 if let Some((_, first)) = seen.iter().find(|(n, _)| *n == single) {
                     if single == "trigger" {
-                        let d = Diagnostic::new(&lint::BAD_VALUE, self.loc(child.name.span), "a flow has exactly one trigger")
-                            .with_label("second trigger")
-                            .with_secondary(*first, "first trigger")
-                            .with_help("split the flow in two, one per trigger");
+                        let d = Diagnostic::new(
+                            &lint::BAD_VALUE,
+                            self.loc(child.name.span),
+                            "a flow has exactly one trigger",
+                        )
+                        .with_label("second trigger")
+                        .with_secondary(*first, "first trigger")
+                        .with_help("split the flow in two, one per trigger");
                         self.diagnostics.push(d);
                     } else {
                         self.repeated(child, "flow", *first);
@@ -791,14 +854,18 @@ impl Lowerer<'_> {
                     self.shape(child, 1, &[]);
                     self.leaf(child);
                     if let Some(event) = self.name_arg(child, "an event name", "on \"lead.created\"") {
-                        flow.trigger = Some(Trigger { kind: TriggerKind::On { event: Ref::new(event) }, loc: self.loc(child.span) });
+                        flow.trigger = Some(Trigger {
+                            kind: TriggerKind::On { event: Ref::new(event) },
+                            loc: self.loc(child.span),
+                        });
                     }
                 }
                 "poll" => {
                     self.shape(child, 1, &["entity", "every"]);
                     self.leaf(child);
                     let system = self.name_arg(child, "a system name", "poll shopify entity=order every=\"15m\"");
-                    let entity = self.prop(child, "entity").and_then(|e| self.string(e, "`entity=order`")).map(Ref::new);
+                    let entity =
+                        self.prop(child, "entity").and_then(|e| self.string(e, "`entity=order`")).map(Ref::new);
                     let every = match self.prop(child, "every") {
                         Some(e) => self.duration(e),
                         None => {
@@ -818,7 +885,8 @@ impl Lowerer<'_> {
                     self.leaf(child);
                     let every = self.prop(child, "every").and_then(|e| self.duration(e));
                     let cron = self.prop(child, "cron").and_then(|e| self.cron(e));
-                    let (has_every, has_cron) = (self.prop(child, "every").is_some(), self.prop(child, "cron").is_some());
+                    let (has_every, has_cron) =
+                        (self.prop(child, "every").is_some(), self.prop(child, "cron").is_some());
                     if has_every && has_cron {
                         self.report(
                             &lint::BAD_VALUE,
@@ -830,13 +898,15 @@ impl Lowerer<'_> {
                     } else if !has_every && !has_cron {
                         self.missing(child, "`every=` or `cron=`", "schedule every=\"1d\"");
                     }
-                    flow.trigger = Some(Trigger { kind: TriggerKind::Schedule { every, cron }, loc: self.loc(child.span) });
+                    flow.trigger =
+                        Some(Trigger { kind: TriggerKind::Schedule { every, cron }, loc: self.loc(child.span) });
                 }
                 "from" => {
                     self.shape(child, 1, &["entity"]);
                     self.leaf(child);
                     if let Some(system) = self.name_arg(child, "a system name", "from shopify entity=order") {
-                        let entity = self.prop(child, "entity").and_then(|e| self.string(e, "`entity=order`")).map(Ref::new);
+                        let entity =
+                            self.prop(child, "entity").and_then(|e| self.string(e, "`entity=order`")).map(Ref::new);
                         flow.from = Some(Source { system: Ref::new(system), entity, loc: self.loc(child.span) });
                     }
                 }
@@ -849,7 +919,8 @@ impl Lowerer<'_> {
                 "idempotency-key" => {
                     self.shape(child, 1, &[]);
                     self.leaf(child);
-                    flow.idempotency_key = self.name_arg(child, "a field name", "idempotency-key \"lead_id\"").map(Ref::new);
+                    flow.idempotency_key =
+                        self.name_arg(child, "a field name", "idempotency-key \"lead_id\"").map(Ref::new);
                 }
                 "retry" => flow.retry = Some(self.retry(child)),
                 "dead-letter" | "log" | "loop-guard" => {
@@ -903,10 +974,11 @@ impl Lowerer<'_> {
                 self.diagnostics.push(d);
             }
             (Some(t), Some(from)) if !matches!(t.kind, TriggerKind::Schedule { .. }) => {
-                let d = Diagnostic::new(&lint::BAD_VALUE, from.loc, "`from` is only for flows with a `schedule` trigger")
-                    .with_label("not used by this trigger")
-                    .with_secondary(t.loc, "the trigger already names the source")
-                    .with_help("remove `from`, or trigger the flow with `schedule`");
+                let d =
+                    Diagnostic::new(&lint::BAD_VALUE, from.loc, "`from` is only for flows with a `schedule` trigger")
+                        .with_label("not used by this trigger")
+                        .with_secondary(t.loc, "the trigger already names the source")
+                        .with_help("remove `from`, or trigger the flow with `schedule`");
                 self.diagnostics.push(d);
             }
             _ => {}
@@ -937,7 +1009,9 @@ impl Lowerer<'_> {
                 "map" => {
                     self.shape(child, 1, &["to"]);
                     self.leaf(child);
-                    let Some(src) = self.name_arg(child, "a source field", "map \"email\" to=\"email_address\"") else { continue };
+                    let Some(src) = self.name_arg(child, "a source field", "map \"email\" to=\"email_address\"") else {
+                        continue;
+                    };
                     let dst = match self.prop(child, "to") {
                         Some(e) => self.string(e, "`to=\"email_address\"`").map(FieldRef::new),
                         None => {
@@ -978,13 +1052,14 @@ impl Lowerer<'_> {
         let initial = self.prop(node, "initial").and_then(|e| self.duration(e));
         let max = self.prop(node, "max").and_then(|e| self.duration(e));
         if let (Some(initial), Some(max)) = (&initial, &max)
-            && max.value < initial.value {
-                let d = Diagnostic::new(&lint::BAD_VALUE, max.loc, "the longest retry delay is shorter than the first")
-                    .with_label("`max` is shorter")
-                    .with_secondary(initial.loc, "than `initial`")
-                    .with_help("make `max` at least as long as `initial`");
-                self.diagnostics.push(d);
-            }
+            && max.value < initial.value
+        {
+            let d = Diagnostic::new(&lint::BAD_VALUE, max.loc, "the longest retry delay is shorter than the first")
+                .with_label("`max` is shorter")
+                .with_secondary(initial.loc, "than `initial`")
+                .with_help("make `max` at least as long as `initial`");
+            self.diagnostics.push(d);
+        }
         Retry { attempts, backoff, initial, max, loc: self.loc(node.span) }
     }
 

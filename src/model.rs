@@ -442,11 +442,8 @@ impl Flow {
     /// The delivery guarantee, by the contract's delivery table.
     pub(crate) fn delivery(&self, spec: &Spec) -> Delivery {
         let polled = matches!(self.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Poll { .. }));
-        let via_broker = self
-            .via
-            .as_ref()
-            .and_then(|v| v.target)
-            .is_some_and(|s| spec.system(s).kind() == SystemKind::Broker);
+        let via_broker =
+            self.via.as_ref().and_then(|v| v.target).is_some_and(|s| spec.system(s).kind() == SystemKind::Broker);
         if self.retry.is_some() || polled || via_broker { Delivery::AtLeastOnce } else { Delivery::AtMostOnce }
     }
 

@@ -95,14 +95,24 @@ impl Resolver<'_> {
                 self.diagnostics,
             );
             for entity in &system.entities {
-                declare_local("field", entity.fields.iter().map(|f| &f.name), &format!("entity `{}`", entity.name.value), self.diagnostics);
+                declare_local(
+                    "field",
+                    entity.fields.iter().map(|f| &f.name),
+                    &format!("entity `{}`", entity.name.value),
+                    self.diagnostics,
+                );
             }
         }
         for (i, event) in spec.events.iter().enumerate() {
             if let Some(first) = self.events.declare(&event.name.value, EventId(i as u32)) {
                 self.duplicate("event", &event.name, spec.event(first).name.loc);
             }
-            declare_local("field", event.fields.iter().map(|f| &f.name), &format!("event `{}`", event.name.value), self.diagnostics);
+            declare_local(
+                "field",
+                event.fields.iter().map(|f| &f.name),
+                &format!("event `{}`", event.name.value),
+                self.diagnostics,
+            );
         }
         for (i, flow) in spec.flows.iter().enumerate() {
             if let Some(first) = self.flows.declare(&flow.name.value, FlowId(i as u32)) {
@@ -124,7 +134,12 @@ fn duplicate(what: &str, name: &Name, first: Loc, scope: &str) -> Diagnostic {
 }
 
 /// Duplicate entity or field names within one parent.
-fn declare_local<'a>(what: &str, names: impl Iterator<Item = &'a Name>, parent: &str, diagnostics: &mut Vec<Diagnostic>) {
+fn declare_local<'a>(
+    what: &str,
+    names: impl Iterator<Item = &'a Name>,
+    parent: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let mut seen: HashMap<&str, Loc> = HashMap::new();
     for name in names {
         match seen.get(name.value.as_str()) {
@@ -203,7 +218,13 @@ fn resolve_system(r: &mut Ref<SystemId>, systems: &Names<SystemId>, out: &mut Ve
 }
 
 /// Resolves an entity of `system`; schemaless systems accept any name.
-fn resolve_entity(r: &mut Ref<EntityId>, system: Option<SystemId>, tables: &Tables, sys_loc: impl Fn(SystemId) -> (Loc, String), out: &mut Vec<Diagnostic>) {
+fn resolve_entity(
+    r: &mut Ref<EntityId>,
+    system: Option<SystemId>,
+    tables: &Tables,
+    sys_loc: impl Fn(SystemId) -> (Loc, String),
+    out: &mut Vec<Diagnostic>,
+) {
     let Some(system) = system else { return };
     let table = &tables.entities[system.index()];
     if table.is_empty() {
@@ -309,18 +330,23 @@ fn resolve_flow(
             let kind = kinds[id.index()];
             if !matches!(kind, SystemKind::Hub | SystemKind::Broker) {
                 out.push(
-                    Diagnostic::new(&lint::BAD_VALUE, via.name.loc, format!("`via` names `{}`, which is a {kind} system", via.name.value))
-                        .with_label("not a hub or broker")
-                        .with_help("`via` takes a system of kind `hub` or `broker`; for a direct connection, remove `via`"),
+                    Diagnostic::new(
+                        &lint::BAD_VALUE,
+                        via.name.loc,
+                        format!("`via` names `{}`, which is a {kind} system", via.name.value),
+                    )
+                    .with_label("not a hub or broker")
+                    .with_help("`via` takes a system of kind `hub` or `broker`; for a direct connection, remove `via`"),
                 );
                 via.target = None;
             }
         }
     }
     if let Some(key) = &mut flow.idempotency_key
-        && let Some((table, owner)) = &source {
-            resolve_field(key, Some(table), owner, out);
-        }
+        && let Some((table, owner)) = &source
+    {
+        resolve_field(key, Some(table), owner, out);
+    }
     for target in &mut flow.targets {
         resolve_system(&mut target.system, systems, out);
         let mut dst: Option<(&FieldTable, String)> = None;
@@ -370,16 +396,24 @@ fn check_rule_names(spec: &Spec, diagnostics: &mut Vec<Diagnostic>) {
                 );
             }
             Some(r) if !r.is_configurable() => diagnostics.push(
-                Diagnostic::new(&lint::UNKNOWN_RULE, rule.loc, format!("`{}` is a spec error and cannot be configured", r.name))
-                    .with_label(format!("cannot {verb}"))
-                    .with_help("spec errors are always errors: fix the spec instead"),
+                Diagnostic::new(
+                    &lint::UNKNOWN_RULE,
+                    rule.loc,
+                    format!("`{}` is a spec error and cannot be configured", r.name),
+                )
+                .with_label(format!("cannot {verb}"))
+                .with_help("spec errors are always errors: fix the spec instead"),
             ),
             Some(r) if r.name != rule.value => diagnostics.push(
                 // A code such as `WP101` is accepted on the command line, but
                 // the spec should read as words.
-                Diagnostic::new(&lint::UNKNOWN_RULE, rule.loc, format!("rules are named, not numbered, in a spec: `{}` is `{}`", rule.value, r.name))
-                    .with_label("a rule code")
-                    .with_help(format!("write `\"{}\"`", r.name)),
+                Diagnostic::new(
+                    &lint::UNKNOWN_RULE,
+                    rule.loc,
+                    format!("rules are named, not numbered, in a spec: `{}` is `{}`", rule.value, r.name),
+                )
+                .with_label("a rule code")
+                .with_help(format!("write `\"{}\"`", r.name)),
             ),
             Some(_) => {}
         }

@@ -148,6 +148,9 @@ mod tests {
         "#;
         let found = test_check(&HUB_SINGLE_POINT_OF_FAILURE, text);
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].message, "hub `h1` has no high availability but carries 1 flow into critical system `crit`");
+        assert_eq!(
+            found[0].message,
+            "hub `h1` has no high availability but carries 1 flow into critical system `crit`"
+        );
     }
 }

@@ -91,7 +91,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             Diagnostic::new(
                 &LATENCY_MISMATCH,
                 latency.loc,
-                format!("flow `{}` promises a latency of {latency_text}, but its trigger can take {interval_text}", flow.name.value),
+                format!(
+                    "flow `{}` promises a latency of {latency_text}, but its trigger can take {interval_text}",
+                    flow.name.value
+                ),
             )
             .with_label(format!("at most {latency_text}"))
             .with_secondary(loc, label)
@@ -172,7 +175,12 @@ fn field(text: &str, min: usize, max: usize, names: &[&str], name_base: usize) -
     let mut set = vec![false; max + 1];
     let value = |s: &str| -> Option<usize> {
         let lower = s.to_ascii_lowercase();
-        names.iter().position(|n| *n == lower).map(|i| i + name_base).or_else(|| s.parse().ok()).filter(|v| (min..=max).contains(v))
+        names
+            .iter()
+            .position(|n| *n == lower)
+            .map(|i| i + name_base)
+            .or_else(|| s.parse().ok())
+            .filter(|v| (min..=max).contains(v))
     };
     for part in text.split(',') {
         let (range, step) = match part.split_once('/') {

@@ -87,7 +87,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let mut filled = vec![false; entity.fields.len()];
             let written = target.maps.iter().filter_map(|m| m.dst.as_ref()).chain(target.sets.iter().map(|s| &s.dst));
             for dst in written {
-                let index = dst.target.map(|i| i as usize).or_else(|| entity.fields.iter().position(|f| f.name.value == dst.name.value));
+                let index = dst
+                    .target
+                    .map(|i| i as usize)
+                    .or_else(|| entity.fields.iter().position(|f| f.name.value == dst.name.value));
                 if let Some(slot) = index.and_then(|i| filled.get_mut(i)) {
                     *slot = true;
                 }

@@ -13,24 +13,24 @@
 //! inline `allow` on the node a finding is about, which wins for that node as
 //! `#[allow]` does in rustc. Spec errors are always errors.
 
+mod hub_single_point_of_failure;
+mod latency_mismatch;
+mod mapping_type_mismatch;
+mod missing_required_field;
+mod no_dead_letter;
+mod no_error_handling;
+mod no_logging;
+mod non_idempotent_path;
+mod orphan_event;
+mod p2p_sprawl;
+mod polling_over_webhook;
+mod rate_limit_exceeded;
 mod spec_errors;
 mod stage_mismatch;
 mod suppression;
 mod sync_cycle;
-mod non_idempotent_path;
-mod p2p_sprawl;
-mod no_error_handling;
-mod no_dead_letter;
-mod no_logging;
-mod polling_over_webhook;
-mod unversioned_api;
-mod hub_single_point_of_failure;
-mod orphan_event;
 mod unused_system;
-mod mapping_type_mismatch;
-mod missing_required_field;
-mod rate_limit_exceeded;
-mod latency_mismatch;
+mod unversioned_api;
 mod util;
 
 use std::collections::HashSet;
@@ -41,8 +41,8 @@ use crate::model::{LintLevel, Spec};
 use crate::source::SourceMap;
 
 pub(crate) use spec_errors::{
-    BAD_VALUE, DUPLICATE_NAME, INCLUDE_ERROR, MISSING_ARGUMENT, SECRET_LITERAL, SYNTAX, UNKNOWN_NODE,
-    UNKNOWN_PROPERTY, UNKNOWN_RULE, UNRESOLVED_REFERENCE,
+    BAD_VALUE, DUPLICATE_NAME, INCLUDE_ERROR, MISSING_ARGUMENT, SECRET_LITERAL, SYNTAX, UNKNOWN_NODE, UNKNOWN_PROPERTY,
+    UNKNOWN_RULE, UNRESOLVED_REFERENCE,
 };
 pub(crate) use stage_mismatch::STAGE_MISMATCH;
 pub(crate) use suppression::{ALLOW_WITHOUT_REASON, UNUSED_ALLOW};
@@ -222,9 +222,15 @@ fn run_rules(rules: &[&'static Rule], ctx: &Context<'_>) -> Vec<Diagnostic> {
             Err(_) => {
                 let loc = crate::model::Loc::new(crate::model::FileId(0), crate::syntax::Span::default());
                 out.push(
-                    Diagnostic::new(rule, loc, format!("internal error: the `{}` check failed on this spec", rule.name))
-                        .with_label("while checking this spec")
-                        .with_help("this is a bug in wireplan; please report it with the spec. The other checks ran normally"),
+                    Diagnostic::new(
+                        rule,
+                        loc,
+                        format!("internal error: the `{}` check failed on this spec", rule.name),
+                    )
+                    .with_label("while checking this spec")
+                    .with_help(
+                        "this is a bug in wireplan; please report it with the spec. The other checks ran normally",
+                    ),
                 );
             }
         }
@@ -279,7 +285,9 @@ pub(crate) fn apply_levels(spec: &Spec, cli: &CliLevels, diagnostics: Vec<Diagno
 fn level_severity(level: LintLevel, rule: &Rule) -> Option<Severity> {
     match level {
         LintLevel::Allow => None,
-        LintLevel::Warn => Some(if rule.default_severity == Severity::Info { Severity::Info } else { Severity::Warning }),
+        LintLevel::Warn => {
+            Some(if rule.default_severity == Severity::Info { Severity::Info } else { Severity::Warning })
+        }
         LintLevel::Deny => Some(Severity::Error),
     }
 }
@@ -320,7 +328,11 @@ mod tests {
         for rule in RULES {
             assert!(names.insert(rule.name), "duplicate name {}", rule.name);
             assert!(codes.insert(rule.code), "duplicate code {}", rule.code);
-            assert!(rule.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'), "{}", rule.name);
+            assert!(
+                rule.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "{}",
+                rule.name
+            );
             assert!(rule.code.starts_with("WP") && rule.code.len() == 5, "{}", rule.code);
             assert!(!rule.summary.is_empty() && !rule.summary.ends_with('.'), "{}", rule.name);
         }
@@ -337,7 +349,11 @@ mod tests {
     }
 
     fn panicking_check(_: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        out.push(Diagnostic::new(&BROKEN, crate::model::Loc::new(crate::model::FileId(0), Default::default()), "partial"));
+        out.push(Diagnostic::new(
+            &BROKEN,
+            crate::model::Loc::new(crate::model::FileId(0), Default::default()),
+            "partial",
+        ));
         panic!("a bug");
     }
 
@@ -364,7 +380,10 @@ mod tests {
         let ctx = Context { spec: &spec, sources: &sources, graph: &graph };
         let found = run_rules(&[&BROKEN, &unused_system::UNUSED_SYSTEM], &ctx);
         let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
-        assert_eq!(messages, vec!["internal error: the `broken` check failed on this spec", "no flow reads or writes system `idle`"]);
+        assert_eq!(
+            messages,
+            vec!["internal error: the `broken` check failed on this spec", "no flow reads or writes system `idle`"]
+        );
     }
 
     #[test]

@@ -58,13 +58,18 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         let (Some(retry), None) = (&flow.retry, &flow.dead_letter) else { continue };
-        let attempts = retry.attempts.as_ref().map_or_else(|| "the last attempt".to_owned(), |a| format!("attempt {}", a.value));
+        let attempts =
+            retry.attempts.as_ref().map_or_else(|| "the last attempt".to_owned(), |a| format!("attempt {}", a.value));
         out.push(
-            Diagnostic::new(&NO_DEAD_LETTER, retry.loc, format!("flow `{}` retries but has no `dead-letter`", flow.name.value))
-                .with_label(format!("after {attempts} fails, the data is dropped"))
-                .with_secondary(flow.name.loc, "in this flow")
-                .with_help("add `dead-letter` to the flow, so that failed messages are kept for replay")
-                .with_owner(Owner::Flow(id)),
+            Diagnostic::new(
+                &NO_DEAD_LETTER,
+                retry.loc,
+                format!("flow `{}` retries but has no `dead-letter`", flow.name.value),
+            )
+            .with_label(format!("after {attempts} fails, the data is dropped"))
+            .with_secondary(flow.name.loc, "in this flow")
+            .with_help("add `dead-letter` to the flow, so that failed messages are kept for replay")
+            .with_owner(Owner::Flow(id)),
         );
     }
 }

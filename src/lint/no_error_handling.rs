@@ -107,6 +107,9 @@ mod tests {
         "#;
         let found = test_check(&NO_ERROR_HANDLING, text);
         let owners: Vec<_> = found.iter().map(|d| d.owner).collect();
-        assert_eq!(owners, vec![Some(Owner::Flow(crate::model::FlowId(3))), Some(Owner::Flow(crate::model::FlowId(4)))]);
+        assert_eq!(
+            owners,
+            vec![Some(Owner::Flow(crate::model::FlowId(3))), Some(Owner::Flow(crate::model::FlowId(4)))]
+        );
     }
 }

@@ -90,7 +90,9 @@ fn first_creating_target(flow: &Flow) -> Option<usize> {
 }
 
 fn offends(spec: &Spec, flow: &Flow) -> bool {
-    flow.idempotency_key.is_none() && flow.delivery(spec) == Delivery::AtLeastOnce && first_creating_target(flow).is_some()
+    flow.idempotency_key.is_none()
+        && flow.delivery(spec) == Delivery::AtLeastOnce
+        && first_creating_target(flow).is_some()
 }
 
 /// The nodes a flow's duplicates go to: the trigger nodes of its
@@ -107,10 +109,12 @@ fn spread<'g>(spec: &'g Spec, graph: &'g Graph, flow: FlowId) -> impl Iterator<I
 fn next<'g>(spec: &'g Spec, graph: &'g Graph, node: u32) -> Box<dyn Iterator<Item = u32> + 'g> {
     match graph.nodes.get(node as usize) {
         Some(TriggerNode::Flow(f)) => Box::new(spread(spec, graph, *f)),
-        Some(_) => Box::new(graph.successors(node).iter().copied().filter(move |&n| match graph.nodes.get(n as usize) {
-            Some(TriggerNode::Flow(f)) => first_creating_target(spec.flow(*f)).is_some(),
-            _ => true,
-        })),
+        Some(_) => {
+            Box::new(graph.successors(node).iter().copied().filter(move |&n| match graph.nodes.get(n as usize) {
+                Some(TriggerNode::Flow(f)) => first_creating_target(spec.flow(*f)).is_some(),
+                _ => true,
+            }))
+        }
         None => Box::new(std::iter::empty()),
     }
 }
@@ -150,7 +154,8 @@ pub(crate) fn attribute(spec: &Spec, graph: &Graph) -> Attribution {
     let mut parent = vec![u32::MAX; n];
     let mut origin_of = vec![u32::MAX; n];
     let mut depth = vec![0u32; n];
-    let mut origins: Vec<FlowId> = offending.iter().copied().filter(|f| !downstream[Graph::flow_node(*f) as usize]).collect();
+    let mut origins: Vec<FlowId> =
+        offending.iter().copied().filter(|f| !downstream[Graph::flow_node(*f) as usize]).collect();
     let bfs = |seeds: &[FlowId], parent: &mut Vec<u32>, origin_of: &mut Vec<u32>, depth: &mut Vec<u32>| {
         let mut queue = VecDeque::new();
         for f in seeds {
@@ -226,13 +231,23 @@ fn path_to(graph: &Graph, a: &Attribution, last: FlowId) -> Vec<(FlowId, Option<
     hops
 }
 
-fn diagnostic(spec: &Spec, graph: &Graph, a: &Attribution, origin: FlowId, downstream: usize, deepest: Option<FlowId>) -> Diagnostic {
+fn diagnostic(
+    spec: &Spec,
+    graph: &Graph,
+    a: &Attribution,
+    origin: FlowId,
+    downstream: usize,
+    deepest: Option<FlowId>,
+) -> Diagnostic {
     let flow = spec.flow(origin);
     let t = first_creating_target(flow).unwrap_or(0);
     let target = &flow.targets[t];
     let action = target.action.as_ref().map_or("create", |a| a.value.as_str());
     let system = &target.system.name.value;
-    let mut message = format!("flow `{}` delivers at least once into `{action}` on `{system}` without an idempotency key", flow.name.value);
+    let mut message = format!(
+        "flow `{}` delivers at least once into `{action}` on `{system}` without an idempotency key",
+        flow.name.value
+    );
     let primary = target.action.as_ref().map_or(target.loc, |a| a.loc);
     let mut d = Diagnostic::new(&NON_IDEMPOTENT_PATH, primary, message.clone())
         .with_label(format!("a repeated delivery makes a second record in `{system}`"))
@@ -251,12 +266,18 @@ fn diagnostic(spec: &Spec, graph: &Graph, a: &Attribution, origin: FlowId, downs
                 let what = g.targets[gt].action.as_ref().map_or("create", |a| a.value.as_str());
                 d = d.with_secondary(
                     g.name.loc,
-                    format!("duplicates reach this flow, which does `{what}` on `{}` again", g.targets[gt].system.name.value),
+                    format!(
+                        "duplicates reach this flow, which does `{what}` on `{}` again",
+                        g.targets[gt].system.name.value
+                    ),
                 );
             }
         }
         let others = downstream.saturating_sub(hops.len().saturating_sub(1));
-        message.push_str(&format!("; each duplicate sets off {} downstream: {path}", plural(downstream, "more non-idempotent write")));
+        message.push_str(&format!(
+            "; each duplicate sets off {} downstream: {path}",
+            plural(downstream, "more non-idempotent write")
+        ));
         if others > 0 {
             message.push_str(&format!(" (and {} not shown)", plural(others, "other")));
         }
@@ -280,7 +301,9 @@ fn cause(spec: &Spec, flow: &Flow) -> Option<(crate::model::Loc, String)> {
 
 fn help(spec: &Spec, flow: &Flow) -> String {
     let key = match flow.trigger.as_ref().map(|t| &t.kind) {
-        Some(TriggerKind::On { event }) => event.target.and_then(|e| spec.event(e).key.as_ref()).map(|k| k.name.value.clone()),
+        Some(TriggerKind::On { event }) => {
+            event.target.and_then(|e| spec.event(e).key.as_ref()).map(|k| k.name.value.clone())
+        }
         _ => None,
     };
     match key {
@@ -322,13 +345,16 @@ mod tests {
         let found = test_check(&NON_IDEMPOTENT_PATH, CHAIN);
         assert_eq!(found.len(), 2, "{found:?}");
         assert!(
-            found[0]
-                .message
-                .ends_with("each duplicate sets off 2 more non-idempotent writes downstream: o1 --b.contact--> d1 --b.deal--> d2"),
+            found[0].message.ends_with(
+                "each duplicate sets off 2 more non-idempotent writes downstream: o1 --b.contact--> d1 --b.deal--> d2"
+            ),
             "{}",
             found[0].message
         );
-        assert_eq!(found[0].help.as_deref(), Some("add `idempotency-key \"id\"` (the event's key), or write with `upsert`"));
+        assert_eq!(
+            found[0].help.as_deref(),
+            Some("add `idempotency-key \"id\"` (the event's key), or write with `upsert`")
+        );
         // `d1` offends too but is downstream of `o1`: no finding of its own.
         assert!(found.iter().all(|d| d.owner != Some(Owner::Flow(FlowId(1)))));
     }
@@ -346,7 +372,11 @@ mod tests {
         let found = test_check(&NON_IDEMPOTENT_PATH, text);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].owner, Some(Owner::Flow(FlowId(0))));
-        assert!(found[0].message.contains("sets off 1 more non-idempotent write downstream: x --b.e--> y"), "{}", found[0].message);
+        assert!(
+            found[0].message.contains("sets off 1 more non-idempotent write downstream: x --b.e--> y"),
+            "{}",
+            found[0].message
+        );
     }
 
     #[test]

@@ -140,7 +140,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     let message = if now == later {
-        format!("more than {MAX_DIRECT_SYSTEMS} systems are wired point-to-point, now and at the horizon: {}", now.describe())
+        format!(
+            "more than {MAX_DIRECT_SYSTEMS} systems are wired point-to-point, now and at the horizon: {}",
+            now.describe()
+        )
     } else {
         format!(
             "more than {MAX_DIRECT_SYSTEMS} systems are wired point-to-point: now {}; at the horizon (month {horizon}) {}",
@@ -165,7 +168,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         d = d.with_secondary(spec.flow(*f).name.loc, "wired point-to-point");
     }
     let names = name_list(flows.iter().map(|f| spec.flow(*f).name.value.as_str()));
-    out.push(d.with_help(format!("route these flows through a hub or broker with `via` ({names}): each system then needs one connection")));
+    out.push(d.with_help(format!(
+        "route these flows through a hub or broker with `via` ({names}): each system then needs one connection"
+    )));
 }
 
 #[cfg(test)]

@@ -122,7 +122,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         } else {
             String::new()
         };
-        let per = if limit.per.seconds() > 1.0 { format!(" ({} per {})", number(limit.count), limit.per) } else { String::new() };
+        let per = if limit.per.seconds() > 1.0 {
+            format!(" ({} per {})", number(limit.count), limit.per)
+        } else {
+            String::new()
+        };
         let mut d = Diagnostic::new(
             &RATE_LIMIT_EXCEEDED,
             limit.loc,

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use super::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::model::{LintLevel, Owner, Spec, SystemId, EventId, FlowId};
+use crate::model::{EventId, FlowId, LintLevel, Owner, Spec, SystemId};
 
 declare_rule! {
     /// ## What it finds
@@ -104,10 +104,14 @@ pub(super) fn check_allows(
             }
             if allow.reason.is_none() {
                 out.push(
-                    Diagnostic::new(&ALLOW_WITHOUT_REASON, allow.loc, format!("`allow \"{}\"` has no reason", rule.name))
-                        .with_label("allowed here")
-                        .with_help("say why the finding is acceptable here: `reason=\"...\"`")
-                        .with_owner(owner),
+                    Diagnostic::new(
+                        &ALLOW_WITHOUT_REASON,
+                        allow.loc,
+                        format!("`allow \"{}\"` has no reason", rule.name),
+                    )
+                    .with_label("allowed here")
+                    .with_help("say why the finding is acceptable here: `reason=\"...\"`")
+                    .with_owner(owner),
                 );
             }
             // The suppression rules themselves fire after this point; an allow
@@ -140,9 +144,13 @@ pub(super) fn check_allows(
             continue;
         }
         out.push(
-            Diagnostic::new(&UNUSED_ALLOW, directive.rule.loc, format!("`{}` finds nothing in the spec to allow", rule.name))
-                .with_label("this allow silences nothing")
-                .with_help("remove the allow from the `lint` block"),
+            Diagnostic::new(
+                &UNUSED_ALLOW,
+                directive.rule.loc,
+                format!("`{}` finds nothing in the spec to allow", rule.name),
+            )
+            .with_label("this allow silences nothing")
+            .with_help("remove the allow from the `lint` block"),
         );
     }
     out

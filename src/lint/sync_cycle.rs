@@ -104,7 +104,8 @@ pub(crate) fn shortest_loop(graph: &Graph, component: &Component) -> Option<Vec<
                 let Some(hop) = hops.last_mut() else { continue };
                 if hop.to.is_none() {
                     hop.to = Some(*system);
-                    hop.target = graph.target_nodes.get(hop.flow.index()).and_then(|t| t.iter().position(|n| *n == Some(node)));
+                    hop.target =
+                        graph.target_nodes.get(hop.flow.index()).and_then(|t| t.iter().position(|n| *n == Some(node)));
                 }
             }
             None => {}
@@ -154,7 +155,8 @@ pub(crate) fn loop_text(spec: &Spec, hops: &[Hop]) -> String {
 fn diagnostic(spec: &Spec, component: &Component, hops: &[Hop], closing: FlowId) -> Diagnostic {
     let path = loop_text(spec, hops);
     let in_loop: Vec<FlowId> = hops.iter().map(|h| h.flow).collect();
-    let others: Vec<&str> = component.flows.iter().filter(|f| !in_loop.contains(f)).map(|f| spec.flow(*f).name.value.as_str()).collect();
+    let others: Vec<&str> =
+        component.flows.iter().filter(|f| !in_loop.contains(f)).map(|f| spec.flow(*f).name.value.as_str()).collect();
     let mut message = if hops.len() == 1 {
         format!("flow `{}` triggers itself: {path}", spec.flow(closing).name.value)
     } else {
@@ -174,10 +176,17 @@ fn diagnostic(spec: &Spec, component: &Component, hops: &[Hop], closing: FlowId)
     // An inline `allow "sync-cycle"` on any flow of the loop accepts the
     // loop: that flow then owns the finding, so the allow applies (and is
     // not reported as unused).
-    let owner =
-        component.flows.iter().copied().find(|f| spec.flow(*f).allows.iter().any(|a| a.rule.value == SYNC_CYCLE.name)).unwrap_or(closing);
+    let owner = component
+        .flows
+        .iter()
+        .copied()
+        .find(|f| spec.flow(*f).allows.iter().any(|a| a.rule.value == SYNC_CYCLE.name))
+        .unwrap_or(closing);
     let mut d = Diagnostic::new(&SYNC_CYCLE, closing_flow.name.loc, message)
-        .with_label(format!("closes the loop: writes `{back_to}`, which starts `{}` again", spec.flow(first.flow).name.value))
+        .with_label(format!(
+            "closes the loop: writes `{back_to}`, which starts `{}` again",
+            spec.flow(first.flow).name.value
+        ))
         .with_owner(Owner::Flow(owner));
     for (i, hop) in hops.iter().enumerate() {
         if hop.flow == closing {
@@ -220,7 +229,11 @@ mod tests {
         let found = test_check(&SYNC_CYCLE, TRIANGLE);
         assert_eq!(found.len(), 1);
         // The shortest loop through `ab` is ab -> ba, not ab -> bc -> ca.
-        assert!(found[0].message.starts_with("2 flows trigger each other in a loop: a --ab--> b --b.e / ba--> a"), "{}", found[0].message);
+        assert!(
+            found[0].message.starts_with("2 flows trigger each other in a loop: a --ab--> b --b.e / ba--> a"),
+            "{}",
+            found[0].message
+        );
         assert!(found[0].message.contains("(2 more flows in the same loop: `bc` and `ca`)"), "{}", found[0].message);
         assert!(found[0].help.as_deref().unwrap_or("").contains("`ba`"));
         assert_eq!(found[0].owner, Some(Owner::Flow(FlowId(3))));

@@ -66,10 +66,14 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         out.push(
-            Diagnostic::new(&UNUSED_SYSTEM, system.name.loc, format!("no flow reads or writes system `{}`", system.name.value))
-                .with_label("connected to nothing")
-                .with_help("connect it with a flow, mark it `planned in-months=N` if it joins later, or remove it")
-                .with_owner(Owner::System(id)),
+            Diagnostic::new(
+                &UNUSED_SYSTEM,
+                system.name.loc,
+                format!("no flow reads or writes system `{}`", system.name.value),
+            )
+            .with_label("connected to nothing")
+            .with_help("connect it with a flow, mark it `planned in-months=N` if it joins later, or remove it")
+            .with_owner(Owner::System(id)),
         );
     }
 }

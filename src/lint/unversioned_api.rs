@@ -65,7 +65,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         out.push(
             Diagnostic::new(&UNVERSIONED_API, event.name.loc, format!("event `{}` has no version", event.name.value))
                 .with_label("no `version=`")
-                .with_help("version the payload contract: add `version=1` to the event, and raise it when the payload changes")
+                .with_help(
+                    "version the payload contract: add `version=1` to the event, and raise it when the payload changes",
+                )
                 .with_owner(Owner::Event(id)),
         );
     }

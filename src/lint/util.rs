@@ -94,7 +94,9 @@ mod tests {
             let text = std::fs::read_to_string(&file).unwrap_or_default();
             let lines: Vec<&str> = text.lines().collect();
             let mut variants: Vec<String> = (0..lines.len())
-                .map(|skip| lines.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, l)| *l).collect::<Vec<_>>().join("\n"))
+                .map(|skip| {
+                    lines.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, l)| *l).collect::<Vec<_>>().join("\n")
+                })
                 .collect();
             variants.extend(text.match_indices("}\n").step_by(2).map(|(i, _)| text[..i].to_owned()));
             for variant in variants {

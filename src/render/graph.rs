@@ -52,8 +52,11 @@ pub(crate) struct View {
 
 impl View {
     pub(crate) fn new(spec: &Spec, graph: &Graph, diagnostics: &[Diagnostic]) -> View {
-        let nodes: Vec<NodeView> =
-            spec.systems.iter().map(|s| NodeView { name: s.name.value.clone(), kind: s.kind(), planned: !s.live_in(0) }).collect();
+        let nodes: Vec<NodeView> = spec
+            .systems
+            .iter()
+            .map(|s| NodeView { name: s.name.value.clone(), kind: s.kind(), planned: !s.live_in(0) })
+            .collect();
         let looping: HashSet<FlowId> = graph.cyclic_components().into_iter().flat_map(|c| c.flows).collect();
         let flagged: HashSet<FlowId> = diagnostics
             .iter()
@@ -94,7 +97,13 @@ impl View {
                         }
                         edges.push(EdgeView { from: hub, to, label: label.clone(), mark, dashed: dashed(hub, to) });
                     }
-                    _ => edges.push(EdgeView { from: source.index(), to, label: label.clone(), mark, dashed: dashed(source.index(), to) }),
+                    _ => edges.push(EdgeView {
+                        from: source.index(),
+                        to,
+                        label: label.clone(),
+                        mark,
+                        dashed: dashed(source.index(), to),
+                    }),
                 }
             }
         }
@@ -147,12 +156,15 @@ pub(crate) fn mermaid(view: &View) -> String {
     if !hubs.is_empty() {
         let _ = writeln!(out, "    class {} hub", hubs.join(","));
     }
-    let planned: Vec<String> = view.nodes.iter().enumerate().filter(|(_, n)| n.planned).map(|(i, _)| format!("s{i}")).collect();
+    let planned: Vec<String> =
+        view.nodes.iter().enumerate().filter(|(_, n)| n.planned).map(|(i, _)| format!("s{i}")).collect();
     if !planned.is_empty() {
         let _ = writeln!(out, "    class {} planned", planned.join(","));
     }
-    for (mark, style) in [(Mark::Loop, "stroke:#d00,stroke-width:3px"), (Mark::Finding, "stroke:#e80,stroke-width:2px")] {
-        let indices: Vec<String> = view.edges.iter().enumerate().filter(|(_, e)| e.mark == mark).map(|(i, _)| i.to_string()).collect();
+    for (mark, style) in [(Mark::Loop, "stroke:#d00,stroke-width:3px"), (Mark::Finding, "stroke:#e80,stroke-width:2px")]
+    {
+        let indices: Vec<String> =
+            view.edges.iter().enumerate().filter(|(_, e)| e.mark == mark).map(|(i, _)| i.to_string()).collect();
         if !indices.is_empty() {
             let _ = writeln!(out, "    linkStyle {} {style}", indices.join(","));
         }

@@ -74,7 +74,8 @@ struct Rendered {
 impl Rendered {
     fn new(d: &Diagnostic, sources: &[Arc<NamedSource<String>>]) -> Self {
         let file = d.primary.loc.file;
-        let mut labels = vec![LabeledSpan::new_primary_with_span(non_empty(&d.primary.message), span(d.primary.loc.span))];
+        let mut labels =
+            vec![LabeledSpan::new_primary_with_span(non_empty(&d.primary.message), span(d.primary.loc.span))];
         let mut related = Vec::new();
         for l in &d.secondary {
             if l.loc.file == file {

@@ -132,6 +132,9 @@ mod tests {
             std::fs::write(&path, &fresh).unwrap();
         }
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(committed == fresh, "schemas/diagnostics.schema.json is stale: run `WIREPLAN_UPDATE_SCHEMAS=1 cargo test`");
+        assert!(
+            committed == fresh,
+            "schemas/diagnostics.schema.json is stale: run `WIREPLAN_UPDATE_SCHEMAS=1 cargo test`"
+        );
     }
 }

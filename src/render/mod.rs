@@ -9,8 +9,8 @@ pub(crate) mod github;
 pub(crate) mod graph;
 pub(crate) mod human;
 pub(crate) mod json;
-pub(crate) mod sarif;
 pub(crate) mod plan;
+pub(crate) mod sarif;
 pub(crate) mod short;
 
 use crate::diagnostic::Diagnostic;

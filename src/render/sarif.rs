@@ -26,7 +26,9 @@ pub(crate) fn render(report: &Report<'_>) -> String {
                 .name(rule.name)
                 .short_description(MultiformatMessageString::builder().text(rule.summary).build())
                 .help(MultiformatMessageString::builder().text(doc.clone()).markdown(doc).build())
-                .default_configuration(ReportingConfiguration::builder().level(serde_json::json!(level(rule.default_severity))).build())
+                .default_configuration(
+                    ReportingConfiguration::builder().level(serde_json::json!(level(rule.default_severity))).build(),
+                )
                 .build()
         })
         .collect();
@@ -48,7 +50,9 @@ pub(crate) fn render(report: &Report<'_>) -> String {
             if d.secondary.is_empty() {
                 result.build()
             } else {
-                result.related_locations(d.secondary.iter().map(|l| location(report.sources, l)).collect::<Vec<_>>()).build()
+                result
+                    .related_locations(d.secondary.iter().map(|l| location(report.sources, l)).collect::<Vec<_>>())
+                    .build()
             }
         })
         .collect();

@@ -10,7 +10,16 @@ pub(crate) fn render(report: &Report<'_>) -> String {
     for d in report.diagnostics {
         let file = report.sources.get(d.primary.loc.file);
         let pos = file.position(d.primary.loc.span.start);
-        let _ = writeln!(out, "{}:{}:{}: {}[{}]: {}", file.name, pos.line, pos.column, d.severity.as_str(), d.rule.name, d.message);
+        let _ = writeln!(
+            out,
+            "{}:{}:{}: {}[{}]: {}",
+            file.name,
+            pos.line,
+            pos.column,
+            d.severity.as_str(),
+            d.rule.name,
+            d.message
+        );
     }
     out
 }

@@ -41,7 +41,8 @@ fn check_json(dir: &Path, file: &str) -> (i32, serde_json::Value) {
 
 fn validate_against_schema(report: &serde_json::Value) {
     let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root().join("schemas/diagnostics.schema.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(root().join("schemas/diagnostics.schema.json")).unwrap())
+            .unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
     let errors: Vec<String> = validator.iter_errors(report).map(|e| format!("{e} at {}", e.instance_path())).collect();
     assert!(errors.is_empty(), "output does not match its schema: {errors:#?}");
@@ -156,7 +157,11 @@ fn usage_errors_exit_2_on_stderr() {
     spec.file("wireplan.kdl", "");
     let out = spec.run(&["check", "--deny", "sync-cylce"]);
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("unknown-rule") && stderr(&out).contains("did you mean `sync-cycle`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unknown-rule") && stderr(&out).contains("did you mean `sync-cycle`"),
+        "{}",
+        stderr(&out)
+    );
 
     let out = spec.run(&["check", "--deny", "syntax"]);
     assert_eq!(code(&out), 2);

@@ -2,7 +2,7 @@
 //! Example block triggers exactly that rule, the Fix block triggers nothing
 //! (as biome's rules_check does, only spec errors and the rule itself count).
 
-use crate::util::{TempSpec, check_json, code, run_in, root, stdout};
+use crate::util::{TempSpec, check_json, code, root, run_in, stdout};
 
 fn rules() -> Vec<serde_json::Value> {
     let out = run_in(&root(), &["rules", "--format", "json"]);
@@ -24,8 +24,11 @@ fn examples_trigger_their_rule_and_fixes_trigger_nothing() {
         let name = rule["name"].as_str().unwrap();
         let category = rule["category"].as_str().unwrap();
         let doc = rule["doc"].as_str().unwrap();
-        let spec_rules: Vec<String> =
-            rules().iter().filter(|r| r["category"] == "spec").map(|r| r["name"].as_str().unwrap().to_owned()).collect();
+        let spec_rules: Vec<String> = rules()
+            .iter()
+            .filter(|r| r["category"] == "spec")
+            .map(|r| r["name"].as_str().unwrap().to_owned())
+            .collect();
         let relevant = |r: &String| r == name || spec_rules.contains(r);
 
         let example = block_after(doc, "## Example").unwrap_or_else(|| panic!("{name}: no kdl Example block"));
@@ -48,7 +51,11 @@ fn explain_prints_each_rule_by_name_and_code() {
             let out = run_in(&root(), &["explain", rule[key].as_str().unwrap()]);
             assert_eq!(code(&out), 0);
             let text = stdout(&out);
-            assert!(text.starts_with(&format!("# {} ({})", rule["name"].as_str().unwrap(), rule["code"].as_str().unwrap())));
+            assert!(text.starts_with(&format!(
+                "# {} ({})",
+                rule["name"].as_str().unwrap(),
+                rule["code"].as_str().unwrap()
+            )));
             assert!(text.contains("## Why it matters"));
         }
     }

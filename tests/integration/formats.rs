@@ -14,7 +14,11 @@ fn tools() -> PathBuf {
 
 fn tool(rel: &str) -> PathBuf {
     let path = tools().join(rel);
-    assert!(path.exists(), "{} is missing: run `scripts/test.sh`, which installs the SARIF tools into .tools/", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: run `scripts/test.sh`, which installs the SARIF tools into .tools/",
+        path.display()
+    );
     path
 }
 

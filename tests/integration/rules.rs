@@ -219,7 +219,10 @@ fn lint_block_sets_levels_and_cli_flags_override_it() {
 #[test]
 fn inline_allow_wins_over_deny_flags() {
     let spec = TempSpec::new("levels-inline");
-    let text = UNLOGGED.replace("    dead-letter\n", "    dead-letter\n    allow \"no-logging\" reason=\"the CRM keeps an audit log\"\n");
+    let text = UNLOGGED.replace(
+        "    dead-letter\n",
+        "    dead-letter\n    allow \"no-logging\" reason=\"the CRM keeps an audit log\"\n",
+    );
     spec.file("wireplan.kdl", text);
     for flags in [&["--deny", "no-logging"][..], &["--deny-warnings"], &["--deny", "no-logging", "--deny-warnings"]] {
         let (status, report) = run_json(&spec, flags);
@@ -242,7 +245,8 @@ fn allows_that_silence_nothing_are_reported() {
     let spec = TempSpec::new("levels-unused-allow");
     // The flow logs, so its allow of `no-logging` silences nothing; the
     // lint block's allow of `sync-cycle` has no loop to silence.
-    let text = UNLOGGED.replace("    dead-letter\n", "    dead-letter\n    log\n    allow \"no-logging\" reason=\"stale\"\n");
+    let text =
+        UNLOGGED.replace("    dead-letter\n", "    dead-letter\n    log\n    allow \"no-logging\" reason=\"stale\"\n");
     spec.file("wireplan.kdl", format!("{text}lint {{\n    allow \"sync-cycle\"\n}}\n"));
     let (status, report) = run_json(&spec, &[]);
     assert_eq!(status, 0);
@@ -337,7 +341,10 @@ fn loopy_spec_is_valid_and_loops() {
         .filter(|d| d["rule"] == "non-idempotent-path")
         .filter_map(|d| d["message"].as_str())
         .collect();
-    assert!(messages.iter().any(|m| m.contains("more non-idempotent writes downstream")), "no duplicate reaches further");
+    assert!(
+        messages.iter().any(|m| m.contains("more non-idempotent writes downstream")),
+        "no duplicate reaches further"
+    );
 }
 
 #[test]
@@ -354,7 +361,10 @@ fn an_inline_allow_on_any_flow_of_a_loop_accepts_it() {
     assert_eq!(levels(&report, "sync-cycle"), Vec::<String>::new());
     assert_eq!(levels(&report, "unused-allow"), Vec::<String>::new());
     // Without the allow, the loop is there.
-    spec.file("wireplan.kdl", text.replace("    allow \"sync-cycle\" reason=\"intercom drops unchanged updates\"\n", ""));
+    spec.file(
+        "wireplan.kdl",
+        text.replace("    allow \"sync-cycle\" reason=\"intercom drops unchanged updates\"\n", ""),
+    );
     let (_, report) = run_json(&spec, &[]);
     assert_eq!(levels(&report, "sync-cycle"), vec!["warning".to_owned()]);
 }
@@ -367,7 +377,10 @@ fn findings_point_into_the_file_that_holds_the_flow() {
         "include \"flows/*.kdl\"\nsystem \"hubspot\" kind=crm\nsystem \"intercom\" kind=support\n\
          event \"contact.updated\" from=hubspot version=1\nevent \"user.updated\" from=intercom version=1\n",
     );
-    spec.file("flows/a.kdl", "flow \"crm-to-support\" {\n    on \"contact.updated\"\n    to intercom action=update\n}\n");
+    spec.file(
+        "flows/a.kdl",
+        "flow \"crm-to-support\" {\n    on \"contact.updated\"\n    to intercom action=update\n}\n",
+    );
     spec.file("flows/b.kdl", "flow \"support-to-crm\" {\n    on \"user.updated\"\n    to hubspot action=update\n}\n");
     let (_, report) = run_json(&spec, &[]);
     let d = report["diagnostics"].as_array().unwrap().iter().find(|d| d["rule"] == "sync-cycle").unwrap();
@@ -375,7 +388,14 @@ fn findings_point_into_the_file_that_holds_the_flow() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|l| (l["file"].as_str().unwrap().to_owned(), l["line"].as_u64().unwrap(), l["column"].as_u64().unwrap(), l["primary"] == true))
+        .map(|l| {
+            (
+                l["file"].as_str().unwrap().to_owned(),
+                l["line"].as_u64().unwrap(),
+                l["column"].as_u64().unwrap(),
+                l["primary"] == true,
+            )
+        })
         .collect();
     assert_eq!(places, vec![("flows/b.kdl".to_owned(), 1, 6, true), ("flows/a.kdl".to_owned(), 1, 6, false)]);
     let human = stdout(&spec.run(&["check", "--color", "never"]));
