@@ -247,15 +247,21 @@ impl LevelArgs {
     }
 }
 
-fn check(args: &CheckArgs) -> ExitCode {
-    let levels = match args.levels.resolve() {
-        Ok(levels) => levels,
-        Err(message) => return usage_error(&message),
+/// Loads and checks the spec at `path` from the current folder; a usage
+/// error (exit 2) when the levels or the entry file are unusable.
+fn load_checked(path: Option<&std::path::Path>, levels: Option<&LevelArgs>) -> Result<crate::Checked, ExitCode> {
+    let levels = match levels.map(LevelArgs::resolve).transpose() {
+        Ok(levels) => levels.unwrap_or_default(),
+        Err(message) => return Err(usage_error(&message)),
     };
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let checked = match crate::check_path(args.path.as_deref(), &cwd, &levels) {
+    crate::check_path(path, &cwd, &levels).map_err(|e| usage_error(&e.to_string()))
+}
+
+fn check(args: &CheckArgs) -> ExitCode {
+    let checked = match load_checked(args.path.as_deref(), Some(&args.levels)) {
         Ok(checked) => checked,
-        Err(e) => return usage_error(&e.to_string()),
+        Err(code) => return code,
     };
     if std::env::var_os("WIREPLAN_TIMINGS").is_some_and(|v| !v.is_empty()) {
         for (phase, time) in &checked.timings {
@@ -285,10 +291,9 @@ fn check(args: &CheckArgs) -> ExitCode {
 }
 
 fn graph(args: &GraphArgs) -> ExitCode {
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let checked = match crate::check_path(args.path.as_deref(), &cwd, &CliLevels::default()) {
+    let checked = match load_checked(args.path.as_deref(), None) {
         Ok(checked) => checked,
-        Err(e) => return usage_error(&e.to_string()),
+        Err(code) => return code,
     };
     let view = render::graph::View::new(&checked.spec, &checked.graph, &checked.diagnostics);
     let text = match args.format {
@@ -329,14 +334,9 @@ fn rules(format: ListFormat) -> ExitCode {
 }
 
 fn plan(args: &PlanArgs) -> ExitCode {
-    let levels = match args.levels.resolve() {
-        Ok(levels) => levels,
-        Err(message) => return usage_error(&message),
-    };
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let checked = match crate::check_path(args.path.as_deref(), &cwd, &levels) {
+    let checked = match load_checked(args.path.as_deref(), Some(&args.levels)) {
         Ok(checked) => checked,
-        Err(e) => return usage_error(&e.to_string()),
+        Err(code) => return code,
     };
     let plan = crate::plan::compute(&checked.spec, &checked.diagnostics);
     // Errors are reported on stderr, keeping stdout for the plan; spec errors
@@ -361,6 +361,7 @@ fn plan(args: &PlanArgs) -> ExitCode {
             diagnostics: &checked.diagnostics,
         };
         let html = render::plan::html::render(&page);
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
         if let Err(e) = write_atomically(&cwd.join(path), html.as_bytes()) {
             return usage_error(&format!("cannot write {}: {e}", path.display()));
         }

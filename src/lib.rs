@@ -69,7 +69,7 @@ pub(crate) fn check_loaded(loaded: Loaded, levels: &CliLevels) -> Checked {
     lap("resolve");
     let graph = graph::Graph::build(&spec);
     lap("graph");
-    let ctx = Context { spec: &spec, sources: &sources, graph: &graph };
+    let ctx = Context { spec: &spec, graph: &graph };
     diagnostics.extend(lint::run_checks(&ctx));
     lap("checks");
     let mut diagnostics = lint::apply_levels(&spec, levels, diagnostics);

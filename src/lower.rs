@@ -287,11 +287,6 @@ impl Lowerer<'_> {
         }
     }
 
-    fn count(&mut self, entry: &Entry, what: &str) -> Option<Spanned<u32>> {
-        self.integer(entry, 0..=i128::from(u32::MAX), what)
-            .map(|n| Spanned { value: u32::try_from(n.value).unwrap_or(u32::MAX), loc: n.loc })
-    }
-
     /// A non-negative, finite number.
     fn number(&mut self, entry: &Entry, what: &str) -> Option<Spanned<f64>> {
         let value = match entry.value {

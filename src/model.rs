@@ -194,12 +194,6 @@ impl System {
         joined && !retired
     }
 
-    /// A system with no declared entity is schemaless: its entity and field
-    /// references are not checked.
-    pub(crate) fn is_schemaless(&self) -> bool {
-        self.entities.is_empty()
-    }
-
     pub(crate) fn has_webhooks(&self) -> bool {
         self.webhooks.as_ref().is_some_and(|w| w.value)
     }
@@ -427,15 +421,6 @@ impl Flow {
             TriggerKind::On { event } => spec.event(event.target?).from.as_ref()?.target,
             TriggerKind::Poll { system, .. } => system.target,
             TriggerKind::Schedule { .. } => self.from.as_ref()?.system.target,
-        }
-    }
-
-    /// The entity the flow reads, when the trigger names one.
-    pub(crate) fn source_entity(&self, spec: &Spec) -> Option<EntityId> {
-        match &self.trigger.as_ref()?.kind {
-            TriggerKind::On { event } => spec.event(event.target?).entity.as_ref()?.target,
-            TriggerKind::Poll { entity, .. } => entity.as_ref()?.target,
-            TriggerKind::Schedule { .. } => self.from.as_ref()?.entity.as_ref()?.target,
         }
     }
 

@@ -55,6 +55,7 @@ impl SourceFile {
     }
 
     /// The 0-based line and UTF-16 column of byte `offset`, as LSP counts.
+    #[cfg_attr(not(test), allow(dead_code))] // for editor integrations; tested below
     pub(crate) fn utf16_position(&self, offset: u32) -> (u32, u32) {
         let offset = offset.min(self.text.len() as u32);
         let line = self.line_index(offset);
@@ -64,6 +65,7 @@ impl SourceFile {
         (line as u32, column as u32)
     }
 
+    #[cfg_attr(not(test), allow(dead_code))]
     /// The byte offset of a 0-based line and UTF-16 column (the inverse of
     /// `utf16_position`), clamped to the text.
     pub(crate) fn offset_of_utf16(&self, line: u32, column: u32) -> u32 {
@@ -76,10 +78,6 @@ impl SourceFile {
             units += c.len_utf16();
         }
         self.text.len() as u32
-    }
-
-    pub(crate) fn line_count(&self) -> usize {
-        self.line_starts.len()
     }
 }
 
@@ -128,19 +126,6 @@ impl SourceMap {
 
     pub(crate) fn find(&self, path: &Path) -> Option<FileId> {
         self.files.iter().position(|f| f.path == path).map(|i| FileId(i as u32))
-    }
-
-    /// The text a location covers.
-    pub(crate) fn slice(&self, loc: Loc) -> &str {
-        self.get(loc.file).text.get(loc.span.range()).unwrap_or("")
-    }
-
-    pub(crate) fn start(&self, loc: Loc) -> Position {
-        self.get(loc.file).position(loc.span.start)
-    }
-
-    pub(crate) fn end(&self, loc: Loc) -> Position {
-        self.get(loc.file).position(loc.span.end)
     }
 }
 

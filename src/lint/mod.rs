@@ -38,7 +38,6 @@ use std::collections::HashSet;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::graph::Graph;
 use crate::model::{LintLevel, Spec};
-use crate::source::SourceMap;
 
 pub(crate) use spec_errors::{
     BAD_VALUE, DUPLICATE_NAME, INCLUDE_ERROR, MISSING_ARGUMENT, SECRET_LITERAL, SYNTAX, UNKNOWN_NODE, UNKNOWN_PROPERTY,
@@ -50,7 +49,6 @@ pub(crate) use suppression::{ALLOW_WITHOUT_REASON, UNUSED_ALLOW};
 /// Everything a check may read.
 pub(crate) struct Context<'a> {
     pub(crate) spec: &'a Spec,
-    pub(crate) sources: &'a SourceMap,
     /// The topology, built once from the resolved spec.
     pub(crate) graph: &'a Graph,
 }
@@ -308,7 +306,7 @@ pub(crate) fn test_check(rule: &'static Rule, text: &str) -> Vec<Diagnostic> {
     let mut loaded = crate::load::load_text(path, text.to_owned(), std::path::Path::new("/virtual"));
     crate::resolve::resolve(&mut loaded.spec, &mut loaded.diagnostics);
     let graph = Graph::build(&loaded.spec);
-    let ctx = Context { spec: &loaded.spec, sources: &loaded.sources, graph: &graph };
+    let ctx = Context { spec: &loaded.spec, graph: &graph };
     let mut out = Vec::new();
     if let Some(check) = rule.check {
         check(&ctx, &mut out);
@@ -375,9 +373,7 @@ mod tests {
     fn a_panicking_check_becomes_one_diagnostic_and_the_others_run() {
         let spec = test_spec("system \"idle\" kind=crm\n");
         let graph = Graph::build(&spec);
-        let mut sources = SourceMap::default();
-        sources.add(crate::source::SourceFile::new("w.kdl".into(), "w.kdl".into(), String::new()));
-        let ctx = Context { spec: &spec, sources: &sources, graph: &graph };
+        let ctx = Context { spec: &spec, graph: &graph };
         let found = run_rules(&[&BROKEN, &unused_system::UNUSED_SYSTEM], &ctx);
         let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(

@@ -102,8 +102,7 @@ mod tests {
             for variant in variants {
                 let spec = crate::lint::test_spec(&variant);
                 let graph = crate::graph::Graph::build(&spec);
-                let sources = crate::source::SourceMap::default();
-                let ctx = crate::lint::Context { spec: &spec, sources: &sources, graph: &graph };
+                let ctx = crate::lint::Context { spec: &spec, graph: &graph };
                 let _ = crate::lint::run_checks(&ctx);
             }
         }

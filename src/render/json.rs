@@ -112,6 +112,7 @@ pub(crate) fn render(report: &Report<'_>) -> String {
 }
 
 /// The JSON Schema of `JsonReport`, as committed in `schemas/`.
+#[cfg(test)]
 pub(crate) fn schema() -> String {
     let schema = schemars::schema_for!(JsonReport);
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();

@@ -32,11 +32,6 @@ impl Span {
     pub(crate) fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
-
-    /// The smallest span covering both.
-    pub(crate) fn cover(self, other: Span) -> Span {
-        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
-    }
 }
 
 /// The largest file wireplan reads. Larger files get one clear diagnostic.
