@@ -425,9 +425,16 @@ impl Lexer<'_> {
             }
         };
         if !terminated {
-            // KDL v1 allowed newlines in ordinary strings.
-            if self.pos < self.text.len() {
-                self.out.v1_signals += 1;
+            // While typing `node "name {`, the `{` at the end of the line is
+            // far more likely to open a block than to belong to the string:
+            // end the string before it so the block structure survives.
+            let line = self.text.get(start..self.pos).unwrap_or("");
+            let trimmed = line.trim_end_matches(literal::is_unicode_space);
+            if let Some(before_brace) = trimmed.strip_suffix('{') {
+                let kept = before_brace.trim_end_matches(literal::is_unicode_space);
+                if kept.len() > 1 && !kept.ends_with('\\') {
+                    self.pos = start + kept.len();
+                }
             }
             self.error(start, self.pos, "this string is never closed".into(), Some(
                 "add the closing `\"`; a string that spans lines must be written `\"\"\"` ... `\"\"\"`".into(),

@@ -310,8 +310,11 @@ fn unicode_escape(body: &str, at: usize, base: usize) -> Result<(char, usize), (
     if !rest.starts_with('{') {
         return Err((LiteralError::new(pos, pos + 2, "`\\u` must be followed by `{hex digits}`"), 2));
     }
-    let close = rest.find('}');
-    let digits_end = rest[1..].find(|c: char| !c.is_ascii_hexdigit()).map_or(rest.len(), |p| p + 1);
+    // Look at most a few bytes ahead: a valid escape has at most six digits,
+    // and a bounded look keeps a string full of broken escapes linear.
+    let window = &rest.as_bytes()[..rest.len().min(9)];
+    let close = window.iter().position(|&b| b == b'}');
+    let digits_end = window[1..].iter().position(|b| !b.is_ascii_hexdigit()).map_or(window.len(), |p| p + 1);
     match close {
         Some(close) if close == digits_end && (2..=7).contains(&close) => {
             let hex = &rest[1..close];
@@ -322,7 +325,7 @@ fn unicode_escape(body: &str, at: usize, base: usize) -> Result<(char, usize), (
             }
         }
         _ => {
-            let len = 2 + digits_end.min(rest.len());
+            let len = 2 + digits_end;
             Err((
                 LiteralError::new(pos, pos + len, "a `\\u{...}` escape needs 1 to 6 hex digits and a closing `}`"),
                 len,

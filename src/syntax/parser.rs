@@ -620,9 +620,16 @@ impl Parser<'_> {
                 false
             }
             _ => {
-                let key = self.tokens[..equals]
-                    .iter()
-                    .rposition(|t| t.kind.is_string())
+                // The key is the string just before `=`, past any whitespace;
+                // the walk back stops at the first other token, so it stays
+                // linear even in a file full of stray `=`.
+                let mut at = equals;
+                while at > 0 && matches!(self.kind_at(at - 1), Some(TokenKind::Whitespace | TokenKind::BlockComment)) {
+                    at -= 1;
+                }
+                let key = at
+                    .checked_sub(1)
+                    .filter(|&k| self.kind_at(k).is_some_and(TokenKind::is_string))
                     .map(|k| self.token_text(k).to_owned());
                 let message = match key {
                     Some(key) => format!("the property `{key}` has no value"),
