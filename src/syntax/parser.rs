@@ -592,6 +592,11 @@ impl Parser<'_> {
                 self.bump();
                 ok = false;
             }
+            Some(TokenKind::SlashDash) => {
+                self.error_at(self.pos, "`/-` cannot comment out another `/-`", Some("remove one of them"));
+                self.bump();
+                ok = false;
+            }
             Some(kind) => {
                 self.error_at(self.pos, format!("unexpected {kind_name}", kind_name = kind.describe()), None);
                 self.bump();
