@@ -5,7 +5,8 @@
 //! 50 MB, parses each once with each parser, and prints time, MB/s and peak
 //! heap memory (measured by a counting global allocator), side by side.
 //! The kdl crate takes over a minute and several GB on 50 MB; set
-//! `WIREPLAN_BENCH_SKIP_KDL_50MB=1` to skip that one run. Run with
+//! `WIREPLAN_BENCH_SKIP_KDL_50MB=1` to skip that one run (or
+//! `WIREPLAN_BENCH_SKIP_KDL=1` to skip the crate entirely). Run with
 //! `cargo bench --bench parser`.
 
 use std::fmt::Write as _;
@@ -126,6 +127,8 @@ fn mb_per_s(bytes: usize, time: Duration) -> f64 {
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument is not supported.
     let skip_kdl_50 = std::env::var("WIREPLAN_BENCH_SKIP_KDL_50MB").is_ok_and(|v| v == "1");
+    // For profiling our parser alone.
+    let skip_kdl = std::env::var("WIREPLAN_BENCH_SKIP_KDL").is_ok_and(|v| v == "1");
     let mut rows = Vec::new();
     for (label, size) in [("1 MB", 1_000_000), ("10 MB", 10_000_000), ("50 MB", 50_000_000)] {
         let text = generate_spec(size);
@@ -140,10 +143,16 @@ fn main() {
         let nodes = parsed.document.nodes.len();
         drop(parsed);
         let (tree_time, tree_peak, tree) = measure(|| syntax::parse_tree(&text));
+        eprintln!(
+            "{label}: {} tokens ({:.1} bytes each), {} tree nodes",
+            tree.0.tokens.len(),
+            text.len() as f64 / tree.0.tokens.len().max(1) as f64,
+            tree.0.nodes.len()
+        );
         drop(tree);
         eprintln!("{label}: ours {:.3} s ({nodes} top-level nodes)", time.as_secs_f64());
 
-        let kdl = if label == "50 MB" && skip_kdl_50 {
+        let kdl = if skip_kdl || (label == "50 MB" && skip_kdl_50) {
             None
         } else {
             let (kdl_time, kdl_peak, doc) = measure(|| kdl::KdlDocument::parse_v2(&text));
@@ -182,7 +191,7 @@ fn main() {
                     kdl.1 as f64 / row.ours.1.max(1) as f64
                 );
             }
-            None => println!("| {} | kdl crate 6.7 | skipped (WIREPLAN_BENCH_SKIP_KDL_50MB=1) | | | |", row.label),
+            None => println!("| {} | kdl crate 6.7 | skipped | | | |", row.label),
         }
     }
 }

@@ -10,6 +10,8 @@
 //! keeping the rightmost, properties sorted, empty children blocks dropped.
 //! Every input, valid or not, must also print back exactly from its tree.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a panic is a failure report.
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -337,3 +337,31 @@ impl<'a, 't> ChildrenView<'a, 't> {
         self.tree.node_span(self.index)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::super::parse_tree;
+
+    #[test]
+    fn the_typed_view_finds_each_part_of_a_node() {
+        let text = "// c\n(t)node 1 /- 2 key=(u)\"v\" {\n  child\n} /- { gone }\n";
+        let (tree, errors) = parse_tree(text);
+        assert!(errors.is_empty(), "{errors:?}");
+        let node = tree.root().nodes().next().unwrap();
+        assert_eq!(tree.node_text(node.index), "(t)node 1 /- 2 key=(u)\"v\" {\n  child\n} /- { gone }");
+        assert_eq!(&text[node.span().range()], tree.node_text(node.index));
+        assert_eq!(tree.token_text(node.name().unwrap()), "node");
+        assert_eq!(tree.token_text(node.ty().unwrap().name().unwrap()), "t");
+        let entries: Vec<_> = node.entries().collect();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].key(), None);
+        assert_eq!(tree.token_text(entries[0].value().unwrap()), "1");
+        assert_eq!(tree.token_text(entries[1].key().unwrap()), "key");
+        assert_eq!(tree.token_text(entries[1].value().unwrap()), "\"v\"");
+        assert_eq!(tree.token_text(entries[1].ty().unwrap().name().unwrap()), "u");
+        let children = node.children().unwrap();
+        assert_eq!(&text[children.span().range()], "{\n  child\n}");
+        assert_eq!(children.nodes().count(), 1);
+    }
+}

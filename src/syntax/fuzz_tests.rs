@@ -11,6 +11,8 @@
 //! The budget is `WIREPLAN_FUZZ_CASES` inputs per generator (default 1500);
 //! the run is deterministic unless `WIREPLAN_FUZZ_SEED` gives another seed.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a panic is a failure report.
+
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -161,7 +163,7 @@ fn known_divergence(text: &str, ours: &Parse) -> Option<&'static str> {
 
 thread_local! {
     /// How often each known divergence was seen, for the test's report.
-    static DIVERGENCES: RefCell<BTreeMap<&'static str, u32>> = RefCell::new(BTreeMap::new());
+    static DIVERGENCES: RefCell<BTreeMap<&'static str, u32>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 fn report_divergences() -> String {
@@ -226,8 +228,7 @@ fn trim_trivia(text: &str, span: Span) -> Span {
 /// A rendering with every span the contract promises, for comparisons.
 fn dump_spans(text: &str, doc: &Document) -> String {
     let t = |span: Span| trim_trivia(text, span);
-    let walk_text = text;
-    fn walk(nodes: &[Node], out: &mut String, t: &dyn Fn(Span) -> Span, text: &str) {
+    fn walk(nodes: &[Node], out: &mut String, t: &dyn Fn(Span) -> Span) {
         for n in nodes {
             out.push_str(&format!("node {:?} name {:?}", t(n.span), t(n.name.span)));
             if let Some(ty) = &n.ty {
@@ -251,12 +252,12 @@ fn dump_spans(text: &str, doc: &Document) -> String {
                 // fooled by braces in commented-out children, so only the
                 // end is compared; `compare` checks that ours starts at `{`.
                 out.push_str(&format!("children ending at {}\n", c.span.end));
-                walk(&c.nodes, out, t, text);
+                walk(&c.nodes, out, t);
             }
         }
     }
     let mut out = String::new();
-    walk(&doc.nodes, &mut out, &t, walk_text);
+    walk(&doc.nodes, &mut out, &t);
     out
 }
 

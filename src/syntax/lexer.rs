@@ -385,7 +385,13 @@ impl Lexer<'_> {
             return self.multi_line_body(start, 0);
         }
         self.pos = start + 1;
+        // Plain text (printable ASCII other than `"` and `\`) is by far the
+        // common case: skip it a byte at a time without decoding.
+        let mut plain = true;
         let terminated = loop {
+            while self.bytes.get(self.pos).is_some_and(|&b| (0x20..0x7F).contains(&b) && b != b'"' && b != b'\\') {
+                self.pos += 1;
+            }
             match self.bytes.get(self.pos) {
                 None => break false,
                 Some(b'"') => {
@@ -393,6 +399,7 @@ impl Lexer<'_> {
                     break true;
                 }
                 Some(b'\\') => {
+                    plain = false;
                     self.pos += 1;
                     // A whitespace escape may span lines; skip all of it.
                     let mut skipped = false;
@@ -410,13 +417,12 @@ impl Lexer<'_> {
                             }
                         }
                     }
-                    if !skipped {
-                        if let Some(c) = self.char_at(self.pos) {
-                            self.pos += c.len_utf8();
-                        }
+                    if !skipped && let Some(c) = self.char_at(self.pos) {
+                        self.pos += c.len_utf8();
                     }
                 }
                 Some(_) => {
+                    plain = false;
                     if literal::newline_len(self.text, self.pos).is_some() {
                         break false;
                     }
@@ -424,6 +430,9 @@ impl Lexer<'_> {
                 }
             }
         };
+        if terminated && plain {
+            return (TokenKind::QuotedString, false);
+        }
         if !terminated {
             // While typing `node "name {`, the `{` at the end of the line is
             // far more likely to open a block than to belong to the string:

@@ -371,7 +371,8 @@ pub(crate) fn decode_string(token: &str, errors: &mut Vec<LiteralError>) -> Stri
             }
             return out;
         }
-        if !body.contains('\\') && !body.chars().any(is_disallowed) {
+        let plain_ascii = body.bytes().all(|b| (0x20..0x7F).contains(&b) && b != b'\\');
+        if plain_ascii || (!body.contains('\\') && !body.chars().any(is_disallowed)) {
             return body.to_owned();
         }
         return pieces(body, open, false, errors)

@@ -201,10 +201,10 @@ pub(crate) fn parse_tree(text: &str) -> (SyntaxTree<'_>, Vec<SyntaxError>) {
     let (tree, mut errors) = parser::parse(text, lexed);
     errors.sort_by_key(|e| (e.span.start, e.span.end));
     errors.dedup_by(|a, b| a.span == b.span && a.message == b.message);
-    if v1_signals > 0 {
-        if let Some(first) = errors.first_mut() {
-            first.help = Some(V1_HELP.to_owned());
-        }
+    if v1_signals > 0
+        && let Some(first) = errors.first_mut()
+    {
+        first.help = Some(V1_HELP.to_owned());
     }
     (tree, errors)
 }

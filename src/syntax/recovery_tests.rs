@@ -3,6 +3,8 @@
 //! Each test states the promise it checks: one clear error per problem, at
 //! the offending token, and every well-formed node still in the document.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a panic is a failure report.
+
 use super::conformance_tests::assert_tree_is_well_formed;
 use super::{Document, MAX_DEPTH, Node, Parse, parse, parse_tree};
 
