@@ -238,6 +238,18 @@ impl<'a, 't> NodeView<'a, 't> {
         self.tree.own_tokens(self.index).find(|&t| self.tree.token_kind(t).is_some_and(TokenKind::is_value))
     }
 
+    /// The node's parts (type annotation, entries, children block) in
+    /// order, without the commented-out ones.
+    pub(crate) fn parts(self) -> impl Iterator<Item = Part<'a, 't>> {
+        let tree = self.tree;
+        tree.child_nodes(self.index).filter_map(move |index| match tree.nodes[index as usize].kind {
+            CstKind::TypeAnnotation => Some(Part::Type(TypeView { tree, index })),
+            CstKind::Entry => Some(Part::Entry(EntryView { tree, index })),
+            CstKind::Children => Some(Part::Children(ChildrenView { tree, index })),
+            _ => None,
+        })
+    }
+
     /// The entries that are not commented out.
     pub(crate) fn entries(self) -> impl Iterator<Item = EntryView<'a, 't>> {
         let tree = self.tree;
@@ -253,6 +265,14 @@ impl<'a, 't> NodeView<'a, 't> {
             .find(|&c| self.tree.nodes[c as usize].kind == CstKind::Children)
             .map(|index| ChildrenView { tree: self.tree, index })
     }
+}
+
+/// One part of a node, as yielded by `NodeView::parts`.
+#[derive(Clone, Copy)]
+pub(crate) enum Part<'a, 't> {
+    Type(TypeView<'a, 't>),
+    Entry(EntryView<'a, 't>),
+    Children(ChildrenView<'a, 't>),
 }
 
 /// `(type)` on a node or value.
@@ -292,6 +312,23 @@ impl<'a, 't> EntryView<'a, 't> {
     fn value_tokens(self) -> impl Iterator<Item = TokenIdx> + 'a {
         let tree = self.tree;
         tree.own_tokens(self.index).filter(move |&t| tree.token_kind(t).is_some_and(TokenKind::is_value))
+    }
+
+    /// The key (for a property) and the value token, in one pass over the
+    /// entry's tokens.
+    pub(crate) fn key_and_value(self) -> (Option<TokenIdx>, Option<TokenIdx>) {
+        let (mut first, mut last, mut equals) = (None, None, false);
+        for t in self.tree.own_tokens(self.index) {
+            match self.tree.token_kind(t) {
+                Some(TokenKind::Equals) => equals = true,
+                Some(kind) if kind.is_value() => {
+                    first = first.or(Some(t));
+                    last = Some(t);
+                }
+                _ => {}
+            }
+        }
+        (if equals { first } else { None }, last)
     }
 
     /// The key token of a property (`None` for an argument).

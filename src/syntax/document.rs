@@ -6,7 +6,7 @@
 //! structure is wrong (with its children). A node keeps its good entries when
 //! one of its entries is broken, so a half-typed `kind=` loses only itself.
 
-use super::cst::{ChildrenView, EntryView, NodeView, SyntaxTree, TokenIdx};
+use super::cst::{ChildrenView, EntryView, NodeView, Part, SyntaxTree, TokenIdx};
 use super::lexer::TokenKind;
 use super::literal;
 use super::{Children, Document, Entry, Ident, MAX_DEPTH, Node, Span, Value};
@@ -35,16 +35,25 @@ fn node(tree: &SyntaxTree<'_>, view: NodeView<'_, '_>, depth: usize) -> Option<N
     if view.is_broken() {
         return None;
     }
+    // One pass over the node's parts finds the type, the children block and
+    // how many entries to make room for.
+    let (mut ty_view, mut children_view, mut count) = (None, None, 0);
+    for part in view.parts() {
+        match part {
+            Part::Type(t) if ty_view.is_none() => ty_view = Some(t),
+            Part::Entry(e) if !e.is_broken() => count += 1,
+            Part::Children(c) if children_view.is_none() => children_view = Some(c),
+            _ => {}
+        }
+    }
     let name = ident(tree, view.name()?)?;
-    let ty_view = view.ty();
     let ty = match ty_view {
         Some(t) => Some(ident(tree, t.name()?)?),
         None => None,
     };
-    let count = view.entries().filter(|e| !e.is_broken()).count();
     let mut entries = Vec::with_capacity(count);
     entries.extend(view.entries().filter_map(|e| entry(tree, e)));
-    let children = match view.children() {
+    let children = match children_view {
         Some(c) => Some(children(tree, c, depth)?),
         None => None,
     };
@@ -70,8 +79,9 @@ fn entry(tree: &SyntaxTree<'_>, view: EntryView<'_, '_>) -> Option<Entry> {
     if view.is_broken() {
         return None;
     }
-    let value_token = view.value()?;
-    let key = match view.key() {
+    let (key_token, value_token) = view.key_and_value();
+    let value_token = value_token?;
+    let key = match key_token {
         Some(k) => Some(ident(tree, k)?),
         None => None,
     };
