@@ -90,7 +90,11 @@ fn generate_spec(target: usize) -> String {
         out.push_str("}\n");
         let entity = ENTITIES[n % ENTITIES.len()];
         let lower = entity.to_lowercase();
-        let _ = writeln!(out, "event \"sys-{n:05}.{lower}.created\" from=\"sys-{n:05}\" entity=\"{entity}\" version={}", 1 + n % 3);
+        let _ = writeln!(
+            out,
+            "event \"sys-{n:05}.{lower}.created\" from=\"sys-{n:05}\" entity=\"{entity}\" version={}",
+            1 + n % 3
+        );
         let target_system = (n * 7 + 3) % (n + 1) + 1;
         let _ = writeln!(out, "flow \"flow-{n:05}\" {{");
         let _ = writeln!(out, "    // Propagate new {lower} records downstream.");

@@ -115,7 +115,11 @@ fn compliance_suite_passes() {
             Some(expected) => {
                 valid += 1;
                 let reference = kdl_backend::parse(expected);
-                assert!(reference.errors.is_empty(), "{name}: the expected file does not parse: {:?}", reference.errors);
+                assert!(
+                    reference.errors.is_empty(),
+                    "{name}: the expected file does not parse: {:?}",
+                    reference.errors
+                );
                 if !parsed.errors.is_empty() {
                     failures.push(format!("{name}: rejected a valid input: {:?}", parsed.errors));
                     continue;
@@ -166,4 +170,3 @@ pub(super) fn assert_tree_is_well_formed(tree: &super::SyntaxTree<'_>, name: &st
         }
     }
 }
-

@@ -333,8 +333,7 @@ impl<'a, 't> EntryView<'a, 't> {
 
     /// The key token of a property (`None` for an argument).
     pub(crate) fn key(self) -> Option<TokenIdx> {
-        let has_equals =
-            self.tree.own_tokens(self.index).any(|t| self.tree.token_kind(t) == Some(TokenKind::Equals));
+        let has_equals = self.tree.own_tokens(self.index).any(|t| self.tree.token_kind(t) == Some(TokenKind::Equals));
         if has_equals { self.value_tokens().next() } else { None }
     }
 

@@ -85,7 +85,10 @@ fn known_divergence(text: &str, ours: &Parse) -> Option<&'static str> {
     let token_at = |offset: u32| tree.tokens.iter().rposition(|t| t.start <= offset).map(|i| tree.tokens[i].kind);
     let in_comment = |offset: u32| matches!(token_at(offset), Some(TokenKind::LineComment | TokenKind::BlockComment));
     if !ours.errors.is_empty()
-        && ours.errors.iter().all(|e| e.message.contains("is not allowed in a KDL document") && in_comment(e.span.start))
+        && ours
+            .errors
+            .iter()
+            .all(|e| e.message.contains("is not allowed in a KDL document") && in_comment(e.span.start))
     {
         // The spec says disallowed code points may not appear anywhere; the
         // crate lets them through in comments (a "Trojan Source" risk).
@@ -103,10 +106,8 @@ fn known_divergence(text: &str, ours: &Parse) -> Option<&'static str> {
             || message == "arguments and properties must come before the children block"
             || message == "a node can have only one children block"
     };
-    let terminator_class = ours
-        .errors
-        .iter()
-        .all(|e| in_slashdashed_node(e.span.start) || about_slashdash_order(&e.message));
+    let terminator_class =
+        ours.errors.iter().all(|e| in_slashdashed_node(e.span.start) || about_slashdash_order(&e.message));
     if !ours.errors.is_empty() && terminator_class {
         // The crate does not require a terminator between a node and a
         // commented-out node (`/- a {} b`, `a {}/-b` on one line). The
@@ -117,7 +118,8 @@ fn known_divergence(text: &str, ours: &Parse) -> Option<&'static str> {
         // of them, or at the `/-` before the first one.
         let first = ours.errors[0].span.start as usize;
         let slashdash_before = text[..first].rfind("/-");
-        let mut attempts: Vec<Vec<usize>> = vec![vec![first], ours.errors.iter().map(|e| e.span.start as usize).collect()];
+        let mut attempts: Vec<Vec<usize>> =
+            vec![vec![first], ours.errors.iter().map(|e| e.span.start as usize).collect()];
         attempts.extend(slashdash_before.map(|p| vec![p]));
         for positions in attempts {
             let mut fixed = text.to_owned();
@@ -198,8 +200,17 @@ fn trim_trivia(text: &str, span: Span) -> Span {
             let b = rest.as_bytes();
             loop {
                 match (b.get(i), b.get(i + 1)) {
-                    (Some(b'/'), Some(b'*')) => { depth += 1; i += 2; }
-                    (Some(b'*'), Some(b'/')) => { depth -= 1; i += 2; if depth == 0 { break i; } }
+                    (Some(b'/'), Some(b'*')) => {
+                        depth += 1;
+                        i += 2;
+                    }
+                    (Some(b'*'), Some(b'/')) => {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break i;
+                        }
+                    }
                     (Some(_), _) => i += 1,
                     (None, _) => break i,
                 }
@@ -292,7 +303,12 @@ fn compare(text: &str) -> Result<bool, TestCaseError> {
             }
             for c in nodes.iter().filter_map(|n| n.children.as_ref()) {
                 let block = &text[c.span.range()];
-                prop_assert!(block.starts_with('{') && block.ends_with('}'), "children span {:?} on {:?}", c.span, text);
+                prop_assert!(
+                    block.starts_with('{') && block.ends_with('}'),
+                    "children span {:?} on {:?}",
+                    c.span,
+                    text
+                );
                 stack.push(&c.nodes);
             }
         }
@@ -306,7 +322,12 @@ fn compare(text: &str) -> Result<bool, TestCaseError> {
                 && tree.child_nodes(i as u32).any(|c| tree.nodes[c as usize].kind == CstKind::Children)
         });
         if !slashdashed_block {
-            prop_assert_eq!(dump_spans(text, &ours.document), dump_spans(text, &theirs.document), "spans differ on {:?}", text);
+            prop_assert_eq!(
+                dump_spans(text, &ours.document),
+                dump_spans(text, &theirs.document),
+                "spans differ on {:?}",
+                text
+            );
         }
     }
     Ok(we_accept)
@@ -335,8 +356,20 @@ const QUOTED: [&str; 10] = [
     "#\"\"\"\n x\"\"\n \"\"\"#",
 ];
 const NUMBERS: [&str; 14] = [
-    "0", "-1", "+10", "1_000", "0x1F", "-0o17", "0b1_01", "9223372036854775807", "1.5", "-0.0", "1e10", "1.5E-3",
-    "1_1.0_2", "0xAB_cd",
+    "0",
+    "-1",
+    "+10",
+    "1_000",
+    "0x1F",
+    "-0o17",
+    "0b1_01",
+    "9223372036854775807",
+    "1.5",
+    "-0.0",
+    "1e10",
+    "1.5E-3",
+    "1_1.0_2",
+    "0xAB_cd",
 ];
 const KEYWORDS: [&str; 6] = ["#true", "#false", "#null", "#inf", "#-inf", "#nan"];
 const SPACE: [&str; 7] = [" ", "\t", "  ", " /* c */ ", " \\\n  ", "\u{3000}", " \\ // c\n "];
@@ -483,14 +516,20 @@ fn structured_documents_agree_with_the_kdl_crate() {
     if let Err(e) = result {
         panic!("{e}");
     }
-    eprintln!("structured fuzzing: {total} inputs, {accepted} accepted by both parsers; known divergences {}", report_divergences());
+    eprintln!(
+        "structured fuzzing: {total} inputs, {accepted} accepted by both parsers; known divergences {}",
+        report_divergences()
+    );
     assert!(accepted > total / 4, "the generator should mostly produce valid KDL");
 }
 
 #[test]
 fn mutated_suite_inputs_agree_with_the_kdl_crate() {
     let total = Cell::new(0u32);
-    let strategy = (any::<usize>(), proptest::collection::vec((any::<u8>(), any::<usize>(), any::<usize>(), any::<usize>()), 1..4));
+    let strategy = (
+        any::<usize>(),
+        proptest::collection::vec((any::<u8>(), any::<usize>(), any::<usize>(), any::<usize>()), 1..4),
+    );
     let result = runner().run(&strategy, |(index, edits)| {
         let text = mutated(index, &edits);
         total.set(total.get() + 1);
@@ -516,11 +555,16 @@ fn the_known_divergences_are_real() {
     }
 }
 
-
 #[test]
 #[ignore = "a helper for looking at one input: PROBE='text' cargo test probe -- --ignored --nocapture"]
 fn probe() {
     let text = std::env::var("PROBE").unwrap_or_default().replace("\\n", "\n");
     let (ours, theirs) = (parse(&text), kdl_backend::parse(&text));
-    eprintln!("ours: {:?}\n{}\nkdl: {:?}\n{}", ours.errors, dump(&ours.document), theirs.errors, dump(&theirs.document));
+    eprintln!(
+        "ours: {:?}\n{}\nkdl: {:?}\n{}",
+        ours.errors,
+        dump(&ours.document),
+        theirs.errors,
+        dump(&theirs.document)
+    );
 }

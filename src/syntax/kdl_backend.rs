@@ -116,9 +116,9 @@ fn node(text: &str, n: &KdlNode) -> Node {
         Children { nodes: nodes(text, c), span }
     });
     // The node begins at its type annotation's `(` or at its name.
-    let start = ty.as_ref().map_or(name.span.start, |t| {
-        text[..t.span.start as usize].rfind('(').map_or(t.span.start, |p| p as u32)
-    });
+    let start = ty
+        .as_ref()
+        .map_or(name.span.start, |t| text[..t.span.start as usize].rfind('(').map_or(t.span.start, |p| p as u32));
     let mut end = name.span.end;
     if let Some(last) = entries.last() {
         end = end.max(last.span.end);
@@ -136,10 +136,7 @@ fn children_span(text: &str, n: &KdlNode, c: &KdlDocument) -> Span {
     let node_span = n.span();
     let from = node_span.offset();
     let to = (node_span.offset() + node_span.len()).min(text.len());
-    let open = text[from..inner.offset().min(to).max(from)]
-        .rfind('{')
-        .map(|p| from + p)
-        .unwrap_or(inner.offset());
+    let open = text[from..inner.offset().min(to).max(from)].rfind('{').map(|p| from + p).unwrap_or(inner.offset());
     let close = text[..to].rfind('}').map(|p| p + 1).unwrap_or(to);
     Span::new(open, close.max(open))
 }

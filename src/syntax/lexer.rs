@@ -157,9 +157,12 @@ impl Lexer<'_> {
                 b'#' => self.hash(),
                 b'[' | b']' => {
                     self.pos += 1;
-                    self.error(start, self.pos, format!("`{}` is not allowed here", b as char), Some(
-                        "square brackets cannot appear in a bare identifier; quote the string".into(),
-                    ));
+                    self.error(
+                        start,
+                        self.pos,
+                        format!("`{}` is not allowed here", b as char),
+                        Some("square brackets cannot appear in a bare identifier; quote the string".into()),
+                    );
                     (TokenKind::Garbage, true)
                 }
                 _ if b < 0x80 && !literal::is_ascii_ident_byte(b) => {
@@ -275,9 +278,14 @@ impl Lexer<'_> {
                         }
                         (Some(_), _) => self.pos += 1,
                         (None, _) => {
-                            self.error(start, start + 2, "this comment is never closed".into(), Some(
-                                "close it with `*/` (block comments nest, so each `/*` needs its own `*/`)".into(),
-                            ));
+                            self.error(
+                                start,
+                                start + 2,
+                                "this comment is never closed".into(),
+                                Some(
+                                    "close it with `*/` (block comments nest, so each `/*` needs its own `*/`)".into(),
+                                ),
+                            );
                             self.pos = self.text.len();
                             return (TokenKind::BlockComment, true);
                         }
@@ -296,9 +304,14 @@ impl Lexer<'_> {
             }
             _ => {
                 self.pos += 1;
-                self.error(start, start + 1, "unexpected `/`".into(), Some(
-                    "`/` cannot appear in a bare identifier; quote the string, or write `//` for a comment".into(),
-                ));
+                self.error(
+                    start,
+                    start + 1,
+                    "unexpected `/`".into(),
+                    Some(
+                        "`/` cannot appear in a bare identifier; quote the string, or write `//` for a comment".into(),
+                    ),
+                );
                 (TokenKind::Garbage, true)
             }
         }
@@ -310,8 +323,7 @@ impl Lexer<'_> {
         if slice.bytes().all(|b| b >= 0x20 && b != 0x7F && b < 0x80 || b == b'\t') {
             return;
         }
-        let found: Vec<(usize, char)> =
-            slice.char_indices().filter(|&(_, c)| literal::is_disallowed(c)).collect();
+        let found: Vec<(usize, char)> = slice.char_indices().filter(|&(_, c)| literal::is_disallowed(c)).collect();
         for (i, c) in found {
             self.disallowed(from + i, c);
         }
@@ -346,7 +358,10 @@ impl Lexer<'_> {
                 Ok(_) => (TokenKind::Number, false),
                 Err(e) => {
                     let help = e.help.or_else(|| {
-                        Some("a bare word that starts like a number must be a number; quote it to make it a string".into())
+                        Some(
+                            "a bare word that starts like a number must be a number; quote it to make it a string"
+                                .into(),
+                        )
                     });
                     self.error(start, self.pos, e.message, help);
                     (TokenKind::Number, true)
@@ -445,9 +460,12 @@ impl Lexer<'_> {
                     self.pos = start + kept.len();
                 }
             }
-            self.error(start, self.pos, "this string is never closed".into(), Some(
-                "add the closing `\"`; a string that spans lines must be written `\"\"\"` ... `\"\"\"`".into(),
-            ));
+            self.error(
+                start,
+                self.pos,
+                "this string is never closed".into(),
+                Some("add the closing `\"`; a string that spans lines must be written `\"\"\"` ... `\"\"\"`".into()),
+            );
             return (TokenKind::QuotedString, true);
         }
         self.decode_check(start)
@@ -461,9 +479,12 @@ impl Lexer<'_> {
         loop {
             match self.bytes.get(self.pos) {
                 None => {
-                    self.error(start, start + hashes + 3, "this multi-line string is never closed".into(), Some(
-                        format!("close it with `\"\"\"{}` on a line of its own", "#".repeat(hashes)),
-                    ));
+                    self.error(
+                        start,
+                        start + hashes + 3,
+                        "this multi-line string is never closed".into(),
+                        Some(format!("close it with `\"\"\"{}` on a line of its own", "#".repeat(hashes))),
+                    );
                     return (kind, true);
                 }
                 Some(b'\\') if !raw => {
@@ -531,11 +552,16 @@ impl Lexer<'_> {
                     }
                 }
             }
-            self.error(start, self.pos, "this raw string is never closed".into(), Some(format!(
-                "close it with `\"{}` on the same line, or use `{}\"\"\"` for a multi-line raw string",
-                "#".repeat(hashes),
-                "#".repeat(hashes)
-            )));
+            self.error(
+                start,
+                self.pos,
+                "this raw string is never closed".into(),
+                Some(format!(
+                    "close it with `\"{}` on the same line, or use `{}\"\"\"` for a multi-line raw string",
+                    "#".repeat(hashes),
+                    "#".repeat(hashes)
+                )),
+            );
             return (TokenKind::RawString, true);
         }
         // A keyword: `#` and identifier characters.
@@ -554,9 +580,15 @@ impl Lexer<'_> {
         if hashes > 1 {
             self.pos = start + hashes;
         }
-        self.error(start, self.pos, format!("`{word}` is not a keyword"), Some(
-            "the keywords are #true, #false, #null, #inf, #-inf and #nan; `#` cannot appear in a bare identifier".into(),
-        ));
+        self.error(
+            start,
+            self.pos,
+            format!("`{word}` is not a keyword"),
+            Some(
+                "the keywords are #true, #false, #null, #inf, #-inf and #nan; `#` cannot appear in a bare identifier"
+                    .into(),
+            ),
+        );
         (TokenKind::Garbage, true)
     }
 }
@@ -574,7 +606,20 @@ mod tests {
         use TokenKind::*;
         assert_eq!(
             kinds("node 1 key=#\"raw\"# /* c /* d */ */ // x\r\n"),
-            vec![Ident, Whitespace, Number, Whitespace, Ident, Equals, RawString, Whitespace, BlockComment, Whitespace, LineComment, Newline]
+            vec![
+                Ident,
+                Whitespace,
+                Number,
+                Whitespace,
+                Ident,
+                Equals,
+                RawString,
+                Whitespace,
+                BlockComment,
+                Whitespace,
+                LineComment,
+                Newline
+            ]
         );
         assert_eq!(kinds("a\u{2028}b\u{3000}c"), vec![Ident, Newline, Ident, Whitespace, Ident]);
     }

@@ -18,10 +18,7 @@ pub(crate) const INTEGER_MAX: i128 = i64::MAX as i128;
 
 /// `unicode-space` of the KDL v2 spec: white space that does not end a line.
 pub(crate) fn is_unicode_space(c: char) -> bool {
-    matches!(
-        c,
-        '\t' | ' ' | '\u{A0}' | '\u{1680}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
-    )
+    matches!(c, '\t' | ' ' | '\u{A0}' | '\u{1680}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}')
 }
 
 /// `newline` of the KDL v2 spec, one code point at a time (CRLF is handled by
@@ -52,10 +49,8 @@ static ASCII_IDENT: [bool; 128] = {
     let mut table = [false; 128];
     let mut b = 0x21;
     while b < 0x7F {
-        table[b] = !matches!(
-            b as u8,
-            b'\\' | b'/' | b'(' | b')' | b'{' | b'}' | b';' | b'[' | b']' | b'"' | b'#' | b'='
-        );
+        table[b] =
+            !matches!(b as u8, b'\\' | b'/' | b'(' | b')' | b'{' | b'}' | b';' | b'[' | b']' | b'"' | b'#' | b'=');
         b += 1;
     }
     table
@@ -63,11 +58,7 @@ static ASCII_IDENT: [bool; 128] = {
 
 /// `identifier-char` of the KDL v2 spec.
 pub(crate) fn is_ident_char(c: char) -> bool {
-    if c.is_ascii() {
-        ASCII_IDENT[c as usize]
-    } else {
-        !(is_unicode_space(c) || is_newline(c) || is_disallowed(c))
-    }
+    if c.is_ascii() { ASCII_IDENT[c as usize] } else { !(is_unicode_space(c) || is_newline(c) || is_disallowed(c)) }
 }
 
 /// Whether an ASCII byte may appear in a bare identifier (false for any
@@ -159,8 +150,12 @@ pub(crate) fn decode_number(word: &str) -> Result<Value, LiteralError> {
     if digits.as_bytes().get(i) == Some(&b'.') {
         let end = scan_integer(digits.as_bytes(), i + 1);
         if end == i + 1 {
-            return Err(LiteralError::new(0, word.len(), format!("`{word}` is not a valid number: a digit must follow the `.`"))
-                .with_help("write a fraction such as `1.0`"));
+            return Err(LiteralError::new(
+                0,
+                word.len(),
+                format!("`{word}` is not a valid number: a digit must follow the `.`"),
+            )
+            .with_help("write a fraction such as `1.0`"));
         }
         i = end;
         is_float = true;
@@ -181,7 +176,8 @@ pub(crate) fn decode_number(word: &str) -> Result<Value, LiteralError> {
         let rest = &digits[i..];
         return bad(format!("`{word}` is not a valid number: unexpected `{rest}` after the digits"));
     }
-    let cleaned: Cow<'_, str> = if word.contains('_') { Cow::Owned(word.replace('_', "")) } else { Cow::Borrowed(word) };
+    let cleaned: Cow<'_, str> =
+        if word.contains('_') { Cow::Owned(word.replace('_', "")) } else { Cow::Borrowed(word) };
     if is_float {
         return match cleaned.parse::<f64>() {
             Ok(x) => Ok(Value::Float(x)),
@@ -321,7 +317,10 @@ fn unicode_escape(body: &str, at: usize, base: usize) -> Result<(char, usize), (
             let len = 2 + close + 1;
             match u32::from_str_radix(hex, 16).ok().and_then(char::from_u32) {
                 Some(c) => Ok((c, len)),
-                None => Err((LiteralError::new(pos, pos + len, format!("`\\u{{{hex}}}` is not a Unicode scalar value")), len)),
+                None => Err((
+                    LiteralError::new(pos, pos + len, format!("`\\u{{{hex}}}` is not a Unicode scalar value")),
+                    len,
+                )),
             }
         }
         _ => {
@@ -335,8 +334,14 @@ fn unicode_escape(body: &str, at: usize, base: usize) -> Result<(char, usize), (
 }
 
 pub(crate) fn disallowed_error(c: char, pos: usize) -> LiteralError {
-    LiteralError::new(pos, pos + c.len_utf8(), format!("the character U+{:04X} is not allowed in a KDL document", c as u32))
-        .with_help("remove it; control and text-direction characters can be written in quoted strings as `\\u{...}` escapes")
+    LiteralError::new(
+        pos,
+        pos + c.len_utf8(),
+        format!("the character U+{:04X} is not allowed in a KDL document", c as u32),
+    )
+    .with_help(
+        "remove it; control and text-direction characters can be written in quoted strings as `\\u{...}` escapes",
+    )
 }
 
 /// Decodes a complete string token: `"..."`, `"""..."""`, `#"..."#` or
@@ -405,13 +410,21 @@ fn dedent(pieces: &[Piece], open: usize, errors: &mut Vec<LiteralError>) -> Stri
             Piece::Literal(c, _) if is_unicode_space(c) => prefix.push(c),
             Piece::Literal(_, at) => {
                 errors.push(
-                    LiteralError::new(at, at + 1, "the closing `\"\"\"` of a multi-line string must be on its own line")
-                        .with_help("only whitespace may come before the closing quotes on their line"),
+                    LiteralError::new(
+                        at,
+                        at + 1,
+                        "the closing `\"\"\"` of a multi-line string must be on its own line",
+                    )
+                    .with_help("only whitespace may come before the closing quotes on their line"),
                 );
                 return String::new();
             }
             _ => {
-                errors.push(LiteralError::new(open, open, "only whitespace may come before the closing quotes of a multi-line string"));
+                errors.push(LiteralError::new(
+                    open,
+                    open,
+                    "only whitespace may come before the closing quotes of a multi-line string",
+                ));
                 return String::new();
             }
         }
@@ -428,10 +441,15 @@ fn dedent(pieces: &[Piece], open: usize, errors: &mut Vec<LiteralError>) -> Stri
         let matches_prefix = line.len() >= prefix.len()
             && line.iter().zip(&prefix).all(|(p, want)| matches!(p, Piece::Literal(c, _) if c == want));
         if !matches_prefix {
-            let at = line.iter().find_map(|p| if let Piece::Literal(_, at) = p { Some(*at) } else { None }).unwrap_or(open);
+            let at =
+                line.iter().find_map(|p| if let Piece::Literal(_, at) = p { Some(*at) } else { None }).unwrap_or(open);
             errors.push(
-                LiteralError::new(at, at + 1, "this line of a multi-line string is not indented like the closing quotes")
-                    .with_help("every line must start with exactly the whitespace that precedes the closing `\"\"\"`"),
+                LiteralError::new(
+                    at,
+                    at + 1,
+                    "this line of a multi-line string is not indented like the closing quotes",
+                )
+                .with_help("every line must start with exactly the whitespace that precedes the closing `\"\"\"`"),
             );
             continue;
         }
@@ -464,7 +482,9 @@ mod tests {
         assert_eq!(decode_number("1e10"), Ok(Value::Float(1e10)));
         assert_eq!(decode_number("-1.5E-3"), Ok(Value::Float(-1.5e-3)));
         assert_eq!(decode_number("-9223372036854775808"), Ok(Value::Integer(i64::MIN.into())));
-        for bad in ["1.", "1.e7", "0x", "0x_1", "1.0.0", "0n", "1._7", "0o8", "9223372036854775808", "0xabcdef1234567890"] {
+        for bad in
+            ["1.", "1.e7", "0x", "0x_1", "1.0.0", "0n", "1._7", "0o8", "9223372036854775808", "0xabcdef1234567890"]
+        {
             assert!(decode_number(bad).is_err(), "{bad}");
         }
     }

@@ -141,9 +141,7 @@ impl fmt::Display for Value {
             Value::String(s) => write!(f, "{s:?}"),
             Value::Integer(n) => write!(f, "{n}"),
             Value::Float(x) if x.is_nan() => f.write_str("#nan"),
-            Value::Float(x) if x.is_infinite() => {
-                f.write_str(if *x > 0.0 { "#inf" } else { "#-inf" })
-            }
+            Value::Float(x) if x.is_infinite() => f.write_str(if *x > 0.0 { "#inf" } else { "#-inf" }),
             Value::Float(x) => write!(f, "{x:?}"),
             Value::Bool(b) => write!(f, "#{b}"),
             Value::Null => f.write_str("#null"),

@@ -200,7 +200,11 @@ impl Parser<'_> {
                 Some(TokenKind::CloseBrace) => {
                     if self.stack.is_empty() {
                         let error = self.start(CstKind::Error);
-                        self.error_at(self.pos, "this `}` closes nothing", Some("remove it, or add the `{` it was meant to close"));
+                        self.error_at(
+                            self.pos,
+                            "this `}` closes nothing",
+                            Some("remove it, or add the `{` it was meant to close"),
+                        );
                         self.bump();
                         self.finish(error, self.pos, true);
                     } else {
@@ -295,7 +299,11 @@ impl Parser<'_> {
                 broken = true;
             }
             Some(TokenKind::SlashDash) if had_type => {
-                self.error_at(self.pos, "`/-` cannot come between a type annotation and its node", Some("put `/-` before the `(`"));
+                self.error_at(
+                    self.pos,
+                    "`/-` cannot come between a type annotation and its node",
+                    Some("put `/-` before the `(`"),
+                );
                 broken = true;
                 self.bump();
             }
@@ -339,7 +347,11 @@ impl Parser<'_> {
                 }
                 Some(TokenKind::OpenBrace) => {
                     if state.has_children {
-                        self.error_at(self.pos, "a node can have only one children block", Some("merge the blocks, or comment one out with `/-`"));
+                        self.error_at(
+                            self.pos,
+                            "a node can have only one children block",
+                            Some("merge the blocks, or comment one out with `/-`"),
+                        );
                         state.broken = true;
                     }
                     state.seen_children = true;
@@ -362,7 +374,11 @@ impl Parser<'_> {
                             return;
                         }
                         None | Some(TokenKind::CloseBrace | TokenKind::Semicolon) => {
-                            self.error_at(slashdash, "`/-` must be followed by the entry or children block it comments out", None);
+                            self.error_at(
+                                slashdash,
+                                "`/-` must be followed by the entry or children block it comments out",
+                                None,
+                            );
                             state.broken = true;
                             self.finish(wrapper, slashdash + 1, true);
                         }
@@ -465,7 +481,11 @@ impl Parser<'_> {
             }
             Some(TokenKind::CloseParen) => {
                 let span = self.token_span(open).cover(self.token_span(self.pos));
-                self.error_span(span, "a type annotation cannot be empty", Some("write a type name inside the parentheses, or remove them"));
+                self.error_span(
+                    span,
+                    "a type annotation cannot be empty",
+                    Some("write a type name inside the parentheses, or remove them"),
+                );
                 ok = false;
             }
             Some(TokenKind::SlashDash) => {
@@ -531,7 +551,11 @@ impl Parser<'_> {
                 let close = self.last_significant.saturating_sub(1);
                 self.skip_node_space();
                 if self.peek() == Some(TokenKind::SlashDash) {
-                    self.error_at(self.pos, "`/-` cannot come between a type annotation and its value", Some("put `/-` before the `(`"));
+                    self.error_at(
+                        self.pos,
+                        "`/-` cannot come between a type annotation and its value",
+                        Some("put `/-` before the `(`"),
+                    );
                     self.bump();
                     ok = false;
                 } else {
@@ -583,7 +607,11 @@ impl Parser<'_> {
                 }
             }
             Some(TokenKind::Equals) => {
-                self.error_at(self.pos, "this `=` has no property key before it", Some("write key=value without spaces around the key"));
+                self.error_at(
+                    self.pos,
+                    "this `=` has no property key before it",
+                    Some("write key=value without spaces around the key"),
+                );
                 self.bump();
                 self.property_value();
                 ok = false;
@@ -620,7 +648,11 @@ impl Parser<'_> {
                 ok
             }
             Some(TokenKind::SlashDash) => {
-                self.error_at(self.pos, "`/-` cannot comment out only the value of a property", Some("put `/-` before the key"));
+                self.error_at(
+                    self.pos,
+                    "`/-` cannot comment out only the value of a property",
+                    Some("put `/-` before the key"),
+                );
                 self.bump();
                 false
             }

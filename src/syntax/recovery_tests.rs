@@ -212,16 +212,7 @@ fn time(text: &str) -> std::time::Duration {
 
 #[test]
 fn time_is_linear_even_on_hostile_input() {
-    let patterns: [&str; 8] = [
-        SPEC,
-        "a {",
-        "= ",
-        "\"\\u{",
-        "/* ",
-        "(",
-        "#\"x\"",
-        "a b=c \"unterminated\n",
-    ];
+    let patterns: [&str; 8] = [SPEC, "a {", "= ", "\"\\u{", "/* ", "(", "#\"x\"", "a b=c \"unterminated\n"];
     for pattern in patterns {
         let small = pattern.repeat(40_000 / pattern.len() + 1);
         let large = pattern.repeat(4 * (40_000 / pattern.len() + 1));
