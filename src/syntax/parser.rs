@@ -16,20 +16,46 @@
 
 use super::cst::{CstKind, CstNode, SyntaxTree};
 use super::lexer::{Lexed, Token, TokenKind};
+use super::literal;
 use super::{MAX_DEPTH, Span, SyntaxError};
 
 /// How many unclosed `{` are reported individually; the rest would only repeat.
 const MAX_UNCLOSED_REPORTS: usize = 8;
 
+/// How many times a text with unclosed blocks is parsed again, each time with
+/// one more guessed end of block (see `guess_block_end`). Typing states have
+/// one or two unclosed blocks; the bound keeps the time linear.
+const MAX_RECOVERY_PASSES: usize = 4;
+
 pub(crate) fn parse<'t>(text: &'t str, lexed: Lexed) -> (SyntaxTree<'t>, Vec<SyntaxError>) {
     let Lexed { tokens, mut errors, .. } = lexed;
-    // Roughly one tree node per three tokens on wireplan-like specs.
-    let nodes = Vec::with_capacity(tokens.len() / 3 + 4);
-    let mut parser = Parser { text, tokens, pos: 0, last_significant: 0, nodes, errors: Vec::new(), stack: Vec::new() };
-    parser.document();
+    // Only a text with an unclosed `{` may be parsed again, so only then is a
+    // pristine copy of the tokens kept (the parser marks tokens it reports).
+    let pristine = (unclosed_blocks(&tokens) > 0).then(|| tokens.clone());
+    let mut block_ends: Vec<usize> = Vec::new();
+    let mut parser = Parser::run(text, tokens, &block_ends);
+    if let Some(pristine) = pristine {
+        for _ in 0..MAX_RECOVERY_PASSES {
+            let Some(end) = parser.guess_block_end() else { break };
+            block_ends.push(end);
+            block_ends.sort_unstable();
+            parser = Parser::run(text, pristine.clone(), &block_ends);
+        }
+    }
     errors.append(&mut parser.errors);
     let tree = SyntaxTree { text, tokens: parser.tokens, nodes: parser.nodes };
     (tree, errors)
+}
+
+/// How many `{` are still open at the end, counted on tokens the way the
+/// parser will see them: every `{` opens a block and every `}` closes the
+/// innermost one, if any.
+fn unclosed_blocks(tokens: &[Token]) -> usize {
+    tokens.iter().fold(0usize, |depth, t| match t.kind {
+        TokenKind::OpenBrace => depth + 1,
+        TokenKind::CloseBrace => depth.saturating_sub(1),
+        _ => depth,
+    })
 }
 
 /// A node whose children block is open: where to resume once it closes.
@@ -56,9 +82,16 @@ struct NodeState {
     has_children: bool,
 }
 
-struct Parser<'t> {
+struct Parser<'t, 'e> {
     text: &'t str,
     tokens: Vec<Token>,
+    /// Token positions (sorted) where a guessed end of an unclosed block
+    /// goes: before the node that starts there.
+    block_ends: &'e [usize],
+    next_block_end: usize,
+    /// The innermost block still open at the end of the text, as (node,
+    /// children) tree-node indexes.
+    innermost_unclosed: Option<(usize, usize)>,
     pos: usize,
     /// The token index just after the last significant (non-trivia) token
     /// consumed: where the current node or entry ends.
@@ -68,7 +101,60 @@ struct Parser<'t> {
     stack: Vec<Frame>,
 }
 
-impl Parser<'_> {
+impl<'t, 'e> Parser<'t, 'e> {
+    fn run(text: &'t str, tokens: Vec<Token>, block_ends: &'e [usize]) -> Self {
+        // Roughly one tree node per three tokens on wireplan-like specs.
+        let nodes = Vec::with_capacity(tokens.len() / 3 + 4);
+        let mut parser = Parser {
+            text,
+            tokens,
+            block_ends,
+            next_block_end: 0,
+            innermost_unclosed: None,
+            pos: 0,
+            last_significant: 0,
+            nodes,
+            errors: Vec::new(),
+            stack: Vec::new(),
+        };
+        parser.document();
+        parser
+    }
+
+    /// Where the innermost block left open at the end probably ends: before
+    /// its first child node that starts a line and is indented no deeper than
+    /// the line of the node that opened the block. Returns that child's
+    /// first token, or `None` when there is no such child.
+    fn guess_block_end(&self) -> Option<usize> {
+        let (owner, children) = self.innermost_unclosed?;
+        let owner_start = self.token_span(self.nodes.get(owner)?.first_token as usize).start as usize;
+        let (_, owner_indent) = self.indentation(owner_start);
+        let end = self.nodes.get(children)?.subtree_end as usize;
+        let mut child = children + 1;
+        while child < end {
+            let node = self.nodes.get(child)?;
+            if matches!(node.kind, CstKind::Node | CstKind::SlashDashed) {
+                let start = self.token_span(node.first_token as usize).start as usize;
+                let (starts_line, indent) = self.indentation(start);
+                if starts_line && indent <= owner_indent {
+                    return Some(node.first_token as usize);
+                }
+            }
+            child = (node.subtree_end as usize).max(child + 1);
+        }
+        None
+    }
+
+    /// Whether only whitespace precedes `offset` on its line, and the width
+    /// (in characters) of the whitespace that starts the line.
+    fn indentation(&self, offset: usize) -> (bool, usize) {
+        let before = self.text.get(..offset).unwrap_or("");
+        let line_start = before.rfind(literal::is_newline).map_or(0, |i| i + 1);
+        let line = self.text.get(line_start..offset).unwrap_or("");
+        let indent = line.chars().take_while(|&c| literal::is_unicode_space(c)).count();
+        (indent == line.chars().count(), indent)
+    }
+
     fn peek(&self) -> Option<TokenKind> {
         self.tokens.get(self.pos).map(|t| t.kind)
     }
@@ -195,6 +281,10 @@ impl Parser<'_> {
         let root = self.start(CstKind::Document);
         loop {
             self.skip_line_space();
+            while self.block_ends.get(self.next_block_end).is_some_and(|&p| p <= self.pos) {
+                self.next_block_end += 1;
+                self.end_block_early();
+            }
             match self.peek() {
                 None => break,
                 Some(TokenKind::CloseBrace) => {
@@ -234,6 +324,7 @@ impl Parser<'_> {
                 Some(_) => self.node(None),
             }
         }
+        self.innermost_unclosed = self.stack.last().filter(|f| !f.too_deep).map(|f| (f.node.index, f.children));
         let mut reported = 0;
         while let Some(frame) = self.stack.pop() {
             let open = self.nodes.get(frame.children).map_or(0, |n| n.first_token as usize);
@@ -452,6 +543,27 @@ impl Parser<'_> {
             );
         }
         self.stack.push(Frame { node: state, children, children_wrapper, too_deep });
+    }
+
+    /// Ends the innermost open block where an earlier pass guessed that its
+    /// missing `}` belongs, reporting the `{` and where the block seems to end.
+    fn end_block_early(&mut self) {
+        let Some(frame) = self.stack.pop() else { return };
+        let brace = self.nodes.get(frame.children).map_or(0, |n| n.first_token as usize);
+        let at = self.token_span(self.pos).start as usize;
+        let line = self.text.get(..at).map_or(0, |t| t.matches('\n').count()) + 1;
+        let help = format!(
+            "add the missing `}}`; the block seems to end before line {line}, which is indented like the node that opened it"
+        );
+        self.error_at(brace, "this `{` is never closed", Some(&help));
+        let end = self.last_significant;
+        self.finish(frame.children, end, frame.too_deep);
+        if let Some(w) = frame.children_wrapper {
+            self.finish(w, end, false);
+        }
+        let mut state = frame.node;
+        state.broken |= frame.too_deep;
+        self.finish_node(state);
     }
 
     /// Called after a `}` that closes the innermost open children block:

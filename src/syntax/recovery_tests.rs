@@ -87,6 +87,33 @@ fn an_unclosed_brace_is_one_error_at_the_brace_and_keeps_the_children() {
 }
 
 #[test]
+fn an_unclosed_brace_mid_file_ends_where_the_indentation_says() {
+    // While typing a new block, the `}` is missing but the rest of the file
+    // is fine: the following top-level nodes must stay top-level.
+    let text = "system \"a\" {\n    entity \"x\"\nsystem \"b\" {\n    entity \"y\"\n}\nflow \"f\"\n";
+    let p = parse(text);
+    assert_eq!(errors_at(text, &p), ["{"], "{:?}", p.errors);
+    assert_eq!(p.errors[0].span.start, 11);
+    assert!(p.errors[0].help.as_deref().unwrap_or("").contains("before line 3"), "{:?}", p.errors[0]);
+    assert_eq!(names(&p.document.nodes), ["system", "system", "flow"]);
+    let first = &p.document.nodes[0];
+    assert_eq!(names(&first.children.as_ref().unwrap().nodes), ["entity"]);
+    assert_eq!(&text[first.span.range()], "system \"a\" {\n    entity \"x\"");
+    assert_eq!(names(&p.document.nodes[1].children.as_ref().unwrap().nodes), ["entity"]);
+
+    // Two unclosed levels end before the same dedented node.
+    let text = "a {\n  b {\n    c\nd\n";
+    let p = parse(text);
+    assert_eq!(errors_at(text, &p), ["{", "{"], "{:?}", p.errors);
+    assert_eq!(names(&p.document.nodes), ["a", "d"]);
+    let b = &p.document.nodes[0].children.as_ref().unwrap().nodes[0];
+    assert_eq!(names(&b.children.as_ref().unwrap().nodes), ["c"]);
+    let (tree, _) = parse_tree(text);
+    assert_eq!(tree.print(), text);
+    assert_tree_is_well_formed(&tree, "two unclosed");
+}
+
+#[test]
 fn a_half_typed_property_is_one_error_and_the_node_stays() {
     let text = "system \"billing\" kind=\nsystem \"crm\" kind=crm\n";
     let p = parse(text);
@@ -212,7 +239,9 @@ fn time(text: &str) -> std::time::Duration {
 
 #[test]
 fn time_is_linear_even_on_hostile_input() {
-    let patterns: [&str; 8] = [SPEC, "a {", "= ", "\"\\u{", "/* ", "(", "#\"x\"", "a b=c \"unterminated\n"];
+    // `a {\nb\n` leaves every block unclosed with a dedented node after it,
+    // which makes the parser use all its recovery passes.
+    let patterns: [&str; 9] = [SPEC, "a {", "a {\nb\n", "= ", "\"\\u{", "/* ", "(", "#\"x\"", "a b=c \"unterminated\n"];
     for pattern in patterns {
         let small = pattern.repeat(40_000 / pattern.len() + 1);
         let large = pattern.repeat(4 * (40_000 / pattern.len() + 1));
