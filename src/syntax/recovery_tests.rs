@@ -251,3 +251,37 @@ fn time_is_linear_even_on_hostile_input() {
         assert!(ratio < 9.0, "{pattern:?}: 4x input took {ratio:.1}x time");
     }
 }
+
+#[test]
+fn spec_decisions_where_the_kdl_crate_differs() {
+    let rejects = |text: &str| !parse(text).errors.is_empty();
+    // The grammar allows a `;` after a commented-out node.
+    assert!(!rejects("/- a;\nb"));
+    // Integers are 64-bit, as the compliance suite's `hex.kdl` requires.
+    assert!(!rejects("a 9223372036854775807 -9223372036854775808"));
+    assert!(rejects("a 9223372036854775808"));
+    assert!(rejects("a 0xabcdef1234567890"));
+    // Disallowed code points are disallowed everywhere, comments included.
+    assert!(rejects("a 1 // \u{202E} reversed\n"));
+    assert!(rejects("a /* \u{7F} */ 1"));
+    // `-inf` is a disallowed bare identifier, like `inf` and `nan`.
+    assert!(rejects("a -inf"));
+    assert!(!rejects("a #-inf \"-inf\" -infinity"));
+    // One `/-` per entry, whitespace before it, and a terminator between a
+    // node and a commented-out node.
+    assert!(rejects("a /- /- b"));
+    assert!(rejects("a #true/- b"));
+    assert!(rejects("a {}/-b"));
+    // `#"""` always opens a multi-line raw string.
+    assert!(rejects("a #\"\"\"x\"\"\"#"));
+}
+
+#[test]
+fn multi_line_strings_accept_any_newline() {
+    for nl in ["\n", "\r\n", "\r", "\u{2028}"] {
+        let text = format!("a \"\"\"{nl}  x{nl}    y{nl}  \"\"\"{nl}");
+        let p = parse(&text);
+        assert!(p.errors.is_empty(), "{nl:?}: {:?}", p.errors);
+        assert_eq!(p.document.nodes[0].entries[0].value, super::Value::String("x\n  y".into()), "{nl:?}");
+    }
+}
