@@ -4,7 +4,9 @@
 //! spans. Anything commented out with `/-` is left out, and so is anything the
 //! parser marked broken: an entry with an error, or a node whose name or
 //! structure is wrong (with its children). A node keeps its good entries when
-//! one of its entries is broken, so a half-typed `kind=` loses only itself.
+//! one of its entries is broken, so a half-typed `kind=` loses only itself;
+//! such a node is marked `incomplete` so that checks do not report the
+//! broken entry as missing.
 
 use super::cst::{ChildrenView, EntryView, NodeView, Part, SyntaxTree, TokenIdx};
 use super::lexer::TokenKind;
@@ -37,11 +39,12 @@ fn node(tree: &SyntaxTree<'_>, view: NodeView<'_, '_>, depth: usize) -> Option<N
     }
     // One pass over the node's parts finds the type, the children block and
     // how many entries to make room for.
-    let (mut ty_view, mut children_view, mut count) = (None, None, 0);
+    let (mut ty_view, mut children_view, mut count, mut incomplete) = (None, None, 0, false);
     for part in view.parts() {
         match part {
             Part::Type(t) if ty_view.is_none() => ty_view = Some(t),
-            Part::Entry(e) if !e.is_broken() => count += 1,
+            Part::Entry(e) if e.is_broken() => incomplete = true,
+            Part::Entry(_) => count += 1,
             Part::Children(c) if children_view.is_none() => children_view = Some(c),
             _ => {}
         }
@@ -65,7 +68,7 @@ fn node(tree: &SyntaxTree<'_>, view: NodeView<'_, '_>, depth: usize) -> Option<N
     if let Some(c) = &children {
         end = end.max(c.span.end);
     }
-    Some(Node { name, ty, entries, children, span: Span { start, end } })
+    Some(Node { name, ty, entries, children, span: Span { start, end }, incomplete })
 }
 
 fn children(tree: &SyntaxTree<'_>, view: ChildrenView<'_, '_>, depth: usize) -> Option<Children> {

@@ -126,7 +126,7 @@ fn node(text: &str, n: &KdlNode) -> Node {
     if let Some(c) = &children {
         end = end.max(c.span.end);
     }
-    Node { name, ty, entries, children, span: Span { start, end } }
+    Node { name, ty, entries, children, span: Span { start, end }, incomplete: false }
 }
 
 /// The `{ ... }` of a node: the crate gives the children document a span that

@@ -91,6 +91,10 @@ pub(crate) struct Node {
     /// The whole node, from its name (or annotation) to the end of its last
     /// entry or closing brace, without trailing whitespace or terminator.
     pub(crate) span: Span,
+    /// Whether a syntax error inside the node (a broken argument or
+    /// property, already reported) left an entry out of `entries`. Checks
+    /// should not report what seems to be missing from such a node.
+    pub(crate) incomplete: bool,
 }
 
 /// A `{ ... }` block of child nodes.

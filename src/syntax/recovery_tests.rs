@@ -120,9 +120,12 @@ fn a_half_typed_property_is_one_error_and_the_node_stays() {
     assert_eq!(errors_at(text, &p), ["="], "{:?}", p.errors);
     assert_eq!(p.errors[0].message, "the property `kind` has no value");
     assert_eq!(names(&p.document.nodes), ["system", "system"]);
-    // The broken property is left out; the rest of the node is kept.
+    // The broken property is left out; the rest of the node is kept, marked
+    // incomplete so that lowering does not also report `kind` as missing.
     assert_eq!(p.document.nodes[0].entries.len(), 1);
+    assert!(p.document.nodes[0].incomplete);
     assert_eq!(p.document.nodes[1].entries.len(), 2);
+    assert!(!p.document.nodes[1].incomplete);
 
     let text = "flow f { to x retry= }\nnext";
     let p = parse(text);
