@@ -9,10 +9,13 @@
 //! lexer) makes only its entry or node name broken; the entry is left out of
 //! the document but the node stays. A grammar error (a `=` with no value, a
 //! missing space, an entry after the children block) is reported at the token
-//! where it was noticed and parsing goes on with the next token. Structure is
-//! never guessed: braces nest as written, and an unclosed `{` extends to the
-//! end of the text, reported at the `{` itself. Nodes, entries and children
-//! blocks that had an error of their own are marked `broken` in the tree.
+//! where it was noticed and parsing goes on with the next token. Braces nest
+//! as written, with one exception: an unclosed `{` is reported at the `{`
+//! itself, and where its block ends is guessed from indentation (the text is
+//! parsed again with the guessed end; see `guess_block_end`), so that a `}`
+//! missing mid-file does not pull the rest of the file into the block. Nodes,
+//! entries and children blocks that had an error of their own are marked
+//! `broken` in the tree.
 
 use super::cst::{CstKind, CstNode, SyntaxTree};
 use super::lexer::{Lexed, Token, TokenKind};
