@@ -203,6 +203,10 @@ impl Lowerer<'_> {
     }
 
     fn missing(&mut self, node: &Node, what: &str, example: &str) {
+        // A syntax error inside the node already explains what is missing.
+        if node.incomplete {
+            return;
+        }
         self.report(
             &lint::MISSING_ARGUMENT,
             node.span_head(),

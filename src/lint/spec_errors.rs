@@ -13,7 +13,7 @@ declare_rule! {
     /// Text that is not valid KDL v2: an unclosed `{`, an unterminated string,
     /// a bare word where a value belongs. Every error the parser recovers is
     /// reported, each at the offending text. Files that are not UTF-8, larger
-    /// than 32 MiB or nested more than 128 levels deep are reported here too.
+    /// than 256 MiB or nested more than 128 levels deep are reported here too.
     ///
     /// ## Why it matters
     ///

@@ -87,15 +87,10 @@ fn errors(text: &str, err: kdl::KdlError) -> Vec<SyntaxError> {
             help: None,
         });
     }
-    if KdlDocument::parse_v1(text).is_ok() {
-        if let Some(first) = out.first_mut() {
-            first.help = Some(
-                "this file is KDL v1; wireplan reads KDL v2. Write booleans and null as `#true`, \
-                 `#false`, `#null`, raw strings as `#\"...\"#`, and quote strings that are not \
-                 identifiers (the `kdl` CLI's `kdl migrate` converts a file)"
-                    .into(),
-            );
-        }
+    if KdlDocument::parse_v1(text).is_ok()
+        && let Some(first) = out.first_mut()
+    {
+        first.help = Some(super::V1_HELP.into());
     }
     out
 }
@@ -131,7 +126,7 @@ fn node(text: &str, n: &KdlNode) -> Node {
     if let Some(c) = &children {
         end = end.max(c.span.end);
     }
-    Node { name, ty, entries, children, span: Span { start, end } }
+    Node { name, ty, entries, children, span: Span { start, end }, incomplete: false }
 }
 
 /// The `{ ... }` of a node: the crate gives the children document a span that
@@ -192,6 +187,7 @@ fn trim(text: &str, span: Span) -> Span {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -6,8 +6,29 @@
 //! children, each carrying its byte span in the file. Parsing never fails: a
 //! broken file yields its errors and whatever part of the tree the parser could
 //! keep (possibly nothing), so lowering and the checks still run on the rest.
+//!
+//! The pipeline inside is `lexer` (text to tokens covering every byte) ->
+//! `parser` (tokens to a lossless syntax tree in a flat arena, `cst`) ->
+//! `document` (tree to the `Document` below). `literal` holds the character
+//! classes and the decoding of strings and numbers that lexer and document
+//! share. The kdl crate is used only in tests, as a reference to compare with.
 
+mod cst;
+mod document;
+mod lexer;
+mod literal;
+mod parser;
+
+#[cfg(test)]
+mod conformance_tests;
+#[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod kdl_backend;
+#[cfg(test)]
+mod recovery_tests;
+
+pub(crate) use cst::SyntaxTree;
 
 use std::fmt;
 
@@ -32,10 +53,15 @@ impl Span {
     pub(crate) fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
+
+    /// The smallest span covering both.
+    pub(crate) fn cover(self, other: Span) -> Span {
+        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+    }
 }
 
 /// The largest file wireplan reads. Larger files get one clear diagnostic.
-pub(crate) const MAX_FILE_BYTES: usize = 32 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: usize = 256 * 1024 * 1024;
 
 /// The deepest `{` nesting accepted. Real specs nest four levels; the limit
 /// exists so that hostile input cannot exhaust the parser's stack.
@@ -65,6 +91,10 @@ pub(crate) struct Node {
     /// The whole node, from its name (or annotation) to the end of its last
     /// entry or closing brace, without trailing whitespace or terminator.
     pub(crate) span: Span,
+    /// Whether a syntax error inside the node (a broken argument or
+    /// property, already reported) left an entry out of `entries`. Checks
+    /// should not report what seems to be missing from such a node.
+    pub(crate) incomplete: bool,
 }
 
 /// A `{ ... }` block of child nodes.
@@ -140,10 +170,43 @@ pub(crate) struct Parse {
     pub(crate) errors: Vec<SyntaxError>,
 }
 
+/// The help attached to the first error of a file that looks like KDL v1.
+pub(crate) const V1_HELP: &str = "this file is KDL v1; wireplan reads KDL v2. Write booleans and null as `#true`, \
+     `#false`, `#null`, raw strings as `#\"...\"#`, and quote strings that are not \
+     identifiers (the `kdl` CLI's `kdl migrate` converts a file)";
+
 /// Parses KDL v2 text. Never panics and never fails: problems are in `errors`.
 ///
-/// The text must not start with a byte-order mark; `source` strips it when a
-/// file is loaded so that columns match what editors show.
+/// The text should not start with a byte-order mark (`source` strips it when
+/// a file is loaded so that columns match what editors show), but one is
+/// tolerated.
 pub(crate) fn parse(text: &str) -> Parse {
-    kdl_backend::parse(text)
+    let (tree, errors) = parse_tree(text);
+    Parse { document: document::build(&tree), errors }
+}
+
+/// Parses KDL v2 text into the lossless syntax tree, for tools that need
+/// comments and layout (formatting, quick fixes). Errors are sorted by position.
+pub(crate) fn parse_tree(text: &str) -> (SyntaxTree<'_>, Vec<SyntaxError>) {
+    if text.len() >= u32::MAX as usize {
+        let tree = SyntaxTree { text: "", tokens: Vec::new(), nodes: Vec::new() };
+        let error = SyntaxError {
+            span: Span::new(0, 0),
+            message: format!("the file is larger than {MAX_FILE_BYTES} bytes"),
+            label: None,
+            help: None,
+        };
+        return (tree, vec![error]);
+    }
+    let lexed = lexer::lex(text);
+    let v1_signals = lexed.v1_signals;
+    let (tree, mut errors) = parser::parse(text, lexed);
+    errors.sort_by_key(|e| (e.span.start, e.span.end));
+    errors.dedup_by(|a, b| a.span == b.span && a.message == b.message);
+    if v1_signals > 0
+        && let Some(first) = errors.first_mut()
+    {
+        first.help = Some(V1_HELP.to_owned());
+    }
+    (tree, errors)
 }

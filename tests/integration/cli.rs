@@ -195,16 +195,23 @@ fn non_utf8_is_a_diagnostic() {
 }
 
 #[test]
-fn huge_file_is_refused_with_a_diagnostic() {
+fn a_50_mb_file_is_read_and_a_larger_than_256_mib_one_refused() {
     let spec = TempSpec::new("huge");
     let line = "// padding padding padding padding padding padding padding padding padding\n";
-    let text = line.repeat(50 * 1024 * 1024 / line.len());
+    let text = format!("system \"a\" kind=crm\n{}", line.repeat(50 * 1024 * 1024 / line.len()));
     spec.file("wireplan.kdl", &text);
     let start = std::time::Instant::now();
     let out = spec.run(&["check", "--format", "short"]);
-    assert_eq!(code(&out), 1, "{}", stderr(&out));
-    assert!(stdout(&out).contains("wireplan reads spec files of up to 32 MiB"), "{}", stdout(&out));
     assert!(start.elapsed().as_secs() < 20);
+    assert!(stdout(&out).contains("warning[unused-system]"), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("error["), "{}", stdout(&out));
+
+    // A sparse file: its size is refused before a byte of it is read.
+    let file = std::fs::File::create(spec.file("wireplan.kdl", "")).unwrap();
+    file.set_len(300 * 1024 * 1024).unwrap();
+    let out = spec.run(&["check", "--format", "short"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stdout(&out).contains("wireplan reads spec files of up to 256 MiB"), "{}", stdout(&out));
 }
 
 #[test]
