@@ -144,9 +144,9 @@ impl Loader {
 
     fn lower(&mut self, file: FileId, path: &Path) {
         let start = std::time::Instant::now();
-        let parse = syntax::parse(&self.loaded.sources.get(file).text);
+        let mut parse = syntax::parse(&self.loaded.sources.get(file).text);
         self.loaded.parse_time += start.elapsed();
-        for e in parse.errors {
+        for e in std::mem::take(&mut parse.errors) {
             let mut d = Diagnostic::new(&lint::SYNTAX, Loc::new(file, e.span), e.message);
             if let Some(label) = e.label {
                 d = d.with_label(label);
@@ -154,7 +154,7 @@ impl Loader {
             d.help = Some(e.help.unwrap_or_else(|| "see https://kdl.dev for the KDL v2 syntax".into()));
             self.loaded.diagnostics.push(d);
         }
-        let includes = lower::lower_file(file, &parse.document, &mut self.loaded.spec, &mut self.loaded.diagnostics);
+        let includes = lower::lower_file(file, parse.document(), &mut self.loaded.spec, &mut self.loaded.diagnostics);
         self.stack.push(path.to_path_buf());
         for include in includes {
             self.include(path, &include);

@@ -16,6 +16,8 @@ use crate::model::{
     LintDirective, LintLevel, Loc, Map, Name, RateLimit, Ref, Retry, Set, Source, Spanned, Spec, Stack, System,
     SystemKind, Target, TimeUnit, Trigger, TriggerKind, Volume,
 };
+use smol_str::SmolStr;
+
 use crate::secrets;
 use crate::suggest;
 use crate::syntax::{Document, Entry, Node, Span, Value};
@@ -27,20 +29,80 @@ pub(crate) struct Include {
     pub(crate) loc: Loc,
 }
 
+/// Files with at least this many top-level nodes are lowered on several
+/// threads; below it, starting threads costs more than it saves.
+const PARALLEL_NODES: usize = 4096;
+
 /// Lowers one file into `spec`, appending its systems, events and flows.
 /// Returns the file's includes, in source order.
+///
+/// A large file is cut into consecutive runs of top-level nodes, one per
+/// core, each lowered into a part of its own; the parts are then appended in
+/// order, so the result is the same as lowering on one thread.
 pub(crate) fn lower_file(
     file: FileId,
-    doc: &Document,
+    doc: Document<'_>,
     spec: &mut Spec,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Include> {
-    let mut lowerer = Lowerer { file, diagnostics, includes: Vec::new() };
-    for node in &doc.nodes {
-        lowerer.check_secrets(node);
-        lowerer.top_level(node, spec);
+    let threads = match doc.len_hint() / PARALLEL_NODES {
+        0 => 1,
+        n => std::thread::available_parallelism().map_or(1, |cores| cores.get()).min(n * 2),
+    };
+    // The first `stack` wins; later ones, in this file or after an earlier
+    // file, are reported as repeated. Known up front, so parts can tell.
+    let first_stack = spec
+        .stack
+        .as_ref()
+        .map(|s| s.loc)
+        .or_else(|| doc.nodes().find(|n| n.name.text == "stack").map(|n| Loc { file, span: n.span }));
+    let lower_part = |doc: Document<'_>| {
+        let mut part = Part::default();
+        let mut lowerer = Lowerer { file, first_stack, diagnostics: &mut part.diagnostics, includes: Vec::new() };
+        for node in doc.nodes() {
+            lowerer.check_secrets(&node);
+            lowerer.top_level(&node, &mut part.spec);
+        }
+        part.includes = lowerer.includes;
+        part
+    };
+    let parts: Vec<Part> = if threads == 1 {
+        vec![lower_part(doc)]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = doc.split(threads).map(|part| scope.spawn(move || lower_part(part))).collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        })
+    };
+    let mut includes = Vec::new();
+    for part in parts {
+        let Part { spec: lowered, diagnostics: found, includes: more } = part;
+        spec.stack = spec.stack.take().or(lowered.stack);
+        append(&mut spec.systems, lowered.systems);
+        append(&mut spec.events, lowered.events);
+        append(&mut spec.flows, lowered.flows);
+        append(&mut spec.lint, lowered.lint);
+        append(diagnostics, found);
+        append(&mut includes, more);
     }
-    lowerer.includes
+    includes
+}
+
+/// What one run of top-level nodes lowers to.
+#[derive(Default)]
+struct Part {
+    spec: Spec,
+    diagnostics: Vec<Diagnostic>,
+    includes: Vec<Include>,
+}
+
+/// `to.extend(from)`, moving the whole vector when `to` is empty.
+fn append<T>(to: &mut Vec<T>, from: Vec<T>) {
+    if to.is_empty() {
+        *to = from;
+    } else {
+        to.extend(from);
+    }
 }
 
 const TOP_LEVEL: &[&str] = &["stack", "include", "system", "event", "flow", "lint"];
@@ -76,13 +138,14 @@ const FLOW_CHILDREN: &[&str] = &[
     "allow",
 ];
 const TO_CHILDREN: &[&str] = &["map", "set"];
-const LINT_CHILDREN: &[&str] = &["deny", "warn", "allow"];
 
 /// The range the contract gives for `horizon months=N`.
 const HORIZON_MONTHS: std::ops::RangeInclusive<i128> = 12..=36;
 
 struct Lowerer<'d> {
     file: FileId,
+    /// Where the spec's first `stack` is, from an earlier file or this one.
+    first_stack: Option<Loc>,
     diagnostics: &'d mut Vec<Diagnostic>,
     includes: Vec<Include>,
 }
@@ -98,8 +161,8 @@ impl Lowerer<'_> {
         self.diagnostics.push(d);
     }
 
-    fn top_level(&mut self, node: &Node, spec: &mut Spec) {
-        match node.name.text.as_str() {
+    fn top_level(&mut self, node: &Node<'_>, spec: &mut Spec) {
+        match &*node.name.text {
             "stack" => self.stack(node, spec),
             "include" => self.include(node),
             "system" => {
@@ -126,11 +189,11 @@ impl Lowerer<'_> {
 
     /// Reports entries a node does not take: properties outside `props`, and
     /// arguments beyond `max_args`.
-    fn shape(&mut self, node: &Node, max_args: usize, props: &[&str]) {
+    fn shape(&mut self, node: &Node<'_>, max_args: usize, props: &[&str]) {
         let mut args = 0;
-        for entry in &node.entries {
-            match &entry.key {
-                Some(key) if !props.contains(&key.text.as_str()) => {
+        for (key, span) in node.keys() {
+            match &key {
+                Some(key) if !props.contains(&&*key.text) => {
                     let help = match suggest::closest(&key.text, props.iter().copied()) {
                         Some(c) => format!("did you mean `{c}`?"),
                         None if props.is_empty() => format!("`{}` takes no properties", node.name.text),
@@ -155,7 +218,7 @@ impl Lowerer<'_> {
                         };
                         self.report(
                             &lint::BAD_VALUE,
-                            entry.span,
+                            span,
                             format!("unexpected argument to `{}`", node.name.text),
                             "not expected here",
                             Some(format!("`{}` takes {takes}; remove this one", node.name.text)),
@@ -167,7 +230,7 @@ impl Lowerer<'_> {
     }
 
     /// Reports a children block on a node that takes none.
-    fn leaf(&mut self, node: &Node) {
+    fn leaf(&mut self, node: &Node<'_>) {
         if let Some(children) = &node.children {
             self.report(
                 &lint::UNKNOWN_NODE,
@@ -179,7 +242,7 @@ impl Lowerer<'_> {
         }
     }
 
-    fn unknown_node(&mut self, node: &Node, place: &str, known: &[&str]) {
+    fn unknown_node(&mut self, node: &Node<'_>, place: &str, known: &[&str]) {
         let help = match suggest::closest(&node.name.text, known.iter().copied()) {
             Some(c) => format!("did you mean `{c}`?"),
             None => format!("expected one of {}", list(known, "")),
@@ -193,16 +256,16 @@ impl Lowerer<'_> {
         );
     }
 
-    fn arg<'n>(&self, node: &'n Node, index: usize) -> Option<&'n Entry> {
-        node.entries.iter().filter(|e| e.key.is_none()).nth(index)
+    fn arg<'a>(&self, node: &Node<'a>, index: usize) -> Option<Entry<'a>> {
+        node.arg(index)
     }
 
     /// The property `key`; the last one wins when it is repeated, as in KDL.
-    fn prop<'n>(&self, node: &'n Node, key: &str) -> Option<&'n Entry> {
-        node.entries.iter().rev().find(|e| e.key.as_ref().is_some_and(|k| k.text == key))
+    fn prop<'a>(&self, node: &Node<'a>, key: &str) -> Option<Entry<'a>> {
+        node.prop(key)
     }
 
-    fn missing(&mut self, node: &Node, what: &str, example: &str) {
+    fn missing(&mut self, node: &Node<'_>, what: &str, example: &str) {
         // A syntax error inside the node already explains what is missing.
         if node.incomplete {
             return;
@@ -218,19 +281,16 @@ impl Lowerer<'_> {
 
     /// Reports a missing property, unless the node has a misspelling of it
     /// (already reported as an unknown property with this very suggestion).
-    fn missing_prop(&mut self, node: &Node, key: &str, example: &str) {
-        let misspelt = node
-            .entries
-            .iter()
-            .filter_map(|e| e.key.as_ref())
-            .any(|k| k.text != key && suggest::closest(&k.text, [key]).is_some());
+    fn missing_prop(&mut self, node: &Node<'_>, key: &str, example: &str) {
+        let misspelt =
+            node.entries().filter_map(|e| e.key).any(|k| k.text != key && suggest::closest(&k.text, [key]).is_some());
         if !misspelt {
             self.missing(node, &format!("`{key}=`"), example);
         }
     }
 
     /// Reports a value of the wrong kind.
-    fn wrong_kind(&mut self, entry: &Entry, expected: &str, example: &str) {
+    fn wrong_kind(&mut self, entry: &Entry<'_>, expected: &str, example: &str) {
         self.report(
             &lint::BAD_VALUE,
             entry.value_span,
@@ -240,9 +300,9 @@ impl Lowerer<'_> {
         );
     }
 
-    fn string(&mut self, entry: &Entry, example: &str) -> Option<Spanned<String>> {
+    fn string(&mut self, entry: &Entry<'_>, example: &str) -> Option<Spanned<SmolStr>> {
         match &entry.value {
-            Value::String(s) => Some(Spanned { value: s.clone(), loc: self.loc(entry.value_span) }),
+            Value::String(s) => Some(Spanned { value: SmolStr::new(s), loc: self.loc(entry.value_span) }),
             _ => {
                 self.wrong_kind(entry, "a string", example);
                 None
@@ -251,9 +311,9 @@ impl Lowerer<'_> {
     }
 
     /// A required string argument (a name, a path).
-    fn name_arg(&mut self, node: &Node, what: &str, example: &str) -> Option<Name> {
+    fn name_arg(&mut self, node: &Node<'_>, what: &str, example: &str) -> Option<Name> {
         match self.arg(node, 0) {
-            Some(entry) => self.string(entry, example),
+            Some(entry) => self.string(&entry, example),
             None => {
                 self.missing(node, what, example);
                 None
@@ -261,7 +321,7 @@ impl Lowerer<'_> {
         }
     }
 
-    fn bool(&mut self, entry: &Entry) -> Option<Spanned<bool>> {
+    fn bool(&mut self, entry: &Entry<'_>) -> Option<Spanned<bool>> {
         match entry.value {
             Value::Bool(b) => Some(Spanned { value: b, loc: self.loc(entry.value_span) }),
             _ => {
@@ -271,7 +331,12 @@ impl Lowerer<'_> {
         }
     }
 
-    fn integer(&mut self, entry: &Entry, range: std::ops::RangeInclusive<i128>, what: &str) -> Option<Spanned<i128>> {
+    fn integer(
+        &mut self,
+        entry: &Entry<'_>,
+        range: std::ops::RangeInclusive<i128>,
+        what: &str,
+    ) -> Option<Spanned<i128>> {
         match entry.value {
             Value::Integer(n) if range.contains(&n) => Some(Spanned { value: n, loc: self.loc(entry.value_span) }),
             Value::Integer(n) => {
@@ -292,7 +357,7 @@ impl Lowerer<'_> {
     }
 
     /// A non-negative, finite number.
-    fn number(&mut self, entry: &Entry, what: &str) -> Option<Spanned<f64>> {
+    fn number(&mut self, entry: &Entry<'_>, what: &str) -> Option<Spanned<f64>> {
         let value = match entry.value {
             Value::Integer(n) => n as f64,
             Value::Float(x) => x,
@@ -317,7 +382,7 @@ impl Lowerer<'_> {
     /// A keyword value such as `kind=crm`, checked against the language's list.
     fn keyword<K: Copy>(
         &mut self,
-        entry: &Entry,
+        entry: &Entry<'_>,
         what: &str,
         parse: fn(&str) -> Option<K>,
         keywords: &[&str],
@@ -343,7 +408,7 @@ impl Lowerer<'_> {
         None
     }
 
-    fn duration(&mut self, entry: &Entry) -> Option<Spanned<Duration>> {
+    fn duration(&mut self, entry: &Entry<'_>) -> Option<Spanned<Duration>> {
         let text = match &entry.value {
             Value::String(s) => s,
             _ => {
@@ -380,7 +445,7 @@ impl Lowerer<'_> {
         }
     }
 
-    fn cron(&mut self, entry: &Entry) -> Option<Spanned<String>> {
+    fn cron(&mut self, entry: &Entry<'_>) -> Option<Spanned<SmolStr>> {
         let text = self.string(entry, "a cron expression such as `\"0 2 * * *\"`")?;
         let fields = text.value.split_whitespace().count();
         let parser = croner::parser::CronParser::builder()
@@ -411,7 +476,7 @@ impl Lowerer<'_> {
     }
 
     /// A repeated single-valued child, such as a second `via`.
-    fn repeated(&mut self, node: &Node, parent: &str, first: Loc) {
+    fn repeated(&mut self, node: &Node<'_>, parent: &str, first: Loc) {
         let mut d = Diagnostic::new(
             &lint::BAD_VALUE,
             self.loc(node.name.span),
@@ -425,46 +490,38 @@ impl Lowerer<'_> {
 
     // ----- secrets -------------------------------------------------------
 
-    /// Reports every string value in the node and its children that looks
-    /// like a credential. Node names are identifiers and never checked.
-    fn check_secrets(&mut self, node: &Node) {
-        let mut stack = vec![node];
-        while let Some(node) = stack.pop() {
-            let is_secret_node = node.name.text == "secret";
-            for entry in &node.entries {
-                let Value::String(text) = &entry.value else { continue };
-                let finding = if is_secret_node && entry.key.is_none() {
-                    secrets::check_env_name(text)
-                } else {
-                    secrets::check(text)
-                };
-                if let Some(why) = finding {
-                    self.report(
-                        &lint::SECRET_LITERAL,
-                        entry.value_span,
-                        format!("this value looks like a credential ({why})"),
-                        "possible credential",
-                        Some(
-                            "keep credentials out of the spec: put the value in an environment variable and \
-                             write its name, such as `secret \"HUBSPOT_TOKEN\"`; then rotate this one, since it \
-                             may already be in version control"
-                                .into(),
-                        ),
-                    );
-                }
+    /// Reports every string value in the node and its descendants that looks
+    /// like a credential, in nodes lowering knows and in those it does not.
+    /// Node names are identifiers and never checked.
+    fn check_secrets(&mut self, node: &Node<'_>) {
+        // Only `secret`'s own argument is checked whatever its length.
+        let wants = |node: &str, is_argument, len| len >= secrets::SHORTEST_SECRET || (node == "secret" && is_argument);
+        node.for_each_string(wants, |node, is_argument, text, span| {
+            let finding =
+                if node == "secret" && is_argument { secrets::check_env_name(text) } else { secrets::check(text) };
+            if let Some(why) = finding {
+                self.report(
+                    &lint::SECRET_LITERAL,
+                    span,
+                    format!("this value looks like a credential ({why})"),
+                    "possible credential",
+                    Some(
+                        "keep credentials out of the spec: put the value in an environment variable and write \
+                         its name, such as `secret \"HUBSPOT_TOKEN\"`; then rotate this one, since it may \
+                         already be in version control"
+                            .into(),
+                    ),
+                );
             }
-            if let Some(children) = &node.children {
-                stack.extend(children.nodes.iter().rev());
-            }
-        }
+        });
     }
 
     // ----- top-level nodes -----------------------------------------------
 
-    fn stack(&mut self, node: &Node, spec: &mut Spec) {
+    fn stack(&mut self, node: &Node<'_>, spec: &mut Spec) {
         self.shape(node, 1, &[]);
         let name = match self.arg(node, 0) {
-            Some(entry) => self.string(entry, "`stack \"acme\"`"),
+            Some(entry) => self.string(&entry, "`stack \"acme\"`"),
             None => None,
         };
         let mut stack = Stack {
@@ -475,15 +532,16 @@ impl Lowerer<'_> {
             high_volume_peak_per_second: None,
             loc: self.loc(node.span),
         };
-        for child in node.children.iter().flat_map(|c| &c.nodes) {
-            match child.name.text.as_str() {
+        for child in node.child_nodes() {
+            let child = &child;
+            match &*child.name.text {
                 "horizon" => {
                     self.shape(child, 0, &["months"]);
                     self.leaf(child);
                     match self.prop(child, "months") {
                         Some(e) => {
                             stack.horizon = self
-                                .integer(e, HORIZON_MONTHS, "the horizon")
+                                .integer(&e, HORIZON_MONTHS, "the horizon")
                                 .map(|n| Spanned { value: n.value as u32, loc: n.loc });
                         }
                         None => self.missing_prop(child, "months", "horizon months=18"),
@@ -494,7 +552,7 @@ impl Lowerer<'_> {
                     self.leaf(child);
                     match self.arg(child, 0) {
                         Some(e) => {
-                            stack.volume_growth = self.number(e, "volume growth");
+                            stack.volume_growth = self.number(&e, "volume growth");
                             if let Some(g) = &stack.volume_growth
                                 && g.value == 0.0
                             {
@@ -515,35 +573,34 @@ impl Lowerer<'_> {
                     self.shape(child, 0, &["per-day", "peak-per-second"]);
                     self.leaf(child);
                     if let Some(e) = self.prop(child, "per-day") {
-                        stack.high_volume_per_day = self.number(e, "per-day");
+                        stack.high_volume_per_day = self.number(&e, "per-day");
                     }
                     if let Some(e) = self.prop(child, "peak-per-second") {
-                        stack.high_volume_peak_per_second = self.number(e, "peak-per-second");
+                        stack.high_volume_peak_per_second = self.number(&e, "peak-per-second");
                     }
                 }
                 _ => self.unknown_node(child, "in `stack`", STACK_CHILDREN),
             }
         }
-        if let Some(first) = &spec.stack {
-            self.repeated(node, "spec", first.loc);
-        } else {
-            spec.stack = Some(stack);
+        match self.first_stack {
+            Some(first) if first != stack.loc => self.repeated(node, "spec", first),
+            _ => spec.stack = Some(stack),
         }
     }
 
-    fn include(&mut self, node: &Node) {
+    fn include(&mut self, node: &Node<'_>) {
         self.shape(node, 1, &[]);
         self.leaf(node);
         if let Some(path) = self.name_arg(node, "a path", "include \"sales/*.kdl\"") {
-            self.includes.push(Include { pattern: path.value, loc: path.loc });
+            self.includes.push(Include { pattern: path.value.to_string(), loc: path.loc });
         }
     }
 
-    fn system(&mut self, node: &Node) -> Option<System> {
+    fn system(&mut self, node: &Node<'_>) -> Option<System> {
         self.shape(node, 1, &["kind"]);
         let name = self.name_arg(node, "a name", "system \"hubspot\" kind=crm")?;
         let kind = match self.prop(node, "kind") {
-            Some(e) => self.keyword(e, "system kind", SystemKind::parse, &SystemKind::keywords().collect::<Vec<_>>()),
+            Some(e) => self.keyword(&e, "system kind", SystemKind::parse, SystemKind::KEYWORDS),
             None => {
                 self.missing_prop(node, "kind", &format!("system {:?} kind=crm", name.value));
                 None
@@ -567,8 +624,9 @@ impl Lowerer<'_> {
             loc: self.loc(node.span),
         };
         let mut seen: Vec<(&str, Loc)> = Vec::new();
-        for child in node.children.iter().flat_map(|c| &c.nodes) {
-            let name = child.name.text.as_str();
+        for child in node.child_nodes() {
+            let child = &child;
+            let name = &*child.name.text;
             if name != "entity" && name != "allow" && SYSTEM_CHILDREN.contains(&name) {
                 if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
                     self.repeated(child, "system", *first);
@@ -584,20 +642,22 @@ impl Lowerer<'_> {
                     self.shape(child, 1, &["version"]);
                     self.leaf(child);
                     let style = match self.arg(child, 0) {
-                        Some(e) => {
-                            self.keyword(e, "API style", ApiStyle::parse, &ApiStyle::keywords().collect::<Vec<_>>())
-                        }
+                        Some(e) => self.keyword(&e, "API style", ApiStyle::parse, ApiStyle::KEYWORDS),
                         None => {
                             self.missing(child, "a style", "api rest version=\"v3\"");
                             None
                         }
                     };
                     let version = self.prop(child, "version").and_then(|e| match &e.value {
-                        Value::String(s) => Some(Spanned { value: s.clone(), loc: self.loc(e.value_span) }),
-                        Value::Integer(n) => Some(Spanned { value: n.to_string(), loc: self.loc(e.value_span) }),
-                        Value::Float(x) => Some(Spanned { value: x.to_string(), loc: self.loc(e.value_span) }),
+                        Value::String(s) => Some(Spanned { value: SmolStr::new(s), loc: self.loc(e.value_span) }),
+                        Value::Integer(n) => {
+                            Some(Spanned { value: SmolStr::new(n.to_string()), loc: self.loc(e.value_span) })
+                        }
+                        Value::Float(x) => {
+                            Some(Spanned { value: SmolStr::new(x.to_string()), loc: self.loc(e.value_span) })
+                        }
                         _ => {
-                            self.wrong_kind(e, "a version", "`version=\"v3\"`");
+                            self.wrong_kind(&e, "a version", "`version=\"v3\"`");
                             None
                         }
                     });
@@ -609,16 +669,14 @@ impl Lowerer<'_> {
                     self.shape(child, 1, &["per"]);
                     self.leaf(child);
                     let count = match self.arg(child, 0) {
-                        Some(e) => self.number(e, "a rate limit"),
+                        Some(e) => self.number(&e, "a rate limit"),
                         None => {
                             self.missing(child, "a number", "rate-limit 100 per=second");
                             None
                         }
                     };
                     let per = match self.prop(child, "per") {
-                        Some(e) => {
-                            self.keyword(e, "time unit", TimeUnit::parse, &TimeUnit::keywords().collect::<Vec<_>>())
-                        }
+                        Some(e) => self.keyword(&e, "time unit", TimeUnit::parse, TimeUnit::KEYWORDS),
                         None => {
                             self.missing_prop(child, "per", "rate-limit 100 per=second");
                             None
@@ -636,12 +694,7 @@ impl Lowerer<'_> {
                     self.shape(child, 1, &[]);
                     self.leaf(child);
                     system.criticality = match self.arg(child, 0) {
-                        Some(e) => self.keyword(
-                            e,
-                            "criticality",
-                            Criticality::parse,
-                            &Criticality::keywords().collect::<Vec<_>>(),
-                        ),
+                        Some(e) => self.keyword(&e, "criticality", Criticality::parse, Criticality::KEYWORDS),
                         None => {
                             self.missing(child, "a level", "criticality high");
                             None
@@ -653,7 +706,7 @@ impl Lowerer<'_> {
                     self.leaf(child);
                     let months = match self.prop(child, "in-months") {
                         Some(e) => self
-                            .integer(e, 0..=120, "`in-months`")
+                            .integer(&e, 0..=120, "`in-months`")
                             .map(|n| Spanned { value: n.value as u32, loc: n.loc }),
                         None => {
                             self.missing_prop(child, "in-months", &format!("{name} in-months=6"));
@@ -682,11 +735,11 @@ impl Lowerer<'_> {
         Some(system)
     }
 
-    fn bool_child(&mut self, node: &Node, example: &str) -> Option<Spanned<bool>> {
+    fn bool_child(&mut self, node: &Node<'_>, example: &str) -> Option<Spanned<bool>> {
         self.shape(node, 1, &[]);
         self.leaf(node);
         match self.arg(node, 0) {
-            Some(e) => self.bool(e),
+            Some(e) => self.bool(&e),
             None => {
                 self.missing(node, "`#true` or `#false`", example);
                 None
@@ -694,11 +747,11 @@ impl Lowerer<'_> {
         }
     }
 
-    fn string_child(&mut self, node: &Node, example: &str) -> Option<Spanned<String>> {
+    fn string_child(&mut self, node: &Node<'_>, example: &str) -> Option<Spanned<SmolStr>> {
         self.shape(node, 1, &[]);
         self.leaf(node);
         match self.arg(node, 0) {
-            Some(e) => self.string(e, &format!("`{example}`")),
+            Some(e) => self.string(&e, &format!("`{example}`")),
             None => {
                 self.missing(node, "a value", example);
                 None
@@ -706,12 +759,13 @@ impl Lowerer<'_> {
         }
     }
 
-    fn entity(&mut self, node: &Node) -> Option<Entity> {
+    fn entity(&mut self, node: &Node<'_>) -> Option<Entity> {
         self.shape(node, 1, &[]);
         let name = self.name_arg(node, "a name", "entity \"contact\"")?;
         let mut fields = Vec::new();
-        for child in node.children.iter().flat_map(|c| &c.nodes) {
-            match child.name.text.as_str() {
+        for child in node.child_nodes() {
+            let child = &child;
+            match &*child.name.text {
                 "field" => fields.extend(self.field(child)),
                 _ => self.unknown_node(child, "in an entity", &["field"]),
             }
@@ -719,41 +773,42 @@ impl Lowerer<'_> {
         Some(Entity { name, fields, loc: self.loc(node.span) })
     }
 
-    fn field(&mut self, node: &Node) -> Option<Field> {
+    fn field(&mut self, node: &Node<'_>) -> Option<Field> {
         self.shape(node, 1, &["type", "required"]);
         self.leaf(node);
         let name = self.name_arg(node, "a name", "field \"email\" type=email")?;
         let ty = match self.prop(node, "type") {
-            Some(e) => self.keyword(e, "field type", FieldType::parse, &FieldType::keywords().collect::<Vec<_>>()),
+            Some(e) => self.keyword(&e, "field type", FieldType::parse, FieldType::KEYWORDS),
             None => {
                 self.missing_prop(node, "type", &format!("field {:?} type=string", name.value));
                 None
             }
         };
-        let required = self.prop(node, "required").and_then(|e| self.bool(e)).is_some_and(|b| b.value);
+        let required = self.prop(node, "required").and_then(|e| self.bool(&e)).is_some_and(|b| b.value);
         Some(Field { name, ty, required, loc: self.loc(node.span) })
     }
 
-    fn allow(&mut self, node: &Node) -> Option<Allow> {
+    fn allow(&mut self, node: &Node<'_>) -> Option<Allow> {
         self.shape(node, 1, &["reason"]);
         self.leaf(node);
         let rule = self.name_arg(node, "a rule name", "allow \"no-logging\" reason=\"...\"")?;
-        let reason = self.prop(node, "reason").and_then(|e| self.string(e, "`reason=\"...\"`"));
+        let reason = self.prop(node, "reason").and_then(|e| self.string(&e, "`reason=\"...\"`"));
         Some(Allow { rule, reason, loc: self.loc(node.span) })
     }
 
-    fn event(&mut self, node: &Node) -> Option<Event> {
+    fn event(&mut self, node: &Node<'_>) -> Option<Event> {
         self.shape(node, 1, &["from", "entity", "version"]);
         let name = self.name_arg(node, "a name", "event \"lead.created\" from=hubspot")?;
         let from = match self.prop(node, "from") {
-            Some(e) => self.string(e, "`from=hubspot`").map(Ref::new),
+            Some(e) => self.string(&e, "`from=hubspot`").map(Ref::new),
             None => {
                 self.missing_prop(node, "from", &format!("event {:?} from=hubspot", name.value));
                 None
             }
         };
-        let entity = self.prop(node, "entity").and_then(|e| self.string(e, "`entity=contact`")).map(Ref::new);
-        let version = self.prop(node, "version").and_then(|e| self.integer(e, 0..=i128::from(u32::MAX), "the version"));
+        let entity = self.prop(node, "entity").and_then(|e| self.string(&e, "`entity=contact`")).map(Ref::new);
+        let version =
+            self.prop(node, "version").and_then(|e| self.integer(&e, 0..=i128::from(u32::MAX), "the version"));
         let mut event = Event {
             name,
             from,
@@ -765,8 +820,9 @@ impl Lowerer<'_> {
             allows: Vec::new(),
             loc: self.loc(node.span),
         };
-        for child in node.children.iter().flat_map(|c| &c.nodes) {
-            match child.name.text.as_str() {
+        for child in node.child_nodes() {
+            let child = &child;
+            match &*child.name.text {
                 "key" => {
                     self.shape(child, 1, &[]);
                     self.leaf(child);
@@ -780,10 +836,10 @@ impl Lowerer<'_> {
                 "volume" => {
                     self.shape(child, 0, &["per-day", "peak-per-second"]);
                     self.leaf(child);
-                    let per_day = self.prop(child, "per-day").and_then(|e| self.number(e, "per-day")).map(|n| n.value);
+                    let per_day = self.prop(child, "per-day").and_then(|e| self.number(&e, "per-day")).map(|n| n.value);
                     let peak = self
                         .prop(child, "peak-per-second")
-                        .and_then(|e| self.number(e, "peak-per-second"))
+                        .and_then(|e| self.number(&e, "peak-per-second"))
                         .map(|n| n.value);
                     if self.prop(child, "per-day").is_none() && self.prop(child, "peak-per-second").is_none() {
                         self.missing(
@@ -801,7 +857,7 @@ impl Lowerer<'_> {
         Some(event)
     }
 
-    fn flow(&mut self, node: &Node) -> Option<Flow> {
+    fn flow(&mut self, node: &Node<'_>) -> Option<Flow> {
         self.shape(node, 1, &[]);
         let name = self.name_arg(node, "a name", "flow \"lead-to-newsletter\" { ... }")?;
         let mut flow = Flow {
@@ -820,8 +876,10 @@ impl Lowerer<'_> {
             loc: self.loc(node.span),
         };
         let mut seen: Vec<(&str, Loc)> = Vec::new();
-        for child in node.children.iter().flat_map(|c| &c.nodes) {
-            let name = child.name.text.as_str();
+        let mut had_to = false;
+        for child in node.child_nodes() {
+            let child = &child;
+            let name = &*child.name.text;
             let single = match name {
                 "on" | "poll" | "schedule" => Some("trigger"),
                 "from" | "via" | "idempotency-key" | "retry" | "dead-letter" | "log" | "loop-guard" | "latency" => {
@@ -864,9 +922,9 @@ impl Lowerer<'_> {
                     self.leaf(child);
                     let system = self.name_arg(child, "a system name", "poll shopify entity=order every=\"15m\"");
                     let entity =
-                        self.prop(child, "entity").and_then(|e| self.string(e, "`entity=order`")).map(Ref::new);
+                        self.prop(child, "entity").and_then(|e| self.string(&e, "`entity=order`")).map(Ref::new);
                     let every = match self.prop(child, "every") {
-                        Some(e) => self.duration(e),
+                        Some(e) => self.duration(&e),
                         None => {
                             self.missing_prop(child, "every", "poll shopify entity=order every=\"15m\"");
                             None
@@ -882,8 +940,8 @@ impl Lowerer<'_> {
                 "schedule" => {
                     self.shape(child, 0, &["every", "cron"]);
                     self.leaf(child);
-                    let every = self.prop(child, "every").and_then(|e| self.duration(e));
-                    let cron = self.prop(child, "cron").and_then(|e| self.cron(e));
+                    let every = self.prop(child, "every").and_then(|e| self.duration(&e));
+                    let cron = self.prop(child, "cron").and_then(|e| self.cron(&e));
                     let (has_every, has_cron) =
                         (self.prop(child, "every").is_some(), self.prop(child, "cron").is_some());
                     if has_every && has_cron {
@@ -905,11 +963,14 @@ impl Lowerer<'_> {
                     self.leaf(child);
                     if let Some(system) = self.name_arg(child, "a system name", "from shopify entity=order") {
                         let entity =
-                            self.prop(child, "entity").and_then(|e| self.string(e, "`entity=order`")).map(Ref::new);
+                            self.prop(child, "entity").and_then(|e| self.string(&e, "`entity=order`")).map(Ref::new);
                         flow.from = Some(Source { system: Ref::new(system), entity, loc: self.loc(child.span) });
                     }
                 }
-                "to" => flow.targets.extend(self.target(child)),
+                "to" => {
+                    had_to = true;
+                    flow.targets.extend(self.target(child));
+                }
                 "via" => {
                     self.shape(child, 1, &[]);
                     self.leaf(child);
@@ -936,7 +997,7 @@ impl Lowerer<'_> {
                     self.shape(child, 0, &["max"]);
                     self.leaf(child);
                     flow.latency = match self.prop(child, "max") {
-                        Some(e) => self.duration(e),
+                        Some(e) => self.duration(&e),
                         None => {
                             self.missing_prop(child, "max", "latency max=\"5m\"");
                             None
@@ -947,22 +1008,20 @@ impl Lowerer<'_> {
                 _ => self.unknown_node(child, "in a flow", FLOW_CHILDREN),
             }
         }
-        self.check_flow_shape(node, &flow);
+        let had_trigger = seen.iter().any(|(n, _)| *n == "trigger");
+        self.check_flow_shape(node, &flow, had_trigger, had_to);
         Some(flow)
     }
 
     /// A flow needs a trigger and a target; `from` belongs to scheduled flows
     /// and a scheduled flow needs it.
-    fn check_flow_shape(&mut self, node: &Node, flow: &Flow) {
-        let had_trigger = node
-            .children
-            .iter()
-            .flat_map(|c| &c.nodes)
-            .any(|c| matches!(c.name.text.as_str(), "on" | "poll" | "schedule"));
+    /// `had_trigger` and `had_to` say whether the block names a trigger and a
+    /// `to`, even ones too broken to lower.
+    fn check_flow_shape(&mut self, node: &Node<'_>, flow: &Flow, had_trigger: bool, had_to: bool) {
         if !had_trigger {
             self.missing(node, "a trigger (`on`, `poll` or `schedule`)", "on \"lead.created\"");
         }
-        if flow.targets.is_empty() && !node.children.iter().flat_map(|c| &c.nodes).any(|c| c.name.text == "to") {
+        if flow.targets.is_empty() && !had_to {
             self.missing(node, "at least one `to`", "to mailchimp action=upsert");
         }
         match (&flow.trigger, &flow.from) {
@@ -984,17 +1043,17 @@ impl Lowerer<'_> {
         }
     }
 
-    fn target(&mut self, node: &Node) -> Option<Target> {
+    fn target(&mut self, node: &Node<'_>) -> Option<Target> {
         self.shape(node, 1, &["action", "entity"]);
         let system = self.name_arg(node, "a system name", "to mailchimp action=upsert")?;
         let action = match self.prop(node, "action") {
-            Some(e) => self.keyword(e, "action", Action::parse, &Action::keywords().collect::<Vec<_>>()),
+            Some(e) => self.keyword(&e, "action", Action::parse, Action::KEYWORDS),
             None => {
                 self.missing_prop(node, "action", &format!("to {} action=upsert", system.value));
                 None
             }
         };
-        let entity = self.prop(node, "entity").and_then(|e| self.string(e, "`entity=member`")).map(Ref::new);
+        let entity = self.prop(node, "entity").and_then(|e| self.string(&e, "`entity=member`")).map(Ref::new);
         let mut target = Target {
             system: Ref::new(system),
             action,
@@ -1003,8 +1062,9 @@ impl Lowerer<'_> {
             sets: Vec::new(),
             loc: self.loc(node.span),
         };
-        for child in node.children.iter().flat_map(|c| &c.nodes) {
-            match child.name.text.as_str() {
+        for child in node.child_nodes() {
+            let child = &child;
+            match &*child.name.text {
                 "map" => {
                     self.shape(child, 1, &["to"]);
                     self.leaf(child);
@@ -1012,7 +1072,7 @@ impl Lowerer<'_> {
                         continue;
                     };
                     let dst = match self.prop(child, "to") {
-                        Some(e) => self.string(e, "`to=\"email_address\"`").map(FieldRef::new),
+                        Some(e) => self.string(&e, "`to=\"email_address\"`").map(FieldRef::new),
                         None => {
                             self.missing_prop(child, "to", &format!("map {:?} to=\"...\"", src.value));
                             None
@@ -1025,7 +1085,7 @@ impl Lowerer<'_> {
                     self.leaf(child);
                     let Some(dst) = self.name_arg(child, "a field name", "set \"source\" \"crm\"") else { continue };
                     let value = match self.arg(child, 1) {
-                        Some(e) => Some(Spanned { value: e.value.clone(), loc: self.loc(e.value_span) }),
+                        Some(e) => Some(Spanned { value: e.value.into_owned(), loc: self.loc(e.value_span) }),
                         None => {
                             self.missing(child, "a value", &format!("set {:?} \"value\"", dst.value));
                             None
@@ -1039,17 +1099,16 @@ impl Lowerer<'_> {
         Some(target)
     }
 
-    fn retry(&mut self, node: &Node) -> Retry {
+    fn retry(&mut self, node: &Node<'_>) -> Retry {
         self.shape(node, 0, &["attempts", "backoff", "initial", "max"]);
         self.leaf(node);
         let attempts = self.prop(node, "attempts").and_then(|e| {
-            self.integer(e, 1..=1000, "`attempts`").map(|n| Spanned { value: n.value as u32, loc: n.loc })
+            self.integer(&e, 1..=1000, "`attempts`").map(|n| Spanned { value: n.value as u32, loc: n.loc })
         });
-        let backoff = self
-            .prop(node, "backoff")
-            .and_then(|e| self.keyword(e, "backoff", Backoff::parse, &Backoff::keywords().collect::<Vec<_>>()));
-        let initial = self.prop(node, "initial").and_then(|e| self.duration(e));
-        let max = self.prop(node, "max").and_then(|e| self.duration(e));
+        let backoff =
+            self.prop(node, "backoff").and_then(|e| self.keyword(&e, "backoff", Backoff::parse, Backoff::KEYWORDS));
+        let initial = self.prop(node, "initial").and_then(|e| self.duration(&e));
+        let max = self.prop(node, "max").and_then(|e| self.duration(&e));
         if let (Some(initial), Some(max)) = (&initial, &max)
             && max.value < initial.value
         {
@@ -1062,11 +1121,12 @@ impl Lowerer<'_> {
         Retry { attempts, backoff, initial, max, loc: self.loc(node.span) }
     }
 
-    fn lint(&mut self, node: &Node, spec: &mut Spec) {
+    fn lint(&mut self, node: &Node<'_>, spec: &mut Spec) {
         self.shape(node, 0, &[]);
-        for child in node.children.iter().flat_map(|c| &c.nodes) {
+        for child in node.child_nodes() {
+            let child = &child;
             let Some(level) = LintLevel::parse(&child.name.text) else {
-                self.unknown_node(child, "in `lint`", LINT_CHILDREN);
+                self.unknown_node(child, "in `lint`", LintLevel::KEYWORDS);
                 continue;
             };
             self.shape(child, usize::MAX, &[]);
@@ -1075,8 +1135,8 @@ impl Lowerer<'_> {
                 self.missing(child, "a rule name", &format!("{} \"no-logging\"", child.name.text));
             }
             // `deny "a" "b"` names several rules at once.
-            for entry in child.entries.iter().filter(|e| e.key.is_none()) {
-                if let Some(rule) = self.string(entry, "`\"no-logging\"`") {
+            for entry in child.entries().filter(|e| e.key.is_none()) {
+                if let Some(rule) = self.string(&entry, "`\"no-logging\"`") {
                     spec.lint.push(LintDirective { level, rule, loc: self.loc(child.span) });
                 }
             }
@@ -1091,18 +1151,5 @@ fn list(items: &[&str], suffix: &str) -> String {
         Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
         Some((last, _)) => last.clone(),
         None => String::new(),
-    }
-}
-
-trait NodeExt {
-    /// The node's name and entries, without its children block: where a
-    /// missing argument belongs.
-    fn span_head(&self) -> Span;
-}
-
-impl NodeExt for Node {
-    fn span_head(&self) -> Span {
-        let end = self.entries.last().map_or(self.name.span.end, |e| e.span.end);
-        Span { start: self.span.start, end }
     }
 }

@@ -9,6 +9,8 @@
 
 use std::time::Duration;
 
+use smol_str::SmolStr;
+
 use crate::syntax::Span;
 
 /// An index into the `SourceMap` of the compilation.
@@ -29,8 +31,10 @@ pub(crate) struct Spanned<T> {
     pub(crate) loc: Loc,
 }
 
-/// A declared name (of a system, event, flow, entity or field).
-pub(crate) type Name = Spanned<String>;
+/// A declared name (of a system, event, flow, entity or field). Names are
+/// short and never change, so they are `SmolStr`s: up to 23 bytes are stored
+/// inline, which saves an allocation for nearly every name in a large spec.
+pub(crate) type Name = Spanned<SmolStr>;
 
 macro_rules! id_type {
     ($($(#[$meta:meta])* $name:ident),* $(,)?) => {$(
@@ -159,15 +163,19 @@ pub(crate) struct System {
     pub(crate) api: Option<Api>,
     pub(crate) webhooks: Option<Spanned<bool>>,
     pub(crate) rate_limit: Option<RateLimit>,
-    pub(crate) owner: Option<Spanned<String>>,
+    pub(crate) owner: Option<Spanned<SmolStr>>,
     pub(crate) criticality: Option<Spanned<Criticality>>,
-    pub(crate) secret: Option<Spanned<String>>,
-    pub(crate) url: Option<Spanned<String>>,
+    pub(crate) secret: Option<Spanned<SmolStr>>,
+    pub(crate) url: Option<Spanned<SmolStr>>,
     pub(crate) entities: Vec<Entity>,
     pub(crate) planned_in_months: Option<Spanned<u32>>,
     pub(crate) retires_in_months: Option<Spanned<u32>>,
     pub(crate) ha: Option<Spanned<bool>>,
     pub(crate) allows: Vec<Allow>,
+    #[expect(
+        dead_code,
+        reason = "part of the model for the config emitters and the language server, which come later"
+    )]
     pub(crate) loc: Loc,
 }
 
@@ -210,8 +218,9 @@ macro_rules! keyword_enum {
         pub(crate) enum $name { $($variant),* }
 
         impl $name {
-            /// Every keyword, in the order the language reference lists them.
-            pub(crate) const ALL: &'static [$name] = &[$($name::$variant),*];
+            /// The keywords as written in the spec, in the order the language
+            /// reference lists them, for messages and suggestions.
+            pub(crate) const KEYWORDS: &'static [&'static str] = &[$($text),*];
 
             pub(crate) fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),* }
@@ -219,11 +228,6 @@ macro_rules! keyword_enum {
 
             pub(crate) fn parse(text: &str) -> Option<Self> {
                 match text { $($text => Some($name::$variant),)* _ => None }
-            }
-
-            /// The keywords as written in the spec, for messages and suggestions.
-            pub(crate) fn keywords() -> impl Iterator<Item = &'static str> {
-                Self::ALL.iter().map(|k| k.as_str())
             }
         }
 
@@ -322,7 +326,7 @@ keyword_enum! {
 #[derive(Clone, Debug)]
 pub(crate) struct Api {
     pub(crate) style: Option<Spanned<ApiStyle>>,
-    pub(crate) version: Option<Spanned<String>>,
+    pub(crate) version: Option<Spanned<SmolStr>>,
     pub(crate) loc: Loc,
 }
 
@@ -345,6 +349,10 @@ impl RateLimit {
 pub(crate) struct Entity {
     pub(crate) name: Name,
     pub(crate) fields: Vec<Field>,
+    #[expect(
+        dead_code,
+        reason = "part of the model for the config emitters and the language server, which come later"
+    )]
     pub(crate) loc: Loc,
 }
 
@@ -368,6 +376,10 @@ pub(crate) struct Event {
     pub(crate) fields: Vec<Field>,
     pub(crate) volume: Option<Volume>,
     pub(crate) allows: Vec<Allow>,
+    #[expect(
+        dead_code,
+        reason = "part of the model for the config emitters and the language server, which come later"
+    )]
     pub(crate) loc: Loc,
 }
 
@@ -391,6 +403,10 @@ impl Event {
 pub(crate) struct Volume {
     pub(crate) per_day: Option<f64>,
     pub(crate) peak_per_second: Option<f64>,
+    #[expect(
+        dead_code,
+        reason = "part of the model for the config emitters and the language server, which come later"
+    )]
     pub(crate) loc: Loc,
 }
 
@@ -460,7 +476,7 @@ pub(crate) enum TriggerKind {
     /// `poll SYSTEM entity=E every=DURATION`.
     Poll { system: Ref<SystemId>, entity: Option<Ref<EntityId>>, every: Option<Spanned<Duration>> },
     /// `schedule every=DURATION` or `schedule cron=EXPR`.
-    Schedule { every: Option<Spanned<Duration>>, cron: Option<Spanned<String>> },
+    Schedule { every: Option<Spanned<Duration>>, cron: Option<Spanned<SmolStr>> },
 }
 
 /// `from SYSTEM entity=E` in a scheduled flow.
@@ -495,7 +511,15 @@ pub(crate) struct Map {
 #[derive(Clone, Debug)]
 pub(crate) struct Set {
     pub(crate) dst: FieldRef,
-    pub(crate) value: Option<Spanned<crate::syntax::Value>>,
+    #[expect(
+        dead_code,
+        reason = "part of the model for the config emitters and the language server, which come later"
+    )]
+    pub(crate) value: Option<Spanned<crate::syntax::Value<'static>>>,
+    #[expect(
+        dead_code,
+        reason = "part of the model for the config emitters and the language server, which come later"
+    )]
     pub(crate) loc: Loc,
 }
 
@@ -503,8 +527,20 @@ pub(crate) struct Set {
 #[derive(Clone, Debug)]
 pub(crate) struct Retry {
     pub(crate) attempts: Option<Spanned<u32>>,
+    #[expect(
+        dead_code,
+        reason = "part of the model for the config emitters and the language server, which come later"
+    )]
     pub(crate) backoff: Option<Spanned<Backoff>>,
+    #[expect(
+        dead_code,
+        reason = "part of the model for the config emitters and the language server, which come later"
+    )]
     pub(crate) initial: Option<Spanned<Duration>>,
+    #[expect(
+        dead_code,
+        reason = "part of the model for the config emitters and the language server, which come later"
+    )]
     pub(crate) max: Option<Spanned<Duration>>,
     pub(crate) loc: Loc,
 }
@@ -512,8 +548,8 @@ pub(crate) struct Retry {
 /// An inline `allow RULE reason="..."` on a system, event or flow.
 #[derive(Clone, Debug)]
 pub(crate) struct Allow {
-    pub(crate) rule: Spanned<String>,
-    pub(crate) reason: Option<Spanned<String>>,
+    pub(crate) rule: Spanned<SmolStr>,
+    pub(crate) reason: Option<Spanned<SmolStr>>,
     pub(crate) loc: Loc,
 }
 
@@ -521,7 +557,11 @@ pub(crate) struct Allow {
 #[derive(Clone, Debug)]
 pub(crate) struct LintDirective {
     pub(crate) level: LintLevel,
-    pub(crate) rule: Spanned<String>,
+    pub(crate) rule: Spanned<SmolStr>,
+    #[expect(
+        dead_code,
+        reason = "part of the model for the config emitters and the language server, which come later"
+    )]
     pub(crate) loc: Loc,
 }
 

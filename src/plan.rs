@@ -360,7 +360,7 @@ pub(crate) fn compute(spec: &Spec, diagnostics: &[Diagnostic]) -> Plan {
     let migration = migration(spec, diagnostics, &flows_now, &flows_later, target_stage, &transports, horizon);
 
     let mut plan = Plan {
-        stack: spec.stack.as_ref().and_then(|s| s.name.as_ref()).map(|n| n.value.clone()),
+        stack: spec.stack.as_ref().and_then(|s| s.name.as_ref()).map(|n| n.value.to_string()),
         horizon_months: horizon,
         volume_growth: spec.volume_growth(),
         thresholds,
@@ -444,7 +444,7 @@ fn month(spec: &Spec, m: u32, thresholds: &Thresholds, pairs: &BTreeSet<(SystemI
             systems += 1;
         }
         if m > 0 && live != system.live_in(m - 1) {
-            if live { &mut joining } else { &mut retiring }.push(system.name.value.clone());
+            if live { &mut joining } else { &mut retiring }.push(system.name.value.to_string());
         }
     }
     joining.sort();
@@ -683,7 +683,7 @@ struct WarehouseCall {
 fn warehouse(spec: &Spec, m: u32) -> WarehouseCall {
     let live_of = |kinds: &dyn Fn(SystemKind) -> bool| -> Vec<String> {
         let mut names: Vec<String> =
-            spec.systems.iter().filter(|s| s.live_in(m) && kinds(s.kind())).map(|s| s.name.value.clone()).collect();
+            spec.systems.iter().filter(|s| s.live_in(m) && kinds(s.kind())).map(|s| s.name.value.to_string()).collect();
         names.sort();
         names
     };
@@ -697,7 +697,7 @@ fn warehouse(spec: &Spec, m: u32) -> WarehouseCall {
             target.live_in(m) && (target.kind().is_storage() || target.kind() == SystemKind::Analytics)
         });
         if reporting && spec.system(source).live_in(m) && source_is_business(spec, source) {
-            feeders.insert(spec.system(source).name.value.clone());
+            feeders.insert(spec.system(source).name.value.to_string());
         }
     }
     let feeders: Vec<String> = feeders.into_iter().collect();
@@ -803,7 +803,7 @@ fn migration(
             if why.is_empty() {
                 why.push(format!("still {}", f.transport_phrase()));
             }
-            FlowStep { flow: spec.flow(f.flow).name.value.clone(), transport: f.transport, why: why.join("; ") }
+            FlowStep { flow: spec.flow(f.flow).name.value.to_string(), transport: f.transport, why: why.join("; ") }
         })
         .collect();
 
@@ -817,7 +817,7 @@ fn migration(
         .map(|id| {
             let (errors, warnings, infos) = weight(id);
             FlowRisk {
-                flow: spec.flow(id).name.value.clone(),
+                flow: spec.flow(id).name.value.to_string(),
                 errors,
                 warnings,
                 infos,
@@ -890,7 +890,7 @@ fn migration_note(
 /// broker for stage 3, a hub (or else a broker) for stage 2. The first by name.
 pub(crate) fn existing_transport(spec: &Spec, stage: Stage) -> Option<String> {
     let first = |kind: SystemKind| {
-        spec.systems.iter().filter(|s| s.kind() == kind && s.live_in(0)).map(|s| s.name.value.clone()).min()
+        spec.systems.iter().filter(|s| s.kind() == kind && s.live_in(0)).map(|s| s.name.value.to_string()).min()
     };
     match stage {
         Stage::PointToPoint => None,
@@ -958,7 +958,7 @@ fn stage_reason(spec: &Spec, month: &Month, t: &Thresholds, when: &str) -> Strin
             .systems
             .iter()
             .filter(|s| s.live_in(month.month) && s.is_tool())
-            .map(|s| s.name.value.clone())
+            .map(|s| s.name.value.to_string())
             .collect();
         names.sort();
         names

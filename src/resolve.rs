@@ -10,7 +10,10 @@
 //! All lookups go through hash tables built once, and "did you mean" looks at
 //! a bounded number of candidates, so resolution is linear in the spec.
 
-use std::collections::HashMap;
+use std::fmt;
+
+use rustc_hash::FxHashMap as HashMap;
+use smol_str::SmolStr;
 
 use crate::diagnostic::Diagnostic;
 use crate::lint;
@@ -24,24 +27,26 @@ const SUGGESTION_BUDGET: usize = 512;
 
 /// A table of declared names of one kind.
 struct Names<Id> {
-    by_name: HashMap<String, Id>,
+    by_name: HashMap<SmolStr, Id>,
     /// Names grouped by first character, for bounded suggestions.
-    by_initial: HashMap<char, Vec<String>>,
+    by_initial: HashMap<char, Vec<SmolStr>>,
 }
 
 impl<Id: Copy> Names<Id> {
-    fn new() -> Self {
-        Names { by_name: HashMap::new(), by_initial: HashMap::new() }
+    fn with_capacity(capacity: usize) -> Self {
+        let mut by_name = HashMap::default();
+        by_name.reserve(capacity);
+        Names { by_name, by_initial: HashMap::default() }
     }
 
     /// Declares a name; returns the earlier id if it was already declared.
-    fn declare(&mut self, name: &str, id: Id) -> Option<Id> {
+    fn declare(&mut self, name: &SmolStr, id: Id) -> Option<Id> {
         if let Some(&first) = self.by_name.get(name) {
             return Some(first);
         }
-        self.by_name.insert(name.to_owned(), id);
+        self.by_name.insert(name.clone(), id);
         let initial = name.chars().next().unwrap_or(' ');
-        self.by_initial.entry(initial).or_default().push(name.to_owned());
+        self.by_initial.entry(initial).or_default().push(name.clone());
         None
     }
 
@@ -52,19 +57,24 @@ impl<Id: Copy> Names<Id> {
     fn suggest(&self, name: &str) -> Option<String> {
         let initial = name.chars().next().unwrap_or(' ');
         let candidates = self.by_initial.get(&initial).into_iter().flatten().take(SUGGESTION_BUDGET);
-        suggest::did_you_mean(name, candidates.map(String::as_str))
+        suggest::did_you_mean(name, candidates.map(SmolStr::as_str))
     }
 }
 
 /// Resolves every reference in `spec` and reports what does not resolve.
 pub(crate) fn resolve(spec: &mut Spec, diagnostics: &mut Vec<Diagnostic>) {
-    let mut r = Resolver { diagnostics, systems: Names::new(), events: Names::new(), flows: Names::new() };
+    let mut r = Resolver {
+        diagnostics,
+        systems: Names::with_capacity(spec.systems.len()),
+        events: Names::with_capacity(spec.events.len()),
+        flows: Names::with_capacity(spec.flows.len()),
+    };
     r.declare(spec);
     let Resolver { systems, events, .. } = &r;
     let tables = Tables::new(spec);
     let mut out = Vec::new();
-    for event in &mut spec.events {
-        resolve_event(event, systems, &tables, &mut out);
+    for (event, fields) in spec.events.iter_mut().zip(&tables.event_fields) {
+        resolve_event(event, fields, systems, &tables, &mut out);
     }
     let system_kinds: Vec<SystemKind> = spec.systems.iter().map(|s| s.kind()).collect();
     let schemaless_events: Vec<bool> = spec.events.iter().map(Event::is_schemaless).collect();
@@ -88,17 +98,13 @@ impl Resolver<'_> {
             if let Some(first) = self.systems.declare(&system.name.value, SystemId(i as u32)) {
                 self.duplicate("system", &system.name, spec.system(first).name.loc);
             }
-            declare_local(
-                "entity",
-                system.entities.iter().map(|e| &e.name),
-                &format!("system `{}`", system.name.value),
-                self.diagnostics,
-            );
+            declare_local("entity", &system.entities, |e| &e.name, Owner::System(&system.name.value), self.diagnostics);
             for entity in &system.entities {
                 declare_local(
                     "field",
-                    entity.fields.iter().map(|f| &f.name),
-                    &format!("entity `{}`", entity.name.value),
+                    &entity.fields,
+                    |f| &f.name,
+                    Owner::Entity(&entity.name.value),
                     self.diagnostics,
                 );
             }
@@ -107,12 +113,7 @@ impl Resolver<'_> {
             if let Some(first) = self.events.declare(&event.name.value, EventId(i as u32)) {
                 self.duplicate("event", &event.name, spec.event(first).name.loc);
             }
-            declare_local(
-                "field",
-                event.fields.iter().map(|f| &f.name),
-                &format!("event `{}`", event.name.value),
-                self.diagnostics,
-            );
+            declare_local("field", &event.fields, |f| &f.name, Owner::Event(&event.name.value), self.diagnostics);
         }
         for (i, flow) in spec.flows.iter().enumerate() {
             if let Some(first) = self.flows.declare(&flow.name.value, FlowId(i as u32)) {
@@ -133,20 +134,50 @@ fn duplicate(what: &str, name: &Name, first: Loc, scope: &str) -> Diagnostic {
         .with_help(format!("{what} names are unique {scope}; rename or remove one of them"))
 }
 
-/// Duplicate entity or field names within one parent.
-fn declare_local<'a>(
+/// Duplicate entity or field names within one parent. Parents hold a few
+/// names, so a linear scan beats building a table for each of them.
+fn declare_local<T>(
     what: &str,
-    names: impl Iterator<Item = &'a Name>,
-    parent: &str,
+    items: &[T],
+    name: impl Fn(&T) -> &Name,
+    parent: Owner<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let mut seen: HashMap<&str, Loc> = HashMap::new();
-    for name in names {
-        match seen.get(name.value.as_str()) {
-            Some(&first) => diagnostics.push(duplicate(what, name, first, &format!("within {parent}"))),
-            None => {
-                seen.insert(&name.value, name.loc);
+    const SCAN_LIMIT: usize = 32;
+    if items.len() <= SCAN_LIMIT {
+        for (i, item) in items.iter().enumerate() {
+            let n = name(item);
+            if let Some(first) = items[..i].iter().map(&name).find(|f| f.value == n.value) {
+                diagnostics.push(duplicate(what, n, first.loc, &format!("within {parent}")));
             }
+        }
+        return;
+    }
+    let mut seen: HashMap<&str, Loc> = HashMap::default();
+    for n in items.iter().map(&name) {
+        match seen.get(n.value.as_str()) {
+            Some(&first) => diagnostics.push(duplicate(what, n, first, &format!("within {parent}"))),
+            None => {
+                seen.insert(&n.value, n.loc);
+            }
+        }
+    }
+}
+
+/// What declares a set of names, for messages; formatted only when one is needed.
+#[derive(Clone, Copy)]
+enum Owner<'a> {
+    System(&'a str),
+    Entity(&'a str),
+    Event(&'a str),
+}
+
+impl fmt::Display for Owner<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Owner::System(name) => write!(f, "system `{name}`"),
+            Owner::Entity(name) => write!(f, "entity `{name}`"),
+            Owner::Event(name) => write!(f, "event `{name}`"),
         }
     }
 }
@@ -154,23 +185,24 @@ fn declare_local<'a>(
 /// Field lookup tables for every entity and event, built once.
 struct Tables {
     /// Per system: entity name -> index.
-    entities: Vec<HashMap<String, u32>>,
+    entities: Vec<HashMap<SmolStr, u32>>,
     /// Per system, per entity: field name -> index.
     entity_fields: Vec<Vec<FieldTable>>,
     /// Per event: field name -> index.
     event_fields: Vec<FieldTable>,
     /// The entity names of each system, for suggestions.
-    entity_names: Vec<Vec<String>>,
+    entity_names: Vec<Vec<SmolStr>>,
 }
 
 struct FieldTable {
-    index: HashMap<String, u32>,
-    names: Vec<String>,
+    index: HashMap<SmolStr, u32>,
+    names: Vec<SmolStr>,
 }
 
 impl FieldTable {
     fn new(fields: &[Field]) -> Self {
-        let mut index = HashMap::with_capacity(fields.len());
+        let mut index = HashMap::default();
+        index.reserve(fields.len());
         for (i, f) in fields.iter().enumerate() {
             index.entry(f.name.value.clone()).or_insert(i as u32);
         }
@@ -184,7 +216,7 @@ impl Tables {
         let mut entity_fields = Vec::with_capacity(spec.systems.len());
         let mut entity_names = Vec::with_capacity(spec.systems.len());
         for system in &spec.systems {
-            let mut names = HashMap::new();
+            let mut names = HashMap::default();
             for (i, e) in system.entities.iter().enumerate() {
                 names.entry(e.name.value.clone()).or_insert(i as u32);
             }
@@ -230,38 +262,44 @@ fn resolve_entity(
     if table.is_empty() {
         return;
     }
-    match table.get(&r.name.value) {
+    match table.get(r.name.value.as_str()) {
         Some(&index) => r.target = Some(EntityId { system, index }),
         None => {
             let names = &tables.entity_names[system.index()];
-            let suggestion = suggest::did_you_mean(&r.name.value, names.iter().map(String::as_str));
+            let suggestion = suggest::did_you_mean(&r.name.value, names.iter().map(SmolStr::as_str));
             out.push(unresolved("entity", &r.name, suggestion, Some(sys_loc(system))));
         }
     }
 }
 
-fn resolve_field(r: &mut FieldRef, table: Option<&FieldTable>, owner: &str, out: &mut Vec<Diagnostic>) {
+fn resolve_field(r: &mut FieldRef, table: Option<&FieldTable>, owner: Owner<'_>, out: &mut Vec<Diagnostic>) {
     let Some(table) = table else { return };
     if table.names.is_empty() {
         return;
     }
-    match table.index.get(&r.name.value) {
+    match table.index.get(r.name.value.as_str()) {
         Some(&i) => r.target = Some(i),
         None => {
-            let suggestion = suggest::did_you_mean(&r.name.value, table.names.iter().map(String::as_str))
+            let suggestion = suggest::did_you_mean(&r.name.value, table.names.iter().map(SmolStr::as_str))
                 .unwrap_or_else(|| format!("{owner} has {}", field_list(&table.names)));
             out.push(unresolved(&format!("field of {owner}"), &r.name, Some(suggestion), None));
         }
     }
 }
 
-fn field_list(names: &[String]) -> String {
+fn field_list(names: &[SmolStr]) -> String {
     let shown: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
     let more = if names.len() > 8 { format!(" and {} more", names.len() - 8) } else { String::new() };
     format!("the fields {}{more}", shown.join(", "))
 }
 
-fn resolve_event(event: &mut Event, systems: &Names<SystemId>, tables: &Tables, out: &mut Vec<Diagnostic>) {
+fn resolve_event(
+    event: &mut Event,
+    fields: &FieldTable,
+    systems: &Names<SystemId>,
+    tables: &Tables,
+    out: &mut Vec<Diagnostic>,
+) {
     let Some(from) = &mut event.from else { return };
     resolve_system(from, systems, out);
     let producer = from.target;
@@ -270,8 +308,7 @@ fn resolve_event(event: &mut Event, systems: &Names<SystemId>, tables: &Tables, 
         resolve_entity(entity, producer, tables, |_| (loc, "the producer".into()), out);
     }
     if let Some(key) = &mut event.key {
-        let table = FieldTable::new(&event.fields);
-        resolve_field(key, Some(&table), &format!("event `{}`", event.name.value), out);
+        resolve_field(key, Some(fields), Owner::Event(&event.name.value), out);
     }
 }
 
@@ -286,7 +323,7 @@ fn resolve_flow(
     out: &mut Vec<Diagnostic>,
 ) {
     // The schema a `map` source and the idempotency key are read from.
-    let mut source: Option<(&FieldTable, String)> = None;
+    let mut source: Option<(&FieldTable, Owner<'_>)> = None;
     let no_loc = |_| (Loc::new(crate::model::FileId(0), Default::default()), String::new());
     if let Some(trigger) = &mut flow.trigger {
         match &mut trigger.kind {
@@ -298,7 +335,7 @@ fn resolve_flow(
                         // An event's fields describe its payload; an event
                         // without fields is schemaless and its payload unchecked.
                         if !schemaless_events[id.index()] {
-                            source = Some((&tables.event_fields[id.index()], format!("event `{}`", event.name.value)));
+                            source = Some((&tables.event_fields[id.index()], Owner::Event(&event.name.value)));
                         }
                     }
                 }
@@ -308,7 +345,7 @@ fn resolve_flow(
                 if let Some(entity) = entity {
                     resolve_entity(entity, system.target, tables, no_loc, out);
                     if let Some(id) = entity.target {
-                        source = Some((tables.entity_fields(id), format!("entity `{}`", entity.name.value)));
+                        source = Some((tables.entity_fields(id), Owner::Entity(&entity.name.value)));
                     }
                 }
             }
@@ -320,7 +357,7 @@ fn resolve_flow(
         if let Some(entity) = &mut from.entity {
             resolve_entity(entity, from.system.target, tables, no_loc, out);
             if let Some(id) = entity.target {
-                source = Some((tables.entity_fields(id), format!("entity `{}`", entity.name.value)));
+                source = Some((tables.entity_fields(id), Owner::Entity(&entity.name.value)));
             }
         }
     }
@@ -345,28 +382,28 @@ fn resolve_flow(
     if let Some(key) = &mut flow.idempotency_key
         && let Some((table, owner)) = &source
     {
-        resolve_field(key, Some(table), owner, out);
+        resolve_field(key, Some(table), *owner, out);
     }
     for target in &mut flow.targets {
         resolve_system(&mut target.system, systems, out);
-        let mut dst: Option<(&FieldTable, String)> = None;
+        let mut dst: Option<(&FieldTable, Owner<'_>)> = None;
         if let Some(entity) = &mut target.entity {
             resolve_entity(entity, target.system.target, tables, no_loc, out);
             if let Some(id) = entity.target {
-                dst = Some((tables.entity_fields(id), format!("entity `{}`", entity.name.value)));
+                dst = Some((tables.entity_fields(id), Owner::Entity(&entity.name.value)));
             }
         }
         for map in &mut target.maps {
             if let Some((table, owner)) = &source {
-                resolve_field(&mut map.src, Some(table), owner, out);
+                resolve_field(&mut map.src, Some(table), *owner, out);
             }
             if let (Some(d), Some((table, owner))) = (&mut map.dst, &dst) {
-                resolve_field(d, Some(table), owner, out);
+                resolve_field(d, Some(table), *owner, out);
             }
         }
         for set in &mut target.sets {
             if let Some((table, owner)) = &dst {
-                resolve_field(&mut set.dst, Some(table), owner, out);
+                resolve_field(&mut set.dst, Some(table), *owner, out);
             }
         }
     }

@@ -33,8 +33,16 @@ const PREFIXES: &[(&str, usize, &str)] = &[
     ("-----BEGIN", 10, "a private key"),
 ];
 
+/// The shortest text any check can flag: a URL with a password, `a://b:c@d`.
+pub(crate) const SHORTEST_SECRET: usize = 9;
+
 /// Why `text` looks like a credential, or `None`.
 pub(crate) fn check(text: &str) -> Option<String> {
+    // Every check below needs at least this many bytes; most values in a
+    // spec (names, keywords) are shorter, and this function sees them all.
+    if text.len() < SHORTEST_SECRET {
+        return None;
+    }
     for (prefix, min_len, what) in PREFIXES {
         if text.starts_with(prefix) && text.len() >= *min_len && !text.contains(' ') {
             return Some(format!("it looks like {what}"));
@@ -43,7 +51,7 @@ pub(crate) fn check(text: &str) -> Option<String> {
     if is_env_name(text) {
         return None;
     }
-    if let Some(rest) = text.split_once("://").map(|(_, rest)| rest) {
+    if let Some(rest) = text.contains(':').then(|| text.split_once("://")).flatten().map(|(_, rest)| rest) {
         // A URL is fine unless it carries a password: `https://user:pw@host`.
         let authority = rest.split('/').next().unwrap_or("");
         return authority

@@ -71,7 +71,11 @@ declare_rule! {
 
 /// The types `from` converts to, for the help text.
 fn targets_of(from: FieldType) -> String {
-    let list: Vec<&str> = FieldType::ALL.iter().filter(|t| from.converts_to(**t)).map(|t| t.as_str()).collect();
+    let list: Vec<&str> = FieldType::KEYWORDS
+        .iter()
+        .copied()
+        .filter(|k| FieldType::parse(k).is_some_and(|t| from.converts_to(t)))
+        .collect();
     list.join(", ")
 }
 

@@ -265,10 +265,10 @@ pub(crate) fn apply_levels(spec: &Spec, cli: &CliLevels, diagnostics: Vec<Diagno
                 level = level_severity(*cli_level, d.rule);
             }
         }
-        if let Some(owner) = d.owner {
-            if spec.allows_of(owner).iter().any(|a| a.rule.value == d.rule.name) {
-                level = None;
-            }
+        if let Some(owner) = d.owner
+            && spec.allows_of(owner).iter().any(|a| a.rule.value == d.rule.name)
+        {
+            level = None;
         }
         let Some(mut severity) = level else { continue };
         if cli.deny_warnings && severity == Severity::Warning {

@@ -257,9 +257,9 @@ fn diagnostic(
     }
     if let Some(last) = deepest {
         let hops = path_to(graph, a, last);
-        let mut path = flow.name.value.clone();
+        let mut path = flow.name.value.to_string();
         for (f, event) in hops.iter().skip(1) {
-            let via = event.map_or("poll".to_owned(), |e| spec.event(e).name.value.clone());
+            let via = event.map_or("poll".to_owned(), |e| spec.event(e).name.value.to_string());
             path.push_str(&format!(" --{via}--> {}", spec.flow(*f).name.value));
             let g = spec.flow(*f);
             if let Some(gt) = first_creating_target(g) {
@@ -302,7 +302,7 @@ fn cause(spec: &Spec, flow: &Flow) -> Option<(crate::model::Loc, String)> {
 fn help(spec: &Spec, flow: &Flow) -> String {
     let key = match flow.trigger.as_ref().map(|t| &t.kind) {
         Some(TriggerKind::On { event }) => {
-            event.target.and_then(|e| spec.event(e).key.as_ref()).map(|k| k.name.value.clone())
+            event.target.and_then(|e| spec.event(e).key.as_ref()).map(|k| k.name.value.to_string())
         }
         _ => None,
     };

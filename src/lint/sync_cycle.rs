@@ -134,7 +134,7 @@ fn system_name(spec: &Spec, id: Option<SystemId>) -> &str {
 /// How a flow was started, for hop labels: the event's name, or `poll`.
 fn trigger_name(spec: &Spec, hop: &Hop) -> String {
     match (hop.trigger, spec.flow(hop.flow).trigger.as_ref().map(|t| &t.kind)) {
-        (Some(e), _) => spec.event(e).name.value.clone(),
+        (Some(e), _) => spec.event(e).name.value.to_string(),
         (None, Some(TriggerKind::Poll { .. })) => "poll".to_owned(),
         _ => "?".to_owned(),
     }
@@ -146,7 +146,7 @@ pub(crate) fn loop_text(spec: &Spec, hops: &[Hop]) -> String {
     let mut text = system_name(spec, spec.flow(first.flow).source_system(spec)).to_owned();
     for (i, hop) in hops.iter().enumerate() {
         let flow = &spec.flow(hop.flow).name.value;
-        let label = if i == 0 { flow.clone() } else { format!("{} / {flow}", trigger_name(spec, hop)) };
+        let label = if i == 0 { flow.to_string() } else { format!("{} / {flow}", trigger_name(spec, hop)) };
         text.push_str(&format!(" --{label}--> {}", system_name(spec, hop.to)));
     }
     text

@@ -55,7 +55,7 @@ impl View {
         let nodes: Vec<NodeView> = spec
             .systems
             .iter()
-            .map(|s| NodeView { name: s.name.value.clone(), kind: s.kind(), planned: !s.live_in(0) })
+            .map(|s| NodeView { name: s.name.value.to_string(), kind: s.kind(), planned: !s.live_in(0) })
             .collect();
         let looping: HashSet<FlowId> = graph.cyclic_components().into_iter().flat_map(|c| c.flows).collect();
         let flagged: HashSet<FlowId> = diagnostics
@@ -77,7 +77,7 @@ impl View {
             } else {
                 Mark::Plain
             };
-            let label = flow.name.value.clone();
+            let label = flow.name.value.to_string();
             let dashed = |a: usize, b: usize| nodes[a].planned || nodes[b].planned;
             let via = flow.via.as_ref().and_then(|v| v.target).map(|v| v.index());
             let mut to_hub_drawn = false;

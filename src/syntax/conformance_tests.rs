@@ -15,7 +15,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{Document, Node, Value, kdl_backend, parse, parse_tree};
+use super::owned::{Document, Node, parse};
+use super::{Value, kdl_backend, parse_tree};
 
 /// The directory of the compliance suite in the kdl crate's package.
 pub(super) fn suite_dir() -> PathBuf {

@@ -88,6 +88,7 @@ impl<'t> SyntaxTree<'t> {
         Span { start, end: self.token_span(n.end_token - 1).end }
     }
 
+    #[cfg_attr(not(test), expect(dead_code, reason = "for the formatter and quick fixes; the tests use it now"))]
     pub(crate) fn node_text(&self, node: u32) -> &'t str {
         self.text.get(self.node_span(node).range()).unwrap_or("")
     }
@@ -120,6 +121,7 @@ impl<'t> SyntaxTree<'t> {
 
     /// Prints the tree by walking it (own tokens and child nodes in order),
     /// which gives back the input exactly: the tree is lossless.
+    #[cfg_attr(not(test), expect(dead_code, reason = "for the formatter and quick fixes; the tests use it now"))]
     pub(crate) fn print(&self) -> String {
         let mut out = String::with_capacity(self.text.len());
         // An explicit stack of (tree node, next token to print) keeps the
@@ -216,16 +218,22 @@ pub(crate) struct NodeView<'a, 't> {
 }
 
 impl<'a, 't> NodeView<'a, 't> {
+    pub(crate) fn new(tree: &'a SyntaxTree<'t>, index: u32) -> Self {
+        NodeView { tree, index }
+    }
+
     pub(crate) fn is_broken(self) -> bool {
         self.tree.nodes[self.index as usize].broken
     }
 
     /// The span from the type annotation or name to the last significant
     /// token (the `;` included when there is one).
+    #[cfg_attr(not(test), expect(dead_code, reason = "for the formatter and quick fixes; the tests use it now"))]
     pub(crate) fn span(self) -> Span {
         self.tree.node_span(self.index)
     }
 
+    #[cfg_attr(not(test), expect(dead_code, reason = "for the formatter and quick fixes; the tests use it now"))]
     pub(crate) fn ty(self) -> Option<TypeView<'a, 't>> {
         self.tree
             .child_nodes(self.index)
@@ -259,6 +267,7 @@ impl<'a, 't> NodeView<'a, 't> {
     }
 
     /// The children block that is not commented out, if any.
+    #[cfg_attr(not(test), expect(dead_code, reason = "for the formatter and quick fixes; the tests use it now"))]
     pub(crate) fn children(self) -> Option<ChildrenView<'a, 't>> {
         self.tree
             .child_nodes(self.index)
@@ -301,6 +310,14 @@ pub(crate) struct EntryView<'a, 't> {
 }
 
 impl<'a, 't> EntryView<'a, 't> {
+    pub(crate) fn new(tree: &'a SyntaxTree<'t>, index: u32) -> Self {
+        EntryView { tree, index }
+    }
+
+    pub(crate) fn index(self) -> u32 {
+        self.index
+    }
+
     pub(crate) fn is_broken(self) -> bool {
         self.tree.nodes[self.index as usize].broken
     }
@@ -332,12 +349,14 @@ impl<'a, 't> EntryView<'a, 't> {
     }
 
     /// The key token of a property (`None` for an argument).
+    #[cfg_attr(not(test), expect(dead_code, reason = "for the formatter and quick fixes; the tests use it now"))]
     pub(crate) fn key(self) -> Option<TokenIdx> {
         let has_equals = self.tree.own_tokens(self.index).any(|t| self.tree.token_kind(t) == Some(TokenKind::Equals));
         if has_equals { self.value_tokens().next() } else { None }
     }
 
     /// The value token: the last value among the entry's own tokens.
+    #[cfg_attr(not(test), expect(dead_code, reason = "for the formatter and quick fixes; the tests use it now"))]
     pub(crate) fn value(self) -> Option<TokenIdx> {
         self.value_tokens().last()
     }
@@ -359,6 +378,14 @@ pub(crate) struct ChildrenView<'a, 't> {
 }
 
 impl<'a, 't> ChildrenView<'a, 't> {
+    pub(crate) fn new(tree: &'a SyntaxTree<'t>, index: u32) -> Self {
+        ChildrenView { tree, index }
+    }
+
+    pub(crate) fn index(self) -> u32 {
+        self.index
+    }
+
     /// Set for a block nested deeper than `MAX_DEPTH`.
     pub(crate) fn is_broken(self) -> bool {
         self.tree.nodes[self.index as usize].broken

@@ -1,50 +1,251 @@
-//! Builds the `Document` that lowering consumes from the syntax tree.
+//! The typed view that lowering reads: `Document`, `Node`, `Children` and
+//! `Entry` over the syntax tree, without copying it.
 //!
-//! The document holds what the text means: names and values decoded, with
-//! spans. Anything commented out with `/-` is left out, and so is anything the
-//! parser marked broken: an entry with an error, or a node whose name or
-//! structure is wrong (with its children). A node keeps its good entries when
-//! one of its entries is broken, so a half-typed `kind=` loses only itself;
-//! such a node is marked `incomplete` so that checks do not report the
-//! broken entry as missing.
+//! A view holds what the text means: names and values decoded (borrowing the
+//! source unless a string had escapes), with spans. Anything commented out
+//! with `/-` is left out, and so is anything the parser marked broken: an
+//! entry with an error, a node whose name is missing or not a string (with its
+//! children), a children block nested deeper than `MAX_DEPTH`. A node keeps
+//! its good entries when one of them is broken, so a half-typed `kind=` loses
+//! only itself; such a node is marked `incomplete` so that checks do not
+//! report the broken entry as missing.
+//!
+//! Views are built as they are visited, so a document costs no memory beyond
+//! its tree, and a node's entries are decoded each time they are asked for.
+
+use std::borrow::Cow;
 
 use super::cst::{ChildrenView, EntryView, NodeView, Part, SyntaxTree, TokenIdx};
 use super::lexer::TokenKind;
 use super::literal;
-use super::{Children, Document, Entry, Ident, MAX_DEPTH, Node, Span, Value};
+use super::{Children, Document, Entry, Ident, Node, Span, Value};
 
-pub(crate) fn build(tree: &SyntaxTree<'_>) -> Document {
-    let root = tree.root();
-    Document { nodes: nodes(tree, || root.nodes(), 0) }
-}
-
-/// Builds a list of nodes with an exact capacity (the tree is walked twice,
-/// which is cheaper than a growing `Vec` that may end up twice too big).
-fn nodes<'a, 't: 'a, I>(tree: &'a SyntaxTree<'t>, list: impl Fn() -> I, depth: usize) -> Vec<Node>
-where
-    I: Iterator<Item = NodeView<'a, 't>>,
-{
-    if depth > MAX_DEPTH {
-        return Vec::new();
+impl<'a> Document<'a> {
+    /// The top-level nodes, in source order.
+    pub(crate) fn nodes(self) -> impl Iterator<Item = Node<'a>> {
+        let tree = self.tree;
+        tree.root().nodes().skip(self.first).take(self.len).filter_map(move |view| node(tree, view))
     }
-    let count = list().filter(|n| !n.is_broken()).count();
-    let mut out = Vec::with_capacity(count);
-    out.extend(list().filter_map(|n| node(tree, n, depth)));
-    out
+
+    /// About how many top-level nodes there are (commented-out and broken
+    /// ones included), without looking at them.
+    pub(crate) fn len_hint(self) -> usize {
+        self.len
+    }
+
+    /// Cuts the document into `parts` consecutive runs of top-level nodes of
+    /// about equal length (fewer when it is short), for lowering in parallel.
+    pub(crate) fn split(self, parts: usize) -> impl Iterator<Item = Document<'a>> {
+        let per_part = self.len.div_ceil(parts.max(1)).max(1);
+        (self.first..self.first + self.len).step_by(per_part).map(move |first| Document {
+            tree: self.tree,
+            first,
+            len: per_part.min(self.first + self.len - first),
+        })
+    }
 }
 
-fn node(tree: &SyntaxTree<'_>, view: NodeView<'_, '_>, depth: usize) -> Option<Node> {
+/// `Node::for_each_string` for one node and its descendants. Recursion is
+/// bounded: blocks deeper than `MAX_DEPTH` are broken, so never entered.
+fn strings<'a>(
+    tree: &'a SyntaxTree<'a>,
+    view: NodeView<'a, 'a>,
+    wants: &impl Fn(&str, bool, usize) -> bool,
+    f: &mut impl FnMut(&str, bool, &str, Span),
+) {
+    let Some((name, children)) = visible(tree, view) else { return };
+    for part in view.parts() {
+        let Part::Entry(entry) = part else { continue };
+        if entry.is_broken() {
+            continue;
+        }
+        let (key, value) = entry.key_and_value();
+        let Some(value) = value.filter(|&v| {
+            tree.token_kind(v).is_some_and(TokenKind::is_string)
+                && wants(&name, key.is_none(), tree.token_span(v).len())
+        }) else {
+            continue;
+        };
+        if key.is_some_and(|k| string(tree, k).is_none()) || entry.ty().is_some_and(|t| t.name().is_none()) {
+            continue;
+        }
+        if let Some(text) = string(tree, value) {
+            f(&name, key.is_none(), &text, tree.token_span(value));
+        }
+    }
+    for child in children.into_iter().flat_map(ChildrenView::nodes) {
+        strings(tree, child, wants, f);
+    }
+}
+
+/// Whether `node` builds a `Node`, without building it: its name, and its
+/// children block if it has one.
+fn visible<'a>(
+    tree: &'a SyntaxTree<'a>,
+    view: NodeView<'a, 'a>,
+) -> Option<(Cow<'a, str>, Option<ChildrenView<'a, 'a>>)> {
     if view.is_broken() {
         return None;
     }
-    // One pass over the node's parts finds the type, the children block and
-    // how many entries to make room for.
-    let (mut ty_view, mut children_view, mut count, mut incomplete) = (None, None, 0, false);
+    let (mut ty_view, mut children_view) = (None, None);
+    for part in view.parts() {
+        match part {
+            Part::Type(t) if ty_view.is_none() => ty_view = Some(t),
+            Part::Children(c) if children_view.is_none() => children_view = Some(c),
+            _ => {}
+        }
+    }
+    let name = string(tree, view.name()?)?;
+    if let Some(t) = ty_view {
+        string(tree, t.name()?)?;
+    }
+    match children_view {
+        Some(c) if c.is_broken() => None,
+        children => Some((name, children)),
+    }
+}
+
+/// How many entries a node keeps the positions of; a node with more is
+/// rescanned when asked for them. Spec nodes have up to five.
+const INLINE_ENTRIES: usize = 8;
+
+/// The positions of a node's entries (those not broken), so that looking up
+/// an argument or a property does not rescan the node's tokens.
+#[derive(Clone, Copy, Default)]
+pub(super) struct EntrySlots {
+    slots: [EntrySlot; INLINE_ENTRIES],
+    len: u8,
+    /// Set when the node has more entries than fit.
+    overflow: bool,
+}
+
+#[derive(Clone, Copy, Default)]
+struct EntrySlot {
+    /// The entry's tree node.
+    index: u32,
+    /// The key token of a property.
+    key: Option<TokenIdx>,
+    value: Option<TokenIdx>,
+}
+
+impl EntrySlot {
+    fn of(view: EntryView<'_, '_>) -> Self {
+        let (key, value) = view.key_and_value();
+        EntrySlot { index: view.index(), key, value }
+    }
+}
+
+impl<'a> Node<'a> {
+    /// The arguments and properties, in source order.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = Entry<'a>> + use<'a> {
+        let tree = self.tree;
+        self.slots().filter_map(move |slot| entry(tree, slot))
+    }
+
+    /// Each entry's key (`None` for an argument) and span, without decoding
+    /// values: enough to check which properties a node has.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = (Option<Ident<'a>>, Span)> + use<'a> {
+        let tree = self.tree;
+        self.slots().filter_map(move |slot| {
+            let key = match slot.key {
+                Some(k) => Some(ident(tree, k)?),
+                None => None,
+            };
+            Some((key, EntryView::new(tree, slot.index).span()))
+        })
+    }
+
+    /// The argument at `index` (counting arguments only).
+    pub(crate) fn arg(&self, index: usize) -> Option<Entry<'a>> {
+        self.slots().filter(|slot| slot.key.is_none()).filter_map(|slot| entry(self.tree, slot)).nth(index)
+    }
+
+    /// The property `key`; the last one wins when it is repeated, as in KDL.
+    /// Only the keys are compared, so looking a property up decodes one value.
+    pub(crate) fn prop(&self, key: &str) -> Option<Entry<'a>> {
+        let tree = self.tree;
+        let mut found = None;
+        for slot in self.slots() {
+            if slot.key.is_some_and(|k| is_text(tree, k, key))
+                && let Some(e) = entry(tree, slot)
+            {
+                found = Some(e);
+            }
+        }
+        found
+    }
+
+    /// The entry positions: cached, or found again for a node with many.
+    fn slots(&self) -> impl Iterator<Item = EntrySlot> + use<'a> {
+        let cached = self.slots;
+        let scan = cached.overflow.then(|| NodeView::new(self.tree, self.index));
+        let len = if cached.overflow { 0 } else { usize::from(cached.len) };
+        cached
+            .slots
+            .into_iter()
+            .take(len)
+            .chain(scan.into_iter().flat_map(|view| view.entries().filter(|e| !e.is_broken()).map(EntrySlot::of)))
+    }
+
+    /// Calls `f` with string values in the node and its descendants, in
+    /// source order: the name of the node the value belongs to, whether it
+    /// is an argument, the decoded text and the value's span. `wants` sees
+    /// the same name and flag and the length of the value as written (which
+    /// decoding never makes longer), and says whether to decode it. The
+    /// nodes and entries seen are the same as through `entries` and
+    /// `child_nodes`, but nothing is built for them, so a scan of every value
+    /// (such as the one for credentials) stays cheap.
+    pub(crate) fn for_each_string(
+        &self,
+        wants: impl Fn(&str, bool, usize) -> bool,
+        mut f: impl FnMut(&str, bool, &str, Span),
+    ) {
+        strings(self.tree, NodeView::new(self.tree, self.index), &wants, &mut f);
+    }
+
+    /// The nodes of the children block (none when there is no block).
+    pub(crate) fn child_nodes(&self) -> impl Iterator<Item = Node<'a>> + use<'a> {
+        self.children.into_iter().flat_map(Children::nodes)
+    }
+
+    /// The node's name and entries, without its children block: where a
+    /// missing argument belongs.
+    pub(crate) fn span_head(&self) -> Span {
+        let end = self.entries().last().map_or(self.name.span.end, |e| e.span.end);
+        Span { start: self.span.start, end }
+    }
+}
+
+impl<'a> Children<'a> {
+    /// The child nodes, in source order.
+    pub(crate) fn nodes(self) -> impl Iterator<Item = Node<'a>> {
+        let tree = self.tree;
+        ChildrenView::new(tree, self.index).nodes().filter_map(move |view| node(tree, view))
+    }
+}
+
+fn node<'a>(tree: &'a SyntaxTree<'a>, view: NodeView<'a, 'a>) -> Option<Node<'a>> {
+    if view.is_broken() {
+        return None;
+    }
+    // One pass over the node's parts finds the type, the children block, the
+    // last entry that is not broken (so it decodes) and whether any is.
+    let (mut ty_view, mut children_view, mut last_entry, mut incomplete) = (None, None, None, false);
+    let mut slots = EntrySlots::default();
     for part in view.parts() {
         match part {
             Part::Type(t) if ty_view.is_none() => ty_view = Some(t),
             Part::Entry(e) if e.is_broken() => incomplete = true,
-            Part::Entry(_) => count += 1,
+            Part::Entry(e) => {
+                last_entry = Some(e);
+                match slots.slots.get_mut(usize::from(slots.len)) {
+                    Some(slot) if !slots.overflow => {
+                        *slot = EntrySlot::of(e);
+                        slots.len += 1;
+                    }
+                    _ => slots.overflow = true,
+                }
+            }
             Part::Children(c) if children_view.is_none() => children_view = Some(c),
             _ => {}
         }
@@ -54,36 +255,26 @@ fn node(tree: &SyntaxTree<'_>, view: NodeView<'_, '_>, depth: usize) -> Option<N
         Some(t) => Some(ident(tree, t.name()?)?),
         None => None,
     };
-    let mut entries = Vec::with_capacity(count);
-    entries.extend(view.entries().filter_map(|e| entry(tree, e)));
     let children = match children_view {
-        Some(c) => Some(children(tree, c, depth)?),
+        Some(c) if c.is_broken() => return None,
+        Some(c) => Some(Children { tree, index: c.index(), span: c.span() }),
         None => None,
     };
     let start = ty_view.map_or(name.span.start, |t| t.span().start);
     let mut end = name.span.end;
-    if let Some(last) = entries.last() {
-        end = end.max(last.span.end);
+    if let Some(last) = last_entry {
+        end = end.max(last.span().end);
     }
     if let Some(c) = &children {
         end = end.max(c.span.end);
     }
-    Some(Node { name, ty, entries, children, span: Span { start, end }, incomplete })
+    Some(Node { tree, index: view.index, slots, name, ty, children, span: Span { start, end }, incomplete })
 }
 
-fn children(tree: &SyntaxTree<'_>, view: ChildrenView<'_, '_>, depth: usize) -> Option<Children> {
-    if view.is_broken() || depth >= MAX_DEPTH {
-        return None;
-    }
-    Some(Children { nodes: nodes(tree, || view.nodes(), depth + 1), span: view.span() })
-}
-
-fn entry(tree: &SyntaxTree<'_>, view: EntryView<'_, '_>) -> Option<Entry> {
-    if view.is_broken() {
-        return None;
-    }
-    let (key_token, value_token) = view.key_and_value();
-    let value_token = value_token?;
+/// The entry at `slot`, decoded; `None` if a part of it does not decode.
+fn entry<'a>(tree: &'a SyntaxTree<'a>, slot: EntrySlot) -> Option<Entry<'a>> {
+    let view = EntryView::new(tree, slot.index);
+    let (key_token, value_token) = (slot.key, slot.value?);
     let key = match key_token {
         Some(k) => Some(ident(tree, k)?),
         None => None,
@@ -96,17 +287,31 @@ fn entry(tree: &SyntaxTree<'_>, view: EntryView<'_, '_>) -> Option<Entry> {
     Some(Entry { key, ty, value, value_span: tree.token_span(value_token), span: view.span() })
 }
 
-fn ident(tree: &SyntaxTree<'_>, token: TokenIdx) -> Option<Ident> {
+fn ident<'a>(tree: &'a SyntaxTree<'a>, token: TokenIdx) -> Option<Ident<'a>> {
+    Some(Ident { text: string(tree, token)?, span: tree.token_span(token) })
+}
+
+/// Whether a string token says `text`. A bare identifier is compared as
+/// written, without decoding, since that is how nearly every key is written.
+fn is_text(tree: &SyntaxTree<'_>, token: TokenIdx, text: &str) -> bool {
+    match tree.token_kind(token) {
+        Some(TokenKind::Ident) => tree.token_text(token) == text,
+        _ => string(tree, token).is_some_and(|s| s == text),
+    }
+}
+
+/// The text of a string token (identifier, quoted or raw), decoded.
+fn string<'a>(tree: &'a SyntaxTree<'a>, token: TokenIdx) -> Option<Cow<'a, str>> {
     match value(tree, token)? {
-        Value::String(text) => Some(Ident { text, span: tree.token_span(token) }),
+        Value::String(text) => Some(text),
         _ => None,
     }
 }
 
-fn value(tree: &SyntaxTree<'_>, token: TokenIdx) -> Option<Value> {
+fn value<'a>(tree: &'a SyntaxTree<'a>, token: TokenIdx) -> Option<Value<'a>> {
     let text = tree.token_text(token);
     match tree.token_kind(token)? {
-        TokenKind::Ident => Some(Value::String(text.to_owned())),
+        TokenKind::Ident => Some(Value::String(Cow::Borrowed(text))),
         TokenKind::QuotedString | TokenKind::RawString => {
             let mut errors = Vec::new();
             let s = literal::decode_string(text, &mut errors);

@@ -23,7 +23,8 @@ use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRu
 use super::conformance_tests::{assert_tree_is_well_formed, dump, suite_cases};
 use super::cst::CstKind;
 use super::lexer::TokenKind;
-use super::{Document, Node, Parse, Span, kdl_backend, parse, parse_tree};
+use super::owned::{Document, Node, Parse, parse};
+use super::{Span, kdl_backend, parse_tree};
 
 /// Why our verdict may differ from the kdl crate's on purpose. Each entry is
 /// a class of input where the compliance suite or the spec disagrees with

@@ -7,7 +7,8 @@
 
 use kdl::{KdlDocument, KdlEntry, KdlNode, KdlValue};
 
-use super::{Children, Document, Entry, Ident, MAX_DEPTH, Node, Parse, Span, SyntaxError, Value};
+use super::owned::{Children, Document, Node, Parse};
+use super::{Entry, Ident, MAX_DEPTH, Span, SyntaxError, Value};
 
 pub(super) fn parse(text: &str) -> Parse {
     if let Some(span) = too_deep(text) {
@@ -141,12 +142,12 @@ fn children_span(text: &str, n: &KdlNode, c: &KdlDocument) -> Span {
     Span::new(open, close.max(open))
 }
 
-fn ident(text: &str, id: &kdl::KdlIdentifier) -> Ident {
+fn ident(text: &str, id: &kdl::KdlIdentifier) -> Ident<'static> {
     let span = trim(text, Span::new(id.span().offset(), id.span().offset() + id.span().len()));
-    Ident { text: id.value().to_owned(), span }
+    Ident { text: id.value().to_owned().into(), span }
 }
 
-fn entry(text: &str, e: &KdlEntry) -> Entry {
+fn entry(text: &str, e: &KdlEntry) -> Entry<'static> {
     let span = trim(text, Span::new(e.span().offset(), e.span().offset() + e.span().len()));
     let key = e.name().map(|k| ident(text, k));
     let ty = e.ty().map(|t| ident(text, t));
@@ -163,7 +164,7 @@ fn entry(text: &str, e: &KdlEntry) -> Entry {
     }
     let value_span = trim(text, Span::new(value_start, span.end as usize));
     let value = match e.value() {
-        KdlValue::String(s) => Value::String(s.clone()),
+        KdlValue::String(s) => Value::String(s.clone().into()),
         KdlValue::Integer(n) => Value::Integer(*n),
         KdlValue::Float(x) => Value::Float(*x),
         KdlValue::Bool(b) => Value::Bool(*b),

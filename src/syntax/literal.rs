@@ -104,7 +104,7 @@ impl LiteralError {
 /// Decodes a number token (`1_000`, `-0x1F`, `1.5e-3`). The whole word must
 /// be a number; the error spans the whole word because the problem is
 /// usually its shape rather than one character.
-pub(crate) fn decode_number(word: &str) -> Result<Value, LiteralError> {
+pub(crate) fn decode_number(word: &str) -> Result<Value<'static>, LiteralError> {
     let bad = |message: String| Err(LiteralError::new(0, word.len(), message));
     let bytes = word.as_bytes();
     let (negative, digits) = match bytes.first() {
@@ -195,7 +195,7 @@ fn too_large(word: &str) -> LiteralError {
         .with_help("integers must fit in 64 bits (-9223372036854775808 to 9223372036854775807); write a float such as `1.0e20` for larger magnitudes")
 }
 
-fn finish_integer(word: &str, negative: bool, magnitude: i128) -> Result<Value, LiteralError> {
+fn finish_integer(word: &str, negative: bool, magnitude: i128) -> Result<Value<'static>, LiteralError> {
     let value = if negative { -magnitude } else { magnitude };
     if (INTEGER_MIN..=INTEGER_MAX).contains(&value) { Ok(Value::Integer(value)) } else { Err(too_large(word)) }
 }
@@ -349,7 +349,7 @@ pub(crate) fn disallowed_error(c: char, pos: usize) -> LiteralError {
 /// The token must have been found by the lexer, so it starts and ends with
 /// its delimiters unless it was unterminated (then the errors say so already
 /// and the result is best effort).
-pub(crate) fn decode_string(token: &str, errors: &mut Vec<LiteralError>) -> String {
+pub(crate) fn decode_string<'t>(token: &'t str, errors: &mut Vec<LiteralError>) -> Cow<'t, str> {
     let hashes = token.bytes().take_while(|&b| b == b'#').count();
     let raw = hashes > 0;
     let after_hashes = &token[hashes..];
@@ -366,6 +366,9 @@ pub(crate) fn decode_string(token: &str, errors: &mut Vec<LiteralError>) -> Stri
     let body = token.get(open..body_end.max(open)).unwrap_or("");
     if !multi {
         if raw {
+            if !body.chars().any(is_disallowed) {
+                return Cow::Borrowed(body);
+            }
             let mut out = String::new();
             for (i, c) in body.char_indices() {
                 if is_disallowed(c) {
@@ -374,28 +377,30 @@ pub(crate) fn decode_string(token: &str, errors: &mut Vec<LiteralError>) -> Stri
                     out.push(c);
                 }
             }
-            return out;
+            return Cow::Owned(out);
         }
         let plain_ascii = body.bytes().all(|b| (0x20..0x7F).contains(&b) && b != b'\\');
         if plain_ascii || (!body.contains('\\') && !body.chars().any(is_disallowed)) {
-            return body.to_owned();
+            return Cow::Borrowed(body);
         }
-        return pieces(body, open, false, errors)
-            .into_iter()
-            .map(|p| match p {
-                Piece::Literal(c, _) | Piece::Escaped(c) => c,
-                Piece::Newline(_) => '\n',
-            })
-            .collect();
+        return Cow::Owned(
+            pieces(body, open, false, errors)
+                .into_iter()
+                .map(|p| match p {
+                    Piece::Literal(c, _) | Piece::Escaped(c) => c,
+                    Piece::Newline(_) => '\n',
+                })
+                .collect(),
+        );
     }
     let Some(nl) = newline_len(body, 0) else {
         errors.push(
             LiteralError::new(0, open, "a multi-line string must start with a newline right after its opening quotes")
                 .with_help("put the text on the lines between the quotes, or use a single `\"` for a one-line string"),
         );
-        return body.to_owned();
+        return Cow::Borrowed(body);
     };
-    dedent(&pieces(&body[nl..], open + nl, raw, errors), open, errors)
+    Cow::Owned(dedent(&pieces(&body[nl..], open + nl, raw, errors), open, errors))
 }
 
 /// Applies the multi-line string rules to pieces: the last line gives the
@@ -469,7 +474,7 @@ mod tests {
 
     fn string(token: &str) -> Result<String, Vec<LiteralError>> {
         let mut errors = Vec::new();
-        let s = decode_string(token, &mut errors);
+        let s = decode_string(token, &mut errors).into_owned();
         if errors.is_empty() { Ok(s) } else { Err(errors) }
     }
 

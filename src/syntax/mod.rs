@@ -26,10 +26,13 @@ mod fuzz_tests;
 #[cfg(test)]
 mod kdl_backend;
 #[cfg(test)]
+mod owned;
+#[cfg(test)]
 mod recovery_tests;
 
 pub(crate) use cst::SyntaxTree;
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// A half-open byte range `start..end` within one source file.
@@ -67,27 +70,40 @@ pub(crate) const MAX_FILE_BYTES: usize = 256 * 1024 * 1024;
 /// exists so that hostile input cannot exhaust the parser's stack.
 pub(crate) const MAX_DEPTH: usize = 128;
 
-/// A parsed document: the top-level nodes, in source order.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Document {
-    pub(crate) nodes: Vec<Node>,
+/// A parsed document, as lowering reads it: a typed view over the syntax
+/// tree. Slashdash-commented nodes, entries and children never appear, and
+/// neither does anything the parser marked broken (see `document`).
+#[derive(Clone, Copy)]
+pub(crate) struct Document<'a> {
+    tree: &'a SyntaxTree<'a>,
+    /// The run of top-level nodes this document covers (see `split`), as
+    /// positions among the tree's top-level nodes.
+    first: usize,
+    len: usize,
 }
 
 /// An identifier or string used as a name, with where it was written.
+/// The text borrows from the source unless it had escapes to decode.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Ident {
-    pub(crate) text: String,
+pub(crate) struct Ident<'a> {
+    pub(crate) text: Cow<'a, str>,
     pub(crate) span: Span,
 }
 
-/// One KDL node. Slashdash-commented nodes, entries and children never appear.
-#[derive(Clone, Debug)]
-pub(crate) struct Node {
-    pub(crate) name: Ident,
-    /// The type annotation before the name, as in `(tag)node`.
-    pub(crate) ty: Option<Ident>,
-    pub(crate) entries: Vec<Entry>,
-    pub(crate) children: Option<Children>,
+/// One KDL node. Its entries are read on demand with `entries`, `arg` and
+/// `prop`; the rest is computed when the node is visited.
+#[derive(Clone)]
+pub(crate) struct Node<'a> {
+    tree: &'a SyntaxTree<'a>,
+    index: u32,
+    /// Where the entries are, found when the node is visited.
+    slots: document::EntrySlots,
+    pub(crate) name: Ident<'a>,
+    /// The type annotation before the name, as in `(tag)node`. No form of
+    /// the spec language uses one; the formatter and tests see it.
+    #[cfg_attr(not(test), expect(dead_code, reason = "no form of the language reads type annotations"))]
+    pub(crate) ty: Option<Ident<'a>>,
+    pub(crate) children: Option<Children<'a>>,
     /// The whole node, from its name (or annotation) to the end of its last
     /// entry or closing brace, without trailing whitespace or terminator.
     pub(crate) span: Span,
@@ -98,36 +114,38 @@ pub(crate) struct Node {
 }
 
 /// A `{ ... }` block of child nodes.
-#[derive(Clone, Debug)]
-pub(crate) struct Children {
-    pub(crate) nodes: Vec<Node>,
+#[derive(Clone, Copy)]
+pub(crate) struct Children<'a> {
+    tree: &'a SyntaxTree<'a>,
+    index: u32,
     /// From `{` to `}` inclusive.
     pub(crate) span: Span,
 }
 
 /// An argument (`key` is `None`) or a property (`key=value`).
-#[derive(Clone, Debug)]
-pub(crate) struct Entry {
-    pub(crate) key: Option<Ident>,
-    pub(crate) ty: Option<Ident>,
-    pub(crate) value: Value,
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Entry<'a> {
+    pub(crate) key: Option<Ident<'a>>,
+    /// The type annotation before the value, as in `(u8)5`.
+    pub(crate) ty: Option<Ident<'a>>,
+    pub(crate) value: Value<'a>,
     /// Just the value, without key, `=` or type annotation.
     pub(crate) value_span: Span,
     /// The whole entry, `key=value` for a property.
     pub(crate) span: Span,
 }
 
-/// A KDL value.
+/// A KDL value. Strings borrow from the source unless they had escapes.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Value {
-    String(String),
+pub(crate) enum Value<'a> {
+    String(Cow<'a, str>),
     Integer(i128),
     Float(f64),
     Bool(bool),
     Null,
 }
 
-impl Value {
+impl Value<'_> {
     /// The name of the value's kind, for messages ("expected a string, found a number").
     pub(crate) fn kind_name(&self) -> &'static str {
         match self {
@@ -137,9 +155,20 @@ impl Value {
             Value::Null => "#null",
         }
     }
+
+    /// The same value, owning its text, to keep beyond the source's lifetime.
+    pub(crate) fn into_owned(self) -> Value<'static> {
+        match self {
+            Value::String(s) => Value::String(Cow::Owned(s.into_owned())),
+            Value::Integer(n) => Value::Integer(n),
+            Value::Float(x) => Value::Float(x),
+            Value::Bool(b) => Value::Bool(b),
+            Value::Null => Value::Null,
+        }
+    }
 }
 
-impl fmt::Display for Value {
+impl fmt::Display for Value<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::String(s) => write!(f, "{s:?}"),
@@ -163,11 +192,20 @@ pub(crate) struct SyntaxError {
     pub(crate) help: Option<String>,
 }
 
-/// The result of parsing: a tree (complete, partial or empty) and the errors.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Parse {
-    pub(crate) document: Document,
+/// The result of parsing: the lossless tree (complete or partial) and the
+/// errors, sorted by position.
+#[derive(Debug)]
+pub(crate) struct Parse<'t> {
+    pub(crate) tree: SyntaxTree<'t>,
     pub(crate) errors: Vec<SyntaxError>,
+}
+
+impl Parse<'_> {
+    /// The typed view of the document that lowering reads.
+    pub(crate) fn document(&self) -> Document<'_> {
+        let len = self.tree.root().nodes().count();
+        Document { tree: &self.tree, first: 0, len }
+    }
 }
 
 /// The help attached to the first error of a file that looks like KDL v1.
@@ -180,9 +218,9 @@ pub(crate) const V1_HELP: &str = "this file is KDL v1; wireplan reads KDL v2. Wr
 /// The text should not start with a byte-order mark (`source` strips it when
 /// a file is loaded so that columns match what editors show), but one is
 /// tolerated.
-pub(crate) fn parse(text: &str) -> Parse {
+pub(crate) fn parse(text: &str) -> Parse<'_> {
     let (tree, errors) = parse_tree(text);
-    Parse { document: document::build(&tree), errors }
+    Parse { tree, errors }
 }
 
 /// Parses KDL v2 text into the lossless syntax tree, for tools that need

@@ -6,10 +6,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test code: a panic is a failure report.
 
 use super::conformance_tests::assert_tree_is_well_formed;
-use super::{Document, MAX_DEPTH, Node, Parse, parse, parse_tree};
+use super::owned::{Document, Node, Parse, parse};
+use super::{MAX_DEPTH, parse_tree};
 
 fn names(nodes: &[Node]) -> Vec<&str> {
-    nodes.iter().map(|n| n.name.text.as_str()).collect()
+    nodes.iter().map(|n| &*n.name.text).collect()
 }
 
 fn errors_at<'a>(text: &'a str, parse: &Parse) -> Vec<&'a str> {
