@@ -49,6 +49,17 @@ pub(crate) fn lower_file(
         0 => 1,
         n => std::thread::available_parallelism().map_or(1, |cores| cores.get()).min(n * 2),
     };
+    lower_in_parts(file, doc, spec, diagnostics, threads)
+}
+
+/// `lower_file` on `threads` threads (one part each).
+fn lower_in_parts(
+    file: FileId,
+    doc: Document<'_>,
+    spec: &mut Spec,
+    diagnostics: &mut Vec<Diagnostic>,
+    threads: usize,
+) -> Vec<Include> {
     // The first `stack` wins; later ones, in this file or after an earlier
     // file, are reported as repeated. Known up front, so parts can tell.
     let first_stack = spec
@@ -1151,5 +1162,51 @@ fn list(items: &[&str], suffix: &str) -> String {
         Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
         Some((last, _)) => last.clone(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax;
+
+    /// Lowers `text` as file 0 after `before` (an earlier file, lowered on
+    /// one thread), on `threads` threads; returns what came out, printed.
+    fn lowered(before: &str, text: &str, threads: usize) -> String {
+        let (mut spec, mut diagnostics) = (Spec::default(), Vec::new());
+        let earlier = syntax::parse(before);
+        lower_in_parts(FileId(1), earlier.document(), &mut spec, &mut diagnostics, 1);
+        let parse = syntax::parse(text);
+        let includes = lower_in_parts(FileId(0), parse.document(), &mut spec, &mut diagnostics, threads);
+        format!("{spec:#?}\n{diagnostics:#?}\n{includes:#?}")
+    }
+
+    #[test]
+    fn lowering_in_parallel_gives_what_one_thread_gives() {
+        // Mistakes and order-sensitive nodes spread over the whole file: a
+        // repeated `stack`, includes, lint blocks, unknown nodes, secrets.
+        let mut text = String::new();
+        for i in 0..40 {
+            text.push_str(&format!(
+                "system \"s{i}\" kind=crm {{ secret \"sk_live_{i:0>20}\" }}\n\
+                 event \"e{i}\" from=s{i} {{ fild \"x\" type=string }}\n\
+                 flow \"f{i}\" {{\n  on \"e{i}\"\n  to s{i} action=upsart\n}}\n"
+            ));
+            if i % 13 == 0 {
+                text.push_str(&format!(
+                    "stack \"acme-{i}\"\ninclude \"part-{i}.kdl\"\nlint {{ allow \"no-logging\" }}\nsytem \"x\"\n"
+                ));
+            }
+        }
+        let one = lowered("", &text, 1);
+        assert!(one.contains("unknown property") || one.contains("unknown node"), "{one}");
+        assert!(one.contains("is given twice"), "the repeated stack is reported: {one}");
+        for threads in [2, 3, 7] {
+            assert_eq!(lowered("", &text, threads), one, "{threads} threads");
+        }
+        // With a `stack` in an earlier file, every one here is repeated.
+        let after = lowered("stack \"first\"\n", &text, 1);
+        assert_ne!(after, one);
+        assert_eq!(lowered("stack \"first\"\n", &text, 3), after);
     }
 }

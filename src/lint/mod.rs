@@ -206,34 +206,63 @@ pub(crate) fn run_checks(ctx: &Context<'_>) -> Vec<Diagnostic> {
     run_rules(RULES, ctx)
 }
 
+/// Specs with fewer systems, events and flows than this are checked on one
+/// thread; below it, starting threads costs more than it saves.
+const PARALLEL_ITEMS: usize = 2048;
+
+/// Runs each rule's check, on every core for a large spec. Rules are handed
+/// out one at a time and their findings put back in rule order, so the
+/// output does not depend on which thread ran what.
 fn run_rules(rules: &[&'static Rule], ctx: &Context<'_>) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for rule in rules {
-        let Some(check) = rule.check else { continue };
-        let mut found = Vec::new();
-        // A bug in one check must not cost the user the findings of the
-        // others: its panic becomes one diagnostic, at the start of the entry
-        // file, and its partial findings are dropped.
-        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx, &mut found)));
-        match run {
-            Ok(()) => out.append(&mut found),
-            Err(_) => {
-                let loc = crate::model::Loc::new(crate::model::FileId(0), crate::syntax::Span::default());
-                out.push(
-                    Diagnostic::new(
-                        rule,
-                        loc,
-                        format!("internal error: the `{}` check failed on this spec", rule.name),
-                    )
+    let items = ctx.spec.systems.len() + ctx.spec.events.len() + ctx.spec.flows.len();
+    let threads = if items >= PARALLEL_ITEMS {
+        std::thread::available_parallelism().map_or(1, |n| n.get()).min(rules.len())
+    } else {
+        1
+    };
+    if threads <= 1 {
+        return rules.iter().flat_map(|rule| run_rule(rule, ctx)).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut found: Vec<(usize, Vec<Diagnostic>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(rule) = rules.get(i) else { break mine };
+                        mine.push((i, run_rule(rule, ctx)));
+                    }
+                })
+            })
+            .collect();
+        // `run_rule` catches a check's panic, so a worker cannot panic.
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect()
+    });
+    found.sort_by_key(|(i, _)| *i);
+    found.into_iter().flat_map(|(_, diagnostics)| diagnostics).collect()
+}
+
+/// Runs one rule's check. A bug in one check must not cost the user the
+/// findings of the others: its panic becomes one diagnostic, at the start of
+/// the entry file, and its partial findings are dropped.
+fn run_rule(rule: &'static Rule, ctx: &Context<'_>) -> Vec<Diagnostic> {
+    let Some(check) = rule.check else { return Vec::new() };
+    let mut found = Vec::new();
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx, &mut found))) {
+        Ok(()) => found,
+        Err(_) => {
+            let loc = crate::model::Loc::new(crate::model::FileId(0), crate::syntax::Span::default());
+            vec![
+                Diagnostic::new(rule, loc, format!("internal error: the `{}` check failed on this spec", rule.name))
                     .with_label("while checking this spec")
                     .with_help(
                         "this is a bug in wireplan; please report it with the spec. The other checks ran normally",
                     ),
-                );
-            }
+            ]
         }
     }
-    out
 }
 
 /// Applies levels and suppressions to the findings, and reports the `allow`s
