@@ -242,7 +242,8 @@ impl Lowerer<'_> {
 
     /// Reports a children block on a node that takes none.
     fn leaf(&mut self, node: &Node<'_>) {
-        if let Some(children) = &node.children {
+        // A block missing its `}` is already reported; where it ends is a guess.
+        if let Some(children) = node.children.filter(|c| c.closed) {
             self.report(
                 &lint::UNKNOWN_NODE,
                 children.span,

@@ -395,6 +395,12 @@ impl<'a, 't> ChildrenView<'a, 't> {
         self.tree.view_nodes(self.index)
     }
 
+    /// Whether the block ends with its `}`.
+    pub(crate) fn is_closed(self) -> bool {
+        let end = self.tree.nodes.get(self.index as usize).map_or(0, |n| n.end_token);
+        end.checked_sub(1).and_then(|last| self.tree.token_kind(last)) == Some(TokenKind::CloseBrace)
+    }
+
     /// From `{` to `}` inclusive (to the end of the text when unclosed).
     pub(crate) fn span(self) -> Span {
         self.tree.node_span(self.index)

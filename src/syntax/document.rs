@@ -257,9 +257,10 @@ fn node<'a>(tree: &'a SyntaxTree<'a>, view: NodeView<'a, 'a>) -> Option<Node<'a>
     };
     let children = match children_view {
         Some(c) if c.is_broken() => return None,
-        Some(c) => Some(Children { tree, index: c.index(), span: c.span() }),
+        Some(c) => Some(Children { tree, index: c.index(), span: c.span(), closed: c.is_closed() }),
         None => None,
     };
+    incomplete |= children.is_some_and(|c| !c.closed);
     let start = ty_view.map_or(name.span.start, |t| t.span().start);
     let mut end = name.span.end;
     if let Some(last) = last_entry {

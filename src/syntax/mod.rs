@@ -107,9 +107,11 @@ pub(crate) struct Node<'a> {
     /// The whole node, from its name (or annotation) to the end of its last
     /// entry or closing brace, without trailing whitespace or terminator.
     pub(crate) span: Span,
-    /// Whether a syntax error inside the node (a broken argument or
-    /// property, already reported) left an entry out of `entries`. Checks
-    /// should not report what seems to be missing from such a node.
+    /// Whether a syntax error inside the node, already reported, may have
+    /// left something out: a broken argument or property (left out of
+    /// `entries`), or a children block missing its `}` (whose end is a
+    /// guess). Checks should not report what seems to be missing from such a
+    /// node.
     pub(crate) incomplete: bool,
 }
 
@@ -118,8 +120,10 @@ pub(crate) struct Node<'a> {
 pub(crate) struct Children<'a> {
     tree: &'a SyntaxTree<'a>,
     index: u32,
-    /// From `{` to `}` inclusive.
+    /// From `{` to `}` inclusive (to the guessed end when `}` is missing).
     pub(crate) span: Span,
+    /// Whether the block has its `}`; a missing one is a syntax error.
+    pub(crate) closed: bool,
 }
 
 /// An argument (`key` is `None`) or a property (`key=value`).

@@ -124,22 +124,52 @@ impl<'t, 'e> Parser<'t, 'e> {
         parser
     }
 
-    /// Where the innermost block left open at the end probably ends: before
-    /// its first child node that starts a line and is indented no deeper than
-    /// the line of the node that opened the block. Returns that child's
-    /// first token, or `None` when there is no such child.
+    /// Where the `{` that lacks its `}` probably is, and where its block
+    /// probably ends, judged by indentation, for the innermost block left open
+    /// at the end. Returns the first token of the node before which the block
+    /// ends, or `None` when indentation does not tell.
+    ///
+    /// A closing `}` indented less than the line that opened its block closes
+    /// an outer block in the writer's mind: the block it closed is the one
+    /// missing its `}`, and it ends before its first child indented like that
+    /// opening line (a `retry {` typed inside a flow swallows the flow's next
+    /// lines). Failing that, the open block itself ends before its first child
+    /// node indented no deeper than the node that opened it (a `system {` left
+    /// open mid-file swallows the next top-level nodes).
     fn guess_block_end(&self) -> Option<usize> {
         let (owner, children) = self.innermost_unclosed?;
+        let end = self.nodes.get(children)?.subtree_end as usize;
+        for inner in children + 1..end {
+            let Some(block) = self.nodes.get(inner).filter(|n| n.kind == CstKind::Children) else { continue };
+            let Some(close) = (block.end_token as usize).checked_sub(1) else { continue };
+            if self.kind_at(close) != Some(TokenKind::CloseBrace) {
+                continue;
+            }
+            let (_, open_indent) = self.indentation(self.token_span(block.first_token as usize).start as usize);
+            let (close_starts_line, close_indent) = self.indentation(self.token_span(close).start as usize);
+            if close_starts_line
+                && close_indent < open_indent
+                && let Some(first) = self.first_child_indented(inner, open_indent)
+            {
+                return Some(first);
+            }
+        }
         let owner_start = self.token_span(self.nodes.get(owner)?.first_token as usize).start as usize;
         let (_, owner_indent) = self.indentation(owner_start);
+        self.first_child_indented(children, owner_indent)
+    }
+
+    /// The first token of the first child node of the block `children` that
+    /// starts a line indented no deeper than `indent`.
+    fn first_child_indented(&self, children: usize, indent: usize) -> Option<usize> {
         let end = self.nodes.get(children)?.subtree_end as usize;
         let mut child = children + 1;
         while child < end {
             let node = self.nodes.get(child)?;
             if matches!(node.kind, CstKind::Node | CstKind::SlashDashed) {
                 let start = self.token_span(node.first_token as usize).start as usize;
-                let (starts_line, indent) = self.indentation(start);
-                if starts_line && indent <= owner_indent {
+                let (starts_line, child_indent) = self.indentation(start);
+                if starts_line && child_indent <= indent {
                     return Some(node.first_token as usize);
                 }
             }

@@ -115,6 +115,35 @@ fn an_unclosed_brace_mid_file_ends_where_the_indentation_says() {
 }
 
 #[test]
+fn a_brace_closed_at_the_wrong_indentation_is_the_unclosed_one() {
+    // `{` typed by mistake inside a flow: the flow's own `}` closes it, so
+    // the flow seems unclosed, but the dedented `}` shows whose brace is
+    // missing, and the lines after it belong to the flow again.
+    let text = "flow \"f\" {\n    retry attempts=5 {\n    dead-letter\n    log\n}\nflow \"g\"\n";
+    let p = parse(text);
+    assert_eq!(errors_at(text, &p), ["{"], "{:?}", p.errors);
+    assert_eq!(p.errors[0].span.start as usize, text.find("5 {").unwrap() + 2);
+    assert_eq!(names(&p.document.nodes), ["flow", "flow"]);
+    let flow = &p.document.nodes[0];
+    assert_eq!(names(&flow.children.as_ref().unwrap().nodes), ["retry", "dead-letter", "log"]);
+    let retry = &flow.children.as_ref().unwrap().nodes[0];
+    assert!(retry.children.as_ref().unwrap().nodes.is_empty());
+    assert!(retry.incomplete, "a block missing its `}}` makes its node incomplete");
+    assert!(!flow.incomplete);
+
+    // The same mistake followed by another top-level node: the dedented `}`
+    // still points at the inner brace rather than the flow's.
+    let text = "flow \"a\" {\n    retry {\n    dead-letter\n}\nflow \"b\" {\n    log\n}\n";
+    let p = parse(text);
+    assert_eq!(errors_at(text, &p), ["{"], "{:?}", p.errors);
+    assert_eq!(p.errors[0].span.start as usize, text.find("retry {").unwrap() + 6);
+    assert_eq!(names(&p.document.nodes), ["flow", "flow"]);
+    let (tree, _) = parse_tree(text);
+    assert_eq!(tree.print(), text);
+    assert_tree_is_well_formed(&tree, "dedented close");
+}
+
+#[test]
 fn a_half_typed_property_is_one_error_and_the_node_stays() {
     let text = "system \"billing\" kind=\nsystem \"crm\" kind=crm\n";
     let p = parse(text);
