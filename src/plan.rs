@@ -420,6 +420,20 @@ fn direct_pairs(spec: &Spec) -> BTreeSet<(SystemId, SystemId)> {
     pairs
 }
 
+/// Keeps the first `n` items of `items` in `order`, sorted: a linear
+/// selection and a sort of `n`, instead of sorting everything.
+fn first_in_order<T>(items: &mut Vec<T>, n: usize, order: impl Fn(&T, &T) -> std::cmp::Ordering) {
+    if items.len() > n {
+        if n == 0 {
+            items.clear();
+            return;
+        }
+        items.select_nth_unstable_by(n - 1, &order);
+        items.truncate(n);
+    }
+    items.sort_by(order);
+}
+
 /// Rounds to two decimals, so that JSON carries no floating-point noise.
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
@@ -759,25 +773,32 @@ fn migration(
     // best built on the target pattern from the start.
     let live_now: BTreeSet<FlowId> = flows_now.iter().map(|f| f.flow).collect();
     let later = |id: FlowId| !live_now.contains(&id);
-    let mut moving: Vec<&FlowUse> = flows_now
+    // Live flows first; among them the most findings, then the most traffic,
+    // then critical targets, then by name. Only the first few are listed, so
+    // they are picked out (linear) rather than all sorted; each flow's sort
+    // key is computed once.
+    let mut moving: Vec<_> = flows_now
         .iter()
         .chain(flows_later.iter().filter(|f| later(f.flow)))
         .filter(|f| f.transport.stage() < target && !f.reporting_only)
+        .map(|f| (later(f.flow), weight(f.flow), peak_of(f.flow), critical(f.flow), f))
         .collect();
-    // Live flows first; among them the most findings, then the most traffic,
-    // then critical targets, then by name.
-    moving.sort_by(|a, b| {
-        let (wa, wb) = (weight(a.flow), weight(b.flow));
-        later(a.flow)
-            .cmp(&later(b.flow))
-            .then_with(|| wb.cmp(&wa))
-            .then_with(|| peak_of(b.flow).total_cmp(&peak_of(a.flow)))
-            .then_with(|| critical(b.flow).cmp(&critical(a.flow)))
-            .then_with(|| spec.flow(a.flow).name.value.cmp(&spec.flow(b.flow).name.value))
+    first_in_order(&mut moving, MIGRATION_LIST_LEN, |a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| b.1.cmp(&a.1))
+            .then_with(|| b.2.total_cmp(&a.2))
+            .then_with(|| b.3.cmp(&a.3))
+            .then_with(|| spec.flow(a.4.flow).name.value.cmp(&spec.flow(b.4.flow).name.value))
+            .then_with(|| a.4.flow.cmp(&b.4.flow))
     });
+    let moving_count = flows_now
+        .iter()
+        .chain(flows_later.iter().filter(|f| later(f.flow)))
+        .filter(|f| f.transport.stage() < target && !f.reporting_only)
+        .count();
+    let moving: Vec<&FlowUse> = moving.into_iter().map(|m| m.4).collect();
     let move_first = moving
         .iter()
-        .take(MIGRATION_LIST_LEN)
         .map(|f| {
             let mut why = Vec::new();
             let (errors, warnings, _) = weight(f.flow);
@@ -807,14 +828,14 @@ fn migration(
         })
         .collect();
 
-    let mut risky: Vec<FlowId> = findings.keys().copied().filter(|id| weight(*id) != (0, 0, 0)).collect();
-    risky.sort_by(|a, b| {
-        weight(*b).cmp(&weight(*a)).then_with(|| spec.flow(*a).name.value.cmp(&spec.flow(*b).name.value))
+    let mut risky: Vec<((u32, u32, u32), FlowId)> =
+        findings.keys().map(|&id| (weight(id), id)).filter(|(w, _)| *w != (0, 0, 0)).collect();
+    first_in_order(&mut risky, MIGRATION_LIST_LEN, |a, b| {
+        b.0.cmp(&a.0).then_with(|| spec.flow(a.1).name.value.cmp(&spec.flow(b.1).name.value)).then(a.1.cmp(&b.1))
     });
     let at_risk = risky
         .into_iter()
-        .take(MIGRATION_LIST_LEN)
-        .map(|id| {
+        .map(|(_, id)| {
             let (errors, warnings, infos) = weight(id);
             FlowRisk {
                 flow: spec.flow(id).name.value.to_string(),
@@ -829,8 +850,8 @@ fn migration(
         })
         .collect();
 
-    let note = migration_note(spec, target, transports, &moving, flows_now);
-    Migration { target_stage: target, note, move_first, flows_to_move: u32_of(moving.len()), at_risk }
+    let note = migration_note(spec, target, transports, &moving, moving_count, flows_now);
+    Migration { target_stage: target, note, move_first, flows_to_move: u32_of(moving_count), at_risk }
 }
 
 impl FlowUse {
@@ -847,13 +868,14 @@ fn migration_note(
     spec: &Spec,
     target: Stage,
     transports: &Transports,
-    moving: &[&FlowUse],
+    moving_first: &[&FlowUse],
+    moving_count: usize,
     flows: &[FlowUse],
 ) -> String {
     if flows.is_empty() {
         return "No flow is live yet: start with the recommended pattern from the first flow.".to_owned();
     }
-    if moving.is_empty() {
+    if moving_count == 0 {
         if transports.stage_in_use > target {
             return format!(
                 "Nothing needs to move. The stack uses a {} where stage {} ({}) would do; keep it if it is already run well, but do not add more infrastructure until the stack grows.",
@@ -867,22 +889,22 @@ fn migration_note(
             target.name()
         );
     }
-    let names: Vec<String> = moving.iter().map(|f| format!("`{}`", spec.flow(f.flow).name.value)).collect();
+    let names: Vec<String> = moving_first.iter().map(|f| format!("`{}`", spec.flow(f.flow).name.value)).collect();
     let step = match (target, existing_transport(spec, target)) {
         (Stage::PointToPoint, _) => "Keep the flows direct".to_owned(),
         (_, Some(name)) => format!("Route the remaining flows through `{name}` with `via {name}`"),
         (Stage::Hub, None) => "Introduce one hub (a `kind=hub` system) and route the flows through it with `via`".to_owned(),
         (Stage::EventDriven, None) => "Introduce an event broker (a `kind=broker` system with `ha #true`), have each tool publish its events to it once, and route the flows through it with `via`".to_owned(),
     };
-    if let [only] = names.as_slice() {
+    if let ([only], 1) = (names.as_slice(), moving_count) {
         return format!(
             "{step}. Only {only} still needs to move; a move is the cheapest moment to add retries, dead letters and idempotency keys."
         );
     }
     format!(
         "{step}. Move {} flows, one at a time, starting with {}: the flows with open findings first, since a move is the cheapest moment to add retries, dead letters and idempotency keys, then the busiest ones.",
-        moving.len(),
-        list(&names, 3)
+        moving_count,
+        list_counted(&names, moving_count, 3)
     )
 }
 
@@ -1101,11 +1123,20 @@ fn warehouse_reason(now: &WarehouseCall, horizon: &WarehouseCall, months: u32) -
 
 /// "a", "a and b", "a, b and c", "a, b, c and 4 more".
 pub(crate) fn list(items: &[String], max: usize) -> String {
-    match items.len() {
-        0 => "nothing".to_owned(),
-        1 => items[0].clone(),
-        n if n <= max => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
-        n => format!("{} and {} more", items[..max].join(", "), n - max),
+    list_counted(items, items.len(), max)
+}
+
+/// `list` of `total` items of which only the first few are given in `items`
+/// (at least `max` of them when there are more than `max`).
+fn list_counted(items: &[String], total: usize, max: usize) -> String {
+    match (items, total) {
+        (_, 0) | ([], _) => "nothing".to_owned(),
+        ([only], 1) => only.clone(),
+        (_, n) if n <= max && n <= items.len() => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
+        _ => {
+            let shown = max.min(items.len());
+            format!("{} and {} more", items[..shown].join(", "), total - shown)
+        }
     }
 }
 

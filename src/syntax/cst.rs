@@ -39,7 +39,7 @@ pub(crate) enum CstKind {
 
 /// One tree node. `first_token..end_token` are the tokens it covers and
 /// `index + 1..subtree_end` its descendants in the node arena.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct CstNode {
     pub(crate) kind: CstKind,
     /// Set when the node or entry has a syntax error of its own, so that the

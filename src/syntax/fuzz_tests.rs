@@ -24,7 +24,7 @@ use super::conformance_tests::{assert_tree_is_well_formed, dump, suite_cases};
 use super::cst::CstKind;
 use super::lexer::TokenKind;
 use super::owned::{Document, Node, Parse, parse};
-use super::{Span, kdl_backend, parse_tree};
+use super::{Span, kdl_backend, parse_tree, pieces};
 
 /// Why our verdict may differ from the kdl crate's on purpose. Each entry is
 /// a class of input where the compliance suite or the spec disagrees with
@@ -280,6 +280,12 @@ fn compare(text: &str) -> Result<bool, TestCaseError> {
     let (tree, _) = parse_tree(text);
     prop_assert_eq!(tree.print(), text);
     assert_tree_is_well_formed(&tree, "fuzz input");
+    // Cut at every blank line and parsed in pieces, the text gives the same
+    // tree, or the pieces are refused.
+    if let Some(joined) = pieces::parse(text, text.len() / 2 + 2) {
+        prop_assert_eq!(&joined.tokens, &tree.tokens);
+        prop_assert_eq!(&joined.nodes, &tree.nodes);
+    }
     // The crate has panicked on odd inputs in the past; such a case says
     // nothing about our parser, so it is skipped rather than failed.
     let Ok(theirs) = std::panic::catch_unwind(|| kdl_backend::parse(text)) else {

@@ -18,6 +18,7 @@ mod document;
 mod lexer;
 mod literal;
 mod parser;
+mod pieces;
 
 #[cfg(test)]
 mod conformance_tests;
@@ -227,9 +228,25 @@ pub(crate) fn parse(text: &str) -> Parse<'_> {
     Parse { tree, errors }
 }
 
+/// Texts at least this long are parsed in pieces on every core (see
+/// `pieces`); below it, starting threads costs more than it saves.
+const PARALLEL_BYTES: usize = 1 << 20;
+
 /// Parses KDL v2 text into the lossless syntax tree, for tools that need
 /// comments and layout (formatting, quick fixes). Errors are sorted by position.
 pub(crate) fn parse_tree(text: &str) -> (SyntaxTree<'_>, Vec<SyntaxError>) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if text.len() >= PARALLEL_BYTES
+        && cores > 1
+        && let Some(tree) = pieces::parse(text, cores)
+    {
+        return (tree, Vec::new());
+    }
+    parse_tree_whole(text)
+}
+
+/// `parse_tree` in one piece, on this thread.
+fn parse_tree_whole(text: &str) -> (SyntaxTree<'_>, Vec<SyntaxError>) {
     if text.len() >= u32::MAX as usize {
         let tree = SyntaxTree { text: "", tokens: Vec::new(), nodes: Vec::new() };
         let error = SyntaxError {

@@ -1,0 +1,180 @@
+//! Parsing a large text in pieces, one per core, and joining the trees.
+//!
+//! A text is cut after blank lines, where a well-formed spec is between two
+//! top-level nodes. The lexer needs no context beyond the start of a token and
+//! the parser none at the top level, so each piece parses on its own exactly
+//! as it would in place, provided nothing crosses the cut: a string, comment
+//! or `{` block that does would be unterminated in its piece, which is a
+//! syntax error, and a `/-` before the cut would comment out a node after it.
+//! So the pieces are accepted only when every piece parses without an error
+//! and none ends with `/-`; otherwise the caller parses the text in one go,
+//! which also keeps error recovery, that may look across the whole text,
+//! exactly as it is. The joined tree is the same, token for token and node
+//! for node, as the one-piece tree; tests check this on the compliance suite,
+//! on specs and on cuts chosen to land inside every construct.
+
+use super::cst::{CstKind, CstNode, SyntaxTree};
+use super::lexer::{self, Token, TokenKind};
+use super::parser;
+
+/// Parses `text` in up to `pieces` pieces on as many threads. Returns `None`
+/// when the text cannot be cut or a piece does not parse cleanly; the caller
+/// then parses it whole.
+pub(super) fn parse(text: &str, pieces: usize) -> Option<SyntaxTree<'_>> {
+    let cuts = cuts(text, pieces);
+    if cuts.len() < 3 {
+        return None;
+    }
+    let parsed: Vec<Option<(Vec<Token>, Vec<CstNode>)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = cuts
+            .windows(2)
+            .map(|w| {
+                let piece = text.get(w[0]..w[1]).unwrap_or("");
+                // The first piece's arrays become the whole tree's, so they
+                // get room for all of it and are never copied.
+                let room = if w[0] == 0 { text.len() } else { piece.len() };
+                scope.spawn(move || parse_piece(piece, room))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().ok().flatten()).collect()
+    });
+    let mut parsed = parsed.into_iter();
+    let (mut tokens, mut nodes) = parsed.next().flatten()?;
+    debug_assert!(nodes.first().is_some_and(|root| root.kind == CstKind::Document));
+    for (piece, &offset) in parsed.zip(&cuts[1..]) {
+        let (piece_tokens, piece_nodes) = piece?;
+        let offset = u32::try_from(offset).ok()?;
+        let token_base = u32::try_from(tokens.len()).ok()?;
+        // The piece's root is replaced by the joined tree's; its other nodes
+        // move down by one and over by the nodes before them.
+        let node_base = u32::try_from(nodes.len()).ok()? - 1;
+        tokens.extend(piece_tokens.into_iter().map(|t| Token { start: t.start + offset, ..t }));
+        nodes.extend(piece_nodes.into_iter().skip(1).map(|n| CstNode {
+            first_token: n.first_token + token_base,
+            end_token: n.end_token + token_base,
+            subtree_end: n.subtree_end + node_base,
+            ..n
+        }));
+    }
+    let (token_count, node_count) = (u32::try_from(tokens.len()).ok()?, u32::try_from(nodes.len()).ok()?);
+    let root = nodes.first_mut()?;
+    root.end_token = token_count;
+    root.subtree_end = node_count;
+    Some(SyntaxTree { text, tokens, nodes })
+}
+
+/// Where the pieces start and end: 0, the cuts, and the text's length. A cut
+/// goes after the first blank line at or past each even share of the text.
+fn cuts(text: &str, pieces: usize) -> Vec<usize> {
+    let mut cuts = vec![0];
+    for k in 1..pieces {
+        let from = (text.len() * k / pieces).max(cuts.last().copied().unwrap_or(0));
+        let Some(cut) = blank_line_after(text, from) else { break };
+        if cut < text.len() && cut > cuts.last().copied().unwrap_or(0) {
+            cuts.push(cut);
+        }
+    }
+    cuts.push(text.len());
+    cuts
+}
+
+/// The offset just past the first blank line (`\n\n` or `\r\n\r\n`) that
+/// starts at or after `from`.
+fn blank_line_after(text: &str, from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut at = from;
+    while let Some(i) = bytes.get(at..)?.iter().position(|&b| b == b'\n') {
+        let nl = at + i;
+        match bytes.get(nl + 1..) {
+            Some([b'\n', ..]) => return Some(nl + 2),
+            Some([b'\r', b'\n', ..]) => return Some(nl + 3),
+            _ => at = nl + 1,
+        }
+    }
+    None
+}
+
+/// The tokens and tree of one piece, if it parses without an error and does
+/// not end with a `/-` that would reach into the next piece.
+fn parse_piece(piece: &str, room: usize) -> Option<(Vec<Token>, Vec<CstNode>)> {
+    let lexed = lexer::lex_with_room(piece, room);
+    if !lexed.errors.is_empty() {
+        return None;
+    }
+    let (tree, errors) = parser::parse(piece, lexed);
+    let trivia = |kind: TokenKind| {
+        matches!(kind, TokenKind::Whitespace | TokenKind::Newline | TokenKind::LineComment | TokenKind::BlockComment)
+    };
+    let last = tree.tokens.iter().rev().find(|t| !trivia(t.kind));
+    if !errors.is_empty() || last.is_some_and(|t| t.kind == TokenKind::SlashDash) {
+        return None;
+    }
+    Some((tree.tokens, tree.nodes))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::syntax::conformance_tests::suite_cases;
+
+    /// Parses `text` whole and, cut at every blank line, in pieces; when the
+    /// pieces are accepted, the trees must be identical.
+    fn same_in_pieces(text: &str) -> bool {
+        let (whole, _) = super::super::parse_tree_whole(text);
+        let blank_lines = text.matches("\n\n").count() + 1;
+        let Some(joined) = parse(text, blank_lines * 4) else { return false };
+        assert_eq!(joined.tokens, whole.tokens, "tokens differ for {text:?}");
+        assert_eq!(joined.nodes, whole.nodes, "tree differs for {text:?}");
+        assert_eq!(joined.print(), text);
+        true
+    }
+
+    #[test]
+    fn pieces_join_into_the_same_tree_on_the_compliance_suite() {
+        let mut joined = 0;
+        for (_, input, _) in suite_cases() {
+            // Blank lines between every node, so that there are cuts to make.
+            let spaced = input.replace('\n', "\n\n");
+            joined += usize::from(same_in_pieces(&input)) + usize::from(same_in_pieces(&spaced));
+        }
+        assert!(joined >= 20, "only {joined} suite inputs were parsed in pieces");
+    }
+
+    #[test]
+    fn pieces_join_into_the_same_tree_on_the_example_specs() {
+        let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let mut joined = 0;
+        for entry in glob::glob(&format!("{}/**/*.kdl", examples.display())).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap()).unwrap();
+            joined += usize::from(same_in_pieces(&text));
+            // Also with Windows newlines.
+            joined += usize::from(same_in_pieces(&text.replace('\n', "\r\n")));
+        }
+        assert!(joined >= 10, "only {joined} example files were parsed in pieces");
+    }
+
+    #[test]
+    fn a_cut_inside_a_construct_falls_back_to_one_piece() {
+        for text in [
+            "a \"\"\"\n  x\n\n  y\n  \"\"\"\n\nb\n",
+            "a /* x\n\ny */ 1\n\nb\n",
+            "a #\"\"\"\n  x\n\n  \"\"\"#\n\nb\n",
+            "a {\n  x\n\ny\n}\n\nb\n",
+            "/-\n\na 1\n\nb\n",
+            "a 1 /-\n\n\n",
+        ] {
+            let (whole, _) = super::super::parse_tree_whole(text);
+            match parse(text, 8) {
+                None => {}
+                Some(joined) => {
+                    assert_eq!(joined.nodes, whole.nodes, "{text:?}");
+                    assert_eq!(joined.tokens, whole.tokens, "{text:?}");
+                }
+            }
+        }
+        assert!(parse("a {\n  x\n\ny\n}\n\nb\n", 8).is_none(), "a block cut in two is refused");
+        assert!(parse("/-\n\na 1\n\nb\n", 8).is_none(), "a `/-` before a cut is refused");
+        assert!(same_in_pieces("a 1\n\n  b 2 // c\n\r\n\r\nc {\n  d\n}\n\n/- e\n\nf\n"));
+    }
+}
