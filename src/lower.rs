@@ -99,6 +99,29 @@ fn lower_in_parts(
     includes
 }
 
+/// The single-valued children of a block seen so far, by name, with where;
+/// a block has at most a dozen kinds of them, so they fit without allocating.
+#[derive(Default)]
+struct Seen {
+    names: [&'static str; 16],
+    locs: [Option<Loc>; 16],
+    len: usize,
+}
+
+impl Seen {
+    fn get(&self, name: &str) -> Option<Loc> {
+        self.names[..self.len].iter().position(|n| *n == name).and_then(|i| self.locs[i])
+    }
+
+    fn insert(&mut self, name: &'static str, loc: Loc) {
+        if self.len < self.names.len() {
+            self.names[self.len] = name;
+            self.locs[self.len] = Some(loc);
+            self.len += 1;
+        }
+    }
+}
+
 /// What one run of top-level nodes lowers to.
 #[derive(Default)]
 struct Part {
@@ -635,19 +658,19 @@ impl Lowerer<'_> {
             allows: Vec::new(),
             loc: self.loc(node.span),
         };
-        let mut seen: Vec<(&str, Loc)> = Vec::new();
+        let mut seen = Seen::default();
         for child in node.child_nodes() {
             let child = &child;
             let name = &*child.name.text;
-            if name != "entity" && name != "allow" && SYSTEM_CHILDREN.contains(&name) {
-                if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
-                    self.repeated(child, "system", *first);
+            if name != "entity"
+                && name != "allow"
+                && let Some(&known) = SYSTEM_CHILDREN.iter().find(|n| **n == name)
+            {
+                if let Some(first) = seen.get(known) {
+                    self.repeated(child, "system", first);
                     continue;
                 }
-                seen.push((
-                    SYSTEM_CHILDREN.iter().find(|n| **n == name).copied().unwrap_or(""),
-                    self.loc(child.name.span),
-                ));
+                seen.insert(known, self.loc(child.name.span));
             }
             match name {
                 "api" => {
@@ -887,7 +910,7 @@ impl Lowerer<'_> {
             allows: Vec::new(),
             loc: self.loc(node.span),
         };
-        let mut seen: Vec<(&str, Loc)> = Vec::new();
+        let mut seen = Seen::default();
         let mut had_to = false;
         for child in node.child_nodes() {
             let child = &child;
@@ -900,7 +923,7 @@ impl Lowerer<'_> {
                 _ => None,
             };
             if let Some(single) = single {
-                if let Some((_, first)) = seen.iter().find(|(n, _)| *n == single) {
+                if let Some(first) = seen.get(single) {
                     if single == "trigger" {
                         let d = Diagnostic::new(
                             &lint::BAD_VALUE,
@@ -908,15 +931,15 @@ impl Lowerer<'_> {
                             "a flow has exactly one trigger",
                         )
                         .with_label("second trigger")
-                        .with_secondary(*first, "first trigger")
+                        .with_secondary(first, "first trigger")
                         .with_help("split the flow in two, one per trigger");
                         self.diagnostics.push(d);
                     } else {
-                        self.repeated(child, "flow", *first);
+                        self.repeated(child, "flow", first);
                     }
                     continue;
                 }
-                seen.push((single, self.loc(child.name.span)));
+                seen.insert(single, self.loc(child.name.span));
             }
             match name {
                 "on" => {
@@ -1020,7 +1043,7 @@ impl Lowerer<'_> {
                 _ => self.unknown_node(child, "in a flow", FLOW_CHILDREN),
             }
         }
-        let had_trigger = seen.iter().any(|(n, _)| *n == "trigger");
+        let had_trigger = seen.get("trigger").is_some();
         self.check_flow_shape(node, &flow, had_trigger, had_to);
         Some(flow)
     }

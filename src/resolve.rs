@@ -22,6 +22,9 @@ use crate::model::{
 };
 use crate::suggest;
 
+/// Specs with at least this many flows resolve them on every core.
+const PARALLEL_FLOWS: usize = 4096;
+
 /// At most this many declared names are compared with an unresolved one.
 const SUGGESTION_BUDGET: usize = 512;
 
@@ -78,8 +81,26 @@ pub(crate) fn resolve(spec: &mut Spec, diagnostics: &mut Vec<Diagnostic>) {
     }
     let system_kinds: Vec<SystemKind> = spec.systems.iter().map(|s| s.kind()).collect();
     let schemaless_events: Vec<bool> = spec.events.iter().map(Event::is_schemaless).collect();
-    for flow in &mut spec.flows {
-        resolve_flow(flow, systems, events, &system_kinds, &schemaless_events, &tables, &mut out);
+    // Flows resolve independently; a large spec's are split into one run per
+    // core, whose findings are appended in order.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_run = if spec.flows.len() >= PARALLEL_FLOWS { spec.flows.len().div_ceil(cores) } else { usize::MAX };
+    let resolve_run = |flows: &mut [Flow]| {
+        let mut found = Vec::new();
+        for flow in flows {
+            resolve_flow(flow, systems, events, &system_kinds, &schemaless_events, &tables, &mut found);
+        }
+        found
+    };
+    if per_run >= spec.flows.len() {
+        out.append(&mut resolve_run(&mut spec.flows));
+    } else {
+        let runs: Vec<Vec<Diagnostic>> = std::thread::scope(|scope| {
+            let handles: Vec<_> =
+                spec.flows.chunks_mut(per_run).map(|run| scope.spawn(|| resolve_run(run))).collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        });
+        out.extend(runs.into_iter().flatten());
     }
     r.diagnostics.extend(out);
     check_rule_names(spec, r.diagnostics);

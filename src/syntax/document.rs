@@ -105,86 +105,102 @@ fn visible<'a>(
     }
 }
 
-/// How many entries a node keeps the positions of; a node with more is
-/// rescanned when asked for them. Spec nodes have up to five.
-const INLINE_ENTRIES: usize = 8;
+/// How many entry positions a node keeps inline; one with more keeps them
+/// on the heap. Spec nodes have up to four entries.
+const INLINE_ENTRIES: usize = 4;
 
-/// The positions of a node's entries (those not broken), so that looking up
-/// an argument or a property does not rescan the node's tokens.
-#[derive(Clone, Copy, Default)]
+/// The positions of a node's entries (those not broken), found once when
+/// the node is visited, so that looking up an argument or a property does
+/// not rescan the node's tokens.
+#[derive(Clone, Default)]
 pub(super) struct EntrySlots {
-    slots: [EntrySlot; INLINE_ENTRIES],
+    inline: [EntrySlot; INLINE_ENTRIES],
     len: u8,
-    /// Set when the node has more entries than fit.
-    overflow: bool,
+    /// All of them, when there are more than fit inline.
+    spilled: Option<Box<[EntrySlot]>>,
 }
 
+impl EntrySlots {
+    fn push(&mut self, slot: EntrySlot, view: NodeView<'_, '_>) {
+        if let Some(free) = self.inline.get_mut(usize::from(self.len)) {
+            *free = slot;
+            self.len += 1;
+        } else if self.spilled.is_none() {
+            self.spilled = Some(view.entries().filter(|e| !e.is_broken()).map(EntrySlot::of).collect());
+        }
+    }
+
+    fn as_slice(&self) -> &[EntrySlot] {
+        match &self.spilled {
+            Some(all) => all,
+            None => &self.inline[..usize::from(self.len)],
+        }
+    }
+}
+
+/// Where one entry is. Token indexes are `NONE` when absent.
 #[derive(Clone, Copy, Default)]
 struct EntrySlot {
     /// The entry's tree node.
     index: u32,
     /// The key token of a property.
-    key: Option<TokenIdx>,
-    value: Option<TokenIdx>,
+    key: TokenIdx,
+    value: TokenIdx,
 }
+
+const NONE: TokenIdx = TokenIdx::MAX;
 
 impl EntrySlot {
     fn of(view: EntryView<'_, '_>) -> Self {
         let (key, value) = view.key_and_value();
-        EntrySlot { index: view.index(), key, value }
+        EntrySlot { index: view.index(), key: key.unwrap_or(NONE), value: value.unwrap_or(NONE) }
+    }
+
+    fn key(self) -> Option<TokenIdx> {
+        (self.key != NONE).then_some(self.key)
+    }
+
+    fn value(self) -> Option<TokenIdx> {
+        (self.value != NONE).then_some(self.value)
     }
 }
 
 impl<'a> Node<'a> {
     /// The arguments and properties, in source order.
-    pub(crate) fn entries(&self) -> impl Iterator<Item = Entry<'a>> + use<'a> {
-        let tree = self.tree;
-        self.slots().filter_map(move |slot| entry(tree, slot))
+    pub(crate) fn entries(&self) -> impl Iterator<Item = Entry<'a>> + '_ {
+        self.slots.as_slice().iter().filter_map(|&slot| entry(self.tree, slot))
     }
 
     /// Each entry's key (`None` for an argument) and span, without decoding
     /// values: enough to check which properties a node has.
-    pub(crate) fn keys(&self) -> impl Iterator<Item = (Option<Ident<'a>>, Span)> + use<'a> {
-        let tree = self.tree;
-        self.slots().filter_map(move |slot| {
-            let key = match slot.key {
-                Some(k) => Some(ident(tree, k)?),
+    pub(crate) fn keys(&self) -> impl Iterator<Item = (Option<Ident<'a>>, Span)> + '_ {
+        self.slots.as_slice().iter().filter_map(|&slot| {
+            let key = match slot.key() {
+                Some(k) => Some(ident(self.tree, k)?),
                 None => None,
             };
-            Some((key, EntryView::new(tree, slot.index).span()))
+            Some((key, EntryView::new(self.tree, slot.index).span()))
         })
     }
 
     /// The argument at `index` (counting arguments only).
     pub(crate) fn arg(&self, index: usize) -> Option<Entry<'a>> {
-        self.slots().filter(|slot| slot.key.is_none()).filter_map(|slot| entry(self.tree, slot)).nth(index)
+        let args = self.slots.as_slice().iter().filter(|slot| slot.key == NONE);
+        args.filter_map(|&slot| entry(self.tree, slot)).nth(index)
     }
 
     /// The property `key`; the last one wins when it is repeated, as in KDL.
     /// Only the keys are compared, so looking a property up decodes one value.
     pub(crate) fn prop(&self, key: &str) -> Option<Entry<'a>> {
-        let tree = self.tree;
         let mut found = None;
-        for slot in self.slots() {
-            if slot.key.is_some_and(|k| is_text(tree, k, key))
-                && let Some(e) = entry(tree, slot)
+        for &slot in self.slots.as_slice() {
+            if slot.key().is_some_and(|k| is_text(self.tree, k, key))
+                && let Some(e) = entry(self.tree, slot)
             {
                 found = Some(e);
             }
         }
         found
-    }
-
-    /// The entry positions: cached, or found again for a node with many.
-    fn slots(&self) -> impl Iterator<Item = EntrySlot> + use<'a> {
-        let cached = self.slots;
-        let scan = cached.overflow.then(|| NodeView::new(self.tree, self.index));
-        let len = if cached.overflow { 0 } else { usize::from(cached.len) };
-        cached
-            .slots
-            .into_iter()
-            .take(len)
-            .chain(scan.into_iter().flat_map(|view| view.entries().filter(|e| !e.is_broken()).map(EntrySlot::of)))
     }
 
     /// Calls `f` with string values in the node and its descendants, in
@@ -238,13 +254,7 @@ fn node<'a>(tree: &'a SyntaxTree<'a>, view: NodeView<'a, 'a>) -> Option<Node<'a>
             Part::Entry(e) if e.is_broken() => incomplete = true,
             Part::Entry(e) => {
                 last_entry = Some(e);
-                match slots.slots.get_mut(usize::from(slots.len)) {
-                    Some(slot) if !slots.overflow => {
-                        *slot = EntrySlot::of(e);
-                        slots.len += 1;
-                    }
-                    _ => slots.overflow = true,
-                }
+                slots.push(EntrySlot::of(e), view);
             }
             Part::Children(c) if children_view.is_none() => children_view = Some(c),
             _ => {}
@@ -275,7 +285,7 @@ fn node<'a>(tree: &'a SyntaxTree<'a>, view: NodeView<'a, 'a>) -> Option<Node<'a>
 /// The entry at `slot`, decoded; `None` if a part of it does not decode.
 fn entry<'a>(tree: &'a SyntaxTree<'a>, slot: EntrySlot) -> Option<Entry<'a>> {
     let view = EntryView::new(tree, slot.index);
-    let (key_token, value_token) = (slot.key, slot.value?);
+    let (key_token, value_token) = (slot.key(), slot.value()?);
     let key = match key_token {
         Some(k) => Some(ident(tree, k)?),
         None => None,
