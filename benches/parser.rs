@@ -21,6 +21,14 @@ use peak_alloc::PeakAlloc;
 #[path = "../src/syntax/mod.rs"]
 mod syntax;
 
+/// How many threads the syntax module may use (it asks the crate root, as
+/// it does in the library); the benchmark measures one and all cores.
+static THREADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+
+fn threads() -> usize {
+    THREADS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Counts live heap bytes and the peak since the last reset. Its `realloc`
 /// always moves the block, so a growing buffer briefly counts twice: the
 /// conservative reading, applied to both parsers alike.
@@ -120,6 +128,8 @@ struct Row {
     label: &'static str,
     bytes: usize,
     ours: (Duration, usize),
+    /// Cores, time and peak when parsed in pieces on every core.
+    parallel: (usize, Duration, usize),
     walked: (Duration, usize),
     kdl: Option<(Duration, usize)>,
 }
@@ -142,6 +152,11 @@ fn main() {
         let warm_end = text[..warm_len].rfind("\n\n").map_or(0, |p| p + 2);
         drop(syntax::parse(&text[..warm_end]));
 
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        THREADS.store(cores, std::sync::atomic::Ordering::Relaxed);
+        let (parallel_time, parallel_peak, parsed) = measure(|| syntax::parse(&text));
+        drop(parsed);
+        THREADS.store(1, std::sync::atomic::Ordering::Relaxed);
         let (time, peak, parsed) = measure(|| syntax::parse(&text));
         assert!(parsed.errors.is_empty(), "the generated spec must be valid: {:?}", &parsed.errors[..1]);
         eprintln!(
@@ -178,7 +193,14 @@ fn main() {
             eprintln!("{label}: kdl crate {:.3} s", kdl_time.as_secs_f64());
             Some((kdl_time, kdl_peak))
         };
-        rows.push(Row { label, bytes: text.len(), ours: (time, peak), walked: (walk_time, walk_peak), kdl });
+        rows.push(Row {
+            label,
+            bytes: text.len(),
+            ours: (time, peak),
+            parallel: (cores, parallel_time, parallel_peak),
+            walked: (walk_time, walk_peak),
+            kdl,
+        });
     }
 
     println!();
@@ -196,8 +218,10 @@ fn main() {
                 peak as f64 / row.bytes as f64
             );
         };
-        line("wireplan (tree)", row.ours);
-        line("wireplan (tree, every node and value read)", row.walked);
+        line("wireplan (tree, 1 thread)", row.ours);
+        let (cores, time, peak) = row.parallel;
+        line(&format!("wireplan (tree, {cores} threads)"), (time, peak));
+        line("wireplan (tree and every node and value read, 1 thread)", row.walked);
         match row.kdl {
             Some(kdl) => {
                 line("kdl crate 6.7", kdl);

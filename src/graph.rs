@@ -35,6 +35,7 @@ use std::collections::HashMap;
 
 use petgraph::csr::Csr;
 use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::{Dfs, DfsPostOrder};
 
 use crate::model::{EventId, FlowId, Spec, SystemId, TriggerKind};
 
@@ -100,6 +101,49 @@ impl Graph {
         Graph { systems, triggers, nodes, target_nodes }
     }
 
+    /// The strongly connected components of the trigger graph, by Kosaraju's
+    /// algorithm on petgraph's DFS walkers, which keep their own stacks:
+    /// petgraph's `tarjan_scc` recurses once per node along a path, so a long
+    /// chain of flows overflowed the thread's stack. The first pass walks the
+    /// graph with its edges reversed (a second CSR), the second walks it as
+    /// is, from the nodes in reverse order of finishing.
+    fn strongly_connected(&self) -> Vec<Vec<u32>> {
+        let count = self.triggers.node_count();
+        let mut edges: Vec<(u32, u32)> = (0..count as u32)
+            .flat_map(|from| self.triggers.neighbors_slice(from).iter().map(move |&to| (to, from)))
+            .collect();
+        edges.sort_unstable();
+        edges.dedup();
+        let mut reversed: TriggerCsr = Csr::from_sorted_edges(&edges).unwrap_or_else(|_| Csr::new());
+        while reversed.node_count() < count {
+            reversed.add_node(());
+        }
+        let mut walk = DfsPostOrder::empty(&reversed);
+        let mut finished = Vec::with_capacity(count);
+        for start in 0..count as u32 {
+            if !walk.discovered.contains(start as usize) {
+                walk.move_to(start);
+                while let Some(node) = walk.next(&reversed) {
+                    finished.push(node);
+                }
+            }
+        }
+        let mut walk = Dfs::empty(&self.triggers);
+        let mut components = Vec::new();
+        for &leader in finished.iter().rev() {
+            if walk.discovered.contains(leader as usize) {
+                continue;
+            }
+            walk.move_to(leader);
+            let mut component = Vec::new();
+            while let Some(node) = walk.next(&self.triggers) {
+                component.push(node);
+            }
+            components.push(component);
+        }
+        components
+    }
+
     /// The trigger-graph nodes `node` points to.
     pub(crate) fn successors(&self, node: u32) -> &[u32] {
         if (node as usize) < self.triggers.node_count() { self.triggers.neighbors_slice(node) } else { &[] }
@@ -107,10 +151,10 @@ impl Graph {
 
     /// The strongly connected components of the trigger graph that really
     /// cycle, in order of their smallest flow; each with its flows in id
-    /// order and all its nodes. Tarjan on the CSR graph: linear.
+    /// order and all its nodes. Linear (see `strongly_connected`).
     pub(crate) fn cyclic_components(&self) -> Vec<Component> {
         let mut out = Vec::new();
-        for mut nodes in petgraph::algo::tarjan_scc(&self.triggers) {
+        for mut nodes in self.strongly_connected() {
             // Intermediate nodes form a DAG and nothing points to itself, so
             // a component cycles exactly when it has more than one node.
             if nodes.len() < 2 {
@@ -337,6 +381,29 @@ mod tests {
 
     pub(crate) fn spec(text: &str) -> Spec {
         crate::lint::test_spec(text)
+    }
+
+    #[test]
+    fn a_loop_through_thousands_of_flows_is_found_without_deep_recursion() {
+        // One loop through every system; on a thread with a small stack, so
+        // that recursion per node (as in petgraph's `tarjan_scc`) would fail.
+        let n = 3000;
+        let mut text = String::new();
+        for i in 0..n {
+            text.push_str(&format!(
+                "system \"s{i}\" kind=crm\nevent \"e{i}\" from=s{i}\nflow \"f{i}\" {{\n on \"e{i}\"\n to s{} action=upsert\n}}\n",
+                (i + 1) % n
+            ));
+        }
+        let s = spec(&text);
+        let cycles = std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(move || Graph::build(&s).flow_cycles())
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(cycles.len(), 1);
+        assert_eq!(cycles[0].len(), n);
     }
 
     #[test]

@@ -45,6 +45,20 @@ pub(crate) struct Checked {
     pub(crate) timings: Vec<(&'static str, Duration)>,
 }
 
+/// How many threads a large spec is parsed, lowered, resolved and checked
+/// on: `WIREPLAN_THREADS` if it is set to a number of at least 1, else one
+/// per core. The output is the same whatever the number.
+pub(crate) fn threads() -> usize {
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS.get_or_init(|| {
+        std::env::var("WIREPLAN_THREADS")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|&n| n >= 1)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    })
+}
+
 /// Loads and checks the spec at `path` (see `load::find_entry`).
 pub(crate) fn check_path(path: Option<&Path>, cwd: &Path, levels: &CliLevels) -> Result<Checked, LoadError> {
     let entry = load::find_entry(path, cwd)?;

@@ -109,6 +109,15 @@ pub(crate) fn load_text(path: &Path, text: String, cwd: &Path) -> Loaded {
     loader.loaded
 }
 
+/// A syntax error as a diagnostic of `file`.
+fn syntax_error(file: FileId, e: &syntax::SyntaxError) -> Diagnostic {
+    let mut d = Diagnostic::new(&lint::SYNTAX, Loc::new(file, e.span), e.message.clone());
+    if let Some(label) = &e.label {
+        d = d.with_label(label.clone());
+    }
+    d.with_help(e.help.clone().unwrap_or_else(|| "see https://kdl.dev for the KDL v2 syntax".into()))
+}
+
 struct Loader {
     root: PathBuf,
     cwd: PathBuf,
@@ -144,17 +153,25 @@ impl Loader {
 
     fn lower(&mut self, file: FileId, path: &Path) {
         let start = std::time::Instant::now();
-        let mut parse = syntax::parse(&self.loaded.sources.get(file).text);
-        self.loaded.parse_time += start.elapsed();
-        for e in std::mem::take(&mut parse.errors) {
-            let mut d = Diagnostic::new(&lint::SYNTAX, Loc::new(file, e.span), e.message);
-            if let Some(label) = e.label {
-                d = d.with_label(label);
-            }
-            d.help = Some(e.help.unwrap_or_else(|| "see https://kdl.dev for the KDL v2 syntax".into()));
-            self.loaded.diagnostics.push(d);
+        let cores = crate::threads();
+        // A large file is parsed in pieces, each lowered in the thread that
+        // parsed it; the pieces come back in order.
+        let pieces = syntax::parse_then(&self.loaded.sources.get(file).text, |parse, beside_others| {
+            let parsed_after = start.elapsed();
+            let mut found: Vec<Diagnostic> = parse.errors.iter().map(|e| syntax_error(file, e)).collect();
+            let mut lowered = lower::lower_document(file, parse.document(), if beside_others { 1 } else { cores });
+            found.append(&mut lowered.diagnostics);
+            lowered.diagnostics = found;
+            (parsed_after, lowered)
+        });
+        let mut includes = Vec::new();
+        let mut parse_time = std::time::Duration::ZERO;
+        for (parsed_after, lowered) in pieces {
+            // The pieces parse at the same time: parsing took the longest.
+            parse_time = parse_time.max(parsed_after);
+            includes.extend(lowered.append_to(&mut self.loaded.spec, &mut self.loaded.diagnostics));
         }
-        let includes = lower::lower_file(file, parse.document(), &mut self.loaded.spec, &mut self.loaded.diagnostics);
+        self.loaded.parse_time += parse_time;
         self.stack.push(path.to_path_buf());
         for include in includes {
             self.include(path, &include);

@@ -29,74 +29,93 @@ pub(crate) struct Include {
     pub(crate) loc: Loc,
 }
 
+/// What lowering a file, or a run of its top-level nodes, gives: the part of
+/// the spec it declares, its findings and its includes, in source order.
+#[derive(Default)]
+pub(crate) struct Lowered {
+    pub(crate) spec: Spec,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) includes: Vec<Include>,
+    /// Where the name of each `stack` of this part is, in order. The first is
+    /// the one in `spec`; all but the first `stack` of the whole spec are
+    /// reported as repeated when the parts are put together.
+    stack_names: Vec<Loc>,
+}
+
+impl Lowered {
+    /// Appends this part after what `spec` and `diagnostics` hold already
+    /// (the earlier parts and files); returns the part's includes. The first
+    /// `stack` in source order wins and any later one is reported.
+    pub(crate) fn append_to(self, spec: &mut Spec, diagnostics: &mut Vec<Diagnostic>) -> Vec<Include> {
+        let Lowered { spec: part, diagnostics: found, includes, stack_names } = self;
+        append(diagnostics, found);
+        let mut later_stacks = stack_names.into_iter();
+        if spec.stack.is_none() && part.stack.is_some() {
+            later_stacks.next();
+            spec.stack = part.stack;
+        }
+        if let Some(first) = &spec.stack {
+            diagnostics.extend(later_stacks.map(|name| repeated("stack", name, "spec", first.loc)));
+        }
+        append(&mut spec.systems, part.systems);
+        append(&mut spec.events, part.events);
+        append(&mut spec.flows, part.flows);
+        append(&mut spec.lint, part.lint);
+        includes
+    }
+}
+
 /// Files with at least this many top-level nodes are lowered on several
 /// threads; below it, starting threads costs more than it saves.
 const PARALLEL_NODES: usize = 4096;
 
-/// Lowers one file into `spec`, appending its systems, events and flows.
-/// Returns the file's includes, in source order.
+/// Lowers a document (a file or a piece of one) on up to `threads` threads.
 ///
-/// A large file is cut into consecutive runs of top-level nodes, one per
-/// core, each lowered into a part of its own; the parts are then appended in
-/// order, so the result is the same as lowering on one thread.
-pub(crate) fn lower_file(
-    file: FileId,
-    doc: Document<'_>,
-    spec: &mut Spec,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<Include> {
-    let threads = match doc.len_hint() / PARALLEL_NODES {
-        0 => 1,
-        n => std::thread::available_parallelism().map_or(1, |cores| cores.get()).min(n * 2),
-    };
-    lower_in_parts(file, doc, spec, diagnostics, threads)
-}
-
-/// `lower_file` on `threads` threads (one part each).
-fn lower_in_parts(
-    file: FileId,
-    doc: Document<'_>,
-    spec: &mut Spec,
-    diagnostics: &mut Vec<Diagnostic>,
-    threads: usize,
-) -> Vec<Include> {
-    // The first `stack` wins; later ones, in this file or after an earlier
-    // file, are reported as repeated. Known up front, so parts can tell.
-    let first_stack = spec
-        .stack
-        .as_ref()
-        .map(|s| s.loc)
-        .or_else(|| doc.nodes().find(|n| n.name.text == "stack").map(|n| Loc { file, span: n.span }));
-    let lower_part = |doc: Document<'_>| {
-        let mut part = Part::default();
-        let mut lowerer = Lowerer { file, first_stack, diagnostics: &mut part.diagnostics, includes: Vec::new() };
+/// A large document is cut into consecutive runs of top-level nodes, one per
+/// thread, each lowered on its own; the runs are then appended in order, so
+/// the result is the same as lowering on one thread.
+pub(crate) fn lower_document(file: FileId, doc: Document<'_>, threads: usize) -> Lowered {
+    let threads = threads.min(doc.len_hint() / PARALLEL_NODES * 2).max(1);
+    let lower_run = |doc: Document<'_>| {
+        let mut run = Lowered::default();
+        let mut lowerer =
+            Lowerer { file, stack_names: Vec::new(), diagnostics: &mut run.diagnostics, includes: Vec::new() };
         for node in doc.nodes() {
             lowerer.check_secrets(&node);
-            lowerer.top_level(&node, &mut part.spec);
+            lowerer.top_level(&node, &mut run.spec);
         }
-        part.includes = lowerer.includes;
-        part
+        run.stack_names = lowerer.stack_names;
+        run.includes = lowerer.includes;
+        run
     };
-    let parts: Vec<Part> = if threads == 1 {
-        vec![lower_part(doc)]
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = doc.split(threads).map(|part| scope.spawn(move || lower_part(part))).collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
-        })
-    };
-    let mut includes = Vec::new();
-    for part in parts {
-        let Part { spec: lowered, diagnostics: found, includes: more } = part;
-        spec.stack = spec.stack.take().or(lowered.stack);
-        append(&mut spec.systems, lowered.systems);
-        append(&mut spec.events, lowered.events);
-        append(&mut spec.flows, lowered.flows);
-        append(&mut spec.lint, lowered.lint);
-        append(diagnostics, found);
-        append(&mut includes, more);
+    if threads == 1 {
+        return lower_run(doc);
     }
-    includes
+    let runs: Vec<Lowered> = std::thread::scope(|scope| {
+        let handles: Vec<_> = doc.split(threads).map(|run| scope.spawn(move || lower_run(run))).collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    });
+    let mut all = Lowered::default();
+    for mut run in runs {
+        // The runs' stacks stay unjudged until the file joins the spec.
+        let names = std::mem::take(&mut run.stack_names);
+        let stack = run.spec.stack.take();
+        if all.spec.stack.is_none() {
+            all.spec.stack = stack;
+        }
+        all.stack_names.extend(names);
+        let mut includes = run.append_to(&mut all.spec, &mut all.diagnostics);
+        all.includes.append(&mut includes);
+    }
+    all
+}
+
+/// The finding for a single-valued node given twice.
+fn repeated(name: &str, at: Loc, parent: &str, first: Loc) -> Diagnostic {
+    Diagnostic::new(&lint::BAD_VALUE, at, format!("`{name}` is given twice in this {parent}"))
+        .with_label("second one")
+        .with_help("keep one of them")
+        .with_secondary(first, "first given here")
 }
 
 /// The single-valued children of a block seen so far, by name, with where;
@@ -120,14 +139,6 @@ impl Seen {
             self.len += 1;
         }
     }
-}
-
-/// What one run of top-level nodes lowers to.
-#[derive(Default)]
-struct Part {
-    spec: Spec,
-    diagnostics: Vec<Diagnostic>,
-    includes: Vec<Include>,
 }
 
 /// `to.extend(from)`, moving the whole vector when `to` is empty.
@@ -178,8 +189,8 @@ const HORIZON_MONTHS: std::ops::RangeInclusive<i128> = 12..=36;
 
 struct Lowerer<'d> {
     file: FileId,
-    /// Where the spec's first `stack` is, from an earlier file or this one.
-    first_stack: Option<Loc>,
+    /// Where the name of each `stack` is (see `Lowered::stack_names`).
+    stack_names: Vec<Loc>,
     diagnostics: &'d mut Vec<Diagnostic>,
     includes: Vec<Include>,
 }
@@ -512,14 +523,7 @@ impl Lowerer<'_> {
 
     /// A repeated single-valued child, such as a second `via`.
     fn repeated(&mut self, node: &Node<'_>, parent: &str, first: Loc) {
-        let mut d = Diagnostic::new(
-            &lint::BAD_VALUE,
-            self.loc(node.name.span),
-            format!("`{}` is given twice in this {parent}", node.name.text),
-        )
-        .with_label("second one")
-        .with_help("keep one of them");
-        d = d.with_secondary(first, "first given here");
+        let d = repeated(&node.name.text, self.loc(node.name.span), parent, first);
         self.diagnostics.push(d);
     }
 
@@ -617,9 +621,10 @@ impl Lowerer<'_> {
                 _ => self.unknown_node(child, "in `stack`", STACK_CHILDREN),
             }
         }
-        match self.first_stack {
-            Some(first) if first != stack.loc => self.repeated(node, "spec", first),
-            _ => spec.stack = Some(stack),
+        // Only the first is kept; `Lowered::append_to` reports the others.
+        self.stack_names.push(self.loc(node.name.span));
+        if spec.stack.is_none() {
+            spec.stack = Some(stack);
         }
     }
 
@@ -1199,9 +1204,15 @@ mod tests {
     fn lowered(before: &str, text: &str, threads: usize) -> String {
         let (mut spec, mut diagnostics) = (Spec::default(), Vec::new());
         let earlier = syntax::parse(before);
-        lower_in_parts(FileId(1), earlier.document(), &mut spec, &mut diagnostics, 1);
+        lower_document(FileId(1), earlier.document(), 1).append_to(&mut spec, &mut diagnostics);
         let parse = syntax::parse(text);
-        let includes = lower_in_parts(FileId(0), parse.document(), &mut spec, &mut diagnostics, threads);
+        let doc = parse.document();
+        // Cut in runs of a few nodes, so that even this short text is split.
+        let mut includes = Vec::new();
+        for run in doc.split(threads) {
+            includes.extend(lower_document(FileId(0), run, 1).append_to(&mut spec, &mut diagnostics));
+        }
+        diagnostics.sort_by(Diagnostic::order);
         format!("{spec:#?}\n{diagnostics:#?}\n{includes:#?}")
     }
 
@@ -1226,7 +1237,13 @@ mod tests {
         assert!(one.contains("unknown property") || one.contains("unknown node"), "{one}");
         assert!(one.contains("is given twice"), "the repeated stack is reported: {one}");
         for threads in [2, 3, 7] {
-            assert_eq!(lowered("", &text, threads), one, "{threads} threads");
+            let many = lowered("", &text, threads);
+            // Point at the first line that differs rather than print both.
+            let (a, b): (Vec<&str>, Vec<&str>) = (many.lines().collect(), one.lines().collect());
+            if let Some(i) = a.iter().zip(&b).position(|(x, y)| x != y) {
+                panic!("{threads} threads: {:#?}\nvs one thread: {:#?}", &a[i.saturating_sub(8)..i + 2], &b[i..i + 2]);
+            }
+            assert_eq!(many, one);
         }
         // With a `stack` in an earlier file, every one here is repeated.
         let after = lowered("stack \"first\"\n", &text, 1);

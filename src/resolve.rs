@@ -83,7 +83,7 @@ pub(crate) fn resolve(spec: &mut Spec, diagnostics: &mut Vec<Diagnostic>) {
     let schemaless_events: Vec<bool> = spec.events.iter().map(Event::is_schemaless).collect();
     // Flows resolve independently; a large spec's are split into one run per
     // core, whose findings are appended in order.
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = crate::threads();
     let per_run = if spec.flows.len() >= PARALLEL_FLOWS { spec.flows.len().div_ceil(cores) } else { usize::MAX };
     let resolve_run = |flows: &mut [Flow]| {
         let mut found = Vec::new();
@@ -96,8 +96,7 @@ pub(crate) fn resolve(spec: &mut Spec, diagnostics: &mut Vec<Diagnostic>) {
         out.append(&mut resolve_run(&mut spec.flows));
     } else {
         let runs: Vec<Vec<Diagnostic>> = std::thread::scope(|scope| {
-            let handles: Vec<_> =
-                spec.flows.chunks_mut(per_run).map(|run| scope.spawn(|| resolve_run(run))).collect();
+            let handles: Vec<_> = spec.flows.chunks_mut(per_run).map(|run| scope.spawn(|| resolve_run(run))).collect();
             handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
         });
         out.extend(runs.into_iter().flatten());

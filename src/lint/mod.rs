@@ -215,11 +215,7 @@ const PARALLEL_ITEMS: usize = 2048;
 /// output does not depend on which thread ran what.
 fn run_rules(rules: &[&'static Rule], ctx: &Context<'_>) -> Vec<Diagnostic> {
     let items = ctx.spec.systems.len() + ctx.spec.events.len() + ctx.spec.flows.len();
-    let threads = if items >= PARALLEL_ITEMS {
-        std::thread::available_parallelism().map_or(1, |n| n.get()).min(rules.len())
-    } else {
-        1
-    };
+    let threads = if items >= PARALLEL_ITEMS { crate::threads().min(rules.len()) } else { 1 };
     if threads <= 1 {
         return rules.iter().flat_map(|rule| run_rule(rule, ctx)).collect();
     }

@@ -140,14 +140,28 @@ fn trigger_name(spec: &Spec, hop: &Hop) -> String {
     }
 }
 
+/// A loop of more hops than this is shown by its first hops and its last.
+const SHOWN_HOPS: usize = 6;
+
 /// `hubspot --crm-to-support--> intercom --user.updated / support-to-crm--> hubspot`.
+/// A long loop is cut in the middle: `a --f1--> b ... (95 more hops) ... y --e / f99--> a`.
 pub(crate) fn loop_text(spec: &Spec, hops: &[Hop]) -> String {
     let Some(first) = hops.first() else { return String::new() };
     let mut text = system_name(spec, spec.flow(first.flow).source_system(spec)).to_owned();
-    for (i, hop) in hops.iter().enumerate() {
+    let hop_text = |i: usize, hop: &Hop| {
         let flow = &spec.flow(hop.flow).name.value;
         let label = if i == 0 { flow.to_string() } else { format!("{} / {flow}", trigger_name(spec, hop)) };
-        text.push_str(&format!(" --{label}--> {}", system_name(spec, hop.to)));
+        format!(" --{label}--> {}", system_name(spec, hop.to))
+    };
+    for (i, hop) in hops.iter().enumerate() {
+        if hops.len() > SHOWN_HOPS && i == SHOWN_HOPS - 2 {
+            let skipped = hops.len() - (SHOWN_HOPS - 1);
+            let resume = system_name(spec, hops[hops.len() - 2].to);
+            text.push_str(&format!(" ... ({skipped} more hops) ... {resume}"));
+        }
+        if hops.len() <= SHOWN_HOPS || i < SHOWN_HOPS - 2 || i == hops.len() - 1 {
+            text.push_str(&hop_text(i, hop));
+        }
     }
     text
 }
@@ -188,7 +202,8 @@ fn diagnostic(spec: &Spec, component: &Component, hops: &[Hop], closing: FlowId)
             spec.flow(first.flow).name.value
         ))
         .with_owner(Owner::Flow(owner));
-    for (i, hop) in hops.iter().enumerate() {
+    // The first hops are labelled; a long loop's message says the rest.
+    for (i, hop) in hops.iter().enumerate().take(SHOWN_HOPS) {
         if hop.flow == closing {
             continue;
         }

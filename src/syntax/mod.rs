@@ -223,6 +223,7 @@ pub(crate) const V1_HELP: &str = "this file is KDL v1; wireplan reads KDL v2. Wr
 /// The text should not start with a byte-order mark (`source` strips it when
 /// a file is loaded so that columns match what editors show), but one is
 /// tolerated.
+#[cfg_attr(not(test), expect(dead_code, reason = "the whole-text entry point, for tests, benchmarks and editors"))]
 pub(crate) fn parse(text: &str) -> Parse<'_> {
     let (tree, errors) = parse_tree(text);
     Parse { tree, errors }
@@ -232,10 +233,28 @@ pub(crate) fn parse(text: &str) -> Parse<'_> {
 /// `pieces`); below it, starting threads costs more than it saves.
 const PARALLEL_BYTES: usize = 1 << 20;
 
+/// Parses `text` and runs `then` on the result. A large text that splits
+/// cleanly into pieces (see `pieces`) is parsed one piece per core, and
+/// `then` runs on each piece in the thread that parsed it; the results come
+/// back in text order. Otherwise the whole text is parsed and `then` runs
+/// once. `then` also learns whether it runs beside other pieces (and so
+/// should not start threads of its own).
+pub(crate) fn parse_then<R: Send>(text: &str, then: impl Fn(Parse<'_>, bool) -> R + Sync) -> Vec<R> {
+    let cores = crate::threads();
+    if text.len() >= PARALLEL_BYTES && cores > 1 {
+        let on_piece = |parse: Parse<'_>| then(parse, true);
+        if let Some(results) = pieces::parse_then(text, cores, &on_piece) {
+            return results;
+        }
+    }
+    let (tree, errors) = parse_tree_whole(text);
+    vec![then(Parse { tree, errors }, false)]
+}
+
 /// Parses KDL v2 text into the lossless syntax tree, for tools that need
 /// comments and layout (formatting, quick fixes). Errors are sorted by position.
 pub(crate) fn parse_tree(text: &str) -> (SyntaxTree<'_>, Vec<SyntaxError>) {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = crate::threads();
     if text.len() >= PARALLEL_BYTES
         && cores > 1
         && let Some(tree) = pieces::parse(text, cores)

@@ -15,7 +15,7 @@
 
 use super::cst::{CstKind, CstNode, SyntaxTree};
 use super::lexer::{self, Token, TokenKind};
-use super::parser;
+use super::{Parse, parser};
 
 /// Parses `text` in up to `pieces` pieces on as many threads. Returns `None`
 /// when the text cannot be cut or a piece does not parse cleanly; the caller
@@ -61,6 +61,43 @@ pub(super) fn parse(text: &str, pieces: usize) -> Option<SyntaxTree<'_>> {
     root.end_token = token_count;
     root.subtree_end = node_count;
     Some(SyntaxTree { text, tokens, nodes })
+}
+
+/// Parses `text` in up to `pieces` pieces on as many threads and runs `then`
+/// on each piece's parse in the thread that made it, so that a large file is
+/// parsed and lowered in one pass per core. Each piece's tree covers its part
+/// of the text, with spans in the whole text. Returns the results in text
+/// order, or `None` when the text cannot be cut or a piece does not parse
+/// cleanly (the results made so far are then dropped).
+pub(super) fn parse_then<R: Send>(
+    text: &str,
+    pieces: usize,
+    then: &(impl Fn(Parse<'_>) -> R + Sync),
+) -> Option<Vec<R>> {
+    let cuts = cuts(text, pieces);
+    if cuts.len() < 3 {
+        return None;
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = cuts
+            .windows(2)
+            .map(|w| {
+                let (start, end) = (w[0], w[1]);
+                scope.spawn(move || {
+                    let (mut tokens, nodes) = parse_piece(text.get(start..end)?, end - start)?;
+                    let offset = u32::try_from(start).ok()?;
+                    for token in &mut tokens {
+                        token.start += offset;
+                    }
+                    // The tree's text ends where the piece does, so that its
+                    // last token ends there too.
+                    let tree = SyntaxTree { text: text.get(..end)?, tokens, nodes };
+                    Some(then(Parse { tree, errors: Vec::new() }))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    })
 }
 
 /// Where the pieces start and end: 0, the cuts, and the text's length. A cut

@@ -237,6 +237,65 @@ fn a_50_mb_file_is_read_and_a_larger_than_256_mib_one_refused() {
     assert!(stdout(&out).contains("wireplan reads spec files of up to 256 MiB"), "{}", stdout(&out));
 }
 
+/// A spec of about 2 MB (so it is parsed, lowered, resolved and checked on
+/// several threads), with mistakes spread through it, or with a syntax
+/// error as well (so it is parsed in one piece but still lowered in parts).
+fn large_spec(syntax_error: bool) -> String {
+    let mut text = String::from("stack \"big\" {\n    horizon months=18\n}\n\nsystem \"hub\" kind=hub\n\n");
+    const N: usize = 6500;
+    for i in 0..N {
+        text.push_str(&format!(
+            "system \"s{i}\" kind=crm {{\n    webhooks #true\n    entity \"contact\" {{\n        field \"email\" type=email\n    }}\n}}\n\n\
+             event \"e{i}\" from=s{i} entity=contact version=1 {{\n    field \"email\" type=email\n}}\n\n\
+             flow \"f{i}\" {{\n    on \"e{i}\"\n    to s{} action=upsert entity=contact {{\n        map \"email\" to=\"email\"\n    }}\n    retry attempts=3\n    log\n}}\n\n",
+            (i + 1) % N
+        ));
+        match i {
+            100 => text.push_str("system \"odd\" kind=crn\n\n"),
+            3300 => text.push_str("stack \"again\"\n\nflow \"f1300\" {\n    on \"e5\"\n    to s7 action=create\n}\n\n"),
+            5200 => text.push_str("system \"leak\" kind=email {\n    secret \"sk_live_51HxQeTz8KXbq0Rn2Ww9\"\n}\n\n"),
+            6200 if syntax_error => text.push_str("system \"typing\" kind=\n\n"),
+            _ => {}
+        }
+    }
+    text
+}
+
+#[test]
+fn a_large_spec_gives_the_same_report_on_any_number_of_threads() {
+    for syntax_error in [false, true] {
+        let spec = TempSpec::new(if syntax_error { "large-broken" } else { "large" });
+        let text = large_spec(syntax_error);
+        assert!(text.len() > 2_000_000, "{} bytes", text.len());
+        spec.file("wireplan.kdl", &text);
+        let run = |threads: &str| {
+            let out = wireplan()
+                .args(["check", "--format", "json"])
+                .current_dir(&spec.dir)
+                .env("WIREPLAN_THREADS", threads)
+                .output()
+                .unwrap();
+            assert_eq!(code(&out), 1, "{}", stderr(&out));
+            stdout(&out)
+        };
+        let one = run("1");
+        for rule in ["bad-value", "duplicate-name", "secret-literal", "sync-cycle"] {
+            assert!(one.contains(&format!("\"rule\": \"{rule}\"")), "{rule} is found");
+        }
+        assert!(one.contains("`stack` is given twice"), "the second stack is reported");
+        // The loop through every system is told by its ends, not hop by hop.
+        assert!(one.contains("flows trigger each other in a loop: s0 --f0--> s1 --e1 / f1--> s2"), "{one:.2000}");
+        assert!(one.contains(" more hops) ... s6499 --e6499 / f6499--> s0"), "{one:.2000}");
+        let report: serde_json::Value = serde_json::from_str(&one).unwrap();
+        let cycle = report["diagnostics"].as_array().unwrap().iter().find(|d| d["rule"] == "sync-cycle").unwrap();
+        assert!(cycle["message"].as_str().unwrap().len() < 400, "{}", cycle["message"]);
+        assert_eq!(one.contains("\"rule\": \"syntax\""), syntax_error);
+        for threads in ["2", "3", "8"] {
+            assert!(run(threads) == one, "{threads} threads give another report (syntax error: {syntax_error})");
+        }
+    }
+}
+
 #[test]
 fn deep_nesting_is_a_diagnostic_not_a_stack_overflow() {
     let (exit, out) = check_text("deep", "a {".repeat(10_000));
