@@ -109,11 +109,25 @@ impl Graph {
     /// is, from the nodes in reverse order of finishing.
     fn strongly_connected(&self) -> Vec<Vec<u32>> {
         let count = self.triggers.node_count();
-        let mut edges: Vec<(u32, u32)> = (0..count as u32)
-            .flat_map(|from| self.triggers.neighbors_slice(from).iter().map(move |&to| (to, from)))
-            .collect();
-        edges.sort_unstable();
-        edges.dedup();
+        // The reversed edges, sorted by a counting sort: bucket each edge by
+        // its head, visiting tails in increasing order. The CSR's edges are
+        // unique, so these are too.
+        let mut starts = vec![0usize; count + 1];
+        for from in 0..count as u32 {
+            for &to in self.triggers.neighbors_slice(from) {
+                starts[to as usize + 1] += 1;
+            }
+        }
+        for i in 0..count {
+            starts[i + 1] += starts[i];
+        }
+        let mut edges = vec![(0u32, 0u32); starts[count]];
+        for from in 0..count as u32 {
+            for &to in self.triggers.neighbors_slice(from) {
+                edges[starts[to as usize]] = (to, from);
+                starts[to as usize] += 1;
+            }
+        }
         let mut reversed: TriggerCsr = Csr::from_sorted_edges(&edges).unwrap_or_else(|_| Csr::new());
         while reversed.node_count() < count {
             reversed.add_node(());

@@ -344,6 +344,26 @@ pub(crate) struct Finding {
 
 /// Computes the plan. `diagnostics` are the findings of the checks (possibly
 /// none); those about a flow feed the migration note.
+/// The part of the plan that says which stage fits now and at the horizon,
+/// without the month-by-month table, the migration and the reasons: what
+/// the `stage-mismatch` check needs, computed by the same code as `compute`.
+pub(crate) struct Stages {
+    pub(crate) thresholds: Thresholds,
+    pub(crate) now: Month,
+    pub(crate) stage_at_horizon: Stage,
+    pub(crate) horizon_months: u32,
+    pub(crate) flows_now: Vec<FlowUse>,
+}
+
+pub(crate) fn stages(spec: &Spec) -> Stages {
+    let horizon = spec.horizon_months();
+    let thresholds = thresholds(spec);
+    let pairs = direct_pairs(spec);
+    let now = month(spec, 0, &thresholds, &pairs);
+    let stage_at_horizon = month(spec, horizon, &thresholds, &pairs).stage;
+    Stages { now, stage_at_horizon, horizon_months: horizon, flows_now: flows_in(spec, 0), thresholds }
+}
+
 pub(crate) fn compute(spec: &Spec, diagnostics: &[Diagnostic]) -> Plan {
     let horizon = spec.horizon_months();
     let thresholds = thresholds(spec);
@@ -422,7 +442,7 @@ fn direct_pairs(spec: &Spec) -> BTreeSet<(SystemId, SystemId)> {
 
 /// Keeps the first `n` items of `items` in `order`, sorted: a linear
 /// selection and a sort of `n`, instead of sorting everything.
-fn first_in_order<T>(items: &mut Vec<T>, n: usize, order: impl Fn(&T, &T) -> std::cmp::Ordering) {
+pub(crate) fn first_in_order<T>(items: &mut Vec<T>, n: usize, order: impl Fn(&T, &T) -> std::cmp::Ordering) {
     if items.len() > n {
         if n == 0 {
             items.clear();

@@ -92,14 +92,11 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
 fn line_starts(text: &str) -> Vec<u32> {
     let bytes = text.as_bytes();
     let mut starts = vec![0u32];
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\n' => starts.push(i as u32 + 1),
-            b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i as u32 + 1),
-            _ => {}
+    // memchr looks at many bytes per step; lines are found at memory speed.
+    for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+        if bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n') {
+            starts.push(i as u32 + 1);
         }
-        i += 1;
     }
     starts
 }

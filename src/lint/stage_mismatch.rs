@@ -94,14 +94,19 @@ const SECONDARY_FLOWS: usize = 4;
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
-    let plan = plan::compute(spec, &[]);
-    let now = &plan.months[0];
-    let stage = plan.stage_now;
+    let plan = plan::stages(spec);
+    let now = &plan.now;
+    let stage = now.stage;
 
-    let by_position = |flows: &mut Vec<&FlowUse>| flows.sort_by_key(|f| spec.flow(f.flow).loc);
+    // The first flows in source order, which the finding points at; only
+    // those are put in order, however many there are.
+    let by_position = |flows: &mut Vec<&FlowUse>| {
+        plan::first_in_order(flows, SECONDARY_FLOWS + 1, |a, b| spec.flow(a.flow).loc.cmp(&spec.flow(b.flow).loc))
+    };
 
     let mut below: Vec<&FlowUse> =
         plan.flows_now.iter().filter(|f| f.transport.stage() < stage && !f.reporting_only).collect();
+    let n = below.len();
     by_position(&mut below);
     if let Some((first, rest)) = below.split_first() {
         let why = if now.high_volume && now.tools < plan.thresholds.event_driven_min_tools {
@@ -113,13 +118,17 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         } else {
             format!("{} tools", plan::count(f64::from(now.tools)))
         };
-        let n = below.len();
         let runs = |t: Transport| match t {
             Transport::PointToPoint => "point-to-point",
             Transport::Hub => "through a hub",
             Transport::Broker => "through a broker",
         };
-        let transports: std::collections::BTreeSet<&str> = below.iter().map(|f| runs(f.transport)).collect();
+        let transports: std::collections::BTreeSet<&str> = plan
+            .flows_now
+            .iter()
+            .filter(|f| f.transport.stage() < stage && !f.reporting_only)
+            .map(|f| runs(f.transport))
+            .collect();
         let message = format!(
             "stage {} ({}) is recommended for {why}, but {} flow{} still run{} {}",
             stage.number(),
@@ -147,10 +156,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 
     // A broker is over-sized only if the stack stays small until the horizon.
-    let target = plan.stage_now.max(plan.stage_at_horizon);
+    let target = stage.max(plan.stage_at_horizon);
     if target == Stage::PointToPoint {
+        // A stage-1 stack is small: these are put fully in order.
         let mut on_broker: Vec<&FlowUse> = plan.flows_now.iter().filter(|f| f.transport == Transport::Broker).collect();
-        by_position(&mut on_broker);
+        on_broker.sort_by_key(|f| spec.flow(f.flow).loc);
         let broker = on_broker
             .iter()
             .filter_map(|f| spec.flow(f.flow).via.as_ref()?.target)
