@@ -263,11 +263,7 @@ fn check(args: &CheckArgs) -> ExitCode {
         Ok(checked) => checked,
         Err(code) => return code,
     };
-    if std::env::var_os("WIREPLAN_TIMINGS").is_some_and(|v| !v.is_empty()) {
-        for (phase, time) in &checked.timings {
-            eprintln!("timing: {phase:<20} {:>10.3} ms", time.as_secs_f64() * 1000.0);
-        }
-    }
+    let render_start = std::time::Instant::now();
     let report = Report { sources: &checked.sources, diagnostics: &checked.diagnostics };
     let text = match args.format {
         Format::Human => render::human::render(
@@ -279,7 +275,15 @@ fn check(args: &CheckArgs) -> ExitCode {
         Format::Sarif => render::sarif::render(&report),
         Format::Github => render::github::render(&report),
     };
+    let render_time = render_start.elapsed();
     let printed = print(&text);
+    if std::env::var_os("WIREPLAN_TIMINGS").is_some_and(|v| !v.is_empty()) {
+        let phases = checked.timings.iter().copied().chain([("render and print", render_start.elapsed())]);
+        for (phase, time) in phases {
+            eprintln!("timing: {phase:<20} {:>10.3} ms", time.as_secs_f64() * 1000.0);
+        }
+        eprintln!("timing: {:<20} {:>10.3} ms", "(of which render)", render_time.as_secs_f64() * 1000.0);
+    }
     if printed != ExitCode::SUCCESS {
         return printed;
     }

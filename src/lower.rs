@@ -80,8 +80,8 @@ pub(crate) fn lower_document(file: FileId, doc: Document<'_>, threads: usize) ->
         let mut run = Lowered::default();
         let mut lowerer =
             Lowerer { file, stack_names: Vec::new(), diagnostics: &mut run.diagnostics, includes: Vec::new() };
+        lowerer.check_secrets(doc);
         for node in doc.nodes() {
-            lowerer.check_secrets(&node);
             lowerer.top_level(&node, &mut run.spec);
         }
         run.stack_names = lowerer.stack_names;
@@ -529,30 +529,30 @@ impl Lowerer<'_> {
 
     // ----- secrets -------------------------------------------------------
 
-    /// Reports every string value in the node and its descendants that looks
-    /// like a credential, in nodes lowering knows and in those it does not.
-    /// Node names are identifiers and never checked.
-    fn check_secrets(&mut self, node: &Node<'_>) {
-        // Only `secret`'s own argument is checked whatever its length.
-        let wants = |node: &str, is_argument, len| len >= secrets::SHORTEST_SECRET || (node == "secret" && is_argument);
-        node.for_each_string(wants, |node, is_argument, text, span| {
-            let finding =
-                if node == "secret" && is_argument { secrets::check_env_name(text) } else { secrets::check(text) };
-            if let Some(why) = finding {
-                self.report(
-                    &lint::SECRET_LITERAL,
-                    span,
-                    format!("this value looks like a credential ({why})"),
-                    "possible credential",
-                    Some(
-                        "keep credentials out of the spec: put the value in an environment variable and write \
-                         its name, such as `secret \"HUBSPOT_TOKEN\"`; then rotate this one, since it may \
-                         already be in version control"
-                            .into(),
-                    ),
-                );
+    /// Reports every string in the document that looks like a credential:
+    /// values in nodes lowering knows and in those it does not, and values
+    /// commented out with `/-`, which are committed all the same.
+    fn check_secrets(&mut self, doc: Document<'_>) {
+        doc.for_each_string_token(secrets::SHORTEST_SECRET, |text, span| {
+            if let Some(why) = secrets::check(text) {
+                self.report_secret(span, why);
             }
         });
+    }
+
+    fn report_secret(&mut self, span: Span, why: String) {
+        self.report(
+            &lint::SECRET_LITERAL,
+            span,
+            format!("this value looks like a credential ({why})"),
+            "possible credential",
+            Some(
+                "keep credentials out of the spec: put the value in an environment variable and write its name, \
+                 such as `secret \"HUBSPOT_TOKEN\"`; then rotate this one, since it may already be in version \
+                 control"
+                    .into(),
+            ),
+        );
     }
 
     // ----- top-level nodes -----------------------------------------------
@@ -728,7 +728,19 @@ impl Lowerer<'_> {
                     }
                 }
                 "owner" => system.owner = self.string_child(child, "owner \"sales-ops\""),
-                "secret" => system.secret = self.string_child(child, "secret \"HUBSPOT_TOKEN\""),
+                "secret" => {
+                    system.secret = self.string_child(child, "secret \"HUBSPOT_TOKEN\"");
+                    // A credential is reported wherever it is written (see
+                    // `check_secrets`); here, any other value that is not a
+                    // variable's name.
+                    if let Some(secret) = &system.secret
+                        && !secrets::is_env_name(&secret.value)
+                        && secrets::check(&secret.value).is_none()
+                    {
+                        let why = "`secret` takes an environment variable's name, such as `HUBSPOT_TOKEN`";
+                        self.report_secret(secret.loc.span, why.into());
+                    }
+                }
                 "url" => system.url = self.string_child(child, "url \"https://api.example.com\""),
                 "criticality" => {
                     self.shape(child, 1, &[]);

@@ -65,17 +65,9 @@ pub(crate) fn check(text: &str) -> Option<String> {
     None
 }
 
-/// For `secret VALUE`, which must name an environment variable.
-pub(crate) fn check_env_name(text: &str) -> Option<String> {
-    if is_env_name(text) {
-        return None;
-    }
-    Some(check(text).unwrap_or_else(|| "`secret` takes an environment variable's name, such as `HUBSPOT_TOKEN`".into()))
-}
-
 /// `HUBSPOT_TOKEN`, `STRIPE_KEY_2`: upper-case letters, digits and underscores,
 /// starting with a letter or underscore.
-fn is_env_name(text: &str) -> bool {
+pub(crate) fn is_env_name(text: &str) -> bool {
     let mut chars = text.chars();
     chars.next().is_some_and(|c| c.is_ascii_uppercase() || c == '_')
         && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
@@ -145,7 +137,7 @@ mod tests {
         ] {
             assert!(check(value).is_none(), "{value}");
         }
-        assert!(check_env_name("hunter2").is_some());
-        assert!(check_env_name("STRIPE_API_KEY").is_none());
+        assert!(!is_env_name("hunter2"));
+        assert!(is_env_name("STRIPE_API_KEY"));
     }
 }

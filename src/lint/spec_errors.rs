@@ -297,8 +297,12 @@ declare_rule! {
     /// ## What it finds
     ///
     /// A value that looks like a credential: a known token prefix (`sk_live_`,
-    /// `xoxb-`, `pat-`, `ghp_`, `AKIA`, ...) or a long, high-entropy string.
-    /// An UPPER_SNAKE_CASE value is an environment variable's name and fine.
+    /// `xoxb-`, `pat-`, `ghp_`, `AKIA`, ...), a URL with a password, or a
+    /// long, high-entropy string. Every string in the file is looked at, in
+    /// nodes wireplan does not know too, and in nodes commented out with
+    /// `/-` (they are committed all the same). A `secret` takes the name of
+    /// an environment variable, in UPPER_SNAKE_CASE; anything else there is
+    /// reported as well.
     ///
     /// ## Why it matters
     ///

@@ -218,10 +218,6 @@ pub(crate) struct NodeView<'a, 't> {
 }
 
 impl<'a, 't> NodeView<'a, 't> {
-    pub(crate) fn new(tree: &'a SyntaxTree<'t>, index: u32) -> Self {
-        NodeView { tree, index }
-    }
-
     pub(crate) fn is_broken(self) -> bool {
         self.tree.nodes[self.index as usize].broken
     }

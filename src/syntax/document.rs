@@ -27,6 +27,29 @@ impl<'a> Document<'a> {
         tree.root().nodes().skip(self.first).take(self.len).filter_map(move |view| node(tree, view))
     }
 
+    /// Calls `f` with every string (quoted, raw or bare) of at least
+    /// `min_len` bytes as written, decoded, with its span: values, names and
+    /// keys, including those commented out with `/-`, which are still in
+    /// the file. The documents `split` makes share the file's tokens out
+    /// among them, so each string is seen once.
+    pub(crate) fn for_each_string_token(self, min_len: usize, mut f: impl FnMut(&str, Span)) {
+        let tree = self.tree;
+        let mut tops = tree.root().nodes().skip(self.first);
+        let start =
+            if self.first == 0 { 0 } else { tops.next().map_or(0, |n| tree.nodes[n.index as usize].first_token) };
+        let mut rest = tree.root().nodes().skip(self.first + self.len);
+        let end = rest.next().map_or(tree.tokens.len() as u32, |n| tree.nodes[n.index as usize].first_token);
+        for token in start..end {
+            let is_string = tree.token_kind(token).is_some_and(TokenKind::is_string);
+            if is_string
+                && tree.token_span(token).len() >= min_len
+                && let Some(text) = string(tree, token)
+            {
+                f(&text, tree.token_span(token));
+            }
+        }
+    }
+
     /// About how many top-level nodes there are (commented-out and broken
     /// ones included), without looking at them.
     pub(crate) fn len_hint(self) -> usize {
@@ -42,66 +65,6 @@ impl<'a> Document<'a> {
             first,
             len: per_part.min(self.first + self.len - first),
         })
-    }
-}
-
-/// `Node::for_each_string` for one node and its descendants. Recursion is
-/// bounded: blocks deeper than `MAX_DEPTH` are broken, so never entered.
-fn strings<'a>(
-    tree: &'a SyntaxTree<'a>,
-    view: NodeView<'a, 'a>,
-    wants: &impl Fn(&str, bool, usize) -> bool,
-    f: &mut impl FnMut(&str, bool, &str, Span),
-) {
-    let Some((name, children)) = visible(tree, view) else { return };
-    for part in view.parts() {
-        let Part::Entry(entry) = part else { continue };
-        if entry.is_broken() {
-            continue;
-        }
-        let (key, value) = entry.key_and_value();
-        let Some(value) = value.filter(|&v| {
-            tree.token_kind(v).is_some_and(TokenKind::is_string)
-                && wants(&name, key.is_none(), tree.token_span(v).len())
-        }) else {
-            continue;
-        };
-        if key.is_some_and(|k| string(tree, k).is_none()) || entry.ty().is_some_and(|t| t.name().is_none()) {
-            continue;
-        }
-        if let Some(text) = string(tree, value) {
-            f(&name, key.is_none(), &text, tree.token_span(value));
-        }
-    }
-    for child in children.into_iter().flat_map(ChildrenView::nodes) {
-        strings(tree, child, wants, f);
-    }
-}
-
-/// Whether `node` builds a `Node`, without building it: its name, and its
-/// children block if it has one.
-fn visible<'a>(
-    tree: &'a SyntaxTree<'a>,
-    view: NodeView<'a, 'a>,
-) -> Option<(Cow<'a, str>, Option<ChildrenView<'a, 'a>>)> {
-    if view.is_broken() {
-        return None;
-    }
-    let (mut ty_view, mut children_view) = (None, None);
-    for part in view.parts() {
-        match part {
-            Part::Type(t) if ty_view.is_none() => ty_view = Some(t),
-            Part::Children(c) if children_view.is_none() => children_view = Some(c),
-            _ => {}
-        }
-    }
-    let name = string(tree, view.name()?)?;
-    if let Some(t) = ty_view {
-        string(tree, t.name()?)?;
-    }
-    match children_view {
-        Some(c) if c.is_broken() => None,
-        children => Some((name, children)),
     }
 }
 
@@ -203,22 +166,6 @@ impl<'a> Node<'a> {
         found
     }
 
-    /// Calls `f` with string values in the node and its descendants, in
-    /// source order: the name of the node the value belongs to, whether it
-    /// is an argument, the decoded text and the value's span. `wants` sees
-    /// the same name and flag and the length of the value as written (which
-    /// decoding never makes longer), and says whether to decode it. The
-    /// nodes and entries seen are the same as through `entries` and
-    /// `child_nodes`, but nothing is built for them, so a scan of every value
-    /// (such as the one for credentials) stays cheap.
-    pub(crate) fn for_each_string(
-        &self,
-        wants: impl Fn(&str, bool, usize) -> bool,
-        mut f: impl FnMut(&str, bool, &str, Span),
-    ) {
-        strings(self.tree, NodeView::new(self.tree, self.index), &wants, &mut f);
-    }
-
     /// The nodes of the children block (none when there is no block).
     pub(crate) fn child_nodes(&self) -> impl Iterator<Item = Node<'a>> + use<'a> {
         self.children.into_iter().flat_map(Children::nodes)
@@ -279,7 +226,7 @@ fn node<'a>(tree: &'a SyntaxTree<'a>, view: NodeView<'a, 'a>) -> Option<Node<'a>
     if let Some(c) = &children {
         end = end.max(c.span.end);
     }
-    Some(Node { tree, index: view.index, slots, name, ty, children, span: Span { start, end }, incomplete })
+    Some(Node { tree, slots, name, ty, children, span: Span { start, end }, incomplete })
 }
 
 /// The entry at `slot`, decoded; `None` if a part of it does not decode.

@@ -96,7 +96,6 @@ pub(crate) struct Ident<'a> {
 #[derive(Clone)]
 pub(crate) struct Node<'a> {
     tree: &'a SyntaxTree<'a>,
-    index: u32,
     /// Where the entries are, found when the node is visited.
     slots: document::EntrySlots,
     pub(crate) name: Ident<'a>,

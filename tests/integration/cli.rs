@@ -297,6 +297,27 @@ fn a_large_spec_gives_the_same_report_on_any_number_of_threads() {
 }
 
 #[test]
+fn credentials_are_found_wherever_they_are_written() {
+    let text = "system \"stripe\" kind=payments {\n    secret \"hunter2\"\n    owner \"sk_live_51HxQeTz8KXbq0Rn2Ww9\"\n}\n\
+                /- system \"old\" kind=crm { secret \"xoxb-1234567890-abcdefghij\" }\n\
+                sytem \"typo\" token=\"ghp_abcdefghijklmnopqrstuvwxyz\"\n\
+                system \"crm\" kind=crm { secret \"HUBSPOT_TOKEN\"; }\n";
+    let (exit, out) = check_text("secrets", text);
+    assert_eq!(exit, 1);
+    let found: Vec<&str> = out.lines().filter(|l| l.contains("secret-literal")).collect();
+    assert_eq!(
+        found,
+        [
+            "wireplan.kdl:2:12: error[secret-literal]: this value looks like a credential (`secret` takes an environment variable's name, such as `HUBSPOT_TOKEN`)",
+            "wireplan.kdl:3:11: error[secret-literal]: this value looks like a credential (it looks like a Stripe secret key)",
+            "wireplan.kdl:5:35: error[secret-literal]: this value looks like a credential (it looks like a Slack bot token)",
+            "wireplan.kdl:6:20: error[secret-literal]: this value looks like a credential (it looks like a GitHub token)",
+        ],
+        "{out}"
+    );
+}
+
+#[test]
 fn deep_nesting_is_a_diagnostic_not_a_stack_overflow() {
     let (exit, out) = check_text("deep", "a {".repeat(10_000));
     assert_eq!(exit, 1);
