@@ -1,10 +1,13 @@
 //! Throughput of the whole pipeline on generated specs of 1k, 10k and 100k
-#![allow(unsafe_code)] // the counting allocator
 //! flows: parse time, check time (everything after parsing), MB/s, flows/s
-//! and peak memory. One run per size: this is a benchmark, not a timed test.
+//! and peak memory, in this process (one run per size); then the real
+//! `wireplan check --format json` end to end (read, parse, check, print to
+//! /dev/null), as a user runs it, median of several runs. This is a
+//! benchmark, not a timed test.
 //!
 //! Run with `cargo bench --bench throughput`; `WIREPLAN_BENCH_SIZES=1000,10000`
 //! picks other sizes.
+#![allow(unsafe_code)] // the counting allocator
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::fmt::Write as _;
@@ -83,6 +86,26 @@ fn realistic_spec(flows: usize) -> String {
     s
 }
 
+/// Wall times of `runs` runs of `wireplan check --format json` on `path`,
+/// output to /dev/null, sorted.
+fn end_to_end_times(path: &std::path::Path, runs: usize) -> Option<Vec<f64>> {
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let start = Instant::now();
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_wireplan"))
+            .args(["check", "--format", "json"])
+            .arg(path)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .ok()?;
+        times.push(start.elapsed().as_secs_f64());
+        // Findings make the exit code 1; only a crash is a failure here.
+        status.code()?;
+    }
+    times.sort_by(f64::total_cmp);
+    Some(times)
+}
+
 fn main() {
     let sizes: Vec<usize> = std::env::var("WIREPLAN_BENCH_SIZES")
         .ok()
@@ -104,6 +127,7 @@ fn main() {
         "peak MB",
         "diags"
     );
+    let mut end_to_end = Vec::new();
     for (name, generate) in [("realistic", realistic_spec as fn(usize) -> String)] {
         for &flows in &sizes {
             let text = generate(flows);
@@ -135,7 +159,27 @@ fn main() {
                 peak,
                 t.diagnostics
             );
+            end_to_end.push((name, t.flows, mb, path.clone()));
         }
+    }
+    println!();
+    println!("{:<10} {:>7} {:>8} {:>10} {:>10} {:>14}", "spec", "flows", "MB", "e2e s", "e2e MB/s", "runs (s)");
+    for (name, flows, mb, path) in end_to_end {
+        let Some(times) = end_to_end_times(&path, 7) else {
+            eprintln!("cannot run {}", env!("CARGO_BIN_EXE_wireplan"));
+            return;
+        };
+        let median = times[times.len() / 2];
+        let runs: Vec<String> = times.iter().map(|t| format!("{t:.2}")).collect();
+        println!(
+            "{:<10} {:>7} {:>8.1} {:>10.3} {:>10.1} {:>14}",
+            name,
+            flows,
+            mb,
+            median,
+            mb / median.max(1e-9),
+            runs.join(" ")
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

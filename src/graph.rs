@@ -42,6 +42,9 @@ use crate::model::{EventId, FlowId, Spec, SystemId, TriggerKind};
 /// The trigger graph's storage: compressed sparse rows, unweighted.
 pub(crate) type TriggerCsr = Csr<(), (), petgraph::Directed, u32>;
 
+/// Specs with at least this many flows build their two graphs side by side.
+const PARALLEL_FLOWS: usize = 4096;
+
 /// A node of the trigger graph.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum TriggerNode {
@@ -76,28 +79,50 @@ pub(crate) struct Graph {
     /// What each trigger-graph node stands for.
     pub(crate) nodes: Vec<TriggerNode>,
     /// For each flow, for each of its targets, the trigger node its write
-    /// feeds (`None` when the target is unresolved or nothing consumes it).
-    pub(crate) target_nodes: Vec<Vec<Option<u32>>>,
+    /// feeds (`None` when the target is unresolved or nothing consumes it),
+    /// all in one list; see `target_nodes`.
+    target_nodes: TargetNodes,
+}
+
+/// The trigger nodes of every flow's targets, flat: flow `i`'s are
+/// `nodes[starts[i]..starts[i + 1]]`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TargetNodes {
+    nodes: Vec<Option<u32>>,
+    starts: Vec<u32>,
 }
 
 impl Graph {
     /// Builds both graphs in time linear in the spec (plus one sort of the
     /// trigger edges).
+    /// For a large spec the two graphs are built side by side.
     pub(crate) fn build(spec: &Spec) -> Graph {
-        let mut systems = DiGraph::with_capacity(spec.systems.len(), spec.flows.len());
-        for id in spec.system_ids() {
-            systems.add_node(id);
-        }
-        for (i, flow) in spec.flows.iter().enumerate() {
-            let Some(source) = flow.source_system(spec) else { continue };
-            for (t, target) in flow.targets.iter().enumerate() {
-                if let Some(to) = target.system.target {
-                    let edge = FlowEdge { flow: FlowId(i as u32), target: t as u32 };
-                    systems.add_edge(NodeIndex::new(source.index()), NodeIndex::new(to.index()), edge);
+        let systems_graph = || {
+            let mut systems = DiGraph::with_capacity(spec.systems.len(), spec.flows.len());
+            for id in spec.system_ids() {
+                systems.add_node(id);
+            }
+            for (i, flow) in spec.flows.iter().enumerate() {
+                let Some(source) = flow.source_system(spec) else { continue };
+                for (t, target) in flow.targets.iter().enumerate() {
+                    if let Some(to) = target.system.target {
+                        let edge = FlowEdge { flow: FlowId(i as u32), target: t as u32 };
+                        systems.add_edge(NodeIndex::new(source.index()), NodeIndex::new(to.index()), edge);
+                    }
                 }
             }
-        }
-        let (triggers, nodes, target_nodes) = TriggerBuilder::new(spec).build(spec);
+            systems
+        };
+        let (systems, (triggers, nodes, target_nodes)) = if spec.flows.len() >= PARALLEL_FLOWS && crate::threads() > 1
+        {
+            std::thread::scope(|scope| {
+                let systems = scope.spawn(systems_graph);
+                let triggers = TriggerBuilder::new(spec).build(spec);
+                (systems.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), triggers)
+            })
+        } else {
+            (systems_graph(), TriggerBuilder::new(spec).build(spec))
+        };
         Graph { systems, triggers, nodes, target_nodes }
     }
 
@@ -156,6 +181,14 @@ impl Graph {
             components.push(component);
         }
         components
+    }
+
+    /// For each target of `flow`, the trigger node its write feeds (`None`
+    /// when the target is unresolved or nothing consumes what it writes).
+    pub(crate) fn target_nodes(&self, flow: FlowId) -> &[Option<u32>] {
+        let TargetNodes { nodes, starts } = &self.target_nodes;
+        let (Some(&start), Some(&end)) = (starts.get(flow.index()), starts.get(flow.index() + 1)) else { return &[] };
+        nodes.get(start as usize..end as usize).unwrap_or(&[])
     }
 
     /// The trigger-graph nodes `node` points to.
@@ -280,7 +313,7 @@ impl<'s> TriggerBuilder<'s> {
         n
     }
 
-    fn build(mut self, spec: &'s Spec) -> (TriggerCsr, Vec<TriggerNode>, Vec<Vec<Option<u32>>>) {
+    fn build(mut self, spec: &'s Spec) -> (TriggerCsr, Vec<TriggerNode>, TargetNodes) {
         // Consumers: events (by producer and entity) and polls.
         for (i, event) in spec.events.iter().enumerate() {
             let Some(system) = event.from.as_ref().and_then(|f| f.target) else { continue };
@@ -317,12 +350,11 @@ impl<'s> TriggerBuilder<'s> {
         // Producers: each `to` feeds the consumers of what it writes. A
         // write to an entity nothing consumes by name still triggers the
         // system's entity-less consumers.
-        let mut target_nodes = Vec::with_capacity(spec.flows.len());
+        let mut target_nodes = TargetNodes { nodes: Vec::with_capacity(spec.flows.len()), starts: vec![0] };
         for (i, flow) in spec.flows.iter().enumerate() {
-            let mut per_target = Vec::with_capacity(flow.targets.len());
             for target in &flow.targets {
                 let Some(system) = target.system.target else {
-                    per_target.push(None);
+                    target_nodes.nodes.push(None);
                     continue;
                 };
                 let feeder = match &target.entity {
@@ -335,9 +367,9 @@ impl<'s> TriggerBuilder<'s> {
                 if let Some(feeder) = feeder {
                     self.edges.push((Graph::flow_node(FlowId(i as u32)), feeder));
                 }
-                per_target.push(feeder);
+                target_nodes.nodes.push(feeder);
             }
-            target_nodes.push(per_target);
+            target_nodes.starts.push(u32::try_from(target_nodes.nodes.len()).unwrap_or(u32::MAX));
         }
         self.edges.sort_unstable();
         self.edges.dedup();
@@ -437,7 +469,7 @@ mod tests {
         );
         let g = Graph::build(&s);
         // w writes a.contact: reaches x (entity) and y (entity-less), not z.
-        let node = g.target_nodes[3][0].unwrap();
+        let node = g.target_nodes(FlowId(3))[0].unwrap();
         let mut reached = Vec::new();
         let mut stack = vec![node];
         while let Some(n) = stack.pop() {

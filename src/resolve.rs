@@ -72,9 +72,20 @@ pub(crate) fn resolve(spec: &mut Spec, diagnostics: &mut Vec<Diagnostic>) {
         events: Names::with_capacity(spec.events.len()),
         flows: Names::with_capacity(spec.flows.len()),
     };
-    r.declare(spec);
+    // Declaring the names and building the field tables both only read the
+    // spec; for a large one they run side by side.
+    let tables = if spec.flows.len() >= PARALLEL_FLOWS && crate::threads() > 1 {
+        let shared: &Spec = spec;
+        std::thread::scope(|scope| {
+            let tables = scope.spawn(|| Tables::new(shared));
+            r.declare(shared);
+            tables.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    } else {
+        r.declare(spec);
+        Tables::new(spec)
+    };
     let Resolver { systems, events, .. } = &r;
-    let tables = Tables::new(spec);
     let mut out = Vec::new();
     for (event, fields) in spec.events.iter_mut().zip(&tables.event_fields) {
         resolve_event(event, fields, systems, &tables, &mut out);
@@ -214,19 +225,41 @@ struct Tables {
     entity_names: Vec<Vec<SmolStr>>,
 }
 
+/// The fields of one entity or event, by name. Most have a handful, which a
+/// scan finds faster than a hash; only long lists get a hash table.
 struct FieldTable {
-    index: HashMap<SmolStr, u32>,
     names: Vec<SmolStr>,
+    index: Option<HashMap<SmolStr, u32>>,
 }
+
+/// Field lists longer than this are looked up through a hash table.
+const SCANNED_FIELDS: usize = 16;
 
 impl FieldTable {
     fn new(fields: &[Field]) -> Self {
-        let mut index = HashMap::default();
-        index.reserve(fields.len());
-        for (i, f) in fields.iter().enumerate() {
-            index.entry(f.name.value.clone()).or_insert(i as u32);
+        let names: Vec<SmolStr> = fields.iter().map(|f| f.name.value.clone()).collect();
+        let index = (names.len() > SCANNED_FIELDS).then(|| {
+            let mut index = HashMap::default();
+            index.reserve(names.len());
+            for (i, name) in names.iter().enumerate() {
+                index.entry(name.clone()).or_insert(i as u32);
+            }
+            index
+        });
+        FieldTable { names, index }
+    }
+
+    /// The index of the first field named `name`.
+    fn get(&self, name: &str) -> Option<u32> {
+        match &self.index {
+            Some(index) => index.get(name).copied(),
+            None => self.names.iter().position(|n| n == name).map(|i| i as u32),
         }
-        FieldTable { index, names: fields.iter().take(SUGGESTION_BUDGET).map(|f| f.name.value.clone()).collect() }
+    }
+
+    /// The names to suggest from, a bounded number.
+    fn suggestions(&self) -> impl Iterator<Item = &str> {
+        self.names.iter().take(SUGGESTION_BUDGET).map(SmolStr::as_str)
     }
 }
 
@@ -297,10 +330,10 @@ fn resolve_field(r: &mut FieldRef, table: Option<&FieldTable>, owner: Owner<'_>,
     if table.names.is_empty() {
         return;
     }
-    match table.index.get(r.name.value.as_str()) {
-        Some(&i) => r.target = Some(i),
+    match table.get(&r.name.value) {
+        Some(i) => r.target = Some(i),
         None => {
-            let suggestion = suggest::did_you_mean(&r.name.value, table.names.iter().map(SmolStr::as_str))
+            let suggestion = suggest::did_you_mean(&r.name.value, table.suggestions())
                 .unwrap_or_else(|| format!("{owner} has {}", field_list(&table.names)));
             out.push(unresolved(&format!("field of {owner}"), &r.name, Some(suggestion), None));
         }

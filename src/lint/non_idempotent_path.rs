@@ -101,7 +101,7 @@ fn spread<'g>(spec: &'g Spec, graph: &'g Graph, flow: FlowId) -> impl Iterator<I
     let f = spec.flow(flow);
     f.targets.iter().enumerate().filter_map(move |(t, target)| {
         let creates = target.action.as_ref().is_some_and(|a| !a.value.is_idempotent());
-        if creates { graph.target_nodes.get(flow.index()).and_then(|n| n.get(t).copied().flatten()) } else { None }
+        if creates { graph.target_nodes(flow).get(t).copied().flatten() } else { None }
     })
 }
 

@@ -105,7 +105,7 @@ pub(crate) fn shortest_loop(graph: &Graph, component: &Component) -> Option<Vec<
                 if hop.to.is_none() {
                     hop.to = Some(*system);
                     hop.target =
-                        graph.target_nodes.get(hop.flow.index()).and_then(|t| t.iter().position(|n| *n == Some(node)));
+                        graph.target_nodes(hop.flow).iter().position(|n| *n == Some(node));
                 }
             }
             None => {}
