@@ -1016,7 +1016,8 @@ impl Lowerer<'_> {
                     if let Some(system) = self.name_arg(child, "a system name", "from shopify entity=order") {
                         let entity =
                             self.prop(child, "entity").and_then(|e| self.string(&e, "`entity=order`")).map(Ref::new);
-                        flow.from = Some(Source { system: Ref::new(system), entity, loc: self.loc(child.span) });
+                        flow.from =
+                            Some(Box::new(Source { system: Ref::new(system), entity, loc: self.loc(child.span) }));
                     }
                 }
                 "to" => {

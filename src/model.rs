@@ -415,7 +415,7 @@ pub(crate) struct Flow {
     pub(crate) name: Name,
     pub(crate) trigger: Option<Trigger>,
     /// `from SYSTEM entity=E`: the batch source of a `schedule` trigger.
-    pub(crate) from: Option<Source>,
+    pub(crate) from: Option<Box<Source>>,
     pub(crate) targets: Vec<Target>,
     pub(crate) via: Option<Ref<SystemId>>,
     pub(crate) idempotency_key: Option<FieldRef>,

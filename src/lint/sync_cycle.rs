@@ -104,8 +104,7 @@ pub(crate) fn shortest_loop(graph: &Graph, component: &Component) -> Option<Vec<
                 let Some(hop) = hops.last_mut() else { continue };
                 if hop.to.is_none() {
                     hop.to = Some(*system);
-                    hop.target =
-                        graph.target_nodes(hop.flow).iter().position(|n| *n == Some(node));
+                    hop.target = graph.target_nodes(hop.flow).iter().position(|n| *n == Some(node));
                 }
             }
             None => {}

@@ -39,13 +39,18 @@ impl<'a> Document<'a> {
             if self.first == 0 { 0 } else { tops.next().map_or(0, |n| tree.nodes[n.index as usize].first_token) };
         let mut rest = tree.root().nodes().skip(self.first + self.len);
         let end = rest.next().map_or(tree.tokens.len() as u32, |n| tree.nodes[n.index as usize].first_token);
-        for token in start..end {
-            let is_string = tree.token_kind(token).is_some_and(TokenKind::is_string);
-            if is_string
-                && tree.token_span(token).len() >= min_len
+        let tokens = tree.tokens.get(start as usize..end as usize).unwrap_or(&[]);
+        for (token, t) in (start..).zip(tokens) {
+            // Most tokens are spaces and punctuation: their kind says so
+            // before anything else is looked at.
+            if !t.kind.is_string() {
+                continue;
+            }
+            let span = tree.token_span(token);
+            if span.len() >= min_len
                 && let Some(text) = string(tree, token)
             {
-                f(&text, tree.token_span(token));
+                f(&text, span);
             }
         }
     }
