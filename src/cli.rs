@@ -184,6 +184,11 @@ impl Color {
 
 /// Runs the command line and returns the process's exit code.
 pub fn run() -> ExitCode {
+    // For measuring and for machines shared with other work; the output is
+    // the same on any number of threads.
+    if let Some(threads) = std::env::var("WIREPLAN_THREADS").ok().and_then(|v| v.trim().parse::<usize>().ok()) {
+        crate::set_threads(threads);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

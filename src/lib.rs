@@ -46,17 +46,17 @@ pub(crate) struct Checked {
 }
 
 /// How many threads a large spec is parsed, lowered, resolved and checked
-/// on: `WIREPLAN_THREADS` if it is set to a number of at least 1, else one
-/// per core. The output is the same whatever the number.
+/// on: what `set_threads` was given (the CLI passes `WIREPLAN_THREADS`), else
+/// one per core. The output is the same whatever the number.
 pub(crate) fn threads() -> usize {
-    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *THREADS.get_or_init(|| {
-        std::env::var("WIREPLAN_THREADS")
-            .ok()
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .filter(|&n| n >= 1)
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-    })
+    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
+/// Sets the number of threads, once, before any work (see `threads`).
+pub(crate) fn set_threads(threads: usize) {
+    let _ = THREADS.set(threads.max(1));
 }
 
 /// Loads and checks the spec at `path` (see `load::find_entry`).
