@@ -253,13 +253,6 @@ pub(crate) fn parse_then<R: Send>(text: &str, then: impl Fn(Parse<'_>, bool) -> 
 /// Parses KDL v2 text into the lossless syntax tree, for tools that need
 /// comments and layout (formatting, quick fixes). Errors are sorted by position.
 pub(crate) fn parse_tree(text: &str) -> (SyntaxTree<'_>, Vec<SyntaxError>) {
-    let cores = crate::threads();
-    if text.len() >= PARALLEL_BYTES
-        && cores > 1
-        && let Some(tree) = pieces::parse(text, cores)
-    {
-        return (tree, Vec::new());
-    }
     parse_tree_whole(text)
 }
 

@@ -13,13 +13,16 @@
 //! for node, as the one-piece tree; tests check this on the compliance suite,
 //! on specs and on cuts chosen to land inside every construct.
 
-use super::cst::{CstKind, CstNode, SyntaxTree};
+use super::cst::{CstNode, SyntaxTree};
 use super::lexer::{self, Token, TokenKind};
 use super::{Parse, parser};
 
-/// Parses `text` in up to `pieces` pieces on as many threads. Returns `None`
-/// when the text cannot be cut or a piece does not parse cleanly; the caller
-/// then parses it whole.
+/// Parses `text` in up to `pieces` pieces on as many threads and joins the
+/// trees into one. Returns `None` when the text cannot be cut or a piece does
+/// not parse cleanly. The check pipeline keeps the pieces apart (see
+/// `parse_then`); the tests join them to prove that pieces parse exactly as
+/// the whole text does.
+#[cfg(test)]
 pub(super) fn parse(text: &str, pieces: usize) -> Option<SyntaxTree<'_>> {
     let cuts = cuts(text, pieces);
     if cuts.len() < 3 {
@@ -40,7 +43,7 @@ pub(super) fn parse(text: &str, pieces: usize) -> Option<SyntaxTree<'_>> {
     });
     let mut parsed = parsed.into_iter();
     let (mut tokens, mut nodes) = parsed.next().flatten()?;
-    debug_assert!(nodes.first().is_some_and(|root| root.kind == CstKind::Document));
+    debug_assert!(nodes.first().is_some_and(|root| root.kind == super::cst::CstKind::Document));
     for (piece, &offset) in parsed.zip(&cuts[1..]) {
         let (piece_tokens, piece_nodes) = piece?;
         let offset = u32::try_from(offset).ok()?;
