@@ -3,7 +3,7 @@
 # ones included. CI calls this through .ci/run; so can you.
 #
 #   scripts/test.sh            # everything
-#   scripts/test.sh --fast     # skip installs; cargo test alone
+#   scripts/test.sh --fast     # skip installs; formatting, tests, benchmarks compile
 #
 # Debian packages are installed when running as root; tools from npm and
 # PyPI go into .tools/ (git-ignored), never into the system.
@@ -60,6 +60,9 @@ fi
 
 export WIREPLAN_TOOLS="$PWD/.tools"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# The parser's differential fuzzing against the kdl crate gets a larger
+# budget here than in a plain `cargo test` (inputs per generator).
+export WIREPLAN_FUZZ_CASES="${WIREPLAN_FUZZ_CASES:-10000}"
 
 step "formatting"
 cargo fmt --check

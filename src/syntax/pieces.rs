@@ -119,17 +119,25 @@ fn cuts(text: &str, pieces: usize) -> Vec<usize> {
 }
 
 /// The offset just past the first blank line (`\n\n` or `\r\n\r\n`) that
-/// starts at or after `from`.
+/// starts at or after `from`. Not before a U+FEFF: the lexer reads that as a
+/// byte-order mark at the start of a text, and as an error anywhere else.
 fn blank_line_after(text: &str, from: usize) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut at = from;
     while let Some(i) = bytes.get(at..)?.iter().position(|&b| b == b'\n') {
         let nl = at + i;
-        match bytes.get(nl + 1..) {
-            Some([b'\n', ..]) => return Some(nl + 2),
-            Some([b'\r', b'\n', ..]) => return Some(nl + 3),
-            _ => at = nl + 1,
+        let cut = match bytes.get(nl + 1..) {
+            Some([b'\n', ..]) => nl + 2,
+            Some([b'\r', b'\n', ..]) => nl + 3,
+            _ => {
+                at = nl + 1;
+                continue;
+            }
+        };
+        if !text.get(cut..).is_some_and(|rest| rest.starts_with('\u{feff}')) {
+            return Some(cut);
         }
+        at = nl + 1;
     }
     None
 }
@@ -203,6 +211,8 @@ mod tests {
             "a {\n  x\n\ny\n}\n\nb\n",
             "/-\n\na 1\n\nb\n",
             "a 1 /-\n\n\n",
+            "\\\n\n\u{feff}",
+            "a\n\n\u{feff}b\n",
         ] {
             let (whole, _) = super::super::parse_tree_whole(text);
             match parse(text, 8) {
