@@ -125,7 +125,9 @@ impl Graph {
         Graph { systems, triggers, nodes, target_nodes }
     }
 
-    /// The strongly connected components of the trigger graph, by Kosaraju's
+    /// The strongly connected components of the trigger graph that have more
+    /// than one node (intermediate nodes form a DAG and nothing points to
+    /// itself, so those are the ones that cycle), by Kosaraju's
     /// algorithm on petgraph's DFS walkers, which keep their own stacks:
     /// petgraph's `tarjan_scc` recurses once per node along a path, so a long
     /// chain of flows overflowed the thread's stack. The first pass walks the
@@ -168,16 +170,19 @@ impl Graph {
         }
         let mut walk = Dfs::empty(&self.triggers);
         let mut components = Vec::new();
+        let mut component = Vec::new();
         for &leader in finished.iter().rev() {
             if walk.discovered.contains(leader as usize) {
                 continue;
             }
             walk.move_to(leader);
-            let mut component = Vec::new();
+            component.clear();
             while let Some(node) = walk.next(&self.triggers) {
                 component.push(node);
             }
-            components.push(component);
+            if component.len() > 1 {
+                components.push(component.clone());
+            }
         }
         components
     }
@@ -201,11 +206,6 @@ impl Graph {
     pub(crate) fn cyclic_components(&self) -> Vec<Component> {
         let mut out = Vec::new();
         for mut nodes in self.strongly_connected() {
-            // Intermediate nodes form a DAG and nothing points to itself, so
-            // a component cycles exactly when it has more than one node.
-            if nodes.len() < 2 {
-                continue;
-            }
             let mut flows: Vec<FlowId> = nodes
                 .iter()
                 .filter_map(|&n| match self.nodes.get(n as usize) {

@@ -167,9 +167,14 @@ pub(crate) fn loop_text(spec: &Spec, hops: &[Hop]) -> String {
 
 fn diagnostic(spec: &Spec, component: &Component, hops: &[Hop], closing: FlowId) -> Diagnostic {
     let path = loop_text(spec, hops);
-    let in_loop: Vec<FlowId> = hops.iter().map(|h| h.flow).collect();
-    let others: Vec<&str> =
-        component.flows.iter().filter(|f| !in_loop.contains(f)).map(|f| spec.flow(*f).name.value.as_str()).collect();
+    let mut in_loop: Vec<FlowId> = hops.iter().map(|h| h.flow).collect();
+    in_loop.sort_unstable();
+    let others: Vec<&str> = component
+        .flows
+        .iter()
+        .filter(|f| in_loop.binary_search(f).is_err())
+        .map(|f| spec.flow(*f).name.value.as_str())
+        .collect();
     let mut message = if hops.len() == 1 {
         format!("flow `{}` triggers itself: {path}", spec.flow(closing).name.value)
     } else {
