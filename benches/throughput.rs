@@ -132,7 +132,11 @@ fn main() {
         for &flows in &sizes {
             let text = generate(flows);
             let path = dir.join(format!("{name}-{flows}.kdl"));
-            if std::fs::write(&path, &text).is_err() {
+            // Written through to disk first, so that no write-back competes
+            // with the runs below.
+            let written = std::fs::File::create(&path)
+                .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()).and_then(|()| f.sync_all()));
+            if written.is_err() {
                 eprintln!("cannot write {}", path.display());
                 return;
             }
