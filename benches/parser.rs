@@ -2,8 +2,11 @@
 //!
 //! Generates realistic wireplan specs (systems with entities and fields,
 //! events, flows with `to`/`map`/`retry` nodes, comments) of about 1, 10 and
-//! 50 MB, parses each once with each parser, and prints time, MB/s and peak
-//! heap memory (measured by a counting global allocator), side by side.
+//! 50 MB and prints time, MB/s and peak heap memory (measured by a counting
+//! global allocator) of, side by side: wireplan's parser building the tree;
+//! the same and then every node and value read through the typed view; that
+//! again in pieces on every core, as `wireplan check` runs it; and the kdl
+//! crate. Each is run once per size: a benchmark, not a timed test.
 //! The kdl crate takes over a minute and several GB on 50 MB; set
 //! `WIREPLAN_BENCH_SKIP_KDL_50MB=1` to skip that one run (or
 //! `WIREPLAN_BENCH_SKIP_KDL=1` to skip the crate entirely). Run with
