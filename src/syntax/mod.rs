@@ -1,17 +1,20 @@
-//! KDL text to a tree of spanned nodes, plus every syntax error found.
+//! KDL text to a lossless syntax tree and a typed view of it, plus every
+//! syntax error found.
 //!
 //! This module is the only one that knows how KDL is parsed. Lowering
-//! (`crate::lower`) sees just the small tree defined here: nodes with a name,
-//! an optional type annotation, entries (arguments and properties) and
-//! children, each carrying its byte span in the file. Parsing never fails: a
-//! broken file yields its errors and whatever part of the tree the parser could
-//! keep (possibly nothing), so lowering and the checks still run on the rest.
+//! (`crate::lower`) sees just the view defined here: nodes with a name, an
+//! optional type annotation, entries (arguments and properties) and children,
+//! each carrying its byte span in the file, decoded as they are visited.
+//! Parsing never fails: a broken file yields its errors and whatever part of
+//! the tree the parser could keep, so lowering and the checks still run on
+//! the rest.
 //!
 //! The pipeline inside is `lexer` (text to tokens covering every byte) ->
 //! `parser` (tokens to a lossless syntax tree in a flat arena, `cst`) ->
-//! `document` (tree to the `Document` below). `literal` holds the character
-//! classes and the decoding of strings and numbers that lexer and document
-//! share. The kdl crate is used only in tests, as a reference to compare with.
+//! `document` (the typed view over the tree). `literal` holds the character
+//! classes and the decoding of strings and numbers that lexer and view share;
+//! `pieces` parses a large text one piece per core. The kdl crate is used only
+//! in tests, as a reference to compare with.
 
 mod cst;
 mod document;
