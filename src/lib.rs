@@ -240,7 +240,7 @@ mod robustness {
                     std::fs::read_to_string(path).unwrap()
                 })
                 .collect();
-        let cases: usize = std::env::var("WIREPLAN_ROBUSTNESS_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(500);
+        let cases: usize = std::env::var("WIREPLAN_ROBUSTNESS_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(2000);
         let mut rng = Rng(0x5eed_1234_abcd_ef01);
         let nowhere = Path::new("/nonexistent-wireplan-fuzz/wireplan.kdl");
         for case in 0..cases {
