@@ -60,9 +60,13 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             used[s.index()] = true;
         }
     }
+    // A second declaration of a name is already a `duplicate-name` error;
+    // references go to the first, so the second is not also called unused.
+    let mut declared = std::collections::HashSet::new();
     for id in spec.system_ids() {
         let system = spec.system(id);
-        if used[id.index()] || !system.live_in(0) {
+        let duplicate = !declared.insert(system.name.value.as_str());
+        if used[id.index()] || !system.live_in(0) || duplicate {
             continue;
         }
         out.push(
@@ -97,5 +101,17 @@ mod tests {
         let found = test_check(&UNUSED_SYSTEM, text);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].message, "no flow reads or writes system `idle`");
+    }
+
+    #[test]
+    fn a_second_declaration_is_not_also_unused() {
+        let text = r#"
+            system "a" kind=crm
+            system "b" kind=crm
+            system "b" kind=crm
+            event "a.e" from=a version=1
+            flow "f" { on "a.e"; to b action=update }
+        "#;
+        assert!(test_check(&UNUSED_SYSTEM, text).is_empty());
     }
 }
