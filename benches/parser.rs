@@ -32,6 +32,11 @@ fn threads() -> usize {
     THREADS.load(std::sync::atomic::Ordering::Relaxed)
 }
 
+/// As the library's: a worker's panic carries on in the caller.
+fn join<T>(worker: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
 /// Counts live heap bytes and the peak since the last reset. Its `realloc`
 /// always moves the block, so a growing buffer briefly counts twice: the
 /// conservative reading, applied to both parsers alike.

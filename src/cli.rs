@@ -298,7 +298,7 @@ fn check(args: &CheckArgs) -> ExitCode {
         ExitCode::SUCCESS
     };
     // The process ends here: freeing the model piece by piece would only
-    // cost time (38 ms of 1.1 s on the 100k-flow benchmark spec), and the
+    // cost time (about 40 ms on the 100k-flow benchmark spec), and the
     // operating system takes the memory back at once.
     std::mem::forget(checked);
     code

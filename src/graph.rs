@@ -117,7 +117,7 @@ impl Graph {
             std::thread::scope(|scope| {
                 let systems = scope.spawn(systems_graph);
                 let triggers = TriggerBuilder::new(spec).build(spec);
-                (systems.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), triggers)
+                (crate::join(systems), triggers)
             })
         } else {
             (systems_graph(), TriggerBuilder::new(spec).build(spec))

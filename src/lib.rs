@@ -54,6 +54,12 @@ pub(crate) fn threads() -> usize {
 
 static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
 
+/// Waits for a scoped worker thread and returns what it made. A panic in the
+/// worker carries on in the caller, which the binary turns into exit code 2.
+pub(crate) fn join<T>(worker: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
 /// Sets the number of threads, once, before any work (see `threads`).
 pub(crate) fn set_threads(threads: usize) {
     let _ = THREADS.set(threads.max(1));

@@ -110,12 +110,12 @@ pub(crate) fn load_text(path: &Path, text: String, cwd: &Path) -> Loaded {
 }
 
 /// A syntax error as a diagnostic of `file`.
-fn syntax_error(file: FileId, e: &syntax::SyntaxError) -> Diagnostic {
-    let mut d = Diagnostic::new(&lint::SYNTAX, Loc::new(file, e.span), e.message.clone());
-    if let Some(label) = &e.label {
-        d = d.with_label(label.clone());
+fn syntax_error(file: FileId, e: syntax::SyntaxError) -> Diagnostic {
+    let mut d = Diagnostic::new(&lint::SYNTAX, Loc::new(file, e.span), e.message);
+    if let Some(label) = e.label {
+        d = d.with_label(label);
     }
-    d.with_help(e.help.clone().unwrap_or_else(|| "see https://kdl.dev for the KDL v2 syntax".into()))
+    d.with_help(e.help.unwrap_or_else(|| "see https://kdl.dev for the KDL v2 syntax".into()))
 }
 
 struct Loader {
@@ -156,12 +156,11 @@ impl Loader {
         let cores = crate::threads();
         // A large file is parsed in pieces, each lowered in the thread that
         // parsed it; the pieces come back in order.
-        let pieces = syntax::parse_then(&self.loaded.sources.get(file).text, |parse, beside_others| {
+        let pieces = syntax::parse_then(&self.loaded.sources.get(file).text, |mut parse, beside_others| {
             let parsed_after = start.elapsed();
-            let mut found: Vec<Diagnostic> = parse.errors.iter().map(|e| syntax_error(file, e)).collect();
+            let errors = std::mem::take(&mut parse.errors);
             let mut lowered = lower::lower_document(file, parse.document(), if beside_others { 1 } else { cores });
-            found.append(&mut lowered.diagnostics);
-            lowered.diagnostics = found;
+            lowered.diagnostics.extend(errors.into_iter().map(|e| syntax_error(file, e)));
             (parsed_after, lowered)
         });
         let mut includes = Vec::new();

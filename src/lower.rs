@@ -49,20 +49,33 @@ impl Lowered {
     pub(crate) fn append_to(self, spec: &mut Spec, diagnostics: &mut Vec<Diagnostic>) -> Vec<Include> {
         let Lowered { spec: part, diagnostics: found, includes, stack_names } = self;
         append(diagnostics, found);
-        let mut later_stacks = stack_names.into_iter();
-        if spec.stack.is_none() && part.stack.is_some() {
-            later_stacks.next();
-            spec.stack = part.stack;
-        }
+        let first_is_here = spec.stack.is_none() && part.stack.is_some();
+        append_spec(spec, part);
         if let Some(first) = &spec.stack {
-            diagnostics.extend(later_stacks.map(|name| repeated("stack", name, "spec", first.loc)));
+            let later = stack_names.into_iter().skip(usize::from(first_is_here));
+            diagnostics.extend(later.map(|name| repeated("stack", name, "spec", first.loc)));
         }
-        append(&mut spec.systems, part.systems);
-        append(&mut spec.events, part.events);
-        append(&mut spec.flows, part.flows);
-        append(&mut spec.lint, part.lint);
         includes
     }
+
+    /// Appends the next run of the same file, leaving its `stack`s to be
+    /// judged when the whole file is appended to the spec.
+    fn absorb(&mut self, later: Lowered) {
+        let Lowered { spec, diagnostics, includes, stack_names } = later;
+        append_spec(&mut self.spec, spec);
+        append(&mut self.diagnostics, diagnostics);
+        append(&mut self.includes, includes);
+        self.stack_names.extend(stack_names);
+    }
+}
+
+/// Appends what `from` declares after `to`'s; the first `stack` is kept.
+fn append_spec(to: &mut Spec, from: Spec) {
+    to.stack = to.stack.take().or(from.stack);
+    append(&mut to.systems, from.systems);
+    append(&mut to.events, from.events);
+    append(&mut to.flows, from.flows);
+    append(&mut to.lint, from.lint);
 }
 
 /// Files with at least this many top-level nodes are lowered on several
@@ -93,19 +106,11 @@ pub(crate) fn lower_document(file: FileId, doc: Document<'_>, threads: usize) ->
     }
     let runs: Vec<Lowered> = std::thread::scope(|scope| {
         let handles: Vec<_> = doc.split(threads).map(|run| scope.spawn(move || lower_run(run))).collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        handles.into_iter().map(crate::join).collect()
     });
     let mut all = Lowered::default();
-    for mut run in runs {
-        // The runs' stacks stay unjudged until the file joins the spec.
-        let names = std::mem::take(&mut run.stack_names);
-        let stack = run.spec.stack.take();
-        if all.spec.stack.is_none() {
-            all.spec.stack = stack;
-        }
-        all.stack_names.extend(names);
-        let mut includes = run.append_to(&mut all.spec, &mut all.diagnostics);
-        all.includes.append(&mut includes);
+    for run in runs {
+        all.absorb(run);
     }
     all
 }
@@ -121,22 +126,16 @@ fn repeated(name: &str, at: Loc, parent: &str, first: Loc) -> Diagnostic {
 /// The single-valued children of a block seen so far, by name, with where;
 /// a block has at most a dozen kinds of them, so they fit without allocating.
 #[derive(Default)]
-struct Seen {
-    names: [&'static str; 16],
-    locs: [Option<Loc>; 16],
-    len: usize,
-}
+struct Seen([Option<(&'static str, Loc)>; 16]);
 
 impl Seen {
     fn get(&self, name: &str) -> Option<Loc> {
-        self.names[..self.len].iter().position(|n| *n == name).and_then(|i| self.locs[i])
+        self.0.iter().flatten().find(|(seen, _)| *seen == name).map(|&(_, loc)| loc)
     }
 
     fn insert(&mut self, name: &'static str, loc: Loc) {
-        if self.len < self.names.len() {
-            self.names[self.len] = name;
-            self.locs[self.len] = Some(loc);
-            self.len += 1;
+        if let Some(free) = self.0.iter_mut().find(|slot| slot.is_none()) {
+            *free = Some((name, loc));
         }
     }
 }
@@ -302,15 +301,6 @@ impl Lowerer<'_> {
         );
     }
 
-    fn arg<'a>(&self, node: &Node<'a>, index: usize) -> Option<Entry<'a>> {
-        node.arg(index)
-    }
-
-    /// The property `key`; the last one wins when it is repeated, as in KDL.
-    fn prop<'a>(&self, node: &Node<'a>, key: &str) -> Option<Entry<'a>> {
-        node.prop(key)
-    }
-
     fn missing(&mut self, node: &Node<'_>, what: &str, example: &str) {
         // A syntax error inside the node already explains what is missing.
         if node.incomplete {
@@ -358,7 +348,7 @@ impl Lowerer<'_> {
 
     /// A required string argument (a name, a path).
     fn name_arg(&mut self, node: &Node<'_>, what: &str, example: &str) -> Option<Name> {
-        match self.arg(node, 0) {
+        match node.arg(0) {
             Some(entry) => self.string(&entry, example),
             None => {
                 self.missing(node, what, example);
@@ -559,7 +549,7 @@ impl Lowerer<'_> {
 
     fn stack(&mut self, node: &Node<'_>, spec: &mut Spec) {
         self.shape(node, 1, &[]);
-        let name = match self.arg(node, 0) {
+        let name = match node.arg(0) {
             Some(entry) => self.string(&entry, "`stack \"acme\"`"),
             None => None,
         };
@@ -577,7 +567,7 @@ impl Lowerer<'_> {
                 "horizon" => {
                     self.shape(child, 0, &["months"]);
                     self.leaf(child);
-                    match self.prop(child, "months") {
+                    match child.prop("months") {
                         Some(e) => {
                             stack.horizon = self
                                 .integer(&e, HORIZON_MONTHS, "the horizon")
@@ -589,7 +579,7 @@ impl Lowerer<'_> {
                 "volume-growth" => {
                     self.shape(child, 1, &[]);
                     self.leaf(child);
-                    match self.arg(child, 0) {
+                    match child.arg(0) {
                         Some(e) => {
                             stack.volume_growth = self.number(&e, "volume growth");
                             if let Some(g) = &stack.volume_growth
@@ -611,10 +601,10 @@ impl Lowerer<'_> {
                 "high-volume" => {
                     self.shape(child, 0, &["per-day", "peak-per-second"]);
                     self.leaf(child);
-                    if let Some(e) = self.prop(child, "per-day") {
+                    if let Some(e) = child.prop("per-day") {
                         stack.high_volume_per_day = self.number(&e, "per-day");
                     }
-                    if let Some(e) = self.prop(child, "peak-per-second") {
+                    if let Some(e) = child.prop("peak-per-second") {
                         stack.high_volume_peak_per_second = self.number(&e, "peak-per-second");
                     }
                 }
@@ -639,7 +629,7 @@ impl Lowerer<'_> {
     fn system(&mut self, node: &Node<'_>) -> Option<System> {
         self.shape(node, 1, &["kind"]);
         let name = self.name_arg(node, "a name", "system \"hubspot\" kind=crm")?;
-        let kind = match self.prop(node, "kind") {
+        let kind = match node.prop("kind") {
             Some(e) => self.keyword(&e, "system kind", SystemKind::parse, SystemKind::KEYWORDS),
             None => {
                 self.missing_prop(node, "kind", &format!("system {:?} kind=crm", name.value));
@@ -681,14 +671,14 @@ impl Lowerer<'_> {
                 "api" => {
                     self.shape(child, 1, &["version"]);
                     self.leaf(child);
-                    let style = match self.arg(child, 0) {
+                    let style = match child.arg(0) {
                         Some(e) => self.keyword(&e, "API style", ApiStyle::parse, ApiStyle::KEYWORDS),
                         None => {
                             self.missing(child, "a style", "api rest version=\"v3\"");
                             None
                         }
                     };
-                    let version = self.prop(child, "version").and_then(|e| match &e.value {
+                    let version = child.prop("version").and_then(|e| match &e.value {
                         Value::String(s) => Some(Spanned { value: SmolStr::new(s), loc: self.loc(e.value_span) }),
                         Value::Integer(n) => {
                             Some(Spanned { value: SmolStr::new(n.to_string()), loc: self.loc(e.value_span) })
@@ -708,14 +698,14 @@ impl Lowerer<'_> {
                 "rate-limit" => {
                     self.shape(child, 1, &["per"]);
                     self.leaf(child);
-                    let count = match self.arg(child, 0) {
+                    let count = match child.arg(0) {
                         Some(e) => self.number(&e, "a rate limit"),
                         None => {
                             self.missing(child, "a number", "rate-limit 100 per=second");
                             None
                         }
                     };
-                    let per = match self.prop(child, "per") {
+                    let per = match child.prop("per") {
                         Some(e) => self.keyword(&e, "time unit", TimeUnit::parse, TimeUnit::KEYWORDS),
                         None => {
                             self.missing_prop(child, "per", "rate-limit 100 per=second");
@@ -745,7 +735,7 @@ impl Lowerer<'_> {
                 "criticality" => {
                     self.shape(child, 1, &[]);
                     self.leaf(child);
-                    system.criticality = match self.arg(child, 0) {
+                    system.criticality = match child.arg(0) {
                         Some(e) => self.keyword(&e, "criticality", Criticality::parse, Criticality::KEYWORDS),
                         None => {
                             self.missing(child, "a level", "criticality high");
@@ -756,7 +746,7 @@ impl Lowerer<'_> {
                 "planned" | "retires" => {
                     self.shape(child, 0, &["in-months"]);
                     self.leaf(child);
-                    let months = match self.prop(child, "in-months") {
+                    let months = match child.prop("in-months") {
                         Some(e) => self
                             .integer(&e, 0..=120, "`in-months`")
                             .map(|n| Spanned { value: n.value as u32, loc: n.loc }),
@@ -790,7 +780,7 @@ impl Lowerer<'_> {
     fn bool_child(&mut self, node: &Node<'_>, example: &str) -> Option<Spanned<bool>> {
         self.shape(node, 1, &[]);
         self.leaf(node);
-        match self.arg(node, 0) {
+        match node.arg(0) {
             Some(e) => self.bool(&e),
             None => {
                 self.missing(node, "`#true` or `#false`", example);
@@ -802,7 +792,7 @@ impl Lowerer<'_> {
     fn string_child(&mut self, node: &Node<'_>, example: &str) -> Option<Spanned<SmolStr>> {
         self.shape(node, 1, &[]);
         self.leaf(node);
-        match self.arg(node, 0) {
+        match node.arg(0) {
             Some(e) => self.string(&e, &format!("`{example}`")),
             None => {
                 self.missing(node, "a value", example);
@@ -829,14 +819,14 @@ impl Lowerer<'_> {
         self.shape(node, 1, &["type", "required"]);
         self.leaf(node);
         let name = self.name_arg(node, "a name", "field \"email\" type=email")?;
-        let ty = match self.prop(node, "type") {
+        let ty = match node.prop("type") {
             Some(e) => self.keyword(&e, "field type", FieldType::parse, FieldType::KEYWORDS),
             None => {
                 self.missing_prop(node, "type", &format!("field {:?} type=string", name.value));
                 None
             }
         };
-        let required = self.prop(node, "required").and_then(|e| self.bool(&e)).is_some_and(|b| b.value);
+        let required = node.prop("required").and_then(|e| self.bool(&e)).is_some_and(|b| b.value);
         Some(Field { name, ty, required, loc: self.loc(node.span) })
     }
 
@@ -844,23 +834,22 @@ impl Lowerer<'_> {
         self.shape(node, 1, &["reason"]);
         self.leaf(node);
         let rule = self.name_arg(node, "a rule name", "allow \"no-logging\" reason=\"...\"")?;
-        let reason = self.prop(node, "reason").and_then(|e| self.string(&e, "`reason=\"...\"`"));
+        let reason = node.prop("reason").and_then(|e| self.string(&e, "`reason=\"...\"`"));
         Some(Allow { rule, reason, loc: self.loc(node.span) })
     }
 
     fn event(&mut self, node: &Node<'_>) -> Option<Event> {
         self.shape(node, 1, &["from", "entity", "version"]);
         let name = self.name_arg(node, "a name", "event \"lead.created\" from=hubspot")?;
-        let from = match self.prop(node, "from") {
+        let from = match node.prop("from") {
             Some(e) => self.string(&e, "`from=hubspot`").map(Ref::new),
             None => {
                 self.missing_prop(node, "from", &format!("event {:?} from=hubspot", name.value));
                 None
             }
         };
-        let entity = self.prop(node, "entity").and_then(|e| self.string(&e, "`entity=contact`")).map(Ref::new);
-        let version =
-            self.prop(node, "version").and_then(|e| self.integer(&e, 0..=i128::from(u32::MAX), "the version"));
+        let entity = node.prop("entity").and_then(|e| self.string(&e, "`entity=contact`")).map(Ref::new);
+        let version = node.prop("version").and_then(|e| self.integer(&e, 0..=i128::from(u32::MAX), "the version"));
         let mut event = Event {
             name,
             from,
@@ -888,12 +877,10 @@ impl Lowerer<'_> {
                 "volume" => {
                     self.shape(child, 0, &["per-day", "peak-per-second"]);
                     self.leaf(child);
-                    let per_day = self.prop(child, "per-day").and_then(|e| self.number(&e, "per-day")).map(|n| n.value);
-                    let peak = self
-                        .prop(child, "peak-per-second")
-                        .and_then(|e| self.number(&e, "peak-per-second"))
-                        .map(|n| n.value);
-                    if self.prop(child, "per-day").is_none() && self.prop(child, "peak-per-second").is_none() {
+                    let per_day = child.prop("per-day").and_then(|e| self.number(&e, "per-day")).map(|n| n.value);
+                    let peak =
+                        child.prop("peak-per-second").and_then(|e| self.number(&e, "peak-per-second")).map(|n| n.value);
+                    if child.prop("per-day").is_none() && child.prop("peak-per-second").is_none() {
                         self.missing(
                             child,
                             "`per-day=` or `peak-per-second=`",
@@ -973,9 +960,8 @@ impl Lowerer<'_> {
                     self.shape(child, 1, &["entity", "every"]);
                     self.leaf(child);
                     let system = self.name_arg(child, "a system name", "poll shopify entity=order every=\"15m\"");
-                    let entity =
-                        self.prop(child, "entity").and_then(|e| self.string(&e, "`entity=order`")).map(Ref::new);
-                    let every = match self.prop(child, "every") {
+                    let entity = child.prop("entity").and_then(|e| self.string(&e, "`entity=order`")).map(Ref::new);
+                    let every = match child.prop("every") {
                         Some(e) => self.duration(&e),
                         None => {
                             self.missing_prop(child, "every", "poll shopify entity=order every=\"15m\"");
@@ -992,10 +978,9 @@ impl Lowerer<'_> {
                 "schedule" => {
                     self.shape(child, 0, &["every", "cron"]);
                     self.leaf(child);
-                    let every = self.prop(child, "every").and_then(|e| self.duration(&e));
-                    let cron = self.prop(child, "cron").and_then(|e| self.cron(&e));
-                    let (has_every, has_cron) =
-                        (self.prop(child, "every").is_some(), self.prop(child, "cron").is_some());
+                    let every = child.prop("every").and_then(|e| self.duration(&e));
+                    let cron = child.prop("cron").and_then(|e| self.cron(&e));
+                    let (has_every, has_cron) = (child.prop("every").is_some(), child.prop("cron").is_some());
                     if has_every && has_cron {
                         self.report(
                             &lint::BAD_VALUE,
@@ -1014,8 +999,7 @@ impl Lowerer<'_> {
                     self.shape(child, 1, &["entity"]);
                     self.leaf(child);
                     if let Some(system) = self.name_arg(child, "a system name", "from shopify entity=order") {
-                        let entity =
-                            self.prop(child, "entity").and_then(|e| self.string(&e, "`entity=order`")).map(Ref::new);
+                        let entity = child.prop("entity").and_then(|e| self.string(&e, "`entity=order`")).map(Ref::new);
                         flow.from =
                             Some(Box::new(Source { system: Ref::new(system), entity, loc: self.loc(child.span) }));
                     }
@@ -1049,7 +1033,7 @@ impl Lowerer<'_> {
                 "latency" => {
                     self.shape(child, 0, &["max"]);
                     self.leaf(child);
-                    flow.latency = match self.prop(child, "max") {
+                    flow.latency = match child.prop("max") {
                         Some(e) => self.duration(&e),
                         None => {
                             self.missing_prop(child, "max", "latency max=\"5m\"");
@@ -1099,14 +1083,14 @@ impl Lowerer<'_> {
     fn target(&mut self, node: &Node<'_>) -> Option<Target> {
         self.shape(node, 1, &["action", "entity"]);
         let system = self.name_arg(node, "a system name", "to mailchimp action=upsert")?;
-        let action = match self.prop(node, "action") {
+        let action = match node.prop("action") {
             Some(e) => self.keyword(&e, "action", Action::parse, Action::KEYWORDS),
             None => {
                 self.missing_prop(node, "action", &format!("to {} action=upsert", system.value));
                 None
             }
         };
-        let entity = self.prop(node, "entity").and_then(|e| self.string(&e, "`entity=member`")).map(Ref::new);
+        let entity = node.prop("entity").and_then(|e| self.string(&e, "`entity=member`")).map(Ref::new);
         let mut target = Target {
             system: Ref::new(system),
             action,
@@ -1124,7 +1108,7 @@ impl Lowerer<'_> {
                     let Some(src) = self.name_arg(child, "a source field", "map \"email\" to=\"email_address\"") else {
                         continue;
                     };
-                    let dst = match self.prop(child, "to") {
+                    let dst = match child.prop("to") {
                         Some(e) => self.string(&e, "`to=\"email_address\"`").map(FieldRef::new),
                         None => {
                             self.missing_prop(child, "to", &format!("map {:?} to=\"...\"", src.value));
@@ -1137,7 +1121,7 @@ impl Lowerer<'_> {
                     self.shape(child, 2, &[]);
                     self.leaf(child);
                     let Some(dst) = self.name_arg(child, "a field name", "set \"source\" \"crm\"") else { continue };
-                    let value = match self.arg(child, 1) {
+                    let value = match child.arg(1) {
                         Some(e) => Some(Spanned { value: e.value.into_owned(), loc: self.loc(e.value_span) }),
                         None => {
                             self.missing(child, "a value", &format!("set {:?} \"value\"", dst.value));
@@ -1155,13 +1139,12 @@ impl Lowerer<'_> {
     fn retry(&mut self, node: &Node<'_>) -> Retry {
         self.shape(node, 0, &["attempts", "backoff", "initial", "max"]);
         self.leaf(node);
-        let attempts = self.prop(node, "attempts").and_then(|e| {
+        let attempts = node.prop("attempts").and_then(|e| {
             self.integer(&e, 1..=1000, "`attempts`").map(|n| Spanned { value: n.value as u32, loc: n.loc })
         });
-        let backoff =
-            self.prop(node, "backoff").and_then(|e| self.keyword(&e, "backoff", Backoff::parse, Backoff::KEYWORDS));
-        let initial = self.prop(node, "initial").and_then(|e| self.duration(&e));
-        let max = self.prop(node, "max").and_then(|e| self.duration(&e));
+        let backoff = node.prop("backoff").and_then(|e| self.keyword(&e, "backoff", Backoff::parse, Backoff::KEYWORDS));
+        let initial = node.prop("initial").and_then(|e| self.duration(&e));
+        let max = node.prop("max").and_then(|e| self.duration(&e));
         if let (Some(initial), Some(max)) = (&initial, &max)
             && max.value < initial.value
         {
@@ -1184,7 +1167,7 @@ impl Lowerer<'_> {
             };
             self.shape(child, usize::MAX, &[]);
             self.leaf(child);
-            if self.arg(child, 0).is_none() {
+            if child.arg(0).is_none() {
                 self.missing(child, "a rule name", &format!("{} \"no-logging\"", child.name.text));
             }
             // `deny "a" "b"` names several rules at once.

@@ -803,6 +803,7 @@ fn migration(
         .filter(|f| f.transport.stage() < target && !f.reporting_only)
         .map(|f| (later(f.flow), weight(f.flow), peak_of(f.flow), critical(f.flow), f))
         .collect();
+    let moving_count = moving.len();
     first_in_order(&mut moving, MIGRATION_LIST_LEN, |a, b| {
         a.0.cmp(&b.0)
             .then_with(|| b.1.cmp(&a.1))
@@ -811,11 +812,6 @@ fn migration(
             .then_with(|| spec.flow(a.4.flow).name.value.cmp(&spec.flow(b.4.flow).name.value))
             .then_with(|| a.4.flow.cmp(&b.4.flow))
     });
-    let moving_count = flows_now
-        .iter()
-        .chain(flows_later.iter().filter(|f| later(f.flow)))
-        .filter(|f| f.transport.stage() < target && !f.reporting_only)
-        .count();
     let moving: Vec<&FlowUse> = moving.into_iter().map(|m| m.4).collect();
     let move_first = moving
         .iter()

@@ -79,7 +79,7 @@ pub(crate) fn resolve(spec: &mut Spec, diagnostics: &mut Vec<Diagnostic>) {
         std::thread::scope(|scope| {
             let tables = scope.spawn(|| Tables::new(shared));
             r.declare(shared);
-            tables.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            crate::join(tables)
         })
     } else {
         r.declare(spec);
@@ -108,7 +108,7 @@ pub(crate) fn resolve(spec: &mut Spec, diagnostics: &mut Vec<Diagnostic>) {
     } else {
         let runs: Vec<Vec<Diagnostic>> = std::thread::scope(|scope| {
             let handles: Vec<_> = spec.flows.chunks_mut(per_run).map(|run| scope.spawn(|| resolve_run(run))).collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+            handles.into_iter().map(crate::join).collect()
         });
         out.extend(runs.into_iter().flatten());
     }
@@ -129,13 +129,19 @@ impl Resolver<'_> {
             if let Some(first) = self.systems.declare(&system.name.value, SystemId(i as u32)) {
                 self.duplicate("system", &system.name, spec.system(first).name.loc);
             }
-            declare_local("entity", &system.entities, |e| &e.name, Owner::System(&system.name.value), self.diagnostics);
+            declare_local(
+                "entity",
+                &system.entities,
+                |e| &e.name,
+                Parent::System(&system.name.value),
+                self.diagnostics,
+            );
             for entity in &system.entities {
                 declare_local(
                     "field",
                     &entity.fields,
                     |f| &f.name,
-                    Owner::Entity(&entity.name.value),
+                    Parent::Entity(&entity.name.value),
                     self.diagnostics,
                 );
             }
@@ -144,7 +150,7 @@ impl Resolver<'_> {
             if let Some(first) = self.events.declare(&event.name.value, EventId(i as u32)) {
                 self.duplicate("event", &event.name, spec.event(first).name.loc);
             }
-            declare_local("field", &event.fields, |f| &f.name, Owner::Event(&event.name.value), self.diagnostics);
+            declare_local("field", &event.fields, |f| &f.name, Parent::Event(&event.name.value), self.diagnostics);
         }
         for (i, flow) in spec.flows.iter().enumerate() {
             if let Some(first) = self.flows.declare(&flow.name.value, FlowId(i as u32)) {
@@ -171,7 +177,7 @@ fn declare_local<T>(
     what: &str,
     items: &[T],
     name: impl Fn(&T) -> &Name,
-    parent: Owner<'_>,
+    parent: Parent<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     const SCAN_LIMIT: usize = 32;
@@ -197,18 +203,18 @@ fn declare_local<T>(
 
 /// What declares a set of names, for messages; formatted only when one is needed.
 #[derive(Clone, Copy)]
-enum Owner<'a> {
+enum Parent<'a> {
     System(&'a str),
     Entity(&'a str),
     Event(&'a str),
 }
 
-impl fmt::Display for Owner<'_> {
+impl fmt::Display for Parent<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Owner::System(name) => write!(f, "system `{name}`"),
-            Owner::Entity(name) => write!(f, "entity `{name}`"),
-            Owner::Event(name) => write!(f, "event `{name}`"),
+            Parent::System(name) => write!(f, "system `{name}`"),
+            Parent::Entity(name) => write!(f, "entity `{name}`"),
+            Parent::Event(name) => write!(f, "event `{name}`"),
         }
     }
 }
@@ -325,7 +331,7 @@ fn resolve_entity(
     }
 }
 
-fn resolve_field(r: &mut FieldRef, table: Option<&FieldTable>, owner: Owner<'_>, out: &mut Vec<Diagnostic>) {
+fn resolve_field(r: &mut FieldRef, table: Option<&FieldTable>, owner: Parent<'_>, out: &mut Vec<Diagnostic>) {
     let Some(table) = table else { return };
     if table.names.is_empty() {
         return;
@@ -361,7 +367,7 @@ fn resolve_event(
         resolve_entity(entity, producer, tables, |_| (loc, "the producer".into()), out);
     }
     if let Some(key) = &mut event.key {
-        resolve_field(key, Some(fields), Owner::Event(&event.name.value), out);
+        resolve_field(key, Some(fields), Parent::Event(&event.name.value), out);
     }
 }
 
@@ -376,7 +382,7 @@ fn resolve_flow(
     out: &mut Vec<Diagnostic>,
 ) {
     // The schema a `map` source and the idempotency key are read from.
-    let mut source: Option<(&FieldTable, Owner<'_>)> = None;
+    let mut source: Option<(&FieldTable, Parent<'_>)> = None;
     let no_loc = |_| (Loc::new(crate::model::FileId(0), Default::default()), String::new());
     if let Some(trigger) = &mut flow.trigger {
         match &mut trigger.kind {
@@ -388,7 +394,7 @@ fn resolve_flow(
                         // An event's fields describe its payload; an event
                         // without fields is schemaless and its payload unchecked.
                         if !schemaless_events[id.index()] {
-                            source = Some((&tables.event_fields[id.index()], Owner::Event(&event.name.value)));
+                            source = Some((&tables.event_fields[id.index()], Parent::Event(&event.name.value)));
                         }
                     }
                 }
@@ -398,7 +404,7 @@ fn resolve_flow(
                 if let Some(entity) = entity {
                     resolve_entity(entity, system.target, tables, no_loc, out);
                     if let Some(id) = entity.target {
-                        source = Some((tables.entity_fields(id), Owner::Entity(&entity.name.value)));
+                        source = Some((tables.entity_fields(id), Parent::Entity(&entity.name.value)));
                     }
                 }
             }
@@ -410,7 +416,7 @@ fn resolve_flow(
         if let Some(entity) = &mut from.entity {
             resolve_entity(entity, from.system.target, tables, no_loc, out);
             if let Some(id) = entity.target {
-                source = Some((tables.entity_fields(id), Owner::Entity(&entity.name.value)));
+                source = Some((tables.entity_fields(id), Parent::Entity(&entity.name.value)));
             }
         }
     }
@@ -439,11 +445,11 @@ fn resolve_flow(
     }
     for target in &mut flow.targets {
         resolve_system(&mut target.system, systems, out);
-        let mut dst: Option<(&FieldTable, Owner<'_>)> = None;
+        let mut dst: Option<(&FieldTable, Parent<'_>)> = None;
         if let Some(entity) = &mut target.entity {
             resolve_entity(entity, target.system.target, tables, no_loc, out);
             if let Some(id) = entity.target {
-                dst = Some((tables.entity_fields(id), Owner::Entity(&entity.name.value)));
+                dst = Some((tables.entity_fields(id), Parent::Entity(&entity.name.value)));
             }
         }
         for map in &mut target.maps {

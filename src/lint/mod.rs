@@ -233,8 +233,7 @@ fn run_rules(rules: &[&'static Rule], ctx: &Context<'_>) -> Vec<Diagnostic> {
                 })
             })
             .collect();
-        // `run_rule` catches a check's panic, so a worker cannot panic.
-        workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect()
+        workers.into_iter().flat_map(crate::join).collect()
     });
     found.sort_by_key(|(i, _)| *i);
     found.into_iter().flat_map(|(_, diagnostics)| diagnostics).collect()

@@ -100,6 +100,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 
     // The first flows in source order, which the finding points at; only
     // those are put in order, however many there are.
+    let runs = |t: Transport| match t {
+        Transport::PointToPoint => "point-to-point",
+        Transport::Hub => "through a hub",
+        Transport::Broker => "through a broker",
+    };
     let by_position = |flows: &mut Vec<&FlowUse>| {
         plan::first_in_order(flows, SECONDARY_FLOWS + 1, |a, b| spec.flow(a.flow).loc.cmp(&spec.flow(b.flow).loc))
     };
@@ -107,6 +112,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let mut below: Vec<&FlowUse> =
         plan.flows_now.iter().filter(|f| f.transport.stage() < stage && !f.reporting_only).collect();
     let n = below.len();
+    let transports: std::collections::BTreeSet<&str> = below.iter().map(|f| runs(f.transport)).collect();
     by_position(&mut below);
     if let Some((first, rest)) = below.split_first() {
         let why = if now.high_volume && now.tools < plan.thresholds.event_driven_min_tools {
@@ -118,17 +124,6 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         } else {
             format!("{} tools", plan::count(f64::from(now.tools)))
         };
-        let runs = |t: Transport| match t {
-            Transport::PointToPoint => "point-to-point",
-            Transport::Hub => "through a hub",
-            Transport::Broker => "through a broker",
-        };
-        let transports: std::collections::BTreeSet<&str> = plan
-            .flows_now
-            .iter()
-            .filter(|f| f.transport.stage() < stage && !f.reporting_only)
-            .map(|f| runs(f.transport))
-            .collect();
         let message = format!(
             "stage {} ({}) is recommended for {why}, but {} flow{} still run{} {}",
             stage.number(),

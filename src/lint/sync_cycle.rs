@@ -152,15 +152,15 @@ pub(crate) fn loop_text(spec: &Spec, hops: &[Hop]) -> String {
         let label = if i == 0 { flow.to_string() } else { format!("{} / {flow}", trigger_name(spec, hop)) };
         format!(" --{label}--> {}", system_name(spec, hop.to))
     };
-    for (i, hop) in hops.iter().enumerate() {
-        if hops.len() > SHOWN_HOPS && i == SHOWN_HOPS - 2 {
-            let skipped = hops.len() - (SHOWN_HOPS - 1);
-            let resume = system_name(spec, hops[hops.len() - 2].to);
-            text.push_str(&format!(" ... ({skipped} more hops) ... {resume}"));
-        }
-        if hops.len() <= SHOWN_HOPS || i < SHOWN_HOPS - 2 || i == hops.len() - 1 {
-            text.push_str(&hop_text(i, hop));
-        }
+    let shown = if hops.len() > SHOWN_HOPS { SHOWN_HOPS - 2 } else { hops.len() };
+    for (i, hop) in hops.iter().enumerate().take(shown) {
+        text.push_str(&hop_text(i, hop));
+    }
+    if shown < hops.len() {
+        let last = hops.len() - 1;
+        let resume = system_name(spec, hops[last - 1].to);
+        text.push_str(&format!(" ... ({} more hops) ... {resume}", last - shown));
+        text.push_str(&hop_text(last, &hops[last]));
     }
     text
 }

@@ -55,8 +55,8 @@ impl<'a> Document<'a> {
         }
     }
 
-    /// About how many top-level nodes there are (commented-out and broken
-    /// ones included), without looking at them.
+    /// How many top-level nodes there are (broken ones included), counted
+    /// without decoding them.
     pub(crate) fn len_hint(self) -> usize {
         self.len
     }

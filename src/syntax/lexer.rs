@@ -105,18 +105,12 @@ pub(crate) struct Lexed {
 }
 
 pub(crate) fn lex(text: &str) -> Lexed {
-    lex_with_room(text, text.len())
-}
-
-/// `lex`, with room for the tokens of `room` bytes of text (more than `text`
-/// when other tokens will be appended).
-pub(crate) fn lex_with_room(text: &str, room: usize) -> Lexed {
     let mut lexer = Lexer {
         text,
         bytes: text.as_bytes(),
         pos: 0,
         // Measured on wireplan-like specs: about one token per 4-5 bytes.
-        out: Lexed { tokens: Vec::with_capacity(room / 4 + 16), ..Lexed::default() },
+        out: Lexed { tokens: Vec::with_capacity(text.len() / 4 + 16), ..Lexed::default() },
     };
     lexer.run();
     lexer.out

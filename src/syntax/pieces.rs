@@ -17,41 +17,24 @@ use super::cst::{CstNode, SyntaxTree};
 use super::lexer::{self, Token, TokenKind};
 use super::{Parse, parser};
 
-/// Parses `text` in up to `pieces` pieces on as many threads and joins the
-/// trees into one. Returns `None` when the text cannot be cut or a piece does
-/// not parse cleanly. The check pipeline keeps the pieces apart (see
-/// `parse_then`); the tests join them to prove that pieces parse exactly as
-/// the whole text does.
+/// Parses `text` in up to `pieces` pieces on as many threads (as
+/// `parse_then` does) and joins the trees into one. Returns `None` when the
+/// text cannot be cut or a piece does not parse cleanly. The check pipeline
+/// keeps the pieces apart; the tests join them to prove that pieces parse
+/// exactly as the whole text does.
 #[cfg(test)]
 pub(super) fn parse(text: &str, pieces: usize) -> Option<SyntaxTree<'_>> {
-    let cuts = cuts(text, pieces);
-    if cuts.len() < 3 {
-        return None;
-    }
-    let parsed: Vec<Option<(Vec<Token>, Vec<CstNode>)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = cuts
-            .windows(2)
-            .map(|w| {
-                let piece = text.get(w[0]..w[1]).unwrap_or("");
-                // The first piece's arrays become the whole tree's, so they
-                // get room for all of it and are never copied.
-                let room = if w[0] == 0 { text.len() } else { piece.len() };
-                scope.spawn(move || parse_piece(piece, room))
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().ok().flatten()).collect()
-    });
+    let parsed = parse_then(text, pieces, &|parse: Parse<'_>| (parse.tree.tokens, parse.tree.nodes))?;
     let mut parsed = parsed.into_iter();
-    let (mut tokens, mut nodes) = parsed.next().flatten()?;
+    let (mut tokens, mut nodes) = parsed.next()?;
     debug_assert!(nodes.first().is_some_and(|root| root.kind == super::cst::CstKind::Document));
-    for (piece, &offset) in parsed.zip(&cuts[1..]) {
-        let (piece_tokens, piece_nodes) = piece?;
-        let offset = u32::try_from(offset).ok()?;
+    for (piece_tokens, piece_nodes) in parsed {
         let token_base = u32::try_from(tokens.len()).ok()?;
         // The piece's root is replaced by the joined tree's; its other nodes
-        // move down by one and over by the nodes before them.
+        // move down by one and over by the nodes before them. Its tokens'
+        // offsets are already in the whole text.
         let node_base = u32::try_from(nodes.len()).ok()? - 1;
-        tokens.extend(piece_tokens.into_iter().map(|t| Token { start: t.start + offset, ..t }));
+        tokens.extend(piece_tokens);
         nodes.extend(piece_nodes.into_iter().skip(1).map(|n| CstNode {
             first_token: n.first_token + token_base,
             end_token: n.end_token + token_base,
@@ -87,7 +70,7 @@ pub(super) fn parse_then<R: Send>(
             .map(|w| {
                 let (start, end) = (w[0], w[1]);
                 scope.spawn(move || {
-                    let (mut tokens, nodes) = parse_piece(text.get(start..end)?, end - start)?;
+                    let (mut tokens, nodes) = parse_piece(text.get(start..end)?)?;
                     let offset = u32::try_from(start).ok()?;
                     for token in &mut tokens {
                         token.start += offset;
@@ -99,7 +82,7 @@ pub(super) fn parse_then<R: Send>(
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        handles.into_iter().map(crate::join).collect()
     })
 }
 
@@ -144,8 +127,8 @@ fn blank_line_after(text: &str, from: usize) -> Option<usize> {
 
 /// The tokens and tree of one piece, if it parses without an error and does
 /// not end with a `/-` that would reach into the next piece.
-fn parse_piece(piece: &str, room: usize) -> Option<(Vec<Token>, Vec<CstNode>)> {
-    let lexed = lexer::lex_with_room(piece, room);
+fn parse_piece(piece: &str) -> Option<(Vec<Token>, Vec<CstNode>)> {
+    let lexed = lexer::lex(piece);
     if !lexed.errors.is_empty() {
         return None;
     }

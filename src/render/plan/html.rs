@@ -141,7 +141,6 @@ fn cards(out: &mut String, plan: &Plan) {
 fn month_table(out: &mut String, plan: &Plan) {
     out.push_str("<table>\n<tr><th class=\"n\">month</th><th class=\"n\">tools</th><th class=\"n\">events/day</th><th class=\"n\">peak/s</th><th class=\"n\">direct, wired</th><th class=\"n\">direct, every pair</th><th class=\"n\">hub</th><th class=\"n\">broker</th><th class=\"n\">stage</th><th>changes</th></tr>\n");
     for m in super::table_months(plan) {
-        let c = &m.connections;
         let mut changes = Vec::new();
         if !m.joining.is_empty() {
             changes.push(format!("joining: {}", m.joining.join(", ")));
@@ -149,21 +148,13 @@ fn month_table(out: &mut String, plan: &Plan) {
         if !m.retiring.is_empty() {
             changes.push(format!("retiring: {}", m.retiring.join(", ")));
         }
-        let _ = writeln!(
-            out,
-            "<tr><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n s{}\">{}</td><td>{}</td></tr>",
-            m.month,
-            m.tools,
-            count(m.events_per_day),
-            rate(m.peak_per_second),
-            c.point_to_point_wired,
-            c.point_to_point_potential,
-            c.hub,
-            c.broker,
-            m.stage.number(),
-            m.stage.number(),
-            esc(&changes.join("; "))
-        );
+        let cells = super::month_cells(m);
+        out.push_str("<tr>");
+        for cell in &cells[..8] {
+            let _ = write!(out, "<td class=\"n\">{cell}</td>");
+        }
+        let stage = &cells[8];
+        let _ = writeln!(out, "<td class=\"n s{stage}\">{stage}</td><td>{}</td></tr>", esc(&changes.join("; ")));
     }
     out.push_str("</table>\n");
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{crossing_label, severity_counts, stage_change, stage_label, table_months, title};
+use super::{crossing_label, month_cells, severity_counts, stage_change, stage_label, table_months, title};
 use crate::plan::{Month, Plan, count, rate};
 
 pub(crate) fn render(plan: &Plan, width: usize) -> String {
@@ -40,26 +40,13 @@ pub(crate) fn render(plan: &Plan, width: usize) -> String {
     }
 
     out.push_str("\nConnections each pattern needs\n");
-    let _ = writeln!(
-        out,
-        "  {:>5}  {:>5}  {:>10}  {:>7}  {:>9}  {:>9}  {:>4}  {:>6}  {:>5}",
-        "month", "tools", "events/day", "peak/s", "p2p wired", "p2p pairs", "hub", "broker", "stage"
-    );
-    for m in table_months(plan) {
-        let c = &m.connections;
-        let _ = writeln!(
-            out,
-            "  {:>5}  {:>5}  {:>10}  {:>7}  {:>9}  {:>9}  {:>4}  {:>6}  {:>5}",
-            m.month,
-            m.tools,
-            count(m.events_per_day),
-            rate(m.peak_per_second),
-            c.point_to_point_wired,
-            c.point_to_point_potential,
-            c.hub,
-            c.broker,
-            m.stage.number()
-        );
+    let header = ["month", "tools", "events/day", "peak/s", "p2p wired", "p2p pairs", "hub", "broker", "stage"];
+    let rows = table_months(plan).into_iter().map(month_cells);
+    for row in std::iter::once(header.map(String::from)).chain(rows) {
+        for (cell, width) in row.iter().zip([5, 5, 10, 7, 9, 9, 4, 6, 5]) {
+            let _ = write!(out, "  {cell:>width$}");
+        }
+        out.push('\n');
     }
 
     let mig = &plan.migration;

@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use super::{crossing_label, severity_counts, stage_change, stage_label, table_months, title};
+use super::{crossing_label, month_cells, severity_counts, stage_change, stage_label, table_months, title};
 use crate::plan::{Plan, count, rate};
 
 pub(crate) fn render(plan: &Plan) -> String {
@@ -50,20 +50,7 @@ pub(crate) fn render(plan: &Plan) -> String {
     out.push_str("| month | tools | events/day | peak/s | p2p wired | p2p pairs | hub | broker | stage |\n");
     out.push_str("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for m in table_months(plan) {
-        let c = &m.connections;
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            m.month,
-            m.tools,
-            count(m.events_per_day),
-            rate(m.peak_per_second),
-            c.point_to_point_wired,
-            c.point_to_point_potential,
-            c.hub,
-            c.broker,
-            m.stage.number()
-        );
+        let _ = writeln!(out, "| {} |", month_cells(m).join(" | "));
     }
 
     let mig = &plan.migration;

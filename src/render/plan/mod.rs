@@ -13,6 +13,24 @@ pub(crate) mod markdown;
 
 use crate::plan::{Crossing, Direction, Month, Plan, Stage, ThresholdKind};
 
+/// One month's row of the connections table, cell by cell (month, tools,
+/// events a day, peak a second, point-to-point wired and every pair, hub,
+/// broker, stage), for every format to lay out its own way.
+pub(crate) fn month_cells(m: &Month) -> [String; 9] {
+    let c = &m.connections;
+    [
+        m.month.to_string(),
+        m.tools.to_string(),
+        crate::plan::count(m.events_per_day),
+        crate::plan::rate(m.peak_per_second),
+        c.point_to_point_wired.to_string(),
+        c.point_to_point_potential.to_string(),
+        c.hub.to_string(),
+        c.broker.to_string(),
+        m.stage.number().to_string(),
+    ]
+}
+
 /// The months a table shows: now, the horizon, every month in which the
 /// tools or the stage change, and every sixth month for the trend.
 pub(crate) fn table_months(plan: &Plan) -> Vec<&Month> {
