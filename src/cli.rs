@@ -186,8 +186,23 @@ impl Color {
 pub fn run() -> ExitCode {
     // For measuring and for machines shared with other work; the output is
     // the same on any number of threads.
-    if let Some(threads) = std::env::var("WIREPLAN_THREADS").ok().and_then(|v| v.trim().parse::<usize>().ok()) {
-        crate::set_threads(threads);
+    if let Some(value) = std::env::var_os("WIREPLAN_THREADS") {
+        let value = value.to_string_lossy();
+        match value.trim().parse::<u64>() {
+            Ok(threads) if (1..=crate::MAX_THREADS as u64).contains(&threads) => crate::set_threads(threads as usize),
+            Ok(threads) if threads > crate::MAX_THREADS as u64 => {
+                eprintln!(
+                    "warning: WIREPLAN_THREADS={threads} is more than {max}; using {max} threads",
+                    max = crate::MAX_THREADS
+                );
+                crate::set_threads(crate::MAX_THREADS);
+            }
+            _ => eprintln!(
+                "warning: WIREPLAN_THREADS=`{}` is not a number from 1 to {}; using one thread per core",
+                render::text::one_line(&value),
+                crate::MAX_THREADS
+            ),
+        }
     }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -206,7 +221,8 @@ pub fn run() -> ExitCode {
 }
 
 fn usage_error(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
+    // Messages name paths and flags, which may hold any character.
+    eprintln!("error: {}", render::text::lines(message));
     ExitCode::from(2)
 }
 
@@ -281,7 +297,7 @@ fn check(args: &CheckArgs) -> ExitCode {
         Format::Github => render::github::render(&report),
     };
     let render_time = render_start.elapsed();
-    let printed = print(&text);
+    let printed = print(&checked.redactor.apply(&text));
     if std::env::var_os("WIREPLAN_TIMINGS").is_some_and(|v| !v.is_empty()) {
         let phases = checked.timings.iter().copied().chain([("render and print", render_start.elapsed())]);
         for (phase, time) in phases {
@@ -314,7 +330,7 @@ fn graph(args: &GraphArgs) -> ExitCode {
         GraphFormat::Mermaid => render::graph::mermaid(&view),
         GraphFormat::Dot => render::graph::dot(&view),
     };
-    let printed = print(&text);
+    let printed = print(&checked.redactor.apply(&text));
     if printed != ExitCode::SUCCESS {
         return printed;
     }
@@ -358,7 +374,7 @@ fn plan(args: &PlanArgs) -> ExitCode {
     let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
     if !errors.is_empty() {
         let report = Report { sources: &checked.sources, diagnostics: &errors };
-        eprint!("{}", render::short::render(&report));
+        eprint!("{}", checked.redactor.apply(&render::short::render(&report)));
         if errors.iter().any(|d| !d.rule.is_configurable()) {
             eprintln!(
                 "error: the spec has errors; the plan covers only what could be read (`wireplan check` explains them)"
@@ -375,11 +391,12 @@ fn plan(args: &PlanArgs) -> ExitCode {
             diagnostics: &checked.diagnostics,
         };
         let html = render::plan::html::render(&page);
+        let html = checked.redactor.apply(&html);
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
         if let Err(e) = write_atomically(&cwd.join(path), html.as_bytes()) {
             return usage_error(&format!("cannot write {}: {e}", path.display()));
         }
-        eprintln!("wrote {}", path.display());
+        eprintln!("wrote {}", render::text::one_line(&path.display().to_string()));
     }
     let format = match (args.format, &args.html) {
         (Some(format), _) => Some(format),
@@ -392,7 +409,7 @@ fn plan(args: &PlanArgs) -> ExitCode {
             PlanFormat::Markdown => render::plan::markdown::render(&plan),
             PlanFormat::Json => render::plan::json::render(&plan),
         };
-        let printed = print(&text);
+        let printed = print(&checked.redactor.apply(&text));
         if printed != ExitCode::SUCCESS {
             return printed;
         }

@@ -16,6 +16,7 @@ mod load;
 mod lower;
 mod model;
 mod plan;
+mod redact;
 mod render;
 mod resolve;
 mod secrets;
@@ -41,6 +42,8 @@ pub(crate) struct Checked {
     pub(crate) spec: Spec,
     pub(crate) graph: graph::Graph,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// Masks the credentials the diagnostics found, in every output.
+    pub(crate) redactor: redact::Redactor,
     /// How long each phase took, in order (printed with `WIREPLAN_TIMINGS=1`).
     pub(crate) timings: Vec<(&'static str, Duration)>,
 }
@@ -60,9 +63,13 @@ pub(crate) fn join<T>(worker: std::thread::ScopedJoinHandle<'_, T>) -> T {
     worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
+/// The most threads wireplan starts, whatever `WIREPLAN_THREADS` says: more
+/// than this only costs memory and start-up time.
+pub(crate) const MAX_THREADS: usize = 256;
+
 /// Sets the number of threads, once, before any work (see `threads`).
 pub(crate) fn set_threads(threads: usize) {
-    let _ = THREADS.set(threads.max(1));
+    let _ = THREADS.set(threads.clamp(1, MAX_THREADS));
 }
 
 /// Loads and checks the spec at `path` (see `load::find_entry`).
@@ -96,8 +103,52 @@ pub(crate) fn check_loaded(loaded: Loaded, levels: &CliLevels) -> Checked {
     lap("checks");
     let mut diagnostics = lint::apply_levels(&spec, levels, diagnostics);
     diagnostics.sort_by(Diagnostic::order);
+    let diagnostics = cap(diagnostics);
+    let redactor = redact::Redactor::new(&sources, &diagnostics);
     lap("levels and order");
-    Checked { sources, spec, graph, diagnostics, timings }
+    Checked { sources, spec, graph, diagnostics, redactor, timings }
+}
+
+/// The most diagnostics of one rule reported in one file; the rest are
+/// counted in one last diagnostic, as compilers cap their error lists, so a
+/// hostile file (a million stray `}`) gives a report of bounded size.
+pub(crate) const MAX_PER_RULE_AND_FILE: usize = 1000;
+
+/// Keeps the first `MAX_PER_RULE_AND_FILE` diagnostics of each rule in each
+/// file (in output order) and puts an "and N more" diagnostic after them.
+fn cap(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut counts: rustc_hash::FxHashMap<(&'static str, model::FileId), usize> = Default::default();
+    for d in &diagnostics {
+        *counts.entry((d.rule.code, d.primary.loc.file)).or_default() += 1;
+    }
+    if counts.values().all(|&n| n <= MAX_PER_RULE_AND_FILE) {
+        return diagnostics;
+    }
+    let mut seen: rustc_hash::FxHashMap<(&'static str, model::FileId), usize> = Default::default();
+    let mut kept = Vec::with_capacity(diagnostics.len().min(counts.len() * (MAX_PER_RULE_AND_FILE + 1)));
+    for d in diagnostics {
+        let key = (d.rule.code, d.primary.loc.file);
+        let n = seen.entry(key).or_default();
+        *n += 1;
+        if *n <= MAX_PER_RULE_AND_FILE {
+            kept.push(d);
+        } else if *n == MAX_PER_RULE_AND_FILE + 1 {
+            let more = counts[&key] - MAX_PER_RULE_AND_FILE;
+            let message = format!(
+                "and {more} more `{}` finding{} in this file, not shown",
+                d.rule.name,
+                if more == 1 { "" } else { "s" }
+            );
+            let mut summary = Diagnostic::new(d.rule, d.primary.loc, message).with_label("the next one is here");
+            summary.severity = d.severity;
+            summary.help = Some(format!(
+                "wireplan reports at most {MAX_PER_RULE_AND_FILE} findings of one rule in one file; fix these and run \
+                 it again"
+            ));
+            kept.push(summary);
+        }
+    }
+    kept
 }
 
 /// Measurements for the benchmark harness (`benches/throughput.rs`); not a

@@ -46,12 +46,17 @@ impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             LoadError::NoSpecFound(dir) => {
-                write!(f, "no `{ENTRY_FILE}` in {} or any folder above it; pass a spec file or folder", dir.display())
+                write!(f, "no `{ENTRY_FILE}` in {} or any folder above it; pass a spec file or folder", shown(dir))
             }
-            LoadError::NotFound(path) => write!(f, "{}: no such file or folder", path.display()),
-            LoadError::Unreadable(path, e) => write!(f, "{}: cannot read: {e}", path.display()),
+            LoadError::NotFound(path) => write!(f, "{}: no such file or folder", shown(path)),
+            LoadError::Unreadable(path, e) => write!(f, "{}: cannot read: {e}", shown(path)),
         }
     }
+}
+
+/// A path as printed: on one line, control characters escaped.
+fn shown(path: &Path) -> String {
+    crate::render::text::one_line(&path.display().to_string()).into_owned()
 }
 
 /// The entry file for a `PATH` argument: a file, a folder holding
@@ -90,7 +95,7 @@ pub(crate) fn load(entry: &Path, cwd: &Path) -> Result<Loaded, LoadError> {
     }
     let root = entry.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
     let cwd = fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
-    let mut loader = Loader { root, cwd, loaded: Loaded::default(), stack: Vec::new() };
+    let mut loader = Loader { root, cwd, loaded: Loaded::default(), stack: Vec::new(), seen: Default::default() };
     // The entry file must at least be readable; problems inside it are diagnostics.
     fs::File::open(&entry).map_err(|e| LoadError::Unreadable(entry.clone(), e))?;
     loader.load_file(&entry, None);
@@ -102,7 +107,8 @@ pub(crate) fn load(entry: &Path, cwd: &Path) -> Result<Loaded, LoadError> {
 #[cfg(test)]
 pub(crate) fn load_text(path: &Path, text: String, cwd: &Path) -> Loaded {
     let root = path.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
-    let mut loader = Loader { root, cwd: cwd.to_path_buf(), loaded: Loaded::default(), stack: Vec::new() };
+    let mut loader =
+        Loader { root, cwd: cwd.to_path_buf(), loaded: Loaded::default(), stack: Vec::new(), seen: Default::default() };
     let name = display_name(path, &loader.cwd);
     let file = loader.loaded.sources.add(SourceFile::new(path.to_path_buf(), name, text));
     loader.lower(file, path);
@@ -124,6 +130,9 @@ struct Loader {
     loaded: Loaded,
     /// The chain of files being loaded, for cycle detection.
     stack: Vec<PathBuf>,
+    /// Every file loaded so far: a glob over thousands of files looks each
+    /// one up here, not in a list.
+    seen: rustc_hash::FxHashSet<PathBuf>,
 }
 
 impl Loader {
@@ -134,6 +143,7 @@ impl Loader {
             Ok(text) => (text, None),
             Err(problem) => (problem.partial_text.clone(), Some(problem)),
         };
+        self.seen.insert(path.to_path_buf());
         let file = self.loaded.sources.add(SourceFile::new(path.to_path_buf(), name, text));
         if let Some(problem) = problem {
             let (rule, span) = match problem.kind {
@@ -199,7 +209,7 @@ impl Loader {
         let candidates: Vec<PathBuf> = if is_glob {
             let full = dir.join(pattern);
             let matches = glob::glob(&full.to_string_lossy()).map(|paths| {
-                let mut v: Vec<PathBuf> = paths.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+                let mut v: Vec<PathBuf> = paths.filter_map(Result::ok).filter(|p| !p.is_dir()).collect();
                 v.sort();
                 v
             });
@@ -281,7 +291,7 @@ impl Loader {
                 );
                 continue;
             }
-            if self.loaded.sources.find(&canonical).is_some() {
+            if self.seen.contains(&canonical) {
                 // Included before (a diamond): loaded once.
                 continue;
             }
@@ -327,6 +337,15 @@ struct ReadFailure {
     partial_text: String,
 }
 
+fn not_a_file() -> ReadFailure {
+    ReadFailure {
+        kind: ReadProblem::Io,
+        message: "this is not a regular file (a pipe, device or folder); wireplan reads only regular files".into(),
+        help: "include spec files only".into(),
+        partial_text: String::new(),
+    }
+}
+
 fn read_text(path: &Path) -> Result<String, ReadFailure> {
     let io_failure = |e: io::Error| ReadFailure {
         kind: ReadProblem::Io,
@@ -334,7 +353,17 @@ fn read_text(path: &Path) -> Result<String, ReadFailure> {
         help: "check that the file exists and is readable".into(),
         partial_text: String::new(),
     };
-    let meta = fs::metadata(path).map_err(io_failure)?;
+    // Only regular files are read: opening a FIFO blocks until something
+    // writes to it, and a character device (`/dev/zero`) never ends. So the
+    // path is checked before it is opened, and the open file again after.
+    if !fs::metadata(path).map_err(io_failure)?.is_file() {
+        return Err(not_a_file());
+    }
+    let file = fs::File::open(path).map_err(io_failure)?;
+    let meta = file.metadata().map_err(io_failure)?;
+    if !meta.is_file() {
+        return Err(not_a_file());
+    }
     if meta.len() > MAX_FILE_BYTES as u64 {
         return Err(ReadFailure {
             kind: ReadProblem::TooLarge,
@@ -347,7 +376,17 @@ fn read_text(path: &Path) -> Result<String, ReadFailure> {
             partial_text: String::new(),
         });
     }
-    let bytes = fs::read(path).map_err(io_failure)?;
+    // Read at most the limit (and one byte more to notice a file that grew).
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    io::Read::read_to_end(&mut io::Read::take(file, MAX_FILE_BYTES as u64 + 1), &mut bytes).map_err(io_failure)?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(ReadFailure {
+            kind: ReadProblem::TooLarge,
+            message: format!("this file grew past {} MiB while it was read", MAX_FILE_BYTES / 1_048_576),
+            help: "split the spec into several files joined with `include`".into(),
+            partial_text: String::new(),
+        });
+    }
     String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let bytes = e.into_bytes();

@@ -21,7 +21,15 @@ pub(crate) struct SourceFile {
     pub(crate) name: String,
     pub(crate) text: String,
     line_starts: Vec<u32>,
+    /// Characters and UTF-16 units before every `MARK_STEP`-th byte, so that
+    /// a column costs at most `MARK_STEP` bytes of counting however long its
+    /// line is (a 10 MB one-line spec with thousands of findings stays
+    /// linear).
+    marks: Vec<(u32, u32)>,
 }
+
+/// Bytes between two entries of `SourceFile::marks`.
+const MARK_STEP: usize = 1024;
 
 /// A 1-based line and character column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -36,7 +44,41 @@ impl SourceFile {
             text.drain(..'\u{feff}'.len_utf8());
         }
         let line_starts = line_starts(&text);
-        SourceFile { path, name, text, line_starts }
+        let marks = marks(&text);
+        SourceFile { path, name, text, line_starts, marks }
+    }
+
+    /// Characters and UTF-16 units in the text before byte `offset` (a char
+    /// boundary).
+    fn units_before(&self, offset: usize) -> (usize, usize) {
+        let mark = offset / MARK_STEP;
+        let (chars, utf16) = self.marks[mark];
+        let (c, u) = count_units(&self.text.as_bytes()[mark * MARK_STEP..offset]);
+        (chars as usize + c, utf16 as usize + u)
+    }
+
+    /// The byte offset where the line holding `offset` starts and the 0-based
+    /// line index.
+    pub(crate) fn line_of(&self, offset: u32) -> (usize, u32) {
+        let line = self.line_index(offset.min(self.text.len() as u32));
+        (line, self.line_starts[line])
+    }
+
+    /// The byte offset where 0-based line `line` starts (the end of the text
+    /// past the last line).
+    pub(crate) fn line_start(&self, line: usize) -> usize {
+        self.line_starts.get(line).map_or(self.text.len(), |&s| s as usize)
+    }
+
+    /// The text of 0-based line `line`, without its line break.
+    pub(crate) fn line_text(&self, line: usize) -> &str {
+        let end = self.line_starts.get(line + 1).map_or(self.text.len(), |&e| e as usize);
+        self.text[self.line_start(line).min(end)..end].trim_end_matches(['\n', '\r'])
+    }
+
+    /// How many lines the file has.
+    pub(crate) fn line_count(&self) -> usize {
+        self.line_starts.len()
     }
 
     /// The 0-based line holding byte `offset`.
@@ -49,8 +91,8 @@ impl SourceFile {
         let offset = offset.min(self.text.len() as u32);
         let line = self.line_index(offset);
         let start = self.line_starts[line] as usize;
-        let end = floor_char_boundary(&self.text, offset as usize);
-        let column = self.text[start..end.max(start)].chars().count() + 1;
+        let end = floor_char_boundary(&self.text, offset as usize).max(start);
+        let column = self.units_before(end).0 - self.units_before(start).0 + 1;
         Position { line: line as u32 + 1, column: column as u32 }
     }
 
@@ -60,8 +102,8 @@ impl SourceFile {
         let offset = offset.min(self.text.len() as u32);
         let line = self.line_index(offset);
         let start = self.line_starts[line] as usize;
-        let end = floor_char_boundary(&self.text, offset as usize);
-        let column: usize = self.text[start..end.max(start)].chars().map(char::len_utf16).sum();
+        let end = floor_char_boundary(&self.text, offset as usize).max(start);
+        let column = self.units_before(end).1 - self.units_before(start).1;
         (line as u32, column as u32)
     }
 
@@ -87,6 +129,28 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+/// Characters and UTF-16 units in `bytes`, which may start or end inside a
+/// character: a character is counted at its first byte, and one of four
+/// bytes (outside the Basic Multilingual Plane) is two UTF-16 units.
+fn count_units(bytes: &[u8]) -> (usize, usize) {
+    let chars = bytes.iter().filter(|&&b| (b as i8) >= -0x40).count();
+    let astral = bytes.iter().filter(|&&b| b >= 0xf0).count();
+    (chars, chars + astral)
+}
+
+fn marks(text: &str) -> Vec<(u32, u32)> {
+    let mut marks = Vec::with_capacity(text.len() / MARK_STEP + 1);
+    let (mut chars, mut utf16) = (0, 0);
+    marks.push((0, 0));
+    for chunk in text.as_bytes().chunks(MARK_STEP) {
+        let (c, u) = count_units(chunk);
+        chars += c as u32;
+        utf16 += u as u32;
+        marks.push((chars, utf16));
+    }
+    marks
 }
 
 fn line_starts(text: &str) -> Vec<u32> {
@@ -120,18 +184,26 @@ impl SourceMap {
     pub(crate) fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
         self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
     }
-
-    pub(crate) fn find(&self, path: &Path) -> Option<FileId> {
-        self.files.iter().position(|f| f.path == path).map(|i| FileId(i as u32))
-    }
 }
 
-/// A name for `path` relative to `base` when it lies below it, `/`-separated.
+/// A name for `path` relative to `base`, `/`-separated: `sales/leads.kdl`
+/// below it, `../wireplan.kdl` beside or above it, as editors and compilers
+/// print paths. Both are absolute (the loader canonicalises them); a path
+/// with nothing in common with `base` but the root stays absolute.
 pub(crate) fn display_name(path: &Path, base: &Path) -> String {
-    let shown = path.strip_prefix(base).unwrap_or(path);
-    let parts: Vec<String> = shown.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let (path_parts, base_parts): (Vec<_>, Vec<_>) = (path.components().collect(), base.components().collect());
+    let common = path_parts.iter().zip(&base_parts).take_while(|(a, b)| a == b).count();
+    let relative = path.is_absolute() == base.is_absolute() && common > usize::from(path.has_root());
+    let parts: Vec<String> = if relative {
+        let up = base_parts.len() - common;
+        std::iter::repeat_n("..".to_owned(), up)
+            .chain(path_parts[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()))
+            .collect()
+    } else {
+        path_parts.iter().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect()
+    };
     let joined = parts.join("/");
-    if path.is_absolute() && shown == path { joined.replacen("//", "/", 1) } else { joined }
+    if !relative && path.has_root() { joined.replacen("//", "/", 1) } else { joined }
 }
 
 impl Loc {
@@ -159,6 +231,26 @@ mod tests {
         assert_eq!(f.position(12), Position { line: 4, column: 1 });
         assert_eq!(f.utf16_position(10), (2, 2));
         assert_eq!(f.offset_of_utf16(2, 2), 10);
+    }
+
+    #[test]
+    fn columns_on_a_long_line_are_counted_without_rescanning() {
+        let line = "é".repeat(3000) + "x" + &"𝄞".repeat(700) + "y";
+        let f = file(&line);
+        let x = line.find('x').unwrap() as u32;
+        let y = line.find('y').unwrap() as u32;
+        assert_eq!(f.position(x).column, 3001);
+        assert_eq!(f.position(y).column, 3702);
+        assert_eq!(f.utf16_position(y), (0, 3000 + 1 + 1400));
+    }
+
+    #[test]
+    fn names_are_relative_to_the_current_folder_above_and_below() {
+        let name = |p: &str, b: &str| display_name(Path::new(p), Path::new(b));
+        assert_eq!(name("/a/spec/sales/x.kdl", "/a/spec"), "sales/x.kdl");
+        assert_eq!(name("/a/spec/wireplan.kdl", "/a/spec/sales"), "../wireplan.kdl");
+        assert_eq!(name("/a/spec/wireplan.kdl", "/a/other/deep"), "../../spec/wireplan.kdl");
+        assert_eq!(name("/etc/x.kdl", "/home/u"), "/etc/x.kdl");
     }
 
     #[test]

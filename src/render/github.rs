@@ -1,9 +1,12 @@
 //! GitHub Actions workflow commands: `::error file=...,line=...::message`,
-//! which GitHub shows as annotations on the pull request's diff.
+//! which GitHub shows as annotations on the pull request's diff. Names are
+//! escaped twice: control characters as `text` shows them (so no raw escape
+//! sequence reaches the log), then `%`, CR and LF as the runner expects (so no
+//! name starts a workflow command of its own, such as `::add-mask::`).
 
 use std::fmt::Write;
 
-use super::Report;
+use super::{Report, text};
 use crate::diagnostic::Severity;
 
 pub(crate) fn render(report: &Report<'_>) -> String {
@@ -17,14 +20,14 @@ pub(crate) fn render(report: &Report<'_>) -> String {
             Severity::Warning => "warning",
             Severity::Info => "notice",
         };
-        let mut message = d.message.clone();
+        let mut message = text::one_line(&d.message).into_owned();
         if let Some(help) = d.help.as_deref().filter(|h| !h.is_empty()) {
-            let _ = write!(message, "\nhelp: {help}");
+            let _ = write!(message, "\nhelp: {}", text::lines(help));
         }
         let _ = writeln!(
             out,
             "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-            property(&file.name),
+            property(&text::one_line(&file.name)),
             start.line,
             start.column,
             end.line,

@@ -106,9 +106,7 @@ pub(crate) fn render(report: &Report<'_>) -> String {
         diagnostics: report.diagnostics.iter().map(|d| diagnostic(report.sources, d)).collect(),
         summary: Summary::of(report.diagnostics),
     };
-    let mut text = serde_json::to_string_pretty(&json).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
+    crate::render::text::to_json(&json)
 }
 
 /// The JSON Schema of `JsonReport`, as committed in `schemas/`.

@@ -1,4 +1,4 @@
-//! Turning diagnostics into output: human (miette), JSON, SARIF, GitHub
+//! Turning diagnostics into output: human (rustc-style), JSON, SARIF, GitHub
 //! Actions annotations and short lines; the system graph into Mermaid or DOT
 //! (`graph`); and the planner's reports (`plan`).
 //!
@@ -12,6 +12,7 @@ pub(crate) mod json;
 pub(crate) mod plan;
 pub(crate) mod sarif;
 pub(crate) mod short;
+pub(crate) mod text;
 
 use crate::diagnostic::Diagnostic;
 use crate::source::SourceMap;

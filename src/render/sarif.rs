@@ -72,9 +72,7 @@ pub(crate) fn render(report: &Report<'_>) -> String {
         .version(serde_json::json!("2.1.0"))
         .runs(vec![run])
         .build();
-    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
-    text.push('\n');
-    text
+    crate::render::text::to_json(&log)
 }
 
 fn level(severity: Severity) -> &'static str {

@@ -18,25 +18,61 @@ use std::path::{Path, PathBuf};
 use super::owned::{Document, Node, parse};
 use super::{Value, kdl_backend, parse_tree};
 
-/// The directory of the compliance suite in the kdl crate's package.
+/// The directory of the compliance suite in the kdl crate's package, found
+/// once per test run.
+///
+/// `cargo metadata` is asked for the host platform only: without
+/// `--filter-platform` it wants the packages of every platform in the cache
+/// (Windows-only crates included), which `cargo test` never downloads, so it
+/// failed offline on a fresh cache. A failure is one line that says what to
+/// do, not a backtrace per test.
 pub(super) fn suite_dir() -> PathBuf {
+    static DIR: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    match DIR.get_or_init(find_suite_dir) {
+        Ok(dir) => dir.clone(),
+        Err(why) => panic!("the KDL compliance suite was not found: {why}"),
+    }
+}
+
+fn find_suite_dir() -> Result<PathBuf, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let host = host_triple(&cargo)?;
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
-    let output = std::process::Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--offline", "--manifest-path"])
+    let output = std::process::Command::new(&cargo)
+        .args(["metadata", "--format-version", "1", "--offline", "--filter-platform", &host, "--manifest-path"])
         .arg(&manifest)
         .output()
-        .expect("cargo metadata runs");
-    assert!(output.status.success(), "cargo metadata failed: {}", String::from_utf8_lossy(&output.stderr));
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).expect("cargo metadata prints JSON");
-    let kdl = metadata["packages"]
+        .map_err(|e| format!("`{cargo} metadata` did not start: {e}"))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let last = stderr.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("no output");
+        return Err(format!("`cargo metadata --offline` failed ({last}); run `cargo fetch --locked` and retry"));
+    }
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&output.stdout).map_err(|e| format!("`cargo metadata` printed no JSON: {e}"))?;
+    let manifest_path = metadata["packages"]
         .as_array()
-        .expect("packages")
-        .iter()
+        .into_iter()
+        .flatten()
         .find(|p| p["name"] == "kdl" && p["version"].as_str().is_some_and(|v| v.starts_with("6.")))
-        .expect("the kdl 6.x package is a dev-dependency");
-    let manifest_path = PathBuf::from(kdl["manifest_path"].as_str().expect("manifest_path"));
-    manifest_path.parent().expect("package dir").join("tests").join("test_cases")
+        .and_then(|kdl| kdl["manifest_path"].as_str())
+        .ok_or("the kdl 6.x dev-dependency is not in `cargo metadata`")?;
+    let dir = Path::new(manifest_path).parent().unwrap_or(Path::new("")).join("tests").join("test_cases");
+    if dir.join("input").is_dir() { Ok(dir) } else { Err(format!("{} has no `input` folder", dir.display())) }
+}
+
+/// The platform cargo builds for here, from `rustc -vV`.
+fn host_triple(cargo: &str) -> Result<String, String> {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let output = std::process::Command::new(&rustc)
+        .arg("-vV")
+        .output()
+        .map_err(|e| format!("`{rustc} -vV` did not start (cargo is `{cargo}`): {e}"))?;
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|line| line.strip_prefix("host: "))
+        .map(str::to_owned)
+        .ok_or_else(|| format!("`{rustc} -vV` printed no host line"))
 }
 
 /// Every suite input as (file name, text, expected text if it must parse).

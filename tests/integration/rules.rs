@@ -399,5 +399,8 @@ fn findings_point_into_the_file_that_holds_the_flow() {
         .collect();
     assert_eq!(places, vec![("flows/b.kdl".to_owned(), 1, 6, true), ("flows/a.kdl".to_owned(), 1, 6, false)]);
     let human = stdout(&spec.run(&["check", "--color", "never"]));
-    assert!(human.contains("[flows/b.kdl:1:6]") && human.contains("[flows/a.kdl:1:6]"), "{human}");
+    // rustc's layout: the primary place after `-->`, the related one in
+    // another file after `:::`, each with its own snippet.
+    assert!(human.contains("--> flows/b.kdl:1:6") && human.contains("::: flows/a.kdl:1:6"), "{human}");
+    assert!(!human.contains("Advice"), "no untitled related section: {human}");
 }

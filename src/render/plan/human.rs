@@ -1,5 +1,7 @@
 //! `wireplan plan`: a report a person reads in a minute. The recommendation
 //! first, then why, then what changes over the horizon and what to move.
+//! Text from the spec is escaped as `render::text` does for every terminal
+//! output.
 
 use std::fmt::Write;
 
@@ -9,7 +11,7 @@ use crate::plan::{Month, Plan, count, rate};
 pub(crate) fn render(plan: &Plan, width: usize) -> String {
     let width = width.max(60);
     let mut out = String::new();
-    let _ = writeln!(out, "{}\n", title(plan));
+    let _ = writeln!(out, "{}\n", crate::render::text::one_line(&title(plan)));
 
     let now = &plan.months[0];
     let last = &plan.months[plan.months.len() - 1];
@@ -82,6 +84,9 @@ pub(crate) fn render(plan: &Plan, width: usize) -> String {
 /// Appends `text` word-wrapped to `width`, the first line after `first`, the
 /// others after `rest`.
 pub(crate) fn wrap(out: &mut String, text: &str, first: &str, rest: &str, width: usize) {
+    // Names in the text come from the spec: escaped, they cannot colour the
+    // terminal or start a line of their own.
+    let text = crate::render::text::one_line(text);
     let mut line = first.to_owned();
     let mut empty = true;
     for word in text.split_whitespace() {

@@ -19,10 +19,7 @@ pub(crate) struct JsonPlan<'a> {
 }
 
 pub(crate) fn render(plan: &Plan) -> String {
-    let mut text = serde_json::to_string_pretty(&JsonPlan { version: 1, plan })
-        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
+    crate::render::text::to_json(&JsonPlan { version: 1, plan })
 }
 
 /// The JSON Schema of `JsonPlan`, as committed in `schemas/`.

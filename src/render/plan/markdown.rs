@@ -106,6 +106,9 @@ fn chart(out: &mut String, plan: &Plan) {
 /// User text outside code spans: escapes Markdown's markup characters, and
 /// leaves the `code spans` the planner's sentences use as they are.
 fn text(s: &str) -> String {
+    // Names stay on one line: a line break in a name would start a heading
+    // or an HTML block of its own.
+    let s = &*crate::render::text::one_line(s);
     let mut out = String::with_capacity(s.len());
     let mut in_code = false;
     for c in s.chars() {
@@ -134,10 +137,7 @@ fn text(s: &str) -> String {
 
 /// A name as a code span, with a fence longer than any backtick run in it.
 fn code(name: &str) -> String {
-    let longest = name.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest + 1);
-    let pad = if name.starts_with('`') || name.ends_with('`') { " " } else { "" };
-    format!("{fence}{pad}{name}{pad}{fence}")
+    crate::render::text::markdown_code(name)
 }
 
 /// Text for a table cell: `|` would end the cell, even inside a code span.
@@ -153,5 +153,7 @@ mod tests {
         assert_eq!(super::text("a *b* `c_d` [e]"), "a \\*b\\* `c_d` \\[e\\]");
         assert_eq!(super::code("x`y"), "``x`y``");
         assert_eq!(super::cell("a|b"), "a\\|b");
+        let hostile = super::text("stack `x`\n<img src=x onerror=alert(1)>");
+        assert!(!hostile.contains('\n') && !hostile.replace("\\<img", "").contains("<img"), "{hostile}");
     }
 }

@@ -1,0 +1,115 @@
+//! Making untrusted text safe to print: every name, message and file name
+//! wireplan prints comes from a spec that anyone can write, and lands in a
+//! terminal, a CI log or a document.
+//!
+//! Control characters (a raw ESC starts a terminal escape sequence, a
+//! newline forges a line of its own, such as a GitHub Actions `::error`
+//! command) and the bidirectional overrides that reorder what a reader sees
+//! (Trojan Source) are shown escaped, `\u{1b}`, as rustc shows them; every
+//! other character is printed as it is.
+
+use std::borrow::Cow;
+
+/// Whether `c` must not reach a terminal or log raw: C0 and C1 controls,
+/// DEL, and the bidirectional formatting characters.
+pub(crate) fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `s` on one line: every hidden character, newlines and tabs included,
+/// escaped.
+pub(crate) fn one_line(s: &str) -> Cow<'_, str> {
+    escape(s, |_| false)
+}
+
+/// `s` with its line breaks kept (for help text written over several lines)
+/// and every other hidden character escaped.
+pub(crate) fn lines(s: &str) -> Cow<'_, str> {
+    escape(s, |c| c == '\n')
+}
+
+fn escape(s: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !s.chars().any(|c| is_hidden(c) && !keep(c)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_hidden(c) && !keep(c) {
+            push_escaped(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Appends `c` as an escape: `\n`, `\r`, `\t`, or `\u{..}`.
+pub(crate) fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        _ => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+    }
+}
+
+/// Text for inside a Markdown code span: on one line, hidden characters
+/// escaped, and fenced with enough backticks that none inside closes it.
+/// GitHub and most renderers show a code span's content literally, so `<`
+/// and `*` need no escaping there; a backtick run does.
+pub(crate) fn markdown_code(s: &str) -> String {
+    let s = one_line(s);
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if s.starts_with('`') || s.ends_with('`') || s.is_empty() { " " } else { "" };
+    format!("{fence}{pad}{s}{pad}{fence}")
+}
+
+/// `value` as pretty JSON with a final newline, for every JSON output. JSON
+/// already escapes control characters; bidirectional overrides are valid raw
+/// in a JSON string but reorder what a reader of the file sees, so they are
+/// escaped too (`\u202e`), which every JSON reader decodes to the same text.
+pub(crate) fn to_json(value: &impl serde::Serialize) -> String {
+    let text = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut out = String::with_capacity(text.len() + 1);
+    // Inside strings serde has escaped every C0 control already, so a raw
+    // newline here is the pretty-printer's own.
+    for c in text.chars() {
+        if is_hidden(c) && c != '\n' {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hidden_characters_are_escaped() {
+        assert_eq!(one_line("a\nb"), "a\\nb");
+        assert_eq!(one_line("\u{1b}]8;;x\u{7}"), "\\u{1b}]8;;x\\u{7}");
+        assert_eq!(one_line("abc\u{202e}def"), "abc\\u{202e}def");
+        assert_eq!(lines("one\ntwo\u{1b}"), "one\ntwo\\u{1b}");
+        assert!(matches!(one_line("plain é"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn markdown_code_spans_cannot_be_closed_from_inside() {
+        assert_eq!(markdown_code("a`b"), "``a`b``");
+        assert_eq!(markdown_code("`x"), "`` `x ``");
+        assert_eq!(markdown_code("x\n<img src=x onerror=alert(1)>"), "`x\\n<img src=x onerror=alert(1)>`");
+    }
+
+    #[test]
+    fn json_escapes_bidi_overrides() {
+        let json = to_json(&"a\u{202e}b\u{1b}");
+        assert_eq!(json, "\"a\\u202eb\\u001b\"\n");
+        assert_eq!(serde_json::from_str::<String>(&json).unwrap(), "a\u{202e}b\u{1b}");
+    }
+}
