@@ -3,7 +3,7 @@
 # ones included. CI calls this through .ci/run; so can you.
 #
 #   scripts/test.sh            # everything
-#   scripts/test.sh --fast     # skip installs; formatting, tests, benchmarks compile
+#   scripts/test.sh --fast     # skip installs; formatting, lints, tests, benchmarks compile
 #
 # Debian packages are installed when running as root; tools from npm and
 # PyPI go into .tools/ (git-ignored), never into the system.
@@ -60,6 +60,9 @@ fi
 
 export WIREPLAN_TOOLS="$PWD/.tools"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# A failing test says in one line what is wrong and how to fix it; a
+# backtrace per panic buries that line (set RUST_BACKTRACE=1 to see them).
+export RUST_BACKTRACE="${WIREPLAN_BACKTRACE:-0}"
 # The parser's differential fuzzing against the kdl crate gets a larger
 # budget here than in a plain `cargo test` (inputs per generator).
 export WIREPLAN_FUZZ_CASES="${WIREPLAN_FUZZ_CASES:-10000}"
@@ -67,8 +70,14 @@ export WIREPLAN_FUZZ_CASES="${WIREPLAN_FUZZ_CASES:-10000}"
 step "formatting"
 cargo fmt --check
 
-step "tests"
-cargo test --locked --all-features
+step "lints"
+cargo clippy --locked --all-targets -- -D warnings
+
+# The real-runtime tests (SARIF validators, Chromium, ...) are `#[ignore]`d
+# in a plain `cargo test`, which needs nothing but Rust; here they run, and
+# each fails in one line naming this script when its runtime is missing.
+step "tests, the real-runtime ones included"
+cargo test --locked --all-features -- --include-ignored
 
 step "benchmarks compile"
 cargo check --locked --benches

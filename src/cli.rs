@@ -22,7 +22,7 @@ use crate::render::{self, Report};
 /// wireplan reads a spec of systems, events and flows written in KDL and finds
 /// what will lose data, duplicate records or loop in production.
 #[derive(Parser, Debug)]
-#[command(name = "wireplan", version, about, long_about, max_term_width = 100)]
+#[command(name = "wireplan", version, about, long_about, max_term_width = 100, disable_help_subcommand = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -43,6 +43,7 @@ enum Command {
     },
     /// List every rule with its code, default severity and summary.
     Rules {
+        /// How to print the list.
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
     },
@@ -61,6 +62,11 @@ enum Command {
     /// first. Exits 1 when anything has error severity, as `check` does (the
     /// plan is still printed, from what could be read), 2 for usage errors.
     Plan(PlanArgs),
+    /// Print this help, or the help of a command (`wireplan help check`).
+    Help {
+        /// The command to explain.
+        command: Option<String>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -161,7 +167,9 @@ enum Format {
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum ListFormat {
+    /// A table to read.
     Human,
+    /// A JSON array: each rule's name, code, severity, category, summary and documentation.
     Json,
 }
 
@@ -217,7 +225,20 @@ pub fn run() -> ExitCode {
         Command::Rules { format } => rules(format),
         Command::Graph(args) => graph(&args),
         Command::Plan(args) => plan(&args),
+        Command::Help { command } => help(command.as_deref()),
     }
+}
+
+fn help(command: Option<&str>) -> ExitCode {
+    let mut cli = <Cli as clap::CommandFactory>::command();
+    let text = match command {
+        None => cli.render_long_help(),
+        Some(name) => match cli.find_subcommand_mut(name) {
+            Some(sub) => sub.render_long_help(),
+            None => return usage_error(&format!("no command named `{name}`; `wireplan help` lists them")),
+        },
+    };
+    print(&text.to_string())
 }
 
 fn usage_error(message: &str) -> ExitCode {
@@ -393,7 +414,13 @@ fn plan(args: &PlanArgs) -> ExitCode {
         let html = render::plan::html::render(&page);
         let html = checked.redactor.apply(&html);
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        if let Err(e) = write_atomically(&cwd.join(path), html.as_bytes()) {
+        let target = cwd.join(path);
+        if let Ok(canonical) = std::fs::canonicalize(&target)
+            && checked.sources.files().any(|(_, file)| file.path == canonical)
+        {
+            return usage_error(&format!("{} is a file of the spec; wireplan never writes over it", path.display()));
+        }
+        if let Err(e) = write_atomically(&target, html.as_bytes()) {
             return usage_error(&format!("cannot write {}: {e}", path.display()));
         }
         eprintln!("wrote {}", render::text::one_line(&path.display().to_string()));

@@ -224,6 +224,12 @@ mod robustness {
     }
 
     const PIECES: &[&str] = &[
+        // Names that once escaped into terminals and CI logs.
+        "\"x\\n::error file=a::forged\"",
+        "\"\\u{1b}]0;t\\u{7}\"",
+        "\"a\\u{202e}b\"",
+        "\"sk_live_4eC39HqLyjWDarjtT1zdp7dc\"",
+        "include \"*.kdl\"",
         "{",
         "}",
         "\"",
@@ -263,8 +269,12 @@ mod robustness {
             while !s.is_char_boundary(at) {
                 at -= 1;
             }
-            match rng.below(3) {
-                0 => s.insert_str(at, PIECES[rng.below(PIECES.len())]),
+            match rng.below(7) {
+                0 | 4 => s.insert_str(at, PIECES[rng.below(PIECES.len())]),
+                // The whole spec on one line.
+                5 => s = s.replace('\n', ";"),
+                // A name long enough to be clipped in snippets.
+                6 => s.insert_str(at, &format!("\"{}\"", "n".repeat(70_000))),
                 1 => {
                     let mut end = (at + 1 + rng.below(40)).min(s.len());
                     while !s.is_char_boundary(end) {
@@ -306,6 +316,7 @@ mod robustness {
             let checked = crate::check_loaded(loaded, &crate::lint::CliLevels::default());
             let len = checked.sources.get(crate::model::FileId(0)).text.len() as u32;
             for d in &checked.diagnostics {
+                assert!(!d.message.starts_with("internal error"), "case {case}: {}\n{text}", d.message);
                 assert!(d.primary.loc.span.end <= len, "case {case}: span past the end\n{text}");
                 assert!(
                     d.help.as_deref().is_some_and(|h| !h.is_empty()),
@@ -313,6 +324,9 @@ mod robustness {
                     d.rule.name
                 );
             }
+            let report = crate::render::Report { sources: &checked.sources, diagnostics: &checked.diagnostics };
+            let style = crate::render::human::Style { color: false, width: 100 };
+            std::hint::black_box(crate::render::human::render(&report, style));
             let sorted = checked.diagnostics.windows(2).all(|w| w[0].order(&w[1]) != std::cmp::Ordering::Greater);
             assert!(sorted, "case {case}: diagnostics out of order");
         }

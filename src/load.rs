@@ -270,11 +270,23 @@ impl Loader {
                 );
                 continue;
             }
-            if canonical.is_dir() {
+            let meta = fs::metadata(&canonical);
+            if meta.as_ref().is_ok_and(fs::Metadata::is_dir) {
                 self.include_error(
                     include,
                     format!("`{pattern}` is a folder"),
                     "include the files in it with a glob, such as `sales/*.kdl`",
+                );
+                continue;
+            }
+            // Checked before the file is opened: opening a FIFO blocks, and a
+            // device never ends.
+            if !meta.as_ref().is_ok_and(fs::Metadata::is_file) {
+                let shown = display_name(&canonical, &self.cwd);
+                self.include_error(
+                    include,
+                    format!("`{}` is not a regular file (a pipe or a device)", crate::render::text::one_line(&shown)),
+                    "include spec files only",
                 );
                 continue;
             }

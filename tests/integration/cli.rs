@@ -389,3 +389,36 @@ fn syntax_errors_are_reported() {
     assert_eq!(exit, 1);
     assert!(out.contains("error[syntax]"), "{out}");
 }
+
+#[test]
+fn file_names_are_relative_to_the_current_folder_in_every_format() {
+    let dir = root().join("examples/acme-outdoor/sales");
+    let json: serde_json::Value = serde_json::from_slice(&run_in(&dir, &["check", "--format", "json"]).stdout).unwrap();
+    let files: Vec<&str> = json["diagnostics"].as_array().unwrap().iter().map(|d| d["file"].as_str().unwrap()).collect();
+    assert!(files.contains(&"../wireplan.kdl"), "{files:?}");
+    assert!(files.iter().all(|f| !f.starts_with('/')), "{files:?}");
+    let short = stdout(&run_in(&dir, &["check", "--format", "short"]));
+    assert!(short.starts_with("../wireplan.kdl:"), "{short}");
+    let human = stdout(&run_in(&dir, &["check"]));
+    assert!(human.contains("--> ../wireplan.kdl:"), "{human}");
+}
+
+#[test]
+fn every_command_has_help_and_every_format_a_description() {
+    for args in [&["help", "--help"][..], &["help"], &["help", "check"], &["rules", "--help"], &["check", "--help"]] {
+        let out = run_in(&root(), args);
+        assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+        assert!(stdout(&out).contains("Usage") || args == ["help", "check"], "{args:?}: {}", stdout(&out));
+    }
+    let rules = stdout(&run_in(&root(), &["rules", "--help"]));
+    assert!(rules.contains("human:") && rules.contains("json:"), "each format is described: {rules}");
+}
+
+#[test]
+fn a_long_report_ends_with_a_count_per_rule() {
+    let out = run_in(&root().join("tests/fixtures/check"), &["check", "ten-mistakes.kdl"]);
+    let text = stdout(&out);
+    let counts = text.split("by rule:\n").nth(1).expect("a count per rule");
+    assert!(counts.lines().next().unwrap().trim_start().starts_with(|c: char| c.is_ascii_digit()), "{counts}");
+    assert!(counts.contains("WP007  unresolved-reference") || counts.contains("error"), "{counts}");
+}

@@ -1,6 +1,7 @@
 //! Every rule's documentation is complete, and its examples are tests: the
 //! Example block triggers exactly that rule, the Fix block triggers nothing
 //! (as biome's rules_check does, only spec errors and the rule itself count).
+//! The README's own examples are checked too: every spec it shows is valid.
 
 use crate::util::{TempSpec, check_json, code, root, run_in, stdout};
 
@@ -41,6 +42,51 @@ fn examples_trigger_their_rule_and_fixes_trigger_nothing() {
         let report = check_json(&format!("doc-fix-{name}"), &fix);
         let fired: Vec<String> = crate::util::rules_of(&report).into_iter().filter(relevant).collect();
         assert!(fired.is_empty(), "{name} ({category}): the Fix triggers {fired:?}:\n{fix}");
+    }
+}
+
+/// Every ```kdl block of the README (the user's language reference), with
+/// whether it is marked `kdl fragment`.
+fn readme_blocks() -> Vec<(usize, bool, String)> {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let mut blocks = Vec::new();
+    let mut open: Option<(usize, bool, String)> = None;
+    for (i, line) in readme.lines().enumerate() {
+        let fence = line.trim_start();
+        match &mut open {
+            None if fence.starts_with("```kdl") => {
+                open = Some((i + 1, fence.trim_start_matches("```kdl").trim() == "fragment", String::new()));
+            }
+            Some(_) if fence.starts_with("```") => blocks.push(open.take().unwrap()),
+            Some((_, _, text)) => {
+                text.push_str(line);
+                text.push('\n');
+            }
+            None => {}
+        }
+    }
+    assert!(open.is_none(), "an unclosed ```kdl block in the README");
+    blocks
+}
+
+#[test]
+fn every_kdl_block_in_the_readme_is_valid() {
+    let blocks = readme_blocks();
+    assert!(blocks.len() >= 2, "the README shows specs");
+    // A fragment is part of a spec: what it lacks (a flow's trigger, the
+    // systems it names) may be missing, but nothing it says may be wrong.
+    let missing_parts = ["missing-argument", "unresolved-reference"];
+    for (line, fragment, text) in blocks {
+        let report = check_json(&format!("readme-block-{line}"), &text);
+        let errors: Vec<String> = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["severity"] == "error")
+            .filter(|d| !(fragment && missing_parts.contains(&d["rule"].as_str().unwrap())))
+            .map(|d| format!("{}: {}", d["rule"], d["message"]))
+            .collect();
+        assert!(errors.is_empty(), "README.md:{line}: the block shown is not valid: {errors:?}\n{text}");
     }
 }
 
