@@ -53,9 +53,38 @@ install_npm() {
     touch "$stamp"
 }
 
+# PyPI tools, pinned, into a virtual environment in .tools/venv: pre-commit
+# (the hooks test) and xmlschema (validates the JUnit output). The JUnit
+# schema Jenkins and GitLab read, junit-10.xsd, ships in pytest's source
+# package (not in its wheel).
+pip_tools=(pre-commit==4.7.0 xmlschema==4.3.2)
+junit_xsd_from=pytest==9.2.0
+
+install_pip() {
+    local stamp=".tools/.installed-pip-$(printf '%s\n' "${pip_tools[@]}" "$junit_xsd_from" | sha256sum | cut -c1-16)"
+    [[ -f "$stamp" ]] && return
+    if ! command -v python3 >/dev/null; then
+        echo "error: the tests need python3 (3.9 or newer) to install ${pip_tools[*]}" >&2
+        exit 1
+    fi
+    step "installing PyPI tools into .tools/venv: ${pip_tools[*]}"
+    mkdir -p .tools
+    python3 -m venv .tools/venv
+    .tools/venv/bin/pip install --quiet --disable-pip-version-check "${pip_tools[@]}"
+    local sdist
+    sdist=$(mktemp -d)
+    .tools/venv/bin/pip download --quiet --disable-pip-version-check --no-binary :all: --no-deps \
+        "$junit_xsd_from" -d "$sdist"
+    tar -xzf "$sdist"/pytest-*.tar.gz -C "$sdist" --wildcards '*/testing/example_scripts/junit-10.xsd'
+    cp "$sdist"/pytest-*/testing/example_scripts/junit-10.xsd .tools/junit-10.xsd
+    rm -rf "$sdist"
+    touch "$stamp"
+}
+
 if ((fast == 0)); then
     install_apt
     install_npm
+    install_pip
 fi
 
 export WIREPLAN_TOOLS="$PWD/.tools"

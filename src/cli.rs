@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::baseline::{self, Baseline, Identity};
 use crate::diagnostic::Severity;
 use crate::lint::{self, CliLevels};
 use crate::model::LintLevel;
@@ -62,6 +63,14 @@ enum Command {
     /// first. Exits 1 when anything has error severity, as `check` does (the
     /// plan is still printed, from what could be read), 2 for usage errors.
     Plan(PlanArgs),
+    /// Print a shell completion script: `wireplan completions bash >
+    /// ~/.local/share/bash-completion/completions/wireplan`.
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `wireplan man > wireplan.1 && man ./wireplan.1`.
+    Man,
     /// Print this help, or the help of a command (`wireplan help check`).
     Help {
         /// The command to explain.
@@ -122,6 +131,14 @@ struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Report only the findings FILE does not hold, and say how many it hid
+    /// (see --write-baseline).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record today's findings in FILE and exit 0: later runs with
+    /// `--baseline FILE` report only new ones.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    write_baseline: Option<PathBuf>,
     #[command(flatten)]
     levels: LevelArgs,
     #[command(flatten)]
@@ -163,6 +180,8 @@ enum Format {
     Sarif,
     /// GitHub Actions annotations (`::error file=...::message`).
     Github,
+    /// JUnit XML: a test suite per rule, a test case per node with findings.
+    Junit,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -226,6 +245,18 @@ pub fn run() -> ExitCode {
         Command::Graph(args) => graph(&args),
         Command::Plan(args) => plan(&args),
         Command::Help { command } => help(command.as_deref()),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "wireplan", &mut out);
+            print(&String::from_utf8_lossy(&out))
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out) {
+                Ok(()) => print(&String::from_utf8_lossy(&out)),
+                Err(e) => usage_error(&format!("cannot render the manual: {e}")),
+            }
+        }
     }
 }
 
@@ -301,12 +332,40 @@ fn load_checked(path: Option<&std::path::Path>, levels: Option<&LevelArgs>) -> R
 }
 
 fn check(args: &CheckArgs) -> ExitCode {
-    let checked = match load_checked(args.path.as_deref(), Some(&args.levels)) {
+    let mut checked = match load_checked(args.path.as_deref(), Some(&args.levels)) {
         Ok(checked) => checked,
         Err(code) => return code,
     };
+    let mut identities: Vec<Identity> =
+        checked.diagnostics.iter().map(|d| baseline::identity(d, &checked.spec, &checked.sources)).collect();
+    if let Some(path) = &args.write_baseline {
+        let recorded = Baseline::record(&checked.diagnostics, &identities);
+        let text = checked.redactor.apply(&recorded.to_json()).into_owned();
+        if let Err(code) = write_output(&checked, path, text.as_bytes()) {
+            return code;
+        }
+        eprintln!(
+            "wrote {} with {} finding(s); `wireplan check --baseline {0}` reports only new ones",
+            render::text::one_line(&path.display().to_string()),
+            checked.diagnostics.len()
+        );
+        return ExitCode::SUCCESS;
+    }
+    let mut hidden = 0;
+    if let Some(path) = &args.baseline {
+        let baseline = match read_regular(path).and_then(|text| Baseline::parse(&text)) {
+            Ok(baseline) => baseline,
+            Err(e) => return usage_error(&format!("{}: {e}", path.display())),
+        };
+        let hides = baseline.hides(&checked.diagnostics, &identities);
+        hidden = hides.iter().filter(|h| **h).count();
+        let mut keep = hides.iter().map(|h| !h);
+        checked.diagnostics.retain(|_| keep.next().unwrap_or(true));
+        let mut keep = hides.iter().map(|h| !h);
+        identities.retain(|_| keep.next().unwrap_or(true));
+    }
     let render_start = std::time::Instant::now();
-    let report = Report { sources: &checked.sources, diagnostics: &checked.diagnostics };
+    let report = Report { sources: &checked.sources, diagnostics: &checked.diagnostics, identities: &identities };
     let text = match args.format {
         Format::Human => render::human::render(
             &report,
@@ -316,6 +375,7 @@ fn check(args: &CheckArgs) -> ExitCode {
         Format::Short => render::short::render(&report),
         Format::Sarif => render::sarif::render(&report),
         Format::Github => render::github::render(&report),
+        Format::Junit => render::junit::render(&report),
     };
     let render_time = render_start.elapsed();
     let printed = print(&checked.redactor.apply(&text));
@@ -328,6 +388,9 @@ fn check(args: &CheckArgs) -> ExitCode {
     }
     if printed != ExitCode::SUCCESS {
         return printed;
+    }
+    if let Some(path) = args.baseline.as_ref().filter(|_| hidden > 0) {
+        eprintln!("{hidden} finding(s) hidden by the baseline {}", render::text::one_line(&path.display().to_string()));
     }
     let code = if checked.diagnostics.iter().any(|d| d.severity == Severity::Error) {
         ExitCode::from(1)
@@ -394,7 +457,7 @@ fn plan(args: &PlanArgs) -> ExitCode {
     // also make the plan partial.
     let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
     if !errors.is_empty() {
-        let report = Report { sources: &checked.sources, diagnostics: &errors };
+        let report = Report { sources: &checked.sources, diagnostics: &errors, identities: &[] };
         eprint!("{}", checked.redactor.apply(&render::short::render(&report)));
         if errors.iter().any(|d| !d.rule.is_configurable()) {
             eprintln!(
@@ -413,15 +476,8 @@ fn plan(args: &PlanArgs) -> ExitCode {
         };
         let html = render::plan::html::render(&page);
         let html = checked.redactor.apply(&html);
-        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        let target = cwd.join(path);
-        if let Ok(canonical) = std::fs::canonicalize(&target)
-            && checked.sources.files().any(|(_, file)| file.path == canonical)
-        {
-            return usage_error(&format!("{} is a file of the spec; wireplan never writes over it", path.display()));
-        }
-        if let Err(e) = write_atomically(&target, html.as_bytes()) {
-            return usage_error(&format!("cannot write {}: {e}", path.display()));
+        if let Err(code) = write_output(&checked, path, html.as_bytes()) {
+            return code;
         }
         eprintln!("wrote {}", render::text::one_line(&path.display().to_string()));
     }
@@ -442,6 +498,28 @@ fn plan(args: &PlanArgs) -> ExitCode {
         }
     }
     if errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// Writes a report the user asked for to `path` (relative to the current
+/// folder), never over a file of the spec that was read.
+fn write_output(checked: &crate::Checked, path: &std::path::Path, bytes: &[u8]) -> Result<(), ExitCode> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let target = cwd.join(path);
+    if let Ok(canonical) = std::fs::canonicalize(&target)
+        && checked.sources.files().any(|(_, file)| file.path == canonical)
+    {
+        return Err(usage_error(&format!("{} is a file of the spec; wireplan never writes over it", path.display())));
+    }
+    write_atomically(&target, bytes).map_err(|e| usage_error(&format!("cannot write {}: {e}", path.display())))
+}
+
+/// Reads a small regular file the user named (a baseline).
+fn read_regular(path: &std::path::Path) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a

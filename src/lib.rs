@@ -7,6 +7,7 @@
 //! model and applies the configured levels; `render` prints the diagnostics. Every stage returns its result
 //! together with its diagnostics, so one mistake never hides the others.
 
+mod baseline;
 mod cli;
 mod diagnostic;
 mod docs;
@@ -192,7 +193,8 @@ pub mod bench {
         let checked = crate::check_loaded(loaded, &crate::lint::CliLevels::default());
         let check = start.elapsed();
         let start = Instant::now();
-        let report = crate::render::Report { sources: &checked.sources, diagnostics: &checked.diagnostics };
+        let report =
+            crate::render::Report { sources: &checked.sources, diagnostics: &checked.diagnostics, identities: &[] };
         let json = crate::render::json::render(&report);
         let render = start.elapsed();
         std::hint::black_box(json);
@@ -324,7 +326,8 @@ mod robustness {
                     d.rule.name
                 );
             }
-            let report = crate::render::Report { sources: &checked.sources, diagnostics: &checked.diagnostics };
+            let report =
+                crate::render::Report { sources: &checked.sources, diagnostics: &checked.diagnostics, identities: &[] };
             let style = crate::render::human::Style { color: false, width: 100 };
             std::hint::black_box(crate::render::human::render(&report, style));
             let sorted = checked.diagnostics.windows(2).all(|w| w[0].order(&w[1]) != std::cmp::Ordering::Greater);

@@ -109,31 +109,12 @@ pub(crate) fn render(report: &Report<'_>) -> String {
     crate::render::text::to_json(&json)
 }
 
-/// The JSON Schema of `JsonReport`, as committed in `schemas/`.
-#[cfg(test)]
-pub(crate) fn schema() -> String {
-    let schema = schemars::schema_for!(JsonReport);
-    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
-    text.push('\n');
-    text
-}
-
 #[cfg(test)]
 mod tests {
-    /// The committed schema matches the types. Run with
-    /// `WIREPLAN_UPDATE_SCHEMAS=1` to regenerate it.
+    /// The committed schema matches the types (`WIREPLAN_UPDATE_SCHEMAS=1`
+    /// regenerates it).
     #[test]
     fn committed_schema_is_fresh() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/diagnostics.schema.json");
-        let fresh = super::schema();
-        if std::env::var_os("WIREPLAN_UPDATE_SCHEMAS").is_some() {
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, &fresh).unwrap();
-        }
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            committed == fresh,
-            "schemas/diagnostics.schema.json is stale: run `WIREPLAN_UPDATE_SCHEMAS=1 cargo test`"
-        );
+        crate::render::assert_schema_fresh("diagnostics.schema.json", &crate::render::schema_of::<super::JsonReport>());
     }
 }

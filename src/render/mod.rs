@@ -1,5 +1,5 @@
 //! Turning diagnostics into output: human (rustc-style), JSON, SARIF, GitHub
-//! Actions annotations and short lines; the system graph into Mermaid or DOT
+//! Actions annotations, JUnit XML and short lines; the system graph into Mermaid or DOT
 //! (`graph`); and the planner's reports (`plan`).
 //!
 //! Renderers are pure: they take the diagnostics and the sources and return
@@ -9,6 +9,7 @@ pub(crate) mod github;
 pub(crate) mod graph;
 pub(crate) mod human;
 pub(crate) mod json;
+pub(crate) mod junit;
 pub(crate) mod plan;
 pub(crate) mod sarif;
 pub(crate) mod short;
@@ -21,4 +22,28 @@ use crate::source::SourceMap;
 pub(crate) struct Report<'a> {
     pub(crate) sources: &'a SourceMap,
     pub(crate) diagnostics: &'a [Diagnostic],
+    /// The identity of each diagnostic (for SARIF fingerprints), or empty.
+    pub(crate) identities: &'a [crate::baseline::Identity],
+}
+
+/// The JSON Schema of `T`, as committed in `schemas/`.
+#[cfg(test)]
+pub(crate) fn schema_of<T: schemars::JsonSchema>() -> String {
+    let mut text = serde_json::to_string_pretty(&schemars::schema_for!(T)).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Fails when `schemas/NAME` is not `fresh`; `WIREPLAN_UPDATE_SCHEMAS=1`
+/// writes it instead. Every committed schema is checked through this.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) fn assert_schema_fresh(name: &str, fresh: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas").join(name);
+    if std::env::var_os("WIREPLAN_UPDATE_SCHEMAS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, fresh).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(committed == fresh, "schemas/{name} is stale: run `WIREPLAN_UPDATE_SCHEMAS=1 cargo test`");
 }

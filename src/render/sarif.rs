@@ -4,7 +4,8 @@
 //! The log has one run whose tool lists every wireplan rule, with its
 //! documentation as the rule's help, so that a dashboard can explain a finding
 //! without wireplan installed. Columns count Unicode code points, which the
-//! run declares with `columnKind`.
+//! run declares with `columnKind`. Each result carries the baseline's
+//! fingerprint as `partialFingerprints`.
 
 use serde_sarif::sarif::{
     ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, Region, ReportingConfiguration,
@@ -35,7 +36,8 @@ pub(crate) fn render(report: &Report<'_>) -> String {
     let results: Vec<SarifResult> = report
         .diagnostics
         .iter()
-        .map(|d| {
+        .enumerate()
+        .map(|(i, d)| {
             let rule_index = RULES.iter().position(|r| r.code == d.rule.code).unwrap_or(0);
             let text = match &d.help {
                 Some(help) if !help.is_empty() => format!("{}\nhelp: {help}", d.message),
@@ -46,7 +48,8 @@ pub(crate) fn render(report: &Report<'_>) -> String {
                 .rule_index(rule_index as i64)
                 .level(result_level(d.severity))
                 .message(Message::builder().text(text).build())
-                .locations(vec![location(report.sources, &d.primary)]);
+                .locations(vec![location(report.sources, &d.primary)])
+                .partial_fingerprints(fingerprints(report, i));
             if d.secondary.is_empty() {
                 result.build()
             } else {
@@ -73,6 +76,17 @@ pub(crate) fn render(report: &Report<'_>) -> String {
         .runs(vec![run])
         .build();
     crate::render::text::to_json(&log)
+}
+
+/// The finding's identity as SARIF's `partialFingerprints`: the same
+/// fingerprint the baseline matches on, so GitHub code scanning tracks a
+/// finding across commits that move its lines.
+fn fingerprints(report: &Report<'_>, i: usize) -> std::collections::BTreeMap<String, String> {
+    report
+        .identities
+        .get(i)
+        .map(|id| [("wireplanFingerprint/v1".to_owned(), id.fingerprint.clone())].into_iter().collect())
+        .unwrap_or_default()
 }
 
 fn level(severity: Severity) -> &'static str {
