@@ -63,6 +63,14 @@ enum Command {
     /// first. Exits 1 when anything has error severity, as `check` does (the
     /// plan is still printed, from what could be read), 2 for usage errors.
     Plan(PlanArgs),
+    /// Classify every change between two versions of a spec: breaking,
+    /// risky or safe.
+    ///
+    /// OLD and NEW are spec files or folders; with `--against REV`, OLD is
+    /// the spec as it is in git at REV and NEW (or the nearest spec) as it is
+    /// now. Exits 1 when a change is at least as bad as `--fail-on` (default
+    /// `breaking`), 2 for usage errors.
+    Diff(DiffArgs),
     /// Print a shell completion script: `wireplan completions bash >
     /// ~/.local/share/bash-completion/completions/wireplan`.
     Completions {
@@ -76,6 +84,45 @@ enum Command {
         /// The command to explain.
         command: Option<String>,
     },
+}
+
+#[derive(Args, Debug)]
+struct DiffArgs {
+    /// The spec before the change (a file or a folder holding `wireplan.kdl`).
+    #[arg(required_unless_present = "against")]
+    old: Option<PathBuf>,
+    /// The spec after the change.
+    new: Option<PathBuf>,
+    /// Compare with the spec as it is in git at REV (a commit, branch or tag);
+    /// the one path given, if any, is the spec now.
+    #[arg(long, value_name = "REV")]
+    against: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    format: DiffFormat,
+    /// Exit 1 when a change is this bad or worse.
+    #[arg(long, value_enum, default_value_t = FailOn::Breaking)]
+    fail_on: FailOn,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum DiffFormat {
+    /// One line per change, then the counts.
+    Human,
+    /// A table for a pull-request comment.
+    Markdown,
+    /// One JSON object (see schemas/diff.schema.json).
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
+enum FailOn {
+    /// Fail on breaking changes.
+    Breaking,
+    /// Fail on breaking or risky changes.
+    Risky,
+    /// Never fail on a change.
+    Never,
 }
 
 #[derive(Args, Debug)]
@@ -139,6 +186,10 @@ struct CheckArgs {
     /// `--baseline FILE` report only new ones.
     #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
     write_baseline: Option<PathBuf>,
+    /// Report only findings on systems, events and flows that changed (or
+    /// are new) since the git revision REV, for pull-request checks.
+    #[arg(long, value_name = "REV")]
+    changed_since: Option<String>,
     #[command(flatten)]
     levels: LevelArgs,
     #[command(flatten)]
@@ -245,6 +296,7 @@ pub fn run() -> ExitCode {
         Command::Graph(args) => graph(&args),
         Command::Plan(args) => plan(&args),
         Command::Help { command } => help(command.as_deref()),
+        Command::Diff(args) => diff(&args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "wireplan", &mut out);
@@ -350,6 +402,20 @@ fn check(args: &CheckArgs) -> ExitCode {
             checked.diagnostics.len()
         );
         return ExitCode::SUCCESS;
+    }
+    if let Some(rev) = &args.changed_since {
+        let old = match spec_at_revision(args.path.as_deref(), rev) {
+            Ok(old) => old,
+            Err(code) => return code,
+        };
+        let changed = crate::diff::changed_nodes(&old.spec, &checked.spec);
+        // Findings no node owns (a syntax error, an include) are always kept.
+        let keep: Vec<bool> =
+            identities.iter().map(|id| id.path.starts_with("file ") || changed.contains(&id.path)).collect();
+        let mut k = keep.iter();
+        checked.diagnostics.retain(|_| *k.next().unwrap_or(&true));
+        let mut k = keep.iter();
+        identities.retain(|_| *k.next().unwrap_or(&true));
     }
     let mut hidden = 0;
     if let Some(path) = &args.baseline {
@@ -498,6 +564,113 @@ fn plan(args: &PlanArgs) -> ExitCode {
         }
     }
     if errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+fn diff(args: &DiffArgs) -> ExitCode {
+    let (old, new) = match &args.against {
+        Some(rev) => {
+            let now = args.old.as_deref();
+            if args.new.is_some() {
+                return usage_error("with --against REV, give at most one spec path (the spec now)");
+            }
+            match (spec_at_revision(now, rev), load_checked(now, None)) {
+                (Ok(old), Ok(new)) => (old, new),
+                (Err(code), _) | (_, Err(code)) => return code,
+            }
+        }
+        None => {
+            let Some(new_path) = args.new.as_deref() else {
+                return usage_error("give OLD and NEW specs, or `--against REV`");
+            };
+            match (load_checked(args.old.as_deref(), None), load_checked(Some(new_path), None)) {
+                (Ok(old), Ok(new)) => (old, new),
+                (Err(code), _) | (_, Err(code)) => return code,
+            }
+        }
+    };
+    for (which, checked) in [("old", &old), ("new", &new)] {
+        let errors = checked.diagnostics.iter().filter(|d| !d.rule.is_configurable()).count();
+        if errors > 0 {
+            eprintln!("warning: the {which} spec has {errors} spec error(s); the diff compares what could be read");
+        }
+    }
+    let changes = crate::diff::diff(&old, &new);
+    let text = match args.format {
+        DiffFormat::Human => crate::diff::human(&changes),
+        DiffFormat::Markdown => crate::diff::markdown(&changes),
+        DiffFormat::Json => crate::diff::json(&changes),
+    };
+    let printed = print(&old.redactor.apply(&new.redactor.apply(&text)));
+    if printed != ExitCode::SUCCESS {
+        return printed;
+    }
+    let worst = changes.iter().map(|c| c.class).min();
+    let fails = match args.fail_on {
+        FailOn::Breaking => worst == Some(crate::diff::Class::Breaking),
+        FailOn::Risky => worst.is_some_and(|w| w <= crate::diff::Class::Risky),
+        FailOn::Never => false,
+    };
+    if fails { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+/// The spec at `path` (or the nearest one) as it is in git at `rev`: its
+/// folder is exported with `git archive` into a temporary folder and checked
+/// there, as the current folder maps into it, so names match the spec now.
+fn spec_at_revision(path: Option<&std::path::Path>, rev: &str) -> Result<crate::Checked, ExitCode> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let entry = crate::load::find_entry(path, &cwd).map_err(|e| usage_error(&e.to_string()))?;
+    let entry = std::fs::canonicalize(&entry).map_err(|e| usage_error(&format!("{}: {e}", entry.display())))?;
+    let spec_dir = entry.parent().unwrap_or(std::path::Path::new("/")).to_path_buf();
+    let git = |args: &[&str]| -> Result<Vec<u8>, ExitCode> {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(&spec_dir)
+            .output()
+            .map_err(|e| usage_error(&format!("cannot run git: {e}")))?;
+        if out.status.success() {
+            Ok(out.stdout)
+        } else {
+            Err(usage_error(&format!("git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim())))
+        }
+    };
+    if rev.starts_with('-') {
+        return Err(usage_error(&format!("`{rev}` is not a git revision")));
+    }
+    let top = String::from_utf8_lossy(&git(&["rev-parse", "--show-toplevel"])?).trim().to_owned();
+    let top = std::fs::canonicalize(&top).unwrap_or_else(|_| PathBuf::from(&top));
+    let rel_dir = spec_dir.strip_prefix(&top).unwrap_or(std::path::Path::new("")).to_path_buf();
+    let tree = format!("{rev}:{}", rel_dir.display());
+    // From a subfolder, `git archive` would take only that subfolder of the
+    // tree named: run it from the top.
+    let archive = git(&["-C", &top.display().to_string(), "archive", "--format=tar", &tree])?;
+    let tmp = std::env::temp_dir().join(format!("wireplan-rev-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|e| usage_error(&format!("cannot make {}: {e}", tmp.display())))?;
+    let unpacked = std::process::Command::new("tar")
+        .args(["-x", "-C"])
+        .arg(&tmp)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut tar| {
+            if let Some(mut stdin) = tar.stdin.take() {
+                stdin.write_all(&archive)?;
+            }
+            tar.wait()
+        });
+    let result = match unpacked {
+        Ok(status) if status.success() => {
+            let old_entry = tmp.join(entry.file_name().unwrap_or_default());
+            // The current folder, mapped into the old tree, so that file
+            // names read the same in both specs.
+            let old_cwd = cwd.strip_prefix(&spec_dir).map_or_else(|_| tmp.clone(), |rest| tmp.join(rest));
+            crate::check_path(Some(&old_entry), &old_cwd, &CliLevels::default()).map_err(|e| {
+                usage_error(&format!("the spec at {rev}: {}", e.to_string().replace(&tmp.display().to_string(), rev)))
+            })
+        }
+        Ok(_) | Err(_) => Err(usage_error(&format!("cannot unpack the spec at {rev}"))),
+    };
+    let _ = std::fs::remove_dir_all(&tmp);
+    result
 }
 
 /// Writes a report the user asked for to `path` (relative to the current

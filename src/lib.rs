@@ -10,6 +10,7 @@
 mod baseline;
 mod cli;
 mod diagnostic;
+mod diff;
 mod docs;
 mod graph;
 mod lint;

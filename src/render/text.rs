@@ -66,6 +66,46 @@ pub(crate) fn markdown_code(s: &str) -> String {
     format!("{fence}{pad}{s}{pad}{fence}")
 }
 
+/// A sentence for Markdown that names things in `code spans`, as the
+/// planner's and the diff's sentences do: on one line, Markdown's markup
+/// characters escaped outside the code spans, which are kept; with an
+/// unbalanced backtick (from a name), everything is escaped instead.
+pub(crate) fn markdown_prose(s: &str) -> String {
+    // Names stay on one line: a line break in a name would start a heading
+    // or an HTML block of its own.
+    let s = &*one_line(s);
+    let mut out = String::with_capacity(s.len());
+    let mut in_code = false;
+    for c in s.chars() {
+        if c == '`' {
+            in_code = !in_code;
+        } else if !in_code && matches!(c, '\\' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    if in_code {
+        // An unbalanced backtick from a name: escape it instead.
+        return s
+            .chars()
+            .flat_map(|c| {
+                if matches!(c, '`' | '\\' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|') {
+                    vec!['\\', c]
+                } else {
+                    vec![c]
+                }
+            })
+            .collect();
+    }
+    out
+}
+
+/// A sentence for a Markdown table cell: as `markdown_prose`, and every `|`
+/// escaped, inside code spans too (it would end the cell there as well).
+pub(crate) fn markdown_cell(s: &str) -> String {
+    markdown_prose(s).replace("\\|", "|").replace('|', "\\|")
+}
+
 /// `value` as pretty JSON with a final newline, for every JSON output. JSON
 /// already escapes control characters; bidirectional overrides are valid raw
 /// in a JSON string but reorder what a reader of the file sees, so they are

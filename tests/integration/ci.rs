@@ -246,3 +246,108 @@ fn pre_commit_runs_the_hooks_with_the_real_binary() {
     assert!(!broken.status.success(), "a spec with an error fails the hook");
     assert!(stdout(&broken).contains("unknown system kind"), "the real binary ran: {}", stdout(&broken));
 }
+
+const BEFORE: &str = "system \"crm\" kind=crm { webhooks #true }\nsystem \"mail\" kind=email\n\
+    event \"lead.created\" from=crm version=1 {\n    key \"id\"\n    field \"id\" type=string required=#true\n    \
+    field \"email\" type=email\n}\n\
+    flow \"lead-to-mail\" {\n    on \"lead.created\"\n    to mail action=upsert\n    idempotency-key \"id\"\n    \
+    retry attempts=3\n    dead-letter\n    log\n}\n";
+
+/// `wireplan diff` of two spec texts: exit code and JSON changes as (class, node, change).
+fn diff_of(old: &str, new: &str, extra: &[&str]) -> (i32, Vec<(String, String, String)>) {
+    let spec = TempSpec::new("ci-diff");
+    spec.file("old/wireplan.kdl", old);
+    spec.file("new/wireplan.kdl", new);
+    let mut args = vec!["diff", "old", "new", "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = spec.run(&args);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", stderr(&out)));
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("schemas/diff.schema.json")).unwrap()).unwrap();
+    assert!(jsonschema::validator_for(&schema).unwrap().is_valid(&report), "{report}");
+    let changes = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let s = |k: &str| c[k].as_str().unwrap().to_owned();
+            (s("class"), s("node"), s("change"))
+        })
+        .collect();
+    (code(&out), changes)
+}
+
+#[test]
+fn diff_calls_a_removed_field_breaking_and_a_removed_dead_letter_risky() {
+    let new = BEFORE.replace("    field \"email\" type=email\n", "").replace("    dead-letter\n", "");
+    let (exit, changes) = diff_of(BEFORE, &new, &[]);
+    assert_eq!(exit, 1, "breaking changes fail by default: {changes:?}");
+    let has = |class: &str, text: &str| changes.iter().any(|(c, _, t)| c == class && t.contains(text));
+    assert!(has("breaking", "field `email` removed without a `version` bump"), "{changes:?}");
+    assert!(has("risky", "`dead-letter` removed"), "{changes:?}");
+    assert!(has("risky", "new finding [no-dead-letter]"), "{changes:?}");
+    assert_eq!(diff_of(BEFORE, &new, &["--fail-on", "never"]).0, 0);
+
+    // The same removal with a version bump is safe; only the risky part can fail.
+    let bumped = new.replace("version=1", "version=2");
+    let (exit, changes) = diff_of(BEFORE, &bumped, &[]);
+    assert_eq!(exit, 0, "{changes:?}");
+    assert!(changes.iter().any(|(c, _, t)| c == "safe" && t.contains("field `email` removed (version 1 to 2)")));
+    assert_eq!(diff_of(BEFORE, &bumped, &["--fail-on", "risky"]).0, 1);
+}
+
+#[test]
+fn diff_tells_renames_from_removals_and_ignores_moves() {
+    // Moving and commenting changes nothing.
+    let moved = format!("// reordered\n\n{}", BEFORE.replace("    log\n", "    log // audit\n"));
+    let (exit, changes) = diff_of(BEFORE, &moved, &[]);
+    assert_eq!((exit, changes.len()), (0, 0), "{changes:?}");
+    // A flow renamed, otherwise the same: one safe rename, not a remove and an add.
+    let (_, changes) = diff_of(BEFORE, &BEFORE.replace("flow \"lead-to-mail\"", "flow \"leads-to-newsletter\""), &[]);
+    assert_eq!(
+        changes,
+        vec![("safe".into(), "flow \"lead-to-mail\"".into(), "renamed to `leads-to-newsletter`".into())],
+        "{changes:?}"
+    );
+    // A field renamed without a version bump breaks consumers.
+    let (_, changes) = diff_of(BEFORE, &BEFORE.replace("field \"email\"", "field \"mail\""), &[]);
+    assert!(
+        changes
+            .iter()
+            .any(|(c, _, t)| c == "breaking" && t == "field `email` renamed to `mail` without a `version` bump")
+    );
+    // A write made non-idempotent, and an event removed while a flow uses it.
+    let (_, changes) = diff_of(BEFORE, &BEFORE.replace("action=upsert", "action=create"), &[]);
+    assert!(changes.iter().any(|(c, _, t)| c == "breaking" && t.contains("(idempotent) to `create`")), "{changes:?}");
+}
+
+#[test]
+fn diff_and_changed_since_read_the_spec_from_git() {
+    let spec = TempSpec::new("ci-git");
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"])
+            .args(args)
+            .current_dir(&spec.dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    spec.file("arch/wireplan.kdl", format!("{BEFORE}system \"erp\" kind=erp\n"));
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-qm", "one"]);
+    // Now: every line moves, the flow loses its log, the unused `erp` stays.
+    spec.file("arch/wireplan.kdl", format!("\n\n{}system \"erp\" kind=erp\n", BEFORE.replace("    log\n", "")));
+    let out = spec.run(&["diff", "--against", "HEAD", "arch"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("risky     flow \"lead-to-mail\": `log` removed"), "{}", stdout(&out));
+    let out = spec.run(&["check", "arch", "--changed-since", "HEAD", "--format", "short"]);
+    let text = stdout(&out);
+    assert!(text.contains("no-logging"), "the changed flow's finding: {text}");
+    assert!(!text.contains("`erp`"), "the unchanged system's finding is not reported: {text}");
+    let all = stdout(&spec.run(&["check", "arch", "--format", "short"]));
+    assert!(all.contains("`erp`"), "{all}");
+    let out = spec.run(&["diff", "--against", "no-such-rev", "arch"]);
+    assert_eq!(code(&out), 2);
+}

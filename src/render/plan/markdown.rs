@@ -103,36 +103,9 @@ fn chart(out: &mut String, plan: &Plan) {
     out.push_str("```\n");
 }
 
-/// User text outside code spans: escapes Markdown's markup characters, and
-/// leaves the `code spans` the planner's sentences use as they are.
+/// User text outside code spans (see `text::markdown_prose`).
 fn text(s: &str) -> String {
-    // Names stay on one line: a line break in a name would start a heading
-    // or an HTML block of its own.
-    let s = &*crate::render::text::one_line(s);
-    let mut out = String::with_capacity(s.len());
-    let mut in_code = false;
-    for c in s.chars() {
-        if c == '`' {
-            in_code = !in_code;
-        } else if !in_code && matches!(c, '\\' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    if in_code {
-        // An unbalanced backtick from a name: escape it instead.
-        return s
-            .chars()
-            .flat_map(|c| {
-                if matches!(c, '`' | '\\' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|') {
-                    vec!['\\', c]
-                } else {
-                    vec![c]
-                }
-            })
-            .collect();
-    }
-    out
+    crate::render::text::markdown_prose(s)
 }
 
 /// A name as a code span, with a fence longer than any backtick run in it.

@@ -1,0 +1,607 @@
+//! `wireplan diff OLD NEW`: what a change to a spec breaks, weakens or
+//! merely changes, for review.
+//!
+//! Two checked specs are compared node by node (systems, events, flows by
+//! name), never as text: moving, reformatting or commenting a node changes
+//! nothing. Every change is classified:
+//!
+//! - **breaking**: a consumer written against OLD fails on NEW: an event field
+//!   removed, renamed, retyped or made required without a `version` bump; an
+//!   event's key changed; an event or system removed while flows still use it;
+//!   a write changed from an idempotent action to a non-idempotent one;
+//! - **risky**: a reliability regression: `idempotency-key`, `retry`,
+//!   `dead-letter`, `log` or `loop-guard` removed, delivery weakened, or a
+//!   finding introduced;
+//! - **safe**: everything else.
+//!
+//! A node removed and another added that is the same but for its name is a
+//! rename. The same comparison tells `check --changed-since` which nodes
+//! changed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::Checked;
+use crate::baseline::{self, Identity};
+use crate::model::{Delivery, Event, Field, Flow, Spec, System, TriggerKind};
+
+/// How much a change matters to the people and systems downstream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Class {
+    Breaking,
+    Risky,
+    Safe,
+}
+
+impl Class {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Class::Breaking => "breaking",
+            Class::Risky => "risky",
+            Class::Safe => "safe",
+        }
+    }
+}
+
+/// One change between the specs.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct Change {
+    pub(crate) class: Class,
+    /// The node changed, as kind and name: `event "lead.created"`.
+    pub(crate) node: String,
+    /// What changed, in a sentence.
+    pub(crate) change: String,
+}
+
+/// The report `wireplan diff --format json` prints.
+#[derive(Serialize, JsonSchema)]
+#[schemars(title = "wireplan diff", deny_unknown_fields)]
+pub(crate) struct DiffReport {
+    /// The version of this format.
+    pub(crate) version: u32,
+    /// Every change, breaking first, then by node.
+    pub(crate) changes: Vec<Change>,
+    pub(crate) summary: Counts,
+}
+
+/// How many changes of each class.
+#[derive(Clone, Copy, Debug, Default, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct Counts {
+    pub(crate) breaking: usize,
+    pub(crate) risky: usize,
+    pub(crate) safe: usize,
+}
+
+/// The changes from `old` to `new`, sorted.
+pub(crate) fn diff(old: &Checked, new: &Checked) -> Vec<Change> {
+    let mut out = Changes::default();
+    let used = used_names(&new.spec);
+
+    // Systems.
+    let (old_systems, new_systems) =
+        (by_name(&old.spec.systems, |s| &s.name.value), by_name(&new.spec.systems, |s| &s.name.value));
+    let renamed = renames(&old_systems, &new_systems, |s| describe_system(s, false));
+    for (name, s) in &old_systems {
+        let node = path("system", name);
+        match new_systems.get(name) {
+            Some(n) => {
+                if let (Some(a), Some(b)) = (&s.kind, &n.kind)
+                    && a.value != b.value
+                {
+                    out.add(Class::Safe, &node, format!("kind changed from `{}` to `{}`", a.value, b.value));
+                }
+                for entity in &s.entities {
+                    let Some(now) = n.entities.iter().find(|e| e.name.value == entity.name.value) else {
+                        out.add(Class::Risky, &node, format!("entity `{}` removed", entity.name.value));
+                        continue;
+                    };
+                    for f in &entity.fields {
+                        if !now.fields.iter().any(|g| g.name.value == f.name.value) {
+                            out.add(
+                                Class::Risky,
+                                &node,
+                                format!("field `{}.{}` removed", entity.name.value, f.name.value),
+                            );
+                        }
+                    }
+                }
+                if describe_system(s, true) != describe_system(n, true) && !out.has(&node) {
+                    out.add(Class::Safe, &node, "changed".into());
+                }
+            }
+            None if renamed.contains_key(name.as_str()) => {
+                out.add(Class::Safe, &node, format!("renamed to `{}`", renamed[name.as_str()]));
+            }
+            None if used.systems.contains(name.as_str()) => {
+                out.add(Class::Breaking, &node, "removed while flows still use it".into());
+            }
+            None => out.add(Class::Safe, &node, "removed".into()),
+        }
+    }
+    for name in new_systems.keys().filter(|n| !old_systems.contains_key(*n)) {
+        if !renamed.values().any(|r| r == name) {
+            out.add(Class::Safe, &path("system", name), "added".into());
+        }
+    }
+
+    // Events.
+    let (old_events, new_events) =
+        (by_name(&old.spec.events, |e| &e.name.value), by_name(&new.spec.events, |e| &e.name.value));
+    let renamed = renames(&old_events, &new_events, |e| describe_event(e, false));
+    for (name, e) in &old_events {
+        let node = path("event", name);
+        match new_events.get(name) {
+            Some(n) => event_changes(e, n, &node, &mut out),
+            None if renamed.contains_key(name.as_str()) => {
+                let breaking = used.events.contains(name.as_str());
+                let class = if breaking { Class::Breaking } else { Class::Safe };
+                let why = if breaking { " while flows still use the old name" } else { "" };
+                out.add(class, &node, format!("renamed to `{}`{why}", renamed[name.as_str()]));
+            }
+            None if used.events.contains(name.as_str()) => {
+                out.add(Class::Breaking, &node, "removed while flows still use it".into());
+            }
+            None => out.add(Class::Safe, &node, "removed".into()),
+        }
+    }
+    for name in new_events.keys().filter(|n| !old_events.contains_key(*n)) {
+        if !renamed.values().any(|r| r == name) {
+            out.add(Class::Safe, &path("event", name), "added".into());
+        }
+    }
+
+    // Flows.
+    let (old_flows, new_flows) =
+        (by_name(&old.spec.flows, |f| &f.name.value), by_name(&new.spec.flows, |f| &f.name.value));
+    let renamed = renames(&old_flows, &new_flows, |f| describe_flow(&old.spec, f, false));
+    for (name, f) in &old_flows {
+        let node = path("flow", name);
+        match new_flows.get(name) {
+            Some(n) => flow_changes(&old.spec, f, &new.spec, n, &node, &mut out),
+            None if renamed.contains_key(name.as_str()) => {
+                out.add(Class::Safe, &node, format!("renamed to `{}`", renamed[name.as_str()]));
+            }
+            None => out.add(Class::Safe, &node, "removed".into()),
+        }
+    }
+    for name in new_flows.keys().filter(|n| !old_flows.contains_key(*n)) {
+        if !renamed.values().any(|r| r == name) {
+            out.add(Class::Safe, &path("flow", name), "added".into());
+        }
+    }
+
+    // Findings introduced: in NEW and not in OLD, matched as baselines match.
+    let mut before: BTreeMap<(String, &str, String), usize> = BTreeMap::new();
+    for d in &old.diagnostics {
+        let id = baseline::identity(d, &old.spec, &old.sources);
+        *before.entry((id.path, d.rule.name, id.fingerprint)).or_default() += 1;
+    }
+    for d in &new.diagnostics {
+        let Identity { path, fingerprint } = baseline::identity(d, &new.spec, &new.sources);
+        match before.get_mut(&(path.clone(), d.rule.name, fingerprint)) {
+            Some(n) if *n > 0 => *n -= 1,
+            _ => out.add(Class::Risky, &path, format!("new finding [{}]: {}", d.rule.name, d.message)),
+        }
+    }
+    let mut changes = out.0;
+    changes.sort();
+    changes.dedup();
+    changes
+}
+
+/// The changes found so far.
+#[derive(Default)]
+struct Changes(Vec<Change>);
+
+impl Changes {
+    fn add(&mut self, class: Class, node: &str, change: String) {
+        self.0.push(Change { class, node: node.to_owned(), change });
+    }
+
+    /// Whether a change of `node` is listed: a node with specific changes is
+    /// not also reported as merely "changed".
+    fn has(&self, node: &str) -> bool {
+        self.0.iter().any(|c| c.node == node)
+    }
+}
+
+fn event_changes(old: &Event, new: &Event, node: &str, out: &mut Changes) {
+    let bumped = version(old) != version(new) && version(new).is_some();
+    let field_class = if bumped { Class::Safe } else { Class::Breaking };
+    let suffix = if bumped {
+        format!(" (version {} to {})", show(version(old)), show(version(new)))
+    } else {
+        " without a `version` bump".to_owned()
+    };
+    let removed: Vec<&Field> =
+        old.fields.iter().filter(|f| !new.fields.iter().any(|g| g.name.value == f.name.value)).collect();
+    let added: Vec<&Field> =
+        new.fields.iter().filter(|f| !old.fields.iter().any(|g| g.name.value == f.name.value)).collect();
+    let mut renamed_to: BTreeSet<&str> = BTreeSet::new();
+    for f in &removed {
+        // A field removed and one added of the same type and requiredness is a rename.
+        let twin = added
+            .iter()
+            .find(|g| !renamed_to.contains(g.name.value.as_str()) && ty(g) == ty(f) && g.required == f.required);
+        match twin {
+            Some(g) if removed.len() == added.len() => {
+                renamed_to.insert(&g.name.value);
+                out.add(field_class, node, format!("field `{}` renamed to `{}`{suffix}", f.name.value, g.name.value));
+            }
+            _ => out.add(field_class, node, format!("field `{}` removed{suffix}", f.name.value)),
+        }
+    }
+    for g in added.iter().filter(|g| !renamed_to.contains(g.name.value.as_str())) {
+        if g.required {
+            out.add(field_class, node, format!("required field `{}` added{suffix}", g.name.value));
+        } else {
+            out.add(Class::Safe, node, format!("optional field `{}` added", g.name.value));
+        }
+    }
+    for f in &old.fields {
+        let Some(g) = new.fields.iter().find(|g| g.name.value == f.name.value) else { continue };
+        if ty(f) != ty(g) {
+            out.add(
+                field_class,
+                node,
+                format!("field `{}` retyped from `{}` to `{}`{suffix}", f.name.value, ty(f), ty(g)),
+            );
+        }
+        if !f.required && g.required {
+            out.add(field_class, node, format!("field `{}` made required{suffix}", f.name.value));
+        }
+        if f.required && !g.required {
+            out.add(Class::Safe, node, format!("field `{}` made optional", f.name.value));
+        }
+    }
+    let key = |e: &Event| e.key.as_ref().map(|k| k.name.value.to_string());
+    if key(old) != key(new) {
+        out.add(Class::Breaking, node, format!("key changed from {} to {}", show_name(key(old)), show_name(key(new))));
+    }
+    let from = |e: &Event| e.from.as_ref().map(|r| r.name.value.to_string());
+    if from(old) != from(new) {
+        out.add(
+            Class::Breaking,
+            node,
+            format!("producer changed from {} to {}", show_name(from(old)), show_name(from(new))),
+        );
+    }
+    if describe_event(old, true) != describe_event(new, true) && !out.has(node) {
+        out.add(Class::Safe, node, "changed".into());
+    }
+}
+
+fn flow_changes(old_spec: &Spec, old: &Flow, new_spec: &Spec, new: &Flow, node: &str, out: &mut Changes) {
+    for t in &old.targets {
+        let Some(now) = new.targets.iter().find(|n| n.system.name.value == t.system.name.value) else {
+            out.add(Class::Safe, node, format!("no longer writes `{}`", t.system.name.value));
+            continue;
+        };
+        if let (Some(a), Some(b)) = (&t.action, &now.action)
+            && a.value.is_idempotent()
+            && !b.value.is_idempotent()
+        {
+            out.add(
+                Class::Breaking,
+                node,
+                format!(
+                    "the write to `{}` changed from `{}` (idempotent) to `{}` (not idempotent)",
+                    t.system.name.value, a.value, b.value
+                ),
+            );
+        }
+    }
+    let removed = |what: &str, had: bool, has: bool, out: &mut Changes| {
+        if had && !has {
+            out.add(Class::Risky, node, format!("`{what}` removed"));
+        }
+    };
+    removed("idempotency-key", old.idempotency_key.is_some(), new.idempotency_key.is_some(), out);
+    removed("retry", old.retry.is_some(), new.retry.is_some(), out);
+    removed("dead-letter", old.dead_letter.is_some(), new.dead_letter.is_some(), out);
+    removed("log", old.log.is_some(), new.log.is_some(), out);
+    removed("loop-guard", old.loop_guard.is_some(), new.loop_guard.is_some(), out);
+    let attempts = |f: &Flow| f.retry.as_ref().and_then(|r| r.attempts.as_ref()).map(|a| a.value);
+    if let (Some(a), Some(b)) = (attempts(old), attempts(new))
+        && b < a
+    {
+        out.add(Class::Risky, node, format!("retry attempts lowered from {a} to {b}"));
+    }
+    if old.delivery(old_spec) == Delivery::AtLeastOnce && new.delivery(new_spec) == Delivery::AtMostOnce {
+        out.add(Class::Risky, node, "delivery weakened to at most once: a failure now loses the data".into());
+    }
+    if describe_flow(old_spec, old, true) != describe_flow(new_spec, new, true) && !out.has(node) {
+        out.add(Class::Safe, node, "changed".into());
+    }
+}
+
+/// The names NEW's flows use, resolved or not.
+struct Used<'a> {
+    systems: BTreeSet<&'a str>,
+    events: BTreeSet<&'a str>,
+}
+
+fn used_names(spec: &Spec) -> Used<'_> {
+    let mut used = Used { systems: BTreeSet::new(), events: BTreeSet::new() };
+    for f in &spec.flows {
+        match f.trigger.as_ref().map(|t| &t.kind) {
+            Some(TriggerKind::On { event }) => {
+                used.events.insert(&event.name.value);
+            }
+            Some(TriggerKind::Poll { system, .. }) => {
+                used.systems.insert(&system.name.value);
+            }
+            _ => {}
+        }
+        if let Some(from) = &f.from {
+            used.systems.insert(&from.system.name.value);
+        }
+        if let Some(via) = &f.via {
+            used.systems.insert(&via.name.value);
+        }
+        for t in &f.targets {
+            used.systems.insert(&t.system.name.value);
+        }
+    }
+    for e in &spec.events {
+        if let Some(from) = &e.from {
+            used.systems.insert(&from.name.value);
+        }
+    }
+    used
+}
+
+fn by_name<'a, T>(items: &'a [T], name: impl Fn(&'a T) -> &'a smol_str::SmolStr) -> BTreeMap<String, &'a T> {
+    items.iter().map(|item| (name(item).to_string(), item)).collect()
+}
+
+/// Old name to new name, for nodes removed and added that are the same but
+/// for the name (and unambiguously so: one candidate each way).
+fn renames<T>(
+    old: &BTreeMap<String, &T>,
+    new: &BTreeMap<String, &T>,
+    describe: impl Fn(&T) -> String,
+) -> BTreeMap<String, String> {
+    let mut gone: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for (name, item) in old.iter().filter(|(n, _)| !new.contains_key(*n)) {
+        gone.entry(describe(item)).or_default().push(name);
+    }
+    let mut came: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for (name, item) in new.iter().filter(|(n, _)| !old.contains_key(*n)) {
+        came.entry(describe(item)).or_default().push(name);
+    }
+    gone.iter()
+        .filter_map(|(shape, olds)| match (olds.as_slice(), came.get(shape).map(Vec::as_slice)) {
+            ([o], Some([n])) => Some(((*o).to_owned(), (*n).to_owned())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The kind and name of a node, as baselines and reports write it.
+pub(crate) fn path(kind: &str, name: &str) -> String {
+    format!("{kind} {}", serde_json::to_string(name).unwrap_or_default())
+}
+
+fn ty(f: &Field) -> String {
+    f.ty.as_ref().map_or_else(|| "?".to_owned(), |t| t.value.to_string())
+}
+
+fn version(e: &Event) -> Option<String> {
+    e.version.as_ref().map(|v| v.value.to_string())
+}
+
+fn show(v: Option<String>) -> String {
+    v.unwrap_or_else(|| "none".into())
+}
+
+fn show_name(v: Option<String>) -> String {
+    v.map_or_else(|| "none".into(), |n| format!("`{n}`"))
+}
+
+/// A canonical description of a system from the model (never its text), with
+/// or without its name.
+fn describe_system(s: &System, named: bool) -> String {
+    let mut d = String::new();
+    if named {
+        let _ = write!(d, "{} ", s.name.value);
+    }
+    let _ = write!(
+        d,
+        "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+        s.kind.as_ref().map(|k| k.value),
+        s.api.as_ref().map(|a| (a.style.as_ref().map(|x| x.value), a.version.as_ref().map(|x| x.value.clone()))),
+        s.webhooks.as_ref().map(|w| w.value),
+        s.rate_limit.as_ref().map(|r| (r.count, r.per)),
+        s.criticality.as_ref().map(|c| c.value),
+        s.planned_in_months.as_ref().map(|p| p.value),
+        s.retires_in_months.as_ref().map(|p| p.value),
+        s.ha.as_ref().map(|h| h.value),
+        s.secret.as_ref().map(|x| x.value.clone()),
+    );
+    for e in &s.entities {
+        let _ = write!(d, " entity {}", e.name.value);
+        for f in &e.fields {
+            let _ = write!(d, " {}:{}:{}", f.name.value, ty(f), f.required);
+        }
+    }
+    d
+}
+
+fn describe_event(e: &Event, named: bool) -> String {
+    let mut d = String::new();
+    if named {
+        let _ = write!(d, "{} ", e.name.value);
+    }
+    let _ = write!(
+        d,
+        "from {:?} entity {:?} version {:?} key {:?} volume {:?}",
+        e.from.as_ref().map(|r| r.name.value.clone()),
+        e.entity.as_ref().map(|r| r.name.value.clone()),
+        version(e),
+        e.key.as_ref().map(|k| k.name.value.clone()),
+        e.volume.as_ref().map(|v| (v.per_day, v.peak_per_second)),
+    );
+    for f in &e.fields {
+        let _ = write!(d, " {}:{}:{}", f.name.value, ty(f), f.required);
+    }
+    d
+}
+
+fn describe_flow(_spec: &Spec, f: &Flow, named: bool) -> String {
+    let mut d = String::new();
+    if named {
+        let _ = write!(d, "{} ", f.name.value);
+    }
+    match f.trigger.as_ref().map(|t| &t.kind) {
+        Some(TriggerKind::On { event }) => {
+            let _ = write!(d, "on {}", event.name.value);
+        }
+        Some(TriggerKind::Poll { system, entity, every }) => {
+            let _ = write!(
+                d,
+                "poll {} {:?} {:?}",
+                system.name.value,
+                entity.as_ref().map(|e| e.name.value.clone()),
+                every.as_ref().map(|e| e.value)
+            );
+        }
+        Some(TriggerKind::Schedule { every, cron }) => {
+            let _ = write!(
+                d,
+                "schedule {:?} {:?}",
+                every.as_ref().map(|e| e.value),
+                cron.as_ref().map(|c| c.value.clone())
+            );
+        }
+        None => d.push_str("no trigger"),
+    }
+    if let Some(from) = &f.from {
+        let _ = write!(d, " from {} {:?}", from.system.name.value, from.entity.as_ref().map(|e| e.name.value.clone()));
+    }
+    for t in &f.targets {
+        let _ = write!(
+            d,
+            " to {} {:?} {:?}",
+            t.system.name.value,
+            t.action.as_ref().map(|a| a.value),
+            t.entity.as_ref().map(|e| e.name.value.clone())
+        );
+        for m in &t.maps {
+            let _ = write!(d, " map {}>{:?}", m.src.name.value, m.dst.as_ref().map(|x| x.name.value.clone()));
+        }
+        for s in &t.sets {
+            let _ = write!(d, " set {}", s.dst.name.value);
+        }
+    }
+    let _ = write!(
+        d,
+        " via {:?} key {:?} retry {:?} dl {} log {} guard {} latency {:?}",
+        f.via.as_ref().map(|v| v.name.value.clone()),
+        f.idempotency_key.as_ref().map(|k| k.name.value.clone()),
+        f.retry.as_ref().map(|r| r.attempts.as_ref().map(|a| a.value)),
+        f.dead_letter.is_some(),
+        f.log.is_some(),
+        f.loop_guard.is_some(),
+        f.latency.as_ref().map(|l| l.value),
+    );
+    for a in &f.allows {
+        let _ = write!(d, " allow {}", a.rule.value);
+    }
+    d
+}
+
+/// The node paths whose model changed from `old` to `new`, or that are new:
+/// `check --changed-since` reports only the findings of these.
+pub(crate) fn changed_nodes(old: &Spec, new: &Spec) -> BTreeSet<String> {
+    let mut changed = BTreeSet::new();
+    let old_systems = by_name(&old.systems, |s| &s.name.value);
+    for s in &new.systems {
+        if old_systems.get(s.name.value.as_str()).is_none_or(|o| describe_system(o, true) != describe_system(s, true)) {
+            changed.insert(path("system", &s.name.value));
+        }
+    }
+    let old_events = by_name(&old.events, |e| &e.name.value);
+    for e in &new.events {
+        if old_events.get(e.name.value.as_str()).is_none_or(|o| describe_event(o, true) != describe_event(e, true)) {
+            changed.insert(path("event", &e.name.value));
+        }
+    }
+    let old_flows = by_name(&old.flows, |f| &f.name.value);
+    for f in &new.flows {
+        if old_flows
+            .get(f.name.value.as_str())
+            .is_none_or(|o| describe_flow(old, o, true) != describe_flow(new, f, true))
+        {
+            changed.insert(path("flow", &f.name.value));
+        }
+    }
+    changed
+}
+
+/// Counts per class.
+pub(crate) fn counts(changes: &[Change]) -> Counts {
+    let mut c = Counts::default();
+    for change in changes {
+        match change.class {
+            Class::Breaking => c.breaking += 1,
+            Class::Risky => c.risky += 1,
+            Class::Safe => c.safe += 1,
+        }
+    }
+    c
+}
+
+/// The diff as text for a terminal.
+pub(crate) fn human(changes: &[Change]) -> String {
+    use crate::render::text::one_line;
+    let mut out = String::new();
+    for c in changes {
+        let _ = writeln!(out, "{:<8}  {}: {}", c.class.as_str(), one_line(&c.node), one_line(&c.change));
+    }
+    let n = counts(changes);
+    let _ = writeln!(out, "{} breaking, {} risky, {} safe", n.breaking, n.risky, n.safe);
+    out
+}
+
+/// The diff as Markdown, for a pull-request comment.
+pub(crate) fn markdown(changes: &[Change]) -> String {
+    use crate::render::text::{markdown_cell, markdown_code};
+    let n = counts(changes);
+    let mut out = format!("### wireplan diff: {} breaking, {} risky, {} safe\n\n", n.breaking, n.risky, n.safe);
+    if changes.is_empty() {
+        out.push_str("No changes to systems, events or flows.\n");
+        return out;
+    }
+    out.push_str("| | node | change |\n| --- | --- | --- |\n");
+    for c in changes {
+        let mark = match c.class {
+            Class::Breaking => "**breaking**",
+            Class::Risky => "risky",
+            Class::Safe => "safe",
+        };
+        // Names are code spans (no markup inside); `|` would end the cell.
+        let _ =
+            writeln!(out, "| {mark} | {} | {} |", markdown_code(&c.node).replace('|', "\\|"), markdown_cell(&c.change));
+    }
+    out
+}
+
+/// The diff as JSON (`schemas/diff.schema.json`).
+pub(crate) fn json(changes: &[Change]) -> String {
+    crate::render::text::to_json(&DiffReport { version: 1, changes: changes.to_vec(), summary: counts(changes) })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn committed_schema_is_fresh() {
+        crate::render::assert_schema_fresh("diff.schema.json", &crate::render::schema_of::<super::DiffReport>());
+    }
+}
