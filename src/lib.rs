@@ -4,12 +4,15 @@
 //! `syntax` parses each into a spanned tree (never failing); `lower` turns the
 //! trees into the spec `model`; `resolve` connects names to declarations;
 //! `graph` builds the topology once; `lint` runs the checks over the resolved
-//! model and applies the configured levels; `render` prints the diagnostics. Every stage returns its result
+//! model and applies the configured levels; `render` prints the diagnostics;
+//! `emit` turns a clean spec into a backend's files, which `write` (the one
+//! writer) puts on disk for the CLI. Every stage returns its result
 //! together with its diagnostics, so one mistake never hides the others.
 
 mod cli;
 mod diagnostic;
 mod docs;
+mod emit;
 mod graph;
 mod lint;
 mod load;
@@ -22,6 +25,7 @@ mod secrets;
 mod source;
 mod suggest;
 mod syntax;
+mod write;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
