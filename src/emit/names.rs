@@ -107,15 +107,16 @@ pub(crate) fn is_env_name(text: &str) -> bool {
         && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
-/// `text` for Markdown prose: on one line, control and bidi-override
-/// characters shown escaped, and every character Markdown or HTML could
-/// read as syntax escaped with a backslash.
+/// `text` for Markdown prose (never at the start of a line): on one line,
+/// control and bidi-override characters shown escaped, and every character
+/// that Markdown or HTML could read as syntax escaped with a backslash.
 pub(crate) fn markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}') {
             out.push_str(&c.escape_unicode().to_string());
-        } else if c.is_ascii_punctuation() {
+        } else if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '&' | '~' | '(' | ')')
+        {
             out.push('\\');
             out.push(c);
         } else {
@@ -123,6 +124,16 @@ pub(crate) fn markdown(text: &str) -> String {
         }
     }
     out
+}
+
+/// `text` as a Markdown code span when it can be one (no backtick, no
+/// control character), else as escaped prose.
+pub(crate) fn code(text: &str) -> String {
+    if text.is_empty() || text.chars().any(|c| c == '`' || c.is_control() || !c.is_ascii()) {
+        markdown(text)
+    } else {
+        format!("`{text}`")
+    }
 }
 
 #[cfg(test)]

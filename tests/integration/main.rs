@@ -6,6 +6,7 @@
 mod cli;
 mod docs;
 mod formats;
+mod hub;
 mod plan;
 mod rules;
 mod util;

@@ -28,9 +28,10 @@ const VERIFY_JS: &str = include_str!("verify.js");
 /// taken as the constant.
 const BODY: &str = "$count(_wp.fields) = 0 ? _wp.input : $merge($map(_wp.fields, function($f) { \
     {$f.to: $exists($f.from) ? $lookup(_wp.input, $f.from) : $f.value} }))";
-/// JSON, the target's token if it has one, and the idempotency key.
+/// JSON, the target's token if it has one (and it is set), and the
+/// idempotency key.
 const HEADERS: &str = "$merge([{\"Content-Type\": \"application/json\"}, \
-    $exists(_wp.token_env) ? {\"Authorization\": \"Bearer \" & $env(_wp.token_env)} : {}, \
+    $exists(_wp.token_env) and $env(_wp.token_env) ? {\"Authorization\": \"Bearer \" & $env(_wp.token_env)} : {}, \
     $exists(_wp.key) ? {\"Idempotency-Key\": $string($lookup(_wp.input, _wp.key))} : {}])";
 /// The request's URL: the base URL from the environment and the path. (A
 /// `${VAR}/path` in the request node's own URL would be sent literally.)
@@ -52,7 +53,7 @@ const DEAD_LETTER_LINE: &str = "$string({\"time\": $now(), \"flow\": _wp.flow, \
 const POLL_URL: &str = "$env(_wp.url_env) & _wp.path & ($exists(_wp.since) ? \
     ($contains(_wp.path, \"?\") ? \"&\" : \"?\") & \"since=\" & $encodeUrlComponent($string(_wp.since)) : \"\")";
 const POLL_HEADERS: &str = "$merge([{\"Accept\": \"application/json\"}, \
-    $exists(_wp.token_env) ? {\"Authorization\": \"Bearer \" & $env(_wp.token_env)} : {}])";
+    $exists(_wp.token_env) and $env(_wp.token_env) ? {\"Authorization\": \"Bearer \" & $env(_wp.token_env)} : {}])";
 /// The records newer than the cursor (all of them the first time).
 const NEW_RECORDS: &str = "( $c := _wp.since; $k := _wp.cursor; $r := $type(payload) = \"array\" ? payload : []; \
     [$filter($r, function($v) { $exists($lookup($v, $k)) and ($not($exists($c)) or $lookup($v, $k) > $c) })] )";

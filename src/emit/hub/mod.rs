@@ -169,7 +169,7 @@ impl Env<'_> {
 
     fn url(&mut self, id: SystemId) -> String {
         let name = format!("{}_URL", self.base(id));
-        let what = format!("the base URL of {:?}{}", self.system(id), suggested_url(self.spec, id));
+        let what = format!("the base URL of {}{}", self.system(id), suggested_url(self.spec, id));
         self.claim(name, what)
     }
 
@@ -180,25 +180,25 @@ impl Env<'_> {
         if !names::is_env_name(&secret.value) {
             return None;
         }
-        let what = format!("the token sent to {:?} as `Authorization: Bearer`", self.system(id));
+        let what = format!("the token sent to {} (Authorization: Bearer)", self.system(id));
         Some(self.claim(secret.value.to_string(), what))
     }
 
     fn webhook_token(&mut self, id: SystemId) -> String {
         let name = format!("{}_WEBHOOK_TOKEN", self.base(id));
-        let what = format!("the bearer token {:?} must send with its webhooks", self.system(id));
+        let what = format!("the bearer token {} must send with its webhooks", self.system(id));
         self.claim(name, what)
     }
 
     fn webhook_secret(&mut self, id: SystemId, env: &str) -> String {
-        let what = format!("the secret {:?} signs its webhooks with", self.system(id));
+        let what = format!("the secret {} signs its webhooks with", self.system(id));
         self.claim(env.to_owned(), what)
     }
 }
 
 fn suggested_url(spec: &Spec, id: SystemId) -> String {
     match &spec.system(id).url {
-        Some(url) => format!(" (the spec gives {:?})", url.value.as_str()),
+        Some(url) => format!(" (the spec gives {})", url.value.as_str()),
         None => String::new(),
     }
 }

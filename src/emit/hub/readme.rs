@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use super::{AUDIT_FILE, Auth, DEAD_LETTER_FILE, FLOWS_PATH, Hub, HubTrigger, SETTINGS_PATH};
 use crate::emit::Note;
-use crate::emit::names::markdown;
+use crate::emit::names::{code, markdown};
 
 pub(super) fn render(hub: &Hub, stack: Option<&str>, notes: &[Note]) -> String {
     let mut out = String::new();
@@ -54,7 +54,7 @@ pub(super) fn render(hub: &Hub, stack: Option<&str>, notes: &[Note]) -> String {
                 Auth::Hmac { env, header, algorithm, encoding, prefix } => format!(
                     "HMAC-{} of the raw body with `{env}`, {encoding}{}, in header `{header}`",
                     algorithm.to_ascii_uppercase(),
-                    if prefix.is_empty() { String::new() } else { format!(" after `{}`", markdown(prefix)) },
+                    if prefix.is_empty() { String::new() } else { format!(" after {}", code(prefix)) },
                 ),
             };
             let _ = writeln!(
@@ -74,9 +74,9 @@ pub(super) fn render(hub: &Hub, stack: Option<&str>, notes: &[Note]) -> String {
         let trigger = match &flow.trigger {
             HubTrigger::Webhook(e) => format!("webhook `/hooks/{}`", hub.endpoints[*e].slug),
             HubTrigger::Poll(p) => format!(
-                "polls {} `GET {}` every {}s, newest by {}",
+                "polls {} GET {} every {}s, newest by {}",
                 markdown(&p.system),
-                markdown(&p.path),
+                code(&p.path),
                 p.every.as_secs_f64(),
                 markdown(&p.cursor)
             ),
@@ -87,7 +87,7 @@ pub(super) fn render(hub: &Hub, stack: Option<&str>, notes: &[Note]) -> String {
             .map(|t| {
                 let key =
                     t.key.as_ref().map(|k| format!(", `Idempotency-Key` from {}", markdown(k))).unwrap_or_default();
-                format!("{} `{}` {}{key}", t.method, markdown(&t.path), markdown(&t.system))
+                format!("{} {} {}{key}", t.method, code(&t.path), markdown(&t.system))
             })
             .collect();
         let attempts: Vec<String> = flow.targets.iter().map(|t| t.attempts.to_string()).collect();
