@@ -470,6 +470,19 @@ pub(crate) fn write_tree(
             return Err(blocking);
         }
     }
+    // Every destination is checked before anything is written, so that a
+    // refusal (a spec file, a link, a FIFO) leaves the folder as it was.
+    let mut unsafe_paths = Vec::new();
+    for artifact in artifacts {
+        match inside(root, &artifact.path, false) {
+            Ok(Some(path)) => unsafe_paths.extend(writer.existing(&path).err()),
+            Ok(None) => {}
+            Err(e) => unsafe_paths.push(e),
+        }
+    }
+    if !unsafe_paths.is_empty() {
+        return Err(unsafe_paths);
+    }
     fs::create_dir_all(root).map_err(|e| vec![io_error(root)(e)])?;
     let mut report = TreeReport::default();
     let differs = |rel: &str| differences.iter().any(|d| d.path() == rel);
