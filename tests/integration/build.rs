@@ -346,3 +346,22 @@ fn html_onto_a_fifo_a_device_or_a_link_is_refused_and_permissions_are_kept() {
         std::fs::read_dir(&spec.dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert!(!names.iter().any(|n| n.ends_with(".tmp")), "{names:?}");
 }
+
+/// Golden files: what the hub target generates for the example, byte for
+/// byte (`INSTA_UPDATE=always cargo test` accepts a deliberate change).
+#[test]
+fn hub_output_of_the_example_snapshot() {
+    let spec = TempSpec::new("build-golden");
+    spec.file("wireplan.kdl", example());
+    let out = build(&spec, &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    insta::assert_snapshot!("hub_build_notes", stderr(&out).replace(&spec.dir.display().to_string(), "DIR"));
+    for (name, file) in [
+        ("hub_readme", "README.md"),
+        ("hub_flows_json", "node-red/flows.json"),
+        ("hub_settings_js", "node-red/settings.js"),
+        ("hub_manifest", ".wireplan-manifest.json"),
+    ] {
+        insta::assert_snapshot!(name, read(&spec.dir.join("out").join(file)));
+    }
+}
