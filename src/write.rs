@@ -15,7 +15,8 @@
 //!
 //! For `build`, `write_tree` writes a set of generated files into an output
 //! folder: only inside it (relative paths of plain components, no folder on
-//! the way may be a symbolic link), guarded by a manifest
+//! the way may be a symbolic link; `--out` itself may be one, since the user
+//! named it), guarded by a manifest
 //! (`DIR/.wireplan-manifest.json`) that records each generated file and its
 //! hash. A file the manifest does not list, or whose hash differs from the
 //! one recorded (edited by hand), is never overwritten without `--force`;

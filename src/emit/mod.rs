@@ -58,7 +58,7 @@ impl Target {
 /// The checked spec a backend reads.
 pub(crate) struct Input<'a> {
     pub(crate) spec: &'a Spec,
-    #[allow(dead_code, reason = "the broker and ETL backends read the topology; the hub needs only the model")]
+    #[expect(dead_code, reason = "the broker and ETL backends read the topology; the hub needs only the model")]
     pub(crate) graph: &'a Graph,
 }
 

@@ -458,3 +458,76 @@ fn hub_flows_run_in_a_real_node_red() {
     assert!(!red.log().contains("Waiting for missing types"));
     red.stop();
 }
+
+/// Hostile names in a real Node-RED: a flow whose systems, event and fields
+/// are named with quotes, backslashes, newlines, JSONata syntax and `../`
+/// still delivers exactly the mapped body, to the right place.
+#[test]
+fn hostile_names_deliver_exactly_in_a_real_node_red() {
+    node_red_js();
+    // In KDL (as in JSON) `\"`, `\\` and `\n` are escapes.
+    let spec = r#"
+system "src\\'$(x)" kind=custom {
+    webhooks #true
+}
+system "dst\"\n$x & 'y'../" kind=custom {
+    secret "HOSTILE_TOKEN"
+    entity "../../etc/passwd" {
+        field "$x & 'y' \\ \n" type=string
+        field "../set" type=string
+    }
+}
+event "ev\"$&'../\n" from="src\\'$(x)" {
+    key "a\"b$&'../\n"
+    field "a\"b$&'../\n" type=string required=#true
+}
+flow "flow\"\n$eval('1')" {
+    on "ev\"$&'../\n"
+    to "dst\"\n$x & 'y'../" action=create entity="../../etc/passwd" {
+        map "a\"b$&'../\n" to="$x & 'y' \\ \n"
+        set "../set" "v\"\n&$"
+    }
+    idempotency-key "a\"b$&'../\n"
+    dead-letter
+    log
+}
+"#;
+    let work = TempSpec::new("hub-hostile");
+    work.file("wireplan.kdl", spec);
+    let built = work.run(&["build", "--target", "hub", "--out", "out"]);
+    assert_eq!(code(&built), 0, "{}", stderr(&built));
+    let user_dir = work.dir.join("user");
+    std::fs::create_dir_all(&user_dir).unwrap();
+    for file in ["flows.json", "settings.js"] {
+        std::fs::copy(work.dir.join("out/node-red").join(file), user_dir.join(file)).unwrap();
+    }
+    let flows: Value = serde_json::from_str(&std::fs::read_to_string(user_dir.join("flows.json")).unwrap()).unwrap();
+    let hook = flows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|n| n["url"].as_str().filter(|u| u.starts_with("/hooks/")))
+        .unwrap()
+        .to_owned();
+    let recorder = Recorder::start();
+    let env = vec![
+        ("DST_X_Y_URL".to_owned(), recorder.url("/dst")),
+        ("HOSTILE_TOKEN".to_owned(), "t0ken".to_owned()),
+        ("SRC_X_WEBHOOK_TOKEN".to_owned(), "in-token".to_owned()),
+    ];
+    let red = NodeRed::start(&user_dir, &env, "node-red.log");
+    assert!(!red.log().contains("Waiting for missing types"), "{}", red.log());
+    let event = json!({"a\"b$&'../\n": "it's \"quoted\" $x & \\ ../", "other": 1});
+    let status = red.post(&hook, &[("Authorization", "Bearer in-token")], &event.to_string());
+    assert_eq!(status, 202, "{}", red.log());
+    let requests = recorder.wait_for(1, WAIT, |r| r.method == "POST");
+    assert_eq!(requests.len(), 1, "{requests:#?}\n{}", red.log());
+    let r = &requests[0];
+    assert!(r.path.starts_with("/dst/etc-passwd-") && !r.path["/dst/".len()..].contains('/'), "{}", r.path);
+    assert_eq!(r.headers["authorization"], "Bearer t0ken");
+    assert_eq!(r.headers["idempotency-key"], "it's \"quoted\" $x & \\ ../");
+    assert_eq!(r.json(), json!({"$x & 'y' \\ \n": "it's \"quoted\" $x & \\ ../", "../set": "v\"\n&$"}));
+    let audit = json_lines(&user_dir.join("data/audit.jsonl"), 1, WAIT);
+    assert_eq!(audit[0]["flow"], "flow\"\n$eval('1')");
+    red.stop();
+}
