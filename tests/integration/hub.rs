@@ -477,6 +477,7 @@ system "dst\"\n$x & 'y'../" kind=custom {
         field "../set" type=string
     }
 }
+system "plain" kind=custom
 event "ev\"$&'../\n" from="src\\'$(x)" {
     key "a\"b$&'../\n"
     field "a\"b$&'../\n" type=string required=#true
@@ -486,6 +487,9 @@ flow "flow\"\n$eval('1')" {
     to "dst\"\n$x & 'y'../" action=create entity="../../etc/passwd" {
         map "a\"b$&'../\n" to="$x & 'y' \\ \n"
         set "../set" "v\"\n&$"
+    }
+    to plain action=update {
+        request method="PATCH" path="/members?source=hub&x=$y"
     }
     idempotency-key "a\"b$&'../\n"
     dead-letter
@@ -514,15 +518,21 @@ flow "flow\"\n$eval('1')" {
         ("DST_X_Y_URL".to_owned(), recorder.url("/dst")),
         ("HOSTILE_TOKEN".to_owned(), "t0ken".to_owned()),
         ("SRC_X_WEBHOOK_TOKEN".to_owned(), "in-token".to_owned()),
+        ("PLAIN_URL".to_owned(), recorder.url("/plain")),
     ];
     let red = NodeRed::start(&user_dir, &env, "node-red.log");
     assert!(!red.log().contains("Waiting for missing types"), "{}", red.log());
     let event = json!({"a\"b$&'../\n": "it's \"quoted\" $x & \\ ../", "other": 1});
     let status = red.post(&hook, &[("Authorization", "Bearer in-token")], &event.to_string());
     assert_eq!(status, 202, "{}", red.log());
-    let requests = recorder.wait_for(1, WAIT, |r| r.method == "POST");
-    assert_eq!(requests.len(), 1, "{requests:#?}\n{}", red.log());
-    let r = &requests[0];
+    let requests = recorder.wait_for(2, WAIT, |_| true);
+    assert_eq!(requests.len(), 2, "{requests:#?}\n{}", red.log());
+    // The second target: no map, so the event goes as it came; its own method and path.
+    let patch = requests.iter().find(|r| r.method == "PATCH").expect("the second target");
+    assert_eq!(patch.path, "/plain/members?source=hub&x=$y");
+    assert!(!patch.headers.contains_key("authorization"), "no `secret`, no credential");
+    assert_eq!(patch.json(), event);
+    let r = requests.iter().find(|r| r.method == "POST").expect("the first target");
     assert!(r.path.starts_with("/dst/etc-passwd-") && !r.path["/dst/".len()..].contains('/'), "{}", r.path);
     assert_eq!(r.headers["authorization"], "Bearer t0ken");
     assert_eq!(r.headers["idempotency-key"], "it's \"quoted\" $x & \\ ../");
