@@ -276,9 +276,16 @@ fn hostile_names_cannot_change_a_flow_or_where_a_file_goes() {
         let name = name.replace("\\n", "\n").replace("\\\"", "\"").replace("\\\\", "\\");
         let config = configs.iter().find(|c| c["flow"] == format!("flow{i}{name}")).expect("its config");
         assert_eq!(config["target"], format!("dst{i}{name}"));
-        assert_eq!(config["fields"][0], serde_json::json!({"to": format!("t{name}"), "from": format!("f{name}")}));
-        assert_eq!(config["fields"][1], serde_json::json!({"to": format!("s{name}"), "value": format!("v{name}")}));
-        assert_eq!(config["key"], format!("k{name}"));
+        let path = |s: String| serde_json::json!(s.split('.').collect::<Vec<_>>());
+        assert_eq!(
+            config["fields"][0],
+            serde_json::json!({"to": path(format!("t{name}")), "from": path(format!("f{name}"))})
+        );
+        assert_eq!(
+            config["fields"][1],
+            serde_json::json!({"to": path(format!("s{name}")), "value": format!("v{name}")})
+        );
+        assert_eq!(config["key"], path(format!("k{name}")));
         let url_env = config["url_env"].as_str().unwrap();
         assert!(url_env.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'), "{url_env}");
         assert!(config["path"].as_str().unwrap().starts_with('/'));

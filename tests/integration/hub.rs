@@ -370,7 +370,7 @@ fn hub_flows_run_in_a_real_node_red() {
 
     // A paid order, signed by the shop: an invoice and a newsletter member.
     let sign = |body: &str| base64(&hmac_sha256(b"shopify-signing-secret", body.as_bytes()));
-    let order = r#"{"order_id":"ord-1","email":"dee@example.com","total":129.5}"#;
+    let order = r#"{"order_id":"ord-1","email":"dee@example.com","customer":{"first_name":"Dee"},"total":129.5}"#;
     assert_eq!(red.post("/hooks/order.paid", &[("X-Shopify-Hmac-Sha256", &sign(order))], order), 202);
     let requests = recorder.wait_for(2, WAIT, |r| r.method != "GET");
     let invoice = requests.iter().find(|r| r.path.starts_with("/xero")).expect("an invoice");
@@ -383,7 +383,10 @@ fn hub_flows_run_in_a_real_node_red() {
     assert_eq!((member.method.as_str(), member.path.as_str()), ("PUT", "/mailchimp/member"));
     assert_eq!(member.headers["authorization"], "Bearer mailchimp-token");
     assert_eq!(member.headers["idempotency-key"], "ord-1");
-    assert_eq!(member.json(), json!({"email_address": "dee@example.com", "status": "subscribed"}));
+    assert_eq!(
+        member.json(),
+        json!({"email_address": "dee@example.com", "merge_fields": {"FNAME": "Dee"}, "status": "subscribed"})
+    );
     assert_eq!(requests.len(), 2, "{requests:#?}");
     recorder.take();
 
@@ -522,7 +525,8 @@ flow "flow\"\n$eval('1')" {
     ];
     let red = NodeRed::start(&user_dir, &env, "node-red.log");
     assert!(!red.log().contains("Waiting for missing types"), "{}", red.log());
-    let event = json!({"a\"b$&'../\n": "it's \"quoted\" $x & \\ ../", "other": 1});
+    // A dot in a name is a nested key, so `a"b$&'../\n` reads three levels down.
+    let event = json!({"a\"b$&'": {"": {"/\n": "it's \"quoted\" $x & \\ ../"}}, "other": 1});
     let status = red.post(&hook, &[("Authorization", "Bearer in-token")], &event.to_string());
     assert_eq!(status, 202, "{}", red.log());
     let requests = recorder.wait_for(2, WAIT, |_| true);
@@ -536,7 +540,7 @@ flow "flow\"\n$eval('1')" {
     assert!(r.path.starts_with("/dst/etc-passwd-") && !r.path["/dst/".len()..].contains('/'), "{}", r.path);
     assert_eq!(r.headers["authorization"], "Bearer t0ken");
     assert_eq!(r.headers["idempotency-key"], "it's \"quoted\" $x & \\ ../");
-    assert_eq!(r.json(), json!({"$x & 'y' \\ \n": "it's \"quoted\" $x & \\ ../", "../set": "v\"\n&$"}));
+    assert_eq!(r.json(), json!({"$x & 'y' \\ \n": "it's \"quoted\" $x & \\ ../", "": {"": {"/set": "v\"\n&$"}}}));
     let audit = json_lines(&user_dir.join("data/audit.jsonl"), 1, WAIT);
     assert_eq!(audit[0]["flow"], "flow\"\n$eval('1')");
     red.stop();

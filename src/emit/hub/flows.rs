@@ -7,7 +7,8 @@
 //! keeps the newest records by their cursor field in flow context (on disk,
 //! see `settings.js`) and splits them into one message each. Per target, a
 //! `change` node puts the configuration into `msg._wp` and maps the body with
-//! a fixed JSONata expression that reads the mapping from `msg._wp.fields`;
+//! a fixed JSONata expression that reads the mapping from `msg._wp.fields`
+//! (field names as paths: a dot separates nested keys);
 //! the request goes out, a `switch` accepts 2xx only, a `catch` takes
 //! connection errors, and failures wait (`delay`) and try again until the
 //! attempts run out, then go to the dead-letter file. Every expression and
@@ -23,16 +24,33 @@ use crate::emit::names::id;
 /// The webhook check (fixed code).
 const VERIFY_JS: &str = include_str!("verify.js");
 
+/// Reads a path (an array of keys, from a dotted field name) from an object.
+macro_rules! get_fn {
+    () => {
+        "$get := function($o, $path) { $reduce($path, function($v, $k) { \
+         $type($v) = \"object\" ? $lookup($v, $k) : undefined }, $o) };"
+    };
+}
 /// The body of a write: the trigger's payload unchanged when the `to` maps
-/// nothing, else one key per `map`/`set`, read from the payload by name or
-/// taken as the constant.
-const BODY: &str = "$count(_wp.fields) = 0 ? _wp.input : $merge($map(_wp.fields, function($f) { \
-    {$f.to: $exists($f.from) ? $lookup(_wp.input, $f.from) : $f.value} }))";
+/// nothing, else one value per `map` (read from the payload by its path) or
+/// `set` (the constant), each written at its path, so `merge_fields.SCORE`
+/// makes `{"merge_fields": {"SCORE": ...}}`.
+const BODY: &str = concat!(
+    "$count(_wp.fields) = 0 ? _wp.input : ( ",
+    get_fn!(),
+    " $put := function($o, $path, $v) { ( $k := $path[0]; \
+     $rest := $count($path) > 1 ? $path[[1..$count($path) - 1]] : []; $has := $lookup($o, $k); \
+     $merge([$o, {$k: $count($rest) = 0 ? $v : $put($type($has) = \"object\" ? $has : {}, $rest, $v)}]) ) }; \
+     $reduce(_wp.fields, function($acc, $f) { ( $v := $exists($f.from) ? $get(_wp.input, $f.from) : $f.value; \
+     $exists($v) ? $put($acc, $f.to, $v) : $acc ) }, {}) )"
+);
+/// The idempotency key's value, read once from the trigger's payload.
+const KEY_VALUE: &str = concat!("( ", get_fn!(), " $exists(_wp.key) ? $string($get(_wp.input, _wp.key)) )");
 /// JSON, the target's token if it has one (and it is set), and the
 /// idempotency key.
 const HEADERS: &str = "$merge([{\"Content-Type\": \"application/json\"}, \
     $exists(_wp.token_env) and $env(_wp.token_env) ? {\"Authorization\": \"Bearer \" & $env(_wp.token_env)} : {}, \
-    $exists(_wp.key) ? {\"Idempotency-Key\": $string($lookup(_wp.input, _wp.key))} : {}])";
+    $exists(_wp.key_value) ? {\"Idempotency-Key\": _wp.key_value} : {}])";
 /// The request's URL: the base URL from the environment and the path. (A
 /// `${VAR}/path` in the request node's own URL would be sent literally.)
 const URL: &str = "$env(_wp.url_env) & _wp.path";
@@ -45,7 +63,7 @@ const NEXT_ATTEMPT: &str = "_wp.attempt + 1";
 const AUDIT_LINE: &str = "$string({\"time\": $now(), \"flow\": _wp.flow, \"target\": _wp.target, \
     \"outcome\": _wp.outcome, \"attempts\": _wp.attempt, \"status\": statusCode, \"error\": error.message, \
     \"method\": _wp.method, \"path\": _wp.path, \
-    \"idempotency_key\": $exists(_wp.key) ? $string($lookup(_wp.input, _wp.key))})";
+    \"idempotency_key\": _wp.key_value})";
 const DEAD_LETTER_LINE: &str = "$string({\"time\": $now(), \"flow\": _wp.flow, \"target\": _wp.target, \
     \"attempts\": _wp.attempt, \"status\": statusCode, \"error\": error.message, \
     \"response\": $type(statusCode) = \"number\" ? payload, \
@@ -55,12 +73,20 @@ const POLL_URL: &str = "$env(_wp.url_env) & _wp.path & ($exists(_wp.since) ? \
 const POLL_HEADERS: &str = "$merge([{\"Accept\": \"application/json\"}, \
     $exists(_wp.token_env) and $env(_wp.token_env) ? {\"Authorization\": \"Bearer \" & $env(_wp.token_env)} : {}])";
 /// The records newer than the cursor (all of them the first time).
-const NEW_RECORDS: &str = "( $c := _wp.since; $k := _wp.cursor; $r := $type(payload) = \"array\" ? payload : []; \
-    [$filter($r, function($v) { $exists($lookup($v, $k)) and ($not($exists($c)) or $lookup($v, $k) > $c) })] )";
+const NEW_RECORDS: &str = concat!(
+    "( ",
+    get_fn!(),
+    " $c := _wp.since; $k := _wp.cursor; $r := $type(payload) = \"array\" ? payload : []; \
+     [$filter($r, function($v) { $exists($get($v, $k)) and ($not($exists($c)) or $get($v, $k) > $c) })] )"
+);
 /// The newest cursor value seen, the old one included.
-const NEXT_CURSOR: &str = "( $k := _wp.cursor; \
-    $xs := $append($exists(_wp.since) ? [_wp.since] : [], $map(payload, function($v) { $lookup($v, $k) })); \
-    $reduce($xs, function($a, $x) { $a >= $x ? $a : $x }) )";
+const NEXT_CURSOR: &str = concat!(
+    "( ",
+    get_fn!(),
+    " $k := _wp.cursor; \
+     $xs := $append($exists(_wp.since) ? [_wp.since] : [], $map(payload, function($v) { $get($v, $k) })); \
+     $reduce($xs, function($a, $x) { $a >= $x ? $a : $x }) )"
+);
 /// The flow-context key of a poll's cursor.
 const CURSOR_KEY: &str = "wireplan_cursor";
 
@@ -277,7 +303,7 @@ fn poll_nodes(flow: &HubFlow, poll: &Poll, tab: &str, starts: &[&str], nodes: &m
         config.insert("token_env".into(), token.clone().into());
     }
     config.insert("path".into(), poll.path.clone().into());
-    config.insert("cursor".into(), poll.cursor.clone().into());
+    config.insert("cursor".into(), path(&poll.cursor));
     let read = change(vec![
         set("_wp", Value::Object(config).to_string(), "json"),
         set("_wp.since", CURSOR_KEY, "flow"),
@@ -368,13 +394,13 @@ fn target_nodes(flow: &HubFlow, target: &HubTarget, index: usize, tab: &str, col
         .fields
         .iter()
         .map(|(to, source)| match source {
-            FieldSource::Field(from) => json!({"to": to, "from": from}),
-            FieldSource::Constant(value) => json!({"to": to, "value": value}),
+            FieldSource::Field(from) => json!({"to": path(to), "from": path(from)}),
+            FieldSource::Constant(value) => json!({"to": path(to), "value": value}),
         })
         .collect();
     config.insert("fields".into(), fields.into());
     if let Some(key) = &target.key {
-        config.insert("key".into(), key.clone().into());
+        config.insert("key".into(), path(key));
     }
     config.insert("attempts".into(), target.attempts.into());
     config.insert("exponential".into(), target.exponential.into());
@@ -387,6 +413,7 @@ fn target_nodes(flow: &HubFlow, target: &HubTarget, index: usize, tab: &str, col
         copy_input,
         set("_wp.attempt", "1", "num"),
         set("_wp.body", BODY, "jsonata"),
+        set("_wp.key_value", KEY_VALUE, "jsonata"),
         set("_wp.headers", HEADERS, "jsonata"),
     ]);
     let label = format!("to {}: map", target.system);
@@ -468,6 +495,11 @@ fn target_nodes(flow: &HubFlow, target: &HubTarget, index: usize, tab: &str, col
         nodes.add(dead_line, "change", tab, "dead letter", at(c(7), row + 1), &[&[dead]], line);
         nodes.add(dead, "file", tab, "dead letters", at(c(8), row + 1), &[&[]], file(DEAD_LETTER_FILE));
     }
+}
+
+/// A field name as the path of keys it names: a dot separates nested keys.
+fn path(name: &str) -> Value {
+    Value::Array(name.split('.').map(|k| Value::String(k.to_owned())).collect())
 }
 
 fn millis(d: std::time::Duration) -> u64 {
