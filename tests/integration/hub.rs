@@ -523,6 +523,30 @@ flow "flow\"\n$eval('1')" {
         ("SRC_X_WEBHOOK_TOKEN".to_owned(), "in-token".to_owned()),
         ("PLAIN_URL".to_owned(), recorder.url("/plain")),
     ];
+    // Without one of its variables, Node-RED does not start, and says which.
+    let mut unset = Command::new("node")
+        .arg(node_red_js())
+        .args(["--settings", "settings.js", "--userDir", ".", "--port", &free_port().to_string()])
+        .current_dir(&user_dir)
+        .envs(env.iter().filter(|(k, _)| k != "PLAIN_URL").cloned())
+        .env_remove("PLAIN_URL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while unset.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(30) {
+            let _ = unset.kill();
+            panic!("Node-RED started without PLAIN_URL");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = unset.wait_with_output().unwrap();
+    assert!(!output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    assert!(text.contains("set these environment variables first: PLAIN_URL"), "{text}");
     let red = NodeRed::start(&user_dir, &env, "node-red.log");
     assert!(!red.log().contains("Waiting for missing types"), "{}", red.log());
     // A dot in a name is a nested key, so `a"b$&'../\n` reads three levels down.

@@ -25,7 +25,7 @@ use crate::model::{Action, Backoff, EventId, Flow, FlowId, HttpMethod, Signature
 use crate::model::{SystemId, TriggerKind};
 use crate::syntax::Value;
 
-/// The generated-file header of the Node-RED settings (it is fixed text).
+/// The Node-RED settings: fixed text but for the list of required variables.
 const SETTINGS: &str = include_str!("settings.js");
 
 /// Where Node-RED's files go in the output folder.
@@ -130,11 +130,19 @@ pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     emitted.notes.dedup();
     let flows = flows::render(&hub);
     emitted.artifacts.push(Artifact { path: FLOWS_PATH.into(), bytes: flows.into_bytes() });
-    emitted.artifacts.push(Artifact { path: SETTINGS_PATH.into(), bytes: SETTINGS.as_bytes().to_vec() });
+    emitted.artifacts.push(Artifact { path: SETTINGS_PATH.into(), bytes: settings(&hub).into_bytes() });
     let stack = input.spec.stack.as_ref().and_then(|s| s.name.as_ref()).map(|n| n.value.to_string());
     let readme = readme::render(&hub, stack.as_deref(), &emitted.notes);
     emitted.artifacts.push(Artifact { path: README_PATH.into(), bytes: readme.into_bytes() });
     emitted
+}
+
+/// The fixed settings, with the list of the environment variables the flows
+/// read (plain identifiers, written by serde).
+fn settings(hub: &Hub) -> String {
+    let names: Vec<&str> = hub.env.keys().map(String::as_str).collect();
+    let list = serde_json::to_string(&names).unwrap_or_else(|_| "[]".into());
+    SETTINGS.replacen("const REQUIRED_ENV = [];", &format!("const REQUIRED_ENV = {list};"), 1)
 }
 
 /// Environment-variable names per system, checked for clashes between roles.

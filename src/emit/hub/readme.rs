@@ -34,7 +34,9 @@ pub(super) fn render(hub: &Hub, stack: Option<&str>, notes: &[Note]) -> String {
          answers `{{\"status\":\"ok\"}}` once the flows run.\n"
     );
 
-    out.push_str("## Environment variables\n\n| variable | what it is |\n| --- | --- |\n");
+    out.push_str("## Environment variables\n\n");
+    out.push_str("Node-RED does not start while one of the first ones is unset (`settings.js` checks).\n\n");
+    out.push_str("| variable | what it is |\n| --- | --- |\n");
     for (name, what) in &hub.env {
         let _ = writeln!(out, "| `{name}` | {} |", markdown(what));
     }

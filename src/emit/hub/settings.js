@@ -11,6 +11,14 @@
 const path = require("path");
 const crypto = require("crypto");
 
+// Every environment variable the flows read (see README.md). Node-RED does
+// not start while one is unset, rather than dead-letter every delivery.
+const REQUIRED_ENV = [];
+const missing = REQUIRED_ENV.filter((name) => !process.env[name]);
+if (missing.length > 0) {
+    throw new Error("wireplan: set these environment variables first: " + missing.join(", "));
+}
+
 module.exports = {
     flowFile: "flows.json",
     flowFilePretty: true,
