@@ -335,6 +335,8 @@ fn hub_flows_run_in_a_real_node_red() {
     let log = red.log();
     assert!(!log.contains("Waiting for missing types"), "{log}");
     assert!(log.contains("Started flows"), "{log}");
+    // Every node was built: a bad expression or property would be an error here.
+    assert!(!log.contains("[error]"), "{log}");
 
     // The poll runs at start: both records, mapped, each once.
     let is_contact = |r: &Recorded| r.method == "PUT" && r.path == "/hubspot/crm/v3/objects/contacts";
