@@ -287,6 +287,18 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Hub {
                     continue;
                 };
                 endpoints[index].flows.push(flows.len());
+                let producer = event.target.and_then(|e| spec.event(e).from.as_ref()?.target);
+                if producer.is_some_and(|p| !spec.system(p).has_webhooks()) {
+                    let url = format!("/hooks/{}", endpoints[index].slug);
+                    note(
+                        emitted,
+                        flow,
+                        format!(
+                            "its event's producer does not say `webhooks #true`; POST {url} waits for whatever \
+                             sends the event"
+                        ),
+                    );
+                }
                 HubTrigger::Webhook(index)
             }
             Some(TriggerKind::Poll { system: polled, entity, every, path, cursor }) => {
