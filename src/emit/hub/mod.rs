@@ -312,7 +312,21 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Hub {
                         path
                     }
                 };
+                let declared = entity.as_ref().and_then(|e| e.target).map(|e| &spec.entity(e).fields);
                 let cursor = match cursor {
+                    Some(c)
+                        if declared.is_some_and(|f| !f.is_empty() && !f.iter().any(|f| f.name.value == c.value)) =>
+                    {
+                        note(
+                            emitted,
+                            flow,
+                            format!(
+                                "keeps its place by {:?}, which its entity does not declare as a field",
+                                c.value.as_str()
+                            ),
+                        );
+                        c.value.to_string()
+                    }
                     Some(c) => c.value.to_string(),
                     None => {
                         note(
