@@ -37,7 +37,8 @@ install_apt() {
 }
 
 # npm tools, pinned, into .tools/ (git-ignored).
-npm_tools=(@microsoft/sarif-multitool@5.7.0 @microsoft/jest-sarif@1.0.0-beta.0)
+# node-red: 4.1.x runs on Node 20 (5.x needs Node 22); >= 4.1.0 for `skipBodyParsing`.
+npm_tools=(@microsoft/sarif-multitool@5.7.0 @microsoft/jest-sarif@1.0.0-beta.0 node-red@4.1.15)
 
 install_npm() {
     local stamp=".tools/.installed-$(printf '%s\n' "${npm_tools[@]}" | sha256sum | cut -c1-16)"

@@ -63,6 +63,17 @@ enum Command {
     /// first. Exits 1 when anything has error severity, as `check` does (the
     /// plan is still printed, from what could be read), 2 for usage errors.
     Plan(PlanArgs),
+    /// Generate a backend's files from a spec into an output folder.
+    ///
+    /// `--target hub` writes Node-RED flows, a headless settings file and a
+    /// README for every flow triggered by an event or a poll. A spec with
+    /// errors builds nothing (exit 1); warnings do not stop the build unless
+    /// `--deny-warnings`. Files are written atomically and only inside
+    /// `--out`; a manifest there records what wireplan generated, so a file
+    /// it did not generate or that was edited by hand is never overwritten
+    /// without `--force`, and files the spec no longer produces are removed.
+    /// `--check` writes nothing and exits 1 when the folder differs.
+    Build(BuildArgs),
     /// Classify every change between two versions of a spec: breaking,
     /// risky or safe.
     ///
@@ -123,6 +134,30 @@ enum FailOn {
     Risky,
     /// Never fail on a change.
     Never,
+}
+
+#[derive(Args, Debug)]
+struct BuildArgs {
+    /// A spec file, or a folder holding `wireplan.kdl`. Without it, the
+    /// nearest `wireplan.kdl` in the current folder or above is built.
+    path: Option<PathBuf>,
+    /// The backend to generate for.
+    #[arg(long, value_enum)]
+    target: crate::emit::Target,
+    /// The folder to write into (created when missing).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Write nothing; list how DIR differs from what the spec generates and
+    /// exit 1 if it does (for CI).
+    #[arg(long)]
+    check: bool,
+    /// Overwrite or remove files that wireplan did not generate or that were
+    /// edited by hand.
+    #[arg(long, conflicts_with = "check")]
+    force: bool,
+    /// Rule levels, as for `check`; `--deny-warnings` makes a warning stop the build.
+    #[command(flatten)]
+    levels: LevelArgs,
 }
 
 #[derive(Args, Debug)]
@@ -309,6 +344,7 @@ pub fn run() -> ExitCode {
                 Err(e) => usage_error(&format!("cannot render the manual: {e}")),
             }
         }
+        Command::Build(args) => build(&args),
     }
 }
 
@@ -674,16 +710,12 @@ fn spec_at_revision(path: Option<&std::path::Path>, rev: &str) -> Result<crate::
 }
 
 /// Writes a report the user asked for to `path` (relative to the current
-/// folder), never over a file of the spec that was read.
+/// folder) with the one writer: atomically, never over a file of the spec
+/// that was read, nor over anything that is not a regular file.
 fn write_output(checked: &crate::Checked, path: &std::path::Path, bytes: &[u8]) -> Result<(), ExitCode> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let target = cwd.join(path);
-    if let Ok(canonical) = std::fs::canonicalize(&target)
-        && checked.sources.files().any(|(_, file)| file.path == canonical)
-    {
-        return Err(usage_error(&format!("{} is a file of the spec; wireplan never writes over it", path.display())));
-    }
-    write_atomically(&target, bytes).map_err(|e| usage_error(&format!("cannot write {}: {e}", path.display())))
+    spec_writer(checked).write_file(&target, bytes).map_err(|e| usage_error(&e.to_string()))
 }
 
 /// Reads a small regular file the user named (a baseline).
@@ -695,15 +727,98 @@ fn read_regular(path: &std::path::Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a
-/// rename, so that a reader never sees half a file.
-fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "report.html".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+/// The one writer, refusing to write over any spec file of this run.
+fn spec_writer(checked: &crate::Checked) -> crate::write::Writer {
+    crate::write::Writer::new(checked.sources.files().map(|(_, f)| f.path.as_path()))
+}
+
+fn build(args: &BuildArgs) -> ExitCode {
+    let checked = match load_checked(args.path.as_deref(), Some(&args.levels)) {
+        Ok(checked) => checked,
+        Err(code) => return code,
+    };
+    let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
+    let warnings = checked.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
+    if !errors.is_empty() {
+        let report = Report { sources: &checked.sources, diagnostics: &errors, identities: &[] };
+        eprint!("{}", render::short::render(&report));
+        let why = if args.levels.deny_warnings && errors.iter().any(|d| d.rule.is_configurable()) {
+            " (--deny-warnings makes warnings errors)"
+        } else {
+            ""
+        };
+        eprintln!(
+            "error: the spec has {} error(s){why}; nothing was built (`wireplan check` explains them)",
+            errors.len()
+        );
+        return ExitCode::from(1);
     }
-    result
+    if warnings > 0 {
+        eprintln!("warning: the spec has {warnings} warning(s) (`wireplan check` lists them); building anyway");
+    }
+    let input = crate::emit::Input { spec: &checked.spec, graph: &checked.graph };
+    let emitted = crate::emit::emit(args.target, &input);
+    for note in &emitted.notes {
+        match &note.flow {
+            Some(flow) => eprintln!(
+                "note: flow {}: {}",
+                render::text::one_line(&format!("{flow:?}")),
+                render::text::one_line(&note.message)
+            ),
+            None => eprintln!("note: {}", render::text::one_line(&note.message)),
+        }
+    }
+    if !emitted.errors.is_empty() {
+        for e in &emitted.errors {
+            eprintln!("error: {}", render::text::one_line(e));
+        }
+        eprintln!("error: nothing was built");
+        return ExitCode::from(1);
+    }
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let out = cwd.join(&args.out);
+    let writer = spec_writer(&checked);
+    let target = args.target.name();
+    if args.check {
+        return match crate::write::compare_tree(&writer, &out, target, &emitted.artifacts) {
+            Ok(differences) if differences.is_empty() => {
+                eprintln!("{} is up to date", args.out.display());
+                ExitCode::SUCCESS
+            }
+            Ok(differences) => {
+                for d in &differences {
+                    println!("{}: {}", d.label(), render::text::one_line(d.path()));
+                }
+                eprintln!(
+                    "error: {} differs from what the spec generates ({} file(s)); run `wireplan build` to update it",
+                    args.out.display(),
+                    differences.len()
+                );
+                ExitCode::from(1)
+            }
+            Err(e) => usage_error(&e.to_string()),
+        };
+    }
+    match crate::write::write_tree(&writer, &out, target, &emitted.artifacts, args.force) {
+        Ok(report) => {
+            for path in &report.written {
+                eprintln!("wrote {}", out.join(path).display());
+            }
+            for path in &report.removed {
+                eprintln!("removed {} (no longer generated)", out.join(path).display());
+            }
+            if report.written.is_empty() && report.removed.is_empty() {
+                eprintln!("{} is up to date", args.out.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            let refused = errors.iter().any(|e| matches!(e, crate::write::WriteError::Refused { .. }));
+            for e in &errors {
+                eprintln!("error: {}", render::text::one_line(&e.to_string()));
+            }
+            eprintln!("error: the build stopped");
+            ExitCode::from(if refused { 1 } else { 2 })
+        }
+    }
 }

@@ -463,13 +463,15 @@ fn describe_flow(_spec: &Spec, f: &Flow, named: bool) -> String {
         Some(TriggerKind::On { event }) => {
             let _ = write!(d, "on {}", event.name.value);
         }
-        Some(TriggerKind::Poll { system, entity, every }) => {
+        Some(TriggerKind::Poll { system, entity, every, path, cursor }) => {
             let _ = write!(
                 d,
-                "poll {} {:?} {:?}",
+                "poll {} {:?} {:?} {:?} {:?}",
                 system.name.value,
                 entity.as_ref().map(|e| e.name.value.clone()),
-                every.as_ref().map(|e| e.value)
+                every.as_ref().map(|e| e.value),
+                path.as_ref().map(|p| p.value.clone()),
+                cursor.as_ref().map(|c| c.value.clone()),
             );
         }
         Some(TriggerKind::Schedule { every, cron }) => {
@@ -498,6 +500,14 @@ fn describe_flow(_spec: &Spec, f: &Flow, named: bool) -> String {
         }
         for s in &t.sets {
             let _ = write!(d, " set {}", s.dst.name.value);
+        }
+        if let Some(r) = &t.request {
+            let _ = write!(
+                d,
+                " request {:?} {:?}",
+                r.method.as_ref().map(|m| m.value),
+                r.path.as_ref().map(|p| p.value.clone())
+            );
         }
     }
     let _ = write!(

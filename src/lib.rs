@@ -4,7 +4,9 @@
 //! `syntax` parses each into a spanned tree (never failing); `lower` turns the
 //! trees into the spec `model`; `resolve` connects names to declarations;
 //! `graph` builds the topology once; `lint` runs the checks over the resolved
-//! model and applies the configured levels; `render` prints the diagnostics. Every stage returns its result
+//! model and applies the configured levels; `render` prints the diagnostics;
+//! `emit` turns a clean spec into a backend's files, which `write` (the one
+//! writer) puts on disk for the CLI. Every stage returns its result
 //! together with its diagnostics, so one mistake never hides the others.
 
 mod baseline;
@@ -12,6 +14,7 @@ mod cli;
 mod diagnostic;
 mod diff;
 mod docs;
+mod emit;
 mod graph;
 mod lint;
 mod load;
@@ -25,6 +28,7 @@ mod secrets;
 mod source;
 mod suggest;
 mod syntax;
+mod write;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -13,8 +13,9 @@ use crate::diagnostic::Diagnostic;
 use crate::lint::{self, Rule};
 use crate::model::{
     Action, Allow, Api, ApiStyle, Backoff, Criticality, Entity, Event, Field, FieldRef, FieldType, FileId, Flow,
-    LintDirective, LintLevel, Loc, Map, Name, RateLimit, Ref, Retry, Set, Source, Spanned, Spec, Stack, System,
-    SystemKind, Target, TimeUnit, Trigger, TriggerKind, Volume,
+    HttpMethod, LintDirective, LintLevel, Loc, Map, Name, RateLimit, Ref, Request, Retry, Set, SignatureEncoding,
+    SignatureScheme, Source, Spanned, Spec, Stack, System, SystemKind, Target, TimeUnit, Trigger, TriggerKind, Volume,
+    WebhookSignature,
 };
 use smol_str::SmolStr;
 
@@ -163,6 +164,7 @@ const SYSTEM_CHILDREN: &[&str] = &[
     "planned",
     "retires",
     "ha",
+    "webhook-signature",
     "allow",
 ];
 const EVENT_CHILDREN: &[&str] = &["key", "field", "volume", "allow"];
@@ -181,7 +183,7 @@ const FLOW_CHILDREN: &[&str] = &[
     "latency",
     "allow",
 ];
-const TO_CHILDREN: &[&str] = &["map", "set"];
+const TO_CHILDREN: &[&str] = &["map", "set", "request"];
 
 /// The range the contract gives for `horizon months=N`.
 const HORIZON_MONTHS: std::ops::RangeInclusive<i128> = 12..=36;
@@ -650,6 +652,7 @@ impl Lowerer<'_> {
             planned_in_months: None,
             retires_in_months: None,
             ha: None,
+            webhook_signature: None,
             allows: Vec::new(),
             loc: self.loc(node.span),
         };
@@ -695,6 +698,7 @@ impl Lowerer<'_> {
                 }
                 "webhooks" => system.webhooks = self.bool_child(child, "webhooks #true"),
                 "ha" => system.ha = self.bool_child(child, "ha #true"),
+                "webhook-signature" => system.webhook_signature = Some(self.webhook_signature(child)),
                 "rate-limit" => {
                     self.shape(child, 1, &["per"]);
                     self.leaf(child);
@@ -957,8 +961,10 @@ impl Lowerer<'_> {
                     }
                 }
                 "poll" => {
-                    self.shape(child, 1, &["entity", "every"]);
+                    self.shape(child, 1, &["entity", "every", "path", "cursor"]);
                     self.leaf(child);
+                    let path = child.prop("path").and_then(|e| self.url_path(&e));
+                    let cursor = child.prop("cursor").and_then(|e| self.string(&e, "`cursor=\"updated_at\"`"));
                     let system = self.name_arg(child, "a system name", "poll shopify entity=order every=\"15m\"");
                     let entity = child.prop("entity").and_then(|e| self.string(&e, "`entity=order`")).map(Ref::new);
                     let every = match child.prop("every") {
@@ -970,7 +976,7 @@ impl Lowerer<'_> {
                     };
                     if let Some(system) = system {
                         flow.trigger = Some(Trigger {
-                            kind: TriggerKind::Poll { system: Ref::new(system), entity, every },
+                            kind: TriggerKind::Poll { system: Ref::new(system), entity, every, path, cursor },
                             loc: self.loc(child.span),
                         });
                     }
@@ -1097,6 +1103,7 @@ impl Lowerer<'_> {
             entity,
             maps: Vec::new(),
             sets: Vec::new(),
+            request: None,
             loc: self.loc(node.span),
         };
         for child in node.child_nodes() {
@@ -1130,10 +1137,94 @@ impl Lowerer<'_> {
                     };
                     target.sets.push(Set { dst: FieldRef::new(dst), value, loc: self.loc(child.span) });
                 }
+                "request" => {
+                    self.shape(child, 0, &["method", "path"]);
+                    self.leaf(child);
+                    if let Some(first) = &target.request {
+                        self.repeated(child, "`to`", first.loc);
+                        continue;
+                    }
+                    let method = child
+                        .prop("method")
+                        .and_then(|e| self.keyword(&e, "HTTP method", HttpMethod::parse, HttpMethod::KEYWORDS));
+                    let path = child.prop("path").and_then(|e| self.url_path(&e));
+                    target.request = Some(Request { method, path, loc: self.loc(child.span) });
+                }
                 _ => self.unknown_node(child, "in `to`", TO_CHILDREN),
             }
         }
         Some(target)
+    }
+
+    /// `webhook-signature "hmac-sha256" header="X-Signature" secret="ENV" encoding=hex prefix="sha256="`.
+    fn webhook_signature(&mut self, node: &Node<'_>) -> WebhookSignature {
+        const EXAMPLE: &str = "webhook-signature \"hmac-sha256\" header=\"X-Signature\" secret=\"SHOP_WEBHOOK_SECRET\"";
+        self.shape(node, 1, &["header", "secret", "encoding", "prefix"]);
+        self.leaf(node);
+        let scheme = match node.arg(0) {
+            Some(e) => self.keyword(&e, "signature scheme", SignatureScheme::parse, SignatureScheme::KEYWORDS),
+            None => {
+                self.missing(node, "a scheme", EXAMPLE);
+                None
+            }
+        };
+        let header = match node.prop("header") {
+            Some(e) => self.string(&e, "`header=\"X-Signature\"`").filter(|h| {
+                let token =
+                    !h.value.is_empty() && h.value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                if !token {
+                    self.report(
+                        &lint::BAD_VALUE,
+                        e.value_span,
+                        "a header name has only letters, digits, `-` and `_`".into(),
+                        "not a header name",
+                        Some("write the header as the producer documents it, such as `X-Shopify-Hmac-Sha256`".into()),
+                    );
+                }
+                token
+            }),
+            None => {
+                self.missing_prop(node, "header", EXAMPLE);
+                None
+            }
+        };
+        let secret = match node.prop("secret") {
+            Some(e) => self.string(&e, "`secret=\"SHOP_WEBHOOK_SECRET\"`").filter(|s| {
+                let ok = secrets::is_env_name(&s.value);
+                if !ok && secrets::check(&s.value).is_none() {
+                    let why = "`secret=` takes an environment variable's name, such as `SHOP_WEBHOOK_SECRET`";
+                    self.report_secret(e.value_span, why.into());
+                }
+                ok
+            }),
+            None => {
+                self.missing_prop(node, "secret", EXAMPLE);
+                None
+            }
+        };
+        let encoding = node.prop("encoding").and_then(|e| {
+            self.keyword(&e, "signature encoding", SignatureEncoding::parse, SignatureEncoding::KEYWORDS)
+        });
+        let prefix = node.prop("prefix").and_then(|e| self.string(&e, "`prefix=\"sha256=\"`"));
+        WebhookSignature { scheme, header, secret, encoding, prefix, loc: self.loc(node.span) }
+    }
+
+    /// A URL path for a backend: it starts with `/` and holds no spaces or
+    /// control characters.
+    fn url_path(&mut self, entry: &Entry<'_>) -> Option<Spanned<SmolStr>> {
+        let path = self.string(entry, "`path=\"/invoices\"`")?;
+        let ok = path.value.starts_with('/') && !path.value.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !ok {
+            self.report(
+                &lint::BAD_VALUE,
+                entry.value_span,
+                "a path starts with `/` and has no spaces or control characters".into(),
+                "not a URL path",
+                Some("write the path after the system's base URL, such as `path=\"/invoices\"`".into()),
+            );
+            return None;
+        }
+        Some(path)
     }
 
     fn retry(&mut self, node: &Node<'_>) -> Retry {

@@ -171,6 +171,9 @@ pub(crate) struct System {
     pub(crate) planned_in_months: Option<Spanned<u32>>,
     pub(crate) retires_in_months: Option<Spanned<u32>>,
     pub(crate) ha: Option<Spanned<bool>>,
+    /// `webhook-signature SCHEME header=H secret=ENV`: how its webhooks prove
+    /// where they come from (the hub backend checks it).
+    pub(crate) webhook_signature: Option<WebhookSignature>,
     pub(crate) allows: Vec<Allow>,
     #[expect(
         dead_code,
@@ -319,6 +322,21 @@ keyword_enum! {
 }
 
 keyword_enum! {
+    /// The HTTP method of a write (`request method=...`).
+    HttpMethod { Post = "POST", Put = "PUT", Patch = "PATCH", Delete = "DELETE" }
+}
+
+keyword_enum! {
+    /// How a system signs its webhooks: an HMAC of the raw body.
+    SignatureScheme { HmacSha256 = "hmac-sha256", HmacSha1 = "hmac-sha1" }
+}
+
+keyword_enum! {
+    /// How the signature is written in its header.
+    SignatureEncoding { Hex = "hex", Base64 = "base64" }
+}
+
+keyword_enum! {
     LintLevel { Deny = "deny", Warn = "warn", Allow = "allow" }
 }
 
@@ -327,6 +345,30 @@ keyword_enum! {
 pub(crate) struct Api {
     pub(crate) style: Option<Spanned<ApiStyle>>,
     pub(crate) version: Option<Spanned<SmolStr>>,
+    pub(crate) loc: Loc,
+}
+
+/// `webhook-signature "hmac-sha256" header="X-Signature" secret="ENV" encoding=hex prefix="sha256="`.
+#[derive(Clone, Debug)]
+pub(crate) struct WebhookSignature {
+    pub(crate) scheme: Option<Spanned<SignatureScheme>>,
+    /// The request header holding the signature.
+    pub(crate) header: Option<Spanned<SmolStr>>,
+    /// The environment variable holding the shared secret.
+    pub(crate) secret: Option<Spanned<SmolStr>>,
+    /// `hex` unless given.
+    pub(crate) encoding: Option<Spanned<SignatureEncoding>>,
+    /// Text before the signature in the header, such as `sha256=`.
+    pub(crate) prefix: Option<Spanned<SmolStr>>,
+    #[expect(dead_code, reason = "part of the model for the language server, which comes later")]
+    pub(crate) loc: Loc,
+}
+
+/// `request method="POST" path="/invoices"` in a `to`: how the write is sent.
+#[derive(Clone, Debug)]
+pub(crate) struct Request {
+    pub(crate) method: Option<Spanned<HttpMethod>>,
+    pub(crate) path: Option<Spanned<SmolStr>>,
     pub(crate) loc: Loc,
 }
 
@@ -473,8 +515,15 @@ pub(crate) struct Trigger {
 pub(crate) enum TriggerKind {
     /// `on EVENT`: the event's producer pushes it.
     On { event: Ref<EventId> },
-    /// `poll SYSTEM entity=E every=DURATION`.
-    Poll { system: Ref<SystemId>, entity: Option<Ref<EntityId>>, every: Option<Spanned<Duration>> },
+    /// `poll SYSTEM entity=E every=DURATION path="/orders" cursor="updated_at"`;
+    /// `path` and `cursor` say how the hub backend reads it.
+    Poll {
+        system: Ref<SystemId>,
+        entity: Option<Ref<EntityId>>,
+        every: Option<Spanned<Duration>>,
+        path: Option<Spanned<SmolStr>>,
+        cursor: Option<Spanned<SmolStr>>,
+    },
     /// `schedule every=DURATION` or `schedule cron=EXPR`.
     Schedule { every: Option<Spanned<Duration>>, cron: Option<Spanned<SmolStr>> },
 }
@@ -495,6 +544,8 @@ pub(crate) struct Target {
     pub(crate) entity: Option<Ref<EntityId>>,
     pub(crate) maps: Vec<Map>,
     pub(crate) sets: Vec<Set>,
+    /// `request method=M path=P`: how a backend sends the write.
+    pub(crate) request: Option<Request>,
     pub(crate) loc: Loc,
 }
 
@@ -511,10 +562,6 @@ pub(crate) struct Map {
 #[derive(Clone, Debug)]
 pub(crate) struct Set {
     pub(crate) dst: FieldRef,
-    #[expect(
-        dead_code,
-        reason = "part of the model for the config emitters and the language server, which come later"
-    )]
     pub(crate) value: Option<Spanned<crate::syntax::Value<'static>>>,
     #[expect(
         dead_code,
@@ -527,20 +574,8 @@ pub(crate) struct Set {
 #[derive(Clone, Debug)]
 pub(crate) struct Retry {
     pub(crate) attempts: Option<Spanned<u32>>,
-    #[expect(
-        dead_code,
-        reason = "part of the model for the config emitters and the language server, which come later"
-    )]
     pub(crate) backoff: Option<Spanned<Backoff>>,
-    #[expect(
-        dead_code,
-        reason = "part of the model for the config emitters and the language server, which come later"
-    )]
     pub(crate) initial: Option<Spanned<Duration>>,
-    #[expect(
-        dead_code,
-        reason = "part of the model for the config emitters and the language server, which come later"
-    )]
     pub(crate) max: Option<Spanned<Duration>>,
     pub(crate) loc: Loc,
 }

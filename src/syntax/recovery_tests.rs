@@ -260,7 +260,7 @@ fn every_unicode_newline_ends_a_node() {
 /// The fastest of several timed parses of `text`: the minimum is the
 /// measurement least disturbed by other work on the machine.
 fn time(text: &str) -> std::time::Duration {
-    (0..7)
+    (0..9)
         .map(|_| {
             let start = std::time::Instant::now();
             std::hint::black_box(parse(text));
@@ -277,11 +277,13 @@ fn time_is_linear_even_on_hostile_input() {
     let patterns: [&str; 9] = [SPEC, "a {", "a {\nb\n", "= ", "\"\\u{", "/* ", "(", "#\"x\"", "a b=c \"unterminated\n"];
     for pattern in patterns {
         let small = pattern.repeat(40_000 / pattern.len() + 1);
-        let large = pattern.repeat(4 * (40_000 / pattern.len() + 1));
+        let large = pattern.repeat(8 * (40_000 / pattern.len() + 1));
         let ratio = time(&large).as_secs_f64() / time(&small).as_secs_f64();
-        // Four times the input should take about four times as long; a
-        // quadratic path would take sixteen.
-        assert!(ratio < 9.0, "{pattern:?}: 4x input took {ratio:.1}x time");
+        // Eight times the input should take about eight times as long; a
+        // quadratic path would take 64. The bound leaves room for a machine
+        // busy with other work (timing on a loaded 2-core machine once made
+        // a tighter bound fail on linear code).
+        assert!(ratio < 40.0, "{pattern:?}: 8x input took {ratio:.1}x time");
     }
 }
 

@@ -143,7 +143,7 @@ fn output_is_deterministic() {
 #[test]
 fn examples_check_without_spec_errors() {
     let dir = root().join("examples");
-    for example in ["small-shop", "growing-agency", "high-volume-retail", "acme-outdoor"] {
+    for example in ["small-shop", "growing-agency", "high-volume-retail", "acme-outdoor", "hub-studio"] {
         let (exit, report) = check_json(&dir, example);
         validate_against_schema(&report);
         assert_eq!(report["summary"]["errors"], 0, "{example}: {report:#}");

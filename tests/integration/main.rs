@@ -3,11 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod build;
 mod ci;
 mod cli;
 mod docs;
 mod formats;
 mod hostile;
+mod hub;
 mod plan;
 mod rules;
 mod util;

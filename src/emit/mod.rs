@@ -1,0 +1,75 @@
+//! Backends: what `wireplan build` generates from a checked spec.
+//!
+//! Each backend (one folder: `hub/` now; `broker/` and `etl/` later) is a
+//! pure function from the resolved spec and its graph to a list of
+//! `Artifact`s (a relative path and its bytes) and build notes (flows it did
+//! not carry and why, defaults it used). It does no I/O: the CLI hands the
+//! artifacts to `crate::write`, the one writer. Output is deterministic: the
+//! same spec gives the same artifacts, in the same order, byte for byte.
+//! Artifact paths are fixed by the backend, never made from spec names; the
+//! writer checks them all the same.
+
+pub(crate) mod hub;
+pub(crate) mod names;
+
+use crate::graph::Graph;
+use crate::model::Spec;
+
+/// One generated file: where it goes inside `--out`, `/`-separated, and its
+/// contents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Artifact {
+    pub(crate) path: String,
+    pub(crate) bytes: Vec<u8>,
+}
+
+/// Something the user should know about what was (not) generated.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Note {
+    /// The flow it is about, if any.
+    pub(crate) flow: Option<String>,
+    pub(crate) message: String,
+}
+
+/// What a backend made of the spec.
+#[derive(Debug, Default)]
+pub(crate) struct Emitted {
+    pub(crate) artifacts: Vec<Artifact>,
+    pub(crate) notes: Vec<Note>,
+    /// Problems that make the output unusable; the CLI writes nothing then.
+    pub(crate) errors: Vec<String>,
+}
+
+/// The backends `wireplan build --target` knows. `broker` and `etl` come next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Target {
+    /// Node-RED flows: a self-hosted hub (the Zapier or Make role).
+    Hub,
+}
+
+impl Target {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Target::Hub => "hub",
+        }
+    }
+}
+
+/// The checked spec a backend reads.
+pub(crate) struct Input<'a> {
+    pub(crate) spec: &'a Spec,
+    #[expect(dead_code, reason = "the broker and ETL backends read the topology; the hub needs only the model")]
+    pub(crate) graph: &'a Graph,
+}
+
+/// Runs the backend for `target`. Artifacts are sorted by path, notes by
+/// flow then message.
+pub(crate) fn emit(target: Target, input: &Input<'_>) -> Emitted {
+    let mut emitted = match target {
+        Target::Hub => hub::emit(input),
+    };
+    emitted.artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    emitted.notes.sort();
+    emitted.notes.dedup();
+    emitted
+}
