@@ -9,6 +9,13 @@
 //! events), and those start other flows. Chains of it are how sync loops and
 //! duplicate records spread.
 //!
+//! A link from a write to an event is *definite*, *possible* or *never*
+//! (contract 1.1): definite when the write and the event (or poll) name the
+//! same entity, or the `to` says `emits EVENT`; possible when either names no
+//! entity, since the spec does not say whether the write changes what the
+//! event reports; never when they name different entities, when the event
+//! is `external`, or when it belongs to another system.
+//!
 //! The trigger graph is not materialised flow to flow, because one write can
 //! trigger many events that each start many flows, and the product of those
 //! fans would be quadratic. It has intermediate nodes instead, so its size
@@ -16,11 +23,17 @@
 //!
 //! ```text
 //! flow --to S entity=E--> write(S,E) --> event of S with entity E --> flow (on that event)
-//!                              |     \--> poll flow of S with entity E
-//!                              v
-//! flow --to S (no entity)--> write-all(S) --> write(S,E) for every E, and write-none(S)
-//!                              write-none(S) --> events and polls of S that name no entity
+//!   |                          |     \--> poll flow of S with entity E
+//!   |                          v  (possible)
+//!   |   flow --to S (no entity)--> write-all(S) --(possible)--> write(S,E) for every E, and write-none(S)
+//!   |                          write-none(S) --> events and polls of S that name no entity
+//!   \--emits EVENT--> that event
 //! ```
+//!
+//! Every path through a `write-all` or `write-none` node is a possible
+//! link, every other path a definite one, so the *definite* graph is the
+//! trigger graph without those two kinds of node. `external` events have no
+//! edges into them.
 //!
 //! **Architecture Invariant:** every cycle of the trigger graph passes through
 //! a flow node; the intermediate nodes form a DAG. A flow with `loop-guard`
@@ -55,10 +68,19 @@ pub(crate) enum TriggerNode {
     /// Writes to a system that name an entity (by name: schemaless systems
     /// have no resolved entities, but their names still match).
     Write(SystemId),
-    /// Writes to a system that name no entity: they trigger everything of it.
+    /// Writes to a system that name no entity: they may trigger everything
+    /// of it (a possible link).
     WriteAll(SystemId),
-    /// The consumers of a system that name no entity: any write triggers them.
+    /// The consumers of a system that name no entity: any write may trigger
+    /// them (a possible link).
     WriteNone(SystemId),
+}
+
+impl TriggerNode {
+    /// Whether passing through this node makes a link only possible.
+    pub(crate) fn is_possible(self) -> bool {
+        matches!(self, TriggerNode::WriteAll(_) | TriggerNode::WriteNone(_))
+    }
 }
 
 /// An edge of the system graph: target `target` (an index into
@@ -73,9 +95,16 @@ pub(crate) struct FlowEdge {
 pub(crate) struct Graph {
     /// Node `i` is system `i`; one edge per resolved `to` of each flow whose
     /// source system is resolved, in flow then target order.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "the checks count pairs with `crate::stages`; the renderers are to draw from this")
+    )]
     pub(crate) systems: DiGraph<SystemId, FlowEdge, u32>,
-    /// The trigger graph; node `i < flows` is flow `i`.
+    /// The trigger graph, definite and possible links; node `i < flows` is flow `i`.
     pub(crate) triggers: TriggerCsr,
+    /// The same nodes with only the definite links: no edge touches a
+    /// `WriteAll` or `WriteNone` node.
+    pub(crate) definite: TriggerCsr,
     /// What each trigger-graph node stands for.
     pub(crate) nodes: Vec<TriggerNode>,
     /// For each flow, for each of its targets, the trigger node its write
@@ -122,7 +151,8 @@ impl Graph {
         } else {
             (systems_graph(), TriggerBuilder::new(spec).build(spec))
         };
-        Graph { systems, triggers, nodes, target_nodes }
+        let definite = definite_only(&triggers, &nodes);
+        Graph { systems, triggers, definite, nodes, target_nodes }
     }
 
     /// The strongly connected components of the trigger graph that have more
@@ -133,14 +163,14 @@ impl Graph {
     /// chain of flows overflowed the thread's stack. The first pass walks the
     /// graph with its edges reversed (a second CSR), the second walks it as
     /// is, from the nodes in reverse order of finishing.
-    fn strongly_connected(&self) -> Vec<Vec<u32>> {
-        let count = self.triggers.node_count();
+    fn strongly_connected(csr: &TriggerCsr) -> Vec<Vec<u32>> {
+        let count = csr.node_count();
         // The reversed edges, sorted by a counting sort: bucket each edge by
         // its head, visiting tails in increasing order. The CSR's edges are
         // unique, so these are too.
         let mut starts = vec![0usize; count + 1];
         for from in 0..count as u32 {
-            for &to in self.triggers.neighbors_slice(from) {
+            for &to in csr.neighbors_slice(from) {
                 starts[to as usize + 1] += 1;
             }
         }
@@ -149,7 +179,7 @@ impl Graph {
         }
         let mut edges = vec![(0u32, 0u32); starts[count]];
         for from in 0..count as u32 {
-            for &to in self.triggers.neighbors_slice(from) {
+            for &to in csr.neighbors_slice(from) {
                 edges[starts[to as usize]] = (to, from);
                 starts[to as usize] += 1;
             }
@@ -168,7 +198,7 @@ impl Graph {
                 }
             }
         }
-        let mut walk = Dfs::empty(&self.triggers);
+        let mut walk = Dfs::empty(csr);
         let mut components = Vec::new();
         let mut component = Vec::new();
         for &leader in finished.iter().rev() {
@@ -177,7 +207,7 @@ impl Graph {
             }
             walk.move_to(leader);
             component.clear();
-            while let Some(node) = walk.next(&self.triggers) {
+            while let Some(node) = walk.next(csr) {
                 component.push(node);
             }
             if component.len() > 1 {
@@ -195,20 +225,38 @@ impl Graph {
         nodes.get(start as usize..end as usize).unwrap_or(&[])
     }
 
-    /// The trigger-graph nodes `node` points to.
+    /// The trigger-graph nodes `node` points to, by definite or possible links.
     pub(crate) fn successors(&self, node: u32) -> &[u32] {
         if (node as usize) < self.triggers.node_count() { self.triggers.neighbors_slice(node) } else { &[] }
     }
 
-    /// The strongly connected components of the trigger graph that really
-    /// cycle, in order of their smallest flow; each with its flows in id
-    /// order and all its nodes. Linear (see `strongly_connected`).
+    /// The trigger-graph nodes `node` points to by definite links only.
+    pub(crate) fn definite_successors(&self, node: u32) -> &[u32] {
+        if (node as usize) < self.definite.node_count() { self.definite.neighbors_slice(node) } else { &[] }
+    }
+
+    /// The loops of definite links: the strongly connected components of
+    /// the definite graph that really cycle, in order of their smallest
+    /// flow; each with its flows in id order and all its nodes. Linear (see
+    /// `strongly_connected`).
     pub(crate) fn cyclic_components(&self) -> Vec<Component> {
+        Self::components(&self.definite, &self.nodes)
+    }
+
+    /// The components of the whole trigger graph (definite and possible
+    /// links) that cycle. Each contains every definite component it
+    /// overlaps; the flows of one that are in no definite loop lie on a loop
+    /// that needs a possible link.
+    pub(crate) fn possible_components(&self) -> Vec<Component> {
+        Self::components(&self.triggers, &self.nodes)
+    }
+
+    fn components(csr: &TriggerCsr, kinds: &[TriggerNode]) -> Vec<Component> {
         let mut out = Vec::new();
-        for mut nodes in self.strongly_connected() {
+        for mut nodes in Self::strongly_connected(csr) {
             let mut flows: Vec<FlowId> = nodes
                 .iter()
-                .filter_map(|&n| match self.nodes.get(n as usize) {
+                .filter_map(|&n| match kinds.get(n as usize) {
                     Some(TriggerNode::Flow(f)) => Some(*f),
                     _ => None,
                 })
@@ -233,6 +281,26 @@ impl Graph {
     pub(crate) fn flow_node(flow: FlowId) -> u32 {
         flow.0
     }
+}
+
+/// The trigger graph without its possible links: every edge that touches a
+/// `WriteAll` or `WriteNone` node is left out (the nodes stay, unconnected,
+/// so that indices agree).
+fn definite_only(all: &TriggerCsr, nodes: &[TriggerNode]) -> TriggerCsr {
+    let possible = |n: u32| nodes.get(n as usize).is_some_and(|k| k.is_possible());
+    let mut edges = Vec::with_capacity(all.edge_count());
+    for from in 0..all.node_count() as u32 {
+        if possible(from) {
+            continue;
+        }
+        edges.extend(all.neighbors_slice(from).iter().filter(|&&to| !possible(to)).map(|&to| (from, to)));
+    }
+    // Taken in order from a valid CSR, so sorted and unique.
+    let mut csr = Csr::from_sorted_edges(&edges).unwrap_or_else(|_| Csr::new());
+    while csr.node_count() < all.node_count() {
+        csr.add_node(());
+    }
+    csr
 }
 
 /// A strongly connected component of the trigger graph that cycles.
@@ -315,6 +383,10 @@ impl<'s> TriggerBuilder<'s> {
     fn build(mut self, spec: &'s Spec) -> (TriggerCsr, Vec<TriggerNode>, TargetNodes) {
         // Consumers: events (by producer and entity) and polls.
         for (i, event) in spec.events.iter().enumerate() {
+            // No write sets off an external event: nothing points to it.
+            if event.is_external() {
+                continue;
+            }
             let Some(system) = event.from.as_ref().and_then(|f| f.target) else { continue };
             let node = Self::event_node(spec, EventId(i as u32));
             let feeder = match &event.entity {
@@ -363,10 +435,24 @@ impl<'s> TriggerBuilder<'s> {
                     },
                     None => self.write_all.get(&system).copied(),
                 };
+                let flow_node = Graph::flow_node(FlowId(i as u32));
+                // `emits` says what the write sets off: definite links to
+                // those events, and no possible ones beside them.
+                let emitted: Vec<u32> =
+                    target.emits.iter().filter_map(|e| e.target).map(|e| Self::event_node(spec, e)).collect();
+                let feeder = match feeder {
+                    Some(f) if !emitted.is_empty() && self.nodes.get(f as usize).is_some_and(|k| k.is_possible()) => {
+                        None
+                    }
+                    other => other,
+                };
                 if let Some(feeder) = feeder {
-                    self.edges.push((Graph::flow_node(FlowId(i as u32)), feeder));
+                    self.edges.push((flow_node, feeder));
                 }
-                target_nodes.nodes.push(feeder);
+                self.edges.extend(emitted.iter().map(|&e| (flow_node, e)));
+                // The node that stands for this write: where it feeds, or the
+                // event it emits when that is all it does.
+                target_nodes.nodes.push(feeder.or_else(|| emitted.first().copied()));
             }
             target_nodes.starts.push(u32::try_from(target_nodes.nodes.len()).unwrap_or(u32::MAX));
         }
@@ -436,7 +522,7 @@ mod tests {
         let mut text = String::new();
         for i in 0..n {
             text.push_str(&format!(
-                "system \"s{i}\" kind=crm\nevent \"e{i}\" from=s{i}\nflow \"f{i}\" {{\n on \"e{i}\"\n to s{} action=upsert\n}}\n",
+                "system \"s{i}\" kind=crm\nevent \"e{i}\" from=s{i} entity=x\nflow \"f{i}\" {{\n on \"e{i}\"\n to s{} action=upsert entity=x\n}}\n",
                 (i + 1) % n
             ));
         }
@@ -483,8 +569,11 @@ mod tests {
         reached.sort_unstable();
         assert_eq!(reached, vec![0, 1]);
         // x writes b with an entity nobody consumes by name; the entity-less
-        // poll w still fires, so x -> w -> x is a cycle.
-        assert_eq!(g.flow_cycles(), vec![vec![FlowId(0), FlowId(1), FlowId(3)]]);
+        // poll w may still fire, so x -> w -> x is a possible cycle, and
+        // not a definite one.
+        assert!(g.flow_cycles().is_empty());
+        let possible: Vec<Vec<FlowId>> = g.possible_components().into_iter().map(|c| c.flows).collect();
+        assert_eq!(possible, vec![vec![FlowId(0), FlowId(1), FlowId(3)]]);
     }
 
     #[test]

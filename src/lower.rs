@@ -12,9 +12,9 @@ use std::time::Duration;
 use crate::diagnostic::Diagnostic;
 use crate::lint::{self, Rule};
 use crate::model::{
-    Action, Allow, Api, ApiStyle, Backoff, Criticality, Entity, Event, Field, FieldRef, FieldType, FileId, Flow,
-    LintDirective, LintLevel, Loc, Map, Name, RateLimit, Ref, Retry, Set, Source, Spanned, Spec, Stack, System,
-    SystemKind, Target, TimeUnit, Trigger, TriggerKind, Volume,
+    Action, Allow, Api, ApiStyle, Backoff, Criticality, Entity, Event, EventDelivery, Field, FieldRef, FieldType,
+    FileId, Flow, LintDirective, LintLevel, Loc, Map, Name, RateLimit, Ref, Retry, Set, Source, Spanned, Spec, Stack,
+    System, SystemKind, Target, TimeUnit, Trigger, TriggerKind, Volume,
 };
 use smol_str::SmolStr;
 
@@ -165,7 +165,7 @@ const SYSTEM_CHILDREN: &[&str] = &[
     "ha",
     "allow",
 ];
-const EVENT_CHILDREN: &[&str] = &["key", "field", "volume", "allow"];
+const EVENT_CHILDREN: &[&str] = &["key", "field", "volume", "delivery", "external", "allow"];
 const FLOW_CHILDREN: &[&str] = &[
     "on",
     "poll",
@@ -181,7 +181,54 @@ const FLOW_CHILDREN: &[&str] = &[
     "latency",
     "allow",
 ];
-const TO_CHILDREN: &[&str] = &["map", "set"];
+const TO_CHILDREN: &[&str] = &["map", "set", "idempotency-key", "retry", "emits"];
+
+/// The child nodes a node takes, by its name: a property named like one of
+/// them (`owner="sales"` on a system) is a child written in the wrong place.
+fn children_of(node: &str) -> &'static [&'static str] {
+    match node {
+        "stack" => STACK_CHILDREN,
+        "system" => SYSTEM_CHILDREN,
+        "event" => EVENT_CHILDREN,
+        "flow" => FLOW_CHILDREN,
+        "to" => TO_CHILDREN,
+        "entity" => &["field"],
+        _ => &[],
+    }
+}
+
+/// Words users write for a keyword that the language spells differently,
+/// as `(what, word, keyword)`: `kind=helpdesk` means `kind=support`.
+const SYNONYMS: &[(&str, &str, &str)] = &[
+    ("system kind", "helpdesk", "support"),
+    ("system kind", "ticketing", "support"),
+    ("system kind", "servicedesk", "support"),
+    ("system kind", "shop", "ecommerce"),
+    ("system kind", "store", "ecommerce"),
+    ("system kind", "billing", "accounting"),
+    ("system kind", "invoicing", "accounting"),
+    ("system kind", "mail", "email"),
+    ("system kind", "newsletter", "email"),
+    ("system kind", "cms", "website"),
+    ("system kind", "queue", "broker"),
+    ("system kind", "bus", "broker"),
+    ("system kind", "ipaas", "hub"),
+    ("system kind", "automation", "hub"),
+    ("system kind", "db", "database"),
+    ("system kind", "bi", "analytics"),
+    ("system kind", "payment", "payments"),
+    ("action", "insert", "create"),
+    ("action", "add", "create"),
+    ("action", "notify", "send"),
+    ("action", "decrement", "increment"),
+    ("API style", "rabbitmq", "amqp"),
+    ("API style", "http", "rest"),
+];
+
+/// "a" or "an" before `word`, by its first letter.
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) { "an" } else { "a" }
+}
 
 /// The range the contract gives for `horizon months=N`.
 const HORIZON_MONTHS: std::ops::RangeInclusive<i128> = 12..=36;
@@ -238,7 +285,12 @@ impl Lowerer<'_> {
         for (key, span) in node.keys() {
             match &key {
                 Some(key) if !props.contains(&&*key.text) => {
+                    let child = children_of(&node.name.text).contains(&&*key.text);
                     let help = match suggest::closest(&key.text, props.iter().copied()) {
+                        _ if child => format!(
+                            "`{}` is a child node, not a property: write it inside the block, as `{} {{ {} ... }}`",
+                            key.text, node.name.text, key.text
+                        ),
                         Some(c) => format!("did you mean `{c}`?"),
                         None if props.is_empty() => format!("`{}` takes no properties", node.name.text),
                         None => format!("`{}` takes {}", node.name.text, list(props, "=")),
@@ -327,10 +379,11 @@ impl Lowerer<'_> {
 
     /// Reports a value of the wrong kind.
     fn wrong_kind(&mut self, entry: &Entry<'_>, expected: &str, example: &str) {
+        let kind = entry.value.kind_name();
         self.report(
             &lint::BAD_VALUE,
             entry.value_span,
-            format!("expected {expected}, found {}", entry.value.kind_name()),
+            format!("expected {expected}, found {kind}"),
             &format!("expected {expected}"),
             Some(format!("write it as {example}")),
         );
@@ -424,13 +477,15 @@ impl Lowerer<'_> {
         keywords: &[&str],
     ) -> Option<Spanned<K>> {
         let Value::String(text) = &entry.value else {
-            self.wrong_kind(entry, &format!("a {what}"), &format!("one of {}", list(keywords, "")));
+            self.wrong_kind(entry, &format!("{} {what}", article(what)), &format!("one of {}", list(keywords, "")));
             return None;
         };
         if let Some(k) = parse(text) {
             return Some(Spanned { value: k, loc: self.loc(entry.value_span) });
         }
-        let help = match suggest::closest(text, keywords.iter().copied()) {
+        let lower = text.to_ascii_lowercase();
+        let synonym = SYNONYMS.iter().find(|(w, word, _)| *w == what && *word == lower).map(|(_, _, k)| *k);
+        let help = match synonym.or_else(|| suggest::closest(text, keywords.iter().copied())) {
             Some(c) => format!("did you mean `{c}`?"),
             None => format!("the {what}s are {}", list(keywords, "")),
         };
@@ -438,7 +493,7 @@ impl Lowerer<'_> {
             &lint::BAD_VALUE,
             entry.value_span,
             format!("unknown {what} `{text}`"),
-            &format!("not a {what}"),
+            &format!("not {} {what}", article(what)),
             Some(help),
         );
         None
@@ -524,17 +579,19 @@ impl Lowerer<'_> {
     /// commented out with `/-`, which are committed all the same.
     fn check_secrets(&mut self, doc: Document<'_>) {
         doc.for_each_string_token(secrets::SHORTEST_SECRET, |text, span| {
-            if let Some(why) = secrets::check(text) {
-                self.report_secret(span, why);
+            if let Some(found) = secrets::check(text) {
+                self.report_secret(span, format!("it holds {} (`{}`)", found.what, found.masked));
             }
         });
     }
 
+    /// The finding names what was found and a masked prefix, never the
+    /// value itself: CI logs are read by many.
     fn report_secret(&mut self, span: Span, why: String) {
         self.report(
             &lint::SECRET_LITERAL,
             span,
-            format!("this value looks like a credential ({why})"),
+            format!("this value looks like a credential: {why}"),
             "possible credential",
             Some(
                 "keep credentials out of the spec: put the value in an environment variable and write its name, \
@@ -565,15 +622,33 @@ impl Lowerer<'_> {
             let child = &child;
             match &*child.name.text {
                 "horizon" => {
-                    self.shape(child, 0, &["months"]);
                     self.leaf(child);
-                    match child.prop("months") {
-                        Some(e) => {
+                    match (child.prop("months"), child.arg(0)) {
+                        (Some(e), _) => {
+                            self.shape(child, 0, &["months"]);
                             stack.horizon = self
                                 .integer(&e, HORIZON_MONTHS, "the horizon")
                                 .map(|n| Spanned { value: n.value as u32, loc: n.loc });
                         }
-                        None => self.missing_prop(child, "months", "horizon months=18"),
+                        // `horizon 12`: one finding, suggesting the user's own number.
+                        (None, Some(arg)) => {
+                            self.shape(child, 1, &["months"]);
+                            let example = match arg.value {
+                                Value::Integer(n) => format!("horizon months={n}"),
+                                _ => "horizon months=18".to_owned(),
+                            };
+                            self.report(
+                                &lint::MISSING_ARGUMENT,
+                                arg.span,
+                                "`horizon` takes the number of months as `months=N`".into(),
+                                "`months=` missing",
+                                Some(format!("write it as `{example}`")),
+                            );
+                        }
+                        (None, None) => {
+                            self.shape(child, 0, &["months"]);
+                            self.missing_prop(child, "months", "horizon months=18");
+                        }
                     }
                 }
                 "volume-growth" => {
@@ -686,9 +761,11 @@ impl Lowerer<'_> {
                         Value::Float(x) => {
                             Some(Spanned { value: SmolStr::new(x.to_string()), loc: self.loc(e.value_span) })
                         }
-                        _ => {
+                        // Reported once here, and still taken as a version so
+                        // that `unversioned-api` does not pile onto it.
+                        other => {
                             self.wrong_kind(&e, "a version", "`version=\"v3\"`");
-                            None
+                            Some(Spanned { value: SmolStr::new(other.kind_name()), loc: self.loc(e.value_span) })
                         }
                     });
                     system.api = Some(Api { style, version, loc: self.loc(child.span) });
@@ -816,7 +893,7 @@ impl Lowerer<'_> {
     }
 
     fn field(&mut self, node: &Node<'_>) -> Option<Field> {
-        self.shape(node, 1, &["type", "required"]);
+        self.shape(node, 1, &["type", "required", "generated"]);
         self.leaf(node);
         let name = self.name_arg(node, "a name", "field \"email\" type=email")?;
         let ty = match node.prop("type") {
@@ -827,7 +904,8 @@ impl Lowerer<'_> {
             }
         };
         let required = node.prop("required").and_then(|e| self.bool(&e)).is_some_and(|b| b.value);
-        Some(Field { name, ty, required, loc: self.loc(node.span) })
+        let generated = node.prop("generated").and_then(|e| self.bool(&e)).is_some_and(|b| b.value);
+        Some(Field { name, ty, required, generated, loc: self.loc(node.span) })
     }
 
     fn allow(&mut self, node: &Node<'_>) -> Option<Allow> {
@@ -849,12 +927,14 @@ impl Lowerer<'_> {
             }
         };
         let entity = node.prop("entity").and_then(|e| self.string(&e, "`entity=contact`")).map(Ref::new);
-        let version = node.prop("version").and_then(|e| self.integer(&e, 0..=i128::from(u32::MAX), "the version"));
+        let version = node.prop("version").map(|e| self.event_version(&e));
         let mut event = Event {
             name,
             from,
             entity,
-            version: version.map(|v| Spanned { value: v.value as i64, loc: v.loc }),
+            version,
+            delivery: None,
+            external: None,
             key: None,
             fields: Vec::new(),
             volume: None,
@@ -874,6 +954,30 @@ impl Lowerer<'_> {
                     event.key = self.name_arg(child, "a field name", "key \"lead_id\"").map(Ref::new);
                 }
                 "field" => event.fields.extend(self.field(child)),
+                "delivery" => {
+                    self.shape(child, 1, &[]);
+                    self.leaf(child);
+                    if let Some(first) = &event.delivery {
+                        self.repeated(child, "event", first.loc);
+                        continue;
+                    }
+                    event.delivery = match child.arg(0) {
+                        Some(e) => self.keyword(&e, "delivery", EventDelivery::parse, EventDelivery::KEYWORDS),
+                        None => {
+                            self.missing(child, "a guarantee", "delivery at-least-once");
+                            None
+                        }
+                    };
+                }
+                "external" => {
+                    self.shape(child, 0, &[]);
+                    self.leaf(child);
+                    if let Some(first) = event.external {
+                        self.repeated(child, "event", first);
+                        continue;
+                    }
+                    event.external = Some(self.loc(child.span));
+                }
                 "volume" => {
                     self.shape(child, 0, &["per-day", "peak-per-second"]);
                     self.leaf(child);
@@ -896,6 +1000,29 @@ impl Lowerer<'_> {
         Some(event)
     }
 
+    /// An event's `version=`: a whole number, or a semantic-version string
+    /// such as `"1.0.0"` (AsyncAPI's and EventCatalog's form). A bad one is
+    /// reported once and still counts as a version, so that `unversioned-api`
+    /// does not pile onto it.
+    fn event_version(&mut self, entry: &Entry<'_>) -> Spanned<SmolStr> {
+        let loc = self.loc(entry.value_span);
+        let (text, fine) = match &entry.value {
+            Value::Integer(n) => (SmolStr::new(n.to_string()), *n >= 0),
+            Value::String(s) => (SmolStr::new(s), is_semver(s)),
+            other => (SmolStr::new(other.kind_name()), false),
+        };
+        if !fine {
+            self.report(
+                &lint::BAD_VALUE,
+                entry.value_span,
+                "an event version is a whole number or a semantic version".into(),
+                "not a version",
+                Some("write it as `version=1` or `version=\"1.0.0\"`".into()),
+            );
+        }
+        Spanned { value: text, loc }
+    }
+
     fn flow(&mut self, node: &Node<'_>) -> Option<Flow> {
         self.shape(node, 1, &[]);
         let name = self.name_arg(node, "a name", "flow \"lead-to-newsletter\" { ... }")?;
@@ -912,6 +1039,8 @@ impl Lowerer<'_> {
             loop_guard: None,
             latency: None,
             allows: Vec::new(),
+            misspelt: Vec::new(),
+            meant: None,
             loc: self.loc(node.span),
         };
         let mut seen = Seen::default();
@@ -1042,7 +1171,12 @@ impl Lowerer<'_> {
                     };
                 }
                 "allow" => flow.allows.extend(self.allow(child)),
-                _ => self.unknown_node(child, "in a flow", FLOW_CHILDREN),
+                _ => {
+                    self.unknown_node(child, "in a flow", FLOW_CHILDREN);
+                    // A misspelt `retry` is reported here; the checks must not
+                    // also report the flow as having none.
+                    flow.misspelt.extend(suggest::closest(&child.name.text, FLOW_CHILDREN.iter().copied()));
+                }
             }
         }
         let had_trigger = seen.get("trigger").is_some();
@@ -1097,11 +1231,41 @@ impl Lowerer<'_> {
             entity,
             maps: Vec::new(),
             sets: Vec::new(),
+            idempotency_key: None,
+            retry: None,
+            emits: Vec::new(),
             loc: self.loc(node.span),
         };
+        let mut seen = Seen::default();
         for child in node.child_nodes() {
             let child = &child;
+            let single = match &*child.name.text {
+                "idempotency-key" => Some("idempotency-key"),
+                "retry" => Some("retry"),
+                _ => None,
+            };
+            if let Some(single) = single {
+                if let Some(first) = seen.get(single) {
+                    self.repeated(child, "`to`", first);
+                    continue;
+                }
+                seen.insert(single, self.loc(child.name.span));
+            }
             match &*child.name.text {
+                "idempotency-key" => {
+                    self.shape(child, 1, &[]);
+                    self.leaf(child);
+                    target.idempotency_key =
+                        self.name_arg(child, "a field name", "idempotency-key \"lead_id\"").map(Ref::new);
+                }
+                "retry" => target.retry = Some(self.retry(child)),
+                "emits" => {
+                    self.shape(child, 1, &[]);
+                    self.leaf(child);
+                    target
+                        .emits
+                        .extend(self.name_arg(child, "an event name", "emits \"contact.updated\"").map(Ref::new));
+                }
                 "map" => {
                     self.shape(child, 1, &["to"]);
                     self.leaf(child);
@@ -1178,6 +1342,14 @@ impl Lowerer<'_> {
             }
         }
     }
+}
+
+/// `1`, `1.0`, `1.0.0`, `2.1.0-beta.1`, `1.0.0+build`: digits separated by
+/// dots, then an optional pre-release or build suffix.
+fn is_semver(text: &str) -> bool {
+    let core = text.split(['-', '+']).next().unwrap_or("");
+    let parts: Vec<&str> = core.split('.').collect();
+    (1..=3).contains(&parts.len()) && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// "`a`, `b` or `c`", each with `suffix` appended inside the backticks.

@@ -26,10 +26,8 @@ use crate::model::{
     DEFAULT_HIGH_VOLUME_PEAK_PER_SECOND, DEFAULT_HIGH_VOLUME_PER_DAY, FlowId, Owner, Spec, SystemId, SystemKind,
 };
 
-/// The fewest tools for which a hub is recommended (stage 2).
-pub(crate) const HUB_MIN_TOOLS: u32 = 4;
-/// The fewest tools for which an event broker is recommended (stage 3).
-pub(crate) const EVENT_DRIVEN_MIN_TOOLS: u32 = 10;
+pub(crate) use crate::stages::{EVENT_DRIVEN_MIN_TOOLS, HUB_MIN_TOOLS};
+use crate::stages::{is_endpoint, tool_band};
 /// How many flows the migration note lists in each of its lists.
 const MIGRATION_LIST_LEN: usize = 5;
 
@@ -418,26 +416,10 @@ fn thresholds(spec: &Spec) -> Thresholds {
     }
 }
 
-/// Systems that patterns connect: everything but the transports themselves.
-fn is_endpoint(spec: &Spec, id: SystemId) -> bool {
-    !spec.system(id).is_transport()
-}
-
-/// The distinct unordered pairs of endpoint systems joined by a flow without `via`.
+/// The distinct unordered pairs of endpoint systems joined by a flow
+/// without `via`: the query every check shares (`crate::stages`).
 fn direct_pairs(spec: &Spec) -> BTreeSet<(SystemId, SystemId)> {
-    let mut pairs = BTreeSet::new();
-    for flow in &spec.flows {
-        if !flow.is_point_to_point() {
-            continue;
-        }
-        let Some(source) = flow.source_system(spec) else { continue };
-        for target in flow.targets.iter().filter_map(|t| t.system.target) {
-            if target != source && is_endpoint(spec, source) && is_endpoint(spec, target) {
-                pairs.insert((source.min(target), source.max(target)));
-            }
-        }
-    }
-    pairs
+    crate::stages::direct_pairs(spec).into_iter().map(|(pair, _)| pair).collect()
 }
 
 /// Keeps the first `n` items of `items` in `order`, sorted: a linear
@@ -912,16 +894,70 @@ fn migration_note(
         (Stage::Hub, None) => "Introduce one hub (a `kind=hub` system) and route the flows through it with `via`".to_owned(),
         (Stage::EventDriven, None) => "Introduce an event broker (a `kind=broker` system with `ha #true`), have each tool publish its events to it once, and route the flows through it with `via`".to_owned(),
     };
+    let adapters = adapter_note(spec, target, flows);
     if let ([only], 1) = (names.as_slice(), moving_count) {
         return format!(
-            "{step}. Only {only} still needs to move; a move is the cheapest moment to add retries, dead letters and idempotency keys."
+            "{step}. Only {only} still needs to move; a move is the cheapest moment to add retries, dead letters and idempotency keys.{adapters}"
         );
     }
     format!(
-        "{step}. Move {} flows, one at a time, starting with {}: the flows with open findings first, since a move is the cheapest moment to add retries, dead letters and idempotency keys, then the busiest ones.",
+        "{step}. Move {} flows, one at a time, starting with {}: the flows with open findings first, since a move is the cheapest moment to add retries, dead letters and idempotency keys, then the busiest ones.{adapters}",
         moving_count,
         list_counted(&names, moving_count, 3)
     )
+}
+
+/// When the flows that move go onto a broker: which of their sources cannot
+/// publish to it themselves (a SaaS tool that pushes webhooks over HTTP, a
+/// browser or device on a WebSocket) and so need an adapter in front of it.
+fn adapter_note(spec: &Spec, target: Stage, flows: &[FlowUse]) -> String {
+    let onto_broker = target == Stage::EventDriven
+        || existing_transport(spec, target)
+            .is_some_and(|name| spec.systems.iter().any(|s| s.name.value == name && s.kind() == SystemKind::Broker));
+    if !onto_broker {
+        return String::new();
+    }
+    let mut webhooks = BTreeSet::new();
+    let mut sockets = BTreeSet::new();
+    for f in flows.iter().filter(|f| f.transport.stage() < target && !f.reporting_only) {
+        let Some(source) = spec.flow(f.flow).source_system(spec) else { continue };
+        let system = spec.system(source);
+        let style = system.api.as_ref().and_then(|a| a.style.as_ref()).map(|s| s.value);
+        match style {
+            Some(crate::model::ApiStyle::Websocket) => {
+                sockets.insert(format!("`{}`", system.name.value));
+            }
+            Some(
+                crate::model::ApiStyle::Amqp
+                | crate::model::ApiStyle::Kafka
+                | crate::model::ApiStyle::Mqtt
+                | crate::model::ApiStyle::Nats
+                | crate::model::ApiStyle::Sqs,
+            ) => {}
+            _ if system.has_webhooks() => {
+                webhooks.insert(format!("`{}`", system.name.value));
+            }
+            _ => {}
+        }
+    }
+    let mut out = String::new();
+    if !webhooks.is_empty() {
+        let names: Vec<String> = webhooks.into_iter().collect();
+        out.push_str(&format!(
+            " {} push{} webhooks over HTTP and cannot publish to a broker: put an adapter in front (a webhook receiver that acknowledges, then publishes to the broker).",
+            list(&names, 3),
+            if names.len() == 1 { "es" } else { "" }
+        ));
+    }
+    if !sockets.is_empty() {
+        let names: Vec<String> = sockets.into_iter().collect();
+        out.push_str(&format!(
+            " {} speak{} WebSocket, not the broker's protocol: a gateway must bridge the sockets to the broker.",
+            list(&names, 3),
+            if names.len() == 1 { "s" } else { "" }
+        ));
+    }
+    out
 }
 
 /// The transport already in the spec and live now that serves `stage`: a
@@ -1035,20 +1071,26 @@ fn stage_reason(spec: &Spec, month: &Month, t: &Thresholds, when: &str) -> Strin
             list(&drivers, 3)
         ),
         (Stage::PointToPoint, _) => format!(
-            "{has}: stage 1 (point-to-point), because with 1 to 3 tools direct connections are the simplest and cheapest: even wiring every pair of the {} connected systems takes only {}.",
-            c.hub, c.point_to_point_potential
+            "{has}: stage 1 (point-to-point), because with {} tools direct connections are the simplest and cheapest: even wiring every pair of the {} connected systems takes only {}.",
+            tool_band(1),
+            c.hub,
+            c.point_to_point_potential
         ),
         (Stage::Hub, _) => format!(
-            "{has}: stage 2 (hub), because with 4 to 9 tools wiring every pair directly could take up to {} connections, while a hub needs {}, one per system, and keeps mappings, retries and logs in one place.",
-            c.point_to_point_potential, c.hub
+            "{has}: stage 2 (hub), because with {} tools wiring every pair directly could take up to {} connections, while a hub needs {}, one per system, and keeps mappings, retries and logs in one place.",
+            tool_band(2),
+            c.point_to_point_potential,
+            c.hub
         ),
         (Stage::EventDriven, volume) => {
             let also = volume
                 .map(|(what, _)| format!(" The stack also moves {what}, which alone would call for a broker."))
                 .unwrap_or_default();
             format!(
-                "{has}: stage 3 (event-driven), because past 9 tools a hub becomes the bottleneck and a single point of failure; with a broker each tool publishes its events once and subscribes to what it needs ({} connections instead of up to {} direct ones).{also}",
-                c.broker, c.point_to_point_potential
+                "{has}: stage 3 (event-driven), because past {} tools a hub becomes the bottleneck and a single point of failure; with a broker each tool publishes its events once and subscribes to what it needs ({} connections instead of up to {} direct ones).{also}",
+                EVENT_DRIVEN_MIN_TOOLS - 1,
+                c.broker,
+                c.point_to_point_potential
             )
         }
     }
@@ -1068,7 +1110,11 @@ fn transport_reason(plan: &Plan) -> String {
     }
     let flows = if parts.len() == 1 {
         let what = parts[0].split_once(' ').map_or("", |(_, w)| w);
-        if total == 1 { format!("The one live flow runs {what}") } else { format!("All {total} live flows run {what}") }
+        match total {
+            1 => format!("The one live flow runs {what}"),
+            2 => format!("Both live flows run {what}"),
+            _ => format!("All {total} live flows run {what}"),
+        }
     } else {
         format!("Of the {total} live flows, {}", list(&parts, 3))
     };
@@ -1088,7 +1134,7 @@ fn transport_reason(plan: &Plan) -> String {
                 transport_name(t.stage_in_use)
             ),
             None => format!(
-                "; a {} is more infrastructure than the stack needs, even in month {}",
+                "; a {} is more infrastructure than the stack needs, even in month {}, but it already works: keep it, since moving down a stage costs a migration and gains nothing",
                 transport_name(t.stage_in_use),
                 plan.horizon_months
             ),

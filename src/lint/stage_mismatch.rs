@@ -176,9 +176,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 ),
             )
             .with_label("a broker for a stage-1 stack")
-            .with_help(
-                "connect the tools directly (remove `via`) until the stack nears 10 tools or high volume, or keep the broker and say why with `allow \"stage-mismatch\" reason=\"...\"` on it",
-            )
+            .with_help(format!(
+                "keep the broker: moving down a stage costs a migration and gains nothing, but add no more infrastructure until the stack nears {} tools or high volume; say why it is there with `allow \"stage-mismatch\" reason=\"...\"` on it",
+                crate::stages::EVENT_DRIVEN_MIN_TOOLS
+            ))
             .with_owner(Owner::System(broker));
             for f in on_broker.iter().take(SECONDARY_FLOWS) {
                 d = d.with_secondary(spec.flow(f.flow).name.loc, "goes through the broker");
