@@ -75,7 +75,17 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if lost.is_empty() {
             continue;
         }
+        let webhook = match &trigger.kind {
+            TriggerKind::On { event } => event
+                .target
+                .and_then(|e| spec.event(e).from.as_ref()?.target)
+                .is_some_and(|s| spec.system(s).has_webhooks()),
+            _ => false,
+        };
         let how = match trigger.kind {
+            TriggerKind::On { .. } if webhook => {
+                "the sender stops retrying once the webhook is acknowledged, which is before the write"
+            }
             TriggerKind::On { .. } => "each event is delivered once",
             _ => "each scheduled run is attempted once",
         };

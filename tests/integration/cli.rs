@@ -308,13 +308,43 @@ fn credentials_are_found_wherever_they_are_written() {
     assert_eq!(
         found,
         [
-            "wireplan.kdl:2:12: error[secret-literal]: this value looks like a credential (`secret` takes an environment variable's name, such as `HUBSPOT_TOKEN`)",
-            "wireplan.kdl:3:11: error[secret-literal]: this value looks like a credential (it looks like a Stripe secret key)",
-            "wireplan.kdl:5:35: error[secret-literal]: this value looks like a credential (it looks like a Slack bot token)",
-            "wireplan.kdl:6:20: error[secret-literal]: this value looks like a credential (it looks like a GitHub token)",
+            "wireplan.kdl:2:12: error[secret-literal]: this value looks like a credential: `secret` takes an environment variable's name, such as `HUBSPOT_TOKEN`",
+            "wireplan.kdl:3:11: error[secret-literal]: this value looks like a credential: it holds a Stripe secret key (`sk_live_…`)",
+            "wireplan.kdl:5:35: error[secret-literal]: this value looks like a credential: it holds a Slack bot token (`xoxb-…`)",
+            "wireplan.kdl:6:20: error[secret-literal]: this value looks like a credential: it holds a GitHub token (`ghp_…`)",
         ],
         "{out}"
     );
+}
+
+#[test]
+fn hosts_are_not_credentials_and_found_ones_are_never_printed() {
+    let text = "system \"kafka\" kind=broker {\n    url \"test.mykafkacluster.org:18092\"\n}\n\
+                system \"db\" kind=database {\n    url \"postgres://app:Zq8xLw2pVr@db.internal:5432/app\"\n}\n\
+                system \"api\" kind=custom {\n    url \"https://x.example.com/?token=ghp_16C7e42F292c6912E7710c838347Ae178B4a\"\n    owner \"Bearer sk_live_Zz41pQmC7vB2nX8kL0rT\"\n}\n\
+                system \"ids\" kind=custom {\n    owner \"123e4567-e89b-12d3-a456-426614174000\"\n    url \"https://api.example.com/v2.14.0\"\n}\n\
+                system \"keys\" kind=custom {\n    owner \"-----BEGIN RSA PRIVATE KEY-----\"\n}\n";
+    for format in ["short", "json", "github", "sarif"] {
+        let spec = TempSpec::new(&format!("masked-{format}"));
+        spec.file("wireplan.kdl", text);
+        let out = stdout(&spec.run(&["check", "--format", format]));
+        for secret in ["Zq8xLw2pVr", "16C7e42F292c6912E7710c838347Ae178B4a", "Zz41pQmC7vB2nX8kL0rT"] {
+            assert!(!out.contains(secret), "{format} prints the secret {secret}: {out}");
+        }
+        if format == "short" {
+            let found: Vec<&str> = out.lines().filter(|l| l.contains("secret-literal")).collect();
+            assert_eq!(
+                found,
+                [
+                    "wireplan.kdl:5:9: error[secret-literal]: this value looks like a credential: it holds a URL with a password (`postgres://app:****@…`)",
+                    "wireplan.kdl:8:9: error[secret-literal]: this value looks like a credential: it holds a GitHub token (`ghp_…`)",
+                    "wireplan.kdl:9:11: error[secret-literal]: this value looks like a credential: it holds a Stripe secret key (`sk_live_…`)",
+                    "wireplan.kdl:16:11: error[secret-literal]: this value looks like a credential: it holds a private key (`-----BEGIN … PRIVATE KEY-----`)",
+                ],
+                "{out}"
+            );
+        }
+    }
 }
 
 #[test]
