@@ -288,8 +288,8 @@ impl Lowerer<'_> {
                     let child = children_of(&node.name.text).contains(&&*key.text);
                     let help = match suggest::closest(&key.text, props.iter().copied()) {
                         _ if child => format!(
-                            "`{}` is a child node, not a property: write it inside the block, as `{} {{ {} ... }}`",
-                            key.text, node.name.text, key.text
+                            "`{}` is a child node, not a property: write `{} ...` inside the `{{ }}` block of `{}`",
+                            key.text, key.text, node.name.text
                         ),
                         Some(c) => format!("did you mean `{c}`?"),
                         None if props.is_empty() => format!("`{}` takes no properties", node.name.text),

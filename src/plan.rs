@@ -882,10 +882,15 @@ fn migration_note(
                 target.name()
             );
         }
-        return format!(
-            "Nothing needs to move: every live flow already uses the {} pattern or one above it.",
-            target.name()
-        );
+        return match target {
+            Stage::EventDriven => {
+                "Nothing needs to move: every live flow already uses the event-driven pattern.".to_owned()
+            }
+            _ => format!(
+                "Nothing needs to move: every live flow already uses the {} pattern or one above it.",
+                target.name()
+            ),
+        };
     }
     let names: Vec<String> = moving_first.iter().map(|f| format!("`{}`", spec.flow(f.flow).name.value)).collect();
     let step = match (target, existing_transport(spec, target)) {
@@ -1458,5 +1463,45 @@ mod tests {
         assert_eq!(rate(12.4), "12");
         assert_eq!(list(&["a".into(), "b".into(), "c".into()], 3), "a, b and c");
         assert_eq!(list(&["a".into(), "b".into(), "c".into()], 2), "a, b and 1 more");
+    }
+
+    #[test]
+    fn wording_counts_and_stages_read_well() {
+        let two = plan(&format!(
+            "{}event \"e\" from=tool00 version=1\nflow \"f\" {{ on \"e\"; to tool01 action=update }}\nflow \"g\" {{ on \"e\"; to tool01 action=upsert }}\n",
+            tools(2, "crm")
+        ));
+        assert!(
+            two.reasons.iter().any(|r| r.text.starts_with("Both live flows run point-to-point")),
+            "{:?}",
+            two.reasons
+        );
+        let mut text = tools(12, "crm");
+        text.push_str("system \"bus\" kind=broker { ha #true; }\nevent \"e\" from=tool00 version=1\n");
+        text.push_str("flow \"f\" { on \"e\"; via bus; to tool01 action=update }\n");
+        let broker = plan(&text);
+        assert_eq!(
+            broker.migration.note,
+            "Nothing needs to move: every live flow already uses the event-driven pattern."
+        );
+    }
+
+    #[test]
+    fn the_planner_never_advises_moving_down_a_stage() {
+        // Eight services already on a broker: keep it, do not go back to a hub.
+        let mut text = tools(8, "custom");
+        text.push_str("system \"rabbit\" kind=broker { ha #true; }\n");
+        for i in 0..8 {
+            text.push_str(&format!(
+                "event \"e{i}\" from=tool{i:02} version=1\nflow \"f{i}\" {{ on \"e{i}\"; via rabbit; to tool{:02} action=upsert }}\n",
+                (i + 1) % 8
+            ));
+        }
+        let p = plan(&text);
+        assert_eq!(p.stage_now, Stage::Hub);
+        assert_eq!(p.migration.flows_to_move, 0);
+        let all: String = p.reasons.iter().map(|r| r.text.as_str()).chain([p.migration.note.as_str()]).collect();
+        assert!(!all.contains("Introduce one hub") && !all.contains("remove `via`"), "{all}");
+        assert!(all.contains("keep it"), "{all}");
     }
 }

@@ -419,3 +419,75 @@ fn syntax_errors_are_reported() {
     assert_eq!(exit, 1);
     assert!(out.contains("error[syntax]"), "{out}");
 }
+
+/// The rules and help texts a spec's findings have, in order.
+fn findings_of(text: &str) -> Vec<(String, String, String)> {
+    // Tests run side by side: each spec gets a folder of its own.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let report = crate::util::check_json(&format!("one-mistake-{n}"), text);
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let primary = d["labels"].as_array().unwrap().iter().find(|l| l["primary"] == true).cloned();
+            (
+                d["rule"].as_str().unwrap().to_owned(),
+                d["help"].as_str().unwrap_or("").to_owned(),
+                primary.and_then(|l| l["message"].as_str().map(str::to_owned)).unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+fn rules_in(found: &[(String, String, String)]) -> Vec<&str> {
+    found.iter().map(|(r, _, _)| r.as_str()).collect()
+}
+
+#[test]
+fn one_mistake_makes_one_finding() {
+    let base = "system \"crm\" kind=crm\nsystem \"mail\" kind=email\nevent \"lead.created\" from=crm version=1\n";
+    // An `on` that names no event: not also an orphan event and an unused producer.
+    let found = findings_of(&format!(
+        "{base}flow \"f\" {{\n on \"lead.create\"\n to mail action=upsert\n retry\n dead-letter\n log\n}}\n"
+    ));
+    assert_eq!(rules_in(&found), ["unresolved-reference"], "{found:?}");
+    // A misspelt `retries`: not also a flow without error handling.
+    let found = findings_of(&format!(
+        "{base}flow \"f\" {{\n on \"lead.created\"\n to mail action=upsert\n retries attempts=3\n log\n}}\n"
+    ));
+    assert_eq!(rules_in(&found), ["unknown-node"], "{found:?}");
+    // A bad version: not also unversioned.
+    let found = findings_of(
+        "system \"a\" kind=crm {\n api rest version=#true\n}\nsystem \"b\" kind=crm\nevent \"e\" from=a version=\"one\"\n\
+         flow \"f\" {\n on \"e\"\n to b action=update\n retry\n dead-letter\n log\n}\n",
+    );
+    assert_eq!(rules_in(&found), ["bad-value", "bad-value"], "{found:?}");
+    // An unknown kind: not also unused, and `helpdesk` means `support`.
+    let found = findings_of("system \"desk\" kind=helpdesk\n");
+    assert_eq!(rules_in(&found), ["bad-value"], "{found:?}");
+    assert_eq!(found[0].1, "did you mean `support`?");
+}
+
+#[test]
+fn diagnostics_read_well() {
+    // "an API style", "an action".
+    let found = findings_of(
+        "system \"a\" kind=crm {\n api soapy\n}\nevent \"e\" from=a version=1\n\
+         flow \"f\" {\n on \"e\"\n to a action=updat\n retry\n dead-letter\n log\n}\n",
+    );
+    let labels: Vec<&str> = found.iter().map(|(_, _, l)| l.as_str()).collect();
+    assert!(labels.contains(&"not an API style") && labels.contains(&"not an action"), "{found:?}");
+    // `horizon 12`: one error, suggesting the user's own number.
+    let found = findings_of("stack \"s\" {\n horizon 12\n}\n");
+    assert_eq!(rules_in(&found), ["missing-argument"], "{found:?}");
+    assert_eq!(found[0].1, "write it as `horizon months=12`");
+    // `owner="sales"` as a property: `owner` is a child node.
+    let found = findings_of("system \"a\" kind=crm owner=\"sales\"\n");
+    assert_eq!(rules_in(&found), ["unused-system", "unknown-property"], "{found:?}");
+    assert_eq!(
+        found[1].1,
+        "`owner` is a child node, not a property: write `owner ...` inside the `{ }` block of `system`"
+    );
+}
