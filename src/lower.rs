@@ -753,20 +753,20 @@ impl Lowerer<'_> {
                             None
                         }
                     };
-                    let version = child.prop("version").and_then(|e| match &e.value {
-                        Value::String(s) => Some(Spanned { value: SmolStr::new(s), loc: self.loc(e.value_span) }),
-                        Value::Integer(n) => {
-                            Some(Spanned { value: SmolStr::new(n.to_string()), loc: self.loc(e.value_span) })
-                        }
-                        Value::Float(x) => {
-                            Some(Spanned { value: SmolStr::new(x.to_string()), loc: self.loc(e.value_span) })
-                        }
-                        // Reported once here, and still taken as a version so
-                        // that `unversioned-api` does not pile onto it.
-                        other => {
-                            self.wrong_kind(&e, "a version", "`version=\"v3\"`");
-                            Some(Spanned { value: SmolStr::new(other.kind_name()), loc: self.loc(e.value_span) })
-                        }
+                    let version = child.prop("version").map(|e| {
+                        let loc = self.loc(e.value_span);
+                        let text = match &e.value {
+                            Value::String(s) => SmolStr::new(s),
+                            Value::Integer(n) => SmolStr::new(n.to_string()),
+                            Value::Float(x) => SmolStr::new(x.to_string()),
+                            // Reported once here, and still taken as a version
+                            // so that `unversioned-api` does not pile onto it.
+                            other => {
+                                self.wrong_kind(&e, "a version", "`version=\"v3\"`");
+                                SmolStr::new(other.kind_name())
+                            }
+                        };
+                        Spanned { value: text, loc }
                     });
                     system.api = Some(Api { style, version, loc: self.loc(child.span) });
                 }
