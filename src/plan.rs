@@ -84,8 +84,14 @@ impl JsonSchema for Stage {
     }
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let description = format!(
+            "An integration pattern: 1 point-to-point ({} tools), 2 hub ({} tools), 3 event-driven ({} tools, or high volume).",
+            tool_band(1),
+            tool_band(2),
+            tool_band(3)
+        );
         schemars::json_schema!({
-            "description": "An integration pattern: 1 point-to-point (1 to 3 tools), 2 hub (4 to 9 tools), 3 event-driven (10 or more tools, or high volume).",
+            "description": description,
             "type": "integer",
             "minimum": 1,
             "maximum": 3

@@ -81,3 +81,23 @@ pub(crate) fn wiring(spec: &Spec, pairs: &[((SystemId, SystemId), FlowId)], mont
     let tools = systems.iter().filter(|s| spec.system(**s).is_tool()).count();
     Wiring { tools, systems: systems.len(), pairs: count }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rule docs and summaries are static text: they must say what these
+    /// constants say.
+    #[test]
+    fn the_texts_about_thresholds_agree_with_them() {
+        let stage_mismatch = crate::lint::find("stage-mismatch").map(|r| r.doc()).unwrap_or_default();
+        for band in [tool_band(1), tool_band(2), tool_band(3)] {
+            assert!(stage_mismatch.contains(&format!("{band} tools")), "stage-mismatch's doc lacks {band}");
+        }
+        let sprawl = crate::lint::find("p2p-sprawl").map_or("", |r| r.summary);
+        assert!(sprawl.contains(&format!("more than {MAX_DIRECT_TOOLS} tools")), "{sprawl}");
+        assert_eq!(tool_band(1), "1 to 3");
+        assert_eq!(tool_band(2), "4 to 9");
+        assert_eq!(tool_band(3), "10 or more");
+    }
+}
