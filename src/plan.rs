@@ -1510,4 +1510,20 @@ mod tests {
         assert!(!all.contains("Introduce one hub") && !all.contains("remove `via`"), "{all}");
         assert!(all.contains("keep it"), "{all}");
     }
+
+    #[test]
+    fn migration_notes_say_which_sources_need_an_adapter_to_reach_a_broker() {
+        let mut text = tools(10, "custom");
+        text.push_str(
+            "system \"shop\" kind=ecommerce { webhooks #true; }\nsystem \"app\" kind=website { api websocket; }\n",
+        );
+        text.push_str("system \"kafka-native\" kind=custom { api kafka; webhooks #true; }\n");
+        text.push_str("event \"order\" from=shop version=1\nevent \"click\" from=app version=1\nevent \"k\" from=kafka-native version=1\n");
+        text.push_str("flow \"o\" { on \"order\"; to tool00 action=upsert }\nflow \"c\" { on \"click\"; to tool01 action=upsert }\n");
+        text.push_str("flow \"k\" { on \"k\"; to tool02 action=upsert }\n");
+        let note = plan(&text).migration.note;
+        assert!(note.contains("`shop` pushes webhooks over HTTP and cannot publish to a broker"), "{note}");
+        assert!(note.contains("`app` speaks WebSocket"), "{note}");
+        assert!(!note.contains("`kafka-native`"), "{note}");
+    }
 }

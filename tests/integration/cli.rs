@@ -491,3 +491,20 @@ fn diagnostics_read_well() {
         "`owner` is a child node, not a property: write `owner ...` inside the `{ }` block of `system`"
     );
 }
+
+#[test]
+fn emits_names_an_event_of_the_target_system_that_writes_set_off() {
+    let found = findings_of(
+        "system \"a\" kind=crm\nsystem \"b\" kind=crm\n\
+         event \"a.e\" from=a entity=x version=1\nevent \"b.e\" from=b entity=x version=1\n\
+         event \"b.click\" from=b version=1 {\n external\n}\n\
+         event \"b.tick\" from=b version=1 {\n external\n}\n\
+         flow \"f\" {\n on \"a.e\"\n to b action=update {\n  emits \"a.e\"\n  emits \"b.click\"\n  emits \"b.nope\"\n }\n retry\n dead-letter\n log\n}\n\
+         flow \"g\" {\n on \"b.tick\"\n to a action=update {\n  idempotency-key \"missing\"\n }\n retry\n dead-letter\n log\n}\n",
+    );
+    let rules = rules_in(&found);
+    assert_eq!(rules.iter().filter(|r| **r == "bad-value").count(), 2, "{found:?}");
+    assert_eq!(rules.iter().filter(|r| **r == "unresolved-reference").count(), 1, "{found:?}");
+    let labels: Vec<&str> = found.iter().map(|(_, _, l)| l.as_str()).collect();
+    assert!(labels.contains(&"another system's event") && labels.contains(&"an external event"), "{found:?}");
+}
