@@ -32,7 +32,8 @@
 //!
 //! Every path through a `write-all` or `write-none` node is a possible
 //! link, every other path a definite one, so the *definite* graph is the
-//! trigger graph without those two kinds of node. `external` events have no
+//! trigger graph without those two kinds of node (a filter over it, not a
+//! copy). `external` events have no
 //! edges into them.
 //!
 //! **Architecture Invariant:** every cycle of the trigger graph passes through
@@ -45,10 +46,11 @@
 //! edges they would make.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use petgraph::csr::Csr;
 use petgraph::graph::{DiGraph, NodeIndex};
-use petgraph::visit::{Dfs, DfsPostOrder};
+use petgraph::visit::{Dfs, DfsPostOrder, NodeFiltered};
 
 use crate::model::{EventId, FlowId, Spec, SystemId, TriggerKind};
 
@@ -102,9 +104,10 @@ pub(crate) struct Graph {
     pub(crate) systems: DiGraph<SystemId, FlowEdge, u32>,
     /// The trigger graph, definite and possible links; node `i < flows` is flow `i`.
     pub(crate) triggers: TriggerCsr,
-    /// The same nodes with only the definite links: no edge touches a
-    /// `WriteAll` or `WriteNone` node.
-    pub(crate) definite: TriggerCsr,
+    /// The loops of definite links and of all links, computed on first use
+    /// and shared by the checks that run side by side.
+    definite_loops: OnceLock<Vec<Component>>,
+    possible_loops: OnceLock<Vec<Component>>,
     /// What each trigger-graph node stands for.
     pub(crate) nodes: Vec<TriggerNode>,
     /// For each flow, for each of its targets, the trigger node its write
@@ -151,8 +154,14 @@ impl Graph {
         } else {
             (systems_graph(), TriggerBuilder::new(spec).build(spec))
         };
-        let definite = definite_only(&triggers, &nodes);
-        Graph { systems, triggers, definite, nodes, target_nodes }
+        Graph {
+            systems,
+            triggers,
+            definite_loops: OnceLock::new(),
+            possible_loops: OnceLock::new(),
+            nodes,
+            target_nodes,
+        }
     }
 
     /// The strongly connected components of the trigger graph that have more
@@ -162,15 +171,18 @@ impl Graph {
     /// petgraph's `tarjan_scc` recurses once per node along a path, so a long
     /// chain of flows overflowed the thread's stack. The first pass walks the
     /// graph with its edges reversed (a second CSR), the second walks it as
-    /// is, from the nodes in reverse order of finishing.
-    fn strongly_connected(csr: &TriggerCsr) -> Vec<Vec<u32>> {
+    /// is, from the nodes in reverse order of finishing. Only nodes for which
+    /// `keep` holds, and the edges between them, take part: the definite
+    /// graph is the trigger graph without its possible nodes, so it needs no
+    /// copy of its own.
+    fn strongly_connected(csr: &TriggerCsr, keep: impl Fn(u32) -> bool + Copy) -> Vec<Vec<u32>> {
         let count = csr.node_count();
         // The reversed edges, sorted by a counting sort: bucket each edge by
         // its head, visiting tails in increasing order. The CSR's edges are
         // unique, so these are too.
         let mut starts = vec![0usize; count + 1];
-        for from in 0..count as u32 {
-            for &to in csr.neighbors_slice(from) {
+        for from in (0..count as u32).filter(|&n| keep(n)) {
+            for &to in csr.neighbors_slice(from).iter().filter(|&&n| keep(n)) {
                 starts[to as usize + 1] += 1;
             }
         }
@@ -178,8 +190,8 @@ impl Graph {
             starts[i + 1] += starts[i];
         }
         let mut edges = vec![(0u32, 0u32); starts[count]];
-        for from in 0..count as u32 {
-            for &to in csr.neighbors_slice(from) {
+        for from in (0..count as u32).filter(|&n| keep(n)) {
+            for &to in csr.neighbors_slice(from).iter().filter(|&&n| keep(n)) {
                 edges[starts[to as usize]] = (to, from);
                 starts[to as usize] += 1;
             }
@@ -198,16 +210,17 @@ impl Graph {
                 }
             }
         }
-        let mut walk = Dfs::empty(csr);
+        let kept = NodeFiltered::from_fn(csr, keep);
+        let mut walk = Dfs::empty(&kept);
         let mut components = Vec::new();
         let mut component = Vec::new();
         for &leader in finished.iter().rev() {
-            if walk.discovered.contains(leader as usize) {
+            if !keep(leader) || walk.discovered.contains(leader as usize) {
                 continue;
             }
             walk.move_to(leader);
             component.clear();
-            while let Some(node) = walk.next(csr) {
+            while let Some(node) = walk.next(&kept) {
                 component.push(node);
             }
             if component.len() > 1 {
@@ -230,30 +243,38 @@ impl Graph {
         if (node as usize) < self.triggers.node_count() { self.triggers.neighbors_slice(node) } else { &[] }
     }
 
-    /// The trigger-graph nodes `node` points to by definite links only.
-    pub(crate) fn definite_successors(&self, node: u32) -> &[u32] {
-        if (node as usize) < self.definite.node_count() { self.definite.neighbors_slice(node) } else { &[] }
+    /// Whether passing through `node` makes a link only possible.
+    fn is_possible(&self, node: u32) -> bool {
+        self.nodes.get(node as usize).is_some_and(|k| k.is_possible())
+    }
+
+    /// The trigger-graph nodes `node` points to by definite links only: none
+    /// from or to a `WriteAll` or `WriteNone` node.
+    pub(crate) fn definite_successors(&self, node: u32) -> impl Iterator<Item = u32> + '_ {
+        let from_possible = self.is_possible(node);
+        self.successors(node).iter().copied().filter(move |&n| !from_possible && !self.is_possible(n))
     }
 
     /// The loops of definite links: the strongly connected components of
     /// the definite graph that really cycle, in order of their smallest
     /// flow; each with its flows in id order and all its nodes. Linear (see
     /// `strongly_connected`).
-    pub(crate) fn cyclic_components(&self) -> Vec<Component> {
-        Self::components(&self.definite, &self.nodes)
+    pub(crate) fn cyclic_components(&self) -> &[Component] {
+        self.definite_loops.get_or_init(|| self.components(|n| !self.is_possible(n)))
     }
 
     /// The components of the whole trigger graph (definite and possible
     /// links) that cycle. Each contains every definite component it
     /// overlaps; the flows of one that are in no definite loop lie on a loop
     /// that needs a possible link.
-    pub(crate) fn possible_components(&self) -> Vec<Component> {
-        Self::components(&self.triggers, &self.nodes)
+    pub(crate) fn possible_components(&self) -> &[Component] {
+        self.possible_loops.get_or_init(|| self.components(|_| true))
     }
 
-    fn components(csr: &TriggerCsr, kinds: &[TriggerNode]) -> Vec<Component> {
+    fn components(&self, keep: impl Fn(u32) -> bool + Copy) -> Vec<Component> {
+        let kinds = &self.nodes;
         let mut out = Vec::new();
-        for mut nodes in Self::strongly_connected(csr) {
+        for mut nodes in Self::strongly_connected(&self.triggers, keep) {
             let mut flows: Vec<FlowId> = nodes
                 .iter()
                 .filter_map(|&n| match kinds.get(n as usize) {
@@ -274,33 +295,13 @@ impl Graph {
     /// The flows of each cyclic component.
     #[cfg(test)]
     pub(crate) fn flow_cycles(&self) -> Vec<Vec<FlowId>> {
-        self.cyclic_components().into_iter().map(|c| c.flows).collect()
+        self.cyclic_components().iter().map(|c| c.flows.clone()).collect()
     }
 
     /// The node index of a flow.
     pub(crate) fn flow_node(flow: FlowId) -> u32 {
         flow.0
     }
-}
-
-/// The trigger graph without its possible links: every edge that touches a
-/// `WriteAll` or `WriteNone` node is left out (the nodes stay, unconnected,
-/// so that indices agree).
-fn definite_only(all: &TriggerCsr, nodes: &[TriggerNode]) -> TriggerCsr {
-    let possible = |n: u32| nodes.get(n as usize).is_some_and(|k| k.is_possible());
-    let mut edges = Vec::with_capacity(all.edge_count());
-    for from in 0..all.node_count() as u32 {
-        if possible(from) {
-            continue;
-        }
-        edges.extend(all.neighbors_slice(from).iter().filter(|&&to| !possible(to)).map(|&to| (from, to)));
-    }
-    // Taken in order from a valid CSR, so sorted and unique.
-    let mut csr = Csr::from_sorted_edges(&edges).unwrap_or_else(|_| Csr::new());
-    while csr.node_count() < all.node_count() {
-        csr.add_node(());
-    }
-    csr
 }
 
 /// A strongly connected component of the trigger graph that cycles.
@@ -572,7 +573,7 @@ mod tests {
         // poll w may still fire, so x -> w -> x is a possible cycle, and
         // not a definite one.
         assert!(g.flow_cycles().is_empty());
-        let possible: Vec<Vec<FlowId>> = g.possible_components().into_iter().map(|c| c.flows).collect();
+        let possible: Vec<Vec<FlowId>> = g.possible_components().iter().map(|c| c.flows.clone()).collect();
         assert_eq!(possible, vec![vec![FlowId(0), FlowId(1), FlowId(3)]]);
     }
 

@@ -132,14 +132,10 @@ fn spread<'g>(spec: &'g Spec, graph: &'g Graph, flow: FlowId) -> impl Iterator<I
 fn next<'g>(spec: &'g Spec, graph: &'g Graph, node: u32) -> Box<dyn Iterator<Item = u32> + 'g> {
     match graph.nodes.get(node as usize) {
         Some(TriggerNode::Flow(f)) => Box::new(spread(spec, graph, *f)),
-        Some(_) => {
-            Box::new(graph.definite_successors(node).iter().copied().filter(
-                move |&n| match graph.nodes.get(n as usize) {
-                    Some(TriggerNode::Flow(f)) => first_creating_target(spec.flow(*f)).is_some(),
-                    _ => true,
-                },
-            ))
-        }
+        Some(_) => Box::new(graph.definite_successors(node).filter(move |&n| match graph.nodes.get(n as usize) {
+            Some(TriggerNode::Flow(f)) => first_creating_target(spec.flow(*f)).is_some(),
+            _ => true,
+        })),
         None => Box::new(std::iter::empty()),
     }
 }

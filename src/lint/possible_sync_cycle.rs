@@ -83,15 +83,15 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     let mut definite = vec![false; spec.flows.len()];
     for component in ctx.graph.cyclic_components() {
-        for f in component.flows {
+        for f in &component.flows {
             definite[f.index()] = true;
         }
     }
     for component in ctx.graph.possible_components() {
         let Some(&start) = component.flows.iter().find(|f| !definite[f.index()]) else { continue };
-        let Some(hops) = shortest_loop(ctx.graph, spec, &component, start) else { continue };
+        let Some(hops) = shortest_loop(ctx.graph, spec, component, start) else { continue };
         let Some(closing) = hops.last() else { continue };
-        out.push(diagnostic(spec, &component, &hops, closing.flow));
+        out.push(diagnostic(spec, component, &hops, closing.flow));
     }
 }
 

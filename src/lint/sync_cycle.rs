@@ -157,9 +157,9 @@ pub(crate) fn shortest_loop(graph: &Graph, spec: &Spec, component: &Component, s
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     for component in ctx.graph.cyclic_components() {
-        let Some(hops) = shortest_loop(ctx.graph, spec, &component, component.flows[0]) else { continue };
+        let Some(hops) = shortest_loop(ctx.graph, spec, component, component.flows[0]) else { continue };
         let Some(closing) = hops.last() else { continue };
-        out.push(diagnostic(spec, &component, &hops, closing.flow));
+        out.push(diagnostic(spec, component, &hops, closing.flow));
     }
 }
 

@@ -62,9 +62,13 @@ impl View {
             .iter()
             .map(|s| NodeView { name: s.name.value.to_string(), kind: s.kind(), planned: !s.live_in(0) })
             .collect();
-        let looping: HashSet<FlowId> = graph.cyclic_components().into_iter().flat_map(|c| c.flows).collect();
-        let maybe_looping: HashSet<FlowId> =
-            graph.possible_components().into_iter().flat_map(|c| c.flows).filter(|f| !looping.contains(f)).collect();
+        let looping: HashSet<FlowId> = graph.cyclic_components().iter().flat_map(|c| c.flows.iter().copied()).collect();
+        let maybe_looping: HashSet<FlowId> = graph
+            .possible_components()
+            .iter()
+            .flat_map(|c| c.flows.iter().copied())
+            .filter(|f| !looping.contains(f))
+            .collect();
         let flagged: HashSet<FlowId> = diagnostics
             .iter()
             .filter(|d| d.rule.category == Category::Topology && d.severity != Severity::Info)
