@@ -1258,7 +1258,7 @@ impl Lowerer<'_> {
                     target.idempotency_key =
                         self.name_arg(child, "a field name", "idempotency-key \"lead_id\"").map(Ref::new);
                 }
-                "retry" => target.retry = Some(self.retry(child)),
+                "retry" => target.retry = Some(Box::new(self.retry(child))),
                 "emits" => {
                     self.shape(child, 1, &[]);
                     self.leaf(child);

@@ -482,7 +482,7 @@ impl Flow {
     /// contract's first delivery question), or `None` when it cannot. A
     /// target's own `retry` counts for it alone; the flow's for every target.
     pub(crate) fn runs_twice(&self, spec: &Spec, target: usize) -> Option<Twice> {
-        if let Some(retry) = self.targets.get(target).and_then(|t| t.retry.as_ref()).or(self.retry.as_ref()) {
+        if let Some(retry) = self.targets.get(target).and_then(|t| t.retry.as_deref()).or(self.retry.as_ref()) {
             return Some(Twice::Retry(retry.loc));
         }
         let trigger = self.trigger.as_ref()?;
@@ -602,8 +602,9 @@ pub(crate) struct Target {
     pub(crate) sets: Vec<Set>,
     /// `idempotency-key FIELD` for this target alone (overrides the flow's).
     pub(crate) idempotency_key: Option<FieldRef>,
-    /// `retry ...` for this target alone (overrides the flow's).
-    pub(crate) retry: Option<Retry>,
+    /// `retry ...` for this target alone (overrides the flow's); boxed, as
+    /// most targets have none and a `Retry` is large.
+    pub(crate) retry: Option<Box<Retry>>,
     /// `emits EVENT`: events of the target system this write sets off.
     pub(crate) emits: Vec<Ref<EventId>>,
     pub(crate) loc: Loc,

@@ -1526,4 +1526,14 @@ mod tests {
         assert!(note.contains("`app` speaks WebSocket"), "{note}");
         assert!(!note.contains("`kafka-native`"), "{note}");
     }
+
+    #[test]
+    fn a_system_with_an_unknown_kind_is_not_a_tool() {
+        // `plan` refuses specs with errors; build the model the checks see.
+        let spec =
+            crate::lint::test_spec(&format!("{}system \"desk\" kind=helpdesk\nsystem \"nokind\"\n", tools(3, "crm")));
+        let p = compute(&spec, &[]);
+        assert_eq!(p.tools_now, 3);
+        assert_eq!(p.stage_now, Stage::PointToPoint);
+    }
 }

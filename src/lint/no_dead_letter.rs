@@ -64,7 +64,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if flow.dead_letter.is_some() || flow.misspelt("dead-letter") {
             continue;
         }
-        let retry = flow.retry.as_ref().or_else(|| flow.targets.iter().find_map(|t| t.retry.as_ref()));
+        let retry = flow.retry.as_ref().or_else(|| flow.targets.iter().find_map(|t| t.retry.as_deref()));
         let d = if let Some(retry) = retry {
             let attempts = retry
                 .attempts
