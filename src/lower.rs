@@ -1344,9 +1344,11 @@ impl Lowerer<'_> {
     }
 }
 
-/// `1`, `1.0`, `1.0.0`, `2.1.0-beta.1`, `1.0.0+build`: digits separated by
-/// dots, then an optional pre-release or build suffix.
+/// `1`, `1.0`, `1.0.0`, `2.1.0-beta.1`, `1.0.0+build`, `v2.0.0`: digits
+/// separated by dots (a leading `v` allowed, as many write it), then an
+/// optional pre-release or build suffix.
 fn is_semver(text: &str) -> bool {
+    let text = text.strip_prefix('v').unwrap_or(text);
     let core = text.split(['-', '+']).next().unwrap_or("");
     let parts: Vec<&str> = core.split('.').collect();
     (1..=3).contains(&parts.len()) && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
@@ -1417,5 +1419,15 @@ mod tests {
         let after = lowered("stack \"first\"\n", &text, 1);
         assert_ne!(after, one);
         assert_eq!(lowered("stack \"first\"\n", &text, 3), after);
+    }
+
+    #[test]
+    fn event_versions_are_numbers_or_semantic_versions() {
+        for good in ["1", "1.0", "1.0.0", "2.1.0-beta.1", "1.0.0+build.5", "v2.0.0"] {
+            assert!(is_semver(good), "{good}");
+        }
+        for bad in ["", "one", "1.0.0.0", "1..0", "v", "latest", "1.x"] {
+            assert!(!is_semver(bad), "{bad}");
+        }
     }
 }

@@ -26,8 +26,8 @@ use crate::model::{
     DEFAULT_HIGH_VOLUME_PEAK_PER_SECOND, DEFAULT_HIGH_VOLUME_PER_DAY, FlowId, Owner, Spec, SystemId, SystemKind,
 };
 
+use crate::stages::tool_band;
 pub(crate) use crate::stages::{EVENT_DRIVEN_MIN_TOOLS, HUB_MIN_TOOLS};
-use crate::stages::{is_endpoint, tool_band};
 /// How many flows the migration note lists in each of its lists.
 const MIGRATION_LIST_LEN: usize = 5;
 
@@ -452,19 +452,12 @@ fn u32_of(n: usize) -> u32 {
 }
 
 fn month(spec: &Spec, m: u32, thresholds: &Thresholds, pairs: &BTreeSet<(SystemId, SystemId)>) -> Month {
-    let mut tools = 0;
-    let mut systems = 0;
+    // The counts every check shares (`crate::stages`).
+    let (tools, systems) = crate::stages::live_counts(spec, m);
     let mut joining = Vec::new();
     let mut retiring = Vec::new();
-    for id in spec.system_ids() {
-        let system = spec.system(id);
+    for system in &spec.systems {
         let live = system.live_in(m);
-        if live && system.is_tool() {
-            tools += 1;
-        }
-        if live && is_endpoint(spec, id) {
-            systems += 1;
-        }
         if m > 0 && live != system.live_in(m - 1) {
             if live { &mut joining } else { &mut retiring }.push(system.name.value.to_string());
         }

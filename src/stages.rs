@@ -31,6 +31,20 @@ pub(crate) fn is_endpoint(spec: &Spec, id: SystemId) -> bool {
     !spec.system(id).is_transport()
 }
 
+/// What is live in month `month` (0 = now): business tools, and endpoint
+/// systems (the systems the patterns connect: tools, warehouses, lakes).
+pub(crate) fn live_counts(spec: &Spec, month: u32) -> (u32, u32) {
+    let (mut tools, mut systems) = (0u32, 0u32);
+    for id in spec.system_ids() {
+        let system = spec.system(id);
+        if system.live_in(month) {
+            tools += u32::from(system.is_tool());
+            systems += u32::from(is_endpoint(spec, id));
+        }
+    }
+    (tools, systems)
+}
+
 /// The distinct unordered pairs of endpoint systems joined by a flow without
 /// `via`, each with the first flow that wires it, in flow order. Linear: one
 /// pass over the flows' targets and a hash set.
