@@ -14,11 +14,14 @@ use crate::stages::{MAX_DIRECT_TOOLS, Wiring, direct_pairs, wiring};
 declare_rule! {
     /// ## What it finds
     ///
-    /// More than three systems connected point to point (flows without
-    /// `via`), either now or at the planning horizon. The finding gives the
-    /// counts for both: the systems, the pairs actually wired, the
-    /// n(n-1)/2 pairs such wiring grows towards, and the n connections a hub
-    /// or broker would need instead.
+    /// More than 3 tools connected point to point (flows without `via`),
+    /// either now or at the planning horizon. Tools are counted as `wireplan
+    /// plan` counts them (hubs, brokers, warehouses and lakes are not tools),
+    /// so it never fires where the planner says point-to-point is right.
+    /// The finding gives the counts for
+    /// both: the tools, the pairs actually wired, the n(n-1)/2 pairs such
+    /// wiring grows towards, and the n connections a hub or broker would
+    /// need instead.
     ///
     /// ## Why it matters
     ///
