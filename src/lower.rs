@@ -1135,7 +1135,7 @@ impl Lowerer<'_> {
                 }
                 "to" => {
                     had_to = true;
-                    flow.targets.extend(self.target(child));
+                    flow.targets.extend(self.target(child, &mut flow.misspelt));
                 }
                 "via" => {
                     self.shape(child, 1, &[]);
@@ -1214,7 +1214,9 @@ impl Lowerer<'_> {
         }
     }
 
-    fn target(&mut self, node: &Node<'_>) -> Option<Target> {
+    /// A `to`; the known children its unknown ones look like go to `misspelt`
+    /// (see `Flow::misspelt`).
+    fn target(&mut self, node: &Node<'_>, misspelt: &mut Vec<&'static str>) -> Option<Target> {
         self.shape(node, 1, &["action", "entity"]);
         let system = self.name_arg(node, "a system name", "to mailchimp action=upsert")?;
         let action = match node.prop("action") {
@@ -1294,7 +1296,10 @@ impl Lowerer<'_> {
                     };
                     target.sets.push(Set { dst: FieldRef::new(dst), value, loc: self.loc(child.span) });
                 }
-                _ => self.unknown_node(child, "in `to`", TO_CHILDREN),
+                _ => {
+                    self.unknown_node(child, "in `to`", TO_CHILDREN);
+                    misspelt.extend(suggest::closest(&child.name.text, TO_CHILDREN.iter().copied()));
+                }
             }
         }
         Some(target)

@@ -458,6 +458,11 @@ fn one_mistake_makes_one_finding() {
         "{base}flow \"f\" {{\n on \"lead.created\"\n to mail action=upsert\n retries attempts=3\n log\n}}\n"
     ));
     assert_eq!(rules_in(&found), ["unknown-node"], "{found:?}");
+    // Likewise inside a `to`.
+    let found = findings_of(&format!(
+        "{base}flow \"f\" {{\n on \"lead.created\"\n to mail action=upsert {{\n  retries attempts=3\n }}\n log\n}}\n"
+    ));
+    assert_eq!(rules_in(&found), ["unknown-node"], "{found:?}");
     // A bad version: not also unversioned.
     let found = findings_of(
         "system \"a\" kind=crm {\n api rest version=#true\n}\nsystem \"b\" kind=crm\nevent \"e\" from=a version=\"one\"\n\
