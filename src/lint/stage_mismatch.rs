@@ -58,8 +58,11 @@ declare_rule! {
     ///
     /// Route the flows through a broker, as `wireplan plan` suggests; it also
     /// says which flows to move first. To keep the current pattern on
-    /// purpose, write `allow "stage-mismatch"` in the `lint` block (or, for
-    /// an over-sized broker, on the broker with a `reason`).
+    /// purpose, write `allow "stage-mismatch"` in the `lint` block. An
+    /// over-sized broker is never advised away: moving down a stage costs a
+    /// migration and gains nothing, so the finding says to keep it and add
+    /// no more infrastructure; record why it is there with an `allow` and a
+    /// `reason` on the broker.
     ///
     /// ```kdl
     /// system "shop" kind=ecommerce
