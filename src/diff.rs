@@ -26,7 +26,7 @@ use serde::Serialize;
 
 use crate::Checked;
 use crate::baseline::{self, Identity};
-use crate::model::{Delivery, Event, Field, Flow, Spec, System, TriggerKind};
+use crate::model::{Event, Field, Flow, Spec, System, TriggerKind};
 
 /// How much a change matters to the people and systems downstream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
@@ -313,8 +313,22 @@ fn flow_changes(old_spec: &Spec, old: &Flow, new_spec: &Spec, new: &Flow, node: 
     {
         out.add(Class::Risky, node, format!("retry attempts lowered from {a} to {b}"));
     }
-    if old.delivery(old_spec) == Delivery::AtLeastOnce && new.delivery(new_spec) == Delivery::AtMostOnce {
-        out.add(Class::Risky, node, "delivery weakened to at most once: a failure now loses the data".into());
+    for (i, t) in old.targets.iter().enumerate() {
+        let Some(j) = new.targets.iter().position(|n| n.system.name.value == t.system.name.value) else { continue };
+        let system = &t.system.name.value;
+        if !old.can_lose(old_spec, i) && new.can_lose(new_spec, j) {
+            out.add(
+                Class::Risky,
+                node,
+                format!("delivery to `{system}` weakened to at most once: a failure now loses the data"),
+            );
+        }
+        if t.idempotency_key.is_some() && new.targets[j].idempotency_key.is_none() && new.key_for(j).is_none() {
+            out.add(Class::Risky, node, format!("`idempotency-key` removed from the write to `{system}`"));
+        }
+        if t.retry.is_some() && new.targets[j].retry.is_none() && new.retry.is_none() {
+            out.add(Class::Risky, node, format!("`retry` removed from the write to `{system}`"));
+        }
     }
     if describe_flow(old_spec, old, true) != describe_flow(new_spec, new, true) && !out.has(node) {
         out.add(Class::Safe, node, "changed".into());
@@ -428,7 +442,7 @@ fn describe_system(s: &System, named: bool) -> String {
     for e in &s.entities {
         let _ = write!(d, " entity {}", e.name.value);
         for f in &e.fields {
-            let _ = write!(d, " {}:{}:{}", f.name.value, ty(f), f.required);
+            let _ = write!(d, " {}:{}:{}:{}", f.name.value, ty(f), f.required, f.generated);
         }
     }
     d
@@ -441,15 +455,17 @@ fn describe_event(e: &Event, named: bool) -> String {
     }
     let _ = write!(
         d,
-        "from {:?} entity {:?} version {:?} key {:?} volume {:?}",
+        "from {:?} entity {:?} version {:?} key {:?} volume {:?} delivery {:?} external {}",
         e.from.as_ref().map(|r| r.name.value.clone()),
         e.entity.as_ref().map(|r| r.name.value.clone()),
         version(e),
         e.key.as_ref().map(|k| k.name.value.clone()),
         e.volume.as_ref().map(|v| (v.per_day, v.peak_per_second)),
+        e.delivery.as_ref().map(|d| d.value),
+        e.external.is_some(),
     );
     for f in &e.fields {
-        let _ = write!(d, " {}:{}:{}", f.name.value, ty(f), f.required);
+        let _ = write!(d, " {}:{}:{}:{}", f.name.value, ty(f), f.required, f.generated);
     }
     d
 }
@@ -500,6 +516,15 @@ fn describe_flow(_spec: &Spec, f: &Flow, named: bool) -> String {
         }
         for s in &t.sets {
             let _ = write!(d, " set {}", s.dst.name.value);
+        }
+        let _ = write!(
+            d,
+            " key {:?} retry {:?}",
+            t.idempotency_key.as_ref().map(|k| k.name.value.clone()),
+            t.retry.as_ref().map(|r| r.attempts.as_ref().map(|a| a.value)),
+        );
+        for e in &t.emits {
+            let _ = write!(d, " emits {}", e.name.value);
         }
         if let Some(r) = &t.request {
             let _ = write!(

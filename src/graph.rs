@@ -9,6 +9,13 @@
 //! events), and those start other flows. Chains of it are how sync loops and
 //! duplicate records spread.
 //!
+//! A link from a write to an event is *definite*, *possible* or *never*
+//! (contract 1.1): definite when the write and the event (or poll) name the
+//! same entity, or the `to` says `emits EVENT`; possible when either names no
+//! entity, since the spec does not say whether the write changes what the
+//! event reports; never when they name different entities, when the event
+//! is `external`, or when it belongs to another system.
+//!
 //! The trigger graph is not materialised flow to flow, because one write can
 //! trigger many events that each start many flows, and the product of those
 //! fans would be quadratic. It has intermediate nodes instead, so its size
@@ -16,11 +23,18 @@
 //!
 //! ```text
 //! flow --to S entity=E--> write(S,E) --> event of S with entity E --> flow (on that event)
-//!                              |     \--> poll flow of S with entity E
-//!                              v
-//! flow --to S (no entity)--> write-all(S) --> write(S,E) for every E, and write-none(S)
-//!                              write-none(S) --> events and polls of S that name no entity
+//!   |                          |     \--> poll flow of S with entity E
+//!   |                          v  (possible)
+//!   |   flow --to S (no entity)--> write-all(S) --(possible)--> write(S,E) for every E, and write-none(S)
+//!   |                          write-none(S) --> events and polls of S that name no entity
+//!   \--emits EVENT--> that event
 //! ```
+//!
+//! Every path through a `write-all` or `write-none` node is a possible
+//! link, every other path a definite one, so the *definite* graph is the
+//! trigger graph without those two kinds of node (a filter over it, not a
+//! copy). `external` events have no
+//! edges into them.
 //!
 //! **Architecture Invariant:** every cycle of the trigger graph passes through
 //! a flow node; the intermediate nodes form a DAG. A flow with `loop-guard`
@@ -32,10 +46,11 @@
 //! edges they would make.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use petgraph::csr::Csr;
 use petgraph::graph::{DiGraph, NodeIndex};
-use petgraph::visit::{Dfs, DfsPostOrder};
+use petgraph::visit::{Dfs, DfsPostOrder, NodeFiltered};
 
 use crate::model::{EventId, FlowId, Spec, SystemId, TriggerKind};
 
@@ -55,10 +70,19 @@ pub(crate) enum TriggerNode {
     /// Writes to a system that name an entity (by name: schemaless systems
     /// have no resolved entities, but their names still match).
     Write(SystemId),
-    /// Writes to a system that name no entity: they trigger everything of it.
+    /// Writes to a system that name no entity: they may trigger everything
+    /// of it (a possible link).
     WriteAll(SystemId),
-    /// The consumers of a system that name no entity: any write triggers them.
+    /// The consumers of a system that name no entity: any write may trigger
+    /// them (a possible link).
     WriteNone(SystemId),
+}
+
+impl TriggerNode {
+    /// Whether passing through this node makes a link only possible.
+    pub(crate) fn is_possible(self) -> bool {
+        matches!(self, TriggerNode::WriteAll(_) | TriggerNode::WriteNone(_))
+    }
 }
 
 /// An edge of the system graph: target `target` (an index into
@@ -73,9 +97,17 @@ pub(crate) struct FlowEdge {
 pub(crate) struct Graph {
     /// Node `i` is system `i`; one edge per resolved `to` of each flow whose
     /// source system is resolved, in flow then target order.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "the checks count pairs with `crate::stages`; the renderers are to draw from this")
+    )]
     pub(crate) systems: DiGraph<SystemId, FlowEdge, u32>,
-    /// The trigger graph; node `i < flows` is flow `i`.
+    /// The trigger graph, definite and possible links; node `i < flows` is flow `i`.
     pub(crate) triggers: TriggerCsr,
+    /// The loops of definite links and of all links, computed on first use
+    /// and shared by the checks that run side by side.
+    definite_loops: OnceLock<Vec<Component>>,
+    possible_loops: OnceLock<Vec<Component>>,
     /// What each trigger-graph node stands for.
     pub(crate) nodes: Vec<TriggerNode>,
     /// For each flow, for each of its targets, the trigger node its write
@@ -122,7 +154,14 @@ impl Graph {
         } else {
             (systems_graph(), TriggerBuilder::new(spec).build(spec))
         };
-        Graph { systems, triggers, nodes, target_nodes }
+        Graph {
+            systems,
+            triggers,
+            definite_loops: OnceLock::new(),
+            possible_loops: OnceLock::new(),
+            nodes,
+            target_nodes,
+        }
     }
 
     /// The strongly connected components of the trigger graph that have more
@@ -132,15 +171,18 @@ impl Graph {
     /// petgraph's `tarjan_scc` recurses once per node along a path, so a long
     /// chain of flows overflowed the thread's stack. The first pass walks the
     /// graph with its edges reversed (a second CSR), the second walks it as
-    /// is, from the nodes in reverse order of finishing.
-    fn strongly_connected(&self) -> Vec<Vec<u32>> {
-        let count = self.triggers.node_count();
+    /// is, from the nodes in reverse order of finishing. Only nodes for which
+    /// `keep` holds, and the edges between them, take part: the definite
+    /// graph is the trigger graph without its possible nodes, so it needs no
+    /// copy of its own.
+    fn strongly_connected(csr: &TriggerCsr, keep: impl Fn(u32) -> bool + Copy) -> Vec<Vec<u32>> {
+        let count = csr.node_count();
         // The reversed edges, sorted by a counting sort: bucket each edge by
         // its head, visiting tails in increasing order. The CSR's edges are
         // unique, so these are too.
         let mut starts = vec![0usize; count + 1];
-        for from in 0..count as u32 {
-            for &to in self.triggers.neighbors_slice(from) {
+        for from in (0..count as u32).filter(|&n| keep(n)) {
+            for &to in csr.neighbors_slice(from).iter().filter(|&&n| keep(n)) {
                 starts[to as usize + 1] += 1;
             }
         }
@@ -148,8 +190,8 @@ impl Graph {
             starts[i + 1] += starts[i];
         }
         let mut edges = vec![(0u32, 0u32); starts[count]];
-        for from in 0..count as u32 {
-            for &to in self.triggers.neighbors_slice(from) {
+        for from in (0..count as u32).filter(|&n| keep(n)) {
+            for &to in csr.neighbors_slice(from).iter().filter(|&&n| keep(n)) {
                 edges[starts[to as usize]] = (to, from);
                 starts[to as usize] += 1;
             }
@@ -168,16 +210,17 @@ impl Graph {
                 }
             }
         }
-        let mut walk = Dfs::empty(&self.triggers);
+        let kept = NodeFiltered::from_fn(csr, keep);
+        let mut walk = Dfs::empty(&kept);
         let mut components = Vec::new();
         let mut component = Vec::new();
         for &leader in finished.iter().rev() {
-            if walk.discovered.contains(leader as usize) {
+            if !keep(leader) || walk.discovered.contains(leader as usize) {
                 continue;
             }
             walk.move_to(leader);
             component.clear();
-            while let Some(node) = walk.next(&self.triggers) {
+            while let Some(node) = walk.next(&kept) {
                 component.push(node);
             }
             if component.len() > 1 {
@@ -195,20 +238,46 @@ impl Graph {
         nodes.get(start as usize..end as usize).unwrap_or(&[])
     }
 
-    /// The trigger-graph nodes `node` points to.
+    /// The trigger-graph nodes `node` points to, by definite or possible links.
     pub(crate) fn successors(&self, node: u32) -> &[u32] {
         if (node as usize) < self.triggers.node_count() { self.triggers.neighbors_slice(node) } else { &[] }
     }
 
-    /// The strongly connected components of the trigger graph that really
-    /// cycle, in order of their smallest flow; each with its flows in id
-    /// order and all its nodes. Linear (see `strongly_connected`).
-    pub(crate) fn cyclic_components(&self) -> Vec<Component> {
+    /// Whether passing through `node` makes a link only possible.
+    fn is_possible(&self, node: u32) -> bool {
+        self.nodes.get(node as usize).is_some_and(|k| k.is_possible())
+    }
+
+    /// The trigger-graph nodes `node` points to by definite links only: none
+    /// from or to a `WriteAll` or `WriteNone` node.
+    pub(crate) fn definite_successors(&self, node: u32) -> impl Iterator<Item = u32> + '_ {
+        let from_possible = self.is_possible(node);
+        self.successors(node).iter().copied().filter(move |&n| !from_possible && !self.is_possible(n))
+    }
+
+    /// The loops of definite links: the strongly connected components of
+    /// the definite graph that really cycle, in order of their smallest
+    /// flow; each with its flows in id order and all its nodes. Linear (see
+    /// `strongly_connected`).
+    pub(crate) fn cyclic_components(&self) -> &[Component] {
+        self.definite_loops.get_or_init(|| self.components(|n| !self.is_possible(n)))
+    }
+
+    /// The components of the whole trigger graph (definite and possible
+    /// links) that cycle. Each contains every definite component it
+    /// overlaps; the flows of one that are in no definite loop lie on a loop
+    /// that needs a possible link.
+    pub(crate) fn possible_components(&self) -> &[Component] {
+        self.possible_loops.get_or_init(|| self.components(|_| true))
+    }
+
+    fn components(&self, keep: impl Fn(u32) -> bool + Copy) -> Vec<Component> {
+        let kinds = &self.nodes;
         let mut out = Vec::new();
-        for mut nodes in self.strongly_connected() {
+        for mut nodes in Self::strongly_connected(&self.triggers, keep) {
             let mut flows: Vec<FlowId> = nodes
                 .iter()
-                .filter_map(|&n| match self.nodes.get(n as usize) {
+                .filter_map(|&n| match kinds.get(n as usize) {
                     Some(TriggerNode::Flow(f)) => Some(*f),
                     _ => None,
                 })
@@ -226,7 +295,7 @@ impl Graph {
     /// The flows of each cyclic component.
     #[cfg(test)]
     pub(crate) fn flow_cycles(&self) -> Vec<Vec<FlowId>> {
-        self.cyclic_components().into_iter().map(|c| c.flows).collect()
+        self.cyclic_components().iter().map(|c| c.flows.clone()).collect()
     }
 
     /// The node index of a flow.
@@ -315,6 +384,10 @@ impl<'s> TriggerBuilder<'s> {
     fn build(mut self, spec: &'s Spec) -> (TriggerCsr, Vec<TriggerNode>, TargetNodes) {
         // Consumers: events (by producer and entity) and polls.
         for (i, event) in spec.events.iter().enumerate() {
+            // No write sets off an external event: nothing points to it.
+            if event.is_external() {
+                continue;
+            }
             let Some(system) = event.from.as_ref().and_then(|f| f.target) else { continue };
             let node = Self::event_node(spec, EventId(i as u32));
             let feeder = match &event.entity {
@@ -363,10 +436,24 @@ impl<'s> TriggerBuilder<'s> {
                     },
                     None => self.write_all.get(&system).copied(),
                 };
+                let flow_node = Graph::flow_node(FlowId(i as u32));
+                // `emits` says what the write sets off: definite links to
+                // those events, and no possible ones beside them.
+                let emitted: Vec<u32> =
+                    target.emits.iter().filter_map(|e| e.target).map(|e| Self::event_node(spec, e)).collect();
+                let feeder = match feeder {
+                    Some(f) if !emitted.is_empty() && self.nodes.get(f as usize).is_some_and(|k| k.is_possible()) => {
+                        None
+                    }
+                    other => other,
+                };
                 if let Some(feeder) = feeder {
-                    self.edges.push((Graph::flow_node(FlowId(i as u32)), feeder));
+                    self.edges.push((flow_node, feeder));
                 }
-                target_nodes.nodes.push(feeder);
+                self.edges.extend(emitted.iter().map(|&e| (flow_node, e)));
+                // The node that stands for this write: where it feeds, or the
+                // event it emits when that is all it does.
+                target_nodes.nodes.push(feeder.or_else(|| emitted.first().copied()));
             }
             target_nodes.starts.push(u32::try_from(target_nodes.nodes.len()).unwrap_or(u32::MAX));
         }
@@ -436,7 +523,7 @@ mod tests {
         let mut text = String::new();
         for i in 0..n {
             text.push_str(&format!(
-                "system \"s{i}\" kind=crm\nevent \"e{i}\" from=s{i}\nflow \"f{i}\" {{\n on \"e{i}\"\n to s{} action=upsert\n}}\n",
+                "system \"s{i}\" kind=crm\nevent \"e{i}\" from=s{i} entity=x\nflow \"f{i}\" {{\n on \"e{i}\"\n to s{} action=upsert entity=x\n}}\n",
                 (i + 1) % n
             ));
         }
@@ -483,8 +570,11 @@ mod tests {
         reached.sort_unstable();
         assert_eq!(reached, vec![0, 1]);
         // x writes b with an entity nobody consumes by name; the entity-less
-        // poll w still fires, so x -> w -> x is a cycle.
-        assert_eq!(g.flow_cycles(), vec![vec![FlowId(0), FlowId(1), FlowId(3)]]);
+        // poll w may still fire, so x -> w -> x is a possible cycle, and
+        // not a definite one.
+        assert!(g.flow_cycles().is_empty());
+        let possible: Vec<Vec<FlowId>> = g.possible_components().iter().map(|c| c.flows.clone()).collect();
+        assert_eq!(possible, vec![vec![FlowId(0), FlowId(1), FlowId(3)]]);
     }
 
     #[test]

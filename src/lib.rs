@@ -26,6 +26,7 @@ mod render;
 mod resolve;
 mod secrets;
 mod source;
+mod stages;
 mod suggest;
 mod syntax;
 mod write;

@@ -12,10 +12,10 @@ use std::time::Duration;
 use crate::diagnostic::Diagnostic;
 use crate::lint::{self, Rule};
 use crate::model::{
-    Action, Allow, Api, ApiStyle, Backoff, Criticality, Entity, Event, Field, FieldRef, FieldType, FileId, Flow,
-    HttpMethod, LintDirective, LintLevel, Loc, Map, Name, RateLimit, Ref, Request, Retry, Set, SignatureEncoding,
-    SignatureScheme, Source, Spanned, Spec, Stack, System, SystemKind, Target, TimeUnit, Trigger, TriggerKind, Volume,
-    WebhookSignature,
+    Action, Allow, Api, ApiStyle, Backoff, Criticality, Entity, Event, EventDelivery, Field, FieldRef, FieldType,
+    FileId, Flow, HttpMethod, LintDirective, LintLevel, Loc, Map, Name, RateLimit, Ref, Request, Retry, Set,
+    SignatureEncoding, SignatureScheme, Source, Spanned, Spec, Stack, System, SystemKind, Target, TimeUnit, Trigger,
+    TriggerKind, Volume, WebhookSignature,
 };
 use smol_str::SmolStr;
 
@@ -167,7 +167,7 @@ const SYSTEM_CHILDREN: &[&str] = &[
     "webhook-signature",
     "allow",
 ];
-const EVENT_CHILDREN: &[&str] = &["key", "field", "volume", "allow"];
+const EVENT_CHILDREN: &[&str] = &["key", "field", "volume", "delivery", "external", "allow"];
 const FLOW_CHILDREN: &[&str] = &[
     "on",
     "poll",
@@ -183,7 +183,54 @@ const FLOW_CHILDREN: &[&str] = &[
     "latency",
     "allow",
 ];
-const TO_CHILDREN: &[&str] = &["map", "set", "request"];
+const TO_CHILDREN: &[&str] = &["map", "set", "idempotency-key", "retry", "emits", "request"];
+
+/// The child nodes a node takes, by its name: a property named like one of
+/// them (`owner="sales"` on a system) is a child written in the wrong place.
+fn children_of(node: &str) -> &'static [&'static str] {
+    match node {
+        "stack" => STACK_CHILDREN,
+        "system" => SYSTEM_CHILDREN,
+        "event" => EVENT_CHILDREN,
+        "flow" => FLOW_CHILDREN,
+        "to" => TO_CHILDREN,
+        "entity" => &["field"],
+        _ => &[],
+    }
+}
+
+/// Words users write for a keyword that the language spells differently,
+/// as `(what, word, keyword)`: `kind=helpdesk` means `kind=support`.
+const SYNONYMS: &[(&str, &str, &str)] = &[
+    ("system kind", "helpdesk", "support"),
+    ("system kind", "ticketing", "support"),
+    ("system kind", "servicedesk", "support"),
+    ("system kind", "shop", "ecommerce"),
+    ("system kind", "store", "ecommerce"),
+    ("system kind", "billing", "accounting"),
+    ("system kind", "invoicing", "accounting"),
+    ("system kind", "mail", "email"),
+    ("system kind", "newsletter", "email"),
+    ("system kind", "cms", "website"),
+    ("system kind", "queue", "broker"),
+    ("system kind", "bus", "broker"),
+    ("system kind", "ipaas", "hub"),
+    ("system kind", "automation", "hub"),
+    ("system kind", "db", "database"),
+    ("system kind", "bi", "analytics"),
+    ("system kind", "payment", "payments"),
+    ("action", "insert", "create"),
+    ("action", "add", "create"),
+    ("action", "notify", "send"),
+    ("action", "decrement", "increment"),
+    ("API style", "rabbitmq", "amqp"),
+    ("API style", "http", "rest"),
+];
+
+/// "a" or "an" before `word`, by its first letter.
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) { "an" } else { "a" }
+}
 
 /// The range the contract gives for `horizon months=N`.
 const HORIZON_MONTHS: std::ops::RangeInclusive<i128> = 12..=36;
@@ -240,7 +287,12 @@ impl Lowerer<'_> {
         for (key, span) in node.keys() {
             match &key {
                 Some(key) if !props.contains(&&*key.text) => {
+                    let child = children_of(&node.name.text).contains(&&*key.text);
                     let help = match suggest::closest(&key.text, props.iter().copied()) {
+                        _ if child => format!(
+                            "`{}` is a child node, not a property: write `{} ...` inside the `{{ }}` block of `{}`",
+                            key.text, key.text, node.name.text
+                        ),
                         Some(c) => format!("did you mean `{c}`?"),
                         None if props.is_empty() => format!("`{}` takes no properties", node.name.text),
                         None => format!("`{}` takes {}", node.name.text, list(props, "=")),
@@ -329,10 +381,11 @@ impl Lowerer<'_> {
 
     /// Reports a value of the wrong kind.
     fn wrong_kind(&mut self, entry: &Entry<'_>, expected: &str, example: &str) {
+        let kind = entry.value.kind_name();
         self.report(
             &lint::BAD_VALUE,
             entry.value_span,
-            format!("expected {expected}, found {}", entry.value.kind_name()),
+            format!("expected {expected}, found {kind}"),
             &format!("expected {expected}"),
             Some(format!("write it as {example}")),
         );
@@ -426,13 +479,15 @@ impl Lowerer<'_> {
         keywords: &[&str],
     ) -> Option<Spanned<K>> {
         let Value::String(text) = &entry.value else {
-            self.wrong_kind(entry, &format!("a {what}"), &format!("one of {}", list(keywords, "")));
+            self.wrong_kind(entry, &format!("{} {what}", article(what)), &format!("one of {}", list(keywords, "")));
             return None;
         };
         if let Some(k) = parse(text) {
             return Some(Spanned { value: k, loc: self.loc(entry.value_span) });
         }
-        let help = match suggest::closest(text, keywords.iter().copied()) {
+        let lower = text.to_ascii_lowercase();
+        let synonym = SYNONYMS.iter().find(|(w, word, _)| *w == what && *word == lower).map(|(_, _, k)| *k);
+        let help = match synonym.or_else(|| suggest::closest(text, keywords.iter().copied())) {
             Some(c) => format!("did you mean `{c}`?"),
             None => format!("the {what}s are {}", list(keywords, "")),
         };
@@ -440,7 +495,7 @@ impl Lowerer<'_> {
             &lint::BAD_VALUE,
             entry.value_span,
             format!("unknown {what} `{text}`"),
-            &format!("not a {what}"),
+            &format!("not {} {what}", article(what)),
             Some(help),
         );
         None
@@ -526,17 +581,19 @@ impl Lowerer<'_> {
     /// commented out with `/-`, which are committed all the same.
     fn check_secrets(&mut self, doc: Document<'_>) {
         doc.for_each_string_token(secrets::SHORTEST_SECRET, |text, span| {
-            if let Some(why) = secrets::check(text) {
-                self.report_secret(span, why);
+            if let Some(found) = secrets::check(text) {
+                self.report_secret(span, format!("it holds {} (`{}`)", found.what, found.masked));
             }
         });
     }
 
+    /// The finding names what was found and a masked prefix, never the
+    /// value itself: CI logs are read by many.
     fn report_secret(&mut self, span: Span, why: String) {
         self.report(
             &lint::SECRET_LITERAL,
             span,
-            format!("this value looks like a credential ({why})"),
+            format!("this value looks like a credential: {why}"),
             "possible credential",
             Some(
                 "keep credentials out of the spec: put the value in an environment variable and write its name, \
@@ -567,15 +624,33 @@ impl Lowerer<'_> {
             let child = &child;
             match &*child.name.text {
                 "horizon" => {
-                    self.shape(child, 0, &["months"]);
                     self.leaf(child);
-                    match child.prop("months") {
-                        Some(e) => {
+                    match (child.prop("months"), child.arg(0)) {
+                        (Some(e), _) => {
+                            self.shape(child, 0, &["months"]);
                             stack.horizon = self
                                 .integer(&e, HORIZON_MONTHS, "the horizon")
                                 .map(|n| Spanned { value: n.value as u32, loc: n.loc });
                         }
-                        None => self.missing_prop(child, "months", "horizon months=18"),
+                        // `horizon 12`: one finding, suggesting the user's own number.
+                        (None, Some(arg)) => {
+                            self.shape(child, 1, &["months"]);
+                            let example = match arg.value {
+                                Value::Integer(n) => format!("horizon months={n}"),
+                                _ => "horizon months=18".to_owned(),
+                            };
+                            self.report(
+                                &lint::MISSING_ARGUMENT,
+                                arg.span,
+                                "`horizon` takes the number of months as `months=N`".into(),
+                                "`months=` missing",
+                                Some(format!("write it as `{example}`")),
+                            );
+                        }
+                        (None, None) => {
+                            self.shape(child, 0, &["months"]);
+                            self.missing_prop(child, "months", "horizon months=18");
+                        }
                     }
                 }
                 "volume-growth" => {
@@ -681,18 +756,20 @@ impl Lowerer<'_> {
                             None
                         }
                     };
-                    let version = child.prop("version").and_then(|e| match &e.value {
-                        Value::String(s) => Some(Spanned { value: SmolStr::new(s), loc: self.loc(e.value_span) }),
-                        Value::Integer(n) => {
-                            Some(Spanned { value: SmolStr::new(n.to_string()), loc: self.loc(e.value_span) })
-                        }
-                        Value::Float(x) => {
-                            Some(Spanned { value: SmolStr::new(x.to_string()), loc: self.loc(e.value_span) })
-                        }
-                        _ => {
-                            self.wrong_kind(&e, "a version", "`version=\"v3\"`");
-                            None
-                        }
+                    let version = child.prop("version").map(|e| {
+                        let loc = self.loc(e.value_span);
+                        let text = match &e.value {
+                            Value::String(s) => SmolStr::new(s),
+                            Value::Integer(n) => SmolStr::new(n.to_string()),
+                            Value::Float(x) => SmolStr::new(x.to_string()),
+                            // Reported once here, and still taken as a version
+                            // so that `unversioned-api` does not pile onto it.
+                            other => {
+                                self.wrong_kind(&e, "a version", "`version=\"v3\"`");
+                                SmolStr::new(other.kind_name())
+                            }
+                        };
+                        Spanned { value: text, loc }
                     });
                     system.api = Some(Api { style, version, loc: self.loc(child.span) });
                 }
@@ -820,7 +897,7 @@ impl Lowerer<'_> {
     }
 
     fn field(&mut self, node: &Node<'_>) -> Option<Field> {
-        self.shape(node, 1, &["type", "required"]);
+        self.shape(node, 1, &["type", "required", "generated"]);
         self.leaf(node);
         let name = self.name_arg(node, "a name", "field \"email\" type=email")?;
         let ty = match node.prop("type") {
@@ -831,7 +908,8 @@ impl Lowerer<'_> {
             }
         };
         let required = node.prop("required").and_then(|e| self.bool(&e)).is_some_and(|b| b.value);
-        Some(Field { name, ty, required, loc: self.loc(node.span) })
+        let generated = node.prop("generated").and_then(|e| self.bool(&e)).is_some_and(|b| b.value);
+        Some(Field { name, ty, required, generated, loc: self.loc(node.span) })
     }
 
     fn allow(&mut self, node: &Node<'_>) -> Option<Allow> {
@@ -853,12 +931,14 @@ impl Lowerer<'_> {
             }
         };
         let entity = node.prop("entity").and_then(|e| self.string(&e, "`entity=contact`")).map(Ref::new);
-        let version = node.prop("version").and_then(|e| self.integer(&e, 0..=i128::from(u32::MAX), "the version"));
+        let version = node.prop("version").map(|e| self.event_version(&e));
         let mut event = Event {
             name,
             from,
             entity,
-            version: version.map(|v| Spanned { value: v.value as i64, loc: v.loc }),
+            version,
+            delivery: None,
+            external: None,
             key: None,
             fields: Vec::new(),
             volume: None,
@@ -878,6 +958,30 @@ impl Lowerer<'_> {
                     event.key = self.name_arg(child, "a field name", "key \"lead_id\"").map(Ref::new);
                 }
                 "field" => event.fields.extend(self.field(child)),
+                "delivery" => {
+                    self.shape(child, 1, &[]);
+                    self.leaf(child);
+                    if let Some(first) = &event.delivery {
+                        self.repeated(child, "event", first.loc);
+                        continue;
+                    }
+                    event.delivery = match child.arg(0) {
+                        Some(e) => self.keyword(&e, "delivery", EventDelivery::parse, EventDelivery::KEYWORDS),
+                        None => {
+                            self.missing(child, "a guarantee", "delivery at-least-once");
+                            None
+                        }
+                    };
+                }
+                "external" => {
+                    self.shape(child, 0, &[]);
+                    self.leaf(child);
+                    if let Some(first) = event.external {
+                        self.repeated(child, "event", first);
+                        continue;
+                    }
+                    event.external = Some(self.loc(child.span));
+                }
                 "volume" => {
                     self.shape(child, 0, &["per-day", "peak-per-second"]);
                     self.leaf(child);
@@ -900,6 +1004,29 @@ impl Lowerer<'_> {
         Some(event)
     }
 
+    /// An event's `version=`: a whole number, or a semantic-version string
+    /// such as `"1.0.0"` (AsyncAPI's and EventCatalog's form). A bad one is
+    /// reported once and still counts as a version, so that `unversioned-api`
+    /// does not pile onto it.
+    fn event_version(&mut self, entry: &Entry<'_>) -> Spanned<SmolStr> {
+        let loc = self.loc(entry.value_span);
+        let (text, fine) = match &entry.value {
+            Value::Integer(n) => (SmolStr::new(n.to_string()), *n >= 0),
+            Value::String(s) => (SmolStr::new(s), is_semver(s)),
+            other => (SmolStr::new(other.kind_name()), false),
+        };
+        if !fine {
+            self.report(
+                &lint::BAD_VALUE,
+                entry.value_span,
+                "an event version is a whole number or a semantic version".into(),
+                "not a version",
+                Some("write it as `version=1` or `version=\"1.0.0\"`".into()),
+            );
+        }
+        Spanned { value: text, loc }
+    }
+
     fn flow(&mut self, node: &Node<'_>) -> Option<Flow> {
         self.shape(node, 1, &[]);
         let name = self.name_arg(node, "a name", "flow \"lead-to-newsletter\" { ... }")?;
@@ -916,6 +1043,8 @@ impl Lowerer<'_> {
             loop_guard: None,
             latency: None,
             allows: Vec::new(),
+            misspelt: Vec::new(),
+            meant: None,
             loc: self.loc(node.span),
         };
         let mut seen = Seen::default();
@@ -1012,7 +1141,7 @@ impl Lowerer<'_> {
                 }
                 "to" => {
                     had_to = true;
-                    flow.targets.extend(self.target(child));
+                    flow.targets.extend(self.target(child, &mut flow.misspelt));
                 }
                 "via" => {
                     self.shape(child, 1, &[]);
@@ -1048,7 +1177,12 @@ impl Lowerer<'_> {
                     };
                 }
                 "allow" => flow.allows.extend(self.allow(child)),
-                _ => self.unknown_node(child, "in a flow", FLOW_CHILDREN),
+                _ => {
+                    self.unknown_node(child, "in a flow", FLOW_CHILDREN);
+                    // A misspelt `retry` is reported here; the checks must not
+                    // also report the flow as having none.
+                    flow.misspelt.extend(suggest::closest(&child.name.text, FLOW_CHILDREN.iter().copied()));
+                }
             }
         }
         let had_trigger = seen.get("trigger").is_some();
@@ -1086,7 +1220,9 @@ impl Lowerer<'_> {
         }
     }
 
-    fn target(&mut self, node: &Node<'_>) -> Option<Target> {
+    /// A `to`; the known children its unknown ones look like go to `misspelt`
+    /// (see `Flow::misspelt`).
+    fn target(&mut self, node: &Node<'_>, misspelt: &mut Vec<&'static str>) -> Option<Target> {
         self.shape(node, 1, &["action", "entity"]);
         let system = self.name_arg(node, "a system name", "to mailchimp action=upsert")?;
         let action = match node.prop("action") {
@@ -1104,11 +1240,41 @@ impl Lowerer<'_> {
             maps: Vec::new(),
             sets: Vec::new(),
             request: None,
+            idempotency_key: None,
+            retry: None,
+            emits: Vec::new(),
             loc: self.loc(node.span),
         };
+        let mut seen = Seen::default();
         for child in node.child_nodes() {
             let child = &child;
+            let single = match &*child.name.text {
+                "idempotency-key" => Some("idempotency-key"),
+                "retry" => Some("retry"),
+                _ => None,
+            };
+            if let Some(single) = single {
+                if let Some(first) = seen.get(single) {
+                    self.repeated(child, "`to`", first);
+                    continue;
+                }
+                seen.insert(single, self.loc(child.name.span));
+            }
             match &*child.name.text {
+                "idempotency-key" => {
+                    self.shape(child, 1, &[]);
+                    self.leaf(child);
+                    target.idempotency_key =
+                        self.name_arg(child, "a field name", "idempotency-key \"lead_id\"").map(Ref::new);
+                }
+                "retry" => target.retry = Some(Box::new(self.retry(child))),
+                "emits" => {
+                    self.shape(child, 1, &[]);
+                    self.leaf(child);
+                    target
+                        .emits
+                        .extend(self.name_arg(child, "an event name", "emits \"contact.updated\"").map(Ref::new));
+                }
                 "map" => {
                     self.shape(child, 1, &["to"]);
                     self.leaf(child);
@@ -1150,7 +1316,10 @@ impl Lowerer<'_> {
                     let path = child.prop("path").and_then(|e| self.url_path(&e));
                     target.request = Some(Request { method, path, loc: self.loc(child.span) });
                 }
-                _ => self.unknown_node(child, "in `to`", TO_CHILDREN),
+                _ => {
+                    self.unknown_node(child, "in `to`", TO_CHILDREN);
+                    misspelt.extend(suggest::closest(&child.name.text, TO_CHILDREN.iter().copied()));
+                }
             }
         }
         Some(target)
@@ -1271,6 +1440,16 @@ impl Lowerer<'_> {
     }
 }
 
+/// `1`, `1.0`, `1.0.0`, `2.1.0-beta.1`, `1.0.0+build`, `v2.0.0`: digits
+/// separated by dots (a leading `v` allowed, as many write it), then an
+/// optional pre-release or build suffix.
+fn is_semver(text: &str) -> bool {
+    let text = text.strip_prefix('v').unwrap_or(text);
+    let core = text.split(['-', '+']).next().unwrap_or("");
+    let parts: Vec<&str> = core.split('.').collect();
+    (1..=3).contains(&parts.len()) && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// "`a`, `b` or `c`", each with `suffix` appended inside the backticks.
 fn list(items: &[&str], suffix: &str) -> String {
     let quoted: Vec<String> = items.iter().map(|i| format!("`{i}{suffix}`")).collect();
@@ -1336,5 +1515,15 @@ mod tests {
         let after = lowered("stack \"first\"\n", &text, 1);
         assert_ne!(after, one);
         assert_eq!(lowered("stack \"first\"\n", &text, 3), after);
+    }
+
+    #[test]
+    fn event_versions_are_numbers_or_semantic_versions() {
+        for good in ["1", "1.0", "1.0.0", "2.1.0-beta.1", "1.0.0+build.5", "v2.0.0"] {
+            assert!(is_semver(good), "{good}");
+        }
+        for bad in ["", "one", "1.0.0.0", "1..0", "v", "latest", "1.x"] {
+            assert!(!is_semver(bad), "{bad}");
+        }
     }
 }

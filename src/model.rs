@@ -193,9 +193,11 @@ impl System {
         matches!(self.kind(), SystemKind::Hub | SystemKind::Broker)
     }
 
-    /// Every kind but hub, broker, warehouse and lake is a business tool.
+    /// Every kind but hub, broker, warehouse and lake is a business tool. A
+    /// system whose kind is missing or unknown (already an error) is not
+    /// counted, so that one mistake does not also move the stage.
     pub(crate) fn is_tool(&self) -> bool {
-        self.kind().is_tool()
+        self.kind.as_ref().is_some_and(|k| k.value.is_tool())
     }
 
     /// Whether the system is live in month `month` (0 = now).
@@ -263,7 +265,13 @@ impl SystemKind {
 }
 
 keyword_enum! {
-    ApiStyle { Rest = "rest", Graphql = "graphql", Soap = "soap", Grpc = "grpc", File = "file", Database = "database", Sdk = "sdk" }
+    /// How a system is reached: request/response styles, and (1.1) messaging
+    /// protocols.
+    ApiStyle {
+        Rest = "rest", Graphql = "graphql", Soap = "soap", Grpc = "grpc", File = "file", Database = "database",
+        Sdk = "sdk", Amqp = "amqp", Kafka = "kafka", Mqtt = "mqtt", Nats = "nats", Sqs = "sqs",
+        Websocket = "websocket",
+    }
 }
 
 keyword_enum! {
@@ -307,14 +315,25 @@ impl FieldType {
 }
 
 keyword_enum! {
-    Action { Create = "create", Upsert = "upsert", Update = "update", Delete = "delete", Send = "send", Append = "append" }
+    Action {
+        Create = "create", Upsert = "upsert", Update = "update", Delete = "delete", Send = "send",
+        Append = "append", Increment = "increment",
+    }
 }
 
 impl Action {
-    /// `create`, `send` and `append` make a new record each time they run.
+    /// `create`, `send` and `append` make a new record each time they run;
+    /// `increment` changes a value relative to what it was. Running any of
+    /// them twice is not the same as running it once.
     pub(crate) fn is_idempotent(self) -> bool {
         matches!(self, Action::Upsert | Action::Update | Action::Delete)
     }
+}
+
+keyword_enum! {
+    /// `delivery at-least-once|at-most-once` on an event: how its producer
+    /// delivers it, overriding what the producer's `webhooks` implies.
+    EventDelivery { AtLeastOnce = "at-least-once", AtMostOnce = "at-most-once" }
 }
 
 keyword_enum! {
@@ -404,6 +423,9 @@ pub(crate) struct Field {
     pub(crate) name: Name,
     pub(crate) ty: Option<Spanned<FieldType>>,
     pub(crate) required: bool,
+    /// `generated=#true`: the system fills it itself (a database id), so a
+    /// `create` need not map it.
+    pub(crate) generated: bool,
     pub(crate) loc: Loc,
 }
 
@@ -412,7 +434,12 @@ pub(crate) struct Event {
     pub(crate) name: Name,
     pub(crate) from: Option<Ref<SystemId>>,
     pub(crate) entity: Option<Ref<EntityId>>,
-    pub(crate) version: Option<Spanned<i64>>,
+    /// `version=N` or `version="1.0.0"`, as written.
+    pub(crate) version: Option<Spanned<SmolStr>>,
+    /// `delivery at-least-once|at-most-once`.
+    pub(crate) delivery: Option<Spanned<EventDelivery>>,
+    /// `external`: no write by any integration sets this event off.
+    pub(crate) external: Option<Loc>,
     /// `key FIELD`: the record's identity, resolved to an index into `fields`.
     pub(crate) key: Option<FieldRef>,
     pub(crate) fields: Vec<Field>,
@@ -437,6 +464,10 @@ impl Event {
 
     pub(crate) fn per_day(&self) -> f64 {
         self.volume.as_ref().and_then(|v| v.per_day).unwrap_or(0.0)
+    }
+
+    pub(crate) fn is_external(&self) -> bool {
+        self.external.is_some()
     }
 }
 
@@ -467,6 +498,13 @@ pub(crate) struct Flow {
     pub(crate) loop_guard: Option<Loc>,
     pub(crate) latency: Option<Spanned<Duration>>,
     pub(crate) allows: Vec<Allow>,
+    /// The known children that unknown children of this flow look like
+    /// (`retries` for `retry`): already reported, so the checks treat them
+    /// as given rather than report their absence too.
+    pub(crate) misspelt: Vec<&'static str>,
+    /// The event an unresolved `on` most likely meant (its "did you mean"),
+    /// so that event is not also reported as consumed by nothing.
+    pub(crate) meant: Option<EventId>,
     pub(crate) loc: Loc,
 }
 
@@ -482,12 +520,57 @@ impl Flow {
         }
     }
 
-    /// The delivery guarantee, by the contract's delivery table.
-    pub(crate) fn delivery(&self, spec: &Spec) -> Delivery {
+    /// Why a write to target `target` can run twice for one change (the
+    /// contract's first delivery question), or `None` when it cannot. A
+    /// target's own `retry` counts for it alone; the flow's for every target.
+    pub(crate) fn runs_twice(&self, spec: &Spec, target: usize) -> Option<Twice> {
+        if let Some(retry) = self.targets.get(target).and_then(|t| t.retry.as_deref()).or(self.retry.as_ref()) {
+            return Some(Twice::Retry(retry.loc));
+        }
+        let trigger = self.trigger.as_ref()?;
+        if matches!(trigger.kind, TriggerKind::Poll { .. }) {
+            return Some(Twice::Poll(trigger.loc));
+        }
+        if let Some(via) =
+            self.via.as_ref().filter(|v| v.target.is_some_and(|s| spec.system(s).kind() == SystemKind::Broker))
+        {
+            return Some(Twice::Broker(via.name.loc));
+        }
+        let TriggerKind::On { event } = &trigger.kind else { return None };
+        let event = spec.event(event.target?);
+        match event.delivery.as_ref().map(|d| d.value) {
+            Some(EventDelivery::AtLeastOnce) => Some(Twice::Declared(event.delivery.as_ref()?.loc)),
+            Some(EventDelivery::AtMostOnce) => None,
+            None => {
+                let producer = event.from.as_ref()?.target?;
+                spec.system(producer).has_webhooks().then_some(Twice::Webhook(event.name.loc))
+            }
+        }
+    }
+
+    /// Whether a failed write to target `target` loses the data (the
+    /// contract's second delivery question): no `retry` (the target's or
+    /// the flow's), not via a broker, not a poll. A webhook sender's own
+    /// retries do not count: the receiver acknowledges before it writes.
+    pub(crate) fn can_lose(&self, spec: &Spec, target: usize) -> bool {
+        let retried = self.retry.is_some() || self.targets.get(target).is_some_and(|t| t.retry.is_some());
         let polled = matches!(self.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Poll { .. }));
-        let via_broker =
-            self.via.as_ref().and_then(|v| v.target).is_some_and(|s| spec.system(s).kind() == SystemKind::Broker);
-        if self.retry.is_some() || polled || via_broker { Delivery::AtLeastOnce } else { Delivery::AtMostOnce }
+        !retried && !polled && !self.via_broker(spec)
+    }
+
+    /// Whether the flow runs through a system of kind `broker`.
+    pub(crate) fn via_broker(&self, spec: &Spec) -> bool {
+        self.via.as_ref().and_then(|v| v.target).is_some_and(|s| spec.system(s).kind() == SystemKind::Broker)
+    }
+
+    /// The idempotency key that covers target `target`: its own, else the flow's.
+    pub(crate) fn key_for(&self, target: usize) -> Option<&FieldRef> {
+        self.targets.get(target).and_then(|t| t.idempotency_key.as_ref()).or(self.idempotency_key.as_ref())
+    }
+
+    /// Whether the flow has an unknown child that looks like `child`.
+    pub(crate) fn misspelt(&self, child: &str) -> bool {
+        self.misspelt.contains(&child)
     }
 
     /// Point-to-point: no `via` transport.
@@ -496,12 +579,34 @@ impl Flow {
     }
 }
 
+/// Why a write can run twice for one change, with the place that says so.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Delivery {
-    /// A failure loses the data.
-    AtMostOnce,
-    /// A retry or redelivery can deliver the same data twice.
-    AtLeastOnce,
+pub(crate) enum Twice {
+    /// A `retry`: a retried write that had in fact succeeded runs again.
+    Retry(Loc),
+    /// A `poll` trigger: overlapping reads.
+    Poll(Loc),
+    /// `via` a broker: it redelivers until acknowledged.
+    Broker(Loc),
+    /// An event delivered by webhook: senders retry until they get a 2xx.
+    Webhook(Loc),
+    /// An event that says `delivery at-least-once`.
+    Declared(Loc),
+}
+
+impl Twice {
+    /// Where the reason is written, and what it means, for a label.
+    pub(crate) fn explain(self) -> (Loc, &'static str) {
+        match self {
+            Twice::Retry(loc) => (loc, "retried: a timeout after a successful write delivers it again"),
+            Twice::Poll(loc) => (loc, "polling reads overlapping records again"),
+            Twice::Broker(loc) => (loc, "the broker redelivers until it gets an acknowledgement"),
+            Twice::Webhook(loc) => {
+                (loc, "delivered by webhook: the sender retries until it gets a 2xx, so repeats arrive")
+            }
+            Twice::Declared(loc) => (loc, "delivered at least once, so repeats arrive"),
+        }
+    }
 }
 
 /// The one trigger of a flow.
@@ -546,6 +651,13 @@ pub(crate) struct Target {
     pub(crate) sets: Vec<Set>,
     /// `request method=M path=P`: how a backend sends the write.
     pub(crate) request: Option<Request>,
+    /// `idempotency-key FIELD` for this target alone (overrides the flow's).
+    pub(crate) idempotency_key: Option<FieldRef>,
+    /// `retry ...` for this target alone (overrides the flow's); boxed, as
+    /// most targets have none and a `Retry` is large.
+    pub(crate) retry: Option<Box<Retry>>,
+    /// `emits EVENT`: events of the target system this write sets off.
+    pub(crate) emits: Vec<Ref<EventId>>,
     pub(crate) loc: Loc,
 }
 

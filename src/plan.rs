@@ -26,10 +26,8 @@ use crate::model::{
     DEFAULT_HIGH_VOLUME_PEAK_PER_SECOND, DEFAULT_HIGH_VOLUME_PER_DAY, FlowId, Owner, Spec, SystemId, SystemKind,
 };
 
-/// The fewest tools for which a hub is recommended (stage 2).
-pub(crate) const HUB_MIN_TOOLS: u32 = 4;
-/// The fewest tools for which an event broker is recommended (stage 3).
-pub(crate) const EVENT_DRIVEN_MIN_TOOLS: u32 = 10;
+use crate::stages::tool_band;
+pub(crate) use crate::stages::{EVENT_DRIVEN_MIN_TOOLS, HUB_MIN_TOOLS};
 /// How many flows the migration note lists in each of its lists.
 const MIGRATION_LIST_LEN: usize = 5;
 
@@ -86,8 +84,14 @@ impl JsonSchema for Stage {
     }
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let description = format!(
+            "An integration pattern: 1 point-to-point ({} tools), 2 hub ({} tools), 3 event-driven ({} tools, or high volume).",
+            tool_band(1),
+            tool_band(2),
+            tool_band(3)
+        );
         schemars::json_schema!({
-            "description": "An integration pattern: 1 point-to-point (1 to 3 tools), 2 hub (4 to 9 tools), 3 event-driven (10 or more tools, or high volume).",
+            "description": description,
             "type": "integer",
             "minimum": 1,
             "maximum": 3
@@ -418,26 +422,10 @@ fn thresholds(spec: &Spec) -> Thresholds {
     }
 }
 
-/// Systems that patterns connect: everything but the transports themselves.
-fn is_endpoint(spec: &Spec, id: SystemId) -> bool {
-    !spec.system(id).is_transport()
-}
-
-/// The distinct unordered pairs of endpoint systems joined by a flow without `via`.
+/// The distinct unordered pairs of endpoint systems joined by a flow
+/// without `via`: the query every check shares (`crate::stages`).
 fn direct_pairs(spec: &Spec) -> BTreeSet<(SystemId, SystemId)> {
-    let mut pairs = BTreeSet::new();
-    for flow in &spec.flows {
-        if !flow.is_point_to_point() {
-            continue;
-        }
-        let Some(source) = flow.source_system(spec) else { continue };
-        for target in flow.targets.iter().filter_map(|t| t.system.target) {
-            if target != source && is_endpoint(spec, source) && is_endpoint(spec, target) {
-                pairs.insert((source.min(target), source.max(target)));
-            }
-        }
-    }
-    pairs
+    crate::stages::direct_pairs(spec).into_iter().map(|(pair, _)| pair).collect()
 }
 
 /// Keeps the first `n` items of `items` in `order`, sorted: a linear
@@ -464,19 +452,12 @@ fn u32_of(n: usize) -> u32 {
 }
 
 fn month(spec: &Spec, m: u32, thresholds: &Thresholds, pairs: &BTreeSet<(SystemId, SystemId)>) -> Month {
-    let mut tools = 0;
-    let mut systems = 0;
+    // The counts every check shares (`crate::stages`).
+    let (tools, systems) = crate::stages::live_counts(spec, m);
     let mut joining = Vec::new();
     let mut retiring = Vec::new();
-    for id in spec.system_ids() {
-        let system = spec.system(id);
+    for system in &spec.systems {
         let live = system.live_in(m);
-        if live && system.is_tool() {
-            tools += 1;
-        }
-        if live && is_endpoint(spec, id) {
-            systems += 1;
-        }
         if m > 0 && live != system.live_in(m - 1) {
             if live { &mut joining } else { &mut retiring }.push(system.name.value.to_string());
         }
@@ -900,10 +881,15 @@ fn migration_note(
                 target.name()
             );
         }
-        return format!(
-            "Nothing needs to move: every live flow already uses the {} pattern or one above it.",
-            target.name()
-        );
+        return match target {
+            Stage::EventDriven => {
+                "Nothing needs to move: every live flow already uses the event-driven pattern.".to_owned()
+            }
+            _ => format!(
+                "Nothing needs to move: every live flow already uses the {} pattern or one above it.",
+                target.name()
+            ),
+        };
     }
     let names: Vec<String> = moving_first.iter().map(|f| format!("`{}`", spec.flow(f.flow).name.value)).collect();
     let step = match (target, existing_transport(spec, target)) {
@@ -912,16 +898,70 @@ fn migration_note(
         (Stage::Hub, None) => "Introduce one hub (a `kind=hub` system) and route the flows through it with `via`".to_owned(),
         (Stage::EventDriven, None) => "Introduce an event broker (a `kind=broker` system with `ha #true`), have each tool publish its events to it once, and route the flows through it with `via`".to_owned(),
     };
+    let adapters = adapter_note(spec, target, flows);
     if let ([only], 1) = (names.as_slice(), moving_count) {
         return format!(
-            "{step}. Only {only} still needs to move; a move is the cheapest moment to add retries, dead letters and idempotency keys."
+            "{step}. Only {only} still needs to move; a move is the cheapest moment to add retries, dead letters and idempotency keys.{adapters}"
         );
     }
     format!(
-        "{step}. Move {} flows, one at a time, starting with {}: the flows with open findings first, since a move is the cheapest moment to add retries, dead letters and idempotency keys, then the busiest ones.",
+        "{step}. Move {} flows, one at a time, starting with {}: the flows with open findings first, since a move is the cheapest moment to add retries, dead letters and idempotency keys, then the busiest ones.{adapters}",
         moving_count,
         list_counted(&names, moving_count, 3)
     )
+}
+
+/// When the flows that move go onto a broker: which of their sources cannot
+/// publish to it themselves (a SaaS tool that pushes webhooks over HTTP, a
+/// browser or device on a WebSocket) and so need an adapter in front of it.
+fn adapter_note(spec: &Spec, target: Stage, flows: &[FlowUse]) -> String {
+    let onto_broker = target == Stage::EventDriven
+        || existing_transport(spec, target)
+            .is_some_and(|name| spec.systems.iter().any(|s| s.name.value == name && s.kind() == SystemKind::Broker));
+    if !onto_broker {
+        return String::new();
+    }
+    let mut webhooks = BTreeSet::new();
+    let mut sockets = BTreeSet::new();
+    for f in flows.iter().filter(|f| f.transport.stage() < target && !f.reporting_only) {
+        let Some(source) = spec.flow(f.flow).source_system(spec) else { continue };
+        let system = spec.system(source);
+        let style = system.api.as_ref().and_then(|a| a.style.as_ref()).map(|s| s.value);
+        match style {
+            Some(crate::model::ApiStyle::Websocket) => {
+                sockets.insert(format!("`{}`", system.name.value));
+            }
+            Some(
+                crate::model::ApiStyle::Amqp
+                | crate::model::ApiStyle::Kafka
+                | crate::model::ApiStyle::Mqtt
+                | crate::model::ApiStyle::Nats
+                | crate::model::ApiStyle::Sqs,
+            ) => {}
+            _ if system.has_webhooks() => {
+                webhooks.insert(format!("`{}`", system.name.value));
+            }
+            _ => {}
+        }
+    }
+    let mut out = String::new();
+    if !webhooks.is_empty() {
+        let names: Vec<String> = webhooks.into_iter().collect();
+        out.push_str(&format!(
+            " {} push{} webhooks over HTTP and cannot publish to a broker: put an adapter in front (a webhook receiver that acknowledges, then publishes to the broker).",
+            list(&names, 3),
+            if names.len() == 1 { "es" } else { "" }
+        ));
+    }
+    if !sockets.is_empty() {
+        let names: Vec<String> = sockets.into_iter().collect();
+        out.push_str(&format!(
+            " {} speak{} WebSocket, not the broker's protocol: a gateway must bridge the sockets to the broker.",
+            list(&names, 3),
+            if names.len() == 1 { "s" } else { "" }
+        ));
+    }
+    out
 }
 
 /// The transport already in the spec and live now that serves `stage`: a
@@ -1035,20 +1075,26 @@ fn stage_reason(spec: &Spec, month: &Month, t: &Thresholds, when: &str) -> Strin
             list(&drivers, 3)
         ),
         (Stage::PointToPoint, _) => format!(
-            "{has}: stage 1 (point-to-point), because with 1 to 3 tools direct connections are the simplest and cheapest: even wiring every pair of the {} connected systems takes only {}.",
-            c.hub, c.point_to_point_potential
+            "{has}: stage 1 (point-to-point), because with {} tools direct connections are the simplest and cheapest: even wiring every pair of the {} connected systems takes only {}.",
+            tool_band(1),
+            c.hub,
+            c.point_to_point_potential
         ),
         (Stage::Hub, _) => format!(
-            "{has}: stage 2 (hub), because with 4 to 9 tools wiring every pair directly could take up to {} connections, while a hub needs {}, one per system, and keeps mappings, retries and logs in one place.",
-            c.point_to_point_potential, c.hub
+            "{has}: stage 2 (hub), because with {} tools wiring every pair directly could take up to {} connections, while a hub needs {}, one per system, and keeps mappings, retries and logs in one place.",
+            tool_band(2),
+            c.point_to_point_potential,
+            c.hub
         ),
         (Stage::EventDriven, volume) => {
             let also = volume
                 .map(|(what, _)| format!(" The stack also moves {what}, which alone would call for a broker."))
                 .unwrap_or_default();
             format!(
-                "{has}: stage 3 (event-driven), because past 9 tools a hub becomes the bottleneck and a single point of failure; with a broker each tool publishes its events once and subscribes to what it needs ({} connections instead of up to {} direct ones).{also}",
-                c.broker, c.point_to_point_potential
+                "{has}: stage 3 (event-driven), because past {} tools a hub becomes the bottleneck and a single point of failure; with a broker each tool publishes its events once and subscribes to what it needs ({} connections instead of up to {} direct ones).{also}",
+                EVENT_DRIVEN_MIN_TOOLS - 1,
+                c.broker,
+                c.point_to_point_potential
             )
         }
     }
@@ -1068,7 +1114,11 @@ fn transport_reason(plan: &Plan) -> String {
     }
     let flows = if parts.len() == 1 {
         let what = parts[0].split_once(' ').map_or("", |(_, w)| w);
-        if total == 1 { format!("The one live flow runs {what}") } else { format!("All {total} live flows run {what}") }
+        match total {
+            1 => format!("The one live flow runs {what}"),
+            2 => format!("Both live flows run {what}"),
+            _ => format!("All {total} live flows run {what}"),
+        }
     } else {
         format!("Of the {total} live flows, {}", list(&parts, 3))
     };
@@ -1088,7 +1138,7 @@ fn transport_reason(plan: &Plan) -> String {
                 transport_name(t.stage_in_use)
             ),
             None => format!(
-                "; a {} is more infrastructure than the stack needs, even in month {}",
+                "; a {} is more infrastructure than the stack needs, even in month {}, but it already works: keep it, since moving down a stage costs a migration and gains nothing",
                 transport_name(t.stage_in_use),
                 plan.horizon_months
             ),
@@ -1412,5 +1462,71 @@ mod tests {
         assert_eq!(rate(12.4), "12");
         assert_eq!(list(&["a".into(), "b".into(), "c".into()], 3), "a, b and c");
         assert_eq!(list(&["a".into(), "b".into(), "c".into()], 2), "a, b and 1 more");
+    }
+
+    #[test]
+    fn wording_counts_and_stages_read_well() {
+        let two = plan(&format!(
+            "{}event \"e\" from=tool00 version=1\nflow \"f\" {{ on \"e\"; to tool01 action=update }}\nflow \"g\" {{ on \"e\"; to tool01 action=upsert }}\n",
+            tools(2, "crm")
+        ));
+        assert!(
+            two.reasons.iter().any(|r| r.text.starts_with("Both live flows run point-to-point")),
+            "{:?}",
+            two.reasons
+        );
+        let mut text = tools(12, "crm");
+        text.push_str("system \"bus\" kind=broker { ha #true; }\nevent \"e\" from=tool00 version=1\n");
+        text.push_str("flow \"f\" { on \"e\"; via bus; to tool01 action=update }\n");
+        let broker = plan(&text);
+        assert_eq!(
+            broker.migration.note,
+            "Nothing needs to move: every live flow already uses the event-driven pattern."
+        );
+    }
+
+    #[test]
+    fn the_planner_never_advises_moving_down_a_stage() {
+        // Eight services already on a broker: keep it, do not go back to a hub.
+        let mut text = tools(8, "custom");
+        text.push_str("system \"rabbit\" kind=broker { ha #true; }\n");
+        for i in 0..8 {
+            text.push_str(&format!(
+                "event \"e{i}\" from=tool{i:02} version=1\nflow \"f{i}\" {{ on \"e{i}\"; via rabbit; to tool{:02} action=upsert }}\n",
+                (i + 1) % 8
+            ));
+        }
+        let p = plan(&text);
+        assert_eq!(p.stage_now, Stage::Hub);
+        assert_eq!(p.migration.flows_to_move, 0);
+        let all: String = p.reasons.iter().map(|r| r.text.as_str()).chain([p.migration.note.as_str()]).collect();
+        assert!(!all.contains("Introduce one hub") && !all.contains("remove `via`"), "{all}");
+        assert!(all.contains("keep it"), "{all}");
+    }
+
+    #[test]
+    fn migration_notes_say_which_sources_need_an_adapter_to_reach_a_broker() {
+        let mut text = tools(10, "custom");
+        text.push_str(
+            "system \"shop\" kind=ecommerce { webhooks #true; }\nsystem \"app\" kind=website { api websocket; }\n",
+        );
+        text.push_str("system \"kafka-native\" kind=custom { api kafka; webhooks #true; }\n");
+        text.push_str("event \"order\" from=shop version=1\nevent \"click\" from=app version=1\nevent \"k\" from=kafka-native version=1\n");
+        text.push_str("flow \"o\" { on \"order\"; to tool00 action=upsert }\nflow \"c\" { on \"click\"; to tool01 action=upsert }\n");
+        text.push_str("flow \"k\" { on \"k\"; to tool02 action=upsert }\n");
+        let note = plan(&text).migration.note;
+        assert!(note.contains("`shop` pushes webhooks over HTTP and cannot publish to a broker"), "{note}");
+        assert!(note.contains("`app` speaks WebSocket"), "{note}");
+        assert!(!note.contains("`kafka-native`"), "{note}");
+    }
+
+    #[test]
+    fn a_system_with_an_unknown_kind_is_not_a_tool() {
+        // `plan` refuses specs with errors; build the model the checks see.
+        let spec =
+            crate::lint::test_spec(&format!("{}system \"desk\" kind=helpdesk\nsystem \"nokind\"\n", tools(3, "crm")));
+        let p = compute(&spec, &[]);
+        assert_eq!(p.tools_now, 3);
+        assert_eq!(p.stage_now, Stage::PointToPoint);
     }
 }

@@ -57,6 +57,13 @@ impl<Id: Copy> Names<Id> {
         self.by_name.get(name).copied()
     }
 
+    /// The declared name closest to `name`, among a bounded set.
+    fn closest(&self, name: &str) -> Option<Id> {
+        let initial = name.chars().next().unwrap_or(' ');
+        let candidates = self.by_initial.get(&initial).into_iter().flatten().take(SUGGESTION_BUDGET);
+        suggest::closest(name, candidates.map(SmolStr::as_str)).and_then(|c| self.get(c))
+    }
+
     fn suggest(&self, name: &str) -> Option<String> {
         let initial = name.chars().next().unwrap_or(' ');
         let candidates = self.by_initial.get(&initial).into_iter().flatten().take(SUGGESTION_BUDGET);
@@ -91,6 +98,8 @@ pub(crate) fn resolve(spec: &mut Spec, diagnostics: &mut Vec<Diagnostic>) {
         resolve_event(event, fields, systems, &tables, &mut out);
     }
     let system_kinds: Vec<SystemKind> = spec.systems.iter().map(|s| s.kind()).collect();
+    let producers: Vec<(Option<SystemId>, bool)> =
+        spec.events.iter().map(|e| (e.from.as_ref().and_then(|f| f.target), e.is_external())).collect();
     let schemaless_events: Vec<bool> = spec.events.iter().map(Event::is_schemaless).collect();
     // Flows resolve independently; a large spec's are split into one run per
     // core, whose findings are appended in order.
@@ -99,7 +108,8 @@ pub(crate) fn resolve(spec: &mut Spec, diagnostics: &mut Vec<Diagnostic>) {
     let resolve_run = |flows: &mut [Flow]| {
         let mut found = Vec::new();
         for flow in flows {
-            resolve_flow(flow, systems, events, &system_kinds, &schemaless_events, &tables, &mut found);
+            let known = Known { kinds: &system_kinds, schemaless_events: &schemaless_events, producers: &producers };
+            resolve_flow(flow, systems, events, &known, &tables, &mut found);
         }
         found
     };
@@ -371,16 +381,24 @@ fn resolve_event(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What flows are resolved against besides the names: per system its kind,
+/// per event whether it is schemaless, its producer and whether it is
+/// `external`.
+struct Known<'k> {
+    kinds: &'k [SystemKind],
+    schemaless_events: &'k [bool],
+    producers: &'k [(Option<SystemId>, bool)],
+}
+
 fn resolve_flow(
     flow: &mut Flow,
     systems: &Names<SystemId>,
     events: &Names<EventId>,
-    kinds: &[SystemKind],
-    schemaless_events: &[bool],
+    known: &Known<'_>,
     tables: &Tables,
     out: &mut Vec<Diagnostic>,
 ) {
+    let (kinds, schemaless_events) = (known.kinds, known.schemaless_events);
     // The schema a `map` source and the idempotency key are read from.
     let mut source: Option<(&FieldTable, Parent<'_>)> = None;
     let no_loc = |_| (Loc::new(crate::model::FileId(0), Default::default()), String::new());
@@ -389,7 +407,10 @@ fn resolve_flow(
             TriggerKind::On { event } => {
                 event.target = events.get(&event.name.value);
                 match event.target {
-                    None => out.push(unresolved("event", &event.name, events.suggest(&event.name.value), None)),
+                    None => {
+                        flow.meant = events.closest(&event.name.value);
+                        out.push(unresolved("event", &event.name, events.suggest(&event.name.value), None));
+                    }
                     Some(id) => {
                         // An event's fields describe its payload; an event
                         // without fields is schemaless and its payload unchecked.
@@ -463,6 +484,47 @@ fn resolve_flow(
         for set in &mut target.sets {
             if let Some((table, owner)) = &dst {
                 resolve_field(&mut set.dst, Some(table), *owner, out);
+            }
+        }
+        if let Some(key) = &mut target.idempotency_key
+            && let Some((table, owner)) = &source
+        {
+            resolve_field(key, Some(table), *owner, out);
+        }
+        for emits in &mut target.emits {
+            emits.target = events.get(&emits.name.value);
+            let Some(id) = emits.target else {
+                out.push(unresolved("event", &emits.name, events.suggest(&emits.name.value), None));
+                continue;
+            };
+            let (producer, external) = known.producers[id.index()];
+            let problem = if external {
+                Some(("it is marked `external`: no write sets it off".to_owned(), "an external event"))
+            } else if producer.is_some() && target.system.target.is_some() && producer != target.system.target {
+                Some((
+                    format!(
+                        "it is an event of another system than `{}`, which this `to` writes",
+                        target.system.name.value
+                    ),
+                    "another system's event",
+                ))
+            } else {
+                None
+            };
+            if let Some((why, label)) = problem {
+                out.push(
+                    Diagnostic::new(
+                        &lint::BAD_VALUE,
+                        emits.name.loc,
+                        format!("this write cannot emit `{}`: {why}", emits.name.value),
+                    )
+                    .with_label(label)
+                    .with_help(
+                        "`emits` names an event of the system this `to` writes that the write sets off; remove it, \
+                         or name such an event",
+                    ),
+                );
+                emits.target = None;
             }
         }
     }

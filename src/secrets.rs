@@ -1,10 +1,23 @@
 //! Recognising credentials written into a spec.
 //!
 //! A spec names environment variables (`secret "HUBSPOT_TOKEN"`); it must not
-//! hold the credentials themselves. A value is flagged when it starts with a
-//! known token prefix, or when it is long, has no spaces, mixes letters and
-//! digits and has the character entropy of random text. An UPPER_SNAKE_CASE
-//! value is an environment variable's name and is never flagged.
+//! hold the credentials themselves. A value is flagged when it holds a
+//! private-key block, a URL with a password, a JWT, or a word that starts
+//! with a known token prefix (anywhere in the value: `Bearer sk_live_...`,
+//! `https://x/?token=ghp_...`), or a word that is long, mixes letters and
+//! digits and has the character entropy of random text. Hosts, `host:port`,
+//! URLs without a password, UUIDs, version strings and UPPER_SNAKE_CASE
+//! environment-variable names are never flagged. What is found carries a
+//! masked form (a short prefix and `…`) for messages: the secret itself is
+//! never printed.
+
+/// A credential found in a value: what it looks like, and a masked form
+/// safe to print.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Found {
+    pub(crate) what: String,
+    pub(crate) masked: String,
+}
 
 /// Prefixes of well-known token formats, with the minimum length of a real
 /// token so that ordinary words starting the same way are not flagged.
@@ -30,42 +43,127 @@ const PREFIXES: &[(&str, usize, &str)] = &[
     ("AIza", 30, "a Google API key"),
     ("SG.", 30, "a SendGrid API key"),
     ("sk-", 30, "an API secret key"),
-    ("-----BEGIN", 10, "a private key"),
 ];
 
 /// The shortest text any check can flag: a URL with a password, `a://b:c@d`.
+/// (A private key is found by its `-----BEGIN ... PRIVATE KEY-----` line.)
 pub(crate) const SHORTEST_SECRET: usize = 9;
 
-/// Why `text` looks like a credential, or `None`.
-pub(crate) fn check(text: &str) -> Option<String> {
+/// What in `text` looks like a credential, or `None`.
+pub(crate) fn check(text: &str) -> Option<Found> {
     // Every check below needs at least this many bytes; most values in a
     // spec (names, keywords) are shorter, and this function sees them all.
     if text.len() < SHORTEST_SECRET {
         return None;
     }
-    // Every string of the spec comes here: compare the first byte before
-    // the whole prefix.
-    let first = text.as_bytes()[0];
-    for (prefix, min_len, what) in PREFIXES {
-        if prefix.as_bytes()[0] == first && text.starts_with(prefix) && text.len() >= *min_len && !text.contains(' ') {
-            return Some(format!("it looks like {what}"));
+    if let Some(begin) = text.find("-----BEGIN")
+        && text[begin..].contains("PRIVATE KEY")
+    {
+        return Some(Found { what: "a private key".into(), masked: "-----BEGIN … PRIVATE KEY-----".into() });
+    }
+    if let Some(found) = url_password(text) {
+        return Some(found);
+    }
+    for word in text.split(|c: char| c.is_whitespace() || "?&=,;\"'()<>[]{}|".contains(c)) {
+        if let Some(found) = check_word(word) {
+            return Some(found);
         }
     }
-    if is_env_name(text) {
-        return None;
-    }
-    if let Some(rest) = text.contains(':').then(|| text.split_once("://")).flatten().map(|(_, rest)| rest) {
-        // A URL is fine unless it carries a password: `https://user:pw@host`.
-        let authority = rest.split('/').next().unwrap_or("");
-        return authority
-            .split_once('@')
-            .is_some_and(|(user, _)| user.contains(':'))
-            .then(|| "the URL contains a password".to_owned());
-    }
-    if looks_random(text) {
-        return Some("it is a long string of random-looking characters".into());
+    None
+}
+
+/// A password in the authority of a URL anywhere in `text`: `scheme://user:pw@host`.
+fn url_password(text: &str) -> Option<Found> {
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (scheme, after) = (&rest[..at], &rest[at + 3..]);
+        let authority = after.split(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace()).next()?;
+        if let Some((user, _)) = authority.rsplit_once('@')
+            && let Some((name, password)) = user.split_once(':')
+            && !password.is_empty()
+        {
+            let scheme = scheme.rsplit(|c: char| !c.is_ascii_alphanumeric() && c != '+').next().unwrap_or("");
+            return Some(Found { what: "a URL with a password".into(), masked: format!("{scheme}://{name}:****@…") });
+        }
+        rest = after;
     }
     None
+}
+
+/// One word of a value: a known token prefix, a JWT, or random-looking text.
+fn check_word(word: &str) -> Option<Found> {
+    if word.len() < SHORTEST_SECRET {
+        return None;
+    }
+    let first = word.as_bytes()[0];
+    for (prefix, min_len, what) in PREFIXES {
+        if prefix.as_bytes()[0] == first && word.starts_with(prefix) && word.len() >= *min_len {
+            return Some(Found { what: (*what).into(), masked: format!("{prefix}…") });
+        }
+    }
+    if is_jwt(word) {
+        return Some(Found { what: "a JSON Web Token".into(), masked: "eyJ…".into() });
+    }
+    if is_env_name(word) || word.contains("://") || is_host(word) || is_uuid(word) || is_version(word) {
+        return None;
+    }
+    if looks_random(word) {
+        let shown: String = word.chars().take(4).collect();
+        return Some(Found {
+            what: "a long string of random-looking characters".into(), masked: format!("{shown}…")
+        });
+    }
+    None
+}
+
+/// `eyJhbGciOi....eyJzdWIiOi....signature`: three base64url parts, the
+/// first two JSON objects.
+fn is_jwt(word: &str) -> bool {
+    let parts: Vec<&str> = word.split('.').collect();
+    parts.len() == 3
+        && parts[0].starts_with("eyJ")
+        && parts[1].starts_with("eyJ")
+        && parts[0].len() >= 10
+        && parts[1].len() >= 10
+        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+}
+
+/// `api.example.com`, `test.mykafkacluster.org:18092`, `localhost:5432`,
+/// `10.0.0.1:9092`: dot-separated labels (or one name with a port), and an
+/// optional numeric port.
+fn is_host(word: &str) -> bool {
+    let (host, port) = match word.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (word, None),
+    };
+    if port.is_some_and(|p| p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit())) {
+        return false;
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    let good =
+        labels.iter().all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    good && (labels.len() >= 2 || port.is_some())
+}
+
+/// `123e4567-e89b-12d3-a456-426614174000`, in either case.
+fn is_uuid(word: &str) -> bool {
+    let parts: Vec<&str> = word.split('-').collect();
+    parts.len() == 5
+        && parts.iter().zip([8, 4, 4, 4, 12]).all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// `1.0.0`, `v2.3.1-beta.2`, `2024-06-01`: digits with dots or dashes, an
+/// optional `v`, and an optional pre-release or build suffix.
+fn is_version(word: &str) -> bool {
+    let w = word.strip_prefix(['v', 'V']).unwrap_or(word);
+    let core = w.split('+').next().unwrap_or("");
+    let (numbers, suffix) = match core.split_once('-') {
+        Some((n, s)) if n.contains('.') => (n, s),
+        _ => (core, ""),
+    };
+    !numbers.is_empty()
+        && numbers.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+        && suffix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
 }
 
 /// `HUBSPOT_TOKEN`, `STRIPE_KEY_2`: upper-case letters, digits and underscores,
@@ -121,8 +219,28 @@ mod tests {
             "AKIAIOSFODNN7EXAMPLE",
             "8f14e45fceea167a5a36dedd4bea2543-us6",
             "https://admin:hunter2@db.example.com/x",
+            "amqp://guest:guest@rabbitmq:5672",
+            "postgres connection is postgres://app:s3cret@db:5432/app",
+            "Bearer sk_live_51HxQeTz8KXbq0Rn2Ww9",
+            "https://x.example.com/?token=ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----",
+            "-----BEGIN PRIVATE KEY-----",
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
         ] {
             assert!(check(token).is_some(), "{token}");
+        }
+    }
+
+    #[test]
+    fn the_secret_is_never_in_what_is_found() {
+        for (token, secret) in [
+            ("https://admin:hunter2@db.example.com/x", "hunter2"),
+            ("Bearer sk_live_51HxQeTz8KXbq0Rn2Ww9", "51HxQeTz8KXbq0Rn2Ww9"),
+            ("8f14e45fceea167a5a36dedd4bea2543-us6", "e45fceea167a"),
+            ("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA", "MIIEpAIBAAKCAQEA"),
+        ] {
+            let found = check(token).unwrap();
+            assert!(!found.masked.contains(secret) && !found.what.contains(secret), "{found:?}");
         }
     }
 
@@ -131,14 +249,25 @@ mod tests {
         for value in [
             "HUBSPOT_TOKEN",
             "https://api.hubapi.com",
+            "https://api.stripe.com/v1/payment_intents?expand=latest_charge",
             "lead-to-newsletter-nightly-sync",
             "merge_fields.SCORE",
             "0 2 * * *",
             "patterns",
             "sales-ops",
             "orders-2024-nightly",
+            "test.mykafkacluster.org:18092",
+            "broker-1.eu-west-1.amazonaws.com:9092",
+            "mqtt://broker.example.com:1883",
+            "amqp://rabbitmq.internal:5672/orders",
+            "10.0.12.7:9092",
+            "123e4567-e89b-12d3-a456-426614174000",
+            "2.14.0-beta.3",
+            "v1.2.3",
+            "wss://ws.example.com/socket",
+            "streetlights/1.0/event/{streetlightId}/lighting/measured",
         ] {
-            assert!(check(value).is_none(), "{value}");
+            assert!(check(value).is_none(), "{value}: {:?}", check(value));
         }
         assert!(!is_env_name("hunter2"));
         assert!(is_env_name("STRIPE_API_KEY"));

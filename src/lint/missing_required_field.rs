@@ -11,7 +11,8 @@ declare_rule! {
     ///
     /// A `to ... action=create` or `action=upsert` whose entity declares a
     /// field with `required=#true` that no `map` or `set` of that `to`
-    /// fills. A partial `update` need not fill required fields.
+    /// fills. A partial `update` need not fill required fields, and a field
+    /// marked `generated=#true` (a database id) is filled by the system.
     ///
     /// ## Why it matters
     ///
@@ -95,8 +96,13 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     *slot = true;
                 }
             }
-            let missing: Vec<&crate::model::Field> =
-                entity.fields.iter().zip(&filled).filter(|(f, done)| f.required && !**done).map(|(f, _)| f).collect();
+            let missing: Vec<&crate::model::Field> = entity
+                .fields
+                .iter()
+                .zip(&filled)
+                .filter(|(f, done)| f.required && !f.generated && !**done)
+                .map(|(f, _)| f)
+                .collect();
             let Some(first) = missing.first() else { continue };
             let names = name_list(missing.iter().map(|f| f.name.value.as_str()));
             let mut d = Diagnostic::new(

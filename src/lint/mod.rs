@@ -24,6 +24,7 @@ mod non_idempotent_path;
 mod orphan_event;
 mod p2p_sprawl;
 mod polling_over_webhook;
+mod possible_sync_cycle;
 mod rate_limit_exceeded;
 mod spec_errors;
 mod stage_mismatch;
@@ -178,6 +179,7 @@ pub(crate) static RULES: &[&Rule] = &[
     &rate_limit_exceeded::RATE_LIMIT_EXCEEDED,
     &latency_mismatch::LATENCY_MISMATCH,
     &STAGE_MISMATCH,
+    &possible_sync_cycle::POSSIBLE_SYNC_CYCLE,
     &ALLOW_WITHOUT_REASON,
     &UNUSED_ALLOW,
 ];

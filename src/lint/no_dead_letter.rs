@@ -1,4 +1,5 @@
-//! `no-dead-letter`: retries without a dead-letter destination.
+//! `no-dead-letter`: retries, or runs via a broker, without a dead-letter
+//! destination.
 
 use super::{Context, declare_rule};
 use crate::diagnostic::Diagnostic;
@@ -7,13 +8,16 @@ use crate::model::Owner;
 declare_rule! {
     /// ## What it finds
     ///
-    /// A flow with `retry` but no `dead-letter`.
+    /// A flow with `retry` (its own or on one of its `to`s), or one that runs
+    /// `via` a broker, but no `dead-letter`.
     ///
     /// ## Why it matters
     ///
     /// Retries end. When the last attempt fails, a flow without a dead
     /// letter drops the data; with one, the failed message waits where
-    /// someone can inspect and replay it.
+    /// someone can inspect and replay it. On a broker, a message that can
+    /// never be processed is otherwise either acknowledged and dropped, or
+    /// redelivered forever and blocks the queue behind it.
     ///
     /// ## Example
     ///
@@ -48,7 +52,7 @@ declare_rule! {
         code: "WP105",
         severity: Warning,
         category: Topology,
-        summary: "retries but no `dead-letter`: data is dropped when attempts run out",
+        summary: "retries or runs via a broker, but no `dead-letter`: failed data is dropped or redelivered forever",
         check: Some(check),
     }
 }
@@ -57,19 +61,40 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
-        let (Some(retry), None) = (&flow.retry, &flow.dead_letter) else { continue };
-        let attempts =
-            retry.attempts.as_ref().map_or_else(|| "the last attempt".to_owned(), |a| format!("attempt {}", a.value));
-        out.push(
+        if flow.dead_letter.is_some() || flow.misspelt("dead-letter") {
+            continue;
+        }
+        let retry = flow.retry.as_ref().or_else(|| flow.targets.iter().find_map(|t| t.retry.as_deref()));
+        let d = if let Some(retry) = retry {
+            let attempts = retry
+                .attempts
+                .as_ref()
+                .map_or_else(|| "the last attempt".to_owned(), |a| format!("attempt {}", a.value));
             Diagnostic::new(
                 &NO_DEAD_LETTER,
                 retry.loc,
                 format!("flow `{}` retries but has no `dead-letter`", flow.name.value),
             )
             .with_label(format!("after {attempts} fails, the data is dropped"))
-            .with_secondary(flow.name.loc, "in this flow")
-            .with_help("add `dead-letter` to the flow, so that failed messages are kept for replay")
-            .with_owner(Owner::Flow(id)),
+        } else if flow.via_broker(spec)
+            && let Some(via) = &flow.via
+        {
+            Diagnostic::new(
+                &NO_DEAD_LETTER,
+                via.name.loc,
+                format!("flow `{}` runs via broker `{}` but has no `dead-letter`", flow.name.value, via.name.value),
+            )
+            .with_label("a message that always fails is dropped, or redelivered forever")
+        } else {
+            continue;
+        };
+        out.push(
+            d.with_secondary(flow.name.loc, "in this flow")
+                .with_help(
+                    "add `dead-letter` to the flow (a dead-letter queue or exchange), so that failed messages are kept \
+                 for replay",
+                )
+                .with_owner(Owner::Flow(id)),
         );
     }
 }
@@ -84,13 +109,26 @@ mod tests {
         let text = r#"
             system "a" kind=crm
             system "b" kind=crm
+            system "mq" kind=broker
             event "a.e" from=a version=1
             flow "r" { on "a.e"; to b action=update; retry attempts=3 }
             flow "rd" { on "a.e"; to b action=update; retry; dead-letter }
             flow "n" { on "a.e"; to b action=update }
+            flow "q" { on "a.e"; via mq; to b action=update }
+            flow "qd" { on "a.e"; via mq; to b action=update; dead-letter }
+            flow "t" { on "a.e"; to b action=update { retry; } }
+            flow "misspelt" { on "a.e"; to b action=update; retry; dead-leter }
         "#;
         let found = test_check(&NO_DEAD_LETTER, text);
-        assert_eq!(found.len(), 1);
+        let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            vec![
+                "flow `r` retries but has no `dead-letter`",
+                "flow `q` runs via broker `mq` but has no `dead-letter`",
+                "flow `t` retries but has no `dead-letter`",
+            ]
+        );
         assert_eq!(found[0].primary.message, "after attempt 3 fails, the data is dropped");
     }
 }

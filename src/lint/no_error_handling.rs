@@ -1,18 +1,23 @@
 //! `no-error-handling`: a flow whose delivery is at most once.
 //!
-//! Delivery follows the contract's table (`Flow::delivery`): without
-//! `retry`, a poll trigger or a broker, a failed write is lost.
+//! This is the contract's second delivery question (`Flow::can_lose`), asked
+//! per target: without `retry` (the flow's or the target's own), a poll
+//! trigger or a broker, a failed write is lost. A webhook sender's own
+//! retries do not count: the receiver acknowledged before it wrote.
 
 use super::{Context, declare_rule};
 use crate::diagnostic::Diagnostic;
-use crate::model::{Delivery, Owner, TriggerKind};
+use crate::model::{Owner, TriggerKind};
 
 declare_rule! {
     /// ## What it finds
     ///
     /// A flow with at-most-once delivery: it has no `retry`, is not
     /// triggered by a `poll`, and does not run via a broker. An event pushed
-    /// to it or a scheduled batch is attempted once.
+    /// to it or a scheduled batch is attempted once. Where some `to`s have a
+    /// `retry` of their own, the others are named. A webhook sender's
+    /// retries do not count: the flow acknowledged the webhook before it
+    /// wrote, so a failed write is not sent again.
     ///
     /// ## Why it matters
     ///
@@ -62,20 +67,41 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         let Some(trigger) = &flow.trigger else { continue };
-        if flow.delivery(spec) != Delivery::AtMostOnce {
+        // A misspelt `retry` is already an error: do not pile on.
+        if flow.misspelt("retry") {
             continue;
         }
+        let lost: Vec<usize> = (0..flow.targets.len()).filter(|&t| flow.can_lose(spec, t)).collect();
+        if lost.is_empty() {
+            continue;
+        }
+        let webhook = match &trigger.kind {
+            TriggerKind::On { event } => event
+                .target
+                .and_then(|e| spec.event(e).from.as_ref()?.target)
+                .is_some_and(|s| spec.system(s).has_webhooks()),
+            _ => false,
+        };
         let how = match trigger.kind {
+            TriggerKind::On { .. } if webhook => {
+                "the sender stops retrying once the webhook is acknowledged, which is before the write"
+            }
             TriggerKind::On { .. } => "each event is delivered once",
             _ => "each scheduled run is attempted once",
         };
-        let mut d = Diagnostic::new(
-            &NO_ERROR_HANDLING,
-            flow.name.loc,
-            format!("flow `{}` delivers at most once: a failed write loses the data", flow.name.value),
-        )
-        .with_label("no retry, no broker")
-        .with_secondary(trigger.loc, how);
+        let message = if lost.len() == flow.targets.len() {
+            format!("flow `{}` delivers at most once: a failed write loses the data", flow.name.value)
+        } else {
+            let names: Vec<&str> = lost.iter().map(|&t| flow.targets[t].system.name.value.as_str()).collect();
+            format!(
+                "flow `{}` delivers at most once to {}: a failed write there loses the data",
+                flow.name.value,
+                super::util::name_list(names)
+            )
+        };
+        let mut d = Diagnostic::new(&NO_ERROR_HANDLING, flow.name.loc, message)
+            .with_label("no retry, no broker")
+            .with_secondary(trigger.loc, how);
         if let Some(via) = &flow.via {
             d = d.with_secondary(via.name.loc, "a hub does not redeliver");
         }
@@ -104,12 +130,17 @@ mod tests {
             flow "brokered" { on "a.e"; via q; to b action=update }
             flow "hubbed" { on "a.e"; via z; to b action=update }
             flow "plain" { on "a.e"; to b action=update }
+            flow "per-target" { on "a.e"; to b action=update { retry; }; to a action=update }
+            flow "all-targets" { on "a.e"; to b action=update { retry; } }
+            flow "misspelt" { on "a.e"; to b action=update; retries attempts=3 }
         "#;
         let found = test_check(&NO_ERROR_HANDLING, text);
         let owners: Vec<_> = found.iter().map(|d| d.owner).collect();
+        let flow = |i| Some(Owner::Flow(crate::model::FlowId(i)));
+        assert_eq!(owners, vec![flow(3), flow(4), flow(5)]);
         assert_eq!(
-            owners,
-            vec![Some(Owner::Flow(crate::model::FlowId(3))), Some(Owner::Flow(crate::model::FlowId(4)))]
+            found[2].message,
+            "flow `per-target` delivers at most once to `a`: a failed write there loses the data"
         );
     }
 }

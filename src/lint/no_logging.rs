@@ -57,7 +57,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
-        if flow.log.is_some() {
+        if flow.log.is_some() || flow.misspelt("log") {
             continue;
         }
         out.push(

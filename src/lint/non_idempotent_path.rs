@@ -1,5 +1,5 @@
-//! `non-idempotent-path`: at-least-once delivery into a write that makes a
-//! new record each time, without an idempotency key.
+//! `non-idempotent-path`: a write that can run twice for one change into an
+//! action that is not idempotent, without an idempotency key.
 //!
 //! A duplicate does not stay put: the duplicated record's own events start
 //! further flows, and every one of them that creates, sends or appends makes
@@ -7,8 +7,9 @@
 //! offending flow that no other offending flow's duplicates reach) and
 //! attributes every downstream duplicate to its nearest origin.
 //!
-//! It is two linear traversals of the trigger graph. Duplicates spread only
-//! out of non-idempotent targets and only into flows that write
+//! It is two linear traversals of the definite part of the trigger graph (a
+//! possible link is not enough to claim a duplicate spreads). Duplicates
+//! spread only out of non-idempotent targets and only into flows that write
 //! non-idempotently themselves. The first traversal, from every offending
 //! flow at once, marks what is downstream of some offending flow; offending
 //! flows left unmarked are origins. The second, a multi-source BFS from the
@@ -22,23 +23,28 @@ use super::util::plural;
 use super::{Context, declare_rule};
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Graph, TriggerNode};
-use crate::model::{Delivery, EventId, Flow, FlowId, Owner, Spec, SystemKind, TriggerKind};
+use crate::model::{EventId, Flow, FlowId, Owner, Spec, Target, TriggerKind};
 
 declare_rule! {
     /// ## What it finds
     ///
-    /// A flow whose delivery is at least once (it has `retry`, polls, or runs
-    /// via a broker) writing with `create`, `send` or `append`, and no
-    /// `idempotency-key`. When the duplicate record's own events start more
-    /// flows that create, send or append, the finding shows one path of
-    /// such writes and counts the others. A flow reported as downstream of
+    /// A flow that can run twice for one change (it has `retry`, polls, runs
+    /// via a broker, or is started by an event delivered by webhook or
+    /// marked `delivery at-least-once`) writing with `create`, `send`,
+    /// `append` or `increment` without an `idempotency-key` (on the flow, or
+    /// on that `to`). One finding per flow names every such target. When the
+    /// duplicate record's own events start more flows that write the same
+    /// way (through definite links), the finding shows one path of such
+    /// writes and counts the others. A flow reported as downstream of
     /// another is not reported again.
     ///
     /// ## Why it matters
     ///
     /// At-least-once means "sometimes twice". A retried `create` makes two
-    /// contacts, two invoices, two welcome emails; and each duplicate sets
-    /// off everything downstream of it once more.
+    /// contacts, two invoices, two welcome emails; a repeated `increment`
+    /// counts twice; and each duplicate sets off everything downstream of it
+    /// once more. Webhook senders retry until they get a 2xx, so a
+    /// webhook-started flow sees repeats even without a `retry` of its own.
     ///
     /// ## Example
     ///
@@ -79,7 +85,7 @@ declare_rule! {
         code: "WP102",
         severity: Warning,
         category: Topology,
-        summary: "at-least-once delivery into `create`/`send`/`append` without an idempotency key",
+        summary: "a write that can run twice into `create`/`send`/`append`/`increment` without an idempotency key",
         check: Some(check),
     }
 }
@@ -89,19 +95,36 @@ fn first_creating_target(flow: &Flow) -> Option<usize> {
     flow.targets.iter().position(|t| t.action.as_ref().is_some_and(|a| !a.value.is_idempotent()))
 }
 
-fn offends(spec: &Spec, flow: &Flow) -> bool {
-    flow.idempotency_key.is_none()
-        && flow.delivery(spec) == Delivery::AtLeastOnce
-        && first_creating_target(flow).is_some()
+fn creates(target: &Target) -> bool {
+    target.action.as_ref().is_some_and(|a| !a.value.is_idempotent())
 }
 
-/// The nodes a flow's duplicates go to: the trigger nodes of its
-/// non-idempotent targets.
+/// The targets of a flow that can run twice into a non-idempotent write
+/// without a key, in order.
+fn offending_targets(spec: &Spec, flow: &Flow) -> Vec<usize> {
+    // A misspelt `idempotency-key` is already an error; do not pile on.
+    if flow.misspelt("idempotency-key") {
+        return Vec::new();
+    }
+    (0..flow.targets.len())
+        .filter(|&t| creates(&flow.targets[t]) && flow.key_for(t).is_none() && flow.runs_twice(spec, t).is_some())
+        .collect()
+}
+
+fn offends(spec: &Spec, flow: &Flow) -> bool {
+    !offending_targets(spec, flow).is_empty()
+}
+
+/// The nodes a flow's duplicates go to by definite links: the trigger
+/// nodes of its non-idempotent targets, and the events they emit.
 fn spread<'g>(spec: &'g Spec, graph: &'g Graph, flow: FlowId) -> impl Iterator<Item = u32> + 'g {
     let f = spec.flow(flow);
-    f.targets.iter().enumerate().filter_map(move |(t, target)| {
-        let creates = target.action.as_ref().is_some_and(|a| !a.value.is_idempotent());
-        if creates { graph.target_nodes(flow).get(t).copied().flatten() } else { None }
+    let events = spec.flows.len() as u32;
+    f.targets.iter().enumerate().filter(|(_, target)| creates(target)).flat_map(move |(t, target)| {
+        let node = graph.target_nodes(flow).get(t).copied().flatten();
+        let definite = node.filter(|&n| graph.nodes.get(n as usize).is_some_and(|k| !k.is_possible()));
+        let emitted = target.emits.iter().filter_map(move |e| e.target).map(move |e| events + e.0);
+        definite.into_iter().chain(emitted)
     })
 }
 
@@ -109,12 +132,10 @@ fn spread<'g>(spec: &'g Spec, graph: &'g Graph, flow: FlowId) -> impl Iterator<I
 fn next<'g>(spec: &'g Spec, graph: &'g Graph, node: u32) -> Box<dyn Iterator<Item = u32> + 'g> {
     match graph.nodes.get(node as usize) {
         Some(TriggerNode::Flow(f)) => Box::new(spread(spec, graph, *f)),
-        Some(_) => {
-            Box::new(graph.successors(node).iter().copied().filter(move |&n| match graph.nodes.get(n as usize) {
-                Some(TriggerNode::Flow(f)) => first_creating_target(spec.flow(*f)).is_some(),
-                _ => true,
-            }))
-        }
+        Some(_) => Box::new(graph.definite_successors(node).filter(move |&n| match graph.nodes.get(n as usize) {
+            Some(TriggerNode::Flow(f)) => first_creating_target(spec.flow(*f)).is_some(),
+            _ => true,
+        })),
         None => Box::new(std::iter::empty()),
     }
 }
@@ -240,19 +261,48 @@ fn diagnostic(
     deepest: Option<FlowId>,
 ) -> Diagnostic {
     let flow = spec.flow(origin);
-    let t = first_creating_target(flow).unwrap_or(0);
-    let target = &flow.targets[t];
-    let action = target.action.as_ref().map_or("create", |a| a.value.as_str());
-    let system = &target.system.name.value;
+    let targets = offending_targets(spec, flow);
+    let first = targets.first().copied().unwrap_or(0);
+    let write = |t: usize| {
+        let target = &flow.targets[t];
+        let action = target.action.as_ref().map_or("create", |a| a.value.as_str());
+        format!("`{action}` on `{}`", target.system.name.value)
+    };
+    // Every target is named: the list is as long as the flow, so linear.
+    let writes: Vec<String> = targets.iter().map(|&t| write(t)).collect();
+    let listed = match writes.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        Some((last, _)) => last.clone(),
+        None => String::new(),
+    };
     let mut message = format!(
-        "flow `{}` delivers at least once into `{action}` on `{system}` without an idempotency key",
+        "flow `{}` can run twice for one change and writes without an idempotency key: {listed}",
         flow.name.value
     );
-    let primary = target.action.as_ref().map_or(target.loc, |a| a.loc);
-    let mut d = Diagnostic::new(&NON_IDEMPOTENT_PATH, primary, message.clone())
-        .with_label(format!("a repeated delivery makes a second record in `{system}`"))
+    let label = |t: usize| {
+        let system = &flow.targets[t].system.name.value;
+        match flow.targets[t].action.as_ref().map(|a| a.value) {
+            Some(crate::model::Action::Increment) => format!("a repeated run counts twice in `{system}`"),
+            _ => format!("a repeated run makes a second record in `{system}`"),
+        }
+    };
+    let at = |t: usize| flow.targets[t].action.as_ref().map_or(flow.targets[t].loc, |a| a.loc);
+    let mut d = Diagnostic::new(&NON_IDEMPOTENT_PATH, at(first), message.clone())
+        .with_label(label(first))
         .with_owner(Owner::Flow(origin));
-    if let Some((loc, why)) = cause(spec, flow) {
+    for &t in targets.iter().skip(1) {
+        d = d.with_secondary(at(t), label(t));
+    }
+    // Why it can run twice, once per distinct reason.
+    let mut causes = Vec::new();
+    for &t in &targets {
+        if let Some(cause) = flow.runs_twice(spec, t).map(crate::model::Twice::explain)
+            && !causes.contains(&cause)
+        {
+            causes.push(cause);
+        }
+    }
+    for (loc, why) in causes {
         d = d.with_secondary(loc, why);
     }
     if let Some(last) = deepest {
@@ -283,32 +333,22 @@ fn diagnostic(
         }
         d.message = message;
     }
-    d.with_help(help(spec, flow))
+    d.with_help(help(spec, flow, targets.len()))
 }
 
-/// Why the flow may deliver twice, at the place that says so.
-fn cause(spec: &Spec, flow: &Flow) -> Option<(crate::model::Loc, String)> {
-    if let Some(retry) = &flow.retry {
-        return Some((retry.loc, "retried: a timeout after a successful write delivers it again".into()));
-    }
-    if let Some(t) = flow.trigger.as_ref().filter(|t| matches!(t.kind, TriggerKind::Poll { .. })) {
-        return Some((t.loc, "polling reads overlapping records again".into()));
-    }
-    let via = flow.via.as_ref()?;
-    let broker = via.target.is_some_and(|s| spec.system(s).kind() == SystemKind::Broker);
-    broker.then(|| (via.name.loc, "the broker redelivers until it gets an acknowledgement".into()))
-}
-
-fn help(spec: &Spec, flow: &Flow) -> String {
+fn help(spec: &Spec, flow: &Flow, targets: usize) -> String {
     let key = match flow.trigger.as_ref().map(|t| &t.kind) {
         Some(TriggerKind::On { event }) => {
             event.target.and_then(|e| spec.event(e).key.as_ref()).map(|k| k.name.value.to_string())
         }
         _ => None,
     };
+    let place = if targets == 1 { "to the flow or to that `to`" } else { "to the flow, or to each of these `to`s" };
     match key {
-        Some(key) => format!("add `idempotency-key \"{key}\"` (the event's key), or write with `upsert`"),
-        None => "add `idempotency-key FIELD` naming a field that identifies the record, or write with `upsert`".into(),
+        Some(key) => format!("add `idempotency-key \"{key}\"` (the event's key) {place}, or write with `upsert`"),
+        None => format!(
+            "add `idempotency-key FIELD` naming a field that identifies the record {place}, or write with `upsert`"
+        ),
     }
 }
 
@@ -353,7 +393,7 @@ mod tests {
         );
         assert_eq!(
             found[0].help.as_deref(),
-            Some("add `idempotency-key \"id\"` (the event's key), or write with `upsert`")
+            Some("add `idempotency-key \"id\"` (the event's key) to the flow or to that `to`, or write with `upsert`")
         );
         // `d1` offends too but is downstream of `o1`: no finding of its own.
         assert!(found.iter().all(|d| d.owner != Some(Owner::Flow(FlowId(1)))));
@@ -364,10 +404,10 @@ mod tests {
         let text = r#"
             system "a" kind=crm
             system "b" kind=crm
-            event "a.e" from=a version=1
-            event "b.e" from=b version=1
-            flow "x" { on "a.e"; to b action=create; retry }
-            flow "y" { on "b.e"; to a action=create; retry }
+            event "a.e" from=a entity=x version=1
+            event "b.e" from=b entity=x version=1
+            flow "x" { on "a.e"; to b action=create entity=x; retry }
+            flow "y" { on "b.e"; to a action=create entity=x; retry }
         "#;
         let found = test_check(&NON_IDEMPOTENT_PATH, text);
         assert_eq!(found.len(), 1, "{found:?}");
@@ -390,5 +430,62 @@ mod tests {
             flow "once" { on "a.e"; to b action=create }
         "#;
         assert!(test_check(&NON_IDEMPOTENT_PATH, text).is_empty());
+    }
+
+    #[test]
+    fn webhooks_count_every_unkeyed_target_is_named_and_keys_apply_per_target() {
+        let text = r#"
+            system "shop" kind=ecommerce { webhooks #true; }
+            system "stripe" kind=payments
+            system "crm" kind=crm
+            system "mail" kind=email
+            system "slack" kind=custom
+            event "signup" from=shop version=1 { key "id"; field "id" type=string; }
+            event "quiet" from=shop version=1 { delivery at-most-once; }
+            flow "onboard" {
+                on "signup"
+                to stripe action=create entity=customer
+                to crm action=upsert entity=contact
+                to mail action=send { idempotency-key "id"; }
+                to slack action=send
+                to crm action=increment entity=signups
+                log
+            }
+            flow "calm" { on "quiet"; to slack action=send }
+        "#;
+        let found = test_check(&NON_IDEMPOTENT_PATH, text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            found[0].message,
+            "flow `onboard` can run twice for one change and writes without an idempotency key: `create` on `stripe`, \
+             `send` on `slack` and `increment` on `crm`"
+        );
+        let labels: Vec<&str> = found[0].secondary.iter().map(|l| l.message.as_str()).collect();
+        assert_eq!(
+            labels,
+            vec![
+                "a repeated run makes a second record in `slack`",
+                "a repeated run counts twice in `crm`",
+                "delivered by webhook: the sender retries until it gets a 2xx, so repeats arrive",
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicates_spread_only_through_definite_links() {
+        // `o` creates on `b` with no entity: whether `b.any` fires is only
+        // possible, so `d` is not claimed downstream (and is its own origin).
+        let text = r#"
+            system "a" kind=crm
+            system "b" kind=crm
+            system "c" kind=crm
+            event "in" from=a version=1
+            event "b.any" from=b version=1
+            flow "o" { on "in"; to b action=create; retry }
+            flow "d" { on "b.any"; to c action=create; retry }
+        "#;
+        let found = test_check(&NON_IDEMPOTENT_PATH, text);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found.iter().all(|d| !d.message.contains("downstream")), "{found:?}");
     }
 }

@@ -49,6 +49,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if let Some(TriggerKind::On { event: Ref { target: Some(e), .. } }) = flow.trigger.as_ref().map(|t| &t.kind) {
             consumed[e.index()] = true;
         }
+        // An unresolved `on` is already an error; the event it most likely
+        // meant is not also reported as consumed by nothing.
+        if let Some(e) = flow.meant {
+            consumed[e.index()] = true;
+        }
     }
     for id in spec.event_ids() {
         if consumed[id.index()] {

@@ -1,25 +1,27 @@
-//! `p2p-sprawl`: more than three systems wired to each other directly.
+//! `p2p-sprawl`: more than three tools wired to each other directly.
 //!
-//! Counts the distinct unordered pairs of systems joined by a flow without
-//! `via`, and the systems they touch, among systems live now (month 0) and
-//! at the horizon. One finding for the whole spec. Linear: one pass over the
+//! Counts, with the planner's queries (`crate::stages`), the distinct
+//! unordered pairs of systems joined by a flow without `via`, and the tools
+//! they touch, among systems live now (month 0) and at the horizon. One finding for the whole spec. Linear: one pass over the
 //! system graph's edges and a hash set of pairs.
-
-use std::collections::HashSet;
 
 use super::util::{name_list, plural};
 use super::{Context, declare_rule};
 use crate::diagnostic::Diagnostic;
-use crate::model::{FlowId, Owner, Spec, SystemId};
+use crate::model::{FlowId, Owner};
+use crate::stages::{MAX_DIRECT_TOOLS, Wiring, direct_pairs, wiring};
 
 declare_rule! {
     /// ## What it finds
     ///
-    /// More than three systems connected point to point (flows without
-    /// `via`), either now or at the planning horizon. The finding gives the
-    /// counts for both: the systems, the pairs actually wired, the
-    /// n(n-1)/2 pairs such wiring grows towards, and the n connections a hub
-    /// or broker would need instead.
+    /// More than 3 tools connected point to point (flows without `via`),
+    /// either now or at the planning horizon. Tools are counted as `wireplan
+    /// plan` counts them (hubs, brokers, warehouses and lakes are not tools),
+    /// so it never fires where the planner says point-to-point is right.
+    /// The finding gives the counts for
+    /// both: the tools, the pairs actually wired, the n(n-1)/2 pairs such
+    /// wiring grows towards, and the n connections a hub or broker would
+    /// need instead.
     ///
     /// ## Why it matters
     ///
@@ -67,88 +69,44 @@ declare_rule! {
         code: "WP103",
         severity: Warning,
         category: Topology,
-        summary: "more than 3 systems wired point-to-point",
+        summary: "more than 3 tools wired point-to-point",
         check: Some(check),
     }
 }
 
-/// The most systems that may be wired directly before a hub pays off.
-const MAX_DIRECT_SYSTEMS: usize = 3;
-
-/// Point-to-point wiring among the systems live in one month.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Wiring {
-    pub(crate) systems: usize,
-    pub(crate) pairs: usize,
-}
-
-impl Wiring {
-    fn potential(self) -> usize {
-        self.systems * self.systems.saturating_sub(1) / 2
-    }
-
-    fn describe(self) -> String {
-        format!(
-            "{} wired directly in {} (n(n-1)/2 = {} possible; a hub or broker needs {})",
-            plural(self.systems, "system"),
-            plural(self.pairs, "pair"),
-            self.potential(),
-            plural(self.systems, "connection")
-        )
-    }
-}
-
-/// The direct pairs, each with the first flow that wires it, in flow order.
-fn direct_pairs(ctx: &Context<'_>) -> Vec<((SystemId, SystemId), FlowId)> {
-    let mut seen = HashSet::new();
-    let mut pairs = Vec::new();
-    for edge in ctx.graph.systems.edge_indices() {
-        let Some((a, b)) = ctx.graph.systems.edge_endpoints(edge) else { continue };
-        let flow = ctx.graph.systems[edge].flow;
-        if !ctx.spec.flow(flow).is_point_to_point() || a == b {
-            continue;
-        }
-        let (a, b) = (SystemId(a.index() as u32), SystemId(b.index() as u32));
-        let pair = (a.min(b), a.max(b));
-        if seen.insert(pair) {
-            pairs.push((pair, flow));
-        }
-    }
-    pairs
-}
-
-pub(crate) fn wiring(spec: &Spec, pairs: &[((SystemId, SystemId), FlowId)], month: u32) -> Wiring {
-    let live = |s: SystemId| spec.system(s).live_in(month);
-    let mut systems = HashSet::new();
-    let mut count = 0;
-    for &((a, b), _) in pairs {
-        if live(a) && live(b) {
-            count += 1;
-            systems.insert(a);
-            systems.insert(b);
-        }
-    }
-    Wiring { systems: systems.len(), pairs: count }
+/// How the wiring of one month reads in a message.
+fn describe(w: Wiring) -> String {
+    let potential = w.systems * w.systems.saturating_sub(1) / 2;
+    format!(
+        "{} wired directly in {} (n(n-1)/2 = {} possible; a hub or broker needs {})",
+        plural(w.tools, "tool"),
+        plural(w.pairs, "pair"),
+        potential,
+        plural(w.systems, "connection")
+    )
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
-    let pairs = direct_pairs(ctx);
+    // Counted as the planner counts: tools (not hubs, brokers, warehouses
+    // or lakes), with the planner's direct pairs and thresholds.
+    let pairs = direct_pairs(spec);
     let horizon = spec.horizon_months();
     let (now, later) = (wiring(spec, &pairs, 0), wiring(spec, &pairs, horizon));
-    if now.systems <= MAX_DIRECT_SYSTEMS && later.systems <= MAX_DIRECT_SYSTEMS {
+    let max = MAX_DIRECT_TOOLS as usize;
+    if now.tools <= max && later.tools <= max {
         return;
     }
     let message = if now == later {
         format!(
-            "more than {MAX_DIRECT_SYSTEMS} systems are wired point-to-point, now and at the horizon: {}",
-            now.describe()
+            "more than {MAX_DIRECT_TOOLS} tools are wired point-to-point, now and at the horizon: {}",
+            describe(now)
         )
     } else {
         format!(
-            "more than {MAX_DIRECT_SYSTEMS} systems are wired point-to-point: now {}; at the horizon (month {horizon}) {}",
-            now.describe(),
-            later.describe()
+            "more than {MAX_DIRECT_TOOLS} tools are wired point-to-point: now {}; at the horizon (month {horizon}) {}",
+            describe(now),
+            describe(later)
         )
     };
     // The first flow in the spec that is wired directly, in source order.
@@ -196,10 +154,25 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(
             found[0].message,
-            "more than 3 systems are wired point-to-point: now 3 systems wired directly in 2 pairs (n(n-1)/2 = 3 possible; \
-             a hub or broker needs 3 connections); at the horizon (month 12) 4 systems wired directly in 3 pairs \
+            "more than 3 tools are wired point-to-point: now 3 tools wired directly in 2 pairs (n(n-1)/2 = 3 possible; \
+             a hub or broker needs 3 connections); at the horizon (month 12) 4 tools wired directly in 3 pairs \
              (n(n-1)/2 = 6 possible; a hub or broker needs 4 connections)"
         );
+    }
+
+    #[test]
+    fn three_crms_a_hub_and_one_direct_flow_to_all_is_stage_one_as_the_planner_says() {
+        let text = r#"
+            system "a" kind=crm
+            system "b" kind=crm
+            system "c" kind=crm
+            system "h" kind=hub
+            event "a.e" from=a version=1
+            flow "f" { on "a.e"; to b action=update; to c action=update; to h action=update }
+        "#;
+        assert!(test_check(&P2P_SPRAWL, text).is_empty());
+        let spec = crate::lint::test_spec(text);
+        assert_eq!(crate::plan::stages(&spec).now.stage, crate::plan::Stage::PointToPoint);
     }
 
     #[test]

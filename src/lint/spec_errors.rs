@@ -296,13 +296,17 @@ declare_rule! {
 declare_rule! {
     /// ## What it finds
     ///
-    /// A value that looks like a credential: a known token prefix (`sk_live_`,
-    /// `xoxb-`, `pat-`, `ghp_`, `AKIA`, ...), a URL with a password, or a
-    /// long, high-entropy string. Every string in the file is looked at, in
-    /// nodes wireplan does not know too, and in nodes commented out with
-    /// `/-` (they are committed all the same). A `secret` takes the name of
-    /// an environment variable, in UPPER_SNAKE_CASE; anything else there is
-    /// reported as well.
+    /// A value that holds a credential: a word with a known token prefix
+    /// (`sk_live_`, `xoxb-`, `pat-`, `ghp_`, `AKIA`, ...) anywhere in it (so
+    /// `Bearer sk_live_...` and `https://x/?token=ghp_...` are found), a
+    /// private-key block, a JWT, a URL with a password, or a long,
+    /// high-entropy word. Hosts, `host:port`, URLs without a password,
+    /// UUIDs and version strings are not credentials. Every string in the
+    /// file is looked at, in nodes wireplan does not know too, and in nodes
+    /// commented out with `/-` (they are committed all the same). A `secret`
+    /// takes the name of an environment variable, in UPPER_SNAKE_CASE;
+    /// anything else there is reported as well. The finding names what was
+    /// found and shows a masked prefix (`sk_live_…`), never the value.
     ///
     /// ## Why it matters
     ///

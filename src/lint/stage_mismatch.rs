@@ -58,8 +58,11 @@ declare_rule! {
     ///
     /// Route the flows through a broker, as `wireplan plan` suggests; it also
     /// says which flows to move first. To keep the current pattern on
-    /// purpose, write `allow "stage-mismatch"` in the `lint` block (or, for
-    /// an over-sized broker, on the broker with a `reason`).
+    /// purpose, write `allow "stage-mismatch"` in the `lint` block. An
+    /// over-sized broker is never advised away: moving down a stage costs a
+    /// migration and gains nothing, so the finding says to keep it and add
+    /// no more infrastructure; record why it is there with an `allow` and a
+    /// `reason` on the broker.
     ///
     /// ```kdl
     /// system "shop" kind=ecommerce
@@ -176,9 +179,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 ),
             )
             .with_label("a broker for a stage-1 stack")
-            .with_help(
-                "connect the tools directly (remove `via`) until the stack nears 10 tools or high volume, or keep the broker and say why with `allow \"stage-mismatch\" reason=\"...\"` on it",
-            )
+            .with_help(format!(
+                "keep the broker: moving down a stage costs a migration and gains nothing, but add no more infrastructure until the stack nears {} tools or high volume; say why it is there with `allow \"stage-mismatch\" reason=\"...\"` on it",
+                crate::stages::EVENT_DRIVEN_MIN_TOOLS
+            ))
             .with_owner(Owner::System(broker));
             for f in on_broker.iter().take(SECONDARY_FLOWS) {
                 d = d.with_secondary(spec.flow(f.flow).name.loc, "goes through the broker");

@@ -1,8 +1,10 @@
-//! `sync-cycle`: flows that trigger each other in a loop.
+//! `sync-cycle`: flows that trigger each other in a loop of definite links.
 //!
 //! The trigger graph (`crate::graph`) has no edges into flows with
-//! `loop-guard`, so its cyclic strongly connected components are exactly the
-//! unguarded loops. Each component is one finding. To show it, a
+//! `loop-guard`, so the cyclic strongly connected components of its definite
+//! part are exactly the unguarded loops whose every hop the spec states (the
+//! same entity on both sides, or `emits`). Each component is one finding;
+//! loops that need a possible link are `possible-sync-cycle`'s. To show it, a
 //! breadth-first search inside the component finds a shortest loop through
 //! its first flow; the flow that closes that loop (writes back into the first
 //! flow's source) is where `loop-guard` is suggested. Tarjan plus one BFS per
@@ -19,7 +21,10 @@ declare_rule! {
     ///
     /// Flows that set each other off in a loop: a flow writes to a system,
     /// the write triggers an event (or a poll) there, another flow consumes
-    /// it and writes back, and so on until the first flow runs again. Flows
+    /// it and writes back, and so on until the first flow runs again. Every
+    /// hop must be definite: the write and the event (or poll) name the same
+    /// entity, or the `to` says `emits` the event. A loop that needs a hop
+    /// where one side names no entity is `possible-sync-cycle` instead. Flows
     /// with `loop-guard` are left out. Each group of flows that loops is
     /// reported once, with one shortest loop shown hop by hop and the
     /// other flows of the group named. An inline `allow "sync-cycle"
@@ -36,15 +41,15 @@ declare_rule! {
     /// ```kdl
     /// system "hubspot" kind=crm
     /// system "intercom" kind=support
-    /// event "contact.updated" from=hubspot version=1
-    /// event "user.updated" from=intercom version=1
+    /// event "contact.updated" from=hubspot entity=contact version=1
+    /// event "user.updated" from=intercom entity=user version=1
     /// flow "crm-to-support" {
     ///     on "contact.updated"
-    ///     to intercom action=update
+    ///     to intercom action=update entity=user
     /// }
     /// flow "support-to-crm" {
     ///     on "user.updated"
-    ///     to hubspot action=update
+    ///     to hubspot action=update entity=contact
     /// }
     /// ```
     ///
@@ -55,15 +60,15 @@ declare_rule! {
     /// ```kdl
     /// system "hubspot" kind=crm
     /// system "intercom" kind=support
-    /// event "contact.updated" from=hubspot version=1
-    /// event "user.updated" from=intercom version=1
+    /// event "contact.updated" from=hubspot entity=contact version=1
+    /// event "user.updated" from=intercom entity=user version=1
     /// flow "crm-to-support" {
     ///     on "contact.updated"
-    ///     to intercom action=update
+    ///     to intercom action=update entity=user
     /// }
     /// flow "support-to-crm" {
     ///     on "user.updated"
-    ///     to hubspot action=update
+    ///     to hubspot action=update entity=contact
     ///     loop-guard
     /// }
     /// ```
@@ -72,7 +77,7 @@ declare_rule! {
         code: "WP101",
         severity: Warning,
         category: Topology,
-        summary: "flows that trigger each other in a loop",
+        summary: "flows that trigger each other in a loop of definite links",
         check: Some(check),
     }
 }
@@ -86,29 +91,61 @@ pub(crate) struct Hop {
     pub(crate) to: Option<SystemId>,
     /// The event that started this flow (`None` for a poll).
     pub(crate) trigger: Option<EventId>,
+    /// Whether the link from this flow's write to the next flow is only
+    /// possible: the write (`write_names_no_entity`) or what it triggers
+    /// names no entity.
+    pub(crate) possible: bool,
+    pub(crate) write_names_no_entity: bool,
 }
 
-/// A shortest loop through the component's first flow, as hops in order.
-pub(crate) fn shortest_loop(graph: &Graph, component: &Component) -> Option<Vec<Hop>> {
-    let start = Graph::flow_node(component.flows[0]);
+/// A shortest loop through `start` inside the component, as hops in order.
+pub(crate) fn shortest_loop(graph: &Graph, spec: &Spec, component: &Component, start: FlowId) -> Option<Vec<Hop>> {
+    let start = Graph::flow_node(start);
     let path = shortest_path(graph, start, start, |n| component.nodes.binary_search(&n).is_ok())?;
     let mut hops: Vec<Hop> = Vec::new();
     let mut pending_event: Option<EventId> = None;
+    let mut after_flow = false;
     for &node in &path {
-        match graph.nodes.get(node as usize) {
+        let kind = graph.nodes.get(node as usize).copied();
+        match kind {
             Some(TriggerNode::Flow(flow)) => {
-                hops.push(Hop { flow: *flow, target: None, to: None, trigger: pending_event.take() });
+                hops.push(Hop {
+                    flow,
+                    target: None,
+                    to: None,
+                    trigger: pending_event.take(),
+                    possible: false,
+                    write_names_no_entity: false,
+                });
+                after_flow = true;
+                continue;
             }
-            Some(TriggerNode::Event(event)) => pending_event = Some(*event),
+            Some(TriggerNode::Event(event)) => {
+                pending_event = Some(event);
+                // Straight from a flow to an event: the `to` emits it.
+                if after_flow && let Some(hop) = hops.last_mut() {
+                    hop.to = spec.event(event).from.as_ref().and_then(|f| f.target);
+                    hop.target = spec
+                        .flow(hop.flow)
+                        .targets
+                        .iter()
+                        .position(|t| t.emits.iter().any(|e| e.target == Some(event)));
+                }
+            }
             Some(TriggerNode::Write(system) | TriggerNode::WriteAll(system) | TriggerNode::WriteNone(system)) => {
                 let Some(hop) = hops.last_mut() else { continue };
-                if hop.to.is_none() {
-                    hop.to = Some(*system);
+                if kind.is_some_and(TriggerNode::is_possible) {
+                    hop.possible = true;
+                }
+                if after_flow {
+                    hop.to = Some(system);
                     hop.target = graph.target_nodes(hop.flow).iter().position(|n| *n == Some(node));
+                    hop.write_names_no_entity = matches!(kind, Some(TriggerNode::WriteAll(_)));
                 }
             }
             None => {}
         }
+        after_flow = false;
     }
     // The event of the closing hop starts the first flow again.
     if let Some(first) = hops.first_mut() {
@@ -120,18 +157,18 @@ pub(crate) fn shortest_loop(graph: &Graph, component: &Component) -> Option<Vec<
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     for component in ctx.graph.cyclic_components() {
-        let Some(hops) = shortest_loop(ctx.graph, &component) else { continue };
+        let Some(hops) = shortest_loop(ctx.graph, spec, component, component.flows[0]) else { continue };
         let Some(closing) = hops.last() else { continue };
-        out.push(diagnostic(spec, &component, &hops, closing.flow));
+        out.push(diagnostic(spec, component, &hops, closing.flow));
     }
 }
 
-fn system_name(spec: &Spec, id: Option<SystemId>) -> &str {
+pub(crate) fn system_name(spec: &Spec, id: Option<SystemId>) -> &str {
     id.map_or("?", |s| spec.system(s).name.value.as_str())
 }
 
 /// How a flow was started, for hop labels: the event's name, or `poll`.
-fn trigger_name(spec: &Spec, hop: &Hop) -> String {
+pub(crate) fn trigger_name(spec: &Spec, hop: &Hop) -> String {
     match (hop.trigger, spec.flow(hop.flow).trigger.as_ref().map(|t| &t.kind)) {
         (Some(e), _) => spec.event(e).name.value.to_string(),
         (None, Some(TriggerKind::Poll { .. })) => "poll".to_owned(),
@@ -165,16 +202,37 @@ pub(crate) fn loop_text(spec: &Spec, hops: &[Hop]) -> String {
     text
 }
 
-fn diagnostic(spec: &Spec, component: &Component, hops: &[Hop], closing: FlowId) -> Diagnostic {
-    let path = loop_text(spec, hops);
+/// The flows of the component outside the shown loop, for "N more flows in
+/// the same loop", and the flow that owns the finding: one with an inline
+/// `allow` of `rule` if any (so that the allow applies and is not reported
+/// unused), else the closing flow.
+pub(crate) fn others_and_owner<'s>(
+    spec: &'s Spec,
+    component: &Component,
+    hops: &[Hop],
+    closing: FlowId,
+    rule: &str,
+) -> (Vec<&'s str>, FlowId) {
     let mut in_loop: Vec<FlowId> = hops.iter().map(|h| h.flow).collect();
     in_loop.sort_unstable();
-    let others: Vec<&str> = component
+    let others = component
         .flows
         .iter()
         .filter(|f| in_loop.binary_search(f).is_err())
         .map(|f| spec.flow(*f).name.value.as_str())
         .collect();
+    let owner = component
+        .flows
+        .iter()
+        .copied()
+        .find(|f| spec.flow(*f).allows.iter().any(|a| a.rule.value == rule))
+        .unwrap_or(closing);
+    (others, owner)
+}
+
+fn diagnostic(spec: &Spec, component: &Component, hops: &[Hop], closing: FlowId) -> Diagnostic {
+    let path = loop_text(spec, hops);
+    let (others, owner) = others_and_owner(spec, component, hops, closing, SYNC_CYCLE.name);
     let mut message = if hops.len() == 1 {
         format!("flow `{}` triggers itself: {path}", spec.flow(closing).name.value)
     } else {
@@ -191,15 +249,6 @@ fn diagnostic(spec: &Spec, component: &Component, hops: &[Hop], closing: FlowId)
     let closing_flow = spec.flow(closing);
     let first = &hops[0];
     let back_to = system_name(spec, spec.flow(first.flow).source_system(spec));
-    // An inline `allow "sync-cycle"` on any flow of the loop accepts the
-    // loop: that flow then owns the finding, so the allow applies (and is
-    // not reported as unused).
-    let owner = component
-        .flows
-        .iter()
-        .copied()
-        .find(|f| spec.flow(*f).allows.iter().any(|a| a.rule.value == SYNC_CYCLE.name))
-        .unwrap_or(closing);
     let mut d = Diagnostic::new(&SYNC_CYCLE, closing_flow.name.loc, message)
         .with_label(format!(
             "closes the loop: writes `{back_to}`, which starts `{}` again",
@@ -234,13 +283,13 @@ mod tests {
         system "a" kind=crm
         system "b" kind=crm
         system "c" kind=crm
-        event "a.e" from=a version=1
-        event "b.e" from=b version=1
-        event "c.e" from=c version=1
-        flow "ab" { on "a.e"; to b action=update }
-        flow "bc" { on "b.e"; to c action=update }
-        flow "ca" { on "c.e"; to a action=update }
-        flow "ba" { on "b.e"; to a action=update }
+        event "a.e" from=a entity=x version=1
+        event "b.e" from=b entity=x version=1
+        event "c.e" from=c entity=x version=1
+        flow "ab" { on "a.e"; to b action=update entity=x }
+        flow "bc" { on "b.e"; to c action=update entity=x }
+        flow "ca" { on "c.e"; to a action=update entity=x }
+        flow "ba" { on "b.e"; to a action=update entity=x }
     "#;
 
     #[test]
@@ -264,7 +313,7 @@ mod tests {
         let graph = Graph::build(&spec);
         let components = graph.cyclic_components();
         assert_eq!(components.len(), 1);
-        let hops = shortest_loop(&graph, &components[0]).unwrap();
+        let hops = shortest_loop(&graph, &spec, &components[0], components[0].flows[0]).unwrap();
         assert_eq!(hops.iter().map(|h| h.flow.0).collect::<Vec<_>>(), vec![0, 3]);
         assert_eq!(hops[0].trigger, Some(EventId(0)));
         assert_eq!(hops[1].trigger, Some(EventId(1)));
@@ -276,11 +325,11 @@ mod tests {
         let text = r#"
             system "a" kind=crm
             system "b" kind=crm
-            event "a.e" from=a version=1
-            event "b.e" from=b version=1
-            flow "self" { poll a every="1m"; to a action=update }
-            flow "ab" { on "a.e"; to b action=update }
-            flow "ba" { on "b.e"; to a action=update; loop-guard }
+            event "a.e" from=a entity=x version=1
+            event "b.e" from=b entity=x version=1
+            flow "self" { poll a entity=y every="1m"; to a action=update entity=y }
+            flow "ab" { on "a.e"; to b action=update entity=x }
+            flow "ba" { on "b.e"; to a action=update entity=x; loop-guard }
         "#;
         let found = test_check(&SYNC_CYCLE, text);
         // `self` loops on its own; `ab`/`ba` is guarded. `ab` is not in a loop
@@ -292,12 +341,34 @@ mod tests {
     #[test]
     fn an_allow_on_any_flow_of_the_loop_owns_the_finding() {
         let text = TRIANGLE.replace(
-            r#"flow "bc" { on "b.e"; to c action=update }"#,
-            r#"flow "bc" { on "b.e"; to c action=update; allow "sync-cycle" reason="x" }"#,
+            r#"flow "bc" { on "b.e"; to c action=update entity=x }"#,
+            r#"flow "bc" { on "b.e"; to c action=update entity=x; allow "sync-cycle" reason="x" }"#,
         );
         let found = test_check(&SYNC_CYCLE, &text);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].owner, Some(Owner::Flow(FlowId(1))));
+    }
+
+    #[test]
+    fn possible_links_and_external_events_make_no_sync_cycle() {
+        // No entity on one side: only possible. External: never.
+        let text = r#"
+            system "a" kind=crm
+            system "b" kind=crm
+            event "a.e" from=a entity=x version=1
+            event "b.e" from=b version=1
+            event "b.x" from=b entity=x version=1 { external; }
+            flow "ab" { on "a.e"; to b action=update entity=x }
+            flow "ba" { on "b.e"; to a action=update entity=x }
+            flow "bxa" { on "b.x"; to a action=update entity=x }
+        "#;
+        assert!(test_check(&SYNC_CYCLE, text).is_empty());
+        // `emits` makes the hop definite whatever the entities.
+        let emits =
+            text.replace(r#"to b action=update entity=x }"#, r#"to b action=update entity=x { emits "b.e"; } }"#);
+        let found = test_check(&SYNC_CYCLE, &emits);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].message.contains("a --ab--> b --b.e / ba--> a"), "{}", found[0].message);
     }
 
     #[test]

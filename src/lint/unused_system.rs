@@ -51,11 +51,15 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     let mut used = vec![false; spec.systems.len()];
     for flow in &spec.flows {
+        // An unresolved `on` is already an error; the producer of the event
+        // it most likely meant is not also called unused.
+        let meant = flow.meant.and_then(|e| spec.event(e).from.as_ref()?.target);
         let touched = flow
             .source_system(spec)
             .into_iter()
             .chain(flow.targets.iter().filter_map(|t| t.system.target))
-            .chain(flow.via.as_ref().and_then(|v| v.target));
+            .chain(flow.via.as_ref().and_then(|v| v.target))
+            .chain(meant);
         for s in touched {
             used[s.index()] = true;
         }
@@ -66,7 +70,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for id in spec.system_ids() {
         let system = spec.system(id);
         let duplicate = !declared.insert(system.name.value.as_str());
-        if used[id.index()] || !system.live_in(0) || duplicate {
+        // A system with an unknown kind already has an error.
+        if used[id.index()] || !system.live_in(0) || duplicate || system.kind.is_none() {
             continue;
         }
         out.push(

@@ -4,8 +4,11 @@
 //! writers only print it. Systems are nodes, shaped by kind (hubs and
 //! brokers as hexagons, warehouses and lakes as cylinders); systems that are
 //! not live now are dashed. Flows are labelled edges; a flow via a hub or
-//! broker is drawn through it. Edges of flows in a sync loop are red, edges
-//! of flows with another finding orange. Every name comes from users, so
+//! broker is drawn through it. Edges of flows in a loop of definite links
+//! (`sync-cycle`) are red; edges of flows only on a loop that needs a
+//! possible link (`possible-sync-cycle`) are purple and dotted, so that an
+//! assumed loop never looks like a certain one; edges of flows with another
+//! finding are orange. Every name comes from users, so
 //! every label is escaped, and nodes get generated ids (`s0`, `s1`, ...).
 
 use std::collections::HashSet;
@@ -20,8 +23,10 @@ use crate::model::{FlowId, Owner, Spec, SystemKind};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Mark {
     Plain,
-    /// The flow is in a sync loop.
+    /// The flow is in a loop of definite links.
     Loop,
+    /// The flow is only on loops that need a possible link.
+    PossibleLoop,
     /// The flow has another topology finding.
     Finding,
 }
@@ -57,7 +62,13 @@ impl View {
             .iter()
             .map(|s| NodeView { name: s.name.value.to_string(), kind: s.kind(), planned: !s.live_in(0) })
             .collect();
-        let looping: HashSet<FlowId> = graph.cyclic_components().into_iter().flat_map(|c| c.flows).collect();
+        let looping: HashSet<FlowId> = graph.cyclic_components().iter().flat_map(|c| c.flows.iter().copied()).collect();
+        let maybe_looping: HashSet<FlowId> = graph
+            .possible_components()
+            .iter()
+            .flat_map(|c| c.flows.iter().copied())
+            .filter(|f| !looping.contains(f))
+            .collect();
         let flagged: HashSet<FlowId> = diagnostics
             .iter()
             .filter(|d| d.rule.category == Category::Topology && d.severity != Severity::Info)
@@ -72,6 +83,8 @@ impl View {
             let Some(source) = flow.source_system(spec) else { continue };
             let mark = if looping.contains(&id) {
                 Mark::Loop
+            } else if maybe_looping.contains(&id) {
+                Mark::PossibleLoop
             } else if flagged.contains(&id) {
                 Mark::Finding
             } else {
@@ -161,8 +174,11 @@ pub(crate) fn mermaid(view: &View) -> String {
     if !planned.is_empty() {
         let _ = writeln!(out, "    class {} planned", planned.join(","));
     }
-    for (mark, style) in [(Mark::Loop, "stroke:#d00,stroke-width:3px"), (Mark::Finding, "stroke:#e80,stroke-width:2px")]
-    {
+    for (mark, style) in [
+        (Mark::Loop, "stroke:#d00,stroke-width:3px"),
+        (Mark::PossibleLoop, "stroke:#90c,stroke-width:2px,stroke-dasharray:3 3"),
+        (Mark::Finding, "stroke:#e80,stroke-width:2px"),
+    ] {
         let indices: Vec<String> =
             view.edges.iter().enumerate().filter(|(_, e)| e.mark == mark).map(|(i, _)| i.to_string()).collect();
         if !indices.is_empty() {
@@ -205,11 +221,14 @@ pub(crate) fn dot(view: &View) -> String {
         let mut attrs = vec![format!("label=\"{}\"", dot_text(&edge.label))];
         match edge.mark {
             Mark::Loop => attrs.push("color=red, fontcolor=red, penwidth=2".into()),
+            Mark::PossibleLoop => attrs.push("color=purple, fontcolor=purple".into()),
             Mark::Finding => attrs.push("color=orange".into()),
             Mark::Plain => {}
         }
         if edge.dashed {
             attrs.push("style=dashed".into());
+        } else if edge.mark == Mark::PossibleLoop {
+            attrs.push("style=dotted".into());
         }
         let _ = writeln!(out, "    s{} -> s{} [{}];", edge.from, edge.to, attrs.join(", "));
     }

@@ -308,13 +308,43 @@ fn credentials_are_found_wherever_they_are_written() {
     assert_eq!(
         found,
         [
-            "wireplan.kdl:2:12: error[secret-literal]: this value looks like a credential (`secret` takes an environment variable's name, such as `HUBSPOT_TOKEN`)",
-            "wireplan.kdl:3:11: error[secret-literal]: this value looks like a credential (it looks like a Stripe secret key)",
-            "wireplan.kdl:5:35: error[secret-literal]: this value looks like a credential (it looks like a Slack bot token)",
-            "wireplan.kdl:6:20: error[secret-literal]: this value looks like a credential (it looks like a GitHub token)",
+            "wireplan.kdl:2:12: error[secret-literal]: this value looks like a credential: `secret` takes an environment variable's name, such as `HUBSPOT_TOKEN`",
+            "wireplan.kdl:3:11: error[secret-literal]: this value looks like a credential: it holds a Stripe secret key (`sk_live_…`)",
+            "wireplan.kdl:5:35: error[secret-literal]: this value looks like a credential: it holds a Slack bot token (`xoxb-…`)",
+            "wireplan.kdl:6:20: error[secret-literal]: this value looks like a credential: it holds a GitHub token (`ghp_…`)",
         ],
         "{out}"
     );
+}
+
+#[test]
+fn hosts_are_not_credentials_and_found_ones_are_never_printed() {
+    let text = "system \"kafka\" kind=broker {\n    url \"test.mykafkacluster.org:18092\"\n}\n\
+                system \"db\" kind=database {\n    url \"postgres://app:Zq8xLw2pVr@db.internal:5432/app\"\n}\n\
+                system \"api\" kind=custom {\n    url \"https://x.example.com/?token=ghp_16C7e42F292c6912E7710c838347Ae178B4a\"\n    owner \"Bearer sk_live_Zz41pQmC7vB2nX8kL0rT\"\n}\n\
+                system \"ids\" kind=custom {\n    owner \"123e4567-e89b-12d3-a456-426614174000\"\n    url \"https://api.example.com/v2.14.0\"\n}\n\
+                system \"keys\" kind=custom {\n    owner \"-----BEGIN RSA PRIVATE KEY-----\"\n}\n";
+    for format in ["short", "json", "github", "sarif"] {
+        let spec = TempSpec::new(&format!("masked-{format}"));
+        spec.file("wireplan.kdl", text);
+        let out = stdout(&spec.run(&["check", "--format", format]));
+        for secret in ["Zq8xLw2pVr", "16C7e42F292c6912E7710c838347Ae178B4a", "Zz41pQmC7vB2nX8kL0rT"] {
+            assert!(!out.contains(secret), "{format} prints the secret {secret}: {out}");
+        }
+        if format == "short" {
+            let found: Vec<&str> = out.lines().filter(|l| l.contains("secret-literal")).collect();
+            assert_eq!(
+                found,
+                [
+                    "wireplan.kdl:5:9: error[secret-literal]: this value looks like a credential: it holds a URL with a password (`postgres://app:****@…`)",
+                    "wireplan.kdl:8:9: error[secret-literal]: this value looks like a credential: it holds a GitHub token (`ghp_…`)",
+                    "wireplan.kdl:9:11: error[secret-literal]: this value looks like a credential: it holds a Stripe secret key (`sk_live_…`)",
+                    "wireplan.kdl:16:11: error[secret-literal]: this value looks like a credential: it holds a private key (`-----BEGIN … PRIVATE KEY-----`)",
+                ],
+                "{out}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -392,11 +422,14 @@ fn syntax_errors_are_reported() {
 
 #[test]
 fn file_names_are_relative_to_the_current_folder_in_every_format() {
-    let dir = root().join("examples/acme-outdoor/sales");
+    let spec = TempSpec::new("names-from-a-subfolder");
+    spec.file("wireplan.kdl", "include \"sales/*.kdl\"\nsystem \"lonely\" kind=crm\n");
+    spec.file("sales/leads.kdl", "system \"also-lonely\" kind=email\n");
+    let dir = spec.dir.join("sales");
     let json: serde_json::Value = serde_json::from_slice(&run_in(&dir, &["check", "--format", "json"]).stdout).unwrap();
     let files: Vec<&str> =
         json["diagnostics"].as_array().unwrap().iter().map(|d| d["file"].as_str().unwrap()).collect();
-    assert!(files.contains(&"../wireplan.kdl"), "{files:?}");
+    assert!(files.contains(&"../wireplan.kdl") && files.contains(&"leads.kdl"), "{files:?}");
     assert!(files.iter().all(|f| !f.starts_with('/')), "{files:?}");
     let short = stdout(&run_in(&dir, &["check", "--format", "short"]));
     assert!(short.starts_with("../wireplan.kdl:"), "{short}");
@@ -422,4 +455,98 @@ fn a_long_report_ends_with_a_count_per_rule() {
     let counts = text.split("by rule:\n").nth(1).expect("a count per rule");
     assert!(counts.lines().next().unwrap().trim_start().starts_with(|c: char| c.is_ascii_digit()), "{counts}");
     assert!(counts.contains("WP007  unresolved-reference") || counts.contains("error"), "{counts}");
+}
+
+/// The rules and help texts a spec's findings have, in order.
+fn findings_of(text: &str) -> Vec<(String, String, String)> {
+    // Tests run side by side: each spec gets a folder of its own.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let report = crate::util::check_json(&format!("one-mistake-{n}"), text);
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let primary = d["labels"].as_array().unwrap().iter().find(|l| l["primary"] == true).cloned();
+            (
+                d["rule"].as_str().unwrap().to_owned(),
+                d["help"].as_str().unwrap_or("").to_owned(),
+                primary.and_then(|l| l["message"].as_str().map(str::to_owned)).unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+fn rules_in(found: &[(String, String, String)]) -> Vec<&str> {
+    found.iter().map(|(r, _, _)| r.as_str()).collect()
+}
+
+#[test]
+fn one_mistake_makes_one_finding() {
+    let base = "system \"crm\" kind=crm\nsystem \"mail\" kind=email\nevent \"lead.created\" from=crm version=1\n";
+    // An `on` that names no event: not also an orphan event and an unused producer.
+    let found = findings_of(&format!(
+        "{base}flow \"f\" {{\n on \"lead.create\"\n to mail action=upsert\n retry\n dead-letter\n log\n}}\n"
+    ));
+    assert_eq!(rules_in(&found), ["unresolved-reference"], "{found:?}");
+    // A misspelt `retries`: not also a flow without error handling.
+    let found = findings_of(&format!(
+        "{base}flow \"f\" {{\n on \"lead.created\"\n to mail action=upsert\n retries attempts=3\n log\n}}\n"
+    ));
+    assert_eq!(rules_in(&found), ["unknown-node"], "{found:?}");
+    // Likewise inside a `to`.
+    let found = findings_of(&format!(
+        "{base}flow \"f\" {{\n on \"lead.created\"\n to mail action=upsert {{\n  retries attempts=3\n }}\n log\n}}\n"
+    ));
+    assert_eq!(rules_in(&found), ["unknown-node"], "{found:?}");
+    // A bad version: not also unversioned.
+    let found = findings_of(
+        "system \"a\" kind=crm {\n api rest version=#true\n}\nsystem \"b\" kind=crm\nevent \"e\" from=a version=\"one\"\n\
+         flow \"f\" {\n on \"e\"\n to b action=update\n retry\n dead-letter\n log\n}\n",
+    );
+    assert_eq!(rules_in(&found), ["bad-value", "bad-value"], "{found:?}");
+    // An unknown kind: not also unused, and `helpdesk` means `support`.
+    let found = findings_of("system \"desk\" kind=helpdesk\n");
+    assert_eq!(rules_in(&found), ["bad-value"], "{found:?}");
+    assert_eq!(found[0].1, "did you mean `support`?");
+}
+
+#[test]
+fn diagnostics_read_well() {
+    // "an API style", "an action".
+    let found = findings_of(
+        "system \"a\" kind=crm {\n api soapy\n}\nevent \"e\" from=a version=1\n\
+         flow \"f\" {\n on \"e\"\n to a action=updat\n retry\n dead-letter\n log\n}\n",
+    );
+    let labels: Vec<&str> = found.iter().map(|(_, _, l)| l.as_str()).collect();
+    assert!(labels.contains(&"not an API style") && labels.contains(&"not an action"), "{found:?}");
+    // `horizon 12`: one error, suggesting the user's own number.
+    let found = findings_of("stack \"s\" {\n horizon 12\n}\n");
+    assert_eq!(rules_in(&found), ["missing-argument"], "{found:?}");
+    assert_eq!(found[0].1, "write it as `horizon months=12`");
+    // `owner="sales"` as a property: `owner` is a child node.
+    let found = findings_of("system \"a\" kind=crm owner=\"sales\"\n");
+    assert_eq!(rules_in(&found), ["unused-system", "unknown-property"], "{found:?}");
+    assert_eq!(
+        found[1].1,
+        "`owner` is a child node, not a property: write `owner ...` inside the `{ }` block of `system`"
+    );
+}
+
+#[test]
+fn emits_names_an_event_of_the_target_system_that_writes_set_off() {
+    let found = findings_of(
+        "system \"a\" kind=crm\nsystem \"b\" kind=crm\n\
+         event \"a.e\" from=a entity=x version=1\nevent \"b.e\" from=b entity=x version=1\n\
+         event \"b.click\" from=b version=1 {\n external\n}\n\
+         event \"b.tick\" from=b version=1 {\n external\n}\n\
+         flow \"f\" {\n on \"a.e\"\n to b action=update {\n  emits \"a.e\"\n  emits \"b.click\"\n  emits \"b.nope\"\n }\n retry\n dead-letter\n log\n}\n\
+         flow \"g\" {\n on \"b.tick\"\n to a action=update {\n  idempotency-key \"missing\"\n }\n retry\n dead-letter\n log\n}\n",
+    );
+    let rules = rules_in(&found);
+    assert_eq!(rules.iter().filter(|r| **r == "bad-value").count(), 2, "{found:?}");
+    assert_eq!(rules.iter().filter(|r| **r == "unresolved-reference").count(), 1, "{found:?}");
+    let labels: Vec<&str> = found.iter().map(|(_, _, l)| l.as_str()).collect();
+    assert!(labels.contains(&"another system's event") && labels.contains(&"an external event"), "{found:?}");
 }

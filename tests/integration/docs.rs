@@ -109,3 +109,32 @@ fn explain_prints_each_rule_by_name_and_code() {
     let out = spec.run(&["explain", "sync-cylce"]);
     assert_eq!(code(&out), 2);
 }
+
+/// Every ```kdl block of the README's language reference is a valid spec:
+/// the reference shows the 1.1 forms as users write them.
+#[test]
+fn the_language_reference_blocks_are_valid_specs() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme.find("## Language reference").unwrap();
+    let end = start + readme[start..].find("\n## Planning").unwrap();
+    let mut rest = &readme[start..end];
+    let mut blocks = 0;
+    let spec_rules: Vec<String> =
+        rules().iter().filter(|r| r["category"] == "spec").map(|r| r["name"].as_str().unwrap().to_owned()).collect();
+    while let Some(open) = rest.find("```kdl\n") {
+        let body = &rest[open + 7..];
+        let close = body.find("```").unwrap();
+        let report = check_json("readme-block", &body[..close]);
+        for d in report["diagnostics"].as_array().unwrap() {
+            assert!(
+                !spec_rules.iter().any(|r| d["rule"] == r.as_str()),
+                "README block {blocks} has a spec error: {}\n{}",
+                d["message"],
+                &body[..close]
+            );
+        }
+        blocks += 1;
+        rest = &body[close..];
+    }
+    assert!(blocks >= 2, "{blocks} blocks");
+}

@@ -336,3 +336,35 @@ fn plan_help_and_level_flags() {
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("unknown-rule"));
 }
+
+/// `check` and `plan` count tools and pairs the same way: wherever
+/// `p2p-sprawl` says a hub is due, the plan recommends at least a hub, and
+/// no finding advises moving down a stage.
+#[test]
+fn check_and_plan_agree_on_every_example_and_the_three_crms() {
+    let three_crms = "system \"a\" kind=crm\nsystem \"b\" kind=crm\nsystem \"c\" kind=crm\nsystem \"h\" kind=hub\n\
+                      event \"a.e\" from=a version=1\n\
+                      flow \"f\" {\n on \"a.e\"\n to b action=update\n to c action=update\n to h action=update\n}\n";
+    let spec = TempSpec::new("three-crms");
+    spec.file("wireplan.kdl", three_crms);
+    let mut dirs: Vec<std::path::PathBuf> =
+        std::fs::read_dir(root().join("examples")).unwrap().map(|e| e.unwrap().path()).collect();
+    dirs.sort();
+    dirs.push(spec.dir.clone());
+    for dir in dirs {
+        let check = run_in(&dir, &["check", "--format", "json"]);
+        let report: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+        let plan = run_in(&dir, &["plan", "--format", "json"]);
+        let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+        let stage = plan["stage_now"].as_u64().unwrap().max(plan["stage_at_horizon"].as_u64().unwrap());
+        for d in report["diagnostics"].as_array().unwrap() {
+            if d["rule"] == "p2p-sprawl" {
+                assert!(stage >= 2, "{}: check advises a hub, plan says stage {stage}", dir.display());
+            }
+            let help = d["help"].as_str().unwrap_or("");
+            assert!(!help.contains("remove `via`"), "{}: advises moving down: {help}", dir.display());
+        }
+        let note = plan["migration"]["note"].as_str().unwrap();
+        assert!(!note.contains("remove `via`"), "{}: {note}", dir.display());
+    }
+}

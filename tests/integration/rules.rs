@@ -290,6 +290,18 @@ fn graph_renders_mermaid_and_dot() {
 }
 
 #[test]
+fn graph_draws_possible_loops_unlike_definite_ones() {
+    let dir = fixtures().join("possible-sync-cycle");
+    let out = run_in(&dir, &["graph", "fires.kdl", "--format", "dot"]);
+    assert_eq!(code(&out), 0);
+    let dot = stdout(&out);
+    assert!(!dot.contains("color=red"), "a possible loop is drawn as a definite one: {dot}");
+    assert_eq!(dot.matches("color=purple, fontcolor=purple, style=dotted").count(), 4, "{dot}");
+    let out = run_in(&dir, &["graph", "quiet.kdl", "--format", "mermaid"]);
+    assert!(!stdout(&out).contains("stroke:#90c") && !stdout(&out).contains("stroke:#d00"), "{}", stdout(&out));
+}
+
+#[test]
 fn graph_shows_hubs_planned_systems_and_escapes_names() {
     let spec = TempSpec::new("graph-escape");
     spec.file(
@@ -352,8 +364,8 @@ fn an_inline_allow_on_any_flow_of_a_loop_accepts_it() {
     let text = std::fs::read_to_string(fixtures().join("sync-cycle/quiet.kdl")).unwrap();
     // Remove the guard, and accept the loop on the flow that does not close it.
     let text = text.replace("    loop-guard\n", "").replace(
-        "    to intercom action=update\n",
-        "    to intercom action=update\n    allow \"sync-cycle\" reason=\"intercom drops unchanged updates\"\n",
+        "    to intercom action=update entity=user\n",
+        "    to intercom action=update entity=user\n    allow \"sync-cycle\" reason=\"intercom drops unchanged updates\"\n",
     );
     let spec = TempSpec::new("loop-allow");
     spec.file("wireplan.kdl", &text);
@@ -375,13 +387,17 @@ fn findings_point_into_the_file_that_holds_the_flow() {
     spec.file(
         "wireplan.kdl",
         "include \"flows/*.kdl\"\nsystem \"hubspot\" kind=crm\nsystem \"intercom\" kind=support\n\
-         event \"contact.updated\" from=hubspot version=1\nevent \"user.updated\" from=intercom version=1\n",
+         event \"contact.updated\" from=hubspot entity=contact version=1\n\
+         event \"user.updated\" from=intercom entity=user version=1\n",
     );
     spec.file(
         "flows/a.kdl",
-        "flow \"crm-to-support\" {\n    on \"contact.updated\"\n    to intercom action=update\n}\n",
+        "flow \"crm-to-support\" {\n    on \"contact.updated\"\n    to intercom action=update entity=user\n}\n",
     );
-    spec.file("flows/b.kdl", "flow \"support-to-crm\" {\n    on \"user.updated\"\n    to hubspot action=update\n}\n");
+    spec.file(
+        "flows/b.kdl",
+        "flow \"support-to-crm\" {\n    on \"user.updated\"\n    to hubspot action=update entity=contact\n}\n",
+    );
     let (_, report) = run_json(&spec, &[]);
     let d = report["diagnostics"].as_array().unwrap().iter().find(|d| d["rule"] == "sync-cycle").unwrap();
     let places: Vec<(String, u64, u64, bool)> = d["labels"]

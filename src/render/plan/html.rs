@@ -66,11 +66,16 @@ pub(crate) fn render(page: &Page<'_>) -> String {
     let _ = writeln!(out, "<h1>{}</h1>", esc(&title(plan)));
     let _ = writeln!(
         out,
-        "<p class=\"sub\">{} tools and {} connected systems now; {} tools at month {}. Stages: 1 point-to-point (1–3 tools), 2 hub (4–9), 3 event-driven (10 or more, or at least {} events a day or {} a second).</p>",
+        "<p class=\"sub\">{} tools and {} connected systems now; {} tools at month {}. Stages: 1 point-to-point ({}–{} tools), 2 hub ({}–{}), 3 event-driven ({} or more, or at least {} events a day or {} a second).</p>",
         plan.tools_now,
         plan.systems_now,
         plan.tools_at_horizon,
         plan.horizon_months,
+        1,
+        plan.thresholds.hub_min_tools - 1,
+        plan.thresholds.hub_min_tools,
+        plan.thresholds.event_driven_min_tools - 1,
+        plan.thresholds.event_driven_min_tools,
         count(plan.thresholds.high_volume_per_day),
         rate(plan.thresholds.high_volume_peak_per_second)
     );
