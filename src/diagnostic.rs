@@ -47,24 +47,34 @@ pub(crate) struct Diagnostic {
     pub(crate) message: String,
     pub(crate) primary: Label,
     pub(crate) secondary: Vec<Label>,
-    pub(crate) help: Option<String>,
+    /// What to do about it: every diagnostic has one (`Draft::with_help` is
+    /// the only way to finish one).
+    pub(crate) help: String,
     /// The system, event or flow the finding is about: its inline `allow`s
     /// apply to this diagnostic.
     pub(crate) owner: Option<Owner>,
 }
 
+/// A diagnostic being built: it becomes a `Diagnostic` only once it says
+/// what to do (`with_help`), so no diagnostic can leave a stage without a
+/// help.
+#[derive(Clone, Debug)]
+#[must_use = "a draft is reported only once `with_help` makes it a diagnostic"]
+pub(crate) struct Draft(Diagnostic);
+
 impl Diagnostic {
-    /// A diagnostic of `rule` at its default severity.
-    pub(crate) fn new(rule: &'static Rule, loc: Loc, message: impl Into<String>) -> Self {
-        Diagnostic {
+    /// A draft diagnostic of `rule` at its default severity.
+    #[allow(clippy::new_ret_no_self)] // A diagnostic starts as a draft until it has its help.
+    pub(crate) fn new(rule: &'static Rule, loc: Loc, message: impl Into<String>) -> Draft {
+        Draft(Diagnostic {
             rule,
             severity: rule.default_severity,
             message: message.into(),
             primary: Label { loc, message: String::new() },
             secondary: Vec::new(),
-            help: None,
+            help: String::new(),
             owner: None,
-        }
+        })
     }
 
     /// Sets the primary label's text.
@@ -79,21 +89,53 @@ impl Diagnostic {
         self
     }
 
-    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
-        self
-    }
-
     pub(crate) fn with_owner(mut self, owner: Owner) -> Self {
         self.owner = Some(owner);
         self
     }
-
     /// The stable order of output: file, then position, then rule and text.
     pub(crate) fn order(&self, other: &Self) -> Ordering {
         (self.primary.loc.file, self.primary.loc.span.start, self.primary.loc.span.end, self.rule.code)
             .cmp(&(other.primary.loc.file, other.primary.loc.span.start, other.primary.loc.span.end, other.rule.code))
             .then_with(|| self.message.cmp(&other.message))
+    }
+}
+
+// A draft's fields can be read and changed as it is built; it still needs
+// `with_help` to become a diagnostic.
+impl std::ops::Deref for Draft {
+    type Target = Diagnostic;
+
+    fn deref(&self) -> &Diagnostic {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Draft {
+    fn deref_mut(&mut self) -> &mut Diagnostic {
+        &mut self.0
+    }
+}
+
+impl Draft {
+    /// Sets the primary label's text.
+    pub(crate) fn with_label(self, message: impl Into<String>) -> Self {
+        Draft(self.0.with_label(message))
+    }
+
+    /// Adds a secondary label at a related place.
+    pub(crate) fn with_secondary(self, loc: Loc, message: impl Into<String>) -> Self {
+        Draft(self.0.with_secondary(loc, message))
+    }
+
+    pub(crate) fn with_owner(self, owner: Owner) -> Self {
+        Draft(self.0.with_owner(owner))
+    }
+
+    /// Says what to do, which finishes the diagnostic.
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.0.help = help.into();
+        self.0
     }
 }
 

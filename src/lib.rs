@@ -21,6 +21,7 @@ mod load;
 mod lower;
 mod model;
 mod plan;
+mod prose;
 mod redact;
 mod render;
 mod resolve;
@@ -146,12 +147,12 @@ fn cap(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
                 d.rule.name,
                 if more == 1 { "" } else { "s" }
             );
-            let mut summary = Diagnostic::new(d.rule, d.primary.loc, message).with_label("the next one is here");
+            let mut summary =
+                Diagnostic::new(d.rule, d.primary.loc, message).with_label("the next one is here").with_help(format!(
+                    "wireplan reports at most {MAX_PER_RULE_AND_FILE} findings of one rule in one file; fix these and \
+                     run it again"
+                ));
             summary.severity = d.severity;
-            summary.help = Some(format!(
-                "wireplan reports at most {MAX_PER_RULE_AND_FILE} findings of one rule in one file; fix these and run \
-                 it again"
-            ));
             kept.push(summary);
         }
     }
@@ -326,11 +327,7 @@ mod robustness {
             for d in &checked.diagnostics {
                 assert!(!d.message.starts_with("internal error"), "case {case}: {}\n{text}", d.message);
                 assert!(d.primary.loc.span.end <= len, "case {case}: span past the end\n{text}");
-                assert!(
-                    d.help.as_deref().is_some_and(|h| !h.is_empty()),
-                    "case {case}: {} has no help\n{text}",
-                    d.rule.name
-                );
+                assert!(!d.help.is_empty(), "case {case}: {} has no help\n{text}", d.rule.name);
             }
             let report =
                 crate::render::Report { sources: &checked.sources, diagnostics: &checked.diagnostics, identities: &[] };

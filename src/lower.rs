@@ -248,10 +248,8 @@ impl Lowerer<'_> {
         Loc { file: self.file, span }
     }
 
-    fn report(&mut self, rule: &'static Rule, span: Span, message: String, label: &str, help: Option<String>) {
-        let mut d = Diagnostic::new(rule, self.loc(span), message).with_label(label);
-        d.help = help;
-        self.diagnostics.push(d);
+    fn report(&mut self, rule: &'static Rule, span: Span, message: String, label: &str, help: String) {
+        self.diagnostics.push(Diagnostic::new(rule, self.loc(span), message).with_label(label).with_help(help));
     }
 
     fn top_level(&mut self, node: &Node<'_>, spec: &mut Spec) {
@@ -302,7 +300,7 @@ impl Lowerer<'_> {
                         key.span,
                         format!("unknown property `{}` on `{}`", key.text, node.name.text),
                         "unknown property",
-                        Some(help),
+                        help,
                     );
                 }
                 Some(_) => {}
@@ -319,7 +317,7 @@ impl Lowerer<'_> {
                             span,
                             format!("unexpected argument to `{}`", node.name.text),
                             "not expected here",
-                            Some(format!("`{}` takes {takes}; remove this one", node.name.text)),
+                            format!("`{}` takes {takes}; remove this one", node.name.text),
                         );
                     }
                 }
@@ -336,7 +334,7 @@ impl Lowerer<'_> {
                 children.span,
                 format!("`{}` takes no children", node.name.text),
                 "unexpected block",
-                Some("remove the `{ ... }` block".into()),
+                "remove the `{ ... }` block".into(),
             );
         }
     }
@@ -351,7 +349,7 @@ impl Lowerer<'_> {
             node.name.span,
             format!("unknown node `{}` {place}", node.name.text),
             "unknown node",
-            Some(help),
+            help,
         );
     }
 
@@ -365,7 +363,7 @@ impl Lowerer<'_> {
             node.span_head(),
             format!("`{}` needs {what}", node.name.text),
             &format!("{what} missing"),
-            Some(format!("write it as `{example}`")),
+            format!("write it as `{example}`"),
         );
     }
 
@@ -387,7 +385,7 @@ impl Lowerer<'_> {
             entry.value_span,
             format!("expected {expected}, found {kind}"),
             &format!("expected {expected}"),
-            Some(format!("write it as {example}")),
+            format!("write it as {example}"),
         );
     }
 
@@ -436,7 +434,7 @@ impl Lowerer<'_> {
                     entry.value_span,
                     format!("{what} must be between {} and {}, not {n}", range.start(), range.end()),
                     "out of range",
-                    Some(format!("use a whole number from {} to {}", range.start(), range.end())),
+                    format!("use a whole number from {} to {}", range.start(), range.end()),
                 );
                 None
             }
@@ -463,7 +461,7 @@ impl Lowerer<'_> {
                 entry.value_span,
                 format!("{what} must be a finite number of zero or more"),
                 "out of range",
-                Some("use a number such as `100`".into()),
+                "use a number such as `100`".into(),
             );
             return None;
         }
@@ -496,7 +494,7 @@ impl Lowerer<'_> {
             entry.value_span,
             format!("unknown {what} `{text}`"),
             &format!("not {} {what}", article(what)),
-            Some(help),
+            help,
         );
         None
     }
@@ -521,7 +519,7 @@ impl Lowerer<'_> {
                     entry.value_span,
                     "a duration must be longer than zero".into(),
                     "zero duration",
-                    Some("use a duration such as `\"30s\"`".into()),
+                    "use a duration such as `\"30s\"`".into(),
                 );
                 None
             }
@@ -531,7 +529,7 @@ impl Lowerer<'_> {
                     entry.value_span,
                     format!("`{text}` is not a duration"),
                     "not a duration",
-                    Some("write a number and a unit: `\"30s\"`, `\"5m\"`, `\"1h\"`, `\"1d\"`".into()),
+                    "write a number and a unit: `\"30s\"`, `\"5m\"`, `\"1h\"`, `\"1d\"`".into(),
                 );
                 None
             }
@@ -558,10 +556,8 @@ impl Lowerer<'_> {
                     entry.value_span,
                     message,
                     "invalid cron",
-                    Some(
-                        "write minute, hour, day of month, month and day of week: `\"0 2 * * *\"` runs at 02:00 daily"
-                            .into(),
-                    ),
+                    "write minute, hour, day of month, month and day of week: `\"0 2 * * *\"` runs at 02:00 daily"
+                        .into(),
                 );
                 None
             }
@@ -595,12 +591,10 @@ impl Lowerer<'_> {
             span,
             format!("this value looks like a credential: {why}"),
             "possible credential",
-            Some(
-                "keep credentials out of the spec: put the value in an environment variable and write its name, \
+            "keep credentials out of the spec: put the value in an environment variable and write its name, \
                  such as `secret \"HUBSPOT_TOKEN\"`; then rotate this one, since it may already be in version \
                  control"
-                    .into(),
-            ),
+                .into(),
         );
     }
 
@@ -644,7 +638,7 @@ impl Lowerer<'_> {
                                 arg.span,
                                 "`horizon` takes the number of months as `months=N`".into(),
                                 "`months=` missing",
-                                Some(format!("write it as `{example}`")),
+                                format!("write it as `{example}`"),
                             );
                         }
                         (None, None) => {
@@ -667,7 +661,7 @@ impl Lowerer<'_> {
                                     e.value_span,
                                     "volume growth must be above zero".into(),
                                     "out of range",
-                                    Some("`1.0` means volumes stay as they are; `3.0` means they triple".into()),
+                                    "`1.0` means volumes stay as they are; `3.0` means they triple".into(),
                                 );
                                 stack.volume_growth = None;
                             }
@@ -1021,7 +1015,7 @@ impl Lowerer<'_> {
                 entry.value_span,
                 "an event version is a whole number or a semantic version".into(),
                 "not a version",
-                Some("write it as `version=1` or `version=\"1.0.0\"`".into()),
+                "write it as `version=1` or `version=\"1.0.0\"`".into(),
             );
         }
         Spanned { value: text, loc }
@@ -1122,7 +1116,7 @@ impl Lowerer<'_> {
                             child.span,
                             "a schedule has `every=` or `cron=`, not both".into(),
                             "two schedules",
-                            Some("keep one of them".into()),
+                            "keep one of them".into(),
                         );
                     } else if !has_every && !has_cron {
                         self.missing(child, "`every=` or `cron=`", "schedule every=\"1d\"");
@@ -1347,7 +1341,7 @@ impl Lowerer<'_> {
                         e.value_span,
                         "a header name has only letters, digits, `-` and `_`".into(),
                         "not a header name",
-                        Some("write the header as the producer documents it, such as `X-Shopify-Hmac-Sha256`".into()),
+                        "write the header as the producer documents it, such as `X-Shopify-Hmac-Sha256`".into(),
                     );
                 }
                 token
@@ -1389,7 +1383,7 @@ impl Lowerer<'_> {
                 entry.value_span,
                 "a path starts with `/` and has no spaces or control characters".into(),
                 "not a URL path",
-                Some("write the path after the system's base URL, such as `path=\"/invoices\"`".into()),
+                "write the path after the system's base URL, such as `path=\"/invoices\"`".into(),
             );
             return None;
         }
@@ -1453,11 +1447,7 @@ fn is_semver(text: &str) -> bool {
 /// "`a`, `b` or `c`", each with `suffix` appended inside the backticks.
 fn list(items: &[&str], suffix: &str) -> String {
     let quoted: Vec<String> = items.iter().map(|i| format!("`{i}{suffix}`")).collect();
-    match quoted.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-        Some((last, _)) => last.clone(),
-        None => String::new(),
-    }
+    crate::prose::list(&quoted, quoted.len(), usize::MAX, "or")
 }
 
 #[cfg(test)]

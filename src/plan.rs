@@ -1187,23 +1187,14 @@ fn warehouse_reason(now: &WarehouseCall, horizon: &WarehouseCall, months: u32) -
     )
 }
 
-/// "a", "a and b", "a, b and c", "a, b, c and 4 more".
+/// "a", "a and b", "a, b and c", "a, b, c and 4 more"; "nothing" for none.
 pub(crate) fn list(items: &[String], max: usize) -> String {
     list_counted(items, items.len(), max)
 }
 
-/// `list` of `total` items of which only the first few are given in `items`
-/// (at least `max` of them when there are more than `max`).
+/// `list` of `total` items of which only the first few are given in `items`.
 fn list_counted(items: &[String], total: usize, max: usize) -> String {
-    match (items, total) {
-        (_, 0) | ([], _) => "nothing".to_owned(),
-        ([only], 1) => only.clone(),
-        (_, n) if n <= max && n <= items.len() => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
-        _ => {
-            let shown = max.min(items.len());
-            format!("{} and {} more", items[..shown].join(", "), total - shown)
-        }
-    }
+    if total == 0 || items.is_empty() { "nothing".to_owned() } else { crate::prose::list(items, total, max, "and") }
 }
 
 /// A count with thousands separators: 12,000.

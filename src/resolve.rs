@@ -358,8 +358,7 @@ fn resolve_field(r: &mut FieldRef, table: Option<&FieldTable>, owner: Parent<'_>
 
 fn field_list(names: &[SmolStr]) -> String {
     let shown: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
-    let more = if names.len() > 8 { format!(" and {} more", names.len() - 8) } else { String::new() };
-    format!("the fields {}{more}", shown.join(", "))
+    format!("the fields {}", crate::prose::list(&shown, names.len(), 8, "and"))
 }
 
 fn resolve_event(

@@ -274,23 +274,29 @@ pub(crate) fn apply_levels(spec: &Spec, cli: &CliLevels, diagnostics: Vec<Diagno
         }
     }
     let mut extra = suppression::check_allows(spec, &fired, &inline_used);
+    // Each rule's level is worked out once: its default, then the spec's
+    // `lint` block, then the command line, in that order of precedence.
+    let levels: rustc_hash::FxHashMap<&'static str, Option<Severity>> = RULES
+        .iter()
+        .filter(|rule| rule.is_configurable())
+        .map(|rule| {
+            let mut level = Some(rule.default_severity);
+            for directive in spec.lint.iter().filter(|d| d.rule.value == rule.name) {
+                level = level_severity(directive.level, rule);
+            }
+            for (cli_level, _) in cli.levels.iter().filter(|(_, r)| r.name == rule.name) {
+                level = level_severity(*cli_level, rule);
+            }
+            (rule.name, level)
+        })
+        .collect();
     let mut out = Vec::with_capacity(diagnostics.len());
     for mut d in diagnostics.into_iter().chain(extra.drain(..)) {
         if !d.rule.is_configurable() {
             out.push(d);
             continue;
         }
-        let mut level = Some(d.rule.default_severity);
-        for directive in &spec.lint {
-            if directive.rule.value == d.rule.name {
-                level = level_severity(directive.level, d.rule);
-            }
-        }
-        for (cli_level, rule) in &cli.levels {
-            if rule.name == d.rule.name {
-                level = level_severity(*cli_level, d.rule);
-            }
-        }
+        let mut level = levels.get(d.rule.name).copied().unwrap_or(Some(d.rule.default_severity));
         if let Some(owner) = d.owner
             && spec.allows_of(owner).iter().any(|a| a.rule.value == d.rule.name)
         {
@@ -373,11 +379,10 @@ mod tests {
     }
 
     fn panicking_check(_: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        out.push(Diagnostic::new(
-            &BROKEN,
-            crate::model::Loc::new(crate::model::FileId(0), Default::default()),
-            "partial",
-        ));
+        out.push(
+            Diagnostic::new(&BROKEN, crate::model::Loc::new(crate::model::FileId(0), Default::default()), "partial")
+                .with_help("none"),
+        );
         panic!("a bug");
     }
 

@@ -392,8 +392,8 @@ mod tests {
             found[0].message
         );
         assert_eq!(
-            found[0].help.as_deref(),
-            Some("add `idempotency-key \"id\"` (the event's key) to the flow or to that `to`, or write with `upsert`")
+            found[0].help,
+            ("add `idempotency-key \"id\"` (the event's key) to the flow or to that `to`, or write with `upsert`")
         );
         // `d1` offends too but is downstream of `o1`: no finding of its own.
         assert!(found.iter().all(|d| d.owner != Some(Owner::Flow(FlowId(1)))));

@@ -114,7 +114,7 @@ mod tests {
         let found = test_check(&POLLING_OVER_WEBHOOK, text);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].secondary.len(), 1);
-        assert!(found[0].help.as_deref().unwrap_or("").starts_with("declare an event `from=push`"));
+        assert!(found[0].help.as_str().starts_with("declare an event `from=push`"));
     }
 
     #[test]
@@ -127,6 +127,6 @@ mod tests {
             flow "a" { poll shop entity=order every="1m"; to crm action=update }
         "#;
         let found = test_check(&POLLING_OVER_WEBHOOK, text);
-        assert_eq!(found[0].help.as_deref(), Some("trigger the flow with `on \"order.created\"` instead of polling"));
+        assert_eq!(found[0].help, ("trigger the flow with `on \"order.created\"` instead of polling"));
     }
 }

@@ -248,7 +248,7 @@ mod tests {
             "stage 3 (event-driven) is recommended for 12 tools, but 12 flows still run through a hub"
         );
         assert_eq!(d[0].primary.message, "runs through a hub");
-        assert!(d[0].help.as_deref().unwrap().contains("`via bus`"), "{:?}", d[0].help);
+        assert!(d[0].help.contains("`via bus`"), "{:?}", d[0].help);
     }
 
     #[test]

@@ -7,7 +7,8 @@ use crate::model::{Field, Flow, Spec, TriggerKind};
 pub(super) const LISTED: usize = 3;
 
 /// "`a`, `b` and `c`", or "`a`, `b`, `c` and 4 more" when there are more
-/// than `LISTED` names.
+/// than `LISTED` names. Only the first `LISTED` names are formatted, so a
+/// list of a million names costs a count, not a million strings.
 pub(super) fn name_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     let mut shown = Vec::new();
     let mut total = 0;
@@ -17,21 +18,10 @@ pub(super) fn name_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String 
         }
         total += 1;
     }
-    let more = total - shown.len();
-    if more > 0 {
-        return format!("{} and {more} more", shown.join(", "));
-    }
-    match shown.len() {
-        0 => String::new(),
-        1 => shown.remove(0),
-        n => format!("{} and {}", shown[..n - 1].join(", "), shown[n - 1]),
-    }
+    crate::prose::list(&shown, total, LISTED, "and")
 }
 
-/// "1 flow", "2 flows".
-pub(super) fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
-}
+pub(super) use crate::prose::plural;
 
 /// A number for a message: whole numbers without a fraction, others with
 /// up to two decimals.

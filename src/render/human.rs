@@ -90,7 +90,7 @@ fn diagnostic(out: &mut String, d: &Diagnostic, sources: &SourceMap, style: Styl
     }
     let pad = " ".repeat(gutter);
     let _ = writeln!(out, "{pad} {}", paint.blue("|"));
-    let help = text::lines(d.help.as_deref().unwrap_or_default());
+    let help = text::lines(&d.help);
     let mut help_lines = help.lines();
     if let Some(first) = help_lines.next() {
         let _ = writeln!(out, "{pad} {} {}", paint.blue("="), paint.bold("help:").to_string() + " " + first);
@@ -236,21 +236,11 @@ fn statistics(out: &mut String, diagnostics: &[Diagnostic], paint: Paint) {
 }
 
 pub(crate) fn summary_line(s: Summary, files: usize) -> String {
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    if s.errors + s.warnings + s.infos == 0 {
-        return format!("no problems found in {}\n", plural(files, "file"));
+    let files = crate::prose::plural(files, "file");
+    match crate::prose::severity_counts(s.errors, s.warnings, s.infos) {
+        counts if counts.is_empty() => format!("no problems found in {files}\n"),
+        counts => format!("found {counts} in {files}\n"),
     }
-    let mut parts = Vec::new();
-    if s.errors > 0 {
-        parts.push(plural(s.errors, "error"));
-    }
-    if s.warnings > 0 {
-        parts.push(plural(s.warnings, "warning"));
-    }
-    if s.infos > 0 {
-        parts.push(format!("{} info", s.infos));
-    }
-    format!("found {} in {}\n", parts.join(", "), plural(files, "file"))
 }
 
 /// ANSI colours, or none.

@@ -96,7 +96,7 @@ pub(crate) fn diagnostic(sources: &SourceMap, d: &Diagnostic) -> JsonDiagnostic 
         end_line: primary.end_line,
         end_column: primary.end_column,
         labels,
-        help: d.help.clone().unwrap_or_default(),
+        help: d.help.clone(),
     }
 }
 

@@ -44,7 +44,7 @@ pub(crate) fn render(report: &Report<'_>) -> String {
                     let mut infos = String::new();
                     for d in findings {
                         let location = place(report, d);
-                        let detail = format!("{location}: {}\nhelp: {}", d.message, d.help.as_deref().unwrap_or(""));
+                        let detail = format!("{location}: {}\nhelp: {}", d.message, d.help);
                         if d.severity == Severity::Info {
                             let _ = writeln!(infos, "{}", body_text(&detail));
                         } else {

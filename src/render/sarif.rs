@@ -39,10 +39,7 @@ pub(crate) fn render(report: &Report<'_>) -> String {
         .enumerate()
         .map(|(i, d)| {
             let rule_index = RULES.iter().position(|r| r.code == d.rule.code).unwrap_or(0);
-            let text = match &d.help {
-                Some(help) if !help.is_empty() => format!("{}\nhelp: {help}", d.message),
-                _ => d.message.clone(),
-            };
+            let text = format!("{}\nhelp: {}", d.message, d.help);
             let result = SarifResult::builder()
                 .rule_id(d.rule.code)
                 .rule_index(rule_index as i64)

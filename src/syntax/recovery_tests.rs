@@ -257,17 +257,16 @@ fn every_unicode_newline_ends_a_node() {
     }
 }
 
-/// The fastest of several timed parses of `text`: the minimum is the
-/// measurement least disturbed by other work on the machine.
-fn time(text: &str) -> std::time::Duration {
-    (0..9)
-        .map(|_| {
-            let start = std::time::Instant::now();
-            std::hint::black_box(parse(text));
-            start.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
+/// The fastest of several timed parses of `small` and of `large`, timed in
+/// turn, so that a burst of other work on the machine slows both alike; the
+/// minimum is the measurement least disturbed.
+fn times(small: &str, large: &str) -> (f64, f64) {
+    let time = |text: &str| {
+        let start = std::time::Instant::now();
+        std::hint::black_box(parse(text));
+        start.elapsed().as_secs_f64()
+    };
+    (0..9).fold((f64::MAX, f64::MAX), |(s, l), _| (s.min(time(small)), l.min(time(large))))
 }
 
 #[test]
@@ -278,7 +277,8 @@ fn time_is_linear_even_on_hostile_input() {
     for pattern in patterns {
         let small = pattern.repeat(40_000 / pattern.len() + 1);
         let large = pattern.repeat(8 * (40_000 / pattern.len() + 1));
-        let ratio = time(&large).as_secs_f64() / time(&small).as_secs_f64();
+        let (small_time, large_time) = times(&small, &large);
+        let ratio = large_time / small_time;
         // Eight times the input should take about eight times as long; a
         // quadratic path would take 64. The bound leaves room for a machine
         // busy with other work (timing on a loaded 2-core machine once made

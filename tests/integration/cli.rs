@@ -3,36 +3,9 @@
 
 use std::path::Path;
 
-use crate::util::{TempSpec, code, root, run_in, stderr, stdout, wireplan};
-
-/// One `// ^^^ rule` annotation: the rule expected at a 1-based line and
-/// column range on the nearest line above that is not an annotation.
-#[derive(Debug, PartialEq, Eq, PartialOrd, Ord, Clone)]
-struct Expected {
-    line: u64,
-    column: u64,
-    end_column: u64,
-    rule: String,
-}
-
-fn annotations(text: &str) -> Vec<Expected> {
-    let mut out = Vec::new();
-    let mut target = 0u64;
-    for (i, line) in text.lines().enumerate() {
-        let trimmed = line.trim_start();
-        let is_annotation = trimmed.starts_with("//") && trimmed[2..].trim_start().starts_with('^');
-        if !is_annotation {
-            target = i as u64 + 1;
-            continue;
-        }
-        let start = line.find('^').unwrap();
-        let carets = line[start..].chars().take_while(|c| *c == '^').count();
-        let rule = line[start + carets..].trim().to_owned();
-        // Columns count characters; annotations are ASCII up to the carets.
-        out.push(Expected { line: target, column: start as u64 + 1, end_column: (start + carets) as u64 + 1, rule });
-    }
-    out
-}
+use crate::util::{
+    Annotation, TempSpec, annotations, code, reported_annotations, root, run_in, stderr, stdout, wireplan,
+};
 
 fn check_json(dir: &Path, file: &str) -> (i32, serde_json::Value) {
     let out = run_in(dir, &["check", file, "--format", "json"]);
@@ -70,21 +43,8 @@ fn every_mistake_is_reported_at_its_exact_span_with_help() {
 
 /// The diagnostics of a JSON report (only spec errors, if asked) as
 /// annotations, sorted.
-fn found_annotations(report: &serde_json::Value, only_spec_errors: bool) -> Vec<Expected> {
-    let mut found: Vec<Expected> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| !only_spec_errors || d["code"].as_str().unwrap().starts_with("WP0"))
-        .map(|d| Expected {
-            line: d["line"].as_u64().unwrap(),
-            column: d["column"].as_u64().unwrap(),
-            end_column: d["end_column"].as_u64().unwrap(),
-            rule: d["rule"].as_str().unwrap().to_owned(),
-        })
-        .collect();
-    found.sort();
-    found
+fn found_annotations(report: &serde_json::Value, only_spec_errors: bool) -> Vec<Annotation> {
+    reported_annotations(report, |d| !only_spec_errors || d["code"].as_str().unwrap().starts_with("WP0"))
 }
 
 #[test]

@@ -12,7 +12,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::util::{TempSpec, code, root, run_in, stdout};
+use crate::util::{TempSpec, annotations, code, root, run_in, stdout};
 
 fn fixtures() -> PathBuf {
     root().join("tests/fixtures/rules")
@@ -30,26 +30,6 @@ fn names_in(category: &str) -> Vec<String> {
 
 /// `(line, column, end_line, end_column, rule)`, 1-based, end exclusive.
 type Span = (u64, u64, u64, u64, String);
-
-/// The `// ^^^ rule` annotations of a fixture.
-fn annotations(text: &str) -> BTreeSet<Span> {
-    let mut out = BTreeSet::new();
-    let mut target_line = 0;
-    for (i, line) in text.lines().enumerate() {
-        let rest = line.strip_prefix("//").map(str::trim_start);
-        match rest {
-            Some(rest) if rest.starts_with('^') => {
-                let start = line.chars().position(|c| c == '^').unwrap() as u64 + 1;
-                let carets = rest.chars().take_while(|c| *c == '^').count() as u64;
-                let rule = rest[carets as usize..].trim().to_owned();
-                assert!(!rule.is_empty(), "annotation without a rule on line {}", i + 1);
-                out.insert((target_line, start, target_line, start + carets, rule));
-            }
-            _ => target_line = i as u64 + 1,
-        }
-    }
-    out
-}
 
 fn check_json(dir: &Path, file: &str, extra: &[&str]) -> serde_json::Value {
     let mut args = vec!["check", "--format", "json", file];
@@ -96,56 +76,95 @@ fn every_topology_rule_has_fixtures_and_every_fixture_is_a_rule() {
     }
 }
 
-#[test]
-fn fires_exactly_where_annotated() {
-    for rule in names_in("topology") {
-        let dir = fixtures().join(&rule);
-        if !dir.is_dir() {
-            continue;
-        }
-        let text = std::fs::read_to_string(dir.join("fires.kdl")).unwrap();
-        let expected = annotations(&text);
-        assert!(!expected.is_empty(), "{rule}/fires.kdl has no annotations");
-        assert!(expected.iter().all(|a| a.4 == rule), "{rule}/fires.kdl annotates another rule");
-        let report = check_json(&dir, "fires.kdl", &[]);
-        assert_no_spec_errors(&report, &format!("{rule}/fires.kdl"));
-        assert_eq!(spans_of(&report, &rule), expected, "{rule}/fires.kdl: found (left) vs annotated (right)");
-    }
+/// The rule's `fires.kdl` reports it exactly where its annotations say, and
+/// nothing else with error severity.
+fn fires_exactly_where_annotated(rule: &str) {
+    let dir = fixtures().join(rule);
+    let text = std::fs::read_to_string(dir.join("fires.kdl")).unwrap();
+    let expected: BTreeSet<Span> =
+        annotations(&text).into_iter().map(|a| (a.line, a.column, a.line, a.end_column, a.rule)).collect();
+    assert!(!expected.is_empty(), "{rule}/fires.kdl has no annotations");
+    assert!(expected.iter().all(|a| a.4 == rule), "{rule}/fires.kdl annotates another rule");
+    let report = check_json(&dir, "fires.kdl", &[]);
+    assert_no_spec_errors(&report, &format!("{rule}/fires.kdl"));
+    assert_eq!(spans_of(&report, rule), expected, "{rule}/fires.kdl: found (left) vs annotated (right)");
+}
+
+/// The rule's `quiet.kdl`, the near miss, does not report it.
+fn quiet_fixture_is_quiet(rule: &str) {
+    let report = check_json(&fixtures().join(rule), "quiet.kdl", &[]);
+    assert_no_spec_errors(&report, &format!("{rule}/quiet.kdl"));
+    let found = spans_of(&report, rule);
+    assert!(found.is_empty(), "{rule}/quiet.kdl fires {rule} at {found:?}");
+}
+
+/// The rule's findings on `fires.kdl` as a user reads them, snapshotted.
+fn fires_snapshot(rule: &str) {
+    let dir = fixtures().join(rule);
+    let others = only(rule);
+    let mut args = vec!["check", "--color", "never", "fires.kdl"];
+    args.extend(others.iter().map(String::as_str));
+    let out = run_in(&dir, &args);
+    assert_eq!(code(&out), 0, "{rule}: warnings only");
+    insta::assert_snapshot!(format!("fires-{rule}"), stdout(&out));
+}
+
+/// One test module per rule, as ruff and oxc have: `cargo test sync_cycle`
+/// runs one rule's fixtures, and one rule's failure hides no other's.
+macro_rules! rule_fixtures {
+    ($($module:ident => $rule:literal),* $(,)?) => {
+        /// The rules that have fixture folders, as the macro lists them.
+        const RULES_WITH_FIXTURES: &[&str] = &[$($rule),*];
+        $(mod $module {
+            #[test]
+            fn fires_exactly_where_annotated() {
+                super::fires_exactly_where_annotated($rule);
+            }
+
+            #[test]
+            fn quiet_fixture_is_quiet() {
+                super::quiet_fixture_is_quiet($rule);
+            }
+
+            #[test]
+            fn fires_snapshot() {
+                super::fires_snapshot($rule);
+            }
+        })*
+    };
+}
+
+rule_fixtures! {
+    hub_single_point_of_failure => "hub-single-point-of-failure",
+    latency_mismatch => "latency-mismatch",
+    mapping_type_mismatch => "mapping-type-mismatch",
+    missing_required_field => "missing-required-field",
+    no_dead_letter => "no-dead-letter",
+    no_error_handling => "no-error-handling",
+    no_logging => "no-logging",
+    non_idempotent_path => "non-idempotent-path",
+    orphan_event => "orphan-event",
+    p2p_sprawl => "p2p-sprawl",
+    polling_over_webhook => "polling-over-webhook",
+    possible_sync_cycle => "possible-sync-cycle",
+    rate_limit_exceeded => "rate-limit-exceeded",
+    stage_mismatch => "stage-mismatch",
+    sync_cycle => "sync-cycle",
+    unused_system => "unused-system",
+    unversioned_api => "unversioned-api",
 }
 
 #[test]
-fn quiet_fixtures_are_quiet() {
-    for rule in names_in("topology") {
-        let dir = fixtures().join(&rule);
-        if !dir.is_dir() {
-            continue;
-        }
-        let report = check_json(&dir, "quiet.kdl", &[]);
-        assert_no_spec_errors(&report, &format!("{rule}/quiet.kdl"));
-        let found = spans_of(&report, &rule);
-        assert!(found.is_empty(), "{rule}/quiet.kdl fires {rule} at {found:?}");
-    }
+fn every_fixture_folder_has_its_tests() {
+    let folders: BTreeSet<String> =
+        std::fs::read_dir(fixtures()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let listed: BTreeSet<String> = RULES_WITH_FIXTURES.iter().map(|r| (*r).to_owned()).collect();
+    assert_eq!(folders, listed, "add the rule to `rule_fixtures!` in tests/integration/rules.rs");
 }
 
 /// `--allow` for every topology rule but `rule`.
 fn only(rule: &str) -> Vec<String> {
     names_in("topology").into_iter().filter(|r| r != rule).flat_map(|r| ["--allow".to_owned(), r]).collect()
-}
-
-#[test]
-fn fires_snapshots() {
-    for rule in names_in("topology") {
-        let dir = fixtures().join(&rule);
-        if !dir.is_dir() {
-            continue;
-        }
-        let others = only(&rule);
-        let mut args = vec!["check", "--color", "never", "fires.kdl"];
-        args.extend(others.iter().map(String::as_str));
-        let out = run_in(&dir, &args);
-        assert_eq!(code(&out), 0, "{rule}: warnings only");
-        insta::assert_snapshot!(format!("fires-{rule}"), stdout(&out));
-    }
 }
 
 #[test]

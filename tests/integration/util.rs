@@ -80,3 +80,57 @@ pub(crate) fn check_json(name: &str, text: &str) -> serde_json::Value {
 pub(crate) fn rules_of(report: &serde_json::Value) -> Vec<String> {
     report["diagnostics"].as_array().unwrap().iter().map(|d| d["rule"].as_str().unwrap().to_owned()).collect()
 }
+
+/// One `// ^^^ rule` annotation of a fixture: the rule expected at a 1-based
+/// line and character column range (end exclusive) on the nearest line above
+/// that is not an annotation, as rust-analyzer's test fixtures mark them.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord, Clone)]
+pub(crate) struct Annotation {
+    pub(crate) line: u64,
+    pub(crate) column: u64,
+    pub(crate) end_column: u64,
+    pub(crate) rule: String,
+}
+
+/// The annotations of a fixture, in order. Columns count characters, as
+/// every wireplan output does, so a fixture with non-ASCII names before the
+/// carets is marked as an editor shows it.
+pub(crate) fn annotations(text: &str) -> Vec<Annotation> {
+    let mut out = Vec::new();
+    let mut target = 0u64;
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        let is_annotation = trimmed.strip_prefix("//").is_some_and(|rest| rest.trim_start().starts_with('^'));
+        if !is_annotation {
+            target = i as u64 + 1;
+            continue;
+        }
+        let start = line.chars().position(|c| c == '^').unwrap();
+        let carets = line.chars().skip(start).take_while(|c| *c == '^').count();
+        let rule: String = line.chars().skip(start + carets).collect::<String>().trim().to_owned();
+        assert!(!rule.is_empty(), "annotation without a rule on line {}", i + 1);
+        out.push(Annotation { line: target, column: start as u64 + 1, end_column: (start + carets) as u64 + 1, rule });
+    }
+    out
+}
+
+/// The diagnostics of a JSON report as annotations (single-line spans).
+pub(crate) fn reported_annotations(
+    report: &serde_json::Value,
+    keep: impl Fn(&serde_json::Value) -> bool,
+) -> Vec<Annotation> {
+    let mut found: Vec<Annotation> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| keep(d))
+        .map(|d| Annotation {
+            line: d["line"].as_u64().unwrap(),
+            column: d["column"].as_u64().unwrap(),
+            end_column: d["end_column"].as_u64().unwrap(),
+            rule: d["rule"].as_str().unwrap().to_owned(),
+        })
+        .collect();
+    found.sort();
+    found
+}

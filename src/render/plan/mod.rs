@@ -83,18 +83,7 @@ pub(crate) fn stage_change(c: &Crossing) -> String {
 
 /// "1 error, 2 warnings".
 pub(crate) fn severity_counts(errors: u32, warnings: u32, infos: u32) -> String {
-    let mut parts = Vec::new();
-    let plural = |n: u32, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    if errors > 0 {
-        parts.push(plural(errors, "error"));
-    }
-    if warnings > 0 {
-        parts.push(plural(warnings, "warning"));
-    }
-    if infos > 0 {
-        parts.push(format!("{infos} info"));
-    }
-    parts.join(", ")
+    crate::prose::severity_counts(errors as usize, warnings as usize, infos as usize)
 }
 
 /// The plan's headline: "Integration plan for acme: 18-month horizon, volumes 3x".
