@@ -573,6 +573,7 @@ fn plan(args: &PlanArgs) -> ExitCode {
         let page = render::plan::html::Page {
             plan: &plan,
             spec: &checked.spec,
+            graph: &checked.graph,
             sources: &checked.sources,
             diagnostics: &checked.diagnostics,
         };

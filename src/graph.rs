@@ -97,10 +97,6 @@ pub(crate) struct FlowEdge {
 pub(crate) struct Graph {
     /// Node `i` is system `i`; one edge per resolved `to` of each flow whose
     /// source system is resolved, in flow then target order.
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "the checks count pairs with `crate::stages`; the renderers are to draw from this")
-    )]
     pub(crate) systems: DiGraph<SystemId, FlowEdge, u32>,
     /// The trigger graph, definite and possible links; node `i < flows` is flow `i`.
     pub(crate) triggers: TriggerCsr,

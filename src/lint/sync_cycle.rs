@@ -7,7 +7,7 @@
 //! loops that need a possible link are `possible-sync-cycle`'s. To show it, a
 //! breadth-first search inside the component finds a shortest loop through
 //! its first flow; the flow that closes that loop (writes back into the first
-//! flow's source) is where `loop-guard` is suggested. Tarjan plus one BFS per
+//! flow's source) is where `loop-guard` is suggested. Kosaraju plus one BFS per
 //! component is linear in the graph.
 
 use super::util::{name_list, plural};

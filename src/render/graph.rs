@@ -12,6 +12,8 @@
 //! every label is escaped, and nodes get generated ids (`s0`, `s1`, ...).
 
 use std::collections::HashSet;
+
+use petgraph::visit::EdgeRef;
 use std::fmt::Write;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -77,10 +79,14 @@ impl View {
                 _ => None,
             })
             .collect();
+        // The system graph has one edge per resolved `to`, in flow then
+        // target order, from the flow's source system: what is drawn.
         let mut edges = Vec::new();
-        for id in spec.flow_ids() {
+        let mut hub_leg_drawn: HashSet<FlowId> = HashSet::new();
+        for e in graph.systems.edge_references() {
+            let id = e.weight().flow;
             let flow = spec.flow(id);
-            let Some(source) = flow.source_system(spec) else { continue };
+            let (source, to) = (graph.systems[e.source()].index(), graph.systems[e.target()].index());
             let mark = if looping.contains(&id) {
                 Mark::Loop
             } else if maybe_looping.contains(&id) {
@@ -92,32 +98,20 @@ impl View {
             };
             let label = flow.name.value.to_string();
             let dashed = |a: usize, b: usize| nodes[a].planned || nodes[b].planned;
-            let via = flow.via.as_ref().and_then(|v| v.target).map(|v| v.index());
-            let mut to_hub_drawn = false;
-            for target in &flow.targets {
-                let Some(to) = target.system.target.map(|t| t.index()) else { continue };
-                match via {
-                    Some(hub) if hub != to && hub != source.index() => {
-                        if !to_hub_drawn {
-                            edges.push(EdgeView {
-                                from: source.index(),
-                                to: hub,
-                                label: label.clone(),
-                                mark,
-                                dashed: dashed(source.index(), hub),
-                            });
-                            to_hub_drawn = true;
-                        }
-                        edges.push(EdgeView { from: hub, to, label: label.clone(), mark, dashed: dashed(hub, to) });
+            match flow.via.as_ref().and_then(|v| v.target).map(|v| v.index()) {
+                Some(hub) if hub != to && hub != source => {
+                    if hub_leg_drawn.insert(id) {
+                        edges.push(EdgeView {
+                            from: source,
+                            to: hub,
+                            label: label.clone(),
+                            mark,
+                            dashed: dashed(source, hub),
+                        });
                     }
-                    _ => edges.push(EdgeView {
-                        from: source.index(),
-                        to,
-                        label: label.clone(),
-                        mark,
-                        dashed: dashed(source.index(), to),
-                    }),
+                    edges.push(EdgeView { from: hub, to, label, mark, dashed: dashed(hub, to) });
                 }
+                _ => edges.push(EdgeView { from: source, to, label, mark, dashed: dashed(source, to) }),
             }
         }
         View { nodes, edges }

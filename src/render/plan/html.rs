@@ -13,8 +13,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use petgraph::visit::EdgeRef;
+
 use super::{crossing_label, severity_counts, stage_change, stage_label, title};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::model::{Spec, SystemId, SystemKind};
 use crate::plan::{Month, Plan, count, rate};
 use crate::source::SourceMap;
@@ -26,6 +28,8 @@ const TOP_FINDINGS: usize = 12;
 pub(crate) struct Page<'a> {
     pub(crate) plan: &'a Plan,
     pub(crate) spec: &'a Spec,
+    /// The system graph the drawing is read from.
+    pub(crate) graph: &'a crate::graph::Graph,
     pub(crate) sources: &'a SourceMap,
     pub(crate) diagnostics: &'a [Diagnostic],
 }
@@ -83,7 +87,7 @@ pub(crate) fn render(page: &Page<'_>) -> String {
     cards(&mut out, plan);
 
     out.push_str("<h2>Systems and flows today</h2>\n<div class=\"panel\">\n");
-    topology(&mut out, page.spec);
+    topology(&mut out, page);
     out.push_str("</div>\n");
 
     out.push_str("<h2>Connections each pattern needs</h2>\n<div class=\"panel\">\n");
@@ -224,11 +228,7 @@ fn findings(out: &mut String, page: &Page<'_>) {
             inline_code(&d.message),
             esc(&file.name),
             pos.line,
-            sev = match d.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-                Severity::Info => "info",
-            }
+            sev = d.severity.as_str()
         );
     }
     out.push_str("</table></div>\n");
@@ -261,7 +261,8 @@ fn colour(kind: SystemKind) -> &'static str {
     }
 }
 
-fn topology(out: &mut String, spec: &Spec) {
+fn topology(out: &mut String, page: &Page<'_>) {
+    let spec = page.spec;
     let mut endpoints: Vec<SystemId> = spec.system_ids().filter(|s| !spec.system(*s).is_transport()).collect();
     let mut hubs: Vec<SystemId> = spec.system_ids().filter(|s| spec.system(*s).is_transport()).collect();
     endpoints.sort_by(|a, b| {
@@ -304,20 +305,20 @@ fn topology(out: &mut String, spec: &Spec) {
 
     // Segments: (from, to) -> (flows, direct?). A flow via a transport is
     // drawn in two legs, so the hub's or broker's role is visible.
+    // Read from the system graph that `graph.rs` built: one edge per
+    // resolved `to`, from the flow's source system.
     let mut segments: BTreeMap<(SystemId, SystemId), (u32, bool)> = BTreeMap::new();
-    for flow in &spec.flows {
-        let Some(source) = flow.source_system(spec) else { continue };
-        let via = flow.via.as_ref().and_then(|v| v.target);
-        for target in flow.targets.iter().filter_map(|t| t.system.target) {
-            let legs: Vec<(SystemId, SystemId, bool)> = match via {
-                Some(v) => vec![(source, v, false), (v, target, false)],
-                None => vec![(source, target, true)],
-            };
-            for (a, b, direct) in legs {
-                if a != b {
-                    let e = segments.entry((a, b)).or_insert((0, direct));
-                    e.0 += 1;
-                }
+    for e in page.graph.systems.edge_references() {
+        let flow = spec.flow(e.weight().flow);
+        let (source, target) = (page.graph.systems[e.source()], page.graph.systems[e.target()]);
+        let legs: Vec<(SystemId, SystemId, bool)> = match flow.via.as_ref().and_then(|v| v.target) {
+            Some(v) => vec![(source, v, false), (v, target, false)],
+            None => vec![(source, target, true)],
+        };
+        for (a, b, direct) in legs {
+            if a != b {
+                let e = segments.entry((a, b)).or_insert((0, direct));
+                e.0 += 1;
             }
         }
     }
