@@ -65,7 +65,6 @@ pub(super) fn project(etl: &Etl) -> String {
             Yaml::map().with(
                 &etl.project,
                 Yaml::map()
-                    .with("+schema", MODEL_SCHEMA)
                     .with("staging", Yaml::map().with("+materialized", "view"))
                     .with("marts", Yaml::map().with("+materialized", "table")),
             ),
@@ -91,6 +90,7 @@ pub(super) fn profiles(etl: &Etl) -> String {
             "duckdb" => Yaml::map()
                 .with("type", "duckdb")
                 .with("path", env_var(&etl.duckdb_env, Some("warehouse.duckdb")))
+                .with("schema", MODEL_SCHEMA)
                 .with("threads", 1_i64),
             "snowflake" => Yaml::map()
                 .with("type", "snowflake")
@@ -162,7 +162,13 @@ pub(super) fn sources(etl: &Etl) -> String {
                             tests.push(Yaml::from("not_null"));
                         }
                         let column = Yaml::map().with("name", ident(&c.name));
-                        let column = column.with_some("data_type", c.ty.map(|t| t.as_str()));
+                        let what = match (c.ty, c.not_null && !c.unique) {
+                            (Some(ty), true) => format!("{ty}, required"),
+                            (Some(ty), false) => ty.to_string(),
+                            (None, true) => "required".into(),
+                            (None, false) => String::new(),
+                        };
+                        let column = if what.is_empty() { column } else { column.with("description", what) };
                         if tests.is_empty() { column } else { column.with("data_tests", tests) }
                     })
                     .chain(std::iter::once(

@@ -117,7 +117,7 @@ pub(super) fn render(etl: &Etl) -> String {
         .map(|p| Yaml::map().with("name", &p.job).with("job", &p.job).with("interval", &p.cron))
         .collect();
     let doc = Yaml::map()
-        .with("version", 1_i64)
+        .with("requires_meltano", ">=4.4,<5")
         .with("project_id", &etl.project_id)
         .with("send_anonymous_usage_stats", false)
         .with("default_environment", "prod")
