@@ -406,3 +406,63 @@ fn hostile_names_build_and_test_in_real_dbt() {
     let rows = query(&venv, &db, r#"select "chosen", "n", "a.b", "source" from analytics.orders_clean order by 1"#);
     assert_eq!(rows, serde_json::json!([["s-1", 7.0, 12.5, "it's raw"], ["s-2", 8.0, null, "it's raw"]]));
 }
+
+/// The tap comes from the source system's name, the loader and dbt adapter
+/// from the warehouse's name or `url` scheme; DuckDB is the default; a day
+/// name in cron becomes its number (Meltano's schema takes numbers only).
+#[test]
+fn taps_and_engines_are_chosen_by_name() {
+    let work = TempSpec::new("etl-engines");
+    let out = work.dir.join("out");
+    let built = build(&root().join("tests/fixtures/etl/engines.kdl"), &out);
+    assert_eq!(code(&built), 0, "{}", stderr(&built));
+    let meltano = read(&out.join("meltano/meltano.yml"));
+    for package in [
+        "tap-hubspot==4.5.0",
+        "tap-stripe==3.3.0",
+        "tap-salesforce==2.8.1",
+        "meltanolabs-tap-postgres==0.10.0",
+        "target-bigquery==1.4.0",
+        "meltanolabs-target-postgres==0.8.1",
+        "target-duckdb==0.8.0 duckdb==1.1.3",
+    ] {
+        assert!(meltano.contains(&format!("pip_url: \"{package}\"")), "{package}");
+    }
+    for select in ["contacts.*", "charges.*", "Account.*", "public-users.*"] {
+        assert!(meltano.contains(&format!("- \"{select}\"")), "{select}:\n{meltano}");
+    }
+    assert!(meltano.contains("interval: \"30 1 * * 1-5\"") && meltano.contains("interval: \"0 0 * * 0\""));
+    assert!(meltano.contains("refresh_token: \"${HUBSPOT_REFRESH_TOKEN}\""), "the system's secret");
+    assert!(meltano.contains("password: \"${ANALYTICS_DB_PASSWORD}\""));
+    assert!(meltano.contains("replication-key: \"updated_at\""), "a poll's cursor");
+    assert!(meltano.contains(
+        "- \"tap-postgres-app--users-poll target-local\"\n      - \"tap-postgres-app--users-poll target-bigquery\""
+    ));
+    let profiles = read(&out.join("dbt/profiles.yml"));
+    assert!(profiles.contains("target: \"{{ env_var('DBT_TARGET', 'bigquery') }}\""), "{profiles}");
+    for adapter in ["bigquery", "postgres", "duckdb"] {
+        assert!(profiles.contains(&format!("type: \"{adapter}\"")), "{adapter}");
+    }
+    assert!(
+        out.join("dbt/models/marts/users.sql").exists() && out.join("dbt/models/marts/users__bigquery.sql").exists()
+    );
+    assert!(stderr(&built).contains("\"local\" is loaded with target-duckdb (the default"), "{}", stderr(&built));
+}
+
+#[test]
+#[ignore = "needs a real runtime: `scripts/test.sh` installs it and runs this test"]
+fn every_tap_and_engine_validates_and_resolves_in_real_meltano_and_dbt() {
+    let venv = venv();
+    let work = TempSpec::new("etl-e2e-engines");
+    let out = work.dir.join("out");
+    let built = build(&root().join("tests/fixtures/etl/engines.kdl"), &out);
+    assert_eq!(code(&built), 0, "{}", stderr(&built));
+    let instance = validate_meltano(&venv, &out);
+    meltano_schedules(&venv, &out, &instance);
+    // dbt parses the project (every source, staging model and model) on DuckDB.
+    let db = work.dir.join("local.duckdb");
+    let db_text = db.to_string_lossy().into_owned();
+    let env = [("DBT_TARGET", "duckdb"), ("LOCAL_DUCKDB_PATH", db_text.as_str())];
+    let text = ok(&dbt(&venv, &out.join("dbt"), &env, &["ls", "--resource-type", "model"]), "dbt ls");
+    assert_eq!(text.matches("wireplan_engines.").count(), 9, "{text}");
+}

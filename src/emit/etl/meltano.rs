@@ -3,7 +3,7 @@
 //! project without its Hub; a base extractor per source system and one per
 //! flow inheriting from it with the flow's `select`; a loader per
 //! warehouse; a job and a schedule per flow. Stream names are clean
-//! identifiers (`[a-z0-9_-]`), so a `select` pattern holds no glob character. Every setting's value is an
+//! identifiers (`[A-Za-z0-9_-]`), so a `select` pattern holds no glob character. Every setting's value is an
 //! environment variable (`${NAME}`, which Meltano expands), never a literal.
 
 use super::yaml::{self, Yaml};

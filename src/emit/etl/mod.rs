@@ -239,6 +239,13 @@ impl Env {
     }
 }
 
+/// What an environment variable is, for the README: the system, the
+/// setting, and whether it is a secret.
+fn setting_text(system: &str, setting: &taps::Setting, plugin: &str) -> String {
+    let secret = if setting.sensitive { "; a secret" } else { "" };
+    format!("{system}: {} ({plugin} setting {}{secret})", setting.what, setting.name)
+}
+
 /// A schedule as Meltano takes it: `(cron, how often it runs)`, noting
 /// where an `every` had to be rounded to a cron step.
 fn cron_of(every: Option<Duration>, cron: Option<&str>) -> Result<(String, Duration, Option<String>), String> {
@@ -495,7 +502,7 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
                 },
                 taps::SettingEnv::Suffix(suffix) => format!("{}_{suffix}", base(c.source)),
             };
-            let what = format!("{} of {name} ({} `{}`)", setting.what, tap.executable, setting.name);
+            let what = setting_text(name, setting, tap.executable);
             let what = match (&setting.env, &system.url) {
                 (taps::SettingEnv::Suffix("URL"), Some(url)) => format!("{what}; the spec gives {}", url.value),
                 _ => what,
@@ -551,7 +558,7 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
                     },
                     taps::SettingEnv::Suffix(suffix) => format!("{}_{suffix}", base(id)),
                 };
-                let what = format!("{} of {name} ({} `{}`)", setting.what, engine.loader, setting.name);
+                let what = setting_text(name, setting, engine.loader);
                 env_settings.push((setting.name.to_owned(), env.claim(var, what)));
             }
             if !engines.iter().any(|e| e.dbt_type == engine.dbt_type) {
@@ -571,7 +578,7 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
         .find(|l| l.engine.dbt_type == "duckdb")
         .and_then(|l| l.env_settings.iter().find(|(s, _)| s == "path"))
         .map_or_else(
-            || env.claim("DBT_DUCKDB_PATH".into(), "the DuckDB file dbt reads with `DBT_TARGET=duckdb`".into()),
+            || env.claim("DBT_DUCKDB_PATH".into(), "the DuckDB file dbt reads with DBT_TARGET=duckdb".into()),
             |(_, var)| var.clone(),
         );
     if !engines.iter().any(|e| e.dbt_type == "duckdb") {
@@ -597,8 +604,13 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
             .find(|(entity, _)| entity.eq_ignore_ascii_case(&c.entity_name))
             .map(|(_, stream)| (*stream).to_owned())
             .unwrap_or_else(|| {
+                // A known tap names its streams after the source's objects
+                // (Salesforce's `Account`): keep a clean name as written.
+                let clean = c.entity_name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
                 if extractor.tap.key.is_empty() {
                     table_name.clone()
+                } else if clean {
+                    format!("{}{}", extractor.tap.stream_prefix, c.entity_name)
                 } else {
                     format!("{}{table_name}", extractor.tap.stream_prefix)
                 }
@@ -776,11 +788,14 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
                 });
             }
             let base_name = idents([target_entity]).remove(target_entity).unwrap_or_default();
-            let name = if models.iter().any(|m| m.name == base_name) || tables.iter().any(|t| t.staging == base_name) {
-                format!("{base_name}__{}", flow_slugs.get(flow_name).cloned().unwrap_or_default())
-            } else {
-                base_name
-            };
+            let taken = |name: &str| models.iter().any(|m| m.name == name) || tables.iter().any(|t| t.staging == name);
+            let mut name = base_name.clone();
+            if taken(&name) {
+                name = format!("{base_name}__{}", ident(warehouse));
+            }
+            if taken(&name) {
+                name = format!("{name}__{}", flow_slugs.get(flow_name).cloned().unwrap_or_default());
+            }
             models.push(Model {
                 name,
                 flow: flow_name.to_owned(),

@@ -138,7 +138,7 @@ pub(crate) const TAPS: &[Tap] = &[
     },
     Tap {
         key: "postgres",
-        pip_url: "meltanolabs-tap-postgres==0.2.1",
+        pip_url: "meltanolabs-tap-postgres==0.10.0",
         executable: "tap-postgres",
         namespace: "tap_postgres",
         settings: &[secret("sqlalchemy_url", "DATABASE_URL", "the database URL (postgresql://user:password@host/db)")],
