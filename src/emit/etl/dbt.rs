@@ -263,13 +263,16 @@ fn constant(value: &Value<'_>) -> String {
 fn sql_comment(text: &str) -> String {
     let mut out = String::new();
     for c in text.chars() {
-        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
-            out.push_str(&c.escape_unicode().to_string());
-        } else {
-            out.push(c);
+        match c {
+            '{' => out.push('('),
+            '}' => out.push(')'),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
+                out.push_str(&c.escape_unicode().to_string())
+            }
+            c => out.push(c),
         }
     }
-    out.replace('{', "(").replace('}', ")")
+    out
 }
 
 #[cfg(test)]
