@@ -208,12 +208,16 @@ fn bounded(cmd: &mut Command, limit: Duration) -> Output {
 const LIMIT: Duration = Duration::from_secs(180);
 
 /// A command from the venv with an environment that keeps it offline and
-/// quiet: no usage statistics, no version checks, no colours.
+/// quiet: no usage statistics, no version checks, no colours, and Meltano's
+/// Hub on a closed local port.
 fn tool(venv: &Path, name: &str, dir: &Path, env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(venv.join("bin").join(name));
     cmd.current_dir(dir)
         .env("MELTANO_SEND_ANONYMOUS_USAGE_STATS", "false")
         .env("MELTANO_DISABLE_TRACKING", "true")
+        // Offline: a lookup on Meltano's Hub would fail at once.
+        .env("MELTANO_HUB_URL", "http://127.0.0.1:9")
+        .env("MELTANO_HUB_API_ROOT", "http://127.0.0.1:9/meltano/api/v1")
         .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
         .env("DBT_VERSION_CHECK", "false")
         .env("DBT_USE_COLORS", "false")

@@ -178,7 +178,7 @@ pub(super) fn sources(etl: &Etl) -> String {
                 Yaml::map()
                     .with("name", &t.name)
                     .with("identifier", &t.identifier)
-                    .with("description", format!("{} of {}, as loaded", t.entity, t.system))
+                    .with("description", inert(&format!("{} of {}, as loaded", t.entity, t.system)))
                     .with(
                         "config",
                         Yaml::map().with("loaded_at_field", LOADED_AT).with(
@@ -194,7 +194,10 @@ pub(super) fn sources(etl: &Etl) -> String {
         sources.push(
             Yaml::map()
                 .with("name", &extractor.source)
-                .with("description", format!("{}, loaded by Meltano ({})", extractor.system, extractor.tap.executable))
+                .with(
+                    "description",
+                    inert(&format!("{}, loaded by Meltano ({})", extractor.system, extractor.tap.executable)),
+                )
                 .with("schema", &extractor.schema)
                 .with("tables", tables),
         );
@@ -206,8 +209,8 @@ pub(super) fn sources(etl: &Etl) -> String {
 pub(super) fn staging(table: &Table) -> String {
     let mut out = format!(
         "-- {HEADER}\n-- {} of {}: every declared column, cast to its type.\n\n",
-        sql_comment(&table.entity),
-        sql_comment(&table.system)
+        inert(&table.entity),
+        inert(&table.system)
     );
     out.push_str("select\n");
     match &table.columns {
@@ -226,9 +229,9 @@ pub(super) fn staging(table: &Table) -> String {
 pub(super) fn model(model: &Model) -> String {
     let mut out = format!(
         "-- {HEADER}\n-- {} in {}, written by the flow {}.\n\n",
-        sql_comment(&model.entity),
-        sql_comment(&model.warehouse),
-        sql_comment(&model.flow)
+        inert(&model.entity),
+        inert(&model.warehouse),
+        inert(&model.flow)
     );
     out.push_str("select\n");
     match &model.columns {
@@ -258,9 +261,10 @@ fn constant(value: &Value<'_>) -> String {
     }
 }
 
-/// `text` for a one-line SQL comment: no line breaks, control characters
-/// escaped, and no Jinja delimiter (dbt renders comments too).
-fn sql_comment(text: &str) -> String {
+/// `text` for a one-line SQL comment or a description: no line breaks,
+/// control characters escaped, and braces written as parentheses, so no
+/// Jinja delimiter (dbt renders comments and descriptions too).
+fn inert(text: &str) -> String {
     let mut out = String::new();
     for c in text.chars() {
         match c {
@@ -285,6 +289,6 @@ mod tests {
         assert_eq!(ident("a\"b"), "\"a\"\"b\"");
         assert_eq!(ident("a.b c"), "\"a.b c\"");
         assert_eq!(literal("it's"), "'it''s'");
-        assert_eq!(sql_comment("a\nb {{ x }}"), "a\\u{a}b (( x ))");
+        assert_eq!(inert("a\nb {{ x }}"), "a\\u{a}b (( x ))");
     }
 }
