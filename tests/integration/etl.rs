@@ -470,3 +470,15 @@ fn every_tap_and_engine_validates_and_resolves_in_real_meltano_and_dbt() {
     let text = ok(&dbt(&venv, &out.join("dbt"), &env, &["ls", "--resource-type", "model"]), "dbt ls");
     assert_eq!(text.matches("wireplan_engines.").count(), 9, "{text}");
 }
+
+#[test]
+fn a_cron_meltano_cannot_take_stops_the_build() {
+    let spec = TempSpec::new("etl-cron");
+    let text = read(&root().join("tests/fixtures/etl/hostile.kdl"))
+        .replace(r#"schedule every="45m""#, r#"schedule cron="0 9-17/2 * * *""#);
+    spec.file("wireplan.kdl", text);
+    let out = spec.run(&["build", "--target", "etl", "--out", "out"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("uses syntax Meltano's schedule does not take"), "{}", stderr(&out));
+    assert!(!spec.dir.join("out").exists());
+}

@@ -41,8 +41,9 @@ pub(super) fn render(etl: &Etl, notes: &[Note]) -> String {
     let _ = writeln!(
         out,
         "dbt reads `{DBT_PROFILES_PATH}`: `DBT_TARGET` picks the output (default `{}`); the `duckdb` output reads \
-         the file in `{}` (default `warehouse.duckdb`, relative to `dbt/`), for local runs and CI. Models are \
-         built into the schema `{MODEL_SCHEMA}`: views `stg_<source>__<table>` and a table per flow target.\n",
+         the file in `{}` (default `warehouse.duckdb`, relative to `dbt/`), for local runs and CI; give DuckDB \
+         paths absolute, as Meltano runs in `meltano/` and dbt in `dbt/`. Models are built into the schema \
+         `{MODEL_SCHEMA}`: views `stg_<source>__<table>` and a table per flow target.\n",
         etl.engines.first().map_or("duckdb", |e| e.dbt_type),
         etl.duckdb_env
     );
