@@ -409,6 +409,18 @@ fn hostile_names_build_and_test_in_real_dbt() {
     );
     let rows = query(&venv, &db, r#"select "chosen", "n", "a.b", "source" from analytics.orders_clean order by 1"#);
     assert_eq!(rows, serde_json::json!([["s-1", 7.0, 12.5, "it's raw"], ["s-2", 8.0, null, "it's raw"]]));
+
+    // Loaded 90 minutes ago: past the warning (1h), within `latency max="2h"`;
+    // three hours ago: past the error.
+    for (age, expected) in [("90 minutes", "WARN freshness of raw_data.order"), ("3 hours", "ERROR STALE freshness")] {
+        let script = "import duckdb, sys\ncon = duckdb.connect(sys.argv[1])\n\
+                      con.execute(f\"update raw_raw_data.\\\"order\\\" set _sdc_batched_at = now()::timestamp - interval '{sys.argv[2]}'\")";
+        ok(&bounded(Command::new(venv.join("bin/python")).args(["-c", script]).arg(&db).arg(age), LIMIT), "aging rows");
+        let fresh = dbt(&venv, &dir, &env, &["source", "freshness"]);
+        let text = format!("{}{}", stdout(&fresh), stderr(&fresh));
+        assert!(text.contains(expected), "{age}: {text}");
+        assert_eq!(code(&fresh) != 0, expected.starts_with("ERROR"), "{age}: {text}");
+    }
 }
 
 /// The tap comes from the source system's name, the loader and dbt adapter
