@@ -82,10 +82,34 @@ install_pip() {
     touch "$stamp"
 }
 
+# The ETL target's runtimes, pinned, in their own virtual environment
+# .tools/etl-venv: Meltano (the real test validates meltano.yml against the
+# schema this package ships, and resolves its schedules offline), dbt on
+# DuckDB. dbt-core 1.12 does not install here; duckdb newer than 1.1.3
+# breaks target-duckdb 0.8. The four resolve together (`pip check` is clean).
+etl_tools=(meltano==4.4.1 dbt-core==1.11.16 dbt-duckdb==1.11.1 duckdb==1.1.3)
+
+install_etl() {
+    local stamp=".tools/.installed-etl-$(printf '%s\n' "${etl_tools[@]}" | sha256sum | cut -c1-16)"
+    [[ -f "$stamp" ]] && return
+    if ! command -v python3 >/dev/null; then
+        echo "error: the tests need python3 (3.10 or newer) to install ${etl_tools[*]}" >&2
+        exit 1
+    fi
+    step "installing the ETL runtimes into .tools/etl-venv: ${etl_tools[*]}"
+    mkdir -p .tools
+    rm -rf .tools/etl-venv
+    python3 -m venv .tools/etl-venv
+    .tools/etl-venv/bin/pip install --quiet --disable-pip-version-check "${etl_tools[@]}"
+    .tools/etl-venv/bin/pip check
+    touch "$stamp"
+}
+
 if ((fast == 0)); then
     install_apt
     install_npm
     install_pip
+    install_etl
 fi
 
 export WIREPLAN_TOOLS="$PWD/.tools"

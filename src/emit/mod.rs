@@ -1,14 +1,16 @@
 //! Backends: what `wireplan build` generates from a checked spec.
 //!
-//! Each backend (one folder: `hub/` now; `broker/` and `etl/` later) is a
+//! Each backend (one folder: `hub/` and `etl/` now; `broker/` later) is a
 //! pure function from the resolved spec and its graph to a list of
 //! `Artifact`s (a relative path and its bytes) and build notes (flows it did
 //! not carry and why, defaults it used). It does no I/O: the CLI hands the
 //! artifacts to `crate::write`, the one writer. Output is deterministic: the
 //! same spec gives the same artifacts, in the same order, byte for byte.
-//! Artifact paths are fixed by the backend, never made from spec names; the
-//! writer checks them all the same.
+//! Artifact paths are fixed by the backend, or made of identifiers in the
+//! fixed alphabet of `names` (the ETL target's model files), never of raw
+//! spec names; the writer checks them all the same.
 
+pub(crate) mod etl;
 pub(crate) mod hub;
 pub(crate) mod names;
 
@@ -40,17 +42,20 @@ pub(crate) struct Emitted {
     pub(crate) errors: Vec<String>,
 }
 
-/// The backends `wireplan build --target` knows. `broker` and `etl` come next.
+/// The backends `wireplan build --target` knows. `broker` comes next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Target {
     /// Node-RED flows: a self-hosted hub (the Zapier or Make role).
     Hub,
+    /// Meltano and dbt: ELT pipelines for scheduled and polled flows into warehouses and lakes.
+    Etl,
 }
 
 impl Target {
     pub(crate) fn name(self) -> &'static str {
         match self {
             Target::Hub => "hub",
+            Target::Etl => "etl",
         }
     }
 }
@@ -67,6 +72,7 @@ pub(crate) struct Input<'a> {
 pub(crate) fn emit(target: Target, input: &Input<'_>) -> Emitted {
     let mut emitted = match target {
         Target::Hub => hub::emit(input),
+        Target::Etl => etl::emit(input),
     };
     emitted.artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     emitted.notes.sort();

@@ -40,6 +40,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::graph::Graph;
 use crate::model::{LintLevel, Spec};
 
+pub(crate) use latency_mismatch::cron_gap;
 pub(crate) use spec_errors::{
     BAD_VALUE, DUPLICATE_NAME, INCLUDE_ERROR, MISSING_ARGUMENT, SECRET_LITERAL, SYNTAX, UNKNOWN_NODE, UNKNOWN_PROPERTY,
     UNKNOWN_RULE, UNRESOLVED_REFERENCE,

@@ -7,6 +7,7 @@ mod build;
 mod ci;
 mod cli;
 mod docs;
+mod etl;
 mod formats;
 mod hostile;
 mod hub;
