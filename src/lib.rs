@@ -10,10 +10,12 @@
 mod cli;
 mod diagnostic;
 mod docs;
+mod fmt;
 mod graph;
 mod lint;
 mod load;
 mod lower;
+mod lsp;
 mod model;
 mod plan;
 mod redact;

@@ -35,6 +35,7 @@ mod owned;
 mod recovery_tests;
 
 pub(crate) use cst::SyntaxTree;
+pub(crate) use lexer::TokenKind;
 
 use std::borrow::Cow;
 use std::fmt;

@@ -394,7 +394,8 @@ fn syntax_errors_are_reported() {
 fn file_names_are_relative_to_the_current_folder_in_every_format() {
     let dir = root().join("examples/acme-outdoor/sales");
     let json: serde_json::Value = serde_json::from_slice(&run_in(&dir, &["check", "--format", "json"]).stdout).unwrap();
-    let files: Vec<&str> = json["diagnostics"].as_array().unwrap().iter().map(|d| d["file"].as_str().unwrap()).collect();
+    let files: Vec<&str> =
+        json["diagnostics"].as_array().unwrap().iter().map(|d| d["file"].as_str().unwrap()).collect();
     assert!(files.contains(&"../wireplan.kdl"), "{files:?}");
     assert!(files.iter().all(|f| !f.starts_with('/')), "{files:?}");
     let short = stdout(&run_in(&dir, &["check", "--format", "short"]));
