@@ -172,10 +172,6 @@ pub(crate) struct System {
     pub(crate) retires_in_months: Option<Spanned<u32>>,
     pub(crate) ha: Option<Spanned<bool>>,
     pub(crate) allows: Vec<Allow>,
-    #[expect(
-        dead_code,
-        reason = "part of the model for the config emitters and the language server, which come later"
-    )]
     pub(crate) loc: Loc,
 }
 
@@ -349,10 +345,6 @@ impl RateLimit {
 pub(crate) struct Entity {
     pub(crate) name: Name,
     pub(crate) fields: Vec<Field>,
-    #[expect(
-        dead_code,
-        reason = "part of the model for the config emitters and the language server, which come later"
-    )]
     pub(crate) loc: Loc,
 }
 
@@ -376,10 +368,6 @@ pub(crate) struct Event {
     pub(crate) fields: Vec<Field>,
     pub(crate) volume: Option<Volume>,
     pub(crate) allows: Vec<Allow>,
-    #[expect(
-        dead_code,
-        reason = "part of the model for the config emitters and the language server, which come later"
-    )]
     pub(crate) loc: Loc,
 }
 

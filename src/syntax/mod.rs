@@ -17,6 +17,7 @@
 //! in tests, as a reference to compare with.
 
 mod cst;
+pub(crate) mod cursor;
 mod document;
 mod lexer;
 mod literal;
