@@ -7,6 +7,7 @@ mod cli;
 mod docs;
 mod formats;
 mod hostile;
+mod lsp;
 mod plan;
 mod rules;
 mod util;
