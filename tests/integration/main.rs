@@ -8,6 +8,7 @@ mod docs;
 mod formats;
 mod hostile;
 mod lsp;
+mod nvim;
 mod plan;
 mod rules;
 mod util;
