@@ -238,4 +238,19 @@ mod tests {
             assert_eq!(known, accepted, "under `{parent}`");
         }
     }
+
+    #[test]
+    fn the_vscode_grammar_highlights_every_node() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("editors/vscode/syntaxes/wireplan.tmLanguage.json");
+        let grammar: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let nodes = grammar["repository"]["node"]["patterns"][0]["match"].as_str().unwrap().replace('\\', "");
+        for shape in SHAPES {
+            assert!(
+                nodes.split(['(', ')', '|']).any(|w| w == shape.name),
+                "the grammar does not know `{}`",
+                shape.name
+            );
+        }
+    }
 }

@@ -12,3 +12,4 @@ mod nvim;
 mod plan;
 mod rules;
 mod util;
+mod vscode;
