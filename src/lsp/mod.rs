@@ -177,7 +177,10 @@ impl Server {
         let file =
             *analysis.files.get(&path).ok_or((ErrorCode::InternalError, "the file is not checked".to_owned()))?;
         let context = Context { analysis, file, documents: &self.documents };
-        let result = feature(&context, params).map_err(|e| (ErrorCode::RequestFailed, e))?;
+        // A bug in one feature costs that request, not the session.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| feature(&context, params)))
+            .map_err(|_| (ErrorCode::InternalError, "internal error: wireplan panicked; please report it".to_owned()))?
+            .map_err(|e| (ErrorCode::RequestFailed, e))?;
         serde_json::to_value(result).map_err(|e| (ErrorCode::InternalError, e.to_string()))
     }
 
@@ -196,9 +199,11 @@ impl Server {
                     text: params.text_document.text,
                 };
                 self.documents.insert(path.clone(), document);
-                let entry = self.entry_for(&path);
+                let (entry, checked) = self.entry_for(&path);
                 self.entry_of.insert(path, entry.clone());
-                self.dirty.insert(entry);
+                if !checked {
+                    self.dirty.insert(entry);
+                }
             }
             lsp::notification::DidChangeTextDocument::METHOD => {
                 let Ok(params) = serde_json::from_value::<lsp::DidChangeTextDocumentParams>(n.params) else { return };
@@ -237,10 +242,11 @@ impl Server {
 
     /// The entry file of the spec `path` belongs to: a spec already checked
     /// that holds it, else the nearest `wireplan.kdl` at or above it if that
-    /// includes it, else the file itself.
-    fn entry_for(&mut self, path: &Path) -> PathBuf {
+    /// includes it, else the file itself; and whether that spec was just
+    /// checked with the document's text.
+    fn entry_for(&mut self, path: &Path) -> (PathBuf, bool) {
         if let Some((entry, _)) = self.specs.iter().find(|(_, a)| a.files.contains_key(path)) {
-            return entry.clone();
+            return (entry.clone(), false);
         }
         let dir = path.parent().unwrap_or(Path::new("/"));
         if let Ok(entry) = crate::load::find_entry(None, dir) {
@@ -248,12 +254,19 @@ impl Server {
             if entry != path {
                 self.check(&entry);
                 if self.specs.get(&entry).is_some_and(|a| a.files.contains_key(path)) {
-                    return entry;
+                    return (entry, true);
                 }
-                self.specs.remove(&entry);
+                // Not part of that spec: take back what its check published.
+                if let Some(analysis) = self.specs.remove(&entry) {
+                    let stale: Vec<PathBuf> =
+                        analysis.published.into_iter().filter(|f| !self.entry_of.contains_key(f)).collect();
+                    for file in stale {
+                        self.publish(&file, Vec::new(), None);
+                    }
+                }
             }
         }
-        path.to_path_buf()
+        (path.to_path_buf(), false)
     }
 
     fn check_dirty(&mut self) {
@@ -269,8 +282,12 @@ impl Server {
         let overrides: crate::load::Overrides =
             self.documents.iter().map(|(path, d)| (path.clone(), d.text.clone())).collect();
         let cwd = entry.parent().unwrap_or(Path::new("/"));
-        let Ok(loaded) = crate::load::load_with(entry, cwd, overrides) else { return };
-        let checked = crate::check_loaded(loaded, &crate::lint::CliLevels::default());
+        let run = || {
+            let loaded = crate::load::load_with(entry, cwd, overrides).ok()?;
+            Some(crate::check_loaded(loaded, &crate::lint::CliLevels::default()))
+        };
+        // A bug in a check leaves the last diagnostics up; the session goes on.
+        let Ok(Some(checked)) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) else { return };
         let index = index::Index::build(&checked.spec);
         let files: FxHashMap<PathBuf, FileId> = checked.sources.files().map(|(id, f)| (f.path.clone(), id)).collect();
         let mut by_file: FxHashMap<FileId, Vec<lsp::Diagnostic>> = files.values().map(|&id| (id, Vec::new())).collect();
