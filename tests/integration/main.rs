@@ -5,6 +5,7 @@
 
 mod cli;
 mod docs;
+mod fmt;
 mod formats;
 mod hostile;
 mod lsp;
