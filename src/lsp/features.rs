@@ -349,12 +349,18 @@ pub(super) fn code_actions(
     let end = source.offset_of_utf16(p.range.end.line, p.range.end.character);
     let spec = &cx.analysis.checked.spec;
     let mut actions = Vec::new();
-    let mut action = |title: String, file: &SourceFile, span: Span, new_text: String, preferred: bool| {
+    let mut action = |fixes: &crate::diagnostic::Diagnostic,
+                      title: String,
+                      file: &SourceFile,
+                      span: Span,
+                      new_text: String,
+                      preferred: bool| {
         let Some(uri) = uri_of(cx, file) else { return };
         let edit = lsp::TextEdit { range: range(file, span), new_text };
         actions.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
             title,
             kind: Some(lsp::CodeActionKind::QUICKFIX),
+            diagnostics: Some(vec![super::to_lsp(&cx.analysis.checked, cx.documents, fixes)]),
             edit: Some(lsp::WorkspaceEdit { changes: Some(HashMap::from([(uri, vec![edit])])), ..Default::default() }),
             is_preferred: Some(preferred),
             ..Default::default()
@@ -367,7 +373,7 @@ pub(super) fn code_actions(
         }
         if let Some(name) = d.help.as_deref().and_then(did_you_mean) {
             let original = source.text.get(span.range()).unwrap_or("");
-            action(format!("Replace with `{name}`"), source, span, cursor::requote(original, name), true);
+            action(d, format!("Replace with `{name}`"), source, span, cursor::requote(original, name), true);
         }
         let Some(owner) = d.owner else { continue };
         let (owner_loc, what) = match owner {
@@ -378,7 +384,7 @@ pub(super) fn code_actions(
         let owner_file = cx.source(owner_loc.file);
         let mut add = |title: String, child: String, preferred: bool| {
             let (at, text) = add_child(owner_file, owner_loc.span, &child);
-            action(title, owner_file, at, text, preferred);
+            action(d, title, owner_file, at, text, preferred);
         };
         if let Owner::Flow(id) = owner {
             let flow = spec.flow(id);

@@ -293,7 +293,7 @@ impl Server {
         let mut by_file: FxHashMap<FileId, Vec<lsp::Diagnostic>> = files.values().map(|&id| (id, Vec::new())).collect();
         for d in &checked.diagnostics {
             if let Some(list) = by_file.get_mut(&d.primary.loc.file) {
-                list.push(self.diagnostic(&checked, d));
+                list.push(to_lsp(&checked, &self.documents, d));
             }
         }
         let previous = self.specs.remove(entry).map(|a| a.published).unwrap_or_default();
@@ -318,43 +318,46 @@ impl Server {
             params,
         )));
     }
+}
 
-    fn diagnostic(&self, checked: &crate::Checked, d: &crate::diagnostic::Diagnostic) -> lsp::Diagnostic {
-        let redact = |s: &str| checked.redactor.apply(s).into_owned();
-        let mut message = redact(&d.message);
-        if let Some(help) = &d.help {
-            message.push_str("\nhelp: ");
-            message.push_str(&redact(help));
-        }
-        let related: Vec<lsp::DiagnosticRelatedInformation> = d
-            .secondary
-            .iter()
-            .filter_map(|label| {
-                let file = checked.sources.get(label.loc.file);
-                Some(lsp::DiagnosticRelatedInformation {
-                    location: lsp::Location {
-                        uri: uri_for(&self.documents, &file.path)?,
-                        range: range(file, label.loc.span),
-                    },
-                    message: redact(&label.message),
-                })
+/// A diagnostic as LSP shows it: the rule name as its code, a link to the
+/// rules, the help after the message, secondary labels as related places.
+fn to_lsp(
+    checked: &crate::Checked,
+    documents: &FxHashMap<PathBuf, Document>,
+    d: &crate::diagnostic::Diagnostic,
+) -> lsp::Diagnostic {
+    let redact = |s: &str| checked.redactor.apply(s).into_owned();
+    let mut message = redact(&d.message);
+    if let Some(help) = &d.help {
+        message.push_str("\nhelp: ");
+        message.push_str(&redact(help));
+    }
+    let related: Vec<lsp::DiagnosticRelatedInformation> = d
+        .secondary
+        .iter()
+        .filter_map(|label| {
+            let file = checked.sources.get(label.loc.file);
+            Some(lsp::DiagnosticRelatedInformation {
+                location: lsp::Location { uri: uri_for(documents, &file.path)?, range: range(file, label.loc.span) },
+                message: redact(&label.message),
             })
-            .collect();
-        lsp::Diagnostic {
-            range: range(checked.sources.get(d.primary.loc.file), d.primary.loc.span),
-            severity: Some(match d.severity {
-                Severity::Error => lsp::DiagnosticSeverity::ERROR,
-                Severity::Warning => lsp::DiagnosticSeverity::WARNING,
-                Severity::Info => lsp::DiagnosticSeverity::INFORMATION,
-            }),
-            code: Some(lsp::NumberOrString::String(d.rule.name.to_owned())),
-            code_description: lsp::Uri::from_str(RULES_URL).ok().map(|href| lsp::CodeDescription { href }),
-            source: Some(format!("wireplan {}", d.rule.code)),
-            message,
-            related_information: (!related.is_empty()).then_some(related),
-            tags: None,
-            data: None,
-        }
+        })
+        .collect();
+    lsp::Diagnostic {
+        range: range(checked.sources.get(d.primary.loc.file), d.primary.loc.span),
+        severity: Some(match d.severity {
+            Severity::Error => lsp::DiagnosticSeverity::ERROR,
+            Severity::Warning => lsp::DiagnosticSeverity::WARNING,
+            Severity::Info => lsp::DiagnosticSeverity::INFORMATION,
+        }),
+        code: Some(lsp::NumberOrString::String(d.rule.name.to_owned())),
+        code_description: lsp::Uri::from_str(RULES_URL).ok().map(|href| lsp::CodeDescription { href }),
+        source: Some(format!("wireplan {}", d.rule.code)),
+        message,
+        related_information: (!related.is_empty()).then_some(related),
+        tags: None,
+        data: None,
     }
 }
 

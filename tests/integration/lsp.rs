@@ -119,7 +119,12 @@ impl Client {
             });
             if let Some(i) = found {
                 let n = self.notifications.remove(i);
-                self.notifications.drain(..i);
+                // Older diagnostics of this file are stale now; other files' stay.
+                let mut at = 0;
+                self.notifications.retain(|m| {
+                    at += 1;
+                    at > i || m["params"]["uri"] != uri
+                });
                 return n["params"]["diagnostics"].as_array().unwrap().clone();
             }
             let message = self.next(deadline);
@@ -396,6 +401,7 @@ fn every_request_works_over_stdio() {
         let actions = client.result("textDocument/codeAction", params);
         let action = actions.as_array().unwrap().iter().find(|a| a["title"] == title);
         let action = action.unwrap_or_else(|| panic!("no {title} in {actions}"));
+        assert_eq!(action["diagnostics"][0]["code"], gone, "the fix names what it fixes");
         text = apply(&text, action["edit"]["changes"][&sales_uri].as_array().unwrap());
         change(&mut client, &sales_uri, &text, version);
         current = client.diagnostics(&sales_uri, |p| p["version"] == version);
