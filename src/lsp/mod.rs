@@ -560,3 +560,6 @@ mod tests {
         assert_eq!(path_of(&uri).unwrap(), path);
     }
 }
+
+#[cfg(test)]
+mod feature_tests;
