@@ -194,6 +194,12 @@ impl Index {
             .find(|o| o.loc.span.start <= offset && offset <= o.loc.span.end)
     }
 
+    /// The occurrences in one file, in order.
+    pub(crate) fn in_file(&self, file: FileId) -> impl Iterator<Item = &Occurrence> {
+        let start = self.occurrences.partition_point(|o| o.loc.file < file);
+        self.occurrences[start..].iter().take_while(move |o| o.loc.file == file)
+    }
+
     /// Every occurrence of `symbol`, declarations included.
     pub(crate) fn of(&self, symbol: Symbol) -> impl Iterator<Item = &Occurrence> {
         self.occurrences.iter().filter(move |o| matches!(o.target, Target::Symbol(s) if s == symbol))

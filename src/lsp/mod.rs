@@ -146,6 +146,7 @@ impl Server {
             lsp::request::CodeActionRequest::METHOD => self.answer(request.params, features::code_actions),
             lsp::request::Formatting::METHOD => self.answer(request.params, features::formatting),
             lsp::request::DocumentSymbolRequest::METHOD => self.answer(request.params, features::symbols),
+            lsp::request::SemanticTokensFullRequest::METHOD => self.answer(request.params, features::semantic_tokens),
             _ => Err((ErrorCode::MethodNotFound, format!("wireplan does not handle `{method}`"))),
         };
         match result {
@@ -413,6 +414,7 @@ has_document! {
     lsp::CodeActionParams => |p| &p.text_document.uri,
     lsp::DocumentFormattingParams => |p| &p.text_document.uri,
     lsp::DocumentSymbolParams => |p| &p.text_document.uri,
+    lsp::SemanticTokensParams => |p| &p.text_document.uri,
 }
 
 fn initialize_result() -> lsp::InitializeResult {
@@ -434,6 +436,16 @@ fn initialize_result() -> lsp::InitializeResult {
         code_action_provider: Some(lsp::CodeActionProviderCapability::Simple(true)),
         document_formatting_provider: Some(lsp::OneOf::Left(true)),
         document_symbol_provider: Some(lsp::OneOf::Left(true)),
+        semantic_tokens_provider: Some(lsp::SemanticTokensServerCapabilities::SemanticTokensOptions(
+            lsp::SemanticTokensOptions {
+                legend: lsp::SemanticTokensLegend {
+                    token_types: features::TOKEN_TYPES.to_vec(),
+                    token_modifiers: Vec::new(),
+                },
+                full: Some(lsp::SemanticTokensFullOptions::Bool(true)),
+                ..Default::default()
+            },
+        )),
         ..Default::default()
     };
     lsp::InitializeResult {

@@ -233,6 +233,53 @@ pub(crate) fn typing(tree: &SyntaxTree<'_>, offset: u32) -> Typing {
     Typing { parents, node, slot, replace }
 }
 
+/// What a token is, for colouring.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Class {
+    NodeName,
+    Key,
+    String,
+    Number,
+    Keyword,
+    Comment,
+}
+
+/// Every token worth colouring, in text order, with its span.
+pub(crate) fn classify(tree: &SyntaxTree<'_>) -> Vec<(Span, Class)> {
+    let mut role = vec![None; tree.tokens.len()];
+    for (index, node) in tree.nodes.iter().enumerate() {
+        let index = index as u32;
+        match node.kind {
+            CstKind::Node => {
+                if let Some(t) = name_token(tree, index) {
+                    role[t as usize] = Some(Class::NodeName);
+                }
+            }
+            CstKind::Entry => {
+                if let (Some(t), _) = EntryView::new(tree, index).key_and_value() {
+                    role[t as usize] = Some(Class::Key);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (t, given) in role.into_iter().enumerate() {
+        let t = t as u32;
+        let class = given.or(match tree.token_kind(t) {
+            Some(TokenKind::QuotedString | TokenKind::RawString | TokenKind::Ident) => Some(Class::String),
+            Some(TokenKind::Number) => Some(Class::Number),
+            Some(TokenKind::Keyword) => Some(Class::Keyword),
+            Some(TokenKind::LineComment | TokenKind::BlockComment | TokenKind::SlashDash) => Some(Class::Comment),
+            _ => None,
+        });
+        if let Some(class) = class {
+            out.push((tree.token_span(t), class));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

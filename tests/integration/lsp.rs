@@ -384,6 +384,31 @@ fn every_request_works_over_stdio() {
     let names: Vec<&str> = symbols.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["contact.créé", "mailer", "ünïcode-flow"]);
 
+    // Semantic tokens: node names as keywords, a system's name as a class.
+    let tokens = client.result("textDocument/semanticTokens/full", json!({"textDocument": {"uri": sales_uri}}));
+    let data: Vec<u64> = tokens["data"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    assert!(data.len() % 5 == 0 && data.len() > 50, "{data:?}");
+    let (mut line, mut start) = (0, 0);
+    let mut decoded = Vec::new();
+    for t in data.chunks(5) {
+        line += t[0];
+        start = if t[0] == 0 { start + t[1] } else { t[1] };
+        decoded.push((line, start, t[2], t[3]));
+    }
+    let legend = caps["semanticTokensProvider"]["legend"]["tokenTypes"].as_array().unwrap();
+    let type_at = |l: usize, c: usize| {
+        let found = decoded
+            .iter()
+            .find(|t| t.0 == l as u64 && t.1 == c as u64)
+            .unwrap_or_else(|| panic!("no token at {l}:{c}"));
+        legend[found.3 as usize].as_str().unwrap().to_owned()
+    };
+    assert_eq!(type_at(0, 0), "keyword");
+    let (l, c) = position_of(SALES, "from=crm", 5);
+    assert_eq!(type_at(l, c), "class");
+    let (l, c) = position_of(SALES, "from=crm", 0);
+    assert_eq!(type_at(l, c), "property");
+
     // Code actions: the did-you-mean replacement, then `dead-letter`; each
     // applied, the spec parses and that finding is gone.
     let mut text = SALES.to_owned();
