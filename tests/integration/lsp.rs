@@ -387,7 +387,7 @@ fn every_request_works_over_stdio() {
     // Semantic tokens: node names as keywords, a system's name as a class.
     let tokens = client.result("textDocument/semanticTokens/full", json!({"textDocument": {"uri": sales_uri}}));
     let data: Vec<u64> = tokens["data"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
-    assert!(data.len() % 5 == 0 && data.len() > 50, "{data:?}");
+    assert!(data.len().is_multiple_of(5) && data.len() > 50, "{data:?}");
     let (mut line, mut start) = (0, 0);
     let mut decoded = Vec::new();
     for t in data.chunks(5) {
