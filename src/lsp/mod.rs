@@ -271,9 +271,13 @@ impl Server {
     }
 
     fn check_dirty(&mut self) {
-        let dirty: Vec<PathBuf> = self.dirty.drain().collect();
-        for entry in dirty {
-            self.check(&entry);
+        // A check can leave a document to be checked on its own (`check`);
+        // that check always holds its document, so this ends.
+        while !self.dirty.is_empty() {
+            let dirty: Vec<PathBuf> = self.dirty.drain().collect();
+            for entry in dirty {
+                self.check(&entry);
+            }
         }
     }
 
@@ -307,6 +311,17 @@ impl Server {
         }
         for gone in previous.difference(&published) {
             self.publish(gone, Vec::new(), None);
+        }
+        // An open document the spec no longer includes is checked on its own.
+        let left: Vec<PathBuf> = self
+            .entry_of
+            .iter()
+            .filter(|(path, e)| e.as_path() == entry && !files.contains_key(*path))
+            .map(|(path, _)| path.clone())
+            .collect();
+        for path in left {
+            self.entry_of.insert(path.clone(), path.clone());
+            self.dirty.insert(path);
         }
         self.specs.insert(entry.to_path_buf(), Analysis { checked, index, files, published });
     }

@@ -549,3 +549,27 @@ fn the_server_exits_when_its_client_goes_away() {
     let status = client.wait();
     assert_eq!(status.code(), Some(1), "exit without shutdown is code 1");
 }
+
+#[test]
+fn a_file_the_spec_stops_including_is_checked_on_its_own() {
+    let spec = TempSpec::new("lsp-rehome");
+    let entry = spec.file("wireplan.kdl", ENTRY);
+    let sales = spec.file("sales.kdl", SALES);
+    let mut client = Client::start(&spec.dir);
+    client.initialize(&spec.dir);
+    let sales_uri = open(&mut client, &sales, SALES, 1);
+    let entry_uri = open(&mut client, &entry, ENTRY, 1);
+    let found = client.diagnostics(&sales_uri, |_| true);
+    assert!(rules(&found).contains(&"duplicate-name"), "{:?}", rules(&found));
+    change(&mut client, &entry_uri, ENTRY.trim_start_matches("include \"sales.kdl\"\n"), 2);
+    // Alone, sales.kdl declares `mailer` once and knows no `crm`.
+    let alone = client.diagnostics(&sales_uri, |p| {
+        p["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["message"].as_str().unwrap().contains("no system named `crm`"))
+    });
+    assert!(!rules(&alone).contains(&"duplicate-name"), "{:?}", rules(&alone));
+    assert!(client.shutdown().success());
+}
