@@ -162,3 +162,87 @@ fn no_request_panics_on_real_or_broken_specs() {
         every_feature_everywhere(text);
     }
 }
+
+/// `text` with the edits of one quick fix applied (all in file 0).
+fn apply(source: &crate::source::SourceFile, edits: &[lsp::TextEdit]) -> String {
+    let mut edits: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|e| {
+            let at = |p: lsp::Position| source.offset_of_utf16(p.line, p.character) as usize;
+            (at(e.range.start), at(e.range.end), e.new_text.as_str())
+        })
+        .collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut text = source.text.clone();
+    for (start, end, new) in edits {
+        text.replace_range(start..end, new);
+    }
+    text
+}
+
+#[test]
+fn every_quick_fix_on_every_rule_fixture_leaves_a_spec_that_parses_and_fixes_its_finding() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules");
+    let mut titles = Vec::new();
+    let mut rules: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().map(|e| e.path()).collect();
+    rules.sort();
+    rules.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check/ten-mistakes"));
+    for dir in rules {
+        let path = if dir.is_dir() { dir.join("fires.kdl") } else { dir.with_extension("kdl") };
+        let text = std::fs::read_to_string(&path).unwrap();
+        let analysis = analysis(Path::new("/nonexistent-wireplan-lsp/wireplan.kdl"), text.clone());
+        let documents = FxHashMap::default();
+        let cx = Context { analysis: &analysis, file: FileId(0), documents: &documents };
+        let source = cx.source(FileId(0));
+        let before: Vec<_> = analysis.checked.diagnostics.iter().map(|d| (d.rule.name, d.message.clone())).collect();
+        let syntax_before = before.iter().filter(|d| d.0 == "syntax").count();
+        let all = lsp::Range {
+            start: lsp::Position { line: 0, character: 0 },
+            end: lsp::Position { line: source.line_count() as u32, character: 0 },
+        };
+        let actions = features::code_actions(
+            &cx,
+            lsp::CodeActionParams {
+                text_document: lsp::TextDocumentIdentifier { uri: uri() },
+                range: all,
+                context: lsp::CodeActionContext::default(),
+                work_done_progress_params: Default::default(),
+                partial_result_params: Default::default(),
+            },
+        )
+        .unwrap()
+        .unwrap_or_default();
+        for action in actions {
+            let lsp::CodeActionOrCommand::CodeAction(action) = action else { continue };
+            let edits: Vec<lsp::TextEdit> = action.edit.unwrap().changes.unwrap().into_values().flatten().collect();
+            let fixed = apply(source, &edits);
+            let after = checked_rules(&fixed);
+            let syntax_after = after.iter().filter(|d| d.0 == "syntax").count();
+            assert!(syntax_after <= syntax_before, "{}: `{}` broke the syntax:\n{fixed}", path.display(), action.title);
+            // The finding it fixes is gone (another may take its place: the
+            // next flow down a path of duplicates becomes its origin).
+            let fixes = action.diagnostics.unwrap_or_default();
+            let Some(lsp::NumberOrString::String(rule)) = fixes[0].code.clone() else { panic!("no rule") };
+            let message = fixes[0].message.split("\nhelp: ").next().unwrap_or("").to_owned();
+            let count = |list: &[(&str, String)]| list.iter().filter(|d| d.0 == rule && d.1 == message).count();
+            assert!(
+                count(&after) < count(&before),
+                "{}: `{}` did not fix `{message}`:\n{fixed}",
+                path.display(),
+                action.title
+            );
+            titles.push(action.title);
+        }
+    }
+    for wanted in ["Add `loop-guard`", "Add `dead-letter`", "Add `log`", "Replace with `crm`"] {
+        assert!(titles.iter().any(|t| t == wanted), "no `{wanted}` among {titles:?}");
+    }
+    assert!(titles.iter().any(|t| t.starts_with("Add `idempotency-key")), "{titles:?}");
+    assert!(titles.iter().any(|t| t.starts_with("Allow `")), "{titles:?}");
+}
+
+/// The rule and message of every finding in `text`.
+fn checked_rules(text: &str) -> Vec<(&'static str, String)> {
+    let analysis = analysis(Path::new("/nonexistent-wireplan-lsp/wireplan.kdl"), text.to_owned());
+    analysis.checked.diagnostics.iter().map(|d| (d.rule.name, d.message.clone())).collect()
+}
