@@ -374,6 +374,23 @@ fn every_request_works_over_stdio() {
     let renamed_sales = apply(SALES, edit["changes"][&sales_uri].as_array().unwrap());
     assert!(renamed_entry.contains("system \"hub spot\" kind=crm"), "{renamed_entry}");
     assert!(renamed_sales.contains("from=\"hub spot\" entity=contact"), "{renamed_sales}");
+    // An event, from a reference to it; a flow.
+    let (l, c) = position_of(SALES, "on \"contact", 5);
+    let mut params = at(&sales_uri, l, c);
+    params["newName"] = json!("contact.made");
+    let edit = client.result("textDocument/rename", params);
+    let edits = edit["changes"][&sales_uri].as_array().unwrap();
+    assert_eq!(edits.len(), 2, "{edit}");
+    let renamed = apply(SALES, edits);
+    assert!(
+        renamed.starts_with("event \"contact.made\" from=crm") && renamed.contains("on \"contact.made\""),
+        "{renamed}"
+    );
+    let (l, c) = position_of(SALES, "ünïcode-flow", 3);
+    let mut params = at(&sales_uri, l, c);
+    params["newName"] = json!("unicode");
+    let edit = client.result("textDocument/rename", params);
+    assert!(apply(SALES, edit["changes"][&sales_uri].as_array().unwrap()).contains("flow \"unicode\" {"), "{edit}");
     let (l, c) = position_of(SALES, "\"email\"", 2);
     let mut params = at(&sales_uri, l, c);
     params["newName"] = json!("mail");
