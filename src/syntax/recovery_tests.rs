@@ -278,9 +278,17 @@ fn time_is_linear_even_on_hostile_input() {
     for pattern in patterns {
         let small = pattern.repeat(40_000 / pattern.len() + 1);
         let large = pattern.repeat(4 * (40_000 / pattern.len() + 1));
-        let ratio = time(&large).as_secs_f64() / time(&small).as_secs_f64();
         // Four times the input should take about four times as long; a
-        // quadratic path would take sixteen.
+        // quadratic path would take sixteen. On a machine busy with other
+        // work one measurement can be off, so it gets three tries: a
+        // quadratic path fails all three.
+        let mut ratio = f64::INFINITY;
+        for _ in 0..3 {
+            ratio = ratio.min(time(&large).as_secs_f64() / time(&small).as_secs_f64());
+            if ratio < 9.0 {
+                break;
+            }
+        }
         assert!(ratio < 9.0, "{pattern:?}: 4x input took {ratio:.1}x time");
     }
 }
