@@ -15,7 +15,7 @@ fast=0
 
 step() { printf '\n==> %s\n' "$*"; }
 
-apt_packages=(chromium)
+apt_packages=(chromium neovim)
 
 install_apt() {
     local missing=()
@@ -105,11 +105,27 @@ install_etl() {
     touch "$stamp"
 }
 
+# The VS Code extension's packages (its client library and @vscode/vsce ^3,
+# which packages it), pinned by its package-lock.json, into
+# editors/vscode/node_modules (git-ignored).
+install_vscode() {
+    local stamp="editors/vscode/node_modules/.installed-$(cat editors/vscode/package.json editors/vscode/package-lock.json | sha256sum | cut -c1-16)"
+    [[ -f "$stamp" ]] && return
+    if ! command -v npm >/dev/null; then
+        echo "error: the tests need npm (Node.js 20) to install the VS Code extension's packages" >&2
+        exit 1
+    fi
+    step "installing the VS Code extension's npm packages into editors/vscode/node_modules"
+    (cd editors/vscode && npm ci --no-audit --no-fund --loglevel=error)
+    touch "$stamp"
+}
+
 if ((fast == 0)); then
     install_apt
     install_npm
     install_pip
     install_etl
+    install_vscode
 fi
 
 export WIREPLAN_TOOLS="$PWD/.tools"

@@ -92,6 +92,19 @@ enum Command {
     },
     /// Print the manual page (roff): `wireplan man > wireplan.1 && man ./wireplan.1`.
     Man,
+    /// Format a spec's files in place: the entry file and its includes.
+    ///
+    /// Four spaces per level, one node per line, one space between entries;
+    /// comments, blank-line paragraphs and the order of properties are kept.
+    /// A file with syntax errors is left alone (exit 1). With `--check`,
+    /// nothing is written: a unified diff is printed and the exit code is 1
+    /// when a file is not formatted.
+    Fmt(FmtArgs),
+    /// Run the language server on stdin and stdout (for editors).
+    ///
+    /// Diagnostics as you type, hover, go to definition, references, rename,
+    /// completion, quick fixes, formatting and document symbols.
+    Lsp,
     /// Print this help, or the help of a command (`wireplan help check`).
     Help {
         /// The command to explain.
@@ -160,6 +173,16 @@ struct BuildArgs {
     /// Rule levels, as for `check`; `--deny-warnings` makes a warning stop the build.
     #[command(flatten)]
     levels: LevelArgs,
+}
+
+#[derive(Args, Debug)]
+struct FmtArgs {
+    /// A spec file, or a folder holding `wireplan.kdl`. Without it, the
+    /// nearest `wireplan.kdl` in the current folder or above is formatted.
+    path: Option<PathBuf>,
+    /// Write nothing; print a diff and exit 1 when a file is not formatted.
+    #[arg(long)]
+    check: bool,
 }
 
 #[derive(Args, Debug)]
@@ -332,6 +355,8 @@ pub fn run() -> ExitCode {
         Command::Rules { format } => rules(format),
         Command::Graph(args) => graph(&args),
         Command::Plan(args) => plan(&args),
+        Command::Fmt(args) => fmt(&args),
+        Command::Lsp => crate::lsp::run(),
         Command::Help { command } => help(command.as_deref()),
         Command::Diff(args) => diff(&args),
         Command::Completions { shell } => {
@@ -347,6 +372,18 @@ pub fn run() -> ExitCode {
             }
         }
         Command::Build(args) => build(&args),
+    }
+}
+
+fn fmt(args: &FmtArgs) -> ExitCode {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    match crate::fmt::command::run(args.path.as_deref(), args.check, &cwd) {
+        Ok(outcome) => {
+            eprint!("{}", outcome.stderr);
+            let printed = print(&outcome.stdout);
+            if printed == ExitCode::SUCCESS { ExitCode::from(outcome.code) } else { printed }
+        }
+        Err(e) => usage_error(&e.to_string()),
     }
 }
 

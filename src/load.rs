@@ -85,19 +85,35 @@ pub(crate) fn find_entry(path: Option<&Path>, cwd: &Path) -> Result<PathBuf, Loa
 
 /// Loads the entry file and its includes, lowering each.
 pub(crate) fn load(entry: &Path, cwd: &Path) -> Result<Loaded, LoadError> {
-    let entry = fs::canonicalize(entry).map_err(|e| match e.kind() {
-        io::ErrorKind::NotFound => LoadError::NotFound(entry.to_path_buf()),
-        _ => LoadError::Unreadable(entry.to_path_buf(), e),
-    })?;
-    let meta = fs::metadata(&entry).map_err(|e| LoadError::Unreadable(entry.clone(), e))?;
-    if !meta.is_file() {
-        return Err(LoadError::Unreadable(entry, io::Error::other("not a regular file")));
-    }
+    load_with(entry, cwd, Overrides::default())
+}
+
+/// Texts that stand in for files on disk, by canonical path: the language
+/// server's open buffers, which may differ from what is saved.
+pub(crate) type Overrides = rustc_hash::FxHashMap<PathBuf, String>;
+
+/// `load`, reading a file from `overrides` when it is there, from disk
+/// otherwise.
+pub(crate) fn load_with(entry: &Path, cwd: &Path, overrides: Overrides) -> Result<Loaded, LoadError> {
+    let entry = match fs::canonicalize(entry) {
+        Ok(entry) => entry,
+        // An editor's buffer that was never saved.
+        Err(_) if overrides.contains_key(entry) => entry.to_path_buf(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(LoadError::NotFound(entry.to_path_buf())),
+        Err(e) => return Err(LoadError::Unreadable(entry.to_path_buf(), e)),
+    };
     let root = entry.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
     let cwd = fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
-    let mut loader = Loader { root, cwd, loaded: Loaded::default(), stack: Vec::new(), seen: Default::default() };
-    // The entry file must at least be readable; problems inside it are diagnostics.
-    fs::File::open(&entry).map_err(|e| LoadError::Unreadable(entry.clone(), e))?;
+    if !overrides.contains_key(&entry) {
+        let meta = fs::metadata(&entry).map_err(|e| LoadError::Unreadable(entry.clone(), e))?;
+        if !meta.is_file() {
+            return Err(LoadError::Unreadable(entry, io::Error::other("not a regular file")));
+        }
+        // The entry file must at least be readable; problems inside it are diagnostics.
+        fs::File::open(&entry).map_err(|e| LoadError::Unreadable(entry.clone(), e))?;
+    }
+    let mut loader =
+        Loader { root, cwd, loaded: Loaded::default(), stack: Vec::new(), seen: Default::default(), overrides };
     loader.load_file(&entry, None);
     Ok(loader.loaded)
 }
@@ -107,8 +123,14 @@ pub(crate) fn load(entry: &Path, cwd: &Path) -> Result<Loaded, LoadError> {
 #[cfg(test)]
 pub(crate) fn load_text(path: &Path, text: String, cwd: &Path) -> Loaded {
     let root = path.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
-    let mut loader =
-        Loader { root, cwd: cwd.to_path_buf(), loaded: Loaded::default(), stack: Vec::new(), seen: Default::default() };
+    let mut loader = Loader {
+        root,
+        cwd: cwd.to_path_buf(),
+        loaded: Loaded::default(),
+        stack: Vec::new(),
+        seen: Default::default(),
+        overrides: Overrides::default(),
+    };
     let name = display_name(path, &loader.cwd);
     let file = loader.loaded.sources.add(SourceFile::new(path.to_path_buf(), name, text));
     loader.lower(file, path);
@@ -133,13 +155,19 @@ struct Loader {
     /// Every file loaded so far: a glob over thousands of files looks each
     /// one up here, not in a list.
     seen: rustc_hash::FxHashSet<PathBuf>,
+    /// Texts read instead of the files on disk (see `load_with`).
+    overrides: Overrides,
 }
 
 impl Loader {
     /// Reads, parses and lowers `path` (canonical), then its includes.
     fn load_file(&mut self, path: &Path, included_at: Option<Loc>) {
         let name = display_name(path, &self.cwd);
-        let (text, problem) = match read_text(path) {
+        let read = match self.overrides.get(path) {
+            Some(text) => Ok(text.clone()),
+            None => read_text(path),
+        };
+        let (text, problem) = match read {
             Ok(text) => (text, None),
             Err(problem) => (problem.partial_text.clone(), Some(problem)),
         };

@@ -175,10 +175,6 @@ pub(crate) struct System {
     /// where they come from (the hub backend checks it).
     pub(crate) webhook_signature: Option<WebhookSignature>,
     pub(crate) allows: Vec<Allow>,
-    #[expect(
-        dead_code,
-        reason = "part of the model for the config emitters and the language server, which come later"
-    )]
     pub(crate) loc: Loc,
 }
 
@@ -410,10 +406,6 @@ impl RateLimit {
 pub(crate) struct Entity {
     pub(crate) name: Name,
     pub(crate) fields: Vec<Field>,
-    #[expect(
-        dead_code,
-        reason = "part of the model for the config emitters and the language server, which come later"
-    )]
     pub(crate) loc: Loc,
 }
 
@@ -445,10 +437,6 @@ pub(crate) struct Event {
     pub(crate) fields: Vec<Field>,
     pub(crate) volume: Option<Volume>,
     pub(crate) allows: Vec<Allow>,
-    #[expect(
-        dead_code,
-        reason = "part of the model for the config emitters and the language server, which come later"
-    )]
     pub(crate) loc: Loc,
 }
 

@@ -17,6 +17,7 @@
 //! in tests, as a reference to compare with.
 
 mod cst;
+pub(crate) mod cursor;
 mod document;
 mod lexer;
 mod literal;
@@ -35,6 +36,7 @@ mod owned;
 mod recovery_tests;
 
 pub(crate) use cst::SyntaxTree;
+pub(crate) use lexer::TokenKind;
 
 use std::borrow::Cow;
 use std::fmt;

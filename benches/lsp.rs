@@ -1,0 +1,195 @@
+//! Keystroke latency of `wireplan lsp`: the real binary over stdio, a
+//! generated spec of 5,000 lines open in it, and one-character edits sent
+//! as an editor sends them (incremental `didChange`), one at a time; each is
+//! timed from the moment it is written until the `publishDiagnostics` of
+//! its version arrives. Prints the median and the 95th percentile (the
+//! target is 20 ms), then how a burst of edits is coalesced.
+//!
+//! Run with `cargo bench --bench lsp`; `WIREPLAN_BENCH_LINES=20000` and
+//! `WIREPLAN_BENCH_KEYS=500` change the size and the number of edits.
+
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// A spec of about `lines` lines: systems with entities, events, and flows
+/// that map fields, retry, log; a few findings of their own.
+fn spec(lines: usize) -> String {
+    let mut out = String::from("stack \"bench\" {\n    horizon months=18\n    volume-growth 2.0\n}\n\n");
+    let systems = (lines / 250).max(2);
+    for s in 0..systems {
+        let _ = write!(
+            out,
+            "system \"sys{s}\" kind=crm {{\n    api rest version=\"v1\"\n    webhooks #true\n    rate-limit 100 per=second\n    entity \"record\" {{\n        field \"id\" type=string required=#true\n        field \"email\" type=email\n        field \"total\" type=money\n    }}\n}}\n\n"
+        );
+    }
+    let mut i = 0;
+    while out.lines().count() < lines {
+        let (from, to) = (i % systems, (i * 7 + 1) % systems);
+        let _ = write!(
+            out,
+            "event \"ev{i}\" from=sys{from} entity=record version=1 {{\n    key \"id\"\n    field \"id\" type=string required=#true\n    field \"email\" type=email\n    volume per-day=100 peak-per-second=1\n}}\n\nflow \"flow{i}\" {{\n    on \"ev{i}\"\n    to sys{to} action=upsert entity=record {{\n        map \"id\" to=\"id\"\n        map \"email\" to=\"email\"\n    }}\n    retry attempts=3\n    dead-letter\n    log\n}}\n\n"
+        );
+        i += 1;
+    }
+    out
+}
+
+fn read_message(out: &mut impl BufRead) -> Option<Value> {
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        if out.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(n) = line.strip_prefix("Content-Length: ") {
+            length = n.parse().ok()?;
+        }
+    }
+    let mut body = vec![0; length];
+    out.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+fn send(stdin: &mut impl Write, message: &Value) {
+    let body = message.to_string();
+    let _ = write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len());
+    let _ = stdin.flush();
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn main() {
+    let lines: usize = std::env::var("WIREPLAN_BENCH_LINES").ok().and_then(|v| v.parse().ok()).unwrap_or(5000);
+    let keys: usize = std::env::var("WIREPLAN_BENCH_KEYS").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
+    let dir = std::env::temp_dir().join(format!("wireplan-lsp-bench-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join("wireplan.kdl");
+    let mut text = spec(lines);
+    if std::fs::write(&path, &text).is_err() {
+        eprintln!("cannot write {}", path.display());
+        return;
+    }
+    let uri = format!("file://{}", path.display());
+    let Ok(mut child) = Command::new(env!("CARGO_BIN_EXE_wireplan"))
+        .arg("lsp")
+        .current_dir(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+    else {
+        eprintln!("cannot run {}", env!("CARGO_BIN_EXE_wireplan"));
+        return;
+    };
+    let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else { return };
+    let (sender, incoming) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut out = BufReader::new(stdout);
+        while let Some(message) = read_message(&mut out) {
+            if sender.send(message).is_err() {
+                return;
+            }
+        }
+    });
+    let wait_for = |incoming: &mpsc::Receiver<Value>, version: i64| -> Option<usize> {
+        let mut published = 0;
+        loop {
+            let message = incoming.recv_timeout(Duration::from_secs(60)).ok()?;
+            if message["method"] == "textDocument/publishDiagnostics" {
+                published += 1;
+                if message["params"]["version"] == version {
+                    return Some(published);
+                }
+            }
+        }
+    };
+    send(&mut stdin, &json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}));
+    send(&mut stdin, &json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+    let start = Instant::now();
+    send(
+        &mut stdin,
+        &json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": uri, "languageId": "wireplan", "version": 0, "text": text}}}),
+    );
+    if wait_for(&incoming, 0).is_none() {
+        eprintln!("no diagnostics for the opened spec");
+        return;
+    }
+    let open = start.elapsed();
+    // Type into a `map` in the middle of the spec: `email` becomes
+    // `emailx` (an unresolved field) and back, one key at a time.
+    let needle = "map \"email\" to=\"email\"";
+    let middle = text.len() / 2;
+    let at = text[middle..].find(needle).map_or(0, |i| middle + i) + "map \"email".len();
+    let line = text[..at].matches('\n').count();
+    let column = at - text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let mut latencies = Vec::with_capacity(keys);
+    for version in 1..=keys as i64 {
+        let typing = version % 2 == 1;
+        let (range, insert) = if typing {
+            (json!({"start": {"line": line, "character": column}, "end": {"line": line, "character": column}}), "x")
+        } else {
+            (json!({"start": {"line": line, "character": column}, "end": {"line": line, "character": column + 1}}), "")
+        };
+        if typing {
+            text.insert(at, 'x')
+        } else {
+            text.remove(at);
+        }
+        let change = json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+            "textDocument": {"uri": uri, "version": version},
+            "contentChanges": [{"range": range, "text": insert}]}});
+        let sent = Instant::now();
+        send(&mut stdin, &change);
+        if wait_for(&incoming, version).is_none() {
+            eprintln!("no diagnostics for edit {version}");
+            return;
+        }
+        latencies.push(sent.elapsed());
+    }
+    latencies.sort();
+    let median = percentile(&latencies, 0.5);
+    let p95 = percentile(&latencies, 0.95);
+    println!("wireplan lsp, {} lines ({:.0} KiB), {keys} keystrokes", text.lines().count(), text.len() as f64 / 1024.0);
+    println!("  open to first diagnostics: {:8.2} ms", ms(open));
+    println!(
+        "  keystroke to diagnostics:  median {:6.2} ms, p95 {:6.2} ms, max {:6.2} ms (target 20 ms)",
+        ms(median),
+        ms(p95),
+        ms(latencies[latencies.len() - 1])
+    );
+    // A burst: 50 edits written at once are checked a few times, not 50.
+    let burst = 50;
+    let first = keys as i64 + 1;
+    let sent = Instant::now();
+    for version in first..first + burst {
+        let change = json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+            "textDocument": {"uri": uri, "version": version},
+            "contentChanges": [{"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": " "}]}});
+        send(&mut stdin, &change);
+    }
+    let checks = wait_for(&incoming, first + burst - 1).unwrap_or(0);
+    println!(
+        "  a burst of {burst} edits: checked {checks} time(s), last diagnostics after {:.2} ms",
+        ms(sent.elapsed())
+    );
+    send(&mut stdin, &json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}));
+    send(&mut stdin, &json!({"jsonrpc": "2.0", "method": "exit"}));
+    drop(stdin);
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,248 @@
+//! Every feature at every place of real and broken specs: no request may
+//! panic, whatever the text around the cursor, and every range answered
+//! lies inside its file.
+
+use std::path::Path;
+
+use lsp_types as lsp;
+use rustc_hash::FxHashMap;
+
+use super::{Analysis, Context, features, index};
+use crate::model::FileId;
+
+fn analysis(path: &Path, text: String) -> Analysis {
+    let loaded = crate::load::load_text(path, text, Path::new("/"));
+    let checked = crate::check_loaded(loaded, &crate::lint::CliLevels::default());
+    let index = index::Index::build(&checked.spec);
+    let files = checked.sources.files().map(|(id, f)| (f.path.clone(), id)).collect();
+    Analysis { checked, index, files, published: Default::default() }
+}
+
+fn uri() -> lsp::Uri {
+    "file:///nonexistent-wireplan-lsp/wireplan.kdl".parse().unwrap()
+}
+
+fn at(position: lsp::Position) -> lsp::TextDocumentPositionParams {
+    lsp::TextDocumentPositionParams { text_document: lsp::TextDocumentIdentifier { uri: uri() }, position }
+}
+
+fn every_feature_everywhere(text: &str) {
+    let path = Path::new("/nonexistent-wireplan-lsp/wireplan.kdl");
+    let analysis = analysis(path, text.to_owned());
+    let documents = FxHashMap::default();
+    let cx = Context { analysis: &analysis, file: FileId(0), documents: &documents };
+    let source = cx.source(FileId(0));
+    let lines = source.line_count() as u32;
+    let step = (text.len() / 400).max(1);
+    let mut offset = 0;
+    while offset <= text.len() {
+        let (line, character) = source.utf16_position(offset as u32);
+        let position = lsp::Position { line, character };
+        let whole_line = lsp::Range {
+            start: lsp::Position { line, character: 0 },
+            end: lsp::Position { line: line + 1, character: 0 },
+        };
+        let _ = features::hover(
+            &cx,
+            lsp::HoverParams {
+                text_document_position_params: at(position),
+                work_done_progress_params: Default::default(),
+            },
+        );
+        let _ = features::definition(
+            &cx,
+            lsp::GotoDefinitionParams {
+                text_document_position_params: at(position),
+                work_done_progress_params: Default::default(),
+                partial_result_params: Default::default(),
+            },
+        );
+        let _ = features::references(
+            &cx,
+            lsp::ReferenceParams {
+                text_document_position: at(position),
+                work_done_progress_params: Default::default(),
+                partial_result_params: Default::default(),
+                context: lsp::ReferenceContext { include_declaration: true },
+            },
+        );
+        let _ = features::rename(
+            &cx,
+            lsp::RenameParams {
+                text_document_position: at(position),
+                new_name: "x y\"z".into(),
+                work_done_progress_params: Default::default(),
+            },
+        );
+        let _ = features::completion(
+            &cx,
+            lsp::CompletionParams {
+                text_document_position: at(position),
+                work_done_progress_params: Default::default(),
+                partial_result_params: Default::default(),
+                context: None,
+            },
+        );
+        let actions = features::code_actions(
+            &cx,
+            lsp::CodeActionParams {
+                text_document: lsp::TextDocumentIdentifier { uri: uri() },
+                range: whole_line,
+                context: lsp::CodeActionContext::default(),
+                work_done_progress_params: Default::default(),
+                partial_result_params: Default::default(),
+            },
+        );
+        for action in actions.ok().flatten().unwrap_or_default() {
+            let lsp::CodeActionOrCommand::CodeAction(action) = action else { continue };
+            for edits in action.edit.and_then(|e| e.changes).unwrap_or_default().into_values() {
+                for edit in edits {
+                    assert!(edit.range.end.line <= lines, "an edit past the end: {edit:?}");
+                }
+            }
+        }
+        offset += step;
+        while offset < text.len() && !text.is_char_boundary(offset) {
+            offset += 1;
+        }
+    }
+    // Positions far past the end are clamped, not trusted.
+    let far = lsp::Position { line: u32::MAX, character: u32::MAX };
+    let _ = features::hover(
+        &cx,
+        lsp::HoverParams { text_document_position_params: at(far), work_done_progress_params: Default::default() },
+    );
+    let _ = features::formatting(
+        &cx,
+        lsp::DocumentFormattingParams {
+            text_document: lsp::TextDocumentIdentifier { uri: uri() },
+            options: Default::default(),
+            work_done_progress_params: Default::default(),
+        },
+    );
+    let _ = features::symbols(
+        &cx,
+        lsp::DocumentSymbolParams {
+            text_document: lsp::TextDocumentIdentifier { uri: uri() },
+            work_done_progress_params: Default::default(),
+            partial_result_params: Default::default(),
+        },
+    );
+}
+
+#[test]
+fn no_request_panics_on_real_or_broken_specs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut texts = Vec::new();
+    for file in [
+        "examples/small-shop/wireplan.kdl",
+        "examples/acme-outdoor/sales/leads.kdl",
+        "tests/fixtures/check/ten-mistakes.kdl",
+        "tests/fixtures/check/five-syntax-errors.kdl",
+        "tests/fixtures/rules/sync-cycle/fires.kdl",
+    ] {
+        texts.push(std::fs::read_to_string(root.join(file)).unwrap());
+    }
+    // Typing states: cut each text at a few places.
+    let cuts: Vec<String> = texts
+        .iter()
+        .flat_map(|t| {
+            [t.len() / 3, t.len() / 2, t.len() * 4 / 5].into_iter().map(move |mut at| {
+                while !t.is_char_boundary(at) {
+                    at -= 1;
+                }
+                format!("{}\"é𝄞 {{ =", &t[..at])
+            })
+        })
+        .collect();
+    texts.extend(cuts);
+    texts.push(String::new());
+    texts.push("\u{feff}system \"a\u{202e}b\" kind=crm { /- { \"".into());
+    for text in &texts {
+        every_feature_everywhere(text);
+    }
+}
+
+/// `text` with the edits of one quick fix applied (all in file 0).
+fn apply(source: &crate::source::SourceFile, edits: &[lsp::TextEdit]) -> String {
+    let mut edits: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|e| {
+            let at = |p: lsp::Position| source.offset_of_utf16(p.line, p.character) as usize;
+            (at(e.range.start), at(e.range.end), e.new_text.as_str())
+        })
+        .collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut text = source.text.clone();
+    for (start, end, new) in edits {
+        text.replace_range(start..end, new);
+    }
+    text
+}
+
+#[test]
+fn every_quick_fix_on_every_rule_fixture_leaves_a_spec_that_parses_and_fixes_its_finding() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules");
+    let mut titles = Vec::new();
+    let mut rules: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().map(|e| e.path()).collect();
+    rules.sort();
+    rules.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check/ten-mistakes"));
+    for dir in rules {
+        let path = if dir.is_dir() { dir.join("fires.kdl") } else { dir.with_extension("kdl") };
+        let text = std::fs::read_to_string(&path).unwrap();
+        let analysis = analysis(Path::new("/nonexistent-wireplan-lsp/wireplan.kdl"), text.clone());
+        let documents = FxHashMap::default();
+        let cx = Context { analysis: &analysis, file: FileId(0), documents: &documents };
+        let source = cx.source(FileId(0));
+        let before: Vec<_> = analysis.checked.diagnostics.iter().map(|d| (d.rule.name, d.message.clone())).collect();
+        let syntax_before = before.iter().filter(|d| d.0 == "syntax").count();
+        let all = lsp::Range {
+            start: lsp::Position { line: 0, character: 0 },
+            end: lsp::Position { line: source.line_count() as u32, character: 0 },
+        };
+        let actions = features::code_actions(
+            &cx,
+            lsp::CodeActionParams {
+                text_document: lsp::TextDocumentIdentifier { uri: uri() },
+                range: all,
+                context: lsp::CodeActionContext::default(),
+                work_done_progress_params: Default::default(),
+                partial_result_params: Default::default(),
+            },
+        )
+        .unwrap()
+        .unwrap_or_default();
+        for action in actions {
+            let lsp::CodeActionOrCommand::CodeAction(action) = action else { continue };
+            let edits: Vec<lsp::TextEdit> = action.edit.unwrap().changes.unwrap().into_values().flatten().collect();
+            let fixed = apply(source, &edits);
+            let after = checked_rules(&fixed);
+            let syntax_after = after.iter().filter(|d| d.0 == "syntax").count();
+            assert!(syntax_after <= syntax_before, "{}: `{}` broke the syntax:\n{fixed}", path.display(), action.title);
+            // The finding it fixes is gone (another may take its place: the
+            // next flow down a path of duplicates becomes its origin).
+            let fixes = action.diagnostics.unwrap_or_default();
+            let Some(lsp::NumberOrString::String(rule)) = fixes[0].code.clone() else { panic!("no rule") };
+            let message = fixes[0].message.split("\nhelp: ").next().unwrap_or("").to_owned();
+            let count = |list: &[(&str, String)]| list.iter().filter(|d| d.0 == rule && d.1 == message).count();
+            assert!(
+                count(&after) < count(&before),
+                "{}: `{}` did not fix `{message}`:\n{fixed}",
+                path.display(),
+                action.title
+            );
+            titles.push(action.title);
+        }
+    }
+    for wanted in ["Add `loop-guard`", "Add `dead-letter`", "Add `log`", "Replace with `crm`"] {
+        assert!(titles.iter().any(|t| t == wanted), "no `{wanted}` among {titles:?}");
+    }
+    assert!(titles.iter().any(|t| t.starts_with("Add `idempotency-key")), "{titles:?}");
+    assert!(titles.iter().any(|t| t.starts_with("Allow `")), "{titles:?}");
+}
+
+/// The rule and message of every finding in `text`.
+fn checked_rules(text: &str) -> Vec<(&'static str, String)> {
+    let analysis = analysis(Path::new("/nonexistent-wireplan-lsp/wireplan.kdl"), text.to_owned());
+    analysis.checked.diagnostics.iter().map(|d| (d.rule.name, d.message.clone())).collect()
+}
