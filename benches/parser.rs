@@ -17,25 +17,7 @@ use std::time::{Duration, Instant};
 
 use peak_alloc::PeakAlloc;
 
-// The syntax module is compiled into this binary directly: the library keeps
-// its items `pub(crate)`, and the parser needs nothing else from the crate.
-// (`cargo bench` also compiles its `cfg(test)` modules, unused here.)
-#[allow(dead_code, unused_imports, unreachable_pub)]
-#[path = "../src/syntax/mod.rs"]
-mod syntax;
-
-/// How many threads the syntax module may use (it asks the crate root, as
-/// it does in the library); the benchmark measures one and all cores.
-static THREADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
-
-fn threads() -> usize {
-    THREADS.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-/// As the library's: a worker's panic carries on in the caller.
-fn join<T>(worker: std::thread::ScopedJoinHandle<'_, T>) -> T {
-    worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-}
+use wireplan::bench;
 
 /// Counts live heap bytes and the peak since the last reset. Its `realloc`
 /// always moves the block, so a growing buffer briefly counts twice: the
@@ -142,26 +124,6 @@ struct Row {
     kdl: Option<(Duration, usize)>,
 }
 
-/// Reads every node and entry of a parse through the typed view, decoding
-/// every name and value; returns how many of each there are.
-fn walk(parsed: &syntax::Parse<'_>) -> (usize, usize) {
-    let mut counts = (0, 0);
-    let mut stack = Vec::new();
-    for top in parsed.document().nodes() {
-        stack.push(top);
-        while let Some(node) = stack.pop() {
-            counts.0 += 1;
-            counts.1 += node.entries().count();
-            stack.extend(node.child_nodes());
-        }
-    }
-    counts
-}
-
-fn add(a: (usize, usize), b: (usize, usize)) -> (usize, usize) {
-    (a.0 + b.0, a.1 + b.1)
-}
-
 fn mb_per_s(bytes: usize, time: Duration) -> f64 {
     bytes as f64 / 1e6 / time.as_secs_f64().max(1e-9)
 }
@@ -178,27 +140,23 @@ fn main() {
         // run of each size measures the parser, not first-touch effects.
         let warm_len = text.len().min(200_000);
         let warm_end = text[..warm_len].rfind("\n\n").map_or(0, |p| p + 2);
-        drop(syntax::parse(&text[..warm_end]));
+        drop(bench::parse(&text[..warm_end]));
 
-        let (time, peak, parsed) = measure(|| syntax::parse(&text));
-        assert!(parsed.errors.is_empty(), "the generated spec must be valid: {:?}", &parsed.errors[..1]);
+        let (time, peak, parsed) = measure(|| bench::parse(&text));
+        assert_eq!(parsed.errors, 0, "the generated spec must be valid");
         eprintln!(
             "{label}: {} tokens ({:.1} bytes each), {} tree nodes",
-            parsed.tree.tokens.len(),
-            text.len() as f64 / parsed.tree.tokens.len().max(1) as f64,
-            parsed.tree.nodes.len()
+            parsed.tokens,
+            text.len() as f64 / parsed.tokens.max(1) as f64,
+            parsed.tree_nodes
         );
-        drop(parsed);
         // Parsing and then reading every node and entry through the typed
         // view, decoding every name and value: what lowering costs at least.
-        let (walk_time, walk_peak, (nodes, entries)) = measure(|| walk(&syntax::parse(&text)));
+        let (walk_time, walk_peak, (nodes, entries)) = measure(|| bench::parse_and_walk(&text));
         // The same on every core, as `wireplan check` does it: the text in
         // pieces, each parsed and read by a thread of its own.
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        THREADS.store(cores, std::sync::atomic::Ordering::Relaxed);
-        let (parallel_time, parallel_peak, counts) =
-            measure(|| syntax::parse_then(&text, |parsed, _| walk(&parsed)).into_iter().fold((0, 0), add));
-        THREADS.store(1, std::sync::atomic::Ordering::Relaxed);
+        let (parallel_time, parallel_peak, counts) = measure(|| bench::parse_and_walk_in_pieces(&text, cores));
         assert_eq!(counts, (nodes, entries), "the pieces hold the same nodes and entries");
         eprintln!("{label}: ours {:.3} s ({nodes} nodes, {entries} entries)", time.as_secs_f64());
 

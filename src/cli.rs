@@ -327,18 +327,18 @@ pub fn run() -> ExitCode {
     if let Some(value) = std::env::var_os("WIREPLAN_THREADS") {
         let value = value.to_string_lossy();
         match value.trim().parse::<u64>() {
-            Ok(threads) if (1..=crate::MAX_THREADS as u64).contains(&threads) => crate::set_threads(threads as usize),
-            Ok(threads) if threads > crate::MAX_THREADS as u64 => {
+            Ok(threads) if (1..=crate::parallel::MAX_THREADS as u64).contains(&threads) => crate::parallel::set_threads(threads as usize),
+            Ok(threads) if threads > crate::parallel::MAX_THREADS as u64 => {
                 eprintln!(
                     "warning: WIREPLAN_THREADS={threads} is more than {max}; using {max} threads",
-                    max = crate::MAX_THREADS
+                    max = crate::parallel::MAX_THREADS
                 );
-                crate::set_threads(crate::MAX_THREADS);
+                crate::parallel::set_threads(crate::parallel::MAX_THREADS);
             }
             _ => eprintln!(
                 "warning: WIREPLAN_THREADS=`{}` is not a number from 1 to {}; using one thread per core",
                 render::text::one_line(&value),
-                crate::MAX_THREADS
+                crate::parallel::MAX_THREADS
             ),
         }
     }

@@ -141,11 +141,11 @@ impl Graph {
             }
             systems
         };
-        let (systems, (triggers, nodes, target_nodes)) = if spec.flows.len() >= PARALLEL_FLOWS && crate::threads() > 1 {
+        let (systems, (triggers, nodes, target_nodes)) = if spec.flows.len() >= PARALLEL_FLOWS && crate::parallel::threads() > 1 {
             std::thread::scope(|scope| {
                 let systems = scope.spawn(systems_graph);
                 let triggers = TriggerBuilder::new(spec).build(spec);
-                (crate::join(systems), triggers)
+                (crate::parallel::join(systems), triggers)
             })
         } else {
             (systems_graph(), TriggerBuilder::new(spec).build(spec))

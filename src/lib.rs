@@ -22,6 +22,7 @@ mod load;
 mod lower;
 mod lsp;
 mod model;
+mod parallel;
 mod plan;
 mod prose;
 mod redact;
@@ -56,30 +57,6 @@ pub(crate) struct Checked {
     pub(crate) redactor: redact::Redactor,
     /// How long each phase took, in order (printed with `WIREPLAN_TIMINGS=1`).
     pub(crate) timings: Vec<(&'static str, Duration)>,
-}
-
-/// How many threads a large spec is parsed, lowered, resolved and checked
-/// on: what `set_threads` was given (the CLI passes `WIREPLAN_THREADS`), else
-/// one per core. The output is the same whatever the number.
-pub(crate) fn threads() -> usize {
-    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-}
-
-static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-
-/// Waits for a scoped worker thread and returns what it made. A panic in the
-/// worker carries on in the caller, which the binary turns into exit code 2.
-pub(crate) fn join<T>(worker: std::thread::ScopedJoinHandle<'_, T>) -> T {
-    worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-}
-
-/// The most threads wireplan starts, whatever `WIREPLAN_THREADS` says: more
-/// than this only costs memory and start-up time.
-pub(crate) const MAX_THREADS: usize = 256;
-
-/// Sets the number of threads, once, before any work (see `threads`).
-pub(crate) fn set_threads(threads: usize) {
-    let _ = THREADS.set(threads.clamp(1, MAX_THREADS));
 }
 
 /// Loads and checks the spec at `path` (see `load::find_entry`).
@@ -167,6 +144,48 @@ fn cap(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
 pub mod bench {
     use std::path::Path;
     use std::time::{Duration, Instant};
+
+    /// What one parse made: its errors, tokens and tree nodes.
+    pub struct Parsed {
+        pub errors: usize,
+        pub tokens: usize,
+        pub tree_nodes: usize,
+    }
+
+    /// Parses `text` into the lossless tree, on one thread.
+    pub fn parse(text: &str) -> Parsed {
+        let parsed = crate::syntax::parse(text);
+        Parsed { errors: parsed.errors.len(), tokens: parsed.tree.tokens.len(), tree_nodes: parsed.tree.nodes.len() }
+    }
+
+    /// Parses `text` and reads every node and entry through the typed view,
+    /// as lowering does at least; returns how many nodes and entries.
+    pub fn parse_and_walk(text: &str) -> (usize, usize) {
+        walk(&crate::syntax::parse(text))
+    }
+
+    /// The same on `threads` threads, in pieces, as `wireplan check` parses
+    /// a large file.
+    pub fn parse_and_walk_in_pieces(text: &str, threads: usize) -> (usize, usize) {
+        crate::parallel::set_threads(threads);
+        let counts = crate::syntax::parse_then(text, |parsed, _| walk(&parsed)).into_iter().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        crate::parallel::set_threads(1);
+        counts
+    }
+
+    fn walk(parsed: &crate::syntax::Parse<'_>) -> (usize, usize) {
+        let mut counts = (0, 0);
+        let mut stack = Vec::new();
+        for top in parsed.document().nodes() {
+            stack.push(top);
+            while let Some(node) = stack.pop() {
+                counts.0 += 1;
+                counts.1 += node.entries().count();
+                stack.extend(node.child_nodes());
+            }
+        }
+        counts
+    }
 
     /// Times of one run of the pipeline on one spec.
     pub struct Timing {

@@ -191,7 +191,7 @@ impl Loader {
 
     fn lower(&mut self, file: FileId, path: &Path) {
         let start = std::time::Instant::now();
-        let cores = crate::threads();
+        let cores = crate::parallel::threads();
         // A large file is parsed in pieces, each lowered in the thread that
         // parsed it; the pieces come back in order.
         let pieces = syntax::parse_then(&self.loaded.sources.get(file).text, |mut parse, beside_others| {

@@ -107,7 +107,7 @@ pub(crate) fn lower_document(file: FileId, doc: Document<'_>, threads: usize) ->
     }
     let runs: Vec<Lowered> = std::thread::scope(|scope| {
         let handles: Vec<_> = doc.split(threads).map(|run| scope.spawn(move || lower_run(run))).collect();
-        handles.into_iter().map(crate::join).collect()
+        handles.into_iter().map(crate::parallel::join).collect()
     });
     let mut all = Lowered::default();
     for run in runs {
@@ -1289,7 +1289,7 @@ impl Lowerer<'_> {
                     self.leaf(child);
                     let Some(dst) = self.name_arg(child, "a field name", "set \"source\" \"crm\"") else { continue };
                     let value = match child.arg(1) {
-                        Some(e) => Some(Spanned { value: e.value.into_owned(), loc: self.loc(e.value_span) }),
+                        Some(e) => Some(Spanned { value: constant(&e.value), loc: self.loc(e.value_span) }),
                         None => {
                             self.missing(child, "a value", &format!("set {:?} \"value\"", dst.value));
                             None
@@ -1442,6 +1442,18 @@ fn is_semver(text: &str) -> bool {
     let core = text.split(['-', '+']).next().unwrap_or("");
     let parts: Vec<&str> = core.split('.').collect();
     (1..=3).contains(&parts.len()) && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A KDL value as the model's constant.
+fn constant(value: &Value<'_>) -> crate::model::Constant {
+    use crate::model::Constant;
+    match value {
+        Value::String(s) => Constant::String(SmolStr::new(s)),
+        Value::Integer(n) => Constant::Integer(*n),
+        Value::Float(x) => Constant::Float(*x),
+        Value::Bool(b) => Constant::Bool(*b),
+        Value::Null => Constant::Null,
+    }
 }
 
 /// "`a`, `b` or `c`", each with `suffix` appended inside the backticks.

@@ -375,7 +375,7 @@ pub(crate) struct WebhookSignature {
     pub(crate) encoding: Option<Spanned<SignatureEncoding>>,
     /// Text before the signature in the header, such as `sha256=`.
     pub(crate) prefix: Option<Spanned<SmolStr>>,
-    #[expect(dead_code, reason = "part of the model for the language server, which comes later")]
+    #[expect(dead_code, reason = "every node of the model carries its place in the spec; nothing reads this one yet")]
     pub(crate) loc: Loc,
 }
 
@@ -464,10 +464,7 @@ impl Event {
 pub(crate) struct Volume {
     pub(crate) per_day: Option<f64>,
     pub(crate) peak_per_second: Option<f64>,
-    #[expect(
-        dead_code,
-        reason = "part of the model for the config emitters and the language server, which come later"
-    )]
+    #[expect(dead_code, reason = "every node of the model carries its place in the spec; nothing reads this one yet")]
     pub(crate) loc: Loc,
 }
 
@@ -658,15 +655,23 @@ pub(crate) struct Map {
     pub(crate) loc: Loc,
 }
 
+/// A constant in the spec (a `set` value), as the model keeps it: the
+/// model holds no syntax types, so the stages after lowering never see KDL.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Constant {
+    String(SmolStr),
+    Integer(i128),
+    Float(f64),
+    Bool(bool),
+    Null,
+}
+
 /// `set DST VALUE`: a constant written into a field of the target entity.
 #[derive(Clone, Debug)]
 pub(crate) struct Set {
     pub(crate) dst: FieldRef,
-    pub(crate) value: Option<Spanned<crate::syntax::Value<'static>>>,
-    #[expect(
-        dead_code,
-        reason = "part of the model for the config emitters and the language server, which come later"
-    )]
+    pub(crate) value: Option<Spanned<Constant>>,
+    #[expect(dead_code, reason = "every node of the model carries its place in the spec; nothing reads this one yet")]
     pub(crate) loc: Loc,
 }
 
@@ -693,10 +698,7 @@ pub(crate) struct Allow {
 pub(crate) struct LintDirective {
     pub(crate) level: LintLevel,
     pub(crate) rule: Spanned<SmolStr>,
-    #[expect(
-        dead_code,
-        reason = "part of the model for the config emitters and the language server, which come later"
-    )]
+    #[expect(dead_code, reason = "every node of the model carries its place in the spec; nothing reads this one yet")]
     pub(crate) loc: Loc,
 }
 

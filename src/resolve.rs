@@ -81,12 +81,12 @@ pub(crate) fn resolve(spec: &mut Spec, diagnostics: &mut Vec<Diagnostic>) {
     };
     // Declaring the names and building the field tables both only read the
     // spec; for a large one they run side by side.
-    let tables = if spec.flows.len() >= PARALLEL_FLOWS && crate::threads() > 1 {
+    let tables = if spec.flows.len() >= PARALLEL_FLOWS && crate::parallel::threads() > 1 {
         let shared: &Spec = spec;
         std::thread::scope(|scope| {
             let tables = scope.spawn(|| Tables::new(shared));
             r.declare(shared);
-            crate::join(tables)
+            crate::parallel::join(tables)
         })
     } else {
         r.declare(spec);
@@ -103,7 +103,7 @@ pub(crate) fn resolve(spec: &mut Spec, diagnostics: &mut Vec<Diagnostic>) {
     let schemaless_events: Vec<bool> = spec.events.iter().map(Event::is_schemaless).collect();
     // Flows resolve independently; a large spec's are split into one run per
     // core, whose findings are appended in order.
-    let cores = crate::threads();
+    let cores = crate::parallel::threads();
     let per_run = if spec.flows.len() >= PARALLEL_FLOWS { spec.flows.len().div_ceil(cores) } else { usize::MAX };
     let resolve_run = |flows: &mut [Flow]| {
         let mut found = Vec::new();
@@ -118,7 +118,7 @@ pub(crate) fn resolve(spec: &mut Spec, diagnostics: &mut Vec<Diagnostic>) {
     } else {
         let runs: Vec<Vec<Diagnostic>> = std::thread::scope(|scope| {
             let handles: Vec<_> = spec.flows.chunks_mut(per_run).map(|run| scope.spawn(|| resolve_run(run))).collect();
-            handles.into_iter().map(crate::join).collect()
+            handles.into_iter().map(crate::parallel::join).collect()
         });
         out.extend(runs.into_iter().flatten());
     }

@@ -97,7 +97,6 @@ impl SourceFile {
     }
 
     /// The 0-based line and UTF-16 column of byte `offset`, as LSP counts.
-    #[cfg_attr(not(test), allow(dead_code))] // for editor integrations; tested below
     pub(crate) fn utf16_position(&self, offset: u32) -> (u32, u32) {
         let offset = offset.min(self.text.len() as u32);
         let line = self.line_index(offset);
@@ -107,7 +106,6 @@ impl SourceFile {
         (line as u32, column as u32)
     }
 
-    #[cfg_attr(not(test), allow(dead_code))]
     /// The byte offset of a 0-based line and UTF-16 column (the inverse of
     /// `utf16_position`), clamped to the text.
     pub(crate) fn offset_of_utf16(&self, line: u32, column: u32) -> u32 {

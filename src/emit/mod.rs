@@ -63,7 +63,7 @@ impl Target {
 /// The checked spec a backend reads.
 pub(crate) struct Input<'a> {
     pub(crate) spec: &'a Spec,
-    #[expect(dead_code, reason = "the broker and ETL backends read the topology; the hub needs only the model")]
+    #[expect(dead_code, reason = "the broker backend reads the topology; the hub and ETL backends need only the model")]
     pub(crate) graph: &'a Graph,
 }
 

@@ -218,7 +218,7 @@ const PARALLEL_ITEMS: usize = 2048;
 /// output does not depend on which thread ran what.
 fn run_rules(rules: &[&'static Rule], ctx: &Context<'_>) -> Vec<Diagnostic> {
     let items = ctx.spec.systems.len() + ctx.spec.events.len() + ctx.spec.flows.len();
-    let threads = if items >= PARALLEL_ITEMS { crate::threads().min(rules.len()) } else { 1 };
+    let threads = if items >= PARALLEL_ITEMS { crate::parallel::threads().min(rules.len()) } else { 1 };
     if threads <= 1 {
         return rules.iter().flat_map(|rule| run_rule(rule, ctx)).collect();
     }
@@ -236,7 +236,7 @@ fn run_rules(rules: &[&'static Rule], ctx: &Context<'_>) -> Vec<Diagnostic> {
                 })
             })
             .collect();
-        workers.into_iter().flat_map(crate::join).collect()
+        workers.into_iter().flat_map(crate::parallel::join).collect()
     });
     found.sort_by_key(|(i, _)| *i);
     found.into_iter().flat_map(|(_, diagnostics)| diagnostics).collect()

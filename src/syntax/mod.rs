@@ -164,8 +164,11 @@ impl Value<'_> {
             Value::Null => "#null",
         }
     }
+}
 
-    /// The same value, owning its text, to keep beyond the source's lifetime.
+impl Value<'_> {
+    /// The same value, owning its text (for the tests' owned documents).
+    #[cfg(test)]
     pub(crate) fn into_owned(self) -> Value<'static> {
         match self {
             Value::String(s) => Value::String(Cow::Owned(s.into_owned())),
@@ -227,7 +230,6 @@ pub(crate) const V1_HELP: &str = "this file is KDL v1; wireplan reads KDL v2. Wr
 /// The text should not start with a byte-order mark (`source` strips it when
 /// a file is loaded so that columns match what editors show), but one is
 /// tolerated.
-#[cfg_attr(not(test), expect(dead_code, reason = "the whole-text entry point, for tests, benchmarks and editors"))]
 pub(crate) fn parse(text: &str) -> Parse<'_> {
     let (tree, errors) = parse_tree(text);
     Parse { tree, errors }
@@ -244,7 +246,7 @@ const PARALLEL_BYTES: usize = 1 << 20;
 /// once. `then` also learns whether it runs beside other pieces (and so
 /// should not start threads of its own).
 pub(crate) fn parse_then<R: Send>(text: &str, then: impl Fn(Parse<'_>, bool) -> R + Sync) -> Vec<R> {
-    let cores = crate::threads();
+    let cores = crate::parallel::threads();
     if text.len() >= PARALLEL_BYTES && cores > 1 {
         let on_piece = |parse: Parse<'_>| then(parse, true);
         if let Some(results) = pieces::parse_then(text, cores, &on_piece) {

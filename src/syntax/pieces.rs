@@ -82,7 +82,7 @@ pub(super) fn parse_then<R: Send>(
                 })
             })
             .collect();
-        handles.into_iter().map(crate::join).collect()
+        handles.into_iter().map(crate::parallel::join).collect()
     })
 }
 

@@ -30,7 +30,7 @@ use std::time::Duration;
 use crate::emit::names;
 use crate::emit::{Artifact, Emitted, Input, Note};
 use crate::model::{Action, EntityId, FieldType, Flow, Spec, SystemId, SystemKind, TriggerKind};
-use crate::syntax::Value;
+use crate::model::Constant;
 
 pub(crate) use taps::{ENGINES, Engine, TAPS, Tap};
 
@@ -178,7 +178,7 @@ pub(crate) struct ModelColumn {
 #[derive(Debug)]
 pub(crate) enum ColumnSource {
     Column(String),
-    Constant(Value<'static>),
+    Constant(Constant),
 }
 
 /// Emits the ETL target's files for `input`.
@@ -769,7 +769,7 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
             }
             for set in &target.sets {
                 let Some(value) = &set.value else { continue };
-                if let Value::String(s) = &value.value
+                if let Constant::String(s) = &value.value
                     && has_jinja(s)
                 {
                     emitted.errors.push(format!(

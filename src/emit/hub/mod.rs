@@ -23,7 +23,7 @@ use crate::emit::names;
 use crate::emit::{Artifact, Emitted, Input, Note};
 use crate::model::{Action, Backoff, EventId, Flow, FlowId, HttpMethod, SignatureEncoding, SignatureScheme, Spec};
 use crate::model::{SystemId, TriggerKind};
-use crate::syntax::Value;
+use crate::model::Constant;
 
 /// The Node-RED settings: fixed text but for the list of required variables.
 const SETTINGS: &str = include_str!("settings.js");
@@ -445,15 +445,15 @@ fn default_path(entity: Option<&str>) -> String {
 }
 
 /// A `set` value as JSON.
-fn json_value(value: &Value<'_>) -> serde_json::Value {
+fn json_value(value: &Constant) -> serde_json::Value {
     match value {
-        Value::String(s) => serde_json::Value::String(s.to_string()),
-        Value::Integer(n) => match i64::try_from(*n) {
+        Constant::String(s) => serde_json::Value::String(s.to_string()),
+        Constant::Integer(n) => match i64::try_from(*n) {
             Ok(n) => n.into(),
             Err(_) => serde_json::Value::String(n.to_string()),
         },
-        Value::Float(x) => serde_json::Number::from_f64(*x).map_or(serde_json::Value::Null, serde_json::Value::Number),
-        Value::Bool(b) => serde_json::Value::Bool(*b),
-        Value::Null => serde_json::Value::Null,
+        Constant::Float(x) => serde_json::Number::from_f64(*x).map_or(serde_json::Value::Null, serde_json::Value::Number),
+        Constant::Bool(b) => serde_json::Value::Bool(*b),
+        Constant::Null => serde_json::Value::Null,
     }
 }
