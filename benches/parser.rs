@@ -140,7 +140,7 @@ fn main() {
         // run of each size measures the parser, not first-touch effects.
         let warm_len = text.len().min(200_000);
         let warm_end = text[..warm_len].rfind("\n\n").map_or(0, |p| p + 2);
-        drop(bench::parse(&text[..warm_end]));
+        std::hint::black_box(bench::parse(&text[..warm_end]));
 
         let (time, peak, parsed) = measure(|| bench::parse(&text));
         assert_eq!(parsed.errors, 0, "the generated spec must be valid");

@@ -327,7 +327,9 @@ pub fn run() -> ExitCode {
     if let Some(value) = std::env::var_os("WIREPLAN_THREADS") {
         let value = value.to_string_lossy();
         match value.trim().parse::<u64>() {
-            Ok(threads) if (1..=crate::parallel::MAX_THREADS as u64).contains(&threads) => crate::parallel::set_threads(threads as usize),
+            Ok(threads) if (1..=crate::parallel::MAX_THREADS as u64).contains(&threads) => {
+                crate::parallel::set_threads(threads as usize)
+            }
             Ok(threads) if threads > crate::parallel::MAX_THREADS as u64 => {
                 eprintln!(
                     "warning: WIREPLAN_THREADS={threads} is more than {max}; using {max} threads",

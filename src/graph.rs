@@ -141,15 +141,16 @@ impl Graph {
             }
             systems
         };
-        let (systems, (triggers, nodes, target_nodes)) = if spec.flows.len() >= PARALLEL_FLOWS && crate::parallel::threads() > 1 {
-            std::thread::scope(|scope| {
-                let systems = scope.spawn(systems_graph);
-                let triggers = TriggerBuilder::new(spec).build(spec);
-                (crate::parallel::join(systems), triggers)
-            })
-        } else {
-            (systems_graph(), TriggerBuilder::new(spec).build(spec))
-        };
+        let (systems, (triggers, nodes, target_nodes)) =
+            if spec.flows.len() >= PARALLEL_FLOWS && crate::parallel::threads() > 1 {
+                std::thread::scope(|scope| {
+                    let systems = scope.spawn(systems_graph);
+                    let triggers = TriggerBuilder::new(spec).build(spec);
+                    (crate::parallel::join(systems), triggers)
+                })
+            } else {
+                (systems_graph(), TriggerBuilder::new(spec).build(spec))
+            };
         Graph {
             systems,
             triggers,

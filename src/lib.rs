@@ -82,6 +82,7 @@ pub(crate) fn check_loaded(loaded: Loaded, levels: &CliLevels) -> Checked {
         clock = Instant::now();
     };
     resolve::resolve(&mut spec, &mut diagnostics);
+    lint::check_rule_names(&spec, &mut diagnostics);
     lap("resolve");
     let graph = graph::Graph::build(&spec);
     lap("graph");
@@ -168,7 +169,9 @@ pub mod bench {
     /// a large file.
     pub fn parse_and_walk_in_pieces(text: &str, threads: usize) -> (usize, usize) {
         crate::parallel::set_threads(threads);
-        let counts = crate::syntax::parse_then(text, |parsed, _| walk(&parsed)).into_iter().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        let counts = crate::syntax::parse_then(text, |parsed, _| walk(&parsed))
+            .into_iter()
+            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
         crate::parallel::set_threads(1);
         counts
     }

@@ -12,7 +12,6 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 
 use crate::diagnostic::Diagnostic;
-use crate::lint;
 use crate::lower::{self, Include};
 use crate::model::{FileId, Loc, Spec};
 use crate::source::{SourceFile, SourceMap, display_name};
@@ -139,7 +138,7 @@ pub(crate) fn load_text(path: &Path, text: String, cwd: &Path) -> Loaded {
 
 /// A syntax error as a diagnostic of `file`.
 fn syntax_error(file: FileId, e: syntax::SyntaxError) -> Diagnostic {
-    let mut d = Diagnostic::new(&lint::SYNTAX, Loc::new(file, e.span), e.message);
+    let mut d = Diagnostic::new(&crate::diagnostic::SYNTAX, Loc::new(file, e.span), e.message);
     if let Some(label) = e.label {
         d = d.with_label(label);
     }
@@ -175,9 +174,9 @@ impl Loader {
         let file = self.loaded.sources.add(SourceFile::new(path.to_path_buf(), name, text));
         if let Some(problem) = problem {
             let (rule, span) = match problem.kind {
-                ReadProblem::Encoding(offset) => (&lint::SYNTAX, Span::new(offset, offset)),
-                ReadProblem::TooLarge => (&lint::SYNTAX, Span::default()),
-                ReadProblem::Io => (&lint::INCLUDE_ERROR, Span::default()),
+                ReadProblem::Encoding(offset) => (&crate::diagnostic::SYNTAX, Span::new(offset, offset)),
+                ReadProblem::TooLarge => (&crate::diagnostic::SYNTAX, Span::default()),
+                ReadProblem::Io => (&crate::diagnostic::INCLUDE_ERROR, Span::default()),
             };
             let mut d = Diagnostic::new(rule, Loc::new(file, span), problem.message).with_help(problem.help);
             if let Some(at) = included_at {
@@ -341,7 +340,7 @@ impl Loader {
 
     fn include_error(&mut self, include: &Include, message: String, help: &str) {
         self.loaded.diagnostics.push(
-            Diagnostic::new(&lint::INCLUDE_ERROR, include.loc, message)
+            Diagnostic::new(&crate::diagnostic::INCLUDE_ERROR, include.loc, message)
                 .with_label("cannot include this")
                 .with_help(help),
         );

@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use crate::diagnostic::Diagnostic;
-use crate::lint::{self, Rule};
+use crate::diagnostic::{self, Rule};
 use crate::model::{
     Action, Allow, Api, ApiStyle, Backoff, Criticality, Entity, Event, EventDelivery, Field, FieldRef, FieldType,
     FileId, Flow, HttpMethod, LintDirective, LintLevel, Loc, Map, Name, RateLimit, Ref, Request, Retry, Set,
@@ -118,7 +118,7 @@ pub(crate) fn lower_document(file: FileId, doc: Document<'_>, threads: usize) ->
 
 /// The finding for a single-valued node given twice.
 fn repeated(name: &str, at: Loc, parent: &str, first: Loc) -> Diagnostic {
-    Diagnostic::new(&lint::BAD_VALUE, at, format!("`{name}` is given twice in this {parent}"))
+    Diagnostic::new(&diagnostic::BAD_VALUE, at, format!("`{name}` is given twice in this {parent}"))
         .with_label("second one")
         .with_help("keep one of them")
         .with_secondary(first, "first given here")
@@ -296,7 +296,7 @@ impl Lowerer<'_> {
                         None => format!("`{}` takes {}", node.name.text, list(props, "=")),
                     };
                     self.report(
-                        &lint::UNKNOWN_PROPERTY,
+                        &diagnostic::UNKNOWN_PROPERTY,
                         key.span,
                         format!("unknown property `{}` on `{}`", key.text, node.name.text),
                         "unknown property",
@@ -313,7 +313,7 @@ impl Lowerer<'_> {
                             n => format!("{n} arguments"),
                         };
                         self.report(
-                            &lint::BAD_VALUE,
+                            &diagnostic::BAD_VALUE,
                             span,
                             format!("unexpected argument to `{}`", node.name.text),
                             "not expected here",
@@ -330,7 +330,7 @@ impl Lowerer<'_> {
         // A block missing its `}` is already reported; where it ends is a guess.
         if let Some(children) = node.children.filter(|c| c.closed) {
             self.report(
-                &lint::UNKNOWN_NODE,
+                &diagnostic::UNKNOWN_NODE,
                 children.span,
                 format!("`{}` takes no children", node.name.text),
                 "unexpected block",
@@ -345,7 +345,7 @@ impl Lowerer<'_> {
             None => format!("expected one of {}", list(known, "")),
         };
         self.report(
-            &lint::UNKNOWN_NODE,
+            &diagnostic::UNKNOWN_NODE,
             node.name.span,
             format!("unknown node `{}` {place}", node.name.text),
             "unknown node",
@@ -359,7 +359,7 @@ impl Lowerer<'_> {
             return;
         }
         self.report(
-            &lint::MISSING_ARGUMENT,
+            &diagnostic::MISSING_ARGUMENT,
             node.span_head(),
             format!("`{}` needs {what}", node.name.text),
             &format!("{what} missing"),
@@ -381,7 +381,7 @@ impl Lowerer<'_> {
     fn wrong_kind(&mut self, entry: &Entry<'_>, expected: &str, example: &str) {
         let kind = entry.value.kind_name();
         self.report(
-            &lint::BAD_VALUE,
+            &diagnostic::BAD_VALUE,
             entry.value_span,
             format!("expected {expected}, found {kind}"),
             &format!("expected {expected}"),
@@ -430,7 +430,7 @@ impl Lowerer<'_> {
             Value::Integer(n) if range.contains(&n) => Some(Spanned { value: n, loc: self.loc(entry.value_span) }),
             Value::Integer(n) => {
                 self.report(
-                    &lint::BAD_VALUE,
+                    &diagnostic::BAD_VALUE,
                     entry.value_span,
                     format!("{what} must be between {} and {}, not {n}", range.start(), range.end()),
                     "out of range",
@@ -457,7 +457,7 @@ impl Lowerer<'_> {
         };
         if !value.is_finite() || value < 0.0 {
             self.report(
-                &lint::BAD_VALUE,
+                &diagnostic::BAD_VALUE,
                 entry.value_span,
                 format!("{what} must be a finite number of zero or more"),
                 "out of range",
@@ -490,7 +490,7 @@ impl Lowerer<'_> {
             None => format!("the {what}s are {}", list(keywords, "")),
         };
         self.report(
-            &lint::BAD_VALUE,
+            &diagnostic::BAD_VALUE,
             entry.value_span,
             format!("unknown {what} `{text}`"),
             &format!("not {} {what}", article(what)),
@@ -515,7 +515,7 @@ impl Lowerer<'_> {
             Ok(d) if !d.is_zero() => Some(Spanned { value: d, loc: self.loc(entry.value_span) }),
             Ok(_) => {
                 self.report(
-                    &lint::BAD_VALUE,
+                    &diagnostic::BAD_VALUE,
                     entry.value_span,
                     "a duration must be longer than zero".into(),
                     "zero duration",
@@ -525,7 +525,7 @@ impl Lowerer<'_> {
             }
             Err(_) => {
                 self.report(
-                    &lint::BAD_VALUE,
+                    &diagnostic::BAD_VALUE,
                     entry.value_span,
                     format!("`{text}` is not a duration"),
                     "not a duration",
@@ -552,7 +552,7 @@ impl Lowerer<'_> {
             None => Some(text),
             Some(message) => {
                 self.report(
-                    &lint::BAD_VALUE,
+                    &diagnostic::BAD_VALUE,
                     entry.value_span,
                     message,
                     "invalid cron",
@@ -587,7 +587,7 @@ impl Lowerer<'_> {
     /// value itself: CI logs are read by many.
     fn report_secret(&mut self, span: Span, why: String) {
         self.report(
-            &lint::SECRET_LITERAL,
+            &diagnostic::SECRET_LITERAL,
             span,
             format!("this value looks like a credential: {why}"),
             "possible credential",
@@ -634,7 +634,7 @@ impl Lowerer<'_> {
                                 _ => "horizon months=18".to_owned(),
                             };
                             self.report(
-                                &lint::MISSING_ARGUMENT,
+                                &diagnostic::MISSING_ARGUMENT,
                                 arg.span,
                                 "`horizon` takes the number of months as `months=N`".into(),
                                 "`months=` missing",
@@ -657,7 +657,7 @@ impl Lowerer<'_> {
                                 && g.value == 0.0
                             {
                                 self.report(
-                                    &lint::BAD_VALUE,
+                                    &diagnostic::BAD_VALUE,
                                     e.value_span,
                                     "volume growth must be above zero".into(),
                                     "out of range",
@@ -1011,7 +1011,7 @@ impl Lowerer<'_> {
         };
         if !fine {
             self.report(
-                &lint::BAD_VALUE,
+                &diagnostic::BAD_VALUE,
                 entry.value_span,
                 "an event version is a whole number or a semantic version".into(),
                 "not a version",
@@ -1057,7 +1057,7 @@ impl Lowerer<'_> {
                 if let Some(first) = seen.get(single) {
                     if single == "trigger" {
                         let d = Diagnostic::new(
-                            &lint::BAD_VALUE,
+                            &diagnostic::BAD_VALUE,
                             self.loc(child.name.span),
                             "a flow has exactly one trigger",
                         )
@@ -1112,7 +1112,7 @@ impl Lowerer<'_> {
                     let (has_every, has_cron) = (child.prop("every").is_some(), child.prop("cron").is_some());
                     if has_every && has_cron {
                         self.report(
-                            &lint::BAD_VALUE,
+                            &diagnostic::BAD_VALUE,
                             child.span,
                             "a schedule has `every=` or `cron=`, not both".into(),
                             "two schedules",
@@ -1197,17 +1197,20 @@ impl Lowerer<'_> {
         }
         match (&flow.trigger, &flow.from) {
             (Some(Trigger { kind: TriggerKind::Schedule { .. }, loc }), None) => {
-                let d = Diagnostic::new(&lint::MISSING_ARGUMENT, *loc, "a scheduled flow needs a `from` to read")
+                let d = Diagnostic::new(&diagnostic::MISSING_ARGUMENT, *loc, "a scheduled flow needs a `from` to read")
                     .with_label("scheduled here")
                     .with_help("add the batch source: `from shopify entity=order`");
                 self.diagnostics.push(d);
             }
             (Some(t), Some(from)) if !matches!(t.kind, TriggerKind::Schedule { .. }) => {
-                let d =
-                    Diagnostic::new(&lint::BAD_VALUE, from.loc, "`from` is only for flows with a `schedule` trigger")
-                        .with_label("not used by this trigger")
-                        .with_secondary(t.loc, "the trigger already names the source")
-                        .with_help("remove `from`, or trigger the flow with `schedule`");
+                let d = Diagnostic::new(
+                    &diagnostic::BAD_VALUE,
+                    from.loc,
+                    "`from` is only for flows with a `schedule` trigger",
+                )
+                .with_label("not used by this trigger")
+                .with_secondary(t.loc, "the trigger already names the source")
+                .with_help("remove `from`, or trigger the flow with `schedule`");
                 self.diagnostics.push(d);
             }
             _ => {}
@@ -1337,7 +1340,7 @@ impl Lowerer<'_> {
                     !h.value.is_empty() && h.value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
                 if !token {
                     self.report(
-                        &lint::BAD_VALUE,
+                        &diagnostic::BAD_VALUE,
                         e.value_span,
                         "a header name has only letters, digits, `-` and `_`".into(),
                         "not a header name",
@@ -1379,7 +1382,7 @@ impl Lowerer<'_> {
         let ok = path.value.starts_with('/') && !path.value.chars().any(|c| c.is_whitespace() || c.is_control());
         if !ok {
             self.report(
-                &lint::BAD_VALUE,
+                &diagnostic::BAD_VALUE,
                 entry.value_span,
                 "a path starts with `/` and has no spaces or control characters".into(),
                 "not a URL path",
@@ -1402,10 +1405,11 @@ impl Lowerer<'_> {
         if let (Some(initial), Some(max)) = (&initial, &max)
             && max.value < initial.value
         {
-            let d = Diagnostic::new(&lint::BAD_VALUE, max.loc, "the longest retry delay is shorter than the first")
-                .with_label("`max` is shorter")
-                .with_secondary(initial.loc, "than `initial`")
-                .with_help("make `max` at least as long as `initial`");
+            let d =
+                Diagnostic::new(&diagnostic::BAD_VALUE, max.loc, "the longest retry delay is shorter than the first")
+                    .with_label("`max` is shorter")
+                    .with_secondary(initial.loc, "than `initial`")
+                    .with_help("make `max` at least as long as `initial`");
             self.diagnostics.push(d);
         }
         Retry { attempts, backoff, initial, max, loc: self.loc(node.span) }

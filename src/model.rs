@@ -11,18 +11,8 @@ use std::time::Duration;
 
 use smol_str::SmolStr;
 
-use crate::syntax::Span;
-
-/// An index into the `SourceMap` of the compilation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct FileId(pub(crate) u32);
-
-/// A place in the spec: a file and a byte span in it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct Loc {
-    pub(crate) file: FileId,
-    pub(crate) span: Span,
-}
+// Places in the spec are defined with the sources, below the model.
+pub(crate) use crate::source::{FileId, Loc};
 
 /// A value together with where it was written.
 #[derive(Clone, Debug, PartialEq)]

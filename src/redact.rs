@@ -15,7 +15,6 @@ use std::borrow::Cow;
 use aho_corasick::AhoCorasick;
 
 use crate::diagnostic::Diagnostic;
-use crate::lint;
 use crate::source::SourceMap;
 
 /// Masks every detected credential in a text.
@@ -28,7 +27,7 @@ impl Redactor {
     /// A redactor for the credentials that `diagnostics` report.
     pub(crate) fn new(sources: &SourceMap, diagnostics: &[Diagnostic]) -> Self {
         let mut patterns: Vec<String> = Vec::new();
-        for d in diagnostics.iter().filter(|d| std::ptr::eq(d.rule, &lint::SECRET_LITERAL)) {
+        for d in diagnostics.iter().filter(|d| std::ptr::eq(d.rule, &crate::diagnostic::SECRET_LITERAL)) {
             let file = sources.get(d.primary.loc.file);
             let span = d.primary.loc.span;
             let Some(written) = file.text.get(span.start as usize..span.end as usize) else { continue };

@@ -16,7 +16,6 @@ use rustc_hash::FxHashMap as HashMap;
 use smol_str::SmolStr;
 
 use crate::diagnostic::Diagnostic;
-use crate::lint;
 use crate::model::{
     EntityId, Event, EventId, Field, FieldRef, Flow, FlowId, Loc, Name, Ref, Spec, SystemId, SystemKind, TriggerKind,
 };
@@ -123,7 +122,6 @@ pub(crate) fn resolve(spec: &mut Spec, diagnostics: &mut Vec<Diagnostic>) {
         out.extend(runs.into_iter().flatten());
     }
     r.diagnostics.extend(out);
-    check_rule_names(spec, r.diagnostics);
 }
 
 struct Resolver<'d> {
@@ -175,10 +173,14 @@ impl Resolver<'_> {
 }
 
 fn duplicate(what: &str, name: &Name, first: Loc, scope: &str) -> Diagnostic {
-    Diagnostic::new(&lint::DUPLICATE_NAME, name.loc, format!("the {what} `{}` is declared twice", name.value))
-        .with_label("declared again here")
-        .with_secondary(first, "first declared here")
-        .with_help(format!("{what} names are unique {scope}; rename or remove one of them"))
+    Diagnostic::new(
+        &crate::diagnostic::DUPLICATE_NAME,
+        name.loc,
+        format!("the {what} `{}` is declared twice", name.value),
+    )
+    .with_label("declared again here")
+    .with_secondary(first, "first declared here")
+    .with_help(format!("{what} names are unique {scope}; rename or remove one of them"))
 }
 
 /// Duplicate entity or field names within one parent. Parents hold a few
@@ -303,8 +305,12 @@ impl Tables {
 }
 
 fn unresolved(what: &str, name: &Name, suggestion: Option<String>, context: Option<(Loc, String)>) -> Diagnostic {
-    let mut d = Diagnostic::new(&lint::UNRESOLVED_REFERENCE, name.loc, format!("no {what} named `{}`", name.value))
-        .with_label(format!("unknown {what}"));
+    let mut d = Diagnostic::new(
+        &crate::diagnostic::UNRESOLVED_REFERENCE,
+        name.loc,
+        format!("no {what} named `{}`", name.value),
+    )
+    .with_label(format!("unknown {what}"));
     if let Some((loc, message)) = context {
         d = d.with_secondary(loc, message);
     }
@@ -447,7 +453,7 @@ fn resolve_flow(
             if !matches!(kind, SystemKind::Hub | SystemKind::Broker) {
                 out.push(
                     Diagnostic::new(
-                        &lint::BAD_VALUE,
+                        &crate::diagnostic::BAD_VALUE,
                         via.name.loc,
                         format!("`via` names `{}`, which is a {kind} system", via.name.value),
                     )
@@ -513,7 +519,7 @@ fn resolve_flow(
             if let Some((why, label)) = problem {
                 out.push(
                     Diagnostic::new(
-                        &lint::BAD_VALUE,
+                        &crate::diagnostic::BAD_VALUE,
                         emits.name.loc,
                         format!("this write cannot emit `{}`: {why}", emits.name.value),
                     )
@@ -525,54 +531,6 @@ fn resolve_flow(
                 );
                 emits.target = None;
             }
-        }
-    }
-}
-
-/// Rule names in `lint` and inline `allow`s must exist, and spec errors
-/// cannot be configured.
-fn check_rule_names(spec: &Spec, diagnostics: &mut Vec<Diagnostic>) {
-    let names = spec
-        .lint
-        .iter()
-        .map(|d| (&d.rule, d.level.as_str()))
-        .chain(spec.systems.iter().flat_map(|s| &s.allows).map(|a| (&a.rule, "allow")))
-        .chain(spec.events.iter().flat_map(|e| &e.allows).map(|a| (&a.rule, "allow")))
-        .chain(spec.flows.iter().flat_map(|f| &f.allows).map(|a| (&a.rule, "allow")));
-    for (rule, verb) in names {
-        match lint::find(&rule.value) {
-            None => {
-                let help = match lint::closest(&rule.value) {
-                    Some(c) => format!("did you mean `{c}`? `wireplan rules` lists every rule"),
-                    None => "`wireplan rules` lists every rule".into(),
-                };
-                diagnostics.push(
-                    Diagnostic::new(&lint::UNKNOWN_RULE, rule.loc, format!("no rule named `{}`", rule.value))
-                        .with_label("unknown rule")
-                        .with_help(help),
-                );
-            }
-            Some(r) if !r.is_configurable() => diagnostics.push(
-                Diagnostic::new(
-                    &lint::UNKNOWN_RULE,
-                    rule.loc,
-                    format!("`{}` is a spec error and cannot be configured", r.name),
-                )
-                .with_label(format!("cannot {verb}"))
-                .with_help("spec errors are always errors: fix the spec instead"),
-            ),
-            Some(r) if r.name != rule.value => diagnostics.push(
-                // A code such as `WP101` is accepted on the command line, but
-                // the spec should read as words.
-                Diagnostic::new(
-                    &lint::UNKNOWN_RULE,
-                    rule.loc,
-                    format!("rules are named, not numbered, in a spec: `{}` is `{}`", rule.value, r.name),
-                )
-                .with_label("a rule code")
-                .with_help(format!("write `\"{}\"`", r.name)),
-            ),
-            Some(_) => {}
         }
     }
 }

@@ -1,5 +1,6 @@
-//! The files of a compilation and the mapping from byte offsets to lines and
-//! columns.
+//! Places in a spec (`Span`, `FileId`, `Loc`), the files of a compilation,
+//! and the mapping from byte offsets to lines and columns. This is the
+//! bottom of the pipeline: every stage points here, and this points nowhere.
 //!
 //! Every position wireplan prints is computed here: lines and columns are
 //! 1-based, columns count characters (not bytes), and `\n`, `\r\n` and a lone
@@ -8,8 +9,44 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::model::{FileId, Loc};
-use crate::syntax::Span;
+/// A half-open byte range `start..end` within one source file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Span {
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+}
+
+impl Span {
+    pub(crate) fn new(start: usize, end: usize) -> Self {
+        // Files are capped well below 4 GiB (see `MAX_FILE_BYTES`), so offsets fit.
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Span { start: clamp(start), end: clamp(end.max(start)) }
+    }
+
+    pub(crate) fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub(crate) fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    /// The smallest span covering both.
+    pub(crate) fn cover(self, other: Span) -> Span {
+        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+    }
+}
+
+/// An index into the `SourceMap` of the compilation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct FileId(pub(crate) u32);
+
+/// A place in the spec: a file and a byte span in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Loc {
+    pub(crate) file: FileId,
+    pub(crate) span: Span,
+}
 
 /// One loaded file.
 #[derive(Clone, Debug)]

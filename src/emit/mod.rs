@@ -63,7 +63,10 @@ impl Target {
 /// The checked spec a backend reads.
 pub(crate) struct Input<'a> {
     pub(crate) spec: &'a Spec,
-    #[expect(dead_code, reason = "the broker backend reads the topology; the hub and ETL backends need only the model")]
+    #[expect(
+        dead_code,
+        reason = "the broker backend reads the topology; the hub and ETL backends need only the model"
+    )]
     pub(crate) graph: &'a Graph,
 }
 

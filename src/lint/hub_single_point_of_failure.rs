@@ -1,9 +1,10 @@
 //! `hub-single-point-of-failure`: a hub or broker without high availability
 //! that carries flows into critical systems.
 
+use super::Context;
 use super::util::{name_list, plural};
-use super::{Context, declare_rule};
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::declare_rule;
 use crate::model::{Criticality, FlowId, Owner};
 
 declare_rule! {
@@ -57,11 +58,10 @@ declare_rule! {
         severity: Warning,
         category: Topology,
         summary: "a hub or broker without `ha #true` carrying flows into `criticality high` systems",
-        check: Some(check),
     }
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     // Per hub, the flows via it that reach a critical system, in flow order.
     let mut critical: Vec<Vec<FlowId>> = vec![Vec::new(); spec.systems.len()];

@@ -8,8 +8,9 @@
 
 use std::time::Duration;
 
-use super::{Context, declare_rule};
+use super::Context;
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::declare_rule;
 use crate::model::{Loc, Owner, TriggerKind};
 
 declare_rule! {
@@ -55,11 +56,10 @@ declare_rule! {
         severity: Warning,
         category: Topology,
         summary: "a `latency max=` shorter than the trigger's interval",
-        check: Some(check),
     }
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     for id in spec.flow_ids() {
         let flow = spec.flow(id);

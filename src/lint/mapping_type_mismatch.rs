@@ -1,9 +1,10 @@
 //! `mapping-type-mismatch`: a `map` between fields whose types do not
 //! convert, by the contract's table (`FieldType::converts_to`).
 
+use super::Context;
 use super::util::source_fields;
-use super::{Context, declare_rule};
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::declare_rule;
 use crate::model::{FieldType, Owner};
 
 declare_rule! {
@@ -65,7 +66,6 @@ declare_rule! {
         severity: Warning,
         category: Topology,
         summary: "a `map` whose source and destination types do not convert",
-        check: Some(check),
     }
 }
 
@@ -79,7 +79,7 @@ fn targets_of(from: FieldType) -> String {
     list.join(", ")
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     for id in spec.flow_ids() {
         let flow = spec.flow(id);

@@ -1,9 +1,10 @@
 //! `missing-required-field`: a `create` or `upsert` that leaves a required
 //! field of the target entity empty.
 
+use super::Context;
 use super::util::name_list;
-use super::{Context, declare_rule};
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::declare_rule;
 use crate::model::{Action, Owner};
 
 declare_rule! {
@@ -69,11 +70,10 @@ declare_rule! {
         severity: Warning,
         category: Topology,
         summary: "a `create` or `upsert` that fills no value for a required field",
-        check: Some(check),
     }
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     for id in spec.flow_ids() {
         let flow = spec.flow(id);

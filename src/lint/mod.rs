@@ -26,7 +26,6 @@ mod p2p_sprawl;
 mod polling_over_webhook;
 mod possible_sync_cycle;
 mod rate_limit_exceeded;
-mod spec_errors;
 mod stage_mismatch;
 mod suppression;
 mod sync_cycle;
@@ -40,11 +39,11 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::graph::Graph;
 use crate::model::{LintLevel, Spec};
 
-pub(crate) use latency_mismatch::cron_gap;
-pub(crate) use spec_errors::{
-    BAD_VALUE, DUPLICATE_NAME, INCLUDE_ERROR, MISSING_ARGUMENT, SECRET_LITERAL, SYNTAX, UNKNOWN_NODE, UNKNOWN_PROPERTY,
-    UNKNOWN_RULE, UNRESOLVED_REFERENCE,
+pub(crate) use crate::diagnostic::{
+    BAD_VALUE, Category, DUPLICATE_NAME, INCLUDE_ERROR, MISSING_ARGUMENT, Rule, SECRET_LITERAL, SYNTAX, UNKNOWN_NODE,
+    UNKNOWN_PROPERTY, UNKNOWN_RULE, UNRESOLVED_REFERENCE,
 };
+pub(crate) use latency_mismatch::cron_gap;
 pub(crate) use stage_mismatch::STAGE_MISMATCH;
 pub(crate) use suppression::{ALLOW_WITHOUT_REASON, UNUSED_ALLOW};
 
@@ -57,100 +56,6 @@ pub(crate) struct Context<'a> {
 
 /// A check: reads the context, pushes its findings at the rule's default severity.
 pub(crate) type CheckFn = fn(&Context<'_>, &mut Vec<Diagnostic>);
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Category {
-    /// Errors in the spec itself: always errors, never allowed.
-    Spec,
-    /// Findings about the integration topology: configurable.
-    Topology,
-    /// Findings about `allow` itself.
-    Suppression,
-}
-
-impl Category {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Category::Spec => "spec",
-            Category::Topology => "topology",
-            Category::Suppression => "suppression",
-        }
-    }
-}
-
-/// A rule's metadata and documentation.
-#[derive(Debug)]
-pub(crate) struct Rule {
-    pub(crate) name: &'static str,
-    pub(crate) code: &'static str,
-    pub(crate) default_severity: Severity,
-    pub(crate) category: Category,
-    /// One line, for `wireplan rules` and the README's table.
-    pub(crate) summary: &'static str,
-    /// Markdown: "What it finds", "Why it matters", "Example", "Fix".
-    raw_doc: &'static str,
-    /// The check that finds it, for rules that run after resolution. Spec
-    /// errors are found by lowering and resolution instead.
-    pub(crate) check: Option<CheckFn>,
-}
-
-impl Rule {
-    /// The documentation with the one leading space of each `///` line removed.
-    pub(crate) fn doc(&self) -> String {
-        let mut out = String::with_capacity(self.raw_doc.len());
-        for line in self.raw_doc.lines() {
-            out.push_str(line.strip_prefix(' ').unwrap_or(line));
-            out.push('\n');
-        }
-        out.trim().to_owned() + "\n"
-    }
-
-    /// Spec errors cannot be configured or allowed.
-    pub(crate) fn is_configurable(&self) -> bool {
-        self.category != Category::Spec
-    }
-}
-
-/// Declares a rule. The `///` lines above it become its documentation.
-macro_rules! declare_rule {
-    (
-        $(#[doc = $doc:literal])*
-        $vis:vis static $id:ident = {
-            name: $name:literal,
-            code: $code:literal,
-            severity: $severity:ident,
-            category: $category:ident,
-            summary: $summary:literal,
-            check: $check:expr $(,)?
-        }
-    ) => {
-        $vis static $id: $crate::lint::Rule = $crate::lint::Rule::__new(
-            $name,
-            $code,
-            $crate::diagnostic::Severity::$severity,
-            $crate::lint::Category::$category,
-            $summary,
-            concat!($($doc, "\n"),*),
-            $check,
-        );
-    };
-}
-pub(crate) use declare_rule;
-
-impl Rule {
-    #[doc(hidden)]
-    pub(crate) const fn __new(
-        name: &'static str,
-        code: &'static str,
-        default_severity: Severity,
-        category: Category,
-        summary: &'static str,
-        raw_doc: &'static str,
-        check: Option<CheckFn>,
-    ) -> Self {
-        Rule { name, code, default_severity, category, summary, raw_doc, check }
-    }
-}
 
 /// Every rule, spec errors first, then checks, in code order.
 pub(crate) static RULES: &[&Rule] = &[
@@ -185,6 +90,29 @@ pub(crate) static RULES: &[&Rule] = &[
     &UNUSED_ALLOW,
 ];
 
+/// The check of each topology rule, in code order: the rules a spec is
+/// checked for after resolution. Spec errors are found by lowering and
+/// resolution instead, and the suppression rules by `apply_levels`.
+pub(crate) static CHECKS: &[(&Rule, CheckFn)] = &[
+    (&sync_cycle::SYNC_CYCLE, sync_cycle::check),
+    (&non_idempotent_path::NON_IDEMPOTENT_PATH, non_idempotent_path::check),
+    (&p2p_sprawl::P2P_SPRAWL, p2p_sprawl::check),
+    (&no_error_handling::NO_ERROR_HANDLING, no_error_handling::check),
+    (&no_dead_letter::NO_DEAD_LETTER, no_dead_letter::check),
+    (&no_logging::NO_LOGGING, no_logging::check),
+    (&polling_over_webhook::POLLING_OVER_WEBHOOK, polling_over_webhook::check),
+    (&unversioned_api::UNVERSIONED_API, unversioned_api::check),
+    (&hub_single_point_of_failure::HUB_SINGLE_POINT_OF_FAILURE, hub_single_point_of_failure::check),
+    (&orphan_event::ORPHAN_EVENT, orphan_event::check),
+    (&unused_system::UNUSED_SYSTEM, unused_system::check),
+    (&mapping_type_mismatch::MAPPING_TYPE_MISMATCH, mapping_type_mismatch::check),
+    (&missing_required_field::MISSING_REQUIRED_FIELD, missing_required_field::check),
+    (&rate_limit_exceeded::RATE_LIMIT_EXCEEDED, rate_limit_exceeded::check),
+    (&latency_mismatch::LATENCY_MISMATCH, latency_mismatch::check),
+    (&STAGE_MISMATCH, stage_mismatch::check),
+    (&possible_sync_cycle::POSSIBLE_SYNC_CYCLE, possible_sync_cycle::check),
+];
+
 /// Finds a rule by name or code (`sync-cycle` or `WP101`, any case).
 pub(crate) fn find(name_or_code: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|r| r.name == name_or_code || r.code.eq_ignore_ascii_case(name_or_code))
@@ -193,6 +121,55 @@ pub(crate) fn find(name_or_code: &str) -> Option<&'static Rule> {
 /// The closest rule name to an unknown one, for "did you mean".
 pub(crate) fn closest(name: &str) -> Option<&'static str> {
     crate::suggest::closest(name, RULES.iter().map(|r| r.name))
+}
+
+/// Rule names in `lint` and inline `allow`s must exist, and spec errors
+/// cannot be configured. The rules are this module's to know, so the names
+/// are checked here, right after resolution (`check_loaded`).
+pub(crate) fn check_rule_names(spec: &Spec, diagnostics: &mut Vec<Diagnostic>) {
+    let names = spec
+        .lint
+        .iter()
+        .map(|d| (&d.rule, d.level.as_str()))
+        .chain(spec.systems.iter().flat_map(|s| &s.allows).map(|a| (&a.rule, "allow")))
+        .chain(spec.events.iter().flat_map(|e| &e.allows).map(|a| (&a.rule, "allow")))
+        .chain(spec.flows.iter().flat_map(|f| &f.allows).map(|a| (&a.rule, "allow")));
+    for (rule, verb) in names {
+        match find(&rule.value) {
+            None => {
+                let help = match closest(&rule.value) {
+                    Some(c) => format!("did you mean `{c}`? `wireplan rules` lists every rule"),
+                    None => "`wireplan rules` lists every rule".into(),
+                };
+                diagnostics.push(
+                    Diagnostic::new(&UNKNOWN_RULE, rule.loc, format!("no rule named `{}`", rule.value))
+                        .with_label("unknown rule")
+                        .with_help(help),
+                );
+            }
+            Some(r) if !r.is_configurable() => diagnostics.push(
+                Diagnostic::new(
+                    &UNKNOWN_RULE,
+                    rule.loc,
+                    format!("`{}` is a spec error and cannot be configured", r.name),
+                )
+                .with_label(format!("cannot {verb}"))
+                .with_help("spec errors are always errors: fix the spec instead"),
+            ),
+            Some(r) if r.name != rule.value => diagnostics.push(
+                // A code such as `WP101` is accepted on the command line, but
+                // the spec should read as words.
+                Diagnostic::new(
+                    &UNKNOWN_RULE,
+                    rule.loc,
+                    format!("rules are named, not numbered, in a spec: `{}` is `{}`", rule.value, r.name),
+                )
+                .with_label("a rule code")
+                .with_help(format!("write `\"{}\"`", r.name)),
+            ),
+            Some(_) => {}
+        }
+    }
 }
 
 /// Rule levels chosen on the command line.
@@ -206,7 +183,7 @@ pub(crate) struct CliLevels {
 /// Runs every check on a resolved spec. Internal failures of one check are
 /// caught and reported so that the other checks still run.
 pub(crate) fn run_checks(ctx: &Context<'_>) -> Vec<Diagnostic> {
-    run_rules(RULES, ctx)
+    run_rules(CHECKS, ctx)
 }
 
 /// Specs with fewer systems, events and flows than this are checked on one
@@ -216,11 +193,11 @@ const PARALLEL_ITEMS: usize = 2048;
 /// Runs each rule's check, on every core for a large spec. Rules are handed
 /// out one at a time and their findings put back in rule order, so the
 /// output does not depend on which thread ran what.
-fn run_rules(rules: &[&'static Rule], ctx: &Context<'_>) -> Vec<Diagnostic> {
+fn run_rules(rules: &[(&'static Rule, CheckFn)], ctx: &Context<'_>) -> Vec<Diagnostic> {
     let items = ctx.spec.systems.len() + ctx.spec.events.len() + ctx.spec.flows.len();
     let threads = if items >= PARALLEL_ITEMS { crate::parallel::threads().min(rules.len()) } else { 1 };
     if threads <= 1 {
-        return rules.iter().flat_map(|rule| run_rule(rule, ctx)).collect();
+        return rules.iter().flat_map(|(rule, check)| run_rule(rule, *check, ctx)).collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut found: Vec<(usize, Vec<Diagnostic>)> = std::thread::scope(|scope| {
@@ -230,8 +207,8 @@ fn run_rules(rules: &[&'static Rule], ctx: &Context<'_>) -> Vec<Diagnostic> {
                     let mut mine = Vec::new();
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(rule) = rules.get(i) else { break mine };
-                        mine.push((i, run_rule(rule, ctx)));
+                        let Some((rule, check)) = rules.get(i) else { break mine };
+                        mine.push((i, run_rule(rule, *check, ctx)));
                     }
                 })
             })
@@ -245,8 +222,7 @@ fn run_rules(rules: &[&'static Rule], ctx: &Context<'_>) -> Vec<Diagnostic> {
 /// Runs one rule's check. A bug in one check must not cost the user the
 /// findings of the others: its panic becomes one diagnostic, at the start of
 /// the entry file, and its partial findings are dropped.
-fn run_rule(rule: &'static Rule, ctx: &Context<'_>) -> Vec<Diagnostic> {
-    let Some(check) = rule.check else { return Vec::new() };
+fn run_rule(rule: &'static Rule, check: CheckFn, ctx: &Context<'_>) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx, &mut found))) {
         Ok(()) => found,
@@ -341,7 +317,7 @@ pub(crate) fn test_check(rule: &'static Rule, text: &str) -> Vec<Diagnostic> {
     let graph = Graph::build(&loaded.spec);
     let ctx = Context { spec: &loaded.spec, graph: &graph };
     let mut out = Vec::new();
-    if let Some(check) = rule.check {
+    if let Some((_, check)) = CHECKS.iter().find(|(r, _)| std::ptr::eq(*r, rule)) {
         check(&ctx, &mut out);
     }
     out.retain(|d| std::ptr::eq(d.rule, rule));
@@ -351,6 +327,7 @@ pub(crate) fn test_check(rule: &'static Rule, text: &str) -> Vec<Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::declare_rule;
 
     #[test]
     fn names_and_codes_are_unique_and_well_formed() {
@@ -397,7 +374,6 @@ mod tests {
             severity: Warning,
             category: Topology,
             summary: "a test rule",
-            check: Some(panicking_check),
         }
     }
 
@@ -406,12 +382,21 @@ mod tests {
         let spec = test_spec("system \"idle\" kind=crm\n");
         let graph = Graph::build(&spec);
         let ctx = Context { spec: &spec, graph: &graph };
-        let found = run_rules(&[&BROKEN, &unused_system::UNUSED_SYSTEM], &ctx);
+        let found =
+            run_rules(&[(&BROKEN, panicking_check), (&unused_system::UNUSED_SYSTEM, unused_system::check)], &ctx);
         let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(
             messages,
             vec!["internal error: the `broken` check failed on this spec", "no flow reads or writes system `idle`"]
         );
+    }
+
+    #[test]
+    fn checks_run_in_code_order() {
+        let codes: Vec<&str> = CHECKS.iter().map(|(r, _)| r.code).collect();
+        let mut sorted = codes.clone();
+        sorted.sort_unstable();
+        assert_eq!(codes, sorted);
     }
 
     #[test]
@@ -423,7 +408,8 @@ mod tests {
                 Category::Suppression => "WP2",
             };
             assert!(rule.code.starts_with(expected), "{} has code {}", rule.name, rule.code);
-            assert_eq!(rule.check.is_some(), rule.category == Category::Topology, "{}", rule.name);
+            let checked = CHECKS.iter().any(|(r, _)| std::ptr::eq(*r, *rule));
+            assert_eq!(checked, rule.category == Category::Topology, "{}", rule.name);
         }
     }
 }

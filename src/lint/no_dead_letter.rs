@@ -1,8 +1,9 @@
 //! `no-dead-letter`: retries, or runs via a broker, without a dead-letter
 //! destination.
 
-use super::{Context, declare_rule};
+use super::Context;
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::declare_rule;
 use crate::model::Owner;
 
 declare_rule! {
@@ -53,11 +54,10 @@ declare_rule! {
         severity: Warning,
         category: Topology,
         summary: "retries or runs via a broker, but no `dead-letter`: failed data is dropped or redelivered forever",
-        check: Some(check),
     }
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     for id in spec.flow_ids() {
         let flow = spec.flow(id);

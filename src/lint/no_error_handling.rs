@@ -5,8 +5,9 @@
 //! trigger or a broker, a failed write is lost. A webhook sender's own
 //! retries do not count: the receiver acknowledged before it wrote.
 
-use super::{Context, declare_rule};
+use super::Context;
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::declare_rule;
 use crate::model::{Owner, TriggerKind};
 
 declare_rule! {
@@ -58,11 +59,10 @@ declare_rule! {
         severity: Warning,
         category: Topology,
         summary: "a flow with at-most-once delivery: a failure loses the data",
-        check: Some(check),
     }
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     for id in spec.flow_ids() {
         let flow = spec.flow(id);

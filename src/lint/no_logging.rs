@@ -1,7 +1,8 @@
 //! `no-logging`: a flow that leaves no trace of its runs.
 
-use super::{Context, declare_rule};
+use super::Context;
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::declare_rule;
 use crate::model::Owner;
 
 declare_rule! {
@@ -49,11 +50,10 @@ declare_rule! {
         severity: Warning,
         category: Topology,
         summary: "a flow without `log`",
-        check: Some(check),
     }
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     for id in spec.flow_ids() {
         let flow = spec.flow(id);

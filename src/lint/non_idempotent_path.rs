@@ -19,9 +19,10 @@
 
 use std::collections::VecDeque;
 
+use super::Context;
 use super::util::plural;
-use super::{Context, declare_rule};
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::declare_rule;
 use crate::graph::{Graph, TriggerNode};
 use crate::model::{EventId, Flow, FlowId, Owner, Spec, Target, TriggerKind};
 
@@ -86,7 +87,6 @@ declare_rule! {
         severity: Warning,
         category: Topology,
         summary: "a write that can run twice into `create`/`send`/`append`/`increment` without an idempotency key",
-        check: Some(check),
     }
 }
 
@@ -208,7 +208,7 @@ pub(crate) fn attribute(spec: &Spec, graph: &Graph) -> Attribution {
     Attribution { origins, parent, origin_of, depth }
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let (spec, graph) = (ctx.spec, ctx.graph);
     let a = attribute(spec, graph);
     // Per origin: how many downstream duplicate writers, and the deepest.

@@ -1,7 +1,8 @@
 //! `orphan-event`: an event that no flow consumes.
 
-use super::{Context, declare_rule};
+use super::Context;
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::declare_rule;
 use crate::model::{Owner, Ref, TriggerKind};
 
 declare_rule! {
@@ -38,11 +39,10 @@ declare_rule! {
         severity: Warning,
         category: Topology,
         summary: "an event no flow consumes",
-        check: Some(check),
     }
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     let mut consumed = vec![false; spec.events.len()];
     for flow in &spec.flows {

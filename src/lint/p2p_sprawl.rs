@@ -5,9 +5,10 @@
 //! they touch, among systems live now (month 0) and at the horizon. One finding for the whole spec. Linear: one pass over the
 //! system graph's edges and a hash set of pairs.
 
+use super::Context;
 use super::util::{name_list, plural};
-use super::{Context, declare_rule};
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::declare_rule;
 use crate::model::{FlowId, Owner};
 use crate::stages::{MAX_DIRECT_TOOLS, Wiring, direct_pairs, wiring};
 
@@ -70,7 +71,6 @@ declare_rule! {
         severity: Warning,
         category: Topology,
         summary: "more than 3 tools wired point-to-point",
-        check: Some(check),
     }
 }
 
@@ -86,7 +86,7 @@ fn describe(w: Wiring) -> String {
     )
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     // Counted as the planner counts: tools (not hubs, brokers, warehouses
     // or lakes), with the planner's direct pairs and thresholds.

@@ -1,7 +1,8 @@
 //! `polling-over-webhook`: polling a system that can push changes.
 
-use super::{Context, declare_rule};
+use super::Context;
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::declare_rule;
 use crate::model::{EventId, Owner, TriggerKind};
 
 declare_rule! {
@@ -50,11 +51,10 @@ declare_rule! {
         severity: Warning,
         category: Topology,
         summary: "a `poll` of a system that has webhooks",
-        check: Some(check),
     }
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     // The events of each system, in declaration order, to suggest one.
     let mut events_by_system: Vec<Vec<EventId>> = vec![Vec::new(); spec.systems.len().max(1)];

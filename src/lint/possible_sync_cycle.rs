@@ -8,10 +8,11 @@
 //! through its first such flow, with the assumed hops named. Linear, as
 //! `sync-cycle` is: Kosaraju plus one breadth-first search per component.
 
+use super::Context;
 use super::sync_cycle::{Hop, loop_text, others_and_owner, shortest_loop, system_name};
 use super::util::{name_list, plural};
-use super::{Context, declare_rule};
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::declare_rule;
 use crate::graph::Component;
 use crate::model::{FlowId, Owner, Spec};
 
@@ -75,11 +76,10 @@ declare_rule! {
         severity: Info,
         category: Topology,
         summary: "flows that may trigger each other in a loop, through a write or event that names no entity",
-        check: Some(check),
     }
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     let mut definite = vec![false; spec.flows.len()];
     for component in ctx.graph.cyclic_components() {

@@ -6,9 +6,10 @@
 //! volume growth reached at the horizon. Polls and schedules declare no
 //! volume and add nothing. One pass over the flows.
 
+use super::Context;
 use super::util::{number, plural};
-use super::{Context, declare_rule};
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::declare_rule;
 use crate::model::{FlowId, Owner, TriggerKind};
 
 declare_rule! {
@@ -74,7 +75,6 @@ declare_rule! {
         severity: Warning,
         category: Topology,
         summary: "peak event volume at the horizon above the target's `rate-limit`",
-        check: Some(check),
     }
 }
 
@@ -85,7 +85,7 @@ struct Contribution {
     peak: f64,
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     let horizon = spec.horizon_months();
     let growth = spec.growth_at(horizon);

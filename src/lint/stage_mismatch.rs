@@ -7,8 +7,9 @@
 //! where a hub or broker is due), one for a broker where direct connections
 //! would do even at the horizon.
 
-use super::{Context, declare_rule};
+use super::Context;
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::declare_rule;
 use crate::model::{Owner, SystemKind};
 use crate::plan::{self, FlowUse, Stage, Transport};
 
@@ -88,14 +89,13 @@ declare_rule! {
         severity: Info,
         category: Topology,
         summary: "the transports in use do not match the recommended stage",
-        check: Some(check),
     }
 }
 
 /// How many flows get a secondary label besides the primary one.
 const SECONDARY_FLOWS: usize = 4;
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     let plan = plan::stages(spec);
     let now = &plan.now;

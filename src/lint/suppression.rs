@@ -6,8 +6,8 @@
 
 use std::collections::HashSet;
 
-use super::declare_rule;
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::declare_rule;
 use crate::model::{EventId, FlowId, LintLevel, Owner, Spec, SystemId};
 
 declare_rule! {
@@ -43,7 +43,6 @@ declare_rule! {
         severity: Warning,
         category: Suppression,
         summary: "an inline `allow` with no `reason`",
-        check: None,
     }
 }
 
@@ -78,7 +77,6 @@ declare_rule! {
         severity: Warning,
         category: Suppression,
         summary: "an `allow` that silences nothing",
-        check: None,
     }
 }
 

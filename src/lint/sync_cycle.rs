@@ -10,9 +10,10 @@
 //! flow's source) is where `loop-guard` is suggested. Kosaraju plus one BFS per
 //! component is linear in the graph.
 
+use super::Context;
 use super::util::{name_list, plural};
-use super::{Context, declare_rule};
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::declare_rule;
 use crate::graph::{Component, Graph, TriggerNode, shortest_path};
 use crate::model::{EventId, FlowId, Owner, Spec, SystemId, TriggerKind};
 
@@ -78,7 +79,6 @@ declare_rule! {
         severity: Warning,
         category: Topology,
         summary: "flows that trigger each other in a loop of definite links",
-        check: Some(check),
     }
 }
 
@@ -154,7 +154,7 @@ pub(crate) fn shortest_loop(graph: &Graph, spec: &Spec, component: &Component, s
     Some(hops)
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     for component in ctx.graph.cyclic_components() {
         let Some(hops) = shortest_loop(ctx.graph, spec, component, component.flows[0]) else { continue };

@@ -3,8 +3,9 @@
 //! "Live" means live now (month 0): a system planned for a later month may
 //! be declared before its flows are designed, and a retired one is gone.
 
-use super::{Context, declare_rule};
+use super::Context;
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::declare_rule;
 use crate::model::Owner;
 
 declare_rule! {
@@ -43,11 +44,10 @@ declare_rule! {
         severity: Warning,
         category: Topology,
         summary: "a live system that no flow reads or writes",
-        check: Some(check),
     }
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     let mut used = vec![false; spec.systems.len()];
     for flow in &spec.flows {

@@ -1,7 +1,8 @@
 //! `unversioned-api`: an API or event contract without a version.
 
-use super::{Context, declare_rule};
+use super::Context;
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::declare_rule;
 use crate::model::Owner;
 
 declare_rule! {
@@ -37,11 +38,10 @@ declare_rule! {
         severity: Warning,
         category: Topology,
         summary: "a system `api` or an event without a version",
-        check: Some(check),
     }
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
     for id in spec.system_ids() {
         let system = spec.system(id);

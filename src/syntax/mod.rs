@@ -41,33 +41,9 @@ pub(crate) use lexer::TokenKind;
 use std::borrow::Cow;
 use std::fmt;
 
-/// A half-open byte range `start..end` within one source file.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct Span {
-    pub(crate) start: u32,
-    pub(crate) end: u32,
-}
-
-impl Span {
-    pub(crate) fn new(start: usize, end: usize) -> Self {
-        // Files are capped well below 4 GiB (see `MAX_FILE_BYTES`), so offsets fit.
-        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        Span { start: clamp(start), end: clamp(end.max(start)) }
-    }
-
-    pub(crate) fn len(self) -> usize {
-        (self.end - self.start) as usize
-    }
-
-    pub(crate) fn range(self) -> std::ops::Range<usize> {
-        self.start as usize..self.end as usize
-    }
-
-    /// The smallest span covering both.
-    pub(crate) fn cover(self, other: Span) -> Span {
-        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
-    }
-}
+// Spans are positions in a source file: they live with the sources, below
+// every stage; `syntax::Span` is the same type.
+pub(crate) use crate::source::Span;
 
 /// The largest file wireplan reads. Larger files get one clear diagnostic.
 pub(crate) const MAX_FILE_BYTES: usize = 256 * 1024 * 1024;

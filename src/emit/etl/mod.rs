@@ -29,8 +29,8 @@ use std::time::Duration;
 
 use crate::emit::names;
 use crate::emit::{Artifact, Emitted, Input, Note};
-use crate::model::{Action, EntityId, FieldType, Flow, Spec, SystemId, SystemKind, TriggerKind};
 use crate::model::Constant;
+use crate::model::{Action, EntityId, FieldType, Flow, Spec, SystemId, SystemKind, TriggerKind};
 
 pub(crate) use taps::{ENGINES, Engine, TAPS, Tap};
 

@@ -21,9 +21,9 @@ use std::time::Duration;
 
 use crate::emit::names;
 use crate::emit::{Artifact, Emitted, Input, Note};
+use crate::model::Constant;
 use crate::model::{Action, Backoff, EventId, Flow, FlowId, HttpMethod, SignatureEncoding, SignatureScheme, Spec};
 use crate::model::{SystemId, TriggerKind};
-use crate::model::Constant;
 
 /// The Node-RED settings: fixed text but for the list of required variables.
 const SETTINGS: &str = include_str!("settings.js");
@@ -452,7 +452,9 @@ fn json_value(value: &Constant) -> serde_json::Value {
             Ok(n) => n.into(),
             Err(_) => serde_json::Value::String(n.to_string()),
         },
-        Constant::Float(x) => serde_json::Number::from_f64(*x).map_or(serde_json::Value::Null, serde_json::Value::Number),
+        Constant::Float(x) => {
+            serde_json::Number::from_f64(*x).map_or(serde_json::Value::Null, serde_json::Value::Number)
+        }
         Constant::Bool(b) => serde_json::Value::Bool(*b),
         Constant::Null => serde_json::Value::Null,
     }

@@ -41,7 +41,6 @@ declare_rule! {
         severity: Error,
         category: Spec,
         summary: "KDL that does not parse",
-        check: None,
     }
 }
 
@@ -78,7 +77,6 @@ declare_rule! {
         severity: Error,
         category: Spec,
         summary: "a node the language does not have",
-        check: None,
     }
 }
 
@@ -114,7 +112,6 @@ declare_rule! {
         severity: Error,
         category: Spec,
         summary: "a property the node does not take",
-        check: None,
     }
 }
 
@@ -149,7 +146,6 @@ declare_rule! {
         severity: Error,
         category: Spec,
         summary: "a value of the wrong type or out of range",
-        check: None,
     }
 }
 
@@ -182,7 +178,6 @@ declare_rule! {
         severity: Error,
         category: Spec,
         summary: "a required argument or property is absent",
-        check: None,
     }
 }
 
@@ -217,7 +212,6 @@ declare_rule! {
         severity: Error,
         category: Spec,
         summary: "two systems, events, flows, entities or fields with one name",
-        check: None,
     }
 }
 
@@ -253,7 +247,6 @@ declare_rule! {
         severity: Error,
         category: Spec,
         summary: "a system, event, entity or field name that is not declared",
-        check: None,
     }
 }
 
@@ -289,7 +282,6 @@ declare_rule! {
         severity: Error,
         category: Spec,
         summary: "a missing, cyclic or out-of-root include",
-        check: None,
     }
 }
 
@@ -334,7 +326,6 @@ declare_rule! {
         severity: Error,
         category: Spec,
         summary: "a value that looks like a credential",
-        check: None,
     }
 }
 
@@ -371,6 +362,5 @@ declare_rule! {
         severity: Error,
         category: Spec,
         summary: "a rule name that does not exist",
-        check: None,
     }
 }

@@ -11,8 +11,14 @@ use std::cmp::Ordering;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::lint::Rule;
 use crate::model::{Loc, Owner};
+
+mod spec_errors;
+
+pub(crate) use spec_errors::{
+    BAD_VALUE, DUPLICATE_NAME, INCLUDE_ERROR, MISSING_ARGUMENT, SECRET_LITERAL, SYNTAX, UNKNOWN_NODE, UNKNOWN_PROPERTY,
+    UNKNOWN_RULE, UNRESOLVED_REFERENCE,
+};
 
 /// How serious a finding is. Ordered from most to least serious.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
@@ -158,5 +164,93 @@ impl Summary {
             }
         }
         s
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Category {
+    /// Errors in the spec itself: always errors, never allowed.
+    Spec,
+    /// Findings about the integration topology: configurable.
+    Topology,
+    /// Findings about `allow` itself.
+    Suppression,
+}
+
+impl Category {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Category::Spec => "spec",
+            Category::Topology => "topology",
+            Category::Suppression => "suppression",
+        }
+    }
+}
+
+/// A rule's metadata and documentation.
+#[derive(Debug)]
+pub(crate) struct Rule {
+    pub(crate) name: &'static str,
+    pub(crate) code: &'static str,
+    pub(crate) default_severity: Severity,
+    pub(crate) category: Category,
+    /// One line, for `wireplan rules` and the README's table.
+    pub(crate) summary: &'static str,
+    /// Markdown: "What it finds", "Why it matters", "Example", "Fix".
+    raw_doc: &'static str,
+}
+
+impl Rule {
+    /// The documentation with the one leading space of each `///` line removed.
+    pub(crate) fn doc(&self) -> String {
+        let mut out = String::with_capacity(self.raw_doc.len());
+        for line in self.raw_doc.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out.trim().to_owned() + "\n"
+    }
+
+    /// Spec errors cannot be configured or allowed.
+    pub(crate) fn is_configurable(&self) -> bool {
+        self.category != Category::Spec
+    }
+}
+
+/// Declares a rule. The `///` lines above it become its documentation.
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        $vis:vis static $id:ident = {
+            name: $name:literal,
+            code: $code:literal,
+            severity: $severity:ident,
+            category: $category:ident,
+            summary: $summary:literal $(,)?
+        }
+    ) => {
+        $vis static $id: $crate::diagnostic::Rule = $crate::diagnostic::Rule::__new(
+            $name,
+            $code,
+            $crate::diagnostic::Severity::$severity,
+            $crate::diagnostic::Category::$category,
+            $summary,
+            concat!($($doc, "\n"),*),
+        );
+    };
+}
+pub(crate) use declare_rule;
+
+impl Rule {
+    #[doc(hidden)]
+    pub(crate) const fn __new(
+        name: &'static str,
+        code: &'static str,
+        default_severity: Severity,
+        category: Category,
+        summary: &'static str,
+        raw_doc: &'static str,
+    ) -> Self {
+        Rule { name, code, default_severity, category, summary, raw_doc }
     }
 }
