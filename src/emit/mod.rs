@@ -9,6 +9,7 @@
 //! Artifact paths are fixed by the backend, never made from spec names; the
 //! writer checks them all the same.
 
+pub(crate) mod broker;
 pub(crate) mod hub;
 pub(crate) mod names;
 
@@ -45,12 +46,16 @@ pub(crate) struct Emitted {
 pub(crate) enum Target {
     /// Node-RED flows: a self-hosted hub (the Zapier or Make role).
     Hub,
+    /// RabbitMQ definitions, an AsyncAPI 3.0 document and the Node-RED
+    /// connectors around them (the event-driven pattern).
+    Broker,
 }
 
 impl Target {
     pub(crate) fn name(self) -> &'static str {
         match self {
             Target::Hub => "hub",
+            Target::Broker => "broker",
         }
     }
 }
@@ -67,6 +72,7 @@ pub(crate) struct Input<'a> {
 pub(crate) fn emit(target: Target, input: &Input<'_>) -> Emitted {
     let mut emitted = match target {
         Target::Hub => hub::emit(input),
+        Target::Broker => broker::emit(input),
     };
     emitted.artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     emitted.notes.sort();
