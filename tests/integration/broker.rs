@@ -164,6 +164,12 @@ fn asyncapi_passes_the_official_schema_and_parser() {
     let doc = asyncapi(&out);
     let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{} at {}", e, e.instance_path())).collect();
     assert!(errors.is_empty(), "asyncapi.yaml fails the AsyncAPI 3.0.0 schema:\n{}", errors.join("\n"));
+    let hostile = TempSpec::new("broker-asyncapi-hostile");
+    hostile.file("wireplan.kdl", hostile_spec());
+    let built = hostile.run(&["build", "--target", "broker", "--out", "out"]);
+    assert_eq!(code(&built), 0, "{}", stderr(&built));
+    let hostile_doc = asyncapi(&hostile.dir.join("out"));
+    assert!(validator.is_valid(&hostile_doc), "the hostile spec's document fails the schema");
     // The schema must also reject what is wrong, or it proves nothing.
     let mut broken = doc.clone();
     broken["operations"]["shopify.send.order.created"]["action"] = json!("publish");
@@ -179,6 +185,14 @@ fn asyncapi_passes_the_official_schema_and_parser() {
     );
     // An ES module resolves packages from its own folder up: link them in.
     std::os::unix::fs::symlink(tools().join("node_modules"), work.dir.join("node_modules")).unwrap();
+    let parsed = Command::new("node").arg(&script).arg(hostile.dir.join("out/asyncapi.yaml")).output().unwrap();
+    assert_eq!(
+        code(&parsed),
+        0,
+        "the parser rejects the hostile spec's document:\n{}{}",
+        stdout(&parsed),
+        stderr(&parsed)
+    );
     let parsed = Command::new("node").arg(&script).arg(out.join("asyncapi.yaml")).output().unwrap();
     assert_eq!(code(&parsed), 0, "the parser gave no document:\n{}{}", stdout(&parsed), stderr(&parsed));
     // Severity 0 is an error, 1 a warning (2 and 3 are hints, such as "3.1.0 exists").
@@ -509,10 +523,6 @@ fn connectors_carry_a_webhook_through_the_real_broker() {
     let second =
         json!({"order_id": "o-1002", "email": "bob@example.com", "total": "5.00", "placed_at": "2026-11-30T11:00:00Z"});
     assert_eq!(red.post("/hooks/order.created", &[("Authorization", auth)], &second.to_string()), 202);
-    recorder.wait_for(1, Duration::from_secs(30), |r| r.path == "/netsuite/sales_order");
-    red.kill();
-    recorder.state.lock().unwrap().hold.clear();
-    let red = NodeRed::start(&user_dir, &env, "node-red-2.log");
     let all = [
         "/netsuite/sales_order",
         "/shipstation/",
@@ -521,26 +531,136 @@ fn connectors_carry_a_webhook_through_the_real_broker() {
         "/segment/track",
         "/klaviyo/profile",
     ];
-    let requests = recorder.wait_for(all.len() + 1, Duration::from_secs(60), |r| r.method != "GET");
-    let mut keys: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    // Every target has been called (NetSuite's call is still held).
+    let seen = |recorder: &Recorder, netsuite: usize| {
+        let requests = recorder.state.lock().unwrap().requests.clone();
+        let count = |t: &str| requests.iter().filter(|r| r.path == t).count();
+        all.iter().all(|t| count(t) >= 1) && count("/netsuite/sales_order") >= netsuite
+    };
+    let start = Instant::now();
+    while !seen(&recorder, 1) {
+        assert!(start.elapsed() < Duration::from_secs(30), "not every target was called: {:#?}", recorder.take());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    red.kill();
+    recorder.state.lock().unwrap().hold.clear();
+    let red = NodeRed::start(&user_dir, &env, "node-red-2.log");
+    let start = Instant::now();
+    while !seen(&recorder, 2) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "NetSuite's delivery was lost: {:#?}\n{}",
+            recorder.take(),
+            red.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let requests = recorder.take();
     for target in all {
         let got: Vec<_> = requests.iter().filter(|r| r.path == target).collect();
-        assert!(!got.is_empty(), "{target} lost the delivery: {requests:#?}");
-        for r in got {
-            assert_eq!(r.json()["order_id"].as_str().or(r.json()["external_id"].as_str()), Some("o-1002"), "{target}");
-            keys.entry(target).or_default().insert(r.headers.get("idempotency-key").cloned().unwrap_or_default());
+        for r in &got {
+            let body = r.json();
+            assert_eq!(body["order_id"].as_str().or(body["external_id"].as_str()), Some("o-1002"), "{target}");
+        }
+        // The flows with an `idempotency-key` send it, the same every time.
+        if matches!(target, "/netsuite/sales_order" | "/shipstation/" | "/segment/track") {
+            let keys: BTreeSet<&str> = got.iter().map(|r| r.headers["idempotency-key"].as_str()).collect();
+            assert_eq!(keys, BTreeSet::from(["o-1002"]), "{target}: the target can drop a repeat by its key");
         }
     }
     let netsuite = requests.iter().filter(|r| r.path == "/netsuite/sales_order").count();
-    assert_eq!(netsuite, 2, "NetSuite sees the redelivery once more");
-    assert_eq!(
-        keys["/netsuite/sales_order"],
-        BTreeSet::from(["o-1002".to_owned()]),
-        "one key: the target can drop the repeat"
-    );
+    assert_eq!(netsuite, 2, "NetSuite sees the unacknowledged delivery once more, and only once");
     // Nothing is left behind, and only the always-failing flow dead-lettered.
     let settled = rabbit.wait_counts(&BTreeMap::from([("order-to-email.dlq".to_owned(), 1)]), Duration::from_secs(30));
     let left: Vec<_> = settled.iter().filter(|(q, n)| **n > 0 && q.as_str() != "order-to-email.dlq").collect();
     assert!(left.is_empty(), "messages left: {left:?}");
     red.stop();
+}
+
+/// A spec whose names hold quotes, newlines, JSONata and JavaScript syntax,
+/// `../`, topic wildcards and YAML syntax.
+fn hostile_spec() -> String {
+    let hostile = [r#"q\"uote"#, r"new\nline", r#"$x & 'y' ; $eval(\"1\")"#, r"../../etc", r"a.*.#", r"- [x]: {y}"];
+    let mut text = String::new();
+    for (i, name) in hostile.iter().enumerate() {
+        text.push_str(&format!(
+            "system \"src{i}{name}\" kind=custom {{\n    webhooks #true\n}}\n\
+             system \"dst{i}{name}\" kind=custom {{\n    secret \"DST_{i}_TOKEN\"\n}}\n\
+             event \"ev{i}{name}\" from=\"src{i}{name}\" {{\n    key \"k{name}\"\n    field \"k{name}\" type=string\n}}\n\
+             flow \"flow{i}{name}\" {{\n    on \"ev{i}{name}\"\n    to \"dst{i}{name}\" action=upsert {{\n        \
+             map \"k{name}\" to=\"t{name}\"\n    }}\n    retry attempts=2\n    dead-letter\n}}\n"
+        ));
+    }
+    text
+}
+
+/// Names with quotes, newlines, JSONata and JavaScript syntax, `../`, topic
+/// wildcards and YAML syntax stay data: broker names, routing keys and
+/// AsyncAPI ids are slugs, the connectors' expressions are the example's,
+/// and the names come back exactly from the JSON.
+#[test]
+fn hostile_names_stay_data_on_the_broker() {
+    let text = hostile_spec();
+    let spec = TempSpec::new("broker-hostile");
+    spec.file("wireplan.kdl", &text);
+    let out = spec.run(&["build", "--target", "broker", "--out", "out"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let definitions: Value =
+        serde_json::from_slice(&std::fs::read(spec.dir.join("out/rabbitmq/definitions.json")).unwrap()).unwrap();
+    let slug = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    for kind in ["exchanges", "queues"] {
+        for item in definitions[kind].as_array().unwrap() {
+            assert!(slug(item["name"].as_str().unwrap()), "{item}");
+        }
+    }
+    for binding in definitions["bindings"].as_array().unwrap() {
+        let key = binding["routing_key"].as_str().unwrap();
+        assert!(!key.contains(['*', '#']) && (key.is_empty() || slug(key)), "{binding}");
+    }
+    let doc = asyncapi(&spec.dir.join("out"));
+    for section in [&doc["channels"], &doc["operations"], &doc["components"]["messages"]] {
+        for id in section.as_object().unwrap().keys() {
+            assert!(slug(id), "{id}");
+        }
+    }
+    let titles: Vec<&str> =
+        doc["components"]["messages"].as_object().unwrap().values().map(|m| m["title"].as_str().unwrap()).collect();
+    assert!(titles.contains(&"ev4a.*.#"), "{titles:?}");
+    let expressions = |path: &Path| -> BTreeSet<String> {
+        let flows: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        let mut all = BTreeSet::new();
+        for node in flows.as_array().unwrap() {
+            if let Some(func) = node["func"].as_str() {
+                all.insert(func.to_owned());
+            }
+            for rule in node["rules"].as_array().into_iter().flatten() {
+                if rule["tot"] == "jsonata" {
+                    all.insert(rule["to"].as_str().unwrap().to_owned());
+                }
+            }
+        }
+        all
+    };
+    let clean = TempSpec::new("broker-hostile-clean");
+    build(&clean.dir.join("out"));
+    let allowed = expressions(&clean.dir.join("out/node-red/flows.json"));
+    let got = expressions(&spec.dir.join("out/node-red/flows.json"));
+    assert!(got.is_subset(&allowed), "{:?}", got.difference(&allowed).collect::<Vec<_>>());
+}
+
+/// RabbitMQ reserves `amq.` names and would refuse the exchange at import;
+/// the build stops first and says why.
+#[test]
+fn a_reserved_exchange_name_stops_the_build() {
+    let spec = TempSpec::new("broker-amq");
+    spec.file(
+        "wireplan.kdl",
+        "system \"amq.shop\" kind=ecommerce {\n    webhooks #true\n}\nsystem \"crm\" kind=crm\n\
+         event \"order.created\" from=\"amq.shop\" {\n    field \"id\" type=string\n}\n\
+         flow \"orders\" {\n    on \"order.created\"\n    to crm action=upsert\n}\n",
+    );
+    let out = spec.run(&["build", "--target", "broker", "--out", "out"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("amq."), "{}", stderr(&out));
+    assert!(!spec.dir.join("out/rabbitmq").exists());
 }

@@ -49,7 +49,7 @@ impl Recorded {
 
 #[derive(Default)]
 pub(crate) struct RecorderState {
-    requests: Vec<Recorded>,
+    pub(crate) requests: Vec<Recorded>,
     /// Path prefix -> how many of the next writes there get a 500
     /// (`usize::MAX`: all of them).
     pub(crate) fail: BTreeMap<String, usize>,
