@@ -575,6 +575,18 @@ fn connectors_carry_a_webhook_through_the_real_broker() {
     let left: Vec<_> = settled.iter().filter(|(q, n)| **n > 0 && q.as_str() != "order-to-email.dlq").collect();
     assert!(left.is_empty(), "messages left: {left:?}");
     red.stop();
+
+    // Without a broker, a webhook is refused (503: the producer retries),
+    // not accepted and lost.
+    let mut no_broker = env.clone();
+    for (name, value) in &mut no_broker {
+        if name == "WIREPLAN_AMQP_PORT" {
+            *value = free_port().to_string();
+        }
+    }
+    let red = NodeRed::start(&user_dir, &no_broker, "node-red-3.log");
+    assert_eq!(red.post("/hooks/order.created", &[("Authorization", auth)], &order.to_string()), 503);
+    red.stop();
 }
 
 /// A spec whose names hold quotes, newlines, JSONata and JavaScript syntax,

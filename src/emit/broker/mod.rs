@@ -51,6 +51,12 @@ pub(crate) const PORT_ENV: &str = "WIREPLAN_AMQP_PORT";
 pub(crate) const USER_ENV: &str = "WIREPLAN_AMQP_USER";
 pub(crate) const PASSWORD_ENV: &str = "WIREPLAN_AMQP_PASSWORD";
 
+/// The hub's context stores, and the broker's: which connections are up is
+/// kept in memory, so that a restart does not start from a stale "connected".
+const CONTEXT_STORES: &str = "        default: { module: \"localfilesystem\", config: { flushInterval: 1 } },\n";
+const BROKER_CONTEXT_STORES: &str = "        default: { module: \"localfilesystem\", config: { flushInterval: 1 } },\n        \
+                                     memory: { module: \"memory\" },\n";
+
 /// The vhost when the spec has no `stack` name.
 const DEFAULT_VHOST: &str = "wireplan";
 
@@ -149,6 +155,7 @@ pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     emitted.artifacts.push(Artifact { path: CREDENTIALS_PATH.into(), bytes: credentials.into_bytes() });
     let settings = hub::settings_requiring(broker.env.keys().map(String::as_str));
     let settings = settings.replace("--target hub", "--target broker");
+    let settings = settings.replacen(CONTEXT_STORES, BROKER_CONTEXT_STORES, 1);
     emitted.artifacts.push(Artifact { path: SETTINGS_PATH.into(), bytes: settings.into_bytes() });
     emitted.artifacts.push(Artifact { path: PACKAGE_PATH.into(), bytes: connectors::package().into_bytes() });
     let readme = readme::render(&broker, &emitted.notes);
