@@ -1,6 +1,6 @@
 //! Backends: what `wireplan build` generates from a checked spec.
 //!
-//! Each backend (one folder: `hub/` now; `broker/` and `etl/` later) is a
+//! Each backend (one folder: `hub/`, `broker/`; `etl/` later) is a
 //! pure function from the resolved spec and its graph to a list of
 //! `Artifact`s (a relative path and its bytes) and build notes (flows it did
 //! not carry and why, defaults it used). It does no I/O: the CLI hands the
@@ -41,7 +41,7 @@ pub(crate) struct Emitted {
     pub(crate) errors: Vec<String>,
 }
 
-/// The backends `wireplan build --target` knows. `broker` and `etl` come next.
+/// The backends `wireplan build --target` knows. `etl` comes next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Target {
     /// Node-RED flows: a self-hosted hub (the Zapier or Make role).

@@ -5,9 +5,13 @@
 //!   producer's proof with the hub's fixed `verify.js`, answers 202, and
 //!   publishes the payload (persistent, JSON, the event's key as the
 //!   `idempotency-key` header and message id) to the producer's exchange with
-//!   the routing key; and `GET /healthz`.
+//!   the routing key; and `GET /healthz`. Until the publisher has connected
+//!   (a `status` node records it in a memory context store) the answer is
+//!   503 instead: the package drops a message sent to a publisher that has
+//!   not connected yet, so accepting it would lose it.
 //! - **Polls**, a tab each: the hub's poll nodes (interval, cursor kept on
-//!   disk) publish each new record to the polled system's exchange.
+//!   disk) publish each new record to the polled system's exchange; a tick
+//!   reads only while the publisher is connected.
 //! - **Egress**, a tab per consuming flow (the AMQP package keeps its
 //!   unacknowledged deliveries per tab): `amqp in` on the flow's quorum queue
 //!   (prefetch 1, manual acknowledgement), then per target the hub's own

@@ -278,7 +278,7 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Broker {
     let mut env = hub.env.clone();
     for (name, what) in [
         (HOST_ENV, "the RabbitMQ host the connectors connect to".to_owned()),
-        (PORT_ENV, "the RabbitMQ AMQP port (5672 by default)".to_owned()),
+        (PORT_ENV, "the RabbitMQ AMQP port (RabbitMQ listens on 5672 unless told otherwise)".to_owned()),
         (USER_ENV, format!("the RabbitMQ user of the connectors (the definitions create {USER:?})")),
         (PASSWORD_ENV, format!("the password of the RabbitMQ user {USER:?}, set after each import")),
     ] {

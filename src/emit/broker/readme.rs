@@ -39,8 +39,13 @@ pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
         "Import the definitions, then give the connectors' user its password (an import creates the user \
          without one, and a re-import resets it, so always run both):\n\n```sh\n",
     );
-    let _ = writeln!(out, "rabbitmqctl import_definitions {DEFINITIONS_PATH}   # asynchronous: wait for the vhost");
-    let _ = writeln!(out, "rabbitmqctl await_online_nodes 1");
+    let queues = broker.queues.len() + broker.queues.iter().filter(|q| q.dead_letter).count();
+    let _ = writeln!(out, "rabbitmqctl import_definitions {DEFINITIONS_PATH}");
+    let _ = writeln!(out, "# the import is asynchronous: wait until its {queues} queues exist");
+    let _ = writeln!(
+        out,
+        "until [ \"$(rabbitmqctl list_queues -p {vhost} name -q --no-table-headers | wc -l)\" -ge {queues} ]; do sleep 1; done"
+    );
     let _ = writeln!(out, "rabbitmqctl change_password {USER} \"${PASSWORD_ENV}\"");
     out.push_str("```\n\n");
     out.push_str(
@@ -51,7 +56,8 @@ pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
     let _ = writeln!(
         out,
         "`{FLOWS_PATH}` has a tab for the webhooks (`POST /hooks/...`, `GET /healthz`), one per poll and one \
-         per consuming flow. `flows_cred.json` holds no secret: Node-RED reads the broker's user and password \
+         per consuming flow. A webhook is answered 202 when it is handed to the broker connection, 401 without its proof, and 503 \
+         while the connectors are not connected to RabbitMQ (the producer should send it again). `flows_cred.json` holds no secret: Node-RED reads the broker's user and password \
          from `{USER_ENV}` and `{PASSWORD_ENV}`. Node-RED listens on 127.0.0.1 unless `WIREPLAN_HOST` says \
          otherwise; put a TLS proxy in front of it.\n"
     );
