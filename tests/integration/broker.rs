@@ -676,3 +676,38 @@ fn a_reserved_exchange_name_stops_the_build() {
     assert!(stderr(&out).contains("amq."), "{}", stderr(&out));
     assert!(!spec.dir.join("out/rabbitmq").exists());
 }
+
+/// A flow with two targets acknowledges only after both answered 2xx: the
+/// first target's success leads, with the payload restored, to the second's
+/// mapping, and only the last one's to the acknowledgement.
+#[test]
+fn a_flow_with_two_targets_acknowledges_after_both() {
+    let spec = TempSpec::new("broker-two-targets");
+    spec.file(
+        "wireplan.kdl",
+        "system \"shop\" kind=ecommerce {\n    webhooks #true\n}\nsystem \"crm\" kind=crm\nsystem \"mail\" kind=email\n\
+         event \"order.created\" from=shop {\n    key \"id\"\n    field \"id\" type=string required=#true\n}\n\
+         flow \"fan\" {\n    on \"order.created\"\n    to crm action=upsert\n    to mail action=upsert\n    \
+         idempotency-key \"id\"\n    retry attempts=2\n    dead-letter\n}\n",
+    );
+    let out = spec.run(&["build", "--target", "broker", "--out", "out"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let flows: Value =
+        serde_json::from_slice(&std::fs::read(spec.dir.join("out/node-red/flows.json")).unwrap()).unwrap();
+    let nodes = flows.as_array().unwrap();
+    let by_id = |id: &str| nodes.iter().find(|n| n["id"] == id).unwrap();
+    let named = |name: &str| nodes.iter().filter(|n| n["name"] == name).collect::<Vec<_>>();
+    let switches = named("2xx?");
+    assert_eq!(switches.len(), 2);
+    let next = |n: &Value| by_id(n["wires"][0][0].as_str().unwrap()).clone();
+    let first = switches.iter().find(|s| next(s)["name"] == "the payload again").expect("target 1 leads to target 2");
+    assert_eq!(next(&next(first))["name"], "to mail: map");
+    let second = switches.iter().find(|s| next(s)["name"] == "delivered").unwrap();
+    assert_eq!(next(&next(second))["type"], "amqp ack");
+    assert_eq!(next(&next(second))["nack"], false);
+    // Both failures go to the one rejection path.
+    assert_eq!(first["wires"][1], second["wires"][1]);
+    let definitions: Value =
+        serde_json::from_slice(&std::fs::read(spec.dir.join("out/rabbitmq/definitions.json")).unwrap()).unwrap();
+    assert_eq!(definitions["policies"][0]["definition"]["delivery-limit"], 1);
+}

@@ -173,6 +173,11 @@ pub(super) fn validate(doc: &Value) -> Vec<String> {
             error(format!("the routing key {key:?} holds a topic wildcard"));
         }
     }
+    // How many queues each exact pattern matches (built once: linear).
+    let mut patterns: std::collections::BTreeMap<(String, String), usize> = std::collections::BTreeMap::new();
+    for (vhost, queue) in &queues {
+        *patterns.entry((vhost.clone(), exact_pattern(queue))).or_default() += 1;
+    }
     let mut policies = BTreeSet::new();
     for p in list("policies") {
         let name = text(p, "name");
@@ -183,9 +188,7 @@ pub(super) fn validate(doc: &Value) -> Vec<String> {
             error(format!("policy {name:?} must apply to queues"));
         }
         let pattern = text(p, "pattern");
-        let matched: Vec<&(String, String)> =
-            queues.iter().filter(|(v, q)| *v == text(p, "vhost") && exact_pattern(q) == pattern).collect();
-        if matched.len() != 1 {
+        if patterns.get(&(text(p, "vhost"), pattern.clone())) != Some(&1) {
             error(format!("policy {name:?} does not match exactly one queue ({pattern:?})"));
         }
         if p.get("priority").and_then(Value::as_u64).is_none_or(|n| n > 255) {

@@ -177,19 +177,22 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Broker {
         spec.flow_ids().map(|id| (spec.flow(id).name.value.as_str(), id)).collect();
 
     let mut exchanges: Vec<Exchange> = Vec::new();
+    let mut exchange_index: BTreeMap<String, usize> = BTreeMap::new();
     let mut exchange_of = |system: &str| -> usize {
-        if let Some(i) = exchanges.iter().position(|e| e.system == system) {
+        if let Some(&i) = exchange_index.get(system) {
             return i;
         }
         let name = system_slugs.get(system).cloned().unwrap_or_else(|| names::id(&[system]));
         exchanges.push(Exchange { name, system: system.to_owned() });
+        exchange_index.insert(system.to_owned(), exchanges.len() - 1);
         exchanges.len() - 1
     };
 
+    let events: BTreeMap<&str, &crate::model::Event> =
+        spec.event_ids().map(|id| spec.event(id)).map(|e| (e.name.value.as_str(), e)).collect();
     let mut routes = Vec::new();
     for (index, endpoint) in hub.endpoints.iter().enumerate() {
-        let event = spec.event_ids().map(|id| spec.event(id)).find(|e| e.name.value == endpoint.event);
-        let Some(event) = event else { continue };
+        let Some(event) = events.get(endpoint.event.as_str()) else { continue };
         let key = event.key.as_ref().map(|k| k.name.value.to_string());
         let fields = event
             .fields
@@ -213,13 +216,19 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Broker {
         });
     }
 
+    let route_of_endpoint: BTreeMap<usize, usize> = routes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| match r.kind {
+            RouteKind::Event { endpoint, .. } => Some((endpoint, i)),
+            RouteKind::Poll { .. } => None,
+        })
+        .collect();
     let mut queues = Vec::new();
     for (index, flow) in hub.flows.iter().enumerate() {
         let name = flow_slugs.get(&flow.name).cloned().unwrap_or_default();
         let route = match &flow.trigger {
-            HubTrigger::Webhook(endpoint) => routes
-                .iter()
-                .position(|r: &Route| matches!(r.kind, RouteKind::Event { endpoint: e, .. } if e == *endpoint)),
+            HubTrigger::Webhook(endpoint) => route_of_endpoint.get(endpoint).copied(),
             HubTrigger::Poll(poll) => {
                 let entity = flow_ids.get(flow.name.as_str()).and_then(|id| match &spec.flow(*id).trigger {
                     Some(t) => match &t.kind {

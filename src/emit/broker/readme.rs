@@ -76,7 +76,11 @@ pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
     let _ = writeln!(out, "`{HOST_ENV}` and `{PORT_ENV}` point at RabbitMQ; the vhost is `{vhost}`.\n");
 
     out.push_str("## Routes\n\n| routing key | exchange | published by | consumed by |\n| --- | --- | --- | --- |\n");
-    for (index, route) in broker.routes.iter().enumerate() {
+    let mut consumers: Vec<Vec<String>> = vec![Vec::new(); broker.routes.len()];
+    for queue in &broker.queues {
+        consumers[queue.route].push(format!("`{}`", queue.name));
+    }
+    for (route, consumers) in broker.routes.iter().zip(&consumers) {
         let by = match &route.kind {
             RouteKind::Event { endpoint, .. } => {
                 let e = &broker.hub.endpoints[*endpoint];
@@ -88,8 +92,6 @@ pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
             }
             RouteKind::Poll { flow, .. } => format!("the poll of {}", markdown(&broker.hub.flows[*flow].name)),
         };
-        let consumers: Vec<String> =
-            broker.queues.iter().filter(|q| q.route == index).map(|q| format!("`{}`", q.name)).collect();
         let _ = writeln!(
             out,
             "| `{}` | `{}` | {by} | {} |",
