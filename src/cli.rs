@@ -66,9 +66,11 @@ enum Command {
     /// Generate a backend's files from a spec into an output folder.
     ///
     /// `--target hub` writes Node-RED flows, a headless settings file and a
-    /// README for every flow triggered by an event or a poll; `--target etl`
-    /// a Meltano project and a dbt project for every scheduled or polled flow
-    /// into a warehouse or lake. A spec with
+    /// README for every flow triggered by an event or a poll; `--target
+    /// broker` RabbitMQ definitions, an AsyncAPI 3.0 document, the Node-RED
+    /// connectors around them and a README; `--target etl` a Meltano project
+    /// and a dbt project for every scheduled or polled flow into a warehouse
+    /// or lake. A spec with
     /// errors builds nothing (exit 1); warnings do not stop the build unless
     /// `--deny-warnings`. Files are written atomically and only inside
     /// `--out`; a manifest there records what wireplan generated, so a file

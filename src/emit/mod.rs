@@ -1,6 +1,6 @@
 //! Backends: what `wireplan build` generates from a checked spec.
 //!
-//! Each backend (one folder: `hub/` and `etl/` now; `broker/` later) is a
+//! Each backend (one folder: `hub/`, `broker/` and `etl/`) is a
 //! pure function from the resolved spec and its graph to a list of
 //! `Artifact`s (a relative path and its bytes) and build notes (flows it did
 //! not carry and why, defaults it used). It does no I/O: the CLI hands the
@@ -10,6 +10,7 @@
 //! fixed alphabet of `names` (the ETL target's model files), never of raw
 //! spec names; the writer checks them all the same.
 
+pub(crate) mod broker;
 pub(crate) mod etl;
 pub(crate) mod hub;
 pub(crate) mod names;
@@ -42,11 +43,14 @@ pub(crate) struct Emitted {
     pub(crate) errors: Vec<String>,
 }
 
-/// The backends `wireplan build --target` knows. `broker` comes next.
+/// The backends `wireplan build --target` knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Target {
     /// Node-RED flows: a self-hosted hub (the Zapier or Make role).
     Hub,
+    /// RabbitMQ definitions, an AsyncAPI 3.0 document and the Node-RED
+    /// connectors around them (the event-driven pattern).
+    Broker,
     /// Meltano and dbt: ELT pipelines for scheduled and polled flows into warehouses and lakes.
     Etl,
 }
@@ -55,6 +59,7 @@ impl Target {
     pub(crate) fn name(self) -> &'static str {
         match self {
             Target::Hub => "hub",
+            Target::Broker => "broker",
             Target::Etl => "etl",
         }
     }
@@ -65,7 +70,7 @@ pub(crate) struct Input<'a> {
     pub(crate) spec: &'a Spec,
     #[expect(
         dead_code,
-        reason = "the broker backend reads the topology; the hub and ETL backends need only the model"
+        reason = "no backend reads the topology yet (each needs only the model); it is handed over so that one that routes by it needs no new seam"
     )]
     pub(crate) graph: &'a Graph,
 }
@@ -75,6 +80,7 @@ pub(crate) struct Input<'a> {
 pub(crate) fn emit(target: Target, input: &Input<'_>) -> Emitted {
     let mut emitted = match target {
         Target::Hub => hub::emit(input),
+        Target::Broker => broker::emit(input),
         Target::Etl => etl::emit(input),
     };
     emitted.artifacts.sort_by(|a, b| a.path.cmp(&b.path));

@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::util::{TempSpec, code, root, stderr};
 
-fn node_red_js() -> PathBuf {
+pub(crate) fn node_red_js() -> PathBuf {
     let tools = std::env::var_os("WIREPLAN_TOOLS").map_or_else(|| root().join(".tools"), PathBuf::from);
     let path = tools.join("node_modules/node-red/red.js");
     assert!(
@@ -33,38 +33,40 @@ fn node_red_js() -> PathBuf {
 
 /// One request the recorder received.
 #[derive(Clone, Debug)]
-struct Recorded {
-    at: Instant,
-    method: String,
-    path: String,
-    headers: BTreeMap<String, String>,
-    body: String,
+pub(crate) struct Recorded {
+    pub(crate) at: Instant,
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) headers: BTreeMap<String, String>,
+    pub(crate) body: String,
 }
 
 impl Recorded {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
     }
 }
 
 #[derive(Default)]
-struct RecorderState {
-    requests: Vec<Recorded>,
+pub(crate) struct RecorderState {
+    pub(crate) requests: Vec<Recorded>,
     /// Path prefix -> how many of the next writes there get a 500
     /// (`usize::MAX`: all of them).
-    fail: BTreeMap<String, usize>,
+    pub(crate) fail: BTreeMap<String, usize>,
     /// What a GET (a poll) answers.
     records: Value,
+    /// Path prefix -> how long to wait before answering there.
+    pub(crate) hold: BTreeMap<String, Duration>,
 }
 
 /// A local HTTP server standing in for every API the flows call.
-struct Recorder {
+pub(crate) struct Recorder {
     port: u16,
-    state: Arc<Mutex<RecorderState>>,
+    pub(crate) state: Arc<Mutex<RecorderState>>,
 }
 
 impl Recorder {
-    fn start() -> Recorder {
+    pub(crate) fn start() -> Recorder {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let state = Arc::new(Mutex::new(RecorderState { records: json!([]), ..RecorderState::default() }));
@@ -79,21 +81,21 @@ impl Recorder {
         Recorder { port, state }
     }
 
-    fn url(&self, prefix: &str) -> String {
+    pub(crate) fn url(&self, prefix: &str) -> String {
         format!("http://127.0.0.1:{}{prefix}", self.port)
     }
 
-    fn take(&self) -> Vec<Recorded> {
+    pub(crate) fn take(&self) -> Vec<Recorded> {
         std::mem::take(&mut self.state.lock().unwrap().requests)
     }
 
-    fn fail(&self, prefix: &str, times: usize) {
+    pub(crate) fn fail(&self, prefix: &str, times: usize) {
         self.state.lock().unwrap().fail.insert(prefix.into(), times);
     }
 
     /// Waits until `n` requests matching `filter` have arrived (at most
     /// `timeout`), and returns every request so far without removing them.
-    fn wait_for(&self, n: usize, timeout: Duration, filter: impl Fn(&Recorded) -> bool) -> Vec<Recorded> {
+    pub(crate) fn wait_for(&self, n: usize, timeout: Duration, filter: impl Fn(&Recorded) -> bool) -> Vec<Recorded> {
         let start = Instant::now();
         loop {
             let requests = self.state.lock().unwrap().requests.clone();
@@ -128,6 +130,7 @@ fn serve(stream: TcpStream, state: &Mutex<RecorderState>) {
     let mut body = vec![0; length];
     let _ = reader.read_exact(&mut body);
     let body = String::from_utf8_lossy(&body).into_owned();
+    let hold = state.lock().unwrap().hold.iter().find(|(prefix, _)| path.starts_with(prefix.as_str())).map(|(_, d)| *d);
     let (status, answer) = {
         let mut state = state.lock().unwrap();
         let answer = if method == "GET" {
@@ -145,6 +148,11 @@ fn serve(stream: TcpStream, state: &Mutex<RecorderState>) {
         state.requests.push(Recorded { at: Instant::now(), method, path, headers, body });
         answer
     };
+    // Recorded on arrival, answered after the hold (a client killed
+    // meanwhile never sees the answer).
+    if let Some(hold) = hold {
+        std::thread::sleep(hold);
+    }
     let mut stream = reader.into_inner();
     let reason = if status == 200 { "OK" } else { "Internal Server Error" };
     let _ = write!(
@@ -155,7 +163,7 @@ fn serve(stream: TcpStream, state: &Mutex<RecorderState>) {
 }
 
 /// A minimal HTTP/1.1 client: returns the status and the body.
-fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Option<(u16, String)> {
+pub(crate) fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
     let mut request = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
@@ -171,19 +179,19 @@ fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &st
     Some((status, body))
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// Node-RED, killed on drop if the test has not stopped it.
-struct NodeRed {
+pub(crate) struct NodeRed {
     child: Child,
     port: u16,
     log: PathBuf,
 }
 
 impl NodeRed {
-    fn start(user_dir: &Path, env: &[(String, String)], log_name: &str) -> NodeRed {
+    pub(crate) fn start(user_dir: &Path, env: &[(String, String)], log_name: &str) -> NodeRed {
         let port = free_port();
         let log = user_dir.join(log_name);
         let out = std::fs::File::create(&log).unwrap();
@@ -212,11 +220,11 @@ impl NodeRed {
         node_red
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    fn post(&self, path: &str, headers: &[(&str, &str)], body: &str) -> u16 {
+    pub(crate) fn post(&self, path: &str, headers: &[(&str, &str)], body: &str) -> u16 {
         let mut all = vec![("Content-Type", "application/json")];
         all.extend_from_slice(headers);
         http(self.port, "POST", path, &all, body).map_or(0, |(status, _)| status)
@@ -224,7 +232,7 @@ impl NodeRed {
 
     /// Stops it as a service manager would (TERM, by pid), so that context
     /// is flushed; waits for it to exit.
-    fn stop(mut self) {
+    pub(crate) fn stop(mut self) {
         let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
         let start = Instant::now();
         while self.child.try_wait().ok().flatten().is_none() {
@@ -234,6 +242,14 @@ impl NodeRed {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+}
+
+impl NodeRed {
+    /// Kills it at once (SIGKILL, by pid), as a crash would.
+    pub(crate) fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod broker;
 mod build;
 mod ci;
 mod cli;

@@ -18,11 +18,11 @@
 use serde_json::{Map, Value, json};
 
 use super::{AUDIT_FILE, DEAD_LETTER_FILE};
-use super::{Auth, FieldSource, Hub, HubFlow, HubTarget, HubTrigger, Poll};
+use super::{Auth, Endpoint, FieldSource, Hub, HubFlow, HubTarget, HubTrigger, Poll};
 use crate::emit::names::id;
 
 /// The webhook check (fixed code).
-const VERIFY_JS: &str = include_str!("verify.js");
+pub(in crate::emit) const VERIFY_JS: &str = include_str!("verify.js");
 
 /// Reads a path (an array of keys, from a dotted field name) from an object.
 macro_rules! get_fn {
@@ -45,7 +45,8 @@ const BODY: &str = concat!(
      $exists($v) ? $put($acc, $f.to, $v) : $acc ) }, {}) )"
 );
 /// The idempotency key's value, read once from the trigger's payload.
-const KEY_VALUE: &str = concat!("( ", get_fn!(), " $exists(_wp.key) ? $string($get(_wp.input, _wp.key)) )");
+pub(in crate::emit) const KEY_VALUE: &str =
+    concat!("( ", get_fn!(), " $exists(_wp.key) ? $string($get(_wp.input, _wp.key)) )");
 /// JSON, the target's token if it has one (and it is set), and the
 /// idempotency key.
 const HEADERS: &str = "$merge([{\"Content-Type\": \"application/json\"}, \
@@ -60,7 +61,7 @@ const COPY_HEADERS: &str = "$merge([{}, _wp.headers])";
 /// Milliseconds before the next attempt.
 const BACKOFF: &str = "_wp.exponential ? $min([_wp.initial * $power(2, _wp.attempt - 1), _wp.max]) : _wp.initial";
 const NEXT_ATTEMPT: &str = "_wp.attempt + 1";
-const AUDIT_LINE: &str = "$string({\"time\": $now(), \"flow\": _wp.flow, \"target\": _wp.target, \
+pub(in crate::emit) const AUDIT_LINE: &str = "$string({\"time\": $now(), \"flow\": _wp.flow, \"target\": _wp.target, \
     \"outcome\": _wp.outcome, \"attempts\": _wp.attempt, \"status\": statusCode, \"error\": error.message, \
     \"method\": _wp.method, \"path\": _wp.path, \
     \"idempotency_key\": _wp.key_value})";
@@ -92,16 +93,25 @@ const CURSOR_KEY: &str = "wireplan_cursor";
 
 /// Column and row spacing on a tab (a node without `x`/`y` would be taken
 /// for a configuration node).
-fn at(column: u32, row: u32) -> (u32, u32) {
+pub(in crate::emit) fn at(column: u32, row: u32) -> (u32, u32) {
     (140 + column * 190, 60 + row * 70)
 }
 
-struct Nodes(Vec<Value>);
+pub(in crate::emit) struct Nodes(pub(in crate::emit) Vec<Value>);
 
 impl Nodes {
     /// Adds a node; `props` are its type's own properties.
     #[allow(clippy::too_many_arguments)]
-    fn add(&mut self, id: &str, ty: &str, tab: &str, name: &str, pos: (u32, u32), wires: &[&[&str]], props: Value) {
+    pub(in crate::emit) fn add(
+        &mut self,
+        id: &str,
+        ty: &str,
+        tab: &str,
+        name: &str,
+        pos: (u32, u32),
+        wires: &[&[&str]],
+        props: Value,
+    ) {
         let mut node = Map::new();
         node.insert("id".into(), id.into());
         node.insert("type".into(), ty.into());
@@ -118,33 +128,33 @@ impl Nodes {
 }
 
 /// A `change` rule setting `msg.<p>` (or flow context, with `pt`) to `to` of type `tot`.
-fn set(p: &str, to: impl Into<Value>, tot: &str) -> Value {
+pub(in crate::emit) fn set(p: &str, to: impl Into<Value>, tot: &str) -> Value {
     json!({"t": "set", "p": p, "pt": "msg", "to": to.into(), "tot": tot})
 }
 
-fn delete(p: &str) -> Value {
+pub(in crate::emit) fn delete(p: &str) -> Value {
     json!({"t": "delete", "p": p, "pt": "msg"})
 }
 
-fn change(rules: Vec<Value>) -> Value {
+pub(in crate::emit) fn change(rules: Vec<Value>) -> Value {
     json!({"rules": rules, "action": "", "property": "", "from": "", "to": "", "reg": false})
 }
 
-fn file(filename: &str) -> Value {
+pub(in crate::emit) fn file(filename: &str) -> Value {
     json!({
         "filename": filename, "filenameType": "str", "appendNewline": true, "createDir": true,
         "overwriteFile": "false", "encoding": "utf8",
     })
 }
 
-fn http_request() -> Value {
+pub(in crate::emit) fn http_request() -> Value {
     json!({
         "method": "use", "ret": "txt", "paytoqs": "ignore", "url": "", "tls": "", "persist": false,
         "proxy": "", "insecureHTTPParser": false, "authType": "", "senderr": true, "headers": [],
     })
 }
 
-fn http_response() -> Value {
+pub(in crate::emit) fn http_response() -> Value {
     json!({"statusCode": "", "headers": {}})
 }
 
@@ -221,15 +231,7 @@ fn endpoints(hub: &Hub, tab: &str, nodes: &mut Nodes) {
                 "url": url, "method": "post", "upload": false, "skipBodyParsing": true, "swaggerDoc": "",
             }),
         );
-        let auth = match &endpoint.auth {
-            Auth::Bearer { env } => json!({"scheme": "bearer", "secret_env": env}),
-            Auth::Hmac { env, header, algorithm, encoding, prefix } => json!({
-                "scheme": "hmac", "secret_env": env, "header": header, "algorithm": algorithm,
-                "encoding": encoding, "prefix": prefix,
-            }),
-        };
-        let config = json!({"auth": auth, "event": endpoint.event, "producer": endpoint.producer});
-        let scheme = change(vec![set("_wp", config.to_string(), "json")]);
+        let scheme = auth_rules(endpoint);
         nodes.add(&ids[1], "change", tab, "how the producer proves itself", at(1, row), &[&[&ids[2]]], scheme);
         nodes.add(
             &ids[2],
@@ -249,6 +251,20 @@ fn endpoints(hub: &Hub, tab: &str, nodes: &mut Nodes) {
         let links: Vec<String> = endpoint.flows.iter().map(|&f| link_in_id(&hub.flows[f])).collect();
         nodes.add(&ids[5], "link out", tab, "to its flows", at(3, row), &[], json!({"mode": "link", "links": links}));
     }
+}
+
+/// The `change` node before `verify.js`: how the endpoint's producer proves
+/// itself, as `msg._wp`.
+pub(in crate::emit) fn auth_rules(endpoint: &Endpoint) -> Value {
+    let auth = match &endpoint.auth {
+        Auth::Bearer { env } => json!({"scheme": "bearer", "secret_env": env}),
+        Auth::Hmac { env, header, algorithm, encoding, prefix } => json!({
+            "scheme": "hmac", "secret_env": env, "header": header, "algorithm": algorithm,
+            "encoding": encoding, "prefix": prefix,
+        }),
+    };
+    let config = json!({"auth": auth, "event": endpoint.event, "producer": endpoint.producer});
+    change(vec![set("_wp", config.to_string(), "json")])
 }
 
 fn flow_tab(hub: &Hub, flow: &HubFlow, tab: &str, nodes: &mut Nodes) {
@@ -280,7 +296,7 @@ fn flow_tab(hub: &Hub, flow: &HubFlow, tab: &str, nodes: &mut Nodes) {
 }
 
 /// `inject` -> read -> 2xx? -> keep the new records, advance the cursor -> one message each.
-fn poll_nodes(flow: &HubFlow, poll: &Poll, tab: &str, starts: &[&str], nodes: &mut Nodes) {
+pub(in crate::emit) fn poll_nodes(flow: &HubFlow, poll: &Poll, tab: &str, starts: &[&str], nodes: &mut Nodes) {
     let ids: Vec<String> = ["tick", "read", "get", "ok", "new", "each"].iter().map(|r| node_id(flow, r, 0)).collect();
     // Node-RED's interval is a 32-bit count of milliseconds.
     let seconds = poll.every.as_secs_f64().clamp(0.001, 2_147_483.0);
@@ -335,7 +351,7 @@ fn poll_nodes(flow: &HubFlow, poll: &Poll, tab: &str, starts: &[&str], nodes: &m
     );
 }
 
-fn status_switch() -> Value {
+pub(in crate::emit) fn status_switch() -> Value {
     json!({
         "property": "statusCode", "propertyType": "msg", "checkall": "false", "repair": false, "outputs": 2,
         "rules": [{"t": "btwn", "v": "200", "vt": "num", "v2": "299", "v2t": "num"}, {"t": "else"}],
@@ -381,51 +397,10 @@ fn target_nodes(flow: &HubFlow, target: &HubTarget, index: usize, tab: &str, col
     let row = index as u32 * 3;
     let c = |n: u32| column + n;
 
-    let mut config = Map::new();
-    config.insert("flow".into(), flow.name.clone().into());
-    config.insert("target".into(), target.system.clone().into());
-    config.insert("url_env".into(), target.url_env.clone().into());
-    if let Some(token) = &target.token_env {
-        config.insert("token_env".into(), token.clone().into());
-    }
-    config.insert("method".into(), target.method.into());
-    config.insert("path".into(), target.path.clone().into());
-    let fields: Vec<Value> = target
-        .fields
-        .iter()
-        .map(|(to, source)| match source {
-            FieldSource::Field(from) => json!({"to": path(to), "from": path(from)}),
-            FieldSource::Constant(value) => json!({"to": path(to), "value": value}),
-        })
-        .collect();
-    config.insert("fields".into(), fields.into());
-    if let Some(key) = &target.key {
-        config.insert("key".into(), path(key));
-    }
-    config.insert("attempts".into(), target.attempts.into());
-    config.insert("exponential".into(), target.exponential.into());
-    config.insert("initial".into(), millis(target.initial).into());
-    config.insert("max".into(), millis(target.max).into());
-    let mut copy_input = set("_wp.input", "payload", "msg");
-    copy_input["dc"] = true.into();
-    let prepare_rules = change(vec![
-        set("_wp", Value::Object(config).to_string(), "json"),
-        copy_input,
-        set("_wp.attempt", "1", "num"),
-        set("_wp.body", BODY, "jsonata"),
-        set("_wp.key_value", KEY_VALUE, "jsonata"),
-        set("_wp.headers", HEADERS, "jsonata"),
-    ]);
+    let prepare_rules = prepare_rules(flow, target);
     let label = format!("to {}: map", target.system);
     nodes.add(prepare, "change", tab, &label, at(c(0), row), &[&[send]], prepare_rules);
-    let send_rules = change(vec![
-        set("payload", "_wp.body", "msg"),
-        set("headers", COPY_HEADERS, "jsonata"),
-        set("url", URL, "jsonata"),
-        set("method", "_wp.method", "msg"),
-        delete("statusCode"),
-        delete("error"),
-    ]);
+    let send_rules = send_rules();
     nodes.add(
         send,
         "change",
@@ -497,8 +472,61 @@ fn target_nodes(flow: &HubFlow, target: &HubTarget, index: usize, tab: &str, col
     }
 }
 
+/// The `change` rules that start a write: the configuration in `msg._wp`
+/// (from serde-written JSON), a copy of the trigger's payload, the first
+/// attempt, the mapped body, the idempotency key and the headers.
+pub(in crate::emit) fn prepare_rules(flow: &HubFlow, target: &HubTarget) -> Value {
+    let mut config = Map::new();
+    config.insert("flow".into(), flow.name.clone().into());
+    config.insert("target".into(), target.system.clone().into());
+    config.insert("url_env".into(), target.url_env.clone().into());
+    if let Some(token) = &target.token_env {
+        config.insert("token_env".into(), token.clone().into());
+    }
+    config.insert("method".into(), target.method.into());
+    config.insert("path".into(), target.path.clone().into());
+    let fields: Vec<Value> = target
+        .fields
+        .iter()
+        .map(|(to, source)| match source {
+            FieldSource::Field(from) => json!({"to": path(to), "from": path(from)}),
+            FieldSource::Constant(value) => json!({"to": path(to), "value": value}),
+        })
+        .collect();
+    config.insert("fields".into(), fields.into());
+    if let Some(key) = &target.key {
+        config.insert("key".into(), path(key));
+    }
+    config.insert("attempts".into(), target.attempts.into());
+    config.insert("exponential".into(), target.exponential.into());
+    config.insert("initial".into(), millis(target.initial).into());
+    config.insert("max".into(), millis(target.max).into());
+    let mut copy_input = set("_wp.input", "payload", "msg");
+    copy_input["dc"] = true.into();
+    change(vec![
+        set("_wp", Value::Object(config).to_string(), "json"),
+        copy_input,
+        set("_wp.attempt", "1", "num"),
+        set("_wp.body", BODY, "jsonata"),
+        set("_wp.key_value", KEY_VALUE, "jsonata"),
+        set("_wp.headers", HEADERS, "jsonata"),
+    ])
+}
+
+/// The `change` rules before each attempt: the request from `msg._wp`.
+pub(in crate::emit) fn send_rules() -> Value {
+    change(vec![
+        set("payload", "_wp.body", "msg"),
+        set("headers", COPY_HEADERS, "jsonata"),
+        set("url", URL, "jsonata"),
+        set("method", "_wp.method", "msg"),
+        delete("statusCode"),
+        delete("error"),
+    ])
+}
+
 /// A field name as the path of keys it names: a dot separates nested keys.
-fn path(name: &str) -> Value {
+pub(in crate::emit) fn path(name: &str) -> Value {
     Value::Array(name.split('.').map(|k| Value::String(k.to_owned())).collect())
 }
 

@@ -13,7 +13,7 @@
 //! (the webhook check, `verify.js`) are fixed text that no name reaches, so a
 //! name cannot change what a flow does.
 
-mod flows;
+pub(super) mod flows;
 mod readme;
 
 use std::collections::BTreeMap;
@@ -47,26 +47,26 @@ const DEFAULT_CURSOR: &str = "updated_at";
 
 /// The spec as the hub carries it.
 #[derive(Debug)]
-struct Hub {
-    endpoints: Vec<Endpoint>,
-    flows: Vec<HubFlow>,
+pub(super) struct Hub {
+    pub(super) endpoints: Vec<Endpoint>,
+    pub(super) flows: Vec<HubFlow>,
     /// Every environment variable the flows read, with what it is for.
-    env: BTreeMap<String, String>,
+    pub(super) env: BTreeMap<String, String>,
 }
 
 /// `POST /hooks/<slug>`: where one event's producer sends it.
 #[derive(Debug)]
-struct Endpoint {
-    event: String,
-    slug: String,
-    producer: String,
-    auth: Auth,
+pub(super) struct Endpoint {
+    pub(super) event: String,
+    pub(super) slug: String,
+    pub(super) producer: String,
+    pub(super) auth: Auth,
     /// Indexes into `Hub::flows` of the flows it triggers.
-    flows: Vec<usize>,
+    pub(super) flows: Vec<usize>,
 }
 
 #[derive(Debug)]
-enum Auth {
+pub(super) enum Auth {
     /// `Authorization: Bearer <token>`, the token in `env`.
     Bearer { env: String },
     /// An HMAC of the raw body in `header` (lower case).
@@ -74,50 +74,50 @@ enum Auth {
 }
 
 #[derive(Debug)]
-struct HubFlow {
-    name: String,
-    trigger: HubTrigger,
-    targets: Vec<HubTarget>,
-    log: bool,
-    dead_letter: bool,
+pub(super) struct HubFlow {
+    pub(super) name: String,
+    pub(super) trigger: HubTrigger,
+    pub(super) targets: Vec<HubTarget>,
+    pub(super) log: bool,
+    pub(super) dead_letter: bool,
 }
 
 #[derive(Debug)]
-enum HubTrigger {
+pub(super) enum HubTrigger {
     /// An index into `Hub::endpoints`.
     Webhook(usize),
     Poll(Poll),
 }
 
 #[derive(Debug)]
-struct Poll {
-    system: String,
-    url_env: String,
-    token_env: Option<String>,
-    path: String,
-    cursor: String,
-    every: Duration,
+pub(super) struct Poll {
+    pub(super) system: String,
+    pub(super) url_env: String,
+    pub(super) token_env: Option<String>,
+    pub(super) path: String,
+    pub(super) cursor: String,
+    pub(super) every: Duration,
 }
 
 #[derive(Debug)]
-struct HubTarget {
-    system: String,
-    url_env: String,
-    token_env: Option<String>,
-    method: &'static str,
-    path: String,
+pub(super) struct HubTarget {
+    pub(super) system: String,
+    pub(super) url_env: String,
+    pub(super) token_env: Option<String>,
+    pub(super) method: &'static str,
+    pub(super) path: String,
     /// `(to, from or constant)`, in spec order.
-    fields: Vec<(String, FieldSource)>,
+    pub(super) fields: Vec<(String, FieldSource)>,
     /// The trigger field whose value is the `Idempotency-Key`.
-    key: Option<String>,
-    attempts: u32,
-    exponential: bool,
-    initial: Duration,
-    max: Duration,
+    pub(super) key: Option<String>,
+    pub(super) attempts: u32,
+    pub(super) exponential: bool,
+    pub(super) initial: Duration,
+    pub(super) max: Duration,
 }
 
 #[derive(Debug)]
-enum FieldSource {
+pub(super) enum FieldSource {
     Field(String),
     Constant(serde_json::Value),
 }
@@ -125,7 +125,7 @@ enum FieldSource {
 /// Emits the hub's files for `input`.
 pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     let mut emitted = Emitted::default();
-    let hub = plan(input.spec, &mut emitted);
+    let hub = plan(input.spec, &mut emitted, "a hub");
     emitted.notes.sort();
     emitted.notes.dedup();
     let flows = flows::render(&hub);
@@ -139,8 +139,13 @@ pub(crate) fn emit(input: &Input<'_>) -> Emitted {
 
 /// The fixed settings, with the list of the environment variables the flows
 /// read (plain identifiers, written by serde).
-fn settings(hub: &Hub) -> String {
-    let names: Vec<&str> = hub.env.keys().map(String::as_str).collect();
+pub(super) fn settings(hub: &Hub) -> String {
+    settings_requiring(hub.env.keys().map(String::as_str))
+}
+
+/// The fixed settings, requiring the environment variables `names`.
+pub(super) fn settings_requiring<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let names: Vec<&str> = names.into_iter().collect();
     let list = serde_json::to_string(&names).unwrap_or_else(|_| "[]".into());
     SETTINGS.replacen("const REQUIRED_ENV = [];", &format!("const REQUIRED_ENV = {list};"), 1)
 }
@@ -213,7 +218,9 @@ fn suggested_url(spec: &Spec, id: SystemId) -> String {
 
 /// Reads the spec into a `Hub`, noting every flow it leaves out and every
 /// default it uses.
-fn plan(spec: &Spec, emitted: &mut Emitted) -> Hub {
+///
+/// `what` names the backend in the note about scheduled flows ("a hub").
+pub(super) fn plan(spec: &Spec, emitted: &mut Emitted, what: &str) -> Hub {
     let bases = names::env_bases(spec.systems.iter().map(|s| s.name.value.as_str()));
     let mut env = Env { spec, bases, used: BTreeMap::new(), errors: Vec::new() };
     let note = |emitted: &mut Emitted, flow: &Flow, message: String| {
@@ -237,7 +244,7 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Hub {
             Some(TriggerKind::Schedule { .. }) => note(
                 emitted,
                 flow,
-                "not emitted: a scheduled batch flow belongs to an ELT pipeline (`--target etl`), not a hub".into(),
+                format!("not emitted: a scheduled batch flow belongs to an ELT pipeline (`--target etl`), not {what}"),
             ),
             _ => note(emitted, flow, "not emitted: its trigger does not resolve".into()),
         }

@@ -1,0 +1,301 @@
+//! The broker backend: RabbitMQ definitions, an AsyncAPI 3.0 document and
+//! the Node-RED connectors that put SaaS webhooks and polls on the broker
+//! and deliver from it (the event-driven pattern, stage 3).
+//!
+//! It carries every flow triggered by an event, whatever its `via` today,
+//! and every poll; scheduled batch flows are notes for `--target etl`. Like
+//! the hub it works in two steps: `plan` decides every name first (the hub's
+//! own `plan` gives the endpoints, targets, mapping and credentials, so the
+//! connectors authenticate, map and log exactly as the hub does), then each
+//! file is serialized with serde from the `Broker`: `definitions` (RabbitMQ),
+//! `asyncapi`, `connectors` (Node-RED) and `readme`. Before anything is
+//! returned, `definitions::validate` checks every name and argument value in
+//! the definitions, because RabbitMQ checks none of them.
+//!
+//! Names on the broker come from `emit::names`: exchanges are the producing
+//! systems' slugs, queues the flows' slugs, routing keys the events' slugs
+//! (so a name can never hold the topic wildcards `*` and `#`).
+
+mod asyncapi;
+mod connectors;
+mod definitions;
+mod readme;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::emit::hub::{self, Hub, HubTrigger};
+use crate::emit::names;
+use crate::emit::{Artifact, Emitted, Input, Note};
+use crate::model::{FieldType, Spec, TriggerKind};
+
+pub(crate) const DEFINITIONS_PATH: &str = "rabbitmq/definitions.json";
+pub(crate) const ASYNCAPI_PATH: &str = "asyncapi.yaml";
+pub(crate) const FLOWS_PATH: &str = "node-red/flows.json";
+pub(crate) const CREDENTIALS_PATH: &str = "node-red/flows_cred.json";
+pub(crate) const SETTINGS_PATH: &str = "node-red/settings.js";
+pub(crate) const PACKAGE_PATH: &str = "node-red/package.json";
+pub(crate) const README_PATH: &str = "README.md";
+
+/// The Node-RED package the connectors use for AMQP (see ARCHITECTURE.md:
+/// the only one measured to acknowledge a delivery only on success).
+pub(crate) const AMQP_PACKAGE: &str = "node-red-contrib-amqp-ack";
+pub(crate) const AMQP_PACKAGE_VERSION: &str = "1.1.2";
+pub(crate) const NODE_RED_VERSION: &str = "4.1.15";
+
+/// The RabbitMQ user the connectors log in as. The definitions create it
+/// without a password; the deployment sets one from `PASSWORD_ENV`.
+pub(crate) const USER: &str = "wireplan";
+pub(crate) const HOST_ENV: &str = "WIREPLAN_AMQP_HOST";
+pub(crate) const PORT_ENV: &str = "WIREPLAN_AMQP_PORT";
+pub(crate) const USER_ENV: &str = "WIREPLAN_AMQP_USER";
+pub(crate) const PASSWORD_ENV: &str = "WIREPLAN_AMQP_PASSWORD";
+
+/// The hub's context stores, and the broker's: which connections are up is
+/// kept in memory, so that a restart does not start from a stale "connected".
+const CONTEXT_STORES: &str = "        default: { module: \"localfilesystem\", config: { flushInterval: 1 } },\n";
+const BROKER_CONTEXT_STORES: &str = "        default: { module: \"localfilesystem\", config: { flushInterval: 1 } },\n        \
+                                     memory: { module: \"memory\" },\n";
+
+/// The vhost when the spec has no `stack` name.
+const DEFAULT_VHOST: &str = "wireplan";
+
+/// The spec as the broker carries it.
+#[derive(Debug)]
+struct Broker {
+    stack: Option<String>,
+    vhost: String,
+    /// One durable topic exchange per producing (or polled) system.
+    exchanges: Vec<Exchange>,
+    /// What is published: one per event that triggers a carried flow, one
+    /// per poll.
+    routes: Vec<Route>,
+    /// One per carried flow, in the order of `hub.flows`.
+    queues: Vec<Queue>,
+    hub: Hub,
+    /// Every environment variable the connectors read, with what it is for.
+    env: BTreeMap<String, String>,
+}
+
+#[derive(Debug)]
+struct Exchange {
+    name: String,
+    system: String,
+}
+
+#[derive(Debug)]
+struct Route {
+    /// The AsyncAPI channel and message id; also the routing key.
+    id: String,
+    exchange: usize,
+    kind: RouteKind,
+    /// The field whose value is the `idempotency-key` header.
+    key: Option<String>,
+    fields: Vec<PayloadField>,
+}
+
+#[derive(Debug)]
+enum RouteKind {
+    /// An index into `hub.endpoints`.
+    Event { endpoint: usize, name: String, version: Option<smol_str::SmolStr> },
+    /// An index into `hub.flows`: the poll flow whose records these are.
+    Poll { flow: usize, entity: Option<String> },
+}
+
+#[derive(Debug)]
+struct PayloadField {
+    name: String,
+    ty: Option<FieldType>,
+    required: bool,
+}
+
+#[derive(Debug)]
+struct Queue {
+    name: String,
+    /// Indexes into `Broker::routes` and `hub.flows`.
+    route: usize,
+    flow: usize,
+    /// Redeliveries after the first delivery: the spec's attempts minus one.
+    delivery_limit: u32,
+    dead_letter: bool,
+    /// The connector's wait before a failed delivery goes back to the queue.
+    backoff: Duration,
+}
+
+impl Queue {
+    fn dead_letter_exchange(&self) -> String {
+        format!("{}.dlx", self.name)
+    }
+
+    fn dead_letter_queue(&self) -> String {
+        format!("{}.dlq", self.name)
+    }
+}
+
+impl Broker {
+    fn routing_key(&self, route: usize) -> &str {
+        &self.routes[route].id
+    }
+}
+
+/// Emits the broker's files for `input`.
+pub(crate) fn emit(input: &Input<'_>) -> Emitted {
+    let mut emitted = Emitted::default();
+    let broker = plan(input.spec, &mut emitted);
+    emitted.notes.sort();
+    emitted.notes.dedup();
+    let definitions = definitions::render(&broker);
+    emitted.errors.extend(definitions::validate(&definitions));
+    let mut text = serde_json::to_string_pretty(&definitions).unwrap_or_default();
+    text.push('\n');
+    emitted.artifacts.push(Artifact { path: DEFINITIONS_PATH.into(), bytes: text.into_bytes() });
+    emitted.artifacts.push(Artifact { path: ASYNCAPI_PATH.into(), bytes: asyncapi::render(&broker).into_bytes() });
+    let (flows, credentials) = connectors::render(&broker);
+    emitted.artifacts.push(Artifact { path: FLOWS_PATH.into(), bytes: flows.into_bytes() });
+    emitted.artifacts.push(Artifact { path: CREDENTIALS_PATH.into(), bytes: credentials.into_bytes() });
+    let settings = hub::settings_requiring(broker.env.keys().map(String::as_str));
+    let settings = settings.replace("--target hub", "--target broker");
+    let settings = settings.replacen(CONTEXT_STORES, BROKER_CONTEXT_STORES, 1);
+    emitted.artifacts.push(Artifact { path: SETTINGS_PATH.into(), bytes: settings.into_bytes() });
+    emitted.artifacts.push(Artifact { path: PACKAGE_PATH.into(), bytes: connectors::package().into_bytes() });
+    let readme = readme::render(&broker, &emitted.notes);
+    emitted.artifacts.push(Artifact { path: README_PATH.into(), bytes: readme.into_bytes() });
+    emitted
+}
+
+/// Reads the spec into a `Broker`.
+fn plan(spec: &Spec, emitted: &mut Emitted) -> Broker {
+    let hub = hub::plan(spec, emitted, "a broker");
+    let stack = spec.stack.as_ref().and_then(|s| s.name.as_ref()).map(|n| n.value.to_string());
+    let vhost = match &stack {
+        Some(name) => names::slugs([name.as_str()]).remove(name.as_str()).unwrap_or_else(|| DEFAULT_VHOST.into()),
+        None => DEFAULT_VHOST.into(),
+    };
+    let system_slugs = names::slugs(spec.systems.iter().map(|s| s.name.value.as_str()));
+    let flow_slugs = names::slugs(hub.flows.iter().map(|f| f.name.as_str()));
+    let flow_ids: BTreeMap<&str, crate::model::FlowId> =
+        spec.flow_ids().map(|id| (spec.flow(id).name.value.as_str(), id)).collect();
+
+    let mut exchanges: Vec<Exchange> = Vec::new();
+    let mut exchange_index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut exchange_of = |system: &str| -> usize {
+        if let Some(&i) = exchange_index.get(system) {
+            return i;
+        }
+        let name = system_slugs.get(system).cloned().unwrap_or_else(|| names::id(&[system]));
+        exchanges.push(Exchange { name, system: system.to_owned() });
+        exchange_index.insert(system.to_owned(), exchanges.len() - 1);
+        exchanges.len() - 1
+    };
+
+    let events: BTreeMap<&str, &crate::model::Event> =
+        spec.event_ids().map(|id| spec.event(id)).map(|e| (e.name.value.as_str(), e)).collect();
+    let mut routes = Vec::new();
+    for (index, endpoint) in hub.endpoints.iter().enumerate() {
+        let Some(event) = events.get(endpoint.event.as_str()) else { continue };
+        let key = event.key.as_ref().map(|k| k.name.value.to_string());
+        let fields = event
+            .fields
+            .iter()
+            .map(|f| PayloadField {
+                name: f.name.value.to_string(),
+                ty: f.ty.as_ref().map(|t| t.value),
+                required: f.required,
+            })
+            .collect();
+        routes.push(Route {
+            id: endpoint.slug.clone(),
+            exchange: exchange_of(&endpoint.producer),
+            kind: RouteKind::Event {
+                endpoint: index,
+                name: endpoint.event.clone(),
+                version: event.version.as_ref().map(|v| v.value.clone()),
+            },
+            key,
+            fields,
+        });
+    }
+
+    let route_of_endpoint: BTreeMap<usize, usize> = routes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| match r.kind {
+            RouteKind::Event { endpoint, .. } => Some((endpoint, i)),
+            RouteKind::Poll { .. } => None,
+        })
+        .collect();
+    let mut queues = Vec::new();
+    for (index, flow) in hub.flows.iter().enumerate() {
+        let name = flow_slugs.get(&flow.name).cloned().unwrap_or_default();
+        let route = match &flow.trigger {
+            HubTrigger::Webhook(endpoint) => route_of_endpoint.get(endpoint).copied(),
+            HubTrigger::Poll(poll) => {
+                let entity = flow_ids.get(flow.name.as_str()).and_then(|id| match &spec.flow(*id).trigger {
+                    Some(t) => match &t.kind {
+                        TriggerKind::Poll { entity, .. } => entity.as_ref(),
+                        _ => None,
+                    },
+                    None => None,
+                });
+                let fields = entity
+                    .and_then(|e| e.target)
+                    .map(|e| {
+                        spec.entity(e)
+                            .fields
+                            .iter()
+                            .map(|f| PayloadField {
+                                name: f.name.value.to_string(),
+                                ty: f.ty.as_ref().map(|t| t.value),
+                                required: f.required,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                routes.push(Route {
+                    id: format!("poll.{name}"),
+                    exchange: exchange_of(&poll.system),
+                    kind: RouteKind::Poll { flow: index, entity: entity.map(|e| e.name.value.to_string()) },
+                    key: None,
+                    fields,
+                });
+                Some(routes.len() - 1)
+            }
+        };
+        let Some(route) = route else { continue };
+        let attempts = flow.targets.first().map_or(1, |t| t.attempts).max(1);
+        let backoff = flow.targets.first().map_or(Duration::from_secs(1), |t| t.initial);
+        if flow.targets.first().is_some_and(|t| t.attempts > 1 && t.exponential) {
+            emitted.notes.push(Note {
+                flow: Some(flow.name.clone()),
+                message: format!(
+                    "retries wait a fixed {} before each redelivery (RabbitMQ redelivers at once; the connector \
+                     waits `initial=`, not an exponential back-off)",
+                    humantime::format_duration(backoff)
+                ),
+            });
+        }
+        queues.push(Queue {
+            name,
+            route,
+            flow: index,
+            delivery_limit: attempts - 1,
+            dead_letter: flow.dead_letter,
+            backoff,
+        });
+    }
+
+    let mut env = hub.env.clone();
+    for (name, what) in [
+        (HOST_ENV, "the RabbitMQ host the connectors connect to".to_owned()),
+        (PORT_ENV, "the RabbitMQ AMQP port (RabbitMQ listens on 5672 unless told otherwise)".to_owned()),
+        (USER_ENV, format!("the RabbitMQ user of the connectors (the definitions create {USER:?})")),
+        (PASSWORD_ENV, format!("the password of the RabbitMQ user {USER:?}, set after each import")),
+    ] {
+        if let Some(other) = env.insert(name.to_owned(), what) {
+            emitted.errors.push(format!(
+                "the environment variable {name} is both {other} and the broker connection; rename a system or its `secret`"
+            ));
+        }
+    }
+    Broker { stack, vhost, exchanges, routes, queues, hub, env }
+}

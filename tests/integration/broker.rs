@@ -1,0 +1,713 @@
+//! `wireplan build --target broker` for real, on the stage-3 example
+//! (`examples/high-volume-retail`): the output is deterministic and
+//! `--check` catches a hand edit; `asyncapi.yaml` passes the official
+//! AsyncAPI 3.0.0 JSON Schema and the official parser; the definitions
+//! import into a real RabbitMQ (Debian's `rabbitmq-server`, started by the
+//! test on private ports with its own HOME and epmd, stopped by pid) and
+//! route each event to exactly its subscribers, dead-lettering past the
+//! delivery limit; and the connectors, in a real Node-RED, carry a webhook
+//! through the broker to every target, mapped, dead-letter what always
+//! fails, and lose nothing when killed mid-delivery.
+//!
+//! The runtimes come from `scripts/test.sh` (the Debian package, and
+//! `@asyncapi/specs`, `@asyncapi/parser`, `amqplib`, `node-red` and
+//! `node-red-contrib-amqp-ack` in `.tools/`); the tests that need them are
+//! `#[ignore]`d in a plain `cargo test` and fail in one line when missing.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::hub::{NodeRed, Recorder, free_port, node_red_js};
+use crate::util::{TempSpec, code, root, stderr, stdout};
+
+const EXAMPLE: &str = "examples/high-volume-retail";
+const VHOST: &str = "tidewater-outfitters";
+const RABBITMQ_BIN: &str = "/usr/lib/rabbitmq/bin";
+const EPMD: &str = "/usr/bin/epmd";
+
+/// Each routing key of the example and the queues that must get it: read
+/// from the spec by hand, not from the emitter.
+const ROUTES: &[(&str, &str, &[&str])] = &[
+    (
+        "shopify",
+        "order.created",
+        &[
+            "order-to-erp",
+            "order-to-fulfilment",
+            "order-to-crm",
+            "order-to-email",
+            "order-to-loyalty",
+            "order-to-analytics",
+        ],
+    ),
+    ("stripe", "payment.succeeded", &["payments-to-warehouse", "payment-to-email", "conversions-to-ads"]),
+    ("shipstation", "shipment.delivered", &["delivered-to-reviews"]),
+    ("website", "newsletter.signup", &["signup-to-email"]),
+    ("netsuite", "poll.inventory-to-storefront", &["inventory-to-storefront"]),
+    ("zendesk", "poll.tickets-to-crm", &["tickets-to-crm"]),
+    ("zendesk", "poll.tickets-to-warehouse", &["tickets-to-warehouse"]),
+];
+
+fn tools() -> PathBuf {
+    std::env::var_os("WIREPLAN_TOOLS").map_or_else(|| root().join(".tools"), PathBuf::from)
+}
+
+fn npm_module(name: &str) -> PathBuf {
+    let path = tools().join("node_modules").join(name);
+    assert!(
+        path.exists(),
+        "{name} is missing ({}): run `scripts/test.sh`, which installs it into .tools/",
+        path.display()
+    );
+    path
+}
+
+/// Builds the example for the broker into `out`.
+fn build(out: &Path) {
+    let built = crate::util::wireplan()
+        .args(["build", EXAMPLE, "--target", "broker", "--out"])
+        .arg(out)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(code(&built), 0, "{}", stderr(&built));
+}
+
+/// The AsyncAPI document as JSON (it is written as JSON, which is YAML).
+fn asyncapi(out: &Path) -> Value {
+    let text = std::fs::read_to_string(out.join("asyncapi.yaml")).unwrap();
+    let json: String = text.lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>().join("\n");
+    serde_json::from_str(&json).unwrap()
+}
+
+#[test]
+fn broker_output_is_deterministic_and_check_catches_a_hand_edit() {
+    let work = TempSpec::new("broker-build");
+    let (a, b) = (work.dir.join("a"), work.dir.join("b"));
+    build(&a);
+    build(&b);
+    for file in [
+        "README.md",
+        "asyncapi.yaml",
+        "rabbitmq/definitions.json",
+        "node-red/flows.json",
+        "node-red/flows_cred.json",
+        "node-red/settings.js",
+        "node-red/package.json",
+    ] {
+        assert_eq!(std::fs::read(a.join(file)).unwrap(), std::fs::read(b.join(file)).unwrap(), "{file}");
+    }
+    let definitions: Value =
+        serde_json::from_slice(&std::fs::read(a.join("rabbitmq/definitions.json")).unwrap()).unwrap();
+    // No credential in any file: the user has no password, the connectors'
+    // credentials are environment references.
+    assert_eq!(definitions["users"][0]["password_hash"], "");
+    let credentials = std::fs::read_to_string(a.join("node-red/flows_cred.json")).unwrap();
+    assert!(credentials.contains("${WIREPLAN_AMQP_PASSWORD}"), "{credentials}");
+    // Every queue is a quorum queue; every flow with `dead-letter` has its DLQ.
+    let queues: BTreeSet<&str> =
+        definitions["queues"].as_array().unwrap().iter().map(|q| q["name"].as_str().unwrap()).collect();
+    for q in definitions["queues"].as_array().unwrap() {
+        assert_eq!(q["arguments"]["x-queue-type"], "quorum", "{q}");
+    }
+    for (_, _, subscribers) in ROUTES {
+        for s in *subscribers {
+            assert!(queues.contains(s) && queues.contains(format!("{s}.dlq").as_str()), "{s}");
+        }
+    }
+    // order-to-erp: attempts=8, so 7 redeliveries.
+    let policy = definitions["policies"].as_array().unwrap().iter().find(|p| p["name"] == "order-to-erp").unwrap();
+    assert_eq!(policy["definition"], json!({"delivery-limit": 7, "dead-letter-exchange": "order-to-erp.dlx"}));
+    // The idempotency key is a header of the keyed messages.
+    let doc = asyncapi(&a);
+    assert_eq!(doc["asyncapi"], "3.0.0");
+    let order = &doc["components"]["messages"]["order.created"];
+    assert_eq!(order["headers"]["required"], json!(["idempotency-key"]));
+    assert_eq!(order["payload"]["properties"]["email"], json!({"type": "string", "format": "email"}));
+    assert_eq!(order["payload"]["properties"]["total"]["type"], "string");
+
+    let check = crate::util::wireplan()
+        .args(["build", EXAMPLE, "--target", "broker", "--check", "--out"])
+        .arg(&a)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(code(&check), 0, "{}{}", stdout(&check), stderr(&check));
+    let path = a.join("rabbitmq/definitions.json");
+    let edited = std::fs::read_to_string(&path).unwrap().replace("\"delivery-limit\": 7", "\"delivery-limit\": 70");
+    std::fs::write(&path, edited).unwrap();
+    let check = crate::util::wireplan()
+        .args(["build", EXAMPLE, "--target", "broker", "--check", "--out"])
+        .arg(&a)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(code(&check), 1, "{}{}", stdout(&check), stderr(&check));
+    assert!(format!("{}{}", stdout(&check), stderr(&check)).contains("rabbitmq/definitions.json"));
+}
+
+#[test]
+#[ignore = "needs a real runtime: `scripts/test.sh` installs it and runs this test"]
+fn asyncapi_passes_the_official_schema_and_parser() {
+    let specs = npm_module("@asyncapi/specs");
+    let parser = npm_module("@asyncapi/parser");
+    assert!(parser.exists());
+    let work = TempSpec::new("broker-asyncapi");
+    let out = work.dir.join("out");
+    build(&out);
+    let schema: Value = serde_json::from_slice(&std::fs::read(specs.join("schemas/3.0.0.json")).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let doc = asyncapi(&out);
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "asyncapi.yaml fails the AsyncAPI 3.0.0 schema:\n{}", errors.join("\n"));
+    let hostile = TempSpec::new("broker-asyncapi-hostile");
+    hostile.file("wireplan.kdl", hostile_spec());
+    let built = hostile.run(&["build", "--target", "broker", "--out", "out"]);
+    assert_eq!(code(&built), 0, "{}", stderr(&built));
+    let hostile_doc = asyncapi(&hostile.dir.join("out"));
+    assert!(validator.is_valid(&hostile_doc), "the hostile spec's document fails the schema");
+    // The schema must also reject what is wrong, or it proves nothing.
+    let mut broken = doc.clone();
+    broken["operations"]["shopify.send.order.created"]["action"] = json!("publish");
+    assert!(!validator.is_valid(&broken));
+
+    let script = work.file(
+        "parse.mjs",
+        "import { Parser } from '@asyncapi/parser';\n\
+         import { readFileSync } from 'fs';\n\
+         const { document, diagnostics } = await new Parser().parse(readFileSync(process.argv[2], 'utf8'));\n\
+         for (const d of diagnostics) console.log(JSON.stringify({severity: d.severity, code: d.code, message: d.message, path: d.path}));\n\
+         process.exit(document ? 0 : 1);\n",
+    );
+    // An ES module resolves packages from its own folder up: link them in.
+    std::os::unix::fs::symlink(tools().join("node_modules"), work.dir.join("node_modules")).unwrap();
+    let parsed = Command::new("node").arg(&script).arg(hostile.dir.join("out/asyncapi.yaml")).output().unwrap();
+    assert_eq!(
+        code(&parsed),
+        0,
+        "the parser rejects the hostile spec's document:\n{}{}",
+        stdout(&parsed),
+        stderr(&parsed)
+    );
+    let parsed = Command::new("node").arg(&script).arg(out.join("asyncapi.yaml")).output().unwrap();
+    assert_eq!(code(&parsed), 0, "the parser gave no document:\n{}{}", stdout(&parsed), stderr(&parsed));
+    // Severity 0 is an error, 1 a warning (2 and 3 are hints, such as "3.1.0 exists").
+    let printed = stdout(&parsed);
+    let problems: Vec<&str> = printed
+        .lines()
+        .filter(|l| serde_json::from_str::<Value>(l).is_ok_and(|d| d["severity"].as_u64().is_some_and(|s| s <= 1)))
+        .collect();
+    assert!(problems.is_empty(), "the parser reports errors or warnings:\n{}", problems.join("\n"));
+}
+
+/// A RabbitMQ node of its own: private ports, HOME, pid file, and an epmd
+/// that the test starts (so it is stopped by its own pid too).
+struct Rabbit {
+    dir: PathBuf,
+    port: u16,
+    env: Vec<(String, String)>,
+    epmd: Child,
+    server: Child,
+}
+
+impl Rabbit {
+    fn start(dir: &Path) -> Rabbit {
+        let server_bin = Path::new(RABBITMQ_BIN).join("rabbitmq-server");
+        assert!(
+            server_bin.exists() && Path::new(EPMD).exists(),
+            "RabbitMQ is missing ({}): run `scripts/test.sh`, which installs the Debian package rabbitmq-server",
+            server_bin.display()
+        );
+        let dir = dir.join("rabbitmq");
+        std::fs::create_dir_all(dir.join("home")).unwrap();
+        std::fs::write(dir.join("empty.conf"), "").unwrap();
+        std::fs::write(dir.join("enabled_plugins"), "[].\n").unwrap();
+        let (port, dist, epmd_port) = (free_port(), free_port(), free_port());
+        let path = |p: &str| dir.join(p).display().to_string();
+        let env: Vec<(String, String)> = [
+            ("HOME", path("home")),
+            ("RABBITMQ_CONF_ENV_FILE", path("empty.conf")),
+            ("RABBITMQ_CONFIG_FILE", path("rabbitmq")),
+            ("RABBITMQ_ENABLED_PLUGINS_FILE", path("enabled_plugins")),
+            ("RABBITMQ_NODENAME", format!("wireplan-test-{port}@localhost")),
+            ("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1".into()),
+            ("RABBITMQ_NODE_PORT", port.to_string()),
+            ("RABBITMQ_DIST_PORT", dist.to_string()),
+            ("ERL_EPMD_PORT", epmd_port.to_string()),
+            ("ERL_EPMD_ADDRESS", "127.0.0.1".into()),
+            ("RABBITMQ_PID_FILE", path("pid")),
+            ("RABBITMQ_MNESIA_BASE", path("mnesia")),
+            ("RABBITMQ_LOG_BASE", path("log")),
+            ("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-kernel inet_dist_use_interface {127,0,0,1}".into()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let log = std::fs::File::create(dir.join("server.out")).unwrap();
+        let epmd = Command::new(EPMD)
+            .args(["-port", &epmd_port.to_string()])
+            .envs(env.iter().cloned())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log.try_clone().unwrap())
+            .spawn()
+            .unwrap();
+        let server = Command::new(&server_bin)
+            .envs(env.iter().cloned())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let rabbit = Rabbit { dir: dir.clone(), port, env, epmd, server };
+        let waited = rabbit.ctl(&["wait", &path("pid"), "--timeout", "120"]);
+        assert_eq!(
+            code(&waited),
+            0,
+            "RabbitMQ did not start: {}{}\n{}",
+            stdout(&waited),
+            stderr(&waited),
+            rabbit.log()
+        );
+        rabbit
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("server.out")).unwrap_or_default()
+    }
+
+    fn ctl(&self, args: &[&str]) -> Output {
+        Command::new(Path::new(RABBITMQ_BIN).join("rabbitmqctl"))
+            .args(args)
+            .envs(self.env.iter().cloned())
+            .output()
+            .unwrap()
+    }
+
+    /// Imports the definitions (asynchronous), waits for every queue, and
+    /// gives the connectors' user its password.
+    fn import(&self, definitions: &Path, password: &str) {
+        let imported = self.ctl(&["import_definitions", &definitions.display().to_string()]);
+        assert_eq!(code(&imported), 0, "{}{}", stdout(&imported), stderr(&imported));
+        let doc: Value = serde_json::from_slice(&std::fs::read(definitions).unwrap()).unwrap();
+        let expected = doc["queues"].as_array().unwrap().len();
+        let start = Instant::now();
+        while self.counts().len() < expected {
+            assert!(start.elapsed() < Duration::from_secs(60), "the import did not finish: {:?}", self.counts());
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        let changed = self.ctl(&["change_password", "wireplan", password]);
+        assert_eq!(code(&changed), 0, "{}", stderr(&changed));
+    }
+
+    /// Messages per queue (ready and unacknowledged), from `list_queues`.
+    fn counts(&self) -> BTreeMap<String, u64> {
+        let out = self.ctl(&["list_queues", "-p", VHOST, "name", "messages", "-q", "--no-table-headers"]);
+        stdout(&out)
+            .lines()
+            .filter_map(|l| {
+                let (name, n) = l.split_once('\t')?;
+                Some((name.to_owned(), n.trim().parse().ok()?))
+            })
+            .collect()
+    }
+
+    /// Waits until `counts` equals `expected` on every queue it names, and
+    /// every other queue is empty.
+    fn wait_counts(&self, expected: &BTreeMap<String, u64>, timeout: Duration) -> BTreeMap<String, u64> {
+        let start = Instant::now();
+        loop {
+            let counts = self.counts();
+            let matches = counts.iter().all(|(q, n)| expected.get(q).copied().unwrap_or(0) == *n);
+            if matches && !counts.is_empty() || start.elapsed() > timeout {
+                return counts;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn url(&self, password: &str) -> String {
+        format!("amqp://wireplan:{password}@127.0.0.1:{}/{VHOST}", self.port)
+    }
+
+    /// Runs the AMQP helper script with `args`.
+    fn amqp(&self, password: &str, args: &[&str]) -> Output {
+        npm_module("amqplib");
+        let script = self.dir.join("amqp.js");
+        std::fs::write(&script, AMQP_JS).unwrap();
+        Command::new("node")
+            .arg(&script)
+            .arg(self.url(password))
+            .args(args)
+            .env("NODE_PATH", tools().join("node_modules"))
+            .output()
+            .unwrap()
+    }
+}
+
+impl Drop for Rabbit {
+    /// TERM to the pid in the pid file (the server's), then epmd by its pid.
+    fn drop(&mut self) {
+        let pid = std::fs::read_to_string(self.dir.join("pid")).unwrap_or_default();
+        let pid = pid.trim();
+        if !pid.is_empty() {
+            let _ = Command::new("kill").args(["-TERM", pid]).status();
+            let start = Instant::now();
+            while Path::new("/proc").join(pid).exists() && start.elapsed() < Duration::from_secs(30) {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+        let _ = self.epmd.kill();
+        let _ = self.epmd.wait();
+    }
+}
+
+/// An AMQP client for the test: `publish EXCHANGE KEY BODY [IDEMPOTENCY-KEY]`
+/// and `reject QUEUE DLQ` (reject with requeue until the message is
+/// dead-lettered; prints the deliveries seen and the dead letter's headers).
+const AMQP_JS: &str = r#"
+const amqp = require("amqplib");
+const [url, command, ...args] = process.argv.slice(2);
+(async () => {
+    const connection = await amqp.connect(url);
+    const channel = await connection.createConfirmChannel();
+    if (command === "publish") {
+        const [exchange, key, body, id] = args;
+        const headers = id ? { "idempotency-key": id } : {};
+        channel.publish(exchange, key, Buffer.from(body), { persistent: true, contentType: "application/json", headers });
+        await channel.waitForConfirms();
+    } else if (command === "reject") {
+        const [queue, dlq] = args;
+        let deliveries = 0;
+        await channel.consume(queue, (m) => { deliveries += 1; channel.nack(m, false, true); });
+        const start = Date.now();
+        let dead = null;
+        while (!dead && Date.now() - start < 20000) {
+            await new Promise((r) => setTimeout(r, 100));
+            const got = await channel.get(dlq, { noAck: true });
+            if (got) dead = got;
+        }
+        console.log(JSON.stringify({ deliveries, dead: dead && { headers: dead.properties.headers, body: dead.content.toString() } }));
+    }
+    await connection.close();
+})().catch((e) => { console.error(e.message); process.exit(1); });
+"#;
+
+const PASSWORD: &str = "broker-test-password";
+
+#[test]
+#[ignore = "needs a real runtime: `scripts/test.sh` installs it and runs this test"]
+fn definitions_route_every_event_to_its_subscribers_and_dead_letter_past_the_limit() {
+    let work = TempSpec::new("broker-rabbitmq");
+    let out = work.dir.join("out");
+    build(&out);
+    let rabbit = Rabbit::start(&work.dir);
+    rabbit.import(&out.join("rabbitmq/definitions.json"), PASSWORD);
+    let mut expected: BTreeMap<String, u64> = BTreeMap::new();
+    for (exchange, key, subscribers) in ROUTES {
+        let body = json!({"route": key}).to_string();
+        let published = rabbit.amqp(PASSWORD, &["publish", exchange, key, &body, "k-1"]);
+        assert_eq!(code(&published), 0, "{}", stderr(&published));
+        for s in *subscribers {
+            *expected.entry((*s).to_owned()).or_default() += 1;
+        }
+        let counts = rabbit.wait_counts(&expected, Duration::from_secs(10));
+        let wrong: Vec<String> = counts
+            .iter()
+            .filter(|(q, n)| expected.get(*q).copied().unwrap_or(0) != **n)
+            .map(|(q, n)| format!("{q}: {n}, expected {}", expected.get(q).copied().unwrap_or(0)))
+            .collect();
+        assert!(wrong.is_empty(), "after publishing {key} to {exchange}: {}", wrong.join("; "));
+    }
+    // signup-to-email: attempts=5, so five deliveries, then the DLQ.
+    let rejected = rabbit.amqp(PASSWORD, &["reject", "signup-to-email", "signup-to-email.dlq"]);
+    assert_eq!(code(&rejected), 0, "{}", stderr(&rejected));
+    let result: Value = serde_json::from_str(stdout(&rejected).trim()).unwrap();
+    assert_eq!(result["deliveries"], 5, "{result}");
+    assert_eq!(result["dead"]["headers"]["x-first-death-reason"], "delivery_limit", "{result}");
+    assert_eq!(result["dead"]["headers"]["idempotency-key"], "k-1", "{result}");
+}
+
+/// What the connectors need: every variable `settings.js` requires, the
+/// targets' base URLs at the recorder.
+fn connector_env(out: &Path, recorder: &Recorder, rabbit: &Rabbit) -> Vec<(String, String)> {
+    let settings = std::fs::read_to_string(out.join("node-red/settings.js")).unwrap();
+    let list = settings.lines().find_map(|l| l.strip_prefix("const REQUIRED_ENV = ")).unwrap();
+    let names: Vec<String> = serde_json::from_str(list.trim_end_matches(';')).unwrap();
+    names
+        .into_iter()
+        .map(|name| {
+            let value = match name.as_str() {
+                "WIREPLAN_AMQP_HOST" => "127.0.0.1".to_owned(),
+                "WIREPLAN_AMQP_PORT" => rabbit.port.to_string(),
+                "WIREPLAN_AMQP_USER" => "wireplan".to_owned(),
+                "WIREPLAN_AMQP_PASSWORD" => PASSWORD.to_owned(),
+                n if n.ends_with("_URL") => {
+                    recorder.url(&format!("/{}", n.trim_end_matches("_URL").to_ascii_lowercase()))
+                }
+                n => format!("token-of-{}", n.to_ascii_lowercase()),
+            };
+            (name, value)
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "needs a real runtime: `scripts/test.sh` installs it and runs this test"]
+fn connectors_carry_a_webhook_through_the_real_broker() {
+    node_red_js();
+    let package = npm_module("node-red-contrib-amqp-ack");
+    let work = TempSpec::new("broker-connectors");
+    let out = work.dir.join("out");
+    build(&out);
+    let rabbit = Rabbit::start(&work.dir);
+    rabbit.import(&out.join("rabbitmq/definitions.json"), PASSWORD);
+
+    let user_dir = work.dir.join("user");
+    std::fs::create_dir_all(user_dir.join("node_modules")).unwrap();
+    for file in ["flows.json", "flows_cred.json", "settings.js", "package.json"] {
+        std::fs::copy(out.join("node-red").join(file), user_dir.join(file)).unwrap();
+    }
+    std::os::unix::fs::symlink(&package, user_dir.join("node_modules/node-red-contrib-amqp-ack")).unwrap();
+    let recorder = Recorder::start();
+    // Klaviyo always fails: order-to-email ends in its dead-letter queue.
+    recorder.fail("/klaviyo", usize::MAX);
+    let env = connector_env(&out, &recorder, &rabbit);
+    let red = NodeRed::start(&user_dir, &env, "node-red.log");
+    let connected = Instant::now();
+    while !red.log().contains("Connected to AMQP server") {
+        assert!(connected.elapsed() < Duration::from_secs(30), "no AMQP connection:\n{}", red.log());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!red.log().contains("Waiting for missing types"), "{}", red.log());
+
+    let order = json!({"order_id": "o-1001", "email": "ada@example.com", "total": "129.90", "placed_at": "2026-11-30T10:00:00Z"});
+    let auth = "Bearer token-of-shopify_webhook_token";
+    assert_eq!(red.post("/hooks/order.created", &[("Authorization", "Bearer wrong")], &order.to_string()), 401);
+    assert_eq!(red.post("/hooks/order.created", &[("Authorization", auth)], &order.to_string()), 202);
+
+    // Each subscribing target gets it, mapped; Klaviyo five times (attempts=5).
+    let targets =
+        ["/netsuite/sales_order", "/shipstation/", "/salesforce/Order", "/loyaltylion/customer", "/segment/track"];
+    let requests = recorder.wait_for(targets.len() + 5, Duration::from_secs(60), |r| r.method != "GET");
+    let writes: Vec<_> = requests.iter().filter(|r| r.method != "GET").collect();
+    for target in targets {
+        let got: Vec<_> = writes.iter().filter(|r| r.path == target).collect();
+        assert_eq!(got.len(), 1, "{target}: {writes:#?}");
+    }
+    let erp = writes.iter().find(|r| r.path == "/netsuite/sales_order").unwrap();
+    assert_eq!(erp.json(), json!({"external_id": "o-1001", "amount": "129.90", "customer_email": "ada@example.com"}));
+    assert_eq!(erp.headers["idempotency-key"], "o-1001");
+    assert_eq!(erp.headers["authorization"], "Bearer token-of-netsuite_token");
+    assert_eq!(erp.method, "POST");
+    let crm = writes.iter().find(|r| r.path == "/salesforce/Order").unwrap();
+    assert_eq!(crm.json(), order, "no map: the payload as it came");
+    let dead = rabbit.wait_counts(&BTreeMap::from([("order-to-email.dlq".to_owned(), 1)]), Duration::from_secs(60));
+    assert_eq!(dead.get("order-to-email.dlq"), Some(&1), "{dead:?}\n{}", red.log());
+    let klaviyo = recorder.wait_for(5, Duration::from_secs(5), |r| r.path.starts_with("/klaviyo"));
+    assert_eq!(klaviyo.iter().filter(|r| r.path.starts_with("/klaviyo")).count(), 5);
+    let audit = std::fs::read_to_string(user_dir.join("data/audit.jsonl")).unwrap_or_default();
+    assert!(audit.contains("\"outcome\":\"delivered\"") && audit.contains("order-to-erp"), "{audit}");
+    recorder.take();
+
+    // Killed while NetSuite holds the request: the delivery was not
+    // acknowledged, so after a restart it comes again, with the same key.
+    recorder.state.lock().unwrap().hold.insert("/netsuite".into(), Duration::from_secs(3));
+    recorder.state.lock().unwrap().fail.clear();
+    let second =
+        json!({"order_id": "o-1002", "email": "bob@example.com", "total": "5.00", "placed_at": "2026-11-30T11:00:00Z"});
+    assert_eq!(red.post("/hooks/order.created", &[("Authorization", auth)], &second.to_string()), 202);
+    let all = [
+        "/netsuite/sales_order",
+        "/shipstation/",
+        "/salesforce/Order",
+        "/loyaltylion/customer",
+        "/segment/track",
+        "/klaviyo/profile",
+    ];
+    // Every target has been called (NetSuite's call is still held).
+    let seen = |recorder: &Recorder, netsuite: usize| {
+        let requests = recorder.state.lock().unwrap().requests.clone();
+        let count = |t: &str| requests.iter().filter(|r| r.path == t).count();
+        all.iter().all(|t| count(t) >= 1) && count("/netsuite/sales_order") >= netsuite
+    };
+    let start = Instant::now();
+    while !seen(&recorder, 1) {
+        assert!(start.elapsed() < Duration::from_secs(30), "not every target was called: {:#?}", recorder.take());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    red.kill();
+    recorder.state.lock().unwrap().hold.clear();
+    let red = NodeRed::start(&user_dir, &env, "node-red-2.log");
+    let start = Instant::now();
+    while !seen(&recorder, 2) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "NetSuite's delivery was lost: {:#?}\n{}",
+            recorder.take(),
+            red.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let requests = recorder.take();
+    for target in all {
+        let got: Vec<_> = requests.iter().filter(|r| r.path == target).collect();
+        for r in &got {
+            let body = r.json();
+            assert_eq!(body["order_id"].as_str().or(body["external_id"].as_str()), Some("o-1002"), "{target}");
+        }
+        // The flows with an `idempotency-key` send it, the same every time.
+        if matches!(target, "/netsuite/sales_order" | "/shipstation/" | "/segment/track") {
+            let keys: BTreeSet<&str> = got.iter().map(|r| r.headers["idempotency-key"].as_str()).collect();
+            assert_eq!(keys, BTreeSet::from(["o-1002"]), "{target}: the target can drop a repeat by its key");
+        }
+    }
+    let netsuite = requests.iter().filter(|r| r.path == "/netsuite/sales_order").count();
+    assert_eq!(netsuite, 2, "NetSuite sees the unacknowledged delivery once more, and only once");
+    // Nothing is left behind, and only the always-failing flow dead-lettered.
+    let settled = rabbit.wait_counts(&BTreeMap::from([("order-to-email.dlq".to_owned(), 1)]), Duration::from_secs(30));
+    let left: Vec<_> = settled.iter().filter(|(q, n)| **n > 0 && q.as_str() != "order-to-email.dlq").collect();
+    assert!(left.is_empty(), "messages left: {left:?}");
+    red.stop();
+
+    // Without a broker, a webhook is refused (503: the producer retries),
+    // not accepted and lost.
+    let mut no_broker = env.clone();
+    for (name, value) in &mut no_broker {
+        if name == "WIREPLAN_AMQP_PORT" {
+            *value = free_port().to_string();
+        }
+    }
+    let red = NodeRed::start(&user_dir, &no_broker, "node-red-3.log");
+    assert_eq!(red.post("/hooks/order.created", &[("Authorization", auth)], &order.to_string()), 503);
+    red.stop();
+}
+
+/// A spec whose names hold quotes, newlines, JSONata and JavaScript syntax,
+/// `../`, topic wildcards and YAML syntax.
+fn hostile_spec() -> String {
+    let hostile = [r#"q\"uote"#, r"new\nline", r#"$x & 'y' ; $eval(\"1\")"#, r"../../etc", r"a.*.#", r"- [x]: {y}"];
+    let mut text = String::new();
+    for (i, name) in hostile.iter().enumerate() {
+        text.push_str(&format!(
+            "system \"src{i}{name}\" kind=custom {{\n    webhooks #true\n}}\n\
+             system \"dst{i}{name}\" kind=custom {{\n    secret \"DST_{i}_TOKEN\"\n}}\n\
+             event \"ev{i}{name}\" from=\"src{i}{name}\" {{\n    key \"k{name}\"\n    field \"k{name}\" type=string\n}}\n\
+             flow \"flow{i}{name}\" {{\n    on \"ev{i}{name}\"\n    to \"dst{i}{name}\" action=upsert {{\n        \
+             map \"k{name}\" to=\"t{name}\"\n    }}\n    retry attempts=2\n    dead-letter\n}}\n"
+        ));
+    }
+    text
+}
+
+/// Names with quotes, newlines, JSONata and JavaScript syntax, `../`, topic
+/// wildcards and YAML syntax stay data: broker names, routing keys and
+/// AsyncAPI ids are slugs, the connectors' expressions are the example's,
+/// and the names come back exactly from the JSON.
+#[test]
+fn hostile_names_stay_data_on_the_broker() {
+    let text = hostile_spec();
+    let spec = TempSpec::new("broker-hostile");
+    spec.file("wireplan.kdl", &text);
+    let out = spec.run(&["build", "--target", "broker", "--out", "out"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let definitions: Value =
+        serde_json::from_slice(&std::fs::read(spec.dir.join("out/rabbitmq/definitions.json")).unwrap()).unwrap();
+    let slug = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    for kind in ["exchanges", "queues"] {
+        for item in definitions[kind].as_array().unwrap() {
+            assert!(slug(item["name"].as_str().unwrap()), "{item}");
+        }
+    }
+    for binding in definitions["bindings"].as_array().unwrap() {
+        let key = binding["routing_key"].as_str().unwrap();
+        assert!(!key.contains(['*', '#']) && (key.is_empty() || slug(key)), "{binding}");
+    }
+    let doc = asyncapi(&spec.dir.join("out"));
+    for section in [&doc["channels"], &doc["operations"], &doc["components"]["messages"]] {
+        for id in section.as_object().unwrap().keys() {
+            assert!(slug(id), "{id}");
+        }
+    }
+    let titles: Vec<&str> =
+        doc["components"]["messages"].as_object().unwrap().values().map(|m| m["title"].as_str().unwrap()).collect();
+    assert!(titles.contains(&"ev4a.*.#"), "{titles:?}");
+    let expressions = |path: &Path| -> BTreeSet<String> {
+        let flows: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        let mut all = BTreeSet::new();
+        for node in flows.as_array().unwrap() {
+            if let Some(func) = node["func"].as_str() {
+                all.insert(func.to_owned());
+            }
+            for rule in node["rules"].as_array().into_iter().flatten() {
+                if rule["tot"] == "jsonata" {
+                    all.insert(rule["to"].as_str().unwrap().to_owned());
+                }
+            }
+        }
+        all
+    };
+    let clean = TempSpec::new("broker-hostile-clean");
+    build(&clean.dir.join("out"));
+    let allowed = expressions(&clean.dir.join("out/node-red/flows.json"));
+    let got = expressions(&spec.dir.join("out/node-red/flows.json"));
+    assert!(got.is_subset(&allowed), "{:?}", got.difference(&allowed).collect::<Vec<_>>());
+}
+
+/// RabbitMQ reserves `amq.` names and would refuse the exchange at import;
+/// the build stops first and says why.
+#[test]
+fn a_reserved_exchange_name_stops_the_build() {
+    let spec = TempSpec::new("broker-amq");
+    spec.file(
+        "wireplan.kdl",
+        "system \"amq.shop\" kind=ecommerce {\n    webhooks #true\n}\nsystem \"crm\" kind=crm\n\
+         event \"order.created\" from=\"amq.shop\" {\n    field \"id\" type=string\n}\n\
+         flow \"orders\" {\n    on \"order.created\"\n    to crm action=upsert\n}\n",
+    );
+    let out = spec.run(&["build", "--target", "broker", "--out", "out"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("amq."), "{}", stderr(&out));
+    assert!(!spec.dir.join("out/rabbitmq").exists());
+}
+
+/// A flow with two targets acknowledges only after both answered 2xx: the
+/// first target's success leads, with the payload restored, to the second's
+/// mapping, and only the last one's to the acknowledgement.
+#[test]
+fn a_flow_with_two_targets_acknowledges_after_both() {
+    let spec = TempSpec::new("broker-two-targets");
+    spec.file(
+        "wireplan.kdl",
+        "system \"shop\" kind=ecommerce {\n    webhooks #true\n}\nsystem \"crm\" kind=crm\nsystem \"mail\" kind=email\n\
+         event \"order.created\" from=shop {\n    key \"id\"\n    field \"id\" type=string required=#true\n}\n\
+         flow \"fan\" {\n    on \"order.created\"\n    to crm action=upsert\n    to mail action=upsert\n    \
+         idempotency-key \"id\"\n    retry attempts=2\n    dead-letter\n}\n",
+    );
+    let out = spec.run(&["build", "--target", "broker", "--out", "out"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let flows: Value =
+        serde_json::from_slice(&std::fs::read(spec.dir.join("out/node-red/flows.json")).unwrap()).unwrap();
+    let nodes = flows.as_array().unwrap();
+    let by_id = |id: &str| nodes.iter().find(|n| n["id"] == id).unwrap();
+    let named = |name: &str| nodes.iter().filter(|n| n["name"] == name).collect::<Vec<_>>();
+    let switches = named("2xx?");
+    assert_eq!(switches.len(), 2);
+    let next = |n: &Value| by_id(n["wires"][0][0].as_str().unwrap()).clone();
+    let first = switches.iter().find(|s| next(s)["name"] == "the payload again").expect("target 1 leads to target 2");
+    assert_eq!(next(&next(first))["name"], "to mail: map");
+    let second = switches.iter().find(|s| next(s)["name"] == "delivered").unwrap();
+    assert_eq!(next(&next(second))["type"], "amqp ack");
+    assert_eq!(next(&next(second))["nack"], false);
+    // Both failures go to the one rejection path.
+    assert_eq!(first["wires"][1], second["wires"][1]);
+    let definitions: Value =
+        serde_json::from_slice(&std::fs::read(spec.dir.join("out/rabbitmq/definitions.json")).unwrap()).unwrap();
+    assert_eq!(definitions["policies"][0]["definition"]["delivery-limit"], 1);
+}
