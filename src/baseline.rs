@@ -119,7 +119,7 @@ impl Baseline {
 
     /// The file's text: deterministic, sorted, one finding per entry.
     pub(crate) fn to_json(&self) -> String {
-        crate::render::text::to_json(self)
+        crate::escape::to_json(self)
     }
 
     /// Reads a baseline file's text.

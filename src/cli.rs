@@ -341,7 +341,7 @@ pub fn run() -> ExitCode {
             }
             _ => eprintln!(
                 "warning: WIREPLAN_THREADS=`{}` is not a number from 1 to {}; using one thread per core",
-                render::text::one_line(&value),
+                crate::escape::one_line(&value),
                 crate::parallel::MAX_THREADS
             ),
         }
@@ -405,7 +405,7 @@ fn help(command: Option<&str>) -> ExitCode {
 
 fn usage_error(message: &str) -> ExitCode {
     // Messages name paths and flags, which may hold any character.
-    eprintln!("error: {}", render::text::lines(message));
+    eprintln!("error: {}", crate::escape::lines(message));
     ExitCode::from(2)
 }
 
@@ -477,7 +477,7 @@ fn check(args: &CheckArgs) -> ExitCode {
         }
         eprintln!(
             "wrote {} with {} finding(s); `wireplan check --baseline {0}` reports only new ones",
-            render::text::one_line(&path.display().to_string()),
+            crate::escape::one_line(&path.display().to_string()),
             checked.diagnostics.len()
         );
         return ExitCode::SUCCESS;
@@ -535,7 +535,10 @@ fn check(args: &CheckArgs) -> ExitCode {
         return printed;
     }
     if let Some(path) = args.baseline.as_ref().filter(|_| hidden > 0) {
-        eprintln!("{hidden} finding(s) hidden by the baseline {}", render::text::one_line(&path.display().to_string()));
+        eprintln!(
+            "{hidden} finding(s) hidden by the baseline {}",
+            crate::escape::one_line(&path.display().to_string())
+        );
     }
     let code = if checked.diagnostics.iter().any(|d| d.severity == Severity::Error) {
         ExitCode::from(1)
@@ -625,7 +628,7 @@ fn plan(args: &PlanArgs) -> ExitCode {
         if let Err(code) = write_output(&checked, path, html.as_bytes()) {
             return code;
         }
-        eprintln!("wrote {}", render::text::one_line(&path.display().to_string()));
+        eprintln!("wrote {}", crate::escape::one_line(&path.display().to_string()));
     }
     let format = match (args.format, &args.html) {
         (Some(format), _) => Some(format),
@@ -806,15 +809,15 @@ fn build(args: &BuildArgs) -> ExitCode {
         match &note.flow {
             Some(flow) => eprintln!(
                 "note: flow {}: {}",
-                render::text::one_line(&format!("{flow:?}")),
-                render::text::one_line(&note.message)
+                crate::escape::one_line(&format!("{flow:?}")),
+                crate::escape::one_line(&note.message)
             ),
-            None => eprintln!("note: {}", render::text::one_line(&note.message)),
+            None => eprintln!("note: {}", crate::escape::one_line(&note.message)),
         }
     }
     if !emitted.errors.is_empty() {
         for e in &emitted.errors {
-            eprintln!("error: {}", render::text::one_line(e));
+            eprintln!("error: {}", crate::escape::one_line(e));
         }
         eprintln!("error: nothing was built");
         return ExitCode::from(1);
@@ -831,7 +834,7 @@ fn build(args: &BuildArgs) -> ExitCode {
             }
             Ok(differences) => {
                 for d in &differences {
-                    println!("{}: {}", d.label(), render::text::one_line(d.path()));
+                    println!("{}: {}", d.label(), crate::escape::one_line(d.path()));
                 }
                 eprintln!(
                     "error: {} differs from what the spec generates ({} file(s)); run `wireplan build` to update it",
@@ -859,7 +862,7 @@ fn build(args: &BuildArgs) -> ExitCode {
         Err(errors) => {
             let refused = errors.iter().any(|e| matches!(e, crate::write::WriteError::Refused { .. }));
             for e in &errors {
-                eprintln!("error: {}", render::text::one_line(&e.to_string()));
+                eprintln!("error: {}", crate::escape::one_line(&e.to_string()));
             }
             eprintln!("error: the build stopped");
             ExitCode::from(if refused { 1 } else { 2 })

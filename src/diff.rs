@@ -595,7 +595,7 @@ pub(crate) fn counts(changes: &[Change]) -> Counts {
 
 /// The diff as text for a terminal.
 pub(crate) fn human(changes: &[Change]) -> String {
-    use crate::render::text::one_line;
+    use crate::escape::one_line;
     let mut out = String::new();
     for c in changes {
         let _ = writeln!(out, "{:<8}  {}: {}", c.class.as_str(), one_line(&c.node), one_line(&c.change));
@@ -607,7 +607,7 @@ pub(crate) fn human(changes: &[Change]) -> String {
 
 /// The diff as Markdown, for a pull-request comment.
 pub(crate) fn markdown(changes: &[Change]) -> String {
-    use crate::render::text::{markdown_cell, markdown_code};
+    use crate::escape::{markdown_cell, markdown_code};
     let n = counts(changes);
     let mut out = format!("### wireplan diff: {} breaking, {} risky, {} safe\n\n", n.breaking, n.risky, n.safe);
     if changes.is_empty() {
@@ -630,7 +630,7 @@ pub(crate) fn markdown(changes: &[Change]) -> String {
 
 /// The diff as JSON (`schemas/diff.schema.json`).
 pub(crate) fn json(changes: &[Change]) -> String {
-    crate::render::text::to_json(&DiffReport { version: 1, changes: changes.to_vec(), summary: counts(changes) })
+    crate::escape::to_json(&DiffReport { version: 1, changes: changes.to_vec(), summary: counts(changes) })
 }
 
 #[cfg(test)]

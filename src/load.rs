@@ -55,7 +55,7 @@ impl std::fmt::Display for LoadError {
 
 /// A path as printed: on one line, control characters escaped.
 fn shown(path: &Path) -> String {
-    crate::render::text::one_line(&path.display().to_string()).into_owned()
+    crate::escape::one_line(&path.display().to_string()).into_owned()
 }
 
 /// The entry file for a `PATH` argument: a file, a folder holding
@@ -312,7 +312,7 @@ impl Loader {
                 let shown = display_name(&canonical, &self.cwd);
                 self.include_error(
                     include,
-                    format!("`{}` is not a regular file (a pipe or a device)", crate::render::text::one_line(&shown)),
+                    format!("`{}` is not a regular file (a pipe or a device)", crate::escape::one_line(&shown)),
                     "include spec files only",
                 );
                 continue;

@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::escape as text;
 use crate::load;
-use crate::render::text;
 use crate::source::{SourceFile, display_name};
 
 /// What `fmt` prints and the exit code it ends with.
