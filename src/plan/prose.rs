@@ -1,0 +1,421 @@
+//! The planner's sentences: the reasons, the crossings, the migration note,
+//! and numbers as a business reader reads them. Every number about a stage
+//! comes from `crate::stages`; names are listed with `crate::prose`.
+
+use super::*;
+
+pub(super) fn crossing_reason(
+    spec: &Spec,
+    before: &Month,
+    after: &Month,
+    kind: ThresholdKind,
+    direction: Direction,
+    t: &Thresholds,
+) -> String {
+    let m = after.month;
+    let change = membership_change(after);
+    let stage_note = if before.stage == after.stage {
+        format!("the recommendation stays stage {} ({})", after.stage.number(), after.stage.name())
+    } else {
+        format!(
+            "the recommendation moves from stage {} ({}) to stage {} ({})",
+            before.stage.number(),
+            before.stage.name(),
+            after.stage.number(),
+            after.stage.name()
+        )
+    };
+    let c = &after.connections;
+    match (kind, direction) {
+        (ThresholdKind::HubTools, Direction::Up) => format!(
+            "In month {m} {change}, bringing the stack to {} tools: from {} tools on, wiring every pair directly could take up to {} connections while a hub needs {}, one per system, so {stage_note}.",
+            after.tools, t.hub_min_tools, c.point_to_point_potential, c.hub
+        ),
+        (ThresholdKind::EventDrivenTools, Direction::Up) => format!(
+            "In month {m} {change}, bringing the stack to {} tools: past {} tools a hub becomes the bottleneck and a single point of failure, while a broker lets each tool publish once and subscribe to what it needs ({} connections instead of up to {} direct ones), so {stage_note}.",
+            after.tools,
+            t.event_driven_min_tools - 1,
+            c.broker,
+            c.point_to_point_potential
+        ),
+        (ThresholdKind::HubTools | ThresholdKind::EventDrivenTools, Direction::Down) => format!(
+            "In month {m} {change}, leaving {} tools: below {} tools the simpler pattern is enough again, so {stage_note}.",
+            after.tools,
+            if kind == ThresholdKind::HubTools { t.hub_min_tools } else { t.event_driven_min_tools }
+        ),
+        (ThresholdKind::DailyVolume, Direction::Up) => {
+            let drivers = list(&volume_drivers(spec, m, false), 3);
+            format!(
+                "In month {m} the stack reaches {} events a day: from {} a day the volume is high, and a broker absorbs it where a hub would throttle or drop events, so {stage_note}. The largest sources are {drivers}.",
+                count(after.events_per_day),
+                count(t.high_volume_per_day)
+            )
+        }
+        (ThresholdKind::PeakVolume, Direction::Up) => {
+            let drivers = list(&volume_drivers(spec, m, true), 3);
+            format!(
+                "In month {m} peaks reach {} events a second: from {}/s a broker is needed to buffer bursts and redeliver, so {stage_note}. The largest sources are {drivers}.",
+                rate(after.peak_per_second),
+                rate(t.high_volume_peak_per_second)
+            )
+        }
+        (ThresholdKind::DailyVolume | ThresholdKind::PeakVolume, Direction::Down) => format!(
+            "In month {m} {change}, and the volume falls below the high-volume threshold ({} events a day, {}/s at peak), so {stage_note}.",
+            count(after.events_per_day),
+            rate(after.peak_per_second)
+        ),
+    }
+}
+
+/// "zendesk and intercom join", "legacy-erp retires", or both.
+pub(super) fn membership_change(month: &Month) -> String {
+    let mut parts = Vec::new();
+    if !month.joining.is_empty() {
+        let verb = if month.joining.len() == 1 { "joins" } else { "join" };
+        parts.push(format!("{} {verb}", list(&month.joining, 4)));
+    }
+    if !month.retiring.is_empty() {
+        let verb = if month.retiring.len() == 1 { "retires" } else { "retire" };
+        parts.push(format!("{} {verb}", list(&month.retiring, 4)));
+    }
+    if parts.is_empty() { "volumes keep growing".to_owned() } else { parts.join(" and ") }
+}
+
+pub(super) fn migration_note(
+    spec: &Spec,
+    target: Stage,
+    transports: &Transports,
+    moving_first: &[&FlowUse],
+    moving_count: usize,
+    flows: &[FlowUse],
+) -> String {
+    if flows.is_empty() {
+        return "No flow is live yet: start with the recommended pattern from the first flow.".to_owned();
+    }
+    if moving_count == 0 {
+        if transports.stage_in_use > target {
+            return format!(
+                "Nothing needs to move. The stack uses a {} where stage {} ({}) would do; keep it if it is already run well, but do not add more infrastructure until the stack grows.",
+                transport_name(transports.stage_in_use),
+                target.number(),
+                target.name()
+            );
+        }
+        return match target {
+            Stage::EventDriven => {
+                "Nothing needs to move: every live flow already uses the event-driven pattern.".to_owned()
+            }
+            _ => format!(
+                "Nothing needs to move: every live flow already uses the {} pattern or one above it.",
+                target.name()
+            ),
+        };
+    }
+    let names: Vec<String> = moving_first.iter().map(|f| format!("`{}`", spec.flow(f.flow).name.value)).collect();
+    let step = match (target, existing_transport(spec, target)) {
+        (Stage::PointToPoint, _) => "Keep the flows direct".to_owned(),
+        (_, Some(name)) => format!("Route the remaining flows through `{name}` with `via {name}`"),
+        (Stage::Hub, None) => "Introduce one hub (a `kind=hub` system) and route the flows through it with `via`".to_owned(),
+        (Stage::EventDriven, None) => "Introduce an event broker (a `kind=broker` system with `ha #true`), have each tool publish its events to it once, and route the flows through it with `via`".to_owned(),
+    };
+    let adapters = adapter_note(spec, target, flows);
+    if let ([only], 1) = (names.as_slice(), moving_count) {
+        return format!(
+            "{step}. Only {only} still needs to move; a move is the cheapest moment to add retries, dead letters and idempotency keys.{adapters}"
+        );
+    }
+    format!(
+        "{step}. Move {} flows, one at a time, starting with {}: the flows with open findings first, since a move is the cheapest moment to add retries, dead letters and idempotency keys, then the busiest ones.{adapters}",
+        moving_count,
+        list_counted(&names, moving_count, 3)
+    )
+}
+
+/// When the flows that move go onto a broker: which of their sources cannot
+/// publish to it themselves (a SaaS tool that pushes webhooks over HTTP, a
+/// browser or device on a WebSocket) and so need an adapter in front of it.
+pub(super) fn adapter_note(spec: &Spec, target: Stage, flows: &[FlowUse]) -> String {
+    let onto_broker = target == Stage::EventDriven
+        || existing_transport(spec, target)
+            .is_some_and(|name| spec.systems.iter().any(|s| s.name.value == name && s.kind() == SystemKind::Broker));
+    if !onto_broker {
+        return String::new();
+    }
+    let mut webhooks = BTreeSet::new();
+    let mut sockets = BTreeSet::new();
+    for f in flows.iter().filter(|f| f.transport.stage() < target && !f.reporting_only) {
+        let Some(source) = spec.flow(f.flow).source_system(spec) else { continue };
+        let system = spec.system(source);
+        let style = system.api.as_ref().and_then(|a| a.style.as_ref()).map(|s| s.value);
+        match style {
+            Some(crate::model::ApiStyle::Websocket) => {
+                sockets.insert(format!("`{}`", system.name.value));
+            }
+            Some(
+                crate::model::ApiStyle::Amqp
+                | crate::model::ApiStyle::Kafka
+                | crate::model::ApiStyle::Mqtt
+                | crate::model::ApiStyle::Nats
+                | crate::model::ApiStyle::Sqs,
+            ) => {}
+            _ if system.has_webhooks() => {
+                webhooks.insert(format!("`{}`", system.name.value));
+            }
+            _ => {}
+        }
+    }
+    let mut out = String::new();
+    if !webhooks.is_empty() {
+        let names: Vec<String> = webhooks.into_iter().collect();
+        out.push_str(&format!(
+            " {} push{} webhooks over HTTP and cannot publish to a broker: put an adapter in front (a webhook receiver that acknowledges, then publishes to the broker).",
+            list(&names, 3),
+            if names.len() == 1 { "es" } else { "" }
+        ));
+    }
+    if !sockets.is_empty() {
+        let names: Vec<String> = sockets.into_iter().collect();
+        out.push_str(&format!(
+            " {} speak{} WebSocket, not the broker's protocol: a gateway must bridge the sockets to the broker.",
+            list(&names, 3),
+            if names.len() == 1 { "s" } else { "" }
+        ));
+    }
+    out
+}
+
+pub(super) fn reasons(spec: &Spec, plan: &Plan, wh_now: &WarehouseCall, wh_horizon: &WarehouseCall) -> Vec<Reason> {
+    let mut out = Vec::new();
+    let mut push = |topic, text: String| out.push(Reason { topic, text });
+    let now = &plan.months[0];
+    let last = &plan.months[plan.months.len() - 1];
+
+    push(Topic::Now, stage_reason(spec, now, &plan.thresholds, "Today"));
+    push(Topic::Transport, transport_reason(plan));
+    if plan.volume_growth != 1.0 && now.events_per_day + now.peak_per_second > 0.0 {
+        push(
+            Topic::Growth,
+            format!(
+                "Event volume grows {}x over {} months, compounding monthly: from {} to {} events a day, and from {} to {} events a second at peak.",
+                rate(plan.volume_growth),
+                plan.horizon_months,
+                count(now.events_per_day),
+                count(last.events_per_day),
+                rate(now.peak_per_second),
+                rate(last.peak_per_second)
+            ),
+        );
+    }
+    for crossing in &plan.crossings {
+        push(Topic::Crossing, crossing.reason.clone());
+    }
+    let at = format!("By month {}", plan.horizon_months);
+    if plan.crossings.is_empty() {
+        push(
+            Topic::Horizon,
+            format!(
+                "{at} no threshold is crossed: the stack has {} tools and {} events a day, so stage {} ({}) stays right.",
+                last.tools,
+                count(last.events_per_day),
+                last.stage.number(),
+                last.stage.name()
+            ),
+        );
+    } else {
+        push(Topic::Horizon, stage_reason(spec, last, &plan.thresholds, &at));
+    }
+    push(Topic::Warehouse, warehouse_reason(wh_now, wh_horizon, plan.horizon_months));
+    out
+}
+
+/// Why `month` gets its stage, opening with `when` ("Today", "By month 18").
+pub(super) fn stage_reason(spec: &Spec, month: &Month, t: &Thresholds, when: &str) -> String {
+    let tools: Vec<String> = {
+        let mut names: Vec<String> = spec
+            .systems
+            .iter()
+            .filter(|s| s.live_in(month.month) && s.is_tool())
+            .map(|s| s.name.value.to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    let has = format!(
+        "{when} the stack has {} tool{}{}",
+        month.tools,
+        if month.tools == 1 { "" } else { "s" },
+        if tools.is_empty() { String::new() } else { format!(" ({})", list(&tools, 5)) }
+    );
+    let c = &month.connections;
+    let volume = if month.events_per_day >= t.high_volume_per_day {
+        Some((
+            format!(
+                "{} events a day, at or above the {} a day that counts as high volume",
+                count(month.events_per_day),
+                count(t.high_volume_per_day)
+            ),
+            volume_drivers(spec, month.month, false),
+        ))
+    } else if month.peak_per_second >= t.high_volume_peak_per_second {
+        Some((
+            format!(
+                "peaks of {} events a second, at or above the {}/s that counts as high volume",
+                rate(month.peak_per_second),
+                rate(t.high_volume_peak_per_second)
+            ),
+            volume_drivers(spec, month.month, true),
+        ))
+    } else {
+        None
+    };
+    match (month.stage, volume) {
+        (Stage::EventDriven, Some((what, drivers))) if month.tools < t.event_driven_min_tools => format!(
+            "{has} and moves {what}: stage 3 (event-driven), because a broker buffers bursts and redelivers what a busy target refuses, where a hub would throttle or drop events. The largest sources are {}.",
+            list(&drivers, 3)
+        ),
+        (Stage::PointToPoint, _) => format!(
+            "{has}: stage 1 (point-to-point), because with {} tools direct connections are the simplest and cheapest: even wiring every pair of the {} connected systems takes only {}.",
+            tool_band(1),
+            c.hub,
+            c.point_to_point_potential
+        ),
+        (Stage::Hub, _) => format!(
+            "{has}: stage 2 (hub), because with {} tools wiring every pair directly could take up to {} connections, while a hub needs {}, one per system, and keeps mappings, retries and logs in one place.",
+            tool_band(2),
+            c.point_to_point_potential,
+            c.hub
+        ),
+        (Stage::EventDriven, volume) => {
+            let also = volume
+                .map(|(what, _)| format!(" The stack also moves {what}, which alone would call for a broker."))
+                .unwrap_or_default();
+            format!(
+                "{has}: stage 3 (event-driven), because past {} tools a hub becomes the bottleneck and a single point of failure; with a broker each tool publishes its events once and subscribes to what it needs ({} connections instead of up to {} direct ones).{also}",
+                EVENT_DRIVEN_MIN_TOOLS - 1,
+                c.broker,
+                c.point_to_point_potential
+            )
+        }
+    }
+}
+
+pub(super) fn transport_reason(plan: &Plan) -> String {
+    let t = &plan.transports;
+    let total = t.point_to_point + t.hub + t.broker;
+    if total == 0 {
+        return "No flow is live yet, so no transport is in use.".to_owned();
+    }
+    let mut parts = Vec::new();
+    for (n, what) in [(t.point_to_point, "point-to-point"), (t.hub, "through a hub"), (t.broker, "through a broker")] {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    let flows = if parts.len() == 1 {
+        let what = parts[0].split_once(' ').map_or("", |(_, w)| w);
+        match total {
+            1 => format!("The one live flow runs {what}"),
+            2 => format!("Both live flows run {what}"),
+            _ => format!("All {total} live flows run {what}"),
+        }
+    } else {
+        format!("Of the {total} live flows, {}", list(&parts, 3))
+    };
+    let wired = plan.months[0].connections.point_to_point_wired;
+    let pairs = if wired > 0 {
+        format!(", wiring {wired} pair{} of systems directly", if wired == 1 { "" } else { "s" })
+    } else {
+        String::new()
+    };
+    let target = plan.migration.target_stage;
+    let moving_now = plan.flows_now.iter().filter(|f| f.transport.stage() < target && !f.reporting_only).count();
+    let grows_into = plan.months.iter().find(|m| m.stage >= t.stage_in_use).map(|m| m.month);
+    let fit = if t.stage_in_use > plan.stage_now {
+        match grows_into {
+            Some(month) => format!(
+                "; the {} is ahead of today's needs, and the stack grows into it in month {month}",
+                transport_name(t.stage_in_use)
+            ),
+            None => format!(
+                "; a {} is more infrastructure than the stack needs, even in month {}, but it already works: keep it, since moving down a stage costs a migration and gains nothing",
+                transport_name(t.stage_in_use),
+                plan.horizon_months
+            ),
+        }
+    } else if moving_now > 0 {
+        format!(
+            "; {moving_now} of them would move to reach stage {} ({})",
+            plan.migration.target_stage.number(),
+            plan.migration.target_stage.name()
+        )
+    } else if t.point_to_point > 0 && plan.stage_now > Stage::PointToPoint {
+        "; the direct ones only feed reporting, which can stay as it is".to_owned()
+    } else {
+        "; this fits the recommendation".to_owned()
+    };
+    format!("{flows}{pairs}{fit}.")
+}
+
+pub(super) fn warehouse_reason(now: &WarehouseCall, horizon: &WarehouseCall, months: u32) -> String {
+    let call = if now.recommended { now } else { horizon };
+    if !call.recommended {
+        return "No analytics tool, warehouse or lake is in the spec, and no reporting draws on several systems: a data warehouse is not needed yet.".to_owned();
+    }
+    let when = if now.recommended { String::new() } else { format!(" by month {months}") };
+    let mut why = Vec::new();
+    if !call.storage.is_empty() {
+        why.push(format!(
+            "{} already hold{} data for reporting",
+            list(&call.storage, 3),
+            if call.storage.len() == 1 { "s" } else { "" }
+        ));
+    }
+    if !call.analytics.is_empty() {
+        why.push(format!(
+            "{} report{} on data from several systems",
+            list(&call.analytics, 3),
+            if call.analytics.len() == 1 { "s" } else { "" }
+        ));
+    }
+    if call.feeders.len() >= 2 {
+        why.push(format!("{} send data into reporting", list(&call.feeders, 4)));
+    }
+    format!(
+        "A data warehouse is recommended{when}: {}. Load each source into it on a schedule, rather than copying reporting data between tools.",
+        why.join("; ")
+    )
+}
+
+/// "a", "a and b", "a, b and c", "a, b, c and 4 more"; "nothing" for none.
+pub(crate) fn list(items: &[String], max: usize) -> String {
+    list_counted(items, items.len(), max)
+}
+
+/// `list` of `total` items of which only the first few are given in `items`.
+pub(super) fn list_counted(items: &[String], total: usize, max: usize) -> String {
+    if total == 0 || items.is_empty() { "nothing".to_owned() } else { crate::prose::list(items, total, max, "and") }
+}
+
+/// A count with thousands separators: 12,000.
+pub(crate) fn count(x: f64) -> String {
+    let n = x.round().max(0.0) as u64;
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A rate: one decimal below 10 (trailing `.0` dropped), a count above.
+pub(crate) fn rate(x: f64) -> String {
+    if x < 10.0 {
+        let s = format!("{:.1}", x);
+        s.strip_suffix(".0").map_or(s.clone(), str::to_owned)
+    } else {
+        count(x)
+    }
+}
