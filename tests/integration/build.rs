@@ -379,3 +379,33 @@ fn hub_output_of_the_example_snapshot() {
         insta::assert_snapshot!(name, read(&spec.dir.join("out").join(file)));
     }
 }
+
+#[test]
+fn a_target_s_own_key_and_retries_override_the_flow_s() {
+    let spec = TempSpec::new("build-per-target");
+    spec.file(
+        "wireplan.kdl",
+        "system \"shop\" kind=ecommerce { webhooks #true }\nsystem \"crm\" kind=crm\nsystem \"chat\" kind=custom\n\
+         event \"order.paid\" from=shop version=1 {\n    key \"order_id\"\n    field \"order_id\" type=string\n}\n\
+         flow \"orders\" {\n    on \"order.paid\"\n    to crm action=create {\n        idempotency-key \"order_id\"\n        \
+         retry attempts=7\n    }\n    to chat action=upsert\n    dead-letter\n    log\n}\n",
+    );
+    let out = build(&spec, &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let flows: serde_json::Value = serde_json::from_str(&read(&spec.dir.join("out/node-red/flows.json"))).unwrap();
+    // Each target's configuration is the JSON a `change` node puts in `msg._wp`.
+    let configs: Vec<serde_json::Value> = flows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["rules"].as_array())
+        .flatten()
+        .filter(|r| r["p"] == "_wp")
+        .filter_map(|r| serde_json::from_str(r["to"].as_str()?).ok())
+        .filter(|c: &serde_json::Value| c.get("attempts").is_some())
+        .collect();
+    let crm = configs.iter().find(|c| c["target"] == "crm").expect("the crm target");
+    let chat = configs.iter().find(|c| c["target"] == "chat").expect("the chat target");
+    assert_eq!((crm["attempts"].as_u64(), crm["key"].is_null()), (Some(7), false), "{crm}");
+    assert_eq!((chat["attempts"].as_u64(), chat["key"].is_null()), (Some(1), true), "{chat}");
+}

@@ -357,9 +357,11 @@ pub(super) fn plan(spec: &Spec, emitted: &mut Emitted, what: &str) -> Hub {
             }
             _ => continue,
         };
-        let key = flow.idempotency_key.as_ref().map(|k| k.name.value.to_string());
         let mut targets = Vec::new();
-        for target in &flow.targets {
+        for (index, target) in flow.targets.iter().enumerate() {
+            // Language 1.1: a `to` may have its own key and retries, which
+            // override the flow's.
+            let key = flow.key_for(index).map(|k| k.name.value.to_string());
             let Some(system) = target.system.target else { continue };
             let action = target.action.as_ref().map(|a| a.value);
             let entity_name = target.entity.as_ref().map(|e| e.name.value.as_str());
@@ -398,7 +400,7 @@ pub(super) fn plan(spec: &Spec, emitted: &mut Emitted, what: &str) -> Hub {
                     format!("sends the trigger's payload to {:?} as it came (no `map` or `set`)", env.system(system)),
                 );
             }
-            let retry = flow.retry.as_ref();
+            let retry = target.retry.as_deref().or(flow.retry.as_ref());
             let attempts = match retry {
                 Some(r) => r.attempts.as_ref().map_or(DEFAULT_ATTEMPTS, |a| a.value),
                 None => 1,
@@ -410,7 +412,7 @@ pub(super) fn plan(spec: &Spec, emitted: &mut Emitted, what: &str) -> Hub {
                 method,
                 path,
                 fields,
-                key: key.clone(),
+                key,
                 attempts,
                 exponential: retry.and_then(|r| r.backoff.as_ref()).is_none_or(|b| b.value == Backoff::Exponential),
                 initial: retry.and_then(|r| r.initial.as_ref()).map_or(DEFAULT_INITIAL, |d| d.value),
