@@ -88,3 +88,19 @@ pub(crate) fn emit(target: Target, input: &Input<'_>) -> Emitted {
     emitted.notes.dedup();
     emitted
 }
+
+/// The "Build notes" section every backend's generated README ends with: the
+/// flows left out and the defaults used, as `build` printed them.
+pub(crate) fn notes_section(out: &mut String, notes: &[Note]) {
+    use std::fmt::Write as _;
+    if notes.is_empty() {
+        return;
+    }
+    out.push_str("\n## Build notes\n\n");
+    for note in notes {
+        let _ = match &note.flow {
+            Some(flow) => writeln!(out, "- {}: {}", names::markdown(flow), names::markdown(&note.message)),
+            None => writeln!(out, "- {}", names::markdown(&note.message)),
+        };
+    }
+}

@@ -130,12 +130,8 @@ fn diagnostic(spec: &Spec, component: &Component, hops: &[Hop], closing: FlowId)
         if assumed.len() == 1 { "1 hop is".to_owned() } else { format!("{} hops are", assumed.len()) }
     ));
     if !others.is_empty() {
-        message.push_str(&format!(
-            " ({} more {} in the same loop: {})",
-            others.len(),
-            if others.len() == 1 { "flow" } else { "flows" },
-            name_list(others.iter().copied())
-        ));
+        let more = plural(others.len(), "more flow");
+        message.push_str(&format!(" ({more} in the same loop: {})", name_list(others.iter().copied())));
     }
     let closing_flow = spec.flow(closing);
     let back_to = system_name(spec, spec.flow(hops[0].flow).source_system(spec));

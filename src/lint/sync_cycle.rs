@@ -239,12 +239,8 @@ fn diagnostic(spec: &Spec, component: &Component, hops: &[Hop], closing: FlowId)
         format!("{} trigger each other in a loop: {path}", plural(hops.len(), "flow"))
     };
     if !others.is_empty() {
-        message.push_str(&format!(
-            " ({} more {} in the same loop: {})",
-            others.len(),
-            if others.len() == 1 { "flow" } else { "flows" },
-            name_list(others.iter().copied())
-        ));
+        let more = plural(others.len(), "more flow");
+        message.push_str(&format!(" ({more} in the same loop: {})", name_list(others.iter().copied())));
     }
     let closing_flow = spec.flow(closing);
     let first = &hops[0];

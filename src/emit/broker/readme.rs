@@ -155,19 +155,6 @@ pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
          one instance only, or it publishes every record once per instance.\n\n",
     );
 
-    if !notes.is_empty() {
-        out.push_str("## Notes from the build\n\n");
-        for note in notes {
-            match &note.flow {
-                Some(flow) => {
-                    let _ = writeln!(out, "- {}: {}", markdown(flow), markdown(&note.message));
-                }
-                None => {
-                    let _ = writeln!(out, "- {}", markdown(&note.message));
-                }
-            }
-        }
-        out.push('\n');
-    }
+    crate::emit::notes_section(&mut out, notes);
     out
 }

@@ -107,18 +107,6 @@ pub(super) fn render(etl: &Etl, notes: &[Note]) -> String {
          `not_null`; required fields `not_null`.\n",
     );
 
-    if !notes.is_empty() {
-        out.push_str("\n## Build notes\n\n");
-        for note in notes {
-            match &note.flow {
-                Some(flow) => {
-                    let _ = writeln!(out, "- {}: {}", markdown(flow), markdown(&note.message));
-                }
-                None => {
-                    let _ = writeln!(out, "- {}", markdown(&note.message));
-                }
-            }
-        }
-    }
+    crate::emit::notes_section(&mut out, notes);
     out
 }

@@ -121,18 +121,6 @@ pub(super) fn render(hub: &Hub, stack: Option<&str>, notes: &[Note]) -> String {
          not deliver what was delivered before."
     );
 
-    if !notes.is_empty() {
-        out.push_str("\n## Build notes\n\n");
-        for note in notes {
-            match &note.flow {
-                Some(flow) => {
-                    let _ = writeln!(out, "- {}: {}", markdown(flow), markdown(&note.message));
-                }
-                None => {
-                    let _ = writeln!(out, "- {}", markdown(&note.message));
-                }
-            }
-        }
-    }
+    crate::emit::notes_section(&mut out, notes);
     out
 }
