@@ -183,3 +183,17 @@ fn human_output_stays_linear_in_findings_times_file_size() {
     let (json, human) = (time("json"), time("human"));
     assert!(human < json * 5 + Duration::from_millis(500), "human {human:?} vs json {json:?}");
 }
+
+#[test]
+fn a_column_is_the_same_in_every_format() {
+    // Four two-byte characters before the kind: columns count characters
+    // everywhere (the human format once counted bytes).
+    let spec = TempSpec::new("hostile-columns");
+    spec.file("wireplan.kdl", "system \"éééé\" kind=bogus\n");
+    let json: serde_json::Value = serde_json::from_slice(&spec.run(&["check", "--format", "json"]).stdout).unwrap();
+    let bad = json["diagnostics"].as_array().unwrap().iter().find(|d| d["rule"] == "bad-value").unwrap().clone();
+    assert_eq!(bad["column"], 20);
+    assert!(stdout(&spec.run(&["check"])).contains("--> wireplan.kdl:1:20"));
+    assert!(stdout(&spec.run(&["check", "--format", "short"])).contains("wireplan.kdl:1:20:"));
+    assert!(stdout(&spec.run(&["check", "--format", "github"])).contains("line=1,col=20,"));
+}
