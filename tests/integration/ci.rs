@@ -218,7 +218,7 @@ fn pre_commit_runs_the_hooks_with_the_real_binary() {
     std::fs::write(
         project.join(".pre-commit-config.yaml"),
         format!(
-            "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: wireplan-check-system\n",
+            "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: wireplan-check-system\n      - id: wireplan-fmt-system\n",
             hooks_repo.display()
         ),
     )
@@ -245,6 +245,13 @@ fn pre_commit_runs_the_hooks_with_the_real_binary() {
     let broken = run();
     assert!(!broken.status.success(), "a spec with an error fails the hook");
     assert!(stdout(&broken).contains("unknown system kind"), "the real binary ran: {}", stdout(&broken));
+    // A valid spec laid out badly fails the fmt hook, and only it.
+    std::fs::write(project.join("wireplan.kdl"), "system   \"crm\"    kind=crm\n").unwrap();
+    git(&project, &["add", "."]);
+    let unformatted = run();
+    assert!(!unformatted.status.success(), "an unformatted spec fails the fmt hook");
+    let text = stdout(&unformatted);
+    assert!(text.contains("+system \"crm\" kind=crm"), "the diff of the real `fmt --check`: {text}");
 }
 
 const BEFORE: &str = "system \"crm\" kind=crm { webhooks #true }\nsystem \"mail\" kind=email\n\
