@@ -1,8 +1,10 @@
 //! wireplan: a compiler and linter for integration architecture.
 //!
-//! The pipeline, in order: `load` reads the entry file and its includes;
-//! `syntax` parses each into a spanned tree (never failing); `lower` turns the
-//! trees into the spec `model`; `resolve` connects names to declarations;
+//! The pipeline, in order, as this file runs it: `load` reads the entry file
+//! and its includes, and on each runs the front end, `parse_and_lower`:
+//! `syntax` parses it into a lossless tree (never failing) and `lower` turns
+//! the tree into its part of the spec `model`, returning the includes to read
+//! next. Then `check_loaded`: `resolve` connects names to declarations;
 //! `graph` builds the topology once; `lint` runs the checks over the resolved
 //! model and applies the configured levels; `render` prints the diagnostics;
 //! `emit` turns a clean spec into a backend's files, which `write` (the one
@@ -61,11 +63,50 @@ pub(crate) struct Checked {
     pub(crate) timings: Vec<(&'static str, Duration)>,
 }
 
+/// The front of the pipeline, for one file: parse its text (in pieces, on
+/// every core, when it is large) and lower it into the spec. The loader runs
+/// it on each file it reads and reads the includes it returns next.
+pub(crate) fn parse_and_lower(
+    file: model::FileId,
+    text: &str,
+    spec: &mut Spec,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (Vec<model::Include>, Duration) {
+    let start = Instant::now();
+    let cores = parallel::threads();
+    // A large file is parsed in pieces, each lowered in the thread that
+    // parsed it; the pieces come back in order.
+    let pieces = syntax::parse_then(text, |mut parse, beside_others| {
+        let parsed_after = start.elapsed();
+        let errors = std::mem::take(&mut parse.errors);
+        let mut lowered = lower::lower_document(file, parse.document(), if beside_others { 1 } else { cores });
+        lowered.diagnostics.extend(errors.into_iter().map(|e| syntax_error(file, e)));
+        (parsed_after, lowered)
+    });
+    let mut includes = Vec::new();
+    let mut parse_time = Duration::ZERO;
+    for (parsed_after, lowered) in pieces {
+        // The pieces parse at the same time: parsing took the longest.
+        parse_time = parse_time.max(parsed_after);
+        includes.extend(lowered.append_to(spec, diagnostics));
+    }
+    (includes, parse_time)
+}
+
+/// A syntax error as a diagnostic of `file`.
+fn syntax_error(file: model::FileId, e: syntax::SyntaxError) -> Diagnostic {
+    let mut d = Diagnostic::new(&diagnostic::SYNTAX, model::Loc::new(file, e.span), e.message);
+    if let Some(label) = e.label {
+        d = d.with_label(label);
+    }
+    d.with_help(e.help.unwrap_or_else(|| "see https://kdl.dev for the KDL v2 syntax".into()))
+}
+
 /// Loads and checks the spec at `path` (see `load::find_entry`).
 pub(crate) fn check_path(path: Option<&Path>, cwd: &Path, levels: &CliLevels) -> Result<Checked, LoadError> {
     let entry = load::find_entry(path, cwd)?;
     let start = Instant::now();
-    let loaded = load::load(&entry, cwd)?;
+    let loaded = load::load(&entry, cwd, parse_and_lower)?;
     let load_time = start.elapsed();
     let parse_time = loaded.parse_time;
     let mut checked = check_loaded(loaded, levels);
@@ -210,7 +251,7 @@ pub mod bench {
     pub fn run(path: &Path) -> Timing {
         let cwd = path.parent().unwrap_or(Path::new("."));
         let start = Instant::now();
-        let Ok(loaded) = crate::load::load(path, cwd) else {
+        let Ok(loaded) = crate::load::load(path, cwd, crate::parse_and_lower) else {
             return Timing {
                 load: start.elapsed(),
                 parse: Duration::ZERO,
@@ -347,7 +388,7 @@ mod robustness {
         let nowhere = Path::new("/nonexistent-wireplan-fuzz/wireplan.kdl");
         for case in 0..cases {
             let text = mutate(&seeds[case % seeds.len()], &mut rng);
-            let loaded = crate::load::load_text(nowhere, text.clone(), Path::new("/"));
+            let loaded = crate::load::load_text(nowhere, text.clone(), Path::new("/"), crate::parse_and_lower);
             let checked = crate::check_loaded(loaded, &crate::lint::CliLevels::default());
             let len = checked.sources.get(crate::model::FileId(0)).text.len() as u32;
             for d in &checked.diagnostics {

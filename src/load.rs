@@ -1,7 +1,11 @@
 //! Loading a spec: the entry file and every file it includes.
 //!
 //! This is where wireplan reads spec files (the CLI and the LSP server call
-//! it). Includes are paths or globs relative to the including file; glob
+//! it, through the pipeline in the crate root). The loader reads and follows
+//! includes; what becomes of each file's text is the pipeline's business: it
+//! hands the loader its front end (`Front`: parse and lower), whose includes
+//! the loader reads next. A seam for where files come from: `Overrides`
+//! (an editor's open buffers) are read before the disk. Includes are paths or globs relative to the including file; glob
 //! matches load in sorted order; a file included twice loads once; a file
 //! that includes itself, directly or not, is a cycle. No include may leave the
 //! spec's root, the folder of the entry file. Files too large, not UTF-8 or
@@ -12,16 +16,19 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 
 use crate::diagnostic::Diagnostic;
-use crate::lower::{self, Include};
-use crate::model::{FileId, Loc, Spec};
-use crate::source::{SourceFile, SourceMap, display_name};
-use crate::syntax::{self, MAX_FILE_BYTES, Span};
+use crate::model::{FileId, Include, Loc, Spec};
+use crate::source::{MAX_FILE_BYTES, SourceFile, SourceMap, Span, display_name};
 
 /// The conventional name of the entry file.
 pub(crate) const ENTRY_FILE: &str = "wireplan.kdl";
 
 /// Includes nest at most this deep.
 const MAX_INCLUDE_DEPTH: usize = 64;
+
+/// The front of the pipeline, run on each file the loader reads: it adds the
+/// file's part of the spec and its findings, and returns its includes and
+/// how long it spent parsing.
+pub(crate) type Front = fn(FileId, &str, &mut Spec, &mut Vec<Diagnostic>) -> (Vec<Include>, std::time::Duration);
 
 /// A spec loaded and lowered, not yet resolved.
 #[derive(Default)]
@@ -83,8 +90,8 @@ pub(crate) fn find_entry(path: Option<&Path>, cwd: &Path) -> Result<PathBuf, Loa
 }
 
 /// Loads the entry file and its includes, lowering each.
-pub(crate) fn load(entry: &Path, cwd: &Path) -> Result<Loaded, LoadError> {
-    load_with(entry, cwd, Overrides::default())
+pub(crate) fn load(entry: &Path, cwd: &Path, front: Front) -> Result<Loaded, LoadError> {
+    load_with(entry, cwd, Overrides::default(), front)
 }
 
 /// Texts that stand in for files on disk, by canonical path: the language
@@ -93,7 +100,7 @@ pub(crate) type Overrides = rustc_hash::FxHashMap<PathBuf, String>;
 
 /// `load`, reading a file from `overrides` when it is there, from disk
 /// otherwise.
-pub(crate) fn load_with(entry: &Path, cwd: &Path, overrides: Overrides) -> Result<Loaded, LoadError> {
+pub(crate) fn load_with(entry: &Path, cwd: &Path, overrides: Overrides, front: Front) -> Result<Loaded, LoadError> {
     let entry = match fs::canonicalize(entry) {
         Ok(entry) => entry,
         // An editor's buffer that was never saved.
@@ -112,7 +119,7 @@ pub(crate) fn load_with(entry: &Path, cwd: &Path, overrides: Overrides) -> Resul
         fs::File::open(&entry).map_err(|e| LoadError::Unreadable(entry.clone(), e))?;
     }
     let mut loader =
-        Loader { root, cwd, loaded: Loaded::default(), stack: Vec::new(), seen: Default::default(), overrides };
+        Loader { root, cwd, loaded: Loaded::default(), stack: Vec::new(), seen: Default::default(), overrides, front };
     loader.load_file(&entry, None);
     Ok(loader.loaded)
 }
@@ -120,7 +127,7 @@ pub(crate) fn load_with(entry: &Path, cwd: &Path, overrides: Overrides) -> Resul
 /// Loads one in-memory file, resolving its includes from disk relative to
 /// `path` (the robustness test feeds it mutated specs).
 #[cfg(test)]
-pub(crate) fn load_text(path: &Path, text: String, cwd: &Path) -> Loaded {
+pub(crate) fn load_text(path: &Path, text: String, cwd: &Path, front: Front) -> Loaded {
     let root = path.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
     let mut loader = Loader {
         root,
@@ -129,6 +136,7 @@ pub(crate) fn load_text(path: &Path, text: String, cwd: &Path) -> Loaded {
         stack: Vec::new(),
         seen: Default::default(),
         overrides: Overrides::default(),
+        front,
     };
     let name = display_name(path, &loader.cwd);
     let file = loader.loaded.sources.add(SourceFile::new(path.to_path_buf(), name, text));
@@ -136,16 +144,8 @@ pub(crate) fn load_text(path: &Path, text: String, cwd: &Path) -> Loaded {
     loader.loaded
 }
 
-/// A syntax error as a diagnostic of `file`.
-fn syntax_error(file: FileId, e: syntax::SyntaxError) -> Diagnostic {
-    let mut d = Diagnostic::new(&crate::diagnostic::SYNTAX, Loc::new(file, e.span), e.message);
-    if let Some(label) = e.label {
-        d = d.with_label(label);
-    }
-    d.with_help(e.help.unwrap_or_else(|| "see https://kdl.dev for the KDL v2 syntax".into()))
-}
-
 struct Loader {
+    front: Front,
     root: PathBuf,
     cwd: PathBuf,
     loaded: Loaded,
@@ -189,24 +189,9 @@ impl Loader {
     }
 
     fn lower(&mut self, file: FileId, path: &Path) {
-        let start = std::time::Instant::now();
-        let cores = crate::parallel::threads();
-        // A large file is parsed in pieces, each lowered in the thread that
-        // parsed it; the pieces come back in order.
-        let pieces = syntax::parse_then(&self.loaded.sources.get(file).text, |mut parse, beside_others| {
-            let parsed_after = start.elapsed();
-            let errors = std::mem::take(&mut parse.errors);
-            let mut lowered = lower::lower_document(file, parse.document(), if beside_others { 1 } else { cores });
-            lowered.diagnostics.extend(errors.into_iter().map(|e| syntax_error(file, e)));
-            (parsed_after, lowered)
-        });
-        let mut includes = Vec::new();
-        let mut parse_time = std::time::Duration::ZERO;
-        for (parsed_after, lowered) in pieces {
-            // The pieces parse at the same time: parsing took the longest.
-            parse_time = parse_time.max(parsed_after);
-            includes.extend(lowered.append_to(&mut self.loaded.spec, &mut self.loaded.diagnostics));
-        }
+        let loaded = &mut self.loaded;
+        let (includes, parse_time) =
+            (self.front)(file, &loaded.sources.get(file).text, &mut loaded.spec, &mut loaded.diagnostics);
         self.loaded.parse_time += parse_time;
         self.stack.push(path.to_path_buf());
         for include in includes {

@@ -23,12 +23,7 @@ use crate::secrets;
 use crate::suggest;
 use crate::syntax::{Document, Entry, Node, Span, Value};
 
-/// An `include` found while lowering, to be loaded by the caller.
-#[derive(Clone, Debug)]
-pub(crate) struct Include {
-    pub(crate) pattern: String,
-    pub(crate) loc: Loc,
-}
+pub(crate) use crate::model::Include;
 
 /// What lowering a file, or a run of its top-level nodes, gives: the part of
 /// the spec it declares, its findings and its includes, in source order.

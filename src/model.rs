@@ -14,6 +14,13 @@ use smol_str::SmolStr;
 // Places in the spec are defined with the sources, below the model.
 pub(crate) use crate::source::{FileId, Loc};
 
+/// An `include` found while lowering, for the loader to read next.
+#[derive(Clone, Debug)]
+pub(crate) struct Include {
+    pub(crate) pattern: String,
+    pub(crate) loc: Loc,
+}
+
 /// A value together with where it was written.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Spanned<T> {

@@ -9,6 +9,9 @@
 
 use std::path::{Path, PathBuf};
 
+/// The largest file wireplan reads. Larger files get one clear diagnostic.
+pub(crate) const MAX_FILE_BYTES: usize = 256 * 1024 * 1024;
+
 /// A half-open byte range `start..end` within one source file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct Span {

@@ -22,7 +22,7 @@ pub(crate) struct Outcome {
 /// `Err` is a usage error: no spec found.
 pub(crate) fn run(path: Option<&Path>, check: bool, cwd: &Path) -> Result<Outcome, load::LoadError> {
     let entry = load::find_entry(path, cwd)?;
-    let loaded = load::load(&entry, cwd)?;
+    let loaded = load::load(&entry, cwd, crate::parse_and_lower)?;
     // A diff shows spec text: credentials the checks find are masked in it,
     // as in every other output.
     let checked = crate::check_loaded(loaded, &crate::lint::CliLevels::default());

@@ -44,8 +44,12 @@ fn meaning(text: &str) -> Vec<String> {
 /// What the pipeline makes of a text: every finding's rule and message and
 /// the number of each kind of declaration.
 fn checked(text: &str) -> (Vec<(&'static str, String)>, [usize; 3]) {
-    let loaded =
-        crate::load::load_text(Path::new("/nonexistent-wireplan-fmt/wireplan.kdl"), text.to_owned(), Path::new("/"));
+    let loaded = crate::load::load_text(
+        Path::new("/nonexistent-wireplan-fmt/wireplan.kdl"),
+        text.to_owned(),
+        Path::new("/"),
+        crate::parse_and_lower,
+    );
     let checked = crate::check_loaded(loaded, &crate::lint::CliLevels::default());
     let mut found: Vec<_> = checked.diagnostics.iter().map(|d| (d.rule.code, d.message.clone())).collect();
     found.sort();

@@ -303,7 +303,8 @@ fn level_severity(level: LintLevel, rule: &Rule) -> Option<Severity> {
 #[cfg(test)]
 pub(crate) fn test_spec(text: &str) -> Spec {
     let path = std::path::Path::new("/virtual/wireplan.kdl");
-    let mut loaded = crate::load::load_text(path, text.to_owned(), std::path::Path::new("/virtual"));
+    let mut loaded =
+        crate::load::load_text(path, text.to_owned(), std::path::Path::new("/virtual"), crate::parse_and_lower);
     crate::resolve::resolve(&mut loaded.spec, &mut loaded.diagnostics);
     loaded.spec
 }
@@ -312,7 +313,8 @@ pub(crate) fn test_spec(text: &str) -> Spec {
 #[cfg(test)]
 pub(crate) fn test_check(rule: &'static Rule, text: &str) -> Vec<Diagnostic> {
     let path = std::path::Path::new("/virtual/wireplan.kdl");
-    let mut loaded = crate::load::load_text(path, text.to_owned(), std::path::Path::new("/virtual"));
+    let mut loaded =
+        crate::load::load_text(path, text.to_owned(), std::path::Path::new("/virtual"), crate::parse_and_lower);
     crate::resolve::resolve(&mut loaded.spec, &mut loaded.diagnostics);
     let graph = Graph::build(&loaded.spec);
     let ctx = Context { spec: &loaded.spec, graph: &graph };

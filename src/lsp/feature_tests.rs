@@ -11,7 +11,7 @@ use super::{Analysis, Context, features, index};
 use crate::model::FileId;
 
 fn analysis(path: &Path, text: String) -> Analysis {
-    let loaded = crate::load::load_text(path, text, Path::new("/"));
+    let loaded = crate::load::load_text(path, text, Path::new("/"), crate::parse_and_lower);
     let checked = crate::check_loaded(loaded, &crate::lint::CliLevels::default());
     let index = index::Index::build(&checked.spec);
     let files = checked.sources.files().map(|(id, f)| (f.path.clone(), id)).collect();

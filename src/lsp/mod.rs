@@ -288,7 +288,7 @@ impl Server {
             self.documents.iter().map(|(path, d)| (path.clone(), d.text.clone())).collect();
         let cwd = entry.parent().unwrap_or(Path::new("/"));
         let run = || {
-            let loaded = crate::load::load_with(entry, cwd, overrides).ok()?;
+            let loaded = crate::load::load_with(entry, cwd, overrides, crate::parse_and_lower).ok()?;
             Some(crate::check_loaded(loaded, &crate::lint::CliLevels::default()))
         };
         // A bug in a check leaves the last diagnostics up; the session goes on.

@@ -230,6 +230,7 @@ mod tests {
                 std::path::Path::new("/nonexistent-wireplan/wireplan.kdl"),
                 text.clone(),
                 std::path::Path::new("/"),
+                crate::parse_and_lower,
             );
             loaded.diagnostics
         };
@@ -255,6 +256,7 @@ mod tests {
                 std::path::Path::new("/nonexistent-wireplan/wireplan.kdl"),
                 text.clone(),
                 std::path::Path::new("/"),
+                crate::parse_and_lower,
             );
             let help = loaded
                 .diagnostics

@@ -45,8 +45,8 @@ use std::fmt;
 // every stage; `syntax::Span` is the same type.
 pub(crate) use crate::source::Span;
 
-/// The largest file wireplan reads. Larger files get one clear diagnostic.
-pub(crate) const MAX_FILE_BYTES: usize = 256 * 1024 * 1024;
+// The largest file wireplan reads is the sources' to know.
+pub(crate) use crate::source::MAX_FILE_BYTES;
 
 /// The deepest `{` nesting accepted. Real specs nest four levels; the limit
 /// exists so that hostile input cannot exhaust the parser's stack.
