@@ -12,6 +12,7 @@ const LAYERS: &[&[&str]] = &[
     &["source", "parallel", "escape", "prose", "suggest", "secrets"],
     &["syntax"],
     &["model"],
+    &["shapes"],
     &["diagnostic"],
     // The loader reads files and follows includes; the crate root hands it
     // the front end (parse and lower) to run on each.

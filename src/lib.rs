@@ -33,6 +33,7 @@ mod redact;
 mod render;
 mod resolve;
 mod secrets;
+mod shapes;
 mod source;
 mod stages;
 mod suggest;

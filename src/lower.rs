@@ -145,53 +145,10 @@ fn append<T>(to: &mut Vec<T>, from: Vec<T>) {
     }
 }
 
-const TOP_LEVEL: &[&str] = &["stack", "include", "system", "event", "flow", "lint"];
-const STACK_CHILDREN: &[&str] = &["horizon", "volume-growth", "high-volume"];
-const SYSTEM_CHILDREN: &[&str] = &[
-    "api",
-    "webhooks",
-    "rate-limit",
-    "owner",
-    "criticality",
-    "secret",
-    "url",
-    "entity",
-    "planned",
-    "retires",
-    "ha",
-    "webhook-signature",
-    "allow",
-];
-const EVENT_CHILDREN: &[&str] = &["key", "field", "volume", "delivery", "external", "allow"];
-const FLOW_CHILDREN: &[&str] = &[
-    "on",
-    "poll",
-    "schedule",
-    "from",
-    "to",
-    "via",
-    "idempotency-key",
-    "retry",
-    "dead-letter",
-    "log",
-    "loop-guard",
-    "latency",
-    "allow",
-];
-const TO_CHILDREN: &[&str] = &["map", "set", "idempotency-key", "retry", "emits", "request"];
-
-/// The child nodes a node takes, by its name: a property named like one of
-/// them (`owner="sales"` on a system) is a child written in the wrong place.
-fn children_of(node: &str) -> &'static [&'static str] {
-    match node {
-        "stack" => STACK_CHILDREN,
-        "system" => SYSTEM_CHILDREN,
-        "event" => EVENT_CHILDREN,
-        "flow" => FLOW_CHILDREN,
-        "to" => TO_CHILDREN,
-        "entity" => &["field"],
-        _ => &[],
-    }
+/// The child nodes `parent` takes (`""` for the top level), in the order the
+/// language reference lists them, from the one table of the language's shapes.
+fn children_of(parent: &str) -> Vec<&'static str> {
+    crate::shapes::children_of(parent).map(|shape| shape.name).collect()
 }
 
 /// Words users write for a keyword that the language spells differently,
@@ -267,7 +224,7 @@ impl Lowerer<'_> {
                 }
             }
             "lint" => self.lint(node, spec),
-            _ => self.unknown_node(node, "at the top level of a spec", TOP_LEVEL),
+            _ => self.unknown_node(node, "at the top level of a spec", &children_of("")),
         }
     }
 
@@ -674,7 +631,7 @@ impl Lowerer<'_> {
                         stack.high_volume_peak_per_second = self.number(&e, "peak-per-second");
                     }
                 }
-                _ => self.unknown_node(child, "in `stack`", STACK_CHILDREN),
+                _ => self.unknown_node(child, "in `stack`", &children_of("stack")),
             }
         }
         // Only the first is kept; `Lowered::append_to` reports the others.
@@ -726,7 +683,7 @@ impl Lowerer<'_> {
             let name = &*child.name.text;
             if name != "entity"
                 && name != "allow"
-                && let Some(&known) = SYSTEM_CHILDREN.iter().find(|n| **n == name)
+                && let Some(known) = children_of("system").into_iter().find(|n| *n == name)
             {
                 if let Some(first) = seen.get(known) {
                     self.repeated(child, "system", first);
@@ -841,7 +798,7 @@ impl Lowerer<'_> {
                         system.allows.push(allow);
                     }
                 }
-                _ => self.unknown_node(child, "in a system", SYSTEM_CHILDREN),
+                _ => self.unknown_node(child, "in a system", &children_of("system")),
             }
         }
         Some(system)
@@ -987,7 +944,7 @@ impl Lowerer<'_> {
                     event.volume = Some(Volume { per_day, peak_per_second: peak, loc: self.loc(child.span) });
                 }
                 "allow" => event.allows.extend(self.allow(child)),
-                _ => self.unknown_node(child, "in an event", EVENT_CHILDREN),
+                _ => self.unknown_node(child, "in an event", &children_of("event")),
             }
         }
         Some(event)
@@ -1044,7 +1001,7 @@ impl Lowerer<'_> {
             let single = match name {
                 "on" | "poll" | "schedule" => Some("trigger"),
                 "from" | "via" | "idempotency-key" | "retry" | "dead-letter" | "log" | "loop-guard" | "latency" => {
-                    FLOW_CHILDREN.iter().find(|n| **n == name).copied()
+                    children_of("flow").into_iter().find(|n| *n == name)
                 }
                 _ => None,
             };
@@ -1167,10 +1124,11 @@ impl Lowerer<'_> {
                 }
                 "allow" => flow.allows.extend(self.allow(child)),
                 _ => {
-                    self.unknown_node(child, "in a flow", FLOW_CHILDREN);
+                    let known = children_of("flow");
+                    self.unknown_node(child, "in a flow", &known);
                     // A misspelt `retry` is reported here; the checks must not
                     // also report the flow as having none.
-                    flow.misspelt.extend(suggest::closest(&child.name.text, FLOW_CHILDREN.iter().copied()));
+                    flow.misspelt.extend(suggest::closest(&child.name.text, known.iter().copied()));
                 }
             }
         }
@@ -1309,8 +1267,9 @@ impl Lowerer<'_> {
                     target.request = Some(Request { method, path, loc: self.loc(child.span) });
                 }
                 _ => {
-                    self.unknown_node(child, "in `to`", TO_CHILDREN);
-                    misspelt.extend(suggest::closest(&child.name.text, TO_CHILDREN.iter().copied()));
+                    let known = children_of("to");
+                    self.unknown_node(child, "in `to`", &known);
+                    misspelt.extend(suggest::closest(&child.name.text, known.iter().copied()));
                 }
             }
         }

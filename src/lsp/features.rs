@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use lsp_types as lsp;
 
 use super::index::{self, Symbol, Target};
-use super::schema::{self, Fits};
 use super::{Context, range};
 use crate::lint;
 use crate::model::{EventId, FlowId, Owner, Spec, SystemId, TriggerKind};
+use crate::shapes::{self, Fits};
 use crate::source::SourceFile;
 use crate::syntax::{self, Span, cursor};
 
@@ -34,7 +34,7 @@ pub(super) fn hover(cx: &Context<'_>, p: lsp::HoverParams) -> Result<Option<lsp:
     let (tree, _) = syntax::parse_tree(&source.text);
     let Some(h) = cursor::hovered(&tree, offset) else { return Ok(None) };
     let parent = h.parents.last().map_or("", String::as_str);
-    let Some(shape) = schema::shape(parent, &h.node) else { return Ok(None) };
+    let Some(shape) = shapes::shape(parent, &h.node) else { return Ok(None) };
     let text = match &h.key {
         None => {
             let mut text = format!("```kdl\n{}\n```\n\n{}", shape.usage, shape.doc);
@@ -218,10 +218,10 @@ pub(super) fn completion(
             ..Default::default()
         };
     let mut items = Vec::new();
-    let shape = typing.node.as_deref().and_then(|node| schema::shape(parent, node));
+    let shape = typing.node.as_deref().and_then(|node| shapes::shape(parent, node));
     let fits = match (&typing.slot, shape) {
         (cursor::Slot::NodeName, _) => {
-            for s in schema::children_of(parent) {
+            for s in shapes::children_of(parent) {
                 items.push(item(s.name.into(), s.name.into(), lsp::CompletionItemKind::KEYWORD, Some(s.usage.into())));
             }
             None

@@ -12,7 +12,6 @@
 
 mod features;
 mod index;
-mod schema;
 mod transport;
 
 use std::path::{Path, PathBuf};

@@ -1,9 +1,10 @@
-//! The shape of the language as an editor needs it: which nodes go where,
-//! what each takes, one line of documentation each, and what values fit.
+//! The shape of the language, declared once: which nodes go where, what each
+//! takes, one line of documentation each, and what values fit.
 //!
-//! This is a second copy of the shapes `crate::lower` enforces, written for
-//! people (hover) and for completion; the test below checks every node and
-//! property here against lowering, so the two cannot drift apart.
+//! Lowering reads which children each node takes from here (what it accepts,
+//! and what its "unknown node" help lists); the language server reads it for
+//! hover and completion. The tests below hold the properties lowering takes
+//! to the ones listed here, both ways.
 
 use crate::model::{
     Action, ApiStyle, Backoff, Criticality, EventDelivery, FieldType, HttpMethod, SignatureEncoding, SignatureScheme,
