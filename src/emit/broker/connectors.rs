@@ -30,8 +30,8 @@ use serde_json::{Map, Value, json};
 use super::{AMQP_PACKAGE, AMQP_PACKAGE_VERSION, Broker, NODE_RED_VERSION};
 use super::{HOST_ENV, PASSWORD_ENV, PORT_ENV, USER_ENV};
 use crate::emit::hub::flows::{
-    KEY_VALUE, Nodes, VERIFY_JS, at, auth_rules, change, delete, file, http_request, http_response, path, poll_nodes,
-    prepare_rules, send_rules, set, status_switch,
+    KEY_VALUE, Nodes, VERIFY_JS, at, auth_rules, change, delete, file, health_check, http_request, http_response, path,
+    poll_nodes, prepare_rules, send_rules, set, status_switch,
 };
 use crate::emit::hub::{AUDIT_FILE, HubTrigger};
 use crate::emit::names::id;
@@ -138,19 +138,7 @@ fn server_node(broker: &Broker, server: &str) -> Value {
 }
 
 fn ingress_nodes(broker: &Broker, tab: &str, server: &str, nodes: &mut Nodes) {
-    let health = [id(&["healthz", "in"]), id(&["healthz", "answer"]), id(&["healthz", "response"])];
-    nodes.add(
-        &health[0],
-        "http in",
-        tab,
-        "GET /healthz",
-        at(0, 0),
-        &[&[&health[1]]],
-        json!({"url": "/healthz", "method": "get", "upload": false, "skipBodyParsing": false, "swaggerDoc": ""}),
-    );
-    let ok = change(vec![set("statusCode", 200, "num"), set("payload", "{\"status\":\"ok\"}", "json")]);
-    nodes.add(&health[1], "change", tab, "ok", at(1, 0), &[&[&health[2]]], ok);
-    nodes.add(&health[2], "http response", tab, "", at(2, 0), &[], http_response());
+    health_check(tab, nodes);
 
     let mut outs = Vec::new();
     for (index, route) in broker.routes.iter().enumerate() {

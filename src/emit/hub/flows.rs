@@ -195,8 +195,9 @@ fn link_in_id(flow: &HubFlow) -> String {
     node_id(flow, "link in", 0)
 }
 
-/// The webhook endpoints and the health check.
-fn endpoints(hub: &Hub, tab: &str, nodes: &mut Nodes) {
+/// `GET /healthz`, answered 200 `{"status":"ok"}`, on the first row of
+/// `tab`: the hub and the broker's connectors both serve it.
+pub(in crate::emit) fn health_check(tab: &str, nodes: &mut Nodes) {
     let health = [id(&["healthz", "in"]), id(&["healthz", "answer"]), id(&["healthz", "response"])];
     nodes.add(
         &health[0],
@@ -212,6 +213,11 @@ fn endpoints(hub: &Hub, tab: &str, nodes: &mut Nodes) {
     let ok = change(vec![set("statusCode", 200, "num"), set("payload", "{\"status\":\"ok\"}", "json")]);
     nodes.add(&health[1], "change", tab, "ok", at(1, 0), &[&[&health[2]]], ok);
     nodes.add(&health[2], "http response", tab, "", at(2, 0), &[], http_response());
+}
+
+/// The webhook endpoints and the health check.
+fn endpoints(hub: &Hub, tab: &str, nodes: &mut Nodes) {
+    health_check(tab, nodes);
 
     for (row, endpoint) in hub.endpoints.iter().enumerate() {
         let row = row as u32 + 1;
