@@ -30,8 +30,8 @@ use serde_json::{Map, Value, json};
 use super::{AMQP_PACKAGE, AMQP_PACKAGE_VERSION, Broker, NODE_RED_VERSION};
 use super::{HOST_ENV, PASSWORD_ENV, PORT_ENV, USER_ENV};
 use crate::emit::hub::flows::{
-    KEY_VALUE, Nodes, VERIFY_JS, at, auth_rules, change, delete, file, health_check, http_request, http_response, path,
-    poll_nodes, prepare_rules, send_rules, set, status_switch,
+    KEY_VALUE, Nodes, at, change, delete, file, health_check, http_request, path, poll_nodes, prepare_rules,
+    send_rules, set, status_switch, webhook_endpoint,
 };
 use crate::emit::hub::{AUDIT_FILE, HubTrigger};
 use crate::emit::names::id;
@@ -150,39 +150,7 @@ fn ingress_nodes(broker: &Broker, tab: &str, server: &str, nodes: &mut Nodes) {
             .map(|r| id(&["ingress", &route.id, r]))
             .collect();
         let publish = id(&["publish", "event", &route.id]);
-        let url = format!("/hooks/{}", endpoint.slug);
-        nodes.add(
-            &ids[0],
-            "http in",
-            tab,
-            &format!("POST {url}"),
-            at(0, row),
-            &[&[&ids[1]]],
-            json!({"url": url, "method": "post", "upload": false, "skipBodyParsing": true, "swaggerDoc": ""}),
-        );
-        nodes.add(
-            &ids[1],
-            "change",
-            tab,
-            "how the producer proves itself",
-            at(1, row),
-            &[&[&ids[2]]],
-            auth_rules(endpoint),
-        );
-        nodes.add(
-            &ids[2],
-            "function",
-            tab,
-            "verify the request",
-            at(2, row),
-            &[&[&ids[5]], &[&ids[4]]],
-            json!({
-                "func": VERIFY_JS, "outputs": 2, "timeout": 0, "noerr": 0, "initialize": "", "finalize": "", "libs": [],
-            }),
-        );
-        let accepted = change(vec![set("statusCode", 202, "num"), set("payload", "{\"accepted\":true}", "json")]);
-        nodes.add(&ids[3], "change", tab, "202 accepted", at(3, row), &[&[&ids[4]]], accepted);
-        nodes.add(&ids[4], "http response", tab, "", at(4, row), &[], http_response());
+        webhook_endpoint(endpoint, &ids, row, &[&ids[5]], tab, nodes);
         // Accepted only while the broker takes it: else 503, and the
         // producer sends it again later.
         let out = out_id(&publish);

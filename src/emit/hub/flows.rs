@@ -22,7 +22,7 @@ use super::{Auth, Endpoint, FieldSource, Hub, HubFlow, HubTarget, HubTrigger, Po
 use crate::emit::names::id;
 
 /// The webhook check (fixed code).
-pub(in crate::emit) const VERIFY_JS: &str = include_str!("verify.js");
+const VERIFY_JS: &str = include_str!("verify.js");
 
 /// Reads a path (an array of keys, from a dotted field name) from an object.
 macro_rules! get_fn {
@@ -154,7 +154,7 @@ pub(in crate::emit) fn http_request() -> Value {
     })
 }
 
-pub(in crate::emit) fn http_response() -> Value {
+fn http_response() -> Value {
     json!({"statusCode": "", "headers": {}})
 }
 
@@ -225,43 +225,59 @@ fn endpoints(hub: &Hub, tab: &str, nodes: &mut Nodes) {
             .iter()
             .map(|role| id(&["endpoint", &endpoint.event, role]))
             .collect();
-        let url = format!("/hooks/{}", endpoint.slug);
-        nodes.add(
-            &ids[0],
-            "http in",
-            tab,
-            &format!("POST {url}"),
-            at(0, row),
-            &[&[&ids[1]]],
-            json!({
-                "url": url, "method": "post", "upload": false, "skipBodyParsing": true, "swaggerDoc": "",
-            }),
-        );
-        let scheme = auth_rules(endpoint);
-        nodes.add(&ids[1], "change", tab, "how the producer proves itself", at(1, row), &[&[&ids[2]]], scheme);
-        nodes.add(
-            &ids[2],
-            "function",
-            tab,
-            "verify the request",
-            at(2, row),
-            &[&[&ids[3], &ids[5]], &[&ids[4]]],
-            json!({
-                "func": VERIFY_JS, "outputs": 2, "timeout": 0, "noerr": 0, "initialize": "", "finalize": "",
-                "libs": [],
-            }),
-        );
-        let accepted = change(vec![set("statusCode", 202, "num"), set("payload", "{\"accepted\":true}", "json")]);
-        nodes.add(&ids[3], "change", tab, "202 accepted", at(3, row), &[&[&ids[4]]], accepted);
-        nodes.add(&ids[4], "http response", tab, "", at(4, row), &[], http_response());
+        webhook_endpoint(endpoint, &ids, row, &[&ids[3], &ids[5]], tab, nodes);
         let links: Vec<String> = endpoint.flows.iter().map(|&f| link_in_id(&hub.flows[f])).collect();
         nodes.add(&ids[5], "link out", tab, "to its flows", at(3, row), &[], json!({"mode": "link", "links": links}));
     }
 }
 
+/// The front of a webhook endpoint on row `row` of `tab`, which the hub and
+/// the broker's ingress share: `POST /hooks/<event>` (`ids[0]`), how the
+/// producer proves itself (`ids[1]`), `verify.js` (`ids[2]`: a verified
+/// request goes on to `verified`, a refused one answers 401), the 202 answer
+/// (`ids[3]`) and the response (`ids[4]`).
+pub(in crate::emit) fn webhook_endpoint(
+    endpoint: &Endpoint,
+    ids: &[String],
+    row: u32,
+    verified: &[&str],
+    tab: &str,
+    nodes: &mut Nodes,
+) {
+    let url = format!("/hooks/{}", endpoint.slug);
+    nodes.add(
+        &ids[0],
+        "http in",
+        tab,
+        &format!("POST {url}"),
+        at(0, row),
+        &[&[&ids[1]]],
+        json!({
+            "url": url, "method": "post", "upload": false, "skipBodyParsing": true, "swaggerDoc": "",
+        }),
+    );
+    let scheme = auth_rules(endpoint);
+    nodes.add(&ids[1], "change", tab, "how the producer proves itself", at(1, row), &[&[&ids[2]]], scheme);
+    nodes.add(
+        &ids[2],
+        "function",
+        tab,
+        "verify the request",
+        at(2, row),
+        &[verified, &[&ids[4]]],
+        json!({
+            "func": VERIFY_JS, "outputs": 2, "timeout": 0, "noerr": 0, "initialize": "", "finalize": "",
+            "libs": [],
+        }),
+    );
+    let accepted = change(vec![set("statusCode", 202, "num"), set("payload", "{\"accepted\":true}", "json")]);
+    nodes.add(&ids[3], "change", tab, "202 accepted", at(3, row), &[&[&ids[4]]], accepted);
+    nodes.add(&ids[4], "http response", tab, "", at(4, row), &[], http_response());
+}
+
 /// The `change` node before `verify.js`: how the endpoint's producer proves
 /// itself, as `msg._wp`.
-pub(in crate::emit) fn auth_rules(endpoint: &Endpoint) -> Value {
+fn auth_rules(endpoint: &Endpoint) -> Value {
     let auth = match &endpoint.auth {
         Auth::Bearer { env } => json!({"scheme": "bearer", "secret_env": env}),
         Auth::Hmac { env, header, algorithm, encoding, prefix } => json!({
