@@ -467,8 +467,17 @@ fn check(args: &CheckArgs) -> ExitCode {
         Ok(checked) => checked,
         Err(code) => return code,
     };
-    let mut identities: Vec<Identity> =
-        checked.diagnostics.iter().map(|d| baseline::identity(d, &checked.spec, &checked.sources)).collect();
+    // A finding's identity (rule, node path, fingerprint) is needed only by
+    // baselines, `--changed-since` and the formats that carry fingerprints.
+    let needs_identities = args.baseline.is_some()
+        || args.write_baseline.is_some()
+        || args.changed_since.is_some()
+        || matches!(args.format, Format::Sarif | Format::Junit);
+    let mut identities: Vec<Identity> = if needs_identities {
+        checked.diagnostics.iter().map(|d| baseline::identity(d, &checked.spec, &checked.sources)).collect()
+    } else {
+        Vec::new()
+    };
     if let Some(path) = &args.write_baseline {
         let recorded = Baseline::record(&checked.diagnostics, &identities);
         let text = checked.redactor.apply(&recorded.to_json()).into_owned();
