@@ -83,8 +83,10 @@ enum Command {
     ///
     /// OLD and NEW are spec files or folders; with `--against REV`, OLD is
     /// the spec as it is in git at REV and NEW (or the nearest spec) as it is
-    /// now. Exits 1 when a change is at least as bad as `--fail-on` (default
-    /// `breaking`), 2 for usage errors.
+    /// now, both read from the git repository that holds the current folder.
+    /// Exits 1 when a change is at least as bad as `--fail-on` (default
+    /// `breaking`), 2 when either spec has spec errors (they are printed) and
+    /// for usage errors.
     Diff(DiffArgs),
     /// Print a shell completion script: `wireplan completions bash >
     /// ~/.local/share/bash-completion/completions/wireplan`.
@@ -121,8 +123,9 @@ struct DiffArgs {
     old: Option<PathBuf>,
     /// The spec after the change.
     new: Option<PathBuf>,
-    /// Compare with the spec as it is in git at REV (a commit, branch or tag);
-    /// the one path given, if any, is the spec now.
+    /// Compare with the spec as it is in git at REV (a commit, branch or tag)
+    /// in the repository that holds the current folder; the one path given,
+    /// if any, is the spec now.
     #[arg(long, value_name = "REV")]
     against: Option<String>,
     /// Output format.
@@ -249,7 +252,8 @@ struct CheckArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
     write_baseline: Option<PathBuf>,
     /// Report only findings on systems, events and flows that changed (or
-    /// are new) since the git revision REV, for pull-request checks.
+    /// are new) since the git revision REV of the repository that holds the
+    /// current folder, for pull-request checks.
     #[arg(long, value_name = "REV")]
     changed_since: Option<String>,
     #[command(flatten)]
@@ -327,23 +331,12 @@ pub fn run() -> ExitCode {
     // For measuring and for machines shared with other work; the output is
     // the same on any number of threads.
     if let Some(value) = std::env::var_os("WIREPLAN_THREADS") {
-        let value = value.to_string_lossy();
-        match value.trim().parse::<u64>() {
-            Ok(threads) if (1..=crate::parallel::MAX_THREADS as u64).contains(&threads) => {
-                crate::parallel::set_threads(threads as usize)
-            }
-            Ok(threads) if threads > crate::parallel::MAX_THREADS as u64 => {
-                eprintln!(
-                    "warning: WIREPLAN_THREADS={threads} is more than {max}; using {max} threads",
-                    max = crate::parallel::MAX_THREADS
-                );
-                crate::parallel::set_threads(crate::parallel::MAX_THREADS);
-            }
-            _ => eprintln!(
-                "warning: WIREPLAN_THREADS=`{}` is not a number from 1 to {}; using one thread per core",
-                crate::escape::one_line(&value),
-                crate::parallel::MAX_THREADS
-            ),
+        let (threads, warning) = crate::parallel::from_setting(&value.to_string_lossy());
+        if let Some(warning) = warning {
+            eprintln!("warning: {warning}");
+        }
+        if let Some(threads) = threads {
+            crate::parallel::set_threads(threads);
         }
     }
     let cli = match Cli::try_parse() {
@@ -680,11 +673,24 @@ fn diff(args: &DiffArgs) -> ExitCode {
             }
         }
     };
+    // A spec that cannot be read whole has no meaning to compare: what is
+    // missing from it would show as removed (or pass as unchanged).
+    let mut unreadable = false;
     for (which, checked) in [("old", &old), ("new", &new)] {
-        let errors = checked.diagnostics.iter().filter(|d| !d.rule.is_configurable()).count();
-        if errors > 0 {
-            eprintln!("warning: the {which} spec has {errors} spec error(s); the diff compares what could be read");
+        let errors: Vec<_> = checked.diagnostics.iter().filter(|d| !d.rule.is_configurable()).cloned().collect();
+        if errors.is_empty() {
+            continue;
         }
+        unreadable = true;
+        let report = Report { sources: &checked.sources, diagnostics: &errors, identities: &[] };
+        eprint!("{}", checked.redactor.apply(&render::short::render(&report)));
+        eprintln!(
+            "error: the {which} spec has {}; `wireplan diff` compares specs without spec errors",
+            crate::prose::plural(errors.len(), "spec error")
+        );
+    }
+    if unreadable {
+        return ExitCode::from(2);
     }
     let changes = crate::diff::diff(&old, &new);
     let text = match args.format {
@@ -705,64 +711,52 @@ fn diff(args: &DiffArgs) -> ExitCode {
     if fails { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
-/// The spec at `path` (or the nearest one) as it is in git at `rev`: its
-/// folder is exported with `git archive` into a temporary folder and checked
+/// The spec at `path` (or the nearest one) as it is in git at `rev`, in the
+/// repository that holds the current folder (see `git`): its folder is
+/// read from git's objects into a private temporary folder and checked
 /// there, as the current folder maps into it, so names match the spec now.
 fn spec_at_revision(path: Option<&std::path::Path>, rev: &str) -> Result<crate::Checked, ExitCode> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let entry = crate::load::find_entry(path, &cwd).map_err(|e| usage_error(&e.to_string()))?;
     let entry = std::fs::canonicalize(&entry).map_err(|e| usage_error(&format!("{}: {e}", entry.display())))?;
     let spec_dir = entry.parent().unwrap_or(std::path::Path::new("/")).to_path_buf();
-    let git = |args: &[&str]| -> Result<Vec<u8>, ExitCode> {
-        let out = std::process::Command::new("git")
-            .args(args)
-            .current_dir(&spec_dir)
-            .output()
-            .map_err(|e| usage_error(&format!("cannot run git: {e}")))?;
-        if out.status.success() {
-            Ok(out.stdout)
-        } else {
-            Err(usage_error(&format!("git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim())))
-        }
+    let repo = crate::git::Repository::enclosing(&cwd).map_err(|e| usage_error(&e))?;
+    let Ok(folder) = spec_dir.strip_prefix(repo.work_tree()) else {
+        return Err(usage_error(&format!(
+            "the spec's folder {} is outside the git repository at {}, which holds the current folder; \
+             run wireplan from inside the spec's repository",
+            spec_dir.display(),
+            repo.work_tree().display()
+        )));
     };
-    if rev.starts_with('-') {
-        return Err(usage_error(&format!("`{rev}` is not a git revision")));
+    let mut tmp = tempfile::Builder::new();
+    tmp.prefix("wireplan-rev-");
+    #[cfg(unix)]
+    tmp.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+    // Removed when dropped, at the end of this function.
+    let tmp = tmp.tempdir().map_err(|e| usage_error(&format!("cannot make a temporary folder: {e}")))?;
+    // The temporary folder stands for the working tree: the spec's folder
+    // goes where it is in the repository, and the current folder maps into
+    // it, so that file names read the same in both specs.
+    let base = std::fs::canonicalize(tmp.path()).unwrap_or_else(|_| tmp.path().to_path_buf());
+    let old_dir = base.join(folder);
+    std::fs::create_dir_all(&old_dir).map_err(|e| usage_error(&format!("cannot make a temporary folder: {e}")))?;
+    let exported = repo.export(rev, folder, &old_dir).map_err(|e| usage_error(&e))?;
+    for (path, size) in &exported.too_large {
+        eprintln!(
+            "warning: `{}` at `{}` is {:.1} MiB, more than a spec file may be ({} MiB); it is left out of the old spec",
+            crate::escape::one_line(&path.display().to_string()),
+            crate::escape::one_line(rev),
+            *size as f64 / 1_048_576.0,
+            crate::source::MAX_FILE_BYTES / 1_048_576
+        );
     }
-    let top = String::from_utf8_lossy(&git(&["rev-parse", "--show-toplevel"])?).trim().to_owned();
-    let top = std::fs::canonicalize(&top).unwrap_or_else(|_| PathBuf::from(&top));
-    let rel_dir = spec_dir.strip_prefix(&top).unwrap_or(std::path::Path::new("")).to_path_buf();
-    let tree = format!("{rev}:{}", rel_dir.display());
-    // From a subfolder, `git archive` would take only that subfolder of the
-    // tree named: run it from the top.
-    let archive = git(&["-C", &top.display().to_string(), "archive", "--format=tar", &tree])?;
-    let tmp = std::env::temp_dir().join(format!("wireplan-rev-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).map_err(|e| usage_error(&format!("cannot make {}: {e}", tmp.display())))?;
-    let unpacked = std::process::Command::new("tar")
-        .args(["-x", "-C"])
-        .arg(&tmp)
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut tar| {
-            if let Some(mut stdin) = tar.stdin.take() {
-                stdin.write_all(&archive)?;
-            }
-            tar.wait()
-        });
-    let result = match unpacked {
-        Ok(status) if status.success() => {
-            let old_entry = tmp.join(entry.file_name().unwrap_or_default());
-            // The current folder, mapped into the old tree, so that file
-            // names read the same in both specs.
-            let old_cwd = cwd.strip_prefix(&spec_dir).map_or_else(|_| tmp.clone(), |rest| tmp.join(rest));
-            crate::check_path(Some(&old_entry), &old_cwd, &CliLevels::default()).map_err(|e| {
-                usage_error(&format!("the spec at {rev}: {}", e.to_string().replace(&tmp.display().to_string(), rev)))
-            })
-        }
-        Ok(_) | Err(_) => Err(usage_error(&format!("cannot unpack the spec at {rev}"))),
-    };
-    let _ = std::fs::remove_dir_all(&tmp);
-    result
+    let old_entry = old_dir.join(entry.file_name().unwrap_or_default());
+    let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
+    let old_cwd = cwd.strip_prefix(repo.work_tree()).map_or_else(|_| old_dir.clone(), |rest| base.join(rest));
+    crate::check_path(Some(&old_entry), &old_cwd, &CliLevels::default()).map_err(|e| {
+        usage_error(&format!("the spec at {rev}: {}", e.to_string().replace(&base.display().to_string(), rev)))
+    })
 }
 
 /// Writes a report the user asked for to `path` (relative to the current

@@ -9,7 +9,8 @@
 /// pipeline function `check_loaded` and its `Checked`).
 #[cfg(test)]
 const LAYERS: &[&[&str]] = &[
-    &["source", "parallel", "escape", "prose", "suggest", "secrets"],
+    // `git` reads a revision's spec folder from git's objects, for the CLI.
+    &["source", "parallel", "escape", "prose", "suggest", "secrets", "git"],
     &["syntax"],
     &["model"],
     &["shapes"],

@@ -19,6 +19,7 @@ mod docs;
 mod emit;
 mod escape;
 mod fmt;
+mod git;
 mod graph;
 mod layers;
 mod lint;
