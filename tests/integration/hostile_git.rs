@@ -240,6 +240,26 @@ fn the_old_spec_is_read_from_objects_only() {
     assert!(!stderr(&out).contains("root:"), "{}", stderr(&out));
     // Where the link was, the old spec had no file: its include matched only `a.kdl`.
     assert_eq!(code(&out), 0, "{text}{}", stderr(&out));
+    // A linked worktree has a gitfile (`.git` naming the repository's folder).
+    git(&spec.dir, &["worktree", "add", "-q", "linked"]);
+    // The temporary folder the old spec was read into is gone.
+    let tmp = spec.dir.join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let out = wireplan()
+        .args(["diff", "--against", "HEAD", "arch"])
+        .current_dir(&spec.dir)
+        .env("TMPDIR", &tmp)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "a temporary folder was left behind");
+    let linked = spec.dir.join("linked");
+    assert!(linked.join(".git").is_file());
+    std::fs::remove_file(linked.join("arch/teams/b.kdl")).unwrap();
+    std::fs::write(linked.join("arch/teams/a.kdl"), "system \"erp\" kind=erp\nsystem \"pay\" kind=erp\n").unwrap();
+    let out = run_in(&linked.join("arch"), &["diff", "--against", "HEAD"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("system \"pay\": added"), "{}", stdout(&out));
 }
 
 #[test]
