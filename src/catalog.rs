@@ -184,6 +184,8 @@ pub(crate) enum Algorithm {
     EcdsaSha256,
     /// A secret token sent as is and compared, no digest.
     SharedToken,
+    /// The receiver asks the vendor's own verification endpoint.
+    VendorApi,
     /// Deliveries are not signed.
     None,
 }
