@@ -17,8 +17,38 @@ use serde_json::Value;
 
 /// The built-in entries, one file each, listed once: the id is the file name.
 const FILES: &[(&str, &str)] = &[
+    ("airtable", include_str!("../catalog/airtable.json")),
+    ("asana", include_str!("../catalog/asana.json")),
+    ("bigquery", include_str!("../catalog/bigquery.json")),
+    ("calendly", include_str!("../catalog/calendly.json")),
+    ("docusign", include_str!("../catalog/docusign.json")),
+    ("freshdesk", include_str!("../catalog/freshdesk.json")),
+    ("github", include_str!("../catalog/github.json")),
+    ("google-sheets", include_str!("../catalog/google-sheets.json")),
+    ("hubspot", include_str!("../catalog/hubspot.json")),
+    ("intercom", include_str!("../catalog/intercom.json")),
+    ("jira", include_str!("../catalog/jira.json")),
+    ("klaviyo", include_str!("../catalog/klaviyo.json")),
+    ("mailchimp", include_str!("../catalog/mailchimp.json")),
+    ("microsoft-teams", include_str!("../catalog/microsoft-teams.json")),
+    ("netsuite", include_str!("../catalog/netsuite.json")),
+    ("notion", include_str!("../catalog/notion.json")),
+    ("paypal", include_str!("../catalog/paypal.json")),
+    ("pipedrive", include_str!("../catalog/pipedrive.json")),
+    ("quickbooks-online", include_str!("../catalog/quickbooks-online.json")),
+    ("salesforce", include_str!("../catalog/salesforce.json")),
+    ("sendgrid", include_str!("../catalog/sendgrid.json")),
+    ("shipstation", include_str!("../catalog/shipstation.json")),
     ("shopify", include_str!("../catalog/shopify.json")),
+    ("slack", include_str!("../catalog/slack.json")),
+    ("snowflake", include_str!("../catalog/snowflake.json")),
+    ("square", include_str!("../catalog/square.json")),
     ("stripe", include_str!("../catalog/stripe.json")),
+    ("twilio", include_str!("../catalog/twilio.json")),
+    ("typeform", include_str!("../catalog/typeform.json")),
+    ("woocommerce", include_str!("../catalog/woocommerce.json")),
+    ("xero", include_str!("../catalog/xero.json")),
+    ("zendesk", include_str!("../catalog/zendesk.json")),
 ];
 
 /// One system's documented facts. Every fact object names its `source` page
@@ -247,6 +277,9 @@ pub(crate) enum AuthKindName {
     Oauth2JwtBearer,
     /// OAuth 1.0a request signing (token-based authentication).
     Oauth1,
+    /// A JWT the client signs with its own private key, sent as a bearer
+    /// token (key-pair authentication).
+    SignedJwt,
 }
 
 /// Documented request limits, for the plan named.
