@@ -49,6 +49,7 @@ const FILES: &[(&str, &str)] = &[
     ("woocommerce", include_str!("../catalog/woocommerce.json")),
     ("xero", include_str!("../catalog/xero.json")),
     ("zendesk", include_str!("../catalog/zendesk.json")),
+    ("zoho-crm", include_str!("../catalog/zoho-crm.json")),
 ];
 
 /// One system's documented facts. Every fact object names its `source` page
@@ -358,8 +359,9 @@ pub(crate) enum IdempotencySupport {
 #[serde(deny_unknown_fields)]
 pub(crate) struct Versioning {
     pub(crate) scheme: VersionScheme,
-    /// Where a client pins its version.
-    pub(crate) pinned_by: PinnedBy,
+    /// Where a client pins its version, when the page says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) pinned_by: Option<PinnedBy>,
     /// The header or query parameter, or the URL's shape (`/v3/`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) name: Option<String>,
