@@ -117,7 +117,8 @@ fn ids_are_unique_and_equal_the_file_names() {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), count, "two entries share an id");
-    let mut names: Vec<String> = entries.iter().map(|(_, e)| e["name"].as_str().unwrap().to_ascii_lowercase()).collect();
+    let mut names: Vec<String> =
+        entries.iter().map(|(_, e)| e["name"].as_str().unwrap().to_ascii_lowercase()).collect();
     names.sort();
     names.dedup();
     assert_eq!(names.len(), count, "two entries share a name");
