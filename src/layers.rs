@@ -11,6 +11,9 @@
 const LAYERS: &[&[&str]] = &[
     // `git` reads a revision's spec folder from git's objects, for the CLI.
     &["source", "parallel", "escape", "prose", "suggest", "secrets", "git"],
+    // The connector catalog is data the checks and backends read; it uses
+    // nothing of the pipeline.
+    &["catalog"],
     &["syntax"],
     &["model"],
     &["shapes"],

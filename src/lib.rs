@@ -12,6 +12,7 @@
 //! together with its diagnostics, so one mistake never hides the others.
 
 mod baseline;
+mod catalog;
 mod cli;
 mod diagnostic;
 mod diff;

@@ -5,6 +5,7 @@
 
 mod broker;
 mod build;
+mod catalog;
 mod ci;
 mod cli;
 mod docs;
