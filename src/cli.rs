@@ -499,7 +499,7 @@ fn check(args: &CheckArgs) -> ExitCode {
         let changed = crate::diff::changed_nodes(&old.spec, &checked.spec);
         // Findings no node owns (a syntax error, an include) are always kept.
         let keep: Vec<bool> =
-            identities.iter().map(|id| id.path.starts_with("file ") || changed.contains(&id.path)).collect();
+            identities.iter().map(|id| id.path == baseline::SPEC_PATH || changed.contains(&id.path)).collect();
         let mut k = keep.iter();
         checked.diagnostics.retain(|_| *k.next().unwrap_or(&true));
         let mut k = keep.iter();
@@ -511,7 +511,14 @@ fn check(args: &CheckArgs) -> ExitCode {
             Ok(baseline) => baseline,
             Err(e) => return usage_error(&format!("{}: {e}", path.display())),
         };
-        let hides = baseline.hides(&checked.diagnostics, &identities);
+        if baseline.is_outdated() {
+            eprintln!(
+                "note: {} is a version {} baseline, matched as it was written; `--write-baseline` rewrites it in today's format, which survives moved files and changed counts",
+                crate::escape::one_line(&path.display().to_string()),
+                baseline.version
+            );
+        }
+        let hides = baseline.hides(&checked.diagnostics, &identities, &checked.spec, &checked.sources);
         hidden = hides.iter().filter(|h| **h).count();
         let mut keep = hides.iter().map(|h| !h);
         checked.diagnostics.retain(|_| keep.next().unwrap_or(true));

@@ -78,7 +78,7 @@ fn sarif_fingerprints_survive_moved_lines() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|r| r["partialFingerprints"]["wireplanFingerprint/v1"].as_str().unwrap().to_owned())
+            .map(|r| r["partialFingerprints"]["wireplanFingerprint/v2"].as_str().unwrap().to_owned())
             .collect()
     };
     let first = prints(SPEC);
@@ -357,4 +357,87 @@ fn diff_and_changed_since_read_the_spec_from_git() {
     assert!(all.contains("`erp`"), "{all}");
     let out = spec.run(&["diff", "--against", "no-such-rev", "arch"]);
     assert_eq!(code(&out), 2);
+}
+
+/// A stack of `tools` tools in a chain of flows, with a broker, where
+/// `p2p-sprawl` and `stage-mismatch` fire: flow `i` carries tool `i`'s
+/// changes to tool `i + 1`, through the broker where `brokered` holds `i`;
+/// `extra` more flows carry tool 0's changes to tools 2, 3, ... directly.
+/// Every flow is otherwise as it should be.
+fn stack(tools: usize, brokered: &[usize], extra: usize) -> String {
+    let mut s = String::from("system \"events\" kind=broker { ha #true; }\n");
+    for i in 0..tools {
+        s.push_str(&format!("system \"t{i:02}\" kind=crm\nevent \"t{i:02}.changed\" from=t{i:02} version=1\n"));
+    }
+    let flow = |name: String, from: usize, to: usize, via: bool| {
+        format!(
+            "flow \"{name}\" {{\n    on \"t{from:02}.changed\"\n{}    to t{to:02} action=upsert\n    idempotency-key \"id\"\n    retry attempts=3\n    dead-letter\n    log\n}}\n",
+            if via { "    via events\n" } else { "" },
+        )
+    };
+    for i in 0..tools - 1 {
+        s.push_str(&flow(format!("f{i:02}"), i, i + 1, brokered.contains(&i)));
+    }
+    for k in 0..extra {
+        s.push_str(&flow(format!("extra{k}"), 0, 2 + k, false));
+    }
+    s
+}
+
+#[test]
+fn a_baseline_survives_improvement_growth_and_a_moved_file() {
+    let spec = TempSpec::new("ci-baseline-improvement");
+    let rules = |out: &std::process::Output| findings(out).into_iter().map(|(r, _)| r).collect::<Vec<_>>();
+    spec.file("wireplan.kdl", stack(12, &[10], 1));
+    let before = rules(&spec.run(&["check", "--format", "json"]));
+    assert!(before.iter().any(|r| r == "p2p-sprawl") && before.iter().any(|r| r == "stage-mismatch"), "{before:?}");
+    let out = spec.run(&["check", "--write-baseline", "wireplan-baseline.json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let new_findings = |entry: &str| {
+        let out =
+            spec.run(&["check", entry, "--format", "json", "--deny-warnings", "--baseline", "wireplan-baseline.json"]);
+        (rules(&out), code(&out))
+    };
+    let baselined = |label: &str, entry: &str| {
+        let (new, exit) = new_findings(entry);
+        assert!(new.is_empty(), "{label}: baselined findings came back as new: {new:?}");
+        assert_eq!(exit, 0, "{label}");
+    };
+    // Moving flows onto the broker: fewer direct pairs, and another flow first.
+    spec.file("wireplan.kdl", stack(12, &[0, 1, 2, 10], 1));
+    baselined("three flows moved onto the broker", "wireplan.kdl");
+    spec.file("wireplan.kdl", stack(12, &[10], 2));
+    baselined("an unrelated direct flow added", "wireplan.kdl");
+    spec.file("wireplan.kdl", stack(12, &[10], 0));
+    baselined("a flow removed", "wireplan.kdl");
+    // The spec moved to another folder, under another name.
+    std::fs::remove_file(spec.dir.join("wireplan.kdl")).unwrap();
+    spec.file("architecture/stack.kdl", stack(12, &[10], 1));
+    baselined("the spec file moved", "architecture/stack.kdl");
+
+    // A near miss that must not stay hidden: a stack that grew into a
+    // higher stage (from 2 to 3) is told so as a new finding.
+    spec.file("architecture/stack.kdl", stack(6, &[], 0));
+    spec.run(&["check", "architecture/stack.kdl", "--write-baseline", "wireplan-baseline.json"]);
+    spec.file("architecture/stack.kdl", stack(12, &[], 0));
+    let (new, _) = new_findings("architecture/stack.kdl");
+    assert!(new.iter().any(|r| r == "stage-mismatch"), "stage 3 is due where stage 2 was: {new:?}");
+}
+
+#[test]
+fn a_version_1_baseline_is_read_with_a_note() {
+    let spec = TempSpec::new("ci-baseline-v1");
+    spec.file("wireplan.kdl", SPEC);
+    spec.run(&["check", "--write-baseline", "wireplan-baseline.json"]);
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(spec.dir.join("wireplan-baseline.json")).unwrap()).unwrap();
+    assert_eq!(written["version"], 2);
+    let all = findings(&spec.run(&["check", "--format", "json"]));
+    spec.file("old-baseline.json", r#"{"version": 1, "findings": []}"#);
+    let out = spec.run(&["check", "--format", "json", "--baseline", "old-baseline.json"]);
+    assert_eq!(findings(&out), all, "an empty baseline hides nothing");
+    assert!(stderr(&out).contains("is a version 1 baseline"), "{}", stderr(&out));
+    spec.file("future-baseline.json", r#"{"version": 3, "findings": []}"#);
+    let out = spec.run(&["check", "--baseline", "future-baseline.json"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
 }
