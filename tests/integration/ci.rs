@@ -182,6 +182,92 @@ fn the_github_action_is_a_well_formed_composite_action() {
         assert!(inputs.contains_key(&name), "inputs.{name} is not declared");
     }
     assert!(text.contains("--format sarif") && text.contains("upload-sarif"));
+
+    // It sets up the toolchain Cargo.toml asks for, and caches the build.
+    let cargo_toml = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let rust_version =
+        cargo_toml.lines().find_map(|l| l.strip_prefix("rust-version = \"")).unwrap().trim_end_matches('"');
+    let step = |name: &str| steps.iter().find(|s| s["name"] == name).unwrap_or_else(|| panic!("no step {name}"));
+    let setup = step("Set up Rust")["run"].as_str().unwrap();
+    assert!(setup.contains(&format!("rustup toolchain install {rust_version}")), "{setup}");
+    let build = step("Build wireplan");
+    assert!(build["run"].as_str().unwrap().contains(&format!("cargo +{rust_version}")), "{build}");
+    let cache = step("Restore the cached build");
+    assert!(cache["uses"].as_str().unwrap().starts_with("actions/cache@"), "{cache}");
+    for skipped in [step("Set up Rust"), build] {
+        assert_eq!(skipped["if"], "${{ steps.cache.outputs.cache-hit != 'true' }}", "built only on a cache miss");
+    }
+
+    // The scripts run as written: the cache key names the version, and the
+    // check step runs the installed binary and reports its exit code.
+    let work = TempSpec::new("ci-action");
+    work.file("spec/wireplan.kdl", SPEC);
+    let output = work.file("github-output", "");
+    let run_step = |name: &str, env: &[(&str, &str)]| {
+        let out = Command::new("bash")
+            .args(["-e", "-c", step(name)["run"].as_str().unwrap()])
+            .current_dir(&work.dir)
+            .env("GITHUB_ACTION_PATH", root())
+            .env("GITHUB_OUTPUT", &output)
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_TEMP", &work.dir)
+            .env("HOME", &work.dir)
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+    };
+    run_step("Key the cached build", &[]);
+    let outputs = std::fs::read_to_string(&output).unwrap();
+    let version = cargo_toml.lines().find_map(|l| l.strip_prefix("version = \"")).unwrap().trim_end_matches('"');
+    assert!(outputs.contains(&format!("key=wireplan-Linux-{version}-")), "{outputs}");
+    let installed = work.dir.join(".wireplan-action/bin");
+    std::fs::create_dir_all(&installed).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_wireplan"), installed.join("wireplan")).unwrap();
+    let root_dir = work.dir.join(".wireplan-action").display().to_string();
+    run_step(
+        "Check the spec",
+        &[("SPEC_PATH", "spec"), ("FORMAT", "sarif"), ("BASELINE", ""), ("ARGS", ""), ("ROOT", &root_dir)],
+    );
+    let outputs = std::fs::read_to_string(&output).unwrap();
+    assert!(outputs.contains("exit-code=0"), "{outputs}");
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(work.dir.join("wireplan.sarif")).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+}
+
+#[test]
+fn check_files_checks_each_spec_that_holds_a_file_once() {
+    let work = TempSpec::new("ci-check-files");
+    work.file("a/wireplan.kdl", "include \"parts/*.kdl\"\n");
+    work.file("a/parts/one.kdl", "system \"crm\" kind=crm\n");
+    work.file("a/parts/two.kdl", "system \"mail\" kind=email\n");
+    work.file("b/deep/wireplan.kdl", "system \"shop\" kind=crn\n");
+    // Not included by the spec above it: no spec holds it.
+    work.file("a/stray.kdl", "whatever\n");
+    let out = work.run(&[
+        "check",
+        "--format",
+        "short",
+        "--files",
+        "a/parts/one.kdl",
+        "a/parts/two.kdl",
+        "b/deep/wireplan.kdl",
+        "a/stray.kdl",
+    ]);
+    let text = stdout(&out);
+    assert_eq!(code(&out), 1, "b's spec has an error: {text}{}", stderr(&out));
+    assert!(text.contains("unknown system kind"), "{text}");
+    assert_eq!(text.matches("unused-system").count(), 2, "spec a checked once, with its two systems: {text}");
+    assert!(stderr(&out).contains("skipped a/stray.kdl"), "{}", stderr(&out));
+    // Only a clean spec: exit 0; only a stray file: nothing to do.
+    assert_eq!(code(&work.run(&["check", "--files", "a/parts/one.kdl"])), 0);
+    assert_eq!(code(&work.run(&["check", "--files", "a/stray.kdl"])), 0);
+    let fmt = work.run(&["fmt", "--check", "--files", "a/parts/two.kdl"]);
+    assert_eq!(code(&fmt), 0, "{}", stderr(&fmt));
+    work.file("a/parts/two.kdl", "system   \"mail\" kind=email\n");
+    let fmt = work.run(&["fmt", "--check", "--files", "a/parts/one.kdl"]);
+    assert_eq!(code(&fmt), 1, "two.kdl, in the same spec as one.kdl, is not formatted");
 }
 
 #[test]
@@ -223,7 +309,14 @@ fn pre_commit_runs_the_hooks_with_the_real_binary() {
         ),
     )
     .unwrap();
-    std::fs::write(project.join("wireplan.kdl"), "system \"crm\" kind=crm\n").unwrap();
+    // The spec lives in a subfolder, as in the Action's example, split
+    // over an include; another KDL file in the repository is no spec.
+    let arch = project.join("architecture");
+    std::fs::create_dir_all(arch.join("parts")).unwrap();
+    std::fs::write(arch.join("wireplan.kdl"), "include \"parts/*.kdl\"\n").unwrap();
+    std::fs::write(arch.join("parts/crm.kdl"), "system \"crm\" kind=crm\n").unwrap();
+    std::fs::create_dir_all(project.join("other")).unwrap();
+    std::fs::write(project.join("other/settings.kdl"), "anything   goes here\n").unwrap();
     git(&project, &["init", "-q"]);
     git(&project, &["add", "."]);
 
@@ -240,13 +333,13 @@ fn pre_commit_runs_the_hooks_with_the_real_binary() {
     };
     let clean = run();
     assert!(clean.status.success(), "a clean spec passes: {}{}", stdout(&clean), stderr(&clean));
-    std::fs::write(project.join("wireplan.kdl"), "system \"crm\" kind=crn\n").unwrap();
+    std::fs::write(arch.join("parts/crm.kdl"), "system \"crm\" kind=crn\n").unwrap();
     git(&project, &["add", "."]);
     let broken = run();
     assert!(!broken.status.success(), "a spec with an error fails the hook");
     assert!(stdout(&broken).contains("unknown system kind"), "the real binary ran: {}", stdout(&broken));
     // A valid spec laid out badly fails the fmt hook, and only it.
-    std::fs::write(project.join("wireplan.kdl"), "system   \"crm\"    kind=crm\n").unwrap();
+    std::fs::write(arch.join("parts/crm.kdl"), "system   \"crm\"    kind=crm\n").unwrap();
     git(&project, &["add", "."]);
     let unformatted = run();
     assert!(!unformatted.status.success(), "an unformatted spec fails the fmt hook");
