@@ -534,3 +534,71 @@ fn a_version_1_baseline_is_read_with_a_note() {
     let out = spec.run(&["check", "--baseline", "future-baseline.json"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
 }
+
+/// Two flows on one event: one maps `email`, the other keys on `id`.
+const READERS: &str = "system \"crm\" kind=crm { webhooks #true }\nsystem \"mail\" kind=email\nsystem \"books\" kind=accounting\n\
+    event \"lead.created\" from=crm version=1 {\n    key \"id\"\n    field \"id\" type=string required=#true\n    \
+    field \"email\" type=email\n}\n\
+    flow \"lead-to-mail\" {\n    on \"lead.created\"\n    to mail action=upsert {\n        map \"email\" to=\"address\"\n    }\n    \
+    idempotency-key \"id\"\n    retry attempts=3\n    dead-letter\n    log\n}\n\
+    flow \"lead-to-books\" {\n    on \"lead.created\"\n    to books action=upsert\n    idempotency-key \"id\"\n    retry attempts=3\n    dead-letter\n    log\n}\n";
+
+/// `wireplan diff` JSON's changes with the flows each breaks.
+fn diff_affected(old: &str, new: &str) -> (i32, Vec<(String, String, Vec<String>)>, String) {
+    let spec = TempSpec::new("ci-diff-affected");
+    spec.file("old/wireplan.kdl", old);
+    spec.file("new/wireplan.kdl", new);
+    let out = spec.run(&["diff", "old", "new", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", stderr(&out)));
+    let changes = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let affected = c["affected"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_owned()).collect();
+            (c["class"].as_str().unwrap().to_owned(), c["change"].as_str().unwrap().to_owned(), affected)
+        })
+        .collect();
+    let markdown = stdout(&spec.run(&["diff", "old", "new", "--format", "markdown"]));
+    (code(&out), changes, markdown)
+}
+
+#[test]
+fn diff_names_the_flows_each_breaking_change_breaks() {
+    let mapped = "flow \"lead-to-mail\"".to_owned();
+    // A field removed with a version bump, while a flow of this spec still
+    // maps it: still breaking, naming that flow (and only it).
+    let new = READERS.replace("    field \"email\" type=email\n", "").replace("version=1", "version=2");
+    let (exit, changes, markdown) = diff_affected(READERS, &new);
+    let removal = changes.iter().find(|(_, c, _)| c.contains("field `email` removed")).unwrap();
+    assert_eq!(removal.0, "breaking", "{changes:?}");
+    assert!(removal.1.contains("but flows of this spec still read it"), "{changes:?}");
+    assert_eq!(removal.2, [mapped.clone()], "{changes:?}");
+    assert_eq!(exit, 1);
+    assert!(markdown.contains("| `flow \"lead-to-mail\"` |"), "{markdown}");
+    assert!(markdown.contains("**To merge:** update `flow \"lead-to-mail\"`"), "{markdown}");
+
+    // The near miss: the flow no longer maps it, so the bump makes it safe.
+    let updated = new.replace("        map \"email\" to=\"address\"\n", "");
+    let (exit, changes, _) = diff_affected(READERS, &updated);
+    let removal = changes.iter().find(|(_, c, _)| c.contains("field `email` removed")).unwrap();
+    assert_eq!((removal.0.as_str(), removal.2.len()), ("safe", 0), "{changes:?}");
+    assert_eq!(exit, 0, "{changes:?}");
+
+    // A changed key names both flows that key on the old one.
+    let rekeyed = READERS.replace("    key \"id\"\n", "    key \"email\"\n");
+    let (_, changes, _) = diff_affected(READERS, &rekeyed);
+    let key = changes.iter().find(|(_, c, _)| c.contains("key changed")).unwrap();
+    assert_eq!(key.2, ["flow \"lead-to-books\"", "flow \"lead-to-mail\""], "{changes:?}");
+
+    // Without a bump and with no flow reading it, the break is for
+    // consumers outside the spec, and the comment says what to do.
+    let (_, changes, markdown) = diff_affected(
+        READERS,
+        &READERS.replace("        map \"email\" to=\"address\"\n", "").replace("    field \"email\" type=email\n", ""),
+    );
+    let removal = changes.iter().find(|(_, c, _)| c.contains("field `email` removed")).unwrap();
+    assert_eq!((removal.0.as_str(), removal.2.len()), ("breaking", 0), "{changes:?}");
+    assert!(markdown.contains("consumers outside this spec"), "{markdown}");
+    assert!(markdown.contains("bump the event's `version`"), "{markdown}");
+}
