@@ -1,15 +1,22 @@
 //! Adopting wireplan on a spec that already has findings: a baseline records
 //! today's findings, and later runs report only the new ones.
 //!
-//! A finding is matched by what it is, never by where it is in the file: its
-//! rule, the path of the node it is about (`flow "lead-sync"`, or the file for
-//! a finding no node owns) and a fingerprint of its message and of the text of
+//! A finding is matched by what it is, never by where it is: its rule, the
+//! path of the node it is about (`flow "lead-sync"`; `spec` for a finding no
+//! node owns, never a file name, so moving a file changes nothing) and a
+//! fingerprint of its message, with every number masked, and of the text of
 //! its primary span. Edits elsewhere move every line and still match; a
-//! finding that was fixed and comes back is new, since the baseline file is
+//! finding whose numbers change (nine direct pairs where there were eight)
+//! is the same finding. A finding about the spec as a whole
+//! (`Diagnostic::spec_wide`, such as `p2p-sprawl`) is keyed to its facts
+//! alone, not to the flow it is shown at, which moves as flows do. A finding
+//! that was fixed and comes back is new, since the baseline file is
 //! rewritten from what is found. Identical findings of one node are counted,
 //! so a third copy of a baselined pair is reported. The same fingerprint is
 //! SARIF's `partialFingerprints`, so code scanning tracks a finding across
-//! commits as the baseline does.
+//! commits as the baseline does. Version 1 baselines, whose fingerprints
+//! held counts and file names, are still read and matched as they were
+//! written.
 
 use std::collections::BTreeMap;
 
@@ -30,25 +37,83 @@ pub(crate) struct Identity {
     pub(crate) fingerprint: String,
 }
 
+/// The node path of findings no node owns, and of findings about the
+/// whole spec.
+pub(crate) const SPEC_PATH: &str = "spec";
+
+/// The version of the baseline format this wireplan writes.
+const VERSION: u32 = 2;
+
 /// The identity of `d`: rule, node path and fingerprint.
 pub(crate) fn identity(d: &Diagnostic, spec: &Spec, sources: &SourceMap) -> Identity {
-    let path = match d.owner {
-        Some(Owner::System(id)) => node_path("system", &spec.system(id).name.value),
-        Some(Owner::Event(id)) => node_path("event", &spec.event(id).name.value),
-        Some(Owner::Flow(id)) => node_path("flow", &spec.flow(id).name.value),
-        None => node_path("file", &sources.get(d.primary.loc.file).name),
-    };
+    if let Some(key) = &d.spec_wide {
+        return Identity::hashed(SPEC_PATH.to_owned(), [d.rule.code, SPEC_PATH, key]);
+    }
+    let path = owner_path(d, spec).unwrap_or_else(|| SPEC_PATH.to_owned());
+    let message = mask_numbers(&d.message);
+    let text = span_text(d, sources);
+    Identity::hashed(path.clone(), [d.rule.code, &path, &message, &text])
+}
+
+/// The identity version 1 baselines were written with: the message as it
+/// was, and the file's name for a finding no node owns.
+fn identity_v1(d: &Diagnostic, spec: &Spec, sources: &SourceMap) -> Identity {
+    let path = owner_path(d, spec).unwrap_or_else(|| node_path("file", &sources.get(d.primary.loc.file).name));
+    let text = span_text(d, sources);
+    Identity::hashed(path.clone(), [d.rule.code, &path, &d.message, &text])
+}
+
+impl Identity {
+    fn hashed<const N: usize>(path: String, parts: [&str; N]) -> Self {
+        let mut hash = Fnv::new();
+        for part in parts {
+            hash.write(part.as_bytes());
+            hash.write(&[0xff]);
+        }
+        Identity { path, fingerprint: format!("{:016x}", hash.0) }
+    }
+}
+
+/// `flow "lead-sync"`: the kind and name of the node `d` is about.
+fn owner_path(d: &Diagnostic, spec: &Spec) -> Option<String> {
+    Some(match d.owner? {
+        Owner::System(id) => node_path("system", &spec.system(id).name.value),
+        Owner::Event(id) => node_path("event", &spec.event(id).name.value),
+        Owner::Flow(id) => node_path("flow", &spec.flow(id).name.value),
+    })
+}
+
+/// The text of `d`'s primary span; whitespace inside it (a reflowed block)
+/// does not change what it is.
+fn span_text(d: &Diagnostic, sources: &SourceMap) -> String {
     let file = sources.get(d.primary.loc.file);
     let span = d.primary.loc.span;
     let text = file.text.get(span.start as usize..span.end as usize).unwrap_or_default();
-    // Whitespace inside the span (a reflowed block) does not change what it is.
-    let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut hash = Fnv::new();
-    for part in [d.rule.code, &path, &d.message, &text] {
-        hash.write(part.as_bytes());
-        hash.write(&[0xff]);
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `message` with each run of digits (and the separators inside a number,
+/// as in `1,000` or `2.5`) as one `#`: counts and rates are what changes as a
+/// spec grows, not what the finding is.
+fn mask_numbers(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut chars = message.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !c.is_ascii_digit() {
+            out.push(c);
+            continue;
+        }
+        out.push('#');
+        while let Some(&next) = chars.peek() {
+            let separator = matches!(next, ',' | '.' | '_');
+            if next.is_ascii_digit() || (separator && chars.clone().nth(1).is_some_and(|c| c.is_ascii_digit())) {
+                chars.next();
+            } else {
+                break;
+            }
+        }
     }
-    Identity { path, fingerprint: format!("{:016x}", hash.0) }
+    out
 }
 
 fn node_path(kind: &str, name: &str) -> String {
@@ -114,7 +179,7 @@ impl Baseline {
                 message: d.message.clone(),
             });
         }
-        Baseline { version: 1, findings: entries.into_values().collect() }
+        Baseline { version: VERSION, findings: entries.into_values().collect() }
     }
 
     /// The file's text: deterministic, sorted, one finding per entry.
@@ -125,18 +190,39 @@ impl Baseline {
     /// Reads a baseline file's text.
     pub(crate) fn parse(text: &str) -> Result<Self, String> {
         let baseline: Baseline = serde_json::from_str(text).map_err(|e| format!("not a wireplan baseline: {e}"))?;
-        if baseline.version != 1 {
+        if !(1..=VERSION).contains(&baseline.version) {
             return Err(format!(
-                "baseline version {} is not supported (this wireplan writes version 1)",
+                "baseline version {} is not supported (this wireplan writes version {VERSION})",
                 baseline.version
             ));
         }
         Ok(baseline)
     }
 
+    /// Whether this baseline was written by an older wireplan, and is
+    /// matched with the fingerprints it was written with.
+    pub(crate) fn is_outdated(&self) -> bool {
+        self.version < VERSION
+    }
+
     /// Which of `diagnostics` the baseline holds: `true` for each one it
-    /// hides. Each entry hides at most `count` findings.
-    pub(crate) fn hides(&self, diagnostics: &[Diagnostic], identities: &[Identity]) -> Vec<bool> {
+    /// hides. Each entry hides at most `count` findings. `identities` are
+    /// the findings' current identities; a version 1 baseline is matched
+    /// with the identities it was written with.
+    pub(crate) fn hides(
+        &self,
+        diagnostics: &[Diagnostic],
+        identities: &[Identity],
+        spec: &Spec,
+        sources: &SourceMap,
+    ) -> Vec<bool> {
+        let v1: Vec<Identity>;
+        let identities = if self.version == 1 {
+            v1 = diagnostics.iter().map(|d| identity_v1(d, spec, sources)).collect();
+            &v1
+        } else {
+            identities
+        };
         let mut left: rustc_hash::FxHashMap<(&str, &str, &str), u32> = Default::default();
         for e in &self.findings {
             *left.entry((e.path.as_str(), e.rule.as_str(), e.fingerprint.as_str())).or_default() += e.count;
@@ -161,6 +247,31 @@ mod tests {
     #[test]
     fn committed_schema_is_fresh() {
         crate::render::assert_schema_fresh("baseline.schema.json", &crate::render::schema_of::<super::Baseline>());
+    }
+
+    #[test]
+    fn a_version_1_baseline_matches_by_its_own_fingerprints() {
+        let p2p = crate::lint::RULES.iter().find(|r| r.name == "p2p-sprawl").unwrap();
+        let (spec, sources, diagnostics) =
+            crate::lint::test_loaded(p2p, include_str!("../tests/fixtures/rules/p2p-sprawl/fires.kdl"));
+        assert_eq!(diagnostics.len(), 1);
+        let now: Vec<_> = diagnostics.iter().map(|d| super::identity(d, &spec, &sources)).collect();
+        let then: Vec<_> = diagnostics.iter().map(|d| super::identity_v1(d, &spec, &sources)).collect();
+        assert_ne!(now[0].fingerprint, then[0].fingerprint, "version 2 fingerprints differ");
+        let mut v1 = super::Baseline::record(&diagnostics, &then);
+        v1.version = 1;
+        assert_eq!(v1.hides(&diagnostics, &now, &spec, &sources), [true]);
+        let v2 = super::Baseline::record(&diagnostics, &now);
+        assert_eq!(v2.hides(&diagnostics, &now, &spec, &sources), [true]);
+        let mut wrong = super::Baseline::record(&diagnostics, &now);
+        wrong.version = 1;
+        assert_eq!(wrong.hides(&diagnostics, &now, &spec, &sources), [false]);
+    }
+
+    #[test]
+    fn numbers_are_masked_whole() {
+        assert_eq!(super::mask_numbers("12 tools in 1,024 pairs at 2.5/s, v2."), "# tools in # pairs at #/s, v#.");
+        assert_eq!(super::mask_numbers("no digits"), "no digits");
     }
 
     #[test]

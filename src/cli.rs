@@ -185,6 +185,10 @@ struct FmtArgs {
     /// A spec file, or a folder holding `wireplan.kdl`. Without it, the
     /// nearest `wireplan.kdl` in the current folder or above is formatted.
     path: Option<PathBuf>,
+    /// Format the specs that hold these files, each once, as `check --files`
+    /// finds them.
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "path")]
+    files: Vec<PathBuf>,
     /// Write nothing; print a diff and exit 1 when a file is not formatted.
     #[arg(long)]
     check: bool,
@@ -235,11 +239,16 @@ enum PlanFormat {
     Json,
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Clone, Debug)]
 struct CheckArgs {
     /// A spec file, or a folder holding `wireplan.kdl`. Without it, the
     /// nearest `wireplan.kdl` in the current folder or above is checked.
     path: Option<PathBuf>,
+    /// Check the specs that hold these files (the changed files pre-commit
+    /// passes), each once: a file's spec is the nearest `wireplan.kdl` at or
+    /// above it that includes it. Files no spec holds are skipped.
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["path", "write_baseline", "changed_since"])]
+    files: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -262,7 +271,7 @@ struct CheckArgs {
     color: ColorArgs,
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Clone, Debug)]
 struct LevelArgs {
     /// Report RULE as an error (repeatable; overrides the spec's `lint` block).
     #[arg(long, value_name = "RULE")]
@@ -278,7 +287,7 @@ struct LevelArgs {
     deny_warnings: bool,
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Clone, Debug)]
 struct ColorArgs {
     /// When to use colour: `auto` uses it on a terminal unless NO_COLOR is set.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
@@ -374,6 +383,11 @@ pub fn run() -> ExitCode {
 
 fn fmt(args: &FmtArgs) -> ExitCode {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    if !args.files.is_empty() {
+        return for_each_spec(&args.files, &cwd, |entry| {
+            fmt(&FmtArgs { path: Some(entry.to_path_buf()), files: Vec::new(), check: args.check })
+        });
+    }
     match crate::fmt::command::run(args.path.as_deref(), args.check, &cwd) {
         Ok(outcome) => {
             eprint!("{}", outcome.stderr);
@@ -456,6 +470,12 @@ fn load_checked(path: Option<&std::path::Path>, levels: Option<&LevelArgs>) -> R
 }
 
 fn check(args: &CheckArgs) -> ExitCode {
+    if !args.files.is_empty() {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        return for_each_spec(&args.files, &cwd, |entry| {
+            check(&CheckArgs { path: Some(entry.to_path_buf()), files: Vec::new(), ..args.clone() })
+        });
+    }
     let mut checked = match load_checked(args.path.as_deref(), Some(&args.levels)) {
         Ok(checked) => checked,
         Err(code) => return code,
@@ -492,7 +512,7 @@ fn check(args: &CheckArgs) -> ExitCode {
         let changed = crate::diff::changed_nodes(&old.spec, &checked.spec);
         // Findings no node owns (a syntax error, an include) are always kept.
         let keep: Vec<bool> =
-            identities.iter().map(|id| id.path.starts_with("file ") || changed.contains(&id.path)).collect();
+            identities.iter().map(|id| id.path == baseline::SPEC_PATH || changed.contains(&id.path)).collect();
         let mut k = keep.iter();
         checked.diagnostics.retain(|_| *k.next().unwrap_or(&true));
         let mut k = keep.iter();
@@ -504,7 +524,14 @@ fn check(args: &CheckArgs) -> ExitCode {
             Ok(baseline) => baseline,
             Err(e) => return usage_error(&format!("{}: {e}", path.display())),
         };
-        let hides = baseline.hides(&checked.diagnostics, &identities);
+        if baseline.is_outdated() {
+            eprintln!(
+                "note: {} is a version {} baseline, matched as it was written; `--write-baseline` rewrites it in today's format, which survives moved files and changed counts",
+                crate::escape::one_line(&path.display().to_string()),
+                baseline.version
+            );
+        }
+        let hides = baseline.hides(&checked.diagnostics, &identities, &checked.spec, &checked.sources);
         hidden = hides.iter().filter(|h| **h).count();
         let mut keep = hides.iter().map(|h| !h);
         checked.diagnostics.retain(|_| keep.next().unwrap_or(true));
@@ -757,6 +784,68 @@ fn spec_at_revision(path: Option<&std::path::Path>, rev: &str) -> Result<crate::
     crate::check_path(Some(&old_entry), &old_cwd, &CliLevels::default()).map_err(|e| {
         usage_error(&format!("the spec at {rev}: {}", e.to_string().replace(&base.display().to_string(), rev)))
     })
+}
+
+/// Runs `command` on each spec that holds one of `files`, once, in a stable
+/// order, and exits as the worst run did (2 before 1 before 0).
+fn for_each_spec(files: &[PathBuf], cwd: &std::path::Path, command: impl Fn(&std::path::Path) -> ExitCode) -> ExitCode {
+    let (entries, outside) = specs_holding(files, cwd);
+    if !outside.is_empty() {
+        let names: Vec<String> =
+            outside.iter().take(5).map(|p| crate::escape::one_line(&p.display().to_string()).into_owned()).collect();
+        eprintln!(
+            "note: skipped {}: no wireplan.kdl at or above includes it",
+            crate::prose::list(&names, outside.len(), 5, "and")
+        );
+    }
+    let mut worst = ExitCode::SUCCESS;
+    for entry in &entries {
+        let code = command(entry);
+        if code == ExitCode::from(2) || (code != ExitCode::SUCCESS && worst == ExitCode::SUCCESS) {
+            worst = code;
+        }
+    }
+    worst
+}
+
+/// The entry files of the specs that hold `files`, sorted, and the files
+/// no spec holds. A file's spec is the nearest `wireplan.kdl` at or above
+/// it that loads it (itself or through its includes); each candidate spec
+/// is loaded once.
+fn specs_holding(files: &[PathBuf], cwd: &std::path::Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let mut held_by: std::collections::HashMap<PathBuf, std::collections::HashSet<PathBuf>> = Default::default();
+    let mut entries = std::collections::BTreeSet::new();
+    let mut outside = Vec::new();
+    for file in files {
+        let Ok(full) = std::fs::canonicalize(cwd.join(file)) else {
+            outside.push(file.clone());
+            continue;
+        };
+        let entry = full.ancestors().skip(1).map(|dir| dir.join(crate::load::ENTRY_FILE)).find(|candidate| {
+            candidate.is_file()
+                && held_by
+                    .entry(candidate.clone())
+                    .or_insert_with(|| {
+                        crate::check_path(Some(candidate), cwd, &CliLevels::default())
+                            .map(|checked| {
+                                checked
+                                    .sources
+                                    .files()
+                                    .filter_map(|(_, f)| std::fs::canonicalize(&f.path).ok())
+                                    .collect()
+                            })
+                            .unwrap_or_default()
+                    })
+                    .contains(&full)
+        });
+        match entry {
+            Some(entry) => {
+                entries.insert(entry);
+            }
+            None => outside.push(file.clone()),
+        }
+    }
+    (entries.into_iter().collect(), outside)
 }
 
 /// Writes a report the user asked for to `path` (relative to the current

@@ -15,8 +15,12 @@
 //! - **safe**: everything else.
 //!
 //! A node removed and another added that is the same but for its name is a
-//! rename. The same comparison tells `check --changed-since` which nodes
-//! changed.
+//! rename. Each breaking change names what it breaks in NEW: the flows that
+//! still read a removed, renamed or retyped field, consume a removed event,
+//! key on a changed key or use a removed system. A `version` bump makes a
+//! field change safe for consumers that pin the old version, but not for
+//! this spec's own flows: a change they suffer stays breaking. The same
+//! comparison tells `check --changed-since` which nodes changed.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -56,6 +60,11 @@ pub(crate) struct Change {
     pub(crate) node: String,
     /// What changed, in a sentence.
     pub(crate) change: String,
+    /// The flows of the new spec the change breaks, as kind and name
+    /// (`flow "lead-to-mail"`): they read a removed field, consume a removed
+    /// event, and so on. Empty where none does (a breaking change then
+    /// breaks consumers outside the spec).
+    pub(crate) affected: Vec<String>,
 }
 
 /// The report `wireplan diff --format json` prints.
@@ -82,6 +91,7 @@ pub(crate) struct Counts {
 pub(crate) fn diff(old: &Checked, new: &Checked) -> Vec<Change> {
     let mut out = Changes::default();
     let used = used_names(&new.spec);
+    let readers = Readers::of(&new.spec);
 
     // Systems.
     let (old_systems, new_systems) =
@@ -119,7 +129,12 @@ pub(crate) fn diff(old: &Checked, new: &Checked) -> Vec<Change> {
                 out.add(Class::Safe, &node, format!("renamed to `{}`", renamed[name.as_str()]));
             }
             None if used.systems.contains(name.as_str()) => {
-                out.add(Class::Breaking, &node, "removed while flows still use it".into());
+                out.add_affecting(
+                    Class::Breaking,
+                    &node,
+                    "removed while flows still use it".into(),
+                    readers.of_system(name),
+                );
             }
             None => out.add(Class::Safe, &node, "removed".into()),
         }
@@ -137,15 +152,21 @@ pub(crate) fn diff(old: &Checked, new: &Checked) -> Vec<Change> {
     for (name, e) in &old_events {
         let node = path("event", name);
         match new_events.get(name) {
-            Some(n) => event_changes(e, n, &node, &mut out),
+            Some(n) => event_changes(e, n, &node, &readers, &mut out),
             None if renamed.contains_key(name.as_str()) => {
                 let breaking = used.events.contains(name.as_str());
                 let class = if breaking { Class::Breaking } else { Class::Safe };
                 let why = if breaking { " while flows still use the old name" } else { "" };
-                out.add(class, &node, format!("renamed to `{}`{why}", renamed[name.as_str()]));
+                let change = format!("renamed to `{}`{why}", renamed[name.as_str()]);
+                out.add_affecting(class, &node, change, readers.of_event(name));
             }
             None if used.events.contains(name.as_str()) => {
-                out.add(Class::Breaking, &node, "removed while flows still use it".into());
+                out.add_affecting(
+                    Class::Breaking,
+                    &node,
+                    "removed while flows still use it".into(),
+                    readers.of_event(name),
+                );
             }
             None => out.add(Class::Safe, &node, "removed".into()),
         }
@@ -201,7 +222,12 @@ struct Changes(Vec<Change>);
 
 impl Changes {
     fn add(&mut self, class: Class, node: &str, change: String) {
-        self.0.push(Change { class, node: node.to_owned(), change });
+        self.add_affecting(class, node, change, Vec::new());
+    }
+
+    /// Adds a change that breaks the `affected` flows.
+    fn add_affecting(&mut self, class: Class, node: &str, change: String, affected: Vec<String>) {
+        self.0.push(Change { class, node: node.to_owned(), change, affected });
     }
 
     /// Whether a change of `node` is listed: a node with specific changes is
@@ -211,13 +237,25 @@ impl Changes {
     }
 }
 
-fn event_changes(old: &Event, new: &Event, node: &str, out: &mut Changes) {
+fn event_changes(old: &Event, new: &Event, node: &str, readers: &Readers<'_>, out: &mut Changes) {
     let bumped = version(old) != version(new) && version(new).is_some();
-    let field_class = if bumped { Class::Safe } else { Class::Breaking };
-    let suffix = if bumped {
-        format!(" (version {} to {})", show(version(old)), show(version(new)))
-    } else {
-        " without a `version` bump".to_owned()
+    let event = old.name.value.as_str();
+    // A field change is breaking without a version bump (consumers outside
+    // the spec read the old shape), and with one wherever this spec's own
+    // flows still read the field.
+    let field_change = |field: &str, what: String, out: &mut Changes| {
+        let affected = readers.of_field(event, field);
+        let class = if bumped && affected.is_empty() { Class::Safe } else { Class::Breaking };
+        let suffix = match (bumped, affected.is_empty()) {
+            (true, true) => format!(" (version {} to {})", show(version(old)), show(version(new))),
+            (true, false) => format!(
+                " (version {} to {}), but flows of this spec still read it",
+                show(version(old)),
+                show(version(new))
+            ),
+            (false, _) => " without a `version` bump".to_owned(),
+        };
+        out.add_affecting(class, node, format!("{what}{suffix}"), affected);
     };
     let removed: Vec<&Field> =
         old.fields.iter().filter(|f| !new.fields.iter().any(|g| g.name.value == f.name.value)).collect();
@@ -232,14 +270,14 @@ fn event_changes(old: &Event, new: &Event, node: &str, out: &mut Changes) {
         match twin {
             Some(g) if removed.len() == added.len() => {
                 renamed_to.insert(&g.name.value);
-                out.add(field_class, node, format!("field `{}` renamed to `{}`{suffix}", f.name.value, g.name.value));
+                field_change(&f.name.value, format!("field `{}` renamed to `{}`", f.name.value, g.name.value), out);
             }
-            _ => out.add(field_class, node, format!("field `{}` removed{suffix}", f.name.value)),
+            _ => field_change(&f.name.value, format!("field `{}` removed", f.name.value), out),
         }
     }
     for g in added.iter().filter(|g| !renamed_to.contains(g.name.value.as_str())) {
         if g.required {
-            out.add(field_class, node, format!("required field `{}` added{suffix}", g.name.value));
+            field_change(&g.name.value, format!("required field `{}` added", g.name.value), out);
         } else {
             out.add(Class::Safe, node, format!("optional field `{}` added", g.name.value));
         }
@@ -247,14 +285,14 @@ fn event_changes(old: &Event, new: &Event, node: &str, out: &mut Changes) {
     for f in &old.fields {
         let Some(g) = new.fields.iter().find(|g| g.name.value == f.name.value) else { continue };
         if ty(f) != ty(g) {
-            out.add(
-                field_class,
-                node,
-                format!("field `{}` retyped from `{}` to `{}`{suffix}", f.name.value, ty(f), ty(g)),
+            field_change(
+                &f.name.value,
+                format!("field `{}` retyped from `{}` to `{}`", f.name.value, ty(f), ty(g)),
+                out,
             );
         }
         if !f.required && g.required {
-            out.add(field_class, node, format!("field `{}` made required{suffix}", f.name.value));
+            field_change(&f.name.value, format!("field `{}` made required", f.name.value), out);
         }
         if f.required && !g.required {
             out.add(Class::Safe, node, format!("field `{}` made optional", f.name.value));
@@ -262,18 +300,89 @@ fn event_changes(old: &Event, new: &Event, node: &str, out: &mut Changes) {
     }
     let key = |e: &Event| e.key.as_ref().map(|k| k.name.value.to_string());
     if key(old) != key(new) {
-        out.add(Class::Breaking, node, format!("key changed from {} to {}", show_name(key(old)), show_name(key(new))));
+        let affected = key(old).map(|k| readers.keyed_on(event, &k)).unwrap_or_default();
+        let change = format!("key changed from {} to {}", show_name(key(old)), show_name(key(new)));
+        out.add_affecting(Class::Breaking, node, change, affected);
     }
     let from = |e: &Event| e.from.as_ref().map(|r| r.name.value.to_string());
     if from(old) != from(new) {
-        out.add(
-            Class::Breaking,
-            node,
-            format!("producer changed from {} to {}", show_name(from(old)), show_name(from(new))),
-        );
+        let change = format!("producer changed from {} to {}", show_name(from(old)), show_name(from(new)));
+        out.add_affecting(Class::Breaking, node, change, readers.of_event(event));
     }
     if describe_event(old, true) != describe_event(new, true) && !out.has(node) {
         out.add(Class::Safe, node, "changed".into());
+    }
+}
+
+/// Who uses what in the new spec: the flows on each event and those that
+/// touch each system, so a breaking change can name the flows it breaks.
+struct Readers<'a> {
+    on_event: BTreeMap<&'a str, Vec<&'a Flow>>,
+    of_system: BTreeMap<&'a str, Vec<&'a Flow>>,
+}
+
+impl<'a> Readers<'a> {
+    fn of(spec: &'a Spec) -> Self {
+        let mut readers = Readers { on_event: BTreeMap::new(), of_system: BTreeMap::new() };
+        for f in &spec.flows {
+            let mut systems: BTreeSet<&str> = BTreeSet::new();
+            match f.trigger.as_ref().map(|t| &t.kind) {
+                Some(TriggerKind::On { event }) => readers.on_event.entry(&event.name.value).or_default().push(f),
+                Some(TriggerKind::Poll { system, .. }) => {
+                    systems.insert(&system.name.value);
+                }
+                _ => {}
+            }
+            systems.extend(f.from.iter().map(|s| s.system.name.value.as_str()));
+            systems.extend(f.via.iter().map(|v| v.name.value.as_str()));
+            systems.extend(f.targets.iter().map(|t| t.system.name.value.as_str()));
+            for system in systems {
+                readers.of_system.entry(system).or_default().push(f);
+            }
+        }
+        readers
+    }
+
+    fn paths<'b>(flows: impl Iterator<Item = &'b &'a Flow>) -> Vec<String>
+    where
+        'a: 'b,
+    {
+        let names: BTreeSet<&str> = flows.map(|f| f.name.value.as_str()).collect();
+        names.into_iter().map(|n| path("flow", n)).collect()
+    }
+
+    /// The flows on `event`.
+    fn of_event(&self, event: &str) -> Vec<String> {
+        Self::paths(self.on_event.get(event).into_iter().flatten())
+    }
+
+    /// The flows that touch `system`: poll it, read from it, go through it
+    /// or write to it.
+    fn of_system(&self, system: &str) -> Vec<String> {
+        Self::paths(self.of_system.get(system).into_iter().flatten())
+    }
+
+    /// The flows on `event` that read `field`: map it, or key on it.
+    fn of_field(&self, event: &str, field: &str) -> Vec<String> {
+        let reads = |f: &&&'a Flow| {
+            f.targets.iter().any(|t| t.maps.iter().any(|m| m.src.name.value == field))
+                || Self::keys(f).any(|k| k == field)
+        };
+        Self::paths(self.on_event.get(event).into_iter().flatten().filter(reads))
+    }
+
+    /// The flows on `event` whose idempotency key is `key`.
+    fn keyed_on(&self, event: &str, key: &str) -> Vec<String> {
+        Self::paths(self.on_event.get(event).into_iter().flatten().filter(|f| Self::keys(f).any(|k| k == key)))
+    }
+
+    /// The fields a flow keys its writes on: its own `idempotency-key` and
+    /// its targets'.
+    fn keys(f: &'a Flow) -> impl Iterator<Item = &'a str> {
+        f.idempotency_key
+            .iter()
+            .chain(f.targets.iter().filter_map(|t| t.idempotency_key.as_ref()))
+            .map(|k| k.name.value.as_str())
     }
 }
 
@@ -599,13 +708,25 @@ pub(crate) fn human(changes: &[Change]) -> String {
     let mut out = String::new();
     for c in changes {
         let _ = writeln!(out, "{:<8}  {}: {}", c.class.as_str(), one_line(&c.node), one_line(&c.change));
+        if !c.affected.is_empty() {
+            let _ = writeln!(out, "{:<8}    breaks {}", "", one_line(&affected_list(&c.affected)));
+        }
     }
     let n = counts(changes);
     let _ = writeln!(out, "{} breaking, {} risky, {} safe", n.breaking, n.risky, n.safe);
     out
 }
 
-/// The diff as Markdown, for a pull-request comment.
+/// "flow "a", flow "b" and 3 more".
+fn affected_list(affected: &[String]) -> String {
+    crate::prose::list(&affected[..affected.len().min(MAX_AFFECTED)], affected.len(), MAX_AFFECTED, "and")
+}
+
+/// How many affected flows a change lists by name in text.
+const MAX_AFFECTED: usize = 8;
+
+/// The diff as Markdown, for a pull-request comment: what breaks, what it
+/// breaks, and what to do.
 pub(crate) fn markdown(changes: &[Change]) -> String {
     use crate::escape::{markdown_cell, markdown_code};
     let n = counts(changes);
@@ -614,23 +735,48 @@ pub(crate) fn markdown(changes: &[Change]) -> String {
         out.push_str("No changes to systems, events or flows.\n");
         return out;
     }
-    out.push_str("| | node | change |\n| --- | --- | --- |\n");
+    // Names are code spans (no markup inside); `|` would end the cell.
+    let code = |s: &str| markdown_code(s).replace('|', "\\|");
+    out.push_str("| | node | change | breaks |\n| --- | --- | --- | --- |\n");
     for c in changes {
         let mark = match c.class {
             Class::Breaking => "**breaking**",
             Class::Risky => "risky",
             Class::Safe => "safe",
         };
-        // Names are code spans (no markup inside); `|` would end the cell.
-        let _ =
-            writeln!(out, "| {mark} | {} | {} |", markdown_code(&c.node).replace('|', "\\|"), markdown_cell(&c.change));
+        let breaks = match (c.class, c.affected.is_empty()) {
+            (_, false) => {
+                let shown: Vec<String> = c.affected.iter().take(MAX_AFFECTED).map(|a| code(a)).collect();
+                crate::prose::list(&shown, c.affected.len(), MAX_AFFECTED, "and")
+            }
+            (Class::Breaking, true) => "consumers outside this spec".to_owned(),
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "| {mark} | {} | {} | {breaks} |", code(&c.node), markdown_cell(&c.change));
+    }
+    let broken: BTreeSet<&str> = changes.iter().flat_map(|c| c.affected.iter().map(String::as_str)).collect();
+    if n.breaking > 0 {
+        out.push('\n');
+        if !broken.is_empty() {
+            let shown: Vec<String> = broken.iter().take(MAX_AFFECTED).map(|a| code(a)).collect();
+            let _ = writeln!(
+                out,
+                "**To merge:** update {} in this change (they read what it removes or changes).",
+                crate::prose::list(&shown, broken.len(), MAX_AFFECTED, "and")
+            );
+        }
+        if changes.iter().any(|c| c.class == Class::Breaking && c.affected.is_empty()) {
+            out.push_str(
+                "**Consumers outside this spec:** bump the event's `version` so they can keep reading the old one.\n",
+            );
+        }
     }
     out
 }
 
 /// The diff as JSON (`schemas/diff.schema.json`).
 pub(crate) fn json(changes: &[Change]) -> String {
-    crate::escape::to_json(&DiffReport { version: 1, changes: changes.to_vec(), summary: counts(changes) })
+    crate::escape::to_json(&DiffReport { version: 2, changes: changes.to_vec(), summary: counts(changes) })
 }
 
 #[cfg(test)]

@@ -59,6 +59,12 @@ pub(crate) struct Diagnostic {
     /// The system, event or flow the finding is about: its inline `allow`s
     /// apply to this diagnostic.
     pub(crate) owner: Option<Owner>,
+    /// Set on a finding about the spec as a whole (counted over many flows,
+    /// shown at whichever flow comes first): what makes it the same finding
+    /// across edits, without counts. Baselines and SARIF fingerprints key it
+    /// to this alone, so moving flows, adding one or moving a file does not
+    /// make it new.
+    pub(crate) spec_wide: Option<String>,
 }
 
 /// A diagnostic being built: it becomes a `Diagnostic` only once it says
@@ -80,6 +86,7 @@ impl Diagnostic {
             secondary: Vec::new(),
             help: String::new(),
             owner: None,
+            spec_wide: None,
         })
     }
 
@@ -136,6 +143,13 @@ impl Draft {
 
     pub(crate) fn with_owner(self, owner: Owner) -> Self {
         Draft(self.0.with_owner(owner))
+    }
+
+    /// Marks a finding about the spec as a whole, the same finding for as
+    /// long as `key` (its facts, never its counts) is the same.
+    pub(crate) fn about_the_spec(mut self, key: impl Into<String>) -> Self {
+        self.0.spec_wide = Some(key.into());
+        self
     }
 
     /// Says what to do, which finishes the diagnostic.

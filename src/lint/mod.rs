@@ -312,6 +312,12 @@ pub(crate) fn test_spec(text: &str) -> Spec {
 /// The findings of one rule on a spec given as text, before levels apply.
 #[cfg(test)]
 pub(crate) fn test_check(rule: &'static Rule, text: &str) -> Vec<Diagnostic> {
+    test_loaded(rule, text).2
+}
+
+/// Like `test_check`, with the spec and its sources the findings are about.
+#[cfg(test)]
+pub(crate) fn test_loaded(rule: &'static Rule, text: &str) -> (Spec, crate::source::SourceMap, Vec<Diagnostic>) {
     let path = std::path::Path::new("/virtual/wireplan.kdl");
     let mut loaded =
         crate::load::load_text(path, text.to_owned(), std::path::Path::new("/virtual"), crate::parse_and_lower);
@@ -323,7 +329,7 @@ pub(crate) fn test_check(rule: &'static Rule, text: &str) -> Vec<Diagnostic> {
         check(&ctx, &mut out);
     }
     out.retain(|d| std::ptr::eq(d.rule, rule));
-    out
+    (loaded.spec, loaded.sources, out)
 }
 
 #[cfg(test)]

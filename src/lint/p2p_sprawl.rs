@@ -115,12 +115,15 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     flows.dedup();
     let Some(&first) = flows.first() else { return };
     let first_flow = spec.flow(first);
+    // One finding for the whole stack, whichever flow it is shown at and
+    // however many pairs there are.
     let mut d = match spec.stack.as_ref().and_then(|s| s.name.as_ref()) {
         Some(name) => Diagnostic::new(&P2P_SPRAWL, name.loc, message).with_label("this stack is wired point-to-point"),
         None => Diagnostic::new(&P2P_SPRAWL, first_flow.name.loc, message)
             .with_label("the first of the direct connections")
             .with_owner(Owner::Flow(first)),
-    };
+    }
+    .about_the_spec(format!("more than {MAX_DIRECT_TOOLS} tools wired point-to-point"));
     let shown = if d.owner.is_some() { &flows[1..] } else { &flows[..] };
     for f in shown.iter().take(3) {
         d = d.with_secondary(spec.flow(*f).name.loc, "wired point-to-point");

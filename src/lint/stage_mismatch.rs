@@ -144,8 +144,12 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             _ => "add a hub (`system \"hub\" kind=hub`) and route these flows through it with `via hub`; `wireplan plan` lists which to move first".to_owned(),
         };
         let flow = spec.flow(first.flow);
+        // One finding for the stack, shown at its first flow below the
+        // stage: the same finding while the stage is, however many flows
+        // are left to move.
         let mut d = Diagnostic::new(&STAGE_MISMATCH, flow.name.loc, message)
             .with_label(format!("runs {}", runs(first.transport)))
+            .about_the_spec(format!("stage {} recommended; flows run below it", stage.number()))
             .with_help(help);
         for other in rest.iter().take(SECONDARY_FLOWS) {
             d = d.with_secondary(spec.flow(other.flow).name.loc, format!("also runs {}", runs(other.transport)));

@@ -82,7 +82,7 @@ fn fingerprints(report: &Report<'_>, i: usize) -> std::collections::BTreeMap<Str
     report
         .identities
         .get(i)
-        .map(|id| [("wireplanFingerprint/v1".to_owned(), id.fingerprint.clone())].into_iter().collect())
+        .map(|id| [("wireplanFingerprint/v2".to_owned(), id.fingerprint.clone())].into_iter().collect())
         .unwrap_or_default()
 }
 

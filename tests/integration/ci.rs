@@ -78,7 +78,7 @@ fn sarif_fingerprints_survive_moved_lines() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|r| r["partialFingerprints"]["wireplanFingerprint/v1"].as_str().unwrap().to_owned())
+            .map(|r| r["partialFingerprints"]["wireplanFingerprint/v2"].as_str().unwrap().to_owned())
             .collect()
     };
     let first = prints(SPEC);
@@ -182,6 +182,92 @@ fn the_github_action_is_a_well_formed_composite_action() {
         assert!(inputs.contains_key(&name), "inputs.{name} is not declared");
     }
     assert!(text.contains("--format sarif") && text.contains("upload-sarif"));
+
+    // It sets up the toolchain Cargo.toml asks for, and caches the build.
+    let cargo_toml = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let rust_version =
+        cargo_toml.lines().find_map(|l| l.strip_prefix("rust-version = \"")).unwrap().trim_end_matches('"');
+    let step = |name: &str| steps.iter().find(|s| s["name"] == name).unwrap_or_else(|| panic!("no step {name}"));
+    let setup = step("Set up Rust")["run"].as_str().unwrap();
+    assert!(setup.contains(&format!("rustup toolchain install {rust_version}")), "{setup}");
+    let build = step("Build wireplan");
+    assert!(build["run"].as_str().unwrap().contains(&format!("cargo +{rust_version}")), "{build}");
+    let cache = step("Restore the cached build");
+    assert!(cache["uses"].as_str().unwrap().starts_with("actions/cache@"), "{cache}");
+    for skipped in [step("Set up Rust"), build] {
+        assert_eq!(skipped["if"], "${{ steps.cache.outputs.cache-hit != 'true' }}", "built only on a cache miss");
+    }
+
+    // The scripts run as written: the cache key names the version, and the
+    // check step runs the installed binary and reports its exit code.
+    let work = TempSpec::new("ci-action");
+    work.file("spec/wireplan.kdl", SPEC);
+    let output = work.file("github-output", "");
+    let run_step = |name: &str, env: &[(&str, &str)]| {
+        let out = Command::new("bash")
+            .args(["-e", "-c", step(name)["run"].as_str().unwrap()])
+            .current_dir(&work.dir)
+            .env("GITHUB_ACTION_PATH", root())
+            .env("GITHUB_OUTPUT", &output)
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_TEMP", &work.dir)
+            .env("HOME", &work.dir)
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+    };
+    run_step("Key the cached build", &[]);
+    let outputs = std::fs::read_to_string(&output).unwrap();
+    let version = cargo_toml.lines().find_map(|l| l.strip_prefix("version = \"")).unwrap().trim_end_matches('"');
+    assert!(outputs.contains(&format!("key=wireplan-Linux-{version}-")), "{outputs}");
+    let installed = work.dir.join(".wireplan-action/bin");
+    std::fs::create_dir_all(&installed).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_wireplan"), installed.join("wireplan")).unwrap();
+    let root_dir = work.dir.join(".wireplan-action").display().to_string();
+    run_step(
+        "Check the spec",
+        &[("SPEC_PATH", "spec"), ("FORMAT", "sarif"), ("BASELINE", ""), ("ARGS", ""), ("ROOT", &root_dir)],
+    );
+    let outputs = std::fs::read_to_string(&output).unwrap();
+    assert!(outputs.contains("exit-code=0"), "{outputs}");
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(work.dir.join("wireplan.sarif")).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+}
+
+#[test]
+fn check_files_checks_each_spec_that_holds_a_file_once() {
+    let work = TempSpec::new("ci-check-files");
+    work.file("a/wireplan.kdl", "include \"parts/*.kdl\"\n");
+    work.file("a/parts/one.kdl", "system \"crm\" kind=crm\n");
+    work.file("a/parts/two.kdl", "system \"mail\" kind=email\n");
+    work.file("b/deep/wireplan.kdl", "system \"shop\" kind=crn\n");
+    // Not included by the spec above it: no spec holds it.
+    work.file("a/stray.kdl", "whatever\n");
+    let out = work.run(&[
+        "check",
+        "--format",
+        "short",
+        "--files",
+        "a/parts/one.kdl",
+        "a/parts/two.kdl",
+        "b/deep/wireplan.kdl",
+        "a/stray.kdl",
+    ]);
+    let text = stdout(&out);
+    assert_eq!(code(&out), 1, "b's spec has an error: {text}{}", stderr(&out));
+    assert!(text.contains("unknown system kind"), "{text}");
+    assert_eq!(text.matches("unused-system").count(), 2, "spec a checked once, with its two systems: {text}");
+    assert!(stderr(&out).contains("skipped a/stray.kdl"), "{}", stderr(&out));
+    // Only a clean spec: exit 0; only a stray file: nothing to do.
+    assert_eq!(code(&work.run(&["check", "--files", "a/parts/one.kdl"])), 0);
+    assert_eq!(code(&work.run(&["check", "--files", "a/stray.kdl"])), 0);
+    let fmt = work.run(&["fmt", "--check", "--files", "a/parts/two.kdl"]);
+    assert_eq!(code(&fmt), 0, "{}", stderr(&fmt));
+    work.file("a/parts/two.kdl", "system   \"mail\" kind=email\n");
+    let fmt = work.run(&["fmt", "--check", "--files", "a/parts/one.kdl"]);
+    assert_eq!(code(&fmt), 1, "two.kdl, in the same spec as one.kdl, is not formatted");
 }
 
 #[test]
@@ -223,7 +309,14 @@ fn pre_commit_runs_the_hooks_with_the_real_binary() {
         ),
     )
     .unwrap();
-    std::fs::write(project.join("wireplan.kdl"), "system \"crm\" kind=crm\n").unwrap();
+    // The spec lives in a subfolder, as in the Action's example, split
+    // over an include; another KDL file in the repository is no spec.
+    let arch = project.join("architecture");
+    std::fs::create_dir_all(arch.join("parts")).unwrap();
+    std::fs::write(arch.join("wireplan.kdl"), "include \"parts/*.kdl\"\n").unwrap();
+    std::fs::write(arch.join("parts/crm.kdl"), "system \"crm\" kind=crm\n").unwrap();
+    std::fs::create_dir_all(project.join("other")).unwrap();
+    std::fs::write(project.join("other/settings.kdl"), "anything   goes here\n").unwrap();
     git(&project, &["init", "-q"]);
     git(&project, &["add", "."]);
 
@@ -240,13 +333,13 @@ fn pre_commit_runs_the_hooks_with_the_real_binary() {
     };
     let clean = run();
     assert!(clean.status.success(), "a clean spec passes: {}{}", stdout(&clean), stderr(&clean));
-    std::fs::write(project.join("wireplan.kdl"), "system \"crm\" kind=crn\n").unwrap();
+    std::fs::write(arch.join("parts/crm.kdl"), "system \"crm\" kind=crn\n").unwrap();
     git(&project, &["add", "."]);
     let broken = run();
     assert!(!broken.status.success(), "a spec with an error fails the hook");
     assert!(stdout(&broken).contains("unknown system kind"), "the real binary ran: {}", stdout(&broken));
     // A valid spec laid out badly fails the fmt hook, and only it.
-    std::fs::write(project.join("wireplan.kdl"), "system   \"crm\"    kind=crm\n").unwrap();
+    std::fs::write(arch.join("parts/crm.kdl"), "system   \"crm\"    kind=crm\n").unwrap();
     git(&project, &["add", "."]);
     let unformatted = run();
     assert!(!unformatted.status.success(), "an unformatted spec fails the fmt hook");
@@ -357,4 +450,155 @@ fn diff_and_changed_since_read_the_spec_from_git() {
     assert!(all.contains("`erp`"), "{all}");
     let out = spec.run(&["diff", "--against", "no-such-rev", "arch"]);
     assert_eq!(code(&out), 2);
+}
+
+/// A stack of `tools` tools in a chain of flows, with a broker, where
+/// `p2p-sprawl` and `stage-mismatch` fire: flow `i` carries tool `i`'s
+/// changes to tool `i + 1`, through the broker where `brokered` holds `i`;
+/// `extra` more flows carry tool 0's changes to tools 2, 3, ... directly.
+/// Every flow is otherwise as it should be.
+fn stack(tools: usize, brokered: &[usize], extra: usize) -> String {
+    let mut s = String::from("system \"events\" kind=broker { ha #true; }\n");
+    for i in 0..tools {
+        s.push_str(&format!("system \"t{i:02}\" kind=crm\nevent \"t{i:02}.changed\" from=t{i:02} version=1\n"));
+    }
+    let flow = |name: String, from: usize, to: usize, via: bool| {
+        format!(
+            "flow \"{name}\" {{\n    on \"t{from:02}.changed\"\n{}    to t{to:02} action=upsert\n    idempotency-key \"id\"\n    retry attempts=3\n    dead-letter\n    log\n}}\n",
+            if via { "    via events\n" } else { "" },
+        )
+    };
+    for i in 0..tools - 1 {
+        s.push_str(&flow(format!("f{i:02}"), i, i + 1, brokered.contains(&i)));
+    }
+    for k in 0..extra {
+        s.push_str(&flow(format!("extra{k}"), 0, 2 + k, false));
+    }
+    s
+}
+
+#[test]
+fn a_baseline_survives_improvement_growth_and_a_moved_file() {
+    let spec = TempSpec::new("ci-baseline-improvement");
+    let rules = |out: &std::process::Output| findings(out).into_iter().map(|(r, _)| r).collect::<Vec<_>>();
+    spec.file("wireplan.kdl", stack(12, &[10], 1));
+    let before = rules(&spec.run(&["check", "--format", "json"]));
+    assert!(before.iter().any(|r| r == "p2p-sprawl") && before.iter().any(|r| r == "stage-mismatch"), "{before:?}");
+    let out = spec.run(&["check", "--write-baseline", "wireplan-baseline.json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let new_findings = |entry: &str| {
+        let out =
+            spec.run(&["check", entry, "--format", "json", "--deny-warnings", "--baseline", "wireplan-baseline.json"]);
+        (rules(&out), code(&out))
+    };
+    let baselined = |label: &str, entry: &str| {
+        let (new, exit) = new_findings(entry);
+        assert!(new.is_empty(), "{label}: baselined findings came back as new: {new:?}");
+        assert_eq!(exit, 0, "{label}");
+    };
+    // Moving flows onto the broker: fewer direct pairs, and another flow first.
+    spec.file("wireplan.kdl", stack(12, &[0, 1, 2, 10], 1));
+    baselined("three flows moved onto the broker", "wireplan.kdl");
+    spec.file("wireplan.kdl", stack(12, &[10], 2));
+    baselined("an unrelated direct flow added", "wireplan.kdl");
+    spec.file("wireplan.kdl", stack(12, &[10], 0));
+    baselined("a flow removed", "wireplan.kdl");
+    // The spec moved to another folder, under another name.
+    std::fs::remove_file(spec.dir.join("wireplan.kdl")).unwrap();
+    spec.file("architecture/stack.kdl", stack(12, &[10], 1));
+    baselined("the spec file moved", "architecture/stack.kdl");
+
+    // A near miss that must not stay hidden: a stack that grew into a
+    // higher stage (from 2 to 3) is told so as a new finding.
+    spec.file("architecture/stack.kdl", stack(6, &[], 0));
+    spec.run(&["check", "architecture/stack.kdl", "--write-baseline", "wireplan-baseline.json"]);
+    spec.file("architecture/stack.kdl", stack(12, &[], 0));
+    let (new, _) = new_findings("architecture/stack.kdl");
+    assert!(new.iter().any(|r| r == "stage-mismatch"), "stage 3 is due where stage 2 was: {new:?}");
+}
+
+#[test]
+fn a_version_1_baseline_is_read_with_a_note() {
+    let spec = TempSpec::new("ci-baseline-v1");
+    spec.file("wireplan.kdl", SPEC);
+    spec.run(&["check", "--write-baseline", "wireplan-baseline.json"]);
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(spec.dir.join("wireplan-baseline.json")).unwrap()).unwrap();
+    assert_eq!(written["version"], 2);
+    let all = findings(&spec.run(&["check", "--format", "json"]));
+    spec.file("old-baseline.json", r#"{"version": 1, "findings": []}"#);
+    let out = spec.run(&["check", "--format", "json", "--baseline", "old-baseline.json"]);
+    assert_eq!(findings(&out), all, "an empty baseline hides nothing");
+    assert!(stderr(&out).contains("is a version 1 baseline"), "{}", stderr(&out));
+    spec.file("future-baseline.json", r#"{"version": 3, "findings": []}"#);
+    let out = spec.run(&["check", "--baseline", "future-baseline.json"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+}
+
+/// Two flows on one event: one maps `email`, the other keys on `id`.
+const READERS: &str = "system \"crm\" kind=crm { webhooks #true }\nsystem \"mail\" kind=email\nsystem \"books\" kind=accounting\n\
+    event \"lead.created\" from=crm version=1 {\n    key \"id\"\n    field \"id\" type=string required=#true\n    \
+    field \"email\" type=email\n}\n\
+    flow \"lead-to-mail\" {\n    on \"lead.created\"\n    to mail action=upsert {\n        map \"email\" to=\"address\"\n    }\n    \
+    idempotency-key \"id\"\n    retry attempts=3\n    dead-letter\n    log\n}\n\
+    flow \"lead-to-books\" {\n    on \"lead.created\"\n    to books action=upsert\n    idempotency-key \"id\"\n    retry attempts=3\n    dead-letter\n    log\n}\n";
+
+/// `wireplan diff` JSON's changes with the flows each breaks.
+fn diff_affected(old: &str, new: &str) -> (i32, Vec<(String, String, Vec<String>)>, String) {
+    let spec = TempSpec::new("ci-diff-affected");
+    spec.file("old/wireplan.kdl", old);
+    spec.file("new/wireplan.kdl", new);
+    let out = spec.run(&["diff", "old", "new", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", stderr(&out)));
+    let changes = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let affected = c["affected"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_owned()).collect();
+            (c["class"].as_str().unwrap().to_owned(), c["change"].as_str().unwrap().to_owned(), affected)
+        })
+        .collect();
+    let markdown = stdout(&spec.run(&["diff", "old", "new", "--format", "markdown"]));
+    (code(&out), changes, markdown)
+}
+
+#[test]
+fn diff_names_the_flows_each_breaking_change_breaks() {
+    let mapped = "flow \"lead-to-mail\"".to_owned();
+    // A field removed with a version bump, while a flow of this spec still
+    // maps it: still breaking, naming that flow (and only it).
+    let new = READERS.replace("    field \"email\" type=email\n", "").replace("version=1", "version=2");
+    let (exit, changes, markdown) = diff_affected(READERS, &new);
+    let removal = changes.iter().find(|(_, c, _)| c.contains("field `email` removed")).unwrap();
+    assert_eq!(removal.0, "breaking", "{changes:?}");
+    assert!(removal.1.contains("but flows of this spec still read it"), "{changes:?}");
+    assert_eq!(removal.2, [mapped.clone()], "{changes:?}");
+    assert_eq!(exit, 1);
+    assert!(markdown.contains("| `flow \"lead-to-mail\"` |"), "{markdown}");
+    assert!(markdown.contains("**To merge:** update `flow \"lead-to-mail\"`"), "{markdown}");
+
+    // The near miss: the flow no longer maps it, so the bump makes it safe.
+    let updated = new.replace("        map \"email\" to=\"address\"\n", "");
+    let (exit, changes, _) = diff_affected(READERS, &updated);
+    let removal = changes.iter().find(|(_, c, _)| c.contains("field `email` removed")).unwrap();
+    assert_eq!((removal.0.as_str(), removal.2.len()), ("safe", 0), "{changes:?}");
+    assert_eq!(exit, 0, "{changes:?}");
+
+    // A changed key names both flows that key on the old one.
+    let rekeyed = READERS.replace("    key \"id\"\n", "    key \"email\"\n");
+    let (_, changes, _) = diff_affected(READERS, &rekeyed);
+    let key = changes.iter().find(|(_, c, _)| c.contains("key changed")).unwrap();
+    assert_eq!(key.2, ["flow \"lead-to-books\"", "flow \"lead-to-mail\""], "{changes:?}");
+
+    // Without a bump and with no flow reading it, the break is for
+    // consumers outside the spec, and the comment says what to do.
+    let (_, changes, markdown) = diff_affected(
+        READERS,
+        &READERS.replace("        map \"email\" to=\"address\"\n", "").replace("    field \"email\" type=email\n", ""),
+    );
+    let removal = changes.iter().find(|(_, c, _)| c.contains("field `email` removed")).unwrap();
+    assert_eq!((removal.0.as_str(), removal.2.len()), ("breaking", 0), "{changes:?}");
+    assert!(markdown.contains("consumers outside this spec"), "{markdown}");
+    assert!(markdown.contains("bump the event's `version`"), "{markdown}");
 }

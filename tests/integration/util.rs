@@ -39,9 +39,12 @@ pub(crate) struct TempSpec {
 }
 
 impl TempSpec {
-    /// Creates a fresh folder under the target dir, named after the test.
+    /// Creates a fresh folder under the target dir, named after the test
+    /// and unique in the run, however many tests share a name.
     pub(crate) fn new(name: &str) -> Self {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         TempSpec { dir }
