@@ -85,7 +85,8 @@ enum Command {
     /// the spec as it is in git at REV and NEW (or the nearest spec) as it is
     /// now, both read from the git repository that holds the current folder.
     /// Exits 1 when a change is at least as bad as `--fail-on` (default
-    /// `breaking`), 2 when either spec has spec errors (they are printed) and
+    /// `breaking`), 2 when either spec has spec errors other than the new
+    /// spec's references to what the change removed (they are printed) and
     /// for usage errors.
     Diff(DiffArgs),
     /// Print a shell completion script: `wireplan completions bash >
@@ -701,10 +702,16 @@ fn diff(args: &DiffArgs) -> ExitCode {
         }
     };
     // A spec that cannot be read whole has no meaning to compare: what is
-    // missing from it would show as removed (or pass as unchanged).
+    // missing from it would show as removed (or pass as unchanged). A
+    // reference in the new spec to what the change removed is no such
+    // error: it is the break the diff reports, with the flows it breaks.
     let mut unreadable = false;
     for (which, checked) in [("old", &old), ("new", &new)] {
-        let errors: Vec<_> = checked.diagnostics.iter().filter(|d| !d.rule.is_configurable()).cloned().collect();
+        let compared_anyway = |d: &&crate::diagnostic::Diagnostic| {
+            which == "new" && std::ptr::eq(d.rule, &crate::diagnostic::UNRESOLVED_REFERENCE)
+        };
+        let errors: Vec<_> =
+            checked.diagnostics.iter().filter(|d| !d.rule.is_configurable() && !compared_anyway(d)).cloned().collect();
         if errors.is_empty() {
             continue;
         }
