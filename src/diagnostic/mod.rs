@@ -215,6 +215,13 @@ pub(crate) struct Rule {
 }
 
 impl Rule {
+    /// Where the rule's documentation is published: its page in the
+    /// repository's `docs/rules/`, generated from the same text as `wireplan
+    /// explain` (editors and SARIF viewers link to it).
+    pub(crate) fn url(&self) -> String {
+        format!("{}/blob/main/docs/rules/{}.md", env!("CARGO_PKG_REPOSITORY"), self.name)
+    }
+
     /// The documentation with the one leading space of each `///` line removed.
     pub(crate) fn doc(&self) -> String {
         let mut out = String::with_capacity(self.raw_doc.len());
