@@ -250,7 +250,7 @@ pub(crate) fn apply_levels(spec: &Spec, cli: &CliLevels, diagnostics: Vec<Diagno
             inline_used.insert((owner, d.rule.name.to_owned()));
         }
     }
-    let mut extra = suppression::check_allows(spec, &fired, &inline_used);
+    let mut extra = suppression::check_allows(spec, &fired, &inline_used, &diagnostics);
     // Each rule's level is worked out once: its default, then the spec's
     // `lint` block, then the command line, in that order of precedence.
     let levels: rustc_hash::FxHashMap<&'static str, Option<Severity>> = RULES
@@ -284,6 +284,11 @@ pub(crate) fn apply_levels(spec: &Spec, cli: &CliLevels, diagnostics: Vec<Diagno
             severity = Severity::Error;
         }
         d.severity = severity;
+        // Every finding says where its `allow` goes (a system's finding
+        // may point at a flow, where an allow would do nothing).
+        if d.rule.category == Category::Topology && !d.help.contains(&format!("allow \"{}\"", d.rule.name)) {
+            d.help = format!("{}; {}", d.help, suppression::where_to_allow(spec, &d));
+        }
         out.push(d);
     }
     out
