@@ -3,16 +3,18 @@
 //! `lsp-server`'s own stdio transport ends its reader thread at the first
 //! message that is not valid JSON-RPC, which leaves the server deaf; this
 //! one reads stdin as bytes, frame by frame, and never gives up before stdin
-//! ends. A frame it cannot read (a broken or missing `Content-Length`, a body
-//! that is not JSON-RPC) is handed on as `Incoming::Malformed`, which the
-//! server answers with an error response. Bytes that are not a header at all
-//! (not UTF-8, no `name: value`) are skipped up to the next line that starts
-//! a frame, or to a `Content-Length:` inside them, with one error answer for
-//! the whole run of them: a client that wrote garbage is told so once, and
-//! its next well-formed message is served. Memory stays bounded: a header
-//! line keeps at most `MAX_HEADER_LINE` bytes, and a body is refused when its
-//! length is over `MAX_MESSAGE_BYTES` (its bytes are then skipped as
-//! garbage rather than trusted). Messages themselves are `lsp-server`'s types.
+//! ends. A frame whose body is not a JSON-RPC message (not UTF-8, not JSON)
+//! is handed on as `Incoming::Malformed`, which the server answers with an
+//! error response. Input that is not a readable frame (a line that is not a
+//! `name: value` header, not UTF-8; headers with a missing, negative,
+//! duplicated or too large `Content-Length`) is skipped up to the next line
+//! that starts a frame, or to a `Content-Length:` glued inside it, with one
+//! error answer for the whole run: a client that wrote garbage is told so
+//! once, and its next well-formed message is served. Memory stays bounded
+//! whatever arrives: a header line keeps at most `MAX_HEADER_LINE` bytes, a
+//! length over `MAX_MESSAGE_BYTES` is not trusted (the bytes after it are
+//! skipped as garbage), and at most `MAX_QUEUED` messages wait for the
+//! server. Messages themselves are `lsp-server`'s types.
 
 use std::io::{self, BufRead, Read, Write};
 use std::sync::mpsc;
@@ -22,6 +24,9 @@ use lsp_server::Message;
 /// The largest message read: a spec file at the largest size the loader
 /// reads, JSON-escaped, with room to spare.
 const MAX_MESSAGE_BYTES: u64 = 4 * crate::source::MAX_FILE_BYTES as u64;
+
+/// The most messages read ahead of the server.
+const MAX_QUEUED: usize = 256;
 
 /// The longest header line kept. Real headers are a few dozen bytes; of a
 /// longer line only its end is kept, where a frame glued to garbage starts.
@@ -40,7 +45,9 @@ pub(crate) enum Incoming {
 /// Starts the thread that reads stdin; the receiver disconnects when stdin
 /// ends (the client closed it or died).
 pub(crate) fn stdin_reader() -> mpsc::Receiver<Incoming> {
-    let (sender, receiver) = mpsc::channel();
+    // Bounded: a client that sends faster than the server answers waits,
+    // rather than queueing without limit.
+    let (sender, receiver) = mpsc::sync_channel(MAX_QUEUED);
     let spawned = std::thread::Builder::new().name("lsp-reader".into()).spawn(move || {
         let stdin = io::stdin();
         let mut frames = Frames::new(stdin.lock());
@@ -75,40 +82,64 @@ fn parse(body: &[u8]) -> Incoming {
     }
 }
 
-/// One line of input, without its line ending.
-struct Line {
-    bytes: Vec<u8>,
-    /// Whether the start of an over-long line was dropped.
-    cut: bool,
-}
-
 /// The frames of a byte stream.
 pub(crate) struct Frames<R> {
     input: R,
+    /// The line being read, without its line ending; reused from line to
+    /// line.
+    line: Vec<u8>,
+    /// Whether the start of `line` was dropped (it was over-long).
+    cut: bool,
     /// The part of a garbage line that starts a frame, to read next.
-    pending: Option<Line>,
-    /// Whether garbage was reported since the last frame: a run of it gets
-    /// one answer.
+    pending: Option<Vec<u8>>,
+    /// Whether unreadable input was answered since the last good frame: a
+    /// run of it (garbage, broken frames) gets one answer, so what the
+    /// server writes stays small whatever it is sent.
     skipping: bool,
 }
 
 impl<R: BufRead> Frames<R> {
     pub(crate) fn new(input: R) -> Self {
-        Frames { input, pending: None, skipping: false }
+        Frames { input, line: Vec::new(), cut: false, pending: None, skipping: false }
     }
 
-    /// The next frame's body: `None` at the end of the input, `Err` for a
-    /// frame that cannot be read or a run of bytes that are not one.
+    /// The next frame's body: `None` at the end of the input, `Err` for the
+    /// start of a run of input that is not a readable frame.
     pub(crate) fn next_frame(&mut self) -> Option<Result<Vec<u8>, String>> {
+        loop {
+            let length = match self.headers()? {
+                Ok(length) => length,
+                Err(_) if self.skipping => continue,
+                Err(e) => {
+                    self.skipping = true;
+                    return Some(Err(format!("{e}; skipped to the next message")));
+                }
+            };
+            self.skipping = false;
+            // Grown as bytes arrive: a length that claims more than is sent
+            // costs only what is sent.
+            let mut body = Vec::with_capacity(length.min(1 << 16) as usize);
+            return match (&mut self.input).take(length).read_to_end(&mut body) {
+                Ok(n) if n as u64 == length => Some(Ok(body)),
+                _ => Some(Err("the input ended inside a message".into())),
+            };
+        }
+    }
+
+    /// Reads up to the end of a frame's headers and returns its body's
+    /// length; `Err` for a line that is no header (the caller reads on from
+    /// the next line) or headers without one trusted length (the body, if
+    /// any, is then skipped as garbage); `None` at the end of the input.
+    fn headers(&mut self) -> Option<Result<u64, String>> {
         let mut length: Option<Result<u64, String>> = None;
         let mut in_headers = false;
         loop {
-            let Some(line) = self.next_line() else {
+            if !self.next_line() {
                 return in_headers.then(|| Err("the input ended inside a message's headers".to_owned()));
-            };
-            if line.bytes.is_empty() && !line.cut {
+            }
+            if self.line.is_empty() && !self.cut {
                 if in_headers {
-                    break;
+                    return Some(length.unwrap_or_else(|| Err("a message without a Content-Length header".into())));
                 }
                 // Blank lines between messages are tolerated.
                 continue;
@@ -116,24 +147,19 @@ impl<R: BufRead> Frames<R> {
             // A frame starts with one of the two headers LSP defines; other
             // headers are ignored inside a frame, and garbage before one.
             let known = |name: &str| ["content-length", "content-type"].iter().any(|h| name.eq_ignore_ascii_case(h));
-            let Some((name, value)) = header(&line).filter(|(name, _)| in_headers || known(name)) else {
+            let Some((name, value)) = header(&self.line, self.cut).filter(|(name, _)| in_headers || known(name)) else {
                 // Not a header: skip it, but read on from a `Content-Length:`
                 // in it (after its start, unless that was cut off: the line
                 // as it is was just refused).
-                let from = usize::from(!line.cut);
-                if let Some(at) = find_ignoring_case(line.bytes.get(from..).unwrap_or_default(), b"content-length:") {
-                    self.pending = Some(Line { bytes: line.bytes[from + at..].to_vec(), cut: false });
+                let from = usize::from(!self.cut);
+                let rest = self.line.get(from..).unwrap_or_default();
+                if let Some(at) = find_ignoring_case(rest, b"content-length:") {
+                    self.pending = Some(rest[at..].to_vec());
                 }
-                if self.skipping {
-                    length = None;
-                    in_headers = false;
-                    continue;
-                }
-                self.skipping = true;
                 return Some(Err(if in_headers {
-                    "a message's headers hold a line that is not a header; skipped to the next message".to_owned()
+                    "a message's headers hold a line that is not a header".to_owned()
                 } else {
-                    "bytes that are not a message header; skipped to the next message".to_owned()
+                    "bytes that are not a message header".to_owned()
                 }));
             };
             in_headers = true;
@@ -147,79 +173,67 @@ impl<R: BufRead> Frames<R> {
                 };
             }
         }
-        // A frame's length that is missing or not trusted makes its body, if
-        // any, garbage: it is skipped up to the next frame, without an
-        // answer of its own (this one tells).
-        self.skipping = !matches!(length, Some(Ok(_)));
-        let length = match length {
-            Some(Ok(n)) => n,
-            Some(Err(e)) => return Some(Err(format!("{e}; skipped to the next message"))),
-            None => {
-                return Some(Err("a message without a Content-Length header; skipped to the next message".into()));
-            }
-        };
-        // Grown as bytes arrive: a length that claims more than is sent
-        // costs only what is sent.
-        let mut body = Vec::with_capacity(length.min(1 << 16) as usize);
-        match (&mut self.input).take(length).read_to_end(&mut body) {
-            Ok(n) if n as u64 == length => Some(Ok(body)),
-            _ => Some(Err("the input ended inside a message".into())),
-        }
     }
 
-    /// The next line (up to `\n`, without it or a `\r` before it); `None` at
-    /// the end of the input or on a read error (the client is gone).
-    fn next_line(&mut self) -> Option<Line> {
-        if let Some(line) = self.pending.take() {
-            return Some(line);
+    /// Reads the next line into `line` (up to `\n`, without it or a `\r`
+    /// before it); `false` at the end of the input or on a read error (the
+    /// client is gone).
+    fn next_line(&mut self) -> bool {
+        self.line.clear();
+        self.cut = false;
+        if let Some(pending) = self.pending.take() {
+            self.line = pending;
+            return true;
         }
-        let mut line = Line { bytes: Vec::new(), cut: false };
         let mut read_any = false;
         loop {
             let buf = match self.input.fill_buf() {
                 Ok(buf) => buf,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(_) => return None,
+                Err(_) => return false,
             };
             if buf.is_empty() {
-                return read_any.then_some(line);
+                if !read_any {
+                    return false;
+                }
+                break;
             }
             read_any = true;
             let (chunk, used, done) = match memchr::memchr(b'\n', buf) {
                 Some(i) => (&buf[..i], i + 1, true),
                 None => (buf, buf.len(), false),
             };
-            line.bytes.extend_from_slice(chunk);
+            self.line.extend_from_slice(chunk);
             self.input.consume(used);
             // Keep the end of an over-long line; trimming at twice the
             // limit keeps the copying linear.
-            if line.bytes.len() > 2 * MAX_HEADER_LINE {
-                line.bytes.drain(..line.bytes.len() - MAX_HEADER_LINE);
-                line.cut = true;
+            if self.line.len() > 2 * MAX_HEADER_LINE {
+                self.line.drain(..self.line.len() - MAX_HEADER_LINE);
+                self.cut = true;
             }
             if done {
                 break;
             }
         }
-        if line.bytes.last() == Some(&b'\r') {
-            line.bytes.pop();
+        if self.line.last() == Some(&b'\r') {
+            self.line.pop();
         }
-        if line.bytes.len() > MAX_HEADER_LINE {
-            line.bytes.drain(..line.bytes.len() - MAX_HEADER_LINE);
-            line.cut = true;
+        if self.line.len() > MAX_HEADER_LINE {
+            self.line.drain(..self.line.len() - MAX_HEADER_LINE);
+            self.cut = true;
         }
-        Some(line)
+        true
     }
 }
 
 /// A header line's name and value: a name of token characters, a colon,
 /// and a value of printable ASCII (and tabs).
-fn header(line: &Line) -> Option<(&str, &str)> {
-    if line.cut {
+fn header(line: &[u8], cut: bool) -> Option<(&str, &str)> {
+    if cut {
         return None;
     }
-    let colon = memchr::memchr(b':', &line.bytes)?;
-    let (name, value) = (&line.bytes[..colon], &line.bytes[colon + 1..]);
+    let colon = memchr::memchr(b':', line)?;
+    let (name, value) = (&line[..colon], &line[colon + 1..]);
     let token = |b: &u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(b);
     if name.is_empty() || !name.iter().all(token) || !value.iter().all(|&b| b == b'\t' || (b' '..=b'~').contains(&b)) {
         return None;
@@ -244,7 +258,11 @@ fn content_length(value: &str) -> Result<u64, String> {
 
 /// Where `needle` (lowercase ASCII) first occurs in `hay`, ignoring ASCII case.
 fn find_ignoring_case(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle))
+    let (&first, _) = needle.split_first()?;
+    // Only where the first letter is: a megabyte of garbage is skipped at
+    // `memchr`'s speed.
+    memchr::memchr2_iter(first, first.to_ascii_uppercase(), hay)
+        .find(|&at| hay.get(at..at + needle.len()).is_some_and(|w| w.eq_ignore_ascii_case(needle)))
 }
 
 /// Writes messages to stdout.
@@ -334,8 +352,8 @@ mod tests {
         input.extend_from_slice(b"Content-Length: 2\r\n\r\nok");
         assert_eq!(frames(&input), ["!", "ok"]);
         let mut frames = Frames::new(&input[..]);
-        let line = frames.next_line().unwrap();
-        assert!(line.cut && line.bytes.len() <= MAX_HEADER_LINE);
+        assert!(frames.next_line());
+        assert!(frames.cut && frames.line.len() <= MAX_HEADER_LINE);
     }
 
     #[test]
