@@ -340,6 +340,9 @@ mod tests {
             let input = [*garbage, frame].concat();
             assert_eq!(frames(&input), ["!", "ok"], "{}", String::from_utf8_lossy(garbage));
         }
+        // A run of broken frames and garbage is answered once.
+        let run = [&b"Content-Length: -1\r\n\r\n"[..], b"\xff\n", b"Content-Length: x\r\n\r\n"].concat().repeat(1000);
+        assert_eq!(frames(&[&run[..], frame, &run[..], frame].concat()), ["!", "ok", "!", "ok"]);
         // A duplicated header with the same value is one header.
         assert_eq!(frames(b"Content-Length: 2\r\ncontent-length:2\n\nok"), ["ok"]);
         // Headers ended by `\n` alone are read.
