@@ -2,20 +2,59 @@
 //! wireplan prints comes from a spec that anyone can write, and lands in a
 //! terminal, a CI log or a document.
 //!
-//! Control characters (a raw ESC starts a terminal escape sequence, a
-//! newline forges a line of its own, such as a GitHub Actions `::error`
-//! command) and the bidirectional overrides that reorder what a reader sees
-//! (Trojan Source) are shown escaped, `\u{1b}`, as rustc shows them; every
-//! other character is printed as it is.
+//! Every character that can break a line, hide text or reorder what a
+//! reader sees is shown escaped, `\u{1b}`, as rustc shows it; every other
+//! character is printed as it is. Which characters those are is one rule,
+//! `is_hidden`, read from the Unicode tables rather than listed by hand: a
+//! raw ESC starts a terminal escape sequence, a newline (or U+2028, which
+//! some editors and JavaScript take as one) forges a line of its own, such
+//! as a GitHub Actions `::error` command, the bidirectional overrides
+//! reorder text (Trojan Source), and zero-width characters make two
+//! different names look the same.
 
 use std::borrow::Cow;
 
-/// Whether `c` must not reach a terminal or log raw: C0 and C1 controls,
-/// DEL, and the bidirectional formatting characters.
+use unicode_general_category::{GeneralCategory, get_general_category};
+
+/// Whether `c` must not reach a terminal, log or document raw: every
+/// character of the general categories Cc (controls: C0, DEL, C1), Cf
+/// (format: bidirectional marks and overrides, zero-width space and
+/// joiners, the byte-order mark, the soft hyphen, tags), Zl and Zp (the
+/// line and paragraph separators), Co (private use, drawn as anything a
+/// font likes) and Cn (unassigned, which includes the noncharacters such as
+/// U+FFFE), plus the rest of Unicode's Default_Ignorable_Code_Point
+/// characters, which are drawn as nothing (`INVISIBLE`).
 pub(crate) fn is_hidden(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    // Printable ASCII is almost all text: decide it without a look-up.
+    if c.is_ascii() {
+        return c.is_ascii_control();
+    }
+    matches!(
+        get_general_category(c),
+        GeneralCategory::Control
+            | GeneralCategory::Format
+            | GeneralCategory::LineSeparator
+            | GeneralCategory::ParagraphSeparator
+            | GeneralCategory::PrivateUse
+            | GeneralCategory::Surrogate
+            | GeneralCategory::Unassigned
+    ) || INVISIBLE.iter().any(|r| r.contains(&c))
 }
+
+/// The Default_Ignorable_Code_Point characters (Unicode's
+/// DerivedCoreProperties.txt) outside the categories `is_hidden` takes
+/// whole: the combining grapheme joiner, the Hangul fillers, two Khmer
+/// inherent vowels and the variation selectors, all drawn as nothing.
+const INVISIBLE: &[std::ops::RangeInclusive<char>] = &[
+    '\u{034f}'..='\u{034f}',
+    '\u{115f}'..='\u{1160}',
+    '\u{17b4}'..='\u{17b5}',
+    '\u{180b}'..='\u{180f}',
+    '\u{3164}'..='\u{3164}',
+    '\u{fe00}'..='\u{fe0f}',
+    '\u{ffa0}'..='\u{ffa0}',
+    '\u{e0100}'..='\u{e01ef}',
+];
 
 /// `s` on one line: every hidden character, newlines and tabs included,
 /// escaped.
@@ -107,9 +146,10 @@ pub(crate) fn markdown_cell(s: &str) -> String {
 }
 
 /// `value` as pretty JSON with a final newline, for every JSON output. JSON
-/// already escapes control characters; bidirectional overrides are valid raw
-/// in a JSON string but reorder what a reader of the file sees, so they are
-/// escaped too (`\u202e`), which every JSON reader decodes to the same text.
+/// already escapes control characters; the other hidden characters are valid
+/// raw in a JSON string but reorder or hide what a reader of the file sees,
+/// so they are escaped too (`\u202e`), which every JSON reader decodes to
+/// the same text.
 pub(crate) fn to_json(value: &impl serde::Serialize) -> String {
     let text = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     let mut out = String::with_capacity(text.len() + 1);
@@ -117,7 +157,12 @@ pub(crate) fn to_json(value: &impl serde::Serialize) -> String {
     // newline here is the pretty-printer's own.
     for c in text.chars() {
         if is_hidden(c) && c != '\n' {
-            out.push_str(&format!("\\u{:04x}", c as u32));
+            // JSON's `\u` takes four hex digits: a character past U+FFFF
+            // is written as its UTF-16 surrogate pair.
+            let mut units = [0; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
         } else {
             out.push(c);
         }
@@ -137,6 +182,76 @@ mod tests {
         assert_eq!(one_line("abc\u{202e}def"), "abc\\u{202e}def");
         assert_eq!(lines("one\ntwo\u{1b}"), "one\ntwo\\u{1b}");
         assert!(matches!(one_line("plain é"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn every_line_break_and_invisible_character_is_hidden() {
+        // What the issue found raw, and one of each kind the rule covers.
+        for c in [
+            '\u{2028}',
+            '\u{2029}',
+            '\u{200b}',
+            '\u{feff}',
+            '\u{85}',
+            '\u{ad}',
+            '\u{61c}',
+            '\u{2064}',
+            '\u{e0041}',
+            '\u{e000}',
+            '\u{10fffd}',
+            '\u{fffe}',
+            '\u{ffff}',
+            '\u{1fffe}',
+            '\u{fdd0}',
+            '\u{3164}',
+            '\u{fe0f}',
+        ] {
+            assert!(is_hidden(c), "{c:?}");
+            assert_eq!(one_line(&format!("a{c}")), format!("a\\u{{{:x}}}", c as u32));
+        }
+        // Unicode's Default_Ignorable_Code_Point, whole (DerivedCoreProperties.txt).
+        let ignorable = [
+            (0xad, 0xad),
+            (0x34f, 0x34f),
+            (0x61c, 0x61c),
+            (0x115f, 0x1160),
+            (0x17b4, 0x17b5),
+            (0x180b, 0x180f),
+            (0x200b, 0x200f),
+            (0x202a, 0x202e),
+            (0x2060, 0x206f),
+            (0x3164, 0x3164),
+            (0xfe00, 0xfe0f),
+            (0xfeff, 0xfeff),
+            (0xffa0, 0xffa0),
+            (0xfff0, 0xfff8),
+            (0x1bca0, 0x1bca3),
+            (0x1d173, 0x1d17a),
+            (0xe0000, 0xe0fff),
+        ];
+        for (from, to) in ignorable {
+            for c in (from..=to).filter_map(char::from_u32) {
+                assert!(is_hidden(c), "{c:?}");
+            }
+        }
+        // Letters, marks, symbols and spaces are text.
+        for c in ['a', 'é', 'ß', 'Ж', '中', '𝄞', '😀', '\u{301}', ' ', '\u{a0}', '\u{fffd}', '~'] {
+            assert!(!is_hidden(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn escaped_text_holds_no_hidden_character() {
+        // The first two planes whole and a sample of the rest (the
+        // private-use and unassigned planes are long runs of one category).
+        let some: String = (0..=0x10ffff).filter(|&c| c < 0x2_0000 || c % 61 == 0).filter_map(char::from_u32).collect();
+        assert!(!one_line(&some).chars().any(is_hidden));
+        assert!(!lines(&some).chars().any(|c| is_hidden(c) && c != '\n'));
+        assert!(!markdown_code(&some).chars().any(is_hidden));
+        assert!(!markdown_prose(&some).chars().any(is_hidden));
+        let json = to_json(&some);
+        assert!(!json.trim_end().chars().any(is_hidden));
+        assert_eq!(serde_json::from_str::<String>(&json).unwrap(), some);
     }
 
     #[test]

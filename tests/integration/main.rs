@@ -14,6 +14,7 @@ mod fmt;
 mod formats;
 mod hostile;
 mod hostile_git;
+mod hostile_editors;
 mod hub;
 mod lsp;
 mod nvim;
