@@ -87,7 +87,10 @@ fn spec(name: &str) -> (String, Vec<(std::ops::Range<usize>, NameKind)>) {
     use NameKind::{Field as F, Label as L};
     put(&mut text, "system ");
     name_at(&mut text, L, "");
-    put(&mut text, " kind=crm {\n    api rest version=\"v1\"\n    webhooks #true\n    secret \"SRC_TOKEN\"\n    entity ");
+    put(
+        &mut text,
+        " kind=crm {\n    api rest version=\"v1\"\n    webhooks #true\n    secret \"SRC_TOKEN\"\n    entity ",
+    );
     name_at(&mut text, L, "");
     put(&mut text, " {\n        field \"id\" type=string required=#true\n        field ");
     name_at(&mut text, F, "");
@@ -195,8 +198,7 @@ fn parse_data(path: &str, text: &str) -> Option<Vec<String>> {
             panic!("{path} holds U+{:04X} raw at byte {at}, which YAML 1.1 cannot read back:\n{text}", c as u32);
         }
         use saphyr::LoadableYamlNode;
-        let docs =
-            saphyr::Yaml::load_from_str(text).unwrap_or_else(|e| panic!("{path} is not YAML: {e}\n{text}"));
+        let docs = saphyr::Yaml::load_from_str(text).unwrap_or_else(|e| panic!("{path} is not YAML: {e}\n{text}"));
         docs.iter().for_each(|d| yaml_strings(d, &mut strings));
     } else {
         return None;
@@ -207,7 +209,12 @@ fn parse_data(path: &str, text: &str) -> Option<Vec<String>> {
 /// Runs `name` through the pipeline and holds it to the contract.
 fn holds(name: &str) {
     let (text, spans) = spec(name);
-    let loaded = crate::load::load_text(Path::new("/hostile/wireplan.kdl"), text.clone(), Path::new("/hostile"), crate::parse_and_lower);
+    let loaded = crate::load::load_text(
+        Path::new("/hostile/wireplan.kdl"),
+        text.clone(),
+        Path::new("/hostile"),
+        crate::parse_and_lower,
+    );
     let checked = crate::check_loaded(loaded, &crate::lint::CliLevels::default());
     let refused: Vec<_> = checked.diagnostics.iter().filter(|d| std::ptr::eq(d.rule, &UNUSABLE_NAME)).collect();
     let shown = escape::one_line(name);
@@ -240,7 +247,8 @@ fn holds(name: &str) {
     let json: serde_json::Value = serde_json::from_str(&render::json::render(&report)).expect("check's JSON parses");
     let sarif: serde_json::Value = serde_json::from_str(&render::sarif::render(&report)).expect("SARIF parses");
     let junit = render::junit::render(&report);
-    let xml = roxmltree::Document::parse(&junit).unwrap_or_else(|e| panic!("JUnit of {shown:?} is not XML: {e}\n{junit}"));
+    let xml =
+        roxmltree::Document::parse(&junit).unwrap_or_else(|e| panic!("JUnit of {shown:?} is not XML: {e}\n{junit}"));
 
     let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.severity == Severity::Error).collect();
     if !refused.is_empty() {
@@ -288,7 +296,11 @@ fn holds(name: &str) {
         };
         for (path, want) in expected {
             let artifact = emitted.artifacts.iter().find(|a| a.path.ends_with(path)).unwrap_or_else(|| {
-                panic!("{} made no {path}: {:?}", target.name(), emitted.artifacts.iter().map(|a| &a.path).collect::<Vec<_>>())
+                panic!(
+                    "{} made no {path}: {:?}",
+                    target.name(),
+                    emitted.artifacts.iter().map(|a| &a.path).collect::<Vec<_>>()
+                )
             });
             let strings = parse_data(&artifact.path, std::str::from_utf8(&artifact.bytes).unwrap()).unwrap();
             assert!(strings.iter().any(|s| s == want), "{} of {}: {want:?} not read back", path, target.name());
@@ -384,7 +396,8 @@ fn separators_and_other_characters_are_refused_at_the_name_or_read_back() {
 fn a_nel_and_a_prototype_key_are_refused_with_the_code() {
     for (name, message) in [("a\u{85}b", "control character U+0085"), ("x.__proto__", "`__proto__`")] {
         let (text, spans) = spec(name);
-        let loaded = crate::load::load_text(Path::new("/h/w.kdl"), text.clone(), Path::new("/h"), crate::parse_and_lower);
+        let loaded =
+            crate::load::load_text(Path::new("/h/w.kdl"), text.clone(), Path::new("/h"), crate::parse_and_lower);
         let checked = crate::check_loaded(loaded, &crate::lint::CliLevels::default());
         let refused: Vec<_> = checked.diagnostics.iter().filter(|d| d.rule.code == "WP011").collect();
         assert!(!refused.is_empty(), "{name:?}");
@@ -398,7 +411,7 @@ fn a_nel_and_a_prototype_key_are_refused_with_the_code() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 32, failure_persistence: None, ..ProptestConfig::default() })]
 
     /// Names of one to four samples from any categories, mixed.
     #[test]
@@ -410,4 +423,3 @@ proptest! {
         holds(&name);
     }
 }
-

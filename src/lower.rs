@@ -13,9 +13,9 @@ use crate::diagnostic::Diagnostic;
 use crate::diagnostic::{self, Rule};
 use crate::model::{
     Action, Allow, Api, ApiStyle, Backoff, Criticality, Entity, Event, EventDelivery, Field, FieldRef, FieldType,
-    FileId, Flow, HttpMethod, LintDirective, LintLevel, Loc, Map, Name, NameKind, NameProblem, RateLimit, Ref, Request, Retry, Set,
-    SignatureEncoding, SignatureScheme, Source, Spanned, Spec, Stack, System, SystemKind, Target, TimeUnit, Trigger,
-    TriggerKind, Volume, WebhookSignature, name_problem,
+    FileId, Flow, HttpMethod, LintDirective, LintLevel, Loc, Map, Name, NameKind, NameProblem, RateLimit, Ref, Request,
+    Retry, Set, SignatureEncoding, SignatureScheme, Source, Spanned, Spec, Stack, System, SystemKind, Target, TimeUnit,
+    Trigger, TriggerKind, Volume, WebhookSignature, name_problem,
 };
 use smol_str::SmolStr;
 
@@ -414,9 +414,8 @@ impl Lowerer<'_> {
                 ),
             ),
         };
-        self.diagnostics.push(
-            Diagnostic::new(&diagnostic::UNUSABLE_NAME, name.loc, message).with_label(label).with_help(help),
-        );
+        self.diagnostics
+            .push(Diagnostic::new(&diagnostic::UNUSABLE_NAME, name.loc, message).with_label(label).with_help(help));
     }
 
     fn bool(&mut self, entry: &Entry<'_>) -> Option<Spanned<bool>> {
@@ -933,7 +932,8 @@ impl Lowerer<'_> {
                 None
             }
         };
-        let entity = node.prop("entity").and_then(|e| self.name_prop(&e, NameKind::Label, "`entity=contact`")).map(Ref::new);
+        let entity =
+            node.prop("entity").and_then(|e| self.name_prop(&e, NameKind::Label, "`entity=contact`")).map(Ref::new);
         let version = node.prop("version").map(|e| self.event_version(&e));
         let mut event = Event {
             name,
@@ -1096,9 +1096,15 @@ impl Lowerer<'_> {
                     self.shape(child, 1, &["entity", "every", "path", "cursor"]);
                     self.leaf(child);
                     let path = child.prop("path").and_then(|e| self.url_path(&e));
-                    let cursor = child.prop("cursor").and_then(|e| self.name_prop(&e, NameKind::Field, "`cursor=\"updated_at\"`"));
-                    let system = self.name(child, NameKind::Label, "a system name", "poll shopify entity=order every=\"15m\"");
-                    let entity = child.prop("entity").and_then(|e| self.name_prop(&e, NameKind::Label, "`entity=order`")).map(Ref::new);
+                    let cursor = child
+                        .prop("cursor")
+                        .and_then(|e| self.name_prop(&e, NameKind::Field, "`cursor=\"updated_at\"`"));
+                    let system =
+                        self.name(child, NameKind::Label, "a system name", "poll shopify entity=order every=\"15m\"");
+                    let entity = child
+                        .prop("entity")
+                        .and_then(|e| self.name_prop(&e, NameKind::Label, "`entity=order`"))
+                        .map(Ref::new);
                     let every = match child.prop("every") {
                         Some(e) => self.duration(&e),
                         None => {
@@ -1136,8 +1142,13 @@ impl Lowerer<'_> {
                 "from" => {
                     self.shape(child, 1, &["entity"]);
                     self.leaf(child);
-                    if let Some(system) = self.name(child, NameKind::Label, "a system name", "from shopify entity=order") {
-                        let entity = child.prop("entity").and_then(|e| self.name_prop(&e, NameKind::Label, "`entity=order`")).map(Ref::new);
+                    if let Some(system) =
+                        self.name(child, NameKind::Label, "a system name", "from shopify entity=order")
+                    {
+                        let entity = child
+                            .prop("entity")
+                            .and_then(|e| self.name_prop(&e, NameKind::Label, "`entity=order`"))
+                            .map(Ref::new);
                         flow.from =
                             Some(Box::new(Source { system: Ref::new(system), entity, loc: self.loc(child.span) }));
                     }
@@ -1239,7 +1250,8 @@ impl Lowerer<'_> {
                 None
             }
         };
-        let entity = node.prop("entity").and_then(|e| self.name_prop(&e, NameKind::Label, "`entity=member`")).map(Ref::new);
+        let entity =
+            node.prop("entity").and_then(|e| self.name_prop(&e, NameKind::Label, "`entity=member`")).map(Ref::new);
         let mut target = Target {
             system: Ref::new(system),
             action,
@@ -1278,14 +1290,16 @@ impl Lowerer<'_> {
                 "emits" => {
                     self.shape(child, 1, &[]);
                     self.leaf(child);
-                    target
-                        .emits
-                        .extend(self.name(child, NameKind::Label, "an event name", "emits \"contact.updated\"").map(Ref::new));
+                    target.emits.extend(
+                        self.name(child, NameKind::Label, "an event name", "emits \"contact.updated\"").map(Ref::new),
+                    );
                 }
                 "map" => {
                     self.shape(child, 1, &["to"]);
                     self.leaf(child);
-                    let Some(src) = self.name(child, NameKind::Field, "a source field", "map \"email\" to=\"email_address\"") else {
+                    let Some(src) =
+                        self.name(child, NameKind::Field, "a source field", "map \"email\" to=\"email_address\"")
+                    else {
                         continue;
                     };
                     let dst = match child.prop("to") {
@@ -1300,7 +1314,9 @@ impl Lowerer<'_> {
                 "set" => {
                     self.shape(child, 2, &[]);
                     self.leaf(child);
-                    let Some(dst) = self.name(child, NameKind::Field, "a field name", "set \"source\" \"crm\"") else { continue };
+                    let Some(dst) = self.name(child, NameKind::Field, "a field name", "set \"source\" \"crm\"") else {
+                        continue;
+                    };
                     let value = match child.arg(1) {
                         Some(e) => Some(Spanned { value: constant(&e.value), loc: self.loc(e.value_span) }),
                         None => {
