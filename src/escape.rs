@@ -213,6 +213,33 @@ mod tests {
     }
 
     #[test]
+    fn yaml_strings_escape_what_yaml_cannot_read_raw() {
+        // NEL, LS and PS are line breaks to YAML 1.1; C1 controls, U+FEFF,
+        // U+FFFE and U+FFFF are not printable; all four-digit escapes.
+        assert_eq!(
+            yaml_string("a\u{85}b\u{86}\u{2028}\u{2029}\u{feff}\u{fffe}\u{ffff}\0\"\\"),
+            "\"a\\u0085b\\u0086\\u2028\\u2029\\ufeff\\ufffe\\uffff\\u0000\\\"\\\\\""
+        );
+        // Everything else stays as it is, outside the BMP too.
+        assert_eq!(yaml_string("é 中 \u{1f600} \u{10fffd}"), "\"é 中 \u{1f600} \u{10fffd}\"");
+        let json = to_json(&"x\u{85}\u{2028}\u{fffe}");
+        assert_eq!(json, "\"x\\u0085\\u2028\\ufffe\"\n");
+        assert_eq!(serde_json::from_str::<String>(&json).unwrap(), "x\u{85}\u{2028}\u{fffe}");
+    }
+
+    #[test]
+    fn xml_never_holds_what_xml_cannot() {
+        assert_eq!(xml("<a b='c'>&\""), "&lt;a b=&apos;c&apos;&gt;&amp;&quot;");
+        // Not raw, and not as `&#xFFFE;` either, which XML 1.0 forbids too.
+        assert_eq!(
+            xml("a\u{fffe}\u{ffff}\u{0}\u{1b}\u{85}\u{fdd0}\u{1fffe}b"),
+            "a\\u{fffe}\\u{ffff}\\u{0}\\u{1b}\\u{85}\\u{fdd0}\\u{1fffe}b"
+        );
+        assert_eq!(xml("x\ty\nz\r é\u{1f600}"), "x\ty\nz\r é\u{1f600}");
+        assert!(is_noncharacter('\u{fdef}') && is_noncharacter('\u{10ffff}') && !is_noncharacter('\u{fffd}'));
+    }
+
+    #[test]
     fn json_escapes_bidi_overrides() {
         let json = to_json(&"a\u{202e}b\u{1b}");
         assert_eq!(json, "\"a\\u202eb\\u001b\"\n");

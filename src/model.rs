@@ -789,3 +789,26 @@ impl Spec {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{NameKind, NameProblem, name_problem};
+
+    #[test]
+    fn names_refuse_controls_noncharacters_and_prototype_keys_in_fields() {
+        for c in ['\0', '\t', '\n', '\u{1b}', '\u{7f}', '\u{85}', '\u{86}', '\u{9f}'] {
+            assert_eq!(name_problem(NameKind::Label, &format!("a{c}")), Some(NameProblem::Control(c)));
+        }
+        for c in ['\u{fdd0}', '\u{fdef}', '\u{fffe}', '\u{ffff}', '\u{1fffe}', '\u{10ffff}'] {
+            assert_eq!(name_problem(NameKind::Field, &format!("{c}b")), Some(NameProblem::Noncharacter(c)));
+        }
+        assert_eq!(name_problem(NameKind::Field, "a.__proto__.b"), Some(NameProblem::ObjectKey("__proto__")));
+        assert_eq!(name_problem(NameKind::Field, "constructor"), Some(NameProblem::ObjectKey("constructor")));
+        // Only field names are object keys; a part must be the whole key.
+        assert_eq!(name_problem(NameKind::Label, "constructor"), None);
+        assert_eq!(name_problem(NameKind::Field, "__proto__x.toString"), None);
+        for legal in ["first name", "ünïcødé 中文 😀", "a\u{2028}b", "x\u{202e}y", "\u{e000}\u{378}", "\u{fffd}"] {
+            assert_eq!(name_problem(NameKind::Field, legal), None, "{legal:?}");
+        }
+    }
+}
