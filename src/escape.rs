@@ -7,6 +7,13 @@
 //! command) and the bidirectional overrides that reorder what a reader sees
 //! (Trojan Source) are shown escaped, `\u{1b}`, as rustc shows them; every
 //! other character is printed as it is.
+//!
+//! Data formats have escapers of their own here, each of which writes any
+//! text so that the format's own parser reads it back (or, where the format
+//! cannot hold a character at all, shows it escaped): JSON that is also
+//! YAML 1.1 and 1.2 (`to_json`), YAML double-quoted scalars
+//! (`yaml_string`), XML 1.0 text and attributes (`xml`). Which characters a
+//! name may hold at all is decided once, in `model::name_problem`.
 
 use std::borrow::Cow;
 

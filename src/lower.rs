@@ -3,7 +3,8 @@
 //! Lowering knows the shape of every node of the language: which arguments,
 //! properties and children it takes and what values they accept. It reports
 //! unknown nodes and properties (with the closest known name), bad values,
-//! missing arguments and secret-looking literals, and it keeps going: a node
+//! missing arguments, secret-looking literals and names that hold what no
+//! name may (`model::name_problem`), and it keeps going: a node
 //! with a mistake is lowered as far as it can be, so that later stages still
 //! see it. Names are not resolved here; see `crate::resolve`.
 
@@ -380,7 +381,8 @@ impl Lowerer<'_> {
         Some(name)
     }
 
-    /// A name given as a property's value (`from=`, `entity=`, `to=`, `cursor=`).
+    /// A name given as an entry's value (`from=`, `entity=`, `to=`,
+    /// `cursor=`, or the optional name of a `stack`).
     fn name_prop(&mut self, entry: &Entry<'_>, kind: NameKind, example: &str) -> Option<Name> {
         let name = self.string(entry, example)?;
         self.check_name(&name, kind);

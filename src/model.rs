@@ -807,7 +807,8 @@ mod tests {
         // Only field names are object keys; a part must be the whole key.
         assert_eq!(name_problem(NameKind::Label, "constructor"), None);
         assert_eq!(name_problem(NameKind::Field, "__proto__x.toString"), None);
-        for legal in ["first name", "ünïcødé 中文 😀", "a\u{2028}b", "x\u{202e}y", "\u{e000}\u{378}", "\u{fffd}"] {
+        for legal in ["first name", "ünïcødé 中文 😀", "a\u{2028}b", "x\u{202e}y", "\u{e000}\u{378}", "\u{fffd}"]
+        {
             assert_eq!(name_problem(NameKind::Field, legal), None, "{legal:?}");
         }
     }

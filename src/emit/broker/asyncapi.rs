@@ -6,7 +6,8 @@
 //! `idempotency-key` header, a `send` operation per producer and route and a
 //! `receive` operation per consuming flow; AMQP bindings (0.3.0) that say
 //! what the definitions say. It is written as JSON, which is YAML 1.2, by
-//! serde: no name is pasted into text. Channel, message and operation ids
+//! serde: no name is pasted into text; `escape::to_json` escapes what YAML
+//! 1.1 would read differently (NEL, U+2028, U+2029) or not at all. Channel, message and operation ids
 //! are slugs (`[A-Za-z0-9._-]`), as AsyncAPI's keys must be.
 //!
 //! Field types map to JSON Schema as follows (the README repeats it):
