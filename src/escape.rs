@@ -7,13 +7,6 @@
 //! command) and the bidirectional overrides that reorder what a reader sees
 //! (Trojan Source) are shown escaped, `\u{1b}`, as rustc shows them; every
 //! other character is printed as it is.
-//!
-//! Data formats have escapers of their own here, each of which writes any
-//! text so that the format's own parser reads it back (or, where the format
-//! cannot hold a character at all, shows it escaped): JSON that is also
-//! YAML 1.1 and 1.2 (`to_json`), YAML double-quoted scalars
-//! (`yaml_string`), XML 1.0 text and attributes (`xml`). Which characters a
-//! name may hold at all is decided once, in `model::name_problem`.
 
 use std::borrow::Cow;
 
@@ -59,6 +52,97 @@ pub(crate) fn push_escaped(out: &mut String, c: char) {
         '\t' => out.push_str("\\t"),
         _ => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
     }
+}
+
+// ----- data formats ------------------------------------------------------
+//
+// Each data format has its escaper here, which writes any text so that the
+// format's own parser reads it back, or, where the format cannot hold a
+// character at all, shows it escaped. Which characters a name may hold at
+// all is decided once, in `model::name_problem`; these never rely on it.
+
+/// Whether `c` is written as an escape in JSON or YAML text that YAML
+/// reads: the hidden characters, and what YAML cannot take raw. YAML (1.1
+/// and 1.2) cannot hold C0 and C1 controls, DEL, U+FFFE or U+FFFF raw, not
+/// even inside quotes; YAML 1.1 (PyYAML, which dbt and Meltano read with)
+/// takes a raw NEL, U+2028 or U+2029 for a line break and folds it into a
+/// space; a byte-order mark inside a document is not allowed. A four-digit
+/// `\u` escape means the same in JSON and both YAMLs, so only characters of
+/// the Basic Multilingual Plane are escaped: a character past U+FFFF would
+/// need a surrogate pair, which YAML does not join, and YAML takes every
+/// one of them raw.
+fn yaml_escapes(c: char) -> bool {
+    (c as u32) <= 0xffff
+        && c != '\n'
+        && (is_hidden(c) || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'))
+}
+
+/// JSON text `json` with every character `yaml_escapes` names escaped as
+/// `\u0085`. Inside strings serde has escaped every C0 control already, so
+/// a raw newline here is the pretty-printer's own.
+fn yaml_safe(json: &str) -> String {
+    let mut out = String::with_capacity(json.len() + 1);
+    for c in json.chars() {
+        if yaml_escapes(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `s` as a YAML double-quoted scalar that YAML 1.1 and 1.2 parsers read
+/// back as `s` exactly: a JSON string (`"`, `\` and C0 controls escaped as
+/// JSON escapes them, which are YAML's escapes too) with every character
+/// `yaml_escapes` names escaped as well. Never a plain scalar, so a name
+/// cannot be read as a number, a boolean, an anchor, a comment or a key.
+pub(crate) fn yaml_string(s: &str) -> String {
+    yaml_safe(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()))
+}
+
+/// `value` as pretty JSON with a final newline that is also a YAML 1.1 and
+/// 1.2 document with the same content (the AsyncAPI document, which tools
+/// read as YAML), escaped as `yaml_string` escapes.
+pub(crate) fn to_yaml_json(value: &impl serde::Serialize) -> String {
+    let mut out = yaml_safe(&serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")));
+    out.push('\n');
+    out
+}
+
+/// Whether XML 1.0 can hold `c` at all (its `Char` production): not the C0
+/// controls but tab, newline and carriage return, not U+FFFE or U+FFFF, and
+/// not as a character reference (`&#xFFFE;`) either.
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+}
+
+/// `s` for XML 1.0 text or an attribute value (in double or single quotes):
+/// markup characters as entities, and every character XML cannot hold, or
+/// that it discourages (the other controls and the noncharacters), shown
+/// as an escape (`\u{fffe}`), so any text makes a well-formed document
+/// and the reader still sees that the character was there.
+pub(crate) fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            _ if !xml_char(c) || c.is_control() || is_noncharacter(c) => push_escaped(&mut out, c),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether `c` is one of Unicode's 66 noncharacters (U+FDD0 to U+FDEF, and
+/// the last two code points of every plane).
+pub(crate) fn is_noncharacter(c: char) -> bool {
+    matches!(c, '\u{fdd0}'..='\u{fdef}') || (c as u32) & 0xfffe == 0xfffe
 }
 
 /// Text for inside a Markdown code span: on one line, hidden characters
@@ -114,89 +198,23 @@ pub(crate) fn markdown_cell(s: &str) -> String {
 }
 
 /// `value` as pretty JSON with a final newline, for every JSON output. JSON
-/// already escapes C0 control characters; bidirectional overrides are valid
-/// raw in a JSON string but reorder what a reader of the file sees, so they
-/// are escaped too (`\u202e`), which every JSON reader decodes to the same
-/// text; so are the characters YAML cannot read raw (`escaped_in_data`), so
-/// the text is also a YAML 1.1 and 1.2 document with the same content (the
-/// AsyncAPI document is read as YAML).
+/// already escapes control characters; bidirectional overrides are valid raw
+/// in a JSON string but reorder what a reader of the file sees, so they are
+/// escaped too (`\u202e`), which every JSON reader decodes to the same text.
 pub(crate) fn to_json(value: &impl serde::Serialize) -> String {
     let text = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    let mut out = escape_json_text(&text);
-    out.push('\n');
-    out
-}
-
-/// Whether `c` is written as an escape in a data file that YAML reads
-/// (`yaml_string`, `to_json`). YAML (1.1 and 1.2) cannot hold C0 and C1
-/// controls, DEL, U+FFFE or U+FFFF raw, not even inside quotes; YAML 1.1
-/// (PyYAML, which dbt and Meltano read with) takes a raw NEL, U+2028 or
-/// U+2029 for a line break and folds it into a space; a byte-order mark
-/// inside a document is not allowed. `\u` escapes of these are the same in
-/// JSON and in both YAMLs. All of them are in the Basic Multilingual Plane,
-/// so a four-digit `\u` escape is enough: no character is ever written as a
-/// surrogate pair, which YAML would not join.
-fn escaped_in_data(c: char) -> bool {
-    is_hidden(c) || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}')
-}
-
-/// Escapes, as `\u0085`, every character of JSON text `json` that
-/// `escaped_in_data` names. Inside strings serde has escaped every C0
-/// control already, so a raw newline here is the pretty-printer's own.
-fn escape_json_text(json: &str) -> String {
-    let mut out = String::with_capacity(json.len() + 1);
-    for c in json.chars() {
-        if escaped_in_data(c) && c != '\n' {
+    let mut out = String::with_capacity(text.len() + 1);
+    // Inside strings serde has escaped every C0 control already, so a raw
+    // newline here is the pretty-printer's own.
+    for c in text.chars() {
+        if is_hidden(c) && c != '\n' {
             out.push_str(&format!("\\u{:04x}", c as u32));
         } else {
             out.push(c);
         }
     }
+    out.push('\n');
     out
-}
-
-/// `s` as a YAML double-quoted scalar that YAML 1.1 and 1.2 parsers read
-/// back as `s` exactly: a JSON string (`"`, `\` and C0 controls escaped as
-/// JSON escapes them, which are YAML's escapes too) with every character
-/// `escaped_in_data` names escaped as well. Never a plain scalar, so a name
-/// cannot be read as a number, a boolean, an anchor, a comment or a key.
-pub(crate) fn yaml_string(s: &str) -> String {
-    escape_json_text(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()))
-}
-
-/// Whether XML 1.0 can hold `c` at all (its `Char` production): not the C0
-/// controls but tab, newline and carriage return, not U+FFFE or U+FFFF, and
-/// not as a character reference (`&#xFFFE;`) either.
-fn xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
-}
-
-/// `s` for XML 1.0 text or an attribute value (in double or single quotes):
-/// markup characters as entities, and every character XML cannot hold, or
-/// that it discourages (the other controls and the noncharacters), shown
-/// as an escape (`\u{fffe}`), so any text makes a well-formed document
-/// and the reader still sees that the character was there.
-pub(crate) fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            _ if !xml_char(c) || c.is_control() || is_noncharacter(c) => push_escaped(&mut out, c),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// Whether `c` is one of Unicode's 66 noncharacters (U+FDD0 to U+FDEF, and
-/// the last two code points of every plane).
-pub(crate) fn is_noncharacter(c: char) -> bool {
-    matches!(c, '\u{fdd0}'..='\u{fdef}') || (c as u32) & 0xfffe == 0xfffe
 }
 
 #[cfg(test)]
@@ -229,9 +247,9 @@ mod tests {
         );
         // Everything else stays as it is, outside the BMP too.
         assert_eq!(yaml_string("é 中 \u{1f600} \u{10fffd}"), "\"é 中 \u{1f600} \u{10fffd}\"");
-        let json = to_json(&"x\u{85}\u{2028}\u{fffe}");
-        assert_eq!(json, "\"x\\u0085\\u2028\\ufffe\"\n");
-        assert_eq!(serde_json::from_str::<String>(&json).unwrap(), "x\u{85}\u{2028}\u{fffe}");
+        let json = to_yaml_json(&["x\u{85}\u{2028}\u{fffe}\u{1f600}"]);
+        assert_eq!(json, "[\n  \"x\\u0085\\u2028\\ufffe\u{1f600}\"\n]\n");
+        assert_eq!(serde_json::from_str::<Vec<String>>(&json).unwrap(), ["x\u{85}\u{2028}\u{fffe}\u{1f600}"]);
     }
 
     #[test]
