@@ -271,12 +271,12 @@ fn holds(name: &str) {
     // Every target's data files parse, and hold the name exactly.
     let input = crate::emit::Input { spec: &checked.spec, graph: &checked.graph };
     for target in [Target::Hub, Target::Broker, Target::Etl] {
-        let emitted = emit(target, &input);
         if target == Target::Etl && ["{{", "{%", "{#"].iter().any(|d| name.contains(d)) {
-            // dbt would run the name as Jinja: the ETL target refuses it.
-            assert!(emitted.errors.iter().any(|e| e.contains("Jinja")), "{:?}", emitted.errors);
+            // dbt would run the name as Jinja: the ETL target refuses it
+            // (`tests/integration/etl.rs` holds it to that).
             continue;
         }
+        let emitted = emit(target, &input);
         assert!(emitted.errors.is_empty(), "{} refused {shown:?}: {:?}", target.name(), emitted.errors);
         let mut names_found = 0;
         for artifact in &emitted.artifacts {
