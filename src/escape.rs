@@ -93,6 +93,97 @@ pub(crate) fn push_escaped(out: &mut String, c: char) {
     }
 }
 
+// ----- data formats ------------------------------------------------------
+//
+// Each data format has its escaper here, which writes any text so that the
+// format's own parser reads it back, or, where the format cannot hold a
+// character at all, shows it escaped. Which characters a name may hold at
+// all is decided once, in `model::name_problem`; these never rely on it.
+
+/// Whether `c` is written as an escape in JSON or YAML text that YAML
+/// reads: the hidden characters, and what YAML cannot take raw. YAML (1.1
+/// and 1.2) cannot hold C0 and C1 controls, DEL, U+FFFE or U+FFFF raw, not
+/// even inside quotes; YAML 1.1 (PyYAML, which dbt and Meltano read with)
+/// takes a raw NEL, U+2028 or U+2029 for a line break and folds it into a
+/// space; a byte-order mark inside a document is not allowed. A four-digit
+/// `\u` escape means the same in JSON and both YAMLs, so only characters of
+/// the Basic Multilingual Plane are escaped: a character past U+FFFF would
+/// need a surrogate pair, which YAML does not join, and YAML takes every
+/// one of them raw.
+fn yaml_escapes(c: char) -> bool {
+    (c as u32) <= 0xffff
+        && c != '\n'
+        && (is_hidden(c) || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'))
+}
+
+/// JSON text `json` with every character `yaml_escapes` names escaped as
+/// `\u0085`. Inside strings serde has escaped every C0 control already, so
+/// a raw newline here is the pretty-printer's own.
+fn yaml_safe(json: &str) -> String {
+    let mut out = String::with_capacity(json.len() + 1);
+    for c in json.chars() {
+        if yaml_escapes(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `s` as a YAML double-quoted scalar that YAML 1.1 and 1.2 parsers read
+/// back as `s` exactly: a JSON string (`"`, `\` and C0 controls escaped as
+/// JSON escapes them, which are YAML's escapes too) with every character
+/// `yaml_escapes` names escaped as well. Never a plain scalar, so a name
+/// cannot be read as a number, a boolean, an anchor, a comment or a key.
+pub(crate) fn yaml_string(s: &str) -> String {
+    yaml_safe(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()))
+}
+
+/// `value` as pretty JSON with a final newline that is also a YAML 1.1 and
+/// 1.2 document with the same content (the AsyncAPI document, which tools
+/// read as YAML), escaped as `yaml_string` escapes.
+pub(crate) fn to_yaml_json(value: &impl serde::Serialize) -> String {
+    let mut out = yaml_safe(&serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")));
+    out.push('\n');
+    out
+}
+
+/// Whether XML 1.0 can hold `c` at all (its `Char` production): not the C0
+/// controls but tab, newline and carriage return, not U+FFFE or U+FFFF, and
+/// not as a character reference (`&#xFFFE;`) either.
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+}
+
+/// `s` for XML 1.0 text or an attribute value (in double or single quotes):
+/// markup characters as entities, and every character XML cannot hold, or
+/// that it discourages (the other controls and the noncharacters), shown
+/// as an escape (`\u{fffe}`), so any text makes a well-formed document
+/// and the reader still sees that the character was there.
+pub(crate) fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            _ if !xml_char(c) || c.is_control() || is_noncharacter(c) => push_escaped(&mut out, c),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether `c` is one of Unicode's 66 noncharacters (U+FDD0 to U+FDEF, and
+/// the last two code points of every plane).
+pub(crate) fn is_noncharacter(c: char) -> bool {
+    matches!(c, '\u{fdd0}'..='\u{fdef}') || (c as u32) & 0xfffe == 0xfffe
+}
+
 /// Text for inside a Markdown code span: on one line, hidden characters
 /// escaped, and fenced with enough backticks that none inside closes it.
 /// GitHub and most renderers show a code span's content literally, so `<`
@@ -259,6 +350,33 @@ mod tests {
         assert_eq!(markdown_code("a`b"), "``a`b``");
         assert_eq!(markdown_code("`x"), "`` `x ``");
         assert_eq!(markdown_code("x\n<img src=x onerror=alert(1)>"), "`x\\n<img src=x onerror=alert(1)>`");
+    }
+
+    #[test]
+    fn yaml_strings_escape_what_yaml_cannot_read_raw() {
+        // NEL, LS and PS are line breaks to YAML 1.1; C1 controls, U+FEFF,
+        // U+FFFE and U+FFFF are not printable; all four-digit escapes.
+        assert_eq!(
+            yaml_string("a\u{85}b\u{86}\u{2028}\u{2029}\u{feff}\u{fffe}\u{ffff}\0\"\\"),
+            "\"a\\u0085b\\u0086\\u2028\\u2029\\ufeff\\ufffe\\uffff\\u0000\\\"\\\\\""
+        );
+        // Everything else stays as it is, outside the BMP too.
+        assert_eq!(yaml_string("é 中 \u{1f600} \u{10fffd}"), "\"é 中 \u{1f600} \u{10fffd}\"");
+        let json = to_yaml_json(&["x\u{85}\u{2028}\u{fffe}\u{1f600}"]);
+        assert_eq!(json, "[\n  \"x\\u0085\\u2028\\ufffe\u{1f600}\"\n]\n");
+        assert_eq!(serde_json::from_str::<Vec<String>>(&json).unwrap(), ["x\u{85}\u{2028}\u{fffe}\u{1f600}"]);
+    }
+
+    #[test]
+    fn xml_never_holds_what_xml_cannot() {
+        assert_eq!(xml("<a b='c'>&\""), "&lt;a b=&apos;c&apos;&gt;&amp;&quot;");
+        // Not raw, and not as `&#xFFFE;` either, which XML 1.0 forbids too.
+        assert_eq!(
+            xml("a\u{fffe}\u{ffff}\u{0}\u{1b}\u{85}\u{fdd0}\u{1fffe}b"),
+            "a\\u{fffe}\\u{ffff}\\u{0}\\u{1b}\\u{85}\\u{fdd0}\\u{1fffe}b"
+        );
+        assert_eq!(xml("x\ty\nz\r é\u{1f600}"), "x\ty\nz\r é\u{1f600}");
+        assert!(is_noncharacter('\u{fdef}') && is_noncharacter('\u{10ffff}') && !is_noncharacter('\u{fffd}'));
     }
 
     #[test]

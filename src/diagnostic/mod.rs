@@ -17,7 +17,7 @@ mod spec_errors;
 
 pub(crate) use spec_errors::{
     BAD_VALUE, DUPLICATE_NAME, INCLUDE_ERROR, MISSING_ARGUMENT, SECRET_LITERAL, SYNTAX, UNKNOWN_NODE, UNKNOWN_PROPERTY,
-    UNKNOWN_RULE, UNRESOLVED_REFERENCE,
+    UNKNOWN_RULE, UNRESOLVED_REFERENCE, UNUSABLE_NAME,
 };
 
 /// How serious a finding is. Ordered from most to least serious.

@@ -41,7 +41,7 @@ use crate::model::{LintLevel, Spec};
 
 pub(crate) use crate::diagnostic::{
     BAD_VALUE, Category, DUPLICATE_NAME, INCLUDE_ERROR, MISSING_ARGUMENT, Rule, SECRET_LITERAL, SYNTAX, UNKNOWN_NODE,
-    UNKNOWN_PROPERTY, UNKNOWN_RULE, UNRESOLVED_REFERENCE,
+    UNKNOWN_PROPERTY, UNKNOWN_RULE, UNRESOLVED_REFERENCE, UNUSABLE_NAME,
 };
 pub(crate) use latency_mismatch::cron_gap;
 pub(crate) use stage_mismatch::STAGE_MISMATCH;
@@ -69,6 +69,7 @@ pub(crate) static RULES: &[&Rule] = &[
     &INCLUDE_ERROR,
     &SECRET_LITERAL,
     &UNKNOWN_RULE,
+    &UNUSABLE_NAME,
     &sync_cycle::SYNC_CYCLE,
     &non_idempotent_path::NON_IDEMPOTENT_PATH,
     &p2p_sprawl::P2P_SPRAWL,

@@ -15,6 +15,7 @@ mod formats;
 mod hostile;
 mod hostile_git;
 mod hostile_editors;
+mod hostile_names;
 mod hub;
 mod lsp;
 mod nvim;
