@@ -153,3 +153,230 @@ mod tests {
         assert_eq!(serde_json::from_str::<String>(&json).unwrap(), "a\u{202e}b\u{1b}");
     }
 }
+
+/// Text made into SQL for the warehouses the ETL target writes for: string
+/// literals and quoted identifiers, one function per dialect's rules, so a
+/// value can never end its literal early and become SQL of its own.
+///
+/// Where a backslash escapes inside a string literal (Snowflake, BigQuery)
+/// it is escaped itself, so `\'` cannot close the literal; where it does not
+/// (PostgreSQL, DuckDB and Redshift with `standard_conforming_strings`, the
+/// default since PostgreSQL 9.1) it is an ordinary character, and `E'...'`
+/// strings are never written. What a dialect cannot hold in a literal at
+/// all (NUL) is refused, never dropped or replaced.
+pub(crate) mod sql {
+    use std::fmt::Write as _;
+
+    /// How a warehouse engine reads string literals and quoted identifiers.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub(crate) enum Dialect {
+        /// PostgreSQL, DuckDB, Redshift: `'...'` with `''` for a quote and
+        /// every other character as it is; identifiers `"..."` with `""`.
+        Standard,
+        /// Snowflake: a backslash escapes in `'...'`, so `\\` and `''`;
+        /// control characters as `\uXXXX`; identifiers `"..."` with `""`.
+        Snowflake,
+        /// BigQuery (GoogleSQL): a backslash escapes and `''` is not a quote,
+        /// so `\\` and `\'`; a literal may not span lines, so control
+        /// characters as `\uXXXX`; identifiers in backticks, escaped alike.
+        BigQuery,
+    }
+
+    /// What a dialect cannot carry: the character, refused.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub(crate) struct Refused(pub(crate) char);
+
+    impl std::fmt::Display for Refused {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "U+{:04X}", self.0 as u32)
+        }
+    }
+
+    /// Whether `dialect` can hold `c` in a literal or identifier. NUL ends
+    /// a C string in every engine's client or storage (PostgreSQL's text
+    /// refuses it outright), so no dialect takes it.
+    fn carries(_dialect: Dialect, c: char) -> bool {
+        c != '\0'
+    }
+
+    /// `text` as a string literal of `dialect`, or the first character it
+    /// cannot hold.
+    pub(crate) fn string(dialect: Dialect, text: &str) -> Result<String, Refused> {
+        quoted(dialect, text, '\'')
+    }
+
+    /// `name` as a quoted identifier of `dialect`, or the first character it
+    /// cannot hold.
+    pub(crate) fn ident(dialect: Dialect, name: &str) -> Result<String, Refused> {
+        let quote = match dialect {
+            Dialect::Standard | Dialect::Snowflake => '"',
+            Dialect::BigQuery => '`',
+        };
+        if quote == '"' {
+            // Inside a quoted identifier the double quote is the only special
+            // character in these dialects, backslashes included.
+            return match name.chars().find(|&c| !carries(dialect, c)) {
+                Some(c) => Err(Refused(c)),
+                None => Ok(format!("\"{}\"", name.replace('"', "\"\""))),
+            };
+        }
+        quoted(dialect, name, quote)
+    }
+
+    fn quoted(dialect: Dialect, text: &str, quote: char) -> Result<String, Refused> {
+        let mut out = String::with_capacity(text.len() + 2);
+        out.push(quote);
+        for c in text.chars() {
+            if !carries(dialect, c) {
+                return Err(Refused(c));
+            }
+            match dialect {
+                Dialect::Standard if c == quote => {
+                    out.push(c);
+                    out.push(c);
+                }
+                Dialect::Standard => out.push(c),
+                Dialect::Snowflake if c == quote => {
+                    out.push(c);
+                    out.push(c);
+                }
+                Dialect::Snowflake | Dialect::BigQuery if c == '\\' => out.push_str("\\\\"),
+                Dialect::BigQuery if c == quote => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                Dialect::Snowflake | Dialect::BigQuery if c.is_control() => {
+                    // Every control character is below U+00A0: four digits.
+                    let _ = write!(out, "\\u{:04x}", c as u32);
+                }
+                Dialect::Snowflake | Dialect::BigQuery => out.push(c),
+            }
+        }
+        out.push(quote);
+        Ok(out)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        /// Reads the quoted token `quote` opens at the start of `sql` by
+        /// `dialect`'s rules, as its engine's lexer does: its decoded value
+        /// and where it ends, or `None` if it never ends.
+        fn token(dialect: Dialect, sql: &str, quote: char) -> Option<(String, usize)> {
+            let mut chars = sql.char_indices().peekable();
+            assert_eq!(chars.next().map(|(_, c)| c), Some(quote));
+            let mut value = String::new();
+            let backslash = match dialect {
+                Dialect::Standard => false,
+                // Snowflake's quoted identifiers take no escapes.
+                Dialect::Snowflake => quote == '\'',
+                Dialect::BigQuery => true,
+            };
+            while let Some((i, c)) = chars.next() {
+                if c == quote {
+                    let doubling = dialect != Dialect::BigQuery;
+                    if doubling && chars.peek().is_some_and(|&(_, next)| next == quote) {
+                        chars.next();
+                        value.push(quote);
+                        continue;
+                    }
+                    return Some((value, i + c.len_utf8()));
+                }
+                if c == '\n' && dialect == Dialect::BigQuery {
+                    return None;
+                }
+                if c == '\\' && backslash {
+                    let (_, e) = chars.next()?;
+                    match e {
+                        'n' => value.push('\n'),
+                        't' => value.push('\t'),
+                        'r' => value.push('\r'),
+                        'u' => {
+                            let hex: String = (0..4).filter_map(|_| chars.next().map(|(_, h)| h)).collect();
+                            value.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                        }
+                        '\\' | '\'' | '"' | '`' => value.push(e),
+                        _ => return None,
+                    }
+                    continue;
+                }
+                value.push(c);
+            }
+            None
+        }
+
+        const HOSTILE: &[&str] = &[
+            "\\'",
+            "\\\\'",
+            "'; drop table x; --",
+            "\\",
+            "'",
+            "''",
+            "a\nb\r\nc\td",
+            "\u{85}\u{2028}\u{202e}\u{1b}[31m",
+            "日本語 ✓ 🦀",
+            "\\'; drop table x; --",
+            "`; drop table x; --",
+            "\"; drop table x; --",
+            "",
+        ];
+
+        const DIALECTS: [Dialect; 3] = [Dialect::Standard, Dialect::Snowflake, Dialect::BigQuery];
+
+        #[test]
+        fn every_literal_ends_exactly_where_it_was_written_to() {
+            for dialect in DIALECTS {
+                for text in HOSTILE {
+                    let literal = string(dialect, text).unwrap();
+                    let sql = format!("{literal} as x; drop table y");
+                    let (value, end) = token(dialect, &sql, '\'').unwrap_or_else(|| panic!("{dialect:?}: {sql}"));
+                    assert_eq!(end, literal.len(), "{dialect:?}: {sql}");
+                    assert_eq!(value, *text, "{dialect:?}: {sql}");
+                }
+            }
+        }
+
+        #[test]
+        fn every_identifier_ends_exactly_where_it_was_written_to() {
+            for dialect in DIALECTS {
+                let quote = if dialect == Dialect::BigQuery { '`' } else { '"' };
+                for text in HOSTILE {
+                    let name = ident(dialect, text).unwrap();
+                    let sql = format!("{name} from t; drop table y");
+                    let (value, end) = token(dialect, &sql, quote).unwrap_or_else(|| panic!("{dialect:?}: {sql}"));
+                    assert_eq!(end, name.len(), "{dialect:?}: {sql}");
+                    assert_eq!(value, *text, "{dialect:?}: {sql}");
+                }
+            }
+        }
+
+        #[test]
+        fn each_dialect_quotes_by_its_own_rules() {
+            assert_eq!(string(Dialect::Standard, "it's \\").unwrap(), "'it''s \\'");
+            assert_eq!(string(Dialect::Snowflake, "it's \\").unwrap(), "'it''s \\\\'");
+            assert_eq!(string(Dialect::BigQuery, "it's \\\n").unwrap(), "'it\\'s \\\\\\u000a'");
+            assert_eq!(ident(Dialect::Standard, "a\"b\\").unwrap(), "\"a\"\"b\\\"");
+            assert_eq!(ident(Dialect::Snowflake, "a\"b\\").unwrap(), "\"a\"\"b\\\"");
+            assert_eq!(ident(Dialect::BigQuery, "a`b\\").unwrap(), "`a\\`b\\\\`");
+        }
+
+        #[test]
+        fn what_a_dialect_cannot_carry_is_refused() {
+            for dialect in DIALECTS {
+                assert_eq!(string(dialect, "a\0b"), Err(Refused('\0')));
+                assert_eq!(ident(dialect, "a\0b"), Err(Refused('\0')));
+            }
+            assert_eq!(Refused('\0').to_string(), "U+0000");
+        }
+
+        /// The old quoting doubled `'` only: on a dialect where a backslash
+        /// escapes, `\'` then closed the literal early.
+        #[test]
+        fn doubling_quotes_alone_breaks_out_where_backslash_escapes() {
+            let old = format!("'{}'", "\\'; drop table x; --".replace('\'', "''"));
+            let (_, end) = token(Dialect::Snowflake, &old, '\'').unwrap();
+            assert!(end < old.len(), "{old}");
+        }
+    }
+}

@@ -27,6 +27,7 @@ mod yaml;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::emit::distinct::{Case, Claims};
 use crate::emit::names;
 use crate::emit::{Artifact, Emitted, Input, Note};
 use crate::model::Constant;
@@ -184,10 +185,12 @@ pub(crate) enum ColumnSource {
 /// Emits the ETL target's files for `input`.
 pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     let mut emitted = Emitted::default();
-    let etl = plan(input.spec, &mut emitted);
+    let mut claims = Claims::default();
+    let etl = plan(input.spec, &mut emitted, &mut claims);
+    emitted.diagnostics.extend(claims.check());
     emitted.notes.sort();
     emitted.notes.dedup();
-    if !emitted.errors.is_empty() {
+    if !emitted.errors.is_empty() || !emitted.diagnostics.is_empty() {
         return emitted;
     }
     let mut push =
@@ -221,13 +224,25 @@ fn has_jinja(text: &str) -> bool {
 /// Environment-variable names, checked for clashes between roles.
 struct Env {
     used: BTreeMap<String, String>,
+    /// Which system each variable was claimed for (the same one may be
+    /// claimed many times).
+    owners: std::collections::BTreeSet<(String, SystemId)>,
+    first_owner: BTreeMap<String, SystemId>,
     errors: Vec<String>,
 }
 
 impl Env {
-    fn claim(&mut self, name: String, what: String) -> String {
+    /// `name` is `what`; `owner` is the system it is derived for. Two
+    /// systems sharing a variable are the shared name check's to report
+    /// (`distinct`), at both systems; one system wanting a variable for two
+    /// roles is an error here.
+    fn claim(&mut self, owner: Option<SystemId>, name: String, what: String) -> String {
+        if let Some(owner) = owner {
+            self.first_owner.entry(name.clone()).or_insert(owner);
+            self.owners.insert((name.clone(), owner));
+        }
         match self.used.get(&name) {
-            Some(other) if *other != what => self.errors.push(format!(
+            Some(other) if *other != what && !self.shared(&name, owner) => self.errors.push(format!(
                 "the environment variable {name} would be both {other} and {what}; rename a system or its `secret`"
             )),
             Some(_) => {}
@@ -236,6 +251,18 @@ impl Env {
             }
         }
         name
+    }
+
+    /// Whether `name` is claimed by a system other than `owner` too.
+    fn shared(&self, name: &str, owner: Option<SystemId>) -> bool {
+        owner.is_some() && self.first_owner.get(name).is_some_and(|o| Some(*o) != owner)
+    }
+
+    /// Every variable claimed for a system, to the shared name check.
+    fn claim_all(&self, spec: &Spec, claims: &mut Claims) {
+        for (name, owner) in &self.owners {
+            claims.claim("environment variable", Case::Sensitive, name, "system", &spec.system(*owner).name);
+        }
     }
 }
 
@@ -371,8 +398,10 @@ fn entity_fields(spec: &Spec, entity: Option<EntityId>) -> Option<&[crate::model
 }
 
 /// Reads the spec into an `Etl`, noting every flow it leaves out and every
-/// default it uses.
-fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
+/// default it uses, and claiming every identifier it derives from a name in
+/// `claims`. dbt's names, and DuckDB's and BigQuery's identifiers, ignore
+/// case; Meltano's plugin and job names become file and table names too.
+fn plan(spec: &Spec, emitted: &mut Emitted, claims: &mut Claims) -> Etl {
     let note = |emitted: &mut Emitted, flow: &Flow, message: String| {
         emitted.notes.push(Note { flow: Some(flow.name.value.to_string()), message });
     };
@@ -385,13 +414,16 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
     let base = |id: SystemId| bases.get(spec.system(id).name.value.as_str()).cloned().unwrap_or_else(|| "S".into());
     let ident =
         |id: SystemId| system_idents.get(spec.system(id).name.value.as_str()).cloned().unwrap_or_else(|| "s".into());
-    let mut env = Env { used: BTreeMap::new(), errors: Vec::new() };
+    let mut env =
+        Env { used: BTreeMap::new(), owners: Default::default(), first_owner: BTreeMap::new(), errors: Vec::new() };
 
     // Which flows the target carries, and which of their targets.
     struct Carried<'s> {
         flow: &'s Flow,
         source: SystemId,
         entity_name: String,
+        /// Where the trigger names the entity.
+        entity_ref: &'s crate::model::Name,
         entity: Option<EntityId>,
         cursor: Option<String>,
         every: Option<Duration>,
@@ -465,6 +497,7 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
             flow,
             source,
             entity_name: entity.name.value.to_string(),
+            entity_ref: &entity.name,
             entity: entity.target,
             cursor,
             every,
@@ -507,8 +540,11 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
                 (taps::SettingEnv::Suffix("URL"), Some(url)) => format!("{what}; the spec gives {}", url.value),
                 _ => what,
             };
-            env_settings.push((setting.name.to_owned(), env.claim(var, what)));
+            env_settings.push((setting.name.to_owned(), env.claim(Some(c.source), var, what)));
         }
+        claims.claim("dbt source", Case::Insensitive, &ident(c.source), "system", &system.name);
+        let plugin = format!("tap-{}", ident(c.source).replace('_', "-"));
+        claims.claim("Meltano plugin", Case::Insensitive, &plugin, "system", &system.name);
         extractor_of.insert(c.source, extractors.len());
         extractors.push(Extractor {
             system: name.to_owned(),
@@ -559,18 +595,15 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
                     taps::SettingEnv::Suffix(suffix) => format!("{}_{suffix}", base(id)),
                 };
                 let what = setting_text(name, setting, engine.loader);
-                env_settings.push((setting.name.to_owned(), env.claim(var, what)));
+                env_settings.push((setting.name.to_owned(), env.claim(Some(id), var, what)));
             }
             if !engines.iter().any(|e| e.dbt_type == engine.dbt_type) {
                 engines.push(engine);
             }
+            let plugin = format!("target-{}", ident(id).replace('_', "-"));
+            claims.claim("Meltano plugin", Case::Insensitive, &plugin, "system", &system.name);
             loader_of.insert(id, loaders.len());
-            loaders.push(Loader {
-                system: name.to_owned(),
-                name: format!("target-{}", ident(id).replace('_', "-")),
-                engine,
-                env_settings,
-            });
+            loaders.push(Loader { system: name.to_owned(), name: plugin, engine, env_settings });
         }
     }
     let duckdb_env = loaders
@@ -578,13 +611,13 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
         .find(|l| l.engine.dbt_type == "duckdb")
         .and_then(|l| l.env_settings.iter().find(|(s, _)| s == "path"))
         .map_or_else(
-            || env.claim("DBT_DUCKDB_PATH".into(), "the DuckDB file dbt reads with DBT_TARGET=duckdb".into()),
+            || env.claim(None, "DBT_DUCKDB_PATH".into(), "the DuckDB file dbt reads with DBT_TARGET=duckdb".into()),
             |(_, var)| var.clone(),
         );
     if !engines.iter().any(|e| e.dbt_type == "duckdb") {
         engines.push(&ENGINES[0]);
     }
-    env.claim("DBT_TARGET".into(), format!("the dbt output to run (default {})", engines[0].dbt_type));
+    env.claim(None, "DBT_TARGET".into(), format!("the dbt output to run (default {})", engines[0].dbt_type));
 
     // Pipelines, source tables and models.
     let mut pipelines = Vec::new();
@@ -720,6 +753,13 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
                         ),
                     );
                 }
+                let namespace = format!("table of dbt source {:?}", extractor.source);
+                claims.claim(namespace, Case::Insensitive, &table_name, "entity", c.entity_ref);
+                claims.claim("dbt model", Case::Insensitive, &staging, "entity", c.entity_ref);
+                for f in fields.into_iter().flatten() {
+                    let namespace = format!("column of {staging}");
+                    claims.claim(namespace, Case::Insensitive, &f.name.value, "field", &f.name);
+                }
                 tables.push(Table {
                     source: extractor.source.clone(),
                     schema: extractor.schema.clone(),
@@ -758,8 +798,10 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
                     .map(|t| t.value)
             };
             let mut columns = Vec::new();
+            let mut column_names: Vec<&crate::model::Name> = Vec::new();
             for map in &target.maps {
                 let Some(dst) = &map.dst else { continue };
+                column_names.push(&dst.name);
                 let src = map.src.name.value.as_str();
                 columns.push(ModelColumn {
                     name: dst.name.value.to_string(),
@@ -781,6 +823,7 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
                         .errors
                         .push(format!("flow {flow_name:?}: the name {:?} holds a Jinja delimiter", set.dst.name.value));
                 }
+                column_names.push(&set.dst.name);
                 columns.push(ModelColumn {
                     name: set.dst.name.value.to_string(),
                     from: ColumnSource::Constant(value.value.clone()),
@@ -796,6 +839,11 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
             if taken(&name) {
                 name = format!("{name}__{}", flow_slugs.get(flow_name).cloned().unwrap_or_default());
             }
+            let target_ref = target.entity.as_ref().map_or(c.entity_ref, |e| &e.name);
+            claims.claim("dbt model", Case::Insensitive, &name, "entity", target_ref);
+            for column in column_names {
+                claims.claim(format!("column of {name}"), Case::Insensitive, &column.value, "field", column);
+            }
             models.push(Model {
                 name,
                 flow: flow_name.to_owned(),
@@ -805,6 +853,8 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
                 columns: (!columns.is_empty()).then_some(columns),
             });
         }
+        claims.claim("Meltano job", Case::Insensitive, &job, "flow", &flow.name);
+        claims.claim("Meltano plugin", Case::Insensitive, &format!("{}--{job}", extractor.name), "flow", &flow.name);
         pipelines.push(Pipeline {
             flow: flow_name.to_owned(),
             extractor: format!("{}--{job}", extractor.name),
@@ -825,6 +875,7 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
                 .into(),
         });
     }
+    env.claim_all(spec, claims);
     emitted.errors.append(&mut env.errors);
     Etl {
         project_id: project_id(&project),
