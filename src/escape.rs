@@ -182,6 +182,17 @@ pub(crate) mod sql {
         BigQuery,
     }
 
+    impl Dialect {
+        /// The engines that speak it, for messages.
+        pub(crate) fn engines(self) -> &'static str {
+            match self {
+                Dialect::Standard => "PostgreSQL, DuckDB or Redshift",
+                Dialect::Snowflake => "Snowflake",
+                Dialect::BigQuery => "BigQuery",
+            }
+        }
+    }
+
     /// What a dialect cannot carry: the character, refused.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub(crate) struct Refused(pub(crate) char);
@@ -199,14 +210,39 @@ pub(crate) mod sql {
         c != '\0'
     }
 
-    /// `text` as a string literal of `dialect`, or the first character it
-    /// cannot hold.
+    /// `text` as a string of `dialect`: a literal, or in the standard
+    /// dialect, where a literal has no escapes, literals joined with
+    /// `chr(n)` for each control character (a file of SQL keeps no raw
+    /// carriage return: dbt's Jinja, like most text tools, turns one into a
+    /// line feed). Or the first character it cannot hold.
     pub(crate) fn string(dialect: Dialect, text: &str) -> Result<String, Refused> {
-        quoted(dialect, text, '\'')
+        if dialect != Dialect::Standard || !text.chars().any(char::is_control) {
+            return quoted(dialect, text, '\'');
+        }
+        let mut parts = Vec::new();
+        let mut run = String::new();
+        for c in text.chars() {
+            if !carries(dialect, c) {
+                return Err(Refused(c));
+            }
+            if c.is_control() {
+                if !run.is_empty() {
+                    parts.push(quoted(dialect, &std::mem::take(&mut run), '\'')?);
+                }
+                parts.push(format!("chr({})", c as u32));
+            } else {
+                run.push(c);
+            }
+        }
+        if !run.is_empty() {
+            parts.push(quoted(dialect, &run, '\'')?);
+        }
+        Ok(format!("({})", parts.join(" || ")))
     }
 
     /// `name` as a quoted identifier of `dialect`, or the first character it
-    /// cannot hold.
+    /// cannot hold. A double-quoted identifier has no escapes, so it cannot
+    /// hold a carriage return that survives a text tool (see `string`).
     pub(crate) fn ident(dialect: Dialect, name: &str) -> Result<String, Refused> {
         let quote = match dialect {
             Dialect::Standard | Dialect::Snowflake => '"',
@@ -215,7 +251,7 @@ pub(crate) mod sql {
         if quote == '"' {
             // Inside a quoted identifier the double quote is the only special
             // character in these dialects, backslashes included.
-            return match name.chars().find(|&c| !carries(dialect, c)) {
+            return match name.chars().find(|&c| !carries(dialect, c) || c == '\r') {
                 Some(c) => Err(Refused(c)),
                 None => Ok(format!("\"{}\"", name.replace('"', "\"\""))),
             };
@@ -306,6 +342,34 @@ pub(crate) mod sql {
             None
         }
 
+        /// Reads the string `sql` starts with: a literal, or in the standard
+        /// dialect literals and `chr(n)` joined by `||` in parentheses.
+        fn string_token(dialect: Dialect, sql: &str) -> Option<(String, usize)> {
+            if !sql.starts_with('(') {
+                return token(dialect, sql, '\'');
+            }
+            assert_eq!(dialect, Dialect::Standard);
+            let mut value = String::new();
+            let mut at = 1;
+            loop {
+                let rest = &sql[at..];
+                if let Some(code) = rest.strip_prefix("chr(") {
+                    let digits = code.find(')')?;
+                    value.push(char::from_u32(code[..digits].parse().ok()?)?);
+                    at += 4 + digits + 1;
+                } else {
+                    let (part, end) = token(dialect, rest, '\'')?;
+                    value.push_str(&part);
+                    at += end;
+                }
+                let rest = &sql[at..];
+                if rest.starts_with(')') {
+                    return Some((value, at + 1));
+                }
+                at += rest.strip_prefix(" || ").map(|_| 4)?;
+            }
+        }
+
         const HOSTILE: &[&str] = &[
             "\\'",
             "\\\\'",
@@ -329,8 +393,10 @@ pub(crate) mod sql {
             for dialect in DIALECTS {
                 for text in HOSTILE {
                     let literal = string(dialect, text).unwrap();
+                    // No raw carriage return, which text tools rewrite.
+                    assert!(!literal.contains('\r'), "{dialect:?}: {literal}");
                     let sql = format!("{literal} as x; drop table y");
-                    let (value, end) = token(dialect, &sql, '\'').unwrap_or_else(|| panic!("{dialect:?}: {sql}"));
+                    let (value, end) = string_token(dialect, &sql).unwrap_or_else(|| panic!("{dialect:?}: {sql}"));
                     assert_eq!(end, literal.len(), "{dialect:?}: {sql}");
                     assert_eq!(value, *text, "{dialect:?}: {sql}");
                 }
@@ -342,6 +408,10 @@ pub(crate) mod sql {
             for dialect in DIALECTS {
                 let quote = if dialect == Dialect::BigQuery { '`' } else { '"' };
                 for text in HOSTILE {
+                    if quote == '"' && text.contains('\r') {
+                        assert_eq!(ident(dialect, text), Err(Refused('\r')));
+                        continue;
+                    }
                     let name = ident(dialect, text).unwrap();
                     let sql = format!("{name} from t; drop table y");
                     let (value, end) = token(dialect, &sql, quote).unwrap_or_else(|| panic!("{dialect:?}: {sql}"));
@@ -354,6 +424,7 @@ pub(crate) mod sql {
         #[test]
         fn each_dialect_quotes_by_its_own_rules() {
             assert_eq!(string(Dialect::Standard, "it's \\").unwrap(), "'it''s \\'");
+            assert_eq!(string(Dialect::Standard, "a\r\nb").unwrap(), "('a' || chr(13) || chr(10) || 'b')");
             assert_eq!(string(Dialect::Snowflake, "it's \\").unwrap(), "'it''s \\\\'");
             assert_eq!(string(Dialect::BigQuery, "it's \\\n").unwrap(), "'it\\'s \\\\\\u000a'");
             assert_eq!(ident(Dialect::Standard, "a\"b\\").unwrap(), "\"a\"\"b\\\"");

@@ -13,6 +13,7 @@ mod fmt;
 mod formats;
 mod hostile;
 mod hostile_routes;
+mod hostile_sql;
 mod hub;
 mod lsp;
 mod nvim;

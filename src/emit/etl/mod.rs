@@ -27,6 +27,7 @@ mod yaml;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::diagnostic::{Diagnostic, declare_rule};
 use crate::emit::distinct::{Case, Claims};
 use crate::emit::names;
 use crate::emit::{Artifact, Emitted, Input, Note};
@@ -40,6 +41,43 @@ pub(crate) const DBT_PROJECT_PATH: &str = "dbt/dbt_project.yml";
 pub(crate) const DBT_PROFILES_PATH: &str = "dbt/profiles.yml";
 pub(crate) const DBT_SOURCES_PATH: &str = "dbt/models/sources.yml";
 pub(crate) const README_PATH: &str = "README.md";
+
+declare_rule! {
+    /// ## What it finds
+    ///
+    /// A field name or a `set` value, in a flow the ETL target carries, that
+    /// the SQL of a warehouse engine in the project cannot hold in a quoted
+    /// identifier or string literal: a NUL character.
+    ///
+    /// ## Why it matters
+    ///
+    /// The generated model would not parse, or would hold something else
+    /// than the spec says; `build --target etl` refuses it rather than
+    /// write broken SQL.
+    ///
+    /// ## Example
+    ///
+    /// ```kdl
+    /// entity "order" {
+    ///     field "id\u{0}" type=string
+    /// }
+    /// ```
+    ///
+    /// ## Fix
+    ///
+    /// ```kdl
+    /// entity "order" {
+    ///     field "id" type=string
+    /// }
+    /// ```
+    pub(crate) static SQL_UNQUOTABLE = {
+        name: "sql-unquotable",
+        code: "WP302",
+        severity: Error,
+        category: Spec,
+        summary: "a name or value no SQL literal of the warehouse can hold",
+    }
+}
 
 /// The column every loader writes with the time a row was loaded
 /// (target-duckdb's `add_metadata_columns`, the Singer SDK targets'
@@ -199,11 +237,12 @@ pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     push(DBT_PROJECT_PATH, dbt::project(&etl));
     push(DBT_PROFILES_PATH, dbt::profiles(&etl));
     push(DBT_SOURCES_PATH, dbt::sources(&etl));
+    let dialects = dbt::Dialects::of(&etl.engines);
     for table in &etl.tables {
-        push(&format!("dbt/models/staging/{}.sql", table.staging), dbt::staging(table));
+        push(&format!("dbt/models/staging/{}.sql", table.staging), dbt::staging(table, &dialects));
     }
     for model in &etl.models {
-        push(&format!("dbt/models/marts/{}.sql", model.name), dbt::model(model));
+        push(&format!("dbt/models/marts/{}.sql", model.name), dbt::model(model, &dialects));
     }
     let readme = readme::render(&etl, &emitted.notes);
     emitted.artifacts.push(Artifact { path: README_PATH.into(), bytes: readme.into_bytes() });
@@ -617,6 +656,22 @@ fn plan(spec: &Spec, emitted: &mut Emitted, claims: &mut Claims) -> Etl {
     if !engines.iter().any(|e| e.dbt_type == "duckdb") {
         engines.push(&ENGINES[0]);
     }
+    let dialects = dbt::Dialects::of(&engines);
+    let refuse = |emitted: &mut Emitted, what: &str, text: &str, loc: crate::model::Loc| {
+        if let Some((dialect, refused)) = dialects.refusal(text, what != "value") {
+            emitted.diagnostics.push(
+                Diagnostic::new(
+                    &SQL_UNQUOTABLE,
+                    loc,
+                    format!("the {what} {text:?} holds {refused}, which {} SQL cannot quote", dialect.engines()),
+                )
+                .with_label(format!("holds {refused}"))
+                .with_help(
+                    "remove the character: the ETL target writes this into SQL, and refuses what it cannot quote",
+                ),
+            );
+        }
+    };
     env.claim(None, "DBT_TARGET".into(), format!("the dbt output to run (default {})", engines[0].dbt_type));
 
     // Pipelines, source tables and models.
@@ -649,6 +704,25 @@ fn plan(spec: &Spec, emitted: &mut Emitted, claims: &mut Claims) -> Etl {
                 }
             });
         let fields = entity_fields(spec, c.entity);
+        for f in fields.into_iter().flatten() {
+            refuse(emitted, "field name", &f.name.value, f.name.loc);
+        }
+        for target in c.targets.iter().map(|&t| &flow.targets[t]) {
+            for map in &target.maps {
+                refuse(emitted, "field name", &map.src.name.value, map.src.name.loc);
+                if let Some(dst) = &map.dst {
+                    refuse(emitted, "field name", &dst.name.value, dst.name.loc);
+                }
+            }
+            for set in &target.sets {
+                refuse(emitted, "field name", &set.dst.name.value, set.dst.name.loc);
+                if let Some(value) = &set.value
+                    && let Constant::String(s) = &value.value
+                {
+                    refuse(emitted, "value", s, value.loc);
+                }
+            }
+        }
         for name in std::iter::once(c.entity_name.as_str())
             .chain(fields.into_iter().flatten().map(|f| f.name.value.as_str()))
             .chain(
