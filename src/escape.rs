@@ -7,6 +7,9 @@
 //! command) and the bidirectional overrides that reorder what a reader sees
 //! (Trojan Source) are shown escaped, `\u{1b}`, as rustc shows them; every
 //! other character is printed as it is.
+//!
+//! Generated code is an output too: `sql` quotes text as the string literals
+//! and identifiers of each warehouse's SQL dialect.
 
 use std::borrow::Cow;
 

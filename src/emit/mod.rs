@@ -8,7 +8,11 @@
 //! same spec gives the same artifacts, in the same order, byte for byte.
 //! Artifact paths are fixed by the backend, or made of identifiers in the
 //! fixed alphabet of `names` (the ETL target's model files), never of raw
-//! spec names; the writer checks them all the same.
+//! spec names; the writer checks them all the same. Every identifier a
+//! backend derives from a spec name (paths, routing keys, queues, models,
+//! node ids, environment variables) is claimed in `distinct::Claims`, whose
+//! one check makes two distinct names sharing one an error at both.
+//! Problems with a place in the spec are `Emitted::diagnostics`.
 
 pub(crate) mod broker;
 pub(crate) mod distinct;

@@ -13,7 +13,9 @@
 //! extracted entity with its freshness and tests, and a model per flow
 //! target. `meltano`, `dbt` and `readme` then write the files. Spec names
 //! reach YAML only as JSON-quoted strings (`yaml`), SQL only as quoted
-//! identifiers or string literals (`dbt::ident`, `dbt::literal`);
+//! identifiers or string literals in the dialect of every warehouse engine
+//! of the project (`dbt::Dialects`, by `escape::sql`), which refuse what a
+//! dialect cannot hold (`sql-unquotable`);
 //! environment variables, plugin, schema, source and model names come from
 //! the fixed alphabets of `emit::names`. dbt renders its YAML and SQL with
 //! Jinja, so a name holding a Jinja delimiter is refused with an error.
