@@ -29,7 +29,7 @@ mod yaml;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::diagnostic::{Diagnostic, declare_rule};
+use crate::diagnostic::{Diagnostic, SQL_UNQUOTABLE};
 use crate::emit::distinct::{Case, Claims};
 use crate::emit::names;
 use crate::emit::{Artifact, Emitted, Input, Note};
@@ -43,43 +43,6 @@ pub(crate) const DBT_PROJECT_PATH: &str = "dbt/dbt_project.yml";
 pub(crate) const DBT_PROFILES_PATH: &str = "dbt/profiles.yml";
 pub(crate) const DBT_SOURCES_PATH: &str = "dbt/models/sources.yml";
 pub(crate) const README_PATH: &str = "README.md";
-
-declare_rule! {
-    /// ## What it finds
-    ///
-    /// A field name or a `set` value, in a flow the ETL target carries, that
-    /// the SQL of a warehouse engine in the project cannot hold in a quoted
-    /// identifier or string literal: a NUL character.
-    ///
-    /// ## Why it matters
-    ///
-    /// The generated model would not parse, or would hold something else
-    /// than the spec says; `build --target etl` refuses it rather than
-    /// write broken SQL.
-    ///
-    /// ## Example
-    ///
-    /// ```kdl
-    /// entity "order" {
-    ///     field "id\u{0}" type=string
-    /// }
-    /// ```
-    ///
-    /// ## Fix
-    ///
-    /// ```kdl
-    /// entity "order" {
-    ///     field "id" type=string
-    /// }
-    /// ```
-    pub(crate) static SQL_UNQUOTABLE = {
-        name: "sql-unquotable",
-        code: "WP302",
-        severity: Error,
-        category: Spec,
-        summary: "a name or value no SQL literal of the warehouse can hold",
-    }
-}
 
 /// The column every loader writes with the time a row was loaded
 /// (target-duckdb's `add_metadata_columns`, the Singer SDK targets'
