@@ -257,6 +257,26 @@ fn idents<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeMap<String, Stri
     names::env_bases(names).into_iter().map(|(name, base)| (name, base.to_ascii_lowercase())).collect()
 }
 
+/// The longest relation name every engine takes: PostgreSQL's identifiers
+/// hold 63 bytes (a longer one is cut short, and dbt-postgres refuses to
+/// build a model whose name is longer), the shortest limit of the engines
+/// (Snowflake's is 255, BigQuery's 1,024, DuckDB has none).
+const MAX_RELATION: usize = 63;
+
+/// A model name (`[a-z0-9_]`) that fits `MAX_RELATION`: a longer one keeps
+/// its start and ends in a hash of the whole, so distinct names stay
+/// distinct and the same name always fits the same way.
+fn fit(name: String) -> String {
+    if name.len() <= MAX_RELATION {
+        return name;
+    }
+    let hash = &names::id(&["relation", &name])[..8];
+    let keep = MAX_RELATION - hash.len() - 1;
+    // The name is ASCII; should it not be, cut at a character boundary.
+    let cut = (0..=keep).rev().find(|&i| name.is_char_boundary(i)).unwrap_or(0);
+    format!("{}_{hash}", name[..cut].trim_end_matches('_'))
+}
+
 /// Whether dbt's Jinja could read `text` as a template.
 fn has_jinja(text: &str) -> bool {
     text.contains("{{") || text.contains("{%") || text.contains("{#")
@@ -788,7 +808,7 @@ fn plan(spec: &Spec, emitted: &mut Emitted, claims: &mut Claims) -> Etl {
                 format!("{WARN_RUNS} and {ERROR_RUNS} missed runs of {}", human(period)),
             ),
         };
-        let staging = format!("stg_{}__{table_name}", extractor.source);
+        let staging = fit(format!("stg_{}__{table_name}", extractor.source));
         match tables.iter_mut().find(|t| t.source == extractor.source && t.name == table_name) {
             Some(table) => {
                 if error_after < table.error_after {
@@ -908,12 +928,12 @@ fn plan(spec: &Spec, emitted: &mut Emitted, claims: &mut Claims) -> Etl {
             }
             let base_name = idents([target_entity]).remove(target_entity).unwrap_or_default();
             let taken = |name: &str| models.iter().any(|m| m.name == name) || tables.iter().any(|t| t.staging == name);
-            let mut name = base_name.clone();
+            let mut name = fit(base_name.clone());
             if taken(&name) {
-                name = format!("{base_name}__{}", ident(warehouse));
+                name = fit(format!("{base_name}__{}", ident(warehouse)));
             }
             if taken(&name) {
-                name = format!("{name}__{}", flow_slugs.get(flow_name).cloned().unwrap_or_default());
+                name = fit(format!("{name}__{}", flow_slugs.get(flow_name).cloned().unwrap_or_default()));
             }
             let target_ref = target.entity.as_ref().map_or(c.entity_ref, |e| &e.name);
             claims.claim("dbt model", Case::Insensitive, &name, "entity", target_ref);
@@ -1001,6 +1021,20 @@ mod tests {
         assert_eq!(normalize_cron("0 2 * *"), None);
         assert_eq!(normalize_cron("0 9-17/2 * * *"), None);
         assert_eq!(normalize_cron("99 2 * * *"), None);
+    }
+
+    #[test]
+    fn model_names_fit_postgres_and_stay_distinct() {
+        let long = format!("stg_{}__order", "a".repeat(80));
+        let other = format!("stg_{}__order2", "a".repeat(80));
+        assert_eq!(fit("stg_shop__order".into()), "stg_shop__order");
+        assert_eq!(fit("a".repeat(63)), "a".repeat(63));
+        for name in [&long, &other] {
+            let fitted = fit(name.clone());
+            assert!(fitted.len() <= MAX_RELATION && fitted.starts_with("stg_aaa"), "{fitted}");
+            assert_eq!(fitted, fit(name.clone()));
+        }
+        assert_ne!(fit(long), fit(other));
     }
 
     #[test]
