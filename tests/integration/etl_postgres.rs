@@ -140,6 +140,35 @@ fn a_bigquery_warehouse_readme_says_what_applies() {
     assert!(readme.contains("the schema (on BigQuery, the dataset) `analytics`"), "{readme}");
 }
 
+/// PostgreSQL keeps the first 63 bytes of a name: two columns that share
+/// them would be one column there, so a PostgreSQL warehouse refuses them
+/// (at both fields), while DuckDB, which keeps whole names, takes them.
+#[test]
+fn columns_postgres_would_cut_alike_are_a_clash_only_on_postgres() {
+    let long = "p".repeat(70);
+    let fields = format!(
+        "field \"active\" type=bool\n        field \"{long}a\" type=string\n        field \"{long}b\" type=string"
+    );
+    let spec = TempSpec::new("etl-pg-cut");
+    spec.file("wireplan.kdl", postgres_spec().replace("field \"active\" type=bool", &fields));
+    let out = spec.run(&["build", "--target", "etl", "--out", "out"]);
+    let text = stderr(&out);
+    assert_eq!(code(&out), 1, "{text}");
+    assert_eq!(
+        text.matches("would both be the PostgreSQL column (the first 63 bytes of a name) of stg_raw_data__order")
+            .count(),
+        2,
+        "{text}"
+    );
+    assert!(!spec.dir.join("out").exists());
+
+    let duck = std::fs::read_to_string(root().join("tests/fixtures/etl/hostile.kdl")).unwrap();
+    let spec = TempSpec::new("etl-duck-cut");
+    spec.file("wireplan.kdl", duck.replace("field \"active\" type=bool", &fields));
+    let out = spec.run(&["build", "--target", "etl", "--out", "out"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
 // ----- for real: the same project on DuckDB and on PostgreSQL ---------------
 
 /// The newest PostgreSQL server binaries Debian installed.

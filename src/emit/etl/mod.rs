@@ -271,10 +271,14 @@ fn fit(name: String) -> String {
         return name;
     }
     let hash = &names::id(&["relation", &name])[..8];
-    let keep = MAX_RELATION - hash.len() - 1;
-    // The name is ASCII; should it not be, cut at a character boundary.
-    let cut = (0..=keep).rev().find(|&i| name.is_char_boundary(i)).unwrap_or(0);
-    format!("{}_{hash}", name[..cut].trim_end_matches('_'))
+    format!("{}_{hash}", cut(&name, MAX_RELATION - hash.len() - 1).trim_end_matches('_'))
+}
+
+/// The first `bytes` bytes of `text`, fewer where that would split a
+/// character: what PostgreSQL keeps of a longer identifier.
+fn cut(text: &str, bytes: usize) -> &str {
+    let end = (0..=bytes.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+    &text[..end]
 }
 
 /// Whether dbt's Jinja could read `text` as a template.
@@ -679,6 +683,18 @@ fn plan(spec: &Spec, emitted: &mut Emitted, claims: &mut Claims) -> Etl {
         engines.push(&ENGINES[0]);
     }
     let dialects = dbt::Dialects::of(&engines);
+    // PostgreSQL cuts every identifier to 63 bytes, so two column names that
+    // share their first 63 would be one column there (dbt-postgres would
+    // fail with "column specified more than once", or a model would read
+    // the wrong column): claimed as cut, where a warehouse is PostgreSQL.
+    let postgres = engines.iter().any(|e| e.dbt_type == "postgres");
+    let claim_column = |claims: &mut Claims, model: &str, name: &crate::model::Name| {
+        claims.claim(format!("column of {model}"), Case::Insensitive, &name.value, "field", name);
+        if postgres {
+            let namespace = format!("PostgreSQL column (the first {MAX_RELATION} bytes of a name) of {model}");
+            claims.claim(namespace, Case::Insensitive, cut(&name.value, MAX_RELATION), "field", name);
+        }
+    };
     let refuse = |emitted: &mut Emitted, what: &str, text: &str, loc: crate::model::Loc| {
         if let Some((dialect, refused)) = dialects.refusal(text, what != "value") {
             emitted.diagnostics.push(
@@ -853,8 +869,7 @@ fn plan(spec: &Spec, emitted: &mut Emitted, claims: &mut Claims) -> Etl {
                 claims.claim(namespace, Case::Insensitive, &table_name, "entity", c.entity_ref);
                 claims.claim("dbt model", Case::Insensitive, &staging, "entity", c.entity_ref);
                 for f in fields.into_iter().flatten() {
-                    let namespace = format!("column of {staging}");
-                    claims.claim(namespace, Case::Insensitive, &f.name.value, "field", &f.name);
+                    claim_column(claims, &staging, &f.name);
                 }
                 tables.push(Table {
                     source: extractor.source.clone(),
@@ -938,7 +953,7 @@ fn plan(spec: &Spec, emitted: &mut Emitted, claims: &mut Claims) -> Etl {
             let target_ref = target.entity.as_ref().map_or(c.entity_ref, |e| &e.name);
             claims.claim("dbt model", Case::Insensitive, &name, "entity", target_ref);
             for column in column_names {
-                claims.claim(format!("column of {name}"), Case::Insensitive, &column.value, "field", column);
+                claim_column(claims, &name, column);
             }
             models.push(Model {
                 name,
@@ -1035,6 +1050,9 @@ mod tests {
             assert_eq!(fitted, fit(name.clone()));
         }
         assert_ne!(fit(long), fit(other));
+        assert_eq!(cut("aé", 2), "a");
+        assert_eq!(cut("aé", 3), "aé");
+        assert_eq!(cut("ab", 63), "ab");
     }
 
     #[test]
