@@ -19,6 +19,10 @@
 //! environment variables, plugin, schema, source and model names come from
 //! the fixed alphabets of `emit::names`. dbt renders its YAML and SQL with
 //! Jinja, so a name holding a Jinja delimiter is refused with an error.
+//! One project runs on every engine it names, so names fit the tightest
+//! engine, PostgreSQL, which keeps 63 bytes of an identifier: a longer model
+//! name keeps its start and ends in a hash (`fit`), and where a warehouse is
+//! PostgreSQL two column names it would cut alike are a name clash.
 
 mod dbt;
 mod meltano;
