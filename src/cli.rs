@@ -203,6 +203,18 @@ struct GraphArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
     format: GraphFormat,
+    /// What to draw: who feeds whom, or how it is wired.
+    #[arg(long, value_enum, default_value_t = GraphView::Logical)]
+    view: GraphView,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum GraphView {
+    /// Who feeds whom: an arrow from each flow's source to each target,
+    /// labelled "via X" when a hub or broker carries it.
+    Logical,
+    /// How it is wired: routed flows drawn through their hub or broker.
+    Physical,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -587,7 +599,11 @@ fn graph(args: &GraphArgs) -> ExitCode {
         Ok(checked) => checked,
         Err(code) => return code,
     };
-    let view = render::graph::View::new(&checked.spec, &checked.graph, &checked.diagnostics);
+    let layout = match args.view {
+        GraphView::Logical => render::graph::Layout::Logical,
+        GraphView::Physical => render::graph::Layout::Physical,
+    };
+    let view = render::graph::View::new(&checked.spec, &checked.graph, &checked.diagnostics, layout);
     let text = match args.format {
         GraphFormat::Mermaid => render::graph::mermaid(&view),
         GraphFormat::Dot => render::graph::dot(&view),
