@@ -425,6 +425,9 @@ fn layout_comment(layout: Layout) -> &'static str {
     }
 }
 
+/// A Mermaid class: its name, its style, and which nodes it applies to.
+type MermaidClass<'a> = (&'a str, &'a str, &'a dyn Fn(&NodeView) -> bool);
+
 pub(crate) fn mermaid(view: &View) -> String {
     let mut out = String::from("flowchart LR\n");
     let _ = writeln!(out, "    %% wireplan graph, {}", layout_comment(view.layout));
@@ -460,7 +463,7 @@ pub(crate) fn mermaid(view: &View) -> String {
     }
     out.push_str("    end\n");
     // Each class is defined only when a node uses it.
-    let classes: [(&str, &str, &dyn Fn(&NodeView) -> bool); 7] = [
+    let classes: [MermaidClass; 7] = [
         ("hub", "fill:#eef,stroke:#447", &|n| n.is_transport()),
         ("planned", "stroke-dasharray: 5 5", &|n| n.planned()),
         ("retiring", "fill:#eee,stroke:#888,color:#666,stroke-dasharray: 2 2", &|n| n.retiring()),
@@ -540,11 +543,14 @@ pub(crate) fn dot(view: &View) -> String {
     let _ = writeln!(out, "    // wireplan graph, {}", layout_comment(view.layout));
     out.push_str("    rankdir=LR;\n    node [shape=box];\n");
     for (i, node) in view.nodes.iter().enumerate() {
-        let lines = [vec![node.name.clone(), format!("({})", node.note())], node.findings.label().into_iter().collect()]
-            .concat();
+        let lines =
+            [vec![node.name.clone(), format!("({})", node.note())], node.findings.label().into_iter().collect()]
+                .concat();
         let mut attrs = vec![format!("label=\"{}\"", dot_lines(&lines))];
         attrs.extend(
-            dot_node_attrs(node.kind, node.planned(), node.retiring(), node.findings.worst).into_iter().map(String::from),
+            dot_node_attrs(node.kind, node.planned(), node.retiring(), node.findings.worst)
+                .into_iter()
+                .map(String::from),
         );
         let _ = writeln!(out, "    s{i} [{}];", attrs.join(", "));
     }

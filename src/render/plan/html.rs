@@ -20,8 +20,8 @@ use std::fmt::Write;
 use super::{crossing_label, severity_counts, stage_change, stage_label, title};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Spec, SystemKind};
-use crate::render::graph::{EdgeView, Layout, LegendItem, Mark, View};
 use crate::plan::{Month, Plan, count, rate};
+use crate::render::graph::{EdgeView, Layout, LegendItem, Mark, View};
 use crate::source::SourceMap;
 
 /// How many findings the page lists.
@@ -51,6 +51,7 @@ h2 { font-size: 19px; margin: 28px 0 10px; }
 .card .big { font-size: 30px; font-weight: 700; }
 .s1 { color: #15803d; } .s2 { color: #1d4ed8; } .s3 { color: #7c3aed; }
 .panel { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 14px 18px; overflow-x: auto; }
+svg.topology { max-width: 100%; height: auto; }
 svg text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
@@ -289,9 +290,9 @@ fn edge_colour(view: &View, edge: &EdgeView) -> &'static str {
         Mark::PossibleLoop => POSSIBLE,
         Mark::Warning => WARNING,
         Mark::Plain => {
-            let transport = edge.via.or_else(|| {
-                [edge.from, edge.to].into_iter().find(|n| view.nodes[*n].is_transport() && !edge.direct)
-            });
+            let transport = edge
+                .via
+                .or_else(|| [edge.from, edge.to].into_iter().find(|n| view.nodes[*n].is_transport() && !edge.direct));
             transport.map_or(DIRECT, |t| colour(view.nodes[t].kind))
         }
     }
@@ -317,7 +318,8 @@ fn diagram(out: &mut String, view: &View, id: &str) {
     // ends at: their flows are drawn source to target, labelled "via".
     let shown = |i: usize| view.layout == Layout::Physical || !view.nodes[i].is_transport() || view.nodes[i].connected;
     let name_order = |a: &usize, b: &usize| view.nodes[*a].name.cmp(&view.nodes[*b].name).then(a.cmp(b));
-    let mut endpoints: Vec<usize> = (0..view.nodes.len()).filter(|i| shown(*i) && !view.nodes[*i].is_transport()).collect();
+    let mut endpoints: Vec<usize> =
+        (0..view.nodes.len()).filter(|i| shown(*i) && !view.nodes[*i].is_transport()).collect();
     let mut hubs: Vec<usize> = (0..view.nodes.len()).filter(|i| shown(*i) && view.nodes[*i].is_transport()).collect();
     endpoints.sort_by(|a, b| {
         kind_order(view.nodes[*a].kind).cmp(&kind_order(view.nodes[*b].kind)).then_with(|| name_order(a, b))
@@ -363,7 +365,11 @@ fn diagram(out: &mut String, view: &View, id: &str) {
     let _ = writeln!(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"topology {id}\" viewBox=\"0 0 {width:.0} {height:.0}\" width=\"{width:.0}\" height=\"{height:.0}\" role=\"img\" aria-label=\"{}\">",
-        if view.layout == Layout::Logical { "Who feeds whom: systems and the flows between them" } else { "How the systems are wired" }
+        if view.layout == Layout::Logical {
+            "Who feeds whom: systems and the flows between them"
+        } else {
+            "How the systems are wired"
+        }
     );
     out.push_str("<defs>");
     for (i, fill) in ARROW_COLOURS.iter().enumerate() {
@@ -440,7 +446,9 @@ fn diagram(out: &mut String, view: &View, id: &str) {
         );
         for (k, line) in lines.iter().enumerate().skip(1) {
             let style = match marks {
-                Some(fill) if k == lines.len() - 1 => format!(" fill=\"{fill}\" font-weight=\"600\" class=\"finding-mark\""),
+                Some(fill) if k == lines.len() - 1 => {
+                    format!(" fill=\"{fill}\" font-weight=\"600\" class=\"finding-mark\"")
+                }
                 _ => " fill=\"#64748b\"".to_owned(),
             };
             let _ = write!(labels, "<tspan x=\"{lx:.1}\" dy=\"13\"{style}>{}</tspan>", esc(line));
@@ -546,13 +554,19 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 /// The legend under a drawing: only what the drawing holds.
 fn legend(out: &mut String, view: &View, shown: &dyn Fn(usize) -> bool) {
     let dot = |fill: &str, stroke: &str, dash: &str| {
-        format!("<svg width=\"30\" height=\"18\" aria-hidden=\"true\"><circle cx=\"15\" cy=\"9\" r=\"6\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"2\"{dash}/></svg>")
+        format!(
+            "<svg width=\"30\" height=\"18\" aria-hidden=\"true\"><circle cx=\"15\" cy=\"9\" r=\"6\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"2\"{dash}/></svg>"
+        )
     };
     let ring = |stroke: &str| {
-        format!("<svg width=\"30\" height=\"18\" aria-hidden=\"true\"><circle cx=\"15\" cy=\"9\" r=\"4\" fill=\"#2563eb\"/><circle cx=\"15\" cy=\"9\" r=\"7.5\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"2.5\"/></svg>")
+        format!(
+            "<svg width=\"30\" height=\"18\" aria-hidden=\"true\"><circle cx=\"15\" cy=\"9\" r=\"4\" fill=\"#2563eb\"/><circle cx=\"15\" cy=\"9\" r=\"7.5\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"2.5\"/></svg>"
+        )
     };
     let line = |stroke: &str, width: f64, dash: &str| {
-        format!("<svg width=\"30\" height=\"18\" aria-hidden=\"true\"><line x1=\"2\" y1=\"9\" x2=\"28\" y2=\"9\" stroke=\"{stroke}\" stroke-width=\"{width}\"{dash}/></svg>")
+        format!(
+            "<svg width=\"30\" height=\"18\" aria-hidden=\"true\"><line x1=\"2\" y1=\"9\" x2=\"28\" y2=\"9\" stroke=\"{stroke}\" stroke-width=\"{width}\"{dash}/></svg>"
+        )
     };
     let mut items: Vec<(String, &str)> = Vec::new();
     let has_kind = |f: &dyn Fn(SystemKind) -> bool| view.nodes.iter().any(|n| f(n.kind));
@@ -569,7 +583,9 @@ fn legend(out: &mut String, view: &View, shown: &dyn Fn(usize) -> bool) {
     let legend_items = view.legend();
     for item in &legend_items {
         match item {
-            LegendItem::Planned => items.push((dot("#fff", "#2563eb", " stroke-dasharray=\"3 2\""), "planned (from month N)")),
+            LegendItem::Planned => {
+                items.push((dot("#fff", "#2563eb", " stroke-dasharray=\"3 2\""), "planned (from month N)"))
+            }
             LegendItem::Retiring => {
                 items.push((dot("#e5e7eb", RETIRING, " stroke-dasharray=\"1.5 2\""), "retiring (month shown)"))
             }
@@ -601,7 +617,7 @@ fn legend(out: &mut String, view: &View, shown: &dyn Fn(usize) -> bool) {
                     (Severity::Warning, WARNING, "⚠ warning on a flow", "⚠ warning on a system")
                 };
                 let mark = if severity == Severity::Error { Mark::Error } else { Mark::Warning };
-                if view.edges.iter().any(|e| e.mark == mark) {
+                if view.edges.iter().any(|e| e.mark == mark || e.findings.worst == Some(severity)) {
                     items.push((line(colour, 2.4, ""), flow));
                 }
                 if (0..view.nodes.len()).any(|i| shown(i) && view.nodes[i].findings.worst == Some(severity)) {
