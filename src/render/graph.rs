@@ -203,7 +203,9 @@ impl View {
             }
         }
         // An event's findings go to the flows it triggers, or to its
-        // producer when nothing consumes it.
+        // producer when nothing consumes it. Each list is made distinct
+        // first, so what is copied is bounded by the number of rules.
+        events.iter_mut().for_each(Findings::finish);
         let mut consumed = vec![false; spec.events.len()];
         for (i, flow) in spec.flows.iter().enumerate() {
             if let Some(TriggerKind::On { event }) = flow.trigger.as_ref().map(|t| &t.kind)
@@ -222,6 +224,7 @@ impl View {
             }
         }
 
+        flows.iter_mut().for_each(Findings::finish);
         let mut nodes: Vec<NodeView> = spec
             .systems
             .iter()

@@ -91,6 +91,25 @@ fn many_flows_between_one_pair_make_one_bounded_arrow() {
     assert!(arrows[0].contains("f0, f1, f2 and 2997 more"), "{}", arrows[0]);
     assert!(mermaid.len() < 4_000, "the drawing is {} bytes", mermaid.len());
     assert!(started.elapsed().as_secs() < 20, "took {:?}", started.elapsed());
+
+    // The page bounds its labels the same way, and escapes every name in them.
+    spec.file(
+        "wireplan.kdl",
+        std::fs::read_to_string(spec.dir.join("wireplan.kdl")).unwrap().replacen(
+            "flow \"f0\"",
+            "flow \"<b>f0</b>\"",
+            1,
+        ),
+    );
+    let out = spec.run(&["plan", "--html", "plan.html"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let html = std::fs::read_to_string(spec.dir.join("plan.html")).unwrap();
+    assert!(html.contains(">&lt;b&gt;f0&lt;/b&gt;, f1,<tspan"), "the label is escaped");
+    assert!(html.contains(">f2 and 2997 more</tspan>"), "the label is bounded");
+    assert!(!html.contains("<b>"), "a name is printed raw");
+    assert!(html.len() < 60_000, "the page is {} bytes", html.len());
+    let mermaid = stdout(&spec.run(&["graph"]));
+    assert!(mermaid.contains("#60;b#62;f0#60;/b#62;, f1, f2 and 2997 more"), "{mermaid}");
 }
 
 #[test]
