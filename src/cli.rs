@@ -50,9 +50,13 @@ enum Command {
     },
     /// Draw the systems and flows of a spec as a Mermaid or Graphviz graph.
     ///
-    /// Hubs and brokers are hexagons, systems not live yet are dashed, and
-    /// the flows of sync loops are red (other findings orange). Exits 1 when
-    /// the spec has errors (the graph then shows what resolved).
+    /// The logical view (the default) draws who feeds whom: an arrow from
+    /// each flow's source to each target, labelled with its flows and "via"
+    /// the hub or broker; `--view physical` draws the wiring through them.
+    /// Findings mark the arrows and systems they concern (errors red,
+    /// warnings orange); planned systems are dashed, retiring ones grey and
+    /// dotted; a legend explains it. Exits 1 when the spec has errors (the
+    /// graph then shows what resolved).
     Graph(GraphArgs),
     /// Recommend an integration pattern now and at the horizon.
     ///
