@@ -305,25 +305,72 @@ fn topology(out: &mut String, page: &Page<'_>) {
     let logical = View::new(page.spec, page.graph, page.diagnostics, Layout::Logical);
     let physical = View::new(page.spec, page.graph, page.diagnostics, Layout::Physical);
     out.push_str("<h2>Who feeds whom</h2>\n<p class=\"sub\">Each arrow is data moving from a source system to a target, labelled with its flows; “via” names the hub or broker that carries them. Findings are marked where they belong.</p>\n<div class=\"panel\">\n");
-    diagram(out, &logical, "logical");
+    let circle = circle_order(&logical);
+    diagram(out, &logical, &circle, "logical");
     out.push_str("</div>\n<h2>How it is wired today</h2>\n<p class=\"sub\">The connections as built: a flow through a hub or broker runs in two legs, source to hub and hub to target.</p>\n<div class=\"panel\">\n");
-    diagram(out, &physical, "physical");
+    diagram(out, &physical, &circle, "physical");
     out.push_str("</div>\n");
+}
+
+/// The systems on the circle, in order, and the position (in steps) of the
+/// one drawn at the far right. Both views share it, so a system sits in the
+/// same place in each. Read from the logical view: systems that only receive
+/// go on the right, systems that only send on the left, systems that do
+/// both at the top, so most arrows run left to right, as data flows.
+struct Circle {
+    order: Vec<usize>,
+    right: f64,
+}
+
+fn circle_order(logical: &View) -> Circle {
+    let (mut sends, mut receives) = (vec![false; logical.nodes.len()], vec![false; logical.nodes.len()]);
+    for e in logical.edges.iter().filter(|e| e.from != e.to) {
+        sends[e.from] = true;
+        receives[e.to] = true;
+    }
+    let nodes = &logical.nodes;
+    let by_kind = |a: &usize, b: &usize| {
+        kind_order(nodes[*a].kind)
+            .cmp(&kind_order(nodes[*b].kind))
+            .then_with(|| nodes[*a].name.cmp(&nodes[*b].name))
+            .then(a.cmp(b))
+    };
+    let group = |keep: &dyn Fn(usize) -> bool| {
+        let mut g: Vec<usize> = (0..nodes.len()).filter(|i| !nodes[*i].is_transport() && keep(*i)).collect();
+        g.sort_by(by_kind);
+        g
+    };
+    let sinks = group(&|i| receives[i] && !sends[i]);
+    let sources = group(&|i| sends[i] && !receives[i]);
+    // Systems that both send and receive stay together (their loops stay
+    // short), between the senders and the receivers at the top; systems
+    // with no flow go at the bottom.
+    let both = group(&|i| sends[i] && receives[i]);
+    let lone = group(&|i| !sends[i] && !receives[i]);
+    let n = sinks.len() + both.len() + lone.len() + sources.len();
+    let right = if !sinks.is_empty() {
+        (sinks.len() as f64 - 1.0) / 2.0
+    } else if !sources.is_empty() {
+        (lone.len() as f64 + (sources.len() as f64 - 1.0) / 2.0) - n as f64 / 2.0
+    } else {
+        -(n as f64) / 4.0
+    };
+    let mut order = sinks;
+    order.extend(lone);
+    order.extend(sources);
+    order.extend(both);
+    Circle { order, right }
 }
 
 /// One view as an SVG, followed by its legend. `id` keeps the two
 /// drawings' arrowhead ids apart.
-fn diagram(out: &mut String, view: &View, id: &str) {
+fn diagram(out: &mut String, view: &View, circle: &Circle, id: &str) {
     // The logical view leaves out hubs and brokers that nothing starts or
     // ends at: their flows are drawn source to target, labelled "via".
     let shown = |i: usize| view.layout == Layout::Physical || !view.nodes[i].is_transport() || view.nodes[i].connected;
     let name_order = |a: &usize, b: &usize| view.nodes[*a].name.cmp(&view.nodes[*b].name).then(a.cmp(b));
-    let mut endpoints: Vec<usize> =
-        (0..view.nodes.len()).filter(|i| shown(*i) && !view.nodes[*i].is_transport()).collect();
+    let endpoints = &circle.order;
     let mut hubs: Vec<usize> = (0..view.nodes.len()).filter(|i| shown(*i) && view.nodes[*i].is_transport()).collect();
-    endpoints.sort_by(|a, b| {
-        kind_order(view.nodes[*a].kind).cmp(&kind_order(view.nodes[*b].kind)).then_with(|| name_order(a, b))
-    });
     hubs.sort_by(name_order);
     if endpoints.is_empty() && hubs.is_empty() {
         out.push_str("<p>The spec declares no systems.</p>\n");
@@ -345,7 +392,7 @@ fn diagram(out: &mut String, view: &View, id: &str) {
 
     let mut nodes: Vec<Option<Node>> = (0..view.nodes.len()).map(|_| None).collect();
     for (i, node) in endpoints.iter().enumerate() {
-        let angle = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * i as f64 / n as f64;
+        let angle = std::f64::consts::TAU * (i as f64 - circle.right) / n as f64;
         let (x, y) = (cx + radius * angle.cos(), cy + radius * angle.sin());
         let side = if angle.cos() > 0.2 {
             1
@@ -383,6 +430,10 @@ fn diagram(out: &mut String, view: &View, id: &str) {
     // Arrows first, then their labels (so no arrow crosses a label), then
     // the systems on top.
     let mut labels = String::new();
+    let pairs: std::collections::HashSet<(usize, usize)> = view.edges.iter().map(|e| (e.from, e.to)).collect();
+    // Arrows between one pair in one direction (direct, and via a hub) bow
+    // out one further than the other.
+    let mut drawn: std::collections::HashMap<(usize, usize), f64> = std::collections::HashMap::new();
     for edge in &view.edges {
         let (Some(na), Some(nb)) = (&nodes[edge.from], &nodes[edge.to]) else { continue };
         if edge.from == edge.to {
@@ -391,8 +442,13 @@ fn diagram(out: &mut String, view: &View, id: &str) {
         let (dx, dy) = (nb.x - na.x, nb.y - na.y);
         let len = (dx * dx + dy * dy).sqrt().max(1.0);
         let (ux, uy) = (dx / len, dy / len);
-        // A gentle bend: two arrows in opposite directions bow apart.
-        let bend = (len * 0.12).min(40.0);
+        // A gentle bend; two arrows in opposite directions bow apart, far
+        // enough for their labels.
+        let bend =
+            if pairs.contains(&(edge.to, edge.from)) { (len * 0.3).clamp(40.0, 90.0) } else { (len * 0.12).min(40.0) };
+        let nth = drawn.entry((edge.from, edge.to)).or_insert(0.0);
+        let bend = bend * (1.0 + *nth);
+        *nth += 1.0;
         let (px, py) = (-uy, ux);
         let shrink = |t: &usize| if view.nodes[*t].is_transport() { NODE_R + 9.0 } else { NODE_R + 4.0 };
         let (x1, y1) = (na.x + ux * shrink(&edge.from), na.y + uy * shrink(&edge.from));
