@@ -50,9 +50,13 @@ enum Command {
     },
     /// Draw the systems and flows of a spec as a Mermaid or Graphviz graph.
     ///
-    /// Hubs and brokers are hexagons, systems not live yet are dashed, and
-    /// the flows of sync loops are red (other findings orange). Exits 1 when
-    /// the spec has errors (the graph then shows what resolved).
+    /// The logical view (the default) draws who feeds whom: an arrow from
+    /// each flow's source to each target, labelled with its flows and "via"
+    /// the hub or broker; `--view physical` draws the wiring through them.
+    /// Findings mark the arrows and systems they concern (errors red,
+    /// warnings orange); planned systems are dashed, retiring ones grey and
+    /// dotted; a legend explains it. Exits 1 when the spec has errors (the
+    /// graph then shows what resolved).
     Graph(GraphArgs),
     /// Recommend an integration pattern now and at the horizon.
     ///
@@ -203,6 +207,18 @@ struct GraphArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
     format: GraphFormat,
+    /// What to draw: who feeds whom, or how it is wired.
+    #[arg(long, value_enum, default_value_t = GraphView::Logical)]
+    view: GraphView,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum GraphView {
+    /// Who feeds whom: an arrow from each flow's source to each target,
+    /// labelled "via X" when a hub or broker carries it.
+    Logical,
+    /// How it is wired: routed flows drawn through their hub or broker.
+    Physical,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -587,7 +603,11 @@ fn graph(args: &GraphArgs) -> ExitCode {
         Ok(checked) => checked,
         Err(code) => return code,
     };
-    let view = render::graph::View::new(&checked.spec, &checked.graph, &checked.diagnostics);
+    let layout = match args.view {
+        GraphView::Logical => render::graph::Layout::Logical,
+        GraphView::Physical => render::graph::Layout::Physical,
+    };
+    let view = render::graph::View::new(&checked.spec, &checked.graph, &checked.diagnostics, layout);
     let text = match args.format {
         GraphFormat::Mermaid => render::graph::mermaid(&view),
         GraphFormat::Dot => render::graph::dot(&view),

@@ -22,6 +22,7 @@ mod hostile_sql;
 mod hub;
 mod lsp;
 mod nvim;
+mod pictures;
 mod plan;
 mod rules;
 mod util;

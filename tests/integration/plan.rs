@@ -203,7 +203,7 @@ fn chromium() -> PathBuf {
 /// Runs headless Chromium with `args` on `page` in its own process group,
 /// and kills that group by id if it does not finish in time. Returns stdout
 /// and stderr.
-fn headless(page: &Path, work: &Path, args: &[&str]) -> (String, String) {
+pub(crate) fn headless(page: &Path, work: &Path, args: &[&str]) -> (String, String) {
     use std::os::unix::process::CommandExt;
     let profile = work.join(format!("profile-{}", args.join("").len()));
     let (out_path, err_path) = (work.join("chromium.out"), work.join("chromium.err"));
@@ -267,7 +267,7 @@ fn html_report_renders_in_chromium_without_console_errors() {
     let (dom, log) = headless(&page, &spec.dir, &["--dump-dom"]);
     let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE")).collect();
     assert!(console.is_empty(), "console messages:\n{}", console.join("\n"));
-    assert_eq!(dom.matches("<svg").count(), 2, "the topology and the chart are drawn");
+    assert_eq!(dom.matches("role=\"img\"").count(), 3, "the two topologies and the chart are drawn");
     assert!(dom.contains("Stage 2") && dom.contains("Stage 3"));
     assert!(dom.contains("Thresholds crossed"));
     assert!(dom.contains("polyline"));
@@ -287,7 +287,7 @@ fn html_report_renders_in_chromium_without_console_errors() {
 }
 
 /// Distinct colours in a PNG, and the share of pixels unlike its top-left one.
-fn png_stats(path: &Path) -> (usize, f64) {
+pub(crate) fn png_stats(path: &Path) -> (usize, f64) {
     let decoder = png::Decoder::new(std::fs::File::open(path).expect("a screenshot was written"));
     let mut reader = decoder.read_info().unwrap();
     let mut buf = vec![0; reader.output_buffer_size()];
