@@ -34,9 +34,9 @@ use transport::{Incoming, Output};
 const RULES_URL: &str = "https://github.com/wireplan/wireplan#rules";
 
 /// Runs the server until `exit` or the end of stdin.
-pub(crate) fn run() -> ExitCode {
-    let incoming = transport::stdin_reader();
-    let mut server = Server::new(Output::new());
+pub(crate) fn run(out: &crate::out::Out) -> ExitCode {
+    let incoming = transport::stdin_reader(out);
+    let mut server = Server::new(Output::new(out));
     while let Ok(first) = incoming.recv() {
         let mut batch = vec![first];
         batch.extend(incoming.try_iter());
@@ -292,6 +292,8 @@ impl Server {
         };
         // A bug in a check leaves the last diagnostics up; the session goes on.
         let Ok(Some(checked)) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) else { return };
+        // Before anything about this check is sent.
+        self.mask_credentials(entry, &checked);
         let index = index::Index::build(&checked.spec);
         let files: FxHashMap<PathBuf, FileId> = checked.sources.files().map(|(id, f)| (f.path.clone(), id)).collect();
         let mut by_file: FxHashMap<FileId, Vec<lsp::Diagnostic>> = files.values().map(|&id| (id, Vec::new())).collect();
@@ -325,6 +327,20 @@ impl Server {
         self.specs.insert(entry.to_path_buf(), Analysis { checked, index, files, published });
     }
 
+    /// From now on, every message the server sends masks the credentials of
+    /// `checked` (the spec at `entry`, just checked) and of the other specs
+    /// it holds.
+    fn mask_credentials(&mut self, entry: &Path, checked: &crate::Checked) {
+        let mut redactor = crate::redact::Redactor::default();
+        redactor.merge(&checked.redactor);
+        let mut others: Vec<(&PathBuf, &Analysis)> = self.specs.iter().filter(|(e, _)| *e != entry).collect();
+        others.sort_by(|a, b| a.0.cmp(b.0));
+        for (_, analysis) in others {
+            redactor.merge(&analysis.checked.redactor);
+        }
+        self.out.mask(redactor);
+    }
+
     fn publish(&mut self, path: &Path, diagnostics: Vec<lsp::Diagnostic>, version: Option<i32>) {
         let Some(uri) = uri_for(&self.documents, path) else { return };
         let params = lsp::PublishDiagnosticsParams { uri, diagnostics, version };
@@ -342,11 +358,10 @@ fn to_lsp(
     documents: &FxHashMap<PathBuf, Document>,
     d: &crate::diagnostic::Diagnostic,
 ) -> lsp::Diagnostic {
-    let redact = |s: &str| checked.redactor.apply(s).into_owned();
-    let mut message = redact(&d.message);
+    let mut message = d.message.clone();
     if !d.help.is_empty() {
         message.push_str("\nhelp: ");
-        message.push_str(&redact(&d.help));
+        message.push_str(&d.help);
     }
     let related: Vec<lsp::DiagnosticRelatedInformation> = d
         .secondary
@@ -355,7 +370,7 @@ fn to_lsp(
             let file = checked.sources.get(label.loc.file);
             Some(lsp::DiagnosticRelatedInformation {
                 location: lsp::Location { uri: uri_for(documents, &file.path)?, range: range(file, label.loc.span) },
-                message: redact(&label.message),
+                message: label.message.clone(),
             })
         })
         .collect();

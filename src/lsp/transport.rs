@@ -6,10 +6,12 @@
 //! `Incoming::Malformed` (the server answers it with an error response), and
 //! only stops when stdin ends. Messages themselves are `lsp-server`'s types.
 
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, BufRead, Read};
 use std::sync::mpsc;
 
 use lsp_server::Message;
+
+use crate::out::Out;
 
 /// The largest message read (a whole 256 MiB spec, JSON-escaped, and more).
 const MAX_MESSAGE_BYTES: usize = 1 << 30;
@@ -26,7 +28,7 @@ pub(crate) enum Incoming {
 
 /// Starts the thread that reads stdin; the receiver disconnects when stdin
 /// ends (the client closed it or died).
-pub(crate) fn stdin_reader() -> mpsc::Receiver<Incoming> {
+pub(crate) fn stdin_reader(out: &Out) -> mpsc::Receiver<Incoming> {
     let (sender, receiver) = mpsc::channel();
     let spawned = std::thread::Builder::new().name("lsp-reader".into()).spawn(move || {
         let stdin = io::stdin();
@@ -42,7 +44,7 @@ pub(crate) fn stdin_reader() -> mpsc::Receiver<Incoming> {
         }
     });
     if let Err(e) = spawned {
-        eprintln!("wireplan lsp: cannot start the reader thread: {e}");
+        out.eprintln(format_args!("wireplan lsp: cannot start the reader thread: {e}"));
     }
     receiver
 }
@@ -103,20 +105,34 @@ pub(crate) fn read_frame(input: &mut impl BufRead) -> Option<Result<Vec<u8>, Str
     }
 }
 
-/// Writes messages to stdout.
+/// Writes messages to stdout, through the one redacting writer: every
+/// message masks the credentials of the specs the server holds.
 pub(crate) struct Output {
-    out: io::Stdout,
+    out: Out,
 }
 
 impl Output {
-    pub(crate) fn new() -> Self {
-        Output { out: io::stdout() }
+    pub(crate) fn new(out: &Out) -> Self {
+        Output { out: out.clone() }
+    }
+
+    /// Masks what `redactor` masks in every message from now on (instead
+    /// of what it masked before).
+    pub(crate) fn mask(&mut self, redactor: crate::redact::Redactor) {
+        self.out.replace(redactor);
     }
 
     pub(crate) fn send(&mut self, message: Message) {
-        let mut out = self.out.lock();
+        // `lsp-server` frames the message itself; the body is what follows
+        // the headers.
+        let mut framed = Vec::new();
+        if message.write(&mut framed).is_err() {
+            return;
+        }
+        let text = String::from_utf8_lossy(&framed);
+        let body = text.split_once("\r\n\r\n").map_or(&*text, |(_, body)| body);
         // A client that went away is noticed by the reader: stdin ends.
-        let _ = message.write(&mut out);
+        let _ = self.out.frame(body);
     }
 
     /// An error response to a message that could not be read as a request,
@@ -128,8 +144,7 @@ impl Output {
             "error": { "code": code, "message": message },
         })
         .to_string();
-        let mut out = self.out.lock();
-        let _ = write!(out, "Content-Length: {}\r\n\r\n{body}", body.len()).and_then(|()| out.flush());
+        let _ = self.out.frame(&body);
     }
 }
 
