@@ -23,8 +23,10 @@
 
 use std::borrow::Cow;
 
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
 use aho_corasick::AhoCorasick;
-use rustc_hash::FxHashSet;
 
 use crate::escape;
 use crate::model::Credential;
@@ -40,14 +42,14 @@ const MIN_PIECE: usize = 5;
 /// masked on their own too: long enough never to be an ordinary word.
 const MIN_RUN: usize = 8;
 
-/// Masks every detected credential in a text.
-#[derive(Default)]
+/// Masks every detected credential in a text. Cloning one is cheap: what
+/// it holds is shared.
+#[derive(Clone, Default)]
 pub(crate) struct Redactor {
-    /// What to mask, each once, in the order first learned.
-    patterns: Vec<String>,
-    seen: FxHashSet<String>,
+    /// What to mask, each once. (A B-tree, not a hash set: spec text
+    /// cannot be chosen to collide in it.)
+    patterns: Arc<BTreeSet<Box<str>>>,
     matcher: Option<AhoCorasick>,
-    masks: Vec<String>,
 }
 
 impl Redactor {
@@ -57,7 +59,7 @@ impl Redactor {
         for credential in credentials {
             let file = sources.get(credential.loc.file);
             let span = credential.loc.span;
-            let written = file.text.get(span.start as usize..span.end as usize).unwrap_or("");
+            let written = delimited(file.text.get(span.start as usize..span.end as usize).unwrap_or(""));
             let core = credential.value.get(credential.core.clone()).unwrap_or(&credential.value);
             let mut pieces: Vec<&str> = vec![&credential.value, core, written];
             for whole in [credential.value.as_str(), core, written] {
@@ -71,6 +73,8 @@ impl Redactor {
                     && word.chars().any(|c| c.is_ascii_digit())
                     && word.chars().any(char::is_alphabetic)
             }));
+            pieces.sort_unstable();
+            pieces.dedup();
             for piece in pieces {
                 redactor.add(piece);
             }
@@ -81,40 +85,70 @@ impl Redactor {
 
     /// Masks what `other` masks too (for `diff`, which prints two specs).
     pub(crate) fn merge(&mut self, other: &Redactor) {
-        let before = self.patterns.len();
-        for pattern in &other.patterns {
-            if self.seen.insert(pattern.clone()) {
-                self.patterns.push(pattern.clone());
-            }
+        if other.patterns.is_subset(&self.patterns) {
+            return;
         }
-        if self.patterns.len() != before {
-            self.build();
+        if self.patterns.is_empty() {
+            *self = other.clone();
+            return;
         }
+        Arc::make_mut(&mut self.patterns).extend(other.patterns.iter().cloned());
+        self.build();
     }
 
     /// `text` with every credential masked.
     pub(crate) fn apply<'t>(&self, text: &'t str) -> Cow<'t, str> {
         match &self.matcher {
-            Some(m) if m.is_match(text) => Cow::Owned(m.replace_all(text, &self.masks)),
+            Some(m) if m.is_match(text) => {
+                let mut masked = String::with_capacity(text.len());
+                m.replace_all_with(text, &mut masked, |_, found, masked| {
+                    masked.push_str(&mask(found));
+                    true
+                });
+                Cow::Owned(masked)
+            }
             _ => Cow::Borrowed(text),
         }
     }
 
-    /// Adds `piece` in every form an output could print it in.
+    /// Adds `piece` in every form an output could print it in. Every
+    /// encoding leaves letters and digits as they are, so the forms differ
+    /// only in how the piece's other characters are written: each distinct
+    /// way of writing those makes one form (most credentials have a few).
     fn add(&mut self, piece: &str) {
         if piece.chars().count() < MIN_PIECE {
             return;
         }
+        let mut others: Vec<char> = piece.chars().filter(|c| !c.is_alphanumeric()).collect();
+        others.sort_unstable();
+        others.dedup();
+        let mut ways: Vec<Vec<String>> = Vec::new();
         for base in [raw as Encoder, shown] {
             for outer in [raw as Encoder, html, xml, github_data, github_property, markdown, mermaid, dot] {
-                let form: String = encode(&encode(piece, base), outer);
-                for form in [encode(&form, json), encode(&form, serde_json), form] {
-                    if form.chars().count() >= MIN_PIECE && !self.seen.contains(&form) {
-                        self.seen.insert(form.clone());
-                        self.patterns.push(form);
+                for last in [raw as Encoder, json, serde_json] {
+                    let way: Vec<String> = others
+                        .iter()
+                        .map(|&c| {
+                            let mut one = String::new();
+                            base(c, &mut one);
+                            encode(&encode(&one, outer), last)
+                        })
+                        .collect();
+                    if !ways.contains(&way) {
+                        ways.push(way);
                     }
                 }
             }
+        }
+        for way in ways {
+            let mut form = String::with_capacity(piece.len());
+            for c in piece.chars() {
+                match others.binary_search(&c) {
+                    Ok(i) => form.push_str(&way[i]),
+                    Err(_) => form.push(c),
+                }
+            }
+            Arc::make_mut(&mut self.patterns).insert(form.into_boxed_str());
         }
     }
 
@@ -122,12 +156,26 @@ impl Redactor {
         if self.patterns.is_empty() {
             return;
         }
-        self.masks = self.patterns.iter().map(|p| mask(p)).collect();
         // The longest match wins, so a whole value is masked as one, not
         // as the runs inside it.
-        self.matcher =
-            AhoCorasick::builder().match_kind(aho_corasick::MatchKind::LeftmostLongest).build(&self.patterns).ok();
+        self.matcher = AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(self.patterns.iter().map(|p| p.as_bytes()))
+            .ok();
     }
+}
+
+/// A string as written without its delimiters (`"`, `"""`, `#"`), which
+/// are no secret: snippets then show them around the mask.
+fn delimited(written: &str) -> &str {
+    let hashes = written.len() - written.trim_start_matches('#').len();
+    let Some(inner) = written.get(hashes..written.len().saturating_sub(hashes)) else { return written };
+    for quote in ["\"\"\"", "\""] {
+        if let Some(unquoted) = inner.strip_prefix(quote).and_then(|s| s.strip_suffix(quote)) {
+            return unquoted;
+        }
+    }
+    inner
 }
 
 /// Every line break KDL knows, which a snippet of the source breaks lines at.
@@ -285,6 +333,11 @@ mod tests {
     fn masks_keep_a_short_prefix_and_the_length() {
         assert_eq!(mask("sk_live_0123456789abcdef"), "sk_l********************");
         assert_eq!(mask("abcdefgh"), "ab******");
+        assert_eq!(delimited("\"abc\""), "abc");
+        assert_eq!(delimited("##\"a\"bc\"##"), "a\"bc");
+        assert_eq!(delimited("\"\"\"\nabc\n\"\"\""), "\nabc\n");
+        assert_eq!(delimited("bare"), "bare");
+        assert_eq!(delimited("###"), "###");
     }
 
     #[test]

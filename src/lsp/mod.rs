@@ -331,8 +331,7 @@ impl Server {
     /// `checked` (the spec at `entry`, just checked) and of the other specs
     /// it holds.
     fn mask_credentials(&mut self, entry: &Path, checked: &crate::Checked) {
-        let mut redactor = crate::redact::Redactor::default();
-        redactor.merge(&checked.redactor);
+        let mut redactor = checked.redactor.clone();
         let mut others: Vec<(&PathBuf, &Analysis)> = self.specs.iter().filter(|(e, _)| *e != entry).collect();
         others.sort_by(|a, b| a.0.cmp(b.0));
         for (_, analysis) in others {
