@@ -65,10 +65,12 @@ fn encodings() -> Vec<Encoding> {
 /// (graph, plan, symbols, and the messages of other findings: the system is
 /// declared twice, a spec error that names it, which `build` prints), in a
 /// value on a line with another finding (snippets), referenced by a flow,
-/// and as a `secret`.
+/// and as a `secret`. The line with the other finding is too wide for the
+/// terminal, so its snippet is clipped, just inside the secret.
 fn spec_text(written: &str) -> String {
+    let wide = "wide=1 ".repeat(20);
     format!(
-        "system {written} kind=crm {{\n    owner {written} bogus=1\n    secret {written}\n}}\n\
+        "system {written} kind=crm {{\n    owner {written} bogus=1 {wide}\n    secret {written}\n}}\n\
          system {written} kind=erp\n\
          system \"mail\" kind=email {{ secret \"MAIL_TOKEN\" }}\n\
          event \"lead.created\" {{\n    source {written}\n}}\n\
