@@ -295,3 +295,24 @@ impl Paint {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::word_edge;
+
+    #[test]
+    fn a_clipped_line_cuts_no_word() {
+        let line = "owner \"sk_live_4eC39HqLyj\" bogus=1";
+        // Inside the secret: the start moves back to the word's start, the
+        // end on to the word's end, when near enough; otherwise the other way.
+        assert_eq!(word_edge(line, 12, 40, false), 6);
+        assert_eq!(word_edge(line, 12, 40, true), 26);
+        assert_eq!(word_edge(line, 12, 2, false), 26);
+        assert_eq!(word_edge(line, 12, 2, true), 6);
+        // Between words, or at the ends, nothing moves.
+        assert_eq!(word_edge(line, 5, 2, true), 5);
+        assert_eq!(word_edge(line, 0, 2, false), 0);
+        assert_eq!(word_edge(line, line.len(), 2, true), line.len());
+        assert_eq!(word_edge("aé b", 1, 9, true), 3);
+    }
+}
