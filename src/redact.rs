@@ -23,7 +23,7 @@
 
 use std::borrow::Cow;
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use aho_corasick::AhoCorasick;
@@ -42,20 +42,41 @@ const MIN_PIECE: usize = 5;
 /// masked on their own too: long enough never to be an ordinary word.
 const MIN_RUN: usize = 8;
 
+/// Verifying a match of a run against the pieces it is part of is bounded:
+/// at most this many pieces per run, of at most this many bytes, so that
+/// no text makes masking slower than linear. (Beyond them, the run alone
+/// is masked, which still hides the random part.)
+const MAX_OWNERS: usize = 8;
+const MAX_VERIFIED: usize = 4096;
+
 /// Masks every detected credential in a text. Cloning one is cheap: what
 /// it holds is shared.
 #[derive(Clone, Default)]
 pub(crate) struct Redactor {
-    /// What to mask, each once. (A B-tree, not a hash set: spec text
-    /// cannot be chosen to collide in it.)
-    patterns: Arc<BTreeSet<Box<str>>>,
-    matcher: Option<AhoCorasick>,
+    /// What to mask, sorted, each once.
+    pieces: Arc<Vec<Box<str>>>,
+    matcher: Option<Arc<Matcher>>,
+}
+
+/// The automaton and what each of its patterns stands for.
+///
+/// A piece with a long run of letters and digits is found by that run
+/// alone: no output escapes letters or digits, so the run is in every form
+/// of the piece, and one pattern per piece keeps the automaton small for a
+/// spec holding thousands of credentials. Where the run is found, the text
+/// around it is compared with the rest of the piece written each way an
+/// output writes it, and all of what matches is masked. A piece without
+/// such a run is a pattern in each of its forms.
+struct Matcher {
+    automaton: AhoCorasick,
+    /// For each pattern, the pieces it is the run of, and where in each.
+    owners: Vec<Vec<(u32, u32)>>,
 }
 
 impl Redactor {
     /// A redactor for the credentials lowering found in `sources`.
     pub(crate) fn new(sources: &SourceMap, credentials: &[Credential]) -> Self {
-        let mut redactor = Redactor::default();
+        let mut all: Vec<Box<str>> = Vec::new();
         for credential in credentials {
             let file = sources.get(credential.loc.file);
             let span = credential.loc.span;
@@ -65,7 +86,6 @@ impl Redactor {
             for whole in [credential.value.as_str(), core, written] {
                 pieces.extend(whole.split(is_line_break).map(|line| line.trim_matches(is_blank)));
             }
-            pieces.extend(core.split(|c: char| !c.is_alphanumeric()).filter(|run| run.chars().count() >= MIN_RUN));
             // A snippet too wide for the terminal is clipped between words:
             // each random-looking word of the text as written, on its own.
             pieces.extend(written.split(char::is_whitespace).filter(|word| {
@@ -73,52 +93,130 @@ impl Redactor {
                     && word.chars().any(|c| c.is_ascii_digit())
                     && word.chars().any(char::is_alphabetic)
             }));
-            pieces.sort_unstable();
-            pieces.dedup();
-            for piece in pieces {
-                redactor.add(piece);
-            }
+            all.extend(pieces.into_iter().map(Box::from));
         }
+        Redactor::from_pieces(all)
+    }
+
+    fn from_pieces(mut pieces: Vec<Box<str>>) -> Self {
+        pieces.retain(|p| p.chars().count() >= MIN_PIECE);
+        pieces.sort_unstable();
+        pieces.dedup();
+        let mut redactor = Redactor { pieces: Arc::new(pieces), matcher: None };
         redactor.build();
         redactor
     }
 
     /// Masks what `other` masks too (for `diff`, which prints two specs).
     pub(crate) fn merge(&mut self, other: &Redactor) {
-        if other.patterns.is_subset(&self.patterns) {
+        if other.pieces.iter().all(|p| self.pieces.binary_search(p).is_ok()) {
             return;
         }
-        if self.patterns.is_empty() {
+        if self.pieces.is_empty() {
             *self = other.clone();
             return;
         }
-        Arc::make_mut(&mut self.patterns).extend(other.patterns.iter().cloned());
-        self.build();
+        let pieces = self.pieces.iter().chain(other.pieces.iter()).cloned().collect();
+        *self = Redactor::from_pieces(pieces);
     }
 
     /// `text` with every credential masked.
     pub(crate) fn apply<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        match &self.matcher {
-            Some(m) if m.is_match(text) => {
-                let mut masked = String::with_capacity(text.len());
-                m.replace_all_with(text, &mut masked, |_, found, masked| {
-                    masked.push_str(&mask(found));
-                    true
-                });
-                Cow::Owned(masked)
+        let Some(matcher) = &self.matcher else { return Cow::Borrowed(text) };
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        for found in matcher.automaton.find_iter(text) {
+            let (start, end) = (found.start(), found.end());
+            let mut widest = (start, end);
+            for &(piece, at) in matcher.owners[found.pattern().as_usize()].iter().take(MAX_OWNERS) {
+                let piece = &self.pieces[piece as usize];
+                if piece.len() > MAX_VERIFIED {
+                    continue;
+                }
+                let (before, after) = (&piece[..at as usize], &piece[at as usize + (end - start)..]);
+                let ways = Ways::of(piece);
+                for way in 0..ways.ways.len() {
+                    let (before, after) = (ways.write(way, before), ways.write(way, after));
+                    if text[..start].ends_with(&before)
+                        && text[end..].starts_with(&after)
+                        && after.len() + before.len() > widest.1 - widest.0 - (end - start)
+                    {
+                        widest = (start - before.len(), end + after.len());
+                    }
+                }
             }
-            _ => Cow::Borrowed(text),
+            match spans.last_mut() {
+                Some(last) if widest.0 < last.1 => last.1 = last.1.max(widest.1),
+                _ => spans.push(widest),
+            }
         }
+        if spans.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        let mut masked = String::with_capacity(text.len());
+        let mut from = 0;
+        for (start, end) in spans {
+            masked.push_str(&text[from..start]);
+            masked.push_str(&mask(&text[start..end]));
+            from = end;
+        }
+        masked.push_str(&text[from..]);
+        Cow::Owned(masked)
     }
 
-    /// Adds `piece` in every form an output could print it in. Every
-    /// encoding leaves letters and digits as they are, so the forms differ
-    /// only in how the piece's other characters are written: each distinct
-    /// way of writing those makes one form (most credentials have a few).
-    fn add(&mut self, piece: &str) {
-        if piece.chars().count() < MIN_PIECE {
+    fn build(&mut self) {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut owners: Vec<Vec<(u32, u32)>> = Vec::new();
+        let mut index: BTreeMap<String, usize> = BTreeMap::new();
+        let mut pattern = |text: String, owner: Option<(u32, u32)>| {
+            let at = *index.entry(text).or_insert_with_key(|text| {
+                patterns.push(text.clone());
+                owners.push(Vec::new());
+                patterns.len() - 1
+            });
+            owners[at].extend(owner);
+        };
+        for (i, piece) in self.pieces.iter().enumerate() {
+            let run = piece
+                .split(|c: char| !c.is_alphanumeric())
+                .max_by_key(|run| run.len())
+                .filter(|run| run.chars().count() >= MIN_RUN);
+            match run {
+                Some(run) => {
+                    let at = run.as_ptr() as usize - piece.as_ptr() as usize;
+                    pattern(run.to_owned(), Some((i as u32, at as u32)));
+                }
+                None => {
+                    let ways = Ways::of(piece);
+                    for way in 0..ways.ways.len() {
+                        pattern(ways.write(way, piece), None);
+                    }
+                }
+            }
+        }
+        if patterns.is_empty() {
+            self.matcher = None;
             return;
         }
+        // The longest match wins, so a whole form is masked as one.
+        self.matcher = AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(&patterns)
+            .ok()
+            .map(|automaton| Arc::new(Matcher { automaton, owners }));
+    }
+}
+
+/// Every distinct way an output could write a piece: each composition of
+/// the escapes the outputs use, kept when it writes the piece's characters
+/// other than letters and digits (which every output leaves as they are)
+/// differently from those before; most pieces have a few.
+struct Ways {
+    others: Vec<char>,
+    ways: Vec<Vec<String>>,
+}
+
+impl Ways {
+    fn of(piece: &str) -> Ways {
         let mut others: Vec<char> = piece.chars().filter(|c| !c.is_alphanumeric()).collect();
         others.sort_unstable();
         others.dedup();
@@ -140,28 +238,19 @@ impl Redactor {
                 }
             }
         }
-        for way in ways {
-            let mut form = String::with_capacity(piece.len());
-            for c in piece.chars() {
-                match others.binary_search(&c) {
-                    Ok(i) => form.push_str(&way[i]),
-                    Err(_) => form.push(c),
-                }
-            }
-            Arc::make_mut(&mut self.patterns).insert(form.into_boxed_str());
-        }
+        Ways { others, ways }
     }
 
-    fn build(&mut self) {
-        if self.patterns.is_empty() {
-            return;
+    /// `text` (a part of the piece) written the `way`th way.
+    fn write(&self, way: usize, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            match self.others.binary_search(&c) {
+                Ok(i) => out.push_str(&self.ways[way][i]),
+                Err(_) => out.push(c),
+            }
         }
-        // The longest match wins, so a whole value is masked as one, not
-        // as the runs inside it.
-        self.matcher = AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-            .build(self.patterns.iter().map(|p| p.as_bytes()))
-            .ok();
+        out
     }
 }
 
@@ -321,12 +410,7 @@ mod tests {
     use super::*;
 
     fn redactor(pieces: &[&str]) -> Redactor {
-        let mut r = Redactor::default();
-        for p in pieces {
-            r.add(p);
-        }
-        r.build();
-        r
+        Redactor::from_pieces(pieces.iter().map(|p| Box::from(*p)).collect())
     }
 
     #[test]
@@ -343,8 +427,7 @@ mod tests {
     #[test]
     fn every_escaped_form_is_masked() {
         let secret = "sk_live_a<b>&\"c'%:,|*#\\x\u{1b}y";
-        let r = redactor(&[secret]);
-        let forms = [
+        let escaped = [
             secret.to_owned(),
             escape::one_line(secret).into_owned(),
             escape::to_json(&secret),
@@ -356,7 +439,21 @@ mod tests {
             encode(secret, mermaid),
             encode(secret, dot),
         ];
+        let long = "sk_live_4eC39HqLyjWDarjtT1zdpGvQx";
+        let r = redactor(&[long]);
+        let forms = [
+            escape::markdown_prose(long),
+            serde_json::to_string(&escape::markdown_prose(long)).unwrap(),
+            encode(long, mermaid),
+            format!("x{long}y"),
+        ];
         for form in forms {
+            let masked = r.apply(&form);
+            assert!(!masked.contains("live") && !masked.contains("C39H"), "{form} -> {masked}");
+        }
+        assert_eq!(r.apply("`sk_live_4eC39HqLyjWDarjtT1zdpGvQx`"), "`sk_l*****************************`");
+        let r = redactor(&[secret]);
+        for form in escaped {
             let masked = r.apply(&form);
             assert!(!masked.contains("live_a"), "{form} -> {masked}");
         }
