@@ -144,10 +144,14 @@ impl Redactor {
                     }
                 }
             }
-            match spans.last_mut() {
-                Some(last) if widest.0 < last.1 => last.1 = last.1.max(widest.1),
-                _ => spans.push(widest),
+            // A span reaching back over earlier ones swallows them.
+            while let Some(&(last_start, last_end)) = spans.last()
+                && widest.0 < last_end
+            {
+                widest = (widest.0.min(last_start), widest.1.max(last_end));
+                spans.pop();
             }
+            spans.push(widest);
         }
         if spans.is_empty() {
             return Cow::Borrowed(text);
@@ -452,10 +456,33 @@ mod tests {
             assert!(!masked.contains("live") && !masked.contains("C39H"), "{form} -> {masked}");
         }
         assert_eq!(r.apply("`sk_live_4eC39HqLyjWDarjtT1zdpGvQx`"), "`sk_l*****************************`");
+        // Spans that reach back over earlier ones merge.
+        let r = redactor(&["ab_4eC39HqLyjWD", "ab_ab_ab_ab_ab_ab_ab_5fD40IrMzkXE"]);
+        let masked = r.apply("ab_ab_ab_ab_ab_4eC39HqLyjWD ab_ab_ab_ab_ab_ab_ab_5fD40IrMzkXE");
+        assert!(!masked.contains("4eC39") && !masked.contains("5fD40"), "{masked}");
         let r = redactor(&[secret]);
         for form in escaped {
             let masked = r.apply(&form);
             assert!(!masked.contains("live_a"), "{form} -> {masked}");
+        }
+    }
+
+    #[test]
+    fn any_text_is_masked_without_panicking_and_keeps_its_length() {
+        let pieces = ["ab_4eC39HqLyjWD", "x\\4eC39HqLyjWD_y", "4eC39HqLyjWD", "é_5fD40IrMzkXE_é", "p<q>&r\"s"];
+        let r = redactor(&pieces);
+        let fragments =
+            ["ab", "_", "4eC39HqLyjWD", "\\", "x", "y", "é", "5fD40IrMzkXE", "\\_", "#95;", "<", "&lt;", "p", " "];
+        let mut seed = 7u64;
+        for _ in 0..2000 {
+            let mut text = String::new();
+            for _ in 0..12 {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                text.push_str(fragments[(seed >> 33) as usize % fragments.len()]);
+            }
+            let masked = r.apply(&text);
+            assert_eq!(masked.chars().count(), text.chars().count(), "{text} -> {masked}");
+            assert!(!masked.contains("4eC39") && !masked.contains("5fD40"), "{text} -> {masked}");
         }
     }
 
