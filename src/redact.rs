@@ -7,19 +7,17 @@
 //! where the secret is used as a name. Lowering records each credential it
 //! finds decoded (`model::Credential`): the text as written says little once
 //! KDL escapes (`\u{73}`), multi-line strings and line continuations are
-//! decoded, and outputs print the decoded value. So a `Redactor` is built
-//! from those records and masks, in one Aho-Corasick pass (linear in the
-//! output, however many secrets there are), every form in which an output
-//! could show a credential: the value, the credential inside it, each line
-//! of both, the text as written and each of its lines, each of these as
-//! every output escapes text (control characters as `escape` shows them,
-//! JSON, HTML, XML, Markdown, GitHub annotations, Mermaid, DOT, and JSON of
-//! each), and every long run of letters and digits of the credential on its
-//! own, so that an output escaping its punctuation some new way still hides
-//! its random part. A mask is as long as what it hides (snippets stay
-//! aligned) and keeps only a short prefix, enough to tell which key it was.
-//! `out`, the one writer every command and the language server print
-//! through, applies it.
+//! decoded, and outputs print the decoded value. A `Redactor` built from
+//! those records masks, in one Aho-Corasick pass (linear in the output,
+//! however many secrets there are), every piece in which an output could
+//! show a credential: the value, the credential inside it (`Bearer` aside),
+//! each line of both, the text as written (without its quotes) and each of
+//! its lines, each in every way the outputs escape text (control characters
+//! as `escape` shows them, JSON, HTML, XML, Markdown, GitHub annotations,
+//! Mermaid, DOT, and JSON of each). A mask is as long as what it hides
+//! (snippets stay aligned) and keeps only a short prefix, enough to tell
+//! which key it was. `out`, the one writer every command and the language
+//! server print through, applies it.
 
 use std::borrow::Cow;
 
@@ -38,8 +36,9 @@ use crate::source::SourceMap;
 /// masking hides anything of.)
 const MIN_PIECE: usize = 5;
 
-/// Runs of letters and digits of a credential at least this long are
-/// masked on their own too: long enough never to be an ordinary word.
+/// A piece is found by its longest run of letters and digits when the run
+/// is at least this long (long enough never to be an ordinary word); a run
+/// matched on its own is masked even where the rest of the piece is not.
 const MIN_RUN: usize = 8;
 
 /// Verifying a match of a run against the pieces it is part of is bounded:
