@@ -6,7 +6,6 @@
 //! stderr. Exit codes: 0 when nothing has error severity, 1 when something
 //! does, 2 for usage errors, an unreadable entry file and internal failures.
 
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -16,6 +15,7 @@ use crate::baseline::{self, Baseline, Identity};
 use crate::diagnostic::Severity;
 use crate::lint::{self, CliLevels};
 use crate::model::LintLevel;
+use crate::out::Out;
 use crate::render::{self, Report};
 
 /// A compiler and linter for integration architecture.
@@ -347,19 +347,26 @@ impl Color {
         match self {
             Color::Always => true,
             Color::Never => false,
-            Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal(),
+            Color::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && crate::out::stdout_is_terminal()
+            }
         }
     }
 }
 
 /// Runs the command line and returns the process's exit code.
 pub fn run() -> ExitCode {
+    // Everything printed from here on goes through `out`, which masks the
+    // credentials of each spec checked (panic messages too).
+    let out = Out::new();
+    out.install_panic_hook();
+    let out = &out;
     // For measuring and for machines shared with other work; the output is
     // the same on any number of threads.
     if let Some(value) = std::env::var_os("WIREPLAN_THREADS") {
         let (threads, warning) = crate::parallel::from_setting(&value.to_string_lossy());
         if let Some(warning) = warning {
-            eprintln!("warning: {warning}");
+            out.eprintln(format_args!("warning: {warning}"));
         }
         if let Some(threads) = threads {
             crate::parallel::set_threads(threads);
@@ -368,78 +375,88 @@ pub fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
+            // Usage errors on standard error, `--help` and `--version` on
+            // standard output, in colour on a terminal as clap would.
+            let rendered = e.render();
+            let colour =
+                if e.use_stderr() { crate::out::stderr_is_terminal() } else { crate::out::stdout_is_terminal() };
+            let text = if colour { rendered.ansi().to_string() } else { rendered.to_string() };
+            if e.use_stderr() {
+                out.eprint(&text);
+            } else {
+                let _ = out.print(&text);
+            }
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
     match cli.command {
-        Command::Check(args) => check(&args),
-        Command::Explain { rule } => explain(&rule),
-        Command::Rules { format } => rules(format),
-        Command::Graph(args) => graph(&args),
-        Command::Plan(args) => plan(&args),
-        Command::Fmt(args) => fmt(&args),
-        Command::Lsp => crate::lsp::run(),
-        Command::Help { command } => help(command.as_deref()),
-        Command::Diff(args) => diff(&args),
+        Command::Check(args) => check(out, &args),
+        Command::Explain { rule } => explain(out, &rule),
+        Command::Rules { format } => rules(out, format),
+        Command::Graph(args) => graph(out, &args),
+        Command::Plan(args) => plan(out, &args),
+        Command::Fmt(args) => fmt(out, &args),
+        Command::Lsp => crate::lsp::run(out),
+        Command::Help { command } => help(out, command.as_deref()),
+        Command::Diff(args) => diff(out, &args),
         Command::Completions { shell } => {
-            let mut out = Vec::new();
-            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "wireplan", &mut out);
-            print(&String::from_utf8_lossy(&out))
+            let mut bytes = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "wireplan", &mut bytes);
+            print(out, &String::from_utf8_lossy(&bytes))
         }
         Command::Man => {
-            let mut out = Vec::new();
-            match clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out) {
-                Ok(()) => print(&String::from_utf8_lossy(&out)),
-                Err(e) => usage_error(&format!("cannot render the manual: {e}")),
+            let mut bytes = Vec::new();
+            match clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut bytes) {
+                Ok(()) => print(out, &String::from_utf8_lossy(&bytes)),
+                Err(e) => usage_error(out, &format!("cannot render the manual: {e}")),
             }
         }
-        Command::Build(args) => build(&args),
+        Command::Build(args) => build(out, &args),
     }
 }
 
-fn fmt(args: &FmtArgs) -> ExitCode {
+fn fmt(out: &Out, args: &FmtArgs) -> ExitCode {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     if !args.files.is_empty() {
-        return for_each_spec(&args.files, &cwd, |entry| {
-            fmt(&FmtArgs { path: Some(entry.to_path_buf()), files: Vec::new(), check: args.check })
+        return for_each_spec(out, &args.files, &cwd, |entry| {
+            fmt(out, &FmtArgs { path: Some(entry.to_path_buf()), files: Vec::new(), check: args.check })
         });
     }
     match crate::fmt::command::run(args.path.as_deref(), args.check, &cwd) {
         Ok(outcome) => {
-            eprint!("{}", outcome.stderr);
-            let printed = print(&outcome.stdout);
+            out.learn(&outcome.redactor);
+            out.eprint(&outcome.stderr);
+            let printed = print(out, &outcome.stdout);
             if printed == ExitCode::SUCCESS { ExitCode::from(outcome.code) } else { printed }
         }
-        Err(e) => usage_error(&e.to_string()),
+        Err(e) => usage_error(out, &e.to_string()),
     }
 }
 
-fn help(command: Option<&str>) -> ExitCode {
+fn help(out: &Out, command: Option<&str>) -> ExitCode {
     let mut cli = <Cli as clap::CommandFactory>::command();
     let text = match command {
         None => cli.render_long_help(),
         Some(name) => match cli.find_subcommand_mut(name) {
             Some(sub) => sub.render_long_help(),
-            None => return usage_error(&format!("no command named `{name}`; `wireplan help` lists them")),
+            None => return usage_error(out, &format!("no command named `{name}`; `wireplan help` lists them")),
         },
     };
-    print(&text.to_string())
+    print(out, &text.to_string())
 }
 
-fn usage_error(message: &str) -> ExitCode {
+fn usage_error(out: &Out, message: &str) -> ExitCode {
     // Messages name paths and flags, which may hold any character.
-    eprintln!("error: {}", crate::escape::lines(message));
+    out.eprintln(format_args!("error: {}", crate::escape::lines(message)));
     ExitCode::from(2)
 }
 
-fn print(text: &str) -> ExitCode {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+fn print(out: &Out, text: &str) -> ExitCode {
+    match out.print(text) {
         Ok(()) => ExitCode::SUCCESS,
         // A closed pipe (`wireplan check | head`) is not a failure of ours.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => usage_error(&format!("cannot write output: {e}")),
+        Err(e) => usage_error(out, &format!("cannot write output: {e}")),
     }
 }
 
@@ -476,24 +493,31 @@ impl LevelArgs {
 }
 
 /// Loads and checks the spec at `path` from the current folder; a usage
-/// error (exit 2) when the levels or the entry file are unusable.
-fn load_checked(path: Option<&std::path::Path>, levels: Option<&LevelArgs>) -> Result<crate::Checked, ExitCode> {
+/// error (exit 2) when the levels or the entry file are unusable. From here
+/// on, `out` masks the spec's credentials.
+fn load_checked(
+    out: &Out,
+    path: Option<&std::path::Path>,
+    levels: Option<&LevelArgs>,
+) -> Result<crate::Checked, ExitCode> {
     let levels = match levels.map(LevelArgs::resolve).transpose() {
         Ok(levels) => levels.unwrap_or_default(),
-        Err(message) => return Err(usage_error(&message)),
+        Err(message) => return Err(usage_error(out, &message)),
     };
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    crate::check_path(path, &cwd, &levels).map_err(|e| usage_error(&e.to_string()))
+    let checked = crate::check_path(path, &cwd, &levels).map_err(|e| usage_error(out, &e.to_string()))?;
+    out.learn(&checked.redactor);
+    Ok(checked)
 }
 
-fn check(args: &CheckArgs) -> ExitCode {
+fn check(out: &Out, args: &CheckArgs) -> ExitCode {
     if !args.files.is_empty() {
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        return for_each_spec(&args.files, &cwd, |entry| {
-            check(&CheckArgs { path: Some(entry.to_path_buf()), files: Vec::new(), ..args.clone() })
+        return for_each_spec(out, &args.files, &cwd, |entry| {
+            check(out, &CheckArgs { path: Some(entry.to_path_buf()), files: Vec::new(), ..args.clone() })
         });
     }
-    let mut checked = match load_checked(args.path.as_deref(), Some(&args.levels)) {
+    let mut checked = match load_checked(out, args.path.as_deref(), Some(&args.levels)) {
         Ok(checked) => checked,
         Err(code) => return code,
     };
@@ -510,19 +534,18 @@ fn check(args: &CheckArgs) -> ExitCode {
     };
     if let Some(path) = &args.write_baseline {
         let recorded = Baseline::record(&checked.diagnostics, &identities);
-        let text = checked.redactor.apply(&recorded.to_json()).into_owned();
-        if let Err(code) = write_output(&checked, path, text.as_bytes()) {
+        if let Err(code) = write_output(out, &checked, path, &recorded.to_json()) {
             return code;
         }
-        eprintln!(
+        out.eprintln(format_args!(
             "wrote {} with {} finding(s); `wireplan check --baseline {0}` reports only new ones",
             crate::escape::one_line(&path.display().to_string()),
             checked.diagnostics.len()
-        );
+        ));
         return ExitCode::SUCCESS;
     }
     if let Some(rev) = &args.changed_since {
-        let old = match spec_at_revision(args.path.as_deref(), rev) {
+        let old = match spec_at_revision(out, args.path.as_deref(), rev) {
             Ok(old) => old,
             Err(code) => return code,
         };
@@ -539,14 +562,14 @@ fn check(args: &CheckArgs) -> ExitCode {
     if let Some(path) = &args.baseline {
         let baseline = match read_regular(path).and_then(|text| Baseline::parse(&text)) {
             Ok(baseline) => baseline,
-            Err(e) => return usage_error(&format!("{}: {e}", path.display())),
+            Err(e) => return usage_error(out, &format!("{}: {e}", path.display())),
         };
         if baseline.is_outdated() {
-            eprintln!(
+            out.eprintln(format_args!(
                 "note: {} is a version {} baseline, matched as it was written; `--write-baseline` rewrites it in today's format, which survives moved files and changed counts",
                 crate::escape::one_line(&path.display().to_string()),
                 baseline.version
-            );
+            ));
         }
         let hides = baseline.hides(&checked.diagnostics, &identities, &checked.spec, &checked.sources);
         hidden = hides.iter().filter(|h| **h).count();
@@ -569,22 +592,26 @@ fn check(args: &CheckArgs) -> ExitCode {
         Format::Junit => render::junit::render(&report),
     };
     let render_time = render_start.elapsed();
-    let printed = print(&checked.redactor.apply(&text));
+    let printed = print(out, &text);
     if std::env::var_os("WIREPLAN_TIMINGS").is_some_and(|v| !v.is_empty()) {
         let phases = checked.timings.iter().copied().chain([("render and print", render_start.elapsed())]);
         for (phase, time) in phases {
-            eprintln!("timing: {phase:<20} {:>10.3} ms", time.as_secs_f64() * 1000.0);
+            out.eprintln(format_args!("timing: {phase:<20} {:>10.3} ms", time.as_secs_f64() * 1000.0));
         }
-        eprintln!("timing: {:<20} {:>10.3} ms", "(of which render)", render_time.as_secs_f64() * 1000.0);
+        out.eprintln(format_args!(
+            "timing: {:<20} {:>10.3} ms",
+            "(of which render)",
+            render_time.as_secs_f64() * 1000.0
+        ));
     }
     if printed != ExitCode::SUCCESS {
         return printed;
     }
     if let Some(path) = args.baseline.as_ref().filter(|_| hidden > 0) {
-        eprintln!(
+        out.eprintln(format_args!(
             "{hidden} finding(s) hidden by the baseline {}",
             crate::escape::one_line(&path.display().to_string())
-        );
+        ));
     }
     let code = if checked.diagnostics.iter().any(|d| d.severity == Severity::Error) {
         ExitCode::from(1)
@@ -598,8 +625,8 @@ fn check(args: &CheckArgs) -> ExitCode {
     code
 }
 
-fn graph(args: &GraphArgs) -> ExitCode {
-    let checked = match load_checked(args.path.as_deref(), None) {
+fn graph(out: &Out, args: &GraphArgs) -> ExitCode {
+    let checked = match load_checked(out, args.path.as_deref(), None) {
         Ok(checked) => checked,
         Err(code) => return code,
     };
@@ -612,13 +639,15 @@ fn graph(args: &GraphArgs) -> ExitCode {
         GraphFormat::Mermaid => render::graph::mermaid(&view),
         GraphFormat::Dot => render::graph::dot(&view),
     };
-    let printed = print(&checked.redactor.apply(&text));
+    let printed = print(out, &text);
     if printed != ExitCode::SUCCESS {
         return printed;
     }
     let errors = checked.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
     if errors > 0 {
-        eprintln!("error: the spec has {errors} error(s); `wireplan check` lists them. The graph shows what resolved.");
+        out.eprintln(format_args!(
+            "error: the spec has {errors} error(s); `wireplan check` lists them. The graph shows what resolved."
+        ));
         return ExitCode::from(1);
     }
     ExitCode::SUCCESS
@@ -628,25 +657,25 @@ fn terminal_width() -> usize {
     std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|w| *w >= 40).unwrap_or(100)
 }
 
-fn explain(name: &str) -> ExitCode {
+fn explain(out: &Out, name: &str) -> ExitCode {
     match lint::find(name) {
-        Some(rule) => print(&crate::docs::explain(rule)),
+        Some(rule) => print(out, &crate::docs::explain(rule)),
         None => {
             let hint = lint::closest(name).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
-            usage_error(&format!("no rule named `{name}`{hint}\n`wireplan rules` lists every rule"))
+            usage_error(out, &format!("no rule named `{name}`{hint}\n`wireplan rules` lists every rule"))
         }
     }
 }
 
-fn rules(format: ListFormat) -> ExitCode {
+fn rules(out: &Out, format: ListFormat) -> ExitCode {
     match format {
-        ListFormat::Human => print(&crate::docs::rules_table()),
-        ListFormat::Json => print(&crate::docs::rules_json()),
+        ListFormat::Human => print(out, &crate::docs::rules_table()),
+        ListFormat::Json => print(out, &crate::docs::rules_json()),
     }
 }
 
-fn plan(args: &PlanArgs) -> ExitCode {
-    let checked = match load_checked(args.path.as_deref(), Some(&args.levels)) {
+fn plan(out: &Out, args: &PlanArgs) -> ExitCode {
+    let checked = match load_checked(out, args.path.as_deref(), Some(&args.levels)) {
         Ok(checked) => checked,
         Err(code) => return code,
     };
@@ -656,13 +685,13 @@ fn plan(args: &PlanArgs) -> ExitCode {
     let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
     if !errors.is_empty() {
         let report = Report { sources: &checked.sources, diagnostics: &errors, identities: &[] };
-        eprint!("{}", checked.redactor.apply(&render::short::render(&report)));
+        out.eprint(&render::short::render(&report));
         if errors.iter().any(|d| !d.rule.is_configurable()) {
-            eprintln!(
-                "error: the spec has errors; the plan covers only what could be read (`wireplan check` explains them)"
+            out.eprintln(
+                "error: the spec has errors; the plan covers only what could be read (`wireplan check` explains them)",
             );
         } else {
-            eprintln!("error: the checks report errors (`wireplan check` explains them)");
+            out.eprintln("error: the checks report errors (`wireplan check` explains them)");
         }
     }
     if let Some(path) = &args.html {
@@ -674,11 +703,10 @@ fn plan(args: &PlanArgs) -> ExitCode {
             diagnostics: &checked.diagnostics,
         };
         let html = render::plan::html::render(&page);
-        let html = checked.redactor.apply(&html);
-        if let Err(code) = write_output(&checked, path, html.as_bytes()) {
+        if let Err(code) = write_output(out, &checked, path, &html) {
             return code;
         }
-        eprintln!("wrote {}", crate::escape::one_line(&path.display().to_string()));
+        out.eprintln(format_args!("wrote {}", crate::escape::one_line(&path.display().to_string())));
     }
     let format = match (args.format, &args.html) {
         (Some(format), _) => Some(format),
@@ -691,7 +719,7 @@ fn plan(args: &PlanArgs) -> ExitCode {
             PlanFormat::Markdown => render::plan::markdown::render(&plan),
             PlanFormat::Json => render::plan::json::render(&plan),
         };
-        let printed = print(&checked.redactor.apply(&text));
+        let printed = print(out, &text);
         if printed != ExitCode::SUCCESS {
             return printed;
         }
@@ -699,23 +727,23 @@ fn plan(args: &PlanArgs) -> ExitCode {
     if errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }
 
-fn diff(args: &DiffArgs) -> ExitCode {
+fn diff(out: &Out, args: &DiffArgs) -> ExitCode {
     let (old, new) = match &args.against {
         Some(rev) => {
             let now = args.old.as_deref();
             if args.new.is_some() {
-                return usage_error("with --against REV, give at most one spec path (the spec now)");
+                return usage_error(out, "with --against REV, give at most one spec path (the spec now)");
             }
-            match (spec_at_revision(now, rev), load_checked(now, None)) {
+            match (spec_at_revision(out, now, rev), load_checked(out, now, None)) {
                 (Ok(old), Ok(new)) => (old, new),
                 (Err(code), _) | (_, Err(code)) => return code,
             }
         }
         None => {
             let Some(new_path) = args.new.as_deref() else {
-                return usage_error("give OLD and NEW specs, or `--against REV`");
+                return usage_error(out, "give OLD and NEW specs, or `--against REV`");
             };
-            match (load_checked(args.old.as_deref(), None), load_checked(Some(new_path), None)) {
+            match (load_checked(out, args.old.as_deref(), None), load_checked(out, Some(new_path), None)) {
                 (Ok(old), Ok(new)) => (old, new),
                 (Err(code), _) | (_, Err(code)) => return code,
             }
@@ -737,11 +765,11 @@ fn diff(args: &DiffArgs) -> ExitCode {
         }
         unreadable = true;
         let report = Report { sources: &checked.sources, diagnostics: &errors, identities: &[] };
-        eprint!("{}", checked.redactor.apply(&render::short::render(&report)));
-        eprintln!(
+        out.eprint(&render::short::render(&report));
+        out.eprintln(format_args!(
             "error: the {which} spec has {}; `wireplan diff` compares specs without spec errors",
             crate::prose::plural(errors.len(), "spec error")
-        );
+        ));
     }
     if unreadable {
         return ExitCode::from(2);
@@ -752,7 +780,7 @@ fn diff(args: &DiffArgs) -> ExitCode {
         DiffFormat::Markdown => crate::diff::markdown(&changes),
         DiffFormat::Json => crate::diff::json(&changes),
     };
-    let printed = print(&old.redactor.apply(&new.redactor.apply(&text)));
+    let printed = print(out, &text);
     if printed != ExitCode::SUCCESS {
         return printed;
     }
@@ -769,61 +797,71 @@ fn diff(args: &DiffArgs) -> ExitCode {
 /// repository that holds the current folder (see `git`): its folder is
 /// read from git's objects into a private temporary folder and checked
 /// there, as the current folder maps into it, so names match the spec now.
-fn spec_at_revision(path: Option<&std::path::Path>, rev: &str) -> Result<crate::Checked, ExitCode> {
+fn spec_at_revision(out: &Out, path: Option<&std::path::Path>, rev: &str) -> Result<crate::Checked, ExitCode> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let entry = crate::load::find_entry(path, &cwd).map_err(|e| usage_error(&e.to_string()))?;
-    let entry = std::fs::canonicalize(&entry).map_err(|e| usage_error(&format!("{}: {e}", entry.display())))?;
+    let entry = crate::load::find_entry(path, &cwd).map_err(|e| usage_error(out, &e.to_string()))?;
+    let entry = std::fs::canonicalize(&entry).map_err(|e| usage_error(out, &format!("{}: {e}", entry.display())))?;
     let spec_dir = entry.parent().unwrap_or(std::path::Path::new("/")).to_path_buf();
-    let repo = crate::git::Repository::enclosing(&cwd).map_err(|e| usage_error(&e))?;
+    let repo = crate::git::Repository::enclosing(&cwd).map_err(|e| usage_error(out, &e))?;
     let Ok(folder) = spec_dir.strip_prefix(repo.work_tree()) else {
-        return Err(usage_error(&format!(
-            "the spec's folder {} is outside the git repository at {}, which holds the current folder; \
+        return Err(usage_error(
+            out,
+            &format!(
+                "the spec's folder {} is outside the git repository at {}, which holds the current folder; \
              run wireplan from inside the spec's repository",
-            spec_dir.display(),
-            repo.work_tree().display()
-        )));
+                spec_dir.display(),
+                repo.work_tree().display()
+            ),
+        ));
     };
     let mut tmp = tempfile::Builder::new();
     tmp.prefix("wireplan-rev-");
     #[cfg(unix)]
     tmp.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
     // Removed when dropped, at the end of this function.
-    let tmp = tmp.tempdir().map_err(|e| usage_error(&format!("cannot make a temporary folder: {e}")))?;
+    let tmp = tmp.tempdir().map_err(|e| usage_error(out, &format!("cannot make a temporary folder: {e}")))?;
     // The temporary folder stands for the working tree: the spec's folder
     // goes where it is in the repository, and the current folder maps into
     // it, so that file names read the same in both specs.
     let base = std::fs::canonicalize(tmp.path()).unwrap_or_else(|_| tmp.path().to_path_buf());
     let old_dir = base.join(folder);
-    std::fs::create_dir_all(&old_dir).map_err(|e| usage_error(&format!("cannot make a temporary folder: {e}")))?;
-    let exported = repo.export(rev, folder, &old_dir).map_err(|e| usage_error(&e))?;
+    std::fs::create_dir_all(&old_dir).map_err(|e| usage_error(out, &format!("cannot make a temporary folder: {e}")))?;
+    let exported = repo.export(rev, folder, &old_dir).map_err(|e| usage_error(out, &e))?;
     for (path, size) in &exported.too_large {
-        eprintln!(
+        out.eprintln(format_args!(
             "warning: `{}` at `{}` is {:.1} MiB, more than a spec file may be ({} MiB); it is left out of the old spec",
             crate::escape::one_line(&path.display().to_string()),
             crate::escape::one_line(rev),
             *size as f64 / 1_048_576.0,
             crate::source::MAX_FILE_BYTES / 1_048_576
-        );
+        ));
     }
     let old_entry = old_dir.join(entry.file_name().unwrap_or_default());
     let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
     let old_cwd = cwd.strip_prefix(repo.work_tree()).map_or_else(|_| old_dir.clone(), |rest| base.join(rest));
-    crate::check_path(Some(&old_entry), &old_cwd, &CliLevels::default()).map_err(|e| {
-        usage_error(&format!("the spec at {rev}: {}", e.to_string().replace(&base.display().to_string(), rev)))
-    })
+    let checked = crate::check_path(Some(&old_entry), &old_cwd, &CliLevels::default()).map_err(|e| {
+        usage_error(out, &format!("the spec at {rev}: {}", e.to_string().replace(&base.display().to_string(), rev)))
+    })?;
+    out.learn(&checked.redactor);
+    Ok(checked)
 }
 
 /// Runs `command` on each spec that holds one of `files`, once, in a stable
 /// order, and exits as the worst run did (2 before 1 before 0).
-fn for_each_spec(files: &[PathBuf], cwd: &std::path::Path, command: impl Fn(&std::path::Path) -> ExitCode) -> ExitCode {
+fn for_each_spec(
+    out: &Out,
+    files: &[PathBuf],
+    cwd: &std::path::Path,
+    command: impl Fn(&std::path::Path) -> ExitCode,
+) -> ExitCode {
     let (entries, outside) = specs_holding(files, cwd);
     if !outside.is_empty() {
         let names: Vec<String> =
             outside.iter().take(5).map(|p| crate::escape::one_line(&p.display().to_string()).into_owned()).collect();
-        eprintln!(
+        out.eprintln(format_args!(
             "note: skipped {}: no wireplan.kdl at or above includes it",
             crate::prose::list(&names, outside.len(), 5, "and")
-        );
+        ));
     }
     let mut worst = ExitCode::SUCCESS;
     for entry in &entries {
@@ -878,10 +916,10 @@ fn specs_holding(files: &[PathBuf], cwd: &std::path::Path) -> (Vec<PathBuf>, Vec
 /// Writes a report the user asked for to `path` (relative to the current
 /// folder) with the one writer: atomically, never over a file of the spec
 /// that was read, nor over anything that is not a regular file.
-fn write_output(checked: &crate::Checked, path: &std::path::Path, bytes: &[u8]) -> Result<(), ExitCode> {
+fn write_output(out: &Out, checked: &crate::Checked, path: &std::path::Path, text: &str) -> Result<(), ExitCode> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let target = cwd.join(path);
-    spec_writer(checked).write_file(&target, bytes).map_err(|e| usage_error(&e.to_string()))
+    out.write_file(&spec_writer(checked), &target, text).map_err(|e| usage_error(out, &e.to_string()))
 }
 
 /// Reads a small regular file the user named (a baseline).
@@ -898,8 +936,8 @@ fn spec_writer(checked: &crate::Checked) -> crate::write::Writer {
     crate::write::Writer::new(checked.sources.files().map(|(_, f)| f.path.as_path()))
 }
 
-fn build(args: &BuildArgs) -> ExitCode {
-    let checked = match load_checked(args.path.as_deref(), Some(&args.levels)) {
+fn build(out: &Out, args: &BuildArgs) -> ExitCode {
+    let checked = match load_checked(out, args.path.as_deref(), Some(&args.levels)) {
         Ok(checked) => checked,
         Err(code) => return code,
     };
@@ -907,93 +945,100 @@ fn build(args: &BuildArgs) -> ExitCode {
     let warnings = checked.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
     if !errors.is_empty() {
         let report = Report { sources: &checked.sources, diagnostics: &errors, identities: &[] };
-        eprint!("{}", render::short::render(&report));
+        out.eprint(&render::short::render(&report));
         let why = if args.levels.deny_warnings && errors.iter().any(|d| d.rule.is_configurable()) {
             " (--deny-warnings makes warnings errors)"
         } else {
             ""
         };
-        eprintln!(
+        out.eprintln(format_args!(
             "error: the spec has {} error(s){why}; nothing was built (`wireplan check` explains them)",
             errors.len()
-        );
+        ));
         return ExitCode::from(1);
     }
     if warnings > 0 {
-        eprintln!("warning: the spec has {warnings} warning(s) (`wireplan check` lists them); building anyway");
+        out.eprintln(format_args!(
+            "warning: the spec has {warnings} warning(s) (`wireplan check` lists them); building anyway"
+        ));
     }
     let input = crate::emit::Input { spec: &checked.spec, graph: &checked.graph };
     let emitted = crate::emit::emit(args.target, &input);
     for note in &emitted.notes {
         match &note.flow {
-            Some(flow) => eprintln!(
+            Some(flow) => out.eprintln(format_args!(
                 "note: flow {}: {}",
                 crate::escape::one_line(&format!("{flow:?}")),
                 crate::escape::one_line(&note.message)
-            ),
-            None => eprintln!("note: {}", crate::escape::one_line(&note.message)),
+            )),
+            None => out.eprintln(format_args!("note: {}", crate::escape::one_line(&note.message))),
         }
     }
     if !emitted.diagnostics.is_empty() {
         let report = Report { sources: &checked.sources, diagnostics: &emitted.diagnostics, identities: &[] };
-        eprint!("{}", render::short::render(&report));
+        out.eprint(&render::short::render(&report));
         let mut helps: Vec<&str> = emitted.diagnostics.iter().map(|d| d.help.as_str()).collect();
         helps.sort_unstable();
         helps.dedup();
         for help in helps {
-            eprintln!("help: {}", crate::escape::one_line(help));
+            out.eprintln(format_args!("help: {}", crate::escape::one_line(help)));
         }
     }
     if !emitted.errors.is_empty() || !emitted.diagnostics.is_empty() {
         for e in &emitted.errors {
-            eprintln!("error: {}", crate::escape::one_line(e));
+            out.eprintln(format_args!("error: {}", crate::escape::one_line(e)));
         }
-        eprintln!("error: nothing was built");
+        out.eprintln("error: nothing was built");
         return ExitCode::from(1);
     }
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let out = cwd.join(&args.out);
+    let dir = cwd.join(&args.out);
     let writer = spec_writer(&checked);
     let target = args.target.name();
     if args.check {
-        return match crate::write::compare_tree(&writer, &out, target, &emitted.artifacts) {
+        return match crate::write::compare_tree(&writer, &dir, target, &emitted.artifacts) {
             Ok(differences) if differences.is_empty() => {
-                eprintln!("{} is up to date", args.out.display());
+                out.eprintln(format_args!("{} is up to date", args.out.display()));
                 ExitCode::SUCCESS
             }
             Ok(differences) => {
+                let mut listed = String::new();
                 for d in &differences {
-                    println!("{}: {}", d.label(), crate::escape::one_line(d.path()));
+                    listed.push_str(&format!("{}: {}\n", d.label(), crate::escape::one_line(d.path())));
                 }
-                eprintln!(
+                let printed = print(out, &listed);
+                if printed != ExitCode::SUCCESS {
+                    return printed;
+                }
+                out.eprintln(format_args!(
                     "error: {} differs from what the spec generates ({} file(s)); run `wireplan build` to update it",
                     args.out.display(),
                     differences.len()
-                );
+                ));
                 ExitCode::from(1)
             }
-            Err(e) => usage_error(&e.to_string()),
+            Err(e) => usage_error(out, &e.to_string()),
         };
     }
-    match crate::write::write_tree(&writer, &out, target, &emitted.artifacts, args.force) {
+    match crate::write::write_tree(&writer, &dir, target, &emitted.artifacts, args.force) {
         Ok(report) => {
             for path in &report.written {
-                eprintln!("wrote {}", out.join(path).display());
+                out.eprintln(format_args!("wrote {}", dir.join(path).display()));
             }
             for path in &report.removed {
-                eprintln!("removed {} (no longer generated)", out.join(path).display());
+                out.eprintln(format_args!("removed {} (no longer generated)", dir.join(path).display()));
             }
             if report.written.is_empty() && report.removed.is_empty() {
-                eprintln!("{} is up to date", args.out.display());
+                out.eprintln(format_args!("{} is up to date", args.out.display()));
             }
             ExitCode::SUCCESS
         }
         Err(errors) => {
             let refused = errors.iter().any(|e| matches!(e, crate::write::WriteError::Refused { .. }));
             for e in &errors {
-                eprintln!("error: {}", crate::escape::one_line(&e.to_string()));
+                out.eprintln(format_args!("error: {}", crate::escape::one_line(&e.to_string())));
             }
-            eprintln!("error: the build stopped");
+            out.eprintln("error: the build stopped");
             ExitCode::from(if refused { 1 } else { 2 })
         }
     }

@@ -36,6 +36,8 @@ const LAYERS: &[&[&str]] = &[
     &["emit"],
     &["write"],
     &["fmt"],
+    // The one way out of the process, masking credentials (see `out`).
+    &["out"],
     &["lsp"],
     &["cli"],
 ];

@@ -28,6 +28,7 @@ mod load;
 mod lower;
 mod lsp;
 mod model;
+mod out;
 mod parallel;
 mod plan;
 mod prose;
@@ -138,7 +139,7 @@ pub(crate) fn check_loaded(loaded: Loaded, levels: &CliLevels) -> Checked {
     let mut diagnostics = lint::apply_levels(&spec, levels, diagnostics);
     diagnostics.sort_by(Diagnostic::order);
     let diagnostics = cap(diagnostics);
-    let redactor = redact::Redactor::new(&sources, &diagnostics);
+    let redactor = redact::Redactor::new(&sources, &spec.credentials);
     lap("levels and order");
     Checked { sources, spec, graph, diagnostics, redactor, timings }
 }

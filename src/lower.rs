@@ -13,10 +13,10 @@ use std::time::Duration;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::{self, Rule};
 use crate::model::{
-    Action, Allow, Api, ApiStyle, Backoff, Criticality, Entity, Event, EventDelivery, Field, FieldRef, FieldType,
-    FileId, Flow, HttpMethod, LintDirective, LintLevel, Loc, Map, Name, NameKind, NameProblem, RateLimit, Ref, Request,
-    Retry, Set, SignatureEncoding, SignatureScheme, Source, Spanned, Spec, Stack, System, SystemKind, Target, TimeUnit,
-    Trigger, TriggerKind, Volume, WebhookSignature, name_problem,
+    Action, Allow, Api, ApiStyle, Backoff, Credential, Criticality, Entity, Event, EventDelivery, Field, FieldRef,
+    FieldType, FileId, Flow, HttpMethod, LintDirective, LintLevel, Loc, Map, Name, NameKind, NameProblem, RateLimit,
+    Ref, Request, Retry, Set, SignatureEncoding, SignatureScheme, Source, Spanned, Spec, Stack, System, SystemKind,
+    Target, TimeUnit, Trigger, TriggerKind, Volume, WebhookSignature, name_problem,
 };
 use smol_str::SmolStr;
 
@@ -73,6 +73,7 @@ fn append_spec(to: &mut Spec, from: Spec) {
     append(&mut to.events, from.events);
     append(&mut to.flows, from.flows);
     append(&mut to.lint, from.lint);
+    append(&mut to.credentials, from.credentials);
 }
 
 /// Files with at least this many top-level nodes are lowered on several
@@ -88,14 +89,20 @@ pub(crate) fn lower_document(file: FileId, doc: Document<'_>, threads: usize) ->
     let threads = threads.min(doc.len_hint() / PARALLEL_NODES * 2).max(1);
     let lower_run = |doc: Document<'_>| {
         let mut run = Lowered::default();
-        let mut lowerer =
-            Lowerer { file, stack_names: Vec::new(), diagnostics: &mut run.diagnostics, includes: Vec::new() };
+        let mut lowerer = Lowerer {
+            file,
+            stack_names: Vec::new(),
+            diagnostics: &mut run.diagnostics,
+            includes: Vec::new(),
+            credentials: Vec::new(),
+        };
         lowerer.check_secrets(doc);
         for node in doc.nodes() {
             lowerer.top_level(&node, &mut run.spec);
         }
         run.stack_names = lowerer.stack_names;
         run.includes = lowerer.includes;
+        run.spec.credentials = lowerer.credentials;
         run
     };
     if threads == 1 {
@@ -204,6 +211,8 @@ struct Lowerer<'d> {
     stack_names: Vec<Loc>,
     diagnostics: &'d mut Vec<Diagnostic>,
     includes: Vec<Include>,
+    /// The credentials found, decoded, for every output to mask.
+    credentials: Vec<Credential>,
 }
 
 impl Lowerer<'_> {
@@ -588,14 +597,18 @@ impl Lowerer<'_> {
     fn check_secrets(&mut self, doc: Document<'_>) {
         doc.for_each_string_token(secrets::SHORTEST_SECRET, |text, span| {
             if let Some(found) = secrets::check(text) {
-                self.report_secret(span, format!("it holds {} (`{}`)", found.what, found.masked));
+                let why = format!("it holds {} (`{}`)", found.what, found.masked);
+                self.report_secret(span, text, found.at, why);
             }
         });
     }
 
     /// The finding names what was found and a masked prefix, never the
-    /// value itself: CI logs are read by many.
-    fn report_secret(&mut self, span: Span, why: String) {
+    /// value itself: CI logs are read by many. The value, decoded, is kept
+    /// for `redact`, which masks it wherever else it would be printed; the
+    /// text as written is no guide to that once escapes are decoded.
+    fn report_secret(&mut self, span: Span, value: &str, core: std::ops::Range<usize>, why: String) {
+        self.credentials.push(Credential { value: value.to_owned(), core, loc: self.loc(span) });
         self.report(
             &diagnostic::SECRET_LITERAL,
             span,
@@ -813,7 +826,7 @@ impl Lowerer<'_> {
                         && secrets::check(&secret.value).is_none()
                     {
                         let why = "`secret` takes an environment variable's name, such as `HUBSPOT_TOKEN`";
-                        self.report_secret(secret.loc.span, why.into());
+                        self.report_secret(secret.loc.span, &secret.value, 0..secret.value.len(), why.into());
                     }
                 }
                 "url" => system.url = self.string_child(child, "url \"https://api.example.com\""),
@@ -1388,7 +1401,7 @@ impl Lowerer<'_> {
                 let ok = secrets::is_env_name(&s.value);
                 if !ok && secrets::check(&s.value).is_none() {
                     let why = "`secret=` takes an environment variable's name, such as `SHOP_WEBHOOK_SECRET`";
-                    self.report_secret(e.value_span, why.into());
+                    self.report_secret(e.value_span, &s.value, 0..s.value.len(), why.into());
                 }
                 ok
             }),

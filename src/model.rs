@@ -161,6 +161,23 @@ pub(crate) struct Spec {
     pub(crate) flows: Vec<Flow>,
     /// The directives of every `lint` block, in source order.
     pub(crate) lint: Vec<LintDirective>,
+    /// Every credential written into the spec's text (each a `secret-literal`
+    /// finding), for `redact` to mask in every output.
+    pub(crate) credentials: Vec<Credential>,
+}
+
+/// A credential written into the spec, as lowering found it: its value
+/// decoded (escapes, multi-line strings and continuations resolved), the
+/// part of that value that is the credential itself, and where it is
+/// written. Outputs never show it; `redact` masks every form of it.
+#[derive(Clone, Debug)]
+pub(crate) struct Credential {
+    pub(crate) value: String,
+    /// The byte range of `value` that holds the credential: the token in
+    /// `Bearer sk_live_...`, the password of a URL; all of it otherwise.
+    pub(crate) core: std::ops::Range<usize>,
+    /// The string as written, quotes and escapes included.
+    pub(crate) loc: Loc,
 }
 
 impl Spec {

@@ -2,71 +2,282 @@
 //!
 //! A `secret-literal` finding says where a credential is written; the
 //! credential itself must not then be copied into a CI log, a pull-request
-//! comment or a shared HTML page, neither in the finding's own snippet, nor as
-//! context of another finding on the same line, nor where the secret is used
-//! as a name. So every output passes through one `Redactor`, built from the
-//! findings, that replaces each detected credential (as written, and as JSON
-//! and HTML would escape it) with a mask of the same length that keeps only a
-//! short prefix, enough to tell which key it was. One Aho-Corasick pass keeps
-//! it linear in the output, however many secrets there are.
+//! comment, a shared HTML page or an editor's log, neither in the finding's
+//! own snippet, nor as context of another finding on the same line, nor
+//! where the secret is used as a name. Lowering records each credential it
+//! finds decoded (`model::Credential`): the text as written says little once
+//! KDL escapes (`\u{73}`), multi-line strings and line continuations are
+//! decoded, and outputs print the decoded value. A `Redactor` built from
+//! those records masks, in one Aho-Corasick pass (linear in the output,
+//! however many secrets there are), every piece in which an output could
+//! show a credential: the value, the credential inside it (`Bearer` aside),
+//! each line of both, the text as written (without its quotes) and each of
+//! its lines, each in every way the outputs escape text (control characters
+//! as `escape` shows them, JSON, HTML, XML, Markdown, GitHub annotations,
+//! Mermaid, DOT, and JSON of each). A mask is as long as what it hides
+//! (snippets stay aligned) and keeps only a short prefix, enough to tell
+//! which key it was. `out`, the one writer every command and the language
+//! server print through, applies it.
 
 use std::borrow::Cow;
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use aho_corasick::AhoCorasick;
 
-use crate::diagnostic::Diagnostic;
+use crate::escape;
+use crate::model::Credential;
 use crate::source::SourceMap;
 
-/// Masks every detected credential in a text.
+/// A piece of a credential shorter than this is not masked on its own: it
+/// tells nothing, and masking every `"""` or `ab` would garble the output.
+/// (A mask keeps at most 4 characters, so this is the shortest piece that
+/// masking hides anything of.)
+const MIN_PIECE: usize = 5;
+
+/// A piece is found by its longest run of letters and digits when the run
+/// is at least this long (long enough never to be an ordinary word); a run
+/// matched on its own is masked even where the rest of the piece is not.
+const MIN_RUN: usize = 8;
+
+/// Verifying a match of a run against the pieces it is part of is bounded:
+/// at most this many pieces per run, of at most this many bytes, so that
+/// no text makes masking slower than linear. (Beyond them, the run alone
+/// is masked, which still hides the random part.)
+const MAX_OWNERS: usize = 8;
+const MAX_VERIFIED: usize = 4096;
+
+/// Masks every detected credential in a text. Cloning one is cheap: what
+/// it holds is shared.
+#[derive(Clone, Default)]
 pub(crate) struct Redactor {
-    matcher: Option<AhoCorasick>,
-    masks: Vec<String>,
+    /// What to mask, sorted, each once.
+    pieces: Arc<Vec<Box<str>>>,
+    matcher: Option<Arc<Matcher>>,
+}
+
+/// The automaton and what each of its patterns stands for.
+///
+/// A piece with a long run of letters and digits is found by that run
+/// alone: no output escapes letters or digits, so the run is in every form
+/// of the piece, and one pattern per piece keeps the automaton small for a
+/// spec holding thousands of credentials. Where the run is found, the text
+/// around it is compared with the rest of the piece written each way an
+/// output writes it, and all of what matches is masked. A piece without
+/// such a run is a pattern in each of its forms.
+struct Matcher {
+    automaton: AhoCorasick,
+    /// For each pattern, the pieces it is the run of, and where in each.
+    owners: Vec<Vec<(u32, u32)>>,
 }
 
 impl Redactor {
-    /// A redactor for the credentials that `diagnostics` report.
-    pub(crate) fn new(sources: &SourceMap, diagnostics: &[Diagnostic]) -> Self {
-        let mut patterns: Vec<String> = Vec::new();
-        for d in diagnostics.iter().filter(|d| std::ptr::eq(d.rule, &crate::diagnostic::SECRET_LITERAL)) {
-            let file = sources.get(d.primary.loc.file);
-            let span = d.primary.loc.span;
-            let Some(written) = file.text.get(span.start as usize..span.end as usize) else { continue };
-            let value = unquote(written);
-            if value.chars().count() < 4 {
-                continue;
+    /// A redactor for the credentials lowering found in `sources`.
+    pub(crate) fn new(sources: &SourceMap, credentials: &[Credential]) -> Self {
+        let mut all: Vec<Box<str>> = Vec::new();
+        for credential in credentials {
+            let file = sources.get(credential.loc.file);
+            let span = credential.loc.span;
+            let written = delimited(file.text.get(span.start as usize..span.end as usize).unwrap_or(""));
+            let core = credential.value.get(credential.core.clone()).unwrap_or(&credential.value);
+            let mut pieces: Vec<&str> = vec![&credential.value, core, written];
+            for whole in [credential.value.as_str(), core, written] {
+                pieces.extend(whole.split(is_line_break).map(|line| line.trim_matches(is_blank)));
             }
-            let json = serde_json::to_string(value).unwrap_or_default();
-            let html = value.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
-            for form in [value.to_owned(), json[1..json.len().saturating_sub(1).max(1)].to_owned(), html] {
-                if !form.is_empty() && !patterns.contains(&form) {
-                    patterns.push(form);
-                }
-            }
+            // A snippet too wide for the terminal is clipped between words:
+            // each random-looking word of the text as written, on its own.
+            pieces.extend(written.split(char::is_whitespace).filter(|word| {
+                word.chars().count() >= MIN_RUN
+                    && word.chars().any(|c| c.is_ascii_digit())
+                    && word.chars().any(char::is_alphabetic)
+            }));
+            all.extend(pieces.into_iter().map(Box::from));
         }
-        if patterns.is_empty() {
-            return Redactor { matcher: None, masks: Vec::new() };
+        Redactor::from_pieces(all)
+    }
+
+    fn from_pieces(mut pieces: Vec<Box<str>>) -> Self {
+        pieces.retain(|p| p.chars().count() >= MIN_PIECE);
+        pieces.sort_unstable();
+        pieces.dedup();
+        let mut redactor = Redactor { pieces: Arc::new(pieces), matcher: None };
+        redactor.build();
+        redactor
+    }
+
+    /// Masks what `other` masks too (for `diff`, which prints two specs).
+    pub(crate) fn merge(&mut self, other: &Redactor) {
+        if other.pieces.iter().all(|p| self.pieces.binary_search(p).is_ok()) {
+            return;
         }
-        let masks = patterns.iter().map(|p| mask(p)).collect();
-        let matcher = AhoCorasick::builder().match_kind(aho_corasick::MatchKind::LeftmostLongest).build(&patterns).ok();
-        Redactor { matcher, masks }
+        if self.pieces.is_empty() {
+            *self = other.clone();
+            return;
+        }
+        let pieces = self.pieces.iter().chain(other.pieces.iter()).cloned().collect();
+        *self = Redactor::from_pieces(pieces);
     }
 
     /// `text` with every credential masked.
     pub(crate) fn apply<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        match &self.matcher {
-            Some(m) if m.is_match(text) => Cow::Owned(m.replace_all(text, &self.masks)),
-            _ => Cow::Borrowed(text),
+        let Some(matcher) = &self.matcher else { return Cow::Borrowed(text) };
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        for found in matcher.automaton.find_iter(text) {
+            let (start, end) = (found.start(), found.end());
+            let mut widest = (start, end);
+            for &(piece, at) in matcher.owners[found.pattern().as_usize()].iter().take(MAX_OWNERS) {
+                let piece = &self.pieces[piece as usize];
+                if piece.len() > MAX_VERIFIED {
+                    continue;
+                }
+                let (before, after) = (&piece[..at as usize], &piece[at as usize + (end - start)..]);
+                let ways = Ways::of(piece);
+                for way in 0..ways.ways.len() {
+                    let (before, after) = (ways.write(way, before), ways.write(way, after));
+                    if text[..start].ends_with(&before)
+                        && text[end..].starts_with(&after)
+                        && after.len() + before.len() > widest.1 - widest.0 - (end - start)
+                    {
+                        widest = (start - before.len(), end + after.len());
+                    }
+                }
+            }
+            // A span reaching back over earlier ones swallows them.
+            while let Some(&(last_start, last_end)) = spans.last()
+                && widest.0 < last_end
+            {
+                widest = (widest.0.min(last_start), widest.1.max(last_end));
+                spans.pop();
+            }
+            spans.push(widest);
         }
+        if spans.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        let mut masked = String::with_capacity(text.len());
+        let mut from = 0;
+        for (start, end) in spans {
+            masked.push_str(&text[from..start]);
+            masked.push_str(&mask(&text[start..end]));
+            from = end;
+        }
+        masked.push_str(&text[from..]);
+        Cow::Owned(masked)
+    }
+
+    fn build(&mut self) {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut owners: Vec<Vec<(u32, u32)>> = Vec::new();
+        let mut index: BTreeMap<String, usize> = BTreeMap::new();
+        let mut pattern = |text: String, owner: Option<(u32, u32)>| {
+            let at = *index.entry(text).or_insert_with_key(|text| {
+                patterns.push(text.clone());
+                owners.push(Vec::new());
+                patterns.len() - 1
+            });
+            owners[at].extend(owner);
+        };
+        for (i, piece) in self.pieces.iter().enumerate() {
+            let run = piece
+                .split(|c: char| !c.is_alphanumeric())
+                .max_by_key(|run| run.len())
+                .filter(|run| run.chars().count() >= MIN_RUN);
+            match run {
+                Some(run) => {
+                    let at = run.as_ptr() as usize - piece.as_ptr() as usize;
+                    pattern(run.to_owned(), Some((i as u32, at as u32)));
+                }
+                None => {
+                    let ways = Ways::of(piece);
+                    for way in 0..ways.ways.len() {
+                        pattern(ways.write(way, piece), None);
+                    }
+                }
+            }
+        }
+        if patterns.is_empty() {
+            self.matcher = None;
+            return;
+        }
+        // The longest match wins, so a whole form is masked as one.
+        self.matcher = AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(&patterns)
+            .ok()
+            .map(|automaton| Arc::new(Matcher { automaton, owners }));
     }
 }
 
-/// The text of a string token without its quotes: `"x"`, `#"x"#`, or a
-/// bare identifier as it is.
-fn unquote(written: &str) -> &str {
+/// Every distinct way an output could write a piece: each composition of
+/// the escapes the outputs use, kept when it writes the piece's characters
+/// other than letters and digits (which every output leaves as they are)
+/// differently from those before; most pieces have a few.
+struct Ways {
+    others: Vec<char>,
+    ways: Vec<Vec<String>>,
+}
+
+impl Ways {
+    fn of(piece: &str) -> Ways {
+        let mut others: Vec<char> = piece.chars().filter(|c| !c.is_alphanumeric()).collect();
+        others.sort_unstable();
+        others.dedup();
+        let mut ways: Vec<Vec<String>> = Vec::new();
+        for base in [raw as Encoder, shown] {
+            for outer in [raw as Encoder, html, xml, github_data, github_property, markdown, mermaid, dot] {
+                for last in [raw as Encoder, json, serde_json] {
+                    let way: Vec<String> = others
+                        .iter()
+                        .map(|&c| {
+                            let mut one = String::new();
+                            base(c, &mut one);
+                            encode(&encode(&one, outer), last)
+                        })
+                        .collect();
+                    if !ways.contains(&way) {
+                        ways.push(way);
+                    }
+                }
+            }
+        }
+        Ways { others, ways }
+    }
+
+    /// `text` (a part of the piece) written the `way`th way.
+    fn write(&self, way: usize, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            match self.others.binary_search(&c) {
+                Ok(i) => out.push_str(&self.ways[way][i]),
+                Err(_) => out.push(c),
+            }
+        }
+        out
+    }
+}
+
+/// A string as written without its delimiters (`"`, `"""`, `#"`), which
+/// are no secret: snippets then show them around the mask.
+fn delimited(written: &str) -> &str {
     let hashes = written.len() - written.trim_start_matches('#').len();
-    let inner = &written[hashes..written.len().saturating_sub(hashes).max(hashes)];
-    let inner = inner.strip_prefix("\"\"\"").and_then(|s| s.strip_suffix("\"\"\"")).unwrap_or(inner);
-    inner.strip_prefix('"').and_then(|s| s.strip_suffix('"')).unwrap_or(inner)
+    let Some(inner) = written.get(hashes..written.len().saturating_sub(hashes)) else { return written };
+    for quote in ["\"\"\"", "\""] {
+        if let Some(unquoted) = inner.strip_prefix(quote).and_then(|s| s.strip_suffix(quote)) {
+            return unquoted;
+        }
+    }
+    inner
+}
+
+/// Every line break KDL knows, which a snippet of the source breaks lines at.
+fn is_line_break(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\u{b}' | '\u{c}' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+/// Indentation around a line of a multi-line string, as written or decoded.
+fn is_blank(c: char) -> bool {
+    c.is_whitespace() || c == '\u{feff}'
 }
 
 /// A mask as long as `secret` (so snippets stay aligned) that keeps its
@@ -77,17 +288,209 @@ pub(crate) fn mask(secret: &str) -> String {
     secret.chars().take(keep).chain(std::iter::repeat_n('*', n - keep)).collect()
 }
 
+/// One way an output writes a character: each output's escaping works one
+/// character at a time, so a form of a piece is the piece with each of its
+/// characters written one way.
+type Encoder = fn(char, &mut String);
+
+fn encode(s: &str, encoder: Encoder) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        encoder(c, &mut out);
+    }
+    out
+}
+
+fn raw(c: char, out: &mut String) {
+    out.push(c);
+}
+
+/// As `escape::one_line` shows a character (terminals, CI logs).
+fn shown(c: char, out: &mut String) {
+    if escape::is_hidden(c) { escape::push_escaped(out, c) } else { out.push(c) }
+}
+
+/// Inside a JSON string as `escape::to_json` writes it.
+fn json(c: char, out: &mut String) {
+    match c {
+        '"' => out.push_str("\\\""),
+        '\\' => out.push_str("\\\\"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        '\u{8}' => out.push_str("\\b"),
+        '\u{c}' => out.push_str("\\f"),
+        c if escape::is_hidden(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
+        c => out.push(c),
+    }
+}
+
+/// Inside a JSON string as `serde_json` writes it (the language server, SARIF).
+fn serde_json(c: char, out: &mut String) {
+    match c {
+        '\u{7f}'..='\u{9f}'
+        | '\u{61c}'
+        | '\u{200e}'
+        | '\u{200f}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2066}'..='\u{2069}' => out.push(c),
+        c => json(c, out),
+    }
+}
+
+/// HTML text and attributes (the plan's page).
+fn html(c: char, out: &mut String) {
+    match c {
+        '\'' => out.push_str("&#39;"),
+        c => xml(c, out),
+    }
+}
+
+/// XML text and attributes (JUnit).
+fn xml(c: char, out: &mut String) {
+    match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '"' => out.push_str("&quot;"),
+        '\'' => out.push_str("&apos;"),
+        c => out.push(c),
+    }
+}
+
+/// A GitHub Actions annotation's message.
+fn github_data(c: char, out: &mut String) {
+    match c {
+        '%' => out.push_str("%25"),
+        '\r' => out.push_str("%0D"),
+        '\n' => out.push_str("%0A"),
+        c => out.push(c),
+    }
+}
+
+/// A GitHub Actions annotation's property.
+fn github_property(c: char, out: &mut String) {
+    match c {
+        ':' => out.push_str("%3A"),
+        ',' => out.push_str("%2C"),
+        c => github_data(c, out),
+    }
+}
+
+/// Markdown prose and table cells outside code spans.
+fn markdown(c: char, out: &mut String) {
+    if matches!(c, '`' | '\\' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|') {
+        out.push('\\');
+    }
+    out.push(c);
+}
+
+/// A Mermaid label.
+fn mermaid(c: char, out: &mut String) {
+    if c.is_alphanumeric() || matches!(c, ' ' | '.' | '-' | '_' | ':' | '/' | '@' | ',' | '(' | ')') {
+        out.push(c);
+    } else if c.is_control() {
+        out.push(' ');
+    } else {
+        out.push_str(&format!("#{};", u32::from(c)));
+    }
+}
+
+/// A DOT string.
+fn dot(c: char, out: &mut String) {
+    match c {
+        '\\' => out.push_str("\\\\"),
+        '"' => out.push_str("\\\""),
+        '\n' | '\r' => out.push_str("\\n"),
+        c if c.is_control() => out.push(' '),
+        c => out.push(c),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
+    fn redactor(pieces: &[&str]) -> Redactor {
+        Redactor::from_pieces(pieces.iter().map(|p| Box::from(*p)).collect())
+    }
+
     #[test]
     fn masks_keep_a_short_prefix_and_the_length() {
         assert_eq!(mask("sk_live_0123456789abcdef"), "sk_l********************");
         assert_eq!(mask("abcdefgh"), "ab******");
-        assert_eq!(unquote("\"abc\""), "abc");
-        assert_eq!(unquote("#\"abc\"#"), "abc");
-        assert_eq!(unquote("\"\"\"\nabc\n\"\"\""), "\nabc\n");
+        assert_eq!(delimited("\"abc\""), "abc");
+        assert_eq!(delimited("##\"a\"bc\"##"), "a\"bc");
+        assert_eq!(delimited("\"\"\"\nabc\n\"\"\""), "\nabc\n");
+        assert_eq!(delimited("bare"), "bare");
+        assert_eq!(delimited("###"), "###");
+    }
+
+    #[test]
+    fn every_escaped_form_is_masked() {
+        let secret = "sk_live_a<b>&\"c'%:,|*#\\x\u{1b}y";
+        let escaped = [
+            secret.to_owned(),
+            escape::one_line(secret).into_owned(),
+            escape::to_json(&secret),
+            serde_json::to_string(secret).unwrap(),
+            encode(&escape::one_line(secret), html),
+            encode(&escape::one_line(secret), xml),
+            escape::markdown_prose(&format!("x {secret} y")),
+            encode(&escape::one_line(secret), github_property),
+            encode(secret, mermaid),
+            encode(secret, dot),
+        ];
+        let long = "sk_live_4eC39HqLyjWDarjtT1zdpGvQx";
+        let r = redactor(&[long]);
+        let forms = [
+            escape::markdown_prose(long),
+            serde_json::to_string(&escape::markdown_prose(long)).unwrap(),
+            encode(long, mermaid),
+            format!("x{long}y"),
+        ];
+        for form in forms {
+            let masked = r.apply(&form);
+            assert!(!masked.contains("live") && !masked.contains("C39H"), "{form} -> {masked}");
+        }
+        assert_eq!(r.apply("`sk_live_4eC39HqLyjWDarjtT1zdpGvQx`"), "`sk_l*****************************`");
+        // Spans that reach back over earlier ones merge.
+        let r = redactor(&["ab_4eC39HqLyjWD", "ab_ab_ab_ab_ab_ab_ab_5fD40IrMzkXE"]);
+        let masked = r.apply("ab_ab_ab_ab_ab_4eC39HqLyjWD ab_ab_ab_ab_ab_ab_ab_5fD40IrMzkXE");
+        assert!(!masked.contains("4eC39") && !masked.contains("5fD40"), "{masked}");
+        let r = redactor(&[secret]);
+        for form in escaped {
+            let masked = r.apply(&form);
+            assert!(!masked.contains("live_a"), "{form} -> {masked}");
+        }
+    }
+
+    #[test]
+    fn any_text_is_masked_without_panicking_and_keeps_its_length() {
+        let pieces = ["ab_4eC39HqLyjWD", "x\\4eC39HqLyjWD_y", "4eC39HqLyjWD", "é_5fD40IrMzkXE_é", "p<q>&r\"s"];
+        let r = redactor(&pieces);
+        let fragments =
+            ["ab", "_", "4eC39HqLyjWD", "\\", "x", "y", "é", "5fD40IrMzkXE", "\\_", "#95;", "<", "&lt;", "p", " "];
+        let mut seed = 7u64;
+        for _ in 0..2000 {
+            let mut text = String::new();
+            for _ in 0..12 {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                text.push_str(fragments[(seed >> 33) as usize % fragments.len()]);
+            }
+            let masked = r.apply(&text);
+            assert_eq!(masked.chars().count(), text.chars().count(), "{text} -> {masked}");
+            assert!(!masked.contains("4eC39") && !masked.contains("5fD40"), "{text} -> {masked}");
+        }
+    }
+
+    #[test]
+    fn merging_masks_both() {
+        let mut a = redactor(&["sk_live_aaaaaaaaaaaaaaaa"]);
+        a.merge(&redactor(&["ghp_bbbbbbbbbbbbbbbbbbbbbbbb"]));
+        let masked = a.apply("sk_live_aaaaaaaaaaaaaaaa and ghp_bbbbbbbbbbbbbbbbbbbbbbbb");
+        assert!(!masked.contains("aaaaa") && !masked.contains("bbbbb"), "{masked}");
+        assert!(redactor(&["abc"]).apply("abc").contains("abc"), "short pieces are left alone");
     }
 }

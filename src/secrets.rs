@@ -17,6 +17,9 @@
 pub(crate) struct Found {
     pub(crate) what: String,
     pub(crate) masked: String,
+    /// Where in the text the credential itself is (a word, a URL's
+    /// password, a private-key block), for masking it wherever it is shown.
+    pub(crate) at: std::ops::Range<usize>,
 }
 
 /// Prefixes of well-known token formats, with the minimum length of a real
@@ -59,13 +62,21 @@ pub(crate) fn check(text: &str) -> Option<Found> {
     if let Some(begin) = text.find("-----BEGIN")
         && text[begin..].contains("PRIVATE KEY")
     {
-        return Some(Found { what: "a private key".into(), masked: "-----BEGIN … PRIVATE KEY-----".into() });
+        return Some(Found {
+            what: "a private key".into(),
+            masked: "-----BEGIN … PRIVATE KEY-----".into(),
+            at: 0..text.len(),
+        });
     }
     if let Some(found) = url_password(text) {
         return Some(found);
     }
     for word in text.split(|c: char| c.is_whitespace() || "?&=,;\"'()<>[]{}|".contains(c)) {
-        if let Some(found) = check_word(word) {
+        if let Some(mut found) = check_word(word) {
+            // `split` hands out slices of `text`: where the word starts is
+            // the distance between the two.
+            let start = word.as_ptr() as usize - text.as_ptr() as usize;
+            found.at = start..start + word.len();
             return Some(found);
         }
     }
@@ -82,8 +93,13 @@ fn url_password(text: &str) -> Option<Found> {
             && let Some((name, password)) = user.split_once(':')
             && !password.is_empty()
         {
+            let start = text.len() - after.len() + name.len() + 1;
             let scheme = scheme.rsplit(|c: char| !c.is_ascii_alphanumeric() && c != '+').next().unwrap_or("");
-            return Some(Found { what: "a URL with a password".into(), masked: format!("{scheme}://{name}:****@…") });
+            return Some(Found {
+                what: "a URL with a password".into(),
+                masked: format!("{scheme}://{name}:****@…"),
+                at: start..start + password.len(),
+            });
         }
         rest = after;
     }
@@ -98,11 +114,11 @@ fn check_word(word: &str) -> Option<Found> {
     let first = word.as_bytes()[0];
     for (prefix, min_len, what) in PREFIXES {
         if prefix.as_bytes()[0] == first && word.starts_with(prefix) && word.len() >= *min_len {
-            return Some(Found { what: (*what).into(), masked: format!("{prefix}…") });
+            return Some(Found { what: (*what).into(), masked: format!("{prefix}…"), at: 0..word.len() });
         }
     }
     if is_jwt(word) {
-        return Some(Found { what: "a JSON Web Token".into(), masked: "eyJ…".into() });
+        return Some(Found { what: "a JSON Web Token".into(), masked: "eyJ…".into(), at: 0..word.len() });
     }
     if is_env_name(word) || word.contains("://") || is_host(word) || is_uuid(word) || is_version(word) {
         return None;
@@ -110,7 +126,9 @@ fn check_word(word: &str) -> Option<Found> {
     if looks_random(word) {
         let shown: String = word.chars().take(4).collect();
         return Some(Found {
-            what: "a long string of random-looking characters".into(), masked: format!("{shown}…")
+            what: "a long string of random-looking characters".into(),
+            masked: format!("{shown}…"),
+            at: 0..word.len(),
         });
     }
     None
@@ -241,6 +259,7 @@ mod tests {
         ] {
             let found = check(token).unwrap();
             assert!(!found.masked.contains(secret) && !found.what.contains(secret), "{found:?}");
+            assert!(token[found.at.clone()].contains(secret), "{found:?} does not cover {secret}");
         }
     }
 

@@ -16,6 +16,9 @@ pub(crate) struct Outcome {
     /// `--check` found a file to format, or a file has syntax errors or
     /// cannot be read as a spec file (not UTF-8, too large, unreadable).
     pub(crate) code: u8,
+    /// Masks the credentials the checks found: a diff shows spec text, and
+    /// whoever prints the outcome prints through it.
+    pub(crate) redactor: crate::redact::Redactor,
 }
 
 /// Formats the spec at `path` (as `check` finds it) in place, or with
@@ -25,10 +28,11 @@ pub(crate) fn run(path: Option<&Path>, check: bool, cwd: &Path) -> Result<Outcom
     let entry = load::find_entry(path, cwd)?;
     let loaded = load::load(&entry, cwd, crate::parse_and_lower)?;
     // A diff shows spec text: credentials the checks find are masked in it,
-    // as in every other output.
-    let checked = crate::check_loaded(loaded, &crate::lint::CliLevels::default());
+    // as in every other output (`Outcome::redactor`).
+    let mut checked = crate::check_loaded(loaded, &crate::lint::CliLevels::default());
     let cwd = std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
-    let mut outcome = Outcome { stdout: String::new(), stderr: String::new(), code: 0 };
+    let redactor = std::mem::take(&mut checked.redactor);
+    let mut outcome = Outcome { stdout: String::new(), stderr: String::new(), code: 0, redactor };
     // The one writer, without the protection of spec files every other
     // command asks for: rewriting them is what `fmt` is for. It still writes
     // atomically, keeps permissions, and writes only regular files.
@@ -95,6 +99,6 @@ pub(crate) fn run(path: Option<&Path>, check: bool, cwd: &Path) -> Result<Outcom
             },
         }
     }
-    outcome.stdout = checked.redactor.apply(&text::lines(&outcome.stdout)).into_owned();
+    outcome.stdout = text::lines(&outcome.stdout).into_owned();
     Ok(outcome)
 }

@@ -30,7 +30,7 @@ pub(super) fn hover(cx: &Context<'_>, p: lsp::HoverParams) -> Result<Option<lsp:
             Target::Rule(rule) => crate::docs::explain(rule),
             Target::Symbol(symbol) => summary(cx, symbol),
         };
-        return Ok(Some(markdown(cx.analysis.checked.redactor.apply(&text).into_owned(), o.loc.span)));
+        return Ok(Some(markdown(text, o.loc.span)));
     }
     let (tree, _) = syntax::parse_tree(&source.text);
     let Some(h) = cursor::hovered(&tree, offset) else { return Ok(None) };
@@ -539,6 +539,14 @@ pub(super) fn formatting(
     let Ok(formatted) = crate::fmt::format_text(&source.text) else { return Ok(None) };
     if formatted == source.text {
         return Ok(Some(Vec::new()));
+    }
+    // The edit is the whole file, so it would carry a credential written in
+    // it, which every message the server sends has masked: sending the mask
+    // would write it into the file.
+    if matches!(cx.analysis.checked.redactor.apply(&formatted), std::borrow::Cow::Owned(_)) {
+        return Err("this file holds a credential (see the `secret-literal` finding); put it in an environment \
+                    variable, then format"
+            .into());
     }
     let all = Span::new(0, source.text.len());
     Ok(Some(vec![lsp::TextEdit { range: range(source, all), new_text: formatted }]))

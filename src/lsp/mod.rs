@@ -30,9 +30,9 @@ use crate::source::SourceFile;
 use transport::{Incoming, Output};
 
 /// Runs the server until `exit` or the end of stdin.
-pub(crate) fn run() -> ExitCode {
-    let incoming = transport::stdin_reader();
-    let mut server = Server::new(Output::new());
+pub(crate) fn run(out: &crate::out::Out) -> ExitCode {
+    let incoming = transport::stdin_reader(out);
+    let mut server = Server::new(Output::new(out));
     while let Ok(first) = incoming.recv() {
         let mut batch = vec![first];
         batch.extend(incoming.try_iter());
@@ -288,6 +288,8 @@ impl Server {
         };
         // A bug in a check leaves the last diagnostics up; the session goes on.
         let Ok(Some(checked)) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) else { return };
+        // Before anything about this check is sent.
+        self.mask_credentials(entry, &checked);
         let index = index::Index::build(&checked.spec);
         let files: FxHashMap<PathBuf, FileId> = checked.sources.files().map(|(id, f)| (f.path.clone(), id)).collect();
         let mut by_file: FxHashMap<FileId, Vec<lsp::Diagnostic>> = files.values().map(|&id| (id, Vec::new())).collect();
@@ -321,6 +323,19 @@ impl Server {
         self.specs.insert(entry.to_path_buf(), Analysis { checked, index, files, published });
     }
 
+    /// From now on, every message the server sends masks the credentials of
+    /// `checked` (the spec at `entry`, just checked) and of the other specs
+    /// it holds.
+    fn mask_credentials(&mut self, entry: &Path, checked: &crate::Checked) {
+        let mut redactor = checked.redactor.clone();
+        let mut others: Vec<(&PathBuf, &Analysis)> = self.specs.iter().filter(|(e, _)| *e != entry).collect();
+        others.sort_by(|a, b| a.0.cmp(b.0));
+        for (_, analysis) in others {
+            redactor.merge(&analysis.checked.redactor);
+        }
+        self.out.mask(redactor);
+    }
+
     fn publish(&mut self, path: &Path, diagnostics: Vec<lsp::Diagnostic>, version: Option<i32>) {
         let Some(uri) = uri_for(&self.documents, path) else { return };
         let params = lsp::PublishDiagnosticsParams { uri, diagnostics, version };
@@ -338,14 +353,14 @@ fn to_lsp(
     documents: &FxHashMap<PathBuf, Document>,
     d: &crate::diagnostic::Diagnostic,
 ) -> lsp::Diagnostic {
-    // Names in messages are shown as the terminal shows them: hidden
-    // characters and line breaks escaped (the one line break is the one
-    // before the help).
-    let redact = |s: &str| crate::escape::one_line(&checked.redactor.apply(s)).into_owned();
-    let mut message = redact(&d.message);
+    // Credentials are masked where the frame leaves (`out::Out`); names are
+    // shown as the terminal shows them: hidden characters and line breaks
+    // escaped (the one line break is the one before the help).
+    let show = |s: &str| crate::escape::one_line(s).into_owned();
+    let mut message = show(&d.message);
     if !d.help.is_empty() {
         message.push_str("\nhelp: ");
-        message.push_str(&redact(&d.help));
+        message.push_str(&show(&d.help));
     }
     let related: Vec<lsp::DiagnosticRelatedInformation> = d
         .secondary
@@ -354,7 +369,7 @@ fn to_lsp(
             let file = checked.sources.get(label.loc.file);
             Some(lsp::DiagnosticRelatedInformation {
                 location: lsp::Location { uri: uri_for(documents, &file.path)?, range: range(file, label.loc.span) },
-                message: redact(&label.message),
+                message: show(&label.message),
             })
         })
         .collect();

@@ -16,10 +16,12 @@
 //! skipped as garbage), and at most `MAX_QUEUED` messages wait for the
 //! server. Messages themselves are `lsp-server`'s types.
 
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, BufRead, Read};
 use std::sync::mpsc;
 
 use lsp_server::Message;
+
+use crate::out::Out;
 
 /// The largest message read: a spec file at the largest size the loader
 /// reads, JSON-escaped, with room to spare.
@@ -44,7 +46,7 @@ pub(crate) enum Incoming {
 
 /// Starts the thread that reads stdin; the receiver disconnects when stdin
 /// ends (the client closed it or died).
-pub(crate) fn stdin_reader() -> mpsc::Receiver<Incoming> {
+pub(crate) fn stdin_reader(out: &Out) -> mpsc::Receiver<Incoming> {
     // Bounded: a client that sends faster than the server answers waits,
     // rather than queueing without limit.
     let (sender, receiver) = mpsc::sync_channel(MAX_QUEUED);
@@ -62,7 +64,7 @@ pub(crate) fn stdin_reader() -> mpsc::Receiver<Incoming> {
         }
     });
     if let Err(e) = spawned {
-        eprintln!("wireplan lsp: cannot start the reader thread: {e}");
+        out.eprintln(format_args!("wireplan lsp: cannot start the reader thread: {e}"));
     }
     receiver
 }
@@ -265,20 +267,34 @@ fn find_ignoring_case(hay: &[u8], needle: &[u8]) -> Option<usize> {
         .find(|&at| hay.get(at..at + needle.len()).is_some_and(|w| w.eq_ignore_ascii_case(needle)))
 }
 
-/// Writes messages to stdout.
+/// Writes messages to stdout, through the one redacting writer: every
+/// message masks the credentials of the specs the server holds.
 pub(crate) struct Output {
-    out: io::Stdout,
+    out: Out,
 }
 
 impl Output {
-    pub(crate) fn new() -> Self {
-        Output { out: io::stdout() }
+    pub(crate) fn new(out: &Out) -> Self {
+        Output { out: out.clone() }
+    }
+
+    /// Masks what `redactor` masks in every message from now on (instead
+    /// of what it masked before).
+    pub(crate) fn mask(&mut self, redactor: crate::redact::Redactor) {
+        self.out.replace(redactor);
     }
 
     pub(crate) fn send(&mut self, message: Message) {
-        let mut out = self.out.lock();
+        // `lsp-server` frames the message itself; the body is what follows
+        // the headers.
+        let mut framed = Vec::new();
+        if message.write(&mut framed).is_err() {
+            return;
+        }
+        let text = String::from_utf8_lossy(&framed);
+        let body = text.split_once("\r\n\r\n").map_or(&*text, |(_, body)| body);
         // A client that went away is noticed by the reader: stdin ends.
-        let _ = message.write(&mut out);
+        let _ = self.out.frame(body);
     }
 
     /// An error response to a message that could not be read as a request,
@@ -290,8 +306,7 @@ impl Output {
             "error": { "code": code, "message": message },
         })
         .to_string();
-        let mut out = self.out.lock();
-        let _ = write!(out, "Content-Length: {}\r\n\r\n{body}", body.len()).and_then(|()| out.flush());
+        let _ = self.out.frame(&body);
     }
 }
 

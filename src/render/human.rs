@@ -164,6 +164,11 @@ fn draw_line<'p, 'a>(file: &SourceFile, line: usize, labels: &[&'p Place<'a>], r
         let first = labels.first().map_or(0, |p| (p.loc.span.start as usize).saturating_sub(line_start));
         from = floor_boundary(source, first.saturating_sub(room / 4));
         to = floor_boundary(source, (from + room).min(source.len()));
+        // A word cut in two would show part of it unmasked, as a masked
+        // credential must be seen whole to be masked (`redact`): a cut
+        // moves to the word's edge, outward when that is near.
+        from = word_edge(source, from, room, false);
+        to = word_edge(source, to, room, true).max(from);
     }
     let mut drawn = String::new();
     let mut columns: Vec<(usize, usize)> = Vec::new(); // (byte offset in line, display column)
@@ -202,6 +207,26 @@ fn draw_line<'p, 'a>(file: &SourceFile, line: usize, labels: &[&'p Place<'a>], r
         })
         .collect();
     Drawn { text: drawn, marks }
+}
+
+/// `at`, or the nearest place that cuts no word (no run of non-blank
+/// characters): the word's end when `end` and it is within `reach` bytes,
+/// else its start (and the other way around for the start of a window).
+fn word_edge(s: &str, at: usize, reach: usize, end: bool) -> usize {
+    let blank = |c: char| c.is_whitespace();
+    let before = s[..at].chars().next_back().is_none_or(blank);
+    let after = s[at..].chars().next().is_none_or(blank);
+    if before || after {
+        return at;
+    }
+    let start = s[..at].rfind(blank).map_or(0, |i| i + s[i..].chars().next().map_or(1, char::len_utf8));
+    let stop = s[at..].find(blank).map_or(s.len(), |i| at + i);
+    match end {
+        true if stop - at <= reach => stop,
+        true => start,
+        false if at - start <= reach => start,
+        false => stop,
+    }
 }
 
 fn floor_boundary(s: &str, mut i: usize) -> usize {
@@ -268,5 +293,26 @@ impl Paint {
             Severity::Warning => self.wrap("1;33", s),
             Severity::Info => self.wrap("1;36", s),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::word_edge;
+
+    #[test]
+    fn a_clipped_line_cuts_no_word() {
+        let line = "owner \"sk_live_4eC39HqLyj\" bogus=1";
+        // Inside the secret: the start moves back to the word's start, the
+        // end on to the word's end, when near enough; otherwise the other way.
+        assert_eq!(word_edge(line, 12, 40, false), 6);
+        assert_eq!(word_edge(line, 12, 40, true), 26);
+        assert_eq!(word_edge(line, 12, 2, false), 26);
+        assert_eq!(word_edge(line, 12, 2, true), 6);
+        // Between words, or at the ends, nothing moves.
+        assert_eq!(word_edge(line, 5, 2, true), 5);
+        assert_eq!(word_edge(line, 0, 2, false), 0);
+        assert_eq!(word_edge(line, line.len(), 2, true), line.len());
+        assert_eq!(word_edge("aé b", 1, 9, true), 3);
     }
 }

@@ -18,6 +18,7 @@ mod hostile_editors;
 mod hostile_git;
 mod hostile_names;
 mod hostile_routes;
+mod hostile_secrets;
 mod hostile_sql;
 mod hub;
 mod lsp;
