@@ -1,7 +1,7 @@
 //! Small helpers the topology checks share: lists of names for messages,
 //! and the schema a flow reads from.
 
-use crate::model::{Field, Flow, Spec, TriggerKind};
+use crate::model::{EventDelivery, EventId, Field, Flow, Spec, TriggerKind};
 
 /// How many names a message lists before it says "and N more".
 pub(super) const LISTED: usize = 3;
@@ -31,6 +31,32 @@ pub(super) fn number(x: f64) -> String {
     } else {
         let s = format!("{x:.2}");
         s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}
+
+/// How an event reaches the flows on it, as the spec says: the event's own
+/// `delivery`, else what its producer's `webhooks` implies. Every label or
+/// message about delivery is worded from this, so that none contradicts a
+/// declared `delivery`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Delivery {
+    /// Redelivered until acknowledged: `delivery at-least-once`
+    /// (`declared`), or a producer with `webhooks #true`.
+    Redelivers { declared: bool },
+    /// Sent once: `delivery at-most-once` (`declared`), or a producer
+    /// without webhooks.
+    Once { declared: bool },
+}
+
+pub(super) fn delivery_of(spec: &Spec, event: EventId) -> Delivery {
+    let event = spec.event(event);
+    match event.delivery.as_ref().map(|d| d.value) {
+        Some(EventDelivery::AtLeastOnce) => Delivery::Redelivers { declared: true },
+        Some(EventDelivery::AtMostOnce) => Delivery::Once { declared: true },
+        None => {
+            let webhooks = event.from.as_ref().and_then(|f| f.target).is_some_and(|s| spec.system(s).has_webhooks());
+            if webhooks { Delivery::Redelivers { declared: false } } else { Delivery::Once { declared: false } }
+        }
     }
 }
 
