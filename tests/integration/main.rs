@@ -18,6 +18,7 @@ mod hub;
 mod lsp;
 mod nvim;
 mod plan;
+mod precision;
 mod rules;
 mod util;
 mod vscode;

@@ -1,0 +1,151 @@
+//! Findings a reviewer accepts (issue 25's checks that misfired): one
+//! finding per fact, labels that match what the spec declares, and grouped
+//! findings that keep every flow addressable for `allow`, baselines and
+//! SARIF. Each rule's own fixtures are in `tests/fixtures/rules`; these
+//! tests cover what crosses rules or output formats.
+
+use crate::util::{TempSpec, check_json, code, rules_of, stderr, stdout};
+
+/// Three handlers of one service, none logging.
+const HANDLERS: &str = r#"
+system "shop" kind=ecommerce
+system "fulfilment" kind=custom
+event "order.paid" from=shop version=1
+event "order.shipped" from=shop version=1
+event "order.cancelled" from=shop version=1
+flow "paid" {
+    on "order.paid"
+    to fulfilment action=update entity=shipment
+    retry attempts=3
+    dead-letter
+}
+flow "shipped" {
+    on "order.shipped"
+    to fulfilment action=update entity=shipment
+    retry attempts=3
+    dead-letter
+}
+flow "cancelled" {
+    on "order.cancelled"
+    to fulfilment action=update entity=shipment
+    retry attempts=3
+    dead-letter
+}
+"#;
+
+fn messages(report: &serde_json::Value, rule: &str) -> Vec<String> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == rule)
+        .map(|d| d["message"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn the_handlers_of_one_service_are_one_finding_with_a_place_for_each_in_sarif() {
+    let report = check_json("precision-group", HANDLERS);
+    assert_eq!(
+        messages(&report, "no-logging"),
+        ["3 flows into `fulfilment` do not log their runs: `paid`, `shipped` and `cancelled`"]
+    );
+    let spec = TempSpec::new("precision-group-sarif");
+    spec.file("wireplan.kdl", HANDLERS);
+    let sarif: serde_json::Value = serde_json::from_slice(&spec.run(&["check", "--format", "sarif"]).stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let grouped: Vec<_> = results.iter().filter(|r| r["ruleId"] == "WP106" || r["ruleId"] == "no-logging").collect();
+    assert_eq!(grouped.len(), 1, "{results:?}");
+    let related = grouped[0]["relatedLocations"].as_array().unwrap();
+    let lines: Vec<u64> =
+        related.iter().map(|l| l["physicalLocation"]["region"]["startLine"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [13, 19], "a related location at each other flow: {related:?}");
+}
+
+#[test]
+fn an_allow_on_a_listed_flow_takes_it_out_of_the_group_and_is_used() {
+    let allowed = HANDLERS.replacen(
+        "flow \"shipped\" {\n",
+        "flow \"shipped\" {\n    allow \"no-logging\" reason=\"the carrier's portal keeps the log\"\n",
+        1,
+    );
+    let report = check_json("precision-group-allow", &allowed);
+    assert_eq!(
+        messages(&report, "no-logging"),
+        ["2 flows into `fulfilment` do not log their runs: `paid` and `cancelled`"]
+    );
+    assert!(!rules_of(&report).iter().any(|r| r == "unused-allow"), "{report}");
+    // Allowing all but one leaves the single finding, as it was before groups.
+    let one_left = allowed.replacen(
+        "flow \"cancelled\" {\n",
+        "flow \"cancelled\" {\n    allow \"no-logging\" reason=\"the carrier's portal keeps the log\"\n",
+        1,
+    );
+    let report = check_json("precision-group-allow-one", &one_left);
+    assert_eq!(messages(&report, "no-logging"), ["flow `paid` does not log its runs"]);
+    assert!(!rules_of(&report).iter().any(|r| r == "unused-allow"), "{report}");
+}
+
+#[test]
+fn a_baselined_group_stays_baselined_when_one_of_its_flows_is_fixed() {
+    let spec = TempSpec::new("precision-group-baseline");
+    spec.file("wireplan.kdl", HANDLERS);
+    let out = spec.run(&["check", "--write-baseline", "wireplan-baseline.json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    spec.file(
+        "wireplan.kdl",
+        HANDLERS.replacen("    dead-letter\n}\nflow \"shipped\"", "    dead-letter\n    log\n}\nflow \"shipped\"", 1),
+    );
+    let out = spec.run(&["check", "--format", "json", "--baseline", "wireplan-baseline.json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(rules_of(&report).is_empty(), "fixing one handler makes nothing new: {report}");
+}
+
+#[test]
+fn a_system_that_only_publishes_unconsumed_events_is_one_finding() {
+    let report = check_json(
+        "precision-orphan-publisher",
+        r#"
+system "shop" kind=ecommerce
+system "crm" kind=crm
+system "calendly" kind=marketing
+event "order.paid" from=shop version=1
+event "meeting.booked" from=calendly version=1
+flow "orders-to-crm" {
+    on "order.paid"
+    to crm action=upsert
+    retry
+    dead-letter
+    log
+}
+"#,
+    );
+    let rules = rules_of(&report);
+    assert_eq!(rules.iter().filter(|r| *r == "orphan-event").count(), 1, "{rules:?}");
+    assert!(!rules.iter().any(|r| r == "unused-system"), "{rules:?}");
+}
+
+#[test]
+fn no_label_contradicts_a_declared_delivery() {
+    let spec = TempSpec::new("precision-delivery");
+    spec.file(
+        "wireplan.kdl",
+        r#"
+system "stripe" kind=payments {
+    webhooks #true
+}
+system "crm" kind=crm
+event "charge.refunded" from=stripe version=1 {
+    delivery at-most-once
+}
+flow "refunds-to-crm" {
+    on "charge.refunded"
+    to crm action=upsert
+    log
+}
+"#,
+    );
+    let text = stdout(&spec.run(&["check", "--color", "never"]));
+    assert!(text.contains("declared `delivery at-most-once`"), "{text}");
+    assert!(!text.contains("stops retrying"), "{text}");
+}
