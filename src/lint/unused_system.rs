@@ -50,7 +50,7 @@ declare_rule! {
         code: "WP111",
         severity: Warning,
         category: Topology,
-        summary: "a live system that no flow reads or writes",
+        summary: "a live system that no flow reads or writes and that publishes no event",
     }
 }
 

@@ -192,6 +192,9 @@ pub(super) fn reasons(spec: &Spec, plan: &Plan, wh_now: &WarehouseCall, wh_horiz
 
     push(Topic::Now, stage_reason(spec, now, &plan.thresholds, "Today"));
     push(Topic::Transport, transport_reason(plan));
+    if let Some(text) = volume_reason(spec, plan) {
+        push(Topic::Volume, text);
+    }
     if plan.volume_growth != 1.0 && now.events_per_day + now.peak_per_second > 0.0 {
         push(
             Topic::Growth,
@@ -214,9 +217,12 @@ pub(super) fn reasons(spec: &Spec, plan: &Plan, wh_now: &WarehouseCall, wh_horiz
         push(
             Topic::Horizon,
             format!(
-                "{at} no threshold is crossed: the stack has {} tools and {} events a day, so stage {} ({}) stays right.",
+                "{at} no threshold is crossed: the stack has {} tools {}, so stage {} ({}) stays right.",
                 last.tools,
-                count(last.events_per_day),
+                match last.volume {
+                    VolumeKnown::Unknown => "(its event volume is unknown)".to_owned(),
+                    _ => format!("and {} events a day", per_day_text(last)),
+                },
                 last.stage.number(),
                 last.stage.name()
             ),
@@ -226,6 +232,49 @@ pub(super) fn reasons(spec: &Spec, plan: &Plan, wh_now: &WarehouseCall, wh_horiz
     }
     push(Topic::Warehouse, warehouse_reason(wh_now, wh_horizon, plan.horizon_months));
     out
+}
+
+/// Which events declare no `volume`, and what to declare; `None` when
+/// every event has one. The plan does not read a missing volume as zero.
+fn volume_reason(spec: &Spec, plan: &Plan) -> Option<String> {
+    let missing = &plan.events_without_volume;
+    if missing.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = missing.iter().take(5).map(|n| format!("`{n}`")).collect();
+    let names = list_counted(&names, missing.len(), 5);
+    let declare = "`volume per-day=N peak-per-second=N`";
+    Some(if spec.events.iter().any(|e| e.volume.is_some()) {
+        format!(
+            "{} declare{} no volume ({names}), so the event volumes in this plan are a lower bound: declare {declare} on {}.",
+            if missing.len() == 1 { "One event".to_owned() } else { format!("{} events", missing.len()) },
+            if missing.len() == 1 { "s" } else { "" },
+            if missing.len() == 1 { "it" } else { "them" }
+        )
+    } else {
+        format!(
+            "No event declares its volume, so the event volume is unknown and this plan weighs the number of tools alone: declare {declare} on {names} for the volume to count."
+        )
+    })
+}
+
+/// A month's events a day as a sentence says it: `12,000`, `at least
+/// 12,000` when some events declare no volume, `unknown` when none does.
+pub(crate) fn per_day_text(m: &Month) -> String {
+    match m.volume {
+        VolumeKnown::Declared => count(m.events_per_day),
+        VolumeKnown::Partial => format!("at least {}", count(m.events_per_day)),
+        VolumeKnown::Unknown => "unknown".to_owned(),
+    }
+}
+
+/// A month's peak events a second, as `per_day_text` says the daily volume.
+pub(crate) fn peak_text(m: &Month) -> String {
+    match m.volume {
+        VolumeKnown::Declared => rate(m.peak_per_second),
+        VolumeKnown::Partial => format!("at least {}", rate(m.peak_per_second)),
+        VolumeKnown::Unknown => "unknown".to_owned(),
+    }
 }
 
 /// Why `month` gets its stage, opening with `when` ("Today", "By month 18").

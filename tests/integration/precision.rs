@@ -149,3 +149,49 @@ flow "refunds-to-crm" {
     assert!(text.contains("declared `delivery at-most-once`"), "{text}");
     assert!(!text.contains("stops retrying"), "{text}");
 }
+
+/// The planner does not read a missing `volume` as zero: it prints
+/// "unknown", names the events to declare it on, and gives no reason
+/// from volume.
+#[test]
+fn unknown_volumes_are_unknown_not_zero() {
+    let dir = crate::util::root().join("tests/fixtures/plan");
+    let out = crate::util::run_in(&dir, &["plan", "unknown-volume.kdl"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(!text.contains("0 events"), "{text}");
+    assert!(!text.contains("peak 0/s"), "{text}");
+    assert!(!text.contains("grows 2x"), "no growth reason from zeros: {text}");
+    insta::assert_snapshot!("plan_human_unknown_volume", text);
+
+    let json = crate::util::run_in(&dir, &["plan", "unknown-volume.kdl", "--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(plan["months"][0]["volume"], "unknown");
+    assert_eq!(plan["events_without_volume"], serde_json::json!(["order.paid", "contact.created", "ticket.solved"]));
+    let volume: Vec<&str> = plan["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["topic"] == "volume")
+        .map(|r| r["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(volume.len(), 1, "{plan}");
+    assert!(volume[0].contains("`volume per-day=N peak-per-second=N` on `order.paid`"), "{}", volume[0]);
+}
+
+/// Some events declare a volume: the totals are a lower bound, and say so.
+#[test]
+fn partly_declared_volumes_are_a_lower_bound() {
+    let text =
+        std::fs::read_to_string(crate::util::root().join("tests/fixtures/plan/unknown-volume.kdl")).unwrap().replace(
+            "event \"order.paid\" from=shopify version=1\n",
+            "event \"order.paid\" from=shopify version=1 {\n    volume per-day=500 peak-per-second=2\n}\n",
+        );
+    let spec = TempSpec::new("precision-partial-volume");
+    spec.file("wireplan.kdl", &text);
+    let out = stdout(&spec.run(&["plan"]));
+    assert!(out.contains("5 tools, at least 500 events/day, peak at least 2/s"), "{out}");
+    assert!(out.contains("2 events declare no volume (`contact.created` and `ticket.solved`)"), "{out}");
+    let json: serde_json::Value = serde_json::from_slice(&spec.run(&["plan", "--format", "json"]).stdout).unwrap();
+    assert_eq!(json["months"][0]["volume"], "partial");
+}
