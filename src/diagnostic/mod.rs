@@ -65,6 +65,10 @@ pub(crate) struct Diagnostic {
     /// to this alone, so moving flows, adding one or moving a file does not
     /// make it new.
     pub(crate) spec_wide: Option<String>,
+    /// The other nodes a grouped finding is about, beside `owner` (the
+    /// handlers of one service, listed in one finding): what a reader of
+    /// findings by node (the planner, the graph) counts it against.
+    pub(crate) also: Vec<Owner>,
 }
 
 /// A diagnostic being built: it becomes a `Diagnostic` only once it says
@@ -87,6 +91,7 @@ impl Diagnostic {
             help: String::new(),
             owner: None,
             spec_wide: None,
+            also: Vec::new(),
         })
     }
 
@@ -106,6 +111,12 @@ impl Diagnostic {
         self.owner = Some(owner);
         self
     }
+    /// Every node the finding is about: its owner, then the others of a
+    /// grouped finding.
+    pub(crate) fn owners(&self) -> impl Iterator<Item = Owner> + '_ {
+        self.owner.into_iter().chain(self.also.iter().copied())
+    }
+
     /// The stable order of output: file, then position, then rule and text.
     pub(crate) fn order(&self, other: &Self) -> Ordering {
         (self.primary.loc.file, self.primary.loc.span.start, self.primary.loc.span.end, self.rule.code)

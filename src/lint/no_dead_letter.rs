@@ -173,7 +173,8 @@ mod tests {
             ]
         );
         let group = &found[1];
-        assert_eq!(group.owner, None);
+        let flow = |i| Owner::Flow(crate::model::FlowId(i));
+        assert_eq!(group.owners().collect::<Vec<_>>(), vec![flow(0), flow(1)]);
         assert!(group.spec_wide.as_deref().is_some_and(|k| k.contains("svc")));
         assert_eq!(group.primary.message, "flow `h1`: after the last attempt fails, the data is dropped");
         let labels: Vec<&str> = group.secondary.iter().map(|l| l.message.as_str()).collect();

@@ -2,7 +2,7 @@
 //! and the schema a flow reads from.
 
 use crate::diagnostic::Diagnostic;
-use crate::model::{EventDelivery, EventId, Field, Flow, FlowId, Spec, SystemId, TriggerKind};
+use crate::model::{EventDelivery, EventId, Field, Flow, FlowId, Owner, Spec, SystemId, TriggerKind};
 
 /// How many names a message lists before it says "and N more".
 pub(super) const LISTED: usize = 3;
@@ -48,7 +48,8 @@ const GROUP_LABELS: usize = 50;
 /// Each flow stays addressable: a grouped finding has a label at every
 /// listed flow (SARIF's related locations), and a flow with an inline
 /// `allow` of the rule is left out of its group and reported alone, so that
-/// the allow silences it and counts as used. A group is identified across
+/// the allow silences it and counts as used. The finding is owned by its
+/// first flow and is `also` about the others. A group is identified across
 /// edits by its rule and system (`about_the_spec`), not by its members, so a
 /// baselined group stays baselined when one of its flows is fixed.
 /// `message(system, count, names)` words the grouped finding.
@@ -88,6 +89,11 @@ pub(super) fn group_by_target(
         for (f, d) in members.iter().skip(1).take(GROUP_LABELS) {
             grouped = grouped.with_secondary(d.primary.loc, flow_label(*f, d));
         }
+        // Owned by its first flow, which has no `allow` of the rule (those
+        // left the group), so that editors offer the allow there; the
+        // others are `also` about it.
+        grouped = grouped.with_owner(Owner::Flow(*first));
+        grouped.also = members.iter().skip(1).map(|(f, _)| Owner::Flow(*f)).collect();
         let key = format!("the flows into system {}", serde_json::to_string(name.as_str()).unwrap_or_default());
         // The help was written for one flow; it applies to each listed.
         let help = head.help.replacen("to the flow", "to each of these flows", 1);

@@ -369,8 +369,10 @@ fn migration(
     // Findings by flow, in output order.
     let mut findings: BTreeMap<FlowId, Vec<&Diagnostic>> = BTreeMap::new();
     for d in diagnostics {
-        if let Some(Owner::Flow(id)) = d.owner {
-            findings.entry(id).or_default().push(d);
+        for owner in d.owners() {
+            if let Owner::Flow(id) = owner {
+                findings.entry(id).or_default().push(d);
+            }
         }
     }
     let weight = |id: FlowId| -> (u32, u32, u32) {

@@ -74,8 +74,9 @@ impl View {
         let flagged: HashSet<FlowId> = diagnostics
             .iter()
             .filter(|d| d.rule.category == Category::Topology && d.severity != Severity::Info)
-            .filter_map(|d| match d.owner {
-                Some(Owner::Flow(f)) => Some(f),
+            .flat_map(Diagnostic::owners)
+            .filter_map(|owner| match owner {
+                Owner::Flow(f) => Some(f),
                 _ => None,
             })
             .collect();

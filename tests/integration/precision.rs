@@ -195,3 +195,21 @@ fn partly_declared_volumes_are_a_lower_bound() {
     let json: serde_json::Value = serde_json::from_slice(&spec.run(&["plan", "--format", "json"]).stdout).unwrap();
     assert_eq!(json["months"][0]["volume"], "partial");
 }
+
+/// A grouped finding still counts against each flow it lists: the
+/// planner's flows at risk name every one of them.
+#[test]
+fn a_grouped_finding_counts_against_each_listed_flow_in_the_plan() {
+    let spec = TempSpec::new("precision-group-plan");
+    spec.file("wireplan.kdl", HANDLERS);
+    let plan: serde_json::Value = serde_json::from_slice(&spec.run(&["plan", "--format", "json"]).stdout).unwrap();
+    let mut at_risk: Vec<&str> = plan["migration"]["at_risk"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["findings"].as_array().unwrap().iter().any(|d| d["rule"] == "no-logging"))
+        .map(|f| f["flow"].as_str().unwrap())
+        .collect();
+    at_risk.sort_unstable();
+    assert_eq!(at_risk, ["cancelled", "paid", "shipped"], "{plan}");
+}
