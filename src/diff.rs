@@ -426,11 +426,13 @@ fn flow_changes(old_spec: &Spec, old: &Flow, new_spec: &Spec, new: &Flow, node: 
         let Some(j) = new.targets.iter().position(|n| n.system.name.value == t.system.name.value) else { continue };
         let system = &t.system.name.value;
         if !old.can_lose(old_spec, i) && new.can_lose(new_spec, j) {
-            out.add(
-                Class::Risky,
-                node,
-                format!("delivery to `{system}` weakened to at most once: a failure now loses the data"),
-            );
+            // With a dead letter nothing is lost: each failure waits there.
+            let then = if new.dead_letter.is_some() {
+                "a failure now goes to the dead letter instead of being retried"
+            } else {
+                "a failure now loses the data"
+            };
+            out.add(Class::Risky, node, format!("delivery to `{system}` weakened to at most once: {then}"));
         }
         if t.idempotency_key.is_some() && new.targets[j].idempotency_key.is_none() && new.key_for(j).is_none() {
             out.add(Class::Risky, node, format!("`idempotency-key` removed from the write to `{system}`"));

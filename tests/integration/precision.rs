@@ -213,3 +213,25 @@ fn a_grouped_finding_counts_against_each_listed_flow_in_the_plan() {
     at_risk.sort_unstable();
     assert_eq!(at_risk, ["cancelled", "paid", "shipped"], "{plan}");
 }
+
+/// `diff` words a weakened delivery as the check does: with a dead letter,
+/// a failure is kept, not lost.
+#[test]
+fn diff_says_a_dead_letter_keeps_what_a_removed_retry_would_lose() {
+    let old = "system \"crm\" kind=crm\nsystem \"mail\" kind=email\nevent \"lead.created\" from=crm version=1\n\
+        flow \"lead-to-mail\" {\n    on \"lead.created\"\n    to mail action=upsert\n    retry attempts=3\n    dead-letter\n    log\n}\n";
+    let spec = TempSpec::new("precision-diff");
+    spec.file("old/wireplan.kdl", old);
+    spec.file("new/wireplan.kdl", old.replace("    retry attempts=3\n", ""));
+    let out = spec.run(&["diff", "old", "new", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let changes: Vec<&str> =
+        report["changes"].as_array().unwrap().iter().map(|c| c["change"].as_str().unwrap()).collect();
+    assert!(
+        changes.contains(
+            &"delivery to `mail` weakened to at most once: a failure now goes to the dead letter instead of being retried"
+        ),
+        "{changes:?}"
+    );
+    assert!(!changes.iter().any(|c| c.contains("loses the data")), "{changes:?}");
+}
