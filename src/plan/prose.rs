@@ -47,7 +47,7 @@ pub(super) fn crossing_reason(
             let drivers = list(&volume_drivers(spec, m, false), 3);
             format!(
                 "In month {m} the stack reaches {} events a day: from {} a day the volume is high, and a broker absorbs it where a hub would throttle or drop events, so {stage_note}. The largest sources are {drivers}.",
-                count(after.events_per_day),
+                per_day_text(after),
                 count(t.high_volume_per_day)
             )
         }
@@ -55,14 +55,14 @@ pub(super) fn crossing_reason(
             let drivers = list(&volume_drivers(spec, m, true), 3);
             format!(
                 "In month {m} peaks reach {} events a second: from {}/s a broker is needed to buffer bursts and redeliver, so {stage_note}. The largest sources are {drivers}.",
-                rate(after.peak_per_second),
+                peak_text(after),
                 rate(t.high_volume_peak_per_second)
             )
         }
         (ThresholdKind::DailyVolume | ThresholdKind::PeakVolume, Direction::Down) => format!(
             "In month {m} {change}, and the volume falls below the high-volume threshold ({} events a day, {}/s at peak), so {stage_note}.",
-            count(after.events_per_day),
-            rate(after.peak_per_second)
+            per_day_text(after),
+            peak_text(after)
         ),
     }
 }
@@ -202,10 +202,10 @@ pub(super) fn reasons(spec: &Spec, plan: &Plan, wh_now: &WarehouseCall, wh_horiz
                 "Event volume grows {}x over {} months, compounding monthly: from {} to {} events a day, and from {} to {} events a second at peak.",
                 rate(plan.volume_growth),
                 plan.horizon_months,
-                count(now.events_per_day),
-                count(last.events_per_day),
-                rate(now.peak_per_second),
-                rate(last.peak_per_second)
+                per_day_text(now),
+                per_day_text(last),
+                peak_text(now),
+                peak_text(last)
             ),
         );
     }
@@ -300,7 +300,7 @@ pub(super) fn stage_reason(spec: &Spec, month: &Month, t: &Thresholds, when: &st
         Some((
             format!(
                 "{} events a day, at or above the {} a day that counts as high volume",
-                count(month.events_per_day),
+                per_day_text(month),
                 count(t.high_volume_per_day)
             ),
             volume_drivers(spec, month.month, false),
@@ -309,7 +309,7 @@ pub(super) fn stage_reason(spec: &Spec, month: &Month, t: &Thresholds, when: &st
         Some((
             format!(
                 "peaks of {} events a second, at or above the {}/s that counts as high volume",
-                rate(month.peak_per_second),
+                peak_text(month),
                 rate(t.high_volume_peak_per_second)
             ),
             volume_drivers(spec, month.month, true),

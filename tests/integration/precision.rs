@@ -192,6 +192,7 @@ fn partly_declared_volumes_are_a_lower_bound() {
     let out = stdout(&spec.run(&["plan"]));
     assert!(out.contains("5 tools, at least 500 events/day, peak at least 2/s"), "{out}");
     assert!(out.contains("2 events declare no volume (`contact.created` and `ticket.solved`)"), "{out}");
+    assert!(out.contains("from at least 500 to at least 1,000"), "growth from a lower bound says so: {out}");
     let json: serde_json::Value = serde_json::from_slice(&spec.run(&["plan", "--format", "json"]).stdout).unwrap();
     assert_eq!(json["months"][0]["volume"], "partial");
 }
