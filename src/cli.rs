@@ -914,7 +914,17 @@ fn build(args: &BuildArgs) -> ExitCode {
             None => eprintln!("note: {}", crate::escape::one_line(&note.message)),
         }
     }
-    if !emitted.errors.is_empty() {
+    if !emitted.diagnostics.is_empty() {
+        let report = Report { sources: &checked.sources, diagnostics: &emitted.diagnostics, identities: &[] };
+        eprint!("{}", render::short::render(&report));
+        let mut helps: Vec<&str> = emitted.diagnostics.iter().map(|d| d.help.as_str()).collect();
+        helps.sort_unstable();
+        helps.dedup();
+        for help in helps {
+            eprintln!("help: {}", crate::escape::one_line(help));
+        }
+    }
+    if !emitted.errors.is_empty() || !emitted.diagnostics.is_empty() {
         for e in &emitted.errors {
             eprintln!("error: {}", crate::escape::one_line(e));
         }

@@ -1,5 +1,7 @@
-//! Rule documentation, rendered for `wireplan explain`, `wireplan rules` and
-//! the README's rule table. The text itself lives beside each rule.
+//! Rule documentation, rendered for `wireplan explain`, `wireplan rules`,
+//! the README's rule table and the pages in `docs/rules/` (which editors and
+//! SARIF viewers link to, `Rule::url`). The text itself lives beside each
+//! rule.
 
 use std::fmt::Write;
 
@@ -75,8 +77,9 @@ pub(crate) fn readme_table() -> String {
     for rule in RULES {
         let _ = writeln!(
             out,
-            "| {} | `{}` | {} | {} |",
+            "| {} | [`{}`](docs/rules/{}.md) | {} | {} |",
             rule.code,
+            rule.name,
             rule.name,
             rule.default_severity.as_str(),
             rule.summary
@@ -106,5 +109,34 @@ mod tests {
             readme[start..stop] == fresh,
             "README's rule table is stale: run `WIREPLAN_UPDATE_README=1 cargo test`"
         );
+    }
+
+    /// Each rule's page in `docs/rules/` (where `Rule::url` points) is
+    /// `wireplan explain`'s text, and there is no page for a rule that does
+    /// not exist. Run with `WIREPLAN_UPDATE_README=1` to rewrite them.
+    #[test]
+    fn rule_pages_are_fresh() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules");
+        let update = std::env::var_os("WIREPLAN_UPDATE_README").is_some();
+        for rule in super::RULES {
+            let path = dir.join(format!("{}.md", rule.name));
+            let fresh = super::explain(rule);
+            if update {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, &fresh).unwrap();
+            }
+            let committed = std::fs::read_to_string(&path).unwrap_or_default();
+            assert!(
+                committed == fresh,
+                "docs/rules/{}.md is stale: run `WIREPLAN_UPDATE_README=1 cargo test`",
+                rule.name
+            );
+            assert!(rule.url().ends_with(&format!("/docs/rules/{}.md", rule.name)));
+        }
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            let rule = name.strip_suffix(".md").unwrap_or(&name);
+            assert!(super::RULES.iter().any(|r| r.name == rule), "docs/rules/{name} documents no rule");
+        }
     }
 }

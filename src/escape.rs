@@ -2,20 +2,62 @@
 //! wireplan prints comes from a spec that anyone can write, and lands in a
 //! terminal, a CI log or a document.
 //!
-//! Control characters (a raw ESC starts a terminal escape sequence, a
-//! newline forges a line of its own, such as a GitHub Actions `::error`
-//! command) and the bidirectional overrides that reorder what a reader sees
-//! (Trojan Source) are shown escaped, `\u{1b}`, as rustc shows them; every
-//! other character is printed as it is.
+//! Every character that can break a line, hide text or reorder what a
+//! reader sees is shown escaped, `\u{1b}`, as rustc shows it; every other
+//! character is printed as it is. Which characters those are is one rule,
+//! `is_hidden`, read from the Unicode tables rather than listed by hand: a
+//! raw ESC starts a terminal escape sequence, a newline (or U+2028, which
+//! some editors and JavaScript take as one) forges a line of its own, such
+//! as a GitHub Actions `::error` command, the bidirectional overrides
+//! reorder text (Trojan Source), and zero-width characters make two
+//! different names look the same.
+//!
+//! Generated code is an output too: `sql` quotes text as the string literals
+//! and identifiers of each warehouse's SQL dialect.
 
 use std::borrow::Cow;
 
-/// Whether `c` must not reach a terminal or log raw: C0 and C1 controls,
-/// DEL, and the bidirectional formatting characters.
+use unicode_general_category::{GeneralCategory, get_general_category};
+
+/// Whether `c` must not reach a terminal, log or document raw: every
+/// character of the general categories Cc (controls: C0, DEL, C1), Cf
+/// (format: bidirectional marks and overrides, zero-width space and
+/// joiners, the byte-order mark, the soft hyphen, tags), Zl and Zp (the
+/// line and paragraph separators), Co (private use, drawn as anything a
+/// font likes) and Cn (unassigned, which includes the noncharacters such as
+/// U+FFFE), plus the rest of Unicode's Default_Ignorable_Code_Point
+/// characters, which are drawn as nothing (`INVISIBLE`).
 pub(crate) fn is_hidden(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    // Printable ASCII is almost all text: decide it without a look-up.
+    if c.is_ascii() {
+        return c.is_ascii_control();
+    }
+    matches!(
+        get_general_category(c),
+        GeneralCategory::Control
+            | GeneralCategory::Format
+            | GeneralCategory::LineSeparator
+            | GeneralCategory::ParagraphSeparator
+            | GeneralCategory::PrivateUse
+            | GeneralCategory::Surrogate
+            | GeneralCategory::Unassigned
+    ) || INVISIBLE.iter().any(|r| r.contains(&c))
 }
+
+/// The Default_Ignorable_Code_Point characters (Unicode's
+/// DerivedCoreProperties.txt) outside the categories `is_hidden` takes
+/// whole: the combining grapheme joiner, the Hangul fillers, two Khmer
+/// inherent vowels and the variation selectors, all drawn as nothing.
+const INVISIBLE: &[std::ops::RangeInclusive<char>] = &[
+    '\u{034f}'..='\u{034f}',
+    '\u{115f}'..='\u{1160}',
+    '\u{17b4}'..='\u{17b5}',
+    '\u{180b}'..='\u{180f}',
+    '\u{3164}'..='\u{3164}',
+    '\u{fe00}'..='\u{fe0f}',
+    '\u{ffa0}'..='\u{ffa0}',
+    '\u{e0100}'..='\u{e01ef}',
+];
 
 /// `s` on one line: every hidden character, newlines and tabs included,
 /// escaped.
@@ -52,6 +94,97 @@ pub(crate) fn push_escaped(out: &mut String, c: char) {
         '\t' => out.push_str("\\t"),
         _ => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
     }
+}
+
+// ----- data formats ------------------------------------------------------
+//
+// Each data format has its escaper here, which writes any text so that the
+// format's own parser reads it back, or, where the format cannot hold a
+// character at all, shows it escaped. Which characters a name may hold at
+// all is decided once, in `model::name_problem`; these never rely on it.
+
+/// Whether `c` is written as an escape in JSON or YAML text that YAML
+/// reads: the hidden characters, and what YAML cannot take raw. YAML (1.1
+/// and 1.2) cannot hold C0 and C1 controls, DEL, U+FFFE or U+FFFF raw, not
+/// even inside quotes; YAML 1.1 (PyYAML, which dbt and Meltano read with)
+/// takes a raw NEL, U+2028 or U+2029 for a line break and folds it into a
+/// space; a byte-order mark inside a document is not allowed. A four-digit
+/// `\u` escape means the same in JSON and both YAMLs, so only characters of
+/// the Basic Multilingual Plane are escaped: a character past U+FFFF would
+/// need a surrogate pair, which YAML does not join, and YAML takes every
+/// one of them raw.
+fn yaml_escapes(c: char) -> bool {
+    (c as u32) <= 0xffff
+        && c != '\n'
+        && (is_hidden(c) || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'))
+}
+
+/// JSON text `json` with every character `yaml_escapes` names escaped as
+/// `\u0085`. Inside strings serde has escaped every C0 control already, so
+/// a raw newline here is the pretty-printer's own.
+fn yaml_safe(json: &str) -> String {
+    let mut out = String::with_capacity(json.len() + 1);
+    for c in json.chars() {
+        if yaml_escapes(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `s` as a YAML double-quoted scalar that YAML 1.1 and 1.2 parsers read
+/// back as `s` exactly: a JSON string (`"`, `\` and C0 controls escaped as
+/// JSON escapes them, which are YAML's escapes too) with every character
+/// `yaml_escapes` names escaped as well. Never a plain scalar, so a name
+/// cannot be read as a number, a boolean, an anchor, a comment or a key.
+pub(crate) fn yaml_string(s: &str) -> String {
+    yaml_safe(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()))
+}
+
+/// `value` as pretty JSON with a final newline that is also a YAML 1.1 and
+/// 1.2 document with the same content (the AsyncAPI document, which tools
+/// read as YAML), escaped as `yaml_string` escapes.
+pub(crate) fn to_yaml_json(value: &impl serde::Serialize) -> String {
+    let mut out = yaml_safe(&serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")));
+    out.push('\n');
+    out
+}
+
+/// Whether XML 1.0 can hold `c` at all (its `Char` production): not the C0
+/// controls but tab, newline and carriage return, not U+FFFE or U+FFFF, and
+/// not as a character reference (`&#xFFFE;`) either.
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+}
+
+/// `s` for XML 1.0 text or an attribute value (in double or single quotes):
+/// markup characters as entities, and every character XML cannot hold, or
+/// that it discourages (the other controls and the noncharacters), shown
+/// as an escape (`\u{fffe}`), so any text makes a well-formed document
+/// and the reader still sees that the character was there.
+pub(crate) fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            _ if !xml_char(c) || c.is_control() || is_noncharacter(c) => push_escaped(&mut out, c),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether `c` is one of Unicode's 66 noncharacters (U+FDD0 to U+FDEF, and
+/// the last two code points of every plane).
+pub(crate) fn is_noncharacter(c: char) -> bool {
+    matches!(c, '\u{fdd0}'..='\u{fdef}') || (c as u32) & 0xfffe == 0xfffe
 }
 
 /// Text for inside a Markdown code span: on one line, hidden characters
@@ -107,9 +240,10 @@ pub(crate) fn markdown_cell(s: &str) -> String {
 }
 
 /// `value` as pretty JSON with a final newline, for every JSON output. JSON
-/// already escapes control characters; bidirectional overrides are valid raw
-/// in a JSON string but reorder what a reader of the file sees, so they are
-/// escaped too (`\u202e`), which every JSON reader decodes to the same text.
+/// already escapes control characters; the other hidden characters are valid
+/// raw in a JSON string but reorder or hide what a reader of the file sees,
+/// so they are escaped too (`\u202e`), which every JSON reader decodes to
+/// the same text.
 pub(crate) fn to_json(value: &impl serde::Serialize) -> String {
     let text = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     let mut out = String::with_capacity(text.len() + 1);
@@ -117,7 +251,12 @@ pub(crate) fn to_json(value: &impl serde::Serialize) -> String {
     // newline here is the pretty-printer's own.
     for c in text.chars() {
         if is_hidden(c) && c != '\n' {
-            out.push_str(&format!("\\u{:04x}", c as u32));
+            // JSON's `\u` takes four hex digits: a character past U+FFFF
+            // is written as its UTF-16 surrogate pair.
+            let mut units = [0; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
         } else {
             out.push(c);
         }
@@ -140,6 +279,76 @@ mod tests {
     }
 
     #[test]
+    fn every_line_break_and_invisible_character_is_hidden() {
+        // What the issue found raw, and one of each kind the rule covers.
+        for c in [
+            '\u{2028}',
+            '\u{2029}',
+            '\u{200b}',
+            '\u{feff}',
+            '\u{85}',
+            '\u{ad}',
+            '\u{61c}',
+            '\u{2064}',
+            '\u{e0041}',
+            '\u{e000}',
+            '\u{10fffd}',
+            '\u{fffe}',
+            '\u{ffff}',
+            '\u{1fffe}',
+            '\u{fdd0}',
+            '\u{3164}',
+            '\u{fe0f}',
+        ] {
+            assert!(is_hidden(c), "{c:?}");
+            assert_eq!(one_line(&format!("a{c}")), format!("a\\u{{{:x}}}", c as u32));
+        }
+        // Unicode's Default_Ignorable_Code_Point, whole (DerivedCoreProperties.txt).
+        let ignorable = [
+            (0xad, 0xad),
+            (0x34f, 0x34f),
+            (0x61c, 0x61c),
+            (0x115f, 0x1160),
+            (0x17b4, 0x17b5),
+            (0x180b, 0x180f),
+            (0x200b, 0x200f),
+            (0x202a, 0x202e),
+            (0x2060, 0x206f),
+            (0x3164, 0x3164),
+            (0xfe00, 0xfe0f),
+            (0xfeff, 0xfeff),
+            (0xffa0, 0xffa0),
+            (0xfff0, 0xfff8),
+            (0x1bca0, 0x1bca3),
+            (0x1d173, 0x1d17a),
+            (0xe0000, 0xe0fff),
+        ];
+        for (from, to) in ignorable {
+            for c in (from..=to).filter_map(char::from_u32) {
+                assert!(is_hidden(c), "{c:?}");
+            }
+        }
+        // Letters, marks, symbols and spaces are text.
+        for c in ['a', 'é', 'ß', 'Ж', '中', '𝄞', '😀', '\u{301}', ' ', '\u{a0}', '\u{fffd}', '~'] {
+            assert!(!is_hidden(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn escaped_text_holds_no_hidden_character() {
+        // The first two planes whole and a sample of the rest (the
+        // private-use and unassigned planes are long runs of one category).
+        let some: String = (0..=0x10ffff).filter(|&c| c < 0x2_0000 || c % 61 == 0).filter_map(char::from_u32).collect();
+        assert!(!one_line(&some).chars().any(is_hidden));
+        assert!(!lines(&some).chars().any(|c| is_hidden(c) && c != '\n'));
+        assert!(!markdown_code(&some).chars().any(is_hidden));
+        assert!(!markdown_prose(&some).chars().any(is_hidden));
+        let json = to_json(&some);
+        assert!(!json.trim_end().chars().any(is_hidden));
+        assert_eq!(serde_json::from_str::<String>(&json).unwrap(), some);
+    }
+
+    #[test]
     fn markdown_code_spans_cannot_be_closed_from_inside() {
         assert_eq!(markdown_code("a`b"), "``a`b``");
         assert_eq!(markdown_code("`x"), "`` `x ``");
@@ -147,9 +356,343 @@ mod tests {
     }
 
     #[test]
+    fn yaml_strings_escape_what_yaml_cannot_read_raw() {
+        // NEL, LS and PS are line breaks to YAML 1.1; C1 controls, U+FEFF,
+        // U+FFFE and U+FFFF are not printable; all four-digit escapes.
+        assert_eq!(
+            yaml_string("a\u{85}b\u{86}\u{2028}\u{2029}\u{feff}\u{fffe}\u{ffff}\0\"\\"),
+            "\"a\\u0085b\\u0086\\u2028\\u2029\\ufeff\\ufffe\\uffff\\u0000\\\"\\\\\""
+        );
+        // Everything else stays as it is, outside the BMP too.
+        assert_eq!(yaml_string("é 中 \u{1f600} \u{10fffd}"), "\"é 中 \u{1f600} \u{10fffd}\"");
+        let json = to_yaml_json(&["x\u{85}\u{2028}\u{fffe}\u{1f600}"]);
+        assert_eq!(json, "[\n  \"x\\u0085\\u2028\\ufffe\u{1f600}\"\n]\n");
+        assert_eq!(serde_json::from_str::<Vec<String>>(&json).unwrap(), ["x\u{85}\u{2028}\u{fffe}\u{1f600}"]);
+    }
+
+    #[test]
+    fn xml_never_holds_what_xml_cannot() {
+        assert_eq!(xml("<a b='c'>&\""), "&lt;a b=&apos;c&apos;&gt;&amp;&quot;");
+        // Not raw, and not as `&#xFFFE;` either, which XML 1.0 forbids too.
+        assert_eq!(
+            xml("a\u{fffe}\u{ffff}\u{0}\u{1b}\u{85}\u{fdd0}\u{1fffe}b"),
+            "a\\u{fffe}\\u{ffff}\\u{0}\\u{1b}\\u{85}\\u{fdd0}\\u{1fffe}b"
+        );
+        assert_eq!(xml("x\ty\nz\r é\u{1f600}"), "x\ty\nz\r é\u{1f600}");
+        assert!(is_noncharacter('\u{fdef}') && is_noncharacter('\u{10ffff}') && !is_noncharacter('\u{fffd}'));
+    }
+
+    #[test]
     fn json_escapes_bidi_overrides() {
         let json = to_json(&"a\u{202e}b\u{1b}");
         assert_eq!(json, "\"a\\u202eb\\u001b\"\n");
         assert_eq!(serde_json::from_str::<String>(&json).unwrap(), "a\u{202e}b\u{1b}");
+    }
+}
+
+/// Text made into SQL for the warehouses the ETL target writes for: string
+/// literals and quoted identifiers, one function per dialect's rules, so a
+/// value can never end its literal early and become SQL of its own.
+///
+/// Where a backslash escapes inside a string literal (Snowflake, BigQuery)
+/// it is escaped itself, so `\'` cannot close the literal; where it does not
+/// (PostgreSQL, DuckDB and Redshift with `standard_conforming_strings`, the
+/// default since PostgreSQL 9.1) it is an ordinary character, and `E'...'`
+/// strings are never written. What a dialect cannot hold in a literal at
+/// all (NUL) is refused, never dropped or replaced.
+pub(crate) mod sql {
+    use std::fmt::Write as _;
+
+    /// How a warehouse engine reads string literals and quoted identifiers.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub(crate) enum Dialect {
+        /// PostgreSQL, DuckDB, Redshift: `'...'` with `''` for a quote and
+        /// every other character as it is; identifiers `"..."` with `""`.
+        Standard,
+        /// Snowflake: a backslash escapes in `'...'`, so `\\` and `''`;
+        /// control characters as `\uXXXX`; identifiers `"..."` with `""`.
+        Snowflake,
+        /// BigQuery (GoogleSQL): a backslash escapes and `''` is not a quote,
+        /// so `\\` and `\'`; a literal may not span lines, so control
+        /// characters as `\uXXXX`; identifiers in backticks, escaped alike.
+        BigQuery,
+    }
+
+    impl Dialect {
+        /// The engines that speak it, for messages.
+        pub(crate) fn engines(self) -> &'static str {
+            match self {
+                Dialect::Standard => "PostgreSQL, DuckDB or Redshift",
+                Dialect::Snowflake => "Snowflake",
+                Dialect::BigQuery => "BigQuery",
+            }
+        }
+    }
+
+    /// What a dialect cannot carry: the character, refused.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub(crate) struct Refused(pub(crate) char);
+
+    impl std::fmt::Display for Refused {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "U+{:04X}", self.0 as u32)
+        }
+    }
+
+    /// Whether `dialect` can hold `c` in a literal or identifier. NUL ends
+    /// a C string in every engine's client or storage (PostgreSQL's text
+    /// refuses it outright), so no dialect takes it.
+    fn carries(_dialect: Dialect, c: char) -> bool {
+        c != '\0'
+    }
+
+    /// `text` as a string of `dialect`: a literal, or in the standard
+    /// dialect, where a literal has no escapes, literals joined with
+    /// `chr(n)` for each control character (a file of SQL keeps no raw
+    /// carriage return: dbt's Jinja, like most text tools, turns one into a
+    /// line feed). Or the first character it cannot hold.
+    pub(crate) fn string(dialect: Dialect, text: &str) -> Result<String, Refused> {
+        if dialect != Dialect::Standard || !text.chars().any(char::is_control) {
+            return quoted(dialect, text, '\'');
+        }
+        let mut parts = Vec::new();
+        let mut run = String::new();
+        for c in text.chars() {
+            if !carries(dialect, c) {
+                return Err(Refused(c));
+            }
+            if c.is_control() {
+                if !run.is_empty() {
+                    parts.push(quoted(dialect, &std::mem::take(&mut run), '\'')?);
+                }
+                parts.push(format!("chr({})", c as u32));
+            } else {
+                run.push(c);
+            }
+        }
+        if !run.is_empty() {
+            parts.push(quoted(dialect, &run, '\'')?);
+        }
+        Ok(format!("({})", parts.join(" || ")))
+    }
+
+    /// `name` as a quoted identifier of `dialect`, or the first character it
+    /// cannot hold. A double-quoted identifier has no escapes, so it cannot
+    /// hold a carriage return that survives a text tool (see `string`).
+    pub(crate) fn ident(dialect: Dialect, name: &str) -> Result<String, Refused> {
+        let quote = match dialect {
+            Dialect::Standard | Dialect::Snowflake => '"',
+            Dialect::BigQuery => '`',
+        };
+        if quote == '"' {
+            // Inside a quoted identifier the double quote is the only special
+            // character in these dialects, backslashes included.
+            return match name.chars().find(|&c| !carries(dialect, c) || c == '\r') {
+                Some(c) => Err(Refused(c)),
+                None => Ok(format!("\"{}\"", name.replace('"', "\"\""))),
+            };
+        }
+        quoted(dialect, name, quote)
+    }
+
+    fn quoted(dialect: Dialect, text: &str, quote: char) -> Result<String, Refused> {
+        let mut out = String::with_capacity(text.len() + 2);
+        out.push(quote);
+        for c in text.chars() {
+            if !carries(dialect, c) {
+                return Err(Refused(c));
+            }
+            match dialect {
+                Dialect::Standard if c == quote => {
+                    out.push(c);
+                    out.push(c);
+                }
+                Dialect::Standard => out.push(c),
+                Dialect::Snowflake if c == quote => {
+                    out.push(c);
+                    out.push(c);
+                }
+                Dialect::Snowflake | Dialect::BigQuery if c == '\\' => out.push_str("\\\\"),
+                Dialect::BigQuery if c == quote => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                Dialect::Snowflake | Dialect::BigQuery if c.is_control() => {
+                    // Every control character is below U+00A0: four digits.
+                    let _ = write!(out, "\\u{:04x}", c as u32);
+                }
+                Dialect::Snowflake | Dialect::BigQuery => out.push(c),
+            }
+        }
+        out.push(quote);
+        Ok(out)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        /// Reads the quoted token `quote` opens at the start of `sql` by
+        /// `dialect`'s rules, as its engine's lexer does: its decoded value
+        /// and where it ends, or `None` if it never ends.
+        fn token(dialect: Dialect, sql: &str, quote: char) -> Option<(String, usize)> {
+            let mut chars = sql.char_indices().peekable();
+            assert_eq!(chars.next().map(|(_, c)| c), Some(quote));
+            let mut value = String::new();
+            let backslash = match dialect {
+                Dialect::Standard => false,
+                // Snowflake's quoted identifiers take no escapes.
+                Dialect::Snowflake => quote == '\'',
+                Dialect::BigQuery => true,
+            };
+            while let Some((i, c)) = chars.next() {
+                if c == quote {
+                    let doubling = dialect != Dialect::BigQuery;
+                    if doubling && chars.peek().is_some_and(|&(_, next)| next == quote) {
+                        chars.next();
+                        value.push(quote);
+                        continue;
+                    }
+                    return Some((value, i + c.len_utf8()));
+                }
+                if c == '\n' && dialect == Dialect::BigQuery {
+                    return None;
+                }
+                if c == '\\' && backslash {
+                    let (_, e) = chars.next()?;
+                    match e {
+                        'n' => value.push('\n'),
+                        't' => value.push('\t'),
+                        'r' => value.push('\r'),
+                        'u' => {
+                            let hex: String = (0..4).filter_map(|_| chars.next().map(|(_, h)| h)).collect();
+                            value.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                        }
+                        '\\' | '\'' | '"' | '`' => value.push(e),
+                        _ => return None,
+                    }
+                    continue;
+                }
+                value.push(c);
+            }
+            None
+        }
+
+        /// Reads the string `sql` starts with: a literal, or in the standard
+        /// dialect literals and `chr(n)` joined by `||` in parentheses.
+        fn string_token(dialect: Dialect, sql: &str) -> Option<(String, usize)> {
+            if !sql.starts_with('(') {
+                return token(dialect, sql, '\'');
+            }
+            assert_eq!(dialect, Dialect::Standard);
+            let mut value = String::new();
+            let mut at = 1;
+            loop {
+                let rest = &sql[at..];
+                if let Some(code) = rest.strip_prefix("chr(") {
+                    let digits = code.find(')')?;
+                    value.push(char::from_u32(code[..digits].parse().ok()?)?);
+                    at += 4 + digits + 1;
+                } else {
+                    let (part, end) = token(dialect, rest, '\'')?;
+                    value.push_str(&part);
+                    at += end;
+                }
+                let rest = &sql[at..];
+                if rest.starts_with(')') {
+                    return Some((value, at + 1));
+                }
+                at += rest.strip_prefix(" || ").map(|_| 4)?;
+            }
+        }
+
+        const HOSTILE: &[&str] = &[
+            "\\'",
+            "\\\\'",
+            "'; drop table x; --",
+            "\\",
+            "'",
+            "''",
+            "a\nb\r\nc\td",
+            "\u{85}\u{2028}\u{202e}\u{1b}[31m",
+            "日本語 ✓ 🦀",
+            "\\'; drop table x; --",
+            "`; drop table x; --",
+            "\"; drop table x; --",
+            "",
+        ];
+
+        const DIALECTS: [Dialect; 3] = [Dialect::Standard, Dialect::Snowflake, Dialect::BigQuery];
+
+        /// Every hostile text, as a literal and as an identifier of
+        /// `dialect`, read back by that dialect's lexer rules: each ends
+        /// exactly where it was written to end, and holds the text.
+        fn quotes_hostile_text(dialect: Dialect) {
+            for text in HOSTILE {
+                let literal = string(dialect, text).unwrap();
+                // No raw carriage return, which text tools rewrite.
+                assert!(!literal.contains('\r'), "{dialect:?}: {literal}");
+                let sql = format!("{literal} as x; drop table y");
+                let (value, end) = string_token(dialect, &sql).unwrap_or_else(|| panic!("{dialect:?}: {sql}"));
+                assert_eq!(end, literal.len(), "{dialect:?}: {sql}");
+                assert_eq!(value, *text, "{dialect:?}: {sql}");
+            }
+            let quote = if dialect == Dialect::BigQuery { '`' } else { '"' };
+            for text in HOSTILE {
+                if quote == '"' && text.contains('\r') {
+                    assert_eq!(ident(dialect, text), Err(Refused('\r')));
+                    continue;
+                }
+                let name = ident(dialect, text).unwrap();
+                let sql = format!("{name} from t; drop table y");
+                let (value, end) = token(dialect, &sql, quote).unwrap_or_else(|| panic!("{dialect:?}: {sql}"));
+                assert_eq!(end, name.len(), "{dialect:?}: {sql}");
+                assert_eq!(value, *text, "{dialect:?}: {sql}");
+            }
+        }
+
+        #[test]
+        fn standard_sql_postgres_duckdb_redshift_quote_hostile_text() {
+            quotes_hostile_text(Dialect::Standard);
+        }
+
+        #[test]
+        fn snowflake_quotes_hostile_text() {
+            quotes_hostile_text(Dialect::Snowflake);
+        }
+
+        #[test]
+        fn bigquery_quotes_hostile_text() {
+            quotes_hostile_text(Dialect::BigQuery);
+        }
+
+        #[test]
+        fn each_dialect_quotes_by_its_own_rules() {
+            assert_eq!(string(Dialect::Standard, "it's \\").unwrap(), "'it''s \\'");
+            assert_eq!(string(Dialect::Standard, "a\r\nb").unwrap(), "('a' || chr(13) || chr(10) || 'b')");
+            assert_eq!(string(Dialect::Snowflake, "it's \\").unwrap(), "'it''s \\\\'");
+            assert_eq!(string(Dialect::BigQuery, "it's \\\n").unwrap(), "'it\\'s \\\\\\u000a'");
+            assert_eq!(ident(Dialect::Standard, "a\"b\\").unwrap(), "\"a\"\"b\\\"");
+            assert_eq!(ident(Dialect::Snowflake, "a\"b\\").unwrap(), "\"a\"\"b\\\"");
+            assert_eq!(ident(Dialect::BigQuery, "a`b\\").unwrap(), "`a\\`b\\\\`");
+        }
+
+        #[test]
+        fn what_a_dialect_cannot_carry_is_refused() {
+            for dialect in DIALECTS {
+                assert_eq!(string(dialect, "a\0b"), Err(Refused('\0')));
+                assert_eq!(ident(dialect, "a\0b"), Err(Refused('\0')));
+            }
+            assert_eq!(Refused('\0').to_string(), "U+0000");
+        }
+
+        /// The old quoting doubled `'` only: on a dialect where a backslash
+        /// escapes, `\'` then closed the literal early.
+        #[test]
+        fn doubling_quotes_alone_breaks_out_where_backslash_escapes() {
+            let old = format!("'{}'", "\\'; drop table x; --".replace('\'', "''"));
+            let (_, end) = token(Dialect::Snowflake, &old, '\'').unwrap();
+            assert!(end < old.len(), "{old}");
+        }
     }
 }

@@ -280,6 +280,9 @@ pub mod bench {
 }
 
 #[cfg(test)]
+mod hostile_names_tests;
+
+#[cfg(test)]
 mod robustness {
     //! Mutated specs through the whole pipeline: no input may panic, and
     //! every diagnostic must point inside its file and carry a help.

@@ -173,12 +173,9 @@ impl Loader {
         self.seen.insert(path.to_path_buf());
         let file = self.loaded.sources.add(SourceFile::new(path.to_path_buf(), name, text));
         if let Some(problem) = problem {
-            let (rule, span) = match problem.kind {
-                ReadProblem::Encoding(offset) => (&crate::diagnostic::SYNTAX, Span::new(offset, offset)),
-                ReadProblem::TooLarge => (&crate::diagnostic::SYNTAX, Span::default()),
-                ReadProblem::Io => (&crate::diagnostic::INCLUDE_ERROR, Span::default()),
-            };
-            let mut d = Diagnostic::new(rule, Loc::new(file, span), problem.message).with_help(problem.help);
+            let offset = problem.offset().unwrap_or(0);
+            let mut d = Diagnostic::new(problem.rule(), Loc::new(file, Span::new(offset, offset)), problem.message)
+                .with_help(problem.help);
             if let Some(at) = included_at {
                 d = d.with_secondary(at, "included here");
             }
@@ -353,12 +350,31 @@ enum ReadProblem {
     Io,
 }
 
-struct ReadFailure {
+/// Why a spec file could not be read as text.
+pub(crate) struct ReadFailure {
     kind: ReadProblem,
-    message: String,
-    help: String,
+    pub(crate) message: String,
+    pub(crate) help: String,
     /// Text to show with the diagnostic: the valid prefix of a non-UTF-8 file.
-    partial_text: String,
+    pub(crate) partial_text: String,
+}
+
+impl ReadFailure {
+    /// The rule `check` reports it under.
+    pub(crate) fn rule(&self) -> &'static crate::diagnostic::Rule {
+        match self.kind {
+            ReadProblem::Encoding(_) | ReadProblem::TooLarge => &crate::diagnostic::SYNTAX,
+            ReadProblem::Io => &crate::diagnostic::INCLUDE_ERROR,
+        }
+    }
+
+    /// Where in the file the problem is: the first byte that is not UTF-8.
+    pub(crate) fn offset(&self) -> Option<usize> {
+        match self.kind {
+            ReadProblem::Encoding(offset) => Some(offset),
+            _ => None,
+        }
+    }
 }
 
 fn not_a_file() -> ReadFailure {
@@ -370,7 +386,9 @@ fn not_a_file() -> ReadFailure {
     }
 }
 
-fn read_text(path: &Path) -> Result<String, ReadFailure> {
+/// Reads a spec file as text, by the loader's rules: a regular file, at most
+/// `MAX_FILE_BYTES`, UTF-8 (`fmt` reads the files it rewrites with it too).
+pub(crate) fn read_text(path: &Path) -> Result<String, ReadFailure> {
     let io_failure = |e: io::Error| ReadFailure {
         kind: ReadProblem::Io,
         message: format!("cannot read this file: {e}"),

@@ -3,7 +3,8 @@
 //! Lowering knows the shape of every node of the language: which arguments,
 //! properties and children it takes and what values they accept. It reports
 //! unknown nodes and properties (with the closest known name), bad values,
-//! missing arguments and secret-looking literals, and it keeps going: a node
+//! missing arguments, secret-looking literals and names that hold what no
+//! name may (`model::name_problem`), and it keeps going: a node
 //! with a mistake is lowered as far as it can be, so that later stages still
 //! see it. Names are not resolved here; see `crate::resolve`.
 
@@ -13,9 +14,9 @@ use crate::diagnostic::Diagnostic;
 use crate::diagnostic::{self, Rule};
 use crate::model::{
     Action, Allow, Api, ApiStyle, Backoff, Criticality, Entity, Event, EventDelivery, Field, FieldRef, FieldType,
-    FileId, Flow, HttpMethod, LintDirective, LintLevel, Loc, Map, Name, RateLimit, Ref, Request, Retry, Set,
-    SignatureEncoding, SignatureScheme, Source, Spanned, Spec, Stack, System, SystemKind, Target, TimeUnit, Trigger,
-    TriggerKind, Volume, WebhookSignature,
+    FileId, Flow, HttpMethod, LintDirective, LintLevel, Loc, Map, Name, NameKind, NameProblem, RateLimit, Ref, Request,
+    Retry, Set, SignatureEncoding, SignatureScheme, Source, Spanned, Spec, Stack, System, SystemKind, Target, TimeUnit,
+    Trigger, TriggerKind, Volume, WebhookSignature, name_problem,
 };
 use smol_str::SmolStr;
 
@@ -182,6 +183,16 @@ const SYNONYMS: &[(&str, &str, &str)] = &[
 /// "a" or "an" before `word`, by its first letter.
 fn article(word: &str) -> &'static str {
     if word.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) { "an" } else { "a" }
+}
+
+/// What the help of an unusable name says names may hold.
+const NAMES_MAY_HOLD: &str = "names may hold letters, marks and digits of every script, spaces, punctuation, \
+    symbols and emoji, but no control characters (U+0000 to U+001F, U+007F to U+009F: tab, newline, NUL, NEL) \
+    and no noncharacters (U+FFFE, U+FFFF, U+FDD0 to U+FDEF and the last two code points of every plane)";
+
+/// `U+0085`, as Unicode writes a code point.
+fn code_point(c: char) -> String {
+    format!("U+{:04X}", c as u32)
 }
 
 /// The range the contract gives for `horizon months=N`.
@@ -360,6 +371,53 @@ impl Lowerer<'_> {
                 None
             }
         }
+    }
+
+    /// A required name argument (of a system, event, flow, entity or field,
+    /// declared or referred to), checked against what names may hold.
+    fn name(&mut self, node: &Node<'_>, kind: NameKind, what: &str, example: &str) -> Option<Name> {
+        let name = self.name_arg(node, what, example)?;
+        self.check_name(&name, kind);
+        Some(name)
+    }
+
+    /// A name given as an entry's value (`from=`, `entity=`, `to=`,
+    /// `cursor=`, or the optional name of a `stack`).
+    fn name_prop(&mut self, entry: &Entry<'_>, kind: NameKind, example: &str) -> Option<Name> {
+        let name = self.string(entry, example)?;
+        self.check_name(&name, kind);
+        Some(name)
+    }
+
+    /// Reports a name that holds what no name may (`model::name_problem`),
+    /// at the name. The name is kept, so that references to it still
+    /// resolve and nothing else is reported for it; a spec with the error
+    /// is never built.
+    fn check_name(&mut self, name: &Name, kind: NameKind) {
+        let Some(problem) = name_problem(kind, &name.value) else { return };
+        let (message, label, help) = match problem {
+            NameProblem::Control(c) => (
+                format!("a name cannot hold the control character {}", code_point(c)),
+                "a control character",
+                format!("remove it: {NAMES_MAY_HOLD}"),
+            ),
+            NameProblem::Noncharacter(c) => (
+                format!("a name cannot hold the noncharacter {}", code_point(c)),
+                "a noncharacter",
+                format!("remove it: {NAMES_MAY_HOLD}"),
+            ),
+            NameProblem::ObjectKey(key) => (
+                format!("a field name cannot have `{key}` as a part"),
+                "a JavaScript prototype key",
+                format!(
+                    "rename the field: JavaScript objects treat `{key}` as their prototype's, so the hub's JSONata \
+                     mapping would drop the field; no part of a field name (between dots) may be {}",
+                    list(crate::model::PROTOTYPE_KEYS, "")
+                ),
+            ),
+        };
+        self.diagnostics
+            .push(Diagnostic::new(&diagnostic::UNUSABLE_NAME, name.loc, message).with_label(label).with_help(help));
     }
 
     fn bool(&mut self, entry: &Entry<'_>) -> Option<Spanned<bool>> {
@@ -555,7 +613,7 @@ impl Lowerer<'_> {
     fn stack(&mut self, node: &Node<'_>, spec: &mut Spec) {
         self.shape(node, 1, &[]);
         let name = match node.arg(0) {
-            Some(entry) => self.string(&entry, "`stack \"acme\"`"),
+            Some(entry) => self.name_prop(&entry, NameKind::Label, "`stack \"acme\"`"),
             None => None,
         };
         let mut stack = Stack {
@@ -651,7 +709,7 @@ impl Lowerer<'_> {
 
     fn system(&mut self, node: &Node<'_>) -> Option<System> {
         self.shape(node, 1, &["kind"]);
-        let name = self.name_arg(node, "a name", "system \"hubspot\" kind=crm")?;
+        let name = self.name(node, NameKind::Label, "a name", "system \"hubspot\" kind=crm")?;
         let kind = match node.prop("kind") {
             Some(e) => self.keyword(&e, "system kind", SystemKind::parse, SystemKind::KEYWORDS),
             None => {
@@ -830,7 +888,7 @@ impl Lowerer<'_> {
 
     fn entity(&mut self, node: &Node<'_>) -> Option<Entity> {
         self.shape(node, 1, &[]);
-        let name = self.name_arg(node, "a name", "entity \"contact\"")?;
+        let name = self.name(node, NameKind::Label, "a name", "entity \"contact\"")?;
         let mut fields = Vec::new();
         for child in node.child_nodes() {
             let child = &child;
@@ -845,7 +903,7 @@ impl Lowerer<'_> {
     fn field(&mut self, node: &Node<'_>) -> Option<Field> {
         self.shape(node, 1, &["type", "required", "generated"]);
         self.leaf(node);
-        let name = self.name_arg(node, "a name", "field \"email\" type=email")?;
+        let name = self.name(node, NameKind::Field, "a name", "field \"email\" type=email")?;
         let ty = match node.prop("type") {
             Some(e) => self.keyword(&e, "field type", FieldType::parse, FieldType::KEYWORDS),
             None => {
@@ -868,15 +926,16 @@ impl Lowerer<'_> {
 
     fn event(&mut self, node: &Node<'_>) -> Option<Event> {
         self.shape(node, 1, &["from", "entity", "version"]);
-        let name = self.name_arg(node, "a name", "event \"lead.created\" from=hubspot")?;
+        let name = self.name(node, NameKind::Label, "a name", "event \"lead.created\" from=hubspot")?;
         let from = match node.prop("from") {
-            Some(e) => self.string(&e, "`from=hubspot`").map(Ref::new),
+            Some(e) => self.name_prop(&e, NameKind::Label, "`from=hubspot`").map(Ref::new),
             None => {
                 self.missing_prop(node, "from", &format!("event {:?} from=hubspot", name.value));
                 None
             }
         };
-        let entity = node.prop("entity").and_then(|e| self.string(&e, "`entity=contact`")).map(Ref::new);
+        let entity =
+            node.prop("entity").and_then(|e| self.name_prop(&e, NameKind::Label, "`entity=contact`")).map(Ref::new);
         let version = node.prop("version").map(|e| self.event_version(&e));
         let mut event = Event {
             name,
@@ -901,7 +960,7 @@ impl Lowerer<'_> {
                         self.repeated(child, "event", first.name.loc);
                         continue;
                     }
-                    event.key = self.name_arg(child, "a field name", "key \"lead_id\"").map(Ref::new);
+                    event.key = self.name(child, NameKind::Field, "a field name", "key \"lead_id\"").map(Ref::new);
                 }
                 "field" => event.fields.extend(self.field(child)),
                 "delivery" => {
@@ -975,7 +1034,7 @@ impl Lowerer<'_> {
 
     fn flow(&mut self, node: &Node<'_>) -> Option<Flow> {
         self.shape(node, 1, &[]);
-        let name = self.name_arg(node, "a name", "flow \"lead-to-newsletter\" { ... }")?;
+        let name = self.name(node, NameKind::Label, "a name", "flow \"lead-to-newsletter\" { ... }")?;
         let mut flow = Flow {
             name,
             trigger: None,
@@ -1028,7 +1087,7 @@ impl Lowerer<'_> {
                 "on" => {
                     self.shape(child, 1, &[]);
                     self.leaf(child);
-                    if let Some(event) = self.name_arg(child, "an event name", "on \"lead.created\"") {
+                    if let Some(event) = self.name(child, NameKind::Label, "an event name", "on \"lead.created\"") {
                         flow.trigger = Some(Trigger {
                             kind: TriggerKind::On { event: Ref::new(event) },
                             loc: self.loc(child.span),
@@ -1039,9 +1098,15 @@ impl Lowerer<'_> {
                     self.shape(child, 1, &["entity", "every", "path", "cursor"]);
                     self.leaf(child);
                     let path = child.prop("path").and_then(|e| self.url_path(&e));
-                    let cursor = child.prop("cursor").and_then(|e| self.string(&e, "`cursor=\"updated_at\"`"));
-                    let system = self.name_arg(child, "a system name", "poll shopify entity=order every=\"15m\"");
-                    let entity = child.prop("entity").and_then(|e| self.string(&e, "`entity=order`")).map(Ref::new);
+                    let cursor = child
+                        .prop("cursor")
+                        .and_then(|e| self.name_prop(&e, NameKind::Field, "`cursor=\"updated_at\"`"));
+                    let system =
+                        self.name(child, NameKind::Label, "a system name", "poll shopify entity=order every=\"15m\"");
+                    let entity = child
+                        .prop("entity")
+                        .and_then(|e| self.name_prop(&e, NameKind::Label, "`entity=order`"))
+                        .map(Ref::new);
                     let every = match child.prop("every") {
                         Some(e) => self.duration(&e),
                         None => {
@@ -1079,8 +1144,13 @@ impl Lowerer<'_> {
                 "from" => {
                     self.shape(child, 1, &["entity"]);
                     self.leaf(child);
-                    if let Some(system) = self.name_arg(child, "a system name", "from shopify entity=order") {
-                        let entity = child.prop("entity").and_then(|e| self.string(&e, "`entity=order`")).map(Ref::new);
+                    if let Some(system) =
+                        self.name(child, NameKind::Label, "a system name", "from shopify entity=order")
+                    {
+                        let entity = child
+                            .prop("entity")
+                            .and_then(|e| self.name_prop(&e, NameKind::Label, "`entity=order`"))
+                            .map(Ref::new);
                         flow.from =
                             Some(Box::new(Source { system: Ref::new(system), entity, loc: self.loc(child.span) }));
                     }
@@ -1092,13 +1162,13 @@ impl Lowerer<'_> {
                 "via" => {
                     self.shape(child, 1, &[]);
                     self.leaf(child);
-                    flow.via = self.name_arg(child, "a hub or broker name", "via zapier").map(Ref::new);
+                    flow.via = self.name(child, NameKind::Label, "a hub or broker name", "via zapier").map(Ref::new);
                 }
                 "idempotency-key" => {
                     self.shape(child, 1, &[]);
                     self.leaf(child);
                     flow.idempotency_key =
-                        self.name_arg(child, "a field name", "idempotency-key \"lead_id\"").map(Ref::new);
+                        self.name(child, NameKind::Field, "a field name", "idempotency-key \"lead_id\"").map(Ref::new);
                 }
                 "retry" => flow.retry = Some(self.retry(child)),
                 "dead-letter" | "log" | "loop-guard" => {
@@ -1174,7 +1244,7 @@ impl Lowerer<'_> {
     /// (see `Flow::misspelt`).
     fn target(&mut self, node: &Node<'_>, misspelt: &mut Vec<&'static str>) -> Option<Target> {
         self.shape(node, 1, &["action", "entity"]);
-        let system = self.name_arg(node, "a system name", "to mailchimp action=upsert")?;
+        let system = self.name(node, NameKind::Label, "a system name", "to mailchimp action=upsert")?;
         let action = match node.prop("action") {
             Some(e) => self.keyword(&e, "action", Action::parse, Action::KEYWORDS),
             None => {
@@ -1182,7 +1252,8 @@ impl Lowerer<'_> {
                 None
             }
         };
-        let entity = node.prop("entity").and_then(|e| self.string(&e, "`entity=member`")).map(Ref::new);
+        let entity =
+            node.prop("entity").and_then(|e| self.name_prop(&e, NameKind::Label, "`entity=member`")).map(Ref::new);
         let mut target = Target {
             system: Ref::new(system),
             action,
@@ -1215,24 +1286,26 @@ impl Lowerer<'_> {
                     self.shape(child, 1, &[]);
                     self.leaf(child);
                     target.idempotency_key =
-                        self.name_arg(child, "a field name", "idempotency-key \"lead_id\"").map(Ref::new);
+                        self.name(child, NameKind::Field, "a field name", "idempotency-key \"lead_id\"").map(Ref::new);
                 }
                 "retry" => target.retry = Some(Box::new(self.retry(child))),
                 "emits" => {
                     self.shape(child, 1, &[]);
                     self.leaf(child);
-                    target
-                        .emits
-                        .extend(self.name_arg(child, "an event name", "emits \"contact.updated\"").map(Ref::new));
+                    target.emits.extend(
+                        self.name(child, NameKind::Label, "an event name", "emits \"contact.updated\"").map(Ref::new),
+                    );
                 }
                 "map" => {
                     self.shape(child, 1, &["to"]);
                     self.leaf(child);
-                    let Some(src) = self.name_arg(child, "a source field", "map \"email\" to=\"email_address\"") else {
+                    let Some(src) =
+                        self.name(child, NameKind::Field, "a source field", "map \"email\" to=\"email_address\"")
+                    else {
                         continue;
                     };
                     let dst = match child.prop("to") {
-                        Some(e) => self.string(&e, "`to=\"email_address\"`").map(FieldRef::new),
+                        Some(e) => self.name_prop(&e, NameKind::Field, "`to=\"email_address\"`").map(FieldRef::new),
                         None => {
                             self.missing_prop(child, "to", &format!("map {:?} to=\"...\"", src.value));
                             None
@@ -1243,7 +1316,9 @@ impl Lowerer<'_> {
                 "set" => {
                     self.shape(child, 2, &[]);
                     self.leaf(child);
-                    let Some(dst) = self.name_arg(child, "a field name", "set \"source\" \"crm\"") else { continue };
+                    let Some(dst) = self.name(child, NameKind::Field, "a field name", "set \"source\" \"crm\"") else {
+                        continue;
+                    };
                     let value = match child.arg(1) {
                         Some(e) => Some(Spanned { value: constant(&e.value), loc: self.loc(e.value_span) }),
                         None => {

@@ -33,6 +33,78 @@ pub(crate) struct Spanned<T> {
 /// inline, which saves an allocation for nearly every name in a large spec.
 pub(crate) type Name = Spanned<SmolStr>;
 
+/// What a name names, for what it may hold: every name is written into JSON,
+/// YAML, XML, SQL, Markdown and terminals, and a field name also becomes a
+/// key of the objects that the hub's JSONata mapping and other JavaScript
+/// build and read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NameKind {
+    /// A system, event, flow, entity or stack name.
+    Label,
+    /// A field name, declared or referred to; each of its dot-separated
+    /// parts is an object key.
+    Field,
+}
+
+/// Why a name cannot be used (see `name_problem`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NameProblem {
+    /// A control character: C0 (NUL, tab, newline, ESC, ...), DEL or C1
+    /// (NEL, ...).
+    Control(char),
+    /// A noncharacter: U+FFFE, U+FFFF, U+FDD0 to U+FDEF, and the last two
+    /// code points of every plane.
+    Noncharacter(char),
+    /// A part of a field name that JavaScript objects treat specially.
+    ObjectKey(&'static str),
+}
+
+/// The keys that JavaScript objects treat as their prototype's machinery:
+/// JSONata (the hub's mapping) refuses to read every one of them, and
+/// writing `__proto__` replaces an object's prototype instead of adding a
+/// key, so a field with such a name would be dropped without a word.
+pub(crate) const PROTOTYPE_KEYS: &[&str] = &[
+    "__proto__",
+    "constructor",
+    "prototype",
+    "__defineGetter__",
+    "__defineSetter__",
+    "__lookupGetter__",
+    "__lookupSetter__",
+];
+
+/// What, if anything, makes `name` unusable as a `kind` name: decided once
+/// here, for every place a name is written, so that every serializer can
+/// escape the rest.
+///
+/// Refused everywhere: control characters (XML 1.0 cannot hold C0 controls
+/// even as character references, SQL engines stop at NUL, YAML 1.1 reads
+/// NEL as a line break, and a name is one line of text) and noncharacters
+/// (XML 1.0 cannot hold U+FFFE and U+FFFF; all of them are reserved for a
+/// program's internal use, never for interchange). Refused in field names:
+/// the `PROTOTYPE_KEYS` as a dot-separated part. Everything else is legal:
+/// letters and marks of every script, digits, spaces, punctuation, symbols,
+/// emoji, format characters, private-use and unassigned code points; each
+/// serializer escapes what its format needs.
+pub(crate) fn name_problem(kind: NameKind, name: &str) -> Option<NameProblem> {
+    for c in name.chars() {
+        if c.is_control() {
+            return Some(NameProblem::Control(c));
+        }
+        if crate::escape::is_noncharacter(c) {
+            return Some(NameProblem::Noncharacter(c));
+        }
+    }
+    if kind == NameKind::Field {
+        for part in name.split('.') {
+            if let Some(key) = PROTOTYPE_KEYS.iter().find(|k| **k == part) {
+                return Some(NameProblem::ObjectKey(key));
+            }
+        }
+    }
+    None
+}
+
 macro_rules! id_type {
     ($($(#[$meta:meta])* $name:ident),* $(,)?) => {$(
         $(#[$meta])*
@@ -714,6 +786,30 @@ impl Spec {
             Owner::System(id) => &self.system(id).allows,
             Owner::Event(id) => &self.event(id).allows,
             Owner::Flow(id) => &self.flow(id).allows,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{NameKind, NameProblem, name_problem};
+
+    #[test]
+    fn names_refuse_controls_noncharacters_and_prototype_keys_in_fields() {
+        for c in ['\0', '\t', '\n', '\u{1b}', '\u{7f}', '\u{85}', '\u{86}', '\u{9f}'] {
+            assert_eq!(name_problem(NameKind::Label, &format!("a{c}")), Some(NameProblem::Control(c)));
+        }
+        for c in ['\u{fdd0}', '\u{fdef}', '\u{fffe}', '\u{ffff}', '\u{1fffe}', '\u{10ffff}'] {
+            assert_eq!(name_problem(NameKind::Field, &format!("{c}b")), Some(NameProblem::Noncharacter(c)));
+        }
+        assert_eq!(name_problem(NameKind::Field, "a.__proto__.b"), Some(NameProblem::ObjectKey("__proto__")));
+        assert_eq!(name_problem(NameKind::Field, "constructor"), Some(NameProblem::ObjectKey("constructor")));
+        // Only field names are object keys; a part must be the whole key.
+        assert_eq!(name_problem(NameKind::Label, "constructor"), None);
+        assert_eq!(name_problem(NameKind::Field, "__proto__x.toString"), None);
+        for legal in ["first name", "ünïcødé 中文 😀", "a\u{2028}b", "x\u{202e}y", "\u{e000}\u{378}", "\u{fffd}"]
+        {
+            assert_eq!(name_problem(NameKind::Field, legal), None, "{legal:?}");
         }
     }
 }

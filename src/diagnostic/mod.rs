@@ -17,7 +17,7 @@ mod spec_errors;
 
 pub(crate) use spec_errors::{
     BAD_VALUE, DUPLICATE_NAME, INCLUDE_ERROR, MISSING_ARGUMENT, SECRET_LITERAL, SYNTAX, UNKNOWN_NODE, UNKNOWN_PROPERTY,
-    UNKNOWN_RULE, UNRESOLVED_REFERENCE,
+    UNKNOWN_RULE, UNRESOLVED_REFERENCE, UNUSABLE_NAME,
 };
 
 /// How serious a finding is. Ordered from most to least serious.
@@ -226,6 +226,13 @@ pub(crate) struct Rule {
 }
 
 impl Rule {
+    /// Where the rule's documentation is published: its page in the
+    /// repository's `docs/rules/`, generated from the same text as `wireplan
+    /// explain` (editors and SARIF viewers link to it).
+    pub(crate) fn url(&self) -> String {
+        format!("{}/blob/main/docs/rules/{}.md", env!("CARGO_PKG_REPOSITORY"), self.name)
+    }
+
     /// The documentation with the one leading space of each `///` line removed.
     pub(crate) fn doc(&self) -> String {
         let mut out = String::with_capacity(self.raw_doc.len());

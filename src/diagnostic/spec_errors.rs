@@ -364,3 +364,54 @@ declare_rule! {
         summary: "a rule name that does not exist",
     }
 }
+
+declare_rule! {
+    /// ## What it finds
+    ///
+    /// A name (of a system, event, flow, entity, field or stack, declared or
+    /// referred to) that holds a control character (NUL, tab, newline, ESC,
+    /// DEL, NEL and the other C0 and C1 controls) or a noncharacter (U+FFFE,
+    /// U+FFFF, U+FDD0 to U+FDEF, the last two code points of every plane);
+    /// and a field name with a part (between dots) that JavaScript objects
+    /// treat as their prototype's: `__proto__`, `constructor`, `prototype`,
+    /// `__defineGetter__`, `__defineSetter__`, `__lookupGetter__`,
+    /// `__lookupSetter__`. Every other character is allowed: letters, marks
+    /// and digits of every script, spaces, punctuation, symbols and emoji.
+    ///
+    /// ## Why it matters
+    ///
+    /// Names are written into what other programs read: YAML (dbt, Meltano,
+    /// AsyncAPI), XML (JUnit reports), SQL, JSON and terminals. Some of those
+    /// cannot hold such characters at all (XML 1.0 has no way to write NUL or
+    /// U+FFFE, DuckDB stops at NUL, YAML 1.1 reads NEL as a line break, so a
+    /// dbt test would name a column that does not exist), and the hub's
+    /// JSONata mapping neither reads nor writes a `__proto__` key, so such a
+    /// field would be dropped without a word.
+    ///
+    /// ## Example
+    ///
+    /// ```kdl
+    /// system "crm" kind=crm {
+    ///     entity "contact" {
+    ///         field "first\u{85}name" type=string
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// ## Fix
+    ///
+    /// ```kdl
+    /// system "crm" kind=crm {
+    ///     entity "contact" {
+    ///         field "first name" type=string
+    ///     }
+    /// }
+    /// ```
+    pub(crate) static UNUSABLE_NAME = {
+        name: "unusable-name",
+        code: "WP011",
+        severity: Error,
+        category: Spec,
+        summary: "a name that holds a control character or a noncharacter, or a prototype key as a field name",
+    }
+}

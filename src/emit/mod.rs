@@ -8,13 +8,19 @@
 //! same spec gives the same artifacts, in the same order, byte for byte.
 //! Artifact paths are fixed by the backend, or made of identifiers in the
 //! fixed alphabet of `names` (the ETL target's model files), never of raw
-//! spec names; the writer checks them all the same.
+//! spec names; the writer checks them all the same. Every identifier a
+//! backend derives from a spec name (paths, routing keys, queues, models,
+//! node ids, environment variables) is claimed in `distinct::Claims`, whose
+//! one check makes two distinct names sharing one an error at both.
+//! Problems with a place in the spec are `Emitted::diagnostics`.
 
 pub(crate) mod broker;
+pub(crate) mod distinct;
 pub(crate) mod etl;
 pub(crate) mod hub;
 pub(crate) mod names;
 
+use crate::diagnostic::Diagnostic;
 use crate::graph::Graph;
 use crate::model::Spec;
 
@@ -41,6 +47,9 @@ pub(crate) struct Emitted {
     pub(crate) notes: Vec<Note>,
     /// Problems that make the output unusable; the CLI writes nothing then.
     pub(crate) errors: Vec<String>,
+    /// Such problems that have a place in the spec (two names emitted as one
+    /// identifier, a value no SQL literal of a warehouse can hold).
+    pub(crate) diagnostics: Vec<Diagnostic>,
 }
 
 /// The backends `wireplan build --target` knows.
@@ -84,6 +93,7 @@ pub(crate) fn emit(target: Target, input: &Input<'_>) -> Emitted {
         Target::Etl => etl::emit(input),
     };
     emitted.artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    emitted.diagnostics.sort_by(Diagnostic::order);
     emitted.notes.sort();
     emitted.notes.dedup();
     emitted

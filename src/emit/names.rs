@@ -28,10 +28,10 @@ fn short_hash(name: &str) -> String {
 }
 
 /// An environment-variable base for each name: upper case letters, digits
-/// and `_`, never starting with a digit. Names that clean to the same base
-/// all get a hash suffix.
+/// and `_`, never starting with a digit. Distinct names that clean to the
+/// same base all get a hash suffix (a name listed twice is one name).
 pub(crate) fn env_bases<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeMap<String, String> {
-    let cleaned: Vec<(String, String)> = names
+    let cleaned: Vec<(String, String)> = distinct(names)
         .into_iter()
         .map(|name| {
             let mut base = String::new();
@@ -70,7 +70,7 @@ pub(crate) fn env_bases<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeMa
 /// `.` or `-`. A name that had to change, or that would collide, gets a hash
 /// suffix; so a name that is already a clean segment keeps it exactly.
 pub(crate) fn slugs<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeMap<String, String> {
-    let cleaned: Vec<(String, String, bool)> = names
+    let cleaned: Vec<(String, String, bool)> = distinct(names)
         .into_iter()
         .map(|name| {
             let slug: String = name
@@ -98,6 +98,11 @@ pub(crate) fn slugs<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeMap<St
             (name.clone(), slug)
         })
         .collect()
+}
+
+/// Each name once.
+fn distinct<'a>(names: impl IntoIterator<Item = &'a str>) -> std::collections::BTreeSet<&'a str> {
+    names.into_iter().collect()
 }
 
 /// Whether `text` is a usable environment-variable name: `[A-Z_][A-Z0-9_]*`.
@@ -150,6 +155,9 @@ mod tests {
         assert_eq!(bases["../etc"], "ETC");
         assert_eq!(bases["$x & 'y'"], "X_Y");
         assert_eq!(bases["\"\n"], "S_");
+        // A name listed twice is one name: no hash.
+        assert_eq!(env_bases(["order", "order"])["order"], "ORDER");
+        assert_eq!(slugs(["order", "order"])["order"], "order");
         for base in bases.values() {
             assert!(is_env_name(base), "{base}");
         }

@@ -13,7 +13,8 @@ pub(crate) struct Outcome {
     pub(crate) stdout: String,
     pub(crate) stderr: String,
     /// 0 when every file is formatted (or was just formatted); 1 when
-    /// `--check` found a file to format, or a file has syntax errors.
+    /// `--check` found a file to format, or a file has syntax errors or
+    /// cannot be read as a spec file (not UTF-8, too large, unreadable).
     pub(crate) code: u8,
 }
 
@@ -33,9 +34,29 @@ pub(crate) fn run(path: Option<&Path>, check: bool, cwd: &Path) -> Result<Outcom
     // atomically, keeps permissions, and writes only regular files.
     let writer = crate::write::Writer::new(std::iter::empty());
     for (_, file) in checked.sources.files() {
-        // Read again, as written: the loader drops a byte-order mark.
-        let Ok(original) = std::fs::read_to_string(&file.path) else { continue };
         let name = text::one_line(&display_name(&file.path, &cwd)).into_owned();
+        // Read again, as written (the loader drops a byte-order mark), by the
+        // loader's rules: a file that `check` cannot read, `fmt` reports
+        // too, rather than passing over it.
+        let original = match load::read_text(&file.path) {
+            Ok(original) => original,
+            Err(problem) => {
+                outcome.code = 1;
+                let at = problem.offset().map_or_else(String::new, |offset| {
+                    let at = SourceFile::new(file.path.clone(), name.clone(), problem.partial_text.clone())
+                        .position(offset as u32);
+                    format!(":{}:{}", at.line, at.column)
+                });
+                let _ = writeln!(
+                    outcome.stderr,
+                    "{name}{at}: error[{}]: {}",
+                    problem.rule().name,
+                    text::one_line(&problem.message)
+                );
+                let _ = writeln!(outcome.stderr, "{name}: not formatted: {}", text::one_line(&problem.help));
+                continue;
+            }
+        };
         match super::format_text(&original) {
             Err(errors) => {
                 outcome.code = 1;

@@ -41,7 +41,7 @@ use crate::model::{LintLevel, Spec};
 
 pub(crate) use crate::diagnostic::{
     BAD_VALUE, Category, DUPLICATE_NAME, INCLUDE_ERROR, MISSING_ARGUMENT, Rule, SECRET_LITERAL, SYNTAX, UNKNOWN_NODE,
-    UNKNOWN_PROPERTY, UNKNOWN_RULE, UNRESOLVED_REFERENCE,
+    UNKNOWN_PROPERTY, UNKNOWN_RULE, UNRESOLVED_REFERENCE, UNUSABLE_NAME,
 };
 pub(crate) use latency_mismatch::cron_gap;
 pub(crate) use stage_mismatch::STAGE_MISMATCH;
@@ -69,6 +69,7 @@ pub(crate) static RULES: &[&Rule] = &[
     &INCLUDE_ERROR,
     &SECRET_LITERAL,
     &UNKNOWN_RULE,
+    &UNUSABLE_NAME,
     &sync_cycle::SYNC_CYCLE,
     &non_idempotent_path::NON_IDEMPOTENT_PATH,
     &p2p_sprawl::P2P_SPRAWL,
@@ -250,7 +251,7 @@ pub(crate) fn apply_levels(spec: &Spec, cli: &CliLevels, diagnostics: Vec<Diagno
             inline_used.insert((owner, d.rule.name.to_owned()));
         }
     }
-    let mut extra = suppression::check_allows(spec, &fired, &inline_used);
+    let mut extra = suppression::check_allows(spec, &fired, &inline_used, &diagnostics);
     // Each rule's level is worked out once: its default, then the spec's
     // `lint` block, then the command line, in that order of precedence.
     let levels: rustc_hash::FxHashMap<&'static str, Option<Severity>> = RULES
@@ -284,6 +285,11 @@ pub(crate) fn apply_levels(spec: &Spec, cli: &CliLevels, diagnostics: Vec<Diagno
             severity = Severity::Error;
         }
         d.severity = severity;
+        // Every finding says where its `allow` goes (a system's finding
+        // may point at a flow, where an allow would do nothing).
+        if d.rule.category == Category::Topology && !d.help.contains(&format!("allow \"{}\"", d.rule.name)) {
+            d.help = format!("{}; {}", d.help, suppression::where_to_allow(spec, &d));
+        }
         out.push(d);
     }
     out

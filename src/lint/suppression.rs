@@ -82,11 +82,14 @@ declare_rule! {
 
 /// Reports inline allows without a reason, and allows that silence nothing.
 /// `fired` holds every rule that found something; `inline_used` every
-/// `(node, rule)` pair that did.
+/// `(node, rule)` pair that did; `found` the findings themselves, so an
+/// allow on a node near a finding of its rule (the flow a system's finding
+/// points at) is told where that finding's allow belongs.
 pub(super) fn check_allows(
     spec: &Spec,
     fired: &HashSet<&'static str>,
     inline_used: &HashSet<(Owner, String)>,
+    found: &[Diagnostic],
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let owners = spec
@@ -117,16 +120,29 @@ pub(super) fn check_allows(
             let silences = inline_used.contains(&(owner, rule.name.to_owned()))
                 || (rule.name == ALLOW_WITHOUT_REASON.name && spec.allows_of(owner).iter().any(|a| a.reason.is_none()));
             if !silences && rule.name != UNUSED_ALLOW.name {
-                out.push(
-                    Diagnostic::new(
-                        &UNUSED_ALLOW,
-                        allow.rule.loc,
-                        format!("`{}` finds nothing on {} to allow", rule.name, owner_name(spec, owner)),
-                    )
-                    .with_label("this allow silences nothing")
-                    .with_help("remove the allow")
-                    .with_owner(owner),
-                );
+                let draft = Diagnostic::new(
+                    &UNUSED_ALLOW,
+                    allow.rule.loc,
+                    format!("`{}` finds nothing on {} to allow", rule.name, owner_name(spec, owner)),
+                )
+                .with_label("this allow silences nothing")
+                .with_owner(owner);
+                let d = match near_finding(spec, owner, rule.name, found) {
+                    Some(d) => {
+                        let place = d.owner.map_or_else(|| "the `lint` block".to_owned(), |o| owner_name(spec, o));
+                        draft
+                            .with_secondary(
+                                d.primary.loc,
+                                format!("the `{}` finding here belongs to {place}", rule.name),
+                            )
+                            .with_help(format!(
+                                "move the allow to {place}, which that finding is about: `allow \"{}\" reason=\"...\"`",
+                                rule.name
+                            ))
+                    }
+                    None => draft.with_help("remove the allow"),
+                };
+                out.push(d);
             }
         }
     }
@@ -152,6 +168,47 @@ pub(super) fn check_allows(
         );
     }
     out
+}
+
+/// A finding of `rule` about another node (or the whole spec) that points
+/// into `owner`'s node: the finding an allow on `owner` most likely meant.
+/// Looks at most at the first 1,000 findings, so a spec of many stray
+/// allows stays linear.
+fn near_finding<'d>(spec: &Spec, owner: Owner, rule: &str, found: &'d [Diagnostic]) -> Option<&'d Diagnostic> {
+    let node = owner_loc(spec, owner);
+    let inside = |loc: crate::model::Loc| {
+        loc.file == node.file && loc.span.start >= node.span.start && loc.span.end <= node.span.end
+    };
+    found
+        .iter()
+        .filter(|d| d.rule.name == rule && d.owner != Some(owner))
+        .take(1000)
+        .find(|d| inside(d.primary.loc) || d.secondary.iter().any(|l| inside(l.loc)))
+}
+
+/// Where an `allow` of `d` goes, for its help: the node it is about, or the
+/// `lint` block for a finding about the whole spec.
+pub(super) fn where_to_allow(spec: &Spec, d: &Diagnostic) -> String {
+    match d.owner {
+        // A grouped finding: an allow on one listed flow takes that flow out.
+        Some(_) if !d.also.is_empty() => format!(
+            "to accept it for one of these flows, add `allow \"{}\" reason=\"...\"` to that flow, which leaves the \
+             finding",
+            d.rule.name
+        ),
+        Some(owner) => {
+            format!("to accept it, add `allow \"{}\" reason=\"...\"` to {}", d.rule.name, owner_name(spec, owner))
+        }
+        None => format!("to accept it, add `allow \"{}\"` to the spec's `lint` block", d.rule.name),
+    }
+}
+
+fn owner_loc(spec: &Spec, owner: Owner) -> crate::model::Loc {
+    match owner {
+        Owner::System(id) => spec.system(id).loc,
+        Owner::Event(id) => spec.event(id).loc,
+        Owner::Flow(id) => spec.flow(id).loc,
+    }
 }
 
 fn owner_name(spec: &Spec, owner: Owner) -> String {

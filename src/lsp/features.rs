@@ -8,8 +8,9 @@ use lsp_types as lsp;
 
 use super::index::{self, Symbol, Target};
 use super::{Context, range};
+use crate::escape::{markdown_code as code, markdown_prose};
 use crate::lint;
-use crate::model::{EventId, FlowId, Owner, Spec, SystemId, TriggerKind};
+use crate::model::{EventId, FileId, FlowId, Owner, Spec, SystemId, TriggerKind};
 use crate::shapes::{self, Fits};
 use crate::source::SourceFile;
 use crate::syntax::{self, Span, cursor};
@@ -67,7 +68,7 @@ fn summary(cx: &Context<'_>, symbol: Symbol) -> String {
             return "none".to_owned();
         }
         let more = names.len().saturating_sub(LISTED);
-        let mut shown: Vec<String> = names.into_iter().take(LISTED).map(|n| format!("`{n}`")).collect();
+        let mut shown: Vec<String> = names.iter().take(LISTED).map(|n| code(n)).collect();
         if more > 0 {
             shown.push(format!("and {more} more"));
         }
@@ -81,7 +82,7 @@ fn summary(cx: &Context<'_>, symbol: Symbol) -> String {
             .iter()
             .filter(|d| d.owner == Some(owner))
             .take(LISTED)
-            .map(|d| format!("\n- {} `{}`: {}", d.severity.as_str(), d.rule.name, d.message))
+            .map(|d| format!("\n- {} `{}`: {}", d.severity.as_str(), d.rule.name, markdown_prose(&d.message)))
             .collect();
         if found.is_empty() { "\n\nNo findings.".to_owned() } else { format!("\n\nFindings:{}", found.concat()) }
     };
@@ -93,9 +94,9 @@ fn summary(cx: &Context<'_>, symbol: Symbol) -> String {
             let reads = spec.flows.iter().filter(|f| f.source_system(spec) == Some(id));
             let writes = spec.flows.iter().filter(|f| f.targets.iter().any(|t| t.system.target == Some(id)));
             format!(
-                "**system `{}`** (kind `{}`)\n\nProduces: {}\n\nRead by: {}\n\nWritten by: {}{}",
-                system.name.value,
-                system.kind(),
+                "**system {}** (kind {})\n\nProduces: {}\n\nRead by: {}\n\nWritten by: {}{}",
+                code(&system.name.value),
+                code(&system.kind().to_string()),
                 list(produces.map(|e| e.name.value.to_string()).collect()),
                 list(reads.map(|f| f.name.value.to_string()).collect()),
                 list(writes.map(|f| f.name.value.to_string()).collect()),
@@ -105,16 +106,18 @@ fn summary(cx: &Context<'_>, symbol: Symbol) -> String {
         Symbol::Event(v) => {
             let event = &spec.events[v as usize];
             let id = EventId(v);
-            let producer =
-                event.from.as_ref().map_or_else(|| "no producer".to_owned(), |f| format!("from `{}`", f.name.value));
-            let entity = event.entity.as_ref().map(|e| format!(", entity `{}`", e.name.value)).unwrap_or_default();
-            let key = event.key.as_ref().map(|k| format!("\n\nKey: `{}`", k.name.value)).unwrap_or_default();
+            let producer = event
+                .from
+                .as_ref()
+                .map_or_else(|| "no producer".to_owned(), |f| format!("from {}", code(&f.name.value)));
+            let entity = event.entity.as_ref().map(|e| format!(", entity {}", code(&e.name.value))).unwrap_or_default();
+            let key = event.key.as_ref().map(|k| format!("\n\nKey: {}", code(&k.name.value))).unwrap_or_default();
             let consumers = spec.flows.iter().filter(|f| {
                 matches!(f.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::On { event }) if event.target == Some(id))
             });
             format!(
-                "**event `{}`** ({producer}{entity}){key}\n\nConsumed by: {}{}",
-                event.name.value,
+                "**event {}** ({producer}{entity}){key}\n\nConsumed by: {}{}",
+                code(&event.name.value),
                 list(consumers.map(|f| f.name.value.to_string()).collect()),
                 findings(Owner::Event(id)),
             )
@@ -123,8 +126,8 @@ fn summary(cx: &Context<'_>, symbol: Symbol) -> String {
             let flow = &spec.flows[f as usize];
             let targets: Vec<String> = flow.targets.iter().map(|t| t.system.name.value.to_string()).collect();
             format!(
-                "**flow `{}`**\n\nWrites to: {}{}",
-                flow.name.value,
+                "**flow {}**\n\nWrites to: {}{}",
+                code(&flow.name.value),
                 list(targets),
                 findings(Owner::Flow(FlowId(f)))
             )
@@ -133,23 +136,28 @@ fn summary(cx: &Context<'_>, symbol: Symbol) -> String {
             let system = &spec.systems[s as usize];
             let entity = &system.entities[e as usize];
             let fields: Vec<String> = entity.fields.iter().map(|f| f.name.value.to_string()).collect();
-            format!("**entity `{}`** of system `{}`\n\nFields: {}", entity.name.value, system.name.value, list(fields))
+            format!(
+                "**entity {}** of system {}\n\nFields: {}",
+                code(&entity.name.value),
+                code(&system.name.value),
+                list(fields)
+            )
         }
         Symbol::EntityField(s, e, f) => {
             let entity = &spec.systems[s as usize].entities[e as usize];
-            field_summary(&entity.fields[f as usize], &format!("entity `{}`", entity.name.value))
+            field_summary(&entity.fields[f as usize], &format!("entity {}", code(&entity.name.value)))
         }
         Symbol::EventField(v, f) => {
             let event = &spec.events[v as usize];
-            field_summary(&event.fields[f as usize], &format!("event `{}`", event.name.value))
+            field_summary(&event.fields[f as usize], &format!("event {}", code(&event.name.value)))
         }
     }
 }
 
 fn field_summary(field: &crate::model::Field, of: &str) -> String {
-    let ty = field.ty.as_ref().map_or_else(|| "no type".to_owned(), |t| format!("type `{}`", t.value));
+    let ty = field.ty.as_ref().map_or_else(|| "no type".to_owned(), |t| format!("type {}", code(&t.value.to_string())));
     let required = if field.required { ", required" } else { "" };
-    format!("**field `{}`** of {of}: {ty}{required}", field.name.value)
+    format!("**field {}** of {of}: {ty}{required}", code(&field.name.value))
 }
 
 pub(super) fn definition(
@@ -178,12 +186,26 @@ pub(super) fn rename(cx: &Context<'_>, p: lsp::RenameParams) -> Result<Option<ls
     let Some(o) = cx.analysis.index.at(cx.file, offset) else {
         return Err("there is no system, event or flow name here".into());
     };
-    let Target::Symbol(symbol @ (Symbol::System(_) | Symbol::Event(_) | Symbol::Flow(_))) = o.target else {
-        return Err("only systems, events and flows can be renamed".into());
+    let (symbol, kind) = match o.target {
+        Target::Symbol(symbol @ Symbol::System(_)) => (symbol, "system"),
+        Target::Symbol(symbol @ Symbol::Event(_)) => (symbol, "event"),
+        Target::Symbol(symbol @ Symbol::Flow(_)) => (symbol, "flow"),
+        _ => return Err("only systems, events and flows can be renamed".into()),
     };
     let new_name = p.new_name.trim();
     if new_name.is_empty() {
         return Err("a name cannot be empty".into());
+    }
+    refuse_bad_name(kind, new_name)?;
+    let spec = &cx.analysis.checked.spec;
+    let taken = match symbol {
+        Symbol::System(s) => spec.systems.iter().enumerate().any(|(i, x)| i != s as usize && x.name.value == new_name),
+        Symbol::Event(v) => spec.events.iter().enumerate().any(|(i, x)| i != v as usize && x.name.value == new_name),
+        Symbol::Flow(f) => spec.flows.iter().enumerate().any(|(i, x)| i != f as usize && x.name.value == new_name),
+        _ => false,
+    };
+    if taken {
+        return Err(format!("a {kind} named `{}` already exists", crate::escape::one_line(new_name)));
     }
     let mut changes: HashMap<lsp::Uri, Vec<lsp::TextEdit>> = HashMap::new();
     for o in cx.analysis.index.of(symbol) {
@@ -196,6 +218,49 @@ pub(super) fn rename(cx: &Context<'_>, p: lsp::RenameParams) -> Result<Option<ls
             .push(lsp::TextEdit { range: range(source, o.loc.span), new_text: cursor::requote(original, new_name) });
     }
     Ok(Some(lsp::WorkspaceEdit { changes: Some(changes), ..Default::default() }))
+}
+
+/// Refuses a new name that the language would refuse, by asking it: the
+/// name written as the rename writes it (quoted, and bare where it can be)
+/// must parse, lower and resolve, as the name of a `kind`, back to the same
+/// name, with no error at it. So whatever the language refuses in a name,
+/// now or later, rename refuses too, and never writes a file that no longer
+/// parses or means something else.
+fn refuse_bad_name(kind: &str, name: &str) -> Result<(), String> {
+    // An error message is plain text: the name on one line, escaped.
+    let shown = format!("`{}`", crate::escape::one_line(name));
+    let mut forms = vec![cursor::requote("\"", name)];
+    let bare = cursor::requote("", name);
+    if !forms.contains(&bare) {
+        forms.push(bare);
+    }
+    for form in forms {
+        // A system needs its kind; what else is missing is reported at the
+        // node, not at the name.
+        let rest = if kind == "system" { " kind=crm" } else { "" };
+        let text = format!("{kind} {form}{rest}\n");
+        let at = Span::new(kind.len() + 1, kind.len() + 1 + form.len());
+        let mut spec = Spec::default();
+        let mut diagnostics = Vec::new();
+        crate::parse_and_lower(FileId(0), &text, &mut spec, &mut diagnostics);
+        crate::resolve::resolve(&mut spec, &mut diagnostics);
+        let refusal = diagnostics.iter().find(|d| {
+            let span = d.primary.loc.span;
+            d.severity == crate::diagnostic::Severity::Error && at.start <= span.start && span.end <= at.end
+        });
+        if let Some(d) = refusal {
+            return Err(format!("{shown} cannot be a {kind} name: {}", crate::escape::one_line(&d.message)));
+        }
+        let read_back = match kind {
+            "system" => spec.systems.first().map(|s| s.name.value.clone()),
+            "event" => spec.events.first().map(|e| e.name.value.clone()),
+            _ => spec.flows.first().map(|f| f.name.value.clone()),
+        };
+        if read_back.as_deref() != Some(name) {
+            return Err(format!("{shown} cannot be a {kind} name: written as {form} it does not read back the same"));
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn completion(

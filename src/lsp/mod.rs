@@ -29,10 +29,6 @@ use crate::model::FileId;
 use crate::source::SourceFile;
 use transport::{Incoming, Output};
 
-/// Where a rule's documentation is: the README's Rules section. (The
-/// crate has no `repository` URL yet; change this when it does.)
-const RULES_URL: &str = "https://github.com/wireplan/wireplan#rules";
-
 /// Runs the server until `exit` or the end of stdin.
 pub(crate) fn run() -> ExitCode {
     let incoming = transport::stdin_reader();
@@ -367,7 +363,7 @@ fn to_lsp(
             Severity::Info => lsp::DiagnosticSeverity::INFORMATION,
         }),
         code: Some(lsp::NumberOrString::String(d.rule.name.to_owned())),
-        code_description: lsp::Uri::from_str(RULES_URL).ok().map(|href| lsp::CodeDescription { href }),
+        code_description: lsp::Uri::from_str(&d.rule.url()).ok().map(|href| lsp::CodeDescription { href }),
         source: Some(format!("wireplan {}", d.rule.code)),
         message,
         related_information: (!related.is_empty()).then_some(related),

@@ -122,12 +122,13 @@ impl View {
 /// Mermaid text: a quoted label with every character that could end or
 /// alter it written as an entity code (`#34;`).
 fn mermaid_text(s: &str) -> String {
+    // Hidden characters are shown escaped first (an entity code would still
+    // draw them), then the escape's own `\{}` become entity codes.
+    let s = crate::escape::one_line(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if c.is_alphanumeric() || matches!(c, ' ' | '.' | '-' | '_' | ':' | '/' | '@' | ',' | '(' | ')') {
             out.push(c);
-        } else if c.is_control() {
-            out.push(' ');
         } else {
             let _ = write!(out, "#{};", u32::from(c));
         }
@@ -185,13 +186,14 @@ pub(crate) fn mermaid(view: &View) -> String {
 
 /// A DOT double-quoted string's contents.
 fn dot_text(s: &str) -> String {
+    // Hidden characters, line breaks included, are shown escaped, as
+    // everywhere else; the escape's backslash is then escaped for DOT.
+    let s = crate::escape::one_line(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
             '"' => out.push_str("\\\""),
-            '\n' | '\r' => out.push_str("\\n"),
-            c if c.is_control() => out.push(' '),
             c => out.push(c),
         }
     }
@@ -239,6 +241,8 @@ mod tests {
     #[test]
     fn user_text_is_escaped() {
         assert_eq!(mermaid_text(r#"a "b" |c| <d> #e;"#), "a #34;b#34; #124;c#124; #60;d#62; #35;e#59;");
-        assert_eq!(dot_text("a \"b\" \\ c\nd"), "a \\\"b\\\" \\\\ c\\nd");
+        assert_eq!(dot_text("a \"b\" \\ c\nd"), "a \\\"b\\\" \\\\ c\\\\nd");
+        assert_eq!(mermaid_text("a\u{2028}b"), "a#92;u#123;2028#125;b");
+        assert_eq!(dot_text("a\u{feff}b"), "a\\\\u{feff}b");
     }
 }

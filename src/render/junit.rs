@@ -89,27 +89,12 @@ fn place(report: &Report<'_>, d: &Diagnostic) -> String {
 /// Text for an attribute: escaped for XML, on one line, hidden characters
 /// shown as `text` shows them (XML 1.0 cannot hold most controls at all).
 fn attr(s: &str) -> String {
-    xml(&text::one_line(s))
+    text::xml(&text::one_line(s))
 }
 
 /// Text for an element's body: line breaks kept.
 fn body_text(s: &str) -> String {
-    xml(&text::lines(s))
-}
-
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    text::xml(&text::lines(s))
 }
 
 #[cfg(test)]
@@ -118,5 +103,8 @@ mod tests {
     fn xml_is_escaped_and_controls_never_raw() {
         assert_eq!(super::attr("a<b>&\"c\"\n\u{1b}"), "a&lt;b&gt;&amp;&quot;c&quot;\\n\\u{1b}");
         assert_eq!(super::body_text("x\ny"), "x\ny");
+        // XML 1.0 cannot hold U+FFFE, not even as `&#xFFFE;`.
+        assert_eq!(super::attr("a\u{fffe}b\u{ffff}"), "a\\u{fffe}b\\u{ffff}");
+        assert_eq!(super::body_text("a\u{fffe}\u{fdd0}"), "a\\u{fffe}\\u{fdd0}");
     }
 }

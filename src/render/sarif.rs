@@ -27,6 +27,7 @@ pub(crate) fn render(report: &Report<'_>) -> String {
                 .name(rule.name)
                 .short_description(MultiformatMessageString::builder().text(rule.summary).build())
                 .help(MultiformatMessageString::builder().text(doc.clone()).markdown(doc).build())
+                .help_uri(rule.url())
                 .default_configuration(
                     ReportingConfiguration::builder().level(serde_json::json!(level(rule.default_severity))).build(),
                 )
@@ -59,7 +60,7 @@ pub(crate) fn render(report: &Report<'_>) -> String {
     let driver = ToolComponent::builder()
         .name("wireplan")
         .semantic_version(env!("CARGO_PKG_VERSION"))
-        .information_uri("https://github.com/wireplan/wireplan")
+        .information_uri(env!("CARGO_PKG_REPOSITORY"))
         .rules(rules)
         .build();
     let run = Run::builder()

@@ -71,7 +71,7 @@ pub(crate) fn decode(token: &str) -> String {
 /// quoted or when `name` is not a bare identifier.
 pub(crate) fn requote(original: &str, name: &str) -> String {
     let keyword = matches!(name, "true" | "false" | "null" | "inf" | "-inf" | "nan");
-    let bare = !original.starts_with(['"', '#']) && !keyword && {
+    let bare = !original.starts_with(['"', '#']) && !keyword && !name.chars().any(crate::escape::is_hidden) && {
         let lexed = lexer::lex(name);
         lexed.errors.is_empty() && lexed.tokens.len() == 1 && lexed.tokens[0].kind == TokenKind::Ident
     };
@@ -87,7 +87,11 @@ pub(crate) fn requote(original: &str, name: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            // Every character that is hidden or breaks a line is escaped:
+            // KDL refuses some raw (bidirectional overrides, U+FEFF) and
+            // takes others as a line break (U+2028) that would end the
+            // string.
+            c if crate::escape::is_hidden(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
             c => out.push(c),
         }
     }
@@ -328,6 +332,9 @@ mod tests {
         assert_eq!(requote("crm", "a b"), "\"a b\"");
         assert_eq!(requote("\"x\"", "y"), "\"y\"");
         assert_eq!(requote("crm", "true"), "\"true\"");
+        // Hidden characters are escaped, never written raw, bare or quoted.
+        assert_eq!(requote("crm", "a\u{200b}b"), "\"a\\u{200b}b\"");
+        assert_eq!(requote("\"x\"", "a\u{202e}\u{2028}\u{feff}"), "\"a\\u{202e}\\u{2028}\\u{feff}\"");
         assert_eq!(decode("\"a\\\"b\""), "a\"b");
     }
 }

@@ -589,10 +589,11 @@ fn connectors_carry_a_webhook_through_the_real_broker() {
     red.stop();
 }
 
-/// A spec whose names hold quotes, newlines, JSONata and JavaScript syntax,
+/// A spec whose names hold quotes, line separators, JSONata and JavaScript syntax,
 /// `../`, topic wildcards and YAML syntax.
 fn hostile_spec() -> String {
-    let hostile = [r#"q\"uote"#, r"new\nline", r#"$x & 'y' ; $eval(\"1\")"#, r"../../etc", r"a.*.#", r"- [x]: {y}"];
+    let hostile =
+        [r#"q\"uote"#, r"new\u{2028}line", r#"$x & 'y' ; $eval(\"1\")"#, r"../../etc", r"a.*.#", r"- [x]: {y}"];
     let mut text = String::new();
     for (i, name) in hostile.iter().enumerate() {
         text.push_str(&format!(

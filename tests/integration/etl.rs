@@ -151,7 +151,7 @@ fn event_flows_and_flows_into_business_tools_are_notes() {
 // ----- for real: Meltano and dbt on DuckDB ---------------------------------
 
 /// The virtual environment `scripts/test.sh` installs the ETL runtimes into.
-fn venv() -> PathBuf {
+pub(crate) fn venv() -> PathBuf {
     let tools = std::env::var_os("WIREPLAN_TOOLS").map_or_else(|| root().join(".tools"), PathBuf::from);
     let venv = tools.join("etl-venv");
     for tool in ["meltano", "dbt", "python"] {
@@ -177,7 +177,7 @@ fn meltano_schema(venv: &Path) -> Value {
 }
 
 /// Runs `cmd` with a time limit, killing it by process id when it is over.
-fn bounded(cmd: &mut Command, limit: Duration) -> Output {
+pub(crate) fn bounded(cmd: &mut Command, limit: Duration) -> Output {
     let what = format!("{cmd:?}");
     let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let out = child.stdout.take().unwrap();
@@ -205,12 +205,12 @@ fn bounded(cmd: &mut Command, limit: Duration) -> Output {
     Output { status, stdout: out.join().unwrap(), stderr: err.join().unwrap() }
 }
 
-const LIMIT: Duration = Duration::from_secs(180);
+pub(crate) const LIMIT: Duration = Duration::from_secs(180);
 
 /// A command from the venv with an environment that keeps it offline and
 /// quiet: no usage statistics, no version checks, no colours, and Meltano's
 /// Hub on a closed local port.
-fn tool(venv: &Path, name: &str, dir: &Path, env: &[(&str, &str)]) -> Command {
+pub(crate) fn tool(venv: &Path, name: &str, dir: &Path, env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(venv.join("bin").join(name));
     cmd.current_dir(dir)
         .env("MELTANO_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -230,7 +230,7 @@ fn tool(venv: &Path, name: &str, dir: &Path, env: &[(&str, &str)]) -> Command {
     cmd
 }
 
-fn ok(out: &Output, what: &str) -> String {
+pub(crate) fn ok(out: &Output, what: &str) -> String {
     let text = format!("{}{}", stdout(out), stderr(out));
     assert_eq!(code(out), 0, "{what} failed:\n{text}");
     text
@@ -300,7 +300,7 @@ fn seed(venv: &Path, db: &Path, fixture: &str) {
 }
 
 /// Rows of `sql` from the DuckDB file, as JSON (dates and decimals as text).
-fn query(venv: &Path, db: &Path, sql: &str) -> Value {
+pub(crate) fn query(venv: &Path, db: &Path, sql: &str) -> Value {
     let script = "import duckdb, json, sys\ncon = duckdb.connect(sys.argv[1], read_only=True)\n\
                   rows = con.execute(sys.argv[2]).fetchall()\nprint(json.dumps(rows, default=str))";
     let out = bounded(Command::new(venv.join("bin/python")).args(["-c", script]).arg(db).arg(sql), LIMIT);
@@ -308,7 +308,7 @@ fn query(venv: &Path, db: &Path, sql: &str) -> Value {
     serde_json::from_str(stdout(&out).trim()).unwrap()
 }
 
-fn dbt(venv: &Path, dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+pub(crate) fn dbt(venv: &Path, dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
     let started = Instant::now();
     let out = bounded(tool(venv, "dbt", dir, env).args(args).args(["--profiles-dir", "."]), LIMIT);
     eprintln!("dbt {} took {:?}", args.join(" "), started.elapsed());

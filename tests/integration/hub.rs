@@ -495,39 +495,40 @@ fn hub_flows_run_in_a_real_node_red() {
 }
 
 /// Hostile names in a real Node-RED: a flow whose systems, event and fields
-/// are named with quotes, backslashes, newlines, JSONata syntax and `../`
+/// are named with quotes, backslashes, line separators, JSONata syntax and `../`
 /// still delivers exactly the mapped body, to the right place.
 #[test]
 #[ignore = "needs a real runtime: `scripts/test.sh` installs it and runs this test"]
 fn hostile_names_deliver_exactly_in_a_real_node_red() {
     node_red_js();
-    // In KDL (as in JSON) `\"`, `\\` and `\n` are escapes.
+    // In KDL (as in JSON) `\"`, `\\` and `\n` are escapes. A newline is refused in a
+    // name (`unusable-name`); a line separator, U+2028, is legal and ends a line in older JavaScript.
     let spec = r#"
 system "src\\'$(x)" kind=custom {
     webhooks #true
 }
-system "dst\"\n$x & 'y'../" kind=custom {
+system "dst\"\u{2028}$x & 'y'../" kind=custom {
     secret "HOSTILE_TOKEN"
     entity "../../etc/passwd" {
-        field "$x & 'y' \\ \n" type=string
+        field "$x & 'y' \\ \u{2028}" type=string
         field "../set" type=string
     }
 }
 system "plain" kind=custom
-event "ev\"$&'../\n" from="src\\'$(x)" {
-    key "a\"b$&'../\n"
-    field "a\"b$&'../\n" type=string required=#true
+event "ev\"$&'../\u{2028}" from="src\\'$(x)" {
+    key "a\"b$&'../\u{2028}"
+    field "a\"b$&'../\u{2028}" type=string required=#true
 }
-flow "flow\"\n$eval('1')" {
-    on "ev\"$&'../\n"
-    to "dst\"\n$x & 'y'../" action=create entity="../../etc/passwd" {
-        map "a\"b$&'../\n" to="$x & 'y' \\ \n"
+flow "flow\"\u{2028}$eval('1')" {
+    on "ev\"$&'../\u{2028}"
+    to "dst\"\u{2028}$x & 'y'../" action=create entity="../../etc/passwd" {
+        map "a\"b$&'../\u{2028}" to="$x & 'y' \\ \u{2028}"
         set "../set" "v\"\n&$"
     }
     to plain action=update {
         request method="PATCH" path="/members?source=hub&x=$y"
     }
-    idempotency-key "a\"b$&'../\n"
+    idempotency-key "a\"b$&'../\u{2028}"
     dead-letter
     log
 }
@@ -582,8 +583,8 @@ flow "flow\"\n$eval('1')" {
     assert!(text.contains("set these environment variables first: PLAIN_URL"), "{text}");
     let red = NodeRed::start(&user_dir, &env, "node-red.log");
     assert!(!red.log().contains("Waiting for missing types"), "{}", red.log());
-    // A dot in a name is a nested key, so `a"b$&'../\n` reads three levels down.
-    let event = json!({"a\"b$&'": {"": {"/\n": "it's \"quoted\" $x & \\ ../"}}, "other": 1});
+    // A dot in a name is a nested key, so `a"b$&'../\u{2028}` reads three levels down.
+    let event = json!({"a\"b$&'": {"": {"/\u{2028}": "it's \"quoted\" $x & \\ ../"}}, "other": 1});
     let status = red.post(&hook, &[("Authorization", "Bearer in-token")], &event.to_string());
     assert_eq!(status, 202, "{}", red.log());
     let requests = recorder.wait_for(2, WAIT, |_| true);
@@ -597,8 +598,8 @@ flow "flow\"\n$eval('1')" {
     assert!(r.path.starts_with("/dst/etc-passwd-") && !r.path["/dst/".len()..].contains('/'), "{}", r.path);
     assert_eq!(r.headers["authorization"], "Bearer t0ken");
     assert_eq!(r.headers["idempotency-key"], "it's \"quoted\" $x & \\ ../");
-    assert_eq!(r.json(), json!({"$x & 'y' \\ \n": "it's \"quoted\" $x & \\ ../", "": {"": {"/set": "v\"\n&$"}}}));
+    assert_eq!(r.json(), json!({"$x & 'y' \\ \u{2028}": "it's \"quoted\" $x & \\ ../", "": {"": {"/set": "v\"\n&$"}}}));
     let audit = json_lines(&user_dir.join("data/audit.jsonl"), 1, WAIT);
-    assert_eq!(audit[0]["flow"], "flow\"\n$eval('1')");
+    assert_eq!(audit[0]["flow"], "flow\"\u{2028}$eval('1')");
     red.stop();
 }

@@ -314,7 +314,9 @@ fn every_request_works_over_stdio() {
     assert_eq!((line, column), (11, 23));
     assert_eq!(unresolved["range"]["start"], json!({"line": line, "character": column}));
     assert_eq!(unresolved["range"]["end"], json!({"line": line, "character": column + 14}));
-    assert!(unresolved["codeDescription"]["href"].as_str().unwrap().contains("#rules"));
+    let href = unresolved["codeDescription"]["href"].as_str().unwrap();
+    assert!(href.ends_with("/docs/rules/unresolved-reference.md"), "{href}");
+    assert!(crate::util::root().join("docs/rules/unresolved-reference.md").is_file(), "the page it links to exists");
     assert!(unresolved["source"].as_str().unwrap().contains("WP007"));
     assert!(unresolved["message"].as_str().unwrap().contains("did you mean `email_address`"));
     // The duplicate points at the first declaration, in the other file.

@@ -439,3 +439,51 @@ fn findings_point_into_the_file_that_holds_the_flow() {
     assert!(human.contains("--> flows/b.kdl:1:6") && human.contains("::: flows/a.kdl:1:6"), "{human}");
     assert!(!human.contains("Advice"), "no untitled related section: {human}");
 }
+
+#[test]
+fn every_finding_says_where_its_allow_goes_and_a_near_allow_is_redirected() {
+    let fires = std::fs::read_to_string(root().join("tests/fixtures/rules/rate-limit-exceeded/fires.kdl")).unwrap();
+    let report = crate::util::check_json("allow-placement", &fires);
+    let finding =
+        report["diagnostics"].as_array().unwrap().iter().find(|d| d["rule"] == "rate-limit-exceeded").unwrap();
+    assert!(
+        finding["help"]
+            .as_str()
+            .unwrap()
+            .ends_with("add `allow \"rate-limit-exceeded\" reason=\"...\"` to system `crm`"),
+        "{finding}"
+    );
+    // An allow on a flow the finding points at silences nothing, and says
+    // where the allow belongs.
+    let near = fires.replacen(
+        "    to crm action=upsert\n",
+        "    to crm action=upsert\n    allow \"rate-limit-exceeded\" reason=\"batched upstream\"\n",
+        1,
+    );
+    let report = crate::util::check_json("allow-placement-near", &near);
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    assert!(diagnostics.iter().any(|d| d["rule"] == "rate-limit-exceeded"), "still reported: {report}");
+    let unused = diagnostics.iter().find(|d| d["rule"] == "unused-allow").unwrap();
+    assert!(unused["help"].as_str().unwrap().starts_with("move the allow to system `crm`"), "{unused}");
+    // Where it belongs, it silences the finding and nothing is unused.
+    let placed = fires.replacen(
+        "    rate-limit 600 per=minute\n",
+        "    rate-limit 600 per=minute\n    allow \"rate-limit-exceeded\" reason=\"batched upstream\"\n",
+        1,
+    );
+    let report = crate::util::check_json("allow-placement-placed", &placed);
+    let silenced = report["diagnostics"].as_array().unwrap().iter().all(|d| {
+        d["rule"] != "unused-allow"
+            && !(d["rule"] == "rate-limit-exceeded" && d["message"].as_str().unwrap().contains("`crm`"))
+    });
+    assert!(silenced, "{report}");
+    // The near miss: an allow of another rule on that flow is just unused.
+    let other = fires.replacen(
+        "    to crm action=upsert\n",
+        "    to crm action=upsert\n    allow \"sync-cycle\" reason=\"none\"\n",
+        1,
+    );
+    let report = crate::util::check_json("allow-placement-other", &other);
+    let unused = report["diagnostics"].as_array().unwrap().iter().find(|d| d["rule"] == "unused-allow").unwrap();
+    assert_eq!(unused["help"], "remove the allow", "{unused}");
+}

@@ -24,6 +24,7 @@ mod readme;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::emit::distinct::{Case, Claims};
 use crate::emit::hub::{self, Hub, HubTrigger};
 use crate::emit::names;
 use crate::emit::{Artifact, Emitted, Input, Note};
@@ -141,7 +142,9 @@ impl Broker {
 /// Emits the broker's files for `input`.
 pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     let mut emitted = Emitted::default();
-    let broker = plan(input.spec, &mut emitted);
+    let mut claims = Claims::default();
+    let broker = plan(input.spec, &mut emitted, &mut claims);
+    emitted.diagnostics.extend(claims.check());
     emitted.notes.sort();
     emitted.notes.dedup();
     let definitions = definitions::render(&broker);
@@ -163,9 +166,10 @@ pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     emitted
 }
 
-/// Reads the spec into a `Broker`.
-fn plan(spec: &Spec, emitted: &mut Emitted) -> Broker {
-    let hub = hub::plan(spec, emitted, "a broker");
+/// Reads the spec into a `Broker`, claiming every name it derives in
+/// `claims` (RabbitMQ names are case-sensitive).
+fn plan(spec: &Spec, emitted: &mut Emitted, claims: &mut Claims) -> Broker {
+    let hub = hub::plan(spec, emitted, "a broker", claims);
     let stack = spec.stack.as_ref().and_then(|s| s.name.as_ref()).map(|n| n.value.to_string());
     let vhost = match &stack {
         Some(name) => names::slugs([name.as_str()]).remove(name.as_str()).unwrap_or_else(|| DEFAULT_VHOST.into()),
@@ -176,13 +180,18 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Broker {
     let flow_ids: BTreeMap<&str, crate::model::FlowId> =
         spec.flow_ids().map(|id| (spec.flow(id).name.value.as_str(), id)).collect();
 
+    let systems: BTreeMap<&str, &crate::model::Name> =
+        spec.systems.iter().map(|s| (s.name.value.as_str(), &s.name)).collect();
     let mut exchanges: Vec<Exchange> = Vec::new();
     let mut exchange_index: BTreeMap<String, usize> = BTreeMap::new();
-    let mut exchange_of = |system: &str| -> usize {
+    let mut exchange_of = |system: &str, claims: &mut Claims| -> usize {
         if let Some(&i) = exchange_index.get(system) {
             return i;
         }
         let name = system_slugs.get(system).cloned().unwrap_or_else(|| names::id(&[system]));
+        if let Some(declared) = systems.get(system) {
+            claims.claim("RabbitMQ exchange", Case::Sensitive, &name, "system", declared);
+        }
         exchanges.push(Exchange { name, system: system.to_owned() });
         exchange_index.insert(system.to_owned(), exchanges.len() - 1);
         exchanges.len() - 1
@@ -203,9 +212,12 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Broker {
                 required: f.required,
             })
             .collect();
+        // The routing key is also the AsyncAPI channel and message id, one
+        // namespace across exchanges.
+        claims.claim("routing key", Case::Sensitive, &endpoint.slug, "event", &event.name);
         routes.push(Route {
             id: endpoint.slug.clone(),
-            exchange: exchange_of(&endpoint.producer),
+            exchange: exchange_of(&endpoint.producer, claims),
             kind: RouteKind::Event {
                 endpoint: index,
                 name: endpoint.event.clone(),
@@ -227,6 +239,7 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Broker {
     let mut queues = Vec::new();
     for (index, flow) in hub.flows.iter().enumerate() {
         let name = flow_slugs.get(&flow.name).cloned().unwrap_or_default();
+        let declared = flow_ids.get(flow.name.as_str()).map(|id| &spec.flow(*id).name);
         let route = match &flow.trigger {
             HubTrigger::Webhook(endpoint) => route_of_endpoint.get(endpoint).copied(),
             HubTrigger::Poll(poll) => {
@@ -251,9 +264,13 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Broker {
                             .collect()
                     })
                     .unwrap_or_default();
+                let id = format!("poll.{name}");
+                if let Some(declared) = declared {
+                    claims.claim("routing key", Case::Sensitive, &id, "flow", declared);
+                }
                 routes.push(Route {
-                    id: format!("poll.{name}"),
-                    exchange: exchange_of(&poll.system),
+                    id,
+                    exchange: exchange_of(&poll.system, claims),
                     kind: RouteKind::Poll { flow: index, entity: entity.map(|e| e.name.value.to_string()) },
                     key: None,
                     fields,
@@ -274,14 +291,16 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Broker {
                 ),
             });
         }
-        queues.push(Queue {
-            name,
-            route,
-            flow: index,
-            delivery_limit: attempts - 1,
-            dead_letter: flow.dead_letter,
-            backoff,
-        });
+        let queue =
+            Queue { name, route, flow: index, delivery_limit: attempts - 1, dead_letter: flow.dead_letter, backoff };
+        if let Some(declared) = declared {
+            claims.claim("RabbitMQ queue", Case::Sensitive, &queue.name, "flow", declared);
+            if queue.dead_letter {
+                claims.claim("RabbitMQ queue", Case::Sensitive, &queue.dead_letter_queue(), "flow", declared);
+                claims.claim("RabbitMQ exchange", Case::Sensitive, &queue.dead_letter_exchange(), "flow", declared);
+            }
+        }
+        queues.push(queue);
     }
 
     let mut env = hub.env.clone();

@@ -13,7 +13,9 @@
 //! extracted entity with its freshness and tests, and a model per flow
 //! target. `meltano`, `dbt` and `readme` then write the files. Spec names
 //! reach YAML only as JSON-quoted strings (`yaml`), SQL only as quoted
-//! identifiers or string literals (`dbt::ident`, `dbt::literal`);
+//! identifiers or string literals in the dialect of every warehouse engine
+//! of the project (`dbt::Dialects`, by `escape::sql`), which refuse what a
+//! dialect cannot hold (`sql-unquotable`);
 //! environment variables, plugin, schema, source and model names come from
 //! the fixed alphabets of `emit::names`. dbt renders its YAML and SQL with
 //! Jinja, so a name holding a Jinja delimiter is refused with an error.
@@ -27,6 +29,8 @@ mod yaml;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::diagnostic::{Diagnostic, declare_rule};
+use crate::emit::distinct::{Case, Claims};
 use crate::emit::names;
 use crate::emit::{Artifact, Emitted, Input, Note};
 use crate::model::Constant;
@@ -39,6 +43,43 @@ pub(crate) const DBT_PROJECT_PATH: &str = "dbt/dbt_project.yml";
 pub(crate) const DBT_PROFILES_PATH: &str = "dbt/profiles.yml";
 pub(crate) const DBT_SOURCES_PATH: &str = "dbt/models/sources.yml";
 pub(crate) const README_PATH: &str = "README.md";
+
+declare_rule! {
+    /// ## What it finds
+    ///
+    /// A field name or a `set` value, in a flow the ETL target carries, that
+    /// the SQL of a warehouse engine in the project cannot hold in a quoted
+    /// identifier or string literal: a NUL character.
+    ///
+    /// ## Why it matters
+    ///
+    /// The generated model would not parse, or would hold something else
+    /// than the spec says; `build --target etl` refuses it rather than
+    /// write broken SQL.
+    ///
+    /// ## Example
+    ///
+    /// ```kdl
+    /// entity "order" {
+    ///     field "id\u{0}" type=string
+    /// }
+    /// ```
+    ///
+    /// ## Fix
+    ///
+    /// ```kdl
+    /// entity "order" {
+    ///     field "id" type=string
+    /// }
+    /// ```
+    pub(crate) static SQL_UNQUOTABLE = {
+        name: "sql-unquotable",
+        code: "WP302",
+        severity: Error,
+        category: Spec,
+        summary: "a name or value no SQL literal of the warehouse can hold",
+    }
+}
 
 /// The column every loader writes with the time a row was loaded
 /// (target-duckdb's `add_metadata_columns`, the Singer SDK targets'
@@ -184,10 +225,12 @@ pub(crate) enum ColumnSource {
 /// Emits the ETL target's files for `input`.
 pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     let mut emitted = Emitted::default();
-    let etl = plan(input.spec, &mut emitted);
+    let mut claims = Claims::default();
+    let etl = plan(input.spec, &mut emitted, &mut claims);
+    emitted.diagnostics.extend(claims.check());
     emitted.notes.sort();
     emitted.notes.dedup();
-    if !emitted.errors.is_empty() {
+    if !emitted.errors.is_empty() || !emitted.diagnostics.is_empty() {
         return emitted;
     }
     let mut push =
@@ -196,11 +239,12 @@ pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     push(DBT_PROJECT_PATH, dbt::project(&etl));
     push(DBT_PROFILES_PATH, dbt::profiles(&etl));
     push(DBT_SOURCES_PATH, dbt::sources(&etl));
+    let dialects = dbt::Dialects::of(&etl.engines);
     for table in &etl.tables {
-        push(&format!("dbt/models/staging/{}.sql", table.staging), dbt::staging(table));
+        push(&format!("dbt/models/staging/{}.sql", table.staging), dbt::staging(table, &dialects));
     }
     for model in &etl.models {
-        push(&format!("dbt/models/marts/{}.sql", model.name), dbt::model(model));
+        push(&format!("dbt/models/marts/{}.sql", model.name), dbt::model(model, &dialects));
     }
     let readme = readme::render(&etl, &emitted.notes);
     emitted.artifacts.push(Artifact { path: README_PATH.into(), bytes: readme.into_bytes() });
@@ -221,13 +265,25 @@ fn has_jinja(text: &str) -> bool {
 /// Environment-variable names, checked for clashes between roles.
 struct Env {
     used: BTreeMap<String, String>,
+    /// Which system each variable was claimed for (the same one may be
+    /// claimed many times).
+    owners: std::collections::BTreeSet<(String, SystemId)>,
+    first_owner: BTreeMap<String, SystemId>,
     errors: Vec<String>,
 }
 
 impl Env {
-    fn claim(&mut self, name: String, what: String) -> String {
+    /// `name` is `what`; `owner` is the system it is derived for. Two
+    /// systems sharing a variable are the shared name check's to report
+    /// (`distinct`), at both systems; one system wanting a variable for two
+    /// roles is an error here.
+    fn claim(&mut self, owner: Option<SystemId>, name: String, what: String) -> String {
+        if let Some(owner) = owner {
+            self.first_owner.entry(name.clone()).or_insert(owner);
+            self.owners.insert((name.clone(), owner));
+        }
         match self.used.get(&name) {
-            Some(other) if *other != what => self.errors.push(format!(
+            Some(other) if *other != what && !self.shared(&name, owner) => self.errors.push(format!(
                 "the environment variable {name} would be both {other} and {what}; rename a system or its `secret`"
             )),
             Some(_) => {}
@@ -236,6 +292,18 @@ impl Env {
             }
         }
         name
+    }
+
+    /// Whether `name` is claimed by a system other than `owner` too.
+    fn shared(&self, name: &str, owner: Option<SystemId>) -> bool {
+        owner.is_some() && self.first_owner.get(name).is_some_and(|o| Some(*o) != owner)
+    }
+
+    /// Every variable claimed for a system, to the shared name check.
+    fn claim_all(&self, spec: &Spec, claims: &mut Claims) {
+        for (name, owner) in &self.owners {
+            claims.claim("environment variable", Case::Sensitive, name, "system", &spec.system(*owner).name);
+        }
     }
 }
 
@@ -371,8 +439,10 @@ fn entity_fields(spec: &Spec, entity: Option<EntityId>) -> Option<&[crate::model
 }
 
 /// Reads the spec into an `Etl`, noting every flow it leaves out and every
-/// default it uses.
-fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
+/// default it uses, and claiming every identifier it derives from a name in
+/// `claims`. dbt's names, and DuckDB's and BigQuery's identifiers, ignore
+/// case; Meltano's plugin and job names become file and table names too.
+fn plan(spec: &Spec, emitted: &mut Emitted, claims: &mut Claims) -> Etl {
     let note = |emitted: &mut Emitted, flow: &Flow, message: String| {
         emitted.notes.push(Note { flow: Some(flow.name.value.to_string()), message });
     };
@@ -385,13 +455,16 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
     let base = |id: SystemId| bases.get(spec.system(id).name.value.as_str()).cloned().unwrap_or_else(|| "S".into());
     let ident =
         |id: SystemId| system_idents.get(spec.system(id).name.value.as_str()).cloned().unwrap_or_else(|| "s".into());
-    let mut env = Env { used: BTreeMap::new(), errors: Vec::new() };
+    let mut env =
+        Env { used: BTreeMap::new(), owners: Default::default(), first_owner: BTreeMap::new(), errors: Vec::new() };
 
     // Which flows the target carries, and which of their targets.
     struct Carried<'s> {
         flow: &'s Flow,
         source: SystemId,
         entity_name: String,
+        /// Where the trigger names the entity.
+        entity_ref: &'s crate::model::Name,
         entity: Option<EntityId>,
         cursor: Option<String>,
         every: Option<Duration>,
@@ -465,6 +538,7 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
             flow,
             source,
             entity_name: entity.name.value.to_string(),
+            entity_ref: &entity.name,
             entity: entity.target,
             cursor,
             every,
@@ -507,8 +581,11 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
                 (taps::SettingEnv::Suffix("URL"), Some(url)) => format!("{what}; the spec gives {}", url.value),
                 _ => what,
             };
-            env_settings.push((setting.name.to_owned(), env.claim(var, what)));
+            env_settings.push((setting.name.to_owned(), env.claim(Some(c.source), var, what)));
         }
+        claims.claim("dbt source", Case::Insensitive, &ident(c.source), "system", &system.name);
+        let plugin = format!("tap-{}", ident(c.source).replace('_', "-"));
+        claims.claim("Meltano plugin", Case::Insensitive, &plugin, "system", &system.name);
         extractor_of.insert(c.source, extractors.len());
         extractors.push(Extractor {
             system: name.to_owned(),
@@ -559,18 +636,15 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
                     taps::SettingEnv::Suffix(suffix) => format!("{}_{suffix}", base(id)),
                 };
                 let what = setting_text(name, setting, engine.loader);
-                env_settings.push((setting.name.to_owned(), env.claim(var, what)));
+                env_settings.push((setting.name.to_owned(), env.claim(Some(id), var, what)));
             }
             if !engines.iter().any(|e| e.dbt_type == engine.dbt_type) {
                 engines.push(engine);
             }
+            let plugin = format!("target-{}", ident(id).replace('_', "-"));
+            claims.claim("Meltano plugin", Case::Insensitive, &plugin, "system", &system.name);
             loader_of.insert(id, loaders.len());
-            loaders.push(Loader {
-                system: name.to_owned(),
-                name: format!("target-{}", ident(id).replace('_', "-")),
-                engine,
-                env_settings,
-            });
+            loaders.push(Loader { system: name.to_owned(), name: plugin, engine, env_settings });
         }
     }
     let duckdb_env = loaders
@@ -578,13 +652,29 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
         .find(|l| l.engine.dbt_type == "duckdb")
         .and_then(|l| l.env_settings.iter().find(|(s, _)| s == "path"))
         .map_or_else(
-            || env.claim("DBT_DUCKDB_PATH".into(), "the DuckDB file dbt reads with DBT_TARGET=duckdb".into()),
+            || env.claim(None, "DBT_DUCKDB_PATH".into(), "the DuckDB file dbt reads with DBT_TARGET=duckdb".into()),
             |(_, var)| var.clone(),
         );
     if !engines.iter().any(|e| e.dbt_type == "duckdb") {
         engines.push(&ENGINES[0]);
     }
-    env.claim("DBT_TARGET".into(), format!("the dbt output to run (default {})", engines[0].dbt_type));
+    let dialects = dbt::Dialects::of(&engines);
+    let refuse = |emitted: &mut Emitted, what: &str, text: &str, loc: crate::model::Loc| {
+        if let Some((dialect, refused)) = dialects.refusal(text, what != "value") {
+            emitted.diagnostics.push(
+                Diagnostic::new(
+                    &SQL_UNQUOTABLE,
+                    loc,
+                    format!("the {what} {text:?} holds {refused}, which {} SQL cannot quote", dialect.engines()),
+                )
+                .with_label(format!("holds {refused}"))
+                .with_help(
+                    "remove the character: the ETL target writes this into SQL, and refuses what it cannot quote",
+                ),
+            );
+        }
+    };
+    env.claim(None, "DBT_TARGET".into(), format!("the dbt output to run (default {})", engines[0].dbt_type));
 
     // Pipelines, source tables and models.
     let mut pipelines = Vec::new();
@@ -616,6 +706,25 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
                 }
             });
         let fields = entity_fields(spec, c.entity);
+        for f in fields.into_iter().flatten() {
+            refuse(emitted, "field name", &f.name.value, f.name.loc);
+        }
+        for target in c.targets.iter().map(|&t| &flow.targets[t]) {
+            for map in &target.maps {
+                refuse(emitted, "field name", &map.src.name.value, map.src.name.loc);
+                if let Some(dst) = &map.dst {
+                    refuse(emitted, "field name", &dst.name.value, dst.name.loc);
+                }
+            }
+            for set in &target.sets {
+                refuse(emitted, "field name", &set.dst.name.value, set.dst.name.loc);
+                if let Some(value) = &set.value
+                    && let Constant::String(s) = &value.value
+                {
+                    refuse(emitted, "value", s, value.loc);
+                }
+            }
+        }
         for name in std::iter::once(c.entity_name.as_str())
             .chain(fields.into_iter().flatten().map(|f| f.name.value.as_str()))
             .chain(
@@ -720,6 +829,13 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
                         ),
                     );
                 }
+                let namespace = format!("table of dbt source {:?}", extractor.source);
+                claims.claim(namespace, Case::Insensitive, &table_name, "entity", c.entity_ref);
+                claims.claim("dbt model", Case::Insensitive, &staging, "entity", c.entity_ref);
+                for f in fields.into_iter().flatten() {
+                    let namespace = format!("column of {staging}");
+                    claims.claim(namespace, Case::Insensitive, &f.name.value, "field", &f.name);
+                }
                 tables.push(Table {
                     source: extractor.source.clone(),
                     schema: extractor.schema.clone(),
@@ -758,8 +874,10 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
                     .map(|t| t.value)
             };
             let mut columns = Vec::new();
+            let mut column_names: Vec<&crate::model::Name> = Vec::new();
             for map in &target.maps {
                 let Some(dst) = &map.dst else { continue };
+                column_names.push(&dst.name);
                 let src = map.src.name.value.as_str();
                 columns.push(ModelColumn {
                     name: dst.name.value.to_string(),
@@ -781,6 +899,7 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
                         .errors
                         .push(format!("flow {flow_name:?}: the name {:?} holds a Jinja delimiter", set.dst.name.value));
                 }
+                column_names.push(&set.dst.name);
                 columns.push(ModelColumn {
                     name: set.dst.name.value.to_string(),
                     from: ColumnSource::Constant(value.value.clone()),
@@ -796,6 +915,11 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
             if taken(&name) {
                 name = format!("{name}__{}", flow_slugs.get(flow_name).cloned().unwrap_or_default());
             }
+            let target_ref = target.entity.as_ref().map_or(c.entity_ref, |e| &e.name);
+            claims.claim("dbt model", Case::Insensitive, &name, "entity", target_ref);
+            for column in column_names {
+                claims.claim(format!("column of {name}"), Case::Insensitive, &column.value, "field", column);
+            }
             models.push(Model {
                 name,
                 flow: flow_name.to_owned(),
@@ -805,6 +929,8 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
                 columns: (!columns.is_empty()).then_some(columns),
             });
         }
+        claims.claim("Meltano job", Case::Insensitive, &job, "flow", &flow.name);
+        claims.claim("Meltano plugin", Case::Insensitive, &format!("{}--{job}", extractor.name), "flow", &flow.name);
         pipelines.push(Pipeline {
             flow: flow_name.to_owned(),
             extractor: format!("{}--{job}", extractor.name),
@@ -825,6 +951,7 @@ fn plan(spec: &Spec, emitted: &mut Emitted) -> Etl {
                 .into(),
         });
     }
+    env.claim_all(spec, claims);
     emitted.errors.append(&mut env.errors);
     Etl {
         project_id: project_id(&project),

@@ -6,6 +6,8 @@
 //! gets that tap; any other is read by the generic `tap-rest-api-msdk`. A
 //! warehouse's engine is named by its name or its `url` scheme.
 
+use crate::escape::sql::Dialect;
+
 /// Where a setting's value comes from: the system's `secret` (else
 /// `<SYSTEM>_<fallback>`), or `<SYSTEM>_<suffix>`.
 #[derive(Debug)]
@@ -162,7 +164,8 @@ pub(crate) const GENERIC: Tap = Tap {
     stream_prefix: "",
 };
 
-/// A warehouse engine: its Singer target and its dbt adapter.
+/// A warehouse engine: its Singer target, its dbt adapter and its SQL
+/// dialect.
 #[derive(Debug)]
 pub(crate) struct Engine {
     /// What in a warehouse's name (or `url` scheme) names this engine.
@@ -178,6 +181,8 @@ pub(crate) struct Engine {
     /// The dbt adapter (`type:` in `profiles.yml`) and its PyPI package.
     pub(crate) dbt_type: &'static str,
     pub(crate) dbt_package: &'static str,
+    /// How its SQL quotes string literals and identifiers.
+    pub(crate) dialect: Dialect,
 }
 
 /// The first is the default.
@@ -192,6 +197,7 @@ pub(crate) const ENGINES: &[Engine] = &[
         metadata_setting: "add_metadata_columns",
         dbt_type: "duckdb",
         dbt_package: "dbt-duckdb~=1.11",
+        dialect: Dialect::Standard,
     },
     Engine {
         names: &["snowflake"],
@@ -210,6 +216,7 @@ pub(crate) const ENGINES: &[Engine] = &[
         metadata_setting: "add_record_metadata",
         dbt_type: "snowflake",
         dbt_package: "dbt-snowflake~=1.11",
+        dialect: Dialect::Snowflake,
     },
     Engine {
         names: &["postgres", "postgresql"],
@@ -227,6 +234,7 @@ pub(crate) const ENGINES: &[Engine] = &[
         metadata_setting: "add_record_metadata",
         dbt_type: "postgres",
         dbt_package: "dbt-postgres~=1.11",
+        dialect: Dialect::Standard,
     },
     Engine {
         names: &["bigquery"],
@@ -242,5 +250,6 @@ pub(crate) const ENGINES: &[Engine] = &[
         metadata_setting: "add_record_metadata",
         dbt_type: "bigquery",
         dbt_package: "dbt-bigquery~=1.11",
+        dialect: Dialect::BigQuery,
     },
 ];

@@ -1,11 +1,15 @@
 //! A small YAML writer for the ETL files: block mappings and sequences whose
 //! keys keep the order the backend gives them, and every string written as a
-//! JSON string, which is a valid double-quoted scalar in YAML 1.1 (PyYAML,
-//! which dbt reads with) and 1.2 (ruamel, Meltano's). So a spec name is
-//! never a plain scalar that YAML could read as a number, a boolean, an
-//! anchor, a comment or a new key: serde_json escapes it, and nothing else
-//! reaches the text. Keys are constants of the backend; one that is not a
-//! plain identifier is quoted too.
+//! double-quoted scalar by `escape::yaml_string`: a JSON string with every
+//! character YAML cannot hold raw escaped too (C0 and C1 controls, NEL and
+//! U+2028/U+2029, which YAML 1.1 folds as line breaks, U+FEFF, U+FFFE,
+//! U+FFFF), so that YAML 1.1 (PyYAML, which dbt and Meltano read with) and
+//! 1.2 (ruamel) both read back the very string. So a spec name is never a
+//! plain scalar that YAML could read as a number, a boolean, an anchor, a
+//! comment or a new key, and nothing else of it reaches the text. Keys are
+//! constants of the backend; one that is not a plain identifier is quoted
+//! too. A property test (`hostile_names_tests`) holds every string through
+//! a real YAML parser.
 
 use std::fmt::Write as _;
 
@@ -96,7 +100,7 @@ pub(crate) fn render(header: &[&str], value: &Yaml) -> String {
 }
 
 fn string(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+    crate::escape::yaml_string(s)
 }
 
 fn scalar(value: &Yaml) -> String {

@@ -184,7 +184,17 @@ pub(super) fn render(hub: &Hub) -> String {
 }
 
 fn tab_id(flow: &HubFlow) -> String {
-    id(&["tab", "flow", &flow.name])
+    tab_id_of(&flow.name)
+}
+
+/// The id of the tab of the flow named `name`.
+pub(super) fn tab_id_of(name: &str) -> String {
+    id(&["tab", "flow", name])
+}
+
+/// The id of the node playing `role` in the webhook endpoint of `event`.
+pub(super) fn endpoint_id(event: &str, role: &str) -> String {
+    id(&["endpoint", event, role])
 }
 
 fn node_id(flow: &HubFlow, role: &str, target: usize) -> String {
@@ -223,7 +233,7 @@ fn endpoints(hub: &Hub, tab: &str, nodes: &mut Nodes) {
         let row = row as u32 + 1;
         let ids: Vec<String> = ["in", "scheme", "verify", "accepted", "response", "out"]
             .iter()
-            .map(|role| id(&["endpoint", &endpoint.event, role]))
+            .map(|role| endpoint_id(&endpoint.event, role))
             .collect();
         webhook_endpoint(endpoint, &ids, row, &[&ids[3], &ids[5]], tab, nodes);
         let links: Vec<String> = endpoint.flows.iter().map(|&f| link_in_id(&hub.flows[f])).collect();
@@ -296,7 +306,7 @@ fn flow_tab(hub: &Hub, flow: &HubFlow, tab: &str, nodes: &mut Nodes) {
     match &flow.trigger {
         HubTrigger::Webhook(endpoint) => {
             let endpoint = &hub.endpoints[*endpoint];
-            let out = id(&["endpoint", &endpoint.event, "out"]);
+            let out = endpoint_id(&endpoint.event, "out");
             nodes.add(
                 &link_in_id(flow),
                 "link in",

@@ -19,6 +19,7 @@ mod readme;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::emit::distinct::{Case, Claims};
 use crate::emit::names;
 use crate::emit::{Artifact, Emitted, Input, Note};
 use crate::model::Constant;
@@ -125,7 +126,9 @@ pub(super) enum FieldSource {
 /// Emits the hub's files for `input`.
 pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     let mut emitted = Emitted::default();
-    let hub = plan(input.spec, &mut emitted, "a hub");
+    let mut claims = Claims::default();
+    let hub = plan(input.spec, &mut emitted, "a hub", &mut claims);
+    emitted.diagnostics.extend(claims.check());
     emitted.notes.sort();
     emitted.notes.dedup();
     let flows = flows::render(&hub);
@@ -155,6 +158,10 @@ struct Env<'s> {
     spec: &'s Spec,
     bases: BTreeMap<String, String>,
     used: BTreeMap<String, String>,
+    /// Which system each variable was claimed for (the same one may be
+    /// claimed many times).
+    owners: std::collections::BTreeSet<(String, SystemId)>,
+    first_owner: BTreeMap<String, SystemId>,
     errors: Vec<String>,
 }
 
@@ -163,9 +170,17 @@ impl Env<'_> {
         &self.spec.system(id).name.value
     }
 
-    fn claim(&mut self, name: String, what: String) -> String {
+    /// `name` is `what`; `owner` is the system it is derived for. Two
+    /// systems sharing a variable are the shared name check's to report
+    /// (`distinct`), at both systems; one system wanting a variable for two
+    /// roles is an error here.
+    fn claim(&mut self, owner: Option<SystemId>, name: String, what: String) -> String {
+        if let Some(owner) = owner {
+            self.first_owner.entry(name.clone()).or_insert(owner);
+            self.owners.insert((name.clone(), owner));
+        }
         match self.used.get(&name) {
-            Some(other) if *other != what => self.errors.push(format!(
+            Some(other) if *other != what && !self.shared(&name, owner) => self.errors.push(format!(
                 "the environment variable {name} would be both {other} and {what}; rename a system or its `secret`"
             )),
             Some(_) => {}
@@ -176,6 +191,18 @@ impl Env<'_> {
         name
     }
 
+    /// Whether `name` is claimed by a system other than `owner` too.
+    fn shared(&self, name: &str, owner: Option<SystemId>) -> bool {
+        owner.is_some() && self.first_owner.get(name).is_some_and(|o| Some(*o) != owner)
+    }
+
+    /// Every variable claimed for a system, to the shared name check.
+    fn claim_all(&self, spec: &Spec, claims: &mut Claims) {
+        for (name, owner) in &self.owners {
+            claims.claim("environment variable", Case::Sensitive, name, "system", &spec.system(*owner).name);
+        }
+    }
+
     fn base(&self, id: SystemId) -> String {
         self.bases.get(self.system(id)).cloned().unwrap_or_else(|| "S".into())
     }
@@ -183,7 +210,7 @@ impl Env<'_> {
     fn url(&mut self, id: SystemId) -> String {
         let name = format!("{}_URL", self.base(id));
         let what = format!("the base URL of {}{}", self.system(id), suggested_url(self.spec, id));
-        self.claim(name, what)
+        self.claim(Some(id), name, what)
     }
 
     /// The credential sent to a system: its `secret`, when that is a plain
@@ -194,18 +221,18 @@ impl Env<'_> {
             return None;
         }
         let what = format!("the token sent to {} (Authorization: Bearer)", self.system(id));
-        Some(self.claim(secret.value.to_string(), what))
+        Some(self.claim(Some(id), secret.value.to_string(), what))
     }
 
     fn webhook_token(&mut self, id: SystemId) -> String {
         let name = format!("{}_WEBHOOK_TOKEN", self.base(id));
         let what = format!("the bearer token {} must send with its webhooks", self.system(id));
-        self.claim(name, what)
+        self.claim(Some(id), name, what)
     }
 
     fn webhook_secret(&mut self, id: SystemId, env: &str) -> String {
         let what = format!("the secret {} signs its webhooks with", self.system(id));
-        self.claim(env.to_owned(), what)
+        self.claim(Some(id), env.to_owned(), what)
     }
 }
 
@@ -220,9 +247,17 @@ fn suggested_url(spec: &Spec, id: SystemId) -> String {
 /// default it uses.
 ///
 /// `what` names the backend in the note about scheduled flows ("a hub").
-pub(super) fn plan(spec: &Spec, emitted: &mut Emitted, what: &str) -> Hub {
+/// Every identifier it derives from a spec name is claimed in `claims`.
+pub(super) fn plan(spec: &Spec, emitted: &mut Emitted, what: &str, claims: &mut Claims) -> Hub {
     let bases = names::env_bases(spec.systems.iter().map(|s| s.name.value.as_str()));
-    let mut env = Env { spec, bases, used: BTreeMap::new(), errors: Vec::new() };
+    let mut env = Env {
+        spec,
+        bases,
+        used: BTreeMap::new(),
+        owners: Default::default(),
+        first_owner: BTreeMap::new(),
+        errors: Vec::new(),
+    };
     let note = |emitted: &mut Emitted, flow: &Flow, message: String| {
         emitted.notes.push(Note { flow: Some(flow.name.value.to_string()), message });
     };
@@ -274,9 +309,19 @@ pub(super) fn plan(spec: &Spec, emitted: &mut Emitted, what: &str) -> Hub {
             }
             _ => Auth::Bearer { env: env.webhook_token(producer) },
         };
+        let slug = slugs.get(event.name.value.as_str()).cloned().unwrap_or_default();
+        // Node-RED matches routes ignoring case.
+        claims.claim("webhook path", Case::Insensitive, &format!("/hooks/{slug}"), "event", &event.name);
+        claims.claim(
+            "Node-RED node id",
+            Case::Sensitive,
+            &flows::endpoint_id(&event.name.value, "in"),
+            "event",
+            &event.name,
+        );
         endpoints.push(Endpoint {
             event: event.name.value.to_string(),
-            slug: slugs.get(event.name.value.as_str()).cloned().unwrap_or_default(),
+            slug,
             producer: system.name.value.to_string(),
             auth,
             flows: Vec::new(),
@@ -422,6 +467,7 @@ pub(super) fn plan(spec: &Spec, emitted: &mut Emitted, what: &str) -> Hub {
         if flow.dead_letter.is_none() {
             note(emitted, flow, "has no `dead-letter`: a delivery that fails every attempt is dropped".into());
         }
+        claims.claim("Node-RED node id", Case::Sensitive, &flows::tab_id_of(&flow.name.value), "flow", &flow.name);
         flows.push(HubFlow {
             name: flow.name.value.to_string(),
             trigger,
@@ -430,6 +476,7 @@ pub(super) fn plan(spec: &Spec, emitted: &mut Emitted, what: &str) -> Hub {
             dead_letter: flow.dead_letter.is_some(),
         });
     }
+    env.claim_all(spec, claims);
     emitted.errors.append(&mut env.errors);
     Hub { endpoints, flows, env: env.used }
 }

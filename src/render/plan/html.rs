@@ -543,8 +543,11 @@ fn chart(out: &mut String, plan: &Plan) {
     out.push_str("</svg>\n");
 }
 
-/// Escapes text for HTML and SVG, in element content and in quoted attributes.
+/// Escapes text for HTML and SVG, in element content and in quoted
+/// attributes; hidden characters (`escape::is_hidden`) are shown escaped,
+/// as everywhere else: a character reference would still draw them.
 pub(crate) fn esc(s: &str) -> String {
+    let s = crate::escape::lines(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
