@@ -198,16 +198,18 @@ pub(crate) fn diff(old: &Checked, new: &Checked) -> Vec<Change> {
     }
 
     // Findings introduced: in NEW and not in OLD, matched as baselines match.
-    let mut before: BTreeMap<(String, &str, String), usize> = BTreeMap::new();
-    for d in &old.diagnostics {
-        let id = baseline::identity(d, &old.spec, &old.sources);
-        *before.entry((id.path, d.rule.name, id.fingerprint)).or_default() += 1;
+    let old_ids: Vec<Identity> =
+        old.diagnostics.iter().map(|d| baseline::identity(d, &old.spec, &old.sources)).collect();
+    let mut before: baseline::Recorded = Default::default();
+    for (d, id) in old.diagnostics.iter().zip(&old_ids) {
+        for (path, fingerprint) in id.keys() {
+            *before.entry((path.to_owned(), d.rule.name.to_owned(), fingerprint.to_owned())).or_default() += 1;
+        }
     }
     for d in &new.diagnostics {
-        let Identity { path, fingerprint } = baseline::identity(d, &new.spec, &new.sources);
-        match before.get_mut(&(path.clone(), d.rule.name, fingerprint)) {
-            Some(n) if *n > 0 => *n -= 1,
-            _ => out.add(Class::Risky, &path, format!("new finding [{}]: {}", d.rule.name, d.message)),
+        let id = baseline::identity(d, &new.spec, &new.sources);
+        if !baseline::take_all(&mut before, d.rule.name, &id.keys()) {
+            out.add(Class::Risky, &id.path, format!("new finding [{}]: {}", d.rule.name, d.message));
         }
     }
     let mut changes = out.0;

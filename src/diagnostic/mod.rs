@@ -65,10 +65,19 @@ pub(crate) struct Diagnostic {
     /// to this alone, so moving flows, adding one or moving a file does not
     /// make it new.
     pub(crate) spec_wide: Option<String>,
-    /// The other nodes a grouped finding is about, beside `owner` (the
-    /// handlers of one service, listed in one finding): what a reader of
-    /// findings by node (the planner, the graph) counts it against.
-    pub(crate) also: Vec<Owner>,
+    /// For a finding that groups several nodes (the handlers of one
+    /// service, listed in one finding), each node's own finding, the first
+    /// being `owner`'s: what a reader of findings by node (the planner, the
+    /// graph) counts it against, and what baselines record. Empty otherwise.
+    pub(crate) members: Vec<Member>,
+}
+
+/// One node of a grouped finding: the finding it would get alone.
+#[derive(Clone, Debug)]
+pub(crate) struct Member {
+    pub(crate) owner: Owner,
+    pub(crate) message: String,
+    pub(crate) loc: Loc,
 }
 
 /// A diagnostic being built: it becomes a `Diagnostic` only once it says
@@ -91,7 +100,7 @@ impl Diagnostic {
             help: String::new(),
             owner: None,
             spec_wide: None,
-            also: Vec::new(),
+            members: Vec::new(),
         })
     }
 
@@ -111,10 +120,11 @@ impl Diagnostic {
         self.owner = Some(owner);
         self
     }
-    /// Every node the finding is about: its owner, then the others of a
-    /// grouped finding.
+    /// Every node the finding is about: the members of a grouped finding,
+    /// else its owner.
     pub(crate) fn owners(&self) -> impl Iterator<Item = Owner> + '_ {
-        self.owner.into_iter().chain(self.also.iter().copied())
+        let alone = if self.members.is_empty() { self.owner } else { None };
+        alone.into_iter().chain(self.members.iter().map(|m| m.owner))
     }
 
     /// The stable order of output: file, then position, then rule and text.

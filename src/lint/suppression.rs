@@ -191,7 +191,7 @@ fn near_finding<'d>(spec: &Spec, owner: Owner, rule: &str, found: &'d [Diagnosti
 pub(super) fn where_to_allow(spec: &Spec, d: &Diagnostic) -> String {
     match d.owner {
         // A grouped finding: an allow on one listed flow takes that flow out.
-        Some(_) if !d.also.is_empty() => format!(
+        Some(_) if !d.members.is_empty() => format!(
             "to accept it for one of these flows, add `allow \"{}\" reason=\"...\"` to that flow, which leaves the \
              finding",
             d.rule.name

@@ -1,7 +1,7 @@
 //! Small helpers the topology checks share: lists of names for messages,
 //! and the schema a flow reads from.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Member};
 use crate::model::{EventDelivery, EventId, Field, Flow, FlowId, Owner, Spec, SystemId, TriggerKind};
 
 /// How many names a message lists before it says "and N more".
@@ -49,7 +49,8 @@ const GROUP_LABELS: usize = 50;
 /// listed flow (SARIF's related locations), and a flow with an inline
 /// `allow` of the rule is left out of its group and reported alone, so that
 /// the allow silences it and counts as used. The finding is owned by its
-/// first flow and is `also` about the others. A group is identified across
+/// first flow and carries each flow's own finding (`members`), which is
+/// what baselines record. A group is identified across
 /// edits by its rule and system (`about_the_spec`), not by its members, so a
 /// baselined group stays baselined when one of its flows is fixed.
 /// `message(system, count, names)` words the grouped finding.
@@ -90,10 +91,12 @@ pub(super) fn group_by_target(
             grouped = grouped.with_secondary(d.primary.loc, flow_label(*f, d));
         }
         // Owned by its first flow, which has no `allow` of the rule (those
-        // left the group), so that editors offer the allow there; the
-        // others are `also` about it.
+        // left the group), so that editors offer the allow there.
         grouped = grouped.with_owner(Owner::Flow(*first));
-        grouped.also = members.iter().skip(1).map(|(f, _)| Owner::Flow(*f)).collect();
+        grouped.members = members
+            .iter()
+            .map(|(f, d)| Member { owner: Owner::Flow(*f), message: d.message.clone(), loc: d.primary.loc })
+            .collect();
         let key = format!("the flows into system {}", serde_json::to_string(name.as_str()).unwrap_or_default());
         // The help was written for one flow; it applies to each listed.
         let help = head.help.replacen("to the flow", "to each of these flows", 1);

@@ -99,6 +99,35 @@ fn a_baselined_group_stays_baselined_when_one_of_its_flows_is_fixed() {
     let out = spec.run(&["check", "--format", "json", "--baseline", "wireplan-baseline.json"]);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(rules_of(&report).is_empty(), "fixing one handler makes nothing new: {report}");
+    // Down to one flow, the finding is that flow's alone, and still recorded.
+    spec.file(
+        "wireplan.kdl",
+        HANDLERS.replace(
+            "    dead-letter
+}
+flow",
+            "    dead-letter
+    log
+}
+flow",
+        ),
+    );
+    let out = spec.run(&["check", "--format", "json", "--baseline", "wireplan-baseline.json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(rules_of(&report).is_empty(), "the last handler's own finding is the recorded one: {report}");
+    let plain = check_json(
+        "precision-group-baseline-plain",
+        &HANDLERS.replace(
+            "    dead-letter
+}
+flow",
+            "    dead-letter
+    log
+}
+flow",
+        ),
+    );
+    assert_eq!(messages(&plain, "no-logging"), ["flow `cancelled` does not log its runs"]);
 }
 
 #[test]
@@ -235,4 +264,37 @@ fn diff_says_a_dead_letter_keeps_what_a_removed_retry_would_lose() {
         "{changes:?}"
     );
     assert!(!changes.iter().any(|c| c.contains("loses the data")), "{changes:?}");
+}
+
+/// A baseline records a grouped finding flow by flow: a new flow that
+/// joins a baselined group makes the group new, so it is not hidden.
+#[test]
+fn a_new_flow_in_a_baselined_group_is_reported() {
+    let spec = TempSpec::new("precision-group-baseline-new");
+    spec.file("wireplan.kdl", HANDLERS);
+    let out = spec.run(&["check", "--write-baseline", "wireplan-baseline.json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let written = std::fs::read_to_string(spec.dir.join("wireplan-baseline.json")).unwrap();
+    for flow in ["paid", "shipped", "cancelled"] {
+        assert!(written.contains(&format!("\"flow \\\"{flow}\\\"\"")), "one entry per flow: {written}");
+    }
+    let more = format!(
+        "{HANDLERS}flow \"refunded\" {{\n    on \"order.paid\"\n    to fulfilment action=update entity=refund\n    \
+         retry attempts=3\n    dead-letter\n}}\n"
+    );
+    spec.file("wireplan.kdl", &more);
+    let out = spec.run(&["check", "--format", "json", "--baseline", "wireplan-baseline.json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        messages(&report, "no-logging"),
+        ["4 flows into `fulfilment` do not log their runs: `paid`, `shipped`, `cancelled` and 1 more"]
+    );
+    // `diff` says the same: the group has a new flow.
+    spec.file("old/wireplan.kdl", HANDLERS);
+    spec.file("new/wireplan.kdl", &more);
+    let out = spec.run(&["diff", "old", "new", "--format", "json"]);
+    let diff: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let changes: Vec<&str> =
+        diff["changes"].as_array().unwrap().iter().map(|c| c["change"].as_str().unwrap()).collect();
+    assert!(changes.iter().any(|c| c.starts_with("new finding [no-logging]: 4 flows")), "{changes:?}");
 }
