@@ -17,8 +17,10 @@ step() { printf '\n==> %s\n' "$*"; }
 
 # neovim: the language server's editor test. rabbitmq-server: the broker
 # target's end-to-end tests (3.10 on Debian 12; the tests start it
-# themselves, without systemd).
-apt_packages=(chromium neovim rabbitmq-server)
+# themselves, without systemd). postgresql: the ETL target's second
+# warehouse (15 on Debian 12; the test runs initdb and postgres itself, as
+# the postgres user, on a private port).
+apt_packages=(chromium neovim postgresql rabbitmq-server)
 
 install_apt() {
     local missing=()
@@ -93,9 +95,10 @@ install_pip() {
 # The ETL target's runtimes, pinned, in their own virtual environment
 # .tools/etl-venv: Meltano (the real test validates meltano.yml against the
 # schema this package ships, and resolves its schedules offline), dbt on
-# DuckDB. dbt-core 1.12 does not install here; duckdb newer than 1.1.3
-# breaks target-duckdb 0.8. The four resolve together (`pip check` is clean).
-etl_tools=(meltano==4.4.1 dbt-core==1.11.16 dbt-duckdb==1.11.1 duckdb==1.1.3)
+# DuckDB and on PostgreSQL. dbt-core 1.12 does not install here; duckdb newer
+# than 1.1.3 breaks target-duckdb 0.8; dbt-postgres 1.11.0 is the adapter of
+# dbt 1.11. The five resolve together (`pip check` is clean).
+etl_tools=(meltano==4.4.1 dbt-core==1.11.16 dbt-duckdb==1.11.1 dbt-postgres==1.11.0 duckdb==1.1.3)
 
 install_etl() {
     local stamp=".tools/.installed-etl-$(printf '%s\n' "${etl_tools[@]}" | sha256sum | cut -c1-16)"

@@ -54,7 +54,7 @@ pub(crate) const SAMPLES: &[(&str, &[char])] = &[
 ];
 
 /// Every sample, flat.
-fn all_samples() -> Vec<char> {
+pub(crate) fn all_samples() -> Vec<char> {
     SAMPLES.iter().flat_map(|(_, cs)| cs.iter().copied()).collect()
 }
 

@@ -13,8 +13,10 @@ use serde::Serialize;
 
 use crate::model::{Loc, Owner};
 
+mod build_errors;
 mod spec_errors;
 
+pub(crate) use build_errors::{NAME_CLASH, SQL_UNQUOTABLE};
 pub(crate) use spec_errors::{
     BAD_VALUE, DUPLICATE_NAME, INCLUDE_ERROR, MISSING_ARGUMENT, SECRET_LITERAL, SYNTAX, UNKNOWN_NODE, UNKNOWN_PROPERTY,
     UNKNOWN_RULE, UNRESOLVED_REFERENCE, UNUSABLE_NAME,
@@ -210,6 +212,9 @@ pub(crate) enum Category {
     Topology,
     /// Findings about `allow` itself.
     Suppression,
+    /// What a `build` target cannot emit as the spec says: always errors,
+    /// never allowed.
+    Build,
 }
 
 impl Category {
@@ -218,6 +223,7 @@ impl Category {
             Category::Spec => "spec",
             Category::Topology => "topology",
             Category::Suppression => "suppression",
+            Category::Build => "build",
         }
     }
 }
@@ -255,7 +261,7 @@ impl Rule {
 
     /// Spec errors cannot be configured or allowed.
     pub(crate) fn is_configurable(&self) -> bool {
-        self.category != Category::Spec
+        matches!(self.category, Category::Topology | Category::Suppression)
     }
 }
 

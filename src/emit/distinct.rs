@@ -15,45 +15,8 @@
 
 use std::collections::HashMap;
 
-use crate::diagnostic::{Diagnostic, declare_rule};
+use crate::diagnostic::{Diagnostic, NAME_CLASH};
 use crate::model::{Loc, Name};
-
-declare_rule! {
-    /// ## What it finds
-    ///
-    /// Two distinct names in the spec that a `build` target would turn into
-    /// the same identifier: a webhook path, a routing key, a queue or
-    /// exchange name, a dbt model, source or column name, a Node-RED node id,
-    /// an environment variable. The events `a b` and `a-b-0ffb4f75`, for
-    /// example, would both be `POST /hooks/a-b-0ffb4f75`.
-    ///
-    /// ## Why it matters
-    ///
-    /// The generated system would merge the two: each event would be
-    /// delivered to both events' flows, or one model would overwrite the
-    /// other. `build` reports it at both names and writes nothing.
-    ///
-    /// ## Example
-    ///
-    /// ```kdl
-    /// event "a b" from="crm"
-    /// event "a-b-0ffb4f75" from="crm"
-    /// ```
-    ///
-    /// ## Fix
-    ///
-    /// ```kdl
-    /// event "a b" from="crm"
-    /// event "a-b-second" from="crm"
-    /// ```
-    pub(crate) static NAME_CLASH = {
-        name: "name-clash",
-        code: "WP301",
-        severity: Error,
-        category: Spec,
-        summary: "two names that a build target would emit as one identifier",
-    }
-}
 
 /// How a namespace compares identifiers: exactly, or ignoring case where the
 /// consumer does (URL routes in Node-RED, DuckDB and BigQuery identifiers,

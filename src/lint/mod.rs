@@ -43,6 +43,7 @@ pub(crate) use crate::diagnostic::{
     BAD_VALUE, Category, DUPLICATE_NAME, INCLUDE_ERROR, MISSING_ARGUMENT, Rule, SECRET_LITERAL, SYNTAX, UNKNOWN_NODE,
     UNKNOWN_PROPERTY, UNKNOWN_RULE, UNRESOLVED_REFERENCE, UNUSABLE_NAME,
 };
+use crate::diagnostic::{NAME_CLASH, SQL_UNQUOTABLE};
 pub(crate) use latency_mismatch::cron_gap;
 pub(crate) use stage_mismatch::STAGE_MISMATCH;
 pub(crate) use suppression::{ALLOW_WITHOUT_REASON, UNUSED_ALLOW};
@@ -57,7 +58,8 @@ pub(crate) struct Context<'a> {
 /// A check: reads the context, pushes its findings at the rule's default severity.
 pub(crate) type CheckFn = fn(&Context<'_>, &mut Vec<Diagnostic>);
 
-/// Every rule, spec errors first, then checks, in code order.
+/// Every rule, spec errors first, then checks, then the suppression rules
+/// and the build errors, in code order.
 pub(crate) static RULES: &[&Rule] = &[
     &SYNTAX,
     &UNKNOWN_NODE,
@@ -89,6 +91,8 @@ pub(crate) static RULES: &[&Rule] = &[
     &possible_sync_cycle::POSSIBLE_SYNC_CYCLE,
     &ALLOW_WITHOUT_REASON,
     &UNUSED_ALLOW,
+    &NAME_CLASH,
+    &SQL_UNQUOTABLE,
 ];
 
 /// The check of each topology rule, in code order: the rules a spec is
@@ -420,6 +424,7 @@ mod tests {
                 Category::Spec => "WP0",
                 Category::Topology => "WP1",
                 Category::Suppression => "WP2",
+                Category::Build => "WP3",
             };
             assert!(rule.code.starts_with(expected), "{} has code {}", rule.name, rule.code);
             let checked = CHECKS.iter().any(|(r, _)| std::ptr::eq(*r, *rule));

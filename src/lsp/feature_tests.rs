@@ -246,3 +246,99 @@ fn checked_rules(text: &str) -> Vec<(&'static str, String)> {
     let analysis = analysis(Path::new("/nonexistent-wireplan-lsp/wireplan.kdl"), text.to_owned());
     analysis.checked.diagnostics.iter().map(|d| (d.rule.name, d.message.clone())).collect()
 }
+
+/// Every string in a JSON value.
+fn json_strings(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| json_strings(v, out)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| json_strings(v, out)),
+        _ => {}
+    }
+}
+
+/// The language server's part of the hostile-names property test
+/// (`crate::hostile_names_tests`): a name drawn from every Unicode general
+/// category is either refused at the name (the published diagnostic is
+/// `unusable-name`, on the name) or comes out of the server's answers
+/// (diagnostics, document symbols, hover, semantic tokens) as JSON that
+/// parses, with document symbols reading the very name back, and hover
+/// showing it only escaped.
+#[test]
+fn names_from_every_category_come_out_of_the_server_parseable() {
+    let path = Path::new("/nonexistent-wireplan-lsp/wireplan.kdl");
+    for c in crate::hostile_names_tests::all_samples() {
+        let name = format!("a{c}b");
+        let literal: String = name.chars().map(|c| format!("\\u{{{:x}}}", c as u32)).collect();
+        let text = format!("system \"{literal}\" kind=crm\n");
+        let analysis = analysis(path, text.clone());
+        let documents = FxHashMap::default();
+        let cx = Context { analysis: &analysis, file: FileId(0), documents: &documents };
+        let shown = crate::escape::one_line(&name);
+
+        let published: Vec<lsp::Diagnostic> =
+            analysis.checked.diagnostics.iter().map(|d| super::to_lsp(&analysis.checked, &documents, d)).collect();
+        let json = serde_json::to_string(&published).unwrap();
+        let parsed: serde_json::Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{shown}: {e}"));
+        let name_range = lsp::Range {
+            start: lsp::Position { line: 0, character: 7 },
+            end: lsp::Position { line: 0, character: 9 + literal.len() as u32 },
+        };
+        let refused: Vec<&lsp::Diagnostic> =
+            published.iter().filter(|d| d.code == Some(lsp::NumberOrString::String("unusable-name".into()))).collect();
+        if crate::escape::is_hidden(c) {
+            let mut strings = Vec::new();
+            json_strings(&parsed, &mut strings);
+            // The one line break a message has is the one before its help.
+            let raw = |s: &String| s.replace("\nhelp: ", " help: ").contains(c);
+            assert!(!strings.iter().any(raw), "{shown}: a diagnostic shows it raw: {parsed}");
+        }
+        if !refused.is_empty() {
+            assert!(refused.iter().all(|d| d.range == name_range), "{shown}: refused away from the name: {parsed}");
+            continue;
+        }
+
+        let symbols = features::symbols(
+            &cx,
+            lsp::DocumentSymbolParams {
+                text_document: lsp::TextDocumentIdentifier { uri: uri() },
+                work_done_progress_params: Default::default(),
+                partial_result_params: Default::default(),
+            },
+        )
+        .unwrap();
+        let json = serde_json::to_string(&symbols).unwrap();
+        let parsed: serde_json::Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{shown}: {e}"));
+        let mut strings = Vec::new();
+        json_strings(&parsed, &mut strings);
+        assert!(strings.contains(&name), "{shown}: the document symbol does not read the name back: {parsed}");
+
+        let hover = features::hover(
+            &cx,
+            lsp::HoverParams {
+                text_document_position_params: at(lsp::Position { line: 0, character: 9 }),
+                work_done_progress_params: Default::default(),
+            },
+        )
+        .unwrap();
+        let json = serde_json::to_string(&hover).unwrap();
+        let parsed: serde_json::Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{shown}: {e}"));
+        let mut strings = Vec::new();
+        json_strings(&parsed, &mut strings);
+        assert!(strings.iter().any(|s| s.contains(&*shown)), "{shown}: hover does not show the name: {parsed}");
+        if crate::escape::is_hidden(c) {
+            assert!(strings.iter().all(|s| !s.contains(c)), "{shown}: hover shows a hidden character raw: {parsed}");
+        }
+
+        let tokens = features::semantic_tokens(
+            &cx,
+            lsp::SemanticTokensParams {
+                text_document: lsp::TextDocumentIdentifier { uri: uri() },
+                work_done_progress_params: Default::default(),
+                partial_result_params: Default::default(),
+            },
+        )
+        .unwrap();
+        serde_json::from_str::<serde_json::Value>(&serde_json::to_string(&tokens).unwrap()).unwrap();
+    }
+}

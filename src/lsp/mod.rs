@@ -338,7 +338,10 @@ fn to_lsp(
     documents: &FxHashMap<PathBuf, Document>,
     d: &crate::diagnostic::Diagnostic,
 ) -> lsp::Diagnostic {
-    let redact = |s: &str| checked.redactor.apply(s).into_owned();
+    // Names in messages are shown as the terminal shows them: hidden
+    // characters and line breaks escaped (the one line break is the one
+    // before the help).
+    let redact = |s: &str| crate::escape::one_line(&checked.redactor.apply(s)).into_owned();
     let mut message = redact(&d.message);
     if !d.help.is_empty() {
         message.push_str("\nhelp: ");

@@ -543,8 +543,11 @@ const READERS: &str = "system \"crm\" kind=crm { webhooks #true }\nsystem \"mail
     idempotency-key \"id\"\n    retry attempts=3\n    dead-letter\n    log\n}\n\
     flow \"lead-to-books\" {\n    on \"lead.created\"\n    to books action=upsert\n    idempotency-key \"id\"\n    retry attempts=3\n    dead-letter\n    log\n}\n";
 
+/// A change as (class, change, the flows it breaks).
+type Affecting = (String, String, Vec<String>);
+
 /// `wireplan diff` JSON's changes with the flows each breaks.
-fn diff_affected(old: &str, new: &str) -> (i32, Vec<(String, String, Vec<String>)>, String) {
+fn diff_affected(old: &str, new: &str) -> (i32, Vec<Affecting>, String) {
     let spec = TempSpec::new("ci-diff-affected");
     spec.file("old/wireplan.kdl", old);
     spec.file("new/wireplan.kdl", new);
@@ -565,7 +568,7 @@ fn diff_affected(old: &str, new: &str) -> (i32, Vec<(String, String, Vec<String>
 
 #[test]
 fn diff_names_the_flows_each_breaking_change_breaks() {
-    let mapped = "flow \"lead-to-mail\"".to_owned();
+    let mapped = "flow \"lead-to-mail\"";
     // A field removed with a version bump, while a flow of this spec still
     // maps it: still breaking, naming that flow (and only it).
     let new = READERS.replace("    field \"email\" type=email\n", "").replace("version=1", "version=2");
@@ -573,7 +576,7 @@ fn diff_names_the_flows_each_breaking_change_breaks() {
     let removal = changes.iter().find(|(_, c, _)| c.contains("field `email` removed")).unwrap();
     assert_eq!(removal.0, "breaking", "{changes:?}");
     assert!(removal.1.contains("but flows of this spec still read it"), "{changes:?}");
-    assert_eq!(removal.2, [mapped.clone()], "{changes:?}");
+    assert_eq!(removal.2, [mapped], "{changes:?}");
     assert_eq!(exit, 1);
     assert!(markdown.contains("| `flow \"lead-to-mail\"` |"), "{markdown}");
     assert!(markdown.contains("**To merge:** update `flow \"lead-to-mail\"`"), "{markdown}");

@@ -33,6 +33,28 @@ fn examples_trigger_their_rule_and_fixes_trigger_nothing() {
         let relevant = |r: &String| r == name || spec_rules.contains(r);
 
         let example = block_after(doc, "## Example").unwrap_or_else(|| panic!("{name}: no kdl Example block"));
+        if category == "build" {
+            // A build error's example checks clean and stops a build; its
+            // fix builds on every target that builds it at all.
+            let fix = block_after(doc, "## Fix").unwrap_or_else(|| panic!("{name}: no kdl Fix block"));
+            let fired = |text: &str, label: &str| -> Vec<&str> {
+                let spec = TempSpec::new(&format!("doc-{label}-{name}"));
+                spec.file("wireplan.kdl", text);
+                let clean = spec.run(&["check", "--format", "short"]);
+                assert!(!stdout(&clean).contains("error["), "{name}: the {label} has spec errors:\n{}", stdout(&clean));
+                ["hub", "broker", "etl"]
+                    .into_iter()
+                    .filter(|target| {
+                        let out = spec.run(&["build", "--target", target, "--out", &format!("out-{target}")]);
+                        String::from_utf8_lossy(&out.stderr).contains(&format!("[{name}]"))
+                    })
+                    .collect()
+            };
+            assert!(!fired(&example, "example").is_empty(), "{name}: the Example stops no build:\n{example}");
+            let fixed = fired(&fix, "fix");
+            assert!(fixed.is_empty(), "{name}: the Fix still stops `build --target {}`:\n{fix}", fixed.join(", "));
+            continue;
+        }
         let report = check_json(&format!("doc-example-{name}"), &example);
         let fired: Vec<String> = crate::util::rules_of(&report).into_iter().filter(relevant).collect();
         assert!(!fired.is_empty(), "{name}: the Example triggers nothing:\n{example}");

@@ -10,6 +10,7 @@ mod ci;
 mod cli;
 mod docs;
 mod etl;
+mod etl_postgres;
 mod fmt;
 mod formats;
 mod hostile;

@@ -14,7 +14,21 @@
 //! an escape in Snowflake's and BigQuery's literals, BigQuery quotes names
 //! in backticks), the text is a Jinja choice by dbt's `target.type`, so the
 //! same model reads right on whichever output runs it. Types go through
-//! dbt's cross-database type macros.
+//! dbt's cross-database type macros (`dbt.type_string()` and the like), which
+//! each adapter maps to its own type: `numeric(28,6)` for money on DuckDB
+//! and PostgreSQL, `float` PostgreSQL's `double precision`, and so on.
+//!
+//! Why wireplan quotes rather than dbt's adapter macros: dbt's
+//! `adapter.quote(name)` only wraps the name in the adapter's quote
+//! character (dbt-adapters 1.x: `'"{}"'.format(identifier)`; BigQuery's
+//! backticks alike), so a name holding that quote ends the identifier early;
+//! and `dbt.string_literal(value)` pastes the value between single quotes
+//! without escaping, so `it's` breaks the model. Both would also need the
+//! name as a Jinja string literal, one more quoting layer to get right. So
+//! the quoting stays here, per dialect, tested against each dialect's lexer
+//! (`escape::sql`) and run for real on DuckDB and PostgreSQL
+//! (`tests/integration/etl_postgres.rs`); dbt's `target.type` only picks
+//! which dialect's text runs.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -145,13 +159,33 @@ fn env_var(name: &str, default: Option<&str>) -> String {
     }
 }
 
+/// The loader settings an engine's dbt output connects with, in the order
+/// `profiles.yml` lists them: dbt reads the same environment variables as
+/// Meltano's loader, so one set of credentials serves both.
+pub(super) fn profile_settings(engine: &Engine) -> &'static [&'static str] {
+    match engine.dbt_type {
+        "snowflake" => &["account", "user", "password", "role", "database", "warehouse"],
+        "postgres" => &["host", "port", "user", "password", "database"],
+        "bigquery" => &["credentials_path", "project"],
+        _ => &[],
+    }
+}
+
+/// The environment variable of `setting` for `engine`'s output: the first
+/// warehouse loaded with that engine names it.
+pub(super) fn profile_var(etl: &Etl, engine: &Engine, setting: &str) -> String {
+    etl.loaders
+        .iter()
+        .find(|l| l.engine.dbt_type == engine.dbt_type)
+        .and_then(|l| l.env_settings.iter().find(|(s, _)| s == setting))
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
 pub(super) fn profiles(etl: &Etl) -> String {
     let mut outputs = Yaml::map();
     for engine in &etl.engines {
-        let loader = etl.loaders.iter().find(|l| l.engine.dbt_type == engine.dbt_type);
-        let var = |setting: &str| {
-            loader.and_then(|l| l.env_settings.iter().find(|(s, _)| s == setting)).map(|(_, v)| v.clone())
-        };
+        let var = |setting: &str| profile_var(etl, engine, setting);
         let output = match engine.dbt_type {
             "duckdb" => Yaml::map()
                 .with("type", "duckdb")
@@ -160,28 +194,28 @@ pub(super) fn profiles(etl: &Etl) -> String {
                 .with("threads", 1_i64),
             "snowflake" => Yaml::map()
                 .with("type", "snowflake")
-                .with("account", env_var(&var("account").unwrap_or_default(), None))
-                .with("user", env_var(&var("user").unwrap_or_default(), None))
-                .with("password", env_var(&var("password").unwrap_or_default(), None))
-                .with("role", env_var(&var("role").unwrap_or_default(), None))
-                .with("database", env_var(&var("database").unwrap_or_default(), None))
-                .with("warehouse", env_var(&var("warehouse").unwrap_or_default(), None))
+                .with("account", env_var(&var("account"), None))
+                .with("user", env_var(&var("user"), None))
+                .with("password", env_var(&var("password"), None))
+                .with("role", env_var(&var("role"), None))
+                .with("database", env_var(&var("database"), None))
+                .with("warehouse", env_var(&var("warehouse"), None))
                 .with("schema", MODEL_SCHEMA)
                 .with("threads", 4_i64),
             "postgres" => Yaml::map()
                 .with("type", "postgres")
-                .with("host", env_var(&var("host").unwrap_or_default(), None))
-                .with("port", format!("{{{{ env_var('{}', '5432') | as_number }}}}", var("port").unwrap_or_default()))
-                .with("user", env_var(&var("user").unwrap_or_default(), None))
-                .with("password", env_var(&var("password").unwrap_or_default(), None))
-                .with("dbname", env_var(&var("database").unwrap_or_default(), None))
+                .with("host", env_var(&var("host"), None))
+                .with("port", format!("{{{{ env_var('{}', '5432') | as_number }}}}", var("port")))
+                .with("user", env_var(&var("user"), None))
+                .with("password", env_var(&var("password"), None))
+                .with("dbname", env_var(&var("database"), None))
                 .with("schema", MODEL_SCHEMA)
                 .with("threads", 4_i64),
             _ => Yaml::map()
                 .with("type", "bigquery")
                 .with("method", "service-account")
-                .with("keyfile", env_var(&var("credentials_path").unwrap_or_default(), None))
-                .with("project", env_var(&var("project").unwrap_or_default(), None))
+                .with("keyfile", env_var(&var("credentials_path"), None))
+                .with("project", env_var(&var("project"), None))
                 .with("dataset", MODEL_SCHEMA)
                 .with("threads", 4_i64),
         };

@@ -19,6 +19,10 @@
 //! environment variables, plugin, schema, source and model names come from
 //! the fixed alphabets of `emit::names`. dbt renders its YAML and SQL with
 //! Jinja, so a name holding a Jinja delimiter is refused with an error.
+//! One project runs on every engine it names, so names fit the tightest
+//! engine, PostgreSQL, which keeps 63 bytes of an identifier: a longer model
+//! name keeps its start and ends in a hash (`fit`), and where a warehouse is
+//! PostgreSQL two column names it would cut alike are a name clash.
 
 mod dbt;
 mod meltano;
@@ -29,7 +33,7 @@ mod yaml;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::diagnostic::{Diagnostic, declare_rule};
+use crate::diagnostic::{Diagnostic, SQL_UNQUOTABLE};
 use crate::emit::distinct::{Case, Claims};
 use crate::emit::names;
 use crate::emit::{Artifact, Emitted, Input, Note};
@@ -43,43 +47,6 @@ pub(crate) const DBT_PROJECT_PATH: &str = "dbt/dbt_project.yml";
 pub(crate) const DBT_PROFILES_PATH: &str = "dbt/profiles.yml";
 pub(crate) const DBT_SOURCES_PATH: &str = "dbt/models/sources.yml";
 pub(crate) const README_PATH: &str = "README.md";
-
-declare_rule! {
-    /// ## What it finds
-    ///
-    /// A field name or a `set` value, in a flow the ETL target carries, that
-    /// the SQL of a warehouse engine in the project cannot hold in a quoted
-    /// identifier or string literal: a NUL character.
-    ///
-    /// ## Why it matters
-    ///
-    /// The generated model would not parse, or would hold something else
-    /// than the spec says; `build --target etl` refuses it rather than
-    /// write broken SQL.
-    ///
-    /// ## Example
-    ///
-    /// ```kdl
-    /// entity "order" {
-    ///     field "id\u{0}" type=string
-    /// }
-    /// ```
-    ///
-    /// ## Fix
-    ///
-    /// ```kdl
-    /// entity "order" {
-    ///     field "id" type=string
-    /// }
-    /// ```
-    pub(crate) static SQL_UNQUOTABLE = {
-        name: "sql-unquotable",
-        code: "WP302",
-        severity: Error,
-        category: Spec,
-        summary: "a name or value no SQL literal of the warehouse can hold",
-    }
-}
 
 /// The column every loader writes with the time a row was loaded
 /// (target-duckdb's `add_metadata_columns`, the Singer SDK targets'
@@ -255,6 +222,30 @@ pub(crate) fn emit(input: &Input<'_>) -> Emitted {
 /// where two would clean alike), never starting with a digit.
 fn idents<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeMap<String, String> {
     names::env_bases(names).into_iter().map(|(name, base)| (name, base.to_ascii_lowercase())).collect()
+}
+
+/// The longest relation name every engine takes: PostgreSQL's identifiers
+/// hold 63 bytes (a longer one is cut short, and dbt-postgres refuses to
+/// build a model whose name is longer), the shortest limit of the engines
+/// (Snowflake's is 255, BigQuery's 1,024, DuckDB has none).
+const MAX_RELATION: usize = 63;
+
+/// A model name (`[a-z0-9_]`) that fits `MAX_RELATION`: a longer one keeps
+/// its start and ends in a hash of the whole, so distinct names stay
+/// distinct and the same name always fits the same way.
+fn fit(name: String) -> String {
+    if name.len() <= MAX_RELATION {
+        return name;
+    }
+    let hash = &names::id(&["relation", &name])[..8];
+    format!("{}_{hash}", cut(&name, MAX_RELATION - hash.len() - 1).trim_end_matches('_'))
+}
+
+/// The first `bytes` bytes of `text`, fewer where that would split a
+/// character: what PostgreSQL keeps of a longer identifier.
+fn cut(text: &str, bytes: usize) -> &str {
+    let end = (0..=bytes.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+    &text[..end]
 }
 
 /// Whether dbt's Jinja could read `text` as a template.
@@ -659,6 +650,18 @@ fn plan(spec: &Spec, emitted: &mut Emitted, claims: &mut Claims) -> Etl {
         engines.push(&ENGINES[0]);
     }
     let dialects = dbt::Dialects::of(&engines);
+    // PostgreSQL cuts every identifier to 63 bytes, so two column names that
+    // share their first 63 would be one column there (dbt-postgres would
+    // fail with "column specified more than once", or a model would read
+    // the wrong column): claimed as cut, where a warehouse is PostgreSQL.
+    let postgres = engines.iter().any(|e| e.dbt_type == "postgres");
+    let claim_column = |claims: &mut Claims, model: &str, name: &crate::model::Name| {
+        claims.claim(format!("column of {model}"), Case::Insensitive, &name.value, "field", name);
+        if postgres {
+            let namespace = format!("PostgreSQL column (the first {MAX_RELATION} bytes of a name) of {model}");
+            claims.claim(namespace, Case::Insensitive, cut(&name.value, MAX_RELATION), "field", name);
+        }
+    };
     let refuse = |emitted: &mut Emitted, what: &str, text: &str, loc: crate::model::Loc| {
         if let Some((dialect, refused)) = dialects.refusal(text, what != "value") {
             emitted.diagnostics.push(
@@ -788,7 +791,7 @@ fn plan(spec: &Spec, emitted: &mut Emitted, claims: &mut Claims) -> Etl {
                 format!("{WARN_RUNS} and {ERROR_RUNS} missed runs of {}", human(period)),
             ),
         };
-        let staging = format!("stg_{}__{table_name}", extractor.source);
+        let staging = fit(format!("stg_{}__{table_name}", extractor.source));
         match tables.iter_mut().find(|t| t.source == extractor.source && t.name == table_name) {
             Some(table) => {
                 if error_after < table.error_after {
@@ -833,8 +836,7 @@ fn plan(spec: &Spec, emitted: &mut Emitted, claims: &mut Claims) -> Etl {
                 claims.claim(namespace, Case::Insensitive, &table_name, "entity", c.entity_ref);
                 claims.claim("dbt model", Case::Insensitive, &staging, "entity", c.entity_ref);
                 for f in fields.into_iter().flatten() {
-                    let namespace = format!("column of {staging}");
-                    claims.claim(namespace, Case::Insensitive, &f.name.value, "field", &f.name);
+                    claim_column(claims, &staging, &f.name);
                 }
                 tables.push(Table {
                     source: extractor.source.clone(),
@@ -908,17 +910,17 @@ fn plan(spec: &Spec, emitted: &mut Emitted, claims: &mut Claims) -> Etl {
             }
             let base_name = idents([target_entity]).remove(target_entity).unwrap_or_default();
             let taken = |name: &str| models.iter().any(|m| m.name == name) || tables.iter().any(|t| t.staging == name);
-            let mut name = base_name.clone();
+            let mut name = fit(base_name.clone());
             if taken(&name) {
-                name = format!("{base_name}__{}", ident(warehouse));
+                name = fit(format!("{base_name}__{}", ident(warehouse)));
             }
             if taken(&name) {
-                name = format!("{name}__{}", flow_slugs.get(flow_name).cloned().unwrap_or_default());
+                name = fit(format!("{name}__{}", flow_slugs.get(flow_name).cloned().unwrap_or_default()));
             }
             let target_ref = target.entity.as_ref().map_or(c.entity_ref, |e| &e.name);
             claims.claim("dbt model", Case::Insensitive, &name, "entity", target_ref);
             for column in column_names {
-                claims.claim(format!("column of {name}"), Case::Insensitive, &column.value, "field", column);
+                claim_column(claims, &name, column);
             }
             models.push(Model {
                 name,
@@ -1001,6 +1003,23 @@ mod tests {
         assert_eq!(normalize_cron("0 2 * *"), None);
         assert_eq!(normalize_cron("0 9-17/2 * * *"), None);
         assert_eq!(normalize_cron("99 2 * * *"), None);
+    }
+
+    #[test]
+    fn model_names_fit_postgres_and_stay_distinct() {
+        let long = format!("stg_{}__order", "a".repeat(80));
+        let other = format!("stg_{}__order2", "a".repeat(80));
+        assert_eq!(fit("stg_shop__order".into()), "stg_shop__order");
+        assert_eq!(fit("a".repeat(63)), "a".repeat(63));
+        for name in [&long, &other] {
+            let fitted = fit(name.clone());
+            assert!(fitted.len() <= MAX_RELATION && fitted.starts_with("stg_aaa"), "{fitted}");
+            assert_eq!(fitted, fit(name.clone()));
+        }
+        assert_ne!(fit(long), fit(other));
+        assert_eq!(cut("aé", 2), "a");
+        assert_eq!(cut("aé", 3), "aé");
+        assert_eq!(cut("ab", 63), "ab");
     }
 
     #[test]

@@ -6,6 +6,8 @@
 
 use std::fmt::Write as _;
 
+use super::dbt::{profile_settings, profile_var};
+use super::taps::DBT_CORE;
 use super::{DBT_PROFILES_PATH, DBT_SOURCES_PATH, Etl, LOADED_AT, MELTANO_PATH, MODEL_SCHEMA, human};
 use crate::emit::Note;
 use crate::emit::names::markdown;
@@ -31,23 +33,15 @@ pub(super) fn render(etl: &Etl, notes: &[Note]) -> String {
     );
     out.push_str("meltano schedule list        # each flow's job and cron\nmeltano run <job>            # one load now, or hand the schedules to your orchestrator\n");
     out.push_str("cd ../dbt\n");
-    let packages: Vec<&str> = etl.engines.iter().map(|e| e.dbt_package).collect();
-    let _ = writeln!(
-        out,
-        "pip install 'dbt-core~=1.11' {}",
-        packages.iter().map(|p| format!("'{p}'")).collect::<Vec<_>>().join(" ")
-    );
+    let packages: Vec<&str> = std::iter::once(DBT_CORE).chain(etl.engines.iter().map(|e| e.dbt_package)).collect();
+    let _ = writeln!(out, "pip install {}", packages.iter().map(|p| format!("'{p}'")).collect::<Vec<_>>().join(" "));
     out.push_str("dbt build --profiles-dir .    # models and tests\ndbt source freshness --profiles-dir .\n```\n\n");
     let _ = writeln!(
         out,
-        "dbt reads `{DBT_PROFILES_PATH}`: `DBT_TARGET` picks the output (default `{}`); the `duckdb` output reads \
-         the file in `{}` (default `warehouse.duckdb`, relative to `dbt/`), for local runs and CI; give DuckDB \
-         paths absolute, as Meltano runs in `meltano/` and dbt in `dbt/`. Models are built into the schema \
-         `{MODEL_SCHEMA}`: views `stg_<source>__<table>` and a table per flow target.\n",
-        etl.engines.first().map_or("duckdb", |e| e.dbt_type),
-        etl.duckdb_env
+        "Each dbt package is pinned to one minor version (`~=`, patches only): a new minor of dbt or an adapter \
+         may change what these models rely on, so take one by building again with a wireplan that pins it.\n"
     );
-
+    outputs(&mut out, etl);
     out.push_str("## Environment variables\n\n| variable | what it is |\n| --- | --- |\n");
     for (name, what) in &etl.env {
         let _ = writeln!(out, "| `{name}` | {} |", markdown(what));
@@ -109,4 +103,64 @@ pub(super) fn render(etl: &Etl, notes: &[Note]) -> String {
 
     crate::emit::notes_section(&mut out, notes);
     out
+}
+
+/// What `profiles.yml` holds: an output per warehouse engine and one for
+/// DuckDB, each with the environment variables it connects with, and how
+/// one set of models reads right in each output's SQL.
+fn outputs(out: &mut String, etl: &Etl) {
+    let _ = writeln!(
+        out,
+        "dbt reads `{DBT_PROFILES_PATH}`: `DBT_TARGET` picks the output (default `{}`); every credential is an \
+         environment variable, the same ones Meltano's loader reads.\n",
+        etl.engines.first().map_or("duckdb", |e| e.dbt_type)
+    );
+    out.push_str("| output | adapter | connects with |\n| --- | --- | --- |\n");
+    for engine in &etl.engines {
+        let with = if engine.dbt_type == "duckdb" {
+            format!(
+                "the file in `{}` (default `warehouse.duckdb`, relative to `dbt/`; give it absolute, as Meltano \
+                 runs in `meltano/` and dbt in `dbt/`), for local runs and CI",
+                etl.duckdb_env
+            )
+        } else {
+            let vars: Vec<String> = profile_settings(engine)
+                .iter()
+                .map(|setting| {
+                    let var = profile_var(etl, engine, setting);
+                    let default = if *setting == "port" { " (default 5432)" } else { "" };
+                    format!("`{var}`{default}")
+                })
+                .collect();
+            vars.join(", ")
+        };
+        let _ = writeln!(out, "| `{}` | `{}` | {with} |", engine.dbt_type, engine.dbt_package);
+    }
+    out.push('\n');
+    let schema = if etl.engines.iter().any(|e| e.dbt_type == "bigquery") {
+        format!("the schema (on BigQuery, the dataset) `{MODEL_SCHEMA}`")
+    } else {
+        format!("the schema `{MODEL_SCHEMA}`")
+    };
+    let _ =
+        writeln!(out, "Models are built into {schema}: views `stg_<source>__<table>` and a table per flow target.\n");
+    out.push_str(
+        "The same models run on every output: each name and value is quoted for the SQL of every output, and \
+         types are dbt's cross-database type macros.",
+    );
+    let has = |ty: &str| etl.engines.iter().any(|e| e.dbt_type == ty);
+    if has("bigquery") {
+        out.push_str(
+            " BigQuery quotes names in backticks (a double-quoted name is a string there) and escapes strings \
+             with backslashes: where that spells a name or value differently, the model holds both spellings, \
+             chosen by dbt's `target.type`.",
+        );
+    }
+    if has("snowflake") {
+        out.push_str(
+            " Snowflake escapes backslashes in strings: a value holding one is written both ways, chosen by \
+             dbt's `target.type`.",
+        );
+    }
+    out.push_str("\n\n");
 }

@@ -164,6 +164,14 @@ pub(crate) const GENERIC: Tap = Tap {
     stream_prefix: "",
 };
 
+/// dbt itself, for the generated README's install command. dbt-core and
+/// its adapters release minor versions together and a new minor changes
+/// macros and behaviour the generated project relies on, so every pin takes
+/// patches only (`~=X.Y.Z`, never `~=X.Y`, which allows any later minor).
+/// The tests run the versions `scripts/test.sh` installs: dbt-core 1.11.16,
+/// dbt-duckdb 1.11.1 and dbt-postgres 1.11.0.
+pub(crate) const DBT_CORE: &str = "dbt-core~=1.11.0";
+
 /// A warehouse engine: its Singer target, its dbt adapter and its SQL
 /// dialect.
 #[derive(Debug)]
@@ -178,7 +186,9 @@ pub(crate) struct Engine {
     /// adds the `_sdc_*` columns.
     pub(crate) schema_setting: &'static str,
     pub(crate) metadata_setting: &'static str,
-    /// The dbt adapter (`type:` in `profiles.yml`) and its PyPI package.
+    /// The dbt adapter (`type:` in `profiles.yml`) and its PyPI package,
+    /// pinned to one minor version (`~=1.11.0`: patches only; see
+    /// `DBT_CORE`).
     pub(crate) dbt_type: &'static str,
     pub(crate) dbt_package: &'static str,
     /// How its SQL quotes string literals and identifiers.
@@ -196,7 +206,7 @@ pub(crate) const ENGINES: &[Engine] = &[
         schema_setting: "default_target_schema",
         metadata_setting: "add_metadata_columns",
         dbt_type: "duckdb",
-        dbt_package: "dbt-duckdb~=1.11",
+        dbt_package: "dbt-duckdb~=1.11.0",
         dialect: Dialect::Standard,
     },
     Engine {
@@ -215,7 +225,7 @@ pub(crate) const ENGINES: &[Engine] = &[
         schema_setting: "default_target_schema",
         metadata_setting: "add_record_metadata",
         dbt_type: "snowflake",
-        dbt_package: "dbt-snowflake~=1.11",
+        dbt_package: "dbt-snowflake~=1.11.0",
         dialect: Dialect::Snowflake,
     },
     Engine {
@@ -233,7 +243,7 @@ pub(crate) const ENGINES: &[Engine] = &[
         schema_setting: "default_target_schema",
         metadata_setting: "add_record_metadata",
         dbt_type: "postgres",
-        dbt_package: "dbt-postgres~=1.11",
+        dbt_package: "dbt-postgres~=1.11.0",
         dialect: Dialect::Standard,
     },
     Engine {
@@ -249,7 +259,31 @@ pub(crate) const ENGINES: &[Engine] = &[
         schema_setting: "dataset",
         metadata_setting: "add_record_metadata",
         dbt_type: "bigquery",
-        dbt_package: "dbt-bigquery~=1.11",
+        dbt_package: "dbt-bigquery~=1.11.0",
         dialect: Dialect::BigQuery,
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every dbt pin allows patches of one minor version and no other:
+    /// `~=` with three numbers, the same minor as dbt-core's.
+    #[test]
+    fn dbt_pins_take_patches_only() {
+        let minor = |pin: &str| {
+            let (name, version) = pin.split_once("~=").unwrap_or_else(|| panic!("{pin} is not a ~= pin"));
+            let parts: Vec<&str> = version.split('.').collect();
+            assert_eq!(parts.len(), 3, "{pin} allows a later minor version");
+            assert!(parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())), "{pin}");
+            assert!(name.starts_with("dbt-"), "{pin}");
+            format!("{}.{}", parts[0], parts[1])
+        };
+        let core = minor(DBT_CORE);
+        for engine in ENGINES {
+            assert_eq!(minor(engine.dbt_package), core, "{}", engine.dbt_package);
+            assert!(engine.dbt_package.starts_with(&format!("dbt-{}~=", engine.dbt_type)), "{}", engine.dbt_package);
+        }
+    }
+}
