@@ -10,6 +10,10 @@
 //! is the same finding. A finding about the spec as a whole
 //! (`Diagnostic::spec_wide`, such as `p2p-sprawl`) is keyed to its facts
 //! alone, not to the flow it is shown at, which moves as flows do. A finding
+//! that groups the flows of one system (`no-logging`, `no-dead-letter`) is
+//! recorded flow by flow, each as the finding it would be alone: it is
+//! hidden while every flow it lists is recorded, so fixing one keeps the
+//! rest hidden (even down to one flow) and a new one shows it. A finding
 //! that was fixed and comes back is new, since the baseline file is
 //! rewritten from what is found. Identical findings of one node are counted,
 //! so a third copy of a baselined pair is reported. The same fingerprint is
@@ -35,6 +39,11 @@ pub(crate) struct Identity {
     /// 16 hex digits of a stable hash of the rule, path, message and the
     /// text of the primary span.
     pub(crate) fingerprint: String,
+    /// For a finding that groups several flows (`Diagnostic::also`), each
+    /// flow's own `(path, fingerprint)`: a baseline records the flows, not
+    /// the group, so a fixed flow leaves the rest baselined and a new flow
+    /// in the group makes it new. Empty for any other finding.
+    pub(crate) members: Vec<(String, String)>,
 }
 
 /// The node path of findings no node owns, and of findings about the
@@ -47,11 +56,35 @@ const VERSION: u32 = 2;
 /// The identity of `d`: rule, node path and fingerprint.
 pub(crate) fn identity(d: &Diagnostic, spec: &Spec, sources: &SourceMap) -> Identity {
     if let Some(key) = &d.spec_wide {
-        return Identity::hashed(SPEC_PATH.to_owned(), [d.rule.code, SPEC_PATH, key]);
+        let mut id = Identity::hashed(SPEC_PATH.to_owned(), [d.rule.code, SPEC_PATH, key]);
+        // Each member as the finding it would be alone, so that a group
+        // that shrinks to one flow is still that flow's recorded finding.
+        id.members = d
+            .members
+            .iter()
+            .map(|m| {
+                let member = node_identity(d, Some(m.owner), &m.message, m.loc, spec, sources);
+                (member.path, member.fingerprint)
+            })
+            .collect();
+        return id;
     }
-    let path = owner_path(d, spec).unwrap_or_else(|| SPEC_PATH.to_owned());
-    let message = mask_numbers(&d.message);
-    let text = span_text(d, sources);
+    node_identity(d, d.owner, &d.message, d.primary.loc, spec, sources)
+}
+
+/// The identity of a finding of `d`'s rule about `owner`, saying `message`
+/// at `loc`.
+fn node_identity(
+    d: &Diagnostic,
+    owner: Option<Owner>,
+    message: &str,
+    loc: crate::model::Loc,
+    spec: &Spec,
+    sources: &SourceMap,
+) -> Identity {
+    let path = owner.map_or_else(|| SPEC_PATH.to_owned(), |o| node_path_of(o, spec));
+    let message = mask_numbers(message);
+    let text = loc_text(loc, sources);
     Identity::hashed(path.clone(), [d.rule.code, &path, &message, &text])
 }
 
@@ -70,24 +103,63 @@ impl Identity {
             hash.write(part.as_bytes());
             hash.write(&[0xff]);
         }
-        Identity { path, fingerprint: format!("{:016x}", hash.0) }
+        Identity { path, fingerprint: format!("{:016x}", hash.0), members: Vec::new() }
     }
+
+    /// What a baseline records for this finding: its members, or itself.
+    pub(crate) fn keys(&self) -> Vec<(&str, &str)> {
+        if self.members.is_empty() {
+            vec![(self.path.as_str(), self.fingerprint.as_str())]
+        } else {
+            self.members.iter().map(|(p, f)| (p.as_str(), f.as_str())).collect()
+        }
+    }
+}
+
+/// How many of each recorded finding, keyed `(path, rule, fingerprint)`,
+/// are still unmatched.
+pub(crate) type Recorded = rustc_hash::FxHashMap<(String, String, String), u32>;
+
+/// Takes every key of a finding from `left`, all or none: whether the
+/// finding was recorded.
+pub(crate) fn take_all(left: &mut Recorded, rule: &str, keys: &[(&str, &str)]) -> bool {
+    let mut wanted: Recorded = Default::default();
+    for &(path, fingerprint) in keys {
+        *wanted.entry((path.to_owned(), rule.to_owned(), fingerprint.to_owned())).or_default() += 1;
+    }
+    if !wanted.iter().all(|(k, n)| left.get(k).is_some_and(|have| have >= n)) {
+        return false;
+    }
+    for (k, n) in wanted {
+        if let Some(have) = left.get_mut(&k) {
+            *have -= n;
+        }
+    }
+    true
 }
 
 /// `flow "lead-sync"`: the kind and name of the node `d` is about.
 fn owner_path(d: &Diagnostic, spec: &Spec) -> Option<String> {
-    Some(match d.owner? {
+    Some(node_path_of(d.owner?, spec))
+}
+
+fn node_path_of(owner: Owner, spec: &Spec) -> String {
+    match owner {
         Owner::System(id) => node_path("system", &spec.system(id).name.value),
         Owner::Event(id) => node_path("event", &spec.event(id).name.value),
         Owner::Flow(id) => node_path("flow", &spec.flow(id).name.value),
-    })
+    }
 }
 
 /// The text of `d`'s primary span; whitespace inside it (a reflowed block)
 /// does not change what it is.
 fn span_text(d: &Diagnostic, sources: &SourceMap) -> String {
-    let file = sources.get(d.primary.loc.file);
-    let span = d.primary.loc.span;
+    loc_text(d.primary.loc, sources)
+}
+
+fn loc_text(loc: crate::model::Loc, sources: &SourceMap) -> String {
+    let file = sources.get(loc.file);
+    let span = loc.span;
     let text = file.text.get(span.start as usize..span.end as usize).unwrap_or_default();
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -170,14 +242,16 @@ impl Baseline {
     pub(crate) fn record(diagnostics: &[Diagnostic], identities: &[Identity]) -> Self {
         let mut entries: BTreeMap<(String, String, String), Entry> = BTreeMap::new();
         for (d, id) in diagnostics.iter().zip(identities) {
-            let key = (id.path.clone(), d.rule.name.to_owned(), id.fingerprint.clone());
-            entries.entry(key).and_modify(|e| e.count += 1).or_insert_with(|| Entry {
-                rule: d.rule.name.to_owned(),
-                path: id.path.clone(),
-                fingerprint: id.fingerprint.clone(),
-                count: 1,
-                message: d.message.clone(),
-            });
+            for (path, fingerprint) in id.keys() {
+                let key = (path.to_owned(), d.rule.name.to_owned(), fingerprint.to_owned());
+                entries.entry(key).and_modify(|e| e.count += 1).or_insert_with(|| Entry {
+                    rule: d.rule.name.to_owned(),
+                    path: path.to_owned(),
+                    fingerprint: fingerprint.to_owned(),
+                    count: 1,
+                    message: d.message.clone(),
+                });
+            }
         }
         Baseline { version: VERSION, findings: entries.into_values().collect() }
     }
@@ -223,21 +297,11 @@ impl Baseline {
         } else {
             identities
         };
-        let mut left: rustc_hash::FxHashMap<(&str, &str, &str), u32> = Default::default();
+        let mut left: Recorded = Default::default();
         for e in &self.findings {
-            *left.entry((e.path.as_str(), e.rule.as_str(), e.fingerprint.as_str())).or_default() += e.count;
+            *left.entry((e.path.clone(), e.rule.clone(), e.fingerprint.clone())).or_default() += e.count;
         }
-        diagnostics
-            .iter()
-            .zip(identities)
-            .map(|(d, id)| match left.get_mut(&(id.path.as_str(), d.rule.name, id.fingerprint.as_str())) {
-                Some(n) if *n > 0 => {
-                    *n -= 1;
-                    true
-                }
-                _ => false,
-            })
-            .collect()
+        diagnostics.iter().zip(identities).map(|(d, id)| take_all(&mut left, d.rule.name, &id.keys())).collect()
     }
 }
 

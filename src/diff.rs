@@ -198,16 +198,18 @@ pub(crate) fn diff(old: &Checked, new: &Checked) -> Vec<Change> {
     }
 
     // Findings introduced: in NEW and not in OLD, matched as baselines match.
-    let mut before: BTreeMap<(String, &str, String), usize> = BTreeMap::new();
-    for d in &old.diagnostics {
-        let id = baseline::identity(d, &old.spec, &old.sources);
-        *before.entry((id.path, d.rule.name, id.fingerprint)).or_default() += 1;
+    let old_ids: Vec<Identity> =
+        old.diagnostics.iter().map(|d| baseline::identity(d, &old.spec, &old.sources)).collect();
+    let mut before: baseline::Recorded = Default::default();
+    for (d, id) in old.diagnostics.iter().zip(&old_ids) {
+        for (path, fingerprint) in id.keys() {
+            *before.entry((path.to_owned(), d.rule.name.to_owned(), fingerprint.to_owned())).or_default() += 1;
+        }
     }
     for d in &new.diagnostics {
-        let Identity { path, fingerprint } = baseline::identity(d, &new.spec, &new.sources);
-        match before.get_mut(&(path.clone(), d.rule.name, fingerprint)) {
-            Some(n) if *n > 0 => *n -= 1,
-            _ => out.add(Class::Risky, &path, format!("new finding [{}]: {}", d.rule.name, d.message)),
+        let id = baseline::identity(d, &new.spec, &new.sources);
+        if !baseline::take_all(&mut before, d.rule.name, &id.keys()) {
+            out.add(Class::Risky, &id.path, format!("new finding [{}]: {}", d.rule.name, d.message));
         }
     }
     let mut changes = out.0;
@@ -426,11 +428,13 @@ fn flow_changes(old_spec: &Spec, old: &Flow, new_spec: &Spec, new: &Flow, node: 
         let Some(j) = new.targets.iter().position(|n| n.system.name.value == t.system.name.value) else { continue };
         let system = &t.system.name.value;
         if !old.can_lose(old_spec, i) && new.can_lose(new_spec, j) {
-            out.add(
-                Class::Risky,
-                node,
-                format!("delivery to `{system}` weakened to at most once: a failure now loses the data"),
-            );
+            // With a dead letter nothing is lost: each failure waits there.
+            let then = if new.dead_letter.is_some() {
+                "a failure now goes to the dead letter instead of being retried"
+            } else {
+                "a failure now loses the data"
+            };
+            out.add(Class::Risky, node, format!("delivery to `{system}` weakened to at most once: {then}"));
         }
         if t.idempotency_key.is_some() && new.targets[j].idempotency_key.is_none() && new.key_for(j).is_none() {
             out.add(Class::Risky, node, format!("`idempotency-key` removed from the write to `{system}`"));

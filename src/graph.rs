@@ -22,13 +22,17 @@
 //! stays linear in the spec:
 //!
 //! ```text
-//! flow --to S entity=E--> write(S,E) --> event of S with entity E --> flow (on that event)
-//!   |                          |     \--> poll flow of S with entity E
+//! flow --to S entity=E--> write(S,E) --> only(S,E) --> event of S with entity E --> flow (on that event)
+//!   |                          |                \--> poll flow of S with entity E
 //!   |                          v  (possible)
 //!   |   flow --to S (no entity)--> write-all(S) --(possible)--> write(S,E) for every E, and write-none(S)
 //!   |                          write-none(S) --> events and polls of S that name no entity
+//!   +--to S entity=E emits EVENT--> only(S,E)
 //!   \--emits EVENT--> that event
 //! ```
+//!
+//! (`only(S,E)` is a second `Write` node: a write with `emits` feeds the
+//! consumers of its entity and what it emits, never the entity-less ones.)
 //!
 //! Every path through a `write-all` or `write-none` node is a possible
 //! link, every other path a definite one, so the *definite* graph is the
@@ -315,8 +319,11 @@ pub(crate) struct Component {
 struct TriggerBuilder<'s> {
     nodes: Vec<TriggerNode>,
     edges: Vec<(u32, u32)>,
-    /// `(system, entity name)` -> its `Write` node.
-    write: HashMap<(SystemId, &'s str), u32>,
+    /// `(system, entity name)` -> its two `Write` nodes: the one writes
+    /// feed (which also feeds the system's entity-less consumers, a
+    /// possible link) and the one behind it that feeds only the consumers
+    /// of that entity (definite links), which a write with `emits` feeds.
+    write: HashMap<(SystemId, &'s str), (u32, u32)>,
     write_all: HashMap<SystemId, u32>,
     write_none: HashMap<SystemId, u32>,
 }
@@ -365,17 +372,21 @@ impl<'s> TriggerBuilder<'s> {
         n
     }
 
+    /// The node the consumers of `entity` at `system` hang from, created
+    /// on first use with the write node in front of it.
     fn keyed(&mut self, system: SystemId, entity: &'s str) -> u32 {
-        if let Some(&n) = self.write.get(&(system, entity)) {
-            return n;
+        if let Some(&(_, definite)) = self.write.get(&(system, entity)) {
+            return definite;
         }
         let n = self.add(TriggerNode::Write(system));
-        self.write.insert((system, entity), n);
+        let definite = self.add(TriggerNode::Write(system));
+        self.write.insert((system, entity), (n, definite));
+        self.edges.push((n, definite));
         let all = self.all(system);
         self.edges.push((all, n));
         let none = self.none(system);
         self.edges.push((n, none));
-        n
+        definite
     }
 
     fn build(mut self, spec: &'s Spec) -> (TriggerCsr, Vec<TriggerNode>, TargetNodes) {
@@ -426,18 +437,21 @@ impl<'s> TriggerBuilder<'s> {
                     target_nodes.nodes.push(None);
                     continue;
                 };
+                // `emits` says what the write sets off: definite links to
+                // those events, and no possible ones beside them (so a
+                // write naming an entity feeds only that entity's consumers,
+                // not the system's entity-less ones).
+                let emitted: Vec<u32> =
+                    target.emits.iter().filter_map(|e| e.target).map(|e| Self::event_node(spec, e)).collect();
                 let feeder = match &target.entity {
                     Some(entity) => match self.write.get(&(system, entity.name.value.as_str())) {
-                        Some(&n) => Some(n),
+                        Some(&(_, definite)) if !emitted.is_empty() => Some(definite),
+                        Some(&(n, _)) => Some(n),
                         None => self.write_none.get(&system).copied(),
                     },
                     None => self.write_all.get(&system).copied(),
                 };
                 let flow_node = Graph::flow_node(FlowId(i as u32));
-                // `emits` says what the write sets off: definite links to
-                // those events, and no possible ones beside them.
-                let emitted: Vec<u32> =
-                    target.emits.iter().filter_map(|e| e.target).map(|e| Self::event_node(spec, e)).collect();
                 let feeder = match feeder {
                     Some(f) if !emitted.is_empty() && self.nodes.get(f as usize).is_some_and(|k| k.is_possible()) => {
                         None

@@ -67,6 +67,19 @@ pub(crate) struct Diagnostic {
     /// to this alone, so moving flows, adding one or moving a file does not
     /// make it new.
     pub(crate) spec_wide: Option<String>,
+    /// For a finding that groups several nodes (the handlers of one
+    /// service, listed in one finding), each node's own finding, the first
+    /// being `owner`'s: what a reader of findings by node (the planner, the
+    /// graph) counts it against, and what baselines record. Empty otherwise.
+    pub(crate) members: Vec<Member>,
+}
+
+/// One node of a grouped finding: the finding it would get alone.
+#[derive(Clone, Debug)]
+pub(crate) struct Member {
+    pub(crate) owner: Owner,
+    pub(crate) message: String,
+    pub(crate) loc: Loc,
 }
 
 /// A diagnostic being built: it becomes a `Diagnostic` only once it says
@@ -89,6 +102,7 @@ impl Diagnostic {
             help: String::new(),
             owner: None,
             spec_wide: None,
+            members: Vec::new(),
         })
     }
 
@@ -108,6 +122,13 @@ impl Diagnostic {
         self.owner = Some(owner);
         self
     }
+    /// Every node the finding is about: the members of a grouped finding,
+    /// else its owner.
+    pub(crate) fn owners(&self) -> impl Iterator<Item = Owner> + '_ {
+        let alone = if self.members.is_empty() { self.owner } else { None };
+        alone.into_iter().chain(self.members.iter().map(|m| m.owner))
+    }
+
     /// The stable order of output: file, then position, then rule and text.
     pub(crate) fn order(&self, other: &Self) -> Ordering {
         (self.primary.loc.file, self.primary.loc.span.start, self.primary.loc.span.end, self.rule.code)

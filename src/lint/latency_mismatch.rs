@@ -106,7 +106,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 
 /// A duration as a spec writes it: in the largest unit that divides it
 /// (`"64h"`, `"1d"`, `"90s"`).
-fn spec_duration(d: Duration) -> String {
+pub(super) fn spec_duration(d: Duration) -> String {
     let secs = d.as_secs();
     for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60)] {
         if secs >= size && secs.is_multiple_of(size) {

@@ -10,7 +10,10 @@ declare_rule! {
     /// ## What it finds
     ///
     /// A flow with `retry` (its own or on one of its `to`s), or one that runs
-    /// `via` a broker, but no `dead-letter`.
+    /// `via` a broker, but no `dead-letter`. The flows into one system (by
+    /// their first `to`: the handlers of that service) are one finding that
+    /// lists them, with a label at each; a flow with an inline
+    /// `allow "no-dead-letter"` is left out of its group.
     ///
     /// ## Why it matters
     ///
@@ -59,6 +62,7 @@ declare_rule! {
 
 pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
+    let mut singles = Vec::new();
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         if flow.dead_letter.is_some() || flow.misspelt("dead-letter") {
@@ -88,15 +92,24 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         } else {
             continue;
         };
-        out.push(
+        singles.push((
+            id,
             d.with_secondary(flow.name.loc, "in this flow")
                 .with_help(
                     "add `dead-letter` to the flow (a dead-letter queue or exchange), so that failed messages are kept \
                  for replay",
                 )
                 .with_owner(Owner::Flow(id)),
-        );
+        ));
     }
+    super::util::group_by_target(
+        spec,
+        singles,
+        |system, n, names| {
+            format!("{n} flows into `{system}` retry or run via a broker but have no `dead-letter`: {names}")
+        },
+        out,
+    );
 }
 
 #[cfg(test)]
@@ -109,14 +122,16 @@ mod tests {
         let text = r#"
             system "a" kind=crm
             system "b" kind=crm
+            system "c" kind=crm
+            system "d" kind=crm
             system "mq" kind=broker
             event "a.e" from=a version=1
             flow "r" { on "a.e"; to b action=update; retry attempts=3 }
             flow "rd" { on "a.e"; to b action=update; retry; dead-letter }
             flow "n" { on "a.e"; to b action=update }
-            flow "q" { on "a.e"; via mq; to b action=update }
+            flow "q" { on "a.e"; via mq; to c action=update }
             flow "qd" { on "a.e"; via mq; to b action=update; dead-letter }
-            flow "t" { on "a.e"; to b action=update { retry; } }
+            flow "t" { on "a.e"; to d action=update { retry; } }
             flow "misspelt" { on "a.e"; to b action=update; retry; dead-leter }
         "#;
         let found = test_check(&NO_DEAD_LETTER, text);
@@ -130,5 +145,39 @@ mod tests {
             ]
         );
         assert_eq!(found[0].primary.message, "after attempt 3 fails, the data is dropped");
+    }
+
+    /// The handlers of one service are one finding, with a label at each;
+    /// an allowed flow leaves its group and is reported alone (for
+    /// `apply_levels` to silence, so the allow counts as used).
+    #[test]
+    fn the_flows_into_one_system_are_one_finding() {
+        let text = r#"
+            system "a" kind=crm
+            system "svc" kind=custom
+            system "other" kind=custom
+            event "a.e" from=a version=1
+            flow "h1" { on "a.e"; to svc action=update; retry }
+            flow "h2" { on "a.e"; to svc action=update; to other action=update; retry }
+            flow "h3" { on "a.e"; to svc action=update; retry; allow "no-dead-letter" reason="kept by svc" }
+            flow "alone" { on "a.e"; to other action=update; retry }
+        "#;
+        let found = test_check(&NO_DEAD_LETTER, text);
+        let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            vec![
+                "flow `h3` retries but has no `dead-letter`",
+                "2 flows into `svc` retry or run via a broker but have no `dead-letter`: `h1` and `h2`",
+                "flow `alone` retries but has no `dead-letter`",
+            ]
+        );
+        let group = &found[1];
+        let flow = |i| Owner::Flow(crate::model::FlowId(i));
+        assert_eq!(group.owners().collect::<Vec<_>>(), vec![flow(0), flow(1)]);
+        assert!(group.spec_wide.as_deref().is_some_and(|k| k.contains("svc")));
+        assert_eq!(group.primary.message, "flow `h1`: after the last attempt fails, the data is dropped");
+        let labels: Vec<&str> = group.secondary.iter().map(|l| l.message.as_str()).collect();
+        assert_eq!(labels, vec!["flow `h2`: after the last attempt fails, the data is dropped"]);
     }
 }

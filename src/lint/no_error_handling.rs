@@ -6,6 +6,7 @@
 //! retries do not count: the receiver acknowledged before it wrote.
 
 use super::Context;
+use super::util::Delivery;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::declare_rule;
 use crate::model::{Owner, TriggerKind};
@@ -18,13 +19,23 @@ declare_rule! {
     /// to it or a scheduled batch is attempted once. Where some `to`s have a
     /// `retry` of their own, the others are named. A webhook sender's
     /// retries do not count: the flow acknowledged the webhook before it
-    /// wrote, so a failed write is not sent again.
+    /// wrote, so a failed write is not sent again. The label on the trigger
+    /// says how the event is delivered as the spec declares it (`delivery`
+    /// on the event, else the producer's `webhooks`).
+    ///
+    /// A flow with `dead-letter` but no `retry` loses nothing: the finding
+    /// says instead that every failure, even a passing timeout, goes to the
+    /// dead letter. It stays a warning: a retry would have written most of
+    /// those records a second later, and each one that reaches the dead
+    /// letter is a replay someone has to do by hand (on a busy day, hundreds
+    /// of them after one outage of a few minutes).
     ///
     /// ## Why it matters
     ///
     /// Every API fails now and then: a timeout, a 429, a deploy. Without a
     /// retry, each failure silently loses the order, lead or payment that
-    /// was in flight, and nobody notices until the numbers disagree.
+    /// was in flight, and nobody notices until the numbers disagree; with a
+    /// dead letter and no retry, each one waits for a person to replay it.
     ///
     /// ## Example
     ///
@@ -75,40 +86,69 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if lost.is_empty() {
             continue;
         }
-        let webhook = match &trigger.kind {
-            TriggerKind::On { event } => event
-                .target
-                .and_then(|e| spec.event(e).from.as_ref()?.target)
-                .is_some_and(|s| spec.system(s).has_webhooks()),
-            _ => false,
-        };
-        let how = match trigger.kind {
-            TriggerKind::On { .. } if webhook => {
-                "the sender stops retrying once the webhook is acknowledged, which is before the write"
-            }
-            TriggerKind::On { .. } => "each event is delivered once",
+        let how = match &trigger.kind {
+            TriggerKind::On { event } => match event.target.map(|e| super::util::delivery_of(spec, e)) {
+                Some(Delivery::Redelivers { declared: true }) => {
+                    "delivered at least once, but the producer stops once the flow acknowledges, which is before the \
+                     write"
+                }
+                Some(Delivery::Redelivers { declared: false }) => {
+                    "the sender stops retrying once the webhook is acknowledged, which is before the write"
+                }
+                Some(Delivery::Once { declared: true }) => "declared `delivery at-most-once`: each event is sent once",
+                _ => "each event is delivered once",
+            },
             _ => "each scheduled run is attempted once",
         };
-        let message = if lost.len() == flow.targets.len() {
-            format!("flow `{}` delivers at most once: a failed write loses the data", flow.name.value)
-        } else {
-            let names: Vec<&str> = lost.iter().map(|&t| flow.targets[t].system.name.value.as_str()).collect();
-            format!(
-                "flow `{}` delivers at most once to {}: a failed write there loses the data",
-                flow.name.value,
-                super::util::name_list(names)
-            )
+        let names: Vec<&str> = lost.iter().map(|&t| flow.targets[t].system.name.value.as_str()).collect();
+        let all = lost.len() == flow.targets.len();
+        let mut d = match flow.dead_letter {
+            // Nothing is lost: every failure, even a passing timeout, waits
+            // in the dead letter for someone to replay it.
+            Some(dead_letter) => {
+                let message = if all {
+                    format!(
+                        "flow `{}` has no `retry`: every failed write, even a passing timeout, goes to its dead letter",
+                        flow.name.value
+                    )
+                } else {
+                    format!(
+                        "flow `{}` does not retry its writes to {}: every failed write there, even a passing timeout, \
+                         goes to its dead letter",
+                        flow.name.value,
+                        super::util::name_list(names)
+                    )
+                };
+                Diagnostic::new(&NO_ERROR_HANDLING, flow.name.loc, message)
+                    .with_label("no retry, no broker")
+                    .with_secondary(trigger.loc, how)
+                    .with_secondary(dead_letter, "failed writes are kept here, to be replayed by hand")
+            }
+            None => {
+                let message = if all {
+                    format!("flow `{}` delivers at most once: a failed write loses the data", flow.name.value)
+                } else {
+                    format!(
+                        "flow `{}` delivers at most once to {}: a failed write there loses the data",
+                        flow.name.value,
+                        super::util::name_list(names)
+                    )
+                };
+                Diagnostic::new(&NO_ERROR_HANDLING, flow.name.loc, message)
+                    .with_label("no retry, no broker")
+                    .with_secondary(trigger.loc, how)
+            }
         };
-        let mut d = Diagnostic::new(&NO_ERROR_HANDLING, flow.name.loc, message)
-            .with_label("no retry, no broker")
-            .with_secondary(trigger.loc, how);
         if let Some(via) = &flow.via {
             d = d.with_secondary(via.name.loc, "a hub does not redeliver");
         }
-        out.push(
-            d.with_help("add `retry attempts=5 backoff=exponential` and `dead-letter`, or run the flow via a broker")
-                .with_owner(Owner::Flow(id)),
-        );
+        let help = if flow.dead_letter.is_some() {
+            "add `retry attempts=5 backoff=exponential`, so that only the writes that keep failing reach the dead \
+             letter, or run the flow via a broker"
+        } else {
+            "add `retry attempts=5 backoff=exponential` and `dead-letter`, or run the flow via a broker"
+        };
+        out.push(d.with_help(help).with_owner(Owner::Flow(id)));
     }
 }
 
@@ -141,6 +181,62 @@ mod tests {
         assert_eq!(
             found[2].message,
             "flow `per-target` delivers at most once to `a`: a failed write there loses the data"
+        );
+    }
+
+    #[test]
+    fn a_dead_letter_keeps_what_a_missing_retry_would_lose() {
+        let text = r#"
+            system "a" kind=crm
+            system "b" kind=crm
+            event "a.e" from=a version=1
+            flow "kept" { on "a.e"; to b action=update; dead-letter }
+            flow "partly" { on "a.e"; to b action=update { retry; }; to a action=update; dead-letter }
+        "#;
+        let found = test_check(&NO_ERROR_HANDLING, text);
+        let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            vec![
+                "flow `kept` has no `retry`: every failed write, even a passing timeout, goes to its dead letter",
+                "flow `partly` does not retry its writes to `a`: every failed write there, even a passing timeout, \
+                 goes to its dead letter",
+            ]
+        );
+        for d in &found {
+            assert!(!d.help.contains("`dead-letter`"), "{}", d.help);
+            assert!(!d.message.contains("loses"), "{}", d.message);
+            assert!(d.secondary.iter().any(|l| l.message.contains("kept here")), "{:?}", d.secondary);
+        }
+    }
+
+    /// Every delivery label follows the event's declared `delivery` first,
+    /// then the producer's `webhooks`.
+    #[test]
+    fn delivery_labels_follow_the_declared_delivery() {
+        let text = r#"
+            system "hooks" kind=payments { webhooks #true; }
+            system "plain" kind=crm
+            system "b" kind=crm
+            event "once" from=hooks version=1 { delivery at-most-once; }
+            event "hooked" from=hooks version=1
+            event "declared" from=plain version=1 { delivery at-least-once; }
+            event "quiet" from=plain version=1
+            flow "f-once" { on "once"; to b action=update }
+            flow "f-hooked" { on "hooked"; to b action=update }
+            flow "f-declared" { on "declared"; to b action=update }
+            flow "f-quiet" { on "quiet"; to b action=update }
+        "#;
+        let found = test_check(&NO_ERROR_HANDLING, text);
+        let labels: Vec<&str> = found.iter().map(|d| d.secondary[0].message.as_str()).collect();
+        assert_eq!(
+            labels,
+            vec![
+                "declared `delivery at-most-once`: each event is sent once",
+                "the sender stops retrying once the webhook is acknowledged, which is before the write",
+                "delivered at least once, but the producer stops once the flow acknowledges, which is before the write",
+                "each event is delivered once",
+            ]
         );
     }
 }

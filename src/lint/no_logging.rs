@@ -8,7 +8,10 @@ use crate::model::Owner;
 declare_rule! {
     /// ## What it finds
     ///
-    /// A flow without `log`.
+    /// A flow without `log`. The flows into one system (by their first
+    /// `to`: the handlers of that service) are one finding that lists them,
+    /// with a label at each; a flow with an inline `allow "no-logging"` is
+    /// left out of its group.
     ///
     /// ## Why it matters
     ///
@@ -55,18 +58,26 @@ declare_rule! {
 
 pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let spec = ctx.spec;
+    let mut singles = Vec::new();
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         if flow.log.is_some() || flow.misspelt("log") {
             continue;
         }
-        out.push(
+        singles.push((
+            id,
             Diagnostic::new(&NO_LOGGING, flow.name.loc, format!("flow `{}` does not log its runs", flow.name.value))
                 .with_label("no `log`")
                 .with_help("add `log` to the flow, or `allow \"no-logging\" reason=\"...\"` if another system keeps the run log")
                 .with_owner(Owner::Flow(id)),
-        );
+        ));
     }
+    super::util::group_by_target(
+        spec,
+        singles,
+        |system, n, names| format!("{n} flows into `{system}` do not log their runs: {names}"),
+        out,
+    );
 }
 
 #[cfg(test)]

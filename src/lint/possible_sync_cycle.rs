@@ -198,4 +198,26 @@ mod tests {
         "#;
         assert!(test_check(&POSSIBLE_SYNC_CYCLE, text).is_empty());
     }
+
+    /// The README's contract: a `to` with `emits` sets off what it emits
+    /// and its definite links, and no possible ones, also when it names an
+    /// entity.
+    #[test]
+    fn a_to_with_an_entity_and_emits_sets_off_no_possible_links() {
+        let loop_with = |emits: &str| {
+            format!(
+                r#"
+                system "a" kind=crm
+                system "b" kind=crm
+                event "a.e" from=a version=1
+                event "b.made" from=b entity=x version=1
+                event "b.any" from=b version=1
+                flow "ab" {{ on "a.e"; to b action=create entity=x {{ {emits} }} }}
+                flow "ba" {{ on "b.any"; to a action=update }}
+                "#
+            )
+        };
+        assert_eq!(test_check(&POSSIBLE_SYNC_CYCLE, &loop_with("")).len(), 1, "the loop without `emits`");
+        assert!(test_check(&POSSIBLE_SYNC_CYCLE, &loop_with(r#"emits "b.made""#)).is_empty());
+    }
 }

@@ -3,23 +3,30 @@
 //!
 //! The load into a system is the sum, over every `to` that writes it, of
 //! the `peak-per-second` of the event that triggers the flow, times the
-//! volume growth reached at the horizon. Polls and schedules declare no
-//! volume and add nothing. One pass over the flows.
+//! volume growth reached at the horizon, plus one request per run of each
+//! `poll` of it and each `schedule every=` reading `from` it. One pass over
+//! the flows.
 
 use super::Context;
 use super::util::{number, plural};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::declare_rule;
-use crate::model::{FlowId, Owner, TriggerKind};
+use std::time::Duration;
+
+use crate::model::{FlowId, Loc, Owner, SystemId, TriggerKind};
 
 declare_rule! {
     /// ## What it finds
     ///
-    /// A system with `rate-limit` that receives more writes per second at
-    /// peak than the limit allows, at the planning horizon: the sum of the
+    /// A system with `rate-limit` that receives more requests per second at
+    /// peak than the limit allows, at the planning horizon. Counted: the
     /// `peak-per-second` of the events whose flows write it, grown by
-    /// `volume-growth`. The finding shows the numbers and the flows that
-    /// contribute most.
+    /// `volume-growth`; and the reads of it by `poll` flows and by
+    /// `schedule every=` flows with `from` it, at least one request per run
+    /// (a run that reads several pages makes one request per page, which
+    /// the spec does not say), which do not grow with volume. A `cron`
+    /// schedule and a poll's writes elsewhere are not counted. The finding
+    /// says what it counted, and shows the flows that contribute most.
     ///
     /// ## Why it matters
     ///
@@ -74,15 +81,46 @@ declare_rule! {
         code: "WP114",
         severity: Warning,
         category: Topology,
-        summary: "peak event volume at the horizon above the target's `rate-limit`",
+        summary: "peak requests at the horizon (event writes grown by `volume-growth`, and polls) above the target's `rate-limit`",
     }
 }
 
-/// One write into a system: the flow, its `to`, and the peak it adds now.
+/// Below this many requests a second, a rate reads better per day.
+const SLOW: f64 = 0.01;
+
+/// `12/s`; or `100 a day` when the limit it is compared with is too slow
+/// to read per second.
+fn rate(per_second: f64, allowed: f64) -> String {
+    if allowed >= SLOW {
+        format!("{}/s", number(per_second))
+    } else {
+        format!("{} a day", crate::plan::count(per_second * 86_400.0))
+    }
+}
+
+/// One source of requests into a system.
 struct Contribution {
     flow: FlowId,
-    target: usize,
-    peak: f64,
+    what: Source,
+    /// Requests a second now.
+    now: f64,
+}
+
+enum Source {
+    /// Target `to` of the flow writes once per event; grows with volume.
+    Write { target: usize },
+    /// The flow reads the system at least once per run (a `poll`, or a
+    /// `schedule every=` with `from`): `every` apart, whatever the volume.
+    Read { every: Duration, loc: Loc },
+}
+
+impl Contribution {
+    fn at_horizon(&self, growth: f64) -> f64 {
+        match self.what {
+            Source::Write { .. } => self.now * growth,
+            Source::Read { .. } => self.now,
+        }
+    }
 }
 
 pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
@@ -90,18 +128,38 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let horizon = spec.horizon_months();
     let growth = spec.growth_at(horizon);
     let mut into: Vec<Vec<Contribution>> = (0..spec.systems.len()).map(|_| Vec::new()).collect();
+    let limited = |s: Option<SystemId>| s.filter(|s| spec.system(*s).rate_limit.is_some());
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
-        let Some(TriggerKind::On { event }) = flow.trigger.as_ref().map(|t| &t.kind) else { continue };
+        let Some(trigger) = &flow.trigger else { continue };
+        // A poll, or a schedule reading `from` a system, requests at least
+        // one page of it per run.
+        let read = match &trigger.kind {
+            TriggerKind::Poll { system, every: Some(every), .. } => Some((system.target, every)),
+            TriggerKind::Schedule { every: Some(every), .. } => {
+                flow.from.as_ref().map(|from| (from.system.target, every))
+            }
+            _ => None,
+        };
+        if let Some((system, every)) = read
+            && let Some(system) = limited(system)
+            && every.value.as_secs_f64() > 0.0
+        {
+            into[system.index()].push(Contribution {
+                flow: id,
+                what: Source::Read { every: every.value, loc: trigger.loc },
+                now: 1.0 / every.value.as_secs_f64(),
+            });
+        }
+        let TriggerKind::On { event } = &trigger.kind else { continue };
         let Some(event) = event.target else { continue };
         let peak = spec.event(event).peak_per_second();
         if peak <= 0.0 {
             continue;
         }
         for (t, target) in flow.targets.iter().enumerate() {
-            let limited = target.system.target.filter(|s| spec.system(*s).rate_limit.is_some());
-            if let Some(system) = limited {
-                into[system.index()].push(Contribution { flow: id, target: t, peak });
+            if let Some(system) = limited(target.system.target) {
+                into[system.index()].push(Contribution { flow: id, what: Source::Write { target: t }, now: peak });
             }
         }
     }
@@ -109,20 +167,43 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let system = spec.system(id);
         let Some(limit) = &system.rate_limit else { continue };
         let contributions = &mut into[id.index()];
-        let now: f64 = contributions.iter().map(|c| c.peak).sum();
-        let load = now * growth;
+        let (mut events, mut reads, mut polls) = (0.0, 0.0, 0usize);
+        for c in contributions.iter() {
+            match c.what {
+                Source::Write { .. } => events += c.now,
+                Source::Read { .. } => {
+                    reads += c.now;
+                    polls += 1;
+                }
+            }
+        }
+        let load = events * growth + reads;
         let allowed = limit.per_second();
         if load <= allowed {
             continue;
         }
         // Largest contributors first; ties in flow order.
-        contributions.sort_by(|a, b| b.peak.total_cmp(&a.peak).then(a.flow.cmp(&b.flow)));
-        let grown = if (growth - 1.0).abs() > f64::EPSILON {
-            format!(" ({}/s now, grown {}x)", number(now), number(growth))
-        } else {
-            String::new()
-        };
-        let per = if limit.per.seconds() > 1.0 {
+        contributions.sort_by(|a, b| b.at_horizon(growth).total_cmp(&a.at_horizon(growth)).then(a.flow.cmp(&b.flow)));
+        let grown = (growth - 1.0).abs() > f64::EPSILON;
+        let mut counted = Vec::new();
+        if polls > 0 {
+            if events > 0.0 {
+                counted.push(if grown {
+                    format!("{} of events now, grown {}x", rate(events, allowed), number(growth))
+                } else {
+                    format!("{} of events", rate(events, allowed))
+                });
+            }
+            counted.push(format!(
+                "at least {} of reads by {}, one page a run",
+                rate(reads, allowed),
+                plural(polls, "polling flow")
+            ));
+        } else if grown {
+            counted.push(format!("{}/s now, grown {}x", number(events), number(growth)));
+        }
+        let counted = if counted.is_empty() { String::new() } else { format!(" ({})", counted.join("; ")) };
+        let per = if limit.per.seconds() > 1.0 && allowed >= SLOW {
             format!(" ({} per {})", number(limit.count), limit.per)
         } else {
             String::new()
@@ -131,34 +212,50 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             &RATE_LIMIT_EXCEEDED,
             limit.loc,
             format!(
-                "peak load into `{}` at the horizon (month {horizon}) is {}/s{grown}, above its rate limit of {}/s{per}",
+                "peak load into `{}` at the horizon (month {horizon}) is {}{counted}, above its rate limit of {}{per}",
                 system.name.value,
-                number(load),
-                number(allowed)
+                rate(load, allowed),
+                rate(allowed, allowed)
             ),
         )
-        .with_label(format!("allows {}/s", number(allowed)));
+        .with_label(format!("allows {}", rate(allowed, allowed)));
         for c in contributions.iter().take(3) {
             let flow = spec.flow(c.flow);
-            let event = match flow.trigger.as_ref().map(|t| &t.kind) {
-                Some(TriggerKind::On { event }) => event.name.value.as_str(),
-                _ => "?",
-            };
-            d = d.with_secondary(
-                flow.targets[c.target].system.name.loc,
-                format!(
-                    "flow `{}`: `{event}` peaks at {}/s, {}/s at the horizon",
-                    flow.name.value,
-                    number(c.peak),
-                    number(c.peak * growth)
+            d = match c.what {
+                Source::Write { target } => {
+                    let event = match flow.trigger.as_ref().map(|t| &t.kind) {
+                        Some(TriggerKind::On { event }) => event.name.value.as_str(),
+                        _ => "?",
+                    };
+                    d.with_secondary(
+                        flow.targets[target].system.name.loc,
+                        format!(
+                            "flow `{}`: `{event}` peaks at {}/s, {}/s at the horizon",
+                            flow.name.value,
+                            number(c.now),
+                            number(c.now * growth)
+                        ),
+                    )
+                }
+                Source::Read { every, loc } => d.with_secondary(
+                    loc,
+                    format!(
+                        "flow `{}` reads `{}` every {}: at least one request a run ({}/s), one more for each further \
+                         page",
+                        flow.name.value,
+                        system.name.value,
+                        super::latency_mismatch::spec_duration(every),
+                        number(c.now)
+                    ),
                 ),
-            );
+            };
         }
         if contributions.len() > 3 {
-            d.message.push_str(&format!("; {} write it", plural(contributions.len(), "flow")));
+            let verb = if polls > 0 { "add to it" } else { "write it" };
+            d.message.push_str(&format!("; {} {verb}", plural(contributions.len(), "flow")));
         }
         out.push(
-            d.with_help("queue the writes through a broker that throttles to the limit, batch them, or raise the limit with the vendor")
+            d.with_help("queue the writes through a broker that throttles to the limit, batch them, poll less often, or raise the limit with the vendor")
                 .with_owner(Owner::System(id)),
         );
     }
@@ -189,5 +286,31 @@ mod tests {
         );
         assert_eq!(found[0].secondary.len(), 2);
         assert!(found[0].secondary[0].message.starts_with("flow `fx`"));
+    }
+
+    /// Polls request too: a poll every second into a limit of 30 a minute
+    /// exceeds it with no event volume at all, and the finding says what it
+    /// counted.
+    #[test]
+    fn polls_and_scheduled_reads_count_one_request_a_run() {
+        let text = r#"
+            system "a" kind=crm { rate-limit 30 per=minute; }
+            system "b" kind=crm
+            flow "p" { poll a every="1s"; to b action=update }
+            flow "s" { schedule every="1m"; from a entity=x; to b action=update }
+        "#;
+        let found = test_check(&RATE_LIMIT_EXCEEDED, text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].message,
+            "peak load into `a` at the horizon (month 18) is 1.02/s (at least 1.02/s of reads by 2 polling flows, one \
+             page a run), above its rate limit of 0.5/s (30 per minute)"
+        );
+        assert_eq!(
+            found[0].secondary[0].message,
+            "flow `p` reads `a` every 1s: at least one request a run (1/s), one more for each further page"
+        );
+        let slow = text.replace(r#"every="1s""#, r#"every="1h""#);
+        assert!(test_check(&RATE_LIMIT_EXCEEDED, &slow).is_empty());
     }
 }

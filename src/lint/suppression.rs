@@ -190,6 +190,12 @@ fn near_finding<'d>(spec: &Spec, owner: Owner, rule: &str, found: &'d [Diagnosti
 /// `lint` block for a finding about the whole spec.
 pub(super) fn where_to_allow(spec: &Spec, d: &Diagnostic) -> String {
     match d.owner {
+        // A grouped finding: an allow on one listed flow takes that flow out.
+        Some(_) if !d.members.is_empty() => format!(
+            "to accept it for one of these flows, add `allow \"{}\" reason=\"...\"` to that flow, which leaves the \
+             finding",
+            d.rule.name
+        ),
         Some(owner) => {
             format!("to accept it, add `allow \"{}\" reason=\"...\"` to {}", d.rule.name, owner_name(spec, owner))
         }

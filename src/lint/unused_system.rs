@@ -12,8 +12,15 @@ declare_rule! {
     /// ## What it finds
     ///
     /// A system that is live now (not `planned` for a later month, not
-    /// retired) and that no flow reads (`on` one of its events, `poll`,
-    /// `from`), writes (`to`) or runs through (`via`).
+    /// retired) that no flow reads (`on` one of its events, `poll`,
+    /// `from`), writes (`to`) or runs through (`via`), and that publishes no
+    /// event.
+    ///
+    /// A system whose only connection is events nobody consumes is not
+    /// reported here: `orphan-event` reports each of those events, once. The
+    /// fix is there (a flow `on` the event, or the event removed, or an
+    /// `allow` saying who outside the spec consumes it), and a system that
+    /// publishes is not "connected to nothing".
     ///
     /// ## Why it matters
     ///
@@ -43,7 +50,7 @@ declare_rule! {
         code: "WP111",
         severity: Warning,
         category: Topology,
-        summary: "a live system that no flow reads or writes",
+        summary: "a live system that no flow reads or writes and that publishes no event",
     }
 }
 
@@ -64,6 +71,14 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             used[s.index()] = true;
         }
     }
+    // A system that publishes events is connected, whether or not a flow
+    // consumes them: when none does, `orphan-event` reports each event, and
+    // the system is not reported a second time for the same fact.
+    for event in &spec.events {
+        if let Some(s) = event.from.as_ref().and_then(|f| f.target) {
+            used[s.index()] = true;
+        }
+    }
     // A second declaration of a name is already a `duplicate-name` error;
     // references go to the first, so the second is not also called unused.
     let mut declared = std::collections::HashSet::new();
@@ -80,7 +95,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 system.name.loc,
                 format!("no flow reads or writes system `{}`", system.name.value),
             )
-            .with_label("connected to nothing")
+            .with_label("no flow reads or writes it, and it publishes no event")
             .with_help("connect it with a flow, mark it `planned in-months=N` if it joins later, or remove it")
             .with_owner(Owner::System(id)),
         );
@@ -116,6 +131,26 @@ mod tests {
             system "b" kind=crm
             event "a.e" from=a version=1
             flow "f" { on "a.e"; to b action=update }
+        "#;
+        assert!(test_check(&UNUSED_SYSTEM, text).is_empty());
+    }
+
+    /// One fact, one finding: a system that only publishes events nobody
+    /// consumes is left to `orphan-event`; one that publishes consumed
+    /// events, or is only polled or read on a schedule, is used.
+    #[test]
+    fn publishing_polled_and_scheduled_systems_are_used() {
+        let text = r#"
+            system "publisher" kind=crm
+            system "consumed" kind=crm
+            system "polled" kind=crm
+            system "read" kind=crm
+            system "b" kind=crm
+            event "nobody-listens" from=publisher version=1
+            event "listened" from=consumed version=1
+            flow "f" { on "listened"; to b action=update }
+            flow "p" { poll polled every="1m"; to b action=update }
+            flow "s" { schedule every="1d"; from read entity=x; to b action=update }
         "#;
         assert!(test_check(&UNUSED_SYSTEM, text).is_empty());
     }

@@ -1,7 +1,8 @@
 //! Small helpers the topology checks share: lists of names for messages,
 //! and the schema a flow reads from.
 
-use crate::model::{Field, Flow, Spec, TriggerKind};
+use crate::diagnostic::{Diagnostic, Member};
+use crate::model::{EventDelivery, EventId, Field, Flow, FlowId, Owner, Spec, SystemId, TriggerKind};
 
 /// How many names a message lists before it says "and N more".
 pub(super) const LISTED: usize = 3;
@@ -31,6 +32,101 @@ pub(super) fn number(x: f64) -> String {
     } else {
         let s = format!("{x:.2}");
         s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}
+
+/// How many of a group's other flows get a label of their own; the message
+/// counts the rest.
+const GROUP_LABELS: usize = 50;
+
+/// Reports a rule's per-flow findings grouped by the system the flows write
+/// (their first `to`): a reviewer thinks of "the handlers of service X", so
+/// twelve handlers of one service without `log` are one finding listing
+/// them, not twelve. Each finding in `singles` is what the flow alone would
+/// get; a system with one such flow keeps it as it is.
+///
+/// Each flow stays addressable: a grouped finding has a label at every
+/// listed flow (SARIF's related locations), and a flow with an inline
+/// `allow` of the rule is left out of its group and reported alone, so that
+/// the allow silences it and counts as used. The finding is owned by its
+/// first flow and carries each flow's own finding (`members`), which is
+/// what baselines record. A group is identified across
+/// edits by its rule and system (`about_the_spec`), not by its members, so a
+/// baselined group stays baselined when one of its flows is fixed.
+/// `message(system, count, names)` words the grouped finding.
+pub(super) fn group_by_target(
+    spec: &Spec,
+    singles: Vec<(FlowId, Diagnostic)>,
+    message: impl Fn(&str, usize, String) -> String,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut groups: Vec<(SystemId, Vec<(FlowId, Diagnostic)>)> = Vec::new();
+    let mut index: rustc_hash::FxHashMap<SystemId, usize> = Default::default();
+    for (flow_id, d) in singles {
+        let flow = spec.flow(flow_id);
+        let allowed = flow.allows.iter().any(|a| a.rule.value == d.rule.name);
+        let Some(system) = flow.targets.first().and_then(|t| t.system.target).filter(|_| !allowed) else {
+            out.push(d);
+            continue;
+        };
+        let at = *index.entry(system).or_insert_with(|| {
+            groups.push((system, Vec::new()));
+            groups.len() - 1
+        });
+        groups[at].1.push((flow_id, d));
+    }
+    for (system, mut members) in groups {
+        if members.len() == 1 {
+            out.extend(members.pop().map(|(_, d)| d));
+            continue;
+        }
+        let name = &spec.system(system).name.value;
+        let names = name_list(members.iter().map(|(f, _)| spec.flow(*f).name.value.as_str()));
+        let Some((first, head)) = members.first() else { continue };
+        let flow_label =
+            |f: FlowId, d: &Diagnostic| format!("flow `{}`: {}", spec.flow(f).name.value, d.primary.message);
+        let mut grouped = Diagnostic::new(head.rule, head.primary.loc, message(name, members.len(), names))
+            .with_label(flow_label(*first, head));
+        for (f, d) in members.iter().skip(1).take(GROUP_LABELS) {
+            grouped = grouped.with_secondary(d.primary.loc, flow_label(*f, d));
+        }
+        // Owned by its first flow, which has no `allow` of the rule (those
+        // left the group), so that editors offer the allow there.
+        grouped = grouped.with_owner(Owner::Flow(*first));
+        grouped.members = members
+            .iter()
+            .map(|(f, d)| Member { owner: Owner::Flow(*f), message: d.message.clone(), loc: d.primary.loc })
+            .collect();
+        let key = format!("the flows into system {}", serde_json::to_string(name.as_str()).unwrap_or_default());
+        // The help was written for one flow; it applies to each listed.
+        let help = head.help.replacen("to the flow", "to each of these flows", 1);
+        out.push(grouped.about_the_spec(key).with_help(help));
+    }
+}
+
+/// How an event reaches the flows on it, as the spec says: the event's own
+/// `delivery`, else what its producer's `webhooks` implies. Every label or
+/// message about delivery is worded from this, so that none contradicts a
+/// declared `delivery`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Delivery {
+    /// Redelivered until acknowledged: `delivery at-least-once`
+    /// (`declared`), or a producer with `webhooks #true`.
+    Redelivers { declared: bool },
+    /// Sent once: `delivery at-most-once` (`declared`), or a producer
+    /// without webhooks.
+    Once { declared: bool },
+}
+
+pub(super) fn delivery_of(spec: &Spec, event: EventId) -> Delivery {
+    let event = spec.event(event);
+    match event.delivery.as_ref().map(|d| d.value) {
+        Some(EventDelivery::AtLeastOnce) => Delivery::Redelivers { declared: true },
+        Some(EventDelivery::AtMostOnce) => Delivery::Once { declared: true },
+        None => {
+            let webhooks = event.from.as_ref().and_then(|f| f.target).is_some_and(|s| spec.system(s).has_webhooks());
+            if webhooks { Delivery::Redelivers { declared: false } } else { Delivery::Once { declared: false } }
+        }
     }
 }
 

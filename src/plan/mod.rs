@@ -36,7 +36,7 @@ mod prose;
 mod types;
 
 use prose::*;
-pub(crate) use prose::{count, rate};
+pub(crate) use prose::{count, peak_text, per_day_text, rate};
 pub(crate) use types::*;
 
 /// How many flows the migration note lists in each of its lists.
@@ -83,6 +83,7 @@ pub(crate) fn compute(spec: &Spec, diagnostics: &[Diagnostic]) -> Plan {
         transports,
         months,
         crossings,
+        events_without_volume: events_without_volume(spec, horizon),
         reasons: Vec::new(),
         migration,
         flows_now,
@@ -147,7 +148,7 @@ fn month(spec: &Spec, m: u32, thresholds: &Thresholds, pairs: &BTreeSet<(SystemI
     }
     joining.sort();
     retiring.sort();
-    let (per_day, peak) = volume_in(spec, m);
+    let (per_day, peak, volume) = volume_in(spec, m);
     let high_volume = per_day >= thresholds.high_volume_per_day || peak >= thresholds.high_volume_peak_per_second;
     let wired = pairs.iter().filter(|(a, b)| spec.system(*a).live_in(m) && spec.system(*b).live_in(m)).count();
     Month {
@@ -158,6 +159,7 @@ fn month(spec: &Spec, m: u32, thresholds: &Thresholds, pairs: &BTreeSet<(SystemI
         retiring,
         events_per_day: per_day,
         peak_per_second: peak,
+        volume,
         high_volume,
         stage: Stage::recommended(tools, high_volume),
         connections: Connections {
@@ -170,17 +172,41 @@ fn month(spec: &Spec, m: u32, thresholds: &Thresholds, pairs: &BTreeSet<(SystemI
 }
 
 /// Events a day and peak events a second across the stack in month `m`:
-/// every event whose producer is live, times the growth reached that month.
-fn volume_in(spec: &Spec, m: u32) -> (f64, f64) {
+/// every event whose producer is live, times the growth reached that month;
+/// and how many of those events declare their volume.
+fn volume_in(spec: &Spec, m: u32) -> (f64, f64, VolumeKnown) {
     let growth = spec.growth_at(m);
     let (mut per_day, mut peak) = (0.0, 0.0);
+    let (mut live, mut declared) = (0usize, 0usize);
     for event in &spec.events {
         if producer_live(spec, event, m) {
+            live += 1;
+            declared += usize::from(event.volume.is_some());
             per_day += event.per_day();
             peak += event.peak_per_second();
         }
     }
-    (round2(per_day * growth), round2(peak * growth))
+    let known = if declared == live {
+        VolumeKnown::Declared
+    } else if declared == 0 {
+        VolumeKnown::Unknown
+    } else {
+        VolumeKnown::Partial
+    };
+    (round2(per_day * growth), round2(peak * growth), known)
+}
+
+/// The events without a `volume` whose producer is live in some month up
+/// to the horizon, in spec order.
+fn events_without_volume(spec: &Spec, horizon: u32) -> Vec<String> {
+    spec.events
+        .iter()
+        .filter(|e| e.volume.is_none())
+        .filter(|e| {
+            e.from.as_ref().and_then(|f| f.target).is_some_and(|s| (0..=horizon).any(|m| spec.system(s).live_in(m)))
+        })
+        .map(|e| e.name.value.to_string())
+        .collect()
 }
 
 fn producer_live(spec: &Spec, event: &crate::model::Event, m: u32) -> bool {
@@ -343,8 +369,10 @@ fn migration(
     // Findings by flow, in output order.
     let mut findings: BTreeMap<FlowId, Vec<&Diagnostic>> = BTreeMap::new();
     for d in diagnostics {
-        if let Some(Owner::Flow(id)) = d.owner {
-            findings.entry(id).or_default().push(d);
+        for owner in d.owners() {
+            if let Owner::Flow(id) = owner {
+                findings.entry(id).or_default().push(d);
+            }
         }
     }
     let weight = |id: FlowId| -> (u32, u32, u32) {

@@ -47,7 +47,7 @@ pub(super) fn crossing_reason(
             let drivers = list(&volume_drivers(spec, m, false), 3);
             format!(
                 "In month {m} the stack reaches {} events a day: from {} a day the volume is high, and a broker absorbs it where a hub would throttle or drop events, so {stage_note}. The largest sources are {drivers}.",
-                count(after.events_per_day),
+                per_day_text(after),
                 count(t.high_volume_per_day)
             )
         }
@@ -55,14 +55,14 @@ pub(super) fn crossing_reason(
             let drivers = list(&volume_drivers(spec, m, true), 3);
             format!(
                 "In month {m} peaks reach {} events a second: from {}/s a broker is needed to buffer bursts and redeliver, so {stage_note}. The largest sources are {drivers}.",
-                rate(after.peak_per_second),
+                peak_text(after),
                 rate(t.high_volume_peak_per_second)
             )
         }
         (ThresholdKind::DailyVolume | ThresholdKind::PeakVolume, Direction::Down) => format!(
             "In month {m} {change}, and the volume falls below the high-volume threshold ({} events a day, {}/s at peak), so {stage_note}.",
-            count(after.events_per_day),
-            rate(after.peak_per_second)
+            per_day_text(after),
+            peak_text(after)
         ),
     }
 }
@@ -192,6 +192,9 @@ pub(super) fn reasons(spec: &Spec, plan: &Plan, wh_now: &WarehouseCall, wh_horiz
 
     push(Topic::Now, stage_reason(spec, now, &plan.thresholds, "Today"));
     push(Topic::Transport, transport_reason(plan));
+    if let Some(text) = volume_reason(spec, plan) {
+        push(Topic::Volume, text);
+    }
     if plan.volume_growth != 1.0 && now.events_per_day + now.peak_per_second > 0.0 {
         push(
             Topic::Growth,
@@ -199,10 +202,10 @@ pub(super) fn reasons(spec: &Spec, plan: &Plan, wh_now: &WarehouseCall, wh_horiz
                 "Event volume grows {}x over {} months, compounding monthly: from {} to {} events a day, and from {} to {} events a second at peak.",
                 rate(plan.volume_growth),
                 plan.horizon_months,
-                count(now.events_per_day),
-                count(last.events_per_day),
-                rate(now.peak_per_second),
-                rate(last.peak_per_second)
+                per_day_text(now),
+                per_day_text(last),
+                peak_text(now),
+                peak_text(last)
             ),
         );
     }
@@ -214,9 +217,12 @@ pub(super) fn reasons(spec: &Spec, plan: &Plan, wh_now: &WarehouseCall, wh_horiz
         push(
             Topic::Horizon,
             format!(
-                "{at} no threshold is crossed: the stack has {} tools and {} events a day, so stage {} ({}) stays right.",
+                "{at} no threshold is crossed: the stack has {} tools {}, so stage {} ({}) stays right.",
                 last.tools,
-                count(last.events_per_day),
+                match last.volume {
+                    VolumeKnown::Unknown => "(its event volume is unknown)".to_owned(),
+                    _ => format!("and {} events a day", per_day_text(last)),
+                },
                 last.stage.number(),
                 last.stage.name()
             ),
@@ -226,6 +232,49 @@ pub(super) fn reasons(spec: &Spec, plan: &Plan, wh_now: &WarehouseCall, wh_horiz
     }
     push(Topic::Warehouse, warehouse_reason(wh_now, wh_horizon, plan.horizon_months));
     out
+}
+
+/// Which events declare no `volume`, and what to declare; `None` when
+/// every event has one. The plan does not read a missing volume as zero.
+fn volume_reason(spec: &Spec, plan: &Plan) -> Option<String> {
+    let missing = &plan.events_without_volume;
+    if missing.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = missing.iter().take(5).map(|n| format!("`{n}`")).collect();
+    let names = list_counted(&names, missing.len(), 5);
+    let declare = "`volume per-day=N peak-per-second=N`";
+    Some(if spec.events.iter().any(|e| e.volume.is_some()) {
+        format!(
+            "{} declare{} no volume ({names}), so the event volumes in this plan are a lower bound: declare {declare} on {}.",
+            if missing.len() == 1 { "One event".to_owned() } else { format!("{} events", missing.len()) },
+            if missing.len() == 1 { "s" } else { "" },
+            if missing.len() == 1 { "it" } else { "them" }
+        )
+    } else {
+        format!(
+            "No event declares its volume, so the event volume is unknown and this plan weighs the number of tools alone: declare {declare} on {names} for the volume to count."
+        )
+    })
+}
+
+/// A month's events a day as a sentence says it: `12,000`, `at least
+/// 12,000` when some events declare no volume, `unknown` when none does.
+pub(crate) fn per_day_text(m: &Month) -> String {
+    match m.volume {
+        VolumeKnown::Declared => count(m.events_per_day),
+        VolumeKnown::Partial => format!("at least {}", count(m.events_per_day)),
+        VolumeKnown::Unknown => "unknown".to_owned(),
+    }
+}
+
+/// A month's peak events a second, as `per_day_text` says the daily volume.
+pub(crate) fn peak_text(m: &Month) -> String {
+    match m.volume {
+        VolumeKnown::Declared => rate(m.peak_per_second),
+        VolumeKnown::Partial => format!("at least {}", rate(m.peak_per_second)),
+        VolumeKnown::Unknown => "unknown".to_owned(),
+    }
 }
 
 /// Why `month` gets its stage, opening with `when` ("Today", "By month 18").
@@ -251,7 +300,7 @@ pub(super) fn stage_reason(spec: &Spec, month: &Month, t: &Thresholds, when: &st
         Some((
             format!(
                 "{} events a day, at or above the {} a day that counts as high volume",
-                count(month.events_per_day),
+                per_day_text(month),
                 count(t.high_volume_per_day)
             ),
             volume_drivers(spec, month.month, false),
@@ -260,7 +309,7 @@ pub(super) fn stage_reason(spec: &Spec, month: &Month, t: &Thresholds, when: &st
         Some((
             format!(
                 "peaks of {} events a second, at or above the {}/s that counts as high volume",
-                rate(month.peak_per_second),
+                peak_text(month),
                 rate(t.high_volume_peak_per_second)
             ),
             volume_drivers(spec, month.month, true),

@@ -130,6 +130,10 @@ pub(crate) struct Plan {
     pub(crate) months: Vec<Month>,
     /// Every month in which a threshold is crossed, in month order.
     pub(crate) crossings: Vec<Crossing>,
+    /// The events that declare no `volume` (whose producer is live in some
+    /// month up to the horizon), in spec order: what to declare for the
+    /// volume to count.
+    pub(crate) events_without_volume: Vec<String>,
     /// Why: sentences tied to the spec, in reading order.
     pub(crate) reasons: Vec<Reason>,
     pub(crate) migration: Migration,
@@ -191,11 +195,28 @@ pub(crate) struct Month {
     pub(crate) events_per_day: f64,
     /// The sum of the events' peaks a second, times growth.
     pub(crate) peak_per_second: f64,
+    /// How much of that volume the spec declares: `declared` (every live
+    /// event has a `volume`, or there are no events), `partial` (the two
+    /// numbers above are a lower bound), `unknown` (no live event has one:
+    /// the numbers above are 0 for want of data, not a measurement).
+    pub(crate) volume: VolumeKnown,
     /// Whether the volume alone calls for stage 3.
     pub(crate) high_volume: bool,
     /// The stage recommended for this month.
     pub(crate) stage: Stage,
     pub(crate) connections: Connections,
+}
+
+/// How much of a month's event volume the spec declares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum VolumeKnown {
+    /// Every live event declares a `volume` (or there are no events).
+    Declared,
+    /// Some do: the totals are a lower bound.
+    Partial,
+    /// None does: the volume is unknown.
+    Unknown,
 }
 
 /// The connections each pattern needs in a month.
@@ -260,6 +281,8 @@ pub(crate) enum Topic {
     Transport,
     /// Volume growth.
     Growth,
+    /// Events that declare no volume, and what to declare.
+    Volume,
     /// A threshold crossed before the horizon.
     Crossing,
     /// The stage recommended at the horizon.

@@ -194,12 +194,16 @@ impl View {
         let mut systems = vec![Findings::default(); spec.systems.len()];
         let mut flows = vec![Findings::default(); spec.flows.len()];
         let mut events = vec![Findings::default(); spec.events.len()];
-        for d in diagnostics.iter().filter(|d| d.severity != Severity::Info && d.spec_wide.is_none()) {
-            match d.owner {
-                Some(Owner::System(s)) => systems[s.index()].add(d.severity, d.rule.name),
-                Some(Owner::Flow(f)) => flows[f.index()].add(d.severity, d.rule.name),
-                Some(Owner::Event(e)) => events[e.index()].add(d.severity, d.rule.name),
-                None => {}
+        // A grouped finding (one for the handlers of a service) is drawn on
+        // each flow it lists.
+        let about_the_stack = |d: &&Diagnostic| d.spec_wide.is_some() && d.members.is_empty();
+        for d in diagnostics.iter().filter(|d| d.severity != Severity::Info && !about_the_stack(d)) {
+            for owner in d.owners() {
+                match owner {
+                    Owner::System(s) => systems[s.index()].add(d.severity, d.rule.name),
+                    Owner::Flow(f) => flows[f.index()].add(d.severity, d.rule.name),
+                    Owner::Event(e) => events[e.index()].add(d.severity, d.rule.name),
+                }
             }
         }
         // An event's findings go to the flows it triggers, or to its

@@ -25,6 +25,7 @@ mod lsp;
 mod nvim;
 mod pictures;
 mod plan;
+mod precision;
 mod rules;
 mod util;
 mod vscode;

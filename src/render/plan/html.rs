@@ -130,14 +130,16 @@ fn cards(out: &mut String, plan: &Plan) {
     let card = |out: &mut String, label: &str, m: &Month| {
         let _ = writeln!(
             out,
-            "<div class=\"card\"><div class=\"label\">{}</div><div class=\"big s{}\">Stage {}</div><div>{}</div><div class=\"sub\">{} tools · {} events/day · peak {}/s</div></div>",
+            "<div class=\"card\"><div class=\"label\">{}</div><div class=\"big s{}\">Stage {}</div><div>{}</div><div class=\"sub\">{} tools · {}</div></div>",
             esc(label),
             m.stage.number(),
             m.stage.number(),
             esc(m.stage.name()),
             m.tools,
-            count(m.events_per_day),
-            rate(m.peak_per_second)
+            match m.volume {
+                crate::plan::VolumeKnown::Unknown => "volume unknown".to_owned(),
+                _ => format!("{} events/day · peak {}/s", crate::plan::per_day_text(m), crate::plan::peak_text(m)),
+            }
         );
     };
     out.push_str("<div class=\"cards\">\n");

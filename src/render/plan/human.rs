@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use super::{crossing_label, month_cells, severity_counts, stage_change, stage_label, table_months, title};
-use crate::plan::{Month, Plan, count, rate};
+use crate::plan::{Month, Plan, VolumeKnown, peak_text, per_day_text};
 
 pub(crate) fn render(plan: &Plan, width: usize) -> String {
     let width = width.max(60);
@@ -16,13 +16,11 @@ pub(crate) fn render(plan: &Plan, width: usize) -> String {
     let now = &plan.months[0];
     let last = &plan.months[plan.months.len() - 1];
     let line = |when: &str, m: &Month| {
-        format!(
-            "  {when:<16}{:<28}{} tools, {} events/day, peak {}/s\n",
-            stage_label(m.stage),
-            m.tools,
-            count(m.events_per_day),
-            rate(m.peak_per_second)
-        )
+        let volume = match m.volume {
+            VolumeKnown::Unknown => "volume unknown".to_owned(),
+            _ => format!("{} events/day, peak {}/s", per_day_text(m), peak_text(m)),
+        };
+        format!("  {when:<16}{:<28}{} tools, {volume}\n", stage_label(m.stage), m.tools)
     };
     out.push_str(&line("now", now));
     out.push_str(&line(&format!("month {}", plan.horizon_months), last));

@@ -8,7 +8,7 @@
 use std::fmt::Write;
 
 use super::{crossing_label, month_cells, severity_counts, stage_change, stage_label, table_months, title};
-use crate::plan::{Plan, count, rate};
+use crate::plan::Plan;
 
 pub(crate) fn render(plan: &Plan) -> String {
     let mut out = String::new();
@@ -23,8 +23,8 @@ pub(crate) fn render(plan: &Plan) -> String {
             "| {when} | **{}** | {} | {} | {} |",
             stage_label(m.stage),
             m.tools,
-            count(m.events_per_day),
-            rate(m.peak_per_second)
+            crate::plan::per_day_text(m),
+            crate::plan::peak_text(m)
         );
     }
     let _ = writeln!(out, "\n**Data warehouse:** {}.\n", if plan.warehouse { "recommended" } else { "not needed yet" });

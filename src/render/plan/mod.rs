@@ -21,8 +21,8 @@ pub(crate) fn month_cells(m: &Month) -> [String; 9] {
     [
         m.month.to_string(),
         m.tools.to_string(),
-        crate::plan::count(m.events_per_day),
-        crate::plan::rate(m.peak_per_second),
+        crate::plan::per_day_text(m),
+        crate::plan::peak_text(m),
         c.point_to_point_wired.to_string(),
         c.point_to_point_potential.to_string(),
         c.hub.to_string(),
