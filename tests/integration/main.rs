@@ -12,6 +12,7 @@ mod etl;
 mod fmt;
 mod formats;
 mod hostile;
+mod hostile_limits;
 mod hub;
 mod lsp;
 mod nvim;
