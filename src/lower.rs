@@ -201,7 +201,10 @@ impl Lowerer<'_> {
     }
 
     fn report(&mut self, rule: &'static Rule, span: Span, message: String, label: &str, help: String) {
-        self.diagnostics.push(Diagnostic::new(rule, self.loc(span), message).with_label(label).with_help(help));
+        crate::diagnostic::push_capped(
+            self.diagnostics,
+            Diagnostic::new(rule, self.loc(span), message).with_label(label).with_help(help),
+        );
     }
 
     fn top_level(&mut self, node: &Node<'_>, spec: &mut Spec) {
@@ -519,7 +522,7 @@ impl Lowerer<'_> {
     /// A repeated single-valued child, such as a second `via`.
     fn repeated(&mut self, node: &Node<'_>, parent: &str, first: Loc) {
         let d = repeated(&node.name.text, self.loc(node.name.span), parent, first);
-        self.diagnostics.push(d);
+        crate::diagnostic::push_capped(self.diagnostics, d);
     }
 
     // ----- secrets -------------------------------------------------------
@@ -1016,7 +1019,7 @@ impl Lowerer<'_> {
                         .with_label("second trigger")
                         .with_secondary(first, "first trigger")
                         .with_help("split the flow in two, one per trigger");
-                        self.diagnostics.push(d);
+                        crate::diagnostic::push_capped(self.diagnostics, d);
                     } else {
                         self.repeated(child, "flow", first);
                     }
@@ -1153,7 +1156,7 @@ impl Lowerer<'_> {
                 let d = Diagnostic::new(&diagnostic::MISSING_ARGUMENT, *loc, "a scheduled flow needs a `from` to read")
                     .with_label("scheduled here")
                     .with_help("add the batch source: `from shopify entity=order`");
-                self.diagnostics.push(d);
+                crate::diagnostic::push_capped(self.diagnostics, d);
             }
             (Some(t), Some(from)) if !matches!(t.kind, TriggerKind::Schedule { .. }) => {
                 let d = Diagnostic::new(
@@ -1164,7 +1167,7 @@ impl Lowerer<'_> {
                 .with_label("not used by this trigger")
                 .with_secondary(t.loc, "the trigger already names the source")
                 .with_help("remove `from`, or trigger the flow with `schedule`");
-                self.diagnostics.push(d);
+                crate::diagnostic::push_capped(self.diagnostics, d);
             }
             _ => {}
         }
@@ -1364,7 +1367,7 @@ impl Lowerer<'_> {
                     .with_label("`max` is shorter")
                     .with_secondary(initial.loc, "than `initial`")
                     .with_help("make `max` at least as long as `initial`");
-            self.diagnostics.push(d);
+            crate::diagnostic::push_capped(self.diagnostics, d);
         }
         Retry { attempts, backoff, initial, max, loc: self.loc(node.span) }
     }

@@ -229,7 +229,8 @@ impl<'t, 'e> Parser<'t, 'e> {
     }
 
     fn error_span(&mut self, span: Span, message: impl Into<String>, help: Option<&str>) {
-        self.errors.push(SyntaxError { span, message: message.into(), label: None, help: help.map(str::to_owned) });
+        let error = SyntaxError { span, message: message.into(), label: None, help: help.map(str::to_owned), more: 0 };
+        super::push_bounded(&mut self.errors, error);
     }
 
     fn start(&mut self, kind: CstKind) -> usize {

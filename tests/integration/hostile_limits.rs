@@ -101,3 +101,21 @@ fn a_glob_through_a_link_to_an_outer_folder_is_refused_not_walked() {
     assert!(includes[0].1.contains("through the link `parts/up`"), "{includes:?}");
     assert_eq!(findings(&report, "unused-system").len(), 1, "{report}");
 }
+
+#[test]
+fn a_line_of_one_character_repeated_is_reported_in_bounded_size_and_counted_exactly() {
+    // A stray `}` per byte: each is a finding, a thousand are shown, and the
+    // rest are counted exactly though the checker never holds them all.
+    let spec = TempSpec::new("hostile-one-char-line");
+    spec.file("wireplan.kdl", "}".repeat(300_000));
+    for format in ["json", "human", "short", "sarif", "github"] {
+        let out = run_limited(&spec.dir, &["check", "--format", format], Duration::from_secs(60));
+        assert_eq!(code(&out), 1, "{format}: {}", stderr(&out));
+        // Bounded: a thousand findings and the summary, not 300,000.
+        assert!(out.stdout.len() < 3_000_000, "{format}: {} bytes", out.stdout.len());
+        assert!(stdout(&out).contains("299000 more"), "{format}");
+    }
+    let out = spec.run(&["check", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["diagnostics"].as_array().unwrap().len(), 1001);
+}
