@@ -119,3 +119,38 @@ fn a_line_of_one_character_repeated_is_reported_in_bounded_size_and_counted_exac
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["diagnostics"].as_array().unwrap().len(), 1001);
 }
+
+/// A shop's spec with one flow that writes to `quickbooks` `targets` times.
+fn fan_out_spec(targets: usize) -> String {
+    let mut text = String::from(
+        "system \"shop\" kind=ecommerce {\n    webhooks #true\n    entity \"order\" {\n        field \"id\" \
+         type=string\n    }\n}\nsystem \"quickbooks\" kind=accounting {\n    webhooks #true\n    entity \
+         \"invoice\" {\n        field \"id\" type=string\n    }\n}\nevent \"order.paid\" from=shop entity=order \
+         version=1 {\n    field \"id\" type=string\n}\nflow \"fan\" {\n    on \"order.paid\"\n",
+    );
+    for _ in 0..targets {
+        text.push_str("    to quickbooks action=create entity=invoice\n");
+    }
+    text.push_str("}\n");
+    text
+}
+
+#[test]
+fn a_flow_with_twenty_thousand_targets_builds_files_linear_in_the_spec() {
+    // Each target once had fourteen Node-RED nodes with the fixed
+    // expressions in each: 180 MB of `flows.json` from a 460 KB spec.
+    let spec = TempSpec::new("hostile-fan-out");
+    let text = fan_out_spec(20_000);
+    spec.file("wireplan.kdl", &text);
+    let out = run_limited(&spec.dir, &["build", "--target", "hub", "--out", "out"], Duration::from_secs(120));
+    assert_eq!(code(&out), 0, "{}", stderr(&out).lines().last().unwrap_or_default());
+    let flows = std::fs::metadata(spec.dir.join("out/node-red/flows.json")).unwrap().len() as usize;
+    assert!(flows < 50 * text.len(), "flows.json is {flows} bytes for a spec of {}", text.len());
+    let readme = std::fs::metadata(spec.dir.join("out/README.md")).unwrap().len() as usize;
+    assert!(readme < 5 * text.len(), "README.md is {readme} bytes for a spec of {}", text.len());
+    // Every target is still there, each its own node.
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(spec.dir.join("out/node-red/flows.json")).unwrap()).unwrap();
+    let targets = json.as_array().unwrap().iter().filter(|n| n["name"] == "to quickbooks").count();
+    assert_eq!(targets, 20_000);
+}
