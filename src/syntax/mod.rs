@@ -200,7 +200,7 @@ fn push_bounded(errors: &mut Vec<SyntaxError>, e: SyntaxError) {
 /// Sorts `errors` by position, removes repeats, and keeps the first
 /// `KEPT_ERRORS`, counting the others in the last one kept.
 fn compact(errors: &mut Vec<SyntaxError>) {
-    errors.sort_by(|a, b| (a.span.start, a.span.end).cmp(&(b.span.start, b.span.end)));
+    errors.sort_by_key(|e| (e.span.start, e.span.end));
     errors.dedup_by(|later, kept| {
         let same = later.span == kept.span && later.message == kept.message;
         if same {
