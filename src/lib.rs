@@ -103,7 +103,9 @@ fn syntax_error(file: model::FileId, e: syntax::SyntaxError) -> Diagnostic {
     if let Some(label) = e.label {
         d = d.with_label(label);
     }
-    d.with_help(e.help.unwrap_or_else(|| "see https://kdl.dev for the KDL v2 syntax".into()))
+    let mut d = d.with_help(e.help.unwrap_or_else(|| "see https://kdl.dev for the KDL v2 syntax".into()));
+    d.folded = e.more;
+    d
 }
 
 /// Loads and checks the spec at `path` (see `load::find_entry`).
@@ -144,17 +146,15 @@ pub(crate) fn check_loaded(loaded: Loaded, levels: &CliLevels) -> Checked {
     Checked { sources, spec, graph, diagnostics, redactor, timings }
 }
 
-/// The most diagnostics of one rule reported in one file; the rest are
-/// counted in one last diagnostic, as compilers cap their error lists, so a
-/// hostile file (a million stray `}`) gives a report of bounded size.
-pub(crate) const MAX_PER_RULE_AND_FILE: usize = 1000;
+pub(crate) use source::MAX_PER_RULE_AND_FILE;
 
 /// Keeps the first `MAX_PER_RULE_AND_FILE` diagnostics of each rule in each
 /// file (in output order) and puts an "and N more" diagnostic after them.
+/// Those the stages counted without keeping (`Diagnostic::folded`) count too.
 fn cap(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let mut counts: rustc_hash::FxHashMap<(&'static str, model::FileId), usize> = Default::default();
     for d in &diagnostics {
-        *counts.entry((d.rule.code, d.primary.loc.file)).or_default() += 1;
+        *counts.entry((d.rule.code, d.primary.loc.file)).or_default() += 1 + d.folded;
     }
     if counts.values().all(|&n| n <= MAX_PER_RULE_AND_FILE) {
         return diagnostics;

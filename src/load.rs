@@ -6,7 +6,8 @@
 //! hands the loader its front end (`Front`: parse and lower), whose includes
 //! the loader reads next. A seam for where files come from: `Overrides`
 //! (an editor's open buffers) are read before the disk. Includes are paths or globs relative to the including file; glob
-//! matches load in sorted order; a file included twice loads once; a file
+//! matches load in sorted order (the walk in `walk` visits each real folder
+//! once and follows no link out of the root); a file included twice loads once; a file
 //! that includes itself, directly or not, is a cycle. No include may leave the
 //! spec's root, the folder of the entry file. Files too large, not UTF-8 or
 //! not regular files are reported as diagnostics, never as panics.
@@ -18,6 +19,8 @@ use std::path::{Component, Path, PathBuf};
 use crate::diagnostic::Diagnostic;
 use crate::model::{FileId, Include, Loc, Spec};
 use crate::source::{MAX_FILE_BYTES, SourceFile, SourceMap, Span, display_name};
+
+mod walk;
 
 /// The conventional name of the entry file.
 pub(crate) const ENTRY_FILE: &str = "wireplan.kdl";
@@ -216,21 +219,33 @@ impl Loader {
         }
         let is_glob = pattern.contains(['*', '?', '[']);
         let candidates: Vec<PathBuf> = if is_glob {
-            let full = dir.join(pattern);
-            let matches = glob::glob(&full.to_string_lossy()).map(|paths| {
-                let mut v: Vec<PathBuf> = paths.filter_map(Result::ok).filter(|p| !p.is_dir()).collect();
-                v.sort();
-                v
-            });
-            match matches {
-                Ok(v) if v.is_empty() => {
-                    return self.include_error(
-                        include,
-                        format!("`{pattern}` matches no file"),
-                        "check the pattern; it is relative to the including file",
-                    );
+            match walk::glob(dir, pattern, &self.root) {
+                Ok(found) => {
+                    if let Some(link) = &found.outside {
+                        let message = if escapes(link, &self.root) {
+                            format!("`{pattern}` is outside the spec's folder")
+                        } else {
+                            let shown = display_name(link, &self.cwd);
+                            format!(
+                                "`{pattern}` reaches outside the spec's folder through the link `{}`, not followed",
+                                crate::escape::one_line(&shown)
+                            )
+                        };
+                        self.include_error(
+                            include,
+                            message,
+                            "a spec may only include files inside the folder of its entry file",
+                        );
+                    }
+                    if found.files.is_empty() && found.outside.is_none() {
+                        return self.include_error(
+                            include,
+                            format!("`{pattern}` matches no file"),
+                            "check the pattern; it is relative to the including file",
+                        );
+                    }
+                    found.files
                 }
-                Ok(v) => v,
                 Err(e) => {
                     return self.include_error(
                         include,

@@ -221,7 +221,10 @@ impl Lowerer<'_> {
     }
 
     fn report(&mut self, rule: &'static Rule, span: Span, message: String, label: &str, help: String) {
-        self.diagnostics.push(Diagnostic::new(rule, self.loc(span), message).with_label(label).with_help(help));
+        crate::diagnostic::push_capped(
+            self.diagnostics,
+            Diagnostic::new(rule, self.loc(span), message).with_label(label).with_help(help),
+        );
     }
 
     fn top_level(&mut self, node: &Node<'_>, spec: &mut Spec) {
@@ -586,7 +589,7 @@ impl Lowerer<'_> {
     /// A repeated single-valued child, such as a second `via`.
     fn repeated(&mut self, node: &Node<'_>, parent: &str, first: Loc) {
         let d = repeated(&node.name.text, self.loc(node.name.span), parent, first);
-        self.diagnostics.push(d);
+        crate::diagnostic::push_capped(self.diagnostics, d);
     }
 
     // ----- secrets -------------------------------------------------------
@@ -1088,7 +1091,7 @@ impl Lowerer<'_> {
                         .with_label("second trigger")
                         .with_secondary(first, "first trigger")
                         .with_help("split the flow in two, one per trigger");
-                        self.diagnostics.push(d);
+                        crate::diagnostic::push_capped(self.diagnostics, d);
                     } else {
                         self.repeated(child, "flow", first);
                     }
@@ -1236,7 +1239,7 @@ impl Lowerer<'_> {
                 let d = Diagnostic::new(&diagnostic::MISSING_ARGUMENT, *loc, "a scheduled flow needs a `from` to read")
                     .with_label("scheduled here")
                     .with_help("add the batch source: `from shopify entity=order`");
-                self.diagnostics.push(d);
+                crate::diagnostic::push_capped(self.diagnostics, d);
             }
             (Some(t), Some(from)) if !matches!(t.kind, TriggerKind::Schedule { .. }) => {
                 let d = Diagnostic::new(
@@ -1247,7 +1250,7 @@ impl Lowerer<'_> {
                 .with_label("not used by this trigger")
                 .with_secondary(t.loc, "the trigger already names the source")
                 .with_help("remove `from`, or trigger the flow with `schedule`");
-                self.diagnostics.push(d);
+                crate::diagnostic::push_capped(self.diagnostics, d);
             }
             _ => {}
         }
@@ -1452,7 +1455,7 @@ impl Lowerer<'_> {
                     .with_label("`max` is shorter")
                     .with_secondary(initial.loc, "than `initial`")
                     .with_help("make `max` at least as long as `initial`");
-            self.diagnostics.push(d);
+            crate::diagnostic::push_capped(self.diagnostics, d);
         }
         Retry { attempts, backoff, initial, max, loc: self.loc(node.span) }
     }

@@ -12,6 +12,13 @@ use std::path::{Path, PathBuf};
 /// The largest file wireplan reads. Larger files get one clear diagnostic.
 pub(crate) const MAX_FILE_BYTES: usize = 256 * 1024 * 1024;
 
+/// The most findings of one rule reported in one file; the rest are counted
+/// in one last finding, as compilers cap their error lists, so a hostile file
+/// (a million stray `}`) gives a report of bounded size. Every stage keeps at
+/// most a few times this many of each while it works, so memory is bounded
+/// too (see `diagnostic::push_capped` and the syntax errors' `more`).
+pub(crate) const MAX_PER_RULE_AND_FILE: usize = 1000;
+
 /// A half-open byte range `start..end` within one source file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct Span {

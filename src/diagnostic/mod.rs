@@ -72,6 +72,9 @@ pub(crate) struct Diagnostic {
     /// being `owner`'s: what a reader of findings by node (the planner, the
     /// graph) counts it against, and what baselines record. Empty otherwise.
     pub(crate) members: Vec<Member>,
+    /// How many more findings of this rule in this file, after this one in
+    /// output order, were counted here instead of kept (see `compact`).
+    pub(crate) folded: usize,
 }
 
 /// One node of a grouped finding: the finding it would get alone.
@@ -103,6 +106,7 @@ impl Diagnostic {
             owner: None,
             spec_wide: None,
             members: Vec::new(),
+            folded: 0,
         })
     }
 
@@ -135,6 +139,54 @@ impl Diagnostic {
             .cmp(&(other.primary.loc.file, other.primary.loc.span.start, other.primary.loc.span.end, other.rule.code))
             .then_with(|| self.message.cmp(&other.message))
     }
+}
+
+/// How many findings of one rule in one file a list keeps while it is built:
+/// the ones shown, and the next, where the report says how many more.
+const KEPT_PER_RULE_AND_FILE: usize = crate::source::MAX_PER_RULE_AND_FILE + 1;
+
+/// A list shorter than this is never compacted: compacting it saves little.
+const COMPACT_FROM: usize = 4 * KEPT_PER_RULE_AND_FILE;
+
+/// Adds `d` to `list`, compacting the list first when it is full (see
+/// `compact`): a stage that finds a million problems of one kind holds a few
+/// thousand of them at any time, not a million. The amortized cost is that
+/// of the push: a compaction that frees less than half the list doubles it.
+pub(crate) fn push_capped(list: &mut Vec<Diagnostic>, d: Diagnostic) {
+    if list.len() == list.capacity() && list.len() >= COMPACT_FROM {
+        compact(list);
+        if list.len() * 2 > list.capacity() {
+            list.reserve(list.len());
+        }
+    }
+    list.push(d);
+}
+
+/// Keeps, of each rule that is not configurable (the spec's own errors,
+/// whose level no `lint` block or `allow` changes) in each file, the
+/// `KEPT_PER_RULE_AND_FILE` first in output order, and counts the rest in the
+/// last one kept (`folded`), so the final cap reports the same as if all had
+/// been kept. Configurable findings are left for the cap after levels apply:
+/// an `allow` may yet silence some of them. The list's order changes.
+pub(crate) fn compact(list: &mut Vec<Diagnostic>) {
+    let key = |d: &Diagnostic| (d.rule.is_configurable(), d.rule.code, d.primary.loc.file);
+    list.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.order(b)));
+    let mut kept: Vec<Diagnostic> = Vec::with_capacity(list.len());
+    let mut run = 0;
+    for d in list.drain(..) {
+        match kept.last_mut() {
+            Some(last) if key(last) == key(&d) && !d.rule.is_configurable() => {
+                if run == KEPT_PER_RULE_AND_FILE {
+                    last.folded += 1 + d.folded;
+                    continue;
+                }
+                run += 1;
+            }
+            _ => run = 1,
+        }
+        kept.push(d);
+    }
+    *list = kept;
 }
 
 // A draft's fields can be read and changed as it is built; it still needs
@@ -300,5 +352,38 @@ impl Rule {
         raw_doc: &'static str,
     ) -> Self {
         Rule { name, code, default_severity, category, summary, raw_doc }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Diagnostic, KEPT_PER_RULE_AND_FILE, SYNTAX, compact, push_capped};
+    use crate::model::{FileId, Loc};
+    use crate::source::Span;
+
+    fn at(rule: &'static super::Rule, file: u32, start: usize) -> Diagnostic {
+        Diagnostic::new(rule, Loc::new(FileId(file), Span::new(start, start + 1)), "m").with_help("h")
+    }
+
+    #[test]
+    fn a_list_holds_a_bounded_number_of_each_spec_error_and_counts_the_rest() {
+        let unused = *crate::lint::RULES.iter().find(|r| r.name == "unused-system").unwrap();
+        let mut list = Vec::new();
+        // In reverse order of position: the first by position must be kept.
+        for i in (0..100_000).rev() {
+            push_capped(&mut list, at(&SYNTAX, i % 2, i as usize));
+        }
+        for i in 0..3_000 {
+            push_capped(&mut list, at(unused, 0, i));
+        }
+        compact(&mut list);
+        let syntax: Vec<&Diagnostic> = list.iter().filter(|d| d.rule.code == SYNTAX.code).collect();
+        assert_eq!(syntax.len(), 2 * KEPT_PER_RULE_AND_FILE);
+        assert_eq!(syntax.iter().map(|d| 1 + d.folded).sum::<usize>(), 100_000);
+        let file0: Vec<u32> =
+            syntax.iter().filter(|d| d.primary.loc.file == FileId(0)).map(|d| d.primary.loc.span.start).collect();
+        assert_eq!(file0, (0..KEPT_PER_RULE_AND_FILE as u32).map(|i| 2 * i).collect::<Vec<_>>());
+        // A configurable rule's findings wait for the levels: all kept.
+        assert_eq!(list.iter().filter(|d| std::ptr::eq(d.rule, unused)).count(), 3_000);
     }
 }

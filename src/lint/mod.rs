@@ -272,11 +272,12 @@ pub(crate) fn apply_levels(spec: &Spec, cli: &CliLevels, diagnostics: Vec<Diagno
             (rule.name, level)
         })
         .collect();
-    let mut out = Vec::with_capacity(diagnostics.len());
-    for mut d in diagnostics.into_iter().chain(extra.drain(..)) {
+    // In place: a spec with many findings holds them once, not twice.
+    let mut out = diagnostics;
+    out.append(&mut extra);
+    out.retain_mut(|d| {
         if !d.rule.is_configurable() {
-            out.push(d);
-            continue;
+            return true;
         }
         let mut level = levels.get(d.rule.name).copied().unwrap_or(Some(d.rule.default_severity));
         if let Some(owner) = d.owner
@@ -284,7 +285,7 @@ pub(crate) fn apply_levels(spec: &Spec, cli: &CliLevels, diagnostics: Vec<Diagno
         {
             level = None;
         }
-        let Some(mut severity) = level else { continue };
+        let Some(mut severity) = level else { return false };
         if cli.deny_warnings && severity == Severity::Warning {
             severity = Severity::Error;
         }
@@ -292,10 +293,10 @@ pub(crate) fn apply_levels(spec: &Spec, cli: &CliLevels, diagnostics: Vec<Diagno
         // Every finding says where its `allow` goes (a system's finding
         // may point at a flow, where an allow would do nothing).
         if d.rule.category == Category::Topology && !d.help.contains(&format!("allow \"{}\"", d.rule.name)) {
-            d.help = format!("{}; {}", d.help, suppression::where_to_allow(spec, &d));
+            d.help = format!("{}; {}", d.help, suppression::where_to_allow(spec, d));
         }
-        out.push(d);
-    }
+        true
+    });
     out
 }
 

@@ -252,6 +252,9 @@ fn path_to(graph: &Graph, a: &Attribution, last: FlowId) -> Vec<(FlowId, Option<
     hops
 }
 
+/// How many of a flow's offending writes a finding names and labels.
+const MAX_NAMED: usize = 8;
+
 fn diagnostic(
     spec: &Spec,
     graph: &Graph,
@@ -268,9 +271,14 @@ fn diagnostic(
         let action = target.action.as_ref().map_or("create", |a| a.value.as_str());
         format!("`{action}` on `{}`", target.system.name.value)
     };
-    // Every target is named: the list is as long as the flow, so linear.
-    let writes: Vec<String> = targets.iter().map(|&t| write(t)).collect();
+    // The first few targets are named and the rest counted: a flow of
+    // 20,000 writes once made a message (and labels) of 20,000 entries,
+    // repeated in every output format.
+    let writes: Vec<String> = targets.iter().take(MAX_NAMED).map(|&t| write(t)).collect();
     let listed = match writes.split_last() {
+        _ if targets.len() > MAX_NAMED => {
+            format!("{} and {}", writes.join(", "), plural(targets.len() - MAX_NAMED, "other write"))
+        }
         Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
         Some((last, _)) => last.clone(),
         None => String::new(),
@@ -290,7 +298,7 @@ fn diagnostic(
     let mut d = Diagnostic::new(&NON_IDEMPOTENT_PATH, at(first), message.clone())
         .with_label(label(first))
         .with_owner(Owner::Flow(origin));
-    for &t in targets.iter().skip(1) {
+    for &t in targets.iter().skip(1).take(MAX_NAMED - 1) {
         d = d.with_secondary(at(t), label(t));
     }
     // Why it can run twice, once per distinct reason.
@@ -487,5 +495,22 @@ mod tests {
         let found = test_check(&NON_IDEMPOTENT_PATH, text);
         assert_eq!(found.len(), 2, "{found:?}");
         assert!(found.iter().all(|d| !d.message.contains("downstream")), "{found:?}");
+    }
+
+    #[test]
+    fn a_flow_of_many_writes_names_a_few_and_counts_the_rest() {
+        let mut text = String::from("system \"a\" kind=crm\nsystem \"b\" kind=crm\n");
+        text.push_str("event \"in\" from=a version=1 { key \"id\"; field \"id\" type=string }\n");
+        text.push_str("flow \"fan\" { on \"in\"; retry\n");
+        for _ in 0..500 {
+            text.push_str("to b action=create\n");
+        }
+        text.push_str("}\n");
+        let found = test_check(&NON_IDEMPOTENT_PATH, &text);
+        assert_eq!(found.len(), 1);
+        let d = &found[0];
+        assert!(d.message.ends_with("and 492 other writes"), "{}", d.message);
+        assert!(d.message.len() < 400, "{}", d.message);
+        assert_eq!(d.secondary.iter().filter(|l| l.message.contains("second record")).count(), MAX_NAMED - 1);
     }
 }

@@ -19,6 +19,7 @@ pub(super) fn parse(text: &str) -> Parse {
                 message: format!("nesting is deeper than {MAX_DEPTH} levels"),
                 label: Some(format!("level {} starts here", MAX_DEPTH + 1)),
                 help: Some("a wireplan spec nests at most four levels; check for unclosed `{`".into()),
+                more: 0,
             }],
         };
     }
@@ -72,6 +73,7 @@ fn errors(text: &str, err: kdl::KdlError) -> Vec<SyntaxError> {
             message: lowercase_first(&message),
             label: d.label.filter(|l| l != "here"),
             help: d.help,
+            more: 0,
         };
         // An unclosed `{` is reported twice by the crate, once for the block
         // and once at the end of input: keep one error per problem.
@@ -86,6 +88,7 @@ fn errors(text: &str, err: kdl::KdlError) -> Vec<SyntaxError> {
             message: "the document could not be parsed".into(),
             label: None,
             help: None,
+            more: 0,
         });
     }
     if KdlDocument::parse_v1(text).is_ok()

@@ -205,7 +205,8 @@ impl Lexer<'_> {
     }
 
     fn error(&mut self, start: usize, end: usize, message: String, help: Option<String>) {
-        self.out.errors.push(SyntaxError { span: Span::new(start, end), message, label: None, help });
+        let error = SyntaxError { span: Span::new(start, end), message, label: None, help, more: 0 };
+        super::push_bounded(&mut self.out.errors, error);
     }
 
     fn literal_errors(&mut self, base: usize, errors: Vec<LiteralError>) {
@@ -213,7 +214,14 @@ impl Lexer<'_> {
             if e.message.contains("`\\/`") || e.help.as_deref().is_some_and(|h| h.contains("KDL v1")) {
                 self.out.v1_signals += 1;
             }
-            self.error(base + e.start, base + e.end, e.message, e.help);
+            let error = SyntaxError {
+                span: Span::new(base + e.start, base + e.end),
+                message: e.message,
+                label: None,
+                help: e.help,
+                more: e.more,
+            };
+            super::push_bounded(&mut self.out.errors, error);
         }
     }
 

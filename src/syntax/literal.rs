@@ -88,16 +88,31 @@ pub(crate) struct LiteralError {
     pub(crate) end: usize,
     pub(crate) message: String,
     pub(crate) help: Option<String>,
+    /// How many more errors of the literal, after this one, were counted
+    /// here instead of kept (see `push`).
+    pub(crate) more: usize,
 }
 
 impl LiteralError {
     fn new(start: usize, end: usize, message: impl Into<String>) -> Self {
-        LiteralError { start, end, message: message.into(), help: None }
+        LiteralError { start, end, message: message.into(), help: None, more: 0 }
     }
 
     fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
+    }
+}
+
+/// Adds `e` to a literal's errors, keeping as many as a report shows (and
+/// the next) and counting the rest in the last kept: a string of a million
+/// control characters has a million errors, but holds a thousand. A literal
+/// is read left to right, so the first ones are kept.
+fn push(errors: &mut Vec<LiteralError>, e: LiteralError) {
+    let full = errors.len() >= super::KEPT_ERRORS;
+    match errors.last_mut() {
+        Some(last) if full => last.more += 1 + e.more,
+        _ => errors.push(e),
     }
 }
 
@@ -239,10 +254,10 @@ fn pieces(body: &str, base: usize, raw: bool, errors: &mut Vec<LiteralError>) ->
         } else if is_newline(c) {
             out.push(Piece::Newline(pos));
         } else if is_disallowed(c) {
-            errors.push(disallowed_error(c, pos));
+            push(errors, disallowed_error(c, pos));
         } else if c == '\\' && !raw {
             let Some(&(_, next)) = iter.peek() else {
-                errors.push(LiteralError::new(pos, pos + 1, "a `\\` at the end of a string escapes nothing"));
+                push(errors, LiteralError::new(pos, pos + 1, "a `\\` at the end of a string escapes nothing"));
                 continue;
             };
             if is_unicode_space(next) || is_newline(next) {
@@ -275,7 +290,7 @@ fn pieces(body: &str, base: usize, raw: bool, errors: &mut Vec<LiteralError>) ->
                         }
                     }
                     Err((e, len)) => {
-                        errors.push(e);
+                        push(errors, e);
                         while iter.peek().is_some_and(|&(i, _)| i < at + len) {
                             iter.next();
                         }
@@ -289,7 +304,7 @@ fn pieces(body: &str, base: usize, raw: bool, errors: &mut Vec<LiteralError>) ->
                 } else {
                     "the escapes are \\\" \\\\ \\b \\f \\n \\r \\t \\s and \\u{hex}, plus `\\` before whitespace".into()
                 });
-                errors.push(err);
+                push(errors, err);
             }
         } else {
             out.push(Piece::Literal(c, pos));
@@ -372,7 +387,7 @@ pub(crate) fn decode_string<'t>(token: &'t str, errors: &mut Vec<LiteralError>) 
             let mut out = String::new();
             for (i, c) in body.char_indices() {
                 if is_disallowed(c) {
-                    errors.push(disallowed_error(c, open + i));
+                    push(errors, disallowed_error(c, open + i));
                 } else {
                     out.push(c);
                 }
@@ -394,7 +409,8 @@ pub(crate) fn decode_string<'t>(token: &'t str, errors: &mut Vec<LiteralError>) 
         );
     }
     let Some(nl) = newline_len(body, 0) else {
-        errors.push(
+        push(
+            errors,
             LiteralError::new(0, open, "a multi-line string must start with a newline right after its opening quotes")
                 .with_help("put the text on the lines between the quotes, or use a single `\"` for a one-line string"),
         );
@@ -414,7 +430,8 @@ fn dedent(pieces: &[Piece], open: usize, errors: &mut Vec<LiteralError>) -> Stri
         match *p {
             Piece::Literal(c, _) if is_unicode_space(c) => prefix.push(c),
             Piece::Literal(_, at) => {
-                errors.push(
+                push(
+                    errors,
                     LiteralError::new(
                         at,
                         at + 1,
@@ -425,11 +442,14 @@ fn dedent(pieces: &[Piece], open: usize, errors: &mut Vec<LiteralError>) -> Stri
                 return String::new();
             }
             _ => {
-                errors.push(LiteralError::new(
-                    open,
-                    open,
-                    "only whitespace may come before the closing quotes of a multi-line string",
-                ));
+                push(
+                    errors,
+                    LiteralError::new(
+                        open,
+                        open,
+                        "only whitespace may come before the closing quotes of a multi-line string",
+                    ),
+                );
                 return String::new();
             }
         }
@@ -448,7 +468,8 @@ fn dedent(pieces: &[Piece], open: usize, errors: &mut Vec<LiteralError>) -> Stri
         if !matches_prefix {
             let at =
                 line.iter().find_map(|p| if let Piece::Literal(_, at) = p { Some(*at) } else { None }).unwrap_or(open);
-            errors.push(
+            push(
+                errors,
                 LiteralError::new(
                     at,
                     at + 1,

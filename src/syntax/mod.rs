@@ -178,6 +178,43 @@ pub(crate) struct SyntaxError {
     /// A label for the span, when it says more than the message.
     pub(crate) label: Option<String>,
     pub(crate) help: Option<String>,
+    /// How many more errors, after this one by position, were counted here
+    /// instead of kept: a hostile file has one per byte (see `push_bounded`).
+    pub(crate) more: usize,
+}
+
+/// How many syntax errors of a file are kept: as many as a report shows, and
+/// the next (see `crate::source::MAX_PER_RULE_AND_FILE`).
+const KEPT_ERRORS: usize = crate::source::MAX_PER_RULE_AND_FILE + 1;
+
+/// Adds `e` to `errors`, which holds at most twice `KEPT_ERRORS`: when it is
+/// full, the first `KEPT_ERRORS` by position are kept and the rest counted
+/// (`compact`), so the lexer and parser use bounded memory on any text.
+fn push_bounded(errors: &mut Vec<SyntaxError>, e: SyntaxError) {
+    if errors.len() >= 2 * KEPT_ERRORS {
+        compact(errors);
+    }
+    errors.push(e);
+}
+
+/// Sorts `errors` by position, removes repeats, and keeps the first
+/// `KEPT_ERRORS`, counting the others in the last one kept.
+fn compact(errors: &mut Vec<SyntaxError>) {
+    errors.sort_by_key(|e| (e.span.start, e.span.end));
+    errors.dedup_by(|later, kept| {
+        let same = later.span == kept.span && later.message == kept.message;
+        if same {
+            kept.more += later.more;
+        }
+        same
+    });
+    if errors.len() > KEPT_ERRORS {
+        let more: usize = errors[KEPT_ERRORS..].iter().map(|e| 1 + e.more).sum();
+        errors.truncate(KEPT_ERRORS);
+        if let Some(last) = errors.last_mut() {
+            last.more += more;
+        }
+    }
 }
 
 /// The result of parsing: the lossless tree (complete or partial) and the
@@ -248,14 +285,14 @@ fn parse_tree_whole(text: &str) -> (SyntaxTree<'_>, Vec<SyntaxError>) {
             message: format!("the file is larger than {MAX_FILE_BYTES} bytes"),
             label: None,
             help: None,
+            more: 0,
         };
         return (tree, vec![error]);
     }
     let lexed = lexer::lex(text);
     let v1_signals = lexed.v1_signals;
     let (tree, mut errors) = parser::parse(text, lexed);
-    errors.sort_by_key(|e| (e.span.start, e.span.end));
-    errors.dedup_by(|a, b| a.span == b.span && a.message == b.message);
+    compact(&mut errors);
     if v1_signals > 0
         && let Some(first) = errors.first_mut()
     {

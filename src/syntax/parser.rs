@@ -229,7 +229,8 @@ impl<'t, 'e> Parser<'t, 'e> {
     }
 
     fn error_span(&mut self, span: Span, message: impl Into<String>, help: Option<&str>) {
-        self.errors.push(SyntaxError { span, message: message.into(), label: None, help: help.map(str::to_owned) });
+        let error = SyntaxError { span, message: message.into(), label: None, help: help.map(str::to_owned), more: 0 };
+        super::push_bounded(&mut self.errors, error);
     }
 
     fn start(&mut self, kind: CstKind) -> usize {
@@ -322,13 +323,18 @@ impl<'t, 'e> Parser<'t, 'e> {
                 None => break,
                 Some(TokenKind::CloseBrace) => {
                     if self.stack.is_empty() {
+                        // One error per `}`, but one tree node for a run of
+                        // them: a file of a million `}` holds one node, not a
+                        // million.
                         let error = self.start(CstKind::Error);
-                        self.error_at(
-                            self.pos,
-                            "this `}` closes nothing",
-                            Some("remove it, or add the `{` it was meant to close"),
-                        );
-                        self.bump();
+                        while self.peek() == Some(TokenKind::CloseBrace) {
+                            self.error_at(
+                                self.pos,
+                                "this `}` closes nothing",
+                                Some("remove it, or add the `{` it was meant to close"),
+                            );
+                            self.bump();
+                        }
                         self.finish(error, self.pos, true);
                     } else {
                         self.bump();
@@ -337,8 +343,10 @@ impl<'t, 'e> Parser<'t, 'e> {
                 }
                 Some(TokenKind::Semicolon) => {
                     let error = self.start(CstKind::Error);
-                    self.error_at(self.pos, "a `;` must end a node", Some("remove the extra `;`"));
-                    self.bump();
+                    while self.peek() == Some(TokenKind::Semicolon) {
+                        self.error_at(self.pos, "a `;` must end a node", Some("remove the extra `;`"));
+                        self.bump();
+                    }
                     self.finish(error, self.pos, true);
                 }
                 Some(TokenKind::SlashDash) => {

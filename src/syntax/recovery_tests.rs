@@ -320,3 +320,22 @@ fn multi_line_strings_accept_any_newline() {
         assert_eq!(p.document.nodes[0].entries[0].value, super::Value::String("x\n  y".into()), "{nl:?}");
     }
 }
+
+#[test]
+fn a_file_of_errors_holds_a_bounded_number_of_them_and_counts_the_rest() {
+    // One error per byte, from the parser (stray `}`), the lexer (a control
+    // character) and a string's decoding (control characters inside it):
+    // a report shows a thousand, so the parser keeps about that many and
+    // counts the others, instead of holding one error per byte.
+    let strays = "}".repeat(50_000);
+    let controls = "\u{1}".repeat(50_000);
+    let in_string = format!("a \"{}\"", "\u{1}".repeat(50_000));
+    for text in [&strays, &controls, &in_string] {
+        let (_, errors) = parse_tree(text);
+        assert!(errors.len() <= super::KEPT_ERRORS, "{} errors kept", errors.len());
+        assert_eq!(errors.iter().map(|e| 1 + e.more).sum::<usize>(), 50_000);
+        // The first ones by position are the ones kept.
+        assert!(errors.windows(2).all(|w| w[0].span.start < w[1].span.start));
+        assert_eq!(errors[0].span.start as usize, text.find(['}', '\u{1}']).unwrap());
+    }
+}

@@ -16,6 +16,7 @@ mod formats;
 mod hostile;
 mod hostile_editors;
 mod hostile_git;
+mod hostile_limits;
 mod hostile_names;
 mod hostile_routes;
 mod hostile_secrets;
