@@ -140,7 +140,8 @@ pub(crate) fn check_loaded(loaded: Loaded, levels: &CliLevels) -> Checked {
     lap("checks");
     let mut diagnostics = lint::apply_levels(&spec, levels, diagnostics);
     diagnostics.sort_by(Diagnostic::order);
-    let diagnostics = cap(diagnostics);
+    let mut diagnostics = cap(diagnostics);
+    lint::say_where_to_allow(&spec, &mut diagnostics);
     let redactor = redact::Redactor::new(&sources, &spec.credentials);
     lap("levels and order");
     Checked { sources, spec, graph, diagnostics, redactor, timings }

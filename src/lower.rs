@@ -112,7 +112,14 @@ pub(crate) fn lower_document(file: FileId, doc: Document<'_>, threads: usize) ->
         let handles: Vec<_> = doc.split(threads).map(|run| scope.spawn(move || lower_run(run))).collect();
         handles.into_iter().map(crate::parallel::join).collect()
     });
+    // Each list is made once at its final size, so joining the runs holds
+    // them and the whole once, with no doubling of a growing vector.
+    let total = |len: fn(&Lowered) -> usize| runs.iter().map(len).sum::<usize>();
     let mut all = Lowered::default();
+    all.spec.systems.reserve_exact(total(|r| r.spec.systems.len()));
+    all.spec.events.reserve_exact(total(|r| r.spec.events.len()));
+    all.spec.flows.reserve_exact(total(|r| r.spec.flows.len()));
+    all.diagnostics.reserve_exact(total(|r| r.diagnostics.len()));
     for run in runs {
         all.absorb(run);
     }
@@ -144,9 +151,10 @@ impl Seen {
     }
 }
 
-/// `to.extend(from)`, moving the whole vector when `to` is empty.
+/// `to.extend(from)`, moving the whole vector when `to` is empty and has
+/// no room made for it.
 fn append<T>(to: &mut Vec<T>, from: Vec<T>) {
-    if to.is_empty() {
+    if to.is_empty() && to.capacity() < from.len() {
         *to = from;
     } else {
         to.extend(from);
@@ -791,11 +799,11 @@ impl Lowerer<'_> {
                         };
                         Spanned { value: text, loc }
                     });
-                    system.api = Some(Api { style, version, loc: self.loc(child.span) });
+                    system.api = Some(Box::new(Api { style, version, loc: self.loc(child.span) }));
                 }
                 "webhooks" => system.webhooks = self.bool_child(child, "webhooks #true"),
                 "ha" => system.ha = self.bool_child(child, "ha #true"),
-                "webhook-signature" => system.webhook_signature = Some(self.webhook_signature(child)),
+                "webhook-signature" => system.webhook_signature = Some(Box::new(self.webhook_signature(child))),
                 "rate-limit" => {
                     self.shape(child, 1, &["per"]);
                     self.leaf(child);

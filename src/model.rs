@@ -246,7 +246,9 @@ pub(crate) struct Stack {
 pub(crate) struct System {
     pub(crate) name: Name,
     pub(crate) kind: Option<Spanned<SystemKind>>,
-    pub(crate) api: Option<Api>,
+    // The statements most systems leave out are boxed, so a spec of many
+    // small systems holds little for each (see `benches/hostile.rs`).
+    pub(crate) api: Option<Box<Api>>,
     pub(crate) webhooks: Option<Spanned<bool>>,
     pub(crate) rate_limit: Option<RateLimit>,
     pub(crate) owner: Option<Spanned<SmolStr>>,
@@ -259,7 +261,7 @@ pub(crate) struct System {
     pub(crate) ha: Option<Spanned<bool>>,
     /// `webhook-signature SCHEME header=H secret=ENV`: how its webhooks prove
     /// where they come from (the hub backend checks it).
-    pub(crate) webhook_signature: Option<WebhookSignature>,
+    pub(crate) webhook_signature: Option<Box<WebhookSignature>>,
     pub(crate) allows: Vec<Allow>,
     pub(crate) loc: Loc,
 }

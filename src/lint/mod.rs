@@ -290,14 +290,21 @@ pub(crate) fn apply_levels(spec: &Spec, cli: &CliLevels, diagnostics: Vec<Diagno
             severity = Severity::Error;
         }
         d.severity = severity;
-        // Every finding says where its `allow` goes (a system's finding
-        // may point at a flow, where an allow would do nothing).
-        if d.rule.category == Category::Topology && !d.help.contains(&format!("allow \"{}\"", d.rule.name)) {
-            d.help = format!("{}; {}", d.help, suppression::where_to_allow(spec, d));
-        }
         true
     });
     out
+}
+
+/// Says in each finding's help where its `allow` goes (a system's finding
+/// may point at a flow, where an allow would do nothing). Run on the
+/// findings that are kept, after the per-rule cap, so a spec of many
+/// findings does not hold a longer help for each.
+pub(crate) fn say_where_to_allow(spec: &Spec, diagnostics: &mut [Diagnostic]) {
+    for d in diagnostics.iter_mut().filter(|d| d.rule.category == Category::Topology) {
+        if !d.help.contains(&format!("allow \"{}\"", d.rule.name)) {
+            d.help = format!("{}; {}", d.help, suppression::where_to_allow(spec, d));
+        }
+    }
 }
 
 fn level_severity(level: LintLevel, rule: &Rule) -> Option<Severity> {
