@@ -14,11 +14,15 @@
 //!   reads only while the publisher is connected.
 //! - **Egress**, a tab per consuming flow (the AMQP package keeps its
 //!   unacknowledged deliveries per tab): `amqp in` on the flow's quorum queue
-//!   (prefetch 1, manual acknowledgement), then per target the hub's own
-//!   mapping and request nodes; a 2xx from every target acknowledges, a
-//!   failure or a connection error waits the retry's `initial` and rejects
-//!   with requeue, so RabbitMQ redelivers until the delivery limit and then
-//!   dead-letters. Audit lines go to the hub's audit file.
+//!   (prefetch 1, manual acknowledgement), then per target one `change`
+//!   node with the hub's target configuration and its step number, and one
+//!   chain the targets share, made of the hub's mapping and request nodes; a
+//!   `next target` switch (a rule per step) leads a 2xx to the next target,
+//!   and after the last one acknowledges; a failure or a connection error
+//!   waits the retry's `initial` and rejects with requeue, so RabbitMQ
+//!   redelivers until the delivery limit and then dead-letters. Audit lines
+//!   go to the hub's audit file. `flows.json` grows by one small node and
+//!   one switch rule per target, written out as they are made.
 //!
 //! The queues are declared by the server node's topology with their quorum
 //! argument (the package declares a queue without arguments, which a quorum
@@ -302,8 +306,8 @@ fn publish_nodes(
 }
 
 /// consume -> the first target's configuration -> the shared chain: map,
-/// send, request, 2xx? -> next: the following target's configuration, or
-/// ack after the last; failures -> wait -> nack. Each target is one small
+/// send, request, 2xx? -> the payload again -> next: the following
+/// target's configuration, or ack after the last; failures -> wait -> nack. Each target is one small
 /// `change` node (its configuration in `msg._wp`, with its step number),
 /// and the `next` switch has one rule per step: a flow of 20,000 targets
 /// once had five nodes and the fixed expressions for each, 200 times the
