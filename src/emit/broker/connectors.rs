@@ -476,3 +476,32 @@ pub(super) fn package() -> String {
     text.push('\n');
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_step_switch_is_written_as_a_map_would_write_it() {
+        // Every other node is a serde_json map, whose keys come out sorted:
+        // the switch written field by field must match it byte for byte.
+        let switch = StepSwitch {
+            checkall: "false",
+            id: "next",
+            name: "next target",
+            outputs: 3,
+            property: "_wp.step",
+            property_type: "msg",
+            repair: false,
+            rules: Lazy(|| (0..3).map(|i| json!({"t": "eq", "v": i.to_string(), "vt": "num"}))),
+            ty: "switch",
+            wires: Lazy(|| (0..3).map(|i| [format!("target {i}")])),
+            x: 1,
+            y: 2,
+            z: "tab",
+        };
+        let as_map = serde_json::to_value(&switch).unwrap();
+        assert_eq!(serde_json::to_string_pretty(&switch).unwrap(), serde_json::to_string_pretty(&as_map).unwrap());
+        assert_eq!(as_map["wires"][2][0], "target 2");
+    }
+}

@@ -631,3 +631,25 @@ pub(in crate::emit) fn path(name: &str) -> Value {
 fn millis(d: std::time::Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_array_written_item_by_item_is_the_pretty_printed_array() {
+        let items = vec![
+            json!({"id": "a", "wires": [[], ["b", "c"]], "props": {}, "text": "two\nlines \"quoted\""}),
+            json!([]),
+            json!("x\n  y"),
+            json!({"nested": {"deeper": [{"k": 1}, null, true]}}),
+        ];
+        let mut out = PrettyArray::default();
+        for item in &items {
+            out.push(item);
+        }
+        let whole = serde_json::to_string_pretty(&Value::Array(items)).unwrap() + "\n";
+        assert_eq!(out.finish(), whole);
+        assert_eq!(PrettyArray::default().finish(), "[]\n");
+    }
+}
