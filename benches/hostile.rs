@@ -3,8 +3,9 @@
 //! child's peak resident memory against the budget of 20 times the input's
 //! size plus 50 MB. Memory once grew with what was printed, not with what
 //! was found: a 7.8 MB line of `}` made `check` peak at 2.8 GB, a flow with
-//! 20,000 targets made `build --target hub` peak at 1.1 GB. This is a
-//! benchmark, not a test: it prints the numbers and marks what is over.
+//! 20,000 targets made `build --target hub` peak at 1.1 GB and `--target
+//! broker` at 700 MB. This is a benchmark, not a test: it prints the
+//! numbers and marks what is over.
 //!
 //! Run with `cargo bench --bench hostile`; `WIREPLAN_BENCH_SHAPES=line,fan`
 //! picks shapes by name. The peak is the kernel's (`/usr/bin/time -f %M`)

@@ -678,9 +678,11 @@ fn a_reserved_exchange_name_stops_the_build() {
     assert!(!spec.dir.join("out/rabbitmq").exists());
 }
 
-/// A flow with two targets acknowledges only after both answered 2xx: the
-/// first target's success leads, with the payload restored, to the second's
-/// mapping, and only the last one's to the acknowledgement.
+/// A flow with two targets acknowledges only after both answered 2xx: each
+/// target is one configuration node with its step, the targets share one
+/// delivery chain, and after a 2xx the payload is restored and the `next
+/// target` switch leads step 0 to the second target's configuration and the
+/// last step to the acknowledgement.
 #[test]
 fn a_flow_with_two_targets_acknowledges_after_both() {
     let spec = TempSpec::new("broker-two-targets");
@@ -696,18 +698,37 @@ fn a_flow_with_two_targets_acknowledges_after_both() {
     let flows: Value =
         serde_json::from_slice(&std::fs::read(spec.dir.join("out/node-red/flows.json")).unwrap()).unwrap();
     let nodes = flows.as_array().unwrap();
-    let by_id = |id: &str| nodes.iter().find(|n| n["id"] == id).unwrap();
-    let named = |name: &str| nodes.iter().filter(|n| n["name"] == name).collect::<Vec<_>>();
+    let by_id = |id: &str| nodes.iter().find(|n| n["id"] == id).unwrap().clone();
+    let named = |name: &str| nodes.iter().filter(|n| n["name"] == name).cloned().collect::<Vec<_>>();
+    let wire = |n: &Value, output: usize| by_id(n["wires"][output][0].as_str().unwrap());
+    let consume = nodes.iter().find(|n| n["type"] == "amqp in").unwrap();
+    let crm = wire(consume, 0);
+    assert_eq!(crm["name"], "to crm");
+    let config = |n: &Value| -> Value { serde_json::from_str(n["rules"][0]["to"].as_str().unwrap()).unwrap() };
+    assert_eq!(config(&crm)["step"], 0);
+    // One shared chain: map, send, request, 2xx?.
+    let map = wire(&crm, 0);
+    assert_eq!(map["name"], "map the body");
     let switches = named("2xx?");
-    assert_eq!(switches.len(), 2);
-    let next = |n: &Value| by_id(n["wires"][0][0].as_str().unwrap()).clone();
-    let first = switches.iter().find(|s| next(s)["name"] == "the payload again").expect("target 1 leads to target 2");
-    assert_eq!(next(&next(first))["name"], "to mail: map");
-    let second = switches.iter().find(|s| next(s)["name"] == "delivered").unwrap();
-    assert_eq!(next(&next(second))["type"], "amqp ack");
-    assert_eq!(next(&next(second))["nack"], false);
-    // Both failures go to the one rejection path.
-    assert_eq!(first["wires"][1], second["wires"][1]);
+    assert_eq!(switches.len(), 1);
+    let status = &switches[0];
+    let restore = wire(status, 0);
+    assert_eq!(restore["name"], "the payload again");
+    let next = wire(&restore, 0);
+    assert_eq!(next["name"], "next target");
+    assert_eq!(next["property"], "_wp.step");
+    assert_eq!(next["outputs"], 2);
+    assert_eq!(next["rules"], serde_json::json!([{"t": "eq", "v": "0", "vt": "num"}, {"t": "else"}]));
+    let mail = wire(&next, 0);
+    assert_eq!(mail["name"], "to mail");
+    assert_eq!(config(&mail)["step"], 1);
+    assert_eq!(mail["wires"], crm["wires"]);
+    let delivered = wire(&next, 1);
+    assert_eq!(delivered["name"], "delivered");
+    assert_eq!(wire(&delivered, 0)["type"], "amqp ack");
+    assert_eq!(wire(&delivered, 0)["nack"], false);
+    // A failure of either target goes to the one rejection path.
+    assert_eq!(wire(status, 1)["name"], "failed");
     let definitions: Value =
         serde_json::from_slice(&std::fs::read(spec.dir.join("out/rabbitmq/definitions.json")).unwrap()).unwrap();
     assert_eq!(definitions["policies"][0]["definition"]["delivery-limit"], 1);

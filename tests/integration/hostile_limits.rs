@@ -154,3 +154,30 @@ fn a_flow_with_twenty_thousand_targets_builds_files_linear_in_the_spec() {
     let targets = json.as_array().unwrap().iter().filter(|n| n["name"] == "to quickbooks").count();
     assert_eq!(targets, 20_000);
 }
+
+#[test]
+fn a_flow_with_twenty_thousand_targets_builds_broker_connectors_linear_in_the_spec() {
+    // The broker's egress once had five nodes per target with the fixed
+    // expressions in each: 95 MB of `flows.json` from a 480 KB spec.
+    let spec = TempSpec::new("hostile-fan-out-broker");
+    let text = fan_out_spec(20_000);
+    spec.file("wireplan.kdl", &text);
+    let out = run_limited(&spec.dir, &["build", "--target", "broker", "--out", "out"], Duration::from_secs(120));
+    assert_eq!(code(&out), 0, "{}", stderr(&out).lines().last().unwrap_or_default());
+    let flows = std::fs::metadata(spec.dir.join("out/node-red/flows.json")).unwrap().len() as usize;
+    assert!(flows < 50 * text.len(), "flows.json is {flows} bytes for a spec of {}", text.len());
+    for file in ["README.md", "asyncapi.yaml", "rabbitmq/definitions.json"] {
+        let size = std::fs::metadata(spec.dir.join("out").join(file)).unwrap().len() as usize;
+        assert!(size < 5 * text.len(), "{file} is {size} bytes for a spec of {}", text.len());
+    }
+    // Every target is still there, each its own node, and the step switch
+    // leads each to the next.
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(spec.dir.join("out/node-red/flows.json")).unwrap()).unwrap();
+    let nodes = json.as_array().unwrap();
+    let targets: Vec<&serde_json::Value> = nodes.iter().filter(|n| n["name"] == "to quickbooks").collect();
+    assert_eq!(targets.len(), 20_000);
+    let next = nodes.iter().find(|n| n["name"] == "next target").unwrap();
+    assert_eq!(next["wires"].as_array().unwrap().len(), 20_000);
+    assert_eq!(next["wires"][19_998][0], targets[19_999]["id"]);
+}

@@ -189,37 +189,57 @@ pub(super) fn render(hub: &Hub) -> String {
 
 /// A JSON array written item by item, formatted exactly as serde_json's
 /// pretty printer formats the whole array: a flow of 20,000 targets made
-/// 20,000 nodes' worth of maps before a byte was written.
+/// 20,000 nodes' worth of maps before a byte was written. Each item is
+/// serialized straight into the text, never first into a string of its own
+/// (the broker's step switch is megabytes).
 #[derive(Default)]
-struct PrettyArray {
-    text: String,
+pub(in crate::emit) struct PrettyArray {
+    text: Vec<u8>,
+}
+
+/// Writes into the array's text, every line two spaces in: serde_json
+/// escapes every newline inside a string, so each newline it writes starts
+/// a line of the item.
+struct Indented<'a>(&'a mut Vec<u8>);
+
+impl std::io::Write for Indented<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        for line in bytes.split_inclusive(|&b| b == b'\n') {
+            self.0.extend_from_slice(line);
+            if line.ends_with(b"\n") {
+                self.0.extend_from_slice(b"  ");
+            }
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 impl PrettyArray {
-    fn push(&mut self, item: &Value) {
-        self.text.push_str(if self.text.is_empty() { "[\n" } else { ",\n" });
-        let item = serde_json::to_string_pretty(item).unwrap_or_default();
-        for (i, line) in item.lines().enumerate() {
-            if i > 0 {
-                self.text.push('\n');
-            }
-            // serde_json escapes every newline inside a string, so each
-            // line of the item is a line of the array, two spaces in.
-            self.text.push_str("  ");
-            self.text.push_str(line);
+    pub(in crate::emit) fn push(&mut self, item: &impl serde::Serialize) {
+        self.text.extend_from_slice(if self.text.is_empty() { b"[\n  " } else { b",\n  " });
+        let start = self.text.len();
+        if serde_json::to_writer_pretty(Indented(&mut self.text), item).is_err() {
+            // Only a map with keys that are not strings fails, and no node
+            // has one: leave no half-written item.
+            self.text.truncate(start);
         }
     }
 
     /// Writes the nodes made so far and forgets them.
-    fn take(&mut self, nodes: &mut Nodes) {
+    pub(in crate::emit) fn take(&mut self, nodes: &mut Nodes) {
         for node in nodes.0.drain(..) {
             self.push(&node);
         }
     }
 
-    fn finish(mut self) -> String {
-        self.text.push_str(if self.text.is_empty() { "[]\n" } else { "\n]\n" });
-        self.text
+    pub(in crate::emit) fn finish(mut self) -> String {
+        self.text.extend_from_slice(if self.text.is_empty() { b"[]\n" } else { b"\n]\n" });
+        // serde_json writes UTF-8 only.
+        String::from_utf8(self.text).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 }
 
@@ -365,7 +385,7 @@ fn flow_tab(hub: &Hub, flow: &HubFlow, tab: &str, nodes: &mut Nodes, out: &mut P
     let prepare = node_id(flow, "prepare", 0);
     for (index, target) in flow.targets.iter().enumerate() {
         let label = format!("to {}", target.system);
-        let config = change(config_rules(flow, target));
+        let config = change(config_rules(target_config(flow, target)));
         nodes.add(starts[index], "change", tab, &label, at(column, index as u32 * 2), &[&[&prepare]], config);
         out.take(nodes);
     }
@@ -540,17 +560,8 @@ fn delivery_nodes(flow: &HubFlow, tab: &str, column: u32, nodes: &mut Nodes) {
     }
 }
 
-/// The `change` rules that start a write: the target's configuration
-/// (`config_rules`), then the request made from it (`request_rules`).
-pub(in crate::emit) fn prepare_rules(flow: &HubFlow, target: &HubTarget) -> Value {
-    let mut rules = config_rules(flow, target);
-    rules.extend(request_rules());
-    change(rules)
-}
-
-/// The rules that put a target's configuration in `msg._wp` (from
-/// serde-written JSON) and a copy of the trigger's payload beside it.
-fn config_rules(flow: &HubFlow, target: &HubTarget) -> Vec<Value> {
+/// A target's configuration, as `msg._wp` holds it on the shared chain.
+pub(in crate::emit) fn target_config(flow: &HubFlow, target: &HubTarget) -> Map<String, Value> {
     let mut config = Map::new();
     config.insert("flow".into(), flow.name.clone().into());
     config.insert("target".into(), target.system.clone().into());
@@ -576,6 +587,13 @@ fn config_rules(flow: &HubFlow, target: &HubTarget) -> Vec<Value> {
     config.insert("exponential".into(), target.exponential.into());
     config.insert("initial".into(), millis(target.initial).into());
     config.insert("max".into(), millis(target.max).into());
+    config
+}
+
+/// The rules that put a target's configuration (`target_config`) in
+/// `msg._wp` (as serde-written JSON) and a copy of the trigger's payload
+/// beside it: a target's own node (the broker's egress too).
+pub(in crate::emit) fn config_rules(config: Map<String, Value>) -> Vec<Value> {
     let mut copy_input = set("_wp.input", "payload", "msg");
     copy_input["dc"] = true.into();
     vec![set("_wp", Value::Object(config).to_string(), "json"), copy_input]
@@ -583,8 +601,8 @@ fn config_rules(flow: &HubFlow, target: &HubTarget) -> Vec<Value> {
 
 /// The rules, the same for every target, that make the request from
 /// `msg._wp`: the first attempt, the mapped body, the idempotency key and
-/// the headers.
-fn request_rules() -> Vec<Value> {
+/// the headers: the shared chain's first node (the broker's egress too).
+pub(in crate::emit) fn request_rules() -> Vec<Value> {
     vec![
         set("_wp.attempt", "1", "num"),
         set("_wp.body", BODY, "jsonata"),
@@ -612,4 +630,26 @@ pub(in crate::emit) fn path(name: &str) -> Value {
 
 fn millis(d: std::time::Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_array_written_item_by_item_is_the_pretty_printed_array() {
+        let items = vec![
+            json!({"id": "a", "wires": [[], ["b", "c"]], "props": {}, "text": "two\nlines \"quoted\""}),
+            json!([]),
+            json!("x\n  y"),
+            json!({"nested": {"deeper": [{"k": 1}, null, true]}}),
+        ];
+        let mut out = PrettyArray::default();
+        for item in &items {
+            out.push(item);
+        }
+        let whole = serde_json::to_string_pretty(&Value::Array(items)).unwrap() + "\n";
+        assert_eq!(out.finish(), whole);
+        assert_eq!(PrettyArray::default().finish(), "[]\n");
+    }
 }
