@@ -34,6 +34,8 @@ const LAYERS: &[&[&str]] = &[
     &["fmt"],
     &["lsp"],
     &["cli"],
+    // The fuzz target runs everything, the language server included.
+    &["fuzz"],
 ];
 
 #[cfg(test)]

@@ -19,6 +19,8 @@ mod docs;
 mod emit;
 mod escape;
 mod fmt;
+#[doc(hidden)]
+pub mod fuzz;
 mod graph;
 mod layers;
 mod lint;

@@ -11,6 +11,7 @@ mod docs;
 mod etl;
 mod fmt;
 mod formats;
+mod fuzz;
 mod hostile;
 mod hub;
 mod lsp;
