@@ -33,6 +33,8 @@
 //!   saved before the driver exits).
 //! - `--replay I`: run input `I` of the state's seed once, print its panic
 //!   if any, and write it to stdout with `--print`.
+//! - `--file PATH`: run the file at PATH once, as `--replay` does (to check
+//!   a saved crash after a fix).
 //! - `--corpus DIR`: the repository whose examples and fixtures seed the
 //!   corpus (default: this crate's folder).
 //!
@@ -67,6 +69,7 @@ struct Options {
     seed: u64,
     state: PathBuf,
     replay: Option<u64>,
+    file: Option<PathBuf>,
     print: bool,
     corpus: PathBuf,
 }
@@ -78,6 +81,7 @@ fn parse_args() -> Result<Options, String> {
         seed: 7,
         state: PathBuf::from(".fuzz"),
         replay: None,
+        file: None,
         print: false,
         corpus: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
     };
@@ -92,10 +96,11 @@ fn parse_args() -> Result<Options, String> {
             "--state" => o.state = PathBuf::from(value("--state")?),
             "--replay" => o.replay = Some(number(value("--replay")?, "--replay")?),
             "--print" => o.print = true,
+            "--file" => o.file = Some(PathBuf::from(value("--file")?)),
             "--corpus" => o.corpus = PathBuf::from(value("--corpus")?),
             "-h" | "--help" => {
                 return Err("usage: fuzz [--inputs N] [--jobs J] [--seed S] [--state DIR] [--replay I [--print]] \
-                            [--corpus DIR]"
+                            [--file PATH] [--corpus DIR]"
                     .into());
             }
             other => return Err(format!("unknown argument `{other}`")),
@@ -274,15 +279,29 @@ fn main() -> std::process::ExitCode {
     let files = corpus.len();
     let mutator = Mutator::new(corpus.into_iter().map(|(_, t)| t).collect());
 
-    if let Some(i) = options.replay {
-        let input = mutator.input(state.seed, i);
+    if options.replay.is_some() || options.file.is_some() {
+        let i = options.replay.unwrap_or(0);
+        let input = match &options.file {
+            Some(path) => match std::fs::read(path) {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    eprintln!("{}: {e}", path.display());
+                    return std::process::ExitCode::from(2);
+                }
+            },
+            None => mutator.input(state.seed, i),
+        };
         if options.print {
             use std::io::Write;
             let _ = std::io::stdout().write_all(&input);
         }
         let t = Instant::now();
         let result = fuzz::catch_one(&input);
-        eprintln!("seed {} input {i}: {} bytes, {:.1} ms", state.seed, input.len(), t.elapsed().as_secs_f64() * 1e3);
+        let what = match &options.file {
+            Some(path) => path.display().to_string(),
+            None => format!("seed {} input {i}", state.seed),
+        };
+        eprintln!("{what}: {} bytes, {:.1} ms", input.len(), t.elapsed().as_secs_f64() * 1e3);
         return match result {
             Ok(reach) => {
                 eprintln!("no panic ({reach:?})");
