@@ -245,6 +245,11 @@ fn places(text: &str, pick: u64) -> Vec<u32> {
         while offset > 0 && !text.is_char_boundary(offset) {
             offset -= 1;
         }
+        // Between the `\r` and `\n` of a line end is no place an editor
+        // can name.
+        if offset > 0 && text.as_bytes()[offset - 1] == b'\r' && text.as_bytes().get(offset) == Some(&b'\n') {
+            offset -= 1;
+        }
         offsets.push(offset as u32);
     }
     offsets
