@@ -30,7 +30,8 @@
 //!   after every batch), `crashes/` (one input per panic location, named
 //!   after it, with `.txt` holding the message and input number), `slow/`
 //!   (inputs over 100 ms) and `hangs/` (an input still running after 10 s,
-//!   saved before the driver exits).
+//!   saved and counted; the run goes on when it ends, and stops if one runs
+//!   over 300 s).
 //! - `--replay I`: run input `I` of the state's seed once, print its panic
 //!   if any, and write it to stdout with `--print`.
 //! - `--file PATH`: run the file at PATH once, as `--replay` does (to check
@@ -58,8 +59,12 @@ use wireplan::fuzz::{self, Crash, mutate::Mutator};
 
 /// An input slower than this is saved in `slow/`.
 const SLOW: Duration = Duration::from_millis(100);
-/// An input still running after this is a hang: saved, and the run ends.
+/// An input still running after this is a hang: saved in `hangs/` and
+/// counted; the run goes on when it ends.
 const HANG: Duration = Duration::from_secs(10);
+/// An input still running after this ends the run (a thread cannot be
+/// stopped).
+const STUCK: Duration = Duration::from_secs(300);
 /// At most this many slow inputs are saved per run (they are counted all).
 const MAX_SLOW_SAVED: usize = 200;
 
@@ -116,6 +121,7 @@ struct State {
     done: u64,
     panics: u64,
     slow: u64,
+    hangs: u64,
     seconds: f64,
     peak_kb: u64,
 }
@@ -131,6 +137,7 @@ impl State {
                 "done" => s.done = value.trim().parse().ok()?,
                 "panics" => s.panics = value.trim().parse().ok()?,
                 "slow" => s.slow = value.trim().parse().ok()?,
+                "hangs" => s.hangs = value.trim().parse().ok()?,
                 "seconds" => s.seconds = value.trim().parse().ok()?,
                 "peak_kb" => s.peak_kb = value.trim().parse().ok()?,
                 _ => {}
@@ -141,8 +148,8 @@ impl State {
 
     fn write(&self, path: &Path) -> std::io::Result<()> {
         let text = format!(
-            "seed = {}\ndone = {}\npanics = {}\nslow = {}\nseconds = {:.1}\npeak_kb = {}\n",
-            self.seed, self.done, self.panics, self.slow, self.seconds, self.peak_kb
+            "seed = {}\ndone = {}\npanics = {}\nslow = {}\nhangs = {}\nseconds = {:.1}\npeak_kb = {}\n",
+            self.seed, self.done, self.panics, self.slow, self.hangs, self.seconds, self.peak_kb
         );
         let tmp = path.with_extension("tmp");
         std::fs::write(&tmp, text)?;
@@ -185,6 +192,7 @@ struct Batch<'a> {
     /// run began, plus one; 0 when idle), for the hang watchdog.
     running: Vec<(AtomicU64, AtomicU64)>,
     finished: AtomicUsize,
+    hangs: AtomicU64,
 }
 
 fn save(dir: &Path, name: &str, input: &[u8], note: &str) {
@@ -239,21 +247,30 @@ fn worker(batch: &Batch<'_>, me: usize, run_start: Instant) {
     batch.finished.fetch_add(1, Ordering::Relaxed);
 }
 
-/// Watches the workers until they all finish; an input running longer than
-/// `HANG` is saved in `hangs/` and the process ends (a thread cannot be
-/// stopped; the state file holds the last finished batch).
+/// Watches the workers until they all finish. An input running longer than
+/// `HANG` is saved in `hangs/` and counted; one running longer than `STUCK`
+/// ends the process (the state file holds the last finished batch).
 fn watchdog(batch: &Batch<'_>, jobs: usize, run_start: Instant) {
+    let mut saved = std::collections::BTreeSet::new();
     while batch.finished.load(Ordering::Relaxed) < jobs {
         std::thread::sleep(Duration::from_millis(100));
         let now = run_start.elapsed().as_millis() as u64 + 1;
         for (input, started) in &batch.running {
             let started = started.load(Ordering::Relaxed);
-            if started != 0 && now.saturating_sub(started) > HANG.as_millis() as u64 {
-                let i = input.load(Ordering::Relaxed);
+            let running = now.saturating_sub(started);
+            if started == 0 || running <= HANG.as_millis() as u64 {
+                continue;
+            }
+            let i = input.load(Ordering::Relaxed);
+            if saved.insert(i) {
                 let data = batch.mutator.input(batch.seed, i);
                 let note = format!("seed {} input {i}\nstill running after {} s\n", batch.seed, HANG.as_secs());
                 save(&batch.state_dir.join("hangs"), &format!("{}-{i}", batch.seed), &data, &note);
+                batch.hangs.fetch_add(1, Ordering::Relaxed);
                 eprintln!("HANG: input {i} of seed {} ran over {} s; saved in hangs/", batch.seed, HANG.as_secs());
+            }
+            if running > STUCK.as_millis() as u64 {
+                eprintln!("input {i} ran over {} s: stopping", STUCK.as_secs());
                 std::process::exit(1);
             }
         }
@@ -347,6 +364,7 @@ fn main() -> std::process::ExitCode {
             built: AtomicU64::new(0),
             running: (0..options.jobs).map(|_| (AtomicU64::new(0), AtomicU64::new(0))).collect(),
             finished: AtomicUsize::new(0),
+            hangs: AtomicU64::new(0),
         };
         let batch_start = Instant::now();
         std::thread::scope(|scope| {
@@ -379,6 +397,7 @@ fn main() -> std::process::ExitCode {
             entry.0 += 1;
         }
         state.slow += batch.slow.load(Ordering::Relaxed);
+        state.hangs += batch.hangs.load(Ordering::Relaxed);
         state.seconds += took.as_secs_f64();
         state.peak_kb = state.peak_kb.max(peak_kb());
         if let Err(e) = state.write(&state_file) {
@@ -426,6 +445,7 @@ fn main() -> std::process::ExitCode {
         println!("  {count:>6} x {location}: {}", message.lines().next().unwrap_or(""));
     }
     println!("slow inputs (over {} ms): {} in all", SLOW.as_millis(), state.slow);
+    println!("hangs (over {} s): {} in all", HANG.as_secs(), state.hangs);
     println!(
         "reach this run: parsed {:.1}%, formatted {:.1}%, built {:.1}%",
         pct(parsed, this_run),
@@ -433,7 +453,11 @@ fn main() -> std::process::ExitCode {
         pct(built, this_run)
     );
     println!("peak memory (VmHWM): {} MB", peak_kb() / 1024);
-    if locations.is_empty() { std::process::ExitCode::SUCCESS } else { std::process::ExitCode::from(1) }
+    if locations.is_empty() && state.hangs == 0 {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::from(1)
+    }
 }
 
 fn pct(n: u64, of: u64) -> f64 {
