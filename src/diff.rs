@@ -389,8 +389,8 @@ impl<'a> Readers<'a> {
 }
 
 fn flow_changes(old_spec: &Spec, old: &Flow, new_spec: &Spec, new: &Flow, node: &str, out: &mut Changes) {
-    for t in &old.targets {
-        let Some(now) = new.targets.iter().find(|n| n.system.name.value == t.system.name.value) else {
+    for (i, t) in old.targets.iter().enumerate() {
+        let Some(now) = counterpart(old, i, new).map(|j| &new.targets[j]) else {
             out.add(Class::Safe, node, format!("no longer writes `{}`", t.system.name.value));
             continue;
         };
@@ -425,7 +425,7 @@ fn flow_changes(old_spec: &Spec, old: &Flow, new_spec: &Spec, new: &Flow, node: 
         out.add(Class::Risky, node, format!("retry attempts lowered from {a} to {b}"));
     }
     for (i, t) in old.targets.iter().enumerate() {
-        let Some(j) = new.targets.iter().position(|n| n.system.name.value == t.system.name.value) else { continue };
+        let Some(j) = counterpart(old, i, new) else { continue };
         let system = &t.system.name.value;
         if !old.can_lose(old_spec, i) && new.can_lose(new_spec, j) {
             // With a dead letter nothing is lost: each failure waits there.
@@ -446,6 +446,18 @@ fn flow_changes(old_spec: &Spec, old: &Flow, new_spec: &Spec, new: &Flow, node: 
     if describe_flow(old_spec, old, true) != describe_flow(new_spec, new, true) && !out.has(node) {
         out.add(Class::Safe, node, "changed".into());
     }
+}
+
+/// The target of `new` that old target `i` became: a flow may write to one
+/// system more than once, so the k-th write to a system is compared with the
+/// k-th write to it (or the last, when there are fewer), never every write
+/// with the first.
+fn counterpart(old: &Flow, i: usize, new: &Flow) -> Option<usize> {
+    let system = &old.targets[i].system.name.value;
+    let k = old.targets[..i].iter().filter(|t| t.system.name.value == *system).count();
+    let same: Vec<usize> =
+        new.targets.iter().enumerate().filter(|(_, t)| t.system.name.value == *system).map(|(j, _)| j).collect();
+    same.get(k).or(same.last()).copied()
 }
 
 /// The names NEW's flows use, resolved or not.

@@ -40,6 +40,8 @@ const LAYERS: &[&[&str]] = &[
     &["out"],
     &["lsp"],
     &["cli"],
+    // The fuzz target runs everything, the language server included.
+    &["fuzz"],
 ];
 
 #[cfg(test)]

@@ -20,6 +20,8 @@ mod docs;
 mod emit;
 mod escape;
 mod fmt;
+#[doc(hidden)]
+pub mod fuzz;
 mod git;
 mod graph;
 mod layers;

@@ -413,6 +413,9 @@ pub(super) fn code_actions(
     let start = source.offset_of_utf16(p.range.start.line, p.range.start.character);
     let end = source.offset_of_utf16(p.range.end.line, p.range.end.character);
     let spec = &cx.analysis.checked.spec;
+    // Each file an edit appends to is parsed once per request, however many
+    // findings the range holds.
+    let mut trees: HashMap<FileId, crate::syntax::Parse<'_>> = HashMap::new();
     let mut actions = Vec::new();
     let mut action = |fixes: &crate::diagnostic::Diagnostic,
                       title: String,
@@ -447,8 +450,9 @@ pub(super) fn code_actions(
             Owner::Flow(id) => (spec.flow(id).loc, "flow"),
         };
         let owner_file = cx.source(owner_loc.file);
+        let tree = &trees.entry(owner_loc.file).or_insert_with(|| crate::syntax::parse(&owner_file.text)).tree;
         let mut add = |title: String, child: String, preferred: bool| {
-            let (at, text) = add_child(owner_file, owner_loc.span, &child);
+            let (at, text) = add_child(owner_file, tree, owner_loc.span, &child);
             action(d, title, owner_file, at, text, preferred);
         };
         if let Owner::Flow(id) = owner {
@@ -508,8 +512,12 @@ fn idempotency_key(spec: &Spec, flow: &crate::model::Flow) -> String {
 /// The edit that adds `child` as the last child of the node at `node`:
 /// before its `}`, on a line of its own, indented one level deeper; a node
 /// without children gets a block.
-fn add_child(file: &SourceFile, node: Span, child: &str) -> (Span, String) {
+fn add_child(file: &SourceFile, tree: &crate::syntax::SyntaxTree<'_>, node: Span, child: &str) -> (Span, String) {
     let text = &file.text;
+    // The model's span of a node ends at its last entry that is not
+    // commented out; the syntax tree's takes in a `/-` entry after it.
+    let end = tree.node_end_at(node.start).unwrap_or(node.end).max(node.end);
+    let node = Span::new(node.start as usize, end as usize);
     let node_text = text.get(node.range()).unwrap_or("");
     let (_, line_start) = file.line_of(node.start);
     let indent: String =

@@ -11,6 +11,7 @@
 //! error response; the server ends on `exit` or when stdin closes.
 
 mod features;
+pub(crate) mod fuzz;
 mod index;
 mod transport;
 

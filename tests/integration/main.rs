@@ -13,6 +13,7 @@ mod etl;
 mod etl_postgres;
 mod fmt;
 mod formats;
+mod fuzz;
 mod hostile;
 mod hostile_editors;
 mod hostile_git;
