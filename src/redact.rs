@@ -143,6 +143,13 @@ impl Redactor {
                     }
                 }
             }
+            // A span that starts just after the backslash of an escape
+            // (`\\` in JSON) takes the backslash in, so the escape is
+            // masked whole, never half.
+            let escaped_by = text[..widest.0].bytes().rev().take_while(|b| *b == b'\\').count();
+            if escaped_by % 2 == 1 {
+                widest.0 -= 1;
+            }
             // A span reaching back over earlier ones swallows them.
             while let Some(&(last_start, last_end)) = spans.last()
                 && widest.0 < last_end
@@ -290,7 +297,11 @@ fn is_blank(c: char) -> bool {
 /// first few characters: `sk_l******************`.
 pub(crate) fn mask(secret: &str) -> String {
     let n = secret.chars().count();
-    let keep = (n / 4).min(4);
+    // The prefix kept is letters, digits, `_` and `-` only: what is masked
+    // may be written escaped (`\\`, `&amp;`, `\u0041`), and a prefix cut
+    // inside an escape would leave a JSON string or an HTML text broken.
+    let keep =
+        secret.chars().take((n / 4).min(4)).take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-').count();
     secret.chars().take(keep).chain(std::iter::repeat_n('*', n - keep)).collect()
 }
 
@@ -434,6 +445,23 @@ mod tests {
         assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
         assert!(!masked.contains("AKIA"), "masked whole");
         assert!(masked.starts_with("x name*"));
+    }
+
+    /// A mask never cuts an escape in two: the fuzzer found a baseline whose
+    /// JSON read `NaN\*****` (a kept prefix ending in the backslash of `\\`).
+    #[test]
+    fn a_mask_leaves_json_and_html_whole() {
+        let r = redactor(&["NaN\\ghp_0123456789abcdefghijklmnopqrstuvwxyz"]);
+        for text in [
+            serde_json::to_string("unknown node `NaN\\ghp_0123456789abcdefghijklmnopqrstuvwxyz`").unwrap(),
+            serde_json::to_string("x \\ghp_0123456789abcdefghijklmnopqrstuvwxyz").unwrap(),
+        ] {
+            let masked = r.apply(&text).into_owned();
+            let back: String = serde_json::from_str(&masked).unwrap_or_else(|e| panic!("{masked}: {e}"));
+            assert!(!back.contains("0123456789"), "{back}");
+        }
+        assert_eq!(mask("a&amp;bcdefghijklmnop"), format!("a{}", "*".repeat(20)));
+        assert_eq!(mask("\\\\abcdefgh"), "**********");
     }
 
     #[test]

@@ -44,8 +44,8 @@ pub(crate) fn render(plan: &Plan) -> String {
     out.push_str("\n## Connections each pattern needs\n\n");
     chart(&mut out, plan);
     out.push_str(
-        "\nLines, from the top: point-to-point with every pair wired (n(n-1)/2), point-to-point as wired today, \
-         and a hub or broker (one connection per system).\n\n",
+        "\nLines, in order: point-to-point with every pair wired (n(n-1)/2), point-to-point as wired today, \
+         a hub, and a broker (each one connection per system: where they are equal, one line hides the other).\n\n",
     );
     out.push_str("| month | tools | events/day | peak/s | p2p wired | p2p pairs | hub | broker | stage |\n");
     out.push_str("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
@@ -85,10 +85,16 @@ fn chart(out: &mut String, plan: &Plan) {
     let potential = series(&|c| c.point_to_point_potential);
     let wired = series(&|c| u64::from(c.point_to_point_wired));
     let hub = series(&|c| u64::from(c.hub));
+    let broker = series(&|c| u64::from(c.broker));
     let max = plan
         .months
         .iter()
-        .map(|m| m.connections.point_to_point_potential.max(u64::from(m.connections.hub)))
+        .map(|m| {
+            m.connections
+                .point_to_point_potential
+                .max(u64::from(m.connections.hub))
+                .max(u64::from(m.connections.broker))
+        })
         .max()
         .unwrap_or(0)
         .max(1);
@@ -100,6 +106,7 @@ fn chart(out: &mut String, plan: &Plan) {
     let _ = writeln!(out, "    line [{}]", potential.join(", "));
     let _ = writeln!(out, "    line [{}]", wired.join(", "));
     let _ = writeln!(out, "    line [{}]", hub.join(", "));
+    let _ = writeln!(out, "    line [{}]", broker.join(", "));
     out.push_str("```\n");
 }
 
