@@ -167,8 +167,12 @@ fn draw_line<'p, 'a>(file: &SourceFile, line: usize, labels: &[&'p Place<'a>], r
         // A word cut in two would show part of it unmasked, as a masked
         // credential must be seen whole to be masked (`redact`): a cut
         // moves to the word's edge, outward when that is near.
-        from = word_edge(source, from, room, false);
-        to = word_edge(source, to, room, true).max(from);
+        match (word_edge(source, from, room, false), word_edge(source, to, room, true)) {
+            (Some(start), Some(end)) => (from, to) = (start, end.max(start)),
+            // The window lies inside one word longer than a snippet: none
+            // of it is shown.
+            _ => to = from,
+        }
     }
     let mut drawn = String::new();
     let mut columns: Vec<(usize, usize)> = Vec::new(); // (byte offset in line, display column)
@@ -209,22 +213,39 @@ fn draw_line<'p, 'a>(file: &SourceFile, line: usize, labels: &[&'p Place<'a>], r
     Drawn { text: drawn, marks }
 }
 
+/// How far `word_edge` looks for the edge of a word: a snippet is drawn
+/// in time bounded by its width, never by its line's length (a spec can be
+/// one line of megabytes).
+const WORD_SEARCH: usize = 4096;
+
 /// `at`, or the nearest place that cuts no word (no run of non-blank
 /// characters): the word's end when `end` and it is within `reach` bytes,
 /// else its start (and the other way around for the start of a window).
-fn word_edge(s: &str, at: usize, reach: usize, end: bool) -> usize {
+/// `None` when the edge it would move to is more than `WORD_SEARCH` bytes
+/// away: the word is longer than any snippet shows.
+fn word_edge(s: &str, at: usize, reach: usize, end: bool) -> Option<usize> {
     let blank = |c: char| c.is_whitespace();
     let before = s[..at].chars().next_back().is_none_or(blank);
     let after = s[at..].chars().next().is_none_or(blank);
     if before || after {
-        return at;
+        return Some(at);
     }
-    let start = s[..at].rfind(blank).map_or(0, |i| i + s[i..].chars().next().map_or(1, char::len_utf8));
-    let stop = s[at..].find(blank).map_or(s.len(), |i| at + i);
+    let low = floor_boundary(s, at.saturating_sub(WORD_SEARCH));
+    let high = floor_boundary(s, (at + WORD_SEARCH).min(s.len()));
+    let start = match s[low..at].rfind(blank) {
+        Some(i) => Some(low + i + s[low + i..].chars().next().map_or(1, char::len_utf8)),
+        None if low == 0 => Some(0),
+        None => None,
+    };
+    let stop = match s[at..high].find(blank) {
+        Some(i) => Some(at + i),
+        None if high == s.len() => Some(s.len()),
+        None => None,
+    };
     match end {
-        true if stop - at <= reach => stop,
+        true if stop.is_some_and(|stop| stop - at <= reach) => stop,
         true => start,
-        false if at - start <= reach => start,
+        false if start.is_some_and(|start| at - start <= reach) => start,
         false => stop,
     }
 }
@@ -305,14 +326,17 @@ mod tests {
         let line = "owner \"sk_live_4eC39HqLyj\" bogus=1";
         // Inside the secret: the start moves back to the word's start, the
         // end on to the word's end, when near enough; otherwise the other way.
-        assert_eq!(word_edge(line, 12, 40, false), 6);
-        assert_eq!(word_edge(line, 12, 40, true), 26);
-        assert_eq!(word_edge(line, 12, 2, false), 26);
-        assert_eq!(word_edge(line, 12, 2, true), 6);
+        assert_eq!(word_edge(line, 12, 40, false), Some(6));
+        assert_eq!(word_edge(line, 12, 40, true), Some(26));
+        assert_eq!(word_edge(line, 12, 2, false), Some(26));
+        assert_eq!(word_edge(line, 12, 2, true), Some(6));
         // Between words, or at the ends, nothing moves.
-        assert_eq!(word_edge(line, 5, 2, true), 5);
-        assert_eq!(word_edge(line, 0, 2, false), 0);
-        assert_eq!(word_edge(line, line.len(), 2, true), line.len());
-        assert_eq!(word_edge("aé b", 1, 9, true), 3);
+        assert_eq!(word_edge(line, 5, 2, true), Some(5));
+        assert_eq!(word_edge(line, 0, 2, false), Some(0));
+        assert_eq!(word_edge(line, line.len(), 2, true), Some(line.len()));
+        assert_eq!(word_edge("aé b", 1, 9, true), Some(3));
+        // A word longer than the search: no edge to move to.
+        let huge = format!("a {} b", "}".repeat(3 * super::WORD_SEARCH));
+        assert_eq!(word_edge(&huge, 2 * super::WORD_SEARCH, 40, true), None);
     }
 }
