@@ -138,9 +138,10 @@ pub(crate) fn check_loaded(loaded: Loaded, levels: &CliLevels) -> Checked {
     let graph = graph::Graph::build(&spec);
     lap("graph");
     let ctx = Context { spec: &spec, graph: &graph };
-    diagnostics.extend(lint::run_checks(&ctx));
+    let (found, silenced) = lint::run_checks(&ctx);
+    diagnostics.extend(found);
     lap("checks");
-    let mut diagnostics = lint::apply_levels(&spec, levels, diagnostics);
+    let mut diagnostics = lint::apply_levels(&spec, levels, diagnostics, &silenced);
     diagnostics.sort_by(Diagnostic::order);
     let mut diagnostics = cap(diagnostics);
     lint::say_where_to_allow(&spec, &mut diagnostics);

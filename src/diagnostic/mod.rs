@@ -153,8 +153,13 @@ const COMPACT_FROM: usize = 4 * KEPT_PER_RULE_AND_FILE;
 /// thousand of them at any time, not a million. The amortized cost is that
 /// of the push: a compaction that frees less than half the list doubles it.
 pub(crate) fn push_capped(list: &mut Vec<Diagnostic>, d: Diagnostic) {
+    push_capped_where(list, d, |d| !d.rule.is_configurable());
+}
+
+/// `push_capped`, folding what `foldable` says may be folded.
+pub(crate) fn push_capped_where(list: &mut Vec<Diagnostic>, d: Diagnostic, foldable: impl Fn(&Diagnostic) -> bool) {
     if list.len() == list.capacity() && list.len() >= COMPACT_FROM {
-        compact(list);
+        compact_where(list, foldable);
         if list.len() * 2 > list.capacity() {
             list.reserve(list.len());
         }
@@ -168,14 +173,23 @@ pub(crate) fn push_capped(list: &mut Vec<Diagnostic>, d: Diagnostic) {
 /// last one kept (`folded`), so the final cap reports the same as if all had
 /// been kept. Configurable findings are left for the cap after levels apply:
 /// an `allow` may yet silence some of them. The list's order changes.
+#[cfg(test)]
 pub(crate) fn compact(list: &mut Vec<Diagnostic>) {
+    compact_where(list, |d| !d.rule.is_configurable());
+}
+
+/// `compact` for the findings `foldable` says may be folded: a check's own
+/// findings, once the inline `allow`s have silenced theirs (`lint::Findings`),
+/// are final but for their severity, so they may be folded as spec errors
+/// are.
+pub(crate) fn compact_where(list: &mut Vec<Diagnostic>, foldable: impl Fn(&Diagnostic) -> bool) {
     let key = |d: &Diagnostic| (d.rule.is_configurable(), d.rule.code, d.primary.loc.file);
     list.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.order(b)));
     let mut kept: Vec<Diagnostic> = Vec::with_capacity(list.len());
     let mut run = 0;
     for d in list.drain(..) {
         match kept.last_mut() {
-            Some(last) if key(last) == key(&d) && !d.rule.is_configurable() => {
+            Some(last) if key(last) == key(&d) && foldable(&d) => {
                 if run == KEPT_PER_RULE_AND_FILE {
                     last.folded += 1 + d.folded;
                     continue;

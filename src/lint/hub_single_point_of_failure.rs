@@ -61,7 +61,7 @@ declare_rule! {
     }
 }
 
-pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     // Per hub, the flows via it that reach a critical system, in flow order.
     let mut critical: Vec<Vec<FlowId>> = vec![Vec::new(); spec.systems.len()];

@@ -59,7 +59,7 @@ declare_rule! {
     }
 }
 
-pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     for id in spec.flow_ids() {
         let flow = spec.flow(id);

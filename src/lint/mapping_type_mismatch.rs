@@ -79,7 +79,7 @@ fn targets_of(from: FieldType) -> String {
     list.join(", ")
 }
 
-pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     for id in spec.flow_ids() {
         let flow = spec.flow(id);

@@ -56,7 +56,7 @@ pub(crate) struct Context<'a> {
 }
 
 /// A check: reads the context, pushes its findings at the rule's default severity.
-pub(crate) type CheckFn = fn(&Context<'_>, &mut Vec<Diagnostic>);
+pub(crate) type CheckFn = fn(&Context<'_>, &mut Findings<'_>);
 
 /// Every rule, spec errors first, then checks, then the suppression rules
 /// and the build errors, in code order.
@@ -185,9 +185,52 @@ pub(crate) struct CliLevels {
     pub(crate) deny_warnings: bool,
 }
 
-/// Runs every check on a resolved spec. Internal failures of one check are
-/// caught and reported so that the other checks still run.
-pub(crate) fn run_checks(ctx: &Context<'_>) -> Vec<Diagnostic> {
+/// Where a check puts its findings. A finding about a node whose inline
+/// `allow` names its rule is silenced here, and recorded (the allow is used);
+/// the others are final but for their severity, so they are compacted as they
+/// come (`diagnostic::push_capped_where`): a check that finds a problem in
+/// each of a million nodes holds a few thousand findings, never a million,
+/// and the final cap still counts every one.
+pub(crate) struct Findings<'s> {
+    spec: &'s Spec,
+    list: Vec<Diagnostic>,
+    silenced: Silenced,
+    /// Off in the checks' unit tests, which look at what a check reports
+    /// before any `allow` applies.
+    silence: bool,
+}
+
+/// The (node, rule) pairs an inline `allow` silenced while the checks ran.
+pub(crate) type Silenced = HashSet<(crate::model::Owner, &'static str)>;
+
+impl<'s> Findings<'s> {
+    pub(crate) fn new(spec: &'s Spec) -> Self {
+        Findings { spec, list: Vec::new(), silenced: HashSet::new(), silence: true }
+    }
+
+    pub(crate) fn push(&mut self, d: Diagnostic) {
+        if let Some(owner) = d.owner
+            && self.silence
+            && d.rule.is_configurable()
+            && self.spec.allows_of(owner).iter().any(|a| a.rule.value == d.rule.name)
+        {
+            self.silenced.insert((owner, d.rule.name));
+            return;
+        }
+        crate::diagnostic::push_capped_where(&mut self.list, d, |_| true);
+    }
+
+    pub(crate) fn extend(&mut self, found: impl IntoIterator<Item = Diagnostic>) {
+        for d in found {
+            self.push(d);
+        }
+    }
+}
+
+/// Runs every check on a resolved spec: the findings, and what inline
+/// `allow`s silenced. Internal failures of one check are caught and reported
+/// so that the other checks still run.
+pub(crate) fn run_checks(ctx: &Context<'_>) -> (Vec<Diagnostic>, Silenced) {
     run_rules(CHECKS, ctx)
 }
 
@@ -198,57 +241,72 @@ const PARALLEL_ITEMS: usize = 2048;
 /// Runs each rule's check, on every core for a large spec. Rules are handed
 /// out one at a time and their findings put back in rule order, so the
 /// output does not depend on which thread ran what.
-fn run_rules(rules: &[(&'static Rule, CheckFn)], ctx: &Context<'_>) -> Vec<Diagnostic> {
+fn run_rules(rules: &[(&'static Rule, CheckFn)], ctx: &Context<'_>) -> (Vec<Diagnostic>, Silenced) {
     let items = ctx.spec.systems.len() + ctx.spec.events.len() + ctx.spec.flows.len();
     let threads = if items >= PARALLEL_ITEMS { crate::parallel::threads().min(rules.len()) } else { 1 };
-    if threads <= 1 {
-        return rules.iter().flat_map(|(rule, check)| run_rule(rule, *check, ctx)).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut found: Vec<(usize, Vec<Diagnostic>)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some((rule, check)) = rules.get(i) else { break mine };
-                        mine.push((i, run_rule(rule, *check, ctx)));
-                    }
+    let mut found: Vec<(usize, Findings<'_>)> = if threads <= 1 {
+        rules.iter().enumerate().map(|(i, (rule, check))| (i, run_rule(rule, *check, ctx))).collect()
+    } else {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut mine = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some((rule, check)) = rules.get(i) else { break mine };
+                            mine.push((i, run_rule(rule, *check, ctx)));
+                        }
+                    })
                 })
-            })
-            .collect();
-        workers.into_iter().flat_map(crate::parallel::join).collect()
-    });
+                .collect();
+            workers.into_iter().flat_map(crate::parallel::join).collect()
+        })
+    };
     found.sort_by_key(|(i, _)| *i);
-    found.into_iter().flat_map(|(_, diagnostics)| diagnostics).collect()
+    let mut silenced = Silenced::new();
+    let mut diagnostics = Vec::new();
+    for (_, findings) in found {
+        silenced.extend(findings.silenced);
+        diagnostics.extend(findings.list);
+    }
+    (diagnostics, silenced)
 }
 
 /// Runs one rule's check. A bug in one check must not cost the user the
 /// findings of the others: its panic becomes one diagnostic, at the start of
 /// the entry file, and its partial findings are dropped.
-fn run_rule(rule: &'static Rule, check: CheckFn, ctx: &Context<'_>) -> Vec<Diagnostic> {
-    let mut found = Vec::new();
+fn run_rule<'s>(rule: &'static Rule, check: CheckFn, ctx: &Context<'s>) -> Findings<'s> {
+    let mut found = Findings::new(ctx.spec);
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx, &mut found))) {
         Ok(()) => found,
         Err(_) => {
             let loc = crate::model::Loc::new(crate::model::FileId(0), crate::syntax::Span::default());
-            vec![
+            let mut failed = Findings::new(ctx.spec);
+            failed.push(
                 Diagnostic::new(rule, loc, format!("internal error: the `{}` check failed on this spec", rule.name))
                     .with_label("while checking this spec")
                     .with_help(
                         "this is a bug in wireplan; please report it with the spec. The other checks ran normally",
                     ),
-            ]
+            );
+            failed
         }
     }
 }
 
 /// Applies levels and suppressions to the findings, and reports the `allow`s
 /// that silence nothing and those without a reason.
-pub(crate) fn apply_levels(spec: &Spec, cli: &CliLevels, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    let mut fired: HashSet<&'static str> = HashSet::new();
-    let mut inline_used: HashSet<(crate::model::Owner, String)> = HashSet::new();
+pub(crate) fn apply_levels(
+    spec: &Spec,
+    cli: &CliLevels,
+    diagnostics: Vec<Diagnostic>,
+    silenced: &Silenced,
+) -> Vec<Diagnostic> {
+    let mut fired: HashSet<&'static str> = silenced.iter().map(|(_, rule)| *rule).collect();
+    let mut inline_used: HashSet<(crate::model::Owner, String)> =
+        silenced.iter().map(|(owner, rule)| (*owner, (*rule).to_owned())).collect();
     for d in &diagnostics {
         fired.insert(d.rule.name);
         if let Some(owner) = d.owner {
@@ -342,10 +400,12 @@ pub(crate) fn test_loaded(rule: &'static Rule, text: &str) -> (Spec, crate::sour
     crate::resolve::resolve(&mut loaded.spec, &mut loaded.diagnostics);
     let graph = Graph::build(&loaded.spec);
     let ctx = Context { spec: &loaded.spec, graph: &graph };
-    let mut out = Vec::new();
+    let mut found = Findings::new(&loaded.spec);
+    found.silence = false;
     if let Some((_, check)) = CHECKS.iter().find(|(r, _)| std::ptr::eq(*r, rule)) {
-        check(&ctx, &mut out);
+        check(&ctx, &mut found);
     }
+    let mut out = found.list;
     out.retain(|d| std::ptr::eq(d.rule, rule));
     (loaded.spec, loaded.sources, out)
 }
@@ -382,7 +442,7 @@ mod tests {
         }
     }
 
-    fn panicking_check(_: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    fn panicking_check(_: &Context<'_>, out: &mut Findings<'_>) {
         out.push(
             Diagnostic::new(&BROKEN, crate::model::Loc::new(crate::model::FileId(0), Default::default()), "partial")
                 .with_help("none"),
@@ -408,7 +468,7 @@ mod tests {
         let spec = test_spec("system \"idle\" kind=crm\n");
         let graph = Graph::build(&spec);
         let ctx = Context { spec: &spec, graph: &graph };
-        let found =
+        let (found, _) =
             run_rules(&[(&BROKEN, panicking_check), (&unused_system::UNUSED_SYSTEM, unused_system::check)], &ctx);
         let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(

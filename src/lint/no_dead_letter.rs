@@ -60,7 +60,7 @@ declare_rule! {
     }
 }
 
-pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     let mut singles = Vec::new();
     for id in spec.flow_ids() {

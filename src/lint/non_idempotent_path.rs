@@ -208,7 +208,7 @@ pub(crate) fn attribute(spec: &Spec, graph: &Graph) -> Attribution {
     Attribution { origins, parent, origin_of, depth }
 }
 
-pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let (spec, graph) = (ctx.spec, ctx.graph);
     let a = attribute(spec, graph);
     // Per origin: how many downstream duplicate writers, and the deepest.

@@ -86,7 +86,7 @@ fn describe(w: Wiring) -> String {
     )
 }
 
-pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     // Counted as the planner counts: tools (not hubs, brokers, warehouses
     // or lakes), with the planner's direct pairs and thresholds.

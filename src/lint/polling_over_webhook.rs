@@ -54,7 +54,7 @@ declare_rule! {
     }
 }
 
-pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     // The events of each system, in declaration order, to suggest one.
     let mut events_by_system: Vec<Vec<EventId>> = vec![Vec::new(); spec.systems.len().max(1)];

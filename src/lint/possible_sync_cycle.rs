@@ -79,7 +79,7 @@ declare_rule! {
     }
 }
 
-pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     let mut definite = vec![false; spec.flows.len()];
     for component in ctx.graph.cyclic_components() {

@@ -123,7 +123,7 @@ impl Contribution {
     }
 }
 
-pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     let horizon = spec.horizon_months();
     let growth = spec.growth_at(horizon);

@@ -95,7 +95,7 @@ declare_rule! {
 /// How many flows get a secondary label besides the primary one.
 const SECONDARY_FLOWS: usize = 4;
 
-pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     let plan = plan::stages(spec);
     let now = &plan.now;

@@ -154,7 +154,7 @@ pub(crate) fn shortest_loop(graph: &Graph, spec: &Spec, component: &Component, s
     Some(hops)
 }
 
-pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     for component in ctx.graph.cyclic_components() {
         let Some(hops) = shortest_loop(ctx.graph, spec, component, component.flows[0]) else { continue };

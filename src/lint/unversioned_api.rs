@@ -41,7 +41,7 @@ declare_rule! {
     }
 }
 
-pub(super) fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     for id in spec.system_ids() {
         let system = spec.system(id);

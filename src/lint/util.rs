@@ -58,7 +58,7 @@ pub(super) fn group_by_target(
     spec: &Spec,
     singles: Vec<(FlowId, Diagnostic)>,
     message: impl Fn(&str, usize, String) -> String,
-    out: &mut Vec<Diagnostic>,
+    out: &mut crate::lint::Findings<'_>,
 ) {
     let mut groups: Vec<(SystemId, Vec<(FlowId, Diagnostic)>)> = Vec::new();
     let mut index: rustc_hash::FxHashMap<SystemId, usize> = Default::default();
@@ -191,7 +191,7 @@ mod tests {
                 let ctx = crate::lint::Context { spec: &spec, graph: &graph };
                 // A panicking check becomes an "internal error" diagnostic for
                 // users; here it is a failure.
-                for d in crate::lint::run_checks(&ctx) {
+                for d in crate::lint::run_checks(&ctx).0 {
                     assert!(!d.message.starts_with("internal error"), "{}: {}\n{variant}", file.display(), d.message);
                 }
             }
