@@ -84,9 +84,10 @@ fn node_identity(
 ) -> Identity {
     let path = owner.map_or_else(|| SPEC_PATH.to_owned(), |o| node_path_of(o, spec));
     let message = mask_numbers(message);
-    // Without any whitespace: `fmt` changes only the layout between tokens
-    // (`a \t=x` becomes `a=x`), and a formatted spec holds the same findings.
-    let text: String = loc_text(loc, sources).chars().filter(|c| !c.is_whitespace()).collect();
+    // Without whitespace or `;`: `fmt` changes only the layout between
+    // tokens (`a \t=x` becomes `a=x`, `{ a; b }` a node a line), and a
+    // formatted spec holds the same findings.
+    let text: String = loc_text(loc, sources).chars().filter(|c| !c.is_whitespace() && *c != ';').collect();
     Identity::hashed(path.clone(), [d.rule.code, &path, &message, &text])
 }
 
