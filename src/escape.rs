@@ -168,17 +168,42 @@ pub(crate) fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
+            _ if push_entity(&mut out, c) => {}
             '\t' | '\n' | '\r' => out.push(c),
             _ if !xml_char(c) || c.is_control() || is_noncharacter(c) => push_escaped(&mut out, c),
             _ => out.push(c),
         }
     }
     out
+}
+
+/// `s` for HTML and SVG, in element content and in quoted attributes:
+/// markup characters as entities, and hidden characters (`is_hidden`) shown
+/// escaped, as everywhere else: a character reference would still draw them.
+pub(crate) fn html(s: &str) -> String {
+    let s = lines(s);
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if !push_entity(&mut out, c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Appends `c` as its entity when it is a markup character (`&<>"'`), which
+/// XML and HTML write alike; whether it was one.
+fn push_entity(out: &mut String, c: char) -> bool {
+    let entity = match c {
+        '&' => "&amp;",
+        '<' => "&lt;",
+        '>' => "&gt;",
+        '"' => "&quot;",
+        '\'' => "&#39;",
+        _ => return false,
+    };
+    out.push_str(entity);
+    true
 }
 
 /// Whether `c` is one of Unicode's 66 noncharacters (U+FDD0 to U+FDEF, and
@@ -372,7 +397,7 @@ mod tests {
 
     #[test]
     fn xml_never_holds_what_xml_cannot() {
-        assert_eq!(xml("<a b='c'>&\""), "&lt;a b=&apos;c&apos;&gt;&amp;&quot;");
+        assert_eq!(xml("<a b='c'>&\""), "&lt;a b=&#39;c&#39;&gt;&amp;&quot;");
         // Not raw, and not as `&#xFFFE;` either, which XML 1.0 forbids too.
         assert_eq!(
             xml("a\u{fffe}\u{ffff}\u{0}\u{1b}\u{85}\u{fdd0}\u{1fffe}b"),

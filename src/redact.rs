@@ -355,24 +355,22 @@ fn serde_json(c: char, out: &mut String) {
     }
 }
 
-/// HTML text and attributes (the plan's page).
+/// HTML and XML text and attributes (the plan's page, JUnit): the markup
+/// characters as `escape::html` and `escape::xml` write them, alike.
 fn html(c: char, out: &mut String) {
-    match c {
-        '\'' => out.push_str("&#39;"),
-        c => xml(c, out),
-    }
-}
-
-/// XML text and attributes (JUnit).
-fn xml(c: char, out: &mut String) {
     match c {
         '&' => out.push_str("&amp;"),
         '<' => out.push_str("&lt;"),
         '>' => out.push_str("&gt;"),
         '"' => out.push_str("&quot;"),
-        '\'' => out.push_str("&apos;"),
+        '\'' => out.push_str("&#39;"),
         c => out.push(c),
     }
+}
+
+/// XML writes the markup characters as HTML does.
+fn xml(c: char, out: &mut String) {
+    html(c, out);
 }
 
 /// A GitHub Actions annotation's message.

@@ -816,23 +816,9 @@ fn chart(out: &mut String, plan: &Plan) {
     out.push_str("</svg>\n");
 }
 
-/// Escapes text for HTML and SVG, in element content and in quoted
-/// attributes; hidden characters (`escape::is_hidden`) are shown escaped,
-/// as everywhere else: a character reference would still draw them.
+/// Escapes text for HTML and SVG (`escape::html`).
 pub(crate) fn esc(s: &str) -> String {
-    let s = crate::escape::lines(s);
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    crate::escape::html(s)
 }
 
 /// Escapes `text`, turning its `code spans` into `<code>` elements.
