@@ -1,0 +1,260 @@
+//! `system` nodes and what they hold: API, rate limit, secret, webhook
+//! signature, lifetime, and their entities with their fields.
+
+use smol_str::SmolStr;
+
+use super::{Lowerer, Seen, children_of};
+use crate::diagnostic::{self};
+use crate::model::{
+    Api, ApiStyle, Criticality, Entity, Field, FieldType, NameKind, RateLimit, SignatureEncoding, SignatureScheme,
+    Spanned, System, SystemKind, TimeUnit, WebhookSignature,
+};
+use crate::secrets;
+use crate::shapes::Shape;
+use crate::syntax::{Node, Value};
+
+impl Lowerer<'_> {
+    pub(super) fn system(&mut self, node: &Node<'_>) -> Option<System> {
+        self.shape(node, shape!("" "system"));
+        let name = self.name(node, NameKind::Label, "a name", "system \"hubspot\" kind=crm")?;
+        let kind = match node.prop("kind") {
+            Some(e) => self.keyword(&e, "system kind", SystemKind::parse, SystemKind::KEYWORDS),
+            None => {
+                self.missing_prop(node, "kind", &format!("system {:?} kind=crm", name.value));
+                None
+            }
+        };
+        let mut system = System {
+            name,
+            kind,
+            api: None,
+            webhooks: None,
+            rate_limit: None,
+            owner: None,
+            criticality: None,
+            secret: None,
+            url: None,
+            entities: Vec::new(),
+            planned_in_months: None,
+            retires_in_months: None,
+            ha: None,
+            webhook_signature: None,
+            allows: Vec::new(),
+            loc: self.loc(node.span),
+        };
+        let mut seen = Seen::default();
+        for child in node.child_nodes() {
+            let child = &child;
+            let name = &*child.name.text;
+            if name != "entity"
+                && name != "allow"
+                && let Some(known) = children_of("system").into_iter().find(|n| *n == name)
+            {
+                if let Some(first) = seen.get(known) {
+                    self.repeated(child, "system", first);
+                    continue;
+                }
+                seen.insert(known, self.loc(child.name.span));
+            }
+            match name {
+                "api" => {
+                    self.shape(child, shape!("system" "api"));
+                    self.leaf(child);
+                    let style = match child.arg(0) {
+                        Some(e) => self.keyword(&e, "API style", ApiStyle::parse, ApiStyle::KEYWORDS),
+                        None => {
+                            self.missing(child, "a style", "api rest version=\"v3\"");
+                            None
+                        }
+                    };
+                    let version = child.prop("version").map(|e| {
+                        let loc = self.loc(e.value_span);
+                        let text = match &e.value {
+                            Value::String(s) => SmolStr::new(s),
+                            Value::Integer(n) => SmolStr::new(n.to_string()),
+                            Value::Float(x) => SmolStr::new(x.to_string()),
+                            // Reported once here, and still taken as a version
+                            // so that `unversioned-api` does not pile onto it.
+                            other => {
+                                self.wrong_kind(&e, "a version", "`version=\"v3\"`");
+                                SmolStr::new(other.kind_name())
+                            }
+                        };
+                        Spanned { value: text, loc }
+                    });
+                    system.api = Some(Box::new(Api { style, version, loc: self.loc(child.span) }));
+                }
+                "webhooks" => system.webhooks = self.bool_child(child, shape!("system" "webhooks"), "webhooks #true"),
+                "ha" => system.ha = self.bool_child(child, shape!("system" "ha"), "ha #true"),
+                "webhook-signature" => system.webhook_signature = Some(Box::new(self.webhook_signature(child))),
+                "rate-limit" => {
+                    self.shape(child, shape!("system" "rate-limit"));
+                    self.leaf(child);
+                    let count = match child.arg(0) {
+                        Some(e) => self.number(&e, "a rate limit"),
+                        None => {
+                            self.missing(child, "a number", "rate-limit 100 per=second");
+                            None
+                        }
+                    };
+                    let per = match child.prop("per") {
+                        Some(e) => self.keyword(&e, "time unit", TimeUnit::parse, TimeUnit::KEYWORDS),
+                        None => {
+                            self.missing_prop(child, "per", "rate-limit 100 per=second");
+                            None
+                        }
+                    };
+                    if let (Some(count), Some(per)) = (count, per) {
+                        system.rate_limit =
+                            Some(RateLimit { count: count.value, per: per.value, loc: self.loc(child.span) });
+                    }
+                }
+                "owner" => system.owner = self.string_child(child, shape!("system" "owner"), "owner \"sales-ops\""),
+                "secret" => {
+                    system.secret = self.string_child(child, shape!("system" "secret"), "secret \"HUBSPOT_TOKEN\"");
+                    // A credential is reported wherever it is written (see
+                    // `check_secrets`); here, any other value that is not a
+                    // variable's name.
+                    if let Some(secret) = &system.secret
+                        && !secrets::is_env_name(&secret.value)
+                        && secrets::check(&secret.value).is_none()
+                    {
+                        let why = "`secret` takes an environment variable's name, such as `HUBSPOT_TOKEN`";
+                        self.report_secret(secret.loc.span, &secret.value, 0..secret.value.len(), why.into());
+                    }
+                }
+                "url" => {
+                    system.url = self.string_child(child, shape!("system" "url"), "url \"https://api.example.com\"")
+                }
+                "criticality" => {
+                    self.shape(child, shape!("system" "criticality"));
+                    self.leaf(child);
+                    system.criticality = match child.arg(0) {
+                        Some(e) => self.keyword(&e, "criticality", Criticality::parse, Criticality::KEYWORDS),
+                        None => {
+                            self.missing(child, "a level", "criticality high");
+                            None
+                        }
+                    };
+                }
+                "planned" | "retires" => {
+                    self.shape(
+                        child,
+                        if name == "planned" { shape!("system" "planned") } else { shape!("system" "retires") },
+                    );
+                    self.leaf(child);
+                    let months = match child.prop("in-months") {
+                        Some(e) => self
+                            .integer(&e, 0..=120, "`in-months`")
+                            .map(|n| Spanned { value: n.value as u32, loc: n.loc }),
+                        None => {
+                            self.missing_prop(child, "in-months", &format!("{name} in-months=6"));
+                            None
+                        }
+                    };
+                    if name == "planned" {
+                        system.planned_in_months = months;
+                    } else {
+                        system.retires_in_months = months;
+                    }
+                }
+                "entity" => {
+                    if let Some(entity) = self.entity(child) {
+                        system.entities.push(entity);
+                    }
+                }
+                "allow" => {
+                    if let Some(allow) = self.allow(child, shape!("system" "allow")) {
+                        system.allows.push(allow);
+                    }
+                }
+                _ => self.unknown_node(child, "in a system", &children_of("system")),
+            }
+        }
+        Some(system)
+    }
+
+    pub(super) fn entity(&mut self, node: &Node<'_>) -> Option<Entity> {
+        self.shape(node, shape!("system" "entity"));
+        let name = self.name(node, NameKind::Label, "a name", "entity \"contact\"")?;
+        let mut fields = Vec::new();
+        for child in node.child_nodes() {
+            let child = &child;
+            match &*child.name.text {
+                "field" => fields.extend(self.field(child, shape!("entity" "field"))),
+                _ => self.unknown_node(child, "in an entity", &children_of("entity")),
+            }
+        }
+        Some(Entity { name, fields, loc: self.loc(node.span) })
+    }
+
+    /// A `field` of an entity or of an event (`shape` says which).
+    pub(super) fn field(&mut self, node: &Node<'_>, shape: &Shape) -> Option<Field> {
+        self.shape(node, shape);
+        self.leaf(node);
+        let name = self.name(node, NameKind::Field, "a name", "field \"email\" type=email")?;
+        let ty = match node.prop("type") {
+            Some(e) => self.keyword(&e, "field type", FieldType::parse, FieldType::KEYWORDS),
+            None => {
+                self.missing_prop(node, "type", &format!("field {:?} type=string", name.value));
+                None
+            }
+        };
+        let required = node.prop("required").and_then(|e| self.bool(&e)).is_some_and(|b| b.value);
+        let generated = node.prop("generated").and_then(|e| self.bool(&e)).is_some_and(|b| b.value);
+        Some(Field { name, ty, required, generated, loc: self.loc(node.span) })
+    }
+
+    /// `webhook-signature "hmac-sha256" header="X-Signature" secret="ENV" encoding=hex prefix="sha256="`.
+    pub(super) fn webhook_signature(&mut self, node: &Node<'_>) -> WebhookSignature {
+        const EXAMPLE: &str = "webhook-signature \"hmac-sha256\" header=\"X-Signature\" secret=\"SHOP_WEBHOOK_SECRET\"";
+        self.shape(node, shape!("system" "webhook-signature"));
+        self.leaf(node);
+        let scheme = match node.arg(0) {
+            Some(e) => self.keyword(&e, "signature scheme", SignatureScheme::parse, SignatureScheme::KEYWORDS),
+            None => {
+                self.missing(node, "a scheme", EXAMPLE);
+                None
+            }
+        };
+        let header = match node.prop("header") {
+            Some(e) => self.string(&e, "`header=\"X-Signature\"`").filter(|h| {
+                let token =
+                    !h.value.is_empty() && h.value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                if !token {
+                    self.report(
+                        &diagnostic::BAD_VALUE,
+                        e.value_span,
+                        "a header name has only letters, digits, `-` and `_`".into(),
+                        "not a header name",
+                        "write the header as the producer documents it, such as `X-Shopify-Hmac-Sha256`".into(),
+                    );
+                }
+                token
+            }),
+            None => {
+                self.missing_prop(node, "header", EXAMPLE);
+                None
+            }
+        };
+        let secret = match node.prop("secret") {
+            Some(e) => self.string(&e, "`secret=\"SHOP_WEBHOOK_SECRET\"`").filter(|s| {
+                let ok = secrets::is_env_name(&s.value);
+                if !ok && secrets::check(&s.value).is_none() {
+                    let why = "`secret=` takes an environment variable's name, such as `SHOP_WEBHOOK_SECRET`";
+                    self.report_secret(e.value_span, &s.value, 0..s.value.len(), why.into());
+                }
+                ok
+            }),
+            None => {
+                self.missing_prop(node, "secret", EXAMPLE);
+                None
+            }
+        };
+        let encoding = node.prop("encoding").and_then(|e| {
+            self.keyword(&e, "signature encoding", SignatureEncoding::parse, SignatureEncoding::KEYWORDS)
+        });
+        let prefix = node.prop("prefix").and_then(|e| self.string(&e, "`prefix=\"sha256=\"`"));
+        WebhookSignature { scheme, header, secret, encoding, prefix, loc: self.loc(node.span) }
+    }
+}
