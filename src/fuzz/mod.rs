@@ -80,7 +80,7 @@ pub fn run_one(data: &[u8]) -> Reach {
     // other (a spec error; reporting more changes is the safe side).
     let duplicates = duplicates(&checked);
     let changes = crate::diff::diff(&checked, &checked);
-    assert!(duplicates || changes.is_empty(), "a spec differs from itself: {}", crate::diff::human(&changes));
+    assert!(duplicates || changes.is_empty(), "a spec differs from itself: {}", crate::render::diff::human(&changes));
     let changed = crate::diff::changed_nodes(&checked.spec, &checked.spec);
     assert!(duplicates || changed.is_empty(), "a spec changed from itself: {changed:?}");
 
@@ -182,7 +182,7 @@ fn format(text: &str, checked: &crate::Checked) -> bool {
             assert!(
                 duplicates(checked) || changes.is_empty(),
                 "fmt changed the meaning: {}",
-                crate::diff::human(&changes)
+                crate::render::diff::human(&changes)
             );
             let rules = |c: &crate::Checked| {
                 let mut r: Vec<&str> = c.diagnostics.iter().map(|d| d.rule.name).collect();

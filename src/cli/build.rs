@@ -1,0 +1,119 @@
+//! `wireplan build`: a backend's files from a spec without errors, through
+//! the one writer (or compared with the folder, with `--check`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::args::BuildArgs;
+use super::{load_checked, print, spec_writer, usage_error};
+use crate::diagnostic::Severity;
+use crate::out::Out;
+use crate::render::{self, Report};
+
+pub(super) fn build(out: &Out, args: &BuildArgs) -> ExitCode {
+    let checked = match load_checked(out, args.path.as_deref(), Some(&args.levels)) {
+        Ok(checked) => checked,
+        Err(code) => return code,
+    };
+    let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
+    let warnings = checked.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
+    if !errors.is_empty() {
+        let report = Report { sources: &checked.sources, diagnostics: &errors, identities: &[] };
+        out.eprint(&render::short::render(&report));
+        let why = if args.levels.deny_warnings && errors.iter().any(|d| d.rule.is_configurable()) {
+            " (--deny-warnings makes warnings errors)"
+        } else {
+            ""
+        };
+        out.eprintln(format_args!(
+            "error: the spec has {} error(s){why}; nothing was built (`wireplan check` explains them)",
+            errors.len()
+        ));
+        return ExitCode::from(1);
+    }
+    if warnings > 0 {
+        out.eprintln(format_args!(
+            "warning: the spec has {warnings} warning(s) (`wireplan check` lists them); building anyway"
+        ));
+    }
+    let input = crate::emit::Input { spec: &checked.spec, graph: &checked.graph };
+    let emitted = crate::emit::emit(args.target, &input);
+    for note in &emitted.notes {
+        match &note.flow {
+            Some(flow) => out.eprintln(format_args!(
+                "note: flow {}: {}",
+                crate::escape::one_line(&format!("{flow:?}")),
+                crate::escape::one_line(&note.message)
+            )),
+            None => out.eprintln(format_args!("note: {}", crate::escape::one_line(&note.message))),
+        }
+    }
+    if !emitted.diagnostics.is_empty() {
+        let report = Report { sources: &checked.sources, diagnostics: &emitted.diagnostics, identities: &[] };
+        out.eprint(&render::short::render(&report));
+        let mut helps: Vec<&str> = emitted.diagnostics.iter().map(|d| d.help.as_str()).collect();
+        helps.sort_unstable();
+        helps.dedup();
+        for help in helps {
+            out.eprintln(format_args!("help: {}", crate::escape::one_line(help)));
+        }
+    }
+    if !emitted.errors.is_empty() || !emitted.diagnostics.is_empty() {
+        for e in &emitted.errors {
+            out.eprintln(format_args!("error: {}", crate::escape::one_line(e)));
+        }
+        out.eprintln("error: nothing was built");
+        return ExitCode::from(1);
+    }
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let dir = cwd.join(&args.out);
+    let writer = spec_writer(&checked);
+    let target = args.target.name();
+    if args.check {
+        return match crate::write::compare_tree(&writer, &dir, target, &emitted.artifacts) {
+            Ok(differences) if differences.is_empty() => {
+                out.eprintln(format_args!("{} is up to date", args.out.display()));
+                ExitCode::SUCCESS
+            }
+            Ok(differences) => {
+                let mut listed = String::new();
+                for d in &differences {
+                    listed.push_str(&format!("{}: {}\n", d.label(), crate::escape::one_line(d.path())));
+                }
+                let printed = print(out, &listed);
+                if printed != ExitCode::SUCCESS {
+                    return printed;
+                }
+                out.eprintln(format_args!(
+                    "error: {} differs from what the spec generates ({} file(s)); run `wireplan build` to update it",
+                    args.out.display(),
+                    differences.len()
+                ));
+                ExitCode::from(1)
+            }
+            Err(e) => usage_error(out, &e.to_string()),
+        };
+    }
+    match crate::write::write_tree(&writer, &dir, target, &emitted.artifacts, args.force) {
+        Ok(report) => {
+            for path in &report.written {
+                out.eprintln(format_args!("wrote {}", dir.join(path).display()));
+            }
+            for path in &report.removed {
+                out.eprintln(format_args!("removed {} (no longer generated)", dir.join(path).display()));
+            }
+            if report.written.is_empty() && report.removed.is_empty() {
+                out.eprintln(format_args!("{} is up to date", args.out.display()));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            let refused = errors.iter().any(|e| matches!(e, crate::write::WriteError::Refused { .. }));
+            for e in &errors {
+                out.eprintln(format_args!("error: {}", crate::escape::one_line(&e.to_string())));
+            }
+            out.eprintln("error: the build stopped");
+            ExitCode::from(if refused { 1 } else { 2 })
+        }
+    }
+}
