@@ -2,7 +2,15 @@
 //! and numbers as a business reader reads them. Every number about a stage
 //! comes from `crate::stages`; names are listed with `crate::prose`.
 
-use super::*;
+use std::collections::BTreeSet;
+
+use super::types::{
+    Direction, FlowUse, Month, Plan, Reason, Stage, ThresholdKind, Thresholds, Topic, Transports, VolumeKnown,
+    WarehouseCall,
+};
+use super::{existing_transport, transport_name, volume_drivers};
+use crate::model::{Spec, SystemKind};
+use crate::stages::{EVENT_DRIVEN_MIN_TOOLS, tool_band};
 
 pub(super) fn crossing_reason(
     spec: &Spec,

@@ -2,7 +2,12 @@
 //! field order is their output order, and they derive the JSON Schema of
 //! `wireplan plan --format json`.
 
-use super::*;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::diagnostic::Severity;
+use crate::model::FlowId;
+use crate::stages::{EVENT_DRIVEN_MIN_TOOLS, HUB_MIN_TOOLS, tool_band};
 
 /// An integration pattern, in the order a growing stack adopts them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -353,4 +358,15 @@ pub(crate) struct Stages {
     pub(crate) stage_at_horizon: Stage,
     pub(crate) horizon_months: u32,
     pub(crate) flows_now: Vec<FlowUse>,
+}
+
+/// The data-warehouse decision for one month, with what drives it.
+pub(super) struct WarehouseCall {
+    pub(super) recommended: bool,
+    /// Live warehouses and lakes.
+    pub(super) storage: Vec<String>,
+    /// Live analytics tools.
+    pub(super) analytics: Vec<String>,
+    /// Live systems whose data flows into a warehouse, lake or analytics tool.
+    pub(super) feeders: Vec<String>,
 }
