@@ -13,7 +13,8 @@
 
 mod baseline;
 mod catalog;
-mod cli;
+#[doc(hidden)]
+pub mod cli;
 mod diagnostic;
 mod diff;
 mod docs;
@@ -47,8 +48,6 @@ mod write;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
-
-pub use cli::run;
 
 use diagnostic::Diagnostic;
 use lint::{CliLevels, Context};
