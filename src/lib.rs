@@ -283,6 +283,55 @@ pub mod bench {
     }
 }
 
+/// The in-process harness for annotated specs, as rust-analyzer's
+/// `check_diagnostics` is: the integration tests check each rule fixture
+/// through the library instead of running the binary. Not a stable API.
+#[doc(hidden)]
+pub mod testing {
+    use std::path::Path;
+
+    use crate::diagnostic::Severity;
+    use crate::lint::CliLevels;
+    use crate::model::LintLevel;
+
+    /// A spec checked as `wireplan check FILE` checks it from the file's
+    /// folder: its report as JSON and as human text (no colour, 100
+    /// columns), and how many findings are errors.
+    pub struct Checked {
+        pub json: String,
+        pub human: String,
+        pub errors: usize,
+    }
+
+    /// Every rule, as `(name, category)`, in code order.
+    pub fn rules() -> Vec<(&'static str, &'static str)> {
+        crate::lint::RULES.iter().map(|r| (r.name, r.category.as_str())).collect()
+    }
+
+    /// Checks the spec at `path`, from its folder, with the rules in
+    /// `allow` not reported (as `--allow RULE` does); an unknown rule or an
+    /// unreadable entry file is an error.
+    pub fn check(path: &Path, allow: &[&str]) -> Result<Checked, String> {
+        let mut levels = CliLevels::default();
+        for name in allow {
+            let rule = crate::lint::find(name).ok_or_else(|| format!("no rule named `{name}`"))?;
+            levels.levels.push((LintLevel::Allow, rule));
+        }
+        let cwd = path.parent().unwrap_or(Path::new("."));
+        let file = path.file_name().map(Path::new).unwrap_or(path);
+        let checked = crate::check_path(Some(file), cwd, &levels).map_err(|e| e.to_string())?;
+        let report =
+            crate::render::Report { sources: &checked.sources, diagnostics: &checked.diagnostics, identities: &[] };
+        let style = crate::render::human::Style { color: false, width: 100 };
+        let redact = |text: String| checked.redactor.apply(&text).into_owned();
+        Ok(Checked {
+            json: redact(crate::render::json::render(&report)),
+            human: redact(crate::render::human::render(&report, style)),
+            errors: checked.diagnostics.iter().filter(|d| d.severity == Severity::Error).count(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod hostile_names_tests;
 

@@ -124,12 +124,7 @@ fn terminal_width() -> usize {
 /// Writes a report the user asked for to `path` (relative to the current
 /// folder) with the one writer: atomically, never over a file of the spec
 /// that was read, nor over anything that is not a regular file.
-fn write_output(
-    out: &Out,
-    checked: &crate::Checked,
-    path: &std::path::Path,
-    text: &str,
-) -> Result<(), ExitCode> {
+fn write_output(out: &Out, checked: &crate::Checked, path: &std::path::Path, text: &str) -> Result<(), ExitCode> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let target = cwd.join(path);
     out.write_file(&spec_writer(checked), &target, text).map_err(|e| usage_error(out, &e.to_string()))

@@ -1,16 +1,18 @@
 //! The topology checks, fixture by fixture, and how their levels combine.
 //!
 //! Each topology rule has `tests/fixtures/rules/<rule>/fires.kdl` and
-//! `quiet.kdl`. In `fires.kdl`, a comment line `// ^^^ rule-name` marks the
-//! exact primary span of a finding on the line above it (rust-analyzer
-//! style): the findings of that rule must be exactly the annotated ones.
-//! `quiet.kdl` must produce none. The human rendering of each `fires.kdl`
-//! (with the other topology rules allowed, so that each snapshot shows one
-//! rule) is snapshot-tested.
+//! `quiet.kdl`, found by glob. In `fires.kdl`, a comment line `// ^^^
+//! rule-name` marks the exact primary span of a finding on the line above it
+//! (rust-analyzer style): the findings of that rule must be exactly the
+//! annotated ones. `quiet.kdl` must produce none. The human rendering of
+//! each `fires.kdl` (with the other topology rules allowed, so that each
+//! snapshot shows one rule) is snapshot-tested in `fires.snap` beside it.
+//! The fixtures are checked in process through `wireplan::testing`; a few
+//! tests below run the binary, for the command line's own behaviour.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::util::{TempSpec, annotations, code, root, run_in, stdout};
 
@@ -18,26 +20,13 @@ fn fixtures() -> PathBuf {
     root().join("tests/fixtures/rules")
 }
 
-fn rules_json() -> Vec<serde_json::Value> {
-    let out = run_in(&root(), &["rules", "--format", "json"]);
-    assert_eq!(code(&out), 0);
-    serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap().as_array().unwrap().clone()
-}
-
+/// The names of the rules in `category`, from the library.
 fn names_in(category: &str) -> Vec<String> {
-    rules_json().iter().filter(|r| r["category"] == category).map(|r| r["name"].as_str().unwrap().to_owned()).collect()
+    wireplan::testing::rules().into_iter().filter(|r| r.1 == category).map(|r| r.0.to_owned()).collect()
 }
 
 /// `(line, column, end_line, end_column, rule)`, 1-based, end exclusive.
 type Span = (u64, u64, u64, u64, String);
-
-fn check_json(dir: &Path, file: &str, extra: &[&str]) -> serde_json::Value {
-    let mut args = vec!["check", "--format", "json", file];
-    args.extend_from_slice(extra);
-    let out = run_in(dir, &args);
-    assert!(code(&out) == 0 || code(&out) == 1, "{file}: exit {}", code(&out));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 fn spans_of(report: &serde_json::Value, rule: &str) -> BTreeSet<Span> {
     report["diagnostics"]
@@ -59,13 +48,17 @@ fn assert_no_spec_errors(report: &serde_json::Value, what: &str) {
     }
 }
 
+/// `rule`'s fixture `file`, checked in process; its JSON report.
+fn check_json(rule: &str, file: &str) -> serde_json::Value {
+    let checked = wireplan::testing::check(&fixtures().join(rule).join(file), &[]).unwrap();
+    serde_json::from_str(&checked.json).unwrap()
+}
+
 #[test]
 fn every_topology_rule_has_fixtures_and_every_fixture_is_a_rule() {
     let rules: BTreeSet<String> = names_in("topology").into_iter().collect();
-    let folders: BTreeSet<String> =
-        std::fs::read_dir(fixtures()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    // The planner's `stage-mismatch` keeps its fixtures with the planner.
-    let missing: Vec<_> = rules.iter().filter(|r| !folders.contains(*r) && r.as_str() != "stage-mismatch").collect();
+    let folders: BTreeSet<String> = fixture_folders().into_iter().collect();
+    let missing: Vec<_> = rules.iter().filter(|r| !folders.contains(*r)).collect();
     assert!(missing.is_empty(), "topology rules without fixtures: {missing:?}");
     let strays: Vec<_> = folders.iter().filter(|f| !rules.contains(*f)).collect();
     assert!(strays.is_empty(), "fixture folders that are not rules: {strays:?}");
@@ -79,92 +72,89 @@ fn every_topology_rule_has_fixtures_and_every_fixture_is_a_rule() {
 /// The rule's `fires.kdl` reports it exactly where its annotations say, and
 /// nothing else with error severity.
 fn fires_exactly_where_annotated(rule: &str) {
-    let dir = fixtures().join(rule);
-    let text = std::fs::read_to_string(dir.join("fires.kdl")).unwrap();
+    let text = std::fs::read_to_string(fixtures().join(rule).join("fires.kdl")).unwrap();
     let expected: BTreeSet<Span> =
         annotations(&text).into_iter().map(|a| (a.line, a.column, a.line, a.end_column, a.rule)).collect();
     assert!(!expected.is_empty(), "{rule}/fires.kdl has no annotations");
     assert!(expected.iter().all(|a| a.4 == rule), "{rule}/fires.kdl annotates another rule");
-    let report = check_json(&dir, "fires.kdl", &[]);
+    let report = check_json(rule, "fires.kdl");
     assert_no_spec_errors(&report, &format!("{rule}/fires.kdl"));
     assert_eq!(spans_of(&report, rule), expected, "{rule}/fires.kdl: found (left) vs annotated (right)");
 }
 
 /// The rule's `quiet.kdl`, the near miss, does not report it.
 fn quiet_fixture_is_quiet(rule: &str) {
-    let report = check_json(&fixtures().join(rule), "quiet.kdl", &[]);
+    let report = check_json(rule, "quiet.kdl");
     assert_no_spec_errors(&report, &format!("{rule}/quiet.kdl"));
     let found = spans_of(&report, rule);
     assert!(found.is_empty(), "{rule}/quiet.kdl fires {rule} at {found:?}");
 }
 
-/// The rule's findings on `fires.kdl` as a user reads them, snapshotted.
+/// The rule's findings on `fires.kdl` as a user reads them (the other
+/// topology rules allowed, so that each snapshot shows one rule), in
+/// `fires.snap` beside the fixture, as biome keeps its specs' snapshots.
 fn fires_snapshot(rule: &str) {
     let dir = fixtures().join(rule);
     let others = only(rule);
-    let mut args = vec!["check", "--color", "never", "fires.kdl"];
-    args.extend(others.iter().map(String::as_str));
-    let out = run_in(&dir, &args);
-    assert_eq!(code(&out), 0, "{rule}: warnings only");
-    insta::assert_snapshot!(format!("fires-{rule}"), stdout(&out));
+    let others: Vec<&str> = others.iter().map(String::as_str).collect();
+    let checked = wireplan::testing::check(&dir.join("fires.kdl"), &others).unwrap();
+    assert_eq!(checked.errors, 0, "{rule}: warnings only");
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(&dir);
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.set_input_file(dir.join("fires.kdl"));
+    settings.bind(|| insta::assert_snapshot!("fires", checked.human));
 }
 
-/// One test module per rule, as ruff and oxc have: `cargo test sync_cycle`
-/// runs one rule's fixtures, and one rule's failure hides no other's.
-macro_rules! rule_fixtures {
-    ($($module:ident => $rule:literal),* $(,)?) => {
-        /// The rules that have fixture folders, as the macro lists them.
-        const RULES_WITH_FIXTURES: &[&str] = &[$($rule),*];
-        $(mod $module {
-            #[test]
-            fn fires_exactly_where_annotated() {
-                super::fires_exactly_where_annotated($rule);
-            }
-
-            #[test]
-            fn quiet_fixture_is_quiet() {
-                super::quiet_fixture_is_quiet($rule);
-            }
-
-            #[test]
-            fn fires_snapshot() {
-                super::fires_snapshot($rule);
-            }
-        })*
-    };
+/// The rule fixture folders, found on disk: a new folder is tested with no
+/// list to add it to.
+fn fixture_folders() -> Vec<String> {
+    let pattern = fixtures().join("*/fires.kdl");
+    let mut folders: Vec<String> = glob::glob(&pattern.to_string_lossy())
+        .unwrap()
+        .map(|p| p.unwrap().parent().unwrap().file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    folders.sort();
+    folders
 }
 
-rule_fixtures! {
-    hub_single_point_of_failure => "hub-single-point-of-failure",
-    latency_mismatch => "latency-mismatch",
-    mapping_type_mismatch => "mapping-type-mismatch",
-    missing_required_field => "missing-required-field",
-    no_dead_letter => "no-dead-letter",
-    no_error_handling => "no-error-handling",
-    no_logging => "no-logging",
-    non_idempotent_path => "non-idempotent-path",
-    orphan_event => "orphan-event",
-    p2p_sprawl => "p2p-sprawl",
-    polling_over_webhook => "polling-over-webhook",
-    possible_sync_cycle => "possible-sync-cycle",
-    rate_limit_exceeded => "rate-limit-exceeded",
-    stage_mismatch => "stage-mismatch",
-    sync_cycle => "sync-cycle",
-    unused_system => "unused-system",
-    unversioned_api => "unversioned-api",
-}
-
+/// Every rule fixture, in process: the findings of `fires.kdl` exactly where
+/// annotated, `quiet.kdl` quiet, and the snapshot of `fires.kdl`. Every
+/// folder is run and every failure listed, so one rule's failure hides no
+/// other's; `WIREPLAN_RULE=sync-cycle cargo test rule_fixtures` runs one.
 #[test]
-fn every_fixture_folder_has_its_tests() {
-    let folders: BTreeSet<String> =
-        std::fs::read_dir(fixtures()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    let listed: BTreeSet<String> = RULES_WITH_FIXTURES.iter().map(|r| (*r).to_owned()).collect();
-    assert_eq!(folders, listed, "add the rule to `rule_fixtures!` in tests/integration/rules.rs");
+fn rule_fixtures() {
+    let only_rule = std::env::var("WIREPLAN_RULE").ok();
+    let mut failed = Vec::new();
+    let mut ran = 0;
+    for rule in fixture_folders() {
+        if only_rule.as_ref().is_some_and(|r| *r != rule) {
+            continue;
+        }
+        ran += 1;
+        for (what, test) in [
+            ("fires exactly where annotated", fires_exactly_where_annotated as fn(&str)),
+            ("quiet fixture is quiet", quiet_fixture_is_quiet),
+            ("fires snapshot", fires_snapshot),
+        ] {
+            if std::panic::catch_unwind(|| test(&rule)).is_err() {
+                failed.push(format!("{rule}: {what}"));
+            }
+        }
+    }
+    assert!(ran > 0, "no rule fixture folder matches WIREPLAN_RULE={only_rule:?}");
+    assert!(failed.is_empty(), "rule fixtures failed (each failure is printed above):\n{}", failed.join("\n"));
 }
 
 /// `--allow` for every topology rule but `rule`.
 fn only(rule: &str) -> Vec<String> {
-    names_in("topology").into_iter().filter(|r| r != rule).flat_map(|r| ["--allow".to_owned(), r]).collect()
+    names_in("topology").into_iter().filter(|r| r != rule).collect()
+}
+
+/// The same as flags, for the binary.
+fn only_flags(rule: &str) -> Vec<String> {
+    only(rule).into_iter().flat_map(|r| ["--allow".to_owned(), r]).collect()
 }
 
 #[test]
@@ -172,7 +162,7 @@ fn headline_rules_short_format() {
     for rule in ["sync-cycle", "non-idempotent-path", "p2p-sprawl"] {
         let dir = fixtures().join(rule);
         let mut args = vec!["check", "--format", "short", "fires.kdl"];
-        let others = only(rule);
+        let others = only_flags(rule);
         args.extend(others.iter().map(String::as_str));
         let out = run_in(&dir, &args);
         insta::assert_snapshot!(format!("short-{rule}"), stdout(&out));

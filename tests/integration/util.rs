@@ -36,18 +36,20 @@ pub(crate) fn code(out: &Output) -> i32 {
 /// A temporary folder with files, removed on drop.
 pub(crate) struct TempSpec {
     pub(crate) dir: PathBuf,
+    /// Owns the folder: `tempfile` gives it a fresh random name, so no two
+    /// tests (nor two runs) share one, and removes it when dropped.
+    _folder: tempfile::TempDir,
 }
 
 impl TempSpec {
-    /// Creates a fresh folder under the target dir, named after the test
-    /// and unique in the run, however many tests share a name.
+    /// Creates a fresh folder under the target dir, its name starting with
+    /// the test's.
     pub(crate) fn new(name: &str) -> Self {
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempSpec { dir }
+        let folder = tempfile::Builder::new()
+            .prefix(&format!("{name}-"))
+            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .expect("a temporary folder");
+        TempSpec { dir: folder.path().to_path_buf(), _folder: folder }
     }
 
     /// Writes `text` to `rel` (creating folders), returns its path.
@@ -61,12 +63,6 @@ impl TempSpec {
     /// Runs `wireplan ARGS` in the folder.
     pub(crate) fn run(&self, args: &[&str]) -> Output {
         run_in(&self.dir, args)
-    }
-}
-
-impl Drop for TempSpec {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
