@@ -10,6 +10,19 @@
 //! `emit` turns a clean spec into a backend's files, which `write` (the one
 //! writer) puts on disk for the CLI. Every stage returns its result
 //! together with its diagnostics, so one mistake never hides the others.
+//!
+//! A large spec is checked on every core, and the output does not depend on
+//! how many there are. A large text is parsed in pieces and each piece is
+//! lowered in the thread that parsed it (a file parsed whole is lowered in
+//! runs of top-level nodes); each piece or run lowers into a
+//! `lower::Lowered` of its own, appended in text order, and the one thing a
+//! part cannot judge alone, which `stack` comes first, is judged when they
+//! are appended. Resolution declares names and builds field tables side by
+//! side and resolves flows in runs; the system and trigger graphs are built
+//! side by side; the checks are handed out one rule at a time to a worker
+//! per core and put back in rule order. Everything is then sorted
+//! (`Diagnostic::order`). Threads are scoped, and a panic in one is resumed
+//! on the main thread, which the binary turns into exit code 2.
 
 mod baseline;
 mod catalog;

@@ -16,8 +16,18 @@
 //! recommendation with the transports in use. Its cost is linear in the spec
 //! times the horizon (at most 36 months).
 //!
-//! The types the plan is made of are in `types`, the sentences it says in
-//! `prose`; this module computes.
+//! It walks the months from 0 to the horizon once, counting live tools and
+//! systems with `System::live_in`, summing event volumes with
+//! `Spec::growth_at`, and counting direct pairs from a set computed once. The
+//! diagnostics it is given are only read by owner (`Owner::Flow`) for the
+//! migration note, so it works with whatever checks exist; `stage-mismatch`
+//! calls it with none.
+//!
+//! The types the plan is made of are in `types` (they derive the JSON Schema
+//! `schemas/plan.schema.json`, which a test keeps fresh:
+//! `WIREPLAN_UPDATE_SCHEMAS=1 cargo test` regenerates it), the sentences it
+//! says in `prose`; this module computes. Each imports by name what it uses
+//! of the others.
 
 use std::collections::{BTreeMap, BTreeSet};
 
