@@ -202,12 +202,10 @@ mod tests {
     use crate::lint::CliLevels;
 
     fn findings(text: &str) -> Vec<(String, usize)> {
-        let dir = std::env::temp_dir().join(format!("wireplan-stage-mismatch-{}-{}", std::process::id(), text.len()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("wireplan.kdl");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("wireplan.kdl");
         std::fs::write(&file, text).unwrap();
-        let checked = crate::check_path(Some(&file), &dir, &CliLevels::default()).unwrap();
-        let _ = std::fs::remove_dir_all(&dir);
+        let checked = crate::check_path(Some(&file), dir.path(), &CliLevels::default()).unwrap();
         checked
             .diagnostics
             .iter()
@@ -240,11 +238,9 @@ mod tests {
     fn a_hub_past_nine_tools_is_a_mismatch_and_the_help_names_the_broker() {
         let mut text = tools(12).replace("; to t", "; via hub; to t");
         text.push_str("system \"hub\" kind=hub\nsystem \"bus\" kind=broker { ha #true }\n");
-        let dir = std::env::temp_dir().join(format!("wireplan-stage-mismatch-hub-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("wireplan.kdl"), &text).unwrap();
-        let checked = crate::check_path(Some(&dir), &dir, &CliLevels::default()).unwrap();
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("wireplan.kdl"), &text).unwrap();
+        let checked = crate::check_path(Some(dir.path()), dir.path(), &CliLevels::default()).unwrap();
         let d: Vec<_> = checked.diagnostics.iter().filter(|d| d.rule.name == "stage-mismatch").collect();
         assert_eq!(d.len(), 1);
         assert_eq!(
