@@ -110,10 +110,12 @@ fn fires_snapshot(rule: &str) {
 /// The rule fixture folders, found on disk: a new folder is tested with no
 /// list to add it to.
 fn fixture_folders() -> Vec<String> {
-    let pattern = fixtures().join("*/fires.kdl");
+    let pattern = fixtures().join("*");
     let mut folders: Vec<String> = glob::glob(&pattern.to_string_lossy())
         .unwrap()
-        .map(|p| p.unwrap().parent().unwrap().file_name().unwrap().to_string_lossy().into_owned())
+        .map(Result::unwrap)
+        .filter(|p| p.is_dir())
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
     folders.sort();
     folders
