@@ -984,6 +984,25 @@ fn build(out: &Out, args: &BuildArgs) -> ExitCode {
             out.eprintln(format_args!("help: {}", crate::escape::one_line(help)));
         }
     }
+    if !emitted.warnings.is_empty() {
+        let report = Report { sources: &checked.sources, diagnostics: &emitted.warnings, identities: &[] };
+        out.eprint(&render::short::render(&report));
+        let mut helps: Vec<&str> = emitted.warnings.iter().map(|d| d.help.as_str()).collect();
+        helps.sort_unstable();
+        helps.dedup();
+        for help in helps {
+            out.eprintln(format_args!("help: {}", crate::escape::one_line(help)));
+        }
+    }
+    out.eprint(&emitted.summary);
+    if args.levels.deny_warnings && !emitted.warnings.is_empty() {
+        out.eprintln(format_args!(
+            "error: --deny-warnings: {} statement(s) of the spec are not carried out by --target {}; nothing was built",
+            emitted.warnings.len(),
+            args.target.name()
+        ));
+        return ExitCode::from(1);
+    }
     if !emitted.errors.is_empty() || !emitted.diagnostics.is_empty() {
         for e in &emitted.errors {
             out.eprintln(format_args!("error: {}", crate::escape::one_line(e)));
