@@ -13,8 +13,11 @@ use crate::lint::{RULES, Rule};
 pub(crate) fn explain(rule: &Rule) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {} ({})\n", rule.name, rule.code);
-    let configurable =
-        if rule.is_configurable() { "configurable with `lint` and `allow`" } else { "a spec error: always an error" };
+    let configurable = match rule.category {
+        _ if rule.is_configurable() => "configurable with `lint` and `allow`",
+        crate::diagnostic::Category::Build => "reported by `wireplan build`; not configurable",
+        _ => "a spec error: always an error",
+    };
     let _ = writeln!(
         out,
         "Default severity: {}. Category: {}; {configurable}.\n",

@@ -48,15 +48,16 @@ pub(super) fn build(out: &Out, args: &BuildArgs) -> ExitCode {
             None => out.eprintln(format_args!("note: {}", crate::escape::one_line(&note.message))),
         }
     }
-    if !emitted.diagnostics.is_empty() {
-        let report = Report { sources: &checked.sources, diagnostics: &emitted.diagnostics, identities: &[] };
-        out.eprint(&render::short::render(&report));
-        let mut helps: Vec<&str> = emitted.diagnostics.iter().map(|d| d.help.as_str()).collect();
-        helps.sort_unstable();
-        helps.dedup();
-        for help in helps {
-            out.eprintln(format_args!("help: {}", crate::escape::one_line(help)));
-        }
+    print_build_findings(out, &checked, &emitted.diagnostics);
+    print_build_findings(out, &checked, &emitted.warnings);
+    out.eprint(&emitted.summary);
+    if args.levels.deny_warnings && !emitted.warnings.is_empty() {
+        out.eprintln(format_args!(
+            "error: --deny-warnings: {} statement(s) of the spec are not carried out by --target {}; nothing was built",
+            emitted.warnings.len(),
+            args.target.name()
+        ));
+        return ExitCode::from(1);
     }
     if !emitted.errors.is_empty() || !emitted.diagnostics.is_empty() {
         for e in &emitted.errors {
@@ -115,5 +116,20 @@ pub(super) fn build(out: &Out, args: &BuildArgs) -> ExitCode {
             out.eprintln("error: the build stopped");
             ExitCode::from(if refused { 1 } else { 2 })
         }
+    }
+}
+
+/// The build's own findings, short, each distinct help once.
+fn print_build_findings(out: &Out, checked: &crate::Checked, findings: &[crate::diagnostic::Diagnostic]) {
+    if findings.is_empty() {
+        return;
+    }
+    let report = Report { sources: &checked.sources, diagnostics: findings, identities: &[] };
+    out.eprint(&render::short::render(&report));
+    let mut helps: Vec<&str> = findings.iter().map(|d| d.help.as_str()).collect();
+    helps.sort_unstable();
+    helps.dedup();
+    for help in helps {
+        out.eprintln(format_args!("help: {}", crate::escape::one_line(help)));
     }
 }

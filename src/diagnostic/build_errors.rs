@@ -1,8 +1,9 @@
 //! The build errors: what a `build` target cannot emit as the spec says,
 //! reported at the spec's own places. Their code lives with the backends
 //! (`crate::emit`); their declarations and documentation live here, with the
-//! other rules, so `wireplan explain` and the rule pages show them. They are
-//! always errors and cannot be allowed.
+//! other rules, so `wireplan explain` and the rule pages show them. They
+//! cannot be allowed: the errors stop the build; `not-carried-out`, a
+//! warning, stops it only under `--deny-warnings`.
 
 use super::declare_rule;
 
@@ -143,5 +144,102 @@ declare_rule! {
         severity: Error,
         category: Build,
         summary: "a name or value no SQL literal of the warehouse can hold",
+    }
+}
+
+declare_rule! {
+    /// ## What it finds
+    ///
+    /// A statement the spec says, in a flow that `build --target` builds,
+    /// that the target does not carry out at run time: `loop-guard` in the
+    /// hub and the broker, a `rate-limit` of a system they write to, an
+    /// exponential back-off in the broker, `retry` and `dead-letter` in the
+    /// ETL target. The README's table "What each target carries out" lists
+    /// every statement and target.
+    ///
+    /// ## Why it matters
+    ///
+    /// `wireplan check` reads the spec as it is written: with `loop-guard`,
+    /// a two-way sync is not a loop. If the generated configuration drops
+    /// the statement, production does not do what the check assumed: the
+    /// loop runs. The build says so rather than drop it in silence; it still
+    /// writes (`--deny-warnings` makes it stop).
+    ///
+    /// ## Example
+    ///
+    /// ```kdl
+    /// system "crm" kind=crm {
+    ///     webhooks #true
+    ///     entity "contact" {
+    ///         field "email" type=string required=#true
+    ///     }
+    /// }
+    /// system "mail" kind=email {
+    ///     webhooks #true
+    ///     entity "subscriber" {
+    ///         field "email" type=string required=#true
+    ///     }
+    /// }
+    /// event "contact.updated" from=crm entity=contact version=1 {
+    ///     field "email" type=string required=#true
+    /// }
+    /// event "subscriber.updated" from=mail entity=subscriber version=1 {
+    ///     field "email" type=string required=#true
+    /// }
+    /// flow "crm-to-mail" {
+    ///     on "contact.updated"
+    ///     to mail action=upsert entity=subscriber { map "email" to="email"; emits "subscriber.updated"; }
+    ///     idempotency-key "email"
+    ///     retry attempts=3 backoff=fixed initial="5s"
+    ///     dead-letter
+    ///     log
+    ///     loop-guard
+    /// }
+    /// flow "mail-to-crm" {
+    ///     on "subscriber.updated"
+    ///     to crm action=upsert entity=contact { map "email" to="email"; emits "contact.updated"; }
+    ///     idempotency-key "email"
+    ///     retry attempts=3 backoff=fixed initial="5s"
+    ///     dead-letter
+    ///     log
+    ///     loop-guard
+    /// }
+    /// ```
+    ///
+    /// ## Fix
+    ///
+    /// Until the target carries `loop-guard`, break the loop where it starts:
+    /// make one system the source of truth and sync one way.
+    ///
+    /// ```kdl
+    /// system "crm" kind=crm {
+    ///     webhooks #true
+    ///     entity "contact" {
+    ///         field "email" type=string required=#true
+    ///     }
+    /// }
+    /// system "mail" kind=email {
+    ///     entity "subscriber" {
+    ///         field "email" type=string required=#true
+    ///     }
+    /// }
+    /// event "contact.updated" from=crm entity=contact version=1 {
+    ///     field "email" type=string required=#true
+    /// }
+    /// flow "crm-to-mail" {
+    ///     on "contact.updated"
+    ///     to mail action=upsert entity=subscriber { map "email" to="email"; }
+    ///     idempotency-key "email"
+    ///     retry attempts=3 backoff=fixed initial="5s"
+    ///     dead-letter
+    ///     log
+    /// }
+    /// ```
+    pub(crate) static NOT_CARRIED_OUT = {
+        name: "not-carried-out",
+        code: "WP303",
+        severity: Warning,
+        category: Build,
+        summary: "a statement the build target does not carry out at run time",
     }
 }

@@ -16,7 +16,7 @@ use crate::model::{Loc, Owner};
 mod build_errors;
 mod spec_errors;
 
-pub(crate) use build_errors::{NAME_CLASH, SQL_UNQUOTABLE};
+pub(crate) use build_errors::{NAME_CLASH, NOT_CARRIED_OUT, SQL_UNQUOTABLE};
 pub(crate) use spec_errors::{
     BAD_VALUE, DUPLICATE_NAME, INCLUDE_ERROR, MISSING_ARGUMENT, SECRET_LITERAL, SYNTAX, UNKNOWN_NODE, UNKNOWN_PROPERTY,
     UNKNOWN_RULE, UNRESOLVED_REFERENCE, UNUSABLE_NAME,

@@ -17,12 +17,13 @@
 pub(crate) mod broker;
 pub(crate) mod distinct;
 pub(crate) mod etl;
+pub(crate) mod fidelity;
 pub(crate) mod hub;
 pub(crate) mod names;
 
 use crate::diagnostic::Diagnostic;
 use crate::graph::Graph;
-use crate::model::Spec;
+use crate::model::{FlowId, Spec};
 
 /// One generated file: where it goes inside `--out`, `/`-separated, and its
 /// contents.
@@ -50,6 +51,15 @@ pub(crate) struct Emitted {
     /// Such problems that have a place in the spec (two names emitted as one
     /// identifier, a value no SQL literal of a warehouse can hold).
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// The flows the backend built, in spec order.
+    pub(crate) built: Vec<FlowId>,
+    /// Statements of the built flows the target does not carry out
+    /// (`fidelity`): printed, and the build goes on unless warnings are
+    /// denied.
+    pub(crate) warnings: Vec<Diagnostic>,
+    /// How the target carries out each statement the built flows use, as
+    /// `build` prints it before writing.
+    pub(crate) summary: String,
 }
 
 /// The backends `wireplan build --target` knows.
@@ -92,6 +102,15 @@ pub(crate) fn emit(target: Target, input: &Input<'_>) -> Emitted {
         Target::Broker => broker::emit(input),
         Target::Etl => etl::emit(input),
     };
+    // What the backend does with each statement of the flows it built, said
+    // out loud: warnings for what it drops, and a "What runs" section at the
+    // end of every backend's README.
+    let review = fidelity::review(input.spec, target, &emitted.built);
+    if let Some(readme) = emitted.artifacts.iter_mut().find(|a| a.path == "README.md") {
+        readme.bytes.extend_from_slice(fidelity::readme_section(target, &review).as_bytes());
+    }
+    emitted.summary = fidelity::summary(target, &review, emitted.built.len());
+    emitted.warnings = review.warnings;
     emitted.artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     emitted.diagnostics.sort_by(Diagnostic::order);
     emitted.notes.sort();

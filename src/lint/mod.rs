@@ -43,7 +43,7 @@ pub(crate) use crate::diagnostic::{
     BAD_VALUE, Category, DUPLICATE_NAME, INCLUDE_ERROR, MISSING_ARGUMENT, Rule, SECRET_LITERAL, SYNTAX, UNKNOWN_NODE,
     UNKNOWN_PROPERTY, UNKNOWN_RULE, UNRESOLVED_REFERENCE, UNUSABLE_NAME,
 };
-use crate::diagnostic::{NAME_CLASH, SQL_UNQUOTABLE};
+use crate::diagnostic::{NAME_CLASH, NOT_CARRIED_OUT, SQL_UNQUOTABLE};
 pub(crate) use latency_mismatch::cron_gap;
 pub(crate) use stage_mismatch::STAGE_MISMATCH;
 pub(crate) use suppression::{ALLOW_WITHOUT_REASON, UNUSED_ALLOW};
@@ -93,6 +93,7 @@ pub(crate) static RULES: &[&Rule] = &[
     &UNUSED_ALLOW,
     &NAME_CLASH,
     &SQL_UNQUOTABLE,
+    &NOT_CARRIED_OUT,
 ];
 
 /// The check of each topology rule, in code order: the rules a spec is

@@ -525,6 +525,7 @@ fn plan(spec: &Spec, emitted: &mut Emitted, claims: &mut Claims) -> Etl {
                 "only its `warehouse`/`lake` targets are loaded; the others belong to `--target hub`".into(),
             );
         }
+        emitted.built.push(id);
         carried.push(Carried {
             flow,
             source,

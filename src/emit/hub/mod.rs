@@ -468,6 +468,7 @@ pub(super) fn plan(spec: &Spec, emitted: &mut Emitted, what: &str, claims: &mut 
             note(emitted, flow, "has no `dead-letter`: a delivery that fails every attempt is dropped".into());
         }
         claims.claim("Node-RED node id", Case::Sensitive, &flows::tab_id_of(&flow.name.value), "flow", &flow.name);
+        emitted.built.push(id);
         flows.push(HubFlow {
             name: flow.name.value.to_string(),
             trigger,

@@ -1,0 +1,689 @@
+//! What each backend does with each statement of the language, said out
+//! loud: `check` accepts a spec, and `build` must carry out every statement
+//! of it at run time or say that it does not.
+//!
+//! `STATEMENTS` is the one table. Every node of the language (`shapes::SHAPES`)
+//! has a row, and so do the properties with a handling of their own (`retry`'s
+//! `backoff=`, `poll`'s `cursor=`); a test fails when a node has none, so a
+//! new statement cannot be forgotten. A row says, per target, how the
+//! statement is carried out (`How::Runs`), that its flow is left to another
+//! target (a build note says so), that it has no meaning there, that only the
+//! checks and the planner read it, or that the target does not carry it out
+//! (`How::Refused`): each use of a refused statement in a flow the target
+//! builds is a `not-carried-out` warning at the statement, with what to do.
+//!
+//! `review` runs after a backend, on the flows it built, and gives the
+//! warnings and the summary `build` prints before writing and appends to the
+//! generated README ("What runs"). Every row's finder is a walk over one
+//! flow (and the systems it names), so the review is linear in the spec.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::Target;
+use crate::diagnostic::{Diagnostic, NOT_CARRIED_OUT};
+use crate::model::{Backoff, Flow, FlowId, Retry, Spec, SystemId, TriggerKind};
+use crate::source::Loc;
+
+/// How one target handles one statement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum How {
+    /// Carried out at run time, or read into the generated configuration, as
+    /// the text says.
+    Runs(&'static str),
+    /// The flow that holds it is left to another target; a build note says so.
+    Elsewhere(&'static str),
+    /// It has no meaning for this target, for the reason given.
+    Moot(&'static str),
+    /// Only the checks and the planner read it; nothing runs from it.
+    Checks,
+    /// Not carried out: each use in a built flow is a `not-carried-out`
+    /// warning. `what` completes "the TARGET target ..."; `help` says what to
+    /// do instead.
+    Refused { what: &'static str, help: &'static str },
+}
+
+/// Where a built flow uses a statement: the places to report it at, for a
+/// target (the broker reports a `retry` on a later `to` that the hub carries).
+type Finder = fn(Target, &Spec, &Flow, &mut Vec<Loc>);
+
+/// One statement of the language and what each target makes of it.
+pub(crate) struct Statement {
+    /// The node's parent and name, as in `shapes::SHAPES`.
+    pub(crate) parent: &'static str,
+    pub(crate) node: &'static str,
+    /// A property of the node with a handling of its own.
+    pub(crate) prop: Option<&'static str>,
+    pub(crate) hub: How,
+    pub(crate) broker: How,
+    pub(crate) etl: How,
+    find: Option<Finder>,
+}
+
+impl Statement {
+    pub(crate) fn how(&self, target: Target) -> How {
+        match target {
+            Target::Hub => self.hub,
+            Target::Broker => self.broker,
+            Target::Etl => self.etl,
+        }
+    }
+
+    /// How the statement is written, for tables and messages: `retry`,
+    /// `retry backoff=`, `to { retry }`.
+    pub(crate) fn written(&self) -> String {
+        let node = match self.parent {
+            "to" | "entity" => format!("{} {{ {} }}", self.parent, self.node),
+            "" | "flow" | "system" | "event" | "stack" | "lint" => self.node.to_owned(),
+            parent => format!("{parent} {{ {} }}", self.node),
+        };
+        match self.prop {
+            Some(prop) => format!("{node} {prop}="),
+            None => node,
+        }
+    }
+}
+
+const fn row(
+    parent: &'static str,
+    node: &'static str,
+    hub: How,
+    broker: How,
+    etl: How,
+    find: Option<Finder>,
+) -> Statement {
+    Statement { parent, node, prop: None, hub, broker, etl, find }
+}
+
+const fn prop_row(
+    parent: &'static str,
+    node: &'static str,
+    prop: &'static str,
+    hub: How,
+    broker: How,
+    etl: How,
+    find: Option<Finder>,
+) -> Statement {
+    Statement { parent, node, prop: Some(prop), hub, broker, etl, find }
+}
+
+/// A statement that only the checks and the planner read.
+const fn checks(parent: &'static str, node: &'static str) -> Statement {
+    row(parent, node, How::Checks, How::Checks, How::Checks, None)
+}
+
+const ETL_FOR_BATCHES: How =
+    How::Elsewhere("a scheduled batch flow is built by `--target etl`; a build note names each one left out");
+const REALTIME: How = How::Elsewhere("an event-triggered flow is built by `--target hub` or `--target broker`");
+
+const LOOP_GUARD_HELP: &str = "until the target carries `loop-guard`, break the loop where it starts: make one \
+     system the source of truth and sync one way, or filter the echo in the producer's webhook settings (most \
+     tools can leave out changes made by an integration's user)";
+const RATE_LIMIT_HELP: &str = "keep the writes under the limit at their source (`wireplan check` estimates the rate \
+     in `rate-limit-exceeded`), or throttle in front of the system; the hub and the broker send each write as it \
+     comes";
+
+/// Every statement of the language, in the order of `shapes::SHAPES`.
+pub(crate) const STATEMENTS: &[Statement] = &[
+    checks("", "stack"),
+    checks("", "include"),
+    row(
+        "",
+        "system",
+        How::Runs("an environment variable for its base URL and one for its credential"),
+        How::Runs("an exchange for each producer, and the hub's variables for its URL and credential"),
+        How::Runs("a Meltano extractor (a source) or loader (a warehouse or lake)"),
+        None,
+    ),
+    row(
+        "",
+        "event",
+        How::Runs("`POST /hooks/<event>`, an `http in` node"),
+        How::Runs("`POST /hooks/<event>` publishes it with a routing key; a channel in the AsyncAPI document"),
+        REALTIME,
+        None,
+    ),
+    row(
+        "",
+        "flow",
+        How::Runs("a Node-RED tab"),
+        How::Runs("a quorum queue and an egress tab"),
+        How::Runs("a Meltano job on the flow's schedule and a dbt staging model"),
+        None,
+    ),
+    checks("", "lint"),
+    checks("stack", "horizon"),
+    checks("stack", "volume-growth"),
+    checks("stack", "high-volume"),
+    checks("system", "api"),
+    checks("system", "webhooks"),
+    row(
+        "system",
+        "rate-limit",
+        How::Refused { what: "sends each write to this system as it comes, without a throttle", help: RATE_LIMIT_HELP },
+        How::Refused { what: "sends each write to this system as it comes, without a throttle", help: RATE_LIMIT_HELP },
+        How::Moot("a loader writes in batches, at the job's schedule"),
+        Some(rate_limited_targets),
+    ),
+    checks("system", "owner"),
+    checks("system", "criticality"),
+    row(
+        "system",
+        "secret",
+        How::Runs("the environment variable the bearer token is read from"),
+        How::Runs("the environment variable the bearer token is read from"),
+        How::Runs("the environment variable the tap's credential is read from"),
+        None,
+    ),
+    row(
+        "system",
+        "url",
+        How::Runs("the default of the system's URL variable"),
+        How::Runs("the default of the system's URL variable"),
+        How::Runs("the tap's base URL"),
+        None,
+    ),
+    row(
+        "system",
+        "entity",
+        How::Runs("the default request path of a write or poll"),
+        How::Runs("the default request path; the AsyncAPI payload schema"),
+        How::Runs("a stream of the extractor and a source table"),
+        None,
+    ),
+    row(
+        "system",
+        "planned",
+        How::Runs("built like a live system: its flows run from the day this build is deployed"),
+        How::Runs("built like a live system: its flows run from the day this build is deployed"),
+        How::Runs("built like a live system: its jobs run from the day this build is deployed"),
+        None,
+    ),
+    row(
+        "system",
+        "retires",
+        How::Runs("built like a live system until it is removed from the spec"),
+        How::Runs("built like a live system until it is removed from the spec"),
+        How::Runs("built like a live system until it is removed from the spec"),
+        None,
+    ),
+    checks("system", "ha"),
+    row(
+        "system",
+        "webhook-signature",
+        How::Runs("`verify.js` checks the HMAC of the raw body in the header, in constant time, before anything runs"),
+        How::Runs("the ingress's `verify.js` checks it before publishing"),
+        How::Moot("an ELT job reads the source; it receives no webhooks"),
+        None,
+    ),
+    checks("system", "allow"),
+    row(
+        "entity",
+        "field",
+        How::Checks,
+        How::Runs("a property of the AsyncAPI payload schema"),
+        How::Runs("a column of the staging model, tested `not_null` when required"),
+        None,
+    ),
+    row(
+        "event",
+        "key",
+        How::Runs("the idempotency key of a flow that names none"),
+        How::Runs("the message id and `idempotency-key` header of every published message"),
+        How::Runs("the table's key, tested `unique` and `not_null`, when the flow names none"),
+        None,
+    ),
+    row("event", "field", How::Checks, How::Runs("a property of the AsyncAPI payload schema"), REALTIME, None),
+    checks("event", "volume"),
+    checks("event", "delivery"),
+    checks("event", "external"),
+    checks("event", "allow"),
+    row(
+        "flow",
+        "on",
+        How::Runs("the flow's tab starts at the event's `POST /hooks/<event>`"),
+        How::Runs("the flow's quorum queue, bound to the event's routing key"),
+        REALTIME,
+        None,
+    ),
+    row(
+        "flow",
+        "poll",
+        How::Runs("an `inject` node every `every=` and a `GET` of `path=`"),
+        How::Runs("a poll tab every `every=` that publishes each new record"),
+        How::Runs("an incremental Meltano job every `every=`"),
+        None,
+    ),
+    prop_row(
+        "flow",
+        "poll",
+        "cursor",
+        How::Runs("the newest value seen, kept on disk, sent as `?since=`"),
+        How::Runs("the newest value seen, kept on disk, sent as `?since=`"),
+        How::Runs("the stream's replication key"),
+        None,
+    ),
+    row("flow", "schedule", ETL_FOR_BATCHES, ETL_FOR_BATCHES, How::Runs("the Meltano job's cron schedule"), None),
+    row("flow", "from", ETL_FOR_BATCHES, ETL_FOR_BATCHES, How::Runs("the extractor and stream the job reads"), None),
+    row(
+        "flow",
+        "to",
+        How::Runs("an HTTP request to the system, `action=` choosing the method"),
+        How::Runs("an HTTP request from the egress tab, `action=` choosing the method"),
+        How::Runs("the loader of a warehouse or lake (other targets are left to the hub, with a note)"),
+        None,
+    ),
+    row("flow", "via", How::Checks, How::Checks, How::Checks, None),
+    row(
+        "flow",
+        "idempotency-key",
+        How::Runs("the `Idempotency-Key` header of every write"),
+        How::Runs("the `Idempotency-Key` header of every write"),
+        How::Runs("the table's key, tested `unique` and `not_null`"),
+        None,
+    ),
+    row(
+        "flow",
+        "retry",
+        How::Runs("a counter and a `delay` node: up to `attempts=` tries per target"),
+        How::Runs("the queue's delivery limit: up to `attempts=` deliveries"),
+        How::Refused {
+            what: "runs each job once; a failed run is retried by the next scheduled run, from its saved state",
+            help: "retry the run in the scheduler that starts `meltano run` (a systemd unit's `Restart=on-failure`, \
+                   an orchestrator's retries), or drop `retry` from a scheduled flow",
+        },
+        Some(flow_retry),
+    ),
+    prop_row(
+        "flow",
+        "retry",
+        "backoff",
+        How::Runs("`exponential` doubles the wait from `initial=` up to `max=`; `fixed` waits `initial=`"),
+        How::Refused {
+            what: "waits a fixed `initial=` before each redelivery, not an exponential back-off",
+            help: "say `backoff=fixed` to build what runs, or build the flow with `--target hub`, which backs off \
+                   exponentially",
+        },
+        How::Moot("see `retry`"),
+        Some(exponential_backoff),
+    ),
+    row(
+        "flow",
+        "dead-letter",
+        How::Runs("a delivery whose attempts are used up is appended to the dead-letter file"),
+        How::Runs("a dead-letter exchange and a `<queue>.dlq` quorum queue"),
+        How::Refused {
+            what: "sets nothing aside: a run that fails loads nothing, and the next run reads the rows again",
+            help: "watch the job's exit status and the freshness tests instead; drop `dead-letter` from a scheduled \
+                   flow",
+        },
+        Some(flow_dead_letter),
+    ),
+    row(
+        "flow",
+        "log",
+        How::Runs("an audit line per delivery, appended to the audit file"),
+        How::Runs("an audit line per delivery, appended to the audit file"),
+        How::Runs("Meltano's own log of every run"),
+        None,
+    ),
+    row(
+        "flow",
+        "loop-guard",
+        How::Refused { what: "passes on the changes it made itself: the loop still runs", help: LOOP_GUARD_HELP },
+        How::Refused { what: "passes on the changes it made itself: the loop still runs", help: LOOP_GUARD_HELP },
+        How::Moot("a load into a warehouse or lake sets off no change to echo"),
+        Some(flow_loop_guard),
+    ),
+    row(
+        "flow",
+        "latency",
+        How::Moot("the hub delivers as the trigger arrives; a poll's `every=` bounds the delay"),
+        How::Moot("the broker delivers as the trigger arrives; a poll's `every=` bounds the delay"),
+        How::Runs("the source's dbt freshness test errors after `max=`"),
+        None,
+    ),
+    checks("flow", "allow"),
+    row(
+        "to",
+        "map",
+        How::Runs("a JSONata mapping into the request body"),
+        How::Runs("a JSONata mapping into the request body"),
+        How::Runs("a column of the staging model, renamed"),
+        None,
+    ),
+    row(
+        "to",
+        "set",
+        How::Runs("a constant in the request body"),
+        How::Runs("a constant in the request body"),
+        How::Runs("a constant column of the staging model"),
+        None,
+    ),
+    row(
+        "to",
+        "idempotency-key",
+        How::Runs("this target's `Idempotency-Key` header"),
+        How::Runs("this target's `Idempotency-Key` header"),
+        How::Refused {
+            what: "keys a table by the flow's `idempotency-key` (or the event's key), not by a target's own",
+            help: "move the key to the flow: the staging model of the source table is keyed once",
+        },
+        Some(target_keys),
+    ),
+    row(
+        "to",
+        "retry",
+        How::Runs("this target's own tries and waits"),
+        How::Refused {
+            what: "redelivers a flow's message as one, by the first target's `retry`: a later target's own \
+                   `retry` is not used",
+            help: "put the `retry` on the flow, or give each target that needs its own retries a flow of its own",
+        },
+        How::Refused {
+            what: "runs each job once; a failed run is retried by the next scheduled run, from its saved state",
+            help: "retry the run in the scheduler that starts `meltano run`, or drop `retry` from a scheduled flow",
+        },
+        Some(target_retries),
+    ),
+    checks("to", "emits"),
+    row(
+        "to",
+        "request",
+        How::Runs("the method and path of the HTTP request"),
+        How::Runs("the method and path of the HTTP request"),
+        How::Moot("a loader writes tables, not HTTP requests"),
+        None,
+    ),
+    checks("lint", "deny"),
+    checks("lint", "warn"),
+    checks("lint", "allow"),
+];
+
+/// The targets of `flow` that `target` writes to: for the ETL target, only
+/// warehouses and lakes (it leaves the others to the hub, with a note).
+fn written<'f>(target: Target, spec: &'f Spec, flow: &'f Flow) -> impl Iterator<Item = (usize, SystemId)> + 'f {
+    flow.targets.iter().enumerate().filter_map(move |(i, t)| {
+        let system = t.system.target?;
+        (target != Target::Etl || spec.system(system).kind().is_storage()).then_some((i, system))
+    })
+}
+
+fn rate_limited_targets(target: Target, spec: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
+    for (_, system) in written(target, spec, flow) {
+        if let Some(limit) = &spec.system(system).rate_limit {
+            out.push(limit.loc);
+        }
+    }
+}
+
+fn flow_retry(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
+    out.extend(flow.retry.as_ref().map(|r| r.loc));
+}
+
+/// A retry that backs off exponentially (the default) and tries more than
+/// once: the place of its `backoff=`, or of the `retry` when it says none.
+fn exponential_backoff(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
+    // The broker's queue redelivers by the first target's retry (its own, or
+    // the flow's): that is the one whose back-off runs.
+    let retry: Option<&Retry> = flow.targets.first().and_then(|t| t.retry.as_deref()).or(flow.retry.as_ref());
+    let Some(retry) = retry else { return };
+    let attempts = retry.attempts.as_ref().map_or(2, |a| a.value);
+    let exponential = retry.backoff.as_ref().is_none_or(|b| b.value == Backoff::Exponential);
+    if attempts > 1 && exponential {
+        out.push(retry.backoff.as_ref().map_or(retry.loc, |b| b.loc));
+    }
+}
+
+fn flow_dead_letter(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
+    out.extend(flow.dead_letter);
+}
+
+fn flow_loop_guard(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
+    out.extend(flow.loop_guard);
+}
+
+fn target_keys(target: Target, spec: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
+    for (i, _) in written(target, spec, flow) {
+        out.extend(flow.targets[i].idempotency_key.as_ref().map(|k| k.name.loc));
+    }
+}
+
+/// A target's own `retry`: in the broker, only where the flow has another
+/// target that the first one's retry would then govern.
+fn target_retries(target: Target, spec: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
+    if target == Target::Broker && flow.targets.len() < 2 {
+        return;
+    }
+    for (i, _) in written(target, spec, flow) {
+        if target == Target::Broker && i == 0 && flow.targets.iter().skip(1).all(|t| t.retry.is_some()) {
+            continue;
+        }
+        out.extend(flow.targets[i].retry.as_ref().map(|r| r.loc));
+    }
+}
+
+/// What `review` found: the warnings, and per statement the flows built that
+/// use it, for the summary.
+#[derive(Debug, Default)]
+pub(crate) struct Review {
+    pub(crate) warnings: Vec<Diagnostic>,
+    /// For each row of `STATEMENTS` that a built flow uses, by index: how many
+    /// built flows use it.
+    pub(crate) used: BTreeMap<usize, usize>,
+}
+
+/// Reviews the flows `target` built (`built`, in spec order) against the
+/// table: one `not-carried-out` warning per place of a refused statement
+/// (a statement of a system, such as `rate-limit`, once, naming the flows).
+pub(crate) fn review(spec: &Spec, target: Target, built: &[FlowId]) -> Review {
+    let mut review = Review::default();
+    // The refused places, each once, with the flows that use them.
+    let mut refused: BTreeMap<(Loc, usize), Vec<FlowId>> = BTreeMap::new();
+    let mut places = Vec::new();
+    for &id in built {
+        let flow = spec.flow(id);
+        for (index, statement) in STATEMENTS.iter().enumerate() {
+            places.clear();
+            if used(statement, spec, flow) {
+                *review.used.entry(index).or_default() += 1;
+            }
+            if !matches!(statement.how(target), How::Refused { .. }) {
+                continue;
+            }
+            if let Some(find) = statement.find {
+                find(target, spec, flow, &mut places);
+            }
+            for &loc in &places {
+                refused.entry((loc, index)).or_default().push(id);
+            }
+        }
+    }
+    for ((loc, index), flows) in refused {
+        let statement = &STATEMENTS[index];
+        let How::Refused { what, help } = statement.how(target) else { continue };
+        let flow = |id: FlowId| format!("{:?}", spec.flow(id).name.value.as_str());
+        let users = match flows.as_slice() {
+            [one] => format!("flow {}", flow(*one)),
+            [first, rest @ ..] => format!("flow {} and {} more", flow(*first), rest.len()),
+            [] => continue,
+        };
+        review.warnings.push(
+            Diagnostic::new(
+                &NOT_CARRIED_OUT,
+                loc,
+                format!("`{}` is not carried out by `--target {}`", statement.written(), target.name()),
+            )
+            .with_label(format!("the {} target {what} ({users})", target.name()))
+            .with_help(help),
+        );
+    }
+    review.warnings.sort_by(Diagnostic::order);
+    review
+}
+
+/// Whether `flow` holds the statement, for the summary's counts.
+fn used(statement: &Statement, spec: &Spec, flow: &Flow) -> bool {
+    let trigger = flow.trigger.as_ref().map(|t| &t.kind);
+    let any_target = |f: &dyn Fn(&crate::model::Target) -> bool| flow.targets.iter().any(f);
+    match (statement.parent, statement.node, statement.prop) {
+        ("", "flow", None) => true,
+        ("flow", "on", None) => matches!(trigger, Some(TriggerKind::On { .. })),
+        ("flow", "poll", None) => matches!(trigger, Some(TriggerKind::Poll { .. })),
+        ("flow", "poll", Some("cursor")) => matches!(trigger, Some(TriggerKind::Poll { cursor: Some(_), .. })),
+        ("flow", "schedule", None) => matches!(trigger, Some(TriggerKind::Schedule { .. })),
+        ("flow", "from", None) => flow.from.is_some(),
+        ("flow", "to", None) => !flow.targets.is_empty(),
+        ("flow", "idempotency-key", None) => flow.idempotency_key.is_some(),
+        ("flow", "retry", None) => flow.retry.is_some(),
+        ("flow", "retry", Some("backoff")) => {
+            flow.retry.iter().chain(flow.targets.iter().filter_map(|t| t.retry.as_deref())).any(|r| r.backoff.is_some())
+        }
+        ("flow", "dead-letter", None) => flow.dead_letter.is_some(),
+        ("flow", "log", None) => flow.log.is_some(),
+        ("flow", "loop-guard", None) => flow.loop_guard.is_some(),
+        ("flow", "latency", None) => flow.latency.is_some(),
+        ("to", "map", None) => any_target(&|t| !t.maps.is_empty()),
+        ("to", "set", None) => any_target(&|t| !t.sets.is_empty()),
+        ("to", "idempotency-key", None) => any_target(&|t| t.idempotency_key.is_some()),
+        ("to", "retry", None) => any_target(&|t| t.retry.is_some()),
+        ("to", "request", None) => any_target(&|t| t.request.is_some()),
+        ("system", "rate-limit", None) => {
+            flow.targets.iter().filter_map(|t| t.system.target).any(|s| spec.system(s).rate_limit.is_some())
+        }
+        ("system", "webhook-signature", None) => match trigger {
+            Some(TriggerKind::On { event }) => event
+                .target
+                .and_then(|e| spec.event(e).from.as_ref()?.target)
+                .is_some_and(|s| spec.system(s).webhook_signature.is_some()),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// The summary `build` prints before writing: each statement the built flows
+/// use, how many flows use it, and how the target carries it out.
+pub(crate) fn summary(target: Target, review: &Review, built: usize) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "what runs ({} flow(s) built by --target {}):", built, target.name());
+    let width = review.used.keys().map(|&i| STATEMENTS[i].written().len()).max().unwrap_or(0);
+    for (&index, &flows) in &review.used {
+        let statement = &STATEMENTS[index];
+        let how = match statement.how(target) {
+            How::Runs(how) => how.to_owned(),
+            How::Elsewhere(why) | How::Moot(why) => format!("not applicable: {why}"),
+            How::Checks => "read by the checks only".to_owned(),
+            How::Refused { what, .. } => format!("NOT CARRIED OUT: the {} target {what}", target.name()),
+        };
+        let _ = writeln!(out, "  {:width$}  {:>6} flow(s)  {how}", statement.written(), flows);
+    }
+    out
+}
+
+/// The "What runs" section appended to the generated README: the summary as
+/// a Markdown table.
+pub(crate) fn readme_section(target: Target, review: &Review) -> String {
+    let mut out = String::from("\n## What runs\n\nHow this build carries out each statement its flows use:\n\n");
+    out.push_str("| Statement | Flows | How |\n|---|---:|---|\n");
+    for (&index, &flows) in &review.used {
+        let statement = &STATEMENTS[index];
+        let how = match statement.how(target) {
+            How::Runs(how) => how.to_owned(),
+            How::Elsewhere(why) | How::Moot(why) => format!("not applicable: {why}"),
+            How::Checks => "read by the checks only".to_owned(),
+            How::Refused { what, help } => format!("**not carried out**: this target {what}. {}", capitalized(help)),
+        };
+        let _ = writeln!(out, "| `{}` | {flows} | {} |", statement.written(), how.replace('|', "\\|"));
+    }
+    out
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// The README's statement-by-target table (`<!-- statements:begin -->`).
+#[cfg(test)]
+pub(crate) fn language_table() -> String {
+    let cell = |how: How| match how {
+        How::Runs(how) => how.replace('|', "\\|"),
+        How::Elsewhere(why) => format!("left to another target: {why}"),
+        How::Moot(why) => format!("n/a: {why}"),
+        How::Checks => "checks only".to_owned(),
+        How::Refused { what, .. } => format!("**not carried out** (`not-carried-out` warning): {what}"),
+    };
+    let mut out =
+        String::from("| Statement | `--target hub` | `--target broker` | `--target etl` |\n|---|---|---|---|\n");
+    for s in STATEMENTS.iter().filter(|s| !(s.hub == How::Checks && s.broker == How::Checks && s.etl == How::Checks)) {
+        let _ = writeln!(out, "| `{}` | {} | {} | {} |", s.written(), cell(s.hub), cell(s.broker), cell(s.etl));
+    }
+    let only: Vec<String> = STATEMENTS
+        .iter()
+        .filter(|s| s.hub == How::Checks && s.broker == How::Checks && s.etl == How::Checks)
+        .map(|s| format!("`{}`", s.written()))
+        .collect();
+    let _ = writeln!(out, "\nRead by the checks and the planner only, on every target: {}.", only.join(", "));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shapes::SHAPES;
+
+    /// Every node of the language has exactly one row of its own, and every
+    /// row names a node (and a property of it) that exists: a new statement
+    /// fails here until each target says what it does with it.
+    #[test]
+    fn every_statement_of_the_language_has_a_row() {
+        for shape in SHAPES {
+            let rows =
+                STATEMENTS.iter().filter(|s| s.parent == shape.parent && s.node == shape.name && s.prop.is_none());
+            assert_eq!(rows.count(), 1, "`{} {}`: add its row to emit::fidelity::STATEMENTS", shape.parent, shape.name);
+        }
+        for statement in STATEMENTS {
+            let shape = SHAPES
+                .iter()
+                .find(|s| s.parent == statement.parent && s.name == statement.node)
+                .unwrap_or_else(|| panic!("{}: no such node", statement.written()));
+            if let Some(prop) = statement.prop {
+                assert!(shape.props.iter().any(|p| p.key == prop), "{}: no such property", statement.written());
+            }
+        }
+    }
+
+    /// The README's table of what each target carries out is this table.
+    /// Run with `WIREPLAN_UPDATE_README=1` to rewrite it.
+    #[test]
+    fn readme_statement_table_is_fresh() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+        let readme = std::fs::read_to_string(&path).unwrap();
+        let (begin, end) = ("<!-- statements:begin -->\n", "<!-- statements:end -->");
+        let start = readme.find(begin).expect("README has a statements:begin marker") + begin.len();
+        let stop = readme.find(end).expect("README has a statements:end marker");
+        let fresh = language_table();
+        if std::env::var_os("WIREPLAN_UPDATE_README").is_some() {
+            std::fs::write(&path, format!("{}{fresh}{}", &readme[..start], &readme[stop..])).unwrap();
+            return;
+        }
+        assert!(
+            readme[start..stop] == fresh,
+            "README's statement table is stale: run `WIREPLAN_UPDATE_README=1 cargo test`"
+        );
+    }
+
+    /// A refused statement must be found where it is written, or its
+    /// warning could never fire.
+    #[test]
+    fn every_refusal_has_a_finder() {
+        for statement in STATEMENTS {
+            for target in [Target::Hub, Target::Broker, Target::Etl] {
+                if matches!(statement.how(target), How::Refused { .. }) {
+                    assert!(statement.find.is_some(), "{}: refused without a finder", statement.written());
+                }
+            }
+        }
+    }
+}

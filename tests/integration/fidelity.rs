@@ -1,0 +1,153 @@
+//! `build` carries out what `check` accepts, or says so: a statement the
+//! target drops is a `not-carried-out` warning at its place, the build still
+//! writes, `--deny-warnings` stops it, and the generated README says what
+//! runs. Each case has its near miss that must stay quiet.
+
+use crate::util::{TempSpec, code, stderr};
+
+const SYSTEMS: &str = r#"
+system "crm" kind=crm {
+    webhooks #true
+    rate-limit 10 per=second
+    entity "contact" {
+        field "email" type=string required=#true
+    }
+}
+system "mail" kind=email {
+    webhooks #true
+    entity "subscriber" {
+        field "email" type=string required=#true
+    }
+}
+system "lake" kind=lake
+event "contact.updated" from=crm entity=contact version=1 {
+    field "email" type=string required=#true
+}
+"#;
+
+fn spec(name: &str, flows: &str) -> TempSpec {
+    let spec = TempSpec::new(name);
+    spec.file("wireplan.kdl", format!("{SYSTEMS}{flows}"));
+    spec
+}
+
+fn warnings(out: &std::process::Output) -> Vec<String> {
+    stderr(out).lines().filter(|l| l.contains("warning[not-carried-out]")).map(str::to_owned).collect()
+}
+
+const ONE_WAY: &str = r#"
+flow "crm-to-mail" {
+    on "contact.updated"
+    to mail action=upsert entity=subscriber { map "email" to="email"; }
+    idempotency-key "email"
+    retry attempts=3 backoff=fixed initial="5s"
+    dead-letter
+    log
+}
+"#;
+
+#[test]
+fn a_loop_guard_the_hub_drops_is_a_warning_at_it_and_deny_warnings_stops_the_build() {
+    let guarded = ONE_WAY.replace("    log\n", "    log\n    loop-guard\n");
+    let s = spec("fidelity-loop-guard", &guarded);
+    let out = s.run(&["build", "--target", "hub", "--out", "out"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let found = warnings(&out);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("wireplan.kdl:27:5: warning[not-carried-out]: `loop-guard`"), "{found:?}");
+    assert!(stderr(&out).contains("loop-guard") && stderr(&out).contains("NOT CARRIED OUT"), "{}", stderr(&out));
+    let readme = std::fs::read_to_string(s.dir.join("out/README.md")).unwrap();
+    assert!(readme.contains("## What runs") && readme.contains("| `loop-guard` | 1 | **not carried out**"), "{readme}");
+
+    let denied = s.run(&["build", "--target", "hub", "--out", "denied", "--deny-warnings"]);
+    assert_eq!(code(&denied), 1, "{}", stderr(&denied));
+    assert!(!s.dir.join("denied").exists(), "--deny-warnings wrote files");
+
+    // The near miss: the same flow without `loop-guard` warns of nothing.
+    let quiet = spec("fidelity-loop-guard-quiet", ONE_WAY);
+    let out = quiet.run(&["build", "--target", "hub", "--out", "out"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(warnings(&out).is_empty(), "{:?}", warnings(&out));
+}
+
+#[test]
+fn a_rate_limit_is_reported_once_at_the_system_for_every_flow_that_writes_to_it() {
+    let flows = r#"
+flow "one" {
+    on "contact.updated"
+    to crm action=upsert entity=contact { map "email" to="email"; }
+    idempotency-key "email"
+}
+flow "two" {
+    on "contact.updated"
+    to crm action=upsert entity=contact { map "email" to="email"; }
+    idempotency-key "email"
+}
+"#;
+    let s = spec("fidelity-rate-limit", flows);
+    let out = s.run(&["build", "--target", "broker", "--out", "out"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let found = warnings(&out);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("wireplan.kdl:4:5:") && found[0].contains("`rate-limit`"), "{found:?}");
+    // Writing to the system without a limit is quiet.
+    let quiet =
+        spec("fidelity-rate-limit-quiet", &flows.replace("to crm", "to mail").replace("contact {", "subscriber {"));
+    assert!(warnings(&quiet.run(&["build", "--target", "broker", "--out", "out"])).is_empty());
+}
+
+#[test]
+fn the_broker_says_it_backs_off_at_a_fixed_pace_and_uses_the_first_targets_retry() {
+    let exponential = ONE_WAY.replace("backoff=fixed", "backoff=exponential");
+    let out = spec("fidelity-backoff", &exponential).run(&["build", "--target", "broker", "--out", "out"]);
+    let found = warnings(&out);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("`retry backoff=`"), "{found:?}");
+    // The hub backs off exponentially: quiet there; `fixed` is quiet in both.
+    let hub = spec("fidelity-backoff-hub", &exponential).run(&["build", "--target", "hub", "--out", "out"]);
+    assert!(warnings(&hub).is_empty(), "{:?}", warnings(&hub));
+    let fixed = spec("fidelity-backoff-fixed", ONE_WAY).run(&["build", "--target", "broker", "--out", "out"]);
+    assert!(warnings(&fixed).is_empty(), "{:?}", warnings(&fixed));
+
+    let two_targets = r#"
+flow "crm-to-both" {
+    on "contact.updated"
+    to mail action=upsert entity=subscriber {
+        map "email" to="email"
+    }
+    to crm action=upsert entity=contact {
+        map "email" to="email"
+        retry attempts=5 backoff=fixed initial="1s"
+    }
+    idempotency-key "email"
+    retry attempts=3 backoff=fixed initial="5s"
+}
+"#;
+    let out = spec("fidelity-target-retry", two_targets).run(&["build", "--target", "broker", "--out", "out"]);
+    let found: Vec<String> = warnings(&out).into_iter().filter(|w| w.contains("`to { retry }`")).collect();
+    assert_eq!(found.len(), 1, "{:?}", warnings(&out));
+    assert!(found[0].starts_with("wireplan.kdl:27:9:"), "{found:?}");
+    let hub = spec("fidelity-target-retry-hub", two_targets).run(&["build", "--target", "hub", "--out", "out"]);
+    assert!(!warnings(&hub).iter().any(|w| w.contains("retry")), "{:?}", warnings(&hub));
+}
+
+#[test]
+fn the_etl_target_says_it_neither_retries_a_run_nor_sets_rows_aside() {
+    let batch = r#"
+flow "contacts-nightly" {
+    schedule cron="0 2 * * *"
+    from crm entity=contact
+    to lake action=append entity=contact
+    retry attempts=3 backoff=fixed initial="5s"
+    dead-letter
+}
+"#;
+    let out = spec("fidelity-etl", batch).run(&["build", "--target", "etl", "--out", "out"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let found = warnings(&out);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].contains("`retry`") && found[1].contains("`dead-letter`"), "{found:?}");
+    let quiet = batch.replace("    retry attempts=3 backoff=fixed initial=\"5s\"\n    dead-letter\n", "");
+    let out = spec("fidelity-etl-quiet", &quiet).run(&["build", "--target", "etl", "--out", "out"]);
+    assert!(warnings(&out).is_empty(), "{:?}", warnings(&out));
+}
