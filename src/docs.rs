@@ -91,27 +91,33 @@ pub(crate) fn readme_table() -> String {
     out
 }
 
+/// Asserts that the README's generated section `name` (between
+/// `<!-- name:begin -->` and `<!-- name:end -->`) is `fresh`; with
+/// `WIREPLAN_UPDATE_README=1` set, rewrites it instead.
+#[cfg(test)]
+pub(crate) fn assert_readme_section(name: &str, fresh: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let (begin, end) = (format!("<!-- {name}:begin -->\n"), format!("<!-- {name}:end -->"));
+    let start = readme.find(&begin).unwrap_or_else(|| panic!("README has no {begin:?} marker")) + begin.len();
+    let stop = readme.find(&end).unwrap_or_else(|| panic!("README has no {end:?} marker"));
+    if std::env::var_os("WIREPLAN_UPDATE_README").is_some() {
+        std::fs::write(&path, format!("{}{fresh}{}", &readme[..start], &readme[stop..])).unwrap();
+        return;
+    }
+    assert!(
+        readme[start..stop] == *fresh,
+        "README's {name} section is stale: run `WIREPLAN_UPDATE_README=1 cargo test`"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     /// The README's rule table is generated from the rules' own metadata.
     /// Run with `WIREPLAN_UPDATE_README=1` to rewrite it.
     #[test]
     fn readme_rule_table_is_fresh() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
-        let readme = std::fs::read_to_string(&path).unwrap();
-        let (begin, end) = ("<!-- rules:begin -->\n", "<!-- rules:end -->");
-        let start = readme.find(begin).expect("README has a rules:begin marker") + begin.len();
-        let stop = readme.find(end).expect("README has a rules:end marker");
-        let fresh = super::readme_table();
-        if std::env::var_os("WIREPLAN_UPDATE_README").is_some() {
-            let updated = format!("{}{fresh}{}", &readme[..start], &readme[stop..]);
-            std::fs::write(&path, updated).unwrap();
-            return;
-        }
-        assert!(
-            readme[start..stop] == fresh,
-            "README's rule table is stale: run `WIREPLAN_UPDATE_README=1 cargo test`"
-        );
+        super::assert_readme_section("rules", &super::readme_table());
     }
 
     /// Each rule's page in `docs/rules/` (where `Rule::url` points) is

@@ -658,20 +658,7 @@ mod tests {
     /// Run with `WIREPLAN_UPDATE_README=1` to rewrite it.
     #[test]
     fn readme_statement_table_is_fresh() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
-        let readme = std::fs::read_to_string(&path).unwrap();
-        let (begin, end) = ("<!-- statements:begin -->\n", "<!-- statements:end -->");
-        let start = readme.find(begin).expect("README has a statements:begin marker") + begin.len();
-        let stop = readme.find(end).expect("README has a statements:end marker");
-        let fresh = language_table();
-        if std::env::var_os("WIREPLAN_UPDATE_README").is_some() {
-            std::fs::write(&path, format!("{}{fresh}{}", &readme[..start], &readme[stop..])).unwrap();
-            return;
-        }
-        assert!(
-            readme[start..stop] == fresh,
-            "README's statement table is stale: run `WIREPLAN_UPDATE_README=1 cargo test`"
-        );
+        crate::docs::assert_readme_section("statements", &language_table());
     }
 
     /// A refused statement must be found where it is written, or its
