@@ -21,10 +21,10 @@
 
 use std::borrow::Cow;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use aho_corasick::AhoCorasick;
+use rustc_hash::FxHashMap;
 
 use crate::escape;
 use crate::model::Credential;
@@ -57,19 +57,82 @@ pub(crate) struct Redactor {
     matcher: Option<Arc<Matcher>>,
 }
 
-/// The automaton and what each of its patterns stands for.
+/// What finds the pieces in a text, and what each found pattern stands for.
 ///
 /// A piece with a long run of letters and digits is found by that run
 /// alone: no output escapes letters or digits, so the run is in every form
-/// of the piece, and one pattern per piece keeps the automaton small for a
-/// spec holding thousands of credentials. Where the run is found, the text
-/// around it is compared with the rest of the piece written each way an
-/// output writes it, and all of what matches is masked. A piece without
-/// such a run is a pattern in each of its forms.
+/// of the piece. Where the run is found, the text around it is compared
+/// with the rest of the piece written each way an output writes it, and
+/// all of what matches is masked. Runs are found by their first eight bytes
+/// in a hash table, at every place of the text whose eight bytes could
+/// start one: memory and time linear in the runs, however many (an
+/// automaton over 100,000 credentials held more than 100 MB). Runs that
+/// share their first eight bytes with many others, and the pieces without
+/// such a run, are patterns of an Aho-Corasick automaton, the latter in
+/// each of their forms.
 struct Matcher {
-    automaton: AhoCorasick,
-    /// For each pattern, the pieces it is the run of, and where in each.
+    automaton: Option<AhoCorasick>,
+    /// For each pattern of the automaton, the pieces it is the run of, and
+    /// where in each.
     owners: Vec<Vec<(u32, u32)>>,
+    /// The runs found by the table, each with its pieces and where in each.
+    runs: Vec<(Box<str>, Vec<(u32, u32)>)>,
+    /// The runs by their first eight bytes.
+    by_prefix: FxHashMap<u64, Vec<u32>>,
+}
+
+/// More runs than this sharing their first eight bytes go to the automaton,
+/// so that no place of a text is compared with more than this many runs.
+const MAX_SHARING_A_PREFIX: usize = 16;
+
+/// The first eight bytes of `bytes`, as the table's key.
+fn prefix(bytes: &[u8]) -> Option<u64> {
+    Some(u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?))
+}
+
+impl Matcher {
+    /// Every pattern found in `text`: its place and the pieces it is the run
+    /// of (none for a whole form), leftmost first.
+    fn find<'m>(&'m self, text: &str) -> Vec<(usize, usize, &'m [(u32, u32)])> {
+        let mut found: Vec<(usize, usize, &[(u32, u32)])> = Vec::new();
+        if let Some(automaton) = &self.automaton {
+            for m in automaton.find_iter(text) {
+                found.push((m.start(), m.end(), &self.owners[m.pattern().as_usize()]));
+            }
+        }
+        let from_automaton = found.len();
+        if !self.runs.is_empty() {
+            let bytes = text.as_bytes();
+            let mut at = 0;
+            while at + 8 <= bytes.len() {
+                // A run holds no ASCII character other than a letter or a
+                // digit: skip past the last one in these eight bytes.
+                if let Some(k) = bytes[at..at + 8].iter().rposition(|b| b.is_ascii() && !b.is_ascii_alphanumeric()) {
+                    at += k + 1;
+                    continue;
+                }
+                let longest = match prefix(&bytes[at..]).and_then(|key| self.by_prefix.get(&key)) {
+                    Some(runs) if text.is_char_boundary(at) => runs
+                        .iter()
+                        .map(|&r| &self.runs[r as usize])
+                        .filter(|(run, _)| bytes[at..].starts_with(run.as_bytes()))
+                        .max_by_key(|(run, _)| run.len()),
+                    _ => None,
+                };
+                match longest {
+                    Some((run, owners)) => {
+                        found.push((at, at + run.len(), owners));
+                        at += run.len();
+                    }
+                    None => at += 1,
+                }
+            }
+        }
+        if from_automaton > 0 && found.len() > from_automaton {
+            found.sort_by_key(|&(start, end, _)| (start, std::cmp::Reverse(end)));
+        }
+        found
+    }
 }
 
 impl Redactor {
@@ -123,10 +186,9 @@ impl Redactor {
     pub(crate) fn apply<'t>(&self, text: &'t str) -> Cow<'t, str> {
         let Some(matcher) = &self.matcher else { return Cow::Borrowed(text) };
         let mut spans: Vec<(usize, usize)> = Vec::new();
-        for found in matcher.automaton.find_iter(text) {
-            let (start, end) = (found.start(), found.end());
+        for (start, end, owners) in matcher.find(text) {
             let mut widest = (start, end);
-            for &(piece, at) in matcher.owners[found.pattern().as_usize()].iter().take(MAX_OWNERS) {
+            for &(piece, at) in owners.iter().take(MAX_OWNERS) {
                 let piece = &self.pieces[piece as usize];
                 if piece.len() > MAX_VERIFIED {
                     continue;
@@ -174,17 +236,10 @@ impl Redactor {
     }
 
     fn build(&mut self) {
-        let mut patterns: Vec<String> = Vec::new();
-        let mut owners: Vec<Vec<(u32, u32)>> = Vec::new();
-        let mut index: BTreeMap<String, usize> = BTreeMap::new();
-        let mut pattern = |text: String, owner: Option<(u32, u32)>| {
-            let at = *index.entry(text).or_insert_with_key(|text| {
-                patterns.push(text.clone());
-                owners.push(Vec::new());
-                patterns.len() - 1
-            });
-            owners[at].extend(owner);
-        };
+        // Each run once, with the pieces it is the run of.
+        let mut runs: Vec<(Box<str>, Vec<(u32, u32)>)> = Vec::new();
+        let mut run_index: FxHashMap<&str, usize> = FxHashMap::default();
+        let mut whole: Vec<String> = Vec::new();
         for (i, piece) in self.pieces.iter().enumerate() {
             let run = piece
                 .split(|c: char| !c.is_alphanumeric())
@@ -193,17 +248,48 @@ impl Redactor {
             match run {
                 Some(run) => {
                     let at = run.as_ptr() as usize - piece.as_ptr() as usize;
-                    pattern(run.to_owned(), Some((i as u32, at as u32)));
+                    let r = *run_index.entry(run).or_insert_with(|| {
+                        runs.push((Box::from(run), Vec::new()));
+                        runs.len() - 1
+                    });
+                    runs[r].1.push((i as u32, at as u32));
                 }
                 None => {
                     let ways = Ways::of(piece);
-                    for way in 0..ways.ways.len() {
-                        pattern(ways.write(way, piece), None);
-                    }
+                    whole.extend((0..ways.ways.len()).map(|way| ways.write(way, piece)));
                 }
             }
         }
-        if patterns.is_empty() {
+        drop(run_index);
+        let mut by_prefix: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
+        for (r, (run, _)) in runs.iter().enumerate() {
+            if let Some(key) = prefix(run.as_bytes()) {
+                by_prefix.entry(key).or_default().push(r as u32);
+            }
+        }
+        // Runs sharing a prefix with too many others, and the whole forms,
+        // are the automaton's patterns.
+        let mut patterns: Vec<String> = Vec::new();
+        let mut owners: Vec<Vec<(u32, u32)>> = Vec::new();
+        let crowded: Vec<u64> =
+            by_prefix.iter().filter(|(_, rs)| rs.len() > MAX_SHARING_A_PREFIX).map(|(key, _)| *key).collect();
+        let mut moved: Vec<u32> = Vec::new();
+        for key in crowded {
+            moved.extend(by_prefix.remove(&key).unwrap_or_default());
+        }
+        moved.sort_unstable();
+        for r in moved {
+            let (run, of) = &mut runs[r as usize];
+            patterns.push(run.to_string());
+            owners.push(std::mem::take(of));
+        }
+        whole.sort_unstable();
+        whole.dedup();
+        for form in whole {
+            patterns.push(form);
+            owners.push(Vec::new());
+        }
+        if patterns.is_empty() && by_prefix.is_empty() {
             self.matcher = None;
             return;
         }
@@ -213,12 +299,25 @@ impl Redactor {
         // credential tens of kilobytes long (as a fuzzer wrote) makes
         // seconds; the NFA is linear in the patterns and searches as fast
         // for the few patterns a spec has.
-        self.matcher = AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-            .build(&patterns)
-            .ok()
-            .map(|automaton| Arc::new(Matcher { automaton, owners }));
+        let automaton = if patterns.is_empty() {
+            None
+        } else {
+            AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                .build(&patterns)
+                .ok()
+        };
+        // Runs moved to the automaton keep their place in `runs` (emptied of
+        // owners); only the table's are searched there.
+        runs.retain(|(_, of)| !of.is_empty());
+        let mut by_prefix: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
+        for (r, (run, _)) in runs.iter().enumerate() {
+            if let Some(key) = prefix(run.as_bytes()) {
+                by_prefix.entry(key).or_default().push(r as u32);
+            }
+        }
+        self.matcher = Some(Arc::new(Matcher { automaton, owners, runs, by_prefix }));
     }
 }
 
