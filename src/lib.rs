@@ -14,6 +14,7 @@
 mod baseline;
 mod catalog;
 mod cli;
+mod cron;
 mod diagnostic;
 mod diff;
 mod docs;

@@ -203,7 +203,7 @@ fn build(checked: &crate::Checked) -> bool {
     if blocked {
         return false;
     }
-    let input = crate::emit::Input { spec: &checked.spec, graph: &checked.graph };
+    let input = crate::emit::Input { spec: &checked.spec };
     for target in [crate::emit::Target::Hub, crate::emit::Target::Broker, crate::emit::Target::Etl] {
         let emitted = crate::emit::emit(target, &input);
         if !emitted.errors.is_empty() {

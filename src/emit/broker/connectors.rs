@@ -2,31 +2,31 @@
 //! (`node-red/flows.json`), its credentials file and `package.json`.
 //!
 //! - **Ingress**, one tab: per event, `POST /hooks/<event>` checks the
-//!   producer's proof with the hub's fixed `verify.js`, answers 202, and
+//!   producer's proof with the kit's fixed `verify.js`, answers 202, and
 //!   publishes the payload (persistent, JSON, the event's key as the
 //!   `idempotency-key` header and message id) to the producer's exchange with
 //!   the routing key; and `GET /healthz`. Until the publisher has connected
 //!   (a `status` node records it in a memory context store) the answer is
 //!   503 instead: the package drops a message sent to a publisher that has
 //!   not connected yet, so accepting it would lose it.
-//! - **Polls**, a tab each: the hub's poll nodes (interval, cursor kept on
+//! - **Polls**, a tab each: the kit's poll nodes (interval, cursor kept on
 //!   disk) publish each new record to the polled system's exchange; a tick
 //!   reads only while the publisher is connected.
 //! - **Egress**, a tab per consuming flow (the AMQP package keeps its
 //!   unacknowledged deliveries per tab): `amqp in` on the flow's quorum queue
 //!   (prefetch 1, manual acknowledgement), then per target one `change`
-//!   node with the hub's target configuration and its step number, and one
-//!   chain the targets share, made of the hub's mapping and request nodes; a
+//!   node with the target configuration and its step number, and one
+//!   chain the targets share, made of the kit's mapping and request nodes; a
 //!   `next target` switch (a rule per step) leads a 2xx to the next target,
 //!   and after the last one acknowledges; a failure or a connection error
 //!   waits the retry's `initial` and rejects with requeue, so RabbitMQ
 //!   redelivers until the delivery limit and then dead-letters. Audit lines
-//!   go to the hub's audit file. `flows.json` grows by one small node and
+//!   go to the audit file, as the hub's do. `flows.json` grows by one small node and
 //!   one switch rule per target, written out as they are made.
 //!
 //! The queues are declared by the server node's topology with their quorum
 //! argument (the package declares a queue without arguments, which a quorum
-//! queue refuses). Every expression and function is the hub's constant
+//! queue refuses). Every expression and function is the kit's constant
 //! text; spec names appear only in serde-written JSON values.
 
 use serde::Serialize;
@@ -34,12 +34,14 @@ use serde_json::{Map, Value, json};
 
 use super::{AMQP_PACKAGE, AMQP_PACKAGE_VERSION, Broker, NODE_RED_VERSION};
 use super::{HOST_ENV, PASSWORD_ENV, PORT_ENV, USER_ENV};
-use crate::emit::hub::flows::{
-    KEY_VALUE, Nodes, PrettyArray, at, change, config_rules, delete, file, health_check, http_request, path,
-    poll_nodes, request_rules, send_rules, set, status_switch, target_config, webhook_endpoint,
-};
-use crate::emit::hub::{AUDIT_FILE, HubFlow, HubTrigger, Poll};
 use crate::emit::names::id;
+use crate::emit::nodered::jsonata::KEY_VALUE;
+use crate::emit::nodered::model::{HubFlow, HubTrigger, Poll};
+use crate::emit::nodered::nodes::{Nodes, PrettyArray, at, change, delete, http_request, path, set};
+use crate::emit::nodered::parts::{
+    audit_nodes, config_rules, health_check, poll_nodes, request_rules, send_rules, status_switch, target_config,
+    webhook_endpoint,
+};
 
 /// The AMQP publish options: persistent JSON, the idempotency key as a
 /// header and as the message id when the event has a key.
@@ -99,7 +101,7 @@ fn server_id() -> String {
 
 /// `flows.json` and `flows_cred.json`. Tabs first, then the server node,
 /// then the nodes in the order they are made, written out a few at a time
-/// by the hub's writer (a flow of 20,000 targets is 20,000 small nodes,
+/// by the kit's writer (a flow of 20,000 targets is 20,000 small nodes,
 /// never all held as values).
 pub(super) fn render(broker: &Broker) -> (String, String) {
     let mut out = PrettyArray::default();
@@ -284,15 +286,13 @@ fn publish_nodes(
     if let Some(key) = &r.key {
         config.insert("key".into(), path(key));
     }
-    let mut copy_input = set("_wp.input", "payload", "msg");
-    copy_input["dc"] = true.into();
-    let rules = change(vec![
-        set("_wp", Value::Object(config).to_string(), "json"),
-        copy_input,
+    let mut rules = config_rules(config);
+    rules.extend([
         set("_wp.key_value", KEY_VALUE, "jsonata"),
         set("options", PUBLISH_OPTIONS, "jsonata"),
         delete("_wp"),
     ]);
+    let rules = change(rules);
     nodes.add(id_, "change", tab, &format!("publish {}", r.id), pos, &[&[&out]], rules);
     nodes.add(
         &out,
@@ -454,10 +454,7 @@ fn egress_nodes(
         json!({"topic": "", "iotype": "4", "ioname": queue.name, "nack": true, "server": server}),
     );
     if let Some(line) = audit.first() {
-        let file_id = id(&["egress", &flow.name, "audit"]);
-        let rules = change(vec![set("payload", crate::emit::hub::flows::AUDIT_LINE, "jsonata")]);
-        nodes.add(line, "change", tab, "audit line", at(10, 0), &[&[&file_id]], rules);
-        nodes.add(&file_id, "file", tab, "audit log", at(11, 0), &[&[]], file(AUDIT_FILE));
+        audit_nodes(line, &id(&["egress", &flow.name, "audit"]), tab, at(10, 0), nodes);
     }
     out.take(nodes);
 }

@@ -1,20 +1,21 @@
 //! The generated `README.md`: how to deploy RabbitMQ's definitions and the
 //! connectors, every environment variable, the routes and queues, the type
 //! mapping of the AsyncAPI payloads, and how it scales. Spec names are
-//! escaped for Markdown (`names::markdown`); slugs and environment
+//! escaped for Markdown (`escape::markdown_text`); slugs and environment
 //! variables are clean by construction.
 
 use std::fmt::Write as _;
 
-use super::{AMQP_PACKAGE, AMQP_PACKAGE_VERSION, ASYNCAPI_PATH, Broker, DEFINITIONS_PATH, FLOWS_PATH, RouteKind};
+use super::{AMQP_PACKAGE, AMQP_PACKAGE_VERSION, ASYNCAPI_PATH, Broker, DEFINITIONS_PATH, RouteKind};
 use super::{HOST_ENV, PASSWORD_ENV, PORT_ENV, USER, USER_ENV};
 use crate::emit::Note;
-use crate::emit::hub::{AUDIT_FILE, Auth};
-use crate::emit::names::markdown;
+use crate::emit::nodered::model::Auth;
+use crate::emit::nodered::{AUDIT_FILE, FLOWS_PATH};
+use crate::escape::markdown_text;
 
 pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
     let mut out = String::new();
-    let title = broker.stack.as_deref().map_or_else(|| "the spec".to_owned(), markdown);
+    let title = broker.stack.as_deref().map_or_else(|| "the spec".to_owned(), markdown_text);
     let vhost = &broker.vhost;
     let _ = writeln!(out, "# Event broker for {title}\n");
     out.push_str(
@@ -66,7 +67,7 @@ pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
     out.push_str("Node-RED does not start while one of these is unset (`settings.js` checks).\n\n");
     out.push_str("| variable | what it is |\n| --- | --- |\n");
     for (name, what) in &broker.env {
-        let _ = writeln!(out, "| `{name}` | {} |", markdown(what));
+        let _ = writeln!(out, "| `{name}` | {} |", markdown_text(what));
     }
     let _ = writeln!(
         out,
@@ -90,7 +91,7 @@ pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
                 };
                 format!("`POST /hooks/{}` ({proof})", e.slug)
             }
-            RouteKind::Poll { flow, .. } => format!("the poll of {}", markdown(&broker.hub.flows[*flow].name)),
+            RouteKind::Poll { flow, .. } => format!("the poll of {}", markdown_text(&broker.hub.flows[*flow].name)),
         };
         let _ = writeln!(
             out,
@@ -108,7 +109,7 @@ pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
         let targets: Vec<String> = flow
             .targets
             .iter()
-            .map(|t| format!("{} {} {}", markdown(&t.system), t.method, markdown(&t.path)))
+            .map(|t| format!("{} {} {}", markdown_text(&t.system), t.method, markdown_text(&t.path)))
             .collect();
         let then = if queue.dead_letter {
             format!("`{}` (via `{}`)", queue.dead_letter_queue(), queue.dead_letter_exchange())
@@ -119,7 +120,7 @@ pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
             out,
             "| `{}` | {} | {} | {} | {then} |",
             queue.name,
-            markdown(&flow.name),
+            markdown_text(&flow.name),
             targets.join("; "),
             queue.delivery_limit + 1
         );
