@@ -12,8 +12,13 @@
 //! reorder text (Trojan Source), and zero-width characters make two
 //! different names look the same.
 //!
-//! Generated code is an output too: `sql` quotes text as the string literals
-//! and identifiers of each warehouse's SQL dialect.
+//! Every escaper of the crate is here, one per output format, so that each
+//! format's rules are written once: JSON (`to_json`), YAML strings, keys
+//! and documents (`yaml_string`, `yaml_key`, `to_yaml_json`), XML and HTML
+//! (`xml`, `html`), Markdown (`markdown`: code spans, sentences, plain
+//! text), Meltano's config values (`meltano_value`), and generated code:
+//! `sql` quotes text as the string literals and identifiers of each
+//! warehouse's SQL dialect, and makes text inert for dbt's Jinja (`inert`).
 
 mod markdown;
 pub(crate) mod sql;
@@ -160,6 +165,28 @@ pub(crate) fn yaml_key(key: &str) -> String {
     if plain { key.to_owned() } else { yaml_string(key) }
 }
 
+/// A spec name as a Meltano config value (then written as a YAML string):
+/// Meltano expands `$VAR` and
+/// `${VAR}` in config, so a `$` that would start one is escaped with a
+/// backslash (which Meltano removes).
+pub(crate) fn meltano_value(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        if c == '$' {
+            let rest = &text[i + 1..];
+            let braced = rest
+                .strip_prefix('{')
+                .and_then(|r| r.split_once('}'))
+                .is_some_and(|(var, _)| !var.is_empty() && var.chars().all(|c| c.is_alphanumeric() || c == '_'));
+            if braced || rest.starts_with(|c: char| c.is_ascii_uppercase()) {
+                out.push('\\');
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `value` as pretty JSON with a final newline that is also a YAML 1.1 and
 /// 1.2 document with the same content (the AsyncAPI document, which tools
 /// read as YAML), escaped as `yaml_string` escapes.
@@ -258,6 +285,15 @@ pub(crate) fn to_json(value: &impl serde::Serialize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dollars_that_meltano_would_expand_are_escaped() {
+        assert_eq!(meltano_value("updated_at"), "updated_at");
+        assert_eq!(meltano_value("$HOME"), "\\$HOME");
+        assert_eq!(meltano_value("a${x_1}b"), "a\\${x_1}b");
+        assert_eq!(meltano_value("$ 5 and $lower"), "$ 5 and $lower");
+        assert_eq!(meltano_value("\\$X"), "\\\\$X");
+    }
 
     #[test]
     fn hidden_characters_are_escaped() {

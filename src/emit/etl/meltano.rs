@@ -5,10 +5,11 @@
 //! warehouse; a job and a schedule per flow. Stream names are clean
 //! identifiers (`[A-Za-z0-9_-]`), so a `select` pattern holds no glob character. Every setting's value is an
 //! environment variable (`${NAME}`, which Meltano expands), never a literal;
-//! a spec name in a config value has its `$` escaped (`literal`).
+//! a spec name in a config value has its `$` escaped (`escape::meltano_value`).
 
 use super::yaml::{self, Yaml};
 use super::{Etl, LOADED_AT};
+use crate::escape::meltano_value;
 
 pub(super) fn render(etl: &Etl) -> String {
     let mut extractors = Vec::new();
@@ -28,8 +29,8 @@ pub(super) fn render(etl: &Etl) -> String {
                         .with("name", &s.name)
                         .with("path", &s.path)
                         .with("records_path", "$[*]")
-                        .with("primary_keys", s.key.iter().map(|k| Yaml::from(literal(k))).collect::<Vec<_>>())
-                        .with_some("replication_key", s.cursor.as_deref().map(literal))
+                        .with("primary_keys", s.key.iter().map(|k| Yaml::from(meltano_value(k))).collect::<Vec<_>>())
+                        .with_some("replication_key", s.cursor.as_deref().map(meltano_value))
                 })
                 .collect();
             config = config.with("streams", streams);
@@ -67,7 +68,9 @@ pub(super) fn render(etl: &Etl) -> String {
                 "metadata",
                 Yaml::map().with(
                     &p.stream,
-                    Yaml::map().with("replication-method", "INCREMENTAL").with("replication-key", literal(cursor)),
+                    Yaml::map()
+                        .with("replication-method", "INCREMENTAL")
+                        .with("replication-key", meltano_value(cursor)),
                 ),
             );
         }
@@ -133,39 +136,4 @@ pub(super) fn render(etl: &Etl) -> String {
         ],
         &doc,
     )
-}
-
-/// A spec name as a Meltano config value: Meltano expands `$VAR` and
-/// `${VAR}` in config, so a `$` that would start one is escaped with a
-/// backslash (which Meltano removes).
-fn literal(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for (i, c) in text.char_indices() {
-        if c == '$' {
-            let rest = &text[i + 1..];
-            let braced = rest
-                .strip_prefix('{')
-                .and_then(|r| r.split_once('}'))
-                .is_some_and(|(var, _)| !var.is_empty() && var.chars().all(|c| c.is_alphanumeric() || c == '_'));
-            if braced || rest.starts_with(|c: char| c.is_ascii_uppercase()) {
-                out.push('\\');
-            }
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::literal;
-
-    #[test]
-    fn dollars_that_meltano_would_expand_are_escaped() {
-        assert_eq!(literal("updated_at"), "updated_at");
-        assert_eq!(literal("$HOME"), "\\$HOME");
-        assert_eq!(literal("a${x_1}b"), "a\\${x_1}b");
-        assert_eq!(literal("$ 5 and $lower"), "$ 5 and $lower");
-        assert_eq!(literal("\\$X"), "\\\\$X");
-    }
 }
