@@ -204,7 +204,7 @@ fn build(checked: &crate::Checked) -> bool {
         return false;
     }
     let input = crate::emit::Input { spec: &checked.spec };
-    for target in [crate::emit::Target::Hub, crate::emit::Target::Broker, crate::emit::Target::Etl] {
+    for &target in <crate::emit::Target as clap::ValueEnum>::value_variants() {
         let emitted = crate::emit::emit(target, &input);
         if !emitted.errors.is_empty() {
             continue;

@@ -24,9 +24,20 @@
 //!   go to the audit file, as the hub's do. `flows.json` grows by one small node and
 //!   one switch rule per target, written out as they are made.
 //!
-//! The queues are declared by the server node's topology with their quorum
-//! argument (the package declares a queue without arguments, which a quorum
-//! queue refuses). Every expression and function is the kit's constant
+//! The AMQP nodes are `node-red-contrib-amqp-ack@1.1.2`, chosen by
+//! measurement (RabbitMQ 3.10.8, Node-RED 4.1.15): it is the only candidate
+//! that acknowledges a delivery only after the target answered 2xx and
+//! rejects it with requeue otherwise, so that the quorum queue's delivery
+//! limit and dead-letter exchange do the retrying and dead-lettering.
+//! `node-red-contrib-amqp@0.4.5` consumes with `noAck` hard-coded (a 500
+//! loses the message); the MQTT path (RabbitMQ's MQTT plugin and Node-RED's
+//! core MQTT nodes) acknowledges on receipt and reads its own classic queue,
+//! bypassing the quorum queue, its delivery limit and its DLX; the other
+//! AMQP packages named for Node-RED are not on the registry. The package is
+//! archived upstream, so it is pinned. It keeps unacknowledged deliveries
+//! per tab, hence a tab per egress, and it declares a queue without
+//! arguments, which a quorum queue refuses: the queues are declared first by
+//! the server node's topology, with their quorum argument. Every expression and function is the kit's constant
 //! text; spec names appear only in serde-written JSON values.
 
 use serde::Serialize;

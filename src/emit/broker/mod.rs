@@ -39,8 +39,8 @@ pub(crate) const CREDENTIALS_PATH: &str = "node-red/flows_cred.json";
 pub(crate) const PACKAGE_PATH: &str = "node-red/package.json";
 pub(crate) const README_PATH: &str = "README.md";
 
-/// The Node-RED package the connectors use for AMQP (see ARCHITECTURE.md:
-/// the only one measured to acknowledge a delivery only on success).
+/// The Node-RED package the connectors use for AMQP (see `connectors`: the
+/// only one measured to acknowledge a delivery only on success).
 pub(crate) const AMQP_PACKAGE: &str = "node-red-contrib-amqp-ack";
 pub(crate) const AMQP_PACKAGE_VERSION: &str = "1.1.2";
 pub(crate) const NODE_RED_VERSION: &str = "4.1.15";

@@ -15,9 +15,11 @@
 //! again until the attempts run out, then go to the dead-letter file. So
 //! `flows.json` grows by one small node per target (a flow of 20,000 targets
 //! once had fourteen nodes and the fixed expressions for each, 150 times the
-//! spec's size). Every expression and
-//! the function code are constants of this file; spec names only ever
-//! appear inside JSON values that serde writes.
+//! spec's size). The pieces the broker's connectors lay out too (the
+//! endpoint's front, the poll, the request rules, the audit line) come from
+//! the Node-RED kit (`emit::nodered`), whose constants are every expression
+//! and the function code; spec names only ever appear inside JSON values
+//! that serde writes.
 
 use serde_json::json;
 
