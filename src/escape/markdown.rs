@@ -11,7 +11,7 @@
 //!   text, where nothing may become markup (HTML entities and links
 //!   included), or a name as a code span when it can be one.
 
-use super::one_line;
+use super::{is_hidden, one_line, push_escaped};
 
 /// Text for inside a Markdown code span: on one line, hidden characters
 /// escaped, and fenced with enough backticks that none inside closes it.
@@ -69,13 +69,17 @@ pub(crate) fn markdown_cell(s: &str) -> String {
 /// hidden characters escaped, and every character that Markdown or HTML
 /// could read as syntax escaped with a backslash, backticks too.
 pub(crate) fn markdown_text(text: &str) -> String {
-    let text = one_line(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '&' | '~' | '(' | ')') {
+        if is_hidden(c) {
+            push_escaped(&mut out, c);
+        } else if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '&' | '~' | '(' | ')')
+        {
             out.push('\\');
+            out.push(c);
+        } else {
+            out.push(c);
         }
-        out.push(c);
     }
     out
 }
@@ -87,5 +91,20 @@ pub(crate) fn markdown_name(text: &str) -> String {
         markdown_text(text)
     } else {
         format!("`{text}`")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_cannot_make_markup_and_shows_what_is_hidden() {
+        let text = markdown_text("a`b\n<img src=x onerror=alert(1)>\u{202e}\u{200b}");
+        assert_eq!(text, "a\\`b\\n\\<img src=x onerror=alert\\(1\\)\\>\\u{202e}\\u{200b}");
+        assert!(text.match_indices('<').all(|(i, _)| text[..i].ends_with('\\')), "{text}");
+        assert_eq!(markdown_name("order.created"), "`order.created`");
+        assert_eq!(markdown_name("a`b"), "a\\`b");
+        assert_eq!(markdown_name("é"), "é");
     }
 }
