@@ -318,11 +318,11 @@ fn publish_nodes(
 
 /// consume -> the first target's configuration -> the shared chain: map,
 /// send, request, 2xx? -> the payload again -> next: the following
-/// target's configuration, or ack after the last; failures -> wait -> nack. Each target is one small
-/// `change` node (its configuration in `msg._wp`, with its step number),
-/// and the `next` switch has one rule per step: a flow of 20,000 targets
-/// once had five nodes and the fixed expressions for each, 200 times the
-/// spec's size. Nodes go to `out` as they are made.
+/// target's configuration, or ack after the last; failures -> wait -> nack.
+/// Each target is one small `change` node (its configuration in `msg._wp`,
+/// with its step number), and the `next` switch has one rule per step: a
+/// flow of 20,000 targets once had five nodes and the fixed expressions for
+/// each, 200 times the spec's size. Nodes go to `out` as they are made.
 fn egress_nodes(
     broker: &Broker,
     queue: &super::Queue,
@@ -331,143 +331,135 @@ fn egress_nodes(
     nodes: &mut Nodes,
     out: &mut PrettyArray,
 ) {
-    let flow = &broker.hub.flows[queue.flow];
-    let node = |role: &str, i: usize| id(&["egress", &flow.name, role, &i.to_string()]);
-    let (consume, delivered, ack, failed, wait, nack, catch) = (
-        node("in", 0),
-        node("delivered", 0),
-        node("ack", 0),
-        node("failed", 0),
-        node("wait", 0),
-        node("nack", 0),
-        node("catch", 0),
-    );
-    let (prepare, send, request, status, restore, next) = (
-        node("prepare", 0),
-        node("send", 0),
-        node("request", 0),
-        node("status", 0),
-        node("restore", 0),
-        node("next", 0),
-    );
-    let first = if flow.targets.is_empty() { delivered.clone() } else { node("target", 0) };
-    nodes.add(
-        &consume,
-        "amqp in",
-        tab,
-        &format!("consume {}", queue.name),
-        at(0, 0),
-        &[&[&first]],
-        json!({"topic": "", "iotype": "4", "ioname": queue.name, "server": server}),
-    );
-    for (i, target) in flow.targets.iter().enumerate() {
-        let mut config = target_config(flow, target);
-        config.insert("step".into(), i.into());
-        let label = format!("to {}", target.system);
-        let rules = change(config_rules(config));
-        nodes.add(&node("target", i), "change", tab, &label, at(1, i as u32 * 2), &[&[&prepare]], rules);
+    let egress = Egress { flow: &broker.hub.flows[queue.flow], queue, tab, server };
+    egress.consume(nodes, out);
+    egress.chain(nodes, out);
+    egress.next_target(out);
+    egress.outcomes(nodes);
+    out.take(nodes);
+}
+
+/// One egress tab: the flow it delivers, the queue it consumes.
+struct Egress<'a> {
+    flow: &'a HubFlow,
+    queue: &'a super::Queue,
+    tab: &'a str,
+    server: &'a str,
+}
+
+impl Egress<'_> {
+    /// The id of the node playing `role` (for the `i`th target).
+    fn node(&self, role: &str, i: usize) -> String {
+        id(&["egress", &self.flow.name, role, &i.to_string()])
+    }
+
+    /// `amqp in` on the queue, and each target's configuration node.
+    fn consume(&self, nodes: &mut Nodes, out: &mut PrettyArray) {
+        let (flow, tab) = (self.flow, self.tab);
+        let first = if flow.targets.is_empty() { self.node("delivered", 0) } else { self.node("target", 0) };
+        nodes.add(
+            &self.node("in", 0),
+            "amqp in",
+            tab,
+            &format!("consume {}", self.queue.name),
+            at(0, 0),
+            &[&[&first]],
+            json!({"topic": "", "iotype": "4", "ioname": self.queue.name, "server": self.server}),
+        );
+        let prepare = self.node("prepare", 0);
+        for (i, target) in flow.targets.iter().enumerate() {
+            let mut config = target_config(flow, target);
+            config.insert("step".into(), i.into());
+            let label = format!("to {}", target.system);
+            let rules = change(config_rules(config));
+            nodes.add(&self.node("target", i), "change", tab, &label, at(1, i as u32 * 2), &[&[&prepare]], rules);
+            out.take(nodes);
+        }
+    }
+
+    /// The chain the targets share: map, send, request, 2xx?, and the
+    /// payload again for the next target's mapping (the request put the
+    /// response in its place).
+    fn chain(&self, nodes: &mut Nodes, out: &mut PrettyArray) {
+        let tab = self.tab;
+        let [prepare, send, request, status, restore, next, failed] =
+            ["prepare", "send", "request", "status", "restore", "next", "failed"].map(|r| self.node(r, 0));
+        nodes.add(&prepare, "change", tab, "map the body", at(2, 0), &[&[&send]], change(request_rules()));
+        nodes.add(&send, "change", tab, "send", at(3, 0), &[&[&request]], send_rules());
+        nodes.add(&request, "http request", tab, "", at(4, 0), &[&[&status]], http_request());
+        nodes.add(&status, "switch", tab, "2xx?", at(5, 0), &[&[&restore], &[&failed]], status_switch());
+        let restore_rules = change(vec![set("payload", RESTORE, "msg")]);
+        nodes.add(&restore, "change", tab, "the payload again", at(6, 0), &[&[&next]], restore_rules);
         out.take(nodes);
     }
-    nodes.add(&prepare, "change", tab, "map the body", at(2, 0), &[&[&send]], change(request_rules()));
-    nodes.add(&send, "change", tab, "send", at(3, 0), &[&[&request]], send_rules());
-    nodes.add(&request, "http request", tab, "", at(4, 0), &[&[&status]], http_request());
-    nodes.add(&status, "switch", tab, "2xx?", at(5, 0), &[&[&restore], &[&failed]], status_switch());
-    // The payload as it came, for the next target's mapping (the request
-    // put the response in its place).
-    let restore_rules = change(vec![set("payload", RESTORE, "msg")]);
-    nodes.add(&restore, "change", tab, "the payload again", at(6, 0), &[&[&next]], restore_rules);
-    out.take(nodes);
-    // Step i goes on to target i + 1; the last step (the `else`) to the
-    // acknowledgement. Its rules and wires are written as they are made.
-    let steps = flow.targets.len().saturating_sub(1);
-    let next_target = |i: usize| if i < steps { node("target", i + 1) } else { delivered.clone() };
-    let (x, y) = at(7, 0);
-    out.push(&StepSwitch {
-        checkall: "false",
-        id: &next,
-        name: "next target",
-        outputs: steps + 1,
-        property: "_wp.step",
-        property_type: "msg",
-        repair: false,
-        rules: Lazy(|| {
-            (0..=steps).map(move |i| {
-                if i < steps { json!({"t": "eq", "v": i.to_string(), "vt": "num"}) } else { json!({"t": "else"}) }
-            })
-        }),
-        ty: "switch",
-        wires: Lazy(|| (0..=steps).map(|i| [next_target(i)])),
-        x,
-        y,
-        z: tab,
-    });
-    nodes.add(
-        &catch,
-        "catch",
-        tab,
-        "connection errors",
-        at(4, 1),
-        &[&[&failed]],
-        json!({"scope": [request], "uncaught": false}),
-    );
-    let audit = if flow.log { vec![id(&["egress", &flow.name, "audit line"])] } else { Vec::new() };
-    let audit_refs: Vec<&str> = audit.iter().map(String::as_str).collect();
-    nodes.add(
-        &delivered,
-        "change",
-        tab,
-        "delivered",
-        at(8, 0),
-        &[&[&ack]],
-        change(vec![set("_wp.outcome", "delivered", "str")]),
-    );
-    nodes.add(
-        &ack,
-        "amqp ack",
-        tab,
-        "acknowledge",
-        at(9, 0),
-        &[&audit_refs],
-        json!({"topic": "", "iotype": "4", "ioname": queue.name, "nack": false, "server": server}),
-    );
-    let mut failed_wires = audit_refs.clone();
-    failed_wires.push(&wait);
-    nodes.add(
-        &failed,
-        "change",
-        tab,
-        "failed",
-        at(8, 1),
-        &[&failed_wires],
-        change(vec![set("_wp.outcome", "retry", "str")]),
-    );
-    let millis = u64::try_from(queue.backoff.as_millis()).unwrap_or(u64::MAX).clamp(1, 2_147_483_647);
-    nodes.add(
-        &wait,
-        "delay",
-        tab,
-        "wait before the redelivery",
-        at(9, 1),
-        &[&[&nack]],
-        json!({
-            "pauseType": "delay", "timeout": format!("{millis}"), "timeoutUnits": "milliseconds", "rate": "1",
-            "nbRateUnits": "1", "rateUnits": "second", "randomFirst": "1", "randomLast": "5",
-            "randomUnits": "seconds", "drop": false, "allowrate": false, "outputs": 1,
-        }),
-    );
-    nodes.add(
-        &nack,
-        "amqp ack",
-        tab,
-        "reject, requeue",
-        at(10, 1),
-        &[&[]],
-        json!({"topic": "", "iotype": "4", "ioname": queue.name, "nack": true, "server": server}),
-    );
-    if let Some(line) = audit.first() {
-        audit_nodes(line, &id(&["egress", &flow.name, "audit"]), tab, at(10, 0), nodes);
+
+    /// The `next target` switch: step i goes on to target i + 1, the last
+    /// step (the `else`) to the acknowledgement. Its rules and wires are
+    /// written as they are made.
+    fn next_target(&self, out: &mut PrettyArray) {
+        let steps = self.flow.targets.len().saturating_sub(1);
+        let delivered = self.node("delivered", 0);
+        let next_target = |i: usize| if i < steps { self.node("target", i + 1) } else { delivered.clone() };
+        let (x, y) = at(7, 0);
+        out.push(&StepSwitch {
+            checkall: "false",
+            id: &self.node("next", 0),
+            name: "next target",
+            outputs: steps + 1,
+            property: "_wp.step",
+            property_type: "msg",
+            repair: false,
+            rules: Lazy(|| {
+                (0..=steps).map(move |i| {
+                    if i < steps { json!({"t": "eq", "v": i.to_string(), "vt": "num"}) } else { json!({"t": "else"}) }
+                })
+            }),
+            ty: "switch",
+            wires: Lazy(|| (0..=steps).map(|i| [next_target(i)])),
+            x,
+            y,
+            z: self.tab,
+        });
     }
-    out.take(nodes);
+
+    /// What follows a delivery: connection errors count as failures; a
+    /// delivered message is acknowledged, a failed one waits the back-off
+    /// and is rejected with requeue; both are audited where the flow logs.
+    fn outcomes(&self, nodes: &mut Nodes) {
+        let (flow, queue, tab, server) = (self.flow, self.queue, self.tab, self.server);
+        let [delivered, ack, failed, wait, nack, catch, request] =
+            ["delivered", "ack", "failed", "wait", "nack", "catch", "request"].map(|r| self.node(r, 0));
+        let catch_props = json!({"scope": [request], "uncaught": false});
+        nodes.add(&catch, "catch", tab, "connection errors", at(4, 1), &[&[&failed]], catch_props);
+        let audit = if flow.log { vec![id(&["egress", &flow.name, "audit line"])] } else { Vec::new() };
+        let audit_refs: Vec<&str> = audit.iter().map(String::as_str).collect();
+        let outcome = |what: &str| change(vec![set("_wp.outcome", what, "str")]);
+        nodes.add(&delivered, "change", tab, "delivered", at(8, 0), &[&[&ack]], outcome("delivered"));
+        let ack_props = json!({"topic": "", "iotype": "4", "ioname": queue.name, "nack": false, "server": server});
+        nodes.add(&ack, "amqp ack", tab, "acknowledge", at(9, 0), &[&audit_refs], ack_props);
+        let mut failed_wires = audit_refs.clone();
+        failed_wires.push(&wait);
+        nodes.add(&failed, "change", tab, "failed", at(8, 1), &[&failed_wires], outcome("retry"));
+        let millis = u64::try_from(queue.backoff.as_millis()).unwrap_or(u64::MAX).clamp(1, 2_147_483_647);
+        nodes.add(
+            &wait,
+            "delay",
+            tab,
+            "wait before the redelivery",
+            at(9, 1),
+            &[&[&nack]],
+            json!({
+                "pauseType": "delay", "timeout": format!("{millis}"), "timeoutUnits": "milliseconds", "rate": "1",
+                "nbRateUnits": "1", "rateUnits": "second", "randomFirst": "1", "randomLast": "5",
+                "randomUnits": "seconds", "drop": false, "allowrate": false, "outputs": 1,
+            }),
+        );
+        let nack_props = json!({"topic": "", "iotype": "4", "ioname": queue.name, "nack": true, "server": server});
+        nodes.add(&nack, "amqp ack", tab, "reject, requeue", at(10, 1), &[&[]], nack_props);
+        if let Some(line) = audit.first() {
+            audit_nodes(line, &id(&["egress", &flow.name, "audit"]), tab, at(10, 0), nodes);
+        }
+    }
 }
 
 /// `package.json` for the Node-RED user folder: `npm install` there gets

@@ -13,8 +13,21 @@ use crate::emit::nodered::model::Auth;
 use crate::emit::nodered::{AUDIT_FILE, FLOWS_PATH};
 use crate::escape::markdown_text;
 
+/// The README, section by section.
 pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
     let mut out = String::new();
+    files(broker, &mut out);
+    deploy(broker, &mut out);
+    environment(broker, &mut out);
+    routes(broker, &mut out);
+    queues(broker, &mut out);
+    payloads_and_scaling(&mut out);
+    crate::emit::notes_section(&mut out, notes);
+    out
+}
+
+/// The title and the files generated.
+fn files(broker: &Broker, out: &mut String) {
     let title = broker.stack.as_deref().map_or_else(|| "the spec".to_owned(), markdown_text);
     let vhost = &broker.vhost;
     let _ = writeln!(out, "# Event broker for {title}\n");
@@ -34,7 +47,11 @@ pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
          and polls in, deliveries to the targets' APIs out.\n",
         super::NODE_RED_VERSION
     );
+}
 
+/// How to import the definitions and run the connectors.
+fn deploy(broker: &Broker, out: &mut String) {
+    let vhost = &broker.vhost;
     out.push_str("## Deploy\n\n");
     out.push_str(
         "Import the definitions, then give the connectors' user its password (an import creates the user \
@@ -62,7 +79,11 @@ pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
          from `{USER_ENV}` and `{PASSWORD_ENV}`. Node-RED listens on 127.0.0.1 unless `WIREPLAN_HOST` says \
          otherwise; put a TLS proxy in front of it.\n"
     );
+}
 
+/// Every environment variable the connectors read.
+fn environment(broker: &Broker, out: &mut String) {
+    let vhost = &broker.vhost;
     out.push_str("## Environment variables\n\n");
     out.push_str("Node-RED does not start while one of these is unset (`settings.js` checks).\n\n");
     out.push_str("| variable | what it is |\n| --- | --- |\n");
@@ -75,7 +96,10 @@ pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
     );
     out.push_str("| `WIREPLAN_HOST`, `PORT` | the address and port to listen on (default 127.0.0.1:1880) |\n\n");
     let _ = writeln!(out, "`{HOST_ENV}` and `{PORT_ENV}` point at RabbitMQ; the vhost is `{vhost}`.\n");
+}
 
+/// A route per routing key: who publishes it and which queues consume it.
+fn routes(broker: &Broker, out: &mut String) {
     out.push_str("## Routes\n\n| routing key | exchange | published by | consumed by |\n| --- | --- | --- | --- |\n");
     let mut consumers: Vec<Vec<String>> = vec![Vec::new(); broker.routes.len()];
     for queue in &broker.queues {
@@ -102,7 +126,10 @@ pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
         );
     }
     out.push('\n');
+}
 
+/// A queue per flow: its targets, its delivery limit and its dead letters.
+fn queues(broker: &Broker, out: &mut String) {
     out.push_str("## Queues\n\n| queue | flow | delivers to | deliveries | then |\n| --- | --- | --- | --- | --- |\n");
     for queue in &broker.queues {
         let flow = &broker.hub.flows[queue.flow];
@@ -135,7 +162,10 @@ pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
          killed connector's unacknowledged delivery is redelivered too. Read or replay dead letters with any \
          AMQP client (or the management UI's get-messages).\n\n",
     );
+}
 
+/// The message format and the type mapping, and how the pieces scale.
+fn payloads_and_scaling(out: &mut String) {
     out.push_str("## Message payloads\n\n");
     out.push_str(
         "Messages are persistent JSON. When the event has a `key`, its value is the `idempotency-key` header and \
@@ -155,7 +185,4 @@ pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
          instances is not kept), and any number of ingress instances behind a load balancer. Run each poll in \
          one instance only, or it publishes every record once per instance.\n\n",
     );
-
-    crate::emit::notes_section(&mut out, notes);
-    out
 }
