@@ -7,12 +7,13 @@
 //! the webhook endpoints, one per event that triggers a flow (URL slug, how
 //! the producer proves itself), and per flow its trigger and targets with
 //! every name and default decided (environment variables, method and path,
-//! retry timing), noting each default it used. `flows::render` then lays the
-//! `Hub` out as Node-RED nodes, a tab per flow. Spec names reach the output only as JSON strings written
-//! by serde: node labels, and the per-message configuration a `change` node
-//! puts into `msg._wp`. The JSONata expressions and the one `function` node
-//! (the webhook check, `verify.js`) are the kit's fixed text that no name reaches, so a
-//! name cannot change what a flow does.
+//! retry timing), noting each default it used. `flows::render` then lays
+//! the `Hub` out as Node-RED nodes, a tab per flow. Spec names reach the
+//! output only as JSON strings written by serde: node labels, and the
+//! per-message configuration a `change` node puts into `msg._wp`. The
+//! JSONata expressions and the one `function` node (the webhook check,
+//! `verify.js`) are the kit's fixed text that no name reaches, so a name
+//! cannot change what a flow does.
 
 mod flows;
 mod readme;
