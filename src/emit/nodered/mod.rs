@@ -56,11 +56,26 @@ pub(in crate::emit) fn settings<'a>(target: &str, required: impl IntoIterator<It
     let names: Vec<&str> = required.into_iter().collect();
     let list = serde_json::to_string(&names).unwrap_or_else(|_| "[]".into());
     let mut text = SETTINGS.replacen("const REQUIRED_ENV = [];", &format!("const REQUIRED_ENV = {list};"), 1);
-    if target != "hub" {
-        text = text.replace("--target hub", &format!("--target {target}"));
-    }
+    // `settings.js` is written for the hub; its first line names the target.
+    text = text.replace("--target hub", &format!("--target {target}"));
     if memory {
         text = text.replacen(DISK_STORE, DISK_AND_MEMORY_STORES, 1);
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_require_the_variables_and_name_the_target() {
+        let hub = settings("hub", ["A_URL", "B"], false);
+        assert!(hub.contains("const REQUIRED_ENV = [\"A_URL\",\"B\"];"), "{hub}");
+        assert!(hub.contains("--target hub") && !hub.contains("memory"));
+        let broker = settings("broker", [], true);
+        assert!(broker.contains("--target broker") && !broker.contains("--target hub"));
+        assert!(broker.contains("const REQUIRED_ENV = [];"));
+        assert!(broker.contains("memory: { module: \"memory\" }"), "{broker}");
+    }
 }
