@@ -9,10 +9,13 @@
 //! one extractor per source system (a known Singer tap from `TAPS` where one
 //! fits the system's name, else the generic REST tap), one loader per
 //! warehouse (its engine read from the warehouse's name or URL, DuckDB by
-//! default), one job and schedule per flow (five-field cron, `every`
-//! rounded down to a cron step where it is not one), a source table per
-//! extracted entity with its freshness and tests, and a model per flow
-//! target. `meltano`, `dbt` and `readme` then write the files. Spec names
+//! default), one job and schedule per flow (a five-field cron by
+//! `crate::cron`: a `cron=` written in numbers, an `every` rounded down to
+//! a cron step where it is not one), a source table per extracted entity
+//! with its freshness and tests, and a model per flow target. `meltano`,
+//! `dbt` and `readme` then write the files; a model's file is named after
+//! the model (`dbt/models/marts/<model>.sql`), an identifier claimed like
+//! every other, so two names never share a path. Spec names
 //! reach YAML only as JSON-quoted strings (`yaml`), SQL only as quoted
 //! identifiers or string literals in the dialect of every warehouse engine
 //! of the project (`dbt::Dialects`, by `escape::sql`), which refuse what a
