@@ -12,8 +12,20 @@ use crate::emit::nodered::model::{Auth, Hub, HubTrigger};
 use crate::emit::nodered::{AUDIT_FILE, DEAD_LETTER_FILE, FLOWS_PATH, SETTINGS_PATH};
 use crate::escape::{markdown_name, markdown_text};
 
+/// The README, section by section.
 pub(super) fn render(hub: &Hub, env: &BTreeMap<String, String>, stack: Option<&str>, notes: &[Note]) -> String {
     let mut out = String::new();
+    run(stack, &mut out);
+    environment(env, &mut out);
+    endpoints(hub, &mut out);
+    flows(hub, &mut out);
+    dead_letters_and_audit(&mut out);
+    crate::emit::notes_section(&mut out, notes);
+    out
+}
+
+/// The title, and how to run the flows.
+fn run(stack: Option<&str>, out: &mut String) {
     let title = stack.map_or_else(|| "the spec".to_owned(), markdown_text);
     let _ = writeln!(out, "# Integration hub for {title}\n");
     out.push_str(
@@ -36,7 +48,10 @@ pub(super) fn render(hub: &Hub, env: &BTreeMap<String, String>, stack: Option<&s
          127.0.0.1 unless `WIREPLAN_HOST` says otherwise; put a TLS proxy in front of it. `GET /healthz` \
          answers `{{\"status\":\"ok\"}}` once the flows run.\n"
     );
+}
 
+/// Every environment variable the flows read.
+fn environment(env: &BTreeMap<String, String>, out: &mut String) {
     out.push_str("## Environment variables\n\n");
     out.push_str("Node-RED does not start while one of the first ones is unset (`settings.js` checks).\n\n");
     out.push_str("| variable | what it is |\n| --- | --- |\n");
@@ -45,34 +60,41 @@ pub(super) fn render(hub: &Hub, env: &BTreeMap<String, String>, stack: Option<&s
     }
     out.push_str("| `WIREPLAN_DATA_DIR` | where the audit log and dead letters go (default `node-red/data`) |\n");
     out.push_str("| `WIREPLAN_HOST`, `PORT` | the address and port to listen on (default 127.0.0.1:1880) |\n\n");
+}
 
-    if !hub.endpoints.is_empty() {
-        out.push_str("## Webhook endpoints\n\n");
-        out.push_str(
-            "Each answers 202 once the request is proven to come from its producer, 401 otherwise (and \
-             nothing is delivered), 400 when the body is not JSON.\n\n| endpoint | event | from | proof |\n\
-             | --- | --- | --- | --- |\n",
-        );
-        for e in &hub.endpoints {
-            let proof = match &e.auth {
-                Auth::Bearer { env } => format!("`Authorization: Bearer` and the value of `{env}`"),
-                Auth::Hmac { env, header, algorithm, encoding, prefix } => format!(
-                    "HMAC-{} of the raw body with `{env}`, {encoding}{}, in header `{header}`",
-                    algorithm.to_ascii_uppercase(),
-                    if prefix.is_empty() { String::new() } else { format!(" after {}", markdown_name(prefix)) },
-                ),
-            };
-            let _ = writeln!(
-                out,
-                "| `POST /hooks/{}` | {} | {} | {proof} |",
-                e.slug,
-                markdown_text(&e.event),
-                markdown_text(&e.producer)
-            );
-        }
-        out.push('\n');
+/// A webhook endpoint per event, with how its producer proves itself.
+fn endpoints(hub: &Hub, out: &mut String) {
+    if hub.endpoints.is_empty() {
+        return;
     }
+    out.push_str("## Webhook endpoints\n\n");
+    out.push_str(
+        "Each answers 202 once the request is proven to come from its producer, 401 otherwise (and \
+         nothing is delivered), 400 when the body is not JSON.\n\n| endpoint | event | from | proof |\n\
+         | --- | --- | --- | --- |\n",
+    );
+    for e in &hub.endpoints {
+        let proof = match &e.auth {
+            Auth::Bearer { env } => format!("`Authorization: Bearer` and the value of `{env}`"),
+            Auth::Hmac { env, header, algorithm, encoding, prefix } => format!(
+                "HMAC-{} of the raw body with `{env}`, {encoding}{}, in header `{header}`",
+                algorithm.to_ascii_uppercase(),
+                if prefix.is_empty() { String::new() } else { format!(" after {}", markdown_name(prefix)) },
+            ),
+        };
+        let _ = writeln!(
+            out,
+            "| `POST /hooks/{}` | {} | {} | {proof} |",
+            e.slug,
+            markdown_text(&e.event),
+            markdown_text(&e.producer)
+        );
+    }
+    out.push('\n');
+}
 
+/// A line per flow: its trigger, writes, attempts and logs.
+fn flows(hub: &Hub, out: &mut String) {
     out.push_str("## Flows\n\n| flow | trigger | writes | attempts | dead letters | audit log |\n");
     out.push_str("| --- | --- | --- | --- | --- | --- |\n");
     for flow in &hub.flows {
@@ -111,7 +133,10 @@ pub(super) fn render(hub: &Hub, env: &BTreeMap<String, String>, stack: Option<&s
         );
     }
     out.push('\n');
+}
 
+/// Where dead letters and the audit log go, and what they hold.
+fn dead_letters_and_audit(out: &mut String) {
     out.push_str("## Dead letters and the audit log\n\n");
     let _ = writeln!(
         out,
@@ -126,7 +151,4 @@ pub(super) fn render(hub: &Hub, env: &BTreeMap<String, String>, stack: Option<&s
          (and a connection error) a failure. Poll cursors are kept in `node-red/context/`, so a restart does \
          not deliver what was delivered before."
     );
-
-    crate::emit::notes_section(&mut out, notes);
-    out
 }
