@@ -45,10 +45,7 @@ pub(super) fn render(etl: &Etl) -> String {
 /// environment, and for the generic tap its streams.
 fn base_extractor(e: &Extractor) -> Yaml {
     let tap = e.tap;
-    let mut config = Yaml::map();
-    for (setting, var) in &e.env_settings {
-        config = config.with(setting, format!("${{{var}}}"));
-    }
+    let mut config = env_config(&e.env_settings);
     if tap.key.is_empty() {
         config = config.with("auth_method", "bearer_token");
         let streams: Vec<Yaml> = e
@@ -110,10 +107,7 @@ fn flow_extractor(p: &Pipeline) -> Yaml {
 /// schema with the load-time column freshness reads.
 fn loader(l: &Loader) -> Yaml {
     let engine = l.engine;
-    let mut config = Yaml::map();
-    for (setting, var) in &l.env_settings {
-        config = config.with(setting, format!("${{{var}}}"));
-    }
+    let mut config = env_config(&l.env_settings);
     config = config.with(engine.schema_setting, "$MELTANO_EXTRACT__LOAD_SCHEMA").with(engine.metadata_setting, true);
     let settings: Vec<Yaml> = engine
         .settings
@@ -133,6 +127,12 @@ fn loader(l: &Loader) -> Yaml {
         .with("dialect", engine.dbt_type)
         .with("settings", settings)
         .with("config", config)
+}
+
+/// A plugin's config: each setting from its environment variable, which
+/// Meltano expands.
+fn env_config(settings: &[(String, String)]) -> Yaml {
+    settings.iter().fold(Yaml::map(), |config, (setting, var)| config.with(setting, format!("${{{var}}}")))
 }
 
 /// A flow's job: its extractor into each of its loaders.
