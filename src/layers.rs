@@ -21,6 +21,8 @@ const LAYERS: &[&[&str]] = &[
     // The loader reads files and follows includes; the crate root hands it
     // the front end (parse and lower) to run on each.
     &["load"],
+    // Cron expressions: lowering checks them, a check and a backend read them.
+    &["cron"],
     &["lower"],
     &["resolve"],
     &["graph"],

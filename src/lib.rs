@@ -28,6 +28,7 @@ mod baseline;
 mod catalog;
 #[doc(hidden)]
 pub mod cli;
+mod cron;
 mod diagnostic;
 mod diff;
 mod docs;

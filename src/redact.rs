@@ -74,12 +74,18 @@ struct Matcher {
     automaton: Option<AhoCorasick>,
     /// For each pattern of the automaton, the pieces it is the run of, and
     /// where in each.
-    owners: Vec<Vec<(u32, u32)>>,
+    owners: Vec<Owners>,
     /// The runs found by the table, each with its pieces and where in each.
-    runs: Vec<(Box<str>, Vec<(u32, u32)>)>,
+    runs: Vec<(Box<str>, Owners)>,
     /// The runs by their first eight bytes.
     by_prefix: FxHashMap<u64, Vec<u32>>,
 }
+
+/// The pieces a pattern is the run of, and where in each: `(piece, byte)`.
+type Owners = Vec<(u32, u32)>;
+
+/// A pattern found in a text: its place, and the pieces it is the run of.
+type Found<'m> = (usize, usize, &'m [(u32, u32)]);
 
 /// More runs than this sharing their first eight bytes go to the automaton,
 /// so that no place of a text is compared with more than this many runs.
@@ -93,8 +99,8 @@ fn prefix(bytes: &[u8]) -> Option<u64> {
 impl Matcher {
     /// Every pattern found in `text`: its place and the pieces it is the run
     /// of (none for a whole form), leftmost first.
-    fn find<'m>(&'m self, text: &str) -> Vec<(usize, usize, &'m [(u32, u32)])> {
-        let mut found: Vec<(usize, usize, &[(u32, u32)])> = Vec::new();
+    fn find(&self, text: &str) -> Vec<Found<'_>> {
+        let mut found: Vec<Found<'_>> = Vec::new();
         if let Some(automaton) = &self.automaton {
             for m in automaton.find_iter(text) {
                 found.push((m.start(), m.end(), &self.owners[m.pattern().as_usize()]));
@@ -237,7 +243,7 @@ impl Redactor {
 
     fn build(&mut self) {
         // Each run once, with the pieces it is the run of.
-        let mut runs: Vec<(Box<str>, Vec<(u32, u32)>)> = Vec::new();
+        let mut runs: Vec<(Box<str>, Owners)> = Vec::new();
         let mut run_index: FxHashMap<&str, usize> = FxHashMap::default();
         let mut whole: Vec<String> = Vec::new();
         for (i, piece) in self.pieces.iter().enumerate() {
@@ -270,7 +276,7 @@ impl Redactor {
         // Runs sharing a prefix with too many others, and the whole forms,
         // are the automaton's patterns.
         let mut patterns: Vec<String> = Vec::new();
-        let mut owners: Vec<Vec<(u32, u32)>> = Vec::new();
+        let mut owners: Vec<Owners> = Vec::new();
         let crowded: Vec<u64> =
             by_prefix.iter().filter(|(_, rs)| rs.len() > MAX_SHARING_A_PREFIX).map(|(key, _)| *key).collect();
         let mut moved: Vec<u32> = Vec::new();

@@ -36,7 +36,7 @@ pub(super) fn build(out: &Out, args: &BuildArgs) -> ExitCode {
             "warning: the spec has {warnings} warning(s) (`wireplan check` lists them); building anyway"
         ));
     }
-    let input = crate::emit::Input { spec: &checked.spec, graph: &checked.graph };
+    let input = crate::emit::Input { spec: &checked.spec };
     let emitted = crate::emit::emit(args.target, &input);
     for note in &emitted.notes {
         match &note.flow {

@@ -1,66 +1,38 @@
-//! Backends: what `wireplan build` generates from a checked spec.
+//! Backends: what `wireplan build` generates from a checked spec. This file
+//! only dispatches: the `Target` enum and `emit`, which runs one backend and
+//! puts its output in order.
 //!
-//! Each backend (one folder: `hub/`, `broker/` and `etl/`) is a
-//! pure function from the resolved spec and its graph to a list of
-//! `Artifact`s (a relative path and its bytes) and build notes (flows it did
-//! not carry and why, defaults it used). It does no I/O: the CLI hands the
-//! artifacts to `crate::write`, the one writer. Output is deterministic: the
-//! same spec gives the same artifacts, in the same order, byte for byte.
-//! Artifact paths are fixed by the backend, or made of identifiers in the
-//! fixed alphabet of `names` (the ETL target's model files), never of raw
-//! spec names; the writer checks them all the same. Every identifier a
-//! backend derives from a spec name (paths, routing keys, queues, models,
-//! node ids, environment variables) is claimed in `distinct::Claims`, whose
-//! one check makes two distinct names sharing one an error at both.
-//! Problems with a place in the spec are `Emitted::diagnostics`.
+//! Each backend is one folder (`hub/`, `broker/`, `etl/`): a pure function
+//! from the checked spec (`Input`) to `Artifact`s (a relative path and its
+//! bytes), build notes (flows it did not carry and why, defaults it used)
+//! and errors (`artifact.rs`). It does no I/O: the CLI hands the artifacts
+//! to `crate::write`, the one writer. Output is deterministic: the same spec
+//! gives the same artifacts, in the same order, byte for byte. No backend
+//! imports another (`seams.rs` holds them to it); what two share is a kit
+//! beside them: `nodered/` (the flow model, node builders and fixed files
+//! of the hub and the broker's connectors), `env.rs` (the environment
+//! variables), `names.rs` (identifiers from spec names, in fixed alphabets)
+//! and `distinct.rs` (the check that distinct names never share one: every
+//! identifier a backend derives is claimed there). `fidelity.rs` says, for
+//! every statement of the language, how each target carries it out, and
+//! reviews each build against it (`not-carried-out` warnings, the summary
+//! and the README's "What runs").
 
+mod artifact;
 pub(crate) mod broker;
 pub(crate) mod distinct;
+mod env;
 pub(crate) mod etl;
 pub(crate) mod fidelity;
 pub(crate) mod hub;
 pub(crate) mod names;
+mod nodered;
+#[cfg(test)]
+mod seams;
+
+pub(crate) use artifact::{Artifact, Emitted, Input, Note, notes_section};
 
 use crate::diagnostic::Diagnostic;
-use crate::graph::Graph;
-use crate::model::{FlowId, Spec};
-
-/// One generated file: where it goes inside `--out`, `/`-separated, and its
-/// contents.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Artifact {
-    pub(crate) path: String,
-    pub(crate) bytes: Vec<u8>,
-}
-
-/// Something the user should know about what was (not) generated.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct Note {
-    /// The flow it is about, if any.
-    pub(crate) flow: Option<String>,
-    pub(crate) message: String,
-}
-
-/// What a backend made of the spec.
-#[derive(Debug, Default)]
-pub(crate) struct Emitted {
-    pub(crate) artifacts: Vec<Artifact>,
-    pub(crate) notes: Vec<Note>,
-    /// Problems that make the output unusable; the CLI writes nothing then.
-    pub(crate) errors: Vec<String>,
-    /// Such problems that have a place in the spec (two names emitted as one
-    /// identifier, a value no SQL literal of a warehouse can hold).
-    pub(crate) diagnostics: Vec<Diagnostic>,
-    /// The flows the backend built, in spec order.
-    pub(crate) built: Vec<FlowId>,
-    /// Statements of the built flows the target does not carry out
-    /// (`fidelity`): printed, and the build goes on unless warnings are
-    /// denied.
-    pub(crate) warnings: Vec<Diagnostic>,
-    /// How the target carries out each statement the built flows use, as
-    /// `build` prints it before writing.
-    pub(crate) summary: String,
-}
 
 /// The backends `wireplan build --target` knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -82,16 +54,6 @@ impl Target {
             Target::Etl => "etl",
         }
     }
-}
-
-/// The checked spec a backend reads.
-pub(crate) struct Input<'a> {
-    pub(crate) spec: &'a Spec,
-    #[expect(
-        dead_code,
-        reason = "no backend reads the topology yet (each needs only the model); it is handed over so that one that routes by it needs no new seam"
-    )]
-    pub(crate) graph: &'a Graph,
 }
 
 /// Runs the backend for `target`. Artifacts are sorted by path, notes by
@@ -116,20 +78,4 @@ pub(crate) fn emit(target: Target, input: &Input<'_>) -> Emitted {
     emitted.notes.sort();
     emitted.notes.dedup();
     emitted
-}
-
-/// The "Build notes" section every backend's generated README ends with: the
-/// flows left out and the defaults used, as `build` printed them.
-pub(crate) fn notes_section(out: &mut String, notes: &[Note]) {
-    use std::fmt::Write as _;
-    if notes.is_empty() {
-        return;
-    }
-    out.push_str("\n## Build notes\n\n");
-    for note in notes {
-        let _ = match &note.flow {
-            Some(flow) => writeln!(out, "- {}: {}", names::markdown(flow), names::markdown(&note.message)),
-            None => writeln!(out, "- {}", names::markdown(&note.message)),
-        };
-    }
 }

@@ -203,8 +203,8 @@ fn build(checked: &crate::Checked) -> bool {
     if blocked {
         return false;
     }
-    let input = crate::emit::Input { spec: &checked.spec, graph: &checked.graph };
-    for target in [crate::emit::Target::Hub, crate::emit::Target::Broker, crate::emit::Target::Etl] {
+    let input = crate::emit::Input { spec: &checked.spec };
+    for &target in <crate::emit::Target as clap::ValueEnum>::value_variants() {
         let emitted = crate::emit::emit(target, &input);
         if !emitted.errors.is_empty() {
             continue;

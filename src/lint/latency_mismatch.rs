@@ -3,7 +3,7 @@
 //! A polled or scheduled flow sees a change only at its next run, so its
 //! worst-case latency is the longest gap between runs: `every=` for polls
 //! and `schedule every=`, and for `schedule cron=` an estimate of the
-//! longest gap between two runs (see `cron_gap`). Event triggers push each
+//! longest gap between two runs (see `cron::gap`). Event triggers push each
 //! change as it happens and are never reported.
 
 use std::time::Duration;
@@ -67,7 +67,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         let (interval, loc, what): (Duration, Loc, String) = match &trigger.kind {
             TriggerKind::Poll { every: Some(every), .. } => (every.value, every.loc, "polls".into()),
             TriggerKind::Schedule { every: Some(every), .. } => (every.value, every.loc, "runs".into()),
-            TriggerKind::Schedule { cron: Some(cron), .. } => match cron_gap(&cron.value) {
+            TriggerKind::Schedule { cron: Some(cron), .. } => match crate::cron::gap(&cron.value) {
                 Some(gap) => (gap, cron.loc, format!("`{}` can wait", cron.value)),
                 None => continue,
             },
@@ -116,104 +116,11 @@ pub(super) fn spec_duration(d: Duration) -> String {
     if d.subsec_nanos() == 0 { format!("{secs}s") } else { format!("{}ms", d.as_millis()) }
 }
 
-/// An estimate of the longest gap between two runs of a five-field cron
-/// expression (minute, hour, day of month, month, day of week): the longest
-/// gap between runs within a day, or from the last run of a day to the
-/// first run of the next active day, and across inactive months. Months
-/// count as 30 days and day-of-month cycles as 31. `None` for syntax this
-/// estimate does not understand (`L`, `W`, `#`).
-pub(crate) fn cron_gap(expr: &str) -> Option<Duration> {
-    const MONTHS: &[&str] = &["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
-    const DAYS: &[&str] = &["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
-    let fields: Vec<&str> = expr.split_whitespace().collect();
-    let [minute, hour, dom, month, dow] = fields[..] else { return None };
-    let minutes = field(minute, 0, 59, &[], 0)?;
-    let hours = field(hour, 0, 23, &[], 0)?;
-    let doms = field(dom, 1, 31, &[], 1)?;
-    let months = field(month, 1, 12, MONTHS, 1)?;
-    let mut dows = field(dow, 0, 7, DAYS, 0)?;
-    if dows[7] {
-        dows[0] = true;
-    }
-    dows.truncate(7);
-    let times: Vec<u64> = (0..24u64)
-        .filter(|h| hours[*h as usize])
-        .flat_map(|h| (0..60u64).filter(|m| minutes[*m as usize]).map(move |m| h * 60 + m))
-        .collect();
-    let (first, last) = (*times.first()?, *times.last()?);
-    let intra = times.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
-    let all = |v: &[bool], from: usize| v[from..].iter().all(|b| *b);
-    let (dom_all, dow_all) = (all(&doms, 1), all(&dows, 0));
-    let day_gap = match (dom_all, dow_all) {
-        (true, true) => 1,
-        (false, true) => cycle_gap(&doms[1..])?,
-        (true, false) => cycle_gap(&dows)?,
-        // Either matches (cron's rule), so the gap is at most the smaller.
-        (false, false) => cycle_gap(&doms[1..])?.min(cycle_gap(&dows)?),
-    };
-    let wrap = first + day_gap * 1440 - last;
-    let mut gap = intra.max(wrap);
-    if !all(&months, 1) {
-        let month_gap = cycle_gap(&months[1..])?;
-        if month_gap > 1 {
-            gap = gap.max((month_gap - 1) * 30 * 1440 + wrap);
-        }
-    }
-    Some(Duration::from_secs(gap * 60))
-}
-
-/// The longest distance between consecutive set positions of a cycle.
-fn cycle_gap(set: &[bool]) -> Option<u64> {
-    let on: Vec<u64> = set.iter().enumerate().filter(|(_, b)| **b).map(|(i, _)| i as u64).collect();
-    let (first, last) = (*on.first()?, *on.last()?);
-    let inner = on.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
-    Some(inner.max(first + set.len() as u64 - last))
-}
-
-/// The values one cron field allows, as flags indexed by value.
-fn field(text: &str, min: usize, max: usize, names: &[&str], name_base: usize) -> Option<Vec<bool>> {
-    let mut set = vec![false; max + 1];
-    let value = |s: &str| -> Option<usize> {
-        let lower = s.to_ascii_lowercase();
-        names
-            .iter()
-            .position(|n| *n == lower)
-            .map(|i| i + name_base)
-            .or_else(|| s.parse().ok())
-            .filter(|v| (min..=max).contains(v))
-    };
-    for part in text.split(',') {
-        let (range, step) = match part.split_once('/') {
-            Some((r, s)) => (r, s.parse::<usize>().ok().filter(|s| *s > 0)?),
-            None => (part, 1),
-        };
-        let (lo, hi) = if range == "*" || range == "?" {
-            (min, max)
-        } else if let Some((a, b)) = range.split_once('-') {
-            (value(a)?, value(b)?)
-        } else {
-            let v = value(range)?;
-            (v, if part.contains('/') { max } else { v })
-        };
-        if lo > hi {
-            return None;
-        }
-        for v in (lo..=hi).step_by(step) {
-            set[v] = true;
-        }
-    }
-    Some(set)
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::lint::test_check;
-
-    fn minutes(expr: &str) -> Option<u64> {
-        cron_gap(expr).map(|d| d.as_secs() / 60)
-    }
 
     #[test]
     fn durations_print_as_written() {
@@ -221,23 +128,6 @@ mod tests {
         assert_eq!(spec_duration(Duration::from_secs(86_400)), "1d");
         assert_eq!(spec_duration(Duration::from_secs(90)), "90s");
         assert_eq!(spec_duration(Duration::from_secs(300)), "5m");
-    }
-
-    #[test]
-    fn cron_gaps_are_estimated() {
-        assert_eq!(minutes("*/15 * * * *"), Some(15));
-        assert_eq!(minutes("0 2 * * *"), Some(1440));
-        assert_eq!(minutes("0,30 9 * * *"), Some(1410));
-        // Hourly in office hours on weekdays: Friday 17:00 to Monday 09:00.
-        assert_eq!(minutes("0 9-17 * * 1-5"), Some(64 * 60));
-        assert_eq!(minutes("0 9-17 * * MON-FRI"), Some(64 * 60));
-        assert_eq!(minutes("0 0 1 * *"), Some(31 * 1440));
-        assert_eq!(minutes("0 0 * * 0"), Some(7 * 1440));
-        assert_eq!(minutes("0 0 * * 7"), Some(7 * 1440));
-        // Quarterly: three months apart, roughly.
-        assert_eq!(minutes("0 0 1 1,4,7,10 *"), Some(2 * 30 * 1440 + 31 * 1440));
-        assert_eq!(minutes("0 0 L * *"), None);
-        assert_eq!(minutes("0 0 * *"), None);
     }
 
     #[test]

@@ -44,7 +44,6 @@ pub(crate) use crate::diagnostic::{
     UNKNOWN_PROPERTY, UNKNOWN_RULE, UNRESOLVED_REFERENCE, UNUSABLE_NAME,
 };
 use crate::diagnostic::{NAME_CLASH, NOT_CARRIED_OUT, SQL_UNQUOTABLE};
-pub(crate) use latency_mismatch::cron_gap;
 pub(crate) use stage_mismatch::STAGE_MISMATCH;
 pub(crate) use suppression::{ALLOW_WITHOUT_REASON, UNUSED_ALLOW};
 

@@ -374,17 +374,7 @@ impl Lowerer<'_> {
 
     pub(super) fn cron(&mut self, entry: &Entry<'_>) -> Option<Spanned<SmolStr>> {
         let text = self.string(entry, "a cron expression such as `\"0 2 * * *\"`")?;
-        let fields = text.value.split_whitespace().count();
-        let parser = croner::parser::CronParser::builder()
-            .seconds(croner::parser::Seconds::Disallowed)
-            .year(croner::parser::Year::Disallowed)
-            .build();
-        let error = if fields != 5 {
-            Some(format!("a cron expression has five fields, this one has {fields}"))
-        } else {
-            parser.parse(&text.value).err().map(|e| format!("`{}` is not a valid cron expression: {e}", text.value))
-        };
-        match error {
+        match crate::cron::problem(&text.value) {
             None => Some(text),
             Some(message) => {
                 self.report(

@@ -2,31 +2,42 @@
 //! (`node-red/flows.json`), its credentials file and `package.json`.
 //!
 //! - **Ingress**, one tab: per event, `POST /hooks/<event>` checks the
-//!   producer's proof with the hub's fixed `verify.js`, answers 202, and
+//!   producer's proof with the kit's fixed `verify.js`, answers 202, and
 //!   publishes the payload (persistent, JSON, the event's key as the
 //!   `idempotency-key` header and message id) to the producer's exchange with
 //!   the routing key; and `GET /healthz`. Until the publisher has connected
 //!   (a `status` node records it in a memory context store) the answer is
 //!   503 instead: the package drops a message sent to a publisher that has
 //!   not connected yet, so accepting it would lose it.
-//! - **Polls**, a tab each: the hub's poll nodes (interval, cursor kept on
+//! - **Polls**, a tab each: the kit's poll nodes (interval, cursor kept on
 //!   disk) publish each new record to the polled system's exchange; a tick
 //!   reads only while the publisher is connected.
 //! - **Egress**, a tab per consuming flow (the AMQP package keeps its
 //!   unacknowledged deliveries per tab): `amqp in` on the flow's quorum queue
 //!   (prefetch 1, manual acknowledgement), then per target one `change`
-//!   node with the hub's target configuration and its step number, and one
-//!   chain the targets share, made of the hub's mapping and request nodes; a
+//!   node with the target configuration and its step number, and one
+//!   chain the targets share, made of the kit's mapping and request nodes; a
 //!   `next target` switch (a rule per step) leads a 2xx to the next target,
 //!   and after the last one acknowledges; a failure or a connection error
 //!   waits the retry's `initial` and rejects with requeue, so RabbitMQ
 //!   redelivers until the delivery limit and then dead-letters. Audit lines
-//!   go to the hub's audit file. `flows.json` grows by one small node and
+//!   go to the audit file, as the hub's do. `flows.json` grows by one small node and
 //!   one switch rule per target, written out as they are made.
 //!
-//! The queues are declared by the server node's topology with their quorum
-//! argument (the package declares a queue without arguments, which a quorum
-//! queue refuses). Every expression and function is the hub's constant
+//! The AMQP nodes are `node-red-contrib-amqp-ack@1.1.2`, chosen by
+//! measurement (RabbitMQ 3.10.8, Node-RED 4.1.15): it is the only candidate
+//! that acknowledges a delivery only after the target answered 2xx and
+//! rejects it with requeue otherwise, so that the quorum queue's delivery
+//! limit and dead-letter exchange do the retrying and dead-lettering.
+//! `node-red-contrib-amqp@0.4.5` consumes with `noAck` hard-coded (a 500
+//! loses the message); the MQTT path (RabbitMQ's MQTT plugin and Node-RED's
+//! core MQTT nodes) acknowledges on receipt and reads its own classic queue,
+//! bypassing the quorum queue, its delivery limit and its DLX; the other
+//! AMQP packages named for Node-RED are not on the registry. The package is
+//! archived upstream, so it is pinned. It keeps unacknowledged deliveries
+//! per tab, hence a tab per egress, and it declares a queue without
+//! arguments, which a quorum queue refuses: the queues are declared first by
+//! the server node's topology, with their quorum argument. Every expression and function is the kit's constant
 //! text; spec names appear only in serde-written JSON values.
 
 use serde::Serialize;
@@ -34,12 +45,14 @@ use serde_json::{Map, Value, json};
 
 use super::{AMQP_PACKAGE, AMQP_PACKAGE_VERSION, Broker, NODE_RED_VERSION};
 use super::{HOST_ENV, PASSWORD_ENV, PORT_ENV, USER_ENV};
-use crate::emit::hub::flows::{
-    KEY_VALUE, Nodes, PrettyArray, at, change, config_rules, delete, file, health_check, http_request, path,
-    poll_nodes, request_rules, send_rules, set, status_switch, target_config, webhook_endpoint,
-};
-use crate::emit::hub::{AUDIT_FILE, HubFlow, HubTrigger, Poll};
 use crate::emit::names::id;
+use crate::emit::nodered::jsonata::KEY_VALUE;
+use crate::emit::nodered::model::{HubFlow, HubTrigger, Poll};
+use crate::emit::nodered::nodes::{Nodes, PrettyArray, at, change, delete, http_request, path, set};
+use crate::emit::nodered::parts::{
+    audit_nodes, config_rules, health_check, poll_nodes, request_rules, send_rules, status_switch, target_config,
+    webhook_endpoint,
+};
 
 /// The AMQP publish options: persistent JSON, the idempotency key as a
 /// header and as the message id when the event has a key.
@@ -99,7 +112,7 @@ fn server_id() -> String {
 
 /// `flows.json` and `flows_cred.json`. Tabs first, then the server node,
 /// then the nodes in the order they are made, written out a few at a time
-/// by the hub's writer (a flow of 20,000 targets is 20,000 small nodes,
+/// by the kit's writer (a flow of 20,000 targets is 20,000 small nodes,
 /// never all held as values).
 pub(super) fn render(broker: &Broker) -> (String, String) {
     let mut out = PrettyArray::default();
@@ -284,15 +297,13 @@ fn publish_nodes(
     if let Some(key) = &r.key {
         config.insert("key".into(), path(key));
     }
-    let mut copy_input = set("_wp.input", "payload", "msg");
-    copy_input["dc"] = true.into();
-    let rules = change(vec![
-        set("_wp", Value::Object(config).to_string(), "json"),
-        copy_input,
+    let mut rules = config_rules(config);
+    rules.extend([
         set("_wp.key_value", KEY_VALUE, "jsonata"),
         set("options", PUBLISH_OPTIONS, "jsonata"),
         delete("_wp"),
     ]);
+    let rules = change(rules);
     nodes.add(id_, "change", tab, &format!("publish {}", r.id), pos, &[&[&out]], rules);
     nodes.add(
         &out,
@@ -307,11 +318,11 @@ fn publish_nodes(
 
 /// consume -> the first target's configuration -> the shared chain: map,
 /// send, request, 2xx? -> the payload again -> next: the following
-/// target's configuration, or ack after the last; failures -> wait -> nack. Each target is one small
-/// `change` node (its configuration in `msg._wp`, with its step number),
-/// and the `next` switch has one rule per step: a flow of 20,000 targets
-/// once had five nodes and the fixed expressions for each, 200 times the
-/// spec's size. Nodes go to `out` as they are made.
+/// target's configuration, or ack after the last; failures -> wait -> nack.
+/// Each target is one small `change` node (its configuration in `msg._wp`,
+/// with its step number), and the `next` switch has one rule per step: a
+/// flow of 20,000 targets once had five nodes and the fixed expressions for
+/// each, 200 times the spec's size. Nodes go to `out` as they are made.
 fn egress_nodes(
     broker: &Broker,
     queue: &super::Queue,
@@ -320,146 +331,135 @@ fn egress_nodes(
     nodes: &mut Nodes,
     out: &mut PrettyArray,
 ) {
-    let flow = &broker.hub.flows[queue.flow];
-    let node = |role: &str, i: usize| id(&["egress", &flow.name, role, &i.to_string()]);
-    let (consume, delivered, ack, failed, wait, nack, catch) = (
-        node("in", 0),
-        node("delivered", 0),
-        node("ack", 0),
-        node("failed", 0),
-        node("wait", 0),
-        node("nack", 0),
-        node("catch", 0),
-    );
-    let (prepare, send, request, status, restore, next) = (
-        node("prepare", 0),
-        node("send", 0),
-        node("request", 0),
-        node("status", 0),
-        node("restore", 0),
-        node("next", 0),
-    );
-    let first = if flow.targets.is_empty() { delivered.clone() } else { node("target", 0) };
-    nodes.add(
-        &consume,
-        "amqp in",
-        tab,
-        &format!("consume {}", queue.name),
-        at(0, 0),
-        &[&[&first]],
-        json!({"topic": "", "iotype": "4", "ioname": queue.name, "server": server}),
-    );
-    for (i, target) in flow.targets.iter().enumerate() {
-        let mut config = target_config(flow, target);
-        config.insert("step".into(), i.into());
-        let label = format!("to {}", target.system);
-        let rules = change(config_rules(config));
-        nodes.add(&node("target", i), "change", tab, &label, at(1, i as u32 * 2), &[&[&prepare]], rules);
+    let egress = Egress { flow: &broker.hub.flows[queue.flow], queue, tab, server };
+    egress.consume(nodes, out);
+    egress.chain(nodes, out);
+    egress.next_target(out);
+    egress.outcomes(nodes);
+    out.take(nodes);
+}
+
+/// One egress tab: the flow it delivers, the queue it consumes.
+struct Egress<'a> {
+    flow: &'a HubFlow,
+    queue: &'a super::Queue,
+    tab: &'a str,
+    server: &'a str,
+}
+
+impl Egress<'_> {
+    /// The id of the node playing `role` (for the `i`th target).
+    fn node(&self, role: &str, i: usize) -> String {
+        id(&["egress", &self.flow.name, role, &i.to_string()])
+    }
+
+    /// `amqp in` on the queue, and each target's configuration node.
+    fn consume(&self, nodes: &mut Nodes, out: &mut PrettyArray) {
+        let (flow, tab) = (self.flow, self.tab);
+        let first = if flow.targets.is_empty() { self.node("delivered", 0) } else { self.node("target", 0) };
+        nodes.add(
+            &self.node("in", 0),
+            "amqp in",
+            tab,
+            &format!("consume {}", self.queue.name),
+            at(0, 0),
+            &[&[&first]],
+            json!({"topic": "", "iotype": "4", "ioname": self.queue.name, "server": self.server}),
+        );
+        let prepare = self.node("prepare", 0);
+        for (i, target) in flow.targets.iter().enumerate() {
+            let mut config = target_config(flow, target);
+            config.insert("step".into(), i.into());
+            let label = format!("to {}", target.system);
+            let rules = change(config_rules(config));
+            nodes.add(&self.node("target", i), "change", tab, &label, at(1, i as u32 * 2), &[&[&prepare]], rules);
+            out.take(nodes);
+        }
+    }
+
+    /// The chain the targets share: map, send, request, 2xx?, and the
+    /// payload again for the next target's mapping (the request put the
+    /// response in its place).
+    fn chain(&self, nodes: &mut Nodes, out: &mut PrettyArray) {
+        let tab = self.tab;
+        let [prepare, send, request, status, restore, next, failed] =
+            ["prepare", "send", "request", "status", "restore", "next", "failed"].map(|r| self.node(r, 0));
+        nodes.add(&prepare, "change", tab, "map the body", at(2, 0), &[&[&send]], change(request_rules()));
+        nodes.add(&send, "change", tab, "send", at(3, 0), &[&[&request]], send_rules());
+        nodes.add(&request, "http request", tab, "", at(4, 0), &[&[&status]], http_request());
+        nodes.add(&status, "switch", tab, "2xx?", at(5, 0), &[&[&restore], &[&failed]], status_switch());
+        let restore_rules = change(vec![set("payload", RESTORE, "msg")]);
+        nodes.add(&restore, "change", tab, "the payload again", at(6, 0), &[&[&next]], restore_rules);
         out.take(nodes);
     }
-    nodes.add(&prepare, "change", tab, "map the body", at(2, 0), &[&[&send]], change(request_rules()));
-    nodes.add(&send, "change", tab, "send", at(3, 0), &[&[&request]], send_rules());
-    nodes.add(&request, "http request", tab, "", at(4, 0), &[&[&status]], http_request());
-    nodes.add(&status, "switch", tab, "2xx?", at(5, 0), &[&[&restore], &[&failed]], status_switch());
-    // The payload as it came, for the next target's mapping (the request
-    // put the response in its place).
-    let restore_rules = change(vec![set("payload", RESTORE, "msg")]);
-    nodes.add(&restore, "change", tab, "the payload again", at(6, 0), &[&[&next]], restore_rules);
-    out.take(nodes);
-    // Step i goes on to target i + 1; the last step (the `else`) to the
-    // acknowledgement. Its rules and wires are written as they are made.
-    let steps = flow.targets.len().saturating_sub(1);
-    let next_target = |i: usize| if i < steps { node("target", i + 1) } else { delivered.clone() };
-    let (x, y) = at(7, 0);
-    out.push(&StepSwitch {
-        checkall: "false",
-        id: &next,
-        name: "next target",
-        outputs: steps + 1,
-        property: "_wp.step",
-        property_type: "msg",
-        repair: false,
-        rules: Lazy(|| {
-            (0..=steps).map(move |i| {
-                if i < steps { json!({"t": "eq", "v": i.to_string(), "vt": "num"}) } else { json!({"t": "else"}) }
-            })
-        }),
-        ty: "switch",
-        wires: Lazy(|| (0..=steps).map(|i| [next_target(i)])),
-        x,
-        y,
-        z: tab,
-    });
-    nodes.add(
-        &catch,
-        "catch",
-        tab,
-        "connection errors",
-        at(4, 1),
-        &[&[&failed]],
-        json!({"scope": [request], "uncaught": false}),
-    );
-    let audit = if flow.log { vec![id(&["egress", &flow.name, "audit line"])] } else { Vec::new() };
-    let audit_refs: Vec<&str> = audit.iter().map(String::as_str).collect();
-    nodes.add(
-        &delivered,
-        "change",
-        tab,
-        "delivered",
-        at(8, 0),
-        &[&[&ack]],
-        change(vec![set("_wp.outcome", "delivered", "str")]),
-    );
-    nodes.add(
-        &ack,
-        "amqp ack",
-        tab,
-        "acknowledge",
-        at(9, 0),
-        &[&audit_refs],
-        json!({"topic": "", "iotype": "4", "ioname": queue.name, "nack": false, "server": server}),
-    );
-    let mut failed_wires = audit_refs.clone();
-    failed_wires.push(&wait);
-    nodes.add(
-        &failed,
-        "change",
-        tab,
-        "failed",
-        at(8, 1),
-        &[&failed_wires],
-        change(vec![set("_wp.outcome", "retry", "str")]),
-    );
-    let millis = u64::try_from(queue.backoff.as_millis()).unwrap_or(u64::MAX).clamp(1, 2_147_483_647);
-    nodes.add(
-        &wait,
-        "delay",
-        tab,
-        "wait before the redelivery",
-        at(9, 1),
-        &[&[&nack]],
-        json!({
-            "pauseType": "delay", "timeout": format!("{millis}"), "timeoutUnits": "milliseconds", "rate": "1",
-            "nbRateUnits": "1", "rateUnits": "second", "randomFirst": "1", "randomLast": "5",
-            "randomUnits": "seconds", "drop": false, "allowrate": false, "outputs": 1,
-        }),
-    );
-    nodes.add(
-        &nack,
-        "amqp ack",
-        tab,
-        "reject, requeue",
-        at(10, 1),
-        &[&[]],
-        json!({"topic": "", "iotype": "4", "ioname": queue.name, "nack": true, "server": server}),
-    );
-    if let Some(line) = audit.first() {
-        let file_id = id(&["egress", &flow.name, "audit"]);
-        let rules = change(vec![set("payload", crate::emit::hub::flows::AUDIT_LINE, "jsonata")]);
-        nodes.add(line, "change", tab, "audit line", at(10, 0), &[&[&file_id]], rules);
-        nodes.add(&file_id, "file", tab, "audit log", at(11, 0), &[&[]], file(AUDIT_FILE));
+
+    /// The `next target` switch: step i goes on to target i + 1, the last
+    /// step (the `else`) to the acknowledgement. Its rules and wires are
+    /// written as they are made.
+    fn next_target(&self, out: &mut PrettyArray) {
+        let steps = self.flow.targets.len().saturating_sub(1);
+        let delivered = self.node("delivered", 0);
+        let next_target = |i: usize| if i < steps { self.node("target", i + 1) } else { delivered.clone() };
+        let (x, y) = at(7, 0);
+        out.push(&StepSwitch {
+            checkall: "false",
+            id: &self.node("next", 0),
+            name: "next target",
+            outputs: steps + 1,
+            property: "_wp.step",
+            property_type: "msg",
+            repair: false,
+            rules: Lazy(|| {
+                (0..=steps).map(move |i| {
+                    if i < steps { json!({"t": "eq", "v": i.to_string(), "vt": "num"}) } else { json!({"t": "else"}) }
+                })
+            }),
+            ty: "switch",
+            wires: Lazy(|| (0..=steps).map(|i| [next_target(i)])),
+            x,
+            y,
+            z: self.tab,
+        });
     }
-    out.take(nodes);
+
+    /// What follows a delivery: connection errors count as failures; a
+    /// delivered message is acknowledged, a failed one waits the back-off
+    /// and is rejected with requeue; both are audited where the flow logs.
+    fn outcomes(&self, nodes: &mut Nodes) {
+        let (flow, queue, tab, server) = (self.flow, self.queue, self.tab, self.server);
+        let [delivered, ack, failed, wait, nack, catch, request] =
+            ["delivered", "ack", "failed", "wait", "nack", "catch", "request"].map(|r| self.node(r, 0));
+        let catch_props = json!({"scope": [request], "uncaught": false});
+        nodes.add(&catch, "catch", tab, "connection errors", at(4, 1), &[&[&failed]], catch_props);
+        let audit = if flow.log { vec![id(&["egress", &flow.name, "audit line"])] } else { Vec::new() };
+        let audit_refs: Vec<&str> = audit.iter().map(String::as_str).collect();
+        let outcome = |what: &str| change(vec![set("_wp.outcome", what, "str")]);
+        nodes.add(&delivered, "change", tab, "delivered", at(8, 0), &[&[&ack]], outcome("delivered"));
+        let ack_props = json!({"topic": "", "iotype": "4", "ioname": queue.name, "nack": false, "server": server});
+        nodes.add(&ack, "amqp ack", tab, "acknowledge", at(9, 0), &[&audit_refs], ack_props);
+        let mut failed_wires = audit_refs.clone();
+        failed_wires.push(&wait);
+        nodes.add(&failed, "change", tab, "failed", at(8, 1), &[&failed_wires], outcome("retry"));
+        let millis = u64::try_from(queue.backoff.as_millis()).unwrap_or(u64::MAX).clamp(1, 2_147_483_647);
+        nodes.add(
+            &wait,
+            "delay",
+            tab,
+            "wait before the redelivery",
+            at(9, 1),
+            &[&[&nack]],
+            json!({
+                "pauseType": "delay", "timeout": format!("{millis}"), "timeoutUnits": "milliseconds", "rate": "1",
+                "nbRateUnits": "1", "rateUnits": "second", "randomFirst": "1", "randomLast": "5",
+                "randomUnits": "seconds", "drop": false, "allowrate": false, "outputs": 1,
+            }),
+        );
+        let nack_props = json!({"topic": "", "iotype": "4", "ioname": queue.name, "nack": true, "server": server});
+        nodes.add(&nack, "amqp ack", tab, "reject, requeue", at(10, 1), &[&[]], nack_props);
+        if let Some(line) = audit.first() {
+            audit_nodes(line, &id(&["egress", &flow.name, "audit"]), tab, at(10, 0), nodes);
+        }
+    }
 }
 
 /// `package.json` for the Node-RED user folder: `npm install` there gets

@@ -4,9 +4,10 @@
 //!
 //! It carries every flow triggered by an event, whatever its `via` today,
 //! and every poll; scheduled batch flows are notes for `--target etl`. Like
-//! the hub it works in two steps: `plan` decides every name first (the hub's
-//! own `plan` gives the endpoints, targets, mapping and credentials, so the
-//! connectors authenticate, map and log exactly as the hub does), then each
+//! the hub it works in two steps: `plan` decides every name first (the
+//! Node-RED kit's `plan`, which the hub uses too, gives the endpoints,
+//! targets, mapping and credentials, so the connectors authenticate, map and
+//! log exactly as the hub does), then each
 //! file is serialized with serde from the `Broker`: `definitions` (RabbitMQ),
 //! `asyncapi`, `connectors` (Node-RED) and `readme`. Before anything is
 //! returned, `definitions::validate` checks every name and argument value in
@@ -25,21 +26,21 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::emit::distinct::{Case, Claims};
-use crate::emit::hub::{self, Hub, HubTrigger};
+use crate::emit::env::Env;
 use crate::emit::names;
+use crate::emit::nodered::model::{Hub, HubFlow, HubTrigger};
+use crate::emit::nodered::{self, FLOWS_PATH, SETTINGS_PATH};
 use crate::emit::{Artifact, Emitted, Input, Note};
-use crate::model::{FieldType, Spec, TriggerKind};
+use crate::model::{Entity, FieldType, FlowId, Name, Spec, TriggerKind};
 
 pub(crate) const DEFINITIONS_PATH: &str = "rabbitmq/definitions.json";
 pub(crate) const ASYNCAPI_PATH: &str = "asyncapi.yaml";
-pub(crate) const FLOWS_PATH: &str = "node-red/flows.json";
 pub(crate) const CREDENTIALS_PATH: &str = "node-red/flows_cred.json";
-pub(crate) const SETTINGS_PATH: &str = "node-red/settings.js";
 pub(crate) const PACKAGE_PATH: &str = "node-red/package.json";
 pub(crate) const README_PATH: &str = "README.md";
 
-/// The Node-RED package the connectors use for AMQP (see ARCHITECTURE.md:
-/// the only one measured to acknowledge a delivery only on success).
+/// The Node-RED package the connectors use for AMQP (see `connectors`: the
+/// only one measured to acknowledge a delivery only on success).
 pub(crate) const AMQP_PACKAGE: &str = "node-red-contrib-amqp-ack";
 pub(crate) const AMQP_PACKAGE_VERSION: &str = "1.1.2";
 pub(crate) const NODE_RED_VERSION: &str = "4.1.15";
@@ -51,12 +52,6 @@ pub(crate) const HOST_ENV: &str = "WIREPLAN_AMQP_HOST";
 pub(crate) const PORT_ENV: &str = "WIREPLAN_AMQP_PORT";
 pub(crate) const USER_ENV: &str = "WIREPLAN_AMQP_USER";
 pub(crate) const PASSWORD_ENV: &str = "WIREPLAN_AMQP_PASSWORD";
-
-/// The hub's context stores, and the broker's: which connections are up is
-/// kept in memory, so that a restart does not start from a stale "connected".
-const CONTEXT_STORES: &str = "        default: { module: \"localfilesystem\", config: { flushInterval: 1 } },\n";
-const BROKER_CONTEXT_STORES: &str = "        default: { module: \"localfilesystem\", config: { flushInterval: 1 } },\n        \
-                                     memory: { module: \"memory\" },\n";
 
 /// The vhost when the spec has no `stack` name.
 const DEFAULT_VHOST: &str = "wireplan";
@@ -156,9 +151,7 @@ pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     let (flows, credentials) = connectors::render(&broker);
     emitted.artifacts.push(Artifact { path: FLOWS_PATH.into(), bytes: flows.into_bytes() });
     emitted.artifacts.push(Artifact { path: CREDENTIALS_PATH.into(), bytes: credentials.into_bytes() });
-    let settings = hub::settings_requiring(broker.env.keys().map(String::as_str));
-    let settings = settings.replace("--target hub", "--target broker");
-    let settings = settings.replacen(CONTEXT_STORES, BROKER_CONTEXT_STORES, 1);
+    let settings = nodered::settings("broker", broker.env.keys().map(String::as_str), true);
     emitted.artifacts.push(Artifact { path: SETTINGS_PATH.into(), bytes: settings.into_bytes() });
     emitted.artifacts.push(Artifact { path: PACKAGE_PATH.into(), bytes: connectors::package().into_bytes() });
     let readme = readme::render(&broker, &emitted.notes);
@@ -166,155 +159,201 @@ pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     emitted
 }
 
-/// Reads the spec into a `Broker`, claiming every name it derives in
-/// `claims` (RabbitMQ names are case-sensitive).
+/// Reads the spec into a `Broker`, in steps: the kit's flow model, the
+/// vhost, the routes (an event's, then a poll's, each on its producer's
+/// exchange), a queue per carried flow, and the environment. Every name it
+/// derives is claimed in `claims` (RabbitMQ names are case-sensitive).
 fn plan(spec: &Spec, emitted: &mut Emitted, claims: &mut Claims) -> Broker {
-    let hub = hub::plan(spec, emitted, "a broker", claims);
+    let mut env = Env::new(spec);
+    let hub = nodered::plan(spec, emitted, "a broker", claims, &mut env);
     let stack = spec.stack.as_ref().and_then(|s| s.name.as_ref()).map(|n| n.value.to_string());
     let vhost = match &stack {
         Some(name) => names::slugs([name.as_str()]).remove(name.as_str()).unwrap_or_else(|| DEFAULT_VHOST.into()),
         None => DEFAULT_VHOST.into(),
     };
-    let system_slugs = names::slugs(spec.systems.iter().map(|s| s.name.value.as_str()));
-    let flow_slugs = names::slugs(hub.flows.iter().map(|f| f.name.as_str()));
-    let flow_ids: BTreeMap<&str, crate::model::FlowId> =
-        spec.flow_ids().map(|id| (spec.flow(id).name.value.as_str(), id)).collect();
+    let mut routes = Routes::new(spec);
+    routes.events(&hub, claims);
+    let queues = routes.queues(&hub, emitted, claims);
+    let env = connection_env(env, claims, emitted);
+    let Routes { exchanges, routes, .. } = routes;
+    Broker { stack, vhost, exchanges, routes, queues, hub, env }
+}
 
-    let systems: BTreeMap<&str, &crate::model::Name> =
-        spec.systems.iter().map(|s| (s.name.value.as_str(), &s.name)).collect();
-    let mut exchanges: Vec<Exchange> = Vec::new();
-    let mut exchange_index: BTreeMap<String, usize> = BTreeMap::new();
-    let mut exchange_of = |system: &str, claims: &mut Claims| -> usize {
-        if let Some(&i) = exchange_index.get(system) {
+/// The exchanges and routes as they are made, and the names they come from.
+struct Routes<'s> {
+    spec: &'s Spec,
+    exchanges: Vec<Exchange>,
+    exchange_index: BTreeMap<String, usize>,
+    routes: Vec<Route>,
+    system_slugs: BTreeMap<String, String>,
+    systems: BTreeMap<&'s str, &'s Name>,
+    flow_ids: BTreeMap<&'s str, FlowId>,
+}
+
+impl<'s> Routes<'s> {
+    fn new(spec: &'s Spec) -> Routes<'s> {
+        Routes {
+            spec,
+            exchanges: Vec::new(),
+            exchange_index: BTreeMap::new(),
+            routes: Vec::new(),
+            system_slugs: names::slugs(spec.systems.iter().map(|s| s.name.value.as_str())),
+            systems: spec.systems.iter().map(|s| (s.name.value.as_str(), &s.name)).collect(),
+            flow_ids: spec.flow_ids().map(|id| (spec.flow(id).name.value.as_str(), id)).collect(),
+        }
+    }
+
+    /// The index of the exchange of `system` (its slug), made on first use.
+    fn exchange_of(&mut self, system: &str, claims: &mut Claims) -> usize {
+        if let Some(&i) = self.exchange_index.get(system) {
             return i;
         }
-        let name = system_slugs.get(system).cloned().unwrap_or_else(|| names::id(&[system]));
-        if let Some(declared) = systems.get(system) {
+        let name = self.system_slugs.get(system).cloned().unwrap_or_else(|| names::id(&[system]));
+        if let Some(declared) = self.systems.get(system) {
             claims.claim("RabbitMQ exchange", Case::Sensitive, &name, "system", declared);
         }
-        exchanges.push(Exchange { name, system: system.to_owned() });
-        exchange_index.insert(system.to_owned(), exchanges.len() - 1);
-        exchanges.len() - 1
-    };
-
-    let events: BTreeMap<&str, &crate::model::Event> =
-        spec.event_ids().map(|id| spec.event(id)).map(|e| (e.name.value.as_str(), e)).collect();
-    let mut routes = Vec::new();
-    for (index, endpoint) in hub.endpoints.iter().enumerate() {
-        let Some(event) = events.get(endpoint.event.as_str()) else { continue };
-        let key = event.key.as_ref().map(|k| k.name.value.to_string());
-        let fields = event
-            .fields
-            .iter()
-            .map(|f| PayloadField {
-                name: f.name.value.to_string(),
-                ty: f.ty.as_ref().map(|t| t.value),
-                required: f.required,
-            })
-            .collect();
-        // The routing key is also the AsyncAPI channel and message id, one
-        // namespace across exchanges.
-        claims.claim("routing key", Case::Sensitive, &endpoint.slug, "event", &event.name);
-        routes.push(Route {
-            id: endpoint.slug.clone(),
-            exchange: exchange_of(&endpoint.producer, claims),
-            kind: RouteKind::Event {
-                endpoint: index,
-                name: endpoint.event.clone(),
-                version: event.version.as_ref().map(|v| v.value.clone()),
-            },
-            key,
-            fields,
-        });
+        self.exchanges.push(Exchange { name, system: system.to_owned() });
+        self.exchange_index.insert(system.to_owned(), self.exchanges.len() - 1);
+        self.exchanges.len() - 1
     }
 
-    let route_of_endpoint: BTreeMap<usize, usize> = routes
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| match r.kind {
-            RouteKind::Event { endpoint, .. } => Some((endpoint, i)),
-            RouteKind::Poll { .. } => None,
-        })
-        .collect();
-    let mut queues = Vec::new();
-    for (index, flow) in hub.flows.iter().enumerate() {
-        let name = flow_slugs.get(&flow.name).cloned().unwrap_or_default();
-        let declared = flow_ids.get(flow.name.as_str()).map(|id| &spec.flow(*id).name);
-        let route = match &flow.trigger {
-            HubTrigger::Webhook(endpoint) => route_of_endpoint.get(endpoint).copied(),
-            HubTrigger::Poll(poll) => {
-                let entity = flow_ids.get(flow.name.as_str()).and_then(|id| match &spec.flow(*id).trigger {
-                    Some(t) => match &t.kind {
-                        TriggerKind::Poll { entity, .. } => entity.as_ref(),
-                        _ => None,
-                    },
-                    None => None,
-                });
-                let fields = entity
-                    .and_then(|e| e.target)
-                    .map(|e| {
-                        spec.entity(e)
-                            .fields
-                            .iter()
-                            .map(|f| PayloadField {
-                                name: f.name.value.to_string(),
-                                ty: f.ty.as_ref().map(|t| t.value),
-                                required: f.required,
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let id = format!("poll.{name}");
-                if let Some(declared) = declared {
-                    claims.claim("routing key", Case::Sensitive, &id, "flow", declared);
-                }
-                routes.push(Route {
-                    id,
-                    exchange: exchange_of(&poll.system, claims),
-                    kind: RouteKind::Poll { flow: index, entity: entity.map(|e| e.name.value.to_string()) },
-                    key: None,
-                    fields,
-                });
-                Some(routes.len() - 1)
-            }
-        };
-        let Some(route) = route else { continue };
-        let attempts = flow.targets.first().map_or(1, |t| t.attempts).max(1);
-        let backoff = flow.targets.first().map_or(Duration::from_secs(1), |t| t.initial);
-        if flow.targets.first().is_some_and(|t| t.attempts > 1 && t.exponential) {
-            emitted.notes.push(Note {
-                flow: Some(flow.name.clone()),
-                message: format!(
-                    "retries wait a fixed {} before each redelivery (RabbitMQ redelivers at once; the connector \
-                     waits `initial=`, not an exponential back-off)",
-                    humantime::format_duration(backoff)
-                ),
+    /// A route per webhook endpoint: the event's slug as routing key, on
+    /// its producer's exchange.
+    fn events(&mut self, hub: &Hub, claims: &mut Claims) {
+        let spec = self.spec;
+        let events: BTreeMap<&str, &crate::model::Event> =
+            spec.event_ids().map(|id| spec.event(id)).map(|e| (e.name.value.as_str(), e)).collect();
+        for (index, endpoint) in hub.endpoints.iter().enumerate() {
+            let Some(event) = events.get(endpoint.event.as_str()) else { continue };
+            let key = event.key.as_ref().map(|k| k.name.value.to_string());
+            // The routing key is also the AsyncAPI channel and message id, one
+            // namespace across exchanges.
+            claims.claim("routing key", Case::Sensitive, &endpoint.slug, "event", &event.name);
+            let exchange = self.exchange_of(&endpoint.producer, claims);
+            self.routes.push(Route {
+                id: endpoint.slug.clone(),
+                exchange,
+                kind: RouteKind::Event {
+                    endpoint: index,
+                    name: endpoint.event.clone(),
+                    version: event.version.as_ref().map(|v| v.value.clone()),
+                },
+                key,
+                fields: payload(&event.fields),
             });
         }
-        let queue =
-            Queue { name, route, flow: index, delivery_limit: attempts - 1, dead_letter: flow.dead_letter, backoff };
-        if let Some(declared) = declared {
-            claims.claim("RabbitMQ queue", Case::Sensitive, &queue.name, "flow", declared);
-            if queue.dead_letter {
-                claims.claim("RabbitMQ queue", Case::Sensitive, &queue.dead_letter_queue(), "flow", declared);
-                claims.claim("RabbitMQ exchange", Case::Sensitive, &queue.dead_letter_exchange(), "flow", declared);
-            }
-        }
-        queues.push(queue);
     }
 
-    let mut env = hub.env.clone();
+    /// A queue per carried flow, bound by its event's route or by a route of
+    /// its own for a poll (`poll.<flow>`, on the polled system's exchange).
+    fn queues(&mut self, hub: &Hub, emitted: &mut Emitted, claims: &mut Claims) -> Vec<Queue> {
+        let flow_slugs = names::slugs(hub.flows.iter().map(|f| f.name.as_str()));
+        let route_of_endpoint: BTreeMap<usize, usize> = self
+            .routes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| match r.kind {
+                RouteKind::Event { endpoint, .. } => Some((endpoint, i)),
+                RouteKind::Poll { .. } => None,
+            })
+            .collect();
+        let mut queues = Vec::new();
+        for (index, flow) in hub.flows.iter().enumerate() {
+            let name = flow_slugs.get(&flow.name).cloned().unwrap_or_default();
+            let declared = self.flow_ids.get(flow.name.as_str()).map(|id| &self.spec.flow(*id).name);
+            let route = match &flow.trigger {
+                HubTrigger::Webhook(endpoint) => route_of_endpoint.get(endpoint).copied(),
+                HubTrigger::Poll(poll) => Some(self.poll_route(index, flow, &poll.system, &name, declared, claims)),
+            };
+            let Some(route) = route else { continue };
+            let queue = queue(name, route, index, flow, emitted);
+            if let Some(declared) = declared {
+                claims.claim("RabbitMQ queue", Case::Sensitive, &queue.name, "flow", declared);
+                if queue.dead_letter {
+                    claims.claim("RabbitMQ queue", Case::Sensitive, &queue.dead_letter_queue(), "flow", declared);
+                    claims.claim("RabbitMQ exchange", Case::Sensitive, &queue.dead_letter_exchange(), "flow", declared);
+                }
+            }
+            queues.push(queue);
+        }
+        queues
+    }
+
+    /// The route of the polled flow `flow` (the `index`th of the hub's), whose
+    /// queue is `queue`: its records, typed by the polled entity's fields.
+    fn poll_route(
+        &mut self,
+        index: usize,
+        flow: &HubFlow,
+        system: &str,
+        queue: &str,
+        declared: Option<&Name>,
+        claims: &mut Claims,
+    ) -> usize {
+        let spec = self.spec;
+        let entity = self.flow_ids.get(flow.name.as_str()).and_then(|id| match &spec.flow(*id).trigger {
+            Some(t) => match &t.kind {
+                TriggerKind::Poll { entity, .. } => entity.as_ref(),
+                _ => None,
+            },
+            None => None,
+        });
+        let polled: Option<&Entity> = entity.and_then(|e| e.target).map(|e| spec.entity(e));
+        let id = format!("poll.{queue}");
+        if let Some(declared) = declared {
+            claims.claim("routing key", Case::Sensitive, &id, "flow", declared);
+        }
+        let exchange = self.exchange_of(system, claims);
+        self.routes.push(Route {
+            id,
+            exchange,
+            kind: RouteKind::Poll { flow: index, entity: entity.map(|e| e.name.value.to_string()) },
+            key: None,
+            fields: polled.map(|e| payload(&e.fields)).unwrap_or_default(),
+        });
+        self.routes.len() - 1
+    }
+}
+
+/// The payload fields of a message: the event's, or the polled entity's.
+fn payload(fields: &[crate::model::Field]) -> Vec<PayloadField> {
+    fields
+        .iter()
+        .map(|f| PayloadField {
+            name: f.name.value.to_string(),
+            ty: f.ty.as_ref().map(|t| t.value),
+            required: f.required,
+        })
+        .collect()
+}
+
+/// The queue of `flow`: its delivery limit and back-off from its first
+/// target's retry, noting that RabbitMQ's redelivery is not exponential.
+fn queue(name: String, route: usize, index: usize, flow: &HubFlow, emitted: &mut Emitted) -> Queue {
+    let attempts = flow.targets.first().map_or(1, |t| t.attempts).max(1);
+    let backoff = flow.targets.first().map_or(Duration::from_secs(1), |t| t.initial);
+    if flow.targets.first().is_some_and(|t| t.attempts > 1 && t.exponential) {
+        emitted.notes.push(Note {
+            flow: Some(flow.name.clone()),
+            message: format!(
+                "retries wait a fixed {} before each redelivery (RabbitMQ redelivers at once; the connector \
+                 waits `initial=`, not an exponential back-off)",
+                humantime::format_duration(backoff)
+            ),
+        });
+    }
+    Queue { name, route, flow: index, delivery_limit: attempts - 1, dead_letter: flow.dead_letter, backoff }
+}
+
+/// The connectors' own variables (the broker connection) beside the flows'.
+fn connection_env(mut env: Env<'_>, claims: &mut Claims, emitted: &mut Emitted) -> BTreeMap<String, String> {
     for (name, what) in [
         (HOST_ENV, "the RabbitMQ host the connectors connect to".to_owned()),
         (PORT_ENV, "the RabbitMQ AMQP port (RabbitMQ listens on 5672 unless told otherwise)".to_owned()),
         (USER_ENV, format!("the RabbitMQ user of the connectors (the definitions create {USER:?})")),
         (PASSWORD_ENV, format!("the password of the RabbitMQ user {USER:?}, set after each import")),
     ] {
-        if let Some(other) = env.insert(name.to_owned(), what) {
-            emitted.errors.push(format!(
-                "the environment variable {name} is both {other} and the broker connection; rename a system or its `secret`"
-            ));
-        }
+        env.claim(None, name.to_owned(), what);
     }
-    Broker { stack, vhost, exchanges, routes, queues, hub, env }
+    env.finish(claims, emitted)
 }

@@ -1,20 +1,34 @@
 //! The generated `README.md`: how to deploy RabbitMQ's definitions and the
 //! connectors, every environment variable, the routes and queues, the type
 //! mapping of the AsyncAPI payloads, and how it scales. Spec names are
-//! escaped for Markdown (`names::markdown`); slugs and environment
+//! escaped for Markdown (`escape::markdown_text`); slugs and environment
 //! variables are clean by construction.
 
 use std::fmt::Write as _;
 
-use super::{AMQP_PACKAGE, AMQP_PACKAGE_VERSION, ASYNCAPI_PATH, Broker, DEFINITIONS_PATH, FLOWS_PATH, RouteKind};
+use super::{AMQP_PACKAGE, AMQP_PACKAGE_VERSION, ASYNCAPI_PATH, Broker, DEFINITIONS_PATH, RouteKind};
 use super::{HOST_ENV, PASSWORD_ENV, PORT_ENV, USER, USER_ENV};
 use crate::emit::Note;
-use crate::emit::hub::{AUDIT_FILE, Auth};
-use crate::emit::names::markdown;
+use crate::emit::nodered::model::Auth;
+use crate::emit::nodered::{AUDIT_FILE, FLOWS_PATH};
+use crate::escape::markdown_text;
 
+/// The README, section by section.
 pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
     let mut out = String::new();
-    let title = broker.stack.as_deref().map_or_else(|| "the spec".to_owned(), markdown);
+    files(broker, &mut out);
+    deploy(broker, &mut out);
+    environment(broker, &mut out);
+    routes(broker, &mut out);
+    queues(broker, &mut out);
+    payloads_and_scaling(&mut out);
+    crate::emit::notes_section(&mut out, notes);
+    out
+}
+
+/// The title and the files generated.
+fn files(broker: &Broker, out: &mut String) {
+    let title = broker.stack.as_deref().map_or_else(|| "the spec".to_owned(), markdown_text);
     let vhost = &broker.vhost;
     let _ = writeln!(out, "# Event broker for {title}\n");
     out.push_str(
@@ -33,7 +47,11 @@ pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
          and polls in, deliveries to the targets' APIs out.\n",
         super::NODE_RED_VERSION
     );
+}
 
+/// How to import the definitions and run the connectors.
+fn deploy(broker: &Broker, out: &mut String) {
+    let vhost = &broker.vhost;
     out.push_str("## Deploy\n\n");
     out.push_str(
         "Import the definitions, then give the connectors' user its password (an import creates the user \
@@ -61,12 +79,16 @@ pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
          from `{USER_ENV}` and `{PASSWORD_ENV}`. Node-RED listens on 127.0.0.1 unless `WIREPLAN_HOST` says \
          otherwise; put a TLS proxy in front of it.\n"
     );
+}
 
+/// Every environment variable the connectors read.
+fn environment(broker: &Broker, out: &mut String) {
+    let vhost = &broker.vhost;
     out.push_str("## Environment variables\n\n");
     out.push_str("Node-RED does not start while one of these is unset (`settings.js` checks).\n\n");
     out.push_str("| variable | what it is |\n| --- | --- |\n");
     for (name, what) in &broker.env {
-        let _ = writeln!(out, "| `{name}` | {} |", markdown(what));
+        let _ = writeln!(out, "| `{name}` | {} |", markdown_text(what));
     }
     let _ = writeln!(
         out,
@@ -74,7 +96,10 @@ pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
     );
     out.push_str("| `WIREPLAN_HOST`, `PORT` | the address and port to listen on (default 127.0.0.1:1880) |\n\n");
     let _ = writeln!(out, "`{HOST_ENV}` and `{PORT_ENV}` point at RabbitMQ; the vhost is `{vhost}`.\n");
+}
 
+/// A route per routing key: who publishes it and which queues consume it.
+fn routes(broker: &Broker, out: &mut String) {
     out.push_str("## Routes\n\n| routing key | exchange | published by | consumed by |\n| --- | --- | --- | --- |\n");
     let mut consumers: Vec<Vec<String>> = vec![Vec::new(); broker.routes.len()];
     for queue in &broker.queues {
@@ -90,7 +115,7 @@ pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
                 };
                 format!("`POST /hooks/{}` ({proof})", e.slug)
             }
-            RouteKind::Poll { flow, .. } => format!("the poll of {}", markdown(&broker.hub.flows[*flow].name)),
+            RouteKind::Poll { flow, .. } => format!("the poll of {}", markdown_text(&broker.hub.flows[*flow].name)),
         };
         let _ = writeln!(
             out,
@@ -101,14 +126,17 @@ pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
         );
     }
     out.push('\n');
+}
 
+/// A queue per flow: its targets, its delivery limit and its dead letters.
+fn queues(broker: &Broker, out: &mut String) {
     out.push_str("## Queues\n\n| queue | flow | delivers to | deliveries | then |\n| --- | --- | --- | --- | --- |\n");
     for queue in &broker.queues {
         let flow = &broker.hub.flows[queue.flow];
         let targets: Vec<String> = flow
             .targets
             .iter()
-            .map(|t| format!("{} {} {}", markdown(&t.system), t.method, markdown(&t.path)))
+            .map(|t| format!("{} {} {}", markdown_text(&t.system), t.method, markdown_text(&t.path)))
             .collect();
         let then = if queue.dead_letter {
             format!("`{}` (via `{}`)", queue.dead_letter_queue(), queue.dead_letter_exchange())
@@ -119,7 +147,7 @@ pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
             out,
             "| `{}` | {} | {} | {} | {then} |",
             queue.name,
-            markdown(&flow.name),
+            markdown_text(&flow.name),
             targets.join("; "),
             queue.delivery_limit + 1
         );
@@ -134,7 +162,10 @@ pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
          killed connector's unacknowledged delivery is redelivered too. Read or replay dead letters with any \
          AMQP client (or the management UI's get-messages).\n\n",
     );
+}
 
+/// The message format and the type mapping, and how the pieces scale.
+fn payloads_and_scaling(out: &mut String) {
     out.push_str("## Message payloads\n\n");
     out.push_str(
         "Messages are persistent JSON. When the event has a `key`, its value is the `idempotency-key` header and \
@@ -154,7 +185,4 @@ pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
          instances is not kept), and any number of ingress instances behind a load balancer. Run each poll in \
          one instance only, or it publishes every record once per instance.\n\n",
     );
-
-    crate::emit::notes_section(&mut out, notes);
-    out
 }

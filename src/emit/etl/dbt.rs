@@ -35,7 +35,7 @@ use std::time::Duration;
 
 use super::yaml::{self, Yaml};
 use super::{ColumnSource, Engine, Etl, LOADED_AT, MODEL_SCHEMA, Model, Table};
-use crate::escape::sql::{self, Dialect, Refused};
+use crate::escape::sql::{self, Dialect, Refused, inert};
 use crate::model::Constant;
 use crate::model::FieldType;
 
@@ -363,29 +363,11 @@ fn constant(value: &Constant, dialects: &Dialects) -> String {
     }
 }
 
-/// `text` for a one-line SQL comment or a description: no line breaks,
-/// control characters escaped, and braces written as parentheses, so no
-/// Jinja delimiter (dbt renders comments and descriptions too).
-fn inert(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        match c {
-            '{' => out.push('('),
-            '}' => out.push(')'),
-            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
-                out.push_str(&c.escape_unicode().to_string())
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    use super::super::ENGINES;
+    use super::super::taps::ENGINES;
 
     fn engines(types: &[&str]) -> Dialects {
         let engines: Vec<&'static Engine> =
@@ -401,7 +383,6 @@ mod tests {
         assert_eq!(duckdb.ident("a.b c"), "\"a.b c\"");
         assert_eq!(duckdb.literal("it's"), "'it''s'");
         assert_eq!(duckdb.literal("\\'"), "'\\'''");
-        assert_eq!(inert("a\nb {{ x }}"), "a\\u{a}b (( x ))");
     }
 
     #[test]

@@ -3,115 +3,21 @@
 //! project without its Hub; a base extractor per source system and one per
 //! flow inheriting from it with the flow's `select`; a loader per
 //! warehouse; a job and a schedule per flow. Stream names are clean
-//! identifiers (`[A-Za-z0-9_-]`), so a `select` pattern holds no glob character. Every setting's value is an
-//! environment variable (`${NAME}`, which Meltano expands), never a literal;
-//! a spec name in a config value has its `$` escaped (`literal`).
+//! identifiers (`[A-Za-z0-9_-]`), so a `select` pattern holds no glob
+//! character. Every setting's value is an environment variable (`${NAME}`,
+//! which Meltano expands), never a literal; a spec name in a config value
+//! has its `$` escaped (`escape::meltano_value`).
 
 use super::yaml::{self, Yaml};
-use super::{Etl, LOADED_AT};
+use super::{Etl, Extractor, LOADED_AT, Loader, Pipeline};
+use crate::escape::meltano_value;
 
+/// `meltano.yml`: the plugins, then a job and a schedule per flow.
 pub(super) fn render(etl: &Etl) -> String {
-    let mut extractors = Vec::new();
-    for e in &etl.extractors {
-        let tap = e.tap;
-        let mut config = Yaml::map();
-        for (setting, var) in &e.env_settings {
-            config = config.with(setting, format!("${{{var}}}"));
-        }
-        if tap.key.is_empty() {
-            config = config.with("auth_method", "bearer_token");
-            let streams: Vec<Yaml> = e
-                .streams
-                .iter()
-                .map(|s| {
-                    Yaml::map()
-                        .with("name", &s.name)
-                        .with("path", &s.path)
-                        .with("records_path", "$[*]")
-                        .with("primary_keys", s.key.iter().map(|k| Yaml::from(literal(k))).collect::<Vec<_>>())
-                        .with_some("replication_key", s.cursor.as_deref().map(literal))
-                })
-                .collect();
-            config = config.with("streams", streams);
-        }
-        let settings: Vec<Yaml> = tap
-            .settings
-            .iter()
-            .map(|s| {
-                let kind = if s.name == "start_date" { "date_iso8601" } else { "string" };
-                Yaml::map().with("name", s.name).with("kind", kind).with("sensitive", s.sensitive)
-            })
-            .chain(tap.key.is_empty().then(|| Yaml::map().with("name", "auth_method").with("kind", "string")))
-            .chain(tap.key.is_empty().then(|| Yaml::map().with("name", "streams").with("kind", "array")))
-            .collect();
-        extractors.push(
-            Yaml::map()
-                .with("name", &e.name)
-                .with("label", &e.system)
-                .with("namespace", tap.namespace)
-                .with("pip_url", tap.pip_url)
-                .with("executable", tap.executable)
-                .with("capabilities", vec!["catalog".into(), "discover".into(), "state".into()])
-                .with("settings", settings)
-                .with("config", config)
-                .with("load_schema", &e.schema),
-        );
-    }
-    for p in &etl.pipelines {
-        let mut extractor = Yaml::map()
-            .with("name", &p.extractor)
-            .with("inherit_from", &p.base)
-            .with("select", vec![Yaml::from(format!("{}.*", p.stream))]);
-        if let Some(cursor) = &p.cursor {
-            extractor = extractor.with(
-                "metadata",
-                Yaml::map().with(
-                    &p.stream,
-                    Yaml::map().with("replication-method", "INCREMENTAL").with("replication-key", literal(cursor)),
-                ),
-            );
-        }
-        extractors.push(extractor);
-    }
-    let loaders: Vec<Yaml> = etl
-        .loaders
-        .iter()
-        .map(|l| {
-            let engine = l.engine;
-            let mut config = Yaml::map();
-            for (setting, var) in &l.env_settings {
-                config = config.with(setting, format!("${{{var}}}"));
-            }
-            config =
-                config.with(engine.schema_setting, "$MELTANO_EXTRACT__LOAD_SCHEMA").with(engine.metadata_setting, true);
-            let settings: Vec<Yaml> = engine
-                .settings
-                .iter()
-                .map(|s| Yaml::map().with("name", s.name).with("kind", "string").with("sensitive", s.sensitive))
-                .chain([
-                    Yaml::map().with("name", engine.schema_setting).with("kind", "string"),
-                    Yaml::map().with("name", engine.metadata_setting).with("kind", "boolean"),
-                ])
-                .collect();
-            Yaml::map()
-                .with("name", &l.name)
-                .with("label", &l.system)
-                .with("namespace", engine.namespace)
-                .with("pip_url", engine.pip_url)
-                .with("executable", engine.loader)
-                .with("dialect", engine.dbt_type)
-                .with("settings", settings)
-                .with("config", config)
-        })
-        .collect();
-    let jobs: Vec<Yaml> = etl
-        .pipelines
-        .iter()
-        .map(|p| {
-            let tasks: Vec<Yaml> = p.loaders.iter().map(|l| Yaml::from(format!("{} {l}", p.extractor))).collect();
-            Yaml::map().with("name", &p.job).with("tasks", tasks)
-        })
-        .collect();
+    let extractors: Vec<Yaml> =
+        etl.extractors.iter().map(base_extractor).chain(etl.pipelines.iter().map(flow_extractor)).collect();
+    let loaders: Vec<Yaml> = etl.loaders.iter().map(loader).collect();
+    let jobs: Vec<Yaml> = etl.pipelines.iter().map(job).collect();
     let schedules: Vec<Yaml> = etl
         .pipelines
         .iter()
@@ -135,37 +41,102 @@ pub(super) fn render(etl: &Etl) -> String {
     )
 }
 
-/// A spec name as a Meltano config value: Meltano expands `$VAR` and
-/// `${VAR}` in config, so a `$` that would start one is escaped with a
-/// backslash (which Meltano removes).
-fn literal(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for (i, c) in text.char_indices() {
-        if c == '$' {
-            let rest = &text[i + 1..];
-            let braced = rest
-                .strip_prefix('{')
-                .and_then(|r| r.split_once('}'))
-                .is_some_and(|(var, _)| !var.is_empty() && var.chars().all(|c| c.is_alphanumeric() || c == '_'));
-            if braced || rest.starts_with(|c: char| c.is_ascii_uppercase()) {
-                out.push('\\');
-            }
-        }
-        out.push(c);
+/// A source system's extractor, declared in full: its settings from the
+/// environment, and for the generic tap its streams.
+fn base_extractor(e: &Extractor) -> Yaml {
+    let tap = e.tap;
+    let mut config = env_config(&e.env_settings);
+    if tap.key.is_empty() {
+        config = config.with("auth_method", "bearer_token");
+        let streams: Vec<Yaml> = e
+            .streams
+            .iter()
+            .map(|s| {
+                Yaml::map()
+                    .with("name", &s.name)
+                    .with("path", &s.path)
+                    .with("records_path", "$[*]")
+                    .with("primary_keys", s.key.iter().map(|k| Yaml::from(meltano_value(k))).collect::<Vec<_>>())
+                    .with_some("replication_key", s.cursor.as_deref().map(meltano_value))
+            })
+            .collect();
+        config = config.with("streams", streams);
     }
-    out
+    let settings: Vec<Yaml> = tap
+        .settings
+        .iter()
+        .map(|s| {
+            let kind = if s.name == "start_date" { "date_iso8601" } else { "string" };
+            Yaml::map().with("name", s.name).with("kind", kind).with("sensitive", s.sensitive)
+        })
+        .chain(tap.key.is_empty().then(|| Yaml::map().with("name", "auth_method").with("kind", "string")))
+        .chain(tap.key.is_empty().then(|| Yaml::map().with("name", "streams").with("kind", "array")))
+        .collect();
+    Yaml::map()
+        .with("name", &e.name)
+        .with("label", &e.system)
+        .with("namespace", tap.namespace)
+        .with("pip_url", tap.pip_url)
+        .with("executable", tap.executable)
+        .with("capabilities", vec!["catalog".into(), "discover".into(), "state".into()])
+        .with("settings", settings)
+        .with("config", config)
+        .with("load_schema", &e.schema)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::literal;
-
-    #[test]
-    fn dollars_that_meltano_would_expand_are_escaped() {
-        assert_eq!(literal("updated_at"), "updated_at");
-        assert_eq!(literal("$HOME"), "\\$HOME");
-        assert_eq!(literal("a${x_1}b"), "a\\${x_1}b");
-        assert_eq!(literal("$ 5 and $lower"), "$ 5 and $lower");
-        assert_eq!(literal("\\$X"), "\\\\$X");
+/// A flow's extractor: its system's, selecting the flow's stream, read
+/// incrementally by the cursor where the flow has one.
+fn flow_extractor(p: &Pipeline) -> Yaml {
+    let mut extractor = Yaml::map()
+        .with("name", &p.extractor)
+        .with("inherit_from", &p.base)
+        .with("select", vec![Yaml::from(format!("{}.*", p.stream))]);
+    if let Some(cursor) = &p.cursor {
+        extractor = extractor.with(
+            "metadata",
+            Yaml::map().with(
+                &p.stream,
+                Yaml::map().with("replication-method", "INCREMENTAL").with("replication-key", meltano_value(cursor)),
+            ),
+        );
     }
+    extractor
+}
+
+/// A warehouse's loader, declared in full, loading into the extractor's
+/// schema with the load-time column freshness reads.
+fn loader(l: &Loader) -> Yaml {
+    let engine = l.engine;
+    let mut config = env_config(&l.env_settings);
+    config = config.with(engine.schema_setting, "$MELTANO_EXTRACT__LOAD_SCHEMA").with(engine.metadata_setting, true);
+    let settings: Vec<Yaml> = engine
+        .settings
+        .iter()
+        .map(|s| Yaml::map().with("name", s.name).with("kind", "string").with("sensitive", s.sensitive))
+        .chain([
+            Yaml::map().with("name", engine.schema_setting).with("kind", "string"),
+            Yaml::map().with("name", engine.metadata_setting).with("kind", "boolean"),
+        ])
+        .collect();
+    Yaml::map()
+        .with("name", &l.name)
+        .with("label", &l.system)
+        .with("namespace", engine.namespace)
+        .with("pip_url", engine.pip_url)
+        .with("executable", engine.loader)
+        .with("dialect", engine.dbt_type)
+        .with("settings", settings)
+        .with("config", config)
+}
+
+/// A plugin's config: each setting from its environment variable, which
+/// Meltano expands.
+fn env_config(settings: &[(String, String)]) -> Yaml {
+    settings.iter().fold(Yaml::map(), |config, (setting, var)| config.with(setting, format!("${{{var}}}")))
+}
+
+/// A flow's job: its extractor into each of its loaders.
+fn job(p: &Pipeline) -> Yaml {
+    let tasks: Vec<Yaml> = p.loaders.iter().map(|l| Yaml::from(format!("{} {l}", p.extractor))).collect();
+    Yaml::map().with("name", &p.job).with("tasks", tasks)
 }

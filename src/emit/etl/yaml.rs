@@ -122,14 +122,6 @@ fn inline(value: &Yaml) -> bool {
     }
 }
 
-fn key(k: &str) -> String {
-    const RESERVED: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "false", "null"];
-    let plain = k.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
-        && !RESERVED.contains(&k.to_ascii_lowercase().as_str());
-    if plain { k.to_owned() } else { string(k) }
-}
-
 /// Writes `pairs` at `indent`; with `first_inline`, the first pair goes
 /// on the current line (after a list's `- `).
 fn write_pairs(out: &mut String, pairs: &[(String, Yaml)], indent: usize, first_inline: bool) {
@@ -137,7 +129,7 @@ fn write_pairs(out: &mut String, pairs: &[(String, Yaml)], indent: usize, first_
         if i > 0 || !first_inline {
             out.push_str(&" ".repeat(indent));
         }
-        out.push_str(&key(k));
+        out.push_str(&crate::escape::yaml_key(k));
         out.push(':');
         if inline(v) {
             out.push(' ');

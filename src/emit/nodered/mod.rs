@@ -1,0 +1,81 @@
+//! The Node-RED kit: what the hub (`emit/hub`) and the broker's connectors
+//! (`emit/broker`) are both built on, so that neither backend imports the
+//! other and a flow behaves alike on both.
+//!
+//! - `model` and `plan`: the flow model both lower to (`Hub`: webhook
+//!   endpoints, and per flow its trigger and targets with every name and
+//!   default decided), read from the spec once.
+//! - `nodes`: the node builders and `PrettyArray`, the writer of
+//!   `flows.json`.
+//! - `parts`: the pieces both lay out: the health check, the front of a
+//!   webhook endpoint, a poll, a target's configuration and the request
+//!   rules, the audit line.
+//! - `jsonata`: the fixed expressions those pieces evaluate.
+//! - `settings.js` (`settings`) and `verify.js` (the webhook check): fixed
+//!   files, the same for both.
+//!
+//! No spec name reaches code: the expressions and the function are
+//! constants of the kit, and names reach `flows.json` only as JSON strings
+//! written by serde.
+
+pub(in crate::emit) mod jsonata;
+pub(in crate::emit) mod model;
+pub(in crate::emit) mod nodes;
+pub(in crate::emit) mod parts;
+mod plan;
+
+pub(in crate::emit) use plan::plan;
+
+/// Where Node-RED's files go in the output folder.
+pub(crate) const FLOWS_PATH: &str = "node-red/flows.json";
+pub(crate) const SETTINGS_PATH: &str = "node-red/settings.js";
+
+/// The file names, relative to the data folder, of the audit log and the
+/// dead letters (one JSON object per line each).
+pub(crate) const AUDIT_FILE: &str = "audit.jsonl";
+pub(crate) const DEAD_LETTER_FILE: &str = "dead-letters.jsonl";
+
+/// The webhook check (fixed code).
+const VERIFY_JS: &str = include_str!("verify.js");
+
+/// The Node-RED settings: fixed text but for the list of required
+/// variables, the target named in its first line and its context stores.
+const SETTINGS: &str = include_str!("settings.js");
+
+/// The context store every flow keeps its poll cursors in: on disk.
+const DISK_STORE: &str = "        default: { module: \"localfilesystem\", config: { flushInterval: 1 } },\n";
+/// The broker's stores: which connections are up is kept in memory, so that
+/// a restart does not start from a stale "connected".
+const DISK_AND_MEMORY_STORES: &str = "        default: { module: \"localfilesystem\", config: { flushInterval: 1 } },\n        \
+                                      memory: { module: \"memory\" },\n";
+
+/// `settings.js` for `--target <target>`, requiring the environment
+/// variables `required` (plain identifiers, written by serde), with a
+/// memory context store beside the disk one when `memory` is set.
+pub(in crate::emit) fn settings<'a>(target: &str, required: impl IntoIterator<Item = &'a str>, memory: bool) -> String {
+    let names: Vec<&str> = required.into_iter().collect();
+    let list = serde_json::to_string(&names).unwrap_or_else(|_| "[]".into());
+    let mut text = SETTINGS.replacen("const REQUIRED_ENV = [];", &format!("const REQUIRED_ENV = {list};"), 1);
+    // `settings.js` is written for the hub; its first line names the target.
+    text = text.replace("--target hub", &format!("--target {target}"));
+    if memory {
+        text = text.replacen(DISK_STORE, DISK_AND_MEMORY_STORES, 1);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_require_the_variables_and_name_the_target() {
+        let hub = settings("hub", ["A_URL", "B"], false);
+        assert!(hub.contains("const REQUIRED_ENV = [\"A_URL\",\"B\"];"), "{hub}");
+        assert!(hub.contains("--target hub") && !hub.contains("memory"));
+        let broker = settings("broker", [], true);
+        assert!(broker.contains("--target broker") && !broker.contains("--target hub"));
+        assert!(broker.contains("const REQUIRED_ENV = [];"));
+        assert!(broker.contains("memory: { module: \"memory\" }"), "{broker}");
+    }
+}

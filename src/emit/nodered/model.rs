@@ -1,0 +1,83 @@
+//! The flow model that the hub and the broker's connectors both lower to:
+//! the webhook endpoints (one per event that triggers a carried flow, with
+//! how its producer proves itself), and per flow its trigger (a webhook or
+//! a poll) and its targets, with every name and default decided. `plan`
+//! makes it from the spec; the backends only lay it out as nodes.
+
+use std::time::Duration;
+
+/// The spec as Node-RED carries it: what the hub's flows and the broker's
+/// connectors are both made from.
+#[derive(Debug)]
+pub(in crate::emit) struct Hub {
+    pub(in crate::emit) endpoints: Vec<Endpoint>,
+    pub(in crate::emit) flows: Vec<HubFlow>,
+}
+
+/// `POST /hooks/<slug>`: where one event's producer sends it.
+#[derive(Debug)]
+pub(in crate::emit) struct Endpoint {
+    pub(in crate::emit) event: String,
+    pub(in crate::emit) slug: String,
+    pub(in crate::emit) producer: String,
+    pub(in crate::emit) auth: Auth,
+    /// Indexes into `Hub::flows` of the flows it triggers.
+    pub(in crate::emit) flows: Vec<usize>,
+}
+
+#[derive(Debug)]
+pub(in crate::emit) enum Auth {
+    /// `Authorization: Bearer <token>`, the token in `env`.
+    Bearer { env: String },
+    /// An HMAC of the raw body in `header` (lower case).
+    Hmac { env: String, header: String, algorithm: &'static str, encoding: &'static str, prefix: String },
+}
+
+#[derive(Debug)]
+pub(in crate::emit) struct HubFlow {
+    pub(in crate::emit) name: String,
+    pub(in crate::emit) trigger: HubTrigger,
+    pub(in crate::emit) targets: Vec<HubTarget>,
+    pub(in crate::emit) log: bool,
+    pub(in crate::emit) dead_letter: bool,
+}
+
+#[derive(Debug)]
+pub(in crate::emit) enum HubTrigger {
+    /// An index into `Hub::endpoints`.
+    Webhook(usize),
+    Poll(Poll),
+}
+
+#[derive(Debug)]
+pub(in crate::emit) struct Poll {
+    pub(in crate::emit) system: String,
+    pub(in crate::emit) url_env: String,
+    pub(in crate::emit) token_env: Option<String>,
+    pub(in crate::emit) path: String,
+    pub(in crate::emit) cursor: String,
+    pub(in crate::emit) every: Duration,
+}
+
+#[derive(Debug)]
+pub(in crate::emit) struct HubTarget {
+    pub(in crate::emit) system: String,
+    pub(in crate::emit) url_env: String,
+    pub(in crate::emit) token_env: Option<String>,
+    pub(in crate::emit) method: &'static str,
+    pub(in crate::emit) path: String,
+    /// `(to, from or constant)`, in spec order.
+    pub(in crate::emit) fields: Vec<(String, FieldSource)>,
+    /// The trigger field whose value is the `Idempotency-Key`.
+    pub(in crate::emit) key: Option<String>,
+    pub(in crate::emit) attempts: u32,
+    pub(in crate::emit) exponential: bool,
+    pub(in crate::emit) initial: Duration,
+    pub(in crate::emit) max: Duration,
+}
+
+#[derive(Debug)]
+pub(in crate::emit) enum FieldSource {
+    Field(String),
+    Constant(serde_json::Value),
+}

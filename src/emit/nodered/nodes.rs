@@ -1,0 +1,163 @@
+//! The Node-RED node builders the hub and the broker's connectors share:
+//! a node with its id, type, tab, label, place and wires (`Nodes::add`),
+//! the property sets of the core node types they use (`change` rules,
+//! `file`, `http request` and `http response`), and `PrettyArray`, which
+//! writes `flows.json` node by node, byte for byte as serde_json's pretty
+//! printer writes the whole array. Every value goes into the nodes as a
+//! serde_json value: no spec name is ever pasted into text.
+
+use serde_json::{Map, Value, json};
+
+/// Column and row spacing on a tab (a node without `x`/`y` would be taken
+/// for a configuration node).
+pub(in crate::emit) fn at(column: u32, row: u32) -> (u32, u32) {
+    (140 + column * 190, 60 + row * 70)
+}
+
+pub(in crate::emit) struct Nodes(pub(in crate::emit) Vec<Value>);
+
+impl Nodes {
+    /// Adds a node; `props` are its type's own properties.
+    #[allow(clippy::too_many_arguments)]
+    pub(in crate::emit) fn add(
+        &mut self,
+        id: &str,
+        ty: &str,
+        tab: &str,
+        name: &str,
+        pos: (u32, u32),
+        wires: &[&[&str]],
+        props: Value,
+    ) {
+        let mut node = Map::new();
+        node.insert("id".into(), id.into());
+        node.insert("type".into(), ty.into());
+        node.insert("z".into(), tab.into());
+        node.insert("name".into(), name.into());
+        node.insert("x".into(), pos.0.into());
+        node.insert("y".into(), pos.1.into());
+        node.insert("wires".into(), json!(wires));
+        if let Value::Object(props) = props {
+            node.extend(props);
+        }
+        self.0.push(Value::Object(node));
+    }
+}
+
+/// A `change` rule setting `msg.<p>` (or flow context, with `pt`) to `to` of type `tot`.
+pub(in crate::emit) fn set(p: &str, to: impl Into<Value>, tot: &str) -> Value {
+    json!({"t": "set", "p": p, "pt": "msg", "to": to.into(), "tot": tot})
+}
+
+pub(in crate::emit) fn delete(p: &str) -> Value {
+    json!({"t": "delete", "p": p, "pt": "msg"})
+}
+
+pub(in crate::emit) fn change(rules: Vec<Value>) -> Value {
+    json!({"rules": rules, "action": "", "property": "", "from": "", "to": "", "reg": false})
+}
+
+pub(in crate::emit) fn file(filename: &str) -> Value {
+    json!({
+        "filename": filename, "filenameType": "str", "appendNewline": true, "createDir": true,
+        "overwriteFile": "false", "encoding": "utf8",
+    })
+}
+
+pub(in crate::emit) fn http_request() -> Value {
+    json!({
+        "method": "use", "ret": "txt", "paytoqs": "ignore", "url": "", "tls": "", "persist": false,
+        "proxy": "", "insecureHTTPParser": false, "authType": "", "senderr": true, "headers": [],
+    })
+}
+
+pub(in crate::emit) fn http_response() -> Value {
+    json!({"statusCode": "", "headers": {}})
+}
+
+/// A JSON array written item by item, formatted exactly as serde_json's
+/// pretty printer formats the whole array: a flow of 20,000 targets made
+/// 20,000 nodes' worth of maps before a byte was written. Each item is
+/// serialized straight into the text, never first into a string of its own
+/// (the broker's step switch is megabytes).
+#[derive(Default)]
+pub(in crate::emit) struct PrettyArray {
+    text: Vec<u8>,
+}
+
+/// Writes into the array's text, every line two spaces in: serde_json
+/// escapes every newline inside a string, so each newline it writes starts
+/// a line of the item.
+struct Indented<'a>(&'a mut Vec<u8>);
+
+impl std::io::Write for Indented<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        for line in bytes.split_inclusive(|&b| b == b'\n') {
+            self.0.extend_from_slice(line);
+            if line.ends_with(b"\n") {
+                self.0.extend_from_slice(b"  ");
+            }
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl PrettyArray {
+    pub(in crate::emit) fn push(&mut self, item: &impl serde::Serialize) {
+        self.text.extend_from_slice(if self.text.is_empty() { b"[\n  " } else { b",\n  " });
+        let start = self.text.len();
+        if serde_json::to_writer_pretty(Indented(&mut self.text), item).is_err() {
+            // Only a map with keys that are not strings fails, and no node
+            // has one: leave no half-written item.
+            self.text.truncate(start);
+        }
+    }
+
+    /// Writes the nodes made so far and forgets them.
+    pub(in crate::emit) fn take(&mut self, nodes: &mut Nodes) {
+        for node in nodes.0.drain(..) {
+            self.push(&node);
+        }
+    }
+
+    pub(in crate::emit) fn finish(mut self) -> String {
+        self.text.extend_from_slice(if self.text.is_empty() { b"[]\n" } else { b"\n]\n" });
+        // serde_json writes UTF-8 only.
+        String::from_utf8(self.text).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+}
+
+/// A field name as the path of keys it names: a dot separates nested keys.
+pub(in crate::emit) fn path(name: &str) -> Value {
+    Value::Array(name.split('.').map(|k| Value::String(k.to_owned())).collect())
+}
+
+pub(in crate::emit) fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_array_written_item_by_item_is_the_pretty_printed_array() {
+        let items = vec![
+            json!({"id": "a", "wires": [[], ["b", "c"]], "props": {}, "text": "two\nlines \"quoted\""}),
+            json!([]),
+            json!("x\n  y"),
+            json!({"nested": {"deeper": [{"k": 1}, null, true]}}),
+        ];
+        let mut out = PrettyArray::default();
+        for item in &items {
+            out.push(item);
+        }
+        let whole = serde_json::to_string_pretty(&Value::Array(items)).unwrap() + "\n";
+        assert_eq!(out.finish(), whole);
+        assert_eq!(PrettyArray::default().finish(), "[]\n");
+    }
+}

@@ -1,0 +1,346 @@
+//! Reading the spec into the flow model (`Hub`), in named steps: which
+//! flows Node-RED carries (`carried`), a webhook endpoint per event that
+//! triggers one (`endpoints`), and per flow its trigger (`trigger`, `poll`)
+//! and its targets (`target`), each with every default decided and noted.
+//! Every environment variable goes through the build's registry (`Env`),
+//! every derived URL path is claimed for the shared name check.
+
+use std::time::Duration;
+
+use super::model::{Auth, Endpoint, FieldSource, Hub, HubFlow, HubTarget, HubTrigger, Poll};
+use crate::emit::distinct::{Case, Claims};
+use crate::emit::env::Env;
+use crate::emit::names;
+use crate::emit::{Emitted, Note};
+use crate::model::{Action, Backoff, Constant, EventId, Flow, FlowId, HttpMethod, SignatureEncoding};
+use crate::model::{SignatureScheme, Spec, SystemId, TriggerKind};
+
+/// Retry timing when the spec's `retry` leaves it out.
+const DEFAULT_ATTEMPTS: u32 = 3;
+const DEFAULT_INITIAL: Duration = Duration::from_secs(1);
+const DEFAULT_MAX: Duration = Duration::from_secs(600);
+/// The poll cursor field when `poll` names none.
+const DEFAULT_CURSOR: &str = "updated_at";
+/// The poll interval when `poll` names none.
+const DEFAULT_POLL: Duration = Duration::from_secs(900);
+
+/// Reads the spec into a `Hub`, noting every flow it leaves out and every
+/// default it uses.
+///
+/// `what` names the backend in the note about scheduled flows ("a hub").
+/// Every environment variable it derives is claimed in `env`, every URL
+/// path in `claims`.
+pub(in crate::emit) fn plan<'s>(
+    spec: &'s Spec,
+    emitted: &mut Emitted,
+    what: &str,
+    claims: &mut Claims,
+    env: &mut Env<'s>,
+) -> Hub {
+    let mut planner = Planner { spec, emitted, claims, env };
+    let (events, carried) = planner.carried(what);
+    let mut hub = Hub { endpoints: planner.endpoints(&events), flows: Vec::new() };
+    for id in carried {
+        let flow = spec.flow(id);
+        let Some(trigger) = planner.trigger(flow, &mut hub) else { continue };
+        let targets = (0..flow.targets.len()).filter_map(|index| planner.target(flow, index)).collect();
+        if flow.dead_letter.is_none() {
+            planner.note(flow, "has no `dead-letter`: a delivery that fails every attempt is dropped".into());
+        }
+        planner.emitted.built.push(id);
+        hub.flows.push(HubFlow {
+            name: flow.name.value.to_string(),
+            trigger,
+            targets,
+            log: flow.log.is_some(),
+            dead_letter: flow.dead_letter.is_some(),
+        });
+    }
+    hub
+}
+
+/// What the steps share: the spec, where notes and claims go, and the
+/// registry of environment variables.
+struct Planner<'a, 's> {
+    spec: &'s Spec,
+    emitted: &'a mut Emitted,
+    claims: &'a mut Claims,
+    env: &'a mut Env<'s>,
+}
+
+impl<'s> Planner<'_, 's> {
+    fn note(&mut self, flow: &Flow, message: String) {
+        self.emitted.notes.push(Note { flow: Some(flow.name.value.to_string()), message });
+    }
+
+    /// The flows Node-RED carries (triggered by an event or a poll), and the
+    /// events that trigger them, in spec order, each once; a note for each
+    /// flow left out.
+    fn carried(&mut self, what: &str) -> (Vec<EventId>, Vec<FlowId>) {
+        let spec = self.spec;
+        let mut events: Vec<EventId> = Vec::new();
+        let mut carried: Vec<FlowId> = Vec::new();
+        for id in spec.flow_ids() {
+            let flow = spec.flow(id);
+            match flow.trigger.as_ref().map(|t| &t.kind) {
+                Some(TriggerKind::On { event }) => {
+                    let Some(event) = event.target else { continue };
+                    if !events.contains(&event) {
+                        events.push(event);
+                    }
+                    carried.push(id);
+                }
+                Some(TriggerKind::Poll { system, .. }) if system.target.is_some() => carried.push(id),
+                Some(TriggerKind::Schedule { .. }) => self.note(
+                    flow,
+                    format!(
+                        "not emitted: a scheduled batch flow belongs to an ELT pipeline (`--target etl`), not {what}"
+                    ),
+                ),
+                _ => self.note(flow, "not emitted: its trigger does not resolve".into()),
+            }
+        }
+        (events, carried)
+    }
+
+    /// `POST /hooks/<slug>` for each event whose producer resolves, with how
+    /// the producer proves itself.
+    fn endpoints(&mut self, events: &[EventId]) -> Vec<Endpoint> {
+        let spec = self.spec;
+        let slugs = names::slugs(events.iter().map(|e| spec.event(*e).name.value.as_str()));
+        let mut endpoints = Vec::new();
+        for &event_id in events {
+            let event = spec.event(event_id);
+            let Some(producer) = event.from.as_ref().and_then(|f| f.target) else { continue };
+            let auth = self.auth(producer);
+            let slug = slugs.get(event.name.value.as_str()).cloned().unwrap_or_default();
+            // Node-RED matches routes ignoring case.
+            self.claims.claim("webhook path", Case::Insensitive, &format!("/hooks/{slug}"), "event", &event.name);
+            endpoints.push(Endpoint {
+                event: event.name.value.to_string(),
+                slug,
+                producer: spec.system(producer).name.value.to_string(),
+                auth,
+                flows: Vec::new(),
+            });
+        }
+        endpoints
+    }
+
+    /// How `producer` proves its webhooks: an HMAC signature where its
+    /// `webhook-signature` names a header and a secret, else a bearer token.
+    fn auth(&mut self, producer: SystemId) -> Auth {
+        let system = self.spec.system(producer);
+        match &system.webhook_signature {
+            Some(sig) if sig.header.is_some() && sig.secret.is_some() => {
+                let secret = sig.secret.as_ref().map(|s| s.value.to_string()).unwrap_or_default();
+                let what = format!("the secret {} signs its webhooks with", self.env.system(producer));
+                Auth::Hmac {
+                    env: self.env.claim(Some(producer), secret, what),
+                    header: sig.header.as_ref().map(|h| h.value.to_ascii_lowercase()).unwrap_or_default(),
+                    algorithm: match sig.scheme.as_ref().map(|s| s.value) {
+                        Some(SignatureScheme::HmacSha1) => "sha1",
+                        _ => "sha256",
+                    },
+                    encoding: match sig.encoding.as_ref().map(|e| e.value) {
+                        Some(SignatureEncoding::Base64) => "base64",
+                        _ => "hex",
+                    },
+                    prefix: sig.prefix.as_ref().map(|p| p.value.to_string()).unwrap_or_default(),
+                }
+            }
+            _ => {
+                let name = format!("{}_WEBHOOK_TOKEN", self.env.base(producer));
+                let what = format!("the bearer token {} must send with its webhooks", self.env.system(producer));
+                Auth::Bearer { env: self.env.claim(Some(producer), name, what) }
+            }
+        }
+    }
+
+    /// The trigger of a carried flow: its event's endpoint (which then lists
+    /// the flow as the next of `hub.flows`), or its poll; `None` leaves the
+    /// flow out.
+    fn trigger(&mut self, flow: &Flow, hub: &mut Hub) -> Option<HubTrigger> {
+        let spec = self.spec;
+        match flow.trigger.as_ref().map(|t| &t.kind) {
+            Some(TriggerKind::On { event }) => {
+                let name = event.target.map(|e| spec.event(e).name.value.as_str());
+                let Some(index) = hub.endpoints.iter().position(|e| Some(e.event.as_str()) == name) else {
+                    self.note(flow, "not emitted: its event's producer does not resolve".into());
+                    return None;
+                };
+                hub.endpoints[index].flows.push(hub.flows.len());
+                let producer = event.target.and_then(|e| spec.event(e).from.as_ref()?.target);
+                if producer.is_some_and(|p| !spec.system(p).has_webhooks()) {
+                    let url = format!("/hooks/{}", hub.endpoints[index].slug);
+                    self.note(
+                        flow,
+                        format!(
+                            "its event's producer does not say `webhooks #true`; POST {url} waits for whatever \
+                             sends the event"
+                        ),
+                    );
+                }
+                Some(HubTrigger::Webhook(index))
+            }
+            Some(TriggerKind::Poll { .. }) => self.poll(flow).map(HubTrigger::Poll),
+            _ => None,
+        }
+    }
+
+    /// A polled flow's source, path, cursor field and interval.
+    fn poll(&mut self, flow: &Flow) -> Option<Poll> {
+        let Some(TriggerKind::Poll { system: polled, entity, every, path, cursor }) =
+            flow.trigger.as_ref().map(|t| &t.kind)
+        else {
+            return None;
+        };
+        let system = polled.target?;
+        let entity_name = entity.as_ref().map(|e| e.name.value.as_str());
+        let path = match path {
+            Some(p) => p.value.to_string(),
+            None => {
+                let path = default_path(entity_name);
+                self.note(flow, format!("polls GET {path} (no `path=` on `poll`; the default)"));
+                path
+            }
+        };
+        let declared = entity.as_ref().and_then(|e| e.target).map(|e| &self.spec.entity(e).fields);
+        let cursor = match cursor {
+            Some(c) if declared.is_some_and(|f| !f.is_empty() && !f.iter().any(|f| f.name.value == c.value)) => {
+                let message =
+                    format!("keeps its place by {:?}, which its entity does not declare as a field", c.value.as_str());
+                self.note(flow, message);
+                c.value.to_string()
+            }
+            Some(c) => c.value.to_string(),
+            None => {
+                let message =
+                    format!("keeps its place by the field {DEFAULT_CURSOR:?} (no `cursor=` on `poll`; the default)");
+                self.note(flow, message);
+                DEFAULT_CURSOR.into()
+            }
+        };
+        Some(Poll {
+            system: self.env.system(system).to_owned(),
+            url_env: self.url(system),
+            token_env: self.token(system),
+            path,
+            cursor,
+            every: every.as_ref().map_or(DEFAULT_POLL, |e| e.value),
+        })
+    }
+
+    /// The `index`th `to` of `flow`: request, mapping, idempotency key and
+    /// retry timing, defaults noted. Language 1.1: a `to` may have its own
+    /// key and retries, which override the flow's.
+    fn target(&mut self, flow: &Flow, index: usize) -> Option<HubTarget> {
+        let target = &flow.targets[index];
+        let key = flow.key_for(index).map(|k| k.name.value.to_string());
+        let system = target.system.target?;
+        let action = target.action.as_ref().map(|a| a.value);
+        let entity_name = target.entity.as_ref().map(|e| e.name.value.as_str());
+        let request = target.request.as_ref();
+        let given_method = request.and_then(|r| r.method.as_ref()).map(|m| m.value.as_str());
+        let given_path = request.and_then(|r| r.path.as_ref()).map(|p| p.value.to_string());
+        let method = given_method.unwrap_or_else(|| default_method(action).as_str());
+        let path = given_path.clone().unwrap_or_else(|| default_path(entity_name));
+        if given_method.is_none() || given_path.is_none() {
+            let action = action.map_or("write", Action::as_str);
+            let message = format!(
+                "sends {method} {path} to {:?} (the default for `{action}`; say `request method=... path=...` in the \
+                 `to`)",
+                self.env.system(system)
+            );
+            self.note(flow, message);
+        }
+        let mut fields: Vec<(String, FieldSource)> = Vec::new();
+        for map in &target.maps {
+            if let Some(dst) = &map.dst {
+                fields.push((dst.name.value.to_string(), FieldSource::Field(map.src.name.value.to_string())));
+            }
+        }
+        for set in &target.sets {
+            if let Some(value) = &set.value {
+                fields.push((set.dst.name.value.to_string(), FieldSource::Constant(json_value(&value.value))));
+            }
+        }
+        if fields.is_empty() {
+            let message =
+                format!("sends the trigger's payload to {:?} as it came (no `map` or `set`)", self.env.system(system));
+            self.note(flow, message);
+        }
+        let retry = target.retry.as_deref().or(flow.retry.as_ref());
+        let attempts = match retry {
+            Some(r) => r.attempts.as_ref().map_or(DEFAULT_ATTEMPTS, |a| a.value),
+            None => 1,
+        };
+        Some(HubTarget {
+            system: self.env.system(system).to_owned(),
+            url_env: self.url(system),
+            token_env: self.token(system),
+            method,
+            path,
+            fields,
+            key,
+            attempts,
+            exponential: retry.and_then(|r| r.backoff.as_ref()).is_none_or(|b| b.value == Backoff::Exponential),
+            initial: retry.and_then(|r| r.initial.as_ref()).map_or(DEFAULT_INITIAL, |d| d.value),
+            max: retry.and_then(|r| r.max.as_ref()).map_or(DEFAULT_MAX, |d| d.value),
+        })
+    }
+
+    /// `<BASE>_URL`, the base URL of the system `id`.
+    fn url(&mut self, id: SystemId) -> String {
+        let name = format!("{}_URL", self.env.base(id));
+        let suggested = match &self.spec.system(id).url {
+            Some(url) => format!(" (the spec gives {})", url.value.as_str()),
+            None => String::new(),
+        };
+        let what = format!("the base URL of {}{suggested}", self.env.system(id));
+        self.env.claim(Some(id), name, what)
+    }
+
+    /// The credential sent to a system: its `secret`, when that is a plain
+    /// environment-variable name.
+    fn token(&mut self, id: SystemId) -> Option<String> {
+        let secret = self.env.secret(id)?;
+        let what = format!("the token sent to {} (Authorization: Bearer)", self.env.system(id));
+        Some(self.env.claim(Some(id), secret.to_owned(), what))
+    }
+}
+
+/// The method of a write the spec gives no `request` for: what REST APIs
+/// usually take for the action.
+fn default_method(action: Option<Action>) -> HttpMethod {
+    match action {
+        Some(Action::Upsert) => HttpMethod::Put,
+        Some(Action::Update) => HttpMethod::Patch,
+        Some(Action::Delete) => HttpMethod::Delete,
+        _ => HttpMethod::Post,
+    }
+}
+
+/// `/<entity>` (a clean slug of it), or `/` when the write names none.
+fn default_path(entity: Option<&str>) -> String {
+    match entity {
+        Some(entity) => format!("/{}", names::slugs([entity]).remove(entity).unwrap_or_default()),
+        None => "/".into(),
+    }
+}
+
+/// A `set` value as JSON.
+fn json_value(value: &Constant) -> serde_json::Value {
+    match value {
+        Constant::String(s) => serde_json::Value::String(s.to_string()),
+        Constant::Integer(n) => match i64::try_from(*n) {
+            Ok(n) => n.into(),
+            Err(_) => serde_json::Value::String(n.to_string()),
+        },
+        Constant::Float(x) => {
+            serde_json::Number::from_f64(*x).map_or(serde_json::Value::Null, serde_json::Value::Number)
+        }
+        Constant::Bool(b) => serde_json::Value::Bool(*b),
+        Constant::Null => serde_json::Value::Null,
+    }
+}
