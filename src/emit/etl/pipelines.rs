@@ -71,7 +71,7 @@ impl<'s> Planner<'_, 's> {
         self.refuse_jinja(c, fields);
         let key = self.key(c);
         let tap = &self.extractors[extractor];
-        if tap.tap.key.is_empty() && !tap.streams.iter().any(|s| s.name == stream) {
+        if tap.tap.key.is_empty() && self.streams_of.insert((extractor, stream.clone())) {
             let path = names::slugs([c.entity_name.as_str()]).remove(c.entity_name.as_str()).unwrap_or_default();
             let generic = GenericStream {
                 name: stream.clone(),
@@ -97,6 +97,7 @@ impl<'s> Planner<'_, 's> {
             let Some(warehouse) = flow.targets[t].system.target else { continue };
             loaders.push(self.loaders[self.loader_of[&warehouse]].name.clone());
             let model = self.model(c, t, warehouse, &staging, fields, postgres);
+            self.model_names.insert(model.name.clone());
             self.models.push(model);
         }
         let extractor = &self.extractors[extractor];
@@ -194,13 +195,11 @@ impl<'s> Planner<'_, 's> {
     /// The field that identifies a record: the flow's `idempotency-key`, or
     /// the key of an event the source system publishes about the entity.
     fn key(&self, c: &Carried<'s>) -> Option<String> {
-        c.flow.idempotency_key.as_ref().map(|k| k.name.value.to_string()).or_else(|| {
-            self.spec.events.iter().find_map(|e| {
-                let same = e.from.as_ref().and_then(|f| f.target) == Some(c.source)
-                    && e.entity.as_ref().is_some_and(|en| en.name.value == c.entity_name);
-                same.then(|| e.key.as_ref().map(|k| k.name.value.to_string())).flatten()
-            })
-        })
+        c.flow
+            .idempotency_key
+            .as_ref()
+            .map(|k| k.name.value.to_string())
+            .or_else(|| self.event_keys.get(&(c.source, c.entity_name.clone())).cloned())
     }
 
     /// The flow's schedule as Meltano takes it, noting where an `every` had
@@ -251,7 +250,8 @@ impl<'s> Planner<'_, 's> {
         postgres: bool,
     ) {
         let extractor = &self.extractors[extractor];
-        if let Some(table) = self.tables.iter_mut().find(|t| t.source == extractor.source && t.name == table_name) {
+        let found = self.table_of.get(&(extractor.source.clone(), table_name.to_owned())).copied();
+        if let Some(table) = found.map(|i| &mut self.tables[i]) {
             if freshness.error_after < table.error_after {
                 table.warn_after = freshness.warn_after;
                 table.error_after = freshness.error_after;
@@ -299,6 +299,8 @@ impl<'s> Planner<'_, 's> {
         for f in fields.into_iter().flatten() {
             claim_column(self.claims, postgres, staging, &f.name);
         }
+        self.table_of.insert((table.source.clone(), table.name.clone()), self.tables.len());
+        self.model_names.insert(table.staging.clone());
         self.tables.push(table);
     }
 
@@ -382,8 +384,7 @@ impl<'s> Planner<'_, 's> {
     /// The entity as a model name that no model or staging model has yet:
     /// with the warehouse, then the flow, appended where it is taken.
     fn model_name(&self, flow: &Flow, entity: &str, warehouse: SystemId) -> String {
-        let taken =
-            |name: &str| self.models.iter().any(|m| m.name == name) || self.tables.iter().any(|t| t.staging == name);
+        let taken = |name: &str| self.model_names.contains(name);
         let base_name = idents([entity]).remove(entity).unwrap_or_default();
         let mut name = fit(base_name.clone());
         if taken(&name) {

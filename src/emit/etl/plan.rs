@@ -7,6 +7,7 @@
 //! identifier it derives from a name; the environment variables go through
 //! the build's registry (`emit::env`).
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -54,6 +55,29 @@ pub(super) struct Planner<'a, 's> {
     pub(super) pipelines: Vec<Pipeline>,
     pub(super) tables: Vec<Table>,
     pub(super) models: Vec<Model>,
+    /// Indexes that keep planning linear in the flows: each table by its
+    /// source and name, the generic streams each extractor has, the model
+    /// and staging names taken, and the key of the first event a system
+    /// publishes about each entity.
+    pub(super) table_of: FxHashMap<(String, String), usize>,
+    pub(super) streams_of: FxHashSet<(usize, String)>,
+    pub(super) model_names: FxHashSet<String>,
+    pub(super) event_keys: FxHashMap<(SystemId, String), String>,
+}
+
+/// The key of the first event (in spec order) that each system publishes
+/// about each of its entities and that names a key.
+fn event_keys(spec: &Spec) -> FxHashMap<(SystemId, String), String> {
+    let mut keys = FxHashMap::default();
+    for e in &spec.events {
+        let (Some(system), Some(entity), Some(key)) =
+            (e.from.as_ref().and_then(|f| f.target), e.entity.as_ref(), e.key.as_ref())
+        else {
+            continue;
+        };
+        keys.entry((system, entity.name.value.to_string())).or_insert_with(|| key.name.value.to_string());
+    }
+    keys
 }
 
 /// Reads the spec into an `Etl`, noting every flow it leaves out and every
@@ -79,6 +103,10 @@ pub(super) fn plan(spec: &Spec, emitted: &mut Emitted, claims: &mut Claims) -> E
         pipelines: Vec::new(),
         tables: Vec::new(),
         models: Vec::new(),
+        table_of: FxHashMap::default(),
+        streams_of: FxHashSet::default(),
+        model_names: FxHashSet::default(),
+        event_keys: event_keys(spec),
     };
     let carried = planner.carried();
     planner.extractors(&carried);

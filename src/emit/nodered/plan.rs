@@ -5,6 +5,7 @@
 //! Every environment variable goes through the build's registry (`Env`),
 //! every derived URL path is claimed for the shared name check.
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::time::Duration;
 
 use super::model::{Auth, Endpoint, FieldSource, Hub, HubFlow, HubTarget, HubTrigger, Poll};
@@ -40,9 +41,12 @@ pub(in crate::emit) fn plan<'s>(
     let mut planner = Planner { spec, emitted, claims, env };
     let (events, carried) = planner.carried(what);
     let mut hub = Hub { endpoints: planner.endpoints(&events), flows: Vec::new() };
+    // Each event's endpoint by name, so that placing a flow is not a scan.
+    let endpoint_of: FxHashMap<String, usize> =
+        hub.endpoints.iter().enumerate().map(|(i, e)| (e.event.clone(), i)).collect();
     for id in carried {
         let flow = spec.flow(id);
-        let Some(trigger) = planner.trigger(flow, &mut hub) else { continue };
+        let Some(trigger) = planner.trigger(flow, &mut hub, &endpoint_of) else { continue };
         let targets = (0..flow.targets.len()).filter_map(|index| planner.target(flow, index)).collect();
         if flow.dead_letter.is_none() {
             planner.note(flow, "has no `dead-letter`: a delivery that fails every attempt is dropped".into());
@@ -79,13 +83,14 @@ impl<'s> Planner<'_, 's> {
     fn carried(&mut self, what: &str) -> (Vec<EventId>, Vec<FlowId>) {
         let spec = self.spec;
         let mut events: Vec<EventId> = Vec::new();
+        let mut seen: FxHashSet<EventId> = FxHashSet::default();
         let mut carried: Vec<FlowId> = Vec::new();
         for id in spec.flow_ids() {
             let flow = spec.flow(id);
             match flow.trigger.as_ref().map(|t| &t.kind) {
                 Some(TriggerKind::On { event }) => {
                     let Some(event) = event.target else { continue };
-                    if !events.contains(&event) {
+                    if seen.insert(event) {
                         events.push(event);
                     }
                     carried.push(id);
@@ -160,12 +165,12 @@ impl<'s> Planner<'_, 's> {
     /// The trigger of a carried flow: its event's endpoint (which then lists
     /// the flow as the next of `hub.flows`), or its poll; `None` leaves the
     /// flow out.
-    fn trigger(&mut self, flow: &Flow, hub: &mut Hub) -> Option<HubTrigger> {
+    fn trigger(&mut self, flow: &Flow, hub: &mut Hub, endpoint_of: &FxHashMap<String, usize>) -> Option<HubTrigger> {
         let spec = self.spec;
         match flow.trigger.as_ref().map(|t| &t.kind) {
             Some(TriggerKind::On { event }) => {
                 let name = event.target.map(|e| spec.event(e).name.value.as_str());
-                let Some(index) = hub.endpoints.iter().position(|e| Some(e.event.as_str()) == name) else {
+                let Some(&index) = name.and_then(|name| endpoint_of.get(name)) else {
                     self.note(flow, "not emitted: its event's producer does not resolve".into());
                     return None;
                 };
