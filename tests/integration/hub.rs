@@ -603,3 +603,70 @@ flow "flow\"\u{2028}$eval('1')" {
     assert_eq!(audit[0]["flow"], "flow\"\u{2028}$eval('1')");
     red.stop();
 }
+
+/// The generated README's commands, taken from its text and run as written:
+/// the install names the Node-RED the tests run (4.1, installed into
+/// `.tools/`, which stands in for the install), and the run command starts
+/// Node-RED on the documented `PORT` as one process, so that stopping that
+/// process (TERM, by pid, as a service manager does) leaves nothing
+/// listening.
+#[test]
+#[ignore = "needs a real runtime: `scripts/test.sh` installs it and runs this test"]
+fn the_readme_commands_run_as_written() {
+    let red_js = node_red_js();
+    let work = TempSpec::new("hub-readme-commands");
+    let out = work.dir.join("out");
+    let built = crate::util::wireplan()
+        .args(["build", "examples/hub-studio", "--target", "hub", "--out"])
+        .arg(&out)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(code(&built), 0, "{}", stderr(&built));
+    let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
+    let block = readme.split("```sh\n").nth(1).and_then(|b| b.split("\n```").next()).unwrap();
+    let commands: Vec<&str> = block.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(commands.len(), 2, "{block}");
+    let installed: Value =
+        serde_json::from_str(&std::fs::read_to_string(red_js.parent().unwrap().join("package.json")).unwrap()).unwrap();
+    let version = installed["version"].as_str().unwrap();
+    assert_eq!(commands[0], "npm install node-red@4.1", "{block}");
+    assert!(version.starts_with("4.1."), "the README installs 4.1, the tests run {version}");
+    std::os::unix::fs::symlink(red_js.parent().unwrap().parent().unwrap(), out.join("node_modules")).unwrap();
+
+    // Every variable the README lists, set; the port as documented.
+    let port = free_port();
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(format!("exec {}", commands[1])).current_dir(&out).stdin(Stdio::null());
+    for row in readme.lines().filter(|l| l.starts_with("| `") && !l.contains(',')) {
+        let name = row.trim_start_matches("| `").split('`').next().unwrap();
+        let value = if name.ends_with("_URL") { "http://127.0.0.1:9" } else { "test-value" };
+        cmd.env(name, value);
+    }
+    cmd.env("PORT", port.to_string()).env("WIREPLAN_DATA_DIR", work.dir.join("data"));
+    let log = work.dir.join("node-red.log");
+    let file = std::fs::File::create(&log).unwrap();
+    let mut child = cmd.stdout(file.try_clone().unwrap()).stderr(file).spawn().unwrap();
+    let start = Instant::now();
+    while http(port, "GET", "/healthz", &[], "").is_none_or(|(status, _)| status != 200) {
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!(
+                "the README's command served no /healthz on PORT={port} within 60 s:\n{}",
+                std::fs::read_to_string(&log).unwrap()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        assert!(start.elapsed() < Duration::from_secs(20), "Node-RED did not stop on TERM");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        http(port, "GET", "/healthz", &[], "").is_none(),
+        "something still listens on {port} after the process stopped"
+    );
+}

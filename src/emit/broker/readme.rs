@@ -69,7 +69,7 @@ fn deploy(broker: &Broker, out: &mut String) {
     out.push_str(
         "Then run the connectors (Node.js 20 or newer), headless: no editor, no admin API, no telemetry, no \
          module installs:\n\n```sh\ncd node-red\nnpm install          # node-red and the AMQP nodes, pinned in package.json\n\
-         # set the environment variables below, then:\nnpx node-red --settings settings.js --userDir . --port 1880\n```\n\n",
+         # set the environment variables below, then:\nnode node_modules/node-red/red.js --settings settings.js --userDir .\n```\n\n",
     );
     let _ = writeln!(
         out,

@@ -19,7 +19,7 @@ pub(super) fn render(hub: &Hub, env: &BTreeMap<String, String>, stack: Option<&s
     environment(env, &mut out);
     endpoints(hub, &mut out);
     flows(hub, &mut out);
-    dead_letters_and_audit(&mut out);
+    dead_letters_and_audit(hub, &mut out);
     crate::emit::notes_section(&mut out, notes);
     out
 }
@@ -41,7 +41,9 @@ fn run(stack: Option<&str>, out: &mut String) {
     );
     out.push_str("```sh\nnpm install node-red@4.1\n");
     out.push_str("# set the environment variables below, then:\n");
-    out.push_str("npx node-red --settings node-red/settings.js --userDir node-red --port 1880\n```\n\n");
+    // Node-RED itself, not through `npx`, so that stopping this one process
+    // stops Node-RED; no `--port`, which would override `PORT`.
+    out.push_str("node node_modules/node-red/red.js --settings node-red/settings.js --userDir node-red\n```\n\n");
     let _ = writeln!(
         out,
         "`{FLOWS_PATH}` holds one tab per flow and one for the webhook endpoints. Node-RED listens on \
@@ -136,7 +138,7 @@ fn flows(hub: &Hub, out: &mut String) {
 }
 
 /// Where dead letters and the audit log go, and what they hold.
-fn dead_letters_and_audit(out: &mut String) {
+fn dead_letters_and_audit(hub: &Hub, out: &mut String) {
     out.push_str("## Dead letters and the audit log\n\n");
     let _ = writeln!(
         out,
@@ -148,7 +150,12 @@ fn dead_letters_and_audit(out: &mut String) {
          (`delivered` or `failed`), attempts, status, method, path and idempotency key. No credentials \
          and no URLs are written.\n\n\
          A failed write is retried with the flow's `retry` back-off; a 2xx answer is success, anything else \
-         (and a connection error) a failure. Poll cursors are kept in `node-red/context/`, so a restart does \
-         not deliver what was delivered before."
+         (and a connection error) a failure."
     );
+    if hub.flows.iter().any(|f| matches!(f.trigger, HubTrigger::Poll(_))) {
+        out.push_str(
+            "\nPoll cursors are kept in `node-red/context/`, so a restart does not deliver what was delivered \
+             before.\n",
+        );
+    }
 }
