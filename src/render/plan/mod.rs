@@ -10,6 +10,7 @@ pub(crate) mod html;
 pub(crate) mod human;
 pub(crate) mod json;
 pub(crate) mod markdown;
+mod svg;
 
 use crate::plan::{Crossing, Direction, Month, Plan, Stage, ThresholdKind};
 
