@@ -319,15 +319,16 @@ fn diagnostic(
         d = d.with_secondary(loc, why);
     }
     // A producer whose webhooks are the catalog's: show the vendor's fact.
-    if by_webhook && let Some(producer) = flow.source_system(spec).map(|s| spec.system(s)) {
-        if let Some((true, Origin::Catalog { vendor, source, at })) = producer.webhooks_fact() {
-            let retried = producer
-                .catalog()
-                .and_then(|(entry, _)| entry.webhooks.delivery.fact())
-                .and_then(|delivery| Some((delivery.retry_window.as_ref()?, &delivery.provenance.source)))
-                .map_or(String::new(), |(window, page)| format!(", and retries them for up to {window} ({page})"));
-            d = d.with_secondary(at, format!("{vendor} sends webhooks ({source}){retried}"));
-        }
+    if by_webhook
+        && let Some(producer) = flow.source_system(spec).map(|s| spec.system(s))
+        && let Some((true, Origin::Catalog { vendor, source, at })) = producer.webhooks_fact()
+    {
+        let retried = producer
+            .catalog()
+            .and_then(|(entry, _)| entry.webhooks.delivery.fact())
+            .and_then(|delivery| Some((delivery.retry_window.as_ref()?, &delivery.provenance.source)))
+            .map_or(String::new(), |(window, page)| format!(", and retries them for up to {window} ({page})"));
+        d = d.with_secondary(at, format!("{vendor} sends webhooks ({source}){retried}"));
     }
     if let Some(last) = deepest {
         let hops = path_to(graph, a, last);
