@@ -283,3 +283,30 @@ fn a_project_catalog_file_overrides_an_entry_and_adds_a_system() {
     assert_eq!(code(&bad), 2);
     assert!(stderr(&bad).contains("wireplan.catalog.json"), "{}", stderr(&bad));
 }
+
+/// The hub does not verify a vendor's own signature scheme yet: a flow
+/// started by a `connector=` producer whose vendor signs its webhooks is a
+/// `not-carried-out` warning at the `connector=`, unless the spec writes the
+/// scheme as `webhook-signature`.
+#[test]
+fn the_hub_says_it_does_not_verify_a_vendors_own_signature_scheme() {
+    let text = |producer: &str| {
+        format!(
+            "{producer}\nsystem \"crm\" kind=crm\nevent \"paid\" from=pay version=1\n\
+             flow \"f\" {{\n    on \"paid\"\n    to crm action=upsert\n    retry\n    dead-letter\n    log\n}}\n"
+        )
+    };
+    let warnings = |producer: &str| {
+        let spec = TempSpec::new("catalog-hub");
+        spec.file("wireplan.kdl", text(producer));
+        let out = spec.run(&["build", "--target", "hub", "--out", "out"]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        stderr(&out).lines().filter(|l| l.contains("warning[not-carried-out]")).map(str::to_owned).collect::<Vec<_>>()
+    };
+    let found = warnings("system \"pay\" kind=payments connector=stripe {\n    api rest version=\"2025-08-27\"\n}");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("wireplan.kdl:1:38: warning[not-carried-out]: `system connector=`"), "{found:?}");
+    let written = "system \"pay\" kind=custom connector=github {\n    api rest version=\"2099-01-01\"\n    \
+                   webhook-signature \"hmac-sha256\" header=\"X-Hub-Signature-256\" prefix=\"sha256=\" secret=\"GH_SECRET\"\n}";
+    assert_eq!(warnings(written), Vec::<String>::new());
+}
