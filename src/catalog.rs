@@ -525,13 +525,14 @@ impl Month {
         Month::new(digits(0..4)?, u32::try_from(digits(5..7)?).ok()?)
     }
 
+    /// Saturating: a support window from a project's file may be any size.
     pub(crate) fn plus(self, months: i64) -> Month {
-        Month(self.0 + months)
+        Month(self.0.saturating_add(months))
     }
 
     /// Months from `self` to `later` (negative when `later` is earlier).
     pub(crate) fn until(self, later: Month) -> i64 {
-        later.0 - self.0
+        later.0.saturating_sub(self.0)
     }
 
     /// `October 2025`.
@@ -793,6 +794,51 @@ mod tests {
         assert!(merge(stripe, &json!("not an object")).is_err());
         let err = merge(stripe, &json!({"versioning": {"scheme": "dated", "pinned_by": "url", "source": "https://x.example", "read": "2026-12-01", "extra": 1}})).unwrap_err();
         assert!(err.contains("extra"), "unknown fields of a fact are refused: {err}");
+    }
+
+    #[test]
+    fn months_come_from_days_and_dates_and_read_back() {
+        assert_eq!(month_of_day(0).to_string(), "1970-01");
+        assert_eq!(month_of_day(20_791).to_string(), "2026-12");
+        assert_eq!(month_of_day(11_016).to_string(), "2000-02");
+        assert_eq!(month_of_day(-1).to_string(), "1969-12");
+        assert_eq!(Month::parse_prefix("2026-12-04"), Month::new(2026, 12));
+        assert_eq!(Month::parse_prefix("2026-12").map(|m| m.name()), Some("December 2026".to_owned()));
+        for bad in ["", "2026", "2026-1", "2026/12", "２０２６-12", "2026-00", "-026-12"] {
+            assert_eq!(Month::parse_prefix(bad), None, "{bad:?}");
+        }
+        // A window of any size saturates rather than overflows.
+        let january = Month::new(2026, 1).unwrap();
+        assert!(january.plus(i64::MAX) > january && january.plus(i64::MAX).until(january) < 0);
+    }
+
+    #[test]
+    fn a_project_file_overrides_entries_and_adds_whole_new_ones() {
+        let base = builtin().unwrap();
+        let stripe = serde_json::to_value(base.get("stripe").unwrap()).unwrap();
+        let mut ours = stripe.clone();
+        ours["id"] = json!("our-pay");
+        ours["name"] = json!("Our payments");
+        let text = json!([{"id": "stripe", "name": "Stripe (EU)"}, ours]).to_string();
+        let project = base.with_project(&text).unwrap();
+        assert_eq!(project.get("stripe").unwrap().name, "Stripe (EU)");
+        assert_eq!(project.get("our-pay").unwrap().name, "Our payments");
+        assert_eq!(project.entries().len(), base.entries().len() + 1);
+        // Still sorted, so lookups still find every entry.
+        assert!(project.entries().iter().all(|e| project.get(&e.id).is_some()));
+        for bad in [
+            "{}".to_owned(),
+            "[{}]".to_owned(),
+            json!([{"id": "new-one", "name": "half an entry"}]).to_string(),
+            json!([{"id": "stripe", "auth": "bearer"}]).to_string(),
+            {
+                let mut upper = stripe.clone();
+                upper["id"] = json!("Our_Pay");
+                json!([upper]).to_string()
+            },
+        ] {
+            assert!(base.with_project(&bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -19,6 +19,8 @@ use crate::out::Out;
 /// The project's catalog file, looked for in the folder wireplan runs in.
 pub(super) const PROJECT_FILE: &str = "wireplan.catalog.json";
 
+const MAX_PROJECT_FILE: u64 = 16 << 20;
+
 /// Reads the catalog settings of the environment and hands them to the
 /// crate; a usage error (exit 2) when one is unusable.
 pub(super) fn settings(out: &Out) -> Result<(), ExitCode> {
@@ -43,6 +45,10 @@ pub(super) fn settings(out: &Out) -> Result<(), ExitCode> {
             here
         }
     };
+    // A catalog is tens of kilobytes; a file far larger is not one.
+    if std::fs::metadata(&path).is_ok_and(|m| m.len() > MAX_PROJECT_FILE) {
+        return Err(usage_error(out, &format!("{}: larger than 16 MiB, not a catalog", path.display())));
+    }
     let text = read_regular(&path).map_err(|e| usage_error(out, &format!("{}: {e}", path.display())))?;
     let builtin = catalog::builtin().map_err(|e| usage_error(out, e))?;
     let project = builtin.with_project(&text).map_err(|e| usage_error(out, &format!("{}: {e}", path.display())))?;
