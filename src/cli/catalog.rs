@@ -153,11 +153,21 @@ fn fact_lines<T: Serialize>(out: &mut String, title: &str, known: &Known<T>, pro
                 if matches!(key.as_str(), "source" | "read" | "page_date") {
                     continue;
                 }
-                let value = match value {
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                let _ = writeln!(out, "  {key}: {}", crate::escape::lines(&value));
+                match value {
+                    // A list (limits, kinds of authentication): one item a line.
+                    serde_json::Value::Array(items) => {
+                        let _ = writeln!(out, "  {key}:");
+                        for item in items {
+                            let _ = writeln!(out, "    - {}", crate::escape::lines(&item_line(item)));
+                        }
+                    }
+                    serde_json::Value::String(s) => {
+                        let _ = writeln!(out, "  {key}: {}", crate::escape::lines(s));
+                    }
+                    other => {
+                        let _ = writeln!(out, "  {key}: {}", crate::escape::lines(&other.to_string()));
+                    }
+                }
             }
             let date = provenance.page_date.as_ref().map_or(String::new(), |d| format!(", page dated {d}"));
             let _ = writeln!(out, "  source: {} (read {}{date})", provenance.source, provenance.read);
@@ -165,6 +175,23 @@ fn fact_lines<T: Serialize>(out: &mut String, title: &str, known: &Known<T>, pro
         _ => {
             let _ = writeln!(out, "  unknown: no vendor page confirms it");
         }
+    }
+}
+
+/// An item of a list as `key: value` pairs on one line (`requests: 100,
+/// per: 1s, scope: account`).
+fn item_line(item: &serde_json::Value) -> String {
+    match item {
+        serde_json::Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => format!("{k}: {s}"),
+                other => format!("{k}: {other}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }
 
