@@ -310,3 +310,32 @@ fn the_hub_says_it_does_not_verify_a_vendors_own_signature_scheme() {
                    webhook-signature \"hmac-sha256\" header=\"X-Hub-Signature-256\" prefix=\"sha256=\" secret=\"GH_SECRET\"\n}";
     assert_eq!(warnings(written), Vec::<String>::new());
 }
+
+/// `webhooks #true` on a system whose vendor (here, as a project's file
+/// records it) sends none is a contradiction; the spec's word still wins
+/// for the checks that read it.
+#[test]
+fn webhooks_declared_where_the_vendor_sends_none_is_a_contradiction() {
+    let spec = TempSpec::new("catalog-no-webhooks");
+    spec.file("wireplan.kdl", connector_spec("stripe", "    api rest version=\"2025-08-27\"\n    webhooks #true"));
+    spec.file(
+        "wireplan.catalog.json",
+        r#"[{"id": "stripe", "webhooks": {"supported": {"supported": false,
+             "source": "https://example.com/no-webhooks", "read": "2026-12-01"}}}]"#,
+    );
+    let out = spec.run(&["check", "--format", "json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "connector-contradiction")
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        found,
+        vec!["`pay` says it sends webhooks, but Stripe documents none (https://example.com/no-webhooks)"],
+        "{}",
+        stderr(&out)
+    );
+}
