@@ -100,7 +100,6 @@ impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Known<T> {
 
 impl<T> Known<T> {
     /// The fact, when it is known.
-    #[allow(dead_code, reason = "the checks and backends read facts in the next step of issue 23")]
     pub(crate) fn fact(&self) -> Option<&T> {
         match self {
             Known::Fact(fact) => Some(fact),
@@ -437,13 +436,11 @@ impl Catalog {
     }
 
     /// Every entry, by id.
-    #[allow(dead_code, reason = "`wireplan catalog` lists it in the next step of issue 23")]
     pub(crate) fn entries(&self) -> &[Entry] {
         &self.entries
     }
 
     /// The entry `id` (`stripe`).
-    #[allow(dead_code, reason = "`connector=` looks entries up in the next step of issue 23")]
     pub(crate) fn get(&self, id: &str) -> Option<&Entry> {
         self.entries.binary_search_by(|e| e.id.as_str().cmp(id)).ok().and_then(|at| self.entries.get(at))
     }
@@ -452,10 +449,189 @@ impl Catalog {
 /// The built-in catalog, parsed on first use. The files are embedded, so an
 /// error here is the build's, and the tests catch it; callers still get it as
 /// a value rather than a panic.
-#[allow(dead_code, reason = "the checks and backends read it in the next step of issue 23")]
 pub(crate) fn builtin() -> Result<&'static Catalog, &'static str> {
     static CATALOG: OnceLock<Result<Catalog, String>> = OnceLock::new();
     CATALOG.get_or_init(|| Catalog::parse(FILES)).as_ref().map_err(String::as_str)
+}
+
+/// The catalog a project's own file made (`set_project`), if any.
+static PROJECT: OnceLock<Catalog> = OnceLock::new();
+
+/// Makes `catalog` (the built-in one with a project's entries merged in,
+/// `Catalog::with_project`) the one `active` returns, for this process. The
+/// command line sets it once, before it checks anything.
+pub(crate) fn set_project(catalog: Catalog) {
+    let _ = PROJECT.set(catalog);
+}
+
+/// The catalog connectors are looked up in: the project's, when the command
+/// line read one, else the built-in one.
+pub(crate) fn active() -> Result<&'static Catalog, &'static str> {
+    match PROJECT.get() {
+        Some(project) => Ok(project),
+        None => builtin(),
+    }
+}
+
+impl Catalog {
+    /// `self` with a project's catalog file applied: `text` is a JSON array
+    /// of entries; one whose `id` is already listed overrides it field by
+    /// field (`merge`), any other is a whole new entry.
+    pub(crate) fn with_project(&self, text: &str) -> Result<Catalog, String> {
+        let items: Vec<Value> = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let mut entries = self.entries.clone();
+        for item in &items {
+            let Some(id) = item.get("id").and_then(Value::as_str) else {
+                return Err("every entry names its `id`".into());
+            };
+            match entries.binary_search_by(|e| e.id.as_str().cmp(id)) {
+                Ok(at) => entries[at] = merge(&entries[at], item)?,
+                Err(at) => {
+                    let entry: Entry = serde_json::from_value(item.clone()).map_err(|e| format!("{id}: {e}"))?;
+                    let valid = !id.is_empty()
+                        && id.split('-').all(|part| {
+                            !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                        });
+                    if !valid {
+                        return Err(format!("`{id}`: an id is lower-case letters and digits joined by `-`"));
+                    }
+                    entries.insert(at, entry);
+                }
+            }
+        }
+        Ok(Catalog { entries })
+    }
+}
+
+/// A calendar month, the unit API versions are retired in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Month(i64);
+
+impl Month {
+    pub(crate) fn new(year: i64, month: u32) -> Option<Month> {
+        (1..=12).contains(&month).then(|| Month(year * 12 + i64::from(month) - 1))
+    }
+
+    /// `2024-10`, `2024-10-15` or `2025-08-27.basil`: the month it begins with.
+    pub(crate) fn parse_prefix(text: &str) -> Option<Month> {
+        let bytes = text.as_bytes();
+        let digits = |range: std::ops::Range<usize>| -> Option<i64> {
+            let part = text.get(range)?;
+            part.bytes().all(|b| b.is_ascii_digit()).then(|| part.parse().ok())?
+        };
+        if bytes.len() < 7 || bytes[4] != b'-' || bytes.get(7).is_some_and(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Month::new(digits(0..4)?, u32::try_from(digits(5..7)?).ok()?)
+    }
+
+    /// Saturating: a support window from a project's file may be any size.
+    pub(crate) fn plus(self, months: i64) -> Month {
+        Month(self.0.saturating_add(months))
+    }
+
+    /// Months from `self` to `later` (negative when `later` is earlier).
+    pub(crate) fn until(self, later: Month) -> i64 {
+        later.0.saturating_sub(self.0)
+    }
+
+    /// `October 2025`.
+    pub(crate) fn name(self) -> String {
+        const NAMES: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        format!("{} {}", NAMES[self.0.rem_euclid(12) as usize], self.0.div_euclid(12))
+    }
+}
+
+impl std::fmt::Display for Month {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.0.div_euclid(12), self.0.rem_euclid(12) + 1)
+    }
+}
+
+/// Today's month, set once by the command line (`WIREPLAN_TODAY`), else
+/// read from the system clock: the one place the checks get the date from.
+static TODAY: OnceLock<Month> = OnceLock::new();
+
+pub(crate) fn set_today(month: Month) {
+    let _ = TODAY.set(month);
+}
+
+pub(crate) fn today() -> Month {
+    *TODAY.get_or_init(|| {
+        let days = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs() / 86_400).unwrap_or(0));
+        month_of_day(days)
+    })
+}
+
+/// The month of day `days` since 1970-01-01 (the civil-from-days algorithm
+/// of Howard Hinnant's date library).
+fn month_of_day(days: i64) -> Month {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    Month(year * 12 + month - 1)
+}
+
+/// A catalog duration (`10s`, `1day`, `12months`) in seconds.
+pub(crate) fn seconds(text: &str) -> Option<f64> {
+    humantime::parse_duration(text).ok().map(|d| d.as_secs_f64()).filter(|s| *s > 0.0)
+}
+
+/// A catalog duration in whole months (`12months`, `2years`).
+pub(crate) fn months(text: &str) -> Option<i64> {
+    // humantime's month is 30.44 days and its year 365.25.
+    seconds(text).map(|s| (s / (30.436_875 * 86_400.0)).round() as i64).filter(|m| *m > 0)
+}
+
+impl Entry {
+    /// The limit that holds peaks back: of those that apply to every
+    /// request (no `applies_to`, counted in requests), the strictest over a
+    /// window of an hour or less (a daily quota is an average, not a peak),
+    /// else the strictest of any window; with its rate per second.
+    pub(crate) fn general_limit(&self) -> Option<(&RateLimits, &Limit, f64)> {
+        let limits = self.rate_limits.fact()?;
+        let general = || {
+            limits
+                .limits
+                .iter()
+                .filter(|l| l.applies_to.is_none() && l.unit != Some(LimitUnit::Points))
+                .filter_map(|l| Some((l, seconds(&l.per)?)))
+        };
+        let strictest = |short: bool| {
+            general()
+                .filter(|(_, window)| !short || *window <= 3_600.0)
+                .map(|(l, window)| (l, l.requests as f64 / window))
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+        };
+        strictest(true).or_else(|| strictest(false)).map(|(l, per_second)| (limits, l, per_second))
+    }
+}
+
+impl Limit {
+    /// `100 requests per 10s per account`.
+    pub(crate) fn describe(&self) -> String {
+        format!("{} requests per {} per {}", self.requests, self.per, self.scope)
+    }
 }
 
 /// `base` with the fields `overlay` (a partial entry, as JSON) gives
@@ -463,7 +639,6 @@ pub(crate) fn builtin() -> Result<&'static Catalog, &'static str> {
 /// (an object with a `source`, or `"unknown"`), a list or a value is replaced
 /// whole, so a fact never keeps a source that does not say it. `null` removes an
 /// optional field. The result must still be a whole, valid entry.
-#[allow(dead_code, reason = "project-level catalogs and `connector=` overrides use it in the next step of issue 23")]
 pub(crate) fn merge(base: &Entry, overlay: &Value) -> Result<Entry, String> {
     let mut merged = serde_json::to_value(base).map_err(|e| e.to_string())?;
     merge_value(&mut merged, overlay);
@@ -619,6 +794,51 @@ mod tests {
         assert!(merge(stripe, &json!("not an object")).is_err());
         let err = merge(stripe, &json!({"versioning": {"scheme": "dated", "pinned_by": "url", "source": "https://x.example", "read": "2026-12-01", "extra": 1}})).unwrap_err();
         assert!(err.contains("extra"), "unknown fields of a fact are refused: {err}");
+    }
+
+    #[test]
+    fn months_come_from_days_and_dates_and_read_back() {
+        assert_eq!(month_of_day(0).to_string(), "1970-01");
+        assert_eq!(month_of_day(20_791).to_string(), "2026-12");
+        assert_eq!(month_of_day(11_016).to_string(), "2000-02");
+        assert_eq!(month_of_day(-1).to_string(), "1969-12");
+        assert_eq!(Month::parse_prefix("2026-12-04"), Month::new(2026, 12));
+        assert_eq!(Month::parse_prefix("2026-12").map(|m| m.name()), Some("December 2026".to_owned()));
+        for bad in ["", "2026", "2026-1", "2026/12", "２０２６-12", "2026-00", "-026-12"] {
+            assert_eq!(Month::parse_prefix(bad), None, "{bad:?}");
+        }
+        // A window of any size saturates rather than overflows.
+        let january = Month::new(2026, 1).unwrap();
+        assert!(january.plus(i64::MAX) > january && january.plus(i64::MAX).until(january) < 0);
+    }
+
+    #[test]
+    fn a_project_file_overrides_entries_and_adds_whole_new_ones() {
+        let base = builtin().unwrap();
+        let stripe = serde_json::to_value(base.get("stripe").unwrap()).unwrap();
+        let mut ours = stripe.clone();
+        ours["id"] = json!("our-pay");
+        ours["name"] = json!("Our payments");
+        let text = json!([{"id": "stripe", "name": "Stripe (EU)"}, ours]).to_string();
+        let project = base.with_project(&text).unwrap();
+        assert_eq!(project.get("stripe").unwrap().name, "Stripe (EU)");
+        assert_eq!(project.get("our-pay").unwrap().name, "Our payments");
+        assert_eq!(project.entries().len(), base.entries().len() + 1);
+        // Still sorted, so lookups still find every entry.
+        assert!(project.entries().iter().all(|e| project.get(&e.id).is_some()));
+        for bad in [
+            "{}".to_owned(),
+            "[{}]".to_owned(),
+            json!([{"id": "new-one", "name": "half an entry"}]).to_string(),
+            json!([{"id": "stripe", "auth": "bearer"}]).to_string(),
+            {
+                let mut upper = stripe.clone();
+                upper["id"] = json!("Our_Pay");
+                json!([upper]).to_string()
+            },
+        ] {
+            assert!(base.with_project(&bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

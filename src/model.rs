@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use smol_str::SmolStr;
 
+use crate::catalog;
+
 // Places in the spec are defined with the sources, below the model.
 pub(crate) use crate::source::{FileId, Loc};
 
@@ -262,8 +264,46 @@ pub(crate) struct System {
     /// `webhook-signature SCHEME header=H secret=ENV`: how its webhooks prove
     /// where they come from (the hub backend checks it).
     pub(crate) webhook_signature: Option<Box<WebhookSignature>>,
+    /// `connector=stripe`: the catalog entry whose documented facts the
+    /// system takes where the spec is silent.
+    pub(crate) connector: Option<Box<Connector>>,
     pub(crate) allows: Vec<Allow>,
     pub(crate) loc: Loc,
+}
+
+/// `connector=ID` on a system, and the catalog entry resolution found for it
+/// (`None` when the name is not in the catalog, already an error).
+#[derive(Clone, Debug)]
+pub(crate) struct Connector {
+    pub(crate) id: Spanned<SmolStr>,
+    pub(crate) entry: Option<&'static catalog::Entry>,
+}
+
+/// Where a fact about a system comes from: a statement of the spec, or the
+/// catalog entry of its connector (whose page a finding cites).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Origin<'a> {
+    Spec(Loc),
+    Catalog { vendor: &'a str, source: &'a str, at: Loc },
+}
+
+impl Origin<'_> {
+    /// Where a label about the fact goes: the statement, or `connector=`.
+    pub(crate) fn loc(&self) -> Loc {
+        match self {
+            Origin::Spec(loc) | Origin::Catalog { at: loc, .. } => *loc,
+        }
+    }
+}
+
+/// A system's rate limit: the spec's `rate-limit`, or the strictest
+/// general limit its connector's vendor documents.
+#[derive(Clone, Debug)]
+pub(crate) struct EffectiveLimit<'a> {
+    pub(crate) per_second: f64,
+    /// `100 per minute`, or `HubSpot allows 190 requests per 10s per account`.
+    pub(crate) said: String,
+    pub(crate) origin: Origin<'a>,
 }
 
 impl System {
@@ -291,8 +331,49 @@ impl System {
         joined && !retired
     }
 
+    /// Whether the system sends webhooks: as the spec says, else as its
+    /// connector's catalog entry documents.
     pub(crate) fn has_webhooks(&self) -> bool {
-        self.webhooks.as_ref().is_some_and(|w| w.value)
+        self.webhooks_fact().is_some_and(|(value, _)| value)
+    }
+
+    /// The catalog entry of its connector, when it names a known one.
+    pub(crate) fn catalog(&self) -> Option<(&'static catalog::Entry, Loc)> {
+        let connector = self.connector.as_deref()?;
+        Some((connector.entry?, connector.id.loc))
+    }
+
+    /// Whether the system sends webhooks, and who says so.
+    pub(crate) fn webhooks_fact(&self) -> Option<(bool, Origin<'static>)> {
+        if let Some(w) = &self.webhooks {
+            return Some((w.value, Origin::Spec(w.loc)));
+        }
+        let (entry, at) = self.catalog()?;
+        let support = entry.webhooks.supported.fact()?;
+        Some((support.supported, Origin::Catalog { vendor: &entry.name, source: &support.provenance.source, at }))
+    }
+
+    /// The rate limit the checks hold writes to: the spec's, else the
+    /// strictest general limit of the connector's vendor.
+    pub(crate) fn rate_limit_fact(&self) -> Option<EffectiveLimit<'static>> {
+        if let Some(limit) = &self.rate_limit {
+            return Some(EffectiveLimit {
+                per_second: limit.per_second(),
+                said: if limit.count.fract() == 0.0 && limit.count.abs() < 1e15 {
+                    format!("{} per {}", limit.count as i64, limit.per)
+                } else {
+                    format!("{:.2} per {}", limit.count, limit.per)
+                },
+                origin: Origin::Spec(limit.loc),
+            });
+        }
+        let (entry, at) = self.catalog()?;
+        let (limits, limit, per_second) = entry.general_limit()?;
+        Some(EffectiveLimit {
+            per_second,
+            said: format!("{} allows {}", entry.name, limit.describe()),
+            origin: Origin::Catalog { vendor: &entry.name, source: &limits.provenance.source, at },
+        })
     }
 
     pub(crate) fn is_ha(&self) -> bool {

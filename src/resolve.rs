@@ -7,6 +7,9 @@
 //! broker, and unknown rule names in `lint` and `allow`. It fills each
 //! reference's `target` so that later stages work with ids.
 //!
+//! Each `connector=` is looked up in the connector catalog
+//! (`connectors.rs`).
+//!
 //! All lookups go through hash tables built once, and "did you mean" looks at
 //! a bounded number of candidates, so resolution is linear in the spec.
 
@@ -20,6 +23,8 @@ use crate::model::{
     EntityId, Event, EventId, Field, FieldRef, Flow, FlowId, Loc, Name, Ref, Spec, SystemId, SystemKind, TriggerKind,
 };
 use crate::suggest;
+
+mod connectors;
 
 /// Specs with at least this many flows resolve them on every core.
 const PARALLEL_FLOWS: usize = 4096;
@@ -121,6 +126,7 @@ pub(crate) fn resolve(spec: &mut Spec, diagnostics: &mut Vec<Diagnostic>) {
         });
         out.extend(runs.into_iter().flatten());
     }
+    connectors::resolve(spec, &mut out);
     r.diagnostics.extend(out);
 }
 

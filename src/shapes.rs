@@ -89,7 +89,10 @@ pub(crate) const SHAPES: &[Shape] = &[
     shape!("" "stack" "stack NAME { ... }", "The stack: its name, planning horizon and growth. At most one per spec.", Some(Fits::Text), &[]),
     shape!("" "include" "include PATH", "Loads more spec files: a path or glob relative to this file, inside the spec's folder.", Some(Fits::Text), &[]),
     shape!("" "system" "system NAME kind=KIND { ... }", "A tool or piece of infrastructure that data moves between.", Some(Fits::Text),
-        &[prop("kind", "what the system is; hubs, brokers, warehouses and lakes are infrastructure, not tools", Fits::Keywords(SystemKind::KEYWORDS))]),
+    &[
+        prop("kind", "what the system is; hubs, brokers, warehouses and lakes are infrastructure, not tools", Fits::Keywords(SystemKind::KEYWORDS)),
+        prop("connector", "the connector catalog's entry for the vendor's system (`wireplan catalog` lists them): its documented webhooks, rate limits, idempotency and API versions apply where the spec is silent", Fits::Text),
+    ]),
     shape!("" "event" "event NAME from=SYSTEM entity=E version=N { ... }", "A change notification a system produces.", Some(Fits::Text), &[
         prop("from", "the system that produces the event", Fits::System),
         prop("entity", "the entity of the producer the event is about", Fits::Entity),

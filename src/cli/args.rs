@@ -39,6 +39,22 @@ pub(super) enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
     },
+    /// List the connector catalog, or show one entry with its sources.
+    ///
+    /// The catalog holds what the vendors of common SaaS systems document
+    /// (webhooks and their signatures, authentication, rate limits,
+    /// idempotency keys, API versions), each fact with the page it comes
+    /// from. A system takes an entry's facts with `connector=ID`. A project
+    /// adds or overrides entries in `wireplan.catalog.json` in the current
+    /// folder (or the file `WIREPLAN_CATALOG` names): a JSON array of
+    /// entries, each overriding the built-in entry of its `id` field by field.
+    Catalog {
+        /// The entry to show (`stripe`); without it, every entry.
+        id: Option<String>,
+        /// How to print it: a table (one entry: each fact and its source), or JSON.
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
     /// Draw the systems and flows of a spec as a Mermaid or Graphviz graph.
     ///
     /// The logical view (the default) draws who feeds whom: an arrow from

@@ -13,6 +13,7 @@
 
 mod args;
 mod build;
+mod catalog;
 mod check;
 mod diff;
 mod explain;
@@ -68,7 +69,11 @@ pub fn run() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    if let Err(code) = catalog::settings(out) {
+        return code;
+    }
     match cli.command {
+        Command::Catalog { id, format } => catalog::catalog(out, id.as_deref(), format),
         Command::Check(args) => check::check(out, &args),
         Command::Explain { rule } => explain::explain(out, &rule),
         Command::Rules { format } => rules::rules(out, format),

@@ -123,6 +123,12 @@ const RATE_LIMIT_HELP: &str = "keep the writes under the limit at their source (
      in `rate-limit-exceeded`), or throttle in front of the system; the hub and the broker send each write as it \
      comes";
 
+const VENDOR_SIGNATURE: &str = "does not verify the vendor's own webhook signature scheme (the connector \
+     catalog's): without a `webhook-signature` it wants a bearer token, which the vendor does not send";
+const VENDOR_SIGNATURE_HELP: &str = "where the vendor signs a plain HMAC of the body, write it as \
+     `webhook-signature` (`wireplan catalog ID` shows the scheme); otherwise verify the vendor's signature in \
+     front of the hub until the backends check vendor schemes";
+
 /// Every statement of the language, in the order of `shapes::SHAPES`.
 pub(crate) const STATEMENTS: &[Statement] = &[
     checks("", "stack"),
@@ -134,6 +140,15 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         How::Runs("an exchange for each producer, and the hub's variables for its URL and credential"),
         How::Runs("a Meltano extractor (a source) or loader (a warehouse or lake)"),
         None,
+    ),
+    prop_row(
+        "",
+        "system",
+        "connector",
+        How::Refused { what: VENDOR_SIGNATURE, help: VENDOR_SIGNATURE_HELP },
+        How::Refused { what: VENDOR_SIGNATURE, help: VENDOR_SIGNATURE_HELP },
+        How::Moot("an ELT job reads the source; it receives no webhooks"),
+        Some(vendor_signed_producer),
     ),
     row(
         "",
@@ -417,6 +432,20 @@ fn rate_limited_targets(target: Target, spec: &Spec, flow: &Flow, out: &mut Vec<
     }
 }
 
+/// The `connector=` of the producer of the flow's event, when its vendor
+/// signs its webhooks and the spec says nothing of how (`webhook-signature`).
+fn vendor_signed_producer(_: Target, spec: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
+    out.extend(vendor_signed(spec, flow));
+}
+
+fn vendor_signed(spec: &Spec, flow: &Flow) -> Option<Loc> {
+    let Some(TriggerKind::On { event }) = flow.trigger.as_ref().map(|t| &t.kind) else { return None };
+    let producer = spec.system(spec.event(event.target?).from.as_ref()?.target?);
+    let (entry, at) = producer.catalog()?;
+    let signature = entry.webhooks.signature.fact()?;
+    (producer.webhook_signature.is_none() && signature.algorithm != crate::catalog::Algorithm::None).then_some(at)
+}
+
 fn flow_retry(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
     out.extend(flow.retry.as_ref().map(|r| r.loc));
 }
@@ -551,6 +580,7 @@ fn used(statement: &Statement, spec: &Spec, flow: &Flow) -> bool {
         ("system", "rate-limit", None) => {
             flow.targets.iter().filter_map(|t| t.system.target).any(|s| spec.system(s).rate_limit.is_some())
         }
+        ("", "system", Some("connector")) => vendor_signed(spec, flow).is_some(),
         ("system", "webhook-signature", None) => match trigger {
             Some(TriggerKind::On { event }) => event
                 .target

@@ -13,6 +13,7 @@
 //! inline `allow` on the node a finding is about, which wins for that node as
 //! `#[allow]` does in rustc. Spec errors are always errors.
 
+mod connector_contradiction;
 mod hub_single_point_of_failure;
 mod latency_mismatch;
 mod mapping_type_mismatch;
@@ -26,6 +27,7 @@ mod p2p_sprawl;
 mod polling_over_webhook;
 mod possible_sync_cycle;
 mod rate_limit_exceeded;
+mod retired_api_version;
 mod stage_mismatch;
 mod suppression;
 mod sync_cycle;
@@ -88,6 +90,8 @@ pub(crate) static RULES: &[&Rule] = &[
     &latency_mismatch::LATENCY_MISMATCH,
     &STAGE_MISMATCH,
     &possible_sync_cycle::POSSIBLE_SYNC_CYCLE,
+    &connector_contradiction::CONNECTOR_CONTRADICTION,
+    &retired_api_version::RETIRED_API_VERSION,
     &ALLOW_WITHOUT_REASON,
     &UNUSED_ALLOW,
     &NAME_CLASH,
@@ -116,6 +120,8 @@ pub(crate) static CHECKS: &[(&Rule, CheckFn)] = &[
     (&latency_mismatch::LATENCY_MISMATCH, latency_mismatch::check),
     (&STAGE_MISMATCH, stage_mismatch::check),
     (&possible_sync_cycle::POSSIBLE_SYNC_CYCLE, possible_sync_cycle::check),
+    (&connector_contradiction::CONNECTOR_CONTRADICTION, connector_contradiction::check),
+    (&retired_api_version::RETIRED_API_VERSION, retired_api_version::check),
 ];
 
 /// Finds a rule by name or code (`sync-cycle` or `WP101`, any case).

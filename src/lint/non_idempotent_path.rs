@@ -21,10 +21,11 @@ use std::collections::VecDeque;
 
 use super::Context;
 use super::util::plural;
+use crate::catalog::IdempotencySupport;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::declare_rule;
 use crate::graph::{Graph, TriggerNode};
-use crate::model::{EventId, Flow, FlowId, Owner, Spec, Target, TriggerKind};
+use crate::model::{EventId, Flow, FlowId, Origin, Owner, Spec, Target, TriggerKind};
 
 declare_rule! {
     /// ## What it finds
@@ -37,7 +38,10 @@ declare_rule! {
     /// duplicate record's own events start more flows that write the same
     /// way (through definite links), the finding shows one path of such
     /// writes and counts the others. A flow reported as downstream of
-    /// another is not reported again.
+    /// another is not reported again. A target whose `connector=` names a
+    /// vendor that reads idempotency keys gets the concrete advice: where
+    /// the vendor reads the key, and the page that says so. A producer
+    /// whose vendor documents webhooks counts as delivering by webhook.
     ///
     /// ## Why it matters
     ///
@@ -310,8 +314,21 @@ fn diagnostic(
             causes.push(cause);
         }
     }
+    let by_webhook = targets.iter().any(|&t| matches!(flow.runs_twice(spec, t), Some(crate::model::Twice::Webhook(_))));
     for (loc, why) in causes {
         d = d.with_secondary(loc, why);
+    }
+    // A producer whose webhooks are the catalog's: show the vendor's fact.
+    if by_webhook
+        && let Some(producer) = flow.source_system(spec).map(|s| spec.system(s))
+        && let Some((true, Origin::Catalog { vendor, source, at })) = producer.webhooks_fact()
+    {
+        let retried = producer
+            .catalog()
+            .and_then(|(entry, _)| entry.webhooks.delivery.fact())
+            .and_then(|delivery| Some((delivery.retry_window.as_ref()?, &delivery.provenance.source)))
+            .map_or(String::new(), |(window, page)| format!(", and retries them for up to {window} ({page})"));
+        d = d.with_secondary(at, format!("{vendor} sends webhooks ({source}){retried}"));
     }
     if let Some(last) = deepest {
         let hops = path_to(graph, a, last);
@@ -341,10 +358,11 @@ fn diagnostic(
         }
         d.message = message;
     }
-    d.with_help(help(spec, flow, targets.len()))
+    d.with_help(help(spec, flow, &targets))
 }
 
-fn help(spec: &Spec, flow: &Flow, targets: usize) -> String {
+fn help(spec: &Spec, flow: &Flow, offending: &[usize]) -> String {
+    let targets = offending.len();
     let key = match flow.trigger.as_ref().map(|t| &t.kind) {
         Some(TriggerKind::On { event }) => {
             event.target.and_then(|e| spec.event(e).key.as_ref()).map(|k| k.name.value.to_string())
@@ -352,12 +370,34 @@ fn help(spec: &Spec, flow: &Flow, targets: usize) -> String {
         _ => None,
     };
     let place = if targets == 1 { "to the flow or to that `to`" } else { "to the flow, or to each of these `to`s" };
-    match key {
+    let mut help = match key {
         Some(key) => format!("add `idempotency-key \"{key}\"` (the event's key) {place}, or write with `upsert`"),
         None => format!(
             "add `idempotency-key FIELD` naming a field that identifies the record {place}, or write with `upsert`"
         ),
+    };
+    // Where the target's vendor reads a key, say where, with its page.
+    let mut vendors: Vec<&str> = Vec::new();
+    for &t in offending {
+        let Some((entry, _)) = flow.targets[t].system.target.and_then(|s| spec.system(s).catalog()) else { continue };
+        if vendors.contains(&entry.id.as_str()) {
+            continue;
+        }
+        vendors.push(&entry.id);
+        let Some(idempotency) = entry.idempotency.fact() else { continue };
+        let Some(name) = &idempotency.name else { continue };
+        let place = match idempotency.support {
+            IdempotencySupport::Header => "header",
+            IdempotencySupport::BodyField => "field of the request body",
+            IdempotencySupport::None => continue,
+        };
+        let window = idempotency.window.as_ref().map_or(String::new(), |w| format!(", kept {w}"));
+        help.push_str(&format!(
+            "; {} reads the `{name}` {place}{window} ({})",
+            entry.name, idempotency.provenance.source
+        ));
     }
+    help
 }
 
 #[cfg(test)]

@@ -3,13 +3,15 @@
 use super::Context;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::declare_rule;
-use crate::model::{EventId, Owner, TriggerKind};
+use crate::model::{EventId, Origin, Owner, TriggerKind};
 
 declare_rule! {
     /// ## What it finds
     ///
     /// A flow triggered by `poll SYSTEM` where the system has
-    /// `webhooks #true`.
+    /// `webhooks #true`, or, when the spec does not say, where its
+    /// `connector=` names a catalog entry whose vendor documents webhooks
+    /// (the finding cites the vendor's page).
     ///
     /// ## Why it matters
     ///
@@ -68,18 +70,25 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         let Some(trigger) = &flow.trigger else { continue };
         let TriggerKind::Poll { system, entity, .. } = &trigger.kind else { continue };
         let Some(polled) = system.target.map(|s| spec.system(s)) else { continue };
-        if !polled.has_webhooks() {
-            continue;
-        }
-        let mut d = Diagnostic::new(
+        let Some((true, origin)) = polled.webhooks_fact() else { continue };
+        // A fact from the catalog is shown with its vendor and page.
+        let (said, label) = match origin {
+            Origin::Spec(_) => (String::new(), "webhooks are available".to_owned()),
+            Origin::Catalog { vendor, source, .. } => (
+                format!(" ({vendor} sends webhooks: {source})"),
+                format!("{vendor} sends webhooks, as the connector catalog documents"),
+            ),
+        };
+        let d = Diagnostic::new(
             &POLLING_OVER_WEBHOOK,
             trigger.loc,
-            format!("flow `{}` polls `{}`, which can push changes by webhook", flow.name.value, polled.name.value),
+            format!(
+                "flow `{}` polls `{}`, which can push changes by webhook{said}",
+                flow.name.value, polled.name.value
+            ),
         )
-        .with_label("polled here");
-        if let Some(webhooks) = &polled.webhooks {
-            d = d.with_secondary(webhooks.loc, "webhooks are available");
-        }
+        .with_label("polled here")
+        .with_secondary(origin.loc(), label);
         let entity_name = entity.as_ref().map(|e| e.name.value.as_str());
         let existing = events_by_system[system.target.map_or(0, |s| s.index())]
             .iter()

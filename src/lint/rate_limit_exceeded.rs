@@ -13,13 +13,16 @@ use crate::diagnostic::Diagnostic;
 use crate::diagnostic::declare_rule;
 use std::time::Duration;
 
-use crate::model::{FlowId, Loc, Owner, SystemId, TriggerKind};
+use crate::model::{EffectiveLimit, FlowId, Loc, Origin, Owner, SystemId, TriggerKind};
 
 declare_rule! {
     /// ## What it finds
     ///
     /// A system with `rate-limit` that receives more requests per second at
-    /// peak than the limit allows, at the planning horizon. Counted: the
+    /// peak than the limit allows, at the planning horizon. A system without
+    /// `rate-limit` whose `connector=` names a catalog entry is held to the
+    /// strictest limit its vendor documents for every request (the finding
+    /// names it and its page). Counted: the
     /// `peak-per-second` of the events whose flows write it, grown by
     /// `volume-growth`; and the reads of it by `poll` flows and by
     /// `schedule every=` flows with `from` it, at least one request per run
@@ -128,7 +131,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let horizon = spec.horizon_months();
     let growth = spec.growth_at(horizon);
     let mut into: Vec<Vec<Contribution>> = (0..spec.systems.len()).map(|_| Vec::new()).collect();
-    let limited = |s: Option<SystemId>| s.filter(|s| spec.system(*s).rate_limit.is_some());
+    let limits: Vec<Option<EffectiveLimit<'_>>> = spec.systems.iter().map(|s| s.rate_limit_fact()).collect();
+    let limited = |s: Option<SystemId>| s.filter(|s| limits[s.index()].is_some());
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         let Some(trigger) = &flow.trigger else { continue };
@@ -165,7 +169,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     }
     for id in spec.system_ids() {
         let system = spec.system(id);
-        let Some(limit) = &system.rate_limit else { continue };
+        let Some(limit) = &limits[id.index()] else { continue };
         let contributions = &mut into[id.index()];
         let (mut events, mut reads, mut polls) = (0.0, 0.0, 0usize);
         for c in contributions.iter() {
@@ -178,7 +182,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             }
         }
         let load = events * growth + reads;
-        let allowed = limit.per_second();
+        let allowed = limit.per_second;
         if load <= allowed {
             continue;
         }
@@ -203,14 +207,16 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             counted.push(format!("{}/s now, grown {}x", number(events), number(growth)));
         }
         let counted = if counted.is_empty() { String::new() } else { format!(" ({})", counted.join("; ")) };
-        let per = if limit.per.seconds() > 1.0 && allowed >= SLOW {
-            format!(" ({} per {})", number(limit.count), limit.per)
-        } else {
-            String::new()
+        let per = match (&limit.origin, &system.rate_limit) {
+            (Origin::Catalog { source, .. }, _) => format!(" ({}: {source})", limit.said),
+            (Origin::Spec(_), Some(spec_limit)) if spec_limit.per.seconds() > 1.0 && allowed >= SLOW => {
+                format!(" ({} per {})", number(spec_limit.count), spec_limit.per)
+            }
+            _ => String::new(),
         };
         let mut d = Diagnostic::new(
             &RATE_LIMIT_EXCEEDED,
-            limit.loc,
+            limit.origin.loc(),
             format!(
                 "peak load into `{}` at the horizon (month {horizon}) is {}{counted}, above its rate limit of {}{per}",
                 system.name.value,

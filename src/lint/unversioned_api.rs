@@ -1,6 +1,7 @@
 //! `unversioned-api`: an API or event contract without a version.
 
 use super::Context;
+use crate::catalog::{PinnedBy, VersionScheme};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::declare_rule;
 use crate::model::Owner;
@@ -9,7 +10,10 @@ declare_rule! {
     /// ## What it finds
     ///
     /// A system with `api` but no `version="..."`, and an event with no
-    /// `version=N`.
+    /// `version=N`. A system whose `connector=` names a catalog entry is
+    /// held to what its vendor documents: a vendor that versions its API
+    /// asks for a version even without `api` (the finding says how the
+    /// vendor pins it, and its page), and one without versions asks none.
     ///
     /// ## Why it matters
     ///
@@ -45,15 +49,44 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     for id in spec.system_ids() {
         let system = spec.system(id);
-        let Some(api) = &system.api else { continue };
-        if api.version.is_some() {
+        if system.api.as_ref().is_some_and(|api| api.version.is_some()) {
             continue;
         }
-        let style = api.style.as_ref().map_or("rest", |s| s.value.as_str());
+        // What the connector's vendor documents about versions, if anything.
+        let versioning = system.catalog().and_then(|(entry, at)| Some((entry, entry.versioning.fact()?, at)));
+        let style = system.api.as_ref().and_then(|a| a.style.as_ref()).map_or("rest", |s| s.value.as_str());
+        let example = match versioning {
+            Some((_, v, _)) if v.scheme == VersionScheme::Dated => "2025-01-01",
+            _ => "v1",
+        };
+        let (loc, label, said) = match (&system.api, versioning) {
+            // The vendor has no versions to pin: nothing to ask for.
+            (_, Some((_, v, _))) if v.scheme == VersionScheme::None => continue,
+            (Some(api), None) => (api.loc, "no `version`".to_owned(), String::new()),
+            (None, None) => continue,
+            (api, Some((entry, v, at))) => {
+                let scheme = if v.scheme == VersionScheme::Dated { "by date" } else { "by number" };
+                let pinned = match (v.pinned_by, &v.name) {
+                    (Some(PinnedBy::Header), Some(name)) => format!(", pinned with the `{name}` header"),
+                    (Some(PinnedBy::Query), Some(name)) => format!(", pinned with the `{name}` query parameter"),
+                    (Some(PinnedBy::Url), Some(name)) => format!(", pinned in the URL ({name})"),
+                    (Some(PinnedBy::Account), _) => ", pinned in the app's or account's settings".to_owned(),
+                    _ => String::new(),
+                };
+                let said = format!(" ({} versions its API {scheme}{pinned}: {})", entry.name, v.provenance.source);
+                let (loc, label) = match api {
+                    Some(api) => (api.loc, "no `version`".to_owned()),
+                    None => (at, format!("{} versions its API", entry.name)),
+                };
+                (loc, label, said)
+            }
+        };
         out.push(
-            Diagnostic::new(&UNVERSIONED_API, api.loc, format!("the API of `{}` has no version", system.name.value))
-                .with_label("no `version`")
-                .with_help(format!("pin the version the integration is built against: `api {style} version=\"v1\"`"))
+            Diagnostic::new(&UNVERSIONED_API, loc, format!("the API of `{}` has no version{said}", system.name.value))
+                .with_label(label)
+                .with_help(format!(
+                    "pin the version the integration is built against: `api {style} version=\"{example}\"`"
+                ))
                 .with_owner(Owner::System(id)),
         );
     }

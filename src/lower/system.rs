@@ -1,13 +1,14 @@
 //! `system` nodes and what they hold: API, rate limit, secret, webhook
-//! signature, lifetime, and their entities with their fields.
+//! signature, lifetime, the `connector=` naming its catalog entry (looked
+//! up by resolution), and their entities with their fields.
 
 use smol_str::SmolStr;
 
 use super::{Lowerer, Seen, children_of};
 use crate::diagnostic::{self};
 use crate::model::{
-    Api, ApiStyle, Criticality, Entity, Field, FieldType, NameKind, RateLimit, SignatureEncoding, SignatureScheme,
-    Spanned, System, SystemKind, TimeUnit, WebhookSignature,
+    Api, ApiStyle, Connector, Criticality, Entity, Field, FieldType, NameKind, RateLimit, SignatureEncoding,
+    SignatureScheme, Spanned, System, SystemKind, TimeUnit, WebhookSignature,
 };
 use crate::secrets;
 use crate::shapes::Shape;
@@ -24,6 +25,10 @@ impl Lowerer<'_> {
                 None
             }
         };
+        let connector = node
+            .prop("connector")
+            .and_then(|e| self.string(&e, "`connector=stripe`"))
+            .map(|id| Box::new(Connector { id, entry: None }));
         let mut system = System {
             name,
             kind,
@@ -39,6 +44,7 @@ impl Lowerer<'_> {
             retires_in_months: None,
             ha: None,
             webhook_signature: None,
+            connector,
             allows: Vec::new(),
             loc: self.loc(node.span),
         };

@@ -2,12 +2,15 @@
 //! against the committed schema, every fact names the public page it comes
 //! from and the day it was read, ids are unique and equal the file names, and
 //! there are at least 30 systems. A fact without a source is not recorded.
+//! And the catalog end to end, through the real binary: `wireplan catalog`,
+//! `connector=` in a spec (an unknown name, the facts it brings), the
+//! project's catalog file and `WIREPLAN_TODAY`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::Value;
 
-use crate::util::root;
+use crate::util::{TempSpec, code, root, stderr, stdout};
 
 /// (file stem, parsed entry) for every `catalog/*.json`, sorted by name.
 fn entries() -> Vec<(String, Value)> {
@@ -122,4 +125,217 @@ fn ids_are_unique_and_equal_the_file_names() {
     names.sort();
     names.dedup();
     assert_eq!(names.len(), count, "two entries share a name");
+}
+
+/// A spec whose system names `connector`, with `body` inside it.
+fn connector_spec(connector: &str, body: &str) -> String {
+    format!("system \"pay\" kind=payments connector={connector} {{\n{body}\n}}\n")
+}
+
+#[test]
+fn catalog_lists_every_entry_and_shows_one_with_its_sources() {
+    let here = TempSpec::new("catalog-list");
+    let list = here.run(&["catalog"]);
+    assert_eq!(code(&list), 0, "{}", stderr(&list));
+    let text = stdout(&list);
+    let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+    // A header, one line per file of `catalog/`, and the closing sentence.
+    assert_eq!(lines.len(), entries().len() + 2, "{text}");
+    assert!(text.lines().any(|l| l.starts_with("stripe ") && l.contains("Idempotency-Key")), "{text}");
+
+    let stripe = here.run(&["catalog", "stripe"]);
+    assert_eq!(code(&stripe), 0, "{}", stderr(&stripe));
+    let text = stdout(&stripe);
+    assert!(text.starts_with("Stripe (`connector=stripe`)"), "{text}");
+    assert!(text.contains("  source: https://docs.stripe.com/idempotency (read 2026-12-04)"), "{text}");
+    assert!(text.contains("  format: t={timestamp},v1={signature}"), "{text}");
+
+    let json = here.run(&["catalog", "stripe", "--format", "json"]);
+    let value: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let (_, on_disk) = entries().into_iter().find(|(stem, _)| stem == "stripe").unwrap();
+    assert_eq!(value, on_disk, "the JSON of an entry is its file's");
+    let all: Value = serde_json::from_slice(&here.run(&["catalog", "--format", "json"]).stdout).unwrap();
+    assert_eq!(all.as_array().unwrap().len(), entries().len());
+
+    let typo = here.run(&["catalog", "strpe"]);
+    assert_eq!(code(&typo), 2);
+    assert!(stderr(&typo).contains("no connector named `strpe`; did you mean `stripe`?"), "{}", stderr(&typo));
+}
+
+#[test]
+fn an_unknown_connector_is_an_error_at_its_name_with_the_closest_id() {
+    let spec = TempSpec::new("catalog-unknown");
+    spec.file("wireplan.kdl", connector_spec("hubspoot", ""));
+    let out = spec.run(&["check", "--format", "json"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<&Value> =
+        report["diagnostics"].as_array().unwrap().iter().filter(|d| d["rule"] == "unresolved-reference").collect();
+    assert_eq!(found.len(), 1, "{report}");
+    let d = found[0];
+    assert_eq!(d["message"], "no connector named `hubspoot`");
+    assert!(d["help"].as_str().unwrap().starts_with("did you mean `connector=hubspot`?"), "{d}");
+    // The span is the name itself: `connector=hubspoot` on line 1.
+    assert_eq!(
+        (&d["line"], &d["column"], &d["end_column"]),
+        (&Value::from(1), &Value::from(38), &Value::from(46)),
+        "{d}"
+    );
+}
+
+#[test]
+fn a_version_retired_before_the_horizon_counts_from_wireplan_today() {
+    let spec = TempSpec::new("catalog-today");
+    spec.file(
+        "wireplan.kdl",
+        "stack \"s\" {\n    horizon months=12\n}\nsystem \"shop\" kind=ecommerce connector=shopify {\n    api graphql version=\"2026-10\"\n}\n",
+    );
+    let run = |today: &str| {
+        let out = crate::util::wireplan()
+            .args(["check", "--format", "json"])
+            .env("WIREPLAN_TODAY", today)
+            .current_dir(&spec.dir)
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["rule"] == "retired-api-version")
+            .map(|d| d["message"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    // 2026-10 ends in October 2027: ten months after December 2026, inside
+    // a 12-month horizon.
+    assert_eq!(
+        run("2026-12-04"),
+        vec![
+            "API version `2026-10` of `shop` is retired in October 2027, 10 months from now, before the planning \
+             horizon (December 2027, month 12): Shopify supports a version 12 months after its release \
+             (https://shopify.dev/docs/api/usage/versioning)"
+        ]
+    );
+    // A month earlier, the end is past the horizon; after it, it is past.
+    assert!(run("2026-09").is_empty());
+    assert!(run("2027-11")[0].contains("was retired in October 2027"));
+    let bad = crate::util::wireplan()
+        .args(["check"])
+        .env("WIREPLAN_TODAY", "tomorrow")
+        .current_dir(&spec.dir)
+        .output()
+        .unwrap();
+    assert_eq!(code(&bad), 2);
+    assert!(stderr(&bad).contains("WIREPLAN_TODAY"), "{}", stderr(&bad));
+}
+
+#[test]
+fn a_project_catalog_file_overrides_an_entry_and_adds_a_system() {
+    let spec = TempSpec::new("catalog-project");
+    spec.file(
+        "wireplan.kdl",
+        "system \"pay\" kind=payments connector=stripe\nsystem \"ours\" kind=crm connector=our-crm\n\
+         system \"shop\" kind=ecommerce\nevent \"sale\" from=shop version=1 {\n    volume peak-per-second=50\n}\n\
+         flow \"f\" {\n    on \"sale\"\n    to pay action=upsert\n    to ours action=upsert\n}\n",
+    );
+    let limits = |requests: u32| {
+        format!(
+            r#"{{"plan": "our contract", "limits": [{{"requests": {requests}, "per": "1s", "scope": "account"}}],
+               "source": "https://example.com/contract", "read": "2026-12-01"}}"#
+        )
+    };
+    let unknown = r#""unknown""#;
+    spec.file(
+        "wireplan.catalog.json",
+        format!(
+            r#"[
+              {{"id": "stripe", "rate_limits": {}}},
+              {{"id": "our-crm", "name": "Our CRM",
+                "webhooks": {{"supported": {unknown}, "delivery": {unknown}, "ordering": {unknown}, "signature": {unknown}}},
+                "auth": {unknown}, "rate_limits": {}, "idempotency": {unknown}, "versioning": {unknown}}}
+            ]"#,
+            limits(1000),
+            limits(5)
+        ),
+    );
+    let out = spec.run(&["check", "--format", "json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let messages: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "rate-limit-exceeded")
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    // Stripe's 100/s is raised to 1000/s by the project; its own CRM allows 5/s.
+    assert_eq!(messages.len(), 1, "{messages:?}\n{}", stderr(&out));
+    assert!(
+        messages[0].contains("`ours`")
+            && messages[0].contains("Our CRM allows 5 requests per 1s per account: https://example.com/contract"),
+        "{}",
+        messages[0]
+    );
+    let shown = stdout(&spec.run(&["catalog", "our-crm"]));
+    assert!(shown.starts_with("Our CRM"), "{shown}");
+
+    spec.file("wireplan.catalog.json", r#"[{"id": "stripe", "rate_limits": {"plan": "no source"}}]"#);
+    let bad = spec.run(&["catalog"]);
+    assert_eq!(code(&bad), 2);
+    assert!(stderr(&bad).contains("wireplan.catalog.json"), "{}", stderr(&bad));
+}
+
+/// The hub does not verify a vendor's own signature scheme yet: a flow
+/// started by a `connector=` producer whose vendor signs its webhooks is a
+/// `not-carried-out` warning at the `connector=`, unless the spec writes the
+/// scheme as `webhook-signature`.
+#[test]
+fn the_hub_says_it_does_not_verify_a_vendors_own_signature_scheme() {
+    let text = |producer: &str| {
+        format!(
+            "{producer}\nsystem \"crm\" kind=crm\nevent \"paid\" from=pay version=1\n\
+             flow \"f\" {{\n    on \"paid\"\n    to crm action=upsert\n    retry\n    dead-letter\n    log\n}}\n"
+        )
+    };
+    let warnings = |producer: &str| {
+        let spec = TempSpec::new("catalog-hub");
+        spec.file("wireplan.kdl", text(producer));
+        let out = spec.run(&["build", "--target", "hub", "--out", "out"]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        stderr(&out).lines().filter(|l| l.contains("warning[not-carried-out]")).map(str::to_owned).collect::<Vec<_>>()
+    };
+    let found = warnings("system \"pay\" kind=payments connector=stripe {\n    api rest version=\"2025-08-27\"\n}");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("wireplan.kdl:1:38: warning[not-carried-out]: `system connector=`"), "{found:?}");
+    let written = "system \"pay\" kind=custom connector=github {\n    api rest version=\"2099-01-01\"\n    \
+                   webhook-signature \"hmac-sha256\" header=\"X-Hub-Signature-256\" prefix=\"sha256=\" secret=\"GH_SECRET\"\n}";
+    assert_eq!(warnings(written), Vec::<String>::new());
+}
+
+/// `webhooks #true` on a system whose vendor (here, as a project's file
+/// records it) sends none is a contradiction; the spec's word still wins
+/// for the checks that read it.
+#[test]
+fn webhooks_declared_where_the_vendor_sends_none_is_a_contradiction() {
+    let spec = TempSpec::new("catalog-no-webhooks");
+    spec.file("wireplan.kdl", connector_spec("stripe", "    api rest version=\"2025-08-27\"\n    webhooks #true"));
+    spec.file(
+        "wireplan.catalog.json",
+        r#"[{"id": "stripe", "webhooks": {"supported": {"supported": false,
+             "source": "https://example.com/no-webhooks", "read": "2026-12-01"}}}]"#,
+    );
+    let out = spec.run(&["check", "--format", "json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "connector-contradiction")
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        found,
+        vec!["`pay` says it sends webhooks, but Stripe documents none (https://example.com/no-webhooks)"],
+        "{}",
+        stderr(&out)
+    );
 }
