@@ -15,7 +15,10 @@ use std::path::Path;
 use lsp_types as lsp;
 use rustc_hash::FxHashMap;
 
-use super::{Analysis, Context, Document, apply_change, features, index, offset_in, to_lsp};
+use super::convert::to_lsp;
+use super::index;
+use super::requests as features;
+use super::state::{Analysis, Context, Document, apply_change, offset_in};
 use crate::model::FileId;
 
 /// Names a rename may be asked for: plain, then hostile (quotes, controls,
