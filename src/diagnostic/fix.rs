@@ -16,6 +16,8 @@
 //! `dead-letter`, `idempotency-key`, `loop-guard`) need review: editors
 //! offer them, `check --fix --unsafe-fixes` applies them.
 
+use std::collections::BTreeMap;
+
 use rustc_hash::FxHashMap;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -34,15 +36,6 @@ pub(crate) enum Applicability {
     /// guards): someone should review it; `check --fix --unsafe-fixes`
     /// applies it.
     Unsafe,
-}
-
-impl Applicability {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Applicability::Safe => "safe",
-            Applicability::Unsafe => "unsafe",
-        }
-    }
 }
 
 /// What a finding proposes to change, all or nothing.
@@ -229,32 +222,65 @@ fn removal(file: &SourceFile, start: u32, end: u32) -> Option<Span> {
     Some(Span::new(start as usize, end as usize + blanks))
 }
 
-/// The edits of a fix that fit together with those already `taken`: none
-/// overlaps another or touches it (two insertions at one place would run
-/// into each other). `taken` is sorted by file and place.
-pub(crate) fn fits(taken: &[TextEdit], edits: &[TextEdit]) -> bool {
-    edits.iter().all(|e| {
-        let at = taken.partition_point(|t| (t.file, t.span.start) < (e.file, e.span.start));
-        let clashes = |t: &TextEdit| t.file == e.file && t.span.start <= e.span.end && e.span.start <= t.span.end;
-        !(at > 0 && clashes(&taken[at - 1])) && !taken.get(at).is_some_and(clashes)
-    }) && edits.windows(2).all(|w| w[0].file != w[1].file || w[0].span.end < w[1].span.start)
+/// Text edits gathered from many fixes, none overlapping or touching
+/// another (two insertions at one place would run into each other): a fix
+/// goes in whole or not at all, and one that does not fit waits for a later
+/// pass, made on the text with these applied.
+#[derive(Debug, Default)]
+pub(crate) struct EditSet {
+    /// By file and place: where each edit ends, and its new text.
+    edits: BTreeMap<(FileId, u32), (u32, String)>,
 }
 
-/// `text` with `edits` (sorted, not overlapping, all of this file) made.
-pub(crate) fn apply(text: &str, edits: &[&TextEdit]) -> String {
-    let mut out = String::with_capacity(text.len() + edits.iter().map(|e| e.text.len()).sum::<usize>());
-    let mut at = 0;
-    for e in edits {
-        let (start, end) = (e.span.start as usize, e.span.end as usize);
-        if start < at || end > text.len() {
-            continue;
+impl EditSet {
+    /// Adds all of `edits` (sorted, from `Resolver::resolve`) if none of
+    /// them clashes with an edit already here or with another of them;
+    /// `false`, adding nothing, otherwise.
+    pub(crate) fn try_add(&mut self, edits: Vec<TextEdit>) -> bool {
+        let clashes_here = |e: &TextEdit| {
+            let before = self.edits.range(..=(e.file, e.span.start)).next_back();
+            let after = self.edits.range((e.file, e.span.start)..).next();
+            before.is_some_and(|(&(f, _), &(end, _))| f == e.file && end >= e.span.start)
+                || after.is_some_and(|(&(f, start), _)| f == e.file && start <= e.span.end)
+        };
+        let among_themselves = edits.windows(2).any(|w| w[0].file == w[1].file && w[0].span.end >= w[1].span.start);
+        if among_themselves || edits.iter().any(clashes_here) {
+            return false;
         }
-        out.push_str(&text[at..start]);
-        out.push_str(&e.text);
-        at = end;
+        for e in edits {
+            self.edits.insert((e.file, e.span.start), (e.span.end, e.text));
+        }
+        true
     }
-    out.push_str(&text[at..]);
-    out
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.edits.is_empty()
+    }
+
+    /// The files the edits change, in order.
+    pub(crate) fn files(&self) -> Vec<FileId> {
+        let mut files: Vec<FileId> = self.edits.keys().map(|&(f, _)| f).collect();
+        files.dedup();
+        files
+    }
+
+    /// `text`, the text of `file`, with the edits of that file made.
+    pub(crate) fn apply(&self, file: FileId, text: &str) -> String {
+        let mine = self.edits.range((file, 0)..=(file, u32::MAX));
+        let mut out = String::with_capacity(text.len() + mine.clone().map(|(_, (_, t))| t.len()).sum::<usize>());
+        let mut at = 0;
+        for (&(_, start), (end, new)) in mine {
+            let (start, end) = (start as usize, *end as usize);
+            if start < at || end > text.len() || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+                continue;
+            }
+            out.push_str(&text[at..start]);
+            out.push_str(new);
+            at = end;
+        }
+        out.push_str(&text[at..]);
+        out
+    }
 }
 
 #[cfg(test)]
@@ -267,8 +293,9 @@ mod tests {
         let mut sources = SourceMap::default();
         sources.add(SourceFile::new("a.kdl".into(), "a.kdl".into(), text.to_owned()));
         let mut resolver = Resolver::new(&sources);
-        let edits = resolver.resolve(&Fix::safe("t", vec![edit])).unwrap();
-        apply(text, &edits.iter().collect::<Vec<_>>())
+        let mut set = EditSet::default();
+        assert!(set.try_add(resolver.resolve(&Fix::safe("t", vec![edit])).unwrap()));
+        set.apply(FileId(0), text)
     }
 
     fn at(text: &str, what: &str) -> Loc {
@@ -307,12 +334,18 @@ mod tests {
 
     #[test]
     fn touching_edits_do_not_fit_together() {
-        let e = |start, end| TextEdit { file: FileId(0), span: Span::new(start, end), text: String::new() };
-        let taken = vec![e(5, 5), e(10, 12)];
-        assert!(fits(&taken, &[e(0, 4)]));
-        assert!(!fits(&taken, &[e(5, 5)]));
-        assert!(!fits(&taken, &[e(12, 14)]));
-        assert!(fits(&taken, &[e(13, 14), e(20, 20)]));
-        assert!(!fits(&[], &[e(1, 3), e(3, 4)]));
+        let e = |start, end| TextEdit { file: FileId(0), span: Span::new(start, end), text: "x".into() };
+        let mut set = EditSet::default();
+        assert!(set.try_add(vec![e(5, 5), e(10, 12)]));
+        assert!(set.try_add(vec![e(0, 4)]));
+        assert!(!set.try_add(vec![e(5, 5)]));
+        assert!(!set.try_add(vec![e(12, 14)]));
+        assert!(!set.try_add(vec![e(20, 20), e(3, 3)]), "all or nothing");
+        assert!(set.try_add(vec![e(13, 14), e(20, 20)]));
+        assert!(!set.try_add(vec![e(30, 32), e(32, 33)]));
+        let other = TextEdit { file: FileId(1), span: Span::new(5, 5), text: "y".into() };
+        assert!(set.try_add(vec![other]));
+        assert_eq!(set.files(), vec![FileId(0), FileId(1)]);
+        assert_eq!(set.apply(FileId(0), "abcdefghijklmnopqrstuvwxyz"), "xexfghijxmxopqrstxuvwxyz");
     }
 }

@@ -19,7 +19,7 @@ mod fix;
 mod spec_errors;
 
 pub(crate) use build_errors::{NAME_CLASH, SQL_UNQUOTABLE};
-pub(crate) use fix::{Applicability, Edit, Fix, Resolver, TextEdit, apply as apply_edits, fits as edits_fit};
+pub(crate) use fix::{Applicability, Edit, EditSet, Fix, Resolver, TextEdit};
 pub(crate) use spec_errors::{
     BAD_VALUE, DUPLICATE_NAME, INCLUDE_ERROR, MISSING_ARGUMENT, SECRET_LITERAL, SYNTAX, UNKNOWN_NODE, UNKNOWN_PROPERTY,
     UNKNOWN_RULE, UNRESOLVED_REFERENCE, UNUSABLE_NAME,
