@@ -11,6 +11,7 @@ mod cli;
 mod docs;
 mod etl;
 mod etl_postgres;
+mod fix;
 mod fmt;
 mod formats;
 mod fuzz;
