@@ -206,7 +206,12 @@ pub(crate) fn run(checked: crate::Checked, levels: &CliLevels, mode: Mode, cwd: 
             } else {
                 (format!("a/{name}"), format!("b/{name}"))
             };
-            let lines = similar::TextDiff::from_lines(&f.original, &f.fixed);
+            // Patience anchors on the lines that occur once (names), so a
+            // file of many small fixes diffs in near-linear time, where the
+            // default Myers costs the file's length times the changes.
+            let lines = similar::TextDiff::configure()
+                .algorithm(similar::Algorithm::Patience)
+                .diff_lines(&f.original, &f.fixed);
             let _ = write!(diff, "{}", lines.unified_diff().context_radius(3).header(&old, &new));
         }
     } else if let Err(message) = write_files(&changed) {
