@@ -134,3 +134,21 @@ fn a_file_that_changed_since_it_was_read_is_not_written() {
     write_files(&[&fa]).unwrap();
     assert_eq!(std::fs::read_to_string(&a).unwrap(), "\u{feff}fixed\n", "the byte-order mark stays");
 }
+
+#[test]
+fn unused_allows_go_and_rule_codes_become_names() {
+    let text = "system \"crm\" kind=crm {\n    api rest version=\"v1\"\n    allow \"sync-cycle\" reason=\"old\"\n}\n\
+                system \"shop\" kind=ecommerce { api rest version=\"v2\"; allow \"no-logging\" reason=\"x\" }\n\
+                lint {\n    deny \"WP101\"\n}\n";
+    let fixed = fix_in_memory(check(text), &CliLevels::default(), false, Path::new("/"));
+    assert_eq!(
+        fixed.files[0].fixed,
+        "system \"crm\" kind=crm {\n    api rest version=\"v1\"\n}\n\
+         system \"shop\" kind=ecommerce { api rest version=\"v2\"; }\n\
+         lint {\n    deny \"sync-cycle\"\n}\n"
+    );
+    let rules: Vec<&str> = fixed.applied.iter().map(|(rule, _)| *rule).collect();
+    assert_eq!(rules, ["unused-allow", "unused-allow", "unknown-rule"]);
+    // What remains has no fix: the systems are unused.
+    assert!(fixed.checked.diagnostics.iter().all(|d| d.rule.name == "unused-system"), "{:?}", findings(&fixed.checked));
+}
