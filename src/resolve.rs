@@ -3,9 +3,10 @@
 //! Resolution runs once all files are lowered, so names work across included
 //! files. It reports duplicate declarations (labelling both places),
 //! references to undeclared systems, events, entities and fields (with the
-//! closest declared name, and a fix that writes it), `via` through something that is not a hub or
-//! broker, and unknown rule names in `lint` and `allow`. It fills each
-//! reference's `target` so that later stages work with ids.
+//! closest declared name, and a fix that writes it), `via` through something
+//! that is not a hub or broker, and unknown rule names in `lint` and
+//! `allow`. It fills each reference's `target` so that later stages work
+//! with ids.
 //!
 //! All lookups go through hash tables built once, and "did you mean" looks at
 //! a bounded number of candidates, so resolution is linear in the spec.
@@ -307,8 +308,8 @@ impl Tables {
 }
 
 /// "no system named `x`", with the closest declared name as its help and its
-/// fix (a safe one: the name is corrected to the one it most likely meant),
-/// else `otherwise` as its help.
+/// fix (safe when that name was the only plausible one), else `otherwise`
+/// as its help.
 fn unresolved(
     what: &str,
     name: &Name,

@@ -149,8 +149,9 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             "add `retry attempts=5 backoff=exponential` and `dead-letter`, or run the flow via a broker"
         };
         // Retrying (and keeping what keeps failing) changes delivery: for
-        // review. A flow that has its own `retry` (its targets' lose data
-        // anyway) is left to its author.
+        // review. A flow that has a `retry` and still loses data (through a
+        // target's own settings) is left to its author: a second `retry`
+        // would not settle it.
         let fix = flow.retry.is_none().then(|| {
             let (title, child) = if flow.dead_letter.is_some() {
                 ("Add `retry`", "retry attempts=5 backoff=exponential")
