@@ -79,8 +79,9 @@ pub(crate) struct Diagnostic {
     /// output order, were counted here instead of kept (see `compact`).
     pub(crate) folded: usize,
     /// The mechanical change that settles the finding, set where it is
-    /// made; editors, `check --fix` and the reports read it.
-    pub(crate) fix: Option<Fix>,
+    /// made; editors, `check --fix` and the reports read it. Boxed: most
+    /// findings have none, and a check may hold a great many findings.
+    pub(crate) fix: Option<Box<Fix>>,
 }
 
 /// One node of a grouped finding: the finding it would get alone.
@@ -136,7 +137,7 @@ impl Diagnostic {
 
     /// Attaches the fix that settles the finding.
     pub(crate) fn with_fix(mut self, fix: impl Into<Option<Fix>>) -> Self {
-        self.fix = fix.into();
+        self.fix = fix.into().map(Box::new);
         self
     }
 
