@@ -151,6 +151,18 @@ impl<'s> Resolver<'s> {
     /// tree's takes in a `/-` entry or block after it and its `;`.
     fn node_end(&mut self, loc: &Loc) -> Option<u32> {
         let sources = self.sources;
+        // Only a commented-out entry or block (`/-`), a continued line or
+        // a comment after the model's span can hide more of the node; when
+        // the line ends there, or the node does (`;`, its parent's `}`),
+        // the span is the node, and the file need not be parsed.
+        let rest = sources.get(loc.file).text.get(loc.span.end as usize..)?;
+        let next = rest.trim_start_matches([' ', '\t']);
+        if next.starts_with(';') {
+            return Some(loc.span.end + (rest.len() - next.len()) as u32 + 1);
+        }
+        if next.is_empty() || next.starts_with(['\n', '\r', '}']) || next.starts_with("//") {
+            return Some(loc.span.end);
+        }
         let ends = self.node_ends.entry(loc.file).or_insert_with(|| {
             let (tree, _) = crate::syntax::parse_tree(&sources.get(loc.file).text);
             let mut ends = FxHashMap::default();
