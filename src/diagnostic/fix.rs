@@ -69,6 +69,19 @@ impl Fix {
     }
 }
 
+/// The most edits of one fix the JSON and SARIF reports write, as they
+/// write at most 1,000 findings of a rule in a file: a report stays bounded
+/// by what it shows. A larger fix (`log` added to each of 20,000 flows) is
+/// left out of them; editors and `check --fix` apply it whole.
+pub(crate) const REPORTED_EDITS: usize = crate::source::MAX_PER_RULE_AND_FILE;
+
+impl Fix {
+    /// Whether the JSON and SARIF reports write this fix.
+    pub(crate) fn is_reported(&self) -> bool {
+        self.edits.len() <= REPORTED_EDITS
+    }
+}
+
 /// One change, in the model's terms.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Edit {

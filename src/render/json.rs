@@ -49,7 +49,9 @@ pub(crate) struct JsonDiagnostic {
     /// What to do about it.
     pub(crate) help: String,
     /// The mechanical change that settles the finding, where there is one
-    /// (absent otherwise): what `check --fix` applies and editors offer.
+    /// (absent otherwise): what `check --fix` applies and editors offer. A
+    /// fix of more than 1,000 edits is left out, as findings past 1,000 of
+    /// a rule in a file are.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schemars(default)]
     pub(crate) fixes: Vec<JsonFix>,
@@ -90,7 +92,7 @@ pub(crate) struct JsonEdit {
 /// The fixes of `d` as the report writes them: its fix resolved to text
 /// edits of the loaded files.
 fn fixes(sources: &SourceMap, resolver: &mut Resolver<'_>, d: &Diagnostic) -> Vec<JsonFix> {
-    let Some(fix) = &d.fix else { return Vec::new() };
+    let Some(fix) = d.fix.as_ref().filter(|f| f.is_reported()) else { return Vec::new() };
     let Some(edits) = resolver.resolve(fix) else { return Vec::new() };
     let edits = edits
         .into_iter()

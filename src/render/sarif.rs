@@ -131,7 +131,7 @@ fn uri(path: &str) -> String {
 /// The finding's fix as SARIF's `fixes`: per file, its replacements, each
 /// a deleted region (empty for an insertion) and the text inserted there.
 fn fix(sources: &SourceMap, resolver: &mut Resolver<'_>, d: &Diagnostic) -> Option<Fix> {
-    let fix = d.fix.as_ref()?;
+    let fix = d.fix.as_ref().filter(|f| f.is_reported())?;
     let edits = resolver.resolve(fix)?;
     let mut changes: Vec<ArtifactChange> = Vec::new();
     let mut last = None;

@@ -155,3 +155,29 @@ fn fix_exits_by_what_remains_and_unsafe_fixes_needs_fix_or_diff() {
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("--unsafe-fixes goes with --fix or --diff"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_fix_too_large_to_report_is_still_applied_whole() {
+    let spec = TempSpec::new("fix-large");
+    let mut text = String::from(
+        "system \"shop\" kind=ecommerce\nsystem \"crm\" kind=crm\nevent \"order.paid\" from=shop version=1\n",
+    );
+    for i in 0..1001 {
+        text.push_str(&format!(
+            "flow \"f{i}\" {{\n    on \"order.paid\"\n    to crm action=upsert\n    retry\n    dead-letter\n}}\n"
+        ));
+    }
+    spec.file("wireplan.kdl", &text);
+    // One finding for the 1,001 flows into `crm`: its fix has 1,001 edits,
+    // more than a report writes for one fix (as for findings of a rule).
+    let report: serde_json::Value = serde_json::from_str(&stdout(&spec.run(&["check", "--format", "json"]))).unwrap();
+    let group: Vec<&serde_json::Value> =
+        report["diagnostics"].as_array().unwrap().iter().filter(|d| d["rule"] == "no-logging").collect();
+    assert_eq!(group.len(), 1);
+    assert!(group[0].get("fixes").is_none(), "{}", group[0]);
+    let out = spec.run(&["check", "--fix"]);
+    assert!(stderr(&out).starts_with("fixed 1 finding in 1 file: no-logging 1"), "{}", stderr(&out));
+    let fixed = std::fs::read_to_string(spec.dir.join("wireplan.kdl")).unwrap();
+    assert_eq!(fixed.matches("    dead-letter\n    log\n}\n").count(), 1001);
+    assert!(stderr(&spec.run(&["check", "--fix"])).starts_with("fixed nothing"));
+}
