@@ -40,6 +40,8 @@ const LAYERS: &[&[&str]] = &[
     &["fmt"],
     // The one way out of the process, masking credentials (see `out`).
     &["out"],
+    // `check --fix`: applies the findings' fixes through the writer.
+    &["fix"],
     &["lsp"],
     &["cli"],
     // The fuzz target runs everything, the language server included.

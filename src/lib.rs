@@ -34,6 +34,7 @@ mod diff;
 mod docs;
 mod emit;
 mod escape;
+mod fix;
 mod fmt;
 #[doc(hidden)]
 pub mod fuzz;

@@ -3,9 +3,10 @@
 //! Resolution runs once all files are lowered, so names work across included
 //! files. It reports duplicate declarations (labelling both places),
 //! references to undeclared systems, events, entities and fields (with the
-//! closest declared name), `via` through something that is not a hub or
-//! broker, and unknown rule names in `lint` and `allow`. It fills each
-//! reference's `target` so that later stages work with ids.
+//! closest declared name, and a fix that writes it), `via` through something
+//! that is not a hub or broker, and unknown rule names in `lint` and
+//! `allow`. It fills each reference's `target` so that later stages work
+//! with ids.
 //!
 //! Each `connector=` is looked up in the connector catalog
 //! (`connectors.rs`).
@@ -18,11 +19,11 @@ use std::fmt;
 use rustc_hash::FxHashMap as HashMap;
 use smol_str::SmolStr;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Fix};
 use crate::model::{
     EntityId, Event, EventId, Field, FieldRef, Flow, FlowId, Loc, Name, Ref, Spec, SystemId, SystemKind, TriggerKind,
 };
-use crate::suggest;
+use crate::suggest::{self, Suggestion};
 
 mod connectors;
 
@@ -68,10 +69,12 @@ impl<Id: Copy> Names<Id> {
         suggest::closest(name, candidates.map(SmolStr::as_str)).and_then(|c| self.get(c))
     }
 
-    fn suggest(&self, name: &str) -> Option<String> {
+    /// The declared name closest to `name`, among a bounded set, for "did
+    /// you mean".
+    fn suggest(&self, name: &str) -> Option<Suggestion<'_>> {
         let initial = name.chars().next().unwrap_or(' ');
         let candidates = self.by_initial.get(&initial).into_iter().flatten().take(SUGGESTION_BUDGET);
-        suggest::did_you_mean(name, candidates.map(SmolStr::as_str))
+        suggest::suggestion(name, candidates.map(SmolStr::as_str))
     }
 }
 
@@ -310,7 +313,16 @@ impl Tables {
     }
 }
 
-fn unresolved(what: &str, name: &Name, suggestion: Option<String>, context: Option<(Loc, String)>) -> Diagnostic {
+/// "no system named `x`", with the closest declared name as its help and its
+/// fix (safe when that name was the only plausible one), else `otherwise`
+/// as its help.
+fn unresolved(
+    what: &str,
+    name: &Name,
+    suggestion: Option<Suggestion<'_>>,
+    context: Option<(Loc, String)>,
+    otherwise: Option<String>,
+) -> Diagnostic {
     let mut d = Diagnostic::new(
         &crate::diagnostic::UNRESOLVED_REFERENCE,
         name.loc,
@@ -320,13 +332,16 @@ fn unresolved(what: &str, name: &Name, suggestion: Option<String>, context: Opti
     if let Some((loc, message)) = context {
         d = d.with_secondary(loc, message);
     }
-    d.with_help(suggestion.unwrap_or_else(|| format!("declare the {what}, or correct the name")))
+    match suggestion {
+        Some(c) => d.with_fix(Fix::did_you_mean(name.loc, c)).with_help(format!("did you mean `{}`?", c.name)),
+        None => d.with_help(otherwise.unwrap_or_else(|| format!("declare the {what}, or correct the name"))),
+    }
 }
 
 fn resolve_system(r: &mut Ref<SystemId>, systems: &Names<SystemId>, out: &mut Vec<Diagnostic>) {
     r.target = systems.get(&r.name.value);
     if r.target.is_none() {
-        out.push(unresolved("system", &r.name, systems.suggest(&r.name.value), None));
+        out.push(unresolved("system", &r.name, systems.suggest(&r.name.value), None, None));
     }
 }
 
@@ -347,8 +362,8 @@ fn resolve_entity(
         Some(&index) => r.target = Some(EntityId { system, index }),
         None => {
             let names = &tables.entity_names[system.index()];
-            let suggestion = suggest::did_you_mean(&r.name.value, names.iter().map(SmolStr::as_str));
-            out.push(unresolved("entity", &r.name, suggestion, Some(sys_loc(system))));
+            let suggestion = suggest::suggestion(&r.name.value, names.iter().map(SmolStr::as_str));
+            out.push(unresolved("entity", &r.name, suggestion, Some(sys_loc(system)), None));
         }
     }
 }
@@ -361,9 +376,9 @@ fn resolve_field(r: &mut FieldRef, table: Option<&FieldTable>, owner: Parent<'_>
     match table.get(&r.name.value) {
         Some(i) => r.target = Some(i),
         None => {
-            let suggestion = suggest::did_you_mean(&r.name.value, table.suggestions())
-                .unwrap_or_else(|| format!("{owner} has {}", field_list(&table.names)));
-            out.push(unresolved(&format!("field of {owner}"), &r.name, Some(suggestion), None));
+            let suggestion = suggest::suggestion(&r.name.value, table.suggestions());
+            let otherwise = format!("{owner} has {}", field_list(&table.names));
+            out.push(unresolved(&format!("field of {owner}"), &r.name, suggestion, None, Some(otherwise)));
         }
     }
 }
@@ -420,7 +435,7 @@ fn resolve_flow(
                 match event.target {
                     None => {
                         flow.meant = events.closest(&event.name.value);
-                        out.push(unresolved("event", &event.name, events.suggest(&event.name.value), None));
+                        out.push(unresolved("event", &event.name, events.suggest(&event.name.value), None, None));
                     }
                     Some(id) => {
                         // An event's fields describe its payload; an event
@@ -505,7 +520,7 @@ fn resolve_flow(
         for emits in &mut target.emits {
             emits.target = events.get(&emits.name.value);
             let Some(id) = emits.target else {
-                out.push(unresolved("event", &emits.name, events.suggest(&emits.name.value), None));
+                out.push(unresolved("event", &emits.name, events.suggest(&emits.name.value), None, None));
                 continue;
             };
             let (producer, external) = known.producers[id.index()];

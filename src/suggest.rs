@@ -1,4 +1,5 @@
-//! "Did you mean": the closest known name to a misspelt one.
+//! "Did you mean": the closest known name to a misspelt one, and whether it
+//! was the only plausible one (which makes correcting it a safe fix).
 //!
 //! Candidates are always a bounded set (the keywords of one node, or the names
 //! that share a first character), so a suggestion never costs a scan of every
@@ -13,10 +14,25 @@
 /// `lead.create` finds `lead.created`). Ties go to the earlier name in
 /// alphabetical order, so suggestions are deterministic.
 pub(crate) fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    suggestion(name, candidates).map(|s| s.name)
+}
+
+/// What "did you mean" found: the closest candidate, and whether it was the
+/// only plausible one (a fix that writes it is then safe; with rivals it is
+/// a guess for someone to review).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Suggestion<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) only: bool,
+}
+
+/// `closest`, saying whether another candidate was plausible too.
+pub(crate) fn suggestion<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<Suggestion<'a>> {
     let length = name.chars().count();
     let max_edits = (length / 3).max(1);
     let short_name = prefix(name);
     let mut best: Option<((usize, u64), &str)> = None;
+    let mut plausible = 0usize;
     for candidate in candidates {
         if candidate == name {
             continue;
@@ -37,13 +53,14 @@ pub(crate) fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a s
         if edits > max_edits && similarity < 0.8 {
             continue;
         }
+        plausible += 1;
         // Fewer edits first, then higher similarity (as an integer key).
         let key = (edits, u64::MAX - (similarity * 1e9) as u64);
         if best.is_none_or(|(k, c)| key < k || (key == k && candidate < c)) {
             best = Some((key, candidate));
         }
     }
-    best.map(|(_, c)| c)
+    best.map(|(_, c)| Suggestion { name: c, only: plausible == 1 })
 }
 
 /// The most characters of a name that a comparison reads.
@@ -51,11 +68,6 @@ const MAX_COMPARED: usize = 64;
 
 fn prefix(name: &str) -> &str {
     name.char_indices().nth(MAX_COMPARED).map_or(name, |(i, _)| &name[..i])
-}
-
-/// " (did you mean `x`?)" or nothing.
-pub(crate) fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    closest(name, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
 #[cfg(test)]
@@ -70,6 +82,15 @@ mod tests {
         assert_eq!(closest("zzz", names), None);
         assert_eq!(closest("pre", ["per", "every"]), Some("per"));
         assert_eq!(closest("lead.create", ["lead.created", "order.created"]), Some("lead.created"));
+    }
+
+    #[test]
+    fn a_suggestion_says_whether_it_was_the_only_plausible_one() {
+        assert_eq!(suggestion("crn", ["crm", "erp"]), Some(Suggestion { name: "crm", only: true }));
+        assert_eq!(
+            suggestion("lead.create", ["lead.creates", "lead.created"]),
+            Some(Suggestion { name: "lead.created", only: false })
+        );
     }
 
     #[test]

@@ -292,6 +292,8 @@ pub(super) struct CheckArgs {
     #[command(flatten)]
     pub(super) levels: LevelArgs,
     #[command(flatten)]
+    pub(super) fix: crate::fix::FixArgs,
+    #[command(flatten)]
     pub(super) color: ColorArgs,
 }
 

@@ -18,7 +18,12 @@ pub(super) fn check(out: &Out, args: &CheckArgs) -> ExitCode {
             check(out, &CheckArgs { path: Some(entry.to_path_buf()), files: Vec::new(), ..args.clone() })
         });
     }
-    let mut checked = match load_checked(out, args.path.as_deref(), Some(&args.levels)) {
+    let checked = match load_checked(out, args.path.as_deref(), Some(&args.levels)) {
+        Ok(checked) => checked,
+        Err(code) => return code,
+    };
+    // `--fix`, `--diff` (src/fix/): what remains is reported as any check is.
+    let mut checked = match crate::fix::for_check(out, checked, &args.fix, &args.levels.resolve().unwrap_or_default()) {
         Ok(checked) => checked,
         Err(code) => return code,
     };

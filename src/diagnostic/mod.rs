@@ -2,7 +2,8 @@
 //!
 //! A diagnostic says what is wrong (`message`), where (`primary` label on the
 //! exact span), why (`secondary` labels at related places, such as the first
-//! declaration of a duplicate) and what to do (`help`). Renderers in
+//! declaration of a duplicate) and what to do (`help`, and a `fix` where the
+//! change is mechanical: `fix.rs`). Renderers in
 //! `crate::render` turn it into text, JSON, SARIF or LSP messages; nothing here
 //! knows about output formats.
 
@@ -14,9 +15,11 @@ use serde::Serialize;
 use crate::model::{Loc, Owner};
 
 mod build_errors;
+mod fix;
 mod spec_errors;
 
 pub(crate) use build_errors::{NAME_CLASH, NOT_CARRIED_OUT, SQL_UNQUOTABLE};
+pub(crate) use fix::{Applicability, Edit, EditSet, Fix, Resolver, TextEdit};
 pub(crate) use spec_errors::{
     BAD_VALUE, DUPLICATE_NAME, INCLUDE_ERROR, MISSING_ARGUMENT, SECRET_LITERAL, SYNTAX, UNKNOWN_NODE, UNKNOWN_PROPERTY,
     UNKNOWN_RULE, UNRESOLVED_REFERENCE, UNUSABLE_NAME,
@@ -75,6 +78,10 @@ pub(crate) struct Diagnostic {
     /// How many more findings of this rule in this file, after this one in
     /// output order, were counted here instead of kept (see `compact`).
     pub(crate) folded: usize,
+    /// The mechanical change that settles the finding, set where it is
+    /// made; editors, `check --fix` and the reports read it. Boxed: most
+    /// findings have none, and a check may hold a great many findings.
+    pub(crate) fix: Option<Box<Fix>>,
 }
 
 /// One node of a grouped finding: the finding it would get alone.
@@ -107,6 +114,7 @@ impl Diagnostic {
             spec_wide: None,
             members: Vec::new(),
             folded: 0,
+            fix: None,
         })
     }
 
@@ -126,6 +134,13 @@ impl Diagnostic {
         self.owner = Some(owner);
         self
     }
+
+    /// Attaches the fix that settles the finding.
+    pub(crate) fn with_fix(mut self, fix: impl Into<Option<Fix>>) -> Self {
+        self.fix = fix.into().map(Box::new);
+        self
+    }
+
     /// Every node the finding is about: the members of a grouped finding,
     /// else its owner.
     pub(crate) fn owners(&self) -> impl Iterator<Item = Owner> + '_ {
@@ -232,6 +247,11 @@ impl Draft {
 
     pub(crate) fn with_owner(self, owner: Owner) -> Self {
         Draft(self.0.with_owner(owner))
+    }
+
+    /// Attaches the fix that settles the finding (`None` leaves it without).
+    pub(crate) fn with_fix(self, fix: impl Into<Option<Fix>>) -> Self {
+        Draft(self.0.with_fix(fix))
     }
 
     /// Marks a finding about the spec as a whole, the same finding for as

@@ -37,7 +37,7 @@ mod util;
 
 use std::collections::HashSet;
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use crate::graph::Graph;
 use crate::model::{LintLevel, Spec};
 
@@ -148,13 +148,15 @@ pub(crate) fn check_rule_names(spec: &Spec, diagnostics: &mut Vec<Diagnostic>) {
     for (rule, verb) in names {
         match find(&rule.value) {
             None => {
-                let help = match closest(&rule.value) {
-                    Some(c) => format!("did you mean `{c}`? `wireplan rules` lists every rule"),
+                let suggestion = crate::suggest::suggestion(&rule.value, RULES.iter().map(|r| r.name));
+                let help = match suggestion {
+                    Some(c) => format!("did you mean `{}`? `wireplan rules` lists every rule", c.name),
                     None => "`wireplan rules` lists every rule".into(),
                 };
                 diagnostics.push(
                     Diagnostic::new(&UNKNOWN_RULE, rule.loc, format!("no rule named `{}`", rule.value))
                         .with_label("unknown rule")
+                        .with_fix(suggestion.map(|c| Fix::did_you_mean(rule.loc, c)))
                         .with_help(help),
                 );
             }
@@ -176,6 +178,10 @@ pub(crate) fn check_rule_names(spec: &Spec, diagnostics: &mut Vec<Diagnostic>) {
                     format!("rules are named, not numbered, in a spec: `{}` is `{}`", rule.value, r.name),
                 )
                 .with_label("a rule code")
+                .with_fix(Fix::safe(
+                    format!("Replace with `{}`", r.name),
+                    vec![Edit::Rename { loc: rule.loc, name: r.name.to_owned() }],
+                ))
                 .with_help(format!("write `\"{}\"`", r.name)),
             ),
             Some(_) => {}

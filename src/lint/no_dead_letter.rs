@@ -2,8 +2,8 @@
 //! destination.
 
 use super::Context;
-use crate::diagnostic::Diagnostic;
 use crate::diagnostic::declare_rule;
+use crate::diagnostic::{Diagnostic, Fix};
 use crate::model::Owner;
 
 declare_rule! {
@@ -99,7 +99,13 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                     "add `dead-letter` to the flow (a dead-letter queue or exchange), so that failed messages are kept \
                  for replay",
                 )
-                .with_owner(Owner::Flow(id)),
+                .with_owner(Owner::Flow(id))
+                // Failed data now waits in a dead letter instead of being
+                // dropped: a change of delivery, for review.
+                .with_fix(Fix::needs_review(
+                    "Add `dead-letter`",
+                    vec![super::util::add_to_flow(spec, id, "dead-letter")],
+                )),
         ));
     }
     super::util::group_by_target(

@@ -7,8 +7,8 @@
 
 use super::Context;
 use super::util::Delivery;
-use crate::diagnostic::Diagnostic;
 use crate::diagnostic::declare_rule;
+use crate::diagnostic::{Diagnostic, Fix};
 use crate::model::{Owner, TriggerKind};
 
 declare_rule! {
@@ -148,7 +148,19 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         } else {
             "add `retry attempts=5 backoff=exponential` and `dead-letter`, or run the flow via a broker"
         };
-        out.push(d.with_help(help).with_owner(Owner::Flow(id)));
+        // Retrying (and keeping what keeps failing) changes delivery: for
+        // review. A flow that has a `retry` and still loses data (through a
+        // target's own settings) is left to its author: a second `retry`
+        // would not settle it.
+        let fix = flow.retry.is_none().then(|| {
+            let (title, child) = if flow.dead_letter.is_some() {
+                ("Add `retry`", "retry attempts=5 backoff=exponential")
+            } else {
+                ("Add `retry` and `dead-letter`", "retry attempts=5 backoff=exponential\ndead-letter")
+            };
+            Fix::needs_review(title, vec![super::util::add_to_flow(spec, id, child)])
+        });
+        out.push(d.with_help(help).with_owner(Owner::Flow(id)).with_fix(fix));
     }
 }
 

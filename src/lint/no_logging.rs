@@ -1,8 +1,8 @@
 //! `no-logging`: a flow that leaves no trace of its runs.
 
 use super::Context;
-use crate::diagnostic::Diagnostic;
 use crate::diagnostic::declare_rule;
+use crate::diagnostic::{Diagnostic, Fix};
 use crate::model::Owner;
 
 declare_rule! {
@@ -69,7 +69,9 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             Diagnostic::new(&NO_LOGGING, flow.name.loc, format!("flow `{}` does not log its runs", flow.name.value))
                 .with_label("no `log`")
                 .with_help("add `log` to the flow, or `allow \"no-logging\" reason=\"...\"` if another system keeps the run log")
-                .with_owner(Owner::Flow(id)),
+                .with_owner(Owner::Flow(id))
+                // Logging changes nothing about delivery.
+                .with_fix(Fix::safe("Add `log`", vec![super::util::add_to_flow(spec, id, "log")])),
         ));
     }
     super::util::group_by_target(

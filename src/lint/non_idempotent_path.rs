@@ -22,8 +22,8 @@ use std::collections::VecDeque;
 use super::Context;
 use super::util::plural;
 use crate::catalog::IdempotencySupport;
-use crate::diagnostic::Diagnostic;
 use crate::diagnostic::declare_rule;
+use crate::diagnostic::{Diagnostic, Fix};
 use crate::graph::{Graph, TriggerNode};
 use crate::model::{EventId, Flow, FlowId, Origin, Owner, Spec, Target, TriggerKind};
 
@@ -358,7 +358,28 @@ fn diagnostic(
         }
         d.message = message;
     }
-    d.with_help(help(spec, flow, &targets))
+    // A key makes the target drop repeated writes: a change of delivery,
+    // for review.
+    let fix = flow.idempotency_key.is_none().then(|| {
+        let key = idempotency_key(spec, flow);
+        let child = format!("idempotency-key {}", crate::syntax::cursor::requote("\"", &key));
+        Fix::needs_review(format!("Add `{child}`"), vec![super::util::add_to_flow(spec, origin, &child)])
+    });
+    d.with_fix(fix).with_help(help(spec, flow, &targets))
+}
+
+/// The key a flow's writes are made idempotent with: the trigger event's
+/// `key`, else the first field the flow reads, else `id`.
+fn idempotency_key(spec: &Spec, flow: &Flow) -> String {
+    if let Some(TriggerKind::On { event }) = flow.trigger.as_ref().map(|t| &t.kind)
+        && let Some(id) = event.target
+        && let Some(key) = &spec.event(id).key
+    {
+        return key.name.value.to_string();
+    }
+    super::util::source_fields(spec, flow)
+        .and_then(|fields| fields.first())
+        .map_or_else(|| "id".to_owned(), |f| f.name.value.to_string())
 }
 
 fn help(spec: &Spec, flow: &Flow, offending: &[usize]) -> String {

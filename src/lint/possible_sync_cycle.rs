@@ -11,8 +11,8 @@
 use super::Context;
 use super::sync_cycle::{Hop, loop_text, others_and_owner, shortest_loop, system_name};
 use super::util::{name_list, plural};
-use crate::diagnostic::Diagnostic;
 use crate::diagnostic::declare_rule;
+use crate::diagnostic::{Diagnostic, Fix};
 use crate::graph::Component;
 use crate::model::{FlowId, Owner, Spec};
 
@@ -147,7 +147,12 @@ fn diagnostic(spec: &Spec, component: &Component, hops: &[Hop], closing: FlowId)
         let at = hop.target.and_then(|t| flow.targets.get(t)).map_or(flow.name.loc, |t| t.loc);
         d = d.with_secondary(at, text.clone());
     }
-    d.with_help(format!(
+    // Only if the loop is real: for review.
+    let fix = closing_flow
+        .loop_guard
+        .is_none()
+        .then(|| Fix::needs_review("Add `loop-guard`", vec![super::util::add_to_flow(spec, closing, "loop-guard")]));
+    d.with_fix(fix).with_help(format!(
         "settle the assumed hops: name the entities (`entity=` on the `to` and on the event), add `emits \"EVENT\"` \
          to a `to` whose write does set the event off, mark an event no write sets off as `external`, or add \
          `loop-guard` to flow `{}` if the loop is real",

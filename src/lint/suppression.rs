@@ -6,8 +6,8 @@
 
 use std::collections::HashSet;
 
-use crate::diagnostic::Diagnostic;
 use crate::diagnostic::declare_rule;
+use crate::diagnostic::{Diagnostic, Edit, Fix};
 use crate::model::{EventId, FlowId, LintLevel, Owner, Spec, SystemId};
 
 declare_rule! {
@@ -140,7 +140,10 @@ pub(super) fn check_allows(
                                 rule.name
                             ))
                     }
-                    None => draft.with_help("remove the allow"),
+                    // An allow that silences nothing changes nothing when it goes.
+                    None => draft
+                        .with_fix(Fix::safe("Remove the allow", vec![Edit::Remove { loc: allow.loc }]))
+                        .with_help("remove the allow"),
                 };
                 out.push(d);
             }

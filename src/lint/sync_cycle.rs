@@ -12,8 +12,8 @@
 
 use super::Context;
 use super::util::{name_list, plural};
-use crate::diagnostic::Diagnostic;
 use crate::diagnostic::declare_rule;
+use crate::diagnostic::{Diagnostic, Fix};
 use crate::graph::{Component, Graph, TriggerNode, shortest_path};
 use crate::model::{EventId, FlowId, Owner, Spec, SystemId, TriggerKind};
 
@@ -263,7 +263,13 @@ fn diagnostic(spec: &Spec, component: &Component, hops: &[Hop], closing: FlowId)
         };
         d = d.with_secondary(flow.name.loc, format!("hop {}: {how}, writes `{}`", i + 1, system_name(spec, hop.to)));
     }
-    d.with_help(format!(
+    // A guard drops the changes the integration made itself: a change of
+    // delivery, for review.
+    let fix = closing_flow
+        .loop_guard
+        .is_none()
+        .then(|| Fix::needs_review("Add `loop-guard`", vec![super::util::add_to_flow(spec, closing, "loop-guard")]));
+    d.with_fix(fix).with_help(format!(
         "add `loop-guard` to flow `{}` so that it ignores the changes this integration made itself",
         closing_flow.name.value
     ))

@@ -1,7 +1,7 @@
 //! Small helpers the topology checks share: lists of names for messages,
 //! and the schema a flow reads from.
 
-use crate::diagnostic::{Diagnostic, Member};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Member};
 use crate::model::{EventDelivery, EventId, Field, Flow, FlowId, Owner, Spec, SystemId, TriggerKind};
 
 /// How many names a message lists before it says "and N more".
@@ -23,6 +23,12 @@ pub(super) fn name_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String 
 }
 
 pub(super) use crate::prose::plural;
+
+/// The edit that adds `child` (a node, or several a line each) as the last
+/// child of flow `id`.
+pub(super) fn add_to_flow(spec: &Spec, id: FlowId, child: &str) -> Edit {
+    Edit::InsertChild { parent: spec.flow(id).loc, child: child.to_owned() }
+}
 
 /// A number for a message: whole numbers without a fraction, others with
 /// up to two decimals.
@@ -97,6 +103,12 @@ pub(super) fn group_by_target(
             .iter()
             .map(|(f, d)| Member { owner: Owner::Flow(*f), message: d.message.clone(), loc: d.primary.loc })
             .collect();
+        // One fix for the group: each flow's own edits, all or none.
+        grouped = grouped.with_fix(head.fix.as_ref().map(|fix| Fix {
+            title: format!("{} to {}", fix.title, plural(members.len(), "flow")),
+            applicability: fix.applicability,
+            edits: members.iter().filter_map(|(_, d)| d.fix.as_ref()).flat_map(|f| f.edits.iter().cloned()).collect(),
+        }));
         let key = format!("the flows into system {}", serde_json::to_string(name.as_str()).unwrap_or_default());
         // The help was written for one flow; it applies to each listed.
         let help = head.help.replacen("to the flow", "to each of these flows", 1);

@@ -7,7 +7,9 @@ use std::path::Path;
 use lsp_types as lsp;
 use rustc_hash::FxHashMap;
 
-use super::{Analysis, Context, features, index};
+use super::index;
+use super::requests;
+use super::state::{Analysis, Context};
 use crate::model::FileId;
 
 fn analysis(path: &Path, text: String) -> Analysis {
@@ -42,14 +44,14 @@ fn every_feature_everywhere(text: &str) {
             start: lsp::Position { line, character: 0 },
             end: lsp::Position { line: line + 1, character: 0 },
         };
-        let _ = features::hover(
+        let _ = requests::hover(
             &cx,
             lsp::HoverParams {
                 text_document_position_params: at(position),
                 work_done_progress_params: Default::default(),
             },
         );
-        let _ = features::definition(
+        let _ = requests::definition(
             &cx,
             lsp::GotoDefinitionParams {
                 text_document_position_params: at(position),
@@ -57,7 +59,7 @@ fn every_feature_everywhere(text: &str) {
                 partial_result_params: Default::default(),
             },
         );
-        let _ = features::references(
+        let _ = requests::references(
             &cx,
             lsp::ReferenceParams {
                 text_document_position: at(position),
@@ -66,7 +68,7 @@ fn every_feature_everywhere(text: &str) {
                 context: lsp::ReferenceContext { include_declaration: true },
             },
         );
-        let _ = features::rename(
+        let _ = requests::rename(
             &cx,
             lsp::RenameParams {
                 text_document_position: at(position),
@@ -74,7 +76,7 @@ fn every_feature_everywhere(text: &str) {
                 work_done_progress_params: Default::default(),
             },
         );
-        let _ = features::completion(
+        let _ = requests::completion(
             &cx,
             lsp::CompletionParams {
                 text_document_position: at(position),
@@ -83,7 +85,7 @@ fn every_feature_everywhere(text: &str) {
                 context: None,
             },
         );
-        let actions = features::code_actions(
+        let actions = requests::code_actions(
             &cx,
             lsp::CodeActionParams {
                 text_document: lsp::TextDocumentIdentifier { uri: uri() },
@@ -108,11 +110,11 @@ fn every_feature_everywhere(text: &str) {
     }
     // Positions far past the end are clamped, not trusted.
     let far = lsp::Position { line: u32::MAX, character: u32::MAX };
-    let _ = features::hover(
+    let _ = requests::hover(
         &cx,
         lsp::HoverParams { text_document_position_params: at(far), work_done_progress_params: Default::default() },
     );
-    let _ = features::formatting(
+    let _ = requests::formatting(
         &cx,
         lsp::DocumentFormattingParams {
             text_document: lsp::TextDocumentIdentifier { uri: uri() },
@@ -120,7 +122,7 @@ fn every_feature_everywhere(text: &str) {
             work_done_progress_params: Default::default(),
         },
     );
-    let _ = features::symbols(
+    let _ = requests::symbols(
         &cx,
         lsp::DocumentSymbolParams {
             text_document: lsp::TextDocumentIdentifier { uri: uri() },
@@ -200,7 +202,7 @@ fn every_quick_fix_on_every_rule_fixture_leaves_a_spec_that_parses_and_fixes_its
             start: lsp::Position { line: 0, character: 0 },
             end: lsp::Position { line: source.line_count() as u32, character: 0 },
         };
-        let actions = features::code_actions(
+        let actions = requests::code_actions(
             &cx,
             lsp::CodeActionParams {
                 text_document: lsp::TextDocumentIdentifier { uri: uri() },
@@ -234,7 +236,8 @@ fn every_quick_fix_on_every_rule_fixture_leaves_a_spec_that_parses_and_fixes_its
             titles.push(action.title);
         }
     }
-    for wanted in ["Add `loop-guard`", "Add `dead-letter`", "Add `log`", "Replace with `crm`"] {
+    // Resolution's "did you mean" (`lead.create`) and the rules' own fixes.
+    for wanted in ["Add `loop-guard`", "Add `dead-letter`", "Add `log`", "Replace with `lead.created`"] {
         assert!(titles.iter().any(|t| t == wanted), "no `{wanted}` among {titles:?}");
     }
     assert!(titles.iter().any(|t| t.starts_with("Add `idempotency-key")), "{titles:?}");
@@ -276,8 +279,12 @@ fn names_from_every_category_come_out_of_the_server_parseable() {
         let cx = Context { analysis: &analysis, file: FileId(0), documents: &documents };
         let shown = crate::escape::one_line(&name);
 
-        let published: Vec<lsp::Diagnostic> =
-            analysis.checked.diagnostics.iter().map(|d| super::to_lsp(&analysis.checked, &documents, d)).collect();
+        let published: Vec<lsp::Diagnostic> = analysis
+            .checked
+            .diagnostics
+            .iter()
+            .map(|d| super::convert::to_lsp(&analysis.checked, &documents, d))
+            .collect();
         let json = serde_json::to_string(&published).unwrap();
         let parsed: serde_json::Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{shown}: {e}"));
         let name_range = lsp::Range {
@@ -298,7 +305,7 @@ fn names_from_every_category_come_out_of_the_server_parseable() {
             continue;
         }
 
-        let symbols = features::symbols(
+        let symbols = requests::symbols(
             &cx,
             lsp::DocumentSymbolParams {
                 text_document: lsp::TextDocumentIdentifier { uri: uri() },
@@ -313,7 +320,7 @@ fn names_from_every_category_come_out_of_the_server_parseable() {
         json_strings(&parsed, &mut strings);
         assert!(strings.contains(&name), "{shown}: the document symbol does not read the name back: {parsed}");
 
-        let hover = features::hover(
+        let hover = requests::hover(
             &cx,
             lsp::HoverParams {
                 text_document_position_params: at(lsp::Position { line: 0, character: 9 }),
@@ -330,7 +337,7 @@ fn names_from_every_category_come_out_of_the_server_parseable() {
             assert!(strings.iter().all(|s| !s.contains(c)), "{shown}: hover shows a hidden character raw: {parsed}");
         }
 
-        let tokens = features::semantic_tokens(
+        let tokens = requests::semantic_tokens(
             &cx,
             lsp::SemanticTokensParams {
                 text_document: lsp::TextDocumentIdentifier { uri: uri() },

@@ -15,7 +15,10 @@ use std::path::Path;
 use lsp_types as lsp;
 use rustc_hash::FxHashMap;
 
-use super::{Analysis, Context, Document, apply_change, features, index, offset_in, to_lsp};
+use super::convert::to_lsp;
+use super::index;
+use super::requests;
+use super::state::{Analysis, Context, Document, apply_change, offset_in};
 use crate::model::FileId;
 
 /// Names a rename may be asked for: plain, then hostile (quotes, controls,
@@ -67,14 +70,14 @@ pub(crate) fn every_request(path: &Path, checked: crate::Checked, offsets: &[u32
         .collect();
     positions.append(&mut far);
     for (i, &position) in positions.iter().enumerate() {
-        let _ = features::hover(
+        let _ = requests::hover(
             &cx,
             lsp::HoverParams {
                 text_document_position_params: at(position),
                 work_done_progress_params: Default::default(),
             },
         );
-        if let Ok(Some(answer)) = features::definition(
+        if let Ok(Some(answer)) = requests::definition(
             &cx,
             lsp::GotoDefinitionParams {
                 text_document_position_params: at(position),
@@ -85,7 +88,7 @@ pub(crate) fn every_request(path: &Path, checked: crate::Checked, offsets: &[u32
         {
             assert!(inside(&l.range), "a definition past the end: {l:?}");
         }
-        if let Ok(Some(found)) = features::references(
+        if let Ok(Some(found)) = requests::references(
             &cx,
             lsp::ReferenceParams {
                 text_document_position: at(position),
@@ -99,7 +102,7 @@ pub(crate) fn every_request(path: &Path, checked: crate::Checked, offsets: &[u32
             }
         }
         for (j, new_name) in [NEW_NAMES[0], NEW_NAMES[(pick as usize + i) % NEW_NAMES.len()]].into_iter().enumerate() {
-            let edit = features::rename(
+            let edit = requests::rename(
                 &cx,
                 lsp::RenameParams {
                     text_document_position: at(position),
@@ -117,7 +120,7 @@ pub(crate) fn every_request(path: &Path, checked: crate::Checked, offsets: &[u32
                 assert!(syntax_errors(&renamed) == 0, "a rename to `{new_name}` broke the syntax");
             }
         }
-        let _ = features::completion(
+        let _ = requests::completion(
             &cx,
             lsp::CompletionParams {
                 text_document_position: at(position),
@@ -130,7 +133,7 @@ pub(crate) fn every_request(path: &Path, checked: crate::Checked, offsets: &[u32
             start: lsp::Position { line: position.line, character: 0 },
             end: lsp::Position { line: position.line.saturating_add(1), character: 0 },
         };
-        let actions = features::code_actions(
+        let actions = requests::code_actions(
             &cx,
             lsp::CodeActionParams {
                 text_document: doc(),
@@ -156,7 +159,7 @@ pub(crate) fn every_request(path: &Path, checked: crate::Checked, offsets: &[u32
             }
         }
     }
-    let _ = features::formatting(
+    let _ = requests::formatting(
         &cx,
         lsp::DocumentFormattingParams {
             text_document: doc(),
@@ -164,7 +167,7 @@ pub(crate) fn every_request(path: &Path, checked: crate::Checked, offsets: &[u32
             work_done_progress_params: Default::default(),
         },
     );
-    let _ = features::symbols(
+    let _ = requests::symbols(
         &cx,
         lsp::DocumentSymbolParams {
             text_document: doc(),
@@ -172,7 +175,7 @@ pub(crate) fn every_request(path: &Path, checked: crate::Checked, offsets: &[u32
             partial_result_params: Default::default(),
         },
     );
-    let _ = features::semantic_tokens(
+    let _ = requests::semantic_tokens(
         &cx,
         lsp::SemanticTokensParams {
             text_document: doc(),

@@ -5,15 +5,18 @@
 //! documentation as the rule's help, so that a dashboard can explain a finding
 //! without wireplan installed. Columns count Unicode code points, which the
 //! run declares with `columnKind`. Each result carries the baseline's
-//! fingerprint as `partialFingerprints`.
+//! fingerprint as `partialFingerprints`, and a finding's fix its `fixes`
+//! (`artifactChanges` of `replacements`: a deleted region, empty for an
+//! insertion, and the content inserted).
 
 use serde_sarif::sarif::{
-    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, Region, ReportingConfiguration,
-    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
+    ArtifactChange, ArtifactContent, ArtifactLocation, Fix, Location, Message, MultiformatMessageString,
+    PhysicalLocation, Region, Replacement, ReportingConfiguration, ReportingDescriptor, Result as SarifResult,
+    ResultLevel, Run, Sarif, Tool, ToolComponent,
 };
 
 use super::Report;
-use crate::diagnostic::{Label, Severity};
+use crate::diagnostic::{Diagnostic, Label, Resolver, Severity};
 use crate::lint::RULES;
 use crate::source::SourceMap;
 
@@ -34,6 +37,8 @@ pub(crate) fn render(report: &Report<'_>) -> String {
                 .build()
         })
         .collect();
+    // Each file a fix adds to is parsed once, however many fixes.
+    let mut resolver = Resolver::new(report.sources);
     let results: Vec<SarifResult> = report
         .diagnostics
         .iter()
@@ -48,13 +53,15 @@ pub(crate) fn render(report: &Report<'_>) -> String {
                 .message(Message::builder().text(text).build())
                 .locations(vec![location(report.sources, &d.primary)])
                 .partial_fingerprints(fingerprints(report, i));
-            if d.secondary.is_empty() {
+            let mut result = if d.secondary.is_empty() {
                 result.build()
             } else {
                 result
                     .related_locations(d.secondary.iter().map(|l| location(report.sources, l)).collect::<Vec<_>>())
                     .build()
-            }
+            };
+            result.fixes = fix(report.sources, &mut resolver, d).map(|f| vec![f]);
+            result
         })
         .collect();
     let driver = ToolComponent::builder()
@@ -119,6 +126,49 @@ fn uri(path: &str) -> String {
         }
     }
     out
+}
+
+/// The finding's fix as SARIF's `fixes`: per file, its replacements, each
+/// a deleted region (empty for an insertion) and the text inserted there.
+fn fix(sources: &SourceMap, resolver: &mut Resolver<'_>, d: &Diagnostic) -> Option<Fix> {
+    let fix = d.fix.as_ref().filter(|f| f.is_reported())?;
+    let edits = resolver.resolve(fix)?;
+    let mut changes: Vec<ArtifactChange> = Vec::new();
+    let mut last = None;
+    for e in edits {
+        let file = sources.get(e.file);
+        let (start, end) = (file.position(e.span.start), file.position(e.span.end));
+        let deleted = Region::builder()
+            .start_line(i64::from(start.line))
+            .start_column(i64::from(start.column))
+            .end_line(i64::from(end.line))
+            .end_column(i64::from(end.column))
+            .build();
+        let replacement = Replacement::builder()
+            .deleted_region(deleted)
+            .inserted_content(ArtifactContent::builder().text(e.text).build());
+        let replacement = replacement.build();
+        // Edits come sorted by file: one change per file.
+        match changes.last_mut() {
+            Some(change) if last == Some(e.file) => change.replacements.push(replacement),
+            _ => changes.push(
+                ArtifactChange::builder()
+                    .artifact_location(ArtifactLocation::builder().uri(uri(&file.name)).build())
+                    .replacements(vec![replacement])
+                    .build(),
+            ),
+        }
+        last = Some(e.file);
+    }
+    let description = format!(
+        "{} ({})",
+        fix.title,
+        match fix.applicability {
+            crate::diagnostic::Applicability::Safe => "safe",
+            crate::diagnostic::Applicability::Unsafe => "needs review",
+        }
+    );
+    Some(Fix::builder().description(Message::builder().text(description).build()).artifact_changes(changes).build())
 }
 
 fn location(sources: &SourceMap, label: &Label) -> Location {

@@ -79,18 +79,6 @@ impl<'t> SyntaxTree<'t> {
     }
 
     /// The byte span covered by a tree node (empty at its start if it has no tokens).
-    /// Where the KDL node that starts at `start` ends, commented-out
-    /// entries and children blocks (`/-version=2`) and its `;` included:
-    /// an edit that appends to a node goes after them, or it would leave an
-    /// entry after a children block. `None` when no node starts there.
-    pub(crate) fn node_end_at(&self, start: u32) -> Option<u32> {
-        (0..self.nodes.len() as u32)
-            .filter(|&i| self.nodes[i as usize].kind == CstKind::Node)
-            .map(|i| self.node_span(i))
-            .find(|span| span.start == start)
-            .map(|span| span.end)
-    }
-
     pub(crate) fn node_span(&self, node: u32) -> Span {
         let Some(n) = self.nodes.get(node as usize) else { return Span::default() };
         let start = self.token_span(n.first_token).start;

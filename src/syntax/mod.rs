@@ -40,7 +40,7 @@ mod owned;
 #[cfg(test)]
 mod recovery_tests;
 
-pub(crate) use cst::SyntaxTree;
+pub(crate) use cst::{CstKind, SyntaxTree};
 pub(crate) use lexer::TokenKind;
 
 use std::borrow::Cow;

@@ -55,6 +55,23 @@ fn sarif_matches_the_official_schema() {
     assert_eq!(first["ruleId"], "WP004");
     assert_eq!(first["locations"][0]["physicalLocation"]["region"]["startLine"], 5);
     assert_eq!(first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "ten-mistakes.kdl");
+    // The report carries fixes, validated above with the rest: a rename
+    // replaces the name, an added child is an insertion (an empty region).
+    let fixes: Vec<&serde_json::Value> = results.iter().filter_map(|r| r["fixes"].as_array()).flatten().collect();
+    assert!(fixes.len() >= 4, "{fixes:#?}");
+    let change = |title: &str| {
+        let fix = fixes.iter().find(|f| f["description"]["text"].as_str().unwrap().starts_with(title)).unwrap();
+        assert_eq!(fix["artifactChanges"][0]["artifactLocation"]["uri"], "ten-mistakes.kdl");
+        fix["artifactChanges"][0]["replacements"][0].clone()
+    };
+    let rename = change("Replace with `lead.created` (safe)");
+    assert_eq!(rename["insertedContent"]["text"], "\"lead.created\"");
+    assert_ne!(rename["deletedRegion"]["startColumn"], rename["deletedRegion"]["endColumn"]);
+    let log = change("Add `log`");
+    assert_eq!(log["insertedContent"]["text"], "    log\n");
+    let region = &log["deletedRegion"];
+    assert_eq!((&region["startLine"], &region["startColumn"]), (&region["endLine"], &region["endColumn"]));
+    change("Add `dead-letter` (needs review)");
 }
 
 #[test]
@@ -89,6 +106,46 @@ fn sarif_passes_microsofts_validator() {
             .map(|r| format!("{} {}", r["ruleId"], r["message"]))
             .collect();
         assert!(problems.is_empty(), "{name}: {problems:#?}");
+    }
+}
+
+/// The JSON report's fixes match its schema, and their line and column
+/// ranges, applied to the file, make the change the fix names.
+#[test]
+fn json_fixes_match_the_schema_and_their_ranges_apply() {
+    let dir = root().join("tests/fixtures/check");
+    let out = run_in(&dir, &["check", "ten-mistakes.kdl", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("schemas/diagnostics.schema.json")).unwrap())
+            .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&report).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let fixes: Vec<&serde_json::Value> =
+        report["diagnostics"].as_array().unwrap().iter().filter_map(|d| d["fixes"].as_array()).flatten().collect();
+    let applicability: Vec<&str> = fixes.iter().map(|f| f["applicability"].as_str().unwrap()).collect();
+    assert!(applicability.contains(&"safe") && applicability.contains(&"unsafe"), "{applicability:?}");
+    let text = std::fs::read_to_string(dir.join("ten-mistakes.kdl")).unwrap();
+    // 1-based line and character column to a byte offset.
+    let offset = |line: u64, column: u64| {
+        let start: usize = text.split_inclusive('\n').take(line as usize - 1).map(str::len).sum();
+        start + text[start..].chars().take(column as usize - 1).map(char::len_utf8).sum::<usize>()
+    };
+    for fix in fixes {
+        let mut fixed = text.clone();
+        let mut edits: Vec<&serde_json::Value> = fix["edits"].as_array().unwrap().iter().collect();
+        edits.reverse();
+        for e in edits {
+            assert_eq!(e["file"], "ten-mistakes.kdl");
+            let at = |l: &str, c: &str| offset(e[l].as_u64().unwrap(), e[c].as_u64().unwrap());
+            fixed.replace_range(at("line", "column")..at("end_line", "end_column"), e["new_text"].as_str().unwrap());
+        }
+        match fix["title"].as_str().unwrap() {
+            "Replace with `lead.created`" => assert!(fixed.contains("on \"lead.created\"\n"), "{fixed}"),
+            "Replace with `sync-cycle`" => assert!(fixed.contains("deny \"sync-cycle\"\n"), "{fixed}"),
+            title => assert!(fixed.len() > text.len(), "{title}: {fixed}"),
+        }
     }
 }
 

@@ -428,13 +428,14 @@ fn every_request_works_over_stdio() {
     let (l, c) = position_of(SALES, "from=crm", 0);
     assert_eq!(type_at(l, c), "property");
 
-    // Code actions: the did-you-mean replacement, then `dead-letter`; each
+    // Code actions: the did-you-mean replacement (safe, so preferred), then
+    // `dead-letter` (it changes delivery: offered, not preferred); each
     // applied, the spec parses and that finding is gone.
     let mut text = SALES.to_owned();
     let mut version = 2;
     let mut current = found.clone();
-    for (title, gone) in
-        [("Replace with `email_address`", "unresolved-reference"), ("Add `dead-letter`", "no-dead-letter")]
+    for (title, gone, preferred) in
+        [("Replace with `email_address`", "unresolved-reference", true), ("Add `dead-letter`", "no-dead-letter", false)]
     {
         let target = current.iter().find(|d| d["code"] == gone).unwrap_or_else(|| panic!("no {gone}"));
         let params = json!({
@@ -446,6 +447,7 @@ fn every_request_works_over_stdio() {
         let action = actions.as_array().unwrap().iter().find(|a| a["title"] == title);
         let action = action.unwrap_or_else(|| panic!("no {title} in {actions}"));
         assert_eq!(action["diagnostics"][0]["code"], gone, "the fix names what it fixes");
+        assert_eq!(action["isPreferred"], preferred, "{title}");
         text = apply(&text, action["edit"]["changes"][&sales_uri].as_array().unwrap());
         change(&mut client, &sales_uri, &text, version);
         current = client.diagnostics(&sales_uri, |p| p["version"] == version);

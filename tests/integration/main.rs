@@ -12,6 +12,7 @@ mod docs;
 mod etl;
 mod etl_postgres;
 mod fidelity;
+mod fix;
 mod fmt;
 mod formats;
 mod fuzz;
