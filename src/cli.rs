@@ -109,6 +109,12 @@ enum Command {
     /// nothing is written: a unified diff is printed and the exit code is 1
     /// when a file is not formatted.
     Fmt(FmtArgs),
+    /// Import AsyncAPI documents or a Node-RED flow file as a spec.
+    ///
+    /// Prints what it mapped and skipped; marks with `// unknown in the
+    /// source` what the source does not say. Exits 1 when a document has
+    /// problems (they are printed with their places), 2 for usage errors.
+    Import(crate::import::ImportArgs),
     /// Run the language server on stdin and stdout (for editors).
     ///
     /// Diagnostics as you type, hover, go to definition, references, rename,
@@ -412,6 +418,7 @@ pub fn run() -> ExitCode {
             }
         }
         Command::Build(args) => build(out, &args),
+        Command::Import(args) => crate::import::run(out, &args),
     }
 }
 
@@ -505,7 +512,9 @@ fn load_checked(
         Err(message) => return Err(usage_error(out, &message)),
     };
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let checked = crate::check_path(path, &cwd, &levels).map_err(|e| usage_error(out, &e.to_string()))?;
+    let checked = crate::import::check_path(path, &cwd, &levels)
+        .unwrap_or_else(|| crate::check_path(path, &cwd, &levels))
+        .map_err(|e| usage_error(out, &e.to_string()))?;
     out.learn(&checked.redactor);
     Ok(checked)
 }

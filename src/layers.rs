@@ -38,6 +38,8 @@ const LAYERS: &[&[&str]] = &[
     &["fmt"],
     // The one way out of the process, masking credentials (see `out`).
     &["out"],
+    // Imports other formats into a spec: runs the pipeline, formats, writes.
+    &["import"],
     &["lsp"],
     &["cli"],
     // The fuzz target runs everything, the language server included.
