@@ -48,6 +48,8 @@ const MAX_SCHEMA_DEPTH: usize = 16;
 struct Docs<'a> {
     import: &'a mut Import,
     trees: Vec<Option<Tree>>,
+    /// What a file that could not be read holds.
+    empty: Tree,
     root: PathBuf,
     cwd: PathBuf,
 }
@@ -61,8 +63,7 @@ struct At {
 
 impl Docs<'_> {
     fn tree(&self, file: usize) -> &Tree {
-        static EMPTY: Tree = Tree { nodes: Vec::new() };
-        self.trees.get(file).and_then(Option::as_ref).unwrap_or(&EMPTY)
+        self.trees.get(file).and_then(Option::as_ref).unwrap_or(&self.empty)
     }
 
     fn origin(&self, at: At) -> Origin {
@@ -196,7 +197,7 @@ impl Docs<'_> {
 /// Reads the AsyncAPI documents `files` (under `root`) into `import`.
 pub(crate) fn read(import: &mut Import, root: &Path, files: &[PathBuf], cwd: &Path) {
     let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    let mut docs = Docs { import, trees: Vec::new(), root, cwd: cwd.to_path_buf() };
+    let mut docs = Docs { import, trees: Vec::new(), empty: Tree::default(), root, cwd: cwd.to_path_buf() };
     let mut state = State::default();
     for path in files {
         let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
@@ -212,8 +213,10 @@ pub(crate) fn read(import: &mut Import, root: &Path, files: &[PathBuf], cwd: &Pa
 /// What the documents said, gathered before the spec is made.
 #[derive(Default)]
 struct State {
-    /// Events by name, in order of first mention.
+    /// Events in order of first mention, and by name.
     events: Vec<Event>,
+    event_index: rustc_hash::FxHashMap<String, usize>,
+    flow_names: rustc_hash::FxHashSet<String>,
     /// Who sends each event (by index in `events`).
     senders: Vec<Option<String>>,
     flows: Vec<Flow>,
@@ -225,12 +228,13 @@ struct State {
 
 impl State {
     fn event(&mut self, event: Event) -> usize {
-        if let Some(i) = self.events.iter().position(|e| e.name == event.name) {
+        if let Some(&i) = self.event_index.get(&event.name) {
             if self.events[i].fields.is_empty() {
                 self.events[i].fields = event.fields;
             }
             return i;
         }
+        self.event_index.insert(event.name.clone(), self.events.len());
         self.events.push(event);
         self.senders.push(None);
         self.events.len() - 1
@@ -488,7 +492,7 @@ fn message_event(docs: &mut Docs<'_>, state: &mut State, (message, key): (At, Op
     let tree = docs.tree(message.file);
     let name_node = tree.get(message.node, "name").or_else(|| tree.get(message.node, "messageId"));
     let name = name_node.and_then(|n| tree.str(n)).map(str::to_owned).or(key).unwrap_or_else(|| "message".into());
-    if let Some(i) = state.events.iter().position(|e| e.name == name) {
+    if let Some(&i) = state.event_index.get(&name) {
         return i;
     }
     let origin = match name_node {
@@ -654,9 +658,10 @@ fn receives(
         let event = state.events[index].name.clone();
         let mut name = if messages.len() == 1 { op_name.to_owned() } else { format!("{op_name}.{event}") };
         // Several services' documents may name operations alike.
-        if state.flows.iter().any(|f| f.name == name) {
+        if state.flow_names.contains(&name) {
             name = format!("{performer}.{name}");
         }
+        state.flow_names.insert(name.clone());
         docs.import.mapped.push(format!("the operation `{op_name}`: a flow from `{event}` to `{performer}`"));
         state.flows.push(Flow {
             name,

@@ -163,13 +163,22 @@ pub(crate) struct Import {
     /// Problems with the source, at their places: the import goes on
     /// without what they concern.
     pub(crate) problems: Vec<(Origin, tree::Problem)>,
+    system_names: rustc_hash::FxHashSet<String>,
+    event_names: rustc_hash::FxHashSet<String>,
 }
 
 impl Import {
     /// Adds a system unless one of that name exists.
     pub(crate) fn add_system(&mut self, system: System) {
-        if !self.systems.iter().any(|s| s.name == system.name) {
+        if self.system_names.insert(system.name.clone()) {
             self.systems.push(system);
+        }
+    }
+
+    /// Adds an event unless one of that name exists.
+    pub(crate) fn add_event(&mut self, event: Event) {
+        if self.event_names.insert(event.name.clone()) {
+            self.events.push(event);
         }
     }
 

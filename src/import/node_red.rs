@@ -140,7 +140,13 @@ fn file_flows(import: &mut Import, file: usize, tree: &Tree) -> usize {
         out
     };
     let mut made = 0;
-    let mut used_names: Vec<String> = import.flows.iter().map(|f| f.name.clone()).collect();
+    let mut used_names: std::collections::HashSet<String> = import.flows.iter().map(|f| f.name.clone()).collect();
+    // The tabs whose `catch` nodes reach an output, each walked once.
+    let mut caught: HashMap<&str, bool> = HashMap::new();
+    for (c, n) in nodes.iter().enumerate().filter(|(_, n)| n.ty == "catch") {
+        let reaches = reach(c).iter().any(|&k| is_output(&nodes[k].ty));
+        *caught.entry(n.tab.as_str()).or_default() |= reaches;
+    }
     for (index, node) in nodes.iter().enumerate() {
         let trigger = match node.ty.as_str() {
             "http in" => {
@@ -224,17 +230,14 @@ fn file_flows(import: &mut Import, file: usize, tree: &Tree) -> usize {
         }
         // A `catch` on the same tab whose wires reach an output: failures go
         // somewhere rather than nowhere.
-        let dead_letter = nodes
-            .iter()
-            .enumerate()
-            .any(|(c, n)| n.ty == "catch" && n.tab == node.tab && reach(c).iter().any(|&k| is_output(&nodes[k].ty)));
+        let dead_letter = caught.get(node.tab.as_str()).copied().unwrap_or(false);
         let mut name = format!("{tab}/{}", label(node));
         let mut n = 2;
         while used_names.contains(&name) {
             name = format!("{tab}/{} {n}", label(node));
             n += 1;
         }
-        used_names.push(name.clone());
+        used_names.insert(name.clone());
         import.mapped.push(format!(
             "the `{}` node `{}` on `{tab}`: the flow `{name}` to {} target(s)",
             node.ty,
@@ -270,10 +273,7 @@ fn is_output(ty: &str) -> bool {
 }
 
 fn add_event(import: &mut Import, name: &str, from: &str, origin: Origin) {
-    if import.events.iter().any(|e| e.name == name) {
-        return;
-    }
-    import.events.push(Event {
+    import.add_event(Event {
         name: name.to_owned(),
         from: from.to_owned(),
         version: None,

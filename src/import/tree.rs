@@ -66,7 +66,14 @@ pub(crate) enum Value {
 #[derive(Debug, Default)]
 pub(crate) struct Tree {
     pub(crate) nodes: Vec<Node>,
+    /// For each mapping of more than `INDEXED` entries, its keys' positions:
+    /// a document of 10,000 channels looks each one up by key, which a scan
+    /// would make quadratic.
+    index: rustc_hash::FxHashMap<NodeId, rustc_hash::FxHashMap<String, usize>>,
 }
+
+/// Mappings with more entries than this get a hash index.
+const INDEXED: usize = 8;
 
 /// Something wrong with a document, at a byte range of it.
 #[derive(Debug, Clone)]
@@ -87,18 +94,20 @@ impl Tree {
 
     /// The value of `key` in the mapping `id`, if `id` is a mapping that has it.
     pub(crate) fn get(&self, id: NodeId, key: &str) -> Option<NodeId> {
-        match &self.node(id).value {
-            Value::Map(entries) => entries.iter().find(|(k, _, _)| k == key).map(|e| e.2),
-            _ => None,
+        self.entry(id, key).map(|e| e.2)
+    }
+
+    fn entry(&self, id: NodeId, key: &str) -> Option<&(String, Range, NodeId)> {
+        let Value::Map(entries) = &self.node(id).value else { return None };
+        match self.index.get(&id) {
+            Some(index) => index.get(key).map(|&i| &entries[i]),
+            None => entries.iter().find(|(k, _, _)| k == key),
         }
     }
 
     /// The range of `key` itself in the mapping `id`.
     pub(crate) fn key_range(&self, id: NodeId, key: &str) -> Option<Range> {
-        match &self.node(id).value {
-            Value::Map(entries) => entries.iter().find(|(k, _, _)| k == key).map(|e| e.1),
-            _ => None,
-        }
+        self.entry(id, key).map(|e| e.1)
     }
 
     /// The text of a string (or number, or boolean) node.
@@ -257,7 +266,16 @@ pub(crate) fn parse(text: &str) -> Result<Tree, Problem> {
                 let Some(open) = stack.pop() else { continue };
                 let (id, value) = match open {
                     Open::Seq { id, items } => (id, Value::Seq(items)),
-                    Open::Map { id, entries, .. } => (id, Value::Map(entries)),
+                    Open::Map { id, entries, .. } => {
+                        if entries.len() > INDEXED {
+                            let mut index = rustc_hash::FxHashMap::default();
+                            for (i, (key, _, _)) in entries.iter().enumerate() {
+                                index.entry(key.clone()).or_insert(i);
+                            }
+                            tree.index.insert(id, index);
+                        }
+                        (id, Value::Map(entries))
+                    }
                 };
                 let node = &mut tree.nodes[id as usize];
                 node.value = value;
