@@ -269,6 +269,44 @@ pub(crate) fn display(path: &Path, cwd: &Path) -> String {
     crate::source::display_name(&full, &cwd)
 }
 
+/// Credentials written in the sources (a password in a server URL, a token
+/// in an example): found line by line with the checks `lower` uses, each
+/// with its place. `check` reports them, and every output masks them.
+fn credentials(import: &Import) -> Vec<(Origin, crate::model::Credential, String)> {
+    let mut found = Vec::new();
+    for (file, source) in import.sources.iter().enumerate() {
+        let mut start = 0;
+        for line in source.text.split_inclusive('\n') {
+            let mut from = 0;
+            while from < line.len() {
+                let Some(rest) = line.get(from..) else { break };
+                let Some(hit) = crate::secrets::check(rest) else { break };
+                let (at, end) = (start + from, start + line.len());
+                let range = Range { start: (at + hit.at.start) as u32, end: (at + hit.at.end) as u32 };
+                let credential = crate::model::Credential {
+                    value: rest.trim_end().to_owned(),
+                    core: hit.at.clone(),
+                    loc: Loc::new(FileId(file as u32), Span::new(at, end)),
+                };
+                found.push((Origin { file, range }, credential, hit.what));
+                from += hit.at.end.max(1);
+            }
+            start += line.len();
+        }
+    }
+    found
+}
+
+/// A redactor for the credentials in the sources of `import`.
+fn redactor(import: &Import, found: &[(Origin, crate::model::Credential, String)]) -> crate::redact::Redactor {
+    let mut sources = SourceMap::default();
+    for source in &import.sources {
+        sources.add(SourceFile::new(source.path.clone(), source.name.clone(), source.text.clone()));
+    }
+    let credentials: Vec<crate::model::Credential> = found.iter().map(|f| f.1.clone()).collect();
+    crate::redact::Redactor::new(&sources, &credentials)
+}
+
 /// `wireplan import`.
 pub(crate) fn run(out: &Out, args: &ImportArgs) -> ExitCode {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
@@ -280,6 +318,7 @@ pub(crate) fn run(out: &Out, args: &ImportArgs) -> ExitCode {
         }
     };
     let import = import(&root, &files, from, &cwd);
+    out.learn(&redactor(&import, &credentials(&import)));
     let written = spec::write(&import, from.name());
     let text = crate::fmt::format_text(&written.text).unwrap_or(written.text);
     let mut report = String::new();
@@ -408,6 +447,24 @@ pub(crate) fn check_import(import: Import, from: From, cwd: &Path, levels: &CliL
                 .with_help(problem.help.clone())
         })
         .collect();
+    let found = credentials(&import);
+    checked.redactor.merge(&redactor(&import, &found));
+    for (origin, _, what) in &found {
+        let loc =
+            Loc::new(FileId(origin.file as u32), Span::new(origin.range.start as usize, origin.range.end as usize));
+        diagnostics.push(
+            Diagnostic::new(
+                &crate::diagnostic::SECRET_LITERAL,
+                loc,
+                format!("this value looks like a credential: {what}"),
+            )
+            .with_label("possible credential")
+            .with_help(
+                "keep credentials out of the document: use a server variable or a security scheme, and rotate \
+                     this one, since it may already be in version control",
+            ),
+        );
+    }
     let fallback = Origin { file: 0, range: Range::default() };
     let map = |loc: &mut Loc| {
         let origin = written.origin_of(loc.span.start, loc.span.end).unwrap_or(fallback);

@@ -155,6 +155,29 @@ fn bad_documents_get_diagnostics_at_their_places() {
 /// An event's or entity's fields: name, type, required.
 type Fields = BTreeSet<(String, String, bool)>;
 
+#[test]
+fn credentials_in_a_document_are_findings_and_never_printed() {
+    let dir = TempSpec::new("import-secret");
+    dir.file(
+        "api.yaml",
+        "asyncapi: 2.6.0\ninfo: {title: leaky, version: '1'}\nservers:\n  prod:\n    \
+         url: amqp://guest:Sup3rS3cretPassw0rdX@mq.example.com:5672\n    protocol: amqp\nchannels: {}\n",
+    );
+    for format in ["human", "json", "sarif", "github", "short", "junit"] {
+        let out = dir.run(&["check", "--format", format, "api.yaml"]);
+        assert_eq!(code(&out), 1, "{format}: {}", stderr(&out));
+        let text = stdout(&out) + &stderr(&out);
+        assert!(!text.contains("Sup3rS3cretPassw0rdX"), "{format}: {text}");
+        assert!(text.contains("secret-literal") || text.contains("WP009"), "{format}: {text}");
+    }
+    let report: serde_json::Value =
+        serde_json::from_slice(&dir.run(&["check", "--format", "json", "api.yaml"]).stdout).unwrap();
+    let d = report["diagnostics"].as_array().unwrap().iter().find(|d| d["rule"] == "secret-literal").unwrap();
+    assert_eq!((d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap()), (5, 23), "{report:#}");
+    let out = dir.run(&["import", "api.yaml"]);
+    assert!(!(stdout(&out) + &stderr(&out)).contains("Sup3rS3cretPassw0rdX"));
+}
+
 /// What the round trip compares: events with their fields, and flows with
 /// their trigger.
 #[derive(Debug, Default, PartialEq, Eq)]
