@@ -667,7 +667,7 @@ fn receives(
             name,
             trigger: Trigger::On(event),
             via: state.broker.clone(),
-            targets: vec![Target { system: performer.to_owned(), action: "send", origin: target_origin }],
+            targets: vec![Target { system: performer.to_owned(), action: "send", entity: None, origin: target_origin }],
             retry: None,
             dead_letter: false,
             origin,

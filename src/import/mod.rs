@@ -1,7 +1,9 @@
 //! `wireplan import` and `wireplan check` on documents that are not specs:
-//! AsyncAPI 2.6 and 3.x documents and Node-RED flow files become a spec.
+//! AsyncAPI 2.x and 3.x documents, Node-RED flow files, n8n workflows and
+//! Make scenario blueprints become a spec.
 //!
-//! An import is three steps. A format's reader (`asyncapi`, `node_red`)
+//! An import is three steps. A format's reader (`asyncapi`, `node_red`,
+//! `n8n`, `make`)
 //! reads its documents through `tree` (YAML and JSON with byte positions)
 //! into the shared `Import` model: systems, events, fields and flows, each
 //! with the place in the source it came from, plus a report of what was
@@ -19,6 +21,8 @@
 //! `// unknown in the source: retry policy`, and the checks report it.
 
 mod asyncapi;
+mod make;
+mod n8n;
 mod node_red;
 mod spec;
 pub(crate) mod tree;
@@ -41,6 +45,10 @@ pub(crate) enum From {
     Asyncapi,
     /// A Node-RED `flows.json` (as exported, or as the admin API returns it).
     NodeRed,
+    /// An n8n workflow (the JSON its editor exports).
+    N8n,
+    /// A Make scenario blueprint (the JSON its editor exports).
+    Make,
 }
 
 impl From {
@@ -48,6 +56,8 @@ impl From {
         match self {
             From::Asyncapi => "AsyncAPI",
             From::NodeRed => "Node-RED",
+            From::N8n => "n8n",
+            From::Make => "Make",
         }
     }
 }
@@ -118,6 +128,7 @@ pub(crate) struct Event {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Trigger {
     On(String),
+    Poll { system: String, entity: Option<String>, every: String },
     Schedule { every: Option<String>, cron: Option<String>, from: String },
 }
 
@@ -126,6 +137,7 @@ pub(crate) enum Trigger {
 pub(crate) struct Target {
     pub(crate) system: String,
     pub(crate) action: &'static str,
+    pub(crate) entity: Option<String>,
     pub(crate) origin: Origin,
 }
 
@@ -187,6 +199,66 @@ impl Import {
     }
 }
 
+/// The system an automation tool's app or node names (`hubspot`,
+/// `googleSheets`, `quickbooks`): the connector catalog's id when the
+/// catalog knows it, with a kind for the well-known ones; otherwise the
+/// name in kebab case, `kind=custom`. The flag says whether the catalog
+/// knew it.
+pub(crate) fn app_system(app: &str) -> (String, &'static str, bool) {
+    let mut kebab = String::new();
+    for (i, c) in app.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 && !kebab.ends_with('-') {
+            kebab.push('-');
+        }
+        kebab.push(if c == '_' || c == ' ' { '-' } else { c.to_ascii_lowercase() });
+    }
+    let catalog = crate::catalog::builtin().ok();
+    let bare = kebab.trim_end_matches("crm").trim_end_matches('-').to_owned();
+    let known = [kebab.clone(), format!("{kebab}-online"), bare]
+        .into_iter()
+        .find(|id| catalog.is_some_and(|c| c.get(id).is_some()));
+    let id = known.clone().unwrap_or(kebab);
+    let kind = match id.as_str() {
+        "hubspot" | "salesforce" | "pipedrive" => "crm",
+        "mailchimp" | "klaviyo" | "sendgrid" => "email",
+        "shopify" | "square" | "shipstation" => "ecommerce",
+        "stripe" | "paypal" => "payments",
+        "quickbooks-online" | "xero" => "accounting",
+        "netsuite" => "erp",
+        "freshdesk" | "intercom" | "zendesk" => "support",
+        "typeform" | "calendly" => "marketing",
+        "bigquery" | "snowflake" => "warehouse",
+        _ => "custom",
+    };
+    (id, kind, known.is_some())
+}
+
+/// The write a verb names (`createContact`, `upsert`, `addRow`), or `None`
+/// for a read (`get`, `search`, `watch`, `list`).
+pub(crate) fn write_action(verb: &str) -> Option<&'static str> {
+    let v = verb.to_ascii_lowercase();
+    // Make names many actions `ActionUpdateRecords`, `ActionSendData`.
+    let v = v.strip_prefix("action").unwrap_or(&v).to_owned();
+    let starts = |prefixes: &[&str]| prefixes.iter().any(|p| v.starts_with(p));
+    if v.contains("createorupdate") || starts(&["upsert"]) {
+        Some("upsert")
+    } else if starts(&["create", "insert", "new", "make"]) {
+        Some("create")
+    } else if starts(&["update", "edit", "patch", "set"]) {
+        Some("update")
+    } else if starts(&["delete", "remove", "archive"]) {
+        Some("delete")
+    } else if starts(&["append", "add", "push", "log"]) {
+        Some("append")
+    } else if starts(&["increment", "decrement"]) {
+        Some("increment")
+    } else if starts(&["get", "list", "search", "find", "watch", "read", "download", "retrieve", "fetch", "lookup"]) {
+        None
+    } else {
+        Some("send")
+    }
+}
+
 /// Reads the source files of an import: `path` itself, or the documents in
 /// the folder `path` (sorted by name, not recursing), with their kind.
 fn read_sources(path: &Path, from: Option<From>) -> Result<(PathBuf, Vec<PathBuf>, From), String> {
@@ -218,22 +290,27 @@ pub(crate) fn is_document(path: &Path) -> bool {
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
 }
 
-/// The kind of the documents, from the first one's content: a JSON array
-/// (or an object with `flows`) is Node-RED's; anything else is read as
+/// The kind of the documents, from the start of the first one: a JSON array
+/// (or an object with `flows`) is Node-RED's, an object with `nodes` n8n's,
+/// one with a `flow` of `module`s Make's; anything else is read as
 /// AsyncAPI, whose reader reports a document that is not one.
 fn detect(files: &[PathBuf]) -> From {
     let head = files.first().and_then(|f| {
         use std::io::Read;
-        let mut text = String::new();
-        std::fs::File::open(f).ok()?.take(4096).read_to_string(&mut text).ok()?;
+        let mut bytes = Vec::new();
+        std::fs::File::open(f).ok()?.take(4096).read_to_end(&mut bytes).ok()?;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
         Some(text)
     });
     let head = head.unwrap_or_default();
     let trimmed = head.trim_start_matches('\u{feff}').trim_start();
-    if trimmed.starts_with('[')
-        || (trimmed.starts_with('{') && trimmed.contains("\"flows\"") && !trimmed.contains("\"asyncapi\""))
-    {
+    let json = trimmed.starts_with('{');
+    if trimmed.starts_with('[') || (json && trimmed.contains("\"flows\"") && !trimmed.contains("\"asyncapi\"")) {
         From::NodeRed
+    } else if json && trimmed.contains("\"nodes\"") && !trimmed.contains("\"asyncapi\"") {
+        From::N8n
+    } else if json && trimmed.contains("\"flow\"") && trimmed.contains("\"module\"") {
+        From::Make
     } else {
         From::Asyncapi
     }
@@ -258,6 +335,8 @@ fn import(root: &Path, files: &[PathBuf], from: From, cwd: &Path) -> Import {
     match from {
         From::Asyncapi => asyncapi::read(&mut import, root, files, cwd),
         From::NodeRed => node_red::read(&mut import, files, cwd),
+        From::N8n => n8n::read(&mut import, files, cwd),
+        From::Make => make::read(&mut import, files, cwd),
     }
     import
 }

@@ -318,7 +318,7 @@ fn target(
                 "DELETE" => "delete",
                 _ => "send",
             };
-            Some(Target { system, action, origin })
+            Some(Target { system, action, entity: None, origin })
         }
         "mqtt out" | "amqp out" | "amqp-out" => {
             let broker_id = tree.get_str(node.at, "broker").or_else(|| tree.get_str(node.at, "server")).unwrap_or("");
@@ -335,7 +335,7 @@ fn target(
                 origin,
                 unknown: vec!["high availability (`ha`)"],
             });
-            Some(Target { system: broker, action: "send", origin })
+            Some(Target { system: broker, action: "send", entity: None, origin })
         }
         _ => None,
     }

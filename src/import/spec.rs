@@ -177,6 +177,13 @@ pub(crate) fn write(import: &Import, format: &str) -> Written {
             Trigger::On(event) => {
                 let _ = writeln!(w.text, "    on {}", string(event));
             }
+            Trigger::Poll { system, entity, every } => {
+                let _ = write!(w.text, "    poll {}", string(system));
+                if let Some(entity) = entity {
+                    let _ = write!(w.text, " entity={}", string(entity));
+                }
+                let _ = writeln!(w.text, " every={}", string(every));
+            }
             Trigger::Schedule { every, cron, from } => {
                 match (every, cron) {
                     (_, Some(cron)) => {
@@ -197,6 +204,9 @@ pub(crate) fn write(import: &Import, format: &str) -> Written {
             w.open(target.origin);
             w.indent();
             let _ = write!(w.text, "to {} action={}", string(&target.system), target.action);
+            if let Some(entity) = &target.entity {
+                let _ = write!(w.text, " entity={}", string(entity));
+            }
             w.close();
             w.text.push('\n');
         }

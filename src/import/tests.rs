@@ -25,6 +25,8 @@ fn the_written_spec_is_formatted_and_parses() {
         ("asyncapi/streetlights-2.6.yaml", From::Asyncapi),
         ("asyncapi/services", From::Asyncapi),
         ("node-red/flows.json", From::NodeRed),
+        ("n8n/workflow.json", From::N8n),
+        ("make/blueprint.json", From::Make),
     ] {
         let import = import_of(rel, from);
         assert!(import.problems.is_empty(), "{rel}: {:?}", import.problems);
@@ -146,4 +148,38 @@ fn recursive_payloads_are_refused_not_followed() {
     let import = import(&root, &files, From::Asyncapi, dir.path());
     assert!(import.problems.iter().any(|(_, p)| p.message.contains("refers back to itself")), "{:?}", import.problems);
     assert_eq!(import.events[0].fields.len(), 1);
+}
+
+#[test]
+fn the_format_is_detected_from_the_content() {
+    for (rel, from) in [
+        ("asyncapi/streetlights-3.0.yaml", From::Asyncapi),
+        ("asyncapi/services/email-service.json", From::Asyncapi),
+        ("node-red/flows.json", From::NodeRed),
+        ("n8n/workflow.json", From::N8n),
+        ("make/blueprint.json", From::Make),
+    ] {
+        assert_eq!(read_sources(&fixture(rel), None).unwrap().2, from, "{rel}");
+    }
+}
+
+#[test]
+fn writes_and_reads_are_told_apart() {
+    for (verb, action) in [
+        ("createContact", Some("create")),
+        ("ActionUpdateRecords", Some("update")),
+        ("createOrUpdate", Some("upsert")),
+        ("addRow", Some("append")),
+        ("delete", Some("delete")),
+        ("post", Some("send")),
+        ("ActionGetRecord", None),
+        ("WatchOrders", None),
+        ("search", None),
+    ] {
+        assert_eq!(write_action(verb), action, "{verb}");
+    }
+    assert_eq!(app_system("googleSheets").0, "google-sheets");
+    assert_eq!(app_system("quickbooks"), ("quickbooks-online".into(), "accounting", true));
+    assert_eq!(app_system("hubspotcrm").0, "hubspot");
+    assert_eq!(app_system("myOwnApi"), ("my-own-api".into(), "custom", false));
 }

@@ -378,3 +378,50 @@ fn node_red_flows_become_triggers_targets_and_flows_via_the_hub() {
         ("tests/fixtures/import/node-red/flows.json", 5)
     );
 }
+
+#[test]
+fn n8n_and_make_map_triggers_writes_retries_and_dead_letters() {
+    let out = run_in(&root(), &["import", fixture("n8n/workflow.json").to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let spec = stdout(&out);
+    let doc = kdl::KdlDocument::parse_v2(&spec).unwrap();
+    let flow = |doc: &kdl::KdlDocument, name: &str| {
+        doc.nodes()
+            .iter()
+            .find(|n| n.name().value() == "flow" && arg(n) == name)
+            .map(children)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    let lead = flow(&doc, "New leads to CRM/Webhook");
+    let line = |c: &kdl::KdlNode| c.to_string().trim().to_owned();
+    let lines: Vec<String> = lead.iter().map(line).collect();
+    assert!(lines.contains(&"to \"hubspot\" action=upsert entity=\"contact\"".to_owned()), "{spec}");
+    assert!(lines.contains(&"to \"mailchimp\" action=create entity=\"member\"".to_owned()), "{spec}");
+    assert!(lines.contains(&"retry attempts=4 initial=\"5s\"".to_owned()), "{spec}");
+    assert!(lines.contains(&"dead-letter".to_owned()), "{spec}");
+    let poll = flow(&doc, "New leads to CRM/Google Sheets Trigger");
+    assert_eq!(line(&poll[0]), "poll \"google-sheets\" every=\"15m\"", "{spec}");
+    let schedule = flow(&doc, "New leads to CRM/Schedule Trigger");
+    assert_eq!(line(&schedule[0]), "schedule every=\"6h\"", "{spec}");
+    assert!(stderr(&out).contains("skipped: the trigger `When clicking 'Test workflow'`"), "{}", stderr(&out));
+
+    let out = run_in(&root(), &["import", fixture("make/blueprint.json").to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let spec = stdout(&out);
+    let doc = kdl::KdlDocument::parse_v2(&spec).unwrap();
+    let lines: Vec<String> = flow(&doc, "Paid orders to invoices").iter().map(line).collect();
+    assert_eq!(
+        lines,
+        [
+            "poll \"shopify\" every=\"15m\"",
+            "via \"make\"",
+            "to \"quickbooks-online\" action=create",
+            "to \"google-sheets\" action=append",
+            "to \"hooks.example-erp.com\" action=create",
+            "retry attempts=4 initial=\"15m\"",
+            "dead-letter",
+        ],
+        "{spec}"
+    );
+    assert!(spec.contains("// unknown in the source: poll interval"), "{spec}");
+}
