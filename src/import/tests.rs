@@ -183,3 +183,103 @@ fn writes_and_reads_are_told_apart() {
     assert_eq!(app_system("hubspotcrm").0, "hubspot");
     assert_eq!(app_system("myOwnApi"), ("my-own-api".into(), "custom", false));
 }
+
+/// Mutated fixtures through import and check: no input may panic, and
+/// every finding must point inside its file and carry a help.
+#[test]
+fn mutated_documents_never_panic() {
+    struct Rng(u64);
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n.max(1) as u64) as usize
+        }
+    }
+    const PIECES: &[&str] = &[
+        "$ref: '#/'",
+        "$ref: '#/components'",
+        "$ref: '../../x.yaml'",
+        "{$ref: '#/channels'}",
+        "&a ",
+        "*a",
+        "[",
+        "]",
+        "{",
+        "}",
+        "\"",
+        "'",
+        ":",
+        ": ",
+        "\n",
+        "\t",
+        "- ",
+        "é",
+        "\u{202e}",
+        "\u{0}",
+        "~",
+        "null",
+        "1e999",
+        "!!binary ",
+        "? ",
+        "---\n",
+        "asyncapi: 2.6.0",
+        "action: receive",
+        "type: object",
+        "properties: {a: {$ref: '#'}}",
+        "\"wires\": [[\"x\"]]",
+        "\"type\": \"http in\"",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let seeds: Vec<(String, From)> = [
+        ("asyncapi/streetlights-3.0.yaml", From::Asyncapi),
+        ("asyncapi/streetlights-2.6.yaml", From::Asyncapi),
+        ("asyncapi/services/email-service.json", From::Asyncapi),
+        ("node-red/flows.json", From::NodeRed),
+        ("n8n/workflow.json", From::N8n),
+        ("make/blueprint.json", From::Make),
+    ]
+    .iter()
+    .map(|(rel, from)| (std::fs::read_to_string(fixture(rel)).unwrap(), *from))
+    .collect();
+    let cases: usize = std::env::var("WIREPLAN_ROBUSTNESS_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(300);
+    let mut rng = Rng(0x1234_5678_9abc_def1);
+    for case in 0..cases {
+        let (seed, from) = &seeds[case % seeds.len()];
+        let mut text = seed.clone();
+        for _ in 0..1 + rng.below(4) {
+            let mut at = rng.below(text.len() + 1);
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            if rng.below(2) == 0 {
+                text.insert_str(at, PIECES[rng.below(PIECES.len())]);
+            } else {
+                let mut end = (at + 1 + rng.below(60)).min(text.len());
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                text.replace_range(at..end, "");
+            }
+        }
+        let path = dir.path().join(format!("case-{case}.yaml"));
+        std::fs::write(&path, &text).unwrap();
+        let imported = import(dir.path(), std::slice::from_ref(&path), *from, dir.path());
+        let written = spec::write(&imported, from.name());
+        assert!(crate::syntax::parse(&written.text).errors.is_empty(), "case {case}: the spec does not parse\n{text}");
+        let checked = check_import(imported, *from, dir.path(), &crate::lint::CliLevels::default());
+        for d in &checked.diagnostics {
+            let len = checked.sources.get(d.primary.loc.file).text.len() as u32;
+            assert!(d.primary.loc.span.end <= len, "case {case}: {} past the end\n{text}", d.message);
+            assert!(!d.help.is_empty(), "case {case}: {} has no help", d.rule.name);
+        }
+        let report =
+            crate::render::Report { sources: &checked.sources, diagnostics: &checked.diagnostics, identities: &[] };
+        std::hint::black_box(crate::render::human::render(
+            &report,
+            crate::render::human::Style { color: false, width: 100 },
+        ));
+        std::hint::black_box(crate::render::sarif::render(&report));
+    }
+}
