@@ -423,7 +423,10 @@ fn operations_v3(docs: &mut Docs<'_>, state: &mut State, file: usize, app: &str)
             docs.tree(op.file).get(op.node, "action").map_or(origin, |a| docs.origin(At { file: op.file, node: a }));
         match action.as_str() {
             "send" => sends(docs, state, &performer, &messages, &op_name),
-            "receive" => receives(docs, state, &performer, &messages, &op_name, origin, action_origin),
+            "receive" => {
+                let declared = declared(docs, op);
+                receives(docs, state, &performer, &messages, &op_name, origin, action_origin, declared);
+            }
             _ => docs.problem(
                 action_origin,
                 format!("the operation `{op_name}` has no `action` of `send` or `receive`"),
@@ -481,7 +484,8 @@ fn operations_v2(docs: &mut Docs<'_>, state: &mut State, file: usize, app: &str)
             if verb == "subscribe" {
                 sends(docs, state, &performer, &messages, &op_name);
             } else {
-                receives(docs, state, &performer, &messages, &op_name, origin, origin);
+                let declared = declared(docs, op);
+                receives(docs, state, &performer, &messages, &op_name, origin, origin, declared);
             }
         }
     }
@@ -636,6 +640,43 @@ fn sends(docs: &mut Docs<'_>, state: &mut State, performer: &str, messages: &[(A
     }
 }
 
+/// What a receive operation declares with wireplan's extensions, where one
+/// document describes several applications: the flow's name
+/// (`x-wireplan-flow`) and its targets (`x-wireplan-targets`, a list of
+/// `{system, action, entity}`).
+struct Declared {
+    flow: Option<String>,
+    targets: Vec<(String, &'static str, Option<String>)>,
+}
+
+fn declared(docs: &Docs<'_>, op: At) -> Declared {
+    let tree = docs.tree(op.file);
+    let flow = tree.get_str(op.node, "x-wireplan-flow").map(str::to_owned);
+    let targets = tree
+        .get(op.node, "x-wireplan-targets")
+        .map(|list| {
+            tree.items(list)
+                .iter()
+                .filter_map(|t| {
+                    let system = tree.get_str(*t, "system")?.to_owned();
+                    let action = match tree.get_str(*t, "action").unwrap_or("send") {
+                        "create" => "create",
+                        "upsert" => "upsert",
+                        "update" => "update",
+                        "delete" => "delete",
+                        "append" => "append",
+                        "increment" => "increment",
+                        _ => "send",
+                    };
+                    Some((system, action, tree.get_str(*t, "entity").map(str::to_owned)))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Declared { flow, targets }
+}
+
+#[allow(clippy::too_many_arguments)] // One call per generation of the format.
 fn receives(
     docs: &mut Docs<'_>,
     state: &mut State,
@@ -644,15 +685,21 @@ fn receives(
     op_name: &str,
     origin: Origin,
     target_origin: Origin,
+    declared: Declared,
 ) {
-    docs.import.add_system(System {
-        name: performer.to_owned(),
-        kind: "custom",
-        api: None,
-        api_version: None,
-        origin,
-        unknown: Vec::new(),
-    });
+    let targets: Vec<(String, &'static str, Option<String>)> =
+        if declared.targets.is_empty() { vec![(performer.to_owned(), "send", None)] } else { declared.targets };
+    for (system, _, _) in &targets {
+        docs.import.add_system(System {
+            name: system.clone(),
+            kind: "custom",
+            api: None,
+            api_version: None,
+            origin,
+            unknown: Vec::new(),
+        });
+    }
+    let op_name = declared.flow.as_deref().unwrap_or(op_name);
     for message in messages {
         let index = message_event(docs, state, message.clone());
         let event = state.events[index].name.clone();
@@ -662,12 +709,21 @@ fn receives(
             name = format!("{performer}.{name}");
         }
         state.flow_names.insert(name.clone());
-        docs.import.mapped.push(format!("the operation `{op_name}`: a flow from `{event}` to `{performer}`"));
+        let to: Vec<&str> = targets.iter().map(|t| t.0.as_str()).collect();
+        docs.import.mapped.push(format!("the operation `{op_name}`: a flow from `{event}` to `{}`", to.join("`, `")));
         state.flows.push(Flow {
             name,
             trigger: Trigger::On(event),
             via: state.broker.clone(),
-            targets: vec![Target { system: performer.to_owned(), action: "send", entity: None, origin: target_origin }],
+            targets: targets
+                .iter()
+                .map(|(system, action, entity)| Target {
+                    system: system.clone(),
+                    action,
+                    entity: entity.clone(),
+                    origin: target_origin,
+                })
+                .collect(),
             retry: None,
             dead_letter: false,
             origin,

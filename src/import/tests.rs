@@ -124,13 +124,20 @@ fn operations_may_name_their_system() {
         "asyncapi: 3.0.0\ninfo: {title: all, version: '1'}\nservers: {mq: {host: h, protocol: amqp}}\n\
          channels:\n  c: {address: c, messages: {m: {name: m, payload: {type: object}}}}\n\
          operations:\n  s: {action: send, x-wireplan-system: shop, channel: {$ref: '#/channels/c'}}\n  \
-         r: {action: receive, x-wireplan-system: crm, channel: {$ref: '#/channels/c'}}\n",
+         r: {action: receive, x-wireplan-system: crm, channel: {$ref: '#/channels/c'}}\n  \
+         f: {action: receive, x-wireplan-flow: sync, x-wireplan-targets: [{system: erp, action: upsert, entity: order}, \
+         {system: mail}], channel: {$ref: '#/channels/c'}}\n",
     )
     .unwrap();
     let (root, files, _) = read_sources(&doc, None).unwrap();
     let import = import(&root, &files, From::Asyncapi, dir.path());
     assert_eq!(import.events[0].from, "shop");
     assert_eq!(import.flows[0].targets[0].system, "crm");
+    let sync = &import.flows[1];
+    assert_eq!(sync.name, "sync");
+    let targets: Vec<(&str, &str, Option<&str>)> =
+        sync.targets.iter().map(|t| (t.system.as_str(), t.action, t.entity.as_deref())).collect();
+    assert_eq!(targets, [("erp", "upsert", Some("order")), ("mail", "send", None)]);
 }
 
 #[test]
