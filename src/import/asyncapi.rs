@@ -210,6 +210,29 @@ pub(crate) fn read(import: &mut Import, root: &Path, files: &[PathBuf], cwd: &Pa
     finish(docs, state);
 }
 
+/// The fields of the JSON Schema file at `path` (under `root`), for a
+/// reader of another format (EventCatalog keeps a message's schema beside
+/// it); `$ref`s in it are followed as in AsyncAPI documents.
+pub(crate) fn schema_fields(import: &mut Import, root: &Path, path: &Path, cwd: &Path, event: &str) -> Vec<Field> {
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let trees = (0..import.sources.len()).map(|_| None).collect();
+    let mut docs = Docs { import, trees, empty: Tree::default(), root, cwd: cwd.to_path_buf() };
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if !canonical.starts_with(&docs.root) {
+        return Vec::new();
+    }
+    let file = docs.open(&canonical);
+    let mut fields = Vec::new();
+    if docs.tree(file).nodes.is_empty() {
+        return fields;
+    }
+    let node = docs.tree(file).root();
+    if let Some((schema, _)) = docs.resolve(At { file, node }) {
+        flatten(&mut docs, schema, "", true, &mut fields, &mut Vec::new(), event);
+    }
+    fields
+}
+
 /// What the documents said, gathered before the spec is made.
 #[derive(Default)]
 struct State {
@@ -532,7 +555,7 @@ fn message_event(docs: &mut Docs<'_>, state: &mut State, (message, key): (At, Op
 }
 
 fn event(name: String, origin: Origin, fields: Vec<Field>, version: Option<String>) -> Event {
-    Event { name, from: String::new(), version, fields, origin, unknown: Vec::new() }
+    Event { name, from: String::new(), version, fields, origin, unknown: Vec::new(), notes: Vec::new() }
 }
 
 /// The fields of an object schema, nested objects as dotted names.

@@ -187,6 +187,7 @@ fn add_event(import: &mut Import, name: &str, from: &str, origin: Origin) {
         fields: Vec::new(),
         origin,
         unknown: vec!["fields (a blueprint does not describe payloads)"],
+        notes: Vec::new(),
     });
 }
 

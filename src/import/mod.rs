@@ -1,9 +1,9 @@
 //! `wireplan import` and `wireplan check` on documents that are not specs:
-//! AsyncAPI 2.x and 3.x documents, Node-RED flow files, n8n workflows and
-//! Make scenario blueprints become a spec.
+//! AsyncAPI 2.x and 3.x documents, Node-RED flow files, n8n workflows,
+//! Make scenario blueprints and EventCatalog folders become a spec.
 //!
 //! An import is three steps. A format's reader (`asyncapi`, `node_red`,
-//! `n8n`, `make`)
+//! `n8n`, `make`, `eventcatalog`)
 //! reads its documents through `tree` (YAML and JSON with byte positions)
 //! into the shared `Import` model: systems, events, fields and flows, each
 //! with the place in the source it came from, plus a report of what was
@@ -21,6 +21,7 @@
 //! `// unknown in the source: retry policy`, and the checks report it.
 
 mod asyncapi;
+mod eventcatalog;
 mod make;
 mod n8n;
 mod node_red;
@@ -49,6 +50,9 @@ pub(crate) enum From {
     N8n,
     /// A Make scenario blueprint (the JSON its editor exports).
     Make,
+    /// An EventCatalog folder (services, events, commands and queries as
+    /// `index.mdx` files with frontmatter).
+    Eventcatalog,
 }
 
 impl From {
@@ -58,6 +62,7 @@ impl From {
             From::NodeRed => "Node-RED",
             From::N8n => "n8n",
             From::Make => "Make",
+            From::Eventcatalog => "EventCatalog",
         }
     }
 }
@@ -122,6 +127,9 @@ pub(crate) struct Event {
     pub(crate) fields: Vec<Field>,
     pub(crate) origin: Origin,
     pub(crate) unknown: Vec<&'static str>,
+    /// What the source says that the language has no place for, as comments
+    /// (an EventCatalog command or query).
+    pub(crate) notes: Vec<String>,
 }
 
 /// What starts an imported flow.
@@ -263,6 +271,9 @@ pub(crate) fn write_action(verb: &str) -> Option<&'static str> {
 /// the folder `path` (sorted by name, not recursing), with their kind.
 fn read_sources(path: &Path, from: Option<From>) -> Result<(PathBuf, Vec<PathBuf>, From), String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", shown(path)))?;
+    if meta.is_dir() && (from == Some(From::Eventcatalog) || (from.is_none() && is_catalog(path))) {
+        return Ok((path.to_path_buf(), Vec::new(), From::Eventcatalog));
+    }
     let (root, files) = if meta.is_dir() {
         let mut files: Vec<PathBuf> = std::fs::read_dir(path)
             .map_err(|e| format!("{}: {e}", shown(path)))?
@@ -283,6 +294,12 @@ fn read_sources(path: &Path, from: Option<From>) -> Result<(PathBuf, Vec<PathBuf
         None => detect(&files),
     };
     Ok((root, files, from))
+}
+
+/// Whether the folder `path` looks like an EventCatalog: it has
+/// `services/`, `events/` or `domains/`.
+fn is_catalog(path: &Path) -> bool {
+    ["services", "events", "domains", "commands"].iter().any(|d| path.join(d).is_dir())
 }
 
 /// Whether `path` names a YAML or JSON document.
@@ -337,6 +354,7 @@ fn import(root: &Path, files: &[PathBuf], from: From, cwd: &Path) -> Import {
         From::NodeRed => node_red::read(&mut import, files, cwd),
         From::N8n => n8n::read(&mut import, files, cwd),
         From::Make => make::read(&mut import, files, cwd),
+        From::Eventcatalog => eventcatalog::read(&mut import, root, cwd),
     }
     import
 }
@@ -474,7 +492,8 @@ pub(crate) fn check_path(
     let full = cwd.join(path?);
     let is_source = if full.is_dir() {
         !full.join(crate::load::ENTRY_FILE).exists()
-            && std::fs::read_dir(&full).ok()?.flatten().any(|e| e.path().is_file() && is_document(&e.path()))
+            && (is_catalog(&full)
+                || std::fs::read_dir(&full).ok()?.flatten().any(|e| e.path().is_file() && is_document(&e.path())))
     } else {
         full.is_file() && is_document(&full)
     };

@@ -263,6 +263,7 @@ fn add_event(import: &mut Import, name: &str, from: &str, origin: Origin) {
         fields: Vec::new(),
         origin,
         unknown: vec!["fields (a workflow does not describe payloads)"],
+        notes: Vec::new(),
     });
 }
 

@@ -280,6 +280,7 @@ fn add_event(import: &mut Import, name: &str, from: &str, origin: Origin) {
         fields: Vec::new(),
         origin,
         unknown: vec!["fields (a flow file does not describe payloads)"],
+        notes: Vec::new(),
     });
 }
 

@@ -148,10 +148,13 @@ pub(crate) fn write(import: &Import, format: &str) -> Written {
                 }
             }
         }
-        if event.fields.is_empty() && event.unknown.is_empty() {
+        if event.fields.is_empty() && event.unknown.is_empty() && event.notes.is_empty() {
             w.text.push('\n');
         } else {
             w.text.push_str(" {\n");
+            for note in &event.notes {
+                let _ = writeln!(w.text, "    // {}", comment(note));
+            }
             for unknown in &event.unknown {
                 let _ = writeln!(w.text, "    {UNKNOWN}{unknown}");
             }

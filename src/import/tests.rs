@@ -27,6 +27,7 @@ fn the_written_spec_is_formatted_and_parses() {
         ("node-red/flows.json", From::NodeRed),
         ("n8n/workflow.json", From::N8n),
         ("make/blueprint.json", From::Make),
+        ("eventcatalog", From::Eventcatalog),
     ] {
         let import = import_of(rel, from);
         assert!(import.problems.is_empty(), "{rel}: {:?}", import.problems);
@@ -165,6 +166,7 @@ fn the_format_is_detected_from_the_content() {
         ("node-red/flows.json", From::NodeRed),
         ("n8n/workflow.json", From::N8n),
         ("make/blueprint.json", From::Make),
+        ("eventcatalog", From::Eventcatalog),
     ] {
         assert_eq!(read_sources(&fixture(rel), None).unwrap().2, from, "{rel}");
     }
@@ -289,4 +291,32 @@ fn mutated_documents_never_panic() {
         ));
         std::hint::black_box(crate::render::sarif::render(&report));
     }
+}
+
+#[test]
+fn eventcatalog_services_send_and_receive() {
+    let import = import_of("eventcatalog", From::Eventcatalog);
+    assert!(import.problems.is_empty(), "{:?}", import.problems);
+    let placed = import.events.iter().find(|e| e.name == "OrderPlaced").unwrap();
+    assert_eq!((placed.from.as_str(), placed.version.as_deref()), ("Orders Service", Some("1.0.0")));
+    let fields: Vec<(&str, &str, bool)> = placed.fields.iter().map(|f| (f.name.as_str(), f.ty, f.required)).collect();
+    assert_eq!(
+        fields,
+        [
+            ("orderId", "string", true),
+            ("email", "email", true),
+            ("total", "float", false),
+            ("placedAt", "datetime", false)
+        ]
+    );
+    let command = import.events.iter().find(|e| e.name == "PlaceOrder").unwrap();
+    assert_eq!(command.notes, ["an EventCatalog command"]);
+    let flows: Vec<(&str, &Trigger, &str)> =
+        import.flows.iter().map(|f| (f.name.as_str(), &f.trigger, f.targets[0].system.as_str())).collect();
+    assert!(flows.contains(&(
+        "Inventory Service receives OrderPlaced",
+        &Trigger::On("OrderPlaced".into()),
+        "Inventory Service"
+    )));
+    assert!(import.skipped.iter().any(|s| s.contains("the domain `Orders`")));
 }
