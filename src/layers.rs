@@ -42,6 +42,8 @@ const LAYERS: &[&[&str]] = &[
     &["out"],
     // `check --fix`: applies the findings' fixes through the writer.
     &["fix"],
+    // Imports other formats into a spec: runs the pipeline, formats, writes.
+    &["import"],
     &["lsp"],
     &["cli"],
     // The fuzz target runs everything, the language server included.

@@ -40,6 +40,7 @@ mod fmt;
 pub mod fuzz;
 mod git;
 mod graph;
+mod import;
 mod layers;
 mod lint;
 mod load;

@@ -116,6 +116,13 @@ pub(super) enum Command {
     /// nothing is written: a unified diff is printed and the exit code is 1
     /// when a file is not formatted.
     Fmt(FmtArgs),
+    /// Import AsyncAPI documents, a Node-RED flow file, an n8n workflow, a Make
+    /// blueprint or an EventCatalog folder as a spec.
+    ///
+    /// Prints what it mapped and skipped; marks with `// unknown in the
+    /// source` what the source does not say. Exits 1 when a document has
+    /// problems (they are printed with their places), 2 for usage errors.
+    Import(crate::import::ImportArgs),
     /// Run the language server on stdin and stdout (for editors).
     ///
     /// Diagnostics as you type, hover, go to definition, references, rename,

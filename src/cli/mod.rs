@@ -80,6 +80,7 @@ pub fn run() -> ExitCode {
         Command::Graph(args) => graph::graph(out, &args),
         Command::Plan(args) => plan::plan(out, &args),
         Command::Fmt(args) => fmt::fmt(out, &args),
+        Command::Import(args) => crate::import::run(out, &args),
         Command::Lsp => lsp::lsp(out),
         Command::Help { command } => help::help(out, command.as_deref()),
         Command::Diff(args) => diff::diff(out, &args),
@@ -117,7 +118,11 @@ fn load_checked(
         Err(message) => return Err(usage_error(out, &message)),
     };
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let checked = crate::check_path(path, &cwd, &levels).map_err(|e| usage_error(out, &e.to_string()))?;
+    // AsyncAPI, Node-RED, n8n, Make and EventCatalog inputs are imported in
+    // memory; their findings point back at the documents (`import`).
+    let checked = crate::import::check_path(path, &cwd, &levels)
+        .unwrap_or_else(|| crate::check_path(path, &cwd, &levels))
+        .map_err(|e| usage_error(out, &e.to_string()))?;
     out.learn(&checked.redactor);
     Ok(checked)
 }
