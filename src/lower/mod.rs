@@ -198,9 +198,22 @@ impl Lowerer<'_> {
     }
 
     fn report(&mut self, rule: &'static Rule, span: Span, message: String, label: &str, help: String) {
+        self.report_fixed(rule, span, message, label, help, None);
+    }
+
+    /// `report`, with the fix that settles the finding (a "did you mean").
+    fn report_fixed(
+        &mut self,
+        rule: &'static Rule,
+        span: Span,
+        message: String,
+        label: &str,
+        help: String,
+        fix: Option<crate::diagnostic::Fix>,
+    ) {
         crate::diagnostic::push_capped(
             self.diagnostics,
-            Diagnostic::new(rule, self.loc(span), message).with_label(label).with_help(help),
+            Diagnostic::new(rule, self.loc(span), message).with_label(label).with_fix(fix).with_help(help),
         );
     }
 

@@ -72,24 +72,26 @@ impl Lowerer<'_> {
             match &key {
                 Some(key) if !props.iter().any(|p| p.key == key.text) => {
                     let child = children_of(&node.name.text).contains(&&*key.text);
-                    let help = match suggest::closest(&key.text, props.iter().map(|p| p.key)) {
+                    let suggestion = suggest::suggestion(&key.text, props.iter().map(|p| p.key)).filter(|_| !child);
+                    let help = match suggestion {
                         _ if child => format!(
                             "`{}` is a child node, not a property: write `{} ...` inside the `{{ }}` block of `{}`",
                             key.text, key.text, node.name.text
                         ),
-                        Some(c) => format!("did you mean `{c}`?"),
+                        Some(c) => format!("did you mean `{}`?", c.name),
                         None if props.is_empty() => format!("`{}` takes no properties", node.name.text),
                         None => {
                             let keys: Vec<&str> = props.iter().map(|p| p.key).collect();
                             format!("`{}` takes {}", node.name.text, list(&keys, "="))
                         }
                     };
-                    self.report(
+                    self.report_fixed(
                         &diagnostic::UNKNOWN_PROPERTY,
                         key.span,
                         format!("unknown property `{}` on `{}`", key.text, node.name.text),
                         "unknown property",
                         help,
+                        suggestion.map(|c| crate::diagnostic::Fix::did_you_mean(self.loc(key.span), c)),
                     );
                 }
                 Some(_) => {}
@@ -129,16 +131,18 @@ impl Lowerer<'_> {
     }
 
     pub(super) fn unknown_node(&mut self, node: &Node<'_>, place: &str, known: &[&str]) {
-        let help = match suggest::closest(&node.name.text, known.iter().copied()) {
-            Some(c) => format!("did you mean `{c}`?"),
+        let suggestion = suggest::suggestion(&node.name.text, known.iter().copied());
+        let help = match suggestion {
+            Some(c) => format!("did you mean `{}`?", c.name),
             None => format!("expected one of {}", list(known, "")),
         };
-        self.report(
+        self.report_fixed(
             &diagnostic::UNKNOWN_NODE,
             node.name.span,
             format!("unknown node `{}` {place}", node.name.text),
             "unknown node",
             help,
+            suggestion.map(|c| crate::diagnostic::Fix::did_you_mean(self.loc(node.name.span), c)),
         );
     }
 
@@ -321,16 +325,22 @@ impl Lowerer<'_> {
         }
         let lower = text.to_ascii_lowercase();
         let synonym = SYNONYMS.iter().find(|(w, word, _)| *w == what && *word == lower).map(|(_, _, k)| *k);
-        let help = match synonym.or_else(|| suggest::closest(text, keywords.iter().copied())) {
-            Some(c) => format!("did you mean `{c}`?"),
+        // A synonym (`ecommerce` for `shop`) means one keyword: as safe as a
+        // typo with one candidate.
+        let suggestion = synonym
+            .map(|name| suggest::Suggestion { name, only: true })
+            .or_else(|| suggest::suggestion(text, keywords.iter().copied()));
+        let help = match suggestion {
+            Some(c) => format!("did you mean `{}`?", c.name),
             None => format!("the {what}s are {}", list(keywords, "")),
         };
-        self.report(
+        self.report_fixed(
             &diagnostic::BAD_VALUE,
             entry.value_span,
             format!("unknown {what} `{text}`"),
             &format!("not {} {what}", article(what)),
             help,
+            suggestion.map(|c| crate::diagnostic::Fix::did_you_mean(self.loc(entry.value_span), c)),
         );
         None
     }

@@ -237,7 +237,9 @@ fn every_quick_fix_on_every_rule_fixture_leaves_a_spec_that_parses_and_fixes_its
         }
     }
     // Resolution's "did you mean" (`lead.create`) and the rules' own fixes.
-    for wanted in ["Add `loop-guard`", "Add `dead-letter`", "Add `log`", "Replace with `lead.created`"] {
+    for wanted in
+        ["Add `loop-guard`", "Add `dead-letter`", "Add `log`", "Replace with `lead.created`", "Replace with `crm`"]
+    {
         assert!(titles.iter().any(|t| t == wanted), "no `{wanted}` among {titles:?}");
     }
     assert!(titles.iter().any(|t| t.starts_with("Add `idempotency-key")), "{titles:?}");

@@ -144,6 +144,12 @@ fn json_fixes_match_the_schema_and_their_ranges_apply() {
         match fix["title"].as_str().unwrap() {
             "Replace with `lead.created`" => assert!(fixed.contains("on \"lead.created\"\n"), "{fixed}"),
             "Replace with `sync-cycle`" => assert!(fixed.contains("deny \"sync-cycle\"\n"), "{fixed}"),
+            // Lowering's "did you mean" (`kind=crn`, `webhook`, `pre=`)
+            // replaces a misspelling with the name it meant.
+            title if title.starts_with("Replace with `") => {
+                let name = title.trim_start_matches("Replace with `").trim_end_matches('`');
+                assert!(fixed != text && fixed.contains(name), "{title}: {fixed}");
+            }
             title => assert!(fixed.len() > text.len(), "{title}: {fixed}"),
         }
     }
