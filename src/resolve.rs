@@ -96,6 +96,14 @@ pub(crate) fn resolve(spec: &mut Spec, diagnostics: &mut Vec<Diagnostic>) {
     for (event, fields) in spec.events.iter_mut().zip(&tables.event_fields) {
         resolve_event(event, fields, systems, &tables, &mut out);
     }
+    for event in &mut spec.events {
+        for after in &mut event.after {
+            after.target = events.get(&after.name.value);
+            if after.target.is_none() {
+                out.push(unresolved("event", &after.name, events.suggest(&after.name.value), None));
+            }
+        }
+    }
     let system_kinds: Vec<SystemKind> = spec.systems.iter().map(|s| s.kind()).collect();
     let producers: Vec<(Option<SystemId>, bool)> =
         spec.events.iter().map(|e| (e.from.as_ref().and_then(|f| f.target), e.is_external())).collect();
@@ -362,6 +370,38 @@ fn resolve_field(r: &mut FieldRef, table: Option<&FieldTable>, owner: Parent<'_>
     }
 }
 
+/// (1.2) `each ARRAY { map SRC to=DST }`: `ARRAY` is a field of the source;
+/// `SRC` a field of an element, declared as `ARRAY.SRC` (an array none of
+/// whose element fields is declared is schemaless); `DST` of the target.
+fn resolve_each(
+    each: &mut crate::model::Each,
+    source: Option<&(&FieldTable, Parent<'_>)>,
+    dst: Option<&(&FieldTable, Parent<'_>)>,
+    out: &mut Vec<Diagnostic>,
+) {
+    if let Some((table, owner)) = source {
+        resolve_field(&mut each.array, Some(table), *owner, out);
+        let prefix = format!("{}.", each.array.name.value);
+        let declared = table.names.iter().any(|n| n.starts_with(&prefix));
+        for map in each.maps.iter_mut().filter(|_| declared) {
+            map.src.target = table.get(&format!("{prefix}{}", map.src.name.value));
+            if map.src.target.is_none() {
+                let what = format!(
+                    "field of the elements of `{}` (declared as `{prefix}NAME` on {owner})",
+                    each.array.name.value
+                );
+                out.push(unresolved(&what, &map.src.name, None, None));
+            }
+        }
+    }
+    if let Some((table, owner)) = dst {
+        let dsts = each.maps.iter_mut().filter_map(|m| m.dst.as_mut()).chain(each.sets.iter_mut().map(|s| &mut s.dst));
+        for d in dsts {
+            resolve_field(d, Some(table), *owner, out);
+        }
+    }
+}
+
 fn field_list(names: &[SmolStr]) -> String {
     let shown: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
     format!("the fields {}", crate::prose::list(&shown, names.len(), 8, "and"))
@@ -383,6 +423,9 @@ fn resolve_event(
     }
     if let Some(key) = &mut event.key {
         resolve_field(key, Some(fields), Parent::Event(&event.name.value), out);
+    }
+    for producer in &mut event.producers {
+        resolve_system(producer, systems, out);
     }
 }
 
@@ -469,6 +512,11 @@ fn resolve_flow(
     {
         resolve_field(key, Some(table), *owner, out);
     }
+    for filter in &mut flow.when {
+        if let Some((table, owner)) = &source {
+            resolve_field(&mut filter.field, Some(table), *owner, out);
+        }
+    }
     for target in &mut flow.targets {
         resolve_system(&mut target.system, systems, out);
         let mut dst: Option<(&FieldTable, Parent<'_>)> = None;
@@ -490,6 +538,9 @@ fn resolve_flow(
             if let Some((table, owner)) = &dst {
                 resolve_field(&mut set.dst, Some(table), *owner, out);
             }
+        }
+        if let Some(each) = &mut target.each {
+            resolve_each(each, source.as_ref(), dst.as_ref(), out);
         }
         if let Some(key) = &mut target.idempotency_key
             && let Some((table, owner)) = &source

@@ -17,6 +17,7 @@ mod hub_single_point_of_failure;
 mod latency_mismatch;
 mod mapping_type_mismatch;
 mod missing_required_field;
+mod missing_timeout;
 mod no_dead_letter;
 mod no_error_handling;
 mod no_logging;
@@ -28,7 +29,9 @@ mod possible_sync_cycle;
 mod rate_limit_exceeded;
 mod stage_mismatch;
 mod suppression;
+mod sync_call_chain;
 mod sync_cycle;
+mod unordered_events;
 mod unused_system;
 mod unversioned_api;
 mod util;
@@ -89,6 +92,9 @@ pub(crate) static RULES: &[&Rule] = &[
     &latency_mismatch::LATENCY_MISMATCH,
     &STAGE_MISMATCH,
     &possible_sync_cycle::POSSIBLE_SYNC_CYCLE,
+    &missing_timeout::MISSING_TIMEOUT,
+    &sync_call_chain::SYNC_CALL_CHAIN,
+    &unordered_events::UNORDERED_EVENTS,
     &ALLOW_WITHOUT_REASON,
     &UNUSED_ALLOW,
     &NAME_CLASH,
@@ -117,6 +123,9 @@ pub(crate) static CHECKS: &[(&Rule, CheckFn)] = &[
     (&latency_mismatch::LATENCY_MISMATCH, latency_mismatch::check),
     (&STAGE_MISMATCH, stage_mismatch::check),
     (&possible_sync_cycle::POSSIBLE_SYNC_CYCLE, possible_sync_cycle::check),
+    (&missing_timeout::MISSING_TIMEOUT, missing_timeout::check),
+    (&sync_call_chain::SYNC_CALL_CHAIN, sync_call_chain::check),
+    (&unordered_events::UNORDERED_EVENTS, unordered_events::check),
 ];
 
 /// Finds a rule by name or code (`sync-cycle` or `WP101`, any case).
