@@ -440,3 +440,91 @@ impl Lowerer<'_> {
         Retry { attempts, backoff, initial, max, on, loc: self.loc(node.span) }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::RetryOn;
+
+    /// The messages of every spec error in `text`, lowered and resolved.
+    fn errors(text: &str) -> Vec<String> {
+        let path = std::path::Path::new("/virtual/wireplan.kdl");
+        let mut loaded =
+            crate::load::load_text(path, text.to_owned(), std::path::Path::new("/virtual"), crate::parse_and_lower);
+        crate::resolve::resolve(&mut loaded.spec, &mut loaded.diagnostics);
+        loaded.diagnostics.iter().map(|d| format!("{}: {}", d.rule.name, d.message)).collect()
+    }
+
+    const SYSTEMS: &str = r#"
+        system "web" kind=website
+        system "erp" kind=erp { entity "line" { field "sku" type=string; field "qty" type=int; } }
+        event "order.placed" from=web version=1 {
+            field "status" type=string
+            field "lines" type=json
+            field "lines.sku" type=string
+        }
+    "#;
+
+    #[test]
+    fn the_forms_of_language_1_2_lower_and_resolve() {
+        let text = format!(
+            r#"{SYSTEMS}
+            flow "f" {{
+                on "order.placed"
+                reply timeout="5s"
+                when "status" "CREATED"
+                to erp action=upsert entity=line {{
+                    call timeout="2s"
+                    each "lines" {{ map "sku" to="sku"; set "qty" 1 }}
+                }}
+                retry attempts=3 on="429, 5xx,timeout"
+            }}
+            "#
+        );
+        assert_eq!(errors(&text), Vec::<String>::new());
+        let spec = crate::lint::test_spec(&text);
+        let flow = &spec.flows[0];
+        assert_eq!(flow.reply.as_ref().and_then(|r| r.timeout.as_ref()).map(|t| t.value.as_secs()), Some(5));
+        assert_eq!(flow.when[0].field.target, Some(0));
+        let each = flow.targets[0].each.as_deref().unwrap();
+        assert_eq!(
+            (each.array.target, each.maps[0].src.target, each.maps[0].dst.as_ref().unwrap().target),
+            (Some(1), Some(2), Some(0))
+        );
+        let on = &flow.retry.as_ref().unwrap().on.as_ref().unwrap().value;
+        assert_eq!(on, &[RetryOn::Status(429), RetryOn::Class(5), RetryOn::Timeout]);
+    }
+
+    #[test]
+    fn mistakes_in_the_forms_of_language_1_2_are_reported() {
+        let text = format!(
+            r#"{SYSTEMS}
+            flow "polled" {{
+                poll erp entity=line every="5m"
+                reply timeout="5s"
+                when "status"
+                to web action=send {{
+                    each "lines" {{ map "skew" to="sku"; mop "x" to="y" }}
+                    call timeout="soon"
+                }}
+                retry on="429,4xx,teapot"
+            }}
+            "#
+        );
+        let found = errors(&text);
+        let expected = [
+            "bad-value: `reply` answers the sender of an `on` trigger",
+            "missing-argument: `when` needs a value",
+            "unknown-node: unknown node `mop` in `each`",
+            "bad-value: `teapot` is not a failure `retry on=` knows",
+        ];
+        for e in expected {
+            assert!(found.iter().any(|f| f == e), "{e} not in {found:#?}");
+        }
+        // `when "status"` and `each "lines"` read the polled entity, which has neither.
+        assert!(
+            found.iter().any(|f| f.starts_with("unresolved-reference: no field of entity `line` named `status`")),
+            "{found:#?}"
+        );
+        assert!(found.iter().any(|f| f.contains("duration") || f.contains("soon")), "{found:#?}");
+    }
+}
