@@ -524,6 +524,9 @@ pub(crate) struct Event {
     pub(crate) key: Option<FieldRef>,
     pub(crate) fields: Vec<Field>,
     pub(crate) volume: Option<Volume>,
+    /// (1.2) `published`: the event is published for subscribers outside
+    /// the spec (other teams, analytics), so no flow here need consume it.
+    pub(crate) published: Option<Loc>,
     /// (1.2) `producer SYSTEM`: systems that publish this event besides `from=`.
     pub(crate) producers: Vec<Ref<SystemId>>,
     /// (1.2) `after EVENT`: events that must be processed before this one

@@ -251,6 +251,7 @@ pub(crate) const STATEMENTS: &[Statement] = &[
     checks("event", "volume"),
     checks("event", "delivery"),
     checks("event", "external"),
+    checks("event", "published"),
     checks("event", "producer"),
     row(
         "event",

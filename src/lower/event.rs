@@ -32,6 +32,7 @@ impl Lowerer<'_> {
             key: None,
             fields: Vec::new(),
             volume: None,
+            published: None,
             producers: Vec::new(),
             after: Vec::new(),
             allows: Vec::new(),
@@ -88,6 +89,15 @@ impl Lowerer<'_> {
                         );
                     }
                     event.volume = Some(Volume { per_day, peak_per_second: peak, loc: self.loc(child.span) });
+                }
+                "published" => {
+                    self.shape(child, shape!("event" "published"));
+                    self.leaf(child);
+                    if let Some(first) = event.published {
+                        self.repeated(child, "event", first);
+                        continue;
+                    }
+                    event.published = Some(self.loc(child.span));
                 }
                 "producer" => {
                     self.shape(child, shape!("event" "producer"));
