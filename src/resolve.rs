@@ -256,6 +256,9 @@ struct Tables {
 struct FieldTable {
     names: Vec<SmolStr>,
     index: Option<HashMap<SmolStr, u32>>,
+    /// What comes before the last `.` of each dotted name: the arrays whose
+    /// elements declare fields (`lines` of `lines.sku`), for `each`.
+    parents: rustc_hash::FxHashSet<SmolStr>,
 }
 
 /// Field lists longer than this are looked up through a hash table.
@@ -272,7 +275,8 @@ impl FieldTable {
             }
             index
         });
-        FieldTable { names, index }
+        let parents = names.iter().filter_map(|n| n.rsplit_once('.')).map(|(parent, _)| SmolStr::new(parent)).collect();
+        FieldTable { names, index, parents }
     }
 
     /// The index of the first field named `name`.
@@ -382,7 +386,7 @@ fn resolve_each(
     if let Some((table, owner)) = source {
         resolve_field(&mut each.array, Some(table), *owner, out);
         let prefix = format!("{}.", each.array.name.value);
-        let declared = table.names.iter().any(|n| n.starts_with(&prefix));
+        let declared = table.parents.contains(each.array.name.value.as_str());
         for map in each.maps.iter_mut().filter(|_| declared) {
             map.src.target = table.get(&format!("{prefix}{}", map.src.name.value));
             if map.src.target.is_none() {
