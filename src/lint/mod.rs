@@ -31,6 +31,7 @@ mod stage_mismatch;
 mod suppression;
 mod sync_call_chain;
 mod sync_cycle;
+mod timeout_budget;
 mod unordered_events;
 mod unused_system;
 mod unversioned_api;
@@ -95,6 +96,7 @@ pub(crate) static RULES: &[&Rule] = &[
     &missing_timeout::MISSING_TIMEOUT,
     &sync_call_chain::SYNC_CALL_CHAIN,
     &unordered_events::UNORDERED_EVENTS,
+    &timeout_budget::TIMEOUT_BUDGET,
     &ALLOW_WITHOUT_REASON,
     &UNUSED_ALLOW,
     &NAME_CLASH,
@@ -126,6 +128,7 @@ pub(crate) static CHECKS: &[(&Rule, CheckFn)] = &[
     (&missing_timeout::MISSING_TIMEOUT, missing_timeout::check),
     (&sync_call_chain::SYNC_CALL_CHAIN, sync_call_chain::check),
     (&unordered_events::UNORDERED_EVENTS, unordered_events::check),
+    (&timeout_budget::TIMEOUT_BUDGET, timeout_budget::check),
 ];
 
 /// Finds a rule by name or code (`sync-cycle` or `WP101`, any case).
