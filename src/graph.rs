@@ -15,7 +15,8 @@
 //! same entity, or the `to` says `emits EVENT`; possible when either names no
 //! entity, since the spec does not say whether the write changes what the
 //! event reports; never when they name different entities, when the event
-//! is `external`, or when it belongs to another system.
+//! is `external`, or when it belongs to another system. (1.2) Every
+//! `producer` of an event is its system here, as `from=` is.
 //!
 //! The trigger graph is not materialised flow to flow, because one write can
 //! trigger many events that each start many flows, and the product of those
@@ -407,13 +408,17 @@ impl<'s> TriggerBuilder<'s> {
             if event.is_external() {
                 continue;
             }
-            let Some(system) = event.from.as_ref().and_then(|f| f.target) else { continue };
             let node = Self::event_node(spec, EventId(i as u32));
-            let feeder = match &event.entity {
-                Some(entity) => self.keyed(system, &entity.name.value),
-                None => self.none(system),
-            };
-            self.edges.push((feeder, node));
+            // (1.2) A write to any producer of the event may set it off.
+            let from = event.from.as_ref().and_then(|f| f.target);
+            let others = event.producers.iter().filter_map(|p| p.target).filter(|&p| Some(p) != from);
+            for system in from.into_iter().chain(others) {
+                let feeder = match &event.entity {
+                    Some(entity) => self.keyed(system, &entity.name.value),
+                    None => self.none(system),
+                };
+                self.edges.push((feeder, node));
+            }
         }
         let guarded: Vec<bool> = spec.flows.iter().map(|f| f.loop_guard.is_some()).collect();
         for (i, flow) in spec.flows.iter().enumerate() {
@@ -634,6 +639,23 @@ mod tests {
             .map(|(a, b)| (a.index(), b.index()))
             .collect();
         assert_eq!(edges, [(0, 2), (1, 2)]);
+    }
+
+    /// (1.2) A write to another producer of an event sets it off too.
+    #[test]
+    fn a_write_to_any_producer_sets_off_the_event() {
+        let s = spec(
+            r#"
+            system "shop" kind=ecommerce
+            system "pos" kind=ecommerce
+            event "order.placed" from=shop entity=order { producer "pos"; }
+            event "pos.sale" from=pos entity=sale
+            flow "x" { on "order.placed"; to pos action=create entity=order }
+            flow "y" { on "pos.sale"; to shop action=create entity=order }
+            "#,
+        );
+        let cycles = Graph::build(&s).flow_cycles();
+        assert_eq!(cycles.len(), 1, "{cycles:?}");
     }
 
     #[test]
