@@ -5,7 +5,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::Context;
 use crate::diagnostic::{Diagnostic, declare_rule};
-use crate::model::{Action, EventId, FlowId, Owner, TriggerKind};
+use crate::model::{Action, EventId, FlowId, Loc, Owner, SystemId, TriggerKind};
 
 declare_rule! {
     /// ## What it finds
@@ -88,65 +88,67 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     if spec.events.iter().all(|e| e.after.is_empty()) {
         return;
     }
-    // The flows on each event, built once.
+    // The flows on each event, and the first write of a flow on each event
+    // into each system, built once: lookups stay linear in the spec.
     let mut consumers: HashMap<EventId, Vec<FlowId>> = HashMap::default();
+    let mut writes: HashMap<(EventId, SystemId), Loc> = HashMap::default();
     for id in spec.flow_ids() {
-        if let Some(TriggerKind::On { event }) = spec.flow(id).trigger.as_ref().map(|t| &t.kind)
+        let flow = spec.flow(id);
+        if let Some(TriggerKind::On { event }) = flow.trigger.as_ref().map(|t| &t.kind)
             && let Some(e) = event.target
         {
             consumers.entry(e).or_default().push(id);
+            for t in &flow.targets {
+                if let Some(system) = t.system.target {
+                    writes.entry((e, system)).or_insert(t.system.name.loc);
+                }
+            }
         }
     }
     // In the order of the spec's events, so that the findings are too.
     for event_id in spec.event_ids() {
         let event = spec.event(event_id);
         let Some(flows) = consumers.get(&event_id) else { continue };
-        for after in &event.after {
-            let Some(earlier) = after.target else { continue };
-            for &id in flows {
-                let flow = spec.flow(id);
-                for target in &flow.targets {
-                    let Some(action) = &target.action else { continue };
-                    let needs_record = matches!(action.value, Action::Update | Action::Delete | Action::Increment);
-                    let retried = flow.retry.is_some() || target.retry.is_some();
-                    if !needs_record || retried || flow.misspelt("retry") {
-                        continue;
-                    }
-                    let mut d = Diagnostic::new(
-                        &UNORDERED_EVENTS,
-                        action.loc,
-                        format!(
-                            "flow `{}` does `{}` on `{}` for `{}`, which must follow `{}`, but nothing delivers it after",
-                            flow.name.value,
-                            action.value,
-                            target.system.name.value,
-                            event.name.value,
-                            after.name.value
-                        ),
-                    )
-                    .with_label("fails when the earlier event's record is not there yet")
-                    .with_secondary(after.name.loc, "the order the consumer relies on");
-                    let writer = consumers.get(&earlier).into_iter().flatten().find_map(|&g| {
-                        let other = spec.flow(g);
-                        other
-                            .targets
-                            .iter()
-                            .find(|t| t.system.target.is_some() && t.system.target == target.system.target)
-                    });
-                    if let Some(w) = writer {
-                        d = d.with_secondary(
-                            w.system.name.loc,
-                            format!("the record is written here, on `{}`", after.name.value),
-                        );
-                    }
-                    out.push(
-                        d.with_help(
-                            "make the write safe in any order (`action=upsert` creates what is missing), or add a \
-                             `retry` that waits for the earlier event's write",
-                        )
-                        .with_owner(Owner::Flow(id)),
-                    );
+        let afters: Vec<(&crate::model::Ref<EventId>, EventId)> =
+            event.after.iter().filter_map(|a| Some((a, a.target?))).collect();
+        let Some(&(first, _)) = afters.first() else { continue };
+        for &id in flows {
+            let flow = spec.flow(id);
+            for target in &flow.targets {
+                let Some(action) = &target.action else { continue };
+                let needs_record = matches!(action.value, Action::Update | Action::Delete | Action::Increment);
+                let retried = flow.retry.is_some() || target.retry.is_some();
+                if !needs_record || retried || flow.misspelt("retry") {
+                    continue;
                 }
+                // One finding per write, naming the earlier event that
+                // writes the same system when one of the first few does:
+                // an event with many `after`s and many consumers stays
+                // linear.
+                let written = target.system.target.and_then(|s| {
+                    afters.iter().take(8).find_map(|&(a, earlier)| Some((a, *writes.get(&(earlier, s))?)))
+                });
+                let after = written.map_or(first, |(a, _)| a);
+                let mut d = Diagnostic::new(
+                    &UNORDERED_EVENTS,
+                    action.loc,
+                    format!(
+                        "flow `{}` does `{}` on `{}` for `{}`, which must follow `{}`, but nothing delivers it after",
+                        flow.name.value, action.value, target.system.name.value, event.name.value, after.name.value
+                    ),
+                )
+                .with_label("fails when the earlier event's record is not there yet")
+                .with_secondary(after.name.loc, "the order the consumer relies on");
+                if let Some((_, w)) = written {
+                    d = d.with_secondary(w, format!("the record is written here, on `{}`", after.name.value));
+                }
+                out.push(
+                    d.with_help(
+                        "make the write safe in any order (`action=upsert` creates what is missing), or add a \
+                             `retry` that waits for the earlier event's write",
+                    )
+                    .with_owner(Owner::Flow(id)),
+                );
             }
         }
     }
