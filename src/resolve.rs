@@ -107,6 +107,17 @@ pub(crate) fn resolve(spec: &mut Spec, diagnostics: &mut Vec<Diagnostic>) {
     let system_kinds: Vec<SystemKind> = spec.systems.iter().map(|s| s.kind()).collect();
     let producers: Vec<(Option<SystemId>, bool)> =
         spec.events.iter().map(|e| (e.from.as_ref().and_then(|f| f.target), e.is_external())).collect();
+    // (1.2) The other producers of each event, which a write may emit too.
+    // Sorted, so that a lookup is a binary search however many there are.
+    let also: Vec<Vec<SystemId>> = spec
+        .events
+        .iter()
+        .map(|e| {
+            let mut others: Vec<SystemId> = e.producers.iter().filter_map(|p| p.target).collect();
+            others.sort_unstable();
+            others
+        })
+        .collect();
     let schemaless_events: Vec<bool> = spec.events.iter().map(Event::is_schemaless).collect();
     // Flows resolve independently; a large spec's are split into one run per
     // core, whose findings are appended in order.
@@ -115,7 +126,12 @@ pub(crate) fn resolve(spec: &mut Spec, diagnostics: &mut Vec<Diagnostic>) {
     let resolve_run = |flows: &mut [Flow]| {
         let mut found = Vec::new();
         for flow in flows {
-            let known = Known { kinds: &system_kinds, schemaless_events: &schemaless_events, producers: &producers };
+            let known = Known {
+                kinds: &system_kinds,
+                schemaless_events: &schemaless_events,
+                producers: &producers,
+                also: &also,
+            };
             resolve_flow(flow, systems, events, &known, &tables, &mut found);
         }
         found
@@ -440,6 +456,7 @@ struct Known<'k> {
     kinds: &'k [SystemKind],
     schemaless_events: &'k [bool],
     producers: &'k [(Option<SystemId>, bool)],
+    also: &'k [Vec<SystemId>],
 }
 
 fn resolve_flow(
@@ -560,7 +577,11 @@ fn resolve_flow(
             let (producer, external) = known.producers[id.index()];
             let problem = if external {
                 Some(("it is marked `external`: no write sets it off".to_owned(), "an external event"))
-            } else if producer.is_some() && target.system.target.is_some() && producer != target.system.target {
+            } else if producer.is_some()
+                && target.system.target.is_some()
+                && producer != target.system.target
+                && !target.system.target.is_some_and(|t| known.also[id.index()].binary_search(&t).is_ok())
+            {
                 Some((
                     format!(
                         "it is an event of another system than `{}`, which this `to` writes",

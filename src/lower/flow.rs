@@ -494,6 +494,22 @@ mod tests {
         assert_eq!(on, &[RetryOn::Status(429), RetryOn::Class(5), RetryOn::Timeout]);
     }
 
+    /// A write may emit an event of any of its producers, not only `from=`'s.
+    #[test]
+    fn a_write_may_emit_the_event_of_another_producer() {
+        let text = r#"
+            system "shop" kind=ecommerce
+            system "pos" kind=ecommerce
+            system "crm" kind=crm
+            event "order.placed" from=shop { producer "pos"; }
+            event "c" from=crm
+            flow "f" { on "c"; to pos action=create { emits "order.placed"; }; to crm action=update { emits "order.placed"; } }
+        "#;
+        let found = errors(text);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].contains("this write cannot emit `order.placed`"), "{found:#?}");
+    }
+
     #[test]
     fn mistakes_in_the_forms_of_language_1_2_are_reported() {
         let text = format!(
