@@ -580,7 +580,7 @@ fn resolve_flow(
             } else if producer.is_some()
                 && target.system.target.is_some()
                 && producer != target.system.target
-                && !target.system.target.is_some_and(|t| known.also[id.index()].binary_search(&t).is_ok())
+                && target.system.target.is_none_or(|t| known.also[id.index()].binary_search(&t).is_err())
             {
                 Some((
                     format!(
