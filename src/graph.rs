@@ -2,8 +2,9 @@
 //! planner and `wireplan graph`.
 //!
 //! Two graphs live here. The *system graph* has one node per system and one
-//! edge per `to` of each flow, from the flow's source system to the target
-//! system: it is what users draw on a whiteboard. The *trigger graph* says
+//! edge per `to` of each flow, from the flow's source system (and from each
+//! other `producer` of its event, language 1.2) to the target system: it is
+//! what users draw on a whiteboard. The *trigger graph* says
 //! which flow can set off which: a write by one flow triggers the events and
 //! polls of the system it writes (by the contract's rule on writes and
 //! events), and those start other flows. Chains of it are how sync loops and
@@ -14,7 +15,8 @@
 //! same entity, or the `to` says `emits EVENT`; possible when either names no
 //! entity, since the spec does not say whether the write changes what the
 //! event reports; never when they name different entities, when the event
-//! is `external`, or when it belongs to another system.
+//! is `external`, or when it belongs to another system. (1.2) Every
+//! `producer` of an event is its system here, as `from=` is.
 //!
 //! The trigger graph is not materialised flow to flow, because one write can
 //! trigger many events that each start many flows, and the product of those
@@ -136,10 +138,20 @@ impl Graph {
             }
             for (i, flow) in spec.flows.iter().enumerate() {
                 let Some(source) = flow.source_system(spec) else { continue };
-                for (t, target) in flow.targets.iter().enumerate() {
-                    if let Some(to) = target.system.target {
-                        let edge = FlowEdge { flow: FlowId(i as u32), target: t as u32 };
-                        systems.add_edge(NodeIndex::new(source.index()), NodeIndex::new(to.index()), edge);
+                // (1.2) An event with several producers carries data from each.
+                let others = match flow.trigger.as_ref().map(|t| &t.kind) {
+                    Some(TriggerKind::On { event: crate::model::Ref { target: Some(e), .. } }) => {
+                        spec.event(*e).producers.as_slice()
+                    }
+                    _ => &[],
+                };
+                let sources = std::iter::once(source).chain(others.iter().filter_map(|p| p.target));
+                for from in sources {
+                    for (t, target) in flow.targets.iter().enumerate() {
+                        if let Some(to) = target.system.target {
+                            let edge = FlowEdge { flow: FlowId(i as u32), target: t as u32 };
+                            systems.add_edge(NodeIndex::new(from.index()), NodeIndex::new(to.index()), edge);
+                        }
                     }
                 }
             }
@@ -396,13 +408,17 @@ impl<'s> TriggerBuilder<'s> {
             if event.is_external() {
                 continue;
             }
-            let Some(system) = event.from.as_ref().and_then(|f| f.target) else { continue };
             let node = Self::event_node(spec, EventId(i as u32));
-            let feeder = match &event.entity {
-                Some(entity) => self.keyed(system, &entity.name.value),
-                None => self.none(system),
-            };
-            self.edges.push((feeder, node));
+            // (1.2) A write to any producer of the event may set it off.
+            let from = event.from.as_ref().and_then(|f| f.target);
+            let others = event.producers.iter().filter_map(|p| p.target).filter(|&p| Some(p) != from);
+            for system in from.into_iter().chain(others) {
+                let feeder = match &event.entity {
+                    Some(entity) => self.keyed(system, &entity.name.value),
+                    None => self.none(system),
+                };
+                self.edges.push((feeder, node));
+            }
         }
         let guarded: Vec<bool> = spec.flows.iter().map(|f| f.loop_guard.is_some()).collect();
         for (i, flow) in spec.flows.iter().enumerate() {
@@ -601,6 +617,45 @@ mod tests {
             "#,
         );
         assert!(Graph::build(&s).flow_cycles().is_empty());
+    }
+
+    /// (1.2) A flow on an event with another `producer` connects it too.
+    #[test]
+    fn every_producer_of_an_event_is_a_source_of_its_flows() {
+        let s = spec(
+            r#"
+            system "shop" kind=ecommerce
+            system "pos" kind=ecommerce
+            system "erp" kind=erp
+            event "order.placed" from=shop { producer "pos"; }
+            flow "x" { on "order.placed"; to erp action=upsert }
+            "#,
+        );
+        let g = Graph::build(&s);
+        let edges: Vec<(usize, usize)> = g
+            .systems
+            .edge_indices()
+            .filter_map(|e| g.systems.edge_endpoints(e))
+            .map(|(a, b)| (a.index(), b.index()))
+            .collect();
+        assert_eq!(edges, [(0, 2), (1, 2)]);
+    }
+
+    /// (1.2) A write to another producer of an event sets it off too.
+    #[test]
+    fn a_write_to_any_producer_sets_off_the_event() {
+        let s = spec(
+            r#"
+            system "shop" kind=ecommerce
+            system "pos" kind=ecommerce
+            event "order.placed" from=shop entity=order { producer "pos"; }
+            event "pos.sale" from=pos entity=sale
+            flow "x" { on "order.placed"; to pos action=create entity=order }
+            flow "y" { on "pos.sale"; to shop action=create entity=order }
+            "#,
+        );
+        let cycles = Graph::build(&s).flow_cycles();
+        assert_eq!(cycles.len(), 1, "{cycles:?}");
     }
 
     #[test]

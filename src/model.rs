@@ -605,6 +605,14 @@ pub(crate) struct Event {
     pub(crate) key: Option<FieldRef>,
     pub(crate) fields: Vec<Field>,
     pub(crate) volume: Option<Volume>,
+    /// (1.2) `published`: the event is published for subscribers outside
+    /// the spec (other teams, analytics), so no flow here need consume it.
+    pub(crate) published: Option<Loc>,
+    /// (1.2) `producer SYSTEM`: systems that publish this event besides `from=`.
+    pub(crate) producers: Vec<Ref<SystemId>>,
+    /// (1.2) `after EVENT`: events that must be processed before this one
+    /// (an order's payment after the order).
+    pub(crate) after: Vec<Ref<EventId>>,
     pub(crate) allows: Vec<Allow>,
     pub(crate) loc: Loc,
 }
@@ -651,6 +659,13 @@ pub(crate) struct Flow {
     pub(crate) log: Option<Loc>,
     pub(crate) loop_guard: Option<Loc>,
     pub(crate) latency: Option<Spanned<Duration>>,
+    /// (1.2) `reply timeout=D`: the trigger's sender waits for this flow's
+    /// answer and sees its failure (a synchronous webhook, an RPC, a query,
+    /// a saga command with a reply).
+    pub(crate) reply: Option<Wait>,
+    /// (1.2) `when FIELD VALUE`: the flow runs only for triggers whose field
+    /// has that value; every filter must hold.
+    pub(crate) when: Vec<Filter>,
     pub(crate) allows: Vec<Allow>,
     /// The known children that unknown children of this flow look like
     /// (`retries` for `retry`): already reported, so the checks treat them
@@ -681,6 +696,12 @@ impl Flow {
         if let Some(retry) = self.targets.get(target).and_then(|t| t.retry.as_deref()).or(self.retry.as_ref()) {
             return Some(Twice::Retry(retry.loc));
         }
+        // A caller that waits for the reply sees the failure and decides
+        // itself whether to ask again: the transport's redelivery is not a
+        // question here, only the flow's own retries are.
+        if self.reply.is_some() {
+            return None;
+        }
         let trigger = self.trigger.as_ref()?;
         if matches!(trigger.kind, TriggerKind::Poll { .. }) {
             return Some(Twice::Poll(trigger.loc));
@@ -707,6 +728,11 @@ impl Flow {
     /// the flow's), not via a broker, not a poll. A webhook sender's own
     /// retries do not count: the receiver acknowledges before it writes.
     pub(crate) fn can_lose(&self, spec: &Spec, target: usize) -> bool {
+        // The caller waits for the reply, so it sees the failure: nothing is
+        // lost without its knowing.
+        if self.reply.is_some() {
+            return false;
+        }
         let retried = self.retry.is_some() || self.targets.get(target).is_some_and(|t| t.retry.is_some());
         let polled = matches!(self.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Poll { .. }));
         !retried && !polled && !self.via_broker(spec)
@@ -715,6 +741,11 @@ impl Flow {
     /// Whether the flow runs through a system of kind `broker`.
     pub(crate) fn via_broker(&self, spec: &Spec) -> bool {
         self.via.as_ref().and_then(|v| v.target).is_some_and(|s| spec.system(s).kind() == SystemKind::Broker)
+    }
+
+    /// Whether the caller of the flow waits for its answer (`reply`).
+    pub(crate) fn replies(&self) -> bool {
+        self.reply.is_some()
     }
 
     /// The idempotency key that covers target `target`: its own, else the flow's.
@@ -812,7 +843,59 @@ pub(crate) struct Target {
     pub(crate) retry: Option<Box<Retry>>,
     /// `emits EVENT`: events of the target system this write sets off.
     pub(crate) emits: Vec<Ref<EventId>>,
+    /// (1.2) `call timeout=D`: the flow waits for this target's answer.
+    pub(crate) call: Option<Wait>,
+    /// (1.2) `each ARRAY { map ... }`: one write per element of an array
+    /// field of the trigger; boxed, as most targets have none.
+    pub(crate) each: Option<Box<Each>>,
     pub(crate) loc: Loc,
+}
+
+/// (1.2) `reply timeout=D` in a flow or `call timeout=D` in a `to`: someone
+/// waits for an answer, for at most `timeout`.
+#[derive(Clone, Debug)]
+pub(crate) struct Wait {
+    pub(crate) timeout: Option<Spanned<Duration>>,
+    pub(crate) loc: Loc,
+}
+
+/// (1.2) `each ARRAY { map SRC to=DST; set DST VALUE }` in a `to`: the write
+/// runs once per element of the array field `ARRAY` of what the flow reads.
+/// `src` of each map names a field of an element, declared on the event as
+/// `ARRAY.SRC` (an undeclared element is schemaless); `dst` a field of the
+/// target entity, as in the `to`'s own maps.
+#[derive(Clone, Debug)]
+pub(crate) struct Each {
+    pub(crate) array: FieldRef,
+    pub(crate) maps: Vec<Map>,
+    pub(crate) sets: Vec<Set>,
+    pub(crate) loc: Loc,
+}
+
+/// (1.2) `when FIELD VALUE` in a flow: a filter on the trigger.
+#[derive(Clone, Debug)]
+pub(crate) struct Filter {
+    pub(crate) field: FieldRef,
+    #[expect(
+        dead_code,
+        reason = "no check compares filter values yet; the backends refuse `when` (see `emit::fidelity`)"
+    )]
+    pub(crate) value: Option<Spanned<Constant>>,
+    pub(crate) loc: Loc,
+}
+
+impl Target {
+    /// Every destination field this write fills: its maps and sets, and
+    /// those of its `each`.
+    pub(crate) fn written_fields(&self) -> impl Iterator<Item = &FieldRef> {
+        let each = self.each.as_deref();
+        self.maps
+            .iter()
+            .filter_map(|m| m.dst.as_ref())
+            .chain(self.sets.iter().map(|s| &s.dst))
+            .chain(each.into_iter().flat_map(|e| e.maps.iter().filter_map(|m| m.dst.as_ref())))
+            .chain(each.into_iter().flat_map(|e| e.sets.iter().map(|s| &s.dst)))
+    }
 }
 
 /// `map SRC to=DST`: `src` indexes the trigger's event fields (or the polled
@@ -851,7 +934,37 @@ pub(crate) struct Retry {
     pub(crate) backoff: Option<Spanned<Backoff>>,
     pub(crate) initial: Option<Spanned<Duration>>,
     pub(crate) max: Option<Spanned<Duration>>,
+    /// (1.2) `on="429,5xx,timeout"`: the only failures retried; the others
+    /// fail at once.
+    pub(crate) on: Option<Spanned<Vec<RetryOn>>>,
     pub(crate) loc: Loc,
+}
+
+/// (1.2) A failure `retry on=` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RetryOn {
+    /// One HTTP status, such as 429.
+    Status(u16),
+    /// A class of statuses: `5xx` is `Class(5)`.
+    Class(u8),
+    /// No answer within the call's timeout, or a dropped connection.
+    Timeout,
+}
+
+impl RetryOn {
+    /// `429`, `5xx`, `timeout`; `None` for anything else.
+    pub(crate) fn parse(text: &str) -> Option<RetryOn> {
+        let text = text.trim();
+        if text == "timeout" {
+            return Some(RetryOn::Timeout);
+        }
+        let bytes = text.as_bytes();
+        match bytes {
+            [d @ b'1'..=b'5', b'x' | b'X', b'x' | b'X'] => Some(RetryOn::Class(d - b'0')),
+            [b'1'..=b'5', b'0'..=b'9', b'0'..=b'9'] => text.parse().ok().map(RetryOn::Status),
+            _ => None,
+        }
+    }
 }
 
 /// An inline `allow RULE reason="..."` on a system, event or flow.

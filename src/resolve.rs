@@ -104,9 +104,28 @@ pub(crate) fn resolve(spec: &mut Spec, diagnostics: &mut Vec<Diagnostic>) {
     for (event, fields) in spec.events.iter_mut().zip(&tables.event_fields) {
         resolve_event(event, fields, systems, &tables, &mut out);
     }
+    for event in &mut spec.events {
+        for after in &mut event.after {
+            after.target = events.get(&after.name.value);
+            if after.target.is_none() {
+                out.push(unresolved("event", &after.name, events.suggest(&after.name.value), None, None));
+            }
+        }
+    }
     let system_kinds: Vec<SystemKind> = spec.systems.iter().map(|s| s.kind()).collect();
     let producers: Vec<(Option<SystemId>, bool)> =
         spec.events.iter().map(|e| (e.from.as_ref().and_then(|f| f.target), e.is_external())).collect();
+    // (1.2) The other producers of each event, which a write may emit too.
+    // Sorted, so that a lookup is a binary search however many there are.
+    let also: Vec<Vec<SystemId>> = spec
+        .events
+        .iter()
+        .map(|e| {
+            let mut others: Vec<SystemId> = e.producers.iter().filter_map(|p| p.target).collect();
+            others.sort_unstable();
+            others
+        })
+        .collect();
     let schemaless_events: Vec<bool> = spec.events.iter().map(Event::is_schemaless).collect();
     // Flows resolve independently; a large spec's are split into one run per
     // core, whose findings are appended in order.
@@ -115,7 +134,12 @@ pub(crate) fn resolve(spec: &mut Spec, diagnostics: &mut Vec<Diagnostic>) {
     let resolve_run = |flows: &mut [Flow]| {
         let mut found = Vec::new();
         for flow in flows {
-            let known = Known { kinds: &system_kinds, schemaless_events: &schemaless_events, producers: &producers };
+            let known = Known {
+                kinds: &system_kinds,
+                schemaless_events: &schemaless_events,
+                producers: &producers,
+                also: &also,
+            };
             resolve_flow(flow, systems, events, &known, &tables, &mut found);
         }
         found
@@ -257,6 +281,9 @@ struct Tables {
 struct FieldTable {
     names: Vec<SmolStr>,
     index: Option<HashMap<SmolStr, u32>>,
+    /// What comes before the last `.` of each dotted name: the arrays whose
+    /// elements declare fields (`lines` of `lines.sku`), for `each`.
+    parents: rustc_hash::FxHashSet<SmolStr>,
 }
 
 /// Field lists longer than this are looked up through a hash table.
@@ -273,7 +300,8 @@ impl FieldTable {
             }
             index
         });
-        FieldTable { names, index }
+        let parents = names.iter().filter_map(|n| n.rsplit_once('.')).map(|(parent, _)| SmolStr::new(parent)).collect();
+        FieldTable { names, index, parents }
     }
 
     /// The index of the first field named `name`.
@@ -383,6 +411,38 @@ fn resolve_field(r: &mut FieldRef, table: Option<&FieldTable>, owner: Parent<'_>
     }
 }
 
+/// (1.2) `each ARRAY { map SRC to=DST }`: `ARRAY` is a field of the source;
+/// `SRC` a field of an element, declared as `ARRAY.SRC` (an array none of
+/// whose element fields is declared is schemaless); `DST` of the target.
+fn resolve_each(
+    each: &mut crate::model::Each,
+    source: Option<&(&FieldTable, Parent<'_>)>,
+    dst: Option<&(&FieldTable, Parent<'_>)>,
+    out: &mut Vec<Diagnostic>,
+) {
+    if let Some((table, owner)) = source {
+        resolve_field(&mut each.array, Some(table), *owner, out);
+        let prefix = format!("{}.", each.array.name.value);
+        let declared = table.parents.contains(each.array.name.value.as_str());
+        for map in each.maps.iter_mut().filter(|_| declared) {
+            map.src.target = table.get(&format!("{prefix}{}", map.src.name.value));
+            if map.src.target.is_none() {
+                let what = format!(
+                    "field of the elements of `{}` (declared as `{prefix}NAME` on {owner})",
+                    each.array.name.value
+                );
+                out.push(unresolved(&what, &map.src.name, None, None, None));
+            }
+        }
+    }
+    if let Some((table, owner)) = dst {
+        let dsts = each.maps.iter_mut().filter_map(|m| m.dst.as_mut()).chain(each.sets.iter_mut().map(|s| &mut s.dst));
+        for d in dsts {
+            resolve_field(d, Some(table), *owner, out);
+        }
+    }
+}
+
 fn field_list(names: &[SmolStr]) -> String {
     let shown: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
     format!("the fields {}", crate::prose::list(&shown, names.len(), 8, "and"))
@@ -405,6 +465,9 @@ fn resolve_event(
     if let Some(key) = &mut event.key {
         resolve_field(key, Some(fields), Parent::Event(&event.name.value), out);
     }
+    for producer in &mut event.producers {
+        resolve_system(producer, systems, out);
+    }
 }
 
 /// What flows are resolved against besides the names: per system its kind,
@@ -414,6 +477,7 @@ struct Known<'k> {
     kinds: &'k [SystemKind],
     schemaless_events: &'k [bool],
     producers: &'k [(Option<SystemId>, bool)],
+    also: &'k [Vec<SystemId>],
 }
 
 fn resolve_flow(
@@ -490,6 +554,11 @@ fn resolve_flow(
     {
         resolve_field(key, Some(table), *owner, out);
     }
+    for filter in &mut flow.when {
+        if let Some((table, owner)) = &source {
+            resolve_field(&mut filter.field, Some(table), *owner, out);
+        }
+    }
     for target in &mut flow.targets {
         resolve_system(&mut target.system, systems, out);
         let mut dst: Option<(&FieldTable, Parent<'_>)> = None;
@@ -512,6 +581,9 @@ fn resolve_flow(
                 resolve_field(&mut set.dst, Some(table), *owner, out);
             }
         }
+        if let Some(each) = &mut target.each {
+            resolve_each(each, source.as_ref(), dst.as_ref(), out);
+        }
         if let Some(key) = &mut target.idempotency_key
             && let Some((table, owner)) = &source
         {
@@ -526,7 +598,11 @@ fn resolve_flow(
             let (producer, external) = known.producers[id.index()];
             let problem = if external {
                 Some(("it is marked `external`: no write sets it off".to_owned(), "an external event"))
-            } else if producer.is_some() && target.system.target.is_some() && producer != target.system.target {
+            } else if producer.is_some()
+                && target.system.target.is_some()
+                && producer != target.system.target
+                && target.system.target.is_none_or(|t| known.also[id.index()].binary_search(&t).is_err())
+            {
                 Some((
                     format!(
                         "it is an event of another system than `{}`, which this `to` writes",

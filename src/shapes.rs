@@ -70,6 +70,14 @@ const FIELD: &[Prop] = &[
         Fits::Bool,
     ),
 ];
+const RETRY: &[Prop] = &[
+    prop("attempts", "how many times to try", Fits::Text),
+    prop("backoff", "how the wait grows", Fits::Keywords(Backoff::KEYWORDS)),
+    prop("initial", "the first wait, such as \"1s\"", Fits::Text),
+    prop("max", "the longest wait, such as \"10m\"", Fits::Text),
+    prop("on", "(1.2) the only failures retried, such as \"429,5xx,timeout\"; the others fail at once", Fits::Text),
+];
+const TIMEOUT: &[Prop] = &[prop("timeout", "how long the caller waits for the answer, such as \"5s\"", Fits::Text)];
 const ALLOW: &[Prop] = &[prop("reason", "why the finding is acceptable here (expected)", Fits::Text)];
 
 macro_rules! shape {
@@ -130,6 +138,9 @@ pub(crate) const SHAPES: &[Shape] = &[
     shape!("event" "volume" "volume per-day=N peak-per-second=N", "How many of these events there are.", None, VOLUME),
     shape!("event" "delivery" "delivery at-least-once|at-most-once", "How the producer delivers the event, overriding the default (webhooks are at least once).", Some(Fits::Keywords(EventDelivery::KEYWORDS)), &[]),
     shape!("event" "external" "external", "No write by any integration sets the event off: a person's action, a device reading, a clock.", None, &[]),
+    shape!("event" "published" "published", "(1.2) The event is published for subscribers outside the spec (other teams, analytics): no flow here need consume it.", None, &[]),
+    shape!("event" "producer" "producer SYSTEM", "(1.2) Another system that publishes this event, besides `from=`.", Some(Fits::System), &[]),
+    shape!("event" "after" "after EVENT", "(1.2) An event that must be processed before this one, such as an order before its payment.", Some(Fits::Event), &[]),
     shape!("event" "allow" "allow RULE reason=\"...\"", "Silences a rule for this event, with a reason.", Some(Fits::Rule), ALLOW),
     shape!("flow" "on" "on EVENT", "Trigger: the event's producer pushes it.", Some(Fits::Event), &[]),
     shape!("flow" "poll" "poll SYSTEM entity=E every=DURATION", "Trigger: the flow reads the system at an interval.", Some(Fits::System), &[
@@ -149,32 +160,29 @@ pub(crate) const SHAPES: &[Shape] = &[
     ]),
     shape!("flow" "via" "via SYSTEM", "The hub or broker the flow runs through; without it the flow is point-to-point.", Some(Fits::System), &[]),
     shape!("flow" "idempotency-key" "idempotency-key FIELD", "The field that makes a repeated write harmless.", Some(Fits::SourceField), &[]),
-    shape!("flow" "retry" "retry attempts=N backoff=B initial=D max=D", "How failed writes are retried (delivery becomes at-least-once).", None, &[
-        prop("attempts", "how many times to try", Fits::Text),
-        prop("backoff", "how the wait grows", Fits::Keywords(Backoff::KEYWORDS)),
-        prop("initial", "the first wait, such as \"1s\"", Fits::Text),
-        prop("max", "the longest wait, such as \"10m\"", Fits::Text),
-    ]),
+    shape!("flow" "retry" "retry attempts=N backoff=B initial=D max=D on=\"429,5xx\"", "How failed writes are retried (delivery becomes at-least-once).", None, RETRY),
     shape!("flow" "dead-letter" "dead-letter", "Keeps what cannot be delivered when retries run out.", None, &[]),
     shape!("flow" "log" "log", "The flow logs its runs.", None, &[]),
     shape!("flow" "loop-guard" "loop-guard", "The flow ignores changes the integration itself made, which breaks sync loops.", None, &[]),
     shape!("flow" "latency" "latency max=DURATION", "How late the data may arrive.", None, &[prop("max", "the longest acceptable delay, such as \"5m\"", Fits::Text)]),
+    shape!("flow" "reply" "reply timeout=DURATION", "(1.2) The trigger's sender waits for this flow's answer and sees its failure: a synchronous webhook, an RPC, a query.", None, TIMEOUT),
+    shape!("flow" "when" "when FIELD VALUE", "(1.2) The flow runs only for triggers whose field has this value.", Some(Fits::SourceField), &[], args = 2),
     shape!("flow" "allow" "allow RULE reason=\"...\"", "Silences a rule for this flow, with a reason.", Some(Fits::Rule), ALLOW),
     shape!("to" "map" "map SRC to=DST", "Copies a field of what the flow reads into a field of the target entity.", Some(Fits::SourceField),
         &[prop("to", "the field of the target entity written", Fits::TargetField)]),
     shape!("to" "set" "set DST VALUE", "Writes a constant into a field of the target entity.", Some(Fits::TargetField), &[], args = 2),
     shape!("to" "idempotency-key" "idempotency-key FIELD", "The key for this target alone; it overrides the flow's.", Some(Fits::SourceField), &[]),
-    shape!("to" "retry" "retry attempts=N backoff=B initial=D max=D", "Retries for this target alone; they override the flow's.", None, &[
-        prop("attempts", "how many times to try", Fits::Text),
-        prop("backoff", "how the wait grows", Fits::Keywords(Backoff::KEYWORDS)),
-        prop("initial", "the first wait, such as \"1s\"", Fits::Text),
-        prop("max", "the longest wait, such as \"10m\"", Fits::Text),
-    ]),
+    shape!("to" "retry" "retry attempts=N backoff=B initial=D max=D on=\"429,5xx\"", "Retries for this target alone; they override the flow's.", None, RETRY),
     shape!("to" "emits" "emits EVENT", "This write sets off that event of the target system (a definite link).", Some(Fits::Event), &[]),
     shape!("to" "request" "request method=M path=\"/p\"", "How a backend sends the write: the HTTP method and the path after the system's URL.", None, &[
         prop("method", "the HTTP method", Fits::Keywords(HttpMethod::KEYWORDS)),
         prop("path", "the path after the system's base URL, such as \"/invoices\"", Fits::Text),
     ]),
+    shape!("to" "call" "call timeout=DURATION", "(1.2) The flow waits for this target's answer, for at most `timeout`.", None, TIMEOUT),
+    shape!("to" "each" "each ARRAY { map ...; set ... }", "(1.2) One write per element of an array field of the trigger, such as an order's lines.", Some(Fits::SourceField), &[]),
+    shape!("each" "map" "map SRC to=DST", "Copies a field of the element into a field of the target entity.", Some(Fits::Text),
+        &[prop("to", "the field of the target entity written", Fits::TargetField)]),
+    shape!("each" "set" "set DST VALUE", "Writes a constant into a field of the target entity, for every element.", Some(Fits::TargetField), &[], args = 2),
     shape!("lint" "deny" "deny RULE", "Reports the rule as an error.", Some(Fits::Rule), &[], args = usize::MAX),
     shape!("lint" "warn" "warn RULE", "Reports the rule as a warning.", Some(Fits::Rule), &[], args = usize::MAX),
     shape!("lint" "allow" "allow RULE", "Does not report the rule anywhere in the spec.", Some(Fits::Rule), &[], args = usize::MAX),

@@ -128,6 +128,19 @@ const VENDOR_SIGNATURE: &str = "does not verify the vendor's own webhook signatu
 const VENDOR_SIGNATURE_HELP: &str = "where the vendor signs a plain HMAC of the body, write it as \
      `webhook-signature` (`wireplan catalog ID` shows the scheme); otherwise verify the vendor's signature in \
      front of the hub until the backends check vendor schemes";
+const ORDER_HELP: &str = "make the consumer safe in any order (an `upsert` that creates what is missing, or a \
+     `retry` that waits for the earlier event's write), or carry both events in one ordered stream";
+const RETRY_ON_HELP: &str = "drop `on=` to build what runs (every failure retried), and keep the target's \
+     idempotency key, since a retried 4xx may have been written";
+const REPLY_HELP: &str = "until the target answers requests, let the caller poll for the result, or drop `reply` \
+     and handle failures with `retry` and `dead-letter`";
+const WHEN_HELP: &str = "filter where the trigger starts (most tools send webhooks only for the changes you choose), \
+     or make the writes harmless for the triggers the filter would have left out";
+const CALL_HELP: &str = "set the timeout in the generated request node, or drop `call` if nobody waits for the answer";
+const EACH_HELP: &str = "send one event per element from the producer, or write the elements in the target's own \
+     batch endpoint with a `map` of the whole array";
+/// `map` and `set` inside `each`: the `each` statement's warning covers them.
+const EACH_PART: How = How::Moot("part of `to { each }`, whose warning covers it");
 
 /// Every statement of the language, in the order of `shapes::SHAPES`.
 pub(crate) const STATEMENTS: &[Statement] = &[
@@ -252,6 +265,22 @@ pub(crate) const STATEMENTS: &[Statement] = &[
     checks("event", "volume"),
     checks("event", "delivery"),
     checks("event", "external"),
+    checks("event", "published"),
+    checks("event", "producer"),
+    row(
+        "event",
+        "after",
+        How::Refused {
+            what: "delivers each event as it arrives: nothing holds it back until the one it follows was processed",
+            help: ORDER_HELP,
+        },
+        How::Refused {
+            what: "routes each event to its own queue: nothing orders it after the one it follows",
+            help: ORDER_HELP,
+        },
+        REALTIME,
+        Some(ordered_events),
+    ),
     checks("event", "allow"),
     row(
         "flow",
@@ -312,6 +341,15 @@ pub(crate) const STATEMENTS: &[Statement] = &[
     prop_row(
         "flow",
         "retry",
+        "on",
+        How::Refused { what: "retries every failed write, whatever the failure", help: RETRY_ON_HELP },
+        How::Refused { what: "redelivers every rejected message, whatever the failure", help: RETRY_ON_HELP },
+        How::Moot("see `retry`"),
+        Some(retry_on),
+    ),
+    prop_row(
+        "flow",
+        "retry",
         "backoff",
         How::Runs("`exponential` doubles the wait from `initial=` up to `max=`; `fixed` waits `initial=`"),
         How::Refused {
@@ -357,6 +395,28 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         How::Moot("the broker delivers as the trigger arrives; a poll's `every=` bounds the delay"),
         How::Runs("the source's dbt freshness test errors after `max=`"),
         None,
+    ),
+    row(
+        "flow",
+        "reply",
+        How::Refused {
+            what: "acknowledges the trigger at once and answers nothing: the caller does not wait for the writes",
+            help: REPLY_HELP,
+        },
+        How::Refused {
+            what: "acknowledges the trigger once it is published and answers nothing: the caller does not wait for the writes",
+            help: REPLY_HELP,
+        },
+        REALTIME,
+        Some(flow_reply),
+    ),
+    row(
+        "flow",
+        "when",
+        How::Refused { what: "runs the flow for every trigger: the filter is not applied", help: WHEN_HELP },
+        How::Refused { what: "binds the queue to every event of its kind: the filter is not applied", help: WHEN_HELP },
+        How::Refused { what: "loads every row: the filter is not applied", help: WHEN_HELP },
+        Some(flow_filters),
     ),
     checks("flow", "allow"),
     row(
@@ -410,6 +470,36 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         How::Moot("a loader writes tables, not HTTP requests"),
         None,
     ),
+    row(
+        "to",
+        "call",
+        How::Refused {
+            what: "waits for the answer with the HTTP request's own default timeout, not `timeout=`",
+            help: CALL_HELP,
+        },
+        How::Refused {
+            what: "waits for the answer with the HTTP request's own default timeout, not `timeout=`",
+            help: CALL_HELP,
+        },
+        How::Moot("a loader writes tables; nobody waits for an answer"),
+        Some(target_calls),
+    ),
+    row(
+        "to",
+        "each",
+        How::Refused {
+            what: "sends one write with the whole trigger: it does not write once per element",
+            help: EACH_HELP,
+        },
+        How::Refused {
+            what: "sends one write with the whole message: it does not write once per element",
+            help: EACH_HELP,
+        },
+        How::Refused { what: "loads the array as one column: it does not unnest it", help: EACH_HELP },
+        Some(target_each),
+    ),
+    row("each", "map", EACH_PART, EACH_PART, EACH_PART, None),
+    row("each", "set", EACH_PART, EACH_PART, EACH_PART, None),
     checks("lint", "deny"),
     checks("lint", "warn"),
     checks("lint", "allow"),
@@ -461,6 +551,41 @@ fn exponential_backoff(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
     let exponential = retry.backoff.as_ref().is_none_or(|b| b.value == Backoff::Exponential);
     if attempts > 1 && exponential {
         out.push(retry.backoff.as_ref().map_or(retry.loc, |b| b.loc));
+    }
+}
+
+fn flow_reply(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
+    out.extend(flow.reply.as_ref().map(|r| r.loc));
+}
+
+fn flow_filters(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
+    out.extend(flow.when.iter().map(|w| w.loc));
+}
+
+fn target_calls(target: Target, spec: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
+    for (i, _) in written(target, spec, flow) {
+        out.extend(flow.targets[i].call.as_ref().map(|c| c.loc));
+    }
+}
+
+fn target_each(target: Target, spec: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
+    for (i, _) in written(target, spec, flow) {
+        out.extend(flow.targets[i].each.as_ref().map(|e| e.loc));
+    }
+}
+
+/// A `retry on=` of the flow or of one of its targets.
+fn retry_on(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
+    let retries = flow.retry.iter().chain(flow.targets.iter().filter_map(|t| t.retry.as_deref()));
+    out.extend(retries.filter_map(|r| r.on.as_ref().map(|o| o.loc)));
+}
+
+/// The `after` of the event that triggers the flow.
+fn ordered_events(_: Target, spec: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
+    if let Some(TriggerKind::On { event }) = flow.trigger.as_ref().map(|t| &t.kind)
+        && let Some(id) = event.target
+    {
+        out.extend(spec.event(id).after.iter().map(|a| a.name.loc));
     }
 }
 
@@ -572,6 +697,17 @@ fn used(statement: &Statement, spec: &Spec, flow: &Flow) -> bool {
         ("flow", "log", None) => flow.log.is_some(),
         ("flow", "loop-guard", None) => flow.loop_guard.is_some(),
         ("flow", "latency", None) => flow.latency.is_some(),
+        ("flow", "reply", None) => flow.reply.is_some(),
+        ("flow", "when", None) => !flow.when.is_empty(),
+        ("flow", "retry", Some("on")) => {
+            flow.retry.iter().chain(flow.targets.iter().filter_map(|t| t.retry.as_deref())).any(|r| r.on.is_some())
+        }
+        ("to", "call", None) => any_target(&|t| t.call.is_some()),
+        ("to", "each", None) => any_target(&|t| t.each.is_some()),
+        ("event", "after", None) => match trigger {
+            Some(TriggerKind::On { event }) => event.target.is_some_and(|e| !spec.event(e).after.is_empty()),
+            _ => false,
+        },
         ("to", "map", None) => any_target(&|t| !t.maps.is_empty()),
         ("to", "set", None) => any_target(&|t| !t.sets.is_empty()),
         ("to", "idempotency-key", None) => any_target(&|t| t.idempotency_key.is_some()),

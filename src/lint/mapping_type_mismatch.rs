@@ -86,7 +86,9 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         let source = source_fields(spec, flow);
         for target in &flow.targets {
             let dest = target.entity.as_ref().and_then(|e| e.target).map(|e| &spec.entity(e).fields);
-            for map in &target.maps {
+            // An `each`'s maps read an element's fields, declared on the event as `ARRAY.FIELD`.
+            let element_maps = target.each.iter().flat_map(|e| &e.maps);
+            for map in target.maps.iter().chain(element_maps) {
                 let src = source.and_then(|fields| fields.get(map.src.target? as usize));
                 let dst = dest.and_then(|fields| fields.get(map.dst.as_ref()?.target? as usize));
                 let (Some(src), Some(dst)) = (src, dst) else { continue };

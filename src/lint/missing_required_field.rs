@@ -86,8 +86,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             let Some(entity_id) = entity_ref.target else { continue };
             let entity = spec.entity(entity_id);
             let mut filled = vec![false; entity.fields.len()];
-            let written = target.maps.iter().filter_map(|m| m.dst.as_ref()).chain(target.sets.iter().map(|s| &s.dst));
-            for dst in written {
+            // The maps and sets of an `each` fill the fields of every element's write.
+            for dst in target.written_fields() {
                 let index = dst
                     .target
                     .map(|i| i as usize)

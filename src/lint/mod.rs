@@ -18,6 +18,7 @@ mod hub_single_point_of_failure;
 mod latency_mismatch;
 mod mapping_type_mismatch;
 mod missing_required_field;
+mod missing_timeout;
 mod no_dead_letter;
 mod no_error_handling;
 mod no_logging;
@@ -30,7 +31,10 @@ mod rate_limit_exceeded;
 mod retired_api_version;
 mod stage_mismatch;
 mod suppression;
+mod sync_call_chain;
 mod sync_cycle;
+mod timeout_budget;
+mod unordered_events;
 mod unused_system;
 mod unversioned_api;
 mod util;
@@ -92,6 +96,10 @@ pub(crate) static RULES: &[&Rule] = &[
     &possible_sync_cycle::POSSIBLE_SYNC_CYCLE,
     &connector_contradiction::CONNECTOR_CONTRADICTION,
     &retired_api_version::RETIRED_API_VERSION,
+    &missing_timeout::MISSING_TIMEOUT,
+    &sync_call_chain::SYNC_CALL_CHAIN,
+    &unordered_events::UNORDERED_EVENTS,
+    &timeout_budget::TIMEOUT_BUDGET,
     &ALLOW_WITHOUT_REASON,
     &UNUSED_ALLOW,
     &NAME_CLASH,
@@ -122,6 +130,10 @@ pub(crate) static CHECKS: &[(&Rule, CheckFn)] = &[
     (&possible_sync_cycle::POSSIBLE_SYNC_CYCLE, possible_sync_cycle::check),
     (&connector_contradiction::CONNECTOR_CONTRADICTION, connector_contradiction::check),
     (&retired_api_version::RETIRED_API_VERSION, retired_api_version::check),
+    (&missing_timeout::MISSING_TIMEOUT, missing_timeout::check),
+    (&sync_call_chain::SYNC_CALL_CHAIN, sync_call_chain::check),
+    (&unordered_events::UNORDERED_EVENTS, unordered_events::check),
+    (&timeout_budget::TIMEOUT_BUDGET, timeout_budget::check),
 ];
 
 /// Finds a rule by name or code (`sync-cycle` or `WP101`, any case).

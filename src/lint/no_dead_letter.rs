@@ -65,7 +65,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let mut singles = Vec::new();
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
-        if flow.dead_letter.is_some() || flow.misspelt("dead-letter") {
+        // (1.2) A caller waiting on a `reply` sees the failure: nothing is dropped unseen.
+        if flow.dead_letter.is_some() || flow.misspelt("dead-letter") || flow.replies() {
             continue;
         }
         let retry = flow.retry.as_ref().or_else(|| flow.targets.iter().find_map(|t| t.retry.as_deref()));

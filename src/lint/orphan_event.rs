@@ -8,7 +8,9 @@ use crate::model::{Owner, Ref, TriggerKind};
 declare_rule! {
     /// ## What it finds
     ///
-    /// An event that no flow is triggered by (`on EVENT`).
+    /// An event that no flow is triggered by (`on EVENT`). An event marked
+    /// `published` (language 1.2) is for subscribers outside the spec, such
+    /// as other teams or analytics, and is not reported.
     ///
     /// ## Why it matters
     ///
@@ -56,7 +58,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         }
     }
     for id in spec.event_ids() {
-        if consumed[id.index()] {
+        // (1.2) An event `published` for subscribers outside the spec has them.
+        if consumed[id.index()] || spec.event(id).published.is_some() {
             continue;
         }
         let event = spec.event(id);

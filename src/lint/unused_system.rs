@@ -75,7 +75,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     // consumes them: when none does, `orphan-event` reports each event, and
     // the system is not reported a second time for the same fact.
     for event in &spec.events {
-        if let Some(s) = event.from.as_ref().and_then(|f| f.target) {
+        // (1.2) So is every other `producer` of an event.
+        for s in event.from.iter().chain(&event.producers).filter_map(|f| f.target) {
             used[s.index()] = true;
         }
     }

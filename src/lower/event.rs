@@ -32,6 +32,9 @@ impl Lowerer<'_> {
             key: None,
             fields: Vec::new(),
             volume: None,
+            published: None,
+            producers: Vec::new(),
+            after: Vec::new(),
             allows: Vec::new(),
             loc: self.loc(node.span),
         };
@@ -86,6 +89,29 @@ impl Lowerer<'_> {
                         );
                     }
                     event.volume = Some(Volume { per_day, peak_per_second: peak, loc: self.loc(child.span) });
+                }
+                "published" => {
+                    self.shape(child, shape!("event" "published"));
+                    self.leaf(child);
+                    if let Some(first) = event.published {
+                        self.repeated(child, "event", first);
+                        continue;
+                    }
+                    event.published = Some(self.loc(child.span));
+                }
+                "producer" => {
+                    self.shape(child, shape!("event" "producer"));
+                    self.leaf(child);
+                    event
+                        .producers
+                        .extend(self.name(child, NameKind::Label, "a system name", "producer \"pos\"").map(Ref::new));
+                }
+                "after" => {
+                    self.shape(child, shape!("event" "after"));
+                    self.leaf(child);
+                    event.after.extend(
+                        self.name(child, NameKind::Label, "an event name", "after \"order.created\"").map(Ref::new),
+                    );
                 }
                 "allow" => event.allows.extend(self.allow(child, shape!("event" "allow"))),
                 _ => self.unknown_node(child, "in an event", &children_of("event")),

@@ -6,8 +6,8 @@ use super::values::constant;
 use super::{Lowerer, Seen, children_of};
 use crate::diagnostic::{self, Diagnostic};
 use crate::model::{
-    Action, Backoff, FieldRef, Flow, HttpMethod, Map, NameKind, Ref, Request, Retry, Set, Source, Spanned, Target,
-    Trigger, TriggerKind,
+    Action, Backoff, Each, FieldRef, Filter, Flow, HttpMethod, Map, NameKind, Ref, Request, Retry, RetryOn, Set,
+    Source, Spanned, Target, Trigger, TriggerKind, Wait,
 };
 use crate::shapes::Shape;
 use crate::suggest;
@@ -29,6 +29,8 @@ impl Lowerer<'_> {
             log: None,
             loop_guard: None,
             latency: None,
+            reply: None,
+            when: Vec::new(),
             allows: Vec::new(),
             misspelt: Vec::new(),
             meant: None,
@@ -41,9 +43,8 @@ impl Lowerer<'_> {
             let name = &*child.name.text;
             let single = match name {
                 "on" | "poll" | "schedule" => Some("trigger"),
-                "from" | "via" | "idempotency-key" | "retry" | "dead-letter" | "log" | "loop-guard" | "latency" => {
-                    children_of("flow").into_iter().find(|n| *n == name)
-                }
+                "from" | "via" | "idempotency-key" | "retry" | "dead-letter" | "log" | "loop-guard" | "latency"
+                | "reply" => children_of("flow").into_iter().find(|n| *n == name),
                 _ => None,
             };
             if let Some(single) = single {
@@ -174,6 +175,23 @@ impl Lowerer<'_> {
                         }
                     };
                 }
+                "reply" => flow.reply = Some(self.wait(child, shape!("flow" "reply"))),
+                "when" => {
+                    self.shape(child, shape!("flow" "when"));
+                    self.leaf(child);
+                    let Some(field) = self.name(child, NameKind::Field, "a field name", "when \"status\" \"CREATED\"")
+                    else {
+                        continue;
+                    };
+                    let value = match child.arg(1) {
+                        Some(e) => Some(Spanned { value: constant(&e.value), loc: self.loc(e.value_span) }),
+                        None => {
+                            self.missing(child, "a value", &format!("when {:?} \"CREATED\"", field.value));
+                            None
+                        }
+                    };
+                    flow.when.push(Filter { field: FieldRef::new(field), value, loc: self.loc(child.span) });
+                }
                 "allow" => flow.allows.extend(self.allow(child, shape!("flow" "allow"))),
                 _ => {
                     let known = children_of("flow");
@@ -220,6 +238,15 @@ impl Lowerer<'_> {
             }
             _ => {}
         }
+        if let (Some(reply), Some(trigger)) = (&flow.reply, &flow.trigger)
+            && !matches!(trigger.kind, TriggerKind::On { .. })
+        {
+            let d = Diagnostic::new(&diagnostic::BAD_VALUE, reply.loc, "`reply` answers the sender of an `on` trigger")
+                .with_label("nobody waits for this answer")
+                .with_secondary(trigger.loc, "a poll or schedule has no caller")
+                .with_help("remove `reply`, or trigger the flow with `on EVENT` (the request its caller sends)");
+            crate::diagnostic::push_capped(self.diagnostics, d);
+        }
     }
 
     /// A `to`; the known children its unknown ones look like go to `misspelt`
@@ -246,6 +273,8 @@ impl Lowerer<'_> {
             idempotency_key: None,
             retry: None,
             emits: Vec::new(),
+            call: None,
+            each: None,
             loc: self.loc(node.span),
         };
         let mut seen = Seen::default();
@@ -254,6 +283,8 @@ impl Lowerer<'_> {
             let single = match &*child.name.text {
                 "idempotency-key" => Some("idempotency-key"),
                 "retry" => Some("retry"),
+                "call" => Some("call"),
+                "each" => Some("each"),
                 _ => None,
             };
             if let Some(single) = single {
@@ -278,38 +309,10 @@ impl Lowerer<'_> {
                         self.name(child, NameKind::Label, "an event name", "emits \"contact.updated\"").map(Ref::new),
                     );
                 }
-                "map" => {
-                    self.shape(child, shape!("to" "map"));
-                    self.leaf(child);
-                    let Some(src) =
-                        self.name(child, NameKind::Field, "a source field", "map \"email\" to=\"email_address\"")
-                    else {
-                        continue;
-                    };
-                    let dst = match child.prop("to") {
-                        Some(e) => self.name_prop(&e, NameKind::Field, "`to=\"email_address\"`").map(FieldRef::new),
-                        None => {
-                            self.missing_prop(child, "to", &format!("map {:?} to=\"...\"", src.value));
-                            None
-                        }
-                    };
-                    target.maps.push(Map { src: FieldRef::new(src), dst, loc: self.loc(child.span) });
-                }
-                "set" => {
-                    self.shape(child, shape!("to" "set"));
-                    self.leaf(child);
-                    let Some(dst) = self.name(child, NameKind::Field, "a field name", "set \"source\" \"crm\"") else {
-                        continue;
-                    };
-                    let value = match child.arg(1) {
-                        Some(e) => Some(Spanned { value: constant(&e.value), loc: self.loc(e.value_span) }),
-                        None => {
-                            self.missing(child, "a value", &format!("set {:?} \"value\"", dst.value));
-                            None
-                        }
-                    };
-                    target.sets.push(Set { dst: FieldRef::new(dst), value, loc: self.loc(child.span) });
-                }
+                "map" => target.maps.extend(self.map(child, shape!("to" "map"))),
+                "set" => target.sets.extend(self.set(child, shape!("to" "set"))),
+                "call" => target.call = Some(self.wait(child, shape!("to" "call"))),
+                "each" => target.each = self.each(child).map(Box::new),
                 "request" => {
                     self.shape(child, shape!("to" "request"));
                     self.leaf(child);
@@ -333,6 +336,86 @@ impl Lowerer<'_> {
         Some(target)
     }
 
+    /// A `map SRC to=DST` of a `to` or of its `each` (`shape` says which).
+    fn map(&mut self, child: &Node<'_>, shape: &Shape) -> Option<Map> {
+        self.shape(child, shape);
+        self.leaf(child);
+        let src = self.name(child, NameKind::Field, "a source field", "map \"email\" to=\"email_address\"")?;
+        let dst = match child.prop("to") {
+            Some(e) => self.name_prop(&e, NameKind::Field, "`to=\"email_address\"`").map(FieldRef::new),
+            None => {
+                self.missing_prop(child, "to", &format!("map {:?} to=\"...\"", src.value));
+                None
+            }
+        };
+        Some(Map { src: FieldRef::new(src), dst, loc: self.loc(child.span) })
+    }
+
+    /// A `set DST VALUE` of a `to` or of its `each` (`shape` says which).
+    fn set(&mut self, child: &Node<'_>, shape: &Shape) -> Option<Set> {
+        self.shape(child, shape);
+        self.leaf(child);
+        let dst = self.name(child, NameKind::Field, "a field name", "set \"source\" \"crm\"")?;
+        let value = match child.arg(1) {
+            Some(e) => Some(Spanned { value: constant(&e.value), loc: self.loc(e.value_span) }),
+            None => {
+                self.missing(child, "a value", &format!("set {:?} \"value\"", dst.value));
+                None
+            }
+        };
+        Some(Set { dst: FieldRef::new(dst), value, loc: self.loc(child.span) })
+    }
+
+    /// `each ARRAY { map ...; set ... }` in a `to`.
+    fn each(&mut self, node: &Node<'_>) -> Option<Each> {
+        self.shape(node, shape!("to" "each"));
+        let array = self.name(node, NameKind::Field, "an array field", "each \"lines\" { map \"sku\" to=\"sku\" }")?;
+        let mut each =
+            Each { array: FieldRef::new(array), maps: Vec::new(), sets: Vec::new(), loc: self.loc(node.span) };
+        for child in node.child_nodes() {
+            let child = &child;
+            match &*child.name.text {
+                "map" => each.maps.extend(self.map(child, shape!("each" "map"))),
+                "set" => each.sets.extend(self.set(child, shape!("each" "set"))),
+                _ => self.unknown_node(child, "in `each`", &children_of("each")),
+            }
+        }
+        Some(each)
+    }
+
+    /// `reply timeout=D` or `call timeout=D` (`shape` says which). A missing
+    /// `timeout` is the check `missing-timeout`'s to report, not an error.
+    fn wait(&mut self, node: &Node<'_>, shape: &Shape) -> Wait {
+        self.shape(node, shape);
+        self.leaf(node);
+        let timeout = node.prop("timeout").and_then(|e| self.duration(&e));
+        Wait { timeout, loc: self.loc(node.span) }
+    }
+
+    /// `retry on="429,5xx,timeout"`: the failures retried.
+    fn retry_on(&mut self, entry: &crate::syntax::Entry<'_>) -> Option<Spanned<Vec<RetryOn>>> {
+        let text = self.string(entry, "`on=\"429,5xx,timeout\"`")?;
+        let mut on = Vec::new();
+        for part in text.value.split(',') {
+            match RetryOn::parse(part) {
+                Some(failure) => on.push(failure),
+                None => {
+                    self.report(
+                        &diagnostic::BAD_VALUE,
+                        entry.value_span,
+                        format!("`{}` is not a failure `retry on=` knows", part.trim()),
+                        "not a status, a class or `timeout`",
+                        "list HTTP statuses (`429`), classes of them (`5xx`) and `timeout`, separated by commas: \
+                         `on=\"429,5xx,timeout\"`"
+                            .into(),
+                    );
+                    return None;
+                }
+            }
+        }
+        Some(Spanned { value: on, loc: text.loc })
+    }
+
     /// A `retry` of a flow or of one `to` (`shape` says which).
     pub(super) fn retry(&mut self, node: &Node<'_>, shape: &Shape) -> Retry {
         self.shape(node, shape);
@@ -343,6 +426,7 @@ impl Lowerer<'_> {
         let backoff = node.prop("backoff").and_then(|e| self.keyword(&e, "backoff", Backoff::parse, Backoff::KEYWORDS));
         let initial = node.prop("initial").and_then(|e| self.duration(&e));
         let max = node.prop("max").and_then(|e| self.duration(&e));
+        let on = node.prop("on").and_then(|e| self.retry_on(&e));
         if let (Some(initial), Some(max)) = (&initial, &max)
             && max.value < initial.value
         {
@@ -353,6 +437,110 @@ impl Lowerer<'_> {
                     .with_help("make `max` at least as long as `initial`");
             crate::diagnostic::push_capped(self.diagnostics, d);
         }
-        Retry { attempts, backoff, initial, max, loc: self.loc(node.span) }
+        Retry { attempts, backoff, initial, max, on, loc: self.loc(node.span) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::RetryOn;
+
+    /// The messages of every spec error in `text`, lowered and resolved.
+    fn errors(text: &str) -> Vec<String> {
+        let path = std::path::Path::new("/virtual/wireplan.kdl");
+        let mut loaded =
+            crate::load::load_text(path, text.to_owned(), std::path::Path::new("/virtual"), crate::parse_and_lower);
+        crate::resolve::resolve(&mut loaded.spec, &mut loaded.diagnostics);
+        loaded.diagnostics.iter().map(|d| format!("{}: {}", d.rule.name, d.message)).collect()
+    }
+
+    const SYSTEMS: &str = r#"
+        system "web" kind=website
+        system "erp" kind=erp { entity "line" { field "sku" type=string; field "qty" type=int; } }
+        event "order.placed" from=web version=1 {
+            field "status" type=string
+            field "lines" type=json
+            field "lines.sku" type=string
+        }
+    "#;
+
+    #[test]
+    fn the_forms_of_language_1_2_lower_and_resolve() {
+        let text = format!(
+            r#"{SYSTEMS}
+            flow "f" {{
+                on "order.placed"
+                reply timeout="5s"
+                when "status" "CREATED"
+                to erp action=upsert entity=line {{
+                    call timeout="2s"
+                    each "lines" {{ map "sku" to="sku"; set "qty" 1 }}
+                }}
+                retry attempts=3 on="429, 5xx,timeout"
+            }}
+            "#
+        );
+        assert_eq!(errors(&text), Vec::<String>::new());
+        let spec = crate::lint::test_spec(&text);
+        let flow = &spec.flows[0];
+        assert_eq!(flow.reply.as_ref().and_then(|r| r.timeout.as_ref()).map(|t| t.value.as_secs()), Some(5));
+        assert_eq!(flow.when[0].field.target, Some(0));
+        let each = flow.targets[0].each.as_deref().unwrap();
+        assert_eq!(
+            (each.array.target, each.maps[0].src.target, each.maps[0].dst.as_ref().unwrap().target),
+            (Some(1), Some(2), Some(0))
+        );
+        let on = &flow.retry.as_ref().unwrap().on.as_ref().unwrap().value;
+        assert_eq!(on, &[RetryOn::Status(429), RetryOn::Class(5), RetryOn::Timeout]);
+    }
+
+    /// A write may emit an event of any of its producers, not only `from=`'s.
+    #[test]
+    fn a_write_may_emit_the_event_of_another_producer() {
+        let text = r#"
+            system "shop" kind=ecommerce
+            system "pos" kind=ecommerce
+            system "crm" kind=crm
+            event "order.placed" from=shop { producer "pos"; }
+            event "c" from=crm
+            flow "f" { on "c"; to pos action=create { emits "order.placed"; }; to crm action=update { emits "order.placed"; } }
+        "#;
+        let found = errors(text);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].contains("this write cannot emit `order.placed`"), "{found:#?}");
+    }
+
+    #[test]
+    fn mistakes_in_the_forms_of_language_1_2_are_reported() {
+        let text = format!(
+            r#"{SYSTEMS}
+            flow "polled" {{
+                poll erp entity=line every="5m"
+                reply timeout="5s"
+                when "status"
+                to web action=send {{
+                    each "lines" {{ map "skew" to="sku"; mop "x" to="y" }}
+                    call timeout="soon"
+                }}
+                retry on="429,4xx,teapot"
+            }}
+            "#
+        );
+        let found = errors(&text);
+        let expected = [
+            "bad-value: `reply` answers the sender of an `on` trigger",
+            "missing-argument: `when` needs a value",
+            "unknown-node: unknown node `mop` in `each`",
+            "bad-value: `teapot` is not a failure `retry on=` knows",
+        ];
+        for e in expected {
+            assert!(found.iter().any(|f| f == e), "{e} not in {found:#?}");
+        }
+        // `when "status"` and `each "lines"` read the polled entity, which has neither.
+        assert!(
+            found.iter().any(|f| f.starts_with("unresolved-reference: no field of entity `line` named `status`")),
+            "{found:#?}"
+        );
+        assert!(found.iter().any(|f| f.contains("duration") || f.contains("soon")), "{found:#?}");
     }
 }

@@ -414,6 +414,9 @@ fn migration(
         .iter()
         .chain(flows_later.iter().filter(|f| later(f.flow)))
         .filter(|f| f.transport.stage() < target && !f.reporting_only)
+        // (1.2) A request whose caller waits for the `reply` stays synchronous:
+        // only what is asynchronous moves to a broker.
+        .filter(|f| !(target == Stage::EventDriven && spec.flow(f.flow).replies()))
         .map(|f| (later(f.flow), weight(f.flow), peak_of(f.flow), critical(f.flow), f))
         .collect();
     let moving_count = moving.len();

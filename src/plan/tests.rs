@@ -186,6 +186,23 @@ fn migration_moves_the_busiest_flow_first_without_findings() {
     assert!(p.migration.at_risk.is_empty());
 }
 
+/// (1.2) Only what is asynchronous moves to a broker: a request whose caller
+/// waits for the `reply` stays where it is.
+#[test]
+fn migration_to_a_broker_leaves_requests_and_replies_where_they_are() {
+    let mut text = tools(10, "crm");
+    text.push_str("event \"e0\" from=tool00 version=1\nevent \"e1\" from=tool01 version=1\n");
+    text.push_str("flow \"async\" { on \"e0\"; to tool02 action=upsert; retry attempts=3; dead-letter; log }\n");
+    text.push_str(
+        "flow \"quote\" { on \"e1\"; reply timeout=\"5s\"; to tool03 action=send { call timeout=\"2s\"; }; log }\n",
+    );
+    let p = plan(&text);
+    assert_eq!(p.migration.target_stage, Stage::EventDriven);
+    let order: Vec<&str> = p.migration.move_first.iter().map(|s| s.flow.as_str()).collect();
+    assert_eq!(order, ["async"]);
+    assert_eq!(p.migration.flows_to_move, 1);
+}
+
 #[test]
 fn migration_moves_flows_with_findings_first_and_lists_them_at_risk() {
     // An inline allow without a reason is a warning owned by its flow,

@@ -1,0 +1,98 @@
+//! `missing-timeout`: a synchronous call (language 1.2's `reply` or `call`)
+//! that says nothing of how long its caller waits.
+
+use super::Context;
+use crate::diagnostic::{Diagnostic, declare_rule};
+use crate::model::Owner;
+
+declare_rule! {
+    /// ## What it finds
+    ///
+    /// A flow's `reply` (its trigger's sender waits for the answer) or a
+    /// `to`'s `call` (the flow waits for the target's answer) without
+    /// `timeout=`.
+    ///
+    /// ## Why it matters
+    ///
+    /// A caller that waits has a limit, whether the spec says it or not: a
+    /// webhook sender gives up after a few seconds, a browser sooner. When
+    /// the flow's own wait is longer than its caller's, the caller has
+    /// given up and retried while the flow still writes: the failure the
+    /// caller was meant to see becomes a duplicate. Saying the timeout is
+    /// what lets the calls inside the flow be kept shorter than it.
+    ///
+    /// ## Example
+    ///
+    /// ```kdl
+    /// system "web" kind=website
+    /// system "pricing" kind=custom
+    /// event "quote.requested" from=web version=1
+    /// flow "quote" {
+    ///     on "quote.requested"
+    ///     reply
+    ///     to pricing action=send {
+    ///         call timeout="2s"
+    ///     }
+    ///     log
+    /// }
+    /// ```
+    ///
+    /// ## Fix
+    ///
+    /// ```kdl
+    /// system "web" kind=website
+    /// system "pricing" kind=custom
+    /// event "quote.requested" from=web version=1
+    /// flow "quote" {
+    ///     on "quote.requested"
+    ///     reply timeout="5s"
+    ///     to pricing action=send {
+    ///         call timeout="2s"
+    ///     }
+    ///     log
+    /// }
+    /// ```
+    pub(crate) static MISSING_TIMEOUT = {
+        name: "missing-timeout",
+        code: "WP120",
+        severity: Warning,
+        category: Topology,
+        summary: "a `reply` or `call` that does not say how long its caller waits",
+    }
+}
+
+pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
+    let spec = ctx.spec;
+    for id in spec.flow_ids() {
+        let flow = spec.flow(id);
+        if let Some(reply) = flow.reply.as_ref().filter(|r| r.timeout.is_none()) {
+            out.push(
+                Diagnostic::new(
+                    &MISSING_TIMEOUT,
+                    reply.loc,
+                    format!("flow `{}` replies to its caller but says no `timeout`", flow.name.value),
+                )
+                .with_label("how long does the caller wait?")
+                .with_secondary(flow.name.loc, "in this flow")
+                .with_help("say how long the caller waits, such as `reply timeout=\"5s\"`, and keep the calls inside the flow shorter")
+                .with_owner(Owner::Flow(id)),
+            );
+        }
+        for target in &flow.targets {
+            let Some(call) = target.call.as_ref().filter(|c| c.timeout.is_none()) else { continue };
+            out.push(
+                Diagnostic::new(
+                    &MISSING_TIMEOUT,
+                    call.loc,
+                    format!("flow `{}` waits on `{}` but says no `timeout`", flow.name.value, target.system.name.value),
+                )
+                .with_label("how long does the flow wait?")
+                .with_secondary(target.system.name.loc, "the system called")
+                .with_help(
+                    "say how long the flow waits, such as `call timeout=\"2s\"`: shorter than its own caller waits",
+                )
+                .with_owner(Owner::Flow(id)),
+            );
+        }
+    }
+}

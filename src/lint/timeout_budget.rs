@@ -1,0 +1,118 @@
+//! `timeout-budget`: a flow that `reply`s whose calls, one after the other
+//! and with their retries, can take longer than its caller waits
+//! (language 1.2).
+
+use std::time::Duration;
+
+use super::Context;
+use crate::diagnostic::{Diagnostic, declare_rule};
+use crate::model::Owner;
+
+declare_rule! {
+    /// ## What it finds
+    ///
+    /// A flow with `reply timeout=T` whose `call`s can take longer than `T`
+    /// in all: each call's `timeout=`, times its attempts (`retry
+    /// attempts=N` on that `to` or on the flow; a `retry` that says no
+    /// `attempts` counts once, so the sum is at least this), the calls taken
+    /// one after the other, in the order of the `to`s. Calls without a
+    /// `timeout` are `missing-timeout`'s and are not counted.
+    ///
+    /// ## Why it matters
+    ///
+    /// When the calls outlast the caller's wait, the caller has given up
+    /// (and often asked again) while the flow still writes: the answer goes
+    /// nowhere, and the retried request writes a second time.
+    ///
+    /// ## Example
+    ///
+    /// ```kdl
+    /// system "web" kind=website
+    /// system "pricing" kind=custom
+    /// event "quote.requested" from=web version=1
+    /// flow "quote" {
+    ///     on "quote.requested"
+    ///     reply timeout="5s"
+    ///     to pricing action=send {
+    ///         call timeout="3s"
+    ///         retry attempts=2
+    ///     }
+    ///     log
+    /// }
+    /// ```
+    ///
+    /// ## Fix
+    ///
+    /// ```kdl
+    /// system "web" kind=website
+    /// system "pricing" kind=custom
+    /// event "quote.requested" from=web version=1
+    /// flow "quote" {
+    ///     on "quote.requested"
+    ///     reply timeout="5s"
+    ///     to pricing action=send {
+    ///         call timeout="2s"
+    ///         retry attempts=2
+    ///     }
+    ///     log
+    /// }
+    /// ```
+    pub(crate) static TIMEOUT_BUDGET = {
+        name: "timeout-budget",
+        code: "WP123",
+        severity: Warning,
+        category: Topology,
+        summary: "the calls of a flow that replies can take longer than its caller waits",
+    }
+}
+
+pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
+    let spec = ctx.spec;
+    for id in spec.flow_ids() {
+        let flow = spec.flow(id);
+        let Some(reply) = &flow.reply else { continue };
+        let Some(waits) = &reply.timeout else { continue };
+        let mut total = Duration::ZERO;
+        let mut parts = Vec::new();
+        for target in &flow.targets {
+            let Some(timeout) = target.call.as_ref().and_then(|c| c.timeout.as_ref()) else { continue };
+            let attempts = target
+                .retry
+                .as_deref()
+                .or(flow.retry.as_ref())
+                .and_then(|r| r.attempts.as_ref())
+                .map_or(1, |a| a.value);
+            total = total.saturating_add(timeout.value.saturating_mul(attempts));
+            parts.push((target, timeout, attempts));
+        }
+        if total <= waits.value || parts.is_empty() {
+            continue;
+        }
+        let secs = |d: Duration| humantime::format_duration(d).to_string();
+        let mut d = Diagnostic::new(
+            &TIMEOUT_BUDGET,
+            waits.loc,
+            format!(
+                "flow `{}` answers within {}, but its calls can take {}",
+                flow.name.value,
+                secs(waits.value),
+                secs(total)
+            ),
+        )
+        .with_label("the caller stops waiting here");
+        for (target, timeout, attempts) in &parts {
+            let label = match attempts {
+                1 => format!("`{}`: up to {}", target.system.name.value, secs(timeout.value)),
+                n => format!("`{}`: up to {} a try, {n} tries", target.system.name.value, secs(timeout.value)),
+            };
+            d = d.with_secondary(timeout.loc, label);
+        }
+        out.push(
+            d.with_help(
+                "shorten the calls' timeouts or their attempts so that together they fit in the reply's, or make \
+                 the caller wait longer",
+            )
+            .with_owner(Owner::Flow(id)),
+        );
+    }
+}
