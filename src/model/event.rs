@@ -1,0 +1,62 @@
+//! Events in the model: who produces them, their payload, key, delivery
+//! and volume, and the order and producers language 1.2 can state.
+
+use super::keywords::EventDelivery;
+use super::system::Field;
+use super::{Allow, EntityId, EventId, FieldRef, Loc, Name, Ref, Spanned, SystemId};
+use smol_str::SmolStr;
+
+#[derive(Clone, Debug)]
+pub(crate) struct Event {
+    pub(crate) name: Name,
+    pub(crate) from: Option<Ref<SystemId>>,
+    pub(crate) entity: Option<Ref<EntityId>>,
+    /// `version=N` or `version="1.0.0"`, as written.
+    pub(crate) version: Option<Spanned<SmolStr>>,
+    /// `delivery at-least-once|at-most-once`.
+    pub(crate) delivery: Option<Spanned<EventDelivery>>,
+    /// `external`: no write by any integration sets this event off.
+    pub(crate) external: Option<Loc>,
+    /// `key FIELD`: the record's identity, resolved to an index into `fields`.
+    pub(crate) key: Option<FieldRef>,
+    pub(crate) fields: Vec<Field>,
+    pub(crate) volume: Option<Volume>,
+    /// (1.2) `published`: the event is published for subscribers outside
+    /// the spec (other teams, analytics), so no flow here need consume it.
+    pub(crate) published: Option<Loc>,
+    /// (1.2) `producer SYSTEM`: systems that publish this event besides `from=`.
+    pub(crate) producers: Vec<Ref<SystemId>>,
+    /// (1.2) `after EVENT`: events that must be processed before this one
+    /// (an order's payment after the order).
+    pub(crate) after: Vec<Ref<EventId>>,
+    pub(crate) allows: Vec<Allow>,
+    pub(crate) loc: Loc,
+}
+
+impl Event {
+    /// An event with no `field` is schemaless: field references are not checked.
+    pub(crate) fn is_schemaless(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    pub(crate) fn peak_per_second(&self) -> f64 {
+        self.volume.as_ref().and_then(|v| v.peak_per_second).unwrap_or(0.0)
+    }
+
+    pub(crate) fn per_day(&self) -> f64 {
+        self.volume.as_ref().and_then(|v| v.per_day).unwrap_or(0.0)
+    }
+
+    pub(crate) fn is_external(&self) -> bool {
+        self.external.is_some()
+    }
+}
+
+/// `volume per-day=N peak-per-second=N`.
+#[derive(Clone, Debug)]
+pub(crate) struct Volume {
+    pub(crate) per_day: Option<f64>,
+    pub(crate) peak_per_second: Option<f64>,
+    #[expect(dead_code, reason = "every node of the model carries its place in the spec; nothing reads this one yet")]
+    pub(crate) loc: Loc,
+}

@@ -1,0 +1,332 @@
+//! Flows in the model: the trigger, the targets and what is written to
+//! them, and how failures are handled (retries, dead letters, replies),
+//! with the questions the checks ask of a flow (can it run twice, can it
+//! lose data).
+
+use super::keywords::{Action, Backoff, EventDelivery, SystemKind};
+use super::system::Request;
+use super::{Allow, EntityId, EventId, FieldRef, Loc, Name, Ref, Spanned, Spec, SystemId};
+use smol_str::SmolStr;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub(crate) struct Flow {
+    pub(crate) name: Name,
+    pub(crate) trigger: Option<Trigger>,
+    /// `from SYSTEM entity=E`: the batch source of a `schedule` trigger.
+    pub(crate) from: Option<Box<Source>>,
+    pub(crate) targets: Vec<Target>,
+    pub(crate) via: Option<Ref<SystemId>>,
+    pub(crate) idempotency_key: Option<FieldRef>,
+    pub(crate) retry: Option<Retry>,
+    pub(crate) dead_letter: Option<Loc>,
+    pub(crate) log: Option<Loc>,
+    pub(crate) loop_guard: Option<Loc>,
+    pub(crate) latency: Option<Spanned<Duration>>,
+    /// (1.2) `reply timeout=D`: the trigger's sender waits for this flow's
+    /// answer and sees its failure (a synchronous webhook, an RPC, a query,
+    /// a saga command with a reply).
+    pub(crate) reply: Option<Wait>,
+    /// (1.2) `when FIELD VALUE`: the flow runs only for triggers whose field
+    /// has that value; every filter must hold.
+    pub(crate) when: Vec<Filter>,
+    pub(crate) allows: Vec<Allow>,
+    /// The known children that unknown children of this flow look like
+    /// (`retries` for `retry`): already reported, so the checks treat them
+    /// as given rather than report their absence too.
+    pub(crate) misspelt: Vec<&'static str>,
+    /// The event an unresolved `on` most likely meant (its "did you mean"),
+    /// so that event is not also reported as consumed by nothing.
+    pub(crate) meant: Option<EventId>,
+    pub(crate) loc: Loc,
+}
+
+impl Flow {
+    /// The system the flow reads from: the event's producer, the polled
+    /// system, or the `from` system of a schedule. `None` until resolved or
+    /// when the reference is broken.
+    pub(crate) fn source_system(&self, spec: &Spec) -> Option<SystemId> {
+        match &self.trigger.as_ref()?.kind {
+            TriggerKind::On { event } => spec.event(event.target?).from.as_ref()?.target,
+            TriggerKind::Poll { system, .. } => system.target,
+            TriggerKind::Schedule { .. } => self.from.as_ref()?.system.target,
+        }
+    }
+
+    /// Why a write to target `target` can run twice for one change (the
+    /// contract's first delivery question), or `None` when it cannot. A
+    /// target's own `retry` counts for it alone; the flow's for every target.
+    pub(crate) fn runs_twice(&self, spec: &Spec, target: usize) -> Option<Twice> {
+        if let Some(retry) = self.targets.get(target).and_then(|t| t.retry.as_deref()).or(self.retry.as_ref()) {
+            return Some(Twice::Retry(retry.loc));
+        }
+        // A caller that waits for the reply sees the failure and decides
+        // itself whether to ask again: the transport's redelivery is not a
+        // question here, only the flow's own retries are.
+        if self.reply.is_some() {
+            return None;
+        }
+        let trigger = self.trigger.as_ref()?;
+        if matches!(trigger.kind, TriggerKind::Poll { .. }) {
+            return Some(Twice::Poll(trigger.loc));
+        }
+        if let Some(via) =
+            self.via.as_ref().filter(|v| v.target.is_some_and(|s| spec.system(s).kind() == SystemKind::Broker))
+        {
+            return Some(Twice::Broker(via.name.loc));
+        }
+        let TriggerKind::On { event } = &trigger.kind else { return None };
+        let event = spec.event(event.target?);
+        match event.delivery.as_ref().map(|d| d.value) {
+            Some(EventDelivery::AtLeastOnce) => Some(Twice::Declared(event.delivery.as_ref()?.loc)),
+            Some(EventDelivery::AtMostOnce) => None,
+            None => {
+                let producer = event.from.as_ref()?.target?;
+                spec.system(producer).has_webhooks().then_some(Twice::Webhook(event.name.loc))
+            }
+        }
+    }
+
+    /// Whether a failed write to target `target` loses the data (the
+    /// contract's second delivery question): no `retry` (the target's or
+    /// the flow's), not via a broker, not a poll. A webhook sender's own
+    /// retries do not count: the receiver acknowledges before it writes.
+    pub(crate) fn can_lose(&self, spec: &Spec, target: usize) -> bool {
+        // The caller waits for the reply, so it sees the failure: nothing is
+        // lost without its knowing.
+        if self.reply.is_some() {
+            return false;
+        }
+        let retried = self.retry.is_some() || self.targets.get(target).is_some_and(|t| t.retry.is_some());
+        let polled = matches!(self.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Poll { .. }));
+        !retried && !polled && !self.via_broker(spec)
+    }
+
+    /// Whether the flow runs through a system of kind `broker`.
+    pub(crate) fn via_broker(&self, spec: &Spec) -> bool {
+        self.via.as_ref().and_then(|v| v.target).is_some_and(|s| spec.system(s).kind() == SystemKind::Broker)
+    }
+
+    /// Whether the caller of the flow waits for its answer (`reply`).
+    pub(crate) fn replies(&self) -> bool {
+        self.reply.is_some()
+    }
+
+    /// The idempotency key that covers target `target`: its own, else the flow's.
+    pub(crate) fn key_for(&self, target: usize) -> Option<&FieldRef> {
+        self.targets.get(target).and_then(|t| t.idempotency_key.as_ref()).or(self.idempotency_key.as_ref())
+    }
+
+    /// Whether the flow has an unknown child that looks like `child`.
+    pub(crate) fn misspelt(&self, child: &str) -> bool {
+        self.misspelt.contains(&child)
+    }
+
+    /// Point-to-point: no `via` transport.
+    pub(crate) fn is_point_to_point(&self) -> bool {
+        self.via.is_none()
+    }
+}
+
+/// Why a write can run twice for one change, with the place that says so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Twice {
+    /// A `retry`: a retried write that had in fact succeeded runs again.
+    Retry(Loc),
+    /// A `poll` trigger: overlapping reads.
+    Poll(Loc),
+    /// `via` a broker: it redelivers until acknowledged.
+    Broker(Loc),
+    /// An event delivered by webhook: senders retry until they get a 2xx.
+    Webhook(Loc),
+    /// An event that says `delivery at-least-once`.
+    Declared(Loc),
+}
+
+impl Twice {
+    /// Where the reason is written, and what it means, for a label.
+    pub(crate) fn explain(self) -> (Loc, &'static str) {
+        match self {
+            Twice::Retry(loc) => (loc, "retried: a timeout after a successful write delivers it again"),
+            Twice::Poll(loc) => (loc, "polling reads overlapping records again"),
+            Twice::Broker(loc) => (loc, "the broker redelivers until it gets an acknowledgement"),
+            Twice::Webhook(loc) => {
+                (loc, "delivered by webhook: the sender retries until it gets a 2xx, so repeats arrive")
+            }
+            Twice::Declared(loc) => (loc, "delivered at least once, so repeats arrive"),
+        }
+    }
+}
+
+/// The one trigger of a flow.
+#[derive(Clone, Debug)]
+pub(crate) struct Trigger {
+    pub(crate) kind: TriggerKind,
+    pub(crate) loc: Loc,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum TriggerKind {
+    /// `on EVENT`: the event's producer pushes it.
+    On { event: Ref<EventId> },
+    /// `poll SYSTEM entity=E every=DURATION path="/orders" cursor="updated_at"`;
+    /// `path` and `cursor` say how the hub backend reads it.
+    Poll {
+        system: Ref<SystemId>,
+        entity: Option<Ref<EntityId>>,
+        every: Option<Spanned<Duration>>,
+        path: Option<Spanned<SmolStr>>,
+        cursor: Option<Spanned<SmolStr>>,
+    },
+    /// `schedule every=DURATION` or `schedule cron=EXPR`.
+    Schedule { every: Option<Spanned<Duration>>, cron: Option<Spanned<SmolStr>> },
+}
+
+/// `from SYSTEM entity=E` in a scheduled flow.
+#[derive(Clone, Debug)]
+pub(crate) struct Source {
+    pub(crate) system: Ref<SystemId>,
+    pub(crate) entity: Option<Ref<EntityId>>,
+    pub(crate) loc: Loc,
+}
+
+/// `to SYSTEM action=A entity=E { map ...; set ... }`.
+#[derive(Clone, Debug)]
+pub(crate) struct Target {
+    pub(crate) system: Ref<SystemId>,
+    pub(crate) action: Option<Spanned<Action>>,
+    pub(crate) entity: Option<Ref<EntityId>>,
+    pub(crate) maps: Vec<Map>,
+    pub(crate) sets: Vec<Set>,
+    /// `request method=M path=P`: how a backend sends the write.
+    pub(crate) request: Option<Request>,
+    /// `idempotency-key FIELD` for this target alone (overrides the flow's).
+    pub(crate) idempotency_key: Option<FieldRef>,
+    /// `retry ...` for this target alone (overrides the flow's); boxed, as
+    /// most targets have none and a `Retry` is large.
+    pub(crate) retry: Option<Box<Retry>>,
+    /// `emits EVENT`: events of the target system this write sets off.
+    pub(crate) emits: Vec<Ref<EventId>>,
+    /// (1.2) `call timeout=D`: the flow waits for this target's answer.
+    pub(crate) call: Option<Wait>,
+    /// (1.2) `each ARRAY { map ... }`: one write per element of an array
+    /// field of the trigger; boxed, as most targets have none.
+    pub(crate) each: Option<Box<Each>>,
+    pub(crate) loc: Loc,
+}
+
+/// (1.2) `reply timeout=D` in a flow or `call timeout=D` in a `to`: someone
+/// waits for an answer, for at most `timeout`.
+#[derive(Clone, Debug)]
+pub(crate) struct Wait {
+    pub(crate) timeout: Option<Spanned<Duration>>,
+    pub(crate) loc: Loc,
+}
+
+/// (1.2) `each ARRAY { map SRC to=DST; set DST VALUE }` in a `to`: the write
+/// runs once per element of the array field `ARRAY` of what the flow reads.
+/// `src` of each map names a field of an element, declared on the event as
+/// `ARRAY.SRC` (an undeclared element is schemaless); `dst` a field of the
+/// target entity, as in the `to`'s own maps.
+#[derive(Clone, Debug)]
+pub(crate) struct Each {
+    pub(crate) array: FieldRef,
+    pub(crate) maps: Vec<Map>,
+    pub(crate) sets: Vec<Set>,
+    pub(crate) loc: Loc,
+}
+
+/// (1.2) `when FIELD VALUE` in a flow: a filter on the trigger.
+#[derive(Clone, Debug)]
+pub(crate) struct Filter {
+    pub(crate) field: FieldRef,
+    #[expect(
+        dead_code,
+        reason = "no check compares filter values yet; the backends refuse `when` (see `emit::fidelity`)"
+    )]
+    pub(crate) value: Option<Spanned<Constant>>,
+    pub(crate) loc: Loc,
+}
+
+impl Target {
+    /// Every destination field this write fills: its maps and sets, and
+    /// those of its `each`.
+    pub(crate) fn written_fields(&self) -> impl Iterator<Item = &FieldRef> {
+        let each = self.each.as_deref();
+        self.maps
+            .iter()
+            .filter_map(|m| m.dst.as_ref())
+            .chain(self.sets.iter().map(|s| &s.dst))
+            .chain(each.into_iter().flat_map(|e| e.maps.iter().filter_map(|m| m.dst.as_ref())))
+            .chain(each.into_iter().flat_map(|e| e.sets.iter().map(|s| &s.dst)))
+    }
+}
+
+/// `map SRC to=DST`: `src` indexes the trigger's event fields (or the polled
+/// or extracted entity's), `dst` the target entity's fields.
+#[derive(Clone, Debug)]
+pub(crate) struct Map {
+    pub(crate) src: FieldRef,
+    pub(crate) dst: Option<FieldRef>,
+    pub(crate) loc: Loc,
+}
+
+/// A constant in the spec (a `set` value), as the model keeps it: the
+/// model holds no syntax types, so the stages after lowering never see KDL.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Constant {
+    String(SmolStr),
+    Integer(i128),
+    Float(f64),
+    Bool(bool),
+    Null,
+}
+
+/// `set DST VALUE`: a constant written into a field of the target entity.
+#[derive(Clone, Debug)]
+pub(crate) struct Set {
+    pub(crate) dst: FieldRef,
+    pub(crate) value: Option<Spanned<Constant>>,
+    #[expect(dead_code, reason = "every node of the model carries its place in the spec; nothing reads this one yet")]
+    pub(crate) loc: Loc,
+}
+
+/// `retry attempts=N backoff=B initial=D max=D`.
+#[derive(Clone, Debug)]
+pub(crate) struct Retry {
+    pub(crate) attempts: Option<Spanned<u32>>,
+    pub(crate) backoff: Option<Spanned<Backoff>>,
+    pub(crate) initial: Option<Spanned<Duration>>,
+    pub(crate) max: Option<Spanned<Duration>>,
+    /// (1.2) `on="429,5xx,timeout"`: the only failures retried; the others
+    /// fail at once.
+    pub(crate) on: Option<Spanned<Vec<RetryOn>>>,
+    pub(crate) loc: Loc,
+}
+
+/// (1.2) A failure `retry on=` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RetryOn {
+    /// One HTTP status, such as 429.
+    Status(u16),
+    /// A class of statuses: `5xx` is `Class(5)`.
+    Class(u8),
+    /// No answer within the call's timeout, or a dropped connection.
+    Timeout,
+}
+
+impl RetryOn {
+    /// `429`, `5xx`, `timeout`; `None` for anything else.
+    pub(crate) fn parse(text: &str) -> Option<RetryOn> {
+        let text = text.trim();
+        if text == "timeout" {
+            return Some(RetryOn::Timeout);
+        }
+        let bytes = text.as_bytes();
+        match bytes {
+            [d @ b'1'..=b'5', b'x' | b'X', b'x' | b'X'] => Some(RetryOn::Class(d - b'0')),
+            [b'1'..=b'5', b'0'..=b'9', b'0'..=b'9'] => text.parse().ok().map(RetryOn::Status),
+            _ => None,
+        }
+    }
+}
