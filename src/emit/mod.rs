@@ -13,7 +13,7 @@
 //! of the hub and the broker's connectors), `env.rs` (the environment
 //! variables), `names.rs` (identifiers from spec names, in fixed alphabets)
 //! and `distinct.rs` (the check that distinct names never share one: every
-//! identifier a backend derives is claimed there). `fidelity.rs` says, for
+//! identifier a backend derives is claimed there). `fidelity/` says, for
 //! every statement of the language, how each target carries it out, and
 //! reviews each build against it (`not-carried-out` warnings, the summary
 //! and the README's "What runs").

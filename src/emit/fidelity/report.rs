@@ -1,0 +1,74 @@
+//! What a build tells about the statements it carried out: the summary
+//! `build` prints before writing, the "What runs" section of every
+//! generated README, and the README's statement-by-target table.
+
+use std::fmt::Write as _;
+
+use super::{How, Review, STATEMENTS};
+use crate::emit::Target;
+
+/// The summary `build` prints before writing: each statement the built flows
+/// use, how many flows use it, and how the target carries it out.
+pub(crate) fn summary(target: Target, review: &Review, built: usize) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "what runs ({} flow(s) built by --target {}):", built, target.name());
+    let width = review.used.keys().map(|&i| STATEMENTS[i].written().len()).max().unwrap_or(0);
+    for (&index, &flows) in &review.used {
+        let statement = &STATEMENTS[index];
+        let how = match statement.how(target) {
+            How::Runs(how) => how.to_owned(),
+            How::Elsewhere(why) | How::Moot(why) => format!("not applicable: {why}"),
+            How::Checks => "read by the checks only".to_owned(),
+            How::Refused { what, .. } => format!("NOT CARRIED OUT: the {} target {what}", target.name()),
+        };
+        let _ = writeln!(out, "  {:width$}  {:>6} flow(s)  {how}", statement.written(), flows);
+    }
+    out
+}
+
+/// The "What runs" section appended to the generated README: the summary as
+/// a Markdown table.
+pub(crate) fn readme_section(target: Target, review: &Review) -> String {
+    let mut out = String::from("\n## What runs\n\nHow this build carries out each statement its flows use:\n\n");
+    out.push_str("| Statement | Flows | How |\n|---|---:|---|\n");
+    for (&index, &flows) in &review.used {
+        let statement = &STATEMENTS[index];
+        let how = match statement.how(target) {
+            How::Runs(how) => how.to_owned(),
+            How::Elsewhere(why) | How::Moot(why) => format!("not applicable: {why}"),
+            How::Checks => "read by the checks only".to_owned(),
+            How::Refused { what, help } => format!("**not carried out**: this target {what}. {}", capitalized(help)),
+        };
+        let _ = writeln!(out, "| `{}` | {flows} | {} |", statement.written(), how.replace('|', "\\|"));
+    }
+    out
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// The README's statement-by-target table (`<!-- statements:begin -->`).
+#[cfg(test)]
+pub(crate) fn language_table() -> String {
+    let cell = |how: How| match how {
+        How::Runs(how) => how.replace('|', "\\|"),
+        How::Elsewhere(why) => format!("left to another target: {why}"),
+        How::Moot(why) => format!("n/a: {why}"),
+        How::Checks => "checks only".to_owned(),
+        How::Refused { what, .. } => format!("**not carried out** (`not-carried-out` warning): {what}"),
+    };
+    let mut out =
+        String::from("| Statement | `--target hub` | `--target broker` | `--target etl` |\n|---|---|---|---|\n");
+    for s in STATEMENTS.iter().filter(|s| !(s.hub == How::Checks && s.broker == How::Checks && s.etl == How::Checks)) {
+        let _ = writeln!(out, "| `{}` | {} | {} | {} |", s.written(), cell(s.hub), cell(s.broker), cell(s.etl));
+    }
+    let only: Vec<String> = STATEMENTS
+        .iter()
+        .filter(|s| s.hub == How::Checks && s.broker == How::Checks && s.etl == How::Checks)
+        .map(|s| format!("`{}`", s.written()))
+        .collect();
+    let _ = writeln!(out, "\nRead by the checks and the planner only, on every target: {}.", only.join(", "));
+    out
+}
