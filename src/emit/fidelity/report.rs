@@ -15,15 +15,23 @@ pub(crate) fn summary(target: Target, review: &Review, built: usize) -> String {
     let width = review.used.keys().map(|&i| STATEMENTS[i].written().len()).max().unwrap_or(0);
     for (&index, &flows) in &review.used {
         let statement = &STATEMENTS[index];
-        let how = match statement.how(target) {
-            How::Runs(how) => how.to_owned(),
-            How::Elsewhere(why) | How::Moot(why) => format!("not applicable: {why}"),
-            How::Checks => "read by the checks only".to_owned(),
-            How::Refused { what, .. } => format!("NOT CARRIED OUT: the {} target {what}", target.name()),
-        };
+        let how = how_it_runs(statement.how(target), |what, _| {
+            format!("NOT CARRIED OUT: the {} target {what}", target.name())
+        });
         let _ = writeln!(out, "  {:width$}  {:>6} flow(s)  {how}", statement.written(), flows);
     }
     out
+}
+
+/// How a target carries out a statement, in a sentence; `refused` words a
+/// refusal from what the target does and what to do instead.
+fn how_it_runs(how: How, refused: impl Fn(&str, &str) -> String) -> String {
+    match how {
+        How::Runs(how) => how.to_owned(),
+        How::Elsewhere(why) | How::Moot(why) => format!("not applicable: {why}"),
+        How::Checks => "read by the checks only".to_owned(),
+        How::Refused { what, help } => refused(what, help),
+    }
 }
 
 /// The "What runs" section appended to the generated README: the summary as
@@ -33,12 +41,9 @@ pub(crate) fn readme_section(target: Target, review: &Review) -> String {
     out.push_str("| Statement | Flows | How |\n|---|---:|---|\n");
     for (&index, &flows) in &review.used {
         let statement = &STATEMENTS[index];
-        let how = match statement.how(target) {
-            How::Runs(how) => how.to_owned(),
-            How::Elsewhere(why) | How::Moot(why) => format!("not applicable: {why}"),
-            How::Checks => "read by the checks only".to_owned(),
-            How::Refused { what, help } => format!("**not carried out**: this target {what}. {}", capitalized(help)),
-        };
+        let how = how_it_runs(statement.how(target), |what, help| {
+            format!("**not carried out**: this target {what}. {}", capitalized(help))
+        });
         let _ = writeln!(out, "| `{}` | {flows} | {} |", statement.written(), how.replace('|', "\\|"));
     }
     out
