@@ -20,8 +20,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::tree::{NodeId, Range, Tree};
-use super::{Event, Flow, Import, Origin, Retry, Source, System, Target, Trigger};
+use super::tree::{NodeId, Tree};
+use super::{Event, Flow, Import, Origin, Retry, System, Target, Trigger};
 
 const HUB: &str = "make";
 
@@ -31,23 +31,10 @@ const BUILTIN: &[&str] =
 
 /// Reads the blueprint files `files` into `import`.
 pub(crate) fn read(import: &mut Import, files: &[PathBuf], cwd: &Path) {
-    for path in files {
-        let name = super::display(path, cwd);
-        let text = match super::read(path) {
-            Ok(text) => text,
-            Err(e) => {
-                import.sources.push(Source { path: path.clone(), name, text: String::new() });
-                import.problem(import.sources.len() - 1, Range::default(), e, "import a Make blueprint as UTF-8 JSON");
-                continue;
-            }
-        };
-        import.sources.push(Source { path: path.clone(), name, text });
-        let file = import.sources.len() - 1;
-        match super::tree::parse(&import.sources[file].text) {
-            Ok(tree) => scenario(import, file, &tree),
-            Err(p) => import.problems.push((Origin { file, range: p.range }, p)),
-        }
-    }
+    super::read_documents(import, files, cwd, "import a Make blueprint as UTF-8 JSON", |import, file, tree| {
+        scenario(import, file, tree);
+        0
+    });
 }
 
 fn scenario(import: &mut Import, file: usize, tree: &Tree) {

@@ -346,6 +346,38 @@ pub(crate) fn read(path: &Path) -> Result<String, String> {
     }
 }
 
+/// Reads each of `files` as a JSON or YAML document, adds it to the
+/// sources, and hands its tree to `each` (which returns how many flows it
+/// found); a file that cannot be read or parsed is a problem at its place,
+/// with `help`. Returns the flows found in all.
+pub(crate) fn read_documents(
+    import: &mut Import,
+    files: &[PathBuf],
+    cwd: &Path,
+    help: &str,
+    mut each: impl FnMut(&mut Import, usize, &tree::Tree) -> usize,
+) -> usize {
+    let mut flows = 0;
+    for path in files {
+        let name = display(path, cwd);
+        let text = match read(path) {
+            Ok(text) => text,
+            Err(e) => {
+                import.sources.push(Source { path: path.clone(), name, text: String::new() });
+                import.problem(import.sources.len() - 1, Range::default(), e, help);
+                continue;
+            }
+        };
+        import.sources.push(Source { path: path.clone(), name, text });
+        let file = import.sources.len() - 1;
+        match tree::parse(&import.sources[file].text) {
+            Ok(tree) => flows += each(import, file, &tree),
+            Err(p) => import.problems.push((Origin { file, range: p.range }, p)),
+        }
+    }
+    flows
+}
+
 /// Runs the reader of `from` on `files`.
 fn import(root: &Path, files: &[PathBuf], from: From, cwd: &Path) -> Import {
     let mut import = Import::default();

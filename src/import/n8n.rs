@@ -22,8 +22,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use super::tree::{NodeId, Range, Tree};
-use super::{Event, Flow, Import, Origin, Retry, Source, System, Target, Trigger};
+use super::tree::{NodeId, Tree};
+use super::{Event, Flow, Import, Origin, Retry, System, Target, Trigger};
 
 const HUB: &str = "n8n";
 
@@ -66,23 +66,10 @@ const CORE: &[&str] = &[
 
 /// Reads the workflow files `files` into `import`.
 pub(crate) fn read(import: &mut Import, files: &[PathBuf], cwd: &Path) {
-    for path in files {
-        let name = super::display(path, cwd);
-        let text = match super::read(path) {
-            Ok(text) => text,
-            Err(e) => {
-                import.sources.push(Source { path: path.clone(), name, text: String::new() });
-                import.problem(import.sources.len() - 1, Range::default(), e, "import an n8n workflow as UTF-8 JSON");
-                continue;
-            }
-        };
-        import.sources.push(Source { path: path.clone(), name, text });
-        let file = import.sources.len() - 1;
-        match super::tree::parse(&import.sources[file].text) {
-            Ok(tree) => workflow(import, file, &tree),
-            Err(p) => import.problems.push((Origin { file, range: p.range }, p)),
-        }
-    }
+    super::read_documents(import, files, cwd, "import an n8n workflow as UTF-8 JSON", |import, file, tree| {
+        workflow(import, file, tree);
+        0
+    });
 }
 
 fn workflow(import: &mut Import, file: usize, tree: &Tree) {

@@ -22,8 +22,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-use super::tree::{NodeId, Range, Tree};
-use super::{Event, Flow, Import, Origin, Source, System, Target, Trigger};
+use super::tree::{NodeId, Tree};
+use super::{Event, Flow, Import, Origin, System, Target, Trigger};
 
 /// The name of the hub system.
 const HUB: &str = "node-red";
@@ -40,33 +40,8 @@ struct Node {
 
 /// Reads the flow files `files` into `import`.
 pub(crate) fn read(import: &mut Import, files: &[PathBuf], cwd: &std::path::Path) {
-    let mut flows_seen = 0;
-    for path in files {
-        let name = super::display(path, cwd);
-        let text = match super::read(path) {
-            Ok(text) => text,
-            Err(e) => {
-                import.sources.push(Source { path: path.clone(), name, text: String::new() });
-                import.problem(
-                    import.sources.len() - 1,
-                    Range::default(),
-                    e,
-                    "import a Node-RED flows.json as UTF-8 text",
-                );
-                continue;
-            }
-        };
-        import.sources.push(Source { path: path.clone(), name, text });
-        let file = import.sources.len() - 1;
-        let tree = match super::tree::parse(&import.sources[file].text) {
-            Ok(tree) => tree,
-            Err(p) => {
-                import.problems.push((Origin { file, range: p.range }, p));
-                continue;
-            }
-        };
-        flows_seen += file_flows(import, file, &tree);
-    }
+    let flows_seen =
+        super::read_documents(import, files, cwd, "import a Node-RED flows.json as UTF-8 text", file_flows);
     if flows_seen == 0 && import.problems.is_empty() {
         import.skipped.push(
             "no trigger node (`http in`, `mqtt in`, `amqp in`, `inject`) in the flow file: no flow to import".into(),
