@@ -22,7 +22,7 @@ use std::fmt::Write as _;
 
 use super::Target;
 use crate::diagnostic::{Diagnostic, NOT_CARRIED_OUT};
-use crate::model::{Backoff, Flow, FlowId, Retry, Spec, SystemId, TriggerKind};
+use crate::model::{Flow, FlowId, Spec, SystemId, TriggerKind};
 use crate::source::Loc;
 
 /// How one target handles one statement.
@@ -352,13 +352,12 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         "retry",
         "backoff",
         How::Runs("`exponential` doubles the wait from `initial=` up to `max=`; `fixed` waits `initial=`"),
-        How::Refused {
-            what: "waits a fixed `initial=` before each redelivery, not an exponential back-off",
-            help: "say `backoff=fixed` to build what runs, or build the flow with `--target hub`, which backs off \
-                   exponentially",
-        },
+        How::Runs(
+            "the same waits, in a `delay` node before the rejection, counted by the quorum queue's \
+             `x-delivery-count`",
+        ),
         How::Moot("see `retry`"),
-        Some(exponential_backoff),
+        None,
     ),
     row(
         "flow",
@@ -542,18 +541,6 @@ fn flow_retry(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
 
 /// A retry that backs off exponentially (the default) and tries more than
 /// once: the place of its `backoff=`, or of the `retry` when it says none.
-fn exponential_backoff(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
-    // The broker's queue redelivers by the first target's retry (its own, or
-    // the flow's): that is the one whose back-off runs.
-    let retry: Option<&Retry> = flow.targets.first().and_then(|t| t.retry.as_deref()).or(flow.retry.as_ref());
-    let Some(retry) = retry else { return };
-    let attempts = retry.attempts.as_ref().map_or(2, |a| a.value);
-    let exponential = retry.backoff.as_ref().is_none_or(|b| b.value == Backoff::Exponential);
-    if attempts > 1 && exponential {
-        out.push(retry.backoff.as_ref().map_or(retry.loc, |b| b.loc));
-    }
-}
-
 fn flow_reply(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
     out.extend(flow.reply.as_ref().map(|r| r.loc));
 }
