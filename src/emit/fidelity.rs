@@ -450,8 +450,8 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         "retry",
         How::Runs("this target's own tries and waits"),
         How::Refused {
-            what: "redelivers a flow's message as one, by the first target's `retry`: a later target's own \
-                   `retry` is not used",
+            what: "redelivers a flow's message as one, up to the first target's `attempts=`: a later target's \
+                   own `attempts=` is not used (its back-off is)",
             help: "put the `retry` on the flow, or give each target that needs its own retries a flow of its own",
         },
         How::Refused {
