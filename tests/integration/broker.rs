@@ -727,8 +727,27 @@ fn a_flow_with_two_targets_acknowledges_after_both() {
     assert_eq!(delivered["name"], "delivered");
     assert_eq!(wire(&delivered, 0)["type"], "amqp ack");
     assert_eq!(wire(&delivered, 0)["nack"], false);
-    // A failure of either target goes to the one rejection path.
-    assert_eq!(wire(status, 1)["name"], "failed");
+    // A failure of either target goes to the one rejection path: the
+    // attempt is RabbitMQ's delivery count, read after the mapping; a
+    // delivery the queue will redeliver waits its back-off (`msg.delay`,
+    // the `delay` node in its override mode) and the last one (attempts=2)
+    // is rejected at once.
+    let attempt = wire(&map, 0);
+    assert_eq!(attempt["type"], "function");
+    assert!(attempt["func"].as_str().unwrap().contains("x-delivery-count"), "{attempt}");
+    assert_eq!(wire(&attempt, 0)["name"], "send");
+    let failed = wire(status, 1);
+    assert_eq!(failed["name"], "failed");
+    assert_eq!(failed["rules"][0], serde_json::json!({"t": "lt", "v": "2", "vt": "num"}));
+    let back_off = wire(&failed, 0);
+    assert_eq!(back_off["rules"][1]["p"], "delay");
+    let wait = nodes.iter().find(|n| n["type"] == "delay").unwrap();
+    assert_eq!(wait["pauseType"], "delayv");
+    assert_eq!(wire(wait, 0)["nack"], true);
+    let gave_up = wire(&failed, 1);
+    assert_eq!(gave_up["name"], "attempts used up");
+    let last: Vec<Value> = gave_up["wires"][0].as_array().unwrap().iter().map(|w| by_id(w.as_str().unwrap())).collect();
+    assert!(last.iter().any(|n| n["type"] == "amqp ack" && n["nack"] == true), "{last:?}");
     let definitions: Value =
         serde_json::from_slice(&std::fs::read(spec.dir.join("out/rabbitmq/definitions.json")).unwrap()).unwrap();
     assert_eq!(definitions["policies"][0]["definition"]["delivery-limit"], 1);
@@ -747,6 +766,9 @@ system "crm" kind=crm {
 system "mail" kind=email {
     secret "MAIL_TOKEN"
 }
+system "ledger" kind=custom {
+    secret "LEDGER_TOKEN"
+}
 event "order.created" from=shop {
     key "id"
     field "id" type=string required=#true
@@ -764,6 +786,14 @@ flow "fixed" {
     to mail action=upsert
     idempotency-key "id"
     retry attempts=5 backoff=fixed initial="1s"
+    dead-letter
+    log
+}
+flow "always-failing" {
+    on "order.created"
+    to ledger action=upsert { map "id" to="id"; }
+    idempotency-key "id"
+    retry attempts=3 backoff=fixed initial="1s"
     dead-letter
     log
 }
@@ -804,6 +834,7 @@ fn connectors_back_off_as_declared_and_count_attempts() {
     let recorder = Recorder::start();
     recorder.fail("/crm", 3);
     recorder.fail("/mail", 3);
+    recorder.fail("/ledger", usize::MAX);
     let env = connector_env(&out, &recorder, &rabbit);
     let red = NodeRed::start(&user_dir, &env, "node-red.log");
     let connected = Instant::now();
@@ -827,8 +858,9 @@ fn connectors_back_off_as_declared_and_count_attempts() {
     }
     assert_eq!(status, 202, "{}", red.log());
 
-    // 4 calls to each target: 1 + 2 + 4 s of waits for the slower one.
-    let requests = recorder.wait_for(8, Duration::from_secs(60), |r| r.method != "GET");
+    // 4 calls to each target (1 + 2 + 4 s of waits for the slower one),
+    // and 3 to the ledger.
+    let requests = recorder.wait_for(11, Duration::from_secs(60), |r| r.method != "GET");
     let gaps = |prefix: &str| -> Vec<u128> {
         let at: Vec<Instant> =
             requests.iter().filter(|r| r.method != "GET" && r.path.starts_with(prefix)).map(|r| r.at).collect();
@@ -862,5 +894,14 @@ fn connectors_back_off_as_declared_and_count_attempts() {
     }
     assert_eq!(audit_of("exponential"), expected);
     assert_eq!(audit_of("fixed"), expected);
+    // A target that always fails: two waits, then the third and last
+    // delivery is rejected at once (audited `failed`) and dead-lettered.
+    let dead = rabbit.wait_counts(&BTreeMap::from([("always-failing.dlq".to_owned(), 1)]), Duration::from_secs(30));
+    assert_eq!(dead.get("always-failing.dlq"), Some(&1), "{dead:?}\n{}", red.log());
+    let ledger = gaps("/ledger");
+    eprintln!("measured gaps (ms): always failing {ledger:?}");
+    assert!(within(&ledger, &[1000, 1000]), "always-failing gaps (ms): {ledger:?}");
+    let failed: Vec<(String, u64)> = [("retry", 1), ("retry", 2), ("failed", 3)].map(|(o, n)| (o.to_owned(), n)).into();
+    assert_eq!(audit_of("always-failing"), failed);
     red.stop();
 }

@@ -20,7 +20,9 @@
 //!   `next target` switch (a rule per step) leads a 2xx to the next target,
 //!   and after the last one acknowledges; a failure or a connection error
 //!   waits the failing target's back-off and rejects with requeue, so
-//!   RabbitMQ redelivers until the delivery limit and then dead-letters. The
+//!   RabbitMQ redelivers until the delivery limit and then dead-letters (the
+//!   last delivery the limit allows is rejected at once, audited `failed`,
+//!   as the hub audits attempts used up). The
 //!   attempt number is RabbitMQ's: the quorum queue counts a message's
 //!   earlier deliveries in its `x-delivery-count` header, which the kit's
 //!   fixed `attempt` function reads (the AMQP package keeps the delivery it
@@ -461,8 +463,9 @@ impl Egress<'_> {
     /// and is rejected with requeue; both are audited where the flow logs.
     fn outcomes(&self, nodes: &mut Nodes) {
         let (flow, queue, tab, server) = (self.flow, self.queue, self.tab, self.server);
-        let [delivered, ack, failed, wait, nack, catch, request] =
-            ["delivered", "ack", "failed", "wait", "nack", "catch", "request"].map(|r| self.node(r, 0));
+        let [delivered, ack, failed, retry, gave_up, wait, nack, catch, request] =
+            ["delivered", "ack", "failed", "retry", "gave up", "wait", "nack", "catch", "request"]
+                .map(|r| self.node(r, 0));
         let catch_props = json!({"scope": [request], "uncaught": false});
         nodes.add(&catch, "catch", tab, "connection errors", at(4, 1), &[&[&failed]], catch_props);
         let audit = if flow.log { vec![id(&["egress", &flow.name, "audit line"])] } else { Vec::new() };
@@ -471,19 +474,37 @@ impl Egress<'_> {
         nodes.add(&delivered, "change", tab, "delivered", at(8, 0), &[&[&ack]], outcome("delivered"));
         let ack_props = json!({"topic": "", "iotype": "4", "ioname": queue.name, "nack": false, "server": server});
         nodes.add(&ack, "amqp ack", tab, "acknowledge", at(9, 0), &[&audit_refs], ack_props);
-        let mut failed_wires = audit_refs.clone();
-        failed_wires.push(&wait);
-        let failed_rules = change(vec![set("_wp.outcome", "retry", "str"), set("delay", BACKOFF, "jsonata")]);
-        nodes.add(&failed, "change", tab, "failed", at(8, 1), &[&failed_wires], failed_rules);
+        // The queue's last delivery (its delivery limit reached) is
+        // rejected at once, and RabbitMQ dead-letters it: no wait before.
+        let deliveries = u64::from(queue.delivery_limit) + 1;
+        nodes.add(
+            &failed,
+            "switch",
+            tab,
+            "failed",
+            at(8, 1),
+            &[&[&retry], &[&gave_up]],
+            json!({
+                "property": "_wp.attempt", "propertyType": "msg", "checkall": "false", "repair": false, "outputs": 2,
+                "rules": [{"t": "lt", "v": deliveries.to_string(), "vt": "num"}, {"t": "else"}],
+            }),
+        );
+        let mut retry_wires = audit_refs.clone();
+        retry_wires.push(&wait);
+        let retry_rules = change(vec![set("_wp.outcome", "retry", "str"), set("delay", BACKOFF, "jsonata")]);
+        nodes.add(&retry, "change", tab, "back off", at(9, 1), &[&retry_wires], retry_rules);
+        let mut gave_up_wires = audit_refs.clone();
+        gave_up_wires.push(&nack);
+        nodes.add(&gave_up, "change", tab, "attempts used up", at(9, 2), &[&gave_up_wires], outcome("failed"));
         // The node's own delay is only for a message without `msg.delay`,
-        // which the `failed` node always sets.
+        // which the `back off` node always sets.
         let millis = u64::try_from(queue.backoff.as_millis()).unwrap_or(u64::MAX).clamp(1, 2_147_483_647);
         nodes.add(
             &wait,
             "delay",
             tab,
             "wait before the redelivery",
-            at(9, 1),
+            at(10, 1),
             &[&[&nack]],
             json!({
                 "pauseType": "delayv", "timeout": format!("{millis}"), "timeoutUnits": "milliseconds", "rate": "1",
@@ -492,7 +513,7 @@ impl Egress<'_> {
             }),
         );
         let nack_props = json!({"topic": "", "iotype": "4", "ioname": queue.name, "nack": true, "server": server});
-        nodes.add(&nack, "amqp ack", tab, "reject, requeue", at(10, 1), &[&[]], nack_props);
+        nodes.add(&nack, "amqp ack", tab, "reject, requeue", at(11, 1), &[&[]], nack_props);
         if let Some(line) = audit.first() {
             audit_nodes(line, &id(&["egress", &flow.name, "audit"]), tab, at(10, 0), nodes);
         }
