@@ -727,9 +727,181 @@ fn a_flow_with_two_targets_acknowledges_after_both() {
     assert_eq!(delivered["name"], "delivered");
     assert_eq!(wire(&delivered, 0)["type"], "amqp ack");
     assert_eq!(wire(&delivered, 0)["nack"], false);
-    // A failure of either target goes to the one rejection path.
-    assert_eq!(wire(status, 1)["name"], "failed");
+    // A failure of either target goes to the one rejection path: the
+    // attempt is RabbitMQ's delivery count, read after the mapping; a
+    // delivery the queue will redeliver waits its back-off (`msg.delay`,
+    // the `delay` node in its override mode) and the last one (attempts=2)
+    // is rejected at once.
+    let attempt = wire(&map, 0);
+    assert_eq!(attempt["type"], "function");
+    assert!(attempt["func"].as_str().unwrap().contains("x-delivery-count"), "{attempt}");
+    assert_eq!(wire(&attempt, 0)["name"], "send");
+    let failed = wire(status, 1);
+    assert_eq!(failed["name"], "failed");
+    assert_eq!(failed["rules"][0], serde_json::json!({"t": "lt", "v": "2", "vt": "num"}));
+    let back_off = wire(&failed, 0);
+    assert_eq!(back_off["rules"][1]["p"], "delay");
+    let wait = nodes.iter().find(|n| n["type"] == "delay").unwrap();
+    assert_eq!(wait["pauseType"], "delayv");
+    assert_eq!(wire(wait, 0)["nack"], true);
+    let gave_up = wire(&failed, 1);
+    assert_eq!(gave_up["name"], "attempts used up");
+    let last: Vec<Value> = gave_up["wires"][0].as_array().unwrap().iter().map(|w| by_id(w.as_str().unwrap())).collect();
+    assert!(last.iter().any(|n| n["type"] == "amqp ack" && n["nack"] == true), "{last:?}");
     let definitions: Value =
         serde_json::from_slice(&std::fs::read(spec.dir.join("out/rabbitmq/definitions.json")).unwrap()).unwrap();
     assert_eq!(definitions["policies"][0]["definition"]["delivery-limit"], 1);
+}
+
+/// Two flows on one event, the same target kind failing three times then
+/// answering 2xx: one backs off exponentially, the other at a fixed pace.
+const BACKOFF_SPEC: &str = r#"
+stack "tidewater-outfitters"
+system "shop" kind=ecommerce {
+    webhooks #true
+}
+system "crm" kind=crm {
+    secret "CRM_TOKEN"
+}
+system "mail" kind=email {
+    secret "MAIL_TOKEN"
+}
+system "ledger" kind=custom {
+    secret "LEDGER_TOKEN"
+}
+event "order.created" from=shop {
+    key "id"
+    field "id" type=string required=#true
+}
+flow "exponential" {
+    on "order.created"
+    to crm action=upsert
+    idempotency-key "id"
+    retry attempts=5 backoff=exponential initial="1s" max="10s"
+    dead-letter
+    log
+}
+flow "fixed" {
+    on "order.created"
+    to mail action=upsert
+    idempotency-key "id"
+    retry attempts=5 backoff=fixed initial="1s"
+    dead-letter
+    log
+}
+flow "always-failing" {
+    on "order.created"
+    to ledger action=upsert { map "id" to="id"; }
+    idempotency-key "id"
+    retry attempts=3 backoff=fixed initial="1s"
+    dead-letter
+    log
+}
+"#;
+
+/// The broker backs off as declared, on the real RabbitMQ and Node-RED: a
+/// target that fails three times then succeeds is called at 1 s, 2 s and
+/// 4 s gaps with `backoff=exponential initial="1s" max="10s"`, at 1 s gaps
+/// with `backoff=fixed initial="1s"`, and the audit line of the delivery
+/// says 4 attempts, counted by the quorum queue (`x-delivery-count`).
+///
+/// The tolerance: a gap cannot be shorter than its wait (the `delay` node
+/// starts after the failed answer was recorded; 50 ms for the clocks), and
+/// is longer by one rejection, one redelivery and one request, a few tens
+/// of milliseconds measured, allowed 800 ms on a loaded two-core machine.
+/// The two flows differ from the second gap on (2 s against 1 s), by more
+/// than the tolerance, so each shape fails the other's test.
+#[test]
+#[ignore = "needs a real runtime: `scripts/test.sh` installs it and runs this test"]
+fn connectors_back_off_as_declared_and_count_attempts() {
+    node_red_js();
+    let package = npm_module("node-red-contrib-amqp-ack");
+    let work = TempSpec::new("broker-backoff");
+    work.file("wireplan.kdl", BACKOFF_SPEC);
+    let built = work.run(&["build", "--target", "broker", "--out", "out"]);
+    assert_eq!(code(&built), 0, "{}", stderr(&built));
+    assert!(!stderr(&built).contains("not-carried-out"), "{}", stderr(&built));
+    let out = work.dir.join("out");
+    let rabbit = Rabbit::start(&work.dir);
+    rabbit.import(&out.join("rabbitmq/definitions.json"), PASSWORD);
+
+    let user_dir = work.dir.join("user");
+    std::fs::create_dir_all(user_dir.join("node_modules")).unwrap();
+    for file in ["flows.json", "flows_cred.json", "settings.js", "package.json"] {
+        std::fs::copy(out.join("node-red").join(file), user_dir.join(file)).unwrap();
+    }
+    std::os::unix::fs::symlink(&package, user_dir.join("node_modules/node-red-contrib-amqp-ack")).unwrap();
+    let recorder = Recorder::start();
+    recorder.fail("/crm", 3);
+    recorder.fail("/mail", 3);
+    recorder.fail("/ledger", usize::MAX);
+    let env = connector_env(&out, &recorder, &rabbit);
+    let red = NodeRed::start(&user_dir, &env, "node-red.log");
+    let connected = Instant::now();
+    while !red.log().contains("Connected to AMQP server") {
+        assert!(connected.elapsed() < Duration::from_secs(30), "no AMQP connection:\n{}", red.log());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let token = env.iter().find(|(name, _)| name.contains("WEBHOOK")).map(|(_, v)| v.clone());
+    let token = token.unwrap_or_else(|| panic!("no webhook token among {env:?}"));
+    let auth = format!("Bearer {token}");
+    let order = json!({"id": "o-1"}).to_string();
+    let start = Instant::now();
+    let mut status = 0;
+    // The publisher may connect a moment after the consumers: 503 until then.
+    while start.elapsed() < Duration::from_secs(30) {
+        status = red.post("/hooks/order.created", &[("Authorization", &auth)], &order);
+        if status != 503 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(status, 202, "{}", red.log());
+
+    // 4 calls to each target (1 + 2 + 4 s of waits for the slower one),
+    // and 3 to the ledger.
+    let requests = recorder.wait_for(11, Duration::from_secs(60), |r| r.method != "GET");
+    let gaps = |prefix: &str| -> Vec<u128> {
+        let at: Vec<Instant> =
+            requests.iter().filter(|r| r.method != "GET" && r.path.starts_with(prefix)).map(|r| r.at).collect();
+        at.windows(2).map(|w| w[1].duration_since(w[0]).as_millis()).collect()
+    };
+    let within = |gaps: &[u128], waits: &[u128]| {
+        gaps.len() == waits.len() && gaps.iter().zip(waits).all(|(gap, wait)| *gap + 50 >= *wait && *gap <= wait + 800)
+    };
+    let (exponential, fixed) = (gaps("/crm"), gaps("/mail"));
+    eprintln!("measured gaps (ms): exponential {exponential:?}, fixed {fixed:?}");
+    assert!(within(&exponential, &[1000, 2000, 4000]), "exponential gaps (ms): {exponential:?}\n{}", red.log());
+    assert!(within(&fixed, &[1000, 1000, 1000]), "fixed gaps (ms): {fixed:?}\n{}", red.log());
+
+    // The audit lines count the attempts: 1, 2, 3 retried, the 4th delivered.
+    let audit_of = |flow: &str| -> Vec<(String, u64)> {
+        let text = std::fs::read_to_string(user_dir.join("data/audit.jsonl")).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|line| line["flow"] == flow)
+            .map(|line| (line["outcome"].as_str().unwrap_or("").to_owned(), line["attempts"].as_u64().unwrap_or(0)))
+            .collect()
+    };
+    let expected: Vec<(String, u64)> =
+        [("retry", 1), ("retry", 2), ("retry", 3), ("delivered", 4)].map(|(o, n)| (o.to_owned(), n)).into();
+    let start = Instant::now();
+    while audit_of("exponential").len() < 4 || audit_of("fixed").len() < 4 {
+        if start.elapsed() > Duration::from_secs(10) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(audit_of("exponential"), expected);
+    assert_eq!(audit_of("fixed"), expected);
+    // A target that always fails: two waits, then the third and last
+    // delivery is rejected at once (audited `failed`) and dead-lettered.
+    let dead = rabbit.wait_counts(&BTreeMap::from([("always-failing.dlq".to_owned(), 1)]), Duration::from_secs(30));
+    assert_eq!(dead.get("always-failing.dlq"), Some(&1), "{dead:?}\n{}", red.log());
+    let ledger = gaps("/ledger");
+    eprintln!("measured gaps (ms): always failing {ledger:?}");
+    assert!(within(&ledger, &[1000, 1000]), "always-failing gaps (ms): {ledger:?}");
+    let failed: Vec<(String, u64)> = [("retry", 1), ("retry", 2), ("failed", 3)].map(|(o, n)| (o.to_owned(), n)).into();
+    assert_eq!(audit_of("always-failing"), failed);
+    red.stop();
 }

@@ -19,8 +19,18 @@
 //!   chain the targets share, made of the kit's mapping and request nodes; a
 //!   `next target` switch (a rule per step) leads a 2xx to the next target,
 //!   and after the last one acknowledges; a failure or a connection error
-//!   waits the retry's `initial` and rejects with requeue, so RabbitMQ
-//!   redelivers until the delivery limit and then dead-letters. Audit lines
+//!   waits the failing target's back-off and rejects with requeue, so
+//!   RabbitMQ redelivers until the delivery limit and then dead-letters (the
+//!   last delivery the limit allows is rejected at once, audited `failed`,
+//!   as the hub audits attempts used up). The
+//!   attempt number is RabbitMQ's: the quorum queue counts a message's
+//!   earlier deliveries in its `x-delivery-count` header, which the kit's
+//!   fixed `attempt` function reads (the AMQP package keeps the delivery it
+//!   will acknowledge in the tab's flow context, `amqpobjectsacks` by
+//!   delivery tag, but puts only its `fields` on `msg`). The wait is the
+//!   hub's formula (`exponential` doubles from `initial=` up to `max=`,
+//!   `fixed` waits `initial=`), computed per message into `msg.delay` for a
+//!   `delay` node in its "override" mode. Audit lines
 //!   go to the audit file, as the hub's do. `flows.json` grows by one small node and
 //!   one switch rule per target, written out as they are made.
 //!
@@ -46,7 +56,7 @@ use serde_json::{Map, Value, json};
 use super::{AMQP_PACKAGE, AMQP_PACKAGE_VERSION, Broker, NODE_RED_VERSION};
 use super::{HOST_ENV, PASSWORD_ENV, PORT_ENV, USER_ENV};
 use crate::emit::names::id;
-use crate::emit::nodered::jsonata::KEY_VALUE;
+use crate::emit::nodered::jsonata::{BACKOFF, KEY_VALUE};
 use crate::emit::nodered::model::{HubFlow, HubTrigger, Poll};
 use crate::emit::nodered::nodes::{Nodes, PrettyArray, at, change, delete, http_request, path, set};
 use crate::emit::nodered::parts::{
@@ -69,6 +79,20 @@ const RECORD_READY: &str = "$merge([$type($flowContext(\"wireplan_amqp\", \"memo
 const IS_READY: &str = "$lookup($flowContext(\"wireplan_amqp\", \"memory\"), _wp.out) = true";
 /// The payload back as it came, for the next target of a flow.
 const RESTORE: &str = "_wp.input";
+/// Which attempt this delivery is: one more than the deliveries before it,
+/// which a quorum queue counts in the `x-delivery-count` header of a
+/// redelivered message (absent on the first delivery). The AMQP package puts
+/// only the delivery's `fields` on `msg`; the message itself, headers
+/// included, waits for its acknowledgement in the tab's flow context
+/// (`amqpobjectsacks`, a `Map` by delivery tag). Anything unexpected there
+/// counts as a first attempt.
+const DELIVERY_ATTEMPT_JS: &str = "const held = flow.get(\"amqpobjectsacks\");\n\
+const tag = msg.amqpfields ? msg.amqpfields.deliveryTag : undefined;\n\
+const message = held && typeof held.get === \"function\" ? held.get(tag) : undefined;\n\
+const headers = message && message.properties ? message.properties.headers : undefined;\n\
+const count = Number(headers ? headers[\"x-delivery-count\"] : 0);\n\
+msg._wp.attempt = Number.isSafeInteger(count) && count > 0 ? count + 1 : 1;\n\
+return msg;\n";
 
 /// The egress's `next target` switch, one rule and one output per target:
 /// its fields in the order serde_json's map would sort them, as every other
@@ -382,9 +406,21 @@ impl Egress<'_> {
     /// response in its place).
     fn chain(&self, nodes: &mut Nodes, out: &mut PrettyArray) {
         let tab = self.tab;
-        let [prepare, send, request, status, restore, next, failed] =
-            ["prepare", "send", "request", "status", "restore", "next", "failed"].map(|r| self.node(r, 0));
-        nodes.add(&prepare, "change", tab, "map the body", at(2, 0), &[&[&send]], change(request_rules()));
+        let [prepare, attempt, send, request, status, restore, next, failed] =
+            ["prepare", "attempt", "send", "request", "status", "restore", "next", "failed"].map(|r| self.node(r, 0));
+        nodes.add(&prepare, "change", tab, "map the body", at(2, 0), &[&[&attempt]], change(request_rules()));
+        nodes.add(
+            &attempt,
+            "function",
+            tab,
+            "which attempt",
+            at(2, 1),
+            &[&[&send]],
+            json!({
+                "func": DELIVERY_ATTEMPT_JS, "outputs": 1, "timeout": 0, "noerr": 0, "initialize": "", "finalize": "",
+                "libs": [],
+            }),
+        );
         nodes.add(&send, "change", tab, "send", at(3, 0), &[&[&request]], send_rules());
         nodes.add(&request, "http request", tab, "", at(4, 0), &[&[&status]], http_request());
         nodes.add(&status, "switch", tab, "2xx?", at(5, 0), &[&[&restore], &[&failed]], status_switch());
@@ -427,8 +463,9 @@ impl Egress<'_> {
     /// and is rejected with requeue; both are audited where the flow logs.
     fn outcomes(&self, nodes: &mut Nodes) {
         let (flow, queue, tab, server) = (self.flow, self.queue, self.tab, self.server);
-        let [delivered, ack, failed, wait, nack, catch, request] =
-            ["delivered", "ack", "failed", "wait", "nack", "catch", "request"].map(|r| self.node(r, 0));
+        let [delivered, ack, failed, retry, gave_up, wait, nack, catch, request] =
+            ["delivered", "ack", "failed", "retry", "gave up", "wait", "nack", "catch", "request"]
+                .map(|r| self.node(r, 0));
         let catch_props = json!({"scope": [request], "uncaught": false});
         nodes.add(&catch, "catch", tab, "connection errors", at(4, 1), &[&[&failed]], catch_props);
         let audit = if flow.log { vec![id(&["egress", &flow.name, "audit line"])] } else { Vec::new() };
@@ -437,25 +474,46 @@ impl Egress<'_> {
         nodes.add(&delivered, "change", tab, "delivered", at(8, 0), &[&[&ack]], outcome("delivered"));
         let ack_props = json!({"topic": "", "iotype": "4", "ioname": queue.name, "nack": false, "server": server});
         nodes.add(&ack, "amqp ack", tab, "acknowledge", at(9, 0), &[&audit_refs], ack_props);
-        let mut failed_wires = audit_refs.clone();
-        failed_wires.push(&wait);
-        nodes.add(&failed, "change", tab, "failed", at(8, 1), &[&failed_wires], outcome("retry"));
+        // The queue's last delivery (its delivery limit reached) is
+        // rejected at once, and RabbitMQ dead-letters it: no wait before.
+        let deliveries = u64::from(queue.delivery_limit) + 1;
+        nodes.add(
+            &failed,
+            "switch",
+            tab,
+            "failed",
+            at(8, 1),
+            &[&[&retry], &[&gave_up]],
+            json!({
+                "property": "_wp.attempt", "propertyType": "msg", "checkall": "false", "repair": false, "outputs": 2,
+                "rules": [{"t": "lt", "v": deliveries.to_string(), "vt": "num"}, {"t": "else"}],
+            }),
+        );
+        let mut retry_wires = audit_refs.clone();
+        retry_wires.push(&wait);
+        let retry_rules = change(vec![set("_wp.outcome", "retry", "str"), set("delay", BACKOFF, "jsonata")]);
+        nodes.add(&retry, "change", tab, "back off", at(9, 1), &[&retry_wires], retry_rules);
+        let mut gave_up_wires = audit_refs.clone();
+        gave_up_wires.push(&nack);
+        nodes.add(&gave_up, "change", tab, "attempts used up", at(9, 2), &[&gave_up_wires], outcome("failed"));
+        // The node's own delay is only for a message without `msg.delay`,
+        // which the `back off` node always sets.
         let millis = u64::try_from(queue.backoff.as_millis()).unwrap_or(u64::MAX).clamp(1, 2_147_483_647);
         nodes.add(
             &wait,
             "delay",
             tab,
             "wait before the redelivery",
-            at(9, 1),
+            at(10, 1),
             &[&[&nack]],
             json!({
-                "pauseType": "delay", "timeout": format!("{millis}"), "timeoutUnits": "milliseconds", "rate": "1",
+                "pauseType": "delayv", "timeout": format!("{millis}"), "timeoutUnits": "milliseconds", "rate": "1",
                 "nbRateUnits": "1", "rateUnits": "second", "randomFirst": "1", "randomLast": "5",
                 "randomUnits": "seconds", "drop": false, "allowrate": false, "outputs": 1,
             }),
         );
         let nack_props = json!({"topic": "", "iotype": "4", "ioname": queue.name, "nack": true, "server": server});
-        nodes.add(&nack, "amqp ack", tab, "reject, requeue", at(10, 1), &[&[]], nack_props);
+        nodes.add(&nack, "amqp ack", tab, "reject, requeue", at(11, 1), &[&[]], nack_props);
         if let Some(line) = audit.first() {
             audit_nodes(line, &id(&["egress", &flow.name, "audit"]), tab, at(10, 0), nodes);
         }

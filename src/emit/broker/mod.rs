@@ -30,7 +30,7 @@ use crate::emit::env::Env;
 use crate::emit::names;
 use crate::emit::nodered::model::{Hub, HubFlow, HubTrigger};
 use crate::emit::nodered::{self, FLOWS_PATH, SETTINGS_PATH};
-use crate::emit::{Artifact, Emitted, Input, Note};
+use crate::emit::{Artifact, Emitted, Input};
 use crate::model::{Entity, FieldType, FlowId, Name, Spec, TriggerKind};
 
 pub(crate) const DEFINITIONS_PATH: &str = "rabbitmq/definitions.json";
@@ -114,7 +114,8 @@ struct Queue {
     /// Redeliveries after the first delivery: the spec's attempts minus one.
     delivery_limit: u32,
     dead_letter: bool,
-    /// The connector's wait before a failed delivery goes back to the queue.
+    /// The connector's wait for a failed delivery without a computed one
+    /// (every failed delivery has one: the failing target's back-off).
     backoff: Duration,
 }
 
@@ -173,7 +174,7 @@ fn plan(spec: &Spec, emitted: &mut Emitted, claims: &mut Claims) -> Broker {
     };
     let mut routes = Routes::new(spec);
     routes.events(&hub, claims);
-    let queues = routes.queues(&hub, emitted, claims);
+    let queues = routes.queues(&hub, claims);
     let env = connection_env(env, claims, emitted);
     let Routes { exchanges, routes, .. } = routes;
     Broker { stack, vhost, exchanges, routes, queues, hub, env }
@@ -246,7 +247,7 @@ impl<'s> Routes<'s> {
 
     /// A queue per carried flow, bound by its event's route or by a route of
     /// its own for a poll (`poll.<flow>`, on the polled system's exchange).
-    fn queues(&mut self, hub: &Hub, emitted: &mut Emitted, claims: &mut Claims) -> Vec<Queue> {
+    fn queues(&mut self, hub: &Hub, claims: &mut Claims) -> Vec<Queue> {
         let flow_slugs = names::slugs(hub.flows.iter().map(|f| f.name.as_str()));
         let route_of_endpoint: BTreeMap<usize, usize> = self
             .routes
@@ -266,7 +267,7 @@ impl<'s> Routes<'s> {
                 HubTrigger::Poll(poll) => Some(self.poll_route(index, flow, &poll.system, &name, declared, claims)),
             };
             let Some(route) = route else { continue };
-            let queue = queue(name, route, index, flow, emitted);
+            let queue = queue(name, route, index, flow);
             if let Some(declared) = declared {
                 claims.claim("RabbitMQ queue", Case::Sensitive, &queue.name, "flow", declared);
                 if queue.dead_letter {
@@ -327,21 +328,12 @@ fn payload(fields: &[crate::model::Field]) -> Vec<PayloadField> {
         .collect()
 }
 
-/// The queue of `flow`: its delivery limit and back-off from its first
-/// target's retry, noting that RabbitMQ's redelivery is not exponential.
-fn queue(name: String, route: usize, index: usize, flow: &HubFlow, emitted: &mut Emitted) -> Queue {
+/// The queue of `flow`: its delivery limit from its first target's retry
+/// (each failed target's own back-off is computed per message by the
+/// connector; this one is only the `delay` node's fallback).
+fn queue(name: String, route: usize, index: usize, flow: &HubFlow) -> Queue {
     let attempts = flow.targets.first().map_or(1, |t| t.attempts).max(1);
     let backoff = flow.targets.first().map_or(Duration::from_secs(1), |t| t.initial);
-    if flow.targets.first().is_some_and(|t| t.attempts > 1 && t.exponential) {
-        emitted.notes.push(Note {
-            flow: Some(flow.name.clone()),
-            message: format!(
-                "retries wait a fixed {} before each redelivery (RabbitMQ redelivers at once; the connector \
-                 waits `initial=`, not an exponential back-off)",
-                humantime::format_duration(backoff)
-            ),
-        });
-    }
     Queue { name, route, flow: index, delivery_limit: attempts - 1, dead_letter: flow.dead_letter, backoff }
 }
 

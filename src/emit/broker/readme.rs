@@ -155,9 +155,14 @@ fn queues(broker: &Broker, out: &mut String) {
     out.push('\n');
     out.push_str(
         "A delivery is acknowledged only when every target answered 2xx. Otherwise the connector waits the \
-         retry's `initial` delay and rejects it with requeue; RabbitMQ redelivers it until the queue's \
-         delivery limit (the policy's `delivery-limit`, the spec's attempts minus one) and then routes it to \
-         the dead-letter queue, with `x-first-death-reason: delivery_limit`. A redelivery calls every target of \
+         failing target's back-off and rejects it with requeue: `backoff=exponential` waits `initial` after the \
+         first attempt and doubles the wait after each later one, up to `max`; `backoff=fixed` waits `initial` \
+         every time (no jitter). RabbitMQ redelivers it until the queue's delivery limit (the policy's \
+         `delivery-limit`, the spec's attempts minus one) and then routes it to the dead-letter queue, with \
+         `x-first-death-reason: delivery_limit`; the last delivery the limit allows is rejected at once, \
+         without a wait. The attempt number is RabbitMQ's own count of the message's deliveries (the quorum \
+         queue's `x-delivery-count` header, plus one), so it survives a connector restart, and the audit \
+         line's `attempts` is that number. A redelivery calls every target of \
          the flow again with the same `Idempotency-Key`, so a target must treat a repeated key as done. A \
          killed connector's unacknowledged delivery is redelivered too. Read or replay dead letters with any \
          AMQP client (or the management UI's get-messages).\n\n",

@@ -21,8 +21,7 @@ mod report;
 mod review;
 
 use super::Target;
-
-use crate::model::{Backoff, Flow, Retry, Spec, SystemId, TriggerKind};
+use crate::model::{Flow, Spec, SystemId, TriggerKind};
 use crate::source::Loc;
 #[cfg(test)]
 pub(crate) use report::language_table;
@@ -356,13 +355,12 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         "retry",
         "backoff",
         How::Runs("`exponential` doubles the wait from `initial=` up to `max=`; `fixed` waits `initial=`"),
-        How::Refused {
-            what: "waits a fixed `initial=` before each redelivery, not an exponential back-off",
-            help: "say `backoff=fixed` to build what runs, or build the flow with `--target hub`, which backs off \
-                   exponentially",
-        },
+        How::Runs(
+            "the same waits, in a `delay` node before the rejection, counted by the quorum queue's \
+             `x-delivery-count`",
+        ),
         How::Moot("see `retry`"),
-        Some(exponential_backoff),
+        None,
     ),
     row(
         "flow",
@@ -455,8 +453,8 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         "retry",
         How::Runs("this target's own tries and waits"),
         How::Refused {
-            what: "redelivers a flow's message as one, by the first target's `retry`: a later target's own \
-                   `retry` is not used",
+            what: "redelivers a flow's message as one, up to the first target's `attempts=`: a later target's \
+                   own `attempts=` is not used (its back-off is)",
             help: "put the `retry` on the flow, or give each target that needs its own retries a flow of its own",
         },
         How::Refused {
@@ -546,18 +544,6 @@ fn flow_retry(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
 
 /// A retry that backs off exponentially (the default) and tries more than
 /// once: the place of its `backoff=`, or of the `retry` when it says none.
-fn exponential_backoff(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
-    // The broker's queue redelivers by the first target's retry (its own, or
-    // the flow's): that is the one whose back-off runs.
-    let retry: Option<&Retry> = flow.targets.first().and_then(|t| t.retry.as_deref()).or(flow.retry.as_ref());
-    let Some(retry) = retry else { return };
-    let attempts = retry.attempts.as_ref().map_or(2, |a| a.value);
-    let exponential = retry.backoff.as_ref().is_none_or(|b| b.value == Backoff::Exponential);
-    if attempts > 1 && exponential {
-        out.push(retry.backoff.as_ref().map_or(retry.loc, |b| b.loc));
-    }
-}
-
 fn flow_reply(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
     out.extend(flow.reply.as_ref().map(|r| r.loc));
 }
