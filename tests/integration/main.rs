@@ -31,6 +31,7 @@ mod nvim;
 mod pictures;
 mod plan;
 mod precision;
+mod realworld;
 mod rules;
 mod util;
 mod vscode;
