@@ -21,9 +21,12 @@
 use std::path::{Path, PathBuf};
 
 use super::tree::{NodeId, Tree};
-use super::{Event, Flow, Import, Origin, Retry, System, Target, Trigger};
+use super::{Flow, Import, Origin, Retry, System, Target, Trigger};
 
 const HUB: &str = "make";
+
+/// What the source leaves unsaid about every event it triggers on.
+const UNKNOWN_PAYLOAD: &str = "fields (a blueprint does not describe payloads)";
 
 /// Modules of Make itself that write to no system.
 const BUILTIN: &[&str] =
@@ -83,7 +86,7 @@ fn scenario(import: &mut Import, file: usize, tree: &Tree) {
             unknown: vec!["which system calls this webhook"],
         });
         let event = format!("webhook {hook}");
-        add_event(import, &event, &caller, origin(first));
+        import.add_opaque_event(&event, &caller, origin(first), UNKNOWN_PAYLOAD);
         Trigger::On(event)
     } else if BUILTIN.contains(&app) || app.is_empty() {
         import.skipped.push(format!("the scenario `{name}`: its first module `{module}` is no trigger wireplan reads"));
@@ -100,7 +103,7 @@ fn scenario(import: &mut Import, file: usize, tree: &Tree) {
         });
         if instant {
             let event = format!("{system}.{verb}");
-            add_event(import, &event, &system, origin(first));
+            import.add_opaque_event(&event, &system, origin(first), UNKNOWN_PAYLOAD);
             Trigger::On(event)
         } else {
             unknown.push("poll interval (a blueprint does not hold the schedule; 15m is Make's default)");
@@ -163,18 +166,6 @@ fn scenario(import: &mut Import, file: usize, tree: &Tree) {
         dead_letter,
         origin: origin(first),
         unknown,
-    });
-}
-
-fn add_event(import: &mut Import, name: &str, from: &str, origin: Origin) {
-    import.add_event(Event {
-        name: name.to_owned(),
-        from: from.to_owned(),
-        version: None,
-        fields: Vec::new(),
-        origin,
-        unknown: vec!["fields (a blueprint does not describe payloads)"],
-        notes: Vec::new(),
     });
 }
 

@@ -196,6 +196,38 @@ impl Import {
     }
 
     /// Adds an event unless one of that name exists.
+    /// An event a hub's trigger receives, whose payload the source does not
+    /// describe (`why`, for the "unknown in the source" comment).
+    pub(crate) fn add_opaque_event(&mut self, name: &str, from: &str, origin: Origin, why: &'static str) {
+        self.add_event(Event {
+            name: name.to_owned(),
+            from: from.to_owned(),
+            version: None,
+            fields: Vec::new(),
+            origin,
+            unknown: vec![why],
+            notes: Vec::new(),
+        });
+    }
+
+    /// The system an HTTP request writes to: named by its URL's host, or
+    /// after the node (`label`) where the host is made at run time (a
+    /// template or an expression).
+    pub(crate) fn add_http_system(&mut self, url: &str, label: &str, origin: Origin) -> String {
+        let host = url.split("://").nth(1).unwrap_or(url).split(['/', '?', ':']).next().unwrap_or("");
+        let templated = host.is_empty() || host.contains("{{") || host.contains("${") || host.starts_with('=');
+        let name = if templated { format!("http target of {label}") } else { host.to_owned() };
+        self.add_system(System {
+            name: name.clone(),
+            kind: "custom",
+            api: Some("rest"),
+            api_version: None,
+            origin,
+            unknown: Vec::new(),
+        });
+        name
+    }
+
     pub(crate) fn add_event(&mut self, event: Event) {
         if self.event_names.insert(event.name.clone()) {
             self.events.push(event);

@@ -23,9 +23,12 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::tree::{NodeId, Tree};
-use super::{Event, Flow, Import, Origin, Retry, System, Target, Trigger};
+use super::{Flow, Import, Origin, Retry, System, Target, Trigger};
 
 const HUB: &str = "n8n";
+
+/// What the source leaves unsaid about every event it triggers on.
+const UNKNOWN_PAYLOAD: &str = "fields (a workflow does not describe payloads)";
 
 /// n8n's own nodes that move or shape data but write to no system.
 const CORE: &[&str] = &[
@@ -131,7 +134,7 @@ fn workflow(import: &mut Import, file: usize, tree: &Tree) {
                     unknown: vec!["which system calls this webhook"],
                 });
                 let event = format!("{method} {path}");
-                add_event(import, &event, &caller, origin(node));
+                import.add_opaque_event(&event, &caller, origin(node), UNKNOWN_PAYLOAD);
                 Trigger::On(event)
             }
             "scheduleTrigger" | "cron" => {
@@ -179,7 +182,7 @@ fn workflow(import: &mut Import, file: usize, tree: &Tree) {
                             })
                             .unwrap_or_else(|| "trigger".into());
                         let event = format!("{system}.{what}");
-                        add_event(import, &event, &system, origin(node));
+                        import.add_opaque_event(&event, &system, origin(node), UNKNOWN_PAYLOAD);
                         Trigger::On(event)
                     }
                 }
@@ -242,18 +245,6 @@ fn workflow(import: &mut Import, file: usize, tree: &Tree) {
     }
 }
 
-fn add_event(import: &mut Import, name: &str, from: &str, origin: Origin) {
-    import.add_event(Event {
-        name: name.to_owned(),
-        from: from.to_owned(),
-        version: None,
-        fields: Vec::new(),
-        origin,
-        unknown: vec!["fields (a workflow does not describe payloads)"],
-        notes: Vec::new(),
-    });
-}
-
 /// A Schedule Trigger's first rule: every N seconds, minutes, hours or
 /// days, or a cron expression.
 fn schedule(tree: &Tree, params: Option<NodeId>) -> (Option<String>, Option<String>) {
@@ -313,21 +304,8 @@ fn target(import: &mut Import, tree: &Tree, node: NodeId, file: usize) -> Option
             _ => return None,
         };
         let url = param("url").unwrap_or_default();
-        let host = url.split("://").nth(1).unwrap_or(&url).split(['/', '?', ':']).next().unwrap_or("").to_owned();
         let label = tree.get_str(node, "name").unwrap_or("HTTP Request");
-        let system = if host.is_empty() || host.contains("{{") || host.starts_with('=') {
-            format!("http target of {label}")
-        } else {
-            host
-        };
-        import.add_system(System {
-            name: system.clone(),
-            kind: "custom",
-            api: Some("rest"),
-            api_version: None,
-            origin,
-            unknown: Vec::new(),
-        });
+        let system = import.add_http_system(&url, label, origin);
         return Some((Target { system, action, entity: None, origin }, false));
     }
     let operation = param("operation");

@@ -23,7 +23,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use super::tree::{NodeId, Tree};
-use super::{Event, Flow, Import, Origin, System, Target, Trigger};
+use super::{Flow, Import, Origin, System, Target, Trigger};
+
+/// What the source leaves unsaid about every event it triggers on.
+const UNKNOWN_PAYLOAD: &str = "fields (a flow file does not describe payloads)";
 
 /// The name of the hub system.
 const HUB: &str = "node-red";
@@ -137,7 +140,7 @@ fn file_flows(import: &mut Import, file: usize, tree: &Tree) -> usize {
                     unknown: vec!["which system calls this webhook"],
                 });
                 let event = format!("{method} {url}");
-                add_event(import, &event, &system, origin(node.at));
+                import.add_opaque_event(&event, &system, origin(node.at), UNKNOWN_PAYLOAD);
                 Trigger::On(event)
             }
             "mqtt in" | "amqp in" | "amqp-in" => {
@@ -170,7 +173,7 @@ fn file_flows(import: &mut Import, file: usize, tree: &Tree) -> usize {
                     .or_else(|| tree.get_str(node.at, "queue"))
                     .unwrap_or(&node.id)
                     .to_owned();
-                add_event(import, &topic, &broker, origin(node.at));
+                import.add_opaque_event(&topic, &broker, origin(node.at), UNKNOWN_PAYLOAD);
                 Trigger::On(topic)
             }
             "inject" => {
@@ -247,18 +250,6 @@ fn is_output(ty: &str) -> bool {
     matches!(ty, "http request" | "mqtt out" | "amqp out" | "amqp-out" | "file" | "debug")
 }
 
-fn add_event(import: &mut Import, name: &str, from: &str, origin: Origin) {
-    import.add_event(Event {
-        name: name.to_owned(),
-        from: from.to_owned(),
-        version: None,
-        fields: Vec::new(),
-        origin,
-        unknown: vec!["fields (a flow file does not describe payloads)"],
-        notes: Vec::new(),
-    });
-}
-
 /// The target an output node is, if it is one.
 fn target(
     import: &mut Import,
@@ -273,20 +264,7 @@ fn target(
     match node.ty.as_str() {
         "http request" => {
             let url = tree.get_str(node.at, "url").unwrap_or("");
-            let host = url.split("://").nth(1).unwrap_or(url).split(['/', '?', ':']).next().unwrap_or("").to_owned();
-            let system = if host.is_empty() || host.contains("{{") || host.contains("${") {
-                format!("http target of {}", label(node))
-            } else {
-                host
-            };
-            import.add_system(System {
-                name: system.clone(),
-                kind: "custom",
-                api: Some("rest"),
-                api_version: None,
-                origin,
-                unknown: Vec::new(),
-            });
+            let system = import.add_http_system(url, &label(node), origin);
             let action = match tree.get_str(node.at, "method").unwrap_or("").to_ascii_uppercase().as_str() {
                 "POST" => "create",
                 "PUT" => "upsert",

@@ -69,23 +69,7 @@ impl Writer {
 
 /// A KDL v2 quoted string of `value`.
 pub(crate) fn string(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if forbidden(c) => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    crate::syntax::cursor::quoted(value)
 }
 
 /// Characters KDL v2 does not allow in text, or that would hide or reorder

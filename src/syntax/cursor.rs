@@ -78,9 +78,16 @@ pub(crate) fn requote(original: &str, name: &str) -> String {
     if bare {
         return name.to_owned();
     }
-    let mut out = String::with_capacity(name.len() + 2);
+    quoted(name)
+}
+
+/// `text` as a KDL v2 quoted string: quotes, backslashes and line breaks
+/// escaped, and every character that is hidden or breaks a line
+/// (`escape::is_hidden`) written as `\u{..}`.
+pub(crate) fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
-    for c in name.chars() {
+    for c in text.chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
