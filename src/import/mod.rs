@@ -195,7 +195,6 @@ impl Import {
         }
     }
 
-    /// Adds an event unless one of that name exists.
     /// An event a hub's trigger receives, whose payload the source does not
     /// describe (`why`, for the "unknown in the source" comment).
     pub(crate) fn add_opaque_event(&mut self, name: &str, from: &str, origin: Origin, why: &'static str) {
@@ -228,6 +227,7 @@ impl Import {
         name
     }
 
+    /// Adds an event unless one of that name exists.
     pub(crate) fn add_event(&mut self, event: Event) {
         if self.event_names.insert(event.name.clone()) {
             self.events.push(event);

@@ -183,7 +183,12 @@ fn credentials_in_a_document_are_findings_and_never_printed() {
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Model {
     events: BTreeMap<String, Fields>,
+    /// Each flow by name: the event it is triggered by.
     flows: BTreeMap<String, String>,
+    /// Each flow's targets: `(system, action)`.
+    targets: BTreeMap<String, Vec<(String, String)>>,
+    /// The systems that produce or receive what the broker carries.
+    systems: BTreeSet<String>,
 }
 
 /// A spec's nodes, following its includes.
@@ -249,6 +254,7 @@ fn carried(entry: &Path) -> Model {
     let nodes = nodes(entry);
     let mut entities: BTreeMap<(String, String), Fields> = BTreeMap::new();
     let mut events = BTreeMap::new();
+    let mut producers: BTreeMap<String, String> = BTreeMap::new();
     for node in &nodes {
         match node.name().value() {
             "system" => {
@@ -258,33 +264,53 @@ fn carried(entry: &Path) -> Model {
             }
             "event" => {
                 events.insert(arg(node), fields(node));
+                producers.insert(arg(node), prop(node, "from").unwrap_or_default());
             }
             _ => {}
         }
     }
     let mut model = Model::default();
     for flow in nodes.iter().filter(|n| n.name().value() == "flow") {
-        let name = slug(&arg(flow));
+        let name = arg(flow);
+        let mut carried = false;
         for child in children(flow) {
             match child.name().value() {
                 "on" => {
                     let event = arg(&child);
                     model.events.insert(slug(&event), events.get(&event).cloned().unwrap_or_default());
-                    model.flows.insert(format!("{name}.receive"), slug(&event));
+                    model.flows.insert(name.clone(), slug(&event));
+                    model.systems.extend(producers.get(&event).cloned());
+                    carried = true;
                 }
                 "poll" => {
                     let entity = prop(&child, "entity").unwrap_or_default();
-                    let event = format!("poll.{name}");
+                    let event = format!("poll.{}", slug(&name));
                     model
                         .events
                         .insert(event.clone(), entities.get(&(arg(&child), entity)).cloned().unwrap_or_default());
-                    model.flows.insert(format!("{name}.receive"), event);
+                    model.flows.insert(name.clone(), event);
+                    model.systems.insert(arg(&child));
+                    carried = true;
                 }
                 _ => {}
             }
         }
+        if carried {
+            let targets = targets_of(flow);
+            model.systems.extend(targets.iter().map(|(system, _)| system.clone()));
+            model.targets.insert(name, targets);
+        }
     }
     model
+}
+
+/// A flow's `to`s: `(system, action)`, in order.
+fn targets_of(flow: &kdl::KdlNode) -> Vec<(String, String)> {
+    children(flow)
+        .iter()
+        .filter(|c| c.name().value() == "to")
+        .map(|t| (arg(t), prop(t, "action").unwrap_or_default()))
+        .collect()
 }
 
 fn imported(spec: &str) -> (Model, Vec<(String, String)>) {
@@ -300,6 +326,7 @@ fn imported(spec: &str) -> (Model, Vec<(String, String)>) {
             "flow" => {
                 let on = children(node).iter().find(|c| c.name().value() == "on").map(arg).unwrap_or_default();
                 model.flows.insert(arg(node), on);
+                model.targets.insert(arg(node), targets_of(node));
             }
             _ => {}
         }
@@ -333,7 +360,11 @@ fn the_broker_document_of_every_example_imports_back_to_the_same_model() {
         assert!(!want.flows.is_empty(), "{}: the broker carries nothing", example.display());
         assert_eq!(model.events, want.events, "{}: events and fields\n{spec}", example.display());
         assert_eq!(model.flows, want.flows, "{}: flows\n{spec}", example.display());
+        assert_eq!(model.targets, want.targets, "{}: targets and actions\n{spec}", example.display());
         assert!(systems.contains(&("rabbitmq".into(), "broker".into())), "{}: {systems:?}", example.display());
+        let names: BTreeSet<String> =
+            systems.iter().map(|(name, _)| name.clone()).filter(|name| name != "rabbitmq").collect();
+        assert_eq!(names, want.systems, "{}: systems\n{spec}", example.display());
         // And the imported spec checks without spec errors.
         let dir = TempSpec::new("import-round-trip-spec");
         dir.file("wireplan.kdl", &spec);

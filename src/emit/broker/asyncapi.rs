@@ -84,6 +84,7 @@ fn document(broker: &Broker) -> Value {
             format!("{producer_slug}.send.{}", route.id),
             json!({
                 "action": "send",
+                "x-wireplan-system": producer,
                 "title": format!("{producer} publishes {title}"),
                 "summary": "The ingress connector publishes it, persistent, with the idempotency key as a header.",
                 "channel": {"$ref": format!("#/channels/{}", route.id)},
@@ -123,6 +124,18 @@ fn document(broker: &Broker) -> Value {
             format!("{}.receive", queue.name),
             json!({
                 "action": "receive",
+                "x-wireplan-flow": flow.name,
+                "x-wireplan-targets": flow.targets.iter().map(|t| {
+                    let mut target = Map::new();
+                    target.insert("system".into(), t.system.clone().into());
+                    if let Some(action) = t.action {
+                        target.insert("action".into(), action.into());
+                    }
+                    if let Some(entity) = &t.entity {
+                        target.insert("entity".into(), entity.clone().into());
+                    }
+                    Value::Object(target)
+                }).collect::<Vec<_>>(),
                 "title": format!("{} delivers to {}", flow.name, targets.join(", ")),
                 "summary": "The egress connector maps it, calls the target and acknowledges only a 2xx answer.",
                 "channel": {"$ref": format!("#/channels/{channel}")},

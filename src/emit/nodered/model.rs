@@ -62,6 +62,10 @@ pub(in crate::emit) struct Poll {
 #[derive(Debug)]
 pub(in crate::emit) struct HubTarget {
     pub(in crate::emit) system: String,
+    /// The spec's `action=` and `entity=`, as written (the AsyncAPI document
+    /// names them, so that an import reads the flow back).
+    pub(in crate::emit) action: Option<&'static str>,
+    pub(in crate::emit) entity: Option<String>,
     pub(in crate::emit) url_env: String,
     pub(in crate::emit) token_env: Option<String>,
     pub(in crate::emit) method: &'static str,

@@ -282,6 +282,8 @@ impl<'s> Planner<'_, 's> {
         };
         Some(HubTarget {
             system: self.env.system(system).to_owned(),
+            action: action.map(Action::as_str),
+            entity: entity_name.map(str::to_owned),
             url_env: self.url(system),
             token_env: self.token(system),
             method,

@@ -322,21 +322,41 @@ fn document(docs: &mut Docs<'_>, state: &mut State, file: usize) {
         }
     };
     state.version = tree_version(docs.tree(file));
-    docs.import.add_system(System {
-        name: app.clone(),
-        kind: "custom",
-        api: None,
-        api_version: None,
-        origin: app_origin,
-        unknown: Vec::new(),
-    });
-    docs.import.mapped.push(format!("{}: the application `{app}` as a system", docs.import.sources[file].name));
+    // A document whose every operation names who performs it (wireplan's
+    // own, one document for several applications) has no application of
+    // its own to import.
+    if generation != 3 || !every_operation_names_its_systems(docs.tree(file)) {
+        docs.import.add_system(System {
+            name: app.clone(),
+            kind: "custom",
+            api: None,
+            api_version: None,
+            origin: app_origin,
+            unknown: Vec::new(),
+        });
+        docs.import.mapped.push(format!("{}: the application `{app}` as a system", docs.import.sources[file].name));
+    }
     servers(docs, state, file, generation);
     if generation == 3 {
         operations_v3(docs, state, file, &app);
     } else {
         operations_v2(docs, state, file, &app);
     }
+}
+
+/// Whether every 3.x operation says which systems perform it: a `send` its
+/// `x-wireplan-system`, a `receive` its `x-wireplan-targets`. (An operation
+/// reached by `$ref` is not followed: the document then keeps its
+/// application.)
+fn every_operation_names_its_systems(tree: &Tree) -> bool {
+    let Some(operations) = tree.get(tree.root(), "operations") else { return false };
+    let entries = tree.entries(operations);
+    !entries.is_empty()
+        && entries.iter().all(|(_, _, op)| match tree.get_str(*op, "action") {
+            Some("send") => tree.get_str(*op, "x-wireplan-system").is_some(),
+            Some("receive") => tree.get(*op, "x-wireplan-targets").is_some_and(|t| !tree.items(t).is_empty()),
+            _ => false,
+        })
 }
 
 /// A document's `info.version`.

@@ -49,7 +49,7 @@ pub(super) fn operations_v3(docs: &mut Docs<'_>, state: &mut State, file: usize,
         let action_origin =
             docs.tree(op.file).get(op.node, "action").map_or(origin, |a| docs.origin(At { file: op.file, node: a }));
         match action.as_str() {
-            "send" => sends(docs, state, &performer, &messages, &op_name),
+            "send" => sends(docs, state, (&performer, origin), &messages, &op_name),
             "receive" => {
                 let declared = declared(docs, op);
                 receives(docs, state, &performer, &messages, &op_name, origin, action_origin, declared);
@@ -109,7 +109,7 @@ pub(super) fn operations_v2(docs: &mut Docs<'_>, state: &mut State, file: usize,
             }
             let origin = Origin { file: channel.file, range: op_range };
             if verb == "subscribe" {
-                sends(docs, state, &performer, &messages, &op_name);
+                sends(docs, state, (&performer, origin), &messages, &op_name);
             } else {
                 let declared = declared(docs, op);
                 receives(docs, state, &performer, &messages, &op_name, origin, origin, declared);
@@ -118,7 +118,25 @@ pub(super) fn operations_v2(docs: &mut Docs<'_>, state: &mut State, file: usize,
     }
 }
 
-fn sends(docs: &mut Docs<'_>, state: &mut State, performer: &str, messages: &[(At, Option<String>)], op_name: &str) {
+/// A send operation: its `performer` (and where the operation is) produces
+/// each of its messages' events.
+fn sends(
+    docs: &mut Docs<'_>,
+    state: &mut State,
+    (performer, origin): (&str, Origin),
+    messages: &[(At, Option<String>)],
+    op_name: &str,
+) {
+    // The document's application is a system already; another performer
+    // (`x-wireplan-system`) becomes one here.
+    docs.import.add_system(System {
+        name: performer.to_owned(),
+        kind: "custom",
+        api: None,
+        api_version: None,
+        origin,
+        unknown: Vec::new(),
+    });
     for message in messages {
         let index = message_event(docs, state, message.clone());
         match &state.senders[index] {
