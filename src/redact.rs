@@ -191,7 +191,9 @@ impl Redactor {
     /// `text` with every credential masked.
     pub(crate) fn apply<'t>(&self, text: &'t str) -> Cow<'t, str> {
         let Some(matcher) = &self.matcher else { return Cow::Borrowed(text) };
-        let mut spans: Vec<(usize, usize)> = Vec::new();
+        // Each span to mask, and whether only its letters and digits are (a
+        // piece without a long run: see `mask_letters`).
+        let mut spans: Vec<(usize, usize, bool)> = Vec::new();
         for (start, end, owners) in matcher.find(text) {
             let mut widest = (start, end);
             for &(piece, at) in owners.iter().take(MAX_OWNERS) {
@@ -219,22 +221,24 @@ impl Redactor {
                 widest.0 -= 1;
             }
             // A span reaching back over earlier ones swallows them.
-            while let Some(&(last_start, last_end)) = spans.last()
+            let mut letters_only = owners.is_empty();
+            while let Some(&(last_start, last_end, last_letters)) = spans.last()
                 && widest.0 < last_end
             {
                 widest = (widest.0.min(last_start), widest.1.max(last_end));
+                letters_only &= last_letters;
                 spans.pop();
             }
-            spans.push(widest);
+            spans.push((widest.0, widest.1, letters_only));
         }
         if spans.is_empty() {
             return Cow::Borrowed(text);
         }
         let mut masked = String::with_capacity(text.len());
         let mut from = 0;
-        for (start, end) in spans {
+        for (start, end, letters_only) in spans {
             masked.push_str(&text[from..start]);
-            masked.push_str(&mask(&text[start..end]));
+            masked.push_str(&if letters_only { mask_letters(&text[start..end]) } else { mask(&text[start..end]) });
             from = end;
         }
         masked.push_str(&text[from..]);
@@ -408,6 +412,58 @@ pub(crate) fn mask(secret: &str) -> String {
     let keep =
         secret.chars().take((n / 4).min(4)).take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-').count();
     secret.chars().take(keep).chain(std::iter::repeat_n('*', n - keep)).collect()
+}
+
+/// The mask of a piece without a long run of letters and digits (a short
+/// line of a multi-line credential, found in every way outputs write it):
+/// such a piece can match the output's own text (`name"` in the JSON key
+/// `"name":`), so only its letters and digits are masked, after the same
+/// short prefix as `mask`, and everything else is kept: quotes, brackets,
+/// and escapes whole (`\` with what it escapes, `\u{..}`, `&...;`), so no
+/// output stops parsing. The length stays.
+fn mask_letters(text: &str) -> String {
+    let n = text.chars().count();
+    let keep = text.chars().take((n / 4).min(4)).take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-').count();
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().enumerate().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' => {
+                out.push(c);
+                if let Some((_, escaped)) = chars.next() {
+                    out.push(escaped);
+                    if escaped == 'u' {
+                        while let Some(&(_, h)) = chars.peek()
+                            && (h.is_ascii_hexdigit() || h == '{' || h == '}')
+                        {
+                            out.push(h);
+                            chars.next();
+                            if h == '}' {
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            '&' => {
+                out.push(c);
+                for _ in 0..10 {
+                    let Some(&(_, e)) = chars.peek() else { break };
+                    if !(e.is_ascii_alphanumeric() || e == '#' || e == ';') {
+                        break;
+                    }
+                    out.push(e);
+                    chars.next();
+                    if e == ';' {
+                        break;
+                    }
+                }
+            }
+            c if c.is_alphanumeric() && i >= keep => out.push('*'),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// One way an output writes a character: each output's escaping works one
@@ -634,6 +690,21 @@ mod tests {
             assert_eq!(masked.chars().count(), text.chars().count(), "{text} -> {masked}");
             assert!(!masked.contains("4eC39") && !masked.contains("5fD40"), "{text} -> {masked}");
         }
+    }
+
+    /// A short line of a multi-line credential (`name"`) can match an
+    /// output's own text: masking it keeps every output parseable. The
+    /// fuzzer found `check --format sarif` broken by one (seed 13, input
+    /// 67382).
+    #[test]
+    fn a_piece_without_a_long_run_leaves_the_output_parseable() {
+        let r = redactor(&["name\"", "a\\tb&c"]);
+        let json = serde_json::to_string(&serde_json::json!({"name": "wireplan", "x": "a\\tb&c"})).unwrap();
+        let masked = r.apply(&json).into_owned();
+        assert!(serde_json::from_str::<serde_json::Value>(&masked).is_ok(), "{masked}");
+        assert_eq!(masked.chars().count(), json.chars().count());
+        assert!(!masked.contains("name\""), "{masked}");
+        assert_eq!(mask_letters("n&amp;ame\\u{41}x"), "n&amp;***\\u{41}*");
     }
 
     #[test]

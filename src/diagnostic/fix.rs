@@ -217,9 +217,12 @@ fn insert_child(file: &SourceFile, node: Span, child: &str) -> Option<(Span, Str
         let (_, close_line) = file.line_of(close as u32);
         let before = text.get(close_line as usize..close)?;
         if before.trim().is_empty() {
-            // `}` on a line of its own: the new lines go before that line.
+            // `}` on a line of its own: the new lines go before that line. A
+            // line before it that ends in a line continuation (`\`) would
+            // join the first of them to its node: a blank line ends it.
             let at = close_line as usize;
-            return Some((Span::new(at, at), lines));
+            let continued = text.get(..at)?.trim_end().ends_with('\\');
+            return Some((Span::new(at, at), if continued { format!("\n{lines}") } else { lines }));
         }
         // `{ a; b }` on one line: the block opens onto lines of its own, and
         // the blanks before the `}` go.
