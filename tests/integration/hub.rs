@@ -319,12 +319,8 @@ fn json_lines(path: &Path, n: usize, timeout: Duration) -> Vec<Value> {
 
 const WAIT: Duration = Duration::from_secs(15);
 
-#[test]
-#[ignore = "needs a real runtime: `scripts/test.sh` installs it and runs this test"]
-fn hub_flows_run_in_a_real_node_red() {
-    let red_js = node_red_js();
-    assert!(red_js.exists());
-    let work = TempSpec::new("hub-e2e");
+/// `examples/hub-studio` built into `work`'s `out/`, which it returns.
+fn built_example(work: &TempSpec) -> PathBuf {
     let out = work.dir.join("out");
     let built = crate::util::wireplan()
         .args(["build", "examples/hub-studio", "--target", "hub", "--out"])
@@ -333,6 +329,16 @@ fn hub_flows_run_in_a_real_node_red() {
         .output()
         .unwrap();
     assert_eq!(code(&built), 0, "{}", stderr(&built));
+    out
+}
+
+#[test]
+#[ignore = "needs a real runtime: `scripts/test.sh` installs it and runs this test"]
+fn hub_flows_run_in_a_real_node_red() {
+    let red_js = node_red_js();
+    assert!(red_js.exists());
+    let work = TempSpec::new("hub-e2e");
+    let out = built_example(&work);
     // Copy the flows into a fresh user folder: Node-RED writes into it.
     let user_dir = work.dir.join("user");
     std::fs::create_dir_all(&user_dir).unwrap();
@@ -615,14 +621,7 @@ flow "flow\"\u{2028}$eval('1')" {
 fn the_readme_commands_run_as_written() {
     let red_js = node_red_js();
     let work = TempSpec::new("hub-readme-commands");
-    let out = work.dir.join("out");
-    let built = crate::util::wireplan()
-        .args(["build", "examples/hub-studio", "--target", "hub", "--out"])
-        .arg(&out)
-        .current_dir(root())
-        .output()
-        .unwrap();
-    assert_eq!(code(&built), 0, "{}", stderr(&built));
+    let out = built_example(&work);
     let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
     let block = readme.split("```sh\n").nth(1).and_then(|b| b.split("\n```").next()).unwrap();
     let commands: Vec<&str> = block.lines().filter(|l| !l.starts_with('#')).collect();
