@@ -14,8 +14,11 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::process::Command;
+
+#[path = "timing.rs"]
+mod timing;
+use timing::{median, time};
 
 /// An AsyncAPI 3.0 document of `channels` channels, as YAML.
 fn document(channels: usize) -> String {
@@ -49,25 +52,6 @@ fn document(channels: usize) -> String {
          type: string\n          format: date-time\n",
     );
     s
-}
-
-fn median(mut times: Vec<f64>) -> f64 {
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
-}
-
-/// Runs `cmd` `runs` times; the wall times in seconds, or why it failed.
-fn time(runs: usize, ok: &[i32], mut cmd: impl FnMut() -> Command) -> Result<Vec<f64>, String> {
-    let mut times = Vec::new();
-    for _ in 0..runs {
-        let start = Instant::now();
-        let out = cmd().stdout(Stdio::null()).stderr(Stdio::piped()).output().map_err(|e| e.to_string())?;
-        times.push(start.elapsed().as_secs_f64());
-        if !out.status.code().is_some_and(|c| ok.contains(&c)) {
-            return Err(format!("exit {:?}: {}", out.status.code(), String::from_utf8_lossy(&out.stderr)));
-        }
-    }
-    Ok(times)
 }
 
 fn main() {
