@@ -197,6 +197,19 @@ pub(super) struct BuildArgs {
     /// Rule levels, as for `check`; `--deny-warnings` makes a warning stop the build.
     #[command(flatten)]
     pub(super) levels: LevelArgs,
+    /// How to report what the build carried out: `human` on stderr, or
+    /// `json` on stdout (see schemas/build.schema.json).
+    #[arg(long, value_enum, default_value_t = BuildFormat::Human)]
+    pub(super) format: BuildFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(super) enum BuildFormat {
+    /// The summary and each file written, on stderr.
+    Human,
+    /// One JSON object on stdout (see schemas/build.schema.json); findings
+    /// and notes still go to stderr.
+    Json,
 }
 
 #[derive(Args, Debug)]

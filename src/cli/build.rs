@@ -1,25 +1,55 @@
 //! `wireplan build`: a backend's files from a spec without errors, through
-//! the one writer (or compared with the folder, with `--check`).
+//! the one writer (or compared with the folder, with `--check`); with
+//! `--format json`, what it carried out and wrote as one JSON object on
+//! stdout (`render::build`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::args::BuildArgs;
+use super::args::{BuildArgs, BuildFormat};
 use super::{load_checked, print, spec_writer, usage_error};
 use crate::diagnostic::Severity;
 use crate::out::Out;
+use crate::render::build::{BuildNote, BuildReport, FileChange, Outcome};
 use crate::render::{self, Report};
 
 pub(super) fn build(out: &Out, args: &BuildArgs) -> ExitCode {
+    let mut report = BuildReport {
+        version: 1,
+        target: args.target.name(),
+        outcome: Outcome::NotBuilt,
+        flows: Vec::new(),
+        notes: Vec::new(),
+        not_carried_out: 0,
+        files: Vec::new(),
+        errors: Vec::new(),
+    };
+    let code = run(out, args, &mut report);
+    if args.format == BuildFormat::Json {
+        let printed = print(out, &crate::render::build::json(&report));
+        if printed != ExitCode::SUCCESS {
+            return printed;
+        }
+    }
+    code
+}
+
+/// The build, filling `report` as it goes; the human output goes to stderr
+/// as it happens.
+fn run(out: &Out, args: &BuildArgs, report: &mut BuildReport) -> ExitCode {
+    let human = args.format == BuildFormat::Human;
     let checked = match load_checked(out, args.path.as_deref(), Some(&args.levels)) {
         Ok(checked) => checked,
-        Err(code) => return code,
+        Err(code) => {
+            report.errors.push("the spec could not be read (the message above says why)".to_owned());
+            return code;
+        }
     };
     let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
     let warnings = checked.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
     if !errors.is_empty() {
-        let report = Report { sources: &checked.sources, diagnostics: &errors, identities: &[] };
-        out.eprint(&render::short::render(&report));
+        let shown = Report { sources: &checked.sources, diagnostics: &errors, identities: &[] };
+        out.eprint(&render::short::render(&shown));
         let why = if args.levels.deny_warnings && errors.iter().any(|d| d.rule.is_configurable()) {
             " (--deny-warnings makes warnings errors)"
         } else {
@@ -29,6 +59,7 @@ pub(super) fn build(out: &Out, args: &BuildArgs) -> ExitCode {
             "error: the spec has {} error(s){why}; nothing was built (`wireplan check` explains them)",
             errors.len()
         ));
+        report.errors.extend(errors.iter().map(|d| d.message.clone()));
         return ExitCode::from(1);
     }
     if warnings > 0 {
@@ -38,6 +69,10 @@ pub(super) fn build(out: &Out, args: &BuildArgs) -> ExitCode {
     }
     let input = crate::emit::Input { spec: &checked.spec };
     let emitted = crate::emit::emit(args.target, &input);
+    report.flows = crate::emit::fidelity::per_flow(&checked.spec, args.target, &emitted.review);
+    report.not_carried_out = emitted.warnings.len();
+    report.notes =
+        emitted.notes.iter().map(|n| BuildNote { flow: n.flow.clone(), message: n.message.clone() }).collect();
     for note in &emitted.notes {
         match &note.flow {
             Some(flow) => out.eprintln(format_args!(
@@ -50,19 +85,25 @@ pub(super) fn build(out: &Out, args: &BuildArgs) -> ExitCode {
     }
     print_build_findings(out, &checked, &emitted.diagnostics);
     print_build_findings(out, &checked, &emitted.warnings);
-    out.eprint(&emitted.summary);
+    if human {
+        out.eprint(&emitted.summary);
+    }
     if args.levels.deny_warnings && !emitted.warnings.is_empty() {
-        out.eprintln(format_args!(
-            "error: --deny-warnings: {} statement(s) of the spec are not carried out by --target {}; nothing was built",
+        let message = format!(
+            "--deny-warnings: {} statement(s) of the spec are not carried out by --target {}; nothing was built",
             emitted.warnings.len(),
             args.target.name()
-        ));
+        );
+        out.eprintln(format_args!("error: {message}"));
+        report.errors.push(message);
         return ExitCode::from(1);
     }
     if !emitted.errors.is_empty() || !emitted.diagnostics.is_empty() {
         for e in &emitted.errors {
             out.eprintln(format_args!("error: {}", crate::escape::one_line(e)));
         }
+        report.errors.extend(emitted.errors.iter().cloned());
+        report.errors.extend(emitted.diagnostics.iter().map(|d| d.message.clone()));
         out.eprintln("error: nothing was built");
         return ExitCode::from(1);
     }
@@ -73,17 +114,25 @@ pub(super) fn build(out: &Out, args: &BuildArgs) -> ExitCode {
     if args.check {
         return match crate::write::compare_tree(&writer, &dir, target, &emitted.artifacts) {
             Ok(differences) if differences.is_empty() => {
+                report.outcome = Outcome::UpToDate;
                 out.eprintln(format_args!("{} is up to date", args.out.display()));
                 ExitCode::SUCCESS
             }
             Ok(differences) => {
-                let mut listed = String::new();
-                for d in &differences {
-                    listed.push_str(&format!("{}: {}\n", d.label(), crate::escape::one_line(d.path())));
-                }
-                let printed = print(out, &listed);
-                if printed != ExitCode::SUCCESS {
-                    return printed;
+                report.outcome = Outcome::Differs;
+                report.files = differences
+                    .iter()
+                    .map(|d| FileChange { path: d.path().to_owned(), change: d.label().to_owned() })
+                    .collect();
+                if human {
+                    let mut listed = String::new();
+                    for d in &differences {
+                        listed.push_str(&format!("{}: {}\n", d.label(), crate::escape::one_line(d.path())));
+                    }
+                    let printed = print(out, &listed);
+                    if printed != ExitCode::SUCCESS {
+                        return printed;
+                    }
                 }
                 out.eprintln(format_args!(
                     "error: {} differs from what the spec generates ({} file(s)); run `wireplan build` to update it",
@@ -92,26 +141,41 @@ pub(super) fn build(out: &Out, args: &BuildArgs) -> ExitCode {
                 ));
                 ExitCode::from(1)
             }
-            Err(e) => usage_error(out, &e.to_string()),
+            Err(e) => {
+                report.outcome = Outcome::WriteFailed;
+                report.errors.push(e.to_string());
+                usage_error(out, &e.to_string())
+            }
         };
     }
     match crate::write::write_tree(&writer, &dir, target, &emitted.artifacts, args.force) {
-        Ok(report) => {
-            for path in &report.written {
-                out.eprintln(format_args!("wrote {}", dir.join(path).display()));
+        Ok(written) => {
+            let change = |path: &String, change: &str| FileChange { path: path.clone(), change: change.to_owned() };
+            report.files = written.written.iter().map(|p| change(p, "written")).collect();
+            report.files.extend(written.removed.iter().map(|p| change(p, "removed")));
+            report.files.sort_by(|a, b| a.path.cmp(&b.path));
+            if human {
+                for path in &written.written {
+                    out.eprintln(format_args!("wrote {}", dir.join(path).display()));
+                }
+                for path in &written.removed {
+                    out.eprintln(format_args!("removed {} (no longer generated)", dir.join(path).display()));
+                }
             }
-            for path in &report.removed {
-                out.eprintln(format_args!("removed {} (no longer generated)", dir.join(path).display()));
-            }
-            if report.written.is_empty() && report.removed.is_empty() {
+            report.outcome = if written.written.is_empty() && written.removed.is_empty() {
                 out.eprintln(format_args!("{} is up to date", args.out.display()));
-            }
+                Outcome::UpToDate
+            } else {
+                Outcome::Written
+            };
             ExitCode::SUCCESS
         }
         Err(errors) => {
+            report.outcome = Outcome::WriteFailed;
             let refused = errors.iter().any(|e| matches!(e, crate::write::WriteError::Refused { .. }));
             for e in &errors {
                 out.eprintln(format_args!("error: {}", crate::escape::one_line(&e.to_string())));
+                report.errors.push(e.to_string());
             }
             out.eprintln("error: the build stopped");
             ExitCode::from(if refused { 1 } else { 2 })

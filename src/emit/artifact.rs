@@ -45,6 +45,9 @@ pub(crate) struct Emitted {
     /// How the target carries out each statement the built flows use, as
     /// `build` prints it before writing.
     pub(crate) summary: String,
+    /// The same per built flow, for `build --format json`
+    /// (`fidelity::per_flow`).
+    pub(crate) review: super::fidelity::Review,
 }
 
 /// The checked spec a backend reads. Backends need only the model; one that

@@ -67,12 +67,13 @@ pub(crate) fn emit(target: Target, input: &Input<'_>) -> Emitted {
     // What the backend does with each statement of the flows it built, said
     // out loud: warnings for what it drops, and a "What runs" section at the
     // end of every backend's README.
-    let review = fidelity::review(input.spec, target, &emitted.built);
+    let mut review = fidelity::review(input.spec, target, &emitted.built);
     if let Some(readme) = emitted.artifacts.iter_mut().find(|a| a.path == "README.md") {
         readme.bytes.extend_from_slice(fidelity::readme_section(target, &review).as_bytes());
     }
     emitted.summary = fidelity::summary(target, &review, emitted.built.len());
-    emitted.warnings = review.warnings;
+    emitted.warnings = std::mem::take(&mut review.warnings);
+    emitted.review = review;
     emitted.artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     emitted.diagnostics.sort_by(Diagnostic::order);
     emitted.notes.sort();

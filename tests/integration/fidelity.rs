@@ -150,3 +150,63 @@ flow "contacts-nightly" {
     let out = spec("fidelity-etl-quiet", &quiet).run(&["build", "--target", "etl", "--out", "out"]);
     assert!(warnings(&out).is_empty(), "{:?}", warnings(&out));
 }
+
+/// `build --format json` says per flow how each statement is carried out,
+/// lists the files it wrote, and matches `schemas/build.schema.json`; a
+/// statement the target drops is `not-carried-out` there too, and a flow
+/// without it has none.
+#[test]
+fn build_json_says_per_flow_how_each_statement_runs_and_matches_its_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(crate::util::root().join("schemas/build.schema.json")).unwrap())
+            .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let filtered = ONE_WAY.replace("    log\n", "    log\n    when \"email\" \"a@example.com\"\n");
+    let s = spec("fidelity-build-json", &filtered);
+    let out = s.run(&["build", "--target", "hub", "--out", "out", "--format", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(validator.is_valid(&report), "{report:#}");
+    assert!(!stderr(&out).contains("what runs"), "the human summary is not repeated on stderr");
+    assert_eq!(report["outcome"], "written");
+    assert_eq!(report["not_carried_out"], 1);
+    let flows = report["flows"].as_array().unwrap();
+    assert_eq!(flows.len(), 1);
+    assert_eq!(flows[0]["flow"], "crm-to-mail");
+    let carried = |name: &str| {
+        flows[0]["statements"].as_array().unwrap().iter().find(|s| s["statement"] == name).map(|s| s["carried"].clone())
+    };
+    assert_eq!(carried("retry backoff="), Some("runs".into()));
+    assert_eq!(carried("when"), Some("not-carried-out".into()));
+    assert_eq!(carried("loop-guard"), None, "a statement the flow does not use is not listed");
+    // The files listed are the files written, each once, sorted.
+    let files: Vec<&str> = report["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert!(files.contains(&"node-red/flows.json") && files.windows(2).all(|w| w[0] < w[1]), "{files:?}");
+    for f in &files {
+        assert!(s.dir.join("out").join(f).is_file(), "{f}");
+    }
+    // Built again: up to date, nothing listed; a hand edit under --check differs.
+    let again = s.run(&["build", "--target", "hub", "--out", "out", "--format", "json"]);
+    let again: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!((again["outcome"].clone(), again["files"].clone()), ("up-to-date".into(), serde_json::json!([])));
+    std::fs::write(s.dir.join("out/README.md"), "edited").unwrap();
+    let check = s.run(&["build", "--target", "hub", "--out", "out", "--check", "--format", "json"]);
+    assert_eq!(code(&check), 1);
+    let check: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert!(validator.is_valid(&check), "{check:#}");
+    assert_eq!(check["files"], serde_json::json!([{"path": "README.md", "change": "edited by hand"}]));
+
+    // The near miss: without `when`, nothing is left out.
+    let quiet = spec("fidelity-build-json-quiet", ONE_WAY);
+    let out = quiet.run(&["build", "--target", "hub", "--out", "out", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["not_carried_out"], 0);
+    assert!(report["flows"][0]["statements"].as_array().unwrap().iter().all(|s| s["carried"] != "not-carried-out"));
+    // A spec with errors: valid JSON too, nothing built, exit 1.
+    let broken = spec("fidelity-build-json-broken", "flow \"x\" { on \"nope\" }\n");
+    let out = broken.run(&["build", "--target", "hub", "--out", "out", "--format", "json"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(validator.is_valid(&report) && report["outcome"] == "not-built", "{report:#}");
+    assert!(!report["errors"].as_array().unwrap().is_empty());
+}

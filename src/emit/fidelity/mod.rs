@@ -25,7 +25,7 @@ use crate::model::{Flow, Spec, SystemId, TriggerKind};
 use crate::source::Loc;
 #[cfg(test)]
 pub(crate) use report::language_table;
-pub(crate) use report::{readme_section, summary};
+pub(crate) use report::{FlowStatements, per_flow, readme_section, summary};
 pub(crate) use review::{Review, review};
 
 /// How one target handles one statement.

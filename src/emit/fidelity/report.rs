@@ -1,11 +1,16 @@
 //! What a build tells about the statements it carried out: the summary
-//! `build` prints before writing, the "What runs" section of every
-//! generated README, and the README's statement-by-target table.
+//! `build` prints before writing, the same per flow for `build --format
+//! json`, the "What runs" section of every generated README, and the
+//! README's statement-by-target table.
 
 use std::fmt::Write as _;
 
+use schemars::JsonSchema;
+use serde::Serialize;
+
 use super::{How, Review, STATEMENTS};
 use crate::emit::Target;
+use crate::model::Spec;
 
 /// The summary `build` prints before writing: each statement the built flows
 /// use, how many flows use it, and how the target carries it out.
@@ -21,6 +26,72 @@ pub(crate) fn summary(target: Target, review: &Review, built: usize) -> String {
         let _ = writeln!(out, "  {:width$}  {:>6} flow(s)  {how}", statement.written(), flows);
     }
     out
+}
+
+/// How a built flow's statement is carried out, for `build --format json`.
+#[derive(Serialize, JsonSchema, Debug)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct FlowStatements {
+    /// The flow's name, as written in the spec.
+    pub(crate) flow: String,
+    /// Each statement the flow uses, in the order of the language's table.
+    pub(crate) statements: Vec<CarriedStatement>,
+}
+
+/// One statement of a built flow and how the target carries it out.
+#[derive(Serialize, JsonSchema, Debug)]
+#[schemars(deny_unknown_fields)]
+pub(crate) struct CarriedStatement {
+    /// How the statement is written: `retry`, `retry backoff=`, `to { map }`.
+    pub(crate) statement: String,
+    pub(crate) carried: Carried,
+    /// How it runs, why it does not apply, or (when not carried out) what
+    /// the target does instead and what to do about it.
+    pub(crate) how: String,
+}
+
+/// Whether the target carries a statement out.
+#[derive(Serialize, JsonSchema, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Carried {
+    /// Carried out at run time, or read into the generated configuration.
+    Runs,
+    /// The flow is left to another target (a build note says so).
+    Elsewhere,
+    /// It has no meaning for this target.
+    NotApplicable,
+    /// Only the checks and the planner read it.
+    ChecksOnly,
+    /// Not carried out: a `not-carried-out` warning says so at the statement.
+    NotCarriedOut,
+}
+
+/// Per built flow, in spec order, each statement it uses and how `target`
+/// carries it out.
+pub(crate) fn per_flow(spec: &Spec, target: Target, review: &Review) -> Vec<FlowStatements> {
+    review
+        .per_flow
+        .iter()
+        .map(|(id, uses)| FlowStatements {
+            flow: spec.flow(*id).name.value.to_string(),
+            statements: uses
+                .iter()
+                .map(|&index| {
+                    let statement = &STATEMENTS[usize::from(index)];
+                    let how = statement.how(target);
+                    let carried = match how {
+                        How::Runs(_) => Carried::Runs,
+                        How::Elsewhere(_) => Carried::Elsewhere,
+                        How::Moot(_) => Carried::NotApplicable,
+                        How::Checks => Carried::ChecksOnly,
+                        How::Refused { .. } => Carried::NotCarriedOut,
+                    };
+                    let how = how_it_runs(how, |what, help| format!("the {} target {what}; {help}", target.name()));
+                    CarriedStatement { statement: statement.written(), carried, how }
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// How a target carries out a statement, in a sentence; `refused` words a

@@ -19,7 +19,13 @@ pub(crate) struct Review {
     /// For each row of `STATEMENTS` that a built flow uses, by index: how many
     /// built flows use it.
     pub(crate) used: BTreeMap<usize, usize>,
+    /// Per built flow, in spec order, the rows it uses, for `build --format
+    /// json`.
+    pub(crate) per_flow: Vec<(FlowId, Vec<u16>)>,
 }
+
+// A row's index fits the `u16` that `Review::per_flow` keeps.
+const _: () = assert!(STATEMENTS.len() <= u16::MAX as usize);
 
 /// Reviews the flows `target` built (`built`, in spec order) against the
 /// table: one `not-carried-out` warning per place of a refused statement
@@ -31,10 +37,12 @@ pub(crate) fn review(spec: &Spec, target: Target, built: &[FlowId]) -> Review {
     let mut places = Vec::new();
     for &id in built {
         let flow = spec.flow(id);
+        let mut uses = Vec::new();
         for (index, statement) in STATEMENTS.iter().enumerate() {
             places.clear();
             if used(statement, spec, flow) {
                 *review.used.entry(index).or_default() += 1;
+                uses.push(index as u16);
             }
             if !matches!(statement.how(target), How::Refused { .. }) {
                 continue;
@@ -46,6 +54,7 @@ pub(crate) fn review(spec: &Spec, target: Target, built: &[FlowId]) -> Review {
                 refused.entry((loc, index)).or_default().push(id);
             }
         }
+        review.per_flow.push((id, uses));
     }
     for ((loc, index), flows) in refused {
         let statement = &STATEMENTS[index];
