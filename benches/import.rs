@@ -7,6 +7,11 @@
 //! is under a second for import and check. This is a benchmark, not a timed
 //! test.
 //!
+//! Then a Node-RED flow file where 2,000 `http in` triggers all wire into
+//! one chain of 50,000 function nodes ending in an `http request`: a walk
+//! from every trigger would follow the chain 2,000 times (quadratic); the
+//! import follows the wiring once (`src/import/wiring.rs`).
+//!
 //! Run with `cargo bench --bench import` (a release build);
 //! `WIREPLAN_BENCH_CHANNELS` picks another size, `WIREPLAN_BENCH_RUNS` the
 //! number of runs; `asyncapi validate` runs when `.tools/` has
@@ -51,6 +56,24 @@ fn document(channels: usize) -> String {
          email:\n          type: string\n          format: email\n        amount:\n          type: number\n        at:\n          \
          type: string\n          format: date-time\n",
     );
+    s
+}
+
+/// A Node-RED flow file: `triggers` webhooks wired into one chain of
+/// `chain` function nodes that ends in an HTTP request.
+fn chained_flows(triggers: usize, chain: usize) -> String {
+    let mut s = String::from("[{\"id\":\"t\",\"type\":\"tab\",\"label\":\"bench\"}");
+    for i in 0..triggers {
+        let _ = write!(
+            s,
+            ",{{\"id\":\"in{i}\",\"type\":\"http in\",\"z\":\"t\",\"url\":\"/hook{i}\",\"method\":\"post\",\"wires\":[[\"f0\"]]}}"
+        );
+    }
+    for i in 0..chain {
+        let next = if i + 1 < chain { format!("f{}", i + 1) } else { "out".to_owned() };
+        let _ = write!(s, ",{{\"id\":\"f{i}\",\"type\":\"function\",\"z\":\"t\",\"wires\":[[\"{next}\"]]}}");
+    }
+    s.push_str(",{\"id\":\"out\",\"type\":\"http request\",\"z\":\"t\",\"method\":\"POST\",\"url\":\"https://crm.example.com/contacts\",\"wires\":[[]]}]");
     s
 }
 
@@ -104,5 +127,19 @@ fn main() {
         let (c, v) = (median(c.clone()), median(v.clone()));
         println!("ratio: asyncapi validate takes {:.1}x the time of wireplan check", v / c.max(1e-9));
     }
+
+    let (triggers, chain) = (2_000, 50_000);
+    let flows = dir.join("flows.json");
+    if std::fs::write(&flows, chained_flows(triggers, chain)).is_err() {
+        eprintln!("cannot write {}", flows.display());
+        return;
+    }
+    let node_red = time(runs, &[0], || {
+        let mut cmd = Command::new(wireplan);
+        cmd.arg("import").arg(&flows);
+        cmd
+    });
+    println!("\nflows.json: {triggers} triggers into a chain of {chain} nodes, {:.1} MB", mb(&flows));
+    show("wireplan import flows.json", &node_red);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -27,6 +27,7 @@ mod n8n;
 mod node_red;
 mod spec;
 pub(crate) mod tree;
+mod wiring;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

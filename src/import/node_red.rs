@@ -98,31 +98,31 @@ fn file_flows(import: &mut Import, file: usize, tree: &Tree) -> usize {
         origin: origin(first),
         unknown: vec!["high availability (`ha`)"],
     });
-    // Which nodes a tab's `catch` nodes reach: their targets are dead-letter
-    // outputs.
-    let reach = |start: usize| -> Vec<usize> {
-        let mut seen = vec![false; nodes.len()];
-        let mut stack = vec![start];
-        let mut out = Vec::new();
-        while let Some(i) = stack.pop() {
-            for next in &nodes[i].wires {
-                if let Some(&j) = by_id.get(next.as_str())
-                    && !seen[j]
-                {
-                    seen[j] = true;
-                    out.push(j);
-                    stack.push(j);
-                }
-            }
-        }
-        out
+    // The wires as indices, followed once for every trigger and `catch`
+    // (`wiring`): which targets each node reaches, and which outputs.
+    let next = nodes
+        .iter()
+        .map(|n| n.wires.iter().filter_map(|w| by_id.get(w.as_str()).map(|&j| j as u32)).collect())
+        .collect();
+    let wiring = super::wiring::Wiring::new(next);
+    let (Ok(targets_reached), Ok(outputs_reached)) =
+        (wiring.reach(|i| is_target(&nodes[i].ty)), wiring.reach(|i| is_output(&nodes[i].ty)))
+    else {
+        import.problem(
+            file,
+            tree.range(list),
+            "the wires of this flow file fan in and out too much to follow within a budget proportional to its size"
+                .into(),
+            "import the tabs in smaller files (the editor exports a tab at a time), or untangle the wiring",
+        );
+        return 0;
     };
     let mut made = 0;
     let mut used_names: std::collections::HashSet<String> = import.flows.iter().map(|f| f.name.clone()).collect();
     // The tabs whose `catch` nodes reach an output, each walked once.
     let mut caught: HashMap<&str, bool> = HashMap::new();
     for (c, n) in nodes.iter().enumerate().filter(|(_, n)| n.ty == "catch") {
-        let reaches = reach(c).iter().any(|&k| is_output(&nodes[k].ty));
+        let reaches = !outputs_reached.of(c).is_empty();
         *caught.entry(n.tab.as_str()).or_default() |= reaches;
     }
     for (index, node) in nodes.iter().enumerate() {
@@ -191,10 +191,9 @@ fn file_flows(import: &mut Import, file: usize, tree: &Tree) -> usize {
             }
             _ => continue,
         };
-        let reached = reach(index);
         let mut targets = Vec::new();
-        for &j in &reached {
-            if let Some(target) = target(import, tree, &nodes, &by_id, j, file) {
+        for &j in targets_reached.of(index) {
+            if let Some(target) = target(import, tree, &nodes, &by_id, j as usize, file) {
                 targets.push(target);
             }
         }
@@ -247,7 +246,12 @@ fn label(node: &Node) -> String {
 }
 
 fn is_output(ty: &str) -> bool {
-    matches!(ty, "http request" | "mqtt out" | "amqp out" | "amqp-out" | "file" | "debug")
+    is_target(ty) || matches!(ty, "file" | "debug")
+}
+
+/// Whether a node of this type is a target (`target` makes one of it).
+fn is_target(ty: &str) -> bool {
+    matches!(ty, "http request" | "mqtt out" | "amqp out" | "amqp-out")
 }
 
 /// The target an output node is, if it is one.
