@@ -209,7 +209,7 @@ mod tests {
         for _ in 0..3000 {
             let n = 1 + draw(6) as usize;
             let next: Vec<Vec<u32>> = (0..n).map(|_| (0..draw(3)).map(|_| draw(n as u64) as u32).collect()).collect();
-            let keep = |i: usize| i % 2 == 0;
+            let keep = |i: usize| i.is_multiple_of(2);
             let reach = Wiring::new(next.clone()).reach(keep).unwrap();
             for start in 0..n {
                 assert_eq!(reach.of(start), walk(&next, start, &keep).as_slice(), "{next:?} from {start}");
