@@ -240,6 +240,41 @@ impl Import {
     }
 }
 
+/// What a transport protocol, as AsyncAPI and EventCatalog name them
+/// (lower case), means for a flow: whether a broker carries it, and the
+/// system's `api` style where the language has one.
+pub(super) fn transport(protocol: &str) -> (bool, Option<&'static str>) {
+    let api = match protocol {
+        "amqp" | "amqps" => Some("amqp"),
+        "kafka" | "kafka-secure" => Some("kafka"),
+        "mqtt" | "secure-mqtt" | "mqtt5" => Some("mqtt"),
+        "nats" => Some("nats"),
+        "sqs" | "sns" => Some("sqs"),
+        "ws" | "wss" | "websocket" => Some("websocket"),
+        _ => None,
+    };
+    let brokered = api.is_some()
+        || matches!(
+            protocol,
+            "jms"
+                | "solace"
+                | "pulsar"
+                | "redis"
+                | "stomp"
+                | "ibmmq"
+                | "googlepubsub"
+                | "anypointmq"
+                | "eventbridge"
+                | "azure-service-bus"
+                | "azure-event-hubs"
+                | "azure-eventgrid"
+                | "kinesis"
+                | "tibco-ftl"
+                | "tibco-rv"
+        );
+    (brokered, api)
+}
+
 /// The system an automation tool's app or node names (`hubspot`,
 /// `googleSheets`, `quickbooks`): the connector catalog's id when the
 /// catalog knows it, with a kind for the well-known ones; otherwise the

@@ -28,6 +28,7 @@ fn the_written_spec_is_formatted_and_parses() {
         ("n8n/workflow.json", From::N8n),
         ("make/blueprint.json", From::Make),
         ("eventcatalog", From::Eventcatalog),
+        ("eventcatalog-channels", From::Eventcatalog),
     ] {
         let import = import_of(rel, from);
         assert!(import.problems.is_empty(), "{rel}: {:?}", import.problems);
@@ -167,6 +168,7 @@ fn the_format_is_detected_from_the_content() {
         ("n8n/workflow.json", From::N8n),
         ("make/blueprint.json", From::Make),
         ("eventcatalog", From::Eventcatalog),
+        ("eventcatalog-channels", From::Eventcatalog),
     ] {
         assert_eq!(read_sources(&fixture(rel), None).unwrap().2, from, "{rel}");
     }
@@ -319,4 +321,27 @@ fn eventcatalog_services_send_and_receive() {
         "Inventory Service"
     )));
     assert!(import.skipped.iter().any(|s| s.contains("the domain `Orders`")));
+}
+
+#[test]
+fn eventcatalog_channels_carry_flows_through_their_broker() {
+    let import = import_of("eventcatalog-channels", From::Eventcatalog);
+    assert!(import.problems.is_empty(), "{:?}", import.problems);
+    let kafka = import.systems.iter().find(|s| s.name == "kafka").unwrap();
+    assert_eq!((kafka.kind, kafka.api), ("broker", Some("kafka")));
+    assert_eq!(import.systems.iter().filter(|s| s.kind == "broker").count(), 1, "HTTP and no protocol are no broker");
+    let via = |service: &str| {
+        let flow = import.flows.iter().find(|f| f.name == format!("{service} receives OrderPlaced")).unwrap();
+        (flow.via.as_deref(), flow.unknown.iter().any(|u| u.starts_with("transport")))
+    };
+    assert_eq!(via("Payments Service"), (Some("kafka"), false), "`from` names the Kafka channel");
+    assert_eq!(via("Shipping Service"), (Some("kafka"), false), "no `from`: the producer's `to` channel");
+    assert_eq!(via("Notify Service"), (None, false), "an HTTP channel is point to point, and says so");
+    assert_eq!(via("Legacy Service"), (None, true), "a channel without a protocol says nothing");
+    assert!(import.mapped.iter().any(|s| s.contains("the channel `notify.webhook` (`http`)")), "{:?}", import.mapped);
+    assert!(
+        import.skipped.iter().any(|s| s.contains("the channel `legacy.feed`: no protocol")),
+        "{:?}",
+        import.skipped
+    );
 }

@@ -13,8 +13,14 @@ fn fixture(rel: &str) -> PathBuf {
     root().join("tests/fixtures/import").join(rel)
 }
 
-const FIXTURES: &[&str] =
-    &["asyncapi/streetlights-3.0.yaml", "asyncapi/streetlights-2.6.yaml", "asyncapi/services", "node-red/flows.json"];
+const FIXTURES: &[&str] = &[
+    "asyncapi/streetlights-3.0.yaml",
+    "asyncapi/streetlights-2.6.yaml",
+    "asyncapi/services",
+    "node-red/flows.json",
+    "eventcatalog",
+    "eventcatalog-channels",
+];
 
 /// `wireplan check --format json` on `path` (from the repository root).
 fn check_json(path: &Path) -> serde_json::Value {

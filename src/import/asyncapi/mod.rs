@@ -374,15 +374,7 @@ fn servers(docs: &mut Docs<'_>, state: &mut State, file: usize, generation: u8) 
         let Some((server, _)) = docs.resolve(At { file, node }) else { continue };
         let tree = docs.tree(server.file);
         let protocol = tree.get_str(server.node, "protocol").unwrap_or("").to_ascii_lowercase();
-        let api = match protocol.as_str() {
-            "amqp" | "amqps" => Some("amqp"),
-            "kafka" | "kafka-secure" => Some("kafka"),
-            "mqtt" | "secure-mqtt" | "mqtt5" => Some("mqtt"),
-            "nats" => Some("nats"),
-            "sqs" | "sns" => Some("sqs"),
-            "ws" | "wss" => Some("websocket"),
-            _ => None,
-        };
+        let (brokered, api) = super::transport(&protocol);
         let where_ = docs.import.sources[file].name.clone();
         if index > 0 {
             docs.import.skipped.push(format!(
@@ -390,11 +382,6 @@ fn servers(docs: &mut Docs<'_>, state: &mut State, file: usize, generation: u8) 
             ));
             continue;
         }
-        let brokered = api.is_some()
-            || matches!(
-                protocol.as_str(),
-                "jms" | "solace" | "pulsar" | "redis" | "stomp" | "ibmmq" | "googlepubsub" | "anypointmq"
-            );
         if !brokered {
             docs.import.skipped.push(format!(
                 "{where_}: the server `{name}` speaks `{protocol}`, not a broker's protocol: its flows are point to point"
