@@ -14,7 +14,7 @@ use crate::render::{self, Report};
 pub(super) fn check(out: &Out, args: &CheckArgs) -> ExitCode {
     if !args.files.is_empty() {
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        return super::files::for_each_spec(out, &args.files, &cwd, |entry| {
+        return super::files::for_each_spec(out, &args.files, &cwd, super::files::Documents::Asyncapi, |entry| {
             check(out, &CheckArgs { path: Some(entry.to_path_buf()), files: Vec::new(), ..args.clone() })
         });
     }

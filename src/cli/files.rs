@@ -1,4 +1,6 @@
-//! `--files`: the specs that hold the files a hook passes, each run once.
+//! `--files`: the specs that hold the files a hook passes, each run once;
+//! for `check`, also each AsyncAPI document no spec holds, read as `check
+//! DOCUMENT` reads it.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -6,15 +8,36 @@ use std::process::ExitCode;
 use crate::lint::CliLevels;
 use crate::out::Out;
 
+/// Which entries `--files` runs a command on besides specs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Documents {
+    /// Specs only (`fmt` formats KDL).
+    No,
+    /// AsyncAPI documents that no spec holds, too (`check` reads them).
+    Asyncapi,
+}
+
 /// Runs `command` on each spec that holds one of `files`, once, in a stable
 /// order, and exits as the worst run did (2 before 1 before 0).
 pub(super) fn for_each_spec(
     out: &Out,
     files: &[PathBuf],
     cwd: &std::path::Path,
+    documents: Documents,
     command: impl Fn(&std::path::Path) -> ExitCode,
 ) -> ExitCode {
-    let (entries, outside) = specs_holding(files, cwd);
+    let (mut entries, mut outside) = specs_holding(files, cwd);
+    if documents == Documents::Asyncapi {
+        // A YAML or JSON file of a hook's list is checked on its own only
+        // when it says it is AsyncAPI: a CI workflow or a `package.json` is
+        // not a spec of ours.
+        let (own, rest): (Vec<PathBuf>, Vec<PathBuf>) =
+            outside.into_iter().partition(|f| crate::import::is_asyncapi_document(&cwd.join(f)));
+        entries.extend(own);
+        entries.sort();
+        entries.dedup();
+        outside = rest;
+    }
     if !outside.is_empty() {
         let names: Vec<String> =
             outside.iter().take(5).map(|p| crate::escape::one_line(&p.display().to_string()).into_owned()).collect();

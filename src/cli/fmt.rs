@@ -11,7 +11,7 @@ use crate::out::Out;
 pub(super) fn fmt(out: &Out, args: &FmtArgs) -> ExitCode {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     if !args.files.is_empty() {
-        return super::files::for_each_spec(out, &args.files, &cwd, |entry| {
+        return super::files::for_each_spec(out, &args.files, &cwd, super::files::Documents::No, |entry| {
             fmt(out, &FmtArgs { path: Some(entry.to_path_buf()), files: Vec::new(), check: args.check })
         });
     }

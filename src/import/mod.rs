@@ -375,6 +375,28 @@ pub(crate) fn is_document(path: &Path) -> bool {
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
 }
 
+/// Whether `path` is a YAML or JSON document that says it is AsyncAPI: an
+/// `asyncapi` key at the top of its first 4 KiB.
+pub(crate) fn is_asyncapi_document(path: &Path) -> bool {
+    use std::io::Read;
+    if !is_document(path) || !path.is_file() {
+        return false;
+    }
+    let mut bytes = Vec::new();
+    let Ok(file) = std::fs::File::open(path) else { return false };
+    if file.take(4096).read_to_end(&mut bytes).is_err() {
+        return false;
+    }
+    let head = String::from_utf8_lossy(&bytes);
+    head.lines().any(|line| {
+        let line = line.trim_start_matches('\u{feff}');
+        line.starts_with("asyncapi:")
+            || line.starts_with("'asyncapi':")
+            || line.starts_with("\"asyncapi\":")
+            || line.trim_start().trim_start_matches('{').trim_start().starts_with("\"asyncapi\"")
+    })
+}
+
 /// The kind of the documents, from the start of the first one: a JSON array
 /// (or an object with `flows`) is Node-RED's, an object with `nodes` n8n's,
 /// one with a `flow` of `module`s Make's; anything else is read as

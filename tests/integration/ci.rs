@@ -345,6 +345,28 @@ fn pre_commit_runs_the_hooks_with_the_real_binary() {
     assert!(!unformatted.status.success(), "an unformatted spec fails the fmt hook");
     let text = stdout(&unformatted);
     assert!(text.contains("+system \"crm\" kind=crm"), "the diff of the real `fmt --check`: {text}");
+
+    // The AsyncAPI hook: a CI workflow's YAML passes untouched; an AsyncAPI
+    // document with an error fails it, at its line.
+    std::fs::write(arch.join("parts/crm.kdl"), "system \"crm\" kind=crm\n").unwrap();
+    std::fs::write(
+        project.join(".pre-commit-config.yaml"),
+        format!(
+            "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: wireplan-check-asyncapi-system\n",
+            hooks_repo.display()
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir_all(project.join(".github/workflows")).unwrap();
+    std::fs::write(project.join(".github/workflows/ci.yml"), "name: ci\non: [push]\njobs: {}\n").unwrap();
+    git(&project, &["add", "."]);
+    let yaml_only = run();
+    assert!(yaml_only.status.success(), "other YAML passes: {}{}", stdout(&yaml_only), stderr(&yaml_only));
+    std::fs::write(project.join("api.yaml"), "asyncapi: 4.0.0\ninfo:\n  title: t\n  version: 1.0.0\n").unwrap();
+    git(&project, &["add", "."]);
+    let bad_api = run();
+    assert!(!bad_api.status.success(), "a broken AsyncAPI document fails the hook");
+    assert!(stdout(&bad_api).contains("api.yaml:1:11"), "at its line: {}", stdout(&bad_api));
 }
 
 const BEFORE: &str = "system \"crm\" kind=crm { webhooks #true }\nsystem \"mail\" kind=email\n\

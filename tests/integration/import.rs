@@ -462,3 +462,26 @@ fn n8n_and_make_map_triggers_writes_retries_and_dead_letters() {
     );
     assert!(spec.contains("// unknown in the source: poll interval"), "{spec}");
 }
+
+/// `check --files`, as a pre-commit hook runs it: an AsyncAPI document no
+/// spec holds is checked on its own, at its YAML lines; a YAML file that is
+/// not AsyncAPI (a CI workflow) is skipped with a note, never reported as a
+/// broken document.
+#[test]
+fn check_files_reads_an_asyncapi_document_and_skips_other_yaml() {
+    let dir = TempSpec::new("import-files");
+    let api = std::fs::read_to_string(fixture("asyncapi/streetlights-3.0.yaml")).unwrap();
+    dir.file("api/streetlights.yaml", &api);
+    dir.file(".github/workflows/ci.yml", "name: ci\non: [push]\njobs: {}\n");
+    let out = dir.run(&["check", "--format", "short", "--files", "api/streetlights.yaml", ".github/workflows/ci.yml"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.lines().any(|l| l.starts_with("api/streetlights.yaml:")), "{text}");
+    assert!(!text.contains("ci.yml"), "{text}");
+    assert!(stderr(&out).contains("note: skipped .github/workflows/ci.yml"), "{}", stderr(&out));
+    // The near miss: `fmt --files` formats KDL only and leaves the document alone.
+    let before = std::fs::read(dir.dir.join("api/streetlights.yaml")).unwrap();
+    let out = dir.run(&["fmt", "--files", "api/streetlights.yaml"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(std::fs::read(dir.dir.join("api/streetlights.yaml")).unwrap(), before);
+}
