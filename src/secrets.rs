@@ -59,8 +59,11 @@ pub(crate) fn check(text: &str) -> Option<Found> {
     if text.len() < SHORTEST_SECRET {
         return None;
     }
-    if let Some(begin) = text.find("-----BEGIN")
-        && text[begin..].contains("PRIVATE KEY")
+    // `-----BEGIN` and `PRIVATE KEY` take 21 bytes: shorter text holds no
+    // key, and most values never pay for the search.
+    if text.len() >= 21
+        && let Some(begin) = memchr::memmem::find(text.as_bytes(), b"-----BEGIN")
+        && memchr::memmem::find(&text.as_bytes()[begin..], b"PRIVATE KEY").is_some()
     {
         return Some(Found {
             what: "a private key".into(),
@@ -71,7 +74,7 @@ pub(crate) fn check(text: &str) -> Option<Found> {
     if let Some(found) = url_password(text) {
         return Some(found);
     }
-    for word in text.split(|c: char| c.is_whitespace() || "?&=,;\"'()<>[]{}|".contains(c)) {
+    for word in text.split(|c: char| c.is_whitespace() || is_separator(c)) {
         if let Some(mut found) = check_word(word) {
             // `split` hands out slices of `text`: where the word starts is
             // the distance between the two.
@@ -83,10 +86,15 @@ pub(crate) fn check(text: &str) -> Option<Found> {
     None
 }
 
+/// The punctuation that ends a word of a value, besides whitespace.
+fn is_separator(c: char) -> bool {
+    matches!(c, '?' | '&' | '=' | ',' | ';' | '"' | '\'' | '(' | ')' | '<' | '>' | '[' | ']' | '{' | '}' | '|')
+}
+
 /// A password in the authority of a URL anywhere in `text`: `scheme://user:pw@host`.
 fn url_password(text: &str) -> Option<Found> {
     let mut rest = text;
-    while let Some(at) = rest.find("://") {
+    while let Some(at) = memchr::memmem::find(rest.as_bytes(), b"://") {
         let (scheme, after) = (&rest[..at], &rest[at + 3..]);
         let authority = after.split(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace()).next()?;
         if let Some((user, _)) = authority.rsplit_once('@')
@@ -137,13 +145,20 @@ fn check_word(word: &str) -> Option<Found> {
 /// `eyJhbGciOi....eyJzdWIiOi....signature`: three base64url parts, the
 /// first two JSON objects.
 fn is_jwt(word: &str) -> bool {
-    let parts: Vec<&str> = word.split('.').collect();
-    parts.len() == 3
-        && parts[0].starts_with("eyJ")
-        && parts[1].starts_with("eyJ")
-        && parts[0].len() >= 10
-        && parts[1].len() >= 10
-        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+    if !word.starts_with("eyJ") {
+        return false;
+    }
+    let mut parts = word.split('.');
+    let (Some(header), Some(claims), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    claims.starts_with("eyJ")
+        && header.len() >= 10
+        && claims.len() >= 10
+        && [header, claims, signature]
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
 }
 
 /// `api.example.com`, `test.mykafkacluster.org:18092`, `localhost:5432`,
@@ -157,17 +172,17 @@ fn is_host(word: &str) -> bool {
     if port.is_some_and(|p| p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit())) {
         return false;
     }
-    let labels: Vec<&str> = host.split('.').collect();
-    let good =
-        labels.iter().all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
-    good && (labels.len() >= 2 || port.is_some())
+    let good = host
+        .split('.')
+        .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    good && (host.contains('.') || port.is_some())
 }
 
 /// `123e4567-e89b-12d3-a456-426614174000`, in either case.
 fn is_uuid(word: &str) -> bool {
-    let parts: Vec<&str> = word.split('-').collect();
-    parts.len() == 5
-        && parts.iter().zip([8, 4, 4, 4, 12]).all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
+    word.len() == 36
+        && word.split('-').count() == 5
+        && word.split('-').zip([8, 4, 4, 4, 12]).all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// `1.0.0`, `v2.3.1-beta.2`, `2024-06-01`: digits with dots or dashes, an

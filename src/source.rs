@@ -104,6 +104,19 @@ impl SourceFile {
         (chars as usize + c, utf16 as usize + u)
     }
 
+    /// Characters and UTF-16 units between two char boundaries: counted
+    /// directly on a short stretch (a line, usually), through the marks on a
+    /// long one (a hostile one-line spec), so each costs at most a few marks'
+    /// worth of bytes.
+    fn units_between(&self, start: usize, end: usize) -> (usize, usize) {
+        if end - start <= MARK_STEP {
+            count_units(&self.text.as_bytes()[start..end])
+        } else {
+            let (a, b) = (self.units_before(start), self.units_before(end));
+            (b.0 - a.0, b.1 - a.1)
+        }
+    }
+
     /// The byte offset where the line holding `offset` starts and the 0-based
     /// line index.
     pub(crate) fn line_of(&self, offset: u32) -> (usize, u32) {
@@ -139,7 +152,7 @@ impl SourceFile {
         let line = self.line_index(offset);
         let start = self.line_starts[line] as usize;
         let end = floor_char_boundary(&self.text, offset as usize).max(start);
-        let column = self.units_before(end).0 - self.units_before(start).0 + 1;
+        let column = self.units_between(start, end).0 + 1;
         Position { line: line as u32 + 1, column: column as u32 }
     }
 
@@ -149,7 +162,7 @@ impl SourceFile {
         let line = self.line_index(offset);
         let start = self.line_starts[line] as usize;
         let end = floor_char_boundary(&self.text, offset as usize).max(start);
-        let column = self.units_before(end).1 - self.units_before(start).1;
+        let column = self.units_between(start, end).1;
         (line as u32, column as u32)
     }
 

@@ -24,6 +24,7 @@ mod markdown;
 pub(crate) mod sql;
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 
 use unicode_general_category::{GeneralCategory, get_general_category};
 
@@ -265,18 +266,26 @@ pub(crate) fn to_json(value: &impl serde::Serialize) -> String {
     let text = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     let mut out = String::with_capacity(text.len() + 1);
     // Inside strings serde has escaped every C0 control already, so a raw
-    // newline here is the pretty-printer's own.
-    for c in text.chars() {
-        if is_hidden(c) && c != '\n' {
+    // newline here is the pretty-printer's own. Printable ASCII, almost all
+    // of the text, is copied a run at a time; only DEL and non-ASCII
+    // characters are looked at one by one.
+    let mut rest = text.as_str();
+    while !rest.is_empty() {
+        let run = rest.bytes().position(|b| b >= 0x7f).unwrap_or(rest.len());
+        out.push_str(&rest[..run]);
+        rest = &rest[run..];
+        let Some(c) = rest.chars().next() else { break };
+        if is_hidden(c) {
             // JSON's `\u` takes four hex digits: a character past U+FFFF
             // is written as its UTF-16 surrogate pair.
             let mut units = [0; 2];
             for unit in c.encode_utf16(&mut units) {
-                out.push_str(&format!("\\u{unit:04x}"));
+                let _ = write!(out, "\\u{unit:04x}");
             }
         } else {
             out.push(c);
         }
+        rest = &rest[c.len_utf8()..];
     }
     out.push('\n');
     out
