@@ -360,3 +360,67 @@ flow "order-to-mail" {
     assert_eq!(json_lines(&dead).len(), 1, "the replay was not dead-lettered again");
     red.stop();
 }
+
+/// The loop guard's code (`src/emit/nodered/loop_guard.js`), run by Node.js
+/// as a function node runs it, with a clock the test moves: the memory
+/// holds 10,000 fingerprints per system, the oldest dropped first, forgets
+/// each after 5 minutes, keeps 64 sets of fields, compares only the fields
+/// written (a change's own additions do not count), and survives a body
+/// too deep to fingerprint.
+#[test]
+#[ignore = "needs a real runtime: `scripts/test.sh` installs it and runs this test"]
+fn the_loop_guards_memory_is_bounded_and_forgets_after_its_window() {
+    node_red_js();
+    let code = crate::util::root().join("src/emit/nodered/loop_guard.js");
+    let harness = r#"
+const fs = require("fs");
+const crypto = require("crypto");
+const code = fs.readFileSync(process.argv[1], "utf8");
+const store = {};
+let now = 1e12;
+const context = {
+    get: (k, s) => (s === "memory" ? store[k] : k === "crypto" ? crypto : undefined),
+    set: (k, v, s) => { store[k] = v; },
+};
+const clock = { now: () => now };
+const run = (fn, msg) =>
+    new Function("msg", "global", "node", "Date", code + "\nreturn " + fn + "();")(msg, context, { warn() {} }, clock);
+const fields = [{ to: ["id"] }, { to: ["name"] }];
+const write = (body, f) => run("remember", { _wp: { echo: "s", body, fields: f || fields } });
+const echo = (payload) => run("check", { _wp: { source: "s", flow: "f" }, payload })[0] === null;
+for (let i = 0; i <= 10000; i++) write({ id: i, name: "n" + i });
+const mine = store.wireplan_echoes.get("s");
+const out = {
+    size: mine.entries.size,
+    oldest_forgotten: !echo({ id: 0, name: "n0" }),
+    second_kept: echo({ id: 1, name: "n1", updated_at: 5 }),
+    newest_kept: echo({ id: 10000, name: "n10000" }),
+    other_value_passes: !echo({ id: 1, name: "changed" }),
+    missing_field_passes: !echo({ id: 1 }),
+    other_system_passes: run("check", { _wp: { source: "t" }, payload: { id: 1, name: "n1" } })[0] !== null,
+};
+now += 5 * 60 * 1000 - 1;
+out.kept_within_window = echo({ id: 10000, name: "n10000" });
+now += 2;
+out.forgotten_after_window = !echo({ id: 10000, name: "n10000" });
+out.size_after_window = mine.entries.size;
+for (let i = 0; i < 70; i++) write({ ["k" + i]: 1 }, [{ to: ["k" + i] }]);
+out.shapes = mine.shapes.size;
+let deep = {};
+for (let i = 0; i < 100000; i++) deep = { a: deep };
+out.deep_passes = write({ id: "d", name: deep }) !== undefined && !echo({ id: "d", name: deep });
+console.log(JSON.stringify(out));
+"#;
+    let output = Command::new("node").arg("-e").arg(harness).arg(&code).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let out: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        out,
+        json!({
+            "size": 10000, "oldest_forgotten": true, "second_kept": true, "newest_kept": true,
+            "other_value_passes": true, "missing_field_passes": true, "other_system_passes": true,
+            "kept_within_window": true, "forgotten_after_window": true, "size_after_window": 0, "shapes": 64,
+            "deep_passes": true,
+        })
+    );
+}

@@ -343,3 +343,89 @@ fn delivery_nodes(flow: &HubFlow, tab: &str, column: u32, nodes: &mut Nodes) {
         nodes.add(dead, "file", tab, "dead letters", at(c(8), row + 1), &[&[]], file(DEAD_LETTER_FILE));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use crate::emit::Input;
+
+    const SPEC: &str = r#"
+system "a" kind=crm { webhooks #true; }
+system "b" kind=email { webhooks #true; }
+event "a.changed" from=a { field "email" type=email; }
+event "b.changed" from=b { field "email" type=email; }
+flow "a-to-b" {
+    on "a.changed"
+    to b action=upsert { map "email" to="email"; }
+    log
+}
+flow "b-to-a" {
+    on "b.changed"
+    to a action=upsert { map "email" to="email"; }
+    log
+}
+"#;
+
+    /// The hub's files for `text`: `flows.json` parsed, and `settings.js`.
+    fn built(text: &str) -> (Vec<Value>, String) {
+        let spec = crate::lint::test_spec(text);
+        let emitted = super::super::emit(&Input { spec: &spec });
+        let file = |path: &str| {
+            let artifact = emitted.artifacts.iter().find(|a| a.path == path).unwrap();
+            String::from_utf8(artifact.bytes.clone()).unwrap()
+        };
+        let flows: Value = serde_json::from_str(&file("node-red/flows.json")).unwrap();
+        (flows.as_array().unwrap().clone(), file("node-red/settings.js"))
+    }
+
+    fn named<'a>(nodes: &'a [Value], name: &str) -> Vec<&'a Value> {
+        nodes.iter().filter(|n| n["name"] == name).collect()
+    }
+
+    #[test]
+    fn the_pieces_are_laid_out_only_where_the_spec_asks_for_them() {
+        let (plain, settings) = built(SPEC);
+        for piece in ["loop guard", "remember the write (loop guard)", "rate-limited?", "replayed dead letters"] {
+            assert!(named(&plain, piece).is_empty(), "{piece}");
+        }
+        assert!(!settings.contains("memory"), "{settings}");
+        assert!(!plain.iter().any(|n| n["url"].as_str().is_some_and(|u| u.starts_with("/replay/"))));
+
+        // `loop-guard` on one flow: its start checks echoes of writes to
+        // `b`, and the other flow's write to `b` is remembered.
+        let (guarded, settings) = built(&SPEC.replacen("    log\n", "    log\n    loop-guard\n", 1));
+        assert_eq!(named(&guarded, "loop guard").len(), 1);
+        let config = named(&guarded, "loop guard")[0]["rules"][0]["to"].as_str().unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(config).unwrap(),
+            serde_json::json!({"flow": "a-to-b", "source": "a"})
+        );
+        let remember = named(&guarded, "remember the write (loop guard)");
+        assert_eq!(remember.len(), 1, "only the chain that writes to `a` has the node");
+        assert_eq!(remember[0]["z"], super::tab_id_of("b-to-a"));
+        let to_a = named(&guarded, "to a")[0]["rules"][0]["to"].as_str().unwrap();
+        assert_eq!(serde_json::from_str::<Value>(to_a).unwrap()["echo"], "a");
+        let to_b = named(&guarded, "to b")[0]["rules"][0]["to"].as_str().unwrap();
+        assert!(serde_json::from_str::<Value>(to_b).unwrap().get("echo").is_none());
+        assert!(settings.contains("memory: { module: \"memory\" }"), "{settings}");
+
+        // `rate-limit` on `b`: one throttle tab, entered from the flow that writes to it.
+        let (limited, _) =
+            built(&SPEC.replace("system \"b\" kind=email {", "system \"b\" kind=email { rate-limit 5 per=minute;"));
+        let delays: Vec<&Value> = limited.iter().filter(|n| n["pauseType"] == "rate").collect();
+        assert_eq!(delays.len(), 1);
+        assert_eq!((&delays[0]["rate"], &delays[0]["nbRateUnits"]), (&"1".into(), &"12.05".into()));
+        assert_eq!(named(&limited, "rate-limited?").len(), 1);
+        let to_b = named(&limited, "to b")[0]["rules"][0]["to"].as_str().unwrap();
+        let entry = serde_json::from_str::<Value>(to_b).unwrap()["throttle"].clone();
+        assert!(limited.iter().any(|n| n["id"] == entry && n["type"] == "link in"), "{entry}");
+
+        // `dead-letter`: `POST /replay/<flow>`, and the flow's entry routes by target.
+        let (replayed, _) = built(&SPEC.replacen("    log\n", "    log\n    dead-letter\n", 1));
+        let urls: Vec<&str> = replayed.iter().filter_map(|n| n["url"].as_str()).collect();
+        assert!(urls.contains(&"/replay/a-to-b") && !urls.contains(&"/replay/b-to-a"), "{urls:?}");
+        let which = named(&replayed, "to the target that failed");
+        assert_eq!(which[0]["rules"], serde_json::json!([{"t": "eq", "v": "b", "vt": "str"}]));
+    }
+}

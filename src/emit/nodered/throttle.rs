@@ -128,3 +128,24 @@ pub(in crate::emit) fn throttle_nodes(
     );
     ids[0].clone()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn throttle(count: f64, per: &'static str, unit: f64) -> Throttle {
+        Throttle { system: "crm".into(), count, per, unit }
+    }
+
+    #[test]
+    fn the_limit_spans_its_window_and_the_margin_within_node_reds_timers() {
+        assert_eq!(interval_ms(&throttle(10.0, "second", 1.0)), 125);
+        assert_eq!(interval_ms(&throttle(100.0, "minute", 60.0)), 603);
+        assert_eq!(interval_ms(&throttle(1.0, "second", 1.0)), 1250);
+        // A limit of 0 writes once per Node-RED's longest timer; a huge one
+        // never less than a millisecond apart.
+        assert_eq!(interval_ms(&throttle(0.0, "second", 1.0)), 2_147_483_647);
+        assert_eq!(interval_ms(&throttle(1e300, "second", 1.0)), 1);
+        assert_eq!(interval_ms(&throttle(1e-300, "day", 86_400.0)), 2_147_483_647);
+    }
+}
