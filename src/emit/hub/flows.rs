@@ -69,8 +69,7 @@ pub(super) fn render(hub: &Hub, replay: &[Option<String>]) -> String {
     let mut nodes = Nodes(Vec::new());
     endpoints(hub, &ingress, &mut nodes);
     out.take(&mut nodes);
-    replay_endpoints(hub, replay, &ingress, &mut nodes);
-    out.take(&mut nodes);
+    replay_endpoints(hub, replay, &ingress, &mut nodes, &mut out);
     for (flow, replay) in hub.flows.iter().zip(replay) {
         flow_tab(hub, flow, replay.as_deref(), &tab_id(flow), &mut nodes, &mut out);
     }
@@ -119,13 +118,13 @@ fn endpoints(hub: &Hub, tab: &str, nodes: &mut Nodes) {
 /// dead letter of this flow (its `flow`, `target` and `input`) is answered
 /// 202 and its event passed to the flow's targets it names; anything else
 /// is answered 400 (401 without the token).
-fn replay_endpoints(hub: &Hub, replay: &[Option<String>], tab: &str, nodes: &mut Nodes) {
+fn replay_endpoints(hub: &Hub, replay: &[Option<String>], tab: &str, nodes: &mut Nodes, out: &mut PrettyArray) {
     let mut row = hub.endpoints.len() as u32 + 1;
     for (flow, path) in hub.flows.iter().zip(replay) {
         let Some(path) = path else { continue };
         let roles = ["replay", "replay scheme", "replay verify", "which", "valid?", "accepted", "refused", "response"];
         let ids: Vec<String> = roles.iter().map(|r| node_id(flow, r, 0)).collect();
-        let (out, input) = (node_id(flow, "replay out", 0), node_id(flow, "replay input", 0));
+        let (to_flow, input) = (node_id(flow, "replay out", 0), node_id(flow, "replay input", 0));
         bearer_endpoint(path, REPLAY_TOKEN, &ids[..3], &ids[7], &ids[3], row, tab, nodes);
         let which = change(vec![set("_wp", json!({"replay_of": flow.name}).to_string(), "json")]);
         nodes.add(&ids[3], "change", tab, "a dead letter of this flow?", at(3, row), &[&[&ids[4]]], which);
@@ -150,9 +149,10 @@ fn replay_endpoints(hub: &Hub, replay: &[Option<String>], tab: &str, nodes: &mut
         nodes.add(&ids[6], "change", tab, "400", at(5, row + 1), &[&[&ids[7]]], refused);
         nodes.add(&ids[7], "http response", tab, "", at(6, row), &[], http_response());
         let rules = change(vec![set("_wp", REPLAY_INPUT, "jsonata"), set("payload", REPLAY_EVENT, "jsonata")]);
-        nodes.add(&input, "change", tab, "its event, to its targets", at(5, row + 2), &[&[&out]], rules);
+        nodes.add(&input, "change", tab, "its event, to its targets", at(5, row + 2), &[&[&to_flow]], rules);
         let links = json!({"mode": "link", "links": [node_id(flow, "replay in", 0)]});
-        nodes.add(&out, "link out", tab, "to the flow", at(6, row + 2), &[], links);
+        nodes.add(&to_flow, "link out", tab, "to the flow", at(6, row + 2), &[], links);
+        out.take(nodes);
         row += 3;
     }
 }
