@@ -13,6 +13,8 @@
 //! - Dead-letter replay: the generated README's command, run as written,
 //!   sends a dead letter back to its own flow's failed target and nowhere
 //!   else.
+//! - Hostile names through all three; and the loop guard's code run by
+//!   Node.js alone, with a clock the test moves, for its bounds and window.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -423,4 +425,75 @@ console.log(JSON.stringify(out));
             "deep_passes": true,
         })
     );
+}
+
+/// Hostile names through the loop guard, the throttle and replay in a real
+/// Node-RED: systems, events and flows named with quotes, backslashes, a
+/// line separator, `$`, `&`, `'`, `../` and JavaScript still start cleanly,
+/// throttle, suppress the echo (audited under the flow's exact name) and
+/// offer replay on a clean path; the function nodes hold only the kit's
+/// fixed code.
+#[test]
+#[ignore = "needs a real runtime: `scripts/test.sh` installs it and runs this test"]
+fn hostile_names_through_the_loop_guard_the_throttle_and_replay() {
+    let (a, b) = (r#"al\"pha\u{2028}$x & 'y'../"#, r#"be\\ta $(rm) {x}"#);
+    let (flow_a, flow_b) = (r#"a\"to\u{2028}b$eval('1')"#, r#"b to a ../\\"#);
+    let spec = TWO_WAY
+        .replace("system \"alpha\"", &format!("system \"{a}\""))
+        .replace("system \"beta\" kind=email {", &format!("system \"{b}\" kind=email {{\n    rate-limit 5 per=second"))
+        .replace("from=alpha", &format!("from=\"{a}\""))
+        .replace("from=beta", &format!("from=\"{b}\""))
+        .replace("to beta", &format!("to \"{b}\""))
+        .replace("to alpha", &format!("to \"{a}\""))
+        .replace("flow \"alpha-to-beta\" {", &format!("flow \"{flow_a}\" {{\n    dead-letter"))
+        .replace("flow \"beta-to-alpha\"", &format!("flow \"{flow_b}\""))
+        .replace("GUARD", "loop-guard");
+    let (_work, out, user_dir) = built("hub-runtime-hostile", &spec);
+    let flows: Value = serde_json::from_str(&std::fs::read_to_string(user_dir.join("flows.json")).unwrap()).unwrap();
+    let nodes = flows.as_array().unwrap();
+    let fixed = ["// wireplan: the webhook check.", "// wireplan: the loop guard."];
+    for node in nodes.iter().filter(|n| n["type"] == "function") {
+        assert!(fixed.iter().any(|f| node["func"].as_str().unwrap().starts_with(f)), "{node}");
+    }
+    let urls: Vec<&str> = nodes.iter().filter_map(|n| n["url"].as_str()).collect();
+    let hook = |prefix: &str| urls.iter().find(|u| u.starts_with(prefix)).map(|u| (*u).to_owned()).unwrap();
+    let (hook_a, hook_b, replay) = (hook("/hooks/contact."), hook("/hooks/member."), hook("/replay/"));
+    assert!(replay[8..].chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)), "{replay}");
+    let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
+    assert!(readme.contains(&format!("{replay}\"\n")), "the README's command posts to {replay}");
+
+    // The variables, by the system they start with.
+    let settings = std::fs::read_to_string(user_dir.join("settings.js")).unwrap();
+    let list = settings.split("const REQUIRED_ENV = ").nth(1).and_then(|s| s.split(';').next()).unwrap();
+    let names: Vec<String> = serde_json::from_str(list).unwrap();
+    let (alpha, beta) = (Recorder::start(), Recorder::start());
+    let mut env = Vec::new();
+    for name in &names {
+        let value = match (name.starts_with("AL"), name.ends_with("_URL")) {
+            (true, true) => alpha.url("/alpha"),
+            (false, true) => beta.url("/beta"),
+            (true, false) => "alpha-token".to_owned(),
+            (false, false) => "beta-token".to_owned(),
+        };
+        env.push((name.clone(), value));
+    }
+    let red = NodeRed::start(&user_dir, &env, "node-red.log");
+    assert!(!red.log().contains("Waiting for missing types"), "{}", red.log());
+    let change = r#"{"email":"ada@example.com","name":"Ada"}"#;
+    assert_eq!(red.post(&hook_a, &[("Authorization", "Bearer alpha-token")], change), 202, "{}", red.log());
+    let to_beta = beta.wait_for(1, Duration::from_secs(10), |r| r.method == "PUT");
+    assert_eq!(to_beta.len(), 1, "{}", red.log());
+    // Beta's echo, as beta would send it: dropped.
+    let echo = to_beta[0].json().to_string();
+    assert_eq!(red.post(&hook_b, &[("Authorization", "Bearer beta-token")], &echo), 202);
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(writes(&alpha).is_empty(), "the echo crossed back: {:#?}", writes(&alpha));
+    let audit = json_lines(&user_dir.join("data/audit.jsonl"));
+    let expected_flow = flow_b.replace("\\\\", "\\");
+    assert!(
+        audit.iter().any(|l| l["outcome"] == "echo-suppressed" && l["flow"] == expected_flow.as_str()),
+        "{audit:#?}"
+    );
+    assert!(!red.log().contains("[error]"), "{}", red.log());
+    red.stop();
 }
