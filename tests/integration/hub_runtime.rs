@@ -344,6 +344,16 @@ flow "order-to-mail" {
     // Another flow's endpoint refuses this flow's letter.
     let elsewhere = replay("replay-token", &command.replace("/replay/order-to-books\"", "/replay/order-to-mail\""));
     assert!(!elsewhere.status.success(), "{}", String::from_utf8_lossy(&elsewhere.stdout));
+    // A letter for a system the flow does not write to.
+    let letter = std::fs::read_to_string(&dead).unwrap().replace("\"target\":\"books\"", "\"target\":\"mail\"");
+    let stray = crate::hub::http(
+        red.port(),
+        "POST",
+        "/replay/order-to-books",
+        &[("Authorization", "Bearer replay-token")],
+        &letter,
+    );
+    assert_eq!(stray.map(|(status, _)| status), Some(400));
     std::thread::sleep(Duration::from_millis(800));
     assert!(recorder.take().is_empty());
 

@@ -115,9 +115,10 @@ fn endpoints(hub: &Hub, tab: &str, nodes: &mut Nodes) {
 
 /// `POST /replay/<flow>` for each flow with `dead-letter`, below the
 /// webhook endpoints: the bearer token of `WIREPLAN_REPLAY_TOKEN`, then a
-/// dead letter of this flow (its `flow`, `target` and `input`) is answered
-/// 202 and its event passed to the flow's targets it names; anything else
-/// is answered 400 (401 without the token).
+/// dead letter of this flow (its `flow`, `target` and `input`) for a system
+/// the flow still writes to is answered 202 and its event passed to the
+/// flow's targets it names; anything else is answered 400 (401 without the
+/// token).
 fn replay_endpoints(hub: &Hub, replay: &[Option<String>], tab: &str, nodes: &mut Nodes, out: &mut PrettyArray) {
     let mut row = hub.endpoints.len() as u32 + 1;
     for (flow, path) in hub.flows.iter().zip(replay) {
@@ -126,7 +127,8 @@ fn replay_endpoints(hub: &Hub, replay: &[Option<String>], tab: &str, nodes: &mut
         let ids: Vec<String> = roles.iter().map(|r| node_id(flow, r, 0)).collect();
         let (to_flow, input) = (node_id(flow, "replay out", 0), node_id(flow, "replay input", 0));
         bearer_endpoint(path, REPLAY_TOKEN, &ids[..3], &ids[7], &ids[3], row, tab, nodes);
-        let which = change(vec![set("_wp", json!({"replay_of": flow.name}).to_string(), "json")]);
+        let targets: Vec<&str> = flow.targets.iter().map(|t| t.system.as_str()).collect();
+        let which = change(vec![set("_wp", json!({"replay_of": flow.name, "targets": targets}).to_string(), "json")]);
         nodes.add(&ids[3], "change", tab, "a dead letter of this flow?", at(3, row), &[&[&ids[4]]], which);
         nodes.add(
             &ids[4],
@@ -427,5 +429,32 @@ flow "b-to-a" {
         assert!(urls.contains(&"/replay/a-to-b") && !urls.contains(&"/replay/b-to-a"), "{urls:?}");
         let which = named(&replayed, "to the target that failed");
         assert_eq!(which[0]["rules"], serde_json::json!([{"t": "eq", "v": "b", "vt": "str"}]));
+    }
+
+    #[test]
+    fn a_polled_flow_checks_each_record_for_an_echo() {
+        let (nodes, _) = built(
+            r#"
+system "a" kind=crm { entity "contact" { field "email" type=email; field "updated_at" type=datetime; }; }
+system "b" kind=email
+flow "poll-a" {
+    poll a entity=contact every="1m"
+    to b action=upsert { map "email" to="email"; }
+    loop-guard
+}
+flow "b-to-a" {
+    poll a entity=contact every="1m"
+    to a action=update { map "email" to="email"; }
+}
+"#,
+        );
+        let guard = named(&nodes, "loop guard");
+        assert_eq!(guard.len(), 1);
+        let split = nodes.iter().find(|n| n["type"] == "split" && n["z"] == guard[0]["z"]).unwrap();
+        assert_eq!(split["wires"], serde_json::json!([[guard[0]["id"]]]));
+        let config: Value = serde_json::from_str(guard[0]["rules"][0]["to"].as_str().unwrap()).unwrap();
+        assert_eq!(config["source"], "a");
+        // The other flow writes to `a`: it remembers.
+        assert_eq!(named(&nodes, "remember the write (loop guard)")[0]["z"], super::tab_id_of("b-to-a"));
     }
 }
