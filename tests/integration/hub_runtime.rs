@@ -399,7 +399,7 @@ const run = (fn, msg) =>
     new Function("msg", "global", "node", "Date", code + "\nreturn " + fn + "();")(msg, context, { warn() {} }, clock);
 const fields = [{ to: ["id"] }, { to: ["name"] }];
 const write = (body, f) => run("remember", { _wp: { echo: "s", body, fields: f || fields } });
-const echo = (payload) => run("check", { _wp: { source: "s", flow: "f" }, payload })[0] === null;
+const echo = (payload) => run("check", { _wp: { source: "s", flow: "f" }, payload })._wp.outcome === "echo-suppressed";
 for (let i = 0; i <= 10000; i++) write({ id: i, name: "n" + i });
 const mine = store.wireplan_echoes.get("s");
 const out = {
@@ -409,7 +409,7 @@ const out = {
     newest_kept: echo({ id: 10000, name: "n10000" }),
     other_value_passes: !echo({ id: 1, name: "changed" }),
     missing_field_passes: !echo({ id: 1 }),
-    other_system_passes: run("check", { _wp: { source: "t" }, payload: { id: 1, name: "n1" } })[0] !== null,
+    other_system_passes: run("check", { _wp: { source: "t" }, payload: { id: 1, name: "n1" } })._wp.outcome === undefined,
 };
 now += 5 * 60 * 1000 - 1;
 out.kept_within_window = echo({ id: 10000, name: "n10000" });

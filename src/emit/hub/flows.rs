@@ -39,7 +39,7 @@ use crate::emit::nodered::DEAD_LETTER_FILE;
 use crate::emit::nodered::jsonata::{
     BACKOFF, DEAD_LETTER_LINE, NEXT_ATTEMPT, REPLAY_EVENT, REPLAY_INPUT, REPLAY_VALID,
 };
-use crate::emit::nodered::loop_guard::{guard_nodes, remember_config, remember_node};
+use crate::emit::nodered::loop_guard::{guard_nodes, loop_guard_tab, remember_config, remember_node};
 use crate::emit::nodered::model::{Hub, HubFlow, HubTrigger};
 use crate::emit::nodered::nodes::{Nodes, PrettyArray, at, change, file, http_request, http_response, set};
 use crate::emit::nodered::parts::{
@@ -50,7 +50,7 @@ use crate::emit::nodered::throttle::{throttle_id, throttle_nodes, throttle_tab};
 
 /// `flows.json`: pretty-printed, keys sorted (serde_json's map), tabs first
 /// in spec order, then nodes in the order they were made, then a tab per
-/// throttle. Nodes are written out as they are made, a few at a time, never
+/// throttle and the loop guard's tab. Nodes are written out as they are made, a few at a time, never
 /// all held as values. `replay` holds each flow's `POST /replay/<flow>` path
 /// (flows with `dead-letter` only), in the order of `hub.flows`.
 pub(super) fn render(hub: &Hub, replay: &[Option<String>]) -> String {
@@ -75,6 +75,9 @@ pub(super) fn render(hub: &Hub, replay: &[Option<String>]) -> String {
     }
     for throttle in &hub.throttles {
         throttle_tab(throttle, &mut nodes, &mut out);
+    }
+    if hub.flows.iter().any(|f| f.guard.is_some()) {
+        loop_guard_tab(&mut nodes, &mut out);
     }
     out.finish()
 }

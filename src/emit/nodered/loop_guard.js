@@ -137,7 +137,8 @@ function remember() {
 }
 
 // At the start of a loop-guarded flow: a change that only echoes the hub's
-// own write goes to the second output, anything else to the first.
+// own write comes back with msg._wp.outcome "echo-suppressed" (and the
+// fingerprint); anything else comes back as it came.
 function check() {
     const wp = msg._wp || {};
     try {
@@ -151,12 +152,12 @@ function check() {
                     wp.outcome = "echo-suppressed";
                     wp.fingerprint = print;
                     msg._wp = wp;
-                    return [null, msg];
+                    return msg;
                 }
             }
         }
     } catch (e) {
         node.warn("wireplan loop guard: a change could not be checked: " + e.message);
     }
-    return [msg, null];
+    return msg;
 }
