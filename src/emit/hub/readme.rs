@@ -234,7 +234,8 @@ fn loop_guard(hub: &Hub, out: &mut String) {
          a system such a flow listens to (whichever flow makes it), the hub remembers a fingerprint of the \
          fields it writes: the SHA-256 of their paths and values as canonical JSON, the record's identifying \
          field among them. A change from that system whose same fields hold exactly those values is an echo \
-         of that write: the flow drops it and, with `log`, writes an `echo-suppressed` line to `{AUDIT_FILE}`.\n\n\
+         of that write: the flow drops it and, with `log`, writes a line to `{AUDIT_FILE}` (time, flow, the \
+         system it came from, outcome `echo-suppressed` and the fingerprint).\n\n\
          The memory is shared by every flow, kept in memory only (a restart forgets it) and bounded: {CAP} \
          fingerprints per system, each for {WINDOW_MINUTES} minutes, the oldest dropped first. It cannot \
          catch an echo that arrives later than that, or after a restart; an echo whose fields the system \
