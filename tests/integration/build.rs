@@ -249,7 +249,8 @@ fn hostile_names_cannot_change_a_flow_or_where_a_file_goes() {
         match node["type"].as_str().unwrap() {
             "http in" => {
                 let url = node["url"].as_str().unwrap();
-                let slug = url.strip_prefix("/hooks/").unwrap_or(if url == "/healthz" { "x" } else { "" });
+                let slug = url.strip_prefix("/hooks/").or_else(|| url.strip_prefix("/replay/"));
+                let slug = slug.unwrap_or(if url == "/healthz" { "x" } else { "" });
                 assert!(
                     !slug.is_empty()
                         && !slug.starts_with('.')

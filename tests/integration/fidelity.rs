@@ -47,10 +47,15 @@ flow "crm-to-mail" {
 "#;
 
 #[test]
-fn a_loop_guard_the_hub_drops_is_a_warning_at_it_and_deny_warnings_stops_the_build() {
+fn a_loop_guard_the_broker_drops_is_a_warning_at_it_and_deny_warnings_stops_the_build() {
     let guarded = ONE_WAY.replace("    log\n", "    log\n    loop-guard\n");
     let s = spec("fidelity-loop-guard", &guarded);
-    let out = s.run(&["build", "--target", "hub", "--out", "out"]);
+    // The hub carries it out (issue 22): quiet, and its README says how.
+    let hub = s.run(&["build", "--target", "hub", "--out", "hub"]);
+    assert!(warnings(&hub).is_empty(), "{:?}", warnings(&hub));
+    let readme = std::fs::read_to_string(s.dir.join("hub/README.md")).unwrap();
+    assert!(readme.contains("| `loop-guard` | 1 | echo suppression"), "{readme}");
+    let out = s.run(&["build", "--target", "broker", "--out", "out"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let found = warnings(&out);
     assert_eq!(found.len(), 1, "{found:?}");
@@ -59,13 +64,13 @@ fn a_loop_guard_the_hub_drops_is_a_warning_at_it_and_deny_warnings_stops_the_bui
     let readme = std::fs::read_to_string(s.dir.join("out/README.md")).unwrap();
     assert!(readme.contains("## What runs") && readme.contains("| `loop-guard` | 1 | **not carried out**"), "{readme}");
 
-    let denied = s.run(&["build", "--target", "hub", "--out", "denied", "--deny-warnings"]);
+    let denied = s.run(&["build", "--target", "broker", "--out", "denied", "--deny-warnings"]);
     assert_eq!(code(&denied), 1, "{}", stderr(&denied));
     assert!(!s.dir.join("denied").exists(), "--deny-warnings wrote files");
 
     // The near miss: the same flow without `loop-guard` warns of nothing.
     let quiet = spec("fidelity-loop-guard-quiet", ONE_WAY);
-    let out = quiet.run(&["build", "--target", "hub", "--out", "out"]);
+    let out = quiet.run(&["build", "--target", "broker", "--out", "out"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(warnings(&out).is_empty(), "{:?}", warnings(&out));
 }

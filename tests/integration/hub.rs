@@ -224,6 +224,10 @@ impl NodeRed {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
+
     pub(crate) fn post(&self, path: &str, headers: &[(&str, &str)], body: &str) -> u16 {
         let mut all = vec![("Content-Type", "application/json")];
         all.extend_from_slice(headers);

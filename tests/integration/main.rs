@@ -25,6 +25,7 @@ mod hostile_routes;
 mod hostile_secrets;
 mod hostile_sql;
 mod hub;
+mod hub_runtime;
 mod import;
 mod lsp;
 mod nvim;

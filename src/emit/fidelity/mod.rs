@@ -119,12 +119,12 @@ const ETL_FOR_BATCHES: How =
     How::Elsewhere("a scheduled batch flow is built by `--target etl`; a build note names each one left out");
 const REALTIME: How = How::Elsewhere("an event-triggered flow is built by `--target hub` or `--target broker`");
 
-const LOOP_GUARD_HELP: &str = "until the target carries `loop-guard`, break the loop where it starts: make one \
+const LOOP_GUARD_HELP: &str = "until the target carries `loop-guard` (the hub does), break the loop where it starts: make one \
      system the source of truth and sync one way, or filter the echo in the producer's webhook settings (most \
      tools can leave out changes made by an integration's user)";
 const RATE_LIMIT_HELP: &str = "keep the writes under the limit at their source (`wireplan check` estimates the rate \
-     in `rate-limit-exceeded`), or throttle in front of the system; the hub and the broker send each write as it \
-     comes";
+     in `rate-limit-exceeded`), or throttle in front of the system (`--target hub` does); the broker sends each \
+     write as it comes";
 
 const VENDOR_SIGNATURE: &str = "does not verify the vendor's own webhook signature scheme (the connector \
      catalog's): without a `webhook-signature` it wants a bearer token, which the vendor does not send";
@@ -191,7 +191,10 @@ pub(crate) const STATEMENTS: &[Statement] = &[
     row(
         "system",
         "rate-limit",
-        How::Refused { what: "sends each write to this system as it comes, without a throttle", help: RATE_LIMIT_HELP },
+        How::Runs(
+            "one shared throttle per system: every flow's writes to it (retries too) wait in one `delay` node, \
+             spaced evenly, the limit's number of them spanning its window and a quarter second; excess writes queue in memory (lost on a restart), none is dropped",
+        ),
         How::Refused { what: "sends each write to this system as it comes, without a throttle", help: RATE_LIMIT_HELP },
         How::Moot("a loader writes in batches, at the job's schedule"),
         Some(rate_limited_targets),
@@ -365,7 +368,10 @@ pub(crate) const STATEMENTS: &[Statement] = &[
     row(
         "flow",
         "dead-letter",
-        How::Runs("a delivery whose attempts are used up is appended to the dead-letter file"),
+        How::Runs(
+            "a delivery whose attempts are used up is appended to the dead-letter file; `POST /replay/<flow>` sends \
+             one back to that flow's failed target alone",
+        ),
         How::Runs("a dead-letter exchange and a `<queue>.dlq` quorum queue"),
         How::Refused {
             what: "sets nothing aside: a run that fails loads nothing, and the next run reads the rows again",
@@ -385,7 +391,11 @@ pub(crate) const STATEMENTS: &[Statement] = &[
     row(
         "flow",
         "loop-guard",
-        How::Refused { what: "passes on the changes it made itself: the loop still runs", help: LOOP_GUARD_HELP },
+        How::Runs(
+            "echo suppression: each write to the flow's source system is remembered (a SHA-256 of the fields \
+             written) for 5 minutes, in memory, and a change that only repeats it is dropped and audited \
+             `echo-suppressed`",
+        ),
         How::Refused { what: "passes on the changes it made itself: the loop still runs", help: LOOP_GUARD_HELP },
         How::Moot("a load into a warehouse or lake sets off no change to echo"),
         Some(flow_loop_guard),

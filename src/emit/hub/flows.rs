@@ -20,23 +20,40 @@
 //! the Node-RED kit (`emit::nodered`), whose constants are every expression
 //! and the function code; spec names only ever appear inside JSON values
 //! that serde writes.
+//!
+//! Three pieces are laid out only where the spec asks for them, so a spec
+//! without them gets the flows it got before: a flow with `loop-guard`
+//! starts with the kit's echo check, and every write to a system such a flow
+//! listens to passes the node that remembers it (`nodered::loop_guard`); a
+//! system with `rate-limit` gets a throttle tab that every write to it waits
+//! in (`nodered::throttle`); and a flow with `dead-letter` gets
+//! `POST /replay/<flow>` on the endpoints' tab, protected by the bearer token
+//! in `WIREPLAN_REPLAY_TOKEN`, which sends one dead letter's event back to
+//! the targets of that flow that it names, and to nothing else.
 
 use serde_json::json;
 
+use super::REPLAY_TOKEN;
 use crate::emit::names::id;
 use crate::emit::nodered::DEAD_LETTER_FILE;
-use crate::emit::nodered::jsonata::{BACKOFF, DEAD_LETTER_LINE, NEXT_ATTEMPT};
-use crate::emit::nodered::model::{Hub, HubFlow, HubTrigger};
-use crate::emit::nodered::nodes::{Nodes, PrettyArray, at, change, file, http_request, set};
-use crate::emit::nodered::parts::{
-    audit_nodes, config_rules, health_check, node_id, poll_nodes, request_rules, send_rules, status_switch,
-    target_config, webhook_endpoint,
+use crate::emit::nodered::jsonata::{
+    BACKOFF, DEAD_LETTER_LINE, NEXT_ATTEMPT, REPLAY_EVENT, REPLAY_INPUT, REPLAY_VALID,
 };
+use crate::emit::nodered::loop_guard::{guard_nodes, loop_guard_tab, remember_config, remember_node};
+use crate::emit::nodered::model::{Hub, HubFlow, HubTrigger};
+use crate::emit::nodered::nodes::{Nodes, PrettyArray, at, change, file, http_request, http_response, set};
+use crate::emit::nodered::parts::{
+    audit_nodes, bearer_endpoint, config_rules, health_check, node_id, poll_nodes, request_rules, send_rules,
+    status_switch, target_config, webhook_endpoint,
+};
+use crate::emit::nodered::throttle::{throttle_id, throttle_nodes, throttle_tab};
 
 /// `flows.json`: pretty-printed, keys sorted (serde_json's map), tabs first
-/// in spec order, then nodes in the order they were made. Nodes are written
-/// out as they are made, a few at a time, never all held as values.
-pub(super) fn render(hub: &Hub) -> String {
+/// in spec order, then nodes in the order they were made, then a tab per
+/// throttle and the loop guard's tab. Nodes are written out as they are made, a few at a time, never
+/// all held as values. `replay` holds each flow's `POST /replay/<flow>` path
+/// (flows with `dead-letter` only), in the order of `hub.flows`.
+pub(super) fn render(hub: &Hub, replay: &[Option<String>]) -> String {
     let mut out = PrettyArray::default();
     let ingress = id(&["tab", "webhooks"]);
     out.push(&json!({
@@ -52,8 +69,15 @@ pub(super) fn render(hub: &Hub) -> String {
     let mut nodes = Nodes(Vec::new());
     endpoints(hub, &ingress, &mut nodes);
     out.take(&mut nodes);
-    for flow in &hub.flows {
-        flow_tab(hub, flow, &tab_id(flow), &mut nodes, &mut out);
+    replay_endpoints(hub, replay, &ingress, &mut nodes, &mut out);
+    for (flow, replay) in hub.flows.iter().zip(replay) {
+        flow_tab(hub, flow, replay.as_deref(), &tab_id(flow), &mut nodes, &mut out);
+    }
+    for throttle in &hub.throttles {
+        throttle_tab(throttle, &mut nodes, &mut out);
+    }
+    if hub.flows.iter().any(|f| f.guard.is_some()) {
+        loop_guard_tab(&mut nodes, &mut out);
     }
     out.finish()
 }
@@ -92,38 +116,120 @@ fn endpoints(hub: &Hub, tab: &str, nodes: &mut Nodes) {
     }
 }
 
-fn flow_tab(hub: &Hub, flow: &HubFlow, tab: &str, nodes: &mut Nodes, out: &mut PrettyArray) {
+/// `POST /replay/<flow>` for each flow with `dead-letter`, below the
+/// webhook endpoints: the bearer token of `WIREPLAN_REPLAY_TOKEN`, then a
+/// dead letter of this flow (its `flow`, `target` and `input`) for a system
+/// the flow still writes to is answered 202 and its event passed to the
+/// flow's targets it names; anything else is answered 400 (401 without the
+/// token).
+fn replay_endpoints(hub: &Hub, replay: &[Option<String>], tab: &str, nodes: &mut Nodes, out: &mut PrettyArray) {
+    let mut row = hub.endpoints.len() as u32 + 1;
+    for (flow, path) in hub.flows.iter().zip(replay) {
+        let Some(path) = path else { continue };
+        let roles = ["replay", "replay scheme", "replay verify", "which", "valid?", "accepted", "refused", "response"];
+        let ids: Vec<String> = roles.iter().map(|r| node_id(flow, r, 0)).collect();
+        let (to_flow, input) = (node_id(flow, "replay out", 0), node_id(flow, "replay input", 0));
+        bearer_endpoint(path, REPLAY_TOKEN, &ids[..3], &ids[7], &ids[3], row, tab, nodes);
+        let targets: Vec<&str> = flow.targets.iter().map(|t| t.system.as_str()).collect();
+        let which = change(vec![set("_wp", json!({"replay_of": flow.name, "targets": targets}).to_string(), "json")]);
+        nodes.add(&ids[3], "change", tab, "a dead letter of this flow?", at(3, row), &[&[&ids[4]]], which);
+        nodes.add(
+            &ids[4],
+            "switch",
+            tab,
+            "valid?",
+            at(4, row),
+            &[&[&ids[5], &input], &[&ids[6]]],
+            json!({
+                "property": "payload", "propertyType": "msg", "checkall": "false", "repair": false, "outputs": 2,
+                "rules": [{"t": "jsonata_exp", "v": REPLAY_VALID, "vt": "jsonata"}, {"t": "else"}],
+            }),
+        );
+        let accepted = change(vec![set("statusCode", 202, "num"), set("payload", "{\"accepted\":true}", "json")]);
+        nodes.add(&ids[5], "change", tab, "202 accepted", at(5, row), &[&[&ids[7]]], accepted);
+        let refused = change(vec![
+            set("statusCode", 400, "num"),
+            set("payload", "{\"error\":\"not a dead letter of this flow\"}", "json"),
+        ]);
+        nodes.add(&ids[6], "change", tab, "400", at(5, row + 1), &[&[&ids[7]]], refused);
+        nodes.add(&ids[7], "http response", tab, "", at(6, row), &[], http_response());
+        let rules = change(vec![set("_wp", REPLAY_INPUT, "jsonata"), set("payload", REPLAY_EVENT, "jsonata")]);
+        nodes.add(&input, "change", tab, "its event, to its targets", at(5, row + 2), &[&[&to_flow]], rules);
+        let links = json!({"mode": "link", "links": [node_id(flow, "replay in", 0)]});
+        nodes.add(&to_flow, "link out", tab, "to the flow", at(6, row + 2), &[], links);
+        out.take(nodes);
+        row += 3;
+    }
+}
+
+fn flow_tab(hub: &Hub, flow: &HubFlow, replay: Option<&str>, tab: &str, nodes: &mut Nodes, out: &mut PrettyArray) {
     let starts: Vec<String> = (0..flow.targets.len()).map(|t| node_id(flow, "target", t)).collect();
     let starts: Vec<&str> = starts.iter().map(String::as_str).collect();
     let mut column = 1;
+    // A loop-guarded flow's trigger goes to the echo check first.
+    let guard = flow.guard.as_ref().map(|source| {
+        let column = if matches!(flow.trigger, HubTrigger::Poll(_)) { 4 } else { 0 };
+        guard_nodes(flow, source, tab, at(column, 2), &starts, nodes)
+    });
+    let first: Vec<&str> = match &guard {
+        Some(guard) => vec![guard.as_str()],
+        None => starts.clone(),
+    };
     match &flow.trigger {
         HubTrigger::Webhook(endpoint) => {
             let endpoint = &hub.endpoints[*endpoint];
             let out = endpoint_id(&endpoint.event, "out");
-            nodes.add(
-                &link_in_id(flow),
-                "link in",
-                tab,
-                &endpoint.event,
-                at(0, 0),
-                &[&starts],
-                json!({"links": [out]}),
-            );
+            nodes.add(&link_in_id(flow), "link in", tab, &endpoint.event, at(0, 0), &[&first], json!({"links": [out]}));
         }
         HubTrigger::Poll(poll) => {
-            poll_nodes(flow, poll, tab, &starts, nodes);
+            poll_nodes(flow, poll, tab, &first, nodes);
             column = 5;
         }
+    }
+    if replay.is_some() && !flow.targets.is_empty() {
+        replay_entry(flow, &starts, tab, at(0, 2 * flow.targets.len() as u32 + 4), nodes);
     }
     let prepare = node_id(flow, "prepare", 0);
     for (index, target) in flow.targets.iter().enumerate() {
         let label = format!("to {}", target.system);
-        let config = change(config_rules(target_config(flow, target)));
+        let mut config = target_config(flow, target);
+        remember_config(target, &mut config);
+        if let Some(throttle) = target.throttle.and_then(|t| hub.throttles.get(t)) {
+            config.insert("throttle".into(), throttle_id(&throttle.system).into());
+        }
+        if let Some(path) = replay {
+            config.insert("replay".into(), path.into());
+        }
+        let config = change(config_rules(config));
         nodes.add(starts[index], "change", tab, &label, at(column, index as u32 * 2), &[&[&prepare]], config);
         out.take(nodes);
     }
     delivery_nodes(flow, tab, column + 1, nodes);
     out.take(nodes);
+}
+
+/// Where a replayed dead letter enters the flow: to each target that
+/// writes to the system the letter names (the one whose attempts ran out),
+/// past the loop guard, which the event passed when it first came.
+fn replay_entry(flow: &HubFlow, starts: &[&str], tab: &str, pos: (u32, u32), nodes: &mut Nodes) {
+    let (entry, which) = (node_id(flow, "replay in", 0), node_id(flow, "replay target", 0));
+    let links = json!({"links": [node_id(flow, "replay out", 0)]});
+    nodes.add(&entry, "link in", tab, "replayed dead letters", pos, &[&[&which]], links);
+    let rules: Vec<serde_json::Value> =
+        flow.targets.iter().map(|t| json!({"t": "eq", "v": t.system, "vt": "str"})).collect();
+    let wires: Vec<&[&str]> = starts.iter().map(std::slice::from_ref).collect();
+    nodes.add(
+        &which,
+        "switch",
+        tab,
+        "to the target that failed",
+        (pos.0 + 190, pos.1),
+        &wires,
+        json!({
+            "property": "_wp.target", "propertyType": "msg", "checkall": "true", "repair": false,
+            "outputs": flow.targets.len(), "rules": rules,
+        }),
+    );
 }
 
 /// The chain every target of `flow` shares, from its configuration in
@@ -167,7 +273,22 @@ fn delivery_nodes(flow: &HubFlow, tab: &str, column: u32, nodes: &mut Nodes) {
     let c = |n: u32| column + n;
 
     nodes.add(prepare, "change", tab, "map the body", at(c(0), row), &[&[send]], change(request_rules()));
-    nodes.add(send, "change", tab, "send", at(c(1), row), &[&[request]], send_rules());
+    // The writes to a rate-limited system wait in its throttle; the writes
+    // a loop guard must know of are remembered just before they go out.
+    let remembers = flow.targets.iter().any(|t| t.remember);
+    let remember = node_id(flow, "remember", 0);
+    let before_request = if remembers {
+        remember_node(&remember, tab, at(c(2), row + 3), request, nodes);
+        remember.as_str()
+    } else {
+        request
+    };
+    let after_send = if flow.targets.iter().any(|t| t.throttle.is_some()) {
+        throttle_nodes(flow, tab, at(c(1), row + 3), before_request, nodes)
+    } else {
+        before_request.to_owned()
+    };
+    nodes.add(send, "change", tab, "send", at(c(1), row), &[&[&after_send]], send_rules());
     nodes.add(request, "http request", tab, "", at(c(2), row), &[&[status]], http_request());
     nodes.add(status, "switch", tab, "2xx?", at(c(3), row), &[&[delivered], &[failed]], status_switch());
     nodes.add(
@@ -225,5 +346,118 @@ fn delivery_nodes(flow: &HubFlow, tab: &str, column: u32, nodes: &mut Nodes) {
         let line = change(vec![set("payload", DEAD_LETTER_LINE, "jsonata")]);
         nodes.add(dead_line, "change", tab, "dead letter", at(c(7), row + 1), &[&[dead]], line);
         nodes.add(dead, "file", tab, "dead letters", at(c(8), row + 1), &[&[]], file(DEAD_LETTER_FILE));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use crate::emit::Input;
+
+    const SPEC: &str = r#"
+system "a" kind=crm { webhooks #true; }
+system "b" kind=email { webhooks #true; }
+event "a.changed" from=a { field "email" type=email; }
+event "b.changed" from=b { field "email" type=email; }
+flow "a-to-b" {
+    on "a.changed"
+    to b action=upsert { map "email" to="email"; }
+    log
+}
+flow "b-to-a" {
+    on "b.changed"
+    to a action=upsert { map "email" to="email"; }
+    log
+}
+"#;
+
+    /// The hub's files for `text`: `flows.json` parsed, and `settings.js`.
+    fn built(text: &str) -> (Vec<Value>, String) {
+        let spec = crate::lint::test_spec(text);
+        let emitted = super::super::emit(&Input { spec: &spec });
+        let file = |path: &str| {
+            let artifact = emitted.artifacts.iter().find(|a| a.path == path).unwrap();
+            String::from_utf8(artifact.bytes.clone()).unwrap()
+        };
+        let flows: Value = serde_json::from_str(&file("node-red/flows.json")).unwrap();
+        (flows.as_array().unwrap().clone(), file("node-red/settings.js"))
+    }
+
+    fn named<'a>(nodes: &'a [Value], name: &str) -> Vec<&'a Value> {
+        nodes.iter().filter(|n| n["name"] == name).collect()
+    }
+
+    #[test]
+    fn the_pieces_are_laid_out_only_where_the_spec_asks_for_them() {
+        let (plain, settings) = built(SPEC);
+        for piece in ["loop guard", "remember the write (loop guard)", "rate-limited?", "replayed dead letters"] {
+            assert!(named(&plain, piece).is_empty(), "{piece}");
+        }
+        assert!(!settings.contains("memory"), "{settings}");
+        assert!(!plain.iter().any(|n| n["url"].as_str().is_some_and(|u| u.starts_with("/replay/"))));
+
+        // `loop-guard` on one flow: its start checks echoes of writes to
+        // `b`, and the other flow's write to `b` is remembered.
+        let (guarded, settings) = built(&SPEC.replacen("    log\n", "    log\n    loop-guard\n", 1));
+        assert_eq!(named(&guarded, "loop guard").len(), 1);
+        let config = named(&guarded, "loop guard")[0]["rules"][0]["to"].as_str().unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(config).unwrap(),
+            serde_json::json!({"flow": "a-to-b", "source": "a"})
+        );
+        let remember = named(&guarded, "remember the write (loop guard)");
+        assert_eq!(remember.len(), 1, "only the chain that writes to `a` has the node");
+        assert_eq!(remember[0]["z"], super::tab_id_of("b-to-a"));
+        let to_a = named(&guarded, "to a")[0]["rules"][0]["to"].as_str().unwrap();
+        assert_eq!(serde_json::from_str::<Value>(to_a).unwrap()["echo"], "a");
+        let to_b = named(&guarded, "to b")[0]["rules"][0]["to"].as_str().unwrap();
+        assert!(serde_json::from_str::<Value>(to_b).unwrap().get("echo").is_none());
+        assert!(settings.contains("memory: { module: \"memory\" }"), "{settings}");
+
+        // `rate-limit` on `b`: one throttle tab, entered from the flow that writes to it.
+        let (limited, _) =
+            built(&SPEC.replace("system \"b\" kind=email {", "system \"b\" kind=email { rate-limit 5 per=minute;"));
+        let delays: Vec<&Value> = limited.iter().filter(|n| n["pauseType"] == "rate").collect();
+        assert_eq!(delays.len(), 1);
+        assert_eq!((&delays[0]["rate"], &delays[0]["nbRateUnits"]), (&"1".into(), &"12.05".into()));
+        assert_eq!(named(&limited, "rate-limited?").len(), 1);
+        let to_b = named(&limited, "to b")[0]["rules"][0]["to"].as_str().unwrap();
+        let entry = serde_json::from_str::<Value>(to_b).unwrap()["throttle"].clone();
+        assert!(limited.iter().any(|n| n["id"] == entry && n["type"] == "link in"), "{entry}");
+
+        // `dead-letter`: `POST /replay/<flow>`, and the flow's entry routes by target.
+        let (replayed, _) = built(&SPEC.replacen("    log\n", "    log\n    dead-letter\n", 1));
+        let urls: Vec<&str> = replayed.iter().filter_map(|n| n["url"].as_str()).collect();
+        assert!(urls.contains(&"/replay/a-to-b") && !urls.contains(&"/replay/b-to-a"), "{urls:?}");
+        let which = named(&replayed, "to the target that failed");
+        assert_eq!(which[0]["rules"], serde_json::json!([{"t": "eq", "v": "b", "vt": "str"}]));
+    }
+
+    #[test]
+    fn a_polled_flow_checks_each_record_for_an_echo() {
+        let (nodes, _) = built(
+            r#"
+system "a" kind=crm { entity "contact" { field "email" type=email; field "updated_at" type=datetime; }; }
+system "b" kind=email
+flow "poll-a" {
+    poll a entity=contact every="1m"
+    to b action=upsert { map "email" to="email"; }
+    loop-guard
+}
+flow "b-to-a" {
+    poll a entity=contact every="1m"
+    to a action=update { map "email" to="email"; }
+}
+"#,
+        );
+        let guard = named(&nodes, "loop guard");
+        assert_eq!(guard.len(), 1);
+        let split = nodes.iter().find(|n| n["type"] == "split" && n["z"] == guard[0]["z"]).unwrap();
+        assert_eq!(split["wires"], serde_json::json!([[guard[0]["id"]]]));
+        let config: Value = serde_json::from_str(guard[0]["rules"][0]["to"].as_str().unwrap()).unwrap();
+        assert_eq!(config["source"], "a");
+        // The other flow writes to `a`: it remembers.
+        assert_eq!(named(&nodes, "remember the write (loop guard)")[0]["z"], super::tab_id_of("b-to-a"));
     }
 }

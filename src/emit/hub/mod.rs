@@ -14,6 +14,12 @@
 //! JSONata expressions and the one `function` node (the webhook check,
 //! `verify.js`) are the kit's fixed text that no name reaches, so a name
 //! cannot change what a flow does.
+//!
+//! Besides the flows, the hub decides two things of its own: the
+//! `POST /replay/<flow>` path of each flow with `dead-letter` (`replay_paths`,
+//! a URL slug of the flow's name) and the optional variable that protects
+//! them (`REPLAY_TOKEN`), which, unlike the flows' variables, Node-RED starts
+//! without: replay is then refused.
 
 mod flows;
 mod readme;
@@ -22,12 +28,17 @@ use std::collections::BTreeMap;
 
 use crate::emit::distinct::{Case, Claims};
 use crate::emit::env::Env;
+use crate::emit::names;
 use crate::emit::nodered::model::Hub;
+use crate::emit::nodered::throttle::throttle_tab_id;
 use crate::emit::nodered::{self, FLOWS_PATH, SETTINGS_PATH};
 use crate::emit::{Artifact, Emitted, Input};
 use crate::model::{Name, Spec};
 
 pub(crate) const README_PATH: &str = "README.md";
+
+/// The bearer token `POST /replay/<flow>` wants; optional.
+pub(super) const REPLAY_TOKEN: &str = "WIREPLAN_REPLAY_TOKEN";
 
 /// Emits the hub's files for `input`.
 pub(crate) fn emit(input: &Input<'_>) -> Emitted {
@@ -36,19 +47,48 @@ pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     let mut claims = Claims::default();
     let mut env = Env::new(spec);
     let hub = nodered::plan(spec, &mut emitted, "a hub", &mut claims, &mut env);
+    let replay = replay_paths(spec, &hub, &mut claims);
+    if replay.iter().any(Option::is_some) {
+        let what = "the bearer token `POST /replay/<flow>` wants (optional: unset, every replay is refused)";
+        env.claim(None, REPLAY_TOKEN.into(), what.into());
+    }
     claim_node_ids(spec, &hub, &mut claims);
-    let env = env.finish(&mut claims, &mut emitted);
+    let mut env = env.finish(&mut claims, &mut emitted);
+    // Node-RED starts without it: replay is then refused.
+    let replay_token = env.remove(REPLAY_TOKEN);
     emitted.diagnostics.extend(claims.check());
     emitted.notes.sort();
     emitted.notes.dedup();
-    let flows = flows::render(&hub);
+    let flows = flows::render(&hub, &replay);
     emitted.artifacts.push(Artifact { path: FLOWS_PATH.into(), bytes: flows.into_bytes() });
-    let settings = nodered::settings("hub", env.keys().map(String::as_str), false);
+    // The loop guard's memory is the global context's `memory` store.
+    let memory = hub.flows.iter().any(|f| f.guard.is_some());
+    let settings = nodered::settings("hub", env.keys().map(String::as_str), memory);
     emitted.artifacts.push(Artifact { path: SETTINGS_PATH.into(), bytes: settings.into_bytes() });
     let stack = spec.stack.as_ref().and_then(|s| s.name.as_ref()).map(|n| n.value.to_string());
-    let readme = readme::render(&hub, &env, stack.as_deref(), &emitted.notes);
+    let readme = readme::render(&hub, &env, replay_token.as_deref(), &replay, stack.as_deref(), &emitted.notes);
     emitted.artifacts.push(Artifact { path: README_PATH.into(), bytes: readme.into_bytes() });
     emitted
+}
+
+/// `/replay/<slug>` for each flow with `dead-letter` and a target, in the
+/// order of `hub.flows`, each claimed for the shared name check.
+fn replay_paths(spec: &Spec, hub: &Hub, claims: &mut Claims) -> Vec<Option<String>> {
+    let slugs = names::slugs(hub.flows.iter().map(|f| f.name.as_str()));
+    let flows: BTreeMap<&str, &Name> = spec.flows.iter().map(|f| (&*f.name.value, &f.name)).collect();
+    hub.flows
+        .iter()
+        .map(|flow| {
+            if !flow.dead_letter || flow.targets.is_empty() {
+                return None;
+            }
+            let path = format!("/replay/{}", slugs.get(flow.name.as_str()).cloned().unwrap_or_default());
+            if let Some(name) = flows.get(flow.name.as_str()) {
+                claims.claim("webhook path", Case::Insensitive, &path, "flow", name);
+            }
+            Some(path)
+        })
+        .collect()
 }
 
 /// Claims the node ids derived from names (an endpoint's, a flow's tab) for
@@ -71,6 +111,12 @@ fn claim_node_ids(spec: &Spec, hub: &Hub, claims: &mut Claims) {
     for flow in &hub.flows {
         if let Some(name) = flows.get(flow.name.as_str()) {
             claims.claim("Node-RED node id", Case::Sensitive, &flows::tab_id_of(&flow.name), "flow", name);
+        }
+    }
+    let systems: BTreeMap<&str, &Name> = spec.systems.iter().map(|s| (&*s.name.value, &s.name)).collect();
+    for throttle in &hub.throttles {
+        if let Some(name) = systems.get(throttle.system.as_str()) {
+            claims.claim("Node-RED node id", Case::Sensitive, &throttle_tab_id(&throttle.system), "system", name);
         }
     }
 }

@@ -1,25 +1,41 @@
 //! The generated `README.md`: how to run the hub, every environment
-//! variable it reads, its endpoints, and where dead letters and the audit
-//! log go. Spec names are escaped for Markdown (`escape::markdown_text`);
+//! variable it reads, its endpoints, where dead letters and the audit log
+//! go and how to replay a dead letter, and, where the spec asks for them,
+//! what the loop guard and the rate limits do and cannot do. Spec names are escaped for Markdown (`escape::markdown_text`);
 //! environment variables and URL slugs are clean by construction.
 
 use std::fmt::Write as _;
 
 use std::collections::BTreeMap;
 
+use super::REPLAY_TOKEN;
 use crate::emit::Note;
+use crate::emit::nodered::loop_guard::{CAP, WINDOW_MINUTES};
 use crate::emit::nodered::model::{Auth, Hub, HubTrigger};
+use crate::emit::nodered::throttle::interval_ms;
 use crate::emit::nodered::{AUDIT_FILE, DEAD_LETTER_FILE, FLOWS_PATH, SETTINGS_PATH};
 use crate::escape::{markdown_name, markdown_text};
 
-/// The README, section by section.
-pub(super) fn render(hub: &Hub, env: &BTreeMap<String, String>, stack: Option<&str>, notes: &[Note]) -> String {
+/// The README, section by section. `replay_token` says what the optional
+/// replay token is for, when a flow can be replayed; `replay` holds each
+/// flow's replay path, in the order of `hub.flows`.
+pub(super) fn render(
+    hub: &Hub,
+    env: &BTreeMap<String, String>,
+    replay_token: Option<&str>,
+    replay: &[Option<String>],
+    stack: Option<&str>,
+    notes: &[Note],
+) -> String {
     let mut out = String::new();
     run(stack, &mut out);
-    environment(env, &mut out);
+    environment(env, replay_token, &mut out);
     endpoints(hub, &mut out);
     flows(hub, &mut out);
     dead_letters_and_audit(hub, &mut out);
+    replaying(hub, replay, &mut out);
+    loop_guard(hub, &mut out);
+    rate_limits(hub, &mut out);
     crate::emit::notes_section(&mut out, notes);
     out
 }
@@ -53,12 +69,15 @@ fn run(stack: Option<&str>, out: &mut String) {
 }
 
 /// Every environment variable the flows read.
-fn environment(env: &BTreeMap<String, String>, out: &mut String) {
+fn environment(env: &BTreeMap<String, String>, replay_token: Option<&str>, out: &mut String) {
     out.push_str("## Environment variables\n\n");
     out.push_str("Node-RED does not start while one of the first ones is unset (`settings.js` checks).\n\n");
     out.push_str("| variable | what it is |\n| --- | --- |\n");
     for (name, what) in env {
         let _ = writeln!(out, "| `{name}` | {} |", markdown_text(what));
+    }
+    if let Some(what) = replay_token {
+        let _ = writeln!(out, "| `{REPLAY_TOKEN}` | {what} |");
     }
     out.push_str("| `WIREPLAN_DATA_DIR` | where the audit log and dead letters go (default `node-red/data`) |\n");
     out.push_str("| `WIREPLAN_HOST`, `PORT` | the address and port to listen on (default 127.0.0.1:1880) |\n\n");
@@ -144,8 +163,8 @@ fn dead_letters_and_audit(hub: &Hub, out: &mut String) {
         out,
         "Both are files of one JSON object per line, in `WIREPLAN_DATA_DIR` (default `node-red/data/`):\n\n\
          - `{DEAD_LETTER_FILE}`: a delivery whose attempts all failed (flows with `dead-letter`): the flow, \
-         the target, the attempts, the last status or error, the request sent and the event received. Replay \
-         a line by posting its `input` to the flow's webhook again.\n\
+         the target, the attempts, the last status or error, the request sent, the event received and the \
+         flow's replay endpoint (below).\n\
          - `{AUDIT_FILE}`: one line per delivery of flows with `log`: time, flow, target, outcome \
          (`delivered` or `failed`), attempts, status, method, path and idempotency key. No credentials \
          and no URLs are written.\n\n\
@@ -157,5 +176,93 @@ fn dead_letters_and_audit(hub: &Hub, out: &mut String) {
             "\nPoll cursors are kept in `node-red/context/`, so a restart does not deliver what was delivered \
              before.\n",
         );
+    }
+}
+
+/// `POST /replay/<flow>`, and a command per flow that replays its newest
+/// dead letter.
+fn replaying(hub: &Hub, replay: &[Option<String>], out: &mut String) {
+    let paths: Vec<&str> = replay.iter().filter_map(Option::as_deref).collect();
+    if paths.is_empty() {
+        return;
+    }
+    out.push_str("\n## Replaying a dead letter\n\n");
+    let _ = writeln!(
+        out,
+        "Each flow with `dead-letter` has `POST /replay/<flow>`, which wants `Authorization: Bearer` and the \
+         value of `{REPLAY_TOKEN}` (unset, every replay is refused with 401). Its body is one line of \
+         `{DEAD_LETTER_FILE}`, as written: the event it holds goes to the flow's targets that write to the \
+         system whose attempts ran out, and to nothing else (not the flow's other targets, which had it, nor \
+         the other flows on the same event, as posting the event to its webhook again would){}. The answer \
+         is 202, or 400 for a body that is not a dead letter of that flow. A replay that fails again is \
+         dead-lettered again.\n\n\
+         | flow | replay endpoint |\n| --- | --- |",
+        if hub.flows.iter().any(|f| f.guard.is_some()) { ", past the loop guard" } else { "" }
+    );
+    for (flow, path) in hub.flows.iter().zip(replay) {
+        if let Some(path) = path {
+            let _ = writeln!(out, "| {} | `POST {path}` |", markdown_text(&flow.name));
+        }
+    }
+    out.push_str(
+        "\nThe newest dead letter of a flow, replayed (run in this folder, with the variables Node-RED runs \
+         with; curl 7.76 or newer):\n\n```sh\n",
+    );
+    for path in paths {
+        // The path is a clean URL segment (`[A-Za-z0-9._-]`): nothing in it
+        // is special to the shell inside single quotes.
+        let _ = writeln!(
+            out,
+            "grep -F '\"replay\":\"{path}\"' \"${{WIREPLAN_DATA_DIR:-node-red/data}}/{DEAD_LETTER_FILE}\" | tail -n 1 | \
+             curl -sS --fail-with-body -H \"Authorization: Bearer ${REPLAY_TOKEN}\" -H 'Content-Type: application/json' \
+             --data-binary @- \"http://${{WIREPLAN_HOST:-127.0.0.1}}:${{PORT:-1880}}{path}\""
+        );
+    }
+    out.push_str("```\n");
+}
+
+/// What the loop guard remembers, for how long, and what it cannot catch.
+fn loop_guard(hub: &Hub, out: &mut String) {
+    let guarded: Vec<String> = hub.flows.iter().filter(|f| f.guard.is_some()).map(|f| markdown_text(&f.name)).collect();
+    if guarded.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n## Loop guard\n\n\
+         Flows with `loop-guard` ({}) do not pass on a change the hub made itself. Just before each write to \
+         a system such a flow listens to (whichever flow makes it), the hub remembers a fingerprint of the \
+         fields it writes: the SHA-256 of their paths and values as canonical JSON, the record's identifying \
+         field among them. A change from that system whose same fields hold exactly those values is an echo \
+         of that write: the flow drops it and, with `log`, writes a line to `{AUDIT_FILE}` (time, flow, the \
+         system it came from, outcome `echo-suppressed` and the fingerprint).\n\n\
+         The memory is shared by every flow, kept in memory only (a restart forgets it) and bounded: {CAP} \
+         fingerprints per system, each for {WINDOW_MINUTES} minutes, the oldest dropped first. It cannot \
+         catch an echo that arrives later than that, or after a restart; an echo whose fields the system \
+         changed (a normalised email, a rounded amount) or renamed in its change event (the event must carry \
+         the written fields under the names the write used); and it drops a real change that sets the same \
+         fields back to the values the hub wrote within the window.",
+        guarded.join(", ")
+    );
+}
+
+/// Which systems are throttled, at what rate, and that the queue is in
+/// memory.
+fn rate_limits(hub: &Hub, out: &mut String) {
+    if hub.throttles.is_empty() {
+        return;
+    }
+    out.push_str(
+        "\n## Rate limits\n\nEvery write to a system with `rate-limit`, from every flow, retries included, waits \
+         its turn in one throttle per system (a tab of its own: a `delay` node in rate-limit mode), which never \
+         drops a write. The writes are spaced evenly, so that the limit's number of them spans its window and \
+         a quarter of a second more: no window of the limit's length sees more than the limit at the system \
+         unless the time a request takes to reach it varies by more than that. **The queue is in memory**: a restart loses the writes \
+         waiting in it, although their webhooks were answered 202.\n\n| system | limit | at most one write \
+         every |\n| --- | --- | --- |\n",
+    );
+    for t in &hub.throttles {
+        let every = interval_ms(t) as f64 / 1000.0;
+        let _ = writeln!(out, "| {} | {} per {} | {every} s |", markdown_text(&t.system), t.count, t.per);
     }
 }

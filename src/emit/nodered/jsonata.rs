@@ -49,7 +49,21 @@ pub(in crate::emit) const AUDIT_LINE: &str = "$string({\"time\": $now(), \"flow\
 pub(in crate::emit) const DEAD_LETTER_LINE: &str = "$string({\"time\": $now(), \"flow\": _wp.flow, \"target\": _wp.target, \
     \"attempts\": _wp.attempt, \"status\": statusCode, \"error\": error.message, \
     \"response\": $type(statusCode) = \"number\" ? payload, \
-    \"request\": {\"method\": _wp.method, \"path\": _wp.path, \"body\": _wp.body}, \"input\": _wp.input})";
+    \"request\": {\"method\": _wp.method, \"path\": _wp.path, \"body\": _wp.body}, \"input\": _wp.input, \
+    \"replay\": _wp.replay})";
+/// Whether a replayed body is a dead letter of the flow named in
+/// `_wp.replay_of`, for one of the systems it writes to (`_wp.targets`).
+pub(in crate::emit) const REPLAY_VALID: &str = "$type(payload) = \"object\" and payload.flow = _wp.replay_of and \
+    $type(payload.target) = \"string\" and payload.target in _wp.targets and $exists(payload.input)";
+/// What a replayed dead letter carries to its flow besides its event: the
+/// target whose attempts ran out.
+pub(in crate::emit) const REPLAY_INPUT: &str = "{\"target\": payload.target}";
+/// The event a replayed dead letter holds.
+pub(in crate::emit) const REPLAY_EVENT: &str = "payload.input";
+/// The audit line of a change dropped by the loop guard as an echo of the
+/// hub's own write.
+pub(in crate::emit) const ECHO_LINE: &str = "$string({\"time\": $now(), \"flow\": _wp.flow, \"source\": _wp.source, \
+    \"outcome\": _wp.outcome, \"fingerprint\": _wp.fingerprint})";
 pub(in crate::emit) const POLL_URL: &str = "$env(_wp.url_env) & _wp.path & ($exists(_wp.since) ? \
     ($contains(_wp.path, \"?\") ? \"&\" : \"?\") & \"since=\" & $encodeUrlComponent($string(_wp.since)) : \"\")";
 pub(in crate::emit) const POLL_HEADERS: &str = "$merge([{\"Accept\": \"application/json\"}, \

@@ -11,6 +11,9 @@
 //!   webhook endpoint, a poll, a target's configuration and the request
 //!   rules, the audit line.
 //! - `jsonata`: the fixed expressions those pieces evaluate.
+//! - `loop_guard` and `throttle`: `loop-guard` (echo suppression, with its
+//!   fixed code `loop_guard.js`) and `rate-limit` (one queue per system),
+//!   which only the hub lays out so far.
 //! - `settings.js` (`settings`) and `verify.js` (the webhook check): fixed
 //!   files, the same for both.
 //!
@@ -19,10 +22,12 @@
 //! written by serde.
 
 pub(in crate::emit) mod jsonata;
+pub(in crate::emit) mod loop_guard;
 pub(in crate::emit) mod model;
 pub(in crate::emit) mod nodes;
 pub(in crate::emit) mod parts;
 mod plan;
+pub(in crate::emit) mod throttle;
 
 pub(in crate::emit) use plan::plan;
 

@@ -12,6 +12,21 @@ use std::time::Duration;
 pub(in crate::emit) struct Hub {
     pub(in crate::emit) endpoints: Vec<Endpoint>,
     pub(in crate::emit) flows: Vec<HubFlow>,
+    /// One per system with a `rate-limit` that a carried flow writes to, in
+    /// the order of the first write: every flow's writes to it share it.
+    pub(in crate::emit) throttles: Vec<Throttle>,
+}
+
+/// A system's `rate-limit`, as one queue that every write to it waits in.
+#[derive(Debug)]
+pub(in crate::emit) struct Throttle {
+    pub(in crate::emit) system: String,
+    /// `rate-limit N per=UNIT`: N, and the unit's name (`second`, `minute`,
+    /// `hour`, `day`, as Node-RED's `delay` node names them).
+    pub(in crate::emit) count: f64,
+    pub(in crate::emit) per: &'static str,
+    /// The unit in seconds.
+    pub(in crate::emit) unit: f64,
 }
 
 /// `POST /hooks/<slug>`: where one event's producer sends it.
@@ -40,6 +55,10 @@ pub(in crate::emit) struct HubFlow {
     pub(in crate::emit) targets: Vec<HubTarget>,
     pub(in crate::emit) log: bool,
     pub(in crate::emit) dead_letter: bool,
+    /// `loop-guard`: the name of the system whose changes trigger the flow
+    /// (the event's producer, or the polled system), whose echoes of the
+    /// hub's own writes it drops.
+    pub(in crate::emit) guard: Option<String>,
 }
 
 #[derive(Debug)]
@@ -78,6 +97,11 @@ pub(in crate::emit) struct HubTarget {
     pub(in crate::emit) exponential: bool,
     pub(in crate::emit) initial: Duration,
     pub(in crate::emit) max: Duration,
+    /// A loop-guarded flow listens to this system's changes: the write is
+    /// remembered, so that its echo is known.
+    pub(in crate::emit) remember: bool,
+    /// An index into `Hub::throttles`: the system's `rate-limit`.
+    pub(in crate::emit) throttle: Option<usize>,
 }
 
 #[derive(Debug)]

@@ -86,6 +86,49 @@ pub(in crate::emit) fn webhook_endpoint(
     nodes.add(&ids[4], "http response", tab, "", at(4, row), &[], http_response());
 }
 
+/// The front of an endpoint at `url` that wants the bearer token held in the
+/// environment variable `env`, on row `row` of `tab`: `POST <url>`
+/// (`ids[0]`), the scheme (`ids[1]`) and `verify.js` (`ids[2]`), which
+/// passes a request with the token, its JSON body parsed, to `verified` and
+/// answers any other 401 through `response`.
+#[allow(clippy::too_many_arguments)]
+pub(in crate::emit) fn bearer_endpoint(
+    url: &str,
+    env: &str,
+    ids: &[String],
+    response: &str,
+    verified: &str,
+    row: u32,
+    tab: &str,
+    nodes: &mut Nodes,
+) {
+    nodes.add(
+        &ids[0],
+        "http in",
+        tab,
+        &format!("POST {url}"),
+        at(0, row),
+        &[&[&ids[1]]],
+        json!({
+            "url": url, "method": "post", "upload": false, "skipBodyParsing": true, "swaggerDoc": "",
+        }),
+    );
+    let scheme = change(vec![set("_wp", json!({"auth": {"scheme": "bearer", "secret_env": env}}).to_string(), "json")]);
+    nodes.add(&ids[1], "change", tab, "the bearer token it wants", at(1, row), &[&[&ids[2]]], scheme);
+    nodes.add(
+        &ids[2],
+        "function",
+        tab,
+        "verify the request",
+        at(2, row),
+        &[&[verified], &[response]],
+        json!({
+            "func": VERIFY_JS, "outputs": 2, "timeout": 0, "noerr": 0, "initialize": "", "finalize": "",
+            "libs": [],
+        }),
+    );
+}
+
 /// The `change` node before `verify.js`: how the endpoint's producer proves
 /// itself, as `msg._wp`.
 fn auth_rules(endpoint: &Endpoint) -> Value {

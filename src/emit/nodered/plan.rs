@@ -1,14 +1,16 @@
 //! Reading the spec into the flow model (`Hub`), in named steps: which
 //! flows Node-RED carries (`carried`), a webhook endpoint per event that
 //! triggers one (`endpoints`), and per flow its trigger (`trigger`, `poll`)
-//! and its targets (`target`), each with every default decided and noted.
+//! and its targets (`target`), each with every default decided and noted;
+//! then what flows share (`guards`: which writes a `loop-guard` must know
+//! of; `throttles`: one queue per rate-limited system written to).
 //! Every environment variable goes through the build's registry (`Env`),
 //! every derived URL path is claimed for the shared name check.
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::time::Duration;
 
-use super::model::{Auth, Endpoint, FieldSource, Hub, HubFlow, HubTarget, HubTrigger, Poll};
+use super::model::{Auth, Endpoint, FieldSource, Hub, HubFlow, HubTarget, HubTrigger, Poll, Throttle};
 use crate::emit::distinct::{Case, Claims};
 use crate::emit::env::Env;
 use crate::emit::names;
@@ -40,27 +42,69 @@ pub(in crate::emit) fn plan<'s>(
 ) -> Hub {
     let mut planner = Planner { spec, emitted, claims, env };
     let (events, carried) = planner.carried(what);
-    let mut hub = Hub { endpoints: planner.endpoints(&events), flows: Vec::new() };
+    let mut hub = Hub { endpoints: planner.endpoints(&events), flows: Vec::new(), throttles: Vec::new() };
     // Each event's endpoint by name, so that placing a flow is not a scan.
     let endpoint_of: FxHashMap<String, usize> =
         hub.endpoints.iter().enumerate().map(|(i, e)| (e.event.clone(), i)).collect();
+    // Each built flow's target systems, in the order of its targets.
+    let mut written: Vec<Vec<SystemId>> = Vec::new();
     for id in carried {
         let flow = spec.flow(id);
         let Some(trigger) = planner.trigger(flow, &mut hub, &endpoint_of) else { continue };
-        let targets = (0..flow.targets.len()).filter_map(|index| planner.target(flow, index)).collect();
+        let targets: Vec<(SystemId, HubTarget)> =
+            (0..flow.targets.len()).filter_map(|index| planner.target(flow, index)).collect();
         if flow.dead_letter.is_none() {
             planner.note(flow, "has no `dead-letter`: a delivery that fails every attempt is dropped".into());
         }
+        let target_systems: Vec<SystemId> = targets.iter().map(|(s, _)| *s).collect();
         planner.emitted.built.push(id);
+        let guard = flow.loop_guard.and(flow.source_system(spec)).map(|s| spec.system(s).name.value.to_string());
         hub.flows.push(HubFlow {
             name: flow.name.value.to_string(),
             trigger,
-            targets,
+            targets: targets.into_iter().map(|(_, t)| t).collect(),
             log: flow.log.is_some(),
             dead_letter: flow.dead_letter.is_some(),
+            guard,
         });
+        written.push(target_systems);
     }
+    guards(&mut hub);
+    throttles(spec, &mut hub, &written);
     hub
+}
+
+/// Marks every write to a system whose changes a loop-guarded flow listens
+/// to, whichever flow makes it: the echo arrives on another flow than the
+/// write that caused it.
+fn guards(hub: &mut Hub) {
+    let guarded: FxHashSet<String> = hub.flows.iter().filter_map(|f| f.guard.clone()).collect();
+    for target in hub.flows.iter_mut().flat_map(|f| f.targets.iter_mut()) {
+        target.remember = guarded.contains(&target.system);
+    }
+}
+
+/// One throttle per system with a `rate-limit` that a carried flow writes
+/// to (`written`: each flow's target systems), in the order of the first
+/// write, and each write to it pointed at it.
+fn throttles(spec: &Spec, hub: &mut Hub, written: &[Vec<SystemId>]) {
+    let mut index: FxHashMap<SystemId, usize> = FxHashMap::default();
+    for (flow, systems) in hub.flows.iter_mut().zip(written) {
+        for (target, &system) in flow.targets.iter_mut().zip(systems) {
+            let Some(limit) = &spec.system(system).rate_limit else { continue };
+            let next = hub.throttles.len();
+            let at = *index.entry(system).or_insert(next);
+            if at == next {
+                hub.throttles.push(Throttle {
+                    system: target.system.clone(),
+                    count: limit.count,
+                    per: limit.per.as_str(),
+                    unit: limit.per.seconds(),
+                });
+            }
+            target.throttle = Some(at);
+        }
+    }
 }
 
 /// What the steps share: the spec, where notes and claims go, and the
@@ -236,10 +280,10 @@ impl<'s> Planner<'_, 's> {
         })
     }
 
-    /// The `index`th `to` of `flow`: request, mapping, idempotency key and
-    /// retry timing, defaults noted. Language 1.1: a `to` may have its own
+    /// The `index`th `to` of `flow` and the system it writes to: request,
+    /// mapping, idempotency key and retry timing, defaults noted. Language 1.1: a `to` may have its own
     /// key and retries, which override the flow's.
-    fn target(&mut self, flow: &Flow, index: usize) -> Option<HubTarget> {
+    fn target(&mut self, flow: &Flow, index: usize) -> Option<(SystemId, HubTarget)> {
         let target = &flow.targets[index];
         let key = flow.key_for(index).map(|k| k.name.value.to_string());
         let system = target.system.target?;
@@ -280,21 +324,26 @@ impl<'s> Planner<'_, 's> {
             Some(r) => r.attempts.as_ref().map_or(DEFAULT_ATTEMPTS, |a| a.value),
             None => 1,
         };
-        Some(HubTarget {
-            system: self.env.system(system).to_owned(),
-            action: action.map(Action::as_str),
-            entity: entity_name.map(str::to_owned),
-            url_env: self.url(system),
-            token_env: self.token(system),
-            method,
-            path,
-            fields,
-            key,
-            attempts,
-            exponential: retry.and_then(|r| r.backoff.as_ref()).is_none_or(|b| b.value == Backoff::Exponential),
-            initial: retry.and_then(|r| r.initial.as_ref()).map_or(DEFAULT_INITIAL, |d| d.value),
-            max: retry.and_then(|r| r.max.as_ref()).map_or(DEFAULT_MAX, |d| d.value),
-        })
+        Some((
+            system,
+            HubTarget {
+                system: self.env.system(system).to_owned(),
+                action: action.map(Action::as_str),
+                entity: entity_name.map(str::to_owned),
+                url_env: self.url(system),
+                token_env: self.token(system),
+                method,
+                path,
+                fields,
+                key,
+                attempts,
+                exponential: retry.and_then(|r| r.backoff.as_ref()).is_none_or(|b| b.value == Backoff::Exponential),
+                initial: retry.and_then(|r| r.initial.as_ref()).map_or(DEFAULT_INITIAL, |d| d.value),
+                max: retry.and_then(|r| r.max.as_ref()).map_or(DEFAULT_MAX, |d| d.value),
+                remember: false,
+                throttle: None,
+            },
+        ))
     }
 
     /// `<BASE>_URL`, the base URL of the system `id`.
