@@ -1,7 +1,7 @@
 //! `wireplan build`: a backend's files from a spec without errors, through
 //! the one writer (or compared with the folder, with `--check`); with
 //! `--format json`, what it carried out and wrote as one JSON object on
-//! stdout (`render::build`).
+//! stdout (`emit::report`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use super::args::{BuildArgs, BuildFormat};
 use super::{load_checked, print, spec_writer, usage_error};
 use crate::diagnostic::Severity;
+use crate::emit::report::{BuildNote, BuildReport, FileChange, Outcome};
 use crate::out::Out;
-use crate::render::build::{BuildNote, BuildReport, FileChange, Outcome};
 use crate::render::{self, Report};
 
 pub(super) fn build(out: &Out, args: &BuildArgs) -> ExitCode {
@@ -26,7 +26,7 @@ pub(super) fn build(out: &Out, args: &BuildArgs) -> ExitCode {
     };
     let code = run(out, args, &mut report);
     if args.format == BuildFormat::Json {
-        let printed = print(out, &crate::render::build::json(&report));
+        let printed = print(out, &crate::emit::report::json(&report));
         if printed != ExitCode::SUCCESS {
             return printed;
         }

@@ -16,7 +16,8 @@
 //! identifier a backend derives is claimed there). `fidelity/` says, for
 //! every statement of the language, how each target carries it out, and
 //! reviews each build against it (`not-carried-out` warnings, the summary
-//! and the README's "What runs").
+//! and the README's "What runs"); `report.rs` is the same per flow, with
+//! the files written, as `build --format json` prints it.
 
 mod artifact;
 pub(crate) mod broker;
@@ -27,6 +28,7 @@ pub(crate) mod fidelity;
 pub(crate) mod hub;
 pub(crate) mod names;
 mod nodered;
+pub(crate) mod report;
 #[cfg(test)]
 mod seams;
 

@@ -1,13 +1,11 @@
 //! Turning diagnostics into output: human (rustc-style), JSON, SARIF, GitHub
 //! Actions annotations, JUnit XML and short lines, chosen by `Format` (as
 //! `emit::Target` chooses a backend); the system graph into Mermaid or DOT
-//! (`graph`); the planner's reports (`plan`); `diff`'s reports (`diff`); and what a
-//! build carried out (`build`).
+//! (`graph`); the planner's reports (`plan`); and `diff`'s reports (`diff`).
 //!
 //! Renderers are pure: they take the diagnostics and the sources and return
 //! text. The CLI decides where it goes.
 
-pub(crate) mod build;
 pub(crate) mod diff;
 pub(crate) mod github;
 pub(crate) mod graph;

@@ -5,7 +5,7 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::emit::fidelity::FlowStatements;
+use super::fidelity::FlowStatements;
 
 /// The report `wireplan build --format json` prints on stdout. Findings
 /// and notes still go to stderr, as in the human format.
