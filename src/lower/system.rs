@@ -7,12 +7,12 @@ use smol_str::SmolStr;
 use super::{Lowerer, Seen, children_of};
 use crate::diagnostic::{self};
 use crate::model::{
-    Api, ApiStyle, Connector, Criticality, Entity, Field, FieldType, NameKind, RateLimit, SignatureEncoding,
-    SignatureScheme, Spanned, System, SystemKind, TimeUnit, WebhookSignature,
+    Api, ApiStyle, Connector, Criticality, Entity, Field, FieldType, NameKind, OutboundAuth, RateLimit,
+    SignatureEncoding, SignatureScheme, Spanned, System, SystemAuth, SystemKind, TimeUnit, WebhookSignature,
 };
 use crate::secrets;
 use crate::shapes::Shape;
-use crate::syntax::{Node, Value};
+use crate::syntax::{Entry, Node, Value};
 
 impl Lowerer<'_> {
     pub(super) fn system(&mut self, node: &Node<'_>) -> Option<System> {
@@ -45,6 +45,7 @@ impl Lowerer<'_> {
             ha: None,
             webhook_signature: None,
             connector,
+            auth: None,
             allows: Vec::new(),
             loc: self.loc(node.span),
         };
@@ -93,6 +94,7 @@ impl Lowerer<'_> {
                 "webhooks" => system.webhooks = self.bool_child(child, shape!("system" "webhooks"), "webhooks #true"),
                 "ha" => system.ha = self.bool_child(child, shape!("system" "ha"), "ha #true"),
                 "webhook-signature" => system.webhook_signature = Some(Box::new(self.webhook_signature(child))),
+                "auth" => system.auth = Some(Box::new(self.auth(child))),
                 "rate-limit" => {
                     self.shape(child, shape!("system" "rate-limit"));
                     self.leaf(child);
@@ -224,20 +226,7 @@ impl Lowerer<'_> {
             }
         };
         let header = match node.prop("header") {
-            Some(e) => self.string(&e, "`header=\"X-Signature\"`").filter(|h| {
-                let token =
-                    !h.value.is_empty() && h.value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-                if !token {
-                    self.report(
-                        &diagnostic::BAD_VALUE,
-                        e.value_span,
-                        "a header name has only letters, digits, `-` and `_`".into(),
-                        "not a header name",
-                        "write the header as the producer documents it, such as `X-Shopify-Hmac-Sha256`".into(),
-                    );
-                }
-                token
-            }),
+            Some(e) => self.header_name(&e),
             None => {
                 self.missing_prop(node, "header", EXAMPLE);
                 None
@@ -262,5 +251,67 @@ impl Lowerer<'_> {
         });
         let prefix = node.prop("prefix").and_then(|e| self.string(&e, "`prefix=\"sha256=\"`"));
         WebhookSignature { scheme, header, secret, encoding, prefix, loc: self.loc(node.span) }
+    }
+
+    /// `auth basic user="SHOP_USER" password="SHOP_PASSWORD"` (language 1.2):
+    /// every property but `scope` and `header` an environment variable's name.
+    pub(super) fn auth(&mut self, node: &Node<'_>) -> SystemAuth {
+        const EXAMPLE: &str = "auth basic user=\"SHIPSTATION_KEY\" password=\"SHIPSTATION_SECRET\"";
+        self.shape(node, shape!("system" "auth"));
+        self.leaf(node);
+        let kind = match node.arg(0) {
+            Some(e) => self.keyword(&e, "authentication kind", OutboundAuth::parse, OutboundAuth::KEYWORDS),
+            None => {
+                self.missing(node, "a kind", EXAMPLE);
+                None
+            }
+        };
+        let env = |this: &mut Self, prop: &str| {
+            let e = node.prop(prop)?;
+            this.string(&e, &format!("`{prop}=\"SHOP_{}\"`", prop.to_ascii_uppercase().replace('-', "_"))).filter(|s| {
+                let ok = secrets::is_env_name(&s.value);
+                if !ok && secrets::check(&s.value).is_none() {
+                    let why = format!("`{prop}=` takes an environment variable's name, such as `SHOP_CLIENT_ID`");
+                    this.report_secret(e.value_span, &s.value, 0..s.value.len(), why);
+                }
+                ok
+            })
+        };
+        let user = env(self, "user");
+        let password = env(self, "password");
+        let client_id = env(self, "client-id");
+        let client_secret = env(self, "client-secret");
+        let refresh_token = env(self, "refresh-token");
+        let scope = node.prop("scope").and_then(|e| self.string(&e, "`scope=\"accounting\"`"));
+        let header = node.prop("header").and_then(|e| self.header_name(&e));
+        SystemAuth {
+            kind,
+            user,
+            password,
+            client_id,
+            client_secret,
+            refresh_token,
+            scope,
+            header,
+            loc: self.loc(node.span),
+        }
+    }
+
+    /// A header's name: letters, digits, `-` and `_` only.
+    fn header_name(&mut self, e: &Entry<'_>) -> Option<Spanned<SmolStr>> {
+        self.string(e, "`header=\"X-Signature\"`").filter(|h| {
+            let token =
+                !h.value.is_empty() && h.value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !token {
+                self.report(
+                    &diagnostic::BAD_VALUE,
+                    e.value_span,
+                    "a header name has only letters, digits, `-` and `_`".into(),
+                    "not a header name",
+                    "write the header as the vendor documents it, such as `X-Shopify-Hmac-Sha256`".into(),
+                );
+            }
+            token
+        })
     }
 }

@@ -34,4 +34,5 @@ mod precision;
 mod realworld;
 mod rules;
 mod util;
+mod vendors;
 mod vscode;

@@ -30,7 +30,15 @@ pub(in crate::emit) enum Auth {
     /// `Authorization: Bearer <token>`, the token in `env`.
     Bearer { env: String },
     /// An HMAC of the raw body in `header` (lower case).
-    Hmac { env: String, header: String, algorithm: &'static str, encoding: &'static str, prefix: String },
+    Hmac {
+        env: String,
+        header: String,
+        algorithm: &'static str,
+        encoding: &'static str,
+        prefix: String,
+        /// The rest of the vendor's scheme, from its connector's catalog entry.
+        vendor: Option<Box<super::auth::VendorScheme>>,
+    },
 }
 
 #[derive(Debug)]
@@ -57,6 +65,8 @@ pub(in crate::emit) struct Poll {
     pub(in crate::emit) path: String,
     pub(in crate::emit) cursor: String,
     pub(in crate::emit) every: Duration,
+    /// Credentials other than a bearer token (`auth.js` before the read).
+    pub(in crate::emit) auth: super::auth::TargetAuth,
 }
 
 #[derive(Debug)]
@@ -78,6 +88,8 @@ pub(in crate::emit) struct HubTarget {
     pub(in crate::emit) exponential: bool,
     pub(in crate::emit) initial: Duration,
     pub(in crate::emit) max: Duration,
+    /// Credentials other than a bearer token, and the key's placement.
+    pub(in crate::emit) auth: super::auth::TargetAuth,
 }
 
 #[derive(Debug)]
