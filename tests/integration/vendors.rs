@@ -7,15 +7,18 @@
 //! a hub built with `connector=` only: each is accepted (202), and a tampered
 //! body, a wrong secret and an expired or replayed timestamp get 401. On the
 //! way out, a real OAuth2 server (`oauth2-mock-server`, issuing tokens that
-//! live two seconds) hands out the token the target sees, and the hub fetches
+//! live six seconds) hands out the token the target sees, and the hub fetches
 //! a new one once it expires; Basic credentials and Square's idempotency key
 //! in the body reach the recorder.
 //!
 //! The npm packages are installed into `.tools/` by `scripts/test.sh`
 //! (`WIREPLAN_VENDOR_MODULES` names another `node_modules` folder).
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
@@ -36,6 +39,9 @@ system "books" kind=accounting connector=quickbooks-online {
 }
 system "shipping" kind=custom connector=shipstation {
     auth basic
+}
+system "crm" kind=crm {
+    auth oauth2-client-credentials client-id="CRM_ID" client-secret="CRM_SECRET"
 }
 system "pos" kind=payments connector=square {
     secret "POS_TOKEN"
@@ -70,6 +76,12 @@ flow "orders-to-shipping" {
     on "order.created"
     to "shipping" action=create {
         request method="POST" path="/shop-orders"
+    }
+}
+flow "orders-to-crm" {
+    on "order.created"
+    to "crm" action=create {
+        request method="POST" path="/contacts"
     }
 }
 flow "sms-to-shipping" {
@@ -127,7 +139,7 @@ const url = require("url");
 })().catch((e) => { console.error(e); process.exit(1); });
 "#;
 
-/// A real OAuth2 server whose tokens live two seconds; each token request is
+/// A real OAuth2 server whose tokens live six seconds; each token request is
 /// a JSON line on stdout.
 const OAUTH_JS: &str = r#"
 const path = require("path");
@@ -138,10 +150,10 @@ const url = require("url");
     const server = new OAuth2Server();
     await server.issuer.keys.generate("RS256");
     server.service.on("beforeTokenSigning", (token) => {
-        token.payload.exp = token.payload.iat + 2;
+        token.payload.exp = token.payload.iat + 6;
     });
     server.service.on("beforeResponse", (response, req) => {
-        response.body.expires_in = 2;
+        response.body.expires_in = 6;
         console.log(JSON.stringify({
             grant: req.body.grant_type, refresh: req.body.refresh_token, scope: req.body.scope,
             authorization: req.headers.authorization, access: response.body.access_token,
@@ -182,6 +194,57 @@ impl Signer {
         assert!(out.status.success(), "{request}: {}", String::from_utf8_lossy(&out.stderr));
         let headers: serde_json::Map<String, Value> = serde_json::from_slice(&out.stdout).unwrap();
         headers.into_iter().map(|(k, v)| (k, v.as_str().unwrap().to_owned())).collect()
+    }
+}
+
+/// A target that answers 401 to its first request and 200 after, recording
+/// each request's path and `Authorization` header.
+struct Gate {
+    port: u16,
+    seen: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+impl Gate {
+    fn start() -> Gate {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+        let shared = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut reader = BufReader::new(stream);
+                let mut line = String::new();
+                let _ = reader.read_line(&mut line);
+                let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
+                let (mut authorization, mut length) = (String::new(), 0usize);
+                loop {
+                    let mut header = String::new();
+                    if reader.read_line(&mut header).is_err() || header.trim().is_empty() {
+                        break;
+                    }
+                    if let Some((k, v)) = header.split_once(':') {
+                        match k.trim().to_ascii_lowercase().as_str() {
+                            "authorization" => authorization = v.trim().to_owned(),
+                            "content-length" => length = v.trim().parse().unwrap_or(0),
+                            _ => {}
+                        }
+                    }
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                let first = {
+                    let mut seen = shared.lock().unwrap();
+                    seen.push((path, authorization));
+                    seen.len() == 1
+                };
+                let (status, reason) = if first { (401, "Unauthorized") } else { (200, "OK") };
+                let _ = write!(
+                    reader.into_inner(),
+                    "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+                );
+            }
+        });
+        Gate { port, seen }
     }
 }
 
@@ -257,11 +320,16 @@ fn vendors_sign_and_authenticate_as_their_own_libraries_do() {
     };
 
     let recorder = Recorder::start();
+    let gate = Gate::start();
     let public = "https://hub.example.com";
     let env: Vec<(String, String)> = [
         ("BOOKS_URL", recorder.url("/books")),
         ("SHIPPING_URL", recorder.url("/shipping")),
         ("POS_URL", recorder.url("/pos")),
+        ("CRM_URL", format!("http://127.0.0.1:{}/crm", gate.port)),
+        ("CRM_TOKEN_URL", format!("http://127.0.0.1:{oauth_port}/token")),
+        ("CRM_ID", "crm-client".into()),
+        ("CRM_SECRET", "crm-secret".into()),
         ("POS_TOKEN", "pos-token".into()),
         ("BOOKS_TOKEN_URL", format!("http://127.0.0.1:{oauth_port}/token")),
         ("BOOKS_CLIENT_ID", "books-client".into()),
@@ -290,8 +358,20 @@ fn vendors_sign_and_authenticate_as_their_own_libraries_do() {
     let stripe = |body: &str, secret: &str, timestamp: u64| {
         signer.sign(&json!({"vendor": "stripe", "body": body, "secret": secret, "timestamp": timestamp}))
     };
+    // Signed before anything is sent: signing takes a node process each, and
+    // the token's lifetime is short.
     let good = stripe(paid, "whsec_stripe_secret", now());
+    let paid2 = r#"{"id":"evt_2","type":"invoice.paid","amount":1}"#;
+    let good2 = stripe(paid2, "whsec_stripe_secret", now());
+    let paid3 = r#"{"id":"evt_3","type":"invoice.paid","amount":2}"#;
+    let good3 = stripe(paid3, "whsec_stripe_secret", now());
     assert_eq!(post(port, "/hooks/payment.paid", json, &good, paid), 202, "{}", red.log());
+    let is_books = |r: &Recorded| r.path == "/books/invoice";
+    let requests = recorder.wait_for(1, WAIT, is_books);
+    let issued = Instant::now();
+    // Within its lifetime the token is reused.
+    assert_eq!(post(port, "/hooks/payment.paid", json, &good2, paid2), 202);
+    let requests2 = recorder.wait_for(2, WAIT, is_books);
     assert_eq!(post(port, "/hooks/payment.paid", json, &good, paid), 401, "a replayed delivery");
     let tampered = paid.replace("4200", "1");
     assert_eq!(post(port, "/hooks/payment.paid", json, &stripe(paid, "whsec_stripe_secret", now()), &tampered), 401);
@@ -299,8 +379,6 @@ fn vendors_sign_and_authenticate_as_their_own_libraries_do() {
     assert_eq!(post(port, "/hooks/payment.paid", json, &stripe(paid, "whsec_stripe_secret", now() - 600), paid), 401);
 
     // The OAuth2 target: the token fetched with the refresh token.
-    let is_books = |r: &Recorded| r.path == "/books/invoice";
-    let requests = recorder.wait_for(1, WAIT, is_books);
     let first = requests.iter().find(|r| is_books(r)).expect("the invoice is written").clone();
     assert_eq!(first.json(), json!({"id": "evt_1", "type": "invoice.paid", "amount": 4200}));
     let tokens = token_requests();
@@ -312,17 +390,13 @@ fn vendors_sign_and_authenticate_as_their_own_libraries_do() {
     let first_token = tokens[0]["access"].as_str().unwrap().to_owned();
     assert_eq!(first.headers["authorization"], format!("Bearer {first_token}"));
 
-    // Within its lifetime the token is reused; once it expires, the hub
-    // refreshes with the refresh token it was last given.
-    let paid2 = r#"{"id":"evt_2","type":"invoice.paid","amount":1}"#;
-    assert_eq!(post(port, "/hooks/payment.paid", json, &stripe(paid2, "whsec_stripe_secret", now()), paid2), 202);
-    let requests = recorder.wait_for(2, WAIT, is_books);
-    let second = requests.iter().filter(|r| is_books(r)).nth(1).unwrap().clone();
+    let second = requests2.iter().filter(|r| is_books(r)).nth(1).expect("the second invoice").clone();
     assert_eq!(second.headers["authorization"], format!("Bearer {first_token}"));
     assert_eq!(token_requests().len(), 1);
-    std::thread::sleep(Duration::from_millis(2_500));
-    let paid3 = r#"{"id":"evt_3","type":"invoice.paid","amount":2}"#;
-    assert_eq!(post(port, "/hooks/payment.paid", json, &stripe(paid3, "whsec_stripe_secret", now()), paid3), 202);
+    // Once it expires, the hub refreshes with the refresh token it was last
+    // given.
+    std::thread::sleep(Duration::from_millis(6_500).saturating_sub(issued.elapsed()));
+    assert_eq!(post(port, "/hooks/payment.paid", json, &good3, paid3), 202);
     let requests = recorder.wait_for(3, WAIT, is_books);
     let third = requests.iter().filter(|r| is_books(r)).nth(2).expect("delivered after the refresh").clone();
     let tokens = token_requests();
@@ -370,6 +444,22 @@ fn vendors_sign_and_authenticate_as_their_own_libraries_do() {
     let tampered = order.replace("jon", "eve");
     assert_eq!(post(port, "/hooks/order.created", json, &shopify(order, "shopify-secret"), &tampered), 401);
     assert_eq!(post(port, "/hooks/order.created", json, &shopify(order, "wrong"), order), 401);
+    // The CRM refuses the first token (401): the hub fetches another and
+    // tries once more at once, although the flow has no `retry`.
+    let start = Instant::now();
+    while gate.seen.lock().unwrap().len() < 2 && start.elapsed() < WAIT {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let seen = gate.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2, "{seen:?}\n{}", red.log());
+    let issued: Vec<Value> = token_requests().into_iter().filter(|t| t["grant"] == "client_credentials").collect();
+    assert_eq!(issued.len(), 2, "{issued:?}");
+    assert_eq!(issued[0]["authorization"], format!("Basic {}", b64("crm-client:crm-secret")));
+    for (i, (path, authorization)) in seen.iter().enumerate() {
+        assert_eq!(path, "/crm/contacts");
+        assert_eq!(*authorization, format!("Bearer {}", issued[i]["access"].as_str().unwrap()));
+    }
+    assert_ne!(seen[0].1, seen[1].1);
 
     // Twilio: a form body, signed with the URL it was posted to.
     let form = "From=%2B15551234567&Body=Hi+there&MessageSid=SM1";
