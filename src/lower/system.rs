@@ -315,3 +315,58 @@ impl Lowerer<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::OutboundAuth;
+
+    /// The spec of `text`, and the messages of every error in it.
+    fn lower(text: &str) -> (crate::model::Spec, Vec<String>) {
+        let path = std::path::Path::new("/virtual/wireplan.kdl");
+        let loaded =
+            crate::load::load_text(path, text.to_owned(), std::path::Path::new("/virtual"), crate::parse_and_lower);
+        let found = loaded.diagnostics.iter().map(|d| format!("{}: {}", d.rule.name, d.message)).collect();
+        (loaded.spec, found)
+    }
+
+    #[test]
+    fn auth_lowers_its_kind_and_variables() {
+        let (spec, found) = lower(
+            "system \"books\" kind=accounting {\n    auth oauth2-refresh-token client-id=\"QB_ID\" scope=\"a b\"\n}\n\
+             system \"ship\" kind=custom { auth basic user=\"SHIP_KEY\"; }\n",
+        );
+        assert_eq!(found, Vec::<String>::new());
+        let books = spec.systems[0].auth.as_deref().unwrap();
+        assert_eq!(books.kind.as_ref().map(|k| k.value), Some(OutboundAuth::Oauth2RefreshToken));
+        assert_eq!(books.client_id.as_ref().map(|c| c.value.as_str()), Some("QB_ID"));
+        assert_eq!(books.scope.as_ref().map(|s| s.value.as_str()), Some("a b"));
+        assert!(books.client_secret.is_none() && books.refresh_token.is_none());
+        let ship = spec.systems[1].auth.as_deref().unwrap();
+        assert_eq!(ship.kind.as_ref().map(|k| k.value), Some(OutboundAuth::Basic));
+        assert_eq!(ship.user.as_ref().map(|u| u.value.as_str()), Some("SHIP_KEY"));
+    }
+
+    #[test]
+    fn mistakes_in_auth_are_reported() {
+        let (spec, found) = lower(
+            "system \"a\" kind=custom { auth; }\n\
+             system \"b\" kind=custom { auth kerberos; }\n\
+             system \"c\" kind=custom { auth basic password=\"hunter2-Xk9vQ2mZpL7rT4wY8bN3cF6\"; }\n\
+             system \"d\" kind=custom { auth api-key header=\"X Key\"; }\n\
+             system \"e\" kind=custom { auth basic; auth basic; }\n\
+             system \"f\" kind=custom { auth basic realm=\"x\"; }\n",
+        );
+        let expect = |prefix: &str| {
+            assert!(found.iter().any(|f| f.starts_with(prefix)), "{prefix} not in {found:#?}");
+        };
+        expect("missing-argument:");
+        expect("bad-value: unknown authentication kind `kerberos`");
+        expect("secret-literal:");
+        expect("bad-value: a header name has only letters");
+        expect("bad-value: `auth` is given twice");
+        expect("unknown-property");
+        // A credential written in place is never kept as a variable's name.
+        assert!(spec.systems[2].auth.as_deref().unwrap().password.is_none());
+        assert!(spec.systems[3].auth.as_deref().unwrap().header.is_none());
+    }
+}

@@ -352,3 +352,32 @@ fn webhooks_declared_where_the_vendor_sends_none_is_a_contradiction() {
         stderr(&out)
     );
 }
+
+/// `auth basic` runs in the hub (`auth.js` before the request, no bearer
+/// token); the broker's egress sends only bearer tokens and says so at the
+/// statement.
+#[test]
+fn outbound_auth_runs_in_the_hub_and_the_broker_says_it_does_not() {
+    let spec = TempSpec::new("catalog-auth");
+    spec.file(
+        "wireplan.kdl",
+        "system \"shop\" kind=ecommerce {\n    webhooks #true\n}\nsystem \"ship\" kind=custom {\n    auth basic\n    \
+         secret \"SHIP_TOKEN\"\n}\nevent \"order\" from=shop version=1\nflow \"f\" {\n    on \"order\"\n    to ship \
+         action=create\n    retry\n    dead-letter\n    log\n}\n",
+    );
+    let hub = spec.run(&["build", "--target", "hub", "--out", "hub"]);
+    assert_eq!(code(&hub), 0, "{}", stderr(&hub));
+    assert!(!stderr(&hub).contains("not-carried-out"), "{}", stderr(&hub));
+    let flows = std::fs::read_to_string(spec.dir.join("hub/node-red/flows.json")).unwrap();
+    assert!(flows.contains(
+        r#"\"outbound\":{\"kind\":\"basic\",\"password_env\":\"SHIP_PASSWORD\",\"user_env\":\"SHIP_USER\"}"#
+    ));
+    assert!(flows.contains("credentials and key"), "the auth node is in the chain");
+    assert!(!flows.contains(r#"\"token_env\""#), "the secret is not also sent as a bearer token");
+    let readme = std::fs::read_to_string(spec.dir.join("hub/README.md")).unwrap();
+    assert!(readme.contains("`SHIP_USER`") && readme.contains("`SHIP_PASSWORD`"), "{readme}");
+    let broker = spec.run(&["build", "--target", "broker", "--out", "broker"]);
+    assert_eq!(code(&broker), 0, "{}", stderr(&broker));
+    let warning = "wireplan.kdl:5:5: warning[not-carried-out]: `auth` is not carried out by `--target broker`";
+    assert!(stderr(&broker).contains(warning), "{}", stderr(&broker));
+}

@@ -423,4 +423,45 @@ mod tests {
         assert_eq!(layout("{signature}"), Some(Layout::Prefix(String::new())));
         assert_eq!(layout("x={signature},x={signature}"), None);
     }
+
+    #[test]
+    fn targets_authenticate_as_their_statement_and_vendor_say() {
+        let spec = crate::lint::test_spec(
+            "system \"shop\" kind=ecommerce connector=shopify { secret \"SHOP_TOKEN\"; auth api-key; }\n\
+             system \"custom\" kind=custom { auth api-key; }\n\
+             system \"pos\" kind=payments connector=square { secret \"POS_TOKEN\"; }\n\
+             system \"pay\" kind=payments connector=stripe\n\
+             system \"books\" kind=accounting { auth oauth2-client-credentials scope=\"x\"; }\n",
+        );
+        let mut env = Env::new(&spec);
+        let mut config = |id: u32| {
+            let auth = target(&spec, SystemId(id), &mut env)?;
+            let mut map = Map::new();
+            auth.insert(&mut map);
+            Ok::<_, String>((auth.needed(), auth.oauth2, Value::Object(map)))
+        };
+        let (needed, _, shop) = config(0).unwrap();
+        assert!(needed);
+        assert_eq!(
+            shop["outbound"],
+            json!({"kind": "api-key", "header": "X-Shopify-Access-Token", "key_env": "SHOP_TOKEN"})
+        );
+        assert!(replaces_bearer(&spec, SystemId(0)), "the key is not also sent as a bearer token");
+        let error = config(1).unwrap_err();
+        assert!(error.contains("needs `header=`"), "{error}");
+        let (needed, _, pos) = config(2).unwrap();
+        assert!(needed && !replaces_bearer(&spec, SystemId(2)));
+        assert_eq!(pos, json!({"key_place": {"field": "idempotency_key"}}));
+        let (needed, _, pay) = config(3).unwrap();
+        assert!(!needed, "Stripe reads the kit's own `Idempotency-Key` header: {pay}");
+        let (_, oauth2, books) = config(4).unwrap();
+        assert!(oauth2);
+        assert_eq!(
+            books["outbound"],
+            json!({
+                "kind": "oauth2", "grant": "client_credentials", "token_url_env": "BOOKS_TOKEN_URL",
+                "client_id_env": "BOOKS_CLIENT_ID", "client_secret_env": "BOOKS_CLIENT_SECRET", "scope": "x",
+            })
+        );
+    }
 }
