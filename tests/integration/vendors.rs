@@ -151,6 +151,8 @@ const url = require("url");
     await server.issuer.keys.generate("RS256");
     server.service.on("beforeTokenSigning", (token) => {
         token.payload.exp = token.payload.iat + 6;
+        // Two tokens issued in one second differ all the same.
+        token.payload.jti = require("crypto").randomUUID();
     });
     server.service.on("beforeResponse", (response, req) => {
         response.body.expires_in = 6;

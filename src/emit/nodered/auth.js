@@ -36,7 +36,12 @@ async function token(force) {
         body.set("scope", out.scope);
     }
     const client = (env.get(out.client_id_env) || "") + ":" + (env.get(out.client_secret_env) || "");
-    const response = await fetch(env.get(out.token_url_env), {
+    // At most 30 s, as the request node's own timeout (settings.js).
+    let timer;
+    const late = new Promise((_, fail) => {
+        timer = setTimeout(() => fail(new Error("the token endpoint did not answer within 30 s")), 30000);
+    });
+    const response = await Promise.race([late, fetch(env.get(out.token_url_env), {
         method: "POST",
         headers: {
             "Content-Type": "application/x-www-form-urlencoded",
@@ -44,7 +49,7 @@ async function token(force) {
             Authorization: "Basic " + Buffer.from(client, "utf8").toString("base64"),
         },
         body: body.toString(),
-    });
+    })]).finally(() => clearTimeout(timer));
     const answer = await response.json().catch(() => ({}));
     if (!response.ok || typeof answer.access_token !== "string") {
         throw new Error("the token endpoint answered " + response.status);
