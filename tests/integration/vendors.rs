@@ -1,10 +1,12 @@
 //! The vendors' own code against the hub's checks, in a real Node-RED 4.1:
 //! webhooks signed by Stripe's library (`stripe`'s
 //! `webhooks.generateTestHeaderString`), GitHub's (`@octokit/webhooks-methods`'s
-//! `sign`) and Twilio's (`twilio`'s `getExpectedTwilioSignature`), Slack's
-//! signing as its documentation gives it and checked by its SDK
-//! (`@slack/bolt`'s `verifySlackRequest`), and Shopify's as documented, sent to
-//! a hub built with `connector=` only: each is accepted (202), and a tampered
+//! `sign`), Twilio's (`twilio`'s `getExpectedTwilioSignature`) and HubSpot's
+//! (`@hubspot/api-client`'s `Signature.getSignature`, v3); Slack's, Square's
+//! and SendGrid's (ECDSA) signing as documented and checked by their SDKs
+//! (`@slack/bolt`'s `verifySlackRequest`, `square`'s `WebhooksHelper`,
+//! `@sendgrid/eventwebhook`), and Shopify's as documented, sent to a hub
+//! built with `connector=` only: each is accepted (202), and a tampered
 //! body, a wrong secret and an expired or replayed timestamp get 401. On the
 //! way out, a real OAuth2 server (`oauth2-mock-server`, issuing tokens that
 //! live six seconds) hands out the token the target sees, and the hub fetches
@@ -40,6 +42,8 @@ system "books" kind=accounting connector=quickbooks-online {
 system "shipping" kind=custom connector=shipstation {
     auth basic
 }
+system "mail" kind=email connector=sendgrid
+system "marketing" kind=crm connector=hubspot
 system "crm" kind=crm {
     auth oauth2-client-credentials client-id="CRM_ID" client-secret="CRM_SECRET"
 }
@@ -52,6 +56,9 @@ event "code.pushed" from="code"
 event "chat.message" from="chat"
 event "order.created" from="shop"
 event "sms.received" from="phone"
+event "mail.delivered" from="mail"
+event "contact.created" from="marketing"
+event "pos.paid" from="pos"
 
 flow "payments-to-books" {
     on "payment.paid"
@@ -82,6 +89,24 @@ flow "orders-to-crm" {
     on "order.created"
     to "crm" action=create {
         request method="POST" path="/contacts"
+    }
+}
+flow "mail-to-shipping" {
+    on "mail.delivered"
+    to "shipping" action=create {
+        request method="POST" path="/mail"
+    }
+}
+flow "contacts-to-shipping" {
+    on "contact.created"
+    to "shipping" action=create {
+        request method="POST" path="/contacts"
+    }
+}
+flow "pos-to-shipping" {
+    on "pos.paid"
+    to "shipping" action=create {
+        request method="POST" path="/pos"
     }
 }
 flow "sms-to-shipping" {
@@ -127,6 +152,37 @@ const url = require("url");
     } else if (r.vendor === "shopify") {
         // As Shopify documents it: base64 HMAC-SHA256 of the raw body.
         headers["X-Shopify-Hmac-Sha256"] = crypto.createHmac("sha256", r.secret).update(r.body).digest("base64");
+    } else if (r.vendor === "keys") {
+        const pair = crypto.generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+        headers.public = pair.publicKey.export({ format: "der", type: "spki" }).toString("base64");
+        headers.private = pair.privateKey.export({ format: "pem", type: "pkcs8" });
+    } else if (r.vendor === "sendgrid") {
+        // SendGrid signs with its private key; its own library must verify.
+        const signature = crypto.sign("sha256", Buffer.from(r.timestamp + r.body), r.private).toString("base64");
+        headers["X-Twilio-Email-Event-Webhook-Signature"] = signature;
+        headers["X-Twilio-Email-Event-Webhook-Timestamp"] = r.timestamp;
+        const { EventWebhook } = require("@sendgrid/eventwebhook");
+        const webhook = new EventWebhook();
+        const key = webhook.convertPublicKeyToECDSA(r.public);
+        if (r.check && !webhook.verifySignature(key, r.body, signature, r.timestamp)) {
+            throw new Error("@sendgrid/eventwebhook does not accept the signature");
+        }
+    } else if (r.vendor === "hubspot") {
+        const { Signature } = require("@hubspot/api-client");
+        const options = { clientSecret: r.secret, url: r.url, requestBody: r.body, timestamp: r.timestamp };
+        headers["X-HubSpot-Signature-v3"] = Signature.getSignature("POST", "v3", options);
+        headers["X-HubSpot-Request-Timestamp"] = String(r.timestamp);
+    } else if (r.vendor === "square") {
+        // As Square documents it; its SDK's verifier must agree.
+        const signature = crypto.createHmac("sha256", r.secret).update(r.url + r.body).digest("base64");
+        headers["x-square-hmacsha256-signature"] = signature;
+        const { WebhooksHelper } = require("square");
+        const valid = await WebhooksHelper.verifySignature({
+            requestBody: r.body, signatureHeader: signature, signatureKey: r.secret, notificationUrl: r.url,
+        });
+        if (r.check && !valid) {
+            throw new Error("square's WebhooksHelper does not accept the signature");
+        }
     } else if (r.vendor === "twilio") {
         const twilio = require("twilio");
         const params = Object.fromEntries(new URLSearchParams(r.body));
@@ -323,6 +379,9 @@ fn vendors_sign_and_authenticate_as_their_own_libraries_do() {
 
     let recorder = Recorder::start();
     let gate = Gate::start();
+    let keys = signer.sign(&json!({"vendor": "keys"}));
+    let key = |name: &str| keys.iter().find(|(k, _)| k == name).unwrap().1.clone();
+    let (public_key, private_key) = (key("public"), key("private"));
     let public = "https://hub.example.com";
     let env: Vec<(String, String)> = [
         ("BOOKS_URL", recorder.url("/books")),
@@ -345,6 +404,9 @@ fn vendors_sign_and_authenticate_as_their_own_libraries_do() {
         ("SHOP_WEBHOOK_SECRET", "shopify-secret".into()),
         ("PHONE_WEBHOOK_SECRET", "twilio-auth-token".into()),
         ("WIREPLAN_PUBLIC_URL", public.into()),
+        ("MAIL_WEBHOOK_SECRET", public_key.clone()),
+        ("MARKETING_WEBHOOK_SECRET", "hubspot-client-secret".into()),
+        ("POS_WEBHOOK_SECRET", "square-signature-key".into()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -477,10 +539,62 @@ fn vendors_sign_and_authenticate_as_their_own_libraries_do() {
     let sms = requests.iter().find(|r| is_sms(r)).expect("the SMS reaches shipping");
     assert_eq!(sms.json(), json!({"From": "+15551234567", "Body": "Hi there", "MessageSid": "SM1"}));
 
+    // SendGrid: ECDSA over the timestamp and the body, verified with the
+    // public key; its own library agrees.
+    let events = r#"[{"email":"a@example.com","event":"delivered"}]"#;
+    let sendgrid = |body: &str, private: &str, check: bool| {
+        let request = json!({"vendor": "sendgrid", "body": body, "timestamp": now().to_string(),
+            "private": private, "public": public_key, "check": check});
+        signer.sign(&request)
+    };
+    assert_eq!(post(port, "/hooks/mail.delivered", json, &sendgrid(events, &private_key, true), events), 202);
+    let tampered = events.replace("delivered", "bounce");
+    assert_eq!(post(port, "/hooks/mail.delivered", json, &sendgrid(events, &private_key, true), &tampered), 401);
+    let other = signer.sign(&json!({"vendor": "keys"}));
+    let other_private = &other.iter().find(|(k, _)| k == "private").unwrap().1;
+    assert_eq!(post(port, "/hooks/mail.delivered", json, &sendgrid(events, other_private, false), events), 401);
+
+    // HubSpot v3, signed by HubSpot's own library: method, URL, body and a
+    // timestamp in milliseconds, at most 5 minutes old.
+    let contact = r#"[{"objectId":1246965,"subscriptionType":"contact.creation"}]"#;
+    let hubspot_url = format!("{public}/hooks/contact.created");
+    let hubspot = |body: &str, secret: &str, millis: u64| {
+        signer.sign(
+            &json!({"vendor": "hubspot", "body": body, "secret": secret, "url": hubspot_url, "timestamp": millis}),
+        )
+    };
+    let millis = now() * 1000;
+    assert_eq!(
+        post(port, "/hooks/contact.created", json, &hubspot(contact, "hubspot-client-secret", millis), contact),
+        202
+    );
+    let tampered = contact.replace("1246965", "1");
+    let signed = hubspot(contact, "hubspot-client-secret", millis + 1);
+    assert_eq!(post(port, "/hooks/contact.created", json, &signed, &tampered), 401);
+    assert_eq!(post(port, "/hooks/contact.created", json, &hubspot(contact, "wrong", millis + 2), contact), 401);
+    let old = hubspot(contact, "hubspot-client-secret", millis - 600_000);
+    assert_eq!(post(port, "/hooks/contact.created", json, &old, contact), 401);
+
+    // Square: the notification URL and the body, as documented; Square's
+    // SDK agrees.
+    let payment = r#"{"merchant_id":"M1","type":"payment.updated","event_id":"e1"}"#;
+    let square_url = format!("{public}/hooks/pos.paid");
+    let square = |body: &str, secret: &str, check: bool| {
+        signer.sign(&json!({"vendor": "square", "body": body, "secret": secret, "url": square_url, "check": check}))
+    };
+    assert_eq!(post(port, "/hooks/pos.paid", json, &square(payment, "square-signature-key", true), payment), 202);
+    let tampered = payment.replace("M1", "M2");
+    assert_eq!(post(port, "/hooks/pos.paid", json, &square(payment, "square-signature-key", true), &tampered), 401);
+    assert_eq!(post(port, "/hooks/pos.paid", json, &square(payment, "wrong", false), payment), 401);
+    for path in ["/shipping/mail", "/shipping/contacts", "/shipping/pos"] {
+        let requests = recorder.wait_for(1, WAIT, |r| r.path == path);
+        assert!(requests.iter().any(|r| r.path == path), "{path}: {requests:#?}\n{}", red.log());
+    }
+
     // Nothing refused was delivered.
     let all = recorder.take();
     assert_eq!(all.iter().filter(|r| is_books(r)).count(), 3, "{all:#?}");
-    assert_eq!(all.iter().filter(|r| r.path.starts_with("/shipping/")).count(), 3, "{all:#?}");
+    assert_eq!(all.iter().filter(|r| r.path.starts_with("/shipping/")).count(), 6, "{all:#?}");
     assert_eq!(all.iter().filter(|r| is_pos(r)).count(), 1);
     red.stop();
     drop(oauth);

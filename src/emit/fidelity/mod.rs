@@ -126,9 +126,9 @@ const RATE_LIMIT_HELP: &str = "keep the writes under the limit at their source (
      in `rate-limit-exceeded`), or throttle in front of the system; the hub and the broker send each write as it \
      comes";
 
-const VENDOR_SIGNATURE: &str = "does not verify this vendor's webhook signature scheme, which is not an HMAC \
-     (a public-key signature, a call to the vendor's verification API, or a shared credential; `wireplan catalog \
-     ID` shows it): the endpoint wants a bearer token, which the vendor does not send";
+const VENDOR_SIGNATURE: &str = "does not verify this vendor's webhook signature scheme, which is neither an HMAC \
+     nor a public-key signature (a call to the vendor's verification API, or a shared credential; `wireplan \
+     catalog ID` shows it): the endpoint wants a bearer token, which the vendor does not send";
 const VENDOR_SIGNATURE_HELP: &str = "verify the vendor's signature in front of the hub (its SDK does), and forward \
      the request with the bearer token the endpoint wants";
 const OUTBOUND_AUTH_HELP: &str = "build the flow with `--target hub`, which sends these credentials, or give the \

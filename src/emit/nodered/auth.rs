@@ -2,7 +2,8 @@
 //! connectors: how a producer's webhooks prove where they come from, read
 //! from its `connector=` catalog entry (Stripe's `t=...,v1=...` over
 //! `{timestamp}.{body}`, Slack's `v0:{timestamp}:{body}`, Shopify's base64
-//! HMAC, GitHub's `sha256=`, Twilio's URL and form parameters), and how calls
+//! HMAC, GitHub's `sha256=`, Twilio's URL and form parameters, SendGrid's
+//! ECDSA checked with its public key), and how calls
 //! to a target authenticate (`auth basic`, `auth api-key`, OAuth2 client
 //! credentials or refresh token) and where it reads an idempotency key
 //! (Stripe's `Idempotency-Key` header, Square's `idempotency_key` body field).
@@ -42,6 +43,9 @@ pub(in crate::emit) struct VendorScheme {
     url_env: Option<String>,
     /// The body is a form (Twilio): the flow gets its fields as an object.
     form: bool,
+    /// Signed with a private key (SendGrid's ECDSA): the secret variable
+    /// holds the vendor's public key, and the signature is verified with it.
+    pub(in crate::emit) public_key: bool,
 }
 
 #[derive(Debug, PartialEq)]
@@ -97,6 +101,9 @@ impl VendorScheme {
         if self.form {
             auth.insert("form".into(), true.into());
         }
+        if self.public_key {
+            auth.insert("public_key".into(), true.into());
+        }
     }
 }
 
@@ -116,20 +123,23 @@ pub(in crate::emit) fn vendor_webhook(
     let said = system.webhook_signature.as_deref();
     let mut scheme = parse(documented).ok()?;
     scheme.vendor = entry.name.clone();
-    let algorithm = match said.and_then(|s| s.scheme.as_ref()).map(|s| s.value) {
+    // A public-key scheme keeps its own algorithm whatever the statement says
+    // (`connector-contradiction` reports the difference).
+    let overrides = if scheme.public_key { None } else { said };
+    let algorithm = match overrides.and_then(|s| s.scheme.as_ref()).map(|s| s.value) {
         Some(SignatureScheme::HmacSha1) => "sha1",
         Some(SignatureScheme::HmacSha256) => "sha256",
         None if documented.algorithm == Algorithm::HmacSha1 => "sha1",
         None => "sha256",
     };
-    let encoding = match said.and_then(|s| s.encoding.as_ref()).map(|e| e.value) {
+    let encoding = match overrides.and_then(|s| s.encoding.as_ref()).map(|e| e.value) {
         Some(SignatureEncoding::Base64) => "base64",
         Some(SignatureEncoding::Hex) => "hex",
         None if documented.encoding == Encoding::Base64 => "base64",
         None => "hex",
     };
-    let header = said.and_then(|s| s.header.as_ref()).map_or(documented.header.as_str(), |h| h.value.as_str());
-    if let Some(prefix) = said.and_then(|s| s.prefix.as_ref()) {
+    let header = overrides.and_then(|s| s.header.as_ref()).map_or(documented.header.as_str(), |h| h.value.as_str());
+    if let Some(prefix) = overrides.and_then(|s| s.prefix.as_ref()) {
         scheme.layout = Layout::Prefix(prefix.value.to_string());
     }
     let prefix = match &scheme.layout {
@@ -139,7 +149,11 @@ pub(in crate::emit) fn vendor_webhook(
     let name = said
         .and_then(|s| s.secret.as_ref())
         .map_or_else(|| format!("{}_WEBHOOK_SECRET", env.base(id)), |s| s.value.to_string());
-    let what = format!("the secret {} signs its webhooks with ({}'s scheme)", env.system(id), entry.name);
+    let what = if scheme.public_key {
+        format!("the public key {} signs its webhooks for ({}'s scheme; base64 DER or PEM)", env.system(id), entry.name)
+    } else {
+        format!("the secret {} signs its webhooks with ({}'s scheme)", env.system(id), entry.name)
+    };
     let secret = env.claim(Some(id), name, what);
     if scheme.signed.contains(&Part::Url) {
         let what = "the URL the hub is reached at from outside (scheme, host and any path prefix, no trailing \
@@ -159,17 +173,15 @@ pub(crate) fn unverifiable(signature: &Signature) -> Option<String> {
 /// algorithm, the header's `format` and what is `signed`, with `{body}`,
 /// `{timestamp}`, `{url}`, `{method}`, `{form}` and `{header:NAME}`.
 fn parse(signature: &Signature) -> Result<VendorScheme, String> {
-    match signature.algorithm {
-        Algorithm::HmacSha256 | Algorithm::HmacSha1 => {}
-        Algorithm::RsaSha256 | Algorithm::EcdsaSha256 => {
-            return Err("its webhooks are signed with a public-key signature, which the kit does not check".into());
-        }
+    let public_key = match signature.algorithm {
+        Algorithm::HmacSha256 | Algorithm::HmacSha1 => false,
+        Algorithm::RsaSha256 | Algorithm::EcdsaSha256 => true,
         Algorithm::VendorApi => return Err("its webhooks are verified by calling the vendor's own API".into()),
         Algorithm::SharedToken => {
             return Err("its webhooks carry a shared credential in a layout of the vendor's own".into());
         }
         Algorithm::None => return Err("its webhooks are not signed".into()),
-    }
+    };
     if signature.encoding == Encoding::None {
         return Err("its signature has no encoding the kit knows".into());
     }
@@ -195,7 +207,16 @@ fn parse(signature: &Signature) -> Result<VendorScheme, String> {
         return Err("its timestamp tolerance has no timestamp to check".into());
     }
     let form = signed.contains(&Part::Form);
-    Ok(VendorScheme { vendor: String::new(), layout, signed, timestamp_header, tolerance, url_env: None, form })
+    Ok(VendorScheme {
+        vendor: String::new(),
+        layout,
+        signed,
+        timestamp_header,
+        tolerance,
+        url_env: None,
+        form,
+        public_key,
+    })
 }
 
 /// `sha256={signature}` (a prefix), or `t={timestamp},v1={signature}`.
@@ -406,7 +427,10 @@ mod tests {
         for id in ["shopify", "hubspot", "intercom", "quickbooks-online", "square", "typeform", "xero", "zendesk"] {
             assert!(scheme(id).is_ok(), "{id}: {:?}", scheme(id).err());
         }
-        for id in ["paypal", "sendgrid", "pipedrive"] {
+        let sendgrid = scheme("sendgrid").unwrap();
+        assert!(sendgrid.public_key);
+        assert_eq!(sendgrid.signed, [Part::Header("x-twilio-email-event-webhook-timestamp".into()), Part::Body]);
+        for id in ["paypal", "pipedrive"] {
             assert!(scheme(id).is_err(), "{id}");
         }
     }

@@ -5,7 +5,8 @@
 // of the raw body, or a vendor's scheme from the connector catalog: what is
 // signed (`signed`, pieces in order), a `t=...,v1=...` header (`pairs`), a
 // signed timestamp that must be recent (`tolerance`, seconds), the public URL
-// (`url_env`), a form body (`form`).
+// (`url_env`), a form body (`form`), a public-key signature (`public_key`: the
+// variable holds the vendor's public key, base64 DER or PEM).
 const auth = msg._wp && msg._wp.auth;
 delete msg._wp;
 const crypto = global.get("crypto");
@@ -65,6 +66,17 @@ function read(given) {
     return found;
 }
 
+// The vendor's public key, or null when the variable holds none.
+function publicKey(text) {
+    try {
+        return text.includes("BEGIN")
+            ? crypto.createPublicKey(text)
+            : crypto.createPublicKey({ key: Buffer.from(text, "base64"), format: "der", type: "spki" });
+    } catch (e) {
+        return null;
+    }
+}
+
 // Signatures seen lately, so that a captured delivery is not taken twice
 // while its timestamp is still recent (kept in memory, pruned as it goes).
 function replayed(signature, now) {
@@ -112,7 +124,13 @@ if (auth && auth.scheme === "bearer") {
                     default: return null;
                 }
             });
-            if (!pieces.includes(null)) {
+            if (!pieces.includes(null) && auth.public_key) {
+                const key = publicKey(secret);
+                const prefix = auth.prefix || "";
+                ok = key !== null && signatures.some((signature) => signature.startsWith(prefix)
+                    && crypto.verify(auth.algorithm, Buffer.concat(pieces), key,
+                        Buffer.from(signature.slice(prefix.length), auth.encoding)));
+            } else if (!pieces.includes(null)) {
                 const digest = crypto.createHmac(auth.algorithm, secret).update(Buffer.concat(pieces)).digest(auth.encoding);
                 // Every candidate is compared (a rotated secret gives two).
                 let match = false;
