@@ -297,6 +297,9 @@ pub(in crate::emit) struct TargetAuth {
     /// Whether the credential is an OAuth2 token (a 401 fetches a new one and
     /// tries once more).
     pub(in crate::emit) oauth2: bool,
+    /// A build note: the vendor documents no bearer token, and the spec
+    /// says no `auth`.
+    pub(in crate::emit) note: Option<String>,
 }
 
 impl TargetAuth {
@@ -329,7 +332,10 @@ pub(in crate::emit) fn replaces_bearer(spec: &Spec, id: SystemId) -> bool {
 pub(in crate::emit) fn target(spec: &Spec, id: SystemId, env: &mut Env<'_>) -> Result<TargetAuth, String> {
     let system = spec.system(id);
     let mut out = TargetAuth { key: key_place(spec, id), ..TargetAuth::default() };
-    let Some(auth) = system.auth.as_deref() else { return Ok(out) };
+    let Some(auth) = system.auth.as_deref() else {
+        out.note = no_bearer(spec, id);
+        return Ok(out);
+    };
     let Some(kind) = auth.kind.as_ref().map(|k| k.value) else { return Ok(out) };
     let name = env.system(id);
     let base = env.base(id);
@@ -376,6 +382,40 @@ pub(in crate::emit) fn target(spec: &Spec, id: SystemId, env: &mut Env<'_>) -> R
         }
     };
     Ok(out)
+}
+
+/// What to say when the system's vendor documents no bearer token for its
+/// API and the spec says no `auth`: the forms that would fit, with the page.
+fn no_bearer(spec: &Spec, id: SystemId) -> Option<String> {
+    let system = spec.system(id);
+    let (entry, _) = system.catalog()?;
+    let auth = entry.auth.fact()?;
+    if auth.kinds.iter().any(|k| k.kind == AuthKindName::Bearer) {
+        return None;
+    }
+    let forms: Vec<&str> = auth
+        .kinds
+        .iter()
+        .filter_map(|k| match k.kind {
+            AuthKindName::Basic => Some("`auth basic`"),
+            AuthKindName::ApiKeyHeader => Some("`auth api-key`"),
+            AuthKindName::Oauth2RefreshToken => Some("`auth oauth2-refresh-token`"),
+            AuthKindName::Oauth2ClientCredentials => Some("`auth oauth2-client-credentials`"),
+            _ => None,
+        })
+        .collect();
+    let said = if forms.is_empty() {
+        "none of which the hub sends yet".to_owned()
+    } else {
+        format!("say {} on the system", forms.join(" or "))
+    };
+    let what = if system.secret.is_some() { "sends its `secret` as a bearer token" } else { "sends no credential" };
+    Some(format!(
+        "{what} to {:?}, but {} documents no bearer token for its API ({}): {said}",
+        system.name.value.as_str(),
+        entry.name,
+        auth.provenance.source
+    ))
 }
 
 /// The system `id`'s `auth` for reading it (a poll): as `target`, without
@@ -478,6 +518,17 @@ mod tests {
         assert_eq!(pos, json!({"key_place": {"field": "idempotency_key"}}));
         let (needed, _, pay) = config(3).unwrap();
         assert!(!needed, "Stripe reads the kit's own `Idempotency-Key` header: {pay}");
+        let ship = crate::lint::test_spec("system \"ship\" kind=custom connector=shipstation\n");
+        let note = target(&ship, SystemId(0), &mut Env::new(&ship)).unwrap().note.unwrap();
+        assert!(
+            note.starts_with("sends no credential to \"ship\", but ShipStation documents no bearer token"),
+            "{note}"
+        );
+        assert!(note.ends_with("say `auth basic` on the system"), "{note}");
+        assert!(
+            target(&spec, SystemId(3), &mut Env::new(&spec)).unwrap().note.is_none(),
+            "Stripe takes a bearer token"
+        );
         let (_, oauth2, books) = config(4).unwrap();
         assert!(oauth2);
         assert_eq!(

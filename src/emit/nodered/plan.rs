@@ -291,10 +291,13 @@ impl<'s> Planner<'_, 's> {
             Some(r) => r.attempts.as_ref().map_or(DEFAULT_ATTEMPTS, |a| a.value),
             None => 1,
         };
-        let auth = super::auth::target(self.spec, system, self.env).unwrap_or_else(|error| {
+        let mut auth = super::auth::target(self.spec, system, self.env).unwrap_or_else(|error| {
             self.emitted.errors.push(error);
             super::auth::TargetAuth::default()
         });
+        if let Some(note) = auth.note.take() {
+            self.note(flow, note);
+        }
         Some(HubTarget {
             auth,
             system: self.env.system(system).to_owned(),
