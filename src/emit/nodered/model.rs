@@ -66,7 +66,7 @@ pub(in crate::emit) struct Poll {
     pub(in crate::emit) cursor: String,
     pub(in crate::emit) every: Duration,
     /// Credentials other than a bearer token (`auth.js` before the read).
-    pub(in crate::emit) auth: super::auth::TargetAuth,
+    pub(in crate::emit) auth: Box<super::auth::TargetAuth>,
 }
 
 #[derive(Debug)]

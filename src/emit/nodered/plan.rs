@@ -237,7 +237,7 @@ impl<'s> Planner<'_, 's> {
             super::auth::TargetAuth::default()
         });
         Some(Poll {
-            auth,
+            auth: Box::new(auth),
             system: self.env.system(system).to_owned(),
             url_env: self.url(system),
             token_env: self.token(system),
