@@ -326,12 +326,12 @@ pub(in crate::emit) fn replaces_bearer(spec: &Spec, id: SystemId) -> bool {
     kind.is_some_and(|k| k != OutboundAuth::Bearer)
 }
 
-/// The system `id`'s `auth` and its vendor's idempotency key placement, with
-/// every variable claimed in `env`; an error when the statement cannot be
-/// carried out.
-pub(in crate::emit) fn target(spec: &Spec, id: SystemId, env: &mut Env<'_>) -> Result<TargetAuth, String> {
+/// The system `id`'s `auth` and, for a write that sends an idempotency key
+/// (`keyed`), its vendor's key placement, with every variable claimed in
+/// `env`; an error when the statement cannot be carried out.
+pub(in crate::emit) fn target(spec: &Spec, id: SystemId, keyed: bool, env: &mut Env<'_>) -> Result<TargetAuth, String> {
     let system = spec.system(id);
-    let mut out = TargetAuth { key: key_place(spec, id), ..TargetAuth::default() };
+    let mut out = TargetAuth { key: if keyed { key_place(spec, id) } else { None }, ..TargetAuth::default() };
     let Some(auth) = system.auth.as_deref() else {
         out.note = no_bearer(spec, id);
         return Ok(out);
@@ -421,7 +421,7 @@ fn no_bearer(spec: &Spec, id: SystemId) -> Option<String> {
 /// The system `id`'s `auth` for reading it (a poll): as `target`, without
 /// an idempotency key.
 pub(in crate::emit) fn source(spec: &Spec, id: SystemId, env: &mut Env<'_>) -> Result<TargetAuth, String> {
-    target(spec, id, env).map(|auth| TargetAuth { key: None, ..auth })
+    target(spec, id, false, env).map(|auth| TargetAuth { note: None, ..auth })
 }
 
 /// Where the target's vendor reads an idempotency key, when the catalog
@@ -499,7 +499,7 @@ mod tests {
         );
         let mut env = Env::new(&spec);
         let mut config = |id: u32| {
-            let auth = target(&spec, SystemId(id), &mut env)?;
+            let auth = target(&spec, SystemId(id), true, &mut env)?;
             let mut map = Map::new();
             auth.insert(&mut map);
             Ok::<_, String>((auth.needed(), auth.oauth2, Value::Object(map)))
@@ -519,14 +519,14 @@ mod tests {
         let (needed, _, pay) = config(3).unwrap();
         assert!(!needed, "Stripe reads the kit's own `Idempotency-Key` header: {pay}");
         let ship = crate::lint::test_spec("system \"ship\" kind=custom connector=shipstation\n");
-        let note = target(&ship, SystemId(0), &mut Env::new(&ship)).unwrap().note.unwrap();
+        let note = target(&ship, SystemId(0), false, &mut Env::new(&ship)).unwrap().note.unwrap();
         assert!(
             note.starts_with("sends no credential to \"ship\", but ShipStation documents no bearer token"),
             "{note}"
         );
         assert!(note.ends_with("say `auth basic` on the system"), "{note}");
         assert!(
-            target(&spec, SystemId(3), &mut Env::new(&spec)).unwrap().note.is_none(),
+            target(&spec, SystemId(3), true, &mut Env::new(&spec)).unwrap().note.is_none(),
             "Stripe takes a bearer token"
         );
         let (_, oauth2, books) = config(4).unwrap();

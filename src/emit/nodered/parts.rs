@@ -142,7 +142,7 @@ pub(in crate::emit) fn poll_nodes(flow: &HubFlow, poll: &Poll, tab: &str, starts
     ]);
     // A source with credentials other than a bearer token is read through
     // `auth.js` (`flows.json` is otherwise what it was without it).
-    let auth = node_id(flow, "auth", 0);
+    let auth = node_id(flow, "read auth", 0);
     let next = if poll.auth.needed() { auth.as_str() } else { ids[2].as_str() };
     nodes.add(&ids[1], "change", tab, &format!("read {}", poll.system), at(1, 0), &[&[next]], read);
     if poll.auth.needed() {

@@ -291,7 +291,7 @@ impl<'s> Planner<'_, 's> {
             Some(r) => r.attempts.as_ref().map_or(DEFAULT_ATTEMPTS, |a| a.value),
             None => 1,
         };
-        let mut auth = super::auth::target(self.spec, system, self.env).unwrap_or_else(|error| {
+        let mut auth = super::auth::target(self.spec, system, key.is_some(), self.env).unwrap_or_else(|error| {
             self.emitted.errors.push(error);
             super::auth::TargetAuth::default()
         });
