@@ -26,7 +26,7 @@ pub(crate) mod etl;
 pub(crate) mod fidelity;
 pub(crate) mod hub;
 pub(crate) mod names;
-pub(crate) mod nodered;
+mod nodered;
 #[cfg(test)]
 mod seams;
 

@@ -165,7 +165,7 @@ pub(in crate::emit) fn vendor_webhook(
 }
 
 /// Why the kit cannot check `signature`, or `None` when it can.
-pub(crate) fn unverifiable(signature: &Signature) -> Option<String> {
+pub(in crate::emit) fn unverifiable(signature: &Signature) -> Option<String> {
     parse(signature).err()
 }
 

@@ -18,7 +18,7 @@
 //! constants of the kit, and names reach `flows.json` only as JSON strings
 //! written by serde.
 
-pub(crate) mod auth;
+pub(in crate::emit) mod auth;
 pub(in crate::emit) mod jsonata;
 pub(in crate::emit) mod model;
 pub(in crate::emit) mod nodes;
