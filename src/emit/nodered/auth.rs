@@ -357,6 +357,10 @@ pub(in crate::emit) fn target(spec: &Spec, id: SystemId, keyed: bool, env: &mut 
             let header = auth.header.as_ref().map(|h| h.value.to_string()).or(documented).ok_or_else(|| {
                 format!("`auth api-key` of {name} needs `header=`: its connector documents no API-key header")
             })?;
+            // A project's catalog file may say anything; a header is a token.
+            if header.is_empty() || !header.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+                return Err(format!("`auth api-key` of {name}: the catalog's header {header:?} is not a header name"));
+            }
             let given = system.secret.as_ref().filter(|s| crate::emit::names::is_env_name(&s.value)).cloned();
             let key = var(&given, "API_KEY", format!("the API key sent to {name} (in {header})"));
             Some(json!({"kind": "api-key", "header": header, "key_env": key}))
