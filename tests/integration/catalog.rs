@@ -317,6 +317,16 @@ fn the_hub_verifies_vendor_schemes_and_says_which_it_cannot() {
         assert!(flows.contains(part), "{part} in {flows}");
     }
     assert!(flows.contains(r#"\"secret_env\":\"PAY_WEBHOOK_SECRET\""#));
+    // The broker's ingress runs the same check.
+    let spec = TempSpec::new("catalog-broker");
+    spec.file(
+        "wireplan.kdl",
+        text("system \"pay\" kind=payments connector=stripe {\n    api rest version=\"2025-08-27\"\n}"),
+    );
+    let out = spec.run(&["build", "--target", "broker", "--out", "out"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let flows = std::fs::read_to_string(spec.dir.join("out/node-red/flows.json")).unwrap();
+    assert!(flows.contains(r#"\"pairs\":{\"signature\":\"v1\",\"timestamp\":\"t\"}"#), "{flows}");
     let written = "system \"pay\" kind=custom connector=github {\n    api rest version=\"2099-01-01\"\n    \
                    webhook-signature \"hmac-sha256\" header=\"X-Hub-Signature-256\" prefix=\"sha256=\" secret=\"GH_SECRET\"\n}";
     let (found, flows) = build(written);

@@ -44,6 +44,10 @@ system "shipping" kind=custom connector=shipstation {
 }
 system "mail" kind=email connector=sendgrid
 system "marketing" kind=crm connector=hubspot
+system "desk" kind=support {
+    secret "DESK_KEY"
+    auth api-key header="X-Api-Key"
+}
 system "crm" kind=crm {
     auth oauth2-client-credentials client-id="CRM_ID" client-secret="CRM_SECRET"
 }
@@ -107,6 +111,9 @@ flow "pos-to-shipping" {
     on "pos.paid"
     to "shipping" action=create {
         request method="POST" path="/pos"
+    }
+    to "desk" action=create {
+        request method="POST" path="/tickets"
     }
 }
 flow "shipments" {
@@ -393,6 +400,8 @@ fn vendors_sign_and_authenticate_as_their_own_libraries_do() {
         ("BOOKS_URL", recorder.url("/books")),
         ("SHIPPING_URL", recorder.url("/shipping")),
         ("POS_URL", recorder.url("/pos")),
+        ("DESK_URL", recorder.url("/desk")),
+        ("DESK_KEY", "desk-api-key".into()),
         ("CRM_URL", format!("http://127.0.0.1:{}/crm", gate.port)),
         ("CRM_TOKEN_URL", format!("http://127.0.0.1:{oauth_port}/token")),
         ("CRM_ID", "crm-client".into()),
@@ -598,10 +607,19 @@ fn vendors_sign_and_authenticate_as_their_own_libraries_do() {
     let tampered = payment.replace("M1", "M2");
     assert_eq!(post(port, "/hooks/pos.paid", json, &square(payment, "square-signature-key", true), &tampered), 401);
     assert_eq!(post(port, "/hooks/pos.paid", json, &square(payment, "wrong", false), payment), 401);
-    for path in ["/shipping/mail", "/shipping/contacts", "/shipping/pos"] {
+    for path in ["/shipping/mail", "/shipping/contacts", "/shipping/pos", "/desk/tickets"] {
         let requests = recorder.wait_for(1, WAIT, |r| r.path == path);
         assert!(requests.iter().any(|r| r.path == path), "{path}: {requests:#?}\n{}", red.log());
     }
+    // One flow, two targets, each with its own credentials: Basic, and an
+    // API key in its header (no bearer token beside it).
+    let requests = recorder.wait_for(1, WAIT, |r| r.path == "/desk/tickets");
+    let ticket = requests.iter().find(|r| r.path == "/desk/tickets").unwrap();
+    assert_eq!(ticket.headers["x-api-key"], "desk-api-key");
+    assert!(!ticket.headers.contains_key("authorization"), "{:?}", ticket.headers);
+    let shipped = requests.iter().find(|r| r.path == "/shipping/pos").unwrap();
+    assert_eq!(shipped.headers["authorization"], format!("Basic {}", b64("ship-user:ship-pass")));
+    assert!(!shipped.headers.contains_key("x-api-key"));
 
     // Nothing refused was delivered.
     let all = recorder.take();
