@@ -8,8 +8,8 @@
 //! holds lowering to the nodes listed here: each one has its branch.
 
 use crate::model::{
-    Action, ApiStyle, Backoff, Criticality, EventDelivery, FieldType, HttpMethod, SignatureEncoding, SignatureScheme,
-    SystemKind, TimeUnit,
+    Action, ApiStyle, Backoff, Criticality, EventDelivery, FieldType, HttpMethod, OutboundAuth, SignatureEncoding,
+    SignatureScheme, SystemKind, TimeUnit,
 };
 
 /// What fits in an argument or property value.
@@ -130,6 +130,16 @@ pub(crate) const SHAPES: &[Shape] = &[
         prop("secret", "the environment variable holding the signing key", Fits::Text),
         prop("encoding", "how the signature is written", Fits::Keywords(SignatureEncoding::KEYWORDS)),
         prop("prefix", "text before the signature in the header, such as \"sha256=\"", Fits::Text),
+    ]),
+    shape!("system" "auth" "auth KIND user=ENV password=ENV client-id=ENV client-secret=ENV refresh-token=ENV scope=S header=H", "How calls to the system authenticate (since 1.2): Basic, an API key header, or OAuth2 (client credentials or refresh token); credentials are environment variables.",
+        Some(Fits::Keywords(OutboundAuth::KEYWORDS)), &[
+        prop("user", "the environment variable holding the Basic user name", Fits::Text),
+        prop("password", "the environment variable holding the Basic password", Fits::Text),
+        prop("client-id", "the environment variable holding the OAuth2 client id", Fits::Text),
+        prop("client-secret", "the environment variable holding the OAuth2 client secret", Fits::Text),
+        prop("refresh-token", "the environment variable holding the OAuth2 refresh token", Fits::Text),
+        prop("scope", "the OAuth2 scopes to ask for, space-separated", Fits::Text),
+        prop("header", "the header an `api-key` goes in", Fits::Text),
     ]),
     shape!("system" "allow" "allow RULE reason=\"...\"", "Silences a rule for this system, with a reason.", Some(Fits::Rule), ALLOW),
     shape!("entity" "field" "field NAME type=T required=#true", "A field of the entity.", Some(Fits::Text), FIELD),

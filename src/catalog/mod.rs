@@ -6,7 +6,8 @@
 //! a project can override fields of a built-in entry (`merge`) or add its own.
 //!
 //! The catalog is data, not code, and it depends on nothing of the pipeline:
-//! the checks and the backends will read it (issue 23). A fact nobody could
+//! the checks read its facts, and the backends its webhook signature
+//! schemes, authentication kinds and idempotency keys (`emit::nodered::auth`). A fact nobody could
 //! confirm from a vendor's page is recorded as `"unknown"`, never guessed.
 
 use std::sync::OnceLock;
@@ -189,7 +190,11 @@ pub(crate) struct Signature {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) format: Option<String>,
     /// What exactly is signed, with `{body}` for the raw request body,
-    /// `{timestamp}`, `{url}` and `{header:NAME}` for a header's value.
+    /// `{timestamp}` (from the header's `format`), `{url}` (the URL the
+    /// vendor posts to), `{method}`, `{form}` (a form body's parameters
+    /// sorted by name, each name followed by its value) and `{header:NAME}`
+    /// for a header's value. The backends check an HMAC scheme written in
+    /// these terms; any other text is refused.
     pub(crate) signed: String,
     /// The signature's encoding (`none` for a shared token compared as is).
     pub(crate) encoding: Encoding,

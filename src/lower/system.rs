@@ -7,12 +7,12 @@ use smol_str::SmolStr;
 use super::{Lowerer, Seen, children_of};
 use crate::diagnostic::{self};
 use crate::model::{
-    Api, ApiStyle, Connector, Criticality, Entity, Field, FieldType, NameKind, RateLimit, SignatureEncoding,
-    SignatureScheme, Spanned, System, SystemKind, TimeUnit, WebhookSignature,
+    Api, ApiStyle, Connector, Criticality, Entity, Field, FieldType, NameKind, OutboundAuth, RateLimit,
+    SignatureEncoding, SignatureScheme, Spanned, System, SystemAuth, SystemKind, TimeUnit, WebhookSignature,
 };
 use crate::secrets;
 use crate::shapes::Shape;
-use crate::syntax::{Node, Value};
+use crate::syntax::{Entry, Node, Value};
 
 impl Lowerer<'_> {
     pub(super) fn system(&mut self, node: &Node<'_>) -> Option<System> {
@@ -45,6 +45,7 @@ impl Lowerer<'_> {
             ha: None,
             webhook_signature: None,
             connector,
+            auth: None,
             allows: Vec::new(),
             loc: self.loc(node.span),
         };
@@ -93,6 +94,7 @@ impl Lowerer<'_> {
                 "webhooks" => system.webhooks = self.bool_child(child, shape!("system" "webhooks"), "webhooks #true"),
                 "ha" => system.ha = self.bool_child(child, shape!("system" "ha"), "ha #true"),
                 "webhook-signature" => system.webhook_signature = Some(Box::new(self.webhook_signature(child))),
+                "auth" => system.auth = Some(Box::new(self.auth(child))),
                 "rate-limit" => {
                     self.shape(child, shape!("system" "rate-limit"));
                     self.leaf(child);
@@ -224,20 +226,7 @@ impl Lowerer<'_> {
             }
         };
         let header = match node.prop("header") {
-            Some(e) => self.string(&e, "`header=\"X-Signature\"`").filter(|h| {
-                let token =
-                    !h.value.is_empty() && h.value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-                if !token {
-                    self.report(
-                        &diagnostic::BAD_VALUE,
-                        e.value_span,
-                        "a header name has only letters, digits, `-` and `_`".into(),
-                        "not a header name",
-                        "write the header as the producer documents it, such as `X-Shopify-Hmac-Sha256`".into(),
-                    );
-                }
-                token
-            }),
+            Some(e) => self.header_name(&e),
             None => {
                 self.missing_prop(node, "header", EXAMPLE);
                 None
@@ -262,5 +251,122 @@ impl Lowerer<'_> {
         });
         let prefix = node.prop("prefix").and_then(|e| self.string(&e, "`prefix=\"sha256=\"`"));
         WebhookSignature { scheme, header, secret, encoding, prefix, loc: self.loc(node.span) }
+    }
+
+    /// `auth basic user="SHOP_USER" password="SHOP_PASSWORD"` (language 1.2):
+    /// every property but `scope` and `header` an environment variable's name.
+    pub(super) fn auth(&mut self, node: &Node<'_>) -> SystemAuth {
+        const EXAMPLE: &str = "auth basic user=\"SHIPSTATION_KEY\" password=\"SHIPSTATION_SECRET\"";
+        self.shape(node, shape!("system" "auth"));
+        self.leaf(node);
+        let kind = match node.arg(0) {
+            Some(e) => self.keyword(&e, "authentication kind", OutboundAuth::parse, OutboundAuth::KEYWORDS),
+            None => {
+                self.missing(node, "a kind", EXAMPLE);
+                None
+            }
+        };
+        let env = |this: &mut Self, prop: &str| {
+            let e = node.prop(prop)?;
+            this.string(&e, &format!("`{prop}=\"SHOP_{}\"`", prop.to_ascii_uppercase().replace('-', "_"))).filter(|s| {
+                let ok = secrets::is_env_name(&s.value);
+                if !ok && secrets::check(&s.value).is_none() {
+                    let why = format!("`{prop}=` takes an environment variable's name, such as `SHOP_CLIENT_ID`");
+                    this.report_secret(e.value_span, &s.value, 0..s.value.len(), why);
+                }
+                ok
+            })
+        };
+        let user = env(self, "user");
+        let password = env(self, "password");
+        let client_id = env(self, "client-id");
+        let client_secret = env(self, "client-secret");
+        let refresh_token = env(self, "refresh-token");
+        let scope = node.prop("scope").and_then(|e| self.string(&e, "`scope=\"accounting\"`"));
+        let header = node.prop("header").and_then(|e| self.header_name(&e));
+        SystemAuth {
+            kind,
+            user,
+            password,
+            client_id,
+            client_secret,
+            refresh_token,
+            scope,
+            header,
+            loc: self.loc(node.span),
+        }
+    }
+
+    /// A header's name: letters, digits, `-` and `_` only.
+    fn header_name(&mut self, e: &Entry<'_>) -> Option<Spanned<SmolStr>> {
+        self.string(e, "`header=\"X-Signature\"`").filter(|h| {
+            let token =
+                !h.value.is_empty() && h.value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !token {
+                self.report(
+                    &diagnostic::BAD_VALUE,
+                    e.value_span,
+                    "a header name has only letters, digits, `-` and `_`".into(),
+                    "not a header name",
+                    "write the header as the vendor documents it, such as `X-Shopify-Hmac-Sha256`".into(),
+                );
+            }
+            token
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::OutboundAuth;
+
+    /// The spec of `text`, and the messages of every error in it.
+    fn lower(text: &str) -> (crate::model::Spec, Vec<String>) {
+        let path = std::path::Path::new("/virtual/wireplan.kdl");
+        let loaded =
+            crate::load::load_text(path, text.to_owned(), std::path::Path::new("/virtual"), crate::parse_and_lower);
+        let found = loaded.diagnostics.iter().map(|d| format!("{}: {}", d.rule.name, d.message)).collect();
+        (loaded.spec, found)
+    }
+
+    #[test]
+    fn auth_lowers_its_kind_and_variables() {
+        let (spec, found) = lower(
+            "system \"books\" kind=accounting {\n    auth oauth2-refresh-token client-id=\"QB_ID\" scope=\"a b\"\n}\n\
+             system \"ship\" kind=custom { auth basic user=\"SHIP_KEY\"; }\n",
+        );
+        assert_eq!(found, Vec::<String>::new());
+        let books = spec.systems[0].auth.as_deref().unwrap();
+        assert_eq!(books.kind.as_ref().map(|k| k.value), Some(OutboundAuth::Oauth2RefreshToken));
+        assert_eq!(books.client_id.as_ref().map(|c| c.value.as_str()), Some("QB_ID"));
+        assert_eq!(books.scope.as_ref().map(|s| s.value.as_str()), Some("a b"));
+        assert!(books.client_secret.is_none() && books.refresh_token.is_none());
+        let ship = spec.systems[1].auth.as_deref().unwrap();
+        assert_eq!(ship.kind.as_ref().map(|k| k.value), Some(OutboundAuth::Basic));
+        assert_eq!(ship.user.as_ref().map(|u| u.value.as_str()), Some("SHIP_KEY"));
+    }
+
+    #[test]
+    fn mistakes_in_auth_are_reported() {
+        let (spec, found) = lower(
+            "system \"a\" kind=custom { auth; }\n\
+             system \"b\" kind=custom { auth kerberos; }\n\
+             system \"c\" kind=custom { auth basic password=\"hunter2-Xk9vQ2mZpL7rT4wY8bN3cF6\"; }\n\
+             system \"d\" kind=custom { auth api-key header=\"X Key\"; }\n\
+             system \"e\" kind=custom { auth basic; auth basic; }\n\
+             system \"f\" kind=custom { auth basic realm=\"x\"; }\n",
+        );
+        let expect = |prefix: &str| {
+            assert!(found.iter().any(|f| f.starts_with(prefix)), "{prefix} not in {found:#?}");
+        };
+        expect("missing-argument:");
+        expect("bad-value: unknown authentication kind `kerberos`");
+        expect("secret-literal:");
+        expect("bad-value: a header name has only letters");
+        expect("bad-value: `auth` is given twice");
+        expect("unknown-property");
+        // A credential written in place is never kept as a variable's name.
+        assert!(spec.systems[2].auth.as_deref().unwrap().password.is_none());
+        assert!(spec.systems[3].auth.as_deref().unwrap().header.is_none());
     }
 }

@@ -142,5 +142,13 @@ keyword_enum! {
 }
 
 keyword_enum! {
+    /// How calls to a system authenticate (`auth KIND`, language 1.2).
+    OutboundAuth {
+        Bearer = "bearer", Basic = "basic", ApiKey = "api-key",
+        Oauth2ClientCredentials = "oauth2-client-credentials", Oauth2RefreshToken = "oauth2-refresh-token",
+    }
+}
+
+keyword_enum! {
     LintLevel { Deny = "deny", Warn = "warn", Allow = "allow" }
 }

@@ -249,11 +249,11 @@ pub(crate) use flow::{
     Constant, Each, Filter, Flow, Map, Retry, RetryOn, Set, Source, Target, Trigger, TriggerKind, Twice, Wait,
 };
 pub(crate) use keywords::{
-    Action, ApiStyle, Backoff, Criticality, EventDelivery, FieldType, HttpMethod, LintLevel, SignatureEncoding,
-    SignatureScheme, SystemKind, TimeUnit,
+    Action, ApiStyle, Backoff, Criticality, EventDelivery, FieldType, HttpMethod, LintLevel, OutboundAuth,
+    SignatureEncoding, SignatureScheme, SystemKind, TimeUnit,
 };
 pub(crate) use system::{
-    Api, Connector, EffectiveLimit, Entity, Field, Origin, RateLimit, Request, System, WebhookSignature,
+    Api, Connector, EffectiveLimit, Entity, Field, Origin, RateLimit, Request, System, SystemAuth, WebhookSignature,
 };
 
 /// An inline `allow RULE reason="..."` on a system, event or flow.

@@ -3,7 +3,8 @@
 //! fields), with the facts its `connector=` catalog entry adds.
 
 use super::keywords::{
-    ApiStyle, Criticality, FieldType, HttpMethod, SignatureEncoding, SignatureScheme, SystemKind, TimeUnit,
+    ApiStyle, Criticality, FieldType, HttpMethod, OutboundAuth, SignatureEncoding, SignatureScheme, SystemKind,
+    TimeUnit,
 };
 use super::{Allow, Loc, Name, Spanned};
 use crate::catalog;
@@ -32,6 +33,9 @@ pub(crate) struct System {
     /// `connector=stripe`: the catalog entry whose documented facts the
     /// system takes where the spec is silent.
     pub(crate) connector: Option<Box<Connector>>,
+    /// `auth KIND ...` (language 1.2): how calls to the system authenticate,
+    /// when it is more than the bearer token of `secret`.
+    pub(crate) auth: Option<Box<SystemAuth>>,
     pub(crate) allows: Vec<Allow>,
     pub(crate) loc: Loc,
 }
@@ -167,6 +171,26 @@ pub(crate) struct WebhookSignature {
     /// Text before the signature in the header, such as `sha256=`.
     pub(crate) prefix: Option<Spanned<SmolStr>>,
     #[expect(dead_code, reason = "every node of the model carries its place in the spec; nothing reads this one yet")]
+    pub(crate) loc: Loc,
+}
+
+/// `auth basic user="ENV" password="ENV"`, `auth oauth2-refresh-token
+/// client-id="ENV" client-secret="ENV" refresh-token="ENV" scope="..."`,
+/// `auth api-key header="X-Api-Key"`: every credential an environment
+/// variable's name (the backends derive one from the system's name where
+/// the statement gives none).
+#[derive(Clone, Debug)]
+pub(crate) struct SystemAuth {
+    pub(crate) kind: Option<Spanned<OutboundAuth>>,
+    pub(crate) user: Option<Spanned<SmolStr>>,
+    pub(crate) password: Option<Spanned<SmolStr>>,
+    pub(crate) client_id: Option<Spanned<SmolStr>>,
+    pub(crate) client_secret: Option<Spanned<SmolStr>>,
+    pub(crate) refresh_token: Option<Spanned<SmolStr>>,
+    /// OAuth2 scopes, as the vendor writes them (space-separated).
+    pub(crate) scope: Option<Spanned<SmolStr>>,
+    /// The header an `api-key` goes in.
+    pub(crate) header: Option<Spanned<SmolStr>>,
     pub(crate) loc: Loc,
 }
 

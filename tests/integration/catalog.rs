@@ -284,31 +284,54 @@ fn a_project_catalog_file_overrides_an_entry_and_adds_a_system() {
     assert!(stderr(&bad).contains("wireplan.catalog.json"), "{}", stderr(&bad));
 }
 
-/// The hub does not verify a vendor's own signature scheme yet: a flow
-/// started by a `connector=` producer whose vendor signs its webhooks is a
-/// `not-carried-out` warning at the `connector=`, unless the spec writes the
-/// scheme as `webhook-signature`.
+/// The hub verifies a vendor's own HMAC scheme from the catalog (Stripe's,
+/// with nothing but `connector=`); a flow started by a producer whose
+/// vendor's scheme is not an HMAC (PayPal asks its own API) is a
+/// `not-carried-out` warning at the `connector=`.
 #[test]
-fn the_hub_says_it_does_not_verify_a_vendors_own_signature_scheme() {
+fn the_hub_verifies_vendor_schemes_and_says_which_it_cannot() {
     let text = |producer: &str| {
         format!(
             "{producer}\nsystem \"crm\" kind=crm\nevent \"paid\" from=pay version=1\n\
              flow \"f\" {{\n    on \"paid\"\n    to crm action=upsert\n    retry\n    dead-letter\n    log\n}}\n"
         )
     };
-    let warnings = |producer: &str| {
+    let build = |producer: &str| {
         let spec = TempSpec::new("catalog-hub");
         spec.file("wireplan.kdl", text(producer));
         let out = spec.run(&["build", "--target", "hub", "--out", "out"]);
         assert_eq!(code(&out), 0, "{}", stderr(&out));
-        stderr(&out).lines().filter(|l| l.contains("warning[not-carried-out]")).map(str::to_owned).collect::<Vec<_>>()
+        let warnings: Vec<String> =
+            stderr(&out).lines().filter(|l| l.contains("warning[not-carried-out]")).map(str::to_owned).collect();
+        let flows = std::fs::read_to_string(spec.dir.join("out/node-red/flows.json")).unwrap();
+        (warnings, flows)
     };
-    let found = warnings("system \"pay\" kind=payments connector=stripe {\n    api rest version=\"2025-08-27\"\n}");
+    let (found, flows) = build("system \"pay\" kind=payments connector=paypal {\n    api rest version=\"v1\"\n}");
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].starts_with("wireplan.kdl:1:38: warning[not-carried-out]: `system connector=`"), "{found:?}");
+    assert!(flows.contains(r#"\"scheme\":\"bearer\""#), "PayPal's webhooks would need the bearer token");
+    let (found, flows) =
+        build("system \"pay\" kind=payments connector=stripe {\n    api rest version=\"2025-08-27\"\n}");
+    assert_eq!(found, Vec::<String>::new());
+    for part in [r#"\"header\":\"stripe-signature\""#, r#"\"pairs\":{\"signature\":\"v1\",\"timestamp\":\"t\"}"#] {
+        assert!(flows.contains(part), "{part} in {flows}");
+    }
+    assert!(flows.contains(r#"\"secret_env\":\"PAY_WEBHOOK_SECRET\""#));
+    // The broker's ingress runs the same check.
+    let spec = TempSpec::new("catalog-broker");
+    spec.file(
+        "wireplan.kdl",
+        text("system \"pay\" kind=payments connector=stripe {\n    api rest version=\"2025-08-27\"\n}"),
+    );
+    let out = spec.run(&["build", "--target", "broker", "--out", "out"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let flows = std::fs::read_to_string(spec.dir.join("out/node-red/flows.json")).unwrap();
+    assert!(flows.contains(r#"\"pairs\":{\"signature\":\"v1\",\"timestamp\":\"t\"}"#), "{flows}");
     let written = "system \"pay\" kind=custom connector=github {\n    api rest version=\"2099-01-01\"\n    \
                    webhook-signature \"hmac-sha256\" header=\"X-Hub-Signature-256\" prefix=\"sha256=\" secret=\"GH_SECRET\"\n}";
-    assert_eq!(warnings(written), Vec::<String>::new());
+    let (found, flows) = build(written);
+    assert_eq!(found, Vec::<String>::new());
+    assert!(flows.contains(r#"\"secret_env\":\"GH_SECRET\""#), "the statement's secret wins");
 }
 
 /// `webhooks #true` on a system whose vendor (here, as a project's file
@@ -338,4 +361,33 @@ fn webhooks_declared_where_the_vendor_sends_none_is_a_contradiction() {
         "{}",
         stderr(&out)
     );
+}
+
+/// `auth basic` runs in the hub (`auth.js` before the request, no bearer
+/// token); the broker's egress sends only bearer tokens and says so at the
+/// statement.
+#[test]
+fn outbound_auth_runs_in_the_hub_and_the_broker_says_it_does_not() {
+    let spec = TempSpec::new("catalog-auth");
+    spec.file(
+        "wireplan.kdl",
+        "system \"shop\" kind=ecommerce {\n    webhooks #true\n}\nsystem \"ship\" kind=custom {\n    auth basic\n    \
+         secret \"SHIP_TOKEN\"\n}\nevent \"order\" from=shop version=1\nflow \"f\" {\n    on \"order\"\n    to ship \
+         action=create\n    retry\n    dead-letter\n    log\n}\n",
+    );
+    let hub = spec.run(&["build", "--target", "hub", "--out", "hub"]);
+    assert_eq!(code(&hub), 0, "{}", stderr(&hub));
+    assert!(!stderr(&hub).contains("not-carried-out"), "{}", stderr(&hub));
+    let flows = std::fs::read_to_string(spec.dir.join("hub/node-red/flows.json")).unwrap();
+    assert!(flows.contains(
+        r#"\"outbound\":{\"kind\":\"basic\",\"password_env\":\"SHIP_PASSWORD\",\"user_env\":\"SHIP_USER\"}"#
+    ));
+    assert!(flows.contains("credentials and key"), "the auth node is in the chain");
+    assert!(!flows.contains(r#"\"token_env\""#), "the secret is not also sent as a bearer token");
+    let readme = std::fs::read_to_string(spec.dir.join("hub/README.md")).unwrap();
+    assert!(readme.contains("`SHIP_USER`") && readme.contains("`SHIP_PASSWORD`"), "{readme}");
+    let broker = spec.run(&["build", "--target", "broker", "--out", "broker"]);
+    assert_eq!(code(&broker), 0, "{}", stderr(&broker));
+    let warning = "wireplan.kdl:5:5: warning[not-carried-out]: `auth` is not carried out by `--target broker`";
+    assert!(stderr(&broker).contains(warning), "{}", stderr(&broker));
 }

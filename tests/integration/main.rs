@@ -35,4 +35,5 @@ mod precision;
 mod realworld;
 mod rules;
 mod util;
+mod vendors;
 mod vscode;

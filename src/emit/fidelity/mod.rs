@@ -126,11 +126,13 @@ const RATE_LIMIT_HELP: &str = "keep the writes under the limit at their source (
      in `rate-limit-exceeded`), or throttle in front of the system (`--target hub` does); the broker sends each \
      write as it comes";
 
-const VENDOR_SIGNATURE: &str = "does not verify the vendor's own webhook signature scheme (the connector \
-     catalog's): without a `webhook-signature` it wants a bearer token, which the vendor does not send";
-const VENDOR_SIGNATURE_HELP: &str = "where the vendor signs a plain HMAC of the body, write it as \
-     `webhook-signature` (`wireplan catalog ID` shows the scheme); otherwise verify the vendor's signature in \
-     front of the hub until the backends check vendor schemes";
+const VENDOR_SIGNATURE: &str = "does not verify this vendor's webhook signature scheme, which is neither an HMAC \
+     nor a public-key signature (a call to the vendor's verification API, or a shared credential; `wireplan \
+     catalog ID` shows it): the endpoint wants a bearer token, which the vendor does not send";
+const VENDOR_SIGNATURE_HELP: &str = "verify the vendor's signature in front of the hub (its SDK does), and forward \
+     the request with the bearer token the endpoint wants";
+const OUTBOUND_AUTH_HELP: &str = "build the flow with `--target hub`, which sends these credentials, or give the \
+     system a bearer token (`secret`) if the vendor takes one";
 const ORDER_HELP: &str = "make the consumer safe in any order (an `upsert` that creates what is missing, or a \
      `retry` that waits for the earlier event's write), or carry both events in one ordered stream";
 const RETRY_ON_HELP: &str = "drop `on=` to build what runs (every failure retried), and keep the target's \
@@ -163,6 +165,8 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         "connector",
         How::Refused { what: VENDOR_SIGNATURE, help: VENDOR_SIGNATURE_HELP },
         How::Refused { what: VENDOR_SIGNATURE, help: VENDOR_SIGNATURE_HELP },
+        // Where the vendor signs an HMAC (Stripe, Shopify, GitHub, Slack,
+        // Twilio, ...), `verify.js` checks its scheme: see `webhook-signature`.
         How::Moot("an ELT job reads the source; it receives no webhooks"),
         Some(vendor_signed_producer),
     ),
@@ -245,10 +249,30 @@ pub(crate) const STATEMENTS: &[Statement] = &[
     row(
         "system",
         "webhook-signature",
-        How::Runs("`verify.js` checks the HMAC of the raw body in the header, in constant time, before anything runs"),
-        How::Runs("the ingress's `verify.js` checks it before publishing"),
+        How::Runs(
+            "`verify.js` checks the HMAC in the header, in constant time, before anything runs: of the raw body, or, \
+             for a producer with `connector=`, as its vendor signs (the catalog's scheme: `t=...,v1=...` pairs, a \
+             signed timestamp within its tolerance and not seen before, the URL, the form parameters); what the \
+             statement says wins over the catalog",
+        ),
+        How::Runs("the ingress's `verify.js` checks it before publishing, vendor schemes as the hub does"),
         How::Moot("an ELT job reads the source; it receives no webhooks"),
         None,
+    ),
+    row(
+        "system",
+        "auth",
+        How::Runs(
+            "`auth.js` before each request: Basic, an API-key header, or an OAuth2 token fetched from the token \
+             endpoint, kept in memory until shortly before it expires, and fetched again on a 401 (one more try); \
+             the idempotency key goes where the target's vendor reads it",
+        ),
+        How::Refused {
+            what: "sends only a bearer token to a target (a poll reads with these credentials)",
+            help: OUTBOUND_AUTH_HELP,
+        },
+        How::Moot("a Meltano extractor or loader takes its credentials in its own settings"),
+        Some(authenticated_targets),
     ),
     checks("system", "allow"),
     row(
@@ -327,8 +351,13 @@ pub(crate) const STATEMENTS: &[Statement] = &[
     row(
         "flow",
         "idempotency-key",
-        How::Runs("the `Idempotency-Key` header of every write"),
-        How::Runs("the `Idempotency-Key` header of every write"),
+        How::Runs(
+            "the `Idempotency-Key` header of every write, or where the target's `connector=` vendor reads the key \
+             (Square's `idempotency_key` body field, PayPal's `PayPal-Request-Id` header; none where it reads none)",
+        ),
+        How::Runs(
+            "the `Idempotency-Key` header of every write (the hub, not yet the broker, puts it where a vendor reads it elsewhere)",
+        ),
         How::Runs("the table's key, tested `unique` and `not_null`"),
         None,
     ),
@@ -450,7 +479,7 @@ pub(crate) const STATEMENTS: &[Statement] = &[
     row(
         "to",
         "idempotency-key",
-        How::Runs("this target's `Idempotency-Key` header"),
+        How::Runs("this target's `Idempotency-Key` header, or where its `connector=` vendor reads the key"),
         How::Runs("this target's `Idempotency-Key` header"),
         How::Refused {
             what: "keys a table by the flow's `idempotency-key` (or the event's key), not by a target's own",
@@ -545,7 +574,22 @@ fn vendor_signed(spec: &Spec, flow: &Flow) -> Option<Loc> {
     let producer = spec.system(spec.event(event.target?).from.as_ref()?.target?);
     let (entry, at) = producer.catalog()?;
     let signature = entry.webhooks.signature.fact()?;
-    (producer.webhook_signature.is_none() && signature.algorithm != crate::catalog::Algorithm::None).then_some(at)
+    let unverifiable = signature.algorithm != crate::catalog::Algorithm::None
+        && crate::emit::nodered::auth::unverifiable(signature).is_some();
+    (producer.webhook_signature.is_none() && unverifiable).then_some(at)
+}
+
+/// The `auth` of each written target that sends more than a bearer token.
+fn authenticated_targets(target: Target, spec: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
+    for (_, system) in written(target, spec, flow) {
+        let auth = spec.system(system).auth.as_deref();
+        let kind = auth.and_then(|a| a.kind.as_ref()).map(|k| k.value);
+        if let Some(auth) = auth
+            && kind.is_some_and(|k| k != crate::model::OutboundAuth::Bearer)
+        {
+            out.push(auth.loc);
+        }
+    }
 }
 
 fn flow_retry(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {

@@ -43,8 +43,8 @@ use crate::emit::nodered::loop_guard::{guard_nodes, loop_guard_tab, remember_con
 use crate::emit::nodered::model::{Hub, HubFlow, HubTrigger};
 use crate::emit::nodered::nodes::{Nodes, PrettyArray, at, change, file, http_request, http_response, set};
 use crate::emit::nodered::parts::{
-    audit_nodes, bearer_endpoint, config_rules, health_check, node_id, poll_nodes, request_rules, send_rules,
-    status_switch, target_config, webhook_endpoint,
+    audit_nodes, auth_node, bearer_endpoint, config_rules, health_check, node_id, poll_nodes, request_rules,
+    send_rules, status_switch, target_config, webhook_endpoint,
 };
 use crate::emit::nodered::throttle::{throttle_id, throttle_nodes, throttle_tab};
 
@@ -271,8 +271,17 @@ fn delivery_nodes(flow: &HubFlow, tab: &str, column: u32, nodes: &mut Nodes) {
     ] = std::array::from_fn(|i| ids[i].as_str());
     let row = 0;
     let c = |n: u32| column + n;
+    // A target with credentials other than a bearer token, or an
+    // idempotency key of the vendor's own, goes through `auth.js` before
+    // each attempt, and after a failed one (an OAuth2 401 tries again).
+    let auth_id = node_id(flow, "auth", 0);
+    let authed = flow.targets.iter().any(|t| t.auth.needed());
+    let (ready, failing) = if authed { (auth_id.as_str(), auth_id.as_str()) } else { (send, failed) };
+    if authed {
+        auth_node(&auth_id, tab, at(c(1), row + 2), &[&[send], &[failed]], nodes);
+    }
 
-    nodes.add(prepare, "change", tab, "map the body", at(c(0), row), &[&[send]], change(request_rules()));
+    nodes.add(prepare, "change", tab, "map the body", at(c(0), row), &[&[ready]], change(request_rules()));
     // The writes to a rate-limited system wait in its throttle; the writes
     // a loop guard must know of are remembered just before they go out.
     let remembers = flow.targets.iter().any(|t| t.remember);
@@ -290,7 +299,7 @@ fn delivery_nodes(flow: &HubFlow, tab: &str, column: u32, nodes: &mut Nodes) {
     };
     nodes.add(send, "change", tab, "send", at(c(1), row), &[&[&after_send]], send_rules());
     nodes.add(request, "http request", tab, "", at(c(2), row), &[&[status]], http_request());
-    nodes.add(status, "switch", tab, "2xx?", at(c(3), row), &[&[delivered], &[failed]], status_switch());
+    nodes.add(status, "switch", tab, "2xx?", at(c(3), row), &[&[delivered], &[failing]], status_switch());
     nodes.add(
         catch,
         "catch",
@@ -322,7 +331,7 @@ fn delivery_nodes(flow: &HubFlow, tab: &str, column: u32, nodes: &mut Nodes) {
         tab,
         "",
         at(c(5), row + 2),
-        &[&[send]],
+        &[&[ready]],
         json!({
             "pauseType": "delayv", "timeout": "1", "timeoutUnits": "seconds", "rate": "1", "nbRateUnits": "1",
             "rateUnits": "second", "randomFirst": "1", "randomLast": "5", "randomUnits": "seconds", "drop": false,

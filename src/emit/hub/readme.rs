@@ -97,7 +97,12 @@ fn endpoints(hub: &Hub, out: &mut String) {
     for e in &hub.endpoints {
         let proof = match &e.auth {
             Auth::Bearer { env } => format!("`Authorization: Bearer` and the value of `{env}`"),
-            Auth::Hmac { env, header, algorithm, encoding, prefix } => format!(
+            Auth::Hmac { env, header, vendor: Some(vendor), .. } => format!(
+                "{}'s signature scheme (the connector catalog's) with `{env}`, in header `{header}`{}",
+                markdown_text(&vendor.vendor),
+                vendor.tolerance.map_or(String::new(), |t| format!(", signed at most {t} s before")),
+            ),
+            Auth::Hmac { env, header, algorithm, encoding, prefix, .. } => format!(
                 "HMAC-{} of the raw body with `{env}`, {encoding}{}, in header `{header}`",
                 algorithm.to_ascii_uppercase(),
                 if prefix.is_empty() { String::new() } else { format!(" after {}", markdown_name(prefix)) },

@@ -21,6 +21,7 @@
 //! constants of the kit, and names reach `flows.json` only as JSON strings
 //! written by serde.
 
+pub(in crate::emit) mod auth;
 pub(in crate::emit) mod jsonata;
 pub(in crate::emit) mod loop_guard;
 pub(in crate::emit) mod model;

@@ -45,7 +45,15 @@ pub(in crate::emit) enum Auth {
     /// `Authorization: Bearer <token>`, the token in `env`.
     Bearer { env: String },
     /// An HMAC of the raw body in `header` (lower case).
-    Hmac { env: String, header: String, algorithm: &'static str, encoding: &'static str, prefix: String },
+    Hmac {
+        env: String,
+        header: String,
+        algorithm: &'static str,
+        encoding: &'static str,
+        prefix: String,
+        /// The rest of the vendor's scheme, from its connector's catalog entry.
+        vendor: Option<Box<super::auth::VendorScheme>>,
+    },
 }
 
 #[derive(Debug)]
@@ -76,6 +84,8 @@ pub(in crate::emit) struct Poll {
     pub(in crate::emit) path: String,
     pub(in crate::emit) cursor: String,
     pub(in crate::emit) every: Duration,
+    /// Credentials other than a bearer token (`auth.js` before the read).
+    pub(in crate::emit) auth: Box<super::auth::TargetAuth>,
 }
 
 #[derive(Debug)]
@@ -102,6 +112,8 @@ pub(in crate::emit) struct HubTarget {
     pub(in crate::emit) remember: bool,
     /// An index into `Hub::throttles`: the system's `rate-limit`.
     pub(in crate::emit) throttle: Option<usize>,
+    /// Credentials other than a bearer token, and the key's placement.
+    pub(in crate::emit) auth: super::auth::TargetAuth,
 }
 
 #[derive(Debug)]

@@ -134,10 +134,16 @@ pub(in crate::emit) fn bearer_endpoint(
 fn auth_rules(endpoint: &Endpoint) -> Value {
     let auth = match &endpoint.auth {
         Auth::Bearer { env } => json!({"scheme": "bearer", "secret_env": env}),
-        Auth::Hmac { env, header, algorithm, encoding, prefix } => json!({
-            "scheme": "hmac", "secret_env": env, "header": header, "algorithm": algorithm,
-            "encoding": encoding, "prefix": prefix,
-        }),
+        Auth::Hmac { env, header, algorithm, encoding, prefix, vendor } => {
+            let mut auth = json!({
+                "scheme": "hmac", "secret_env": env, "header": header, "algorithm": algorithm,
+                "encoding": encoding, "prefix": prefix,
+            });
+            if let (Some(vendor), Value::Object(map)) = (vendor, &mut auth) {
+                vendor.insert(map);
+            }
+            auth
+        }
     };
     let config = json!({"auth": auth, "event": endpoint.event, "producer": endpoint.producer});
     change(vec![set("_wp", config.to_string(), "json")])
@@ -168,6 +174,7 @@ pub(in crate::emit) fn poll_nodes(flow: &HubFlow, poll: &Poll, tab: &str, starts
     }
     config.insert("path".into(), poll.path.clone().into());
     config.insert("cursor".into(), path(&poll.cursor));
+    poll.auth.insert(&mut config);
     let read = change(vec![
         set("_wp", Value::Object(config).to_string(), "json"),
         set("_wp.since", CURSOR_KEY, "flow"),
@@ -176,7 +183,14 @@ pub(in crate::emit) fn poll_nodes(flow: &HubFlow, poll: &Poll, tab: &str, starts
         set("headers", POLL_HEADERS, "jsonata"),
         delete("payload"),
     ]);
-    nodes.add(&ids[1], "change", tab, &format!("read {}", poll.system), at(1, 0), &[&[&ids[2]]], read);
+    // A source with credentials other than a bearer token is read through
+    // `auth.js` (`flows.json` is otherwise what it was without it).
+    let auth = node_id(flow, "read auth", 0);
+    let next = if poll.auth.needed() { auth.as_str() } else { ids[2].as_str() };
+    nodes.add(&ids[1], "change", tab, &format!("read {}", poll.system), at(1, 0), &[&[next]], read);
+    if poll.auth.needed() {
+        auth_node(&auth, tab, at(2, 1), &[&[&ids[2]], &[]], nodes);
+    }
     let mut get = http_request();
     get["ret"] = "obj".into();
     nodes.add(&ids[2], "http request", tab, "", at(2, 0), &[&[&ids[3]]], get);
@@ -233,6 +247,7 @@ pub(in crate::emit) fn target_config(flow: &HubFlow, target: &HubTarget) -> Map<
     config.insert("exponential".into(), target.exponential.into());
     config.insert("initial".into(), millis(target.initial).into());
     config.insert("max".into(), millis(target.max).into());
+    target.auth.insert(&mut config);
     config
 }
 
@@ -276,4 +291,15 @@ pub(in crate::emit) fn audit_nodes(line_id: &str, file_id: &str, tab: &str, pos:
     let line = change(vec![set("payload", AUDIT_LINE, "jsonata")]);
     nodes.add(line_id, "change", tab, "audit line", pos, &[&[file_id]], line);
     nodes.add(file_id, "file", tab, "audit log", (pos.0 + 190, pos.1), &[&[]], file(AUDIT_FILE));
+}
+
+/// `auth.js` as the node `id`: a target's credentials and key placement
+/// before each attempt (first output), and the failures after one that it
+/// does not retry itself (second output).
+pub(in crate::emit) fn auth_node(id: &str, tab: &str, pos: (u32, u32), wires: &[&[&str]], nodes: &mut Nodes) {
+    let props = json!({
+        "func": super::auth::AUTH_JS, "outputs": 2, "timeout": 0, "noerr": 0, "initialize": "", "finalize": "",
+        "libs": [],
+    });
+    nodes.add(id, "function", tab, "credentials and key", pos, wires, props);
 }

@@ -179,6 +179,11 @@ impl<'s> Planner<'_, 's> {
     /// How `producer` proves its webhooks: an HMAC signature where its
     /// `webhook-signature` names a header and a secret, else a bearer token.
     fn auth(&mut self, producer: SystemId) -> Auth {
+        if let Some((env, header, algorithm, encoding, prefix, scheme)) =
+            super::auth::vendor_webhook(self.spec, producer, self.env)
+        {
+            return Auth::Hmac { env, header, algorithm, encoding, prefix, vendor: Some(Box::new(scheme)) };
+        }
         let system = self.spec.system(producer);
         match &system.webhook_signature {
             Some(sig) if sig.header.is_some() && sig.secret.is_some() => {
@@ -196,6 +201,7 @@ impl<'s> Planner<'_, 's> {
                         _ => "hex",
                     },
                     prefix: sig.prefix.as_ref().map(|p| p.value.to_string()).unwrap_or_default(),
+                    vendor: None,
                 }
             }
             _ => {
@@ -270,7 +276,12 @@ impl<'s> Planner<'_, 's> {
                 DEFAULT_CURSOR.into()
             }
         };
+        let auth = super::auth::source(self.spec, system, self.env).unwrap_or_else(|error| {
+            self.emitted.errors.push(error);
+            super::auth::TargetAuth::default()
+        });
         Some(Poll {
+            auth: Box::new(auth),
             system: self.env.system(system).to_owned(),
             url_env: self.url(system),
             token_env: self.token(system),
@@ -324,22 +335,30 @@ impl<'s> Planner<'_, 's> {
             Some(r) => r.attempts.as_ref().map_or(DEFAULT_ATTEMPTS, |a| a.value),
             None => 1,
         };
+        let mut auth = super::auth::target(self.spec, system, key.is_some(), self.env).unwrap_or_else(|error| {
+            self.emitted.errors.push(error);
+            super::auth::TargetAuth::default()
+        });
+        if let Some(note) = auth.note.take() {
+            self.note(flow, note);
+        }
         Some((
             system,
             HubTarget {
-                system: self.env.system(system).to_owned(),
-                action: action.map(Action::as_str),
-                entity: entity_name.map(str::to_owned),
-                url_env: self.url(system),
-                token_env: self.token(system),
-                method,
-                path,
-                fields,
-                key,
-                attempts,
-                exponential: retry.and_then(|r| r.backoff.as_ref()).is_none_or(|b| b.value == Backoff::Exponential),
-                initial: retry.and_then(|r| r.initial.as_ref()).map_or(DEFAULT_INITIAL, |d| d.value),
-                max: retry.and_then(|r| r.max.as_ref()).map_or(DEFAULT_MAX, |d| d.value),
+            auth,
+            system: self.env.system(system).to_owned(),
+            action: action.map(Action::as_str),
+            entity: entity_name.map(str::to_owned),
+            url_env: self.url(system),
+            token_env: self.token(system),
+            method,
+            path,
+            fields,
+            key,
+            attempts,
+            exponential: retry.and_then(|r| r.backoff.as_ref()).is_none_or(|b| b.value == Backoff::Exponential),
+            initial: retry.and_then(|r| r.initial.as_ref()).map_or(DEFAULT_INITIAL, |d| d.value),
+            max: retry.and_then(|r| r.max.as_ref()).map_or(DEFAULT_MAX, |d| d.value),
                 remember: false,
                 throttle: None,
             },
@@ -360,6 +379,9 @@ impl<'s> Planner<'_, 's> {
     /// The credential sent to a system: its `secret`, when that is a plain
     /// environment-variable name.
     fn token(&mut self, id: SystemId) -> Option<String> {
+        if super::auth::replaces_bearer(self.spec, id) {
+            return None;
+        }
         let secret = self.env.secret(id)?;
         let what = format!("the token sent to {} (Authorization: Bearer)", self.env.system(id));
         Some(self.env.claim(Some(id), secret.to_owned(), what))

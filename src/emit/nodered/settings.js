@@ -43,8 +43,9 @@ module.exports = {
     },
     functionExternalModules: false,
     // The webhook check is fixed code that needs HMAC and a constant-time
-    // comparison.
-    functionGlobalContext: { crypto },
+    // comparison, and remembers recent signatures; a target's credentials
+    // need fetch and keep OAuth2 tokens in this process only.
+    functionGlobalContext: { crypto, fetch, wireplan_seen: new Map(), wireplan_tokens: new Map() },
 
     // Poll cursors live in flow context: on disk, so a restart does not
     // read (and deliver) everything again.
