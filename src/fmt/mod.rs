@@ -66,7 +66,14 @@ pub(crate) fn format_text(text: &str) -> Result<String, Vec<SyntaxError>> {
                 printer.word("}", false);
                 printer.break_next = breaks_after(&tokens, i);
             }
-            TokenKind::Semicolon => printer.break_next = true,
+            TokenKind::Semicolon => {
+                // A `;` that starts a continued line ends the node the `\`
+                // carried on: it stays, or what follows would join that node.
+                if printer.continuation && !printer.in_line {
+                    printer.word(";", false);
+                }
+                printer.break_next = true;
+            }
             TokenKind::Equals => {
                 printer.gap = None;
                 printer.word("=", false);

@@ -66,7 +66,7 @@ fn assert_properties(text: &str, what: &str) -> bool {
         format_text(&once).unwrap_or_else(|e| panic!("{what}: the formatted text does not parse: {e:?}\n{once}"));
     assert_eq!(once, twice, "{what}: formatting twice changed the text");
     assert_eq!(meaning(text), meaning(&once), "{what}: formatting changed a token\n{once}");
-    assert_eq!(checked(text), checked(&once), "{what}: formatting changed what the spec means\n{once}");
+    assert_eq!(checked(text), checked(&once), "{what}: formatting changed what the spec means\n{text:?}\n{once}");
     assert!(once.is_empty() || once.ends_with('\n'), "{what}: no final newline");
     assert!(!once.contains(" \n"), "{what}: trailing whitespace");
     assert!(!once.contains("\n\n\n"), "{what}: two blank lines");
@@ -105,6 +105,16 @@ fn the_layout_is_canonical() {
                 {\n    gone\n}\nnode \\\n    1 2\n";
     assert_eq!(format_text(text).unwrap(), want);
     assert_properties(text, "canonical");
+}
+
+/// Found by the generated-text property: `node\` then a line starting with
+/// `;` ends `node` there; dropping the `;` made the next node its argument.
+#[test]
+fn a_semicolon_that_starts_a_continued_line_is_kept() {
+    for text in ["node// c\nnode\\\n;é", "a \\\n; b\n", "a \\ // why\n;b c\n"] {
+        assert!(assert_properties(text, "continued `;`"), "{text:?} formats");
+    }
+    assert_eq!(format_text("a \\\n; b\n").unwrap(), "a \\\n    ;\nb\n");
 }
 
 #[test]
