@@ -10,8 +10,8 @@
 //! fails, and lose nothing when killed mid-delivery.
 //!
 //! The runtimes come from `scripts/test.sh` (the Debian package, and
-//! `@asyncapi/specs`, `@asyncapi/parser`, `amqplib`, `node-red` and
-//! `node-red-contrib-amqp-ack` in `.tools/`); the tests that need them are
+//! `@asyncapi/specs`, `@asyncapi/parser`, `amqplib` (the connectors' client
+//! and the tests' own) and `node-red` in `.tools/`); the tests that need them are
 //! `#[ignore]`d in a plain `cargo test` and fail in one line when missing.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -98,6 +98,8 @@ fn broker_output_is_deterministic_and_check_catches_a_hand_edit() {
         "node-red/flows_cred.json",
         "node-red/settings.js",
         "node-red/package.json",
+        "node-red/nodes/wireplan-amqp.js",
+        "node-red/nodes/wireplan-amqp.html",
     ] {
         assert_eq!(std::fs::read(a.join(file)).unwrap(), std::fs::read(b.join(file)).unwrap(), "{file}");
     }
@@ -434,9 +436,28 @@ fn definitions_route_every_event_to_its_subscribers_and_dead_letter_past_the_lim
     assert_eq!(result["dead"]["headers"]["idempotency-key"], "k-1", "{result}");
 }
 
+/// What Node-RED logs once wireplan's AMQP nodes are connected.
+pub(crate) const CONNECTED: &str = "wireplan-amqp: connected to RabbitMQ";
+
+/// A Node-RED user folder at `dir` with the connectors of `out`: the flows,
+/// settings, package and wireplan's AMQP nodes, and amqplib from `.tools/`
+/// where `npm install` would put it.
+pub(crate) fn connector_dir(out: &Path, dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir.join("node_modules")).unwrap();
+    std::fs::create_dir_all(dir.join("nodes")).unwrap();
+    for file in ["flows.json", "flows_cred.json", "settings.js", "package.json"] {
+        std::fs::copy(out.join("node-red").join(file), dir.join(file)).unwrap();
+    }
+    for file in ["wireplan-amqp.js", "wireplan-amqp.html"] {
+        std::fs::copy(out.join("node-red/nodes").join(file), dir.join("nodes").join(file)).unwrap();
+    }
+    std::os::unix::fs::symlink(npm_module("amqplib"), dir.join("node_modules/amqplib")).unwrap();
+    dir.to_path_buf()
+}
+
 /// What the connectors need: every variable `settings.js` requires, the
 /// targets' base URLs at the recorder.
-fn connector_env(out: &Path, recorder: &Recorder, rabbit: &Rabbit) -> Vec<(String, String)> {
+pub(crate) fn connector_env(out: &Path, recorder: &Recorder, rabbit: &Rabbit) -> Vec<(String, String)> {
     let settings = std::fs::read_to_string(out.join("node-red/settings.js")).unwrap();
     let list = settings.lines().find_map(|l| l.strip_prefix("const REQUIRED_ENV = ")).unwrap();
     let names: Vec<String> = serde_json::from_str(list.trim_end_matches(';')).unwrap();
@@ -444,8 +465,7 @@ fn connector_env(out: &Path, recorder: &Recorder, rabbit: &Rabbit) -> Vec<(Strin
         .into_iter()
         .map(|name| {
             let value = match name.as_str() {
-                "WIREPLAN_AMQP_HOST" => "127.0.0.1".to_owned(),
-                "WIREPLAN_AMQP_PORT" => rabbit.port.to_string(),
+                "WIREPLAN_AMQP_ADDRESSES" => format!("127.0.0.1:{}", rabbit.port),
                 "WIREPLAN_AMQP_USER" => "wireplan".to_owned(),
                 "WIREPLAN_AMQP_PASSWORD" => PASSWORD.to_owned(),
                 n if n.ends_with("_URL") => {
@@ -462,26 +482,20 @@ fn connector_env(out: &Path, recorder: &Recorder, rabbit: &Rabbit) -> Vec<(Strin
 #[ignore = "needs a real runtime: `scripts/test.sh` installs it and runs this test"]
 fn connectors_carry_a_webhook_through_the_real_broker() {
     node_red_js();
-    let package = npm_module("node-red-contrib-amqp-ack");
     let work = TempSpec::new("broker-connectors");
     let out = work.dir.join("out");
     build(&out);
     let rabbit = Rabbit::start(&work.dir);
     rabbit.import(&out.join("rabbitmq/definitions.json"), PASSWORD);
 
-    let user_dir = work.dir.join("user");
-    std::fs::create_dir_all(user_dir.join("node_modules")).unwrap();
-    for file in ["flows.json", "flows_cred.json", "settings.js", "package.json"] {
-        std::fs::copy(out.join("node-red").join(file), user_dir.join(file)).unwrap();
-    }
-    std::os::unix::fs::symlink(&package, user_dir.join("node_modules/node-red-contrib-amqp-ack")).unwrap();
+    let user_dir = connector_dir(&out, &work.dir.join("user"));
     let recorder = Recorder::start();
     // Klaviyo always fails: order-to-email ends in its dead-letter queue.
     recorder.fail("/klaviyo", usize::MAX);
     let env = connector_env(&out, &recorder, &rabbit);
     let red = NodeRed::start(&user_dir, &env, "node-red.log");
     let connected = Instant::now();
-    while !red.log().contains("Connected to AMQP server") {
+    while !red.log().contains(CONNECTED) {
         assert!(connected.elapsed() < Duration::from_secs(30), "no AMQP connection:\n{}", red.log());
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -580,8 +594,8 @@ fn connectors_carry_a_webhook_through_the_real_broker() {
     // not accepted and lost.
     let mut no_broker = env.clone();
     for (name, value) in &mut no_broker {
-        if name == "WIREPLAN_AMQP_PORT" {
-            *value = free_port().to_string();
+        if name == "WIREPLAN_AMQP_ADDRESSES" {
+            *value = format!("127.0.0.1:{}", free_port());
         }
     }
     let red = NodeRed::start(&user_dir, &no_broker, "node-red-3.log");
@@ -701,7 +715,16 @@ fn a_flow_with_two_targets_acknowledges_after_both() {
     let by_id = |id: &str| nodes.iter().find(|n| n["id"] == id).unwrap().clone();
     let named = |name: &str| nodes.iter().filter(|n| n["name"] == name).cloned().collect::<Vec<_>>();
     let wire = |n: &Value, output: usize| by_id(n["wires"][output][0].as_str().unwrap());
-    let consume = nodes.iter().find(|n| n["type"] == "amqp in").unwrap();
+    // Accepted means stored: the 202 follows the publisher's confirm, and
+    // only it; a refusal answers 503.
+    let publish = nodes.iter().find(|n| n["type"] == "wireplan-amqp-publish").unwrap();
+    assert_eq!(wire(publish, 0)["name"], "202 accepted");
+    assert_eq!(wire(publish, 1)["name"], "503 unavailable");
+    let to_accepted =
+        nodes.iter().filter(|n| n["wires"].to_string().contains(wire(publish, 0)["id"].as_str().unwrap()));
+    assert_eq!(to_accepted.count(), 1, "only the confirm leads to 202");
+    let consume = nodes.iter().find(|n| n["type"] == "wireplan-amqp-consume").unwrap();
+    assert_eq!(consume["prefetch"], 10);
     let crm = wire(consume, 0);
     assert_eq!(crm["name"], "to crm");
     let config = |n: &Value| -> Value { serde_json::from_str(n["rules"][0]["to"].as_str().unwrap()).unwrap() };
@@ -725,7 +748,7 @@ fn a_flow_with_two_targets_acknowledges_after_both() {
     assert_eq!(mail["wires"], crm["wires"]);
     let delivered = wire(&next, 1);
     assert_eq!(delivered["name"], "delivered");
-    assert_eq!(wire(&delivered, 0)["type"], "amqp ack");
+    assert_eq!(wire(&delivered, 0)["type"], "wireplan-amqp-ack");
     assert_eq!(wire(&delivered, 0)["nack"], false);
     // A failure of either target goes to the one rejection path: the
     // attempt is RabbitMQ's delivery count, read after the mapping; a
@@ -734,7 +757,7 @@ fn a_flow_with_two_targets_acknowledges_after_both() {
     // is rejected at once.
     let attempt = wire(&map, 0);
     assert_eq!(attempt["type"], "function");
-    assert!(attempt["func"].as_str().unwrap().contains("x-delivery-count"), "{attempt}");
+    assert!(attempt["func"].as_str().unwrap().contains("msg.amqp.deliveryCount"), "{attempt}");
     assert_eq!(wire(&attempt, 0)["name"], "send");
     let failed = wire(status, 1);
     assert_eq!(failed["name"], "failed");
@@ -747,7 +770,7 @@ fn a_flow_with_two_targets_acknowledges_after_both() {
     let gave_up = wire(&failed, 1);
     assert_eq!(gave_up["name"], "attempts used up");
     let last: Vec<Value> = gave_up["wires"][0].as_array().unwrap().iter().map(|w| by_id(w.as_str().unwrap())).collect();
-    assert!(last.iter().any(|n| n["type"] == "amqp ack" && n["nack"] == true), "{last:?}");
+    assert!(last.iter().any(|n| n["type"] == "wireplan-amqp-ack" && n["nack"] == true), "{last:?}");
     let definitions: Value =
         serde_json::from_slice(&std::fs::read(spec.dir.join("out/rabbitmq/definitions.json")).unwrap()).unwrap();
     assert_eq!(definitions["policies"][0]["definition"]["delivery-limit"], 1);
@@ -815,7 +838,6 @@ flow "always-failing" {
 #[ignore = "needs a real runtime: `scripts/test.sh` installs it and runs this test"]
 fn connectors_back_off_as_declared_and_count_attempts() {
     node_red_js();
-    let package = npm_module("node-red-contrib-amqp-ack");
     let work = TempSpec::new("broker-backoff");
     work.file("wireplan.kdl", BACKOFF_SPEC);
     let built = work.run(&["build", "--target", "broker", "--out", "out"]);
@@ -825,12 +847,7 @@ fn connectors_back_off_as_declared_and_count_attempts() {
     let rabbit = Rabbit::start(&work.dir);
     rabbit.import(&out.join("rabbitmq/definitions.json"), PASSWORD);
 
-    let user_dir = work.dir.join("user");
-    std::fs::create_dir_all(user_dir.join("node_modules")).unwrap();
-    for file in ["flows.json", "flows_cred.json", "settings.js", "package.json"] {
-        std::fs::copy(out.join("node-red").join(file), user_dir.join(file)).unwrap();
-    }
-    std::os::unix::fs::symlink(&package, user_dir.join("node_modules/node-red-contrib-amqp-ack")).unwrap();
+    let user_dir = connector_dir(&out, &work.dir.join("user"));
     let recorder = Recorder::start();
     recorder.fail("/crm", 3);
     recorder.fail("/mail", 3);
@@ -838,7 +855,7 @@ fn connectors_back_off_as_declared_and_count_attempts() {
     let env = connector_env(&out, &recorder, &rabbit);
     let red = NodeRed::start(&user_dir, &env, "node-red.log");
     let connected = Instant::now();
-    while !red.log().contains("Connected to AMQP server") {
+    while !red.log().contains(CONNECTED) {
         assert!(connected.elapsed() < Duration::from_secs(30), "no AMQP connection:\n{}", red.log());
         std::thread::sleep(Duration::from_millis(100));
     }
