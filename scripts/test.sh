@@ -43,11 +43,12 @@ install_apt() {
 
 # npm tools, pinned, into .tools/ (git-ignored).
 # node-red: 4.1.x runs on Node 20 (5.x needs Node 22); >= 4.1.0 for `skipBodyParsing`.
-# The broker target: node-red-contrib-amqp-ack (the AMQP nodes its connectors
-# use), amqplib (the tests' own AMQP client), @asyncapi/specs (the official
-# JSON Schema) and @asyncapi/parser; @asyncapi/cli for the benchmark.
+# The broker target: amqplib (the client of the connectors' own AMQP nodes,
+# the version their package.json pins, and the tests' own AMQP client),
+# @asyncapi/specs (the official JSON Schema) and @asyncapi/parser;
+# @asyncapi/cli for the benchmark.
 npm_tools=(@microsoft/sarif-multitool@5.7.0 @microsoft/jest-sarif@1.0.0-beta.0 node-red@4.1.15
-    node-red-contrib-amqp-ack@1.1.2 amqplib@0.10.9 @asyncapi/specs@6.11.1 @asyncapi/parser@3.6.6
+    amqplib@2.3.1 @asyncapi/specs@6.11.1 @asyncapi/parser@3.6.6
     @asyncapi/cli@6.2.0)
 
 install_npm() {

@@ -218,6 +218,11 @@ struct Rabbit {
 
 impl Rabbit {
     fn start(dir: &Path) -> Rabbit {
+        Rabbit::start_with_cookie(dir, None)
+    }
+
+    /// A node whose Erlang cookie is `cookie` (else Erlang makes one).
+    fn start_with_cookie(dir: &Path, cookie: Option<&[u8]>) -> Rabbit {
         let server_bin = Path::new(RABBITMQ_BIN).join("rabbitmq-server");
         assert!(
             server_bin.exists() && Path::new(EPMD).exists(),
@@ -228,6 +233,12 @@ impl Rabbit {
         std::fs::create_dir_all(dir.join("home")).unwrap();
         std::fs::write(dir.join("empty.conf"), "").unwrap();
         std::fs::write(dir.join("enabled_plugins"), "[].\n").unwrap();
+        if let Some(cookie) = cookie {
+            use std::os::unix::fs::PermissionsExt as _;
+            let file = dir.join("home/.erlang.cookie");
+            std::fs::write(&file, cookie).unwrap();
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o400)).unwrap();
+        }
         let (port, dist, epmd_port) = (free_port(), free_port(), free_port());
         let path = |p: &str| dir.join(p).display().to_string();
         let env: Vec<(String, String)> = [
@@ -457,7 +468,7 @@ pub(crate) fn connector_dir(out: &Path, dir: &Path) -> PathBuf {
 
 /// What the connectors need: every variable `settings.js` requires, the
 /// targets' base URLs at the recorder.
-pub(crate) fn connector_env(out: &Path, recorder: &Recorder, rabbit: &Rabbit) -> Vec<(String, String)> {
+fn connector_env(out: &Path, recorder: &Recorder, rabbit: &Rabbit) -> Vec<(String, String)> {
     let settings = std::fs::read_to_string(out.join("node-red/settings.js")).unwrap();
     let list = settings.lines().find_map(|l| l.strip_prefix("const REQUIRED_ENV = ")).unwrap();
     let names: Vec<String> = serde_json::from_str(list.trim_end_matches(';')).unwrap();
@@ -921,4 +932,109 @@ fn connectors_back_off_as_declared_and_count_attempts() {
     let failed: Vec<(String, u64)> = [("retry", 1), ("retry", 2), ("failed", 3)].map(|(o, n)| (o.to_owned(), n)).into();
     assert_eq!(audit_of("always-failing"), failed);
     red.stop();
+}
+
+/// The Debian package's `rabbitmqctl`: a wrapper that changes to
+/// `/var/lib/rabbitmq` and runs the command as the `rabbitmq` user, with
+/// that user's Erlang cookie.
+const DEBIAN_RABBITMQCTL: &str = "/usr/sbin/rabbitmqctl";
+const DEBIAN_COOKIE: &str = "/var/lib/rabbitmq/.erlang.cookie";
+
+/// The `sh` block of the README after `heading`.
+fn readme_block<'a>(readme: &'a str, heading: &str) -> &'a str {
+    let section = readme.split(heading).nth(1).unwrap_or_else(|| panic!("no {heading:?} in the README"));
+    section.split("```sh\n").nth(1).and_then(|b| b.split("\n```").next()).unwrap()
+}
+
+/// The generated README's commands, taken from its text and run as written
+/// on Debian: the definitions block through the Debian package's own
+/// `rabbitmqctl` wrapper (which changes directory, so a relative path to the
+/// definitions would break), its wait bounded by `timeout`; then the
+/// connectors block (`npm install` stands in for by `.tools/`, which holds
+/// the versions `package.json` pins), which must take a webhook through the
+/// broker to its targets with the password the README set.
+#[test]
+#[ignore = "needs a real runtime: `scripts/test.sh` installs it and runs this test"]
+fn the_readme_commands_deploy_as_written() {
+    node_red_js();
+    assert!(
+        Path::new(DEBIAN_RABBITMQCTL).exists() && Path::new(DEBIAN_COOKIE).exists(),
+        "RabbitMQ's Debian package is missing ({DEBIAN_RABBITMQCTL}): run `scripts/test.sh`, which installs rabbitmq-server"
+    );
+    let work = TempSpec::new("broker-readme");
+    let out = work.dir.join("out");
+    build(&out);
+    let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
+    // The management UI the README sends users to is enabled first.
+    assert!(readme.contains("rabbitmq-plugins enable rabbitmq_management"), "{readme}");
+    let definitions = readme_block(&readme, "### Definitions");
+    assert!(definitions.contains("\"$(realpath rabbitmq/definitions.json)\""), "{definitions}");
+    assert!(definitions.contains("timeout 120 sh -c 'until"), "a wait without a timeout: {definitions}");
+
+    // The Debian wrapper runs as `rabbitmq` with that user's cookie: the
+    // node shares it (the node, running as root, reads the definitions).
+    let cookie = std::fs::read(DEBIAN_COOKIE).unwrap();
+    let rabbit = Rabbit::start_with_cookie(&work.dir, Some(&cookie));
+    let path = format!("/usr/sbin:{}", std::env::var("PATH").unwrap_or_default());
+    let node_env: Vec<(String, String)> = rabbit.env.iter().filter(|(k, _)| k != "HOME").cloned().collect();
+    let deployed = Command::new("sh")
+        .arg("-ec")
+        .arg(definitions)
+        .current_dir(&out)
+        .envs(node_env)
+        .env("PATH", path)
+        .env("WIREPLAN_AMQP_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert_eq!(
+        code(&deployed),
+        0,
+        "the README's definitions block failed:\n{}{}",
+        stdout(&deployed),
+        stderr(&deployed)
+    );
+    let queues = rabbit.counts();
+    assert_eq!(queues.len(), 28, "{queues:?}");
+
+    let connectors = readme_block(&readme, "### Connectors");
+    let commands: Vec<&str> = connectors.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(commands.len(), 3, "{connectors}");
+    assert_eq!(commands[0], "cd node-red");
+    assert!(commands[1].starts_with("npm install "), "{connectors}");
+    let user_dir = out.join("node-red");
+    std::os::unix::fs::symlink(tools().join("node_modules"), user_dir.join("node_modules")).unwrap();
+    let recorder = Recorder::start();
+    let env = connector_env(&out, &recorder, &rabbit);
+    let port = free_port();
+    let log = work.dir.join("node-red.log");
+    let file = std::fs::File::create(&log).unwrap();
+    let mut red = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{} && exec {}", commands[0], commands[2]))
+        .current_dir(&out)
+        .envs(env)
+        .env("PORT", port.to_string())
+        .stdin(Stdio::null())
+        .stdout(file.try_clone().unwrap())
+        .stderr(file)
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let order =
+        json!({"order_id": "o-7", "email": "ada@example.com", "total": "1.00", "placed_at": "2026-11-30T10:00:00Z"});
+    let auth = [("Authorization", "Bearer token-of-shopify_webhook_token")];
+    let mut status = None;
+    while start.elapsed() < Duration::from_secs(60) {
+        status = crate::hub::http(port, "POST", "/hooks/order.created", &auth, &order.to_string()).map(|(s, _)| s);
+        if status == Some(202) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let requests = recorder.wait_for(6, Duration::from_secs(60), |r| r.method != "GET");
+    let _ = Command::new("kill").arg("-TERM").arg(red.id().to_string()).status();
+    let _ = red.wait();
+    assert_eq!(status, Some(202), "{}", std::fs::read_to_string(&log).unwrap());
+    let writes: BTreeSet<&str> = requests.iter().filter(|r| r.method != "GET").map(|r| r.path.as_str()).collect();
+    assert!(writes.contains("/netsuite/sales_order"), "{writes:?}\n{}", std::fs::read_to_string(&log).unwrap());
 }
