@@ -25,9 +25,9 @@ use crate::hub::{NodeRed, Recorder, free_port, node_red_js};
 use crate::util::{TempSpec, code, root, stderr, stdout};
 
 const EXAMPLE: &str = "examples/high-volume-retail";
-const VHOST: &str = "tidewater-outfitters";
-const RABBITMQ_BIN: &str = "/usr/lib/rabbitmq/bin";
-const EPMD: &str = "/usr/bin/epmd";
+pub(crate) const VHOST: &str = "tidewater-outfitters";
+pub(crate) const RABBITMQ_BIN: &str = "/usr/lib/rabbitmq/bin";
+pub(crate) const EPMD: &str = "/usr/bin/epmd";
 
 /// Each routing key of the example and the queues that must get it: read
 /// from the spec by hand, not from the emitter.
@@ -52,7 +52,7 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("zendesk", "poll.tickets-to-warehouse", &["tickets-to-warehouse"]),
 ];
 
-fn tools() -> PathBuf {
+pub(crate) fn tools() -> PathBuf {
     std::env::var_os("WIREPLAN_TOOLS").map_or_else(|| root().join(".tools"), PathBuf::from)
 }
 
@@ -67,7 +67,7 @@ fn npm_module(name: &str) -> PathBuf {
 }
 
 /// Builds the example for the broker into `out`.
-fn build(out: &Path) {
+pub(crate) fn build(out: &Path) {
     let built = crate::util::wireplan()
         .args(["build", EXAMPLE, "--target", "broker", "--out"])
         .arg(out)
@@ -412,7 +412,7 @@ const [url, command, ...args] = process.argv.slice(2);
 })().catch((e) => { console.error(e.message); process.exit(1); });
 "#;
 
-const PASSWORD: &str = "broker-test-password";
+pub(crate) const PASSWORD: &str = "broker-test-password";
 
 #[test]
 #[ignore = "needs a real runtime: `scripts/test.sh` installs it and runs this test"]
