@@ -68,9 +68,11 @@ fn main() {
     if !std::env::args().any(|a| a == "e2e") {
         check_against_validate(&tools);
     }
-    match broker_e2e::run(env!("CARGO_BIN_EXE_wireplan"), &tools) {
-        Ok(report) => println!("{report}"),
-        Err(why) => println!("end to end: not run: {why}"),
+    for nodes in [1, 3] {
+        match broker_e2e::run(env!("CARGO_BIN_EXE_wireplan"), &tools, nodes) {
+            Ok(report) => println!("{report}"),
+            Err(why) => println!("end to end on {nodes} node(s): not run: {why}"),
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! The broker deployment end to end, without faults: webhooks per second
 //! from the ingress's 202 (RabbitMQ confirmed) to the last target's 2xx, on
-//! one RabbitMQ node (Debian's `rabbitmq-server`, private ports, stopped by
-//! pid) and one Node-RED running the stage-3 example's connectors. Included
+//! one RabbitMQ node and on a cluster of three (Debian's `rabbitmq-server`,
+//! private ports, one cookie, stopped by pid) with one Node-RED running the
+//! stage-3 example's connectors. Included
 //! by `broker.rs` with `#[path]`; `cargo bench --bench broker -- e2e` runs
 //! only this part. `WIREPLAN_BENCH_WEBHOOKS` (default 2,000) and
 //! `WIREPLAN_BENCH_SENDERS` (default 16 concurrent senders) set the load.
@@ -32,19 +33,21 @@ fn free_port() -> Result<u16, String> {
     Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
 }
 
-/// Processes to stop by pid when the benchmark ends, however it ends.
+/// Processes to stop by pid when the benchmark ends, however it ends: the
+/// children, and the RabbitMQ nodes by the pids in their pid files.
 #[derive(Default)]
-struct Stop(Vec<Child>, Option<PathBuf>);
+struct Stop(Vec<Child>, Vec<PathBuf>);
 
 impl Drop for Stop {
     fn drop(&mut self) {
-        if let Some(pid) = self.1.as_ref().and_then(|p| std::fs::read_to_string(p).ok()) {
-            let pid = pid.trim().to_owned();
-            let _ = Command::new("kill").args(["-TERM", &pid]).status();
-            let start = Instant::now();
-            while Path::new("/proc").join(&pid).exists() && start.elapsed() < Duration::from_secs(30) {
-                std::thread::sleep(Duration::from_millis(100));
-            }
+        let pids: Vec<String> =
+            self.1.iter().filter_map(|p| std::fs::read_to_string(p).ok()).map(|p| p.trim().to_owned()).collect();
+        for pid in &pids {
+            let _ = Command::new("kill").args(["-TERM", pid]).status();
+        }
+        let start = Instant::now();
+        while pids.iter().any(|p| Path::new("/proc").join(p).exists()) && start.elapsed() < Duration::from_secs(60) {
+            std::thread::sleep(Duration::from_millis(100));
         }
         for child in &mut self.0 {
             let _ = child.kill();
@@ -122,7 +125,7 @@ fn ctl(env: &[(String, String)], args: &[&str]) -> Result<String, String> {
 }
 
 /// Runs the benchmark; the report, or why it could not run.
-pub(crate) fn run(wireplan: &str, tools: &Path) -> Result<String, String> {
+pub(crate) fn run(wireplan: &str, tools: &Path, nodes: usize) -> Result<String, String> {
     let webhooks: usize = std::env::var("WIREPLAN_BENCH_WEBHOOKS").ok().and_then(|v| v.parse().ok()).unwrap_or(2_000);
     let senders: usize = std::env::var("WIREPLAN_BENCH_SENDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(16);
     let red_js = tools.join("node_modules/node-red/red.js");
@@ -130,7 +133,7 @@ pub(crate) fn run(wireplan: &str, tools: &Path) -> Result<String, String> {
     if !Path::new(RABBITMQ_BIN).join("rabbitmq-server").exists() || !red_js.exists() || !amqplib.exists() {
         return Err("RabbitMQ, Node-RED or amqplib is missing: run `scripts/test.sh`, which installs them".into());
     }
-    let dir = std::env::temp_dir().join(format!("wireplan-bench-broker-e2e-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("wireplan-bench-broker-e2e-{nodes}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let out = dir.join("out");
     let built = Command::new(wireplan)
@@ -146,61 +149,83 @@ pub(crate) fn run(wireplan: &str, tools: &Path) -> Result<String, String> {
     }
     let mut stop = Stop::default();
     let rabbit = dir.join("rabbitmq");
-    for sub in ["home", "mnesia", "log"] {
-        std::fs::create_dir_all(rabbit.join(sub)).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(rabbit.join("home")).map_err(|e| e.to_string())?;
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let cookie = rabbit.join("home/.erlang.cookie");
+        std::fs::write(&cookie, "WIREPLANBENCHCOOKIE").map_err(|e| e.to_string())?;
+        std::fs::set_permissions(&cookie, std::fs::Permissions::from_mode(0o400)).map_err(|e| e.to_string())?;
     }
     std::fs::write(rabbit.join("empty.conf"), "").map_err(|e| e.to_string())?;
     std::fs::write(rabbit.join("enabled_plugins"), "[].\n").map_err(|e| e.to_string())?;
-    let (port, dist, epmd_port) = (free_port()?, free_port()?, free_port()?);
-    let path = |p: &str| rabbit.join(p).display().to_string();
-    let env: Vec<(String, String)> = [
-        ("HOME", path("home")),
-        ("RABBITMQ_CONF_ENV_FILE", path("empty.conf")),
-        ("RABBITMQ_CONFIG_FILE", path("rabbitmq")),
-        ("RABBITMQ_ENABLED_PLUGINS_FILE", path("enabled_plugins")),
-        ("RABBITMQ_NODENAME", format!("wireplan-bench-{port}@localhost")),
-        ("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1".into()),
-        ("RABBITMQ_NODE_PORT", port.to_string()),
-        ("RABBITMQ_DIST_PORT", dist.to_string()),
-        ("ERL_EPMD_PORT", epmd_port.to_string()),
-        ("ERL_EPMD_ADDRESS", "127.0.0.1".into()),
-        ("RABBITMQ_PID_FILE", path("pid")),
-        ("RABBITMQ_MNESIA_BASE", path("mnesia")),
-        ("RABBITMQ_LOG_BASE", path("log")),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
+    let epmd_port = free_port()?;
     let quiet = || Stdio::null();
     stop.0.push(
         Command::new(EPMD)
             .args(["-port", &epmd_port.to_string()])
-            .envs(env.iter().cloned())
+            .env("ERL_EPMD_ADDRESS", "127.0.0.1")
             .stdout(quiet())
             .stderr(quiet())
             .spawn()
             .map_err(|e| e.to_string())?,
     );
-    stop.0.push(
-        Command::new(Path::new(RABBITMQ_BIN).join("rabbitmq-server"))
-            .envs(env.iter().cloned())
-            .stdin(quiet())
-            .stdout(quiet())
-            .stderr(quiet())
-            .spawn()
-            .map_err(|e| e.to_string())?,
-    );
-    stop.1 = Some(rabbit.join("pid"));
-    ctl(&env, &["wait", &path("pid"), "--timeout", "120"])?;
-    ctl(&env, &["import_definitions", &out.join("rabbitmq/definitions.json").display().to_string()])?;
+    let shared = |p: &str| rabbit.join(p).display().to_string();
+    let mut envs = Vec::new();
+    let mut ports = Vec::new();
+    for i in 0..nodes {
+        let (port, dist) = (free_port()?, free_port()?);
+        let path = |p: &str| rabbit.join(format!("node{i}")).join(p).display().to_string();
+        let env: Vec<(String, String)> = [
+            ("HOME", shared("home")),
+            ("RABBITMQ_CONF_ENV_FILE", shared("empty.conf")),
+            ("RABBITMQ_CONFIG_FILE", path("rabbitmq")),
+            ("RABBITMQ_ENABLED_PLUGINS_FILE", shared("enabled_plugins")),
+            ("RABBITMQ_NODENAME", format!("wireplan-bench-{port}@localhost")),
+            ("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1".into()),
+            ("RABBITMQ_NODE_PORT", port.to_string()),
+            ("RABBITMQ_DIST_PORT", dist.to_string()),
+            ("ERL_EPMD_PORT", epmd_port.to_string()),
+            ("ERL_EPMD_ADDRESS", "127.0.0.1".into()),
+            ("RABBITMQ_PID_FILE", path("pid")),
+            ("RABBITMQ_MNESIA_BASE", path("mnesia")),
+            ("RABBITMQ_LOG_BASE", path("log")),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        stop.0.push(
+            Command::new(Path::new(RABBITMQ_BIN).join("rabbitmq-server"))
+                .envs(env.iter().cloned())
+                .stdin(quiet())
+                .stdout(quiet())
+                .stderr(quiet())
+                .spawn()
+                .map_err(|e| e.to_string())?,
+        );
+        stop.1.push(PathBuf::from(path("pid")));
+        envs.push(env);
+        ports.push(port);
+    }
+    for (i, env) in envs.iter().enumerate() {
+        let pid = stop.1[i].display().to_string();
+        ctl(env, &["wait", &pid, "--timeout", "180"])?;
+    }
+    let first = format!("wireplan-bench-{}@localhost", ports[0]);
+    for env in envs.iter().skip(1) {
+        ctl(env, &["stop_app"])?;
+        ctl(env, &["join_cluster", &first])?;
+        ctl(env, &["start_app"])?;
+    }
+    let env = &envs[0];
+    ctl(env, &["import_definitions", &out.join("rabbitmq/definitions.json").display().to_string()])?;
     let start = Instant::now();
-    while ctl(&env, &["list_queues", "-p", VHOST, "name", "-q", "--no-table-headers"])?.lines().count() < 28 {
+    while ctl(env, &["list_queues", "-p", VHOST, "name", "-q", "--no-table-headers"])?.lines().count() < 28 {
         if start.elapsed() > Duration::from_secs(120) {
             return Err("the import did not finish".into());
         }
         std::thread::sleep(Duration::from_millis(300));
     }
-    ctl(&env, &["change_password", "wireplan", PASSWORD])?;
+    ctl(env, &["change_password", "wireplan", PASSWORD])?;
 
     let delivered = Arc::new(AtomicUsize::new(0));
     let targets = recorder(Arc::clone(&delivered))?;
@@ -216,7 +241,7 @@ pub(crate) fn run(wireplan: &str, tools: &Path) -> Result<String, String> {
     red.arg("--port").arg(red_port.to_string());
     for name in names {
         let value = match name.as_str() {
-            "WIREPLAN_AMQP_ADDRESSES" => format!("127.0.0.1:{port}"),
+            "WIREPLAN_AMQP_ADDRESSES" => ports.iter().map(|p| format!("127.0.0.1:{p}")).collect::<Vec<_>>().join(","),
             "WIREPLAN_AMQP_USER" => "wireplan".into(),
             "WIREPLAN_AMQP_PASSWORD" => PASSWORD.into(),
             n if n.ends_with("_URL") => format!("http://127.0.0.1:{targets}/{}", n.to_ascii_lowercase()),
@@ -272,7 +297,7 @@ pub(crate) fn run(wireplan: &str, tools: &Path) -> Result<String, String> {
     let all_in = began.elapsed();
     let refused = refused.lock().map(|r| r.len()).unwrap_or(0);
     Ok(format!(
-        "end to end, 1 RabbitMQ node, 1 Node-RED, {senders} concurrent senders: {webhooks} webhooks ({refused} refused), \
+        "end to end, {nodes} RabbitMQ node(s), 1 Node-RED, {senders} concurrent senders: {webhooks} webhooks ({refused} refused), \
          {expected} target deliveries\n\
          accepted (202 after the confirm): {:.1} s, {:.0} webhooks/s\n\
          delivered to every target: {:.1} s, {:.0} webhooks/s, {:.0} deliveries/s ({} of {expected} delivered)",
