@@ -8,11 +8,17 @@
 //! Run with `cargo bench --bench broker` after `scripts/test.sh` (which
 //! installs `@asyncapi/cli` into `.tools/`); `WIREPLAN_BENCH_SYSTEMS=200`
 //! picks another size, `WIREPLAN_BENCH_RUNS` the number of runs.
+//!
+//! Then the deployment end to end (`broker_e2e.rs`): webhooks per second
+//! through a real RabbitMQ and Node-RED, without faults. `cargo bench
+//! --bench broker -- e2e` runs only that part.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+#[path = "broker_e2e.rs"]
+mod broker_e2e;
 #[path = "timing.rs"]
 mod timing;
 use timing::{median, time};
@@ -57,10 +63,23 @@ fn event_driven_spec(systems: usize) -> String {
 }
 
 fn main() {
-    let systems: usize = std::env::var("WIREPLAN_BENCH_SYSTEMS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000);
-    let runs: usize = std::env::var("WIREPLAN_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(5).max(1);
     let tools = std::env::var_os("WIREPLAN_TOOLS")
         .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".tools"), PathBuf::from);
+    if !std::env::args().any(|a| a == "e2e") {
+        check_against_validate(&tools);
+    }
+    for nodes in [1, 3] {
+        match broker_e2e::run(env!("CARGO_BIN_EXE_wireplan"), &tools, nodes) {
+            Ok(report) => println!("{report}"),
+            Err(why) => println!("end to end on {nodes} node(s): not run: {why}"),
+        }
+    }
+}
+
+/// `wireplan check` against `asyncapi validate`, median of several runs.
+fn check_against_validate(tools: &Path) {
+    let systems: usize = std::env::var("WIREPLAN_BENCH_SYSTEMS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000);
+    let runs: usize = std::env::var("WIREPLAN_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(5).max(1);
     let cli = tools.join("node_modules/@asyncapi/cli/bin/run");
     let dir = std::env::temp_dir().join(format!("wireplan-bench-broker-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&dir);

@@ -43,14 +43,15 @@ install_apt() {
 
 # npm tools, pinned, into .tools/ (git-ignored).
 # node-red: 4.1.x runs on Node 20 (5.x needs Node 22); >= 4.1.0 for `skipBodyParsing`.
-# The broker target: node-red-contrib-amqp-ack (the AMQP nodes its connectors
-# use), amqplib (the tests' own AMQP client), @asyncapi/specs (the official
-# JSON Schema) and @asyncapi/parser; @asyncapi/cli for the benchmark.
+# The broker target: amqplib (the client of the connectors' own AMQP nodes,
+# the version their package.json pins, and the tests' own AMQP client),
+# @asyncapi/specs (the official JSON Schema) and @asyncapi/parser;
+# @asyncapi/cli for the benchmark.
 # The vendors' own libraries sign and verify webhooks in the vendor test
 # (tests/integration/vendors.rs), and oauth2-mock-server is its real OAuth2
 # token endpoint.
 npm_tools=(@microsoft/sarif-multitool@5.7.0 @microsoft/jest-sarif@1.0.0-beta.0 node-red@4.1.15
-    node-red-contrib-amqp-ack@1.1.2 amqplib@0.10.9 @asyncapi/specs@6.11.1 @asyncapi/parser@3.6.6
+    amqplib@2.3.1 @asyncapi/specs@6.11.1 @asyncapi/parser@3.6.6
     @asyncapi/cli@6.2.0
     stripe@23.1.0 @octokit/webhooks-methods@6.0.0 twilio@6.2.0 @slack/bolt@5.1.0 oauth2-mock-server@9.3.0
     @sendgrid/eventwebhook@8.0.0 @hubspot/api-client@14.0.1 square@46.0.0)

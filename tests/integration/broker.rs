@@ -10,8 +10,8 @@
 //! fails, and lose nothing when killed mid-delivery.
 //!
 //! The runtimes come from `scripts/test.sh` (the Debian package, and
-//! `@asyncapi/specs`, `@asyncapi/parser`, `amqplib`, `node-red` and
-//! `node-red-contrib-amqp-ack` in `.tools/`); the tests that need them are
+//! `@asyncapi/specs`, `@asyncapi/parser`, `amqplib` (the connectors' client
+//! and the tests' own) and `node-red` in `.tools/`); the tests that need them are
 //! `#[ignore]`d in a plain `cargo test` and fail in one line when missing.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,9 +25,9 @@ use crate::hub::{NodeRed, Recorder, free_port, node_red_js};
 use crate::util::{TempSpec, code, root, stderr, stdout};
 
 const EXAMPLE: &str = "examples/high-volume-retail";
-const VHOST: &str = "tidewater-outfitters";
-const RABBITMQ_BIN: &str = "/usr/lib/rabbitmq/bin";
-const EPMD: &str = "/usr/bin/epmd";
+pub(crate) const VHOST: &str = "tidewater-outfitters";
+pub(crate) const RABBITMQ_BIN: &str = "/usr/lib/rabbitmq/bin";
+pub(crate) const EPMD: &str = "/usr/bin/epmd";
 
 /// Each routing key of the example and the queues that must get it: read
 /// from the spec by hand, not from the emitter.
@@ -52,7 +52,7 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("zendesk", "poll.tickets-to-warehouse", &["tickets-to-warehouse"]),
 ];
 
-fn tools() -> PathBuf {
+pub(crate) fn tools() -> PathBuf {
     std::env::var_os("WIREPLAN_TOOLS").map_or_else(|| root().join(".tools"), PathBuf::from)
 }
 
@@ -67,7 +67,7 @@ fn npm_module(name: &str) -> PathBuf {
 }
 
 /// Builds the example for the broker into `out`.
-fn build(out: &Path) {
+pub(crate) fn build(out: &Path) {
     let built = crate::util::wireplan()
         .args(["build", EXAMPLE, "--target", "broker", "--out"])
         .arg(out)
@@ -98,6 +98,8 @@ fn broker_output_is_deterministic_and_check_catches_a_hand_edit() {
         "node-red/flows_cred.json",
         "node-red/settings.js",
         "node-red/package.json",
+        "node-red/nodes/wireplan-amqp.js",
+        "node-red/nodes/wireplan-amqp.html",
     ] {
         assert_eq!(std::fs::read(a.join(file)).unwrap(), std::fs::read(b.join(file)).unwrap(), "{file}");
     }
@@ -216,6 +218,11 @@ struct Rabbit {
 
 impl Rabbit {
     fn start(dir: &Path) -> Rabbit {
+        Rabbit::start_with_cookie(dir, None)
+    }
+
+    /// A node whose Erlang cookie is `cookie` (else Erlang makes one).
+    fn start_with_cookie(dir: &Path, cookie: Option<&[u8]>) -> Rabbit {
         let server_bin = Path::new(RABBITMQ_BIN).join("rabbitmq-server");
         assert!(
             server_bin.exists() && Path::new(EPMD).exists(),
@@ -226,6 +233,12 @@ impl Rabbit {
         std::fs::create_dir_all(dir.join("home")).unwrap();
         std::fs::write(dir.join("empty.conf"), "").unwrap();
         std::fs::write(dir.join("enabled_plugins"), "[].\n").unwrap();
+        if let Some(cookie) = cookie {
+            use std::os::unix::fs::PermissionsExt as _;
+            let file = dir.join("home/.erlang.cookie");
+            std::fs::write(&file, cookie).unwrap();
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o400)).unwrap();
+        }
         let (port, dist, epmd_port) = (free_port(), free_port(), free_port());
         let path = |p: &str| dir.join(p).display().to_string();
         let env: Vec<(String, String)> = [
@@ -399,7 +412,7 @@ const [url, command, ...args] = process.argv.slice(2);
 })().catch((e) => { console.error(e.message); process.exit(1); });
 "#;
 
-const PASSWORD: &str = "broker-test-password";
+pub(crate) const PASSWORD: &str = "broker-test-password";
 
 #[test]
 #[ignore = "needs a real runtime: `scripts/test.sh` installs it and runs this test"]
@@ -434,6 +447,25 @@ fn definitions_route_every_event_to_its_subscribers_and_dead_letter_past_the_lim
     assert_eq!(result["dead"]["headers"]["idempotency-key"], "k-1", "{result}");
 }
 
+/// What Node-RED logs once wireplan's AMQP nodes are connected.
+pub(crate) const CONNECTED: &str = "wireplan-amqp: connected to RabbitMQ";
+
+/// A Node-RED user folder at `dir` with the connectors of `out`: the flows,
+/// settings, package and wireplan's AMQP nodes, and amqplib from `.tools/`
+/// where `npm install` would put it.
+pub(crate) fn connector_dir(out: &Path, dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir.join("node_modules")).unwrap();
+    std::fs::create_dir_all(dir.join("nodes")).unwrap();
+    for file in ["flows.json", "flows_cred.json", "settings.js", "package.json"] {
+        std::fs::copy(out.join("node-red").join(file), dir.join(file)).unwrap();
+    }
+    for file in ["wireplan-amqp.js", "wireplan-amqp.html"] {
+        std::fs::copy(out.join("node-red/nodes").join(file), dir.join("nodes").join(file)).unwrap();
+    }
+    std::os::unix::fs::symlink(npm_module("amqplib"), dir.join("node_modules/amqplib")).unwrap();
+    dir.to_path_buf()
+}
+
 /// What the connectors need: every variable `settings.js` requires, the
 /// targets' base URLs at the recorder.
 fn connector_env(out: &Path, recorder: &Recorder, rabbit: &Rabbit) -> Vec<(String, String)> {
@@ -444,8 +476,7 @@ fn connector_env(out: &Path, recorder: &Recorder, rabbit: &Rabbit) -> Vec<(Strin
         .into_iter()
         .map(|name| {
             let value = match name.as_str() {
-                "WIREPLAN_AMQP_HOST" => "127.0.0.1".to_owned(),
-                "WIREPLAN_AMQP_PORT" => rabbit.port.to_string(),
+                "WIREPLAN_AMQP_ADDRESSES" => format!("127.0.0.1:{}", rabbit.port),
                 "WIREPLAN_AMQP_USER" => "wireplan".to_owned(),
                 "WIREPLAN_AMQP_PASSWORD" => PASSWORD.to_owned(),
                 n if n.ends_with("_URL") => {
@@ -462,26 +493,20 @@ fn connector_env(out: &Path, recorder: &Recorder, rabbit: &Rabbit) -> Vec<(Strin
 #[ignore = "needs a real runtime: `scripts/test.sh` installs it and runs this test"]
 fn connectors_carry_a_webhook_through_the_real_broker() {
     node_red_js();
-    let package = npm_module("node-red-contrib-amqp-ack");
     let work = TempSpec::new("broker-connectors");
     let out = work.dir.join("out");
     build(&out);
     let rabbit = Rabbit::start(&work.dir);
     rabbit.import(&out.join("rabbitmq/definitions.json"), PASSWORD);
 
-    let user_dir = work.dir.join("user");
-    std::fs::create_dir_all(user_dir.join("node_modules")).unwrap();
-    for file in ["flows.json", "flows_cred.json", "settings.js", "package.json"] {
-        std::fs::copy(out.join("node-red").join(file), user_dir.join(file)).unwrap();
-    }
-    std::os::unix::fs::symlink(&package, user_dir.join("node_modules/node-red-contrib-amqp-ack")).unwrap();
+    let user_dir = connector_dir(&out, &work.dir.join("user"));
     let recorder = Recorder::start();
     // Klaviyo always fails: order-to-email ends in its dead-letter queue.
     recorder.fail("/klaviyo", usize::MAX);
     let env = connector_env(&out, &recorder, &rabbit);
     let red = NodeRed::start(&user_dir, &env, "node-red.log");
     let connected = Instant::now();
-    while !red.log().contains("Connected to AMQP server") {
+    while !red.log().contains(CONNECTED) {
         assert!(connected.elapsed() < Duration::from_secs(30), "no AMQP connection:\n{}", red.log());
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -580,8 +605,8 @@ fn connectors_carry_a_webhook_through_the_real_broker() {
     // not accepted and lost.
     let mut no_broker = env.clone();
     for (name, value) in &mut no_broker {
-        if name == "WIREPLAN_AMQP_PORT" {
-            *value = free_port().to_string();
+        if name == "WIREPLAN_AMQP_ADDRESSES" {
+            *value = format!("127.0.0.1:{}", free_port());
         }
     }
     let red = NodeRed::start(&user_dir, &no_broker, "node-red-3.log");
@@ -701,7 +726,16 @@ fn a_flow_with_two_targets_acknowledges_after_both() {
     let by_id = |id: &str| nodes.iter().find(|n| n["id"] == id).unwrap().clone();
     let named = |name: &str| nodes.iter().filter(|n| n["name"] == name).cloned().collect::<Vec<_>>();
     let wire = |n: &Value, output: usize| by_id(n["wires"][output][0].as_str().unwrap());
-    let consume = nodes.iter().find(|n| n["type"] == "amqp in").unwrap();
+    // Accepted means stored: the 202 follows the publisher's confirm, and
+    // only it; a refusal answers 503.
+    let publish = nodes.iter().find(|n| n["type"] == "wireplan-amqp-publish").unwrap();
+    assert_eq!(wire(publish, 0)["name"], "202 accepted");
+    assert_eq!(wire(publish, 1)["name"], "503 unavailable");
+    let to_accepted =
+        nodes.iter().filter(|n| n["wires"].to_string().contains(wire(publish, 0)["id"].as_str().unwrap()));
+    assert_eq!(to_accepted.count(), 1, "only the confirm leads to 202");
+    let consume = nodes.iter().find(|n| n["type"] == "wireplan-amqp-consume").unwrap();
+    assert_eq!(consume["prefetch"], 10);
     let crm = wire(consume, 0);
     assert_eq!(crm["name"], "to crm");
     let config = |n: &Value| -> Value { serde_json::from_str(n["rules"][0]["to"].as_str().unwrap()).unwrap() };
@@ -725,7 +759,7 @@ fn a_flow_with_two_targets_acknowledges_after_both() {
     assert_eq!(mail["wires"], crm["wires"]);
     let delivered = wire(&next, 1);
     assert_eq!(delivered["name"], "delivered");
-    assert_eq!(wire(&delivered, 0)["type"], "amqp ack");
+    assert_eq!(wire(&delivered, 0)["type"], "wireplan-amqp-ack");
     assert_eq!(wire(&delivered, 0)["nack"], false);
     // A failure of either target goes to the one rejection path: the
     // attempt is RabbitMQ's delivery count, read after the mapping; a
@@ -734,7 +768,7 @@ fn a_flow_with_two_targets_acknowledges_after_both() {
     // is rejected at once.
     let attempt = wire(&map, 0);
     assert_eq!(attempt["type"], "function");
-    assert!(attempt["func"].as_str().unwrap().contains("x-delivery-count"), "{attempt}");
+    assert!(attempt["func"].as_str().unwrap().contains("msg.amqp.deliveryCount"), "{attempt}");
     assert_eq!(wire(&attempt, 0)["name"], "send");
     let failed = wire(status, 1);
     assert_eq!(failed["name"], "failed");
@@ -747,7 +781,7 @@ fn a_flow_with_two_targets_acknowledges_after_both() {
     let gave_up = wire(&failed, 1);
     assert_eq!(gave_up["name"], "attempts used up");
     let last: Vec<Value> = gave_up["wires"][0].as_array().unwrap().iter().map(|w| by_id(w.as_str().unwrap())).collect();
-    assert!(last.iter().any(|n| n["type"] == "amqp ack" && n["nack"] == true), "{last:?}");
+    assert!(last.iter().any(|n| n["type"] == "wireplan-amqp-ack" && n["nack"] == true), "{last:?}");
     let definitions: Value =
         serde_json::from_slice(&std::fs::read(spec.dir.join("out/rabbitmq/definitions.json")).unwrap()).unwrap();
     assert_eq!(definitions["policies"][0]["definition"]["delivery-limit"], 1);
@@ -815,7 +849,6 @@ flow "always-failing" {
 #[ignore = "needs a real runtime: `scripts/test.sh` installs it and runs this test"]
 fn connectors_back_off_as_declared_and_count_attempts() {
     node_red_js();
-    let package = npm_module("node-red-contrib-amqp-ack");
     let work = TempSpec::new("broker-backoff");
     work.file("wireplan.kdl", BACKOFF_SPEC);
     let built = work.run(&["build", "--target", "broker", "--out", "out"]);
@@ -825,12 +858,7 @@ fn connectors_back_off_as_declared_and_count_attempts() {
     let rabbit = Rabbit::start(&work.dir);
     rabbit.import(&out.join("rabbitmq/definitions.json"), PASSWORD);
 
-    let user_dir = work.dir.join("user");
-    std::fs::create_dir_all(user_dir.join("node_modules")).unwrap();
-    for file in ["flows.json", "flows_cred.json", "settings.js", "package.json"] {
-        std::fs::copy(out.join("node-red").join(file), user_dir.join(file)).unwrap();
-    }
-    std::os::unix::fs::symlink(&package, user_dir.join("node_modules/node-red-contrib-amqp-ack")).unwrap();
+    let user_dir = connector_dir(&out, &work.dir.join("user"));
     let recorder = Recorder::start();
     recorder.fail("/crm", 3);
     recorder.fail("/mail", 3);
@@ -838,7 +866,7 @@ fn connectors_back_off_as_declared_and_count_attempts() {
     let env = connector_env(&out, &recorder, &rabbit);
     let red = NodeRed::start(&user_dir, &env, "node-red.log");
     let connected = Instant::now();
-    while !red.log().contains("Connected to AMQP server") {
+    while !red.log().contains(CONNECTED) {
         assert!(connected.elapsed() < Duration::from_secs(30), "no AMQP connection:\n{}", red.log());
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -904,4 +932,109 @@ fn connectors_back_off_as_declared_and_count_attempts() {
     let failed: Vec<(String, u64)> = [("retry", 1), ("retry", 2), ("failed", 3)].map(|(o, n)| (o.to_owned(), n)).into();
     assert_eq!(audit_of("always-failing"), failed);
     red.stop();
+}
+
+/// The Debian package's `rabbitmqctl`: a wrapper that changes to
+/// `/var/lib/rabbitmq` and runs the command as the `rabbitmq` user, with
+/// that user's Erlang cookie.
+const DEBIAN_RABBITMQCTL: &str = "/usr/sbin/rabbitmqctl";
+const DEBIAN_COOKIE: &str = "/var/lib/rabbitmq/.erlang.cookie";
+
+/// The `sh` block of the README after `heading`.
+fn readme_block<'a>(readme: &'a str, heading: &str) -> &'a str {
+    let section = readme.split(heading).nth(1).unwrap_or_else(|| panic!("no {heading:?} in the README"));
+    section.split("```sh\n").nth(1).and_then(|b| b.split("\n```").next()).unwrap()
+}
+
+/// The generated README's commands, taken from its text and run as written
+/// on Debian: the definitions block through the Debian package's own
+/// `rabbitmqctl` wrapper (which changes directory, so a relative path to the
+/// definitions would break), its wait bounded by `timeout`; then the
+/// connectors block (`npm install` stands in for by `.tools/`, which holds
+/// the versions `package.json` pins), which must take a webhook through the
+/// broker to its targets with the password the README set.
+#[test]
+#[ignore = "needs a real runtime: `scripts/test.sh` installs it and runs this test"]
+fn the_readme_commands_deploy_as_written() {
+    node_red_js();
+    assert!(
+        Path::new(DEBIAN_RABBITMQCTL).exists() && Path::new(DEBIAN_COOKIE).exists(),
+        "RabbitMQ's Debian package is missing ({DEBIAN_RABBITMQCTL}): run `scripts/test.sh`, which installs rabbitmq-server"
+    );
+    let work = TempSpec::new("broker-readme");
+    let out = work.dir.join("out");
+    build(&out);
+    let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
+    // The management UI the README sends users to is enabled first.
+    assert!(readme.contains("rabbitmq-plugins enable rabbitmq_management"), "{readme}");
+    let definitions = readme_block(&readme, "### Definitions");
+    assert!(definitions.contains("\"$(realpath rabbitmq/definitions.json)\""), "{definitions}");
+    assert!(definitions.contains("timeout 120 sh -c 'until"), "a wait without a timeout: {definitions}");
+
+    // The Debian wrapper runs as `rabbitmq` with that user's cookie: the
+    // node shares it (the node, running as root, reads the definitions).
+    let cookie = std::fs::read(DEBIAN_COOKIE).unwrap();
+    let rabbit = Rabbit::start_with_cookie(&work.dir, Some(&cookie));
+    let path = format!("/usr/sbin:{}", std::env::var("PATH").unwrap_or_default());
+    let node_env: Vec<(String, String)> = rabbit.env.iter().filter(|(k, _)| k != "HOME").cloned().collect();
+    let deployed = Command::new("sh")
+        .arg("-ec")
+        .arg(definitions)
+        .current_dir(&out)
+        .envs(node_env)
+        .env("PATH", path)
+        .env("WIREPLAN_AMQP_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert_eq!(
+        code(&deployed),
+        0,
+        "the README's definitions block failed:\n{}{}",
+        stdout(&deployed),
+        stderr(&deployed)
+    );
+    let queues = rabbit.counts();
+    assert_eq!(queues.len(), 28, "{queues:?}");
+
+    let connectors = readme_block(&readme, "### Connectors");
+    let commands: Vec<&str> = connectors.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(commands.len(), 3, "{connectors}");
+    assert_eq!(commands[0], "cd node-red");
+    assert!(commands[1].starts_with("npm install "), "{connectors}");
+    let user_dir = out.join("node-red");
+    std::os::unix::fs::symlink(tools().join("node_modules"), user_dir.join("node_modules")).unwrap();
+    let recorder = Recorder::start();
+    let env = connector_env(&out, &recorder, &rabbit);
+    let port = free_port();
+    let log = work.dir.join("node-red.log");
+    let file = std::fs::File::create(&log).unwrap();
+    let mut red = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{} && exec {}", commands[0], commands[2]))
+        .current_dir(&out)
+        .envs(env)
+        .env("PORT", port.to_string())
+        .stdin(Stdio::null())
+        .stdout(file.try_clone().unwrap())
+        .stderr(file)
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let order =
+        json!({"order_id": "o-7", "email": "ada@example.com", "total": "1.00", "placed_at": "2026-11-30T10:00:00Z"});
+    let auth = [("Authorization", "Bearer token-of-shopify_webhook_token")];
+    let mut status = None;
+    while start.elapsed() < Duration::from_secs(60) {
+        status = crate::hub::http(port, "POST", "/hooks/order.created", &auth, &order.to_string()).map(|(s, _)| s);
+        if status == Some(202) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let requests = recorder.wait_for(6, Duration::from_secs(60), |r| r.method != "GET");
+    let _ = Command::new("kill").arg("-TERM").arg(red.id().to_string()).status();
+    let _ = red.wait();
+    assert_eq!(status, Some(202), "{}", std::fs::read_to_string(&log).unwrap());
+    let writes: BTreeSet<&str> = requests.iter().filter(|r| r.method != "GET").map(|r| r.path.as_str()).collect();
+    assert!(writes.contains("/netsuite/sales_order"), "{writes:?}\n{}", std::fs::read_to_string(&log).unwrap());
 }

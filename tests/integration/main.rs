@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod broker;
+mod broker_cluster;
 mod build;
 mod catalog;
 mod ci;

@@ -162,7 +162,10 @@ fn document(broker: &Broker) -> Value {
             "pathname": format!("/{vhost}"),
             "protocol": "amqp",
             "protocolVersion": "0-9-1",
-            "description": format!("RabbitMQ, vhost {vhost:?}; the connectors read the host from WIREPLAN_AMQP_HOST and WIREPLAN_AMQP_PORT."),
+            "description": format!(
+                "RabbitMQ, vhost {vhost:?}: one node or a cluster; the connectors read every node's host:port from {}.",
+                super::ADDRESSES_ENV
+            ),
         }},
         "channels": channels,
         "operations": operations,

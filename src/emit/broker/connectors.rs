@@ -1,60 +1,62 @@
-//! The connectors: Node-RED 4.1 flows with `node-red-contrib-amqp-ack`
-//! (`node-red/flows.json`), its credentials file and `package.json`.
+//! The connectors: Node-RED 4.1 flows (`node-red/flows.json`) on
+//! wireplan's own AMQP nodes (`node-red/nodes/wireplan-amqp.js`, on a
+//! current amqplib), their credentials file and `package.json`.
 //!
 //! - **Ingress**, one tab: per event, `POST /hooks/<event>` checks the
-//!   producer's proof with the kit's fixed `verify.js`, answers 202, and
-//!   publishes the payload (persistent, JSON, the event's key as the
-//!   `idempotency-key` header and message id) to the producer's exchange with
-//!   the routing key; and `GET /healthz`. Until the publisher has connected
-//!   (a `status` node records it in a memory context store) the answer is
-//!   503 instead: the package drops a message sent to a publisher that has
-//!   not connected yet, so accepting it would lose it.
+//!   producer's proof with the kit's fixed `verify.js`, publishes the payload
+//!   (persistent, JSON, the event's key as the `idempotency-key` header and
+//!   message id) to the producer's exchange with the routing key, and answers
+//!   202 only once RabbitMQ has confirmed the message (publisher confirms: a
+//!   quorum queue confirms when a majority of its replicas has it); without
+//!   a connection, on a refusal, a lost connection or no confirm within 10 s
+//!   it answers 503, and the producer's own retries take over. So an
+//!   accepted webhook is stored: at least once, a duplicate with the same
+//!   idempotency key. And `GET /healthz`.
 //! - **Polls**, a tab each: the kit's poll nodes (interval, cursor kept on
 //!   disk) publish each new record to the polled system's exchange; a tick
-//!   reads only while the publisher is connected.
-//! - **Egress**, a tab per consuming flow (the AMQP package keeps its
-//!   unacknowledged deliveries per tab): `amqp in` on the flow's quorum queue
-//!   (prefetch 1, manual acknowledgement), then per target one `change`
-//!   node with the target configuration and its step number, and one
-//!   chain the targets share, made of the kit's mapping and request nodes; a
-//!   `next target` switch (a rule per step) leads a 2xx to the next target,
-//!   and after the last one acknowledges; a failure or a connection error
-//!   waits the failing target's back-off and rejects with requeue, so
-//!   RabbitMQ redelivers until the delivery limit and then dead-letters (the
-//!   last delivery the limit allows is rejected at once, audited `failed`,
-//!   as the hub audits attempts used up). The
-//!   attempt number is RabbitMQ's: the quorum queue counts a message's
-//!   earlier deliveries in its `x-delivery-count` header, which the kit's
-//!   fixed `attempt` function reads (the AMQP package keeps the delivery it
-//!   will acknowledge in the tab's flow context, `amqpobjectsacks` by
-//!   delivery tag, but puts only its `fields` on `msg`). The wait is the
-//!   hub's formula (`exponential` doubles from `initial=` up to `max=`,
-//!   `fixed` waits `initial=`), computed per message into `msg.delay` for a
-//!   `delay` node in its "override" mode. Audit lines
-//!   go to the audit file, as the hub's do. `flows.json` grows by one small node and
-//!   one switch rule per target, written out as they are made.
+//!   reads only while the publisher is connected (a `status` node records it
+//!   in a memory context store).
+//! - **Egress**, a tab per consuming flow: `wireplan-amqp-consume` on the
+//!   flow's quorum queue (manual acknowledgement, `EGRESS_PREFETCH`
+//!   deliveries in flight per instance), then per target one `change` node
+//!   with the target configuration and its step number, and one chain the
+//!   targets share, made of the kit's mapping and request nodes; a `next
+//!   target` switch (a rule per step) leads a 2xx to the next target, and
+//!   after the last one `wireplan-amqp-ack` acknowledges; a failure or a
+//!   connection error waits the failing target's back-off and rejects with
+//!   requeue, so RabbitMQ redelivers until the delivery limit and then
+//!   dead-letters (the last delivery the limit allows is rejected at once,
+//!   audited `failed`, as the hub audits attempts used up). The attempt
+//!   number is RabbitMQ's: the quorum queue counts a message's earlier
+//!   deliveries in its `x-delivery-count` header, which the consume node
+//!   puts in `msg.amqp.deliveryCount`. The wait is the hub's formula
+//!   (`exponential` doubles from `initial=` up to `max=`, `fixed` waits
+//!   `initial=`), computed per message into `msg.delay` for a `delay` node
+//!   in its "override" mode. Audit lines go to the audit file, as the hub's
+//!   do. `flows.json` grows by one small node and one switch rule per target,
+//!   written out as they are made.
 //!
-//! The AMQP nodes are `node-red-contrib-amqp-ack@1.1.2`, chosen by
-//! measurement (RabbitMQ 3.10.8, Node-RED 4.1.15): it is the only candidate
-//! that acknowledges a delivery only after the target answered 2xx and
-//! rejects it with requeue otherwise, so that the quorum queue's delivery
-//! limit and dead-letter exchange do the retrying and dead-lettering.
-//! `node-red-contrib-amqp@0.4.5` consumes with `noAck` hard-coded (a 500
-//! loses the message); the MQTT path (RabbitMQ's MQTT plugin and Node-RED's
-//! core MQTT nodes) acknowledges on receipt and reads its own classic queue,
-//! bypassing the quorum queue, its delivery limit and its DLX; the other
-//! AMQP packages named for Node-RED are not on the registry. The package is
-//! archived upstream, so it is pinned. It keeps unacknowledged deliveries
-//! per tab, hence a tab per egress, and it declares a queue without
-//! arguments, which a quorum queue refuses: the queues are declared first by
-//! the server node's topology, with their quorum argument. Every expression and function is the kit's constant
-//! text; spec names appear only in serde-written JSON values.
+//! Every instance connects to one of the RabbitMQ nodes listed in
+//! `WIREPLAN_AMQP_ADDRESSES` and moves to the next with back-off when that
+//! one fails, so any node may die; instances keep no state but poll cursors.
+//!
+//! Why wireplan's own nodes (measured on the npm registry, December 2026,
+//! with RabbitMQ 3.10.8 and Node-RED 4.1.15; ARCHITECTURE.md has the table):
+//! the only Node-RED AMQP packages there, `node-red-contrib-amqp@0.4.5` and
+//! `node-red-contrib-amqp-ack@1.1.2` (archived), both sit on `amqp-ts` and
+//! so on amqplib 0.4 from 2016; neither has publisher confirms (a webhook
+//! answered before RabbitMQ stored it is lost when a node fails), neither
+//! takes more than one host, and the first consumes with `noAck`. amqplib
+//! 2.3 itself has all of it but a list of hosts. The nodes are about 340
+//! lines of fixed JavaScript, emitted beside the flows and loaded by
+//! Node-RED from `nodes/` in its user folder. Every expression and function
+//! is the kit's constant text; spec names appear only in serde-written JSON
+//! values.
 
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::{AMQP_PACKAGE, AMQP_PACKAGE_VERSION, Broker, NODE_RED_VERSION};
-use super::{HOST_ENV, PASSWORD_ENV, PORT_ENV, USER_ENV};
+use super::{ADDRESSES_ENV, AMQPLIB_VERSION, Broker, EGRESS_PREFETCH, NODE_RED_VERSION, PASSWORD_ENV, USER_ENV};
 use crate::emit::names::id;
 use crate::emit::nodered::jsonata::{BACKOFF, KEY_VALUE};
 use crate::emit::nodered::model::{HubFlow, HubTrigger, Poll};
@@ -64,33 +66,31 @@ use crate::emit::nodered::parts::{
     webhook_endpoint,
 };
 
+/// wireplan's AMQP nodes, loaded by Node-RED from `nodes/` in its user folder.
+pub(super) const NODES_JS: &str = include_str!("wireplan-amqp.js");
+pub(super) const NODES_HTML: &str = include_str!("wireplan-amqp.html");
+
 /// The AMQP publish options: persistent JSON, the idempotency key as a
 /// header and as the message id when the event has a key.
 const PUBLISH_OPTIONS: &str = "$merge([{\"persistent\": true, \"contentType\": \"application/json\", \
     \"type\": _wp.route}, $exists(_wp.key_value) ? {\"messageId\": _wp.key_value, \
     \"headers\": {\"idempotency-key\": _wp.key_value}} : {}])";
-/// The flow-context key holding which `amqp out` nodes are connected.
+/// The flow-context key holding which publish nodes are connected.
 const READY_KEY: &str = "#:(memory)::wireplan_amqp";
-/// Records a status change of an `amqp out` node (its status text is
+/// Records a status change of a publish node (its status text is
 /// "connected" only while it can publish).
 const RECORD_READY: &str = "$merge([$type($flowContext(\"wireplan_amqp\", \"memory\")) = \"object\" ? \
     $flowContext(\"wireplan_amqp\", \"memory\") : {}, {status.source.id: status.text = \"connected\"}])";
-/// Whether the `amqp out` node named in `msg._wp.out` is connected.
+/// Whether the publish node named in `msg._wp.out` is connected.
 const IS_READY: &str = "$lookup($flowContext(\"wireplan_amqp\", \"memory\"), _wp.out) = true";
 /// The payload back as it came, for the next target of a flow.
 const RESTORE: &str = "_wp.input";
 /// Which attempt this delivery is: one more than the deliveries before it,
 /// which a quorum queue counts in the `x-delivery-count` header of a
-/// redelivered message (absent on the first delivery). The AMQP package puts
-/// only the delivery's `fields` on `msg`; the message itself, headers
-/// included, waits for its acknowledgement in the tab's flow context
-/// (`amqpobjectsacks`, a `Map` by delivery tag). Anything unexpected there
-/// counts as a first attempt.
-const DELIVERY_ATTEMPT_JS: &str = "const held = flow.get(\"amqpobjectsacks\");\n\
-const tag = msg.amqpfields ? msg.amqpfields.deliveryTag : undefined;\n\
-const message = held && typeof held.get === \"function\" ? held.get(tag) : undefined;\n\
-const headers = message && message.properties ? message.properties.headers : undefined;\n\
-const count = Number(headers ? headers[\"x-delivery-count\"] : 0);\n\
+/// redelivered message (absent on the first delivery), and the consume node
+/// puts in `msg.amqp.deliveryCount`. Anything unexpected there counts as a
+/// first attempt.
+const DELIVERY_ATTEMPT_JS: &str = "const count = Number(msg.amqp ? msg.amqp.deliveryCount : 0);\n\
 msg._wp.attempt = Number.isSafeInteger(count) && count > 0 ? count + 1 : 1;\n\
 return msg;\n";
 
@@ -177,7 +177,7 @@ pub(super) fn render(broker: &Broker) -> (String, String) {
         let amqp_out = out_id(&publish);
         ready_gate(&gate, &tab, &amqp_out, at(0, 2), &[&read], &[], &mut nodes);
         readiness(&tab, &[amqp_out], at(0, 4), &mut nodes);
-        publish_nodes(broker, index, &publish, &tab, &server, at(5, 2), &mut nodes);
+        publish_nodes(broker, index, &publish, &tab, &server, at(5, 2), ["", ""], &mut nodes);
         out.take(&mut nodes);
     }
     for queue in &broker.queues {
@@ -210,35 +210,18 @@ fn egress_tab_id(flow: &HubFlow) -> String {
     id(&["tab", "egress", &flow.name])
 }
 
-/// The connection, and the topology the connectors use, declared with the
-/// arguments the definitions give (else RabbitMQ refuses the declaration).
+/// The connection: the vhost, and which variable lists RabbitMQ's nodes
+/// (the node reads it; the user and password are credentials).
 fn server_node(broker: &Broker, server: &str) -> Value {
-    let exchanges: Vec<Value> = broker
-        .exchanges
-        .iter()
-        .map(|e| json!({"name": e.name, "type": "topic", "options": {"durable": true, "autoDelete": false}}))
-        .collect();
-    let queues: Vec<Value> = broker
-        .queues
-        .iter()
-        .map(|q| {
-            json!({"name": q.name, "options": {"durable": true, "autoDelete": false, "arguments": {"x-queue-type": "quorum"}}})
-        })
-        .collect();
-    let topology = json!({"exchanges": exchanges, "queues": queues});
     json!({
-        "id": server, "type": "amqp-server", "name": "RabbitMQ",
-        "host": format!("${{{HOST_ENV}}}"), "port": format!("${{{PORT_ENV}}}"), "vhost": broker.vhost,
-        "keepalive": "30", "usetls": false, "verifyservercert": true, "useca": false, "ca": "",
-        "usetopology": true, "topology": topology.to_string(),
-        "prefetch": true, "prefetchvalue": "1", "prefetchack": false, "prefetchvalueack": "0",
+        "id": server, "type": "wireplan-amqp-broker", "name": "RabbitMQ", "vhost": broker.vhost,
+        "addressesEnv": ADDRESSES_ENV,
     })
 }
 
 fn ingress_nodes(broker: &Broker, tab: &str, server: &str, nodes: &mut Nodes) {
     health_check(tab, nodes);
 
-    let mut outs = Vec::new();
     for (index, route) in broker.routes.iter().enumerate() {
         let super::RouteKind::Event { endpoint, .. } = &route.kind else { continue };
         let endpoint = &broker.hub.endpoints[*endpoint];
@@ -248,31 +231,23 @@ fn ingress_nodes(broker: &Broker, tab: &str, server: &str, nodes: &mut Nodes) {
             .map(|r| id(&["ingress", &route.id, r]))
             .collect();
         let publish = id(&["publish", "event", &route.id]);
-        webhook_endpoint(endpoint, &ids, row, &[&ids[5]], tab, nodes);
-        // Accepted only while the broker takes it: else 503, and the
-        // producer sends it again later.
-        let out = out_id(&publish);
-        ready_gate(&ids[5], tab, &out, at(3, row), &[&publish, &ids[3]], &[&ids[6]], nodes);
-        outs.push(out);
+        webhook_endpoint(endpoint, &ids, row, &[&publish], tab, nodes);
+        // Accepted once RabbitMQ confirmed it: else 503, and the producer
+        // sends it again later.
         let unavailable = change(vec![
             set("statusCode", 503, "num"),
-            set("payload", "{\"error\":\"the broker is not connected\"}", "json"),
+            set("payload", "{\"error\":\"the broker did not store it\"}", "json"),
         ]);
         nodes.add(&ids[6], "change", tab, "503 unavailable", at(4, row + 1), &[&[&ids[4]]], unavailable);
-        publish_nodes(broker, index, &publish, tab, server, at(5, row + 1), nodes);
+        publish_nodes(broker, index, &publish, tab, server, at(3, row), [&ids[3], &ids[6]], nodes);
     }
-    readiness(tab, &outs, at(0, row_after(broker)), nodes);
-}
-
-fn row_after(broker: &Broker) -> u32 {
-    broker.routes.len() as u32 * 2 + 2
 }
 
 fn out_id(publish: &str) -> String {
     id(&["amqp out", publish])
 }
 
-/// A `status` node on the `amqp out` nodes `outs`, recording in flow
+/// A `status` node on the publish nodes `outs`, recording in flow
 /// context which of them is connected.
 fn readiness(tab: &str, outs: &[String], pos: (u32, u32), nodes: &mut Nodes) {
     let status = id(&["status", tab]);
@@ -282,7 +257,7 @@ fn readiness(tab: &str, outs: &[String], pos: (u32, u32), nodes: &mut Nodes) {
     nodes.add(&record, "change", tab, "connected?", (pos.0 + 190, pos.1), &[&[]], rules);
 }
 
-/// A `change` node (`gate`) naming the `amqp out` node, and a `switch`
+/// A `change` node (`gate`) naming the publish node, and a `switch`
 /// after it: to `yes` while that node is connected, else to `no`.
 fn ready_gate(gate: &str, tab: &str, out: &str, pos: (u32, u32), yes: &[&str], no: &[&str], nodes: &mut Nodes) {
     let switch = id(&["gate switch", gate]);
@@ -302,8 +277,10 @@ fn ready_gate(gate: &str, tab: &str, out: &str, pos: (u32, u32), yes: &[&str], n
     );
 }
 
-/// A `change` node (`id`) that sets the publish options, wired to an `amqp
-/// out` on the route's exchange with its routing key.
+/// A `change` node (`id`) that sets the publish options, wired to a
+/// `wireplan-amqp-publish` on the route's exchange with its routing key,
+/// whose outputs go to `confirmed` (stored by RabbitMQ) and `refused`.
+#[allow(clippy::too_many_arguments)]
 fn publish_nodes(
     broker: &Broker,
     route: usize,
@@ -311,6 +288,7 @@ fn publish_nodes(
     tab: &str,
     server: &str,
     pos: (u32, u32),
+    [confirmed, refused]: [&str; 2],
     nodes: &mut Nodes,
 ) {
     let r = &broker.routes[route];
@@ -331,13 +309,18 @@ fn publish_nodes(
     nodes.add(id_, "change", tab, &format!("publish {}", r.id), pos, &[&[&out]], rules);
     nodes.add(
         &out,
-        "amqp out",
+        "wireplan-amqp-publish",
         tab,
         &format!("to {}", exchange.name),
         (pos.0 + 190, pos.1),
-        &[],
-        json!({"routingkey": broker.routing_key(route), "iotype": "3", "ioname": exchange.name, "server": server}),
+        &[&wire(confirmed), &wire(refused)],
+        json!({"routingKey": broker.routing_key(route), "exchange": exchange.name, "broker": server}),
     );
+}
+
+/// The wires of one output: to `to`, or none when it is empty.
+fn wire(to: &str) -> Vec<&str> {
+    if to.is_empty() { Vec::new() } else { vec![to] }
 }
 
 /// consume -> the first target's configuration -> the shared chain: map,
@@ -377,18 +360,18 @@ impl Egress<'_> {
         id(&["egress", &self.flow.name, role, &i.to_string()])
     }
 
-    /// `amqp in` on the queue, and each target's configuration node.
+    /// The consume node on the queue, and each target's configuration node.
     fn consume(&self, nodes: &mut Nodes, out: &mut PrettyArray) {
         let (flow, tab) = (self.flow, self.tab);
         let first = if flow.targets.is_empty() { self.node("delivered", 0) } else { self.node("target", 0) };
         nodes.add(
             &self.node("in", 0),
-            "amqp in",
+            "wireplan-amqp-consume",
             tab,
             &format!("consume {}", self.queue.name),
             at(0, 0),
             &[&[&first]],
-            json!({"topic": "", "iotype": "4", "ioname": self.queue.name, "server": self.server}),
+            json!({"queue": self.queue.name, "prefetch": EGRESS_PREFETCH, "broker": self.server}),
         );
         let prepare = self.node("prepare", 0);
         for (i, target) in flow.targets.iter().enumerate() {
@@ -472,8 +455,8 @@ impl Egress<'_> {
         let audit_refs: Vec<&str> = audit.iter().map(String::as_str).collect();
         let outcome = |what: &str| change(vec![set("_wp.outcome", what, "str")]);
         nodes.add(&delivered, "change", tab, "delivered", at(8, 0), &[&[&ack]], outcome("delivered"));
-        let ack_props = json!({"topic": "", "iotype": "4", "ioname": queue.name, "nack": false, "server": server});
-        nodes.add(&ack, "amqp ack", tab, "acknowledge", at(9, 0), &[&audit_refs], ack_props);
+        let ack_props = json!({"queue": queue.name, "nack": false, "broker": server});
+        nodes.add(&ack, "wireplan-amqp-ack", tab, "acknowledge", at(9, 0), &[&audit_refs], ack_props);
         // The queue's last delivery (its delivery limit reached) is
         // rejected at once, and RabbitMQ dead-letters it: no wait before.
         let deliveries = u64::from(queue.delivery_limit) + 1;
@@ -512,8 +495,8 @@ impl Egress<'_> {
                 "randomUnits": "seconds", "drop": false, "allowrate": false, "outputs": 1,
             }),
         );
-        let nack_props = json!({"topic": "", "iotype": "4", "ioname": queue.name, "nack": true, "server": server});
-        nodes.add(&nack, "amqp ack", tab, "reject, requeue", at(11, 1), &[&[]], nack_props);
+        let nack_props = json!({"queue": queue.name, "nack": true, "broker": server});
+        nodes.add(&nack, "wireplan-amqp-ack", tab, "reject, requeue", at(11, 1), &[&[]], nack_props);
         if let Some(line) = audit.first() {
             audit_nodes(line, &id(&["egress", &flow.name, "audit"]), tab, at(10, 0), nodes);
         }
@@ -521,13 +504,13 @@ impl Egress<'_> {
 }
 
 /// `package.json` for the Node-RED user folder: `npm install` there gets
-/// the runtime and the AMQP nodes, pinned.
+/// the runtime and the AMQP client of wireplan's nodes, pinned.
 pub(super) fn package() -> String {
     let package = json!({
         "name": "wireplan-connectors",
         "private": true,
         "description": "Generated by `wireplan build --target broker`; do not edit.",
-        "dependencies": {"node-red": NODE_RED_VERSION, AMQP_PACKAGE: AMQP_PACKAGE_VERSION},
+        "dependencies": {"amqplib": AMQPLIB_VERSION, "node-red": NODE_RED_VERSION},
         "scripts": {"start": "node-red --settings settings.js --userDir ."},
     });
     let mut text = serde_json::to_string_pretty(&package).unwrap_or_default();

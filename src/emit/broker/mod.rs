@@ -39,17 +39,20 @@ pub(crate) const CREDENTIALS_PATH: &str = "node-red/flows_cred.json";
 pub(crate) const PACKAGE_PATH: &str = "node-red/package.json";
 pub(crate) const README_PATH: &str = "README.md";
 
-/// The Node-RED package the connectors use for AMQP (see `connectors`: the
-/// only one measured to acknowledge a delivery only on success).
-pub(crate) const AMQP_PACKAGE: &str = "node-red-contrib-amqp-ack";
-pub(crate) const AMQP_PACKAGE_VERSION: &str = "1.1.2";
+/// The AMQP client of the connectors' own Node-RED nodes (`nodes/`, see
+/// `connectors` for why they are wireplan's own), pinned.
+pub(crate) const AMQPLIB_VERSION: &str = "2.3.1";
 pub(crate) const NODE_RED_VERSION: &str = "4.1.15";
+pub(crate) const NODES_JS_PATH: &str = "node-red/nodes/wireplan-amqp.js";
+pub(crate) const NODES_HTML_PATH: &str = "node-red/nodes/wireplan-amqp.html";
+/// How many unacknowledged deliveries one egress instance holds per queue.
+pub(crate) const EGRESS_PREFETCH: u32 = 10;
 
 /// The RabbitMQ user the connectors log in as. The definitions create it
 /// without a password; the deployment sets one from `PASSWORD_ENV`.
 pub(crate) const USER: &str = "wireplan";
-pub(crate) const HOST_ENV: &str = "WIREPLAN_AMQP_HOST";
-pub(crate) const PORT_ENV: &str = "WIREPLAN_AMQP_PORT";
+/// Every RabbitMQ node's `host:port`, comma-separated.
+pub(crate) const ADDRESSES_ENV: &str = "WIREPLAN_AMQP_ADDRESSES";
 pub(crate) const USER_ENV: &str = "WIREPLAN_AMQP_USER";
 pub(crate) const PASSWORD_ENV: &str = "WIREPLAN_AMQP_PASSWORD";
 
@@ -155,6 +158,10 @@ pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     let settings = nodered::settings("broker", broker.env.keys().map(String::as_str), true);
     emitted.artifacts.push(Artifact { path: SETTINGS_PATH.into(), bytes: settings.into_bytes() });
     emitted.artifacts.push(Artifact { path: PACKAGE_PATH.into(), bytes: connectors::package().into_bytes() });
+    emitted.artifacts.push(Artifact { path: NODES_JS_PATH.into(), bytes: connectors::NODES_JS.as_bytes().to_vec() });
+    emitted
+        .artifacts
+        .push(Artifact { path: NODES_HTML_PATH.into(), bytes: connectors::NODES_HTML.as_bytes().to_vec() });
     let readme = readme::render(&broker, &emitted.notes);
     emitted.artifacts.push(Artifact { path: README_PATH.into(), bytes: readme.into_bytes() });
     emitted
@@ -340,8 +347,12 @@ fn queue(name: String, route: usize, index: usize, flow: &HubFlow) -> Queue {
 /// The connectors' own variables (the broker connection) beside the flows'.
 fn connection_env(mut env: Env<'_>, claims: &mut Claims, emitted: &mut Emitted) -> BTreeMap<String, String> {
     for (name, what) in [
-        (HOST_ENV, "the RabbitMQ host the connectors connect to".to_owned()),
-        (PORT_ENV, "the RabbitMQ AMQP port (RabbitMQ listens on 5672 unless told otherwise)".to_owned()),
+        (
+            ADDRESSES_ENV,
+            "every RabbitMQ node as host:port, comma-separated (one for development, three in production; \
+             the connectors move to the next when one fails)"
+                .to_owned(),
+        ),
         (USER_ENV, format!("the RabbitMQ user of the connectors (the definitions create {USER:?})")),
         (PASSWORD_ENV, format!("the password of the RabbitMQ user {USER:?}, set after each import")),
     ] {

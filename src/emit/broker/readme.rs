@@ -6,8 +6,8 @@
 
 use std::fmt::Write as _;
 
-use super::{AMQP_PACKAGE, AMQP_PACKAGE_VERSION, ASYNCAPI_PATH, Broker, DEFINITIONS_PATH, RouteKind};
-use super::{HOST_ENV, PASSWORD_ENV, PORT_ENV, USER, USER_ENV};
+use super::{ADDRESSES_ENV, AMQPLIB_VERSION, ASYNCAPI_PATH, Broker, DEFINITIONS_PATH, EGRESS_PREFETCH, RouteKind};
+use super::{NODES_JS_PATH, PASSWORD_ENV, USER, USER_ENV};
 use crate::emit::Note;
 use crate::emit::nodered::model::Auth;
 use crate::emit::nodered::{AUDIT_FILE, FLOWS_PATH};
@@ -43,41 +43,78 @@ fn files(broker: &Broker, out: &mut String) {
          exchanges and queues, a policy per queue with its delivery limit, and the user `{USER}` (no password: \
          see below).\n\
          - `{ASYNCAPI_PATH}`: the same architecture as an AsyncAPI 3.0.0 document (JSON, which is YAML).\n\
-         - `node-red/`: the connectors, for Node-RED {} with `{AMQP_PACKAGE}@{AMQP_PACKAGE_VERSION}`: webhooks \
-         and polls in, deliveries to the targets' APIs out.\n",
+         - `node-red/`: the connectors, for Node-RED {} with wireplan's AMQP nodes (`{NODES_JS_PATH}`, on \
+         `amqplib@{AMQPLIB_VERSION}`): webhooks and polls in, deliveries to the targets' APIs out.\n",
         super::NODE_RED_VERSION
     );
 }
 
-/// How to import the definitions and run the connectors.
+/// How to run RabbitMQ (one node, or a cluster of three), import the
+/// definitions and run the connectors. Every command runs as written on
+/// Debian 12 (`tests/integration/broker.rs` runs them from this text).
 fn deploy(broker: &Broker, out: &mut String) {
     let vhost = &broker.vhost;
+    let queues = broker.queues.len() + broker.queues.iter().filter(|q| q.dead_letter).count();
     out.push_str("## Deploy\n\n");
     out.push_str(
-        "Import the definitions, then give the connectors' user its password (an import creates the user \
-         without one, and a re-import resets it, so always run both):\n\n```sh\n",
+        "### RabbitMQ\n\n\
+         For development, one node is enough: install RabbitMQ (Debian: `apt-get install rabbitmq-server`, which \
+         starts it) and set `WIREPLAN_AMQP_ADDRESSES=localhost:5672`. In production run three nodes (a quorum \
+         queue keeps accepting and delivering while two of its three replicas are up) and join them into one \
+         cluster before the import, so that every queue gets a replica on each of the three: on the second and \
+         third node, with the first node's Erlang cookie in `/var/lib/rabbitmq/.erlang.cookie`, run\n\n\
+         ```text\nrabbitmqctl stop_app\nrabbitmqctl join_cluster rabbit@<first-node>\nrabbitmqctl start_app\n```\n\n\
+         and set `WIREPLAN_AMQP_ADDRESSES=<first>:5672,<second>:5672,<third>:5672` for the connectors. A node \
+         added later gets replicas with `rabbitmq-queues grow rabbit@<new-node> all`.\n\n",
     );
-    let queues = broker.queues.len() + broker.queues.iter().filter(|q| q.dead_letter).count();
-    let _ = writeln!(out, "rabbitmqctl import_definitions {DEFINITIONS_PATH}");
-    let _ = writeln!(out, "# the import is asynchronous: wait until its {queues} queues exist");
+    out.push_str(
+        "### Definitions\n\n\
+         Import the definitions on any one node, then give the connectors' user its password (an import \
+         creates the user without one, and a re-import resets it, so always run both). `rabbitmqctl` runs in \
+         its own folder, so the file's path is made absolute; the import is asynchronous, so the next step \
+         waits for its queues, at most two minutes:\n\n```sh\n",
+    );
+    let _ = writeln!(out, "rabbitmqctl import_definitions \"$(realpath {DEFINITIONS_PATH})\"");
+    let _ = writeln!(out, "# wait until the import's {queues} queues exist");
     let _ = writeln!(
         out,
-        "until [ \"$(rabbitmqctl list_queues -p {vhost} name -q --no-table-headers | wc -l)\" -ge {queues} ]; do sleep 1; done"
+        "timeout 120 sh -c 'until [ \"$(rabbitmqctl list_queues -p {vhost} name -q --no-table-headers | wc -l)\" -ge {queues} ]; do sleep 1; done'"
     );
     let _ = writeln!(out, "rabbitmqctl change_password {USER} \"${PASSWORD_ENV}\"");
     out.push_str("```\n\n");
     out.push_str(
-        "Then run the connectors (Node.js 20 or newer), headless: no editor, no admin API, no telemetry, no \
-         module installs:\n\n```sh\ncd node-red\nnpm install          # node-red and the AMQP nodes, pinned in package.json\n\
+        "Reading or replaying dead letters in a browser needs the management plugin \
+         (`rabbitmq-plugins enable rabbitmq_management`, then http://localhost:15672); any AMQP client works \
+         without it.\n\n",
+    );
+    out.push_str(
+        "### Connectors\n\n\
+         Run the connectors (Node.js 20 or newer), headless: no editor, no admin API, no telemetry, no module \
+         installs:\n\n```sh\ncd node-red\nnpm install          # node-red and amqplib, pinned in package.json\n\
          # set the environment variables below, then:\nnode node_modules/node-red/red.js --settings settings.js --userDir .\n```\n\n",
     );
     let _ = writeln!(
         out,
         "`{FLOWS_PATH}` has a tab for the webhooks (`POST /hooks/...`, `GET /healthz`), one per poll and one \
-         per consuming flow. A webhook is answered 202 when it is handed to the broker connection, 401 without its proof, and 503 \
-         while the connectors are not connected to RabbitMQ (the producer should send it again). `flows_cred.json` holds no secret: Node-RED reads the broker's user and password \
-         from `{USER_ENV}` and `{PASSWORD_ENV}`. Node-RED listens on 127.0.0.1 unless `WIREPLAN_HOST` says \
-         otherwise; put a TLS proxy in front of it.\n"
+         per consuming flow; `node-red/nodes/` holds wireplan's AMQP nodes, which Node-RED loads from there. \
+         `flows_cred.json` holds no secret: Node-RED reads the broker's user and password from `{USER_ENV}` and \
+         `{PASSWORD_ENV}`. Node-RED listens on 127.0.0.1 unless `WIREPLAN_HOST` says otherwise; put a TLS \
+         proxy in front of it.\n"
+    );
+    out.push_str(
+        "## What is guaranteed\n\n\
+         **Accepted means stored.** A webhook is answered 202 only once RabbitMQ has confirmed the message \
+         (publisher confirms; a quorum queue confirms when a majority of its replicas has written it). It is \
+         answered 401 without its proof, and 503 while no RabbitMQ node is reachable, when RabbitMQ refuses \
+         the message, when the connection is lost before the confirm, or when no confirm comes within 10 s: \
+         the producer's own retries take over, and a 503 may still have been stored. An accepted webhook \
+         reaches every subscribing flow at least once; a duplicate (a producer's retry, or a redelivery after \
+         a connector or a RabbitMQ node died) carries the same idempotency key, so a target must treat a \
+         repeated key as done.\n\n\
+         **Any node may die.** Each connector instance connects to one of the nodes in \
+         `WIREPLAN_AMQP_ADDRESSES`, starting at a random one; when that node fails it moves to the next, \
+         waiting 0.25 s after the first failure and twice as long after each further one, at most 10 s. A \
+         delivery unacknowledged when its connector or its node died is delivered again.\n\n",
     );
 }
 
@@ -95,7 +132,11 @@ fn environment(broker: &Broker, out: &mut String) {
         "| `WIREPLAN_DATA_DIR` | where the audit log (`{AUDIT_FILE}`) and poll cursors go (default `node-red/data`) |"
     );
     out.push_str("| `WIREPLAN_HOST`, `PORT` | the address and port to listen on (default 127.0.0.1:1880) |\n\n");
-    let _ = writeln!(out, "`{HOST_ENV}` and `{PORT_ENV}` point at RabbitMQ; the vhost is `{vhost}`.\n");
+    let _ = writeln!(
+        out,
+        "`{ADDRESSES_ENV}` lists RabbitMQ's nodes, such as `rabbit-1:5672,rabbit-2:5672,rabbit-3:5672`; the \
+         vhost is `{vhost}`.\n"
+    );
 }
 
 /// A route per routing key: who publishes it and which queues consume it.
@@ -165,7 +206,7 @@ fn queues(broker: &Broker, out: &mut String) {
          line's `attempts` is that number. A redelivery calls every target of \
          the flow again with the same `Idempotency-Key`, so a target must treat a repeated key as done. A \
          killed connector's unacknowledged delivery is redelivered too. Read or replay dead letters with any \
-         AMQP client (or the management UI's get-messages).\n\n",
+         AMQP client (or the management UI's get-messages, with the management plugin enabled as above).\n\n",
     );
 }
 
@@ -182,12 +223,15 @@ fn payloads_and_scaling(out: &mut String) {
     );
 
     out.push_str("## Scaling\n\n");
-    out.push_str(
+    let _ = write!(
+        out,
         "Quorum queues replicate across a RabbitMQ cluster (run three or five nodes; a queue stays available \
          while a majority is up), so the definitions need no change to go from one node to a cluster. The \
          connectors keep no state but poll cursors: run several instances of the egress on one queue to \
-         consume in parallel (each takes one unacknowledged delivery at a time, prefetch 1; order across \
-         instances is not kept), and any number of ingress instances behind a load balancer. Run each poll in \
-         one instance only, or it publishes every record once per instance.\n\n",
+         consume in parallel (each holds at most {EGRESS_PREFETCH} unacknowledged deliveries per queue; order \
+         is not kept), and any number of ingress instances behind a load balancer. Run each poll in \
+         one instance only, or it publishes every record once per instance. A poll reads only while its \
+         publisher is connected, but a record RabbitMQ does not confirm after the cursor moved past it is not \
+         read again: polls are not under the guarantee above, webhooks are.\n\n",
     );
 }
