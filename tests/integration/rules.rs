@@ -307,7 +307,7 @@ fn graph_draws_possible_loops_unlike_definite_ones() {
     assert_eq!(code(&out), 0);
     let dot = stdout(&out);
     assert!(!dot.contains("color=red"), "a possible loop is drawn as a definite one: {dot}");
-    assert_eq!(dot.matches("color=purple, fontcolor=purple, style=dotted").count(), 4, "{dot}");
+    assert_eq!(dot.matches("color=purple, fontcolor=purple, style=dotted").count(), 6, "{dot}");
     let out = run_in(&dir, &["graph", "quiet.kdl", "--format", "mermaid"]);
     assert!(!stdout(&out).contains("stroke:#90c") && !stdout(&out).contains("stroke:#d00"), "{}", stdout(&out));
 }
