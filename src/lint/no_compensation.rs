@@ -151,7 +151,10 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             // The refusing flows beside this one; at most one of them is
             // this flow, so the first few others are among the first few.
             let others: Vec<FlowId> = siblings.iter().copied().filter(|f| *f != id).take(LISTED).collect();
-            let other_count = siblings.len() - usize::from(siblings.contains(&id));
+            // This flow is among them exactly when it can refuse itself: a
+            // constant-time test, where a search of the list would make an
+            // event with many such flows quadratic.
+            let other_count = siblings.len().saturating_sub(usize::from(can_refuse(spec, flow)));
             if later.is_empty() && other_count == 0 {
                 continue;
             }
