@@ -26,6 +26,13 @@ declare_rule! {
     /// sent for its retention period; a queue (`amqp`, `sqs`) deletes a
     /// message once it is consumed, so it is no log.
     ///
+    /// It is an info: most runtimes a flow runs in keep a run history of
+    /// their own (Zapier's Zap history, n8n's and Make's executions, Step
+    /// Functions' execution history), which the spec cannot state, and on
+    /// published architectures the finding was wrong each time one did.
+    /// Where nothing keeps the runs (a service you wrote, a Node-RED
+    /// flow), make it an error with `lint { deny "no-logging" }`.
+    ///
     /// ## Why it matters
     ///
     /// When a customer asks where their order went, the log of each flow
@@ -63,7 +70,7 @@ declare_rule! {
     pub(crate) static NO_LOGGING = {
         name: "no-logging",
         code: "WP106",
-        severity: Warning,
+        severity: Info,
         category: Topology,
         summary: "a flow without `log`",
     }

@@ -474,7 +474,9 @@ fn migration(
             let mut why = Vec::new();
             let (errors, warnings, _) = weight(f.flow);
             if errors + warnings > 0 {
-                let rules: BTreeSet<&str> = findings[&f.flow].iter().map(|d| d.rule.name).collect();
+                // The rules of the findings counted: errors and warnings.
+                let rules: BTreeSet<&str> =
+                    findings[&f.flow].iter().filter(|d| d.severity != Severity::Info).map(|d| d.rule.name).collect();
                 why.push(format!(
                     "{} open finding{} ({})",
                     errors + warnings,

@@ -13,20 +13,22 @@ use std::path::Path;
 use crate::util::{root, run_in, stderr};
 
 /// The corpus must keep at least this many folders (issue 25 asks eight;
-/// ten were written first, two more after the fixes).
-const MIN_FOLDERS: usize = 12;
+/// ten were written first, three more after the fixes).
+const MIN_FOLDERS: usize = 13;
 
 /// The architectures written after the fixes of issue 25, with their risks
 /// listed before wireplan was run on them: the checks were not tuned on
-/// them, so their numbers are printed apart from the rest.
-const HELD_OUT: &[&str] = &["ftgo-create-order-saga", "hubspot-round-robin-n8n"];
+/// them, so their numbers are printed apart from the rest. (One decision
+/// came after them: `no-logging` became an info once it was wrong on the
+/// Step Functions saga's execution history as on Zapier's and n8n's.)
+const HELD_OUT: &[&str] = &["ftgo-create-order-saga", "hubspot-round-robin-n8n", "stepfunctions-travel-saga"];
 
-/// Floors measured on the corpus as committed: 61 true of 64 warnings, and 41
-/// of 50 risks covered. A fix that makes a false finding vanish moves the
+/// Floors measured on the corpus as committed: 65 true of 68 warnings, and 43
+/// of 53 risks covered. A fix that makes a false finding vanish moves the
 /// numbers up (and fails the exact-findings check until `expected.json` says
 /// so); a regression moves them down and fails here.
-const PRECISION_FLOOR: (usize, usize) = (61, 64);
-const RECALL_FLOOR: (usize, usize) = (41, 50);
+const PRECISION_FLOOR: (usize, usize) = (65, 68);
+const RECALL_FLOOR: (usize, usize) = (43, 53);
 
 /// One finding as `expected.json` and the JSON report both name it.
 type Finding = (String, String, String);
