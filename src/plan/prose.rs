@@ -466,7 +466,27 @@ pub(super) fn transport_reason(spec: &Spec, plan: &Plan) -> String {
             plan.migration.target_stage.name()
         )
     } else if t.point_to_point > 0 && plan.stage_now > Stage::PointToPoint {
-        "; the direct ones only feed reporting, which can stay as it is".to_owned()
+        // Below the stage and not moving: reporting loads, or (1.2) requests
+        // whose callers wait on the answer.
+        let waiting = plan
+            .flows_now
+            .iter()
+            .filter(|f| f.transport.stage() < target && !f.reporting_only && spec.flow(f.flow).replies())
+            .count();
+        if waiting > 0 {
+            format!(
+                "; {} a waiting caller, which a {} would only lengthen: {} synchronous",
+                if waiting == 1 {
+                    "the direct one answers".to_owned()
+                } else {
+                    format!("{waiting} direct ones answer")
+                },
+                transport_name(target),
+                if waiting == 1 { "it stays" } else { "they stay" }
+            )
+        } else {
+            "; the direct ones only feed reporting, which can stay as it is".to_owned()
+        }
     } else {
         "; this fits the recommendation".to_owned()
     };
