@@ -110,6 +110,9 @@ pub(crate) struct Graph {
     /// and shared by the checks that run side by side.
     definite_loops: OnceLock<Vec<Component>>,
     possible_loops: OnceLock<Vec<Component>>,
+    /// Whether flow `i` has a `when` filter (since 1.2), which may stop a
+    /// loop: no loop through it counts as definite.
+    filtered: Vec<bool>,
     /// What each trigger-graph node stands for.
     pub(crate) nodes: Vec<TriggerNode>,
     /// For each flow, for each of its targets, the trigger node its write
@@ -172,6 +175,7 @@ impl Graph {
             triggers,
             definite_loops: OnceLock::new(),
             possible_loops: OnceLock::new(),
+            filtered: spec.flows.iter().map(|f| !f.when.is_empty()).collect(),
             nodes,
             target_nodes,
         }
@@ -270,10 +274,13 @@ impl Graph {
 
     /// The loops of definite links: the strongly connected components of
     /// the definite graph that really cycle, in order of their smallest
-    /// flow; each with its flows in id order and all its nodes. Linear (see
+    /// flow; each with its flows in id order and all its nodes. A flow with
+    /// a `when` filter takes no part: the filter may stop what the loop
+    /// writes back, so a loop through it is only possible. Linear (see
     /// `strongly_connected`).
     pub(crate) fn cyclic_components(&self) -> &[Component] {
-        self.definite_loops.get_or_init(|| self.components(|n| !self.is_possible(n)))
+        let filtered = |n: u32| self.filtered.get(n as usize).copied().unwrap_or(false);
+        self.definite_loops.get_or_init(|| self.components(|n| !self.is_possible(n) && !filtered(n)))
     }
 
     /// The components of the whole trigger graph (definite and possible

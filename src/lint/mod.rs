@@ -19,6 +19,7 @@ mod latency_mismatch;
 mod mapping_type_mismatch;
 mod missing_required_field;
 mod missing_timeout;
+mod no_compensation;
 mod no_dead_letter;
 mod no_error_handling;
 mod no_logging;
@@ -100,6 +101,7 @@ pub(crate) static RULES: &[&Rule] = &[
     &sync_call_chain::SYNC_CALL_CHAIN,
     &unordered_events::UNORDERED_EVENTS,
     &timeout_budget::TIMEOUT_BUDGET,
+    &no_compensation::NO_COMPENSATION,
     &ALLOW_WITHOUT_REASON,
     &UNUSED_ALLOW,
     &NAME_CLASH,
@@ -134,6 +136,7 @@ pub(crate) static CHECKS: &[(&Rule, CheckFn)] = &[
     (&sync_call_chain::SYNC_CALL_CHAIN, sync_call_chain::check),
     (&unordered_events::UNORDERED_EVENTS, unordered_events::check),
     (&timeout_budget::TIMEOUT_BUDGET, timeout_budget::check),
+    (&no_compensation::NO_COMPENSATION, no_compensation::check),
 ];
 
 /// Finds a rule by name or code (`sync-cycle` or `WP101`, any case).

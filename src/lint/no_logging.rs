@@ -1,9 +1,15 @@
 //! `no-logging`: a flow that leaves no trace of its runs.
+//!
+//! A flow whose trigger is carried by a log-retaining transport (a broker
+//! spoken to over Kafka's protocol, or a producer that publishes on it) is
+//! left out: the topic keeps every record the flow read, and what it wrote
+//! back, for the retention period, and that is the run log a stream
+//! processor or a saga handler is traced by.
 
 use super::Context;
 use crate::diagnostic::declare_rule;
 use crate::diagnostic::{Diagnostic, Fix};
-use crate::model::Owner;
+use crate::model::{ApiStyle, Flow, Owner, Spec, SystemId, TriggerKind};
 
 declare_rule! {
     /// ## What it finds
@@ -12,6 +18,20 @@ declare_rule! {
     /// `to`: the handlers of that service) are one finding that lists them,
     /// with a label at each; a flow with an inline `allow "no-logging"` is
     /// left out of its group.
+    ///
+    /// A flow whose trigger travels on a log-retaining transport is not
+    /// reported: one `via` a broker whose `api` is `kafka` (Kafka, or a
+    /// service that speaks its protocol), or, without `via`, one `on` an
+    /// event whose producer's `api` is `kafka`. The topic keeps what was
+    /// sent for its retention period; a queue (`amqp`, `sqs`) deletes a
+    /// message once it is consumed, so it is no log.
+    ///
+    /// It is an info: most runtimes a flow runs in keep a run history of
+    /// their own (Zapier's Zap history, n8n's and Make's executions, Step
+    /// Functions' execution history), which the spec cannot state, and on
+    /// published architectures the finding was wrong each time one did.
+    /// Where nothing keeps the runs (a service you wrote, a Node-RED
+    /// flow), make it an error with `lint { deny "no-logging" }`.
     ///
     /// ## Why it matters
     ///
@@ -50,7 +70,7 @@ declare_rule! {
     pub(crate) static NO_LOGGING = {
         name: "no-logging",
         code: "WP106",
-        severity: Warning,
+        severity: Info,
         category: Topology,
         summary: "a flow without `log`",
     }
@@ -61,7 +81,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let mut singles = Vec::new();
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
-        if flow.log.is_some() || flow.misspelt("log") {
+        if flow.log.is_some() || flow.misspelt("log") || retained(spec, flow) {
             continue;
         }
         singles.push((
@@ -82,6 +102,23 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     );
 }
 
+/// Whether the flow's trigger travels on a transport that keeps what was
+/// sent: its `via` system, or (point-to-point) the producer of its event,
+/// speaks Kafka's protocol. Kafka keeps every record for its retention
+/// period whether or not it was consumed; queues delete what was consumed.
+fn retained(spec: &Spec, flow: &Flow) -> bool {
+    let kafka = |s: SystemId| {
+        spec.system(s).api.as_ref().and_then(|a| a.style.as_ref()).is_some_and(|st| st.value == ApiStyle::Kafka)
+    };
+    match flow.via.as_ref() {
+        Some(via) => via.target.is_some_and(kafka),
+        None => {
+            matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::On { .. }))
+                && flow.source_system(spec).is_some_and(kafka)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,5 +135,24 @@ mod tests {
         let found = test_check(&NO_LOGGING, text);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].message, "flow `y` does not log its runs");
+    }
+
+    /// Kafka keeps what was sent; a queue does not.
+    #[test]
+    fn a_trigger_on_a_log_retaining_transport_is_its_run_log() {
+        let text = r#"
+            system "kafka" kind=broker { api kafka version="3.6"; }
+            system "rabbit" kind=broker { api amqp version="0.9.1"; }
+            system "svc" kind=custom { api kafka version="3.6"; }
+            system "a" kind=crm
+            event "svc.e" from=svc version=1
+            event "a.e" from=a version=1
+            flow "via-kafka" { on "a.e"; via kafka; to a action=update }
+            flow "from-kafka" { on "svc.e"; to a action=update }
+            flow "via-rabbit" { on "svc.e"; via rabbit; to a action=update }
+        "#;
+        let found = test_check(&NO_LOGGING, text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].message, "flow `via-rabbit` does not log its runs");
     }
 }

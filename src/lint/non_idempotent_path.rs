@@ -43,6 +43,14 @@ declare_rule! {
     /// the vendor reads the key, and the page that says so. A producer
     /// whose vendor documents webhooks counts as delivering by webhook.
     ///
+    /// A flow that `reply`s (since 1.2) is asked about its own `retry`
+    /// only, since its caller sees the failure; but a caller whose answer
+    /// comes late asks again, not knowing whether the first request went
+    /// through. So a replying flow that charges (a `create` on a `payments`
+    /// system) without an idempotency key is reported too, for the charge
+    /// alone: a second record elsewhere can be cleaned up, a second charge
+    /// is the customer's money.
+    ///
     /// ## Why it matters
     ///
     /// At-least-once means "sometimes twice". A retried `create` makes two
@@ -233,6 +241,59 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     for &origin in &a.origins {
         out.push(diagnostic(spec, graph, &a, origin, count[origin.index()], deepest[origin.index()]));
     }
+    for id in spec.flow_ids() {
+        if let Some(d) = charge_on_request(spec, id) {
+            out.push(d);
+        }
+    }
+}
+
+/// A flow that replies and charges (a `create` on a `payments` system)
+/// without an idempotency key, where the flow's own retries do not already
+/// make it an origin: the caller whose answer is late asks again.
+fn charge_on_request(spec: &Spec, id: FlowId) -> Option<Diagnostic> {
+    let flow = spec.flow(id);
+    let reply = flow.reply.as_ref()?;
+    if flow.misspelt("idempotency-key") {
+        return None;
+    }
+    let charges: Vec<usize> = (0..flow.targets.len())
+        .filter(|&t| {
+            let target = &flow.targets[t];
+            target.action.as_ref().is_some_and(|a| a.value == crate::model::Action::Create)
+                && target.system.target.is_some_and(|s| spec.system(s).kind() == crate::model::SystemKind::Payments)
+                && flow.key_for(t).is_none()
+                && flow.runs_twice(spec, t).is_none()
+        })
+        .collect();
+    let first = *charges.first()?;
+    let target = &flow.targets[first];
+    let at = target.action.as_ref().map_or(target.loc, |a| a.loc);
+    let key = idempotency_key(spec, flow);
+    let child = format!("idempotency-key {}", crate::syntax::cursor::requote("\"", &key));
+    let fix = flow
+        .idempotency_key
+        .is_none()
+        .then(|| Fix::needs_review(format!("Add `{child}`"), vec![super::util::add_to_flow(spec, id, &child)]));
+    Some(
+        Diagnostic::new(
+            &NON_IDEMPOTENT_PATH,
+            at,
+            format!(
+                "flow `{}` answers a caller that asks again when the answer is late, and charges without an \
+                 idempotency key: `create` on `{}`",
+                flow.name.value, target.system.name.value
+            ),
+        )
+        .with_label(format!("a repeated request charges `{}` twice", target.system.name.value))
+        .with_secondary(reply.loc, "the caller waits for this answer, and retries a late one")
+        .with_owner(Owner::Flow(id))
+        .with_fix(fix)
+        .with_help(format!(
+            "have the caller send a request id with the request and add `{child}` naming it, so that the payments \
+             system refuses the second charge"
+        )),
+    )
 }
 
 /// The flows from the origin to `last`, each with the event that started it.
@@ -538,6 +599,37 @@ mod tests {
                 "delivered by webhook: the sender retries until it gets a 2xx, so repeats arrive",
             ]
         );
+    }
+
+    /// A caller asks again when the answer is late: a charge made while
+    /// it waits needs a key, a charge with one does not, and an update is
+    /// harmless.
+    #[test]
+    fn a_replying_flow_that_charges_needs_a_key() {
+        let spec = |key: &str| {
+            format!(
+                r#"
+                system "web" kind=website
+                system "pay" kind=payments
+                system "crm" kind=crm
+                event "checkout" from=web version=1 {{ key "request_id"; field "request_id" type=string }}
+                flow "place" {{
+                    on "checkout"
+                    reply timeout="5s"
+                    to pay action=create entity=charge {{ call timeout="2s"; {key} }}
+                    to crm action=update entity=customer
+                }}
+                "#
+            )
+        };
+        let found = test_check(&NON_IDEMPOTENT_PATH, &spec(""));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            found[0].message,
+            "flow `place` answers a caller that asks again when the answer is late, and charges without an \
+             idempotency key: `create` on `pay`"
+        );
+        assert!(test_check(&NON_IDEMPOTENT_PATH, &spec(r#"idempotency-key "request_id""#)).is_empty());
     }
 
     #[test]

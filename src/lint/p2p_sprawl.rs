@@ -2,15 +2,21 @@
 //!
 //! Counts, with the planner's queries (`crate::stages`), the distinct
 //! unordered pairs of systems joined by a flow without `via`, and the tools
-//! they touch, among systems live now (month 0) and at the horizon. One finding for the whole spec. Linear: one pass over the
-//! system graph's edges and a hash set of pairs.
+//! they touch, among systems live now (month 0) and at the horizon. One
+//! finding for the whole spec. A `to` with `call` (since 1.2) is left out:
+//! a service that calls several others and waits for their answers is a
+//! request/reply star, which a hub would lengthen rather than untangle, not
+//! integration sprawl. Linear: one pass over the flows' targets and a hash
+//! set of pairs.
 
 use super::Context;
 use super::util::{name_list, plural};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::declare_rule;
 use crate::model::{FlowId, Owner};
-use crate::stages::{MAX_DIRECT_TOOLS, Wiring, direct_pairs, wiring};
+use crate::model::{Spec, SystemId};
+use crate::stages::{MAX_DIRECT_TOOLS, Wiring, is_endpoint, wiring};
+use std::collections::HashSet;
 
 declare_rule! {
     /// ## What it finds
@@ -23,6 +29,12 @@ declare_rule! {
     /// both: the tools, the pairs actually wired, the n(n-1)/2 pairs such
     /// wiring grows towards, and the n connections a hub or broker would
     /// need instead.
+    ///
+    /// A synchronous call (a `to` with `call`, since 1.2) does not count: a
+    /// service calling several services and waiting on their answers (an
+    /// orchestrator calling payment and shipping by gRPC) is request/reply,
+    /// and routing it through a hub or broker adds a hop to every call
+    /// without taking a connection away.
     ///
     /// ## Why it matters
     ///
@@ -86,11 +98,37 @@ fn describe(w: Wiring) -> String {
     )
 }
 
+/// The planner's direct pairs (`crate::stages::direct_pairs`) without the
+/// synchronous calls: the distinct unordered pairs of endpoint systems
+/// joined by a `to` without `call` of a flow without `via`, each with the
+/// first flow that wires it. Linear: one pass and a hash set.
+fn asynchronous_pairs(spec: &Spec) -> Vec<((SystemId, SystemId), FlowId)> {
+    let mut seen = HashSet::new();
+    let mut pairs = Vec::new();
+    for id in spec.flow_ids() {
+        let flow = spec.flow(id);
+        if !flow.is_point_to_point() {
+            continue;
+        }
+        let Some(source) = flow.source_system(spec) else { continue };
+        for target in flow.targets.iter().filter(|t| t.call.is_none()).filter_map(|t| t.system.target) {
+            if target != source && is_endpoint(spec, source) && is_endpoint(spec, target) {
+                let pair = (source.min(target), source.max(target));
+                if seen.insert(pair) {
+                    pairs.push((pair, id));
+                }
+            }
+        }
+    }
+    pairs
+}
+
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     // Counted as the planner counts: tools (not hubs, brokers, warehouses
-    // or lakes), with the planner's direct pairs and thresholds.
-    let pairs = direct_pairs(spec);
+    // or lakes), with the planner's direct pairs and thresholds, less the
+    // synchronous calls.
+    let pairs = asynchronous_pairs(spec);
     let horizon = spec.horizon_months();
     let (now, later) = (wiring(spec, &pairs, 0), wiring(spec, &pairs, horizon));
     let max = MAX_DIRECT_TOOLS as usize;
@@ -176,6 +214,35 @@ mod tests {
         assert!(test_check(&P2P_SPRAWL, text).is_empty());
         let spec = crate::lint::test_spec(text);
         assert_eq!(crate::plan::stages(&spec).now.stage, crate::plan::Stage::PointToPoint);
+    }
+
+    /// An orchestrator calling four services and waiting on each is a
+    /// request/reply star, not sprawl; the same writes made without `call`
+    /// are.
+    #[test]
+    fn synchronous_calls_are_not_sprawl() {
+        let star = |call: &str| {
+            format!(
+                r#"
+                system "web" kind=website
+                system "pay" kind=payments
+                system "ship" kind=custom
+                system "cart" kind=custom
+                system "mail" kind=email
+                event "order.placed" from=web version=1
+                flow "place" {{
+                    on "order.placed"
+                    reply timeout="5s"
+                    to pay action=create {{ {call} }}
+                    to ship action=create {{ {call} }}
+                    to cart action=delete {{ {call} }}
+                    to mail action=send {{ {call} }}
+                }}
+                "#
+            )
+        };
+        assert!(test_check(&P2P_SPRAWL, &star(r#"call timeout="1s""#)).is_empty());
+        assert_eq!(test_check(&P2P_SPRAWL, &star("")).len(), 1);
     }
 
     #[test]

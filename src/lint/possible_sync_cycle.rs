@@ -5,7 +5,9 @@
 //! strongly connected components; a flow of one that is in no loop of
 //! definite links (those are `sync-cycle`'s) lies on a loop that needs a
 //! possible hop. Each such component is one finding, showing a shortest loop
-//! through its first such flow, with the assumed hops named. Linear, as
+//! through its first such flow, with the assumed hops named. A loop of
+//! definite links through a flow with a `when` filter (since 1.2) is one
+//! too: the filter is the assumed hop. Linear, as
 //! `sync-cycle` is: Kosaraju plus one breadth-first search per component.
 
 use super::Context;
@@ -23,6 +25,9 @@ declare_rule! {
     /// is only assumed: a write names no entity, or the event (or poll) it
     /// would set off names none, so the spec does not say whether the write
     /// changes what the event reports. The finding names the assumed hops.
+    /// A loop through a flow with a `when` filter (since 1.2) is reported
+    /// here too, rather than as `sync-cycle`: the spec does not say whether
+    /// what the loop writes back passes the filter.
     /// Loops whose every hop is stated are `sync-cycle`; flows with
     /// `loop-guard` and `external` events are left out.
     ///
@@ -114,19 +119,37 @@ fn assumption(spec: &Spec, hop: &Hop, next: &Hop) -> String {
 fn diagnostic(spec: &Spec, component: &Component, hops: &[Hop], closing: FlowId) -> Diagnostic {
     let path = loop_text(spec, hops);
     let (others, owner) = others_and_owner(spec, component, hops, closing, POSSIBLE_SYNC_CYCLE.name);
+    let filtered = |h: &Hop| !spec.flow(h.flow).when.is_empty();
     let assumed: Vec<(usize, String)> = hops
         .iter()
         .enumerate()
-        .filter(|(_, h)| h.possible)
-        .map(|(i, h)| (i, assumption(spec, h, &hops[(i + 1) % hops.len()])))
+        .filter(|(_, h)| h.possible || filtered(h))
+        .map(|(i, h)| {
+            if h.possible {
+                (i, assumption(spec, h, &hops[(i + 1) % hops.len()]))
+            } else {
+                (
+                    i,
+                    format!(
+                        "assumed: what the loop writes back passes the `when` filter of `{}`",
+                        spec.flow(h.flow).name.value
+                    ),
+                )
+            }
+        })
         .collect();
+    let why = if hops.iter().any(|h| h.possible) {
+        "a write or an event names no entity"
+    } else {
+        "a `when` filter may stop it"
+    };
     let mut message = if hops.len() == 1 {
         format!("flow `{}` may trigger itself: {path}", spec.flow(closing).name.value)
     } else {
         format!("{} may trigger each other in a loop: {path}", plural(hops.len(), "flow"))
     };
     message.push_str(&format!(
-        " ({} assumed: a write or an event names no entity)",
+        " ({} assumed: {why})",
         if assumed.len() == 1 { "1 hop is".to_owned() } else { format!("{} hops are", assumed.len()) }
     ));
     if !others.is_empty() {
@@ -144,7 +167,10 @@ fn diagnostic(spec: &Spec, component: &Component, hops: &[Hop], closing: FlowId)
     for (i, text) in assumed.iter().take(6) {
         let hop = &hops[*i];
         let flow = spec.flow(hop.flow);
-        let at = hop.target.and_then(|t| flow.targets.get(t)).map_or(flow.name.loc, |t| t.loc);
+        let at = match flow.when.first() {
+            Some(filter) if !hop.possible => filter.loc,
+            _ => hop.target.and_then(|t| flow.targets.get(t)).map_or(flow.name.loc, |t| t.loc),
+        };
         d = d.with_secondary(at, text.clone());
     }
     // Only if the loop is real: for review.
@@ -152,12 +178,16 @@ fn diagnostic(spec: &Spec, component: &Component, hops: &[Hop], closing: FlowId)
         .loop_guard
         .is_none()
         .then(|| Fix::needs_review("Add `loop-guard`", vec![super::util::add_to_flow(spec, closing, "loop-guard")]));
-    d.with_fix(fix).with_help(format!(
+    let mut help = format!(
         "settle the assumed hops: name the entities (`entity=` on the `to` and on the event), add `emits \"EVENT\"` \
          to a `to` whose write does set the event off, mark an event no write sets off as `external`, or add \
          `loop-guard` to flow `{}` if the loop is real",
         closing_flow.name.value
-    ))
+    );
+    if hops.iter().any(filtered) {
+        help.push_str("; for a `when` filter, make sure what the loop writes back fails it (a `set` of another value)");
+    }
+    d.with_fix(fix).with_help(help)
 }
 
 #[cfg(test)]

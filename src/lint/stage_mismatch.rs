@@ -25,7 +25,13 @@ declare_rule! {
     /// recommended pattern (for example 12 tools wired point-to-point), and a
     /// broker carrying flows for a stack that stays at stage 1 through the
     /// horizon. Flows that only feed a warehouse, lake or analytics tool are
-    /// reporting loads and are left out.
+    /// reporting loads and are left out, and so are flows that `reply`
+    /// (since 1.2): a caller waiting on an answer is a synchronous call,
+    /// which a hub or broker would only lengthen. A stack whose services
+    /// already publish to a broker themselves (services of your own, or
+    /// systems whose `api` is a messaging protocol) is event-driven
+    /// whatever its size, as the planner says: it is never told that a
+    /// smaller pattern would do.
     ///
     /// ## Why it matters
     ///
@@ -112,8 +118,14 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         plan::first_in_order(flows, SECONDARY_FLOWS + 1, |a, b| spec.flow(a.flow).loc.cmp(&spec.flow(b.flow).loc))
     };
 
-    let mut below: Vec<&FlowUse> =
-        plan.flows_now.iter().filter(|f| f.transport.stage() < stage && !f.reporting_only).collect();
+    // (1.2) A flow whose caller waits for its `reply` stays a synchronous
+    // call: a hub or broker would only add a hop, so it is not "below" any
+    // stage.
+    let mut below: Vec<&FlowUse> = plan
+        .flows_now
+        .iter()
+        .filter(|f| f.transport.stage() < stage && !f.reporting_only && !spec.flow(f.flow).replies())
+        .collect();
     let n = below.len();
     let transports: std::collections::BTreeSet<&str> = below.iter().map(|f| runs(f.transport)).collect();
     by_position(&mut below);
@@ -124,6 +136,9 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             } else {
                 format!("peaks of {} events a second", plan::rate(now.peak_per_second))
             }
+        } else if stage == Stage::EventDriven && now.tools < plan.thresholds.event_driven_min_tools {
+            // Raised to stage 3 by the broker its services already use.
+            "a stack whose services already publish to a broker".to_owned()
         } else {
             format!("{} tools", plan::count(f64::from(now.tools)))
         };
@@ -258,7 +273,9 @@ mod tests {
 
     #[test]
     fn a_broker_for_two_tools_is_a_mismatch() {
-        let text = "system \"a\" kind=crm\nsystem \"b\" kind=email\nsystem \"bus\" kind=broker { ha #true }\n\
+        // A SaaS tool that pushes webhooks into a broker: not an
+        // event-driven stack, so the broker is over-sized.
+        let text = "system \"a\" kind=crm { webhooks #true; }\nsystem \"b\" kind=email\nsystem \"bus\" kind=broker { ha #true }\n\
                     event \"a.x\" from=a version=1\n\
                     flow \"ab\" { on \"a.x\"; via bus; to b action=upsert; retry attempts=3; dead-letter; log }\n";
         let f = findings(text);

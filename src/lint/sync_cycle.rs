@@ -3,7 +3,11 @@
 //! The trigger graph (`crate::graph`) has no edges into flows with
 //! `loop-guard`, so the cyclic strongly connected components of its definite
 //! part are exactly the unguarded loops whose every hop the spec states (the
-//! same entity on both sides, or `emits`). Each component is one finding;
+//! same entity on both sides, or `emits`). A flow with a `when` filter
+//! (since 1.2) takes no part in the definite part (`Graph::cyclic_components`): the filter may
+//! pass nothing the loop writes back, and the spec does not say what the
+//! writes set, so such a loop is `possible-sync-cycle`'s, an info. Each
+//! component is one finding;
 //! loops that need a possible link are `possible-sync-cycle`'s. To show it, a
 //! breadth-first search inside the component finds a shortest loop through
 //! its first flow; the flow that closes that loop (writes back into the first
@@ -26,7 +30,10 @@ declare_rule! {
     /// hop must be definite: the write and the event (or poll) name the same
     /// entity, or the `to` says `emits` the event. A loop that needs a hop
     /// where one side names no entity is `possible-sync-cycle` instead. Flows
-    /// with `loop-guard` are left out. Each group of flows that loops is
+    /// with `loop-guard` are left out, and so are loops through a flow with
+    /// a `when` filter (since 1.2): the filter (only orders in state
+    /// `CREATED`) may stop what the loop writes back (a `VALIDATED` order),
+    /// so such a loop is `possible-sync-cycle`'s, which names the filter. Each group of flows that loops is
     /// reported once, with one shortest loop shown hop by hop and the
     /// other flows of the group named. An inline `allow "sync-cycle"
     /// reason="..."` on any flow of the group accepts the whole loop.

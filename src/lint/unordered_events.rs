@@ -13,7 +13,11 @@ declare_rule! {
     /// An event that says `after EVENT` (it must not be processed before
     /// that one: a payment after its order), and a flow on it whose write
     /// needs the earlier event's record to exist: an `update`, `delete` or
-    /// `increment`, with no `retry`. Nothing in a webhook, a hub or a broker
+    /// `increment`, with no `retry`; or a `create` into a system that a flow
+    /// on the earlier event writes (a payment applied to the invoice made
+    /// for the order, a refund receipt against the sale's receipt), with no
+    /// `retry`. A `create` into a system the earlier event's flows do not
+    /// write needs nothing from them, and is left alone. Nothing in a webhook, a hub or a broker
     /// delivers two kinds of event in the order they happened: each has its
     /// own endpoint or queue, and a retry of the first lets the second
     /// overtake it. Where a flow on the earlier event writes the same system,
@@ -117,8 +121,9 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             for target in &flow.targets {
                 let Some(action) = &target.action else { continue };
                 let needs_record = matches!(action.value, Action::Update | Action::Delete | Action::Increment);
+                let creates = action.value == Action::Create;
                 let retried = flow.retry.is_some() || target.retry.is_some();
-                if !needs_record || retried || flow.misspelt("retry") {
+                if !(needs_record || creates) || retried || flow.misspelt("retry") {
                     continue;
                 }
                 // One finding per write, naming the earlier event that
@@ -128,6 +133,11 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 let written = target.system.target.and_then(|s| {
                     afters.iter().take(8).find_map(|&(a, earlier)| Some((a, *writes.get(&(earlier, s))?)))
                 });
+                // A `create` needs the earlier record only where the earlier
+                // event's flows write the same system.
+                if creates && written.is_none() {
+                    continue;
+                }
                 let after = written.map_or(first, |(a, _)| a);
                 let mut d = Diagnostic::new(
                     &UNORDERED_EVENTS,
@@ -137,18 +147,23 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                         flow.name.value, action.value, target.system.name.value, event.name.value, after.name.value
                     ),
                 )
-                .with_label("fails when the earlier event's record is not there yet")
+                .with_label(if creates {
+                    "refers to the earlier event's record, which may not be there yet"
+                } else {
+                    "fails when the earlier event's record is not there yet"
+                })
                 .with_secondary(after.name.loc, "the order the consumer relies on");
                 if let Some((_, w)) = written {
                     d = d.with_secondary(w, format!("the record is written here, on `{}`", after.name.value));
                 }
-                out.push(
-                    d.with_help(
-                        "make the write safe in any order (`action=upsert` creates what is missing), or add a \
-                             `retry` that waits for the earlier event's write",
-                    )
-                    .with_owner(Owner::Flow(id)),
-                );
+                let help = if creates {
+                    "add a `retry` that waits for the earlier event's write (the record it refers to), with a \
+                     `dead-letter` for what never finds it"
+                } else {
+                    "make the write safe in any order (`action=upsert` creates what is missing), or add a \
+                     `retry` that waits for the earlier event's write"
+                };
+                out.push(d.with_help(help).with_owner(Owner::Flow(id)));
             }
         }
     }

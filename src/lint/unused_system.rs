@@ -2,6 +2,11 @@
 //!
 //! "Live" means live now (month 0): a system planned for a later month may
 //! be declared before its flows are designed, and a retired one is gone.
+//!
+//! A service of your own (`kind=custom`) is left out while some flow runs
+//! outside a hub: such a flow's code runs in a service, and the language
+//! cannot name which one, so the service that runs it (an orchestrator
+//! answering a request) touches nothing by `on`, `to` or `via`.
 
 use super::Context;
 use crate::diagnostic::Diagnostic;
@@ -21,6 +26,12 @@ declare_rule! {
     /// fix is there (a flow `on` the event, or the event removed, or an
     /// `allow` saying who outside the spec consumes it), and a system that
     /// publishes is not "connected to nothing".
+    ///
+    /// A service of your own (`kind=custom`) is not reported while a flow
+    /// runs outside a hub (point-to-point or on a broker): that flow's code
+    /// runs in some service, which the language cannot name, and the
+    /// service that runs a flow (the orchestrator that answers a request
+    /// and calls the others) reads and writes nothing the spec can see.
     ///
     /// ## Why it matters
     ///
@@ -80,6 +91,11 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             used[s.index()] = true;
         }
     }
+    // A flow outside a hub runs in a service the spec cannot name: a
+    // `custom` system may be that service.
+    let hosted_in_a_service = spec.flows.iter().any(|f| {
+        f.via.as_ref().and_then(|v| v.target).is_none_or(|s| spec.system(s).kind() != crate::model::SystemKind::Hub)
+    });
     // A second declaration of a name is already a `duplicate-name` error;
     // references go to the first, so the second is not also called unused.
     let mut declared = std::collections::HashSet::new();
@@ -87,7 +103,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         let system = spec.system(id);
         let duplicate = !declared.insert(system.name.value.as_str());
         // A system with an unknown kind already has an error.
-        if used[id.index()] || !system.live_in(0) || duplicate || system.kind.is_none() {
+        let may_run_a_flow = hosted_in_a_service && system.kind() == crate::model::SystemKind::Custom;
+        if used[id.index()] || !system.live_in(0) || duplicate || system.kind.is_none() || may_run_a_flow {
             continue;
         }
         out.push(
@@ -134,6 +151,30 @@ mod tests {
             flow "f" { on "a.e"; to b action=update }
         "#;
         assert!(test_check(&UNUSED_SYSTEM, text).is_empty());
+    }
+
+    /// A service of your own may run a flow outside a hub; behind a hub,
+    /// the hub runs them all.
+    #[test]
+    fn a_custom_service_may_run_a_flow_outside_a_hub() {
+        let spec = |via: &str| {
+            format!(
+                r#"
+                system "web" kind=website
+                system "pay" kind=payments
+                system "h" kind=hub
+                system "checkout" kind=custom
+                event "order.placed" from=web version=1
+                flow "place" {{ on "order.placed"; {via} to pay action=create }}
+                "#
+            )
+        };
+        let messages = |via: &str| -> Vec<String> {
+            test_check(&UNUSED_SYSTEM, &spec(via)).into_iter().map(|d| d.message).collect()
+        };
+        // Point-to-point: only the idle hub.
+        assert_eq!(messages(""), vec!["no flow reads or writes system `h`"]);
+        assert_eq!(messages("via h;"), vec!["no flow reads or writes system `checkout`"]);
     }
 
     /// One fact, one finding: a system that only publishes events nobody

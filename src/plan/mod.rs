@@ -42,7 +42,7 @@ mod prose;
 mod types;
 
 pub(crate) use prose::{count, peak_text, per_day_text, rate};
-use prose::{crossing_reason, migration_note, reasons};
+use prose::{crossing_reason, differences, migration_note, reasons};
 pub(crate) use types::{
     Connections, Crossing, Direction, FlowUse, Month, Plan, Stage, Stages, ThresholdKind, Transport, VolumeKnown,
 };
@@ -94,10 +94,12 @@ pub(crate) fn compute(spec: &Spec, diagnostics: &[Diagnostic]) -> Plan {
         crossings,
         events_without_volume: events_without_volume(spec, horizon),
         reasons: Vec::new(),
+        differences: Vec::new(),
         migration,
         flows_now,
     };
     plan.reasons = reasons(spec, &plan, &warehouse_now, &warehouse_at_horizon);
+    plan.differences = differences(spec, &plan);
     plan
 }
 
@@ -170,7 +172,13 @@ fn month(spec: &Spec, m: u32, thresholds: &Thresholds, pairs: &BTreeSet<(SystemI
         peak_per_second: peak,
         volume,
         high_volume,
-        stage: Stage::recommended(tools, high_volume),
+        // A stack whose services already publish to a broker is event-driven
+        // whatever its size: it is never advised back to a hub.
+        stage: Stage::recommended(tools, high_volume).max(if event_driven_in(spec, m) {
+            Stage::EventDriven
+        } else {
+            Stage::PointToPoint
+        }),
         connections: Connections {
             point_to_point_wired: u32_of(wired),
             point_to_point_potential: u64::from(systems) * u64::from(systems.saturating_sub(1)) / 2,
@@ -178,6 +186,37 @@ fn month(spec: &Spec, m: u32, thresholds: &Thresholds, pairs: &BTreeSet<(SystemI
             broker: systems,
         },
     }
+}
+
+/// Whether system `id` publishes to a broker itself: a service of your own
+/// (`kind=custom`), one whose `api` is a messaging protocol, or one without
+/// webhooks (its events reach the broker only if it publishes them). A
+/// SaaS tool that pushes webhooks needs an adapter in front of a broker,
+/// and a broker it feeds is not yet an event-driven stack.
+pub(crate) fn publishes_itself(spec: &Spec, id: SystemId) -> bool {
+    use crate::model::ApiStyle;
+    let system = spec.system(id);
+    let style = system.api.as_ref().and_then(|a| a.style.as_ref()).map(|s| s.value);
+    system.kind() == SystemKind::Custom
+        || !system.has_webhooks()
+        || matches!(style, Some(ApiStyle::Amqp | ApiStyle::Kafka | ApiStyle::Mqtt | ApiStyle::Nats | ApiStyle::Sqs))
+}
+
+/// Whether the stack runs event-driven in month `m`: a live flow runs
+/// through a live broker from a system that publishes to it itself (a
+/// service, a stream processor, a saga participant). Such a stack stays at
+/// stage 3 whatever its size: its services are built to publish and
+/// subscribe, and a hub would couple them again. One pass over the flows.
+pub(crate) fn event_driven_in(spec: &Spec, m: u32) -> bool {
+    spec.flow_ids().any(|id| {
+        let flow = spec.flow(id);
+        flow.via
+            .as_ref()
+            .and_then(|v| v.target)
+            .is_some_and(|b| spec.system(b).kind() == SystemKind::Broker && spec.system(b).live_in(m))
+            && flow_live(spec, id, m)
+            && flow.source_system(spec).is_some_and(|s| publishes_itself(spec, s))
+    })
 }
 
 /// Events a day and peak events a second across the stack in month `m`:
@@ -415,8 +454,8 @@ fn migration(
         .chain(flows_later.iter().filter(|f| later(f.flow)))
         .filter(|f| f.transport.stage() < target && !f.reporting_only)
         // (1.2) A request whose caller waits for the `reply` stays synchronous:
-        // only what is asynchronous moves to a broker.
-        .filter(|f| !(target == Stage::EventDriven && spec.flow(f.flow).replies()))
+        // only what is asynchronous moves, to a broker or to a hub.
+        .filter(|f| !spec.flow(f.flow).replies())
         .map(|f| (later(f.flow), weight(f.flow), peak_of(f.flow), critical(f.flow), f))
         .collect();
     let moving_count = moving.len();
@@ -435,7 +474,9 @@ fn migration(
             let mut why = Vec::new();
             let (errors, warnings, _) = weight(f.flow);
             if errors + warnings > 0 {
-                let rules: BTreeSet<&str> = findings[&f.flow].iter().map(|d| d.rule.name).collect();
+                // The rules of the findings counted: errors and warnings.
+                let rules: BTreeSet<&str> =
+                    findings[&f.flow].iter().filter(|d| d.severity != Severity::Info).map(|d| d.rule.name).collect();
                 why.push(format!(
                     "{} open finding{} ({})",
                     errors + warnings,

@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 
 use super::types::{
-    Direction, FlowUse, Month, Plan, Reason, Stage, ThresholdKind, Thresholds, Topic, Transports, VolumeKnown,
-    WarehouseCall,
+    Difference, Direction, FlowUse, Month, Plan, Reason, Stage, ThresholdKind, Thresholds, Topic, Transports,
+    VolumeKnown, WarehouseCall,
 };
 use super::{existing_transport, transport_name, volume_drivers};
 use crate::model::{Spec, SystemKind};
@@ -109,7 +109,32 @@ pub(super) fn migration_note(
                 target.name()
             );
         }
+        let waiting = flows.iter().filter(|f| f.transport.stage() < target && spec.flow(f.flow).replies()).count();
         return match target {
+            _ if waiting > 0 => {
+                let stay = format!(
+                    "{} a waiting caller {}, which a {} would only lengthen",
+                    if waiting == 1 {
+                        "the flow that answers".to_owned()
+                    } else {
+                        format!("the {waiting} flows that answer")
+                    },
+                    if waiting == 1 { "stays a synchronous call" } else { "stay synchronous calls" },
+                    transport_name(target)
+                );
+                let pattern = match target {
+                    Stage::EventDriven => "the event-driven pattern".to_owned(),
+                    _ => format!("the {} pattern or one above it", target.name()),
+                };
+                if flows.iter().all(|f| spec.flow(f.flow).replies()) {
+                    format!(
+                        "Nothing needs to move: {stay}. Build the asynchronous flows to come on the {}.",
+                        transport_name(target)
+                    )
+                } else {
+                    format!("Nothing needs to move: every asynchronous flow already uses {pattern}, and {stay}.")
+                }
+            }
             Stage::EventDriven => {
                 "Nothing needs to move: every live flow already uses the event-driven pattern.".to_owned()
             }
@@ -199,7 +224,7 @@ pub(super) fn reasons(spec: &Spec, plan: &Plan, wh_now: &WarehouseCall, wh_horiz
     let last = &plan.months[plan.months.len() - 1];
 
     push(Topic::Now, stage_reason(spec, now, &plan.thresholds, "Today"));
-    push(Topic::Transport, transport_reason(plan));
+    push(Topic::Transport, transport_reason(spec, plan));
     if let Some(text) = volume_reason(spec, plan) {
         push(Topic::Volume, text);
     }
@@ -326,6 +351,16 @@ pub(super) fn stage_reason(spec: &Spec, month: &Month, t: &Thresholds, when: &st
         None
     };
     match (month.stage, volume) {
+        (Stage::EventDriven, None) if month.tools < t.event_driven_min_tools => {
+            let (flows, broker) = broker_use(spec, month.month);
+            let by_tools = Stage::recommended(month.tools, false);
+            format!(
+                "{has}: stage 3 (event-driven), because its services already publish their events to a broker and subscribe to each other's ({} through {broker}): that is the event-driven pattern, and a hub, which calls each tool's API in turn, would couple them again. By the number of tools alone stage {} ({}) would do, but an event-driven stack is never moved back.",
+                plural(flows, "flow"),
+                by_tools.number(),
+                by_tools.name()
+            )
+        }
         (Stage::EventDriven, Some((what, drivers))) if month.tools < t.event_driven_min_tools => format!(
             "{has} and moves {what}: stage 3 (event-driven), because a broker buffers bursts and redelivers what a busy target refuses, where a hub would throttle or drop events. The largest sources are {}.",
             list(&drivers, 3)
@@ -356,7 +391,28 @@ pub(super) fn stage_reason(spec: &Spec, month: &Month, t: &Thresholds, when: &st
     }
 }
 
-pub(super) fn transport_reason(plan: &Plan) -> String {
+/// How many live flows run through a broker in month `m`, and the first
+/// broker by name, as "`kafka`".
+fn broker_use(spec: &Spec, m: u32) -> (usize, String) {
+    let mut brokers = BTreeSet::new();
+    let mut flows = 0;
+    for id in spec.flow_ids() {
+        let Some(b) = spec.flow(id).via.as_ref().and_then(|v| v.target) else { continue };
+        let broker = spec.system(b);
+        if broker.kind() == SystemKind::Broker && broker.live_in(m) && super::flow_live(spec, id, m) {
+            flows += 1;
+            brokers.insert(broker.name.value.as_str());
+        }
+    }
+    let names: Vec<String> = brokers.iter().map(|b| format!("`{b}`")).collect();
+    (flows, list(&names, 2))
+}
+
+fn plural(n: usize, what: &str) -> String {
+    crate::prose::plural(n, what)
+}
+
+pub(super) fn transport_reason(spec: &Spec, plan: &Plan) -> String {
     let t = &plan.transports;
     let total = t.point_to_point + t.hub + t.broker;
     if total == 0 {
@@ -385,7 +441,11 @@ pub(super) fn transport_reason(plan: &Plan) -> String {
         String::new()
     };
     let target = plan.migration.target_stage;
-    let moving_now = plan.flows_now.iter().filter(|f| f.transport.stage() < target && !f.reporting_only).count();
+    let moving_now = plan
+        .flows_now
+        .iter()
+        .filter(|f| f.transport.stage() < target && !f.reporting_only && !spec.flow(f.flow).replies())
+        .count();
     let grows_into = plan.months.iter().find(|m| m.stage >= t.stage_in_use).map(|m| m.month);
     let fit = if t.stage_in_use > plan.stage_now {
         match grows_into {
@@ -406,11 +466,66 @@ pub(super) fn transport_reason(plan: &Plan) -> String {
             plan.migration.target_stage.name()
         )
     } else if t.point_to_point > 0 && plan.stage_now > Stage::PointToPoint {
-        "; the direct ones only feed reporting, which can stay as it is".to_owned()
+        // Below the stage and not moving: reporting loads, or (1.2) requests
+        // whose callers wait on the answer.
+        let waiting = plan
+            .flows_now
+            .iter()
+            .filter(|f| f.transport.stage() < target && !f.reporting_only && spec.flow(f.flow).replies())
+            .count();
+        if waiting > 0 {
+            format!(
+                "; {} a waiting caller, which a {} would only lengthen: {} synchronous",
+                if waiting == 1 {
+                    "the direct one answers".to_owned()
+                } else {
+                    format!("{waiting} direct ones answer")
+                },
+                transport_name(target),
+                if waiting == 1 { "it stays" } else { "they stay" }
+            )
+        } else {
+            "; the direct ones only feed reporting, which can stay as it is".to_owned()
+        }
     } else {
         "; this fits the recommendation".to_owned()
     };
     format!("{flows}{pairs}{fit}.")
+}
+
+/// What differs between a hub and a broker beyond the connections, which
+/// are equal (one per system): the grounds a move from one to the other
+/// stands on, with the stack's numbers where the spec gives them.
+pub(super) fn differences(spec: &Spec, plan: &Plan) -> Vec<Difference> {
+    let last = &plan.months[plan.months.len() - 1];
+    let writes: usize = plan.flows_now.iter().map(|f| spec.flow(f.flow).targets.len()).sum();
+    let volume = match last.volume {
+        VolumeKnown::Unknown => "unknown until the events declare `volume`".to_owned(),
+        _ => format!("{} events a day by month {}", per_day_text(last), plan.horizon_months),
+    };
+    let row = |aspect: &str, hub: String, broker: String| Difference { aspect: aspect.to_owned(), hub, broker };
+    vec![
+        row(
+            "operations",
+            "one workflow runner that calls each target's API in turn, with the mappings, retries and run history in one place".to_owned(),
+            "a cluster (or a managed service) that stores each message until every consumer acknowledges it; the mappings live in the consumers".to_owned(),
+        ),
+        row(
+            "failure isolation",
+            "when it is down every flow stops, and what senders push meanwhile is lost unless they retry".to_owned(),
+            "a consumer that is down finds its messages waiting; the other consumers go on".to_owned(),
+        ),
+        row(
+            "cost drivers",
+            format!("runs or tasks: each write of each flow ({} now, times the events)", plural(writes, "write")),
+            format!("throughput and retention: {volume}"),
+        ),
+        row(
+            "coupling",
+            "the hub knows every source and target: a new consumer is a change to the flow".to_owned(),
+            "each system publishes once and subscribes to what it needs: a new consumer changes no producer".to_owned(),
+        ),
+    ]
 }
 
 pub(super) fn warehouse_reason(now: &WarehouseCall, horizon: &WarehouseCall, months: u32) -> String {

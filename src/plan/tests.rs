@@ -266,12 +266,46 @@ fn the_planner_never_advises_moving_down_a_stage() {
             (i + 1) % 8
         ));
     }
+    // (Issue 25) Services that publish to a broker are an event-driven
+    // stack whatever their number: stage 3, never advised back to a hub.
     let p = plan(&text);
-    assert_eq!(p.stage_now, Stage::Hub);
+    assert_eq!(p.stage_now, Stage::EventDriven);
     assert_eq!(p.migration.flows_to_move, 0);
     let all: String = p.reasons.iter().map(|r| r.text.as_str()).chain([p.migration.note.as_str()]).collect();
     assert!(!all.contains("Introduce one hub") && !all.contains("remove `via`"), "{all}");
+    assert!(!all.contains("more infrastructure than the stack needs"), "{all}");
+    assert!(all.contains("an event-driven stack is never moved back"), "{all}");
+    // SaaS tools that push webhooks into a broker are not yet event-driven:
+    // the broker is kept, and the plan says so.
+    let mut text = tools(5, "crm").replace("kind=crm", "kind=crm { webhooks #true; }");
+    text.push_str("system \"rabbit\" kind=broker { ha #true; }\n");
+    text.push_str("event \"e\" from=tool00 version=1\nflow \"f\" { on \"e\"; via rabbit; to tool01 action=upsert }\n");
+    let p = plan(&text);
+    assert_eq!(p.stage_now, Stage::Hub);
+    let all: String = p.reasons.iter().map(|r| r.text.as_str()).chain([p.migration.note.as_str()]).collect();
     assert!(all.contains("keep it"), "{all}");
+}
+
+/// (Issue 25) A request whose caller waits stays synchronous: it is not
+/// moved to a hub or a broker, and the note says why.
+#[test]
+fn replying_flows_stay_synchronous() {
+    let mut text = tools(5, "custom");
+    text.push_str("event \"e\" from=tool00 version=1\n");
+    text.push_str("flow \"ask\" { on \"e\"; reply timeout=\"2s\"; to tool01 action=create { call timeout=\"1s\"; }; to tool02 action=create { call timeout=\"1s\"; } }\n");
+    let p = plan(&text);
+    assert_eq!(p.migration.flows_to_move, 0);
+    assert!(p.migration.note.contains("stays a synchronous call"), "{}", p.migration.note);
+}
+
+/// (Issue 25) The hub and the broker need the same connections; the plan
+/// says what else differs.
+#[test]
+fn the_plan_says_what_differs_between_a_hub_and_a_broker() {
+    let p = plan(&tools(5, "crm"));
+    let aspects: Vec<&str> = p.differences.iter().map(|d| d.aspect.as_str()).collect();
+    assert_eq!(aspects, ["operations", "failure isolation", "cost drivers", "coupling"]);
+    assert!(p.differences.iter().all(|d| d.hub != d.broker));
 }
 
 #[test]

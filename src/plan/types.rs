@@ -141,10 +141,27 @@ pub(crate) struct Plan {
     pub(crate) events_without_volume: Vec<String>,
     /// Why: sentences tied to the spec, in reading order.
     pub(crate) reasons: Vec<Reason>,
+    /// What differs between a hub and a broker for this stack beyond the
+    /// connections (each needs one per system, so the table's counts are
+    /// equal): operations, failure isolation, cost drivers and coupling,
+    /// with the stack's own numbers where the spec gives them.
+    pub(crate) differences: Vec<Difference>,
     pub(crate) migration: Migration,
     /// The live flows now and their transports, for the `stage-mismatch` check.
     #[serde(skip)]
     pub(crate) flows_now: Vec<FlowUse>,
+}
+
+/// One way a hub and a broker differ, for the plan's comparison.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub(crate) struct Difference {
+    /// What is compared: `operations`, `failure isolation`, `cost drivers`
+    /// or `coupling`.
+    pub(crate) aspect: String,
+    /// How it is with a hub.
+    pub(crate) hub: String,
+    /// How it is with a broker.
+    pub(crate) broker: String,
 }
 
 /// The limits the stages are decided by.

@@ -115,8 +115,8 @@ fn a_spec_with_errors_builds_nothing_and_warnings_block_only_when_denied() {
     assert_eq!(code(&out), 1);
     assert!(stderr(&out).contains("the spec has 1 error(s); nothing was built"), "{}", stderr(&out));
     assert!(!spec.dir.join("out").exists());
-    // A warning (the flow has no `log`) does not block, unless denied.
-    spec.file("wireplan.kdl", example().replacen("    dead-letter\n    log\n", "    dead-letter\n", 1));
+    // A warning (the flow retries but has no `dead-letter`) does not block, unless denied.
+    spec.file("wireplan.kdl", example().replacen("    dead-letter\n    log\n", "    log\n", 1));
     let out = build(&spec, &[]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(stderr(&out).contains("warning: the spec has 1 warning(s)"), "{}", stderr(&out));

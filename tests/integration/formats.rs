@@ -162,7 +162,8 @@ fn github_annotations() {
     let text = stdout(&out);
     assert!(
         text.lines().all(|l| l.starts_with("::error file=ten-mistakes.kdl,line=")
-            || l.starts_with("::warning file=ten-mistakes.kdl,line=")),
+            || l.starts_with("::warning file=ten-mistakes.kdl,line=")
+            || l.starts_with("::notice file=ten-mistakes.kdl,line=")),
         "{text}"
     );
     insta::assert_snapshot!("ten_mistakes_github", text);

@@ -368,3 +368,35 @@ fn check_and_plan_agree_on_every_example_and_the_three_crms() {
         assert!(!note.contains("remove `via`"), "{}: {note}", dir.display());
     }
 }
+
+/// `wireplan plan` on a real-world corpus folder, as JSON.
+fn realworld_plan(name: &str) -> serde_json::Value {
+    let out = run_in(&root(), &["plan", &format!("tests/realworld/{name}"), "--format", "json"]);
+    assert_eq!(code(&out), 0, "{name}: {}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("json output")
+}
+
+/// The planner items of issue 25, on the published architectures that
+/// showed them: stacks already event-driven stay at stage 3 and are not told
+/// a broker is too much; synchronous requests are moved nowhere; the plan
+/// says what differs between a hub and a broker.
+#[test]
+fn event_driven_stacks_stay_event_driven_and_requests_stay_synchronous() {
+    for name in ["kafka-streams-orders", "saga-customers-orders", "sock-shop", "ftgo-create-order-saga"] {
+        let plan = realworld_plan(name);
+        assert_eq!(plan["stage_now"], 3, "{name}");
+        assert_eq!(plan["stage_at_horizon"], 3, "{name}");
+        let text = plan.to_string();
+        assert!(!text.contains("more infrastructure than the stack needs"), "{name}: {text}");
+        assert!(!text.contains("Introduce one hub"), "{name}: {text}");
+    }
+    // Checkout is one request its caller waits on: nothing to move, and the
+    // note says why.
+    let boutique = realworld_plan("online-boutique");
+    assert_eq!(boutique["migration"]["flows_to_move"], 0);
+    let note = boutique["migration"]["note"].as_str().unwrap();
+    assert!(note.contains("stays a synchronous call"), "{note}");
+    let aspects: Vec<&str> =
+        boutique["differences"].as_array().unwrap().iter().map(|d| d["aspect"].as_str().unwrap()).collect();
+    assert_eq!(aspects, ["operations", "failure isolation", "cost drivers", "coupling"]);
+}

@@ -12,15 +12,23 @@ use std::path::Path;
 
 use crate::util::{root, run_in, stderr};
 
-/// The corpus must keep at least this many folders (issue 25 asks eight; ten are written).
-const MIN_FOLDERS: usize = 10;
+/// The corpus must keep at least this many folders (issue 25 asks eight;
+/// ten were written first, three more after the fixes).
+const MIN_FOLDERS: usize = 13;
 
-/// Floors measured on the corpus as committed: 44 true of 53 warnings, and 28
-/// of 42 risks covered. A fix that makes a false finding vanish moves the
+/// The architectures written after the fixes of issue 25, with their risks
+/// listed before wireplan was run on them: the checks were not tuned on
+/// them, so their numbers are printed apart from the rest. (One decision
+/// came after them: `no-logging` became an info once it was wrong on the
+/// Step Functions saga's execution history as on Zapier's and n8n's.)
+const HELD_OUT: &[&str] = &["ftgo-create-order-saga", "hubspot-round-robin-n8n", "stepfunctions-travel-saga"];
+
+/// Floors measured on the corpus as committed: 65 true of 68 warnings, and 43
+/// of 53 risks covered. A fix that makes a false finding vanish moves the
 /// numbers up (and fails the exact-findings check until `expected.json` says
 /// so); a regression moves them down and fails here.
-const PRECISION_FLOOR: (usize, usize) = (44, 53);
-const RECALL_FLOOR: (usize, usize) = (28, 42);
+const PRECISION_FLOOR: (usize, usize) = (65, 68);
+const RECALL_FLOOR: (usize, usize) = (43, 53);
 
 /// One finding as `expected.json` and the JSON report both name it.
 type Finding = (String, String, String);
@@ -103,6 +111,8 @@ fn the_corpus_reports_exactly_the_judged_findings_and_keeps_its_precision_and_re
     assert!(folders.len() >= MIN_FOLDERS, "the corpus has {} architectures, fewer than {MIN_FOLDERS}", folders.len());
     let (mut judged_true, mut judged) = (0, 0);
     let (mut covered, mut listed) = (0, 0);
+    // The same four counts over the held-out architectures alone.
+    let mut held_out = [0usize; 4];
     let mut problems = Vec::new();
     for folder in &folders {
         let name = &folder.name;
@@ -117,10 +127,15 @@ fn the_corpus_reports_exactly_the_judged_findings_and_keeps_its_precision_and_re
         for gone in expected_set.difference(&found_set) {
             problems.push(format!("{name}: a judged finding is no longer reported: {gone:?}"));
         }
+        let held = HELD_OUT.contains(&name.as_str());
         for (finding, verdict) in &folder.judged {
             if counts(&finding.1) {
                 judged += 1;
                 judged_true += usize::from(*verdict);
+                if held {
+                    held_out[1] += 1;
+                    held_out[0] += usize::from(*verdict);
+                }
             }
         }
         for risk in &folder.risks {
@@ -144,11 +159,13 @@ fn the_corpus_reports_exactly_the_judged_findings_and_keeps_its_precision_and_re
                 continue;
             }
             listed += 1;
+            held_out[3] += usize::from(held);
             let rules = risk["covered_by"].as_array().unwrap_or_else(|| panic!("{name} {id}: `covered_by` list"));
             if rules.is_empty() {
                 continue;
             }
             covered += 1;
+            held_out[2] += usize::from(held);
             for rule in rules {
                 let rule = rule.as_str().unwrap();
                 if !found.iter().any(|f| f.0 == rule) {
@@ -166,6 +183,22 @@ fn the_corpus_reports_exactly_the_judged_findings_and_keeps_its_precision_and_re
         pct(judged_true, judged),
         pct(covered, listed)
     );
+    let [t, j, c, l] = held_out;
+    println!(
+        "  of which held out ({}): precision {t}/{j} = {:.1}%; recall {c}/{l} = {:.1}%; the rest: precision {}/{} = {:.1}%; recall {}/{} = {:.1}%",
+        HELD_OUT.join(", "),
+        pct(t, j),
+        pct(c, l),
+        judged_true - t,
+        judged - j,
+        pct(judged_true - t, judged - j),
+        covered - c,
+        listed - l,
+        pct(covered - c, listed - l)
+    );
+    for name in HELD_OUT {
+        assert!(folders.iter().any(|f| f.name == *name), "the held-out architecture {name} is not in the corpus");
+    }
     assert!(
         judged_true * PRECISION_FLOOR.1 >= PRECISION_FLOOR.0 * judged,
         "precision fell to {judged_true}/{judged}, below the measured {}/{}",

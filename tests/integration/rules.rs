@@ -214,8 +214,9 @@ fn lint_block_sets_levels_and_cli_flags_override_it() {
     spec.file("wireplan.kdl", format!("{UNLOGGED}lint {{\n    deny \"no-logging\"\n}}\n"));
     let (status, report) = run_json(&spec, &[]);
     assert_eq!((status, levels(&report, "no-logging")), (1, vec!["error".to_owned()]));
+    // `warn` enables a rule at its default severity: an info for `no-logging`.
     let (status, report) = run_json(&spec, &["--warn", "no-logging"]);
-    assert_eq!((status, levels(&report, "no-logging")), (0, vec!["warning".to_owned()]));
+    assert_eq!((status, levels(&report, "no-logging")), (0, vec!["info".to_owned()]));
     let (status, report) = run_json(&spec, &["--allow", "no-logging"]);
     assert_eq!((status, levels(&report, "no-logging")), (0, vec![]));
 
@@ -247,8 +248,13 @@ fn inline_allow_wins_over_deny_flags() {
 fn deny_warnings_turns_topology_warnings_into_errors() {
     let spec = TempSpec::new("levels-deny-warnings");
     spec.file("wireplan.kdl", UNLOGGED);
+    // `no-logging` is an info by default, which `--deny-warnings` leaves be;
+    // the flow's missing `dead-letter` is a warning, which it denies.
     let (status, report) = run_json(&spec, &["--deny-warnings"]);
-    assert_eq!((status, levels(&report, "no-logging")), (1, vec!["error".to_owned()]));
+    assert_eq!((status, levels(&report, "no-logging")), (0, vec!["info".to_owned()]));
+    spec.file("wireplan.kdl", UNLOGGED.replace("    dead-letter\n", ""));
+    let (status, report) = run_json(&spec, &["--deny-warnings"]);
+    assert_eq!((status, levels(&report, "no-dead-letter")), (1, vec!["error".to_owned()]));
 }
 
 #[test]
@@ -307,7 +313,7 @@ fn graph_draws_possible_loops_unlike_definite_ones() {
     assert_eq!(code(&out), 0);
     let dot = stdout(&out);
     assert!(!dot.contains("color=red"), "a possible loop is drawn as a definite one: {dot}");
-    assert_eq!(dot.matches("color=purple, fontcolor=purple, style=dotted").count(), 4, "{dot}");
+    assert_eq!(dot.matches("color=purple, fontcolor=purple, style=dotted").count(), 6, "{dot}");
     let out = run_in(&dir, &["graph", "quiet.kdl", "--format", "mermaid"]);
     assert!(!stdout(&out).contains("stroke:#90c") && !stdout(&out).contains("stroke:#d00"), "{}", stdout(&out));
 }

@@ -155,7 +155,7 @@ fn cards(out: &mut String, plan: &Plan) {
 }
 
 fn month_table(out: &mut String, plan: &Plan) {
-    out.push_str("<table>\n<tr><th class=\"n\">month</th><th class=\"n\">tools</th><th class=\"n\">events/day</th><th class=\"n\">peak/s</th><th class=\"n\">direct, wired</th><th class=\"n\">direct, every pair</th><th class=\"n\">hub</th><th class=\"n\">broker</th><th class=\"n\">stage</th><th>changes</th></tr>\n");
+    out.push_str("<table>\n<tr><th class=\"n\">month</th><th class=\"n\">tools</th><th class=\"n\">events/day</th><th class=\"n\">peak/s</th><th class=\"n\">direct, wired</th><th class=\"n\">direct, every pair</th><th class=\"n\">hub or broker</th><th class=\"n\">stage</th><th>changes</th></tr>\n");
     for m in super::table_months(plan) {
         let mut changes = Vec::new();
         if !m.joining.is_empty() {
@@ -166,13 +166,26 @@ fn month_table(out: &mut String, plan: &Plan) {
         }
         let cells = super::month_cells(m);
         out.push_str("<tr>");
-        for cell in &cells[..8] {
+        for cell in &cells[..7] {
             let _ = write!(out, "<td class=\"n\">{cell}</td>");
         }
-        let stage = &cells[8];
+        let stage = &cells[7];
         let _ = writeln!(out, "<td class=\"n s{stage}\">{stage}</td><td>{}</td></tr>", esc(&changes.join("; ")));
     }
     out.push_str("</table>\n");
+    if !plan.differences.is_empty() {
+        out.push_str("<p>What differs between a hub and a broker (both need one connection per system):</p>\n<table>\n<tr><th></th><th>hub</th><th>broker</th></tr>\n");
+        for d in &plan.differences {
+            let _ = writeln!(
+                out,
+                "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
+                esc(&d.aspect),
+                inline_code(&d.hub),
+                inline_code(&d.broker)
+            );
+        }
+        out.push_str("</table>\n");
+    }
 }
 
 fn migration(out: &mut String, plan: &Plan) {

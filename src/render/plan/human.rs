@@ -40,13 +40,20 @@ pub(crate) fn render(plan: &Plan, width: usize) -> String {
     }
 
     out.push_str("\nConnections each pattern needs\n");
-    let header = ["month", "tools", "events/day", "peak/s", "p2p wired", "p2p pairs", "hub", "broker", "stage"];
+    let header = ["month", "tools", "events/day", "peak/s", "p2p wired", "p2p pairs", "hub or broker", "stage"];
     let rows = table_months(plan).into_iter().map(month_cells);
     for row in std::iter::once(header.map(String::from)).chain(rows) {
-        for (cell, width) in row.iter().zip([5, 5, 10, 7, 9, 9, 4, 6, 5]) {
+        for (cell, width) in row.iter().zip([5, 5, 10, 7, 9, 9, 13, 5]) {
             let _ = write!(out, "  {cell:>width$}");
         }
         out.push('\n');
+    }
+
+    if !plan.differences.is_empty() {
+        out.push_str("\nWhat differs between a hub and a broker (both need one connection per system)\n");
+        for d in &plan.differences {
+            wrap(&mut out, &format!("{}: hub: {}; broker: {}.", d.aspect, d.hub, d.broker), "  - ", "    ", width);
+        }
     }
 
     let mig = &plan.migration;

@@ -47,10 +47,20 @@ pub(crate) fn render(plan: &Plan) -> String {
         "\nLines, in order: point-to-point with every pair wired (n(n-1)/2), point-to-point as wired today, \
          a hub, and a broker (each one connection per system: where they are equal, one line hides the other).\n\n",
     );
-    out.push_str("| month | tools | events/day | peak/s | p2p wired | p2p pairs | hub | broker | stage |\n");
-    out.push_str("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    out.push_str("| month | tools | events/day | peak/s | p2p wired | p2p pairs | hub or broker | stage |\n");
+    out.push_str("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for m in table_months(plan) {
         let _ = writeln!(out, "| {} |", month_cells(m).join(" | "));
+    }
+    if !plan.differences.is_empty() {
+        out.push_str(
+            "\n**What differs between a hub and a broker** (both need one connection per system):\n\n\
+             | | hub | broker |\n| --- | --- | --- |\n",
+        );
+        for d in &plan.differences {
+            let _ =
+                writeln!(out, "| {} | {} | {} |", cell(&text(&d.aspect)), cell(&text(&d.hub)), cell(&text(&d.broker)));
+        }
     }
 
     let mig = &plan.migration;

@@ -17,7 +17,10 @@ use crate::plan::{Crossing, Direction, Month, Plan, Stage, ThresholdKind};
 /// One month's row of the connections table, cell by cell (month, tools,
 /// events a day, peak a second, point-to-point wired and every pair, hub,
 /// broker, stage), for every format to lay out its own way.
-pub(crate) fn month_cells(m: &Month) -> [String; 9] {
+/// A month's row of the connections table. A hub and a broker each need
+/// one connection per system, so they share a column; what differs between
+/// them is the plan's `differences`.
+pub(crate) fn month_cells(m: &Month) -> [String; 8] {
     let c = &m.connections;
     [
         m.month.to_string(),
@@ -27,7 +30,6 @@ pub(crate) fn month_cells(m: &Month) -> [String; 9] {
         c.point_to_point_wired.to_string(),
         c.point_to_point_potential.to_string(),
         c.hub.to_string(),
-        c.broker.to_string(),
         m.stage.number().to_string(),
     ]
 }

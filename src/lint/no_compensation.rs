@@ -1,0 +1,291 @@
+//! `no-compensation`: a saga step that takes money or holds stock, which
+//! nothing undoes when a later step fails.
+//!
+//! A *holding* write is a `create` on a `payments` system (a charge, a card
+//! authorisation) or an `increment` (a stock or credit reservation). What
+//! can fail after it is a later `to` of the same flow into another system,
+//! or another flow on the same event that can refuse the change (it writes
+//! a `payments` system, or reports an outcome with `emits`). A write into
+//! the held system by any other flow is taken as its compensation (a
+//! refund, a release, a cancelled reservation), since the spec cannot say
+//! which write undoes which. Linear: one pass to count the flows that write
+//! each system and to list the refusing flows of each event, then one per
+//! holding write, naming at most a few of what follows.
+
+use rustc_hash::FxHashMap;
+
+use super::Context;
+use super::util::{LISTED, name_list, plural};
+use crate::diagnostic::Diagnostic;
+use crate::diagnostic::declare_rule;
+use crate::model::{Action, EventId, Flow, FlowId, Owner, Spec, SystemId, SystemKind, Target, TriggerKind};
+
+declare_rule! {
+    /// ## What it finds
+    ///
+    /// A write that takes money or holds stock (a `create` on a `payments`
+    /// system, such as a charge or a card authorisation, or an `increment`,
+    /// such as a stock or credit reservation), followed by a step that can
+    /// fail, with no flow that undoes it:
+    ///
+    /// - a later `to` of the same flow into another system (charge, then
+    ///   ship); or
+    /// - another flow on the same event that can refuse the change: one
+    ///   that writes a `payments` system, or reports an outcome with
+    ///   `emits` (stock reserved while the payment, handled beside it, is
+    ///   refused).
+    ///
+    /// Any write into the held system by another flow counts as the
+    /// compensation (a refund, a release), since the spec does not say
+    /// which write undoes which; so does an inline `allow` naming who
+    /// undoes it.
+    ///
+    /// ## Why it matters
+    ///
+    /// Without a transaction across services, a step that fails after a
+    /// charge leaves the customer charged for an order that does not
+    /// exist, and a refused payment leaves stock reserved for an order that
+    /// will never ship. A saga undoes what its earlier steps did; a missing
+    /// compensation is found by the customer, not by the logs.
+    ///
+    /// ## Example
+    ///
+    /// ```kdl
+    /// system "shop" kind=ecommerce
+    /// system "payments" kind=payments
+    /// system "shipping" kind=custom
+    /// event "order.placed" from=shop version=1
+    /// flow "place-order" {
+    ///     on "order.placed"
+    ///     to payments action=create entity=charge
+    ///     to shipping action=create entity=shipment
+    /// }
+    /// ```
+    ///
+    /// ## Fix
+    ///
+    /// Refund the charge when shipping fails, in a flow of its own.
+    ///
+    /// ```kdl
+    /// system "shop" kind=ecommerce
+    /// system "payments" kind=payments
+    /// system "shipping" kind=custom
+    /// event "order.placed" from=shop version=1
+    /// event "shipment.failed" from=shipping version=1
+    /// flow "place-order" {
+    ///     on "order.placed"
+    ///     to payments action=create entity=charge
+    ///     to shipping action=create entity=shipment
+    /// }
+    /// flow "refund-unshipped" {
+    ///     on "shipment.failed"
+    ///     to payments action=create entity=refund
+    /// }
+    /// ```
+    pub(crate) static NO_COMPENSATION = {
+        name: "no-compensation",
+        code: "WP124",
+        severity: Warning,
+        category: Topology,
+        summary: "a charge or reservation that nothing undoes when a later step fails",
+    }
+}
+
+/// Whether the write takes money or holds stock.
+fn holds(spec: &Spec, target: &Target) -> bool {
+    let Some(system) = target.system.target else { return false };
+    match target.action.as_ref().map(|a| a.value) {
+        Some(Action::Create) => spec.system(system).kind() == SystemKind::Payments,
+        Some(Action::Increment) => true,
+        _ => false,
+    }
+}
+
+/// Whether a flow can refuse the change its event reports: it writes a
+/// payments system (a charge can be declined) or reports an outcome.
+fn can_refuse(spec: &Spec, flow: &Flow) -> bool {
+    flow.targets
+        .iter()
+        .any(|t| !t.emits.is_empty() || t.system.target.is_some_and(|s| spec.system(s).kind() == SystemKind::Payments))
+}
+
+fn trigger_event(flow: &Flow) -> Option<EventId> {
+    match flow.trigger.as_ref().map(|t| &t.kind) {
+        Some(TriggerKind::On { event }) => event.target,
+        _ => None,
+    }
+}
+
+/// The flows that write a system: the first, and whether there are others.
+#[derive(Clone, Copy)]
+struct Writers {
+    first: FlowId,
+    several: bool,
+}
+
+pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
+    let spec = ctx.spec;
+    let mut writers: FxHashMap<SystemId, Writers> = FxHashMap::default();
+    let mut refusing: FxHashMap<EventId, Vec<FlowId>> = FxHashMap::default();
+    for id in spec.flow_ids() {
+        let flow = spec.flow(id);
+        for system in flow.targets.iter().filter_map(|t| t.system.target) {
+            let w = writers.entry(system).or_insert(Writers { first: id, several: false });
+            w.several |= w.first != id;
+        }
+        if let Some(event) = trigger_event(flow).filter(|_| can_refuse(spec, flow)) {
+            refusing.entry(event).or_default().push(id);
+        }
+    }
+    for id in spec.flow_ids() {
+        let flow = spec.flow(id);
+        for (i, target) in flow.targets.iter().enumerate() {
+            let Some(held) = target.system.target.filter(|_| holds(spec, target)) else { continue };
+            // Another flow writes the held system: taken as its compensation.
+            if writers.get(&held).is_some_and(|w| w.several) {
+                continue;
+            }
+            let later: Vec<&Target> =
+                flow.targets[i + 1..].iter().filter(|t| t.system.target.is_some_and(|s| s != held)).collect();
+            let siblings: &[FlowId] = trigger_event(flow).and_then(|e| refusing.get(&e)).map_or(&[], Vec::as_slice);
+            // The refusing flows beside this one; at most one of them is
+            // this flow, so the first few others are among the first few.
+            let others: Vec<FlowId> = siblings.iter().copied().filter(|f| *f != id).take(LISTED).collect();
+            // This flow is among them exactly when it can refuse itself: a
+            // constant-time test, where a search of the list would make an
+            // event with many such flows quadratic.
+            let other_count = siblings.len().saturating_sub(usize::from(can_refuse(spec, flow)));
+            if later.is_empty() && other_count == 0 {
+                continue;
+            }
+            out.push(diagnostic(spec, id, target, &later, &others, other_count));
+        }
+    }
+}
+
+fn diagnostic(
+    spec: &Spec,
+    id: FlowId,
+    target: &Target,
+    later: &[&Target],
+    others: &[FlowId],
+    other_count: usize,
+) -> Diagnostic {
+    let flow = spec.flow(id);
+    let action = target.action.as_ref().map_or("write", |a| a.value.as_str());
+    let system = &target.system.name.value;
+    let mut after = Vec::new();
+    if !later.is_empty() {
+        let names = name_list(later.iter().map(|t| t.system.name.value.as_str()));
+        after.push(format!("{} after it in the flow ({names})", plural(later.len(), "write")));
+    }
+    if other_count > 0 {
+        // `others` holds the first few; the count says how many in all.
+        let shown: Vec<String> = others.iter().map(|f| format!("`{}`", spec.flow(*f).name.value)).collect();
+        let names = crate::prose::list(&shown, other_count, LISTED, "and");
+        let what = if other_count == 1 { "another flow on the same event" } else { "other flows on the same event" };
+        after.push(format!("{what} that can refuse it ({names})"));
+    }
+    let mut d = Diagnostic::new(
+        &NO_COMPENSATION,
+        target.loc,
+        format!(
+            "nothing undoes flow `{}`'s `{action}` on `{system}` when a later step fails: {}",
+            flow.name.value,
+            after.join("; ")
+        ),
+    )
+    .with_label("no flow undoes this write")
+    .with_owner(Owner::Flow(id));
+    if let Some(first) = later.first() {
+        d = d.with_secondary(first.loc, "can fail after it");
+    }
+    if let Some(&other) = others.first() {
+        d = d.with_secondary(spec.flow(other).name.loc, "can refuse the change");
+    }
+    d.with_help(format!(
+        "add a flow that undoes it on the failure's event (a refund or a release: a write into `{system}`), or make \
+         it the last step so that only retried steps follow it; if something outside the spec undoes it, say so \
+         with `allow \"no-compensation\" reason=\"...\"` on flow `{}`",
+        flow.name.value
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::test_check;
+
+    #[test]
+    fn a_charge_before_a_step_that_can_fail_needs_a_refund_somewhere() {
+        let spec = |refund: &str| {
+            format!(
+                r#"
+                system "shop" kind=ecommerce
+                system "pay" kind=payments
+                system "ship" kind=custom
+                event "order.placed" from=shop version=1
+                event "ship.failed" from=ship version=1
+                flow "place" {{ on "order.placed"; to pay action=create; to ship action=create }}
+                {refund}
+                "#
+            )
+        };
+        let found = test_check(&NO_COMPENSATION, &spec(""));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            found[0].message,
+            "nothing undoes flow `place`'s `create` on `pay` when a later step fails: 1 write after it in the flow (`ship`)"
+        );
+        let refund = r#"flow "refund" { on "ship.failed"; to pay action=create entity=refund }"#;
+        assert!(test_check(&NO_COMPENSATION, &spec(refund)).is_empty());
+    }
+
+    #[test]
+    fn a_reservation_beside_a_payment_on_the_same_event() {
+        let text = r#"
+            system "shop" kind=ecommerce
+            system "pay" kind=payments
+            system "stock" kind=database
+            system "mail" kind=email
+            event "order.placed" from=shop version=1
+            flow "reserve" { on "order.placed"; to stock action=increment }
+            flow "charge" { on "order.placed"; to pay action=create }
+            flow "notify" { on "order.placed"; to mail action=send }
+        "#;
+        let found = test_check(&NO_COMPENSATION, text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            found[0].message,
+            "nothing undoes flow `reserve`'s `increment` on `stock` when a later step fails: another flow on the same \
+             event that can refuse it (`charge`)"
+        );
+    }
+
+    #[test]
+    fn last_steps_notifications_and_idempotent_writes_are_fine() {
+        let text = r#"
+            system "shop" kind=ecommerce
+            system "pay" kind=payments
+            system "crm" kind=crm
+            system "mail" kind=email
+            event "order.placed" from=shop version=1
+            flow "charge-last" { on "order.placed"; to crm action=upsert; to pay action=create }
+            flow "update-pay" { on "order.placed"; to pay action=update; to mail action=send }
+            flow "count" { on "order.placed"; to crm action=increment }
+        "#;
+        // `charge-last` and `update-pay` both write `pay`, so each is the
+        // other's compensation by the rule's reading; `count` holds `crm`,
+        // which `charge-last` writes too.
+        assert!(test_check(&NO_COMPENSATION, text).is_empty());
+        let alone = r#"
+            system "shop" kind=ecommerce
+            system "pay" kind=payments
+            system "mail" kind=email
+            event "order.placed" from=shop version=1
+            flow "charge-last" { on "order.placed"; to mail action=send; to pay action=create }
+            flow "notify" { on "order.placed"; to mail action=send }
+        "#;
+        assert!(test_check(&NO_COMPENSATION, alone).is_empty());
+    }
+}
