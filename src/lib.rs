@@ -32,6 +32,7 @@ mod cron;
 mod diagnostic;
 mod diff;
 mod docs;
+mod drift;
 mod emit;
 mod escape;
 mod fix;
