@@ -59,7 +59,7 @@ pub(crate) fn declared(spec: &Spec, emitted: &Emitted) -> Result<Declared, Failu
     let places = Places::new(spec, file(crate::emit::broker::ASYNCAPI_PATH));
     for item in &mut items {
         item.place = places.of(item);
-        if item.kind == "permission" || item.kind == "user" {
+        if item.kind != "vhost" {
             item.parents.push(("vhost", vhost.clone()));
         }
     }

@@ -1,7 +1,8 @@
 //! `--ignore FILE`: the differences a team knows and accepts, kept in a
 //! file it commits. One pattern a line, `KIND NAME`: the kind as the report
 //! names it (`queue`, `binding`, `policy`, `node`, `model`; `*` for any)
-//! and a glob over the name (`legacy-*`, `*`); `#` starts a comment. A
+//! and a glob over the rest of the line, the name (`legacy-*`, `shopify
+//! -> crm *` for a binding); `#` starts a comment. A
 //! line that is neither is an error with its line number, so a typo never
 //! hides everything.
 
@@ -20,8 +21,8 @@ impl Ignore {
             if line.is_empty() {
                 continue;
             }
-            let mut parts = line.split_whitespace();
-            let (Some(kind), Some(name), None) = (parts.next(), parts.next(), parts.next()) else {
+            // The name is the rest of the line: a binding's has spaces.
+            let Some((kind, name)) = line.split_once(char::is_whitespace).map(|(k, n)| (k, n.trim())) else {
                 return Err(format!("line {}: expected `KIND NAME-PATTERN`, such as `queue legacy-*`", i + 1));
             };
             if !kind.chars().all(|c| c.is_ascii_lowercase() || c == '-') && kind != "*" {
@@ -56,6 +57,7 @@ mod tests {
         assert!(Ignore::parse("queue").unwrap_err().starts_with("line 1"));
         assert!(Ignore::parse("\nQueue x").unwrap_err().starts_with("line 2"));
         assert!(Ignore::parse("queue [").is_err());
-        assert!(Ignore::parse("queue a b").is_err());
+        let spaced = Ignore::parse("binding shopify -> crm *").unwrap();
+        assert!(spaced.hides("binding", "shopify -> crm order.created"));
     }
 }

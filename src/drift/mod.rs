@@ -189,21 +189,36 @@ fn index(items: &[Item]) -> BTreeMap<(&str, &str), &Item> {
     map
 }
 
-/// Moves each missing item whose parent is missing too under the parent's
-/// finding (the first parent that is, in order).
+/// Moves each missing item whose parent is missing too under the finding
+/// of its topmost missing ancestor (parents are followed in order, at most
+/// `MAX_DEPTH` steps, so a cycle of parents cannot loop).
 fn fold_children(findings: Vec<Finding>) -> Vec<Finding> {
-    let missing: BTreeSet<(&'static str, String)> =
-        findings.iter().filter(|f| f.change == Change::Missing).map(|f| (f.item.kind, f.item.name.clone())).collect();
+    const MAX_DEPTH: usize = 16;
+    let parents: BTreeMap<(&'static str, String), Vec<(&'static str, String)>> = findings
+        .iter()
+        .filter(|f| f.change == Change::Missing)
+        .map(|f| ((f.item.kind, f.item.name.clone()), f.item.parents.clone()))
+        .collect();
+    let missing_parent =
+        |key: &(&'static str, String)| parents.get(key).and_then(|ps| ps.iter().find(|p| parents.contains_key(*p)));
     let mut kept: Vec<Finding> = Vec::new();
     let mut children: BTreeMap<(&'static str, String), Vec<Item>> = BTreeMap::new();
     for finding in findings {
-        let parent = if finding.change == Change::Missing {
-            finding.item.parents.iter().find(|p| missing.contains(*p)).cloned()
-        } else {
-            None
-        };
-        match parent {
-            Some(parent) => children.entry(parent).or_default().push(finding.item),
+        let mut root = None;
+        if finding.change == Change::Missing {
+            let mut at = (finding.item.kind, finding.item.name.clone());
+            for _ in 0..MAX_DEPTH {
+                match missing_parent(&at) {
+                    Some(parent) if *parent != (finding.item.kind, finding.item.name.clone()) => {
+                        at = parent.clone();
+                        root = Some(at.clone());
+                    }
+                    _ => break,
+                }
+            }
+        }
+        match root {
+            Some(root) => children.entry(root).or_default().push(finding.item),
             None => kept.push(finding),
         }
     }
@@ -212,6 +227,13 @@ fn fold_children(findings: Vec<Finding>) -> Vec<Finding> {
             finding.with = with;
         }
     }
+    // What is left had a cycle of parents: it is reported on its own.
+    for (_, items) in children {
+        for item in items {
+            kept.push(Finding { change: Change::Missing, item, differences: Vec::new(), with: Vec::new() });
+        }
+    }
+    kept.sort_by(|a, b| (a.item.kind, &a.item.name, a.change).cmp(&(b.item.kind, &b.item.name, b.change)));
     kept
 }
 
@@ -311,6 +333,24 @@ mod tests {
         assert_eq!(drift.findings.len(), 1);
         assert_eq!(drift.findings[0].item.name, "q");
         assert_eq!(drift.findings[0].with[0].name, "x -> q");
+    }
+
+    #[test]
+    fn grandchildren_go_to_the_topmost_missing_ancestor_and_cycles_end() {
+        let mut queue = item("queue", "q", json!({}));
+        queue.parents = vec![("vhost", "v".into())];
+        let mut binding = item("binding", "b", json!({}));
+        binding.parents = vec![("queue", "q".into())];
+        let drift = compare(&[binding, queue, item("vhost", "v", json!({}))], &[], &Ignore::default());
+        assert_eq!(drift.findings.len(), 1);
+        let with: Vec<&str> = drift.findings[0].with.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(with, ["b", "q"]);
+        let mut a = item("node", "a", json!({}));
+        a.parents = vec![("node", "b".into())];
+        let mut b = item("node", "b", json!({}));
+        b.parents = vec![("node", "a".into())];
+        let drift = compare(&[a, b], &[], &Ignore::default());
+        assert_eq!(drift.findings.len(), 2);
     }
 
     #[test]
