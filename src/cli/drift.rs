@@ -173,8 +173,9 @@ pub(super) fn open(out: &Out, path: Option<&Path>, at: &Deployment) -> Result<Op
             let manifest = read("manifest.json", "dbt parse")?;
             let catalog = read("catalog.json", "dbt docs generate")?;
             let declared = etl::declared(&checked.spec, &emitted, &manifest);
-            let shown = dir.join("target/catalog.json").display().to_string();
-            Ok(Opened { source: Box::new(etl::Catalog { catalog, shown }), kind: Applier::Etl, declared, checked })
+            let shown = dir.join("target").display().to_string();
+            let source = etl::Catalog { catalog, manifest, shown };
+            Ok(Opened { source: Box::new(source), kind: Applier::Etl, declared, checked })
         }
     }
 }

@@ -8,7 +8,8 @@
 //! and `drift` reports exactly those four, with their places in the spec;
 //! `deploy --prune` restores them and `drift` is empty again. For the ETL
 //! target, dbt builds the example on DuckDB, then a model's table is
-//! dropped and `drift` reports it. Without runtimes, a fake server answers
+//! dropped and `drift` reports it, and a data test removed from the
+//! project too. Without runtimes, a fake server answers
 //! what a broken or hostile deployment would (HTML, garbage, another
 //! vhost, a refusal, a huge or endless body, a TLS port) and each is a
 //! clear exit 2 with no secret printed.
@@ -545,6 +546,33 @@ fn a_model_dropped_from_the_warehouse_is_reported() {
             "raw_orders".into(),
             "examples/high-volume-retail/teams/commerce.kdl".into()
         )],
+        "{report:#}"
+    );
+    // A data test removed from the project (its `unique` on the order id):
+    // the spec still declares it.
+    let sources = dir.join("models/sources.yml");
+    let yml = std::fs::read_to_string(&sources).unwrap();
+    let edited = yml.replacen("            data_tests:\n              - \"unique\"\n", "            data_tests:\n", 1);
+    assert_ne!(edited, yml, "the example declares a unique test");
+    std::fs::write(&sources, edited).unwrap();
+    ok(&dbt(&venv, &dir, &env, &["parse"]), "dbt parse");
+    let report: Value = serde_json::from_slice(&drift("json").stdout).unwrap();
+    assert_eq!(
+        summary(&report),
+        [
+            (
+                "missing".into(),
+                "model".into(),
+                "raw_orders".into(),
+                "examples/high-volume-retail/teams/commerce.kdl".into()
+            ),
+            (
+                "missing".into(),
+                "test".into(),
+                "shopify.order.order_id unique".into(),
+                "examples/high-volume-retail/teams/commerce.kdl".into()
+            ),
+        ],
         "{report:#}"
     );
     // Without the catalog, it cannot compare, and says how to get one.
