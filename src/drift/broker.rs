@@ -102,7 +102,7 @@ fn binding_name(b: &Value) -> String {
 /// Exchanges, queues, bindings and policies of a definitions document (the
 /// emitted one, or the one the API exports for a vhost), as items. An item
 /// of another vhost is a failure: the API answered for something else.
-fn normalize(doc: &Value, vhost: &str) -> Result<Vec<Item>, Failure> {
+pub(super) fn normalize(doc: &Value, vhost: &str) -> Result<Vec<Item>, Failure> {
     let mut items = Vec::new();
     for key in ["exchanges", "queues", "bindings", "policies"] {
         for v in list(doc, key) {

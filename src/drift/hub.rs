@@ -55,7 +55,7 @@ pub(crate) fn declared(spec: &Spec, emitted: &Emitted) -> Result<Vec<Item>, Fail
 }
 
 /// A flows document (an array of nodes) as items.
-fn nodes(flows: &Value) -> Result<Vec<Item>, Failure> {
+pub(super) fn nodes(flows: &Value) -> Result<Vec<Item>, Failure> {
     let Some(array) = flows.as_array() else {
         return Err(Failure("the flows are not a JSON array of nodes".into()));
     };

@@ -25,6 +25,8 @@
 
 pub(crate) mod broker;
 pub(crate) mod etl;
+#[cfg(test)]
+mod hostile_tests;
 pub(crate) mod http;
 pub(crate) mod hub;
 pub(crate) mod ignore;
