@@ -82,11 +82,9 @@ pub(super) fn deploy(out: &Out, args: &DeployArgs) -> ExitCode {
             if let Some(password) = &password {
                 out.learn(&crate::redact::Redactor::of_secrets(&[password]));
             }
-            match broker::apply(rabbit, &drift, args.prune, password.as_deref()) {
+            let mut progress = |line: &str| out.eprintln(crate::escape::one_line(line));
+            match broker::apply(rabbit, &drift, args.prune, password.as_deref(), &mut progress) {
                 Ok(applied) => {
-                    for line in &applied.done {
-                        out.eprintln(crate::escape::one_line(line));
-                    }
                     for line in &applied.kept {
                         out.eprintln(format_args!("kept: {}", crate::escape::one_line(line)));
                     }
@@ -98,15 +96,12 @@ pub(super) fn deploy(out: &Out, args: &DeployArgs) -> ExitCode {
                             .any(|l| l.starts_with("updated queue") || l.starts_with("updated exchange"))
                         && let Ok(again) = compare(out, &opened, &ignore)
                     {
-                        let _ = broker::apply(rabbit, &again, false, None);
+                        let _ = broker::apply(rabbit, &again, false, None, &mut progress);
                     }
                     done += applied.done.len();
                     Ok(())
                 }
                 Err((applied, e)) => {
-                    for line in &applied.done {
-                        out.eprintln(crate::escape::one_line(line));
-                    }
                     done += applied.done.len();
                     Err(e)
                 }

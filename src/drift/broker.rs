@@ -332,12 +332,15 @@ pub(crate) struct Applied {
 
 /// Applies `drift` (and the items its findings carry) to the broker: see
 /// the module's doc. `password` sets the connectors' user's password when
-/// the user is created. Stops at the first failure, saying what was done.
+/// the user is created. `progress` hears each change as it is made (a
+/// large deploy takes minutes). Stops at the first failure, saying what was
+/// done.
 pub(crate) fn apply(
     rabbit: &Rabbit,
     drift: &Drift,
     prune: bool,
     password: Option<&str>,
+    progress: &mut dyn FnMut(&str),
 ) -> Result<Applied, (Applied, Failure)> {
     let mut applied = Applied::default();
     let rank = |kind: &str| ORDER.iter().position(|k| *k == kind).unwrap_or(ORDER.len());
@@ -372,11 +375,15 @@ pub(crate) fn apply(
             remove(rabbit, item).map_err(|e| (std::mem::take(&mut applied), e))?;
         }
         upsert(rabbit, item, changed, password).map_err(|e| (std::mem::take(&mut applied), e))?;
-        applied.done.push(format!("{} {label}", if changed { "updated" } else { "created" }));
+        let line = format!("{} {label}", if changed { "updated" } else { "created" });
+        progress(&line);
+        applied.done.push(line);
     }
     for item in removals {
         remove(rabbit, item).map_err(|e| (std::mem::take(&mut applied), e))?;
-        applied.done.push(format!("removed {} {}", item.kind, item.name));
+        let line = format!("removed {} {}", item.kind, item.name);
+        progress(&line);
+        applied.done.push(line);
     }
     Ok(applied)
 }
