@@ -9,9 +9,9 @@
 //! the flow whose tab holds the node (tabs are labelled with flow names);
 //! the shared tab of webhooks and health has the stack's place.
 //!
-//! The admin API is off in the generated `settings.js` unless a token is
-//! configured (see the README's "drift and deploy"); requests carry it as
-//! a bearer token from `TOKEN_ENV`. `apply` posts a full deployment: the
+//! The generated `settings.js` turns the admin API off; the README's
+//! "drift and deploy" gives the lines that serve it at `/admin` behind a
+//! token, which requests carry as a bearer token from `TOKEN_ENV`. `apply` posts a full deployment: the
 //! declared nodes, plus every deployed node wireplan does not declare
 //! unless `prune` (so it never removes what it did not create).
 
@@ -95,8 +95,9 @@ impl NodeRed {
                 format!("the Node-RED admin API at {} refused the token ({status}): check {TOKEN_ENV}", self.location())
             }
             404 => format!(
-                "{} has no admin API (404 for /flows): the generated settings.js turns it off unless \
-                 WIREPLAN_ADMIN_TOKEN is set; give --url the admin root",
+                "{} has no admin API (404 for /flows): give --url the admin API's root (`/admin`), and serve it \
+                 behind a token (the generated settings.js turns it off; the README's \"drift and deploy\" has \
+                 the lines)",
                 self.location()
             ),
             _ => format!("the Node-RED admin API at {} answered HTTP {status}", self.location()),

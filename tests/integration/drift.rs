@@ -342,6 +342,21 @@ fn deploy(example: &str, target: &str, url: &str, prune: bool) -> Output {
     out
 }
 
+/// The SARIF log is valid against the official 2.1.0 schema (from
+/// `@microsoft/jest-sarif` in `.tools/`, with the fix of its one typo that
+/// `formats.rs` explains).
+fn assert_official_sarif(log: &Value) {
+    let tools = std::env::var_os("WIREPLAN_TOOLS").map_or_else(|| root().join(".tools"), PathBuf::from);
+    let path = tools.join("node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}: run `scripts/test.sh`, which installs the SARIF tools", path.display()));
+    let text = text.replace(r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#, r#""^[a-zA-Z]{2}(-[a-zA-Z]{2})?$""#);
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(log).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
 #[test]
 #[ignore = "needs a real runtime: `scripts/test.sh` installs it and runs this test"]
 fn deploy_restores_what_was_changed_by_hand_on_the_broker_and_the_hub() {
@@ -462,6 +477,7 @@ fn deploy_restores_what_was_changed_by_hand_on_the_broker_and_the_hub() {
     let sarif = run(&["drift", BROKER_EXAMPLE, "--target", "broker", "--url", &rabbit.url(), "--format", "sarif"]);
     let sarif: Value = serde_json::from_slice(&sarif.stdout).unwrap();
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 3);
+    assert_official_sarif(&sarif);
     // An ignore file hides the binding, and only it.
     let ignore = work.file("drift-ignore", "# accepted: a consumer of our own\nbinding shopify -> order-to-crm *\n");
     let ignored = run(&[
