@@ -613,7 +613,11 @@ fn fake_server(answer: Answer) -> u16 {
                 let mut buf = [0u8; 8192];
                 let n = stream.read(&mut buf).unwrap_or(0);
                 let request = String::from_utf8_lossy(&buf[..n]).into_owned();
-                let path = request.split_whitespace().nth(1).unwrap_or("").to_owned();
+                // The answer is chosen by path; a change (not a GET) by "METHOD path".
+                let mut words = request.split_whitespace();
+                let method = words.next().unwrap_or("");
+                let path = words.next().unwrap_or("");
+                let path = if method == "GET" { path.to_owned() } else { format!("{method} {path}") };
                 let _ = stream.write_all(&answer(&path));
             });
         }
@@ -713,6 +717,34 @@ fn hostile_deployments_are_a_clear_exit_2_without_secrets() {
         .unwrap();
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("WIREPLAN_RABBITMQ_PASSWORD"), "{}", stderr(&out));
+    // A deploy that fails midway says what it applied and that the
+    // deployment is partial.
+    let port = fake_server(|p| match p {
+        "/api/whoami" => answer("200 OK", "application/json", r#"{"name":"ops"}"#),
+        "/api/vhosts/tidewater-outfitters" => {
+            answer("200 OK", "application/json", r#"{"name":"tidewater-outfitters"}"#)
+        }
+        "/api/definitions/tidewater-outfitters" => answer("200 OK", "application/json", "{}"),
+        "/api/vhosts/tidewater-outfitters/permissions" => answer("200 OK", "application/json", "[]"),
+        "PUT /api/users/wireplan" => answer("201 Created", "application/json", ""),
+        p if p.starts_with("PUT /api/permissions/") => {
+            answer("500 Internal Server Error", "application/json", r#"{"reason":"disk alarm"}"#)
+        }
+        _ => answer("404 Not Found", "application/json", r#"{"error":"Object Not Found"}"#),
+    });
+    let out = crate::util::wireplan()
+        .args(["deploy", BROKER_EXAMPLE, "--target", "broker", "--yes", "--url", &format!("http://127.0.0.1:{port}")])
+        .current_dir(root())
+        .env("WIREPLAN_RABBITMQ_USER", "ops")
+        .env("WIREPLAN_RABBITMQ_PASSWORD", ADMIN_PASSWORD)
+        .output()
+        .unwrap();
+    let text = stderr(&out);
+    assert_eq!(code(&out), 2, "{text}");
+    assert!(text.contains("created user wireplan"), "{text}");
+    assert!(text.contains("HTTP 500: disk alarm"), "{text}");
+    assert!(text.contains("stopped after 1 change(s); it is partly applied"), "{text}");
+    assert!(!text.contains("created queue"), "nothing after the failure: {text}");
     // A Node-RED without an admin API.
     let port = fake_server(|_| answer("404 Not Found", "text/html", "<pre>Cannot GET /flows</pre>"));
     let out = run(&["drift", HUB_EXAMPLE, "--target", "hub", "--url", &format!("http://127.0.0.1:{port}")]);
