@@ -32,6 +32,7 @@ const RABBITMQ_BIN: &str = "/usr/lib/rabbitmq/bin";
 const EPMD: &str = "/usr/bin/epmd";
 const ADMIN_PASSWORD: &str = "drift-admin-Pa55word";
 const NODE_RED_TOKEN: &str = "drift-token-4f1c9e27b6";
+const NODE_RED_READ_TOKEN: &str = "drift-read-token-8d2a61";
 
 /// The lines the hub's `settings.js` needs for an admin API behind a token
 /// (the README's "drift and deploy" shows them): until the hub target
@@ -244,6 +245,7 @@ impl Hub {
             .arg("--port")
             .arg(port.to_string())
             .env("WIREPLAN_ADMIN_TOKEN", NODE_RED_TOKEN)
+            .env("WIREPLAN_ADMIN_READ_TOKEN", NODE_RED_READ_TOKEN)
             .env("WIREPLAN_DATA_DIR", user_dir.join("data"))
             .stdin(Stdio::null())
             .stdout(file.try_clone().unwrap())
@@ -494,6 +496,24 @@ fn deploy_restores_what_was_changed_by_hand_on_the_broker_and_the_hub() {
     ]);
     let ignored: Value = serde_json::from_slice(&ignored.stdout).unwrap();
     assert_eq!(ignored["summary"], json!({"missing": 1, "extra": 0, "changed": 1, "ignored": 1}));
+
+    // The read-only token reads, and may not deploy: nothing changes.
+    let read_only = |args: &[&str]| {
+        crate::util::wireplan()
+            .args(args)
+            .current_dir(root())
+            .env("WIREPLAN_NODE_RED_TOKEN", NODE_RED_READ_TOKEN)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let read = read_only(&["drift", HUB_EXAMPLE, "--target", "hub", "--url", &hub.url()]);
+    assert_eq!(code(&read), 1, "{}", stderr(&read));
+    let refused = read_only(&["deploy", HUB_EXAMPLE, "--target", "hub", "--url", &hub.url(), "--yes"]);
+    assert_eq!(code(&refused), 2, "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("refused the token"), "{}", stderr(&refused));
+    assert!(!stderr(&refused).contains(NODE_RED_READ_TOKEN));
+    assert_eq!(drift_json(HUB_EXAMPLE, "hub", &hub.url()).1, 1);
 
     // Deploy without --prune keeps the binding it did not create.
     let kept = run(&["deploy", BROKER_EXAMPLE, "--target", "broker", "--url", &rabbit.url(), "--yes"]);
