@@ -474,6 +474,16 @@ fn deploy_restores_what_was_changed_by_hand_on_the_broker_and_the_hub() {
     assert_eq!(code(&human), 1);
     assert!(stdout(&human).contains("~ changed  policy order-to-crm"), "{}", stdout(&human));
     assert!(stdout(&human).contains("1 missing, 1 extra, 1 changed"), "{}", stdout(&human));
+    let again = run(&["drift", BROKER_EXAMPLE, "--target", "broker", "--url", &rabbit.url()]);
+    assert_eq!(human.stdout, again.stdout, "the same deployment gives byte-identical output");
+    let markdown =
+        run(&["drift", BROKER_EXAMPLE, "--target", "broker", "--url", &rabbit.url(), "--format", "markdown"]);
+    assert!(
+        stdout(&markdown)
+            .contains("| changed | policy | `order-to-crm` | `examples/high-volume-retail/teams/customer.kdl:"),
+        "{}",
+        stdout(&markdown)
+    );
     let github = run(&["drift", HUB_EXAMPLE, "--target", "hub", "--url", &hub.url(), "--format", "github"]);
     assert!(stdout(&github).starts_with("::error file=examples/hub-studio/wireplan.kdl,line="), "{}", stdout(&github));
     let sarif = run(&["drift", BROKER_EXAMPLE, "--target", "broker", "--url", &rabbit.url(), "--format", "sarif"]);
