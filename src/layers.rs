@@ -37,6 +37,8 @@ const LAYERS: &[&[&str]] = &[
     &["render"],
     &["emit"],
     &["write"],
+    // Compares what `emit` generates with a deployment (and applies it).
+    &["drift"],
     &["fmt"],
     // The one way out of the process, masking credentials (see `out`).
     &["out"],

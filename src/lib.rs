@@ -8,8 +8,10 @@
 //! `graph` builds the topology once; `lint` runs the checks over the resolved
 //! model and applies the configured levels; `render` prints the diagnostics;
 //! `emit` turns a clean spec into a backend's files, which `write` (the one
-//! writer) puts on disk for the CLI. Every stage returns its result
-//! together with its diagnostics, so one mistake never hides the others.
+//! writer) puts on disk for the CLI; `drift` compares those files, built in
+//! memory, with a running deployment (and `deploy` applies them). Every
+//! stage returns its result together with its diagnostics, so one mistake
+//! never hides the others.
 //!
 //! A large spec is checked on every core, and the output does not depend on
 //! how many there are. A large text is parsed in pieces and each piece is
@@ -32,6 +34,7 @@ mod cron;
 mod diagnostic;
 mod diff;
 mod docs;
+mod drift;
 mod emit;
 mod escape;
 mod fix;

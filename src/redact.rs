@@ -166,6 +166,12 @@ impl Redactor {
         Redactor::from_pieces(all)
     }
 
+    /// A redactor for secrets read from the environment (a management
+    /// API's password or token), for `drift` and `deploy`.
+    pub(crate) fn of_secrets(secrets: &[&str]) -> Self {
+        Redactor::from_pieces(secrets.iter().map(|s| Box::from(*s)).collect())
+    }
+
     fn from_pieces(mut pieces: Vec<Box<str>>) -> Self {
         pieces.retain(|p| p.chars().count() >= MIN_PIECE);
         pieces.sort_unstable();

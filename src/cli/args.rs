@@ -123,6 +123,22 @@ pub(super) enum Command {
     /// source` what the source does not say. Exits 1 when a document has
     /// problems (they are printed with their places), 2 for usage errors.
     Import(crate::import::ImportArgs),
+    /// Compare what `build` would emit with what is deployed.
+    ///
+    /// Reads RabbitMQ's management API (`--target broker`), Node-RED's admin
+    /// API (`--target hub`) or a dbt project's manifest and warehouse catalog
+    /// (`--target etl`), and reports what is missing, extra or changed, with
+    /// the spec's places. Exits 0 with no drift, 1 with drift, 2 when it
+    /// could not compare.
+    Drift(super::drift::DriftArgs),
+    /// Apply what `build` emits to a running RabbitMQ or Node-RED.
+    ///
+    /// Shows the drift as a plan, asks for confirmation unless `--yes`,
+    /// applies it, and compares again. Never removes what the spec does not
+    /// declare unless `--prune`. Exits 0 when drift is empty afterwards, 1
+    /// when some remains or the plan was declined, 2 when it could not
+    /// compare or stopped midway (it says what was applied).
+    Deploy(super::deploy::DeployArgs),
     /// Run the language server on stdin and stdout (for editors).
     ///
     /// Diagnostics as you type, hover, go to definition, references, rename,

@@ -15,7 +15,9 @@ mod args;
 mod build;
 mod catalog;
 mod check;
+mod deploy;
 mod diff;
+mod drift;
 mod explain;
 mod files;
 mod fmt;
@@ -87,6 +89,8 @@ pub fn run() -> ExitCode {
         Command::Completions { shell } => help::completions(out, shell),
         Command::Man => help::man(out),
         Command::Build(args) => build::build(out, &args),
+        Command::Drift(args) => drift::drift(out, &args),
+        Command::Deploy(args) => deploy::deploy(out, &args),
     }
 }
 

@@ -40,12 +40,12 @@ pub(crate) fn render(report: &Report<'_>) -> String {
 }
 
 /// Escapes a message as the runner expects (`%`, CR and LF).
-fn data(s: &str) -> String {
+pub(crate) fn data(s: &str) -> String {
     s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 /// Escapes a property value (also `:` and `,`, which delimit properties).
-fn property(s: &str) -> String {
+pub(crate) fn property(s: &str) -> String {
     data(s).replace(':', "%3A").replace(',', "%2C")
 }
 

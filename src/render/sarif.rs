@@ -113,7 +113,7 @@ fn result_level(severity: Severity) -> ResultLevel {
 /// A relative, `/`-separated path as a URI reference; absolute paths become
 /// `file://` URIs. Bytes outside RFC 3986's unreserved set and `/` are
 /// percent-encoded.
-fn uri(path: &str) -> String {
+pub(crate) fn uri(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     if path.starts_with('/') {
         out.push_str("file://");

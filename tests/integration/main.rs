@@ -10,6 +10,7 @@ mod catalog;
 mod ci;
 mod cli;
 mod docs;
+mod drift;
 mod etl;
 mod etl_postgres;
 mod fidelity;
