@@ -34,9 +34,8 @@ const ADMIN_PASSWORD: &str = "drift-admin-Pa55word";
 const NODE_RED_TOKEN: &str = "drift-token-4f1c9e27b6";
 const NODE_RED_READ_TOKEN: &str = "drift-read-token-8d2a61";
 
-/// The lines the hub's `settings.js` needs for an admin API behind a token
-/// (the README's "drift and deploy" shows them): until the hub target
-/// emits them, the test puts them into the generated file.
+/// The lines of the hub's `settings.js` that offer the admin API behind a
+/// token (the README's "drift and deploy" shows them).
 const ADMIN_HELPERS: &str = r#"// The admin API, for `wireplan drift` and `wireplan deploy`: off unless
 // WIREPLAN_ADMIN_TOKEN is set; then at /admin, behind that bearer token
 // (and WIREPLAN_ADMIN_READ_TOKEN, when set, may only read).
@@ -221,13 +220,9 @@ impl Hub {
         assert_eq!(code(&built), 0, "{}", stderr(&built));
         let user_dir = work.dir.join("node-red");
         std::fs::create_dir_all(&user_dir).unwrap();
+        // The generated settings offer the admin API behind a token, as built.
         let settings = std::fs::read_to_string(out.join("node-red/settings.js")).unwrap();
-        assert!(settings.contains("    httpAdminRoot: false,") && settings.contains("module.exports = {"));
-        let settings = settings.replacen("module.exports = {", ADMIN_HELPERS, 1).replacen(
-            "    httpAdminRoot: false,",
-            ADMIN_SETTINGS,
-            1,
-        );
+        assert!(settings.contains(ADMIN_HELPERS) && settings.contains(ADMIN_SETTINGS), "{settings}");
         std::fs::write(user_dir.join("settings.js"), &settings).unwrap();
         std::fs::write(user_dir.join("flows.json"), "[]").unwrap();
         // Every variable the flows require, pointing nowhere.

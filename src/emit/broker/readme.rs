@@ -131,6 +131,7 @@ fn environment(broker: &Broker, out: &mut String) {
         out,
         "| `WIREPLAN_DATA_DIR` | where the audit log (`{AUDIT_FILE}`) and poll cursors go (default `node-red/data`) |"
     );
+    out.push_str(crate::emit::nodered::ADMIN_ENV_ROWS);
     out.push_str("| `WIREPLAN_HOST`, `PORT` | the address and port to listen on (default 127.0.0.1:1880) |\n\n");
     let _ = writeln!(
         out,

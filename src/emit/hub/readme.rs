@@ -80,6 +80,7 @@ fn environment(env: &BTreeMap<String, String>, replay_token: Option<&str>, out: 
         let _ = writeln!(out, "| `{REPLAY_TOKEN}` | {what} |");
     }
     out.push_str("| `WIREPLAN_DATA_DIR` | where the audit log and dead letters go (default `node-red/data`) |\n");
+    out.push_str(crate::emit::nodered::ADMIN_ENV_ROWS);
     out.push_str("| `WIREPLAN_HOST`, `PORT` | the address and port to listen on (default 127.0.0.1:1880) |\n\n");
 }
 

@@ -32,6 +32,13 @@ pub(in crate::emit) mod throttle;
 
 pub(in crate::emit) use plan::plan;
 
+/// The rows of a generated README's environment table for the admin API
+/// `settings.js` offers (`wireplan drift` and `wireplan deploy` use it).
+pub(in crate::emit) const ADMIN_ENV_ROWS: &str = "| `WIREPLAN_ADMIN_TOKEN` | optional: turns on Node-RED's admin API at \
+     `/admin`, behind this bearer token, for `wireplan drift` and `wireplan deploy` (off when unset) |\n\
+     | `WIREPLAN_ADMIN_READ_TOKEN` | optional: a second token that may only read the admin API (for a scheduled \
+     `wireplan drift`) |\n";
+
 /// Where Node-RED's files go in the output folder.
 pub(crate) const FLOWS_PATH: &str = "node-red/flows.json";
 pub(crate) const SETTINGS_PATH: &str = "node-red/settings.js";
