@@ -215,3 +215,31 @@ fn build_json_says_per_flow_how_each_statement_runs_and_matches_its_schema() {
     assert!(validator.is_valid(&report) && report["outcome"] == "not-built", "{report:#}");
     assert!(!report["errors"].as_array().unwrap().is_empty());
 }
+
+/// `ha #true` on the hub a flow runs via: one Node-RED process is not
+/// highly available, so the hub target says so at `ha`; the broker target
+/// runs it (quorum queues on a cluster, connectors with every node's
+/// address). The near miss, `ha #false`, is quiet on both.
+#[test]
+fn a_highly_available_hub_is_not_carried_out_by_one_node_red() {
+    let via_hub = |ha: &str| {
+        format!(
+            "system \"hub\" kind=hub {{\n    ha {ha}\n}}\n{}",
+            ONE_WAY.replace("    on \"contact.updated\"\n", "    on \"contact.updated\"\n    via hub\n")
+        )
+    };
+    let s = spec("fidelity-ha", &via_hub("#true"));
+    let out = s.run(&["build", "--target", "hub", "--out", "out"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let found = warnings(&out);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("`ha` is not carried out by `--target hub`"), "{found:?}");
+    let broker = s.run(&["build", "--target", "broker", "--out", "broker"]);
+    assert_eq!(code(&broker), 0, "{}", stderr(&broker));
+    assert!(warnings(&broker).iter().all(|w| !w.contains("`ha`")), "{:?}", warnings(&broker));
+
+    let quiet = spec("fidelity-ha-quiet", &via_hub("#false"));
+    let out = quiet.run(&["build", "--target", "hub", "--out", "out"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(warnings(&out).is_empty(), "{:?}", warnings(&out));
+}

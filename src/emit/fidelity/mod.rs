@@ -135,6 +135,9 @@ const OUTBOUND_AUTH_HELP: &str = "build the flow with `--target hub`, which send
      system a bearer token (`secret`) if the vendor takes one";
 const ORDER_HELP: &str = "make the consumer safe in any order (an `upsert` that creates what is missing, or a \
      `retry` that waits for the earlier event's write), or carry both events in one ordered stream";
+const HA_HELP: &str = "run the one Node-RED under a supervisor that restarts it (systemd `Restart=always`) and \
+     let the webhook senders' own retries cover the restart, or build `--target broker`, whose connectors run as \
+     several instances on a RabbitMQ cluster";
 const RETRY_ON_HELP: &str = "drop `on=` to build what runs (every failure retried), and keep the target's \
      idempotency key, since a retried 4xx may have been written";
 const REPLY_HELP: &str = "until the target answers requests, let the caller poll for the result, or drop `reply` \
@@ -245,7 +248,22 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         How::Runs("built like a live system until it is removed from the spec"),
         None,
     ),
-    checks("system", "ha"),
+    row(
+        "system",
+        "ha",
+        How::Refused {
+            what: "runs one Node-RED process: a second one would share neither its throttles, its loop guard nor \
+                   its poll cursors",
+            help: HA_HELP,
+        },
+        How::Runs(
+            "quorum queues replicated on every node of a RabbitMQ cluster, and connectors that take every node's \
+             address (`WIREPLAN_AMQP_ADDRESSES`) and move to the next when one dies; ingress and egress run as \
+             several instances",
+        ),
+        How::Moot("a scheduled batch job that fails runs again at its next schedule"),
+        Some(highly_available_hub),
+    ),
     row(
         "system",
         "webhook-signature",
@@ -561,6 +579,16 @@ fn rate_limited_targets(target: Target, spec: &Spec, flow: &Flow, out: &mut Vec<
             out.push(limit.loc);
         }
     }
+}
+
+/// The `ha #true` of the hub or broker the flow runs `via`.
+fn highly_available_hub(_: Target, spec: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
+    out.extend(highly_available_via(spec, flow));
+}
+
+pub(crate) fn highly_available_via(spec: &Spec, flow: &Flow) -> Option<Loc> {
+    let ha = spec.system(flow.via.as_ref()?.target?).ha.as_ref()?;
+    ha.value.then_some(ha.loc)
 }
 
 /// The `connector=` of the producer of the flow's event, when its vendor

@@ -116,6 +116,7 @@ fn used(statement: &Statement, spec: &Spec, flow: &Flow) -> bool {
         ("to", "idempotency-key", None) => any_target(&|t| t.idempotency_key.is_some()),
         ("to", "retry", None) => any_target(&|t| t.retry.is_some()),
         ("to", "request", None) => any_target(&|t| t.request.is_some()),
+        ("system", "ha", None) => super::highly_available_via(spec, flow).is_some(),
         ("system", "rate-limit", None) => {
             flow.targets.iter().filter_map(|t| t.system.target).any(|s| spec.system(s).rate_limit.is_some())
         }
