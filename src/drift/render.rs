@@ -318,7 +318,7 @@ pub(crate) fn github(cx: &Context<'_>, drift: &Drift) -> String {
 pub(crate) fn sarif(cx: &Context<'_>, drift: &Drift) -> String {
     use serde_sarif::sarif::{
         ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, Region, ReportingDescriptor,
-        Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
+        Result as SarifResult, ResultLevel,
     };
     const RULES: [(Change, &str); 3] = [
         (Change::Missing, "Declared in the spec, not deployed."),
@@ -358,23 +358,7 @@ pub(crate) fn sarif(cx: &Context<'_>, drift: &Drift) -> String {
             }
         })
         .collect();
-    let driver = ToolComponent::builder()
-        .name("wireplan")
-        .semantic_version(env!("CARGO_PKG_VERSION"))
-        .information_uri(env!("CARGO_PKG_REPOSITORY"))
-        .rules(rules)
-        .build();
-    let run = Run::builder()
-        .tool(Tool::builder().driver(driver).build())
-        .results(results)
-        .column_kind(serde_json::json!("unicodeCodePoints"))
-        .build();
-    let log = Sarif::builder()
-        .schema("https://json.schemastore.org/sarif-2.1.0.json")
-        .version(serde_json::json!("2.1.0"))
-        .runs(vec![run])
-        .build();
-    crate::escape::to_json(&log)
+    crate::render::sarif::log(rules, results)
 }
 
 #[cfg(test)]

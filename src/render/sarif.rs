@@ -64,6 +64,12 @@ pub(crate) fn render(report: &Report<'_>) -> String {
             result
         })
         .collect();
+    log(rules, results)
+}
+
+/// A SARIF 2.1.0 log of one run of wireplan with these rules and results,
+/// as JSON: `check`'s findings here, `drift`'s differences in `drift`.
+pub(crate) fn log(rules: Vec<ReportingDescriptor>, results: Vec<SarifResult>) -> String {
     let driver = ToolComponent::builder()
         .name("wireplan")
         .semantic_version(env!("CARGO_PKG_VERSION"))

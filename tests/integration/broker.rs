@@ -206,6 +206,36 @@ fn asyncapi_passes_the_official_schema_and_parser() {
     assert!(problems.is_empty(), "the parser reports errors or warnings:\n{}", problems.join("\n"));
 }
 
+/// The environment that keeps a RabbitMQ node of the tests (and the CLI
+/// tools that talk to it) on its own name, ports and folders: its pid,
+/// database, logs and config under `dir`; HOME (the Erlang cookie), the env
+/// file and the enabled-plugins file under `shared` (the node's own folder,
+/// or the folder a cluster's nodes share). `ports`: AMQP, distribution, epmd.
+pub(crate) fn node_env(dir: &Path, shared: &Path, name: &str, ports: [u16; 3]) -> Vec<(String, String)> {
+    let [port, dist, epmd_port] = ports;
+    let path = |p: &str| dir.join(p).display().to_string();
+    let shared = |p: &str| shared.join(p).display().to_string();
+    [
+        ("HOME", shared("home")),
+        ("RABBITMQ_CONF_ENV_FILE", shared("empty.conf")),
+        ("RABBITMQ_CONFIG_FILE", path("rabbitmq")),
+        ("RABBITMQ_ENABLED_PLUGINS_FILE", shared("enabled_plugins")),
+        ("RABBITMQ_NODENAME", name.to_owned()),
+        ("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1".into()),
+        ("RABBITMQ_NODE_PORT", port.to_string()),
+        ("RABBITMQ_DIST_PORT", dist.to_string()),
+        ("ERL_EPMD_PORT", epmd_port.to_string()),
+        ("ERL_EPMD_ADDRESS", "127.0.0.1".into()),
+        ("RABBITMQ_PID_FILE", path("pid")),
+        ("RABBITMQ_MNESIA_BASE", path("mnesia")),
+        ("RABBITMQ_LOG_BASE", path("log")),
+        ("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-kernel inet_dist_use_interface {127,0,0,1}".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
 /// A RabbitMQ node of its own: private ports, HOME, pid file, and an epmd
 /// that the test starts (so it is stopped by its own pid too).
 struct Rabbit {
@@ -240,26 +270,7 @@ impl Rabbit {
             std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o400)).unwrap();
         }
         let (port, dist, epmd_port) = (free_port(), free_port(), free_port());
-        let path = |p: &str| dir.join(p).display().to_string();
-        let env: Vec<(String, String)> = [
-            ("HOME", path("home")),
-            ("RABBITMQ_CONF_ENV_FILE", path("empty.conf")),
-            ("RABBITMQ_CONFIG_FILE", path("rabbitmq")),
-            ("RABBITMQ_ENABLED_PLUGINS_FILE", path("enabled_plugins")),
-            ("RABBITMQ_NODENAME", format!("wireplan-test-{port}@localhost")),
-            ("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1".into()),
-            ("RABBITMQ_NODE_PORT", port.to_string()),
-            ("RABBITMQ_DIST_PORT", dist.to_string()),
-            ("ERL_EPMD_PORT", epmd_port.to_string()),
-            ("ERL_EPMD_ADDRESS", "127.0.0.1".into()),
-            ("RABBITMQ_PID_FILE", path("pid")),
-            ("RABBITMQ_MNESIA_BASE", path("mnesia")),
-            ("RABBITMQ_LOG_BASE", path("log")),
-            ("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-kernel inet_dist_use_interface {127,0,0,1}".into()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
+        let env = node_env(&dir, &dir, &format!("wireplan-test-{port}@localhost"), [port, dist, epmd_port]);
         let log = std::fs::File::create(dir.join("server.out")).unwrap();
         let epmd = Command::new(EPMD)
             .args(["-port", &epmd_port.to_string()])
@@ -277,7 +288,7 @@ impl Rabbit {
             .spawn()
             .unwrap();
         let rabbit = Rabbit { dir: dir.clone(), port, env, epmd, server };
-        let waited = rabbit.ctl(&["wait", &path("pid"), "--timeout", "120"]);
+        let waited = rabbit.ctl(&["wait", &dir.join("pid").display().to_string(), "--timeout", "120"]);
         assert_eq!(
             code(&waited),
             0,
@@ -798,7 +809,7 @@ system "crm" kind=crm {
     secret "CRM_TOKEN"
 }
 system "mail" kind=email {
-    secret "MAIL_TOKEN"
+    auth basic
 }
 system "ledger" kind=custom {
     secret "LEDGER_TOKEN"
@@ -901,6 +912,22 @@ fn connectors_back_off_as_declared_and_count_attempts() {
     eprintln!("measured gaps (ms): exponential {exponential:?}, fixed {fixed:?}");
     assert!(within(&exponential, &[1000, 2000, 4000]), "exponential gaps (ms): {exponential:?}\n{}", red.log());
     assert!(within(&fixed, &[1000, 1000, 1000]), "fixed gaps (ms): {fixed:?}\n{}", red.log());
+    // `auth basic` on `mail`: every attempt carries Basic credentials from
+    // MAIL_USER and MAIL_PASSWORD (the kit's `auth.js` in the egress), and
+    // no bearer token; `crm` keeps its bearer token.
+    let basic = format!("Basic {}", base64_of("token-of-mail_user:token-of-mail_password"));
+    let mail: Vec<&str> = requests
+        .iter()
+        .filter(|r| r.method != "GET" && r.path.starts_with("/mail"))
+        .map(|r| r.headers.get("authorization").map_or("", String::as_str))
+        .collect();
+    assert_eq!(mail, vec![basic.as_str(); 4], "{}", red.log());
+    assert!(
+        requests
+            .iter()
+            .filter(|r| r.path.starts_with("/crm"))
+            .all(|r| r.headers["authorization"] == "Bearer token-of-crm_token")
+    );
 
     // The audit lines count the attempts: 1, 2, 3 retried, the 4th delivered.
     let audit_of = |flow: &str| -> Vec<(String, u64)> {
@@ -932,6 +959,23 @@ fn connectors_back_off_as_declared_and_count_attempts() {
     let failed: Vec<(String, u64)> = [("retry", 1), ("retry", 2), ("failed", 3)].map(|(o, n)| (o.to_owned(), n)).into();
     assert_eq!(audit_of("always-failing"), failed);
     red.stop();
+}
+
+/// Standard base64 with padding, for a Basic credential.
+fn base64_of(text: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in text.as_bytes().chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | (u32::from(b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// The Debian package's `rabbitmqctl`: a wrapper that changes to

@@ -115,33 +115,13 @@ impl Cluster {
             .stderr(epmd_log)
             .spawn()
             .unwrap();
-        let shared = |p: &Path| p.display().to_string();
         let nodes = (0..3)
             .map(|i| {
                 let node_dir = dir.join(format!("node{i}"));
                 std::fs::create_dir_all(&node_dir).unwrap();
                 let (port, dist) = (free_port(), free_port());
                 let name = format!("wireplan-cluster-{i}-{port}@localhost");
-                let path = |p: &str| node_dir.join(p).display().to_string();
-                let env: Vec<(String, String)> = [
-                    ("HOME", shared(&home)),
-                    ("RABBITMQ_CONF_ENV_FILE", shared(&dir.join("empty.conf"))),
-                    ("RABBITMQ_CONFIG_FILE", path("rabbitmq")),
-                    ("RABBITMQ_ENABLED_PLUGINS_FILE", shared(&dir.join("enabled_plugins"))),
-                    ("RABBITMQ_NODENAME", name.clone()),
-                    ("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1".into()),
-                    ("RABBITMQ_NODE_PORT", port.to_string()),
-                    ("RABBITMQ_DIST_PORT", dist.to_string()),
-                    ("ERL_EPMD_PORT", epmd_port.to_string()),
-                    ("ERL_EPMD_ADDRESS", "127.0.0.1".into()),
-                    ("RABBITMQ_PID_FILE", path("pid")),
-                    ("RABBITMQ_MNESIA_BASE", path("mnesia")),
-                    ("RABBITMQ_LOG_BASE", path("log")),
-                    ("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-kernel inet_dist_use_interface {127,0,0,1}".into()),
-                ]
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect();
+                let env = crate::broker::node_env(&node_dir, dir, &name, [port, dist, epmd_port]);
                 Node { name, port, dir: node_dir, env, server: None }
             })
             .collect();

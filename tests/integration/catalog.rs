@@ -363,11 +363,10 @@ fn webhooks_declared_where_the_vendor_sends_none_is_a_contradiction() {
     );
 }
 
-/// `auth basic` runs in the hub (`auth.js` before the request, no bearer
-/// token); the broker's egress sends only bearer tokens and says so at the
-/// statement.
+/// `auth basic` runs in the hub and in the broker's egress (`auth.js`
+/// before the request, no bearer token).
 #[test]
-fn outbound_auth_runs_in_the_hub_and_the_broker_says_it_does_not() {
+fn outbound_auth_runs_in_the_hub_and_the_broker() {
     let spec = TempSpec::new("catalog-auth");
     spec.file(
         "wireplan.kdl",
@@ -386,8 +385,13 @@ fn outbound_auth_runs_in_the_hub_and_the_broker_says_it_does_not() {
     assert!(!flows.contains(r#"\"token_env\""#), "the secret is not also sent as a bearer token");
     let readme = std::fs::read_to_string(spec.dir.join("hub/README.md")).unwrap();
     assert!(readme.contains("`SHIP_USER`") && readme.contains("`SHIP_PASSWORD`"), "{readme}");
+    // The broker's egress runs the same `auth.js` before its request.
     let broker = spec.run(&["build", "--target", "broker", "--out", "broker"]);
     assert_eq!(code(&broker), 0, "{}", stderr(&broker));
-    let warning = "wireplan.kdl:5:5: warning[not-carried-out]: `auth` is not carried out by `--target broker`";
-    assert!(stderr(&broker).contains(warning), "{}", stderr(&broker));
+    assert!(!stderr(&broker).contains("not-carried-out"), "{}", stderr(&broker));
+    let flows = std::fs::read_to_string(spec.dir.join("broker/node-red/flows.json")).unwrap();
+    assert!(flows.contains("credentials and key"), "the auth node is in the egress chain");
+    assert!(flows.contains(r#"\"user_env\":\"SHIP_USER\""#), "{flows}");
+    let readme = std::fs::read_to_string(spec.dir.join("broker/README.md")).unwrap();
+    assert!(readme.contains("`SHIP_USER`") && readme.contains("`SHIP_PASSWORD`"), "{readme}");
 }

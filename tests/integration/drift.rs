@@ -83,26 +83,8 @@ impl Rabbit {
             format!("management.tcp.port = {management}\nmanagement.tcp.ip = 127.0.0.1\n"),
         )
         .unwrap();
-        let path = |p: &str| dir.join(p).display().to_string();
-        let env: Vec<(String, String)> = [
-            ("HOME", path("home")),
-            ("RABBITMQ_CONF_ENV_FILE", path("empty.conf")),
-            ("RABBITMQ_CONFIG_FILE", path("rabbitmq")),
-            ("RABBITMQ_ENABLED_PLUGINS_FILE", path("enabled_plugins")),
-            ("RABBITMQ_NODENAME", format!("wireplan-drift-{port}@localhost")),
-            ("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1".into()),
-            ("RABBITMQ_NODE_PORT", port.to_string()),
-            ("RABBITMQ_DIST_PORT", dist.to_string()),
-            ("ERL_EPMD_PORT", epmd_port.to_string()),
-            ("ERL_EPMD_ADDRESS", "127.0.0.1".into()),
-            ("RABBITMQ_PID_FILE", path("pid")),
-            ("RABBITMQ_MNESIA_BASE", path("mnesia")),
-            ("RABBITMQ_LOG_BASE", path("log")),
-            ("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-kernel inet_dist_use_interface {127,0,0,1}".into()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
+        let env =
+            crate::broker::node_env(&dir, &dir, &format!("wireplan-drift-{port}@localhost"), [port, dist, epmd_port]);
         // The node's own enabled-plugins file, written by the real tool.
         let enabled = Command::new(Path::new(RABBITMQ_BIN).join("rabbitmq-plugins"))
             .args(["--offline", "enable", "rabbitmq_management"])
@@ -127,7 +109,7 @@ impl Rabbit {
             .spawn()
             .unwrap();
         let rabbit = Rabbit { dir: dir.clone(), management, env, epmd, server };
-        let waited = rabbit.ctl(&["wait", &path("pid"), "--timeout", "120"]);
+        let waited = rabbit.ctl(&["wait", &dir.join("pid").display().to_string(), "--timeout", "120"]);
         assert_eq!(code(&waited), 0, "RabbitMQ did not start: {}{}", stdout(&waited), stderr(&waited));
         // An administrator of our own (guest is for localhost only, and
         // its password is known to everyone).

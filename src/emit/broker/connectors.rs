@@ -62,8 +62,8 @@ use crate::emit::nodered::jsonata::{BACKOFF, KEY_VALUE};
 use crate::emit::nodered::model::{HubFlow, HubTrigger, Poll};
 use crate::emit::nodered::nodes::{Nodes, PrettyArray, at, change, delete, http_request, path, set};
 use crate::emit::nodered::parts::{
-    audit_nodes, config_rules, health_check, poll_nodes, request_rules, send_rules, status_switch, target_config,
-    webhook_endpoint,
+    audit_nodes, auth_node, config_rules, health_check, poll_nodes, request_rules, send_rules, status_switch,
+    target_config, webhook_endpoint,
 };
 
 /// wireplan's AMQP nodes, loaded by Node-RED from `nodes/` in its user folder.
@@ -392,13 +392,23 @@ impl Egress<'_> {
         let [prepare, attempt, send, request, status, restore, next, failed] =
             ["prepare", "attempt", "send", "request", "status", "restore", "next", "failed"].map(|r| self.node(r, 0));
         nodes.add(&prepare, "change", tab, "map the body", at(2, 0), &[&[&attempt]], change(request_rules()));
+        // A target with credentials other than a bearer token, or an
+        // idempotency key of the vendor's own, goes through the kit's
+        // `auth.js` before the request, and after a failed one (an OAuth2
+        // 401 fetches a new token and tries once more), as in the hub.
+        let auth = self.node("auth", 0);
+        let authed = self.flow.targets.iter().any(|t| t.auth.needed());
+        let (ready, failing) = if authed { (auth.as_str(), auth.as_str()) } else { (send.as_str(), failed.as_str()) };
+        if authed {
+            auth_node(&auth, tab, at(3, 1), &[&[&send], &[&failed]], nodes);
+        }
         nodes.add(
             &attempt,
             "function",
             tab,
             "which attempt",
             at(2, 1),
-            &[&[&send]],
+            &[&[ready]],
             json!({
                 "func": DELIVERY_ATTEMPT_JS, "outputs": 1, "timeout": 0, "noerr": 0, "initialize": "", "finalize": "",
                 "libs": [],
@@ -406,7 +416,7 @@ impl Egress<'_> {
         );
         nodes.add(&send, "change", tab, "send", at(3, 0), &[&[&request]], send_rules());
         nodes.add(&request, "http request", tab, "", at(4, 0), &[&[&status]], http_request());
-        nodes.add(&status, "switch", tab, "2xx?", at(5, 0), &[&[&restore], &[&failed]], status_switch());
+        nodes.add(&status, "switch", tab, "2xx?", at(5, 0), &[&[&restore], &[failing]], status_switch());
         let restore_rules = change(vec![set("payload", RESTORE, "msg")]);
         nodes.add(&restore, "change", tab, "the payload again", at(6, 0), &[&[&next]], restore_rules);
         out.take(nodes);

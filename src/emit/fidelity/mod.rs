@@ -131,8 +131,6 @@ const VENDOR_SIGNATURE: &str = "does not verify this vendor's webhook signature 
      catalog ID` shows it): the endpoint wants a bearer token, which the vendor does not send";
 const VENDOR_SIGNATURE_HELP: &str = "verify the vendor's signature in front of the hub (its SDK does), and forward \
      the request with the bearer token the endpoint wants";
-const OUTBOUND_AUTH_HELP: &str = "build the flow with `--target hub`, which sends these credentials, or give the \
-     system a bearer token (`secret`) if the vendor takes one";
 const ORDER_HELP: &str = "make the consumer safe in any order (an `upsert` that creates what is missing, or a \
      `retry` that waits for the earlier event's write), or carry both events in one ordered stream";
 const HA_HELP: &str = "run the one Node-RED under a supervisor that restarts it (systemd `Restart=always`) and \
@@ -285,10 +283,11 @@ pub(crate) const STATEMENTS: &[Statement] = &[
              endpoint, kept in memory until shortly before it expires, and fetched again on a 401 (one more try); \
              the idempotency key goes where the target's vendor reads it",
         ),
-        How::Refused {
-            what: "sends only a bearer token to a target (a poll reads with these credentials)",
-            help: OUTBOUND_AUTH_HELP,
-        },
+        How::Runs(
+            "the hub's `auth.js` in each egress before the request (Basic, an API-key header, or an OAuth2 token \
+             kept in memory per connector instance and fetched again on a 401), and the vendor's idempotency key \
+             placement",
+        ),
         How::Moot("a Meltano extractor or loader takes its credentials in its own settings"),
         Some(authenticated_targets),
     ),
