@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::drift::{Applier, Deployment, compare, open, read_ignore};
+use super::drift::{Applier, Deployment, compare, open_and_compare};
 use super::{print, usage_error};
 use crate::drift::render::{Context, human};
 use crate::drift::{broker, hub};
@@ -42,16 +42,8 @@ pub(super) fn deploy(out: &Out, args: &DeployArgs) -> ExitCode {
     if args.at.target == Target::Etl {
         return usage_error(out, "`deploy` applies to --target broker and hub; for etl, run Meltano and `dbt build`");
     }
-    let ignore = match read_ignore(out, args.ignore.as_deref()) {
-        Ok(ignore) => ignore,
-        Err(code) => return code,
-    };
-    let opened = match open(out, args.path.as_deref(), &args.at) {
-        Ok(opened) => opened,
-        Err(code) => return code,
-    };
-    let drift = match compare(out, &opened, &ignore) {
-        Ok(drift) => drift,
+    let (opened, drift, ignore) = match open_and_compare(out, args.path.as_deref(), &args.at, args.ignore.as_deref()) {
+        Ok(found) => found,
         Err(code) => return code,
     };
     let deployment = opened.source.location();

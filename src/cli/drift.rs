@@ -198,17 +198,24 @@ pub(super) fn compare(out: &Out, opened: &Opened, ignore: &Ignore) -> Result<Dri
     Ok(crate::drift::compare(&opened.declared, &deployed, ignore))
 }
 
+/// The spec and the deployment opened, and how they differ past the
+/// ignored differences in `ignore` (a file): what `drift` prints and
+/// `deploy` shows before it applies.
+pub(super) fn open_and_compare(
+    out: &Out,
+    path: Option<&Path>,
+    at: &Deployment,
+    ignore: Option<&Path>,
+) -> Result<(Opened, Drift, Ignore), ExitCode> {
+    let ignore = read_ignore(out, ignore)?;
+    let opened = open(out, path, at)?;
+    let drift = compare(out, &opened, &ignore)?;
+    Ok((opened, drift, ignore))
+}
+
 pub(super) fn drift(out: &Out, args: &DriftArgs) -> ExitCode {
-    let ignore = match read_ignore(out, args.ignore.as_deref()) {
-        Ok(ignore) => ignore,
-        Err(code) => return code,
-    };
-    let opened = match open(out, args.path.as_deref(), &args.at) {
-        Ok(opened) => opened,
-        Err(code) => return code,
-    };
-    let drift = match compare(out, &opened, &ignore) {
-        Ok(drift) => drift,
+    let (opened, drift, _) = match open_and_compare(out, args.path.as_deref(), &args.at, args.ignore.as_deref()) {
+        Ok(found) => found,
         Err(code) => return code,
     };
     let deployment = opened.source.location();
