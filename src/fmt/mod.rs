@@ -69,7 +69,7 @@ pub(crate) fn format_text(text: &str) -> Result<String, Vec<SyntaxError>> {
             TokenKind::Semicolon => {
                 // A `;` that starts a continued line ends the node the `\`
                 // carried on: it stays, or what follows would join that node.
-                if printer.continuation && !printer.in_line {
+                if printer.continuation && !printer.continuation_alone && !printer.in_line {
                     printer.word(";", false);
                 }
                 printer.break_next = true;
@@ -80,8 +80,12 @@ pub(crate) fn format_text(text: &str) -> Result<String, Vec<SyntaxError>> {
                 printer.glue = true;
             }
             TokenKind::Backslash => {
+                // After the end of a node (`;`, `{`, `}`) a `\` starts a line
+                // of its own and continues no node.
+                let alone = printer.break_next || (!printer.in_line && !printer.continuation);
                 printer.word(text, false);
                 printer.continued = true;
+                printer.continued_alone = alone;
             }
             TokenKind::Bom => printer.out.push_str(text),
             _ => printer.word(text, false),
@@ -120,6 +124,11 @@ struct Printer<'t> {
     continued: bool,
     /// The line being printed continues a node (after `\`).
     continuation: bool,
+    /// The `\` that set `continued` stood alone on its line, after the end
+    /// of a node: it continues none.
+    continued_alone: bool,
+    /// The same for the line being printed (`continuation`).
+    continuation_alone: bool,
     /// A blank line was seen since the last line printed.
     blank: bool,
     /// The last line printed opened a block.
@@ -180,8 +189,10 @@ impl Printer<'_> {
     fn newline_token(&mut self) {
         if self.in_line {
             let continued = std::mem::take(&mut self.continued);
+            let alone = std::mem::take(&mut self.continued_alone);
             self.end_line();
             self.continuation = continued;
+            self.continuation_alone = alone;
         } else {
             self.blank = true;
         }
@@ -195,6 +206,7 @@ impl Printer<'_> {
             self.out.push_str(self.newline);
             self.in_line = false;
             self.continuation = false;
+            self.continuation_alone = false;
         }
         self.gap = None;
         self.glue = false;

@@ -111,7 +111,16 @@ fn the_layout_is_canonical() {
 /// `;` ends `node` there; dropping the `;` made the next node its argument.
 #[test]
 fn a_semicolon_that_starts_a_continued_line_is_kept() {
-    for text in ["node// c\nnode\\\n;é", "a \\\n; b\n", "a \\ // why\n;b c\n"] {
+    for text in [
+        "node// c\nnode\\\n;é",
+        "a \\\n; b\n",
+        "a \\ // why\n;b c\n",
+        // The fuzzer's (seed 29): a `\` after a children block, then `;`.
+        "s {\n    n {n {}}\\\n;}\n",
+        "a; \\\nb\n",
+        "a {\\\nb}\n",
+        "a \\\n\\\n; b\n",
+    ] {
         assert!(assert_properties(text, "continued `;`"), "{text:?} formats");
     }
     assert_eq!(format_text("a \\\n; b\n").unwrap(), "a \\\n    ;\nb\n");
