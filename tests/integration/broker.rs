@@ -236,6 +236,29 @@ pub(crate) fn node_env(dir: &Path, shared: &Path, name: &str, ports: [u16; 3]) -
     .collect()
 }
 
+/// Starts a node's own epmd on `epmd_port` and `rabbitmq-server` with
+/// `env` (from `node_env`), both writing to `dir/server.out`; the caller
+/// stops them by process id.
+pub(crate) fn spawn_node(dir: &Path, env: &[(String, String)], epmd_port: u16) -> (Child, Child) {
+    let log = std::fs::File::create(dir.join("server.out")).unwrap();
+    let epmd = Command::new(EPMD)
+        .args(["-port", &epmd_port.to_string()])
+        .envs(env.iter().cloned())
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log.try_clone().unwrap())
+        .spawn()
+        .unwrap();
+    let server = Command::new(Path::new(RABBITMQ_BIN).join("rabbitmq-server"))
+        .envs(env.iter().cloned())
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    (epmd, server)
+}
+
 /// A RabbitMQ node of its own: private ports, HOME, pid file, and an epmd
 /// that the test starts (so it is stopped by its own pid too).
 struct Rabbit {
@@ -271,22 +294,7 @@ impl Rabbit {
         }
         let (port, dist, epmd_port) = (free_port(), free_port(), free_port());
         let env = node_env(&dir, &dir, &format!("wireplan-test-{port}@localhost"), [port, dist, epmd_port]);
-        let log = std::fs::File::create(dir.join("server.out")).unwrap();
-        let epmd = Command::new(EPMD)
-            .args(["-port", &epmd_port.to_string()])
-            .envs(env.iter().cloned())
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log.try_clone().unwrap())
-            .spawn()
-            .unwrap();
-        let server = Command::new(&server_bin)
-            .envs(env.iter().cloned())
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap();
+        let (epmd, server) = spawn_node(&dir, &env, epmd_port);
         let rabbit = Rabbit { dir: dir.clone(), port, env, epmd, server };
         let waited = rabbit.ctl(&["wait", &dir.join("pid").display().to_string(), "--timeout", "120"]);
         assert_eq!(

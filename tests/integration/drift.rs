@@ -92,22 +92,7 @@ impl Rabbit {
             .output()
             .unwrap();
         assert_eq!(code(&enabled), 0, "{}{}", stdout(&enabled), stderr(&enabled));
-        let log = std::fs::File::create(dir.join("server.out")).unwrap();
-        let epmd = Command::new(EPMD)
-            .args(["-port", &epmd_port.to_string()])
-            .envs(env.iter().cloned())
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log.try_clone().unwrap())
-            .spawn()
-            .unwrap();
-        let server = Command::new(&server_bin)
-            .envs(env.iter().cloned())
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap();
+        let (epmd, server) = crate::broker::spawn_node(&dir, &env, epmd_port);
         let rabbit = Rabbit { dir: dir.clone(), management, env, epmd, server };
         let waited = rabbit.ctl(&["wait", &dir.join("pid").display().to_string(), "--timeout", "120"]);
         assert_eq!(code(&waited), 0, "RabbitMQ did not start: {}{}", stdout(&waited), stderr(&waited));

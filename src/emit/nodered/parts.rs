@@ -56,31 +56,8 @@ pub(in crate::emit) fn webhook_endpoint(
     nodes: &mut Nodes,
 ) {
     let url = format!("/hooks/{}", endpoint.slug);
-    nodes.add(
-        &ids[0],
-        "http in",
-        tab,
-        &format!("POST {url}"),
-        at(0, row),
-        &[&[&ids[1]]],
-        json!({
-            "url": url, "method": "post", "upload": false, "skipBodyParsing": true, "swaggerDoc": "",
-        }),
-    );
-    let scheme = auth_rules(endpoint);
-    nodes.add(&ids[1], "change", tab, "how the producer proves itself", at(1, row), &[&[&ids[2]]], scheme);
-    nodes.add(
-        &ids[2],
-        "function",
-        tab,
-        "verify the request",
-        at(2, row),
-        &[verified, &[&ids[4]]],
-        json!({
-            "func": VERIFY_JS, "outputs": 2, "timeout": 0, "noerr": 0, "initialize": "", "finalize": "",
-            "libs": [],
-        }),
-    );
+    let scheme = ("how the producer proves itself", auth_rules(endpoint));
+    verified_front(&url, scheme, ids, row, &[verified, &[&ids[4]]], tab, nodes);
     let accepted = change(vec![set("statusCode", 202, "num"), set("payload", "{\"accepted\":true}", "json")]);
     nodes.add(&ids[3], "change", tab, "202 accepted", at(3, row), &[&[&ids[4]]], accepted);
     nodes.add(&ids[4], "http response", tab, "", at(4, row), &[], http_response());
@@ -102,6 +79,23 @@ pub(in crate::emit) fn bearer_endpoint(
     tab: &str,
     nodes: &mut Nodes,
 ) {
+    let scheme = change(vec![set("_wp", json!({"auth": {"scheme": "bearer", "secret_env": env}}).to_string(), "json")]);
+    verified_front(url, ("the bearer token it wants", scheme), ids, row, &[&[verified], &[response]], tab, nodes);
+}
+
+/// `POST <url>` (`ids[0]`, the raw body kept), the `change` node that puts
+/// how the caller proves itself into `msg._wp` (`ids[1]`, with its label),
+/// and `verify.js` (`ids[2]`) wired to `verify_wires`: what passed, what
+/// did not.
+fn verified_front(
+    url: &str,
+    (label, scheme): (&str, Value),
+    ids: &[String],
+    row: u32,
+    verify_wires: &[&[&str]],
+    tab: &str,
+    nodes: &mut Nodes,
+) {
     nodes.add(
         &ids[0],
         "http in",
@@ -113,15 +107,14 @@ pub(in crate::emit) fn bearer_endpoint(
             "url": url, "method": "post", "upload": false, "skipBodyParsing": true, "swaggerDoc": "",
         }),
     );
-    let scheme = change(vec![set("_wp", json!({"auth": {"scheme": "bearer", "secret_env": env}}).to_string(), "json")]);
-    nodes.add(&ids[1], "change", tab, "the bearer token it wants", at(1, row), &[&[&ids[2]]], scheme);
+    nodes.add(&ids[1], "change", tab, label, at(1, row), &[&[&ids[2]]], scheme);
     nodes.add(
         &ids[2],
         "function",
         tab,
         "verify the request",
         at(2, row),
-        &[&[verified], &[response]],
+        verify_wires,
         json!({
             "func": VERIFY_JS, "outputs": 2, "timeout": 0, "noerr": 0, "initialize": "", "finalize": "",
             "libs": [],
