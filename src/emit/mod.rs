@@ -31,6 +31,7 @@ mod nodered;
 pub(crate) mod report;
 #[cfg(test)]
 mod seams;
+mod service;
 
 pub(crate) use artifact::{Artifact, Emitted, Input, Note, notes_section};
 

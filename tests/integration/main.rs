@@ -36,6 +36,7 @@ mod plan;
 mod precision;
 mod realworld;
 mod rules;
+mod supervise;
 mod util;
 mod vendors;
 mod vscode;

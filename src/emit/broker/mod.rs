@@ -162,9 +162,32 @@ pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     emitted
         .artifacts
         .push(Artifact { path: NODES_HTML_PATH.into(), bytes: connectors::NODES_HTML.as_bytes().to_vec() });
-    let readme = readme::render(&broker, &emitted.notes);
+    let supervised = supervised(&broker, &mut emitted.artifacts);
+    let readme = readme::render(&broker, &supervised, &emitted.notes);
     emitted.artifacts.push(Artifact { path: README_PATH.into(), bytes: readme.into_bytes() });
     emitted
+}
+
+/// The connectors' systemd unit, `Containerfile` and environment file
+/// (`emit::service`), added to `artifacts`; returns the README's section
+/// about them. The command is the README's ("Connectors"), run in `node-red/`.
+fn supervised(broker: &Broker, artifacts: &mut Vec<Artifact>) -> String {
+    let service = crate::emit::service::Service {
+        name: "connectors",
+        what: "broker connectors",
+        target: "broker",
+        dir: "node-red",
+        command: &["node", "node_modules/node-red/red.js", "--settings", "settings.js", "--userDir", "."],
+        install: crate::emit::service::Install::Package(PACKAGE_PATH),
+        files: artifacts.iter().map(|a| a.path.clone()).filter(|p| p.starts_with("node-red/")).collect(),
+        required: broker.env.keys().cloned().collect(),
+        optional: vec!["WIREPLAN_ADMIN_TOKEN".into(), "WIREPLAN_ADMIN_READ_TOKEN".into()],
+        polls: broker.hub.flows.iter().any(|f| matches!(f.trigger, HubTrigger::Poll(_))),
+    };
+    artifacts.extend(crate::emit::service::artifacts(&service));
+    let mut section = String::new();
+    crate::emit::service::readme_section(&service, &mut section);
+    section
 }
 
 /// Reads the spec into a `Broker`, in steps: the kit's flow model, the

@@ -13,12 +13,14 @@ use crate::emit::nodered::model::Auth;
 use crate::emit::nodered::{AUDIT_FILE, FLOWS_PATH};
 use crate::escape::markdown_text;
 
-/// The README, section by section.
-pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
+/// The README, section by section; `supervised` is `emit::service`'s
+/// section on the unit and the container.
+pub(super) fn render(broker: &Broker, supervised: &str, notes: &[Note]) -> String {
     let mut out = String::new();
     files(broker, &mut out);
     deploy(broker, &mut out);
     environment(broker, &mut out);
+    out.push_str(supervised);
     routes(broker, &mut out);
     queues(broker, &mut out);
     payloads_and_scaling(&mut out);

@@ -1,4 +1,5 @@
-//! The generated `README.md`: how to run the hub, every environment
+//! The generated `README.md`: how to run the hub (and, in the section
+//! `emit::service` writes, how to run it supervised), every environment
 //! variable it reads, its endpoints, where dead letters and the audit log
 //! go and how to replay a dead letter, and, where the spec asks for them,
 //! what the loop guard and the rate limits do and cannot do. Spec names are escaped for Markdown (`escape::markdown_text`);
@@ -25,11 +26,13 @@ pub(super) fn render(
     replay_token: Option<&str>,
     replay: &[Option<String>],
     stack: Option<&str>,
+    supervised: &str,
     notes: &[Note],
 ) -> String {
     let mut out = String::new();
     run(stack, &mut out);
     environment(env, replay_token, &mut out);
+    out.push_str(supervised);
     endpoints(hub, &mut out);
     flows(hub, &mut out);
     dead_letters_and_audit(hub, &mut out);
@@ -57,9 +60,7 @@ fn run(stack: Option<&str>, out: &mut String) {
     );
     out.push_str("```sh\nnpm install node-red@4.1\n");
     out.push_str("# set the environment variables below, then:\n");
-    // Node-RED itself, not through `npx`, so that stopping this one process
-    // stops Node-RED; no `--port`, which would override `PORT`.
-    out.push_str("node node_modules/node-red/red.js --settings node-red/settings.js --userDir node-red\n```\n\n");
+    let _ = writeln!(out, "{}\n```\n", super::COMMAND.join(" "));
     let _ = writeln!(
         out,
         "`{FLOWS_PATH}` holds one tab per flow and one for the webhook endpoints. Node-RED listens on \
