@@ -261,16 +261,16 @@ pub(crate) fn spawn_node(dir: &Path, env: &[(String, String)], epmd_port: u16) -
 
 /// A RabbitMQ node of its own: private ports, HOME, pid file, and an epmd
 /// that the test starts (so it is stopped by its own pid too).
-struct Rabbit {
+pub(crate) struct Rabbit {
     dir: PathBuf,
-    port: u16,
+    pub(crate) port: u16,
     env: Vec<(String, String)>,
     epmd: Child,
     server: Child,
 }
 
 impl Rabbit {
-    fn start(dir: &Path) -> Rabbit {
+    pub(crate) fn start(dir: &Path) -> Rabbit {
         Rabbit::start_with_cookie(dir, None)
     }
 
@@ -322,7 +322,7 @@ impl Rabbit {
 
     /// Imports the definitions (asynchronous), waits for every queue, and
     /// gives the connectors' user its password.
-    fn import(&self, definitions: &Path, password: &str) {
+    pub(crate) fn import(&self, definitions: &Path, password: &str) {
         let imported = self.ctl(&["import_definitions", &definitions.display().to_string()]);
         assert_eq!(code(&imported), 0, "{}{}", stdout(&imported), stderr(&imported));
         let doc: Value = serde_json::from_slice(&std::fs::read(definitions).unwrap()).unwrap();

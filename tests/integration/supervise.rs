@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::broker::tools;
-use crate::hub::{Recorder, free_port, http, node_red_js};
+use crate::broker::{PASSWORD, Rabbit, tools};
+use crate::hub::{Recorded, Recorder, free_port, http, node_red_js};
 use crate::util::{TempSpec, code, root, stderr, stdout};
 
 /// A webhook from `crm` written to `mail`: the smallest hub that shows a
@@ -167,7 +167,8 @@ fn deliver(port: u16, recorder: &Recorder, log: &Path) {
     let auth = [("Authorization", "Bearer in-token"), ("Content-Type", "application/json")];
     let status = http(port, "POST", "/hooks/lead.created", &auth, "{\"id\":\"lead-1\"}").map(|(s, _)| s);
     assert_eq!(status, Some(202), "{}", std::fs::read_to_string(log).unwrap_or_default());
-    let writes = recorder.wait_for(1, WAIT, |r| r.path.starts_with("/mail"));
+    let mail = |r: &Recorded| r.path.starts_with("/mail");
+    let writes: Vec<Recorded> = recorder.wait_for(1, WAIT, mail).into_iter().filter(mail).collect();
     assert_eq!(writes.len(), 1, "{}", std::fs::read_to_string(log).unwrap_or_default());
     assert_eq!(writes[0].method, "POST");
     assert_eq!(writes[0].json(), serde_json::json!({"id": "lead-1"}));
@@ -512,5 +513,83 @@ fn the_hub_containerfile_steps_run_as_written() {
     deliver(port, &recorder, &log);
     // The audit and dead-letter folder is the one the image made for its volume.
     assert!(image.work_dir.join("node-red/data").is_dir());
+    stop(child, port);
+}
+
+/// A value for each of the connectors' variables: RabbitMQ's address and
+/// the connectors' user, every target the recorder, every token a fixed
+/// one.
+fn connector_value<'a>(recorder: &'a Recorder, rabbit: &'a Rabbit) -> impl Fn(&str) -> String + 'a {
+    move |name| match name {
+        "WIREPLAN_AMQP_ADDRESSES" => format!("127.0.0.1:{}", rabbit.port),
+        "WIREPLAN_AMQP_USER" => "wireplan".to_owned(),
+        "WIREPLAN_AMQP_PASSWORD" => PASSWORD.to_owned(),
+        n if n.ends_with("_URL") => recorder.url(&format!("/{}", n.trim_end_matches("_URL").to_ascii_lowercase())),
+        n => format!("token-of-{}", n.to_ascii_lowercase()),
+    }
+}
+
+/// Posts an order to the connectors until RabbitMQ has confirmed it (202:
+/// the connectors' AMQP connection is up) and waits for the ERP's write.
+fn deliver_order(port: u16, recorder: &Recorder, id: &str, log: &Path) {
+    let order = serde_json::json!({"order_id": id, "email": "ada@example.com", "total": "1.00", "placed_at": "2026-11-30T10:00:00Z"});
+    let auth = [("Authorization", "Bearer token-of-shopify_webhook_token"), ("Content-Type", "application/json")];
+    let start = Instant::now();
+    let mut status = None;
+    while start.elapsed() < WAIT {
+        status = http(port, "POST", "/hooks/order.created", &auth, &order.to_string()).map(|(s, _)| s);
+        if status == Some(202) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(status, Some(202), "{}", std::fs::read_to_string(log).unwrap_or_default());
+    let erp = |r: &Recorded| r.path == "/netsuite/sales_order" && r.body.contains(id);
+    let writes: Vec<Recorded> = recorder.wait_for(1, WAIT, erp).into_iter().filter(erp).collect();
+    assert_eq!(writes.len(), 1, "{}", std::fs::read_to_string(log).unwrap_or_default());
+}
+
+/// The broker's connectors, supervised, on a real RabbitMQ with the
+/// definitions imported: the unit's `ExecStart=` as written (in
+/// `node-red/`, `.tools/` standing in for the README's `npm install`), then
+/// the `Containerfile`'s steps as written (a real `npm install` of the
+/// package file the target writes); each carries a webhook through the
+/// broker to its target, passes its health check, and stops on TERM.
+#[test]
+#[ignore = "needs a real runtime: `scripts/test.sh` installs it and runs this test"]
+fn the_connectors_unit_and_containerfile_run_as_written_on_a_real_broker() {
+    node_red_js();
+    let work = TempSpec::new("supervise-connectors");
+    let out = example(&work, "examples/high-volume-retail", "broker");
+    let rabbit = Rabbit::start(&work.dir);
+    rabbit.import(&out.join("rabbitmq/definitions.json"), PASSWORD);
+    let recorder = Recorder::start();
+
+    std::os::unix::fs::symlink(tools().join("node_modules"), out.join("node-red/node_modules")).unwrap();
+    let port = free_port();
+    let env_file = filled_env(&out, "service/connectors.env", port, connector_value(&recorder, &rabbit));
+    let log = work.dir.join("unit.log");
+    let mut child = start_unit(&out, "connectors", &env_file, &log);
+    wait_healthy(&mut child, port, &log);
+    deliver_order(port, &recorder, "unit-1", &log);
+    stop(child, port);
+    std::fs::remove_file(out.join("node-red/node_modules")).unwrap();
+
+    let image = run_image_steps(&out, &work.dir.join("image"));
+    for module in ["node-red", "amqplib"] {
+        let path = image.work_dir.join("node_modules").join(module).join("package.json");
+        assert!(path.is_file(), "RUN did not install {module}");
+    }
+    let port = free_port();
+    let env_file = filled_env(&out, "service/connectors.env", port, connector_value(&recorder, &rabbit));
+    let log = work.dir.join("image.log");
+    let file = std::fs::File::create(&log).unwrap();
+    let mut child =
+        image_command(&image, &image.cmd, &env_file).stdout(file.try_clone().unwrap()).stderr(file).spawn().unwrap();
+    wait_healthy(&mut child, port, &log);
+    let healthy = image_command(&image, &image.healthcheck, &env_file).output().unwrap();
+    assert_eq!(code(&healthy), 0, "{}{}", stdout(&healthy), stderr(&healthy));
+    deliver_order(port, &recorder, "image-1", &log);
+    assert!(image.work_dir.join("data").is_dir() && image.work_dir.join("context").is_dir());
     stop(child, port);
 }
