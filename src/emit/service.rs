@@ -367,7 +367,7 @@ pub(crate) fn readme_section(s: &Service, out: &mut String) {
          or `needs-container-engine`: they need systemd as PID 1 or a container engine. Instead, the unit is \
          checked by `systemd-analyze verify` and its `ExecStart=` is run as written with its environment, and \
          the `Containerfile` is linted by hadolint and its `RUN`, `HEALTHCHECK` and `CMD` steps are run as \
-         written outside a container; the image build itself is not exercised.\n\n",
+         written outside a container; the image build itself is not exercised.\n",
     );
 }
 

@@ -20,10 +20,10 @@ pub(super) fn render(broker: &Broker, supervised: &str, notes: &[Note]) -> Strin
     files(broker, &mut out);
     deploy(broker, &mut out);
     environment(broker, &mut out);
-    out.push_str(supervised);
     routes(broker, &mut out);
     queues(broker, &mut out);
     payloads_and_scaling(&mut out);
+    out.push_str(supervised);
     crate::emit::notes_section(&mut out, notes);
     out
 }

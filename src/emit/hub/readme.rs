@@ -32,13 +32,14 @@ pub(super) fn render(
     let mut out = String::new();
     run(stack, &mut out);
     environment(env, replay_token, &mut out);
-    out.push_str(supervised);
     endpoints(hub, &mut out);
     flows(hub, &mut out);
     dead_letters_and_audit(hub, &mut out);
     replaying(hub, replay, &mut out);
     loop_guard(hub, &mut out);
     rate_limits(hub, &mut out);
+    out.push('\n');
+    out.push_str(supervised);
     crate::emit::notes_section(&mut out, notes);
     out
 }
@@ -65,7 +66,8 @@ fn run(stack: Option<&str>, out: &mut String) {
         out,
         "`{FLOWS_PATH}` holds one tab per flow and one for the webhook endpoints. Node-RED listens on \
          127.0.0.1 unless `WIREPLAN_HOST` says otherwise; put a TLS proxy in front of it. `GET /healthz` \
-         answers `{{\"status\":\"ok\"}}` once the flows run.\n"
+         answers `{{\"status\":\"ok\"}}` once the flows run. To keep it running under systemd or in a container, \
+         see \"Run it supervised\" below.\n"
     );
 }
 
