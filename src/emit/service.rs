@@ -16,8 +16,9 @@
 //! capabilities, a read-only system (`ProtectSystem=strict`) but for its
 //! user dir (`ReadWritePaths=`), no home folders, devices or kernel knobs.
 //! `MemoryDenyWriteExecute=` is left out because V8 compiles code at run
-//! time, and `SystemCallFilter=` because Node.js's I/O (io_uring in libuv)
-//! is not in systemd's `@system-service` set on every version. The image
+//! time, and `SystemCallFilter=` because a system call outside its list
+//! kills Node-RED, and no test can start the unit under systemd to show
+//! that the list holds all Node.js makes (libuv's io_uring among them). The image
 //! runs as the base image's unprivileged `node` user (uid 1000), owning
 //! only the folders Node-RED writes in.
 
@@ -30,8 +31,8 @@ use crate::emit::Artifact;
 /// `package.json` (the hub; the broker's `package.json` pins the same).
 pub(crate) const NODE_RED_VERSION: &str = "4.1.15";
 
-/// The base image, pinned to one Node.js release (the 20 line Node-RED 4.1
-/// runs on; the tests run this release).
+/// The base image, pinned to one release of Node.js 20, the line Node-RED
+/// 4.1 runs on and the tests run (they check the line, not the release).
 pub(crate) const NODE_IMAGE: &str = "node:20.20.2-bookworm-slim";
 
 /// The uid and gid of the base image's `node` user. Numeric, so that a
