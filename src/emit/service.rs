@@ -365,7 +365,8 @@ pub(crate) fn readme_section(s: &Service, out: &mut String) {
     );
     out.push_str(
         "wireplan's tests run the `sh` blocks of this README as written, but not those marked `needs-systemd` \
-         or `needs-container-engine`: they need systemd as PID 1 or a container engine. Instead, the unit is \
+         (installing the unit on a host whose PID 1 is systemd) or `needs-container-engine` (building and \
+         running the image), which the machine that runs them lacks. Instead, the unit is \
          checked by `systemd-analyze verify` and its `ExecStart=` is run as written with its environment, and \
          the `Containerfile` is linted by hadolint and its `RUN`, `HEALTHCHECK` and `CMD` steps are run as \
          written outside a container; the image build itself is not exercised.\n",

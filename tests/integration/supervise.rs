@@ -33,7 +33,9 @@ const SPEC: &str = "system \"crm\" kind=crm {\n    webhooks #true\n}\nsystem \"m
 /// environment a service starts with besides its own variables.
 const SYSTEMD_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-const WAIT: Duration = Duration::from_secs(60);
+/// How long Node-RED may take to start or deliver: generous, as the real
+/// runtimes share two cores with the rest of the suite.
+const WAIT: Duration = Duration::from_secs(120);
 
 fn build(dir: &Path, args: &[&str]) -> PathBuf {
     let out = dir.join("out");
