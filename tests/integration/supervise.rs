@@ -6,8 +6,11 @@
 //! verify`); the unit's `ExecStart=` runs exactly as written, in its
 //! `WorkingDirectory=` (this output folder standing in for `/opt/...`),
 //! with systemd's clean environment, its `Environment=` and its
-//! `EnvironmentFile=` (the generated file, filled in), and must serve a
-//! webhook on the real Node-RED and stop on TERM by process id; the
+//! `EnvironmentFile=` (the generated file, filled in), inside what its
+//! hardening comes to (a read-only tree but `ReadWritePaths=`, private
+//! `/tmp`, no home folders, an unprivileged user, no capabilities, no new
+//! privileges: `SANDBOX`), and must serve a webhook on the real Node-RED
+//! and stop on TERM by process id; the
 //! `Containerfile` passes hadolint with no finding, and its steps run as
 //! written in a scratch folder standing in for the image (`WORKDIR`, `COPY`,
 //! `ENV`, `RUN` with a real `npm install`, then `CMD` and `HEALTHCHECK`).
@@ -326,22 +329,60 @@ fn the_units_verify_and_the_containerfiles_lint_clean() {
     assert!(code(&linted) != 0 && stdout(&linted).contains("DL3007"), "{}", stdout(&linted));
 }
 
+/// What the unit's sandbox comes to, short of systemd, in a mount
+/// namespace: the whole tree read-only (`ProtectSystem=strict`) but the
+/// folder given first (`ReadWritePaths=`); the Node.js modules (the second
+/// folder) mounted read-only where the README's `cp -R` puts them (the
+/// third); empty `/tmp` (`PrivateTmp=`), `/home` and `/root`
+/// (`ProtectHome=`); then the command as an unprivileged user (`User=`;
+/// `nobody` stands in for `wireplan`) without capabilities
+/// (`CapabilityBoundingSet=`) or new privileges (`NoNewPrivileges=`).
+/// `unshare` and `sh` exec, so the command keeps their process id.
+const SANDBOX: &str = "set -e\nmount --bind \"$1\" \"$1\"\nmount --bind \"$2\" \"$3\"\n\
+    mount -o remount,bind,ro \"$3\"\nmount -o remount,bind,ro /\nmount -t tmpfs -o mode=1777 tmpfs /tmp\n\
+    mount -t tmpfs tmpfs /home\nmount -t tmpfs -o mode=700 tmpfs /root\nshift 3\n\
+    exec setpriv --reuid=65534 --regid=65534 --clear-groups --no-new-privs --bounding-set=-all --inh-caps=-all -- \"$@\"\n";
+
 /// The unit's `ExecStart=` as systemd would start it: split into words (the
 /// line holds nothing systemd would expand), in `WorkingDirectory=` (the
 /// output folder, which the README copies to `/opt/wireplan-<name>`), with
-/// systemd's clean environment, `Environment=`, then `EnvironmentFile=`.
-fn start_unit(out: &Path, name: &str, env_file: &str, log: &Path) -> Child {
+/// systemd's clean environment, the user's variables, `Environment=`, then
+/// `EnvironmentFile=`; inside the unit's sandbox (`SANDBOX`), its one
+/// writable folder owned by the user, as the README's `chown` makes it.
+fn start_unit(out: &Path, name: &str, modules: &Path, env_file: &str, log: &Path) -> Child {
+    use std::os::unix::fs::PermissionsExt as _;
     let unit = std::fs::read_to_string(out.join(format!("service/wireplan-{name}.service"))).unwrap();
     let settings = service_settings(&unit);
     let exec = setting(&settings, "ExecStart");
     assert!(!exec.contains(['"', '\'', '%', '$', '\\', ';']), "systemd would expand {exec}");
     let argv: Vec<&str> = exec.split_whitespace().collect();
     let install = format!("/opt/wireplan-{name}");
-    let work_dir = setting(&settings, "WorkingDirectory");
-    let rel = work_dir.strip_prefix(&install).unwrap().trim_start_matches('/');
+    let in_out = |path: &str| out.join(path.strip_prefix(&install).unwrap().trim_start_matches('/'));
+    let work_dir = in_out(setting(&settings, "WorkingDirectory"));
+    let writable = in_out(setting(&settings, "ReadWritePaths"));
     assert_eq!(setting(&settings, "EnvironmentFile"), format!("/etc/wireplan/{name}.env"));
-    let mut cmd = Command::new(argv[0]);
-    cmd.args(&argv[1..]).current_dir(out.join(rel)).env_clear().env("PATH", SYSTEMD_PATH);
+    assert_eq!((setting(&settings, "User"), setting(&settings, "NoNewPrivileges")), ("wireplan", "yes"));
+    assert_eq!((setting(&settings, "ProtectSystem"), setting(&settings, "PrivateTmp")), ("strict", "yes"));
+    assert_eq!((setting(&settings, "ProtectHome"), setting(&settings, "CapabilityBoundingSet")), ("yes", ""));
+    // The user reaches the folder (a test's folder is its owner's only) and
+    // owns the one it may write in.
+    std::fs::set_permissions(out.parent().unwrap(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::os::unix::fs::chown(&writable, Some(65534), Some(65534)).unwrap();
+    let installed = work_dir.join("node_modules");
+    std::fs::create_dir_all(&installed).unwrap();
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--mount", "--propagation", "private", "sh", "-c", SANDBOX, "sh"])
+        .arg(&writable)
+        .arg(std::fs::canonicalize(modules).unwrap())
+        .arg(&installed)
+        .args(&argv)
+        .current_dir(work_dir)
+        .env_clear()
+        .env("PATH", SYSTEMD_PATH)
+        .env("HOME", "/home/wireplan")
+        .env("USER", "wireplan")
+        .env("LOGNAME", "wireplan")
+        .env("SHELL", "/usr/sbin/nologin");
     for (key, value) in settings.iter().filter(|(k, _)| k == "Environment") {
         let (k, v) = value.split_once('=').unwrap_or_else(|| panic!("{key}={value}"));
         cmd.env(k, v);
@@ -360,18 +401,25 @@ fn the_hub_unit_starts_as_written_and_stops_by_its_pid() {
     let red_js = node_red_js();
     let work = TempSpec::new("supervise-hub-unit");
     let out = small_hub(&work);
-    // The README's `npm install node-red@4.1`, which `.tools/` stands in for.
-    std::os::unix::fs::symlink(red_js.parent().unwrap().parent().unwrap(), out.join("node_modules")).unwrap();
     let recorder = Recorder::start();
     let port = free_port();
     let env_file = filled_env(&out, "service/hub.env", port, small_hub_value(&recorder));
     let log = work.dir.join("unit.log");
-    let mut child = start_unit(&out, "hub", &env_file, &log);
+    // The README's `npm install node-red@4.1`, which `.tools/` stands in for.
+    let modules = red_js.parent().unwrap().parent().unwrap();
+    let mut child = start_unit(&out, "hub", modules, &env_file, &log);
     wait_healthy(&mut child, port, &log);
     deliver(port, &recorder, &log);
-    // It wrote only where `ReadWritePaths=` lets it.
-    let unit = std::fs::read_to_string(out.join("service/wireplan-hub.service")).unwrap();
-    assert_eq!(setting(&service_settings(&unit), "ReadWritePaths"), "/opt/wireplan-hub/node-red");
+    // Node-RED itself runs, as the unprivileged user, and wrote in its
+    // user dir (the only place it could).
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+    assert!(status.contains("\nUid:\t65534\t") && status.contains("\nNoNewPrivs:\t1\n"), "{status}");
+    // The unit's main process is Node-RED (which names itself so), not a
+    // wrapper that could leave it running.
+    let exe = std::fs::read_link(format!("/proc/{}/exe", child.id())).unwrap();
+    let title = std::fs::read_to_string(format!("/proc/{}/cmdline", child.id())).unwrap();
+    assert!(exe.ends_with("node") && title.trim_end_matches('\0') == "node-red", "{exe:?} {title:?}");
+    assert!(out.join("node-red/.config.runtime.json").is_file());
     stop(child, port);
 }
 
@@ -567,15 +615,14 @@ fn the_connectors_unit_and_containerfile_run_as_written_on_a_real_broker() {
     rabbit.import(&out.join("rabbitmq/definitions.json"), PASSWORD);
     let recorder = Recorder::start();
 
-    std::os::unix::fs::symlink(tools().join("node_modules"), out.join("node-red/node_modules")).unwrap();
     let port = free_port();
     let env_file = filled_env(&out, "service/connectors.env", port, connector_value(&recorder, &rabbit));
     let log = work.dir.join("unit.log");
-    let mut child = start_unit(&out, "connectors", &env_file, &log);
+    // The README's `npm install` in `node-red/`, which `.tools/` stands in for.
+    let mut child = start_unit(&out, "connectors", &tools().join("node_modules"), &env_file, &log);
     wait_healthy(&mut child, port, &log);
     deliver_order(port, &recorder, "unit-1", &log);
     stop(child, port);
-    std::fs::remove_file(out.join("node-red/node_modules")).unwrap();
 
     let image = run_image_steps(&out, &work.dir.join("image"));
     for module in ["node-red", "amqplib"] {
