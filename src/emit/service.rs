@@ -294,10 +294,14 @@ pub(crate) fn readme_section(s: &Service, out: &mut String) {
         out,
         "Two ways to keep the {what} running and restart it when it fails: a systemd unit \
          (`{unit_path}`) and a container image (`{CONTAINERFILE_PATH}`). Both run the command above, \
-         and both read the variables from one file: `{env_path}` lists the {count} this spec needs, without \
-         values; install it as `{env_file}`, readable by root only, and fill it in (no quotes).\n",
+         and both read the variables from one file: `{env_path}` lists {count}, without values; install it \
+         as `{env_file}`, readable by root only, and fill it in (no quotes).\n",
         what = s.what,
-        count = if s.required.len() == 1 { "one".to_owned() } else { s.required.len().to_string() },
+        count = match s.required.len() {
+            0 => "only optional ones (this spec needs none)".to_owned(),
+            1 => "the one this spec needs".to_owned(),
+            n => format!("the {n} this spec needs"),
+        },
     );
     let work = Service::under(&dir, s.dir);
     let writable = Service::under(&dir, USER_DIR);
