@@ -18,9 +18,9 @@
 //! `MemoryDenyWriteExecute=` is left out because V8 compiles code at run
 //! time, and `SystemCallFilter=` because a system call outside its list
 //! kills Node-RED, and no test can start the unit under systemd to show
-//! that the list holds all Node.js makes (libuv's io_uring among them). The image
-//! runs as the base image's unprivileged `node` user (uid 1000), owning
-//! only the folders Node-RED writes in.
+//! that the list holds every call Node.js makes (libuv's io_uring among
+//! them). The image runs as the base image's unprivileged `node` user (uid
+//! 1000), owning only the folders Node-RED writes in.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -68,7 +68,8 @@ pub(crate) struct Service {
     /// folder `/opt/wireplan-<name>`, the environment file
     /// `/etc/wireplan/<name>.env`, the image `wireplan-<name>`.
     pub(crate) name: &'static str,
-    /// What it is, for the unit's description: "hub", "broker connectors".
+    /// What it is, in the files' comments and the unit's description:
+    /// "hub", "broker connectors".
     pub(crate) what: &'static str,
     /// The `--target` that generates it.
     pub(crate) target: &'static str,
@@ -115,6 +116,8 @@ impl Service {
         if rel.is_empty() { root.to_owned() } else { format!("{root}/{rel}") }
     }
 
+    /// Where the README installs the environment file, filled in, and the
+    /// unit and the container read it.
     fn env_file(&self) -> String {
         format!("/etc/wireplan/{}.env", self.name)
     }
@@ -273,8 +276,8 @@ fn containerfile(s: &Service) -> String {
         "HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 CMD [\"node\", \"-e\", \
          \"fetch('http://127.0.0.1:' + (process.env.PORT || {PORT}) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))\"]"
     );
-    let command: Vec<String> = s.command.iter().map(|a| format!("\"{a}\"")).collect();
-    let _ = writeln!(out, "CMD [{}]", command.join(", "));
+    // The exec form, a JSON array: no shell between the runtime and Node-RED.
+    let _ = writeln!(out, "CMD {}", serde_json::to_string(s.command).unwrap_or_default());
     out
 }
 
@@ -453,7 +456,7 @@ mod tests {
         assert!(hub.contains("\nCOPY node-red/flows.json node-red/settings.js node-red/\n"), "{hub}");
         assert!(hub.contains("\nRUN mkdir -p node-red/data && chown 1000:1000 node-red node-red/data\n"), "{hub}");
         assert!(hub.ends_with(
-            "CMD [\"node\", \"node_modules/node-red/red.js\", \"--settings\", \"node-red/settings.js\", \"--userDir\", \"node-red\"]\n"
+            "CMD [\"node\",\"node_modules/node-red/red.js\",\"--settings\",\"node-red/settings.js\",\"--userDir\",\"node-red\"]\n"
         ));
         let connectors = containerfile(&connectors());
         assert!(connectors.contains("\nCOPY node-red/package.json ./\nRUN npm install --no-audit"), "{connectors}");
