@@ -124,6 +124,7 @@ pub(crate) const SHAPES: &[Shape] = &[
     shape!("system" "planned" "planned in-months=N", "The system joins the stack in N months.", None, &[prop("in-months", "months from now", Fits::Text)]),
     shape!("system" "retires" "retires in-months=N", "The system leaves the stack in N months.", None, &[prop("in-months", "months from now", Fits::Text)]),
     shape!("system" "ha" "ha #true", "Whether the system runs highly available (for hubs and brokers).", Some(Fits::Bool), &[]),
+    shape!("system" "managed" "managed", "(1.2) A vendor or a platform team runs the system as a service (Amazon SQS, Azure Service Bus, a vendor's connector platform): its availability is their tier, not this design's.", None, &[]),
     shape!("system" "webhook-signature" "webhook-signature SCHEME header=H secret=ENV encoding=E prefix=P", "How the system signs its webhooks (an HMAC of the body); the hub backend checks it.",
         Some(Fits::Keywords(SignatureScheme::KEYWORDS)), &[
         prop("header", "the request header that carries the signature", Fits::Text),

@@ -43,6 +43,7 @@ impl Lowerer<'_> {
             planned_in_months: None,
             retires_in_months: None,
             ha: None,
+            managed: None,
             webhook_signature: None,
             connector,
             auth: None,
@@ -93,6 +94,11 @@ impl Lowerer<'_> {
                 }
                 "webhooks" => system.webhooks = self.bool_child(child, shape!("system" "webhooks"), "webhooks #true"),
                 "ha" => system.ha = self.bool_child(child, shape!("system" "ha"), "ha #true"),
+                "managed" => {
+                    self.shape(child, shape!("system" "managed"));
+                    self.leaf(child);
+                    system.managed = Some(self.loc(child.span));
+                }
                 "webhook-signature" => system.webhook_signature = Some(Box::new(self.webhook_signature(child))),
                 "auth" => system.auth = Some(Box::new(self.auth(child))),
                 "rate-limit" => {
