@@ -273,6 +273,7 @@ impl Lowerer<'_> {
             idempotency_key: None,
             retry: None,
             emits: Vec::new(),
+            emits_outbox: Vec::new(),
             call: None,
             each: None,
             loc: self.loc(node.span),
@@ -305,9 +306,12 @@ impl Lowerer<'_> {
                 "emits" => {
                     self.shape(child, shape!("to" "emits"));
                     self.leaf(child);
-                    target.emits.extend(
-                        self.name(child, NameKind::Label, "an event name", "emits \"contact.updated\"").map(Ref::new),
-                    );
+                    if let Some(name) = self.name(child, NameKind::Label, "an event name", "emits \"contact.updated\"")
+                    {
+                        let outbox = child.prop("outbox").and_then(|e| self.bool(&e)).is_some_and(|b| b.value);
+                        target.emits.push(Ref::new(name));
+                        target.emits_outbox.push(outbox);
+                    }
                 }
                 "map" => target.maps.extend(self.map(child, shape!("to" "map"))),
                 "set" => target.sets.extend(self.set(child, shape!("to" "set"))),

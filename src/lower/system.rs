@@ -44,6 +44,7 @@ impl Lowerer<'_> {
             retires_in_months: None,
             ha: None,
             managed: None,
+            outbox: None,
             webhook_signature: None,
             connector,
             auth: None,
@@ -94,6 +95,11 @@ impl Lowerer<'_> {
                 }
                 "webhooks" => system.webhooks = self.bool_child(child, shape!("system" "webhooks"), "webhooks #true"),
                 "ha" => system.ha = self.bool_child(child, shape!("system" "ha"), "ha #true"),
+                "outbox" => {
+                    self.shape(child, shape!("system" "outbox"));
+                    self.leaf(child);
+                    system.outbox = Some(self.loc(child.span));
+                }
                 "managed" => {
                     self.shape(child, shape!("system" "managed"));
                     self.leaf(child);

@@ -241,6 +241,10 @@ pub(crate) struct Target {
     pub(crate) retry: Option<Box<Retry>>,
     /// `emits EVENT`: events of the target system this write sets off.
     pub(crate) emits: Vec<Ref<EventId>>,
+    /// (1.2) For each of `emits`, in order: whether it says `outbox=#true`
+    /// (the write and the event are committed together, through an outbox
+    /// table or change data capture).
+    pub(crate) emits_outbox: Vec<bool>,
     /// (1.2) `call timeout=D`: the flow waits for this target's answer.
     pub(crate) call: Option<Wait>,
     /// (1.2) `each ARRAY { map ... }`: one write per element of an array

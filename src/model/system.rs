@@ -31,6 +31,10 @@ pub(crate) struct System {
     /// runs the system and answers for its availability: Amazon SQS, Azure
     /// Service Bus, a vendor's connector platform, a shared CI runner.
     pub(crate) managed: Option<Loc>,
+    /// (1.2) `outbox`: the system commits each event it publishes with the
+    /// write that sets it off (an outbox table and a relay, or change data
+    /// capture), so no crash between them loses or invents one.
+    pub(crate) outbox: Option<Loc>,
     /// `webhook-signature SCHEME header=H secret=ENV`: how its webhooks prove
     /// where they come from (the hub backend checks it).
     pub(crate) webhook_signature: Option<Box<WebhookSignature>>,

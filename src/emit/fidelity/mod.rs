@@ -292,6 +292,7 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         Some(authenticated_targets),
     ),
     checks("system", "managed"),
+    checks("system", "outbox"),
     checks("system", "allow"),
     row(
         "entity",
