@@ -25,8 +25,9 @@ declare_rule! {
     /// publishes through an outbox: the service writes its record (a
     /// payment, an order status) and then publishes the event, two steps
     /// with no transaction around them. A `send` (a notification, no record)
-    /// is left out, and so is a system with `connector=` (a vendor's own
-    /// webhooks).
+    /// is left out, and so is a system with `connector=` or one that pushes
+    /// webhooks (a vendor's own webhooks, which an ingress puts on the
+    /// broker).
     ///
     /// As an info, a `custom` system (one of the team's services) that
     /// publishes to a broker events no write in the spec sets off: if it
@@ -117,10 +118,11 @@ declare_rule! {
 }
 
 /// Whether a system publishes to a broker itself and answers for it: not
-/// a vendor's (`connector=`), not a transport, and with no `outbox`.
+/// a vendor's (`connector=`, or one that pushes webhooks, which an ingress
+/// puts on the broker), not a transport, and with no `outbox`.
 fn publishes_unsafely(spec: &Spec, system: SystemId) -> bool {
     let s = spec.system(system);
-    s.outbox.is_none() && s.connector.is_none() && !s.is_transport()
+    s.outbox.is_none() && s.connector.is_none() && !s.is_transport() && !s.has_webhooks()
 }
 
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {

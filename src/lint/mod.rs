@@ -37,6 +37,7 @@ mod sync_call_chain;
 mod sync_cycle;
 mod timeout_budget;
 mod unordered_events;
+mod unsigned_webhook;
 mod unused_system;
 mod unversioned_api;
 mod util;
@@ -104,6 +105,7 @@ pub(crate) static RULES: &[&Rule] = &[
     &timeout_budget::TIMEOUT_BUDGET,
     &no_compensation::NO_COMPENSATION,
     &dual_write::DUAL_WRITE,
+    &unsigned_webhook::UNSIGNED_WEBHOOK,
     &ALLOW_WITHOUT_REASON,
     &UNUSED_ALLOW,
     &NAME_CLASH,
@@ -140,6 +142,7 @@ pub(crate) static CHECKS: &[(&Rule, CheckFn)] = &[
     (&timeout_budget::TIMEOUT_BUDGET, timeout_budget::check),
     (&no_compensation::NO_COMPENSATION, no_compensation::check),
     (&dual_write::DUAL_WRITE, dual_write::check),
+    (&unsigned_webhook::UNSIGNED_WEBHOOK, unsigned_webhook::check),
 ];
 
 /// Finds a rule by name or code (`sync-cycle` or `WP101`, any case).
