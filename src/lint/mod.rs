@@ -29,6 +29,7 @@ mod orphan_event;
 mod p2p_sprawl;
 mod polling_over_webhook;
 mod possible_sync_cycle;
+mod premature_notification;
 mod rate_limit_exceeded;
 mod retired_api_version;
 mod stage_mismatch;
@@ -106,6 +107,7 @@ pub(crate) static RULES: &[&Rule] = &[
     &no_compensation::NO_COMPENSATION,
     &dual_write::DUAL_WRITE,
     &unsigned_webhook::UNSIGNED_WEBHOOK,
+    &premature_notification::PREMATURE_NOTIFICATION,
     &ALLOW_WITHOUT_REASON,
     &UNUSED_ALLOW,
     &NAME_CLASH,
@@ -143,6 +145,7 @@ pub(crate) static CHECKS: &[(&Rule, CheckFn)] = &[
     (&no_compensation::NO_COMPENSATION, no_compensation::check),
     (&dual_write::DUAL_WRITE, dual_write::check),
     (&unsigned_webhook::UNSIGNED_WEBHOOK, unsigned_webhook::check),
+    (&premature_notification::PREMATURE_NOTIFICATION, premature_notification::check),
 ];
 
 /// Finds a rule by name or code (`sync-cycle` or `WP101`, any case).
