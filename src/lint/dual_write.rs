@@ -228,6 +228,23 @@ mod tests {
     use super::*;
     use crate::lint::test_check;
 
+    /// A malformed `outbox=` is reported by lowering; the check does not
+    /// pile onto it.
+    #[test]
+    fn a_malformed_outbox_is_not_reported_again() {
+        let text = r#"
+            system "q" kind=broker
+            system "api" kind=custom { outbox; }
+            system "pay" kind=payments
+            system "ship" kind=custom
+            event "asked" from=api version=1
+            event "paid" from=pay version=1
+            flow "a" { on "asked"; via q; to pay action=create { emits "paid" outbox=5; } }
+            flow "b" { on "paid"; via q; to ship action=upsert }
+        "#;
+        assert!(test_check(&DUAL_WRITE, text).is_empty());
+    }
+
     #[test]
     fn a_write_that_emits_to_a_broker_needs_an_outbox() {
         let text = r#"

@@ -308,7 +308,9 @@ impl Lowerer<'_> {
                     self.leaf(child);
                     if let Some(name) = self.name(child, NameKind::Label, "an event name", "emits \"contact.updated\"")
                     {
-                        let outbox = child.prop("outbox").and_then(|e| self.bool(&e)).is_some_and(|b| b.value);
+                        // A malformed value is reported once, and taken as
+                        // `#true` so that `dual-write` does not pile onto it.
+                        let outbox = child.prop("outbox").is_some_and(|e| self.bool(&e).is_none_or(|b| b.value));
                         target.emits.push(Ref::new(name));
                         target.emits_outbox.push(outbox);
                     }
