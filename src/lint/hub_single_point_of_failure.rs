@@ -1,5 +1,7 @@
 //! `hub-single-point-of-failure`: a hub or broker without high availability
-//! that carries flows into critical systems.
+//! that carries flows into critical systems. A `managed` one (since 1.2)
+//! is left alone: its availability is its provider's tier, which nothing in
+//! the design changes.
 
 use super::Context;
 use super::util::{name_list, plural};
@@ -12,6 +14,13 @@ declare_rule! {
     ///
     /// A system of kind `hub` or `broker` without `ha #true` that carries
     /// (`via`) at least one flow into a system with `criticality high`.
+    ///
+    /// A hub or broker that says `managed` (since 1.2) is quiet: a vendor
+    /// or a platform team runs it as a service (Amazon SQS, EventBridge,
+    /// Azure Service Bus, a vendor's connector platform, a shared CI
+    /// runner), and its redundancy is their tier and SLA, not something
+    /// this design can switch on. What its outage loses is still asked by
+    /// the delivery checks (`no-error-handling`, `no-dead-letter`).
     ///
     /// ## Why it matters
     ///
@@ -80,7 +89,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     for id in spec.system_ids() {
         let system = spec.system(id);
         let flows = &critical[id.index()];
-        if flows.is_empty() || !system.is_transport() || system.is_ha() {
+        if flows.is_empty() || !system.is_transport() || system.is_ha() || system.is_managed() {
             continue;
         }
         let mut targets: Vec<&str> = flows
@@ -145,6 +154,8 @@ mod tests {
             flow "b" { on "e"; via h2; to crit action=update }
             flow "c" { on "e"; via h3; to norm action=update }
             flow "d" { on "e"; via h1; to norm action=update }
+            system "h4" kind=broker { managed; }
+            flow "f" { on "e"; via h4; to crit action=update }
         "#;
         let found = test_check(&HUB_SINGLE_POINT_OF_FAILURE, text);
         assert_eq!(found.len(), 1);

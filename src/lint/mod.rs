@@ -14,6 +14,7 @@
 //! `#[allow]` does in rustc. Spec errors are always errors.
 
 mod connector_contradiction;
+mod dual_write;
 mod hub_single_point_of_failure;
 mod latency_mismatch;
 mod mapping_type_mismatch;
@@ -28,6 +29,7 @@ mod orphan_event;
 mod p2p_sprawl;
 mod polling_over_webhook;
 mod possible_sync_cycle;
+mod premature_notification;
 mod rate_limit_exceeded;
 mod retired_api_version;
 mod stage_mismatch;
@@ -36,6 +38,7 @@ mod sync_call_chain;
 mod sync_cycle;
 mod timeout_budget;
 mod unordered_events;
+mod unsigned_webhook;
 mod unused_system;
 mod unversioned_api;
 mod util;
@@ -102,6 +105,9 @@ pub(crate) static RULES: &[&Rule] = &[
     &unordered_events::UNORDERED_EVENTS,
     &timeout_budget::TIMEOUT_BUDGET,
     &no_compensation::NO_COMPENSATION,
+    &dual_write::DUAL_WRITE,
+    &unsigned_webhook::UNSIGNED_WEBHOOK,
+    &premature_notification::PREMATURE_NOTIFICATION,
     &ALLOW_WITHOUT_REASON,
     &UNUSED_ALLOW,
     &NAME_CLASH,
@@ -137,6 +143,9 @@ pub(crate) static CHECKS: &[(&Rule, CheckFn)] = &[
     (&unordered_events::UNORDERED_EVENTS, unordered_events::check),
     (&timeout_budget::TIMEOUT_BUDGET, timeout_budget::check),
     (&no_compensation::NO_COMPENSATION, no_compensation::check),
+    (&dual_write::DUAL_WRITE, dual_write::check),
+    (&unsigned_webhook::UNSIGNED_WEBHOOK, unsigned_webhook::check),
+    (&premature_notification::PREMATURE_NOTIFICATION, premature_notification::check),
 ];
 
 /// Finds a rule by name or code (`sync-cycle` or `WP101`, any case).
@@ -371,6 +380,12 @@ pub(crate) fn apply_levels(
             level = None;
         }
         let Some(mut severity) = level else { return false };
+        // A check may report a finding it is unsure of as an info (the spec
+        // leaves out what would settle it): at the rule's default level it
+        // stays an info; `deny` still makes it an error.
+        if level == Some(d.rule.default_severity) && d.severity == Severity::Info {
+            severity = Severity::Info;
+        }
         if cli.deny_warnings && severity == Severity::Warning {
             severity = Severity::Error;
         }

@@ -291,6 +291,8 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         How::Moot("a Meltano extractor or loader takes its credentials in its own settings"),
         Some(authenticated_targets),
     ),
+    checks("system", "managed"),
+    checks("system", "outbox"),
     checks("system", "allow"),
     row(
         "entity",
