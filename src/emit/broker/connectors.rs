@@ -59,12 +59,14 @@ use serde_json::{Map, Value, json};
 use super::{ADDRESSES_ENV, AMQPLIB_VERSION, Broker, EGRESS_PREFETCH, NODE_RED_VERSION, PASSWORD_ENV, USER_ENV};
 use crate::emit::names::id;
 use crate::emit::nodered::jsonata::{BACKOFF, KEY_VALUE};
-use crate::emit::nodered::model::{HubFlow, HubTrigger, Poll};
+use crate::emit::nodered::loop_guard::{guard_nodes_then, loop_guard_tab_for, remember_config, remember_node};
+use crate::emit::nodered::model::{Hub, HubFlow, HubTrigger, Poll};
 use crate::emit::nodered::nodes::{Nodes, PrettyArray, at, change, delete, http_request, path, set};
 use crate::emit::nodered::parts::{
     audit_nodes, auth_node, config_rules, health_check, poll_nodes, request_rules, send_rules, status_switch,
     target_config, webhook_endpoint,
 };
+use crate::emit::nodered::throttle::{throttle_id, throttle_nodes, throttle_tab_for};
 
 /// wireplan's AMQP nodes, loaded by Node-RED from `nodes/` in its user folder.
 pub(super) const NODES_JS: &str = include_str!("wireplan-amqp.js");
@@ -183,6 +185,14 @@ pub(super) fn render(broker: &Broker) -> (String, String) {
     for queue in &broker.queues {
         let flow = &broker.hub.flows[queue.flow];
         egress_nodes(broker, queue, &egress_tab_id(flow), &server, &mut nodes, &mut out);
+    }
+    // What the egress tabs share, as in the hub: a throttle per
+    // rate-limited system, and the loop guard's check and memory.
+    for throttle in &broker.hub.throttles {
+        throttle_tab_for("broker", throttle, &mut nodes, &mut out);
+    }
+    if broker.queues.iter().any(|q| broker.hub.flows[q.flow].guard.is_some()) {
+        loop_guard_tab_for("broker", &mut nodes, &mut out);
     }
     let flows = out.finish();
     // Node-RED replaces a credential that is exactly `${VAR}` by the variable.
@@ -338,8 +348,9 @@ fn egress_nodes(
     nodes: &mut Nodes,
     out: &mut PrettyArray,
 ) {
-    let egress = Egress { flow: &broker.hub.flows[queue.flow], queue, tab, server };
-    egress.consume(nodes, out);
+    let egress = Egress { hub: &broker.hub, flow: &broker.hub.flows[queue.flow], queue, tab, server };
+    let guard = egress.guard(nodes, out);
+    egress.consume(guard, nodes, out);
     egress.chain(nodes, out);
     egress.next_target(out);
     egress.outcomes(nodes);
@@ -348,6 +359,7 @@ fn egress_nodes(
 
 /// One egress tab: the flow it delivers, the queue it consumes.
 struct Egress<'a> {
+    hub: &'a Hub,
     flow: &'a HubFlow,
     queue: &'a super::Queue,
     tab: &'a str,
@@ -360,10 +372,18 @@ impl Egress<'_> {
         id(&["egress", &self.flow.name, role, &i.to_string()])
     }
 
-    /// The consume node on the queue, and each target's configuration node.
-    fn consume(&self, nodes: &mut Nodes, out: &mut PrettyArray) {
+    /// Where a delivery starts: its first target's configuration (the
+    /// acknowledgement when the flow has no target).
+    fn first(&self) -> String {
+        if self.flow.targets.is_empty() { self.node("delivered", 0) } else { self.node("target", 0) }
+    }
+
+    /// The consume node on the queue, and each target's configuration node
+    /// (with what the loop guard and the throttle need to know of its write).
+    /// A delivery goes to `guard` first when the flow has one.
+    fn consume(&self, guard: Option<String>, nodes: &mut Nodes, out: &mut PrettyArray) {
         let (flow, tab) = (self.flow, self.tab);
-        let first = if flow.targets.is_empty() { self.node("delivered", 0) } else { self.node("target", 0) };
+        let first = guard.unwrap_or_else(|| self.first());
         nodes.add(
             &self.node("in", 0),
             "wireplan-amqp-consume",
@@ -376,12 +396,32 @@ impl Egress<'_> {
         let prepare = self.node("prepare", 0);
         for (i, target) in flow.targets.iter().enumerate() {
             let mut config = target_config(flow, target);
+            remember_config(target, &mut config);
+            if let Some(throttle) = target.throttle.and_then(|t| self.hub.throttles.get(t)) {
+                config.insert("throttle".into(), throttle_id(&throttle.system).into());
+            }
             config.insert("step".into(), i.into());
             let label = format!("to {}", target.system);
             let rules = change(config_rules(config));
             nodes.add(&self.node("target", i), "change", tab, &label, at(1, i as u32 * 2), &[&[&prepare]], rules);
             out.take(nodes);
         }
+    }
+
+    /// A loop-guarded flow's delivery first meets the kit's echo check (the
+    /// hub's): a change that only echoes a write of these connectors is
+    /// acknowledged, and audited where the flow logs, and goes no further.
+    /// Returns the id the consume node wires to, for a loop-guarded flow.
+    fn guard(&self, nodes: &mut Nodes, out: &mut PrettyArray) -> Option<String> {
+        let source = self.flow.guard.as_ref()?;
+        let ack = self.node("echo ack", 0);
+        let first = self.first();
+        let rows = 2 * self.flow.targets.len().max(1) as u32;
+        let entry = guard_nodes_then(self.flow, source, self.tab, at(0, rows + 2), &[&first], &[&ack], nodes);
+        let ack_props = json!({"queue": self.queue.name, "nack": false, "broker": self.server});
+        nodes.add(&ack, "wireplan-amqp-ack", self.tab, "acknowledge the echo", at(1, rows + 4), &[&[]], ack_props);
+        out.take(nodes);
+        Some(entry)
     }
 
     /// The chain the targets share: map, send, request, 2xx?, and the
@@ -414,7 +454,24 @@ impl Egress<'_> {
                 "libs": [],
             }),
         );
-        nodes.add(&send, "change", tab, "send", at(3, 0), &[&[&request]], send_rules());
+        // As in the hub: a write to a rate-limited system waits its turn in
+        // the system's throttle (every egress tab's writes to it share it),
+        // and a write a loop guard must know of is remembered just before it
+        // goes out. Either waits on an unacknowledged delivery, which RabbitMQ
+        // keeps: a restart loses nothing.
+        let remember = self.node("remember", 0);
+        let before_request = if self.flow.targets.iter().any(|t| t.remember) {
+            remember_node(&remember, tab, at(4, 3), &request, nodes);
+            remember.as_str()
+        } else {
+            request.as_str()
+        };
+        let after_send = if self.flow.targets.iter().any(|t| t.throttle.is_some()) {
+            throttle_nodes(self.flow, tab, at(3, 3), before_request, nodes)
+        } else {
+            before_request.to_owned()
+        };
+        nodes.add(&send, "change", tab, "send", at(3, 0), &[&[&after_send]], send_rules());
         nodes.add(&request, "http request", tab, "", at(4, 0), &[&[&status]], http_request());
         nodes.add(&status, "switch", tab, "2xx?", at(5, 0), &[&[&restore], &[failing]], status_switch());
         let restore_rules = change(vec![set("payload", RESTORE, "msg")]);
