@@ -32,9 +32,23 @@
 //!   puts in `msg.amqp.deliveryCount`. The wait is the hub's formula
 //!   (`exponential` doubles from `initial=` up to `max=`, `fixed` waits
 //!   `initial=`), computed per message into `msg.delay` for a `delay` node
-//!   in its "override" mode. Audit lines go to the audit file, as the hub's
-//!   do. `flows.json` grows by one small node and one switch rule per target,
-//!   written out as they are made.
+//!   in its "override" mode (with the kit's jitter). Audit lines go to the
+//!   audit file, as the hub's do. `flows.json` grows by one small node and
+//!   one switch rule per target, written out as they are made.
+//! - **Loop guard and rate limits**, the kit's, laid out as the hub lays
+//!   them out: a loop-guarded flow's egress starts with the kit's echo check
+//!   (an echo is acknowledged and goes no further), every write to a system
+//!   such a flow listens to is remembered just before it goes out, and every
+//!   write to a system with `rate-limit` waits its turn in that system's one
+//!   throttle tab, shared by every egress tab. The memory and the throttle
+//!   live in the Node-RED process, but what waits in the throttle is an
+//!   unacknowledged delivery: the message itself stays in RabbitMQ's quorum
+//!   queue, so a restart loses none (it is delivered again). Why not a
+//!   per-system queue with a single paced consumer: each flow's retries,
+//!   delivery limit and dead letters are its own queue's policy, and a write
+//!   moved to a shared queue would need them all again there; the price of
+//!   this design is that the throttle and the memory are one per process,
+//!   so the egress of such a spec runs in one instance (the README says so).
 //!
 //! Every instance connects to one of the RabbitMQ nodes listed in
 //! `WIREPLAN_AMQP_ADDRESSES` and moves to the next with back-off when that
