@@ -603,6 +603,95 @@ pub(super) fn package() -> String {
 mod tests {
     use super::*;
 
+    /// Two flows syncing `a` and `b` both ways; `EXTRA` goes into each.
+    const TWO_WAY: &str = r#"
+system "a" kind=crm { webhooks #true; }
+system "b" kind=email {
+    webhooks #true
+    RATE
+}
+event "a.changed" from=a { key "id"; field "id" type=string required=#true; }
+event "b.changed" from=b { key "id"; field "id" type=string required=#true; }
+flow "a-to-b" {
+    on "a.changed"
+    to b action=upsert { map "id" to="id"; }
+    EXTRA
+}
+flow "b-to-a" {
+    on "b.changed"
+    to a action=upsert { map "id" to="id"; }
+    EXTRA
+}
+flow "a-to-b-again" {
+    on "a.changed"
+    to b action=update { map "id" to="id"; }
+}
+"#;
+
+    fn flows(extra: &str, rate: &str) -> Vec<Value> {
+        let spec = crate::lint::test_spec(&TWO_WAY.replace("EXTRA", extra).replace("RATE", rate));
+        let emitted = super::super::emit(&crate::emit::Input { spec: &spec });
+        let file = emitted.artifacts.iter().find(|a| a.path == crate::emit::nodered::FLOWS_PATH).unwrap();
+        serde_json::from_slice::<Value>(&file.bytes).unwrap().as_array().unwrap().clone()
+    }
+
+    fn named<'a>(nodes: &'a [Value], name: &str) -> Vec<&'a Value> {
+        nodes.iter().filter(|n| n["name"] == name).collect()
+    }
+
+    #[test]
+    fn the_loop_guard_and_the_throttle_are_laid_out_only_where_the_spec_asks() {
+        let plain = flows("log", "");
+        for piece in ["loop guard", "remember the write (loop guard)", "rate-limited?", "acknowledge the echo"] {
+            assert!(named(&plain, piece).is_empty(), "{piece}");
+        }
+        assert!(!plain.iter().any(|n| n["type"] == "tab"
+            && n["label"] != "wireplan: ingress and health"
+            && n["label"].as_str().unwrap().starts_with("wireplan:")));
+
+        // `loop-guard`: each guarded flow's consumer starts at the echo
+        // check, whose echo output acknowledges the delivery on its queue.
+        let guarded = flows("log\n    loop-guard", "");
+        let guards = named(&guarded, "loop guard");
+        assert_eq!(guards.len(), 2);
+        for guard in guards {
+            let consume =
+                guarded.iter().find(|n| n["type"] == "wireplan-amqp-consume" && n["z"] == guard["z"]).unwrap();
+            assert_eq!(consume["wires"], serde_json::json!([[guard["id"]]]));
+            let echo = guarded.iter().find(|n| n["name"] == "echo?" && n["z"] == guard["z"]).unwrap();
+            let dropped: Vec<&Value> = echo["wires"][0]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|id| guarded.iter().find(|n| &n["id"] == id).unwrap())
+                .collect();
+            let ack = dropped.iter().find(|n| n["type"] == "wireplan-amqp-ack").unwrap();
+            assert_eq!((&ack["queue"], &ack["nack"]), (&consume["queue"], &Value::Bool(false)));
+            assert!(dropped.iter().any(|n| n["name"] == "echo suppressed"), "audited where the flow logs");
+        }
+        // Every flow that writes to a guarded system remembers, the
+        // unguarded third one too; the guard's code is in the file once.
+        assert_eq!(named(&guarded, "remember the write (loop guard)").len(), 3);
+        assert_eq!(named(&guarded, "an echo of our own write?").iter().filter(|n| n["type"] == "function").count(), 1);
+
+        // `rate-limit` on `b`: one throttle tab, entered by both flows
+        // that write to `b`, and not by the one that writes to `a`.
+        let limited = flows("log", "rate-limit 10 per=second");
+        let delays: Vec<&Value> = limited.iter().filter(|n| n["pauseType"] == "rate").collect();
+        assert_eq!(delays.len(), 1);
+        assert_eq!(delays[0]["nbRateUnits"], "0.125");
+        let entry = limited.iter().find(|n| n["type"] == "link in" && n["name"] == "writes to the system").unwrap();
+        let throttled: Vec<String> = limited
+            .iter()
+            .filter_map(|n| n["rules"][0]["to"].as_str())
+            .filter_map(|to| serde_json::from_str::<Value>(to).ok())
+            .filter(|config| config["throttle"] == entry["id"])
+            .map(|config| config["flow"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(throttled, ["a-to-b", "a-to-b-again"]);
+        assert_eq!(named(&limited, "rate-limited?").len(), 2);
+    }
+
     #[test]
     fn the_step_switch_is_written_as_a_map_would_write_it() {
         // Every other node is a serde_json map, whose keys come out sorted:
