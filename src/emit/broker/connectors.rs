@@ -18,7 +18,8 @@
 //!   in a memory context store).
 //! - **Egress**, a tab per consuming flow: `wireplan-amqp-consume` on the
 //!   flow's quorum queue (manual acknowledgement, `EGRESS_PREFETCH`
-//!   deliveries in flight per instance), then per target one `change` node
+//!   deliveries in flight per instance, fewer for a flow whose writes wait
+//!   in a throttle: see `CONSUMER_TIMEOUT_MS`), then per target one `change` node
 //!   with the target configuration and its step number, and one chain the
 //!   targets share, made of the kit's mapping and request nodes; a `next
 //!   target` switch (a rule per step) leads a 2xx to the next target, and
@@ -70,7 +71,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::{ADDRESSES_ENV, AMQPLIB_VERSION, Broker, EGRESS_PREFETCH, NODE_RED_VERSION, PASSWORD_ENV, USER_ENV};
+use super::{ADDRESSES_ENV, AMQPLIB_VERSION, Broker, NODE_RED_VERSION, PASSWORD_ENV, USER_ENV};
 use crate::emit::names::id;
 use crate::emit::nodered::jsonata::{BACKOFF, KEY_VALUE};
 use crate::emit::nodered::loop_guard::{guard_nodes_then, loop_guard_tab_for, remember_config, remember_node};
@@ -405,7 +406,7 @@ impl Egress<'_> {
             &format!("consume {}", self.queue.name),
             at(0, 0),
             &[&[&first]],
-            json!({"queue": self.queue.name, "prefetch": EGRESS_PREFETCH, "broker": self.server}),
+            json!({"queue": self.queue.name, "prefetch": self.queue.prefetch, "broker": self.server}),
         );
         let prepare = self.node("prepare", 0);
         for (i, target) in flow.targets.iter().enumerate() {
@@ -637,6 +638,35 @@ flow "a-to-b-again" {
 
     fn named<'a>(nodes: &'a [Value], name: &str) -> Vec<&'a Value> {
         nodes.iter().filter(|n| n["name"] == name).collect()
+    }
+
+    #[test]
+    fn a_throttled_flow_holds_no_more_deliveries_than_the_consumer_timeout_allows() {
+        let prefetch = |rate: &str| -> (Vec<(String, u64)>, Vec<String>) {
+            let spec = crate::lint::test_spec(&TWO_WAY.replace("EXTRA", "").replace("RATE", rate));
+            let emitted = super::super::emit(&crate::emit::Input { spec: &spec });
+            let file = emitted.artifacts.iter().find(|a| a.path == crate::emit::nodered::FLOWS_PATH).unwrap();
+            let nodes: Vec<Value> = serde_json::from_slice::<Value>(&file.bytes).unwrap().as_array().unwrap().clone();
+            let mut held: Vec<(String, u64)> = nodes
+                .iter()
+                .filter(|n| n["type"] == "wireplan-amqp-consume")
+                .map(|n| (n["queue"].as_str().unwrap().to_owned(), n["prefetch"].as_u64().unwrap()))
+                .collect();
+            held.sort();
+            (held, emitted.notes.iter().map(|n| n.message.clone()).filter(|m| m.contains("consumer_timeout")).collect())
+        };
+        let held =
+            |a: u64, b: u64| vec![("a-to-b".to_owned(), a), ("a-to-b-again".to_owned(), a), ("b-to-a".to_owned(), b)];
+        // Two flows share b's throttle: 10 each while 20 waits fit in 15
+        // minutes; one each at 10 an hour (12 minutes a round); one each and
+        // a note at 1 an hour. The flow to `a` keeps 10 throughout.
+        assert_eq!(prefetch(""), (held(10, 10), vec![]));
+        assert_eq!(prefetch("rate-limit 10 per=second"), (held(10, 10), vec![]));
+        assert_eq!(prefetch("rate-limit 10 per=hour"), (held(1, 10), vec![]));
+        let (slow, notes) = prefetch("rate-limit 1 per=hour");
+        assert_eq!(slow, held(1, 10));
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].contains("may wait 121 minutes"), "{notes:?}");
     }
 
     #[test]

@@ -271,7 +271,8 @@ fn rate_limits(broker: &Broker, out: &mut String) {
          limit at the system unless the time a request takes to reach it varies by more than that.\n\n\
          **The queue that waits is RabbitMQ's.** A write waiting its turn is a delivery the egress has not \
          acknowledged: it stays in its flow's quorum queue until the system answered, and each egress holds at \
-         most its prefetch of them; the rest wait in RabbitMQ. A connector that stops or dies loses none: \
+         most its prefetch of them (cut so that none waits longer than 15 minutes, half of RabbitMQ's default \
+         `consumer_timeout`; a build note says when even one each would); the rest wait in RabbitMQ. A connector that stops or dies loses none: \
          RabbitMQ delivers the unacknowledged ones again (with the same `Idempotency-Key`; a write that was made \
          but not yet acknowledged is made again). The throttle is one per connector process: **run the egress \
          tabs of the flows that write to a rate-limited system in one instance**, since each instance paces \
