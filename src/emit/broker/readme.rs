@@ -252,7 +252,8 @@ fn loop_guard(broker: &Broker, out: &mut String) {
          echo that arrives later than the window, or after a restart; an echo whose fields the system changed \
          (a normalised email, a rounded amount) or renamed in its change event (the event must carry the \
          written fields under the names the write used); and it drops a real change that sets the same fields \
-         back to the values the connectors wrote within the window.\n",
+         back to the values the connectors wrote within the window. The tab `wireplan: loop guard` belongs \
+         with the egress tabs: a process that runs one of them runs it too.\n",
         guarded.join(", ")
     );
 }
@@ -276,7 +277,9 @@ fn rate_limits(broker: &Broker, out: &mut String) {
          RabbitMQ delivers the unacknowledged ones again (with the same `Idempotency-Key`; a write that was made \
          but not yet acknowledged is made again). The throttle is one per connector process: **run the egress \
          tabs of the flows that write to a rate-limited system in one instance**, since each instance paces \
-         its own writes (two instances make twice the rate).\n\n\
+         its own writes (two instances make twice the rate). The tabs `wireplan: rate limit of ...` belong with \
+         the egress tabs: a process that runs one of them runs them too (a write whose throttle is missing \
+         waits, unacknowledged, until its channel closes).\n\n\
          | system | limit | at most one write every |\n| --- | --- | --- |\n",
     );
     for t in throttles {
