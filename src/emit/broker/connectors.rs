@@ -81,7 +81,7 @@ use crate::emit::nodered::parts::{
     audit_nodes, auth_node, config_rules, health_check, poll_nodes, request_rules, send_rules, status_switch,
     target_config, webhook_endpoint,
 };
-use crate::emit::nodered::throttle::{throttle_id, throttle_nodes, throttle_tab_for};
+use crate::emit::nodered::throttle::{throttle_call_id, throttle_id, throttle_nodes, throttle_tab_for};
 
 /// wireplan's AMQP nodes, loaded by Node-RED from `nodes/` in its user folder.
 pub(super) const NODES_JS: &str = include_str!("wireplan-amqp.js");
@@ -531,7 +531,17 @@ impl Egress<'_> {
         let [delivered, ack, failed, retry, gave_up, wait, nack, catch, request] =
             ["delivered", "ack", "failed", "retry", "gave up", "wait", "nack", "catch", "request"]
                 .map(|r| self.node(r, 0));
-        let catch_props = json!({"scope": [request], "uncaught": false});
+        // A call into a throttle or the loop guard's memory that fails (its
+        // tab missing from this process) is a failed attempt, retried and
+        // then dead-lettered, not a delivery held unacknowledged for good.
+        let mut scope = vec![request];
+        if flow.targets.iter().any(|t| t.throttle.is_some()) {
+            scope.push(throttle_call_id(flow));
+        }
+        if flow.targets.iter().any(|t| t.remember) {
+            scope.push(self.node("remember", 0));
+        }
+        let catch_props = json!({"scope": scope, "uncaught": false});
         nodes.add(&catch, "catch", tab, "connection errors", at(4, 1), &[&[&failed]], catch_props);
         let audit = if flow.log { vec![id(&["egress", &flow.name, "audit line"])] } else { Vec::new() };
         let audit_refs: Vec<&str> = audit.iter().map(String::as_str).collect();
@@ -720,6 +730,10 @@ flow "a-to-b-again" {
             .collect();
         assert_eq!(throttled, ["a-to-b", "a-to-b-again"]);
         assert_eq!(named(&limited, "rate-limited?").len(), 2);
+        // A failed call into the throttle is a failed attempt: caught.
+        let scopes: Vec<usize> =
+            named(&limited, "connection errors").iter().map(|c| c["scope"].as_array().unwrap().len()).collect();
+        assert_eq!(scopes.iter().filter(|n| **n == 2).count(), 2, "{scopes:?}");
     }
 
     #[test]

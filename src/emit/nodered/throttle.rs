@@ -97,6 +97,12 @@ pub(in crate::emit) fn throttle_tab_for(target: &str, throttle: &Throttle, nodes
     out.take(nodes);
 }
 
+/// The id of `flow`'s `link call` into its targets' throttles (made by
+/// `throttle_nodes`): the broker's egress catches its errors.
+pub(in crate::emit) fn throttle_call_id(flow: &HubFlow) -> String {
+    node_id(flow, "wait its turn", 0)
+}
+
 /// In a flow's chain, between `from` (which must wire to the returned id)
 /// and `next`: a write whose configuration names a throttle waits in it, any
 /// other goes straight on.
@@ -108,7 +114,7 @@ pub(in crate::emit) fn throttle_nodes(
     nodes: &mut Nodes,
 ) -> String {
     let ids: Vec<String> =
-        ["throttled?", "to the throttle", "wait its turn"].iter().map(|r| node_id(flow, r, 0)).collect();
+        ["throttled?", "to the throttle"].iter().map(|r| node_id(flow, r, 0)).chain([throttle_call_id(flow)]).collect();
     nodes.add(
         &ids[0],
         "switch",
