@@ -5,6 +5,7 @@
 
 mod broker;
 mod broker_cluster;
+mod broker_fidelity;
 mod build;
 mod catalog;
 mod ci;
