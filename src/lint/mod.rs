@@ -15,7 +15,9 @@
 
 mod connector_contradiction;
 mod hub_single_point_of_failure;
+mod last_writer_wins;
 mod latency_mismatch;
+mod lock_expiry;
 mod mapping_type_mismatch;
 mod missing_required_field;
 mod missing_timeout;
@@ -35,6 +37,7 @@ mod suppression;
 mod sync_call_chain;
 mod sync_cycle;
 mod timeout_budget;
+mod unknown_volume;
 mod unordered_events;
 mod unused_system;
 mod unversioned_api;
@@ -102,6 +105,9 @@ pub(crate) static RULES: &[&Rule] = &[
     &unordered_events::UNORDERED_EVENTS,
     &timeout_budget::TIMEOUT_BUDGET,
     &no_compensation::NO_COMPENSATION,
+    &unknown_volume::UNKNOWN_VOLUME,
+    &lock_expiry::LOCK_EXPIRY,
+    &last_writer_wins::LAST_WRITER_WINS,
     &ALLOW_WITHOUT_REASON,
     &UNUSED_ALLOW,
     &NAME_CLASH,
@@ -137,6 +143,9 @@ pub(crate) static CHECKS: &[(&Rule, CheckFn)] = &[
     (&unordered_events::UNORDERED_EVENTS, unordered_events::check),
     (&timeout_budget::TIMEOUT_BUDGET, timeout_budget::check),
     (&no_compensation::NO_COMPENSATION, no_compensation::check),
+    (&unknown_volume::UNKNOWN_VOLUME, unknown_volume::check),
+    (&lock_expiry::LOCK_EXPIRY, lock_expiry::check),
+    (&last_writer_wins::LAST_WRITER_WINS, last_writer_wins::check),
 ];
 
 /// Finds a rule by name or code (`sync-cycle` or `WP101`, any case).
@@ -371,6 +380,12 @@ pub(crate) fn apply_levels(
             level = None;
         }
         let Some(mut severity) = level else { return false };
+        // A check may report a finding it is unsure of as an info (the spec
+        // leaves out what would settle it): at the rule's default level it
+        // stays an info; `deny` still makes it an error.
+        if level == Some(d.rule.default_severity) && d.severity == Severity::Info {
+            severity = Severity::Info;
+        }
         if cli.deny_warnings && severity == Severity::Warning {
             severity = Severity::Error;
         }

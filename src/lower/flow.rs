@@ -30,6 +30,7 @@ impl Lowerer<'_> {
             loop_guard: None,
             latency: None,
             reply: None,
+            lock: None,
             when: Vec::new(),
             allows: Vec::new(),
             misspelt: Vec::new(),
@@ -44,7 +45,7 @@ impl Lowerer<'_> {
             let single = match name {
                 "on" | "poll" | "schedule" => Some("trigger"),
                 "from" | "via" | "idempotency-key" | "retry" | "dead-letter" | "log" | "loop-guard" | "latency"
-                | "reply" => children_of("flow").into_iter().find(|n| *n == name),
+                | "reply" | "lock" => children_of("flow").into_iter().find(|n| *n == name),
                 _ => None,
             };
             if let Some(single) = single {
@@ -176,6 +177,18 @@ impl Lowerer<'_> {
                     };
                 }
                 "reply" => flow.reply = Some(self.wait(child, shape!("flow" "reply"))),
+                "lock" => {
+                    self.shape(child, shape!("flow" "lock"));
+                    self.leaf(child);
+                    let duration = match child.prop("duration") {
+                        Some(e) => self.duration(&e),
+                        None => {
+                            self.missing_prop(child, "duration", "lock duration=\"60s\"");
+                            None
+                        }
+                    };
+                    flow.lock = Some(Wait { timeout: duration, loc: self.loc(child.span) });
+                }
                 "when" => {
                     self.shape(child, shape!("flow" "when"));
                     self.leaf(child);

@@ -27,6 +27,10 @@ pub(crate) struct Flow {
     /// answer and sees its failure (a synchronous webhook, an RPC, a query,
     /// a saga command with a reply).
     pub(crate) reply: Option<Wait>,
+    /// (1.2) `lock duration=D`: how long the queue the flow consumes holds
+    /// a message for it (a visibility timeout, a peek-lock, an ack
+    /// deadline) before delivering it again; `timeout` is the duration.
+    pub(crate) lock: Option<Wait>,
     /// (1.2) `when FIELD VALUE`: the flow runs only for triggers whose field
     /// has that value; every filter must hold.
     pub(crate) when: Vec<Filter>,

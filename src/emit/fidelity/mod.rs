@@ -470,6 +470,18 @@ pub(crate) const STATEMENTS: &[Statement] = &[
     ),
     row(
         "flow",
+        "lock",
+        How::Moot("the hub takes its trigger over HTTP: no queue holds the message for it"),
+        How::Refused {
+            what: "sets no lock on the flow's queue: RabbitMQ redelivers an unacknowledged message when the \
+                   consumer's channel closes, or after the server's `consumer_timeout` (30 minutes by default)",
+            help: "set `consumer_timeout` in the RabbitMQ server's configuration to at least the lock, or drop `lock`",
+        },
+        REALTIME,
+        Some(flow_lock),
+    ),
+    row(
+        "flow",
         "when",
         How::Refused { what: "runs the flow for every trigger: the filter is not applied", help: WHEN_HELP },
         How::Refused { what: "binds the queue to every event of its kind: the filter is not applied", help: WHEN_HELP },
@@ -627,6 +639,10 @@ fn flow_retry(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
 /// once: the place of its `backoff=`, or of the `retry` when it says none.
 fn flow_reply(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
     out.extend(flow.reply.as_ref().map(|r| r.loc));
+}
+
+fn flow_lock(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
+    out.extend(flow.lock.as_ref().map(|l| l.loc));
 }
 
 fn flow_filters(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
