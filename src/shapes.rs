@@ -176,7 +176,11 @@ pub(crate) const SHAPES: &[Shape] = &[
     shape!("flow" "via" "via SYSTEM", "The hub or broker the flow runs through; without it the flow is point-to-point.", Some(Fits::System), &[]),
     shape!("flow" "idempotency-key" "idempotency-key FIELD", "The field that makes a repeated write harmless.", Some(Fits::SourceField), &[]),
     shape!("flow" "retry" "retry attempts=N backoff=B initial=D max=D on=\"429,5xx\"", "How failed writes are retried (delivery becomes at-least-once).", None, RETRY),
-    shape!("flow" "dead-letter" "dead-letter", "Keeps what cannot be delivered when retries run out.", None, &[]),
+    shape!("flow" "dead-letter" "dead-letter alert=\"...\"", "Keeps what cannot be delivered when retries run out.", None, &[prop(
+        "alert",
+        "(1.2) who is told when a message is dead-lettered: a team, a channel, a pager",
+        Fits::Text,
+    )]),
     shape!("flow" "log" "log", "The flow logs its runs.", None, &[]),
     shape!("flow" "loop-guard" "loop-guard", "The flow ignores changes the integration itself made, which breaks sync loops.", None, &[]),
     shape!("flow" "latency" "latency max=DURATION", "How late the data may arrive.", None, &[prop("max", "the longest acceptable delay, such as \"5m\"", Fits::Text)]),

@@ -41,6 +41,7 @@ mod unknown_volume;
 mod unordered_events;
 mod unused_system;
 mod unversioned_api;
+mod unwatched_dead_letter;
 mod util;
 
 use std::collections::HashSet;
@@ -108,6 +109,7 @@ pub(crate) static RULES: &[&Rule] = &[
     &unknown_volume::UNKNOWN_VOLUME,
     &lock_expiry::LOCK_EXPIRY,
     &last_writer_wins::LAST_WRITER_WINS,
+    &unwatched_dead_letter::UNWATCHED_DEAD_LETTER,
     &ALLOW_WITHOUT_REASON,
     &UNUSED_ALLOW,
     &NAME_CLASH,
@@ -146,6 +148,7 @@ pub(crate) static CHECKS: &[(&Rule, CheckFn)] = &[
     (&unknown_volume::UNKNOWN_VOLUME, unknown_volume::check),
     (&lock_expiry::LOCK_EXPIRY, lock_expiry::check),
     (&last_writer_wins::LAST_WRITER_WINS, last_writer_wins::check),
+    (&unwatched_dead_letter::UNWATCHED_DEAD_LETTER, unwatched_dead_letter::check),
 ];
 
 /// Finds a rule by name or code (`sync-cycle` or `WP101`, any case).

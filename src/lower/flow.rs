@@ -31,6 +31,7 @@ impl Lowerer<'_> {
             latency: None,
             reply: None,
             lock: None,
+            dead_letter_alert: None,
             when: Vec::new(),
             allows: Vec::new(),
             misspelt: Vec::new(),
@@ -164,6 +165,11 @@ impl Lowerer<'_> {
                     self.shape(child, shape);
                     self.leaf(child);
                     *slot = Some(self.loc(child.span));
+                    if name == "dead-letter"
+                        && let Some(alert) = child.prop("alert")
+                    {
+                        flow.dead_letter_alert = self.string(&alert, "`alert=\"ops-on-call\"`");
+                    }
                 }
                 "latency" => {
                     self.shape(child, shape!("flow" "latency"));

@@ -20,6 +20,9 @@ pub(crate) struct Flow {
     pub(crate) idempotency_key: Option<FieldRef>,
     pub(crate) retry: Option<Retry>,
     pub(crate) dead_letter: Option<Loc>,
+    /// (1.2) `dead-letter alert="..."`: who is told when a message is
+    /// dead-lettered (a team, a channel, a pager).
+    pub(crate) dead_letter_alert: Option<Spanned<SmolStr>>,
     pub(crate) log: Option<Loc>,
     pub(crate) loop_guard: Option<Loc>,
     pub(crate) latency: Option<Spanned<Duration>>,

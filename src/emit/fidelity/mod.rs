@@ -426,6 +426,22 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         },
         Some(flow_dead_letter),
     ),
+    prop_row(
+        "flow",
+        "dead-letter",
+        "alert",
+        How::Refused {
+            what: "alerts nobody: a dead letter waits in the dead-letter file until someone looks",
+            help: "alert on the audit log's dead-lettered lines, or on the dead-letter file's growth, in your \
+                   monitoring",
+        },
+        How::Refused {
+            what: "alerts nobody: a dead letter waits in the `<queue>.dlq` queue until someone looks",
+            help: "alarm on the depth of the `.dlq` queues (RabbitMQ's Prometheus metrics) in your monitoring",
+        },
+        How::Moot("`dead-letter` sets nothing aside in a batch load: a failed run is the job's exit status"),
+        Some(flow_dead_letter_alert),
+    ),
     row(
         "flow",
         "log",
@@ -678,6 +694,10 @@ fn ordered_events(_: Target, spec: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
 
 fn flow_dead_letter(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
     out.extend(flow.dead_letter);
+}
+
+fn flow_dead_letter_alert(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
+    out.extend(flow.dead_letter_alert.as_ref().map(|a| a.loc));
 }
 
 fn flow_loop_guard(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {

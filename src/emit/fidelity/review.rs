@@ -97,6 +97,7 @@ fn used(statement: &Statement, spec: &Spec, flow: &Flow) -> bool {
             flow.retry.iter().chain(flow.targets.iter().filter_map(|t| t.retry.as_deref())).any(|r| r.backoff.is_some())
         }
         ("flow", "dead-letter", None) => flow.dead_letter.is_some(),
+        ("flow", "dead-letter", Some("alert")) => flow.dead_letter_alert.is_some(),
         ("flow", "log", None) => flow.log.is_some(),
         ("flow", "loop-guard", None) => flow.loop_guard.is_some(),
         ("flow", "latency", None) => flow.latency.is_some(),
