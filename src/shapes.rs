@@ -198,6 +198,7 @@ pub(crate) const SHAPES: &[Shape] = &[
         prop("method", "the HTTP method", Fits::Keywords(HttpMethod::KEYWORDS)),
         prop("path", "the path after the system's base URL, such as \"/invoices\"", Fits::Text),
     ]),
+    shape!("to" "counter" "counter", "(1.2) The `increment` keeps a running total of what happened (attempts, views), not a reservation to release when a later step fails.", None, &[]),
     shape!("to" "call" "call timeout=DURATION", "(1.2) The flow waits for this target's answer, for at most `timeout`.", None, TIMEOUT),
     shape!("to" "each" "each ARRAY { map ...; set ... }", "(1.2) One write per element of an array field of the trigger, such as an order's lines.", Some(Fits::SourceField), &[]),
     shape!("each" "map" "map SRC to=DST", "Copies a field of the element into a field of the target entity.", Some(Fits::Text),

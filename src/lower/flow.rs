@@ -294,6 +294,7 @@ impl Lowerer<'_> {
             emits: Vec::new(),
             call: None,
             each: None,
+            counter: None,
             loc: self.loc(node.span),
         };
         let mut seen = Seen::default();
@@ -304,6 +305,7 @@ impl Lowerer<'_> {
                 "retry" => Some("retry"),
                 "call" => Some("call"),
                 "each" => Some("each"),
+                "counter" => Some("counter"),
                 _ => None,
             };
             if let Some(single) = single {
@@ -332,6 +334,11 @@ impl Lowerer<'_> {
                 "set" => target.sets.extend(self.set(child, shape!("to" "set"))),
                 "call" => target.call = Some(self.wait(child, shape!("to" "call"))),
                 "each" => target.each = self.each(child).map(Box::new),
+                "counter" => {
+                    self.shape(child, shape!("to" "counter"));
+                    self.leaf(child);
+                    target.counter = Some(self.loc(child.span));
+                }
                 "request" => {
                     self.shape(child, shape!("to" "request"));
                     self.leaf(child);

@@ -219,6 +219,9 @@ pub(crate) struct Target {
     /// (1.2) `each ARRAY { map ... }`: one write per element of an array
     /// field of the trigger; boxed, as most targets have none.
     pub(crate) each: Option<Box<Each>>,
+    /// (1.2) `counter`: the `increment` keeps a running total of what
+    /// happened (attempts, views), not a reservation a failure must release.
+    pub(crate) counter: Option<Loc>,
     pub(crate) loc: Loc,
 }
 

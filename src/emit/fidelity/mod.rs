@@ -556,6 +556,7 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         How::Moot("a loader writes tables, not HTTP requests"),
         None,
     ),
+    checks("to", "counter"),
     row(
         "to",
         "call",
