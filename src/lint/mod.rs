@@ -522,6 +522,28 @@ mod tests {
         );
     }
 
+    /// A check's unsure finding stays an info at the rule's default level,
+    /// and `deny` makes it an error all the same.
+    #[test]
+    fn an_unsure_finding_stays_an_info_until_denied() {
+        let text = |lint: &str| {
+            format!(
+                "{lint}system \"q\" kind=broker\nsystem \"w\" kind=website\nsystem \"s\" kind=custom\n\
+                 event \"e\" from=w version=1\nflow \"f\" {{ on \"e\"; via q; to s action=upsert {{ call \
+                 timeout=\"30s\"; }}; dead-letter; log; }}\n"
+            )
+        };
+        let levels = |text: &str| {
+            let spec = test_spec(text);
+            let graph = Graph::build(&spec);
+            let ctx = Context { spec: &spec, graph: &graph };
+            let (found, silenced) = run_rules(&[(&lock_expiry::LOCK_EXPIRY, lock_expiry::check)], &ctx);
+            apply_levels(&spec, &CliLevels::default(), found, &silenced).iter().map(|d| d.severity).collect::<Vec<_>>()
+        };
+        assert_eq!(levels(&text("")), [Severity::Info]);
+        assert_eq!(levels(&text("lint { deny \"lock-expiry\"; }\n")), [Severity::Error]);
+    }
+
     #[test]
     fn checks_run_in_code_order() {
         let codes: Vec<&str> = CHECKS.iter().map(|(r, _)| r.code).collect();
