@@ -1,9 +1,11 @@
 //! `dual-write`: a service that writes its own record and then publishes an
 //! event to a broker, in two steps that nothing makes atomic.
 //!
-//! Asked of the team's own services only: a write whose `to` `emits` an
-//! event carried by a broker (the service itself publishes it), and, as an
-//! info, a `custom` service that publishes to a broker events no flow's
+//! An info, since the spec alone cannot tell a hand-written service (two
+//! steps) from a framework that commits both (Eventuate Tram, Kafka
+//! Streams' exactly-once): it asks, and `outbox` settles it. Asked of the
+//! team's own services only: a write whose `to` `emits` an event carried
+//! by a broker (the service itself publishes it), and a `custom` service that publishes to a broker events no flow's
 //! write sets off (its own write comes before them, outside the spec). A
 //! vendor's system (`connector=`) publishes its own webhooks, and its
 //! atomicity is the vendor's. Language 1.2 says the two are committed
@@ -20,7 +22,7 @@ use crate::model::{Action, EventId, Owner, Spec, SystemId, SystemKind, TriggerKi
 declare_rule! {
     /// ## What it finds
     ///
-    /// A write that `emits` an event a broker carries (some flow on the
+    /// An info at a write that `emits` an event a broker carries (some flow on the
     /// event runs `via` a broker), into a system that does not say it
     /// publishes through an outbox: the service writes its record (a
     /// payment, an order status) and then publishes the event, two steps
@@ -29,7 +31,7 @@ declare_rule! {
     /// webhooks (a vendor's own webhooks, which an ingress puts on the
     /// broker).
     ///
-    /// As an info, a `custom` system (one of the team's services) that
+    /// Also, a `custom` system (one of the team's services) that
     /// publishes to a broker events no write in the spec sets off: if it
     /// writes its own store before it publishes (an API that saves the
     /// order, then announces it), the same two steps are there, outside the
@@ -42,6 +44,12 @@ declare_rule! {
     /// outbox router), change data capture on its database, or one
     /// transaction across its store and the topic (Kafka Streams with
     /// exactly-once processing). `emits "EVENT" outbox=#true` says so for one event.
+    ///
+    /// Both are infos: a spec does not say whether a service commits the
+    /// two together, and the frameworks that do (Eventuate Tram, Axon,
+    /// Debezium's outbox router, Kafka Streams with exactly-once) are common
+    /// in exactly the stacks that publish to brokers. Saying `outbox` (or
+    /// `allow` with a reason) settles it.
     ///
     /// ## Why it matters
     ///
@@ -111,9 +119,9 @@ declare_rule! {
     pub(crate) static DUAL_WRITE = {
         name: "dual-write",
         code: "WP129",
-        severity: Warning,
+        severity: Info,
         category: Topology,
-        summary: "a service writes its record and publishes an event to a broker in two steps, with no outbox",
+        summary: "a service writes its record and publishes an event to a broker, and nothing says the two commit together",
     }
 }
 
@@ -163,12 +171,12 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 &DUAL_WRITE,
                 target.emits[first].name.loc,
                 format!(
-                    "flow `{}` writes `{}` (`{}`) and publishes {names} to broker `{via}` in two steps: a crash \
-                     between them loses or invents the event",
+                    "flow `{}` writes `{}` (`{}`) and publishes {names} to broker `{via}`: unless the two \
+                     commit together, a crash between them loses or invents the event",
                     flow.name.value, target.system.name.value, action.value
                 ),
             )
-            .with_label("published after the write, not with it")
+            .with_label("published beside the write; nothing says with it")
             .with_secondary(action.loc, "the write")
             .with_help(format!(
                 "commit the event with the write: an outbox table in the same transaction and a relay that \
@@ -277,9 +285,9 @@ mod tests {
             messages,
             vec![
                 (
-                    Severity::Warning,
-                    "flow `a` writes `pay` (`create`) and publishes `paid` to broker `q` in two steps: a crash \
-                     between them loses or invents the event"
+                    Severity::Info,
+                    "flow `a` writes `pay` (`create`) and publishes `paid` to broker `q`: unless the two commit \
+                     together, a crash between them loses or invents the event"
                 ),
                 (
                     Severity::Info,
