@@ -10,7 +10,7 @@ fn temp(name: &str) -> PathBuf {
 }
 
 fn artifact(path: &str, text: &str) -> Artifact {
-    Artifact { path: path.into(), bytes: text.as_bytes().to_vec() }
+    Artifact::new(path, text)
 }
 
 #[test]

@@ -150,20 +150,18 @@ pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     emitted.errors.extend(definitions::validate(&definitions));
     let mut text = serde_json::to_string_pretty(&definitions).unwrap_or_default();
     text.push('\n');
-    emitted.artifacts.push(Artifact { path: DEFINITIONS_PATH.into(), bytes: text.into_bytes() });
-    emitted.artifacts.push(Artifact { path: ASYNCAPI_PATH.into(), bytes: asyncapi::render(&broker).into_bytes() });
+    emitted.artifacts.push(Artifact::new(DEFINITIONS_PATH, text));
+    emitted.artifacts.push(Artifact::new(ASYNCAPI_PATH, asyncapi::render(&broker)));
     let (flows, credentials) = connectors::render(&broker);
-    emitted.artifacts.push(Artifact { path: FLOWS_PATH.into(), bytes: flows.into_bytes() });
-    emitted.artifacts.push(Artifact { path: CREDENTIALS_PATH.into(), bytes: credentials.into_bytes() });
+    emitted.artifacts.push(Artifact::new(FLOWS_PATH, flows));
+    emitted.artifacts.push(Artifact::new(CREDENTIALS_PATH, credentials));
     let settings = nodered::settings("broker", broker.env.keys().map(String::as_str), true);
-    emitted.artifacts.push(Artifact { path: SETTINGS_PATH.into(), bytes: settings.into_bytes() });
-    emitted.artifacts.push(Artifact { path: PACKAGE_PATH.into(), bytes: connectors::package().into_bytes() });
-    emitted.artifacts.push(Artifact { path: NODES_JS_PATH.into(), bytes: connectors::NODES_JS.as_bytes().to_vec() });
-    emitted
-        .artifacts
-        .push(Artifact { path: NODES_HTML_PATH.into(), bytes: connectors::NODES_HTML.as_bytes().to_vec() });
+    emitted.artifacts.push(Artifact::new(SETTINGS_PATH, settings));
+    emitted.artifacts.push(Artifact::new(PACKAGE_PATH, connectors::package()));
+    emitted.artifacts.push(Artifact::new(NODES_JS_PATH, connectors::NODES_JS));
+    emitted.artifacts.push(Artifact::new(NODES_HTML_PATH, connectors::NODES_HTML));
     let readme = readme::render(&broker, &emitted.notes);
-    emitted.artifacts.push(Artifact { path: README_PATH.into(), bytes: readme.into_bytes() });
+    emitted.artifacts.push(Artifact::new(README_PATH, readme));
     emitted
 }
 

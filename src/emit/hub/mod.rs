@@ -59,15 +59,16 @@ pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     emitted.diagnostics.extend(claims.check());
     emitted.notes.sort();
     emitted.notes.dedup();
-    let flows = flows::render(&hub, &replay);
-    emitted.artifacts.push(Artifact { path: FLOWS_PATH.into(), bytes: flows.into_bytes() });
     // The loop guard's memory is the global context's `memory` store.
     let memory = hub.flows.iter().any(|f| f.guard.is_some());
     let settings = nodered::settings("hub", env.keys().map(String::as_str), memory);
-    emitted.artifacts.push(Artifact { path: SETTINGS_PATH.into(), bytes: settings.into_bytes() });
+    emitted.artifacts.push(Artifact::new(SETTINGS_PATH, settings));
     let stack = spec.stack.as_ref().and_then(|s| s.name.as_ref()).map(|n| n.value.to_string());
     let readme = readme::render(&hub, &env, replay_token.as_deref(), &replay, stack.as_deref(), &emitted.notes);
-    emitted.artifacts.push(Artifact { path: README_PATH.into(), bytes: readme.into_bytes() });
+    emitted.artifacts.push(Artifact::new(README_PATH, readme));
+    // `flows.json` is many times the spec's size: it is written straight
+    // into the file (and the hash) from the `Hub`, never held whole.
+    emitted.artifacts.push(Artifact::streamed(FLOWS_PATH, move |out| flows::render(&hub, &replay, out)));
     emitted
 }
 

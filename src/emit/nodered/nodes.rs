@@ -3,7 +3,7 @@
 //! the property sets of the core node types they use (`change` rules,
 //! `file`, `http request` and `http response`), and `PrettyArray`, which
 //! writes `flows.json` node by node, byte for byte as serde_json's pretty
-//! printer writes the whole array. Every value goes into the nodes as a
+//! printer writes the whole array, into a buffer or straight into the file. Every value goes into the nodes as a
 //! serde_json value: no spec name is ever pasted into text.
 
 use serde_json::{Map, Value, json};
@@ -78,26 +78,43 @@ pub(in crate::emit) fn http_response() -> Value {
 /// A JSON array written item by item, formatted exactly as serde_json's
 /// pretty printer formats the whole array: a flow of 20,000 targets made
 /// 20,000 nodes' worth of maps before a byte was written. Each item is
-/// serialized straight into the text, never first into a string of its own
-/// (the broker's step switch is megabytes).
-#[derive(Default)]
-pub(in crate::emit) struct PrettyArray {
-    text: Vec<u8>,
+/// serialized straight into the sink, never first into a string of its own
+/// (the broker's step switch is megabytes). The sink is a buffer
+/// (`default`, then `finish`), or any writer (`into`, then `end`): the
+/// hub's `flows.json` goes straight into the file being written, so that
+/// the document, many times the spec's size, is never held whole.
+pub(in crate::emit) struct PrettyArray<'a> {
+    sink: Sink<'a>,
+    started: bool,
+    /// The first error of the writer; nothing is written after it.
+    error: Option<std::io::Error>,
 }
 
-/// Writes into the array's text, every line two spaces in: serde_json
+enum Sink<'a> {
+    Buffer(Vec<u8>),
+    Writer(&'a mut dyn std::io::Write),
+}
+
+impl Default for PrettyArray<'_> {
+    fn default() -> Self {
+        PrettyArray { sink: Sink::Buffer(Vec::new()), started: false, error: None }
+    }
+}
+
+/// Writes into the array's sink, every line two spaces in: serde_json
 /// escapes every newline inside a string, so each newline it writes starts
 /// a line of the item.
-struct Indented<'a>(&'a mut Vec<u8>);
+struct Indented<'s>(&'s mut dyn std::io::Write);
 
 impl std::io::Write for Indented<'_> {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        for line in bytes.split_inclusive(|&b| b == b'\n') {
-            self.0.extend_from_slice(line);
-            if line.ends_with(b"\n") {
-                self.0.extend_from_slice(b"  ");
-            }
+        let mut rest = bytes;
+        while let Some(at) = memchr::memchr(b'\n', rest) {
+            self.0.write_all(&rest[..=at])?;
+            self.0.write_all(b"  ")?;
+            rest = &rest[at + 1..];
         }
+        self.0.write_all(rest)?;
         Ok(bytes.len())
     }
 
@@ -106,14 +123,41 @@ impl std::io::Write for Indented<'_> {
     }
 }
 
-impl PrettyArray {
+impl<'a> PrettyArray<'a> {
+    /// An array written into `out` as it is made; `end` closes it.
+    pub(in crate::emit) fn into(out: &'a mut dyn std::io::Write) -> Self {
+        PrettyArray { sink: Sink::Writer(out), started: false, error: None }
+    }
+
+    fn out(&mut self) -> &mut dyn std::io::Write {
+        match &mut self.sink {
+            Sink::Buffer(text) => text,
+            Sink::Writer(out) => *out,
+        }
+    }
+
     pub(in crate::emit) fn push(&mut self, item: &impl serde::Serialize) {
-        self.text.extend_from_slice(if self.text.is_empty() { b"[\n  " } else { b",\n  " });
-        let start = self.text.len();
-        if serde_json::to_writer_pretty(Indented(&mut self.text), item).is_err() {
-            // Only a map with keys that are not strings fails, and no node
-            // has one: leave no half-written item.
-            self.text.truncate(start);
+        if self.error.is_some() {
+            return;
+        }
+        let opening: &[u8] = if self.started { b",\n  " } else { b"[\n  " };
+        self.started = true;
+        let start = match &self.sink {
+            Sink::Buffer(text) => Some(text.len()),
+            Sink::Writer(_) => None,
+        };
+        let out = self.out();
+        let written = out
+            .write_all(opening)
+            .map_err(serde_json::Error::io)
+            .and_then(|()| serde_json::to_writer_pretty(Indented(out), item));
+        if let Err(e) = written {
+            match (&mut self.sink, start) {
+                // Only a map with keys that are not strings fails here, and
+                // no node has one: leave no half-written item.
+                (Sink::Buffer(text), Some(start)) if !e.is_io() => text.truncate(start),
+                _ => self.error = Some(std::io::Error::other(e)),
+            }
         }
     }
 
@@ -124,10 +168,31 @@ impl PrettyArray {
         }
     }
 
+    fn close(&mut self) {
+        let closing: &[u8] = if self.started { b"\n]\n" } else { b"[]\n" };
+        if self.error.is_none()
+            && let Err(e) = self.out().write_all(closing)
+        {
+            self.error = Some(e);
+        }
+    }
+
+    /// The buffered array's text.
     pub(in crate::emit) fn finish(mut self) -> String {
-        self.text.extend_from_slice(if self.text.is_empty() { b"[]\n" } else { b"\n]\n" });
-        // serde_json writes UTF-8 only.
-        String::from_utf8(self.text).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        self.close();
+        match self.sink {
+            // serde_json writes UTF-8 only.
+            Sink::Buffer(text) => {
+                String::from_utf8(text).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+            }
+            Sink::Writer(_) => String::new(),
+        }
+    }
+
+    /// Closes an array written into a writer: the writer's first error.
+    pub(in crate::emit) fn end(mut self) -> std::io::Result<()> {
+        self.close();
+        self.error.map_or(Ok(()), Err)
     }
 }
 
@@ -156,8 +221,15 @@ mod tests {
         for item in &items {
             out.push(item);
         }
-        let whole = serde_json::to_string_pretty(&Value::Array(items)).unwrap() + "\n";
+        let whole = serde_json::to_string_pretty(&Value::Array(items.clone())).unwrap() + "\n";
         assert_eq!(out.finish(), whole);
         assert_eq!(PrettyArray::default().finish(), "[]\n");
+        let mut written = Vec::new();
+        let mut into = PrettyArray::into(&mut written);
+        for item in &items {
+            into.push(item);
+        }
+        into.end().unwrap();
+        assert_eq!(String::from_utf8(written).unwrap(), whole);
     }
 }
