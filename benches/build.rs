@@ -188,6 +188,7 @@ fn main() {
             input += text.len() as u64;
         }
         let budget = 20 * input + (50 << 20);
+        println!("{}: {}", shape.name, shape.what);
         for target in TARGETS {
             let out = dir.join("out");
             let _ = std::fs::remove_dir_all(&out);

@@ -134,12 +134,12 @@ fn server_id() -> String {
     id(&["amqp-server"])
 }
 
-/// `flows.json` and `flows_cred.json`. Tabs first, then the server node,
-/// then the nodes in the order they are made, written out a few at a time
-/// by the kit's writer (a flow of 20,000 targets is 20,000 small nodes,
-/// never all held as values).
-pub(super) fn render(broker: &Broker) -> (String, String) {
-    let mut out = PrettyArray::default();
+/// `flows.json`, into `into`. Tabs first, then the server node, then the
+/// nodes in the order they are made, written out a few at a time by the
+/// kit's writer (a flow of 20,000 targets is 20,000 small nodes, never all
+/// held as values, nor the text).
+pub(super) fn render(broker: &Broker, into: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut out = PrettyArray::into(into);
     let mut nodes = Nodes(Vec::new());
     let server = server_id();
     let ingress = id(&["tab", "ingress"]);
@@ -184,12 +184,17 @@ pub(super) fn render(broker: &Broker) -> (String, String) {
         let flow = &broker.hub.flows[queue.flow];
         egress_nodes(broker, queue, &egress_tab_id(flow), &server, &mut nodes, &mut out);
     }
-    let flows = out.finish();
+    out.end()
+}
+
+/// `flows_cred.json`: the server node's credentials.
+pub(super) fn credentials() -> String {
     // Node-RED replaces a credential that is exactly `${VAR}` by the variable.
+    let server = server_id();
     let credentials = json!({server: {"user": format!("${{{USER_ENV}}}"), "password": format!("${{{PASSWORD_ENV}}}")}});
     let mut credentials = serde_json::to_string_pretty(&credentials).unwrap_or_default();
     credentials.push('\n');
-    (flows, credentials)
+    credentials
 }
 
 /// The polled flows the broker carries: the route's index, the flow and its poll.

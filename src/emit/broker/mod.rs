@@ -152,9 +152,7 @@ pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     text.push('\n');
     emitted.artifacts.push(Artifact::new(DEFINITIONS_PATH, text));
     emitted.artifacts.push(Artifact::new(ASYNCAPI_PATH, asyncapi::render(&broker)));
-    let (flows, credentials) = connectors::render(&broker);
-    emitted.artifacts.push(Artifact::new(FLOWS_PATH, flows));
-    emitted.artifacts.push(Artifact::new(CREDENTIALS_PATH, credentials));
+    emitted.artifacts.push(Artifact::new(CREDENTIALS_PATH, connectors::credentials()));
     let settings = nodered::settings("broker", broker.env.keys().map(String::as_str), true);
     emitted.artifacts.push(Artifact::new(SETTINGS_PATH, settings));
     emitted.artifacts.push(Artifact::new(PACKAGE_PATH, connectors::package()));
@@ -162,6 +160,8 @@ pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     emitted.artifacts.push(Artifact::new(NODES_HTML_PATH, connectors::NODES_HTML));
     let readme = readme::render(&broker, &emitted.notes);
     emitted.artifacts.push(Artifact::new(README_PATH, readme));
+    // Many times the spec's size: written straight into the file.
+    emitted.artifacts.push(Artifact::streamed(FLOWS_PATH, move |out| connectors::render(&broker, out)));
     emitted
 }
 

@@ -3,7 +3,7 @@
 //! the property sets of the core node types they use (`change` rules,
 //! `file`, `http request` and `http response`), and `PrettyArray`, which
 //! writes `flows.json` node by node, byte for byte as serde_json's pretty
-//! printer writes the whole array, into a buffer or straight into the file. Every value goes into the nodes as a
+//! printer writes the whole array, straight into the file. Every value goes into the nodes as a
 //! serde_json value: no spec name is ever pasted into text.
 
 use serde_json::{Map, Value, json};
@@ -75,33 +75,21 @@ pub(in crate::emit) fn http_response() -> Value {
     json!({"statusCode": "", "headers": {}})
 }
 
-/// A JSON array written item by item, formatted exactly as serde_json's
-/// pretty printer formats the whole array: a flow of 20,000 targets made
-/// 20,000 nodes' worth of maps before a byte was written. Each item is
-/// serialized straight into the sink, never first into a string of its own
-/// (the broker's step switch is megabytes). The sink is a buffer
-/// (`default`, then `finish`), or any writer (`into`, then `end`): the
-/// hub's `flows.json` goes straight into the file being written, so that
-/// the document, many times the spec's size, is never held whole.
+/// A JSON array written item by item into a writer, formatted exactly as
+/// serde_json's pretty printer formats the whole array: a flow of 20,000
+/// targets made 20,000 nodes' worth of maps before a byte was written. Each
+/// item is serialized straight into the writer, never first into a string
+/// of its own (the broker's step switch is megabytes), and the writer is the
+/// file being written: `flows.json`, many times the spec's size, is never
+/// held whole.
 pub(in crate::emit) struct PrettyArray<'a> {
-    sink: Sink<'a>,
+    out: &'a mut dyn std::io::Write,
     started: bool,
-    /// The first error of the writer; nothing is written after it.
+    /// The first error; nothing is written after it.
     error: Option<std::io::Error>,
 }
 
-enum Sink<'a> {
-    Buffer(Vec<u8>),
-    Writer(&'a mut dyn std::io::Write),
-}
-
-impl Default for PrettyArray<'_> {
-    fn default() -> Self {
-        PrettyArray { sink: Sink::Buffer(Vec::new()), started: false, error: None }
-    }
-}
-
-/// Writes into the array's sink, every line two spaces in: serde_json
+/// Writes into the array's writer, every line two spaces in: serde_json
 /// escapes every newline inside a string, so each newline it writes starts
 /// a line of the item.
 struct Indented<'s>(&'s mut dyn std::io::Write);
@@ -126,14 +114,7 @@ impl std::io::Write for Indented<'_> {
 impl<'a> PrettyArray<'a> {
     /// An array written into `out` as it is made; `end` closes it.
     pub(in crate::emit) fn into(out: &'a mut dyn std::io::Write) -> Self {
-        PrettyArray { sink: Sink::Writer(out), started: false, error: None }
-    }
-
-    fn out(&mut self) -> &mut dyn std::io::Write {
-        match &mut self.sink {
-            Sink::Buffer(text) => text,
-            Sink::Writer(out) => *out,
-        }
+        PrettyArray { out, started: false, error: None }
     }
 
     pub(in crate::emit) fn push(&mut self, item: &impl serde::Serialize) {
@@ -142,22 +123,14 @@ impl<'a> PrettyArray<'a> {
         }
         let opening: &[u8] = if self.started { b",\n  " } else { b"[\n  " };
         self.started = true;
-        let start = match &self.sink {
-            Sink::Buffer(text) => Some(text.len()),
-            Sink::Writer(_) => None,
-        };
-        let out = self.out();
-        let written = out
-            .write_all(opening)
-            .map_err(serde_json::Error::io)
-            .and_then(|()| serde_json::to_writer_pretty(Indented(out), item));
+        let out = &mut *self.out;
+        let written = out.write_all(opening).map_err(serde_json::Error::io).and_then(|()| {
+            // Only a map with keys that are not strings fails, and no node
+            // has one; a failing writer stops the array.
+            serde_json::to_writer_pretty(Indented(out), item)
+        });
         if let Err(e) = written {
-            match (&mut self.sink, start) {
-                // Only a map with keys that are not strings fails here, and
-                // no node has one: leave no half-written item.
-                (Sink::Buffer(text), Some(start)) if !e.is_io() => text.truncate(start),
-                _ => self.error = Some(std::io::Error::other(e)),
-            }
+            self.error = Some(std::io::Error::other(e));
         }
     }
 
@@ -168,31 +141,12 @@ impl<'a> PrettyArray<'a> {
         }
     }
 
-    fn close(&mut self) {
-        let closing: &[u8] = if self.started { b"\n]\n" } else { b"[]\n" };
-        if self.error.is_none()
-            && let Err(e) = self.out().write_all(closing)
-        {
-            self.error = Some(e);
+    /// Closes the array: the first error of the writer, if any.
+    pub(in crate::emit) fn end(self) -> std::io::Result<()> {
+        if let Some(e) = self.error {
+            return Err(e);
         }
-    }
-
-    /// The buffered array's text.
-    pub(in crate::emit) fn finish(mut self) -> String {
-        self.close();
-        match self.sink {
-            // serde_json writes UTF-8 only.
-            Sink::Buffer(text) => {
-                String::from_utf8(text).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-            }
-            Sink::Writer(_) => String::new(),
-        }
-    }
-
-    /// Closes an array written into a writer: the writer's first error.
-    pub(in crate::emit) fn end(mut self) -> std::io::Result<()> {
-        self.close();
-        self.error.map_or(Ok(()), Err)
+        self.out.write_all(if self.started { b"\n]\n" } else { b"[]\n" })
     }
 }
 
@@ -217,13 +171,7 @@ mod tests {
             json!("x\n  y"),
             json!({"nested": {"deeper": [{"k": 1}, null, true]}}),
         ];
-        let mut out = PrettyArray::default();
-        for item in &items {
-            out.push(item);
-        }
         let whole = serde_json::to_string_pretty(&Value::Array(items.clone())).unwrap() + "\n";
-        assert_eq!(out.finish(), whole);
-        assert_eq!(PrettyArray::default().finish(), "[]\n");
         let mut written = Vec::new();
         let mut into = PrettyArray::into(&mut written);
         for item in &items {
@@ -231,5 +179,8 @@ mod tests {
         }
         into.end().unwrap();
         assert_eq!(String::from_utf8(written).unwrap(), whole);
+        let mut empty = Vec::new();
+        PrettyArray::into(&mut empty).end().unwrap();
+        assert_eq!(empty, b"[]\n");
     }
 }
