@@ -127,19 +127,14 @@ pub(crate) fn lower_document(file: FileId, doc: Document<'_>, threads: usize) ->
         let handles: Vec<_> = doc.split(threads).map(|run| scope.spawn(move || lower_run(run))).collect();
         handles.into_iter().map(crate::parallel::join).collect()
     });
-    // The first run's lists grow once to their final size (a large vector
-    // is moved by the kernel, not copied) and each later run is dropped as
-    // it is appended: a fresh vector of the total size beside every run's
-    // own was the peak of a spec of 200,000 systems on one line.
-    let rest = |len: fn(&Lowered) -> usize| runs.iter().skip(1).map(len).sum::<usize>();
-    let more = [rest(|r| r.spec.systems.len()), rest(|r| r.spec.events.len()), rest(|r| r.spec.flows.len())];
-    let diagnostics = rest(|r| r.diagnostics.len());
-    let mut runs = runs.into_iter();
-    let mut all = runs.next().unwrap_or_default();
-    all.spec.systems.reserve_exact(more[0]);
-    all.spec.events.reserve_exact(more[1]);
-    all.spec.flows.reserve_exact(more[2]);
-    all.diagnostics.reserve_exact(diagnostics);
+    // Each list is made once at its final size, so joining the runs holds
+    // them and the whole once, with no doubling of a growing vector.
+    let total = |len: fn(&Lowered) -> usize| runs.iter().map(len).sum::<usize>();
+    let mut all = Lowered::default();
+    all.spec.systems.reserve_exact(total(|r| r.spec.systems.len()));
+    all.spec.events.reserve_exact(total(|r| r.spec.events.len()));
+    all.spec.flows.reserve_exact(total(|r| r.spec.flows.len()));
+    all.diagnostics.reserve_exact(total(|r| r.diagnostics.len()));
     for run in runs {
         all.absorb(run);
     }
