@@ -89,24 +89,80 @@ pub(in crate::emit) struct PrettyArray<'a> {
     error: Option<std::io::Error>,
 }
 
-/// Writes into the array's writer, every line two spaces in: serde_json
-/// escapes every newline inside a string, so each newline it writes starts
-/// a line of the item.
-struct Indented<'s>(&'s mut dyn std::io::Write);
+/// serde_json's pretty formatter (two spaces a level), starting one level
+/// in: an item of the array is written with every line two spaces in, as
+/// the pretty printer writes it inside the whole array, without scanning
+/// the text for newlines afterwards.
+struct Nested {
+    level: usize,
+    has_value: bool,
+}
 
-impl std::io::Write for Indented<'_> {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let mut rest = bytes;
-        while let Some(at) = memchr::memchr(b'\n', rest) {
-            self.0.write_all(&rest[..=at])?;
-            self.0.write_all(b"  ")?;
-            rest = &rest[at + 1..];
+impl Nested {
+    fn indent<W: ?Sized + std::io::Write>(&self, out: &mut W) -> std::io::Result<()> {
+        for _ in 0..self.level {
+            out.write_all(b"  ")?;
         }
-        self.0.write_all(rest)?;
-        Ok(bytes.len())
+        Ok(())
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
+    fn open<W: ?Sized + std::io::Write>(&mut self, out: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        out.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + std::io::Write>(&mut self, out: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            out.write_all(b"\n")?;
+            self.indent(out)?;
+        }
+        out.write_all(bracket)
+    }
+
+    fn next<W: ?Sized + std::io::Write>(&mut self, out: &mut W, first: bool) -> std::io::Result<()> {
+        out.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(out)
+    }
+}
+
+impl serde_json::ser::Formatter for Nested {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
+        self.open(out, b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
+        self.close(out, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, out: &mut W, first: bool) -> std::io::Result<()> {
+        self.next(out, first)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _out: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
+        self.open(out, b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
+        self.close(out, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, out: &mut W, first: bool) -> std::io::Result<()> {
+        self.next(out, first)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
+        out.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _out: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
         Ok(())
     }
 }
@@ -127,7 +183,8 @@ impl<'a> PrettyArray<'a> {
         let written = out.write_all(opening).map_err(serde_json::Error::io).and_then(|()| {
             // Only a map with keys that are not strings fails, and no node
             // has one; a failing writer stops the array.
-            serde_json::to_writer_pretty(Indented(out), item)
+            let mut serializer = serde_json::Serializer::with_formatter(out, Nested { level: 1, has_value: false });
+            serde::Serialize::serialize(item, &mut serializer)
         });
         if let Err(e) = written {
             self.error = Some(std::io::Error::other(e));
