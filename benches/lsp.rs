@@ -3,10 +3,13 @@
 //! as an editor sends them (incremental `didChange`), one at a time; each is
 //! timed from the moment it is written until the `publishDiagnostics` of
 //! its version arrives. Prints the median and the 95th percentile (the
-//! target is 20 ms), then how a burst of edits is coalesced.
+//! target is 20 ms), then how a burst of edits is coalesced, then the time
+//! from a completion request (of an event name after `on "`) and a hover
+//! request (on a system's name) to their answers.
 //!
-//! Run with `cargo bench --bench lsp`; `WIREPLAN_BENCH_LINES=20000` and
-//! `WIREPLAN_BENCH_KEYS=500` change the size and the number of edits.
+//! Run with `cargo bench --bench lsp` (5,000 lines, then 50,000);
+//! `WIREPLAN_BENCH_LINES=20000` and `WIREPLAN_BENCH_KEYS=500` change the
+//! sizes and the number of edits.
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
@@ -28,12 +31,16 @@ fn spec(lines: usize) -> String {
         );
     }
     let mut i = 0;
-    while out.lines().count() < lines {
+    // Counted as it grows: counting the whole text each time was quadratic.
+    let mut count = out.lines().count();
+    while count < lines {
+        let before = out.len();
         let (from, to) = (i % systems, (i * 7 + 1) % systems);
         let _ = write!(
             out,
             "event \"ev{i}\" from=sys{from} entity=record version=1 {{\n    key \"id\"\n    field \"id\" type=string required=#true\n    field \"email\" type=email\n    volume per-day=100 peak-per-second=1\n}}\n\nflow \"flow{i}\" {{\n    on \"ev{i}\"\n    to sys{to} action=upsert entity=record {{\n        map \"id\" to=\"id\"\n        map \"email\" to=\"email\"\n    }}\n    retry attempts=3\n    dead-letter\n    log\n}}\n\n"
         );
+        count += out[before..].matches('\n').count();
         i += 1;
     }
     out
@@ -74,9 +81,43 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn main() {
-    let lines: usize = std::env::var("WIREPLAN_BENCH_LINES").ok().and_then(|v| v.parse().ok()).unwrap_or(5000);
+    let sizes: Vec<usize> = std::env::var("WIREPLAN_BENCH_LINES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![5_000, 50_000]);
     let keys: usize = std::env::var("WIREPLAN_BENCH_KEYS").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
-    let dir = std::env::temp_dir().join(format!("wireplan-lsp-bench-{}", std::process::id()));
+    for lines in sizes {
+        run(lines, keys);
+    }
+}
+
+/// Answers to `requests` requests sent one at a time, each timed from the
+/// moment it is written until its answer arrives; sorted.
+fn answers(
+    stdin: &mut impl Write,
+    incoming: &mpsc::Receiver<Value>,
+    first_id: i64,
+    requests: usize,
+    request: impl Fn(i64) -> Value,
+) -> Option<Vec<Duration>> {
+    let mut times = Vec::with_capacity(requests);
+    for id in first_id..first_id + requests as i64 {
+        let sent = Instant::now();
+        send(stdin, &request(id));
+        loop {
+            let message = incoming.recv_timeout(Duration::from_secs(60)).ok()?;
+            if message["id"] == id {
+                break;
+            }
+        }
+        times.push(sent.elapsed());
+    }
+    times.sort();
+    Some(times)
+}
+
+fn run(lines: usize, keys: usize) {
+    let dir = std::env::temp_dir().join(format!("wireplan-lsp-bench-{}-{lines}", std::process::id()));
     let _ = std::fs::create_dir_all(&dir);
     let path = dir.join("wireplan.kdl");
     let mut text = spec(lines);
@@ -187,6 +228,39 @@ fn main() {
         "  a burst of {burst} edits: checked {checks} time(s), last diagnostics after {:.2} ms",
         ms(sent.elapsed())
     );
+    // Completion after `on "` in the middle of the spec, and hover on the
+    // name of the system the first flow writes to.
+    let on = text[middle..].find("    on \"").map_or(0, |i| middle + i) + "    on \"".len();
+    let (on_line, on_column) = (text[..on].matches('\n').count(), on - text[..on].rfind('\n').map_or(0, |i| i + 1));
+    let to = text.find("    to sys").map_or(0, |i| i + "    to sys".len());
+    let (to_line, to_column) = (text[..to].matches('\n').count(), to - text[..to].rfind('\n').map_or(0, |i| i + 1));
+    let position = |line: usize, character: usize| json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}});
+    let requests = 50;
+    let completion = answers(
+        &mut stdin,
+        &incoming,
+        1_000,
+        requests,
+        |id| json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/completion", "params": position(on_line, on_column)}),
+    );
+    let hover = answers(
+        &mut stdin,
+        &incoming,
+        2_000,
+        requests,
+        |id| json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/hover", "params": position(to_line, to_column)}),
+    );
+    for (what, times) in [("completion of events", completion), ("hover on a system", hover)] {
+        match times {
+            Some(times) => println!(
+                "  {what:<21} median {:6.2} ms, p95 {:6.2} ms, max {:6.2} ms ({requests} requests)",
+                ms(percentile(&times, 0.5)),
+                ms(percentile(&times, 0.95)),
+                ms(times[times.len() - 1])
+            ),
+            None => println!("  {what}: no answer"),
+        }
+    }
     send(&mut stdin, &json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}));
     send(&mut stdin, &json!({"jsonrpc": "2.0", "method": "exit"}));
     drop(stdin);

@@ -280,7 +280,8 @@ fn holds(name: &str) {
         assert!(emitted.errors.is_empty(), "{} refused {shown:?}: {:?}", target.name(), emitted.errors);
         let mut names_found = 0;
         for artifact in &emitted.artifacts {
-            let text = std::str::from_utf8(&artifact.bytes).expect("UTF-8");
+            let bytes = artifact.bytes();
+            let text = std::str::from_utf8(&bytes).expect("UTF-8");
             if let Some(strings) = parse_data(&artifact.path, text) {
                 names_found += usize::from(strings.iter().any(|s| s == name));
             }
@@ -302,7 +303,7 @@ fn holds(name: &str) {
                     emitted.artifacts.iter().map(|a| &a.path).collect::<Vec<_>>()
                 )
             });
-            let strings = parse_data(&artifact.path, std::str::from_utf8(&artifact.bytes).unwrap()).unwrap();
+            let strings = parse_data(&artifact.path, std::str::from_utf8(&artifact.bytes()).unwrap()).unwrap();
             assert!(strings.iter().any(|s| s == want), "{} of {}: {want:?} not read back", path, target.name());
         }
         assert!(names_found > 0);

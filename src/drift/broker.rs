@@ -43,9 +43,9 @@ pub(crate) struct Declared {
 
 /// The declared items, from the broker target's emitted files.
 pub(crate) fn declared(spec: &Spec, emitted: &Emitted) -> Result<Declared, Failure> {
-    let file = |path: &str| emitted.artifacts.iter().find(|a| a.path == path).map(|a| a.bytes.as_slice());
+    let file = |path: &str| emitted.artifacts.iter().find(|a| a.path == path).map(|a| a.bytes());
     let definitions = file(crate::emit::broker::DEFINITIONS_PATH)
-        .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
         .ok_or_else(|| Failure("the broker target emitted no readable definitions".into()))?;
     let vhost = definitions["vhosts"][0]["name"].as_str().unwrap_or_default().to_owned();
     let mut items = vec![Item::new("vhost", vhost.clone(), json!({}))];
@@ -56,7 +56,8 @@ pub(crate) fn declared(spec: &Spec, emitted: &Emitted) -> Result<Declared, Failu
         items.push(permission(p));
     }
     items.extend(normalize(&definitions, &vhost)?);
-    let places = Places::new(spec, file(crate::emit::broker::ASYNCAPI_PATH));
+    let asyncapi = file(crate::emit::broker::ASYNCAPI_PATH);
+    let places = Places::new(spec, asyncapi.as_deref());
     for item in &mut items {
         item.place = places.of(item);
         if item.kind != "vhost" {

@@ -36,7 +36,8 @@ pub(crate) fn declared(spec: &Spec, emitted: &Emitted, manifest: &Value) -> Vec<
         let Some(file) = artifact.path.strip_prefix("dbt/models/") else { continue };
         let Some(model) = file.rsplit('/').next().and_then(|f| f.strip_suffix(".sql")) else { continue };
         let mut item = Item::new("model", model, json!({}));
-        let header = String::from_utf8_lossy(&artifact.bytes);
+        let bytes = artifact.bytes();
+        let header = String::from_utf8_lossy(&bytes);
         item.place = header.lines().nth(1).and_then(|line| {
             let flow = line.split(", written by the flow ").nth(1).map(|f| f.trim_end_matches('.'));
             let system = line.split(" of ").nth(1).and_then(|s| s.split(':').next());
@@ -51,7 +52,7 @@ pub(crate) fn declared(spec: &Spec, emitted: &Emitted, manifest: &Value) -> Vec<
         .artifacts
         .iter()
         .find(|a| a.path == crate::emit::etl::DBT_SOURCES_PATH)
-        .and_then(|a| yaml_to_json(&String::from_utf8_lossy(&a.bytes)))
+        .and_then(|a| yaml_to_json(&String::from_utf8_lossy(&a.bytes())))
         .unwrap_or(Value::Null);
     for (source, table, column, test) in declared_tests(&sources_yml) {
         let mut item = Item::new("test", test_name(&source, &table, &column, &test), json!({}));

@@ -36,7 +36,7 @@ pub(crate) fn declared(spec: &Spec, emitted: &Emitted) -> Result<Vec<Item>, Fail
         .artifacts
         .iter()
         .find(|a| a.path == FLOWS_PATH)
-        .and_then(|a| serde_json::from_slice::<Value>(&a.bytes).ok())
+        .and_then(|a| serde_json::from_slice::<Value>(&a.bytes()).ok())
         .ok_or_else(|| Failure("the hub target emitted no readable flows".into()))?;
     let mut items = nodes(&flows)?;
     let flows_by_name: BTreeMap<&str, Loc> = spec.flows.iter().map(|f| (f.name.value.as_str(), f.name.loc)).collect();

@@ -1,10 +1,14 @@
 //! What a backend hands back: the files it generated (`Artifact`, a
-//! relative `/`-separated path and its bytes), what the user should know
+//! relative `/`-separated path and its contents, as bytes or, for a large
+//! document, as a function that writes them), what the user should know
 //! about them (`Note`), and the problems that stop the build (`Emitted`);
 //! and what it reads (`Input`, the checked spec). The build notes section
 //! every generated README ends with is written here, once for all backends.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
+use std::io;
+use std::sync::Arc;
 
 use crate::diagnostic::Diagnostic;
 use crate::escape;
@@ -12,11 +16,89 @@ use crate::model::{FlowId, Spec};
 
 /// One generated file: where it goes inside `--out`, `/`-separated, and its
 /// contents.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 pub(crate) struct Artifact {
     pub(crate) path: String,
-    pub(crate) bytes: Vec<u8>,
+    pub(crate) body: Body,
 }
+
+/// Writes a document into the sink it is given, the same bytes every time.
+pub(crate) type Producer = dyn Fn(&mut dyn io::Write) -> io::Result<()> + Send + Sync;
+
+/// An artifact's contents. A document many times the spec's size (the
+/// hub's `flows.json`) is a `Stream`: the writer runs it straight into the
+/// file (and the hash), so that the whole text is never held; running it
+/// twice gives the same bytes.
+#[derive(Clone)]
+pub(crate) enum Body {
+    Bytes(Vec<u8>),
+    Stream(Arc<Producer>),
+}
+
+impl Artifact {
+    pub(crate) fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Artifact {
+        Artifact { path: path.into(), body: Body::Bytes(bytes.into()) }
+    }
+
+    /// An artifact whose bytes `produce` writes when they are needed.
+    pub(crate) fn streamed(
+        path: impl Into<String>,
+        produce: impl Fn(&mut dyn io::Write) -> io::Result<()> + Send + Sync + 'static,
+    ) -> Artifact {
+        Artifact { path: path.into(), body: Body::Stream(Arc::new(produce)) }
+    }
+
+    /// Writes the contents into `out`.
+    pub(crate) fn write_to(&self, out: &mut dyn io::Write) -> io::Result<()> {
+        match &self.body {
+            Body::Bytes(bytes) => out.write_all(bytes),
+            Body::Stream(produce) => produce(out),
+        }
+    }
+
+    /// The contents, made in memory if they are streamed (for what reads a
+    /// document whole: `drift`, `deploy`, tests).
+    pub(crate) fn bytes(&self) -> Cow<'_, [u8]> {
+        match &self.body {
+            Body::Bytes(bytes) => Cow::Borrowed(bytes),
+            Body::Stream(_) => {
+                let mut out = Vec::new();
+                // Writing into a vector fails only where the producer does,
+                // and then the document is what it wrote up to there.
+                let _ = self.write_to(&mut out);
+                Cow::Owned(out)
+            }
+        }
+    }
+
+    /// Appends `extra` to the contents.
+    pub(crate) fn append(&mut self, extra: Vec<u8>) {
+        match &mut self.body {
+            Body::Bytes(bytes) => bytes.extend_from_slice(&extra),
+            Body::Stream(produce) => {
+                let first = Arc::clone(produce);
+                *produce = Arc::new(move |out: &mut dyn io::Write| {
+                    first(out)?;
+                    out.write_all(&extra)
+                });
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Artifact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Artifact").field("path", &self.path).field("bytes", &self.bytes().len()).finish()
+    }
+}
+
+impl PartialEq for Artifact {
+    fn eq(&self, other: &Artifact) -> bool {
+        self.path == other.path && self.bytes() == other.bytes()
+    }
+}
+
+impl Eq for Artifact {}
 
 /// Something the user should know about what was (not) generated.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]

@@ -34,7 +34,7 @@ pub(crate) mod report;
 mod seams;
 mod service;
 
-pub(crate) use artifact::{Artifact, Emitted, Input, Note, notes_section};
+pub(crate) use artifact::{Artifact, Body, Emitted, Input, Note, notes_section};
 
 use crate::diagnostic::Diagnostic;
 
@@ -73,7 +73,7 @@ pub(crate) fn emit(target: Target, input: &Input<'_>) -> Emitted {
     // end of every backend's README.
     let mut review = fidelity::review(input.spec, target, &emitted.built);
     if let Some(readme) = emitted.artifacts.iter_mut().find(|a| a.path == "README.md") {
-        readme.bytes.extend_from_slice(fidelity::readme_section(target, &review).as_bytes());
+        readme.append(fidelity::readme_section(target, &review).into_bytes());
     }
     emitted.summary = fidelity::summary(target, &review, emitted.built.len());
     emitted.warnings = std::mem::take(&mut review.warnings);

@@ -149,9 +149,9 @@ impl Service {
 /// The unit, the `Containerfile` and the environment file of `service`.
 pub(crate) fn artifacts(service: &Service) -> Vec<Artifact> {
     vec![
-        Artifact { path: service.unit_path(), bytes: unit(service).into_bytes() },
-        Artifact { path: service.env_path(), bytes: env_file(service).into_bytes() },
-        Artifact { path: CONTAINERFILE_PATH.into(), bytes: containerfile(service).into_bytes() },
+        Artifact::new(service.unit_path(), unit(service)),
+        Artifact::new(service.env_path(), env_file(service)),
+        Artifact::new(CONTAINERFILE_PATH, containerfile(service)),
     ]
 }
 

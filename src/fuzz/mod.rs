@@ -215,7 +215,7 @@ fn build(checked: &crate::Checked) -> bool {
                 && a.path.split('/').all(|part| !part.is_empty() && part != "." && part != "..");
             assert!(inside, "`build --target {}` names a file outside its folder: {:?}", target.name(), a.path);
             if a.path.ends_with(".json")
-                && let Err(e) = serde_json::from_slice::<serde_json::Value>(&a.bytes)
+                && let Err(e) = serde_json::from_slice::<serde_json::Value>(&a.bytes())
             {
                 panic!("`build --target {}` wrote {} that is not JSON: {e}", target.name(), a.path);
             }

@@ -24,6 +24,13 @@
 //! `compare_tree` is the same comparison without writing, for `build --check`.
 //! A tree's files are flushed to disk together (one `syncfs` on Linux)
 //! before its manifest is written, rather than two `fsync`s each.
+//!
+//! Nothing is held whole that need not be: a streamed artifact (the hub's
+//! `flows.json`, many times the spec's size) is run straight into its
+//! temporary file through the hash, and a file on disk is hashed as it is
+//! read. A streamed artifact is hashed before writing only where a file is
+//! already at its path (to tell whether it changed): a first build makes
+//! each document once.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -33,7 +40,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::emit::Artifact;
+use crate::emit::{Artifact, Body};
 
 /// The manifest's name, in the output folder.
 pub(crate) const MANIFEST: &str = ".wireplan-manifest.json";
@@ -139,13 +146,42 @@ impl Writer {
 
     /// Writes `bytes` to `path` atomically, or flushes it with `flush`.
     fn write_file_as(&self, path: &Path, bytes: &[u8], flush: Flush) -> Result<(), WriteError> {
+        self.write_with(path, &mut |file| file.write_all(bytes), flush)
+    }
+
+    /// Writes `artifact` to `path` atomically, through the hash, flushed
+    /// with `flush`; returns the hash of what was written.
+    fn write_artifact(&self, path: &Path, artifact: &Artifact, flush: Flush) -> Result<String, WriteError> {
+        let mut hash = None;
+        self.write_with(
+            path,
+            &mut |file| {
+                let mut out = io::BufWriter::with_capacity(1 << 16, Hashing::new(file));
+                artifact.write_to(&mut out)?;
+                let hashing = out.into_inner().map_err(io::IntoInnerError::into_error)?;
+                hash = Some(hashing.finish());
+                Ok(())
+            },
+            flush,
+        )?;
+        Ok(hash.unwrap_or_default())
+    }
+
+    /// Writes what `produce` writes into the file to `path` atomically, or
+    /// flushes it with `flush`.
+    fn write_with(
+        &self,
+        path: &Path,
+        produce: &mut dyn FnMut(&mut fs::File) -> io::Result<()>,
+        flush: Flush,
+    ) -> Result<(), WriteError> {
         let existing = self.existing(path)?;
         let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let name = path.file_name().ok_or_else(|| refused(path, "it names no file"))?;
         let name = name.to_string_lossy();
         let (tmp, mut file) = create_temporary(dir, &name, temporary_names(&name), existing.is_some())?;
         let result = (|| {
-            file.write_all(bytes)?;
+            produce(&mut file)?;
             if let Some(meta) = &existing {
                 file.set_permissions(meta.permissions())?;
             }
@@ -251,13 +287,66 @@ fn create_temporary(
 
 /// `sha256:` and the hex digest of `bytes`.
 pub(crate) fn hash(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(digest: &[u8]) -> String {
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");
     for b in digest {
         out.push_str(&format!("{b:02x}"));
     }
     out
+}
+
+/// A writer that hashes what passes through it into `inner`.
+struct Hashing<W> {
+    inner: W,
+    hasher: Sha256,
+}
+
+impl<W: io::Write> Hashing<W> {
+    fn new(inner: W) -> Self {
+        Hashing { inner, hasher: Sha256::new() }
+    }
+
+    /// `hash` of everything written.
+    fn finish(self) -> String {
+        hex(&self.hasher.finalize())
+    }
+}
+
+impl<W: io::Write> io::Write for Hashing<W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(bytes)?;
+        self.hasher.update(&bytes[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The hash of `artifact`'s bytes; a streamed one is made into the hash,
+/// not into memory.
+fn artifact_hash(root: &Path, artifact: &Artifact) -> Result<String, WriteError> {
+    match &artifact.body {
+        Body::Bytes(bytes) => Ok(hash(bytes)),
+        Body::Stream(_) => {
+            let mut out = io::BufWriter::with_capacity(1 << 16, Hashing::new(io::sink()));
+            let hashed = artifact.write_to(&mut out).and_then(|()| out.into_inner().map_err(|e| e.into_error()));
+            hashed.map(Hashing::finish).map_err(io_error(&root.join(&artifact.path)))
+        }
+    }
+}
+
+/// The hash of the file at `path`, read a piece at a time.
+fn file_hash(path: &Path) -> Result<String, WriteError> {
+    let mut hashing = Hashing::new(io::sink());
+    let mut file = fs::File::open(path).map_err(io_error(path))?;
+    io::copy(&mut file, &mut hashing).map_err(io_error(path))?;
+    Ok(hashing.finish())
 }
 
 /// The manifest: which files wireplan generated into the folder, and their
@@ -380,7 +469,7 @@ fn read_disk(writer: &Writer, root: &Path, artifacts: &[Artifact]) -> Result<Dis
             None => None,
             Some(path) => match writer.existing(&path)? {
                 None => None,
-                Some(_) => Some(hash(&fs::read(&path).map_err(io_error(&path))?)),
+                Some(_) => Some(file_hash(&path)?),
             },
         };
         files.insert(rel.to_owned(), found);
@@ -428,24 +517,39 @@ pub(crate) fn compare_tree(
     target: &str,
     artifacts: &[Artifact],
 ) -> Result<Vec<Difference>, WriteError> {
+    compare(writer, root, target, artifacts).map(|(differences, _)| differences)
+}
+
+/// `compare_tree`, and the hash of each artifact it had to make (those
+/// with a file at their path).
+fn compare(
+    writer: &Writer,
+    root: &Path,
+    target: &str,
+    artifacts: &[Artifact],
+) -> Result<(Vec<Difference>, Vec<Option<String>>), WriteError> {
+    let mut hashes = vec![None; artifacts.len()];
     if !root.exists() {
         let mut all: Vec<Difference> = artifacts.iter().map(|a| Difference::Missing(a.path.clone())).collect();
         all.push(Difference::Missing(MANIFEST.into()));
-        return Ok(all);
+        return Ok((all, hashes));
     }
     let disk = read_disk(writer, root, artifacts)?;
     let recorded = |rel: &str| disk.manifest.as_ref().and_then(|m| m.files.get(rel));
     let other_target = disk.manifest.as_ref().is_some_and(|m| m.target != target);
     let mut out = Vec::new();
-    for artifact in artifacts {
+    for (artifact, known) in artifacts.iter().zip(&mut hashes) {
         let rel = &artifact.path;
-        let want = hash(&artifact.bytes);
-        match disk.files.get(rel).cloned().flatten() {
-            None => out.push(Difference::Missing(rel.clone())),
+        let Some(have) = disk.files.get(rel).cloned().flatten() else {
+            out.push(Difference::Missing(rel.clone()));
+            continue;
+        };
+        let want = known.insert(artifact_hash(root, artifact)?);
+        match have {
             // Already what the spec generates: nothing to lose, whoever made
             // it (the manifest is brought up to date below).
-            Some(have) if have == want && !other_target => {}
-            Some(have) => out.push(match recorded(rel) {
+            have if have == *want && !other_target => {}
+            have => out.push(match recorded(rel) {
                 None => Difference::NotGenerated(rel.clone()),
                 Some(_) if other_target => Difference::OtherTarget(rel.clone()),
                 Some(old) if *old == have => Difference::Changed(rel.clone()),
@@ -467,8 +571,8 @@ pub(crate) fn compare_tree(
             }
         }
     }
-    let manifest = new_manifest(target, artifacts);
-    if disk.manifest.as_ref() != Some(&manifest) && out.is_empty() {
+    // Nothing is missing here, so every artifact is hashed.
+    if out.is_empty() && disk.manifest.as_ref() != Some(&new_manifest(root, target, artifacts, &mut hashes)?) {
         out.push(if other_target {
             Difference::OtherTarget(MANIFEST.into())
         } else if disk.manifest.is_some() {
@@ -479,15 +583,30 @@ pub(crate) fn compare_tree(
     }
     out.sort();
     out.dedup();
-    Ok(out)
+    Ok((out, hashes))
 }
 
-fn new_manifest(target: &str, artifacts: &[Artifact]) -> Manifest {
-    Manifest {
+/// The manifest of `artifacts`, whose hashes are in `hashes` where known
+/// (the rest are made and kept there).
+fn new_manifest(
+    root: &Path,
+    target: &str,
+    artifacts: &[Artifact],
+    hashes: &mut [Option<String>],
+) -> Result<Manifest, WriteError> {
+    let mut files = BTreeMap::new();
+    for (artifact, known) in artifacts.iter().zip(hashes) {
+        let hash = match known {
+            Some(hash) => hash.clone(),
+            None => known.insert(artifact_hash(root, artifact)?).clone(),
+        };
+        files.insert(artifact.path.clone(), hash);
+    }
+    Ok(Manifest {
         generator: "wireplan (https://github.com/wireplan/wireplan); do not edit: `wireplan build` keeps it".into(),
         target: target.into(),
-        files: artifacts.iter().map(|a| (a.path.clone(), hash(&a.bytes))).collect(),
-    }
+        files,
+    })
 }
 
 /// What `write_tree` did.
@@ -510,7 +629,7 @@ pub(crate) fn write_tree(
     artifacts: &[Artifact],
     force: bool,
 ) -> Result<TreeReport, Vec<WriteError>> {
-    let differences = compare_tree(writer, root, target, artifacts).map_err(|e| vec![e])?;
+    let (differences, mut hashes) = compare(writer, root, target, artifacts).map_err(|e| vec![e])?;
     if !force {
         let blocking: Vec<WriteError> = differences
             .iter()
@@ -544,13 +663,13 @@ pub(crate) fn write_tree(
     let mut written: Vec<PathBuf> = Vec::new();
     let differing: HashSet<&str> = differences.iter().map(Difference::path).collect();
     let differs = |rel: &str| differing.contains(rel);
-    for artifact in artifacts {
+    for (artifact, known) in artifacts.iter().zip(&mut hashes) {
         if !differs(&artifact.path) {
             report.unchanged.push(artifact.path.clone());
             continue;
         }
         let path = inside(root, &artifact.path, true).map_err(|e| vec![e])?.unwrap_or_else(|| root.to_owned());
-        writer.write_file_as(&path, &artifact.bytes, Flush::Later).map_err(|e| vec![e])?;
+        *known = Some(writer.write_artifact(&path, artifact, Flush::Later).map_err(|e| vec![e])?);
         report.written.push(artifact.path.clone());
         written.push(path);
     }
@@ -568,7 +687,7 @@ pub(crate) fn write_tree(
     // above failed, or the machine stops, the next run still knows what the
     // previous one generated. The manifest last.
     flush_file_system(root, &written).map_err(|e| vec![e])?;
-    let manifest = new_manifest(target, artifacts);
+    let manifest = new_manifest(root, target, artifacts, &mut hashes).map_err(|e| vec![e])?;
     writer.write_file(&root.join(MANIFEST), &manifest.bytes()).map_err(|e| vec![e])?;
     Ok(report)
 }

@@ -10,7 +10,7 @@ fn temp(name: &str) -> PathBuf {
 }
 
 fn artifact(path: &str, text: &str) -> Artifact {
-    Artifact { path: path.into(), bytes: text.as_bytes().to_vec() }
+    Artifact::new(path, text)
 }
 
 #[test]
@@ -126,4 +126,50 @@ fn the_manifest_guards_hand_edits_and_removes_stale_files() {
     // Another target's folder is not taken over.
     assert!(write_tree(&writer, &dir, "broker", &second, false).is_err());
     let _ = fs::remove_dir_all(&dir);
+}
+
+/// A streamed artifact: the same files, bytes and manifest as the same
+/// bytes given whole, made once on a first build, compared by hash on a
+/// rebuild, and its write error reported at its path.
+#[test]
+fn a_streamed_artifact_is_written_and_compared_as_its_bytes() {
+    let streamed = |text: &'static str| {
+        Artifact::streamed("big/flows.json", move |out: &mut dyn io::Write| {
+            // Many small writes, as a document's nodes are written.
+            for piece in text.as_bytes().chunks(3) {
+                out.write_all(piece)?;
+            }
+            Ok(())
+        })
+    };
+    let (whole, streaming) = (temp("whole"), temp("streamed"));
+    let writer = Writer::default();
+    write_tree(&writer, &whole, "hub", &[artifact("big/flows.json", "[1, 2, 3]\n")], false).unwrap();
+    let report = write_tree(&writer, &streaming, "hub", &[streamed("[1, 2, 3]\n")], false).unwrap();
+    assert_eq!(report.written, ["big/flows.json"]);
+    assert_eq!(fs::read(streaming.join("big/flows.json")).unwrap(), b"[1, 2, 3]\n");
+    assert_eq!(fs::read(streaming.join(MANIFEST)).unwrap(), fs::read(whole.join(MANIFEST)).unwrap());
+    // Unchanged: nothing written; changed: written again.
+    assert!(compare_tree(&writer, &streaming, "hub", &[streamed("[1, 2, 3]\n")]).unwrap().is_empty());
+    assert!(write_tree(&writer, &streaming, "hub", &[streamed("[1, 2, 3]\n")], false).unwrap().written.is_empty());
+    let changed = [streamed("[4]\n")];
+    assert_eq!(
+        compare_tree(&writer, &streaming, "hub", &changed).unwrap(),
+        [Difference::Changed("big/flows.json".into())]
+    );
+    write_tree(&writer, &streaming, "hub", &changed, false).unwrap();
+    assert_eq!(fs::read(streaming.join("big/flows.json")).unwrap(), b"[4]\n");
+    write_tree(&writer, &whole, "hub", &[artifact("big/flows.json", "[4]\n")], false).unwrap();
+    assert_eq!(fs::read(streaming.join(MANIFEST)).unwrap(), fs::read(whole.join(MANIFEST)).unwrap());
+    // A producer that fails leaves the old file and no temporary behind.
+    let failing = [Artifact::streamed("big/flows.json", |out: &mut dyn io::Write| {
+        out.write_all(b"[half")?;
+        Err(io::Error::other("the producer failed"))
+    })];
+    let errors = write_tree(&writer, &streaming, "hub", &failing, true).unwrap_err();
+    assert!(errors[0].to_string().contains("flows.json"), "{}", errors[0]);
+    assert_eq!(fs::read(streaming.join("big/flows.json")).unwrap(), b"[4]\n");
+    assert_eq!(fs::read_dir(streaming.join("big")).unwrap().count(), 1);
+    let _ = fs::remove_dir_all(&whole);
+    let _ = fs::remove_dir_all(&streaming);
 }

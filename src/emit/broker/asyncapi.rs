@@ -153,7 +153,7 @@ fn document(broker: &Broker) -> Value {
          publishes them and which flows consume them."
             .into(),
     );
-    json!({
+    let mut doc = json!({
         "asyncapi": "3.0.0",
         "info": info,
         "defaultContentType": "application/json",
@@ -167,10 +167,15 @@ fn document(broker: &Broker) -> Value {
                 super::ADDRESSES_ENV
             ),
         }},
-        "channels": channels,
-        "operations": operations,
-        "components": {"messages": messages},
-    })
+        "channels": null,
+        "operations": null,
+        "components": {"messages": null},
+    });
+    // Moved in, not copied as `json!` would copy them.
+    doc["channels"] = Value::Object(channels);
+    doc["operations"] = Value::Object(operations);
+    doc["components"]["messages"] = Value::Object(messages);
+    doc
 }
 
 fn message(route: &super::Route, title: &str, description: &str) -> Value {

@@ -151,12 +151,12 @@ fn server_id() -> String {
     id(&["amqp-server"])
 }
 
-/// `flows.json` and `flows_cred.json`. Tabs first, then the server node,
-/// then the nodes in the order they are made, written out a few at a time
-/// by the kit's writer (a flow of 20,000 targets is 20,000 small nodes,
-/// never all held as values).
-pub(super) fn render(broker: &Broker) -> (String, String) {
-    let mut out = PrettyArray::default();
+/// `flows.json`, into `into`. Tabs first, then the server node, then the
+/// nodes in the order they are made, written out a few at a time by the
+/// kit's writer (a flow of 20,000 targets is 20,000 small nodes, never all
+/// held as values, nor the text).
+pub(super) fn render(broker: &Broker, into: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut out = PrettyArray::into(into);
     let mut nodes = Nodes(Vec::new());
     let server = server_id();
     let ingress = id(&["tab", "ingress"]);
@@ -209,12 +209,17 @@ pub(super) fn render(broker: &Broker) -> (String, String) {
     if broker.queues.iter().any(|q| broker.hub.flows[q.flow].guard.is_some()) {
         loop_guard_tab_for("broker", &mut nodes, &mut out);
     }
-    let flows = out.finish();
+    out.end()
+}
+
+/// `flows_cred.json`: the server node's credentials.
+pub(super) fn credentials() -> String {
     // Node-RED replaces a credential that is exactly `${VAR}` by the variable.
+    let server = server_id();
     let credentials = json!({server: {"user": format!("${{{USER_ENV}}}"), "password": format!("${{{PASSWORD_ENV}}}")}});
     let mut credentials = serde_json::to_string_pretty(&credentials).unwrap_or_default();
     credentials.push('\n');
-    (flows, credentials)
+    credentials
 }
 
 /// The polled flows the broker carries: the route's index, the flow and its poll.
@@ -643,7 +648,7 @@ flow "a-to-b-again" {
         let spec = crate::lint::test_spec(&TWO_WAY.replace("EXTRA", extra).replace("RATE", rate));
         let emitted = super::super::emit(&crate::emit::Input { spec: &spec });
         let file = emitted.artifacts.iter().find(|a| a.path == crate::emit::nodered::FLOWS_PATH).unwrap();
-        serde_json::from_slice::<Value>(&file.bytes).unwrap().as_array().unwrap().clone()
+        serde_json::from_slice::<Value>(&file.bytes()).unwrap().as_array().unwrap().clone()
     }
 
     fn named<'a>(nodes: &'a [Value], name: &str) -> Vec<&'a Value> {
@@ -656,7 +661,7 @@ flow "a-to-b-again" {
             let spec = crate::lint::test_spec(&TWO_WAY.replace("EXTRA", "").replace("RATE", rate));
             let emitted = super::super::emit(&crate::emit::Input { spec: &spec });
             let file = emitted.artifacts.iter().find(|a| a.path == crate::emit::nodered::FLOWS_PATH).unwrap();
-            let nodes: Vec<Value> = serde_json::from_slice::<Value>(&file.bytes).unwrap().as_array().unwrap().clone();
+            let nodes: Vec<Value> = serde_json::from_slice::<Value>(&file.bytes()).unwrap().as_array().unwrap().clone();
             let mut held: Vec<(String, u64)> = nodes
                 .iter()
                 .filter(|n| n["type"] == "wireplan-amqp-consume")

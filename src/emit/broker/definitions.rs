@@ -56,17 +56,23 @@ pub(super) fn render(broker: &Broker) -> Value {
             "definition": definition, "priority": 0,
         }));
     }
-    json!({
+    let mut doc = json!({
         "vhosts": [{"name": vhost}],
         "users": [{
             "name": USER, "password_hash": "", "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": [],
         }],
         "permissions": [{"user": USER, "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"}],
-        "exchanges": exchanges,
-        "queues": queues,
-        "bindings": bindings,
-        "policies": policies,
-    })
+        "exchanges": null,
+        "queues": null,
+        "bindings": null,
+        "policies": null,
+    });
+    // Moved in, not copied as `json!` would copy them.
+    doc["exchanges"] = Value::Array(exchanges);
+    doc["queues"] = Value::Array(queues);
+    doc["bindings"] = Value::Array(bindings);
+    doc["policies"] = Value::Array(policies);
+    doc
 }
 
 fn exchange(vhost: &str, name: &str, ty: &str) -> Value {

@@ -160,21 +160,19 @@ pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     emitted.errors.extend(definitions::validate(&definitions));
     let mut text = serde_json::to_string_pretty(&definitions).unwrap_or_default();
     text.push('\n');
-    emitted.artifacts.push(Artifact { path: DEFINITIONS_PATH.into(), bytes: text.into_bytes() });
-    emitted.artifacts.push(Artifact { path: ASYNCAPI_PATH.into(), bytes: asyncapi::render(&broker).into_bytes() });
-    let (flows, credentials) = connectors::render(&broker);
-    emitted.artifacts.push(Artifact { path: FLOWS_PATH.into(), bytes: flows.into_bytes() });
-    emitted.artifacts.push(Artifact { path: CREDENTIALS_PATH.into(), bytes: credentials.into_bytes() });
+    emitted.artifacts.push(Artifact::new(DEFINITIONS_PATH, text));
+    emitted.artifacts.push(Artifact::new(ASYNCAPI_PATH, asyncapi::render(&broker)));
+    emitted.artifacts.push(Artifact::new(CREDENTIALS_PATH, connectors::credentials()));
     let settings = nodered::settings("broker", broker.env.keys().map(String::as_str), true);
-    emitted.artifacts.push(Artifact { path: SETTINGS_PATH.into(), bytes: settings.into_bytes() });
-    emitted.artifacts.push(Artifact { path: PACKAGE_PATH.into(), bytes: connectors::package().into_bytes() });
-    emitted.artifacts.push(Artifact { path: NODES_JS_PATH.into(), bytes: connectors::NODES_JS.as_bytes().to_vec() });
-    emitted
-        .artifacts
-        .push(Artifact { path: NODES_HTML_PATH.into(), bytes: connectors::NODES_HTML.as_bytes().to_vec() });
+    emitted.artifacts.push(Artifact::new(SETTINGS_PATH, settings));
+    emitted.artifacts.push(Artifact::new(PACKAGE_PATH, connectors::package()));
+    emitted.artifacts.push(Artifact::new(NODES_JS_PATH, connectors::NODES_JS));
+    emitted.artifacts.push(Artifact::new(NODES_HTML_PATH, connectors::NODES_HTML));
     let supervised = supervised(&broker, &mut emitted.artifacts);
     let readme = readme::render(&broker, &supervised, &emitted.notes);
-    emitted.artifacts.push(Artifact { path: README_PATH.into(), bytes: readme.into_bytes() });
+    emitted.artifacts.push(Artifact::new(README_PATH, readme));
+    // Many times the spec's size: written straight into the file.
+    emitted.artifacts.push(Artifact::streamed(FLOWS_PATH, move |out| connectors::render(&broker, out)));
     emitted
 }
 
@@ -189,7 +187,10 @@ fn supervised(broker: &Broker, artifacts: &mut Vec<Artifact>) -> String {
         dir: "node-red",
         command: &["node", "node_modules/node-red/red.js", "--settings", "settings.js", "--userDir", "."],
         install: crate::emit::service::Install::Package(PACKAGE_PATH),
-        files: artifacts.iter().map(|a| a.path.clone()).filter(|p| p.starts_with("node-red/")).collect(),
+        // `flows.json` is streamed, pushed last: it comes first, as it did.
+        files: std::iter::once(FLOWS_PATH.to_owned())
+            .chain(artifacts.iter().map(|a| a.path.clone()).filter(|p| p.starts_with("node-red/")))
+            .collect(),
         required: broker.env.keys().cloned().collect(),
         optional: vec!["WIREPLAN_ADMIN_TOKEN".into(), "WIREPLAN_ADMIN_READ_TOKEN".into()],
         polls: broker.hub.flows.iter().any(|f| matches!(f.trigger, HubTrigger::Poll(_))),

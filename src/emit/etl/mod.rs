@@ -198,8 +198,7 @@ pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     if !emitted.errors.is_empty() || !emitted.diagnostics.is_empty() {
         return emitted;
     }
-    let mut push =
-        |path: &str, text: String| emitted.artifacts.push(Artifact { path: path.into(), bytes: text.into_bytes() });
+    let mut push = |path: &str, text: String| emitted.artifacts.push(Artifact::new(path, text));
     push(MELTANO_PATH, meltano::render(&etl));
     push(DBT_PROJECT_PATH, dbt::project(&etl));
     push(DBT_PROFILES_PATH, dbt::profiles(&etl));
@@ -212,6 +211,6 @@ pub(crate) fn emit(input: &Input<'_>) -> Emitted {
         push(&format!("dbt/models/marts/{}.sql", model.name), dbt::model(model, &dialects));
     }
     let readme = readme::render(&etl, &emitted.notes);
-    emitted.artifacts.push(Artifact { path: README_PATH.into(), bytes: readme.into_bytes() });
+    emitted.artifacts.push(Artifact::new(README_PATH, readme));
     emitted
 }

@@ -50,11 +50,12 @@ use crate::emit::nodered::throttle::{throttle_id, throttle_nodes, throttle_tab};
 
 /// `flows.json`: pretty-printed, keys sorted (serde_json's map), tabs first
 /// in spec order, then nodes in the order they were made, then a tab per
-/// throttle and the loop guard's tab. Nodes are written out as they are made, a few at a time, never
-/// all held as values. `replay` holds each flow's `POST /replay/<flow>` path
-/// (flows with `dead-letter` only), in the order of `hub.flows`.
-pub(super) fn render(hub: &Hub, replay: &[Option<String>]) -> String {
-    let mut out = PrettyArray::default();
+/// throttle and the loop guard's tab. Nodes are written into `into` as they
+/// are made, a few at a time, never all held as values, nor the text.
+/// `replay` holds each flow's `POST /replay/<flow>` path (flows with
+/// `dead-letter` only), in the order of `hub.flows`.
+pub(super) fn render(hub: &Hub, replay: &[Option<String>], into: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut out = PrettyArray::into(into);
     let ingress = id(&["tab", "webhooks"]);
     out.push(&json!({
         "id": ingress, "type": "tab", "label": "wireplan: webhooks and health", "disabled": false,
@@ -79,7 +80,7 @@ pub(super) fn render(hub: &Hub, replay: &[Option<String>]) -> String {
     if hub.flows.iter().any(|f| f.guard.is_some()) {
         loop_guard_tab(&mut nodes, &mut out);
     }
-    out.finish()
+    out.end()
 }
 
 fn tab_id(flow: &HubFlow) -> String {
@@ -387,7 +388,7 @@ flow "b-to-a" {
         let emitted = super::super::emit(&Input { spec: &spec });
         let file = |path: &str| {
             let artifact = emitted.artifacts.iter().find(|a| a.path == path).unwrap();
-            String::from_utf8(artifact.bytes.clone()).unwrap()
+            String::from_utf8(artifact.bytes().into_owned()).unwrap()
         };
         let flows: Value = serde_json::from_str(&file("node-red/flows.json")).unwrap();
         (flows.as_array().unwrap().clone(), file("node-red/settings.js"))

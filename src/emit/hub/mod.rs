@@ -71,17 +71,18 @@ pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     emitted.diagnostics.extend(claims.check());
     emitted.notes.sort();
     emitted.notes.dedup();
-    let flows = flows::render(&hub, &replay);
-    emitted.artifacts.push(Artifact { path: FLOWS_PATH.into(), bytes: flows.into_bytes() });
     // The loop guard's memory is the global context's `memory` store.
     let memory = hub.flows.iter().any(|f| f.guard.is_some());
     let settings = nodered::settings("hub", env.keys().map(String::as_str), memory);
-    emitted.artifacts.push(Artifact { path: SETTINGS_PATH.into(), bytes: settings.into_bytes() });
+    emitted.artifacts.push(Artifact::new(SETTINGS_PATH, settings));
     let stack = spec.stack.as_ref().and_then(|s| s.name.as_ref()).map(|n| n.value.to_string());
     let supervised = supervised(&hub, &env, replay_token.is_some(), &mut emitted.artifacts);
     let readme =
         readme::render(&hub, &env, replay_token.as_deref(), &replay, stack.as_deref(), &supervised, &emitted.notes);
-    emitted.artifacts.push(Artifact { path: README_PATH.into(), bytes: readme.into_bytes() });
+    emitted.artifacts.push(Artifact::new(README_PATH, readme));
+    // `flows.json` is many times the spec's size: it is written straight
+    // into the file (and the hash) from the `Hub`, never held whole.
+    emitted.artifacts.push(Artifact::streamed(FLOWS_PATH, move |out| flows::render(&hub, &replay, out)));
     emitted
 }
 
@@ -100,7 +101,10 @@ fn supervised(hub: &Hub, env: &BTreeMap<String, String>, replay: bool, artifacts
         dir: "",
         command: COMMAND,
         install: Install::NodeRed,
-        files: artifacts.iter().map(|a| a.path.clone()).filter(|p| p.starts_with("node-red/")).collect(),
+        // `flows.json` is streamed, pushed last: it comes first, as it did.
+        files: std::iter::once(FLOWS_PATH.to_owned())
+            .chain(artifacts.iter().map(|a| a.path.clone()).filter(|p| p.starts_with("node-red/")))
+            .collect(),
         required: env.keys().cloned().collect(),
         optional,
         polls: hub.flows.iter().any(|f| matches!(f.trigger, HubTrigger::Poll(_))),

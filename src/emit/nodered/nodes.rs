@@ -3,7 +3,7 @@
 //! the property sets of the core node types they use (`change` rules,
 //! `file`, `http request` and `http response`), and `PrettyArray`, which
 //! writes `flows.json` node by node, byte for byte as serde_json's pretty
-//! printer writes the whole array. Every value goes into the nodes as a
+//! printer writes the whole array, straight into the file. Every value goes into the nodes as a
 //! serde_json value: no spec name is ever pasted into text.
 
 use serde_json::{Map, Value, json};
@@ -75,45 +75,119 @@ pub(in crate::emit) fn http_response() -> Value {
     json!({"statusCode": "", "headers": {}})
 }
 
-/// A JSON array written item by item, formatted exactly as serde_json's
-/// pretty printer formats the whole array: a flow of 20,000 targets made
-/// 20,000 nodes' worth of maps before a byte was written. Each item is
-/// serialized straight into the text, never first into a string of its own
-/// (the broker's step switch is megabytes).
-#[derive(Default)]
-pub(in crate::emit) struct PrettyArray {
-    text: Vec<u8>,
+/// A JSON array written item by item into a writer, formatted exactly as
+/// serde_json's pretty printer formats the whole array: a flow of 20,000
+/// targets made 20,000 nodes' worth of maps before a byte was written. Each
+/// item is serialized straight into the writer, never first into a string
+/// of its own (the broker's step switch is megabytes), and the writer is the
+/// file being written: `flows.json`, many times the spec's size, is never
+/// held whole.
+pub(in crate::emit) struct PrettyArray<'a> {
+    out: &'a mut dyn std::io::Write,
+    started: bool,
+    /// The first error; nothing is written after it.
+    error: Option<std::io::Error>,
 }
 
-/// Writes into the array's text, every line two spaces in: serde_json
-/// escapes every newline inside a string, so each newline it writes starts
-/// a line of the item.
-struct Indented<'a>(&'a mut Vec<u8>);
+/// serde_json's pretty formatter (two spaces a level), starting one level
+/// in: an item of the array is written with every line two spaces in, as
+/// the pretty printer writes it inside the whole array, without scanning
+/// the text for newlines afterwards.
+struct Nested {
+    level: usize,
+    has_value: bool,
+}
 
-impl std::io::Write for Indented<'_> {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        for line in bytes.split_inclusive(|&b| b == b'\n') {
-            self.0.extend_from_slice(line);
-            if line.ends_with(b"\n") {
-                self.0.extend_from_slice(b"  ");
-            }
+impl Nested {
+    fn indent<W: ?Sized + std::io::Write>(&self, out: &mut W) -> std::io::Result<()> {
+        for _ in 0..self.level {
+            out.write_all(b"  ")?;
         }
-        Ok(bytes.len())
+        Ok(())
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
+    fn open<W: ?Sized + std::io::Write>(&mut self, out: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        out.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + std::io::Write>(&mut self, out: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            out.write_all(b"\n")?;
+            self.indent(out)?;
+        }
+        out.write_all(bracket)
+    }
+
+    fn next<W: ?Sized + std::io::Write>(&mut self, out: &mut W, first: bool) -> std::io::Result<()> {
+        out.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(out)
+    }
+}
+
+impl serde_json::ser::Formatter for Nested {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
+        self.open(out, b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
+        self.close(out, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, out: &mut W, first: bool) -> std::io::Result<()> {
+        self.next(out, first)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _out: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
+        self.open(out, b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
+        self.close(out, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, out: &mut W, first: bool) -> std::io::Result<()> {
+        self.next(out, first)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
+        out.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _out: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
         Ok(())
     }
 }
 
-impl PrettyArray {
+impl<'a> PrettyArray<'a> {
+    /// An array written into `out` as it is made; `end` closes it.
+    pub(in crate::emit) fn into(out: &'a mut dyn std::io::Write) -> Self {
+        PrettyArray { out, started: false, error: None }
+    }
+
     pub(in crate::emit) fn push(&mut self, item: &impl serde::Serialize) {
-        self.text.extend_from_slice(if self.text.is_empty() { b"[\n  " } else { b",\n  " });
-        let start = self.text.len();
-        if serde_json::to_writer_pretty(Indented(&mut self.text), item).is_err() {
+        if self.error.is_some() {
+            return;
+        }
+        let opening: &[u8] = if self.started { b",\n  " } else { b"[\n  " };
+        self.started = true;
+        let out = &mut *self.out;
+        let written = out.write_all(opening).map_err(serde_json::Error::io).and_then(|()| {
             // Only a map with keys that are not strings fails, and no node
-            // has one: leave no half-written item.
-            self.text.truncate(start);
+            // has one; a failing writer stops the array.
+            let mut serializer = serde_json::Serializer::with_formatter(out, Nested { level: 1, has_value: false });
+            serde::Serialize::serialize(item, &mut serializer)
+        });
+        if let Err(e) = written {
+            self.error = Some(std::io::Error::other(e));
         }
     }
 
@@ -124,10 +198,12 @@ impl PrettyArray {
         }
     }
 
-    pub(in crate::emit) fn finish(mut self) -> String {
-        self.text.extend_from_slice(if self.text.is_empty() { b"[]\n" } else { b"\n]\n" });
-        // serde_json writes UTF-8 only.
-        String::from_utf8(self.text).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    /// Closes the array: the first error of the writer, if any.
+    pub(in crate::emit) fn end(self) -> std::io::Result<()> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        self.out.write_all(if self.started { b"\n]\n" } else { b"[]\n" })
     }
 }
 
@@ -152,12 +228,16 @@ mod tests {
             json!("x\n  y"),
             json!({"nested": {"deeper": [{"k": 1}, null, true]}}),
         ];
-        let mut out = PrettyArray::default();
+        let whole = serde_json::to_string_pretty(&Value::Array(items.clone())).unwrap() + "\n";
+        let mut written = Vec::new();
+        let mut into = PrettyArray::into(&mut written);
         for item in &items {
-            out.push(item);
+            into.push(item);
         }
-        let whole = serde_json::to_string_pretty(&Value::Array(items)).unwrap() + "\n";
-        assert_eq!(out.finish(), whole);
-        assert_eq!(PrettyArray::default().finish(), "[]\n");
+        into.end().unwrap();
+        assert_eq!(String::from_utf8(written).unwrap(), whole);
+        let mut empty = Vec::new();
+        PrettyArray::into(&mut empty).end().unwrap();
+        assert_eq!(empty, b"[]\n");
     }
 }
