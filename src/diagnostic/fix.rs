@@ -221,7 +221,7 @@ fn insert_child(file: &SourceFile, node: Span, child: &str) -> Option<(Span, Str
             // line before it that ends in a line continuation (`\`) would
             // join the first of them to its node: a blank line ends it.
             let at = close_line as usize;
-            let continued = text.get(..at)?.trim_end().ends_with('\\');
+            let continued = ends_continued(text.get(..at)?);
             return Some((Span::new(at, at), if continued { format!("\n{lines}") } else { lines }));
         }
         // `{ a; b }` on one line: the block opens onto lines of its own, and
@@ -232,6 +232,18 @@ fn insert_child(file: &SourceFile, node: Span, child: &str) -> Option<(Span, Str
     }
     let end = node.start as usize + body.len();
     Some((Span::new(end, end), format!(" {{\n{lines}{indent}}}")))
+}
+
+/// Whether the last line of `before` ends in a line continuation: a `\\`
+/// followed by nothing but blanks and a comment. A `\\` that only looks
+/// so (in a string) costs a blank line, never a joined node.
+fn ends_continued(before: &str) -> bool {
+    let line = before.trim_end_matches(['\n', '\r']);
+    let line = &line[line.rfind('\n').map_or(0, |i| i + 1)..];
+    line.match_indices('\\').any(|(i, _)| {
+        let rest = line[i + 1..].trim_start_matches([' ', '\t']);
+        rest.is_empty() || rest.starts_with("//") || rest.starts_with("/*")
+    })
 }
 
 /// The bytes removing the node at `start..end` takes: its whole lines when
