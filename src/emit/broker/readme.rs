@@ -26,6 +26,7 @@ pub(super) fn render(broker: &Broker, supervised: &str, notes: &[Note]) -> Strin
     environment(broker, &mut out);
     routes(broker, &mut out);
     queues(broker, &mut out);
+    replay(broker, &mut out);
     loop_guard(broker, &mut out);
     rate_limits(broker, &mut out);
     payloads_and_scaling(broker, &mut out);
@@ -217,8 +218,53 @@ fn queues(broker: &Broker, out: &mut String) {
          queue's `x-delivery-count` header, plus one), so it survives a connector restart, and the audit \
          line's `attempts` is that number. A redelivery calls every target of \
          the flow again with the same `Idempotency-Key`, so a target must treat a repeated key as done. A \
-         killed connector's unacknowledged delivery is redelivered too. Read or replay dead letters with any \
-         AMQP client (or the management UI's get-messages, with the management plugin enabled as above).\n\n",
+         killed connector's unacknowledged delivery is redelivered too. Read dead letters with any AMQP \
+         client (or the management UI's get-messages, with the management plugin enabled as above).\n\n",
+    );
+}
+
+/// One command per flow with `dead-letter` that moves the messages now in
+/// its dead-letter queue back into its own queue, which only that flow's
+/// egress consumes: a one-off dynamic shovel that deletes itself once it
+/// moved the queue's length. Publishing to the flow's queue by the default
+/// exchange, rather than to the producer's exchange, is what keeps the
+/// other flows on the same event from receiving the message again.
+fn replay(broker: &Broker, out: &mut String) {
+    let vhost = &broker.vhost;
+    let dead: Vec<_> = broker.queues.iter().filter(|q| q.dead_letter).collect();
+    if dead.is_empty() {
+        return;
+    }
+    out.push_str(
+        "## Replaying a dead letter\n\n\
+         Once the cause is fixed, move a flow's dead letters back into its own queue with the command below that names its queue (the \
+         table above gives each flow's queue). \
+         It touches only that flow: it publishes to the flow's queue by name (RabbitMQ's default exchange), not \
+         to the producer's exchange, so the other flows on the same event, whose targets already have the \
+         write, receive nothing. RabbitMQ's bundled shovel plugin does the move; enable it once on every node:\n\n\
+         ```sh\nrabbitmq-plugins enable rabbitmq_shovel\n```\n\n\
+         Each command starts a one-off shovel that moves the messages in the \
+         dead-letter queue when it starts, acknowledging each only once the flow's queue has confirmed it, and \
+         then deletes itself. A replayed message keeps its body and headers, so the targets see the same \
+         `Idempotency-Key`; it is a new message in the flow's queue, so its deliveries are counted again from \
+         one and it gets the flow's full attempts (RabbitMQ's `x-death` header records its earlier death).\n\n\
+         ```sh\n",
+    );
+    for queue in dead {
+        let (name, dlq) = (&queue.name, queue.dead_letter_queue());
+        let uri = format!("amqp:///{vhost}");
+        let _ = writeln!(
+            out,
+            "rabbitmqctl set_parameter -p {vhost} shovel replay-{name} '{{\"src-protocol\": \"amqp091\", \
+             \"src-uri\": \"{uri}\", \"src-queue\": \"{dlq}\", \"src-delete-after\": \"queue-length\", \
+             \"dest-protocol\": \"amqp091\", \"dest-uri\": \"{uri}\", \"dest-exchange\": \"\", \
+             \"dest-exchange-key\": \"{name}\", \"ack-mode\": \"on-confirm\"}}'"
+        );
+    }
+    out.push_str(
+        "```\n\n\
+         `rabbitmqctl shovel_status` shows a shovel still moving; a dead letter that fails again returns to the \
+         same dead-letter queue.\n\n",
     );
 }
 
