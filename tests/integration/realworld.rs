@@ -34,7 +34,7 @@ const PRECISION_FLOOR: (usize, usize) = (65, 68);
 const RECALL_FLOOR: (usize, usize) = (43, 53);
 
 /// The sets measured on their own, named by the `set` field of their
-/// `expected.json`: `held-out-2` holds nine architectures written after the
+/// `expected.json`: `held-out-2` holds ten architectures written after the
 /// fixes of issue 25 by someone who had modelled none of the corpus, their
 /// specs and risks committed before wireplan was run on them. The first test
 /// checks their findings like any folder's but leaves them out of its
@@ -42,12 +42,12 @@ const RECALL_FLOOR: (usize, usize) = (43, 53);
 const SEPARATE_SETS: &[&str] = &["held-out-2"];
 
 /// The second held-out set must keep at least this many folders.
-const MIN_HELD_OUT_2: usize = 9;
+const MIN_HELD_OUT_2: usize = 10;
 
-/// Floors measured on `held-out-2` as first judged: 35 true of 45
-/// warnings, and 20 of 43 risks covered.
-const HELD_OUT_2_PRECISION_FLOOR: (usize, usize) = (35, 45);
-const HELD_OUT_2_RECALL_FLOOR: (usize, usize) = (20, 43);
+/// Floors measured on `held-out-2` as first judged: 38 true of 49
+/// warnings, and 22 of 47 risks covered.
+const HELD_OUT_2_PRECISION_FLOOR: (usize, usize) = (38, 49);
+const HELD_OUT_2_RECALL_FLOOR: (usize, usize) = (22, 47);
 
 /// One finding as `expected.json` and the JSON report both name it.
 type Finding = (String, String, String);
