@@ -15,7 +15,9 @@
 
 mod connector_contradiction;
 mod hub_single_point_of_failure;
+mod last_writer_wins;
 mod latency_mismatch;
+mod lock_expiry;
 mod mapping_type_mismatch;
 mod missing_required_field;
 mod missing_timeout;
@@ -35,9 +37,11 @@ mod suppression;
 mod sync_call_chain;
 mod sync_cycle;
 mod timeout_budget;
+mod unknown_volume;
 mod unordered_events;
 mod unused_system;
 mod unversioned_api;
+mod unwatched_dead_letter;
 mod util;
 
 use std::collections::HashSet;
@@ -102,6 +106,10 @@ pub(crate) static RULES: &[&Rule] = &[
     &unordered_events::UNORDERED_EVENTS,
     &timeout_budget::TIMEOUT_BUDGET,
     &no_compensation::NO_COMPENSATION,
+    &unknown_volume::UNKNOWN_VOLUME,
+    &lock_expiry::LOCK_EXPIRY,
+    &last_writer_wins::LAST_WRITER_WINS,
+    &unwatched_dead_letter::UNWATCHED_DEAD_LETTER,
     &ALLOW_WITHOUT_REASON,
     &UNUSED_ALLOW,
     &NAME_CLASH,
@@ -137,6 +145,10 @@ pub(crate) static CHECKS: &[(&Rule, CheckFn)] = &[
     (&unordered_events::UNORDERED_EVENTS, unordered_events::check),
     (&timeout_budget::TIMEOUT_BUDGET, timeout_budget::check),
     (&no_compensation::NO_COMPENSATION, no_compensation::check),
+    (&unknown_volume::UNKNOWN_VOLUME, unknown_volume::check),
+    (&lock_expiry::LOCK_EXPIRY, lock_expiry::check),
+    (&last_writer_wins::LAST_WRITER_WINS, last_writer_wins::check),
+    (&unwatched_dead_letter::UNWATCHED_DEAD_LETTER, unwatched_dead_letter::check),
 ];
 
 /// Finds a rule by name or code (`sync-cycle` or `WP101`, any case).
@@ -371,6 +383,12 @@ pub(crate) fn apply_levels(
             level = None;
         }
         let Some(mut severity) = level else { return false };
+        // A check may report a finding it is unsure of as an info (the spec
+        // leaves out what would settle it): at the rule's default level it
+        // stays an info; `deny` still makes it an error.
+        if level == Some(d.rule.default_severity) && d.severity == Severity::Info {
+            severity = Severity::Info;
+        }
         if cli.deny_warnings && severity == Severity::Warning {
             severity = Severity::Error;
         }
@@ -502,6 +520,28 @@ mod tests {
             messages,
             vec!["internal error: the `broken` check failed on this spec", "no flow reads or writes system `idle`"]
         );
+    }
+
+    /// A check's unsure finding stays an info at the rule's default level,
+    /// and `deny` makes it an error all the same.
+    #[test]
+    fn an_unsure_finding_stays_an_info_until_denied() {
+        let text = |lint: &str| {
+            format!(
+                "{lint}system \"q\" kind=broker\nsystem \"w\" kind=website\nsystem \"s\" kind=custom\n\
+                 event \"e\" from=w version=1\nflow \"f\" {{ on \"e\"; via q; to s action=upsert {{ call \
+                 timeout=\"30s\"; }}; dead-letter; log; }}\n"
+            )
+        };
+        let levels = |text: &str| {
+            let spec = test_spec(text);
+            let graph = Graph::build(&spec);
+            let ctx = Context { spec: &spec, graph: &graph };
+            let (found, silenced) = run_rules(&[(&lock_expiry::LOCK_EXPIRY, lock_expiry::check)], &ctx);
+            apply_levels(&spec, &CliLevels::default(), found, &silenced).iter().map(|d| d.severity).collect::<Vec<_>>()
+        };
+        assert_eq!(levels(&text("")), [Severity::Info]);
+        assert_eq!(levels(&text("lint { deny \"lock-expiry\"; }\n")), [Severity::Error]);
     }
 
     #[test]

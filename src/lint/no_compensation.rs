@@ -25,7 +25,9 @@ declare_rule! {
     ///
     /// A write that takes money or holds stock (a `create` on a `payments`
     /// system, such as a charge or a card authorisation, or an `increment`,
-    /// such as a stock or credit reservation), followed by a step that can
+    /// such as a stock or credit reservation, unless the `to` says
+    /// `counter`: a running total of attempts or views, language 1.2),
+    /// followed by a step that can
     /// fail, with no flow that undoes it:
     ///
     /// - a later `to` of the same flow into another system (charge, then
@@ -96,7 +98,9 @@ fn holds(spec: &Spec, target: &Target) -> bool {
     let Some(system) = target.system.target else { return false };
     match target.action.as_ref().map(|a| a.value) {
         Some(Action::Create) => spec.system(system).kind() == SystemKind::Payments,
-        Some(Action::Increment) => true,
+        // A running total (`counter`) counts what happened, failures
+        // included; there is nothing to release.
+        Some(Action::Increment) => target.counter.is_none(),
         _ => false,
     }
 }

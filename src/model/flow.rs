@@ -20,6 +20,9 @@ pub(crate) struct Flow {
     pub(crate) idempotency_key: Option<FieldRef>,
     pub(crate) retry: Option<Retry>,
     pub(crate) dead_letter: Option<Loc>,
+    /// (1.2) `dead-letter alert="..."`: who is told when a message is
+    /// dead-lettered (a team, a channel, a pager).
+    pub(crate) dead_letter_alert: Option<Spanned<SmolStr>>,
     pub(crate) log: Option<Loc>,
     pub(crate) loop_guard: Option<Loc>,
     pub(crate) latency: Option<Spanned<Duration>>,
@@ -27,6 +30,10 @@ pub(crate) struct Flow {
     /// answer and sees its failure (a synchronous webhook, an RPC, a query,
     /// a saga command with a reply).
     pub(crate) reply: Option<Wait>,
+    /// (1.2) `lock duration=D`: how long the queue the flow consumes holds
+    /// a message for it (a visibility timeout, a peek-lock, an ack
+    /// deadline) before delivering it again; `timeout` is the duration.
+    pub(crate) lock: Option<Wait>,
     /// (1.2) `when FIELD VALUE`: the flow runs only for triggers whose field
     /// has that value; every filter must hold.
     pub(crate) when: Vec<Filter>,
@@ -212,6 +219,9 @@ pub(crate) struct Target {
     /// (1.2) `each ARRAY { map ... }`: one write per element of an array
     /// field of the trigger; boxed, as most targets have none.
     pub(crate) each: Option<Box<Each>>,
+    /// (1.2) `counter`: the `increment` keeps a running total of what
+    /// happened (attempts, views), not a reservation a failure must release.
+    pub(crate) counter: Option<Loc>,
     pub(crate) loc: Loc,
 }
 

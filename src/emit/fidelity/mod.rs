@@ -426,6 +426,22 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         },
         Some(flow_dead_letter),
     ),
+    prop_row(
+        "flow",
+        "dead-letter",
+        "alert",
+        How::Refused {
+            what: "alerts nobody: a dead letter waits in the dead-letter file until someone looks",
+            help: "alert on the audit log's dead-lettered lines, or on the dead-letter file's growth, in your \
+                   monitoring",
+        },
+        How::Refused {
+            what: "alerts nobody: a dead letter waits in the `<queue>.dlq` queue until someone looks",
+            help: "alarm on the depth of the `.dlq` queues (RabbitMQ's Prometheus metrics) in your monitoring",
+        },
+        How::Moot("`dead-letter` sets nothing aside in a batch load: a failed run is the job's exit status"),
+        Some(flow_dead_letter_alert),
+    ),
     row(
         "flow",
         "log",
@@ -467,6 +483,18 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         },
         REALTIME,
         Some(flow_reply),
+    ),
+    row(
+        "flow",
+        "lock",
+        How::Moot("the hub takes its trigger over HTTP: no queue holds the message for it"),
+        How::Refused {
+            what: "sets no lock on the flow's queue: RabbitMQ redelivers an unacknowledged message when the \
+                   consumer's channel closes, or after the server's `consumer_timeout` (30 minutes by default)",
+            help: "set `consumer_timeout` in the RabbitMQ server's configuration to at least the lock, or drop `lock`",
+        },
+        REALTIME,
+        Some(flow_lock),
     ),
     row(
         "flow",
@@ -528,6 +556,7 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         How::Moot("a loader writes tables, not HTTP requests"),
         None,
     ),
+    checks("to", "counter"),
     row(
         "to",
         "call",
@@ -629,6 +658,10 @@ fn flow_reply(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
     out.extend(flow.reply.as_ref().map(|r| r.loc));
 }
 
+fn flow_lock(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
+    out.extend(flow.lock.as_ref().map(|l| l.loc));
+}
+
 fn flow_filters(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
     out.extend(flow.when.iter().map(|w| w.loc));
 }
@@ -662,6 +695,10 @@ fn ordered_events(_: Target, spec: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
 
 fn flow_dead_letter(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
     out.extend(flow.dead_letter);
+}
+
+fn flow_dead_letter_alert(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
+    out.extend(flow.dead_letter_alert.as_ref().map(|a| a.loc));
 }
 
 fn flow_loop_guard(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
