@@ -129,6 +129,8 @@ pub(crate) const SHAPES: &[Shape] = &[
     shape!("system" "planned" "planned in-months=N", "The system joins the stack in N months.", None, &[prop("in-months", "months from now", Fits::Text)]),
     shape!("system" "retires" "retires in-months=N", "The system leaves the stack in N months.", None, &[prop("in-months", "months from now", Fits::Text)]),
     shape!("system" "ha" "ha #true", "Whether the system runs highly available (for hubs and brokers).", Some(Fits::Bool), &[]),
+    shape!("system" "outbox" "outbox", "(1.2) The system publishes its events through an outbox (or change data capture): each is committed with the write that sets it off (or one transaction spans its store and the topic, as Kafka Streams' exactly-once).", None, &[]),
+    shape!("system" "managed" "managed", "(1.2) A vendor or a platform team runs the system as a service (Amazon SQS, Azure Service Bus, a vendor's connector platform): its availability is their tier, not this design's.", None, &[]),
     shape!("system" "webhook-signature" "webhook-signature SCHEME header=H secret=ENV encoding=E prefix=P", "How the system signs its webhooks (an HMAC of the body); the hub backend checks it.",
         Some(Fits::Keywords(SignatureScheme::KEYWORDS)), &[
         prop("header", "the request header that carries the signature", Fits::Text),
@@ -193,7 +195,9 @@ pub(crate) const SHAPES: &[Shape] = &[
     shape!("to" "set" "set DST VALUE", "Writes a constant into a field of the target entity.", Some(Fits::TargetField), &[], args = 2),
     shape!("to" "idempotency-key" "idempotency-key FIELD", "The key for this target alone; it overrides the flow's.", Some(Fits::SourceField), &[]),
     shape!("to" "retry" "retry attempts=N backoff=B initial=D max=D on=\"429,5xx\"", "Retries for this target alone; they override the flow's.", None, RETRY),
-    shape!("to" "emits" "emits EVENT", "This write sets off that event of the target system (a definite link).", Some(Fits::Event), &[]),
+    shape!("to" "emits" "emits EVENT outbox=#true", "This write sets off that event of the target system (a definite link).", Some(Fits::Event), &[
+        prop("outbox", "(1.2) the write and the event are committed together (an outbox table, change data capture): no dual write", Fits::Bool),
+    ]),
     shape!("to" "request" "request method=M path=\"/p\"", "How a backend sends the write: the HTTP method and the path after the system's URL.", None, &[
         prop("method", "the HTTP method", Fits::Keywords(HttpMethod::KEYWORDS)),
         prop("path", "the path after the system's base URL, such as \"/invoices\"", Fits::Text),

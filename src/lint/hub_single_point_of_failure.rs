@@ -1,6 +1,8 @@
 //! `hub-single-point-of-failure`: a hub or broker without high availability
 //! that carries flows into critical systems, or (an info) takes webhooks
-//! for flows into systems whose criticality the spec does not state.
+//! for flows into systems whose criticality the spec does not state. A
+//! `managed` one (since 1.2) is left alone: its availability is its
+//! provider's tier, which nothing in the design changes.
 
 use super::Context;
 use super::util::{name_list, plural};
@@ -17,6 +19,13 @@ declare_rule! {
     /// reported as an info: the outage loses data, and only the targets'
     /// criticality says whether that matters (`criticality high` makes it
     /// a warning, `normal` or `low` accepts it).
+    ///
+    /// A hub or broker that says `managed` (since 1.2) is quiet: a vendor
+    /// or a platform team runs it as a service (Amazon SQS, EventBridge,
+    /// Azure Service Bus, a vendor's connector platform, a shared CI
+    /// runner), and its redundancy is their tier and SLA, not something
+    /// this design can switch on. What its outage loses is still asked by
+    /// the delivery checks (`no-error-handling`, `no-dead-letter`).
     ///
     /// ## Why it matters
     ///
@@ -94,7 +103,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     for id in spec.system_ids() {
         let system = spec.system(id);
         let flows = &critical[id.index()];
-        if !system.is_transport() || system.is_ha() {
+        if !system.is_transport() || system.is_ha() || system.is_managed() {
             continue;
         }
         if flows.is_empty() {
@@ -218,6 +227,8 @@ mod tests {
             flow "b" { on "e"; via h2; to crit action=update }
             flow "c" { on "e"; via h3; to norm action=update }
             flow "d" { on "e"; via h1; to norm action=update }
+            system "h4" kind=broker { managed; }
+            flow "f" { on "e"; via h4; to crit action=update }
         "#;
         let found = test_check(&HUB_SINGLE_POINT_OF_FAILURE, text);
         assert_eq!(found.len(), 1);

@@ -14,6 +14,7 @@
 //! `#[allow]` does in rustc. Spec errors are always errors.
 
 mod connector_contradiction;
+mod dual_write;
 mod hub_single_point_of_failure;
 mod last_writer_wins;
 mod latency_mismatch;
@@ -30,6 +31,7 @@ mod orphan_event;
 mod p2p_sprawl;
 mod polling_over_webhook;
 mod possible_sync_cycle;
+mod premature_notification;
 mod rate_limit_exceeded;
 mod retired_api_version;
 mod stage_mismatch;
@@ -39,6 +41,7 @@ mod sync_cycle;
 mod timeout_budget;
 mod unknown_volume;
 mod unordered_events;
+mod unsigned_webhook;
 mod unused_system;
 mod unversioned_api;
 mod unwatched_dead_letter;
@@ -110,6 +113,9 @@ pub(crate) static RULES: &[&Rule] = &[
     &lock_expiry::LOCK_EXPIRY,
     &last_writer_wins::LAST_WRITER_WINS,
     &unwatched_dead_letter::UNWATCHED_DEAD_LETTER,
+    &dual_write::DUAL_WRITE,
+    &unsigned_webhook::UNSIGNED_WEBHOOK,
+    &premature_notification::PREMATURE_NOTIFICATION,
     &ALLOW_WITHOUT_REASON,
     &UNUSED_ALLOW,
     &NAME_CLASH,
@@ -149,6 +155,9 @@ pub(crate) static CHECKS: &[(&Rule, CheckFn)] = &[
     (&lock_expiry::LOCK_EXPIRY, lock_expiry::check),
     (&last_writer_wins::LAST_WRITER_WINS, last_writer_wins::check),
     (&unwatched_dead_letter::UNWATCHED_DEAD_LETTER, unwatched_dead_letter::check),
+    (&dual_write::DUAL_WRITE, dual_write::check),
+    (&unsigned_webhook::UNSIGNED_WEBHOOK, unsigned_webhook::check),
+    (&premature_notification::PREMATURE_NOTIFICATION, premature_notification::check),
 ];
 
 /// Finds a rule by name or code (`sync-cycle` or `WP101`, any case).

@@ -292,6 +292,7 @@ impl Lowerer<'_> {
             idempotency_key: None,
             retry: None,
             emits: Vec::new(),
+            emits_outbox: Vec::new(),
             call: None,
             each: None,
             counter: None,
@@ -326,9 +327,14 @@ impl Lowerer<'_> {
                 "emits" => {
                     self.shape(child, shape!("to" "emits"));
                     self.leaf(child);
-                    target.emits.extend(
-                        self.name(child, NameKind::Label, "an event name", "emits \"contact.updated\"").map(Ref::new),
-                    );
+                    if let Some(name) = self.name(child, NameKind::Label, "an event name", "emits \"contact.updated\"")
+                    {
+                        // A malformed value is reported once, and taken as
+                        // `#true` so that `dual-write` does not pile onto it.
+                        let outbox = child.prop("outbox").is_some_and(|e| self.bool(&e).is_none_or(|b| b.value));
+                        target.emits.push(Ref::new(name));
+                        target.emits_outbox.push(outbox);
+                    }
                 }
                 "map" => target.maps.extend(self.map(child, shape!("to" "map"))),
                 "set" => target.sets.extend(self.set(child, shape!("to" "set"))),
