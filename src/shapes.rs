@@ -77,6 +77,11 @@ const RETRY: &[Prop] = &[
     prop("max", "the longest wait, such as \"10m\"", Fits::Text),
     prop("on", "(1.2) the only failures retried, such as \"429,5xx,timeout\"; the others fail at once", Fits::Text),
 ];
+const LOCK: &[Prop] = &[prop(
+    "duration",
+    "how long the message stays hidden from other consumers while the flow works, such as \"60s\"",
+    Fits::Text,
+)];
 const TIMEOUT: &[Prop] = &[prop("timeout", "how long the caller waits for the answer, such as \"5s\"", Fits::Text)];
 const ALLOW: &[Prop] = &[prop("reason", "why the finding is acceptable here (expected)", Fits::Text)];
 
@@ -124,6 +129,8 @@ pub(crate) const SHAPES: &[Shape] = &[
     shape!("system" "planned" "planned in-months=N", "The system joins the stack in N months.", None, &[prop("in-months", "months from now", Fits::Text)]),
     shape!("system" "retires" "retires in-months=N", "The system leaves the stack in N months.", None, &[prop("in-months", "months from now", Fits::Text)]),
     shape!("system" "ha" "ha #true", "Whether the system runs highly available (for hubs and brokers).", Some(Fits::Bool), &[]),
+    shape!("system" "outbox" "outbox", "(1.2) The system publishes its events through an outbox (or change data capture): each is committed with the write that sets it off (or one transaction spans its store and the topic, as Kafka Streams' exactly-once).", None, &[]),
+    shape!("system" "managed" "managed", "(1.2) A vendor or a platform team runs the system as a service (Amazon SQS, Azure Service Bus, a vendor's connector platform): its availability is their tier, not this design's.", None, &[]),
     shape!("system" "webhook-signature" "webhook-signature SCHEME header=H secret=ENV encoding=E prefix=P", "How the system signs its webhooks (an HMAC of the body); the hub backend checks it.",
         Some(Fits::Keywords(SignatureScheme::KEYWORDS)), &[
         prop("header", "the request header that carries the signature", Fits::Text),
@@ -171,11 +178,16 @@ pub(crate) const SHAPES: &[Shape] = &[
     shape!("flow" "via" "via SYSTEM", "The hub or broker the flow runs through; without it the flow is point-to-point.", Some(Fits::System), &[]),
     shape!("flow" "idempotency-key" "idempotency-key FIELD", "The field that makes a repeated write harmless.", Some(Fits::SourceField), &[]),
     shape!("flow" "retry" "retry attempts=N backoff=B initial=D max=D on=\"429,5xx\"", "How failed writes are retried (delivery becomes at-least-once).", None, RETRY),
-    shape!("flow" "dead-letter" "dead-letter", "Keeps what cannot be delivered when retries run out.", None, &[]),
+    shape!("flow" "dead-letter" "dead-letter alert=\"...\"", "Keeps what cannot be delivered when retries run out.", None, &[prop(
+        "alert",
+        "(1.2) who is told when a message is dead-lettered: a team, a channel, a pager",
+        Fits::Text,
+    )]),
     shape!("flow" "log" "log", "The flow logs its runs.", None, &[]),
     shape!("flow" "loop-guard" "loop-guard", "The flow ignores changes the integration itself made, which breaks sync loops.", None, &[]),
     shape!("flow" "latency" "latency max=DURATION", "How late the data may arrive.", None, &[prop("max", "the longest acceptable delay, such as \"5m\"", Fits::Text)]),
     shape!("flow" "reply" "reply timeout=DURATION", "(1.2) The trigger's sender waits for this flow's answer and sees its failure: a synchronous webhook, an RPC, a query.", None, TIMEOUT),
+    shape!("flow" "lock" "lock duration=DURATION", "(1.2) How long the queue holds a message for this flow before it delivers it again: a visibility timeout, a peek-lock, an ack deadline.", None, LOCK),
     shape!("flow" "when" "when FIELD VALUE", "(1.2) The flow runs only for triggers whose field has this value.", Some(Fits::SourceField), &[], args = 2),
     shape!("flow" "allow" "allow RULE reason=\"...\"", "Silences a rule for this flow, with a reason.", Some(Fits::Rule), ALLOW),
     shape!("to" "map" "map SRC to=DST", "Copies a field of what the flow reads into a field of the target entity.", Some(Fits::SourceField),
@@ -183,11 +195,14 @@ pub(crate) const SHAPES: &[Shape] = &[
     shape!("to" "set" "set DST VALUE", "Writes a constant into a field of the target entity.", Some(Fits::TargetField), &[], args = 2),
     shape!("to" "idempotency-key" "idempotency-key FIELD", "The key for this target alone; it overrides the flow's.", Some(Fits::SourceField), &[]),
     shape!("to" "retry" "retry attempts=N backoff=B initial=D max=D on=\"429,5xx\"", "Retries for this target alone; they override the flow's.", None, RETRY),
-    shape!("to" "emits" "emits EVENT", "This write sets off that event of the target system (a definite link).", Some(Fits::Event), &[]),
+    shape!("to" "emits" "emits EVENT outbox=#true", "This write sets off that event of the target system (a definite link).", Some(Fits::Event), &[
+        prop("outbox", "(1.2) the write and the event are committed together (an outbox table, change data capture): no dual write", Fits::Bool),
+    ]),
     shape!("to" "request" "request method=M path=\"/p\"", "How a backend sends the write: the HTTP method and the path after the system's URL.", None, &[
         prop("method", "the HTTP method", Fits::Keywords(HttpMethod::KEYWORDS)),
         prop("path", "the path after the system's base URL, such as \"/invoices\"", Fits::Text),
     ]),
+    shape!("to" "counter" "counter", "(1.2) The `increment` keeps a running total of what happened (attempts, views), not a reservation to release when a later step fails.", None, &[]),
     shape!("to" "call" "call timeout=DURATION", "(1.2) The flow waits for this target's answer, for at most `timeout`.", None, TIMEOUT),
     shape!("to" "each" "each ARRAY { map ...; set ... }", "(1.2) One write per element of an array field of the trigger, such as an order's lines.", Some(Fits::SourceField), &[]),
     shape!("each" "map" "map SRC to=DST", "Copies a field of the element into a field of the target entity.", Some(Fits::Text),

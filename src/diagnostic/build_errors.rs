@@ -151,19 +151,19 @@ declare_rule! {
     /// ## What it finds
     ///
     /// A statement the spec says, in a flow that `build --target` builds,
-    /// that the target does not carry out at run time: `loop-guard` in the
-    /// hub and the broker, a `rate-limit` of a system they write to, an
-    /// exponential back-off in the broker, `retry` and `dead-letter` in the
-    /// ETL target. The README's table "What each target carries out" lists
-    /// every statement and target.
+    /// that the target does not carry out at run time: a `when` filter or a
+    /// `retry on=` in the hub and the broker, a later target's own `retry`
+    /// attempts in the broker, `retry` and `dead-letter` in the ETL target.
+    /// The README's table "What each target carries out" lists every
+    /// statement and target.
     ///
     /// ## Why it matters
     ///
-    /// `wireplan check` reads the spec as it is written: with `loop-guard`,
-    /// a two-way sync is not a loop. If the generated configuration drops
-    /// the statement, production does not do what the check assumed: the
-    /// loop runs. The build says so rather than drop it in silence; it still
-    /// writes (`--deny-warnings` makes it stop).
+    /// `wireplan check` reads the spec as it is written: with `when`, a flow
+    /// runs only for the triggers it filters. If the generated configuration
+    /// drops the statement, production does not do what the check assumed:
+    /// the flow writes for every trigger. The build says so rather than drop
+    /// it in silence; it still writes (`--deny-warnings` makes it stop).
     ///
     /// ## Example
     ///
@@ -172,67 +172,44 @@ declare_rule! {
     ///     webhooks #true
     ///     entity "contact" {
     ///         field "email" type=string required=#true
+    ///         field "status" type=string
     ///     }
     /// }
-    /// system "mail" kind=email {
-    ///     webhooks #true
-    ///     entity "subscriber" {
-    ///         field "email" type=string required=#true
-    ///     }
-    /// }
+    /// system "mail" kind=email
     /// event "contact.updated" from=crm entity=contact version=1 {
     ///     field "email" type=string required=#true
-    /// }
-    /// event "subscriber.updated" from=mail entity=subscriber version=1 {
-    ///     field "email" type=string required=#true
+    ///     field "status" type=string
     /// }
     /// flow "crm-to-mail" {
     ///     on "contact.updated"
-    ///     to mail action=upsert entity=subscriber { map "email" to="email"; emits "subscriber.updated"; }
+    ///     when "status" "active"
+    ///     to mail action=upsert { map "email" to="email"; }
     ///     idempotency-key "email"
-    ///     retry attempts=3 backoff=fixed initial="5s"
-    ///     dead-letter
-    ///     log
-    ///     loop-guard
-    /// }
-    /// flow "mail-to-crm" {
-    ///     on "subscriber.updated"
-    ///     to crm action=upsert entity=contact { map "email" to="email"; emits "contact.updated"; }
-    ///     idempotency-key "email"
-    ///     retry attempts=3 backoff=fixed initial="5s"
-    ///     dead-letter
-    ///     log
-    ///     loop-guard
     /// }
     /// ```
     ///
     /// ## Fix
     ///
-    /// Until the target carries `loop-guard`, break the loop where it starts:
-    /// make one system the source of truth and sync one way.
+    /// Until the target carries `when`, filter where the trigger starts (most
+    /// tools send webhooks only for the changes you choose) and drop it.
     ///
     /// ```kdl
     /// system "crm" kind=crm {
     ///     webhooks #true
     ///     entity "contact" {
     ///         field "email" type=string required=#true
+    ///         field "status" type=string
     ///     }
     /// }
-    /// system "mail" kind=email {
-    ///     entity "subscriber" {
-    ///         field "email" type=string required=#true
-    ///     }
-    /// }
+    /// system "mail" kind=email
     /// event "contact.updated" from=crm entity=contact version=1 {
     ///     field "email" type=string required=#true
+    ///     field "status" type=string
     /// }
     /// flow "crm-to-mail" {
     ///     on "contact.updated"
-    ///     to mail action=upsert entity=subscriber { map "email" to="email"; }
+    ///     to mail action=upsert { map "email" to="email"; }
     ///     idempotency-key "email"
-    ///     retry attempts=3 backoff=fixed initial="5s"
-    ///     dead-letter
-    ///     log
     /// }
     /// ```
     pub(crate) static NOT_CARRIED_OUT = {

@@ -11,11 +11,12 @@
 //! imports another (`seams.rs` holds them to it); what two share is a kit
 //! beside them: `nodered/` (the flow model, node builders and fixed files
 //! of the hub and the broker's connectors), `env.rs` (the environment
-//! variables), `names.rs` (identifiers from spec names, in fixed alphabets)
-//! and `distinct.rs` (the check that distinct names never share one: every
-//! identifier a backend derives is claimed there). `fidelity/` says, for
-//! every statement of the language, how each target carries it out, and
-//! reviews each build against it (`not-carried-out` warnings, the summary
+//! variables), `names.rs` (identifiers from spec names, in fixed alphabets),
+//! `distinct.rs` (the check that distinct names never share one: every
+//! identifier a backend derives is claimed there) and `service.rs` (the
+//! systemd unit and `Containerfile` that run a Node-RED target
+//! supervised). `fidelity/` says, for every statement of the language, how
+//! each target carries it out, and reviews each build against it (`not-carried-out` warnings, the summary
 //! and the README's "What runs"); `report.rs` is the same per flow, with
 //! the files written, as `build --format json` prints it.
 
@@ -31,6 +32,7 @@ mod nodered;
 pub(crate) mod report;
 #[cfg(test)]
 mod seams;
+mod service;
 
 pub(crate) use artifact::{Artifact, Emitted, Input, Note, notes_section};
 

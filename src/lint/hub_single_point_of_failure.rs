@@ -1,23 +1,39 @@
 //! `hub-single-point-of-failure`: a hub or broker without high availability
-//! that carries flows into critical systems.
+//! that carries flows into critical systems, or (an info) takes webhooks
+//! for flows into systems whose criticality the spec does not state. A
+//! `managed` one (since 1.2) is left alone: its availability is its
+//! provider's tier, which nothing in the design changes.
 
 use super::Context;
 use super::util::{name_list, plural};
-use crate::diagnostic::Diagnostic;
-use crate::diagnostic::declare_rule;
-use crate::model::{Criticality, FlowId, Owner};
+use crate::diagnostic::{Diagnostic, Severity, declare_rule};
+use crate::model::{Criticality, Flow, FlowId, Owner, Spec, SystemId, TriggerKind};
 
 declare_rule! {
     /// ## What it finds
     ///
     /// A system of kind `hub` or `broker` without `ha #true` that carries
     /// (`via`) at least one flow into a system with `criticality high`.
+    /// Where none does, a hub or broker without `ha #true` that takes the
+    /// webhooks of a flow none of whose targets states a `criticality` is
+    /// reported as an info: the outage loses data, and only the targets'
+    /// criticality says whether that matters (`criticality high` makes it
+    /// a warning, `normal` or `low` accepts it).
+    ///
+    /// A hub or broker that says `managed` (since 1.2) is quiet: a vendor
+    /// or a platform team runs it as a service (Amazon SQS, EventBridge,
+    /// Azure Service Bus, a vendor's connector platform, a shared CI
+    /// runner), and its redundancy is their tier and SLA, not something
+    /// this design can switch on. What its outage loses is still asked by
+    /// the delivery checks (`no-error-handling`, `no-dead-letter`).
     ///
     /// ## Why it matters
     ///
     /// Every flow through the hub stops when it stops. For flows into the
     /// systems the business runs on (payments, orders, the ERP), an outage
-    /// of one non-redundant hub is an outage of all of them.
+    /// of one non-redundant hub is an outage of all of them. A webhook
+    /// sender retries for a while and then gives up: past its window, the
+    /// changes sent while the hub was down are lost, not late.
     ///
     /// ## Example
     ///
@@ -57,7 +73,7 @@ declare_rule! {
         code: "WP109",
         severity: Warning,
         category: Topology,
-        summary: "a hub or broker without `ha #true` carrying flows into `criticality high` systems",
+        summary: "a hub or broker without `ha #true` carrying flows into `criticality high` systems (an info when it takes webhooks into systems of unstated criticality)",
     }
 }
 
@@ -65,6 +81,9 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     // Per hub, the flows via it that reach a critical system, in flow order.
     let mut critical: Vec<Vec<FlowId>> = vec![Vec::new(); spec.systems.len()];
+    // Per hub, the flows via it that take webhooks into systems that state
+    // no criticality.
+    let mut unstated: Vec<Vec<FlowId>> = vec![Vec::new(); spec.systems.len()];
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         let Some(hub) = flow.via.as_ref().and_then(|v| v.target) else { continue };
@@ -75,12 +94,22 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             .any(|s| spec.system(s).criticality.as_ref().is_some_and(|c| c.value == Criticality::High));
         if reaches_critical {
             critical[hub.index()].push(id);
+        } else if takes_webhooks(spec, flow)
+            && flow.targets.iter().filter_map(|t| t.system.target).all(|s| spec.system(s).criticality.is_none())
+        {
+            unstated[hub.index()].push(id);
         }
     }
     for id in spec.system_ids() {
         let system = spec.system(id);
         let flows = &critical[id.index()];
-        if flows.is_empty() || !system.is_transport() || system.is_ha() {
+        if !system.is_transport() || system.is_ha() || system.is_managed() {
+            continue;
+        }
+        if flows.is_empty() {
+            if let Some(d) = webhooks_at_risk(spec, id, &unstated[id.index()]) {
+                out.push(d);
+            }
             continue;
         }
         let mut targets: Vec<&str> = flows
@@ -126,6 +155,59 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     }
 }
 
+/// Whether the flow's trigger arrives by webhook: an event of a producer
+/// that pushes webhooks.
+fn takes_webhooks(spec: &Spec, flow: &Flow) -> bool {
+    let Some(TriggerKind::On { event }) = flow.trigger.as_ref().map(|t| &t.kind) else { return false };
+    event.target.and_then(|e| spec.event(e).from.as_ref()?.target).is_some_and(|s| spec.system(s).has_webhooks())
+}
+
+/// The info for a hub without high availability that takes the webhooks
+/// of `flows`, whose targets state no criticality.
+fn webhooks_at_risk(spec: &Spec, hub: SystemId, flows: &[FlowId]) -> Option<Diagnostic> {
+    if flows.is_empty() {
+        return None;
+    }
+    let system = spec.system(hub);
+    let mut targets: Vec<&str> = flows
+        .iter()
+        .flat_map(|f| &spec.flow(*f).targets)
+        .filter_map(|t| t.system.target)
+        .map(|s| spec.system(s).name.value.as_str())
+        .collect();
+    targets.sort_unstable();
+    targets.dedup();
+    let names = name_list(flows.iter().map(|f| spec.flow(*f).name.value.as_str()));
+    let mut d = Diagnostic::new(
+        &HUB_SINGLE_POINT_OF_FAILURE,
+        system.name.loc,
+        format!(
+            "{} `{}` has no high availability and takes the webhooks of {} ({names}): changes sent while it is \
+             down are lost once their senders stop retrying",
+            system.kind(),
+            system.name.value,
+            plural(flows.len(), "flow")
+        ),
+    )
+    .with_label("a single point of failure for the webhooks it takes");
+    for f in flows.iter().take(3) {
+        if let Some(via) = &spec.flow(*f).via {
+            d = d.with_secondary(via.name.loc, format!("flow `{}` depends on it", spec.flow(*f).name.value));
+        }
+    }
+    let mut d = d
+        .with_help(format!(
+            "say how much a lost change into {} costs with `criticality` (`high` makes this a warning; `normal` or \
+             `low` accepts it), and run `{}` highly available (`ha #true`) or have the senders' changes read back \
+             after an outage",
+            name_list(targets.iter().copied()),
+            system.name.value
+        ))
+        .with_owner(Owner::System(hub));
+    d.severity = Severity::Info;
+    Some(d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,6 +227,8 @@ mod tests {
             flow "b" { on "e"; via h2; to crit action=update }
             flow "c" { on "e"; via h3; to norm action=update }
             flow "d" { on "e"; via h1; to norm action=update }
+            system "h4" kind=broker { managed; }
+            flow "f" { on "e"; via h4; to crit action=update }
         "#;
         let found = test_check(&HUB_SINGLE_POINT_OF_FAILURE, text);
         assert_eq!(found.len(), 1);
@@ -152,5 +236,29 @@ mod tests {
             found[0].message,
             "hub `h1` has no high availability but carries 1 flow into critical system `crit`"
         );
+    }
+
+    /// A hub that takes webhooks into systems of unstated criticality is an
+    /// info; stating the criticality settles it either way.
+    #[test]
+    fn webhooks_into_unstated_criticality_are_an_info() {
+        let text = |criticality: &str| {
+            format!(
+                r#"
+                system "src" kind=crm {{ webhooks #true; }}
+                system "dst" kind=erp {{ {criticality} }}
+                system "h" kind=hub
+                event "e" from=src version=1
+                flow "a" {{ on "e"; via h; to dst action=update; }}
+                "#
+            )
+        };
+        let found = test_check(&HUB_SINGLE_POINT_OF_FAILURE, &text(""));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].severity, Severity::Info);
+        assert!(found[0].message.starts_with("hub `h` has no high availability and takes the webhooks of 1 flow"));
+        assert!(test_check(&HUB_SINGLE_POINT_OF_FAILURE, &text("criticality normal")).is_empty());
+        let found = test_check(&HUB_SINGLE_POINT_OF_FAILURE, &text("criticality high"));
+        assert_eq!(found[0].severity, Severity::Warning);
     }
 }

@@ -14,8 +14,11 @@
 //! `#[allow]` does in rustc. Spec errors are always errors.
 
 mod connector_contradiction;
+mod dual_write;
 mod hub_single_point_of_failure;
+mod last_writer_wins;
 mod latency_mismatch;
+mod lock_expiry;
 mod mapping_type_mismatch;
 mod missing_required_field;
 mod missing_timeout;
@@ -28,6 +31,7 @@ mod orphan_event;
 mod p2p_sprawl;
 mod polling_over_webhook;
 mod possible_sync_cycle;
+mod premature_notification;
 mod rate_limit_exceeded;
 mod retired_api_version;
 mod stage_mismatch;
@@ -35,9 +39,12 @@ mod suppression;
 mod sync_call_chain;
 mod sync_cycle;
 mod timeout_budget;
+mod unknown_volume;
 mod unordered_events;
+mod unsigned_webhook;
 mod unused_system;
 mod unversioned_api;
+mod unwatched_dead_letter;
 mod util;
 
 use std::collections::HashSet;
@@ -102,6 +109,13 @@ pub(crate) static RULES: &[&Rule] = &[
     &unordered_events::UNORDERED_EVENTS,
     &timeout_budget::TIMEOUT_BUDGET,
     &no_compensation::NO_COMPENSATION,
+    &unknown_volume::UNKNOWN_VOLUME,
+    &lock_expiry::LOCK_EXPIRY,
+    &last_writer_wins::LAST_WRITER_WINS,
+    &unwatched_dead_letter::UNWATCHED_DEAD_LETTER,
+    &dual_write::DUAL_WRITE,
+    &unsigned_webhook::UNSIGNED_WEBHOOK,
+    &premature_notification::PREMATURE_NOTIFICATION,
     &ALLOW_WITHOUT_REASON,
     &UNUSED_ALLOW,
     &NAME_CLASH,
@@ -137,6 +151,13 @@ pub(crate) static CHECKS: &[(&Rule, CheckFn)] = &[
     (&unordered_events::UNORDERED_EVENTS, unordered_events::check),
     (&timeout_budget::TIMEOUT_BUDGET, timeout_budget::check),
     (&no_compensation::NO_COMPENSATION, no_compensation::check),
+    (&unknown_volume::UNKNOWN_VOLUME, unknown_volume::check),
+    (&lock_expiry::LOCK_EXPIRY, lock_expiry::check),
+    (&last_writer_wins::LAST_WRITER_WINS, last_writer_wins::check),
+    (&unwatched_dead_letter::UNWATCHED_DEAD_LETTER, unwatched_dead_letter::check),
+    (&dual_write::DUAL_WRITE, dual_write::check),
+    (&unsigned_webhook::UNSIGNED_WEBHOOK, unsigned_webhook::check),
+    (&premature_notification::PREMATURE_NOTIFICATION, premature_notification::check),
 ];
 
 /// Finds a rule by name or code (`sync-cycle` or `WP101`, any case).
@@ -371,6 +392,12 @@ pub(crate) fn apply_levels(
             level = None;
         }
         let Some(mut severity) = level else { return false };
+        // A check may report a finding it is unsure of as an info (the spec
+        // leaves out what would settle it): at the rule's default level it
+        // stays an info; `deny` still makes it an error.
+        if level == Some(d.rule.default_severity) && d.severity == Severity::Info {
+            severity = Severity::Info;
+        }
         if cli.deny_warnings && severity == Severity::Warning {
             severity = Severity::Error;
         }
@@ -502,6 +529,28 @@ mod tests {
             messages,
             vec!["internal error: the `broken` check failed on this spec", "no flow reads or writes system `idle`"]
         );
+    }
+
+    /// A check's unsure finding stays an info at the rule's default level,
+    /// and `deny` makes it an error all the same.
+    #[test]
+    fn an_unsure_finding_stays_an_info_until_denied() {
+        let text = |lint: &str| {
+            format!(
+                "{lint}system \"q\" kind=broker\nsystem \"w\" kind=website\nsystem \"s\" kind=custom\n\
+                 event \"e\" from=w version=1\nflow \"f\" {{ on \"e\"; via q; to s action=upsert {{ call \
+                 timeout=\"30s\"; }}; dead-letter; log; }}\n"
+            )
+        };
+        let levels = |text: &str| {
+            let spec = test_spec(text);
+            let graph = Graph::build(&spec);
+            let ctx = Context { spec: &spec, graph: &graph };
+            let (found, silenced) = run_rules(&[(&lock_expiry::LOCK_EXPIRY, lock_expiry::check)], &ctx);
+            apply_levels(&spec, &CliLevels::default(), found, &silenced).iter().map(|d| d.severity).collect::<Vec<_>>()
+        };
+        assert_eq!(levels(&text("")), [Severity::Info]);
+        assert_eq!(levels(&text("lint { deny \"lock-expiry\"; }\n")), [Severity::Error]);
     }
 
     #[test]

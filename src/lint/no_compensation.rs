@@ -25,11 +25,17 @@ declare_rule! {
     ///
     /// A write that takes money or holds stock (a `create` on a `payments`
     /// system, such as a charge or a card authorisation, or an `increment`,
-    /// such as a stock or credit reservation), followed by a step that can
+    /// such as a stock or credit reservation, unless the `to` says
+    /// `counter`: a running total of attempts or views, language 1.2),
+    /// followed by a step that can
     /// fail, with no flow that undoes it:
     ///
     /// - a later `to` of the same flow into another system (charge, then
-    ///   ship); or
+    ///   ship), other than a retried status write: an `update` or `upsert`
+    ///   (not into a `payments` system) that a `retry` or a broker's
+    ///   redelivery repeats until it lands, such as the flow's own "charged"
+    ///   mark on the order, cannot refuse the change, and when it fails the
+    ///   retry is the fix, not a refund; or
     /// - another flow on the same event that can refuse the change: one
     ///   that writes a `payments` system, or reports an outcome with
     ///   `emits` (stock reserved while the payment, handled beside it, is
@@ -96,7 +102,9 @@ fn holds(spec: &Spec, target: &Target) -> bool {
     let Some(system) = target.system.target else { return false };
     match target.action.as_ref().map(|a| a.value) {
         Some(Action::Create) => spec.system(system).kind() == SystemKind::Payments,
-        Some(Action::Increment) => true,
+        // A running total (`counter`) counts what happened, failures
+        // included; there is nothing to release.
+        Some(Action::Increment) => target.counter.is_none(),
         _ => false,
     }
 }
@@ -107,6 +115,19 @@ fn can_refuse(spec: &Spec, flow: &Flow) -> bool {
     flow.targets
         .iter()
         .any(|t| !t.emits.is_empty() || t.system.target.is_some_and(|s| spec.system(s).kind() == SystemKind::Payments))
+}
+
+/// Whether a later write only records the outcome and is retried until it
+/// lands: an `update` or `upsert` (a status on the flow's own order record),
+/// not into a payments system, with a `retry` (the flow's or its own) or a
+/// broker that redelivers. It cannot refuse the change; when it fails, the
+/// retry is the fix, not a refund.
+fn retried_status_write(spec: &Spec, flow: &Flow, target: &Target) -> bool {
+    let status = target.action.as_ref().is_some_and(|a| matches!(a.value, Action::Update | Action::Upsert));
+    let payments = target.system.target.is_some_and(|s| spec.system(s).kind() == SystemKind::Payments);
+    let retried =
+        flow.retry.is_some() || target.retry.is_some() || (flow.via_broker(spec) && !flow.consumed_at_most_once(spec));
+    status && !payments && retried
 }
 
 fn trigger_event(flow: &Flow) -> Option<EventId> {
@@ -145,8 +166,10 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             if writers.get(&held).is_some_and(|w| w.several) {
                 continue;
             }
-            let later: Vec<&Target> =
-                flow.targets[i + 1..].iter().filter(|t| t.system.target.is_some_and(|s| s != held)).collect();
+            let later: Vec<&Target> = flow.targets[i + 1..]
+                .iter()
+                .filter(|t| t.system.target.is_some_and(|s| s != held) && !retried_status_write(spec, flow, t))
+                .collect();
             let siblings: &[FlowId] = trigger_event(flow).and_then(|e| refusing.get(&e)).map_or(&[], Vec::as_slice);
             // The refusing flows beside this one; at most one of them is
             // this flow, so the first few others are among the first few.

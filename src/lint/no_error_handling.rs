@@ -3,7 +3,10 @@
 //! This is the contract's second delivery question (`Flow::can_lose`), asked
 //! per target: without `retry` (the flow's or the target's own), a poll
 //! trigger or a broker, a failed write is lost. A webhook sender's own
-//! retries do not count: the receiver acknowledged before it wrote.
+//! retries do not count: the receiver acknowledged before it wrote; nor
+//! does a broker whose consumer acknowledges on receipt (`delivery
+//! at-most-once`). A scheduled full sync loses nothing: its next run reads
+//! everything again.
 
 use super::Context;
 use super::util::Delivery;
@@ -22,6 +25,20 @@ declare_rule! {
     /// wrote, so a failed write is not sent again. The label on the trigger
     /// says how the event is delivered as the spec declares it (`delivery`
     /// on the event, else the producer's `webhooks`).
+    ///
+    /// A broker redelivers what its consumer has not acknowledged, so a flow
+    /// `via` a broker is at least once, unless its event says `delivery
+    /// at-most-once`: the consumer acknowledges on receipt (RabbitMQ's
+    /// auto-ack, a Kafka consumer that commits before it processes), and a
+    /// consumer that fails mid-message loses it. That flow is reported.
+    ///
+    /// A scheduled full sync is quiet: a `schedule` with a `from` source
+    /// (a schedule has no cursor, so every run reads every record of the
+    /// source of truth) whose writes are `upsert` or `update`. A failed run
+    /// loses nothing: the next one reads the record again and writes what
+    /// still differs. A `create`, `send`, `append`, `increment` or `delete`
+    /// in it is still reported, and so is an incremental `poll` that gives
+    /// up on a record (a `poll` counts as redelivery, not a full sync).
     ///
     /// A flow with `dead-letter` but no `retry` loses nothing: the finding
     /// says instead that every failure, even a passing timeout, goes to the
@@ -102,6 +119,9 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         };
         let names: Vec<&str> = lost.iter().map(|&t| flow.targets[t].system.name.value.as_str()).collect();
         let all = lost.len() == flow.targets.len();
+        // Via a broker that does not redeliver: its consumer acknowledged
+        // the message on receipt (`delivery at-most-once`).
+        let auto_ack = flow.via_broker(spec).then_some(()).and(flow.via.as_ref());
         let mut d = match flow.dead_letter {
             // Nothing is lost: every failure, even a passing timeout, waits
             // in the dead letter for someone to replay it.
@@ -124,6 +144,17 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                     .with_secondary(trigger.loc, how)
                     .with_secondary(dead_letter, "failed writes are kept here, to be replayed by hand")
             }
+            None if auto_ack.is_some() => {
+                let message = format!(
+                    "flow `{}` consumes its event at most once via broker `{}`: a consumer that fails mid-message \
+                     loses it",
+                    flow.name.value,
+                    auto_ack.map_or("", |v| v.name.value.as_str())
+                );
+                Diagnostic::new(&NO_ERROR_HANDLING, flow.name.loc, message)
+                    .with_label("no retry, and the broker does not redeliver")
+                    .with_secondary(trigger.loc, how)
+            }
             None => {
                 let message = if all {
                     format!("flow `{}` delivers at most once: a failed write loses the data", flow.name.value)
@@ -139,10 +170,18 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                     .with_secondary(trigger.loc, how)
             }
         };
-        if let Some(via) = &flow.via {
+        if let Some(via) = auto_ack {
+            d = d.with_secondary(
+                via.name.loc,
+                "the consumer acknowledges on receipt (auto-ack), so the broker keeps no copy to redeliver",
+            );
+        } else if let Some(via) = &flow.via {
             d = d.with_secondary(via.name.loc, "a hub does not redeliver");
         }
-        let help = if flow.dead_letter.is_some() {
+        let help = if auto_ack.is_some() {
+            "acknowledge after the write (manual ack) and drop `delivery at-most-once`, or add `retry attempts=5 \
+             backoff=exponential` and `dead-letter`"
+        } else if flow.dead_letter.is_some() {
             "add `retry attempts=5 backoff=exponential`, so that only the writes that keep failing reach the dead \
              letter, or run the flow via a broker"
         } else {
@@ -220,6 +259,36 @@ mod tests {
             assert!(!d.message.contains("loses"), "{}", d.message);
             assert!(d.secondary.iter().any(|l| l.message.contains("kept here")), "{:?}", d.secondary);
         }
+    }
+
+    /// A scheduled full sync re-reads what a failed run missed; a broker
+    /// whose consumer acknowledges on receipt keeps no copy to redeliver.
+    #[test]
+    fn full_syncs_are_quiet_and_auto_acked_consumers_lose() {
+        let text = r#"
+            system "a" kind=crm
+            system "b" kind=crm
+            system "q" kind=broker
+            event "once" from=a version=1 { delivery at-most-once; }
+            event "plain" from=a version=1
+            flow "full-sync" { schedule every="1h"; from a entity=x; to b action=upsert; to b action=update }
+            flow "full-append" { schedule every="1h"; from a entity=x; to b action=append }
+            flow "no-source" { schedule every="1h"; to b action=upsert }
+            flow "auto-ack" { on "once"; via q; to b action=create }
+            flow "acked" { on "plain"; via q; to b action=create }
+            flow "auto-ack-retried" { on "once"; via q; to b action=create; retry }
+        "#;
+        let found = test_check(&NO_ERROR_HANDLING, text);
+        let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            vec![
+                "flow `full-append` delivers at most once: a failed write loses the data",
+                "flow `no-source` delivers at most once: a failed write loses the data",
+                "flow `auto-ack` consumes its event at most once via broker `q`: a consumer that fails mid-message \
+                 loses it",
+            ]
+        );
     }
 
     /// Every delivery label follows the event's declared `delivery` first,

@@ -49,7 +49,10 @@ declare_rule! {
     /// through. So a replying flow that charges (a `create` on a `payments`
     /// system) without an idempotency key is reported too, for the charge
     /// alone: a second record elsewhere can be cleaned up, a second charge
-    /// is the customer's money.
+    /// is the customer's money. The same holds for a flow started by a
+    /// request from a `website` system (a booking form, a shop's API): its
+    /// client sends the request again when no answer comes, whether or not
+    /// the flow replies, unless the event says `delivery at-most-once`.
     ///
     /// ## Why it matters
     ///
@@ -248,12 +251,34 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     }
 }
 
-/// A flow that replies and charges (a `create` on a `payments` system)
-/// without an idempotency key, where the flow's own retries do not already
-/// make it an origin: the caller whose answer is late asks again.
+/// Who asks again for a flow started by a request: the caller waiting for
+/// its `reply`, or the client of a `website` system that sent it.
+enum Asker {
+    Reply(crate::model::Loc),
+    Client { system: String, at: crate::model::Loc },
+}
+
+fn asker(spec: &Spec, flow: &Flow) -> Option<Asker> {
+    if let Some(reply) = &flow.reply {
+        return Some(Asker::Reply(reply.loc));
+    }
+    let TriggerKind::On { event } = &flow.trigger.as_ref()?.kind else { return None };
+    let event = spec.event(event.target?);
+    if event.delivery.as_ref().is_some_and(|d| d.value == crate::model::EventDelivery::AtMostOnce) {
+        return None;
+    }
+    let producer = spec.system(event.from.as_ref()?.target?);
+    (producer.kind() == crate::model::SystemKind::Website)
+        .then(|| Asker::Client { system: producer.name.value.to_string(), at: event.name.loc })
+}
+
+/// A flow started by a request (it replies, or its event is a `website`
+/// client's) that charges (a `create` on a `payments` system) without an
+/// idempotency key, where the flow's own retries do not already make it an
+/// origin: the caller whose answer is late asks again.
 fn charge_on_request(spec: &Spec, id: FlowId) -> Option<Diagnostic> {
     let flow = spec.flow(id);
-    let reply = flow.reply.as_ref()?;
+    let asker = asker(spec, flow)?;
     if flow.misspelt("idempotency-key") {
         return None;
     }
@@ -275,18 +300,29 @@ fn charge_on_request(spec: &Spec, id: FlowId) -> Option<Diagnostic> {
         .idempotency_key
         .is_none()
         .then(|| Fix::needs_review(format!("Add `{child}`"), vec![super::util::add_to_flow(spec, id, &child)]));
+    let (who, asked_at, why) = match &asker {
+        Asker::Reply(loc) => (
+            "answers a caller that asks again when the answer is late".to_owned(),
+            *loc,
+            "the caller waits for this answer, and retries a late one".to_owned(),
+        ),
+        Asker::Client { system, at } => (
+            format!("is started by a request from `{system}`, whose client sends it again when no answer comes"),
+            *at,
+            format!("a request from `{system}`: a timed-out or double-clicked request comes again"),
+        ),
+    };
     Some(
         Diagnostic::new(
             &NON_IDEMPOTENT_PATH,
             at,
             format!(
-                "flow `{}` answers a caller that asks again when the answer is late, and charges without an \
-                 idempotency key: `create` on `{}`",
+                "flow `{}` {who}, and charges without an idempotency key: `create` on `{}`",
                 flow.name.value, target.system.name.value
             ),
         )
         .with_label(format!("a repeated request charges `{}` twice", target.system.name.value))
-        .with_secondary(reply.loc, "the caller waits for this answer, and retries a late one")
+        .with_secondary(asked_at, why)
         .with_owner(Owner::Flow(id))
         .with_fix(fix)
         .with_help(format!(
@@ -630,6 +666,30 @@ mod tests {
              idempotency key: `create` on `pay`"
         );
         assert!(test_check(&NON_IDEMPOTENT_PATH, &spec(r#"idempotency-key "request_id""#)).is_empty());
+    }
+
+    /// A website's client sends a request again when no answer comes: a
+    /// charge it starts needs a key even without a reply, unless the event
+    /// is delivered at most once.
+    #[test]
+    fn a_charge_started_by_a_website_request_needs_a_key() {
+        let spec = |delivery: &str| {
+            format!(
+                r#"
+                system "form" kind=website
+                system "pay" kind=payments
+                event "trip" from=form version=1 {{ {delivery} }}
+                flow "book" {{ on "trip"; to pay action=create entity=charge; }}
+                "#
+            )
+        };
+        let found = test_check(&NON_IDEMPOTENT_PATH, &spec(""));
+        assert_eq!(
+            found.iter().map(|d| d.message.as_str()).collect::<Vec<_>>(),
+            ["flow `book` is started by a request from `form`, whose client sends it again when no answer comes, \
+              and charges without an idempotency key: `create` on `pay`"]
+        );
+        assert!(test_check(&NON_IDEMPOTENT_PATH, &spec("delivery at-most-once")).is_empty());
     }
 
     #[test]

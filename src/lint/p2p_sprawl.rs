@@ -6,8 +6,11 @@
 //! finding for the whole spec. A `to` with `call` (since 1.2) is left out:
 //! a service that calls several others and waits for their answers is a
 //! request/reply star, which a hub would lengthen rather than untangle, not
-//! integration sprawl. Linear: one pass over the flows' targets and a hash
-//! set of pairs.
+//! integration sprawl. Nor is wiring that a hub would not shorten: a hub
+//! or broker needs one connection per system, so where the direct pairs
+//! are no more (a star around a service that plays the hub already, a
+//! chain), the rule is quiet. Linear: one pass over the flows' targets and
+//! a hash set of pairs.
 
 use super::Context;
 use super::util::{name_list, plural};
@@ -36,6 +39,12 @@ declare_rule! {
     /// and routing it through a hub or broker adds a hop to every call
     /// without taking a connection away.
     ///
+    /// Nor does wiring a hub would not shorten: a hub or broker needs one
+    /// connection per system, so where the direct pairs are no more than
+    /// the systems they join (a star of flows that all run in one of the
+    /// team's own services, which plays the hub already, or a chain), the
+    /// rule is quiet rather than advise a hub that adds connections.
+    ///
     /// ## Why it matters
     ///
     /// Every direct connection is its own code, credentials, retries and
@@ -50,9 +59,15 @@ declare_rule! {
     /// system "mail" kind=email
     /// system "books" kind=accounting
     /// event "order.paid" from=shop version=1
+    /// event "contact.updated" from=crm version=1
     /// flow "order-to-crm" {
     ///     on "order.paid"
     ///     to crm action=upsert
+    ///     to mail action=upsert
+    ///     to books action=upsert
+    /// }
+    /// flow "contact-to-tools" {
+    ///     on "contact.updated"
     ///     to mail action=upsert
     ///     to books action=upsert
     /// }
@@ -69,10 +84,17 @@ declare_rule! {
     /// system "books" kind=accounting
     /// system "zapier" kind=hub
     /// event "order.paid" from=shop version=1
+    /// event "contact.updated" from=crm version=1
     /// flow "order-to-crm" {
     ///     on "order.paid"
     ///     via zapier
     ///     to crm action=upsert
+    ///     to mail action=upsert
+    ///     to books action=upsert
+    /// }
+    /// flow "contact-to-tools" {
+    ///     on "contact.updated"
+    ///     via zapier
     ///     to mail action=upsert
     ///     to books action=upsert
     /// }
@@ -132,7 +154,11 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let horizon = spec.horizon_months();
     let (now, later) = (wiring(spec, &pairs, 0), wiring(spec, &pairs, horizon));
     let max = MAX_DIRECT_TOOLS as usize;
-    if now.tools <= max && later.tools <= max {
+    // A hub or broker needs one connection per system: where the direct
+    // pairs are no more than that (a star around one system that plays the
+    // hub already, a chain), routing through one would add connections.
+    let sprawls = |w: Wiring| w.tools > max && w.pairs > w.systems;
+    if !sprawls(now) && !sprawls(later) {
         return;
     }
     let message = if now == later {
@@ -189,16 +215,34 @@ mod tests {
             event "a.e" from=a version=1
             flow "f" { on "a.e"; to b action=update; to c action=update; to d action=update }
             flow "g" { on "a.e"; to b action=update }
+            event "b.e" from=b version=1
+            flow "k" { on "b.e"; to c action=update; to d action=update }
             flow "v" { on "a.e"; via h; to c action=update }
         "#;
         let found = test_check(&P2P_SPRAWL, text);
         assert_eq!(found.len(), 1);
         assert_eq!(
             found[0].message,
-            "more than 3 tools are wired point-to-point: now 3 tools wired directly in 2 pairs (n(n-1)/2 = 3 possible; \
-             a hub or broker needs 3 connections); at the horizon (month 12) 4 tools wired directly in 3 pairs \
+            "more than 3 tools are wired point-to-point: now 3 tools wired directly in 3 pairs (n(n-1)/2 = 3 possible; \
+             a hub or broker needs 3 connections); at the horizon (month 12) 4 tools wired directly in 5 pairs \
              (n(n-1)/2 = 6 possible; a hub or broker needs 4 connections)"
         );
+    }
+
+    /// A star around one system (every flow runs in one service) has fewer
+    /// pairs than a hub would need connections: a hub would add some.
+    #[test]
+    fn a_star_that_a_hub_would_not_shorten_is_quiet() {
+        let text = r#"
+            system "svc" kind=custom
+            system "a" kind=crm
+            system "b" kind=email
+            system "c" kind=support
+            system "d" kind=marketing
+            event "svc.e" from=svc version=1
+            flow "f" { on "svc.e"; to a action=update; to b action=send; to c action=create; to d action=update }
+        "#;
+        assert!(test_check(&P2P_SPRAWL, text).is_empty());
     }
 
     #[test]
@@ -217,8 +261,8 @@ mod tests {
     }
 
     /// An orchestrator calling four services and waiting on each is a
-    /// request/reply star, not sprawl; the same writes made without `call`
-    /// are.
+    /// request/reply star, not sprawl; the same writes made without `call`,
+    /// beside a shipping service that writes two of them itself, are.
     #[test]
     fn synchronous_calls_are_not_sprawl() {
         let star = |call: &str| {
@@ -237,6 +281,12 @@ mod tests {
                     to ship action=create {{ {call} }}
                     to cart action=delete {{ {call} }}
                     to mail action=send {{ {call} }}
+                }}
+                event "shipment.sent" from=ship version=1
+                flow "shipped" {{
+                    on "shipment.sent"
+                    to cart action=delete
+                    to mail action=send
                 }}
                 "#
             )

@@ -17,11 +17,13 @@ declare_rule! {
     /// on the earlier event writes (a payment applied to the invoice made
     /// for the order, a refund receipt against the sale's receipt), with no
     /// `retry`. A `create` into a system the earlier event's flows do not
-    /// write needs nothing from them, and is left alone. Nothing in a webhook, a hub or a broker
-    /// delivers two kinds of event in the order they happened: each has its
-    /// own endpoint or queue, and a retry of the first lets the second
-    /// overtake it. Where a flow on the earlier event writes the same system,
-    /// it is named.
+    /// write needs nothing from them, and is left alone; so is a `create`
+    /// beside an `update` of the same flow that is reported (one fact, one
+    /// finding: the flow depends on the order). Nothing in a webhook, a hub
+    /// or a broker delivers two kinds of event in the order they happened:
+    /// each has its own endpoint or queue, and a retry of the first lets
+    /// the second overtake it. Where a flow on the earlier event writes the
+    /// same system, it is named.
     ///
     /// ## Why it matters
     ///
@@ -118,6 +120,15 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         let Some(&(first, _)) = afters.first() else { continue };
         for &id in flows {
             let flow = spec.flow(id);
+            // One fact, one finding: where the flow has a write that needs
+            // the earlier record (an update), a `create` beside it that
+            // merely refers to it is not reported as well.
+            let needs_some = flow.targets.iter().any(|t| {
+                t.action
+                    .as_ref()
+                    .is_some_and(|a| matches!(a.value, Action::Update | Action::Delete | Action::Increment))
+                    && t.retry.is_none()
+            }) && flow.retry.is_none();
             for target in &flow.targets {
                 let Some(action) = &target.action else { continue };
                 let needs_record = matches!(action.value, Action::Update | Action::Delete | Action::Increment);
@@ -135,7 +146,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 });
                 // A `create` needs the earlier record only where the earlier
                 // event's flows write the same system.
-                if creates && written.is_none() {
+                if creates && (written.is_none() || needs_some) {
                     continue;
                 }
                 let after = written.map_or(first, |(a, _)| a);

@@ -66,12 +66,26 @@ pub(super) fn group_by_target(
     message: impl Fn(&str, usize, String) -> String,
     out: &mut crate::lint::Findings<'_>,
 ) {
+    group_by(spec, singles, |flow| flow.targets.first().and_then(|t| t.system.target), "into", message, out);
+}
+
+/// Like `group_by_target`, grouping by the system `key` gives each flow
+/// (none: the flow is reported alone); `relation` words the group's
+/// identity ("the flows `into` system X", "`via` system X").
+pub(super) fn group_by(
+    spec: &Spec,
+    singles: Vec<(FlowId, Diagnostic)>,
+    key: impl Fn(&Flow) -> Option<SystemId>,
+    relation: &str,
+    message: impl Fn(&str, usize, String) -> String,
+    out: &mut crate::lint::Findings<'_>,
+) {
     let mut groups: Vec<(SystemId, Vec<(FlowId, Diagnostic)>)> = Vec::new();
     let mut index: rustc_hash::FxHashMap<SystemId, usize> = Default::default();
     for (flow_id, d) in singles {
         let flow = spec.flow(flow_id);
         let allowed = flow.allows.iter().any(|a| a.rule.value == d.rule.name);
-        let Some(system) = flow.targets.first().and_then(|t| t.system.target).filter(|_| !allowed) else {
+        let Some(system) = key(flow).filter(|_| !allowed) else {
             out.push(d);
             continue;
         };
@@ -109,10 +123,11 @@ pub(super) fn group_by_target(
             applicability: fix.applicability,
             edits: members.iter().filter_map(|(_, d)| d.fix.as_ref()).flat_map(|f| f.edits.iter().cloned()).collect(),
         }));
-        let key = format!("the flows into system {}", serde_json::to_string(name.as_str()).unwrap_or_default());
+        let identity =
+            format!("the flows {relation} system {}", serde_json::to_string(name.as_str()).unwrap_or_default());
         // The help was written for one flow; it applies to each listed.
         let help = head.help.replacen("to the flow", "to each of these flows", 1);
-        out.push(grouped.about_the_spec(key).with_help(help));
+        out.push(grouped.about_the_spec(identity).with_help(help));
     }
 }
 

@@ -30,6 +30,8 @@ impl Lowerer<'_> {
             loop_guard: None,
             latency: None,
             reply: None,
+            lock: None,
+            dead_letter_alert: None,
             when: Vec::new(),
             allows: Vec::new(),
             misspelt: Vec::new(),
@@ -44,7 +46,7 @@ impl Lowerer<'_> {
             let single = match name {
                 "on" | "poll" | "schedule" => Some("trigger"),
                 "from" | "via" | "idempotency-key" | "retry" | "dead-letter" | "log" | "loop-guard" | "latency"
-                | "reply" => children_of("flow").into_iter().find(|n| *n == name),
+                | "reply" | "lock" => children_of("flow").into_iter().find(|n| *n == name),
                 _ => None,
             };
             if let Some(single) = single {
@@ -163,6 +165,11 @@ impl Lowerer<'_> {
                     self.shape(child, shape);
                     self.leaf(child);
                     *slot = Some(self.loc(child.span));
+                    if name == "dead-letter"
+                        && let Some(alert) = child.prop("alert")
+                    {
+                        flow.dead_letter_alert = self.string(&alert, "`alert=\"ops-on-call\"`");
+                    }
                 }
                 "latency" => {
                     self.shape(child, shape!("flow" "latency"));
@@ -176,6 +183,18 @@ impl Lowerer<'_> {
                     };
                 }
                 "reply" => flow.reply = Some(self.wait(child, shape!("flow" "reply"))),
+                "lock" => {
+                    self.shape(child, shape!("flow" "lock"));
+                    self.leaf(child);
+                    let duration = match child.prop("duration") {
+                        Some(e) => self.duration(&e),
+                        None => {
+                            self.missing_prop(child, "duration", "lock duration=\"60s\"");
+                            None
+                        }
+                    };
+                    flow.lock = Some(Wait { timeout: duration, loc: self.loc(child.span) });
+                }
                 "when" => {
                     self.shape(child, shape!("flow" "when"));
                     self.leaf(child);
@@ -273,8 +292,10 @@ impl Lowerer<'_> {
             idempotency_key: None,
             retry: None,
             emits: Vec::new(),
+            emits_outbox: Vec::new(),
             call: None,
             each: None,
+            counter: None,
             loc: self.loc(node.span),
         };
         let mut seen = Seen::default();
@@ -285,6 +306,7 @@ impl Lowerer<'_> {
                 "retry" => Some("retry"),
                 "call" => Some("call"),
                 "each" => Some("each"),
+                "counter" => Some("counter"),
                 _ => None,
             };
             if let Some(single) = single {
@@ -305,14 +327,24 @@ impl Lowerer<'_> {
                 "emits" => {
                     self.shape(child, shape!("to" "emits"));
                     self.leaf(child);
-                    target.emits.extend(
-                        self.name(child, NameKind::Label, "an event name", "emits \"contact.updated\"").map(Ref::new),
-                    );
+                    if let Some(name) = self.name(child, NameKind::Label, "an event name", "emits \"contact.updated\"")
+                    {
+                        // A malformed value is reported once, and taken as
+                        // `#true` so that `dual-write` does not pile onto it.
+                        let outbox = child.prop("outbox").is_some_and(|e| self.bool(&e).is_none_or(|b| b.value));
+                        target.emits.push(Ref::new(name));
+                        target.emits_outbox.push(outbox);
+                    }
                 }
                 "map" => target.maps.extend(self.map(child, shape!("to" "map"))),
                 "set" => target.sets.extend(self.set(child, shape!("to" "set"))),
                 "call" => target.call = Some(self.wait(child, shape!("to" "call"))),
                 "each" => target.each = self.each(child).map(Box::new),
+                "counter" => {
+                    self.shape(child, shape!("to" "counter"));
+                    self.leaf(child);
+                    target.counter = Some(self.loc(child.span));
+                }
                 "request" => {
                     self.shape(child, shape!("to" "request"));
                     self.leaf(child);

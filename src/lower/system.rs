@@ -43,6 +43,8 @@ impl Lowerer<'_> {
             planned_in_months: None,
             retires_in_months: None,
             ha: None,
+            managed: None,
+            outbox: None,
             webhook_signature: None,
             connector,
             auth: None,
@@ -93,6 +95,16 @@ impl Lowerer<'_> {
                 }
                 "webhooks" => system.webhooks = self.bool_child(child, shape!("system" "webhooks"), "webhooks #true"),
                 "ha" => system.ha = self.bool_child(child, shape!("system" "ha"), "ha #true"),
+                "outbox" => {
+                    self.shape(child, shape!("system" "outbox"));
+                    self.leaf(child);
+                    system.outbox = Some(self.loc(child.span));
+                }
+                "managed" => {
+                    self.shape(child, shape!("system" "managed"));
+                    self.leaf(child);
+                    system.managed = Some(self.loc(child.span));
+                }
                 "webhook-signature" => system.webhook_signature = Some(Box::new(self.webhook_signature(child))),
                 "auth" => system.auth = Some(Box::new(self.auth(child))),
                 "rate-limit" => {

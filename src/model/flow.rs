@@ -20,6 +20,9 @@ pub(crate) struct Flow {
     pub(crate) idempotency_key: Option<FieldRef>,
     pub(crate) retry: Option<Retry>,
     pub(crate) dead_letter: Option<Loc>,
+    /// (1.2) `dead-letter alert="..."`: who is told when a message is
+    /// dead-lettered (a team, a channel, a pager).
+    pub(crate) dead_letter_alert: Option<Spanned<SmolStr>>,
     pub(crate) log: Option<Loc>,
     pub(crate) loop_guard: Option<Loc>,
     pub(crate) latency: Option<Spanned<Duration>>,
@@ -27,6 +30,10 @@ pub(crate) struct Flow {
     /// answer and sees its failure (a synchronous webhook, an RPC, a query,
     /// a saga command with a reply).
     pub(crate) reply: Option<Wait>,
+    /// (1.2) `lock duration=D`: how long the queue the flow consumes holds
+    /// a message for it (a visibility timeout, a peek-lock, an ack
+    /// deadline) before delivering it again; `timeout` is the duration.
+    pub(crate) lock: Option<Wait>,
     /// (1.2) `when FIELD VALUE`: the flow runs only for triggers whose field
     /// has that value; every filter must hold.
     pub(crate) when: Vec<Filter>,
@@ -70,8 +77,13 @@ impl Flow {
         if matches!(trigger.kind, TriggerKind::Poll { .. }) {
             return Some(Twice::Poll(trigger.loc));
         }
-        if let Some(via) =
-            self.via.as_ref().filter(|v| v.target.is_some_and(|s| spec.system(s).kind() == SystemKind::Broker))
+        // A broker redelivers what is not acknowledged, unless its consumer
+        // acknowledges on receipt (`delivery at-most-once`, auto-ack).
+        if let Some(via) = self
+            .via
+            .as_ref()
+            .filter(|v| v.target.is_some_and(|s| spec.system(s).kind() == SystemKind::Broker))
+            .filter(|_| !self.consumed_at_most_once(spec))
         {
             return Some(Twice::Broker(via.name.loc));
         }
@@ -89,8 +101,10 @@ impl Flow {
 
     /// Whether a failed write to target `target` loses the data (the
     /// contract's second delivery question): no `retry` (the target's or
-    /// the flow's), not via a broker, not a poll. A webhook sender's own
-    /// retries do not count: the receiver acknowledges before it writes.
+    /// the flow's), not via a broker (unless its consumer acknowledges on
+    /// receipt, `delivery at-most-once`), not a poll, not a scheduled full
+    /// sync (`resyncs`). A webhook sender's own retries do not count: the
+    /// receiver acknowledges before it writes.
     pub(crate) fn can_lose(&self, spec: &Spec, target: usize) -> bool {
         // The caller waits for the reply, so it sees the failure: nothing is
         // lost without its knowing.
@@ -99,7 +113,34 @@ impl Flow {
         }
         let retried = self.retry.is_some() || self.targets.get(target).is_some_and(|t| t.retry.is_some());
         let polled = matches!(self.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Poll { .. }));
-        !retried && !polled && !self.via_broker(spec)
+        let redelivered = self.via_broker(spec) && !self.consumed_at_most_once(spec);
+        !retried && !polled && !redelivered && !self.resyncs(target)
+    }
+
+    /// Whether the flow's trigger is an event declared `delivery
+    /// at-most-once`: its consumer acknowledges on receipt (a broker's
+    /// auto-ack), so nothing redelivers it, through a broker or not.
+    pub(crate) fn consumed_at_most_once(&self, spec: &Spec) -> bool {
+        let Some(TriggerKind::On { event }) = self.trigger.as_ref().map(|t| &t.kind) else { return false };
+        event
+            .target
+            .is_some_and(|e| spec.event(e).delivery.as_ref().is_some_and(|d| d.value == EventDelivery::AtMostOnce))
+    }
+
+    /// Whether target `target` is written by a scheduled full sync: a
+    /// `schedule` that reads its `from` source whole at every run (a
+    /// schedule has no cursor) and writes by `upsert` or `update`. A failed
+    /// run loses nothing: the next one reads every record again and writes
+    /// what still differs.
+    pub(crate) fn resyncs(&self, target: usize) -> bool {
+        let scheduled = matches!(self.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Schedule { .. }));
+        scheduled
+            && self.from.as_ref().is_some_and(|f| f.system.target.is_some())
+            && self
+                .targets
+                .get(target)
+                .and_then(|t| t.action.as_ref())
+                .is_some_and(|a| matches!(a.value, Action::Upsert | Action::Update))
     }
 
     /// Whether the flow runs through a system of kind `broker`.
@@ -207,11 +248,18 @@ pub(crate) struct Target {
     pub(crate) retry: Option<Box<Retry>>,
     /// `emits EVENT`: events of the target system this write sets off.
     pub(crate) emits: Vec<Ref<EventId>>,
+    /// (1.2) For each of `emits`, in order: whether it says `outbox=#true`
+    /// (the write and the event are committed together, through an outbox
+    /// table or change data capture).
+    pub(crate) emits_outbox: Vec<bool>,
     /// (1.2) `call timeout=D`: the flow waits for this target's answer.
     pub(crate) call: Option<Wait>,
     /// (1.2) `each ARRAY { map ... }`: one write per element of an array
     /// field of the trigger; boxed, as most targets have none.
     pub(crate) each: Option<Box<Each>>,
+    /// (1.2) `counter`: the `increment` keeps a running total of what
+    /// happened (attempts, views), not a reservation a failure must release.
+    pub(crate) counter: Option<Loc>,
     pub(crate) loc: Loc,
 }
 

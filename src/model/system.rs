@@ -27,6 +27,14 @@ pub(crate) struct System {
     pub(crate) planned_in_months: Option<Spanned<u32>>,
     pub(crate) retires_in_months: Option<Spanned<u32>>,
     pub(crate) ha: Option<Spanned<bool>>,
+    /// (1.2) `managed`: a vendor (or a platform team, as a shared service)
+    /// runs the system and answers for its availability: Amazon SQS, Azure
+    /// Service Bus, a vendor's connector platform, a shared CI runner.
+    pub(crate) managed: Option<Loc>,
+    /// (1.2) `outbox`: the system commits each event it publishes with the
+    /// write that sets it off (an outbox table and a relay, or change data
+    /// capture), so no crash between them loses or invents one.
+    pub(crate) outbox: Option<Loc>,
     /// `webhook-signature SCHEME header=H secret=ENV`: how its webhooks prove
     /// where they come from (the hub backend checks it).
     pub(crate) webhook_signature: Option<Box<WebhookSignature>>,
@@ -143,6 +151,13 @@ impl System {
             said: format!("{} allows {}", entry.name, limit.describe()),
             origin: Origin::Catalog { vendor: &entry.name, source: &limits.provenance.source, at },
         })
+    }
+
+    /// Whether someone other than this design's team runs the system
+    /// (`managed`, since 1.2): its redundancy is that provider's tier, not
+    /// something the spec can change.
+    pub(crate) fn is_managed(&self) -> bool {
+        self.managed.is_some()
     }
 
     pub(crate) fn is_ha(&self) -> bool {

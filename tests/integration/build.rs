@@ -214,9 +214,12 @@ fn hostile_names_cannot_change_a_flow_or_where_a_file_goes() {
         found,
         [
             "out/.wireplan-manifest.json",
+            "out/Containerfile",
             "out/README.md",
             "out/node-red/flows.json",
             "out/node-red/settings.js",
+            "out/service/hub.env",
+            "out/service/wireplan-hub.service",
             "wireplan.kdl"
         ]
     );

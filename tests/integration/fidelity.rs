@@ -47,36 +47,47 @@ flow "crm-to-mail" {
 "#;
 
 #[test]
-fn a_loop_guard_the_broker_drops_is_a_warning_at_it_and_deny_warnings_stops_the_build() {
+fn a_loop_guard_runs_on_both_targets_and_a_dropped_statement_is_a_warning_at_it() {
+    // Both targets carry `loop-guard` out (issue 22): quiet, and each
+    // README says how.
     let guarded = ONE_WAY.replace("    log\n", "    log\n    loop-guard\n");
     let s = spec("fidelity-loop-guard", &guarded);
-    // The hub carries it out (issue 22): quiet, and its README says how.
-    let hub = s.run(&["build", "--target", "hub", "--out", "hub"]);
-    assert!(warnings(&hub).is_empty(), "{:?}", warnings(&hub));
-    let readme = std::fs::read_to_string(s.dir.join("hub/README.md")).unwrap();
-    assert!(readme.contains("| `loop-guard` | 1 | echo suppression"), "{readme}");
+    for (target, how) in
+        [("hub", "| `loop-guard` | 1 | echo suppression"), ("broker", "| `loop-guard` | 1 | the hub's echo")]
+    {
+        let out = s.run(&["build", "--target", target, "--out", target]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert!(warnings(&out).is_empty(), "{target}: {:?}", warnings(&out));
+        let readme = std::fs::read_to_string(s.dir.join(target).join("README.md")).unwrap();
+        assert!(readme.contains(how), "{readme}");
+    }
+
+    // A statement the broker drops (`when`) is a warning at it, and
+    // --deny-warnings stops the build.
+    let filtered = ONE_WAY.replace("    log\n", "    log\n    when \"email\" \"a@example.com\"\n");
+    let s = spec("fidelity-when", &filtered);
     let out = s.run(&["build", "--target", "broker", "--out", "out"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let found = warnings(&out);
     assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].starts_with("wireplan.kdl:27:5: warning[not-carried-out]: `loop-guard`"), "{found:?}");
-    assert!(stderr(&out).contains("loop-guard") && stderr(&out).contains("NOT CARRIED OUT"), "{}", stderr(&out));
+    assert!(found[0].starts_with("wireplan.kdl:27:5: warning[not-carried-out]: `when`"), "{found:?}");
+    assert!(stderr(&out).contains("NOT CARRIED OUT"), "{}", stderr(&out));
     let readme = std::fs::read_to_string(s.dir.join("out/README.md")).unwrap();
-    assert!(readme.contains("## What runs") && readme.contains("| `loop-guard` | 1 | **not carried out**"), "{readme}");
+    assert!(readme.contains("## What runs") && readme.contains("| `when` | 1 | **not carried out**"), "{readme}");
 
     let denied = s.run(&["build", "--target", "broker", "--out", "denied", "--deny-warnings"]);
     assert_eq!(code(&denied), 1, "{}", stderr(&denied));
     assert!(!s.dir.join("denied").exists(), "--deny-warnings wrote files");
 
-    // The near miss: the same flow without `loop-guard` warns of nothing.
-    let quiet = spec("fidelity-loop-guard-quiet", ONE_WAY);
+    // The near miss: the same flow without `when` warns of nothing.
+    let quiet = spec("fidelity-when-quiet", ONE_WAY);
     let out = quiet.run(&["build", "--target", "broker", "--out", "out"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(warnings(&out).is_empty(), "{:?}", warnings(&out));
 }
 
 #[test]
-fn a_rate_limit_is_reported_once_at_the_system_for_every_flow_that_writes_to_it() {
+fn a_rate_limit_is_one_throttle_on_both_targets_for_every_flow_that_writes_to_it() {
     let flows = r#"
 flow "one" {
     on "contact.updated"
@@ -89,16 +100,23 @@ flow "two" {
     idempotency-key "email"
 }
 "#;
+    // Both targets throttle (issue 22): quiet, one throttle tab for both flows.
     let s = spec("fidelity-rate-limit", flows);
-    let out = s.run(&["build", "--target", "broker", "--out", "out"]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let found = warnings(&out);
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].starts_with("wireplan.kdl:4:5:") && found[0].contains("`rate-limit`"), "{found:?}");
-    // Writing to the system without a limit is quiet.
+    for target in ["hub", "broker"] {
+        let out = s.run(&["build", "--target", target, "--out", target]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert!(warnings(&out).is_empty(), "{target}: {:?}", warnings(&out));
+        let readme = std::fs::read_to_string(s.dir.join(target).join("README.md")).unwrap();
+        assert!(readme.contains("| `rate-limit` | 2 | one shared throttle per system"), "{readme}");
+        let flows = std::fs::read_to_string(s.dir.join(target).join("node-red/flows.json")).unwrap();
+        assert_eq!(flows.matches("\"label\": \"wireplan: rate limit of crm\"").count(), 1, "{target}");
+    }
+    // Writing to the system without a limit has no throttle.
     let quiet =
         spec("fidelity-rate-limit-quiet", &flows.replace("to crm", "to mail").replace("contact {", "subscriber {"));
-    assert!(warnings(&quiet.run(&["build", "--target", "broker", "--out", "out"])).is_empty());
+    let out = quiet.run(&["build", "--target", "broker", "--out", "out"]);
+    assert!(warnings(&out).is_empty(), "{:?}", warnings(&out));
+    assert!(!std::fs::read_to_string(quiet.dir.join("out/node-red/flows.json")).unwrap().contains("rate limit of"));
 }
 
 #[test]

@@ -5,6 +5,7 @@
 
 mod broker;
 mod broker_cluster;
+mod broker_fidelity;
 mod build;
 mod catalog;
 mod ci;
@@ -36,6 +37,7 @@ mod plan;
 mod precision;
 mod realworld;
 mod rules;
+mod supervise;
 mod util;
 mod vendors;
 mod vscode;

@@ -18,7 +18,8 @@
 //!   in a memory context store).
 //! - **Egress**, a tab per consuming flow: `wireplan-amqp-consume` on the
 //!   flow's quorum queue (manual acknowledgement, `EGRESS_PREFETCH`
-//!   deliveries in flight per instance), then per target one `change` node
+//!   deliveries in flight per instance, fewer for a flow whose writes wait
+//!   in a throttle: see `CONSUMER_TIMEOUT_MS`), then per target one `change` node
 //!   with the target configuration and its step number, and one chain the
 //!   targets share, made of the kit's mapping and request nodes; a `next
 //!   target` switch (a rule per step) leads a 2xx to the next target, and
@@ -32,9 +33,23 @@
 //!   puts in `msg.amqp.deliveryCount`. The wait is the hub's formula
 //!   (`exponential` doubles from `initial=` up to `max=`, `fixed` waits
 //!   `initial=`), computed per message into `msg.delay` for a `delay` node
-//!   in its "override" mode. Audit lines go to the audit file, as the hub's
-//!   do. `flows.json` grows by one small node and one switch rule per target,
-//!   written out as they are made.
+//!   in its "override" mode (with the kit's jitter). Audit lines go to the
+//!   audit file, as the hub's do. `flows.json` grows by one small node and
+//!   one switch rule per target, written out as they are made.
+//! - **Loop guard and rate limits**, the kit's, laid out as the hub lays
+//!   them out: a loop-guarded flow's egress starts with the kit's echo check
+//!   (an echo is acknowledged and goes no further), every write to a system
+//!   such a flow listens to is remembered just before it goes out, and every
+//!   write to a system with `rate-limit` waits its turn in that system's one
+//!   throttle tab, shared by every egress tab. The memory and the throttle
+//!   live in the Node-RED process, but what waits in the throttle is an
+//!   unacknowledged delivery: the message itself stays in RabbitMQ's quorum
+//!   queue, so a restart loses none (it is delivered again). Why not a
+//!   per-system queue with a single paced consumer: each flow's retries,
+//!   delivery limit and dead letters are its own queue's policy, and a write
+//!   moved to a shared queue would need them all again there; the price of
+//!   this design is that the throttle and the memory are one per process,
+//!   so the egress of such a spec runs in one instance (the README says so).
 //!
 //! Every instance connects to one of the RabbitMQ nodes listed in
 //! `WIREPLAN_AMQP_ADDRESSES` and moves to the next with back-off when that
@@ -56,15 +71,17 @@
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::{ADDRESSES_ENV, AMQPLIB_VERSION, Broker, EGRESS_PREFETCH, NODE_RED_VERSION, PASSWORD_ENV, USER_ENV};
+use super::{ADDRESSES_ENV, AMQPLIB_VERSION, Broker, NODE_RED_VERSION, PASSWORD_ENV, USER_ENV};
 use crate::emit::names::id;
 use crate::emit::nodered::jsonata::{BACKOFF, KEY_VALUE};
-use crate::emit::nodered::model::{HubFlow, HubTrigger, Poll};
+use crate::emit::nodered::loop_guard::{guard_nodes_then, loop_guard_tab_for, remember_config, remember_node};
+use crate::emit::nodered::model::{Hub, HubFlow, HubTrigger, Poll};
 use crate::emit::nodered::nodes::{Nodes, PrettyArray, at, change, delete, http_request, path, set};
 use crate::emit::nodered::parts::{
     audit_nodes, auth_node, config_rules, health_check, poll_nodes, request_rules, send_rules, status_switch,
     target_config, webhook_endpoint,
 };
+use crate::emit::nodered::throttle::{throttle_call_id, throttle_id, throttle_nodes, throttle_tab_for};
 
 /// wireplan's AMQP nodes, loaded by Node-RED from `nodes/` in its user folder.
 pub(super) const NODES_JS: &str = include_str!("wireplan-amqp.js");
@@ -183,6 +200,14 @@ pub(super) fn render(broker: &Broker) -> (String, String) {
     for queue in &broker.queues {
         let flow = &broker.hub.flows[queue.flow];
         egress_nodes(broker, queue, &egress_tab_id(flow), &server, &mut nodes, &mut out);
+    }
+    // What the egress tabs share, as in the hub: a throttle per
+    // rate-limited system, and the loop guard's check and memory.
+    for throttle in &broker.hub.throttles {
+        throttle_tab_for("broker", throttle, &mut nodes, &mut out);
+    }
+    if broker.queues.iter().any(|q| broker.hub.flows[q.flow].guard.is_some()) {
+        loop_guard_tab_for("broker", &mut nodes, &mut out);
     }
     let flows = out.finish();
     // Node-RED replaces a credential that is exactly `${VAR}` by the variable.
@@ -338,8 +363,9 @@ fn egress_nodes(
     nodes: &mut Nodes,
     out: &mut PrettyArray,
 ) {
-    let egress = Egress { flow: &broker.hub.flows[queue.flow], queue, tab, server };
-    egress.consume(nodes, out);
+    let egress = Egress { hub: &broker.hub, flow: &broker.hub.flows[queue.flow], queue, tab, server };
+    let guard = egress.guard(nodes, out);
+    egress.consume(guard, nodes, out);
     egress.chain(nodes, out);
     egress.next_target(out);
     egress.outcomes(nodes);
@@ -348,6 +374,7 @@ fn egress_nodes(
 
 /// One egress tab: the flow it delivers, the queue it consumes.
 struct Egress<'a> {
+    hub: &'a Hub,
     flow: &'a HubFlow,
     queue: &'a super::Queue,
     tab: &'a str,
@@ -360,10 +387,18 @@ impl Egress<'_> {
         id(&["egress", &self.flow.name, role, &i.to_string()])
     }
 
-    /// The consume node on the queue, and each target's configuration node.
-    fn consume(&self, nodes: &mut Nodes, out: &mut PrettyArray) {
+    /// Where a delivery starts: its first target's configuration (the
+    /// acknowledgement when the flow has no target).
+    fn first(&self) -> String {
+        if self.flow.targets.is_empty() { self.node("delivered", 0) } else { self.node("target", 0) }
+    }
+
+    /// The consume node on the queue, and each target's configuration node
+    /// (with what the loop guard and the throttle need to know of its write).
+    /// A delivery goes to `guard` first when the flow has one.
+    fn consume(&self, guard: Option<String>, nodes: &mut Nodes, out: &mut PrettyArray) {
         let (flow, tab) = (self.flow, self.tab);
-        let first = if flow.targets.is_empty() { self.node("delivered", 0) } else { self.node("target", 0) };
+        let first = guard.unwrap_or_else(|| self.first());
         nodes.add(
             &self.node("in", 0),
             "wireplan-amqp-consume",
@@ -371,17 +406,37 @@ impl Egress<'_> {
             &format!("consume {}", self.queue.name),
             at(0, 0),
             &[&[&first]],
-            json!({"queue": self.queue.name, "prefetch": EGRESS_PREFETCH, "broker": self.server}),
+            json!({"queue": self.queue.name, "prefetch": self.queue.prefetch, "broker": self.server}),
         );
         let prepare = self.node("prepare", 0);
         for (i, target) in flow.targets.iter().enumerate() {
             let mut config = target_config(flow, target);
+            remember_config(target, &mut config);
+            if let Some(throttle) = target.throttle.and_then(|t| self.hub.throttles.get(t)) {
+                config.insert("throttle".into(), throttle_id(&throttle.system).into());
+            }
             config.insert("step".into(), i.into());
             let label = format!("to {}", target.system);
             let rules = change(config_rules(config));
             nodes.add(&self.node("target", i), "change", tab, &label, at(1, i as u32 * 2), &[&[&prepare]], rules);
             out.take(nodes);
         }
+    }
+
+    /// A loop-guarded flow's delivery first meets the kit's echo check (the
+    /// hub's): a change that only echoes a write of these connectors is
+    /// acknowledged, and audited where the flow logs, and goes no further.
+    /// Returns the id the consume node wires to, for a loop-guarded flow.
+    fn guard(&self, nodes: &mut Nodes, out: &mut PrettyArray) -> Option<String> {
+        let source = self.flow.guard.as_ref()?;
+        let ack = self.node("echo ack", 0);
+        let first = self.first();
+        let rows = 2 * self.flow.targets.len().max(1) as u32;
+        let entry = guard_nodes_then(self.flow, source, self.tab, at(0, rows + 2), &[&first], &[&ack], nodes);
+        let ack_props = json!({"queue": self.queue.name, "nack": false, "broker": self.server});
+        nodes.add(&ack, "wireplan-amqp-ack", self.tab, "acknowledge the echo", at(1, rows + 4), &[&[]], ack_props);
+        out.take(nodes);
+        Some(entry)
     }
 
     /// The chain the targets share: map, send, request, 2xx?, and the
@@ -414,7 +469,24 @@ impl Egress<'_> {
                 "libs": [],
             }),
         );
-        nodes.add(&send, "change", tab, "send", at(3, 0), &[&[&request]], send_rules());
+        // As in the hub: a write to a rate-limited system waits its turn in
+        // the system's throttle (every egress tab's writes to it share it),
+        // and a write a loop guard must know of is remembered just before it
+        // goes out. Either waits on an unacknowledged delivery, which RabbitMQ
+        // keeps: a restart loses nothing.
+        let remember = self.node("remember", 0);
+        let before_request = if self.flow.targets.iter().any(|t| t.remember) {
+            remember_node(&remember, tab, at(4, 3), &request, nodes);
+            remember.as_str()
+        } else {
+            request.as_str()
+        };
+        let after_send = if self.flow.targets.iter().any(|t| t.throttle.is_some()) {
+            throttle_nodes(self.flow, tab, at(3, 3), before_request, nodes)
+        } else {
+            before_request.to_owned()
+        };
+        nodes.add(&send, "change", tab, "send", at(3, 0), &[&[&after_send]], send_rules());
         nodes.add(&request, "http request", tab, "", at(4, 0), &[&[&status]], http_request());
         nodes.add(&status, "switch", tab, "2xx?", at(5, 0), &[&[&restore], &[failing]], status_switch());
         let restore_rules = change(vec![set("payload", RESTORE, "msg")]);
@@ -459,7 +531,17 @@ impl Egress<'_> {
         let [delivered, ack, failed, retry, gave_up, wait, nack, catch, request] =
             ["delivered", "ack", "failed", "retry", "gave up", "wait", "nack", "catch", "request"]
                 .map(|r| self.node(r, 0));
-        let catch_props = json!({"scope": [request], "uncaught": false});
+        // A call into a throttle or the loop guard's memory that fails (its
+        // tab missing from this process) is a failed attempt, retried and
+        // then dead-lettered, not a delivery held unacknowledged for good.
+        let mut scope = vec![request];
+        if flow.targets.iter().any(|t| t.throttle.is_some()) {
+            scope.push(throttle_call_id(flow));
+        }
+        if flow.targets.iter().any(|t| t.remember) {
+            scope.push(self.node("remember", 0));
+        }
+        let catch_props = json!({"scope": scope, "uncaught": false});
         nodes.add(&catch, "catch", tab, "connection errors", at(4, 1), &[&[&failed]], catch_props);
         let audit = if flow.log { vec![id(&["egress", &flow.name, "audit line"])] } else { Vec::new() };
         let audit_refs: Vec<&str> = audit.iter().map(String::as_str).collect();
@@ -531,6 +613,128 @@ pub(super) fn package() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Two flows syncing `a` and `b` both ways; `EXTRA` goes into each.
+    const TWO_WAY: &str = r#"
+system "a" kind=crm { webhooks #true; }
+system "b" kind=email {
+    webhooks #true
+    RATE
+}
+event "a.changed" from=a { key "id"; field "id" type=string required=#true; }
+event "b.changed" from=b { key "id"; field "id" type=string required=#true; }
+flow "a-to-b" {
+    on "a.changed"
+    to b action=upsert { map "id" to="id"; }
+    EXTRA
+}
+flow "b-to-a" {
+    on "b.changed"
+    to a action=upsert { map "id" to="id"; }
+    EXTRA
+}
+flow "a-to-b-again" {
+    on "a.changed"
+    to b action=update { map "id" to="id"; }
+}
+"#;
+
+    fn flows(extra: &str, rate: &str) -> Vec<Value> {
+        let spec = crate::lint::test_spec(&TWO_WAY.replace("EXTRA", extra).replace("RATE", rate));
+        let emitted = super::super::emit(&crate::emit::Input { spec: &spec });
+        let file = emitted.artifacts.iter().find(|a| a.path == crate::emit::nodered::FLOWS_PATH).unwrap();
+        serde_json::from_slice::<Value>(&file.bytes).unwrap().as_array().unwrap().clone()
+    }
+
+    fn named<'a>(nodes: &'a [Value], name: &str) -> Vec<&'a Value> {
+        nodes.iter().filter(|n| n["name"] == name).collect()
+    }
+
+    #[test]
+    fn a_throttled_flow_holds_no_more_deliveries_than_the_consumer_timeout_allows() {
+        let prefetch = |rate: &str| -> (Vec<(String, u64)>, Vec<String>) {
+            let spec = crate::lint::test_spec(&TWO_WAY.replace("EXTRA", "").replace("RATE", rate));
+            let emitted = super::super::emit(&crate::emit::Input { spec: &spec });
+            let file = emitted.artifacts.iter().find(|a| a.path == crate::emit::nodered::FLOWS_PATH).unwrap();
+            let nodes: Vec<Value> = serde_json::from_slice::<Value>(&file.bytes).unwrap().as_array().unwrap().clone();
+            let mut held: Vec<(String, u64)> = nodes
+                .iter()
+                .filter(|n| n["type"] == "wireplan-amqp-consume")
+                .map(|n| (n["queue"].as_str().unwrap().to_owned(), n["prefetch"].as_u64().unwrap()))
+                .collect();
+            held.sort();
+            (held, emitted.notes.iter().map(|n| n.message.clone()).filter(|m| m.contains("consumer_timeout")).collect())
+        };
+        let held =
+            |a: u64, b: u64| vec![("a-to-b".to_owned(), a), ("a-to-b-again".to_owned(), a), ("b-to-a".to_owned(), b)];
+        // Two flows share b's throttle: 10 each while 20 waits fit in 15
+        // minutes; one each at 10 an hour (12 minutes a round); one each and
+        // a note at 1 an hour. The flow to `a` keeps 10 throughout.
+        assert_eq!(prefetch(""), (held(10, 10), vec![]));
+        assert_eq!(prefetch("rate-limit 10 per=second"), (held(10, 10), vec![]));
+        assert_eq!(prefetch("rate-limit 10 per=hour"), (held(1, 10), vec![]));
+        let (slow, notes) = prefetch("rate-limit 1 per=hour");
+        assert_eq!(slow, held(1, 10));
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].contains("may wait 121 minutes"), "{notes:?}");
+    }
+
+    #[test]
+    fn the_loop_guard_and_the_throttle_are_laid_out_only_where_the_spec_asks() {
+        let plain = flows("log", "");
+        for piece in ["loop guard", "remember the write (loop guard)", "rate-limited?", "acknowledge the echo"] {
+            assert!(named(&plain, piece).is_empty(), "{piece}");
+        }
+        assert!(!plain.iter().any(|n| n["type"] == "tab"
+            && n["label"] != "wireplan: ingress and health"
+            && n["label"].as_str().unwrap().starts_with("wireplan:")));
+
+        // `loop-guard`: each guarded flow's consumer starts at the echo
+        // check, whose echo output acknowledges the delivery on its queue.
+        let guarded = flows("log\n    loop-guard", "");
+        let guards = named(&guarded, "loop guard");
+        assert_eq!(guards.len(), 2);
+        for guard in guards {
+            let consume =
+                guarded.iter().find(|n| n["type"] == "wireplan-amqp-consume" && n["z"] == guard["z"]).unwrap();
+            assert_eq!(consume["wires"], serde_json::json!([[guard["id"]]]));
+            let echo = guarded.iter().find(|n| n["name"] == "echo?" && n["z"] == guard["z"]).unwrap();
+            let dropped: Vec<&Value> = echo["wires"][0]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|id| guarded.iter().find(|n| &n["id"] == id).unwrap())
+                .collect();
+            let ack = dropped.iter().find(|n| n["type"] == "wireplan-amqp-ack").unwrap();
+            assert_eq!((&ack["queue"], &ack["nack"]), (&consume["queue"], &Value::Bool(false)));
+            assert!(dropped.iter().any(|n| n["name"] == "echo suppressed"), "audited where the flow logs");
+        }
+        // Every flow that writes to a guarded system remembers, the
+        // unguarded third one too; the guard's code is in the file once.
+        assert_eq!(named(&guarded, "remember the write (loop guard)").len(), 3);
+        assert_eq!(named(&guarded, "an echo of our own write?").iter().filter(|n| n["type"] == "function").count(), 1);
+
+        // `rate-limit` on `b`: one throttle tab, entered by both flows
+        // that write to `b`, and not by the one that writes to `a`.
+        let limited = flows("log", "rate-limit 10 per=second");
+        let delays: Vec<&Value> = limited.iter().filter(|n| n["pauseType"] == "rate").collect();
+        assert_eq!(delays.len(), 1);
+        assert_eq!(delays[0]["nbRateUnits"], "0.125");
+        let entry = limited.iter().find(|n| n["type"] == "link in" && n["name"] == "writes to the system").unwrap();
+        let throttled: Vec<String> = limited
+            .iter()
+            .filter_map(|n| n["rules"][0]["to"].as_str())
+            .filter_map(|to| serde_json::from_str::<Value>(to).ok())
+            .filter(|config| config["throttle"] == entry["id"])
+            .map(|config| config["flow"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(throttled, ["a-to-b", "a-to-b-again"]);
+        assert_eq!(named(&limited, "rate-limited?").len(), 2);
+        // A failed call into the throttle is a failed attempt: caught.
+        let scopes: Vec<usize> =
+            named(&limited, "connection errors").iter().map(|c| c["scope"].as_array().unwrap().len()).collect();
+        assert_eq!(scopes.iter().filter(|n| **n == 2).count(), 2, "{scopes:?}");
+    }
 
     #[test]
     fn the_step_switch_is_written_as_a_map_would_write_it() {

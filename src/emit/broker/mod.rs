@@ -47,6 +47,12 @@ pub(crate) const NODES_JS_PATH: &str = "node-red/nodes/wireplan-amqp.js";
 pub(crate) const NODES_HTML_PATH: &str = "node-red/nodes/wireplan-amqp.html";
 /// How many unacknowledged deliveries one egress instance holds per queue.
 pub(crate) const EGRESS_PREFETCH: u32 = 10;
+/// RabbitMQ's default `consumer_timeout` (30 minutes): a delivery held
+/// unacknowledged longer closes its channel. A write waiting in a throttle
+/// is held, so a throttled flow's prefetch is cut until the longest wait
+/// (every delivery held by every flow sharing the throttle, ahead of it)
+/// stays within half of it.
+pub(crate) const CONSUMER_TIMEOUT_MS: u64 = 30 * 60 * 1000;
 
 /// The RabbitMQ user the connectors log in as. The definitions create it
 /// without a password; the deployment sets one from `PASSWORD_ENV`.
@@ -120,6 +126,10 @@ struct Queue {
     /// The connector's wait for a failed delivery without a computed one
     /// (every failed delivery has one: the failing target's back-off).
     backoff: Duration,
+    /// How many unacknowledged deliveries one egress instance holds:
+    /// `EGRESS_PREFETCH`, less for a flow that writes to a rate-limited
+    /// system (`prefetches`).
+    prefetch: u32,
 }
 
 impl Queue {
@@ -162,9 +172,32 @@ pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     emitted
         .artifacts
         .push(Artifact { path: NODES_HTML_PATH.into(), bytes: connectors::NODES_HTML.as_bytes().to_vec() });
-    let readme = readme::render(&broker, &emitted.notes);
+    let supervised = supervised(&broker, &mut emitted.artifacts);
+    let readme = readme::render(&broker, &supervised, &emitted.notes);
     emitted.artifacts.push(Artifact { path: README_PATH.into(), bytes: readme.into_bytes() });
     emitted
+}
+
+/// The connectors' systemd unit, `Containerfile` and environment file
+/// (`emit::service`), added to `artifacts`; returns the README's section
+/// about them. The command is the README's ("Connectors"), run in `node-red/`.
+fn supervised(broker: &Broker, artifacts: &mut Vec<Artifact>) -> String {
+    let service = crate::emit::service::Service {
+        name: "connectors",
+        what: "broker connectors",
+        target: "broker",
+        dir: "node-red",
+        command: &["node", "node_modules/node-red/red.js", "--settings", "settings.js", "--userDir", "."],
+        install: crate::emit::service::Install::Package(PACKAGE_PATH),
+        files: artifacts.iter().map(|a| a.path.clone()).filter(|p| p.starts_with("node-red/")).collect(),
+        required: broker.env.keys().cloned().collect(),
+        optional: vec!["WIREPLAN_ADMIN_TOKEN".into(), "WIREPLAN_ADMIN_READ_TOKEN".into()],
+        polls: broker.hub.flows.iter().any(|f| matches!(f.trigger, HubTrigger::Poll(_))),
+    };
+    artifacts.extend(crate::emit::service::artifacts(&service));
+    let mut section = String::new();
+    crate::emit::service::readme_section(&service, &mut section);
+    section
 }
 
 /// Reads the spec into a `Broker`, in steps: the kit's flow model, the
@@ -181,7 +214,8 @@ fn plan(spec: &Spec, emitted: &mut Emitted, claims: &mut Claims) -> Broker {
     };
     let mut routes = Routes::new(spec);
     routes.events(&hub, claims);
-    let queues = routes.queues(&hub, claims);
+    let mut queues = routes.queues(&hub, claims);
+    prefetches(&hub, &mut queues, emitted);
     let env = connection_env(env, claims, emitted);
     let Routes { exchanges, routes, .. } = routes;
     Broker { stack, vhost, exchanges, routes, queues, hub, env }
@@ -341,7 +375,56 @@ fn payload(fields: &[crate::model::Field]) -> Vec<PayloadField> {
 fn queue(name: String, route: usize, index: usize, flow: &HubFlow) -> Queue {
     let attempts = flow.targets.first().map_or(1, |t| t.attempts).max(1);
     let backoff = flow.targets.first().map_or(Duration::from_secs(1), |t| t.initial);
-    Queue { name, route, flow: index, delivery_limit: attempts - 1, dead_letter: flow.dead_letter, backoff }
+    Queue {
+        name,
+        route,
+        flow: index,
+        delivery_limit: attempts - 1,
+        dead_letter: flow.dead_letter,
+        backoff,
+        prefetch: EGRESS_PREFETCH,
+    }
+}
+
+/// Cuts the prefetch of each queue whose flow writes to a rate-limited
+/// system, so that a write does not wait in the throttle, unacknowledged,
+/// longer than half of RabbitMQ's consumer timeout: the throttle releases
+/// one write per interval, and every flow that writes to the system may
+/// hold its prefetch of them ahead. Where even one each is too many, a note
+/// says to raise `consumer_timeout`.
+fn prefetches(hub: &Hub, queues: &mut [Queue], emitted: &mut Emitted) {
+    let throttles_of = |queue: &Queue| -> Vec<usize> {
+        let mut of: Vec<usize> = hub.flows[queue.flow].targets.iter().filter_map(|t| t.throttle).collect();
+        of.sort_unstable();
+        of.dedup();
+        of
+    };
+    let mut sharers = vec![0u64; hub.throttles.len()];
+    for queue in queues.iter() {
+        for t in throttles_of(queue) {
+            sharers[t] += 1;
+        }
+    }
+    for queue in queues.iter_mut() {
+        for t in throttles_of(queue) {
+            let Some(throttle) = hub.throttles.get(t) else { continue };
+            let per_round = nodered::throttle::interval_ms(throttle).saturating_mul(sharers[t]).max(1);
+            let fits = (CONSUMER_TIMEOUT_MS / 2) / per_round;
+            queue.prefetch = queue.prefetch.min(u32::try_from(fits).unwrap_or(u32::MAX).max(1));
+            if per_round > CONSUMER_TIMEOUT_MS / 2 {
+                emitted.notes.push(crate::emit::Note {
+                    flow: Some(hub.flows[queue.flow].name.clone()),
+                    message: format!(
+                        "a write to {:?} may wait {} minutes in its rate limit's throttle, unacknowledged: raise \
+                         RabbitMQ's `consumer_timeout` (30 minutes by default) above that, or RabbitMQ closes the \
+                         channel and delivers the write again",
+                        throttle.system,
+                        per_round.div_ceil(60_000)
+                    ),
+                });
+            }
+        }
+    }
 }
 
 /// The connectors' own variables (the broker connection) beside the flows'.

@@ -1,6 +1,8 @@
 //! The generated `README.md`: how to deploy RabbitMQ's definitions and the
-//! connectors, every environment variable, the routes and queues, the type
-//! mapping of the AsyncAPI payloads, and how it scales. Spec names are
+//! connectors, every environment variable, the routes and queues, the back-off,
+//! what the loop guard and the rate limits do and cannot do (only where the
+//! spec has them), the type mapping of the AsyncAPI payloads, and how it
+//! scales. Spec names are
 //! escaped for Markdown (`escape::markdown_text`); slugs and environment
 //! variables are clean by construction.
 
@@ -9,19 +11,25 @@ use std::fmt::Write as _;
 use super::{ADDRESSES_ENV, AMQPLIB_VERSION, ASYNCAPI_PATH, Broker, DEFINITIONS_PATH, EGRESS_PREFETCH, RouteKind};
 use super::{NODES_JS_PATH, PASSWORD_ENV, USER, USER_ENV};
 use crate::emit::Note;
+use crate::emit::nodered::loop_guard::{CAP, WINDOW_MINUTES};
 use crate::emit::nodered::model::Auth;
+use crate::emit::nodered::throttle::interval_ms;
 use crate::emit::nodered::{AUDIT_FILE, FLOWS_PATH};
 use crate::escape::markdown_text;
 
-/// The README, section by section.
-pub(super) fn render(broker: &Broker, notes: &[Note]) -> String {
+/// The README, section by section; `supervised` is `emit::service`'s
+/// section on the unit and the container.
+pub(super) fn render(broker: &Broker, supervised: &str, notes: &[Note]) -> String {
     let mut out = String::new();
     files(broker, &mut out);
     deploy(broker, &mut out);
     environment(broker, &mut out);
     routes(broker, &mut out);
     queues(broker, &mut out);
-    payloads_and_scaling(&mut out);
+    loop_guard(broker, &mut out);
+    rate_limits(broker, &mut out);
+    payloads_and_scaling(broker, &mut out);
+    out.push_str(supervised);
     crate::emit::notes_section(&mut out, notes);
     out
 }
@@ -197,9 +205,12 @@ fn queues(broker: &Broker, out: &mut String) {
     out.push('\n');
     out.push_str(
         "A delivery is acknowledged only when every target answered 2xx. Otherwise the connector waits the \
-         failing target's back-off and rejects it with requeue: `backoff=exponential` waits `initial` after the \
-         first attempt and doubles the wait after each later one, up to `max`; `backoff=fixed` waits `initial` \
-         every time (no jitter). RabbitMQ redelivers it until the queue's delivery limit (the policy's \
+         failing target's back-off and rejects it with requeue: `backoff=fixed` waits `initial` every time; \
+         `backoff=exponential` doubles the wait from `initial` after the first attempt up to `max`, with equal \
+         jitter: after attempt n, with d = min(initial × 2^(n−1), max), the wait is drawn uniformly from \
+         [max(initial, d/2), d]. So it is never shorter than `initial` nor longer than `max` or the declared \
+         doubling; the first wait is `initial` exactly, and later ones spread the connectors that failed \
+         together over half the wait instead of bringing them back in step. RabbitMQ redelivers it until the queue's delivery limit (the policy's \
          `delivery-limit`, the spec's attempts minus one) and then routes it to the dead-letter queue, with \
          `x-first-death-reason: delivery_limit`; the last delivery the limit allows is rejected at once, \
          without a wait. The attempt number is RabbitMQ's own count of the message's deliveries (the quorum \
@@ -211,8 +222,77 @@ fn queues(broker: &Broker, out: &mut String) {
     );
 }
 
+/// What the loop guard remembers, where, for how long, and what it cannot
+/// catch.
+fn loop_guard(broker: &Broker, out: &mut String) {
+    let guarded: Vec<String> = broker
+        .queues
+        .iter()
+        .map(|q| &broker.hub.flows[q.flow])
+        .filter(|f| f.guard.is_some())
+        .map(|f| markdown_text(&f.name))
+        .collect();
+    if guarded.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "## Loop guard\n\n\
+         Flows with `loop-guard` ({}) do not pass on a change the connectors made themselves. Just before each \
+         write to a system such a flow listens to (whichever egress tab makes it), the egress remembers a \
+         fingerprint of the fields it writes: the SHA-256 of their paths and values as canonical JSON, the \
+         record's identifying field among them. The change that system sends back goes through the ingress and \
+         RabbitMQ like any other; the loop-guarded flow's egress checks it first, and a change whose same fields \
+         hold exactly those values is an echo of that write: it is acknowledged (RabbitMQ forgets it), goes to \
+         no target and, with `log`, writes a line to `{AUDIT_FILE}` (time, flow, the system it came from, \
+         outcome `echo-suppressed` and the fingerprint).\n\n\
+         The memory is the hub's (the same fixed code): in the global context of the Node-RED process that runs \
+         the egress tabs, in memory only (a restart forgets it), and bounded: {CAP} fingerprints per system, \
+         each for {WINDOW_MINUTES} minutes, the oldest dropped first. **Run the egress tabs of the flows that \
+         write to a guarded system and of the guarded flows in one connector process**: an echo consumed by \
+         another instance than the one that wrote is not recognised and crosses once more. It cannot catch an \
+         echo that arrives later than the window, or after a restart; an echo whose fields the system changed \
+         (a normalised email, a rounded amount) or renamed in its change event (the event must carry the \
+         written fields under the names the write used); and it drops a real change that sets the same fields \
+         back to the values the connectors wrote within the window. The tab `wireplan: loop guard` belongs \
+         with the egress tabs: a process that runs one of them runs it too.\n",
+        guarded.join(", ")
+    );
+}
+
+/// Which systems are throttled, at what rate, and where the writes wait.
+fn rate_limits(broker: &Broker, out: &mut String) {
+    let throttles = &broker.hub.throttles;
+    if throttles.is_empty() {
+        return;
+    }
+    out.push_str(
+        "## Rate limits\n\nEvery write to a system with `rate-limit`, from every egress tab, retries included, \
+         waits its turn in one throttle per system (a tab of its own: a `delay` node in rate-limit mode, the \
+         hub's), which never drops a write. The writes are spaced evenly, so that the limit's number of them \
+         spans its window and a quarter of a second more: no window of the limit's length sees more than the \
+         limit at the system unless the time a request takes to reach it varies by more than that.\n\n\
+         **The queue that waits is RabbitMQ's.** A write waiting its turn is a delivery the egress has not \
+         acknowledged: it stays in its flow's quorum queue until the system answered, and each egress holds at \
+         most its prefetch of them (cut so that none waits longer than 15 minutes, half of RabbitMQ's default \
+         `consumer_timeout`; a build note says when even one each would); the rest wait in RabbitMQ. A connector that stops or dies loses none: \
+         RabbitMQ delivers the unacknowledged ones again (with the same `Idempotency-Key`; a write that was made \
+         but not yet acknowledged is made again). The throttle is one per connector process: **run the egress \
+         tabs of the flows that write to a rate-limited system in one instance**, since each instance paces \
+         its own writes (two instances make twice the rate). The tabs `wireplan: rate limit of ...` belong with \
+         the egress tabs: a process that runs one of them runs them too (a write whose throttle is missing \
+         waits, unacknowledged, until its channel closes).\n\n\
+         | system | limit | at most one write every |\n| --- | --- | --- |\n",
+    );
+    for t in throttles {
+        let every = interval_ms(t) as f64 / 1000.0;
+        let _ = writeln!(out, "| {} | {} per {} | {every} s |", markdown_text(&t.system), t.count, t.per);
+    }
+    out.push('\n');
+}
+
 /// The message format and the type mapping, and how the pieces scale.
-fn payloads_and_scaling(out: &mut String) {
+fn payloads_and_scaling(broker: &Broker, out: &mut String) {
     out.push_str("## Message payloads\n\n");
     out.push_str(
         "Messages are persistent JSON. When the event has a `key`, its value is the `idempotency-key` header and \
@@ -235,4 +315,17 @@ fn payloads_and_scaling(out: &mut String) {
          publisher is connected, but a record RabbitMQ does not confirm after the cursor moved past it is not \
          read again: polls are not under the guarantee above, webhooks are.\n\n",
     );
+    let guarded = broker.hub.flows.iter().any(|f| f.guard.is_some());
+    if guarded || !broker.hub.throttles.is_empty() {
+        let why = match (guarded, !broker.hub.throttles.is_empty()) {
+            (true, true) => "the loop guard's memory and the throttles are",
+            (true, false) => "the loop guard's memory is",
+            _ => "the throttles are",
+        };
+        let _ = write!(
+            out,
+            "This spec has `loop-guard` or `rate-limit`: {why} per connector process (above), so run the \
+             egress tabs in one instance and scale the ingress instead.\n\n"
+        );
+    }
 }

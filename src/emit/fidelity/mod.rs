@@ -119,13 +119,6 @@ const ETL_FOR_BATCHES: How =
     How::Elsewhere("a scheduled batch flow is built by `--target etl`; a build note names each one left out");
 const REALTIME: How = How::Elsewhere("an event-triggered flow is built by `--target hub` or `--target broker`");
 
-const LOOP_GUARD_HELP: &str = "until the target carries `loop-guard` (the hub does), break the loop where it starts: make one \
-     system the source of truth and sync one way, or filter the echo in the producer's webhook settings (most \
-     tools can leave out changes made by an integration's user)";
-const RATE_LIMIT_HELP: &str = "keep the writes under the limit at their source (`wireplan check` estimates the rate \
-     in `rate-limit-exceeded`), or throttle in front of the system (`--target hub` does); the broker sends each \
-     write as it comes";
-
 const VENDOR_SIGNATURE: &str = "does not verify this vendor's webhook signature scheme, which is neither an HMAC \
      nor a public-key signature (a call to the vendor's verification API, or a shared credential; `wireplan \
      catalog ID` shows it): the endpoint wants a bearer token, which the vendor does not send";
@@ -200,7 +193,11 @@ pub(crate) const STATEMENTS: &[Statement] = &[
             "one shared throttle per system: every flow's writes to it (retries too) wait in one `delay` node, \
              spaced evenly, the limit's number of them spanning its window and a quarter second; excess writes queue in memory (lost on a restart), none is dropped",
         ),
-        How::Refused { what: "sends each write to this system as it comes, without a throttle", help: RATE_LIMIT_HELP },
+        How::Runs(
+            "one shared throttle per system in the connectors' process, the hub's: every egress tab's writes to it \
+             (retries too) wait in one `delay` node, spaced alike; a waiting write is an unacknowledged delivery, \
+             which RabbitMQ keeps: a restart loses none",
+        ),
         How::Moot("a loader writes in batches, at the job's schedule"),
         Some(rate_limited_targets),
     ),
@@ -291,6 +288,8 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         How::Moot("a Meltano extractor or loader takes its credentials in its own settings"),
         Some(authenticated_targets),
     ),
+    checks("system", "managed"),
+    checks("system", "outbox"),
     checks("system", "allow"),
     row(
         "entity",
@@ -403,10 +402,13 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         "flow",
         "retry",
         "backoff",
-        How::Runs("`exponential` doubles the wait from `initial=` up to `max=`; `fixed` waits `initial=`"),
         How::Runs(
-            "the same waits, in a `delay` node before the rejection, counted by the quorum queue's \
-             `x-delivery-count`",
+            "`exponential` doubles the wait from `initial=` up to `max=`, with equal jitter (each wait drawn from \
+             its upper half, never below `initial=`); `fixed` waits `initial=`",
+        ),
+        How::Runs(
+            "the same waits, jitter included, in a `delay` node before the rejection, counted by the quorum \
+             queue's `x-delivery-count`",
         ),
         How::Moot("see `retry`"),
         None,
@@ -426,6 +428,22 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         },
         Some(flow_dead_letter),
     ),
+    prop_row(
+        "flow",
+        "dead-letter",
+        "alert",
+        How::Refused {
+            what: "alerts nobody: a dead letter waits in the dead-letter file until someone looks",
+            help: "alert on the audit log's dead-lettered lines, or on the dead-letter file's growth, in your \
+                   monitoring",
+        },
+        How::Refused {
+            what: "alerts nobody: a dead letter waits in the `<queue>.dlq` queue until someone looks",
+            help: "alarm on the depth of the `.dlq` queues (RabbitMQ's Prometheus metrics) in your monitoring",
+        },
+        How::Moot("`dead-letter` sets nothing aside in a batch load: a failed run is the job's exit status"),
+        Some(flow_dead_letter_alert),
+    ),
     row(
         "flow",
         "log",
@@ -442,7 +460,11 @@ pub(crate) const STATEMENTS: &[Statement] = &[
              written) for 5 minutes, in memory, and a change that only repeats it is dropped and audited \
              `echo-suppressed`",
         ),
-        How::Refused { what: "passes on the changes it made itself: the loop still runs", help: LOOP_GUARD_HELP },
+        How::Runs(
+            "the hub's echo suppression in the connectors' process: each write an egress tab makes to the flow's \
+             source system is remembered (a SHA-256 of the fields written) for 5 minutes, in memory, and a \
+             delivery that only repeats it is acknowledged, dropped and audited `echo-suppressed`",
+        ),
         How::Moot("a load into a warehouse or lake sets off no change to echo"),
         Some(flow_loop_guard),
     ),
@@ -467,6 +489,18 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         },
         REALTIME,
         Some(flow_reply),
+    ),
+    row(
+        "flow",
+        "lock",
+        How::Moot("the hub takes its trigger over HTTP: no queue holds the message for it"),
+        How::Refused {
+            what: "sets no lock on the flow's queue: RabbitMQ redelivers an unacknowledged message when the \
+                   consumer's channel closes, or after the server's `consumer_timeout` (30 minutes by default)",
+            help: "set `consumer_timeout` in the RabbitMQ server's configuration to at least the lock, or drop `lock`",
+        },
+        REALTIME,
+        Some(flow_lock),
     ),
     row(
         "flow",
@@ -528,6 +562,7 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         How::Moot("a loader writes tables, not HTTP requests"),
         None,
     ),
+    checks("to", "counter"),
     row(
         "to",
         "call",
@@ -629,6 +664,10 @@ fn flow_reply(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
     out.extend(flow.reply.as_ref().map(|r| r.loc));
 }
 
+fn flow_lock(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
+    out.extend(flow.lock.as_ref().map(|l| l.loc));
+}
+
 fn flow_filters(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
     out.extend(flow.when.iter().map(|w| w.loc));
 }
@@ -662,6 +701,10 @@ fn ordered_events(_: Target, spec: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
 
 fn flow_dead_letter(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
     out.extend(flow.dead_letter);
+}
+
+fn flow_dead_letter_alert(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
+    out.extend(flow.dead_letter_alert.as_ref().map(|a| a.loc));
 }
 
 fn flow_loop_guard(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {

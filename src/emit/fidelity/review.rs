@@ -97,10 +97,12 @@ fn used(statement: &Statement, spec: &Spec, flow: &Flow) -> bool {
             flow.retry.iter().chain(flow.targets.iter().filter_map(|t| t.retry.as_deref())).any(|r| r.backoff.is_some())
         }
         ("flow", "dead-letter", None) => flow.dead_letter.is_some(),
+        ("flow", "dead-letter", Some("alert")) => flow.dead_letter_alert.is_some(),
         ("flow", "log", None) => flow.log.is_some(),
         ("flow", "loop-guard", None) => flow.loop_guard.is_some(),
         ("flow", "latency", None) => flow.latency.is_some(),
         ("flow", "reply", None) => flow.reply.is_some(),
+        ("flow", "lock", None) => flow.lock.is_some(),
         ("flow", "when", None) => !flow.when.is_empty(),
         ("flow", "retry", Some("on")) => {
             flow.retry.iter().chain(flow.targets.iter().filter_map(|t| t.retry.as_deref())).any(|r| r.on.is_some())

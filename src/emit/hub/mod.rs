@@ -20,6 +20,10 @@
 //! a URL slug of the flow's name) and the optional variable that protects
 //! them (`REPLAY_TOKEN`), which, unlike the flows' variables, Node-RED starts
 //! without: replay is then refused.
+//!
+//! The README's command runs it; `emit::service` adds a systemd unit, a
+//! `Containerfile` and their environment file that run the same command
+//! supervised.
 
 mod flows;
 mod readme;
@@ -30,8 +34,10 @@ use crate::emit::distinct::{Case, Claims};
 use crate::emit::env::Env;
 use crate::emit::names;
 use crate::emit::nodered::model::Hub;
+use crate::emit::nodered::model::HubTrigger;
 use crate::emit::nodered::throttle::throttle_tab_id;
 use crate::emit::nodered::{self, FLOWS_PATH, SETTINGS_PATH};
+use crate::emit::service::{self, Install, Service};
 use crate::emit::{Artifact, Emitted, Input};
 use crate::model::{Name, Spec};
 
@@ -39,6 +45,12 @@ pub(crate) const README_PATH: &str = "README.md";
 
 /// The bearer token `POST /replay/<flow>` wants; optional.
 pub(super) const REPLAY_TOKEN: &str = "WIREPLAN_REPLAY_TOKEN";
+
+/// How the README runs Node-RED, from the output folder, and so the unit
+/// and the container: Node-RED itself, not `npx`, so that stopping this
+/// one process stops Node-RED; no `--port`, which would override `PORT`.
+pub(super) const COMMAND: &[&str] =
+    &["node", "node_modules/node-red/red.js", "--settings", "node-red/settings.js", "--userDir", "node-red"];
 
 /// Emits the hub's files for `input`.
 pub(crate) fn emit(input: &Input<'_>) -> Emitted {
@@ -66,9 +78,37 @@ pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     let settings = nodered::settings("hub", env.keys().map(String::as_str), memory);
     emitted.artifacts.push(Artifact { path: SETTINGS_PATH.into(), bytes: settings.into_bytes() });
     let stack = spec.stack.as_ref().and_then(|s| s.name.as_ref()).map(|n| n.value.to_string());
-    let readme = readme::render(&hub, &env, replay_token.as_deref(), &replay, stack.as_deref(), &emitted.notes);
+    let supervised = supervised(&hub, &env, replay_token.is_some(), &mut emitted.artifacts);
+    let readme =
+        readme::render(&hub, &env, replay_token.as_deref(), &replay, stack.as_deref(), &supervised, &emitted.notes);
     emitted.artifacts.push(Artifact { path: README_PATH.into(), bytes: readme.into_bytes() });
     emitted
+}
+
+/// The systemd unit, the `Containerfile` and their environment file, added
+/// to `artifacts`; returns the README's section about them.
+fn supervised(hub: &Hub, env: &BTreeMap<String, String>, replay: bool, artifacts: &mut Vec<Artifact>) -> String {
+    let mut optional = Vec::new();
+    if replay {
+        optional.push(REPLAY_TOKEN.to_owned());
+    }
+    optional.extend(["WIREPLAN_ADMIN_TOKEN", "WIREPLAN_ADMIN_READ_TOKEN"].map(str::to_owned));
+    let service = Service {
+        name: "hub",
+        what: "hub",
+        target: "hub",
+        dir: "",
+        command: COMMAND,
+        install: Install::NodeRed,
+        files: artifacts.iter().map(|a| a.path.clone()).filter(|p| p.starts_with("node-red/")).collect(),
+        required: env.keys().cloned().collect(),
+        optional,
+        polls: hub.flows.iter().any(|f| matches!(f.trigger, HubTrigger::Poll(_))),
+    };
+    artifacts.extend(service::artifacts(&service));
+    let mut section = String::new();
+    service::readme_section(&service, &mut section);
+    section
 }
 
 /// `/replay/<slug>` for each flow with `dead-letter` and a target, in the

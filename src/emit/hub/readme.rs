@@ -1,4 +1,5 @@
-//! The generated `README.md`: how to run the hub, every environment
+//! The generated `README.md`: how to run the hub (and, in the section
+//! `emit::service` writes, how to run it supervised), every environment
 //! variable it reads, its endpoints, where dead letters and the audit log
 //! go and how to replay a dead letter, and, where the spec asks for them,
 //! what the loop guard and the rate limits do and cannot do. Spec names are escaped for Markdown (`escape::markdown_text`);
@@ -25,6 +26,7 @@ pub(super) fn render(
     replay_token: Option<&str>,
     replay: &[Option<String>],
     stack: Option<&str>,
+    supervised: &str,
     notes: &[Note],
 ) -> String {
     let mut out = String::new();
@@ -36,6 +38,8 @@ pub(super) fn render(
     replaying(hub, replay, &mut out);
     loop_guard(hub, &mut out);
     rate_limits(hub, &mut out);
+    out.push('\n');
+    out.push_str(supervised);
     crate::emit::notes_section(&mut out, notes);
     out
 }
@@ -57,14 +61,13 @@ fn run(stack: Option<&str>, out: &mut String) {
     );
     out.push_str("```sh\nnpm install node-red@4.1\n");
     out.push_str("# set the environment variables below, then:\n");
-    // Node-RED itself, not through `npx`, so that stopping this one process
-    // stops Node-RED; no `--port`, which would override `PORT`.
-    out.push_str("node node_modules/node-red/red.js --settings node-red/settings.js --userDir node-red\n```\n\n");
+    let _ = writeln!(out, "{}\n```\n", super::COMMAND.join(" "));
     let _ = writeln!(
         out,
         "`{FLOWS_PATH}` holds one tab per flow and one for the webhook endpoints. Node-RED listens on \
          127.0.0.1 unless `WIREPLAN_HOST` says otherwise; put a TLS proxy in front of it. `GET /healthz` \
-         answers `{{\"status\":\"ok\"}}` once the flows run.\n"
+         answers `{{\"status\":\"ok\"}}` once the flows run. To keep it running under systemd or in a container, \
+         see \"Run it supervised\" below.\n"
     );
 }
 

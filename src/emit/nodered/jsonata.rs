@@ -38,9 +38,17 @@ pub(in crate::emit) const URL: &str = "$env(_wp.url_env) & _wp.path";
 /// A copy of the headers: the request node replaces `msg.headers` with the
 /// response's, and a retry must send the original ones.
 pub(in crate::emit) const COPY_HEADERS: &str = "$merge([{}, _wp.headers])";
-/// Milliseconds before the next attempt.
-pub(in crate::emit) const BACKOFF: &str =
-    "_wp.exponential ? $min([_wp.initial * $power(2, _wp.attempt - 1), _wp.max]) : _wp.initial";
+/// Milliseconds before the next attempt. `fixed` waits `initial`.
+/// `exponential` takes the doubled wait `d = min(initial * 2^(attempt - 1),
+/// max)` and draws the wait uniformly from `[max(initial, d / 2), d]`,
+/// rounded down: "equal jitter" (half the wait fixed, half random), floored
+/// at `initial`. So the wait is never shorter than `initial=` nor longer than
+/// `max=` or the doubling the spec declares; the first retry waits `initial`
+/// exactly, and from the second on, senders that failed together spread
+/// over up to half the wait instead of coming back in step. (With `max`
+/// below `initial`, every wait is `max`, as before jitter.)
+pub(in crate::emit) const BACKOFF: &str = "_wp.exponential ? ( $d := $min([_wp.initial * $power(2, _wp.attempt - 1), \
+     _wp.max]); $lo := $min([$max([_wp.initial, $d / 2]), $d]); $floor($lo + $random() * ($d - $lo)) ) : _wp.initial";
 pub(in crate::emit) const NEXT_ATTEMPT: &str = "_wp.attempt + 1";
 pub(in crate::emit) const AUDIT_LINE: &str = "$string({\"time\": $now(), \"flow\": _wp.flow, \"target\": _wp.target, \
     \"outcome\": _wp.outcome, \"attempts\": _wp.attempt, \"status\": statusCode, \"error\": error.message, \

@@ -13,7 +13,7 @@
 //! - `jsonata`: the fixed expressions those pieces evaluate.
 //! - `loop_guard` and `throttle`: `loop-guard` (echo suppression, with its
 //!   fixed code `loop_guard.js`) and `rate-limit` (one queue per system),
-//!   which only the hub lays out so far.
+//!   which the hub's flows and the broker's egress tabs both lay out.
 //! - `settings.js` (`settings`) and `verify.js` (the webhook check): fixed
 //!   files, the same for both.
 //!

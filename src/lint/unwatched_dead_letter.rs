@@ -1,0 +1,148 @@
+//! `unwatched-dead-letter`: a flow that keeps its failures in a dead letter
+//! and says nobody is told (language 1.2's `dead-letter alert=`).
+//!
+//! A dead letter is only as good as whoever reads it. Only flows into a
+//! `criticality high` system are asked, where a write left unreplayed
+//! costs the business (the same bar as `hub-single-point-of-failure`'s
+//! warning); elsewhere a dead letter read late is late data. The findings are
+//! grouped by where the dead letters collect: the hub or broker the flows
+//! run `via` (its dead-letter queues are watched, or not, together), or the
+//! flow alone when it runs point to point. One pass over the flows.
+
+use super::Context;
+use crate::diagnostic::{Diagnostic, declare_rule};
+use crate::model::Owner;
+
+declare_rule! {
+    /// ## What it finds
+    ///
+    /// A flow into a `criticality high` system with `dead-letter` that
+    /// does not say who is alerted when a message lands there
+    /// (`dead-letter alert="..."`, language 1.2: a team, a channel, a
+    /// pager). Flows through one hub or broker are one
+    /// finding, since their dead-letter queues are watched together. It is
+    /// an info: the alarm may well exist outside the spec, which the
+    /// `alert=` then records.
+    ///
+    /// ## Why it matters
+    ///
+    /// A dead letter keeps what failed every retry so that someone can
+    /// replay it; if nobody is told, nobody replays it. The order that
+    /// failed to reach the ERP waits in a queue until a customer asks
+    /// where it is, or until the queue's retention deletes it (SQS keeps a
+    /// message four days by default).
+    ///
+    /// ## Example
+    ///
+    /// ```kdl
+    /// system "shop" kind=ecommerce
+    /// system "erp" kind=erp {
+    ///     criticality high
+    /// }
+    /// event "order.paid" from=shop version=1
+    /// flow "orders-to-erp" {
+    ///     on "order.paid"
+    ///     to erp action=upsert entity=order
+    ///     retry attempts=5
+    ///     dead-letter
+    ///     log
+    /// }
+    /// ```
+    ///
+    /// ## Fix
+    ///
+    /// Alarm on the dead letters (a queue-depth alarm, a monitor on the
+    /// hub's dead-letter file), and say who it tells:
+    ///
+    /// ```kdl
+    /// system "shop" kind=ecommerce
+    /// system "erp" kind=erp {
+    ///     criticality high
+    /// }
+    /// event "order.paid" from=shop version=1
+    /// flow "orders-to-erp" {
+    ///     on "order.paid"
+    ///     to erp action=upsert entity=order
+    ///     retry attempts=5
+    ///     dead-letter alert="ops-on-call"
+    ///     log
+    /// }
+    /// ```
+    pub(crate) static UNWATCHED_DEAD_LETTER = {
+        name: "unwatched-dead-letter",
+        code: "WP128",
+        severity: Info,
+        category: Topology,
+        summary: "a `dead-letter` of a flow into a `criticality high` system that says nobody is alerted when a message lands there",
+    }
+}
+
+pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
+    let spec = ctx.spec;
+    let mut singles = Vec::new();
+    for id in spec.flow_ids() {
+        let flow = spec.flow(id);
+        let Some(dead_letter) = flow.dead_letter else { continue };
+        let critical =
+            flow.targets.iter().filter_map(|t| t.system.target).any(|s| {
+                spec.system(s).criticality.as_ref().is_some_and(|c| c.value == crate::model::Criticality::High)
+            });
+        if flow.dead_letter_alert.is_some() || !critical {
+            continue;
+        }
+        singles.push((
+            id,
+            Diagnostic::new(
+                &UNWATCHED_DEAD_LETTER,
+                dead_letter,
+                format!("flow `{}` keeps dead letters, but says nobody is alerted to them", flow.name.value),
+            )
+            .with_label("who is told when a message lands here?")
+            .with_help(
+                "alarm on the dead letters (a queue-depth alarm, a monitor on the dead-letter file) and say whom it \
+                 tells with `dead-letter alert=\"...\"`",
+            )
+            .with_owner(Owner::Flow(id)),
+        ));
+    }
+    super::util::group_by(
+        spec,
+        singles,
+        |flow| flow.via.as_ref().and_then(|v| v.target),
+        "via",
+        |system, n, names| format!("{n} flows keep dead letters via `{system}`, but none says who is alerted: {names}"),
+        out,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::test_check;
+
+    #[test]
+    fn flows_via_one_transport_are_one_finding_and_an_alert_settles_it() {
+        let text = r#"
+            system "shop" kind=ecommerce
+            system "bus" kind=broker
+            system "a" kind=custom { criticality high; }
+            system "b" kind=custom { criticality high; }
+            system "c" kind=custom
+            event "e" from=shop version=1
+            flow "one" { on "e"; via bus; to a action=upsert; dead-letter; }
+            flow "two" { on "e"; via bus; to b action=upsert; dead-letter; }
+            flow "three" { on "e"; to b action=upsert; retry; dead-letter; }
+            flow "four" { on "e"; to a action=upsert; retry; dead-letter alert="ops"; }
+            flow "five" { on "e"; to c action=upsert; retry; dead-letter; }
+        "#;
+        let found = test_check(&UNWATCHED_DEAD_LETTER, text);
+        let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "flow `three` keeps dead letters, but says nobody is alerted to them",
+                "2 flows keep dead letters via `bus`, but none says who is alerted: `one` and `two`",
+            ]
+        );
+    }
+}
