@@ -44,10 +44,11 @@ const SEPARATE_SETS: &[&str] = &["held-out-2"];
 /// The second held-out set must keep at least this many folders.
 const MIN_HELD_OUT_2: usize = 10;
 
-/// Floors measured on `held-out-2` as first judged: 38 true of 49
-/// warnings, and 22 of 47 risks covered.
+/// Floors measured on `held-out-2`: 38 true of 49 warnings, and 23 of 47
+/// risks covered (22 as first judged; the recall round of issue 25 covered
+/// one more, with an info).
 const HELD_OUT_2_PRECISION_FLOOR: (usize, usize) = (38, 49);
-const HELD_OUT_2_RECALL_FLOOR: (usize, usize) = (22, 47);
+const HELD_OUT_2_RECALL_FLOOR: (usize, usize) = (23, 47);
 
 /// One finding as `expected.json` and the JSON report both name it.
 type Finding = (String, String, String);
