@@ -43,7 +43,11 @@ install_apt() {
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# npm tools, pinned, into .tools/ (git-ignored).
+# npm tools, pinned with every dependency by scripts/tools/package-lock.json
+# and installed with `npm ci` into .tools/ (git-ignored): a fresh install
+# resolves nothing, so a package published upstream since cannot break it
+# (a resolution on 2026-12-05 failed on a babel release whose own dependency
+# the registry did not have yet). The tools, in scripts/tools/package.json:
 # node-red: 4.1.x runs on Node 20 (5.x needs Node 22); >= 4.1.0 for `skipBodyParsing`.
 # The broker target: amqplib (the client of the connectors' own AMQP nodes,
 # the version their package.json pins, and the tests' own AMQP client),
@@ -51,24 +55,20 @@ install_apt() {
 # @asyncapi/cli for the benchmark.
 # The vendors' own libraries sign and verify webhooks in the vendor test
 # (tests/integration/vendors.rs), and oauth2-mock-server is its real OAuth2
-# token endpoint.
-npm_tools=(@microsoft/sarif-multitool@5.7.0 @microsoft/jest-sarif@1.0.0-beta.0 node-red@4.1.15
-    amqplib@2.3.1 @asyncapi/specs@6.11.1 @asyncapi/parser@3.6.6
-    @asyncapi/cli@6.2.0
-    stripe@23.1.0 @octokit/webhooks-methods@6.0.0 twilio@6.2.0 @slack/bolt@5.1.0 oauth2-mock-server@9.3.0
-    @sendgrid/eventwebhook@8.0.0 @hubspot/api-client@14.0.1 square@46.0.0)
-
+# token endpoint. SARIF: @microsoft/sarif-multitool and @microsoft/jest-sarif.
+# To change a version: edit package.json, then in scripts/tools run
+# `npm install --package-lock-only --before=<a date the registry has all of>`.
 install_npm() {
-    local stamp=".tools/.installed-$(printf '%s\n' "${npm_tools[@]}" | sha256sum | cut -c1-16)"
+    local stamp=".tools/.installed-$(cat scripts/tools/package.json scripts/tools/package-lock.json | sha256sum | cut -c1-16)"
     [[ -f "$stamp" ]] && return
     if ! command -v npm >/dev/null; then
-        echo "error: the tests need npm (Node.js 20) to install ${npm_tools[*]}" >&2
+        echo "error: the tests need npm (Node.js 20) to install the tools in scripts/tools/package.json" >&2
         exit 1
     fi
-    step "installing npm tools into .tools/: ${npm_tools[*]}"
+    step "installing the npm tools of scripts/tools/package-lock.json into .tools/"
     mkdir -p .tools
-    [[ -f .tools/package.json ]] || echo '{"private": true}' > .tools/package.json
-    (cd .tools && npm install --no-audit --no-fund --loglevel=error "${npm_tools[@]}")
+    cp scripts/tools/package.json scripts/tools/package-lock.json .tools/
+    (cd .tools && npm ci --no-audit --no-fund --loglevel=error)
     touch "$stamp"
 }
 

@@ -254,7 +254,8 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         How::Runs(
             "quorum queues replicated on every node of a RabbitMQ cluster, and connectors that take every node's \
              address (`WIREPLAN_AMQP_ADDRESSES`) and move to the next when one dies; ingress and egress run as \
-             several instances",
+             several instances, except the egress of a spec with `loop-guard` or `rate-limit`, whose memory and \
+             throttle are per process: it runs as one",
         ),
         How::Moot("a scheduled batch job that fails runs again at its next schedule"),
         Some(highly_available_hub),
@@ -420,7 +421,10 @@ pub(crate) const STATEMENTS: &[Statement] = &[
             "a delivery whose attempts are used up is appended to the dead-letter file; `POST /replay/<flow>` sends \
              one back to that flow's failed target alone",
         ),
-        How::Runs("a dead-letter exchange and a `<queue>.dlq` quorum queue"),
+        How::Runs(
+            "a dead-letter exchange and a `<queue>.dlq` quorum queue; the README's one-off shovel moves them back into \
+             that flow's queue alone",
+        ),
         How::Refused {
             what: "sets nothing aside: a run that fails loads nothing, and the next run reads the rows again",
             help: "watch the job's exit status and the freshness tests instead; drop `dead-letter` from a scheduled \
