@@ -155,6 +155,7 @@ pub(crate) const SHAPES: &[Shape] = &[
     shape!("event" "volume" "volume per-day=N peak-per-second=N", "How many of these events there are.", None, VOLUME),
     shape!("event" "delivery" "delivery at-least-once|at-most-once", "How the producer delivers the event, overriding the default (webhooks are at least once).", Some(Fits::Keywords(EventDelivery::KEYWORDS)), &[]),
     shape!("event" "external" "external", "No write by any integration sets the event off: a person's action, a device reading, a clock.", None, &[]),
+    shape!("event" "on-create" "on-create", "(1.2) The event fires only when a record is created (\"Deal added\", `customer.created`): a write that cannot create one (`update`, `delete`, `increment`) never sets it off.", None, &[]),
     shape!("event" "published" "published", "(1.2) The event is published for subscribers outside the spec (other teams, analytics): no flow here need consume it.", None, &[]),
     shape!("event" "producer" "producer SYSTEM", "(1.2) Another system that publishes this event, besides `from=`.", Some(Fits::System), &[]),
     shape!("event" "after" "after EVENT", "(1.2) An event that must be processed before this one, such as an order before its payment.", Some(Fits::Event), &[]),

@@ -311,6 +311,7 @@ pub(crate) const STATEMENTS: &[Statement] = &[
     checks("event", "volume"),
     checks("event", "delivery"),
     checks("event", "external"),
+    checks("event", "on-create"),
     checks("event", "published"),
     checks("event", "producer"),
     row(
