@@ -93,6 +93,19 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         } else {
             continue;
         };
+        // (1.2) A vendor's own integration: where it keeps what keeps
+        // failing is the vendor's, a question for them, at info.
+        if let Some(vendor) = super::util::vendor(spec, flow) {
+            let name = vendor.name();
+            let mut d = d.with_secondary(flow.name.loc, "in this flow").with_owner(Owner::Flow(id)).with_help(format!(
+                "ask `{name}` what its integration does with a write that still fails after its retries: whether \
+                 it keeps it for a replay, and who is told"
+            ));
+            d.message = format!("{}; {}: what it keeps is `{name}`'s", d.message, vendor.why());
+            d.severity = crate::diagnostic::Severity::Info;
+            out.push(d);
+            continue;
+        }
         singles.push((
             id,
             d.with_secondary(flow.name.loc, "in this flow")

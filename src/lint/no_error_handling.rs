@@ -199,6 +199,22 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             };
             Fix::needs_review(title, vec![super::util::add_to_flow(spec, id, child)])
         });
+        // A vendor's own integration: whether it retries is the vendor's,
+        // so the finding is a question for them, at info.
+        if let Some(vendor) = super::util::vendor(spec, flow) {
+            let name = vendor.name();
+            let mut d = d
+                .with_help(format!(
+                    "ask `{name}` whether its integration retries a write that fails, and where it shows the ones \
+                     that still fail (an error list, an alert); if they are lost, reconcile the two systems now and \
+                     then"
+                ))
+                .with_owner(Owner::Flow(id));
+            d.message = format!("{}; {}: whether it retries is `{name}`'s", d.message, vendor.why());
+            d.severity = crate::diagnostic::Severity::Info;
+            out.push(d);
+            continue;
+        }
         out.push(d.with_help(help).with_owner(Owner::Flow(id)).with_fix(fix));
     }
 }

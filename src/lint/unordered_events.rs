@@ -174,6 +174,19 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                     "make the write safe in any order (`action=upsert` creates what is missing), or add a \
                      `retry` that waits for the earlier event's write"
                 };
+                // (1.2) A vendor's own integration: whether it waits for
+                // the earlier record is the vendor's, a question for them.
+                if let Some(vendor) = super::util::vendor(spec, flow) {
+                    let name = vendor.name();
+                    let mut d = d.with_owner(Owner::Flow(id)).with_help(format!(
+                        "ask `{name}` whether its integration retries a write whose earlier record is not there \
+                         yet, or orders the two events"
+                    ));
+                    d.message = format!("{}; {}: the order is `{name}`'s", d.message, vendor.why());
+                    d.severity = crate::diagnostic::Severity::Info;
+                    out.push(d);
+                    continue;
+                }
                 out.push(d.with_help(help).with_owner(Owner::Flow(id)));
             }
         }

@@ -33,6 +33,7 @@ impl Lowerer<'_> {
             lock: None,
             dead_letter_alert: None,
             when: Vec::new(),
+            run_by: None,
             allows: Vec::new(),
             misspelt: Vec::new(),
             meant: None,
@@ -46,7 +47,7 @@ impl Lowerer<'_> {
             let single = match name {
                 "on" | "poll" | "schedule" => Some("trigger"),
                 "from" | "via" | "idempotency-key" | "retry" | "dead-letter" | "log" | "loop-guard" | "latency"
-                | "reply" | "lock" => children_of("flow").into_iter().find(|n| *n == name),
+                | "reply" | "lock" | "run-by" => children_of("flow").into_iter().find(|n| *n == name),
                 _ => None,
             };
             if let Some(single) = single {
@@ -210,6 +211,11 @@ impl Lowerer<'_> {
                         }
                     };
                     flow.when.push(Filter { field: FieldRef::new(field), value, loc: self.loc(child.span) });
+                }
+                "run-by" => {
+                    self.shape(child, shape!("flow" "run-by"));
+                    self.leaf(child);
+                    flow.run_by = self.name(child, NameKind::Label, "a system name", "run-by klaviyo").map(Ref::new);
                 }
                 "allow" => flow.allows.extend(self.allow(child, shape!("flow" "allow"))),
                 _ => {
