@@ -15,6 +15,11 @@ declare_rule! {
     /// lists them, with a label at each; a flow with an inline
     /// `allow "no-dead-letter"` is left out of its group.
     ///
+    /// A flow that says `run-by SYSTEM` (since 1.2), a vendor's own
+    /// integration, or that reads and writes a single system with nothing
+    /// of its delivery stated, is reported at info: what it keeps of a
+    /// write that still fails is the vendor's, a question for them.
+    ///
     /// ## Why it matters
     ///
     /// Retries end. When the last attempt fails, a flow without a dead

@@ -54,6 +54,23 @@ declare_rule! {
     /// client sends the request again when no answer comes, whether or not
     /// the flow replies, unless the event says `delivery at-most-once`.
     ///
+    /// A vendor's own integration is not the team's code: whether it
+    /// repeats a write is the vendor's to prevent, so it is reported at info,
+    /// as a question for the vendor (does it redeliver, does it recognise a
+    /// repeat by the source record's id), and a team's flow downstream of it
+    /// is its own origin. That is a flow that says `run-by SYSTEM` (since
+    /// 1.2); one that reads and writes a single system on an `on` trigger,
+    /// with no `via` and nothing of its delivery stated (an in-product
+    /// automation); and one that joins two SaaS products directly (neither
+    /// a `custom`, `website` or `database` system nor infrastructure), with
+    /// no `via` and nothing of its delivery stated (no `retry`,
+    /// `dead-letter`, `log`, `idempotency-key`, `loop-guard`, `reply`,
+    /// `lock` or `call`): on the real-world corpus every such finding was
+    /// judged false, since a connector keys what it creates by the source
+    /// record's id. A flow that its event's producer runs (`run-by` naming
+    /// the producer, such as a CRM's own checkout) gets the event inside the
+    /// product, not by webhook, so the webhook's repeats do not count.
+    ///
     /// ## Why it matters
     ///
     /// At-least-once means "sometimes twice". A retried `create` makes two

@@ -25,6 +25,11 @@ declare_rule! {
     /// the second overtake it. Where a flow on the earlier event writes the
     /// same system, it is named.
     ///
+    /// A vendor's own integration (`run-by SYSTEM`, since 1.2, or an
+    /// automation inside one product with nothing of its delivery stated)
+    /// is reported at info: whether it waits for the earlier record is the
+    /// vendor's, a question for them.
+    ///
     /// ## Why it matters
     ///
     /// When the later event arrives first, the update finds no record: the
