@@ -318,7 +318,7 @@ pub(crate) fn between_vendors(spec: &Spec, flow: &Flow) -> bool {
                 | K::Analytics
         )
     };
-    !flow.via.is_some()
+    flow.via.is_none()
         && !states_delivery(flow)
         && !flow.targets.is_empty()
         && flow.runner().is_none()
