@@ -36,6 +36,15 @@
 //! (`only(S,E)` is a second `Write` node: a write with `emits` feeds the
 //! consumers of its entity and what it emits, never the entity-less ones.)
 //!
+//! (1.2) An event that fires only when a record is created
+//! (`Event::fires_on_create_only`: it says `on-create`, or its name ends in
+//! `added`, `created`, ...) is set off only by a write that can create one
+//! (`Action::can_create`): an `update` adds no deal, so it never fires
+//! "Deal added". For a system with such events, each of the nodes above
+//! has a twin for the creating writes, which points to it (a creating
+//! write sets off all that any write does) and also feeds the creation
+//! events; the other writes feed the nodes above, which do not reach them.
+//!
 //! Every path through a `write-all` or `write-none` node is a possible
 //! link, every other path a definite one, so the *definite* graph is the
 //! trigger graph without those two kinds of node (a filter over it, not a
@@ -345,6 +354,16 @@ struct TriggerBuilder<'s> {
     write: HashMap<(SystemId, &'s str), (u32, u32)>,
     write_all: HashMap<SystemId, u32>,
     write_none: HashMap<SystemId, u32>,
+    /// The systems with an event that fires only on creation
+    /// (`Event::fires_on_create_only`), and for each of them the same three
+    /// kinds of node again, for the writes that can create a record: each
+    /// points to its counterpart above (a creating write sets off whatever
+    /// any write does) and also feeds the creation events, which no other
+    /// write reaches.
+    creating: std::collections::HashSet<SystemId>,
+    write_c: HashMap<(SystemId, &'s str), (u32, u32)>,
+    write_all_c: HashMap<SystemId, u32>,
+    write_none_c: HashMap<SystemId, u32>,
 }
 
 impl<'s> TriggerBuilder<'s> {
@@ -358,7 +377,19 @@ impl<'s> TriggerBuilder<'s> {
             write: HashMap::new(),
             write_all: HashMap::new(),
             write_none: HashMap::new(),
+            creating: std::collections::HashSet::new(),
+            write_c: HashMap::new(),
+            write_all_c: HashMap::new(),
+            write_none_c: HashMap::new(),
         }
+    }
+
+    /// (1.2) The systems a write to which may set `event` off: its `from=`
+    /// and every other `producer`.
+    fn producers(event: &crate::model::Event) -> impl Iterator<Item = SystemId> + '_ {
+        let from = event.from.as_ref().and_then(|f| f.target);
+        let others = event.producers.iter().filter_map(|p| p.target).filter(move |&p| Some(p) != from);
+        from.into_iter().chain(others)
     }
 
     fn event_node(spec: &Spec, event: EventId) -> u32 {
@@ -405,10 +436,60 @@ impl<'s> TriggerBuilder<'s> {
         self.edges.push((all, n));
         let none = self.none(system);
         self.edges.push((n, none));
+        if self.creating.contains(&system) {
+            // The creating writes' pair in front: it feeds the pair above,
+            // and its definite node the creation events of the entity.
+            let nc = self.add(TriggerNode::Write(system));
+            let dc = self.add(TriggerNode::Write(system));
+            self.write_c.insert((system, entity), (nc, dc));
+            self.edges.extend([(nc, n), (nc, dc), (dc, definite)]);
+            let all_c = self.all_c(system);
+            self.edges.push((all_c, nc));
+            let none_c = self.none_c(system);
+            self.edges.push((nc, none_c));
+        }
         definite
     }
 
+    /// The `WriteAll` node of the writes to a system that name no entity
+    /// and can create a record; `creating` holds the system.
+    fn all_c(&mut self, system: SystemId) -> u32 {
+        if let Some(&n) = self.write_all_c.get(&system) {
+            return n;
+        }
+        let n = self.add(TriggerNode::WriteAll(system));
+        self.write_all_c.insert(system, n);
+        let all = self.all(system);
+        self.edges.push((n, all));
+        n
+    }
+
+    /// The `WriteNone` node that creating writes reach: the entity-less
+    /// creation events hang from it, and it feeds the entity-less others.
+    fn none_c(&mut self, system: SystemId) -> u32 {
+        if let Some(&n) = self.write_none_c.get(&system) {
+            return n;
+        }
+        let n = self.add(TriggerNode::WriteNone(system));
+        self.write_none_c.insert(system, n);
+        let none = self.none(system);
+        self.edges.push((n, none));
+        let all_c = self.all_c(system);
+        self.edges.push((all_c, n));
+        n
+    }
+
+    /// The node the creation events of `entity` at `system` hang from.
+    fn keyed_c(&mut self, system: SystemId, entity: &'s str) -> u32 {
+        let definite = self.keyed(system, entity);
+        self.write_c.get(&(system, entity)).map_or(definite, |&(_, dc)| dc)
+    }
+
     fn build(mut self, spec: &'s Spec) -> (TriggerCsr, Vec<TriggerNode>, TargetNodes) {
+        // (1.2) The systems with an event that only a creation sets off.
+        for event in spec.events.iter().filter(|e| !e.is_external() && e.fires_on_create_only()) {
+            self.creating.extend(Self::producers(event));
+        }
         // Consumers: events (by producer and entity) and polls.
         for (i, event) in spec.events.iter().enumerate() {
             // No write sets off an external event: nothing points to it.
@@ -416,13 +497,14 @@ impl<'s> TriggerBuilder<'s> {
                 continue;
             }
             let node = Self::event_node(spec, EventId(i as u32));
+            let on_create = event.fires_on_create_only();
             // (1.2) A write to any producer of the event may set it off.
-            let from = event.from.as_ref().and_then(|f| f.target);
-            let others = event.producers.iter().filter_map(|p| p.target).filter(|&p| Some(p) != from);
-            for system in from.into_iter().chain(others) {
-                let feeder = match &event.entity {
-                    Some(entity) => self.keyed(system, &entity.name.value),
-                    None => self.none(system),
+            for system in Self::producers(event) {
+                let feeder = match (&event.entity, on_create) {
+                    (Some(entity), false) => self.keyed(system, &entity.name.value),
+                    (Some(entity), true) => self.keyed_c(system, &entity.name.value),
+                    (None, false) => self.none(system),
+                    (None, true) => self.none_c(system),
                 };
                 self.edges.push((feeder, node));
             }
@@ -466,13 +548,23 @@ impl<'s> TriggerBuilder<'s> {
                 // not the system's entity-less ones).
                 let emitted: Vec<u32> =
                     target.emits.iter().filter_map(|e| e.target).map(|e| Self::event_node(spec, e)).collect();
+                // (1.2) A write that can create a record (or whose action is
+                // unknown) feeds the creating nodes, where its system has
+                // creation events; one that cannot, the others, which do not
+                // reach those events.
+                let creates = target.action.as_ref().is_none_or(|a| a.value.can_create());
+                let (write, write_all, write_none) = if creates && self.creating.contains(&system) {
+                    (&self.write_c, &self.write_all_c, &self.write_none_c)
+                } else {
+                    (&self.write, &self.write_all, &self.write_none)
+                };
                 let feeder = match &target.entity {
-                    Some(entity) => match self.write.get(&(system, entity.name.value.as_str())) {
+                    Some(entity) => match write.get(&(system, entity.name.value.as_str())) {
                         Some(&(_, definite)) if !emitted.is_empty() => Some(definite),
                         Some(&(n, _)) => Some(n),
-                        None => self.write_none.get(&system).copied(),
+                        None => write_none.get(&system).copied(),
                     },
-                    None => self.write_all.get(&system).copied(),
+                    None => write_all.get(&system).copied(),
                 };
                 let flow_node = Graph::flow_node(FlowId(i as u32));
                 let feeder = match feeder {
@@ -663,6 +755,53 @@ mod tests {
         );
         let cycles = Graph::build(&s).flow_cycles();
         assert_eq!(cycles.len(), 1, "{cycles:?}");
+    }
+
+    /// (1.2) An `update` does not set off an event that fires on creation
+    /// (declared `on-create`, or named so); a `create` or `upsert` does, and
+    /// `emits` links whatever the action.
+    #[test]
+    fn only_a_write_that_can_create_sets_off_a_creation_event() {
+        let loop_of = |write: &str, event: &str| {
+            let s = spec(&format!(
+                r#"
+                system "crm" kind=crm
+                system "erp" kind=erp
+                event "{event}" from=crm entity=deal
+                event "erp.changed" from=erp entity=order
+                event "crm.any" from=crm
+                flow "x" {{ on "{event}"; to erp action=upsert entity=order }}
+                flow "y" {{ on "erp.changed"; {write} }}
+                "#
+            ));
+            let g = Graph::build(&s);
+            (g.flow_cycles().len(), g.possible_components().len())
+        };
+        assert_eq!(loop_of("to crm action=update entity=deal", "deal.added"), (0, 0));
+        assert_eq!(loop_of("to crm action=delete entity=deal", "deal.created"), (0, 0));
+        assert_eq!(loop_of("to crm action=update", "deal.added"), (0, 0));
+        assert_eq!(loop_of("to crm action=update entity=note", "deal.added"), (0, 0));
+        assert_eq!(loop_of("to crm action=create entity=deal", "deal.added"), (1, 1));
+        assert_eq!(loop_of("to crm action=upsert entity=deal", "deal.added"), (1, 1));
+        assert_eq!(loop_of("to crm action=create", "deal.added"), (0, 1));
+        assert_eq!(loop_of("to crm action=create entity=note", "deal.added"), (0, 0));
+        assert_eq!(loop_of("to crm action=update entity=deal", "deal.updated"), (1, 1));
+        assert_eq!(loop_of("to crm action=update entity=deal { emits \"deal.added\"; }", "deal.added"), (1, 1));
+        // An entity-less creation event: a possible link from creating writes only.
+        let s = spec(
+            r#"
+            system "crm" kind=crm
+            system "erp" kind=erp
+            event "new-record" from=crm { on-create; }
+            event "erp.changed" from=erp entity=order
+            flow "x" { on "new-record"; to erp action=upsert entity=order }
+            flow "y" { on "erp.changed"; to crm action=update entity=deal }
+            flow "z" { on "erp.changed"; to crm action=append entity=note }
+            "#,
+        );
+        let g = Graph::build(&s);
+        let possible: Vec<Vec<FlowId>> = g.possible_components().iter().map(|c| c.flows.clone()).collect();
+        assert_eq!(possible, vec![vec![FlowId(0), FlowId(2)]]);
     }
 
     #[test]

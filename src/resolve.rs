@@ -630,4 +630,56 @@ fn resolve_flow(
             }
         }
     }
+    resolve_run_by(flow, systems, known, out);
+}
+
+/// (1.2) `run-by SYSTEM`: a declared system that the flow reads from (its
+/// trigger's source, or another `producer` of its event) or writes to. A
+/// vendor's integration runs in one of the products it connects; naming
+/// a third system is a `bad-value`. The name stays on the flow either way,
+/// so the checks do not also report it as the team's flow.
+fn resolve_run_by(flow: &mut Flow, systems: &Names<SystemId>, known: &Known<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(run_by) = &flow.run_by else { return };
+    let mut r = run_by.clone();
+    resolve_system(&mut r, systems, out);
+    let Some(id) = r.target else {
+        flow.run_by = Some(r);
+        return;
+    };
+    let mut sources: Vec<SystemId> = Vec::new();
+    let mut unresolved = false;
+    match flow.trigger.as_ref().map(|t| &t.kind) {
+        Some(TriggerKind::On { event }) => match event.target {
+            Some(e) => {
+                sources.extend(known.producers[e.index()].0);
+                sources.extend(known.also[e.index()].iter().copied());
+            }
+            None => unresolved = true,
+        },
+        Some(TriggerKind::Poll { system, .. }) => match system.target {
+            Some(s) => sources.push(s),
+            None => unresolved = true,
+        },
+        Some(TriggerKind::Schedule { .. }) => match flow.from.as_ref().and_then(|f| f.system.target) {
+            Some(s) => sources.push(s),
+            None => unresolved = true,
+        },
+        None => unresolved = true,
+    }
+    let written = flow.targets.iter().any(|t| t.system.target == Some(id));
+    if !unresolved && !written && !sources.contains(&id) {
+        out.push(
+            Diagnostic::new(
+                &crate::diagnostic::BAD_VALUE,
+                r.name.loc,
+                format!("`run-by` names `{}`, which this flow neither reads nor writes", r.name.value),
+            )
+            .with_label("not the flow's source or one of its targets")
+            .with_help(
+                "`run-by` names the product whose own integration or automation runs the flow: its source or one \
+                 of its targets; for a hub or broker the team configures, use `via`",
+            ),
+        );
+    }
+    flow.run_by = Some(r);
 }

@@ -108,6 +108,15 @@ pub(crate) struct Note {
     pub(crate) message: String,
 }
 
+/// The build note for a flow that `run-by` names a vendor's integration
+/// (language 1.2): no target builds it, since it is not the team's to deploy.
+pub(crate) fn run_by_note(runner: &str) -> String {
+    format!(
+        "not emitted: `run-by {runner}` says it is `{runner}`'s own integration or automation, which runs it; \
+         deploy nothing for it"
+    )
+}
+
 /// What a backend made of the spec.
 #[derive(Debug, Default)]
 pub(crate) struct Emitted {

@@ -15,6 +15,11 @@ declare_rule! {
     /// lists them, with a label at each; a flow with an inline
     /// `allow "no-dead-letter"` is left out of its group.
     ///
+    /// A flow that says `run-by SYSTEM` (since 1.2), a vendor's own
+    /// integration, or that reads and writes a single system with nothing
+    /// of its delivery stated, is reported at info: what it keeps of a
+    /// write that still fails is the vendor's, a question for them.
+    ///
     /// ## Why it matters
     ///
     /// Retries end. When the last attempt fails, a flow without a dead
@@ -93,6 +98,19 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         } else {
             continue;
         };
+        // (1.2) A vendor's own integration: where it keeps what keeps
+        // failing is the vendor's, a question for them, at info.
+        if let Some(vendor) = super::util::vendor(spec, flow) {
+            let name = vendor.name();
+            let mut d = d.with_secondary(flow.name.loc, "in this flow").with_owner(Owner::Flow(id)).with_help(format!(
+                "ask `{name}` what its integration does with a write that still fails after its retries: whether \
+                 it keeps it for a replay, and who is told"
+            ));
+            d.message = format!("{}; {}: what it keeps is `{name}`'s", d.message, vendor.why());
+            d.severity = crate::diagnostic::Severity::Info;
+            out.push(d);
+            continue;
+        }
         singles.push((
             id,
             d.with_secondary(flow.name.loc, "in this flow")

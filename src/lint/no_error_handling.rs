@@ -47,6 +47,18 @@ declare_rule! {
     /// letter is a replay someone has to do by hand (on a busy day, hundreds
     /// of them after one outage of a few minutes).
     ///
+    /// A vendor's own integration or in-product automation is not the
+    /// team's code: whether it retries is the vendor's. Such a flow is
+    /// reported at info, as a question for the vendor (does it retry a
+    /// failed write, where does it show the ones that still fail): one that
+    /// says `run-by SYSTEM` (since 1.2), and one that reads and writes a
+    /// single system on an `on` trigger, with no `via` and nothing of its
+    /// delivery stated (no `retry`, `dead-letter`, `log`, `idempotency-key`,
+    /// `loop-guard`, `reply`, `lock` or `call`), as a workflow rule inside
+    /// the product does. A flow between two products that states nothing is
+    /// still a warning: judged on the real-world corpus, a lost write there
+    /// was a risk the reviewer accepted more often than not, whoever ran it.
+    ///
     /// ## Why it matters
     ///
     /// Every API fails now and then: a timeout, a 429, a deploy. Without a
@@ -199,6 +211,22 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             };
             Fix::needs_review(title, vec![super::util::add_to_flow(spec, id, child)])
         });
+        // A vendor's own integration: whether it retries is the vendor's,
+        // so the finding is a question for them, at info.
+        if let Some(vendor) = super::util::vendor(spec, flow) {
+            let name = vendor.name();
+            let mut d = d
+                .with_help(format!(
+                    "ask `{name}` whether its integration retries a write that fails, and where it shows the ones \
+                     that still fail (an error list, an alert); if they are lost, reconcile the two systems now and \
+                     then"
+                ))
+                .with_owner(Owner::Flow(id));
+            d.message = format!("{}; {}: whether it retries is `{name}`'s", d.message, vendor.why());
+            d.severity = crate::diagnostic::Severity::Info;
+            out.push(d);
+            continue;
+        }
         out.push(d.with_help(help).with_owner(Owner::Flow(id)).with_fix(fix));
     }
 }

@@ -54,6 +54,23 @@ declare_rule! {
     /// client sends the request again when no answer comes, whether or not
     /// the flow replies, unless the event says `delivery at-most-once`.
     ///
+    /// A vendor's own integration is not the team's code: whether it
+    /// repeats a write is the vendor's to prevent, so it is reported at info,
+    /// as a question for the vendor (does it redeliver, does it recognise a
+    /// repeat by the source record's id), and a team's flow downstream of it
+    /// is its own origin. That is a flow that says `run-by SYSTEM` (since
+    /// 1.2); one that reads and writes a single system on an `on` trigger,
+    /// with no `via` and nothing of its delivery stated (an in-product
+    /// automation); and one that joins two SaaS products directly (neither
+    /// a `custom`, `website` or `database` system nor infrastructure), with
+    /// no `via` and nothing of its delivery stated (no `retry`,
+    /// `dead-letter`, `log`, `idempotency-key`, `loop-guard`, `reply`,
+    /// `lock` or `call`): on the real-world corpus every such finding was
+    /// judged false, since a connector keys what it creates by the source
+    /// record's id. A flow that its event's producer runs (`run-by` naming
+    /// the producer, such as a CRM's own checkout) gets the event inside the
+    /// product, not by webhook, so the webhook's repeats do not count.
+    ///
     /// ## Why it matters
     ///
     /// At-least-once means "sometimes twice". A retried `create` makes two
@@ -169,7 +186,11 @@ pub(crate) struct Attribution {
 
 pub(crate) fn attribute(spec: &Spec, graph: &Graph) -> Attribution {
     let n = graph.nodes.len();
-    let offending: Vec<FlowId> = spec.flow_ids().filter(|&f| offends(spec, spec.flow(f))).collect();
+    // A vendor's flow is asked about apart (`vendors_flow`): its repeats
+    // are the vendor's to prevent, and a team's flow downstream of it is
+    // still the team's own origin.
+    let offending: Vec<FlowId> =
+        spec.flow_ids().filter(|&f| offends(spec, spec.flow(f)) && vendor_of(spec, spec.flow(f)).is_none()).collect();
     // Pass 1: what is downstream of any offending flow.
     let mut downstream = vec![false; n];
     let mut seen = vec![false; n];
@@ -245,10 +266,49 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         out.push(diagnostic(spec, graph, &a, origin, count[origin.index()], deepest[origin.index()]));
     }
     for id in spec.flow_ids() {
+        let flow = spec.flow(id);
+        if let Some(vendor) = vendor_of(spec, flow)
+            && offends(spec, flow)
+        {
+            out.push(vendors_flow(spec, graph, &a, id, vendor));
+        }
+    }
+    for id in spec.flow_ids() {
         if let Some(d) = charge_on_request(spec, id) {
             out.push(d);
         }
     }
+}
+
+/// Whose flow it is, when a vendor's: `run-by` says so, or it is an
+/// in-product automation (`util::vendor`), or it joins two vendors'
+/// products directly and states nothing of its delivery
+/// (`util::between_vendors`), where the connector keys what it creates by
+/// the source record's id far more often than not.
+fn vendor_of(spec: &Spec, flow: &Flow) -> Option<String> {
+    if let Some(vendor) = super::util::vendor(spec, flow) {
+        return Some(format!("{}: whether it repeats a write is `{}`'s", vendor.why(), vendor.name()));
+    }
+    super::util::between_vendors(spec, flow).then(|| {
+        "it joins two vendors' products directly and states nothing of its delivery, as a vendor's connector \
+         does: its repeats are the vendor's to prevent"
+            .to_owned()
+    })
+}
+
+/// The finding for a vendor's flow that can run twice into a
+/// non-idempotent write: an info, a question for the vendor.
+fn vendors_flow(spec: &Spec, graph: &Graph, a: &Attribution, id: FlowId, why: String) -> Diagnostic {
+    let mut d = diagnostic(spec, graph, a, id, 0, None);
+    d.message = format!("{}; {why}", d.message);
+    d.severity = crate::diagnostic::Severity::Info;
+    d.fix = None;
+    d.help = "ask the vendor whether its integration delivers a change more than once (a webhook retried, a sync \
+              that overlaps its last run) and whether it recognises a repeat by the source record's id; if your own \
+              code runs this flow, add `idempotency-key` (a flow that states its `retry`, `dead-letter` or `log` is \
+              taken as yours)"
+        .to_owned();
+    d
 }
 
 /// Who asks again for a flow started by a request: the caller waiting for

@@ -29,7 +29,11 @@ declare_rule! {
     /// here too, rather than as `sync-cycle`: the spec does not say whether
     /// what the loop writes back passes the filter.
     /// Loops whose every hop is stated are `sync-cycle`; flows with
-    /// `loop-guard` and `external` events are left out.
+    /// `loop-guard` and `external` events are left out, and so is a hop from
+    /// a write that cannot create a record (`update`, `delete`,
+    /// `increment`) to an event that fires only on creation (since 1.2:
+    /// `on-create`, or a name ending in `created`, `added`, `new`, ..., as
+    /// for `sync-cycle`).
     ///
     /// ## Why it matters
     ///

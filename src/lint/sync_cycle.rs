@@ -6,7 +6,9 @@
 //! same entity on both sides, or `emits`). A flow with a `when` filter
 //! (since 1.2) takes no part in the definite part (`Graph::cyclic_components`): the filter may
 //! pass nothing the loop writes back, and the spec does not say what the
-//! writes set, so such a loop is `possible-sync-cycle`'s, an info. Each
+//! writes set, so such a loop is `possible-sync-cycle`'s, an info. A write
+//! that cannot create a record does not reach an event that fires only on
+//! creation (the graph leaves that link out, see `crate::graph`). Each
 //! component is one finding;
 //! loops that need a possible link are `possible-sync-cycle`'s. To show it, a
 //! breadth-first search inside the component finds a shortest loop through
@@ -33,7 +35,15 @@ declare_rule! {
     /// with `loop-guard` are left out, and so are loops through a flow with
     /// a `when` filter (since 1.2): the filter (only orders in state
     /// `CREATED`) may stop what the loop writes back (a `VALIDATED` order),
-    /// so such a loop is `possible-sync-cycle`'s, which names the filter. Each group of flows that loops is
+    /// so such a loop is `possible-sync-cycle`'s, which names the filter.
+    /// An event that fires only when a record is created (since 1.2: it
+    /// says `on-create`, or, where it says nothing, its name ends in
+    /// `created`, `create`, `creation`, `added`, `new`, `inserted` or
+    /// `placed`) is set off only by a write that can create one (`create`,
+    /// `upsert`, `send`, `append`): an `update`, `delete` or `increment`
+    /// adds no record, so an assignment rule that updates the deal on
+    /// "Deal added" is no loop. A `to` that `emits` the event still links
+    /// to it. Each group of flows that loops is
     /// reported once, with one shortest loop shown hop by hop and the
     /// other flows of the group named. An inline `allow "sync-cycle"
     /// reason="..."` on any flow of the group accepts the whole loop.

@@ -25,6 +25,11 @@ declare_rule! {
     /// the second overtake it. Where a flow on the earlier event writes the
     /// same system, it is named.
     ///
+    /// A vendor's own integration (`run-by SYSTEM`, since 1.2, or an
+    /// automation inside one product with nothing of its delivery stated)
+    /// is reported at info: whether it waits for the earlier record is the
+    /// vendor's, a question for them.
+    ///
     /// ## Why it matters
     ///
     /// When the later event arrives first, the update finds no record: the
@@ -174,6 +179,19 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                     "make the write safe in any order (`action=upsert` creates what is missing), or add a \
                      `retry` that waits for the earlier event's write"
                 };
+                // (1.2) A vendor's own integration: whether it waits for
+                // the earlier record is the vendor's, a question for them.
+                if let Some(vendor) = super::util::vendor(spec, flow) {
+                    let name = vendor.name();
+                    let mut d = d.with_owner(Owner::Flow(id)).with_help(format!(
+                        "ask `{name}` whether its integration retries a write whose earlier record is not there \
+                         yet, or orders the two events"
+                    ));
+                    d.message = format!("{}; {}: the order is `{name}`'s", d.message, vendor.why());
+                    d.severity = crate::diagnostic::Severity::Info;
+                    out.push(d);
+                    continue;
+                }
                 out.push(d.with_help(help).with_owner(Owner::Flow(id)));
             }
         }

@@ -225,3 +225,103 @@ mod tests {
         }
     }
 }
+
+/// Who delivers a flow's writes when it is not the team's code: a vendor's
+/// own integration or in-product automation. The delivery checks
+/// (`no-error-handling`, `no-dead-letter`, `non-idempotent-path`) report
+/// such a flow at info, as a question for the vendor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Vendor<'s> {
+    /// (1.2) `run-by SYSTEM` says so.
+    Stated(&'s str),
+    /// Inferred: the flow reads and writes one system only, on an `on`
+    /// trigger, with no `via` and no statement of its own delivery
+    /// (`states_delivery`): a workflow rule inside that product.
+    InProduct(&'s str),
+}
+
+impl<'s> Vendor<'s> {
+    /// The vendor, by name.
+    pub(crate) fn name(self) -> &'s str {
+        match self {
+            Vendor::Stated(name) | Vendor::InProduct(name) => name,
+        }
+    }
+
+    /// Why the flow is taken to be the vendor's, for a message.
+    pub(crate) fn why(self) -> String {
+        match self {
+            Vendor::Stated(name) => format!("`run-by` says it is `{name}`'s own integration"),
+            Vendor::InProduct(name) => format!(
+                "it reads and writes only `{name}`, with no `via` and no delivery stated, as `{name}`'s own \
+                 automation does"
+            ),
+        }
+    }
+}
+
+/// Whether a flow says anything of how it delivers: `retry`, `dead-letter`,
+/// `log`, `idempotency-key`, `loop-guard`, `reply` or `lock` on the flow,
+/// or `retry`, `idempotency-key` or `call` on a `to`. A team writes these
+/// of the flows it runs; a vendor's connector has none to state.
+pub(crate) fn states_delivery(flow: &Flow) -> bool {
+    flow.retry.is_some()
+        || flow.dead_letter.is_some()
+        || flow.log.is_some()
+        || flow.idempotency_key.is_some()
+        || flow.loop_guard.is_some()
+        || flow.reply.is_some()
+        || flow.lock.is_some()
+        || flow.targets.iter().any(|t| t.retry.is_some() || t.idempotency_key.is_some() || t.call.is_some())
+        || !flow.misspelt.is_empty()
+}
+
+/// Who runs `flow` when the team does not (see `Vendor`); `None` for the
+/// team's own flows.
+pub(crate) fn vendor<'s>(spec: &'s Spec, flow: &'s Flow) -> Option<Vendor<'s>> {
+    if let Some(runner) = flow.runner() {
+        return Some(Vendor::Stated(runner));
+    }
+    if flow.via.is_some() || states_delivery(flow) || flow.targets.is_empty() {
+        return None;
+    }
+    let Some(TriggerKind::On { .. }) = flow.trigger.as_ref().map(|t| &t.kind) else { return None };
+    let source = flow.source_system(spec)?;
+    flow.targets
+        .iter()
+        .all(|t| t.system.target == Some(source))
+        .then(|| Vendor::InProduct(spec.system(source).name.value.as_str()))
+}
+
+/// Whether a flow joins two vendors' products directly and says nothing of
+/// its delivery: its source and every target a SaaS product (not the
+/// team's `custom` service, `website` or `database`, nor infrastructure),
+/// no `via`, no statement of its delivery (`states_delivery`). Such a flow
+/// is most likely one product's connector to the other; measured over the
+/// real-world corpus, every `non-idempotent-path` on one was judged false
+/// (the connectors key what they create by the source record's id), while
+/// `no-error-handling` on them was mostly judged true, so only the first
+/// takes this as a vendor's flow.
+pub(crate) fn between_vendors(spec: &Spec, flow: &Flow) -> bool {
+    use crate::model::SystemKind as K;
+    let saas = |s: SystemId| {
+        matches!(
+            spec.system(s).kind(),
+            K::Crm
+                | K::Email
+                | K::Ecommerce
+                | K::Accounting
+                | K::Erp
+                | K::Support
+                | K::Marketing
+                | K::Payments
+                | K::Analytics
+        )
+    };
+    flow.via.is_none()
+        && !states_delivery(flow)
+        && !flow.targets.is_empty()
+        && flow.runner().is_none()
+        && flow.source_system(spec).is_some_and(saas)
+        && flow.targets.iter().all(|t| t.system.target.is_some_and(saas))
+}

@@ -29,6 +29,7 @@ impl Lowerer<'_> {
             version,
             delivery: None,
             external: None,
+            on_create: None,
             key: None,
             fields: Vec::new(),
             volume: None,
@@ -74,6 +75,15 @@ impl Lowerer<'_> {
                         continue;
                     }
                     event.external = Some(self.loc(child.span));
+                }
+                "on-create" => {
+                    self.shape(child, shape!("event" "on-create"));
+                    self.leaf(child);
+                    if let Some(first) = event.on_create {
+                        self.repeated(child, "event", first);
+                        continue;
+                    }
+                    event.on_create = Some(self.loc(child.span));
                 }
                 "volume" => {
                     self.shape(child, shape!("event" "volume"));

@@ -33,6 +33,7 @@ impl Lowerer<'_> {
             lock: None,
             dead_letter_alert: None,
             when: Vec::new(),
+            run_by: None,
             allows: Vec::new(),
             misspelt: Vec::new(),
             meant: None,
@@ -46,7 +47,7 @@ impl Lowerer<'_> {
             let single = match name {
                 "on" | "poll" | "schedule" => Some("trigger"),
                 "from" | "via" | "idempotency-key" | "retry" | "dead-letter" | "log" | "loop-guard" | "latency"
-                | "reply" | "lock" => children_of("flow").into_iter().find(|n| *n == name),
+                | "reply" | "lock" | "run-by" => children_of("flow").into_iter().find(|n| *n == name),
                 _ => None,
             };
             if let Some(single) = single {
@@ -210,6 +211,11 @@ impl Lowerer<'_> {
                         }
                     };
                     flow.when.push(Filter { field: FieldRef::new(field), value, loc: self.loc(child.span) });
+                }
+                "run-by" => {
+                    self.shape(child, shape!("flow" "run-by"));
+                    self.leaf(child);
+                    flow.run_by = self.name(child, NameKind::Label, "a system name", "run-by klaviyo").map(Ref::new);
                 }
                 "allow" => flow.allows.extend(self.allow(child, shape!("flow" "allow"))),
                 _ => {
@@ -524,6 +530,32 @@ mod tests {
         );
         let on = &flow.retry.as_ref().unwrap().on.as_ref().unwrap().value;
         assert_eq!(on, &[RetryOn::Status(429), RetryOn::Class(5), RetryOn::Timeout]);
+    }
+
+    /// (1.2) `run-by` names a declared system the flow reads or writes.
+    #[test]
+    fn run_by_names_the_flows_source_or_a_target() {
+        let text = r#"
+            system "shop" kind=ecommerce
+            system "klaviyo" kind=marketing
+            system "other" kind=crm
+            event "order.paid" from=shop
+            flow "source" { on "order.paid"; to klaviyo action=append; run-by shop }
+            flow "target" { on "order.paid"; to klaviyo action=append; run-by klaviyo }
+            flow "third" { on "order.paid"; to klaviyo action=append; run-by other }
+            flow "typo" { on "order.paid"; to klaviyo action=append; run-by klavio }
+            flow "twice" { on "order.paid"; to klaviyo action=append; run-by shop; run-by klaviyo }
+        "#;
+        let found = errors(text);
+        assert_eq!(found.len(), 3, "{found:#?}");
+        assert!(
+            found.iter().any(|f| f == "bad-value: `run-by` names `other`, which this flow neither reads nor writes")
+        );
+        assert!(found.iter().any(|f| f.starts_with("unresolved-reference") && f.contains("klavio")), "{found:#?}");
+        assert!(found.iter().any(|f| f.contains("run-by") && !f.contains("other")), "{found:#?}");
+        let spec = crate::lint::test_spec(text);
+        assert_eq!(spec.flows[1].runner(), Some("klaviyo"));
+        assert_eq!(spec.flows[3].runner(), Some("klavio"), "a misspelt runner still says the flow is a vendor's");
     }
 
     /// A write may emit an event of any of its producers, not only `from=`'s.

@@ -136,6 +136,11 @@ impl Index {
             {
                 add(via.name.loc, Symbol::System(s.0), false);
             }
+            if let Some(run_by) = &flow.run_by
+                && let Some(s) = run_by.target
+            {
+                add(run_by.name.loc, Symbol::System(s.0), false);
+            }
             if let Some(key) = &flow.idempotency_key
                 && let Some(symbol) = field(source, key)
             {

@@ -17,6 +17,10 @@ pub(crate) struct Event {
     pub(crate) delivery: Option<Spanned<EventDelivery>>,
     /// `external`: no write by any integration sets this event off.
     pub(crate) external: Option<Loc>,
+    /// (1.2) `on-create`: the event fires only when a record is created, so
+    /// a write that cannot create one (`update`, `delete`, `increment`)
+    /// never sets it off.
+    pub(crate) on_create: Option<Loc>,
     /// `key FIELD`: the record's identity, resolved to an index into `fields`.
     pub(crate) key: Option<FieldRef>,
     pub(crate) fields: Vec<Field>,
@@ -50,6 +54,33 @@ impl Event {
     pub(crate) fn is_external(&self) -> bool {
         self.external.is_some()
     }
+
+    /// Whether the event fires only when a record is created: it says
+    /// `on-create` (since 1.2), or, where it says nothing, its name ends in
+    /// a word that only a creation reports (`deal.added`,
+    /// `customer.created`, `order.placed`; see `CREATION_WORDS`). The name
+    /// is a fallback that only ever takes links away (a write that cannot
+    /// create sets the event off no more), so it can make a check quieter,
+    /// never louder; a `to` that `emits` the event links to it whatever
+    /// this says.
+    pub(crate) fn fires_on_create_only(&self) -> bool {
+        self.on_create.is_some() || named_for_creation(&self.name.value)
+    }
+}
+
+/// The last words of event names that report only a record's creation,
+/// as vendors name them: Stripe's `customer.created`, Pipedrive's
+/// `added.deal` and "Deal added", HubSpot's `contact.creation`, Shopify's
+/// `orders/create`, a shop's `order.placed`, `lead.new`, a database's
+/// `row.inserted`. Words that also name a change of state (`submitted`,
+/// `opened`, `completed`) are not here: an `update` can set those off.
+pub(crate) const CREATION_WORDS: &[&str] = &["created", "create", "creation", "added", "new", "inserted", "placed"];
+
+/// Whether the last word of an event name (after the last `.`, `/`, `_`,
+/// `-` or `:`) is one of `CREATION_WORDS`, ignoring case.
+fn named_for_creation(name: &str) -> bool {
+    let last = name.rsplit(['.', '/', '_', '-', ':', ' ']).next().unwrap_or(name);
+    CREATION_WORDS.iter().any(|w| last.eq_ignore_ascii_case(w))
 }
 
 /// `volume per-day=N peak-per-second=N`.

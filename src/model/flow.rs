@@ -37,6 +37,11 @@ pub(crate) struct Flow {
     /// (1.2) `when FIELD VALUE`: the flow runs only for triggers whose field
     /// has that value; every filter must hold.
     pub(crate) when: Vec<Filter>,
+    /// (1.2) `run-by SYSTEM`: the flow is that system's own integration or
+    /// in-product automation (a vendor's connector, a workflow rule), not
+    /// the team's code: its delivery is the vendor's, and no backend
+    /// builds it. The system is the flow's source or one of its targets.
+    pub(crate) run_by: Option<Ref<SystemId>>,
     pub(crate) allows: Vec<Allow>,
     /// The known children that unknown children of this flow look like
     /// (`retries` for `retry`): already reported, so the checks treat them
@@ -94,6 +99,12 @@ impl Flow {
             Some(EventDelivery::AtMostOnce) => None,
             None => {
                 let producer = event.from.as_ref()?.target?;
+                // (1.2) A flow its event's producer runs itself (`run-by`,
+                // an in-product automation) gets the event inside that
+                // product, not by webhook.
+                if self.run_by.as_ref().is_some_and(|r| r.target == Some(producer)) {
+                    return None;
+                }
                 spec.system(producer).has_webhooks().then_some(Twice::Webhook(event.name.loc))
             }
         }
@@ -161,6 +172,13 @@ impl Flow {
     /// Whether the flow has an unknown child that looks like `child`.
     pub(crate) fn misspelt(&self, child: &str) -> bool {
         self.misspelt.contains(&child)
+    }
+
+    /// (1.2) Who runs the flow, when it is not the team: the system its
+    /// `run-by` names (by name, resolved or not, so that a misspelt one is
+    /// not also reported as the team's flow).
+    pub(crate) fn runner(&self) -> Option<&str> {
+        self.run_by.as_ref().map(|r| r.name.value.as_str())
     }
 
     /// Point-to-point: no `via` transport.

@@ -114,6 +114,13 @@ impl Action {
     pub(crate) fn is_idempotent(self) -> bool {
         matches!(self, Action::Upsert | Action::Update | Action::Delete)
     }
+
+    /// Whether the write can add a record to its target (a `create`, an
+    /// `upsert` that finds none, a message `send`, a row `append`): only
+    /// such a write can set off an event that fires on creation.
+    pub(crate) fn can_create(self) -> bool {
+        matches!(self, Action::Create | Action::Upsert | Action::Send | Action::Append)
+    }
 }
 
 keyword_enum! {

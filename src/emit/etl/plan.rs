@@ -155,6 +155,10 @@ impl<'s> Planner<'_, 's> {
         let mut carried = Vec::new();
         for id in spec.flow_ids() {
             let flow = spec.flow(id);
+            if let Some(runner) = flow.runner() {
+                self.note(flow, crate::emit::run_by_note(runner));
+                continue;
+            }
             let into_storage: Vec<usize> = (0..flow.targets.len())
                 .filter(|&i| flow.targets[i].system.target.is_some_and(|s| spec.system(s).kind().is_storage()))
                 .collect();

@@ -138,6 +138,11 @@ const WHEN_HELP: &str = "filter where the trigger starts (most tools send webhoo
 const CALL_HELP: &str = "set the timeout in the generated request node, or drop `call` if nobody waits for the answer";
 const EACH_HELP: &str = "send one event per element from the producer, or write the elements in the target's own \
      batch endpoint with a `map` of the whole array";
+/// `run-by`: the flow is a vendor's own integration, which no target builds.
+const RUN_BY: How = How::Moot(
+    "the flow is the named system's own integration or automation, not the team's to deploy: it is not built, \
+     and a build note names it",
+);
 /// `map` and `set` inside `each`: the `each` statement's warning covers them.
 const EACH_PART: How = How::Moot("part of `to { each }`, whose warning covers it");
 
@@ -312,6 +317,7 @@ pub(crate) const STATEMENTS: &[Statement] = &[
     checks("event", "volume"),
     checks("event", "delivery"),
     checks("event", "external"),
+    checks("event", "on-create"),
     checks("event", "published"),
     checks("event", "producer"),
     row(
@@ -514,6 +520,7 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         How::Refused { what: "loads every row: the filter is not applied", help: WHEN_HELP },
         Some(flow_filters),
     ),
+    row("flow", "run-by", RUN_BY, RUN_BY, RUN_BY, None),
     checks("flow", "allow"),
     row(
         "to",

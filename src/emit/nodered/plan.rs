@@ -131,6 +131,10 @@ impl<'s> Planner<'_, 's> {
         let mut carried: Vec<FlowId> = Vec::new();
         for id in spec.flow_ids() {
             let flow = spec.flow(id);
+            if let Some(runner) = flow.runner() {
+                self.note(flow, crate::emit::run_by_note(runner));
+                continue;
+            }
             match flow.trigger.as_ref().map(|t| &t.kind) {
                 Some(TriggerKind::On { event }) => {
                     let Some(event) = event.target else { continue };
