@@ -1,9 +1,8 @@
 //! What the broker's connectors carry out beyond a single delivery (issue
-//! 22), proven on a real RabbitMQ (Debian's `rabbitmq-server`, started by
-//! the test on private ports with `broker.rs`'s `node_env` and `spawn_node`,
-//! stopped by pid) with the generated connectors in a real Node-RED 4.1
-//! (`.tools/`, from `scripts/test.sh`), and the recorder of `hub.rs` standing
-//! in for the systems:
+//! 22), proven on a real RabbitMQ (Debian's `rabbitmq-server`, a node of
+//! the test's own from `broker_node.rs`, stopped by pid) with the generated
+//! connectors in a real Node-RED 4.1 (`.tools/`, from `scripts/test.sh`),
+//! and the recorder of `hub.rs` standing in for the systems:
 //!
 //! - `loop-guard`: two systems that echo every write they receive back to
 //!   the connectors as a change webhook of their own. With the guard each
@@ -19,102 +18,15 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::broker::{CONNECTED, EPMD, PASSWORD, RABBITMQ_BIN, connector_dir, node_env, spawn_node};
-use crate::hub::{NodeRed, Recorded, Recorder, free_port, node_red_js};
-use crate::util::{TempSpec, code, stderr, stdout};
-
-/// One RabbitMQ node of this file's tests: private ports, HOME and epmd,
-/// stopped by the pid in its pid file (and epmd by its own) on drop.
-struct Rabbit {
-    dir: PathBuf,
-    port: u16,
-    env: Vec<(String, String)>,
-    epmd: Child,
-    server: Child,
-}
-
-impl Rabbit {
-    fn start(dir: &Path) -> Rabbit {
-        let server_bin = Path::new(RABBITMQ_BIN).join("rabbitmq-server");
-        assert!(
-            server_bin.exists() && Path::new(EPMD).exists(),
-            "RabbitMQ is missing ({}): run `scripts/test.sh`, which installs the Debian package rabbitmq-server",
-            server_bin.display()
-        );
-        let dir = dir.join("rabbitmq");
-        std::fs::create_dir_all(dir.join("home")).unwrap();
-        std::fs::write(dir.join("empty.conf"), "").unwrap();
-        std::fs::write(dir.join("enabled_plugins"), "[].\n").unwrap();
-        let (port, dist, epmd_port) = (free_port(), free_port(), free_port());
-        let env = node_env(&dir, &dir, &format!("wireplan-fidelity-{port}@localhost"), [port, dist, epmd_port]);
-        let (epmd, server) = spawn_node(&dir, &env, epmd_port);
-        let rabbit = Rabbit { dir: dir.clone(), port, env, epmd, server };
-        let waited = rabbit.ctl(&["wait", &dir.join("pid").display().to_string(), "--timeout", "120"]);
-        assert_eq!(code(&waited), 0, "RabbitMQ did not start: {}{}", stdout(&waited), stderr(&waited));
-        rabbit
-    }
-
-    fn ctl(&self, args: &[&str]) -> Output {
-        Command::new(Path::new(RABBITMQ_BIN).join("rabbitmqctl"))
-            .args(args)
-            .envs(self.env.iter().cloned())
-            .output()
-            .unwrap()
-    }
-
-    /// Imports `out`'s definitions, waits for their queues in `vhost`, and
-    /// gives the connectors' user its password.
-    fn import(&self, out: &Path, vhost: &str) {
-        let definitions = out.join("rabbitmq/definitions.json");
-        let imported = self.ctl(&["import_definitions", &definitions.display().to_string()]);
-        assert_eq!(code(&imported), 0, "{}{}", stdout(&imported), stderr(&imported));
-        let doc: Value = serde_json::from_slice(&std::fs::read(&definitions).unwrap()).unwrap();
-        let expected = doc["queues"].as_array().unwrap().len();
-        let start = Instant::now();
-        while self.messages(vhost).len() < expected {
-            assert!(start.elapsed() < Duration::from_secs(60), "the import did not finish");
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        let changed = self.ctl(&["change_password", "wireplan", PASSWORD]);
-        assert_eq!(code(&changed), 0, "{}", stderr(&changed));
-    }
-
-    /// Each queue of `vhost` with its messages (ready and unacknowledged).
-    fn messages(&self, vhost: &str) -> Vec<(String, u64)> {
-        let out = self.ctl(&["list_queues", "-p", vhost, "name", "messages", "-q", "--no-table-headers"]);
-        stdout(&out)
-            .lines()
-            .filter_map(|l| {
-                let (name, n) = l.split_once('\t')?;
-                Some((name.to_owned(), n.trim().parse().ok()?))
-            })
-            .collect()
-    }
-}
-
-impl Drop for Rabbit {
-    fn drop(&mut self) {
-        let pid = std::fs::read_to_string(self.dir.join("pid")).unwrap_or_default();
-        let pid = pid.trim();
-        if !pid.is_empty() {
-            let _ = Command::new("kill").args(["-TERM", pid]).status();
-            let start = Instant::now();
-            while Path::new("/proc").join(pid).exists() && start.elapsed() < Duration::from_secs(30) {
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        }
-        let _ = self.server.kill();
-        let _ = self.server.wait();
-        let _ = self.epmd.kill();
-        let _ = self.epmd.wait();
-    }
-}
+use crate::broker::connector_dir;
+use crate::broker_node::{Rabbit, connector_env, connectors, post};
+use crate::hub::{NodeRed, Recorded, Recorder};
+use crate::util::{TempSpec, code, stderr};
 
 /// Builds `spec` for the broker into `work/<name>`, and a Node-RED user
 /// folder for its connectors beside it. Returns the output and the folder.
@@ -127,59 +39,6 @@ fn built(work: &TempSpec, name: &str, spec: &str) -> (PathBuf, PathBuf) {
     let out = dir.join("out");
     let user_dir = connector_dir(&out, &dir.join("user"));
     (out, user_dir)
-}
-
-/// Every variable `settings.js` requires: RabbitMQ's, each system's base
-/// URL at its recorder (`systems`: lower-case name and recorder), and a
-/// token for the rest.
-fn env(out: &Path, rabbit: &Rabbit, systems: &[(&str, &Recorder)]) -> Vec<(String, String)> {
-    let settings = std::fs::read_to_string(out.join("node-red/settings.js")).unwrap();
-    let list = settings.lines().find_map(|l| l.strip_prefix("const REQUIRED_ENV = ")).unwrap();
-    let names: Vec<String> = serde_json::from_str(list.trim_end_matches(';')).unwrap();
-    names
-        .into_iter()
-        .map(|name| {
-            let value = match name.as_str() {
-                "WIREPLAN_AMQP_ADDRESSES" => format!("127.0.0.1:{}", rabbit.port),
-                "WIREPLAN_AMQP_USER" => "wireplan".to_owned(),
-                "WIREPLAN_AMQP_PASSWORD" => PASSWORD.to_owned(),
-                n if n.ends_with("_URL") => {
-                    let system = n.trim_end_matches("_URL").to_ascii_lowercase();
-                    let (_, recorder) = systems.iter().find(|(s, _)| *s == system).unwrap();
-                    recorder.url(&format!("/{system}"))
-                }
-                n => format!("token-of-{}", n.to_ascii_lowercase()),
-            };
-            (name, value)
-        })
-        .collect()
-}
-
-/// Starts the connectors and waits for their AMQP connection.
-fn connectors(user_dir: &Path, env: &[(String, String)], log: &str) -> NodeRed {
-    node_red_js();
-    let red = NodeRed::start(user_dir, env, log);
-    let start = Instant::now();
-    while !red.log().contains(CONNECTED) {
-        assert!(start.elapsed() < Duration::from_secs(30), "no AMQP connection:\n{}", red.log());
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert!(!red.log().contains("Waiting for missing types"), "{}", red.log());
-    red
-}
-
-/// Posts a webhook until the ingress stops answering 503 (its publisher
-/// may connect a moment after the consumers); returns the last status.
-fn post(red: &NodeRed, hook: &str, token: &str, body: &str) -> u16 {
-    let auth = format!("Bearer {token}");
-    let start = Instant::now();
-    loop {
-        let status = red.post(hook, &[("Authorization", &auth)], body);
-        if status != 503 || start.elapsed() > Duration::from_secs(30) {
-            return status;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
 }
 
 fn writes(recorder: &Recorder) -> Vec<Recorded> {
@@ -263,7 +122,7 @@ fn two_way(
     let (out, user_dir) = built(work, name, &spec);
     rabbit.import(&out, stack);
     let (alpha, beta) = (Recorder::start(), Recorder::start());
-    let env = env(&out, rabbit, &[("alpha", &alpha), ("beta", &beta)]);
+    let env = connector_env(&out, rabbit, &[("alpha", &alpha), ("beta", &beta)]);
     let red = connectors(&user_dir, &env, "node-red.log");
     let stop = AtomicBool::new(false);
     std::thread::scope(|scope| {
@@ -296,7 +155,7 @@ fn two_way(
 #[ignore = "needs a real runtime: `scripts/test.sh` installs it and runs this test"]
 fn a_loop_guard_on_the_broker_lets_each_change_cross_once_and_without_it_the_systems_ping_pong() {
     let work = TempSpec::new("broker-loop-guard");
-    let rabbit = Rabbit::start(&work.dir);
+    let rabbit = Rabbit::start(&work.dir, "fidelity");
     let ada = r#"{"email":"ada@example.com","name":"Ada","updated_at":0}"#;
     two_way(&work, &rabbit, true, |red, alpha, beta, user_dir| {
         assert_eq!(post(red, "/hooks/contact.changed", "token-of-alpha_webhook_token", ada), 202, "{}", red.log());
@@ -387,10 +246,10 @@ system "crm" kind=crm {
         readme.contains("**The queue that waits is RabbitMQ's.**")
             && readme.contains("| crm | 10 per second | 0.125 s |")
     );
-    let rabbit = Rabbit::start(&work.dir);
+    let rabbit = Rabbit::start(&work.dir, "fidelity");
     rabbit.import(&out, "rate-limited");
     let crm = Recorder::start();
-    let env = env(&out, &rabbit, &[("crm", &crm)]);
+    let env = connector_env(&out, &rabbit, &[("crm", &crm)]);
     let red = connectors(&user_dir, &env, "node-red.log");
     assert_eq!(post(&red, "/hooks/e1", "token-of-shop_webhook_token", r#"{"id":"warm-up"}"#), 202, "{}", red.log());
     crm.wait_for(1, Duration::from_secs(20), |r| r.method == "PUT");

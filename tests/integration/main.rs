@@ -6,6 +6,7 @@
 mod broker;
 mod broker_cluster;
 mod broker_fidelity;
+mod broker_node;
 mod broker_replay;
 mod build;
 mod catalog;
