@@ -330,17 +330,26 @@ fn the_units_verify_and_the_containerfiles_lint_clean() {
 }
 
 /// What the unit's sandbox comes to, short of systemd, in a mount
-/// namespace: the whole tree read-only (`ProtectSystem=strict`) but the
-/// folder given first (`ReadWritePaths=`); the Node.js modules (the second
-/// folder) mounted read-only where the README's `cp -R` puts them (the
-/// third); empty `/tmp` (`PrivateTmp=`), `/home` and `/root`
-/// (`ProtectHome=`); then the command as an unprivileged user (`User=`;
-/// `nobody` stands in for `wireplan`) without capabilities
-/// (`CapabilityBoundingSet=`) or new privileges (`NoNewPrivileges=`).
+/// namespace: the whole tree read-only (`ProtectSystem=strict`); empty
+/// `/tmp` (`PrivateTmp=`), `/home` and `/root` (`ProtectHome=`); the
+/// output folder (the first argument, which the README copies to
+/// `/opt/wireplan-<name>`) at its own path, read-only but for its one
+/// writable folder (the second, `ReadWritePaths=`), with the Node.js
+/// modules (the third) mounted read-only where the README's `cp -R` puts
+/// them (the fourth); then, in the working folder (the fifth), the command
+/// as an unprivileged user (`User=`; `nobody` stands in for `wireplan`)
+/// without capabilities (`CapabilityBoundingSet=`) or new privileges
+/// (`NoNewPrivileges=`). The output folder and the modules are first bound
+/// aside in a private tmpfs, since a checkout under `/tmp`, `/home` or
+/// `/root` would vanish with them, and bound back at their paths after.
 /// `unshare` and `sh` exec, so the command keeps their process id.
-const SANDBOX: &str = "set -e\nmount --bind \"$1\" \"$1\"\nmount --bind \"$2\" \"$3\"\n\
-    mount -o remount,bind,ro \"$3\"\nmount -o remount,bind,ro /\nmount -t tmpfs -o mode=1777 tmpfs /tmp\n\
-    mount -t tmpfs tmpfs /home\nmount -t tmpfs -o mode=700 tmpfs /root\nshift 3\n\
+const SANDBOX: &str = "set -e\nmount -t tmpfs tmpfs /mnt\nmkdir /mnt/out /mnt/modules\n\
+    mount --bind \"$1\" /mnt/out\nmount --bind \"$3\" /mnt/modules\nmount -o remount,bind,ro /\n\
+    mount -t tmpfs -o mode=1777 tmpfs /tmp\nmount -t tmpfs tmpfs /home\nmount -t tmpfs -o mode=700 tmpfs /root\n\
+    mkdir -p \"$1\"\nmount --bind /mnt/out \"$1\"\nmount -o remount,bind,ro \"$1\"\n\
+    mount --bind \"$2\" \"$2\"\nmount -o remount,bind,rw \"$2\"\n\
+    mount --bind /mnt/modules \"$4\"\nmount -o remount,bind,ro \"$4\"\n\
+    cd \"$5\"\nshift 5\n\
     exec setpriv --reuid=65534 --regid=65534 --clear-groups --no-new-privs --bounding-set=-all --inh-caps=-all -- \"$@\"\n";
 
 /// The unit's `ExecStart=` as systemd would start it: split into words (the
@@ -372,11 +381,13 @@ fn start_unit(out: &Path, name: &str, modules: &Path, env_file: &str, log: &Path
     std::fs::create_dir_all(&installed).unwrap();
     let mut cmd = Command::new("unshare");
     cmd.args(["--mount", "--propagation", "private", "sh", "-c", SANDBOX, "sh"])
-        .arg(&writable)
+        .arg(std::fs::canonicalize(out).unwrap())
+        .arg(std::fs::canonicalize(&writable).unwrap())
         .arg(std::fs::canonicalize(modules).unwrap())
-        .arg(&installed)
+        .arg(std::fs::canonicalize(&installed).unwrap())
+        .arg(std::fs::canonicalize(&work_dir).unwrap())
         .args(&argv)
-        .current_dir(work_dir)
+        .current_dir(&work_dir)
         .env_clear()
         .env("PATH", SYSTEMD_PATH)
         .env("HOME", "/home/wireplan")
