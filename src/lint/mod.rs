@@ -39,6 +39,7 @@ mod suppression;
 mod sync_call_chain;
 mod sync_cycle;
 mod timeout_budget;
+mod unheard_cancellation;
 mod unknown_volume;
 mod unordered_events;
 mod unsigned_webhook;
@@ -116,6 +117,7 @@ pub(crate) static RULES: &[&Rule] = &[
     &dual_write::DUAL_WRITE,
     &unsigned_webhook::UNSIGNED_WEBHOOK,
     &premature_notification::PREMATURE_NOTIFICATION,
+    &unheard_cancellation::UNHEARD_CANCELLATION,
     &ALLOW_WITHOUT_REASON,
     &UNUSED_ALLOW,
     &NAME_CLASH,
@@ -158,6 +160,7 @@ pub(crate) static CHECKS: &[(&Rule, CheckFn)] = &[
     (&dual_write::DUAL_WRITE, dual_write::check),
     (&unsigned_webhook::UNSIGNED_WEBHOOK, unsigned_webhook::check),
     (&premature_notification::PREMATURE_NOTIFICATION, premature_notification::check),
+    (&unheard_cancellation::UNHEARD_CANCELLATION, unheard_cancellation::check),
 ];
 
 /// Finds a rule by name or code (`sync-cycle` or `WP101`, any case).

@@ -79,8 +79,24 @@ pub(crate) const CREATION_WORDS: &[&str] = &["created", "create", "creation", "a
 /// Whether the last word of an event name (after the last `.`, `/`, `_`,
 /// `-` or `:`) is one of `CREATION_WORDS`, ignoring case.
 fn named_for_creation(name: &str) -> bool {
+    last_word_in(name, CREATION_WORDS)
+}
+
+/// The last words of event names that report a record's end: Shopify's
+/// `orders/cancelled`, Stripe's `customer.deleted` and
+/// `invoice.voided`, a CRM's `contact.removed`.
+pub(crate) const CANCELLATION_WORDS: &[&str] =
+    &["cancelled", "canceled", "cancel", "cancellation", "voided", "void", "deleted", "delete", "removed"];
+
+/// Whether the event's name says it reports a record's end (its last word
+/// is one of `CANCELLATION_WORDS`, ignoring case).
+pub(crate) fn named_for_cancellation(name: &str) -> bool {
+    last_word_in(name, CANCELLATION_WORDS)
+}
+
+fn last_word_in(name: &str, words: &[&str]) -> bool {
     let last = name.rsplit(['.', '/', '_', '-', ':', ' ']).next().unwrap_or(name);
-    CREATION_WORDS.iter().any(|w| last.eq_ignore_ascii_case(w))
+    words.iter().any(|w| last.eq_ignore_ascii_case(w))
 }
 
 /// `volume per-day=N peak-per-second=N`.
