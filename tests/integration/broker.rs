@@ -236,6 +236,25 @@ pub(crate) fn node_env(dir: &Path, shared: &Path, name: &str, ports: [u16; 3]) -
     .collect()
 }
 
+/// Stops a node started by `spawn_node`: TERM to the pid in its pid file
+/// (the server's), waiting up to 30 s for it to exit, then the server and
+/// epmd processes by their own ids.
+pub(crate) fn stop_node(dir: &Path, server: &mut Child, epmd: &mut Child) {
+    let pid = std::fs::read_to_string(dir.join("pid")).unwrap_or_default();
+    let pid = pid.trim();
+    if !pid.is_empty() {
+        let _ = Command::new("kill").args(["-TERM", pid]).status();
+        let start = Instant::now();
+        while Path::new("/proc").join(pid).exists() && start.elapsed() < Duration::from_secs(30) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = epmd.kill();
+    let _ = epmd.wait();
+}
+
 /// Starts a node's own epmd on `epmd_port` and `rabbitmq-server` with
 /// `env` (from `node_env`), both writing to `dir/server.out`; the caller
 /// stops them by process id.
@@ -384,19 +403,7 @@ impl Rabbit {
 impl Drop for Rabbit {
     /// TERM to the pid in the pid file (the server's), then epmd by its pid.
     fn drop(&mut self) {
-        let pid = std::fs::read_to_string(self.dir.join("pid")).unwrap_or_default();
-        let pid = pid.trim();
-        if !pid.is_empty() {
-            let _ = Command::new("kill").args(["-TERM", pid]).status();
-            let start = Instant::now();
-            while Path::new("/proc").join(pid).exists() && start.elapsed() < Duration::from_secs(30) {
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        }
-        let _ = self.server.kill();
-        let _ = self.server.wait();
-        let _ = self.epmd.kill();
-        let _ = self.epmd.wait();
+        stop_node(&self.dir, &mut self.server, &mut self.epmd);
     }
 }
 

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::broker::stop_node;
 use crate::hub::{free_port, http, node_red_js};
 use crate::util::{TempSpec, code, root, stderr, stdout};
 
@@ -139,19 +140,7 @@ impl Rabbit {
 impl Drop for Rabbit {
     /// TERM to the pid in the pid file (the server's), then epmd by its pid.
     fn drop(&mut self) {
-        let pid = std::fs::read_to_string(self.dir.join("pid")).unwrap_or_default();
-        let pid = pid.trim();
-        if !pid.is_empty() {
-            let _ = Command::new("kill").args(["-TERM", pid]).status();
-            let start = Instant::now();
-            while Path::new("/proc").join(pid).exists() && start.elapsed() < Duration::from_secs(30) {
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        }
-        let _ = self.server.kill();
-        let _ = self.server.wait();
-        let _ = self.epmd.kill();
-        let _ = self.epmd.wait();
+        stop_node(&self.dir, &mut self.server, &mut self.epmd);
     }
 }
 
