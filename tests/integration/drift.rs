@@ -591,9 +591,7 @@ fn fake_server(answer: Answer) -> u16 {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
             std::thread::spawn(move || {
-                let mut buf = [0u8; 8192];
-                let n = stream.read(&mut buf).unwrap_or(0);
-                let request = String::from_utf8_lossy(&buf[..n]).into_owned();
+                let request = read_request(&mut stream);
                 // The answer is chosen by path; a change (not a GET) by "METHOD path".
                 let mut words = request.split_whitespace();
                 let method = words.next().unwrap_or("");
@@ -604,6 +602,32 @@ fn fake_server(answer: Answer) -> u16 {
         }
     });
     port
+}
+
+/// The whole request, its body included: a server that answered after the
+/// first read and closed with the body unread would make the kernel reset
+/// the connection, and the client might see the reset before the answer.
+fn read_request(stream: &mut std::net::TcpStream) -> String {
+    let mut request = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = stream.read(&mut buf).unwrap_or(0);
+        request.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&request);
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end]
+                .lines()
+                .find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("content-length")))
+                .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if request.len() >= end + 4 + length {
+                return text.into_owned();
+            }
+        }
+        if n == 0 {
+            return text.into_owned();
+        }
+    }
 }
 
 fn answer(status: &str, content_type: &str, body: &str) -> Vec<u8> {
