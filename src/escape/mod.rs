@@ -217,12 +217,12 @@ impl Formatter for YamlSafe<'_> {
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
             if yaml_escapes(c) {
-                out.write_all(fragment[start..i].as_bytes())?;
+                out.write_all(&fragment.as_bytes()[start..i])?;
                 write!(out, "\\u{:04x}", c as u32)?;
                 start = i + c.len_utf8();
             }
         }
-        out.write_all(fragment[start..].as_bytes())
+        out.write_all(&fragment.as_bytes()[start..])
     }
 
     fn begin_array<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
