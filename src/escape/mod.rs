@@ -14,7 +14,7 @@
 //!
 //! Every escaper of the crate is here, one per output format, so that each
 //! format's rules are written once: JSON (`to_json`), YAML strings, keys
-//! and documents (`yaml_string`, `yaml_key`, `to_yaml_json`), XML and HTML
+//! and documents (`yaml_string`, `yaml_key`, `write_yaml_json`), XML and HTML
 //! (`xml`, `html`), Markdown (`markdown`: code spans, sentences, plain
 //! text), Meltano's config values (`meltano_value`), and generated code:
 //! `sql` quotes text as the string literals and identifiers of each
@@ -26,6 +26,7 @@ pub(crate) mod sql;
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
+use serde_json::ser::{Formatter, PrettyFormatter};
 use unicode_general_category::{GeneralCategory, get_general_category};
 
 pub(crate) use markdown::{markdown_cell, markdown_code, markdown_name, markdown_prose, markdown_text};
@@ -188,13 +189,77 @@ pub(crate) fn meltano_value(text: &str) -> String {
     out
 }
 
-/// `value` as pretty JSON with a final newline that is also a YAML 1.1 and
-/// 1.2 document with the same content (the AsyncAPI document, which tools
-/// read as YAML), escaped as `yaml_string` escapes.
-pub(crate) fn to_yaml_json(value: &impl serde::Serialize) -> String {
-    let mut out = yaml_safe(&serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")));
-    out.push('\n');
-    out
+/// `value` written into `out` as pretty JSON with a final newline that is
+/// also a YAML 1.1 and 1.2 document with the same content (the AsyncAPI
+/// document, which tools read as YAML), escaped as `yaml_string` escapes.
+/// It is written as `value` is serialized, so that a large document is held
+/// neither as text nor, when `value` makes its parts as it is serialized,
+/// as a tree.
+pub(crate) fn write_yaml_json(out: &mut dyn std::io::Write, value: &impl serde::Serialize) -> std::io::Result<()> {
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, YamlSafe(PrettyFormatter::new()));
+    value.serialize(&mut serializer).map_err(std::io::Error::other)?;
+    out.write_all(b"\n")
+}
+
+/// serde_json's pretty formatter, with every character `yaml_escapes` names
+/// escaped inside strings (keys included). serde hands the formatter a
+/// string's text in fragments cut only at the characters it escapes itself
+/// (ASCII ones), and everything outside strings is ASCII, so this writes
+/// what `yaml_safe` makes of the whole text.
+struct YamlSafe<'a>(PrettyFormatter<'a>);
+
+impl Formatter for YamlSafe<'_> {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        out: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if yaml_escapes(c) {
+                out.write_all(&fragment.as_bytes()[start..i])?;
+                write!(out, "\\u{:04x}", c as u32)?;
+                start = i + c.len_utf8();
+            }
+        }
+        out.write_all(&fragment.as_bytes()[start..])
+    }
+
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(out)
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
+        self.0.end_array(out)
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, out: &mut W, first: bool) -> std::io::Result<()> {
+        self.0.begin_array_value(out, first)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(out)
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(out)
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
+        self.0.end_object(out)
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, out: &mut W, first: bool) -> std::io::Result<()> {
+        self.0.begin_object_key(out, first)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(out)
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, out: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(out)
+    }
 }
 
 /// Whether XML 1.0 can hold `c` at all (its `Char` production): not the C0
@@ -400,7 +465,9 @@ mod tests {
         );
         // Everything else stays as it is, outside the BMP too.
         assert_eq!(yaml_string("é 中 \u{1f600} \u{10fffd}"), "\"é 中 \u{1f600} \u{10fffd}\"");
-        let json = to_yaml_json(&["x\u{85}\u{2028}\u{fffe}\u{1f600}"]);
+        let mut json = Vec::new();
+        write_yaml_json(&mut json, &["x\u{85}\u{2028}\u{fffe}\u{1f600}"]).unwrap();
+        let json = String::from_utf8(json).unwrap();
         assert_eq!(json, "[\n  \"x\\u0085\\u2028\\ufffe\u{1f600}\"\n]\n");
         assert_eq!(serde_json::from_str::<Vec<String>>(&json).unwrap(), ["x\u{85}\u{2028}\u{fffe}\u{1f600}"]);
     }

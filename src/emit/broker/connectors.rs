@@ -76,7 +76,7 @@ use crate::emit::names::id;
 use crate::emit::nodered::jsonata::{BACKOFF, KEY_VALUE};
 use crate::emit::nodered::loop_guard::{guard_nodes_then, loop_guard_tab_for, remember_config, remember_node};
 use crate::emit::nodered::model::{Hub, HubFlow, HubTrigger, Poll};
-use crate::emit::nodered::nodes::{Nodes, PrettyArray, at, change, delete, http_request, path, set};
+use crate::emit::nodered::nodes::{Code, Nodes, PrettyArray, at, change, delete, http_request, path, set};
 use crate::emit::nodered::parts::{
     audit_nodes, auth_node, config_rules, health_check, poll_nodes, request_rules, send_rules, status_switch,
     target_config, webhook_endpoint,
@@ -188,8 +188,8 @@ pub(super) fn render(broker: &Broker, into: &mut dyn std::io::Write) -> std::io:
         // it publishes: else the cursor would move past records that
         // were never published.
         let gate = id(&["gate", "poll", &flow.name]);
-        let tick = nodes.0.iter_mut().find(|n| n["type"] == "inject");
-        let read = tick.map(|tick| std::mem::replace(&mut tick["wires"], json!([[gate]])));
+        let tick = nodes.0.iter_mut().find(|n| n.value["type"] == "inject");
+        let read = tick.map(|tick| std::mem::replace(&mut tick.value["wires"], json!([[gate]])));
         let read = read.as_ref().and_then(|w| w[0][0].as_str()).unwrap_or_default().to_owned();
         let amqp_out = out_id(&publish);
         ready_gate(&gate, &tab, &amqp_out, at(0, 2), &[&read], &[], &mut nodes);
@@ -462,18 +462,8 @@ impl Egress<'_> {
         if authed {
             auth_node(&auth, tab, at(3, 1), &[&[&send], &[&failed]], nodes);
         }
-        nodes.add(
-            &attempt,
-            "function",
-            tab,
-            "which attempt",
-            at(2, 1),
-            &[&[ready]],
-            json!({
-                "func": DELIVERY_ATTEMPT_JS, "outputs": 1, "timeout": 0, "noerr": 0, "initialize": "", "finalize": "",
-                "libs": [],
-            }),
-        );
+        static ATTEMPT: Code = Code::new(DELIVERY_ATTEMPT_JS);
+        nodes.add_function(&attempt, tab, "which attempt", at(2, 1), &[&[ready]], (&ATTEMPT, 1));
         // As in the hub: a write to a rate-limited system waits its turn in
         // the system's throttle (every egress tab's writes to it share it),
         // and a write a loop guard must know of is remembered just before it

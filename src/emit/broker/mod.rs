@@ -23,6 +23,7 @@ mod definitions;
 mod readme;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::emit::distinct::{Case, Claims};
@@ -159,9 +160,14 @@ pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     let definitions = definitions::render(&broker);
     emitted.errors.extend(definitions::validate(&definitions));
     let mut text = serde_json::to_string_pretty(&definitions).unwrap_or_default();
+    // The tree is many times its text: gone before the next document.
+    drop(definitions);
     text.push('\n');
     emitted.artifacts.push(Artifact::new(DEFINITIONS_PATH, text));
-    emitted.artifacts.push(Artifact::new(ASYNCAPI_PATH, asyncapi::render(&broker)));
+    // Both streamed documents read the one `Broker`.
+    let broker = Arc::new(broker);
+    let of_asyncapi = Arc::clone(&broker);
+    emitted.artifacts.push(Artifact::streamed(ASYNCAPI_PATH, move |out| asyncapi::render(&of_asyncapi, out)));
     emitted.artifacts.push(Artifact::new(CREDENTIALS_PATH, connectors::credentials()));
     let settings = nodered::settings("broker", broker.env.keys().map(String::as_str), true);
     emitted.artifacts.push(Artifact::new(SETTINGS_PATH, settings));

@@ -19,13 +19,15 @@ use serde_json::{Map, Value, json};
 
 use super::jsonata::ECHO_LINE;
 use super::model::{HubFlow, HubTarget};
-use super::nodes::{Nodes, PrettyArray, at, change, file, set};
+use super::nodes::{Code, Nodes, PrettyArray, at, change, file, set};
 use super::{AUDIT_FILE, parts::node_id};
 use crate::emit::names::id;
 
 /// The loop guard's fixed code, ending in the call each node makes.
 const CHECK_JS: &str = concat!(include_str!("loop_guard.js"), "\nreturn check();\n");
 const REMEMBER_JS: &str = concat!(include_str!("loop_guard.js"), "\nreturn remember();\n");
+static CHECK: Code = Code::new(CHECK_JS);
+static REMEMBER: Code = Code::new(REMEMBER_JS);
 
 /// What the generated README and the build summary say of the window and
 /// the bounds (the constants of `loop_guard.js`).
@@ -56,7 +58,7 @@ pub(in crate::emit) fn loop_guard_tab_for(target: &str, nodes: &mut Nodes, out: 
                  edit. Remembers each write to a system such a flow listens to, and recognises its echo."),
     }));
     for (row, (role, label, code)) in
-        [("check", "an echo of our own write?", CHECK_JS), ("remember", "remember the write", REMEMBER_JS)]
+        [("check", "an echo of our own write?", &CHECK), ("remember", "remember the write", &REMEMBER)]
             .into_iter()
             .enumerate()
     {
@@ -64,10 +66,7 @@ pub(in crate::emit) fn loop_guard_tab_for(target: &str, nodes: &mut Nodes, out: 
         let (entry, function, back) =
             (entry(role), id(&["loop guard", role, "code"]), id(&["loop guard", role, "back"]));
         nodes.add(&entry, "link in", &tab, role, at(0, row), &[&[&function]], json!({"links": []}));
-        let code = json!({
-            "func": code, "outputs": 1, "timeout": 0, "noerr": 0, "initialize": "", "finalize": "", "libs": [],
-        });
-        nodes.add(&function, "function", &tab, label, at(1, row), &[&[&back]], code);
+        nodes.add_function(&function, &tab, label, at(1, row), &[&[&back]], (code, 1));
         nodes.add(&back, "link out", &tab, "back to the flow", at(2, row), &[], json!({"mode": "return", "links": []}));
     }
     out.take(nodes);

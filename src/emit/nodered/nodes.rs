@@ -6,6 +6,9 @@
 //! printer writes the whole array, straight into the file. Every value goes into the nodes as a
 //! serde_json value: no spec name is ever pasted into text.
 
+use std::sync::OnceLock;
+
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 /// Column and row spacing on a tab (a node without `x`/`y` would be taken
@@ -14,7 +17,63 @@ pub(in crate::emit) fn at(column: u32, row: u32) -> (u32, u32) {
     (140 + column * 190, 60 + row * 70)
 }
 
-pub(in crate::emit) struct Nodes(pub(in crate::emit) Vec<Value>);
+pub(in crate::emit) struct Nodes(pub(in crate::emit) Vec<Node>);
+
+/// A node: its properties, and for a `function` node its code, kept apart
+/// so that the same code (`verify.js` is 7 KB, in every webhook and replay
+/// endpoint) is neither copied into each node nor escaped again for each.
+pub(in crate::emit) struct Node {
+    pub(in crate::emit) value: Value,
+    code: Option<&'static Code>,
+}
+
+/// A function node's fixed code, and its JSON string, escaped once.
+pub(in crate::emit) struct Code {
+    text: &'static str,
+    json: OnceLock<Option<Box<RawValue>>>,
+}
+
+impl Code {
+    pub(in crate::emit) const fn new(text: &'static str) -> Code {
+        Code { text, json: OnceLock::new() }
+    }
+}
+
+impl serde::Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // A string always makes a JSON string; were it not to, the text is
+        // escaped as any other.
+        match self.json.get_or_init(|| serde_json::value::to_raw_value(self.text).ok()) {
+            Some(json) => json.serialize(serializer),
+            None => serializer.serialize_str(self.text),
+        }
+    }
+}
+
+impl serde::Serialize for Node {
+    /// The properties with `func` among them in its place by key, as a
+    /// node holding the code as a value is written.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let (Some(code), Value::Object(props)) = (self.code, &self.value) else {
+            return self.value.serialize(serializer);
+        };
+        let mut map = serializer.serialize_map(Some(props.len() + 1))?;
+        let mut pending = Some(code);
+        for (key, value) in props {
+            if key.as_str() > "func"
+                && let Some(code) = pending.take()
+            {
+                map.serialize_entry("func", code)?;
+            }
+            map.serialize_entry(key, value)?;
+        }
+        if let Some(code) = pending {
+            map.serialize_entry("func", code)?;
+        }
+        map.end()
+    }
+}
 
 impl Nodes {
     /// Adds a node; `props` are its type's own properties.
@@ -29,19 +88,40 @@ impl Nodes {
         wires: &[&[&str]],
         props: Value,
     ) {
-        let mut node = Map::new();
-        node.insert("id".into(), id.into());
-        node.insert("type".into(), ty.into());
-        node.insert("z".into(), tab.into());
-        node.insert("name".into(), name.into());
-        node.insert("x".into(), pos.0.into());
-        node.insert("y".into(), pos.1.into());
-        node.insert("wires".into(), json!(wires));
-        if let Value::Object(props) = props {
-            node.extend(props);
-        }
-        self.0.push(Value::Object(node));
+        self.0.push(Node { value: node(id, ty, tab, name, pos, wires, props), code: None });
     }
+
+    /// Adds a `function` node running `code`, with `outputs` outputs.
+    pub(in crate::emit) fn add_function(
+        &mut self,
+        id: &str,
+        tab: &str,
+        name: &str,
+        pos: (u32, u32),
+        wires: &[&[&str]],
+        (code, outputs): (&'static Code, u32),
+    ) {
+        let props = json!({
+            "outputs": outputs, "timeout": 0, "noerr": 0, "initialize": "", "finalize": "", "libs": [],
+        });
+        self.0.push(Node { value: node(id, "function", tab, name, pos, wires, props), code: Some(code) });
+    }
+}
+
+/// A node's properties: its id, type, tab, label, place and wires, and `props`.
+fn node(id: &str, ty: &str, tab: &str, name: &str, pos: (u32, u32), wires: &[&[&str]], props: Value) -> Value {
+    let mut node = Map::new();
+    node.insert("id".into(), id.into());
+    node.insert("type".into(), ty.into());
+    node.insert("z".into(), tab.into());
+    node.insert("name".into(), name.into());
+    node.insert("x".into(), pos.0.into());
+    node.insert("y".into(), pos.1.into());
+    node.insert("wires".into(), json!(wires));
+    if let Value::Object(props) = props {
+        node.extend(props);
+    }
+    Value::Object(node)
 }
 
 /// A `change` rule setting `msg.<p>` (or flow context, with `pt`) to `to` of type `tot`.
@@ -89,6 +169,9 @@ pub(in crate::emit) struct PrettyArray<'a> {
     error: Option<std::io::Error>,
 }
 
+/// The indentation of the first 32 levels.
+const SPACES: &[u8; 64] = &[b' '; 64];
+
 /// serde_json's pretty formatter (two spaces a level), starting one level
 /// in: an item of the array is written with every line two spaces in, as
 /// the pretty printer writes it inside the whole array, without scanning
@@ -100,10 +183,12 @@ struct Nested {
 
 impl Nested {
     fn indent<W: ?Sized + std::io::Write>(&self, out: &mut W) -> std::io::Result<()> {
-        for _ in 0..self.level {
-            out.write_all(b"  ")?;
+        // One write for the usual depths rather than one per level: each
+        // goes through the file's buffer behind a `dyn` writer.
+        match SPACES.get(..2 * self.level) {
+            Some(spaces) => out.write_all(spaces),
+            None => (0..self.level).try_for_each(|_| out.write_all(b"  ")),
         }
-        Ok(())
     }
 
     fn open<W: ?Sized + std::io::Write>(&mut self, out: &mut W, bracket: &[u8]) -> std::io::Result<()> {

@@ -11,7 +11,7 @@ use super::jsonata::{
     URL,
 };
 use super::model::{Auth, Endpoint, FieldSource, HubFlow, HubTarget, Poll};
-use super::nodes::{Nodes, at, change, delete, file, http_request, http_response, millis, path, set};
+use super::nodes::{Code, Nodes, at, change, delete, file, http_request, http_response, millis, path, set};
 use super::{AUDIT_FILE, VERIFY_JS};
 use crate::emit::names::id;
 
@@ -108,18 +108,8 @@ fn verified_front(
         }),
     );
     nodes.add(&ids[1], "change", tab, label, at(1, row), &[&[&ids[2]]], scheme);
-    nodes.add(
-        &ids[2],
-        "function",
-        tab,
-        "verify the request",
-        at(2, row),
-        verify_wires,
-        json!({
-            "func": VERIFY_JS, "outputs": 2, "timeout": 0, "noerr": 0, "initialize": "", "finalize": "",
-            "libs": [],
-        }),
-    );
+    static VERIFY: Code = Code::new(VERIFY_JS);
+    nodes.add_function(&ids[2], tab, "verify the request", at(2, row), verify_wires, (&VERIFY, 2));
 }
 
 /// The `change` node before `verify.js`: how the endpoint's producer proves
@@ -290,9 +280,6 @@ pub(in crate::emit) fn audit_nodes(line_id: &str, file_id: &str, tab: &str, pos:
 /// before each attempt (first output), and the failures after one that it
 /// does not retry itself (second output).
 pub(in crate::emit) fn auth_node(id: &str, tab: &str, pos: (u32, u32), wires: &[&[&str]], nodes: &mut Nodes) {
-    let props = json!({
-        "func": super::auth::AUTH_JS, "outputs": 2, "timeout": 0, "noerr": 0, "initialize": "", "finalize": "",
-        "libs": [],
-    });
-    nodes.add(id, "function", tab, "credentials and key", pos, wires, props);
+    static AUTH: Code = Code::new(super::auth::AUTH_JS);
+    nodes.add_function(id, tab, "credentials and key", pos, wires, (&AUTH, 2));
 }
