@@ -581,6 +581,13 @@ fn resolve_flow(
                 resolve_field(&mut set.dst, Some(table), *owner, out);
             }
         }
+        for key in &mut target.matches {
+            if let Some((table, owner)) = &dst {
+                for field in &mut key.fields {
+                    resolve_field(field, Some(table), *owner, out);
+                }
+            }
+        }
         if let Some(each) = &mut target.each {
             resolve_each(each, source.as_ref(), dst.as_ref(), out);
         }

@@ -8,8 +8,8 @@
 //! holds lowering to the nodes listed here: each one has its branch.
 
 use crate::model::{
-    Action, ApiStyle, Backoff, Criticality, EventDelivery, FieldType, HttpMethod, OutboundAuth, SignatureEncoding,
-    SignatureScheme, SystemKind, TimeUnit,
+    Action, ApiStyle, Backoff, Criticality, EventDelivery, FieldType, HttpMethod, Lookup, OutboundAuth,
+    SignatureEncoding, SignatureScheme, SystemKind, TimeUnit,
 };
 
 /// What fits in an argument or property value.
@@ -205,6 +205,9 @@ pub(crate) const SHAPES: &[Shape] = &[
         prop("path", "the path after the system's base URL, such as \"/invoices\"", Fits::Text),
     ]),
     shape!("to" "counter" "counter", "(1.2) The `increment` keeps a running total of what happened (attempts, views), not a reservation to release when a later step fails.", None, &[]),
+    shape!("to" "match" "match FIELD... lookup=native|search", "(1.2) A key the write finds its record by: fields of the target entity, matched together; several `match` are tried in order.", Some(Fits::TargetField), &[
+        prop("lookup", "how the record is found: `native`, the target's own upsert by the key (one call); `search`, a search and then a create or an update (two calls)", Fits::Keywords(Lookup::KEYWORDS)),
+    ], args = usize::MAX),
     shape!("to" "call" "call timeout=DURATION", "(1.2) The flow waits for this target's answer, for at most `timeout`.", None, TIMEOUT),
     shape!("to" "each" "each ARRAY { map ...; set ... }", "(1.2) One write per element of an array field of the trigger, such as an order's lines.", Some(Fits::SourceField), &[]),
     shape!("each" "map" "map SRC to=DST", "Copies a field of the element into a field of the target entity.", Some(Fits::Text),

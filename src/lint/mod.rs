@@ -46,6 +46,7 @@ mod unsigned_webhook;
 mod unused_system;
 mod unversioned_api;
 mod unwatched_dead_letter;
+mod upsert_match;
 mod util;
 
 use std::collections::HashSet;
@@ -118,6 +119,7 @@ pub(crate) static RULES: &[&Rule] = &[
     &unsigned_webhook::UNSIGNED_WEBHOOK,
     &premature_notification::PREMATURE_NOTIFICATION,
     &unheard_cancellation::UNHEARD_CANCELLATION,
+    &upsert_match::UPSERT_MATCH,
     &ALLOW_WITHOUT_REASON,
     &UNUSED_ALLOW,
     &NAME_CLASH,
@@ -161,6 +163,7 @@ pub(crate) static CHECKS: &[(&Rule, CheckFn)] = &[
     (&unsigned_webhook::UNSIGNED_WEBHOOK, unsigned_webhook::check),
     (&premature_notification::PREMATURE_NOTIFICATION, premature_notification::check),
     (&unheard_cancellation::UNHEARD_CANCELLATION, unheard_cancellation::check),
+    (&upsert_match::UPSERT_MATCH, upsert_match::check),
 ];
 
 /// Finds a rule by name or code (`sync-cycle` or `WP101`, any case).

@@ -110,6 +110,9 @@ pub(super) fn group_by(
         for (f, d) in members.iter().skip(1).take(GROUP_LABELS) {
             grouped = grouped.with_secondary(d.primary.loc, flow_label(*f, d));
         }
+        // As severe as its most severe member: a group of findings demoted
+        // to infos stays an info.
+        grouped.severity = members.iter().map(|(_, d)| d.severity).min().unwrap_or(head.severity);
         // Owned by its first flow, which has no `allow` of the rule (those
         // left the group), so that editors offer the allow there.
         grouped = grouped.with_owner(Owner::Flow(*first));

@@ -6,8 +6,8 @@ use super::values::constant;
 use super::{Lowerer, Seen, children_of};
 use crate::diagnostic::{self, Diagnostic};
 use crate::model::{
-    Action, Backoff, Each, FieldRef, Filter, Flow, HttpMethod, Map, NameKind, Ref, Request, Retry, RetryOn, Set,
-    Source, Spanned, Target, Trigger, TriggerKind, Wait,
+    Action, Backoff, Each, FieldRef, Filter, Flow, HttpMethod, Lookup, Map, MatchKey, NameKind, Ref, Request, Retry,
+    RetryOn, Set, Source, Spanned, Target, Trigger, TriggerKind, Wait,
 };
 use crate::shapes::Shape;
 use crate::suggest;
@@ -302,6 +302,7 @@ impl Lowerer<'_> {
             call: None,
             each: None,
             counter: None,
+            matches: Vec::new(),
             loc: self.loc(node.span),
         };
         let mut seen = Seen::default();
@@ -351,6 +352,10 @@ impl Lowerer<'_> {
                     self.leaf(child);
                     target.counter = Some(self.loc(child.span));
                 }
+                "match" => {
+                    let action = target.action.as_ref().map(|a| a.value);
+                    target.matches.extend(self.match_key(child, action));
+                }
                 "request" => {
                     self.shape(child, shape!("to" "request"));
                     self.leaf(child);
@@ -372,6 +377,35 @@ impl Lowerer<'_> {
             }
         }
         Some(target)
+    }
+
+    /// (1.2) `match FIELD... lookup=native|search` in a `to` whose write
+    /// finds a record (`upsert`, `update`, `delete`): the fields of one key.
+    fn match_key(&mut self, child: &Node<'_>, action: Option<Action>) -> Option<MatchKey> {
+        self.shape(child, shape!("to" "match"));
+        self.leaf(child);
+        if child.arg(0).is_none() {
+            self.missing(child, "a field name", "match \"email\"");
+            return None;
+        }
+        if let Some(action) = action.filter(|a| !matches!(a, Action::Upsert | Action::Update | Action::Delete)) {
+            self.report(
+                &diagnostic::BAD_VALUE,
+                child.name.span,
+                format!("`match` says how a write finds its record, and `{action}` finds none"),
+                "not a write that finds a record",
+                "`match` goes in a `to` whose action is `upsert`, `update` or `delete`; for a `create` that must not \
+                 run twice, use `idempotency-key`"
+                    .into(),
+            );
+            return None;
+        }
+        let mut fields = Vec::new();
+        for entry in child.entries().filter(|e| e.key.is_none()) {
+            fields.extend(self.name_prop(&entry, NameKind::Field, "`match \"email\"`").map(FieldRef::new));
+        }
+        let lookup = child.prop("lookup").and_then(|e| self.keyword(&e, "lookup", Lookup::parse, Lookup::KEYWORDS));
+        (!fields.is_empty()).then(|| MatchKey { fields, lookup, loc: self.loc(child.span) })
     }
 
     /// A `map SRC to=DST` of a `to` or of its `each` (`shape` says which).

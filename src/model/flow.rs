@@ -3,7 +3,7 @@
 //! with the questions the checks ask of a flow (can it run twice, can it
 //! lose data).
 
-use super::keywords::{Action, Backoff, EventDelivery, SystemKind};
+use super::keywords::{Action, Backoff, EventDelivery, Lookup, SystemKind};
 use super::system::Request;
 use super::{Allow, EntityId, EventId, FieldRef, Loc, Name, Ref, Spanned, Spec, SystemId};
 use smol_str::SmolStr;
@@ -278,6 +278,21 @@ pub(crate) struct Target {
     /// (1.2) `counter`: the `increment` keeps a running total of what
     /// happened (attempts, views), not a reservation a failure must release.
     pub(crate) counter: Option<Loc>,
+    /// (1.2) `match FIELD...`: the keys the write finds its record by, in
+    /// the order they are tried.
+    pub(crate) matches: Vec<MatchKey>,
+    pub(crate) loc: Loc,
+}
+
+/// (1.2) `match FIELD... lookup=native|search` in a `to`: a key the write
+/// finds the record it changes by. Its fields are fields of the target
+/// entity, matched together (a key of several parts); several `match` in
+/// one `to` are tried in order, as connectors fall back from an id to an
+/// email.
+#[derive(Clone, Debug)]
+pub(crate) struct MatchKey {
+    pub(crate) fields: Vec<FieldRef>,
+    pub(crate) lookup: Option<Spanned<Lookup>>,
     pub(crate) loc: Loc,
 }
 

@@ -124,6 +124,15 @@ impl Action {
 }
 
 keyword_enum! {
+    /// (1.2) `match FIELD lookup=native|search` in a `to`: how the write
+    /// finds the record its key names. `native`: the target's own upsert by
+    /// that key, one call (Salesforce's external id, HubSpot's
+    /// `idProperty`); `search`: a search, then a create or an update, two
+    /// calls with nothing between them.
+    Lookup { Native = "native", Search = "search" }
+}
+
+keyword_enum! {
     /// `delivery at-least-once|at-most-once` on an event: how its producer
     /// delivers it, overriding what the producer's `webhooks` implies.
     EventDelivery { AtLeastOnce = "at-least-once", AtMostOnce = "at-most-once" }

@@ -246,10 +246,10 @@ mod keywords;
 mod system;
 pub(crate) use event::{Event, Volume, named_for_cancellation};
 pub(crate) use flow::{
-    Constant, Each, Filter, Flow, Map, Retry, RetryOn, Set, Source, Target, Trigger, TriggerKind, Twice, Wait,
+    Constant, Each, Filter, Flow, Map, MatchKey, Retry, RetryOn, Set, Source, Target, Trigger, TriggerKind, Twice, Wait,
 };
 pub(crate) use keywords::{
-    Action, ApiStyle, Backoff, Criticality, EventDelivery, FieldType, HttpMethod, LintLevel, OutboundAuth,
+    Action, ApiStyle, Backoff, Criticality, EventDelivery, FieldType, HttpMethod, LintLevel, Lookup, OutboundAuth,
     SignatureEncoding, SignatureScheme, SystemKind, TimeUnit,
 };
 pub(crate) use system::{

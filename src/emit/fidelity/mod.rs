@@ -21,7 +21,7 @@ mod report;
 mod review;
 
 use super::Target;
-use crate::model::{Flow, Spec, SystemId, TriggerKind};
+use crate::model::{Flow, Lookup, Spec, SystemId, TriggerKind};
 use crate::source::Loc;
 #[cfg(test)]
 pub(crate) use report::language_table;
@@ -135,6 +135,12 @@ const REPLY_HELP: &str = "until the target answers requests, let the caller poll
      and handle failures with `retry` and `dead-letter`";
 const WHEN_HELP: &str = "filter where the trigger starts (most tools send webhooks only for the changes you choose), \
      or make the writes harmless for the triggers the filter would have left out";
+const MATCH_BY_TARGET: &str = "the target's API finds the record by its key: the request carries the mapped fields \
+     (where the API wants the key named, say it in `request path=`, such as `?idProperty=email`)";
+const SEARCH_FIRST: &str = "sends the write as one request, as `lookup=native` says: with `lookup=search` it does not \
+     search for the record first";
+const SEARCH_FIRST_HELP: &str = "use the target's own upsert by the key and say `lookup=native`, or run the search \
+     and the write in a service of your own";
 const CALL_HELP: &str = "set the timeout in the generated request node, or drop `call` if nobody waits for the answer";
 const EACH_HELP: &str = "send one event per element from the producer, or write the elements in the target's own \
      batch endpoint with a `map` of the whole array";
@@ -576,6 +582,26 @@ pub(crate) const STATEMENTS: &[Statement] = &[
     checks("to", "counter"),
     row(
         "to",
+        "match",
+        How::Moot(MATCH_BY_TARGET),
+        How::Moot(MATCH_BY_TARGET),
+        How::Refused {
+            what: "merges rows on the stream's key (the flow's `idempotency-key`, or the event's key), not on `match`",
+            help: "make the flow's `idempotency-key` the field `match` names, so that the table is merged on it",
+        },
+        Some(target_matches),
+    ),
+    prop_row(
+        "to",
+        "match",
+        "lookup",
+        How::Refused { what: SEARCH_FIRST, help: SEARCH_FIRST_HELP },
+        How::Refused { what: SEARCH_FIRST, help: SEARCH_FIRST_HELP },
+        How::Moot("see `match`"),
+        Some(search_lookups),
+    ),
+    row(
+        "to",
         "call",
         How::Refused {
             what: "waits for the answer with the HTTP request's own default timeout, not `timeout=`",
@@ -725,6 +751,30 @@ fn flow_loop_guard(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
 fn target_keys(target: Target, spec: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
     for (i, _) in written(target, spec, flow) {
         out.extend(flow.targets[i].idempotency_key.as_ref().map(|k| k.name.loc));
+    }
+}
+
+/// A `match` on a warehouse target that is not the one field the table is
+/// merged on (the flow's `idempotency-key`).
+fn target_matches(target: Target, spec: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
+    if target != Target::Etl {
+        return;
+    }
+    let merged_on = flow.idempotency_key.as_ref().map(|k| k.name.value.as_str());
+    for (i, _) in written(target, spec, flow) {
+        let keys = flow.targets[i].matches.iter();
+        out.extend(
+            keys.filter(|k| !(k.fields.len() == 1 && Some(k.fields[0].name.value.as_str()) == merged_on))
+                .map(|k| k.loc),
+        );
+    }
+}
+
+/// A `match lookup=search`: the write is a search and then a create.
+fn search_lookups(target: Target, spec: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
+    for (i, _) in written(target, spec, flow) {
+        let lookups = flow.targets[i].matches.iter().filter_map(|k| k.lookup.as_ref());
+        out.extend(lookups.filter(|l| l.value == Lookup::Search).map(|l| l.loc));
     }
 }
 

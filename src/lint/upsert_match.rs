@@ -1,0 +1,501 @@
+//! `upsert-match`: a write that finds its record by a key (an `upsert`, an
+//! `update`, a `delete`) whose key cannot find it, or finds the wrong one.
+//!
+//! The key is what the 1.2 form `match FIELD...` in a `to` states: fields
+//! of the target entity, matched together, several `match` tried in order.
+//! With a key stated, the check asks what an architect asks of it: is it
+//! filled at all, can it be empty, is the record searched for and then
+//! created (two runs at once make two), do the writers of one kind of
+//! record fill each other's key, and is it a person's name or address
+//! (which two people can share and one person can change). Without one,
+//! an `upsert` of people or companies into another product is asked, at
+//! info, what it matches on: that is where records merge and duplicate.
+//! Linear: one pass over the flows; the writers of one entity are compared
+//! pairwise up to `COMPARED_WRITERS` of them.
+
+use std::collections::BTreeMap;
+
+use super::Context;
+use super::util::{group_by, name_list, source_fields};
+use crate::diagnostic::{Diagnostic, Severity, declare_rule};
+use crate::model::{Action, FieldType, Flow, FlowId, Lookup, MatchKey, Owner, Spec, SystemId, Target, TriggerKind};
+use smol_str::SmolStr;
+
+declare_rule! {
+    /// ## What it finds
+    ///
+    /// A `to` whose `match` key (since 1.2) cannot find the record it
+    /// means:
+    ///
+    /// - no key it states is filled by the write's `map`s and `set`s: it
+    ///   finds nothing, every run;
+    /// - every key is filled from a field of the trigger that is not
+    ///   `required`: a record without it cannot be matched;
+    /// - `lookup=search` in a flow set off by an event: the record is
+    ///   searched for and then created, and two runs at once both create it;
+    /// - two writers of the same records into one entity (the same source
+    ///   system, or people and companies from anywhere) where one never
+    ///   fills the key the other matches on: the other creates a second
+    ///   record;
+    /// - a key that is a name (`name`, `full_name`, `company_name`...): names
+    ///   are not unique.
+    ///
+    /// At info: a key that is an email address or a phone number alone
+    /// (one person, two addresses; one address, two people), and an
+    /// `upsert` of people or companies (`contact`, `customer`, `lead`,
+    /// `account`...) into another system that states no `match` at all.
+    ///
+    /// ## Why it matters
+    ///
+    /// An upsert is only as idempotent as its key. A key that is empty,
+    /// shared or absent makes duplicates (two contacts for one customer,
+    /// each with its own deal) or merges (two customers in one record, one
+    /// of them billed for the other), and nothing fails, so nothing alerts.
+    ///
+    /// ## Example
+    ///
+    /// ```kdl
+    /// system "shop" kind=ecommerce {
+    ///     webhooks #true
+    /// }
+    /// system "crm" kind=crm
+    /// event "customer.created" from=shop entity=customer version=1 {
+    ///     field "id" type=string required=#true
+    ///     field "email" type=email
+    /// }
+    /// flow "customers" {
+    ///     on "customer.created"
+    ///     to crm action=upsert entity=contact {
+    ///         match "email" lookup=search
+    ///         map "email" to="email"
+    ///     }
+    ///     retry attempts=5
+    ///     dead-letter
+    ///     log
+    /// }
+    /// ```
+    ///
+    /// ## Fix
+    ///
+    /// ```kdl
+    /// system "shop" kind=ecommerce {
+    ///     webhooks #true
+    /// }
+    /// system "crm" kind=crm
+    /// event "customer.created" from=shop entity=customer version=1 {
+    ///     field "id" type=string required=#true
+    ///     field "email" type=email
+    /// }
+    /// flow "customers" {
+    ///     on "customer.created"
+    ///     to crm action=upsert entity=contact {
+    ///         match "shop_id" lookup=native
+    ///         map "id" to="shop_id"
+    ///         map "email" to="email"
+    ///     }
+    ///     retry attempts=5
+    ///     dead-letter
+    ///     log
+    /// }
+    /// ```
+    pub(crate) static UPSERT_MATCH = {
+        name: "upsert-match",
+        code: "WP133",
+        severity: Warning,
+        category: Topology,
+        summary: "an upsert's key cannot find its record, or finds the wrong one",
+    }
+}
+
+/// The writers of one entity compared pairwise; beyond this many, the
+/// comparison is left out (a finding less, never a quadratic check).
+const COMPARED_WRITERS: usize = 64;
+
+/// Entities that are people or companies: records that arrive in several
+/// products and are matched across them (singular, lowercase).
+const PARTIES: &[&str] = &[
+    "account",
+    "buyer",
+    "candidate",
+    "client",
+    "company",
+    "contact",
+    "customer",
+    "donor",
+    "employee",
+    "lead",
+    "member",
+    "organisation",
+    "organization",
+    "patient",
+    "person",
+    "profile",
+    "subscriber",
+    "supplier",
+    "user",
+    "vendor",
+];
+
+/// Field names that are a person's or a company's name.
+const NAME_KEYS: &[&str] = &[
+    "name",
+    "full_name",
+    "fullname",
+    "display_name",
+    "first_name",
+    "firstname",
+    "last_name",
+    "lastname",
+    "company",
+    "company_name",
+    "companyname",
+    "account_name",
+    "customer_name",
+    "contact_name",
+    "organization_name",
+    "organisation_name",
+];
+
+/// Whether an entity name means people or companies (`contacts`,
+/// `Customer`, `crm_contact`).
+fn is_party(entity: &str) -> bool {
+    let last = entity.rsplit(['.', '_', '-', ' ']).next().unwrap_or(entity).to_ascii_lowercase();
+    let singular = match last.as_str() {
+        "people" => "person",
+        "companies" => "company",
+        s => s.strip_suffix('s').unwrap_or(s),
+    };
+    PARTIES.contains(&singular)
+}
+
+/// What identifies a person by contact rather than by an id.
+#[derive(Clone, Copy, PartialEq)]
+enum Natural {
+    Name,
+    Address,
+}
+
+fn natural(field: &str, ty: Option<FieldType>) -> Option<Natural> {
+    let last = field.rsplit('.').next().unwrap_or(field).to_ascii_lowercase();
+    if NAME_KEYS.contains(&last.as_str()) {
+        return Some(Natural::Name);
+    }
+    let address =
+        ty == Some(FieldType::Email) || ["email", "e_mail", "phone", "mobile"].iter().any(|w| last.contains(w));
+    address.then_some(Natural::Address)
+}
+
+/// How a write fills one field of its target.
+enum Fill<'s> {
+    Never,
+    Constant,
+    /// From a field of the trigger; `optional` when the trigger's schema
+    /// is known and does not require it.
+    Source {
+        src: &'s str,
+        optional: bool,
+    },
+}
+
+fn fill<'s>(spec: &'s Spec, flow: &'s Flow, target: &'s Target, field: &str) -> Fill<'s> {
+    let each = target.each.as_deref();
+    if target.sets.iter().chain(each.into_iter().flat_map(|e| &e.sets)).any(|s| s.dst.name.value == field) {
+        return Fill::Constant;
+    }
+    let mut maps = target.maps.iter().chain(each.into_iter().flat_map(|e| &e.maps));
+    let Some(map) = maps.find(|m| m.dst.as_ref().is_some_and(|d| d.name.value == field)) else {
+        return Fill::Never;
+    };
+    let declared = source_fields(spec, flow).zip(map.src.target).and_then(|(fields, i)| fields.get(i as usize));
+    Fill::Source { src: &map.src.name.value, optional: declared.is_some_and(|f| !f.required && !f.generated) }
+}
+
+fn fills(spec: &Spec, flow: &Flow, target: &Target, key: &MatchKey) -> bool {
+    key.fields.iter().all(|f| !matches!(fill(spec, flow, target, &f.name.value), Fill::Never))
+}
+
+fn fields_of(key: &MatchKey) -> String {
+    name_list(key.fields.iter().map(|f| f.name.value.as_str()))
+}
+
+/// One `to` that can create records of an entity: a `create`, or an
+/// `upsert` that finds none.
+struct Writer {
+    flow: FlowId,
+    target: usize,
+}
+
+pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
+    let spec = ctx.spec;
+    let mut unstated: Vec<(FlowId, Diagnostic)> = Vec::new();
+    let mut writers: BTreeMap<(SystemId, SmolStr), Vec<Writer>> = BTreeMap::new();
+    for (flow_id, flow) in spec.flow_ids().zip(&spec.flows) {
+        let source = flow.source_system(spec);
+        for (index, target) in flow.targets.iter().enumerate() {
+            let (Some(action), Some(system)) = (target.action.as_ref().map(|a| a.value), target.system.target) else {
+                continue;
+            };
+            if spec.system(system).is_transport() {
+                continue;
+            }
+            let entity = target.entity.as_ref().map(|e| &e.name.value);
+            if let Some(entity) = entity.filter(|_| matches!(action, Action::Create | Action::Upsert)) {
+                writers.entry((system, entity.clone())).or_default().push(Writer { flow: flow_id, target: index });
+            }
+            if target.matches.is_empty() {
+                let party = entity.filter(|e| is_party(e));
+                // One per flow: a flow's first such upsert stands for it.
+                if let Some(entity) = party.filter(|_| action == Action::Upsert && source != Some(system))
+                    && unstated.last().is_none_or(|(f, _)| *f != flow_id)
+                {
+                    unstated.push((flow_id, unstated_finding(spec, flow_id, target, entity)));
+                }
+                continue;
+            }
+            check_keys(spec, flow_id, target, action, out);
+        }
+    }
+    for ((system, entity), writers) in &writers {
+        if writers.len() > 1 && writers.len() <= COMPARED_WRITERS {
+            compare_writers(spec, *system, entity, writers, out);
+        }
+    }
+    group_by(
+        spec,
+        unstated,
+        |flow| flow.targets.iter().find(|t| asks_for_key(t)).and_then(|t| t.system.target),
+        "into",
+        |system, count, names| {
+            format!("{count} flows upsert into `{system}` without saying what they match on: {names}")
+        },
+        out,
+    );
+}
+
+/// The findings about one write's own keys.
+fn check_keys(spec: &Spec, flow_id: FlowId, target: &Target, action: Action, out: &mut crate::lint::Findings<'_>) {
+    let flow = spec.flow(flow_id);
+    let system = target.system.name.value.as_str();
+    let records = match &target.entity {
+        Some(entity) => format!("`{}` records in `{system}`", entity.name.value),
+        None => format!("records in `{system}`"),
+    };
+    let first = &target.matches[0];
+    let finds_none = match action {
+        Action::Upsert => "finds no record and creates a new one on every run",
+        _ => "finds no record to change",
+    };
+    let filled: Vec<&MatchKey> = target.matches.iter().filter(|k| fills(spec, flow, target, k)).collect();
+    if filled.is_empty() {
+        out.push(
+            Diagnostic::new(
+                &UPSERT_MATCH,
+                first.loc,
+                format!(
+                    "flow `{}` matches {records} on {}, which this write never fills: it {finds_none}",
+                    flow.name.value,
+                    fields_of(first)
+                ),
+            )
+            .with_label("never filled by a `map` or `set` of this `to`")
+            .with_help(format!("fill the key: `map \"SOURCE\" to=\"{}\"`", first.fields[0].name.value))
+            .with_owner(Owner::Flow(flow_id)),
+        );
+        return;
+    }
+    // A key can be empty when one of its parts comes from a field the
+    // trigger does not require; the write is unmatched when all can.
+    let optional_part = |key: &MatchKey| {
+        key.fields.iter().find_map(|f| match fill(spec, flow, target, &f.name.value) {
+            Fill::Source { src, optional: true } => Some(src),
+            _ => None,
+        })
+    };
+    let mut warned = false;
+    if let Some(src) =
+        filled.iter().map(|k| optional_part(k)).collect::<Option<Vec<_>>>().and_then(|v| v.first().copied())
+    {
+        warned = true;
+        let trigger = trigger_name(flow);
+        out.push(
+            Diagnostic::new(
+                &UPSERT_MATCH,
+                filled[0].loc,
+                format!(
+                    "flow `{}` matches {records} on {}, filled from `{src}`, which {trigger} does not \
+                     require: a record without it cannot be matched, and is refused or created again each time",
+                    flow.name.value,
+                    fields_of(filled[0])
+                ),
+            )
+            .with_label(format!("`{src}` can be empty"))
+            .with_help(format!(
+                "match first on a field every record has (an id the source keeps), with this key as a fallback \
+                 `match` after it; or mark `{src}` `required=#true` on {trigger} if the source always sends it"
+            ))
+            .with_owner(Owner::Flow(flow_id)),
+        );
+    }
+    let event_set_off = matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::On { .. }));
+    if let Some(lookup) = target.matches.iter().filter_map(|k| k.lookup.as_ref()).find(|l| l.value == Lookup::Search)
+        && event_set_off
+        && action == Action::Upsert
+    {
+        warned = true;
+        out.push(
+            Diagnostic::new(
+                &UPSERT_MATCH,
+                lookup.loc,
+                format!(
+                    "flow `{}` searches `{system}` and then creates the record: two runs for one record at once (a \
+                     redelivery beside its original, two quick changes) both find nothing and create two",
+                    flow.name.value
+                ),
+            )
+            .with_label("a search, then a create: two calls with nothing between them")
+            .with_help(
+                "use the target's own upsert by the key (Salesforce's external id, HubSpot's `idProperty`) and say \
+                 `lookup=native`, or run one record at a time (a queue keyed by the record)",
+            )
+            .with_owner(Owner::Flow(flow_id)),
+        );
+    }
+    let entity_fields = target.entity.as_ref().and_then(|e| e.target).map(|id| &spec.entity(id).fields[..]);
+    if let [only] = &first.fields[..] {
+        let ty = entity_fields
+            .and_then(|fields| only.target.and_then(|i| fields.get(i as usize)))
+            .and_then(|f| f.ty.as_ref().map(|t| t.value));
+        let found = match natural(&only.name.value, ty) {
+            Some(Natural::Name) => Some((
+                Severity::Warning,
+                format!(
+                    "flow `{}` matches {records} on `{}`, a name: names are not unique, so \
+                     two different ones become one record",
+                    flow.name.value, only.name.value
+                ),
+                "match on an id the source keeps (store it in a field of the target), with the name at most a \
+                 fallback a person reviews",
+            )),
+            Some(Natural::Address) if !warned => Some((
+                Severity::Info,
+                format!(
+                    "flow `{}` matches {records} on `{}` first: one person with two \
+                     addresses becomes two records, and two people sharing one are merged or skipped",
+                    flow.name.value, only.name.value
+                ),
+                "match first on an id the source keeps (store it in a field of the target), with the address as \
+                 a fallback; or say with `allow` why addresses are unique here",
+            )),
+            _ => None,
+        };
+        if let Some((severity, message, help)) = found {
+            let mut d = Diagnostic::new(&UPSERT_MATCH, first.loc, message)
+                .with_label("the key the record is found by")
+                .with_help(help)
+                .with_owner(Owner::Flow(flow_id));
+            d.severity = severity;
+            out.push(d);
+        }
+    }
+}
+
+/// The trigger's event name, or the polled entity, for a message.
+fn trigger_name(flow: &Flow) -> String {
+    match flow.trigger.as_ref().map(|t| &t.kind) {
+        Some(TriggerKind::On { event }) => format!("`{}`", event.name.value),
+        _ => "the source".to_owned(),
+    }
+}
+
+/// Writers of one entity that carry the same records (the same source
+/// system, or people and companies from anywhere): a writer whose records
+/// another's key never finds.
+fn compare_writers(
+    spec: &Spec,
+    system: SystemId,
+    entity: &str,
+    writers: &[Writer],
+    out: &mut crate::lint::Findings<'_>,
+) {
+    let party = is_party(entity);
+    for q in writers {
+        let (q_flow, q_target) = (spec.flow(q.flow), &spec.flow(q.flow).targets[q.target]);
+        if q_target.matches.is_empty() || q_target.action.as_ref().is_none_or(|a| a.value != Action::Upsert) {
+            continue;
+        }
+        let q_source = q_flow.source_system(spec);
+        let unseen = writers.iter().find(|p| {
+            let p_flow = spec.flow(p.flow);
+            let p_target = &p_flow.targets[p.target];
+            let same_records = party || (q_source.is_some() && p_flow.source_system(spec) == q_source);
+            (p.flow, p.target) != (q.flow, q.target)
+                && same_records
+                && !q_target.matches.iter().any(|k| k.fields.iter().all(|f| filled_by(p_target, &f.name.value)))
+        });
+        let Some(p) = unseen else { continue };
+        let p_flow = spec.flow(p.flow);
+        let key = &q_target.matches[0];
+        out.push(
+            Diagnostic::new(
+                &UPSERT_MATCH,
+                key.loc,
+                format!(
+                    "flows `{}` and `{}` both write `{entity}` records into `{}`; `{}` matches on {}, which `{}` \
+                     never fills: a record `{}` creates is not found, and `{}` creates a second",
+                    p_flow.name.value,
+                    q_flow.name.value,
+                    spec.system(system).name.value,
+                    q_flow.name.value,
+                    fields_of(key),
+                    p_flow.name.value,
+                    p_flow.name.value,
+                    q_flow.name.value
+                ),
+            )
+            .with_label("the key the other writer never fills")
+            .with_secondary(p_flow.targets[p.target].loc, "creates records without it")
+            .with_help(format!(
+                "fill {} in `{}` too, or match both writers on a key both fill",
+                fields_of(key),
+                p_flow.name.value
+            ))
+            .with_owner(Owner::Flow(q.flow)),
+        );
+    }
+}
+
+/// Whether a write is the kind the info asks for a key: an `upsert` of
+/// people or companies that states none (the source's system is checked
+/// where the finding is made).
+fn asks_for_key(target: &Target) -> bool {
+    target.matches.is_empty()
+        && target.action.as_ref().is_some_and(|a| a.value == Action::Upsert)
+        && target.entity.as_ref().is_some_and(|e| is_party(&e.name.value))
+}
+
+/// Whether a write fills a field of its target, by name.
+fn filled_by(target: &Target, field: &str) -> bool {
+    target.written_fields().any(|f| f.name.value == field)
+}
+
+fn unstated_finding(spec: &Spec, flow_id: FlowId, target: &Target, entity: &str) -> Diagnostic {
+    let flow = spec.flow(flow_id);
+    let at = target.entity.as_ref().map_or(target.loc, |e| e.name.loc);
+    let mut d = Diagnostic::new(
+        &UPSERT_MATCH,
+        at,
+        format!(
+            "flow `{}` upserts `{entity}` records into `{}` without saying what it matches them on",
+            flow.name.value, target.system.name.value
+        ),
+    )
+    .with_label("no `match` says what this finds its record by")
+    .with_help(
+        "people and companies are matched across products by a key that can be missing, differ between them, or \
+         be shared; say which with `match \"FIELD\"` (an id the source keeps, then an email as a fallback), so \
+         that it can be checked",
+    )
+    .with_owner(Owner::Flow(flow_id));
+    d.severity = Severity::Info;
+    d
+}
