@@ -47,8 +47,13 @@ const RECALL_FLOOR: (usize, usize) = (50, 53);
 /// lacked (a Dapr sample on MQTT and RabbitMQ, AWS's serverless ecommerce
 /// platform on EventBridge, Chargebee's HubSpot integration, Shopify to
 /// Xero through Cloudify, Intercom to HubSpot through Interhubz), written
-/// and judged the same way on the code of `4ce9362`.
-const SEPARATE_SETS: &[&str] = &["held-out-2", "held-out-3", "held-out-4"];
+/// and judged the same way on the code of `4ce9362`. `held-out-5` holds five
+/// more of kinds the corpus lacked (Square into QuickBooks through Intuit's
+/// app, MassTransit's Twitch order saga, Zendesk's Jira integration,
+/// Mailchimp's WooCommerce plugin, Segment into Snowflake with Hightouch
+/// back to Salesforce), written and judged the same way on the code of
+/// `8c59a2b`.
+const SEPARATE_SETS: &[&str] = &["held-out-2", "held-out-3", "held-out-4", "held-out-5"];
 
 /// The second held-out set must keep at least this many folders.
 const MIN_HELD_OUT_2: usize = 10;
@@ -85,6 +90,14 @@ const MIN_HELD_OUT_4: usize = 5;
 const HELD_OUT_4_PRECISION_FLOOR: (usize, usize) = (18, 24);
 const HELD_OUT_4_RECALL_FLOOR: (usize, usize) = (17, 34);
 
+/// The fifth held-out set must keep at least this many folders.
+const MIN_HELD_OUT_5: usize = 5;
+
+/// Floors measured on `held-out-5` as first judged, no check changed for
+/// it: 4 true of 11 warnings, and 12 of 37 risks covered.
+const HELD_OUT_5_PRECISION_FLOOR: (usize, usize) = (4, 11);
+const HELD_OUT_5_RECALL_FLOOR: (usize, usize) = (12, 37);
+
 /// One finding as `expected.json` and the JSON report both name it.
 type Finding = (String, String, String);
 
@@ -96,7 +109,7 @@ struct Folder {
     judged: Vec<(Finding, bool)>,
     risks: Vec<serde_json::Value>,
     /// The `set` of `expected.json`, for the sets measured on their own
-    /// (`held-out-2`, `held-out-3`, `held-out-4`); `None` for the folders the
+    /// (`held-out-2` to `held-out-5`); `None` for the folders the
     /// first test totals.
     set: Option<String>,
 }
@@ -332,6 +345,7 @@ fn each_set_is_reported_apart_and_the_held_out_sets_keep_their_floors() {
         ("held-out-2", MIN_HELD_OUT_2, HELD_OUT_2_PRECISION_FLOOR, HELD_OUT_2_RECALL_FLOOR),
         ("held-out-3", MIN_HELD_OUT_3, HELD_OUT_3_PRECISION_FLOOR, HELD_OUT_3_RECALL_FLOOR),
         ("held-out-4", MIN_HELD_OUT_4, HELD_OUT_4_PRECISION_FLOOR, HELD_OUT_4_RECALL_FLOOR),
+        ("held-out-5", MIN_HELD_OUT_5, HELD_OUT_5_PRECISION_FLOOR, HELD_OUT_5_RECALL_FLOOR),
     ] {
         let (n, [t, j, c, l]) = sets.get(set).copied().unwrap_or_default();
         assert!(n >= min, "the set {set} has {n} architectures, fewer than {min}");
