@@ -93,10 +93,12 @@ const HELD_OUT_4_RECALL_FLOOR: (usize, usize) = (17, 34);
 /// The fifth held-out set must keep at least this many folders.
 const MIN_HELD_OUT_5: usize = 5;
 
-/// Floors measured on `held-out-5` as first judged, no check changed for
-/// it: 4 true of 11 warnings, and 12 of 37 risks covered.
+/// Floors measured on `held-out-5`: 4 true of 11 warnings, and 14 of 37
+/// risks covered. As first judged on `8c59a2b`, 12 of 37; the info of
+/// `upsert-match`, written before this set's findings were read, covers
+/// two more. No check has been changed for this set.
 const HELD_OUT_5_PRECISION_FLOOR: (usize, usize) = (4, 11);
-const HELD_OUT_5_RECALL_FLOOR: (usize, usize) = (12, 37);
+const HELD_OUT_5_RECALL_FLOOR: (usize, usize) = (14, 37);
 
 /// One finding as `expected.json` and the JSON report both name it.
 type Finding = (String, String, String);
