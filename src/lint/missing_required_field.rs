@@ -172,7 +172,8 @@ mod tests {
             flow "full" { on "e"; to b action=create entity=t { map "x" to="x"; set "y" "const" } }
             flow "update" { on "e"; to b action=update entity=t }
             flow "partial" { on "e"; to b action=upsert entity=t { map "x" to="x" } }
-            flow "empty" { on "e"; to b action=create entity=t }
+            flow "other" { on "e"; to b action=create entity=t { map "x" to="z" } }
+            flow "undescribed" { on "e"; to b action=create entity=t }
         "#;
         let found = test_check(&MISSING_REQUIRED_FIELD, text);
         let messages: Vec<_> = found.iter().map(|d| d.message.as_str()).collect();
@@ -180,8 +181,9 @@ mod tests {
             messages,
             vec![
                 "flow `partial` does `upsert` on `t` without the required field `y`",
-                "flow `empty` does `create` on `t` without the required fields `x` and `y`",
-            ]
+                "flow `other` does `create` on `t` without the required fields `x` and `y`",
+            ],
+            "a write that maps nothing (`undescribed`) does not say what it writes"
         );
     }
 }
