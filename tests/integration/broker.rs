@@ -16,13 +16,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::broker_node::{Extras, Rabbit, connector_env_at};
 use crate::hub::{NodeRed, Recorder, free_port, node_red_js};
-use crate::util::{TempSpec, code, root, stderr, stdout};
+use crate::util::{TempSpec, base64, code, root, stderr, stdout};
 
 const EXAMPLE: &str = "examples/high-volume-retail";
 pub(crate) const VHOST: &str = "tidewater-outfitters";
@@ -56,7 +57,7 @@ pub(crate) fn tools() -> PathBuf {
     std::env::var_os("WIREPLAN_TOOLS").map_or_else(|| root().join(".tools"), PathBuf::from)
 }
 
-fn npm_module(name: &str) -> PathBuf {
+pub(crate) fn npm_module(name: &str) -> PathBuf {
     let path = tools().join("node_modules").join(name);
     assert!(
         path.exists(),
@@ -278,139 +279,10 @@ pub(crate) fn spawn_node(dir: &Path, env: &[(String, String)], epmd_port: u16) -
     (epmd, server)
 }
 
-/// A RabbitMQ node of its own: private ports, HOME, pid file, and an epmd
-/// that the test starts (so it is stopped by its own pid too).
-pub(crate) struct Rabbit {
-    dir: PathBuf,
-    pub(crate) port: u16,
-    env: Vec<(String, String)>,
-    epmd: Child,
-    server: Child,
-}
-
-impl Rabbit {
-    pub(crate) fn start(dir: &Path) -> Rabbit {
-        Rabbit::start_with_cookie(dir, None)
-    }
-
-    /// A node whose Erlang cookie is `cookie` (else Erlang makes one).
-    fn start_with_cookie(dir: &Path, cookie: Option<&[u8]>) -> Rabbit {
-        let server_bin = Path::new(RABBITMQ_BIN).join("rabbitmq-server");
-        assert!(
-            server_bin.exists() && Path::new(EPMD).exists(),
-            "RabbitMQ is missing ({}): run `scripts/test.sh`, which installs the Debian package rabbitmq-server",
-            server_bin.display()
-        );
-        let dir = dir.join("rabbitmq");
-        std::fs::create_dir_all(dir.join("home")).unwrap();
-        std::fs::write(dir.join("empty.conf"), "").unwrap();
-        std::fs::write(dir.join("enabled_plugins"), "[].\n").unwrap();
-        if let Some(cookie) = cookie {
-            use std::os::unix::fs::PermissionsExt as _;
-            let file = dir.join("home/.erlang.cookie");
-            std::fs::write(&file, cookie).unwrap();
-            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o400)).unwrap();
-        }
-        let (port, dist, epmd_port) = (free_port(), free_port(), free_port());
-        let env = node_env(&dir, &dir, &format!("wireplan-test-{port}@localhost"), [port, dist, epmd_port]);
-        let (epmd, server) = spawn_node(&dir, &env, epmd_port);
-        let rabbit = Rabbit { dir: dir.clone(), port, env, epmd, server };
-        let waited = rabbit.ctl(&["wait", &dir.join("pid").display().to_string(), "--timeout", "120"]);
-        assert_eq!(
-            code(&waited),
-            0,
-            "RabbitMQ did not start: {}{}\n{}",
-            stdout(&waited),
-            stderr(&waited),
-            rabbit.log()
-        );
-        rabbit
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("server.out")).unwrap_or_default()
-    }
-
-    fn ctl(&self, args: &[&str]) -> Output {
-        Command::new(Path::new(RABBITMQ_BIN).join("rabbitmqctl"))
-            .args(args)
-            .envs(self.env.iter().cloned())
-            .output()
-            .unwrap()
-    }
-
-    /// Imports the definitions (asynchronous), waits for every queue, and
-    /// gives the connectors' user its password.
-    pub(crate) fn import(&self, definitions: &Path, password: &str) {
-        let imported = self.ctl(&["import_definitions", &definitions.display().to_string()]);
-        assert_eq!(code(&imported), 0, "{}{}", stdout(&imported), stderr(&imported));
-        let doc: Value = serde_json::from_slice(&std::fs::read(definitions).unwrap()).unwrap();
-        let expected = doc["queues"].as_array().unwrap().len();
-        let start = Instant::now();
-        while self.counts().len() < expected {
-            assert!(start.elapsed() < Duration::from_secs(60), "the import did not finish: {:?}", self.counts());
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        let changed = self.ctl(&["change_password", "wireplan", password]);
-        assert_eq!(code(&changed), 0, "{}", stderr(&changed));
-    }
-
-    /// Messages per queue (ready and unacknowledged), from `list_queues`.
-    fn counts(&self) -> BTreeMap<String, u64> {
-        let out = self.ctl(&["list_queues", "-p", VHOST, "name", "messages", "-q", "--no-table-headers"]);
-        stdout(&out)
-            .lines()
-            .filter_map(|l| {
-                let (name, n) = l.split_once('\t')?;
-                Some((name.to_owned(), n.trim().parse().ok()?))
-            })
-            .collect()
-    }
-
-    /// Waits until `counts` equals `expected` on every queue it names, and
-    /// every other queue is empty.
-    fn wait_counts(&self, expected: &BTreeMap<String, u64>, timeout: Duration) -> BTreeMap<String, u64> {
-        let start = Instant::now();
-        loop {
-            let counts = self.counts();
-            let matches = counts.iter().all(|(q, n)| expected.get(q).copied().unwrap_or(0) == *n);
-            if matches && !counts.is_empty() || start.elapsed() > timeout {
-                return counts;
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    fn url(&self, password: &str) -> String {
-        format!("amqp://wireplan:{password}@127.0.0.1:{}/{VHOST}", self.port)
-    }
-
-    /// Runs the AMQP helper script with `args`.
-    fn amqp(&self, password: &str, args: &[&str]) -> Output {
-        npm_module("amqplib");
-        let script = self.dir.join("amqp.js");
-        std::fs::write(&script, AMQP_JS).unwrap();
-        Command::new("node")
-            .arg(&script)
-            .arg(self.url(password))
-            .args(args)
-            .env("NODE_PATH", tools().join("node_modules"))
-            .output()
-            .unwrap()
-    }
-}
-
-impl Drop for Rabbit {
-    /// TERM to the pid in the pid file (the server's), then epmd by its pid.
-    fn drop(&mut self) {
-        stop_node(&self.dir, &mut self.server, &mut self.epmd);
-    }
-}
-
 /// An AMQP client for the test: `publish EXCHANGE KEY BODY [IDEMPOTENCY-KEY]`
 /// and `reject QUEUE DLQ` (reject with requeue until the message is
 /// dead-lettered; prints the deliveries seen and the dead letter's headers).
-const AMQP_JS: &str = r#"
+pub(crate) const AMQP_JS: &str = r#"
 const amqp = require("amqplib");
 const [url, command, ...args] = process.argv.slice(2);
 (async () => {
@@ -446,17 +318,17 @@ fn definitions_route_every_event_to_its_subscribers_and_dead_letter_past_the_lim
     let work = TempSpec::new("broker-rabbitmq");
     let out = work.dir.join("out");
     build(&out);
-    let rabbit = Rabbit::start(&work.dir);
-    rabbit.import(&out.join("rabbitmq/definitions.json"), PASSWORD);
+    let rabbit = Rabbit::start(&work.dir, "broker");
+    rabbit.import(&out, VHOST);
     let mut expected: BTreeMap<String, u64> = BTreeMap::new();
     for (exchange, key, subscribers) in ROUTES {
         let body = json!({"route": key}).to_string();
-        let published = rabbit.amqp(PASSWORD, &["publish", exchange, key, &body, "k-1"]);
+        let published = rabbit.amqp(VHOST, &["publish", exchange, key, &body, "k-1"]);
         assert_eq!(code(&published), 0, "{}", stderr(&published));
         for s in *subscribers {
             *expected.entry((*s).to_owned()).or_default() += 1;
         }
-        let counts = rabbit.wait_counts(&expected, Duration::from_secs(10));
+        let counts = rabbit.wait_messages(VHOST, &expected, Duration::from_secs(10));
         let wrong: Vec<String> = counts
             .iter()
             .filter(|(q, n)| expected.get(*q).copied().unwrap_or(0) != **n)
@@ -465,7 +337,7 @@ fn definitions_route_every_event_to_its_subscribers_and_dead_letter_past_the_lim
         assert!(wrong.is_empty(), "after publishing {key} to {exchange}: {}", wrong.join("; "));
     }
     // signup-to-email: attempts=5, so five deliveries, then the DLQ.
-    let rejected = rabbit.amqp(PASSWORD, &["reject", "signup-to-email", "signup-to-email.dlq"]);
+    let rejected = rabbit.amqp(VHOST, &["reject", "signup-to-email", "signup-to-email.dlq"]);
     assert_eq!(code(&rejected), 0, "{}", stderr(&rejected));
     let result: Value = serde_json::from_str(stdout(&rejected).trim()).unwrap();
     assert_eq!(result["deliveries"], 5, "{result}");
@@ -492,29 +364,6 @@ pub(crate) fn connector_dir(out: &Path, dir: &Path) -> PathBuf {
     dir.to_path_buf()
 }
 
-/// What the connectors need: every variable `settings.js` requires, the
-/// targets' base URLs at the recorder.
-fn connector_env(out: &Path, recorder: &Recorder, rabbit: &Rabbit) -> Vec<(String, String)> {
-    let settings = std::fs::read_to_string(out.join("node-red/settings.js")).unwrap();
-    let list = settings.lines().find_map(|l| l.strip_prefix("const REQUIRED_ENV = ")).unwrap();
-    let names: Vec<String> = serde_json::from_str(list.trim_end_matches(';')).unwrap();
-    names
-        .into_iter()
-        .map(|name| {
-            let value = match name.as_str() {
-                "WIREPLAN_AMQP_ADDRESSES" => format!("127.0.0.1:{}", rabbit.port),
-                "WIREPLAN_AMQP_USER" => "wireplan".to_owned(),
-                "WIREPLAN_AMQP_PASSWORD" => PASSWORD.to_owned(),
-                n if n.ends_with("_URL") => {
-                    recorder.url(&format!("/{}", n.trim_end_matches("_URL").to_ascii_lowercase()))
-                }
-                n => format!("token-of-{}", n.to_ascii_lowercase()),
-            };
-            (name, value)
-        })
-        .collect()
-}
-
 #[test]
 #[ignore = "needs a real runtime: `scripts/test.sh` installs it and runs this test"]
 fn connectors_carry_a_webhook_through_the_real_broker() {
@@ -522,14 +371,14 @@ fn connectors_carry_a_webhook_through_the_real_broker() {
     let work = TempSpec::new("broker-connectors");
     let out = work.dir.join("out");
     build(&out);
-    let rabbit = Rabbit::start(&work.dir);
-    rabbit.import(&out.join("rabbitmq/definitions.json"), PASSWORD);
+    let rabbit = Rabbit::start(&work.dir, "broker");
+    rabbit.import(&out, VHOST);
 
     let user_dir = connector_dir(&out, &work.dir.join("user"));
     let recorder = Recorder::start();
     // Klaviyo always fails: order-to-email ends in its dead-letter queue.
     recorder.fail("/klaviyo", usize::MAX);
-    let env = connector_env(&out, &recorder, &rabbit);
+    let env = connector_env_at(&out, &rabbit, |system| recorder.url(&format!("/{system}")));
     let red = NodeRed::start(&user_dir, &env, "node-red.log");
     let connected = Instant::now();
     while !red.log().contains(CONNECTED) {
@@ -559,7 +408,8 @@ fn connectors_carry_a_webhook_through_the_real_broker() {
     assert_eq!(erp.method, "POST");
     let crm = writes.iter().find(|r| r.path == "/salesforce/Order").unwrap();
     assert_eq!(crm.json(), order, "no map: the payload as it came");
-    let dead = rabbit.wait_counts(&BTreeMap::from([("order-to-email.dlq".to_owned(), 1)]), Duration::from_secs(60));
+    let dead =
+        rabbit.wait_messages(VHOST, &BTreeMap::from([("order-to-email.dlq".to_owned(), 1)]), Duration::from_secs(60));
     assert_eq!(dead.get("order-to-email.dlq"), Some(&1), "{dead:?}\n{}", red.log());
     let klaviyo = recorder.wait_for(5, Duration::from_secs(5), |r| r.path.starts_with("/klaviyo"));
     assert_eq!(klaviyo.iter().filter(|r| r.path.starts_with("/klaviyo")).count(), 5);
@@ -622,7 +472,8 @@ fn connectors_carry_a_webhook_through_the_real_broker() {
     let netsuite = requests.iter().filter(|r| r.path == "/netsuite/sales_order").count();
     assert_eq!(netsuite, 2, "NetSuite sees the unacknowledged delivery once more, and only once");
     // Nothing is left behind, and only the always-failing flow dead-lettered.
-    let settled = rabbit.wait_counts(&BTreeMap::from([("order-to-email.dlq".to_owned(), 1)]), Duration::from_secs(30));
+    let settled =
+        rabbit.wait_messages(VHOST, &BTreeMap::from([("order-to-email.dlq".to_owned(), 1)]), Duration::from_secs(30));
     let left: Vec<_> = settled.iter().filter(|(q, n)| **n > 0 && q.as_str() != "order-to-email.dlq").collect();
     assert!(left.is_empty(), "messages left: {left:?}");
     red.stop();
@@ -883,15 +734,15 @@ fn connectors_back_off_as_declared_and_count_attempts() {
     assert_eq!(code(&built), 0, "{}", stderr(&built));
     assert!(!stderr(&built).contains("not-carried-out"), "{}", stderr(&built));
     let out = work.dir.join("out");
-    let rabbit = Rabbit::start(&work.dir);
-    rabbit.import(&out.join("rabbitmq/definitions.json"), PASSWORD);
+    let rabbit = Rabbit::start(&work.dir, "broker");
+    rabbit.import(&out, VHOST);
 
     let user_dir = connector_dir(&out, &work.dir.join("user"));
     let recorder = Recorder::start();
     recorder.fail("/crm", 3);
     recorder.fail("/mail", 3);
     recorder.fail("/ledger", usize::MAX);
-    let env = connector_env(&out, &recorder, &rabbit);
+    let env = connector_env_at(&out, &rabbit, |system| recorder.url(&format!("/{system}")));
     let red = NodeRed::start(&user_dir, &env, "node-red.log");
     let connected = Instant::now();
     while !red.log().contains(CONNECTED) {
@@ -936,7 +787,7 @@ fn connectors_back_off_as_declared_and_count_attempts() {
     // `auth basic` on `mail`: every attempt carries Basic credentials from
     // MAIL_USER and MAIL_PASSWORD (the kit's `auth.js` in the egress), and
     // no bearer token; `crm` keeps its bearer token.
-    let basic = format!("Basic {}", base64_of("token-of-mail_user:token-of-mail_password"));
+    let basic = format!("Basic {}", base64("token-of-mail_user:token-of-mail_password"));
     let mail: Vec<&str> = requests
         .iter()
         .filter(|r| r.method != "GET" && r.path.starts_with("/mail"))
@@ -972,7 +823,8 @@ fn connectors_back_off_as_declared_and_count_attempts() {
     assert_eq!(audit_of("fixed"), expected);
     // A target that always fails: two waits, then the third and last
     // delivery is rejected at once (audited `failed`) and dead-lettered.
-    let dead = rabbit.wait_counts(&BTreeMap::from([("always-failing.dlq".to_owned(), 1)]), Duration::from_secs(30));
+    let dead =
+        rabbit.wait_messages(VHOST, &BTreeMap::from([("always-failing.dlq".to_owned(), 1)]), Duration::from_secs(30));
     assert_eq!(dead.get("always-failing.dlq"), Some(&1), "{dead:?}\n{}", red.log());
     let ledger = gaps("/ledger");
     eprintln!("measured gaps (ms): always failing {ledger:?}");
@@ -980,23 +832,6 @@ fn connectors_back_off_as_declared_and_count_attempts() {
     let failed: Vec<(String, u64)> = [("retry", 1), ("retry", 2), ("failed", 3)].map(|(o, n)| (o.to_owned(), n)).into();
     assert_eq!(audit_of("always-failing"), failed);
     red.stop();
-}
-
-/// Standard base64 with padding, for a Basic credential.
-fn base64_of(text: &str) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in text.as_bytes().chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | (u32::from(b) << (16 - 8 * i)));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 /// The Debian package's `rabbitmqctl`: a wrapper that changes to
@@ -1039,7 +874,7 @@ fn the_readme_commands_deploy_as_written() {
     // The Debian wrapper runs as `rabbitmq` with that user's cookie: the
     // node shares it (the node, running as root, reads the definitions).
     let cookie = std::fs::read(DEBIAN_COOKIE).unwrap();
-    let rabbit = Rabbit::start_with_cookie(&work.dir, Some(&cookie));
+    let rabbit = Rabbit::start_with(&work.dir, "broker", &Extras { cookie: Some(&cookie), ..Extras::default() });
     let path = format!("/usr/sbin:{}", std::env::var("PATH").unwrap_or_default());
     let node_env: Vec<(String, String)> = rabbit.env.iter().filter(|(k, _)| k != "HOME").cloned().collect();
     let deployed = Command::new("sh")
@@ -1058,7 +893,7 @@ fn the_readme_commands_deploy_as_written() {
         stdout(&deployed),
         stderr(&deployed)
     );
-    let queues = rabbit.counts();
+    let queues = rabbit.messages(VHOST);
     assert_eq!(queues.len(), 28, "{queues:?}");
 
     let connectors = readme_block(&readme, "### Connectors");
@@ -1069,7 +904,7 @@ fn the_readme_commands_deploy_as_written() {
     let user_dir = out.join("node-red");
     std::os::unix::fs::symlink(tools().join("node_modules"), user_dir.join("node_modules")).unwrap();
     let recorder = Recorder::start();
-    let env = connector_env(&out, &recorder, &rabbit);
+    let env = connector_env_at(&out, &rabbit, |system| recorder.url(&format!("/{system}")));
     let port = free_port();
     let log = work.dir.join("node-red.log");
     let file = std::fs::File::create(&log).unwrap();

@@ -1,17 +1,22 @@
-//! One RabbitMQ node and the generated connectors beside it, for the broker
-//! target's runtime tests that need a node of their own (`broker_fidelity`,
-//! `broker_replay`): the node starts on private ports with `broker.rs`'s
-//! `node_env` and `spawn_node` and stops by the pid in its pid file; the
-//! connectors run in a real Node-RED with every variable `settings.js`
-//! requires pointed at the tests' recorders.
+//! One RabbitMQ node and the generated connectors beside it, for every
+//! runtime test that needs a node of its own (`broker`, `broker_fidelity`,
+//! `broker_replay`, `drift`, `supervise`): the node starts on private
+//! ports with `broker.rs`'s `node_env` and `spawn_node`, with the
+//! management plugin or a given Erlang cookie where a test needs them, and
+//! stops by the pid in its pid file; the connectors run in a real Node-RED
+//! with every variable `settings.js` requires pointed at the tests'
+//! recorders.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::broker::{CONNECTED, EPMD, PASSWORD, RABBITMQ_BIN, node_env, spawn_node, stop_node};
+use crate::broker::{
+    AMQP_JS, CONNECTED, EPMD, PASSWORD, RABBITMQ_BIN, node_env, npm_module, spawn_node, stop_node, tools,
+};
 use crate::hub::{NodeRed, Recorder, free_port, node_red_js};
 use crate::util::{code, stderr, stdout};
 
@@ -20,15 +25,31 @@ use crate::util::{code, stderr, stdout};
 pub(crate) struct Rabbit {
     dir: PathBuf,
     pub(crate) port: u16,
-    env: Vec<(String, String)>,
+    /// The management API's port, when the node runs the plugin.
+    pub(crate) management: Option<u16>,
+    pub(crate) env: Vec<(String, String)>,
     epmd: Child,
     server: Child,
+}
+
+/// What a node needs beyond the defaults.
+#[derive(Default)]
+pub(crate) struct Extras<'a> {
+    /// The Erlang cookie (else Erlang makes one): a node that the Debian
+    /// package's `rabbitmqctl` must reach shares its user's.
+    pub(crate) cookie: Option<&'a [u8]>,
+    /// The management plugin, on a private port of its own.
+    pub(crate) management: bool,
 }
 
 impl Rabbit {
     /// Starts a node in `dir/rabbitmq`, named after `name` and its port, and
     /// waits until it runs.
     pub(crate) fn start(dir: &Path, name: &str) -> Rabbit {
+        Rabbit::start_with(dir, name, &Extras::default())
+    }
+
+    pub(crate) fn start_with(dir: &Path, name: &str, extras: &Extras<'_>) -> Rabbit {
         let server_bin = Path::new(RABBITMQ_BIN).join("rabbitmq-server");
         assert!(
             server_bin.exists() && Path::new(EPMD).exists(),
@@ -38,14 +59,50 @@ impl Rabbit {
         let dir = dir.join("rabbitmq");
         std::fs::create_dir_all(dir.join("home")).unwrap();
         std::fs::write(dir.join("empty.conf"), "").unwrap();
-        std::fs::write(dir.join("enabled_plugins"), "[].\n").unwrap();
+        if let Some(cookie) = extras.cookie {
+            use std::os::unix::fs::PermissionsExt as _;
+            let file = dir.join("home/.erlang.cookie");
+            std::fs::write(&file, cookie).unwrap();
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o400)).unwrap();
+        }
         let (port, dist, epmd_port) = (free_port(), free_port(), free_port());
         let env = node_env(&dir, &dir, &format!("wireplan-{name}-{port}@localhost"), [port, dist, epmd_port]);
+        let management = extras.management.then(|| {
+            let management = free_port();
+            std::fs::write(
+                dir.join("rabbitmq.conf"),
+                format!("management.tcp.port = {management}\nmanagement.tcp.ip = 127.0.0.1\n"),
+            )
+            .unwrap();
+            // The node's own enabled-plugins file, written by the real tool.
+            let enabled = Command::new(Path::new(RABBITMQ_BIN).join("rabbitmq-plugins"))
+                .args(["--offline", "enable", "rabbitmq_management"])
+                .envs(env.iter().cloned())
+                .output()
+                .unwrap();
+            assert_eq!(code(&enabled), 0, "{}{}", stdout(&enabled), stderr(&enabled));
+            management
+        });
+        if management.is_none() {
+            std::fs::write(dir.join("enabled_plugins"), "[].\n").unwrap();
+        }
         let (epmd, server) = spawn_node(&dir, &env, epmd_port);
-        let rabbit = Rabbit { dir: dir.clone(), port, env, epmd, server };
+        let rabbit = Rabbit { dir: dir.clone(), port, management, env, epmd, server };
         let waited = rabbit.ctl(&["wait", &dir.join("pid").display().to_string(), "--timeout", "120"]);
-        assert_eq!(code(&waited), 0, "RabbitMQ did not start: {}{}", stdout(&waited), stderr(&waited));
+        assert_eq!(
+            code(&waited),
+            0,
+            "RabbitMQ did not start: {}{}\n{}",
+            stdout(&waited),
+            stderr(&waited),
+            rabbit.log()
+        );
         rabbit
+    }
+
+    /// What the node wrote to its console.
+    pub(crate) fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("server.out")).unwrap_or_default()
     }
 
     pub(crate) fn ctl(&self, args: &[&str]) -> Output {
@@ -66,7 +123,7 @@ impl Rabbit {
         let expected = doc["queues"].as_array().unwrap().len();
         let start = Instant::now();
         while self.messages(vhost).len() < expected {
-            assert!(start.elapsed() < Duration::from_secs(60), "the import did not finish");
+            assert!(start.elapsed() < Duration::from_secs(60), "the import did not finish: {:?}", self.messages(vhost));
             std::thread::sleep(Duration::from_millis(200));
         }
         let changed = self.ctl(&["change_password", "wireplan", PASSWORD]);
@@ -74,7 +131,7 @@ impl Rabbit {
     }
 
     /// Each queue of `vhost` with its messages (ready and unacknowledged).
-    pub(crate) fn messages(&self, vhost: &str) -> Vec<(String, u64)> {
+    pub(crate) fn messages(&self, vhost: &str) -> BTreeMap<String, u64> {
         let out = self.ctl(&["list_queues", "-p", vhost, "name", "messages", "-q", "--no-table-headers"]);
         stdout(&out)
             .lines()
@@ -94,7 +151,7 @@ impl Rabbit {
 
     /// The messages of one queue of `vhost`, or `None` if it is not there.
     pub(crate) fn count(&self, vhost: &str, queue: &str) -> Option<u64> {
-        self.messages(vhost).into_iter().find_map(|(name, n)| (name == queue).then_some(n))
+        self.messages(vhost).get(queue).copied()
     }
 
     /// Waits up to `timeout` for `queue` to hold `n` messages; returns what
@@ -109,6 +166,40 @@ impl Rabbit {
             std::thread::sleep(Duration::from_millis(200));
         }
     }
+
+    /// Waits until every queue of `vhost` holds what `expected` says (an
+    /// unnamed queue: none); returns what they last held.
+    pub(crate) fn wait_messages(
+        &self,
+        vhost: &str,
+        expected: &BTreeMap<String, u64>,
+        timeout: Duration,
+    ) -> BTreeMap<String, u64> {
+        let start = Instant::now();
+        loop {
+            let counts = self.messages(vhost);
+            let matches = counts.iter().all(|(q, n)| expected.get(q).copied().unwrap_or(0) == *n);
+            if matches && !counts.is_empty() || start.elapsed() > timeout {
+                return counts;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Runs the tests' AMQP client (`AMQP_JS`) on `vhost` as the
+    /// connectors' user, with `args`.
+    pub(crate) fn amqp(&self, vhost: &str, args: &[&str]) -> Output {
+        npm_module("amqplib");
+        let script = self.dir.join("amqp.js");
+        std::fs::write(&script, AMQP_JS).unwrap();
+        Command::new("node")
+            .arg(&script)
+            .arg(format!("amqp://wireplan:{PASSWORD}@127.0.0.1:{}/{vhost}", self.port))
+            .args(args)
+            .env("NODE_PATH", tools().join("node_modules"))
+            .output()
+            .unwrap()
+    }
 }
 
 impl Drop for Rabbit {
@@ -121,6 +212,16 @@ impl Drop for Rabbit {
 /// URL at its recorder (`systems`: lower-case name and recorder), and a
 /// token for the rest.
 pub(crate) fn connector_env(out: &Path, rabbit: &Rabbit, systems: &[(&str, &Recorder)]) -> Vec<(String, String)> {
+    connector_env_at(out, rabbit, |system| {
+        let (_, recorder) = systems.iter().find(|(s, _)| *s == system).unwrap();
+        recorder.url(&format!("/{system}"))
+    })
+}
+
+/// Every variable `settings.js` requires: RabbitMQ's, each system's base
+/// URL as `url` gives it for the system's lower-case name, and a token for
+/// the rest.
+pub(crate) fn connector_env_at(out: &Path, rabbit: &Rabbit, url: impl Fn(&str) -> String) -> Vec<(String, String)> {
     let settings = std::fs::read_to_string(out.join("node-red/settings.js")).unwrap();
     let list = settings.lines().find_map(|l| l.strip_prefix("const REQUIRED_ENV = ")).unwrap();
     let names: Vec<String> = serde_json::from_str(list.trim_end_matches(';')).unwrap();
@@ -131,11 +232,7 @@ pub(crate) fn connector_env(out: &Path, rabbit: &Rabbit, systems: &[(&str, &Reco
                 "WIREPLAN_AMQP_ADDRESSES" => format!("127.0.0.1:{}", rabbit.port),
                 "WIREPLAN_AMQP_USER" => "wireplan".to_owned(),
                 "WIREPLAN_AMQP_PASSWORD" => PASSWORD.to_owned(),
-                n if n.ends_with("_URL") => {
-                    let system = n.trim_end_matches("_URL").to_ascii_lowercase();
-                    let (_, recorder) = systems.iter().find(|(s, _)| *s == system).unwrap();
-                    recorder.url(&format!("/{system}"))
-                }
+                n if n.ends_with("_URL") => url(&n.trim_end_matches("_URL").to_ascii_lowercase()),
                 n => format!("token-of-{}", n.to_ascii_lowercase()),
             };
             (name, value)

@@ -22,15 +22,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::broker::stop_node;
+use crate::broker_node::{Extras, Rabbit};
 use crate::hub::{free_port, http, node_red_js};
-use crate::util::{TempSpec, code, root, stderr, stdout};
+use crate::util::{TempSpec, base64, code, root, stderr, stdout};
 
 const BROKER_EXAMPLE: &str = "examples/high-volume-retail";
 const HUB_EXAMPLE: &str = "examples/hub-studio";
 const VHOST: &str = "tidewater-outfitters";
-const RABBITMQ_BIN: &str = "/usr/lib/rabbitmq/bin";
-const EPMD: &str = "/usr/bin/epmd";
 const ADMIN_PASSWORD: &str = "drift-admin-Pa55word";
 const NODE_RED_TOKEN: &str = "drift-token-4f1c9e27b6";
 const NODE_RED_READ_TOKEN: &str = "drift-read-token-8d2a61";
@@ -58,47 +56,14 @@ const ADMIN_SETTINGS: &str = r#"    httpAdminRoot: process.env.WIREPLAN_ADMIN_TO
         ? { type: "credentials", users: [], tokens: (token) => Promise.resolve(adminUser(token)) }
         : undefined,"#;
 
-/// A RabbitMQ node with the management plugin, on private ports.
-struct Rabbit {
-    dir: PathBuf,
-    management: u16,
-    env: Vec<(String, String)>,
-    epmd: Child,
-    server: Child,
-}
+/// A RabbitMQ node with the management plugin, on private ports, and an
+/// administrator of the test's own (guest is for localhost only, and its
+/// password is known to everyone).
+struct Managed(Rabbit);
 
-impl Rabbit {
-    fn start(dir: &Path) -> Rabbit {
-        let server_bin = Path::new(RABBITMQ_BIN).join("rabbitmq-server");
-        assert!(
-            server_bin.exists() && Path::new(EPMD).exists(),
-            "RabbitMQ is missing ({}): run `scripts/test.sh`, which installs the Debian package rabbitmq-server",
-            server_bin.display()
-        );
-        let dir = dir.join("rabbitmq");
-        std::fs::create_dir_all(dir.join("home")).unwrap();
-        std::fs::write(dir.join("empty.conf"), "").unwrap();
-        let (port, dist, epmd_port, management) = (free_port(), free_port(), free_port(), free_port());
-        std::fs::write(
-            dir.join("rabbitmq.conf"),
-            format!("management.tcp.port = {management}\nmanagement.tcp.ip = 127.0.0.1\n"),
-        )
-        .unwrap();
-        let env =
-            crate::broker::node_env(&dir, &dir, &format!("wireplan-drift-{port}@localhost"), [port, dist, epmd_port]);
-        // The node's own enabled-plugins file, written by the real tool.
-        let enabled = Command::new(Path::new(RABBITMQ_BIN).join("rabbitmq-plugins"))
-            .args(["--offline", "enable", "rabbitmq_management"])
-            .envs(env.iter().cloned())
-            .output()
-            .unwrap();
-        assert_eq!(code(&enabled), 0, "{}{}", stdout(&enabled), stderr(&enabled));
-        let (epmd, server) = crate::broker::spawn_node(&dir, &env, epmd_port);
-        let rabbit = Rabbit { dir: dir.clone(), management, env, epmd, server };
-        let waited = rabbit.ctl(&["wait", &dir.join("pid").display().to_string(), "--timeout", "120"]);
-        assert_eq!(code(&waited), 0, "RabbitMQ did not start: {}{}", stdout(&waited), stderr(&waited));
-        // An administrator of our own (guest is for localhost only, and
-        // its password is known to everyone).
+impl Managed {
+    fn start(dir: &Path) -> Managed {
+        let rabbit = Managed(Rabbit::start_with(dir, "drift", &Extras { management: true, ..Extras::default() }));
         for args in
             [&["add_user", "drift-admin", ADMIN_PASSWORD][..], &["set_user_tags", "drift-admin", "administrator"]]
         {
@@ -107,53 +72,30 @@ impl Rabbit {
         }
         let start = Instant::now();
         while rabbit.api("GET", "/api/whoami", "").0 != 200 {
-            assert!(start.elapsed() < Duration::from_secs(60), "no management API:\n{}", rabbit.log());
+            assert!(start.elapsed() < Duration::from_secs(60), "no management API:\n{}", rabbit.0.log());
             std::thread::sleep(Duration::from_millis(200));
         }
         rabbit
     }
 
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("server.out")).unwrap_or_default()
+    fn ctl(&self, args: &[&str]) -> Output {
+        self.0.ctl(args)
     }
 
-    fn ctl(&self, args: &[&str]) -> Output {
-        Command::new(Path::new(RABBITMQ_BIN).join("rabbitmqctl"))
-            .args(args)
-            .envs(self.env.iter().cloned())
-            .output()
-            .unwrap()
+    fn port(&self) -> u16 {
+        self.0.management.unwrap()
     }
 
     fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.management)
+        format!("http://127.0.0.1:{}", self.port())
     }
 
     /// A request to the management API as the test's administrator.
     fn api(&self, method: &str, path: &str, body: &str) -> (u16, String) {
         let auth = format!("Basic {}", base64(&format!("drift-admin:{ADMIN_PASSWORD}")));
-        http(self.management, method, path, &[("Authorization", &auth), ("Content-Type", "application/json")], body)
+        http(self.port(), method, path, &[("Authorization", &auth), ("Content-Type", "application/json")], body)
             .unwrap_or((0, String::new()))
     }
-}
-
-impl Drop for Rabbit {
-    /// TERM to the pid in the pid file (the server's), then epmd by its pid.
-    fn drop(&mut self) {
-        stop_node(&self.dir, &mut self.server, &mut self.epmd);
-    }
-}
-
-fn base64(text: &str) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in text.as_bytes().chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..4 {
-            out.push(if i <= chunk.len() { A[(n >> (18 - 6 * i) & 63) as usize] as char } else { '=' });
-        }
-    }
-    out
 }
 
 /// A Node-RED with the hub example's settings (admin API behind the
@@ -314,7 +256,7 @@ fn assert_official_sarif(log: &Value) {
 #[ignore = "needs a real runtime: `scripts/test.sh` installs it and runs this test"]
 fn deploy_restores_what_was_changed_by_hand_on_the_broker_and_the_hub() {
     let work = TempSpec::new("drift-e2e");
-    let rabbit = Rabbit::start(&work.dir);
+    let rabbit = Managed::start(&work.dir);
     let hub = Hub::start(&work);
 
     // Empty deployments: everything is missing; without a terminal and

@@ -22,7 +22,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::broker::{PASSWORD, Rabbit, tools};
+use crate::broker::{PASSWORD, VHOST, tools};
+use crate::broker_node::Rabbit;
 use crate::hub::{Recorded, Recorder, free_port, http, node_red_js};
 use crate::util::{TempSpec, code, root, stderr, stdout};
 
@@ -622,8 +623,8 @@ fn the_connectors_unit_and_containerfile_run_as_written_on_a_real_broker() {
     node_red_js();
     let work = TempSpec::new("supervise-connectors");
     let out = example(&work, "examples/high-volume-retail", "broker");
-    let rabbit = Rabbit::start(&work.dir);
-    rabbit.import(&out.join("rabbitmq/definitions.json"), PASSWORD);
+    let rabbit = Rabbit::start(&work.dir, "supervise");
+    rabbit.import(&out, VHOST);
     let recorder = Recorder::start();
 
     let port = free_port();
