@@ -642,8 +642,9 @@ fn resolve_flow(
 
 /// (1.2) `run-by SYSTEM`: a declared system that the flow reads from (its
 /// trigger's source, or another `producer` of its event) or writes to. A
-/// vendor's integration runs in one of the products it connects; naming
-/// a third system is a `bad-value`. The name stays on the flow either way,
+/// vendor's integration runs in one of the products it connects, or in the
+/// vendor's own hub the flow names as `via`; naming a third system is a
+/// `bad-value`. The name stays on the flow either way,
 /// so the checks do not also report it as the team's flow.
 fn resolve_run_by(flow: &mut Flow, systems: &Names<SystemId>, known: &Known<'_>, out: &mut Vec<Diagnostic>) {
     let Some(run_by) = &flow.run_by else { return };
@@ -674,17 +675,21 @@ fn resolve_run_by(flow: &mut Flow, systems: &Names<SystemId>, known: &Known<'_>,
         None => unresolved = true,
     }
     let written = flow.targets.iter().any(|t| t.system.target == Some(id));
-    if !unresolved && !written && !sources.contains(&id) {
+    // A vendor's pipeline through its own managed hub (Segment's warehouse
+    // loads, a hosted iPaaS's recipe) names that hub, the flow's `via`.
+    let through = flow.via.as_ref().and_then(|v| v.target) == Some(id);
+    if !unresolved && !written && !through && !sources.contains(&id) {
         out.push(
             Diagnostic::new(
                 &crate::diagnostic::BAD_VALUE,
                 r.name.loc,
                 format!("`run-by` names `{}`, which this flow neither reads nor writes", r.name.value),
             )
-            .with_label("not the flow's source or one of its targets")
+            .with_label("not the flow's source, one of its targets or its `via`")
             .with_help(
-                "`run-by` names the product whose own integration or automation runs the flow: its source or one \
-                 of its targets; for a hub or broker the team configures, use `via`",
+                "`run-by` names the product whose own integration or automation runs the flow: its source, one \
+                 of its targets, or the vendor's hub it runs through (its `via`); for a hub or broker the team \
+                 configures, `via` alone says it",
             ),
         );
     }

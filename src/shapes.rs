@@ -190,7 +190,7 @@ pub(crate) const SHAPES: &[Shape] = &[
     shape!("flow" "reply" "reply timeout=DURATION", "(1.2) The trigger's sender waits for this flow's answer and sees its failure: a synchronous webhook, an RPC, a query.", None, TIMEOUT),
     shape!("flow" "lock" "lock duration=DURATION", "(1.2) How long the queue holds a message for this flow before it delivers it again: a visibility timeout, a peek-lock, an ack deadline.", None, LOCK),
     shape!("flow" "when" "when FIELD VALUE", "(1.2) The flow runs only for triggers whose field has this value.", Some(Fits::SourceField), &[], args = 2),
-    shape!("flow" "run-by" "run-by SYSTEM", "(1.2) The flow is that system's own integration or in-product automation (a vendor's connector, a workflow rule), not the team's code: its delivery is the vendor's, and no backend builds it. The system is the flow's source or a target.", Some(Fits::System), &[]),
+    shape!("flow" "run-by" "run-by SYSTEM", "(1.2) The flow is that system's own integration or in-product automation (a vendor's connector, a workflow rule), not the team's code: its delivery is the vendor's, and no backend builds it. The system is the flow's source, a target, or the vendor's hub it runs through (its `via`).", Some(Fits::System), &[]),
     shape!("flow" "allow" "allow RULE reason=\"...\"", "Silences a rule for this flow, with a reason.", Some(Fits::Rule), ALLOW),
     shape!("to" "map" "map SRC to=DST", "Copies a field of what the flow reads into a field of the target entity.", Some(Fits::SourceField),
         &[prop("to", "the field of the target entity written", Fits::TargetField)]),

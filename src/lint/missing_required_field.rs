@@ -3,9 +3,9 @@
 
 use super::Context;
 use super::util::name_list;
-use crate::diagnostic::Diagnostic;
 use crate::diagnostic::declare_rule;
-use crate::model::{Action, Owner};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{Action, Owner, SystemKind};
 
 declare_rule! {
     /// ## What it finds
@@ -14,6 +14,11 @@ declare_rule! {
     /// field with `required=#true` that no `map` or `set` of that `to`
     /// fills. A partial `update` need not fill required fields, and a field
     /// marked `generated=#true` (a database id) is filled by the system.
+    /// A `to` with no `map`, `set` or `each` at all does not describe what
+    /// it writes (a bank feed, a model's SQL, a vendor's connector fill it),
+    /// so it is not asked. Into a `custom` system (a service of the team's,
+    /// which may fill or compute the field itself: an id, a total) the
+    /// finding is an info.
     ///
     /// ## Why it matters
     ///
@@ -82,6 +87,10 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             if !matches!(action.value, Action::Create | Action::Upsert) {
                 continue;
             }
+            // A write that maps nothing does not say what it writes.
+            if target.maps.is_empty() && target.sets.is_empty() && target.each.is_none() {
+                continue;
+            }
             let Some(entity_ref) = &target.entity else { continue };
             let Some(entity_id) = entity_ref.target else { continue };
             let entity = spec.entity(entity_id);
@@ -120,13 +129,25 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             for f in missing.iter().take(3) {
                 d = d.with_secondary(f.loc, "required here");
             }
-            out.push(
-                d.with_help(format!(
+            // A service of the team's may fill or compute it itself.
+            let own_service = target.system.target.is_some_and(|s| spec.system(s).kind() == SystemKind::Custom);
+            let help = if own_service {
+                format!(
+                    "fill it with `map \"SOURCE\" to=\"{}\"` or `set \"{}\" VALUE` in this `to`; if the service \
+                     fills it itself (an id it assigns, a total it computes), mark it `generated=#true`",
+                    first.name.value, first.name.value
+                )
+            } else {
+                format!(
                     "fill it with `map \"SOURCE\" to=\"{}\"` or `set \"{}\" VALUE` in this `to`",
                     first.name.value, first.name.value
-                ))
-                .with_owner(Owner::Flow(id)),
-            );
+                )
+            };
+            let mut d = d.with_help(help).with_owner(Owner::Flow(id));
+            if own_service {
+                d.severity = Severity::Info;
+            }
+            out.push(d);
         }
     }
 }
@@ -151,7 +172,8 @@ mod tests {
             flow "full" { on "e"; to b action=create entity=t { map "x" to="x"; set "y" "const" } }
             flow "update" { on "e"; to b action=update entity=t }
             flow "partial" { on "e"; to b action=upsert entity=t { map "x" to="x" } }
-            flow "empty" { on "e"; to b action=create entity=t }
+            flow "other" { on "e"; to b action=create entity=t { map "x" to="z" } }
+            flow "undescribed" { on "e"; to b action=create entity=t }
         "#;
         let found = test_check(&MISSING_REQUIRED_FIELD, text);
         let messages: Vec<_> = found.iter().map(|d| d.message.as_str()).collect();
@@ -159,8 +181,9 @@ mod tests {
             messages,
             vec![
                 "flow `partial` does `upsert` on `t` without the required field `y`",
-                "flow `empty` does `create` on `t` without the required fields `x` and `y`",
-            ]
+                "flow `other` does `create` on `t` without the required fields `x` and `y`",
+            ],
+            "a write that maps nothing (`undescribed`) does not say what it writes"
         );
     }
 }

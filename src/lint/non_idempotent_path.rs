@@ -25,7 +25,7 @@ use crate::catalog::IdempotencySupport;
 use crate::diagnostic::declare_rule;
 use crate::diagnostic::{Diagnostic, Fix};
 use crate::graph::{Graph, TriggerNode};
-use crate::model::{EventId, Flow, FlowId, Origin, Owner, Spec, Target, TriggerKind};
+use crate::model::{Action, EventId, Flow, FlowId, Origin, Owner, Spec, Target, TriggerKind};
 
 declare_rule! {
     /// ## What it finds
@@ -42,6 +42,10 @@ declare_rule! {
     /// vendor that reads idempotency keys gets the concrete advice: where
     /// the vendor reads the key, and the page that says so. A producer
     /// whose vendor documents webhooks counts as delivering by webhook.
+    /// A publish is not asked about when nothing acts on it twice: a `send`
+    /// or `append` that fills no field and `emits` events, every flow on
+    /// which writes idempotently or by a key (a saga that ignores a repeated
+    /// start): its repeat is a repeated event, which they absorb.
     ///
     /// A flow that `reply`s (since 1.2) is asked about its own `retry`
     /// only, since its caller sees the failure; but a caller whose answer
@@ -133,18 +137,52 @@ fn creates(target: &Target) -> bool {
 
 /// The targets of a flow that can run twice into a non-idempotent write
 /// without a key, in order.
-fn offending_targets(spec: &Spec, flow: &Flow) -> Vec<usize> {
+fn offending_targets(spec: &Spec, graph: &Graph, flow: &Flow) -> Vec<usize> {
     // A misspelt `idempotency-key` is already an error; do not pile on.
     if flow.misspelt("idempotency-key") {
         return Vec::new();
     }
     (0..flow.targets.len())
-        .filter(|&t| creates(&flow.targets[t]) && flow.key_for(t).is_none() && flow.runs_twice(spec, t).is_some())
+        .filter(|&t| {
+            creates(&flow.targets[t])
+                && flow.key_for(t).is_none()
+                && flow.runs_twice(spec, t).is_some()
+                && !absorbed_publish(spec, graph, &flow.targets[t])
+        })
         .collect()
 }
 
-fn offends(spec: &Spec, flow: &Flow) -> bool {
-    !offending_targets(spec, flow).is_empty()
+fn offends(spec: &Spec, graph: &Graph, flow: &Flow) -> bool {
+    !offending_targets(spec, graph, flow).is_empty()
+}
+
+/// Whether a write is only a publish whose repeat nothing acts on twice: a
+/// `send` or `append` that fills no field and `emits` events, every flow
+/// on which writes idempotently or by a key (a saga that ignores a repeated
+/// start, a projection's upsert). Its repeat is a repeated event, which
+/// those flows absorb.
+fn absorbed_publish(spec: &Spec, graph: &Graph, target: &Target) -> bool {
+    let publishes = target.action.as_ref().is_some_and(|a| matches!(a.value, Action::Send | Action::Append));
+    if !publishes
+        || target.emits.is_empty()
+        || !target.maps.is_empty()
+        || !target.sets.is_empty()
+        || target.each.is_some()
+    {
+        return false;
+    }
+    let events = spec.flows.len() as u32;
+    target.emits.iter().all(|e| {
+        e.target.is_some_and(|e| {
+            graph.definite_successors(events + e.0).all(|n| match graph.nodes.get(n as usize) {
+                Some(TriggerNode::Flow(f)) => {
+                    let flow = spec.flow(*f);
+                    (0..flow.targets.len()).all(|t| !creates(&flow.targets[t]) || flow.key_for(t).is_some())
+                }
+                _ => true,
+            })
+        })
+    })
 }
 
 /// The nodes a flow's duplicates go to by definite links: the trigger
@@ -189,8 +227,10 @@ pub(crate) fn attribute(spec: &Spec, graph: &Graph) -> Attribution {
     // A vendor's flow is asked about apart (`vendors_flow`): its repeats
     // are the vendor's to prevent, and a team's flow downstream of it is
     // still the team's own origin.
-    let offending: Vec<FlowId> =
-        spec.flow_ids().filter(|&f| offends(spec, spec.flow(f)) && vendor_of(spec, spec.flow(f)).is_none()).collect();
+    let offending: Vec<FlowId> = spec
+        .flow_ids()
+        .filter(|&f| offends(spec, graph, spec.flow(f)) && vendor_of(spec, spec.flow(f)).is_none())
+        .collect();
     // Pass 1: what is downstream of any offending flow.
     let mut downstream = vec![false; n];
     let mut seen = vec![false; n];
@@ -268,7 +308,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         if let Some(vendor) = vendor_of(spec, flow)
-            && offends(spec, flow)
+            && offends(spec, graph, flow)
         {
             out.push(vendors_flow(spec, graph, &a, id, vendor));
         }
@@ -425,7 +465,7 @@ fn diagnostic(
     deepest: Option<FlowId>,
 ) -> Diagnostic {
     let flow = spec.flow(origin);
-    let targets = offending_targets(spec, flow);
+    let targets = offending_targets(spec, graph, flow);
     let first = targets.first().copied().unwrap_or(0);
     let write = |t: usize| {
         let target = &flow.targets[t];

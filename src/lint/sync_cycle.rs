@@ -48,6 +48,14 @@ declare_rule! {
     /// other flows of the group named. An inline `allow "sync-cycle"
     /// reason="..."` on any flow of the group accepts the whole loop.
     ///
+    /// A loop with a link that carries nothing the next flow reads (the
+    /// write's `map`s and `set`s fill fields none of which the next flow's
+    /// `map`s, `when` or `idempotency-key` read: a sync of different fields
+    /// in each direction, as Zendesk's Jira field sync is) is an info: the
+    /// echo changes nothing it copies, so it loops only if a write that
+    /// changes nothing sets the event off again. Both sides must say what
+    /// they write and read, and the loop must be all of its group.
+    ///
     /// ## Why it matters
     ///
     /// A sync loop runs forever: every change echoes between the tools,
@@ -176,8 +184,53 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     for component in ctx.graph.cyclic_components() {
         let Some(hops) = shortest_loop(ctx.graph, spec, component, component.flows[0]) else { continue };
         let Some(closing) = hops.last() else { continue };
-        out.push(diagnostic(spec, component, &hops, closing.flow));
+        let mut d = diagnostic(spec, component, &hops, closing.flow);
+        // The loop is all the component holds, and one of its links carries
+        // nothing the next flow reads: the echo changes nothing it copies.
+        if component.flows.len() == hops.len()
+            && let Some((writer, reader, written)) = inert_link(spec, &hops)
+        {
+            d.severity = crate::diagnostic::Severity::Info;
+            d.message.push_str(&format!(
+                "; it loops only if a write that changes nothing sets the event off again: `{}` writes {written}, \
+                 none of which `{}` reads",
+                spec.flow(writer).name.value,
+                spec.flow(reader).name.value
+            ));
+        }
+        out.push(d);
     }
+}
+
+/// A link of the loop where the write and the flow it sets off share no
+/// field: the write's `map`s and `set`s fill fields none of which the next
+/// flow's `map`s read (a per-field sync in each direction, or a flow that
+/// writes only constants). Both sides must describe their fields: a `to`
+/// with no `map` or `set`, or a next flow with none, says nothing of them.
+/// Returns the writer, the reader and the written fields' list.
+fn inert_link(spec: &Spec, hops: &[Hop]) -> Option<(FlowId, FlowId, String)> {
+    for (i, hop) in hops.iter().enumerate() {
+        let next = &hops[(i + 1) % hops.len()];
+        let target = spec.flow(hop.flow).targets.get(hop.target?)?;
+        let written: Vec<&str> = target.written_fields().map(|f| f.name.value.as_str()).collect();
+        let filled: rustc_hash::FxHashSet<&str> = written.iter().copied().collect();
+        let reader = spec.flow(next.flow);
+        let targets = &reader.targets;
+        let describes = |t: &crate::model::Target| !t.maps.is_empty() || !t.sets.is_empty() || t.each.is_some();
+        if written.is_empty() || targets.is_empty() || !targets.iter().all(describes) {
+            continue;
+        }
+        let mut read = targets.iter().flat_map(|t| {
+            let each = t.each.as_deref();
+            t.maps.iter().map(|m| m.src.name.value.as_str()).chain(each.map(|e| e.array.name.value.as_str()))
+        });
+        let filtered = reader.when.iter().map(|w| w.field.name.value.as_str());
+        let key = reader.idempotency_key.iter().map(|k| k.name.value.as_str());
+        if !read.by_ref().chain(filtered).chain(key).any(|r| filled.contains(r)) {
+            return Some((hop.flow, next.flow, name_list(written.iter().copied())));
+        }
+    }
+    None
 }
 
 pub(crate) fn system_name(spec: &Spec, id: Option<SystemId>) -> &str {
@@ -355,6 +408,45 @@ mod tests {
         // because `ba` ignores the integration's own writes.
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].message.starts_with("flow `self` triggers itself: a --self--> a"), "{}", found[0].message);
+    }
+
+    /// A sync of different fields in each direction loops only if a write
+    /// that changes nothing sets the event off again: an info. The near
+    /// miss, a field read back, stays a warning; so does a side that maps
+    /// nothing (it says nothing of its fields).
+    #[test]
+    fn a_per_field_sync_in_each_direction_is_an_info() {
+        let loop_of = |back: &str| {
+            format!(
+                r#"
+                system "a" kind=crm
+                system "b" kind=support
+                event "a.e" from=a entity=x version=1 {{
+                    field "priority" type=string
+                    field "status" type=string
+                }}
+                event "b.e" from=b entity=x version=1 {{
+                    field "status" type=string
+                    field "a_priority" type=string
+                }}
+                flow "ab" {{ on "a.e"; to b action=update entity=x {{ map "priority" to="a_priority"; }} }}
+                flow "ba" {{ on "b.e"; to a action=update entity=x {{ {back} }} }}
+                "#
+            )
+        };
+        let found = test_check(&SYNC_CYCLE, &loop_of(r#"map "status" to="status""#));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].severity, crate::diagnostic::Severity::Info, "{}", found[0].message);
+        assert!(found[0].message.contains("none of which `ba` reads"), "{}", found[0].message);
+        let found = test_check(&SYNC_CYCLE, &loop_of(r#"map "a_priority" to="priority""#));
+        assert_eq!(
+            found[0].severity,
+            crate::diagnostic::Severity::Warning,
+            "the field comes back: {}",
+            found[0].message
+        );
+        let found = test_check(&SYNC_CYCLE, &loop_of(""));
+        assert_eq!(found[0].severity, crate::diagnostic::Severity::Warning, "a side that maps nothing");
     }
 
     #[test]

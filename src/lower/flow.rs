@@ -566,7 +566,8 @@ mod tests {
         assert_eq!(on, &[RetryOn::Status(429), RetryOn::Class(5), RetryOn::Timeout]);
     }
 
-    /// (1.2) `run-by` names a declared system the flow reads or writes.
+    /// (1.2) `run-by` names a declared system the flow reads or writes, or
+    /// the hub it runs through.
     #[test]
     fn run_by_names_the_flows_source_or_a_target() {
         let text = r#"
@@ -579,9 +580,11 @@ mod tests {
             flow "third" { on "order.paid"; to klaviyo action=append; run-by other }
             flow "typo" { on "order.paid"; to klaviyo action=append; run-by klavio }
             flow "twice" { on "order.paid"; to klaviyo action=append; run-by shop; run-by klaviyo }
+            system "segment" kind=hub
+            flow "through" { on "order.paid"; via segment; to klaviyo action=append; run-by segment }
         "#;
         let found = errors(text);
-        assert_eq!(found.len(), 3, "{found:#?}");
+        assert_eq!(found.len(), 3, "a vendor's hub the flow runs through may run it: {found:#?}");
         assert!(
             found.iter().any(|f| f == "bad-value: `run-by` names `other`, which this flow neither reads nor writes")
         );

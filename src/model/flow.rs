@@ -40,7 +40,7 @@ pub(crate) struct Flow {
     /// (1.2) `run-by SYSTEM`: the flow is that system's own integration or
     /// in-product automation (a vendor's connector, a workflow rule), not
     /// the team's code: its delivery is the vendor's, and no backend
-    /// builds it. The system is the flow's source or one of its targets.
+    /// builds it. The system is the flow's source, one of its targets or its `via`.
     pub(crate) run_by: Option<Ref<SystemId>>,
     pub(crate) allows: Vec<Allow>,
     /// The known children that unknown children of this flow look like
