@@ -16,7 +16,12 @@ declare_rule! {
     /// marked `generated=#true` (a database id) is filled by the system.
     /// A `to` with no `map`, `set` or `each` at all does not describe what
     /// it writes (a bank feed, a model's SQL, a vendor's connector fill it),
-    /// so it is not asked. Into a `custom` system (a service of the team's,
+    /// so it is not asked. Nor is a new record's own id on a `create` (`id`,
+    /// `internal_id`, `uuid`, or the entity's name with `_id`: the target
+    /// assigns it), nor a field that names the record an earlier write of
+    /// the same flow into the same system made or found (a sales order's
+    /// `sell_to_customer_no` after the customer's upsert), which the write
+    /// passes on and the language cannot state. Into a `custom` system (a service of the team's,
     /// which may fill or compute the field itself: an id, a total) the
     /// finding is an info.
     ///
@@ -82,7 +87,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
-        for target in &flow.targets {
+        for (index, target) in flow.targets.iter().enumerate() {
             let Some(action) = &target.action else { continue };
             if !matches!(action.value, Action::Create | Action::Upsert) {
                 continue;
@@ -110,6 +115,10 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 .iter()
                 .zip(&filled)
                 .filter(|(f, done)| f.required && !f.generated && !**done)
+                .filter(|(f, _)| {
+                    let assigned = action.value == Action::Create && own_id(&f.name.value, &entity.name.value);
+                    !assigned && !carried_from_earlier_write(flow, index, &f.name.value)
+                })
                 .map(|(f, _)| f)
                 .collect();
             let Some(first) = missing.first() else { continue };
@@ -150,6 +159,31 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             out.push(d);
         }
     }
+}
+
+/// Whether a field is a new record's own id, which the target assigns on
+/// a `create` whether or not the spec says `generated=#true`: `id`,
+/// `internal_id`, `uuid`, or the entity's name with `_id` or `Id`.
+fn own_id(field: &str, entity: &str) -> bool {
+    let field = field.to_ascii_lowercase().replace(['-', ' '], "_");
+    let entity = entity.to_ascii_lowercase().replace(['-', ' '], "_");
+    matches!(field.as_str(), "id" | "internal_id" | "internalid" | "uuid" | "guid")
+        || field.strip_prefix(entity.as_str()).is_some_and(|rest| matches!(rest, "_id" | "id"))
+}
+
+/// Whether a field names the record an earlier write of the same flow, into
+/// the same system, made or found (a sales order's `sell_to_customer_no`
+/// after the customer's upsert): the write passes it on, which the language
+/// cannot state.
+fn carried_from_earlier_write(flow: &crate::model::Flow, index: usize, field: &str) -> bool {
+    let Some(system) = flow.targets[index].system.target else { return false };
+    let field = field.to_ascii_lowercase();
+    flow.targets[..index].iter().filter(|t| t.system.target == Some(system)).any(|t| {
+        t.entity.as_ref().is_some_and(|e| {
+            let entity = e.name.value.to_ascii_lowercase();
+            entity.len() >= 3 && field.split(|c: char| !c.is_ascii_alphanumeric()).any(|word| word == entity)
+        })
+    })
 }
 
 #[cfg(test)]

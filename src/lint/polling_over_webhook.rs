@@ -1,9 +1,11 @@
 //! `polling-over-webhook`: polling a system that can push changes.
 
 use super::Context;
-use crate::diagnostic::Diagnostic;
+use std::collections::HashMap;
+
 use crate::diagnostic::declare_rule;
-use crate::model::{EventId, Origin, Owner, TriggerKind};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{EventId, FlowId, Origin, Owner, SystemId, TriggerKind};
 
 declare_rule! {
     /// ## What it finds
@@ -11,7 +13,10 @@ declare_rule! {
     /// A flow triggered by `poll SYSTEM` where the system has
     /// `webhooks #true`, or, when the spec does not say, where its
     /// `connector=` names a catalog entry whose vendor documents webhooks
-    /// (the finding cites the vendor's page).
+    /// (the finding cites the vendor's page). Beside a flow that already
+    /// takes the same system's changes of that entity into the same target
+    /// by webhook, the poll is most likely its catch-up (webhooks are lost
+    /// and late): the finding is an info that says so.
     ///
     /// ## Why it matters
     ///
@@ -65,6 +70,19 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             events_by_system[from.index()].push(id);
         }
     }
+    // The flows that take a system's events of an entity into a target:
+    // a poll beside one of them is its catch-up, not the only way in.
+    let mut by_webhook: HashMap<(SystemId, Option<&str>, SystemId), FlowId> = HashMap::new();
+    for id in spec.flow_ids() {
+        let flow = spec.flow(id);
+        let Some(TriggerKind::On { event }) = flow.trigger.as_ref().map(|t| &t.kind) else { continue };
+        let Some(event) = event.target.map(|e| spec.event(e)) else { continue };
+        let Some(from) = event.from.as_ref().and_then(|f| f.target) else { continue };
+        let entity = event.entity.as_ref().map(|e| e.name.value.as_str());
+        for target in flow.targets.iter().filter_map(|t| t.system.target) {
+            by_webhook.entry((from, entity, target)).or_insert(id);
+        }
+    }
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         let Some(trigger) = &flow.trigger else { continue };
@@ -101,7 +119,24 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 polled.name.value
             ),
         };
-        out.push(d.with_help(help).with_owner(Owner::Flow(id)));
+        let catch_up = system.target.and_then(|polled| {
+            flow.targets
+                .iter()
+                .filter_map(|t| t.system.target)
+                .find_map(|target| by_webhook.get(&(polled, entity_name, target)).map(|&f| (f, spec.system(target))))
+        });
+        let mut d = d.with_help(help).with_owner(Owner::Flow(id));
+        if let Some((webhook_flow, target)) = catch_up {
+            d.message.push_str(&format!(
+                "; flow `{}` already takes its changes into `{}` by webhook, so this may be its catch-up for \
+                 webhooks lost or late",
+                spec.flow(webhook_flow).name.value,
+                target.name.value
+            ));
+            d.help = format!("if the poll is the webhook's catch-up, it belongs where it is; otherwise {}", d.help);
+            d.severity = Severity::Info;
+        }
+        out.push(d);
     }
 }
 

@@ -13,7 +13,7 @@
 //! Linear: one pass over the flows; the writers of one entity are compared
 //! pairwise up to `COMPARED_WRITERS` of them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use super::Context;
 use super::util::{group_by, name_list, source_fields};
@@ -27,10 +27,15 @@ declare_rule! {
     /// A `to` whose `match` key (since 1.2) cannot find the record it
     /// means:
     ///
-    /// - no key it states is filled by the write's `map`s and `set`s: it
-    ///   finds nothing, every run;
+    /// - no key it states is filled by the write's `map`s and `set`s (for
+    ///   an `update` or `delete`, which create nothing, nor carried by a
+    ///   field of the trigger of the same name): it finds nothing, every
+    ///   run;
     /// - every key is filled from a field of the trigger that is not
-    ///   `required`: a record without it cannot be matched;
+    ///   `required`: a record without it cannot be matched (unless a flow
+    ///   writes that field back into the source: then it is the target's
+    ///   own id, kept there once the record is made, and empty only for a
+    ///   record not made yet);
     /// - `lookup=search` in a flow set off by an event: the record is
     ///   searched for and then created, and two runs at once both create it;
     /// - two writers of the same records into one entity (the same source
@@ -188,6 +193,8 @@ fn natural(field: &str, ty: Option<FieldType>) -> Option<Natural> {
 /// How a write fills one field of its target.
 enum Fill<'s> {
     Never,
+    /// Not written, from a trigger that does not say what it carries.
+    Unknown,
     Constant,
     /// From a field of the trigger; `optional` when the trigger's schema
     /// is known and does not require it.
@@ -203,10 +210,23 @@ fn fill<'s>(spec: &'s Spec, flow: &'s Flow, target: &'s Target, field: &str) -> 
         return Fill::Constant;
     }
     let mut maps = target.maps.iter().chain(each.into_iter().flat_map(|e| &e.maps));
+    let source = source_fields(spec, flow);
     let Some(map) = maps.find(|m| m.dst.as_ref().is_some_and(|d| d.name.value == field)) else {
-        return Fill::Never;
+        // An `update` that finds its record by a key need not write it: the
+        // value comes from the trigger's field of the same name, when the
+        // trigger has one (or says nothing of its fields).
+        if target.action.as_ref().is_some_and(|a| a.value.can_create()) {
+            return Fill::Never;
+        }
+        return match source {
+            None => Fill::Unknown,
+            Some(fields) => fields
+                .iter()
+                .find(|f| f.name.value == field)
+                .map_or(Fill::Never, |f| Fill::Source { src: &f.name.value, optional: !f.required && !f.generated }),
+        };
     };
-    let declared = source_fields(spec, flow).zip(map.src.target).and_then(|(fields, i)| fields.get(i as usize));
+    let declared = source.zip(map.src.target).and_then(|(fields, i)| fields.get(i as usize));
     Fill::Source { src: &map.src.name.value, optional: declared.is_some_and(|f| !f.required && !f.generated) }
 }
 
@@ -229,6 +249,15 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     let mut unstated: Vec<(FlowId, Diagnostic)> = Vec::new();
     let mut writers: BTreeMap<(SystemId, SmolStr), Vec<Writer>> = BTreeMap::new();
+    // Every field some flow writes, by system: a key read from a field that
+    // a flow writes back into the source is the target's own id, kept there.
+    let written: HashSet<(SystemId, &str)> = spec
+        .flows
+        .iter()
+        .flat_map(|f| &f.targets)
+        .filter_map(|t| Some((t.system.target?, t)))
+        .flat_map(|(system, t)| t.written_fields().map(move |f| (system, f.name.value.as_str())))
+        .collect();
     for (flow_id, flow) in spec.flow_ids().zip(&spec.flows) {
         let source = flow.source_system(spec);
         for (index, target) in flow.targets.iter().enumerate() {
@@ -252,7 +281,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 }
                 continue;
             }
-            check_keys(spec, flow_id, target, action, out);
+            check_keys(spec, flow_id, target, action, &written, out);
         }
     }
     for ((system, entity), writers) in &writers {
@@ -273,7 +302,14 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
 }
 
 /// The findings about one write's own keys.
-fn check_keys(spec: &Spec, flow_id: FlowId, target: &Target, action: Action, out: &mut crate::lint::Findings<'_>) {
+fn check_keys(
+    spec: &Spec,
+    flow_id: FlowId,
+    target: &Target,
+    action: Action,
+    written: &HashSet<(SystemId, &str)>,
+    out: &mut crate::lint::Findings<'_>,
+) {
     let flow = spec.flow(flow_id);
     let system = target.system.name.value.as_str();
     let records = match &target.entity {
@@ -305,11 +341,19 @@ fn check_keys(spec: &Spec, flow_id: FlowId, target: &Target, action: Action, out
     }
     // A key can be empty when one of its parts comes from a field the
     // trigger does not require; the write is unmatched when all can.
+    // A field the integration writes back into the source (the target's id
+    // kept there once the record is made) is empty only until then.
+    let source = flow.source_system(spec);
+    let kept_there = |src: &str| source.is_some_and(|s| written.contains(&(s, src)));
     let optional_part = |key: &MatchKey| {
         key.fields.iter().find_map(|f| match fill(spec, flow, target, &f.name.value) {
-            Fill::Source { src, optional: true } => Some(src),
+            Fill::Source { src, optional: true } if !kept_there(src) => Some(src),
             _ => None,
         })
+    };
+    let unmatched = match action {
+        Action::Upsert => "is refused or created again each time",
+        _ => "is not found, and the change never reaches it",
     };
     let mut warned = false;
     if let Some(src) =
@@ -323,7 +367,7 @@ fn check_keys(spec: &Spec, flow_id: FlowId, target: &Target, action: Action, out
                 filled[0].loc,
                 format!(
                     "flow `{}` matches {records} on {}, filled from `{src}`, which {trigger} does not \
-                     require: a record without it cannot be matched, and is refused or created again each time",
+                     require: a record without it cannot be matched, and {unmatched}",
                     flow.name.value,
                     fields_of(filled[0])
                 ),

@@ -87,13 +87,14 @@ const HELD_OUT_3_RECALL_FLOOR: (usize, usize) = (17, 35);
 /// The fourth held-out set must keep at least this many folders.
 const MIN_HELD_OUT_4: usize = 5;
 
-/// Floors measured on `held-out-4`: 18 true of 23 warnings, and 17 of 34
+/// Floors measured on `held-out-4`: 18 true of 22 warnings, and 17 of 34
 /// risks covered (as first judged, 18 of 24: the service's own computed
-/// fields are an info since precision5). As first judged, no check changed for it, 14 of 34; the
+/// fields are an info since precision5, and the customer id the deal's
+/// customer write passes on is not asked since precision6). As first judged, no check changed for it, 14 of 34; the
 /// info of `upsert-match` that asks an upsert of people what it matches on
 /// (added for the upsert-key class of held-out-2, 3 and 4) covers three
 /// more, so the set is no longer held out from that class.
-const HELD_OUT_4_PRECISION_FLOOR: (usize, usize) = (18, 23);
+const HELD_OUT_4_PRECISION_FLOOR: (usize, usize) = (18, 22);
 const HELD_OUT_4_RECALL_FLOOR: (usize, usize) = (17, 34);
 
 /// The fifth held-out set must keep at least this many folders.
@@ -112,11 +113,16 @@ const HELD_OUT_5_RECALL_FLOOR: (usize, usize) = (14, 37);
 /// The sixth held-out set must keep at least this many folders.
 const MIN_HELD_OUT_6: usize = 5;
 
-/// Floors measured on `held-out-6`: 18 true of 26 warnings, and 15 of 45
-/// risks covered, as first judged on `19b8b5a` (the final code of the
+/// Floors measured on `held-out-6`: 18 true of 19 warnings, and 15 of 45
+/// risks covered. As first judged on `19b8b5a` (the final code of the
 /// session that fixed precision5 on held-out-5), with no check changed for
-/// it: its specs and risks were committed before wireplan was run on them.
-const HELD_OUT_6_PRECISION_FLOOR: (usize, usize) = (18, 26);
+/// it and its specs and risks committed before wireplan was run on them:
+/// 18 of 26. The precision round `precision6` was then fixed on its false
+/// warnings (a new record's own id, a value an earlier write of the flow
+/// passes on, a poll beside the webhook it catches up, an update's key
+/// carried by its trigger, the target's id kept in the source), so the set
+/// is no longer held out from those classes.
+const HELD_OUT_6_PRECISION_FLOOR: (usize, usize) = (18, 19);
 const HELD_OUT_6_RECALL_FLOOR: (usize, usize) = (15, 45);
 
 /// One finding as `expected.json` and the JSON report both name it.
