@@ -72,6 +72,29 @@ pub(crate) fn identity(d: &Diagnostic, spec: &Spec, sources: &SourceMap) -> Iden
     node_identity(d, d.owner, &d.message, d.primary.loc, spec, sources)
 }
 
+/// The identity `d` would have were the flow it is about named `to` rather
+/// than `from`: how `diff` follows a renamed flow's findings, so that a
+/// rename brings no finding that was already there. `None` for a finding
+/// that is not about that one flow alone.
+pub(crate) fn identity_renamed(
+    d: &Diagnostic,
+    spec: &Spec,
+    sources: &SourceMap,
+    from: &str,
+    to: &str,
+) -> Option<Identity> {
+    let Some(Owner::Flow(id)) = d.owner.filter(|_| d.spec_wide.is_none()) else { return None };
+    if spec.flow(id).name.value != from {
+        return None;
+    }
+    let (quoted_from, quoted_to) = (format!("`{from}`"), format!("`{to}`"));
+    let path = node_path("flow", to);
+    let message = mask_numbers(&d.message.replace(&quoted_from, &quoted_to));
+    let text: String = loc_text(d.primary.loc, sources).replace(from, to);
+    let text: String = text.chars().filter(|c| !c.is_whitespace() && *c != ';').collect();
+    Some(Identity::hashed(path.clone(), [d.rule.code, &path, &message, &text]))
+}
+
 /// The identity of a finding of `d`'s rule about `owner`, saying `message`
 /// at `loc`.
 fn node_identity(

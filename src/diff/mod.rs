@@ -191,8 +191,23 @@ pub(crate) fn diff(old: &Checked, new: &Checked) -> Vec<Change> {
     }
 
     // Findings introduced: in NEW and not in OLD, matched as baselines match.
-    let old_ids: Vec<Identity> =
-        old.diagnostics.iter().map(|d| baseline::identity(d, &old.spec, &old.sources)).collect();
+    // A renamed flow's findings are matched under its new name.
+    let old_ids: Vec<Identity> = old
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let renamed = d.owner.and_then(|o| match o {
+                crate::model::Owner::Flow(f) => {
+                    let name = old.spec.flow(f).name.value.as_str();
+                    renamed.get(name).map(|to| (name, to.as_str()))
+                }
+                _ => None,
+            });
+            renamed
+                .and_then(|(from, to)| baseline::identity_renamed(d, &old.spec, &old.sources, from, to))
+                .unwrap_or_else(|| baseline::identity(d, &old.spec, &old.sources))
+        })
+        .collect();
     let mut before: baseline::Recorded = Default::default();
     for (d, id) in old.diagnostics.iter().zip(&old_ids) {
         for (path, fingerprint) in id.keys() {

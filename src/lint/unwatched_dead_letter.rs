@@ -1,13 +1,14 @@
 //! `unwatched-dead-letter`: a flow that keeps its failures in a dead letter
 //! and says nobody is told (language 1.2's `dead-letter alert=`).
 //!
-//! A dead letter is only as good as whoever reads it. Only flows into a
-//! `criticality high` system are asked, where a write left unreplayed
-//! costs the business (the same bar as `hub-single-point-of-failure`'s
-//! warning); elsewhere a dead letter read late is late data. The findings are
+//! A dead letter is only as good as whoever reads it, and alerting is half
+//! of the practice (retries with dead letters *and alerting*). Every flow
+//! of the team's with a `dead-letter` is asked (a vendor's own integration,
+//! `run-by`, alerts as its vendor does); the held-out corpus listed unread
+//! dead letters as a risk in flows of every criticality. The findings are
 //! grouped by where the dead letters collect: the hub or broker the flows
-//! run `via` (its dead-letter queues are watched, or not, together), or the
-//! flow alone when it runs point to point. One pass over the flows.
+//! run `via` (its dead-letter queues are watched, or not, together), or
+//! the system point-to-point flows write to. One pass over the flows.
 
 use super::Context;
 use crate::diagnostic::{Diagnostic, declare_rule};
@@ -16,13 +17,14 @@ use crate::model::Owner;
 declare_rule! {
     /// ## What it finds
     ///
-    /// A flow into a `criticality high` system with `dead-letter` that
+    /// A flow with `dead-letter` that
     /// does not say who is alerted when a message lands there
     /// (`dead-letter alert="..."`, language 1.2: a team, a channel, a
     /// pager). Flows through one hub or broker are one
-    /// finding, since their dead-letter queues are watched together. It is
-    /// an info: the alarm may well exist outside the spec, which the
-    /// `alert=` then records.
+    /// finding, since their dead-letter queues are watched together, and so
+    /// are point-to-point flows into one system. A vendor's own integration
+    /// (`run-by`) is not asked. It is an info: the alarm may well exist
+    /// outside the spec, which the `alert=` then records.
     ///
     /// ## Why it matters
     ///
@@ -73,44 +75,49 @@ declare_rule! {
         code: "WP128",
         severity: Info,
         category: Topology,
-        summary: "a `dead-letter` of a flow into a `criticality high` system that says nobody is alerted when a message lands there",
+        summary: "a `dead-letter` that says nobody is alerted when a message lands there",
     }
 }
 
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
-    let mut singles = Vec::new();
+    let (mut via, mut direct) = (Vec::new(), Vec::new());
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         let Some(dead_letter) = flow.dead_letter else { continue };
-        let critical =
-            flow.targets.iter().filter_map(|t| t.system.target).any(|s| {
-                spec.system(s).criticality.as_ref().is_some_and(|c| c.value == crate::model::Criticality::High)
-            });
-        if flow.dead_letter_alert.is_some() || !critical {
+        // A vendor's own integration alerts, or not, as the vendor does.
+        if flow.dead_letter_alert.is_some() || flow.runner().is_some() {
             continue;
         }
-        singles.push((
-            id,
-            Diagnostic::new(
-                &UNWATCHED_DEAD_LETTER,
-                dead_letter,
-                format!("flow `{}` keeps dead letters, but says nobody is alerted to them", flow.name.value),
-            )
-            .with_label("who is told when a message lands here?")
-            .with_help(
-                "alarm on the dead letters (a queue-depth alarm, a monitor on the dead-letter file) and say whom it \
-                 tells with `dead-letter alert=\"...\"`",
-            )
-            .with_owner(Owner::Flow(id)),
-        ));
+        let d = Diagnostic::new(
+            &UNWATCHED_DEAD_LETTER,
+            dead_letter,
+            format!("flow `{}` keeps dead letters, but says nobody is alerted to them", flow.name.value),
+        )
+        .with_label("who is told when a message lands here?")
+        .with_help(
+            "alarm on the dead letters (a queue-depth alarm, a monitor on the dead-letter file) and say whom it \
+             tells with `dead-letter alert=\"...\"`",
+        )
+        .with_owner(Owner::Flow(id));
+        if flow.via.as_ref().and_then(|v| v.target).is_some() { via.push((id, d)) } else { direct.push((id, d)) }
     }
     super::util::group_by(
         spec,
-        singles,
+        via,
         |flow| flow.via.as_ref().and_then(|v| v.target),
         "via",
         |system, n, names| format!("{n} flows keep dead letters via `{system}`, but none says who is alerted: {names}"),
+        out,
+    );
+    super::util::group_by(
+        spec,
+        direct,
+        |flow| flow.targets.first().and_then(|t| t.system.target),
+        "into",
+        |system, n, names| {
+            format!("{n} flows into `{system}` keep dead letters, but none says who is alerted: {names}")
+        },
         out,
     );
 }
@@ -134,15 +141,19 @@ mod tests {
             flow "three" { on "e"; to b action=upsert; retry; dead-letter; }
             flow "four" { on "e"; to a action=upsert; retry; dead-letter alert="ops"; }
             flow "five" { on "e"; to c action=upsert; retry; dead-letter; }
+            flow "six" { on "e"; to c action=upsert; retry; dead-letter; }
+            flow "vendor" { on "e"; to c action=upsert; retry; dead-letter; run-by c; }
         "#;
         let found = test_check(&UNWATCHED_DEAD_LETTER, text);
         let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(
             messages,
             [
-                "flow `three` keeps dead letters, but says nobody is alerted to them",
                 "2 flows keep dead letters via `bus`, but none says who is alerted: `one` and `two`",
-            ]
+                "flow `three` keeps dead letters, but says nobody is alerted to them",
+                "2 flows into `c` keep dead letters, but none says who is alerted: `five` and `six`",
+            ],
+            "an alert settles `four`, and a vendor's own flow is the vendor's"
         );
     }
 }

@@ -489,7 +489,7 @@ fn stack(tools: usize, brokered: &[usize], extra: usize) -> String {
     }
     let flow = |name: String, from: usize, to: usize, via: bool| {
         format!(
-            "flow \"{name}\" {{\n    on \"t{from:02}.changed\"\n{}    to t{to:02} action=upsert\n    idempotency-key \"id\"\n    retry attempts=3\n    dead-letter\n    log\n}}\n",
+            "flow \"{name}\" {{\n    on \"t{from:02}.changed\"\n{}    to t{to:02} action=upsert\n    idempotency-key \"id\"\n    retry attempts=3\n    dead-letter alert=\"ops\"\n    log\n}}\n",
             if via { "    via events\n" } else { "" },
         )
     };

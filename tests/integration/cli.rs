@@ -447,7 +447,7 @@ fn one_mistake_makes_one_finding() {
     let base = "system \"crm\" kind=crm\nsystem \"mail\" kind=email\nevent \"lead.created\" from=crm version=1\n";
     // An `on` that names no event: not also an orphan event and an unused producer.
     let found = findings_of(&format!(
-        "{base}flow \"f\" {{\n on \"lead.create\"\n to mail action=upsert\n retry\n dead-letter\n log\n}}\n"
+        "{base}flow \"f\" {{\n on \"lead.create\"\n to mail action=upsert\n retry\n dead-letter alert=\"ops\"\n log\n}}\n"
     ));
     assert_eq!(rules_in(&found), ["unresolved-reference"], "{found:?}");
     // A misspelt `retries`: not also a flow without error handling.
@@ -463,7 +463,7 @@ fn one_mistake_makes_one_finding() {
     // A bad version: not also unversioned.
     let found = findings_of(
         "system \"a\" kind=crm {\n api rest version=#true\n}\nsystem \"b\" kind=crm\nevent \"e\" from=a version=\"one\"\n\
-         flow \"f\" {\n on \"e\"\n to b action=update\n retry\n dead-letter\n log\n}\n",
+         flow \"f\" {\n on \"e\"\n to b action=update\n retry\n dead-letter alert=\"ops\"\n log\n}\n",
     );
     assert_eq!(rules_in(&found), ["bad-value", "bad-value"], "{found:?}");
     // An unknown kind: not also unused, and `helpdesk` means `support`.
@@ -477,7 +477,7 @@ fn diagnostics_read_well() {
     // "an API style", "an action".
     let found = findings_of(
         "system \"a\" kind=crm {\n api soapy\n}\nevent \"e\" from=a version=1\n\
-         flow \"f\" {\n on \"e\"\n to a action=updat\n retry\n dead-letter\n log\n}\n",
+         flow \"f\" {\n on \"e\"\n to a action=updat\n retry\n dead-letter alert=\"ops\"\n log\n}\n",
     );
     let labels: Vec<&str> = found.iter().map(|(_, _, l)| l.as_str()).collect();
     assert!(labels.contains(&"not an API style") && labels.contains(&"not an action"), "{found:?}");
@@ -501,8 +501,8 @@ fn emits_names_an_event_of_the_target_system_that_writes_set_off() {
          event \"a.e\" from=a entity=x version=1\nevent \"b.e\" from=b entity=x version=1\n\
          event \"b.click\" from=b version=1 {\n external\n}\n\
          event \"b.tick\" from=b version=1 {\n external\n}\n\
-         flow \"f\" {\n on \"a.e\"\n to b action=update {\n  emits \"a.e\"\n  emits \"b.click\"\n  emits \"b.nope\"\n }\n retry\n dead-letter\n log\n}\n\
-         flow \"g\" {\n on \"b.tick\"\n to a action=update {\n  idempotency-key \"missing\"\n }\n retry\n dead-letter\n log\n}\n",
+         flow \"f\" {\n on \"a.e\"\n to b action=update {\n  emits \"a.e\"\n  emits \"b.click\"\n  emits \"b.nope\"\n }\n retry\n dead-letter alert=\"ops\"\n log\n}\n\
+         flow \"g\" {\n on \"b.tick\"\n to a action=update {\n  idempotency-key \"missing\"\n }\n retry\n dead-letter alert=\"ops\"\n log\n}\n",
     );
     let rules = rules_in(&found);
     assert_eq!(rules.iter().filter(|r| **r == "bad-value").count(), 2, "{found:?}");

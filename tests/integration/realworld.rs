@@ -88,15 +88,16 @@ const HELD_OUT_3_RECALL_FLOOR: (usize, usize) = (18, 35);
 /// The fourth held-out set must keep at least this many folders.
 const MIN_HELD_OUT_4: usize = 5;
 
-/// Floors measured on `held-out-4`: 18 true of 22 warnings, and 17 of 34
-/// risks covered (as first judged, 18 of 24: the service's own computed
+/// Floors measured on `held-out-4`: 18 true of 22 warnings, and 18 of 34
+/// risks covered (17 before `unwatched-dead-letter` asked flows of every
+/// criticality) (as first judged, 18 of 24: the service's own computed
 /// fields are an info since precision5, and the customer id the deal's
 /// customer write passes on is not asked since precision6). As first judged, no check changed for it, 14 of 34; the
 /// info of `upsert-match` that asks an upsert of people what it matches on
 /// (added for the upsert-key class of held-out-2, 3 and 4) covers three
 /// more, so the set is no longer held out from that class.
 const HELD_OUT_4_PRECISION_FLOOR: (usize, usize) = (18, 22);
-const HELD_OUT_4_RECALL_FLOOR: (usize, usize) = (17, 34);
+const HELD_OUT_4_RECALL_FLOOR: (usize, usize) = (18, 34);
 
 /// The fifth held-out set must keep at least this many folders.
 const MIN_HELD_OUT_5: usize = 5;
@@ -114,8 +115,9 @@ const HELD_OUT_5_RECALL_FLOOR: (usize, usize) = (14, 37);
 /// The sixth held-out set must keep at least this many folders.
 const MIN_HELD_OUT_6: usize = 5;
 
-/// Floors measured on `held-out-6`: 18 true of 19 warnings, and 15 of 45
-/// risks covered. As first judged on `19b8b5a` (the final code of the
+/// Floors measured on `held-out-6`: 18 true of 19 warnings, and 18 of 45
+/// risks covered (15 as first judged; `unwatched-dead-letter`, asking flows
+/// of every criticality since, covers three more). As first judged on `19b8b5a` (the final code of the
 /// session that fixed precision5 on held-out-5), with no check changed for
 /// it and its specs and risks committed before wireplan was run on them:
 /// 18 of 26. The precision round `precision6` was then fixed on its false
@@ -124,7 +126,7 @@ const MIN_HELD_OUT_6: usize = 5;
 /// carried by its trigger, the target's id kept in the source), so the set
 /// is no longer held out from those classes.
 const HELD_OUT_6_PRECISION_FLOOR: (usize, usize) = (18, 19);
-const HELD_OUT_6_RECALL_FLOOR: (usize, usize) = (15, 45);
+const HELD_OUT_6_RECALL_FLOOR: (usize, usize) = (18, 45);
 
 /// One finding as `expected.json` and the JSON report both name it.
 type Finding = (String, String, String);
