@@ -10,8 +10,10 @@
 //! there; when no flow on the cancellation writes to that system, the copy
 //! outlives the record. Only a cancellation the spec declares is asked
 //! about, and the finding is an info: the target may hear it another way
-//! (its own integration, a person). Linear: one pass over the events, two
-//! over the flows.
+//! (its own integration, a person). A poll, which never sees a deleted
+//! record, is asked about records that are deleted in place (people,
+//! products, tickets) when no cancellation is declared for them. Linear:
+//! one pass over the events, three over the flows.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -30,6 +32,15 @@ declare_rule! {
     /// `cancelled`, `deleted`, `voided`, `removed`...; same producer, same
     /// `entity=`) to that system. It is an info: the target may hear of
     /// the end another way, which an `allow` with the reason says.
+    ///
+    /// A system that gets such records only by polling their producer,
+    /// when no cancellation is declared for them, is asked the same: a poll
+    /// reads what is there, so a record deleted at the source never shows
+    /// up. Only records deleted where they live are asked about (people and
+    /// companies, products and items, tickets, deals, tasks), not orders or
+    /// payments, which a later change cancels; and not when the poll maps a
+    /// field that marks the end (`status`, `deleted_at`, `archived`...) or a
+    /// flow deletes in the target.
     ///
     /// ## Why it matters
     ///
@@ -101,6 +112,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             ends.entry((producer, &entity.name.value)).or_default().push(id);
         }
     }
+    unseen_deletions(ctx, &ends, out);
     if ends.is_empty() {
         return;
     }
@@ -154,6 +166,116 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         .with_owner(Owner::Event(end));
         out.push(d);
     }
+}
+
+/// The writes of the flows that copy records somewhere: `(flow, target)`.
+type Copies = Vec<(FlowId, usize)>;
+
+/// A system that gets a producer's records only by polling it, with no
+/// cancellation declared for them: a poll reads what is there, so a record
+/// deleted at the source never shows up, and its copy stays live. Left out
+/// where the target hears of deletions some way the spec states: a flow
+/// that deletes in it, a declared cancellation (the pass above asks about
+/// it), or a field the poll maps that marks them (a status, a deleted
+/// flag). One finding per producer, entity and target, listing the flows.
+fn unseen_deletions(
+    ctx: &Context<'_>,
+    ends: &HashMap<(SystemId, &SmolStr), Vec<EventId>>,
+    out: &mut crate::lint::Findings<'_>,
+) {
+    let spec = ctx.spec;
+    let deletes_in: HashSet<SystemId> = spec
+        .flows
+        .iter()
+        .flat_map(|f| &f.targets)
+        .filter(|t| t.action.as_ref().is_some_and(|a| a.value == Action::Delete))
+        .filter_map(|t| t.system.target)
+        .collect();
+    let mut unseen: BTreeMap<(SystemId, &SmolStr, SystemId), Copies> = BTreeMap::new();
+    for (flow_id, flow) in spec.flow_ids().zip(&spec.flows) {
+        let Some(TriggerKind::Poll { system, entity, .. }) = flow.trigger.as_ref().map(|t| &t.kind) else { continue };
+        let (Some(producer), Some(entity)) = (system.target, entity.as_ref().map(|e| &e.name.value)) else {
+            continue;
+        };
+        if ends.contains_key(&(producer, entity)) || marks_deletions(flow) || !deleted_in_place(entity) {
+            continue;
+        }
+        for (index, target) in flow.targets.iter().enumerate() {
+            let Some(system) = target.system.target else { continue };
+            let copies = target.action.as_ref().is_some_and(|a| matches!(a.value, Action::Create | Action::Upsert));
+            let copy = unseen.entry((producer, entity, system)).or_default();
+            if copies
+                && system != producer
+                && !spec.system(system).is_transport()
+                && !deletes_in.contains(&system)
+                && copy.last().is_none_or(|(f, _)| *f != flow_id)
+            {
+                copy.push((flow_id, index));
+            }
+        }
+    }
+    for ((producer, entity, system), copies) in unseen.into_iter().filter(|(_, copies)| !copies.is_empty()) {
+        let (source, target) = (&spec.system(producer).name.value, &spec.system(system).name.value);
+        let flows = name_list(copies.iter().map(|(f, _)| spec.flow(*f).name.value.as_str()));
+        let (first, index) = copies[0];
+        let flow = spec.flow(first);
+        let at = flow.trigger.as_ref().map_or(flow.name.loc, |t| t.loc);
+        out.push(
+            Diagnostic::new(
+                &UNHEARD_CANCELLATION,
+                at,
+                format!(
+                    "`{target}` gets `{entity}` records by polling `{source}` ({flows}), and a poll never sees a \
+                     record deleted there: its copy stays live in `{target}`"
+                ),
+            )
+            .with_label("reads what is there, not what was deleted")
+            .with_secondary(flow.targets[index].loc, "the records are copied here")
+            .with_help(format!(
+                "if `{source}` marks deletions on the record (a status, a deleted flag), map that field; otherwise \
+                 take its deletion event or compare the full set now and then; if `{target}` hears of it another \
+                 way, say how with `allow \"unheard-cancellation\" reason=\"...\"`"
+            ))
+            .with_owner(Owner::Flow(first)),
+        );
+    }
+}
+
+/// Whether records of an entity are deleted where they live, rather than
+/// ended by a later record or a status: people and companies, and the
+/// catalog and work items a business keeps (a product, a ticket, a deal).
+/// Orders, payments, refunds and fulfilments are cancelled or reversed by
+/// another record, which a poll does see.
+fn deleted_in_place(entity: &str) -> bool {
+    const KEPT: &[&str] = &[
+        "product",
+        "item",
+        "variant",
+        "listing",
+        "sku",
+        "ticket",
+        "task",
+        "issue",
+        "deal",
+        "opportunity",
+        "lead",
+        "project",
+    ];
+    let last = entity.rsplit(['.', '_', '-', ' ']).next().unwrap_or(entity).to_ascii_lowercase();
+    let singular = last.strip_suffix('s').unwrap_or(&last);
+    super::upsert_match::is_party(entity) || KEPT.contains(&singular)
+}
+
+/// Whether a poll maps a field that marks a record's end (`status`,
+/// `state`, `deleted_at`, `is_active`, `archived`...), so its copies hear
+/// of deletions that the source keeps as a mark.
+fn marks_deletions(flow: &crate::model::Flow) -> bool {
+    let sources = flow.targets.iter().flat_map(|t| t.maps.iter().map(|m| m.src.name.value.as_str()));
+    sources.map(str::to_ascii_lowercase).any(|name| {
+        let last = name.rsplit('.').next().unwrap_or(&name).to_owned();
+        ["delet", "archiv", "cancel", "void", "removed"].iter().any(|w| last.contains(w))
+            || matches!(last.as_str(), "status" | "state" | "active" | "is_active" | "enabled" | "lifecycle_stage")
+    })
 }
 
 /// The producer and entity name of the records a flow copies: its event's

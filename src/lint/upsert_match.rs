@@ -163,7 +163,7 @@ const NAME_KEYS: &[&str] = &[
 
 /// Whether an entity name means people or companies (`contacts`,
 /// `Customer`, `crm_contact`).
-fn is_party(entity: &str) -> bool {
+pub(super) fn is_party(entity: &str) -> bool {
     let last = entity.rsplit(['.', '_', '-', ' ']).next().unwrap_or(entity).to_ascii_lowercase();
     let singular = match last.as_str() {
         "people" => "person",

@@ -73,16 +73,17 @@ const HELD_OUT_2_RECALL_FLOOR: (usize, usize) = (31, 47);
 /// The third held-out set must keep at least this many folders.
 const MIN_HELD_OUT_3: usize = 7;
 
-/// Floors measured on `held-out-3`: 18 true of 26 warnings, and 17 of 35
+/// Floors measured on `held-out-3`: 18 true of 26 warnings, and 18 of 35
 /// risks covered (14 before `upsert-match` asked its upserts of people
-/// what they match on), after the precision round `precision3` was fixed on its
+/// what they match on, 17 before `unheard-cancellation` asked a poll about
+/// deleted accounts), after the precision round `precision3` was fixed on its
 /// classes (creation events, vendors' own integrations) and
 /// `unheard-cancellation` added for one of its missed classes, so the set
 /// is no longer held out from them. Once judged, with the fixes of the
 /// held-out-2 findings merged, it stood at 18 of 34 (on the code before
 /// those fixes: 18 of 36), and 13 of 35.
 const HELD_OUT_3_PRECISION_FLOOR: (usize, usize) = (18, 26);
-const HELD_OUT_3_RECALL_FLOOR: (usize, usize) = (17, 35);
+const HELD_OUT_3_RECALL_FLOOR: (usize, usize) = (18, 35);
 
 /// The fourth held-out set must keep at least this many folders.
 const MIN_HELD_OUT_4: usize = 5;
