@@ -40,6 +40,12 @@ declare_rule! {
     /// in it is still reported, and so is an incremental `poll` that gives
     /// up on a record (a `poll` counts as redelivery, not a full sync).
     ///
+    /// A scheduled job over a work table is quiet too: one that marks each record it
+    /// read as done after its writes (a later `to` that updates the
+    /// `from` entity in the `from` system: notifications to process, rows
+    /// to export): a record whose write failed stays unmarked, and the
+    /// next run takes it again.
+    ///
     /// A flow with `dead-letter` but no `retry` loses nothing: the finding
     /// says instead that every failure, even a passing timeout, goes to the
     /// dead letter. It stays a warning: a retry would have written most of

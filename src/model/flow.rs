@@ -125,7 +125,25 @@ impl Flow {
         let retried = self.retry.is_some() || self.targets.get(target).is_some_and(|t| t.retry.is_some());
         let polled = matches!(self.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Poll { .. }));
         let redelivered = self.via_broker(spec) && !self.consumed_at_most_once(spec);
-        !retried && !polled && !redelivered && !self.resyncs(target)
+        !retried && !polled && !redelivered && !self.resyncs(target) && !self.marks_done_after(target)
+    }
+
+    /// Whether a scheduled flow marks each record it reads as done in the
+    /// place it reads it from, after the write `target`: a job over a work
+    /// table (notifications to process, rows to export) that updates the
+    /// record it read once its writes succeed. A record whose write failed
+    /// stays unmarked, and the next run takes it again.
+    pub(crate) fn marks_done_after(&self, target: usize) -> bool {
+        let scheduled = matches!(self.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Schedule { .. }));
+        let Some(from) = self.from.as_ref().filter(|_| scheduled) else { return false };
+        let (Some(system), Some(entity)) = (from.system.target, from.entity.as_ref().and_then(|e| e.target)) else {
+            return false;
+        };
+        self.targets.iter().skip(target + 1).any(|t| {
+            t.system.target == Some(system)
+                && t.entity.as_ref().and_then(|e| e.target) == Some(entity)
+                && t.action.as_ref().is_some_and(|a| matches!(a.value, Action::Update | Action::Upsert))
+        })
     }
 
     /// Whether the flow's trigger is an event declared `delivery

@@ -58,7 +58,16 @@ const RECALL_FLOOR: (usize, usize) = (50, 53);
 /// DynamoDB Streams and EventBridge Pipes, Celigo's Shopify - NetSuite
 /// template), written the same way and judged on the final code of the
 /// session that fixed precision5 (`19b8b5a`), with no check changed for it.
-const SEPARATE_SETS: &[&str] = &["held-out-2", "held-out-3", "held-out-4", "held-out-5", "held-out-6"];
+/// `held-out-7` holds five more of kinds the corpus lacked (Azure Health
+/// Data Services FHIR events through Event Grid to a subscription processor
+/// with rest-hook notifications, Adyen's webhooks stored and processed by a
+/// cron job in SAP Commerce, Okta's BambooHR integration sourcing users from
+/// HR, Google's Dataflow template from a Pub/Sub subscription to BigQuery,
+/// Unito's two-way Asana and Jira flow), their specs and risks committed
+/// before wireplan was run on them, and judged on the code of `fdee286` (the
+/// final code of the session that fixed precision6 on held-out-6), with no
+/// check changed for it.
+const SEPARATE_SETS: &[&str] = &["held-out-2", "held-out-3", "held-out-4", "held-out-5", "held-out-6", "held-out-7"];
 
 /// The second held-out set must keep at least this many folders.
 const MIN_HELD_OUT_2: usize = 10;
@@ -128,6 +137,21 @@ const MIN_HELD_OUT_6: usize = 5;
 const HELD_OUT_6_PRECISION_FLOOR: (usize, usize) = (18, 19);
 const HELD_OUT_6_RECALL_FLOOR: (usize, usize) = (18, 45);
 
+/// The seventh held-out set must keep at least this many folders.
+const MIN_HELD_OUT_7: usize = 5;
+
+/// Floors measured on `held-out-7`: 9 true of 13 warnings, and 11 of 40
+/// risks covered. As first judged on `fdee286` (the final code of the
+/// session that fixed precision6 on held-out-6), with no check changed for
+/// it and its specs and risks committed before wireplan was run on them:
+/// 9 of 17 and 10 of 40. Then `unwatched-dead-letter`, widened for
+/// held-out-6's class, covers one more risk here, and `no-error-handling`
+/// was fixed on its largest false class (a scheduled job over a work table
+/// that marks each record done after its writes), so the set is no longer
+/// held out from that class.
+const HELD_OUT_7_PRECISION_FLOOR: (usize, usize) = (9, 13);
+const HELD_OUT_7_RECALL_FLOOR: (usize, usize) = (11, 40);
+
 /// One finding as `expected.json` and the JSON report both name it.
 type Finding = (String, String, String);
 
@@ -139,7 +163,7 @@ struct Folder {
     judged: Vec<(Finding, bool)>,
     risks: Vec<serde_json::Value>,
     /// The `set` of `expected.json`, for the sets measured on their own
-    /// (`held-out-2` to `held-out-6`); `None` for the folders the
+    /// (`held-out-2` to `held-out-7`); `None` for the folders the
     /// first test totals.
     set: Option<String>,
 }
@@ -377,6 +401,7 @@ fn each_set_is_reported_apart_and_the_held_out_sets_keep_their_floors() {
         ("held-out-4", MIN_HELD_OUT_4, HELD_OUT_4_PRECISION_FLOOR, HELD_OUT_4_RECALL_FLOOR),
         ("held-out-5", MIN_HELD_OUT_5, HELD_OUT_5_PRECISION_FLOOR, HELD_OUT_5_RECALL_FLOOR),
         ("held-out-6", MIN_HELD_OUT_6, HELD_OUT_6_PRECISION_FLOOR, HELD_OUT_6_RECALL_FLOOR),
+        ("held-out-7", MIN_HELD_OUT_7, HELD_OUT_7_PRECISION_FLOOR, HELD_OUT_7_RECALL_FLOOR),
     ] {
         let (n, [t, j, c, l]) = sets.get(set).copied().unwrap_or_default();
         assert!(n >= min, "the set {set} has {n} architectures, fewer than {min}");
