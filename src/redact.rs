@@ -272,7 +272,12 @@ impl Redactor {
                 }
                 None => {
                     let ways = Ways::of(piece);
-                    whole.extend((0..ways.ways.len()).map(|way| ways.write(way, piece)));
+                    // A form that some output's escaping shortens (a line
+                    // break it drops) to fewer than `MIN_PIECE` visible
+                    // characters would match the output's own text: a
+                    // multi-line credential `true` masked JSON's `true`.
+                    let visible = |form: &String| form.chars().filter(|c| !c.is_whitespace()).count() >= MIN_PIECE;
+                    whole.extend((0..ways.ways.len()).map(|way| ways.write(way, piece)).filter(visible));
                 }
             }
         }
