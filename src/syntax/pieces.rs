@@ -104,7 +104,7 @@ fn cuts(text: &str, pieces: usize) -> Vec<usize> {
 /// The offset just past the first blank line (`\n\n` or `\r\n\r\n`) that
 /// starts at or after `from`. Not before a U+FEFF: the lexer reads that as a
 /// byte-order mark at the start of a text, and as an error anywhere else.
-fn blank_line_after(text: &str, from: usize) -> Option<usize> {
+pub(crate) fn blank_line_after(text: &str, from: usize) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut at = from;
     while let Some(i) = bytes.get(at..)?.iter().position(|&b| b == b'\n') {
@@ -123,6 +123,16 @@ fn blank_line_after(text: &str, from: usize) -> Option<usize> {
         at = nl + 1;
     }
     None
+}
+
+/// `piece`, cut from a larger text after a blank line (see
+/// `blank_line_after`), parsed on its own: `None` unless it parses without an
+/// error and does not end with a `/-`, so that it parses exactly as it does
+/// in place when every piece of the text does. Spans are in the piece. The
+/// language server parses an edited piece this way and reuses the others.
+pub(crate) fn parse_alone(piece: &str) -> Option<Parse<'_>> {
+    let (tokens, nodes) = parse_piece(piece)?;
+    Some(Parse { tree: SyntaxTree { text: piece, tokens, nodes }, errors: Vec::new() })
 }
 
 /// The tokens and tree of one piece, if it parses without an error and does
