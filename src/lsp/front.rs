@@ -29,6 +29,7 @@
 use std::cell::RefCell;
 use std::hash::{Hash, Hasher};
 use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rustc_hash::{FxHashMap, FxHasher};
@@ -46,9 +47,9 @@ const GROUP: u64 = 8;
 /// next ones before the whole file is lowered instead.
 const MAX_JOINS: usize = 8;
 
-/// New pieces of at least this many bytes in all (a file just opened) are
-/// lowered on every core.
-const PARALLEL_BYTES: usize = 256 * 1024;
+/// Pieces of at least this many bytes in all are lowered (a file just
+/// opened) or copied (a large file edited) on every core.
+pub(in crate::lsp) const PARALLEL_BYTES: usize = 256 * 1024;
 
 /// A piece no load has met for this many loads is forgotten.
 const KEPT_LOADS: u64 = 8;
@@ -69,8 +70,20 @@ struct Kept {
     lowered: Lowered,
     file: FileId,
     start: u32,
-    /// The last load that met it.
-    used: u64,
+    /// The last load that met it (set while copies are made on every core).
+    used: AtomicU64,
+}
+
+impl Kept {
+    /// A copy of what lowering made of the piece, moved to `start` of `file`.
+    fn copy_at(&self, file: FileId, start: usize) -> Lowered {
+        let mut lowered = self.lowered.clone();
+        let to = Move { file, by: offset(start).wrapping_sub(self.start) };
+        if to != (Move { file: self.file, by: 0 }) {
+            lowered.relocate(to);
+        }
+        lowered
+    }
 }
 
 /// A piece of a file, as the last load cut it.
@@ -115,9 +128,9 @@ impl Front {
     fn lower(&mut self, file: FileId, text: &str) -> (Option<Vec<Lowered>>, Vec<Piece>) {
         let cuts = cuts(text);
         let ranges: Vec<Range<usize>> = cuts.windows(2).map(|w| w[0]..w[1]).collect();
-        // The pieces met before, then the new ones, lowered together.
-        let mut lowered: Vec<Option<Lowered>> =
-            ranges.iter().map(|r| self.reuse(&text[r.clone()], file, r.start)).collect();
+        // The pieces met before, copied to where they are now; then the new
+        // ones, lowered.
+        let mut lowered = self.copies(file, text, &ranges);
         let new: Vec<usize> = (0..ranges.len()).filter(|&i| lowered[i].is_none()).collect();
         let new_ranges: Vec<Range<usize>> = new.iter().map(|&i| ranges[i].clone()).collect();
         self.lowered += new.len();
@@ -137,7 +150,7 @@ impl Front {
                 range.end = ranges[next].end;
                 next += 1;
                 let joined = &text[range.clone()];
-                part = self.reuse(joined, file, range.start).or_else(|| {
+                part = self.met(joined).map(|kept| kept.copy_at(file, range.start)).or_else(|| {
                     self.lowered += 1;
                     let one = lower_pieces(file, text, std::slice::from_ref(&range)).pop().flatten()?;
                     Some(self.keep(joined, file, range.start, one))
@@ -154,23 +167,26 @@ impl Front {
         (Some(parts), layout)
     }
 
-    /// A copy of what lowering made of `piece` before, moved to `start` of
-    /// `file`; `None` when the piece is new.
-    fn reuse(&mut self, piece: &str, file: FileId, start: usize) -> Option<Lowered> {
-        let kept = self.pieces.get_mut(piece)?;
-        kept.used = self.loads;
-        let mut lowered = kept.lowered.clone();
-        let to = Move { file, by: offset(start).wrapping_sub(kept.start) };
-        if to != (Move { file: kept.file, by: 0 }) {
-            lowered.relocate(to);
-        }
-        Some(lowered)
+    /// Copies of what lowering made of each of `ranges` of `text` before,
+    /// moved to where they now are in `file` (on every core when they are
+    /// many); `None` for a piece not met before.
+    fn copies(&self, file: FileId, text: &str, ranges: &[Range<usize>]) -> Vec<Option<Lowered>> {
+        let met: Vec<(usize, Option<&Kept>)> = ranges.iter().map(|r| (r.start, self.met(&text[r.clone()]))).collect();
+        let bytes = ranges.iter().zip(&met).filter(|(_, (_, kept))| kept.is_some()).map(|(r, _)| r.len()).sum();
+        on_every_core(&met, bytes, |&(start, kept)| kept.map(|kept| kept.copy_at(file, start)))
+    }
+
+    /// What lowering made of `piece` before, if it did.
+    fn met(&self, piece: &str) -> Option<&Kept> {
+        let kept = self.pieces.get(piece)?;
+        kept.used.store(self.loads, Ordering::Relaxed);
+        Some(kept)
     }
 
     /// Remembers what lowering made of `piece`, at `start` of `file`, and
     /// returns it.
     fn keep(&mut self, piece: &str, file: FileId, start: usize, lowered: Lowered) -> Lowered {
-        let kept = Kept { lowered: lowered.clone(), file, start: offset(start), used: self.loads };
+        let kept = Kept { lowered: lowered.clone(), file, start: offset(start), used: AtomicU64::new(self.loads) };
         self.pieces.insert(piece.into(), kept);
         lowered
     }
@@ -178,7 +194,7 @@ impl Front {
     /// Forgets the pieces no recent load met.
     fn forget_old(&mut self) {
         let loads = self.loads;
-        self.pieces.retain(|_, kept| kept.used + KEPT_LOADS > loads);
+        self.pieces.retain(|_, kept| kept.used.load(Ordering::Relaxed) + KEPT_LOADS > loads);
     }
 }
 
@@ -240,22 +256,27 @@ pub(in crate::lsp) fn parse_and_lower(
 /// they are large); `None` for one that does not parse alone. Places are in
 /// the whole text.
 fn lower_pieces(file: FileId, text: &str, ranges: &[Range<usize>]) -> Vec<Option<Lowered>> {
-    let one = |range: &Range<usize>| {
+    let bytes = ranges.iter().map(ExactSizeIterator::len).sum();
+    on_every_core(ranges, bytes, |range| {
         let parse = syntax::parse_alone(&text[range.clone()])?;
         let mut lowered = lower::lower_document(file, parse.document(), 1);
         lowered.relocate(Move { file, by: offset(range.start) });
         Some(lowered)
-    };
-    let bytes: usize = ranges.iter().map(ExactSizeIterator::len).sum();
-    let threads = if bytes < PARALLEL_BYTES { 1 } else { crate::parallel::threads().min(ranges.len()) };
+    })
+}
+
+/// `each` of `items`, in order: on every core when they stand for at least
+/// `PARALLEL_BYTES` of text, on this thread otherwise.
+fn on_every_core<T: Sync, R: Send>(items: &[T], bytes: usize, each: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = if bytes < PARALLEL_BYTES { 1 } else { crate::parallel::threads().min(items.len()) };
     if threads < 2 {
-        return ranges.iter().map(one).collect();
+        return items.iter().map(each).collect();
     }
-    let one = &one;
+    let each = &each;
     std::thread::scope(|scope| {
-        let handles: Vec<_> = ranges
-            .chunks(ranges.len().div_ceil(threads))
-            .map(|run| scope.spawn(move || run.iter().map(one).collect::<Vec<_>>()))
+        let handles: Vec<_> = items
+            .chunks(items.len().div_ceil(threads))
+            .map(|run| scope.spawn(move || run.iter().map(each).collect::<Vec<_>>()))
             .collect();
         handles.into_iter().flat_map(crate::parallel::join).collect()
     })
