@@ -186,31 +186,34 @@ fn run(lines: usize, keys: usize) {
     };
     let open = opened - start;
     // Type into a `map` in the middle of the spec: `email` becomes
-    // `emailx` (an unresolved field) and back, one key at a time; then
-    // `email"` (a string left open: a syntax error) and back.
+    // `emailxxx...` (an unresolved field) and back, one key at a time; then
+    // `email"yyy...` (a string left open: a syntax error) and back.
     let needle = "map \"email\" to=\"email\"";
     let middle = text.len() / 2;
     let at = text[middle..].find(needle).map_or(0, |i| middle + i) + "map \"email".len();
     let line = text[..at].matches('\n').count();
     let column = at - text[..at].rfind('\n').map_or(0, |i| i + 1);
     let mut version = 0;
-    let mut keystrokes = |stdin: &mut std::process::ChildStdin, key: char, keys: usize| -> Option<Vec<Duration>> {
-        let mut latencies = Vec::with_capacity(keys);
-        for n in 0..keys {
+    // Types `word` a key at a time, then takes it back a key at a time, as
+    // backspace does: every text is new but for the last few taken back.
+    let mut keystrokes = |stdin: &mut std::process::ChildStdin, word: &str| -> Option<Vec<Duration>> {
+        // An ASCII word: a character is a byte and a UTF-16 unit.
+        let typed = word.chars().enumerate().map(|(n, c)| (n, Some(c)));
+        let keys: Vec<(usize, Option<char>)> = typed.chain((0..word.len()).rev().map(|n| (n, None))).collect();
+        let mut latencies = Vec::with_capacity(keys.len());
+        for (n, key) in keys {
             version += 1;
-            let typing = n % 2 == 0;
-            let (range, insert) = if typing {
-                let at = json!({"line": line, "character": column});
-                (json!({"start": at, "end": at}), key.to_string())
-            } else {
-                let end = json!({"line": line, "character": column + 1});
-                (json!({"start": {"line": line, "character": column}, "end": end}), String::new())
+            let start = json!({"line": line, "character": column + n});
+            let (range, insert) = match key {
+                Some(key) => {
+                    text.insert(at + n, key);
+                    (json!({"start": start, "end": start}), key.to_string())
+                }
+                None => {
+                    text.remove(at + n);
+                    (json!({"start": start, "end": {"line": line, "character": column + n + 1}}), String::new())
+                }
             };
-            if typing {
-                text.insert(at, key)
-            } else {
-                text.remove(at);
-            }
             let change = json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
                 "textDocument": {"uri": uri, "version": version},
                 "contentChanges": [{"range": range, "text": insert}]}});
@@ -225,8 +228,9 @@ fn run(lines: usize, keys: usize) {
         latencies.sort();
         Some(latencies)
     };
-    let Some(latencies) = keystrokes(&mut stdin, 'x', keys) else { return };
-    let Some(breaking) = keystrokes(&mut stdin, '"', (keys / 10).max(1) * 2) else { return };
+    let Some(latencies) = keystrokes(&mut stdin, &"x".repeat(keys.div_ceil(2))) else { return };
+    let Some(breaking) = keystrokes(&mut stdin, &format!("\"{}", "y".repeat(keys / 10))) else { return };
+    let keys = latencies.len();
     println!("wireplan lsp, {} lines ({:.0} KiB), {keys} keystrokes", text.lines().count(), text.len() as f64 / 1024.0);
     println!("  open to first diagnostics: {:8.2} ms", ms(open));
     println!("  keystroke to diagnostics:  {} (target 20 ms)", spread(&latencies));

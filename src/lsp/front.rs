@@ -16,9 +16,14 @@
 //! about one in `GROUP`: a piece holds a few top-level nodes, and whether a
 //! cut is made depends on the line after it alone, so an edit changes its
 //! own piece and not the cuts after it. A piece that does not parse alone
-//! is joined to the next ones; a file that still has one (a syntax error,
-//! as a file being typed often has) is parsed and lowered whole by
-//! `crate::parse_and_lower`, so that its findings are the pipeline's own.
+//! (a blank line inside a block of a spec written without indentation) is
+//! joined to the next ones. One piece of a file may have syntax errors of
+//! its own, as the piece being typed in often has, when nothing in it
+//! reaches past its end (`syntax::Alone::Broken`): it is lowered alone,
+//! errors and all. A file that still has a piece that does not parse alone,
+//! or two with errors (a `{` left open, a string running on), is parsed and
+//! lowered whole by `crate::parse_and_lower`, so that its findings are the
+//! pipeline's own.
 //!
 //! The loader takes its front end as a plain function (`load::Front`), so
 //! the memory is lent to this thread for the length of one load
@@ -38,7 +43,7 @@ use super::relocate::{Move, Relocate};
 use crate::diagnostic::Diagnostic;
 use crate::lower::{self, Lowered};
 use crate::model::{FileId, Include, Spec};
-use crate::syntax;
+use crate::syntax::{self, Alone};
 
 /// About one cut in this many, among those that may be made.
 const GROUP: u64 = 8;
@@ -67,22 +72,31 @@ pub(in crate::lsp) struct Front {
 
 /// What lowering made of a piece, with where it was then.
 struct Kept {
-    lowered: Lowered,
+    part: Part,
     file: FileId,
     start: u32,
     /// The last load that met it (set while copies are made on every core).
     used: AtomicU64,
 }
 
+/// What lowering made of a piece, and whether the piece has syntax errors
+/// of its own (`syntax::Alone::Broken`), which only one piece of a file
+/// may have.
+#[derive(Clone)]
+struct Part {
+    lowered: Lowered,
+    broken: bool,
+}
+
 impl Kept {
     /// A copy of what lowering made of the piece, moved to `start` of `file`.
-    fn copy_at(&self, file: FileId, start: usize) -> Lowered {
-        let mut lowered = self.lowered.clone();
+    fn copy_at(&self, file: FileId, start: usize) -> Part {
+        let mut part = self.part.clone();
         let to = Move { file, by: offset(start).wrapping_sub(self.start) };
         if to != (Move { file: self.file, by: 0 }) {
-            lowered.relocate(to);
+            part.lowered.relocate(to);
         }
-        lowered
+        part
     }
 }
 
@@ -91,9 +105,10 @@ impl Kept {
 pub(in crate::lsp) struct Piece {
     pub(in crate::lsp) start: u32,
     pub(in crate::lsp) end: u32,
-    /// Whether it parsed alone; `false` too for what follows a piece that
-    /// did not, which was not looked at.
-    pub(in crate::lsp) clean: bool,
+    /// Whether it parses alone as it does in place (`syntax::Alone`):
+    /// `false` for a piece that does not, and for what follows it, which
+    /// was not looked at.
+    pub(in crate::lsp) alone: bool,
 }
 
 /// How the last load cut each of its files.
@@ -130,50 +145,60 @@ impl Front {
         let ranges: Vec<Range<usize>> = cuts.windows(2).map(|w| w[0]..w[1]).collect();
         // The pieces met before, copied to where they are now; then the new
         // ones, lowered.
-        let mut lowered = self.copies(file, text, &ranges);
-        let new: Vec<usize> = (0..ranges.len()).filter(|&i| lowered[i].is_none()).collect();
+        let mut parts = self.copies(file, text, &ranges);
+        let new: Vec<usize> = (0..ranges.len()).filter(|&i| parts[i].is_none()).collect();
         let new_ranges: Vec<Range<usize>> = new.iter().map(|&i| ranges[i].clone()).collect();
         self.lowered += new.len();
         for (i, fresh) in new.into_iter().zip(lower_pieces(file, text, &new_ranges)) {
-            lowered[i] = fresh.map(|l| self.keep(&text[ranges[i].clone()], file, ranges[i].start, l));
+            parts[i] = fresh.map(|part| self.keep(&text[ranges[i].clone()], file, ranges[i].start, part));
         }
-        let mut parts = Vec::with_capacity(ranges.len());
+        let mut lowered = Vec::with_capacity(ranges.len());
         let mut layout = Vec::with_capacity(ranges.len());
+        let mut broken = false;
         let mut i = 0;
         while i < ranges.len() {
             let mut range = ranges[i].clone();
             let mut next = i + 1;
-            let mut part = lowered[i].take();
-            // A piece that does not parse alone ends inside something
-            // (a block with a blank line in it): join it to the next ones.
+            let mut part = parts[i].take();
+            // A piece that does not parse alone ends inside something (a
+            // block with a blank line in it): join it to the next ones.
             while part.is_none() && next < ranges.len() && next - i <= MAX_JOINS {
                 range.end = ranges[next].end;
                 next += 1;
-                let joined = &text[range.clone()];
-                part = self.met(joined).map(|kept| kept.copy_at(file, range.start)).or_else(|| {
-                    self.lowered += 1;
-                    let one = lower_pieces(file, text, std::slice::from_ref(&range)).pop().flatten()?;
-                    Some(self.keep(joined, file, range.start, one))
-                });
+                part = self.joined(file, text, &range);
             }
-            let Some(part) = part else {
-                layout.push(Piece { start: offset(range.start), end: offset(text.len()), clean: false });
+            // One piece of a file may have syntax errors of its own.
+            let Some(part) = part.filter(|part| !(part.broken && broken)) else {
+                layout.push(Piece { start: offset(range.start), end: offset(text.len()), alone: false });
                 return (None, layout);
             };
-            parts.push(part);
-            layout.push(Piece { start: offset(range.start), end: offset(range.end), clean: true });
+            broken |= part.broken;
+            lowered.push(part.lowered);
+            layout.push(Piece { start: offset(range.start), end: offset(range.end), alone: true });
             i = next;
         }
-        (Some(parts), layout)
+        (Some(lowered), layout)
     }
 
     /// Copies of what lowering made of each of `ranges` of `text` before,
     /// moved to where they now are in `file` (on every core when they are
     /// many); `None` for a piece not met before.
-    fn copies(&self, file: FileId, text: &str, ranges: &[Range<usize>]) -> Vec<Option<Lowered>> {
+    fn copies(&self, file: FileId, text: &str, ranges: &[Range<usize>]) -> Vec<Option<Part>> {
         let met: Vec<(usize, Option<&Kept>)> = ranges.iter().map(|r| (r.start, self.met(&text[r.clone()]))).collect();
         let bytes = ranges.iter().zip(&met).filter(|(_, (_, kept))| kept.is_some()).map(|(r, _)| r.len()).sum();
         on_every_core(&met, bytes, |&(start, kept)| kept.map(|kept| kept.copy_at(file, start)))
+    }
+
+    /// What lowering made of pieces joined into `range`, when they parse
+    /// alone without an error.
+    fn joined(&mut self, file: FileId, text: &str, range: &Range<usize>) -> Option<Part> {
+        let joined = &text[range.clone()];
+        if let Some(kept) = self.met(joined) {
+            return Some(kept.copy_at(file, range.start)).filter(|part| !part.broken);
+        }
+        self.lowered += 1;
+        let part = lower_pieces(file, text, std::slice::from_ref(range)).pop().flatten()?;
+        Some(self.keep(joined, file, range.start, part)).filter(|part| !part.broken)
     }
 
     /// What lowering made of `piece` before, if it did.
@@ -185,10 +210,10 @@ impl Front {
 
     /// Remembers what lowering made of `piece`, at `start` of `file`, and
     /// returns it.
-    fn keep(&mut self, piece: &str, file: FileId, start: usize, lowered: Lowered) -> Lowered {
-        let kept = Kept { lowered: lowered.clone(), file, start: offset(start), used: AtomicU64::new(self.loads) };
+    fn keep(&mut self, piece: &str, file: FileId, start: usize, part: Part) -> Part {
+        let kept = Kept { part: part.clone(), file, start: offset(start), used: AtomicU64::new(self.loads) };
         self.pieces.insert(piece.into(), kept);
-        lowered
+        part
     }
 
     /// Forgets the pieces no recent load met.
@@ -253,15 +278,23 @@ pub(in crate::lsp) fn parse_and_lower(
 }
 
 /// Parses and lowers each of `ranges` of `text` alone (on every core when
-/// they are large); `None` for one that does not parse alone. Places are in
-/// the whole text.
-fn lower_pieces(file: FileId, text: &str, ranges: &[Range<usize>]) -> Vec<Option<Lowered>> {
+/// they are large), syntax errors and all when they are its own; `None` for
+/// one that does not parse alone as it does in place. Places are in the
+/// whole text.
+fn lower_pieces(file: FileId, text: &str, ranges: &[Range<usize>]) -> Vec<Option<Part>> {
     let bytes = ranges.iter().map(ExactSizeIterator::len).sum();
     on_every_core(ranges, bytes, |range| {
-        let parse = syntax::parse_alone(&text[range.clone()])?;
+        let (mut parse, broken) = match syntax::parse_alone(&text[range.clone()], range.end == text.len()) {
+            Alone::Clean(parse) => (parse, false),
+            Alone::Broken(parse) => (parse, true),
+            Alone::Neither => return None,
+        };
+        // As `crate::parse_and_lower` reports them.
+        let errors = std::mem::take(&mut parse.errors);
         let mut lowered = lower::lower_document(file, parse.document(), 1);
+        lowered.diagnostics.extend(errors.into_iter().map(|e| crate::syntax_error(file, e)));
         lowered.relocate(Move { file, by: offset(range.start) });
-        Some(lowered)
+        Some(Part { lowered, broken })
     })
 }
 
@@ -323,7 +356,7 @@ pub(in crate::lsp) fn around(layout: Option<&[Piece]>, len: usize, at: u32) -> R
     let Some(layout) = layout else { return whole };
     let holding = layout.partition_point(|p| p.end <= at).min(layout.len().saturating_sub(1));
     let Some(piece) = layout.get(holding) else { return whole };
-    match layout[..=holding].iter().find(|p| !p.clean) {
+    match layout[..=holding].iter().find(|p| !p.alone) {
         None => piece.start as usize..piece.end as usize,
         Some(broken) => broken.start as usize..len,
     }

@@ -274,7 +274,7 @@ fn a_piece_met_again_is_reused_not_lowered_again() {
     let mut front = Front::default();
     let (_, layouts) = check_text(Some(&mut front), path, &text);
     let layout = &layouts[&FileId(0)];
-    assert!(layout.len() > 20 && layout.iter().all(|p| p.clean), "{} pieces", layout.len());
+    assert!(layout.len() > 20 && layout.iter().all(|p| p.alone), "{} pieces", layout.len());
     let middle = text.len() / 2;
     let at = middle + text[middle..].find("map \"").unwrap() + 5;
     let mut edited = text.clone();

@@ -42,7 +42,7 @@ mod recovery_tests;
 
 pub(crate) use cst::{CstKind, SyntaxTree};
 pub(crate) use lexer::TokenKind;
-pub(crate) use pieces::{blank_line_after, parse_alone};
+pub(crate) use pieces::{Alone, blank_line_after, parse_alone};
 
 use std::borrow::Cow;
 use std::fmt;

@@ -125,32 +125,61 @@ pub(crate) fn blank_line_after(text: &str, from: usize) -> Option<usize> {
     None
 }
 
-/// `piece`, cut from a larger text after a blank line (see
-/// `blank_line_after`), parsed on its own: `None` unless it parses without an
-/// error and does not end with a `/-`, so that it parses exactly as it does
-/// in place when every piece of the text does. Spans are in the piece. The
-/// language server parses an edited piece this way and reuses the others.
-pub(crate) fn parse_alone(piece: &str) -> Option<Parse<'_>> {
-    let (tokens, nodes) = parse_piece(piece)?;
-    Some(Parse { tree: SyntaxTree { text: piece, tokens, nodes }, errors: Vec::new() })
+/// How a piece of a larger text, cut after a blank line (see
+/// `blank_line_after`), parses on its own. The language server parses an
+/// edited piece this way and reuses what it made of the others.
+pub(crate) enum Alone<'t> {
+    /// Without an error and without a `/-` at its end: exactly as it does
+    /// in place, when every piece of the text does.
+    Clean(Parse<'t>),
+    /// With syntax errors that are its own: exactly as it does in place,
+    /// errors and all, when every other piece of the text is clean. Nothing
+    /// in it reaches past its end (no `{` left open, which the parser would
+    /// look for in the rest of the text, no string or comment running to
+    /// its end, no `/-` at its end), and it has fewer errors than a text
+    /// keeps (so the whole text's errors are these, compacted alike). Its first error has the KDL v1 help when it has a sign of v1,
+    /// as the whole text's first error would: a clean piece has none.
+    Broken(Parse<'t>),
+    /// Neither: the whole text must be parsed.
+    Neither,
 }
 
-/// The tokens and tree of one piece, if it parses without an error and does
-/// not end with a `/-` that would reach into the next piece.
+/// How `piece` parses on its own (see `Alone`); `ends_text` when nothing
+/// follows it. Spans are in the piece.
+pub(crate) fn parse_alone(piece: &str, ends_text: bool) -> Alone<'_> {
+    if let Some((tokens, nodes)) = parse_piece(piece) {
+        return Alone::Clean(Parse { tree: SyntaxTree { text: piece, tokens, nodes }, errors: Vec::new() });
+    }
+    let (tree, errors) = super::parse_tree_whole(piece);
+    let own = !errors.is_empty()
+        && errors.len() < super::KEPT_ERRORS
+        && parser::unclosed_blocks(&tree.tokens) == 0
+        && (ends_text || tree.tokens.last().is_none_or(|t| t.kind == TokenKind::Newline))
+        && !ends_with_slashdash(&tree.tokens);
+    if own { Alone::Broken(Parse { tree, errors }) } else { Alone::Neither }
+}
+
+/// The tokens and tree of one piece, if it parses without an error, shows
+/// no sign of KDL v1 (whose help goes on the whole text's first error) and
+/// does not end with a `/-` that would reach into the next piece.
 fn parse_piece(piece: &str) -> Option<(Vec<Token>, Vec<CstNode>)> {
     let lexed = lexer::lex(piece);
-    if !lexed.errors.is_empty() {
+    if !lexed.errors.is_empty() || lexed.v1_signals > 0 {
         return None;
     }
     let (tree, errors) = parser::parse(piece, lexed);
-    let trivia = |kind: TokenKind| {
-        matches!(kind, TokenKind::Whitespace | TokenKind::Newline | TokenKind::LineComment | TokenKind::BlockComment)
-    };
-    let last = tree.tokens.iter().rev().find(|t| !trivia(t.kind));
-    if !errors.is_empty() || last.is_some_and(|t| t.kind == TokenKind::SlashDash) {
+    if !errors.is_empty() || ends_with_slashdash(&tree.tokens) {
         return None;
     }
     Some((tree.tokens, tree.nodes))
+}
+
+/// Whether the last token that is not whitespace or a comment is a `/-`.
+fn ends_with_slashdash(tokens: &[Token]) -> bool {
+    let trivia = |kind: TokenKind| {
+        matches!(kind, TokenKind::Whitespace | TokenKind::Newline | TokenKind::LineComment | TokenKind::BlockComment)
+    };
+    tokens.iter().rev().find(|t| !trivia(t.kind)).is_some_and(|t| t.kind == TokenKind::SlashDash)
 }
 
 #[cfg(test)]
