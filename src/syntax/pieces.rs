@@ -12,6 +12,10 @@
 //! exactly as it is. The joined tree is the same, token for token and node
 //! for node, as the one-piece tree; tests check this on the compliance suite,
 //! on specs and on cuts chosen to land inside every construct.
+//!
+//! The language server cuts the same way and parses only the piece an edit
+//! changed (`parse_alone`); one piece may then also have errors of its own,
+//! when nothing in it reaches past its end (`Alone::Broken`).
 
 use super::cst::{CstNode, SyntaxTree};
 use super::lexer::{self, Token, TokenKind};
@@ -248,5 +252,49 @@ mod tests {
         assert!(parse("a {\n  x\n\ny\n}\n\nb\n", 8).is_none(), "a block cut in two is refused");
         assert!(parse("/-\n\na 1\n\nb\n", 8).is_none(), "a `/-` before a cut is refused");
         assert!(same_in_pieces("a 1\n\n  b 2 // c\n\r\n\r\nc {\n  d\n}\n\n/- e\n\nf\n"));
+    }
+
+    #[test]
+    fn a_piece_with_errors_of_its_own_parses_alone_as_in_place() {
+        let before = "a 1\n\nb {\n  c #true\n}\n\n";
+        // What follows could end a string or comment left open.
+        let after = "d \"e\" #\"f\"# \"\"\"\n  g\n  \"\"\"\n\nh {\n  i /* j */\n}\n";
+        // Errors of its own: the piece parses alone as it does between
+        // clean pieces, errors (and the v1 help) included.
+        for broken in [
+            "x \"y\n\n",
+            "x y=\n\n",
+            "x true\n\n",
+            "x { y \"z\" } }\n\n",
+            "x r\"y\"\n\n",
+            "x { y 1=2 }\n\n",
+            "x #\"y\n\n",
+            "x \\\n  y=\n\n",
+        ] {
+            let Alone::Broken(alone) = parse_alone(broken, false) else { panic!("{broken:?} is not broken alone") };
+            let text = format!("{before}{broken}{after}");
+            let (whole, errors) = super::super::parse_tree_whole(&text);
+            let shift =
+                |e: &super::super::SyntaxError| (e.span.start - before.len() as u32, e.message.clone(), e.help.clone());
+            let expected: Vec<_> = errors.iter().map(shift).collect();
+            let found: Vec<_> =
+                alone.errors.iter().map(|e| (e.span.start, e.message.clone(), e.help.clone())).collect();
+            assert_eq!(found, expected, "{broken:?}");
+            let starts = |tree: &SyntaxTree<'_>, from: u32| {
+                tree.tokens.iter().map(|t| (t.start + from, t.kind)).collect::<Vec<_>>()
+            };
+            let in_place: Vec<_> = starts(&whole, 0)
+                .into_iter()
+                .filter(|(at, _)| (before.len()..before.len() + broken.len()).contains(&(*at as usize)))
+                .collect();
+            assert_eq!(starts(&alone.tree, before.len() as u32), in_place, "{broken:?}");
+        }
+        // What reaches past its end is refused: a block or a string left
+        // open, a `/-` at its end.
+        for reaching in ["x {\n\n", "x \"\"\"\n  y\n\n", "x /* y\n\n", "x 1 /-\n\n"] {
+            assert!(matches!(parse_alone(reaching, false), Alone::Neither), "{reaching:?}");
+        }
+        assert!(matches!(parse_alone("x 1\n\n", false), Alone::Clean(_)));
+        assert!(matches!(parse_alone("x {", true), Alone::Neither), "an open block is refused at the end too");
     }
 }
