@@ -118,7 +118,7 @@ pub(crate) fn parse_and_lower(
 }
 
 /// A syntax error as a diagnostic of `file`.
-fn syntax_error(file: model::FileId, e: syntax::SyntaxError) -> Diagnostic {
+pub(crate) fn syntax_error(file: model::FileId, e: syntax::SyntaxError) -> Diagnostic {
     let mut d = Diagnostic::new(&diagnostic::SYNTAX, model::Loc::new(file, e.span), e.message);
     if let Some(label) = e.label {
         d = d.with_label(label);

@@ -193,6 +193,10 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
 /// character: a character is counted at its first byte, and one of four
 /// bytes (outside the Basic Multilingual Plane) is two UTF-16 units.
 fn count_units(bytes: &[u8]) -> (usize, usize) {
+    // Most of a spec is ASCII: a byte a character, checked a word at a time.
+    if bytes.is_ascii() {
+        return (bytes.len(), bytes.len());
+    }
     let chars = bytes.iter().filter(|&&b| (b as i8) >= -0x40).count();
     let astral = bytes.iter().filter(|&&b| b >= 0xf0).count();
     (chars, chars + astral)

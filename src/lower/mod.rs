@@ -43,7 +43,7 @@ mod values;
 
 /// What lowering a file, or a run of its top-level nodes, gives: the part of
 /// the spec it declares, its findings and its includes, in source order.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Lowered {
     pub(crate) spec: Spec,
     pub(crate) diagnostics: Vec<Diagnostic>,
@@ -51,7 +51,7 @@ pub(crate) struct Lowered {
     /// Where the name of each `stack` of this part is, in order. The first is
     /// the one in `spec`; all but the first `stack` of the whole spec are
     /// reported as repeated when the parts are put together.
-    stack_names: Vec<Loc>,
+    pub(crate) stack_names: Vec<Loc>,
 }
 
 impl Lowered {

@@ -7,17 +7,17 @@ use std::path::Path;
 use lsp_types as lsp;
 use rustc_hash::FxHashMap;
 
-use super::index;
+use super::front::{self, Front};
 use super::requests;
 use super::state::{Analysis, Context};
 use crate::model::FileId;
 
+/// The check of `text` as the server makes it: through its front end, so
+/// that completion and hover parse the piece around the cursor.
 fn analysis(path: &Path, text: String) -> Analysis {
-    let loaded = crate::load::load_text(path, text, Path::new("/"), crate::parse_and_lower);
-    let checked = crate::check_loaded(loaded, &crate::lint::CliLevels::default());
-    let index = index::Index::build(&checked.spec);
-    let files = checked.sources.files().map(|(id, f)| (f.path.clone(), id)).collect();
-    Analysis { checked, index, files, published: Default::default() }
+    let (loaded, layouts) =
+        Front::default().lend(|| crate::load::load_text(path, text, Path::new("/"), front::parse_and_lower));
+    Analysis::new(crate::check_loaded(loaded, &crate::lint::CliLevels::default()), layouts)
 }
 
 fn uri() -> lsp::Uri {

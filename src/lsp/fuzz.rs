@@ -16,7 +16,6 @@ use lsp_types as lsp;
 use rustc_hash::FxHashMap;
 
 use super::convert::to_lsp;
-use super::index;
 use super::requests;
 use super::state::{Analysis, Context, Document, apply_change, offset_in};
 use crate::model::FileId;
@@ -30,9 +29,7 @@ const NEW_NAMES: &[&str] =
 /// `path`) at each byte offset of `offsets`.
 /// Panics when an answer breaks what an editor relies on.
 pub(crate) fn every_request(path: &Path, checked: crate::Checked, offsets: &[u32], pick: u64) {
-    let index = index::Index::build(&checked.spec);
-    let files = checked.sources.files().map(|(id, f)| (f.path.clone(), id)).collect();
-    let analysis = Analysis { checked, index, files, published: Default::default() };
+    let analysis = Analysis::new(checked, Default::default());
     let Ok(uri) = format!("file://{}", path.display()).parse::<lsp::Uri>() else { return };
     let mut documents = FxHashMap::default();
     documents.insert(

@@ -8,12 +8,19 @@
 //! documents, the last check of each spec), the conversions between the
 //! crate's places and LSP's (`convert.rs`), what the server can do
 //! (`capabilities.rs`), the JSON-RPC frames (`transport.rs`), the index of
-//! names (`index.rs`), and one file per request under `requests/`.
+//! names (`index.rs`), and one file per request under `requests/`. A
+//! keystroke re-lowers only the piece of text it changed: the front end
+//! (`front.rs`) keeps what lowering made of each piece and moves it to
+//! where the piece now is (`relocate.rs`); resolution and the checks run on
+//! the whole spec, so the findings are those of `wireplan check`
+//! (`incremental_tests.rs` holds the two to it, edit after edit).
 
 mod capabilities;
 mod convert;
+mod front;
 pub(crate) mod fuzz;
 mod index;
+mod relocate;
 mod requests;
 mod server;
 mod state;
@@ -23,3 +30,5 @@ pub(crate) use server::run;
 
 #[cfg(test)]
 mod feature_tests;
+#[cfg(test)]
+mod incremental_tests;

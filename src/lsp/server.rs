@@ -9,6 +9,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
 use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types as lsp;
@@ -16,11 +17,12 @@ use lsp_types::notification::Notification as _;
 use lsp_types::request::Request as _;
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::capabilities;
 use super::convert::{path_of, to_lsp, uri_for};
+use super::front::{self, Front};
 use super::requests::{self, HasDocument};
 use super::state::{Analysis, Context, Document, apply_change};
 use super::transport::{self, Incoming, Output};
-use super::{capabilities, index};
 use crate::model::FileId;
 
 /// Runs the server until `exit` or the end of stdin.
@@ -52,6 +54,11 @@ struct Server {
     entry_of: FxHashMap<PathBuf, PathBuf>,
     /// Entries whose documents changed since their last check.
     dirty: FxHashSet<PathBuf>,
+    /// What lowering made of each piece of text lately, for the next check.
+    front: Front,
+    /// Whether to log how long each phase of each check took
+    /// (`WIREPLAN_TIMINGS=1`, as for `wireplan check`).
+    timings: bool,
 }
 
 impl Server {
@@ -64,6 +71,8 @@ impl Server {
             specs: FxHashMap::default(),
             entry_of: FxHashMap::default(),
             dirty: FxHashSet::default(),
+            front: Front::default(),
+            timings: std::env::var_os("WIREPLAN_TIMINGS").is_some_and(|v| !v.is_empty()),
         }
     }
 
@@ -110,31 +119,32 @@ impl Server {
             self.shut_down = true;
             return self.out.send(Message::Response(Response::new_ok(id, serde_json::Value::Null)));
         }
-        let result = match method.as_str() {
-            lsp::request::HoverRequest::METHOD => self.answer(request.params, requests::hover),
-            lsp::request::GotoDefinition::METHOD => self.answer(request.params, requests::definition),
-            lsp::request::References::METHOD => self.answer(request.params, requests::references),
-            lsp::request::Rename::METHOD => self.answer(request.params, requests::rename),
-            lsp::request::Completion::METHOD => self.answer(request.params, requests::completion),
-            lsp::request::CodeActionRequest::METHOD => self.answer(request.params, requests::code_actions),
-            lsp::request::Formatting::METHOD => self.answer(request.params, requests::formatting),
-            lsp::request::DocumentSymbolRequest::METHOD => self.answer(request.params, requests::symbols),
-            lsp::request::SemanticTokensFullRequest::METHOD => self.answer(request.params, requests::semantic_tokens),
+        let params = request.params;
+        let answered = match method.as_str() {
+            lsp::request::HoverRequest::METHOD => self.answer(&id, params, requests::hover),
+            lsp::request::GotoDefinition::METHOD => self.answer(&id, params, requests::definition),
+            lsp::request::References::METHOD => self.answer(&id, params, requests::references),
+            lsp::request::Rename::METHOD => self.answer(&id, params, requests::rename),
+            lsp::request::Completion::METHOD => self.answer(&id, params, requests::completion),
+            lsp::request::CodeActionRequest::METHOD => self.answer(&id, params, requests::code_actions),
+            lsp::request::Formatting::METHOD => self.answer(&id, params, requests::formatting),
+            lsp::request::DocumentSymbolRequest::METHOD => self.answer(&id, params, requests::symbols),
+            lsp::request::SemanticTokensFullRequest::METHOD => self.answer(&id, params, requests::semantic_tokens),
             _ => Err((ErrorCode::MethodNotFound, format!("wireplan does not handle `{method}`"))),
         };
-        match result {
-            Ok(value) => self.out.send(Message::Response(Response { id, response_result: Ok(value) })),
-            Err((code, message)) => self.error(id, code, &message),
+        if let Err((code, message)) = answered {
+            self.error(id, code, &message);
         }
     }
 
     /// Decodes a request's parameters, makes sure the document's spec is
-    /// checked, and runs `feature` on it.
+    /// checked, runs `feature` on it and sends its answer to request `id`.
     fn answer<P, R>(
         &mut self,
+        id: &RequestId,
         params: serde_json::Value,
         feature: impl FnOnce(&Context<'_>, P) -> Result<R, String>,
-    ) -> Result<serde_json::Value, (ErrorCode, String)>
+    ) -> Result<(), (ErrorCode, String)>
     where
         P: serde::de::DeserializeOwned + HasDocument,
         R: serde::Serialize,
@@ -155,7 +165,7 @@ impl Server {
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| feature(&context, params)))
             .map_err(|_| (ErrorCode::InternalError, "internal error: wireplan panicked; please report it".to_owned()))?
             .map_err(|e| (ErrorCode::RequestFailed, e))?;
-        serde_json::to_value(result).map_err(|e| (ErrorCode::InternalError, e.to_string()))
+        self.out.respond(id.clone(), &result).map_err(|e| (ErrorCode::InternalError, e))
     }
 
     fn error(&mut self, id: RequestId, code: ErrorCode, message: &str) {
@@ -257,48 +267,72 @@ impl Server {
     /// Checks the spec at `entry` with the open documents' texts and
     /// publishes its diagnostics.
     fn check(&mut self, entry: &Path) {
+        let started = Instant::now();
         let overrides: crate::load::Overrides =
             self.documents.iter().map(|(path, d)| (path.clone(), d.text.clone())).collect();
         let cwd = entry.parent().unwrap_or(Path::new("/"));
+        let front = &mut self.front;
         let run = || {
-            let loaded = crate::load::load_with(entry, cwd, overrides, crate::parse_and_lower).ok()?;
-            Some(crate::check_loaded(loaded, &crate::lint::CliLevels::default()))
+            // The front end reuses what it lowered of the text that did not
+            // change; the rest of the check runs on the whole spec.
+            let (loaded, layouts) =
+                front.lend(|| crate::load::load_with(entry, cwd, overrides, front::parse_and_lower));
+            let read_and_lowered = started.elapsed();
+            let mut checked = crate::check_loaded(loaded.ok()?, &crate::lint::CliLevels::default());
+            checked.timings.insert(0, ("read, parse and lower", read_and_lowered));
+            Some((checked, layouts))
         };
         // A bug in a check leaves the last diagnostics up; the session goes on.
-        let Ok(Some(checked)) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) else { return };
+        let Ok(Some((checked, layouts))) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) else {
+            return;
+        };
+        let checked_after = started.elapsed();
         // Before anything about this check is sent.
         self.mask_credentials(entry, &checked);
-        let index = index::Index::build(&checked.spec);
-        let files: FxHashMap<PathBuf, FileId> = checked.sources.files().map(|(id, f)| (f.path.clone(), id)).collect();
+        let mut analysis = Analysis::new(checked, layouts);
+        let (checked, files) = (&analysis.checked, &analysis.files);
         let mut by_file: FxHashMap<FileId, Vec<lsp::Diagnostic>> = files.values().map(|&id| (id, Vec::new())).collect();
         for d in &checked.diagnostics {
             if let Some(list) = by_file.get_mut(&d.primary.loc.file) {
-                list.push(to_lsp(&checked, &self.documents, d));
+                list.push(to_lsp(checked, &self.documents, d));
             }
         }
-        let previous = self.specs.remove(entry).map(|a| a.published).unwrap_or_default();
+        let previous = self.specs.remove(entry).map(|mut a| {
+            let published = std::mem::take(&mut a.published);
+            // The last check is freed beside the next step, not before it.
+            drop_aside(a);
+            published
+        });
+        let previous = previous.unwrap_or_default();
         let mut published = FxHashSet::default();
-        for (path, id) in &files {
+        for (path, id) in &analysis.files {
             let diagnostics = by_file.remove(id).unwrap_or_default();
             let version = self.documents.get(path).map(|d| d.version);
-            self.publish(path, diagnostics, version);
+            publish(&mut self.out, &self.documents, path, diagnostics, version);
             published.insert(path.clone());
         }
         for gone in previous.difference(&published) {
             self.publish(gone, Vec::new(), None);
         }
+        if self.timings {
+            let publish = ("convert and publish", started.elapsed().saturating_sub(checked_after));
+            for (phase, time) in analysis.checked.timings.iter().chain([&publish]) {
+                self.out.log(&format!("timing: {phase:<22} {:>8.3} ms", time.as_secs_f64() * 1000.0));
+            }
+        }
         // An open document the spec no longer includes is checked on its own.
         let left: Vec<PathBuf> = self
             .entry_of
             .iter()
-            .filter(|(path, e)| e.as_path() == entry && !files.contains_key(*path))
+            .filter(|(path, e)| e.as_path() == entry && !analysis.files.contains_key(*path))
             .map(|(path, _)| path.clone())
             .collect();
         for path in left {
             self.entry_of.insert(path.clone(), path.clone());
             self.dirty.insert(path);
         }
-        self.specs.insert(entry.to_path_buf(), Analysis { checked, index, files, published });
+        analysis.published = published;
+        self.specs.insert(entry.to_path_buf(), analysis);
     }
 
     /// From now on, every message the server sends masks the credentials of
@@ -315,11 +349,27 @@ impl Server {
     }
 
     fn publish(&mut self, path: &Path, diagnostics: Vec<lsp::Diagnostic>, version: Option<i32>) {
-        let Some(uri) = uri_for(&self.documents, path) else { return };
-        let params = lsp::PublishDiagnosticsParams { uri, diagnostics, version };
-        self.out.send(Message::Notification(Notification::new(
-            lsp::notification::PublishDiagnostics::METHOD.to_owned(),
-            params,
-        )));
+        publish(&mut self.out, &self.documents, path, diagnostics, version);
     }
+}
+
+/// Sends the diagnostics of the file at `path`.
+fn publish(
+    out: &mut Output,
+    documents: &FxHashMap<PathBuf, Document>,
+    path: &Path,
+    diagnostics: Vec<lsp::Diagnostic>,
+    version: Option<i32>,
+) {
+    let Some(uri) = uri_for(documents, path) else { return };
+    let params = lsp::PublishDiagnosticsParams { uri, diagnostics, version };
+    out.notify(lsp::notification::PublishDiagnostics::METHOD, &params);
+}
+
+/// Drops `analysis` on a thread of its own: freeing a large spec's model
+/// takes a few milliseconds the next publication need not wait for.
+fn drop_aside(analysis: Analysis) {
+    let spawned = std::thread::Builder::new().name("lsp-drop".into()).spawn(move || drop(analysis));
+    // Without a thread, it is dropped here, with the error.
+    drop(spawned);
 }

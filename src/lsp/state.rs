@@ -2,15 +2,18 @@
 //! sent it, replaces what is on disk), and the last check of each spec
 //! (`Analysis`), which every request is answered from (`Context`).
 
+use std::cell::OnceCell;
 use std::path::PathBuf;
 
 use lsp_types as lsp;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::convert::{range, uri_for};
+use super::front::{self, Layouts};
 use super::index;
 use crate::model::FileId;
 use crate::source::SourceFile;
+use crate::syntax::{self, SyntaxTree};
 
 /// An open document.
 pub(in crate::lsp) struct Document {
@@ -22,10 +25,27 @@ pub(in crate::lsp) struct Document {
 /// The last check of one spec.
 pub(in crate::lsp) struct Analysis {
     pub(in crate::lsp) checked: crate::Checked,
-    pub(in crate::lsp) index: index::Index,
+    /// Built by the first request that needs it, not on every keystroke.
+    index: OnceCell<index::Index>,
     pub(in crate::lsp) files: FxHashMap<PathBuf, FileId>,
     /// Files that diagnostics were published for, to clear them later.
     pub(in crate::lsp) published: FxHashSet<PathBuf>,
+    /// How the check's front end cut each file (`front::around`).
+    pub(in crate::lsp) layouts: Layouts,
+}
+
+impl Analysis {
+    /// The analysis of a check whose front end cut its files as `layouts`
+    /// says; nothing is published for it yet.
+    pub(in crate::lsp) fn new(checked: crate::Checked, layouts: Layouts) -> Analysis {
+        let files = checked.sources.files().map(|(id, f)| (f.path.clone(), id)).collect();
+        Analysis { checked, index: OnceCell::new(), files, published: FxHashSet::default(), layouts }
+    }
+
+    /// Every declaration and resolved reference of the spec.
+    pub(in crate::lsp) fn index(&self) -> &index::Index {
+        self.index.get_or_init(|| index::Index::build(&self.checked.spec))
+    }
 }
 
 /// What a feature sees: the last check of the document's spec.
@@ -52,6 +72,17 @@ impl Context<'_> {
     /// The byte offset of an LSP position in the request's document.
     pub(in crate::lsp) fn offset(&self, position: lsp::Position) -> u32 {
         self.source(self.file).offset_of_utf16(position.line, position.character)
+    }
+
+    /// The syntax tree around byte `offset` of the request's document, as
+    /// the whole document's tree has it there, and where the part parsed
+    /// starts: its places are counted from there (`front::around`).
+    pub(in crate::lsp) fn tree_around(&self, offset: u32) -> (u32, SyntaxTree<'_>) {
+        let text = &self.source(self.file).text;
+        let layout = self.analysis.layouts.get(&self.file).map(Vec::as_slice);
+        let part = front::around(layout, text.len(), offset);
+        let start = part.start as u32;
+        (start, syntax::parse_tree(&text[part]).0)
     }
 }
 

@@ -297,6 +297,44 @@ impl Output {
         let _ = self.out.frame(body);
     }
 
+    /// Sends a notification, its parameters written straight into the
+    /// message: a spec's diagnostics are thousands of objects, and making
+    /// them a `serde_json::Value` first (as `lsp-server`'s types hold them)
+    /// cost more than the check.
+    pub(crate) fn notify(&mut self, method: &str, params: &impl serde::Serialize) {
+        #[derive(serde::Serialize)]
+        struct Notification<'a, P> {
+            jsonrpc: &'static str,
+            method: &'a str,
+            params: &'a P,
+        }
+        let message = Notification { jsonrpc: "2.0", method, params };
+        if let Ok(body) = serde_json::to_string(&message) {
+            let _ = self.out.frame(&body);
+        }
+    }
+
+    /// Sends the answer to request `id`, written straight into the message
+    /// (see `notify`); `Err` when it cannot be written as JSON, and nothing
+    /// was sent.
+    pub(crate) fn respond(&mut self, id: lsp_server::RequestId, result: &impl serde::Serialize) -> Result<(), String> {
+        #[derive(serde::Serialize)]
+        struct Response<'a, R> {
+            jsonrpc: &'static str,
+            id: lsp_server::RequestId,
+            result: &'a R,
+        }
+        let body = serde_json::to_string(&Response { jsonrpc: "2.0", id, result }).map_err(|e| e.to_string())?;
+        let _ = self.out.frame(&body);
+        Ok(())
+    }
+
+    /// Writes a line to standard error, which editors show as the server's
+    /// log.
+    pub(crate) fn log(&self, line: &str) {
+        self.out.eprintln(format_args!("wireplan lsp: {line}"));
+    }
+
     /// An error response to a message that could not be read as a request,
     /// so it has no usable id.
     pub(crate) fn send_error(&mut self, id: Option<serde_json::Value>, code: i32, message: &str) {

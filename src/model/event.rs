@@ -104,6 +104,5 @@ fn last_word_in(name: &str, words: &[&str]) -> bool {
 pub(crate) struct Volume {
     pub(crate) per_day: Option<f64>,
     pub(crate) peak_per_second: Option<f64>,
-    #[expect(dead_code, reason = "every node of the model carries its place in the spec; nothing reads this one yet")]
     pub(crate) loc: Loc,
 }

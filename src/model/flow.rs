@@ -339,10 +339,6 @@ pub(crate) struct Each {
 #[derive(Clone, Debug)]
 pub(crate) struct Filter {
     pub(crate) field: FieldRef,
-    #[expect(
-        dead_code,
-        reason = "no check compares filter values yet; the backends refuse `when` (see `emit::fidelity`)"
-    )]
     pub(crate) value: Option<Spanned<Constant>>,
     pub(crate) loc: Loc,
 }
@@ -386,7 +382,6 @@ pub(crate) enum Constant {
 pub(crate) struct Set {
     pub(crate) dst: FieldRef,
     pub(crate) value: Option<Spanned<Constant>>,
-    #[expect(dead_code, reason = "every node of the model carries its place in the spec; nothing reads this one yet")]
     pub(crate) loc: Loc,
 }
 

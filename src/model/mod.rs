@@ -269,7 +269,6 @@ pub(crate) struct Allow {
 pub(crate) struct LintDirective {
     pub(crate) level: LintLevel,
     pub(crate) rule: Spanned<SmolStr>,
-    #[expect(dead_code, reason = "every node of the model carries its place in the spec; nothing reads this one yet")]
     pub(crate) loc: Loc,
 }
 

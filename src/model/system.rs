@@ -185,7 +185,6 @@ pub(crate) struct WebhookSignature {
     pub(crate) encoding: Option<Spanned<SignatureEncoding>>,
     /// Text before the signature in the header, such as `sha256=`.
     pub(crate) prefix: Option<Spanned<SmolStr>>,
-    #[expect(dead_code, reason = "every node of the model carries its place in the spec; nothing reads this one yet")]
     pub(crate) loc: Loc,
 }
 

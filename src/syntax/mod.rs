@@ -13,7 +13,8 @@
 //! `parser` (tokens to a lossless syntax tree in a flat arena, `cst`) ->
 //! `document` (the typed view over the tree). `literal` holds the character
 //! classes and the decoding of strings and numbers that lexer and view share;
-//! `pieces` parses a large text one piece per core. The kdl crate is used only
+//! `pieces` parses a large text one piece per core (and one piece on its own,
+//! for the language server). The kdl crate is used only
 //! in tests, as a reference to compare with: the parser is wireplan's own for
 //! three reasons the crate could not meet. It must be fast (the crate parses
 //! about 1.5 MB/s with 46 times the input in memory; a tree here is two
@@ -42,6 +43,7 @@ mod recovery_tests;
 
 pub(crate) use cst::{CstKind, SyntaxTree};
 pub(crate) use lexer::TokenKind;
+pub(crate) use pieces::{Alone, blank_line_after, parse_alone};
 
 use std::borrow::Cow;
 use std::fmt;

@@ -12,6 +12,10 @@
 //! exactly as it is. The joined tree is the same, token for token and node
 //! for node, as the one-piece tree; tests check this on the compliance suite,
 //! on specs and on cuts chosen to land inside every construct.
+//!
+//! The language server cuts the same way and parses only the piece an edit
+//! changed (`parse_alone`); one piece may then also have errors of its own,
+//! when nothing in it reaches past its end (`Alone::Broken`).
 
 use super::cst::{CstNode, SyntaxTree};
 use super::lexer::{self, Token, TokenKind};
@@ -104,7 +108,7 @@ fn cuts(text: &str, pieces: usize) -> Vec<usize> {
 /// The offset just past the first blank line (`\n\n` or `\r\n\r\n`) that
 /// starts at or after `from`. Not before a U+FEFF: the lexer reads that as a
 /// byte-order mark at the start of a text, and as an error anywhere else.
-fn blank_line_after(text: &str, from: usize) -> Option<usize> {
+pub(crate) fn blank_line_after(text: &str, from: usize) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut at = from;
     while let Some(i) = bytes.get(at..)?.iter().position(|&b| b == b'\n') {
@@ -125,22 +129,61 @@ fn blank_line_after(text: &str, from: usize) -> Option<usize> {
     None
 }
 
-/// The tokens and tree of one piece, if it parses without an error and does
-/// not end with a `/-` that would reach into the next piece.
+/// How a piece of a larger text, cut after a blank line (see
+/// `blank_line_after`), parses on its own. The language server parses an
+/// edited piece this way and reuses what it made of the others.
+pub(crate) enum Alone<'t> {
+    /// Without an error and without a `/-` at its end: exactly as it does
+    /// in place, when every piece of the text does.
+    Clean(Parse<'t>),
+    /// With syntax errors that are its own: exactly as it does in place,
+    /// errors and all, when every other piece of the text is clean. Nothing
+    /// in it reaches past its end (no `{` left open, which the parser would
+    /// look for in the rest of the text, no string or comment running to
+    /// its end, no `/-` at its end), and it has fewer errors than a text
+    /// keeps (so the whole text's errors are these, compacted alike). Its first error has the KDL v1 help when it has a sign of v1,
+    /// as the whole text's first error would: a clean piece has none.
+    Broken(Parse<'t>),
+    /// Neither: the whole text must be parsed.
+    Neither,
+}
+
+/// How `piece` parses on its own (see `Alone`); `ends_text` when nothing
+/// follows it. Spans are in the piece.
+pub(crate) fn parse_alone(piece: &str, ends_text: bool) -> Alone<'_> {
+    if let Some((tokens, nodes)) = parse_piece(piece) {
+        return Alone::Clean(Parse { tree: SyntaxTree { text: piece, tokens, nodes }, errors: Vec::new() });
+    }
+    let (tree, errors) = super::parse_tree_whole(piece);
+    let own = !errors.is_empty()
+        && errors.len() < super::KEPT_ERRORS
+        && parser::unclosed_blocks(&tree.tokens) == 0
+        && (ends_text || tree.tokens.last().is_none_or(|t| t.kind == TokenKind::Newline))
+        && !ends_with_slashdash(&tree.tokens);
+    if own { Alone::Broken(Parse { tree, errors }) } else { Alone::Neither }
+}
+
+/// The tokens and tree of one piece, if it parses without an error, shows
+/// no sign of KDL v1 (whose help goes on the whole text's first error) and
+/// does not end with a `/-` that would reach into the next piece.
 fn parse_piece(piece: &str) -> Option<(Vec<Token>, Vec<CstNode>)> {
     let lexed = lexer::lex(piece);
-    if !lexed.errors.is_empty() {
+    if !lexed.errors.is_empty() || lexed.v1_signals > 0 {
         return None;
     }
     let (tree, errors) = parser::parse(piece, lexed);
-    let trivia = |kind: TokenKind| {
-        matches!(kind, TokenKind::Whitespace | TokenKind::Newline | TokenKind::LineComment | TokenKind::BlockComment)
-    };
-    let last = tree.tokens.iter().rev().find(|t| !trivia(t.kind));
-    if !errors.is_empty() || last.is_some_and(|t| t.kind == TokenKind::SlashDash) {
+    if !errors.is_empty() || ends_with_slashdash(&tree.tokens) {
         return None;
     }
     Some((tree.tokens, tree.nodes))
+}
+
+/// Whether the last token that is not whitespace or a comment is a `/-`.
+fn ends_with_slashdash(tokens: &[Token]) -> bool {
+    let trivia = |kind: TokenKind| {
+        matches!(kind, TokenKind::Whitespace | TokenKind::Newline | TokenKind::LineComment | TokenKind::BlockComment)
+    };
+    tokens.iter().rev().find(|t| !trivia(t.kind)).is_some_and(|t| t.kind == TokenKind::SlashDash)
 }
 
 #[cfg(test)]
@@ -209,5 +252,49 @@ mod tests {
         assert!(parse("a {\n  x\n\ny\n}\n\nb\n", 8).is_none(), "a block cut in two is refused");
         assert!(parse("/-\n\na 1\n\nb\n", 8).is_none(), "a `/-` before a cut is refused");
         assert!(same_in_pieces("a 1\n\n  b 2 // c\n\r\n\r\nc {\n  d\n}\n\n/- e\n\nf\n"));
+    }
+
+    #[test]
+    fn a_piece_with_errors_of_its_own_parses_alone_as_in_place() {
+        let before = "a 1\n\nb {\n  c #true\n}\n\n";
+        // What follows could end a string or comment left open.
+        let after = "d \"e\" #\"f\"# \"\"\"\n  g\n  \"\"\"\n\nh {\n  i /* j */\n}\n";
+        // Errors of its own: the piece parses alone as it does between
+        // clean pieces, errors (and the v1 help) included.
+        for broken in [
+            "x \"y\n\n",
+            "x y=\n\n",
+            "x true\n\n",
+            "x { y \"z\" } }\n\n",
+            "x r\"y\"\n\n",
+            "x { y 1=2 }\n\n",
+            "x #\"y\n\n",
+            "x \\\n  y=\n\n",
+        ] {
+            let Alone::Broken(alone) = parse_alone(broken, false) else { panic!("{broken:?} is not broken alone") };
+            let text = format!("{before}{broken}{after}");
+            let (whole, errors) = super::super::parse_tree_whole(&text);
+            let shift =
+                |e: &super::super::SyntaxError| (e.span.start - before.len() as u32, e.message.clone(), e.help.clone());
+            let expected: Vec<_> = errors.iter().map(shift).collect();
+            let found: Vec<_> =
+                alone.errors.iter().map(|e| (e.span.start, e.message.clone(), e.help.clone())).collect();
+            assert_eq!(found, expected, "{broken:?}");
+            let starts = |tree: &SyntaxTree<'_>, from: u32| {
+                tree.tokens.iter().map(|t| (t.start + from, t.kind)).collect::<Vec<_>>()
+            };
+            let in_place: Vec<_> = starts(&whole, 0)
+                .into_iter()
+                .filter(|(at, _)| (before.len()..before.len() + broken.len()).contains(&(*at as usize)))
+                .collect();
+            assert_eq!(starts(&alone.tree, before.len() as u32), in_place, "{broken:?}");
+        }
+        // What reaches past its end is refused: a block or a string left
+        // open, a `/-` at its end.
+        for reaching in ["x {\n\n", "x \"\"\"\n  y\n\n", "x /* y\n\n", "x 1 /-\n\n"] {
+            assert!(matches!(parse_alone(reaching, false), Alone::Neither), "{reaching:?}");
+        }
+        assert!(matches!(parse_alone("x 1\n\n", false), Alone::Clean(_)));
+        assert!(matches!(parse_alone("x {", true), Alone::Neither), "an open block is refused at the end too");
     }
 }

@@ -9,7 +9,7 @@ use super::super::state::Context;
 use crate::lint;
 use crate::model::{Spec, TriggerKind};
 use crate::shapes::{self, Fits};
-use crate::syntax::{self, cursor};
+use crate::syntax::{Span, cursor};
 
 pub(in crate::lsp) fn completion(
     cx: &Context<'_>,
@@ -17,8 +17,11 @@ pub(in crate::lsp) fn completion(
 ) -> Result<Option<lsp::CompletionResponse>, String> {
     let offset = cx.offset(p.text_document_position.position);
     let source = cx.source(cx.file);
-    let (tree, _) = syntax::parse_tree(&source.text);
-    let typing = cursor::typing(&tree, offset);
+    // Only the part of the document around the cursor is parsed; its places
+    // count from where it starts.
+    let (start, tree) = cx.tree_around(offset);
+    let mut typing = cursor::typing(&tree, offset - start);
+    typing.replace = Span { start: typing.replace.start + start, end: typing.replace.end + start };
     let parent = typing.parents.last().map_or("", String::as_str);
     let partial = source.text.get(typing.replace.range()).unwrap_or("");
     let edit_range = range(source, typing.replace);

@@ -10,7 +10,9 @@ pub(in crate::lsp) fn definition(
     p: lsp::GotoDefinitionParams,
 ) -> Result<Option<lsp::GotoDefinitionResponse>, String> {
     let offset = cx.offset(p.text_document_position_params.position);
-    let Some(Target::Symbol(symbol)) = cx.analysis.index.at(cx.file, offset).map(|o| o.target) else { return Ok(None) };
+    let Some(Target::Symbol(symbol)) = cx.analysis.index().at(cx.file, offset).map(|o| o.target) else {
+        return Ok(None);
+    };
     let loc = index::declaration(&cx.analysis.checked.spec, symbol);
     Ok(loc.and_then(|loc| cx.location(loc)).map(lsp::GotoDefinitionResponse::Scalar))
 }

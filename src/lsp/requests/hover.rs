@@ -11,7 +11,7 @@ use super::super::state::Context;
 use crate::escape::{markdown_code as code, markdown_prose};
 use crate::model::{EventId, FlowId, Owner, SystemId, TriggerKind};
 use crate::shapes::{self, Fits};
-use crate::syntax::{self, Span, cursor};
+use crate::syntax::{Span, cursor};
 
 /// The most names listed in a hover.
 const LISTED: usize = 10;
@@ -23,15 +23,18 @@ pub(in crate::lsp) fn hover(cx: &Context<'_>, p: lsp::HoverParams) -> Result<Opt
         contents: lsp::HoverContents::Markup(lsp::MarkupContent { kind: lsp::MarkupKind::Markdown, value }),
         range: Some(range(source, span)),
     };
-    if let Some(o) = cx.analysis.index.at(cx.file, offset) {
+    if let Some(o) = cx.analysis.index().at(cx.file, offset) {
         let text = match o.target {
             Target::Rule(rule) => crate::docs::explain(rule),
             Target::Symbol(symbol) => summary(cx, symbol),
         };
         return Ok(Some(markdown(text, o.loc.span)));
     }
-    let (tree, _) = syntax::parse_tree(&source.text);
-    let Some(h) = cursor::hovered(&tree, offset) else { return Ok(None) };
+    // Only the part of the document around the cursor is parsed; its places
+    // count from where it starts.
+    let (start, tree) = cx.tree_around(offset);
+    let Some(mut h) = cursor::hovered(&tree, offset - start) else { return Ok(None) };
+    h.span = Span { start: h.span.start + start, end: h.span.end + start };
     let parent = h.parents.last().map_or("", String::as_str);
     let Some(shape) = shapes::shape(parent, &h.node) else { return Ok(None) };
     let text = match &h.key {

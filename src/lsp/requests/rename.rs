@@ -17,7 +17,7 @@ use crate::syntax::{Span, cursor};
 #[allow(clippy::mutable_key_type)]
 pub(in crate::lsp) fn rename(cx: &Context<'_>, p: lsp::RenameParams) -> Result<Option<lsp::WorkspaceEdit>, String> {
     let offset = cx.offset(p.text_document_position.position);
-    let Some(o) = cx.analysis.index.at(cx.file, offset) else {
+    let Some(o) = cx.analysis.index().at(cx.file, offset) else {
         return Err("there is no system, event or flow name here".into());
     };
     let (symbol, kind) = match o.target {
@@ -42,7 +42,7 @@ pub(in crate::lsp) fn rename(cx: &Context<'_>, p: lsp::RenameParams) -> Result<O
         return Err(format!("a {kind} named `{}` already exists", crate::escape::one_line(new_name)));
     }
     let mut changes: HashMap<lsp::Uri, Vec<lsp::TextEdit>> = HashMap::new();
-    for o in cx.analysis.index.of(symbol) {
+    for o in cx.analysis.index().of(symbol) {
         let source = cx.source(o.loc.file);
         let Some(uri) = cx.uri(o.loc.file) else { continue };
         let original = source.text.get(o.loc.span.range()).unwrap_or("");

@@ -33,7 +33,7 @@ pub(in crate::lsp) fn semantic_tokens(
     let (tree, _) = syntax::parse_tree(&source.text);
     let named: std::collections::HashMap<(u32, u32), u32> = cx
         .analysis
-        .index
+        .index()
         .in_file(cx.file)
         .filter_map(|o| match o.target {
             Target::Symbol(symbol) => Some((

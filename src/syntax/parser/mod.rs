@@ -55,7 +55,7 @@ pub(crate) fn parse<'t>(text: &'t str, lexed: Lexed) -> (SyntaxTree<'t>, Vec<Syn
 /// How many `{` are still open at the end, counted on tokens the way the
 /// parser will see them: every `{` opens a block and every `}` closes the
 /// innermost one, if any.
-fn unclosed_blocks(tokens: &[Token]) -> usize {
+pub(super) fn unclosed_blocks(tokens: &[Token]) -> usize {
     tokens.iter().fold(0usize, |depth, t| match t.kind {
         TokenKind::OpenBrace => depth + 1,
         TokenKind::CloseBrace => depth.saturating_sub(1),
