@@ -337,7 +337,7 @@ pub(in crate::lsp) fn cuts(text: &str) -> Vec<usize> {
 fn picked(line: &str) -> bool {
     let mut hasher = FxHasher::default();
     line.hash(&mut hasher);
-    hasher.finish() % GROUP == 0
+    hasher.finish().is_multiple_of(GROUP)
 }
 
 /// A byte offset in a file (files are smaller than 4 GiB: `MAX_FILE_BYTES`).

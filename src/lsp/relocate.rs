@@ -18,9 +18,9 @@ use crate::lower::Lowered;
 use crate::model::{
     Action, Allow, Api, ApiStyle, Backoff, Connector, Constant, Credential, Criticality, Each, Entity, EntityId, Event,
     EventDelivery, EventId, Field, FieldType, FileId, Filter, Flow, FlowId, HttpMethod, Include, LintDirective,
-    LintLevel, Loc, Map, OutboundAuth, Owner, RateLimit, Ref, Request, Retry, RetryOn, Set, SignatureEncoding,
-    SignatureScheme, Source, Spanned, Spec, Stack, System, SystemAuth, SystemId, SystemKind, Target, TimeUnit, Trigger,
-    TriggerKind, Volume, Wait, WebhookSignature,
+    LintLevel, Loc, Lookup, Map, MatchKey, OutboundAuth, Owner, RateLimit, Ref, Request, Retry, RetryOn, Set,
+    SignatureEncoding, SignatureScheme, Source, Spanned, Spec, Stack, System, SystemAuth, SystemId, SystemKind, Target,
+    TimeUnit, Trigger, TriggerKind, Volume, Wait, WebhookSignature,
 };
 
 /// Where a piece goes: into `file`, `by` bytes further on (wrapping, so a
@@ -95,7 +95,7 @@ leaves! {
     bool, u32, usize, f64, String, SmolStr, std::time::Duration, std::ops::Range<usize>, &'static str,
     &'static Rule, &'static crate::catalog::Entry,
     SystemId, EventId, FlowId, EntityId, Owner, Severity, Applicability, Constant, RetryOn,
-    Action, ApiStyle, Backoff, Criticality, EventDelivery, FieldType, HttpMethod, LintLevel, OutboundAuth,
+    Action, ApiStyle, Backoff, Criticality, EventDelivery, FieldType, HttpMethod, LintLevel, Lookup, OutboundAuth,
     SignatureEncoding, SignatureScheme, SystemKind, TimeUnit,
 }
 
@@ -144,8 +144,9 @@ structs! {
     Source { system, entity, loc }
     Target {
         system, action, entity, maps, sets, request, idempotency_key, retry, emits, emits_outbox, call, each,
-        counter, loc,
+        counter, matches, loc,
     }
+    MatchKey { fields, lookup, loc }
     Wait { timeout, loc }
     Each { array, maps, sets, loc }
     Filter { field, value, loc }
