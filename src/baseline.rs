@@ -87,12 +87,9 @@ pub(crate) fn identity_renamed(
     if spec.flow(id).name.value != from {
         return None;
     }
-    let (quoted_from, quoted_to) = (format!("`{from}`"), format!("`{to}`"));
-    let path = node_path("flow", to);
-    let message = mask_numbers(&d.message.replace(&quoted_from, &quoted_to));
-    let text: String = loc_text(d.primary.loc, sources).replace(from, to);
-    let text: String = text.chars().filter(|c| !c.is_whitespace() && *c != ';').collect();
-    Some(Identity::hashed(path.clone(), [d.rule.code, &path, &message, &text]))
+    let message = d.message.replace(&format!("`{from}`"), &format!("`{to}`"));
+    let text = loc_text(d.primary.loc, sources).replace(from, to);
+    Some(hashed_node(d, node_path("flow", to), &message, &text))
 }
 
 /// The identity of a finding of `d`'s rule about `owner`, saying `message`
@@ -106,11 +103,17 @@ fn node_identity(
     sources: &SourceMap,
 ) -> Identity {
     let path = owner.map_or_else(|| SPEC_PATH.to_owned(), |o| node_path_of(o, spec));
+    hashed_node(d, path, message, &loc_text(loc, sources))
+}
+
+/// The identity of a finding of `d`'s rule at the node `path`, saying
+/// `message` over the source `text`.
+fn hashed_node(d: &Diagnostic, path: String, message: &str, text: &str) -> Identity {
     let message = mask_numbers(message);
     // Without whitespace or `;`: `fmt` changes only the layout between
     // tokens (`a \t=x` becomes `a=x`, `{ a; b }` a node a line), and a
     // formatted spec holds the same findings.
-    let text: String = loc_text(loc, sources).chars().filter(|c| !c.is_whitespace() && *c != ';').collect();
+    let text: String = text.chars().filter(|c| !c.is_whitespace() && *c != ';').collect();
     Identity::hashed(path.clone(), [d.rule.code, &path, &message, &text])
 }
 

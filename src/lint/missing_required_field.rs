@@ -1,11 +1,13 @@
 //! `missing-required-field`: a `create` or `upsert` that leaves a required
 //! field of the target entity empty.
 
+use std::collections::HashSet;
+
 use super::Context;
 use super::util::name_list;
 use crate::diagnostic::declare_rule;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Action, Owner, SystemKind};
+use crate::model::{Action, Owner, SystemId, SystemKind, Target};
 
 declare_rule! {
     /// ## What it finds
@@ -87,7 +89,15 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
+        // The records the flow's earlier writes made or found, by system.
+        let mut earlier: HashSet<(SystemId, String)> = HashSet::new();
         for (index, target) in flow.targets.iter().enumerate() {
+            if let Some(before) = index.checked_sub(1).map(|i| &flow.targets[i])
+                && let (Some(system), Some(entity)) = (before.system.target, before.entity.as_ref())
+                && entity.name.value.len() >= 3
+            {
+                earlier.insert((system, entity.name.value.to_ascii_lowercase()));
+            }
             let Some(action) = &target.action else { continue };
             if !matches!(action.value, Action::Create | Action::Upsert) {
                 continue;
@@ -117,7 +127,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 .filter(|(f, done)| f.required && !f.generated && !**done)
                 .filter(|(f, _)| {
                     let assigned = action.value == Action::Create && own_id(&f.name.value, &entity.name.value);
-                    !assigned && !carried_from_earlier_write(flow, index, &f.name.value)
+                    !assigned && !carried_from_earlier_write(&earlier, target, &f.name.value)
                 })
                 .map(|(f, _)| f)
                 .collect();
@@ -175,15 +185,10 @@ fn own_id(field: &str, entity: &str) -> bool {
 /// the same system, made or found (a sales order's `sell_to_customer_no`
 /// after the customer's upsert): the write passes it on, which the language
 /// cannot state.
-fn carried_from_earlier_write(flow: &crate::model::Flow, index: usize, field: &str) -> bool {
-    let Some(system) = flow.targets[index].system.target else { return false };
+fn carried_from_earlier_write(earlier: &HashSet<(SystemId, String)>, target: &Target, field: &str) -> bool {
+    let Some(system) = target.system.target else { return false };
     let field = field.to_ascii_lowercase();
-    flow.targets[..index].iter().filter(|t| t.system.target == Some(system)).any(|t| {
-        t.entity.as_ref().is_some_and(|e| {
-            let entity = e.name.value.to_ascii_lowercase();
-            entity.len() >= 3 && field.split(|c: char| !c.is_ascii_alphanumeric()).any(|word| word == entity)
-        })
-    })
+    field.split(|c: char| !c.is_ascii_alphanumeric()).any(|word| earlier.contains(&(system, word.to_owned())))
 }
 
 #[cfg(test)]

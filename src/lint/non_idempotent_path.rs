@@ -137,7 +137,7 @@ fn creates(target: &Target) -> bool {
 
 /// The targets of a flow that can run twice into a non-idempotent write
 /// without a key, in order.
-fn offending_targets(spec: &Spec, graph: &Graph, flow: &Flow) -> Vec<usize> {
+fn offending_targets(spec: &Spec, absorbs: &[bool], flow: &Flow) -> Vec<usize> {
     // A misspelt `idempotency-key` is already an error; do not pile on.
     if flow.misspelt("idempotency-key") {
         return Vec::new();
@@ -147,33 +147,37 @@ fn offending_targets(spec: &Spec, graph: &Graph, flow: &Flow) -> Vec<usize> {
             creates(&flow.targets[t])
                 && flow.key_for(t).is_none()
                 && flow.runs_twice(spec, t).is_some()
-                && !absorbed_publish(spec, graph, &flow.targets[t])
+                && !absorbed_publish(absorbs, &flow.targets[t])
         })
         .collect()
 }
 
-fn offends(spec: &Spec, graph: &Graph, flow: &Flow) -> bool {
-    !offending_targets(spec, graph, flow).is_empty()
+fn offends(spec: &Spec, absorbs: &[bool], flow: &Flow) -> bool {
+    !offending_targets(spec, absorbs, flow).is_empty()
 }
 
 /// Whether a write is only a publish whose repeat nothing acts on twice: a
 /// `send` or `append` that fills no field and `emits` events, every flow
 /// on which writes idempotently or by a key (a saga that ignores a repeated
 /// start, a projection's upsert). Its repeat is a repeated event, which
-/// those flows absorb.
-fn absorbed_publish(spec: &Spec, graph: &Graph, target: &Target) -> bool {
+/// those flows absorb. `absorbs` is `absorbing_events`.
+fn absorbed_publish(absorbs: &[bool], target: &Target) -> bool {
     let publishes = target.action.as_ref().is_some_and(|a| matches!(a.value, Action::Send | Action::Append));
-    if !publishes
-        || target.emits.is_empty()
-        || !target.maps.is_empty()
-        || !target.sets.is_empty()
-        || target.each.is_some()
-    {
-        return false;
-    }
+    publishes
+        && !target.emits.is_empty()
+        && target.maps.is_empty()
+        && target.sets.is_empty()
+        && target.each.is_none()
+        && target.emits.iter().all(|e| e.target.is_some_and(|e| absorbs.get(e.index()).copied().unwrap_or(false)))
+}
+
+/// Per event: whether every flow it sets off by a definite link writes
+/// idempotently or by a key, so that a repeat of the event does nothing
+/// twice. One pass over the flows and the events' links.
+fn absorbing_events(spec: &Spec, graph: &Graph) -> Vec<bool> {
     let events = spec.flows.len() as u32;
-    target.emits.iter().all(|e| {
-        e.target.is_some_and(|e| {
+    spec.event_ids()
+        .map(|e| {
             graph.definite_successors(events + e.0).all(|n| match graph.nodes.get(n as usize) {
                 Some(TriggerNode::Flow(f)) => {
                     let flow = spec.flow(*f);
@@ -182,7 +186,7 @@ fn absorbed_publish(spec: &Spec, graph: &Graph, target: &Target) -> bool {
                 _ => true,
             })
         })
-    })
+        .collect()
 }
 
 /// The nodes a flow's duplicates go to by definite links: the trigger
@@ -220,6 +224,8 @@ pub(crate) struct Attribution {
     /// Per node: the origin whose wave reached it first, or `u32::MAX`.
     pub(crate) origin_of: Vec<u32>,
     pub(crate) depth: Vec<u32>,
+    /// Per event: whether its consumers absorb a repeat (`absorbing_events`).
+    absorbs: Vec<bool>,
 }
 
 pub(crate) fn attribute(spec: &Spec, graph: &Graph) -> Attribution {
@@ -227,9 +233,10 @@ pub(crate) fn attribute(spec: &Spec, graph: &Graph) -> Attribution {
     // A vendor's flow is asked about apart (`vendors_flow`): its repeats
     // are the vendor's to prevent, and a team's flow downstream of it is
     // still the team's own origin.
+    let absorbs = absorbing_events(spec, graph);
     let offending: Vec<FlowId> = spec
         .flow_ids()
-        .filter(|&f| offends(spec, graph, spec.flow(f)) && vendor_of(spec, spec.flow(f)).is_none())
+        .filter(|&f| offends(spec, &absorbs, spec.flow(f)) && vendor_of(spec, spec.flow(f)).is_none())
         .collect();
     // Pass 1: what is downstream of any offending flow.
     let mut downstream = vec![false; n];
@@ -281,7 +288,7 @@ pub(crate) fn attribute(spec: &Spec, graph: &Graph) -> Attribution {
         }
     }
     origins.sort_unstable();
-    Attribution { origins, parent, origin_of, depth }
+    Attribution { origins, parent, origin_of, depth, absorbs }
 }
 
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
@@ -308,7 +315,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         if let Some(vendor) = vendor_of(spec, flow)
-            && offends(spec, graph, flow)
+            && offends(spec, &a.absorbs, flow)
         {
             out.push(vendors_flow(spec, graph, &a, id, vendor));
         }
@@ -465,7 +472,7 @@ fn diagnostic(
     deepest: Option<FlowId>,
 ) -> Diagnostic {
     let flow = spec.flow(origin);
-    let targets = offending_targets(spec, graph, flow);
+    let targets = offending_targets(spec, &a.absorbs, flow);
     let first = targets.first().copied().unwrap_or(0);
     let write = |t: usize| {
         let target = &flow.targets[t];

@@ -203,18 +203,17 @@ fn unseen_deletions(
         for (index, target) in flow.targets.iter().enumerate() {
             let Some(system) = target.system.target else { continue };
             let copies = target.action.as_ref().is_some_and(|a| matches!(a.value, Action::Create | Action::Upsert));
+            if !copies || system == producer || spec.system(system).is_transport() || deletes_in.contains(&system) {
+                continue;
+            }
+            // A flow with two writes into one system is listed once.
             let copy = unseen.entry((producer, entity, system)).or_default();
-            if copies
-                && system != producer
-                && !spec.system(system).is_transport()
-                && !deletes_in.contains(&system)
-                && copy.last().is_none_or(|(f, _)| *f != flow_id)
-            {
+            if copy.last().is_none_or(|(f, _)| *f != flow_id) {
                 copy.push((flow_id, index));
             }
         }
     }
-    for ((producer, entity, system), copies) in unseen.into_iter().filter(|(_, copies)| !copies.is_empty()) {
+    for ((producer, entity, system), copies) in unseen {
         let (source, target) = (&spec.system(producer).name.value, &spec.system(system).name.value);
         let flows = name_list(copies.iter().map(|(f, _)| spec.flow(*f).name.value.as_str()));
         let (first, index) = copies[0];
@@ -263,7 +262,7 @@ fn deleted_in_place(entity: &str) -> bool {
     ];
     let last = entity.rsplit(['.', '_', '-', ' ']).next().unwrap_or(entity).to_ascii_lowercase();
     let singular = last.strip_suffix('s').unwrap_or(&last);
-    super::upsert_match::is_party(entity) || KEPT.contains(&singular)
+    super::util::is_party(entity) || KEPT.contains(&singular)
 }
 
 /// Whether a poll maps a field that marks a record's end (`status`,

@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::Context;
-use super::util::{group_by, name_list, source_fields};
+use super::util::{group_by, is_party, name_list, source_fields};
 use crate::diagnostic::{Diagnostic, Severity, declare_rule};
 use crate::model::{Action, FieldType, Flow, FlowId, Lookup, MatchKey, Owner, Spec, SystemId, Target, TriggerKind};
 use smol_str::SmolStr;
@@ -116,31 +116,6 @@ declare_rule! {
 /// comparison is left out (a finding less, never a quadratic check).
 const COMPARED_WRITERS: usize = 64;
 
-/// Entities that are people or companies: records that arrive in several
-/// products and are matched across them (singular, lowercase).
-const PARTIES: &[&str] = &[
-    "account",
-    "buyer",
-    "candidate",
-    "client",
-    "company",
-    "contact",
-    "customer",
-    "donor",
-    "employee",
-    "lead",
-    "member",
-    "organisation",
-    "organization",
-    "patient",
-    "person",
-    "profile",
-    "subscriber",
-    "supplier",
-    "user",
-    "vendor",
-];
-
 /// Field names that are a person's or a company's name.
 const NAME_KEYS: &[&str] = &[
     "name",
@@ -160,18 +135,6 @@ const NAME_KEYS: &[&str] = &[
     "organization_name",
     "organisation_name",
 ];
-
-/// Whether an entity name means people or companies (`contacts`,
-/// `Customer`, `crm_contact`).
-pub(super) fn is_party(entity: &str) -> bool {
-    let last = entity.rsplit(['.', '_', '-', ' ']).next().unwrap_or(entity).to_ascii_lowercase();
-    let singular = match last.as_str() {
-        "people" => "person",
-        "companies" => "company",
-        s => s.strip_suffix('s').unwrap_or(s),
-    };
-    PARTIES.contains(&singular)
-}
 
 /// What identifies a person by contact rather than by an id.
 #[derive(Clone, Copy, PartialEq)]

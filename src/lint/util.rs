@@ -175,6 +175,43 @@ pub(super) fn source_fields<'s>(spec: &'s Spec, flow: &Flow) -> Option<&'s [Fiel
     }
 }
 
+/// Entities that are people or companies: records that arrive in several
+/// products and are matched across them (singular, lowercase).
+const PARTIES: &[&str] = &[
+    "account",
+    "buyer",
+    "candidate",
+    "client",
+    "company",
+    "contact",
+    "customer",
+    "donor",
+    "employee",
+    "lead",
+    "member",
+    "organisation",
+    "organization",
+    "patient",
+    "person",
+    "profile",
+    "subscriber",
+    "supplier",
+    "user",
+    "vendor",
+];
+
+/// Whether an entity name means people or companies (`contacts`,
+/// `Customer`, `crm_contact`).
+pub(super) fn is_party(entity: &str) -> bool {
+    let last = entity.rsplit(['.', '_', '-', ' ']).next().unwrap_or(entity).to_ascii_lowercase();
+    let singular = match last.as_str() {
+        "people" => "person",
+        "companies" => "company",
+        s => s.strip_suffix('s').unwrap_or(s),
+    };
+    PARTIES.contains(&singular)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

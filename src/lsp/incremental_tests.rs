@@ -14,26 +14,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::front::{self, Front, Layouts};
+use crate::fuzz::mutate::Rng;
 use crate::lint::CliLevels;
 use crate::model::FileId;
 use crate::syntax::{self, cursor};
-
-/// A small deterministic generator (xorshift), so that a failure names its
-/// seed and can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 /// The char boundary at or before `at`.
 fn floor(text: &str, mut at: usize) -> usize {
@@ -184,7 +168,7 @@ fn specs() -> Vec<(PathBuf, String)> {
 /// ways.
 fn edit_and_compare(path: &Path, text: &str, seed: u64, edits: usize) {
     let mut front = Front::default();
-    let mut rng = Rng(seed | 1);
+    let mut rng = Rng::new(seed);
     let mut text = text.to_owned();
     let mut undo = Vec::new();
     for n in 0..=edits {
@@ -239,7 +223,7 @@ fn a_spec_of_several_files_edited_checks_as_a_full_check_does() {
     let entry = files.iter().find(|f| f.ends_with("wireplan.kdl")).unwrap().clone();
     let mut texts: Vec<String> = files.iter().map(|f| std::fs::read_to_string(f).unwrap()).collect();
     let mut front = Front::default();
-    let mut rng = Rng(0xac3e);
+    let mut rng = Rng::new(0xac3e);
     let mut undo = Vec::new();
     for n in 0..120 {
         let which = rng.below(files.len());
@@ -290,7 +274,7 @@ fn a_piece_met_again_is_reused_not_lowered_again() {
 fn the_part_parsed_around_the_cursor_answers_as_the_whole_text() {
     let path = Path::new("/nonexistent-wireplan-lsp/wireplan.kdl");
     let all: String = specs().iter().take(30).map(|(_, text)| format!("{text}\n\n")).collect();
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     let mut text = all;
     let mut undo = Vec::new();
     for n in 0..12 {
