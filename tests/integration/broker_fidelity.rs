@@ -276,11 +276,14 @@ system "crm" kind=crm {
     red.kill();
     let killed = started.elapsed();
     let red = connectors(&user_dir, &env, "node-red-2.log");
-    let arrived = crm.wait_for(200, Duration::from_secs(90), |r| r.method == "PUT");
-    let mut ids: Vec<String> = arrived.iter().map(|r| r.json()["id"].as_str().unwrap().to_owned()).collect();
+    // The writes in flight at the kill come again, so 200 writes are not
+    // yet 200 records: wait for every record.
+    let ids_of = |requests: &[Recorded]| -> BTreeSet<String> {
+        requests.iter().filter(|r| r.method == "PUT").map(|r| r.json()["id"].as_str().unwrap().to_owned()).collect()
+    };
+    let arrived = crm.wait_until(Duration::from_secs(90), |requests| ids_of(requests).len() >= 200);
     let took = started.elapsed();
-    ids.sort();
-    ids.dedup();
+    let ids: Vec<String> = ids_of(&arrived).into_iter().collect();
     let all: BTreeSet<String> = (0..200).map(|i| format!("r{i}")).collect();
     let missing: Vec<&String> = all.iter().filter(|id| ids.binary_search(id).is_err()).collect();
     assert!(missing.is_empty(), "lost: {missing:?}\n{}", red.log());

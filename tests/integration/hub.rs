@@ -96,10 +96,16 @@ impl Recorder {
     /// Waits until `n` requests matching `filter` have arrived (at most
     /// `timeout`), and returns every request so far without removing them.
     pub(crate) fn wait_for(&self, n: usize, timeout: Duration, filter: impl Fn(&Recorded) -> bool) -> Vec<Recorded> {
+        self.wait_until(timeout, |requests| requests.iter().filter(|r| filter(r)).count() >= n)
+    }
+
+    /// Waits until the requests so far satisfy `done` (at most `timeout`),
+    /// and returns them without removing them.
+    pub(crate) fn wait_until(&self, timeout: Duration, done: impl Fn(&[Recorded]) -> bool) -> Vec<Recorded> {
         let start = Instant::now();
         loop {
             let requests = self.state.lock().unwrap().requests.clone();
-            if requests.iter().filter(|r| filter(r)).count() >= n || start.elapsed() > timeout {
+            if done(&requests) || start.elapsed() > timeout {
                 return requests;
             }
             std::thread::sleep(Duration::from_millis(50));
