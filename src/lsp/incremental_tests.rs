@@ -63,11 +63,12 @@ fn stretches(text: &str) -> Vec<std::ops::Range<usize>> {
 /// pieces come back in new places.
 fn edit(rng: &mut Rng, text: &mut String, undo: &mut Vec<String>) {
     // A text that no longer parses is mended, often, as its writer would.
-    if rng.below(2) == 0 && !syntax::parse(text).errors.is_empty() {
-        if let Some(earlier) = undo.pop() {
-            *text = earlier;
-            return;
-        }
+    if rng.below(2) == 0
+        && !syntax::parse(text).errors.is_empty()
+        && let Some(earlier) = undo.pop()
+    {
+        *text = earlier;
+        return;
     }
     const TYPED: &[&str] =
         &["x", " ", "\"", "{", "}", "\n", "\n\n", "=", "#", "/", "-", "/-", "é", "1", "\t", ";", "\\", "\r\n"];

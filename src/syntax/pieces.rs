@@ -151,13 +151,18 @@ pub(crate) enum Alone<'t> {
 /// How `piece` parses on its own (see `Alone`); `ends_text` when nothing
 /// follows it. Spans are in the piece.
 pub(crate) fn parse_alone(piece: &str, ends_text: bool) -> Alone<'_> {
-    if let Some((tokens, nodes)) = parse_piece(piece) {
+    let lexed = lexer::lex(piece);
+    // A `{` left open is refused before it is parsed: the parser would go
+    // over the piece again for each place the block might end.
+    if parser::unclosed_blocks(&lexed.tokens) > 0 {
+        return Alone::Neither;
+    }
+    if let Some((tokens, nodes)) = parse_lexed(piece, lexed) {
         return Alone::Clean(Parse { tree: SyntaxTree { text: piece, tokens, nodes }, errors: Vec::new() });
     }
     let (tree, errors) = super::parse_tree_whole(piece);
     let own = !errors.is_empty()
         && errors.len() < super::KEPT_ERRORS
-        && parser::unclosed_blocks(&tree.tokens) == 0
         && (ends_text || tree.tokens.last().is_none_or(|t| t.kind == TokenKind::Newline))
         && !ends_with_slashdash(&tree.tokens);
     if own { Alone::Broken(Parse { tree, errors }) } else { Alone::Neither }
@@ -167,7 +172,11 @@ pub(crate) fn parse_alone(piece: &str, ends_text: bool) -> Alone<'_> {
 /// no sign of KDL v1 (whose help goes on the whole text's first error) and
 /// does not end with a `/-` that would reach into the next piece.
 fn parse_piece(piece: &str) -> Option<(Vec<Token>, Vec<CstNode>)> {
-    let lexed = lexer::lex(piece);
+    parse_lexed(piece, lexer::lex(piece))
+}
+
+/// `parse_piece`, on the piece's tokens.
+fn parse_lexed(piece: &str, lexed: lexer::Lexed) -> Option<(Vec<Token>, Vec<CstNode>)> {
     if !lexed.errors.is_empty() || lexed.v1_signals > 0 {
         return None;
     }
