@@ -306,7 +306,7 @@ pub(in crate::lsp) fn parse_and_lower(
 fn lower_pieces(file: FileId, text: &str, ranges: &[Range<usize>]) -> Vec<Option<Part>> {
     let bytes = ranges.iter().map(ExactSizeIterator::len).sum();
     on_every_core(ranges, bytes, |range| {
-        let (mut parse, broken) = match syntax::parse_alone(&text[range.clone()], range.end == text.len()) {
+        let (mut parse, broken) = match syntax::parse_alone(&text[range.clone()]) {
             Alone::Clean(parse) => (parse, false),
             Alone::Broken(parse) => (parse, true),
             Alone::Neither => return None,
