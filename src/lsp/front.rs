@@ -165,9 +165,14 @@ impl Front {
         let met: Vec<Option<&Kept>> = ranges.iter().map(|r| self.met(&text[r.clone()])).collect();
         let new: Vec<Range<usize>> =
             ranges.iter().zip(&met).filter(|(_, m)| m.is_none()).map(|(r, _)| r.clone()).collect();
+        // The pieces not met before, lowered, each at its index.
+        let mut fresh: Vec<Option<Part>> = Vec::with_capacity(ranges.len());
+        let mut lowered = lower_pieces(file, text, &new).into_iter();
+        for m in &met {
+            fresh.push(if m.is_some() { None } else { lowered.next().flatten() });
+        }
         // What is lowered now is remembered once the rest is copied.
         let mut lowered_now: Vec<(Range<usize>, Part)> = Vec::new();
-        let mut fresh = new.iter().cloned().zip(lower_pieces(file, text, &new));
         // Each piece of the file (or pieces joined), as met before or as
         // lowered now; decided before anything is copied, since a file that
         // must be lowered whole needs no copies.
@@ -178,12 +183,11 @@ impl Front {
         while i < ranges.len() {
             let mut range = ranges[i].clone();
             let mut next = i + 1;
-            let mut this = match met[i] {
-                Some(kept) => Some(Made::Met(kept)),
-                None => fresh.next().and_then(|(range, part)| {
-                    let part = part?;
-                    lowered_now.push((range, part.clone()));
-                    Some(Made::Now(part))
+            let mut this = match (met[i], fresh[i].take()) {
+                (Some(kept), _) => Some(Made::Met(kept)),
+                (None, part) => part.map(|part| {
+                    lowered_now.push((range.clone(), part.clone()));
+                    Made::Now(part)
                 }),
             };
             // A piece that does not parse alone ends inside something (a
