@@ -304,7 +304,7 @@ fn the_part_parsed_around_the_cursor_answers_as_the_whole_text() {
     let mut rng = Rng(7);
     let mut text = all;
     let mut undo = Vec::new();
-    for n in 0..12 {
+    for n in 0..12 * runs() {
         edit(&mut rng, &mut text, &mut undo);
         let (_, layouts) = check_text(Some(&mut Front::default()), path, &text);
         let layout = layouts.get(&FileId(0)).map(Vec::as_slice);
