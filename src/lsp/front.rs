@@ -106,8 +106,9 @@ impl Kept {
 enum Made<'f> {
     /// What lowering made of it before.
     Met(&'f Kept),
-    /// What lowering made of it now.
-    Now(Part),
+    /// What lowering made of it now (boxed: a `Part` is large, and few
+    /// pieces are lowered at a keystroke).
+    Now(Box<Part>),
 }
 
 impl Made<'_> {
@@ -187,7 +188,7 @@ impl Front {
                 (Some(kept), _) => Some(Made::Met(kept)),
                 (None, part) => part.map(|part| {
                     lowered_now.push((range.clone(), part.clone()));
-                    Made::Now(part)
+                    Made::Now(Box::new(part))
                 }),
             };
             // A piece that does not parse alone ends inside something (a
@@ -198,7 +199,7 @@ impl Front {
                 this = self.met(&text[range.clone()]).map(Made::Met).or_else(|| {
                     let part = lower_pieces(file, text, std::slice::from_ref(&range)).pop().flatten()?;
                     lowered_now.push((range.clone(), part.clone()));
-                    Some(Made::Now(part))
+                    Some(Made::Now(Box::new(part)))
                 });
                 this = this.filter(|made| !made.broken());
             }
