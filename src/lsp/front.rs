@@ -73,6 +73,8 @@ pub(in crate::lsp) struct Front {
 /// What lowering made of a piece, with where it was then.
 struct Kept {
     part: Part,
+    /// The piece's length in bytes.
+    len: usize,
     file: FileId,
     start: u32,
     /// The last load that met it (set while copies are made on every core).
@@ -97,6 +99,24 @@ impl Kept {
             part.lowered.relocate(to);
         }
         part
+    }
+}
+
+/// What a piece of a file is made of in a load.
+enum Made<'f> {
+    /// What lowering made of it before.
+    Met(&'f Kept),
+    /// What lowering made of it now (boxed: a `Part` is large, and few
+    /// pieces are lowered at a keystroke).
+    Now(Box<Part>),
+}
+
+impl Made<'_> {
+    fn broken(&self) -> bool {
+        match self {
+            Made::Met(kept) => kept.part.broken,
+            Made::Now(part) => part.broken,
+        }
     }
 }
 
@@ -143,62 +163,66 @@ impl Front {
     fn lower(&mut self, file: FileId, text: &str) -> (Option<Vec<Lowered>>, Vec<Piece>) {
         let cuts = cuts(text);
         let ranges: Vec<Range<usize>> = cuts.windows(2).map(|w| w[0]..w[1]).collect();
-        // The pieces met before, copied to where they are now; then the new
-        // ones, lowered.
-        let mut parts = self.copies(file, text, &ranges);
-        let new: Vec<usize> = (0..ranges.len()).filter(|&i| parts[i].is_none()).collect();
-        let new_ranges: Vec<Range<usize>> = new.iter().map(|&i| ranges[i].clone()).collect();
-        self.lowered += new.len();
-        for (i, fresh) in new.into_iter().zip(lower_pieces(file, text, &new_ranges)) {
-            parts[i] = fresh.map(|part| self.keep(&text[ranges[i].clone()], file, ranges[i].start, part));
+        let met: Vec<Option<&Kept>> = ranges.iter().map(|r| self.met(&text[r.clone()])).collect();
+        let new: Vec<Range<usize>> =
+            ranges.iter().zip(&met).filter(|(_, m)| m.is_none()).map(|(r, _)| r.clone()).collect();
+        // The pieces not met before, lowered, each at its index.
+        let mut fresh: Vec<Option<Part>> = Vec::with_capacity(ranges.len());
+        let mut lowered = lower_pieces(file, text, &new).into_iter();
+        for m in &met {
+            fresh.push(if m.is_some() { None } else { lowered.next().flatten() });
         }
-        let mut lowered = Vec::with_capacity(ranges.len());
+        // What is lowered now is remembered once the rest is copied.
+        let mut lowered_now: Vec<(Range<usize>, Part)> = Vec::new();
+        // Each piece of the file (or pieces joined), as met before or as
+        // lowered now; decided before anything is copied, since a file that
+        // must be lowered whole needs no copies.
+        let mut made: Vec<(usize, Made<'_>)> = Vec::with_capacity(ranges.len());
         let mut layout = Vec::with_capacity(ranges.len());
         let mut broken = false;
         let mut i = 0;
         while i < ranges.len() {
             let mut range = ranges[i].clone();
             let mut next = i + 1;
-            let mut part = parts[i].take();
+            let mut this = match (met[i], fresh[i].take()) {
+                (Some(kept), _) => Some(Made::Met(kept)),
+                (None, part) => part.map(|part| {
+                    lowered_now.push((range.clone(), part.clone()));
+                    Made::Now(Box::new(part))
+                }),
+            };
             // A piece that does not parse alone ends inside something (a
             // block with a blank line in it): join it to the next ones.
-            while part.is_none() && next < ranges.len() && next - i <= MAX_JOINS {
+            while this.is_none() && next < ranges.len() && next - i <= MAX_JOINS {
                 range.end = ranges[next].end;
                 next += 1;
-                part = self.joined(file, text, &range);
+                this = self.met(&text[range.clone()]).map(Made::Met).or_else(|| {
+                    let part = lower_pieces(file, text, std::slice::from_ref(&range)).pop().flatten()?;
+                    lowered_now.push((range.clone(), part.clone()));
+                    Some(Made::Now(Box::new(part)))
+                });
+                this = this.filter(|made| !made.broken());
             }
             // One piece of a file may have syntax errors of its own.
-            let Some(part) = part.filter(|part| !(part.broken && broken)) else {
+            let Some(this) = this.filter(|made| !(made.broken() && broken)) else {
                 layout.push(Piece { start: offset(range.start), end: offset(text.len()), alone: false });
+                self.remember(file, text, lowered_now);
                 return (None, layout);
             };
-            broken |= part.broken;
-            lowered.push(part.lowered);
+            broken |= this.broken();
+            made.push((range.start, this));
             layout.push(Piece { start: offset(range.start), end: offset(range.end), alone: true });
             i = next;
         }
-        (Some(lowered), layout)
-    }
-
-    /// Copies of what lowering made of each of `ranges` of `text` before,
-    /// moved to where they now are in `file` (on every core when they are
-    /// many); `None` for a piece not met before.
-    fn copies(&self, file: FileId, text: &str, ranges: &[Range<usize>]) -> Vec<Option<Part>> {
-        let met: Vec<(usize, Option<&Kept>)> = ranges.iter().map(|r| (r.start, self.met(&text[r.clone()]))).collect();
-        let bytes = ranges.iter().zip(&met).filter(|(_, (_, kept))| kept.is_some()).map(|(r, _)| r.len()).sum();
-        on_every_core(&met, bytes, |&(start, kept)| kept.map(|kept| kept.copy_at(file, start)))
-    }
-
-    /// What lowering made of pieces joined into `range`, when they parse
-    /// alone without an error.
-    fn joined(&mut self, file: FileId, text: &str, range: &Range<usize>) -> Option<Part> {
-        let joined = &text[range.clone()];
-        if let Some(kept) = self.met(joined) {
-            return Some(kept.copy_at(file, range.start)).filter(|part| !part.broken);
-        }
-        self.lowered += 1;
-        let part = lower_pieces(file, text, std::slice::from_ref(range)).pop().flatten()?;
-        Some(self.keep(joined, file, range.start, part)).filter(|part| !part.broken)
+        // Copies of the pieces met before, moved to where they now are (on
+        // every core when they are many).
+        let bytes = made.iter().map(|(_, made)| if let Made::Met(kept) = made { kept.len } else { 0 }).sum();
+        let made = on_every_core(&made, bytes, |(start, made)| match made {
+            Made::Met(kept) => kept.copy_at(file, *start).lowered,
+            Made::Now(part) => part.lowered.clone(),
+        });
+        self.remember(file, text, lowered_now);
+        (Some(made), layout)
     }
 
     /// What lowering made of `piece` before, if it did.
@@ -208,12 +232,15 @@ impl Front {
         Some(kept)
     }
 
-    /// Remembers what lowering made of `piece`, at `start` of `file`, and
-    /// returns it.
-    fn keep(&mut self, piece: &str, file: FileId, start: usize, part: Part) -> Part {
-        let kept = Kept { part: part.clone(), file, start: offset(start), used: AtomicU64::new(self.loads) };
-        self.pieces.insert(piece.into(), kept);
-        part
+    /// Remembers what lowering made of each piece of `text` (in `file`)
+    /// lowered now.
+    fn remember(&mut self, file: FileId, text: &str, lowered: Vec<(Range<usize>, Part)>) {
+        self.lowered += lowered.len();
+        for (range, part) in lowered {
+            let kept =
+                Kept { len: range.len(), part, file, start: offset(range.start), used: AtomicU64::new(self.loads) };
+            self.pieces.insert(text[range].into(), kept);
+        }
     }
 
     /// Forgets the pieces no recent load met.
@@ -284,7 +311,7 @@ pub(in crate::lsp) fn parse_and_lower(
 fn lower_pieces(file: FileId, text: &str, ranges: &[Range<usize>]) -> Vec<Option<Part>> {
     let bytes = ranges.iter().map(ExactSizeIterator::len).sum();
     on_every_core(ranges, bytes, |range| {
-        let (mut parse, broken) = match syntax::parse_alone(&text[range.clone()], range.end == text.len()) {
+        let (mut parse, broken) = match syntax::parse_alone(&text[range.clone()]) {
             Alone::Clean(parse) => (parse, false),
             Alone::Broken(parse) => (parse, true),
             Alone::Neither => return None,

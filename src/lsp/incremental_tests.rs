@@ -181,10 +181,19 @@ fn edit_and_compare(path: &Path, text: &str, seed: u64, edits: usize) {
     }
 }
 
+/// How many runs of edits each test makes, from different seeds:
+/// `WIREPLAN_INCREMENTAL_RUNS`, 1 unless set (a run of 8 takes a few
+/// minutes and has found what one run did not).
+fn runs() -> u64 {
+    std::env::var("WIREPLAN_INCREMENTAL_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(1)
+}
+
 #[test]
 fn every_spec_edited_checks_as_a_full_check_does() {
-    for (i, (path, text)) in specs().iter().enumerate() {
-        edit_and_compare(path, text, 0x5eed + i as u64, 15);
+    for run in 0..runs() {
+        for (i, (path, text)) in specs().iter().enumerate() {
+            edit_and_compare(path, text, 0x5eed + i as u64 + 1000 * run, 15);
+        }
     }
 }
 
@@ -203,7 +212,9 @@ fn a_large_spec_of_every_form_edited_checks_as_a_full_check_does() {
     let path = Path::new("/nonexistent-wireplan-lsp/wireplan.kdl");
     let pieces = front::cuts(&all).len() - 1;
     assert!(pieces > 40, "only {pieces} pieces");
-    edit_and_compare(path, &all, 1, 20);
+    for run in 0..runs() {
+        edit_and_compare(path, &all, 1 + run, 20);
+    }
 }
 
 #[test]
@@ -225,7 +236,7 @@ fn a_spec_of_several_files_edited_checks_as_a_full_check_does() {
     let mut front = Front::default();
     let mut rng = Rng::new(0xac3e);
     let mut undo = Vec::new();
-    for n in 0..120 {
+    for n in 0..120 * runs() {
         let which = rng.below(files.len());
         if n > 0 {
             edit(&mut rng, &mut texts[which], &mut undo);
@@ -277,7 +288,7 @@ fn the_part_parsed_around_the_cursor_answers_as_the_whole_text() {
     let mut rng = Rng::new(7);
     let mut text = all;
     let mut undo = Vec::new();
-    for n in 0..12 {
+    for n in 0..12 * runs() {
         edit(&mut rng, &mut text, &mut undo);
         let (_, layouts) = check_text(Some(&mut Front::default()), path, &text);
         let layout = layouts.get(&FileId(0)).map(Vec::as_slice);

@@ -13,10 +13,10 @@
 //! `parser` (tokens to a lossless syntax tree in a flat arena, `cst`) ->
 //! `document` (the typed view over the tree). `literal` holds the character
 //! classes and the decoding of strings and numbers that lexer and view share;
-//! `pieces` parses a large text one piece per core (and one piece on its own,
-//! for the language server). The kdl crate is used only
-//! in tests, as a reference to compare with: the parser is wireplan's own for
-//! three reasons the crate could not meet. It must be fast (the crate parses
+//! `pieces` parses a large text one piece per core (and, for the language
+//! server, one piece on its own). The kdl crate is used only in tests, as a
+//! reference to compare with: the parser is wireplan's own for three reasons
+//! the crate could not meet. It must be fast (the crate parses
 //! about 1.5 MB/s with 46 times the input in memory; a tree here is two
 //! allocations, about 3.2 times the input), it must keep going after an
 //! error (the crate returns nothing for a file with one), and editors and the

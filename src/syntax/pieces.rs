@@ -148,17 +148,23 @@ pub(crate) enum Alone<'t> {
     Neither,
 }
 
-/// How `piece` parses on its own (see `Alone`); `ends_text` when nothing
-/// follows it. Spans are in the piece.
-pub(crate) fn parse_alone(piece: &str, ends_text: bool) -> Alone<'_> {
-    if let Some((tokens, nodes)) = parse_piece(piece) {
+/// How `piece` parses on its own (see `Alone`), wherever it is in the text
+/// (the language server keeps the answer under the piece's text). Spans are
+/// in the piece.
+pub(crate) fn parse_alone(piece: &str) -> Alone<'_> {
+    let lexed = lexer::lex(piece);
+    // A `{` left open is refused before it is parsed: the parser would go
+    // over the piece again for each place the block might end.
+    if parser::unclosed_blocks(&lexed.tokens) > 0 {
+        return Alone::Neither;
+    }
+    if let Some((tokens, nodes)) = parse_lexed(piece, lexed) {
         return Alone::Clean(Parse { tree: SyntaxTree { text: piece, tokens, nodes }, errors: Vec::new() });
     }
     let (tree, errors) = super::parse_tree_whole(piece);
     let own = !errors.is_empty()
         && errors.len() < super::KEPT_ERRORS
-        && parser::unclosed_blocks(&tree.tokens) == 0
-        && (ends_text || tree.tokens.last().is_none_or(|t| t.kind == TokenKind::Newline))
+        && tree.tokens.last().is_none_or(|t| t.kind == TokenKind::Newline)
         && !ends_with_slashdash(&tree.tokens);
     if own { Alone::Broken(Parse { tree, errors }) } else { Alone::Neither }
 }
@@ -167,7 +173,11 @@ pub(crate) fn parse_alone(piece: &str, ends_text: bool) -> Alone<'_> {
 /// no sign of KDL v1 (whose help goes on the whole text's first error) and
 /// does not end with a `/-` that would reach into the next piece.
 fn parse_piece(piece: &str) -> Option<(Vec<Token>, Vec<CstNode>)> {
-    let lexed = lexer::lex(piece);
+    parse_lexed(piece, lexer::lex(piece))
+}
+
+/// `parse_piece`, on the piece's tokens.
+fn parse_lexed(piece: &str, lexed: lexer::Lexed) -> Option<(Vec<Token>, Vec<CstNode>)> {
     if !lexed.errors.is_empty() || lexed.v1_signals > 0 {
         return None;
     }
@@ -271,7 +281,7 @@ mod tests {
             "x #\"y\n\n",
             "x \\\n  y=\n\n",
         ] {
-            let Alone::Broken(alone) = parse_alone(broken, false) else { panic!("{broken:?} is not broken alone") };
+            let Alone::Broken(alone) = parse_alone(broken) else { panic!("{broken:?} is not broken alone") };
             let text = format!("{before}{broken}{after}");
             let (whole, errors) = super::super::parse_tree_whole(&text);
             let shift =
@@ -292,9 +302,10 @@ mod tests {
         // What reaches past its end is refused: a block or a string left
         // open, a `/-` at its end.
         for reaching in ["x {\n\n", "x \"\"\"\n  y\n\n", "x /* y\n\n", "x 1 /-\n\n"] {
-            assert!(matches!(parse_alone(reaching, false), Alone::Neither), "{reaching:?}");
+            assert!(matches!(parse_alone(reaching), Alone::Neither), "{reaching:?}");
         }
-        assert!(matches!(parse_alone("x 1\n\n", false), Alone::Clean(_)));
-        assert!(matches!(parse_alone("x {", true), Alone::Neither), "an open block is refused at the end too");
+        assert!(matches!(parse_alone("x 1\n\n"), Alone::Clean(_)));
+        assert!(matches!(parse_alone("x y=\n"), Alone::Broken(_)));
+        assert!(matches!(parse_alone("x y="), Alone::Neither), "a text's last line, with no line break");
     }
 }
