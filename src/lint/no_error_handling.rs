@@ -6,7 +6,8 @@
 //! retries do not count: the receiver acknowledged before it wrote; nor
 //! does a broker whose consumer acknowledges on receipt (`delivery
 //! at-most-once`). A scheduled full sync loses nothing: its next run reads
-//! everything again.
+//! everything again; nor does the relay of an outbox or a change log
+//! (`Flow::reads_a_log`), which resumes where it stopped.
 
 use super::Context;
 use super::util::Delivery;
@@ -39,6 +40,13 @@ declare_rule! {
     /// still differs. A `create`, `send`, `append`, `increment` or `delete`
     /// in it is still reported, and so is an incremental `poll` that gives
     /// up on a record (a `poll` counts as redelivery, not a full sync).
+    ///
+    /// The relay of an outbox or a change log is quiet: a flow that reads
+    /// its event, not through a broker, from a producer with `outbox`
+    /// (change data capture on a database's log, a relay over an outbox
+    /// table; Debezium commits its binlog position only after the records
+    /// are written). A failed run reads the same events again. Declared
+    /// `delivery at-most-once`, it is reported.
     ///
     /// A scheduled job over a work table is quiet too: one that marks each record it
     /// read as done after its writes (a later `to` that updates the

@@ -135,13 +135,14 @@ pub(super) fn group_by(
 }
 
 /// How an event reaches the flows on it, as the spec says: the event's own
-/// `delivery`, else what its producer's `webhooks` implies. Every label or
+/// `delivery`, else what its producer's `webhooks` or `outbox` implies. Every label or
 /// message about delivery is worded from this, so that none contradicts a
 /// declared `delivery`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Delivery {
     /// Redelivered until acknowledged: `delivery at-least-once`
-    /// (`declared`), or a producer with `webhooks #true`.
+    /// (`declared`), or a producer with `webhooks #true` or `outbox` (a
+    /// relay reads its log from where it stopped).
     Redelivers { declared: bool },
     /// Sent once: `delivery at-most-once` (`declared`), or a producer
     /// without webhooks.
@@ -154,8 +155,15 @@ pub(super) fn delivery_of(spec: &Spec, event: EventId) -> Delivery {
         Some(EventDelivery::AtLeastOnce) => Delivery::Redelivers { declared: true },
         Some(EventDelivery::AtMostOnce) => Delivery::Once { declared: true },
         None => {
-            let webhooks = event.from.as_ref().and_then(|f| f.target).is_some_and(|s| spec.system(s).has_webhooks());
-            if webhooks { Delivery::Redelivers { declared: false } } else { Delivery::Once { declared: false } }
+            // A producer that commits its events with its writes (an outbox
+            // table, change data capture) has them read from a log by a
+            // relay that resumes where it stopped: again, not never.
+            let producer = event.from.as_ref().and_then(|f| f.target).map(|s| spec.system(s));
+            if producer.is_some_and(|s| s.has_webhooks() || s.outbox.is_some()) {
+                Delivery::Redelivers { declared: false }
+            } else {
+                Delivery::Once { declared: false }
+            }
         }
     }
 }

@@ -113,7 +113,8 @@ impl Flow {
     /// Whether a failed write to target `target` loses the data (the
     /// contract's second delivery question): no `retry` (the target's or
     /// the flow's), not via a broker (unless its consumer acknowledges on
-    /// receipt, `delivery at-most-once`), not a poll, not a scheduled full
+    /// receipt, `delivery at-most-once`), not a poll, not the relay of an
+    /// outbox or a change log (`reads_a_log`), not a scheduled full
     /// sync (`resyncs`). A webhook sender's own retries do not count: the
     /// receiver acknowledges before it writes.
     pub(crate) fn can_lose(&self, spec: &Spec, target: usize) -> bool {
@@ -125,7 +126,27 @@ impl Flow {
         let retried = self.retry.is_some() || self.targets.get(target).is_some_and(|t| t.retry.is_some());
         let polled = matches!(self.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Poll { .. }));
         let redelivered = self.via_broker(spec) && !self.consumed_at_most_once(spec);
-        !retried && !polled && !redelivered && !self.resyncs(target) && !self.marks_done_after(target)
+        !retried
+            && !polled
+            && !redelivered
+            && !self.reads_a_log(spec)
+            && !self.resyncs(target)
+            && !self.marks_done_after(target)
+    }
+
+    /// Whether the flow reads its event, not through a broker, from a
+    /// producer that commits its events with its writes (`outbox`: an
+    /// outbox table, change data capture): the flow is the relay, which
+    /// moves its position in the log only after its writes, so a failed
+    /// run reads the same events again, as a poll does (unless the event is
+    /// declared `delivery at-most-once`).
+    pub(crate) fn reads_a_log(&self, spec: &Spec) -> bool {
+        let Some(TriggerKind::On { event }) = self.trigger.as_ref().map(|t| &t.kind) else { return false };
+        let Some(event) = event.target.map(|e| spec.event(e)) else { return false };
+        let producer = event.from.as_ref().and_then(|f| f.target).map(|s| spec.system(s));
+        !self.via_broker(spec)
+            && !self.consumed_at_most_once(spec)
+            && producer.is_some_and(|s| s.outbox.is_some())
     }
 
     /// Whether a scheduled flow marks each record it reads as done in the
