@@ -10,7 +10,10 @@ declare_rule! {
     /// ## What it finds
     ///
     /// A system with `api` but no `version="..."`, and an event with no
-    /// `version=N`. A system whose `connector=` names a catalog entry is
+    /// `version=N`. A messaging protocol (`api amqp`, `kafka`, `mqtt`,
+    /// `nats`, `sqs`) is not asked: the client and the broker negotiate the
+    /// protocol's version on each connection, and the contract it carries is
+    /// the events', asked of each event. A system whose `connector=` names a catalog entry is
     /// held to what its vendor documents: a vendor that versions its API
     /// asks for a version even without `api` (the finding says how the
     /// vendor pins it, and its page), and one without versions asks none.
@@ -41,7 +44,7 @@ declare_rule! {
         code: "WP108",
         severity: Warning,
         category: Topology,
-        summary: "a system `api` or an event without a version",
+        summary: "a system `api` (not a messaging protocol) or an event without a version",
     }
 }
 
@@ -49,7 +52,11 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     for id in spec.system_ids() {
         let system = spec.system(id);
-        if system.api.as_ref().is_some_and(|api| api.version.is_some()) {
+        let api = system.api.as_ref();
+        // A messaging protocol negotiates its version on each connection;
+        // what it carries is versioned on the events, asked below.
+        let messaging = api.and_then(|a| a.style.as_ref()).is_some_and(|s| s.value.is_messaging());
+        if api.is_some_and(|api| api.version.is_some()) || (messaging && system.catalog().is_none()) {
             continue;
         }
         // What the connector's vendor documents about versions, if anything.

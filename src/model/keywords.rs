@@ -60,6 +60,15 @@ keyword_enum! {
     }
 }
 
+impl ApiStyle {
+    /// A messaging protocol: a transport that negotiates its own version on
+    /// each connection; the contract it carries is the events', versioned on
+    /// each event.
+    pub(crate) fn is_messaging(self) -> bool {
+        matches!(self, ApiStyle::Amqp | ApiStyle::Kafka | ApiStyle::Mqtt | ApiStyle::Nats | ApiStyle::Sqs)
+    }
+}
+
 keyword_enum! {
     Criticality { Low = "low", Normal = "normal", High = "high" }
 }

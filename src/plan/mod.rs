@@ -194,12 +194,9 @@ fn month(spec: &Spec, m: u32, thresholds: &Thresholds, pairs: &BTreeSet<(SystemI
 /// SaaS tool that pushes webhooks needs an adapter in front of a broker,
 /// and a broker it feeds is not yet an event-driven stack.
 pub(crate) fn publishes_itself(spec: &Spec, id: SystemId) -> bool {
-    use crate::model::ApiStyle;
     let system = spec.system(id);
     let style = system.api.as_ref().and_then(|a| a.style.as_ref()).map(|s| s.value);
-    system.kind() == SystemKind::Custom
-        || !system.has_webhooks()
-        || matches!(style, Some(ApiStyle::Amqp | ApiStyle::Kafka | ApiStyle::Mqtt | ApiStyle::Nats | ApiStyle::Sqs))
+    system.kind() == SystemKind::Custom || !system.has_webhooks() || style.is_some_and(|s| s.is_messaging())
 }
 
 /// Whether the stack runs event-driven in month `m`: a live flow runs
