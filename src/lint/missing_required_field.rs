@@ -25,7 +25,10 @@ declare_rule! {
     /// `sell_to_customer_no` after the customer's upsert), which the write
     /// passes on and the language cannot state. Into a `custom` system (a service of the team's,
     /// which may fill or compute the field itself: an id, a total) the
-    /// finding is an info.
+    /// finding is an info, and so is an `upsert` that leaves only its
+    /// record's own id empty without a `match` on it: the target may assign
+    /// it when the upsert creates the record (a document store's id), or
+    /// need it to find the record; the finding asks which.
     ///
     /// ## Why it matters
     ///
@@ -131,6 +134,15 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 })
                 .map(|(f, _)| f)
                 .collect();
+            // An upsert's own id, when the upsert does not say it finds the
+            // record by it: the target may assign it on the create half, as
+            // on a `create` (a document store's id), or need it to find the
+            // record. The spec does not say which: asked at info.
+            let only_own_ids = action.value == Action::Upsert
+                && missing.iter().all(|f| {
+                    own_id(&f.name.value, &entity.name.value)
+                        && !target.matches.iter().flat_map(|m| &m.fields).any(|r| r.name.value == f.name.value)
+                });
             let Some(first) = missing.first() else { continue };
             let names = name_list(missing.iter().map(|f| f.name.value.as_str()));
             let mut d = Diagnostic::new(
@@ -150,7 +162,14 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             }
             // A service of the team's may fill or compute it itself.
             let own_service = target.system.target.is_some_and(|s| spec.system(s).kind() == SystemKind::Custom);
-            let help = if own_service {
+            let help = if only_own_ids {
+                format!(
+                    "if `{}` assigns it when the upsert creates the record, mark it `generated=#true`; if the \
+                     upsert finds the record by it, fill it with `map \"SOURCE\" to=\"{}\"` and say so with \
+                     `match \"{}\"`",
+                    target.system.name.value, first.name.value, first.name.value
+                )
+            } else if own_service {
                 format!(
                     "fill it with `map \"SOURCE\" to=\"{}\"` or `set \"{}\" VALUE` in this `to`; if the service \
                      fills it itself (an id it assigns, a total it computes), mark it `generated=#true`",
@@ -163,7 +182,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 )
             };
             let mut d = d.with_help(help).with_owner(Owner::Flow(id));
-            if own_service {
+            if own_service || only_own_ids {
                 d.severity = Severity::Info;
             }
             out.push(d);
