@@ -35,7 +35,9 @@ declare_rule! {
     ///   `required`: a record without it cannot be matched (unless a flow
     ///   writes that field back into the source: then it is the target's
     ///   own id, kept there once the record is made, and empty only for a
-    ///   record not made yet);
+    ///   record not made yet); in a vendor's own integration (`run-by`)
+    ///   with one key stated, which may fall back to identifiers of its own
+    ///   the spec does not list, this one is an info;
     /// - `lookup=search` in a flow set off by an event: the record is
     ///   searched for and then created, and two runs at once both create it;
     /// - two writers of the same records into one entity (the same source
@@ -324,24 +326,37 @@ fn check_keys(
     {
         warned = true;
         let trigger = trigger_name(flow);
-        out.push(
-            Diagnostic::new(
-                &UPSERT_MATCH,
-                filled[0].loc,
-                format!(
-                    "flow `{}` matches {records} on {}, filled from `{src}`, which {trigger} does not \
-                     require: a record without it cannot be matched, and {unmatched}",
-                    flow.name.value,
-                    fields_of(filled[0])
-                ),
-            )
-            .with_label(format!("`{src}` can be empty"))
-            .with_help(format!(
-                "match first on a field every record has (an id the source keeps), with this key as a fallback \
-                 `match` after it; or mark `{src}` `required=#true` on {trigger} if the source always sends it"
-            ))
-            .with_owner(Owner::Flow(flow_id)),
-        );
+        // A vendor's own integration with one key stated may fall back to
+        // identifiers of its own (a phone number) that the spec does not
+        // list: asked at info. Where the spec lists its fallbacks, every one
+        // of them can be empty, and that stays a warning.
+        let vendor = flow.runner().filter(|_| target.matches.len() == 1);
+        let outcome = match vendor {
+            Some(r) => format!(
+                "`run-by` says it is `{r}`'s own integration, so whether a record without it is found by another \
+                 key, or {unmatched}, is `{r}`'s (list its fallbacks as further `match`es)"
+            ),
+            None => format!("a record without it cannot be matched, and {unmatched}"),
+        };
+        let mut d = Diagnostic::new(
+            &UPSERT_MATCH,
+            filled[0].loc,
+            format!(
+                "flow `{}` matches {records} on {}, filled from `{src}`, which {trigger} does not require: {outcome}",
+                flow.name.value,
+                fields_of(filled[0])
+            ),
+        )
+        .with_label(format!("`{src}` can be empty"))
+        .with_help(format!(
+            "match first on a field every record has (an id the source keeps), with this key as a fallback \
+             `match` after it; or mark `{src}` `required=#true` on {trigger} if the source always sends it"
+        ))
+        .with_owner(Owner::Flow(flow_id));
+        if vendor.is_some() {
+            d.severity = Severity::Info;
+        }
+        out.push(d);
     }
     let event_set_off = matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::On { .. }));
     if let Some(lookup) = target.matches.iter().filter_map(|k| k.lookup.as_ref()).find(|l| l.value == Lookup::Search)
