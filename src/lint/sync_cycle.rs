@@ -13,7 +13,9 @@
 //! loops that need a possible link are `possible-sync-cycle`'s. To show it, a
 //! breadth-first search inside the component finds a shortest loop through
 //! its first flow; the flow that closes that loop (writes back into the first
-//! flow's source) is where `loop-guard` is suggested. Kosaraju plus one BFS per
+//! flow's source) is where `loop-guard` is suggested. A loop that changes
+//! nothing it copies, or that runs only through vendors' own integrations,
+//! is an info. Kosaraju plus one BFS per
 //! component is linear in the graph.
 
 use super::Context;
@@ -55,6 +57,13 @@ declare_rule! {
     /// echo changes nothing it copies, so it loops only if a write that
     /// changes nothing sets the event off again. Both sides must say what
     /// they write and read, and the loop must be all of its group.
+    ///
+    /// A loop every flow of which is a vendor's own integration (`run-by`,
+    /// since 1.2: a product's two-way sync, such as Dynamics 365's
+    /// dual-write) is an info too: such a product usually tells its own
+    /// writes from people's, and whether it does is the vendor's; the
+    /// finding asks, and `loop-guard` on the flows says that it does. A loop
+    /// with one flow of the team's in it stays a warning.
     ///
     /// ## Why it matters
     ///
@@ -196,6 +205,20 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                  none of which `{}` reads",
                 spec.flow(writer).name.value,
                 spec.flow(reader).name.value
+            ));
+        }
+        // Every flow of it a vendor's own integration: a two-way sync a
+        // product runs, which tells its own writes from people's (or not).
+        let vendors: Vec<&str> = component.flows.iter().filter_map(|&f| spec.flow(f).runner()).collect();
+        if d.severity != crate::diagnostic::Severity::Info && vendors.len() == component.flows.len() {
+            let mut named = vendors;
+            named.sort_unstable();
+            named.dedup();
+            d.severity = crate::diagnostic::Severity::Info;
+            d.message.push_str(&format!(
+                "; every flow of it is a vendor's own integration (`run-by` {}): whether a change it wrote comes \
+                 back to it is the vendor's to stop, and `loop-guard` says that it does",
+                name_list(named)
             ));
         }
         out.push(d);
