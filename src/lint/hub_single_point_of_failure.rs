@@ -1,5 +1,5 @@
 //! `hub-single-point-of-failure`: a hub or broker without high availability
-//! that carries flows into critical systems, or (an info) takes webhooks
+//! that carries flows into (or else out of) critical systems, or (an info) takes webhooks
 //! for flows into systems whose criticality the spec does not state. A
 //! `managed` one (since 1.2) is left alone: its availability is its
 //! provider's tier, which nothing in the design changes.
@@ -13,7 +13,10 @@ declare_rule! {
     /// ## What it finds
     ///
     /// A system of kind `hub` or `broker` without `ha #true` that carries
-    /// (`via`) at least one flow into a system with `criticality high`.
+    /// (`via`) at least one flow into a system with `criticality high`,
+    /// or, where none goes into one, out of one (the single worker that
+    /// captures a critical database's changes: while it is down, nothing
+    /// leaves that system).
     /// Where none does, a hub or broker without `ha #true` that takes the
     /// webhooks of a flow none of whose targets states a `criticality` is
     /// reported as an info: the outage loses data, and only the targets'
@@ -81,19 +84,20 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     // Per hub, the flows via it that reach a critical system, in flow order.
     let mut critical: Vec<Vec<FlowId>> = vec![Vec::new(); spec.systems.len()];
+    // Per hub, the flows via it out of a critical system (its changes stop
+    // there too), reported where none reaches one.
+    let mut leaving: Vec<Vec<FlowId>> = vec![Vec::new(); spec.systems.len()];
     // Per hub, the flows via it that take webhooks into systems that state
     // no criticality.
     let mut unstated: Vec<Vec<FlowId>> = vec![Vec::new(); spec.systems.len()];
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         let Some(hub) = flow.via.as_ref().and_then(|v| v.target) else { continue };
-        let reaches_critical = flow
-            .targets
-            .iter()
-            .filter_map(|t| t.system.target)
-            .any(|s| spec.system(s).criticality.as_ref().is_some_and(|c| c.value == Criticality::High));
+        let reaches_critical = flow.targets.iter().filter_map(|t| t.system.target).any(|s| is_critical(spec, s));
         if reaches_critical {
             critical[hub.index()].push(id);
+        } else if flow.source_system(spec).is_some_and(|s| is_critical(spec, s)) {
+            leaving[hub.index()].push(id);
         } else if takes_webhooks(spec, flow)
             && flow.targets.iter().filter_map(|t| t.system.target).all(|s| spec.system(s).criticality.is_none())
         {
@@ -102,10 +106,15 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     }
     for id in spec.system_ids() {
         let system = spec.system(id);
-        let flows = &critical[id.index()];
+        let (into, out_of) = (&critical[id.index()], &leaving[id.index()]);
         if !system.is_transport() || system.is_ha() || system.is_managed() {
             continue;
         }
+        let (flows, critical_end): (&[FlowId], fn(&Spec, &Flow) -> Vec<SystemId>) = if into.is_empty() {
+            (out_of, |spec, flow| flow.source_system(spec).into_iter().collect())
+        } else {
+            (into, |_, flow| flow.targets.iter().filter_map(|t| t.system.target).collect())
+        };
         if flows.is_empty() {
             if let Some(d) = webhooks_at_risk(spec, id, &unstated[id.index()]) {
                 out.push(d);
@@ -114,9 +123,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         }
         let mut targets: Vec<&str> = flows
             .iter()
-            .flat_map(|f| &spec.flow(*f).targets)
-            .filter_map(|t| t.system.target)
-            .filter(|s| spec.system(*s).criticality.as_ref().is_some_and(|c| c.value == Criticality::High))
+            .flat_map(|f| critical_end(spec, spec.flow(*f)))
+            .filter(|s| is_critical(spec, *s))
             .map(|s| spec.system(s).name.value.as_str())
             .collect();
         targets.sort_unstable();
@@ -126,9 +134,10 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             &HUB_SINGLE_POINT_OF_FAILURE,
             system.name.loc,
             format!(
-                "{kind} `{}` has no high availability but carries {} into critical {}",
+                "{kind} `{}` has no high availability but carries {} {} critical {}",
                 system.name.value,
                 plural(flows.len(), "flow"),
+                if into.is_empty() { "out of" } else { "into" },
                 if targets.len() == 1 {
                     format!("system {}", name_list(targets.iter().copied()))
                 } else {
@@ -153,6 +162,10 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             .with_owner(Owner::System(id)),
         );
     }
+}
+
+fn is_critical(spec: &Spec, system: SystemId) -> bool {
+    spec.system(system).criticality.as_ref().is_some_and(|c| c.value == Criticality::High)
 }
 
 /// Whether the flow's trigger arrives by webhook: an event of a producer
