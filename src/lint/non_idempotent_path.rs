@@ -51,9 +51,11 @@ declare_rule! {
     /// only, since its caller sees the failure; but a caller whose answer
     /// comes late asks again, not knowing whether the first request went
     /// through. So a replying flow that charges (a `create` on a `payments`
-    /// system) without an idempotency key is reported too, for the charge
-    /// alone: a second record elsewhere can be cleaned up, a second charge
-    /// is the customer's money. The same holds for a flow started by a
+    /// system) or moves an amount (an `increment`: a gift card's balance, a
+    /// stock level) without an idempotency key is reported too, for that
+    /// write alone: a second record elsewhere can be cleaned up, a second
+    /// charge is the customer's money, and a balance moved twice is wrong
+    /// with nothing to show it. The same holds for a flow started by a
     /// request from a `website` system (a booking form, a shop's API): its
     /// client sends the request again when no answer comes, whether or not
     /// the flow replies, unless the event says `delivery at-most-once`.
@@ -380,7 +382,8 @@ fn asker(spec: &Spec, flow: &Flow) -> Option<Asker> {
 }
 
 /// A flow started by a request (it replies, or its event is a `website`
-/// client's) that charges (a `create` on a `payments` system) without an
+/// client's) that charges (a `create` on a `payments` system) or moves an
+/// amount (an `increment`) without an
 /// idempotency key, where the flow's own retries do not already make it an
 /// origin: the caller whose answer is late asks again.
 fn charge_on_request(spec: &Spec, id: FlowId) -> Option<Diagnostic> {
@@ -389,16 +392,15 @@ fn charge_on_request(spec: &Spec, id: FlowId) -> Option<Diagnostic> {
     if flow.misspelt("idempotency-key") {
         return None;
     }
-    let charges: Vec<usize> = (0..flow.targets.len())
+    let writes: Vec<usize> = (0..flow.targets.len())
         .filter(|&t| {
             let target = &flow.targets[t];
-            target.action.as_ref().is_some_and(|a| a.value == crate::model::Action::Create)
-                && target.system.target.is_some_and(|s| spec.system(s).kind() == crate::model::SystemKind::Payments)
+            (charges(spec, target) || adds_to(target))
                 && flow.key_for(t).is_none()
                 && flow.runs_twice(spec, t).is_none()
         })
         .collect();
-    let first = *charges.first()?;
+    let first = *writes.first()?;
     let target = &flow.targets[first];
     let at = target.action.as_ref().map_or(target.loc, |a| a.loc);
     let key = idempotency_key(spec, flow);
@@ -419,24 +421,42 @@ fn charge_on_request(spec: &Spec, id: FlowId) -> Option<Diagnostic> {
             format!("a request from `{system}`: a timed-out or double-clicked request comes again"),
         ),
     };
+    let system = &target.system.name.value;
+    let (what, twice, refuses) = if charges(spec, target) {
+        (
+            "charges without an idempotency key: `create`",
+            "charges",
+            "the payments system refuses the second charge".to_owned(),
+        )
+    } else {
+        ("moves an amount without an idempotency key: `increment`", "moves", format!("`{system}` ignores the second"))
+    };
     Some(
         Diagnostic::new(
             &NON_IDEMPOTENT_PATH,
             at,
-            format!(
-                "flow `{}` {who}, and charges without an idempotency key: `create` on `{}`",
-                flow.name.value, target.system.name.value
-            ),
+            format!("flow `{}` {who}, and {what} on `{system}`", flow.name.value),
         )
-        .with_label(format!("a repeated request charges `{}` twice", target.system.name.value))
+        .with_label(format!("a repeated request {twice} `{system}` twice"))
         .with_secondary(asked_at, why)
         .with_owner(Owner::Flow(id))
         .with_fix(fix)
         .with_help(format!(
-            "have the caller send a request id with the request and add `{child}` naming it, so that the payments \
-             system refuses the second charge"
+            "have the caller send a request id with the request and add `{child}` naming it, so that {refuses}"
         )),
     )
+}
+
+/// A charge: a `create` on a `payments` system.
+fn charges(spec: &Spec, target: &Target) -> bool {
+    target.action.as_ref().is_some_and(|a| a.value == crate::model::Action::Create)
+        && target.system.target.is_some_and(|s| spec.system(s).kind() == crate::model::SystemKind::Payments)
+}
+
+/// An `increment`: a balance, a stock level or a counter moved by an
+/// amount, which a repeat moves again.
+fn adds_to(target: &Target) -> bool {
+    target.action.as_ref().is_some_and(|a| a.value == crate::model::Action::Increment)
 }
 
 /// The flows from the origin to `last`, each with the event that started it.
