@@ -130,7 +130,7 @@ const HELD_OUT_5_RECALL_FLOOR: (usize, usize) = (14, 37);
 /// The sixth held-out set must keep at least this many folders.
 const MIN_HELD_OUT_6: usize = 5;
 
-/// Floors measured on `held-out-6`: 18 true of 19 warnings, and 18 of 45
+/// Floors measured on `held-out-6`: 18 true of 18 warnings, and 18 of 45
 /// risks covered (15 as first judged; `unwatched-dead-letter`, asking flows
 /// of every criticality since, covers three more). As first judged on `19b8b5a` (the final code of the
 /// session that fixed precision5 on held-out-5), with no check changed for
@@ -139,8 +139,10 @@ const MIN_HELD_OUT_6: usize = 5;
 /// warnings (a new record's own id, a value an earlier write of the flow
 /// passes on, a poll beside the webhook it catches up, an update's key
 /// carried by its trigger, the target's id kept in the source), so the set
-/// is no longer held out from those classes.
-const HELD_OUT_6_PRECISION_FLOOR: (usize, usize) = (18, 19);
+/// is no longer held out from those classes. The false warning left (the
+/// outbox pipe's `no-error-handling`) went with held-out-8's class (the
+/// relay of an outbox or a change log resumes where it stopped).
+const HELD_OUT_6_PRECISION_FLOOR: (usize, usize) = (18, 18);
 const HELD_OUT_6_RECALL_FLOOR: (usize, usize) = (18, 45);
 
 /// The seventh held-out set must keep at least this many folders.
@@ -161,13 +163,19 @@ const HELD_OUT_7_RECALL_FLOOR: (usize, usize) = (11, 40);
 /// The eighth held-out set must keep at least this many folders.
 const MIN_HELD_OUT_8: usize = 5;
 
-/// Floors measured on `held-out-8`: 6 true of 16 warnings, and 6 of 45
-/// risks covered, as first judged on the code of `f845fe1` (the final code
+/// Floors measured on `held-out-8`: 8 true of 10 warnings, and 8 of 45
+/// risks covered. As first judged on the code of `f845fe1` (the final code
 /// of the session that fixed held-out-7's classes, with the language
 /// server's incremental front end merged), with no check changed for it
-/// and its specs and risks committed before wireplan was run on them.
-const HELD_OUT_8_PRECISION_FLOOR: (usize, usize) = (6, 16);
-const HELD_OUT_8_RECALL_FLOOR: (usize, usize) = (6, 45);
+/// and its specs and risks committed before wireplan was run on them: 6 of
+/// 16 and 6 of 45. Its false classes were then fixed (the relay of a change
+/// log, a messaging protocol's version, an upsert's own id, a vendor's
+/// integration with one key, a loop run only by vendors' integrations) and
+/// two of its missed ones (a hub carrying a critical system's changes out,
+/// a replying flow's `increment`), so the set is no longer held out from
+/// them; the two findings those fixes added were judged after them.
+const HELD_OUT_8_PRECISION_FLOOR: (usize, usize) = (8, 10);
+const HELD_OUT_8_RECALL_FLOOR: (usize, usize) = (8, 45);
 
 /// One finding as `expected.json` and the JSON report both name it.
 type Finding = (String, String, String);
