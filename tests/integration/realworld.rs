@@ -71,7 +71,7 @@ const RECALL_FLOOR: (usize, usize) = (50, 53);
 /// Dataverse, Debezium's MySQL capture with PostgreSQL and Elasticsearch
 /// sinks, AxonIQ's event-sourced gift card demo, Fivetran's Stripe
 /// connector into Snowflake with its dbt package), written and judged the
-/// same way on the code of `f845fe1`.
+/// same way on the code of `6afbf43`.
 const SEPARATE_SETS: &[&str] =
     &["held-out-2", "held-out-3", "held-out-4", "held-out-5", "held-out-6", "held-out-7", "held-out-8"];
 
@@ -164,7 +164,7 @@ const HELD_OUT_7_RECALL_FLOOR: (usize, usize) = (11, 40);
 const MIN_HELD_OUT_8: usize = 5;
 
 /// Floors measured on `held-out-8`: 8 true of 10 warnings, and 8 of 45
-/// risks covered. As first judged on the code of `f845fe1` (the final code
+/// risks covered. As first judged on the code of `6afbf43` (the final code
 /// of the session that fixed held-out-7's classes, with the language
 /// server's incremental front end merged), with no check changed for it
 /// and its specs and risks committed before wireplan was run on them: 6 of
