@@ -110,10 +110,14 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         if !system.is_transport() || system.is_ha() || system.is_managed() {
             continue;
         }
-        let (flows, critical_end): (&[FlowId], fn(&Spec, &Flow) -> Vec<SystemId>) = if into.is_empty() {
-            (out_of, |spec, flow| flow.source_system(spec).into_iter().collect())
-        } else {
-            (into, |_, flow| flow.targets.iter().filter_map(|t| t.system.target).collect())
+        // The flows into critical systems, else those out of one.
+        let flows = if into.is_empty() { out_of } else { into };
+        let critical_end = |flow: &Flow| -> Vec<SystemId> {
+            if into.is_empty() {
+                flow.source_system(spec).into_iter().collect()
+            } else {
+                flow.targets.iter().filter_map(|t| t.system.target).collect()
+            }
         };
         if flows.is_empty() {
             if let Some(d) = webhooks_at_risk(spec, id, &unstated[id.index()]) {
@@ -123,7 +127,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         }
         let mut targets: Vec<&str> = flows
             .iter()
-            .flat_map(|f| critical_end(spec, spec.flow(*f)))
+            .flat_map(|f| critical_end(spec.flow(*f)))
             .filter(|s| is_critical(spec, *s))
             .map(|s| spec.system(s).name.value.as_str())
             .collect();
