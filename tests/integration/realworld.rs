@@ -71,9 +71,13 @@ const RECALL_FLOOR: (usize, usize) = (50, 53);
 /// Dataverse, Debezium's MySQL capture with PostgreSQL and Elasticsearch
 /// sinks, AxonIQ's event-sourced gift card demo, Fivetran's Stripe
 /// connector into Snowflake with its dbt package), written and judged the
-/// same way on the code of `6afbf43`.
+/// same way on the code of `6afbf43`. `held-out-9` holds five more (a
+/// Spring Cloud Stream choreography saga on Kafka, Azure's Event Grid image
+/// resize with Functions, A2X posting Shopify settlements to Xero, Cal.com's
+/// HubSpot app, RudderStack's reverse ETL started by dbt Cloud webhooks),
+/// written the same way and judged on the code of `f3960a8`.
 const SEPARATE_SETS: &[&str] =
-    &["held-out-2", "held-out-3", "held-out-4", "held-out-5", "held-out-6", "held-out-7", "held-out-8"];
+    &["held-out-2", "held-out-3", "held-out-4", "held-out-5", "held-out-6", "held-out-7", "held-out-8", "held-out-9"];
 
 /// The second held-out set must keep at least this many folders.
 const MIN_HELD_OUT_2: usize = 10;
@@ -177,6 +181,17 @@ const MIN_HELD_OUT_8: usize = 5;
 const HELD_OUT_8_PRECISION_FLOOR: (usize, usize) = (8, 10);
 const HELD_OUT_8_RECALL_FLOOR: (usize, usize) = (8, 45);
 
+/// The ninth held-out set must keep at least this many folders.
+const MIN_HELD_OUT_9: usize = 5;
+
+/// Floors measured on `held-out-9`: 7 true of 13 warnings, and 9 of 42
+/// risks covered, as first judged on the code of `f3960a8` (the final code
+/// of the session that fixed held-out-8's classes), with no check changed
+/// for it and its specs and risks committed before wireplan was run on
+/// them.
+const HELD_OUT_9_PRECISION_FLOOR: (usize, usize) = (7, 13);
+const HELD_OUT_9_RECALL_FLOOR: (usize, usize) = (9, 42);
+
 /// One finding as `expected.json` and the JSON report both name it.
 type Finding = (String, String, String);
 
@@ -188,7 +203,7 @@ struct Folder {
     judged: Vec<(Finding, bool)>,
     risks: Vec<serde_json::Value>,
     /// The `set` of `expected.json`, for the sets measured on their own
-    /// (`held-out-2` to `held-out-8`); `None` for the folders the
+    /// (`held-out-2` to `held-out-9`); `None` for the folders the
     /// first test totals.
     set: Option<String>,
 }
@@ -428,6 +443,7 @@ fn each_set_is_reported_apart_and_the_held_out_sets_keep_their_floors() {
         ("held-out-6", MIN_HELD_OUT_6, HELD_OUT_6_PRECISION_FLOOR, HELD_OUT_6_RECALL_FLOOR),
         ("held-out-7", MIN_HELD_OUT_7, HELD_OUT_7_PRECISION_FLOOR, HELD_OUT_7_RECALL_FLOOR),
         ("held-out-8", MIN_HELD_OUT_8, HELD_OUT_8_PRECISION_FLOOR, HELD_OUT_8_RECALL_FLOOR),
+        ("held-out-9", MIN_HELD_OUT_9, HELD_OUT_9_PRECISION_FLOOR, HELD_OUT_9_RECALL_FLOOR),
     ] {
         let (n, [t, j, c, l]) = sets.get(set).copied().unwrap_or_default();
         assert!(n >= min, "the set {set} has {n} architectures, fewer than {min}");
