@@ -44,8 +44,11 @@ declare_rule! {
     ///   system, or people and companies from anywhere) where one never
     ///   fills the key the other matches on: the other creates a second
     ///   record;
-    /// - a key that is a name (`name`, `full_name`, `company_name`...): names
-    ///   are not unique.
+    /// - a key that is a name (`name`, `full_name`, `company_name`...) of
+    ///   people or companies (`contact`, `customer`, `account`...), or of
+    ///   records the write does not name: names are not unique. Of other
+    ///   records (a blob, a tag) it is an info: whether their names are
+    ///   unique is the target's rule.
     ///
     /// At info: a key that is an email address or a phone number alone
     /// (one person, two addresses; one address, two people), and an
@@ -388,7 +391,10 @@ fn check_keys(
             .and_then(|fields| only.target.and_then(|i| fields.get(i as usize)))
             .and_then(|f| f.ty.as_ref().map(|t| t.value));
         let found = match natural(&only.name.value, ty) {
-            Some(Natural::Name) => Some((
+            // People's and companies' names are never unique; whether other
+            // records' are (a blob's in its container, a tag's) is the
+            // target's rule, which the spec does not state: asked at info.
+            Some(Natural::Name) if target.entity.as_ref().is_none_or(|e| is_party(&e.name.value)) => Some((
                 Severity::Warning,
                 format!(
                     "flow `{}` matches {records} on `{}`, a name: names are not unique, so \
@@ -397,6 +403,16 @@ fn check_keys(
                 ),
                 "match on an id the source keeps (store it in a field of the target), with the name at most a \
                  fallback a person reviews",
+            )),
+            Some(Natural::Name) => Some((
+                Severity::Info,
+                format!(
+                    "flow `{}` matches {records} on `{}`, a name: unless `{system}` keeps names unique there, \
+                     two different ones become one record",
+                    flow.name.value, only.name.value
+                ),
+                "match on an id the source keeps, unless the target keeps these names unique (a file's path in \
+                 its bucket)",
             )),
             Some(Natural::Address) if !warned => Some((
                 Severity::Info,

@@ -184,12 +184,15 @@ const HELD_OUT_8_RECALL_FLOOR: (usize, usize) = (8, 45);
 /// The ninth held-out set must keep at least this many folders.
 const MIN_HELD_OUT_9: usize = 5;
 
-/// Floors measured on `held-out-9`: 7 true of 13 warnings, and 9 of 42
-/// risks covered, as first judged on the code of `f3960a8` (the final code
+/// Floors measured on `held-out-9`: 7 true of 12 warnings, and 9 of 42
+/// risks covered. As first judged on the code of `f3960a8` (the final code
 /// of the session that fixed held-out-8's classes), with no check changed
 /// for it and its specs and risks committed before wireplan was run on
-/// them.
-const HELD_OUT_9_PRECISION_FLOOR: (usize, usize) = (7, 13);
+/// them: 7 of 13. Then `upsert-match` asks at info, not warns, of a name
+/// as the key of records other than people's and companies' (a blob's
+/// name, unique in its container), so the set is no longer held out from
+/// that class.
+const HELD_OUT_9_PRECISION_FLOOR: (usize, usize) = (7, 12);
 const HELD_OUT_9_RECALL_FLOOR: (usize, usize) = (9, 42);
 
 /// One finding as `expected.json` and the JSON report both name it.
