@@ -392,15 +392,10 @@ fn charge_on_request(spec: &Spec, id: FlowId) -> Option<Diagnostic> {
     if flow.misspelt("idempotency-key") {
         return None;
     }
-    let writes: Vec<usize> = (0..flow.targets.len())
-        .filter(|&t| {
-            let target = &flow.targets[t];
-            (charges(spec, target) || adds_to(target))
-                && flow.key_for(t).is_none()
-                && flow.runs_twice(spec, t).is_none()
-        })
-        .collect();
-    let first = *writes.first()?;
+    let first = (0..flow.targets.len()).find(|&t| {
+        let target = &flow.targets[t];
+        (charges(spec, target) || adds_to(target)) && flow.key_for(t).is_none() && flow.runs_twice(spec, t).is_none()
+    })?;
     let target = &flow.targets[first];
     let at = target.action.as_ref().map_or(target.loc, |a| a.loc);
     let key = idempotency_key(spec, flow);

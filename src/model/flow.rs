@@ -141,10 +141,10 @@ impl Flow {
     /// run reads the same events again, as a poll does (unless the event is
     /// declared `delivery at-most-once`).
     pub(crate) fn reads_a_log(&self, spec: &Spec) -> bool {
-        let Some(TriggerKind::On { event }) = self.trigger.as_ref().map(|t| &t.kind) else { return false };
-        let Some(event) = event.target.map(|e| spec.event(e)) else { return false };
-        let producer = event.from.as_ref().and_then(|f| f.target).map(|s| spec.system(s));
-        !self.via_broker(spec) && !self.consumed_at_most_once(spec) && producer.is_some_and(|s| s.outbox.is_some())
+        matches!(self.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::On { .. }))
+            && !self.via_broker(spec)
+            && !self.consumed_at_most_once(spec)
+            && self.source_system(spec).is_some_and(|s| spec.system(s).outbox.is_some())
     }
 
     /// Whether a scheduled flow marks each record it reads as done in the
