@@ -28,7 +28,9 @@ declare_rule! {
     /// Azure Service Bus, a vendor's connector platform, a shared CI
     /// runner), and its redundancy is their tier and SLA, not something
     /// this design can switch on. What its outage loses is still asked by
-    /// the delivery checks (`no-error-handling`, `no-dead-letter`).
+    /// the delivery checks (`no-error-handling`, `no-dead-letter`). A broker
+    /// reached through `api sqs` is Amazon SQS, which is only ever such a
+    /// service, and is left alone the same way.
     ///
     /// ## Why it matters
     ///
@@ -107,7 +109,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     for id in spec.system_ids() {
         let system = spec.system(id);
         let (into, out_of) = (&critical[id.index()], &leaving[id.index()]);
-        if !system.is_transport() || system.is_ha() || system.is_managed() {
+        if !system.is_transport() || system.is_ha() || system.is_managed() || a_cloud_queue(system) {
             continue;
         }
         // The flows into critical systems, else those out of one.
@@ -223,6 +225,13 @@ fn webhooks_at_risk(spec: &Spec, hub: SystemId, flows: &[FlowId]) -> Option<Diag
         .with_owner(Owner::System(hub));
     d.severity = Severity::Info;
     Some(d)
+}
+
+/// Whether a hub or broker is reached through a protocol that only a
+/// provider's managed service speaks (`api sqs`: Amazon SQS, replicated
+/// across zones by its provider), so `managed` goes without saying.
+fn a_cloud_queue(system: &crate::model::System) -> bool {
+    system.api.as_ref().and_then(|api| api.style.as_ref()).is_some_and(|s| s.value == crate::model::ApiStyle::Sqs)
 }
 
 #[cfg(test)]

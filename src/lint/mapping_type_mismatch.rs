@@ -3,8 +3,8 @@
 
 use super::Context;
 use super::util::source_fields;
-use crate::diagnostic::Diagnostic;
 use crate::diagnostic::declare_rule;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{FieldType, Owner};
 
 declare_rule! {
@@ -13,7 +13,11 @@ declare_rule! {
     /// A `map SRC to=DST` where both fields are declared with a type and the
     /// source type does not convert to the destination type. A map may keep
     /// the type, write anything into `string` or `json`, and widen `int` to
-    /// `float`, `money` to `float` and `date` to `datetime`.
+    /// `float`, `money` to `float` and `date` to `datetime`. Two conversions
+    /// outside that table are what integrations make every day, and leave
+    /// one question the spec's author can answer, so they are an info that
+    /// asks it: `int` to `money` (whole units or cents?) and `datetime` to
+    /// `date` (the day in which time zone?).
     ///
     /// ## Why it matters
     ///
@@ -79,6 +83,23 @@ fn targets_of(from: FieldType) -> String {
     list.join(", ")
 }
 
+/// The question a conversion outside the contract's table leaves, where
+/// integrations make it every day: whole units or cents into an amount, a
+/// point in time cut to its day.
+fn conversion_question(from: FieldType, to: FieldType) -> Option<&'static str> {
+    match (from, to) {
+        (FieldType::Int, FieldType::Money) => Some(
+            "an integer amount may be in whole units or in minor units (cents): say which the source sends, \
+             or the target books a hundred times the sum",
+        ),
+        (FieldType::Datetime, FieldType::Date) => Some(
+            "a point in time cut to its date lands on the day of the time zone that cuts it: a late evening \
+             in one zone is the next day in UTC",
+        ),
+        _ => None,
+    }
+}
+
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     for id in spec.flow_ids() {
@@ -96,26 +117,31 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 if from.value.converts_to(to.value) {
                     continue;
                 }
-                out.push(
-                    Diagnostic::new(
-                        &MAPPING_TYPE_MISMATCH,
-                        map.loc,
-                        format!(
-                            "`map` writes `{}` ({}) into `{}` ({}), and {} does not convert to {}",
-                            src.name.value, from.value, dst.name.value, to.value, from.value, to.value
-                        ),
-                    )
-                    .with_label(format!("{} to {}", from.value, to.value))
-                    .with_secondary(from.loc, format!("`{}` is {}", src.name.value, from.value))
-                    .with_secondary(to.loc, format!("`{}` is {}", dst.name.value, to.value))
-                    .with_help(format!(
-                        "map a field of a type that converts to {}, or change a field's type; {} converts to {}",
-                        to.value,
-                        from.value,
-                        targets_of(from.value)
-                    ))
-                    .with_owner(Owner::Flow(id)),
-                );
+                let mut d = Diagnostic::new(
+                    &MAPPING_TYPE_MISMATCH,
+                    map.loc,
+                    format!(
+                        "`map` writes `{}` ({}) into `{}` ({}), and {} does not convert to {}",
+                        src.name.value, from.value, dst.name.value, to.value, from.value, to.value
+                    ),
+                )
+                .with_label(format!("{} to {}", from.value, to.value))
+                .with_secondary(from.loc, format!("`{}` is {}", src.name.value, from.value))
+                .with_secondary(to.loc, format!("`{}` is {}", dst.name.value, to.value))
+                .with_help(format!(
+                    "map a field of a type that converts to {}, or change a field's type; {} converts to {}",
+                    to.value,
+                    from.value,
+                    targets_of(from.value)
+                ))
+                .with_owner(Owner::Flow(id));
+                // A conversion every integration makes, with one question
+                // only the spec's author can answer: asked at info.
+                if let Some(question) = conversion_question(from.value, to.value) {
+                    d.severity = Severity::Info;
+                    d.help = format!("{question}; {}", d.help);
+                }
+                out.push(d);
             }
         }
     }

@@ -28,7 +28,12 @@ declare_rule! {
     /// finding is an info, and so is an `upsert` that leaves only its
     /// record's own id empty without a `match` on it: the target may assign
     /// it when the upsert creates the record (a document store's id), or
-    /// need it to find the record; the finding asks which.
+    /// need it to find the record; the finding asks which. So is a write
+    /// that leaves only a record's address (`url`, `href`, `link` of type
+    /// `url`) or its creation or change time (`created_at`, `updated_at`,
+    /// `modified`, ... of type `date` or `datetime`) empty: most stores fill
+    /// those themselves (a blob's URL, a row's timestamp), and the finding
+    /// asks whether this one does (`generated=#true` says so).
     ///
     /// ## Why it matters
     ///
@@ -143,6 +148,9 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                     own_id(&f.name.value, &entity.name.value)
                         && !target.matches.iter().flat_map(|m| &m.fields).any(|r| r.name.value == f.name.value)
                 });
+            // A record's address or its creation and change times, which
+            // most stores fill themselves: asked at info, never assumed.
+            let only_record_metadata = !only_own_ids && missing.iter().all(|f| record_metadata(f));
             let Some(first) = missing.first() else { continue };
             let names = name_list(missing.iter().map(|f| f.name.value.as_str()));
             let mut d = Diagnostic::new(
@@ -162,7 +170,13 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             }
             // A service of the team's may fill or compute it itself.
             let own_service = target.system.target.is_some_and(|s| spec.system(s).kind() == SystemKind::Custom);
-            let help = if only_own_ids {
+            let help = if only_record_metadata {
+                format!(
+                    "if `{}` fills it itself when it stores the record (a stored file's address, a \
+                     creation time), mark it `generated=#true`; if not, fill it with `map \"SOURCE\" to=\"{}\"`",
+                    target.system.name.value, first.name.value
+                )
+            } else if only_own_ids {
                 format!(
                     "if `{}` assigns it when the upsert creates the record, mark it `generated=#true`; if the \
                      upsert finds the record by it, fill it with `map \"SOURCE\" to=\"{}\"` and say so with \
@@ -182,7 +196,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 )
             };
             let mut d = d.with_help(help).with_owner(Owner::Flow(id));
-            if own_service || only_own_ids {
+            if own_service || only_own_ids || only_record_metadata {
                 d.severity = Severity::Info;
             }
             out.push(d);
@@ -198,6 +212,40 @@ fn own_id(field: &str, entity: &str) -> bool {
     let entity = entity.to_ascii_lowercase().replace(['-', ' '], "_");
     matches!(field.as_str(), "id" | "internal_id" | "internalid" | "uuid" | "guid")
         || field.strip_prefix(entity.as_str()).is_some_and(|rest| matches!(rest, "_id" | "id"))
+}
+
+/// Whether a field is metadata a store usually fills when it stores a
+/// record: its address (`url`, `href`, `link`, `self_link` of type `url`) or
+/// its creation or change time (`created_at`, `updated_at`, `created`,
+/// `modified`, ... of type `date` or `datetime`). The spec may have left it
+/// unmarked, or the target may really need it: the finding asks.
+fn record_metadata(field: &crate::model::Field) -> bool {
+    use crate::model::FieldType;
+    let name = field.name.value.to_ascii_lowercase().replace(['-', ' '], "_");
+    let name = name.as_str();
+    match field.ty.as_ref().map(|t| t.value) {
+        Some(FieldType::Url) => matches!(name, "url" | "href" | "link" | "self" | "self_link" | "selflink" | "uri"),
+        Some(FieldType::Date | FieldType::Datetime) => matches!(
+            name,
+            "created"
+                | "created_at"
+                | "createdat"
+                | "created_on"
+                | "creation_date"
+                | "creation_time"
+                | "updated"
+                | "updated_at"
+                | "updatedat"
+                | "updated_on"
+                | "modified"
+                | "modified_at"
+                | "last_modified"
+                | "lastmodified"
+                | "timestamp"
+                | "inserted_at"
+        ),
+        _ => false,
+    }
 }
 
 /// Whether a field names the record an earlier write of the same flow, into

@@ -77,12 +77,13 @@ const RECALL_FLOOR: (usize, usize) = (50, 53);
 /// HubSpot app, RudderStack's reverse ETL started by dbt Cloud webhooks),
 /// written the same way and judged on the code of `f3960a8`.
 const SETS: &[SetFloors] = &[
-    // Floors measured on `held-out-2`: 40 true of 45 warnings, and 31 of 47
-    // risks covered. As first judged it stood at 38 of 49 and 22 of 47; the
+    // Floors measured on `held-out-2`: 40 true of 44 warnings, and 31 of 47
+    // risks covered (45 warnings before `api sqs` counted as a managed queue). As first judged it stood at 38 of 49 and 22 of 47; the
     // later rounds of issue 25 were fixed on its findings, so these floors
     // hold the fixes, and the set is no longer held out from them.
-    SetFloors { set: "held-out-2", min_folders: 10, precision: (40, 45), recall: (31, 47) },
-    // Floors measured on `held-out-3`: 18 true of 26 warnings, and 18 of 35
+    SetFloors { set: "held-out-2", min_folders: 10, precision: (40, 44), recall: (31, 47) },
+    // Floors measured on `held-out-3`: 18 true of 23 warnings (26 before an
+    // integer into money was asked at info), and 18 of 35
     // risks covered (14 before `upsert-match` asked its upserts of people
     // what they match on, 17 before `unheard-cancellation` asked a poll about
     // deleted accounts), after the precision round `precision3` was fixed on its
@@ -91,8 +92,9 @@ const SETS: &[SetFloors] = &[
     // is no longer held out from them. Once judged, with the fixes of the
     // held-out-2 findings merged, it stood at 18 of 34 (on the code before
     // those fixes: 18 of 36), and 13 of 35.
-    SetFloors { set: "held-out-3", min_folders: 7, precision: (18, 26), recall: (18, 35) },
-    // Floors measured on `held-out-4`: 18 true of 22 warnings, and 18 of 34
+    SetFloors { set: "held-out-3", min_folders: 7, precision: (18, 23), recall: (18, 35) },
+    // Floors measured on `held-out-4`: 18 true of 21 warnings (22 before a
+    // datetime cut to a date was asked at info), and 18 of 34
     // risks covered (17 before `unwatched-dead-letter` asked flows of every
     // criticality) (as first judged, 18 of 24: the service's own computed
     // fields are an info since precision5, and the customer id the deal's
@@ -100,7 +102,7 @@ const SETS: &[SetFloors] = &[
     // info of `upsert-match` that asks an upsert of people what it matches on
     // (added for the upsert-key class of held-out-2, 3 and 4) covers three
     // more, so the set is no longer held out from that class.
-    SetFloors { set: "held-out-4", min_folders: 5, precision: (18, 22), recall: (18, 34) },
+    SetFloors { set: "held-out-4", min_folders: 5, precision: (18, 21), recall: (18, 34) },
     // Floors measured on `held-out-5`: 4 true of 5 warnings, and 14 of 37
     // risks covered. As first judged on `8c59a2b`: 4 of 11 and 12 of 37; the
     // info of `upsert-match`, written before this set's findings were read,
@@ -144,7 +146,8 @@ const SETS: &[SetFloors] = &[
     // a replying flow's `increment`), so the set is no longer held out from
     // them; the two findings those fixes added were judged after them.
     SetFloors { set: "held-out-8", min_folders: 5, precision: (8, 10), recall: (8, 45) },
-    // Floors measured on `held-out-9`: 7 true of 12 warnings, and 9 of 42
+    // Floors measured on `held-out-9`: 7 true of 11 warnings (12 before a
+    // stored file's address left empty was asked at info), and 9 of 42
     // risks covered. As first judged on the code of `f3960a8` (the final code
     // of the session that fixed held-out-8's classes), with no check changed
     // for it and its specs and risks committed before wireplan was run on
@@ -152,7 +155,7 @@ const SETS: &[SetFloors] = &[
     // as the key of records other than people's and companies' (a blob's
     // name, unique in its container), so the set is no longer held out from
     // that class.
-    SetFloors { set: "held-out-9", min_folders: 5, precision: (7, 12), recall: (9, 42) },
+    SetFloors { set: "held-out-9", min_folders: 5, precision: (7, 11), recall: (9, 42) },
 ];
 
 /// A set measured on its own: the folders it must keep at least, and the
