@@ -28,6 +28,7 @@ mod no_error_handling;
 mod no_logging;
 mod non_idempotent_path;
 mod orphan_event;
+mod overwritten_edits;
 mod p2p_sprawl;
 mod polling_over_webhook;
 mod possible_sync_cycle;
@@ -120,6 +121,7 @@ pub(crate) static RULES: &[&Rule] = &[
     &premature_notification::PREMATURE_NOTIFICATION,
     &unheard_cancellation::UNHEARD_CANCELLATION,
     &upsert_match::UPSERT_MATCH,
+    &overwritten_edits::OVERWRITTEN_EDITS,
     &ALLOW_WITHOUT_REASON,
     &UNUSED_ALLOW,
     &NAME_CLASH,
@@ -164,6 +166,7 @@ pub(crate) static CHECKS: &[(&Rule, CheckFn)] = &[
     (&premature_notification::PREMATURE_NOTIFICATION, premature_notification::check),
     (&unheard_cancellation::UNHEARD_CANCELLATION, unheard_cancellation::check),
     (&upsert_match::UPSERT_MATCH, upsert_match::check),
+    (&overwritten_edits::OVERWRITTEN_EDITS, overwritten_edits::check),
 ];
 
 /// Finds a rule by name or code (`sync-cycle` or `WP101`, any case).

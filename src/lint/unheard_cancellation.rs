@@ -197,7 +197,7 @@ fn unseen_deletions(
         let (Some(producer), Some(entity)) = (system.target, entity.as_ref().map(|e| &e.name.value)) else {
             continue;
         };
-        if ends.contains_key(&(producer, entity)) || marks_deletions(flow) || !deleted_in_place(entity) {
+        if ends.contains_key(&(producer, entity)) || marks_deletions(flow) || !super::util::kept_in_place(entity) {
             continue;
         }
         for (index, target) in flow.targets.iter().enumerate() {
@@ -238,31 +238,6 @@ fn unseen_deletions(
             .with_owner(Owner::Flow(first)),
         );
     }
-}
-
-/// Whether records of an entity are deleted where they live, rather than
-/// ended by a later record or a status: people and companies, and the
-/// catalog and work items a business keeps (a product, a ticket, a deal).
-/// Orders, payments, refunds and fulfilments are cancelled or reversed by
-/// another record, which a poll does see.
-fn deleted_in_place(entity: &str) -> bool {
-    const KEPT: &[&str] = &[
-        "product",
-        "item",
-        "variant",
-        "listing",
-        "sku",
-        "ticket",
-        "task",
-        "issue",
-        "deal",
-        "opportunity",
-        "lead",
-        "project",
-    ];
-    let last = entity.rsplit(['.', '_', '-', ' ']).next().unwrap_or(entity).to_ascii_lowercase();
-    let singular = last.strip_suffix('s').unwrap_or(&last);
-    super::util::is_party(entity) || KEPT.contains(&singular)
 }
 
 /// Whether a poll maps a field that marks a record's end (`status`,

@@ -105,7 +105,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     super::util::group_by(
         spec,
         via,
-        |flow| flow.via.as_ref().and_then(|v| v.target),
+        |_, flow| flow.via.as_ref().and_then(|v| v.target),
         "via",
         |system, n, names| format!("{n} flows keep dead letters via `{system}`, but none says who is alerted: {names}"),
         out,
@@ -113,7 +113,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     super::util::group_by(
         spec,
         direct,
-        |flow| flow.targets.first().and_then(|t| t.system.target),
+        |_, flow| flow.targets.first().and_then(|t| t.system.target),
         "into",
         |system, n, names| {
             format!("{n} flows into `{system}` keep dead letters, but none says who is alerted: {names}")

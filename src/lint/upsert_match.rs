@@ -260,7 +260,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     group_by(
         spec,
         unstated,
-        |flow| flow.targets.iter().find(|t| asks_for_key(t)).and_then(|t| t.system.target),
+        |_, flow| flow.targets.iter().find(|t| asks_for_key(t)).and_then(|t| t.system.target),
         "into",
         |system, count, names| {
             format!("{count} flows upsert into `{system}` without saying what they match on: {names}")

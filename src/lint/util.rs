@@ -66,7 +66,7 @@ pub(super) fn group_by_target(
     message: impl Fn(&str, usize, String) -> String,
     out: &mut crate::lint::Findings<'_>,
 ) {
-    group_by(spec, singles, |flow| flow.targets.first().and_then(|t| t.system.target), "into", message, out);
+    group_by(spec, singles, |_, flow| flow.targets.first().and_then(|t| t.system.target), "into", message, out);
 }
 
 /// Like `group_by_target`, grouping by the system `key` gives each flow
@@ -75,7 +75,7 @@ pub(super) fn group_by_target(
 pub(super) fn group_by(
     spec: &Spec,
     singles: Vec<(FlowId, Diagnostic)>,
-    key: impl Fn(&Flow) -> Option<SystemId>,
+    key: impl Fn(FlowId, &Flow) -> Option<SystemId>,
     relation: &str,
     message: impl Fn(&str, usize, String) -> String,
     out: &mut crate::lint::Findings<'_>,
@@ -85,7 +85,7 @@ pub(super) fn group_by(
     for (flow_id, d) in singles {
         let flow = spec.flow(flow_id);
         let allowed = flow.allows.iter().any(|a| a.rule.value == d.rule.name);
-        let Some(system) = key(flow).filter(|_| !allowed) else {
+        let Some(system) = key(flow_id, flow).filter(|_| !allowed) else {
             out.push(d);
             continue;
         };
@@ -218,6 +218,31 @@ pub(super) fn is_party(entity: &str) -> bool {
         s => s.strip_suffix('s').unwrap_or(s),
     };
     PARTIES.contains(&singular)
+}
+
+/// Whether records of an entity are kept where they live, edited there and
+/// deleted there, rather than ended by a later record or a status: people
+/// and companies, and the catalog and work items a business keeps (a
+/// product, a ticket, a deal). Orders, payments, refunds and fulfilments
+/// are made once, then cancelled or reversed by another record.
+pub(super) fn kept_in_place(entity: &str) -> bool {
+    const KEPT: &[&str] = &[
+        "product",
+        "item",
+        "variant",
+        "listing",
+        "sku",
+        "ticket",
+        "task",
+        "issue",
+        "deal",
+        "opportunity",
+        "lead",
+        "project",
+    ];
+    let last = entity.rsplit(['.', '_', '-', ' ']).next().unwrap_or(entity).to_ascii_lowercase();
+    let singular = last.strip_suffix('s').unwrap_or(&last);
+    is_party(entity) || KEPT.contains(&singular)
 }
 
 #[cfg(test)]

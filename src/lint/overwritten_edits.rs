@@ -1,0 +1,329 @@
+//! `overwritten-edits`: a one-way sync that rewrites fields of records
+//! people edit in the target (a CRM's contacts, a shop's products), so an
+//! edit made there lasts until the next run.
+//!
+//! A sync is a flow that copies a record's state again and again: a poll,
+//! a schedule, or an event that reports a change (`customer.changed`,
+//! `item.updated`: see `CHANGE_WORDS`), not one that reports a step
+//! (`order.paid`). Its `update`s and `upsert`s into a business tool that
+//! people work in (`crm`, `support`, `marketing`, `email`, `ecommerce`,
+//! `accounting`, `erp`) rewrite the fields they name every time, and on
+//! records people keep there (contacts, products, tickets), those are edited
+//! by hand. Where no
+//! flow carries that tool's changes back to the source, an edit made in it
+//! is overwritten without a trace. It is an info: the fields may be
+//! read-only in the target, which the spec cannot say. One pass over the
+//! flows to learn which systems write to which, one to ask.
+
+use rustc_hash::FxHashSet as HashSet;
+
+use super::Context;
+use super::util::{group_by, is_party, kept_in_place, name_list};
+use crate::diagnostic::{Diagnostic, declare_rule};
+use crate::model::{Action, EntityId, Flow, FlowId, Owner, Spec, SystemId, SystemKind, Target, TriggerKind};
+
+declare_rule! {
+    /// ## What it finds
+    ///
+    /// A flow that syncs records one way (a `poll`, a `schedule`, or an
+    /// event named for a change: `customer.changed`, `item.updated`,
+    /// `product.saved`) and `update`s or `upsert`s fields of them into a
+    /// business tool people work in (kind `crm`, `support`, `marketing`,
+    /// `email`, `ecommerce`, `accounting` or `erp`), while no flow carries
+    /// that tool's changes back to the source. Only records that people
+    /// keep and edit where they live count (people and companies, products
+    /// and items, tickets, deals: not orders, carts or payments, made once),
+    /// and only the fields the write names (`map`, `set`), not its `match`
+    /// keys, ids or `email`. A flow on an
+    /// event that reports a step (`order.paid`, `ticket.escalated`) sets a
+    /// field once and is not asked; nor is a two-way sync, whose echoes and
+    /// races `sync-cycle` and `last-writer-wins` ask about. It is an info:
+    /// the fields may be read-only in the target, which an `allow` with
+    /// that reason says. One finding per target system lists its flows.
+    ///
+    /// ## Why it matters
+    ///
+    /// A sales rep corrects a contact's company in the CRM, and the next
+    /// change in billing puts the old one back. Nothing fails and nothing
+    /// is logged as lost: the edit just does not last, and people stop
+    /// trusting the data (or start keeping their own copy).
+    ///
+    /// ## Example
+    ///
+    /// ```kdl
+    /// system "billing" kind=payments
+    /// system "crm" kind=crm
+    /// event "customer.changed" from=billing version=1 {
+    ///     field "email" type=email
+    ///     field "company" type=string
+    /// }
+    /// flow "customers-to-crm" {
+    ///     on "customer.changed"
+    ///     to crm action=upsert entity=contact {
+    ///         match "email"
+    ///         map "email" to="email"
+    ///         map "company" to="company"
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// ## Fix
+    ///
+    /// Decide which system owns each field. If the CRM's users must not
+    /// edit it, make it read-only there and say so with an `allow`; if they
+    /// may, write it only when the CRM leaves it empty, or sync it both
+    /// ways:
+    ///
+    /// ```kdl
+    /// system "billing" kind=payments
+    /// system "crm" kind=crm
+    /// event "customer.changed" from=billing version=1 {
+    ///     field "email" type=email
+    ///     field "company" type=string
+    /// }
+    /// flow "customers-to-crm" {
+    ///     on "customer.changed"
+    ///     to crm action=upsert entity=contact {
+    ///         match "email"
+    ///         map "email" to="email"
+    ///         map "company" to="company"
+    ///     }
+    ///     allow "overwritten-edits" reason="billing owns the company; it is read-only in the CRM"
+    /// }
+    /// ```
+    pub(crate) static OVERWRITTEN_EDITS = {
+        name: "overwritten-edits",
+        code: "WP134",
+        severity: Info,
+        category: Topology,
+        summary: "a one-way sync rewrites fields that people edit in the target",
+    }
+}
+
+/// The last words of event names that report a change to a record's
+/// state, as vendors name them: Chargebee's `customer_changed`, Shopify's
+/// `products/update`, WooCommerce's `product.saved`, a CRM's
+/// `contact.propertyChange` is not one (its last word names the field).
+const CHANGE_WORDS: &[&str] = &["updated", "update", "changed", "change", "modified", "saved", "edited", "upserted"];
+
+/// Whether a flow copies a record's state again and again: a poll, a
+/// schedule, or an event named for a change.
+fn syncs(spec: &Spec, flow: &Flow) -> bool {
+    match flow.trigger.as_ref().map(|t| &t.kind) {
+        Some(TriggerKind::Poll { .. } | TriggerKind::Schedule { .. }) => true,
+        Some(TriggerKind::On { event }) => event.target.is_some_and(|e| {
+            let name = &spec.event(e).name.value;
+            let last = name.rsplit(['.', '/', '_', '-', ':', ' ']).next().unwrap_or(name);
+            CHANGE_WORDS.iter().any(|w| last.eq_ignore_ascii_case(w))
+        }),
+        None => false,
+    }
+}
+
+/// Kinds of system that people work in, whose records they edit by hand.
+fn edited_by_people(kind: SystemKind) -> bool {
+    matches!(
+        kind,
+        SystemKind::Crm
+            | SystemKind::Support
+            | SystemKind::Marketing
+            | SystemKind::Email
+            | SystemKind::Ecommerce
+            | SystemKind::Accounting
+            | SystemKind::Erp
+    )
+}
+
+/// The fields a write rewrites: those it names, less its `match` keys, ids
+/// and emails (`email`, `email_address`: the link between the two copies,
+/// not something people edit).
+fn rewritten(target: &Target) -> Vec<&str> {
+    let keys: HashSet<&str> = target.matches.iter().flat_map(|m| &m.fields).map(|f| f.name.value.as_str()).collect();
+    let mut fields: Vec<&str> = target
+        .written_fields()
+        .map(|f| f.name.value.as_str())
+        .filter(|name| !keys.contains(name) && !an_id(name) && !name.to_ascii_lowercase().contains("email"))
+        .collect();
+    let mut seen = HashSet::default();
+    fields.retain(|name| seen.insert(*name));
+    fields
+}
+
+/// Whether a field name is an identifier (`id`, `contact_id`, `externalId`,
+/// `order_no`, `doc_number`, `sku`): what links the two copies.
+fn an_id(name: &str) -> bool {
+    // Salesforce's custom fields end in `__c`.
+    let name = name.strip_suffix("__c").unwrap_or(name);
+    let lower = name.to_ascii_lowercase().replace('-', "_");
+    let last = lower.rsplit('_').next().unwrap_or(&lower);
+    matches!(last, "id" | "uuid" | "no" | "number" | "key" | "ref" | "sku")
+        || name.ends_with("Id")
+        || name.ends_with("ID")
+        || name.ends_with("Number")
+}
+
+/// The entity a flow reads: its event's `entity=`, or the polled or batch
+/// source's.
+fn read_entity(spec: &Spec, flow: &Flow) -> Option<EntityId> {
+    match &flow.trigger.as_ref()?.kind {
+        TriggerKind::On { event } => spec.event(event.target?).entity.as_ref()?.target,
+        TriggerKind::Poll { entity, .. } => entity.as_ref()?.target,
+        TriggerKind::Schedule { .. } => flow.from.as_ref()?.entity.as_ref()?.target,
+    }
+}
+
+/// A flow's write, as a way back sees it: from which system and entity
+/// (when the spec says) into which.
+type Write = (SystemId, Option<EntityId>, SystemId, Option<EntityId>);
+
+/// Whether some flow carries records from `system`'s `written` back into
+/// `source`'s `read`: one that reads what the sync writes, or writes what it
+/// reads. An entity the spec does not name matches any.
+fn a_way_back(
+    back: &[Write],
+    system: SystemId,
+    written: Option<EntityId>,
+    source: SystemId,
+    read: Option<EntityId>,
+) -> bool {
+    let same = |a: Option<EntityId>, b: Option<EntityId>| a.is_none() || b.is_none() || a == b;
+    back.iter().any(|&(from, from_entity, into, into_entity)| {
+        from == system && into == source && (same(from_entity, written) || same(into_entity, read))
+    })
+}
+
+pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
+    let spec = ctx.spec;
+    // Every write between two systems, by the system it comes from: the
+    // ways back.
+    let mut writes: rustc_hash::FxHashMap<SystemId, Vec<Write>> = Default::default();
+    for id in spec.flow_ids() {
+        let flow = spec.flow(id);
+        let Some(source) = flow.source_system(spec) else { continue };
+        let read = read_entity(spec, flow);
+        for target in &flow.targets {
+            let Some(system) = target.system.target else { continue };
+            let entity = target.entity.as_ref().and_then(|e| e.target);
+            writes.entry(source).or_default().push((source, read, system, entity));
+        }
+    }
+    let mut singles: Vec<(FlowId, Diagnostic)> = Vec::new();
+    let mut target_of: rustc_hash::FxHashMap<FlowId, SystemId> = Default::default();
+    for id in spec.flow_ids() {
+        let flow = spec.flow(id);
+        if !syncs(spec, flow) {
+            continue;
+        }
+        let source = flow.source_system(spec);
+        let asked = flow.targets.iter().find_map(|target| {
+            let system = target.system.target?;
+            let action = target.action.as_ref()?.value;
+            let written = target.entity.as_ref().and_then(|e| e.target);
+            let back = writes.get(&system).map_or(&[][..], Vec::as_slice);
+            let one_way =
+                source.is_none_or(|s| s != system && !a_way_back(back, system, written, s, read_entity(spec, flow)));
+            let fields = rewritten(target);
+            // A marketing or email tool keeps a mirror of a shop's products
+            // and orders, which nobody edits there; its people are edited.
+            let kind = spec.system(system).kind();
+            let kept = target.entity.as_ref().is_some_and(|e| {
+                if matches!(kind, SystemKind::Email | SystemKind::Marketing) {
+                    is_party(&e.name.value)
+                } else {
+                    kept_in_place(&e.name.value)
+                }
+            });
+            (matches!(action, Action::Update | Action::Upsert)
+                && edited_by_people(spec.system(system).kind())
+                && kept
+                && one_way
+                && !fields.is_empty())
+            .then_some((target, system, fields))
+        });
+        let Some((target, system, fields)) = asked else { continue };
+        let system_name = &spec.system(system).name.value;
+        let entity = target.entity.as_ref().map_or("record", |e| e.name.value.as_str());
+        let from = source.map_or_else(|| "its source".to_owned(), |s| format!("`{}`", spec.system(s).name.value));
+        let names = name_list(fields.iter().copied());
+        let d = Diagnostic::new(
+            &OVERWRITTEN_EDITS,
+            target.entity.as_ref().map_or(target.system.name.loc, |e| e.name.loc),
+            format!(
+                "flow `{}` rewrites {names} of `{system_name}`'s `{entity}` from {from} {}: an edit made in \
+                 `{system_name}` to {} lasts until the next run, and nothing carries it back",
+                flow.name.value,
+                if matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Schedule { .. })) {
+                    "on every run"
+                } else {
+                    "on every change"
+                },
+                if fields.len() == 1 { "it" } else { "them" },
+            ),
+        )
+        .with_label(format!("one-way sync into `{system_name}`"))
+        .with_help(format!(
+            "say which system owns {names}: if `{system_name}`'s users must not edit {}, make {} read-only there \
+             and say so with an `allow`; if they may, write {} only where `{system_name}` leaves {} empty, or sync \
+             both ways",
+            if fields.len() == 1 { "it" } else { "them" },
+            if fields.len() == 1 { "it" } else { "them" },
+            if fields.len() == 1 { "it" } else { "them" },
+            if fields.len() == 1 { "it" } else { "them" },
+        ))
+        .with_owner(Owner::Flow(id));
+        target_of.insert(id, system);
+        singles.push((id, d));
+    }
+    group_by(
+        spec,
+        singles,
+        |id, _| target_of.get(&id).copied(),
+        "into",
+        |system, count, names| {
+            format!(
+                "{count} one-way syncs rewrite records of `{system}` that people edit there ({names}): an edit made \
+                 in `{system}` lasts until the next run"
+            )
+        },
+        out,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::test_check;
+
+    #[test]
+    fn a_change_event_poll_or_schedule_syncs_and_a_step_does_not() {
+        let text = r#"
+            system "billing" kind=payments
+            system "crm" kind=crm
+            event "customer.changed" from=billing version=1 { field "company" type=string }
+            event "invoice.paid" from=billing version=1 { field "company" type=string }
+            flow "sync" { on "customer.changed"; to crm action=upsert entity=contact { map "company" to="company" } }
+            flow "step" { on "invoice.paid"; to crm action=update entity=contact { map "company" to="company" } }
+            flow "poll" { poll billing entity=customer every="1h"; to crm action=update entity=account { set "tier" "paid" } }
+        "#;
+        let found = test_check(&OVERWRITTEN_EDITS, text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].message.starts_with("2 one-way syncs"), "{}", found[0].message);
+        assert_eq!(found[0].members.len(), 2);
+    }
+
+    #[test]
+    fn a_way_back_keys_and_ids_and_systems_nobody_edits_are_not_asked() {
+        let text = r#"
+            system "billing" kind=payments
+            system "crm" kind=crm
+            system "dwh" kind=warehouse
+            event "customer.changed" from=billing version=1 { field "email" type=email; field "n" type=string }
+            event "contact.updated" from=crm version=1 { field "n" type=string }
+            flow "out" { on "customer.changed"; to crm action=upsert entity=contact { match "email"; map "email" to="email"; map "n" to="n" } }
+            flow "back" { on "contact.updated"; to billing action=update entity=customer { map "n" to="n" } }
+            flow "keys" { on "customer.changed"; to crm action=upsert entity=lead { match "email"; map "email" to="email"; map "n" to="billing_id" } }
+            flow "dwh" { on "customer.changed"; to dwh action=upsert entity=customer { map "n" to="n" } }
+        "#;
+        assert!(test_check(&OVERWRITTEN_EDITS, text).is_empty());
+    }
+}
