@@ -157,6 +157,12 @@ const SETS: &[SetFloors] = &[
     // name, unique in its container), so the set is no longer held out from
     // that class.
     SetFloors { set: "held-out-9", min_folders: 5, precision: (7, 11), recall: (10, 42) },
+    // Floors measured on `held-out-10`: 9 true of 24 warnings, and 13 of 42
+    // risks covered, as first judged on the code of `b7a801d` with
+    // `overwritten-edits` (then uncommitted, `7706bf8`), with no check
+    // changed for it and its specs and risks committed before wireplan was
+    // run on them.
+    SetFloors { set: "held-out-10", min_folders: 5, precision: (9, 24), recall: (13, 42) },
 ];
 
 /// A set measured on its own: the folders it must keep at least, and the
