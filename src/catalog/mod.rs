@@ -369,14 +369,43 @@ pub(crate) struct Versioning {
     /// The header or query parameter, or the URL's shape (`/v3/`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) name: Option<String>,
-    /// How long a version is supported after its release, when documented.
+    /// How long a version is supported after its release (or, with
+    /// `window_from: "next-release"`, after the next version's), when
+    /// documented.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = r"^[0-9]+ ?[a-z]+$"))]
     pub(crate) support_window: Option<String>,
+    /// What the support window counts from: a version's own release (the
+    /// default: Shopify's 12 months) or the release of the version after
+    /// it (GitHub's 24 months), which `releases` must list.
+    #[serde(default, skip_serializing_if = "WindowFrom::is_release")]
+    pub(crate) window_from: WindowFrom,
+    /// The dated versions the vendor has released (`YYYY-MM-DD`), oldest
+    /// first, as its page lists them: where a window counts from the next
+    /// release, a version with no later one listed is not retired.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) releases: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) note: Option<String>,
     #[serde(flatten)]
     pub(crate) provenance: Provenance,
+}
+
+/// What a version's support window counts from.
+#[derive(Serialize, Deserialize, JsonSchema, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum WindowFrom {
+    /// The version's own release.
+    #[default]
+    Release,
+    /// The release of the version after it.
+    NextRelease,
+}
+
+impl WindowFrom {
+    fn is_release(&self) -> bool {
+        *self == WindowFrom::Release
+    }
 }
 
 #[derive(Serialize, Deserialize, JsonSchema, Debug, Clone, Copy, PartialEq, Eq)]

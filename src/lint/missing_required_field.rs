@@ -30,10 +30,11 @@ declare_rule! {
     /// it when the upsert creates the record (a document store's id), or
     /// need it to find the record; the finding asks which. So is a write
     /// that leaves only a record's address (`url`, `href`, `link` of type
-    /// `url`) or its creation or change time (`created_at`, `updated_at`,
-    /// `modified`, ... of type `date` or `datetime`) empty: most stores fill
-    /// those themselves (a blob's URL, a row's timestamp), and the finding
-    /// asks whether this one does (`generated=#true` says so).
+    /// `url`), its creation or change time (`created_at`, `CreatedDate`,
+    /// `updated_at`, `modified`, ... of type `date` or `datetime`) or who
+    /// made it (`created_by`, `CreatedById`) empty: most stores fill those
+    /// themselves (a blob's URL, a row's timestamp), and the finding asks
+    /// whether this one does (`generated=#true` says so).
     ///
     /// ## Why it matters
     ///
@@ -215,32 +216,44 @@ fn own_id(field: &str, entity: &str) -> bool {
 }
 
 /// Whether a field is metadata a store usually fills when it stores a
-/// record: its address (`url`, `href`, `link`, `self_link` of type `url`) or
-/// its creation or change time (`created_at`, `updated_at`, `created`,
-/// `modified`, ... of type `date` or `datetime`). The spec may have left it
-/// unmarked, or the target may really need it: the finding asks.
+/// record: its address (`url`, `href`, `link`, `self_link` of type `url`),
+/// its creation or change time (`created_at`, `CreatedDate`, `updated_at`,
+/// `modified`, ... of type `date` or `datetime`) or who made or changed it
+/// (`created_by`, `CreatedById`, `LastModifiedById`). The spec may have
+/// left it unmarked, or the target may really need it: the finding asks.
 fn record_metadata(field: &crate::model::Field) -> bool {
     use crate::model::FieldType;
-    let name = field.name.value.to_ascii_lowercase().replace(['-', ' '], "_");
+    // `CreatedDate`, `createdAt` and `created-date` read as `created_date`.
+    let mut name = String::with_capacity(field.name.value.len() + 4);
+    for (i, c) in field.name.value.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 && !name.ends_with('_') {
+            name.push('_');
+        }
+        name.push(if c == '-' || c == ' ' { '_' } else { c.to_ascii_lowercase() });
+    }
     let name = name.as_str();
+    // Who made or last changed the record: the store's own audit fields.
+    if matches!(name, "created_by" | "created_by_id" | "last_modified_by" | "last_modified_by_id" | "modified_by") {
+        return true;
+    }
     match field.ty.as_ref().map(|t| t.value) {
-        Some(FieldType::Url) => matches!(name, "url" | "href" | "link" | "self" | "self_link" | "selflink" | "uri"),
+        Some(FieldType::Url) => matches!(name, "url" | "href" | "link" | "self" | "self_link" | "uri"),
         Some(FieldType::Date | FieldType::Datetime) => matches!(
             name,
             "created"
                 | "created_at"
-                | "createdat"
                 | "created_on"
+                | "created_date"
                 | "creation_date"
                 | "creation_time"
                 | "updated"
                 | "updated_at"
-                | "updatedat"
                 | "updated_on"
                 | "modified"
                 | "modified_at"
                 | "last_modified"
-                | "lastmodified"
+                | "last_modified_date"
+                | "system_modstamp"
                 | "timestamp"
                 | "inserted_at"
         ),

@@ -18,7 +18,11 @@ declare_rule! {
     /// A flow that says `run-by SYSTEM` (since 1.2), a vendor's own
     /// integration, or that reads and writes a single system with nothing
     /// of its delivery stated, is reported at info: what it keeps of a
-    /// write that still fails is the vendor's, a question for them.
+    /// write that still fails is the vendor's, a question for them. So is
+    /// a batch load (a `poll` or a `schedule` that writes only into
+    /// warehouses and lakes): a failed run is read again at the next one,
+    /// so nothing is dropped, but a record that always fails stops every
+    /// run, and the finding asks who is told.
     ///
     /// ## Why it matters
     ///
@@ -111,6 +115,19 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             out.push(d);
             continue;
         }
+        // A batch load into a warehouse or a lake: a failed run is read
+        // again at the next one (its cursor or its full read has not moved),
+        // so nothing is dropped; what a dead letter would add is a record
+        // that always fails set aside, and someone told. Asked at info.
+        let mut d = d;
+        if batch_load(spec, flow) {
+            d.message = format!(
+                "{}: a failed run is read again at the next one, but a record that always fails stops every run",
+                d.message
+            );
+            d.primary.message = "a batch load: read again at the next run".to_owned();
+            d.severity = crate::diagnostic::Severity::Info;
+        }
         singles.push((
             id,
             d.with_secondary(flow.name.loc, "in this flow")
@@ -135,6 +152,16 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         },
         out,
     );
+}
+
+/// Whether a flow is a batch load: a poll or a schedule that writes only
+/// into warehouses and lakes.
+fn batch_load(spec: &crate::model::Spec, flow: &crate::model::Flow) -> bool {
+    use crate::model::TriggerKind;
+    let batch =
+        matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Poll { .. } | TriggerKind::Schedule { .. }));
+    let mut targets = flow.targets.iter().filter_map(|t| t.system.target).peekable();
+    batch && targets.peek().is_some() && targets.all(|t| spec.system(t).kind().is_storage())
 }
 
 #[cfg(test)]

@@ -18,9 +18,9 @@
 use rustc_hash::FxHashSet as HashSet;
 
 use super::Context;
-use super::util::{group_by, is_party, kept_in_place, name_list};
+use super::util::{group_by, is_party, kept_in_place, name_list, read_entity};
 use crate::diagnostic::{Diagnostic, declare_rule};
-use crate::model::{Action, EntityId, Flow, FlowId, Owner, Spec, SystemId, SystemKind, Target, TriggerKind};
+use crate::model::{Action, Flow, FlowId, Owner, Spec, SystemId, SystemKind, Target, TriggerKind};
 
 declare_rule! {
     /// ## What it finds
@@ -162,31 +162,15 @@ fn an_id(name: &str) -> bool {
         || name.ends_with("Number")
 }
 
-/// The entity a flow reads: its event's `entity=`, or the polled or batch
-/// source's.
-fn read_entity(spec: &Spec, flow: &Flow) -> Option<EntityId> {
-    match &flow.trigger.as_ref()?.kind {
-        TriggerKind::On { event } => spec.event(event.target?).entity.as_ref()?.target,
-        TriggerKind::Poll { entity, .. } => entity.as_ref()?.target,
-        TriggerKind::Schedule { .. } => flow.from.as_ref()?.entity.as_ref()?.target,
-    }
-}
-
 /// A flow's write, as a way back sees it: from which system and entity
 /// (when the spec says) into which.
-type Write = (SystemId, Option<EntityId>, SystemId, Option<EntityId>);
+type Write<'s> = (SystemId, Option<&'s str>, SystemId, Option<&'s str>);
 
 /// Whether some flow carries records from `system`'s `written` back into
 /// `source`'s `read`: one that reads what the sync writes, or writes what it
 /// reads. An entity the spec does not name matches any.
-fn a_way_back(
-    back: &[Write],
-    system: SystemId,
-    written: Option<EntityId>,
-    source: SystemId,
-    read: Option<EntityId>,
-) -> bool {
-    let same = |a: Option<EntityId>, b: Option<EntityId>| a.is_none() || b.is_none() || a == b;
+fn a_way_back(back: &[Write], system: SystemId, written: Option<&str>, source: SystemId, read: Option<&str>) -> bool {
+    let same = |a: Option<&str>, b: Option<&str>| a.is_none() || b.is_none() || a == b;
     back.iter().any(|&(from, from_entity, into, into_entity)| {
         from == system && into == source && (same(from_entity, written) || same(into_entity, read))
     })
@@ -203,7 +187,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         let read = read_entity(spec, flow);
         for target in &flow.targets {
             let Some(system) = target.system.target else { continue };
-            let entity = target.entity.as_ref().and_then(|e| e.target);
+            let entity = target.entity.as_ref().map(|e| e.name.value.as_str());
             writes.entry(source).or_default().push((source, read, system, entity));
         }
     }
@@ -218,7 +202,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         let asked = flow.targets.iter().find_map(|target| {
             let system = target.system.target?;
             let action = target.action.as_ref()?.value;
-            let written = target.entity.as_ref().and_then(|e| e.target);
+            let written = target.entity.as_ref().map(|e| e.name.value.as_str());
             let back = writes.get(&system).map_or(&[][..], Vec::as_slice);
             let one_way =
                 source.is_none_or(|s| s != system && !a_way_back(back, system, written, s, read_entity(spec, flow)));

@@ -16,7 +16,10 @@ declare_rule! {
     /// (the finding cites the vendor's page). Beside a flow that already
     /// takes the same system's changes of that entity into the same target
     /// by webhook, the poll is most likely its catch-up (webhooks are lost
-    /// and late): the finding is an info that says so.
+    /// and late): the finding is an info that says so. A vendor's own
+    /// integration (`run-by`) is asked at info: how it reads is its
+    /// vendor's. A poll that loads only a warehouse or a lake (an ELT
+    /// extract, run in batches by design) is not asked.
     ///
     /// ## Why it matters
     ///
@@ -89,6 +92,12 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         let TriggerKind::Poll { system, entity, .. } = &trigger.kind else { continue };
         let Some(polled) = system.target.map(|s| spec.system(s)) else { continue };
         let Some((true, origin)) = polled.webhooks_fact() else { continue };
+        // An extract into a warehouse or a lake: batch loads are the
+        // design, and a webhook per change would need a loader of its own.
+        let targets = || flow.targets.iter().filter_map(|t| t.system.target);
+        if targets().next().is_some() && targets().all(|t| spec.system(t).kind().is_storage()) {
+            continue;
+        }
         // A fact from the catalog is shown with its vendor and page.
         let (said, label) = match origin {
             Origin::Spec(_) => (String::new(), "webhooks are available".to_owned()),
@@ -126,7 +135,13 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 .find_map(|target| by_webhook.get(&(polled, entity_name, target)).map(|&f| (f, spec.system(target))))
         });
         let mut d = d.with_help(help).with_owner(Owner::Flow(id));
-        if let Some((webhook_flow, target)) = catch_up {
+        if let Some(vendor) = flow.runner() {
+            // A vendor's own integration reads the way its vendor built it.
+            d.message
+                .push_str(&format!("; `run-by` says it is `{vendor}`'s own integration: how it reads is `{vendor}`'s"));
+            d.help = format!("ask `{vendor}` whether it can take webhooks; {}", d.help);
+            d.severity = Severity::Info;
+        } else if let Some((webhook_flow, target)) = catch_up {
             d.message.push_str(&format!(
                 "; flow `{}` already takes its changes into `{}` by webhook, so this may be its catch-up for \
                  webhooks lost or late",

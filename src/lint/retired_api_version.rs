@@ -4,13 +4,16 @@
 //! The end of a version is computed from the connector catalog: a vendor
 //! that names versions by date (`2024-10`) and documents how long each is
 //! supported after its release (`support_window`, Shopify's 12 months)
-//! retires version `2024-10` in October 2025. Today's month comes from one
+//! retires version `2024-10` in October 2025; a vendor whose window counts
+//! from the next version's release (GitHub's 24 months, `window_from`)
+//! retires a version only once a later one is listed in `releases`.
+//! Today's month comes from one
 //! place, `catalog::today` (which the command line sets from
 //! `WIREPLAN_TODAY`, else the system clock), and the horizon from the
 //! spec's `stack { horizon }`. One pass over the systems.
 
 use super::Context;
-use crate::catalog::{self, Month, VersionScheme};
+use crate::catalog::{self, Month, VersionScheme, WindowFrom};
 use crate::diagnostic::{Diagnostic, declare_rule};
 use crate::model::Owner;
 
@@ -72,7 +75,18 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         let Some(window) = versioning.support_window.as_deref() else { continue };
         let Some(lifetime) = catalog::months(window) else { continue };
         let window = spaced(window);
-        let Some(released) = Month::parse_prefix(&version.value) else { continue };
+        let Some(pinned) = Month::parse_prefix(&version.value) else { continue };
+        // The month the window counts from: the version's release, or the
+        // next version's, when the vendor counts from that (none listed:
+        // the version is the newest, and supported).
+        let (released, after) = match versioning.window_from {
+            WindowFrom::Release => (pinned, "its release".to_owned()),
+            WindowFrom::NextRelease => {
+                let next = versioning.releases.iter().filter_map(|r| Month::parse_prefix(r)).find(|r| *r > pinned);
+                let Some(next) = next else { continue };
+                (next, format!("the release of the next one ({})", next.name()))
+            }
+        };
         let Some(retired) = retirement(released, lifetime, today, horizon_months) else { continue };
         let ends = released.plus(lifetime);
         let when = match retired {
@@ -91,7 +105,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 &RETIRED_API_VERSION,
                 version.loc,
                 format!(
-                    "API version `{}` of `{}` {when}: {} supports a version {window} after its release ({})",
+                    "API version `{}` of `{}` {when}: {} supports a version {window} after {after} ({})",
                     version.value, system.name.value, entry.name, versioning.provenance.source
                 ),
             )

@@ -17,6 +17,12 @@ declare_rule! {
     /// held to what its vendor documents: a vendor that versions its API
     /// asks for a version even without `api` (the finding says how the
     /// vendor pins it, and its page), and one without versions asks none.
+    /// A system that only its own in-product automations read and write
+    /// (every flow touching it says `run-by` that system, as Shopify Flow's
+    /// automations do) is not asked: nothing calls its API from outside, so
+    /// there is no version to pin. A third party's connector (`run-by` a
+    /// vendor that calls it, Fivetran reading Stripe) still is: the
+    /// version it reads in is a fact of the design.
     ///
     /// ## Why it matters
     ///
@@ -50,8 +56,23 @@ declare_rule! {
 
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
+    // Which systems only their own in-product automations read and write
+    // (`run-by` the system itself, as Shopify Flow): an API nobody calls.
+    let mut by_itself = vec![false; spec.systems.len()];
+    let mut by_others = vec![false; spec.systems.len()];
+    for flow in spec.flow_ids().map(|f| spec.flow(f)) {
+        let runner = flow.run_by.as_ref().and_then(|r| r.target);
+        let touched = flow.source_system(spec).into_iter().chain(flow.targets.iter().filter_map(|t| t.system.target));
+        for system in touched {
+            let seen = if runner == Some(system) { &mut by_itself } else { &mut by_others };
+            seen[system.index()] = true;
+        }
+    }
     for id in spec.system_ids() {
         let system = spec.system(id);
+        if by_itself[id.index()] && !by_others[id.index()] {
+            continue;
+        }
         let api = system.api.as_ref();
         // A messaging protocol negotiates its version on each connection;
         // what it carries is versioned on the events, asked below.

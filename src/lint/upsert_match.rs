@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::Context;
-use super::util::{group_by, is_party, name_list, source_fields};
+use super::util::{group_by, is_party, name_list, read_entity, source_fields};
 use crate::diagnostic::{Diagnostic, Severity, declare_rule};
 use crate::model::{Action, FieldType, Flow, FlowId, Lookup, MatchKey, Owner, Spec, SystemId, Target, TriggerKind};
 use smol_str::SmolStr;
@@ -446,8 +446,9 @@ fn trigger_name(flow: &Flow) -> String {
 }
 
 /// Writers of one entity that carry the same records (the same source
-/// system, or people and companies from anywhere): a writer whose records
-/// another's key never finds.
+/// system, unless they read different entities of it, or people and
+/// companies from anywhere): a writer whose records another's key never
+/// finds.
 fn compare_writers(
     spec: &Spec,
     system: SystemId,
@@ -465,7 +466,12 @@ fn compare_writers(
         let unseen = writers.iter().find(|p| {
             let p_flow = spec.flow(p.flow);
             let p_target = &p_flow.targets[p.target];
-            let same_records = party || (q_source.is_some() && p_flow.source_system(spec) == q_source);
+            // One source's records, unless the two read different entities of
+            // it (a payroll and a contractor's payment: other records).
+            let entities = (read_entity(spec, q_flow), read_entity(spec, p_flow));
+            let other_entities = matches!(entities, (Some(q), Some(p)) if q != p);
+            let same_records =
+                party || (q_source.is_some() && p_flow.source_system(spec) == q_source && !other_entities);
             (p.flow, p.target) != (q.flow, q.target)
                 && same_records
                 && !q_target.matches.iter().any(|k| k.fields.iter().all(|f| filled_by(p_target, &f.name.value)))

@@ -220,6 +220,17 @@ pub(super) fn is_party(entity: &str) -> bool {
     PARTIES.contains(&singular)
 }
 
+/// The name of the entity a flow reads: its event's `entity=`, or the
+/// polled or batch source's (by name, declared on the system or not).
+pub(super) fn read_entity<'s>(spec: &'s Spec, flow: &'s Flow) -> Option<&'s str> {
+    let entity = match &flow.trigger.as_ref()?.kind {
+        TriggerKind::On { event } => spec.event(event.target?).entity.as_ref()?,
+        TriggerKind::Poll { entity, .. } => entity.as_ref()?,
+        TriggerKind::Schedule { .. } => flow.from.as_ref()?.entity.as_ref()?,
+    };
+    Some(entity.name.value.as_str())
+}
+
 /// Whether records of an entity are kept where they live, edited there and
 /// deleted there, rather than ended by a later record or a status: people
 /// and companies, and the catalog and work items a business keeps (a

@@ -75,7 +75,12 @@ const RECALL_FLOOR: (usize, usize) = (50, 53);
 /// Spring Cloud Stream choreography saga on Kafka, Azure's Event Grid image
 /// resize with Functions, A2X posting Shopify settlements to Xero, Cal.com's
 /// HubSpot app, RudderStack's reverse ETL started by dbt Cloud webhooks),
-/// written the same way and judged on the code of `f3960a8`.
+/// written the same way and judged on the code of `f3960a8`. `held-out-10`
+/// holds five more (Shopify Flow's risk and reorder automations, a Make
+/// scenario from MindBody to HubSpot, Gusto's QuickBooks Online payroll
+/// sync, Salesforce's E-Bikes manufacturing events, Meltano's own
+/// Snowflake platform), judged on the code of `b7a801d` with
+/// `overwritten-edits`.
 const SETS: &[SetFloors] = &[
     // Floors measured on `held-out-2`: 40 true of 44 warnings, and 31 of 47
     // risks covered (45 warnings before `api sqs` counted as a managed queue). As first judged it stood at 38 of 49 and 22 of 47; the
@@ -157,12 +162,18 @@ const SETS: &[SetFloors] = &[
     // name, unique in its container), so the set is no longer held out from
     // that class.
     SetFloors { set: "held-out-9", min_folders: 5, precision: (7, 11), recall: (10, 42) },
-    // Floors measured on `held-out-10`: 9 true of 24 warnings, and 13 of 42
-    // risks covered, as first judged on the code of `b7a801d` with
+    // Floors measured on `held-out-10`: 10 true of 13 warnings, and 13 of
+    // 42 risks covered. As first judged on the code of `b7a801d` with
     // `overwritten-edits` (then uncommitted, `7706bf8`), with no check
     // changed for it and its specs and risks committed before wireplan was
-    // run on them.
-    SetFloors { set: "held-out-10", min_folders: 5, precision: (9, 24), recall: (13, 42) },
+    // run on them: 9 of 24. Its false classes were then fixed (a poll that
+    // loads only a warehouse, a vendor's poll, a batch load's dead letter,
+    // GitHub's version window counted from the next release, audit fields
+    // a store fills, two writers reading different records of one source, a
+    // system only its own automations touch), so the set is no longer held
+    // out from them; the one finding those fixes added (GitHub's version
+    // retired in March 2028) was judged by their author.
+    SetFloors { set: "held-out-10", min_folders: 5, precision: (10, 13), recall: (13, 42) },
 ];
 
 /// A set measured on its own: the folders it must keep at least, and the
