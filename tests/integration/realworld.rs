@@ -80,7 +80,11 @@ const RECALL_FLOOR: (usize, usize) = (50, 53);
 /// scenario from MindBody to HubSpot, Gusto's QuickBooks Online payroll
 /// sync, Salesforce's E-Bikes manufacturing events, Meltano's own
 /// Snowflake platform), judged on the code of `b7a801d` with
-/// `overwritten-edits`.
+/// `overwritten-edits`. `held-out-11` holds five more (an agency's n8n
+/// client lifecycle with Airtable and Notion, Freshworks' Freshsales and
+/// Freshdesk sync, Xero's Stripe integration, Apache Camel's loan broker on
+/// ActiveMQ, Airbyte's Zendesk to BigQuery quickstart with dbt and
+/// Dagster), judged on the code of `55e7085`.
 const SETS: &[SetFloors] = &[
     // Floors measured on `held-out-2`: 40 true of 44 warnings, and 31 of 47
     // risks covered (45 warnings before `api sqs` counted as a managed queue). As first judged it stood at 38 of 49 and 22 of 47; the
@@ -174,6 +178,11 @@ const SETS: &[SetFloors] = &[
     // out from them; the one finding those fixes added (GitHub's version
     // retired in March 2028) was judged by their author.
     SetFloors { set: "held-out-10", min_folders: 5, precision: (10, 13), recall: (13, 42) },
+    // Floors measured on `held-out-11`: 19 true of 25 warnings, and 20 of 49
+    // risks covered, as first judged on the code of `55e7085` (held-out-10's
+    // fixes in), with no check changed for it and its specs and risks
+    // committed before wireplan was run on them.
+    SetFloors { set: "held-out-11", min_folders: 5, precision: (19, 25), recall: (20, 49) },
 ];
 
 /// A set measured on its own: the folders it must keep at least, and the
