@@ -2,7 +2,7 @@
 //! that says nothing of how long its caller waits.
 
 use super::Context;
-use crate::diagnostic::{Diagnostic, declare_rule};
+use crate::diagnostic::{Diagnostic, Severity, declare_rule};
 use crate::model::Owner;
 
 declare_rule! {
@@ -10,7 +10,8 @@ declare_rule! {
     ///
     /// A flow's `reply` (its trigger's sender waits for the answer) or a
     /// `to`'s `call` (the flow waits for the target's answer) without
-    /// `timeout=`.
+    /// `timeout=`. In a vendor's own integration (`run-by`) it is an info:
+    /// how long the vendor's page or calls wait is the vendor's.
     ///
     /// ## Why it matters
     ///
@@ -65,8 +66,20 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
+        // A vendor's own integration (`run-by`): how long its page or its
+        // calls wait is the vendor's, a question for them, at info.
+        let vendor = flow.runner();
+        let for_vendor = |mut d: Diagnostic| {
+            if let Some(vendor) = vendor {
+                d.message.push_str(&format!(
+                    "; `run-by` says it is `{vendor}`'s own integration: how long it waits is `{vendor}`'s"
+                ));
+                d.severity = Severity::Info;
+            }
+            d
+        };
         if let Some(reply) = flow.reply.as_ref().filter(|r| r.timeout.is_none()) {
-            out.push(
+            out.push(for_vendor(
                 Diagnostic::new(
                     &MISSING_TIMEOUT,
                     reply.loc,
@@ -76,11 +89,11 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 .with_secondary(flow.name.loc, "in this flow")
                 .with_help("say how long the caller waits, such as `reply timeout=\"5s\"`, and keep the calls inside the flow shorter")
                 .with_owner(Owner::Flow(id)),
-            );
+            ));
         }
         for target in &flow.targets {
             let Some(call) = target.call.as_ref().filter(|c| c.timeout.is_none()) else { continue };
-            out.push(
+            out.push(for_vendor(
                 Diagnostic::new(
                     &MISSING_TIMEOUT,
                     call.loc,
@@ -92,7 +105,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                     "say how long the flow waits, such as `call timeout=\"2s\"`: shorter than its own caller waits",
                 )
                 .with_owner(Owner::Flow(id)),
-            );
+            ));
         }
     }
 }

@@ -23,7 +23,7 @@ use super::Context;
 use super::util::plural;
 use crate::catalog::IdempotencySupport;
 use crate::diagnostic::declare_rule;
-use crate::diagnostic::{Diagnostic, Fix};
+use crate::diagnostic::{Diagnostic, Fix, Severity};
 use crate::graph::{Graph, TriggerNode};
 use crate::model::{Action, EventId, Flow, FlowId, Origin, Owner, Spec, Target, TriggerKind};
 
@@ -385,7 +385,8 @@ fn asker(spec: &Spec, flow: &Flow) -> Option<Asker> {
 /// client's) that charges (a `create` on a `payments` system) or moves an
 /// amount (an `increment`) without an
 /// idempotency key, where the flow's own retries do not already make it an
-/// origin: the caller whose answer is late asks again.
+/// origin: the caller whose answer is late asks again. A vendor's own
+/// integration is asked at info, as a question for the vendor.
 fn charge_on_request(spec: &Spec, id: FlowId) -> Option<Diagnostic> {
     let flow = spec.flow(id);
     let asker = asker(spec, flow)?;
@@ -426,20 +427,28 @@ fn charge_on_request(spec: &Spec, id: FlowId) -> Option<Diagnostic> {
     } else {
         ("moves an amount without an idempotency key: `increment`", "moves", format!("`{system}` ignores the second"))
     };
-    Some(
-        Diagnostic::new(
-            &NON_IDEMPOTENT_PATH,
-            at,
-            format!("flow `{}` {who}, and {what} on `{system}`", flow.name.value),
-        )
-        .with_label(format!("a repeated request {twice} `{system}` twice"))
-        .with_secondary(asked_at, why)
-        .with_owner(Owner::Flow(id))
-        .with_fix(fix)
-        .with_help(format!(
-            "have the caller send a request id with the request and add `{child}` naming it, so that {refuses}"
-        )),
+    let d = Diagnostic::new(
+        &NON_IDEMPOTENT_PATH,
+        at,
+        format!("flow `{}` {who}, and {what} on `{system}`", flow.name.value),
     )
+    .with_label(format!("a repeated request {twice} `{system}` twice"))
+    .with_secondary(asked_at, why)
+    .with_owner(Owner::Flow(id));
+    // A vendor's own integration (its pay page, its connector): whether it
+    // sends a key is the vendor's, a question for them, at info.
+    if let Some(vendor) = vendor_of(spec, flow) {
+        let mut d = d.with_help(
+            "ask the vendor whether its integration sends an idempotency key with the charge, so that a repeated \
+             request is refused rather than charged again",
+        );
+        d.message = format!("{}; {vendor}", d.message);
+        d.severity = Severity::Info;
+        return Some(d);
+    }
+    Some(d.with_fix(fix).with_help(format!(
+        "have the caller send a request id with the request and add `{child}` naming it, so that {refuses}"
+    )))
 }
 
 /// A charge: a `create` on a `payments` system.

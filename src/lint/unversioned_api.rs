@@ -2,8 +2,8 @@
 
 use super::Context;
 use crate::catalog::{PinnedBy, VersionScheme};
-use crate::diagnostic::Diagnostic;
 use crate::diagnostic::declare_rule;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Owner;
 
 declare_rule! {
@@ -16,7 +16,10 @@ declare_rule! {
     /// the events', asked of each event. A system whose `connector=` names a catalog entry is
     /// held to what its vendor documents: a vendor that versions its API
     /// asks for a version even without `api` (the finding says how the
-    /// vendor pins it, and its page), and one without versions asks none.
+    /// vendor pins it, and its page), at info, since a spec that states no
+    /// `api` does not say that anything here calls it (a system may only
+    /// send webhooks, or be reached through a hub's node that pins its own
+    /// version); one without versions asks none.
     /// A system that only its own in-product automations read and write
     /// (every flow touching it says `run-by` that system, as Shopify Flow's
     /// automations do) is not asked: nothing calls its API from outside, so
@@ -109,14 +112,24 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 (loc, label, said)
             }
         };
-        out.push(
+        let mut d =
             Diagnostic::new(&UNVERSIONED_API, loc, format!("the API of `{}` has no version{said}", system.name.value))
                 .with_label(label)
                 .with_help(format!(
                     "pin the version the integration is built against: `api {style} version=\"{example}\"`"
                 ))
-                .with_owner(Owner::System(id)),
-        );
+                .with_owner(Owner::System(id));
+        // Only the catalog speaks of an API here: the spec states none, so
+        // whether anything of this design calls it (rather than receiving
+        // its webhooks, or leaving it to a hub's node that pins its own) is
+        // not known. Asked at info.
+        if system.api.is_none() {
+            d.message.push_str(
+                "; the spec states no `api` for it, so whether anything here calls it, and pins a version, is not said",
+            );
+            d.severity = Severity::Info;
+        }
+        out.push(d);
     }
     for id in spec.event_ids() {
         let event = spec.event(id);

@@ -178,11 +178,16 @@ const SETS: &[SetFloors] = &[
     // out from them; the one finding those fixes added (GitHub's version
     // retired in March 2028) was judged by their author.
     SetFloors { set: "held-out-10", min_folders: 5, precision: (10, 13), recall: (13, 42) },
-    // Floors measured on `held-out-11`: 19 true of 25 warnings, and 20 of 49
-    // risks covered, as first judged on the code of `55e7085` (held-out-10's
+    // Floors measured on `held-out-11`: 19 true of 19 warnings, and 21 of 49
+    // risks covered. As first judged on the code of `55e7085` (held-out-10's
     // fixes in), with no check changed for it and its specs and risks
-    // committed before wireplan was run on them.
-    SetFloors { set: "held-out-11", min_folders: 5, precision: (19, 25), recall: (20, 49) },
+    // committed before wireplan was run on them: 19 of 25 and 20 of 49. Its
+    // false classes were then fixed (a version asked only because the
+    // catalog has one, a vendor's replying flow's timeout and charge), so
+    // the set is no longer held out from them; the vendor's charge, now a
+    // question for the vendor, covers one more risk, judged by the fix's
+    // author.
+    SetFloors { set: "held-out-11", min_folders: 5, precision: (19, 19), recall: (21, 49) },
 ];
 
 /// A set measured on its own: the folders it must keep at least, and the
