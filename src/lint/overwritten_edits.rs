@@ -168,11 +168,14 @@ type Write<'s> = (SystemId, Option<&'s str>, SystemId, Option<&'s str>);
 
 /// Whether some flow carries records from `system`'s `written` back into
 /// `source`'s `read`: one that reads what the sync writes, or writes what it
-/// reads. An entity the spec does not name matches any.
+/// reads, by name. A flow back that names no entity on either side may
+/// carry anything, and counts; one that names another record (a checkout's
+/// payment, beside a sync of products) does not.
 fn a_way_back(back: &[Write], system: SystemId, written: Option<&str>, source: SystemId, read: Option<&str>) -> bool {
-    let same = |a: Option<&str>, b: Option<&str>| a.is_none() || b.is_none() || a == b;
+    let same = |a: Option<&str>, b: Option<&str>| a.is_some() && a == b;
     back.iter().any(|&(from, from_entity, into, into_entity)| {
-        from == system && into == source && (same(from_entity, written) || same(into_entity, read))
+        let unnamed = from_entity.is_none() && into_entity.is_none();
+        from == system && into == source && (unnamed || same(from_entity, written) || same(into_entity, read))
     })
 }
 
