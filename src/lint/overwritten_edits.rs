@@ -30,7 +30,9 @@ declare_rule! {
     /// `product.saved`) and `update`s or `upsert`s fields of them into a
     /// business tool people work in (kind `crm`, `support`, `marketing`,
     /// `email`, `ecommerce`, `accounting` or `erp`), while no flow carries
-    /// that tool's changes back to the source. Only records that people
+    /// that tool's changes back to the source (a flow back counts where it
+    /// names the records the sync writes or reads, or names none: a
+    /// checkout's payment is no way back for a catalog). Only records that people
     /// keep and edit where they live count (people and companies, products
     /// and items, tickets, deals: not orders, carts or payments, made once),
     /// and only the fields the write names (`map`, `set`), not its `match`
