@@ -229,6 +229,13 @@ impl Lowerer<'_> {
         }
         let had_trigger = seen.get("trigger").is_some();
         self.check_flow_shape(node, &flow, had_trigger, had_to);
+        // A vector's first push makes room for four; a spec holds a flow
+        // per few hundred bytes, so the room left over would be most of
+        // the model (see `Target::shrink`).
+        flow.targets.shrink_to_fit();
+        flow.when.shrink_to_fit();
+        flow.allows.shrink_to_fit();
+        flow.misspelt.shrink_to_fit();
         Some(flow)
     }
 
@@ -376,6 +383,7 @@ impl Lowerer<'_> {
                 }
             }
         }
+        target.shrink();
         Some(target)
     }
 
