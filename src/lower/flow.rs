@@ -47,7 +47,7 @@ impl Lowerer<'_> {
             let single = match name {
                 "on" | "poll" | "schedule" => Some("trigger"),
                 "from" | "via" | "idempotency-key" | "retry" | "dead-letter" | "log" | "loop-guard" | "latency"
-                | "reply" | "lock" | "run-by" => children_of("flow").into_iter().find(|n| *n == name),
+                | "reply" | "lock" | "run-by" => crate::shapes::shape("flow", name).map(|s| s.name),
                 _ => None,
             };
             if let Some(single) = single {
