@@ -278,7 +278,9 @@ pub(crate) fn parse_fold<R: Send, A>(
     mut each: impl FnMut(&mut A, R),
 ) -> A {
     let cores = crate::parallel::threads();
-    if text.len() >= PARALLEL_BYTES && cores > 1 {
+    // On one core too: the pieces' trees are small where the whole text's
+    // would be three times its size.
+    if text.len() >= PARALLEL_BYTES {
         let on_piece = |parse: Parse<'_>| then(parse, true);
         let pieces = cores.max(text.len().div_ceil(PIECE_BYTES));
         if let Some(folded) = pieces::parse_fold(text, pieces, cores, &on_piece, start(), &mut each) {
