@@ -99,21 +99,29 @@ pub(crate) fn parse_and_lower(
     let start = Instant::now();
     let cores = parallel::threads();
     // A large file is parsed in pieces, each lowered in the thread that
-    // parsed it; the pieces come back in order.
-    let pieces = syntax::parse_then(text, |mut parse, beside_others| {
+    // parsed it; each piece is appended to the ones before it as soon as
+    // they are all there, so that the pieces' lists are never all held
+    // beside the whole.
+    let lower_piece = |mut parse: syntax::Parse<'_>, beside_others| {
         let parsed_after = start.elapsed();
         let errors = std::mem::take(&mut parse.errors);
         let mut lowered = lower::lower_document(file, parse.document(), if beside_others { 1 } else { cores });
         lowered.diagnostics.extend(errors.into_iter().map(|e| syntax_error(file, e)));
         (parsed_after, lowered)
-    });
-    let mut includes = Vec::new();
-    let mut parse_time = Duration::ZERO;
-    for (parsed_after, lowered) in pieces {
-        // The pieces parse at the same time: parsing took the longest.
-        parse_time = parse_time.max(parsed_after);
-        includes.extend(lowered.append_to(spec, diagnostics));
-    }
+    };
+    let (parse_time, mut lowered) = syntax::parse_fold(
+        text,
+        lower_piece,
+        || (Duration::ZERO, lower::Lowered::default()),
+        |(parse_time, whole), (parsed_after, piece)| {
+            // The pieces parse at the same time: parsing took the longest.
+            *parse_time = (*parse_time).max(parsed_after);
+            whole.absorb(piece);
+        },
+    );
+    // The lists grew by doubling; what they did not fill is given back.
+    lowered.shrink_to_fit();
+    let includes = lowered.append_to(spec, diagnostics);
     (includes, parse_time)
 }
 

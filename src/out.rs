@@ -9,6 +9,7 @@
 //! other way to print. A test below holds the code to that: no module but
 //! this one names `stdout`, `stderr` or a printing macro.
 
+use std::borrow::Cow;
 use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::sync::{Arc, PoisonError, RwLock};
@@ -42,8 +43,10 @@ impl Out {
     }
 
     /// `text` with every credential learned so far masked.
-    fn masked(&self, text: &str) -> String {
-        self.redactor.read().unwrap_or_else(PoisonError::into_inner).apply(text).into_owned()
+    /// `text` with the credentials masked; borrowed, not copied, when it
+    /// holds none (a report can be tens of megabytes).
+    fn masked<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        self.redactor.read().unwrap_or_else(PoisonError::into_inner).apply(text)
     }
 
     /// Writes `text` to standard output.

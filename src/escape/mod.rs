@@ -328,7 +328,12 @@ pub(crate) fn is_noncharacter(c: char) -> bool {
 /// so they are escaped too (`\u202e`), which every JSON reader decodes to
 /// the same text.
 pub(crate) fn to_json(value: &impl serde::Serialize) -> String {
-    let text = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    // Printable ASCII throughout (the usual case) needs no second copy.
+    if text.bytes().all(|b| b < 0x7f) {
+        text.push('\n');
+        return text;
+    }
     let mut out = String::with_capacity(text.len() + 1);
     // Inside strings serde has escaped every C0 control already, so a raw
     // newline here is the pretty-printer's own. Printable ASCII, almost all

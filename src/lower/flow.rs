@@ -47,7 +47,7 @@ impl Lowerer<'_> {
             let single = match name {
                 "on" | "poll" | "schedule" => Some("trigger"),
                 "from" | "via" | "idempotency-key" | "retry" | "dead-letter" | "log" | "loop-guard" | "latency"
-                | "reply" | "lock" | "run-by" => children_of("flow").into_iter().find(|n| *n == name),
+                | "reply" | "lock" | "run-by" => crate::shapes::shape("flow", name).map(|s| s.name),
                 _ => None,
             };
             if let Some(single) = single {
@@ -229,6 +229,13 @@ impl Lowerer<'_> {
         }
         let had_trigger = seen.get("trigger").is_some();
         self.check_flow_shape(node, &flow, had_trigger, had_to);
+        // A vector's first push makes room for four; a spec holds a flow
+        // per few hundred bytes, so the room left over would be most of
+        // the model (see `Target::shrink`).
+        flow.targets.shrink_to_fit();
+        flow.when.shrink_to_fit();
+        flow.allows.shrink_to_fit();
+        flow.misspelt.shrink_to_fit();
         Some(flow)
     }
 
@@ -376,6 +383,7 @@ impl Lowerer<'_> {
                 }
             }
         }
+        target.shrink();
         Some(target)
     }
 

@@ -70,9 +70,17 @@ impl Lowered {
         includes
     }
 
-    /// Appends the next run of the same file, leaving its `stack`s to be
-    /// judged when the whole file is appended to the spec.
-    fn absorb(&mut self, later: Lowered) {
+    /// Gives back the room the lists made and did not fill.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.spec.systems.shrink_to_fit();
+        self.spec.events.shrink_to_fit();
+        self.spec.flows.shrink_to_fit();
+        self.diagnostics.shrink_to_fit();
+    }
+
+    /// Appends the next run or piece of the same file, leaving its `stack`s
+    /// to be judged when the whole file is appended to the spec.
+    pub(crate) fn absorb(&mut self, later: Lowered) {
         let Lowered { spec, diagnostics, includes, stack_names } = later;
         append_spec(&mut self.spec, spec);
         append(&mut self.diagnostics, diagnostics);

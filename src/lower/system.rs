@@ -57,7 +57,7 @@ impl Lowerer<'_> {
             let name = &*child.name.text;
             if name != "entity"
                 && name != "allow"
-                && let Some(known) = children_of("system").into_iter().find(|n| *n == name)
+                && let Some(known) = crate::shapes::shape("system", name).map(|s| s.name)
             {
                 if let Some(first) = seen.get(known) {
                     self.repeated(child, "system", first);

@@ -13,7 +13,7 @@
 //! `parser` (tokens to a lossless syntax tree in a flat arena, `cst`) ->
 //! `document` (the typed view over the tree). `literal` holds the character
 //! classes and the decoding of strings and numbers that lexer and view share;
-//! `pieces` parses a large text one piece per core (and, for the language
+//! `pieces` parses a large text in pieces on every core (and, for the language
 //! server, one piece on its own). The kdl crate is used only in tests, as a
 //! reference to compare with: the parser is wireplan's own for three reasons
 //! the crate could not meet. It must be fast (the crate parses
@@ -259,22 +259,43 @@ pub(crate) fn parse(text: &str) -> Parse<'_> {
 /// `pieces`); below it, starting threads costs more than it saves.
 const PARALLEL_BYTES: usize = 1 << 20;
 
+/// A text parsed in pieces is cut into pieces of about this size, or one per
+/// core if those are larger, so that the trees held at once (one per core,
+/// each dropped once `then` has read it) stay small beside the text.
+const PIECE_BYTES: usize = 1 << 20;
+
 /// Parses `text` and runs `then` on the result. A large text that splits
-/// cleanly into pieces (see `pieces`) is parsed one piece per core, and
-/// `then` runs on each piece in the thread that parsed it; the results come
-/// back in text order. Otherwise the whole text is parsed and `then` runs
+/// cleanly into pieces (see `pieces`) is parsed in pieces on every core,
+/// and `then` runs on each piece in the thread that parsed it; the results
+/// are folded into `start` with `each` in text order, each as soon as the
+/// ones before it are. Otherwise the whole text is parsed and `then` runs
 /// once. `then` also learns whether it runs beside other pieces (and so
 /// should not start threads of its own).
-pub(crate) fn parse_then<R: Send>(text: &str, then: impl Fn(Parse<'_>, bool) -> R + Sync) -> Vec<R> {
+pub(crate) fn parse_fold<R: Send, A>(
+    text: &str,
+    then: impl Fn(Parse<'_>, bool) -> R + Sync,
+    start: impl Fn() -> A,
+    mut each: impl FnMut(&mut A, R),
+) -> A {
     let cores = crate::parallel::threads();
-    if text.len() >= PARALLEL_BYTES && cores > 1 {
+    // On one core too: the pieces' trees are small where the whole text's
+    // would be three times its size.
+    if text.len() >= PARALLEL_BYTES {
         let on_piece = |parse: Parse<'_>| then(parse, true);
-        if let Some(results) = pieces::parse_then(text, cores, &on_piece) {
-            return results;
+        let pieces = cores.max(text.len().div_ceil(PIECE_BYTES));
+        if let Some(folded) = pieces::parse_fold(text, pieces, cores, &on_piece, start(), &mut each) {
+            return folded;
         }
     }
     let (tree, errors) = parse_tree_whole(text);
-    vec![then(Parse { tree, errors }, false)]
+    let mut into = start();
+    each(&mut into, then(Parse { tree, errors }, false));
+    into
+}
+
+/// `parse_fold` with the results in a list, in text order.
+pub(crate) fn parse_then<R: Send>(text: &str, then: impl Fn(Parse<'_>, bool) -> R + Sync) -> Vec<R> {
+    parse_fold(text, then, Vec::new, Vec::push)
 }
 
 /// Parses KDL v2 text into the lossless syntax tree, for tools that need

@@ -1,4 +1,4 @@
-//! Parsing a large text in pieces, one per core, and joining the trees.
+//! Parsing a large text in pieces on every core, and joining the trees.
 //!
 //! A text is cut after blank lines, where a well-formed spec is between two
 //! top-level nodes. The lexer needs no context beyond the start of a token and
@@ -20,15 +20,17 @@
 use super::cst::{CstNode, SyntaxTree};
 use super::lexer::{self, Token, TokenKind};
 use super::{Parse, parser};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Parses `text` in up to `pieces` pieces on as many threads (as
-/// `parse_then` does) and joins the trees into one. Returns `None` when the
+/// `parse_fold` does) and joins the trees into one. Returns `None` when the
 /// text cannot be cut or a piece does not parse cleanly. The check pipeline
 /// keeps the pieces apart; the tests join them to prove that pieces parse
 /// exactly as the whole text does.
 #[cfg(test)]
 pub(super) fn parse(text: &str, pieces: usize) -> Option<SyntaxTree<'_>> {
-    let parsed = parse_then(text, pieces, &|parse: Parse<'_>| (parse.tree.tokens, parse.tree.nodes))?;
+    let trees = |parse: Parse<'_>| (parse.tree.tokens, parse.tree.nodes);
+    let parsed = parse_fold(text, pieces, pieces, &trees, Vec::new(), Vec::push)?;
     let mut parsed = parsed.into_iter();
     let (mut tokens, mut nodes) = parsed.next()?;
     debug_assert!(nodes.first().is_some_and(|root| root.kind == super::cst::CstKind::Document));
@@ -53,40 +55,82 @@ pub(super) fn parse(text: &str, pieces: usize) -> Option<SyntaxTree<'_>> {
     Some(SyntaxTree { text, tokens, nodes })
 }
 
-/// Parses `text` in up to `pieces` pieces on as many threads and runs `then`
-/// on each piece's parse in the thread that made it, so that a large file is
-/// parsed and lowered in one pass per core. Each piece's tree covers its part
-/// of the text, with spans in the whole text. Returns the results in text
-/// order, or `None` when the text cannot be cut or a piece does not parse
-/// cleanly (the results made so far are then dropped).
-pub(super) fn parse_then<R: Send>(
+/// Parses `text` in up to `pieces` pieces on up to `threads` threads, runs
+/// `then` on each piece's parse in the thread that made it, and folds the
+/// results into `start` with `each`, in text order, on this thread, as they
+/// come. So a large file is parsed and lowered in one pass, each piece's
+/// tree is dropped as soon as `then` returns (with more pieces than
+/// threads, only as many trees as threads are ever held at once, rather
+/// than a tree of the whole text, three times its size), and each result is
+/// folded in, and dropped, while later pieces are parsed. Each piece's tree
+/// covers its part of the text, with spans in the whole text. Returns
+/// `None` when the text cannot be cut or a piece does not parse cleanly
+/// (what was folded so far is then dropped).
+pub(super) fn parse_fold<R: Send, A>(
     text: &str,
     pieces: usize,
+    threads: usize,
     then: &(impl Fn(Parse<'_>) -> R + Sync),
-) -> Option<Vec<R>> {
+    start: A,
+    mut each: impl FnMut(&mut A, R),
+) -> Option<A> {
     let cuts = cuts(text, pieces);
     if cuts.len() < 3 {
         return None;
     }
+    let piece = |k: usize| -> Option<R> {
+        let (start, end) = (*cuts.get(k)?, *cuts.get(k + 1)?);
+        let (mut tokens, nodes) = parse_piece(text.get(start..end)?)?;
+        let offset = u32::try_from(start).ok()?;
+        for token in &mut tokens {
+            token.start += offset;
+        }
+        // The tree's text ends where the piece does, so that its last token
+        // ends there too.
+        let tree = SyntaxTree { text: text.get(..end)?, tokens, nodes };
+        Some(then(Parse { tree, errors: Vec::new() }))
+    };
+    // Each thread takes the next piece not yet taken and sends what it made
+    // of it; a piece that does not parse cleanly stops them all.
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let (send, made) = std::sync::mpsc::channel::<(usize, Option<R>)>();
     std::thread::scope(|scope| {
-        let handles: Vec<_> = cuts
-            .windows(2)
-            .map(|w| {
-                let (start, end) = (w[0], w[1]);
+        let handles: Vec<_> = (0..threads.clamp(1, cuts.len() - 1))
+            .map(|_| {
+                let (send, next, failed, piece, pieces) = (send.clone(), &next, &failed, &piece, cuts.len() - 1);
                 scope.spawn(move || {
-                    let (mut tokens, nodes) = parse_piece(text.get(start..end)?)?;
-                    let offset = u32::try_from(start).ok()?;
-                    for token in &mut tokens {
-                        token.start += offset;
+                    while !failed.load(Ordering::Relaxed) {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        if k >= pieces {
+                            break;
+                        }
+                        let result = piece(k);
+                        failed.fetch_or(result.is_none(), Ordering::Relaxed);
+                        if send.send((k, result)).is_err() {
+                            break;
+                        }
                     }
-                    // The tree's text ends where the piece does, so that its
-                    // last token ends there too.
-                    let tree = SyntaxTree { text: text.get(..end)?, tokens, nodes };
-                    Some(then(Parse { tree, errors: Vec::new() }))
                 })
             })
             .collect();
-        handles.into_iter().map(crate::parallel::join).collect()
+        drop(send);
+        // Results that came before the ones ahead of them wait here, by piece.
+        let mut early = std::collections::BTreeMap::new();
+        let (mut folded, mut into) = (0, start);
+        for (k, result) in made.iter() {
+            let Some(result) = result else { break };
+            early.insert(k, result);
+            while let Some(result) = early.remove(&folded) {
+                each(&mut into, result);
+                folded += 1;
+            }
+        }
+        // Stops the threads after a piece failed; a thread's panic goes on here.
+        failed.store(true, Ordering::Relaxed);
+        drop(made);
+        handles.into_iter().for_each(crate::parallel::join);
+        (folded + 1 == cuts.len()).then_some(into)
     })
 }
 
