@@ -306,8 +306,8 @@ mod tests {
             system "billing" kind=payments
             system "crm" kind=crm
             system "dwh" kind=warehouse
-            event "customer.changed" from=billing version=1 { field "email" type=email; field "n" type=string }
-            event "contact.updated" from=crm version=1 { field "n" type=string }
+            event "customer.changed" from=billing entity=customer version=1 { field "email" type=email; field "n" type=string }
+            event "contact.updated" from=crm entity=contact version=1 { field "n" type=string }
             flow "out" { on "customer.changed"; to crm action=upsert entity=contact { match "email"; map "email" to="email"; map "n" to="n" } }
             flow "back" { on "contact.updated"; to billing action=update entity=customer { map "n" to="n" } }
             flow "keys" { on "customer.changed"; to crm action=upsert entity=lead { match "email"; map "email" to="email"; map "n" to="billing_id" } }
