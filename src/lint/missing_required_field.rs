@@ -22,8 +22,9 @@ declare_rule! {
     /// `internal_id`, `uuid`, or the entity's name with `_id`: the target
     /// assigns it), nor a field that names the record an earlier write of
     /// the same flow into the same system made or found (a sales order's
-    /// `sell_to_customer_no` after the customer's upsert), which the write
-    /// passes on and the language cannot state. Into a `custom` system (a service of the team's,
+    /// `sell_to_customer_no` after the customer's upsert, an invoice's
+    /// `customer_id` after the contact's: people and companies go by several
+    /// names), which the write passes on and the language cannot state. Into a `custom` system (a service of the team's,
     /// which may fill or compute the field itself: an id, a total) the
     /// finding is an info, and so is an `upsert` that leaves only its
     /// record's own id empty without a `match` on it: the target may assign
@@ -263,12 +264,17 @@ fn record_metadata(field: &crate::model::Field) -> bool {
 
 /// Whether a field names the record an earlier write of the same flow, into
 /// the same system, made or found (a sales order's `sell_to_customer_no`
-/// after the customer's upsert): the write passes it on, which the language
-/// cannot state.
+/// after the customer's upsert, an invoice's `customer_id` after the
+/// contact's): the write passes it on, which the language cannot state.
 fn carried_from_earlier_write(earlier: &HashSet<(SystemId, String)>, target: &Target, field: &str) -> bool {
     let Some(system) = target.system.target else { return false };
     let field = field.to_ascii_lowercase();
-    field.split(|c: char| !c.is_ascii_alphanumeric()).any(|word| earlier.contains(&(system, word.to_owned())))
+    // A person or company the earlier write found or made, named by another
+    // word for one (a `contact` upserted, then an invoice's `customer_id`).
+    let party_before = earlier.iter().any(|(s, entity)| *s == system && super::util::is_party(entity));
+    field
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|word| earlier.contains(&(system, word.to_owned())) || (party_before && super::util::is_party(word)))
 }
 
 #[cfg(test)]

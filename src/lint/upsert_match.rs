@@ -51,7 +51,9 @@ declare_rule! {
     ///   unique is the target's rule.
     ///
     /// At info: a key that is an email address or a phone number alone
-    /// (one person, two addresses; one address, two people), and an
+    /// (one person, two addresses; one address, two people), unless a
+    /// warning above already speaks of the key (an info asking a vendor
+    /// about an empty key does not stand in for it), and an
     /// `upsert` of people or companies (`contact`, `customer`, `lead`,
     /// `account`...) into another system that states no `match` at all.
     ///
@@ -327,7 +329,6 @@ fn check_keys(
     if let Some(src) =
         filled.iter().map(|k| optional_part(k)).collect::<Option<Vec<_>>>().and_then(|v| v.first().copied())
     {
-        warned = true;
         let trigger = trigger_name(flow);
         // A vendor's own integration with one key stated may fall back to
         // identifiers of its own (a phone number) that the spec does not
@@ -356,8 +357,12 @@ fn check_keys(
              `match` after it; or mark `{src}` `required=#true` on {trigger} if the source always sends it"
         ))
         .with_owner(Owner::Flow(flow_id));
+        // A warning here says enough of this key; a question for the
+        // vendor leaves the email's own question to be asked below.
         if vendor.is_some() {
             d.severity = Severity::Info;
+        } else {
+            warned = true;
         }
         out.push(d);
     }

@@ -88,6 +88,10 @@ const RECALL_FLOOR: (usize, usize) = (50, 53);
 /// more (WooCommerce's Square extension, Jobber's QuickBooks Online sync,
 /// Pipedrive's Xero app, Google's Cloud Workflows saga demo, Amazon AppFlow
 /// from Salesforce to Redshift and S3), judged on the code of `6159fa4`.
+/// `held-out-13` holds five more (Timely's Mailchimp add-on, ShopWired's
+/// Make scenario into Zoho Books, ActiveCampaign's Acuity integration, a
+/// Logic App on a Service Bus queue under peek-lock, Google Datastream from
+/// MySQL into BigQuery), judged on the code of `7cb8fd6`.
 const SETS: &[SetFloors] = &[
     // Floors measured on `held-out-2`: 40 true of 44 warnings, and 32 of 47
     // risks covered (45 warnings before `api sqs` counted as a managed queue;
@@ -199,6 +203,16 @@ const SETS: &[SetFloors] = &[
     // (11 of 46 since `overwritten-edits` no longer takes a flow back that
     // names another record for a way back, fixed on this set's miss.)
     SetFloors { set: "held-out-12", min_folders: 5, precision: (5, 6), recall: (11, 46) },
+    // Floors measured on `held-out-13`: 6 true of 7 warnings, and 13 of 45
+    // risks covered, as first judged on the code of `7cb8fd6` (held-out-12's
+    // fix in), with no check changed for it and its specs and risks
+    // committed before wireplan was run on them.
+    // Then its false warning's class was fixed (a person's id after an
+    // earlier write of a person, passed on), and `upsert-match`'s address
+    // question no longer gives way to an info for the vendor on the same key
+    // (3 risks it had displaced): 6 of 6 and 16 of 45, judged by the fixes'
+    // author.
+    SetFloors { set: "held-out-13", min_folders: 5, precision: (6, 6), recall: (16, 45) },
 ];
 
 /// A set measured on its own: the folders it must keep at least, and the
