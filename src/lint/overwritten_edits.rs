@@ -4,7 +4,7 @@
 //!
 //! A sync is a flow that copies a record's state again and again: a poll,
 //! a schedule, or an event that reports a change (`customer.changed`,
-//! `item.updated`: see `CHANGE_WORDS`), not one that reports a step
+//! `item.updated`: see `model::CHANGE_WORDS`), not one that reports a step
 //! (`order.paid`). Its `update`s and `upsert`s into a business tool that
 //! people work in (`crm`, `support`, `marketing`, `email`, `ecommerce`,
 //! `accounting`, `erp`) rewrite the fields they name every time, and on
@@ -13,14 +13,15 @@
 //! flow carries that tool's changes back to the source, an edit made in it
 //! is overwritten without a trace. It is an info: the fields may be
 //! read-only in the target, which the spec cannot say. One pass over the
-//! flows to learn which systems write to which, one to ask.
+//! flows to index the ways back between systems, one to ask, each sync in
+//! constant time.
 
 use rustc_hash::FxHashSet as HashSet;
 
 use super::Context;
 use super::util::{group_by, is_party, kept_in_place, name_list, read_entity};
 use crate::diagnostic::{Diagnostic, declare_rule};
-use crate::model::{Action, Flow, FlowId, Owner, Spec, SystemId, SystemKind, Target, TriggerKind};
+use crate::model::{Action, Flow, FlowId, Owner, Spec, SystemId, SystemKind, Target, TriggerKind, named_for_change};
 
 declare_rule! {
     /// ## What it finds
@@ -102,22 +103,12 @@ declare_rule! {
     }
 }
 
-/// The last words of event names that report a change to a record's
-/// state, as vendors name them: Chargebee's `customer_changed`, Shopify's
-/// `products/update`, WooCommerce's `product.saved`, a CRM's
-/// `contact.propertyChange` is not one (its last word names the field).
-const CHANGE_WORDS: &[&str] = &["updated", "update", "changed", "change", "modified", "saved", "edited", "upserted"];
-
 /// Whether a flow copies a record's state again and again: a poll, a
 /// schedule, or an event named for a change.
 fn syncs(spec: &Spec, flow: &Flow) -> bool {
     match flow.trigger.as_ref().map(|t| &t.kind) {
         Some(TriggerKind::Poll { .. } | TriggerKind::Schedule { .. }) => true,
-        Some(TriggerKind::On { event }) => event.target.is_some_and(|e| {
-            let name = &spec.event(e).name.value;
-            let last = name.rsplit(['.', '/', '_', '-', ':', ' ']).next().unwrap_or(name);
-            CHANGE_WORDS.iter().any(|w| last.eq_ignore_ascii_case(w))
-        }),
+        Some(TriggerKind::On { event }) => event.target.is_some_and(|e| named_for_change(&spec.event(e).name.value)),
         None => false,
     }
 }
@@ -164,36 +155,56 @@ fn an_id(name: &str) -> bool {
         || name.ends_with("Number")
 }
 
-/// A flow's write, as a way back sees it: from which system and entity
-/// (when the spec says) into which.
-type Write<'s> = (SystemId, Option<&'s str>, SystemId, Option<&'s str>);
+/// The ways back between systems, indexed so that each sync asks in
+/// constant time: the writes from one system into another by the entity
+/// they read there, by the entity they write, and those that name none.
+#[derive(Default)]
+struct WaysBack<'s> {
+    reading: HashSet<(SystemId, SystemId, &'s str)>,
+    writing: HashSet<(SystemId, SystemId, &'s str)>,
+    unnamed: HashSet<(SystemId, SystemId)>,
+}
 
-/// Whether some flow carries records from `system`'s `written` back into
-/// `source`'s `read`: one that reads what the sync writes, or writes what it
-/// reads, by name. A flow back that names no entity on either side may
-/// carry anything, and counts; one that names another record (a checkout's
-/// payment, beside a sync of products) does not.
-fn a_way_back(back: &[Write], system: SystemId, written: Option<&str>, source: SystemId, read: Option<&str>) -> bool {
-    let same = |a: Option<&str>, b: Option<&str>| a.is_some() && a == b;
-    back.iter().any(|&(from, from_entity, into, into_entity)| {
-        let unnamed = from_entity.is_none() && into_entity.is_none();
-        from == system && into == source && (unnamed || same(from_entity, written) || same(into_entity, read))
-    })
+impl<'s> WaysBack<'s> {
+    fn add(&mut self, from: SystemId, read: Option<&'s str>, into: SystemId, written: Option<&'s str>) {
+        match (read, written) {
+            (None, None) => {
+                self.unnamed.insert((from, into));
+            }
+            _ => {
+                if let Some(read) = read {
+                    self.reading.insert((from, into, read));
+                }
+                if let Some(written) = written {
+                    self.writing.insert((from, into, written));
+                }
+            }
+        }
+    }
+
+    /// Whether some flow carries records from `system`'s `written` back
+    /// into `source`'s `read`: one that reads what the sync writes, or
+    /// writes what it reads, by name. A flow back that names no entity on
+    /// either side may carry anything, and counts; one that names another
+    /// record (a checkout's payment, beside a sync of products) does not.
+    fn exists(&self, system: SystemId, written: Option<&str>, source: SystemId, read: Option<&str>) -> bool {
+        self.unnamed.contains(&(system, source))
+            || written.is_some_and(|w| self.reading.contains(&(system, source, w)))
+            || read.is_some_and(|r| self.writing.contains(&(system, source, r)))
+    }
 }
 
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
-    // Every write between two systems, by the system it comes from: the
-    // ways back.
-    let mut writes: rustc_hash::FxHashMap<SystemId, Vec<Write>> = Default::default();
+    // Every write between two systems: the ways back.
+    let mut back = WaysBack::default();
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         let Some(source) = flow.source_system(spec) else { continue };
         let read = read_entity(spec, flow);
         for target in &flow.targets {
             let Some(system) = target.system.target else { continue };
-            let entity = target.entity.as_ref().map(|e| e.name.value.as_str());
-            writes.entry(source).or_default().push((source, read, system, entity));
+            back.add(source, read, system, target.entity.as_ref().map(|e| e.name.value.as_str()));
         }
     }
     let mut singles: Vec<(FlowId, Diagnostic)> = Vec::new();
@@ -208,9 +219,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             let system = target.system.target?;
             let action = target.action.as_ref()?.value;
             let written = target.entity.as_ref().map(|e| e.name.value.as_str());
-            let back = writes.get(&system).map_or(&[][..], Vec::as_slice);
             let one_way =
-                source.is_none_or(|s| s != system && !a_way_back(back, system, written, s, read_entity(spec, flow)));
+                source.is_none_or(|s| s != system && !back.exists(system, written, s, read_entity(spec, flow)));
             let fields = rewritten(target);
             // A marketing or email tool keeps a mirror of a shop's products
             // and orders, which nobody edits there; its people are edited.
@@ -234,30 +244,26 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         let entity = target.entity.as_ref().map_or("record", |e| e.name.value.as_str());
         let from = source.map_or_else(|| "its source".to_owned(), |s| format!("`{}`", spec.system(s).name.value));
         let names = name_list(fields.iter().copied());
+        let them = if fields.len() == 1 { "it" } else { "them" };
         let d = Diagnostic::new(
             &OVERWRITTEN_EDITS,
             target.entity.as_ref().map_or(target.system.name.loc, |e| e.name.loc),
             format!(
                 "flow `{}` rewrites {names} of `{system_name}`'s `{entity}` from {from} {}: an edit made in \
-                 `{system_name}` to {} lasts until the next run, and nothing carries it back",
+                 `{system_name}` to {them} lasts until the next run, and nothing carries it back",
                 flow.name.value,
                 if matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Schedule { .. })) {
                     "on every run"
                 } else {
                     "on every change"
                 },
-                if fields.len() == 1 { "it" } else { "them" },
             ),
         )
         .with_label(format!("one-way sync into `{system_name}`"))
         .with_help(format!(
-            "say which system owns {names}: if `{system_name}`'s users must not edit {}, make {} read-only there \
-             and say so with an `allow`; if they may, write {} only where `{system_name}` leaves {} empty, or sync \
-             both ways",
-            if fields.len() == 1 { "it" } else { "them" },
-            if fields.len() == 1 { "it" } else { "them" },
-            if fields.len() == 1 { "it" } else { "them" },
-            if fields.len() == 1 { "it" } else { "them" },
+            "say which system owns {names}: if `{system_name}`'s users must not edit {them}, make {them} read-only \
+             there and say so with an `allow`; if they may, write {them} only where `{system_name}` leaves {them} \
+             empty, or sync both ways"
         ))
         .with_owner(Owner::Flow(id));
         target_of.insert(id, system);

@@ -94,6 +94,19 @@ pub(crate) fn named_for_cancellation(name: &str) -> bool {
     last_word_in(name, CANCELLATION_WORDS)
 }
 
+/// The last words of event names that report a change to a record's
+/// state, as vendors name them: Chargebee's `customer_changed`, Shopify's
+/// `products/update`, WooCommerce's `product.saved` (a CRM's
+/// `contact.propertyChange` is not one: its last word names the field).
+pub(crate) const CHANGE_WORDS: &[&str] =
+    &["updated", "update", "changed", "change", "modified", "saved", "edited", "upserted"];
+
+/// Whether the event's name says it reports a change to a record's state
+/// (its last word is one of `CHANGE_WORDS`, ignoring case).
+pub(crate) fn named_for_change(name: &str) -> bool {
+    last_word_in(name, CHANGE_WORDS)
+}
+
 fn last_word_in(name: &str, words: &[&str]) -> bool {
     let last = name.rsplit(['.', '/', '_', '-', ':', ' ']).next().unwrap_or(name);
     words.iter().any(|w| last.eq_ignore_ascii_case(w))
