@@ -100,13 +100,13 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         // The records the flow's earlier writes made or found, by system.
-        let mut earlier: HashSet<(SystemId, String)> = HashSet::new();
+        let mut earlier = Earlier::default();
         for (index, target) in flow.targets.iter().enumerate() {
             if let Some(before) = index.checked_sub(1).map(|i| &flow.targets[i])
                 && let (Some(system), Some(entity)) = (before.system.target, before.entity.as_ref())
                 && entity.name.value.len() >= 3
             {
-                earlier.insert((system, entity.name.value.to_ascii_lowercase()));
+                earlier.add(system, &entity.name.value);
             }
             let Some(action) = &target.action else { continue };
             if !matches!(action.value, Action::Create | Action::Upsert) {
@@ -137,7 +137,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 .filter(|(f, done)| f.required && !f.generated && !**done)
                 .filter(|(f, _)| {
                     let assigned = action.value == Action::Create && own_id(&f.name.value, &entity.name.value);
-                    !assigned && !carried_from_earlier_write(&earlier, target, &f.name.value)
+                    !assigned && !earlier.carries(target, &f.name.value)
                 })
                 .map(|(f, _)| f)
                 .collect();
@@ -262,19 +262,35 @@ fn record_metadata(field: &crate::model::Field) -> bool {
     }
 }
 
-/// Whether a field names the record an earlier write of the same flow, into
-/// the same system, made or found (a sales order's `sell_to_customer_no`
-/// after the customer's upsert, an invoice's `customer_id` after the
-/// contact's): the write passes it on, which the language cannot state.
-fn carried_from_earlier_write(earlier: &HashSet<(SystemId, String)>, target: &Target, field: &str) -> bool {
-    let Some(system) = target.system.target else { return false };
-    let field = field.to_ascii_lowercase();
-    // A person or company the earlier write found or made, named by another
-    // word for one (a `contact` upserted, then an invoice's `customer_id`).
-    let party_before = earlier.iter().any(|(s, entity)| *s == system && super::util::is_party(entity));
-    field
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|word| earlier.contains(&(system, word.to_owned())) || (party_before && super::util::is_party(word)))
+/// The records a flow's earlier writes made or found, by system, and the
+/// systems where one of them is a person or a company.
+#[derive(Default)]
+struct Earlier {
+    records: HashSet<(SystemId, String)>,
+    parties: HashSet<SystemId>,
+}
+
+impl Earlier {
+    fn add(&mut self, system: SystemId, entity: &str) {
+        if super::util::is_party(entity) {
+            self.parties.insert(system);
+        }
+        self.records.insert((system, entity.to_ascii_lowercase()));
+    }
+
+    /// Whether a field names the record an earlier write of the same flow,
+    /// into the same system, made or found (a sales order's
+    /// `sell_to_customer_no` after the customer's upsert; an invoice's
+    /// `customer_id` after the contact's, people and companies going by
+    /// several names): the write passes it on, which the language cannot
+    /// state.
+    fn carries(&self, target: &Target, field: &str) -> bool {
+        let Some(system) = target.system.target else { return false };
+        let party_before = self.parties.contains(&system);
+        field.to_ascii_lowercase().split(|c: char| !c.is_ascii_alphanumeric()).any(|word| {
+            self.records.contains(&(system, word.to_owned())) || (party_before && super::util::is_party(word))
+        })
+    }
 }
 
 #[cfg(test)]

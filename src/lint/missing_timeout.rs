@@ -71,9 +71,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         let vendor = flow.runner();
         let for_vendor = |mut d: Diagnostic| {
             if let Some(vendor) = vendor {
-                d.message.push_str(&format!(
-                    "; `run-by` says it is `{vendor}`'s own integration: how long it waits is `{vendor}`'s"
-                ));
+                let why = super::util::Vendor::Stated(vendor).why();
+                d.message.push_str(&format!("; {why}: how long it waits is `{vendor}`'s"));
                 d.severity = Severity::Info;
             }
             d

@@ -160,8 +160,7 @@ fn batch_load(spec: &crate::model::Spec, flow: &crate::model::Flow) -> bool {
     use crate::model::TriggerKind;
     let batch =
         matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Poll { .. } | TriggerKind::Schedule { .. }));
-    let mut targets = flow.targets.iter().filter_map(|t| t.system.target).peekable();
-    batch && targets.peek().is_some() && targets.all(|t| spec.system(t).kind().is_storage())
+    batch && super::util::loads_only_storage(spec, flow)
 }
 
 #[cfg(test)]

@@ -215,29 +215,26 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             continue;
         }
         let source = flow.source_system(spec);
+        let read = read_entity(spec, flow);
         let asked = flow.targets.iter().find_map(|target| {
             let system = target.system.target?;
-            let action = target.action.as_ref()?.value;
-            let written = target.entity.as_ref().map(|e| e.name.value.as_str());
-            let one_way =
-                source.is_none_or(|s| s != system && !back.exists(system, written, s, read_entity(spec, flow)));
-            let fields = rewritten(target);
+            let kind = spec.system(system).kind();
+            let rewrites = target.action.as_ref().is_some_and(|a| matches!(a.value, Action::Update | Action::Upsert));
+            let entity = target.entity.as_ref()?;
             // A marketing or email tool keeps a mirror of a shop's products
             // and orders, which nobody edits there; its people are edited.
-            let kind = spec.system(system).kind();
-            let kept = target.entity.as_ref().is_some_and(|e| {
-                if matches!(kind, SystemKind::Email | SystemKind::Marketing) {
-                    is_party(&e.name.value)
-                } else {
-                    kept_in_place(&e.name.value)
-                }
-            });
-            (matches!(action, Action::Update | Action::Upsert)
-                && edited_by_people(spec.system(system).kind())
-                && kept
-                && one_way
-                && !fields.is_empty())
-            .then_some((target, system, fields))
+            let kept = if matches!(kind, SystemKind::Email | SystemKind::Marketing) {
+                is_party(&entity.name.value)
+            } else {
+                kept_in_place(&entity.name.value)
+            };
+            if !rewrites || !edited_by_people(kind) || !kept {
+                return None;
+            }
+            let written = Some(entity.name.value.as_str());
+            let one_way = source.is_none_or(|s| s != system && !back.exists(system, written, s, read));
+            let fields = rewritten(target);
+            (one_way && !fields.is_empty()).then_some((target, system, fields))
         });
         let Some((target, system, fields)) = asked else { continue };
         let system_name = &spec.system(system).name.value;

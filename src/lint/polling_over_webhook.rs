@@ -94,8 +94,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         let Some((true, origin)) = polled.webhooks_fact() else { continue };
         // An extract into a warehouse or a lake: batch loads are the
         // design, and a webhook per change would need a loader of its own.
-        let targets = || flow.targets.iter().filter_map(|t| t.system.target);
-        if targets().next().is_some() && targets().all(|t| spec.system(t).kind().is_storage()) {
+        if super::util::loads_only_storage(spec, flow) {
             continue;
         }
         // A fact from the catalog is shown with its vendor and page.
@@ -137,8 +136,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         let mut d = d.with_help(help).with_owner(Owner::Flow(id));
         if let Some(vendor) = flow.runner() {
             // A vendor's own integration reads the way its vendor built it.
-            d.message
-                .push_str(&format!("; `run-by` says it is `{vendor}`'s own integration: how it reads is `{vendor}`'s"));
+            let why = super::util::Vendor::Stated(vendor).why();
+            d.message.push_str(&format!("; {why}: how it reads is `{vendor}`'s"));
             d.help = format!("ask `{vendor}` whether it can take webhooks; {}", d.help);
             d.severity = Severity::Info;
         } else if let Some((webhook_flow, target)) = catch_up {

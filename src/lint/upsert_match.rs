@@ -468,13 +468,13 @@ fn compare_writers(
             continue;
         }
         let q_source = q_flow.source_system(spec);
+        let q_read = read_entity(spec, q_flow);
         let unseen = writers.iter().find(|p| {
             let p_flow = spec.flow(p.flow);
             let p_target = &p_flow.targets[p.target];
             // One source's records, unless the two read different entities of
             // it (a payroll and a contractor's payment: other records).
-            let entities = (read_entity(spec, q_flow), read_entity(spec, p_flow));
-            let other_entities = matches!(entities, (Some(q), Some(p)) if q != p);
+            let other_entities = matches!((q_read, read_entity(spec, p_flow)), (Some(q), Some(p)) if q != p);
             let same_records =
                 party || (q_source.is_some() && p_flow.source_system(spec) == q_source && !other_entities);
             (p.flow, p.target) != (q.flow, q.target)

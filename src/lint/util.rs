@@ -231,6 +231,13 @@ pub(super) fn read_entity<'s>(spec: &'s Spec, flow: &'s Flow) -> Option<&'s str>
     Some(entity.name.value.as_str())
 }
 
+/// Whether every system a flow writes into is a warehouse or a lake (and
+/// it writes somewhere): a load for analytics, run in batches by design.
+pub(super) fn loads_only_storage(spec: &Spec, flow: &Flow) -> bool {
+    let mut targets = flow.targets.iter().filter_map(|t| t.system.target).peekable();
+    targets.peek().is_some() && targets.all(|t| spec.system(t).kind().is_storage())
+}
+
 /// Whether records of an entity are kept where they live, edited there and
 /// deleted there, rather than ended by a later record or a status: people
 /// and companies, and the catalog and work items a business keeps (a
