@@ -12,16 +12,20 @@
 //! about, and the finding is an info: the target may hear it another way
 //! (its own integration, a person). A poll, which never sees a deleted
 //! record, is asked about records that are deleted in place (people,
-//! products, tickets) when no cancellation is declared for them. Linear:
-//! one pass over the events, three over the flows.
+//! products, tickets) when no cancellation is declared for them. And a tool
+//! that gets records created once from records that change after the fact
+//! (an invoice from an order, a sales order from a shop's order), where no
+//! ending event is declared, is asked whether any later change reaches it.
+//! Linear: one pass over the events, four over the flows.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::Context;
 use super::util::name_list;
 use crate::diagnostic::{Diagnostic, declare_rule};
-use crate::model::{Action, EventId, FlowId, Owner, SystemId, TriggerKind, named_for_cancellation};
-use smol_str::SmolStr;
+use crate::model::{
+    Action, EventId, FlowId, Owner, SystemId, SystemKind, TriggerKind, named_for_cancellation, named_for_change,
+};
 
 declare_rule! {
     /// ## What it finds
@@ -41,6 +45,19 @@ declare_rule! {
     /// payments, which a later change cancels; and not when the poll maps a
     /// field that marks the end (`status`, `deleted_at`, `archived`...) or a
     /// flow deletes in the target.
+    ///
+    /// A business tool where records are acted on (books, a CRM, an ERP, a
+    /// shop, a support desk) that gets records *created* from a tool's
+    /// records that change after the fact (orders, sales, invoices,
+    /// payments, bookings, subscriptions, deals), when the spec declares no
+    /// event that ends them, is asked whether it hears their later changes:
+    /// quiet when some flow takes another event of those records there (an
+    /// update, a payment, a refund, any correction such as `refund.created`
+    /// or `charge.disputed`), or an event naming no records. An event with no
+    /// `entity=` is taken to be about the records its first word names
+    /// (`order.finalized`). Not asked of an `upsert` (it hears every change
+    /// it is sent), a warehouse, a mailing tool, a payments system, or the
+    /// team's own services.
     ///
     /// ## Why it matters
     ///
@@ -102,17 +119,19 @@ declare_rule! {
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     // The cancellations per producer and entity name, in event order.
-    let mut ends: HashMap<(SystemId, &SmolStr), Vec<EventId>> = HashMap::new();
+    let mut ends: HashMap<(SystemId, &str), Vec<EventId>> = HashMap::new();
     for id in spec.event_ids() {
         let event = spec.event(id);
-        let (Some(producer), Some(entity)) = (event.from.as_ref().and_then(|f| f.target), event.entity.as_ref()) else {
+        let entity = event.entity.as_ref().map(|e| e.name.value.as_str()).or_else(|| named_records(&event.name.value));
+        let (Some(producer), Some(entity)) = (event.from.as_ref().and_then(|f| f.target), entity) else {
             continue;
         };
         if named_for_cancellation(&event.name.value) {
-            ends.entry((producer, &entity.name.value)).or_default().push(id);
+            ends.entry((producer, entity)).or_default().push(id);
         }
     }
     unseen_deletions(ctx, &ends, out);
+    unheard_changes(ctx, &ends, out);
     if ends.is_empty() {
         return;
     }
@@ -180,7 +199,7 @@ type Copies = Vec<(FlowId, usize)>;
 /// flag). One finding per producer, entity and target, listing the flows.
 fn unseen_deletions(
     ctx: &Context<'_>,
-    ends: &HashMap<(SystemId, &SmolStr), Vec<EventId>>,
+    ends: &HashMap<(SystemId, &str), Vec<EventId>>,
     out: &mut crate::lint::Findings<'_>,
 ) {
     let spec = ctx.spec;
@@ -191,10 +210,10 @@ fn unseen_deletions(
         .filter(|t| t.action.as_ref().is_some_and(|a| a.value == Action::Delete))
         .filter_map(|t| t.system.target)
         .collect();
-    let mut unseen: BTreeMap<(SystemId, &SmolStr, SystemId), Copies> = BTreeMap::new();
+    let mut unseen: BTreeMap<(SystemId, &str, SystemId), Copies> = BTreeMap::new();
     for (flow_id, flow) in spec.flow_ids().zip(&spec.flows) {
         let Some(TriggerKind::Poll { system, entity, .. }) = flow.trigger.as_ref().map(|t| &t.kind) else { continue };
-        let (Some(producer), Some(entity)) = (system.target, entity.as_ref().map(|e| &e.name.value)) else {
+        let (Some(producer), Some(entity)) = (system.target, entity.as_ref().map(|e| e.name.value.as_str())) else {
             continue;
         };
         if ends.contains_key(&(producer, entity)) || marks_deletions(flow) || !super::util::kept_in_place(entity) {
@@ -240,6 +259,194 @@ fn unseen_deletions(
     }
 }
 
+/// Records a later change corrects rather than edits in place: an order
+/// refunded, an invoice voided, a booking moved, a deal lost or reopened.
+fn changed_after(entity: &str) -> bool {
+    const CHANGED: &[&str] = &[
+        "order",
+        "sale",
+        "invoice",
+        "bill",
+        "payment",
+        "charge",
+        "transaction",
+        "booking",
+        "appointment",
+        "reservation",
+        "subscription",
+        "enrollment",
+        "enrolment",
+        "registration",
+        "deal",
+        "opportunity",
+    ];
+    let last = entity.rsplit(['.', '_', '-', ' ']).next().unwrap_or(entity).to_ascii_lowercase();
+    CHANGED.contains(&last.strip_suffix('s').unwrap_or(&last))
+}
+
+/// Records that carry a correction of another (a refund of an order, a
+/// credit note for an invoice): a flow on them hears a change.
+fn a_correction(entity: &str) -> bool {
+    const CORRECTIONS: &[&str] =
+        &["refund", "return", "credit", "creditnote", "dispute", "chargeback", "adjustment", "void", "cancellation"];
+    let last = entity.rsplit(['.', '_', '-', ' ']).next().unwrap_or(entity).to_ascii_lowercase();
+    CORRECTIONS.contains(&last.strip_suffix('s').unwrap_or(&last))
+}
+
+/// A business tool that gets records created from a producer's records
+/// that change after the fact (orders, invoices, bookings, deals), when the
+/// spec declares no event that ends them (the first pass asks about those)
+/// and no flow takes any later change of them there: the copy keeps what
+/// it was created with, through refunds, edits and cancellations. Asked only
+/// of `create`s (an `upsert` on every change hears them), into the tools
+/// where the copy is acted on (books, CRM, ERP, shop, support desk,
+/// payments), not a warehouse, a service of the team's or a mailing list.
+/// A flow from the producer into the target hears a change when its
+/// trigger is another event of those records, an event of a correction
+/// (a refund, a credit, a dispute), an event naming no records, or a poll
+/// of them that updates. One finding per producer, entity and target.
+fn unheard_changes(
+    ctx: &Context<'_>,
+    ends: &HashMap<(SystemId, &str), Vec<EventId>>,
+    out: &mut crate::lint::Findings<'_>,
+) {
+    let spec = ctx.spec;
+    // The creating writes, and the triggers that take something of the
+    // producer's records to each target (`None`: a poll).
+    let mut created: BTreeMap<(SystemId, &str, SystemId), Copies> = BTreeMap::new();
+    let mut heard: HashMap<(SystemId, Option<&str>, SystemId), Vec<(Option<EventId>, FlowId)>> = HashMap::new();
+    for (flow_id, flow) in spec.flow_ids().zip(&spec.flows) {
+        let Some(trigger) = flow.trigger.as_ref() else { continue };
+        let (producer, entity, event) = match &trigger.kind {
+            TriggerKind::On { event } => {
+                let Some(id) = event.target else { continue };
+                let e = spec.event(id);
+                let Some(producer) = e.from.as_ref().and_then(|f| f.target) else { continue };
+                (producer, e.entity.as_ref().map(|x| x.name.value.as_str()).or_else(|| named_records(&e.name.value)), Some(id))
+            }
+            TriggerKind::Poll { system, entity, .. } => {
+                let Some(producer) = system.target else { continue };
+                (producer, entity.as_ref().map(|x| x.name.value.as_str()), None)
+            }
+            TriggerKind::Schedule { .. } => continue,
+        };
+        let (change, correction) = event.map_or((false, false), |e| {
+            let name = &spec.event(e).name.value;
+            (named_for_change(name) || named_for_cancellation(name), named_for_correction(name))
+        });
+        // Only a business tool's records: a service of the team's says
+        // what its events mean in its own flows.
+        let kind = spec.system(producer).kind();
+        let a_tool = kind.is_tool() && kind != SystemKind::Custom;
+        // Records it does not name may be any, and a correction's are a
+        // change of another's: both count for every entity.
+        let named = entity.filter(|e| !correction && !a_correction(e));
+        for (index, target) in flow.targets.iter().enumerate() {
+            let (Some(system), Some(action)) = (target.system.target, target.action.as_ref()) else { continue };
+            if system == producer {
+                continue;
+            }
+            let creates = action.value == Action::Create;
+            let copied = named.filter(|e| a_tool && creates && !change && changed_after(e));
+            if let Some(entity) = copied {
+                if acted_on(spec.system(system).kind()) && !ends.contains_key(&(producer, entity)) {
+                    let copy = created.entry((producer, entity, system)).or_default();
+                    if copy.last().is_none_or(|(f, _)| *f != flow_id) {
+                        copy.push((flow_id, index));
+                    }
+                }
+            }
+            // A poll that only creates reads new records, not changes,
+            // unless the records it reads are corrections (refunds).
+            if event.is_some() || !creates || named.is_none() {
+                heard.entry((producer, named, system)).or_default().push((event, flow_id));
+            }
+        }
+    }
+    for ((producer, entity, system), copies) in created {
+        // The flows that create the copies, and their events, are not a
+        // later change.
+        let flows: HashSet<FlowId> = copies.iter().map(|(f, _)| *f).collect();
+        let events: HashSet<EventId> = copies.iter().filter_map(|(f, _)| trigger_event(spec.flow(*f))).collect();
+        let later = |key| {
+            heard.get(&key).is_some_and(|t: &Vec<(Option<EventId>, FlowId)>| {
+                t.iter().any(|(e, f)| !flows.contains(f) && e.is_none_or(|e| !events.contains(&e)))
+            })
+        };
+        if later((producer, Some(entity), system)) || later((producer, None, system)) {
+            continue;
+        }
+        let (source, target) = (&spec.system(producer).name.value, &spec.system(system).name.value);
+        let flows = name_list(copies.iter().map(|(f, _)| spec.flow(*f).name.value.as_str()));
+        let (first, index) = copies[0];
+        let mut made: Vec<&str> = copies
+            .iter()
+            .filter_map(|(f, i)| spec.flow(*f).targets[*i].entity.as_ref().map(|e| e.name.value.as_str()))
+            .collect();
+        made.sort_unstable();
+        made.dedup();
+        let made = if made.is_empty() { "records".to_owned() } else { format!("{} records", name_list(made)) };
+        out.push(
+            Diagnostic::new(
+                &UNHEARD_CANCELLATION,
+                {
+                    let write = &spec.flow(first).targets[index];
+                    write.entity.as_ref().map_or(write.system.name.loc, |e| e.name.loc)
+                },
+                format!(
+                    "`{target}` gets {made} created from `{source}`'s `{entity}` ({flows}), and no flow takes later \
+                     changes of `{entity}` records there (edited, cancelled, refunded, reopened): the copy keeps what \
+                     it was created with"
+                ),
+            )
+            .with_label("created once, never corrected")
+            .with_help(format!(
+                "take `{source}`'s changes to `{entity}` records (their update, refund or cancellation events, declared \
+                 with `entity={entity}`) to `{target}`; if `{target}` hears of them another way (its own app, a person), \
+                 say how with `allow \"unheard-cancellation\" reason=\"...\"`"
+            ))
+            .with_owner(Owner::Flow(first)),
+        );
+    }
+}
+
+/// The event a flow runs on, if it runs on one.
+fn trigger_event(flow: &crate::model::Flow) -> Option<EventId> {
+    match &flow.trigger.as_ref()?.kind {
+        TriggerKind::On { event } => event.target,
+        _ => None,
+    }
+}
+
+/// Kinds of system where a copy is acted on: posted, billed, shipped,
+/// worked (not a warehouse, a mailing list or a service of the team's).
+fn acted_on(kind: SystemKind) -> bool {
+    matches!(
+        kind,
+        SystemKind::Crm
+            | SystemKind::Accounting
+            | SystemKind::Erp
+            | SystemKind::Ecommerce
+            | SystemKind::Support
+    )
+}
+
+/// The records an event names by its first word when it says no
+/// `entity=` (`order.finalized`, `deal.create_invoice_clicked`), if its name
+/// has more than one word.
+fn named_records(name: &str) -> Option<&str> {
+    let (first, _) = name.split_once(['.', '/', ':'])?;
+    (!first.is_empty()).then_some(first)
+}
+
+/// Whether an event's name says it corrects a record (`charge.refunded`,
+/// `payment.disputed`, `order.returned`): a later change, heard.
+fn named_for_correction(name: &str) -> bool {
+    const WORDS: &[&str] = &["refunded", "refund", "disputed", "reversed", "returned", "credited", "adjusted"];
+    let last = name.rsplit(['.', '/', '_', '-', ':', ' ']).next().unwrap_or(name);
+    WORDS.iter().any(|w| last.eq_ignore_ascii_case(w))
+}
+
 /// Whether a poll maps a field that marks a record's end (`status`,
 /// `state`, `deleted_at`, `is_active`, `archived`...), so its copies hear
 /// of deletions that the source keeps as a mark.
@@ -254,16 +461,17 @@ fn marks_deletions(flow: &crate::model::Flow) -> bool {
 
 /// The producer and entity name of the records a flow copies: its event's
 /// (unless the event is itself a cancellation), or its poll's.
-fn copied<'s>(ctx: &Context<'s>, flow: &'s crate::model::Flow) -> Option<(SystemId, &'s SmolStr)> {
+fn copied<'s>(ctx: &Context<'s>, flow: &'s crate::model::Flow) -> Option<(SystemId, &'s str)> {
     match &flow.trigger.as_ref()?.kind {
         TriggerKind::On { event } => {
             let event = ctx.spec.event(event.target?);
             if named_for_cancellation(&event.name.value) {
                 return None;
             }
-            Some((event.from.as_ref()?.target?, &event.entity.as_ref()?.name.value))
+            let entity = event.entity.as_ref().map(|e| e.name.value.as_str()).or_else(|| named_records(&event.name.value));
+            Some((event.from.as_ref()?.target?, entity?))
         }
-        TriggerKind::Poll { system, entity, .. } => Some((system.target?, &entity.as_ref()?.name.value)),
+        TriggerKind::Poll { system, entity, .. } => Some((system.target?, entity.as_ref()?.name.value.as_str())),
         TriggerKind::Schedule { .. } => None,
     }
 }

@@ -93,12 +93,15 @@ const RECALL_FLOOR: (usize, usize) = (50, 53);
 /// Logic App on a Service Bus queue under peek-lock, Google Datastream from
 /// MySQL into BigQuery), judged on the code of `7cb8fd6`.
 const SETS: &[SetFloors] = &[
+    // `unheard-cancellation`'s question about later changes of records
+    // created once (added after every set below was measured) covers one
+    // more risk in each of held-out-2, 5, 6, 12 and 13, judged by its author.
     // Floors measured on `held-out-2`: 40 true of 44 warnings, and 32 of 47
     // risks covered (45 warnings before `api sqs` counted as a managed queue;
     // 31 risks before `overwritten-edits` asked NetSuite's connector). As first judged it stood at 38 of 49 and 22 of 47; the
     // later rounds of issue 25 were fixed on its findings, so these floors
     // hold the fixes, and the set is no longer held out from them.
-    SetFloors { set: "held-out-2", min_folders: 10, precision: (40, 44), recall: (32, 47) },
+    SetFloors { set: "held-out-2", min_folders: 10, precision: (40, 44), recall: (33, 47) },
     // Floors measured on `held-out-3`: 18 true of 23 warnings (26 before an
     // integer into money was asked at info), and 19 of 35
     // risks covered (18 before `overwritten-edits` asked a one-way broadcast
@@ -128,7 +131,7 @@ const SETS: &[SetFloors] = &[
     // on this set's false warnings (writes that map nothing, a per-field sync
     // in each direction, a publish a saga absorbs, a vendor's pipeline through
     // its own hub), so the set is no longer held out from those classes.
-    SetFloors { set: "held-out-5", min_folders: 5, precision: (4, 5), recall: (15, 37) },
+    SetFloors { set: "held-out-5", min_folders: 5, precision: (4, 5), recall: (16, 37) },
     // Floors measured on `held-out-6`: 18 true of 18 warnings, and 18 of 45
     // risks covered (15 as first judged; `unwatched-dead-letter`, asking flows
     // of every criticality since, covers three more). As first judged on `19b8b5a` (the final code of the
@@ -141,7 +144,7 @@ const SETS: &[SetFloors] = &[
     // is no longer held out from those classes. The false warning left (the
     // outbox pipe's `no-error-handling`) went with held-out-8's class (the
     // relay of an outbox or a change log resumes where it stopped).
-    SetFloors { set: "held-out-6", min_folders: 5, precision: (18, 18), recall: (18, 45) },
+    SetFloors { set: "held-out-6", min_folders: 5, precision: (18, 18), recall: (19, 45) },
     // Floors measured on `held-out-7`: 9 true of 13 warnings, and 11 of 40
     // risks covered. As first judged on `fdee286` (the final code of the
     // session that fixed precision6 on held-out-6), with no check changed for
@@ -202,7 +205,7 @@ const SETS: &[SetFloors] = &[
     // committed before wireplan was run on them.
     // (11 of 46 since `overwritten-edits` no longer takes a flow back that
     // names another record for a way back, fixed on this set's miss.)
-    SetFloors { set: "held-out-12", min_folders: 5, precision: (5, 6), recall: (11, 46) },
+    SetFloors { set: "held-out-12", min_folders: 5, precision: (5, 6), recall: (12, 46) },
     // Floors measured on `held-out-13`: 6 true of 7 warnings, and 13 of 45
     // risks covered, as first judged on the code of `7cb8fd6` (held-out-12's
     // fix in), with no check changed for it and its specs and risks
@@ -212,7 +215,7 @@ const SETS: &[SetFloors] = &[
     // question no longer gives way to an info for the vendor on the same key
     // (3 risks it had displaced): 6 of 6 and 16 of 45, judged by the fixes'
     // author.
-    SetFloors { set: "held-out-13", min_folders: 5, precision: (6, 6), recall: (16, 45) },
+    SetFloors { set: "held-out-13", min_folders: 5, precision: (6, 6), recall: (17, 45) },
 ];
 
 /// A set measured on its own: the folders it must keep at least, and the
