@@ -12,7 +12,9 @@
 //! by hand. Where no
 //! flow carries that tool's changes back to the source, an edit made in it
 //! is overwritten without a trace. It is an info: the fields may be
-//! read-only in the target, which the spec cannot say. One pass over the
+//! read-only in the target, which the spec cannot say. Where syncs run
+//! both ways and a field goes both ways, the question is which side wins a
+//! field edited on both before the next run. One pass over the
 //! flows to index the ways back between systems, one to ask, each sync in
 //! constant time.
 
@@ -39,10 +41,18 @@ declare_rule! {
     /// and only the fields the write names (`map`, `set`), not its `match`
     /// keys, ids or `email`. A flow on an
     /// event that reports a step (`order.paid`, `ticket.escalated`) sets a
-    /// field once and is not asked; nor is a two-way sync, whose echoes and
-    /// races `sync-cycle` and `last-writer-wins` ask about. It is an info:
-    /// the fields may be read-only in the target, which an `allow` with
-    /// that reason says. One finding per target system lists its flows.
+    /// field once and is not asked. It is an info: the fields may be
+    /// read-only in the target, which an `allow` with that reason says. One
+    /// finding per target system lists its flows.
+    ///
+    /// A two-way sync (syncs each way between two such tools, or two the
+    /// spec leaves `custom`, such as a task tracker and an issue tracker)
+    /// is asked another question, once per pair of systems: where a field
+    /// goes both ways (what one side writes, the other reads, by name), an
+    /// edit made on both sides before the next run keeps only the later
+    /// write. Where each field goes one way only (the HR system's title to
+    /// the directory, the directory's phone back), it is not asked. Its
+    /// echoes are `sync-cycle`'s question.
     ///
     /// ## Why it matters
     ///
@@ -208,6 +218,10 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         }
     }
     let mut singles: Vec<(FlowId, Diagnostic)> = Vec::new();
+    // The syncs each way between two systems: `(flow, target, from the
+    // lower system)`, keyed by the pair, lower system first.
+    let mut both_ways: std::collections::BTreeMap<(SystemId, SystemId), Vec<(FlowId, usize, bool)>> =
+        Default::default();
     let mut target_of: rustc_hash::FxHashMap<FlowId, SystemId> = Default::default();
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
@@ -216,11 +230,12 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         }
         let source = flow.source_system(spec);
         let read = read_entity(spec, flow);
-        let asked = flow.targets.iter().find_map(|target| {
-            let system = target.system.target?;
+        let mut asked = None;
+        for (index, target) in flow.targets.iter().enumerate() {
+            let Some(system) = target.system.target else { continue };
             let kind = spec.system(system).kind();
             let rewrites = target.action.as_ref().is_some_and(|a| matches!(a.value, Action::Update | Action::Upsert));
-            let entity = target.entity.as_ref()?;
+            let Some(entity) = target.entity.as_ref() else { continue };
             // A marketing or email tool keeps a mirror of a shop's products
             // and orders, which nobody edits there; its people are edited.
             let kept = if matches!(kind, SystemKind::Email | SystemKind::Marketing) {
@@ -228,14 +243,30 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             } else {
                 kept_in_place(&entity.name.value)
             };
-            if !rewrites || !edited_by_people(kind) || !kept {
-                return None;
+            // A two-way sync of kept records between two tools the spec
+            // leaves `custom` (a task tracker, an issue tracker) is asked too.
+            let people = edited_by_people(kind);
+            if !rewrites || !kept || !(people || kind == SystemKind::Custom) {
+                continue;
             }
             let written = Some(entity.name.value.as_str());
-            let one_way = source.is_none_or(|s| s != system && !back.exists(system, written, s, read));
             let fields = rewritten(target);
-            (one_way && !fields.is_empty()).then_some((target, system, fields))
-        });
+            match source {
+                _ if fields.is_empty() => {}
+                Some(s) if s == system => {}
+                Some(s) if back.exists(system, written, s, read) => {
+                    if !people && spec.system(s).kind() != SystemKind::Custom && !edited_by_people(spec.system(s).kind()) {
+                        continue;
+                    }
+                    both_ways.entry(pair(s, system)).or_default().push((id, index, s < system));
+                }
+                _ if people => {
+                    asked = Some((target, system, fields));
+                    break;
+                }
+                _ => {}
+            }
+        }
         let Some((target, system, fields)) = asked else { continue };
         let system_name = &spec.system(system).name.value;
         let entity = target.entity.as_ref().map_or("record", |e| e.name.value.as_str());
@@ -266,6 +297,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         target_of.insert(id, system);
         singles.push((id, d));
     }
+    two_way_conflicts(spec, &both_ways, out);
     group_by(
         spec,
         singles,
@@ -279,6 +311,86 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         },
         out,
     );
+}
+
+/// Whether two writes, one each way, carry a field both ways: what one
+/// writes is what the other reads, compared by name without case (ids,
+/// keys and emails left out, as `rewritten` does).
+fn shares_a_field(there: &Target, back: &Target) -> bool {
+    let lower = |names: Vec<&str>| -> HashSet<String> { names.into_iter().map(str::to_ascii_lowercase).collect() };
+    fn read(t: &Target) -> Vec<&str> {
+        t.maps
+            .iter()
+            .map(|m| m.src.name.value.as_str())
+            .map(|n| n.rsplit('.').next().unwrap_or(n))
+            .filter(|n| !an_id(n) && !n.to_ascii_lowercase().contains("email"))
+            .collect()
+    }
+    let (there_written, back_written) = (lower(rewritten(there)), lower(rewritten(back)));
+    let (there_read, back_read) = (lower(read(there)), lower(read(back)));
+    there_written.iter().any(|f| back_read.contains(f)) || back_written.iter().any(|f| there_read.contains(f))
+}
+
+/// Two systems, lower first.
+fn pair(a: SystemId, b: SystemId) -> (SystemId, SystemId) {
+    if a < b { (a, b) } else { (b, a) }
+}
+
+/// A two-way sync of records people edit on both sides: each side's sync
+/// rewrites the other's fields, so a field edited on both before the next
+/// run keeps only the later write. One finding per pair of systems, where
+/// syncs run both ways; quiet where a flow of the pair allows the rule.
+fn two_way_conflicts(
+    spec: &Spec,
+    both_ways: &std::collections::BTreeMap<(SystemId, SystemId), Vec<(FlowId, usize, bool)>>,
+    out: &mut crate::lint::Findings<'_>,
+) {
+    for (&(low, high), syncs) in both_ways {
+        let there = syncs.iter().find(|(_, _, from_low)| *from_low);
+        let back = syncs.iter().find(|(_, _, from_low)| !*from_low);
+        let (Some(&(first, index, _)), Some(&(other, other_index, _))) = (there, back) else { continue };
+        let allowed = |f: FlowId| spec.flow(f).allows.iter().any(|a| a.rule.value == OVERWRITTEN_EDITS.name);
+        if syncs.iter().any(|&(f, _, _)| allowed(f)) {
+            continue;
+        }
+        let write = &spec.flow(first).targets[index];
+        let back_write = &spec.flow(other).targets[other_index];
+        // Each field owned by one side (Okta's profile mastering: the HR
+        // system's fields go one way, the directory's email the other)
+        // meets no edit from the other side.
+        if !shares_a_field(write, back_write) {
+            continue;
+        }
+        let (a, b) = (&spec.system(low).name.value, &spec.system(high).name.value);
+        let entity = |t: &Target| t.entity.as_ref().map_or("record", |e| e.name.value.as_str()).to_owned();
+        let flows = name_list(syncs.iter().map(|&(f, _, _)| spec.flow(f).name.value.as_str()));
+        out.push(
+            Diagnostic::new(
+                &OVERWRITTEN_EDITS,
+                write.entity.as_ref().map_or(write.system.name.loc, |e| e.name.loc),
+                format!(
+                    "`{a}` and `{b}` sync {} records both ways ({flows}): a field edited in both before the next \
+                     run keeps only the later write, and the other edit is lost without a trace",
+                    if entity(back_write) == entity(write) {
+                        format!("`{}`", entity(write))
+                    } else {
+                        format!("`{}` and `{}`", entity(back_write), entity(write))
+                    },
+                ),
+            )
+            .with_label(format!("one way, into `{b}`"))
+            .with_secondary(
+                back_write.entity.as_ref().map_or(back_write.system.name.loc, |e| e.name.loc),
+                format!("the other way, into `{a}`"),
+            )
+            .with_help(
+                "say which side wins a field edited on both: one owner per field, or the later edit by its \
+                 timestamp; if each field is edited on one side only, say so with `allow \"overwritten-edits\" \
+                 reason=\"...\"`",
+            )
+            .with_owner(Owner::Flow(first)),
+        );
+    }
 }
 
 #[cfg(test)]

@@ -95,7 +95,9 @@ const RECALL_FLOOR: (usize, usize) = (50, 53);
 const SETS: &[SetFloors] = &[
     // `unheard-cancellation`'s question about later changes of records
     // created once (added after every set below was measured) covers one
-    // more risk in each of held-out-2, 5, 6, 12 and 13, judged by its author.
+    // more risk in each of held-out-2, 5, 6, 12 and 13, judged by its author;
+    // `overwritten-edits`' question about a field synced both ways covers one
+    // more in each of held-out-7, 8 and 11, judged the same way.
     // Floors measured on `held-out-2`: 40 true of 44 warnings, and 32 of 47
     // risks covered (45 warnings before `api sqs` counted as a managed queue;
     // 31 risks before `overwritten-edits` asked NetSuite's connector). As first judged it stood at 38 of 49 and 22 of 47; the
@@ -154,7 +156,7 @@ const SETS: &[SetFloors] = &[
     // was fixed on its largest false class (a scheduled job over a work table
     // that marks each record done after its writes), so the set is no longer
     // held out from that class.
-    SetFloors { set: "held-out-7", min_folders: 5, precision: (9, 13), recall: (11, 40) },
+    SetFloors { set: "held-out-7", min_folders: 5, precision: (9, 13), recall: (12, 40) },
     // Floors measured on `held-out-8`: 8 true of 10 warnings, and 8 of 45
     // risks covered. As first judged on the code of `6afbf43` (the final code
     // of the session that fixed held-out-7's classes, with the language
@@ -166,7 +168,7 @@ const SETS: &[SetFloors] = &[
     // two of its missed ones (a hub carrying a critical system's changes out,
     // a replying flow's `increment`), so the set is no longer held out from
     // them; the two findings those fixes added were judged after them.
-    SetFloors { set: "held-out-8", min_folders: 5, precision: (8, 10), recall: (8, 45) },
+    SetFloors { set: "held-out-8", min_folders: 5, precision: (8, 10), recall: (9, 45) },
     // Floors measured on `held-out-9`: 7 true of 11 warnings (12 before a
     // stored file's address left empty was asked at info), and 10 of 42
     // risks covered (9 before `overwritten-edits`). As first judged on the code of `f3960a8` (the final code
@@ -198,7 +200,7 @@ const SETS: &[SetFloors] = &[
     // the set is no longer held out from them; the vendor's charge, now a
     // question for the vendor, covers one more risk, judged by the fix's
     // author.
-    SetFloors { set: "held-out-11", min_folders: 5, precision: (19, 19), recall: (21, 49) },
+    SetFloors { set: "held-out-11", min_folders: 5, precision: (19, 19), recall: (22, 49) },
     // Floors measured on `held-out-12`: 5 true of 6 warnings, and 10 of 46
     // risks covered, as first judged on the code of `6159fa4` (held-out-11's
     // fixes in), with no check changed for it and its specs and risks
