@@ -16,8 +16,9 @@ declare_rule! {
     /// `float`, `money` to `float` and `date` to `datetime`. Two conversions
     /// outside that table are what integrations make every day, and leave
     /// one question the spec's author can answer, so they are an info that
-    /// asks it: `int` to `money` (whole units or cents?) and `datetime` to
-    /// `date` (the day in which time zone?).
+    /// asks it: `int` to `money` (whole units or cents?), `int` to
+    /// `datetime` or `date` (a Unix time in seconds or milliseconds?) and
+    /// `datetime` to `date` (the day in which time zone?).
     ///
     /// ## Why it matters
     ///
@@ -85,12 +86,17 @@ fn targets_of(from: FieldType) -> String {
 
 /// The question a conversion outside the contract's table leaves, where
 /// integrations make it every day: whole units or cents into an amount, a
-/// point in time cut to its day.
+/// point in time cut to its day, a Unix time read as a date.
 fn conversion_question(from: FieldType, to: FieldType) -> Option<&'static str> {
     match (from, to) {
         (FieldType::Int, FieldType::Money) => Some(
             "an integer amount may be in whole units or in minor units (cents): say which the source sends, \
              or the target books a hundred times the sum",
+        ),
+        (FieldType::Int, FieldType::Datetime | FieldType::Date) => Some(
+            "an integer point in time is a count since the epoch, in seconds or in milliseconds: say which the \
+             source sends (a thousand times off lands in 1970 or in the year 50,000), and in which time zone its \
+             day is cut",
         ),
         (FieldType::Datetime, FieldType::Date) => Some(
             "a point in time cut to its date lands on the day of the time zone that cuts it: a late evening \

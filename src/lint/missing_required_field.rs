@@ -281,16 +281,40 @@ impl Earlier {
     /// Whether a field names the record an earlier write of the same flow,
     /// into the same system, made or found (a sales order's
     /// `sell_to_customer_no` after the customer's upsert; an invoice's
-    /// `customer_id` after the contact's, people and companies going by
+    /// `customer_id` after the contact's, Salesforce's `AccountId` after the
+    /// account's create, people and companies going by
     /// several names): the write passes it on, which the language cannot
     /// state.
     fn carries(&self, target: &Target, field: &str) -> bool {
         let Some(system) = target.system.target else { return false };
         let party_before = self.parties.contains(&system);
-        field.to_ascii_lowercase().split(|c: char| !c.is_ascii_alphanumeric()).any(|word| {
-            self.records.contains(&(system, word.to_owned())) || (party_before && super::util::is_party(word))
+        words(field).any(|word| {
+            self.records.contains(&(system, word.clone())) || (party_before && super::util::is_party(&word))
         })
     }
+}
+
+/// The words of a field name, lower-cased: split at every character that is
+/// not a letter or digit, and where a capital follows a small letter
+/// (Salesforce's `AccountId` is `account` and `id`).
+fn words(field: &str) -> impl Iterator<Item = String> + '_ {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut previous_small = false;
+    for c in field.chars() {
+        let boundary = !c.is_ascii_alphanumeric() || (c.is_ascii_uppercase() && previous_small);
+        if boundary && !word.is_empty() {
+            out.push(std::mem::take(&mut word));
+        }
+        if c.is_ascii_alphanumeric() {
+            word.push(c.to_ascii_lowercase());
+        }
+        previous_small = c.is_ascii_lowercase() || c.is_ascii_digit();
+    }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out.into_iter()
 }
 
 #[cfg(test)]

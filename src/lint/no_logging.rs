@@ -4,7 +4,9 @@
 //! spoken to over Kafka's protocol, or a producer that publishes on it) is
 //! left out: the topic keeps every record the flow read, and what it wrote
 //! back, for the retention period, and that is the run log a stream
-//! processor or a saga handler is traced by.
+//! processor or a saga handler is traced by. A vendor's own integration
+//! (`run-by`) keeps what history its vendor keeps; what it is asked is who
+//! hears of a failure there.
 
 use super::Context;
 use crate::diagnostic::declare_rule;
@@ -25,6 +27,12 @@ declare_rule! {
     /// event whose producer's `api` is `kafka`. The topic keeps what was
     /// sent for its retention period; a queue (`amqp`, `sqs`) deletes a
     /// message once it is consumed, so it is no log.
+    ///
+    /// A vendor's own integration (a flow with `run-by`) keeps whatever
+    /// history of its runs the vendor keeps, so it is asked another
+    /// question: who hears of a failure.
+    /// It is quiet with `log` or with a `dead-letter alert=` naming who is
+    /// told. The flows run by one vendor are one finding.
     ///
     /// It is an info: most runtimes a flow runs in keep a run history of
     /// their own (Zapier's Zap history, n8n's and Make's executions, Step
@@ -79,9 +87,17 @@ declare_rule! {
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     let mut singles = Vec::new();
+    let mut vendors = Vec::new();
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         if flow.log.is_some() || flow.misspelt("log") || retained(spec, flow) {
+            continue;
+        }
+        if let Some(vendor) = flow.run_by.as_ref().and_then(|r| r.target) {
+            // Who is told of a failure is said; the vendor keeps the runs.
+            if flow.dead_letter_alert.is_none() {
+                vendors.push((id, unwatched(spec, id, vendor)));
+            }
             continue;
         }
         singles.push((
@@ -100,6 +116,42 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         |system, n, names| format!("{n} flows into `{system}` do not log their runs: {names}"),
         out,
     );
+    super::util::group_by(
+        spec,
+        vendors,
+        |_, flow| flow.run_by.as_ref().and_then(|r| r.target),
+        "run by",
+        |system, n, names| {
+            format!(
+                "`{system}` runs {n} flows here ({names}), and nothing says who hears of their failures: \
+                 whatever `{system}` records of its runs and errors stays in its own screens unless someone is told"
+            )
+        },
+        out,
+    );
+}
+
+/// The question for a vendor's own integration (`run-by`): what it keeps
+/// of its runs is the vendor's, which the spec cannot state; what is
+/// unsaid is who learns that one failed.
+fn unwatched(spec: &Spec, id: crate::model::FlowId, vendor: SystemId) -> Diagnostic {
+    let flow = spec.flow(id);
+    let vendor = &spec.system(vendor).name.value;
+    Diagnostic::new(
+        &NO_LOGGING,
+        flow.name.loc,
+        format!(
+            "flow `{}` is `{vendor}`'s own integration, and nothing says who hears of its failures: whatever \
+             `{vendor}` records of its runs and errors stays in its own screens unless someone is told",
+            flow.name.value
+        ),
+    )
+    .with_label("no one named to hear of a failure")
+    .with_help(format!(
+        "say who is told when a run fails, as `{vendor}` parks it (its error list, its notification e-mails): \
+         `dead-letter alert=\"...\"`; if someone reads its history every day, say so with `log`"
+    ))
+    .with_owner(Owner::Flow(id))
 }
 
 /// Whether the flow's trigger travels on a transport that keeps what was

@@ -91,13 +91,20 @@ const RECALL_FLOOR: (usize, usize) = (50, 53);
 /// `held-out-13` holds five more (Timely's Mailchimp add-on, ShopWired's
 /// Make scenario into Zoho Books, ActiveCampaign's Acuity integration, a
 /// Logic App on a Service Bus queue under peek-lock, Google Datastream from
-/// MySQL into BigQuery), judged on the code of `7cb8fd6`.
+/// MySQL into BigQuery), judged on the code of `7cb8fd6`. `held-out-14`
+/// holds five more (ClickHouse's Kafka table engine, Orderful's EDI with a
+/// retailer into NetSuite, Marketo's Salesforce sync, DocuSign Connect's
+/// status into Salesforce, a Mirth Connect HL7 v2 interface to an EHR),
+/// judged on the code of `e07b4f8`.
 const SETS: &[SetFloors] = &[
     // `unheard-cancellation`'s question about later changes of records
     // created once (added after every set below was measured) covers one
     // more risk in each of held-out-2, 5, 6, 12 and 13, judged by its author;
     // `overwritten-edits`' question about a field synced both ways covers one
-    // more in each of held-out-7, 8 and 11, judged the same way.
+    // more in each of held-out-7, 8 and 11, judged the same way; and
+    // `no-logging`'s question to a vendor's own integration (who hears of
+    // its failures) covers one more in each of held-out-7, 9, 11, 12, 13
+    // and two in held-out-14, judged the same way.
     // Floors measured on `held-out-2`: 40 true of 44 warnings, and 32 of 47
     // risks covered (45 warnings before `api sqs` counted as a managed queue;
     // 31 risks before `overwritten-edits` asked NetSuite's connector). As first judged it stood at 38 of 49 and 22 of 47; the
@@ -156,7 +163,7 @@ const SETS: &[SetFloors] = &[
     // was fixed on its largest false class (a scheduled job over a work table
     // that marks each record done after its writes), so the set is no longer
     // held out from that class.
-    SetFloors { set: "held-out-7", min_folders: 5, precision: (9, 13), recall: (12, 40) },
+    SetFloors { set: "held-out-7", min_folders: 5, precision: (9, 13), recall: (13, 40) },
     // Floors measured on `held-out-8`: 8 true of 10 warnings, and 8 of 45
     // risks covered. As first judged on the code of `6afbf43` (the final code
     // of the session that fixed held-out-7's classes, with the language
@@ -178,7 +185,7 @@ const SETS: &[SetFloors] = &[
     // as the key of records other than people's and companies' (a blob's
     // name, unique in its container), so the set is no longer held out from
     // that class.
-    SetFloors { set: "held-out-9", min_folders: 5, precision: (7, 11), recall: (10, 42) },
+    SetFloors { set: "held-out-9", min_folders: 5, precision: (7, 11), recall: (11, 42) },
     // Floors measured on `held-out-10`: 10 true of 13 warnings, and 13 of
     // 42 risks covered. As first judged on the code of `b7a801d` with
     // `overwritten-edits` (then uncommitted, `7706bf8`), with no check
@@ -200,14 +207,14 @@ const SETS: &[SetFloors] = &[
     // the set is no longer held out from them; the vendor's charge, now a
     // question for the vendor, covers one more risk, judged by the fix's
     // author.
-    SetFloors { set: "held-out-11", min_folders: 5, precision: (19, 19), recall: (22, 49) },
+    SetFloors { set: "held-out-11", min_folders: 5, precision: (19, 19), recall: (23, 49) },
     // Floors measured on `held-out-12`: 5 true of 6 warnings, and 10 of 46
     // risks covered, as first judged on the code of `6159fa4` (held-out-11's
     // fixes in), with no check changed for it and its specs and risks
     // committed before wireplan was run on them.
     // (11 of 46 since `overwritten-edits` no longer takes a flow back that
     // names another record for a way back, fixed on this set's miss.)
-    SetFloors { set: "held-out-12", min_folders: 5, precision: (5, 6), recall: (12, 46) },
+    SetFloors { set: "held-out-12", min_folders: 5, precision: (5, 6), recall: (13, 46) },
     // Floors measured on `held-out-13`: 6 true of 7 warnings, and 13 of 45
     // risks covered, as first judged on the code of `7cb8fd6` (held-out-12's
     // fix in), with no check changed for it and its specs and risks
@@ -217,7 +224,17 @@ const SETS: &[SetFloors] = &[
     // question no longer gives way to an info for the vendor on the same key
     // (3 risks it had displaced): 6 of 6 and 16 of 45, judged by the fixes'
     // author.
-    SetFloors { set: "held-out-13", min_folders: 5, precision: (6, 6), recall: (17, 45) },
+    SetFloors { set: "held-out-13", min_folders: 5, precision: (6, 6), recall: (18, 45) },
+    // Floors measured on `held-out-14`: 2 true of 4 warnings, and 12 of 49
+    // risks covered, as first judged on the code of `e07b4f8` (with
+    // `unheard-cancellation`'s later-changes question and the two-way
+    // question of `overwritten-edits` in, which covered one of its risks),
+    // with no check changed for it and its specs and risks committed before
+    // wireplan was run on them.
+    // Then its two false warnings' classes were fixed (an epoch integer
+    // into a date is a question, not a mismatch; a Salesforce `AccountId`
+    // after the account's create in the same flow is passed on): 2 of 2.
+    SetFloors { set: "held-out-14", min_folders: 5, precision: (2, 2), recall: (14, 49) },
 ];
 
 /// A set measured on its own: the folders it must keep at least, and the
