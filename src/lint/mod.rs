@@ -13,6 +13,7 @@
 //! inline `allow` on the node a finding is about, which wins for that node as
 //! `#[allow]` does in rustc. Spec errors are always errors.
 
+mod clock_chained;
 mod connector_contradiction;
 mod dual_write;
 mod hub_single_point_of_failure;
@@ -122,6 +123,7 @@ pub(crate) static RULES: &[&Rule] = &[
     &unheard_cancellation::UNHEARD_CANCELLATION,
     &upsert_match::UPSERT_MATCH,
     &overwritten_edits::OVERWRITTEN_EDITS,
+    &clock_chained::CLOCK_CHAINED,
     &ALLOW_WITHOUT_REASON,
     &UNUSED_ALLOW,
     &NAME_CLASH,
@@ -167,6 +169,7 @@ pub(crate) static CHECKS: &[(&Rule, CheckFn)] = &[
     (&unheard_cancellation::UNHEARD_CANCELLATION, unheard_cancellation::check),
     (&upsert_match::UPSERT_MATCH, upsert_match::check),
     (&overwritten_edits::OVERWRITTEN_EDITS, overwritten_edits::check),
+    (&clock_chained::CLOCK_CHAINED, clock_chained::check),
 ];
 
 /// Finds a rule by name or code (`sync-cycle` or `WP101`, any case).

@@ -218,10 +218,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         }
     }
     let mut singles: Vec<(FlowId, Diagnostic)> = Vec::new();
-    // The syncs each way between two systems: `(flow, target, from the
-    // lower system)`, keyed by the pair, lower system first.
-    let mut both_ways: std::collections::BTreeMap<(SystemId, SystemId), Vec<(FlowId, usize, bool)>> =
-        Default::default();
+    let mut both_ways: BothWays = Default::default();
     let mut target_of: rustc_hash::FxHashMap<FlowId, SystemId> = Default::default();
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
@@ -255,7 +252,10 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 _ if fields.is_empty() => {}
                 Some(s) if s == system => {}
                 Some(s) if back.exists(system, written, s, read) => {
-                    if !people && spec.system(s).kind() != SystemKind::Custom && !edited_by_people(spec.system(s).kind()) {
+                    if !people
+                        && spec.system(s).kind() != SystemKind::Custom
+                        && !edited_by_people(spec.system(s).kind())
+                    {
                         continue;
                     }
                     both_ways.entry(pair(s, system)).or_default().push((id, index, s < system));
@@ -331,6 +331,10 @@ fn shares_a_field(there: &Target, back: &Target) -> bool {
     there_written.iter().any(|f| back_read.contains(f)) || back_written.iter().any(|f| there_read.contains(f))
 }
 
+/// The syncs each way between two systems, keyed by the pair (lower system
+/// first): `(flow, target, from the lower system)`.
+type BothWays = std::collections::BTreeMap<(SystemId, SystemId), Vec<(FlowId, usize, bool)>>;
+
 /// Two systems, lower first.
 fn pair(a: SystemId, b: SystemId) -> (SystemId, SystemId) {
     if a < b { (a, b) } else { (b, a) }
@@ -340,11 +344,7 @@ fn pair(a: SystemId, b: SystemId) -> (SystemId, SystemId) {
 /// rewrites the other's fields, so a field edited on both before the next
 /// run keeps only the later write. One finding per pair of systems, where
 /// syncs run both ways; quiet where a flow of the pair allows the rule.
-fn two_way_conflicts(
-    spec: &Spec,
-    both_ways: &std::collections::BTreeMap<(SystemId, SystemId), Vec<(FlowId, usize, bool)>>,
-    out: &mut crate::lint::Findings<'_>,
-) {
+fn two_way_conflicts(spec: &Spec, both_ways: &BothWays, out: &mut crate::lint::Findings<'_>) {
     for (&(low, high), syncs) in both_ways {
         let there = syncs.iter().find(|(_, _, from_low)| *from_low);
         let back = syncs.iter().find(|(_, _, from_low)| !*from_low);

@@ -259,6 +259,10 @@ fn unseen_deletions(
     }
 }
 
+/// The triggers that take something of a producer's records (by entity;
+/// `None`: any) to a target: `(event or none for a poll, flow)`.
+type Heard<'s> = HashMap<(SystemId, Option<&'s str>, SystemId), Vec<(Option<EventId>, FlowId)>>;
+
 /// Records a later change corrects rather than edits in place: an order
 /// refunded, an invoice voided, a booking moved, a deal lost or reopened.
 fn changed_after(entity: &str) -> bool {
@@ -314,7 +318,7 @@ fn unheard_changes(
     // The creating writes, and the triggers that take something of the
     // producer's records to each target (`None`: a poll).
     let mut created: BTreeMap<(SystemId, &str, SystemId), Copies> = BTreeMap::new();
-    let mut heard: HashMap<(SystemId, Option<&str>, SystemId), Vec<(Option<EventId>, FlowId)>> = HashMap::new();
+    let mut heard: Heard<'_> = HashMap::new();
     for (flow_id, flow) in spec.flow_ids().zip(&spec.flows) {
         let Some(trigger) = flow.trigger.as_ref() else { continue };
         let (producer, entity, event) = match &trigger.kind {
@@ -322,7 +326,11 @@ fn unheard_changes(
                 let Some(id) = event.target else { continue };
                 let e = spec.event(id);
                 let Some(producer) = e.from.as_ref().and_then(|f| f.target) else { continue };
-                (producer, e.entity.as_ref().map(|x| x.name.value.as_str()).or_else(|| named_records(&e.name.value)), Some(id))
+                (
+                    producer,
+                    e.entity.as_ref().map(|x| x.name.value.as_str()).or_else(|| named_records(&e.name.value)),
+                    Some(id),
+                )
             }
             TriggerKind::Poll { system, entity, .. } => {
                 let Some(producer) = system.target else { continue };
@@ -348,12 +356,13 @@ fn unheard_changes(
             }
             let creates = action.value == Action::Create;
             let copied = named.filter(|e| a_tool && creates && !change && changed_after(e));
-            if let Some(entity) = copied {
-                if acted_on(spec.system(system).kind()) && !ends.contains_key(&(producer, entity)) {
-                    let copy = created.entry((producer, entity, system)).or_default();
-                    if copy.last().is_none_or(|(f, _)| *f != flow_id) {
-                        copy.push((flow_id, index));
-                    }
+            if let Some(entity) = copied
+                && acted_on(spec.system(system).kind())
+                && !ends.contains_key(&(producer, entity))
+            {
+                let copy = created.entry((producer, entity, system)).or_default();
+                if copy.last().is_none_or(|(f, _)| *f != flow_id) {
+                    copy.push((flow_id, index));
                 }
             }
             // A poll that only creates reads new records, not changes,
@@ -423,11 +432,7 @@ fn trigger_event(flow: &crate::model::Flow) -> Option<EventId> {
 fn acted_on(kind: SystemKind) -> bool {
     matches!(
         kind,
-        SystemKind::Crm
-            | SystemKind::Accounting
-            | SystemKind::Erp
-            | SystemKind::Ecommerce
-            | SystemKind::Support
+        SystemKind::Crm | SystemKind::Accounting | SystemKind::Erp | SystemKind::Ecommerce | SystemKind::Support
     )
 }
 
@@ -468,7 +473,8 @@ fn copied<'s>(ctx: &Context<'s>, flow: &'s crate::model::Flow) -> Option<(System
             if named_for_cancellation(&event.name.value) {
                 return None;
             }
-            let entity = event.entity.as_ref().map(|e| e.name.value.as_str()).or_else(|| named_records(&event.name.value));
+            let entity =
+                event.entity.as_ref().map(|e| e.name.value.as_str()).or_else(|| named_records(&event.name.value));
             Some((event.from.as_ref()?.target?, entity?))
         }
         TriggerKind::Poll { system, entity, .. } => Some((system.target?, entity.as_ref()?.name.value.as_str())),
