@@ -18,7 +18,9 @@ use std::collections::{BTreeMap, HashSet};
 use super::Context;
 use super::util::{group_by, is_party, name_list, read_entity, source_fields};
 use crate::diagnostic::{Diagnostic, Severity, declare_rule};
-use crate::model::{Action, FieldType, Flow, FlowId, Lookup, MatchKey, Owner, Spec, SystemId, Target, TriggerKind};
+use crate::model::{
+    Action, FieldType, Flow, FlowId, Lookup, MatchKey, Owner, Spec, SystemId, SystemKind, Target, TriggerKind,
+};
 use smol_str::SmolStr;
 
 declare_rule! {
@@ -55,7 +57,12 @@ declare_rule! {
     /// warning above already speaks of the key (an info asking a vendor
     /// about an empty key does not stand in for it), and an
     /// `upsert` of people or companies (`contact`, `customer`, `lead`,
-    /// `account`...) into another system that states no `match` at all.
+    /// `account`...) into another system that states no `match` at all. A
+    /// `create` of people or companies into a product that keeps them (a
+    /// CRM, an e-mail or marketing tool, payments, books, an ERP, a shop, a
+    /// support desk), with no `match` and no idempotency key, is asked
+    /// whether the target may already hold the record: every run makes a
+    /// new one.
     ///
     /// ## Why it matters
     ///
@@ -217,6 +224,7 @@ struct Writer {
 
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
+    let mut created: Vec<(FlowId, Diagnostic)> = Vec::new();
     let mut unstated: Vec<(FlowId, Diagnostic)> = Vec::new();
     let mut writers: BTreeMap<(SystemId, SmolStr), Vec<Writer>> = BTreeMap::new();
     // Every field some flow writes, by system: a key read from a field that
@@ -249,6 +257,14 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 {
                     unstated.push((flow_id, unstated_finding(spec, flow_id, target, entity)));
                 }
+                if let Some(entity) = party.filter(|_| action == Action::Create && source != Some(system))
+                    && creates_people_in(spec.system(system).kind())
+                    // A create keyed by the source's id is refused a second time.
+                    && flow.key_for(index).is_none()
+                    && created.last().is_none_or(|(f, _)| *f != flow_id)
+                {
+                    created.push((flow_id, created_finding(spec, flow_id, target, entity)));
+                }
                 continue;
             }
             check_keys(spec, flow_id, target, action, &written, out);
@@ -259,6 +275,19 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             compare_writers(spec, *system, entity, writers, out);
         }
     }
+    group_by(
+        spec,
+        created,
+        |_, flow| flow.targets.iter().find(|t| creates_unmatched(spec, t)).and_then(|t| t.system.target),
+        "into",
+        |system, count, names| {
+            format!(
+                "{count} flows create people or companies in `{system}` without looking for one it already has: \
+                 {names}"
+            )
+        },
+        out,
+    );
     group_by(
         spec,
         unstated,
@@ -520,6 +549,61 @@ fn asks_for_key(target: &Target) -> bool {
     target.matches.is_empty()
         && target.action.as_ref().is_some_and(|a| a.value == Action::Upsert)
         && target.entity.as_ref().is_some_and(|e| is_party(&e.name.value))
+}
+
+/// Kinds of product where people and companies are kept as records that
+/// another path (a person, an import, another integration) may already
+/// have made: not a warehouse, a hub, or a service of the team's, which
+/// keys its own records.
+fn creates_people_in(kind: SystemKind) -> bool {
+    matches!(
+        kind,
+        SystemKind::Crm
+            | SystemKind::Email
+            | SystemKind::Marketing
+            | SystemKind::Payments
+            | SystemKind::Accounting
+            | SystemKind::Erp
+            | SystemKind::Ecommerce
+            | SystemKind::Support
+    )
+}
+
+/// Whether a write is a `create` of people or companies, with no `match`
+/// and no idempotency key of its own, into a product that keeps them.
+fn creates_unmatched(spec: &Spec, target: &Target) -> bool {
+    target.matches.is_empty()
+        && target.idempotency_key.is_none()
+        && target.action.as_ref().is_some_and(|a| a.value == Action::Create)
+        && target.entity.as_ref().is_some_and(|e| is_party(&e.name.value))
+        && target.system.target.is_some_and(|s| creates_people_in(spec.system(s).kind()))
+}
+
+/// The info for a `create` of people or companies into another product:
+/// every run makes a new record, whether or not the target has one.
+fn created_finding(spec: &Spec, flow_id: FlowId, target: &Target, entity: &str) -> Diagnostic {
+    let flow = spec.flow(flow_id);
+    let system = &target.system.name.value;
+    let at = target.entity.as_ref().map_or(target.loc, |e| e.name.loc);
+    let mut d = Diagnostic::new(
+        &UPSERT_MATCH,
+        at,
+        format!(
+            "flow `{}` creates a new `{entity}` in `{system}` on every run, without looking for one it already \
+             has: a person or company it knows from another path (an import, a person, another integration, an \
+             earlier run) becomes a second record",
+            flow.name.value
+        ),
+    )
+    .with_label("`create` with no `match`")
+    .with_help(format!(
+        "if `{system}` may already hold the record, `upsert` it with `match \"FIELD\"` (an id the source keeps, \
+         then an email); if it cannot (the record is only ever made here, once), say so with `allow \"upsert-match\" \
+         reason=\"...\"`"
+    ))
+    .with_owner(Owner::Flow(flow_id));
+    d.severity = Severity::Info;
+    d
 }
 
 /// Whether a write fills a field of its target, by name.

@@ -105,7 +105,9 @@ const SETS: &[SetFloors] = &[
     // `no-logging`'s question to a vendor's own integration (who hears of
     // its failures) covers one more in each of held-out-7, 9, 11, 12, 13
     // and two in held-out-14, judged the same way; `clock-chained` covers
-    // one more in each of held-out-5 and 10, judged the same way.
+    // one more in each of held-out-5 and 10, and `upsert-match`'s question
+    // to a `create` of people one more in each of held-out-11, 12 and 14,
+    // judged the same way.
     // Floors measured on `held-out-2`: 40 true of 44 warnings, and 32 of 47
     // risks covered (45 warnings before `api sqs` counted as a managed queue;
     // 31 risks before `overwritten-edits` asked NetSuite's connector). As first judged it stood at 38 of 49 and 22 of 47; the
@@ -208,14 +210,14 @@ const SETS: &[SetFloors] = &[
     // the set is no longer held out from them; the vendor's charge, now a
     // question for the vendor, covers one more risk, judged by the fix's
     // author.
-    SetFloors { set: "held-out-11", min_folders: 5, precision: (19, 19), recall: (23, 49) },
+    SetFloors { set: "held-out-11", min_folders: 5, precision: (19, 19), recall: (24, 49) },
     // Floors measured on `held-out-12`: 5 true of 6 warnings, and 10 of 46
     // risks covered, as first judged on the code of `6159fa4` (held-out-11's
     // fixes in), with no check changed for it and its specs and risks
     // committed before wireplan was run on them.
     // (11 of 46 since `overwritten-edits` no longer takes a flow back that
     // names another record for a way back, fixed on this set's miss.)
-    SetFloors { set: "held-out-12", min_folders: 5, precision: (5, 6), recall: (13, 46) },
+    SetFloors { set: "held-out-12", min_folders: 5, precision: (5, 6), recall: (14, 46) },
     // Floors measured on `held-out-13`: 6 true of 7 warnings, and 13 of 45
     // risks covered, as first judged on the code of `7cb8fd6` (held-out-12's
     // fix in), with no check changed for it and its specs and risks
@@ -235,7 +237,7 @@ const SETS: &[SetFloors] = &[
     // Then its two false warnings' classes were fixed (an epoch integer
     // into a date is a question, not a mismatch; a Salesforce `AccountId`
     // after the account's create in the same flow is passed on): 2 of 2.
-    SetFloors { set: "held-out-14", min_folders: 5, precision: (2, 2), recall: (14, 49) },
+    SetFloors { set: "held-out-14", min_folders: 5, precision: (2, 2), recall: (15, 49) },
 ];
 
 /// A set measured on its own: the folders it must keep at least, and the
