@@ -17,7 +17,8 @@ declare_rule! {
     /// outside that table are what integrations make every day, and leave
     /// one question the spec's author can answer, so they are an info that
     /// asks it: `int` to `money` (whole units or cents?), `int` to
-    /// `datetime` or `date` (a Unix time in seconds or milliseconds?) and
+    /// `datetime` or `date` (a Unix time in seconds or milliseconds?),
+    /// `string` to `url` (a whole address, or a key one is built from?) and
     /// `datetime` to `date` (the day in which time zone?).
     ///
     /// ## Why it matters
@@ -97,6 +98,10 @@ fn conversion_question(from: FieldType, to: FieldType) -> Option<&'static str> {
             "an integer point in time is a count since the epoch, in seconds or in milliseconds: say which the \
              source sends (a thousand times off lands in 1970 or in the year 50,000), and in which time zone its \
              day is cut",
+        ),
+        (FieldType::String, FieldType::Url) => Some(
+            "a string may be a whole address or only a key or path one is built from (an object's name in a \
+             bucket): say which, or the target gets a relative path where it needs a URL",
         ),
         (FieldType::Datetime, FieldType::Date) => Some(
             "a point in time cut to its date lands on the day of the time zone that cuts it: a late evening \

@@ -37,6 +37,12 @@ declare_rule! {
     /// themselves (a blob's URL, a row's timestamp), and the finding asks
     /// whether this one does (`generated=#true` says so).
     ///
+    /// A required reference (its last word an identifier's:
+    /// `RecurringDonationId`, `customer_id`) to records some flow creates or
+    /// upserts into the same system is left alone: the write looks it up,
+    /// which the language cannot state, and whether it is there yet is
+    /// `unordered-events`' question.
+    ///
     /// ## Why it matters
     ///
     /// The target API rejects the record on every run. With retries, each
@@ -97,6 +103,7 @@ declare_rule! {
 
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
+    let brought = Brought::of(spec);
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         // The records the flow's earlier writes made or found, by system.
@@ -137,7 +144,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 .filter(|(f, done)| f.required && !f.generated && !**done)
                 .filter(|(f, _)| {
                     let assigned = action.value == Action::Create && own_id(&f.name.value, &entity.name.value);
-                    !assigned && !earlier.carries(target, &f.name.value)
+                    !assigned && !earlier.carries(target, &f.name.value) && !brought.refers(target, &f.name.value)
                 })
                 .map(|(f, _)| f)
                 .collect();
@@ -288,10 +295,62 @@ impl Earlier {
     fn carries(&self, target: &Target, field: &str) -> bool {
         let Some(system) = target.system.target else { return false };
         let party_before = self.parties.contains(&system);
-        words(field).any(|word| {
-            self.records.contains(&(system, word.clone())) || (party_before && super::util::is_party(&word))
-        })
+        let words: Vec<String> = words(field).collect();
+        let named = |records: &HashSet<(SystemId, String)>, parties: bool| {
+            words
+                .iter()
+                .any(|word| records.contains(&(system, word.clone())) || (parties && super::util::is_party(word)))
+                || reference(&words).is_some_and(|joined| records.contains(&(system, joined)))
+        };
+        named(&self.records, party_before)
     }
+}
+
+/// The records every flow creates or upserts, by system: a reference to
+/// one of them (`RecurringDonationId` beside a flow that brings recurring
+/// donations) is looked up by the write, which the language cannot state;
+/// whether it is there yet is `unordered-events`' question.
+#[derive(Default)]
+struct Brought {
+    records: HashSet<(SystemId, String)>,
+    parties: HashSet<SystemId>,
+}
+
+impl Brought {
+    fn of(spec: &crate::model::Spec) -> Brought {
+        let mut brought = Brought::default();
+        for target in spec.flows.iter().flat_map(|f| &f.targets) {
+            let (Some(system), Some(entity)) = (target.system.target, target.entity.as_ref()) else { continue };
+            if target.action.as_ref().is_some_and(|a| matches!(a.value, Action::Create | Action::Upsert)) {
+                if super::util::is_party(&entity.name.value) {
+                    brought.parties.insert(system);
+                }
+                brought.records.insert((system, entity.name.value.to_ascii_lowercase()));
+            }
+        }
+        brought
+    }
+
+    /// Whether a field is a reference (its last word an identifier's) to
+    /// records some flow brings into the target's system.
+    fn refers(&self, target: &Target, field: &str) -> bool {
+        let Some(system) = target.system.target else { return false };
+        let words: Vec<String> = words(field).collect();
+        let Some(joined) = reference(&words) else { return false };
+        let party = self.parties.contains(&system);
+        self.records.contains(&(system, joined))
+            || words[..words.len() - 1]
+                .iter()
+                .any(|w| self.records.contains(&(system, w.clone())) || (party && super::util::is_party(w)))
+    }
+}
+
+/// The record a field's words refer to, joined with `_`, when its last word
+/// is an identifier's (`recurring_donation` for `RecurringDonationId`).
+fn reference(words: &[String]) -> Option<String> {
+    let (last, before) = words.split_last()?;
+    let id = matches!(last.as_str(), "id" | "no" | "number" | "code" | "ref" | "key");
+    (id && !before.is_empty()).then(|| before.join("_"))
 }
 
 /// The words of a field name, lower-cased: split at every character that is

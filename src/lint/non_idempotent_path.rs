@@ -60,6 +60,11 @@ declare_rule! {
     /// client sends the request again when no answer comes, whether or not
     /// the flow replies, unless the event says `delivery at-most-once`.
     ///
+    /// A request the flow waits on (`send` with `call`) to a system that
+    /// neither takes payments nor sends messages (a classifier, a lookup)
+    /// may only read, which the spec cannot say: when every write a
+    /// finding names is one, it is an info that asks.
+    ///
     /// A vendor's own integration is not the team's code: whether it
     /// repeats a write is the vendor's to prevent, so it is reported at info,
     /// as a question for the vendor (does it redeliver, does it recognise a
@@ -523,6 +528,9 @@ fn diagnostic(
         let system = &flow.targets[t].system.name.value;
         match flow.targets[t].action.as_ref().map(|a| a.value) {
             Some(crate::model::Action::Increment) => format!("a repeated run counts twice in `{system}`"),
+            _ if a_request(spec, &flow.targets[t]) => {
+                format!("a repeated run sends the request to `{system}` again")
+            }
             _ => format!("a repeated run makes a second record in `{system}`"),
         }
     };
@@ -586,6 +594,14 @@ fn diagnostic(
         }
         d.message = message;
     }
+    // Requests the flow waits on (`send` with `call`) to a service that is
+    // not a payment or a message: a lookup or a computation (an image
+    // classified) is harmless twice, a command is not, and the spec cannot
+    // say which, so it is a question.
+    if targets.iter().all(|&t| a_request(spec, &flow.targets[t])) {
+        d.severity = Severity::Info;
+        d.message.push_str(": if the request changes something there, it is made twice; if it only reads, say so");
+    }
     // A key makes the target drop repeated writes: a change of delivery,
     // for review.
     let fix = flow.idempotency_key.is_none().then(|| {
@@ -594,6 +610,18 @@ fn diagnostic(
         Fix::needs_review(format!("Add `{child}`"), vec![super::util::add_to_flow(spec, origin, &child)])
     });
     d.with_fix(fix).with_help(help(spec, flow, &targets))
+}
+
+/// Whether a write is a request the flow waits on (`send` with `call`) to
+/// a system that neither takes payments nor sends messages: a call whose
+/// answer the flow uses, which may only read.
+fn a_request(spec: &Spec, target: &crate::model::Target) -> bool {
+    use crate::model::SystemKind;
+    target.call.is_some()
+        && target.action.as_ref().is_some_and(|a| a.value == crate::model::Action::Send)
+        && target.system.target.is_some_and(|s| {
+            !matches!(spec.system(s).kind(), SystemKind::Payments | SystemKind::Email | SystemKind::Marketing)
+        })
 }
 
 /// The key a flow's writes are made idempotent with: the trigger event's

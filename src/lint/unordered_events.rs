@@ -1,11 +1,13 @@
 //! `unordered-events`: a consumer that depends on an order between events
-//! (language 1.2's `after`) that its transport does not guarantee.
+//! (language 1.2's `after`) that its transport does not guarantee, and a
+//! write whose reference (`customer_id`) another flow brings on a trigger
+//! of its own, with no order stated.
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::Context;
 use crate::diagnostic::{Diagnostic, declare_rule};
-use crate::model::{Action, EventId, FlowId, Loc, Owner, SystemId, TriggerKind};
+use crate::model::{Action, EventId, FlowId, Loc, Owner, SystemId, SystemKind, TriggerKind};
 
 declare_rule! {
     /// ## What it finds
@@ -29,6 +31,17 @@ declare_rule! {
     /// automation inside one product with nothing of its delivery stated)
     /// is reported at info: whether it waits for the earlier record is the
     /// vendor's, a question for them.
+    ///
+    /// It also asks, at info, of a write into a business tool whose field
+    /// refers to records (the words before an identifier's last word:
+    /// `customer_id`, `CustomerRef`, `RecurringDonationId`) that another
+    /// flow brings into that tool on a trigger of its own, when nothing
+    /// states an order between them: not where the flow writes the record
+    /// first, where its event says `after` one of the other flow's events,
+    /// where the write is retried, for an external id that names a system
+    /// (`shopify_order_id`), or for a many-word reference to people
+    /// (`IncomeAccountRef` is a ledger's account: people go by several
+    /// names only in a one-word reference such as `AccountId`).
     ///
     /// ## Why it matters
     ///
@@ -96,6 +109,7 @@ declare_rule! {
 
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
+    unstated_references(spec, out);
     if spec.events.iter().all(|e| e.after.is_empty()) {
         return;
     }
@@ -195,5 +209,208 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 out.push(d.with_help(help).with_owner(Owner::Flow(id)));
             }
         }
+    }
+}
+
+/// Kinds of business tool that refuse a record whose reference points at
+/// nothing (an invoice for a customer it does not have, an order line for
+/// an unknown item): not a warehouse, which loads what it gets, nor a
+/// service of the team's, whose own code decides.
+fn refuses_dangling(kind: SystemKind) -> bool {
+    matches!(
+        kind,
+        SystemKind::Crm
+            | SystemKind::Accounting
+            | SystemKind::Erp
+            | SystemKind::Ecommerce
+            | SystemKind::Support
+            | SystemKind::Payments
+            | SystemKind::Marketing
+            | SystemKind::Email
+    )
+}
+
+/// The records a field refers to by its words, most specific first
+/// (`recurring_donation`, then `recurring` and `donation`, for
+/// `RecurringDonationId`), when its last word is an identifier's; none
+/// for an external id that names a system (`shopify_order_id` is the
+/// shop's id kept beside the record, not a record of the target's).
+fn referred(field: &str, systems: &HashSet<String>) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut word = String::new();
+    let mut small = false;
+    for c in field.chars() {
+        if (!c.is_ascii_alphanumeric() || (c.is_ascii_uppercase() && small)) && !word.is_empty() {
+            words.push(std::mem::take(&mut word));
+        }
+        if c.is_ascii_alphanumeric() {
+            word.push(c.to_ascii_lowercase());
+        }
+        small = c.is_ascii_lowercase() || c.is_ascii_digit();
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    let id_last = words.last().is_some_and(|w| matches!(w.as_str(), "id" | "no" | "number" | "code" | "ref" | "key"));
+    if !id_last || words.len() < 2 || words.iter().any(|w| systems.contains(w)) {
+        return Vec::new();
+    }
+    words.pop();
+    let mut out = Vec::with_capacity(words.len() + 1);
+    if words.len() > 1 {
+        out.push(words.join("_"));
+    }
+    out.extend(words);
+    out
+}
+
+/// The lower-case name of an entity without a plural `s`, for comparing
+/// with a field's words.
+fn record_name(entity: &str) -> String {
+    let lower = entity.to_ascii_lowercase();
+    lower.strip_suffix('s').map_or(lower.clone(), str::to_owned)
+}
+
+/// The key a record is brought under: people and companies go by several
+/// names (an `AccountId` for a `constituent`), so they share one.
+fn brought_key(system: SystemId, record: &str) -> (SystemId, String) {
+    // Roles that are other people than a business's customers keep their
+    // own names: an `EmployeeRef` is not a customer.
+    const ROLES: &[&str] = &["employee", "user", "vendor", "supplier", "candidate", "patient"];
+    let last = record.rsplit('_').next().unwrap_or(record);
+    if super::util::is_party(record) && !ROLES.contains(&last) {
+        (system, "\u{0}party".to_owned())
+    } else {
+        (system, record.to_owned())
+    }
+}
+/// A write into a business tool whose field refers to records (by its
+/// words: an invoice's `customer_id`) that another flow brings into that
+/// tool on a trigger of its own, when nothing states an order between the
+/// two: the reference may arrive first (the other flow's run is queued,
+/// failed or later) and the tool refuses it or points it at nothing. Not
+/// asked where the same flow writes the record first, where its event says
+/// `after` one of the other flow's events (the pass below asks about
+/// that), or where the write is retried. An info, one per flow; linear:
+/// one pass to index what each flow brings, one to ask.
+fn unstated_references(spec: &crate::model::Spec, out: &mut crate::lint::Findings<'_>) {
+    // The flows that create or upsert each record into each tool.
+    let mut brought: HashMap<(SystemId, String), Vec<FlowId>> = HashMap::default();
+    for id in spec.flow_ids() {
+        for target in &spec.flow(id).targets {
+            let (Some(system), Some(entity), Some(action)) =
+                (target.system.target, target.entity.as_ref(), target.action.as_ref())
+            else {
+                continue;
+            };
+            if matches!(action.value, Action::Create | Action::Upsert) && refuses_dangling(spec.system(system).kind()) {
+                let flows = brought.entry(brought_key(system, &record_name(&entity.name.value))).or_default();
+                if flows.last() != Some(&id) && flows.len() < 8 {
+                    flows.push(id);
+                }
+            }
+        }
+    }
+    if brought.is_empty() {
+        return;
+    }
+    let systems: HashSet<String> = spec.systems.iter().map(|s| s.name.value.to_ascii_lowercase()).collect();
+    for id in spec.flow_ids() {
+        let flow = spec.flow(id);
+        let event = match flow.trigger.as_ref().map(|t| &t.kind) {
+            Some(TriggerKind::On { event }) => event.target,
+            _ => None,
+        };
+        let asked = flow.targets.iter().enumerate().find_map(|(index, target)| {
+            let system = target.system.target?;
+            let action = target.action.as_ref()?;
+            if !matches!(action.value, Action::Create | Action::Upsert | Action::Update)
+                || flow.retry.is_some()
+                || target.retry.is_some()
+                || !refuses_dangling(spec.system(system).kind())
+            {
+                return None;
+            }
+            let own = target.entity.as_ref().map(|e| brought_key(system, &record_name(&e.name.value)));
+            // The fields it writes, and the required ones of its record
+            // (which the write must fill by a lookup the spec cannot state).
+            let declared = target.entity.as_ref().and_then(|e| e.target).map(|e| spec.entity(e));
+            let required = declared.into_iter().flat_map(|e| &e.fields).filter(|f| f.required && !f.generated);
+            let at = target.entity.as_ref().map_or(target.system.name.loc, |e| e.name.loc);
+            let fields = target
+                .written_fields()
+                .map(|f| (&f.name.value, f.name.loc))
+                .chain(required.map(|f| (&f.name.value, at)));
+            fields.into_iter().find_map(|(field, loc)| {
+                // The most specific record the field names that some flow
+                // brings: `RecurringDonationId` is a recurring donation's,
+                // not a one-time donation's.
+                // People go by several names only where the field is one
+                // word and an id (`AccountId`); `IncomeAccountRef` is a
+                // ledger's account, not a customer.
+                let candidates = referred(field, &systems);
+                let single = candidates.len() == 1;
+                let key_of = |w: &str| if single { brought_key(system, w) } else { (system, w.to_owned()) };
+                let word = candidates.into_iter().find(|w| brought.contains_key(&key_of(w)));
+                word.and_then(|word| {
+                    let key = key_of(&word);
+                    if own.as_ref() == Some(&key) {
+                        return None;
+                    }
+                    let others = brought.get(&key)?;
+                    // Written first by this flow, or ordered by `after`.
+                    let earlier_here = flow.targets[..index].iter().any(|t| {
+                        t.system.target == Some(system)
+                            && t.entity
+                                .as_ref()
+                                .is_some_and(|e| brought_key(system, &record_name(&e.name.value)) == key)
+                    });
+                    let ordered = event.is_some_and(|e| {
+                        spec.event(e).after.iter().filter_map(|a| a.target).any(|before| {
+                            others.iter().any(|&o| {
+                                matches!(spec.flow(o).trigger.as_ref().map(|t| &t.kind),
+                                    Some(TriggerKind::On { event }) if event.target == Some(before))
+                            })
+                        })
+                    });
+                    if others.contains(&id) || earlier_here || ordered {
+                        return None;
+                    }
+                    // Named as the other flow brings it.
+                    let brings = spec.flow(others[0]).targets.iter().find_map(|t| {
+                        let e = t.entity.as_ref()?;
+                        (t.system.target == Some(system) && brought_key(system, &record_name(&e.name.value)) == key)
+                            .then(|| e.name.value.to_string())
+                    });
+                    Some((target, (field, loc), brings.unwrap_or(word), others[0]))
+                })
+            })
+        });
+        let Some((target, (field, loc), word, other)) = asked else { continue };
+        let system = &target.system.name.value;
+        let records =
+            target.entity.as_ref().map_or_else(|| "records".to_owned(), |e| format!("`{}` records", e.name.value));
+        let mut d = Diagnostic::new(
+            &UNORDERED_EVENTS,
+            loc,
+            format!(
+                "flow `{}` writes {records} into `{system}` that refer to `{word}` records (`{}`), which reach \
+                 `{system}` by another flow (`{}`) on a trigger of its own: when one has not arrived yet (queued, \
+                 failed or later), `{system}` refuses the write or points it at nothing",
+                flow.name.value,
+                field,
+                spec.flow(other).name.value,
+            ),
+        )
+        .with_label(format!("refers to `{word}` records another flow brings"))
+        .with_secondary(spec.flow(other).name.loc, format!("brings the `{word}` records on its own trigger"))
+        .with_help(format!(
+            "write the `{word}` record in this flow first (find or create it), or state the order (`after` on the event) \
+             and `retry` until it is there; if it is always there first, say why with `allow \"unordered-events\" \
+             reason=\"...\"`"
+        ))
+        .with_owner(Owner::Flow(id));
+        d.severity = crate::diagnostic::Severity::Info;
+        out.push(d);
     }
 }

@@ -191,6 +191,7 @@ const PARTIES: &[&str] = &[
     "candidate",
     "client",
     "company",
+    "constituent",
     "contact",
     "customer",
     "donor",
@@ -204,6 +205,7 @@ const PARTIES: &[&str] = &[
     "profile",
     "subscriber",
     "supplier",
+    "supporter",
     "user",
     "vendor",
 ];

@@ -95,7 +95,11 @@ const RECALL_FLOOR: (usize, usize) = (50, 53);
 /// holds five more (ClickHouse's Kafka table engine, Orderful's EDI with a
 /// retailer into NetSuite, Marketo's Salesforce sync, DocuSign Connect's
 /// status into Salesforce, a Mirth Connect HL7 v2 interface to an EHR),
-/// judged on the code of `e07b4f8`.
+/// judged on the code of `e07b4f8`. `held-out-15` holds five more
+/// (Snowpipe auto-ingest with a stream and a task's merge, a Pub/Sub push
+/// subscription into Cloud Run, a Power Automate approval on a SharePoint
+/// list, Fundraise Up's Bloomerang integration, HubSpot's Zoom webinar
+/// app), judged on the code of `216fbce`.
 const SETS: &[SetFloors] = &[
     // `unheard-cancellation`'s question about later changes of records
     // created once (added after every set below was measured) covers one
@@ -107,7 +111,12 @@ const SETS: &[SetFloors] = &[
     // and two in held-out-14, judged the same way; `clock-chained` covers
     // one more in each of held-out-5 and 10, and `upsert-match`'s question
     // to a `create` of people one more in each of held-out-11, 12 and 14,
-    // judged the same way.
+    // judged the same way; `unordered-events`' question about a reference to
+    // records another flow brings one more in held-out-12. After
+    // held-out-15, `non-idempotent-path` asks a request the flow waits on
+    // (`send` with `call`, not a payment or a message) at info: held-out-7's
+    // four such warnings (two true, two false) and held-out-13's one (true)
+    // are infos now, with the same judgements.
     // Floors measured on `held-out-2`: 40 true of 44 warnings, and 32 of 47
     // risks covered (45 warnings before `api sqs` counted as a managed queue;
     // 31 risks before `overwritten-edits` asked NetSuite's connector). As first judged it stood at 38 of 49 and 22 of 47; the
@@ -166,7 +175,7 @@ const SETS: &[SetFloors] = &[
     // was fixed on its largest false class (a scheduled job over a work table
     // that marks each record done after its writes), so the set is no longer
     // held out from that class.
-    SetFloors { set: "held-out-7", min_folders: 5, precision: (9, 13), recall: (13, 40) },
+    SetFloors { set: "held-out-7", min_folders: 5, precision: (7, 9), recall: (13, 40) },
     // Floors measured on `held-out-8`: 8 true of 10 warnings, and 8 of 45
     // risks covered. As first judged on the code of `6afbf43` (the final code
     // of the session that fixed held-out-7's classes, with the language
@@ -217,7 +226,7 @@ const SETS: &[SetFloors] = &[
     // committed before wireplan was run on them.
     // (11 of 46 since `overwritten-edits` no longer takes a flow back that
     // names another record for a way back, fixed on this set's miss.)
-    SetFloors { set: "held-out-12", min_folders: 5, precision: (5, 6), recall: (14, 46) },
+    SetFloors { set: "held-out-12", min_folders: 5, precision: (5, 6), recall: (15, 46) },
     // Floors measured on `held-out-13`: 6 true of 7 warnings, and 13 of 45
     // risks covered, as first judged on the code of `7cb8fd6` (held-out-12's
     // fix in), with no check changed for it and its specs and risks
@@ -227,7 +236,7 @@ const SETS: &[SetFloors] = &[
     // question no longer gives way to an info for the vendor on the same key
     // (3 risks it had displaced): 6 of 6 and 16 of 45, judged by the fixes'
     // author.
-    SetFloors { set: "held-out-13", min_folders: 5, precision: (6, 6), recall: (18, 45) },
+    SetFloors { set: "held-out-13", min_folders: 5, precision: (5, 5), recall: (18, 45) },
     // Floors measured on `held-out-14`: 2 true of 4 warnings, and 12 of 49
     // risks covered, as first judged on the code of `e07b4f8` (with
     // `unheard-cancellation`'s later-changes question and the two-way
@@ -238,6 +247,11 @@ const SETS: &[SetFloors] = &[
     // into a date is a question, not a mismatch; a Salesforce `AccountId`
     // after the account's create in the same flow is passed on): 2 of 2.
     SetFloors { set: "held-out-14", min_folders: 5, precision: (2, 2), recall: (15, 49) },
+    // Floors measured on `held-out-15`: 6 true of 11 warnings, and 12 of 50
+    // risks covered, as first judged on the code of `216fbce` (held-out-14's
+    // fixes and the create question in), with no check changed for it and
+    // its specs and risks committed before wireplan was run on them.
+    SetFloors { set: "held-out-15", min_folders: 5, precision: (6, 11), recall: (12, 50) },
 ];
 
 /// A set measured on its own: the folders it must keep at least, and the
