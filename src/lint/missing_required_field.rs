@@ -295,7 +295,7 @@ impl Earlier {
     fn carries(&self, target: &Target, field: &str) -> bool {
         let Some(system) = target.system.target else { return false };
         let party_before = self.parties.contains(&system);
-        let words: Vec<String> = words(field).collect();
+        let words = super::util::field_words(field);
         let named = |records: &HashSet<(SystemId, String)>, parties: bool| {
             words
                 .iter()
@@ -335,7 +335,7 @@ impl Brought {
     /// records some flow brings into the target's system.
     fn refers(&self, target: &Target, field: &str) -> bool {
         let Some(system) = target.system.target else { return false };
-        let words: Vec<String> = words(field).collect();
+        let words = super::util::field_words(field);
         let Some(joined) = reference(&words) else { return false };
         let party = self.parties.contains(&system);
         self.records.contains(&(system, joined))
@@ -348,32 +348,7 @@ impl Brought {
 /// The record a field's words refer to, joined with `_`, when its last word
 /// is an identifier's (`recurring_donation` for `RecurringDonationId`).
 fn reference(words: &[String]) -> Option<String> {
-    let (last, before) = words.split_last()?;
-    let id = matches!(last.as_str(), "id" | "no" | "number" | "code" | "ref" | "key");
-    (id && !before.is_empty()).then(|| before.join("_"))
-}
-
-/// The words of a field name, lower-cased: split at every character that is
-/// not a letter or digit, and where a capital follows a small letter
-/// (Salesforce's `AccountId` is `account` and `id`).
-fn words(field: &str) -> impl Iterator<Item = String> + '_ {
-    let mut out = Vec::new();
-    let mut word = String::new();
-    let mut previous_small = false;
-    for c in field.chars() {
-        let boundary = !c.is_ascii_alphanumeric() || (c.is_ascii_uppercase() && previous_small);
-        if boundary && !word.is_empty() {
-            out.push(std::mem::take(&mut word));
-        }
-        if c.is_ascii_alphanumeric() {
-            word.push(c.to_ascii_lowercase());
-        }
-        previous_small = c.is_ascii_lowercase() || c.is_ascii_digit();
-    }
-    if !word.is_empty() {
-        out.push(word);
-    }
-    out.into_iter()
+    super::util::referenced_words(words).map(|before| before.join("_"))
 }
 
 #[cfg(test)]

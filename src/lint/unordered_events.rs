@@ -236,31 +236,16 @@ fn refuses_dangling(kind: SystemKind) -> bool {
 /// for an external id that names a system (`shopify_order_id` is the
 /// shop's id kept beside the record, not a record of the target's).
 fn referred(field: &str, systems: &HashSet<String>) -> Vec<String> {
-    let mut words: Vec<String> = Vec::new();
-    let mut word = String::new();
-    let mut small = false;
-    for c in field.chars() {
-        if (!c.is_ascii_alphanumeric() || (c.is_ascii_uppercase() && small)) && !word.is_empty() {
-            words.push(std::mem::take(&mut word));
-        }
-        if c.is_ascii_alphanumeric() {
-            word.push(c.to_ascii_lowercase());
-        }
-        small = c.is_ascii_lowercase() || c.is_ascii_digit();
-    }
-    if !word.is_empty() {
-        words.push(word);
-    }
-    let id_last = words.last().is_some_and(|w| matches!(w.as_str(), "id" | "no" | "number" | "code" | "ref" | "key"));
-    if !id_last || words.len() < 2 || words.iter().any(|w| systems.contains(w)) {
+    let words = super::util::field_words(field);
+    let Some(before) = super::util::referenced_words(&words) else { return Vec::new() };
+    if words.iter().any(|w| systems.contains(w)) {
         return Vec::new();
     }
-    words.pop();
-    let mut out = Vec::with_capacity(words.len() + 1);
-    if words.len() > 1 {
-        out.push(words.join("_"));
+    let mut out = Vec::with_capacity(before.len() + 1);
+    if before.len() > 1 {
+        out.push(before.join("_"));
     }
-    out.extend(words);
+    out.extend(before.iter().cloned());
     out
 }
 

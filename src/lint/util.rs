@@ -210,6 +210,38 @@ const PARTIES: &[&str] = &[
     "vendor",
 ];
 
+/// The words of a field name, lower-cased: split at every character that is
+/// not a letter or digit, and where a capital follows a small letter
+/// (Salesforce's `AccountId` is `account` and `id`).
+pub(super) fn field_words(field: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut previous_small = false;
+    for c in field.chars() {
+        let boundary = !c.is_ascii_alphanumeric() || (c.is_ascii_uppercase() && previous_small);
+        if boundary && !word.is_empty() {
+            out.push(std::mem::take(&mut word));
+        }
+        if c.is_ascii_alphanumeric() {
+            word.push(c.to_ascii_lowercase());
+        }
+        previous_small = c.is_ascii_lowercase() || c.is_ascii_digit();
+    }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out
+}
+
+/// The words a reference's name gives before its identifier's last word
+/// (`recurring`, `donation` for `RecurringDonationId`; `customer` for
+/// `customer_no`), or none when the name is no reference.
+pub(super) fn referenced_words(words: &[String]) -> Option<&[String]> {
+    let (last, before) = words.split_last()?;
+    let id = matches!(last.as_str(), "id" | "no" | "number" | "code" | "ref" | "key");
+    (id && !before.is_empty()).then_some(before)
+}
+
 /// Whether an entity name means people or companies (`contacts`,
 /// `Customer`, `crm_contact`).
 pub(super) fn is_party(entity: &str) -> bool {
