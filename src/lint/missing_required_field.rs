@@ -129,12 +129,19 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             let mut filled = vec![false; entity.fields.len()];
             // The maps and sets of an `each` fill the fields of every element's write.
             for dst in target.written_fields() {
+                // A part of a field (`Line.Amount`, in an `each`) fills the field.
+                let part_of = || {
+                    let (whole, _) = dst.name.value.split_once('.')?;
+                    entity.fields.iter().position(|f| f.name.value == whole)
+                };
                 let index = dst
                     .target
                     .map(|i| i as usize)
                     .or_else(|| entity.fields.iter().position(|f| f.name.value == dst.name.value));
-                if let Some(slot) = index.and_then(|i| filled.get_mut(i)) {
-                    *slot = true;
+                for i in index.into_iter().chain(part_of()) {
+                    if let Some(slot) = filled.get_mut(i) {
+                        *slot = true;
+                    }
                 }
             }
             let missing: Vec<&crate::model::Field> = entity

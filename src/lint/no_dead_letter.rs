@@ -120,7 +120,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         // so nothing is dropped; what a dead letter would add is a record
         // that always fails set aside, and someone told. Asked at info.
         let mut d = d;
-        if batch_load(spec, flow) {
+        if super::util::reruns_from_storage(spec, flow) {
             d.message = format!(
                 "{}: a failed run is read again at the next one, but a record that always fails stops every run",
                 d.message
@@ -152,15 +152,6 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         },
         out,
     );
-}
-
-/// Whether a flow is a batch load: a poll or a schedule that writes only
-/// into warehouses and lakes.
-fn batch_load(spec: &crate::model::Spec, flow: &crate::model::Flow) -> bool {
-    use crate::model::TriggerKind;
-    let batch =
-        matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Poll { .. } | TriggerKind::Schedule { .. }));
-    batch && super::util::loads_only_storage(spec, flow)
 }
 
 #[cfg(test)]

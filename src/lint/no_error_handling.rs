@@ -73,6 +73,12 @@ declare_rule! {
     /// still a warning: judged on the real-world corpus, a lost write there
     /// was a risk the reviewer accepted more often than not, whoever ran it.
     ///
+    /// A step of a pipeline between stores (it writes only into warehouses
+    /// and lakes, and a clock or an orchestrator's signal, an event a hub
+    /// raises, sets it off) loses nothing when it fails: its input stays
+    /// where it was read. Without a `retry` it is asked at info who runs it
+    /// again.
+    ///
     /// ## Why it matters
     ///
     /// Every API fails now and then: a timeout, a 429, a deploy. Without a
@@ -225,6 +231,30 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             };
             Fix::needs_review(title, vec![super::util::add_to_flow(spec, id, child)])
         });
+        // A step of a pipeline between stores: its input stays where it
+        // was read, so a failure loses nothing in flight; the question is
+        // who runs it again.
+        if flow.dead_letter.is_none() && auto_ack.is_none() && super::util::reruns_from_storage(spec, flow) {
+            let mut d = Diagnostic::new(
+                &NO_ERROR_HANDLING,
+                flow.name.loc,
+                format!(
+                    "flow `{}` is not retried: its input stays in storage, so a run that fails loses nothing, but \
+                     stays failed until it is run again",
+                    flow.name.value
+                ),
+            )
+            .with_label("no retry")
+            .with_secondary(trigger.loc, how)
+            .with_help(
+                "add `retry attempts=3 backoff=exponential` for passing failures, and say who is told when a run \
+                 fails (`dead-letter alert=\"...\"`)",
+            )
+            .with_owner(Owner::Flow(id));
+            d.severity = crate::diagnostic::Severity::Info;
+            out.push(d);
+            continue;
+        }
         // A vendor's own integration: whether it retries is the vendor's,
         // so the finding is a question for them, at info.
         if let Some(vendor) = super::util::vendor(spec, flow) {

@@ -58,6 +58,8 @@ declare_rule! {
     /// about an empty key does not stand in for it), and an
     /// `upsert` of people or companies (`contact`, `customer`, `lead`,
     /// `account`...) into another system that states no `match` at all. A
+    /// `to` that maps and sets nothing (a warehouse's own transformation in
+    /// SQL) does not say what it writes, and its keys are not asked about. A
     /// `create` of people or companies into a product that keeps them (a
     /// CRM, an e-mail or marketing tool, payments, books, an ERP, a shop, a
     /// support desk), with no `match` and no idempotency key, is asked
@@ -321,6 +323,12 @@ fn check_keys(
         _ => "finds no record to change",
     };
     let filled: Vec<&MatchKey> = target.matches.iter().filter(|k| fills(spec, flow, target, k)).collect();
+    // A write that maps nothing does not say what it writes (a warehouse's
+    // own transformation in SQL): its key is not said to go unfilled.
+    let says_nothing = target.maps.is_empty() && target.sets.is_empty() && target.each.is_none();
+    if says_nothing {
+        return;
+    }
     if filled.is_empty() {
         out.push(
             Diagnostic::new(

@@ -265,6 +265,23 @@ pub(super) fn read_entity<'s>(spec: &'s Spec, flow: &'s Flow) -> Option<&'s str>
     Some(entity.name.value.as_str())
 }
 
+/// Whether a flow is a step of a pipeline between stores: it writes only
+/// into warehouses and lakes, and a clock (a poll, a schedule) or an
+/// orchestrator's signal (an event a hub raises, such as Airflow's asset
+/// events) sets it off. A run that fails leaves its input where it was
+/// read, to be run again; nothing in flight is lost.
+pub(super) fn reruns_from_storage(spec: &Spec, flow: &Flow) -> bool {
+    let rerun = match flow.trigger.as_ref().map(|t| &t.kind) {
+        Some(TriggerKind::Poll { .. } | TriggerKind::Schedule { .. }) => true,
+        Some(TriggerKind::On { event }) => event
+            .target
+            .and_then(|e| spec.event(e).from.as_ref()?.target)
+            .is_some_and(|producer| spec.system(producer).kind() == crate::model::SystemKind::Hub),
+        None => false,
+    };
+    rerun && loads_only_storage(spec, flow)
+}
+
 /// Whether every system a flow writes into is a warehouse or a lake (and
 /// it writes somewhere): a load for analytics, run in batches by design.
 pub(super) fn loads_only_storage(spec: &Spec, flow: &Flow) -> bool {

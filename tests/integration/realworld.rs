@@ -99,7 +99,11 @@ const RECALL_FLOOR: (usize, usize) = (50, 53);
 /// (Snowpipe auto-ingest with a stream and a task's merge, a Pub/Sub push
 /// subscription into Cloud Run, a Power Automate approval on a SharePoint
 /// list, Fundraise Up's Bloomerang integration, HubSpot's Zoom webinar
-/// app), judged on the code of `216fbce`.
+/// app), judged on the code of `216fbce`. `held-out-16` holds five more
+/// (Expensify's QuickBooks Online connector, Astronomer's Airflow ELT from
+/// S3 into Snowflake, a Redis Streams consumer group, Canvas and
+/// PowerSchool over OneRoster, PandaDoc's HubSpot integration), judged on
+/// the code of `8fb102e`.
 const SETS: &[SetFloors] = &[
     // `unheard-cancellation`'s question about later changes of records
     // created once (added after every set below was measured) covers one
@@ -251,7 +255,16 @@ const SETS: &[SetFloors] = &[
     // risks covered, as first judged on the code of `216fbce` (held-out-14's
     // fixes and the create question in), with no check changed for it and
     // its specs and risks committed before wireplan was run on them.
-    SetFloors { set: "held-out-15", min_folders: 5, precision: (6, 11), recall: (12, 50) },
+    SetFloors { set: "held-out-15", min_folders: 5, precision: (6, 6), recall: (12, 50) },
+    // Floors measured on `held-out-16`: 3 true of 13 warnings, and 8 of 54
+    // risks covered, as first judged on the code of `8fb102e` (held-out-15's
+    // fixes in), with no check changed for it and its specs and risks
+    // committed before wireplan was run on them. Then the classes of 7 of
+    // its 10 false warnings were fixed (a step between stores set off by a
+    // clock or an orchestrator's signal loses nothing when it fails; a write
+    // that maps nothing is not said to leave its key unfilled; a part of a
+    // field written in an `each` fills the field).
+    SetFloors { set: "held-out-16", min_folders: 5, precision: (3, 6), recall: (8, 54) },
 ];
 
 /// A set measured on its own: the folders it must keep at least, and the
