@@ -103,11 +103,11 @@ declare_rule! {
 
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
-    let brought = Brought::of(spec);
+    let brought = Records::brought(spec);
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         // The records the flow's earlier writes made or found, by system.
-        let mut earlier = Earlier::default();
+        let mut earlier = Records::default();
         for (index, target) in flow.targets.iter().enumerate() {
             if let Some(before) = index.checked_sub(1).map(|i| &flow.targets[i])
                 && let (Some(system), Some(entity)) = (before.system.target, before.entity.as_ref())
@@ -276,15 +276,16 @@ fn record_metadata(field: &crate::model::Field) -> bool {
     }
 }
 
-/// The records a flow's earlier writes made or found, by system, and the
-/// systems where one of them is a person or a company.
+/// Records by system, and the systems where one of them is a person or a
+/// company: those a flow's earlier writes made or found, or those every
+/// flow creates or upserts.
 #[derive(Default)]
-struct Earlier {
+struct Records {
     records: HashSet<(SystemId, String)>,
     parties: HashSet<SystemId>,
 }
 
-impl Earlier {
+impl Records {
     fn add(&mut self, system: SystemId, entity: &str) {
         if super::util::is_party(entity) {
             self.parties.insert(system);
@@ -292,63 +293,48 @@ impl Earlier {
         self.records.insert((system, entity.to_ascii_lowercase()));
     }
 
-    /// Whether a field names the record an earlier write of the same flow,
-    /// into the same system, made or found (a sales order's
-    /// `sell_to_customer_no` after the customer's upsert; an invoice's
-    /// `customer_id` after the contact's, Salesforce's `AccountId` after the
-    /// account's create, people and companies going by
-    /// several names): the write passes it on, which the language cannot
-    /// state.
-    fn carries(&self, target: &Target, field: &str) -> bool {
-        let Some(system) = target.system.target else { return false };
-        let party_before = self.parties.contains(&system);
-        let words = super::util::field_words(field);
-        let named = |records: &HashSet<(SystemId, String)>, parties: bool| {
-            words
-                .iter()
-                .any(|word| records.contains(&(system, word.clone())) || (parties && super::util::is_party(word)))
-                || reference(&words).is_some_and(|joined| records.contains(&(system, joined)))
-        };
-        named(&self.records, party_before)
-    }
-}
-
-/// The records every flow creates or upserts, by system: a reference to
-/// one of them (`RecurringDonationId` beside a flow that brings recurring
-/// donations) is looked up by the write, which the language cannot state;
-/// whether it is there yet is `unordered-events`' question.
-#[derive(Default)]
-struct Brought {
-    records: HashSet<(SystemId, String)>,
-    parties: HashSet<SystemId>,
-}
-
-impl Brought {
-    fn of(spec: &crate::model::Spec) -> Brought {
-        let mut brought = Brought::default();
+    /// The records every flow creates or upserts: a reference to one of
+    /// them (`RecurringDonationId` beside a flow that brings recurring
+    /// donations) is looked up by the write, which the language cannot
+    /// state; whether it is there yet is `unordered-events`' question.
+    fn brought(spec: &crate::model::Spec) -> Records {
+        let mut brought = Records::default();
         for target in spec.flows.iter().flat_map(|f| &f.targets) {
             let (Some(system), Some(entity)) = (target.system.target, target.entity.as_ref()) else { continue };
             if target.action.as_ref().is_some_and(|a| matches!(a.value, Action::Create | Action::Upsert)) {
-                if super::util::is_party(&entity.name.value) {
-                    brought.parties.insert(system);
-                }
-                brought.records.insert((system, entity.name.value.to_ascii_lowercase()));
+                brought.add(system, &entity.name.value);
             }
         }
         brought
     }
 
-    /// Whether a field is a reference (its last word an identifier's) to
-    /// records some flow brings into the target's system.
-    fn refers(&self, target: &Target, field: &str) -> bool {
+    /// Whether one of `words` names a record of the target's system, or a
+    /// person or company where one is there (people and companies go by
+    /// several names), or `joined` does (`recurring_donation` for
+    /// `RecurringDonationId`).
+    fn named(&self, target: &Target, words: &[String], joined: Option<String>) -> bool {
         let Some(system) = target.system.target else { return false };
-        let words = super::util::field_words(field);
-        let Some(joined) = reference(&words) else { return false };
         let party = self.parties.contains(&system);
-        self.records.contains(&(system, joined))
-            || words[..words.len() - 1]
-                .iter()
-                .any(|w| self.records.contains(&(system, w.clone())) || (party && super::util::is_party(w)))
+        words.iter().any(|w| self.records.contains(&(system, w.clone())) || (party && super::util::is_party(w)))
+            || joined.is_some_and(|joined| self.records.contains(&(system, joined)))
+    }
+
+    /// Whether a field names the record an earlier write of the same flow,
+    /// into the same system, made or found (a sales order's
+    /// `sell_to_customer_no` after the customer's upsert; an invoice's
+    /// `customer_id` after the contact's, Salesforce's `AccountId` after the
+    /// account's create): the write passes it on, which the language cannot
+    /// state.
+    fn carries(&self, target: &Target, field: &str) -> bool {
+        let words = super::util::field_words(field);
+        self.named(target, &words, reference(&words))
+    }
+
+    /// Whether a field is a reference (its last word an identifier's) to
+    /// records of the target's system.
+    fn refers(&self, target: &Target, field: &str) -> bool {
+        let words = super::util::field_words(field);
+        super::util::referenced_words(&words).is_some_and(|before| self.named(target, before, Some(before.join("_"))))
     }
 }
 

@@ -18,7 +18,7 @@ use super::Context;
 use super::util::{LISTED, name_list, plural};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::declare_rule;
-use crate::model::{Action, EventId, Flow, FlowId, Owner, Spec, SystemId, SystemKind, Target, TriggerKind};
+use crate::model::{Action, EventId, Flow, FlowId, Owner, Spec, SystemId, SystemKind, Target};
 
 declare_rule! {
     /// ## What it finds
@@ -130,13 +130,6 @@ fn retried_status_write(spec: &Spec, flow: &Flow, target: &Target) -> bool {
     status && !payments && retried
 }
 
-fn trigger_event(flow: &Flow) -> Option<EventId> {
-    match flow.trigger.as_ref().map(|t| &t.kind) {
-        Some(TriggerKind::On { event }) => event.target,
-        _ => None,
-    }
-}
-
 /// The flows that write a system: the first, and whether there are others.
 #[derive(Clone, Copy)]
 struct Writers {
@@ -154,7 +147,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             let w = writers.entry(system).or_insert(Writers { first: id, several: false });
             w.several |= w.first != id;
         }
-        if let Some(event) = trigger_event(flow).filter(|_| can_refuse(spec, flow)) {
+        if let Some(event) = flow.trigger_event().filter(|_| can_refuse(spec, flow)) {
             refusing.entry(event).or_default().push(id);
         }
     }
@@ -170,7 +163,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 .iter()
                 .filter(|t| t.system.target.is_some_and(|s| s != held) && !retried_status_write(spec, flow, t))
                 .collect();
-            let siblings: &[FlowId] = trigger_event(flow).and_then(|e| refusing.get(&e)).map_or(&[], Vec::as_slice);
+            let siblings: &[FlowId] = flow.trigger_event().and_then(|e| refusing.get(&e)).map_or(&[], Vec::as_slice);
             // The refusing flows beside this one; at most one of them is
             // this flow, so the first few others are among the first few.
             let others: Vec<FlowId> = siblings.iter().copied().filter(|f| *f != id).take(LISTED).collect();

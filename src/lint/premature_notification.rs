@@ -12,7 +12,7 @@
 
 use super::Context;
 use crate::diagnostic::{Diagnostic, declare_rule};
-use crate::model::{Action, Flow, FlowId, Owner, Spec, SystemKind, Target, TriggerKind};
+use crate::model::{Action, FlowId, Owner, Spec, SystemKind, Target};
 
 declare_rule! {
     /// ## What it finds
@@ -103,13 +103,6 @@ fn notifies(spec: &Spec, target: &Target) -> bool {
         && target.system.target.is_some_and(|s| spec.system(s).kind() != SystemKind::Payments)
 }
 
-fn trigger_event(flow: &Flow) -> Option<crate::model::EventId> {
-    match flow.trigger.as_ref().map(|t| &t.kind) {
-        Some(TriggerKind::On { event }) => event.target,
-        _ => None,
-    }
-}
-
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     // Per event, the first two flows that charge for it (two, so that a
@@ -117,7 +110,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let mut charging: Vec<[Option<FlowId>; 2]> = vec![[None, None]; spec.events.len()];
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
-        let Some(e) = trigger_event(flow) else { continue };
+        let Some(e) = flow.trigger_event() else { continue };
         if flow.targets.iter().any(|t| charges(spec, t)) {
             let slot = &mut charging[e.index()];
             if slot[0].is_none() {
@@ -129,7 +122,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     }
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
-        let Some(e) = trigger_event(flow) else { continue };
+        let Some(e) = flow.trigger_event() else { continue };
         let other = charging[e.index()].into_iter().flatten().find(|f| *f != id);
         // The first send that goes out before a charge is known: any, when
         // another flow charges; else one before this flow's own charge.

@@ -25,6 +25,7 @@ use super::util::name_list;
 use crate::diagnostic::{Diagnostic, declare_rule};
 use crate::model::{
     Action, EventId, FlowId, Owner, SystemId, SystemKind, TriggerKind, named_for_cancellation, named_for_change,
+    named_for_correction,
 };
 
 declare_rule! {
@@ -303,8 +304,8 @@ fn a_correction(entity: &str) -> bool {
 /// and no flow takes any later change of them there: the copy keeps what
 /// it was created with, through refunds, edits and cancellations. Asked only
 /// of `create`s (an `upsert` on every change hears them), into the tools
-/// where the copy is acted on (books, CRM, ERP, shop, support desk,
-/// payments), not a warehouse, a service of the team's or a mailing list.
+/// where the copy is acted on (books, CRM, ERP, shop, support desk), not a
+/// warehouse, a payments system, a service of the team's or a mailing list.
 /// A flow from the producer into the target hears a change when its
 /// trigger is another event of those records, an event of a correction
 /// (a refund, a credit, a dispute), an event naming no records, or a poll
@@ -376,7 +377,7 @@ fn unheard_changes(
         // The flows that create the copies, and their events, are not a
         // later change.
         let flows: HashSet<FlowId> = copies.iter().map(|(f, _)| *f).collect();
-        let events: HashSet<EventId> = copies.iter().filter_map(|(f, _)| trigger_event(spec.flow(*f))).collect();
+        let events: HashSet<EventId> = copies.iter().filter_map(|(f, _)| spec.flow(*f).trigger_event()).collect();
         let later = |key| {
             heard.get(&key).is_some_and(|t: &Vec<(Option<EventId>, FlowId)>| {
                 t.iter().any(|(e, f)| !flows.contains(f) && e.is_none_or(|e| !events.contains(&e)))
@@ -419,14 +420,6 @@ fn unheard_changes(
     }
 }
 
-/// The event a flow runs on, if it runs on one.
-fn trigger_event(flow: &crate::model::Flow) -> Option<EventId> {
-    match &flow.trigger.as_ref()?.kind {
-        TriggerKind::On { event } => event.target,
-        _ => None,
-    }
-}
-
 /// Kinds of system where a copy is acted on: posted, billed, shipped,
 /// worked (not a warehouse, a mailing list or a service of the team's).
 fn acted_on(kind: SystemKind) -> bool {
@@ -442,14 +435,6 @@ fn acted_on(kind: SystemKind) -> bool {
 fn named_records(name: &str) -> Option<&str> {
     let (first, _) = name.split_once(['.', '/', ':'])?;
     (!first.is_empty()).then_some(first)
-}
-
-/// Whether an event's name says it corrects a record (`charge.refunded`,
-/// `payment.disputed`, `order.returned`): a later change, heard.
-fn named_for_correction(name: &str) -> bool {
-    const WORDS: &[&str] = &["refunded", "refund", "disputed", "reversed", "returned", "credited", "adjusted"];
-    let last = name.rsplit(['.', '/', '_', '-', ':', ' ']).next().unwrap_or(name);
-    WORDS.iter().any(|w| last.eq_ignore_ascii_case(w))
 }
 
 /// Whether a poll maps a field that marks a record's end (`status`,

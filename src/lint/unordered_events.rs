@@ -279,8 +279,9 @@ fn brought_key(system: SystemId, record: &str) -> (SystemId, String) {
 /// that), or where the write is retried. An info, one per flow; linear:
 /// one pass to index what each flow brings, one to ask.
 fn unstated_references(spec: &crate::model::Spec, out: &mut crate::lint::Findings<'_>) {
-    // The flows that create or upsert each record into each tool.
-    let mut brought: HashMap<(SystemId, String), Vec<FlowId>> = HashMap::default();
+    // The flows that create or upsert each record into each tool, and the
+    // record's name as the first of them writes it.
+    let mut brought: HashMap<(SystemId, String), (&str, Vec<FlowId>)> = HashMap::default();
     for id in spec.flow_ids() {
         for target in &spec.flow(id).targets {
             let (Some(system), Some(entity), Some(action)) =
@@ -289,7 +290,8 @@ fn unstated_references(spec: &crate::model::Spec, out: &mut crate::lint::Finding
                 continue;
             };
             if matches!(action.value, Action::Create | Action::Upsert) && refuses_dangling(spec.system(system).kind()) {
-                let flows = brought.entry(brought_key(system, &record_name(&entity.name.value))).or_default();
+                let key = brought_key(system, &record_name(&entity.name.value));
+                let (_, flows) = brought.entry(key).or_insert((entity.name.value.as_str(), Vec::new()));
                 if flows.last() != Some(&id) && flows.len() < 8 {
                     flows.push(id);
                 }
@@ -302,10 +304,7 @@ fn unstated_references(spec: &crate::model::Spec, out: &mut crate::lint::Finding
     let systems: HashSet<String> = spec.systems.iter().map(|s| s.name.value.to_ascii_lowercase()).collect();
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
-        let event = match flow.trigger.as_ref().map(|t| &t.kind) {
-            Some(TriggerKind::On { event }) => event.target,
-            _ => None,
-        };
+        let event = flow.trigger_event();
         let asked = flow.targets.iter().enumerate().find_map(|(index, target)| {
             let system = target.system.target?;
             let action = target.action.as_ref()?;
@@ -342,7 +341,7 @@ fn unstated_references(spec: &crate::model::Spec, out: &mut crate::lint::Finding
                     if own.as_ref() == Some(&key) {
                         return None;
                     }
-                    let others = brought.get(&key)?;
+                    let (name, others) = brought.get(&key)?;
                     // Written first by this flow, or ordered by `after`.
                     let earlier_here = flow.targets[..index].iter().any(|t| {
                         t.system.target == Some(system)
@@ -361,13 +360,7 @@ fn unstated_references(spec: &crate::model::Spec, out: &mut crate::lint::Finding
                     if others.contains(&id) || earlier_here || ordered {
                         return None;
                     }
-                    // Named as the other flow brings it.
-                    let brings = spec.flow(others[0]).targets.iter().find_map(|t| {
-                        let e = t.entity.as_ref()?;
-                        (t.system.target == Some(system) && brought_key(system, &record_name(&e.name.value)) == key)
-                            .then(|| e.name.value.to_string())
-                    });
-                    Some((target, (field, loc), brings.unwrap_or(word), others[0]))
+                    Some((target, (field, loc), *name, others[0]))
                 })
             })
         });

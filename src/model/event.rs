@@ -107,6 +107,18 @@ pub(crate) fn named_for_change(name: &str) -> bool {
     last_word_in(name, CHANGE_WORDS)
 }
 
+/// The last words of event names that report a correction of a record:
+/// Stripe's `charge.refunded` and `charge.dispute`-style `disputed`, a
+/// shop's `order.returned`.
+pub(crate) const CORRECTION_WORDS: &[&str] =
+    &["refunded", "refund", "disputed", "reversed", "returned", "credited", "adjusted"];
+
+/// Whether the event's name says it corrects a record (its last word is one
+/// of `CORRECTION_WORDS`, ignoring case): a later change of it.
+pub(crate) fn named_for_correction(name: &str) -> bool {
+    last_word_in(name, CORRECTION_WORDS)
+}
+
 fn last_word_in(name: &str, words: &[&str]) -> bool {
     let last = name.rsplit(['.', '/', '_', '-', ':', ' ']).next().unwrap_or(name);
     words.iter().any(|w| last.eq_ignore_ascii_case(w))

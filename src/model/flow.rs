@@ -54,6 +54,14 @@ pub(crate) struct Flow {
 }
 
 impl Flow {
+    /// The event the flow runs on, if it runs on one (resolved).
+    pub(crate) fn trigger_event(&self) -> Option<EventId> {
+        match &self.trigger.as_ref()?.kind {
+            TriggerKind::On { event } => event.target,
+            _ => None,
+        }
+    }
+
     /// The system the flow reads from: the event's producer, the polled
     /// system, or the `from` system of a schedule. `None` until resolved or
     /// when the reference is broken.

@@ -244,7 +244,7 @@ mod event;
 mod flow;
 mod keywords;
 mod system;
-pub(crate) use event::{Event, Volume, named_for_cancellation, named_for_change};
+pub(crate) use event::{Event, Volume, named_for_cancellation, named_for_change, named_for_correction};
 pub(crate) use flow::{
     Constant, Each, Filter, Flow, Map, MatchKey, Retry, RetryOn, Set, Source, Target, Trigger, TriggerKind, Twice, Wait,
 };
