@@ -35,7 +35,7 @@ fn build_writes_the_hub_files_and_the_same_bytes_every_time() {
     let first: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(dir.join(f)).unwrap()).collect();
     let flows: serde_json::Value = serde_json::from_slice(&first[1]).unwrap();
     let tabs = flows.as_array().unwrap().iter().filter(|n| n["type"] == "tab").count();
-    assert_eq!(tabs, 5, "one tab per flow and one for the endpoints");
+    assert_eq!(tabs, 6, "one tab per flow, one for the endpoints and one for the delivery chain");
     // Byte-identical into another folder, and a rebuild writes nothing.
     let again = spec.run(&["build", "--target", "hub", "--out", "out2"]);
     assert_eq!(code(&again), 0);
@@ -261,7 +261,7 @@ fn hostile_names_cannot_change_a_flow_or_where_a_file_goes() {
                     "{url}"
                 );
             }
-            "function" => assert!(node["func"].as_str().unwrap().starts_with("// wireplan: the webhook check.")),
+            "function" => assert!(node["func"].as_str().unwrap().starts_with("// wireplan: the webhook check,")),
             "change" => {
                 for rule in node["rules"].as_array().unwrap() {
                     match rule["tot"].as_str() {

@@ -49,8 +49,7 @@ function adminUser(token) {
     if (read && sameSecret(token, read)) return { username: "wireplan-read", permissions: "read" };
     return null;
 }
-
-module.exports = {"#;
+"#;
 const ADMIN_SETTINGS: &str = r#"    httpAdminRoot: process.env.WIREPLAN_ADMIN_TOKEN ? "/admin" : false,
     adminAuth: process.env.WIREPLAN_ADMIN_TOKEN
         ? { type: "credentials", users: [], tokens: (token) => Promise.resolve(adminUser(token)) }

@@ -461,7 +461,7 @@ fn hostile_names_through_the_loop_guard_the_throttle_and_replay() {
     let (_work, out, user_dir) = built("hub-runtime-hostile", &spec);
     let flows: Value = serde_json::from_str(&std::fs::read_to_string(user_dir.join("flows.json")).unwrap()).unwrap();
     let nodes = flows.as_array().unwrap();
-    let fixed = ["// wireplan: the webhook check.", "// wireplan: the loop guard."];
+    let fixed = ["// wireplan: the webhook check,", "// wireplan: the loop guard."];
     for node in nodes.iter().filter(|n| n["type"] == "function") {
         assert!(fixed.iter().any(|f| node["func"].as_str().unwrap().starts_with(f)), "{node}");
     }

@@ -81,7 +81,7 @@ use crate::emit::nodered::parts::{
     audit_nodes, auth_node, config_rules, health_check, poll_nodes, request_rules, send_rules, status_switch,
     target_config, webhook_endpoint,
 };
-use crate::emit::nodered::throttle::{throttle_call_id, throttle_id, throttle_nodes, throttle_tab_for};
+use crate::emit::nodered::throttle::{throttle_call_id, throttle_id, throttle_ids, throttle_nodes, throttle_tab_for};
 
 /// wireplan's AMQP nodes, loaded by Node-RED from `nodes/` in its user folder.
 pub(super) const NODES_JS: &str = include_str!("wireplan-amqp.js");
@@ -477,7 +477,7 @@ impl Egress<'_> {
             request.as_str()
         };
         let after_send = if self.flow.targets.iter().any(|t| t.throttle.is_some()) {
-            throttle_nodes(self.flow, tab, at(3, 3), before_request, nodes)
+            throttle_nodes(&throttle_ids(self.flow), tab, at(3, 3), before_request, nodes)
         } else {
             before_request.to_owned()
         };

@@ -60,12 +60,13 @@ pub(in crate::emit) const DEAD_LETTER_LINE: &str = "$string({\"time\": $now(), \
     \"request\": {\"method\": _wp.method, \"path\": _wp.path, \"body\": _wp.body}, \"input\": _wp.input, \
     \"replay\": _wp.replay})";
 /// Whether a replayed body is a dead letter of the flow named in
-/// `_wp.replay_of`, for one of the systems it writes to (`_wp.targets`).
-pub(in crate::emit) const REPLAY_VALID: &str = "$type(payload) = \"object\" and payload.flow = _wp.replay_of and \
-    $type(payload.target) = \"string\" and payload.target in _wp.targets and $exists(payload.input)";
+/// `_replay.replay_of` (the route's), for one of the systems it writes to
+/// (`_replay.targets`).
+pub(in crate::emit) const REPLAY_VALID: &str = "$type(payload) = \"object\" and payload.flow = _replay.replay_of and \
+    $type(payload.target) = \"string\" and payload.target in _replay.targets and $exists(payload.input)";
 /// What a replayed dead letter carries to its flow besides its event: the
-/// target whose attempts ran out.
-pub(in crate::emit) const REPLAY_INPUT: &str = "{\"target\": payload.target}";
+/// target whose attempts ran out, and the flow (which picks its `link`).
+pub(in crate::emit) const REPLAY_INPUT: &str = "{\"target\": payload.target, \"replay_of\": _replay.replay_of}";
 /// The event a replayed dead letter holds.
 pub(in crate::emit) const REPLAY_EVENT: &str = "payload.input";
 /// The audit line of a change dropped by the loop guard as an echo of the

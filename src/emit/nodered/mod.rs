@@ -48,8 +48,39 @@ pub(crate) const SETTINGS_PATH: &str = "node-red/settings.js";
 pub(crate) const AUDIT_FILE: &str = "audit.jsonl";
 pub(crate) const DEAD_LETTER_FILE: &str = "dead-letters.jsonl";
 
-/// The webhook check (fixed code).
+/// The webhook check (fixed code), defined once in `settings.js`.
 const VERIFY_JS: &str = include_str!("verify.js");
+
+/// The name the webhook check has in Node-RED's global context: `wireplan_verify_`
+/// and the first eight hex digits of the SHA-256 of its code, so that flows
+/// find only the code they were built with.
+fn verify_key() -> &'static str {
+    static KEY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(VERIFY_JS.as_bytes());
+        let hex: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+        format!("wireplan_verify_{hex}")
+    });
+    &KEY
+}
+
+/// The body of every endpoint's `verify the request` function node: it
+/// calls the check `settings.js` defines (`verify_key`), and answers 503
+/// where this Node-RED was started with another build's `settings.js`.
+pub(in crate::emit) fn verify_call() -> String {
+    format!(
+        "// wireplan: the webhook check, verify.js, defined once in settings.js.\n\
+         const check = global.get({key:?});\n\
+         if (typeof check !== \"function\") {{\n    \
+             msg.statusCode = 503;\n    \
+             msg.payload = {{ error: \"this Node-RED was started with another build's settings.js: \
+             restart it with the settings.js built beside flows.json\" }};\n    \
+             return [null, msg];\n\
+         }}\n\
+         return check(msg, env, global);\n",
+        key = verify_key()
+    )
+}
 
 /// The Node-RED settings: fixed text but for the list of required
 /// variables, the target named in its first line and its context stores.
@@ -71,6 +102,11 @@ pub(in crate::emit) fn settings<'a>(target: &str, required: impl IntoIterator<It
     let mut text = SETTINGS.replacen("const REQUIRED_ENV = [];", &format!("const REQUIRED_ENV = {list};"), 1);
     // `settings.js` is written for the hub; its first line names the target.
     text = text.replace("--target hub", &format!("--target {target}"));
+    let code = format!(
+        "const WIREPLAN_CODE = {{\n    {:?}: function (msg, env, global) {{\n{VERIFY_JS}    }},\n}};",
+        verify_key()
+    );
+    text = text.replacen("const WIREPLAN_CODE = {};", &code, 1);
     if memory {
         text = text.replacen(DISK_STORE, DISK_AND_MEMORY_STORES, 1);
     }
@@ -85,7 +121,11 @@ mod tests {
     fn settings_require_the_variables_and_name_the_target() {
         let hub = settings("hub", ["A_URL", "B"], false);
         assert!(hub.contains("const REQUIRED_ENV = [\"A_URL\",\"B\"];"), "{hub}");
-        assert!(hub.contains("--target hub") && !hub.contains("memory"));
+        assert!(hub.contains("--target hub") && !hub.contains("module: \"memory\""));
+        // The webhook check is defined once, under the name its nodes call.
+        let key = verify_key();
+        assert!(hub.contains(&format!("{key:?}: function (msg, env, global) {{")), "{hub}");
+        assert!(hub.contains("...WIREPLAN_CODE }") && verify_call().contains(&format!("global.get({key:?})")));
         let broker = settings("broker", [], true);
         assert!(broker.contains("--target broker") && !broker.contains("--target hub"));
         assert!(broker.contains("const REQUIRED_ENV = [];"));

@@ -6,6 +6,7 @@
 //! printer writes the whole array, straight into the file. Every value goes into the nodes as a
 //! serde_json value: no spec name is ever pasted into text.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use serde_json::value::RawValue;
@@ -20,8 +21,8 @@ pub(in crate::emit) fn at(column: u32, row: u32) -> (u32, u32) {
 pub(in crate::emit) struct Nodes(pub(in crate::emit) Vec<Node>);
 
 /// A node: its properties, and for a `function` node its code, kept apart
-/// so that the same code (`verify.js` is 7 KB, in every webhook and replay
-/// endpoint) is neither copied into each node nor escaped again for each.
+/// so that the same code (`auth.js` and `loop_guard.js` are 4 to 6 KB) is
+/// neither copied into each node nor escaped again for each.
 pub(in crate::emit) struct Node {
     pub(in crate::emit) value: Value,
     code: Option<&'static Code>,
@@ -29,13 +30,18 @@ pub(in crate::emit) struct Node {
 
 /// A function node's fixed code, and its JSON string, escaped once.
 pub(in crate::emit) struct Code {
-    text: &'static str,
+    text: Cow<'static, str>,
     json: OnceLock<Option<Box<RawValue>>>,
 }
 
 impl Code {
     pub(in crate::emit) const fn new(text: &'static str) -> Code {
-        Code { text, json: OnceLock::new() }
+        Code { text: Cow::Borrowed(text), json: OnceLock::new() }
+    }
+
+    /// Code made once at run time (it names what `settings.js` defines).
+    pub(in crate::emit) fn owned(text: String) -> Code {
+        Code { text: Cow::Owned(text), json: OnceLock::new() }
     }
 }
 
@@ -43,9 +49,9 @@ impl serde::Serialize for Code {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         // A string always makes a JSON string; were it not to, the text is
         // escaped as any other.
-        match self.json.get_or_init(|| serde_json::value::to_raw_value(self.text).ok()) {
+        match self.json.get_or_init(|| serde_json::value::to_raw_value(&self.text).ok()) {
             Some(json) => json.serialize(serializer),
-            None => serializer.serialize_str(self.text),
+            None => serializer.serialize_str(&self.text),
         }
     }
 }

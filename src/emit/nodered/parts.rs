@@ -12,7 +12,7 @@ use super::jsonata::{
 };
 use super::model::{Auth, Endpoint, FieldSource, HubFlow, HubTarget, Poll};
 use super::nodes::{Code, Nodes, at, change, delete, file, http_request, http_response, millis, path, set};
-use super::{AUDIT_FILE, VERIFY_JS};
+use super::{AUDIT_FILE, verify_call};
 use crate::emit::names::id;
 
 /// The id of the node playing `role` for the `index`th target of `flow`
@@ -63,53 +63,61 @@ pub(in crate::emit) fn webhook_endpoint(
     nodes.add(&ids[4], "http response", tab, "", at(4, row), &[], http_response());
 }
 
-/// The front of an endpoint at `url` that wants the bearer token held in the
-/// environment variable `env`, on row `row` of `tab`: `POST <url>`
-/// (`ids[0]`), the scheme (`ids[1]`) and `verify.js` (`ids[2]`), which
-/// passes a request with the token, its JSON body parsed, to `verified` and
-/// answers any other 401 through `response`.
+/// The bearer token in the environment variable `env` checked, from the
+/// column and row `place` of `tab` on: the scheme (`ids[0]`) and
+/// `verify.js` (`ids[1]`), which passes a request with the token, its JSON
+/// body parsed, to `verified` and answers any other 401 through `response`.
+/// Several routes may share it (`post_in`).
 #[allow(clippy::too_many_arguments)]
-pub(in crate::emit) fn bearer_endpoint(
-    url: &str,
+pub(in crate::emit) fn bearer_check(
     env: &str,
     ids: &[String],
     response: &str,
     verified: &str,
-    row: u32,
+    place: (u32, u32),
     tab: &str,
     nodes: &mut Nodes,
 ) {
     let scheme = change(vec![set("_wp", json!({"auth": {"scheme": "bearer", "secret_env": env}}).to_string(), "json")]);
-    verified_front(url, ("the bearer token it wants", scheme), ids, row, &[&[verified], &[response]], tab, nodes);
+    checked(("the bearer token it wants", scheme), ids, place, &[&[verified], &[response]], tab, nodes);
 }
 
-/// `POST <url>` (`ids[0]`, the raw body kept), the `change` node that puts
-/// how the caller proves itself into `msg._wp` (`ids[1]`, with its label),
-/// and `verify.js` (`ids[2]`) wired to `verify_wires`: what passed, what
-/// did not.
+/// `POST <url>` as the node `id` at `pos`, the raw body kept for
+/// `verify.js`, wired to `next`.
+pub(in crate::emit) fn post_in(url: &str, id: &str, next: &str, pos: (u32, u32), tab: &str, nodes: &mut Nodes) {
+    let props = json!({"url": url, "method": "post", "upload": false, "skipBodyParsing": true, "swaggerDoc": ""});
+    nodes.add(id, "http in", tab, &format!("POST {url}"), pos, &[&[next]], props);
+}
+
+/// `POST <url>` (`ids[0]`), then `checked` (`ids[1..3]`).
 fn verified_front(
     url: &str,
-    (label, scheme): (&str, Value),
+    scheme: (&str, Value),
     ids: &[String],
     row: u32,
     verify_wires: &[&[&str]],
     tab: &str,
     nodes: &mut Nodes,
 ) {
-    nodes.add(
-        &ids[0],
-        "http in",
-        tab,
-        &format!("POST {url}"),
-        at(0, row),
-        &[&[&ids[1]]],
-        json!({
-            "url": url, "method": "post", "upload": false, "skipBodyParsing": true, "swaggerDoc": "",
-        }),
-    );
-    nodes.add(&ids[1], "change", tab, label, at(1, row), &[&[&ids[2]]], scheme);
-    static VERIFY: Code = Code::new(VERIFY_JS);
-    nodes.add_function(&ids[2], tab, "verify the request", at(2, row), verify_wires, (&VERIFY, 2));
+    post_in(url, &ids[0], &ids[1], at(0, row), tab, nodes);
+    checked(scheme, &ids[1..3], (1, row), verify_wires, tab, nodes);
+}
+
+/// The `change` node that puts how the caller proves itself into `msg._wp`
+/// (`ids[0]`, with its label) at the column and row `place`, and
+/// `verify.js` (`ids[1]`) wired to `verify_wires`: what passed, what did
+/// not.
+fn checked(
+    (label, scheme): (&str, Value),
+    ids: &[String],
+    (column, row): (u32, u32),
+    verify_wires: &[&[&str]],
+    tab: &str,
+    nodes: &mut Nodes,
+) {
+    nodes.add(&ids[0], "change", tab, label, at(column, row), &[&[&ids[1]]], scheme);
+    static VERIFY: std::sync::LazyLock<Code> = std::sync::LazyLock::new(|| Code::owned(verify_call()));
+    nodes.add_function(&ids[1], tab, "verify the request", at(column + 1, row), verify_wires, (&VERIFY, 2));
 }
 
 /// The `change` node before `verify.js`: how the endpoint's producer proves

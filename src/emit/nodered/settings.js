@@ -35,6 +35,13 @@ function adminUser(token) {
     return null;
 }
 
+// The fixed code the flows' function nodes run, defined here once rather
+// than copied into every node (the webhook check, verify.js, is 7 KB, and a
+// hub has an endpoint per event). A node calls it by a name that carries a
+// hash of the code, so that flows.json from another build answers 503
+// rather than run with code it was not built with.
+const WIREPLAN_CODE = {};
+
 module.exports = {
     flowFile: "flows.json",
     flowFilePretty: true,
@@ -61,10 +68,10 @@ module.exports = {
         modules: { allowInstall: false },
     },
     functionExternalModules: false,
-    // The webhook check is fixed code that needs HMAC and a constant-time
+    // The webhook check (WIREPLAN_CODE) needs HMAC and a constant-time
     // comparison, and remembers recent signatures; a target's credentials
     // need fetch and keep OAuth2 tokens in this process only.
-    functionGlobalContext: { crypto, fetch, wireplan_seen: new Map(), wireplan_tokens: new Map() },
+    functionGlobalContext: { crypto, fetch, wireplan_seen: new Map(), wireplan_tokens: new Map(), ...WIREPLAN_CODE },
 
     // Poll cursors live in flow context: on disk, so a restart does not
     // read (and deliver) everything again.

@@ -103,18 +103,23 @@ pub(in crate::emit) fn throttle_call_id(flow: &HubFlow) -> String {
     node_id(flow, "wait its turn", 0)
 }
 
-/// In a flow's chain, between `from` (which must wire to the returned id)
-/// and `next`: a write whose configuration names a throttle waits in it, any
+/// The ids of the nodes `throttle_nodes` lays out in `flow`'s own chain
+/// (the broker's egress).
+pub(in crate::emit) fn throttle_ids(flow: &HubFlow) -> [String; 3] {
+    [node_id(flow, "throttled?", 0), node_id(flow, "to the throttle", 0), throttle_call_id(flow)]
+}
+
+/// In a chain, between `from` (which must wire to the returned id) and
+/// `next`, as the nodes `ids` (the switch, the `change` and the `link
+/// call`): a write whose configuration names a throttle waits in it, any
 /// other goes straight on.
 pub(in crate::emit) fn throttle_nodes(
-    flow: &HubFlow,
+    ids: &[String; 3],
     tab: &str,
     pos: (u32, u32),
     next: &str,
     nodes: &mut Nodes,
 ) -> String {
-    let ids: Vec<String> =
-        ["throttled?", "to the throttle"].iter().map(|r| node_id(flow, r, 0)).chain([throttle_call_id(flow)]).collect();
     nodes.add(
         &ids[0],
         "switch",
