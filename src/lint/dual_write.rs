@@ -36,7 +36,9 @@ declare_rule! {
     /// writes its own store before it publishes (an API that saves the
     /// order, then announces it), the same two steps are there, outside the
     /// spec. The info asks; `outbox` on the system settles it, and an
-    /// `allow` says the service keeps no store of its own.
+    /// `allow` says the service keeps no store of its own. An event marked
+    /// `external` (a device's reading, a clock, a change log read
+    /// elsewhere) is left out: the service relays it.
     ///
     /// `outbox` on a system (since 1.2) says it commits every event with
     /// the write that sets it off: an outbox table written in the same
@@ -189,13 +191,16 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         }
     }
     // The team's services that publish to a broker events no write sets
-    // off: grouped per service, one finding each.
+    // off: grouped per service, one finding each. An event marked
+    // `external` comes from a device, a clock or a change log read
+    // elsewhere: the service relays it and keeps no record of it first.
     let mut unwritten: Vec<Vec<EventId>> = vec![Vec::new(); spec.systems.len()];
     for id in spec.event_ids() {
         let event = spec.event(id);
         let Some(producer) = event.from.as_ref().and_then(|f| f.target) else { continue };
         if broker[id.index()].is_some()
             && !emitted[id.index()]
+            && event.external.is_none()
             && spec.system(producer).kind() == SystemKind::Custom
             && publishes_unsafely(spec, producer)
         {
@@ -262,7 +267,9 @@ mod tests {
             system "box" kind=custom { outbox; }
             system "vendor" kind=payments connector=stripe
             system "ship" kind=custom
+            system "sensor" kind=custom
             event "asked" from=api version=1
+            event "read" from=sensor version=1 { external; }
             event "paid" from=pay version=1
             event "boxed" from=box version=1
             event "vended" from=vendor version=1
@@ -278,6 +285,7 @@ mod tests {
             flow "on-vended" { on "vended"; via q; to ship action=upsert }
             flow "on-kept" { on "kept"; via q; to ship action=upsert }
             flow "on-hooked" { on "hooked"; to ship action=upsert }
+            flow "on-read" { on "read"; via q; to ship action=append }
         "#;
         let found = test_check(&DUAL_WRITE, text);
         let messages: Vec<(Severity, &str)> = found.iter().map(|d| (d.severity, d.message.as_str())).collect();

@@ -31,7 +31,9 @@ declare_rule! {
     /// `unordered-events`. It is an info: outcomes that exclude each other
     /// (a saga's approval and its rejection: only one happens to an order)
     /// never race, and the spec cannot tell them from steps that follow
-    /// each other; an `allow` with that reason settles it.
+    /// each other; an `allow` with that reason settles it. The fields a
+    /// write finds its record by (`match`) do not count: both writes put the
+    /// record's own key there.
     ///
     /// ## Why it matters
     ///
@@ -182,7 +184,12 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             }
             let (Some(system), Some(entity)) = (target.system.target, target.entity.as_ref()) else { continue };
             let each = target.each.as_deref();
-            let fields: Vec<&str> = target
+            // The fields the write finds its record by (`match`) hold the
+            // values that name the record: two writes of one record write
+            // the same there, and neither undoes the other.
+            let keys: Vec<&str> =
+                target.matches.iter().flat_map(|m| &m.fields).map(|f| f.name.value.as_str()).collect();
+            let named: Vec<&str> = target
                 .maps
                 .iter()
                 .filter_map(|m| m.dst.as_ref())
@@ -191,6 +198,10 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 .chain(each.into_iter().flat_map(|e| e.sets.iter().map(|s| &s.dst)))
                 .map(|f| f.name.value.as_str())
                 .collect();
+            let fields: Vec<&str> = named.iter().copied().filter(|f| !keys.contains(f)).collect();
+            if fields.is_empty() && !named.is_empty() {
+                continue;
+            }
             let writer = Writer { flow: id, target: t, event, producer };
             let count = flows_of.entry((system, entity.name.value.as_str())).or_insert((id, 0));
             if count.1 == 0 || count.0 != id {
@@ -328,6 +339,24 @@ mod tests {
         let found = test_check(&LAST_WRITER_WINS, &spec("", "set \"status\" \"y\"", ""));
         assert_eq!(found.len(), 1);
         assert!(found[0].message.ends_with("if they write the same fields"), "{}", found[0].message);
+    }
+
+    #[test]
+    fn the_fields_a_write_finds_its_record_by_do_not_race() {
+        // Both writes set the record's key, by which they find it, and
+        // nothing else they share.
+        let keyed = |extra: &str| {
+            spec(
+                &format!("match \"pk\" \"sk\"; set \"pk\" \"x\"; set \"sk\" \"y\"; {extra}"),
+                "match \"pk\" \"sk\"; set \"pk\" \"x\"; set \"sk\" \"y\"; set \"cursor\" \"c\"",
+                "",
+            )
+        };
+        assert!(test_check(&LAST_WRITER_WINS, &keyed("")).is_empty());
+        // A field beside the key that both set still races.
+        let found = test_check(&LAST_WRITER_WINS, &keyed("set \"cursor\" \"d\""));
+        assert_eq!(found.len(), 1);
+        assert!(found[0].message.contains("both set `cursor` of `order`"), "{}", found[0].message);
     }
 
     #[test]

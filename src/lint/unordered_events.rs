@@ -276,7 +276,8 @@ fn brought_key(system: SystemId, record: &str) -> (SystemId, String) {
 /// failed or later) and the tool refuses it or points it at nothing. Not
 /// asked where the same flow writes the record first, where its event says
 /// `after` one of the other flow's events (the pass below asks about
-/// that), or where the write is retried. An info, one per flow; linear:
+/// that), where the write is retried, or where it goes back into the tool
+/// the flow's trigger came from (which told of the record). An info, one per flow; linear:
 /// one pass to index what each flow brings, one to ask.
 fn unstated_references(spec: &crate::model::Spec, out: &mut crate::lint::Findings<'_>) {
     // The flows that create or upsert each record into each tool, and the
@@ -305,13 +306,18 @@ fn unstated_references(spec: &crate::model::Spec, out: &mut crate::lint::Finding
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         let event = flow.trigger_event();
+        let source = flow.source_system(spec);
         let asked = flow.targets.iter().enumerate().find_map(|(index, target)| {
             let system = target.system.target?;
             let action = target.action.as_ref()?;
+            // A write back into the tool its trigger came from refers to
+            // what that tool told of: a note on the ticket whose
+            // conversation set the flow off is there already.
             if !matches!(action.value, Action::Create | Action::Upsert | Action::Update)
                 || flow.retry.is_some()
                 || target.retry.is_some()
                 || !refuses_dangling(spec.system(system).kind())
+                || source == Some(system)
             {
                 return None;
             }

@@ -617,15 +617,22 @@ fn a_flow_with_two_targets_acknowledges_after_both() {
     assert_eq!(crm["name"], "to crm");
     let config = |n: &Value| -> Value { serde_json::from_str(n["rules"][0]["to"].as_str().unwrap()).unwrap() };
     assert_eq!(config(&crm)["step"], 0);
-    // One shared chain: map, send, request, 2xx?.
-    let map = wire(&crm, 0);
+    // Each target calls the one shared chain (map, send, request, 2xx?),
+    // which answers whether it took it.
+    let call = wire(&crm, 0);
+    assert_eq!((&call["type"], &call["name"]), (&"link call".into(), &"deliver to the target".into()));
+    let map = wire(&by_id(call["links"][0].as_str().unwrap()), 0);
     assert_eq!(map["name"], "map the body");
     let switches = named("2xx?");
     assert_eq!(switches.len(), 1);
     let status = &switches[0];
     let restore = wire(status, 0);
-    assert_eq!(restore["name"], "the payload again");
-    let next = wire(&restore, 0);
+    assert_eq!(restore["name"], "delivered: the payload again");
+    let back = wire(&restore, 0);
+    assert_eq!((&back["type"], &back["mode"]), (&"link out".into(), &"return".into()));
+    let answered = wire(&call, 0);
+    assert_eq!(answered["name"], "delivered?");
+    let next = wire(&answered, 0);
     assert_eq!(next["name"], "next target");
     assert_eq!(next["property"], "_wp.step");
     assert_eq!(next["outputs"], 2);
@@ -647,7 +654,8 @@ fn a_flow_with_two_targets_acknowledges_after_both() {
     assert_eq!(attempt["type"], "function");
     assert!(attempt["func"].as_str().unwrap().contains("msg.amqp.deliveryCount"), "{attempt}");
     assert_eq!(wire(&attempt, 0)["name"], "send");
-    let failed = wire(status, 1);
+    assert_eq!(wire(&wire(status, 1), 0)["id"], back["id"], "a failure answers too");
+    let failed = wire(&answered, 1);
     assert_eq!(failed["name"], "failed");
     assert_eq!(failed["rules"][0], serde_json::json!({"t": "lt", "v": "2", "vt": "num"}));
     let back_off = wire(&failed, 0);

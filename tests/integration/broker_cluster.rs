@@ -6,7 +6,7 @@
 //! and log folders), joined with `rabbitmqctl join_cluster`, and get the
 //! stage-3 example's definitions. Two ingress and two egress connector
 //! instances (the generated Node-RED flows, the ingress tab or the egress
-//! tabs with the throttle and loop guard tabs they call) connect with every
+//! tabs with the delivery chain, throttle and loop guard tabs they call) connect with every
 //! node's address. A recorder stands in for every
 //! target API; NetSuite's answers 500 to 20% of the requests at random.
 //! While the webhooks arrive, the test SIGKILLs the RabbitMQ node leading
@@ -570,13 +570,13 @@ fn the_broker_loses_nothing_when_a_node_or_a_connector_dies() {
     let targets = Targets::start();
     let env = connector_env(&out, &targets, &cluster);
     let ingress_tab = |t: &Value| t["label"].as_str().is_some_and(|l| l.starts_with("wireplan: ingress"));
-    // The egress: the consuming flows' tabs, and the throttle and loop
-    // guard tabs they call.
+    // The egress: the consuming flows' tabs, and the delivery chain, the
+    // throttle and the loop guard tabs they call.
     let egress_tab = |t: &Value| {
         t["info"].as_str().is_some_and(|i| i.contains("consumes its queue"))
-            || t["label"]
-                .as_str()
-                .is_some_and(|l| l.starts_with("wireplan: rate limit of ") || l == "wireplan: loop guard")
+            || t["label"].as_str().is_some_and(|l| {
+                l.starts_with("wireplan: rate limit of ") || l == "wireplan: loop guard" || l == "wireplan: delivery"
+            })
     };
     let mut ingress: Vec<Instance> =
         (0..2).map(|i| Instance::new(&out, &work.dir.join(format!("ingress{i}")), &env, ingress_tab)).collect();

@@ -356,7 +356,9 @@ fn payloads_and_scaling(broker: &Broker, out: &mut String) {
          while a majority is up), so the definitions need no change to go from one node to a cluster. The \
          connectors keep no state but poll cursors: run several instances of the egress on one queue to \
          consume in parallel (each holds at most {EGRESS_PREFETCH} unacknowledged deliveries per queue; order \
-         is not kept), and any number of ingress instances behind a load balancer. Run each poll in \
+         is not kept), and any number of ingress instances behind a load balancer. A process that runs an \
+         egress tab runs the tab `wireplan: delivery` too, the chain every egress calls for each target (a \
+         delivery whose chain is missing fails, and is retried and dead-lettered as any failure). Run each poll in \
          one instance only, or it publishes every record once per instance. A poll reads only while its \
          publisher is connected, but a record RabbitMQ does not confirm after the cursor moved past it is not \
          read again: polls are not under the guarantee above, webhooks are.\n\n",

@@ -372,7 +372,7 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         "flow",
         "to",
         How::Runs("an HTTP request to the system, `action=` choosing the method"),
-        How::Runs("an HTTP request from the egress tab, `action=` choosing the method"),
+        How::Runs("an HTTP request from the delivery chain every egress calls, `action=` choosing the method"),
         How::Runs("the loader of a warehouse or lake (other targets are left to the hub, with a note)"),
         None,
     ),

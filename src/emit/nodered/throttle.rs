@@ -22,9 +22,8 @@
 
 use serde_json::json;
 
-use super::model::{HubFlow, Throttle};
+use super::model::Throttle;
 use super::nodes::{Nodes, PrettyArray, at, change, set};
-use super::parts::node_id;
 use crate::emit::names::id;
 
 /// N writes span the limit's window plus this many milliseconds.
@@ -95,18 +94,6 @@ pub(in crate::emit) fn throttle_tab_for(target: &str, throttle: &Throttle, nodes
     );
     nodes.add(&back, "link out", &tab, "back to the flow", at(2, 0), &[], json!({"mode": "return", "links": []}));
     out.take(nodes);
-}
-
-/// The id of `flow`'s `link call` into its targets' throttles (made by
-/// `throttle_nodes`): the broker's egress catches its errors.
-pub(in crate::emit) fn throttle_call_id(flow: &HubFlow) -> String {
-    node_id(flow, "wait its turn", 0)
-}
-
-/// The ids of the nodes `throttle_nodes` lays out in `flow`'s own chain
-/// (the broker's egress).
-pub(in crate::emit) fn throttle_ids(flow: &HubFlow) -> [String; 3] {
-    [node_id(flow, "throttled?", 0), node_id(flow, "to the throttle", 0), throttle_call_id(flow)]
 }
 
 /// In a chain, between `from` (which must wire to the returned id) and
