@@ -241,7 +241,7 @@ impl Postgres {
             LIMIT,
         );
         ok(&initdb, "initdb");
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = crate::hub::free_port();
         let log = std::fs::File::create(dir.join("postgres.log")).unwrap();
         std::os::unix::fs::chown(dir.join("postgres.log"), Some(uid), Some(gid)).unwrap();
         let child = Command::new(bin.join("postgres"))

@@ -185,8 +185,32 @@ pub(crate) fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)]
     Some((status, body))
 }
 
+/// A port for a server a test starts, free when chosen and taken from below
+/// the kernel's ephemeral range. A port the kernel hands out (`bind` to 0)
+/// is free only until the server binds it: meanwhile any outgoing
+/// connection in the parallel tests may take it as its local port, and the
+/// server then fails with "port in use" (seen in CI). Below the ephemeral
+/// range only a listener can take a port, and the counter keeps this
+/// process's servers apart; the start depends on the process id, so two
+/// test processes rarely walk the same ports.
 pub(crate) fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const FIRST: u32 = 10_000;
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let ephemeral = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").unwrap_or_default();
+    let low: u32 = ephemeral.split_whitespace().next().and_then(|p| p.parse().ok()).unwrap_or(32_768);
+    if low <= FIRST + 1_000 {
+        return TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    }
+    let span = low - FIRST;
+    let _ = NEXT.compare_exchange(0, std::process::id() * 97 % span + 1, Ordering::Relaxed, Ordering::Relaxed);
+    for _ in 0..span {
+        let port = (FIRST + NEXT.fetch_add(1, Ordering::Relaxed) % span) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() && TcpListener::bind(("0.0.0.0", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port between {FIRST} and {low}");
 }
 
 /// Node-RED, killed on drop if the test has not stopped it.
