@@ -73,16 +73,7 @@ fn run(out: &Out, args: &BuildArgs, report: &mut BuildReport) -> ExitCode {
     report.not_carried_out = emitted.warnings.len();
     report.notes =
         emitted.notes.iter().map(|n| BuildNote { flow: n.flow.clone(), message: n.message.clone() }).collect();
-    for note in &emitted.notes {
-        match &note.flow {
-            Some(flow) => out.eprintln(format_args!(
-                "note: flow {}: {}",
-                crate::escape::one_line(&format!("{flow:?}")),
-                crate::escape::one_line(&note.message)
-            )),
-            None => out.eprintln(format_args!("note: {}", crate::escape::one_line(&note.message))),
-        }
-    }
+    print_notes(out, &emitted.notes);
     print_build_findings(out, &checked, &emitted.diagnostics);
     print_build_findings(out, &checked, &emitted.warnings);
     if human {
@@ -179,6 +170,31 @@ fn run(out: &Out, args: &BuildArgs, report: &mut BuildReport) -> ExitCode {
             }
             out.eprintln("error: the build stopped");
             ExitCode::from(if refused { 1 } else { 2 })
+        }
+    }
+}
+
+/// How many flows a note shared by many names on the terminal; the README
+/// and `--format json` name them all.
+const NOTE_FLOWS_SHOWN: usize = 10;
+
+/// The build notes, one line per message: a note about one flow names it,
+/// a note shared by many names the first few and counts the rest.
+fn print_notes(out: &Out, notes: &[crate::emit::Note]) {
+    let quoted = |flow: &str| crate::escape::one_line(&format!("{flow:?}")).into_owned();
+    for group in crate::emit::grouped(notes) {
+        let message = crate::escape::one_line(group.message);
+        match group.flows.as_slice() {
+            [] => out.eprintln(format_args!("note: {message}")),
+            [flow] => out.eprintln(format_args!("note: flow {}: {message}", quoted(flow))),
+            flows => {
+                let shown: Vec<String> = flows.iter().take(NOTE_FLOWS_SHOWN).map(|f| quoted(f)).collect();
+                let more = match flows.len() - shown.len() {
+                    0 => String::new(),
+                    more => format!(" and {more} more (the generated README names them all)"),
+                };
+                out.eprintln(format_args!("note: {} flows: {message}: {}{more}", flows.len(), shown.join(", ")));
+            }
         }
     }
 }

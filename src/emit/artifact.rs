@@ -147,17 +147,86 @@ pub(crate) struct Input<'a> {
     pub(crate) spec: &'a Spec,
 }
 
+/// Notes of one message and the flows they are about, in the order of the
+/// notes: a default that 10,000 flows share is one note naming them, not
+/// 10,000 notes (and 60 MB of README at 100,000 flows).
+pub(crate) struct NoteGroup<'a> {
+    pub(crate) message: &'a str,
+    /// Empty for a note about no flow.
+    pub(crate) flows: Vec<&'a str>,
+}
+
+/// `notes` grouped by message, each group where its first note is.
+pub(crate) fn grouped(notes: &[Note]) -> Vec<NoteGroup<'_>> {
+    let mut groups: Vec<NoteGroup<'_>> = Vec::new();
+    let mut index: std::collections::HashMap<(&str, bool), usize> = std::collections::HashMap::new();
+    for note in notes {
+        let at = *index.entry((&note.message, note.flow.is_some())).or_insert_with(|| {
+            groups.push(NoteGroup { message: &note.message, flows: Vec::new() });
+            groups.len() - 1
+        });
+        groups[at].flows.extend(note.flow.as_deref());
+    }
+    groups
+}
+
 /// The "Build notes" section every backend's generated README ends with: the
-/// flows left out and the defaults used, as `build` printed them.
+/// flows left out and the defaults used, as `build` printed them, one line
+/// per message naming every flow it is about.
 pub(crate) fn notes_section(out: &mut String, notes: &[Note]) {
     if notes.is_empty() {
         return;
     }
     out.push_str("\n## Build notes\n\n");
-    for note in notes {
-        let _ = match &note.flow {
-            Some(flow) => writeln!(out, "- {}: {}", escape::markdown_text(flow), escape::markdown_text(&note.message)),
-            None => writeln!(out, "- {}", escape::markdown_text(&note.message)),
+    for group in grouped(notes) {
+        let message = escape::markdown_text(group.message);
+        let _ = match group.flows.as_slice() {
+            [] => writeln!(out, "- {message}"),
+            [flow] => writeln!(out, "- {}: {message}", escape::markdown_text(flow)),
+            flows => {
+                let _ = write!(out, "- {} flows: {message}: ", flows.len());
+                for (n, flow) in flows.iter().enumerate() {
+                    out.push_str(if n == 0 { "" } else { ", " });
+                    out.push_str(&escape::markdown_text(flow));
+                }
+                writeln!(out)
+            }
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn note(flow: Option<&str>, message: &str) -> Note {
+        Note { flow: flow.map(str::to_owned), message: message.to_owned() }
+    }
+
+    #[test]
+    fn a_note_many_flows_share_is_one_line_naming_each() {
+        let notes = [
+            note(None, "a note about no flow"),
+            note(Some("a"), "sends PUT /record"),
+            note(Some("b"), "not emitted"),
+            note(Some("c`d"), "sends PUT /record"),
+            note(Some("e"), "sends PUT /record"),
+        ];
+        let groups = grouped(&notes);
+        let flows: Vec<(&str, Vec<&str>)> = groups.iter().map(|g| (g.message, g.flows.clone())).collect();
+        assert_eq!(
+            flows,
+            [
+                ("a note about no flow", vec![]),
+                ("sends PUT /record", vec!["a", "c`d", "e"]),
+                ("not emitted", vec!["b"]),
+            ]
+        );
+        let mut out = String::new();
+        notes_section(&mut out, &notes);
+        assert_eq!(
+            out,
+            "\n## Build notes\n\n- a note about no flow\n- 3 flows: sends PUT /record: a, c\\`d, e\n- b: not emitted\n"
+        );
     }
 }

@@ -34,7 +34,7 @@ pub(crate) mod report;
 mod seams;
 mod service;
 
-pub(crate) use artifact::{Artifact, Body, Emitted, Input, Note, notes_section, run_by_note};
+pub(crate) use artifact::{Artifact, Body, Emitted, Input, Note, grouped, notes_section, run_by_note};
 
 use crate::diagnostic::Diagnostic;
 

@@ -22,6 +22,37 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap()
 }
 
+/// A default many flows share is one note: the terminal names the first
+/// ten and counts the rest, the generated README names them all.
+#[test]
+fn a_note_many_flows_share_is_printed_once() {
+    let spec = TempSpec::new("build-grouped-notes");
+    let mut text = String::from(
+        "system \"shop\" kind=ecommerce {\n  api rest version=\"v1\"\n  webhooks #true\n}\n\
+         system \"crm\" kind=crm {\n  api rest version=\"v1\"\n}\nsystem \"hub\" kind=hub\n",
+    );
+    for n in 0..12 {
+        text.push_str(&format!(
+            "event \"e{n:02}\" from=shop version=1 {{\n  key \"id\"\n  field \"id\" type=string required=#true\n}}\n\
+             flow \"f{n:02}\" {{\n  on \"e{n:02}\"\n  via hub\n  to crm action=upsert {{\n    map \"id\" to=\"id\"\n  }}\n  \
+             idempotency-key \"id\"\n  retry attempts=3\n  dead-letter\n  log\n}}\n"
+        ));
+    }
+    spec.file("wireplan.kdl", text);
+    let out = build(&spec, &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let notes: Vec<String> = stderr(&out).lines().filter(|l| l.starts_with("note:")).map(str::to_owned).collect();
+    assert_eq!(
+        notes,
+        ["note: 12 flows: sends PUT / (the default for `upsert`; say `request method=... path=...` in the `to`): \
+          \"f00\", \"f01\", \"f02\", \"f03\", \"f04\", \"f05\", \"f06\", \"f07\", \"f08\", \"f09\" and 2 more (the \
+          generated README names them all)"]
+    );
+    let readme = read(&spec.dir.join("out/README.md"));
+    let listed = readme.lines().find(|l| l.starts_with("- 12 flows: sends PUT /")).unwrap_or_default();
+    assert!(listed.ends_with(": f00, f01, f02, f03, f04, f05, f06, f07, f08, f09, f10, f11"), "{readme}");
+}
+
 #[test]
 fn build_writes_the_hub_files_and_the_same_bytes_every_time() {
     let spec = TempSpec::new("build-basic");

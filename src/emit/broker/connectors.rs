@@ -203,9 +203,9 @@ pub(super) fn render(broker: &Broker, into: &mut dyn std::io::Write) -> std::io:
         // it publishes: else the cursor would move past records that
         // were never published.
         let gate = id(&["gate", "poll", &flow.name]);
-        let tick = nodes.0.iter_mut().find(|n| n.value["type"] == "inject");
-        let read = tick.map(|tick| std::mem::replace(&mut tick.value["wires"], json!([[gate]])));
-        let read = read.as_ref().and_then(|w| w[0][0].as_str()).unwrap_or_default().to_owned();
+        let tick = nodes.0.iter_mut().find(|n| n.ty == "inject");
+        let read = tick.map(|tick| std::mem::replace(&mut tick.wires, vec![vec![gate.clone()]]));
+        let read = read.and_then(|w| w.into_iter().flatten().next()).unwrap_or_default();
         let amqp_out = out_id(&publish);
         ready_gate(&gate, &tab, &amqp_out, at(0, 2), &[&read], &[], &mut nodes);
         readiness(&tab, &[amqp_out], at(0, 4), &mut nodes);

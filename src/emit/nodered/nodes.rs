@@ -20,11 +20,22 @@ pub(in crate::emit) fn at(column: u32, row: u32) -> (u32, u32) {
 
 pub(in crate::emit) struct Nodes(pub(in crate::emit) Vec<Node>);
 
-/// A node: its properties, and for a `function` node its code, kept apart
-/// so that the same code (`auth.js` and `loop_guard.js` are 4 to 6 KB) is
-/// neither copied into each node nor escaped again for each.
+/// A node: its id, type, tab, label, place and wires, its type's own
+/// properties, and for a `function` node its code. The common fields are
+/// kept apart from the properties and merged in key order as the node is
+/// written, rather than inserted into one map per node (the hub and the
+/// broker make one node per flow and target, and those map inserts were a
+/// tenth of a build). The code is kept apart too, so that the same code
+/// (`auth.js` and `loop_guard.js` are 4 to 6 KB) is neither copied into
+/// each node nor escaped again for each.
 pub(in crate::emit) struct Node {
-    pub(in crate::emit) value: Value,
+    id: String,
+    pub(in crate::emit) ty: String,
+    tab: String,
+    name: String,
+    pos: (u32, u32),
+    pub(in crate::emit) wires: Vec<Vec<String>>,
+    props: Map<String, Value>,
     code: Option<&'static Code>,
 }
 
@@ -56,26 +67,54 @@ impl serde::Serialize for Code {
     }
 }
 
+/// A common field of a node, by its key.
+enum Common<'a> {
+    Text(&'a str),
+    Number(u32),
+    Wires(&'a [Vec<String>]),
+    Code(&'static Code),
+}
+
+impl serde::Serialize for Common<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Common::Text(text) => serializer.serialize_str(text),
+            Common::Number(n) => serializer.serialize_u32(*n),
+            Common::Wires(wires) => wires.serialize(serializer),
+            Common::Code(code) => code.serialize(serializer),
+        }
+    }
+}
+
 impl serde::Serialize for Node {
-    /// The properties with `func` among them in its place by key, as a
-    /// node holding the code as a value is written.
+    /// Every key in order, as one map holding them all is written: the
+    /// common fields and `func` merged into the properties by key, a
+    /// property of the same key taking the place of the common field.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
-        let (Some(code), Value::Object(props)) = (self.code, &self.value) else {
-            return self.value.serialize(serializer);
-        };
-        let mut map = serializer.serialize_map(Some(props.len() + 1))?;
-        let mut pending = Some(code);
-        for (key, value) in props {
-            if key.as_str() > "func"
-                && let Some(code) = pending.take()
-            {
-                map.serialize_entry("func", code)?;
+        // In key order.
+        let common = [
+            ("func", self.code.map(Common::Code)),
+            ("id", Some(Common::Text(&self.id))),
+            ("name", Some(Common::Text(&self.name))),
+            ("type", Some(Common::Text(&self.ty))),
+            ("wires", Some(Common::Wires(&self.wires))),
+            ("x", Some(Common::Number(self.pos.0))),
+            ("y", Some(Common::Number(self.pos.1))),
+            ("z", Some(Common::Text(&self.tab))),
+        ];
+        let mut common = common.into_iter().filter_map(|(key, value)| Some((key, value?))).peekable();
+        let mut map = serializer.serialize_map(None)?;
+        for (key, value) in &self.props {
+            while let Some((first, field)) = common.next_if(|(first, _)| *first <= key.as_str()) {
+                if first != key.as_str() {
+                    map.serialize_entry(first, &field)?;
+                }
             }
             map.serialize_entry(key, value)?;
         }
-        if let Some(code) = pending {
-            map.serialize_entry("func", code)?;
+        for (key, field) in common {
+            map.serialize_entry(key, &field)?;
         }
         map.end()
     }
@@ -94,7 +133,7 @@ impl Nodes {
         wires: &[&[&str]],
         props: Value,
     ) {
-        self.0.push(Node { value: node(id, ty, tab, name, pos, wires, props), code: None });
+        self.0.push(node(id, ty, tab, name, pos, wires, props, None));
     }
 
     /// Adds a `function` node running `code`, with `outputs` outputs.
@@ -110,24 +149,36 @@ impl Nodes {
         let props = json!({
             "outputs": outputs, "timeout": 0, "noerr": 0, "initialize": "", "finalize": "", "libs": [],
         });
-        self.0.push(Node { value: node(id, "function", tab, name, pos, wires, props), code: Some(code) });
+        self.0.push(node(id, "function", tab, name, pos, wires, props, Some(code)));
     }
 }
 
-/// A node's properties: its id, type, tab, label, place and wires, and `props`.
-fn node(id: &str, ty: &str, tab: &str, name: &str, pos: (u32, u32), wires: &[&[&str]], props: Value) -> Value {
-    let mut node = Map::new();
-    node.insert("id".into(), id.into());
-    node.insert("type".into(), ty.into());
-    node.insert("z".into(), tab.into());
-    node.insert("name".into(), name.into());
-    node.insert("x".into(), pos.0.into());
-    node.insert("y".into(), pos.1.into());
-    node.insert("wires".into(), json!(wires));
-    if let Value::Object(props) = props {
-        node.extend(props);
+/// A node of its id, type, tab, label, place, wires, `props` and `code`.
+#[allow(clippy::too_many_arguments)]
+fn node(
+    id: &str,
+    ty: &str,
+    tab: &str,
+    name: &str,
+    pos: (u32, u32),
+    wires: &[&[&str]],
+    props: Value,
+    code: Option<&'static Code>,
+) -> Node {
+    let props = match props {
+        Value::Object(props) => props,
+        _ => Map::new(),
+    };
+    Node {
+        id: id.to_owned(),
+        ty: ty.to_owned(),
+        tab: tab.to_owned(),
+        name: name.to_owned(),
+        pos,
+        wires: wires.iter().map(|output| output.iter().map(|&to| to.to_owned()).collect()).collect(),
+        props,
+        code,
     }
-    Value::Object(node)
 }
 
 /// A `change` rule setting `msg.<p>` (or flow context, with `pt`) to `to` of type `tot`.
@@ -310,6 +361,35 @@ pub(in crate::emit) fn millis(d: std::time::Duration) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A node is written as the one map of all its keys would be: the
+    /// common fields and `func` among the properties in key order, a
+    /// property of a common field's key in its place.
+    #[test]
+    fn a_node_is_written_as_the_map_of_all_its_keys() {
+        static CODE: Code = Code::new("return msg;");
+        let mut nodes = Nodes(Vec::new());
+        let props = json!({"action": "", "name": "shadowed", "rules": [1], "zz": true});
+        nodes.add("n1", "change", "t1", "a label", (1, 2), &[&["n2"], &[]], props);
+        nodes.add_function("n2", "t1", "code", (3, 4), &[&["n1"]], (&CODE, 1));
+        let written: Vec<Value> = nodes.0.iter().map(|n| serde_json::to_value(n).unwrap()).collect();
+        let expected = [
+            json!({
+                "action": "", "id": "n1", "name": "shadowed", "rules": [1], "type": "change",
+                "wires": [["n2"], []], "x": 1, "y": 2, "z": "t1", "zz": true,
+            }),
+            json!({
+                "finalize": "", "func": "return msg;", "id": "n2", "initialize": "", "libs": [], "name": "code",
+                "noerr": 0, "outputs": 1, "timeout": 0, "type": "function", "wires": [["n1"]], "x": 3, "y": 4,
+                "z": "t1",
+            }),
+        ];
+        assert_eq!(written, expected);
+        // In key order, each key once, as a map is written.
+        for (node, expected) in nodes.0.iter().zip(&expected) {
+            assert_eq!(serde_json::to_string(node).unwrap(), serde_json::to_string(expected).unwrap());
+        }
+    }
 
     #[test]
     fn the_array_written_item_by_item_is_the_pretty_printed_array() {

@@ -311,10 +311,10 @@ impl<'s> Planner<'_, 's> {
         let path = given_path.clone().unwrap_or_else(|| default_path(entity_name));
         if given_method.is_none() || given_path.is_none() {
             let action = action.map_or("write", Action::as_str);
+            // The system is left out, so that the flows sharing a default
+            // share one note; the README's table of flows names it.
             let message = format!(
-                "sends {method} {path} to {:?} (the default for `{action}`; say `request method=... path=...` in the \
-                 `to`)",
-                self.env.system(system)
+                "sends {method} {path} (the default for `{action}`; say `request method=... path=...` in the `to`)"
             );
             self.note(flow, message);
         }
