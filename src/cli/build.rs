@@ -174,8 +174,8 @@ fn run(out: &Out, args: &BuildArgs, report: &mut BuildReport) -> ExitCode {
     }
 }
 
-/// How many flows a note shared by many names on the terminal; the README
-/// and `--format json` name them all.
+/// How many of the flows a shared note is about the terminal names; the
+/// README and `--format json` name them all.
 const NOTE_FLOWS_SHOWN: usize = 10;
 
 /// The build notes, one line per message: a note about one flow names it,

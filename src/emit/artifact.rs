@@ -149,7 +149,7 @@ pub(crate) struct Input<'a> {
 
 /// Notes of one message and the flows they are about, in the order of the
 /// notes: a default that 10,000 flows share is one note naming them, not
-/// 10,000 notes (and 60 MB of README at 100,000 flows).
+/// 10,000 notes (and 11 MB of the hub's README at 100,000 flows).
 pub(crate) struct NoteGroup<'a> {
     pub(crate) message: &'a str,
     /// Empty for a note about no flow.
