@@ -79,14 +79,14 @@ use serde_json::{Map, Value, json};
 use super::{ADDRESSES_ENV, AMQPLIB_VERSION, Broker, NODE_RED_VERSION, PASSWORD_ENV, USER_ENV};
 use crate::emit::names::id;
 use crate::emit::nodered::jsonata::{BACKOFF, KEY_VALUE};
-use crate::emit::nodered::loop_guard::{guard_nodes_then, loop_guard_tab_for, remember_config, remember_node};
+use crate::emit::nodered::loop_guard::{guard_nodes_then, loop_guard_tab_for, remember_config};
 use crate::emit::nodered::model::{Hub, HubFlow, HubTrigger, Poll};
-use crate::emit::nodered::nodes::{Code, Nodes, PrettyArray, at, change, delete, http_request, path, set};
+use crate::emit::nodered::nodes::{Code, Nodes, PrettyArray, at, change, delete, path, set};
 use crate::emit::nodered::parts::{
-    audit_nodes, auth_node, config_rules, health_check, poll_nodes, request_rules, send_rules, status_switch,
+    audit_nodes, config_rules, delivery_id, delivery_tab_id, health_check, poll_nodes, request_rules, sending_nodes,
     target_config, webhook_endpoint,
 };
-use crate::emit::nodered::throttle::{throttle_id, throttle_nodes, throttle_tab_for};
+use crate::emit::nodered::throttle::{throttle_id, throttle_tab_for};
 
 /// wireplan's AMQP nodes, loaded by Node-RED from `nodes/` in its user folder.
 pub(super) const NODES_JS: &str = include_str!("wireplan-amqp.js");
@@ -253,16 +253,6 @@ fn polls(broker: &Broker) -> impl Iterator<Item = (usize, &HubFlow, &Poll)> {
 
 fn poll_tab_id(flow: &HubFlow) -> String {
     id(&["tab", "poll", &flow.name])
-}
-
-/// The tab of the delivery chain every egress calls.
-fn delivery_tab_id() -> String {
-    id(&["tab", "delivery"])
-}
-
-/// The id of the node playing `role` in the delivery chain.
-fn delivery_id(role: &str) -> String {
-    id(&["delivery", role])
 }
 
 /// How long an egress waits for the delivery chain's answer, in seconds:
@@ -605,51 +595,21 @@ impl Egress<'_> {
 /// must know of is remembered just before it goes out; a piece no flow needs
 /// is left out.
 fn delivery_chain(broker: &Broker, tab: &str, nodes: &mut Nodes) {
-    let targets = || broker.queues.iter().flat_map(|q| &broker.hub.flows[q.flow].targets);
-    let [entry, prepare, attempt, send, request, status, restore, failed, catch, back] =
-        ["in", "prepare", "attempt", "send", "request", "status", "restore", "failed", "catch", "back"]
-            .map(delivery_id);
+    let targets = broker.queues.iter().flat_map(|q| &broker.hub.flows[q.flow].targets);
+    let [entry, prepare, attempt, restore, failed, catch, back] =
+        ["in", "prepare", "attempt", "restore", "failed", "catch", "back"].map(delivery_id);
     nodes.add(&entry, "link in", tab, "every egress's targets", at(0, 0), &[&[&prepare]], json!({"links": []}));
+    let sending = sending_nodes(targets, tab, (&restore, &failed), nodes);
     nodes.add(&prepare, "change", tab, "map the body", at(1, 0), &[&[&attempt]], change(request_rules()));
-    let auth = delivery_id("auth");
-    let authed = targets().any(|t| t.auth.needed());
-    let (ready, failing) = if authed { (auth.as_str(), auth.as_str()) } else { (send.as_str(), failed.as_str()) };
-    if authed {
-        auth_node(&auth, tab, at(2, 1), &[&[&send], &[&failed]], nodes);
-    }
     static ATTEMPT: Code = Code::new(DELIVERY_ATTEMPT_JS);
-    nodes.add_function(&attempt, tab, "which attempt", at(1, 1), &[&[ready]], (&ATTEMPT, 1));
-    let remember = delivery_id("remember");
-    let remembers = targets().any(|t| t.remember);
-    let before_request = if remembers {
-        remember_node(&remember, tab, at(3, 3), &request, nodes);
-        remember.as_str()
-    } else {
-        request.as_str()
-    };
-    let throttled = targets().any(|t| t.throttle.is_some());
-    let throttle = ["throttled?", "to the throttle", "wait its turn"].map(delivery_id);
-    let after_send = if throttled {
-        throttle_nodes(&throttle, tab, at(2, 3), before_request, nodes)
-    } else {
-        before_request.to_owned()
-    };
-    nodes.add(&send, "change", tab, "send", at(2, 0), &[&[&after_send]], send_rules());
-    nodes.add(&request, "http request", tab, "", at(3, 0), &[&[&status]], http_request());
-    nodes.add(&status, "switch", tab, "2xx?", at(4, 0), &[&[&restore], &[failing]], status_switch());
+    nodes.add_function(&attempt, tab, "which attempt", at(1, 1), &[&[&sending.ready]], (&ATTEMPT, 1));
     let ok = change(vec![set("payload", RESTORE, "msg"), set("_wp.ok", "true", "bool")]);
     nodes.add(&restore, "change", tab, "delivered: the payload again", at(5, 0), &[&[&back]], ok);
     nodes.add(&failed, "change", tab, "failed", at(5, 1), &[&[&back]], change(vec![set("_wp.ok", "false", "bool")]));
     // A call into a throttle or the loop guard's memory that fails (its
     // tab missing from this process) is a failed attempt, as a connection
     // error is.
-    let mut scope = vec![request.clone()];
-    if throttled {
-        scope.push(throttle[2].clone());
-    }
-    if remembers {
-        scope.push(remember.clone());
-    }
+    let scope: Vec<&String> = std::iter::once(&sending.request).chain(&sending.calls).collect();
     nodes.add(
         &catch,
         "catch",

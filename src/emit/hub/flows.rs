@@ -20,9 +20,10 @@
 //! nodes and the fixed expressions for each, 150 times the spec's size, and
 //! each flow's own copy of the chain made three quarters of the file. The
 //! pieces the broker's connectors lay out too (the endpoint's front, the
-//! poll, the request rules, the audit line) come from the Node-RED kit
-//! (`emit::nodered`), whose constants are every expression and the function
-//! code; spec names only ever appear inside JSON values that serde writes.
+//! poll, the request half of the delivery chain, the audit line) come from
+//! the Node-RED kit (`emit::nodered`), whose constants are every expression
+//! and the function code; spec names only ever appear inside JSON values
+//! that serde writes.
 //!
 //! Three pieces are laid out only where the spec asks for them, so a spec
 //! without them gets the flows it got before: a flow with `loop-guard`
@@ -42,14 +43,14 @@ use crate::emit::nodered::DEAD_LETTER_FILE;
 use crate::emit::nodered::jsonata::{
     BACKOFF, DEAD_LETTER_LINE, NEXT_ATTEMPT, REPLAY_EVENT, REPLAY_INPUT, REPLAY_VALID,
 };
-use crate::emit::nodered::loop_guard::{guard_nodes, loop_guard_tab, remember_config, remember_node};
+use crate::emit::nodered::loop_guard::{guard_nodes, loop_guard_tab, remember_config};
 use crate::emit::nodered::model::{Hub, HubFlow, HubTrigger};
-use crate::emit::nodered::nodes::{Nodes, PrettyArray, at, change, delete, file, http_request, http_response, set};
+use crate::emit::nodered::nodes::{Nodes, PrettyArray, at, change, delete, file, http_response, set};
 use crate::emit::nodered::parts::{
-    audit_nodes, auth_node, bearer_check, config_rules, health_check, node_id, poll_nodes, post_in, request_rules,
-    send_rules, status_switch, target_config, webhook_endpoint,
+    audit_nodes, bearer_check, config_rules, delivery_id, delivery_tab_id, health_check, node_id, poll_nodes, post_in,
+    request_rules, sending_nodes, target_config, webhook_endpoint,
 };
-use crate::emit::nodered::throttle::{throttle_id, throttle_nodes, throttle_tab};
+use crate::emit::nodered::throttle::{throttle_id, throttle_tab};
 
 /// `flows.json`: pretty-printed, keys sorted (serde_json's map), tabs first
 /// in spec order, then nodes in the order they were made, then a tab per
@@ -111,16 +112,6 @@ pub(super) fn tab_id_of(name: &str) -> String {
 /// The id of the node playing `role` in the webhook endpoint of `event`.
 pub(super) fn endpoint_id(event: &str, role: &str) -> String {
     id(&["endpoint", event, role])
-}
-
-/// The id of the tab of the delivery chain.
-fn delivery_tab_id() -> String {
-    id(&["tab", "delivery"])
-}
-
-/// The id of the node playing `role` in the delivery chain.
-fn delivery_id(role: &str) -> String {
-    id(&["delivery", role])
 }
 
 fn link_in_id(flow: &HubFlow) -> String {
@@ -305,12 +296,9 @@ fn replay_entry(flow: &HubFlow, starts: &[&str], tab: &str, pos: (u32, u32), nod
 /// dead letters; where some flows log or keep dead letters and others do
 /// not, a `switch` reads `msg._wp.log` or `msg._wp.dead_letter`.
 fn delivery_nodes(hub: &Hub, tab: &str, nodes: &mut Nodes) {
-    let roles = [
+    let ids = [
         "in",
         "prepare",
-        "send",
-        "request",
-        "status",
         "catch",
         "failed",
         "backoff",
@@ -323,14 +311,11 @@ fn delivery_nodes(hub: &Hub, tab: &str, nodes: &mut Nodes) {
         "dead letters?",
         "dead line",
         "dead",
-    ];
-    let ids: Vec<String> = roles.iter().map(|r| delivery_id(r)).collect();
+    ]
+    .map(delivery_id);
     let [
         entry,
         prepare,
-        send,
-        request,
-        status,
         catch,
         failed,
         backoff,
@@ -343,41 +328,16 @@ fn delivery_nodes(hub: &Hub, tab: &str, nodes: &mut Nodes) {
         dead_letters,
         dead_line,
         dead,
-    ] = std::array::from_fn(|i| ids[i].as_str());
+    ] = ids.each_ref().map(String::as_str);
     let flows: Vec<&HubFlow> = hub.flows.iter().filter(|f| !f.targets.is_empty()).collect();
-    let targets = || flows.iter().flat_map(|f| &f.targets);
     let c = |n: u32| 1 + n;
     nodes.add(entry, "link in", tab, "every flow's targets", at(0, 0), &[&[prepare]], json!({"links": []}));
-    // A target with credentials other than a bearer token, or an
-    // idempotency key of the vendor's own, goes through `auth.js` before
-    // each attempt, and after a failed one (an OAuth2 401 tries again); any
-    // other passes it unchanged.
-    let auth_id = delivery_id("auth");
-    let authed = targets().any(|t| t.auth.needed());
-    let (ready, failing) = if authed { (auth_id.as_str(), auth_id.as_str()) } else { (send, failed) };
-    if authed {
-        auth_node(&auth_id, tab, at(c(1), 2), &[&[send], &[failed]], nodes);
-    }
-
+    let sending = sending_nodes(flows.iter().flat_map(|f| &f.targets), tab, (delivered, failed), nodes);
+    let ready = sending.ready.as_str();
     nodes.add(prepare, "change", tab, "map the body", at(c(0), 0), &[&[ready]], change(request_rules()));
-    // The writes to a rate-limited system wait in its throttle; the writes
-    // a loop guard must know of are remembered just before they go out.
-    let remember = delivery_id("remember");
-    let before_request = if targets().any(|t| t.remember) {
-        remember_node(&remember, tab, at(c(2), 3), request, nodes);
-        remember.as_str()
-    } else {
-        request
-    };
-    let after_send = if targets().any(|t| t.throttle.is_some()) {
-        let ids = ["throttled?", "to the throttle", "wait its turn"].map(delivery_id);
-        throttle_nodes(&ids, tab, at(c(1), 3), before_request, nodes)
-    } else {
-        before_request.to_owned()
-    };
-    nodes.add(send, "change", tab, "send", at(c(1), 0), &[&[&after_send]], send_rules());
-    nodes.add(request, "http request", tab, "", at(c(2), 0), &[&[status]], http_request());
-    nodes.add(status, "switch", tab, "2xx?", at(c(3), 0), &[&[delivered], &[failing]], status_switch());
+    // Only the request's errors: every tab runs in this one process, and a
+    // write whose wait in a throttle outlasts the `link call` still goes
+    // out when its turn comes, so catching that too would send it twice.
     nodes.add(
         catch,
         "catch",
@@ -386,7 +346,7 @@ fn delivery_nodes(hub: &Hub, tab: &str, nodes: &mut Nodes) {
         at(c(2), 1),
         &[&[failed]],
         json!({
-            "scope": [request], "uncaught": false,
+            "scope": [sending.request], "uncaught": false,
         }),
     );
     nodes.add(

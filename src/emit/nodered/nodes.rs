@@ -133,7 +133,20 @@ impl Nodes {
         wires: &[&[&str]],
         props: Value,
     ) {
-        self.0.push(node(id, ty, tab, name, pos, wires, props, None));
+        let props = match props {
+            Value::Object(props) => props,
+            _ => Map::new(),
+        };
+        self.0.push(Node {
+            id: id.to_owned(),
+            ty: ty.to_owned(),
+            tab: tab.to_owned(),
+            name: name.to_owned(),
+            pos,
+            wires: wires.iter().map(|output| output.iter().map(|&to| to.to_owned()).collect()).collect(),
+            props,
+            code: None,
+        });
     }
 
     /// Adds a `function` node running `code`, with `outputs` outputs.
@@ -149,35 +162,10 @@ impl Nodes {
         let props = json!({
             "outputs": outputs, "timeout": 0, "noerr": 0, "initialize": "", "finalize": "", "libs": [],
         });
-        self.0.push(node(id, "function", tab, name, pos, wires, props, Some(code)));
-    }
-}
-
-/// A node of its id, type, tab, label, place, wires, `props` and `code`.
-#[allow(clippy::too_many_arguments)]
-fn node(
-    id: &str,
-    ty: &str,
-    tab: &str,
-    name: &str,
-    pos: (u32, u32),
-    wires: &[&[&str]],
-    props: Value,
-    code: Option<&'static Code>,
-) -> Node {
-    let props = match props {
-        Value::Object(props) => props,
-        _ => Map::new(),
-    };
-    Node {
-        id: id.to_owned(),
-        ty: ty.to_owned(),
-        tab: tab.to_owned(),
-        name: name.to_owned(),
-        pos,
-        wires: wires.iter().map(|output| output.iter().map(|&to| to.to_owned()).collect()).collect(),
-        props,
-        code,
+        self.add(id, "function", tab, name, pos, wires, props);
+        if let Some(node) = self.0.last_mut() {
+            node.code = Some(code);
+        }
     }
 }
 

@@ -2,7 +2,8 @@
 //! out, so that a flow authenticates, polls, maps, sends and logs alike
 //! whichever target carries it: `GET /healthz`, the front of a webhook
 //! endpoint (`verify.js`), a poll's nodes, a target's configuration in
-//! `msg._wp` and the rules of the request chain, and the audit line.
+//! `msg._wp`, the request half of the delivery chain every target of every
+//! flow goes through (`sending_nodes`), and the audit line.
 
 use serde_json::{Map, Value, json};
 
@@ -10,8 +11,10 @@ use super::jsonata::{
     AUDIT_LINE, BODY, COPY_HEADERS, CURSOR_KEY, HEADERS, KEY_VALUE, NEW_RECORDS, NEXT_CURSOR, POLL_HEADERS, POLL_URL,
     URL,
 };
+use super::loop_guard::remember_node;
 use super::model::{Auth, Endpoint, FieldSource, HubFlow, HubTarget, Poll};
 use super::nodes::{Code, Nodes, at, change, delete, file, http_request, http_response, millis, path, set};
+use super::throttle::throttle_nodes;
 use super::{AUDIT_FILE, verify_call};
 use crate::emit::names::id;
 
@@ -273,6 +276,76 @@ pub(in crate::emit) fn send_rules() -> Value {
         delete("statusCode"),
         delete("error"),
     ])
+}
+
+/// The id of the tab of the delivery chain: one per Node-RED process, in
+/// the hub and in the broker's connectors alike.
+pub(in crate::emit) fn delivery_tab_id() -> String {
+    id(&["tab", "delivery"])
+}
+
+/// The id of the node playing `role` in the delivery chain.
+pub(in crate::emit) fn delivery_id(role: &str) -> String {
+    id(&["delivery", role])
+}
+
+/// What the caller of `sending_nodes` wires to and catches.
+pub(in crate::emit) struct Sending {
+    /// Where a mapped message goes to be sent, and a failed one to be sent
+    /// again: `auth.js` where a target needs credentials, else the request
+    /// rules.
+    pub(in crate::emit) ready: String,
+    /// The `http request` node, whose connection errors the caller catches.
+    pub(in crate::emit) request: String,
+    /// The `link call`s a write may pass on its way (the throttle's and the
+    /// loop guard's memory), which fail where their tab is missing.
+    pub(in crate::emit) calls: Vec<String>,
+}
+
+/// The request half of the delivery chain, the same in the hub and in the
+/// broker's connectors, for a message whose body the caller mapped
+/// (`request_rules`): the credentials and key placement (`auth.js`), the
+/// request rules, the wait in the system's throttle, remembering the write
+/// for a loop guard, the request, and a `2xx?` switch to `delivered` or,
+/// on any other status (or credentials `auth.js` could not get), to
+/// `failed`. A piece none of `targets` needs is left out. Laid out in
+/// columns 2 to 4 of `tab`; the mapping before it, the catch and what comes
+/// after are the caller's.
+pub(in crate::emit) fn sending_nodes<'a>(
+    mut targets: impl Iterator<Item = &'a HubTarget> + Clone,
+    tab: &str,
+    (delivered, failed): (&str, &str),
+    nodes: &mut Nodes,
+) -> Sending {
+    let [auth, send, request, status, remember] = ["auth", "send", "request", "status", "remember"].map(delivery_id);
+    let authed = targets.clone().any(|t| t.auth.needed());
+    let (ready, failing) = if authed { (auth.as_str(), auth.as_str()) } else { (send.as_str(), failed) };
+    if authed {
+        auth_node(&auth, tab, at(2, 2), &[&[&send], &[failed]], nodes);
+    }
+    // The writes to a rate-limited system wait in its throttle; the writes
+    // a loop guard must know of are remembered just before they go out.
+    let mut calls = Vec::new();
+    let before_request = if targets.clone().any(|t| t.remember) {
+        remember_node(&remember, tab, at(3, 3), &request, nodes);
+        calls.push(remember.clone());
+        remember.as_str()
+    } else {
+        request.as_str()
+    };
+    let after_send = if targets.any(|t| t.throttle.is_some()) {
+        let throttle = ["throttled?", "to the throttle", "wait its turn"].map(delivery_id);
+        let first = throttle_nodes(&throttle, tab, at(2, 3), before_request, nodes);
+        let [_, _, call] = throttle;
+        calls.insert(0, call);
+        first
+    } else {
+        before_request.to_owned()
+    };
+    nodes.add(&send, "change", tab, "send", at(2, 0), &[&[&after_send]], send_rules());
+    nodes.add(&request, "http request", tab, "", at(3, 0), &[&[&status]], http_request());
+    nodes.add(&status, "switch", tab, "2xx?", at(4, 0), &[&[delivered], &[failing]], status_switch());
+    Sending { ready: ready.to_owned(), request, calls }
 }
 
 /// The audit line of a delivery (`line_id`, a `change` node at `pos`) and
