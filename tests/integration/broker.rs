@@ -646,20 +646,22 @@ fn a_flow_with_two_targets_acknowledges_after_both() {
     assert_eq!(wire(&delivered, 0)["type"], "wireplan-amqp-ack");
     assert_eq!(wire(&delivered, 0)["nack"], false);
     // A failure of either target goes to the one rejection path: the
-    // attempt is RabbitMQ's delivery count, read after the mapping; a
-    // delivery the queue will redeliver waits its back-off (`msg.delay`,
-    // the `delay` node in its override mode) and the last one (attempts=2)
-    // is rejected at once.
+    // attempt is RabbitMQ's delivery count, read after the mapping; the
+    // chain computes the failing target's back-off (`msg.delay`), which a
+    // delivery the queue will redeliver waits (the `delay` node in its
+    // override mode), and the last one (attempts=2) is rejected at once.
     let attempt = wire(&map, 0);
     assert_eq!(attempt["type"], "function");
     assert!(attempt["func"].as_str().unwrap().contains("msg.amqp.deliveryCount"), "{attempt}");
     assert_eq!(wire(&attempt, 0)["name"], "send");
-    assert_eq!(wire(&wire(status, 1), 0)["id"], back["id"], "a failure answers too");
+    let chain_failed = wire(status, 1);
+    assert_eq!(chain_failed["rules"][1]["p"], "delay");
+    assert_eq!(wire(&chain_failed, 0)["id"], back["id"], "a failure answers too");
     let failed = wire(&answered, 1);
     assert_eq!(failed["name"], "failed");
     assert_eq!(failed["rules"][0], serde_json::json!({"t": "lt", "v": "2", "vt": "num"}));
     let back_off = wire(&failed, 0);
-    assert_eq!(back_off["rules"][1]["p"], "delay");
+    assert_eq!(back_off["name"], "back off");
     let wait = nodes.iter().find(|n| n["type"] == "delay").unwrap();
     assert_eq!(wait["pauseType"], "delayv");
     assert_eq!(wire(wait, 0)["nack"], true);

@@ -35,12 +35,14 @@
 //!   deliveries in its `x-delivery-count` header, which the consume node
 //!   puts in `msg.amqp.deliveryCount`. The wait is the hub's formula
 //!   (`exponential` doubles from `initial=` up to `max=`, `fixed` waits
-//!   `initial=`), computed per message into `msg.delay` for a `delay` node
-//!   in its "override" mode (with the kit's jitter). Audit lines go to the
-//!   audit file, as the hub's do. `flows.json` grows by one small node and
-//!   one switch rule per target, written out as they are made, and by the
-//!   dozen small nodes of each egress: its own copy of the chain once made
-//!   half the file.
+//!   `initial=`), computed by the delivery chain when an attempt fails into
+//!   `msg.delay`, for the egress's `delay` node in its "override" mode (with
+//!   the kit's jitter). Audit lines go by a `link out` to the one audit line
+//!   on the delivery tab, and into the audit file, as the hub's do.
+//!   `flows.json` grows by one small node and one switch rule per target,
+//!   written out as they are made, and by the ten small nodes of each
+//!   egress: its own copy of the chain once made half the file, and its own
+//!   back-off expression and audit line a fifth of what was left.
 //! - **Loop guard and rate limits**, the kit's, laid out as the hub lays
 //!   them out: a loop-guarded flow's egress starts with the kit's echo check
 //!   (an echo is acknowledged and goes no further), every write to a system
@@ -532,7 +534,7 @@ impl Egress<'_> {
         // and then dead-lettered, not a delivery held unacknowledged for good.
         let catch_props = json!({"scope": [deliver], "uncaught": false});
         nodes.add(&catch, "catch", tab, "connection errors", at(4, 1), &[&[&failed]], catch_props);
-        let audit = if flow.log { vec![id(&["egress", &flow.name, "audit line"])] } else { Vec::new() };
+        let audit = if flow.log { vec![self.node("audit", 0)] } else { Vec::new() };
         let audit_refs: Vec<&str> = audit.iter().map(String::as_str).collect();
         let outcome = |what: &str| change(vec![set("_wp.outcome", what, "str")]);
         nodes.add(&delivered, "change", tab, "delivered", at(8, 0), &[&[&ack]], outcome("delivered"));
@@ -555,13 +557,14 @@ impl Egress<'_> {
         );
         let mut retry_wires = audit_refs.clone();
         retry_wires.push(&wait);
-        let retry_rules = change(vec![set("_wp.outcome", "retry", "str"), set("delay", BACKOFF, "jsonata")]);
-        nodes.add(&retry, "change", tab, "back off", at(9, 1), &[&retry_wires], retry_rules);
+        nodes.add(&retry, "change", tab, "back off", at(9, 1), &[&retry_wires], outcome("retry"));
         let mut gave_up_wires = audit_refs.clone();
         gave_up_wires.push(&nack);
         nodes.add(&gave_up, "change", tab, "attempts used up", at(9, 2), &[&gave_up_wires], outcome("failed"));
         // The node's own delay is only for a message without `msg.delay`,
-        // which the `back off` node always sets.
+        // which the delivery chain sets on every failed attempt: a call
+        // into the chain that failed (its tab missing, no answer in time)
+        // waits the first back-off.
         let millis = u64::try_from(queue.backoff.as_millis()).unwrap_or(u64::MAX).clamp(1, 2_147_483_647);
         nodes.add(
             &wait,
@@ -578,8 +581,9 @@ impl Egress<'_> {
         );
         let nack_props = json!({"queue": queue.name, "nack": true, "broker": server});
         nodes.add(&nack, "wireplan-amqp-ack", tab, "reject, requeue", at(11, 1), &[&[]], nack_props);
-        if let Some(line) = audit.first() {
-            audit_nodes(line, &id(&["egress", &flow.name, "audit"]), tab, at(10, 0), nodes);
+        if let Some(audit) = audit.first() {
+            let to_the_log = json!({"mode": "link", "links": [delivery_id("audit in")]});
+            nodes.add(audit, "link out", tab, "to the audit log", at(10, 0), &[], to_the_log);
         }
     }
 }
@@ -593,9 +597,12 @@ impl Egress<'_> {
 /// than a bearer token goes through `auth.js`, a write to a rate-limited
 /// system waits its turn in the system's throttle, and a write a loop guard
 /// must know of is remembered just before it goes out; a piece no flow needs
-/// is left out.
+/// is left out. A failed attempt's wait before the redelivery is computed
+/// here, from the target's retry timing, and the egresses of flows that log
+/// send their audit lines to the audit log here.
 fn delivery_chain(broker: &Broker, tab: &str, nodes: &mut Nodes) {
-    let targets = broker.queues.iter().flat_map(|q| &broker.hub.flows[q.flow].targets);
+    let flows = || broker.queues.iter().map(|q| &broker.hub.flows[q.flow]);
+    let targets = flows().flat_map(|f| &f.targets);
     let [entry, prepare, attempt, restore, failed, catch, back] =
         ["in", "prepare", "attempt", "restore", "failed", "catch", "back"].map(delivery_id);
     nodes.add(&entry, "link in", tab, "every egress's targets", at(0, 0), &[&[&prepare]], json!({"links": []}));
@@ -605,7 +612,8 @@ fn delivery_chain(broker: &Broker, tab: &str, nodes: &mut Nodes) {
     nodes.add_function(&attempt, tab, "which attempt", at(1, 1), &[&[&sending.ready]], (&ATTEMPT, 1));
     let ok = change(vec![set("payload", RESTORE, "msg"), set("_wp.ok", "true", "bool")]);
     nodes.add(&restore, "change", tab, "delivered: the payload again", at(5, 0), &[&[&back]], ok);
-    nodes.add(&failed, "change", tab, "failed", at(5, 1), &[&[&back]], change(vec![set("_wp.ok", "false", "bool")]));
+    let failure = change(vec![set("_wp.ok", "false", "bool"), set("delay", BACKOFF, "jsonata")]);
+    nodes.add(&failed, "change", tab, "failed: the wait before the redelivery", at(5, 1), &[&[&back]], failure);
     // A call into a throttle or the loop guard's memory that fails (its
     // tab missing from this process) is a failed attempt, as a connection
     // error is.
@@ -621,6 +629,11 @@ fn delivery_chain(broker: &Broker, tab: &str, nodes: &mut Nodes) {
     );
     let answer = json!({"mode": "return", "links": []});
     nodes.add(&back, "link out", tab, "back to the egress", at(6, 0), &[], answer);
+    if flows().any(|f| f.log) {
+        let [audit_in, line, audit] = ["audit in", "audit line", "audit"].map(delivery_id);
+        nodes.add(&audit_in, "link in", tab, "every egress's audit lines", at(0, 4), &[&[&line]], json!({"links": []}));
+        audit_nodes(&line, &audit, tab, at(1, 4), nodes);
+    }
 }
 
 /// `package.json` for the Node-RED user folder: `npm install` there gets
@@ -723,6 +736,16 @@ flow "a-to-b-again" {
         assert_eq!(calls.len(), 3);
         assert!(calls.iter().all(|c| c["links"] == serde_json::json!([entry["id"]])));
         assert_eq!(plain.iter().filter(|n| n["type"] == "http request").count(), 1);
+        // The chain computes a failed attempt's wait; the egresses of the
+        // flows that log (the first two) audit by the one audit line.
+        let failed = plain.iter().find(|n| n["name"] == "failed: the wait before the redelivery").unwrap();
+        assert_eq!(failed["rules"][1]["p"], "delay");
+        assert_eq!(plain.iter().filter(|n| n["rules"][1]["p"] == "delay").count(), 1, "one back-off expression");
+        let audit_in = plain.iter().find(|n| n["name"] == "every egress's audit lines").unwrap();
+        let to_the_log = named(&plain, "to the audit log");
+        assert_eq!(to_the_log.len(), 2);
+        assert!(to_the_log.iter().all(|l| l["links"] == serde_json::json!([audit_in["id"]])));
+        assert_eq!(named(&plain, "audit line").len(), 1);
 
         // `loop-guard`: each guarded flow's consumer starts at the echo
         // check, whose echo output acknowledges the delivery on its queue.

@@ -124,8 +124,9 @@ struct Queue {
     /// Redeliveries after the first delivery: the spec's attempts minus one.
     delivery_limit: u32,
     dead_letter: bool,
-    /// The connector's wait for a failed delivery without a computed one
-    /// (every failed delivery has one: the failing target's back-off).
+    /// The connector's wait for a failed delivery without a computed one:
+    /// the delivery chain computes the failing target's back-off for every
+    /// attempt it makes, so this is for a call into the chain that failed.
     backoff: Duration,
     /// How many unacknowledged deliveries one egress instance holds:
     /// `EGRESS_PREFETCH`, less for a flow that writes to a rate-limited
