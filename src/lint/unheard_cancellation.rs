@@ -38,14 +38,17 @@ declare_rule! {
     /// `entity=`) to that system. It is an info: the target may hear of
     /// the end another way, which an `allow` with the reason says.
     ///
-    /// A system that gets such records only by polling their producer,
-    /// when no cancellation is declared for them, is asked the same: a poll
-    /// reads what is there, so a record deleted at the source never shows
-    /// up. Only records deleted where they live are asked about (people and
+    /// A system that keeps a copy of such records only by polling their
+    /// producer (creating or upserting it there, or appending rows to a
+    /// warehouse or lake, which reports read as what exists), when no
+    /// cancellation is declared for them, is asked the same: a poll reads
+    /// what is there, so a record deleted at the source never shows up. Only
+    /// records deleted where they live are asked about (people and
     /// companies, products and items, tickets, deals, tasks), not orders or
     /// payments, which a later change cancels; and not when the poll maps a
-    /// field that marks the end (`status`, `deleted_at`, `archived`...) or a
-    /// flow deletes in the target.
+    /// field that marks the end (`status`, `deleted_at`, `archived`...), a
+    /// poll of them takes the ended ones there (`when "status" "Inactive"`),
+    /// or a flow deletes in the target.
     ///
     /// A business tool where records are acted on (books, a CRM, an ERP, a
     /// shop, a support desk) that gets records *created* from a tool's
@@ -196,8 +199,9 @@ type Copies = Vec<(FlowId, usize)>;
 /// deleted at the source never shows up, and its copy stays live. Left out
 /// where the target hears of deletions some way the spec states: a flow
 /// that deletes in it, a declared cancellation (the pass above asks about
-/// it), or a field the poll maps that marks them (a status, a deleted
-/// flag). One finding per producer, entity and target, listing the flows.
+/// it), a field the poll maps that marks them (a status, a deleted flag),
+/// or a poll of the same records that takes the ended ones there. One
+/// finding per producer, entity and target, listing the flows.
 fn unseen_deletions(
     ctx: &Context<'_>,
     ends: &HashMap<(SystemId, &str), Vec<EventId>>,
@@ -211,19 +215,32 @@ fn unseen_deletions(
         .filter(|t| t.action.as_ref().is_some_and(|a| a.value == Action::Delete))
         .filter_map(|t| t.system.target)
         .collect();
+    // The targets a poll takes ended records to (`when "status"
+    // "Inactive"`): a flow of their own hears of the ends.
+    let ends_taken: HashSet<(SystemId, &str, SystemId)> = spec
+        .flows
+        .iter()
+        .filter(|flow| flow.when.iter().any(takes_ended))
+        .filter_map(|flow| Some((flow, polled(flow)?)))
+        .flat_map(|(flow, (producer, entity))| {
+            flow.targets.iter().filter_map(move |t| Some((producer, entity, t.system.target?)))
+        })
+        .collect();
     let mut unseen: BTreeMap<(SystemId, &str, SystemId), Copies> = BTreeMap::new();
     for (flow_id, flow) in spec.flow_ids().zip(&spec.flows) {
-        let Some(TriggerKind::Poll { system, entity, .. }) = flow.trigger.as_ref().map(|t| &t.kind) else { continue };
-        let (Some(producer), Some(entity)) = (system.target, entity.as_ref().map(|e| e.name.value.as_str())) else {
-            continue;
-        };
+        let Some((producer, entity)) = polled(flow) else { continue };
         if ends.contains_key(&(producer, entity)) || marks_deletions(flow) || !super::util::kept_in_place(entity) {
             continue;
         }
         for (index, target) in flow.targets.iter().enumerate() {
             let Some(system) = target.system.target else { continue };
-            let copies = target.action.as_ref().is_some_and(|a| matches!(a.value, Action::Create | Action::Upsert));
-            if !copies || system == producer || spec.system(system).is_transport() || deletes_in.contains(&system) {
+            let keeps = target.action.as_ref().is_some_and(|a| keeps_a_copy(a.value, spec.system(system).kind()));
+            if !keeps
+                || system == producer
+                || spec.system(system).is_transport()
+                || deletes_in.contains(&system)
+                || ends_taken.contains(&(producer, entity, system))
+            {
                 continue;
             }
             // A flow with two writes into one system is listed once.
@@ -257,6 +274,21 @@ fn unseen_deletions(
             ))
             .with_owner(Owner::Flow(first)),
         );
+    }
+}
+
+/// Whether a poll's write of this action keeps a copy of each record that
+/// is read as current: one it creates or upserts, or rows it appends to a
+/// warehouse or lake, which reports read as what exists. An append anywhere
+/// else is a history (a log, a sheet of rows), where a deleted record's rows
+/// belong; an update changes a record the target keeps for its own reasons
+/// (a CRM's lead, an ERP's item), which a deletion at the source does not
+/// end.
+fn keeps_a_copy(action: Action, kind: SystemKind) -> bool {
+    match action {
+        Action::Create | Action::Upsert => true,
+        Action::Append => kind.is_storage(),
+        _ => false,
     }
 }
 
@@ -447,6 +479,24 @@ fn marks_deletions(flow: &crate::model::Flow) -> bool {
         ["delet", "archiv", "cancel", "void", "removed"].iter().any(|w| last.contains(w))
             || matches!(last.as_str(), "status" | "state" | "active" | "is_active" | "enabled" | "lifecycle_stage")
     })
+}
+
+/// The producer and entity name of the records a flow polls.
+fn polled(flow: &crate::model::Flow) -> Option<(SystemId, &str)> {
+    match &flow.trigger.as_ref()?.kind {
+        TriggerKind::Poll { system, entity, .. } => Some((system.target?, entity.as_ref()?.name.value.as_str())),
+        _ => None,
+    }
+}
+
+/// Whether a filter selects ended records: a value that names an end
+/// (`when "status" "Inactive"`, `"deleted"`, `"archived"`).
+fn takes_ended(filter: &crate::model::Filter) -> bool {
+    let Some(crate::model::Constant::String(value)) = filter.value.as_ref().map(|v| &v.value) else { return false };
+    let value = value.to_ascii_lowercase();
+    ["inactive", "terminat", "delet", "archiv", "cancel", "void", "removed", "disabled", "deactivat"]
+        .iter()
+        .any(|w| value.contains(w))
 }
 
 /// The producer and entity name of the records a flow copies: its event's
