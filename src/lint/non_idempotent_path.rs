@@ -47,6 +47,11 @@ declare_rule! {
     /// which writes idempotently or by a key (a saga that ignores a repeated
     /// start): its repeat is a repeated event, which they absorb.
     ///
+    /// A `send` to a live view (a `website` system, or one reached over
+    /// `api websocket`: a page, an app's screen) is not asked about: the
+    /// view shows what it is sent, so a repeat shows the same state again
+    /// and makes no record.
+    ///
     /// A flow that `reply`s (since 1.2) is asked about its own `retry`
     /// only, since its caller sees the failure; but a caller whose answer
     /// comes late asks again, not knowing whether the first request went
@@ -142,6 +147,18 @@ fn creates(target: &Target) -> bool {
     target.action.as_ref().is_some_and(|a| !a.value.is_idempotent())
 }
 
+/// Whether a write is a `send` to a live view (a `website` system, or one
+/// reached over `api websocket`: a page, an app's screen) that shows what
+/// it is sent. A repeat shows the same state again and makes no record, so
+/// it is not a duplicate.
+fn shown_again(spec: &Spec, target: &Target) -> bool {
+    let sends = target.action.as_ref().is_some_and(|a| a.value == Action::Send);
+    let Some(system) = target.system.target.map(|s| spec.system(s)) else { return false };
+    let live = system.kind() == crate::model::SystemKind::Website
+        || system.api.as_ref().and_then(|a| a.style.as_ref()).is_some_and(|s| s.value == crate::model::ApiStyle::Websocket);
+    sends && live
+}
+
 /// The targets of a flow that can run twice into a non-idempotent write
 /// without a key, in order.
 fn offending_targets(spec: &Spec, absorbs: &[bool], flow: &Flow) -> Vec<usize> {
@@ -152,6 +169,7 @@ fn offending_targets(spec: &Spec, absorbs: &[bool], flow: &Flow) -> Vec<usize> {
     (0..flow.targets.len())
         .filter(|&t| {
             creates(&flow.targets[t])
+                && !shown_again(spec, &flow.targets[t])
                 && flow.key_for(t).is_none()
                 && flow.runs_twice(spec, t).is_some()
                 && !absorbed_publish(absorbs, &flow.targets[t])
