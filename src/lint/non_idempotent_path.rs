@@ -64,6 +64,9 @@ declare_rule! {
     /// request from a `website` system (a booking form, a shop's API): its
     /// client sends the request again when no answer comes, whether or not
     /// the flow replies, unless the event says `delivery at-most-once`.
+    /// An `increment` that says `counter` (a running total of what
+    /// happened, a sequence's next number) is not an amount moved, and is
+    /// not asked about on that ground.
     ///
     /// A request the flow waits on (`send` with `call`) to a system that
     /// neither takes payments nor sends messages (a classifier, a lookup)
@@ -480,10 +483,12 @@ fn charges(spec: &Spec, target: &Target) -> bool {
         && target.system.target.is_some_and(|s| spec.system(s).kind() == crate::model::SystemKind::Payments)
 }
 
-/// An `increment`: a balance, a stock level or a counter moved by an
-/// amount, which a repeat moves again.
+/// An `increment` that moves an amount (a balance, a stock level), which a
+/// repeat moves again; not a `counter`, a running total of what happened
+/// (requests, attempts, a sequence's next number), which a request asked
+/// again may count again without harm to anyone's money or stock.
 fn adds_to(target: &Target) -> bool {
-    target.action.as_ref().is_some_and(|a| a.value == crate::model::Action::Increment)
+    target.action.as_ref().is_some_and(|a| a.value == crate::model::Action::Increment) && target.counter.is_none()
 }
 
 /// The flows from the origin to `last`, each with the event that started it.
