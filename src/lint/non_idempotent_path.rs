@@ -158,7 +158,11 @@ fn shown_again(spec: &Spec, target: &Target) -> bool {
     let sends = target.action.as_ref().is_some_and(|a| a.value == Action::Send);
     let Some(system) = target.system.target.map(|s| spec.system(s)) else { return false };
     let live = system.kind() == crate::model::SystemKind::Website
-        || system.api.as_ref().and_then(|a| a.style.as_ref()).is_some_and(|s| s.value == crate::model::ApiStyle::Websocket);
+        || system
+            .api
+            .as_ref()
+            .and_then(|a| a.style.as_ref())
+            .is_some_and(|s| s.value == crate::model::ApiStyle::Websocket);
     sends && live
 }
 

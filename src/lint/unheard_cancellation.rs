@@ -341,7 +341,9 @@ fn a_correction(entity: &str) -> bool {
 /// A flow from the producer into the target hears a change when its
 /// trigger is another event of those records, an event of a correction
 /// (a refund, a credit, a dispute), an event naming no records, or a poll
-/// of them that updates. One finding per producer, entity and target.
+/// of them that updates. A scheduled read of the producer's records
+/// (`schedule` with `from`) counts as a poll. One finding per producer,
+/// entity and target.
 fn unheard_changes(
     ctx: &Context<'_>,
     ends: &HashMap<(SystemId, &str), Vec<EventId>>,
@@ -369,7 +371,12 @@ fn unheard_changes(
                 let Some(producer) = system.target else { continue };
                 (producer, entity.as_ref().map(|x| x.name.value.as_str()), None)
             }
-            TriggerKind::Schedule { .. } => continue,
+            // A scheduled read of a system's records (`from`) is a poll.
+            TriggerKind::Schedule { .. } => {
+                let Some(source) = flow.from.as_deref() else { continue };
+                let Some(producer) = source.system.target else { continue };
+                (producer, source.entity.as_ref().map(|x| x.name.value.as_str()), None)
+            }
         };
         let (change, correction) = event.map_or((false, false), |e| {
             let name = &spec.event(e).name.value;
