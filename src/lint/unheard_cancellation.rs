@@ -61,7 +61,8 @@ declare_rule! {
     /// `entity=` is taken to be about the records its first word names
     /// (`order.finalized`). Not asked of an `upsert` (it hears every change
     /// it is sent), a warehouse, a mailing tool, a payments system, or the
-    /// team's own services.
+    /// team's own services. A scheduled read of a system's records
+    /// (`schedule` with `from`: a nightly posting) counts as a poll of them.
     ///
     /// ## Why it matters
     ///
