@@ -7,6 +7,8 @@
 //! croner's; the rest reads the five fields itself, in time linear in the
 //! expression.
 
+use std::cell::RefCell;
+use std::collections::HashSet;
 use std::time::Duration;
 
 const MONTHS: &[&str] = &["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
@@ -19,7 +21,39 @@ pub(crate) fn problem(expr: &str) -> Option<String> {
     if fields != 5 {
         return Some(format!("a cron expression has five fields, this one has {fields}"));
     }
-    parser().parse(expr).err().map(|e| format!("`{expr}` is not a valid cron expression: {e}"))
+    thread_local! {
+        static VALID: RefCell<Seen> = RefCell::default();
+    }
+    // A spec repeats a few schedules over thousands of flows; croner's
+    // parse of one is most of what a nightly load costs to check.
+    if VALID.with_borrow(|seen| seen.contains(expr)) {
+        return None;
+    }
+    let problem = parser().parse(expr).err().map(|e| format!("`{expr}` is not a valid cron expression: {e}"));
+    if problem.is_none() {
+        VALID.with_borrow_mut(|seen| seen.insert(expr));
+    }
+    problem
+}
+
+/// The expressions a thread has found valid, up to `Seen::MAX` of them, so
+/// that a spec of distinct schedules costs what it did without the memory.
+#[derive(Default)]
+struct Seen(HashSet<Box<str>>);
+
+impl Seen {
+    const MAX: usize = 4_096;
+
+    fn contains(&self, expr: &str) -> bool {
+        self.0.contains(expr)
+    }
+
+    fn insert(&mut self, expr: &str) {
+        if self.0.len() >= Self::MAX {
+            self.0.clear();
+        }
+        self.0.insert(expr.into());
+    }
 }
 
 /// croner's parser for five fields: no seconds, no years.
@@ -61,8 +95,7 @@ pub(crate) fn normalize(expr: &str) -> Option<String> {
         out.push(text);
     }
     let cron = out.join(" ");
-    parser().parse(&cron).ok()?;
-    Some(cron)
+    problem(&cron).is_none().then_some(cron)
 }
 
 /// The cron that runs every `every`, rounded down to a step cron has

@@ -244,11 +244,17 @@ fn period(d: Duration) -> Yaml {
 pub(super) fn sources(etl: &Etl) -> String {
     let dialects = Dialects::of(&etl.engines);
     let mut sources: Vec<Yaml> = Vec::new();
+    // Each source's tables, in the order they were planned: one pass, not
+    // one per extractor.
+    let mut by_source: std::collections::HashMap<&str, Vec<&super::Table>> = std::collections::HashMap::new();
+    for table in &etl.tables {
+        by_source.entry(table.source.as_str()).or_default().push(table);
+    }
     for extractor in &etl.extractors {
-        let tables: Vec<Yaml> = etl
-            .tables
-            .iter()
-            .filter(|t| t.source == extractor.source)
+        let tables: Vec<Yaml> = by_source
+            .get(extractor.source.as_str())
+            .into_iter()
+            .flatten()
             .map(|t| {
                 let columns: Vec<Yaml> = t
                     .columns
