@@ -71,7 +71,8 @@ declare_rule! {
     /// A request the flow waits on (`send` with `call`) to a system that
     /// neither takes payments nor sends messages (a classifier, a lookup)
     /// may only read, which the spec cannot say: when every write a
-    /// finding names is one, it is an info that asks.
+    /// finding names is one, it is an info that asks; beside a write that
+    /// surely makes a second record, it is not named.
     ///
     /// A vendor's own integration is not the team's code: whether it
     /// repeats a write is the vendor's to prevent, so it is reported at info,
@@ -528,7 +529,12 @@ fn diagnostic(
     deepest: Option<FlowId>,
 ) -> Diagnostic {
     let flow = spec.flow(origin);
-    let targets = offending_targets(spec, &a.absorbs, flow);
+    let mut targets = offending_targets(spec, &a.absorbs, flow);
+    // Beside a write that surely makes a second record, a request that may
+    // only read (a lookup, a classification) is not worth naming.
+    if targets.iter().any(|&t| !a_request(spec, &flow.targets[t])) {
+        targets.retain(|&t| !a_request(spec, &flow.targets[t]));
+    }
     let first = targets.first().copied().unwrap_or(0);
     let write = |t: usize| {
         let target = &flow.targets[t];
