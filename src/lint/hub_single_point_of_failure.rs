@@ -21,7 +21,10 @@ declare_rule! {
     /// webhooks of a flow none of whose targets states a `criticality` is
     /// reported as an info: the outage loses data, and only the targets'
     /// criticality says whether that matters (`criticality high` makes it
-    /// a warning, `normal` or `low` accepts it).
+    /// a warning, `normal` or `low` accepts it). Where neither applies, a
+    /// hub or broker that says `ha #false` is asked, at info, about the
+    /// flows it carries into systems that state no criticality: the spec
+    /// says it is a single instance, and nothing says what its outage costs.
     ///
     /// A hub or broker that says `managed` (since 1.2) is quiet: a vendor
     /// or a platform team runs it as a service (Amazon SQS, EventBridge,
@@ -92,9 +95,12 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     // Per hub, the flows via it that take webhooks into systems that state
     // no criticality.
     let mut unstated: Vec<Vec<FlowId>> = vec![Vec::new(); spec.systems.len()];
+    // Per hub, every flow via it.
+    let mut carried: Vec<Vec<FlowId>> = vec![Vec::new(); spec.systems.len()];
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         let Some(hub) = flow.via.as_ref().and_then(|v| v.target) else { continue };
+        carried[hub.index()].push(id);
         let reaches_critical = flow.targets.iter().filter_map(|t| t.system.target).any(|s| is_critical(spec, s));
         if reaches_critical {
             critical[hub.index()].push(id);
@@ -122,7 +128,9 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             }
         };
         if flows.is_empty() {
-            if let Some(d) = webhooks_at_risk(spec, id, &unstated[id.index()]) {
+            if let Some(d) = webhooks_at_risk(spec, id, &unstated[id.index()])
+                .or_else(|| said_single(spec, id, &carried[id.index()]))
+            {
                 out.push(d);
             }
             continue;
@@ -220,6 +228,54 @@ fn webhooks_at_risk(spec: &Spec, hub: SystemId, flows: &[FlowId]) -> Option<Diag
              `low` accepts it), and run `{}` highly available (`ha #true`) or have the senders' changes read back \
              after an outage",
             name_list(targets.iter().copied()),
+            system.name.value
+        ))
+        .with_owner(Owner::System(hub));
+    d.severity = Severity::Info;
+    Some(d)
+}
+
+/// A hub or broker that says `ha #false` and carries flows none of whose
+/// ends is critical and none of whose webhooks it takes (the findings above
+/// ask about those), into systems that state no criticality: an info, since
+/// the spec says it is a single instance and nothing says what its outage
+/// costs.
+fn said_single(spec: &Spec, hub: SystemId, flows: &[FlowId]) -> Option<Diagnostic> {
+    let system = spec.system(hub);
+    let off = system.ha.as_ref().filter(|ha| !ha.value)?;
+    // A flow into systems that state their criticality (`normal`, `low`)
+    // has had its outage weighed.
+    let unweighed = |f: &FlowId| {
+        spec.flow(*f).targets.iter().filter_map(|t| t.system.target).all(|s| spec.system(s).criticality.is_none())
+    };
+    let flows: Vec<FlowId> = flows.iter().copied().filter(unweighed).collect();
+    if flows.is_empty() {
+        return None;
+    }
+    let names = name_list(flows.iter().map(|f| spec.flow(*f).name.value.as_str()));
+    let mut d = Diagnostic::new(
+        &HUB_SINGLE_POINT_OF_FAILURE,
+        system.name.loc,
+        format!(
+            "{} `{}` says it has no high availability and carries {} ({names}): while it is down, every one of \
+             them stops",
+            system.kind(),
+            system.name.value,
+            plural(flows.len(), "flow")
+        ),
+    )
+    .with_label("a single instance that every flow through it depends on")
+    .with_secondary(off.loc, "high availability is off");
+    for f in flows.iter().take(3) {
+        if let Some(via) = &spec.flow(*f).via {
+            d = d.with_secondary(via.name.loc, format!("flow `{}` depends on it", spec.flow(*f).name.value));
+        }
+    }
+    let mut d = d
+        .with_help(format!(
+            "say what an outage of `{}` costs with `criticality` on the systems its flows serve (`high` makes this \
+             a warning), run it highly available (`ha #true`), or accept it with `allow \"hub-single-point-of-failure\" \
+             reason=\"...\"`",
             system.name.value
         ))
         .with_owner(Owner::System(hub));
