@@ -11,7 +11,8 @@
 //! something the spec states orders them: one vendor runs both (`run-by`
 //! the same system, which can chain its own jobs), or a flow on an event of
 //! the loader's runner (its `via`, `run-by` or source) reaches the reader's
-//! runner (dbt Cloud's "job completed" webhook starting the sync). A loader
+//! runner (dbt Cloud's "job completed" webhook starting the sync), or both
+//! run through one `via` on one clock (one job, which its runner orders). A loader
 //! set off by events streams continuously and is not a clock. It is an
 //! info: the runs may be chained outside the spec (an orchestrator's
 //! dependency), which an `allow` with that reason says. One finding per
@@ -39,6 +40,13 @@ declare_rule! {
     /// stream, not a clock, and is not asked about. It is an info: the two
     /// may be chained outside the spec, by an orchestrator's dependency,
     /// which an `allow` with that reason says.
+    ///
+    /// Two flows through the same `via` on the same clock (the same cron,
+    /// or the same interval) are taken as one job whose steps the runner
+    /// orders, as the models of one `dbt run` are. The reader's runner is
+    /// its `run-by` or `via`, or the store it reads where it states
+    /// neither: an event flow that writes into the store does not start a
+    /// job that something else runs.
     ///
     /// ## Why it matters
     ///
@@ -118,6 +126,35 @@ fn runners(spec: &Spec, flow: &Flow) -> impl Iterator<Item = SystemId> {
     run_by.into_iter().chain(via).chain(flow.source_system(spec))
 }
 
+/// The systems that start a reader's run: its `run-by` and `via`, or,
+/// where it states neither, its source (a job the store runs itself). The
+/// store a reader reads is not its runner when something else runs it: an
+/// event flow that writes into the store does not start the job.
+fn reader_runners(spec: &Spec, flow: &Flow) -> Vec<SystemId> {
+    let stated: Vec<SystemId> = flow
+        .run_by
+        .as_ref()
+        .and_then(|r| r.target)
+        .into_iter()
+        .chain(flow.via.as_ref().and_then(|v| v.target))
+        .collect();
+    if stated.is_empty() { flow.source_system(spec).into_iter().collect() } else { stated }
+}
+
+/// Whether two flows run as one job: through the same `via` on the same
+/// clock (the same cron, or the same interval), as the models of one
+/// `dbt run` do, which the runner orders by their references.
+fn one_job(a: &Flow, b: &Flow) -> bool {
+    let via = |f: &Flow| f.via.as_ref().and_then(|v| v.target);
+    let clock = |f: &Flow| match f.trigger.as_ref().map(|t| &t.kind) {
+        Some(TriggerKind::Schedule { every, cron }) => {
+            Some((every.as_ref().map(|e| e.value), cron.as_ref().map(|c| c.value.clone())))
+        }
+        _ => None,
+    };
+    via(a).is_some() && via(a) == via(b) && clock(a).is_some() && clock(a) == clock(b)
+}
+
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     // The loads on a clock, by the system and entity they write; and the
@@ -157,10 +194,12 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         }
         let Some(writers) = loads.get(&(system, entity)) else { continue };
         let run_by = reader.run_by.as_ref().and_then(|r| r.target);
+        let started_by = reader_runners(spec, reader);
         let waits = |loader: &Flow| {
             let same_vendor = run_by.is_some() && run_by == loader.run_by.as_ref().and_then(|r| r.target);
             same_vendor
-                || runners(spec, loader).any(|l| runners(spec, reader).any(|r| l != r && links.contains(&(l, r))))
+                || one_job(loader, reader)
+                || runners(spec, loader).any(|l| started_by.iter().any(|&r| l != r && links.contains(&(l, r))))
         };
         let unordered: Vec<FlowId> = writers.iter().copied().filter(|&w| w != id && !waits(spec.flow(w))).collect();
         let Some(&first) = unordered.first() else { continue };
