@@ -24,8 +24,15 @@ declare_rule! {
     /// (every flow touching it says `run-by` that system, as Shopify Flow's
     /// automations do) is not asked: nothing calls its API from outside, so
     /// there is no version to pin. A third party's connector (`run-by` a
-    /// vendor that calls it, Fivetran reading Stripe) still is: the
-    /// version it reads in is a fact of the design.
+    /// vendor that calls it, Fivetran reading Stripe) still is where the
+    /// spec states the system's `api`: the version it reads in is a fact of
+    /// the design. Where the spec states no `api` and only products'
+    /// native integrations touch the system (`run-by` one of the flow's
+    /// own ends: a booking tool's add-on writing to Mailchimp), the
+    /// catalog's question is not asked: the connector pins its version, and
+    /// the business has nothing to pin. A file exchange
+    /// (`api file`: a CSV upload, an SFTP drop) has no API version; its
+    /// layout is the entity's fields.
     ///
     /// ## Why it matters
     ///
@@ -63,12 +70,24 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     // (`run-by` the system itself, as Shopify Flow): an API nobody calls.
     let mut by_itself = vec![false; spec.systems.len()];
     let mut by_others = vec![false; spec.systems.len()];
+    // Which systems a flow reads or writes other than as a product's
+    // native integration (`run-by` one of the flow's own ends: Jobber's
+    // sync writing QuickBooks, Timely's add-on writing Mailchimp), whose
+    // connector pins the version it calls. A flow of the team's, or a third
+    // party's loader (`run-by` a hub: Fivetran reading Stripe, whose
+    // account's version shapes the rows the team's models read), is not one.
+    let mut not_native = vec![false; spec.systems.len()];
     for flow in spec.flow_ids().map(|f| spec.flow(f)) {
         let runner = flow.run_by.as_ref().and_then(|r| r.target);
-        let touched = flow.source_system(spec).into_iter().chain(flow.targets.iter().filter_map(|t| t.system.target));
-        for system in touched {
+        let source = flow.source_system(spec);
+        let touched = || source.into_iter().chain(flow.targets.iter().filter_map(|t| t.system.target));
+        let native = runner.is_some_and(|r| touched().any(|s| s == r));
+        for system in touched() {
             let seen = if runner == Some(system) { &mut by_itself } else { &mut by_others };
             seen[system.index()] = true;
+            if !native {
+                not_native[system.index()] = true;
+            }
         }
     }
     for id in spec.system_ids() {
@@ -76,7 +95,15 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         if by_itself[id.index()] && !by_others[id.index()] {
             continue;
         }
+        if (by_itself[id.index()] || by_others[id.index()]) && !not_native[id.index()] && system.api.is_none() {
+            continue;
+        }
         let api = system.api.as_ref();
+        // A file exchange (a CSV upload, an SFTP drop) has no API version:
+        // its layout is the entity's fields.
+        if api.and_then(|a| a.style.as_ref()).is_some_and(|s| s.value == crate::model::ApiStyle::File) {
+            continue;
+        }
         // A messaging protocol negotiates its version on each connection;
         // what it carries is versioned on the events, asked below.
         let messaging = api.and_then(|a| a.style.as_ref()).is_some_and(|s| s.value.is_messaging());
