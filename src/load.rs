@@ -339,7 +339,7 @@ impl Loader {
         self.loaded.diagnostics.push(
             Diagnostic::new(&crate::diagnostic::INCLUDE_ERROR, include.loc, message)
                 .with_label("cannot include this")
-                .with_help(help),
+                .with_help(help.to_owned()),
         );
     }
 }

@@ -206,7 +206,7 @@ fn print_build_findings(out: &Out, checked: &crate::Checked, findings: &[crate::
     }
     let report = Report { sources: &checked.sources, diagnostics: findings, identities: &[] };
     out.eprint(&render::short::render(&report));
-    let mut helps: Vec<&str> = findings.iter().map(|d| d.help.as_str()).collect();
+    let mut helps: Vec<&str> = findings.iter().map(|d| d.help.as_ref()).collect();
     helps.sort_unstable();
     helps.dedup();
     for help in helps {

@@ -7,6 +7,7 @@
 //! `crate::render` turn it into text, JSON, SARIF or LSP messages; nothing here
 //! knows about output formats.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use schemars::JsonSchema;
@@ -48,7 +49,8 @@ impl Severity {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Label {
     pub(crate) loc: Loc,
-    pub(crate) message: String,
+    /// Borrowed where it is fixed text, as most labels are.
+    pub(crate) message: Cow<'static, str>,
 }
 
 #[derive(Clone, Debug)]
@@ -59,8 +61,10 @@ pub(crate) struct Diagnostic {
     pub(crate) primary: Label,
     pub(crate) secondary: Vec<Label>,
     /// What to do about it: every diagnostic has one (`Draft::with_help` is
-    /// the only way to finish one).
-    pub(crate) help: String,
+    /// the only way to finish one). Borrowed where it is fixed text, as most
+    /// helps are: a check that finds a problem in each of 100,000 flows
+    /// then copies none of them.
+    pub(crate) help: Cow<'static, str>,
     /// The system, event or flow the finding is about: its inline `allow`s
     /// apply to this diagnostic.
     pub(crate) owner: Option<Owner>,
@@ -107,9 +111,9 @@ impl Diagnostic {
             rule,
             severity: rule.default_severity,
             message: message.into(),
-            primary: Label { loc, message: String::new() },
+            primary: Label { loc, message: Cow::Borrowed("") },
             secondary: Vec::new(),
-            help: String::new(),
+            help: Cow::Borrowed(""),
             owner: None,
             spec_wide: None,
             members: Vec::new(),
@@ -119,13 +123,13 @@ impl Diagnostic {
     }
 
     /// Sets the primary label's text.
-    pub(crate) fn with_label(mut self, message: impl Into<String>) -> Self {
+    pub(crate) fn with_label(mut self, message: impl Into<Cow<'static, str>>) -> Self {
         self.primary.message = message.into();
         self
     }
 
     /// Adds a secondary label at a related place.
-    pub(crate) fn with_secondary(mut self, loc: Loc, message: impl Into<String>) -> Self {
+    pub(crate) fn with_secondary(mut self, loc: Loc, message: impl Into<Cow<'static, str>>) -> Self {
         self.secondary.push(Label { loc, message: message.into() });
         self
     }
@@ -236,12 +240,12 @@ impl std::ops::DerefMut for Draft {
 
 impl Draft {
     /// Sets the primary label's text.
-    pub(crate) fn with_label(self, message: impl Into<String>) -> Self {
+    pub(crate) fn with_label(self, message: impl Into<Cow<'static, str>>) -> Self {
         Draft(self.0.with_label(message))
     }
 
     /// Adds a secondary label at a related place.
-    pub(crate) fn with_secondary(self, loc: Loc, message: impl Into<String>) -> Self {
+    pub(crate) fn with_secondary(self, loc: Loc, message: impl Into<Cow<'static, str>>) -> Self {
         Draft(self.0.with_secondary(loc, message))
     }
 
@@ -262,7 +266,7 @@ impl Draft {
     }
 
     /// Says what to do, which finishes the diagnostic.
-    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+    pub(crate) fn with_help(mut self, help: impl Into<Cow<'static, str>>) -> Diagnostic {
         self.0.help = help.into();
         self.0
     }

@@ -150,7 +150,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 // only the spec's author can answer: asked at info.
                 if let Some(question) = conversion_question(from.value, to.value) {
                     d.severity = Severity::Info;
-                    d.help = format!("{question}; {}", d.help);
+                    d.help = format!("{question}; {}", d.help).into();
                 }
                 out.push(d);
             }
@@ -187,7 +187,7 @@ mod tests {
             flow "bad" { on "e"; to b action=update entity=t { map "j" to="e"; map "f" to="i" } }
         "#;
         let found = test_check(&MAPPING_TYPE_MISMATCH, text);
-        let labels: Vec<_> = found.iter().map(|d| d.primary.message.as_str()).collect();
+        let labels: Vec<_> = found.iter().map(|d| d.primary.message.as_ref()).collect();
         assert_eq!(labels, vec!["json to email", "float to int"]);
     }
 }

@@ -426,7 +426,7 @@ pub(crate) fn apply_levels(
 pub(crate) fn say_where_to_allow(spec: &Spec, diagnostics: &mut [Diagnostic]) {
     for d in diagnostics.iter_mut().filter(|d| d.rule.category == Category::Topology) {
         if !d.help.contains(&format!("allow \"{}\"", d.rule.name)) {
-            d.help = format!("{}; {}", d.help, suppression::where_to_allow(spec, d));
+            d.help = format!("{}; {}", d.help, suppression::where_to_allow(spec, d)).into();
         }
     }
 }

@@ -125,7 +125,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 "{}: a failed run is read again at the next one, but a record that always fails stops every run",
                 d.message
             );
-            d.primary.message = "a batch load: read again at the next run".to_owned();
+            d.primary.message = "a batch load: read again at the next run".into();
             d.severity = crate::diagnostic::Severity::Info;
         }
         singles.push((
@@ -219,7 +219,7 @@ mod tests {
         assert_eq!(group.owners().collect::<Vec<_>>(), vec![flow(0), flow(1)]);
         assert!(group.spec_wide.as_deref().is_some_and(|k| k.contains("svc")));
         assert_eq!(group.primary.message, "flow `h1`: after the last attempt fails, the data is dropped");
-        let labels: Vec<&str> = group.secondary.iter().map(|l| l.message.as_str()).collect();
+        let labels: Vec<&str> = group.secondary.iter().map(|l| l.message.as_ref()).collect();
         assert_eq!(labels, vec!["flow `h2`: after the last attempt fails, the data is dropped"]);
     }
 }

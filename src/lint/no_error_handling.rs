@@ -381,7 +381,7 @@ mod tests {
             flow "f-quiet" { on "quiet"; to b action=update }
         "#;
         let found = test_check(&NO_ERROR_HANDLING, text);
-        let labels: Vec<&str> = found.iter().map(|d| d.secondary[0].message.as_str()).collect();
+        let labels: Vec<&str> = found.iter().map(|d| d.secondary[0].message.as_ref()).collect();
         assert_eq!(
             labels,
             vec![

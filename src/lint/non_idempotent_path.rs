@@ -387,7 +387,7 @@ fn vendors_flow(spec: &Spec, graph: &Graph, a: &Attribution, id: FlowId, why: St
               that overlaps its last run) and whether it recognises a repeat by the source record's id; if your own \
               code runs this flow, add `idempotency-key` (a flow that states its `retry`, `dead-letter` or `log` is \
               taken as yours)"
-        .to_owned();
+        .into();
     d
 }
 
@@ -818,7 +818,7 @@ mod tests {
             "flow `onboard` can run twice for one change and writes without an idempotency key: `create` on `stripe`, \
              `send` on `slack` and `increment` on `crm`"
         );
-        let labels: Vec<&str> = found[0].secondary.iter().map(|l| l.message.as_str()).collect();
+        let labels: Vec<&str> = found[0].secondary.iter().map(|l| l.message.as_ref()).collect();
         assert_eq!(
             labels,
             vec![

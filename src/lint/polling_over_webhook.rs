@@ -138,7 +138,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             // A vendor's own integration reads the way its vendor built it.
             let why = super::util::Vendor::Stated(vendor).why();
             d.message.push_str(&format!("; {why}: how it reads is `{vendor}`'s"));
-            d.help = format!("ask `{vendor}` whether it can take webhooks; {}", d.help);
+            d.help = format!("ask `{vendor}` whether it can take webhooks; {}", d.help).into();
             d.severity = Severity::Info;
         } else if let Some((webhook_flow, target)) = catch_up {
             d.message.push_str(&format!(
@@ -147,7 +147,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 spec.flow(webhook_flow).name.value,
                 target.name.value
             ));
-            d.help = format!("if the poll is the webhook's catch-up, it belongs where it is; otherwise {}", d.help);
+            d.help =
+                format!("if the poll is the webhook's catch-up, it belongs where it is; otherwise {}", d.help).into();
             d.severity = Severity::Info;
         }
         out.push(d);
@@ -172,7 +173,7 @@ mod tests {
         let found = test_check(&POLLING_OVER_WEBHOOK, text);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].secondary.len(), 1);
-        assert!(found[0].help.as_str().starts_with("declare an event `from=push`"));
+        assert!(found[0].help.starts_with("declare an event `from=push`"));
     }
 
     #[test]

@@ -218,7 +218,7 @@ mod tests {
             "{}",
             found[0].message
         );
-        let labels: Vec<&str> = found[0].secondary.iter().map(|l| l.message.as_str()).collect();
+        let labels: Vec<&str> = found[0].secondary.iter().map(|l| l.message.as_ref()).collect();
         assert_eq!(labels, vec!["assumed: `ab` sets off event `b.e` (event `b.e` names no entity)"]);
     }
 

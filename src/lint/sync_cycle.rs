@@ -398,7 +398,7 @@ mod tests {
             found[0].message
         );
         assert!(found[0].message.contains("(2 more flows in the same loop: `bc` and `ca`)"), "{}", found[0].message);
-        assert!(found[0].help.as_str().contains("`ba`"));
+        assert!(found[0].help.contains("`ba`"));
         assert_eq!(found[0].owner, Some(Owner::Flow(FlowId(3))));
     }
 

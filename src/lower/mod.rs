@@ -221,7 +221,7 @@ impl Lowerer<'_> {
     ) {
         crate::diagnostic::push_capped(
             self.diagnostics,
-            Diagnostic::new(rule, self.loc(span), message).with_label(label).with_fix(fix).with_help(help),
+            Diagnostic::new(rule, self.loc(span), message).with_label(label.to_owned()).with_fix(fix).with_help(help),
         );
     }
 

@@ -93,6 +93,7 @@ macro_rules! leaves {
 
 leaves! {
     bool, u32, usize, f64, String, SmolStr, std::time::Duration, std::ops::Range<usize>, &'static str,
+    std::borrow::Cow<'static, str>,
     &'static Rule, &'static crate::catalog::Entry,
     SystemId, EventId, FlowId, EntityId, Owner, Severity, Applicability, Constant, RetryOn,
     Action, ApiStyle, Backoff, Criticality, EventDelivery, FieldType, HttpMethod, LintLevel, Lookup, OutboundAuth,

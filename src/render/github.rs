@@ -21,7 +21,7 @@ pub(crate) fn render(report: &Report<'_>) -> String {
             Severity::Info => "notice",
         };
         let mut message = text::one_line(&d.message).into_owned();
-        if let Some(help) = Some(d.help.as_str()).filter(|h| !h.is_empty()) {
+        if let Some(help) = Some(d.help.as_ref()).filter(|h| !h.is_empty()) {
             let _ = write!(message, "\nhelp: {}", text::lines(help));
         }
         let _ = writeln!(

@@ -139,7 +139,7 @@ fn label(sources: &SourceMap, label: &Label, primary: bool) -> JsonLabel {
         column: start.column,
         end_line: end.line,
         end_column: end.column,
-        message: label.message.clone(),
+        message: label.message.to_string(),
         primary,
     }
 }
@@ -159,7 +159,7 @@ pub(crate) fn diagnostic(sources: &SourceMap, resolver: &mut Resolver<'_>, d: &D
         end_line: primary.end_line,
         end_column: primary.end_column,
         labels,
-        help: d.help.clone(),
+        help: d.help.to_string(),
         fixes: fixes(sources, resolver, d),
     }
 }
