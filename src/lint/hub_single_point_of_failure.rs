@@ -1,8 +1,9 @@
 //! `hub-single-point-of-failure`: a hub or broker without high availability
-//! that carries flows into (or else out of) critical systems, or (an info) takes webhooks
-//! for flows into systems whose criticality the spec does not state. A
-//! `managed` one (since 1.2) is left alone: its availability is its
-//! provider's tier, which nothing in the design changes.
+//! that carries flows into (or else out of) critical systems, or (an info)
+//! takes webhooks for flows into systems whose criticality the spec does
+//! not state, or (an info) says `ha #false` and carries flows into such
+//! systems. A `managed` one (since 1.2) is left alone: its availability is
+//! its provider's tier, which nothing in the design changes.
 
 use super::Context;
 use super::util::{name_list, plural};
