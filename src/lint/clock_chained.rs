@@ -146,12 +146,14 @@ fn reader_runners(spec: &Spec, flow: &Flow) -> Vec<SystemId> {
 /// `dbt run` do, which the runner orders by their references.
 fn one_job(a: &Flow, b: &Flow) -> bool {
     let via = |f: &Flow| f.via.as_ref().and_then(|v| v.target);
-    let clock = |f: &Flow| match f.trigger.as_ref().map(|t| &t.kind) {
-        Some(TriggerKind::Schedule { every, cron }) => {
-            Some((every.as_ref().map(|e| e.value), cron.as_ref().map(|c| c.value.clone())))
+    fn clock(f: &Flow) -> Option<(Option<std::time::Duration>, Option<&str>)> {
+        match &f.trigger.as_ref()?.kind {
+            TriggerKind::Schedule { every, cron } => {
+                Some((every.as_ref().map(|e| e.value), cron.as_ref().map(|c| c.value.as_str())))
+            }
+            _ => None,
         }
-        _ => None,
-    };
+    }
     via(a).is_some() && via(a) == via(b) && clock(a).is_some() && clock(a) == clock(b)
 }
 

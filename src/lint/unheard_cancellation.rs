@@ -520,7 +520,7 @@ fn copied<'s>(ctx: &Context<'s>, flow: &'s crate::model::Flow) -> Option<(System
                 event.entity.as_ref().map(|e| e.name.value.as_str()).or_else(|| named_records(&event.name.value));
             Some((event.from.as_ref()?.target?, entity?))
         }
-        TriggerKind::Poll { system, entity, .. } => Some((system.target?, entity.as_ref()?.name.value.as_str())),
+        TriggerKind::Poll { .. } => polled(flow),
         TriggerKind::Schedule { .. } => None,
     }
 }
