@@ -521,15 +521,15 @@ impl<'s> TriggerBuilder<'s> {
                         self.edges.push((Self::event_node(spec, e), node));
                     }
                 }
-                Some(TriggerKind::Poll { system, entity, .. }) => {
-                    let Some(system) = system.target else { continue };
-                    let feeder = match entity {
+                Some(TriggerKind::Poll(poll)) => {
+                    let Some(system) = poll.system.target else { continue };
+                    let feeder = match &poll.entity {
                         Some(entity) => self.keyed(system, &entity.name.value),
                         None => self.none(system),
                     };
                     self.edges.push((feeder, node));
                 }
-                Some(TriggerKind::Schedule { .. }) | None => {}
+                Some(TriggerKind::Schedule(_)) | None => {}
             }
         }
         // Producers: each `to` feeds the consumers of what it writes. A

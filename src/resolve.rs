@@ -510,7 +510,8 @@ fn resolve_flow(
                     }
                 }
             }
-            TriggerKind::Poll { system, entity, .. } => {
+            TriggerKind::Poll(poll) => {
+                let crate::model::Poll { system, entity, .. } = &mut **poll;
                 resolve_system(system, systems, out);
                 if let Some(entity) = entity {
                     resolve_entity(entity, system.target, tables, no_loc, out);
@@ -519,7 +520,7 @@ fn resolve_flow(
                     }
                 }
             }
-            TriggerKind::Schedule { .. } => {}
+            TriggerKind::Schedule(_) => {}
         }
     }
     if let Some(from) = &mut flow.from {
@@ -664,11 +665,11 @@ fn resolve_run_by(flow: &mut Flow, systems: &Names<SystemId>, known: &Known<'_>,
             }
             None => unresolved = true,
         },
-        Some(TriggerKind::Poll { system, .. }) => match system.target {
+        Some(TriggerKind::Poll(poll)) => match poll.system.target {
             Some(s) => sources.push(s),
             None => unresolved = true,
         },
-        Some(TriggerKind::Schedule { .. }) => match flow.from.as_ref().and_then(|f| f.system.target) {
+        Some(TriggerKind::Schedule(_)) => match flow.from.as_ref().and_then(|f| f.system.target) {
             Some(s) => sources.push(s),
             None => unresolved = true,
         },

@@ -87,7 +87,8 @@ pub(super) fn describe_flow(_spec: &Spec, f: &Flow, named: bool) -> String {
         Some(TriggerKind::On { event }) => {
             let _ = write!(d, "on {}", event.name.value);
         }
-        Some(TriggerKind::Poll { system, entity, every, path, cursor }) => {
+        Some(TriggerKind::Poll(poll)) => {
+            let crate::model::Poll { system, entity, every, path, cursor } = &**poll;
             let _ = write!(
                 d,
                 "poll {} {:?} {:?} {:?} {:?}",
@@ -98,7 +99,8 @@ pub(super) fn describe_flow(_spec: &Spec, f: &Flow, named: bool) -> String {
                 cursor.as_ref().map(|c| c.value.clone()),
             );
         }
-        Some(TriggerKind::Schedule { every, cron }) => {
+        Some(TriggerKind::Schedule(schedule)) => {
+            let crate::model::Schedule { every, cron } = &**schedule;
             let _ = write!(
                 d,
                 "schedule {:?} {:?}",

@@ -338,8 +338,8 @@ impl<'a> Readers<'a> {
             let mut systems: BTreeSet<&str> = BTreeSet::new();
             match f.trigger.as_ref().map(|t| &t.kind) {
                 Some(TriggerKind::On { event }) => readers.on_event.entry(&event.name.value).or_default().push(f),
-                Some(TriggerKind::Poll { system, .. }) => {
-                    systems.insert(&system.name.value);
+                Some(TriggerKind::Poll(poll)) => {
+                    systems.insert(&poll.system.name.value);
                 }
                 _ => {}
             }
@@ -391,7 +391,7 @@ impl<'a> Readers<'a> {
     fn keys(f: &'a Flow) -> impl Iterator<Item = &'a str> {
         f.idempotency_key
             .iter()
-            .chain(f.targets.iter().filter_map(|t| t.idempotency_key.as_ref()))
+            .chain(f.targets.iter().filter_map(|t| t.idempotency_key.as_deref()))
             .map(|k| k.name.value.as_str())
     }
 }
@@ -481,8 +481,8 @@ fn used_names(spec: &Spec) -> Used<'_> {
             Some(TriggerKind::On { event }) => {
                 used.events.insert(&event.name.value);
             }
-            Some(TriggerKind::Poll { system, .. }) => {
-                used.systems.insert(&system.name.value);
+            Some(TriggerKind::Poll(poll)) => {
+                used.systems.insert(&poll.system.name.value);
             }
             _ => {}
         }

@@ -22,7 +22,7 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::Context;
-use super::util::{group_by, name_list};
+use super::util::{PerFlow, group_by, name_list};
 use crate::diagnostic::{Diagnostic, declare_rule};
 use crate::model::{Flow, FlowId, Owner, Spec, SystemId, SystemKind, TriggerKind};
 
@@ -103,15 +103,15 @@ declare_rule! {
 
 /// Whether a clock runs the flow: a poll or a schedule.
 fn on_a_clock(flow: &Flow) -> bool {
-    matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Poll { .. } | TriggerKind::Schedule { .. }))
+    matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Poll(_) | TriggerKind::Schedule(_)))
 }
 
 /// The system and entity a flow run by a clock reads: its poll's, or its
 /// schedule's `from`.
 fn clock_read(flow: &Flow) -> Option<(SystemId, &str)> {
     match &flow.trigger.as_ref()?.kind {
-        TriggerKind::Poll { system, entity, .. } => Some((system.target?, entity.as_ref()?.name.value.as_str())),
-        TriggerKind::Schedule { .. } => {
+        TriggerKind::Poll(poll) => Some((poll.system.target?, poll.entity.as_ref()?.name.value.as_str())),
+        TriggerKind::Schedule(_) => {
             let from = flow.from.as_ref()?;
             Some((from.system.target?, from.entity.as_ref()?.name.value.as_str()))
         }
@@ -148,8 +148,8 @@ fn one_job(a: &Flow, b: &Flow) -> bool {
     let via = |f: &Flow| f.via.as_ref().and_then(|v| v.target);
     fn clock(f: &Flow) -> Option<(Option<std::time::Duration>, Option<&str>)> {
         match &f.trigger.as_ref()?.kind {
-            TriggerKind::Schedule { every, cron } => {
-                Some((every.as_ref().map(|e| e.value), cron.as_ref().map(|c| c.value.as_str())))
+            TriggerKind::Schedule(schedule) => {
+                Some((schedule.every.as_ref().map(|e| e.value), schedule.cron.as_ref().map(|c| c.value.as_str())))
             }
             _ => None,
         }
@@ -183,7 +183,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             }
         }
     }
-    let mut singles: Vec<(FlowId, Diagnostic)> = Vec::new();
+    let mut singles = PerFlow::made(&CLOCK_CHAINED);
     let mut read_from: HashMap<FlowId, SystemId> = HashMap::default();
     for id in spec.flow_ids() {
         let reader = spec.flow(id);
@@ -230,7 +230,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         )
         .with_owner(Owner::Flow(id));
         read_from.insert(id, system);
-        singles.push((id, d));
+        singles.items.push((id, d));
     }
     group_by(
         spec,

@@ -65,13 +65,19 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         let flow = spec.flow(id);
         let (Some(latency), Some(trigger)) = (&flow.latency, &flow.trigger) else { continue };
         let (interval, loc, what): (Duration, Loc, String) = match &trigger.kind {
-            TriggerKind::Poll { every: Some(every), .. } => (every.value, every.loc, "polls".into()),
-            TriggerKind::Schedule { every: Some(every), .. } => (every.value, every.loc, "runs".into()),
-            TriggerKind::Schedule { cron: Some(cron), .. } => match crate::cron::gap(&cron.value) {
-                Some(gap) => (gap, cron.loc, format!("`{}` can wait", cron.value)),
+            TriggerKind::Poll(poll) => match &poll.every {
+                Some(every) => (every.value, every.loc, "polls".into()),
                 None => continue,
             },
-            _ => continue,
+            TriggerKind::Schedule(schedule) => match (&schedule.every, &schedule.cron) {
+                (Some(every), _) => (every.value, every.loc, "runs".into()),
+                (None, Some(cron)) => match crate::cron::gap(&cron.value) {
+                    Some(gap) => (gap, cron.loc, format!("`{}` can wait", cron.value)),
+                    None => continue,
+                },
+                (None, None) => continue,
+            },
+            TriggerKind::On { .. } => continue,
         };
         if latency.value >= interval {
             continue;
@@ -84,7 +90,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             format!("{what} {interval_text} between runs")
         };
         let kind = match &trigger.kind {
-            TriggerKind::Poll { .. } => "poll more often, or trigger the flow `on` an event the source pushes",
+            TriggerKind::Poll(_) => "poll more often, or trigger the flow `on` an event the source pushes",
             _ => "run the schedule more often, or trigger the flow `on` an event the source pushes",
         };
         out.push(

@@ -2,6 +2,7 @@
 //! destination.
 
 use super::Context;
+use super::util::PerFlow;
 use crate::diagnostic::declare_rule;
 use crate::diagnostic::{Diagnostic, Fix};
 use crate::model::Owner;
@@ -71,7 +72,7 @@ declare_rule! {
 
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
-    let mut singles = Vec::new();
+    let mut singles = PerFlow::made(&NO_DEAD_LETTER);
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         // (1.2) A caller waiting on a `reply` sees the failure: nothing is dropped unseen.
@@ -128,7 +129,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             d.primary.message = "a batch load: read again at the next run".into();
             d.severity = crate::diagnostic::Severity::Info;
         }
-        singles.push((
+        singles.items.push((
             id,
             d.with_secondary(flow.name.loc, "in this flow")
                 .with_help(

@@ -9,9 +9,10 @@
 //! hears of a failure there.
 
 use super::Context;
+use super::util::PerFlow;
 use crate::diagnostic::declare_rule;
 use crate::diagnostic::{Diagnostic, Fix};
-use crate::model::{ApiStyle, Flow, Owner, Spec, SystemId, TriggerKind};
+use crate::model::{ApiStyle, Flow, FlowId, Owner, Spec, SystemId, TriggerKind};
 
 declare_rule! {
     /// ## What it finds
@@ -86,8 +87,11 @@ declare_rule! {
 
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
-    let mut singles = Vec::new();
-    let mut vendors = Vec::new();
+    // Both made only when reported or read into a group: a spec whose
+    // flows all lack `log` holds a flow id for each, not a finding.
+    let mut singles = PerFlow { rule: &NO_LOGGING, items: Vec::new(), finding: |id, ()| missing_log(spec, id) };
+    let mut vendors =
+        PerFlow { rule: &NO_LOGGING, items: Vec::new(), finding: |id, vendor| unwatched(spec, id, vendor) };
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         if flow.log.is_some() || flow.misspelt("log") || retained(spec, flow) {
@@ -96,19 +100,11 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         if let Some(vendor) = flow.run_by.as_ref().and_then(|r| r.target) {
             // Who is told of a failure is said; the vendor keeps the runs.
             if flow.dead_letter_alert.is_none() {
-                vendors.push((id, unwatched(spec, id, vendor)));
+                vendors.items.push((id, vendor));
             }
             continue;
         }
-        singles.push((
-            id,
-            Diagnostic::new(&NO_LOGGING, flow.name.loc, format!("flow `{}` does not log its runs", flow.name.value))
-                .with_label("no `log`")
-                .with_help("add `log` to the flow, or `allow \"no-logging\" reason=\"...\"` if another system keeps the run log")
-                .with_owner(Owner::Flow(id))
-                // Logging changes nothing about delivery.
-                .with_fix(Fix::safe("Add `log`", vec![super::util::add_to_flow(spec, id, "log")])),
-        ));
+        singles.items.push((id, ()));
     }
     super::util::group_by_target(
         spec,
@@ -131,10 +127,23 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     );
 }
 
+/// The finding of a flow of the team's without `log`.
+fn missing_log(spec: &Spec, id: FlowId) -> Diagnostic {
+    let flow = spec.flow(id);
+    Diagnostic::new(&NO_LOGGING, flow.name.loc, format!("flow `{}` does not log its runs", flow.name.value))
+        .with_label("no `log`")
+        .with_help(
+            "add `log` to the flow, or `allow \"no-logging\" reason=\"...\"` if another system keeps the run log",
+        )
+        .with_owner(Owner::Flow(id))
+        // Logging changes nothing about delivery.
+        .with_fix(Fix::safe("Add `log`", vec![super::util::add_to_flow(spec, id, "log")]))
+}
+
 /// The question for a vendor's own integration (`run-by`): what it keeps
 /// of its runs is the vendor's, which the spec cannot state; what is
 /// unsaid is who learns that one failed.
-fn unwatched(spec: &Spec, id: crate::model::FlowId, vendor: SystemId) -> Diagnostic {
+fn unwatched(spec: &Spec, id: FlowId, vendor: SystemId) -> Diagnostic {
     let flow = spec.flow(id);
     let vendor = &spec.system(vendor).name.value;
     Diagnostic::new(

@@ -21,7 +21,7 @@
 use rustc_hash::FxHashSet as HashSet;
 
 use super::Context;
-use super::util::{group_by, is_party, kept_in_place, name_list, read_entity};
+use super::util::{PerFlow, group_by, is_party, kept_in_place, name_list, read_entity};
 use crate::diagnostic::{Diagnostic, declare_rule};
 use crate::model::{Action, Flow, FlowId, Owner, Spec, SystemId, SystemKind, Target, TriggerKind, named_for_change};
 
@@ -117,7 +117,7 @@ declare_rule! {
 /// schedule, or an event named for a change.
 fn syncs(spec: &Spec, flow: &Flow) -> bool {
     match flow.trigger.as_ref().map(|t| &t.kind) {
-        Some(TriggerKind::Poll { .. } | TriggerKind::Schedule { .. }) => true,
+        Some(TriggerKind::Poll(_) | TriggerKind::Schedule(_)) => true,
         Some(TriggerKind::On { event }) => event.target.is_some_and(|e| named_for_change(&spec.event(e).name.value)),
         None => false,
     }
@@ -217,7 +217,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             back.add(source, read, system, target.entity.as_ref().map(|e| e.name.value.as_str()));
         }
     }
-    let mut singles: Vec<(FlowId, Diagnostic)> = Vec::new();
+    let mut singles = PerFlow::made(&OVERWRITTEN_EDITS);
     let mut both_ways: BothWays = Default::default();
     let mut target_of: rustc_hash::FxHashMap<FlowId, SystemId> = Default::default();
     for id in spec.flow_ids() {
@@ -280,7 +280,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 "flow `{}` rewrites {names} of `{system_name}`'s `{entity}` from {from} {}: an edit made in \
                  `{system_name}` to {them} lasts until the next run, and nothing carries it back",
                 flow.name.value,
-                if matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Schedule { .. })) {
+                if matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Schedule(_))) {
                     "on every run"
                 } else {
                     "on every change"
@@ -295,7 +295,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         ))
         .with_owner(Owner::Flow(id));
         target_of.insert(id, system);
-        singles.push((id, d));
+        singles.items.push((id, d));
     }
     two_way_conflicts(spec, &both_ways, out);
     group_by(

@@ -89,7 +89,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         let Some(trigger) = &flow.trigger else { continue };
-        let TriggerKind::Poll { system, entity, .. } = &trigger.kind else { continue };
+        let TriggerKind::Poll(poll) = &trigger.kind else { continue };
+        let (system, entity) = (&poll.system, &poll.entity);
         let Some(polled) = system.target.map(|s| spec.system(s)) else { continue };
         let Some((true, origin)) = polled.webhooks_fact() else { continue };
         // An extract into a warehouse or a lake: batch loads are the

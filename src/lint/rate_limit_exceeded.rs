@@ -139,11 +139,11 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         // A poll, or a schedule reading `from` a system, requests at least
         // one page of it per run.
         let read = match &trigger.kind {
-            TriggerKind::Poll { system, every: Some(every), .. } => Some((system.target, every)),
-            TriggerKind::Schedule { every: Some(every), .. } => {
-                flow.from.as_ref().map(|from| (from.system.target, every))
+            TriggerKind::Poll(poll) => poll.every.as_ref().map(|every| (poll.system.target, every)),
+            TriggerKind::Schedule(schedule) => {
+                schedule.every.as_ref().and_then(|every| flow.from.as_ref().map(|from| (from.system.target, every)))
             }
-            _ => None,
+            TriggerKind::On { .. } => None,
         };
         if let Some((system, every)) = read
             && let Some(system) = limited(system)

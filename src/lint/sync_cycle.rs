@@ -264,7 +264,7 @@ pub(crate) fn system_name(spec: &Spec, id: Option<SystemId>) -> &str {
 pub(crate) fn trigger_name(spec: &Spec, hop: &Hop) -> String {
     match (hop.trigger, spec.flow(hop.flow).trigger.as_ref().map(|t| &t.kind)) {
         (Some(e), _) => spec.event(e).name.value.to_string(),
-        (None, Some(TriggerKind::Poll { .. })) => "poll".to_owned(),
+        (None, Some(TriggerKind::Poll(_))) => "poll".to_owned(),
         _ => "?".to_owned(),
     }
 }

@@ -368,12 +368,12 @@ fn unheard_changes(
                     Some(id),
                 )
             }
-            TriggerKind::Poll { system, entity, .. } => {
-                let Some(producer) = system.target else { continue };
-                (producer, entity.as_ref().map(|x| x.name.value.as_str()), None)
+            TriggerKind::Poll(poll) => {
+                let Some(producer) = poll.system.target else { continue };
+                (producer, poll.entity.as_ref().map(|x| x.name.value.as_str()), None)
             }
             // A scheduled read of a system's records (`from`) is a poll.
-            TriggerKind::Schedule { .. } => {
+            TriggerKind::Schedule(_) => {
                 let Some(source) = flow.from.as_deref() else { continue };
                 let Some(producer) = source.system.target else { continue };
                 (producer, source.entity.as_ref().map(|x| x.name.value.as_str()), None)
@@ -492,7 +492,7 @@ fn marks_deletions(flow: &crate::model::Flow) -> bool {
 /// The producer and entity name of the records a flow polls.
 fn polled(flow: &crate::model::Flow) -> Option<(SystemId, &str)> {
     match &flow.trigger.as_ref()?.kind {
-        TriggerKind::Poll { system, entity, .. } => Some((system.target?, entity.as_ref()?.name.value.as_str())),
+        TriggerKind::Poll(poll) => Some((poll.system.target?, poll.entity.as_ref()?.name.value.as_str())),
         _ => None,
     }
 }
@@ -520,8 +520,8 @@ fn copied<'s>(ctx: &Context<'s>, flow: &'s crate::model::Flow) -> Option<(System
                 event.entity.as_ref().map(|e| e.name.value.as_str()).or_else(|| named_records(&event.name.value));
             Some((event.from.as_ref()?.target?, entity?))
         }
-        TriggerKind::Poll { .. } => polled(flow),
-        TriggerKind::Schedule { .. } => None,
+        TriggerKind::Poll(_) => polled(flow),
+        TriggerKind::Schedule(_) => None,
     }
 }
 

@@ -11,8 +11,9 @@
 //! the system point-to-point flows write to. One pass over the flows.
 
 use super::Context;
+use super::util::{PerFlow, group_by};
 use crate::diagnostic::{Diagnostic, declare_rule};
-use crate::model::Owner;
+use crate::model::{FlowId, Loc, Owner};
 
 declare_rule! {
     /// ## What it finds
@@ -81,7 +82,22 @@ declare_rule! {
 
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
-    let (mut via, mut direct) = (Vec::new(), Vec::new());
+    // The finding a flow would get alone, made from the place of its `dead-letter`.
+    let finding = |id: FlowId, dead_letter: Loc| {
+        Diagnostic::new(
+            &UNWATCHED_DEAD_LETTER,
+            dead_letter,
+            format!("flow `{}` keeps dead letters, but says nobody is alerted to them", spec.flow(id).name.value),
+        )
+        .with_label("who is told when a message lands here?")
+        .with_help(
+            "alarm on the dead letters (a queue-depth alarm, a monitor on the dead-letter file) and say whom it \
+             tells with `dead-letter alert=\"...\"`",
+        )
+        .with_owner(Owner::Flow(id))
+    };
+    let mut via = PerFlow { rule: &UNWATCHED_DEAD_LETTER, items: Vec::new(), finding };
+    let mut direct = PerFlow { rule: &UNWATCHED_DEAD_LETTER, items: Vec::new(), finding };
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         let Some(dead_letter) = flow.dead_letter else { continue };
@@ -89,20 +105,10 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         if flow.dead_letter_alert.is_some() || flow.runner().is_some() {
             continue;
         }
-        let d = Diagnostic::new(
-            &UNWATCHED_DEAD_LETTER,
-            dead_letter,
-            format!("flow `{}` keeps dead letters, but says nobody is alerted to them", flow.name.value),
-        )
-        .with_label("who is told when a message lands here?")
-        .with_help(
-            "alarm on the dead letters (a queue-depth alarm, a monitor on the dead-letter file) and say whom it \
-             tells with `dead-letter alert=\"...\"`",
-        )
-        .with_owner(Owner::Flow(id));
-        if flow.via.as_ref().and_then(|v| v.target).is_some() { via.push((id, d)) } else { direct.push((id, d)) }
+        let group = if flow.via.as_ref().and_then(|v| v.target).is_some() { &mut via } else { &mut direct };
+        group.items.push((id, dead_letter));
     }
-    super::util::group_by(
+    group_by(
         spec,
         via,
         |_, flow| flow.via.as_ref().and_then(|v| v.target),
@@ -110,7 +116,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         |system, n, names| format!("{n} flows keep dead letters via `{system}`, but none says who is alerted: {names}"),
         out,
     );
-    super::util::group_by(
+    group_by(
         spec,
         direct,
         |_, flow| flow.targets.first().and_then(|t| t.system.target),

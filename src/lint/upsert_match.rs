@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::Context;
-use super::util::{group_by, is_party, name_list, read_entity, source_fields};
+use super::util::{PerFlow, group_by, is_party, name_list, read_entity, source_fields};
 use crate::diagnostic::{Diagnostic, Severity, declare_rule};
 use crate::model::{
     Action, FieldType, Flow, FlowId, Lookup, MatchKey, Owner, Spec, SystemId, SystemKind, Target, TriggerKind,
@@ -226,8 +226,8 @@ struct Writer {
 
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
-    let mut created: Vec<(FlowId, Diagnostic)> = Vec::new();
-    let mut unstated: Vec<(FlowId, Diagnostic)> = Vec::new();
+    let mut created = PerFlow::made(&UPSERT_MATCH);
+    let mut unstated = PerFlow::made(&UPSERT_MATCH);
     let mut writers: BTreeMap<(SystemId, SmolStr), Vec<Writer>> = BTreeMap::new();
     // Every field some flow writes, by system: a key read from a field that
     // a flow writes back into the source is the target's own id, kept there.
@@ -255,17 +255,17 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 let party = entity.filter(|e| is_party(e));
                 // One per flow: a flow's first such upsert stands for it.
                 if let Some(entity) = party.filter(|_| action == Action::Upsert && source != Some(system))
-                    && unstated.last().is_none_or(|(f, _)| *f != flow_id)
+                    && unstated.items.last().is_none_or(|(f, _)| *f != flow_id)
                 {
-                    unstated.push((flow_id, unstated_finding(spec, flow_id, target, entity)));
+                    unstated.items.push((flow_id, unstated_finding(spec, flow_id, target, entity)));
                 }
                 if let Some(entity) = party.filter(|_| action == Action::Create && source != Some(system))
                     && creates_people_in(spec.system(system).kind())
                     // A create keyed by the source's id is refused a second time.
                     && flow.key_for(index).is_none()
-                    && created.last().is_none_or(|(f, _)| *f != flow_id)
+                    && created.items.last().is_none_or(|(f, _)| *f != flow_id)
                 {
-                    created.push((flow_id, created_finding(spec, flow_id, target, entity)));
+                    created.items.push((flow_id, created_finding(spec, flow_id, target, entity)));
                 }
                 continue;
             }

@@ -102,7 +102,13 @@ impl Lowerer<'_> {
                     };
                     if let Some(system) = system {
                         flow.trigger = Some(Trigger {
-                            kind: TriggerKind::Poll { system: Ref::new(system), entity, every, path, cursor },
+                            kind: TriggerKind::Poll(Box::new(crate::model::Poll {
+                                system: Ref::new(system),
+                                entity,
+                                every,
+                                path,
+                                cursor,
+                            })),
                             loc: self.loc(child.span),
                         });
                     }
@@ -124,8 +130,10 @@ impl Lowerer<'_> {
                     } else if !has_every && !has_cron {
                         self.missing(child, "`every=` or `cron=`", "schedule every=\"1d\"");
                     }
-                    flow.trigger =
-                        Some(Trigger { kind: TriggerKind::Schedule { every, cron }, loc: self.loc(child.span) });
+                    flow.trigger = Some(Trigger {
+                        kind: TriggerKind::Schedule(Box::new(crate::model::Schedule { every, cron })),
+                        loc: self.loc(child.span),
+                    });
                 }
                 "from" => {
                     self.shape(child, shape!("flow" "from"));
@@ -169,21 +177,21 @@ impl Lowerer<'_> {
                     if name == "dead-letter"
                         && let Some(alert) = child.prop("alert")
                     {
-                        flow.dead_letter_alert = self.string(&alert, "`alert=\"ops-on-call\"`");
+                        flow.dead_letter_alert = self.string(&alert, "`alert=\"ops-on-call\"`").map(Box::new);
                     }
                 }
                 "latency" => {
                     self.shape(child, shape!("flow" "latency"));
                     self.leaf(child);
                     flow.latency = match child.prop("max") {
-                        Some(e) => self.duration(&e),
+                        Some(e) => self.duration(&e).map(Box::new),
                         None => {
                             self.missing_prop(child, "max", "latency max=\"5m\"");
                             None
                         }
                     };
                 }
-                "reply" => flow.reply = Some(self.wait(child, shape!("flow" "reply"))),
+                "reply" => flow.reply = Some(Box::new(self.wait(child, shape!("flow" "reply")))),
                 "lock" => {
                     self.shape(child, shape!("flow" "lock"));
                     self.leaf(child);
@@ -194,7 +202,7 @@ impl Lowerer<'_> {
                             None
                         }
                     };
-                    flow.lock = Some(Wait { timeout: duration, loc: self.loc(child.span) });
+                    flow.lock = Some(Box::new(Wait { timeout: duration, loc: self.loc(child.span) }));
                 }
                 "when" => {
                     self.shape(child, shape!("flow" "when"));
@@ -215,7 +223,9 @@ impl Lowerer<'_> {
                 "run-by" => {
                     self.shape(child, shape!("flow" "run-by"));
                     self.leaf(child);
-                    flow.run_by = self.name(child, NameKind::Label, "a system name", "run-by klaviyo").map(Ref::new);
+                    flow.run_by = self
+                        .name(child, NameKind::Label, "a system name", "run-by klaviyo")
+                        .map(|n| Box::new(Ref::new(n)));
                 }
                 "allow" => flow.allows.extend(self.allow(child, shape!("flow" "allow"))),
                 _ => {
@@ -251,13 +261,13 @@ impl Lowerer<'_> {
             self.missing(node, "at least one `to`", "to mailchimp action=upsert");
         }
         match (&flow.trigger, &flow.from) {
-            (Some(Trigger { kind: TriggerKind::Schedule { .. }, loc }), None) => {
+            (Some(Trigger { kind: TriggerKind::Schedule(_), loc }), None) => {
                 let d = Diagnostic::new(&diagnostic::MISSING_ARGUMENT, *loc, "a scheduled flow needs a `from` to read")
                     .with_label("scheduled here")
                     .with_help("add the batch source: `from shopify entity=order`");
                 crate::diagnostic::push_capped(self.diagnostics, d);
             }
-            (Some(t), Some(from)) if !matches!(t.kind, TriggerKind::Schedule { .. }) => {
+            (Some(t), Some(from)) if !matches!(t.kind, TriggerKind::Schedule(_)) => {
                 let d = Diagnostic::new(
                     &diagnostic::BAD_VALUE,
                     from.loc,
@@ -334,8 +344,9 @@ impl Lowerer<'_> {
                 "idempotency-key" => {
                     self.shape(child, shape!("to" "idempotency-key"));
                     self.leaf(child);
-                    target.idempotency_key =
-                        self.name(child, NameKind::Field, "a field name", "idempotency-key \"lead_id\"").map(Ref::new);
+                    target.idempotency_key = self
+                        .name(child, NameKind::Field, "a field name", "idempotency-key \"lead_id\"")
+                        .map(|n| Box::new(Ref::new(n)));
                 }
                 "retry" => target.retry = Some(Box::new(self.retry(child, shape!("to" "retry")))),
                 "emits" => {
@@ -352,7 +363,7 @@ impl Lowerer<'_> {
                 }
                 "map" => target.maps.extend(self.map(child, shape!("to" "map"))),
                 "set" => target.sets.extend(self.set(child, shape!("to" "set"))),
-                "call" => target.call = Some(self.wait(child, shape!("to" "call"))),
+                "call" => target.call = Some(Box::new(self.wait(child, shape!("to" "call")))),
                 "each" => target.each = self.each(child).map(Box::new),
                 "counter" => {
                     self.shape(child, shape!("to" "counter"));
@@ -374,7 +385,7 @@ impl Lowerer<'_> {
                         .prop("method")
                         .and_then(|e| self.keyword(&e, "HTTP method", HttpMethod::parse, HttpMethod::KEYWORDS));
                     let path = child.prop("path").and_then(|e| self.url_path(&e));
-                    target.request = Some(Request { method, path, loc: self.loc(child.span) });
+                    target.request = Some(Box::new(Request { method, path, loc: self.loc(child.span) }));
                 }
                 _ => {
                     let known = children_of("to");

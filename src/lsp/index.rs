@@ -106,7 +106,8 @@ impl Index {
                             }
                         }
                     }
-                    TriggerKind::Poll { system, entity: polled, .. } => {
+                    TriggerKind::Poll(poll) => {
+                        let (system, polled) = (&poll.system, &poll.entity);
                         if let Some(s) = system.target {
                             add(system.name.loc, Symbol::System(s.0), false);
                         }
@@ -117,7 +118,7 @@ impl Index {
                             source = r.target.map(Schema::Entity).or(source);
                         }
                     }
-                    TriggerKind::Schedule { .. } => {}
+                    TriggerKind::Schedule(_) => {}
                 }
             }
             if let Some(from) = &flow.from {

@@ -164,14 +164,16 @@ impl Relocate for TriggerKind {
     fn relocate(&mut self, to: Move) {
         match self {
             TriggerKind::On { event } => event.relocate(to),
-            TriggerKind::Poll { system, entity, every, path, cursor } => {
+            TriggerKind::Poll(poll) => {
+                let crate::model::Poll { system, entity, every, path, cursor } = &mut **poll;
                 system.relocate(to);
                 entity.relocate(to);
                 every.relocate(to);
                 path.relocate(to);
                 cursor.relocate(to);
             }
-            TriggerKind::Schedule { every, cron } => {
+            TriggerKind::Schedule(schedule) => {
+                let crate::model::Schedule { every, cron } = &mut **schedule;
                 every.relocate(to);
                 cron.relocate(to);
             }

@@ -246,7 +246,8 @@ mod keywords;
 mod system;
 pub(crate) use event::{Event, Volume, named_for_cancellation, named_for_change, named_for_correction};
 pub(crate) use flow::{
-    Constant, Each, Filter, Flow, Map, MatchKey, Retry, RetryOn, Set, Source, Target, Trigger, TriggerKind, Twice, Wait,
+    Constant, Each, Filter, Flow, Map, MatchKey, Poll, Retry, RetryOn, Schedule, Set, Source, Target, Trigger,
+    TriggerKind, Twice, Wait,
 };
 pub(crate) use keywords::{
     Action, ApiStyle, Backoff, Criticality, EventDelivery, FieldType, HttpMethod, LintLevel, Lookup, OutboundAuth,

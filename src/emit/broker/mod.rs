@@ -343,7 +343,7 @@ impl<'s> Routes<'s> {
         let spec = self.spec;
         let entity = self.flow_ids.get(flow.name.as_str()).and_then(|id| match &spec.flow(*id).trigger {
             Some(t) => match &t.kind {
-                TriggerKind::Poll { entity, .. } => entity.as_ref(),
+                TriggerKind::Poll(poll) => poll.entity.as_ref(),
                 _ => None,
             },
             None => None,

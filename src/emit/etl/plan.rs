@@ -163,7 +163,8 @@ impl<'s> Planner<'_, 's> {
                 .filter(|&i| flow.targets[i].system.target.is_some_and(|s| spec.system(s).kind().is_storage()))
                 .collect();
             let (source, entity, cursor, every, cron) = match flow.trigger.as_ref().map(|t| &t.kind) {
-                Some(TriggerKind::Schedule { every, cron }) => {
+                Some(TriggerKind::Schedule(schedule)) => {
+                    let crate::model::Schedule { every, cron } = &**schedule;
                     let from = flow.from.as_deref();
                     (
                         from.and_then(|f| f.system.target),
@@ -173,11 +174,11 @@ impl<'s> Planner<'_, 's> {
                         cron.as_ref().map(|c| c.value.as_str()),
                     )
                 }
-                Some(TriggerKind::Poll { system, entity, every, cursor, .. }) => (
-                    system.target,
-                    entity.as_ref(),
-                    cursor.as_ref().map(|c| c.value.to_string()),
-                    Some(every.as_ref().map_or(DEFAULT_POLL, |e| e.value)),
+                Some(TriggerKind::Poll(poll)) => (
+                    poll.system.target,
+                    poll.entity.as_ref(),
+                    poll.cursor.as_ref().map(|c| c.value.to_string()),
+                    Some(poll.every.as_ref().map_or(DEFAULT_POLL, |e| e.value)),
                     None,
                 ),
                 Some(TriggerKind::On { .. }) => {

@@ -86,9 +86,9 @@ fn used(statement: &Statement, spec: &Spec, flow: &Flow) -> bool {
     match (statement.parent, statement.node, statement.prop) {
         ("", "flow", None) => true,
         ("flow", "on", None) => matches!(trigger, Some(TriggerKind::On { .. })),
-        ("flow", "poll", None) => matches!(trigger, Some(TriggerKind::Poll { .. })),
-        ("flow", "poll", Some("cursor")) => matches!(trigger, Some(TriggerKind::Poll { cursor: Some(_), .. })),
-        ("flow", "schedule", None) => matches!(trigger, Some(TriggerKind::Schedule { .. })),
+        ("flow", "poll", None) => matches!(trigger, Some(TriggerKind::Poll(_))),
+        ("flow", "poll", Some("cursor")) => matches!(trigger, Some(TriggerKind::Poll(poll)) if poll.cursor.is_some()),
+        ("flow", "schedule", None) => matches!(trigger, Some(TriggerKind::Schedule(_))),
         ("flow", "from", None) => flow.from.is_some(),
         ("flow", "to", None) => !flow.targets.is_empty(),
         ("flow", "idempotency-key", None) => flow.idempotency_key.is_some(),

@@ -143,8 +143,8 @@ impl<'s> Planner<'_, 's> {
                     }
                     carried.push(id);
                 }
-                Some(TriggerKind::Poll { system, .. }) if system.target.is_some() => carried.push(id),
-                Some(TriggerKind::Schedule { .. }) => self.note(
+                Some(TriggerKind::Poll(poll)) if poll.system.target.is_some() => carried.push(id),
+                Some(TriggerKind::Schedule(_)) => self.note(
                     flow,
                     format!(
                         "not emitted: a scheduled batch flow belongs to an ELT pipeline (`--target etl`), not {what}"
@@ -242,18 +242,17 @@ impl<'s> Planner<'_, 's> {
                 }
                 Some(HubTrigger::Webhook(index))
             }
-            Some(TriggerKind::Poll { .. }) => self.poll(flow).map(HubTrigger::Poll),
+            Some(TriggerKind::Poll(_)) => self.poll(flow).map(HubTrigger::Poll),
             _ => None,
         }
     }
 
     /// A polled flow's source, path, cursor field and interval.
     fn poll(&mut self, flow: &Flow) -> Option<Poll> {
-        let Some(TriggerKind::Poll { system: polled, entity, every, path, cursor }) =
-            flow.trigger.as_ref().map(|t| &t.kind)
-        else {
+        let Some(TriggerKind::Poll(polled)) = flow.trigger.as_ref().map(|t| &t.kind) else {
             return None;
         };
+        let crate::model::Poll { system: polled, entity, every, path, cursor } = &**polled;
         let system = polled.target?;
         let entity_name = entity.as_ref().map(|e| e.name.value.as_str());
         let path = match path {

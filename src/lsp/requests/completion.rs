@@ -142,7 +142,7 @@ fn values(cx: &Context<'_>, fits: Fits, offset: u32) -> Vec<(String, Option<Stri
 fn source_fields<'s>(spec: &'s Spec, flow: &crate::model::Flow) -> Option<(&'s [crate::model::Field], String)> {
     let from_entity = flow.from.as_ref().and_then(|f| f.entity.as_ref()).and_then(|e| e.target);
     let polled = match flow.trigger.as_ref().map(|t| &t.kind) {
-        Some(TriggerKind::Poll { entity, .. }) => entity.as_ref().and_then(|e| e.target),
+        Some(TriggerKind::Poll(poll)) => poll.entity.as_ref().and_then(|e| e.target),
         _ => None,
     };
     if let Some(id) = from_entity.or(polled) {
