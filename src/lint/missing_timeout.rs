@@ -11,7 +11,10 @@ declare_rule! {
     /// A flow's `reply` (its trigger's sender waits for the answer) or a
     /// `to`'s `call` (the flow waits for the target's answer) without
     /// `timeout=`. In a vendor's own integration (`run-by`) it is an info:
-    /// how long the vendor's page or calls wait is the vendor's.
+    /// how long the vendor's page or calls wait is the vendor's. A `reply`
+    /// of a flow that runs `via` a `managed` system (an API gateway, AppSync,
+    /// API Management) is an info too: the gateway ends the wait at its own
+    /// limit, which the spec can still say so the calls inside stay shorter.
     ///
     /// ## Why it matters
     ///
@@ -78,17 +81,37 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             d
         };
         if let Some(reply) = flow.reply.as_ref().filter(|r| r.timeout.is_none()) {
-            out.push(for_vendor(
-                Diagnostic::new(
-                    &MISSING_TIMEOUT,
-                    reply.loc,
-                    format!("flow `{}` replies to its caller but says no `timeout`", flow.name.value),
-                )
-                .with_label("how long does the caller wait?")
-                .with_secondary(flow.name.loc, "in this flow")
-                .with_help("say how long the caller waits, such as `reply timeout=\"5s\"`, and keep the calls inside the flow shorter")
-                .with_owner(Owner::Flow(id)),
-            ));
+            let d = Diagnostic::new(
+                &MISSING_TIMEOUT,
+                reply.loc,
+                format!("flow `{}` replies to its caller but says no `timeout`", flow.name.value),
+            )
+            .with_label("how long does the caller wait?")
+            .with_secondary(flow.name.loc, "in this flow")
+            .with_owner(Owner::Flow(id));
+            // A request answered through a managed gateway (API Gateway,
+            // AppSync, API Management) waits no longer than the gateway's
+            // own limit: the wait has an end, which the spec can still say.
+            let gateway = flow.via.as_ref().filter(|v| v.target.is_some_and(|s| spec.system(s).is_managed()));
+            let d = match gateway {
+                Some(gateway) if vendor.is_none() => {
+                    let mut d = d.with_help(format!(
+                        "say the limit `{}` puts on the request, such as `reply timeout=\"29s\"`, and keep the calls \
+                         inside the flow shorter",
+                        gateway.name.value
+                    ));
+                    d.message.push_str(&format!(
+                        "; it is answered through managed `{}`, whose own limit ends the wait",
+                        gateway.name.value
+                    ));
+                    d.severity = Severity::Info;
+                    d
+                }
+                _ => d.with_help(
+                    "say how long the caller waits, such as `reply timeout=\"5s\"`, and keep the calls inside the flow shorter",
+                ),
+            };
+            out.push(for_vendor(d));
         }
         for target in &flow.targets {
             let Some(call) = target.call.as_ref().filter(|c| c.timeout.is_none()) else { continue };

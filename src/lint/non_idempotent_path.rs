@@ -43,9 +43,11 @@ declare_rule! {
     /// the vendor reads the key, and the page that says so. A producer
     /// whose vendor documents webhooks counts as delivering by webhook.
     /// A publish is not asked about when nothing acts on it twice: a `send`
-    /// or `append` that fills no field and `emits` events, every flow on
-    /// which writes idempotently or by a key (a saga that ignores a repeated
-    /// start): its repeat is a repeated event, which they absorb.
+    /// or `append` that fills no field (or a `send` to a hub or broker,
+    /// where its fields are the event's: a DAG run's parameters) and `emits`
+    /// events, every flow on which writes idempotently or by a key (a saga
+    /// that ignores a repeated start): its repeat is a repeated event, which
+    /// they absorb.
     ///
     /// A `send` to a live view (a `website` system, or one reached over
     /// `api websocket`: a page, an app's screen) is not asked about: the
@@ -180,7 +182,7 @@ fn offending_targets(spec: &Spec, absorbs: &[bool], flow: &Flow) -> Vec<usize> {
                 && !shown_again(spec, &flow.targets[t])
                 && flow.key_for(t).is_none()
                 && flow.runs_twice(spec, t).is_some()
-                && !absorbed_publish(absorbs, &flow.targets[t])
+                && !absorbed_publish(spec, absorbs, &flow.targets[t])
         })
         .collect()
 }
@@ -190,17 +192,22 @@ fn offends(spec: &Spec, absorbs: &[bool], flow: &Flow) -> bool {
 }
 
 /// Whether a write is only a publish whose repeat nothing acts on twice: a
-/// `send` or `append` that fills no field and `emits` events, every flow
+/// `send` or `append` that fills no field (or a `send` to a hub or broker)
+/// and `emits` events, every flow
 /// on which writes idempotently or by a key (a saga that ignores a repeated
 /// start, a projection's upsert). Its repeat is a repeated event, which
 /// those flows absorb. `absorbs` is `absorbing_events`.
-fn absorbed_publish(absorbs: &[bool], target: &Target) -> bool {
+fn absorbed_publish(spec: &Spec, absorbs: &[bool], target: &Target) -> bool {
     let publishes = target.action.as_ref().is_some_and(|a| matches!(a.value, Action::Send | Action::Append));
+    // What a hub or broker is sent is the message that carries the event
+    // (a DAG run's parameters, a message's body): its fields are the
+    // event's, not a record of their own. An `append` to one is not: the
+    // log keeps both copies, each with an offset of its own.
+    let carries = target.action.as_ref().is_some_and(|a| a.value == Action::Send)
+        && target.system.target.is_some_and(|s| spec.system(s).is_transport());
     publishes
         && !target.emits.is_empty()
-        && target.maps.is_empty()
-        && target.sets.is_empty()
-        && target.each.is_none()
+        && (carries || (target.maps.is_empty() && target.sets.is_empty() && target.each.is_none()))
         && target.emits.iter().all(|e| e.target.is_some_and(|e| absorbs.get(e.index()).copied().unwrap_or(false)))
 }
 
