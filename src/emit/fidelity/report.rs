@@ -4,6 +4,7 @@
 //! README's statement-by-target table.
 
 use std::fmt::Write as _;
+use std::rc::Rc;
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -39,15 +40,16 @@ pub(crate) struct FlowStatements {
 }
 
 /// One statement of a built flow and how the target carries it out.
-#[derive(Serialize, JsonSchema, Debug)]
+// Its text is shared by every flow that uses the statement (`per_flow`).
+#[derive(Serialize, JsonSchema, Debug, Clone)]
 #[schemars(deny_unknown_fields)]
 pub(crate) struct CarriedStatement {
     /// How the statement is written: `retry`, `retry backoff=`, `to { map }`.
-    pub(crate) statement: String,
+    pub(crate) statement: Rc<str>,
     pub(crate) carried: Carried,
     /// How it runs, why it does not apply, or (when not carried out) what
     /// the target does instead and what to do about it.
-    pub(crate) how: String,
+    pub(crate) how: Rc<str>,
 }
 
 /// Whether the target carries a statement out.
@@ -69,6 +71,9 @@ pub(crate) enum Carried {
 /// Per built flow, in spec order, each statement it uses and how `target`
 /// carries it out.
 pub(crate) fn per_flow(spec: &Spec, target: Target, review: &Review) -> Vec<FlowStatements> {
+    // A statement is carried out the same way in every flow: its sentences
+    // are made once and shared, not once a flow.
+    let mut said: Vec<Option<CarriedStatement>> = vec![None; STATEMENTS.len()];
     review
         .per_flow
         .iter()
@@ -77,21 +82,26 @@ pub(crate) fn per_flow(spec: &Spec, target: Target, review: &Review) -> Vec<Flow
             statements: uses
                 .iter()
                 .map(|&index| {
-                    let statement = &STATEMENTS[usize::from(index)];
-                    let how = statement.how(target);
-                    let carried = match how {
-                        How::Runs(_) => Carried::Runs,
-                        How::Elsewhere(_) => Carried::Elsewhere,
-                        How::Moot(_) => Carried::NotApplicable,
-                        How::Checks => Carried::ChecksOnly,
-                        How::Refused { .. } => Carried::NotCarriedOut,
-                    };
-                    let how = how_it_runs(how, |what, help| format!("the {} target {what}; {help}", target.name()));
-                    CarriedStatement { statement: statement.written(), carried, how }
+                    let index = usize::from(index);
+                    said[index].get_or_insert_with(|| carried_statement(&STATEMENTS[index], target)).clone()
                 })
                 .collect(),
         })
         .collect()
+}
+
+/// How `target` carries out `statement`, in the report's words.
+fn carried_statement(statement: &super::Statement, target: Target) -> CarriedStatement {
+    let how = statement.how(target);
+    let carried = match how {
+        How::Runs(_) => Carried::Runs,
+        How::Elsewhere(_) => Carried::Elsewhere,
+        How::Moot(_) => Carried::NotApplicable,
+        How::Checks => Carried::ChecksOnly,
+        How::Refused { .. } => Carried::NotCarriedOut,
+    };
+    let how = how_it_runs(how, |what, help| format!("the {} target {what}; {help}", target.name()));
+    CarriedStatement { statement: statement.written().into(), carried, how: how.into() }
 }
 
 /// How a target carries out a statement, in a sentence; `refused` words a
