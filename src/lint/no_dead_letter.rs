@@ -25,6 +25,11 @@ declare_rule! {
     /// so nothing is dropped, but a record that always fails stops every
     /// run, and the finding asks who is told.
     ///
+    /// A flow whose every write is a `send` to a live view (a `website`
+    /// system, or one reached over `api websocket`: a page, an app's screen)
+    /// is quiet: a failed update kept and replayed later would show a state
+    /// the view has moved past.
+    ///
     /// ## Why it matters
     ///
     /// Retries end. When the last attempt fails, a flow without a dead
@@ -77,6 +82,11 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         let flow = spec.flow(id);
         // (1.2) A caller waiting on a `reply` sees the failure: nothing is dropped unseen.
         if flow.dead_letter.is_some() || flow.misspelt("dead-letter") || flow.replies() {
+            continue;
+        }
+        // A flow that only updates live views (a page, an app's screen): a
+        // failed update replayed later shows a state that has moved on.
+        if !flow.targets.is_empty() && flow.targets.iter().all(|t| super::util::shown_live(spec, t)) {
             continue;
         }
         let retry = flow.retry.as_ref().or_else(|| flow.targets.iter().find_map(|t| t.retry.as_deref()));

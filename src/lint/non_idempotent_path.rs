@@ -153,21 +153,6 @@ fn creates(target: &Target) -> bool {
     target.action.as_ref().is_some_and(|a| !a.value.is_idempotent())
 }
 
-/// Whether a write is a `send` to a live view (a `website` system, or one
-/// reached over `api websocket`: a page, an app's screen) that shows what
-/// it is sent. A repeat shows the same state again and makes no record, so
-/// it is not a duplicate.
-fn shown_again(spec: &Spec, target: &Target) -> bool {
-    let sends = target.action.as_ref().is_some_and(|a| a.value == Action::Send);
-    let Some(system) = target.system.target.map(|s| spec.system(s)) else { return false };
-    let live = system.kind() == crate::model::SystemKind::Website
-        || system
-            .api
-            .as_ref()
-            .and_then(|a| a.style.as_ref())
-            .is_some_and(|s| s.value == crate::model::ApiStyle::Websocket);
-    sends && live
-}
 
 /// The targets of a flow that can run twice into a non-idempotent write
 /// without a key, in order.
@@ -179,7 +164,7 @@ fn offending_targets(spec: &Spec, absorbs: &[bool], flow: &Flow) -> Vec<usize> {
     (0..flow.targets.len())
         .filter(|&t| {
             creates(&flow.targets[t])
-                && !shown_again(spec, &flow.targets[t])
+                && !super::util::shown_live(spec, &flow.targets[t])
                 && flow.key_for(t).is_none()
                 && flow.runs_twice(spec, t).is_some()
                 && !absorbed_publish(spec, absorbs, &flow.targets[t])

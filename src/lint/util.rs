@@ -178,6 +178,23 @@ pub(super) fn group_by<T>(
     }
 }
 
+/// Whether a write is a `send` to a live view (a `website` system, or one
+/// reached over `api websocket`: a page, an app's screen) that shows what
+/// it is sent. A repeat shows the same state again and makes no record, so
+/// it is not a duplicate; and one that failed is of no use later, when the
+/// view has moved on, so it is not kept for a replay.
+pub(super) fn shown_live(spec: &Spec, target: &crate::model::Target) -> bool {
+    let sends = target.action.as_ref().is_some_and(|a| a.value == crate::model::Action::Send);
+    let Some(system) = target.system.target.map(|s| spec.system(s)) else { return false };
+    let live = system.kind() == crate::model::SystemKind::Website
+        || system
+            .api
+            .as_ref()
+            .and_then(|a| a.style.as_ref())
+            .is_some_and(|s| s.value == crate::model::ApiStyle::Websocket);
+    sends && live
+}
+
 /// How an event reaches the flows on it, as the spec says: the event's own
 /// `delivery`, else what its producer's `webhooks` or `outbox` implies. Every label or
 /// message about delivery is worded from this, so that none contradicts a
