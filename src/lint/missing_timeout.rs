@@ -3,7 +3,7 @@
 
 use super::Context;
 use crate::diagnostic::{Diagnostic, Severity, declare_rule};
-use crate::model::Owner;
+use crate::model::{Owner, SystemKind};
 
 declare_rule! {
     /// ## What it finds
@@ -15,6 +15,10 @@ declare_rule! {
     /// of a flow that runs `via` a `managed` system (an API gateway, AppSync,
     /// API Management) is an info too: the gateway ends the wait at its own
     /// limit, which the spec can still say so the calls inside stay shorter.
+    /// So is a `call` to a hub or a broker, and the `reply` of a flow whose
+    /// every write goes to one: starting or signalling a workflow, or
+    /// publishing, is answered once the hub or broker has the message (the
+    /// client's own default bounds it), not when the work is done.
     ///
     /// ## Why it matters
     ///
@@ -93,6 +97,9 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             // AppSync, API Management) waits no longer than the gateway's
             // own limit: the wait has an end, which the spec can still say.
             let gateway = flow.via.as_ref().filter(|v| v.target.is_some_and(|s| spec.system(s).is_managed()));
+            // A flow whose every write hands off to a hub or a broker (starts
+            // a workflow, signals one, publishes) answers once they have it.
+            let hands_off = !flow.targets.is_empty() && flow.targets.iter().all(|t| hand_off(spec, t).is_some());
             let d = match gateway {
                 Some(gateway) if vendor.is_none() => {
                     let mut d = d.with_help(format!(
@@ -107,6 +114,15 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                     d.severity = Severity::Info;
                     d
                 }
+                _ if hands_off && vendor.is_none() => {
+                    let mut d = d.with_help(
+                        "say how long the caller waits, such as `reply timeout=\"5s\"`, and keep the hand-offs inside \
+                         the flow shorter",
+                    );
+                    d.message.push_str(&format!("; {}", HANDS_OFF));
+                    d.severity = Severity::Info;
+                    d
+                }
                 _ => d.with_help(
                     "say how long the caller waits, such as `reply timeout=\"5s\"`, and keep the calls inside the flow shorter",
                 ),
@@ -115,19 +131,36 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         }
         for target in &flow.targets {
             let Some(call) = target.call.as_ref().filter(|c| c.timeout.is_none()) else { continue };
-            out.push(for_vendor(
-                Diagnostic::new(
-                    &MISSING_TIMEOUT,
-                    call.loc,
-                    format!("flow `{}` waits on `{}` but says no `timeout`", flow.name.value, target.system.name.value),
-                )
-                .with_label("how long does the flow wait?")
-                .with_secondary(target.system.name.loc, "the system called")
-                .with_help(
-                    "say how long the flow waits, such as `call timeout=\"2s\"`: shorter than its own caller waits",
-                )
-                .with_owner(Owner::Flow(id)),
-            ));
+            let mut d = Diagnostic::new(
+                &MISSING_TIMEOUT,
+                call.loc,
+                format!("flow `{}` waits on `{}` but says no `timeout`", flow.name.value, target.system.name.value),
+            )
+            .with_label("how long does the flow wait?")
+            .with_secondary(target.system.name.loc, "the system called")
+            .with_help("say how long the flow waits, such as `call timeout=\"2s\"`: shorter than its own caller waits")
+            .with_owner(Owner::Flow(id));
+            if vendor.is_none()
+                && let Some(kind) = hand_off(spec, target)
+            {
+                d.message.push_str(&format!("; it hands off to a {kind}, which answers once it has the message"));
+                d.severity = Severity::Info;
+            }
+            out.push(for_vendor(d));
         }
+    }
+}
+
+/// Why a reply whose flow only hands off is asked at info.
+const HANDS_OFF: &str = "each of its writes hands off to a hub or a broker, which answers once it has the message";
+
+/// `"hub"` or `"broker"` when the write goes to one: a hand-off (a workflow
+/// started or signalled, a message published) that is answered once the
+/// hub or broker has it, not when the work is done.
+fn hand_off(spec: &crate::model::Spec, target: &crate::model::Target) -> Option<&'static str> {
+    match target.system.target.map(|s| spec.system(s).kind())? {
+        SystemKind::Hub => Some("hub"),
+        SystemKind::Broker => Some("broker"),
+        _ => None,
     }
 }

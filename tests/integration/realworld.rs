@@ -121,6 +121,10 @@ const RECALL_FLOOR: (usize, usize) = (50, 53);
 /// Salesforce, AWS's serverless airline booking on Step Functions, Azure's
 /// Relecloud rideshare on Durable Functions and Event Grid, Cal-ITP's GTFS
 /// pipeline from Airflow into BigQuery), judged on the code of `976dd2d`.
+/// `held-out-21` holds five more (Microsoft's Red Dog retail demo on Dapr and
+/// RabbitMQ, Temporal's order management reference app, CiviCRM's Xero
+/// sync, Chatwoot's Slack integration, dlt's HubSpot source into Redshift
+/// and Postgres), judged on the code of `299d14b`.
 const SETS: &[SetFloors] = &[
     // `unheard-cancellation`'s question about later changes of records
     // created once (added after every set below was measured) covers one
@@ -307,6 +311,11 @@ const SETS: &[SetFloors] = &[
     // fixes in), with no check changed for it and its specs and risks
     // committed before wireplan was run on them.
     SetFloors { set: "held-out-20", min_folders: 5, precision: (25, 46), recall: (28, 60) },
+    // Floors measured on `held-out-21`: 25 true of 39 warnings, and 19 of 55
+    // risks covered, as first judged on the code of `299d14b` (held-out-20's
+    // fixes in), with no check changed for it and its specs and risks
+    // committed before wireplan was run on them.
+    SetFloors { set: "held-out-21", min_folders: 5, precision: (25, 39), recall: (19, 55) },
 ];
 
 /// A set measured on its own: the folders it must keep at least, and the
