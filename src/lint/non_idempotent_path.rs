@@ -153,7 +153,6 @@ fn creates(target: &Target) -> bool {
     target.action.as_ref().is_some_and(|a| !a.value.is_idempotent())
 }
 
-
 /// The targets of a flow that can run twice into a non-idempotent write
 /// without a key, in order.
 fn offending_targets(spec: &Spec, absorbs: &[bool], flow: &Flow) -> Vec<usize> {

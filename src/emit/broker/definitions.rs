@@ -15,78 +15,195 @@
 //! RabbitMQ accepts any value in a queue argument or a policy and fails
 //! later, at declare or delivery time, so `validate` checks the document as
 //! written: names, types, ranges and references.
+//!
+//! The document is a typed value (`Definitions`) that borrows the broker's
+//! names, made once to be checked and again as its file is written
+//! (`write`), never as a tree of JSON values: at 10,000 flows that tree was
+//! half of the broker target's peak memory. Each object's fields are
+//! declared in the order of their keys, the order the file has always had.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::io;
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use super::{Broker, USER};
 
 /// The queue type of every queue: replicated, with delivery limits.
 const QUEUE_TYPE: &str = "quorum";
 
-pub(super) fn render(broker: &Broker) -> Value {
-    let vhost = broker.vhost.as_str();
-    let mut exchanges: Vec<Value> = broker.exchanges.iter().map(|e| exchange(vhost, &e.name, "topic")).collect();
-    let mut queues = Vec::new();
-    let mut bindings = Vec::new();
-    let mut policies = Vec::new();
-    for queue in &broker.queues {
-        queues.push(quorum_queue(vhost, &queue.name));
-        let route = &broker.routes[queue.route];
-        bindings.push(json!({
-            "source": broker.exchanges[route.exchange].name, "vhost": vhost, "destination": queue.name,
-            "destination_type": "queue", "routing_key": broker.routing_key(queue.route), "arguments": {},
-        }));
-        let mut definition = serde_json::Map::new();
-        definition.insert("delivery-limit".into(), queue.delivery_limit.into());
-        if queue.dead_letter {
-            let dlx = queue.dead_letter_exchange();
-            let dlq = queue.dead_letter_queue();
-            exchanges.push(exchange(vhost, &dlx, "fanout"));
-            queues.push(quorum_queue(vhost, &dlq));
-            bindings.push(json!({
-                "source": dlx, "vhost": vhost, "destination": dlq, "destination_type": "queue",
-                "routing_key": "", "arguments": {},
-            }));
-            definition.insert("dead-letter-exchange".into(), dlx.into());
-        }
-        policies.push(json!({
-            "vhost": vhost, "name": queue.name, "pattern": exact_pattern(&queue.name), "apply-to": "queues",
-            "definition": definition, "priority": 0,
-        }));
+/// `rabbitmq/definitions.json`, as `rabbitmqctl import_definitions` reads it.
+#[derive(Serialize)]
+pub(super) struct Definitions<'b> {
+    bindings: Vec<Binding<'b>>,
+    exchanges: Vec<ExchangeDef<'b>>,
+    permissions: Vec<Permission<'b>>,
+    policies: Vec<Policy<'b>>,
+    queues: Vec<QueueDef<'b>>,
+    users: Vec<User<'b>>,
+    vhosts: Vec<Vhost<'b>>,
+}
+
+#[derive(Serialize)]
+struct Vhost<'b> {
+    name: &'b str,
+}
+
+#[derive(Serialize)]
+struct User<'b> {
+    hashing_algorithm: &'b str,
+    name: &'b str,
+    password_hash: &'b str,
+    tags: [&'b str; 0],
+}
+
+#[derive(Serialize)]
+struct Permission<'b> {
+    configure: &'b str,
+    read: &'b str,
+    user: &'b str,
+    vhost: &'b str,
+    write: &'b str,
+}
+
+#[derive(Serialize)]
+struct ExchangeDef<'b> {
+    arguments: NoArguments,
+    auto_delete: bool,
+    durable: bool,
+    internal: bool,
+    name: Cow<'b, str>,
+    #[serde(rename = "type")]
+    kind: &'b str,
+    vhost: &'b str,
+}
+
+#[derive(Serialize)]
+struct QueueDef<'b> {
+    arguments: QueueArguments<'b>,
+    auto_delete: bool,
+    durable: bool,
+    name: Cow<'b, str>,
+    vhost: &'b str,
+}
+
+#[derive(Serialize)]
+struct QueueArguments<'b> {
+    #[serde(rename = "x-queue-type")]
+    queue_type: &'b str,
+}
+
+#[derive(Serialize)]
+struct Binding<'b> {
+    arguments: NoArguments,
+    destination: Cow<'b, str>,
+    destination_type: &'b str,
+    routing_key: &'b str,
+    source: Cow<'b, str>,
+    vhost: &'b str,
+}
+
+#[derive(Serialize)]
+struct Policy<'b> {
+    #[serde(rename = "apply-to")]
+    apply_to: &'b str,
+    definition: PolicyDefinition<'b>,
+    name: &'b str,
+    pattern: String,
+    priority: u32,
+    vhost: &'b str,
+}
+
+#[derive(Serialize)]
+struct PolicyDefinition<'b> {
+    #[serde(rename = "dead-letter-exchange", skip_serializing_if = "Option::is_none")]
+    dead_letter_exchange: Option<Cow<'b, str>>,
+    #[serde(rename = "delivery-limit")]
+    delivery_limit: i64,
+}
+
+/// An empty `arguments` object.
+struct NoArguments;
+
+impl Serialize for NoArguments {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde::ser::SerializeMap::end(serializer.serialize_map(Some(0))?)
     }
-    let mut doc = json!({
-        "vhosts": [{"name": vhost}],
-        "users": [{
-            "name": USER, "password_hash": "", "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": [],
+}
+
+/// The definitions of `broker`, borrowing its names.
+pub(super) fn of(broker: &Broker) -> Definitions<'_> {
+    let vhost = broker.vhost.as_str();
+    let mut exchanges: Vec<ExchangeDef<'_>> =
+        broker.exchanges.iter().map(|e| exchange(vhost, Cow::Borrowed(&e.name), "topic")).collect();
+    let mut queues = Vec::with_capacity(broker.queues.len());
+    let mut bindings = Vec::with_capacity(broker.queues.len());
+    let mut policies = Vec::with_capacity(broker.queues.len());
+    for queue in &broker.queues {
+        queues.push(quorum_queue(vhost, Cow::Borrowed(&queue.name)));
+        let route = &broker.routes[queue.route];
+        bindings.push(Binding {
+            arguments: NoArguments,
+            destination: Cow::Borrowed(&queue.name),
+            destination_type: "queue",
+            routing_key: broker.routing_key(queue.route),
+            source: Cow::Borrowed(&broker.exchanges[route.exchange].name),
+            vhost,
+        });
+        let mut dead_letter_exchange = None;
+        if queue.dead_letter {
+            let (dlx, dlq) = (queue.dead_letter_exchange(), queue.dead_letter_queue());
+            exchanges.push(exchange(vhost, Cow::Owned(dlx.clone()), "fanout"));
+            queues.push(quorum_queue(vhost, Cow::Owned(dlq.clone())));
+            bindings.push(Binding {
+                arguments: NoArguments,
+                destination: Cow::Owned(dlq),
+                destination_type: "queue",
+                routing_key: "",
+                source: Cow::Owned(dlx.clone()),
+                vhost,
+            });
+            dead_letter_exchange = Some(Cow::Owned(dlx));
+        }
+        policies.push(Policy {
+            apply_to: "queues",
+            definition: PolicyDefinition { dead_letter_exchange, delivery_limit: i64::from(queue.delivery_limit) },
+            name: &queue.name,
+            pattern: exact_pattern(&queue.name),
+            priority: 0,
+            vhost,
+        });
+    }
+    Definitions {
+        bindings,
+        exchanges,
+        permissions: vec![Permission { configure: ".*", read: ".*", user: USER, vhost, write: ".*" }],
+        policies,
+        queues,
+        users: vec![User {
+            hashing_algorithm: "rabbit_password_hashing_sha256",
+            name: USER,
+            password_hash: "",
+            tags: [],
         }],
-        "permissions": [{"user": USER, "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"}],
-        "exchanges": null,
-        "queues": null,
-        "bindings": null,
-        "policies": null,
-    });
-    // Moved in, not copied as `json!` would copy them.
-    doc["exchanges"] = Value::Array(exchanges);
-    doc["queues"] = Value::Array(queues);
-    doc["bindings"] = Value::Array(bindings);
-    doc["policies"] = Value::Array(policies);
-    doc
+        vhosts: vec![Vhost { name: vhost }],
+    }
 }
 
-fn exchange(vhost: &str, name: &str, ty: &str) -> Value {
-    json!({
-        "name": name, "vhost": vhost, "type": ty, "durable": true, "auto_delete": false, "internal": false,
-        "arguments": {},
-    })
+/// Writes the definitions of `broker` into `out`, as the file has them:
+/// JSON, indented by two spaces, with a newline at the end.
+pub(super) fn write(broker: &Broker, out: &mut dyn io::Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &of(broker)).map_err(io::Error::other)?;
+    out.write_all(b"\n")
 }
 
-fn quorum_queue(vhost: &str, name: &str) -> Value {
-    json!({
-        "name": name, "vhost": vhost, "durable": true, "auto_delete": false,
-        "arguments": {"x-queue-type": QUEUE_TYPE},
-    })
+fn exchange<'b>(vhost: &'b str, name: Cow<'b, str>, kind: &'b str) -> ExchangeDef<'b> {
+    ExchangeDef { arguments: NoArguments, auto_delete: false, durable: true, internal: false, name, kind, vhost }
+}
+
+fn quorum_queue<'b>(vhost: &'b str, name: Cow<'b, str>) -> QueueDef<'b> {
+    QueueDef { arguments: QueueArguments { queue_type: QUEUE_TYPE }, auto_delete: false, durable: true, name, vhost }
 }
 
 /// A regular expression matching exactly `name` (policies match by regex).
@@ -103,73 +220,65 @@ pub(super) fn exact_pattern(name: &str) -> String {
 }
 
 /// Every problem with `doc` that RabbitMQ would not report at import time.
-pub(super) fn validate(doc: &Value) -> Vec<String> {
+pub(super) fn validate(doc: &Definitions<'_>) -> Vec<String> {
     let mut errors = Vec::new();
     let mut error = |message: String| errors.push(format!("rabbitmq/definitions.json: {message}"));
-    let list = |key: &str| doc.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
 
-    let vhosts: BTreeSet<String> = list("vhosts").iter().map(|v| text(v, "name")).collect();
+    let vhosts: BTreeSet<&str> = doc.vhosts.iter().map(|v| v.name).collect();
     for vhost in &vhosts {
         check_name(&mut error, "vhost", vhost, false);
     }
-    let users: BTreeSet<String> = list("users").iter().map(|u| text(u, "name")).collect();
-    for user in list("users") {
-        if !text(user, "password_hash").is_empty() {
-            error(format!("user {:?} has a password hash: passwords come from the environment", text(user, "name")));
+    let users: BTreeSet<&str> = doc.users.iter().map(|u| u.name).collect();
+    for user in &doc.users {
+        if !user.password_hash.is_empty() {
+            error(format!("user {:?} has a password hash: passwords come from the environment", user.name));
         }
     }
-    for p in list("permissions") {
-        if !users.contains(&text(p, "user")) || !vhosts.contains(&text(p, "vhost")) {
-            error(format!("permissions for an unknown user or vhost: {p}"));
+    for p in &doc.permissions {
+        if !users.contains(p.user) || !vhosts.contains(p.vhost) {
+            error(format!("permissions for an unknown user or vhost: user {:?}, vhost {:?}", p.user, p.vhost));
         }
     }
     let mut exchanges = BTreeSet::new();
-    for e in list("exchanges") {
-        let name = text(e, "name");
-        check_name(&mut error, "exchange", &name, true);
-        if !matches!(e.get("type").and_then(Value::as_str), Some("topic" | "fanout" | "direct" | "headers")) {
+    for e in &doc.exchanges {
+        let name = &*e.name;
+        check_name(&mut error, "exchange", name, true);
+        if !matches!(e.kind, "topic" | "fanout" | "direct" | "headers") {
             error(format!("exchange {name:?} has an unknown type"));
         }
-        if e.get("durable") != Some(&Value::Bool(true)) || e.get("auto_delete") != Some(&Value::Bool(false)) {
+        if !e.durable || e.auto_delete {
             error(format!("exchange {name:?} must be durable and not auto-delete"));
         }
-        if !exchanges.insert((text(e, "vhost"), name.clone())) {
+        if !exchanges.insert((e.vhost, name)) {
             error(format!("two exchanges are named {name:?}"));
         }
     }
     let mut queues = BTreeSet::new();
-    for q in list("queues") {
-        let name = text(q, "name");
-        check_name(&mut error, "queue", &name, true);
-        if !vhosts.contains(&text(q, "vhost")) {
+    for q in &doc.queues {
+        let name = &*q.name;
+        check_name(&mut error, "queue", name, true);
+        if !vhosts.contains(q.vhost) {
             error(format!("queue {name:?} is in an unknown vhost"));
         }
-        if q.get("durable") != Some(&Value::Bool(true)) {
+        if !q.durable {
             error(format!("queue {name:?} must be durable (a quorum queue always is)"));
         }
-        let arguments = q.get("arguments").and_then(Value::as_object);
-        for (key, value) in arguments.into_iter().flatten() {
-            match (key.as_str(), value) {
-                ("x-queue-type", Value::String(t)) if t == QUEUE_TYPE => {}
-                _ => {
-                    error(format!("queue {name:?} has the argument {key} = {value}, which wireplan does not vouch for"))
-                }
-            }
+        if q.arguments.queue_type != QUEUE_TYPE {
+            error(format!(
+                "queue {name:?} has the argument x-queue-type = {:?}, which wireplan does not vouch for",
+                q.arguments.queue_type
+            ));
         }
-        if !queues.insert((text(q, "vhost"), name.clone())) {
+        if !queues.insert((q.vhost, name)) {
             error(format!("two queues are named {name:?}"));
         }
     }
-    for b in list("bindings") {
-        let (vhost, source, destination) = (text(b, "vhost"), text(b, "source"), text(b, "destination"));
-        let key = text(b, "routing_key");
-        if !exchanges.contains(&(vhost.clone(), source.clone())) {
+    for b in &doc.bindings {
+        let (source, destination, key) = (&*b.source, &*b.destination, b.routing_key);
+        if !exchanges.contains(&(b.vhost, source)) {
             error(format!("a binding reads from the unknown exchange {source:?}"));
         }
-        if b.get("destination_type").and_then(Value::as_str) != Some("queue")
-            || !queues.contains(&(vhost, destination.clone()))
-        {
+        if b.destination_type != "queue" || !queues.contains(&(b.vhost, destination)) {
             error(format!("a binding delivers to the unknown queue {destination:?}"));
         }
         if key.len() > 255 {
@@ -180,36 +289,35 @@ pub(super) fn validate(doc: &Value) -> Vec<String> {
         }
     }
     // How many queues each exact pattern matches (built once: linear).
-    let mut patterns: std::collections::BTreeMap<(String, String), usize> = std::collections::BTreeMap::new();
+    let mut patterns: std::collections::BTreeMap<(&str, String), usize> = std::collections::BTreeMap::new();
     for (vhost, queue) in &queues {
-        *patterns.entry((vhost.clone(), exact_pattern(queue))).or_default() += 1;
+        *patterns.entry((vhost, exact_pattern(queue))).or_default() += 1;
     }
     let mut policies = BTreeSet::new();
-    for p in list("policies") {
-        let name = text(p, "name");
-        if !policies.insert((text(p, "vhost"), name.clone())) {
+    for p in &doc.policies {
+        let name = p.name;
+        if !policies.insert((p.vhost, name)) {
             error(format!("two policies are named {name:?}"));
         }
-        if p.get("apply-to").and_then(Value::as_str) != Some("queues") {
+        if p.apply_to != "queues" {
             error(format!("policy {name:?} must apply to queues"));
         }
-        let pattern = text(p, "pattern");
-        if patterns.get(&(text(p, "vhost"), pattern.clone())) != Some(&1) {
-            error(format!("policy {name:?} does not match exactly one queue ({pattern:?})"));
+        if patterns.get(&(p.vhost, p.pattern.clone())) != Some(&1) {
+            error(format!("policy {name:?} does not match exactly one queue ({:?})", p.pattern));
         }
-        if p.get("priority").and_then(Value::as_u64).is_none_or(|n| n > 255) {
+        if p.priority > 255 {
             error(format!("policy {name:?} needs a priority from 0 to 255"));
         }
-        let definition = p.get("definition").and_then(Value::as_object);
-        for (key, value) in definition.into_iter().flatten() {
-            match key.as_str() {
-                // RabbitMQ stores it as a non-negative integer; anything else
-                // makes every delivery fail on the quorum queue.
-                "delivery-limit" if value.as_u64().is_some_and(|n| n <= i32::MAX as u64) => {}
-                "dead-letter-exchange"
-                    if value.as_str().is_some_and(|x| exchanges.contains(&(text(p, "vhost"), x.to_owned()))) => {}
-                _ => error(format!("policy {name:?} sets {key} = {value}, which is not a valid value")),
-            }
+        // RabbitMQ stores the limit as a non-negative integer; anything else
+        // makes every delivery fail on the quorum queue.
+        let limit = p.definition.delivery_limit;
+        if !(0..=i64::from(i32::MAX)).contains(&limit) {
+            error(format!("policy {name:?} sets delivery-limit = {limit}, which is not a valid value"));
+        }
+        if let Some(dlx) = &p.definition.dead_letter_exchange
+            && !exchanges.contains(&(p.vhost, &**dlx))
+        {
+            error(format!("policy {name:?} sets dead-letter-exchange = {dlx:?}, which is not a valid value"));
         }
     }
     errors
@@ -240,17 +348,32 @@ mod tests {
 
     #[test]
     fn bad_values_are_reported() {
-        let doc = json!({
-            "vhosts": [{"name": "v"}],
-            "users": [{"name": "u", "password_hash": "abc"}],
-            "permissions": [{"user": "nobody", "vhost": "v"}],
-            "exchanges": [{"name": "amq.x", "vhost": "v", "type": "topic", "durable": true, "auto_delete": false}],
-            "queues": [{"name": "q", "vhost": "v", "durable": true, "arguments": {"x-queue-type": "classic"}}],
-            "bindings": [{"source": "e", "vhost": "v", "destination": "q", "destination_type": "queue",
-                          "routing_key": "a.#"}],
-            "policies": [{"name": "p", "vhost": "v", "pattern": "^q$", "apply-to": "queues", "priority": 0,
-                          "definition": {"delivery-limit": -1, "dead-letter-exchange": "nowhere"}}],
-        });
+        let doc = Definitions {
+            vhosts: vec![Vhost { name: "v" }],
+            users: vec![User { hashing_algorithm: "", name: "u", password_hash: "abc", tags: [] }],
+            permissions: vec![Permission { configure: "", read: "", user: "nobody", vhost: "v", write: "" }],
+            exchanges: vec![exchange("v", "amq.x".into(), "topic")],
+            queues: vec![QueueDef {
+                arguments: QueueArguments { queue_type: "classic" },
+                ..quorum_queue("v", "q".into())
+            }],
+            bindings: vec![Binding {
+                arguments: NoArguments,
+                destination: "q".into(),
+                destination_type: "queue",
+                routing_key: "a.#",
+                source: "e".into(),
+                vhost: "v",
+            }],
+            policies: vec![Policy {
+                apply_to: "queues",
+                definition: PolicyDefinition { dead_letter_exchange: Some("nowhere".into()), delivery_limit: -1 },
+                name: "p",
+                pattern: "^q$".into(),
+                priority: 0,
+                vhost: "v",
+            }],
+        };
         let errors = validate(&doc).join("\n");
         for expected in [
             "password hash",
@@ -264,5 +387,11 @@ mod tests {
         ] {
             assert!(errors.contains(expected), "{expected}: {errors}");
         }
+    }
+
+    #[test]
+    fn empty_arguments_are_an_empty_object() {
+        let text = serde_json::to_string_pretty(&exchange("v", "x".into(), "topic")).unwrap_or_default();
+        assert!(text.contains("\"arguments\": {},"), "{text}");
     }
 }

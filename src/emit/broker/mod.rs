@@ -158,15 +158,11 @@ pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     emitted.diagnostics.extend(claims.check());
     emitted.notes.sort();
     emitted.notes.dedup();
-    let definitions = definitions::render(&broker);
-    emitted.errors.extend(definitions::validate(&definitions));
-    let mut text = serde_json::to_string_pretty(&definitions).unwrap_or_default();
-    // The tree is many times its text: gone before the next document.
-    drop(definitions);
-    text.push('\n');
-    emitted.artifacts.push(Artifact::new(DEFINITIONS_PATH, text));
-    // Both streamed documents read the one `Broker`.
+    emitted.errors.extend(definitions::validate(&definitions::of(&broker)));
+    // The streamed documents read the one `Broker`.
     let broker = Arc::new(broker);
+    let of_definitions = Arc::clone(&broker);
+    emitted.artifacts.push(Artifact::streamed(DEFINITIONS_PATH, move |out| definitions::write(&of_definitions, out)));
     let of_asyncapi = Arc::clone(&broker);
     emitted.artifacts.push(Artifact::streamed(ASYNCAPI_PATH, move |out| asyncapi::render(&of_asyncapi, out)));
     emitted.artifacts.push(Artifact::new(CREDENTIALS_PATH, connectors::credentials()));
