@@ -3,7 +3,7 @@
 
 use super::Context;
 use crate::diagnostic::{Diagnostic, Severity, declare_rule};
-use crate::model::{Owner, SystemKind};
+use crate::model::{FlowId, Loc, Owner, Spec, SystemKind};
 
 declare_rule! {
     /// ## What it finds
@@ -85,49 +85,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             d
         };
         if let Some(reply) = flow.reply.as_ref().filter(|r| r.timeout.is_none()) {
-            let d = Diagnostic::new(
-                &MISSING_TIMEOUT,
-                reply.loc,
-                format!("flow `{}` replies to its caller but says no `timeout`", flow.name.value),
-            )
-            .with_label("how long does the caller wait?")
-            .with_secondary(flow.name.loc, "in this flow")
-            .with_owner(Owner::Flow(id));
-            // A request answered through a managed gateway (API Gateway,
-            // AppSync, API Management) waits no longer than the gateway's
-            // own limit: the wait has an end, which the spec can still say.
-            let gateway = flow.via.as_ref().filter(|v| v.target.is_some_and(|s| spec.system(s).is_managed()));
-            // A flow whose every write hands off to a hub or a broker (starts
-            // a workflow, signals one, publishes) answers once they have it.
-            let hands_off = !flow.targets.is_empty() && flow.targets.iter().all(|t| hand_off(spec, t).is_some());
-            let d = match gateway {
-                Some(gateway) if vendor.is_none() => {
-                    let mut d = d.with_help(format!(
-                        "say the limit `{}` puts on the request, such as `reply timeout=\"29s\"`, and keep the calls \
-                         inside the flow shorter",
-                        gateway.name.value
-                    ));
-                    d.message.push_str(&format!(
-                        "; it is answered through managed `{}`, whose own limit ends the wait",
-                        gateway.name.value
-                    ));
-                    d.severity = Severity::Info;
-                    d
-                }
-                _ if hands_off && vendor.is_none() => {
-                    let mut d = d.with_help(
-                        "say how long the caller waits, such as `reply timeout=\"5s\"`, and keep the hand-offs inside \
-                         the flow shorter",
-                    );
-                    d.message.push_str(&format!("; {}", HANDS_OFF));
-                    d.severity = Severity::Info;
-                    d
-                }
-                _ => d.with_help(
-                    "say how long the caller waits, such as `reply timeout=\"5s\"`, and keep the calls inside the flow shorter",
-                ),
-            };
-            out.push(for_vendor(d));
+            out.push(for_vendor(unbounded_reply(spec, id, reply.loc)));
         }
         for target in &flow.targets {
             let Some(call) = target.call.as_ref().filter(|c| c.timeout.is_none()) else { continue };
@@ -151,13 +109,55 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     }
 }
 
-/// Why a reply whose flow only hands off is asked at info.
-const HANDS_OFF: &str = "each of its writes hands off to a hub or a broker, which answers once it has the message";
+/// The finding for flow `id`'s `reply` without a timeout (at `loc`): a
+/// warning, or an info where something else ends the wait: a managed
+/// gateway's own limit (API Gateway, AppSync, API Management), or a flow
+/// whose every write hands off to a hub or a broker (starts or signals a
+/// workflow, publishes), answered once they have it.
+fn unbounded_reply(spec: &Spec, id: FlowId, loc: Loc) -> Diagnostic {
+    let flow = spec.flow(id);
+    let mut d = Diagnostic::new(
+        &MISSING_TIMEOUT,
+        loc,
+        format!("flow `{}` replies to its caller but says no `timeout`", flow.name.value),
+    )
+    .with_label("how long does the caller wait?")
+    .with_secondary(flow.name.loc, "in this flow")
+    .with_owner(Owner::Flow(id));
+    // A vendor's own integration is asked as the vendor's, by the caller.
+    let ours = flow.runner().is_none();
+    let gateway = flow.via.as_ref().filter(|v| ours && v.target.is_some_and(|s| spec.system(s).is_managed()));
+    let hands_off = ours && !flow.targets.is_empty() && flow.targets.iter().all(|t| hand_off(spec, t).is_some());
+    let (why, help) = match gateway {
+        Some(gateway) => (
+            format!("it is answered through managed `{}`, whose own limit ends the wait", gateway.name.value),
+            format!(
+                "say the limit `{}` puts on the request, such as `reply timeout=\"29s\"`, and keep the calls inside \
+                 the flow shorter",
+                gateway.name.value
+            ),
+        ),
+        None if hands_off => (
+            "each of its writes hands off to a hub or a broker, which answers once it has the message".to_owned(),
+            "say how long the caller waits, such as `reply timeout=\"5s\"`, and keep the hand-offs inside the flow \
+             shorter"
+                .to_owned(),
+        ),
+        None => {
+            return d.with_help(
+                "say how long the caller waits, such as `reply timeout=\"5s\"`, and keep the calls inside the flow shorter",
+            );
+        }
+    };
+    d.message.push_str(&format!("; {why}"));
+    d.severity = Severity::Info;
+    d.with_help(help)
+}
 
 /// `"hub"` or `"broker"` when the write goes to one: a hand-off (a workflow
 /// started or signalled, a message published) that is answered once the
 /// hub or broker has it, not when the work is done.
-fn hand_off(spec: &crate::model::Spec, target: &crate::model::Target) -> Option<&'static str> {
+fn hand_off(spec: &Spec, target: &crate::model::Target) -> Option<&'static str> {
     match target.system.target.map(|s| spec.system(s).kind())? {
         SystemKind::Hub => Some("hub"),
         SystemKind::Broker => Some("broker"),
