@@ -35,7 +35,7 @@ pub(crate) struct Rabbit {
 /// What a node needs beyond the defaults.
 #[derive(Default)]
 pub(crate) struct Extras<'a> {
-    /// The Erlang cookie (else Erlang makes one): a node that the Debian
+    /// The Erlang cookie (else one made for the node): a node that the Debian
     /// package's `rabbitmqctl` must reach shares its user's.
     pub(crate) cookie: Option<&'a [u8]>,
     /// The management plugin, on a private port of its own.
@@ -59,13 +59,20 @@ impl Rabbit {
         let dir = dir.join("rabbitmq");
         std::fs::create_dir_all(dir.join("home")).unwrap();
         std::fs::write(dir.join("empty.conf"), "").unwrap();
-        if let Some(cookie) = extras.cookie {
+        let (port, dist, epmd_port) = (free_port(), free_port(), free_port());
+        // The node and every CLI call share this HOME, so the cookie is
+        // written before either starts: left to Erlang, the server and the
+        // first `rabbitmqctl wait` can each make one at once and keep
+        // different ones, and the CLI is then refused ("Invalid challenge
+        // reply") until the wait times out.
+        {
             use std::os::unix::fs::PermissionsExt as _;
+            let made = format!("WIREPLAN{port}X{dist}X{}", std::process::id());
+            let cookie = extras.cookie.unwrap_or(made.as_bytes());
             let file = dir.join("home/.erlang.cookie");
             std::fs::write(&file, cookie).unwrap();
             std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o400)).unwrap();
         }
-        let (port, dist, epmd_port) = (free_port(), free_port(), free_port());
         let env = node_env(&dir, &dir, &format!("wireplan-{name}-{port}@localhost"), [port, dist, epmd_port]);
         let management = extras.management.then(|| {
             let management = free_port();
