@@ -177,10 +177,10 @@ fn offends(spec: &Spec, absorbs: &[bool], flow: &Flow) -> bool {
 
 /// Whether a write is only a publish whose repeat nothing acts on twice: a
 /// `send` or `append` that fills no field (or a `send` to a hub or broker)
-/// and `emits` events, every flow
-/// on which writes idempotently or by a key (a saga that ignores a repeated
-/// start, a projection's upsert). Its repeat is a repeated event, which
-/// those flows absorb. `absorbs` is `absorbing_events`.
+/// and `emits` events, every flow on which writes idempotently or by a key
+/// (a saga that ignores a repeated start, a projection's upsert). Its
+/// repeat is a repeated event, which those flows absorb. `absorbs` is
+/// `absorbing_events`.
 fn absorbed_publish(spec: &Spec, absorbs: &[bool], target: &Target) -> bool {
     let publishes = target.action.as_ref().is_some_and(|a| matches!(a.value, Action::Send | Action::Append));
     // What a hub or broker is sent is the message that carries the event

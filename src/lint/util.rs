@@ -1,7 +1,7 @@
 //! Small helpers the topology checks share: lists of names for messages,
 //! and the schema a flow reads from.
 
-use crate::diagnostic::{Diagnostic, Edit, Fix, Member, Rule, Severity};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Member, Rule};
 use crate::model::{EventDelivery, EventId, Field, Flow, FlowId, Owner, Spec, SystemId, TriggerKind};
 
 /// How many names a message lists before it says "and N more".
@@ -124,45 +124,36 @@ pub(super) fn group_by<T>(
         }
         let count = members.len();
         let name = &spec.system(system).name.value;
-        let mut names = name_list(members.iter().map(|(f, _)| spec.flow(*f).name.value.as_str()));
+        let names = name_list(members.iter().map(|(f, _)| spec.flow(*f).name.value.as_str()));
         let flow_label =
             |f: FlowId, d: &Diagnostic| format!("flow `{}`: {}", spec.flow(f).name.value, d.primary.message);
-        // Each flow's finding is made and read in turn: the group keeps
-        // its label (for the first `GROUP_LABELS` flows), its message as
-        // a member, and its fix's edits.
-        let mut grouped: Option<crate::diagnostic::Draft> = None;
-        let (mut head_help, mut head_fix) = (Default::default(), None);
-        let mut severity = None;
+        // Each flow's finding is made and read in turn: the group keeps its
+        // label (for the first `GROUP_LABELS` flows), its message as a
+        // member, and its fix's edits.
+        let mut made = members.into_iter().map(|(f, item)| (f, finding(f, item)));
+        let Some((first, head)) = made.next() else { continue };
+        let mut grouped = Diagnostic::new(head.rule, head.primary.loc, message(name, count, names))
+            .with_label(flow_label(first, &head))
+            // Owned by its first flow, which has no `allow` of the rule
+            // (those left the group), so that editors offer the allow there.
+            .with_owner(Owner::Flow(first));
+        let head_fix = head.fix.as_ref().map(|fix| (fix.title.clone(), fix.applicability));
+        // The help was written for one flow; it applies to each listed.
+        let help = head.help.replacen("to the flow", "to each of these flows", 1);
+        let mut severity = head.severity;
         let mut listed = Vec::with_capacity(count);
         let mut edits = Vec::new();
-        for (at, (f, item)) in members.into_iter().enumerate() {
-            let d = finding(f, item);
-            severity = Some(severity.map_or(d.severity, |s: Severity| s.min(d.severity)));
-            grouped = Some(match grouped {
-                None => Diagnostic::new(d.rule, d.primary.loc, message(name, count, std::mem::take(&mut names)))
-                    .with_label(flow_label(f, &d))
-                    // Owned by its first flow, which has no `allow` of the
-                    // rule (those left the group), so that editors offer
-                    // the allow there.
-                    .with_owner(Owner::Flow(f)),
-                Some(g) if at <= GROUP_LABELS => g.with_secondary(d.primary.loc, flow_label(f, &d)),
-                Some(g) => g,
-            });
+        for (at, (f, d)) in std::iter::once((first, head)).chain(made).enumerate() {
+            if (1..=GROUP_LABELS).contains(&at) {
+                grouped = grouped.with_secondary(d.primary.loc, flow_label(f, &d));
+            }
+            severity = severity.min(d.severity);
             listed.push(Member { owner: Owner::Flow(f), message: d.message, loc: d.primary.loc });
-            if let Some(fix) = d.fix {
-                edits.extend(fix.edits);
-                if at == 0 {
-                    head_fix = Some((fix.title, fix.applicability));
-                }
-            }
-            if at == 0 {
-                head_help = d.help;
-            }
+            edits.extend(d.fix.into_iter().flat_map(|fix| fix.edits));
         }
-        let Some(mut grouped) = grouped else { continue };
         // As severe as its most severe member: a group of findings demoted
         // to infos stays an info.
-        grouped.severity = severity.unwrap_or(grouped.severity);
+        grouped.severity = severity;
         grouped.members = listed;
         // One fix for the group: each flow's own edits, all or none.
         grouped = grouped.with_fix(head_fix.map(|(title, applicability)| Fix {
@@ -172,8 +163,6 @@ pub(super) fn group_by<T>(
         }));
         let identity =
             format!("the flows {relation} system {}", serde_json::to_string(name.as_str()).unwrap_or_default());
-        // The help was written for one flow; it applies to each listed.
-        let help = head_help.replacen("to the flow", "to each of these flows", 1);
         out.push(grouped.about_the_spec(identity).with_help(help));
     }
 }
