@@ -34,7 +34,14 @@ declare_rule! {
     /// this design can switch on. What its outage loses is still asked by
     /// the delivery checks (`no-error-handling`, `no-dead-letter`). A broker
     /// reached through `api sqs` is Amazon SQS, which is only ever such a
-    /// service, and is left alone the same way.
+    /// service, and is left alone the same way; so is one named for a
+    /// service that only its cloud provider runs, its name's words
+    /// containing the service's (`eventbridge`, `event-bridge`, `sns`,
+    /// `sqs`, `kinesis`, `appflow`, `step-functions`, `service-bus`,
+    /// `event-grid`, `event-hubs`, `logic-apps`, `eventarc`). Products a
+    /// team may run itself (RabbitMQ, Kafka, Temporal, Redis, n8n) are
+    /// asked whatever their names, since their vendors' clouds are one
+    /// choice among several, which `managed` states.
     ///
     /// ## Why it matters
     ///
@@ -116,7 +123,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     for id in spec.system_ids() {
         let system = spec.system(id);
         let (into, out_of) = (&critical[id.index()], &leaving[id.index()]);
-        if !system.is_transport() || system.is_ha() || system.is_managed() || a_cloud_queue(system) {
+        if !system.is_transport() || system.is_ha() || system.is_managed() || cloud_run(system) {
             continue;
         }
         // The flows into critical systems, else those out of one.
@@ -284,17 +291,67 @@ fn said_single(spec: &Spec, hub: SystemId, flows: &[FlowId]) -> Option<Diagnosti
     Some(d)
 }
 
-/// Whether a hub or broker is reached through a protocol that only a
-/// provider's managed service speaks (`api sqs`: Amazon SQS, replicated
-/// across zones by its provider), so `managed` goes without saying.
-fn a_cloud_queue(system: &crate::model::System) -> bool {
+/// Whether a hub or broker is a service only its cloud provider runs, so
+/// that `managed` goes without saying: reached through a protocol only
+/// such a service speaks (`api sqs`: Amazon SQS), or named for one
+/// (`eventbridge`, `service-bus`), which `cloud_service` recognises.
+fn cloud_run(system: &crate::model::System) -> bool {
     system.api.as_ref().and_then(|api| api.style.as_ref()).is_some_and(|s| s.value == crate::model::ApiStyle::Sqs)
+        || cloud_service(&system.name.value).is_some()
+}
+
+/// The cloud service a system's name names, when it is one that only its
+/// provider runs, with no edition a team hosts itself: its words, split at
+/// anything but letters and digits, contain the service's name, written
+/// as one word or as several (`eventbridge`, `event-bridge`,
+/// `aws-event-bridge-bus`). Products a team may also run itself (RabbitMQ,
+/// Kafka, Temporal, Redis) are not here, even as their vendors' clouds.
+fn cloud_service(name: &str) -> Option<&'static str> {
+    const SERVICES: &[(&[&str], &str)] = &[
+        (&["eventbridge"], "Amazon EventBridge"),
+        (&["event", "bridge"], "Amazon EventBridge"),
+        (&["sns"], "Amazon SNS"),
+        (&["sqs"], "Amazon SQS"),
+        (&["kinesis"], "Amazon Kinesis"),
+        (&["appflow"], "Amazon AppFlow"),
+        (&["stepfunctions"], "AWS Step Functions"),
+        (&["step", "functions"], "AWS Step Functions"),
+        (&["servicebus"], "Azure Service Bus"),
+        (&["service", "bus"], "Azure Service Bus"),
+        (&["eventgrid"], "Azure Event Grid"),
+        (&["event", "grid"], "Azure Event Grid"),
+        (&["eventhubs"], "Azure Event Hubs"),
+        (&["event", "hubs"], "Azure Event Hubs"),
+        (&["logicapps"], "Azure Logic Apps"),
+        (&["logic", "apps"], "Azure Logic Apps"),
+        (&["logic", "app"], "Azure Logic Apps"),
+        (&["eventarc"], "Google Eventarc"),
+    ];
+    SERVICES.iter().find(|(words, _)| super::util::has_words(name, words)).map(|(_, product)| *product)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::lint::test_check;
+
+    #[test]
+    fn cloud_services_are_recognised_by_whole_words_of_the_name() {
+        for (name, service) in [
+            ("eventbridge", Some("Amazon EventBridge")),
+            ("orders-event-bridge-bus", Some("Amazon EventBridge")),
+            ("Azure Service Bus", Some("Azure Service Bus")),
+            ("billing_servicebus", Some("Azure Service Bus")),
+            ("sns", Some("Amazon SNS")),
+            ("eventbus", None),
+            ("service-busy", None),
+            ("bus-service", None),
+            ("snsq", None),
+            ("rabbitmq", None),
+        ] {
+            assert_eq!(cloud_service(name), service, "{name}");
+        }
+    }
 
     #[test]
     fn only_non_ha_transports_into_critical_systems() {

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use super::Context;
-use super::util::name_list;
+use super::util::{name_list, own_id};
 use crate::diagnostic::declare_rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Action, Owner, SystemId, SystemKind, Target};
@@ -36,6 +36,14 @@ declare_rule! {
     /// made it (`created_by`, `CreatedById`) empty: most stores fill those
     /// themselves (a blob's URL, a row's timestamp), and the finding asks
     /// whether this one does (`generated=#true` says so).
+    ///
+    /// (1.2) A write of a flow that a vendor's own integration runs
+    /// (`run-by`) is asked at info: the spec describes that integration
+    /// from outside, and what it fills (the audience a wizard picked, a
+    /// conversation it looked up) may not show. So is a write after a
+    /// `call` the flow waited on: the answer (a record read back, a
+    /// search's result) may carry the value, which the language cannot pass
+    /// on to a `map`. Each info says what settles it.
     ///
     /// A required reference (its last word an identifier's:
     /// `RecurringDonationId`, `customer_id`) to records some flow creates or
@@ -186,7 +194,27 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             }
             // A service of the team's may fill or compute it itself.
             let own_service = target.system.target.is_some_and(|s| spec.system(s).kind() == SystemKind::Custom);
-            let help = if only_record_metadata {
+            // (1.2) A vendor's own integration fills what its writes need
+            // (the audience a wizard picked, a conversation looked up), and
+            // the spec, which describes it from outside, may not show how.
+            let vendor = flow.runner();
+            // (1.2) An answer the flow waited on before this write may carry
+            // the value (a resource read back, a search's result), which the
+            // language cannot pass on to a `map`.
+            let answered = flow.targets[..index].iter().rev().find(|t| t.call.is_some());
+            let help = if let Some(runner) = vendor {
+                format!(
+                    "`{runner}` runs this flow: ask whether its integration fills `{}` itself (a default, a \
+                     choice made in its settings); if it does not, every record is refused",
+                    first.name.value
+                )
+            } else if let Some(call) = answered {
+                format!(
+                    "if `{}` comes from the answer of the call to `{}` before this write, nothing is missing; if \
+                     not, fill it with `map \"SOURCE\" to=\"{}\"`",
+                    first.name.value, call.system.name.value, first.name.value
+                )
+            } else if only_record_metadata {
                 format!(
                     "if `{}` fills it itself when it stores the record (a stored file's address, a \
                      creation time), mark it `generated=#true`; if not, fill it with `map \"SOURCE\" to=\"{}\"`",
@@ -212,22 +240,17 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 )
             };
             let mut d = d.with_help(help).with_owner(Owner::Flow(id));
-            if own_service || only_own_ids || only_record_metadata {
+            if let Some(run_by) = flow.run_by.as_deref().filter(|_| vendor.is_some()) {
+                d = d.with_secondary(run_by.name.loc, "a vendor's integration");
+            } else if let Some(wait) = answered.and_then(|t| t.call.as_deref()) {
+                d = d.with_secondary(wait.loc, "the flow waits for this answer first");
+            }
+            if own_service || only_own_ids || only_record_metadata || vendor.is_some() || answered.is_some() {
                 d.severity = Severity::Info;
             }
             out.push(d);
         }
     }
-}
-
-/// Whether a field is a new record's own id, which the target assigns on
-/// a `create` whether or not the spec says `generated=#true`: `id`,
-/// `internal_id`, `uuid`, or the entity's name with `_id` or `Id`.
-fn own_id(field: &str, entity: &str) -> bool {
-    let field = field.to_ascii_lowercase().replace(['-', ' '], "_");
-    let entity = entity.to_ascii_lowercase().replace(['-', ' '], "_");
-    matches!(field.as_str(), "id" | "internal_id" | "internalid" | "uuid" | "guid")
-        || field.strip_prefix(entity.as_str()).is_some_and(|rest| matches!(rest, "_id" | "id"))
 }
 
 /// Whether a field is metadata a store usually fills when it stores a

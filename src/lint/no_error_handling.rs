@@ -48,11 +48,18 @@ declare_rule! {
     /// are written). A failed run reads the same events again. Declared
     /// `delivery at-most-once`, it is reported.
     ///
-    /// A scheduled job over a work table is quiet too: one that marks each record it
-    /// read as done after its writes (a later `to` that updates the
-    /// `from` entity in the `from` system: notifications to process, rows
-    /// to export): a record whose write failed stays unmarked, and the
-    /// next run takes it again.
+    /// A scheduled job over a work table is quiet too: one that marks each
+    /// record it read as done after its writes (a later `to` that updates
+    /// the `from` entity in the `from` system: notifications to process,
+    /// rows to export), or deletes it (that write or a later one deletes
+    /// the `from` entity in the `from` system: a make line's finished
+    /// orders): a record whose write failed stays as it was, and the next
+    /// run takes it again.
+    ///
+    /// A write of a flow with `dead-letter` to a dead-letter queue (a
+    /// system named so: `bookings-dlq`, `dead-letters`) is that dead letter
+    /// written out, the failure path rather than a delivery, and is not
+    /// asked about.
     ///
     /// A flow with `dead-letter` but no `retry` loses nothing: the finding
     /// says instead that every failure, even a passing timeout, goes to the
@@ -131,7 +138,13 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         if flow.misspelt("retry") {
             continue;
         }
-        let lost: Vec<usize> = (0..flow.targets.len()).filter(|&t| flow.can_lose(spec, t)).collect();
+        // A write to a dead-letter queue beside `dead-letter` is that dead
+        // letter written out: it is the failure path, not a delivery.
+        let kept = |t: usize| {
+            flow.dead_letter.is_some()
+                && flow.targets[t].system.target.is_some_and(|s| super::util::dead_letter_store(spec.system(s)))
+        };
+        let lost: Vec<usize> = (0..flow.targets.len()).filter(|&t| !kept(t) && flow.can_lose(spec, t)).collect();
         if lost.is_empty() {
             continue;
         }

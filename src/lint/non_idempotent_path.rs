@@ -49,6 +49,13 @@ declare_rule! {
     /// that ignores a repeated start): its repeat is a repeated event, which
     /// they absorb.
     ///
+    /// A `create` that gives the new record its own id (`id`, `order_id`
+    /// on an `order`) from the key of the event the flow runs on makes no
+    /// second record: the store keeps one per id and refuses the repeat (or
+    /// puts it over the first). The flow stops at that refusal, so the
+    /// writes after it are not asked about either (an order's lines after
+    /// the order); those before it are.
+    ///
     /// A `send` to a live view (a `website` system, or one reached over
     /// `api websocket`: a page, an app's screen) is not asked about: the
     /// view shows what it is sent, so a repeat shows the same state again
@@ -160,7 +167,10 @@ fn offending_targets(spec: &Spec, absorbs: &[bool], flow: &Flow) -> Vec<usize> {
     if flow.misspelt("idempotency-key") {
         return Vec::new();
     }
-    (0..flow.targets.len())
+    // A repeat stops at a create the store refuses twice, before the
+    // writes after it.
+    let reached = (0..flow.targets.len()).find(|&t| refused_twice(spec, flow, t)).unwrap_or(flow.targets.len());
+    (0..reached)
         .filter(|&t| {
             creates(&flow.targets[t])
                 && !super::util::shown_live(spec, &flow.targets[t])
@@ -169,6 +179,23 @@ fn offending_targets(spec: &Spec, absorbs: &[bool], flow: &Flow) -> Vec<usize> {
                 && !absorbed_publish(spec, absorbs, &flow.targets[t])
         })
         .collect()
+}
+
+/// Whether target `target` is a `create` that gives the new record its own
+/// id (`id`, `order_id` on an `order`) from the key of the event the flow
+/// runs on: the store keeps one record per id, so a repeat of the event is
+/// refused (or, in a store that puts by key, overwrites the record), and
+/// makes no second one. The flow stops at that refusal, so the writes after
+/// it do not run again either (an order's lines after the order).
+fn refused_twice(spec: &Spec, flow: &Flow, target: usize) -> bool {
+    let Some(t) = flow.targets.get(target) else { return false };
+    let (Some(action), Some(entity)) = (&t.action, &t.entity) else { return false };
+    let Some(key) = flow.trigger_event().and_then(|e| spec.event(e).key.as_ref()) else { return false };
+    action.value == Action::Create
+        && t.maps.iter().any(|m| {
+            m.src.name.value == key.name.value
+                && m.dst.as_ref().is_some_and(|dst| super::util::own_id(&dst.name.value, &entity.name.value))
+        })
 }
 
 fn offends(spec: &Spec, absorbs: &[bool], flow: &Flow) -> bool {

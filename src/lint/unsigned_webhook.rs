@@ -20,7 +20,10 @@ declare_rule! {
     /// vendor documents them) whose events start flows, and that says
     /// nothing of how its webhooks are signed: no `webhook-signature`, and
     /// no `connector=` whose catalog entry documents a signature scheme
-    /// (which the hub checks as the vendor signs). It is an info, since
+    /// (which the hub checks as the vendor signs). A hub or broker is asked
+    /// only when it says `webhooks #true` itself (dbt Cloud's job webhook,
+    /// a push subscription): what it carries otherwise reaches its
+    /// consumers inside it. It is an info, since
     /// the vendor may sign and the spec not say so; `webhook-signature`
     /// settles it, and an `allow` with the reason says how else the
     /// endpoint is guarded (a private network, a token in the URL).
@@ -123,10 +126,15 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
 }
 
 /// Whether the system pushes webhooks and nothing says how they are signed.
+/// A hub or broker is asked only when it says `webhooks #true` itself (dbt
+/// Cloud's job webhook, a push subscription): what it carries otherwise
+/// reaches its flows inside it.
 fn unsigned(ctx: &Context<'_>, id: SystemId) -> bool {
     let system = ctx.spec.system(id);
     let documented = system.catalog().is_some_and(|(entry, _)| entry.webhooks.signature.fact().is_some());
-    system.has_webhooks() && !system.is_transport() && system.webhook_signature.is_none() && !documented
+    let pushes =
+        if system.is_transport() { system.webhooks.as_ref().is_some_and(|w| w.value) } else { system.has_webhooks() };
+    pushes && system.webhook_signature.is_none() && !documented
 }
 
 #[cfg(test)]

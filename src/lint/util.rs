@@ -364,9 +364,48 @@ pub(super) fn kept_in_place(entity: &str) -> bool {
     is_party(entity) || KEPT.contains(&singular)
 }
 
+/// Whether a field is a new record's own id, which the target assigns on
+/// a `create` whether or not the spec says `generated=#true`: `id`,
+/// `internal_id`, `uuid`, or the entity's name with `_id` or `Id`.
+pub(super) fn own_id(field: &str, entity: &str) -> bool {
+    let field = field.to_ascii_lowercase().replace(['-', ' '], "_");
+    let entity = entity.to_ascii_lowercase().replace(['-', ' '], "_");
+    matches!(field.as_str(), "id" | "internal_id" | "internalid" | "uuid" | "guid")
+        || field.strip_prefix(entity.as_str()).is_some_and(|rest| matches!(rest, "_id" | "id"))
+}
+
+/// Whether `name`, split into words at anything but letters and digits and
+/// lowercased, contains `words` one after another (`["service", "bus"]` in
+/// `billing-Service-Bus`): how a product's or a role's name is recognised
+/// in a name of the spec's, never as a part of a longer word.
+pub(super) fn has_words(name: &str, words: &[&str]) -> bool {
+    let lower = name.to_lowercase();
+    let found: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    !words.is_empty() && found.windows(words.len()).any(|w| w == words)
+}
+
+/// Whether a system is where a flow's failures are kept (a dead-letter
+/// queue: `bookings-dlq`, `dead-letters`): a write to it is the flow's
+/// dead letter written out, not a delivery of its own.
+pub(super) fn dead_letter_store(system: &crate::model::System) -> bool {
+    let name = &system.name.value;
+    [&["dlq"][..], &["deadletter"], &["deadletters"], &["dead", "letter"], &["dead", "letters"]]
+        .iter()
+        .any(|words| has_words(name, words))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_are_found_whole_and_in_order() {
+        assert!(has_words("bookings-DLQ", &["dlq"]));
+        assert!(has_words("Order Dead-Letters", &["dead", "letters"]));
+        assert!(!has_words("dlqueue", &["dlq"]));
+        assert!(!has_words("letter-dead", &["dead", "letter"]));
+        assert!(!has_words("anything", &[]));
+    }
 
     #[test]
     fn lists_read_naturally() {

@@ -162,18 +162,25 @@ impl Flow {
     /// Whether a scheduled flow marks each record it reads as done in the
     /// place it reads it from, after the write `target`: a job over a work
     /// table (notifications to process, rows to export) that updates the
-    /// record it read once its writes succeed. A record whose write failed
-    /// stays unmarked, and the next run takes it again.
+    /// record it read once its writes succeed, or deletes it (a make line's
+    /// finished order), the delete being this write or a later one. A
+    /// record whose write failed stays as it was, and the next run takes it
+    /// again.
     pub(crate) fn marks_done_after(&self, target: usize) -> bool {
         let scheduled = matches!(self.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Schedule(_)));
         let Some(from) = self.from.as_ref().filter(|_| scheduled) else { return false };
         let (Some(system), Some(entity)) = (from.system.target, from.entity.as_ref().and_then(|e| e.target)) else {
             return false;
         };
-        self.targets.iter().skip(target + 1).any(|t| {
+        self.targets.iter().enumerate().skip(target).any(|(index, t)| {
+            let marks = |a: &Spanned<Action>| match a.value {
+                Action::Delete => true,
+                Action::Update | Action::Upsert => index > target,
+                _ => false,
+            };
             t.system.target == Some(system)
                 && t.entity.as_ref().and_then(|e| e.target) == Some(entity)
-                && t.action.as_ref().is_some_and(|a| matches!(a.value, Action::Update | Action::Upsert))
+                && t.action.as_ref().is_some_and(marks)
         })
     }
 
