@@ -43,7 +43,10 @@ declare_rule! {
     /// conversation it looked up) may not show. So is a write after a
     /// `call` the flow waited on: the answer (a record read back, a
     /// search's result) may carry the value, which the language cannot pass
-    /// on to a `map`. Each info says what settles it.
+    /// on to a `map`. So is a write whose trigger carries a `json` field
+    /// (an opaque payload) that the write does not map: the value may be
+    /// inside it, which the spec does not detail. Each info says what
+    /// settles it.
     ///
     /// A required reference (its last word an identifier's:
     /// `RecurringDonationId`, `customer_id`) to records some flow creates or
@@ -202,6 +205,15 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             // the value (a resource read back, a search's result), which the
             // language cannot pass on to a `map`.
             let answered = flow.targets[..index].iter().rev().find(|t| t.call.is_some());
+            // A payload the trigger carries as one `json` field, which this
+            // write does not map: the value may be inside it, where the
+            // spec does not look.
+            let payload = super::util::source_fields(spec, flow).and_then(|fields| {
+                fields.iter().find(|f| {
+                    f.ty.as_ref().is_some_and(|t| t.value == crate::model::FieldType::Json)
+                        && !target.maps.iter().any(|m| m.src.name.value == f.name.value)
+                })
+            });
             let help = if let Some(runner) = vendor {
                 format!(
                     "`{runner}` runs this flow: ask whether its integration fills `{}` itself (a default, a \
@@ -213,6 +225,12 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                     "if `{}` comes from the answer of the call to `{}` before this write, nothing is missing; if \
                      not, fill it with `map \"SOURCE\" to=\"{}\"`",
                     first.name.value, call.system.name.value, first.name.value
+                )
+            } else if let Some(payload) = payload {
+                format!(
+                    "if `{}` is inside `{}` (a `json` payload the spec does not detail), declare it as a field of \
+                     the trigger and map it; if not, fill it with `map \"SOURCE\" to=\"{}\"`",
+                    first.name.value, payload.name.value, first.name.value
                 )
             } else if only_record_metadata {
                 format!(
@@ -244,8 +262,16 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 d = d.with_secondary(run_by.name.loc, "a vendor's integration");
             } else if let Some(wait) = answered.and_then(|t| t.call.as_deref()) {
                 d = d.with_secondary(wait.loc, "the flow waits for this answer first");
+            } else if let Some(payload) = payload {
+                d = d.with_secondary(payload.loc, "a payload it may be inside");
             }
-            if own_service || only_own_ids || only_record_metadata || vendor.is_some() || answered.is_some() {
+            if own_service
+                || only_own_ids
+                || only_record_metadata
+                || vendor.is_some()
+                || answered.is_some()
+                || payload.is_some()
+            {
                 d.severity = Severity::Info;
             }
             out.push(d);
