@@ -385,10 +385,36 @@ pub(crate) struct Versioning {
     /// release, a version with no later one listed is not retired.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) releases: Vec<String>,
+    /// Versions outside the scheme that the vendor stops supporting from a
+    /// month (HubSpot's `v1` to `v4` paths, replaced by dated ones), when
+    /// its page says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) legacy: Option<Legacy>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) note: Option<String>,
     #[serde(flatten)]
     pub(crate) provenance: Provenance,
+}
+
+/// Versions a vendor stops supporting from one month on.
+#[derive(Serialize, Deserialize, JsonSchema, Debug, Clone, PartialEq)]
+#[schemars(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Legacy {
+    /// The versions, as a spec pins them (`v3`).
+    pub(crate) versions: Vec<String>,
+    /// The first month they are not supported (`YYYY-MM`).
+    #[schemars(regex(pattern = r"^[0-9]{4}-[0-9]{2}$"))]
+    pub(crate) unsupported_from: String,
+}
+
+impl Legacy {
+    /// Whether `version` (as a spec pins it) is one of these: `v3`, `V3`
+    /// and `3` are one version.
+    pub(crate) fn lists(&self, version: &str) -> bool {
+        let bare = |v: &str| v.trim().trim_start_matches(['v', 'V']).to_owned();
+        self.versions.iter().any(|v| bare(v) == bare(version))
+    }
 }
 
 /// What a version's support window counts from.

@@ -6,7 +6,9 @@
 //! supported after its release (`support_window`, Shopify's 12 months)
 //! retires version `2024-10` in October 2025; a vendor whose window counts
 //! from the next version's release (GitHub's 24 months, `window_from`)
-//! retires a version only once a later one is listed in `releases`.
+//! retires a version only once a later one is listed in `releases`; a
+//! version the catalog lists as `legacy` (HubSpot's `v3` paths) ends in
+//! the month its support ends.
 //! Today's month comes from one
 //! place, `catalog::today` (which the command line sets from
 //! `WIREPLAN_TODAY`, else the system clock), and the horizon from the
@@ -24,9 +26,12 @@ declare_rule! {
     /// versions and documents how long each is supported, with an
     /// `api ... version="YYYY-MM"` that the vendor will have retired before
     /// the planning horizon (`stack { horizon months=N }`, 18 months by
-    /// default), or has retired already. The finding gives the month the
-    /// version ends and the vendor's page. Today's date is the system
-    /// clock's, or `WIREPLAN_TODAY` (`2026-12`) when it is set.
+    /// default), or has retired already. So is a version outside the dated
+    /// scheme that the catalog lists as legacy with the month its support
+    /// ends (`legacy`: HubSpot's `v1` to `v4` paths, unsupported from
+    /// September 2027). The finding gives the month the version ends and
+    /// the vendor's page. Today's date is the system clock's, or
+    /// `WIREPLAN_TODAY` (`2026-12`) when it is set.
     ///
     /// ## Why it matters
     ///
@@ -67,11 +72,61 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     let today = catalog::today();
     let horizon_months = i64::from(spec.horizon_months());
+    // When a version that ends in `ends` is retired, as the message says
+    // it: a retired one with no count of months ago, so that the message
+    // stays the same from month to month, as a baseline's fingerprint needs.
+    let when = |ends: Month, retired: Retired| match retired {
+        Retired::Already => format!("was retired in {}", ends.name()),
+        Retired::BeforeHorizon => format!(
+            "is retired in {}, {} from now, before the planning horizon ({}, month {horizon_months})",
+            ends.name(),
+            months(today.until(ends)),
+            today.plus(horizon_months).name()
+        ),
+    };
     for id in spec.system_ids() {
         let system = spec.system(id);
         let Some((entry, at)) = system.catalog() else { continue };
         let Some(version) = system.api.as_ref().and_then(|api| api.version.as_ref()) else { continue };
-        let Some(versioning) = entry.versioning.fact().filter(|v| v.scheme == VersionScheme::Dated) else { continue };
+        let Some(versioning) = entry.versioning.fact() else { continue };
+        let finding = |ends: Month, message: String, help: String| {
+            Diagnostic::new(&RETIRED_API_VERSION, version.loc, message)
+                .with_label(format!("ends {}", ends.name()))
+                .with_secondary(at, format!("{}'s documented version lifetime", entry.name))
+                .with_help(help)
+                .with_owner(Owner::System(id))
+        };
+        // A version outside the scheme that the vendor stops supporting
+        // from a month on (HubSpot's `v3` paths).
+        if let Some(legacy) = versioning.legacy.as_ref().filter(|l| l.lists(&version.value)) {
+            let Some(ends) = Month::parse_prefix(&legacy.unsupported_from) else { continue };
+            let Some(retired) = retirement(ends, 0, today, horizon_months) else { continue };
+            let message = format!(
+                "API version `{}` of `{}` {}: {} stops supporting its legacy versions {} from {} ({})",
+                version.value,
+                system.name.value,
+                when(ends, retired),
+                entry.name,
+                crate::prose::list(
+                    &legacy.versions.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>(),
+                    legacy.versions.len(),
+                    8,
+                    "and"
+                ),
+                ends.name(),
+                versioning.provenance.source
+            );
+            let help = format!(
+                "move to a current version of the {} API, test the integrations against it, and plan the next \
+                 upgrade before it ends",
+                entry.name
+            );
+            out.push(finding(ends, message, help));
+            continue;
+        }
+        if versioning.scheme != VersionScheme::Dated {
+            continue;
+        }
         let Some(window) = versioning.support_window.as_deref() else { continue };
         let Some(lifetime) = catalog::months(window) else { continue };
         let window = spaced(window);
@@ -89,35 +144,20 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         };
         let Some(retired) = retirement(released, lifetime, today, horizon_months) else { continue };
         let ends = released.plus(lifetime);
-        let when = match retired {
-            // No count of months ago: the message stays the same from month
-            // to month, as a baseline's fingerprint needs.
-            Retired::Already => format!("was retired in {}", ends.name()),
-            Retired::BeforeHorizon => format!(
-                "is retired in {}, {} from now, before the planning horizon ({}, month {horizon_months})",
-                ends.name(),
-                months(today.until(ends)),
-                today.plus(horizon_months).name()
-            ),
-        };
-        out.push(
-            Diagnostic::new(
-                &RETIRED_API_VERSION,
-                version.loc,
-                format!(
-                    "API version `{}` of `{}` {when}: {} supports a version {window} after {after} ({})",
-                    version.value, system.name.value, entry.name, versioning.provenance.source
-                ),
-            )
-            .with_label(format!("ends {}", ends.name()))
-            .with_secondary(at, format!("{}'s documented version lifetime", entry.name))
-            .with_help(format!(
-                "move to a newer version of the {} API (each is supported {window}), test the integrations against \
-                 it, and plan the next upgrade before it ends",
-                entry.name
-            ))
-            .with_owner(Owner::System(id)),
+        let message = format!(
+            "API version `{}` of `{}` {}: {} supports a version {window} after {after} ({})",
+            version.value,
+            system.name.value,
+            when(ends, retired),
+            entry.name,
+            versioning.provenance.source
         );
+        let help = format!(
+            "move to a newer version of the {} API (each is supported {window}), test the integrations against \
+             it, and plan the next upgrade before it ends",
+            entry.name
+        );
+        out.push(finding(ends, message, help));
     }
 }
 
@@ -187,6 +227,7 @@ mod tests {
             system "crm" kind=crm connector=salesforce { api rest version="v20.0"; }
             system "own" kind=crm { api rest version="2019-04"; }
             system "far" kind=ecommerce connector=shopify { api graphql version="2999-01"; }
+            system "leads" kind=crm connector=hubspot { api rest version="v5"; }
         "#;
         let found = test_check(&RETIRED_API_VERSION, text);
         assert_eq!(found.len(), 1, "{found:?}");
@@ -198,5 +239,30 @@ mod tests {
         assert!(found[0].message.ends_with(
             "Shopify supports a version 12 months after its release (https://shopify.dev/docs/api/usage/versioning)"
         ));
+    }
+
+    #[test]
+    fn a_legacy_version_ends_when_its_vendor_stops_supporting_it() {
+        // HubSpot's legacy `v3` paths end in September 2027: before the
+        // default horizon of any clock this test runs on from 2026 (and
+        // retired on every later one).
+        let text = r#"
+            system "crm" kind=crm connector=hubspot { api rest version="v3"; }
+            system "dated" kind=crm connector=hubspot { api rest version="2999-03"; }
+        "#;
+        let found = test_check(&RETIRED_API_VERSION, text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].message.starts_with("API version `v3` of `crm` "), "{}", found[0].message);
+        assert!(
+            found[0].message.ends_with(
+                "HubSpot stops supporting its legacy versions `v1`, `v2`, `v3` and `v4` from September 2027 \
+                 (https://developers.hubspot.com/docs/developer-tooling/platform/versioning)"
+            ),
+            "{}",
+            found[0].message
+        );
+        let legacy =
+            crate::catalog::Legacy { versions: vec!["v1".into(), "v3".into()], unsupported_from: "2027-09".into() };
+        assert!(legacy.lists("V3") && legacy.lists("3") && !legacy.lists("v30") && !legacy.lists("v2"));
     }
 }
