@@ -62,7 +62,12 @@ declare_rule! {
     /// and makes no record.
     ///
     /// A flow that `reply`s (since 1.2) is asked about its own `retry`
-    /// only, since its caller sees the failure; but a caller whose answer
+    /// only, since its caller sees the failure, unless that caller is a
+    /// vendor's webhook or the event says `delivery at-least-once`: such a
+    /// sender sends again on its own when the answer fails or comes late
+    /// (Stripe, Plaid), so the flow is asked as any flow on that event is
+    /// (a person's request from a `website` system is the person's to
+    /// repeat, and is asked about below); but a caller whose answer
     /// comes late asks again, not knowing whether the first request went
     /// through. So a replying flow that charges (a `create` on a `payments`
     /// system) or moves an amount (an `increment`: a gift card's balance, a

@@ -85,10 +85,15 @@ impl Flow {
             return Some(Twice::Retry(retry.loc));
         }
         // A caller that waits for the reply sees the failure and decides
-        // itself whether to ask again: the transport's redelivery is not a
-        // question here, only the flow's own retries are.
+        // itself whether to ask again (a person's page, an app): the
+        // transport's redelivery is not a question here, only the flow's own
+        // retries are. A vendor's webhook decides by itself, though: its
+        // sender sends again when the answer fails or comes late (Stripe,
+        // Plaid), as an event declared at least once is sent again.
         if self.reply.is_some() {
-            return None;
+            let asked_by_a_person =
+                self.source_system(spec).is_some_and(|s| spec.system(s).kind() == SystemKind::Website);
+            return self.resent(spec).filter(|_| !asked_by_a_person);
         }
         let trigger = self.trigger.as_ref()?;
         if matches!(trigger.kind, TriggerKind::Poll(_)) {
@@ -104,7 +109,14 @@ impl Flow {
         {
             return Some(Twice::Broker(via.name.loc));
         }
-        let TriggerKind::On { event } = &trigger.kind else { return None };
+        self.resent(spec)
+    }
+
+    /// Why the flow's event can arrive twice by itself, whatever the flow
+    /// does: its sender retries a webhook until it gets a 2xx, or the
+    /// event says `delivery at-least-once`.
+    fn resent(&self, spec: &Spec) -> Option<Twice> {
+        let TriggerKind::On { event } = &self.trigger.as_ref()?.kind else { return None };
         let event = spec.event(event.target?);
         match event.delivery.as_ref().map(|d| d.value) {
             Some(EventDelivery::AtLeastOnce) => Some(Twice::Declared(event.delivery.as_ref()?.loc)),
