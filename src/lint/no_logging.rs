@@ -167,7 +167,7 @@ fn unwatched(spec: &Spec, id: FlowId, vendor: SystemId) -> Diagnostic {
 /// sent: its `via` system, or (point-to-point) the producer of its event,
 /// speaks Kafka's protocol. Kafka keeps every record for its retention
 /// period whether or not it was consumed; queues delete what was consumed.
-fn retained(spec: &Spec, flow: &Flow) -> bool {
+pub(super) fn retained(spec: &Spec, flow: &Flow) -> bool {
     let kafka = |s: SystemId| {
         spec.system(s).api.as_ref().and_then(|a| a.style.as_ref()).is_some_and(|st| st.value == ApiStyle::Kafka)
     };

@@ -3,8 +3,9 @@
 //!
 //! A dead letter is only as good as whoever reads it, and alerting is half
 //! of the practice (retries with dead letters *and alerting*). Every flow
-//! of the team's with a `dead-letter` is asked (a vendor's own integration,
-//! `run-by`, alerts as its vendor does); the held-out corpus listed unread
+//! with a `dead-letter` is asked (a vendor's own integration, `run-by`, only
+//! where `no-logging` does not already ask who hears of its failures); the
+//! held-out corpus listed unread
 //! dead letters as a risk in flows of every criticality. The findings are
 //! grouped by where the dead letters collect: the hub or broker the flows
 //! run `via` (its dead-letter queues are watched, or not, together), or
@@ -24,8 +25,13 @@ declare_rule! {
     /// pager). Flows through one hub or broker are one
     /// finding, since their dead-letter queues are watched together, and so
     /// are point-to-point flows into one system. A vendor's own integration
-    /// (`run-by`) is not asked. It is an info: the alarm may well exist
-    /// outside the spec, which the `alert=` then records.
+    /// (`run-by`) is asked too where it logs its runs, or runs on a
+    /// transport that keeps them (an add-on's error log, a sync's
+    /// failed-keys table, a Kafka engine's dead-letter topic): its failures
+    /// wait in the vendor's screens until someone is told. Without either,
+    /// `no-logging` already asks who hears of its failures, and this does
+    /// not ask again. It is an info: the alarm may well exist outside the
+    /// spec, which the `alert=` then records.
     ///
     /// ## Why it matters
     ///
@@ -101,8 +107,11 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         let Some(dead_letter) = flow.dead_letter else { continue };
-        // A vendor's own integration alerts, or not, as the vendor does.
-        if flow.dead_letter_alert.is_some() || flow.runner().is_some() {
+        // A vendor's own integration that neither logs nor keeps its runs
+        // is asked by `no-logging` who hears of its failures: one question.
+        let asked_by_no_logging =
+            flow.runner().is_some() && flow.log.is_none() && !super::no_logging::retained(spec, flow);
+        if flow.dead_letter_alert.is_some() || asked_by_no_logging {
             continue;
         }
         let group = if flow.via.as_ref().and_then(|v| v.target).is_some() { &mut via } else { &mut direct };
@@ -159,7 +168,7 @@ mod tests {
                 "flow `three` keeps dead letters, but says nobody is alerted to them",
                 "2 flows into `c` keep dead letters, but none says who is alerted: `five` and `six`",
             ],
-            "an alert settles `four`, and a vendor's own flow is the vendor's"
+            "an alert settles `four`, and a vendor's own flow that does not log is `no-logging`'s to ask"
         );
     }
 }
