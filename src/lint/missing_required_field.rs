@@ -202,9 +202,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             // the spec, which describes it from outside, may not show how.
             let vendor = flow.runner();
             // (1.2) An answer the flow waited on before this write may carry
-            // the value (a resource read back, a search's result), which the
-            // language cannot pass on to a `map`.
-            let answered = flow.targets[..index].iter().rev().find(|t| t.call.is_some());
+            // the value.
+            let answered = super::util::answered_before(flow, index);
             // A payload the trigger carries as one `json` field, which this
             // write does not map: the value may be inside it, where the
             // spec does not look.

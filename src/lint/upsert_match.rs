@@ -64,7 +64,10 @@ declare_rule! {
     /// CRM, an e-mail or marketing tool, payments, books, an ERP, a shop, a
     /// support desk), with no `match` and no idempotency key, is asked
     /// whether the target may already hold the record: every run makes a
-    /// new one.
+    /// new one. A key never filled, by the write or by the other writer,
+    /// is asked at info when that write comes after a `call` the flow
+    /// waited on (since 1.2): the answer (a record read back) may carry
+    /// it, which the language cannot pass on to a `map`.
     ///
     /// ## Why it matters
     ///
@@ -330,20 +333,35 @@ fn check_keys(
         return;
     }
     if filled.is_empty() {
-        out.push(
-            Diagnostic::new(
-                &UPSERT_MATCH,
-                first.loc,
-                format!(
-                    "flow `{}` matches {records} on {}, which this write never fills: it {finds_none}",
-                    flow.name.value,
-                    fields_of(first)
-                ),
-            )
-            .with_label("never filled by a `map` or `set` of this `to`")
-            .with_help(format!("fill the key: `map \"SOURCE\" to=\"{}\"`", first.fields[0].name.value))
-            .with_owner(Owner::Flow(flow_id)),
-        );
+        // (1.2) The key may come from the answer of a call the flow waited
+        // on before this write, which the language cannot pass on: asked.
+        let index = flow.targets.iter().position(|t| std::ptr::eq(t, target)).unwrap_or(0);
+        let answered = super::util::answered_before(flow, index);
+        let help = match answered {
+            Some(call) => format!(
+                "if the key comes from the answer of the call to `{}` before this write, the record is found; if \
+                 not, fill it: `map \"SOURCE\" to=\"{}\"`",
+                call.system.name.value, first.fields[0].name.value
+            ),
+            None => format!("fill the key: `map \"SOURCE\" to=\"{}\"`", first.fields[0].name.value),
+        };
+        let mut d = Diagnostic::new(
+            &UPSERT_MATCH,
+            first.loc,
+            format!(
+                "flow `{}` matches {records} on {}, which this write never fills: it {finds_none}",
+                flow.name.value,
+                fields_of(first)
+            ),
+        )
+        .with_label("never filled by a `map` or `set` of this `to`")
+        .with_help(help)
+        .with_owner(Owner::Flow(flow_id));
+        if let Some(wait) = answered.and_then(|t| t.call.as_deref()) {
+            d = d.with_secondary(wait.loc, "the flow waits for this answer first");
+            d.severity = crate::diagnostic::Severity::Info;
+        }
+        out.push(d);
         return;
     }
     // A key can be empty when one of its parts comes from a field the
@@ -521,32 +539,38 @@ fn compare_writers(
         let Some(p) = unseen else { continue };
         let p_flow = spec.flow(p.flow);
         let key = &q_target.matches[0];
-        out.push(
-            Diagnostic::new(
-                &UPSERT_MATCH,
-                key.loc,
-                format!(
-                    "flows `{}` and `{}` both write `{entity}` records into `{}`; `{}` matches on {}, which `{}` \
+        // (1.2) The other writer may take the key from the answer of a call
+        // it waited on first, which the language cannot pass on: asked.
+        let answered = super::util::answered_before(p_flow, p.target).and_then(|t| t.call.as_deref());
+        let mut d = Diagnostic::new(
+            &UPSERT_MATCH,
+            key.loc,
+            format!(
+                "flows `{}` and `{}` both write `{entity}` records into `{}`; `{}` matches on {}, which `{}` \
                      never fills: a record `{}` creates is not found, and `{}` creates a second",
-                    p_flow.name.value,
-                    q_flow.name.value,
-                    spec.system(system).name.value,
-                    q_flow.name.value,
-                    fields_of(key),
-                    p_flow.name.value,
-                    p_flow.name.value,
-                    q_flow.name.value
-                ),
-            )
-            .with_label("the key the other writer never fills")
-            .with_secondary(p_flow.targets[p.target].loc, "creates records without it")
-            .with_help(format!(
-                "fill {} in `{}` too, or match both writers on a key both fill",
+                p_flow.name.value,
+                q_flow.name.value,
+                spec.system(system).name.value,
+                q_flow.name.value,
                 fields_of(key),
-                p_flow.name.value
-            ))
-            .with_owner(Owner::Flow(q.flow)),
-        );
+                p_flow.name.value,
+                p_flow.name.value,
+                q_flow.name.value
+            ),
+        )
+        .with_label("the key the other writer never fills")
+        .with_secondary(p_flow.targets[p.target].loc, "creates records without it")
+        .with_help(format!(
+            "fill {} in `{}` too, or match both writers on a key both fill",
+            fields_of(key),
+            p_flow.name.value
+        ))
+        .with_owner(Owner::Flow(q.flow));
+        if let Some(wait) = answered {
+            d = d.with_secondary(wait.loc, format!("`{}` may take it from this answer", p_flow.name.value));
+            d.severity = crate::diagnostic::Severity::Info;
+        }
+        out.push(d);
     }
 }
 

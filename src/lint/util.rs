@@ -374,6 +374,14 @@ pub(super) fn own_id(field: &str, entity: &str) -> bool {
         || field.strip_prefix(entity.as_str()).is_some_and(|rest| matches!(rest, "_id" | "id"))
 }
 
+/// (1.2) The last `to` before target `index` of a flow that the flow waits
+/// on (`call`): its answer (a record read back, a search's result) may
+/// carry a value a later write needs, which the language cannot pass on to
+/// a `map`.
+pub(super) fn answered_before(flow: &Flow, index: usize) -> Option<&crate::model::Target> {
+    flow.targets.get(..index)?.iter().rev().find(|t| t.call.is_some())
+}
+
 /// Whether `name`, split into words at anything but letters and digits and
 /// lowercased, contains `words` one after another (`["service", "bus"]` in
 /// `billing-Service-Bus`): how a product's or a role's name is recognised
