@@ -6,10 +6,10 @@
 //! with a `dead-letter` is asked (a vendor's own integration, `run-by`, only
 //! where `no-logging` does not already ask who hears of its failures); the
 //! held-out corpus listed unread dead letters as a risk in flows of every
-//! criticality. The findings are
-//! grouped by where the dead letters collect: the hub or broker the flows
-//! run `via` (its dead-letter queues are watched, or not, together), or
-//! the system point-to-point flows write to. One pass over the flows.
+//! criticality. The findings are grouped by where the dead letters collect:
+//! the hub or broker the flows run `via` (its dead-letter queues are
+//! watched, or not, together), or the system point-to-point flows write
+//! to. One pass over the flows.
 
 use super::Context;
 use super::util::{PerFlow, group_by};
