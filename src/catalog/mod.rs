@@ -412,7 +412,9 @@ impl Legacy {
     /// Whether `version` (as a spec pins it) is one of these: `v3`, `V3`
     /// and `3` are one version.
     pub(crate) fn lists(&self, version: &str) -> bool {
-        let bare = |v: &str| v.trim().trim_start_matches(['v', 'V']).to_owned();
+        fn bare(v: &str) -> &str {
+            v.trim().trim_start_matches(['v', 'V'])
+        }
         self.versions.iter().any(|v| bare(v) == bare(version))
     }
 }

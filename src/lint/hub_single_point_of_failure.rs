@@ -297,37 +297,42 @@ fn said_single(spec: &Spec, hub: SystemId, flows: &[FlowId]) -> Option<Diagnosti
 /// (`eventbridge`, `service-bus`), which `cloud_service` recognises.
 fn cloud_run(system: &crate::model::System) -> bool {
     system.api.as_ref().and_then(|api| api.style.as_ref()).is_some_and(|s| s.value == crate::model::ApiStyle::Sqs)
-        || cloud_service(&system.name.value).is_some()
+        || cloud_service(&system.name.value)
 }
 
-/// The cloud service a system's name names, when it is one that only its
-/// provider runs, with no edition a team hosts itself: its words, split at
-/// anything but letters and digits, contain the service's name, written
-/// as one word or as several (`eventbridge`, `event-bridge`,
-/// `aws-event-bridge-bus`). Products a team may also run itself (RabbitMQ,
-/// Kafka, Temporal, Redis) are not here, even as their vendors' clouds.
-fn cloud_service(name: &str) -> Option<&'static str> {
-    const SERVICES: &[(&[&str], &str)] = &[
-        (&["eventbridge"], "Amazon EventBridge"),
-        (&["event", "bridge"], "Amazon EventBridge"),
-        (&["sns"], "Amazon SNS"),
-        (&["sqs"], "Amazon SQS"),
-        (&["kinesis"], "Amazon Kinesis"),
-        (&["appflow"], "Amazon AppFlow"),
-        (&["stepfunctions"], "AWS Step Functions"),
-        (&["step", "functions"], "AWS Step Functions"),
-        (&["servicebus"], "Azure Service Bus"),
-        (&["service", "bus"], "Azure Service Bus"),
-        (&["eventgrid"], "Azure Event Grid"),
-        (&["event", "grid"], "Azure Event Grid"),
-        (&["eventhubs"], "Azure Event Hubs"),
-        (&["event", "hubs"], "Azure Event Hubs"),
-        (&["logicapps"], "Azure Logic Apps"),
-        (&["logic", "apps"], "Azure Logic Apps"),
-        (&["logic", "app"], "Azure Logic Apps"),
-        (&["eventarc"], "Google Eventarc"),
-    ];
-    SERVICES.iter().find(|(words, _)| super::util::has_words(name, words)).map(|(_, product)| *product)
+/// Whether a system's name names a service that only its cloud provider
+/// runs, with no edition a team hosts itself: its words contain the
+/// service's name, written as one word or as several (`eventbridge`,
+/// `event-bridge`, `aws-event-bridge-bus`). Products a team may also run
+/// itself (RabbitMQ, Kafka, Temporal, Redis) are not here, even as their
+/// vendors' clouds.
+fn cloud_service(name: &str) -> bool {
+    super::util::has_phrase(
+        name,
+        &[
+            // Amazon EventBridge, SNS, SQS, Kinesis, AppFlow; AWS Step Functions.
+            &["eventbridge"],
+            &["event", "bridge"],
+            &["sns"],
+            &["sqs"],
+            &["kinesis"],
+            &["appflow"],
+            &["stepfunctions"],
+            &["step", "functions"],
+            // Azure Service Bus, Event Grid, Event Hubs, Logic Apps.
+            &["servicebus"],
+            &["service", "bus"],
+            &["eventgrid"],
+            &["event", "grid"],
+            &["eventhubs"],
+            &["event", "hubs"],
+            &["logicapps"],
+            &["logic", "apps"],
+            &["logic", "app"],
+            // Google Eventarc.
+            &["eventarc"],
+        ],
+    )
 }
 
 #[cfg(test)]
@@ -337,19 +342,19 @@ mod tests {
 
     #[test]
     fn cloud_services_are_recognised_by_whole_words_of_the_name() {
-        for (name, service) in [
-            ("eventbridge", Some("Amazon EventBridge")),
-            ("orders-event-bridge-bus", Some("Amazon EventBridge")),
-            ("Azure Service Bus", Some("Azure Service Bus")),
-            ("billing_servicebus", Some("Azure Service Bus")),
-            ("sns", Some("Amazon SNS")),
-            ("eventbus", None),
-            ("service-busy", None),
-            ("bus-service", None),
-            ("snsq", None),
-            ("rabbitmq", None),
+        for (name, cloud) in [
+            ("eventbridge", true),
+            ("orders-event-bridge-bus", true),
+            ("Azure Service Bus", true),
+            ("billing_servicebus", true),
+            ("sns", true),
+            ("eventbus", false),
+            ("service-busy", false),
+            ("bus-service", false),
+            ("snsq", false),
+            ("rabbitmq", false),
         ] {
-            assert_eq!(cloud_service(name), service, "{name}");
+            assert_eq!(cloud_service(name), cloud, "{name}");
         }
     }
 

@@ -272,7 +272,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 }
                 continue;
             }
-            check_keys(spec, flow_id, target, action, &written, out);
+            check_keys(spec, flow_id, index, action, &written, out);
         }
     }
     for ((system, entity), writers) in &writers {
@@ -305,16 +305,17 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     );
 }
 
-/// The findings about one write's own keys.
+/// The findings about one write's own keys: target `index` of the flow.
 fn check_keys(
     spec: &Spec,
     flow_id: FlowId,
-    target: &Target,
+    index: usize,
     action: Action,
     written: &HashSet<(SystemId, &str)>,
     out: &mut crate::lint::Findings<'_>,
 ) {
     let flow = spec.flow(flow_id);
+    let target = &flow.targets[index];
     let system = target.system.name.value.as_str();
     let records = match &target.entity {
         Some(entity) => format!("`{}` records in `{system}`", entity.name.value),
@@ -335,7 +336,6 @@ fn check_keys(
     if filled.is_empty() {
         // (1.2) The key may come from the answer of a call the flow waited
         // on before this write, which the language cannot pass on: asked.
-        let index = flow.targets.iter().position(|t| std::ptr::eq(t, target)).unwrap_or(0);
         let answered = super::util::answered_before(flow, index);
         let help = match answered {
             Some(call) => format!(
@@ -547,7 +547,7 @@ fn compare_writers(
             key.loc,
             format!(
                 "flows `{}` and `{}` both write `{entity}` records into `{}`; `{}` matches on {}, which `{}` \
-                     never fills: a record `{}` creates is not found, and `{}` creates a second",
+                 never fills: a record `{}` creates is not found, and `{}` creates a second",
                 p_flow.name.value,
                 q_flow.name.value,
                 spec.system(system).name.value,

@@ -383,23 +383,24 @@ pub(super) fn answered_before(flow: &Flow, index: usize) -> Option<&crate::model
 }
 
 /// Whether `name`, split into words at anything but letters and digits and
-/// lowercased, contains `words` one after another (`["service", "bus"]` in
-/// `billing-Service-Bus`): how a product's or a role's name is recognised
-/// in a name of the spec's, never as a part of a longer word.
-pub(super) fn has_words(name: &str, words: &[&str]) -> bool {
+/// lowercased, contains one of `phrases`, its words one after another
+/// (`["service", "bus"]` in `billing-Service-Bus`): how a product's or a
+/// role's name is recognised in a name of the spec's, never as a part of a
+/// longer word. The name is split once, whatever the number of phrases.
+pub(super) fn has_phrase(name: &str, phrases: &[&[&str]]) -> bool {
     let lower = name.to_lowercase();
-    let found: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-    !words.is_empty() && found.windows(words.len()).any(|w| w == words)
+    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    phrases.iter().any(|phrase| !phrase.is_empty() && words.windows(phrase.len()).any(|w| w == *phrase))
 }
 
 /// Whether a system is where a flow's failures are kept (a dead-letter
 /// queue: `bookings-dlq`, `dead-letters`): a write to it is the flow's
 /// dead letter written out, not a delivery of its own.
 pub(super) fn dead_letter_store(system: &crate::model::System) -> bool {
-    let name = &system.name.value;
-    [&["dlq"][..], &["deadletter"], &["deadletters"], &["dead", "letter"], &["dead", "letters"]]
-        .iter()
-        .any(|words| has_words(name, words))
+    has_phrase(
+        &system.name.value,
+        &[&["dlq"], &["deadletter"], &["deadletters"], &["dead", "letter"], &["dead", "letters"]],
+    )
 }
 
 #[cfg(test)]
@@ -408,11 +409,11 @@ mod tests {
 
     #[test]
     fn words_are_found_whole_and_in_order() {
-        assert!(has_words("bookings-DLQ", &["dlq"]));
-        assert!(has_words("Order Dead-Letters", &["dead", "letters"]));
-        assert!(!has_words("dlqueue", &["dlq"]));
-        assert!(!has_words("letter-dead", &["dead", "letter"]));
-        assert!(!has_words("anything", &[]));
+        assert!(has_phrase("bookings-DLQ", &[&["dlq"]]));
+        assert!(has_phrase("Order Dead-Letters", &[&["sqs"], &["dead", "letters"]]));
+        assert!(!has_phrase("dlqueue", &[&["dlq"]]));
+        assert!(!has_phrase("letter-dead", &[&["dead", "letter"]]));
+        assert!(!has_phrase("anything", &[&[]]));
     }
 
     #[test]
