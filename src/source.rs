@@ -67,7 +67,7 @@ pub(crate) struct SourceFile {
     /// `/`-separated.
     pub(crate) name: String,
     pub(crate) text: String,
-    line_starts: Vec<u32>,
+    lines: Lines,
     /// Characters and UTF-16 units before every `MARK_STEP`-th byte, so that
     /// a column costs at most `MARK_STEP` bytes of counting however long its
     /// line is (a 10 MB one-line spec with thousands of findings stays
@@ -90,9 +90,9 @@ impl SourceFile {
         if text.starts_with('\u{feff}') {
             text.drain(..'\u{feff}'.len_utf8());
         }
-        let line_starts = line_starts(&text);
+        let lines = Lines::new(&text);
         let marks = marks(&text);
-        SourceFile { path, name, text, line_starts, marks }
+        SourceFile { path, name, text, lines, marks }
     }
 
     /// Characters and UTF-16 units in the text before byte `offset` (a char
@@ -120,37 +120,31 @@ impl SourceFile {
     /// The byte offset where the line holding `offset` starts and the 0-based
     /// line index.
     pub(crate) fn line_of(&self, offset: u32) -> (usize, u32) {
-        let line = self.line_index(offset.min(self.text.len() as u32));
-        (line, self.line_starts[line])
+        self.lines.of(&self.text, offset.min(self.text.len() as u32))
     }
 
     /// The byte offset where 0-based line `line` starts (the end of the text
     /// past the last line).
     pub(crate) fn line_start(&self, line: usize) -> usize {
-        self.line_starts.get(line).map_or(self.text.len(), |&s| s as usize)
+        self.lines.start(&self.text, line)
     }
 
     /// The text of 0-based line `line`, without its line break.
     pub(crate) fn line_text(&self, line: usize) -> &str {
-        let end = self.line_starts.get(line + 1).map_or(self.text.len(), |&e| e as usize);
+        let end = self.line_start(line + 1);
         self.text[self.line_start(line).min(end)..end].trim_end_matches(['\n', '\r'])
     }
 
     /// How many lines the file has.
     pub(crate) fn line_count(&self) -> usize {
-        self.line_starts.len()
-    }
-
-    /// The 0-based line holding byte `offset`.
-    fn line_index(&self, offset: u32) -> usize {
-        self.line_starts.partition_point(|&start| start <= offset).saturating_sub(1)
+        self.lines.count as usize
     }
 
     /// The 1-based line and character column of byte `offset`.
     pub(crate) fn position(&self, offset: u32) -> Position {
         let offset = offset.min(self.text.len() as u32);
-        let line = self.line_index(offset);
-        let start = self.line_starts[line] as usize;
+        let (line, start) = self.line_of(offset);
+        let start = start as usize;
         let end = floor_char_boundary(&self.text, offset as usize).max(start);
         let column = self.units_between(start, end).0 + 1;
         Position { line: line as u32 + 1, column: column as u32 }
@@ -159,8 +153,8 @@ impl SourceFile {
     /// The 0-based line and UTF-16 column of byte `offset`, as LSP counts.
     pub(crate) fn utf16_position(&self, offset: u32) -> (u32, u32) {
         let offset = offset.min(self.text.len() as u32);
-        let line = self.line_index(offset);
-        let start = self.line_starts[line] as usize;
+        let (line, start) = self.line_of(offset);
+        let start = start as usize;
         let end = floor_char_boundary(&self.text, offset as usize).max(start);
         let column = self.units_between(start, end).1;
         (line as u32, column as u32)
@@ -169,7 +163,10 @@ impl SourceFile {
     /// The byte offset of a 0-based line and UTF-16 column (the inverse of
     /// `utf16_position`), clamped to the text.
     pub(crate) fn offset_of_utf16(&self, line: u32, column: u32) -> u32 {
-        let Some(&start) = self.line_starts.get(line as usize) else { return self.text.len() as u32 };
+        if line >= self.lines.count {
+            return self.text.len() as u32;
+        }
+        let start = self.line_start(line as usize) as u32;
         let mut units = 0;
         for (i, c) in self.text[start as usize..].char_indices() {
             if units >= column as usize || c == '\n' || c == '\r' {
@@ -215,16 +212,97 @@ fn marks(text: &str) -> Vec<(u32, u32)> {
     marks
 }
 
-fn line_starts(text: &str) -> Vec<u32> {
-    let bytes = text.as_bytes();
-    let mut starts = vec![0u32];
+/// Where lines start, kept sparsely: a checkpoint at every
+/// `CHECKPOINT_BYTES`-th byte and at the start of every
+/// `CHECKPOINT_LINES`-th line, each with the line it falls in and where
+/// that line starts. A lookup finds the checkpoint before it and counts the
+/// line breaks from there, at most `CHECKPOINT_BYTES` of them, at memory
+/// speed; a 34 MB spec of two million lines keeps 0.5 MB of checkpoints
+/// rather than 8 MB of line starts, and a hostile one-line spec costs no
+/// more per lookup than any other.
+#[derive(Clone, Debug)]
+struct Lines {
+    checkpoints: Vec<Checkpoint>,
+    /// How many lines the text has (one more than its line breaks).
+    count: u32,
+}
+
+/// A place in the text (`offset`), the 0-based line it falls in and the
+/// byte where that line starts.
+#[derive(Clone, Copy, Debug)]
+struct Checkpoint {
+    offset: u32,
+    line: u32,
+    line_start: u32,
+}
+
+/// Bytes between two byte checkpoints of `Lines`.
+const CHECKPOINT_BYTES: u32 = 4096;
+/// Lines between two line checkpoints of `Lines`.
+const CHECKPOINT_LINES: u32 = 64;
+
+/// The line breaks of `bytes` from `from`: the offset each break ends at,
+/// where the next line starts. `\n`, `\r\n` and a lone `\r` each end a line.
+fn breaks(bytes: &[u8], from: usize) -> impl Iterator<Item = u32> + '_ {
     // memchr looks at many bytes per step; lines are found at memory speed.
-    for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
-        if bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n') {
-            starts.push(i as u32 + 1);
+    memchr::memchr2_iter(b'\n', b'\r', &bytes[from..])
+        .map(move |i| i + from)
+        .filter(|&i| bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n'))
+        .map(|i| i as u32 + 1)
+}
+
+impl Lines {
+    fn new(text: &str) -> Lines {
+        let len = text.len() as u32;
+        let mut checkpoints = Vec::with_capacity((len / CHECKPOINT_BYTES) as usize + 1);
+        let (mut line, mut line_start, mut next_byte) = (0, 0, 0);
+        for start in breaks(text.as_bytes(), 0) {
+            // The byte checkpoints before this break fall in the line it ends.
+            while next_byte < start {
+                checkpoints.push(Checkpoint { offset: next_byte, line, line_start });
+                next_byte += CHECKPOINT_BYTES;
+            }
+            line += 1;
+            line_start = start;
+            if line % CHECKPOINT_LINES == 0 {
+                checkpoints.push(Checkpoint { offset: start, line, line_start });
+            }
         }
+        while next_byte <= len {
+            checkpoints.push(Checkpoint { offset: next_byte, line, line_start });
+            next_byte += CHECKPOINT_BYTES;
+        }
+        checkpoints.shrink_to_fit();
+        Lines { checkpoints, count: line + 1 }
     }
-    starts
+
+    /// The 0-based line holding byte `offset` (at most the text's length)
+    /// and the byte where it starts.
+    fn of(&self, text: &str, offset: u32) -> (usize, u32) {
+        let at = self.checkpoints.partition_point(|c| c.offset <= offset).saturating_sub(1);
+        let c = self.checkpoints[at];
+        let (mut line, mut line_start) = (c.line, c.line_start);
+        for start in breaks(text.as_bytes(), c.offset as usize).take_while(|&s| s <= offset) {
+            line += 1;
+            line_start = start;
+        }
+        (line as usize, line_start)
+    }
+
+    /// The byte where 0-based line `line` starts (the end of the text past
+    /// the last line).
+    fn start(&self, text: &str, line: usize) -> usize {
+        let Ok(line) = u32::try_from(line) else { return text.len() };
+        if line >= self.count {
+            return text.len();
+        }
+        let at = self.checkpoints.partition_point(|c| c.line <= line).saturating_sub(1);
+        let c = self.checkpoints[at];
+        if c.line == line {
+            return c.line_start as usize;
+        }
+        breaks(text.as_bytes(), c.offset as usize).nth((line - c.line - 1) as usize).map_or(text.len(), |s| s as usize)
+    }
 }
 
 /// All files of one compilation, indexed by `FileId`.
@@ -293,6 +371,46 @@ mod tests {
         assert_eq!(f.position(12), Position { line: 4, column: 1 });
         assert_eq!(f.utf16_position(10), (2, 2));
         assert_eq!(f.offset_of_utf16(2, 2), 10);
+    }
+
+    #[test]
+    fn sparse_lines_agree_with_every_line_start() {
+        // Texts of short and long lines (past the byte and line checkpoints),
+        // with every kind of line break, `\r\n` split across a checkpoint.
+        let mut seed = 7u64;
+        let mut next = move |n: u64| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for round in 0..40 {
+            let mut text = String::new();
+            while text.len() < 20_000 {
+                let long = if round % 4 == 0 { 5000 } else { 40 };
+                text.extend(std::iter::repeat_n('x', next(long) as usize));
+                text.push_str(["\n", "\r\n", "\r", "é\n"][next(4) as usize]);
+            }
+            if round % 2 == 1 {
+                let at = (CHECKPOINT_BYTES as usize - 1..).find(|&i| text.is_char_boundary(i)).unwrap();
+                text.insert_str(at, "\r\n");
+            }
+            let f = file(&text);
+            let bytes = text.as_bytes();
+            let mut starts = vec![0usize];
+            for (i, &b) in bytes.iter().enumerate() {
+                if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+                    starts.push(i + 1);
+                }
+            }
+            assert_eq!(f.line_count(), starts.len());
+            for (line, &start) in starts.iter().enumerate() {
+                assert_eq!(f.line_start(line), start, "round {round}, line {line}");
+            }
+            assert_eq!(f.line_start(starts.len()), text.len());
+            for offset in (0..=text.len()).step_by(7).chain([text.len()]) {
+                let line = starts.partition_point(|&s| s <= offset) - 1;
+                assert_eq!(f.line_of(offset as u32), (line, starts[line] as u32), "round {round}, offset {offset}");
+            }
+        }
     }
 
     #[test]

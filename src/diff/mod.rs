@@ -391,6 +391,7 @@ impl<'a> Readers<'a> {
     fn keys(f: &'a Flow) -> impl Iterator<Item = &'a str> {
         f.idempotency_key
             .iter()
+            .map(|k| &**k)
             .chain(f.targets.iter().filter_map(|t| t.idempotency_key.as_deref()))
             .map(|k| k.name.value.as_str())
     }

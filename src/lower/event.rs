@@ -7,6 +7,7 @@ use super::{Lowerer, children_of};
 use crate::diagnostic::{self};
 use crate::model::{Event, EventDelivery, NameKind, Ref, Spanned, Volume};
 use crate::syntax::{Entry, Node, Value};
+use thin_vec::ThinVec;
 
 impl Lowerer<'_> {
     pub(super) fn event(&mut self, node: &Node<'_>) -> Option<Event> {
@@ -34,9 +35,9 @@ impl Lowerer<'_> {
             fields: Vec::new(),
             volume: None,
             published: None,
-            producers: Vec::new(),
-            after: Vec::new(),
-            allows: Vec::new(),
+            producers: ThinVec::new(),
+            after: ThinVec::new(),
+            allows: ThinVec::new(),
             loc: self.loc(node.span),
         };
         for child in node.child_nodes() {
@@ -127,6 +128,8 @@ impl Lowerer<'_> {
                 _ => self.unknown_node(child, "in an event", &children_of("event")),
             }
         }
+        // A payload's list grew by doubling; what it did not fill is given back.
+        event.fields.shrink_to_fit();
         Some(event)
     }
 

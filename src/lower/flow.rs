@@ -12,6 +12,7 @@ use crate::model::{
 use crate::shapes::Shape;
 use crate::suggest;
 use crate::syntax::Node;
+use thin_vec::ThinVec;
 
 impl Lowerer<'_> {
     pub(super) fn flow(&mut self, node: &Node<'_>) -> Option<Flow> {
@@ -32,10 +33,10 @@ impl Lowerer<'_> {
             reply: None,
             lock: None,
             dead_letter_alert: None,
-            when: Vec::new(),
+            when: ThinVec::new(),
             run_by: None,
-            allows: Vec::new(),
-            misspelt: Vec::new(),
+            allows: ThinVec::new(),
+            misspelt: ThinVec::new(),
             meant: None,
             loc: self.loc(node.span),
         };
@@ -161,8 +162,9 @@ impl Lowerer<'_> {
                 "idempotency-key" => {
                     self.shape(child, shape!("flow" "idempotency-key"));
                     self.leaf(child);
-                    flow.idempotency_key =
-                        self.name(child, NameKind::Field, "a field name", "idempotency-key \"lead_id\"").map(Ref::new);
+                    flow.idempotency_key = self
+                        .name(child, NameKind::Field, "a field name", "idempotency-key \"lead_id\"")
+                        .map(|n| Box::new(Ref::new(n)));
                 }
                 "retry" => flow.retry = Some(self.retry(child, shape!("flow" "retry"))),
                 "dead-letter" | "log" | "loop-guard" => {
@@ -293,7 +295,7 @@ impl Lowerer<'_> {
 
     /// A `to`; the known children its unknown ones look like go to `misspelt`
     /// (see `Flow::misspelt`).
-    pub(super) fn target(&mut self, node: &Node<'_>, misspelt: &mut Vec<&'static str>) -> Option<Target> {
+    pub(super) fn target(&mut self, node: &Node<'_>, misspelt: &mut ThinVec<&'static str>) -> Option<Target> {
         self.shape(node, shape!("flow" "to"));
         let system = self.name(node, NameKind::Label, "a system name", "to mailchimp action=upsert")?;
         let action = match node.prop("action") {
@@ -310,16 +312,16 @@ impl Lowerer<'_> {
             action,
             entity,
             maps: Vec::new(),
-            sets: Vec::new(),
+            sets: ThinVec::new(),
             request: None,
             idempotency_key: None,
             retry: None,
-            emits: Vec::new(),
-            emits_outbox: Vec::new(),
+            emits: ThinVec::new(),
+            emits_outbox: ThinVec::new(),
             call: None,
             each: None,
             counter: None,
-            matches: Vec::new(),
+            matches: ThinVec::new(),
             loc: self.loc(node.span),
         };
         let mut seen = Seen::default();
@@ -517,7 +519,7 @@ impl Lowerer<'_> {
         let backoff = node.prop("backoff").and_then(|e| self.keyword(&e, "backoff", Backoff::parse, Backoff::KEYWORDS));
         let initial = node.prop("initial").and_then(|e| self.duration(&e));
         let max = node.prop("max").and_then(|e| self.duration(&e));
-        let on = node.prop("on").and_then(|e| self.retry_on(&e));
+        let on = node.prop("on").and_then(|e| self.retry_on(&e)).map(Box::new);
         if let (Some(initial), Some(max)) = (&initial, &max)
             && max.value < initial.value
         {

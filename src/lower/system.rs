@@ -191,6 +191,7 @@ impl Lowerer<'_> {
                 _ => self.unknown_node(child, "in a system", &children_of("system")),
             }
         }
+        system.entities.shrink_to_fit();
         Some(system)
     }
 
@@ -205,6 +206,7 @@ impl Lowerer<'_> {
                 _ => self.unknown_node(child, "in an entity", &children_of("entity")),
             }
         }
+        fields.shrink_to_fit();
         Some(Entity { name, fields, loc: self.loc(node.span) })
     }
 

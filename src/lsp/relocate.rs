@@ -60,6 +60,14 @@ impl<T: Relocate> Relocate for Vec<T> {
     }
 }
 
+impl<T: Relocate> Relocate for thin_vec::ThinVec<T> {
+    fn relocate(&mut self, to: Move) {
+        for value in self {
+            value.relocate(to);
+        }
+    }
+}
+
 impl<T: Relocate> Relocate for Box<T> {
     fn relocate(&mut self, to: Move) {
         (**self).relocate(to);

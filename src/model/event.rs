@@ -5,6 +5,7 @@ use super::keywords::EventDelivery;
 use super::system::Field;
 use super::{Allow, EntityId, EventId, FieldRef, Loc, Name, Ref, Spanned, SystemId};
 use smol_str::SmolStr;
+use thin_vec::ThinVec;
 
 #[derive(Clone, Debug)]
 pub(crate) struct Event {
@@ -29,11 +30,11 @@ pub(crate) struct Event {
     /// the spec (other teams, analytics), so no flow here need consume it.
     pub(crate) published: Option<Loc>,
     /// (1.2) `producer SYSTEM`: systems that publish this event besides `from=`.
-    pub(crate) producers: Vec<Ref<SystemId>>,
+    pub(crate) producers: ThinVec<Ref<SystemId>>,
     /// (1.2) `after EVENT`: events that must be processed before this one
     /// (an order's payment after the order).
-    pub(crate) after: Vec<Ref<EventId>>,
-    pub(crate) allows: Vec<Allow>,
+    pub(crate) after: ThinVec<Ref<EventId>>,
+    pub(crate) allows: ThinVec<Allow>,
     pub(crate) loc: Loc,
 }
 

@@ -8,6 +8,7 @@ use super::system::Request;
 use super::{Allow, EntityId, EventId, FieldRef, Loc, Name, Ref, Spanned, Spec, SystemId};
 use smol_str::SmolStr;
 use std::time::Duration;
+use thin_vec::ThinVec;
 
 /// A flow. What most flows leave unsaid (a reply, a lock, a latency, a
 /// runner, an alert) is boxed, so that an unsaid part costs a pointer rather
@@ -21,7 +22,7 @@ pub(crate) struct Flow {
     pub(crate) from: Option<Box<Source>>,
     pub(crate) targets: Vec<Target>,
     pub(crate) via: Option<Ref<SystemId>>,
-    pub(crate) idempotency_key: Option<FieldRef>,
+    pub(crate) idempotency_key: Option<Box<FieldRef>>,
     pub(crate) retry: Option<Retry>,
     pub(crate) dead_letter: Option<Loc>,
     /// (1.2) `dead-letter alert="..."`: who is told when a message is
@@ -40,17 +41,17 @@ pub(crate) struct Flow {
     pub(crate) lock: Option<Box<Wait>>,
     /// (1.2) `when FIELD VALUE`: the flow runs only for triggers whose field
     /// has that value; every filter must hold.
-    pub(crate) when: Vec<Filter>,
+    pub(crate) when: ThinVec<Filter>,
     /// (1.2) `run-by SYSTEM`: the flow is that system's own integration or
     /// in-product automation (a vendor's connector, a workflow rule), not
     /// the team's code: its delivery is the vendor's, and no backend
     /// builds it. The system is the flow's source, one of its targets or its `via`.
     pub(crate) run_by: Option<Box<Ref<SystemId>>>,
-    pub(crate) allows: Vec<Allow>,
+    pub(crate) allows: ThinVec<Allow>,
     /// The known children that unknown children of this flow look like
     /// (`retries` for `retry`): already reported, so the checks treat them
     /// as given rather than report their absence too.
-    pub(crate) misspelt: Vec<&'static str>,
+    pub(crate) misspelt: ThinVec<&'static str>,
     /// The event an unresolved `on` most likely meant (its "did you mean"),
     /// so that event is not also reported as consumed by nothing.
     pub(crate) meant: Option<EventId>,
@@ -234,7 +235,7 @@ impl Flow {
 
     /// The idempotency key that covers target `target`: its own, else the flow's.
     pub(crate) fn key_for(&self, target: usize) -> Option<&FieldRef> {
-        self.targets.get(target).and_then(|t| t.idempotency_key.as_deref()).or(self.idempotency_key.as_ref())
+        self.targets.get(target).and_then(|t| t.idempotency_key.as_deref()).or(self.idempotency_key.as_deref())
     }
 
     /// Whether the flow has an unknown child that looks like `child`.
@@ -338,7 +339,7 @@ pub(crate) struct Target {
     pub(crate) action: Option<Spanned<Action>>,
     pub(crate) entity: Option<Ref<EntityId>>,
     pub(crate) maps: Vec<Map>,
-    pub(crate) sets: Vec<Set>,
+    pub(crate) sets: ThinVec<Set>,
     /// `request method=M path=P`: how a backend sends the write.
     pub(crate) request: Option<Box<Request>>,
     /// `idempotency-key FIELD` for this target alone (overrides the flow's).
@@ -347,11 +348,11 @@ pub(crate) struct Target {
     /// most targets have none and a `Retry` is large.
     pub(crate) retry: Option<Box<Retry>>,
     /// `emits EVENT`: events of the target system this write sets off.
-    pub(crate) emits: Vec<Ref<EventId>>,
+    pub(crate) emits: ThinVec<Ref<EventId>>,
     /// (1.2) For each of `emits`, in order: whether it says `outbox=#true`
     /// (the write and the event are committed together, through an outbox
     /// table or change data capture).
-    pub(crate) emits_outbox: Vec<bool>,
+    pub(crate) emits_outbox: ThinVec<bool>,
     /// (1.2) `call timeout=D`: the flow waits for this target's answer.
     pub(crate) call: Option<Box<Wait>>,
     /// (1.2) `each ARRAY { map ... }`: one write per element of an array
@@ -362,7 +363,7 @@ pub(crate) struct Target {
     pub(crate) counter: Option<Loc>,
     /// (1.2) `match FIELD...`: the keys the write finds its record by, in
     /// the order they are tried.
-    pub(crate) matches: Vec<MatchKey>,
+    pub(crate) matches: ThinVec<MatchKey>,
     pub(crate) loc: Loc,
 }
 
@@ -470,7 +471,7 @@ pub(crate) struct Retry {
     pub(crate) max: Option<Spanned<Duration>>,
     /// (1.2) `on="429,5xx,timeout"`: the only failures retried; the others
     /// fail at once.
-    pub(crate) on: Option<Spanned<Vec<RetryOn>>>,
+    pub(crate) on: Option<Box<Spanned<Vec<RetryOn>>>>,
     pub(crate) loc: Loc,
 }
 

@@ -315,3 +315,22 @@ mod tests {
         }
     }
 }
+
+/// What the model's largest lists hold per item, held to account: a
+/// 100,000-flow spec keeps 100,000 flows, targets and two maps each, so a
+/// field added inline to one of them costs the whole spec its size again
+/// and again (issue 29's measures are in the README's Performance
+/// section). A part most flows leave unsaid goes in a `Box` or a
+/// `ThinVec`, which cost a pointer when it is absent.
+#[cfg(all(test, target_pointer_width = "64"))]
+mod sizes {
+    use super::{Event, Flow, Map, Target};
+
+    #[test]
+    fn the_models_largest_lists_stay_small() {
+        assert!(size_of::<Flow>() <= 448, "Flow is {} bytes", size_of::<Flow>());
+        assert!(size_of::<Target>() <= 248, "Target is {} bytes", size_of::<Target>());
+        assert!(size_of::<Map>() <= 112, "Map is {} bytes", size_of::<Map>());
+        assert!(size_of::<Event>() <= 408, "Event is {} bytes", size_of::<Event>());
+    }
+}
