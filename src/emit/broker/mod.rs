@@ -172,8 +172,12 @@ pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     emitted.artifacts.push(Artifact::new(NODES_JS_PATH, connectors::NODES_JS));
     emitted.artifacts.push(Artifact::new(NODES_HTML_PATH, connectors::NODES_HTML));
     let supervised = supervised(&broker, &mut emitted.artifacts);
-    let readme = readme::render(&broker, &supervised, &emitted.notes);
-    emitted.artifacts.push(Artifact::new(README_PATH, readme));
+    // Made when it is written and dropped once it is (a row per route and
+    // flow: 50 MB at 100,000 flows), as the hub's README.
+    let (of_readme, notes) = (Arc::clone(&broker), emitted.notes.clone());
+    emitted.artifacts.push(Artifact::streamed(README_PATH, move |out| {
+        out.write_all(readme::render(&of_readme, &supervised, &notes).as_bytes())
+    }));
     // Many times the spec's size: written straight into the file.
     emitted.artifacts.push(Artifact::streamed(FLOWS_PATH, move |out| connectors::render(&broker, out)));
     emitted

@@ -184,28 +184,66 @@ fn replay_endpoints(hub: &Hub, replay: &[Option<String>], tab: &str, nodes: &mut
         change(vec![set("_wp", REPLAY_INPUT, "jsonata"), set("payload", REPLAY_EVENT, "jsonata"), delete("_replay")]);
     nodes.add(&input, "change", tab, "its event, to its targets", at(5, top + 2), &[&[&to_flow]], rules);
     // To the flow the dead letter is of: a rule and a `link out` per flow.
-    let rules: Vec<serde_json::Value> =
-        flows.iter().map(|(flow, _)| json!({"t": "eq", "v": flow.name, "vt": "str"})).collect();
-    let outs: Vec<String> = flows.iter().map(|(flow, _)| node_id(flow, "replay out", 0)).collect();
-    let wires: Vec<[&str; 1]> = outs.iter().map(|o| [o.as_str()]).collect();
-    let wires: Vec<&[&str]> = wires.iter().map(|w| w.as_slice()).collect();
-    nodes.add(
-        &to_flow,
-        "switch",
-        tab,
-        "to its flow",
-        at(6, top + 2),
-        &wires,
-        json!({
-            "property": "_wp.replay_of", "propertyType": "msg", "checkall": "false", "repair": false,
-            "outputs": rules.len(), "rules": rules,
-        }),
-    );
     out.take(nodes);
-    for (index, ((flow, _), to_its_flow)) in flows.iter().zip(&outs).enumerate() {
+    out.push(&ToItsFlow { id: &to_flow, tab, pos: at(6, top + 2), flows: &flows });
+    for (index, (flow, _)) in flows.iter().enumerate() {
         let links = json!({"mode": "link", "links": [node_id(flow, "replay in", 0)]});
-        nodes.add(to_its_flow, "link out", tab, "to the flow", at(7, row(index)), &[], links);
+        nodes.add(&node_id(flow, "replay out", 0), "link out", tab, "to the flow", at(7, row(index)), &[], links);
         out.take(nodes);
+    }
+}
+
+/// The `switch` that sends a replayed dead letter on to its flow, with a
+/// rule and an output for every flow that keeps dead letters: written
+/// straight into `flows.json`, key for key as `Nodes::add` makes a node,
+/// rather than as a map of values per rule (at 100,000 flows those were
+/// the largest thing the build held).
+struct ToItsFlow<'a> {
+    id: &'a str,
+    tab: &'a str,
+    pos: (u32, u32),
+    flows: &'a [(&'a HubFlow, &'a str)],
+}
+
+impl serde::Serialize for ToItsFlow<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        /// A rule: `msg._wp.replay_of` is this flow's name.
+        #[derive(serde::Serialize)]
+        struct Rule<'a> {
+            t: &'static str,
+            v: &'a str,
+            vt: &'static str,
+        }
+        struct Rules<'a>(&'a [(&'a HubFlow, &'a str)]);
+        impl serde::Serialize for Rules<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.0.iter().map(|(flow, _)| Rule { t: "eq", v: &flow.name, vt: "str" }))
+            }
+        }
+        /// An output per rule, to the flow's `link out`.
+        struct Wires<'a>(&'a [(&'a HubFlow, &'a str)]);
+        impl serde::Serialize for Wires<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.0.iter().map(|(flow, _)| [node_id(flow, "replay out", 0)]))
+            }
+        }
+        // In key order, the switch's properties among a node's common fields.
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("checkall", "false")?;
+        map.serialize_entry("id", self.id)?;
+        map.serialize_entry("name", "to its flow")?;
+        map.serialize_entry("outputs", &self.flows.len())?;
+        map.serialize_entry("property", "_wp.replay_of")?;
+        map.serialize_entry("propertyType", "msg")?;
+        map.serialize_entry("repair", &false)?;
+        map.serialize_entry("rules", &Rules(self.flows))?;
+        map.serialize_entry("type", "switch")?;
+        map.serialize_entry("wires", &Wires(self.flows))?;
+        map.serialize_entry("x", &self.pos.0)?;
+        map.serialize_entry("y", &self.pos.1)?;
+        map.serialize_entry("z", self.tab)?;
+        map.end()
     }
 }
 

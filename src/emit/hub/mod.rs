@@ -29,6 +29,7 @@ mod flows;
 mod readme;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::emit::distinct::{Case, Claims};
 use crate::emit::env::Env;
@@ -77,9 +78,15 @@ pub(crate) fn emit(input: &Input<'_>) -> Emitted {
     emitted.artifacts.push(Artifact::new(SETTINGS_PATH, settings));
     let stack = spec.stack.as_ref().and_then(|s| s.name.as_ref()).map(|n| n.value.to_string());
     let supervised = supervised(&hub, &env, replay_token.is_some(), &mut emitted.artifacts);
-    let readme =
-        readme::render(&hub, &env, replay_token.as_deref(), &replay, stack.as_deref(), &supervised, &emitted.notes);
-    emitted.artifacts.push(Artifact::new(README_PATH, readme));
+    // The README (a row per flow and per replay route: 50 MB at 100,000
+    // flows) is made when it is written and dropped once it is, rather than
+    // held beside the plan while `flows.json` is written.
+    let (hub, replay) = (Arc::new(hub), Arc::new(replay));
+    let (readme_hub, readme_replay, notes) = (Arc::clone(&hub), Arc::clone(&replay), emitted.notes.clone());
+    emitted.artifacts.push(Artifact::streamed(README_PATH, move |out| {
+        let (token, stack) = (replay_token.as_deref(), stack.as_deref());
+        out.write_all(readme::render(&readme_hub, &env, token, &readme_replay, stack, &supervised, &notes).as_bytes())
+    }));
     // `flows.json` is many times the spec's size: it is written straight
     // into the file (and the hash) from the `Hub`, never held whole.
     emitted.artifacts.push(Artifact::streamed(FLOWS_PATH, move |out| flows::render(&hub, &replay, out)));

@@ -51,18 +51,23 @@ pub(in crate::emit) fn plan<'s>(
     for id in carried {
         let flow = spec.flow(id);
         let Some(trigger) = planner.trigger(flow, &mut hub, &endpoint_of) else { continue };
-        let targets: Vec<(SystemId, HubTarget)> =
-            (0..flow.targets.len()).filter_map(|index| planner.target(flow, index)).collect();
+        // Made at their size: a vector's first push makes room for four, and
+        // most flows have one target (at 100,000 flows, 100 MB of room).
+        let (mut targets, mut target_systems) =
+            (Vec::with_capacity(flow.targets.len()), Vec::with_capacity(flow.targets.len()));
+        for (system, target) in (0..flow.targets.len()).filter_map(|index| planner.target(flow, index)) {
+            target_systems.push(system);
+            targets.push(target);
+        }
         if flow.dead_letter.is_none() {
             planner.note(flow, "has no `dead-letter`: a delivery that fails every attempt is dropped".into());
         }
-        let target_systems: Vec<SystemId> = targets.iter().map(|(s, _)| *s).collect();
         planner.emitted.built.push(id);
         let guard = flow.loop_guard.and(flow.source_system(spec)).map(|s| spec.system(s).name.value.to_string());
         hub.flows.push(HubFlow {
             name: flow.name.value.to_string(),
             trigger,
-            targets: targets.into_iter().map(|(_, t)| t).collect(),
+            targets,
             log: flow.log.is_some(),
             dead_letter: flow.dead_letter.is_some(),
             guard,
@@ -317,7 +322,7 @@ impl<'s> Planner<'_, 's> {
             );
             self.note(flow, message);
         }
-        let mut fields: Vec<(String, FieldSource)> = Vec::new();
+        let mut fields: Vec<(String, FieldSource)> = Vec::with_capacity(target.maps.len() + target.sets.len());
         for map in &target.maps {
             if let Some(dst) = &map.dst {
                 fields.push((dst.name.value.to_string(), FieldSource::Field(map.src.name.value.to_string())));
