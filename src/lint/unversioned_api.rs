@@ -32,7 +32,12 @@ declare_rule! {
     /// catalog's question is not asked: the connector pins its version, and
     /// the business has nothing to pin. A file exchange
     /// (`api file`: a CSV upload, an SFTP drop) has no API version; its
-    /// layout is the entity's fields.
+    /// layout is the entity's fields. The team's own software (`kind=custom`,
+    /// `website` or `hub`, neither `managed` nor a `connector=`: a service,
+    /// its site, its middleware) is asked at info, unless a system of another declared `owner` writes to it: built
+    /// and released with its callers, it breaks none of them when it
+    /// changes (a sample shop's cart and payment services, one repository,
+    /// one release); a version is for callers released apart from it.
     ///
     /// ## Why it matters
     ///
@@ -77,11 +82,22 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     // party's loader (`run-by` a hub: Fivetran reading Stripe, whose
     // account's version shapes the rows the team's models read), is not one.
     let mut not_native = vec![false; spec.systems.len()];
+    // Which systems another team's system writes to: a source whose declared
+    // `owner` differs from the target's.
+    let mut called_across_teams = vec![false; spec.systems.len()];
+    let owner = |id: crate::model::SystemId| spec.system(id).owner.as_ref().map(|o| o.value.as_str());
     for flow in spec.flow_ids().map(|f| spec.flow(f)) {
         let runner = flow.run_by.as_ref().and_then(|r| r.target);
         let source = flow.source_system(spec);
         let touched = || source.into_iter().chain(flow.targets.iter().filter_map(|t| t.system.target));
         let native = runner.is_some_and(|r| touched().any(|s| s == r));
+        for target in flow.targets.iter().filter_map(|t| t.system.target) {
+            if let (Some(from), Some(to)) = (source.and_then(owner), owner(target))
+                && from != to
+            {
+                called_across_teams[target.index()] = true;
+            }
+        }
         for system in touched() {
             let seen = if runner == Some(system) { &mut by_itself } else { &mut by_others };
             seen[system.index()] = true;
@@ -155,6 +171,19 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 "; the spec states no `api` for it, so whether anything here calls it, and pins a version, is not said",
             );
             d.severity = Severity::Info;
+        } else if versioning.is_none() && team_built(system) && !called_across_teams[id.index()] {
+            // The team's own service, site or middleware: built and released
+            // with its callers, it breaks none of them when it changes
+            // (Robot Shop's cart and payment, one repository, one release).
+            // A caller of another team's, or one outside the spec (a partner,
+            // an app in the field), is what a version is for: asked at info.
+            d.message.push_str(&format!(
+                "; `{}` is the team's own (kind={}), and a version matters only to callers released apart from it \
+                 (another team, a partner, an app in the field), which the spec does not name",
+                system.name.value,
+                system.kind().as_str()
+            ));
+            d.severity = Severity::Info;
         }
         out.push(d);
     }
@@ -172,6 +201,16 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 .with_owner(Owner::Event(id)),
         );
     }
+}
+
+/// Software the team builds and releases itself (a service, its site, its
+/// middleware), rather than a vendor's product with a published API: a
+/// `managed` hub, or one a `connector=` names, is a vendor's.
+fn team_built(system: &crate::model::System) -> bool {
+    use crate::model::SystemKind;
+    matches!(system.kind(), SystemKind::Custom | SystemKind::Website | SystemKind::Hub)
+        && system.managed.is_none()
+        && system.connector.is_none()
 }
 
 #[cfg(test)]
