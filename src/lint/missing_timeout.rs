@@ -18,7 +18,11 @@ declare_rule! {
     /// So is a `call` to a hub or a broker, and the `reply` of a flow whose
     /// every write goes to one: starting or signalling a workflow, or
     /// publishing, is answered once the hub or broker has the message (the
-    /// client's own default bounds it), not when the work is done.
+    /// client's own default bounds it), not when the work is done. So is the
+    /// `reply` to a vendor's webhook (a system with `webhooks #true` that is
+    /// not the team's own service, site or hub) by a flow with no `call`:
+    /// the sender ends its wait at its own limit and sends again, and the
+    /// flow's own writes are all it does before it answers.
     ///
     /// ## Why it matters
     ///
@@ -128,6 +132,15 @@ fn unbounded_reply(spec: &Spec, id: FlowId, loc: Loc) -> Diagnostic {
     let ours = flow.runner().is_none();
     let gateway = flow.via.as_ref().filter(|v| ours && v.target.is_some_and(|s| spec.system(s).is_managed()));
     let hands_off = ours && !flow.targets.is_empty() && flow.targets.iter().all(|t| hand_off(spec, t).is_some());
+    // A vendor's webhook answered by a flow that waits on nobody (no
+    // `call`): the sender ends its own wait at its limit and sends again
+    // (Stripe, Shopify), and what the flow does before answering is its
+    // own writes, nothing that can hang on another system.
+    let sender = flow
+        .source_system(spec)
+        .filter(|_| ours && flow.targets.iter().all(|t| t.call.is_none()))
+        .map(|s| spec.system(s))
+        .filter(|s| s.has_webhooks() && !matches!(s.kind(), SystemKind::Custom | SystemKind::Website | SystemKind::Hub));
     let (why, help) = match gateway {
         Some(gateway) => (
             format!("it is answered through managed `{}`, whose own limit ends the wait", gateway.name.value),
@@ -136,6 +149,15 @@ fn unbounded_reply(spec: &Spec, id: FlowId, loc: Loc) -> Diagnostic {
                  the flow shorter",
                 gateway.name.value
             ),
+        ),
+        None if sender.is_some() => (
+            format!(
+                "`{}` sends it by webhook and ends its own wait at its limit, and the flow waits on no `call`",
+                sender.map_or("", |s| s.name.value.as_str())
+            ),
+            "say the sender's limit, such as `reply timeout=\"10s\"`, so that the writes inside the flow are kept \
+             shorter than it"
+                .to_owned(),
         ),
         None if hands_off => (
             "each of its writes hands off to a hub or a broker, which answers once it has the message".to_owned(),
