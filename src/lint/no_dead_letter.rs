@@ -21,9 +21,12 @@ declare_rule! {
     /// of its delivery stated, is reported at info: what it keeps of a
     /// write that still fails is the vendor's, a question for them. So is
     /// a batch load (a `poll` or a `schedule` that writes only into
-    /// warehouses and lakes): a failed run is read again at the next one,
-    /// so nothing is dropped, but a record that always fails stops every
-    /// run, and the finding asks who is told.
+    /// warehouses and lakes), and a store's change log streamed into them
+    /// not through a broker (its producer says `outbox`: a job that fails
+    /// restarts from its checkpoint and reads the log again, as Flink CDC
+    /// does): a failed run is read again at the next one, so nothing is
+    /// dropped, but a record that always fails stops every run, and the
+    /// finding asks who is told.
     ///
     /// A flow whose every write is a `send` to a live view (a `website`
     /// system, or one reached over `api websocket`: a page, an app's screen)

@@ -320,13 +320,22 @@ pub(super) fn read_entity<'s>(spec: &'s Spec, flow: &'s Flow) -> Option<&'s str>
 /// orchestrator's signal (an event a hub raises, such as Airflow's asset
 /// events) sets it off. A run that fails leaves its input where it was
 /// read, to be run again; nothing in flight is lost.
+///
+/// So is a stream of a store's change log into storage, not through a
+/// broker: the producer says `outbox` (its changes are read from its log,
+/// a binlog or a write-ahead log, from where the reader stopped), and a
+/// job that fails restarts from its last checkpoint and reads the log
+/// again (Flink CDC, a change-data-capture loader).
 pub(super) fn reruns_from_storage(spec: &Spec, flow: &Flow) -> bool {
     let rerun = match flow.trigger.as_ref().map(|t| &t.kind) {
         Some(TriggerKind::Poll(_) | TriggerKind::Schedule(_)) => true,
-        Some(TriggerKind::On { event }) => event
-            .target
-            .and_then(|e| spec.event(e).from.as_ref()?.target)
-            .is_some_and(|producer| spec.system(producer).kind() == crate::model::SystemKind::Hub),
+        Some(TriggerKind::On { event }) => event.target.and_then(|e| spec.event(e).from.as_ref()?.target).is_some_and(
+            |producer| {
+                let producer = spec.system(producer);
+                producer.kind() == crate::model::SystemKind::Hub
+                    || (producer.outbox.is_some() && !flow.via_broker(spec))
+            },
+        ),
         None => false,
     };
     rerun && loads_only_storage(spec, flow)
