@@ -15,9 +15,12 @@ declare_rule! {
     ///
     /// A system of kind `hub` or `broker` without `ha #true` that carries
     /// (`via`) at least one flow into a system with `criticality high`,
-    /// or, where none goes into one, out of one (the single worker that
-    /// captures a critical database's changes: while it is down, nothing
-    /// leaves that system).
+    /// or, where none goes into one, out of one into systems that state no
+    /// criticality (the single worker that captures a critical database's
+    /// changes: while it is down, nothing leaves that system). A flow out
+    /// of a critical system into systems that all state a lower
+    /// criticality is not counted: while the hub is down those changes
+    /// wait, and the spec says nothing critical waits with them.
     /// Where none does, a hub or broker without `ha #true` that takes the
     /// webhooks of a flow none of whose targets states a `criticality` is
     /// reported as an info: the outage loses data, and only the targets'
@@ -110,10 +113,18 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         let Some(hub) = flow.via.as_ref().and_then(|v| v.target) else { continue };
         carried[hub.index()].push(id);
         let reaches_critical = flow.targets.iter().filter_map(|t| t.system.target).any(|s| is_critical(spec, s));
+        // Targets that all state a criticality below `high`: the spec has
+        // weighed what waiting for the hub costs them.
+        let mut ends = flow.targets.iter().filter_map(|t| t.system.target).peekable();
+        let weighed = ends.peek().is_some() && ends.all(|s| spec.system(s).criticality.is_some());
         if reaches_critical {
             critical[hub.index()].push(id);
         } else if flow.source_system(spec).is_some_and(|s| is_critical(spec, s)) {
-            leaving[hub.index()].push(id);
+            // Out of a critical system into ones the spec says are not: its
+            // changes wait while the hub is down, and nothing critical does.
+            if !weighed {
+                leaving[hub.index()].push(id);
+            }
         } else if takes_webhooks(spec, flow)
             && flow.targets.iter().filter_map(|t| t.system.target).all(|s| spec.system(s).criticality.is_none())
         {
