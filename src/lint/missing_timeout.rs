@@ -140,7 +140,9 @@ fn unbounded_reply(spec: &Spec, id: FlowId, loc: Loc) -> Diagnostic {
         .source_system(spec)
         .filter(|_| ours && flow.targets.iter().all(|t| t.call.is_none()))
         .map(|s| spec.system(s))
-        .filter(|s| s.has_webhooks() && !matches!(s.kind(), SystemKind::Custom | SystemKind::Website | SystemKind::Hub));
+        .filter(|s| {
+            s.has_webhooks() && !matches!(s.kind(), SystemKind::Custom | SystemKind::Website | SystemKind::Hub)
+        });
     let (why, help) = match gateway {
         Some(gateway) => (
             format!("it is answered through managed `{}`, whose own limit ends the wait", gateway.name.value),

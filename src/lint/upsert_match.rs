@@ -67,7 +67,10 @@ declare_rule! {
     /// new one. A key never filled, by the write or by the other writer,
     /// is asked at info when that write comes after a `call` the flow
     /// waited on (since 1.2): the answer (a record read back) may carry
-    /// it, which the language cannot pass on to a `map`.
+    /// it, which the language cannot pass on to a `map`. Two `to`s of one
+    /// flow that raise the same question (the same records, the same key
+    /// filled the same way: a list's subscribers, then its blocklist) are
+    /// one finding, which points at both.
     ///
     /// ## Why it matters
     ///
@@ -243,6 +246,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         .collect();
     for (flow_id, flow) in spec.flow_ids().zip(&spec.flows) {
         let source = flow.source_system(spec);
+        // This flow's findings about its writes' own keys, one per question.
+        let mut keys = Vec::new();
         for (index, target) in flow.targets.iter().enumerate() {
             let (Some(action), Some(system)) = (target.action.as_ref().map(|a| a.value), target.system.target) else {
                 continue;
@@ -272,8 +277,9 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 }
                 continue;
             }
-            check_keys(spec, flow_id, index, action, &written, out);
+            check_keys(spec, flow_id, index, action, &written, &mut keys);
         }
+        out.extend(one_per_question(keys));
     }
     for ((system, entity), writers) in &writers {
         if writers.len() > 1 && writers.len() <= COMPARED_WRITERS {
@@ -312,7 +318,7 @@ fn check_keys(
     index: usize,
     action: Action,
     written: &HashSet<(SystemId, &str)>,
-    out: &mut crate::lint::Findings<'_>,
+    out: &mut Vec<Diagnostic>,
 ) {
     let flow = spec.flow(flow_id);
     let target = &flow.targets[index];
@@ -495,6 +501,35 @@ fn check_keys(
             out.push(d);
         }
     }
+}
+
+/// A flow's findings about its writes' keys with each question asked once:
+/// two `to`s of one flow matching the same records on the same key filled
+/// the same way (a list's subscribers, then its blocklist) ask one thing,
+/// so the first finding stands for both and points at the other.
+fn one_per_question(findings: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    if findings.len() < 2 {
+        return findings;
+    }
+    // By message, so that a flow of thousands of targets is not compared
+    // pair by pair.
+    let mut first_of: rustc_hash::FxHashMap<(String, Severity), usize> = Default::default();
+    let mut kept: Vec<Diagnostic> = Vec::with_capacity(findings.len());
+    for d in findings {
+        match first_of.entry((d.message.clone(), d.severity)) {
+            std::collections::hash_map::Entry::Occupied(at) => {
+                kept[*at.get()].secondary.push(crate::diagnostic::Label {
+                    loc: d.primary.loc,
+                    message: "the same key in another `to` of this flow".into(),
+                })
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(kept.len());
+                kept.push(d);
+            }
+        }
+    }
+    kept
 }
 
 /// The trigger's event name, or the polled entity, for a message.

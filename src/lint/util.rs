@@ -329,13 +329,13 @@ pub(super) fn read_entity<'s>(spec: &'s Spec, flow: &'s Flow) -> Option<&'s str>
 pub(super) fn reruns_from_storage(spec: &Spec, flow: &Flow) -> bool {
     let rerun = match flow.trigger.as_ref().map(|t| &t.kind) {
         Some(TriggerKind::Poll(_) | TriggerKind::Schedule(_)) => true,
-        Some(TriggerKind::On { event }) => event.target.and_then(|e| spec.event(e).from.as_ref()?.target).is_some_and(
-            |producer| {
+        Some(TriggerKind::On { event }) => {
+            event.target.and_then(|e| spec.event(e).from.as_ref()?.target).is_some_and(|producer| {
                 let producer = spec.system(producer);
                 producer.kind() == crate::model::SystemKind::Hub
                     || (producer.outbox.is_some() && !flow.via_broker(spec))
-            },
-        ),
+            })
+        }
         None => false,
     };
     rerun && loads_only_storage(spec, flow)
