@@ -19,7 +19,11 @@ declare_rule! {
     /// and late): the finding is an info that says so. A vendor's own
     /// integration (`run-by`) is asked at info: how it reads is its
     /// vendor's. A poll that loads only a warehouse or a lake (an ELT
-    /// extract, run in batches by design) is not asked.
+    /// extract, run in batches by design) is not asked. A `schedule` that
+    /// reads a system whole (`from`) to keep a copy elsewhere (every write
+    /// an `upsert`) is a poll by another name, asked at info, since a whole
+    /// read may be a reconciliation on purpose; one that acts at a time of
+    /// day (reminders, reports: a `send`) is not asked.
     ///
     /// ## Why it matters
     ///
@@ -89,8 +93,18 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         let Some(trigger) = &flow.trigger else { continue };
-        let TriggerKind::Poll(poll) = &trigger.kind else { continue };
-        let (system, entity) = (&poll.system, &poll.entity);
+        // What the flow reads by asking: a poll's system, or the system a
+        // schedule reads whole (`schedule` with `from`).
+        let (system, entity, scheduled) = match &trigger.kind {
+            TriggerKind::Poll(poll) => (&poll.system, &poll.entity, false),
+            // A schedule that keeps another system's copy (every write an
+            // `upsert`), not one that acts at a time (reminders, reports).
+            TriggerKind::Schedule(_) => match flow.from.as_deref() {
+                Some(from) if mirrors(flow) => (&from.system, &from.entity, true),
+                _ => continue,
+            },
+            TriggerKind::On { .. } => continue,
+        };
         let Some(polled) = system.target.map(|s| spec.system(s)) else { continue };
         let Some((true, origin)) = polled.webhooks_fact() else { continue };
         // An extract into a warehouse or a lake: batch loads are the
@@ -106,15 +120,17 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 format!("{vendor} sends webhooks, as the connector catalog documents"),
             ),
         };
+        let reads = if scheduled {
+            format!("reads all of `{}` on a schedule", polled.name.value)
+        } else {
+            format!("polls `{}`", polled.name.value)
+        };
         let d = Diagnostic::new(
             &POLLING_OVER_WEBHOOK,
             trigger.loc,
-            format!(
-                "flow `{}` polls `{}`, which can push changes by webhook{said}",
-                flow.name.value, polled.name.value
-            ),
+            format!("flow `{}` {reads}, which can push changes by webhook{said}", flow.name.value),
         )
-        .with_label("polled here")
+        .with_label(if scheduled { "read whole on a schedule" } else { "polled here" })
         .with_secondary(origin.loc(), label);
         let entity_name = entity.as_ref().map(|e| e.name.value.as_str());
         let existing = events_by_system[system.target.map_or(0, |s| s.index())]
@@ -151,9 +167,25 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             d.help =
                 format!("if the poll is the webhook's catch-up, it belongs where it is; otherwise {}", d.help).into();
             d.severity = Severity::Info;
+        } else if scheduled {
+            // A whole read on a schedule may be a reconciliation on purpose:
+            // asked, at info.
+            d.message.push_str(
+                "; every record is read again on each run, and a change waits up to a whole interval, unless the \
+                 read is a reconciliation beside pushed changes",
+            );
+            d.severity = Severity::Info;
         }
         out.push(d);
     }
+}
+
+/// Whether every write of the flow is an `upsert` (and it writes): a copy
+/// of the records it reads, kept in step, rather than something done at a
+/// time of day.
+fn mirrors(flow: &crate::model::Flow) -> bool {
+    !flow.targets.is_empty()
+        && flow.targets.iter().all(|t| t.action.as_ref().is_some_and(|a| a.value == crate::model::Action::Upsert))
 }
 
 #[cfg(test)]
