@@ -406,6 +406,11 @@ pub(crate) struct Legacy {
     /// The first month they are not supported (`YYYY-MM`).
     #[schemars(regex(pattern = r"^[0-9]{4}-[0-9]{2}$"))]
     pub(crate) unsupported_from: String,
+    /// The vendor's page that says so, when it is not the versioning
+    /// page's own (Klaviyo's v1/v2 retirement is on its migration pages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^https://[^\s]+$"))]
+    pub(crate) source: Option<String>,
 }
 
 impl Legacy {

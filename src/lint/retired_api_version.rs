@@ -101,8 +101,9 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         if let Some(legacy) = versioning.legacy.as_ref().filter(|l| l.lists(&version.value)) {
             let Some(ends) = Month::parse_prefix(&legacy.unsupported_from) else { continue };
             let Some(retired) = retirement(ends, 0, today, horizon_months) else { continue };
+            let stops = if ends <= today { "stopped" } else { "stops" };
             let message = format!(
-                "API version `{}` of `{}` {}: {} stops supporting its legacy versions {} from {} ({})",
+                "API version `{}` of `{}` {}: {} {stops} supporting its legacy versions {} from {} ({})",
                 version.value,
                 system.name.value,
                 when(ends, retired),
@@ -114,7 +115,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                     "and"
                 ),
                 ends.name(),
-                versioning.provenance.source
+                legacy.source.as_deref().unwrap_or(&versioning.provenance.source)
             );
             let help = format!(
                 "move to a current version of the {} API, test the integrations against it, and plan the next \
@@ -261,8 +262,11 @@ mod tests {
             "{}",
             found[0].message
         );
-        let legacy =
-            crate::catalog::Legacy { versions: vec!["v1".into(), "v3".into()], unsupported_from: "2027-09".into() };
+        let legacy = crate::catalog::Legacy {
+            versions: vec!["v1".into(), "v3".into()],
+            unsupported_from: "2027-09".into(),
+            source: None,
+        };
         assert!(legacy.lists("V3") && legacy.lists("3") && !legacy.lists("v30") && !legacy.lists("v2"));
     }
 }
