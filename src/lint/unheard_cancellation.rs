@@ -48,7 +48,10 @@ declare_rule! {
     /// payments, which a later change cancels; and not when the poll maps a
     /// field that marks the end (`status`, `deleted_at`, `archived`...), a
     /// poll of them takes the ended ones there (`when "status" "Inactive"`),
-    /// or a flow deletes in the target.
+    /// or a flow deletes in the target. A `schedule` that reads the records
+    /// whole (`from`) is a poll here too, when it keeps its copy in a tool;
+    /// a scheduled load into a warehouse or a lake is not asked, since it
+    /// is as often a full refresh, which drops what the source deleted.
     ///
     /// A business tool where records are acted on (books, a CRM, an ERP, a
     /// shop, a support desk) that gets records *created* from a tool's
@@ -231,6 +234,14 @@ fn unseen_deletions(
     for (flow_id, flow) in spec.flow_ids().zip(&spec.flows) {
         let Some((producer, entity)) = polled(flow) else { continue };
         if ends.contains_key(&(producer, entity)) || marks_deletions(flow) || !super::util::kept_in_place(entity) {
+            continue;
+        }
+        // A scheduled load into a warehouse or a lake is as often a full
+        // refresh, which drops what the source deleted, as a merge: the
+        // spec does not say which, so only a scheduled copy kept in a tool
+        // (a newsletter's subscribers, a desk's users) is asked.
+        let scheduled = matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Schedule(_)));
+        if scheduled && super::util::loads_only_storage(spec, flow) {
             continue;
         }
         for (index, target) in flow.targets.iter().enumerate() {
@@ -489,11 +500,16 @@ fn marks_deletions(flow: &crate::model::Flow) -> bool {
     })
 }
 
-/// The producer and entity name of the records a flow polls.
+/// The producer and entity name of the records a flow polls: a `poll`'s,
+/// or those a `schedule` reads whole (`from`), a poll by another name.
 fn polled(flow: &crate::model::Flow) -> Option<(SystemId, &str)> {
     match &flow.trigger.as_ref()?.kind {
         TriggerKind::Poll(poll) => Some((poll.system.target?, poll.entity.as_ref()?.name.value.as_str())),
-        _ => None,
+        TriggerKind::Schedule(_) => {
+            let from = flow.from.as_deref()?;
+            Some((from.system.target?, from.entity.as_ref()?.name.value.as_str()))
+        }
+        TriggerKind::On { .. } => None,
     }
 }
 
@@ -520,8 +536,7 @@ fn copied<'s>(ctx: &Context<'s>, flow: &'s crate::model::Flow) -> Option<(System
                 event.entity.as_ref().map(|e| e.name.value.as_str()).or_else(|| named_records(&event.name.value));
             Some((event.from.as_ref()?.target?, entity?))
         }
-        TriggerKind::Poll(_) => polled(flow),
-        TriggerKind::Schedule(_) => None,
+        TriggerKind::Poll(_) | TriggerKind::Schedule(_) => polled(flow),
     }
 }
 
