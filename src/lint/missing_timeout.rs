@@ -19,10 +19,11 @@ declare_rule! {
     /// every write goes to one: starting or signalling a workflow, or
     /// publishing, is answered once the hub or broker has the message (the
     /// client's own default bounds it), not when the work is done. So is the
-    /// `reply` to a vendor's webhook (a system with `webhooks #true` that is
-    /// not the team's own service, site or hub) by a flow with no `call`:
-    /// the sender ends its wait at its own limit and sends again, and the
-    /// flow's own writes are all it does before it answers.
+    /// `reply` to a vendor's webhook by a flow with no `call`: the sender
+    /// (a system with `webhooks #true` that is not the team's own, as a
+    /// `custom`, `website` or `hub` system is unless it says `managed` or
+    /// names a `connector=`) ends its wait at its own limit and sends
+    /// again, and the flow's own writes are all it does before it answers.
     ///
     /// ## Why it matters
     ///
@@ -140,9 +141,7 @@ fn unbounded_reply(spec: &Spec, id: FlowId, loc: Loc) -> Diagnostic {
         .source_system(spec)
         .filter(|_| ours && flow.targets.iter().all(|t| t.call.is_none()))
         .map(|s| spec.system(s))
-        .filter(|s| {
-            s.has_webhooks() && !matches!(s.kind(), SystemKind::Custom | SystemKind::Website | SystemKind::Hub)
-        });
+        .filter(|s| s.has_webhooks() && !super::util::team_built(s));
     let (why, help) = match gateway {
         Some(gateway) => (
             format!("it is answered through managed `{}`, whose own limit ends the wait", gateway.name.value),

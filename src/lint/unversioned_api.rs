@@ -34,10 +34,11 @@ declare_rule! {
     /// (`api file`: a CSV upload, an SFTP drop) has no API version; its
     /// layout is the entity's fields. The team's own software (`kind=custom`,
     /// `website` or `hub`, neither `managed` nor a `connector=`: a service,
-    /// its site, its middleware) is asked at info, unless a system of another declared `owner` writes to it: built
-    /// and released with its callers, it breaks none of them when it
-    /// changes (a sample shop's cart and payment services, one repository,
-    /// one release); a version is for callers released apart from it.
+    /// its site, its middleware) is asked at info, unless a system of
+    /// another declared `owner` writes to it: built and released with its
+    /// callers, it breaks none of them when it changes (a sample shop's
+    /// cart and payment services, one repository, one release); a version
+    /// is for callers released apart from it.
     ///
     /// ## Why it matters
     ///
@@ -171,7 +172,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 "; the spec states no `api` for it, so whether anything here calls it, and pins a version, is not said",
             );
             d.severity = Severity::Info;
-        } else if versioning.is_none() && team_built(system) && !called_across_teams[id.index()] {
+        } else if versioning.is_none() && super::util::team_built(system) && !called_across_teams[id.index()] {
             // The team's own service, site or middleware: built and released
             // with its callers, it breaks none of them when it changes
             // (Robot Shop's cart and payment, one repository, one release).
@@ -201,16 +202,6 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 .with_owner(Owner::Event(id)),
         );
     }
-}
-
-/// Software the team builds and releases itself (a service, its site, its
-/// middleware), rather than a vendor's product with a published API: a
-/// `managed` hub, or one a `connector=` names, is a vendor's.
-fn team_built(system: &crate::model::System) -> bool {
-    use crate::model::SystemKind;
-    matches!(system.kind(), SystemKind::Custom | SystemKind::Website | SystemKind::Hub)
-        && system.managed.is_none()
-        && system.connector.is_none()
 }
 
 #[cfg(test)]

@@ -341,6 +341,16 @@ pub(super) fn reruns_from_storage(spec: &Spec, flow: &Flow) -> bool {
     rerun && loads_only_storage(spec, flow)
 }
 
+/// Software the team builds and releases itself (a service, its site, its
+/// middleware), rather than a vendor's product: a `managed` hub, or a
+/// system a `connector=` names, is a vendor's.
+pub(super) fn team_built(system: &crate::model::System) -> bool {
+    use crate::model::SystemKind;
+    matches!(system.kind(), SystemKind::Custom | SystemKind::Website | SystemKind::Hub)
+        && system.managed.is_none()
+        && system.connector.is_none()
+}
+
 /// Whether every system a flow writes into is a warehouse or a lake (and
 /// it writes somewhere): a load for analytics, run in batches by design.
 pub(super) fn loads_only_storage(spec: &Spec, flow: &Flow) -> bool {
