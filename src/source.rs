@@ -241,11 +241,14 @@ const CHECKPOINT_BYTES: u32 = 4096;
 /// Lines between two line checkpoints of `Lines`.
 const CHECKPOINT_LINES: u32 = 64;
 
-/// The line breaks of `bytes` from `from`: the offset each break ends at,
-/// where the next line starts. `\n`, `\r\n` and a lone `\r` each end a line.
-fn breaks(bytes: &[u8], from: usize) -> impl Iterator<Item = u32> + '_ {
+/// The line breaks of `bytes` at `from..to`: the offset each break ends
+/// at, where the next line starts. `\n`, `\r\n` and a lone `\r` each end a
+/// line (a `\r` just before `to` is told from a `\r\n` by the byte after
+/// it). Only `from..to` is scanned, so a lookup on a long line never reads
+/// past the place it asks about.
+fn breaks(bytes: &[u8], from: usize, to: usize) -> impl Iterator<Item = u32> + '_ {
     // memchr looks at many bytes per step; lines are found at memory speed.
-    memchr::memchr2_iter(b'\n', b'\r', &bytes[from..])
+    memchr::memchr2_iter(b'\n', b'\r', &bytes[from..to])
         .map(move |i| i + from)
         .filter(|&i| bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n'))
         .map(|i| i as u32 + 1)
@@ -256,7 +259,7 @@ impl Lines {
         let len = text.len() as u32;
         let mut checkpoints = Vec::with_capacity((len / CHECKPOINT_BYTES) as usize + 1);
         let (mut line, mut line_start, mut next_byte) = (0, 0, 0);
-        for start in breaks(text.as_bytes(), 0) {
+        for start in breaks(text.as_bytes(), 0, text.len()) {
             // The byte checkpoints before this break fall in the line it ends.
             while next_byte < start {
                 checkpoints.push(Checkpoint { offset: next_byte, line, line_start });
@@ -282,7 +285,8 @@ impl Lines {
         let at = self.checkpoints.partition_point(|c| c.offset <= offset).saturating_sub(1);
         let c = self.checkpoints[at];
         let (mut line, mut line_start) = (c.line, c.line_start);
-        for start in breaks(text.as_bytes(), c.offset as usize).take_while(|&s| s <= offset) {
+        // The breaks before `offset`: those that end at or before it.
+        for start in breaks(text.as_bytes(), c.offset as usize, offset as usize) {
             line += 1;
             line_start = start;
         }
@@ -301,7 +305,12 @@ impl Lines {
         if c.line == line {
             return c.line_start as usize;
         }
-        breaks(text.as_bytes(), c.offset as usize).nth((line - c.line - 1) as usize).map_or(text.len(), |s| s as usize)
+        // The line starts before the next checkpoint, at most
+        // `CHECKPOINT_BYTES` on: that checkpoint's line is past it.
+        let to = self.checkpoints.get(at + 1).map_or(text.len(), |next| next.offset as usize);
+        breaks(text.as_bytes(), c.offset as usize, to)
+            .nth((line - c.line - 1) as usize)
+            .map_or(text.len(), |s| s as usize)
     }
 }
 

@@ -94,18 +94,16 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         let flow = spec.flow(id);
         let Some(trigger) = &flow.trigger else { continue };
         // What the flow reads by asking: a poll's system, or the system a
-        // schedule reads whole (`schedule` with `from`).
-        let (system, entity, scheduled) = match &trigger.kind {
-            TriggerKind::Poll(poll) => (&poll.system, &poll.entity, false),
-            // A schedule that keeps another system's copy (every write an
-            // `upsert`), not one that acts at a time (reminders, reports).
-            TriggerKind::Schedule(_) => match flow.from.as_deref() {
-                Some(from) if mirrors(flow) => (&from.system, &from.entity, true),
-                _ => continue,
-            },
-            TriggerKind::On { .. } => continue,
+        // schedule reads whole (`schedule` with `from`) to keep another
+        // system's copy (every write an `upsert`), not one that acts at a
+        // time (reminders, reports).
+        let scheduled = match &trigger.kind {
+            TriggerKind::Poll(_) => false,
+            TriggerKind::Schedule(_) if mirrors(flow) => true,
+            _ => continue,
         };
-        let Some(polled) = system.target.map(|s| spec.system(s)) else { continue };
+        let Some(polled_id) = flow.source_system(spec) else { continue };
+        let polled = spec.system(polled_id);
         let Some((true, origin)) = polled.webhooks_fact() else { continue };
         // An extract into a warehouse or a lake: batch loads are the
         // design, and a webhook per change would need a loader of its own.
@@ -132,8 +130,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         )
         .with_label(if scheduled { "read whole on a schedule" } else { "polled here" })
         .with_secondary(origin.loc(), label);
-        let entity_name = entity.as_ref().map(|e| e.name.value.as_str());
-        let existing = events_by_system[system.target.map_or(0, |s| s.index())]
+        let entity_name = super::util::read_entity(spec, flow);
+        let existing = events_by_system[polled_id.index()]
             .iter()
             .map(|e| spec.event(*e))
             .find(|e| entity_name.is_none() || e.entity.as_ref().map(|en| en.name.value.as_str()) == entity_name);
@@ -144,12 +142,10 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 polled.name.value
             ),
         };
-        let catch_up = system.target.and_then(|polled| {
-            flow.targets
-                .iter()
-                .filter_map(|t| t.system.target)
-                .find_map(|target| by_webhook.get(&(polled, entity_name, target)).map(|&f| (f, spec.system(target))))
-        });
+        let catch_up =
+            flow.targets.iter().filter_map(|t| t.system.target).find_map(|target| {
+                by_webhook.get(&(polled_id, entity_name, target)).map(|&f| (f, spec.system(target)))
+            });
         let mut d = d.with_help(help).with_owner(Owner::Flow(id));
         if let Some(vendor) = flow.runner() {
             // A vendor's own integration reads the way its vendor built it.

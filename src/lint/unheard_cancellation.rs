@@ -225,14 +225,14 @@ fn unseen_deletions(
         .flows
         .iter()
         .filter(|flow| flow.when.iter().any(takes_ended))
-        .filter_map(|flow| Some((flow, polled(flow)?)))
+        .filter_map(|flow| Some((flow, polled(spec, flow)?)))
         .flat_map(|(flow, (producer, entity))| {
             flow.targets.iter().filter_map(move |t| Some((producer, entity, t.system.target?)))
         })
         .collect();
     let mut unseen: BTreeMap<(SystemId, &str, SystemId), Copies> = BTreeMap::new();
     for (flow_id, flow) in spec.flow_ids().zip(&spec.flows) {
-        let Some((producer, entity)) = polled(flow) else { continue };
+        let Some((producer, entity)) = polled(spec, flow) else { continue };
         if ends.contains_key(&(producer, entity)) || marks_deletions(flow) || !super::util::kept_in_place(entity) {
             continue;
         }
@@ -502,14 +502,12 @@ fn marks_deletions(flow: &crate::model::Flow) -> bool {
 
 /// The producer and entity name of the records a flow polls: a `poll`'s,
 /// or those a `schedule` reads whole (`from`), a poll by another name.
-fn polled(flow: &crate::model::Flow) -> Option<(SystemId, &str)> {
+fn polled<'s>(spec: &'s crate::model::Spec, flow: &'s crate::model::Flow) -> Option<(SystemId, &'s str)> {
     match &flow.trigger.as_ref()?.kind {
-        TriggerKind::Poll(poll) => Some((poll.system.target?, poll.entity.as_ref()?.name.value.as_str())),
-        TriggerKind::Schedule(_) => {
-            let from = flow.from.as_deref()?;
-            Some((from.system.target?, from.entity.as_ref()?.name.value.as_str()))
-        }
         TriggerKind::On { .. } => None,
+        TriggerKind::Poll(_) | TriggerKind::Schedule(_) => {
+            Some((flow.source_system(spec)?, super::util::read_entity(spec, flow)?))
+        }
     }
 }
 
@@ -536,7 +534,7 @@ fn copied<'s>(ctx: &Context<'s>, flow: &'s crate::model::Flow) -> Option<(System
                 event.entity.as_ref().map(|e| e.name.value.as_str()).or_else(|| named_records(&event.name.value));
             Some((event.from.as_ref()?.target?, entity?))
         }
-        TriggerKind::Poll(_) | TriggerKind::Schedule(_) => polled(flow),
+        TriggerKind::Poll(_) | TriggerKind::Schedule(_) => polled(ctx.spec, flow),
     }
 }
 
