@@ -15,8 +15,11 @@
 //! for none). The figures are GNU time's (`/usr/bin/time`).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
+use gnu_time::{Run, mb, measure, median};
+
+#[path = "gnu_time.rs"]
+mod gnu_time;
 #[path = "realistic.rs"]
 mod realistic;
 #[path = "shapes.rs"]
@@ -59,56 +62,6 @@ fn warehouse_spec(flows: usize) -> String {
     o
 }
 
-/// One run's figures: wall and CPU seconds, peak resident bytes.
-#[derive(Clone, Copy)]
-struct Run {
-    wall: f64,
-    cpu: f64,
-    peak: u64,
-}
-
-/// Runs `wireplan ARGS` in `dir` under GNU time, output to /dev/null. With
-/// `strict`, a build must succeed (and a check exit 0 or 1); else only a
-/// crash fails.
-fn measure(dir: &Path, args: &[&str], strict: bool) -> Result<Run, String> {
-    let report = dir.join(".time");
-    let out = Command::new("/usr/bin/time")
-        .args(["-f", "%e %U %S %M", "-o"])
-        .arg(&report)
-        .arg(env!("CARGO_BIN_EXE_wireplan"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .map_err(|e| format!("cannot run /usr/bin/time: {e}"))?;
-    // Findings make `check` exit 1.
-    let code = out.status.code();
-    let failed =
-        if strict { args[0] == "build" && code != Some(0) || code.is_none_or(|c| c > 1) } else { code.is_none() };
-    if failed {
-        return Err(format!("exit {code:?}: {}", String::from_utf8_lossy(&out.stderr)));
-    }
-    let text = std::fs::read_to_string(&report).map_err(|e| e.to_string())?;
-    // GNU time writes "Command exited with non-zero status N" first.
-    let fields: Vec<f64> =
-        text.lines().last().unwrap_or("").split_whitespace().filter_map(|f| f.parse().ok()).collect();
-    let [wall, user, system, kib] = fields[..] else { return Err(format!("unreadable report {text:?}")) };
-    Ok(Run { wall, cpu: user + system, peak: kib as u64 * 1024 })
-}
-
-/// The median run of `runs` (by wall time; the CPU time and peak are the
-/// medians of their own).
-fn median(runs: &[Run]) -> Run {
-    let pick = |f: fn(&Run) -> f64| {
-        let mut v: Vec<f64> = runs.iter().map(f).collect();
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    Run { wall: pick(|r| r.wall), cpu: pick(|r| r.cpu), peak: pick(|r| r.peak as f64) as u64 }
-}
-
 /// The bytes of every file under `dir`.
 fn size_of(dir: &Path) -> u64 {
     let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
@@ -129,7 +82,9 @@ fn runs_of(dir: &Path, args: &[&str], out: Option<&Path>, runs: usize) -> Result
         if let Some(out) = out {
             let _ = std::fs::remove_dir_all(out);
         }
-        all.push(measure(dir, args, true)?);
+        // Findings make `check` exit 1; a build must succeed.
+        let ok = |code: Option<i32>| if args[0] == "build" { code == Some(0) } else { code.is_some_and(|c| c <= 1) };
+        all.push(measure(dir, args, ok)?);
         if let Some(out) = out {
             written = size_of(out);
         }
@@ -137,20 +92,12 @@ fn runs_of(dir: &Path, args: &[&str], out: Option<&Path>, runs: usize) -> Result
     Ok((median(&all), written))
 }
 
-fn mb(bytes: u64) -> f64 {
-    bytes as f64 / 1e6
-}
-
 fn main() {
     if !Path::new("/usr/bin/time").exists() {
         eprintln!("this benchmark needs GNU time at /usr/bin/time");
         return;
     }
-    let sizes: Vec<usize> = std::env::var("WIREPLAN_BENCH_SIZES")
-        .ok()
-        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
-        .unwrap_or_else(|| vec![1_000, 10_000, 100_000]);
-    let runs: usize = std::env::var("WIREPLAN_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3).max(1);
+    let (sizes, runs) = gnu_time::sizes_and_runs(3);
     let only: Option<Vec<String>> =
         std::env::var("WIREPLAN_BENCH_SHAPES").ok().map(|s| s.split(',').map(str::to_owned).collect());
     let root = std::env::temp_dir().join(format!("wireplan-bench-build-{}", std::process::id()));
@@ -244,7 +191,7 @@ fn main() {
             // still counts.
             let args = ["build", "--target", target, "--out", "out"];
             let label = format!("build {target}");
-            match measure(&dir, &args, false) {
+            match measure(&dir, &args, |code: Option<i32>| code.is_some()) {
                 Ok(run) => {
                     let ratio = run.peak as f64 / budget as f64;
                     over += usize::from(ratio > 1.0);
