@@ -2,7 +2,8 @@
 //! `wireplan` binary on the throughput benchmark's realistic spec, as a user
 //! runs it (output to /dev/null, files into an empty folder), with its CPU
 //! time and peak resident memory at each size and what ten times the flows
-//! cost. `check` in every format and with a baseline, `plan` in every
+//! cost. `check` in every format, with a baseline, with `--changed-since`
+//! and with `--diff --unsafe-fixes` (every fix, over several passes), `plan` in every
 //! format and as HTML, `graph` in both formats and views, `fmt --check`,
 //! `diff` of two versions that differ in every flow, and `build` for every
 //! target. A step that costs more than 13 times the CPU for 10 times the
@@ -32,8 +33,9 @@ mod realistic;
 const SUPERLINEAR: f64 = 13.0;
 
 /// Each command: its label, and its arguments in a folder that holds the
-/// spec (`wireplan.kdl`), its next version (`new/wireplan.kdl`) and the
-/// baseline written by the first command that needs it.
+/// spec (`wireplan.kdl`), its next version (`new/wireplan.kdl`, and as the
+/// folder's git repository's last commit) and the baseline written by the
+/// first command that needs it.
 const COMMANDS: &[(&str, &[&str])] = &[
     ("check human", &["check", "--format", "human", "--color", "never", "wireplan.kdl"]),
     ("check json", &["check", "--format", "json", "wireplan.kdl"]),
@@ -43,6 +45,8 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("check junit", &["check", "--format", "junit", "wireplan.kdl"]),
     ("check write-baseline", &["check", "--write-baseline", "baseline.json", "wireplan.kdl"]),
     ("check baseline", &["check", "--baseline", "baseline.json", "--format", "json", "wireplan.kdl"]),
+    ("check changed-since", &["check", "--changed-since", "HEAD", "--format", "json", "wireplan.kdl"]),
+    ("check fix diff", &["check", "--diff", "--unsafe-fixes", "wireplan.kdl"]),
     ("plan human", &["plan", "wireplan.kdl"]),
     ("plan markdown", &["plan", "--format", "markdown", "wireplan.kdl"]),
     ("plan json", &["plan", "--format", "json", "wireplan.kdl"]),
@@ -61,6 +65,23 @@ const COMMANDS: &[(&str, &[&str])] = &[
 /// has a change to classify in each.
 fn next_version(spec: &str) -> String {
     spec.replace("retry attempts=3", "retry attempts=4")
+}
+
+/// Makes `dir` a git repository whose one commit holds `text` as
+/// `wireplan.kdl`, for `check --changed-since HEAD`.
+fn committed(dir: &Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(dir.join("wireplan.kdl"), text)?;
+    for args in [&["init", "-q"][..], &["add", "wireplan.kdl"], &["commit", "-q", "-m", "spec"]] {
+        let status = std::process::Command::new("git")
+            .args(["-c", "user.name=bench", "-c", "user.email=bench@example.com"])
+            .args(args)
+            .current_dir(dir)
+            .status()?;
+        if !status.success() {
+            return Err(std::io::Error::other(format!("git {args:?} failed")));
+        }
+    }
+    Ok(())
 }
 
 /// How many times a command runs within one measurement at `flows` flows:
@@ -124,7 +145,9 @@ fn main() {
         let text = realistic::realistic_spec(flows);
         let written = std::fs::create_dir_all(dir.join("new"))
             .and_then(|()| std::fs::write(dir.join("wireplan.kdl"), &text))
-            .and_then(|()| std::fs::write(dir.join("new").join("wireplan.kdl"), next_version(&text)));
+            .and_then(|()| std::fs::write(dir.join("new").join("wireplan.kdl"), next_version(&text)))
+            .and_then(|()| committed(&dir, &next_version(&text)))
+            .and_then(|()| std::fs::write(dir.join("wireplan.kdl"), &text));
         if let Err(e) = written {
             eprintln!("cannot write {}: {e}", dir.display());
             return;
