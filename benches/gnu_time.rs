@@ -1,7 +1,10 @@
 //! What the benchmarks that report CPU time and peak memory share: running
 //! the real `wireplan` binary under GNU time (`/usr/bin/time`), output to
 //! /dev/null, and the median of several runs. Included by `build.rs` and
-//! `scaling.rs` with `#[path]`.
+//! `scaling.rs` with `#[path]`, and by `hostile.rs` for its peaks.
+
+// Each benchmark uses part of it.
+#![allow(dead_code)]
 
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -12,6 +12,8 @@
 //! when GNU time is installed, else the child's `VmHWM` read from `/proc`
 //! every millisecond while it runs.
 
+#[path = "gnu_time.rs"]
+mod gnu_time;
 #[path = "shapes.rs"]
 mod shapes;
 use shapes::shapes;
@@ -27,28 +29,12 @@ const BUDGET_BASE: u64 = 50 << 20;
 /// Runs `wireplan ARGS` in `dir` with output to /dev/null; returns its peak
 /// resident memory in bytes and how long it took.
 fn measure(wireplan: &str, dir: &Path, args: &[&str]) -> Option<(u64, Duration)> {
-    let start = Instant::now();
-    let time = Path::new("/usr/bin/time");
-    if time.exists() {
-        let report = dir.join(".peak");
-        let status = Command::new(time)
-            .args(["-f", "%M", "-o"])
-            .arg(&report)
-            .arg(wireplan)
-            .args(args)
-            .current_dir(dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .ok()?;
-        let elapsed = start.elapsed();
-        let text = std::fs::read_to_string(&report).ok()?;
-        // GNU time writes "Command exited with non-zero status N" first.
-        let kib: u64 = text.lines().last()?.trim().parse().ok()?;
-        let _ = status;
-        return Some((kib * 1024, elapsed));
+    if Path::new("/usr/bin/time").exists() {
+        // Any exit is a run: a shape may hold errors, and its peak counts.
+        let run = gnu_time::measure(dir, args, |code| code.is_some()).ok()?;
+        return Some((run.peak, Duration::from_secs_f64(run.wall)));
     }
+    let start = Instant::now();
     let mut child = Command::new(wireplan)
         .args(args)
         .current_dir(dir)
