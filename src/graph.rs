@@ -45,6 +45,9 @@
 //! write sets off all that any write does) and also feeds the creation
 //! events; the other writes feed the nodes above, which do not reach them.
 //!
+//! (1.2) A `read` (a query, a lookup) changes nothing: it feeds no write
+//! node, and sets off only what it says it `emits`.
+//!
 //! Every path through a `write-all` or `write-none` node is a possible
 //! link, every other path a definite one, so the *definite* graph is the
 //! trigger graph without those two kinds of node (a filter over it, not a
@@ -558,7 +561,11 @@ impl<'s> TriggerBuilder<'s> {
                 } else {
                     (&self.write, &self.write_all, &self.write_none)
                 };
+                // (1.2) A `read` changes nothing, so it sets off nothing but
+                // what it says it `emits`.
+                let reads = target.action.as_ref().is_some_and(|a| !a.value.writes());
                 let feeder = match &target.entity {
+                    _ if reads => None,
                     Some(entity) => match write.get(&(system, entity.name.value.as_str())) {
                         Some(&(_, definite)) if !emitted.is_empty() => Some(definite),
                         Some(&(n, _)) => Some(n),
@@ -787,6 +794,9 @@ mod tests {
         assert_eq!(loop_of("to crm action=create entity=note", "deal.added"), (0, 0));
         assert_eq!(loop_of("to crm action=update entity=deal", "deal.updated"), (1, 1));
         assert_eq!(loop_of("to crm action=update entity=deal { emits \"deal.added\"; }", "deal.added"), (1, 1));
+        // A read changes nothing: no loop, definite or possible.
+        assert_eq!(loop_of("to crm action=read entity=deal", "deal.updated"), (0, 0));
+        assert_eq!(loop_of("to crm action=read", "deal.updated"), (0, 0));
         // An entity-less creation event: a possible link from creating writes only.
         let s = spec(
             r#"

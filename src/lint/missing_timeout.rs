@@ -24,6 +24,14 @@ declare_rule! {
     /// `custom`, `website` or `hub` system is unless it says `managed` or
     /// names a `connector=`) ends its wait at its own limit and sends
     /// again, and the flow's own writes are all it does before it answers.
+    /// And so are the `call`s and the `reply` of a flow that only reads (a
+    /// status endpoint: a caller that gives up and asks again changes
+    /// nothing), and a `call` on a `read` in a flow that runs `via` a
+    /// `managed` platform, which ends the run at its own limit, unless a
+    /// vendor's webhook sets the flow off (it resends while the flow still
+    /// waits, and both runs go on to write). A read
+    /// without a timeout before the writes of a flow of the team's own
+    /// stays a warning: while it hangs, so does everything after it.
     ///
     /// ## Why it matters
     ///
@@ -108,6 +116,21 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             {
                 d.message.push_str(&format!("; it hands off to a {kind}, which answers once it has the message"));
                 d.severity = Severity::Info;
+            } else if vendor.is_none() && reads(target) {
+                // A read among writes holds them up while it hangs: a
+                // question only where nothing else waits on it (the flow
+                // only reads) or a managed platform ends the run.
+                if flow.targets.iter().all(reads) {
+                    d.message.push_str(READS);
+                    d.severity = Severity::Info;
+                } else if let Some(platform) = managed_via(spec, flow).filter(|_| vendor_webhook(spec, flow).is_none())
+                {
+                    d.message.push_str(&format!(
+                        "; it only reads, and managed `{}` ends the run at its own limit",
+                        platform.name.value
+                    ));
+                    d.severity = Severity::Info;
+                }
             }
             out.push(for_vendor(d));
         }
@@ -131,17 +154,14 @@ fn unbounded_reply(spec: &Spec, id: FlowId, loc: Loc) -> Diagnostic {
     .with_owner(Owner::Flow(id));
     // A vendor's own integration is asked as the vendor's, by the caller.
     let ours = flow.runner().is_none();
-    let gateway = flow.via.as_ref().filter(|v| ours && v.target.is_some_and(|s| spec.system(s).is_managed()));
+    let gateway = managed_via(spec, flow).filter(|_| ours);
     let hands_off = ours && !flow.targets.is_empty() && flow.targets.iter().all(|t| hand_off(spec, t).is_some());
+    let only_reads = ours && !flow.targets.is_empty() && flow.targets.iter().all(reads);
     // A vendor's webhook answered by a flow that waits on nobody (no
     // `call`): the sender ends its own wait at its limit and sends again
     // (Stripe, Shopify), and what the flow does before answering is its
     // own writes, nothing that can hang on another system.
-    let sender = flow
-        .source_system(spec)
-        .filter(|_| ours && flow.targets.iter().all(|t| t.call.is_none()))
-        .map(|s| spec.system(s))
-        .filter(|s| s.has_webhooks() && !super::util::team_built(s));
+    let sender = vendor_webhook(spec, flow).filter(|_| ours && flow.targets.iter().all(|t| t.call.is_none()));
     let (why, help) = match gateway {
         Some(gateway) => (
             format!("it is answered through managed `{}`, whose own limit ends the wait", gateway.name.value),
@@ -160,6 +180,12 @@ fn unbounded_reply(spec: &Spec, id: FlowId, loc: Loc) -> Diagnostic {
              shorter than it"
                 .to_owned(),
         ),
+        None if only_reads => (
+            READS.trim_start_matches("; ").to_owned(),
+            "say how long the caller waits, such as `reply timeout=\"5s\"`, and keep the reads inside the flow \
+             shorter"
+                .to_owned(),
+        ),
         None if hands_off => (
             "each of its writes hands off to a hub or a broker, which answers once it has the message".to_owned(),
             "say how long the caller waits, such as `reply timeout=\"5s\"`, and keep the hand-offs inside the flow \
@@ -175,6 +201,28 @@ fn unbounded_reply(spec: &Spec, id: FlowId, loc: Loc) -> Diagnostic {
     d.message.push_str(&format!("; {why}"));
     d.severity = Severity::Info;
     d.with_help(help)
+}
+
+/// The `managed` system the flow runs `via` (an API gateway, a hosted
+/// function platform), whose own limit ends a request or a run.
+fn managed_via<'s>(spec: &'s Spec, flow: &crate::model::Flow) -> Option<&'s crate::model::System> {
+    flow.via.as_ref()?.target.map(|s| spec.system(s)).filter(|s| s.is_managed())
+}
+
+/// The vendor whose webhook sets the flow off (a system with `webhooks
+/// #true` that is not the team's own): it ends its wait at its own limit
+/// and sends again, whatever the flow still does.
+fn vendor_webhook<'s>(spec: &'s Spec, flow: &crate::model::Flow) -> Option<&'s crate::model::System> {
+    flow.source_system(spec).map(|s| spec.system(s)).filter(|s| s.has_webhooks() && !super::util::team_built(s))
+}
+
+/// Why a wait on reads alone is a question rather than a warning.
+const READS: &str = "; it only reads, so a caller that gives up and asks again changes nothing";
+
+/// Whether the `to` is a `read` (1.2): a query or a lookup, which changes
+/// nothing, so a wait on it that runs long only delays.
+fn reads(target: &crate::model::Target) -> bool {
+    target.action.as_ref().is_some_and(|a| !a.value.writes())
 }
 
 /// `"hub"` or `"broker"` when the write goes to one: a hand-off (a workflow

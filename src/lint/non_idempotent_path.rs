@@ -652,11 +652,13 @@ fn diagnostic(
     }
     // Requests the flow waits on (`send` with `call`) to a service that is
     // not a payment or a message: a lookup or a computation (an image
-    // classified) is harmless twice, a command is not, and the spec cannot
-    // say which, so it is a question.
+    // classified) is harmless twice, a command is not, and a spec that does
+    // not say `action=read` (1.2) leaves it open, so it is a question.
     if targets.iter().all(|&t| a_request(spec, &flow.targets[t])) {
         d.severity = Severity::Info;
-        d.message.push_str(": if the request changes something there, it is made twice; if it only reads, say so");
+        d.message.push_str(
+            ": if the request changes something there, it is made twice; if it only reads, say `action=read`",
+        );
     }
     // A key makes the target drop repeated writes: a change of delivery,
     // for review.

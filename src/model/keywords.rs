@@ -112,16 +112,22 @@ impl FieldType {
 keyword_enum! {
     Action {
         Create = "create", Upsert = "upsert", Update = "update", Delete = "delete", Send = "send",
-        Append = "append", Increment = "increment",
+        Append = "append", Increment = "increment", Read = "read",
     }
 }
 
 impl Action {
     /// `create`, `send` and `append` make a new record each time they run;
     /// `increment` changes a value relative to what it was. Running any of
-    /// them twice is not the same as running it once.
+    /// them twice is not the same as running it once. A `read` (1.2: a
+    /// query, a lookup, a retrieve) changes nothing.
     pub(crate) fn is_idempotent(self) -> bool {
-        matches!(self, Action::Upsert | Action::Update | Action::Delete)
+        matches!(self, Action::Upsert | Action::Update | Action::Delete | Action::Read)
+    }
+
+    /// Whether the `to` changes its target: every action but a `read`.
+    pub(crate) fn writes(self) -> bool {
+        self != Action::Read
     }
 
     /// Whether the write can add a record to its target (a `create`, an

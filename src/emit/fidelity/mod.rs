@@ -57,6 +57,9 @@ pub(crate) struct Statement {
     pub(crate) node: &'static str,
     /// A property of the node with a handling of its own.
     pub(crate) prop: Option<&'static str>,
+    /// The value of `prop` the row is about, where one value is handled
+    /// apart (`to action=read`).
+    pub(crate) value: Option<&'static str>,
     pub(crate) hub: How,
     pub(crate) broker: How,
     pub(crate) etl: How,
@@ -80,9 +83,10 @@ impl Statement {
             "" | "flow" | "system" | "event" | "stack" | "lint" => self.node.to_owned(),
             parent => format!("{parent} {{ {} }}", self.node),
         };
-        match self.prop {
-            Some(prop) => format!("{node} {prop}="),
-            None => node,
+        match (self.prop, self.value) {
+            (Some(prop), Some(value)) => format!("{node} {prop}={value}"),
+            (Some(prop), None) => format!("{node} {prop}="),
+            (None, _) => node,
         }
     }
 }
@@ -95,7 +99,7 @@ const fn row(
     etl: How,
     find: Option<Finder>,
 ) -> Statement {
-    Statement { parent, node, prop: None, hub, broker, etl, find }
+    Statement { parent, node, prop: None, value: None, hub, broker, etl, find }
 }
 
 const fn prop_row(
@@ -107,7 +111,19 @@ const fn prop_row(
     etl: How,
     find: Option<Finder>,
 ) -> Statement {
-    Statement { parent, node, prop: Some(prop), hub, broker, etl, find }
+    Statement { parent, node, prop: Some(prop), value: None, hub, broker, etl, find }
+}
+
+/// A row about one value of a property (`to action=read`).
+const fn value_row(
+    node: &'static str,
+    prop: &'static str,
+    value: &'static str,
+    how: [How; 3],
+    find: Finder,
+) -> Statement {
+    let [hub, broker, etl] = how;
+    Statement { parent: "flow", node, prop: Some(prop), value: Some(value), hub, broker, etl, find: Some(find) }
 }
 
 /// A statement that only the checks and the planner read.
@@ -124,6 +140,9 @@ const VENDOR_SIGNATURE: &str = "does not verify this vendor's webhook signature 
      catalog ID` shows it): the endpoint wants a bearer token, which the vendor does not send";
 const VENDOR_SIGNATURE_HELP: &str = "verify the vendor's signature in front of the hub (its SDK does), and forward \
      the request with the bearer token the endpoint wants";
+const READ_DROPPED: &str = "sends no request for it (1.2): nothing in the built flow takes what a read answers";
+const READ_HELP: &str = "make the read in the code that uses its answer; what the checks learn from `read` (it \
+     changes nothing) stays true";
 const ORDER_HELP: &str = "make the consumer safe in any order (an `upsert` that creates what is missing, or a \
      `retry` that waits for the earlier event's write), or carry both events in one ordered stream";
 const HA_HELP: &str = "run the one Node-RED under a supervisor that restarts it (systemd `Restart=always`) and \
@@ -375,6 +394,17 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         How::Runs("an HTTP request from the delivery chain every egress calls, `action=` choosing the method"),
         How::Runs("the loader of a warehouse or lake (other targets are left to the hub, with a note)"),
         None,
+    ),
+    value_row(
+        "to",
+        "action",
+        "read",
+        [
+            How::Refused { what: READ_DROPPED, help: READ_HELP },
+            How::Refused { what: READ_DROPPED, help: READ_HELP },
+            How::Moot("a loader writes tables; a `read` is left to the hub with the flow's other targets"),
+        ],
+        reads,
     ),
     row("flow", "via", How::Checks, How::Checks, How::Checks, None),
     row(
@@ -722,6 +752,12 @@ fn target_each(target: Target, spec: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
 }
 
 /// A `retry on=` of the flow or of one of its targets.
+/// The `action=read` of each `to`: the hub sends nothing for it.
+fn reads(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
+    let actions = flow.targets.iter().filter_map(|t| t.action.as_ref());
+    out.extend(actions.filter(|a| !a.value.writes()).map(|a| a.loc));
+}
+
 fn retry_on(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
     let retries = flow.retry.iter().chain(flow.targets.iter().filter_map(|t| t.retry.as_deref()));
     out.extend(retries.filter_map(|r| r.on.as_ref().map(|o| o.loc)));

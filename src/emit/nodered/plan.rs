@@ -304,6 +304,11 @@ impl<'s> Planner<'_, 's> {
     /// key and retries, which override the flow's.
     fn target(&mut self, flow: &Flow, index: usize) -> Option<(SystemId, HubTarget)> {
         let target = &flow.targets[index];
+        // A `read` changes nothing and nothing here takes its answer: it is
+        // not sent (`fidelity` says so at the statement).
+        if target.action.as_ref().is_some_and(|a| !a.value.writes()) {
+            return None;
+        }
         let key = flow.key_for(index).map(|k| k.name.value.to_string());
         let system = target.system.target?;
         let action = target.action.as_ref().map(|a| a.value);
