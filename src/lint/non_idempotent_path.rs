@@ -74,7 +74,9 @@ declare_rule! {
     /// stock level) without an idempotency key is reported too, for that
     /// write alone: a second record elsewhere can be cleaned up, a second
     /// charge is the customer's money, and a balance moved twice is wrong
-    /// with nothing to show it. The same holds for a flow started by a
+    /// with nothing to show it (a `create` of an entity whose name moves no
+    /// money, a customer or a subscription, is named as the second record
+    /// it makes rather than as a charge). The same holds for a flow started by a
     /// request from a `website` system (a booking form, a shop's API): its
     /// client sends the request again when no answer comes, whether or not
     /// the flow replies, unless the event says `delivery at-most-once`.
@@ -472,21 +474,32 @@ fn charge_on_request(spec: &Spec, id: FlowId) -> Option<Diagnostic> {
         ),
     };
     let system = &target.system.name.value;
-    let (what, twice, refuses) = if charges(spec, target) {
-        (
-            "charges without an idempotency key: `create`",
-            "charges",
+    // A customer or a subscription made at a payments system is a second
+    // record, not a second charge: the message says what it is.
+    let record = target.entity.as_ref().map(|e| e.name.value.as_str()).filter(|e| !moves_money(e));
+    let (what, label, refuses) = match record.filter(|_| charges(spec, target)) {
+        Some(record) => (
+            format!("creates `{record}` without an idempotency key: `create`"),
+            format!("a repeated request makes a second `{record}` in `{system}`"),
+            format!("`{system}` answers the repeated request with the first `{record}`"),
+        ),
+        None if charges(spec, target) => (
+            "charges without an idempotency key: `create`".to_owned(),
+            format!("a repeated request charges `{system}` twice"),
             "the payments system refuses the second charge".to_owned(),
-        )
-    } else {
-        ("moves an amount without an idempotency key: `increment`", "moves", format!("`{system}` ignores the second"))
+        ),
+        None => (
+            "moves an amount without an idempotency key: `increment`".to_owned(),
+            format!("a repeated request moves `{system}` twice"),
+            format!("`{system}` ignores the second"),
+        ),
     };
     let d = Diagnostic::new(
         &NON_IDEMPOTENT_PATH,
         at,
         format!("flow `{}` {who}, and {what} on `{system}`", flow.name.value),
     )
-    .with_label(format!("a repeated request {twice} `{system}` twice"))
+    .with_label(label)
     .with_secondary(asked_at, why)
     .with_owner(Owner::Flow(id));
     // A vendor's own integration (its pay page, its connector): whether it
@@ -503,6 +516,28 @@ fn charge_on_request(spec: &Spec, id: FlowId) -> Option<Diagnostic> {
     Some(d.with_fix(fix).with_help(format!(
         "have the caller send a request id with the request and add `{child}` naming it, so that {refuses}"
     )))
+}
+
+/// Whether an entity's name says it moves money (a charge, a payment, a
+/// refund, an authorisation, a payout, an invoice, an order), as a customer, a subscription
+/// or a setup does not: a `create` of one at a payments system is a
+/// second record, not a second charge.
+fn moves_money(entity: &str) -> bool {
+    const MONEY: [&str; 11] = [
+        "charge",
+        "pay",
+        "refund",
+        "transfer",
+        "capture",
+        "authori",
+        "invoice",
+        "transaction",
+        "order",
+        "checkout",
+        "receipt",
+    ];
+    let entity = entity.to_ascii_lowercase();
+    MONEY.iter().any(|word| entity.contains(word))
 }
 
 /// A charge: a `create` on a `payments` system.
