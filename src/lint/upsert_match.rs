@@ -52,7 +52,11 @@ declare_rule! {
     ///   records (a blob, a tag) it is an info: whether their names are
     ///   unique is the target's rule.
     ///
-    /// At info: a key that is an email address or a phone number alone
+    /// At info: a key of several fields that includes a person's or a
+    /// company's name (first and last name with an email): unique enough,
+    /// but a name changed on one side (a marriage, a corrected spelling) no
+    /// longer matches, and the record is created again or not found.
+    /// Also at info: a key that is an email address or a phone number alone
     /// (one person, two addresses; one address, two people), unless a
     /// warning above already speaks of the key (an info asking a vendor
     /// about an empty key does not stand in for it), and an
@@ -500,6 +504,32 @@ fn check_keys(
             d.severity = severity;
             out.push(d);
         }
+    } else if target.entity.as_ref().is_none_or(|e| is_party(&e.name.value))
+        && let Some(name) = first.fields.iter().find(|f| natural(&f.name.value, None) == Some(Natural::Name))
+    {
+        // A name beside an address or an id makes the key unique enough,
+        // but not stable: the record is no longer found once the name
+        // changes on one side. Asked: names change seldom, and a team may
+        // keep them in step.
+        let mut d = Diagnostic::new(
+            &UPSERT_MATCH,
+            first.loc,
+            format!(
+                "flow `{}` matches {records} on {}, which includes `{}`, a name: a name changed on one side (a \
+                 marriage, a corrected spelling) no longer matches, and the record {unmatched}",
+                flow.name.value,
+                fields_of(first),
+                name.name.value
+            ),
+        )
+        .with_label("a key that changes when a name does")
+        .with_help(
+            "match first on an id both sides keep (store the other side's id in a field), with this key as a \
+             fallback `match` after it",
+        )
+        .with_owner(Owner::Flow(flow_id));
+        d.severity = Severity::Info;
+        out.push(d);
     }
 }
 
