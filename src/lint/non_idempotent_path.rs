@@ -76,7 +76,9 @@ declare_rule! {
     /// charge is the customer's money, and a balance moved twice is wrong
     /// with nothing to show it (a `create` of an entity whose name moves no
     /// money, a customer or a subscription, is named as the second record
-    /// it makes rather than as a charge). The same holds for a flow started by a
+    /// it makes rather than as a charge; a `create` of an order, an invoice
+    /// or a payment on any other system is asked at info, since someone
+    /// finds and cancels a second order). The same holds for a flow started by a
     /// request from a `website` system (a booking form, a shop's API): its
     /// client sends the request again when no answer comes, whether or not
     /// the flow replies, unless the event says `delivery at-most-once`.
@@ -451,7 +453,9 @@ fn charge_on_request(spec: &Spec, id: FlowId) -> Option<Diagnostic> {
     }
     let first = (0..flow.targets.len()).find(|&t| {
         let target = &flow.targets[t];
-        (charges(spec, target) || adds_to(target)) && flow.key_for(t).is_none() && flow.runs_twice(spec, t).is_none()
+        (charges(spec, target) || adds_to(target) || books(target))
+            && flow.key_for(t).is_none()
+            && flow.runs_twice(spec, t).is_none()
     })?;
     let target = &flow.targets[first];
     let at = target.action.as_ref().map_or(target.loc, |a| a.loc);
@@ -477,7 +481,9 @@ fn charge_on_request(spec: &Spec, id: FlowId) -> Option<Diagnostic> {
     // A customer or a subscription made at a payments system is a second
     // record, not a second charge: the message says what it is.
     let record = target.entity.as_ref().map(|e| e.name.value.as_str()).filter(|e| !moves_money(e));
-    let (what, label, refuses) = match record.filter(|_| charges(spec, target)) {
+    let booked =
+        target.entity.as_ref().map(|e| e.name.value.as_str()).filter(|_| books(target) && !charges(spec, target));
+    let (what, label, refuses) = match record.filter(|_| charges(spec, target)).or(booked) {
         Some(record) => (
             format!("creates `{record}` without an idempotency key: `create`"),
             format!("a repeated request makes a second `{record}` in `{system}`"),
@@ -505,17 +511,26 @@ fn charge_on_request(spec: &Spec, id: FlowId) -> Option<Diagnostic> {
     // A vendor's own integration (its pay page, its connector): whether it
     // sends a key is the vendor's, a question for them, at info.
     if let Some(vendor) = vendor_of(spec, flow) {
-        let mut d = d.with_help(
+        let mut d = d.with_help(if charges(spec, target) && booked.is_none() {
             "ask the vendor whether its integration sends an idempotency key with the charge, so that a repeated \
-             request is refused rather than charged again",
-        );
+             request is refused rather than charged again"
+        } else {
+            "ask the vendor whether its integration sends an idempotency key with the request, so that a repeated \
+             request finds the first record rather than making a second"
+        });
         d.message = format!("{}; {vendor}", d.message);
         d.severity = Severity::Info;
         return Some(d);
     }
-    Some(d.with_fix(fix).with_help(format!(
+    let mut d = d.with_fix(fix).with_help(format!(
         "have the caller send a request id with the request and add `{child}` naming it, so that {refuses}"
-    )))
+    ));
+    // A second order (or invoice) is found and cancelled by someone, where
+    // a second charge is the customer's money: asked, not warned.
+    if booked.is_some() {
+        d.severity = Severity::Info;
+    }
+    Some(d)
 }
 
 /// Whether an entity's name says it moves money (a charge, a payment, a
@@ -538,6 +553,14 @@ fn moves_money(entity: &str) -> bool {
     ];
     let entity = entity.to_ascii_lowercase();
     MONEY.iter().any(|word| entity.contains(word))
+}
+
+/// A `create` of something that moves money anywhere (an order, an
+/// invoice, a payment): a second one is a second order to fill or bill,
+/// asked at info (someone finds and cancels it).
+fn books(target: &Target) -> bool {
+    target.action.as_ref().is_some_and(|a| a.value == crate::model::Action::Create)
+        && target.entity.as_ref().is_some_and(|e| moves_money(&e.name.value))
 }
 
 /// A charge: a `create` on a `payments` system.
