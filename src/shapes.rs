@@ -337,5 +337,18 @@ mod tests {
                 shape.name
             );
         }
+        // Every action keyword is highlighted as a value (`read` and
+        // `increment` had been left out).
+        let values = grammar["repository"]["value"]["patterns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p["match"].as_str())
+            .find(|m| m.contains("upsert"))
+            .unwrap()
+            .replace('\\', "");
+        for action in crate::model::Action::KEYWORDS {
+            assert!(values.split(['(', ')', '|']).any(|w| w == *action), "the grammar does not know `{action}`");
+        }
     }
 }
