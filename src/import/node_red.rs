@@ -12,7 +12,7 @@
 //! repeat or a cron is a `schedule` reading `from` the hub. Following the
 //! wires from a trigger, every `http request` node is a target system named
 //! by its URL's host (`action` from the method: POST create, PUT upsert,
-//! PATCH update, DELETE delete, anything else `send`), and every `mqtt out`
+//! PATCH update, DELETE delete, GET read, anything else `send`), and every `mqtt out`
 //! or `amqp out` node a `send` to its broker. Each trigger and the targets it
 //! reaches become one flow `via` the hub. A `catch` node on the tab whose
 //! wires reach a target is read as a dead-letter output; retries are never
@@ -274,6 +274,8 @@ fn target(
                 "PUT" => "upsert",
                 "PATCH" => "update",
                 "DELETE" => "delete",
+                // (1.2) A GET asks and changes nothing.
+                "GET" => "read",
                 _ => "send",
             };
             Some(Target { system, action, entity: None, origin })

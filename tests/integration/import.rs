@@ -416,6 +416,38 @@ fn node_red_flows_become_triggers_targets_and_flows_via_the_hub() {
     );
 }
 
+/// (1.2) A Node-RED `http request` that GETs asks and changes nothing: it
+/// is imported as a `read`, which the checks take as setting nothing off,
+/// where another method becomes the write it is.
+#[test]
+fn a_node_red_get_request_is_imported_as_a_read() {
+    let dir = TempSpec::new("import-node-red-get");
+    dir.file(
+        "flows.json",
+        r#"[
+  {"id": "t1", "type": "tab", "label": "Lookups"},
+  {"id": "n1", "type": "http in", "z": "t1", "name": "customer asked", "url": "/hooks/customer", "method": "post", "wires": [["n2"]]},
+  {"id": "n2", "type": "http request", "z": "t1", "name": "find customer", "method": "GET", "url": "https://crm.example.com/api/customers", "wires": [["n3"]]},
+  {"id": "n3", "type": "http request", "z": "t1", "name": "store note", "method": "POST", "url": "https://notes.example.com/api/notes", "wires": [[]]}
+]"#,
+    );
+    let out = dir.run(&["import", "flows.json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let spec = stdout(&out);
+    let doc = kdl::KdlDocument::parse_v2(&spec).unwrap();
+    let flow = doc.nodes().iter().find(|n| n.name().value() == "flow").unwrap_or_else(|| panic!("{spec}"));
+    let actions: Vec<(String, Option<String>)> =
+        children(flow).iter().filter(|c| c.name().value() == "to").map(|c| (arg(c), prop(c, "action"))).collect();
+    assert_eq!(
+        actions,
+        [
+            ("crm.example.com".to_owned(), Some("read".to_owned())),
+            ("notes.example.com".to_owned(), Some("create".to_owned()))
+        ],
+        "{spec}"
+    );
+}
+
 #[test]
 fn n8n_and_make_map_triggers_writes_retries_and_dead_letters() {
     let out = run_in(&root(), &["import", fixture("n8n/workflow.json").to_str().unwrap()]);
