@@ -27,11 +27,14 @@ declare_rule! {
     /// And so are the `call`s and the `reply` of a flow that only reads (a
     /// status endpoint: a caller that gives up and asks again changes
     /// nothing), and a `call` on a `read` in a flow that runs `via` a
-    /// `managed` platform, which ends the run at its own limit, unless a
-    /// vendor's webhook sets the flow off (it resends while the flow still
-    /// waits, and both runs go on to write). A read
-    /// without a timeout before the writes of a flow of the team's own
-    /// stays a warning: while it hangs, so does everything after it.
+    /// `managed` hub (a hosted function platform, an iPaaS), which ends the
+    /// run at its own limit, unless a vendor's webhook sets the flow off (it
+    /// resends while the flow still waits, and both runs go on to write),
+    /// and a `call` on a `read` in a flow nothing waits on (no `reply`, no
+    /// vendor's webhook) that runs `via` a managed bus or queue. A read
+    /// without a timeout before the writes of a flow whose caller waits
+    /// stays a warning: the caller gives up and asks again while the writes
+    /// are still to come.
     ///
     /// ## Why it matters
     ///
@@ -117,18 +120,32 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 d.message.push_str(&format!("; it hands off to a {kind}, which answers once it has the message"));
                 d.severity = Severity::Info;
             } else if vendor.is_none() && reads(target) {
-                // A read among writes holds them up while it hangs: a
-                // question only where nothing else waits on it (the flow
-                // only reads) or a managed platform ends the run.
+                // A read among writes holds them up while it hangs. A
+                // warning where a caller waits on the flow (a `reply`, a
+                // vendor's webhook that resends): it gives up and asks
+                // again while the writes are still to come. Else a
+                // question: the flow only reads, or a managed platform (a
+                // hosted function, an iPaaS: a managed hub) ends the run,
+                // or nothing waits on the flow's answer and it runs on a
+                // managed bus or queue, whose consumers' runs are bounded
+                // (a self-hosted poller that hangs stops for good: a
+                // warning).
+                let waited_on = flow.reply.is_some() || vendor_webhook(spec, flow).is_some();
+                let platform = managed_via(spec, flow).filter(|s| s.kind() == crate::model::SystemKind::Hub);
                 if flow.targets.iter().all(reads) {
                     d.message.push_str(READS);
                     d.severity = Severity::Info;
-                } else if let Some(platform) = managed_via(spec, flow).filter(|_| vendor_webhook(spec, flow).is_none())
-                {
+                } else if let Some(platform) = platform.filter(|_| vendor_webhook(spec, flow).is_none()) {
                     d.message.push_str(&format!(
                         "; it only reads, and managed `{}` ends the run at its own limit",
                         platform.name.value
                     ));
+                    d.severity = Severity::Info;
+                } else if !waited_on && managed_via(spec, flow).is_some() {
+                    d.message.push_str(
+                        "; it only reads, and nothing waits on this flow's answer: a hang holds up the writes after \
+                         it until the run is ended",
+                    );
                     d.severity = Severity::Info;
                 }
             }

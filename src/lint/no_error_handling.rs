@@ -84,7 +84,12 @@ declare_rule! {
     /// and lakes, and a clock or an orchestrator's signal, an event a hub
     /// raises, sets it off) loses nothing when it fails: its input stays
     /// where it was read. Without a `retry` it is asked at info who runs it
-    /// again.
+    /// again. So is a `schedule` that reads its source (`from`) and `read`s
+    /// (since 1.2) the system it writes before writing it: it compares, so
+    /// what a failed run did not write is still missing at the next run,
+    /// which writes it, late but not lost. A schedule that writes without
+    /// reading first (a day's orders) does not come back to a failed run,
+    /// and stays a warning.
     ///
     /// ## Why it matters
     ///
@@ -268,6 +273,37 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             out.push(d);
             continue;
         }
+        // A schedule that reads its source (`from`) and `read`s what it
+        // writes before writing it: a comparison, so what a failed run did
+        // not write is still missing at the next run, which writes it:
+        // late, not lost. (A schedule that reads a window, yesterday's
+        // sales, does not come back to a failed day.)
+        if let (TriggerKind::Schedule(_), Some(from)) = (&trigger.kind, &flow.from)
+            && compares(flow)
+            && flow.dead_letter.is_none()
+            && auto_ack.is_none()
+        {
+            let source = from.system.name.value.as_str();
+            let mut d = Diagnostic::new(
+                &NO_ERROR_HANDLING,
+                flow.name.loc,
+                format!(
+                    "flow `{}` is not retried: each run compares `{source}` with what it writes, so what a failed \
+                     run did not write is written by the next run, late but not lost",
+                    flow.name.value
+                ),
+            )
+            .with_label("no retry")
+            .with_secondary(trigger.loc, "the next run reads the source again")
+            .with_help(
+                "add `retry attempts=3 backoff=exponential` for passing failures, and say who is told when runs \
+                 keep failing (`dead-letter alert=\"...\"`)",
+            )
+            .with_owner(Owner::Flow(id));
+            d.severity = crate::diagnostic::Severity::Info;
+            out.push(d);
+            continue;
+        }
         // A vendor's own integration: whether it retries is the vendor's,
         // so the finding is a question for them, at info.
         if let Some(vendor) = super::util::vendor(spec, flow) {
@@ -286,6 +322,17 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         }
         out.push(d.with_help(help).with_owner(Owner::Flow(id)).with_fix(fix));
     }
+}
+
+/// Whether the flow `read`s (language 1.2) a system it also writes: it
+/// compares before it writes, as a reconciliation does.
+fn compares(flow: &crate::model::Flow) -> bool {
+    let reads = |t: &&crate::model::Target| t.action.as_ref().is_some_and(|a| !a.value.writes());
+    flow.targets.iter().filter(reads).filter_map(|r| r.system.target).any(|system| {
+        flow.targets
+            .iter()
+            .any(|w| w.system.target == Some(system) && w.action.as_ref().is_some_and(|a| a.value.writes()))
+    })
 }
 
 #[cfg(test)]
