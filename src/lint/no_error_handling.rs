@@ -279,7 +279,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         // late, not lost. (A schedule that reads a window, yesterday's
         // sales, does not come back to a failed day.)
         if let (TriggerKind::Schedule(_), Some(from)) = (&trigger.kind, &flow.from)
-            && compares(flow)
+            && super::util::compares(flow)
             && flow.dead_letter.is_none()
             && auto_ack.is_none()
         {
@@ -322,17 +322,6 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         }
         out.push(d.with_help(help).with_owner(Owner::Flow(id)).with_fix(fix));
     }
-}
-
-/// Whether the flow `read`s (language 1.2) a system it also writes: it
-/// compares before it writes, as a reconciliation does.
-fn compares(flow: &crate::model::Flow) -> bool {
-    let reads = |t: &&crate::model::Target| t.action.as_ref().is_some_and(|a| !a.value.writes());
-    flow.targets.iter().filter(reads).filter_map(|r| r.system.target).any(|system| {
-        flow.targets
-            .iter()
-            .any(|w| w.system.target == Some(system) && w.action.as_ref().is_some_and(|a| a.value.writes()))
-    })
 }
 
 #[cfg(test)]

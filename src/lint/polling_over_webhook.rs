@@ -21,7 +21,8 @@ declare_rule! {
     /// vendor's. A poll that loads only a warehouse or a lake (an ELT
     /// extract, run in batches by design) is not asked. A `schedule` that
     /// reads a system whole (`from`) to keep a copy elsewhere (every write
-    /// an `upsert`) is a poll by another name, asked at info, since a whole
+    /// an `upsert`, or it `read`s what it writes before writing it: a
+    /// comparison) is a poll by another name, asked at info, since a whole
     /// read may be a reconciliation on purpose; one that acts at a time of
     /// day (reminders, reports: a `send`) is not asked.
     ///
@@ -176,12 +177,14 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     }
 }
 
-/// Whether every write of the flow is an `upsert` (and it writes): a copy
-/// of the records it reads, kept in step, rather than something done at a
-/// time of day.
+/// Whether every write of the flow is an `upsert` (and it writes), or it
+/// `read`s what it writes before writing it (a comparison): a copy of the
+/// records it reads, kept in step, rather than something done at a time
+/// of day.
 fn mirrors(flow: &crate::model::Flow) -> bool {
-    !flow.targets.is_empty()
-        && flow.targets.iter().all(|t| t.action.as_ref().is_some_and(|a| a.value == crate::model::Action::Upsert))
+    let upserts = !flow.targets.is_empty()
+        && flow.targets.iter().all(|t| t.action.as_ref().is_some_and(|a| a.value == crate::model::Action::Upsert));
+    upserts || super::util::compares(flow)
 }
 
 #[cfg(test)]

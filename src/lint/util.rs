@@ -341,6 +341,17 @@ pub(super) fn reruns_from_storage(spec: &Spec, flow: &Flow) -> bool {
     rerun && loads_only_storage(spec, flow)
 }
 
+/// Whether the flow `read`s (language 1.2) a system it also writes: it
+/// compares before it writes, as a reconciliation does.
+pub(super) fn compares(flow: &crate::model::Flow) -> bool {
+    let reads = |t: &&crate::model::Target| t.action.as_ref().is_some_and(|a| !a.value.writes());
+    flow.targets.iter().filter(reads).filter_map(|r| r.system.target).any(|system| {
+        flow.targets
+            .iter()
+            .any(|w| w.system.target == Some(system) && w.action.as_ref().is_some_and(|a| a.value.writes()))
+    })
+}
+
 /// Software the team builds and releases itself (a service, its site, its
 /// middleware), rather than a vendor's product: a `managed` hub, or a
 /// system a `connector=` names, is a vendor's.
