@@ -563,9 +563,8 @@ impl<'s> TriggerBuilder<'s> {
                 };
                 // (1.2) A `read` changes nothing, so it sets off nothing but
                 // what it says it `emits`.
-                let reads = target.action.as_ref().is_some_and(|a| !a.value.writes());
                 let feeder = match &target.entity {
-                    _ if reads => None,
+                    _ if target.reads() => None,
                     Some(entity) => match write.get(&(system, entity.name.value.as_str())) {
                         Some(&(_, definite)) if !emitted.is_empty() => Some(definite),
                         Some(&(n, _)) => Some(n),

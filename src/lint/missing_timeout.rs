@@ -103,6 +103,9 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         if let Some(reply) = flow.reply.as_ref().filter(|r| r.timeout.is_none()) {
             out.push(for_vendor(unbounded_reply(spec, id, reply.loc)));
         }
+        // Asked once per flow, not per target: a flow may have thousands.
+        let only_reads = flow.targets.iter().all(crate::model::Target::reads);
+        let waited_on = flow.reply.is_some() || vendor_webhook(spec, flow).is_some();
         for target in &flow.targets {
             let Some(call) = target.call.as_ref().filter(|c| c.timeout.is_none()) else { continue };
             let mut d = Diagnostic::new(
@@ -119,7 +122,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             {
                 d.message.push_str(&format!("; it hands off to a {kind}, which answers once it has the message"));
                 d.severity = Severity::Info;
-            } else if vendor.is_none() && reads(target) {
+            } else if vendor.is_none() && target.reads() {
                 // A read among writes holds them up while it hangs. A
                 // warning where a caller waits on the flow (a `reply`, a
                 // vendor's webhook that resends): it gives up and asks
@@ -130,9 +133,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 // managed bus or queue, whose consumers' runs are bounded
                 // (a self-hosted poller that hangs stops for good: a
                 // warning).
-                let waited_on = flow.reply.is_some() || vendor_webhook(spec, flow).is_some();
                 let platform = managed_via(spec, flow).filter(|s| s.kind() == crate::model::SystemKind::Hub);
-                if flow.targets.iter().all(reads) {
+                if only_reads {
                     d.message.push_str(READS);
                     d.severity = Severity::Info;
                 } else if let Some(platform) = platform.filter(|_| vendor_webhook(spec, flow).is_none()) {
@@ -173,7 +175,7 @@ fn unbounded_reply(spec: &Spec, id: FlowId, loc: Loc) -> Diagnostic {
     let ours = flow.runner().is_none();
     let gateway = managed_via(spec, flow).filter(|_| ours);
     let hands_off = ours && !flow.targets.is_empty() && flow.targets.iter().all(|t| hand_off(spec, t).is_some());
-    let only_reads = ours && !flow.targets.is_empty() && flow.targets.iter().all(reads);
+    let only_reads = ours && !flow.targets.is_empty() && flow.targets.iter().all(crate::model::Target::reads);
     // A vendor's webhook answered by a flow that waits on nobody (no
     // `call`): the sender ends its own wait at its limit and sends again
     // (Stripe, Shopify), and what the flow does before answering is its
@@ -235,12 +237,6 @@ fn vendor_webhook<'s>(spec: &'s Spec, flow: &crate::model::Flow) -> Option<&'s c
 
 /// Why a wait on reads alone is a question rather than a warning.
 const READS: &str = "; it only reads, so a caller that gives up and asks again changes nothing";
-
-/// Whether the `to` is a `read` (1.2): a query or a lookup, which changes
-/// nothing, so a wait on it that runs long only delays.
-fn reads(target: &crate::model::Target) -> bool {
-    target.action.as_ref().is_some_and(|a| !a.value.writes())
-}
 
 /// `"hub"` or `"broker"` when the write goes to one: a hand-off (a workflow
 /// started or signalled, a message published) that is answered once the

@@ -342,14 +342,12 @@ pub(super) fn reruns_from_storage(spec: &Spec, flow: &Flow) -> bool {
 }
 
 /// Whether the flow `read`s (language 1.2) a system it also writes: it
-/// compares before it writes, as a reconciliation does.
-pub(super) fn compares(flow: &crate::model::Flow) -> bool {
-    let reads = |t: &&crate::model::Target| t.action.as_ref().is_some_and(|a| !a.value.writes());
-    flow.targets.iter().filter(reads).filter_map(|r| r.system.target).any(|system| {
-        flow.targets
-            .iter()
-            .any(|w| w.system.target == Some(system) && w.action.as_ref().is_some_and(|a| a.value.writes()))
-    })
+/// compares before it writes, as a reconciliation does. Linear in the
+/// flow's targets (a flow may have thousands).
+pub(super) fn compares(flow: &Flow) -> bool {
+    let written: rustc_hash::FxHashSet<crate::model::SystemId> =
+        flow.targets.iter().filter(|t| !t.reads()).filter_map(|t| t.system.target).collect();
+    flow.targets.iter().filter(|t| t.reads()).filter_map(|t| t.system.target).any(|s| written.contains(&s))
 }
 
 /// Software the team builds and releases itself (a service, its site, its

@@ -409,6 +409,12 @@ pub(crate) struct Filter {
 }
 
 impl Target {
+    /// Whether the `to` is a `read` (language 1.2): a query, a lookup, a
+    /// retrieve, which changes nothing.
+    pub(crate) fn reads(&self) -> bool {
+        self.action.as_ref().is_some_and(|a| !a.value.writes())
+    }
+
     /// Gives back the room its vectors made and did not fill. A vector's
     /// first push makes room for four, and a target most often has one or
     /// two of each: at 100,000 flows that room was 200 MB, more than the

@@ -754,8 +754,7 @@ fn target_each(target: Target, spec: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
 /// A `retry on=` of the flow or of one of its targets.
 /// The `action=read` of each `to`: the hub sends nothing for it.
 fn reads(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
-    let actions = flow.targets.iter().filter_map(|t| t.action.as_ref());
-    out.extend(actions.filter(|a| !a.value.writes()).map(|a| a.loc));
+    out.extend(flow.targets.iter().filter(|t| t.reads()).filter_map(|t| t.action.as_ref()).map(|a| a.loc));
 }
 
 fn retry_on(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {

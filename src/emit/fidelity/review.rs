@@ -91,7 +91,7 @@ fn used(statement: &Statement, spec: &Spec, flow: &Flow) -> bool {
         ("flow", "schedule", None) => matches!(trigger, Some(TriggerKind::Schedule(_))),
         ("flow", "from", None) => flow.from.is_some(),
         ("flow", "to", None) => !flow.targets.is_empty(),
-        ("flow", "to", Some("action")) => any_target(&|t| t.action.as_ref().is_some_and(|a| !a.value.writes())),
+        ("flow", "to", Some("action")) => any_target(&|t| t.reads()),
         ("flow", "idempotency-key", None) => flow.idempotency_key.is_some(),
         ("flow", "retry", None) => flow.retry.is_some(),
         ("flow", "retry", Some("backoff")) => {

@@ -306,7 +306,7 @@ impl<'s> Planner<'_, 's> {
         let target = &flow.targets[index];
         // A `read` changes nothing and nothing here takes its answer: it is
         // not sent (`fidelity` says so at the statement).
-        if target.action.as_ref().is_some_and(|a| !a.value.writes()) {
+        if target.reads() {
             return None;
         }
         let key = flow.key_for(index).map(|k| k.name.value.to_string());
