@@ -478,18 +478,22 @@ fn charge_on_request(spec: &Spec, id: FlowId) -> Option<Diagnostic> {
         ),
     };
     let system = &target.system.name.value;
-    // A customer or a subscription made at a payments system is a second
-    // record, not a second charge: the message says what it is.
-    let record = target.entity.as_ref().map(|e| e.name.value.as_str()).filter(|e| !moves_money(e));
-    let booked =
-        target.entity.as_ref().map(|e| e.name.value.as_str()).filter(|_| books(target) && !charges(spec, target));
-    let (what, label, refuses) = match record.filter(|_| charges(spec, target)).or(booked) {
+    // The second record a repeat makes, named where it is not a charge: a
+    // customer or a subscription made at a payments system, or an order
+    // (an invoice, a payment) made anywhere else.
+    let charge = charges(spec, target);
+    let record = target
+        .entity
+        .as_ref()
+        .map(|e| e.name.value.as_str())
+        .filter(|e| if charge { !moves_money(e) } else { books(target) });
+    let (what, label, refuses) = match record {
         Some(record) => (
             format!("creates `{record}` without an idempotency key: `create`"),
             format!("a repeated request makes a second `{record}` in `{system}`"),
             format!("`{system}` answers the repeated request with the first `{record}`"),
         ),
-        None if charges(spec, target) => (
+        None if charge => (
             "charges without an idempotency key: `create`".to_owned(),
             format!("a repeated request charges `{system}` twice"),
             "the payments system refuses the second charge".to_owned(),
@@ -511,7 +515,7 @@ fn charge_on_request(spec: &Spec, id: FlowId) -> Option<Diagnostic> {
     // A vendor's own integration (its pay page, its connector): whether it
     // sends a key is the vendor's, a question for them, at info.
     if let Some(vendor) = vendor_of(spec, flow) {
-        let mut d = d.with_help(if charges(spec, target) && booked.is_none() {
+        let mut d = d.with_help(if charge && record.is_none() {
             "ask the vendor whether its integration sends an idempotency key with the charge, so that a repeated \
              request is refused rather than charged again"
         } else {
@@ -527,16 +531,16 @@ fn charge_on_request(spec: &Spec, id: FlowId) -> Option<Diagnostic> {
     ));
     // A second order (or invoice) is found and cancelled by someone, where
     // a second charge is the customer's money: asked, not warned.
-    if booked.is_some() {
+    if record.is_some() && !charge {
         d.severity = Severity::Info;
     }
     Some(d)
 }
 
 /// Whether an entity's name says it moves money (a charge, a payment, a
-/// refund, an authorisation, a payout, an invoice, an order), as a customer, a subscription
-/// or a setup does not: a `create` of one at a payments system is a
-/// second record, not a second charge.
+/// refund, an authorisation, a payout, an invoice, an order), as a
+/// customer, a subscription or a setup does not: a `create` of one at a
+/// payments system is a second record, not a second charge.
 fn moves_money(entity: &str) -> bool {
     const MONEY: [&str; 11] = [
         "charge",

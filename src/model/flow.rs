@@ -412,7 +412,7 @@ impl Target {
     /// Whether the `to` is a `read` (language 1.2): a query, a lookup, a
     /// retrieve, which changes nothing.
     pub(crate) fn reads(&self) -> bool {
-        self.action.as_ref().is_some_and(|a| !a.value.writes())
+        self.action.as_ref().is_some_and(|a| a.value == Action::Read)
     }
 
     /// Gives back the room its vectors made and did not fill. A vector's

@@ -125,11 +125,6 @@ impl Action {
         matches!(self, Action::Upsert | Action::Update | Action::Delete | Action::Read)
     }
 
-    /// Whether the `to` changes its target: every action but a `read`.
-    pub(crate) fn writes(self) -> bool {
-        self != Action::Read
-    }
-
     /// Whether the write can add a record to its target (a `create`, an
     /// `upsert` that finds none, a message `send`, a row `append`): only
     /// such a write can set off an event that fires on creation.

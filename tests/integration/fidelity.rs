@@ -261,3 +261,63 @@ fn a_highly_available_hub_is_not_carried_out_by_one_node_red() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(warnings(&out).is_empty(), "{:?}", warnings(&out));
 }
+
+/// (1.2) A `read` is sent by no target: the hub and the broker say so at the
+/// statement, and the ETL target loads nothing for a read of the lake (only
+/// the flow's write becomes a model), where a write of it would be loaded.
+#[test]
+fn a_read_is_refused_out_loud_and_never_loaded() {
+    let flows = r#"
+flow "contacts-compared" {
+    schedule cron="0 2 * * *"
+    from crm entity=contact
+    to lake action=read entity=known_contact {
+        call timeout="10s"
+    }
+    to lake action=append entity=contact
+}
+flow "crm-to-mail" {
+    on "contact.updated"
+    to mail action=read entity=subscriber {
+        call timeout="2s"
+    }
+    to mail action=upsert entity=subscriber { map "email" to="email"; }
+    idempotency-key "email"
+    retry attempts=3
+    dead-letter
+    log
+}
+"#;
+    let built = spec("fidelity-read", flows);
+    for target in ["hub", "broker"] {
+        let out = built.run(&["build", "--target", target, "--out", &format!("out-{target}")]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let found = warnings(&out);
+        assert!(found.iter().any(|w| w.contains("`to action=read`")), "{target}: {found:?}");
+        // One step `to mail` (the upsert); the read would be a second.
+        let flows_json = std::fs::read_to_string(built.dir.join(format!("out-{target}/node-red/flows.json"))).unwrap();
+        assert_eq!(flows_json.matches("\"name\": \"to mail\"").count(), 1, "{target}");
+    }
+    // The near miss: the same call written as a `send` is sent, a second step.
+    let sent = spec("fidelity-read-sent", &flows.replace("to mail action=read", "to mail action=send"));
+    let out = sent.run(&["build", "--target", "hub", "--out", "out"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let flows_json = std::fs::read_to_string(sent.dir.join("out/node-red/flows.json")).unwrap();
+    assert_eq!(flows_json.matches("\"name\": \"to mail\"").count(), 2);
+    let out = built.run(&["build", "--target", "etl", "--out", "out-etl"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let mut models = Vec::new();
+    let mut dirs = vec![built.dir.join("out-etl")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "sql") {
+                models.push(path.file_name().unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    assert!(models.iter().any(|m| m.contains("contact") && !m.contains("known")), "{models:?}");
+    assert!(!models.iter().any(|m| m.contains("known_contact")), "{models:?}");
+}

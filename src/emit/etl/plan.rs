@@ -159,8 +159,13 @@ impl<'s> Planner<'_, 's> {
                 self.note(flow, crate::emit::run_by_note(runner));
                 continue;
             }
+            // A `read` of a warehouse loads nothing: it is left to the hub
+            // with the flow's other targets (noted below).
             let into_storage: Vec<usize> = (0..flow.targets.len())
-                .filter(|&i| flow.targets[i].system.target.is_some_and(|s| spec.system(s).kind().is_storage()))
+                .filter(|&i| {
+                    let target = &flow.targets[i];
+                    !target.reads() && target.system.target.is_some_and(|s| spec.system(s).kind().is_storage())
+                })
                 .collect();
             let (source, entity, cursor, every, cron) = match flow.trigger.as_ref().map(|t| &t.kind) {
                 Some(TriggerKind::Schedule(schedule)) => {

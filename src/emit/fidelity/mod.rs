@@ -751,12 +751,12 @@ fn target_each(target: Target, spec: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
     }
 }
 
-/// A `retry on=` of the flow or of one of its targets.
 /// The `action=read` of each `to`: the hub sends nothing for it.
 fn reads(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
     out.extend(flow.targets.iter().filter(|t| t.reads()).filter_map(|t| t.action.as_ref()).map(|a| a.loc));
 }
 
+/// A `retry on=` of the flow or of one of its targets.
 fn retry_on(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
     let retries = flow.retry.iter().chain(flow.targets.iter().filter_map(|t| t.retry.as_deref()));
     out.extend(retries.filter_map(|r| r.on.as_ref().map(|o| o.loc)));
