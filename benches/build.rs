@@ -93,13 +93,11 @@ fn runs_of(dir: &Path, args: &[&str], out: Option<&Path>, runs: usize) -> Result
 }
 
 fn main() {
-    if !Path::new("/usr/bin/time").exists() {
-        eprintln!("this benchmark needs GNU time at /usr/bin/time");
+    if !gnu_time::required() {
         return;
     }
     let (sizes, runs) = gnu_time::sizes_and_runs(3);
-    let only: Option<Vec<String>> =
-        std::env::var("WIREPLAN_BENCH_SHAPES").ok().map(|s| s.split(',').map(str::to_owned).collect());
+    let only = gnu_time::list_var("WIREPLAN_BENCH_SHAPES");
     let root = std::env::temp_dir().join(format!("wireplan-bench-build-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&root);
     println!("median of {runs} run(s); peak = peak resident memory (GNU time %M); x input = peak / spec size\n");
@@ -109,8 +107,7 @@ fn main() {
     );
     let specs: [Generated; 2] =
         [("realistic", realistic::realistic_spec, TARGETS), ("warehouse", warehouse_spec, &["etl"])];
-    let only_specs: Option<Vec<String>> =
-        std::env::var("WIREPLAN_BENCH_SPECS").ok().map(|s| s.split(',').map(str::to_owned).collect());
+    let only_specs = gnu_time::list_var("WIREPLAN_BENCH_SPECS");
     for (spec, generate, targets) in specs {
         if only_specs.as_ref().is_some_and(|o| !o.iter().any(|n| n == spec)) {
             continue;

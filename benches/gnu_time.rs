@@ -17,17 +17,42 @@ pub(crate) struct Run {
     pub(crate) peak: u64,
 }
 
+/// Whether GNU time is installed where the benchmarks run it.
+pub(crate) fn installed() -> bool {
+    Path::new(TIME).exists()
+}
+
+/// `installed`, or says on standard error that the benchmark needs it.
+pub(crate) fn required() -> bool {
+    installed() || {
+        eprintln!("this benchmark needs GNU time at {TIME}");
+        false
+    }
+}
+
+const TIME: &str = "/usr/bin/time";
+
+/// A comma-separated list from the environment variable `name`.
+pub(crate) fn list_var(name: &str) -> Option<Vec<String>> {
+    std::env::var(name).ok().map(|s| s.split(',').map(str::to_owned).collect())
+}
+
 /// Runs `wireplan ARGS` in `dir` under GNU time, output to /dev/null; `ok`
-/// says which exit codes are a run (`None`: killed by a signal). When
-/// `ARGS` starts with `sh`, the shell runs with the binary's path as `$0`.
+/// says which exit codes are a run (`None`: killed by a signal).
 pub(crate) fn measure(dir: &Path, args: &[&str], ok: impl Fn(Option<i32>) -> bool) -> Result<Run, String> {
+    timed(dir, env!("CARGO_BIN_EXE_wireplan"), args, ok)
+}
+
+/// Runs the shell `script` in `dir` under GNU time with the `wireplan`
+/// binary's path as `$0`: several runs in one measurement, whose CPU time
+/// is theirs since the shell waits for each.
+pub(crate) fn measure_script(dir: &Path, script: &str, ok: impl Fn(Option<i32>) -> bool) -> Result<Run, String> {
+    timed(dir, "sh", &["-c", script, env!("CARGO_BIN_EXE_wireplan")], ok)
+}
+
+fn timed(dir: &Path, program: &str, args: &[&str], ok: impl Fn(Option<i32>) -> bool) -> Result<Run, String> {
     let report = dir.join(".time");
-    let wireplan = env!("CARGO_BIN_EXE_wireplan");
-    let (program, args) = match args {
-        ["sh", "-c", script] => ("sh", vec!["-c", script, wireplan]),
-        _ => (wireplan, args.to_vec()),
-    };
-    let out = Command::new("/usr/bin/time")
+    let out = Command::new(TIME)
         .args(["-f", "%e %U %S %M", "-o"])
         .arg(&report)
         .arg(program)

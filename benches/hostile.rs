@@ -29,7 +29,7 @@ const BUDGET_BASE: u64 = 50 << 20;
 /// Runs `wireplan ARGS` in `dir` with output to /dev/null; returns its peak
 /// resident memory in bytes and how long it took.
 fn measure(wireplan: &str, dir: &Path, args: &[&str]) -> Option<(u64, Duration)> {
-    if Path::new("/usr/bin/time").exists() {
+    if gnu_time::installed() {
         // Any exit is a run: a shape may hold errors, and its peak counts.
         let run = gnu_time::measure(dir, args, |code| code.is_some()).ok()?;
         return Some((run.peak, Duration::from_secs_f64(run.wall)));
@@ -62,10 +62,9 @@ fn measure(wireplan: &str, dir: &Path, args: &[&str]) -> Option<(u64, Duration)>
 
 fn main() {
     let wireplan = env!("CARGO_BIN_EXE_wireplan");
-    let only: Option<Vec<String>> =
-        std::env::var("WIREPLAN_BENCH_SHAPES").ok().map(|s| s.split(',').map(str::to_owned).collect());
+    let only = gnu_time::list_var("WIREPLAN_BENCH_SHAPES");
     let root = std::env::temp_dir().join(format!("wireplan-bench-hostile-{}", std::process::id()));
-    let method = if Path::new("/usr/bin/time").exists() { "GNU time (%M)" } else { "/proc VmHWM, polled" };
+    let method = if gnu_time::installed() { "GNU time (%M)" } else { "/proc VmHWM, polled" };
     println!("peak resident memory per run ({method}); budget = {BUDGET_FACTOR} x input + 50 MiB\n");
     println!(
         "{:<10} {:>10}  {:<22} {:>10} {:>10} {:>7} {:>8}",

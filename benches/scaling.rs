@@ -21,7 +21,7 @@
 
 use std::path::Path;
 
-use gnu_time::{Run, mb, measure, median};
+use gnu_time::{Run, mb, measure_script, median};
 
 #[path = "gnu_time.rs"]
 mod gnu_time;
@@ -113,7 +113,7 @@ fn runs_of(dir: &Path, args: &[&str], repeat: usize, runs: usize) -> Result<Run,
     );
     let mut all = Vec::new();
     for _ in 0..runs {
-        let run = measure(dir, &["sh", "-c", &script], |code| code == Some(0));
+        let run = measure_script(dir, &script, |code| code == Some(0));
         if let Some(out) = out.map(|o| args[o]) {
             for i in 0..repeat {
                 let _ = std::fs::remove_dir_all(dir.join(format!("{out}-{i}")));
@@ -126,13 +126,11 @@ fn runs_of(dir: &Path, args: &[&str], repeat: usize, runs: usize) -> Result<Run,
 }
 
 fn main() {
-    if !Path::new("/usr/bin/time").exists() {
-        eprintln!("this benchmark needs GNU time at /usr/bin/time");
+    if !gnu_time::required() {
         return;
     }
     let (sizes, runs) = gnu_time::sizes_and_runs(1);
-    let only: Option<Vec<String>> =
-        std::env::var("WIREPLAN_BENCH_ONLY").ok().map(|s| s.split(',').map(str::to_owned).collect());
+    let only = gnu_time::list_var("WIREPLAN_BENCH_ONLY");
     let commands: Vec<_> = COMMANDS
         .iter()
         .filter(|(label, _)| only.as_ref().is_none_or(|o| o.iter().any(|p| label.starts_with(p.as_str()))))
