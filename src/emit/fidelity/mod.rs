@@ -123,7 +123,7 @@ const fn value_row(
     find: Finder,
 ) -> Statement {
     let [hub, broker, etl] = how;
-    Statement { parent: "flow", node, prop: Some(prop), value: Some(value), hub, broker, etl, find: Some(find) }
+    Statement { value: Some(value), ..prop_row("flow", node, prop, hub, broker, etl, Some(find)) }
 }
 
 /// A statement that only the checks and the planner read.
