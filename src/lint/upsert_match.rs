@@ -19,7 +19,7 @@ use super::Context;
 use super::util::{PerFlow, group_by, is_party, name_list, read_entity, source_fields};
 use crate::diagnostic::{Diagnostic, Severity, declare_rule};
 use crate::model::{
-    Action, FieldType, Flow, FlowId, Lookup, MatchKey, Owner, Spec, SystemId, SystemKind, Target, TriggerKind,
+    Action, Constant, FieldType, Flow, FlowId, Lookup, MatchKey, Owner, Spec, SystemId, SystemKind, Target, TriggerKind,
 };
 use smol_str::SmolStr;
 
@@ -39,7 +39,10 @@ declare_rule! {
     ///   own id, kept there once the record is made, and empty only for a
     ///   record not made yet); in a vendor's own integration (`run-by`)
     ///   with one key stated, which may fall back to identifiers of its own
-    ///   the spec does not list, this one is an info;
+    ///   the spec does not list, this one is an info, and so it is in a
+    ///   flow with a `when` filter (since 1.2), which may let through only
+    ///   records that carry the key (a filter on the key itself, with a
+    ///   value, gives it one: nothing is asked);
     /// - `lookup=search` in a flow set off by an event: the record is
     ///   searched for and then created, and two runs at once both create it;
     /// - two writers of the same records into one entity (the same source
@@ -395,6 +398,19 @@ fn check_keys(
         filled.iter().map(|k| optional_part(k)).collect::<Option<Vec<_>>>().and_then(|v| v.first().copied())
     {
         let trigger = trigger_name(flow);
+        // A `when` filter narrows the triggers the flow sees, and may let
+        // through only records that carry the key (a subscription-mode
+        // checkout always has its subscription): the spec cannot say which,
+        // so it is asked at info. A filter on the key itself gives it a value.
+        let gives_value = |c: &Constant| !matches!(c, Constant::Null) && *c != Constant::String(SmolStr::default());
+        if flow
+            .when
+            .iter()
+            .any(|w| w.field.name.value == src && w.value.as_ref().is_some_and(|v| gives_value(&v.value)))
+        {
+            return;
+        }
+        let filter = flow.when.first();
         // A vendor's own integration with one key stated may fall back to
         // identifiers of its own (a phone number) that the spec does not
         // list: asked at info. Where the spec lists its fallbacks, every one
@@ -404,6 +420,10 @@ fn check_keys(
             Some(r) => format!(
                 "`run-by` says it is `{r}`'s own integration, so whether a record without it is found by another \
                  key, or {unmatched}, is `{r}`'s (list its fallbacks as further `match`es)"
+            ),
+            None if filter.is_some() => format!(
+                "unless the flow's `when` lets through only records that carry it, a record without it cannot be \
+                 matched, and {unmatched}"
             ),
             None => format!("a record without it cannot be matched, and {unmatched}"),
         };
@@ -419,12 +439,21 @@ fn check_keys(
         .with_label(format!("`{src}` can be empty"))
         .with_help(format!(
             "match first on a field every record has (an id the source keeps), with this key as a fallback \
-             `match` after it; or mark `{src}` `required=#true` on {trigger} if the source always sends it"
+             `match` after it; or mark `{src}` `required=#true` on {trigger} if the source always sends it{}",
+            if filter.is_some() {
+                "; if the `when` filter lets through only records that carry it, the finding does not apply"
+            } else {
+                ""
+            }
         ))
         .with_owner(Owner::Flow(flow_id));
+        if let Some(filter) = filter {
+            d = d.with_secondary(filter.loc, format!("may let through only records that carry `{src}`"));
+        }
         // A warning here says enough of this key; a question for the
-        // vendor leaves the email's own question to be asked below.
-        if vendor.is_some() {
+        // vendor, or about a filter, leaves the email's own question to be
+        // asked below.
+        if vendor.is_some() || filter.is_some() {
             d.severity = Severity::Info;
         } else {
             warned = true;
