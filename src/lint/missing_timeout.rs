@@ -24,6 +24,11 @@ declare_rule! {
     /// `custom`, `website` or `hub` system is unless it says `managed` or
     /// names a `connector=`) ends its wait at its own limit and sends
     /// again, and the flow's own writes are all it does before it answers.
+    /// So is the `reply` to a `website` (a browser's form, an app) by a flow
+    /// with no `call`: the client ends its own wait and a person sees the
+    /// failure, and nothing the flow waits on can hang. A service that
+    /// waits (a `custom` caller, a saga's orchestrator) is still asked at
+    /// warning: it has no person to give up.
     /// And so are the `call`s and the `reply` of a flow that only reads (a
     /// status endpoint: a caller that gives up and asks again changes
     /// nothing), and a `call` on a `read` in a flow that runs `via` a
@@ -180,7 +185,15 @@ fn unbounded_reply(spec: &Spec, id: FlowId, loc: Loc) -> Diagnostic {
     // `call`): the sender ends its own wait at its limit and sends again
     // (Stripe, Shopify), and what the flow does before answering is its
     // own writes, nothing that can hang on another system.
-    let sender = vendor_webhook(spec, flow).filter(|_| ours && flow.targets.iter().all(|t| t.call.is_none()));
+    let waits_on_none = flow.targets.iter().all(|t| t.call.is_none());
+    let sender = vendor_webhook(spec, flow).filter(|_| ours && waits_on_none);
+    // A website or app (a browser's form, the team's front end) that waits
+    // on a flow that calls nothing: the client ends its own wait, a person
+    // sees the failure, and the flow's own writes are all that can be slow.
+    let client = flow
+        .source_system(spec)
+        .map(|s| spec.system(s))
+        .filter(|s| ours && waits_on_none && s.kind() == SystemKind::Website);
     let (why, help) = match gateway {
         Some(gateway) => (
             format!("it is answered through managed `{}`, whose own limit ends the wait", gateway.name.value),
@@ -197,6 +210,15 @@ fn unbounded_reply(spec: &Spec, id: FlowId, loc: Loc) -> Diagnostic {
             ),
             "say the sender's limit, such as `reply timeout=\"10s\"`, so that the writes inside the flow are kept \
              shorter than it"
+                .to_owned(),
+        ),
+        None if client.is_some() => (
+            format!(
+                "`{}` is a website or an app, which ends its own wait, and the flow waits on no `call`",
+                client.map_or("", |s| s.name.value.as_str())
+            ),
+            "say how long the client waits, such as `reply timeout=\"10s\"`, so that the writes inside the flow are \
+             kept shorter than it"
                 .to_owned(),
         ),
         None if only_reads => (

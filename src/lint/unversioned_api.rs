@@ -32,7 +32,10 @@ declare_rule! {
     /// catalog's question is not asked: the connector pins its version, and
     /// the business has nothing to pin. A file exchange
     /// (`api file`: a CSV upload, an SFTP drop) has no API version; its
-    /// layout is the entity's fields. The team's own software (`kind=custom`,
+    /// layout is the entity's fields. Nor has a database reached by its
+    /// own protocol (`api database`: SQL, whose wire protocol client and
+    /// server negotiate, as a messaging protocol's): what can change under
+    /// the flows is its tables, the entities' fields. The team's own software (`kind=custom`,
     /// `website` or `hub`, neither `managed` nor a `connector=`: a service,
     /// its site, its middleware) is asked at info, unless a system of
     /// another declared `owner` writes to it: built and released with its
@@ -116,9 +119,14 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             continue;
         }
         let api = system.api.as_ref();
-        // A file exchange (a CSV upload, an SFTP drop) has no API version:
-        // its layout is the entity's fields.
-        if api.and_then(|a| a.style.as_ref()).is_some_and(|s| s.value == crate::model::ApiStyle::File) {
+        // A file exchange (a CSV upload, an SFTP drop) has no API version,
+        // and neither has a database reached by its own protocol (SQL over
+        // its wire protocol, which client and server negotiate): the layout
+        // is the entities' fields.
+        if api
+            .and_then(|a| a.style.as_ref())
+            .is_some_and(|s| matches!(s.value, crate::model::ApiStyle::File | crate::model::ApiStyle::Database))
+        {
             continue;
         }
         // A messaging protocol negotiates its version on each connection;
