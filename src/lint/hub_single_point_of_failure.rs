@@ -1,14 +1,14 @@
 //! `hub-single-point-of-failure`: a hub or broker without high availability
 //! that carries flows into (or else out of) critical systems, or (an info)
 //! takes webhooks for flows into systems whose criticality the spec does
-//! not state, or (an info) says `ha #false` and carries flows into such
-//! systems. A `managed` one (since 1.2) is left alone: its availability is
+//! not state, or (an info) says `ha #false`, or is a broker that says
+//! nothing of its availability, and carries flows into such systems. A `managed` one (since 1.2) is left alone: its availability is
 //! its provider's tier, which nothing in the design changes.
 
 use super::Context;
 use super::util::{name_list, plural};
 use crate::diagnostic::{Diagnostic, Severity, declare_rule};
-use crate::model::{Criticality, Flow, FlowId, Owner, Spec, SystemId, TriggerKind};
+use crate::model::{ApiStyle, Criticality, Flow, FlowId, Owner, Spec, SystemId, TriggerKind};
 
 declare_rule! {
     /// ## What it finds
@@ -29,6 +29,12 @@ declare_rule! {
     /// hub or broker that says `ha #false` is asked, at info, about the
     /// flows it carries into systems that state no criticality: the spec
     /// says it is a single instance, and nothing says what its outage costs.
+    /// So is a broker that says nothing of its availability (no `ha`):
+    /// every event between its producers and consumers passes through it
+    /// while it runs. A hub that says nothing is not asked this (its
+    /// scheduled runs read what they missed once it is back, and its
+    /// webhooks are asked above), nor is a broker on files (`api file`, a
+    /// development transport), which has no instance to go down.
     ///
     /// A hub or broker that says `managed` (since 1.2) is quiet: a vendor
     /// or a platform team runs it as a service (Amazon SQS, EventBridge,
@@ -41,8 +47,9 @@ declare_rule! {
     /// service that only its cloud provider runs, its name's words
     /// containing the service's (`eventbridge`, `event-bridge`, `sns`,
     /// `sqs`, `kinesis`, `appflow`, `step-functions`, `service-bus`,
-    /// `event-grid`, `event-hubs`, `logic-apps`, `eventarc`). Products a
-    /// team may run itself (RabbitMQ, Kafka, Temporal, Redis, n8n) are
+    /// `event-grid`, `event-hubs`, `logic-apps`, `eventarc`, and Pub/Sub
+    /// as `google-pubsub`, `gcp-pubsub` or `cloud-pubsub`: a bare `pubsub`
+    /// is as often Dapr's component). Products a team may run itself (RabbitMQ, Kafka, Temporal, Redis, n8n) are
     /// asked whatever their names, since their vendors' clouds are one
     /// choice among several, which `managed` states.
     ///
@@ -261,7 +268,21 @@ fn webhooks_at_risk(spec: &Spec, hub: SystemId, flows: &[FlowId]) -> Option<Diag
 /// costs.
 fn said_single(spec: &Spec, hub: SystemId, flows: &[FlowId]) -> Option<Diagnostic> {
     let system = spec.system(hub);
-    let off = system.ha.as_ref().filter(|ha| !ha.value)?;
+    let off = system.ha.as_ref();
+    // Where the spec says nothing of its availability, only a broker is
+    // asked: every event between its producers and consumers passes
+    // through it while it runs (a hub's scheduled runs catch up after an
+    // outage, and its webhooks are asked above). A broker on files (a
+    // development transport) has no instance to go down.
+    let unsaid_broker = || {
+        system.kind() == crate::model::SystemKind::Broker
+            && !system.api.as_ref().and_then(|a| a.style.as_ref()).is_some_and(|s| s.value == ApiStyle::File)
+    };
+    match off {
+        Some(ha) if ha.value => return None,
+        None if !unsaid_broker() => return None,
+        _ => {}
+    }
     // A flow into systems that state their criticality (`normal`, `low`)
     // has had its outage weighed.
     let unweighed = |f: &FlowId| {
@@ -276,15 +297,17 @@ fn said_single(spec: &Spec, hub: SystemId, flows: &[FlowId]) -> Option<Diagnosti
         &HUB_SINGLE_POINT_OF_FAILURE,
         system.name.loc,
         format!(
-            "{} `{}` says it has no high availability and carries {} ({names}): while it is down, every one of \
-             them stops",
+            "{} `{}` says {} and carries {} ({names}): while it is down, every one of them stops",
             system.kind(),
             system.name.value,
+            if off.is_some() { "it has no high availability" } else { "nothing of its availability (no `ha`)" },
             plural(flows.len(), "flow")
         ),
     )
-    .with_label("a single instance that every flow through it depends on")
-    .with_secondary(off.loc, "high availability is off");
+    .with_label("a single instance that every flow through it depends on");
+    if let Some(off) = off {
+        d = d.with_secondary(off.loc, "high availability is off");
+    }
     for f in flows.iter().take(3) {
         if let Some(via) = &spec.flow(*f).via {
             d = d.with_secondary(via.name.loc, format!("flow `{}` depends on it", spec.flow(*f).name.value));
@@ -330,6 +353,11 @@ fn cloud_service(name: &str) -> bool {
             &["appflow"],
             &["stepfunctions"],
             &["step", "functions"],
+            // Google Cloud Pub/Sub, by its cloud's name (a bare `pubsub` is
+            // as often Dapr's component or a database's table).
+            &["google", "pubsub"],
+            &["gcp", "pubsub"],
+            &["cloud", "pubsub"],
             // Azure Service Bus, Event Grid, Event Hubs, Logic Apps.
             &["servicebus"],
             &["service", "bus"],
