@@ -49,9 +49,10 @@ declare_rule! {
     /// `sqs`, `kinesis`, `appflow`, `step-functions`, `service-bus`,
     /// `event-grid`, `event-hubs`, `logic-apps`, `eventarc`, and Pub/Sub
     /// as `google-pubsub`, `gcp-pubsub` or `cloud-pubsub`: a bare `pubsub`
-    /// is as often Dapr's component). Products a team may run itself (RabbitMQ, Kafka, Temporal, Redis, n8n) are
-    /// asked whatever their names, since their vendors' clouds are one
-    /// choice among several, which `managed` states.
+    /// is as often Dapr's component). Products a team may run itself
+    /// (RabbitMQ, Kafka, Temporal, Redis, n8n) are asked whatever their
+    /// names, since their vendors' clouds are one choice among several,
+    /// which `managed` states.
     ///
     /// ## Why it matters
     ///
@@ -276,7 +277,7 @@ fn said_single(spec: &Spec, hub: SystemId, flows: &[FlowId]) -> Option<Diagnosti
     // development transport) has no instance to go down.
     let unsaid_broker = || {
         system.kind() == crate::model::SystemKind::Broker
-            && !system.api.as_ref().and_then(|a| a.style.as_ref()).is_some_and(|s| s.value == ApiStyle::File)
+            && system.api.as_ref().and_then(|a| a.style.as_ref()).is_none_or(|s| s.value != ApiStyle::File)
     };
     match off {
         Some(ha) if ha.value => return None,
