@@ -2,7 +2,9 @@
 //! that says nothing of how long its caller waits.
 
 use super::Context;
-use crate::diagnostic::{Diagnostic, Severity, declare_rule};
+use std::collections::HashMap;
+
+use crate::diagnostic::{Diagnostic, Label, Severity, declare_rule};
 use crate::model::{FlowId, Loc, Owner, Spec, SystemKind};
 
 declare_rule! {
@@ -39,7 +41,9 @@ declare_rule! {
     /// vendor's webhook) that runs `via` a managed bus or queue. A read
     /// without a timeout before the writes of a flow whose caller waits
     /// stays a warning: the caller gives up and asks again while the writes
-    /// are still to come.
+    /// are still to come. A flow's calls to one system that ask the same
+    /// (three calls to one CRM, none with a timeout) are one finding, which
+    /// points at each.
     ///
     /// ## Why it matters
     ///
@@ -111,6 +115,11 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         // Asked once per flow, not per target: a flow may have thousands.
         let only_reads = flow.targets.iter().all(crate::model::Target::reads);
         let waited_on = flow.reply.is_some() || vendor_webhook(spec, flow).is_some();
+        // One finding per question: the calls of this flow that ask the same
+        // of the same system (three calls to one CRM, none with a timeout)
+        // are one finding that points at each, not three.
+        let mut calls: Vec<(Diagnostic, usize)> = Vec::new();
+        let mut asked: HashMap<String, usize> = HashMap::new();
         for target in &flow.targets {
             let Some(call) = target.call.as_ref().filter(|c| c.timeout.is_none()) else { continue };
             let mut d = Diagnostic::new(
@@ -156,7 +165,29 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                     d.severity = Severity::Info;
                 }
             }
-            out.push(for_vendor(d));
+            let d = for_vendor(d);
+            match asked.get(&d.message) {
+                Some(&first) => {
+                    let (same, count) = &mut calls[first];
+                    same.secondary
+                        .push(Label { loc: call.loc, message: "another call to it, also without a `timeout`".into() });
+                    *count += 1;
+                }
+                None => {
+                    asked.insert(d.message.clone(), calls.len());
+                    calls.push((d, 1));
+                }
+            }
+        }
+        for (mut d, count) in calls {
+            if count > 1 {
+                d.message = d.message.replacen(
+                    " but says no `timeout`",
+                    &format!(" in {count} calls but says no `timeout`"),
+                    1,
+                );
+            }
+            out.push(d);
         }
     }
 }

@@ -358,6 +358,11 @@ const SETS: &[SetFloors] = &[
     // fixed after held-out-25 in), with no check changed for it and its
     // specs and risks committed before wireplan was run on them.
     SetFloors { set: "held-out-26", min_folders: 5, precision: (15, 23), recall: (10, 57) },
+    // Floors measured on `held-out-27`: 16 true of 31 warnings, and 16 of 52
+    // risks covered, as first judged on the code of `66e2641` (the classes
+    // fixed after held-out-26 in), with no check changed for it and its
+    // specs and risks committed before wireplan was run on them.
+    SetFloors { set: "held-out-27", min_folders: 5, precision: (16, 31), recall: (16, 52) },
 ];
 
 /// A set measured on its own: the folders it must keep at least, and the
