@@ -6,7 +6,8 @@
 //! and SendGrid's (ECDSA) signing as documented and checked by their SDKs
 //! (`@slack/bolt`'s `verifySlackRequest`, `square`'s `WebhooksHelper`,
 //! `@sendgrid/eventwebhook`), and Shopify's as documented, sent to a hub
-//! built with `connector=` only: each is accepted (202), and a tampered
+//! built with `connector=` only, and a spec's own `webhook-signature
+//! "hmac-md5"` (Patreon's scheme): each is accepted (202), and a tampered
 //! body, a wrong secret and an expired or replayed timestamp get 401. On the
 //! way out, a real OAuth2 server (`oauth2-mock-server`, issuing tokens that
 //! live six seconds) hands out the token the target sees, and the hub fetches
@@ -54,6 +55,12 @@ system "crm" kind=crm {
 system "pos" kind=payments connector=square {
     secret "POS_TOKEN"
 }
+// A vendor the catalog does not know, signing as Patreon does: a hex
+// HMAC-MD5 of the raw body.
+system "members" kind=payments {
+    webhooks #true
+    webhook-signature "hmac-md5" header="X-Patreon-Signature" secret="MEMBERS_SIGNING_SECRET"
+}
 
 event "payment.paid" from="payments"
 event "code.pushed" from="code"
@@ -63,6 +70,7 @@ event "sms.received" from="phone"
 event "mail.delivered" from="mail"
 event "contact.created" from="marketing"
 event "pos.paid" from="pos"
+event "pledge.created" from="members"
 
 flow "payments-to-books" {
     on "payment.paid"
@@ -122,6 +130,12 @@ flow "shipments" {
         request method="POST" path="/shipments"
     }
 }
+flow "pledges-to-shipping" {
+    on "pledge.created"
+    to "shipping" action=create {
+        request method="POST" path="/pledges"
+    }
+}
 flow "sms-to-shipping" {
     on "sms.received"
     to "shipping" action=create {
@@ -165,6 +179,9 @@ const url = require("url");
     } else if (r.vendor === "shopify") {
         // As Shopify documents it: base64 HMAC-SHA256 of the raw body.
         headers["X-Shopify-Hmac-Sha256"] = crypto.createHmac("sha256", r.secret).update(r.body).digest("base64");
+    } else if (r.vendor === "patreon") {
+        // As Patreon signs its webhooks: hex HMAC-MD5 of the raw body.
+        headers["X-Patreon-Signature"] = crypto.createHmac("md5", r.secret).update(r.body).digest("hex");
     } else if (r.vendor === "keys") {
         const pair = crypto.generateKeyPairSync("ec", { namedCurve: "prime256v1" });
         headers.public = pair.publicKey.export({ format: "der", type: "spki" }).toString("base64");
@@ -417,6 +434,7 @@ fn vendors_sign_and_authenticate_as_their_own_libraries_do() {
         ("CODE_WEBHOOK_SECRET", "github-secret".into()),
         ("CHAT_WEBHOOK_SECRET", "slack-secret".into()),
         ("SHOP_WEBHOOK_SECRET", "shopify-secret".into()),
+        ("MEMBERS_SIGNING_SECRET", "patreon-secret".into()),
         ("PHONE_WEBHOOK_SECRET", "twilio-auth-token".into()),
         ("WIREPLAN_PUBLIC_URL", public.into()),
         ("MAIL_WEBHOOK_SECRET", public_key.clone()),
@@ -529,6 +547,18 @@ fn vendors_sign_and_authenticate_as_their_own_libraries_do() {
     let tampered = order.replace("jon", "eve");
     assert_eq!(post(port, "/hooks/order.created", json, &shopify(order, "shopify-secret"), &tampered), 401);
     assert_eq!(post(port, "/hooks/order.created", json, &shopify(order, "wrong"), order), 401);
+
+    // A statement of the spec's own, HMAC-MD5 (Patreon's scheme): the
+    // pledge reaches its target, and a tampered body or a wrong secret
+    // gets 401.
+    let pledge = r#"{"data":{"id":"pledge-1","type":"pledge"}}"#;
+    let patreon = |body: &str, secret: &str| signer.sign(&json!({"vendor": "patreon", "body": body, "secret": secret}));
+    assert_eq!(post(port, "/hooks/pledge.created", json, &patreon(pledge, "patreon-secret"), pledge), 202);
+    let requests = recorder.wait_for(1, WAIT, |r| r.path == "/shipping/pledges");
+    assert_eq!(requests.iter().filter(|r| r.path == "/shipping/pledges").count(), 1, "{requests:#?}");
+    let tampered = pledge.replace("pledge-1", "pledge-2");
+    assert_eq!(post(port, "/hooks/pledge.created", json, &patreon(pledge, "patreon-secret"), &tampered), 401);
+    assert_eq!(post(port, "/hooks/pledge.created", json, &patreon(pledge, "wrong"), pledge), 401);
     // The CRM refuses the first token (401): the hub fetches another and
     // tries once more at once, although the flow has no `retry`.
     let start = Instant::now();
@@ -624,7 +654,7 @@ fn vendors_sign_and_authenticate_as_their_own_libraries_do() {
     // Nothing refused was delivered.
     let all = recorder.take();
     assert_eq!(all.iter().filter(|r| is_books(r)).count(), 3, "{all:#?}");
-    assert_eq!(all.iter().filter(|r| r.method == "POST" && r.path.starts_with("/shipping/")).count(), 6, "{all:#?}");
+    assert_eq!(all.iter().filter(|r| r.method == "POST" && r.path.starts_with("/shipping/")).count(), 7, "{all:#?}");
     assert_eq!(all.iter().filter(|r| is_pos(r)).count(), 1);
     red.stop();
     drop(oauth);

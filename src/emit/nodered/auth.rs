@@ -129,6 +129,7 @@ pub(in crate::emit) fn vendor_webhook(
     let algorithm = match overrides.and_then(|s| s.scheme.as_ref()).map(|s| s.value) {
         Some(SignatureScheme::HmacSha1) => "sha1",
         Some(SignatureScheme::HmacSha256) => "sha256",
+        Some(SignatureScheme::HmacMd5) => "md5",
         None if documented.algorithm == Algorithm::HmacSha1 => "sha1",
         None => "sha256",
     };

@@ -203,7 +203,8 @@ impl<'s> Planner<'_, 's> {
                     header: sig.header.as_ref().map(|h| h.value.to_ascii_lowercase()).unwrap_or_default(),
                     algorithm: match sig.scheme.as_ref().map(|s| s.value) {
                         Some(SignatureScheme::HmacSha1) => "sha1",
-                        _ => "sha256",
+                        Some(SignatureScheme::HmacMd5) => "md5",
+                        Some(SignatureScheme::HmacSha256) | None => "sha256",
                     },
                     encoding: match sig.encoding.as_ref().map(|e| e.value) {
                         Some(SignatureEncoding::Base64) => "base64",
