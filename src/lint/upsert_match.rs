@@ -255,6 +255,16 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         let source = flow.source_system(spec);
         // This flow's findings about its writes' own keys, one per question.
         let mut keys = Vec::new();
+        // (1.2) The trigger fields a `when` filter gives a value: a key
+        // filled from one of them is never empty. Gathered once per flow,
+        // not per key.
+        let gives_value = |c: &Constant| !matches!(c, Constant::Null) && *c != Constant::String(SmolStr::default());
+        let valued: HashSet<&str> = flow
+            .when
+            .iter()
+            .filter(|w| w.value.as_ref().is_some_and(|v| gives_value(&v.value)))
+            .map(|w| w.field.name.value.as_str())
+            .collect();
         for (index, target) in flow.targets.iter().enumerate() {
             let (Some(action), Some(system)) = (target.action.as_ref().map(|a| a.value), target.system.target) else {
                 continue;
@@ -284,7 +294,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 }
                 continue;
             }
-            check_keys(spec, flow_id, index, action, &written, &mut keys);
+            check_keys(spec, flow_id, index, action, &written, &valued, &mut keys);
         }
         out.extend(one_per_question(keys));
     }
@@ -325,6 +335,7 @@ fn check_keys(
     index: usize,
     action: Action,
     written: &HashSet<(SystemId, &str)>,
+    valued: &HashSet<&str>,
     out: &mut Vec<Diagnostic>,
 ) {
     let flow = spec.flow(flow_id);
@@ -402,12 +413,7 @@ fn check_keys(
         // through only records that carry the key (a subscription-mode
         // checkout always has its subscription): the spec cannot say which,
         // so it is asked at info. A filter on the key itself gives it a value.
-        let gives_value = |c: &Constant| !matches!(c, Constant::Null) && *c != Constant::String(SmolStr::default());
-        if flow
-            .when
-            .iter()
-            .any(|w| w.field.name.value == src && w.value.as_ref().is_some_and(|v| gives_value(&v.value)))
-        {
+        if valued.contains(src) {
             return;
         }
         let filter = flow.when.first();
