@@ -2,8 +2,9 @@
 //! that carries flows into (or else out of) critical systems, or (an info)
 //! takes webhooks for flows into systems whose criticality the spec does
 //! not state, or (an info) says `ha #false`, or is a broker that says
-//! nothing of its availability, and carries flows into such systems. A `managed` one (since 1.2) is left alone: its availability is
-//! its provider's tier, which nothing in the design changes.
+//! nothing of its availability, and carries flows into such systems. A
+//! `managed` one (since 1.2) is left alone: its availability is its
+//! provider's tier, which nothing in the design changes.
 
 use super::Context;
 use super::util::{name_list, plural};

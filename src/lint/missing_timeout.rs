@@ -118,19 +118,19 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         // One finding per question: the calls of this flow that ask the same
         // of the same system (three calls to one CRM, none with a timeout)
         // are one finding that points at each, not three.
-        let mut calls: Vec<(Diagnostic, usize)> = Vec::new();
+        let mut calls: Vec<(Diagnostic, usize, usize)> = Vec::new();
         let mut asked: HashMap<String, usize> = HashMap::new();
         for target in &flow.targets {
             let Some(call) = target.call.as_ref().filter(|c| c.timeout.is_none()) else { continue };
-            let mut d = Diagnostic::new(
-                &MISSING_TIMEOUT,
-                call.loc,
-                format!("flow `{}` waits on `{}` but says no `timeout`", flow.name.value, target.system.name.value),
-            )
-            .with_label("how long does the flow wait?")
-            .with_secondary(target.system.name.loc, "the system called")
-            .with_help("say how long the flow waits, such as `call timeout=\"2s\"`: shorter than its own caller waits")
-            .with_owner(Owner::Flow(id));
+            let head = format!("flow `{}` waits on `{}`", flow.name.value, target.system.name.value);
+            let head_len = head.len();
+            let mut d = Diagnostic::new(&MISSING_TIMEOUT, call.loc, head + " but says no `timeout`")
+                .with_label("how long does the flow wait?")
+                .with_secondary(target.system.name.loc, "the system called")
+                .with_help(
+                    "say how long the flow waits, such as `call timeout=\"2s\"`: shorter than its own caller waits",
+                )
+                .with_owner(Owner::Flow(id));
             if vendor.is_none()
                 && let Some(kind) = hand_off(spec, target)
             {
@@ -168,24 +168,22 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             let d = for_vendor(d);
             match asked.get(&d.message) {
                 Some(&first) => {
-                    let (same, count) = &mut calls[first];
+                    let (same, count, _) = &mut calls[first];
                     same.secondary
                         .push(Label { loc: call.loc, message: "another call to it, also without a `timeout`".into() });
                     *count += 1;
                 }
                 None => {
                     asked.insert(d.message.clone(), calls.len());
-                    calls.push((d, 1));
+                    calls.push((d, 1, head_len));
                 }
             }
         }
-        for (mut d, count) in calls {
+        for (mut d, count, head) in calls {
+            // The count goes right after the message's head (`flow F waits
+            // on S`), whatever words the names hold.
             if count > 1 {
-                d.message = d.message.replacen(
-                    " but says no `timeout`",
-                    &format!(" in {count} calls but says no `timeout`"),
-                    1,
-                );
+                d.message.insert_str(head, &format!(" in {count} calls"));
             }
             out.push(d);
         }
