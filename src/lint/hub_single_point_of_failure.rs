@@ -331,7 +331,7 @@ fn said_single(spec: &Spec, hub: SystemId, flows: &[FlowId]) -> Option<Diagnosti
 /// that `managed` goes without saying: reached through a protocol only
 /// such a service speaks (`api sqs`: Amazon SQS), or named for one
 /// (`eventbridge`, `service-bus`), which `cloud_service` recognises.
-fn cloud_run(system: &crate::model::System) -> bool {
+pub(super) fn cloud_run(system: &crate::model::System) -> bool {
     system.api.as_ref().and_then(|api| api.style.as_ref()).is_some_and(|s| s.value == crate::model::ApiStyle::Sqs)
         || cloud_service(&system.name.value)
 }

@@ -66,7 +66,13 @@ declare_rule! {
     /// dead letter. It stays a warning: a retry would have written most of
     /// those records a second later, and each one that reaches the dead
     /// letter is a replay someone has to do by hand (on a busy day, hundreds
-    /// of them after one outage of a few minutes).
+    /// of them after one outage of a few minutes). So it is for a flow `via`
+    /// a broker that redelivers: with `dead-letter` and no `retry` the
+    /// broker delivers once and dead-letters the first failure (RabbitMQ's
+    /// nack without requeue, and the broker target's delivery limit). A
+    /// managed queue (`managed`, Amazon SQS, Azure Service Bus) delivers as
+    /// many times as its own redrive policy says, which the spec does not
+    /// state: asked at info, as is a vendor's own integration.
     ///
     /// A vendor's own integration or in-product automation is not the
     /// team's code: whether it retries is the vendor's. Such a flow is
@@ -151,6 +157,9 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         };
         let lost: Vec<usize> = (0..flow.targets.len()).filter(|&t| !kept(t) && flow.can_lose(spec, t)).collect();
         if lost.is_empty() {
+            if let Some(d) = dead_lettered_at_once(spec, id) {
+                out.push(d);
+            }
             continue;
         }
         let how = match &trigger.kind {
@@ -322,6 +331,57 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         }
         out.push(d.with_help(help).with_owner(Owner::Flow(id)).with_fix(fix));
     }
+}
+
+/// A flow via a broker that redelivers, with `dead-letter` and no `retry`:
+/// nothing is lost, but the broker dead-letters a failed write at its first
+/// failure, as the broker target builds it (one delivery, then the dead
+/// letter), so a passing outage fills the dead letter. A managed queue's
+/// own redrive policy (Amazon SQS, Azure Service Bus) may deliver several
+/// times first, which the spec does not state: asked at info, as is a
+/// vendor's own integration.
+fn dead_lettered_at_once(spec: &crate::model::Spec, id: crate::model::FlowId) -> Option<Diagnostic> {
+    let flow = spec.flow(id);
+    let dead_letter = flow.dead_letter?;
+    let via = flow.via.as_ref()?;
+    let retried = flow.retry.is_some() || flow.targets.iter().any(|t| t.retry.is_some());
+    let broker = via.target.map(|b| spec.system(b))?;
+    if retried || flow.reply.is_some() || !flow.via_broker(spec) || flow.consumed_at_most_once(spec) {
+        return None;
+    }
+    let managed = broker.is_managed() || super::hub_single_point_of_failure::cloud_run(broker);
+    let mut d = Diagnostic::new(
+        &NO_ERROR_HANDLING,
+        flow.name.loc,
+        format!(
+            "flow `{}` has no `retry`: every failed write, even a passing timeout, goes to its dead letter",
+            flow.name.value
+        ),
+    )
+    .with_label("no retry")
+    .with_secondary(
+        via.name.loc,
+        if managed { "its own policy says how many deliveries come first" } else { "delivers once, then dead-letters" },
+    )
+    .with_secondary(dead_letter, "failed writes are kept here, to be replayed by hand")
+    .with_help(
+        "add `retry attempts=5 backoff=exponential`, so that the broker redelivers a passing failure before it \
+         dead-letters it",
+    )
+    .with_owner(Owner::Flow(id));
+    if managed {
+        d.message = format!(
+            "flow `{}` has no `retry`: how many times managed `{}` delivers a failed write before its dead letter is \
+             the queue's own policy, which the spec does not state",
+            flow.name.value, broker.name.value
+        );
+        d.severity = crate::diagnostic::Severity::Info;
+    } else if let Some(vendor) = super::util::vendor(spec, flow) {
+        let name = vendor.name();
+        d.message = format!("{}; {}: whether it retries is `{name}`'s", d.message, vendor.why());
+        d.severity = crate::diagnostic::Severity::Info;
+    }
+    Some(d)
 }
 
 #[cfg(test)]
