@@ -368,6 +368,11 @@ const SETS: &[SetFloors] = &[
     // fixed after held-out-27 in), with no check changed for it and its
     // specs and risks committed before wireplan was run on them.
     SetFloors { set: "held-out-28", min_folders: 5, precision: (28, 36), recall: (21, 55) },
+    // Floors measured on `held-out-29`: 19 true of 38 warnings, and 24 of 58
+    // risks covered, as first judged on the code of `1fd2089` (the classes
+    // fixed after held-out-28 in), with no check changed for it and its
+    // specs and risks committed before wireplan was run on them.
+    SetFloors { set: "held-out-29", min_folders: 5, precision: (19, 38), recall: (24, 58) },
 ];
 
 /// A set measured on its own: the folders it must keep at least, and the
