@@ -41,7 +41,11 @@ declare_rule! {
     /// vendor's webhook) that runs `via` a managed bus or queue. A read
     /// without a timeout before the writes of a flow whose caller waits
     /// stays a warning: the caller gives up and asks again while the writes
-    /// are still to come. A flow's calls to one system that ask the same
+    /// are still to come. A `call` in a scheduled flow that nothing waits on
+    /// (no `reply`) is an info: a hang holds up that run until the
+    /// scheduler or its platform ends it, and the next starts on schedule;
+    /// a poller's loop that hangs stops for good, and stays a warning. A
+    /// flow's calls to one system that ask the same
     /// (three calls to one CRM, none with a timeout) are one finding, which
     /// points at each.
     ///
@@ -115,6 +119,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         // Asked once per flow, not per target: a flow may have thousands.
         let only_reads = flow.targets.iter().all(crate::model::Target::reads);
         let waited_on = flow.reply.is_some() || vendor_webhook(spec, flow).is_some();
+        let scheduled = matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(crate::model::TriggerKind::Schedule(_)));
         // One finding per question: the calls of this flow that ask the same
         // of the same system (three calls to one CRM, none with a timeout)
         // are one finding that points at each, not three.
@@ -164,6 +169,17 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                     );
                     d.severity = Severity::Info;
                 }
+            }
+            // A scheduled run that nothing waits on (no `reply`): a hang
+            // holds up this run, and the writes after the call, until the
+            // scheduler or the platform ends it; the next run starts on its
+            // schedule. A question, not a loss. (A poller's own loop that
+            // hangs stops for good, and stays a warning.)
+            if vendor.is_none() && scheduled && !waited_on && d.severity == Severity::Warning {
+                d.message.push_str(
+                    "; nothing waits on a scheduled run's answer: a hang holds up this run until it is ended",
+                );
+                d.severity = Severity::Info;
             }
             let d = for_vendor(d);
             match asked.get(&d.message) {
@@ -283,6 +299,11 @@ fn managed_via<'s>(spec: &'s Spec, flow: &crate::model::Flow) -> Option<&'s crat
 /// #true` that is not the team's own): it ends its wait at its own limit
 /// and sends again, whatever the flow still does.
 fn vendor_webhook<'s>(spec: &'s Spec, flow: &crate::model::Flow) -> Option<&'s crate::model::System> {
+    // Only an event sets a flow off by webhook: a schedule or a poll that
+    // reads a system with webhooks is not waited on by it.
+    if !matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(crate::model::TriggerKind::On { .. })) {
+        return None;
+    }
     flow.source_system(spec).map(|s| spec.system(s)).filter(|s| s.has_webhooks() && !super::util::team_built(s))
 }
 
