@@ -18,8 +18,12 @@ declare_rule! {
     /// one question the spec's author can answer, so they are an info that
     /// asks it: `int` to `money` (whole units or cents?), `int` to
     /// `datetime` or `date` (a Unix time in seconds or milliseconds?),
-    /// `string` to `url` (a whole address, or a key one is built from?) and
-    /// `datetime` to `date` (the day in which time zone?).
+    /// `string` to `url` (a whole address, or a key one is built from?),
+    /// `string` to `email` (an address, or an id one is looked up by?) and
+    /// `datetime` to `date` (the day in which time zone?). A string field
+    /// named for an address (`email`, `customer.Email`: a form's or a
+    /// sheet's text) into an `email` field is not asked: its name says it
+    /// is one.
     ///
     /// ## Why it matters
     ///
@@ -103,12 +107,25 @@ fn conversion_question(from: FieldType, to: FieldType) -> Option<&'static str> {
             "a string may be a whole address or only a key or path one is built from (an object's name in a \
              bucket): say which, or the target gets a relative path where it needs a URL",
         ),
+        (FieldType::String, FieldType::Email) => Some(
+            "a string may be an address or something one is built from or looked up by (a user's id, a \
+             name): say which, or the target sends to an address that is not one (type the source field \
+             `email` if it is an address)",
+        ),
         (FieldType::Datetime, FieldType::Date) => Some(
             "a point in time cut to its date lands on the day of the time zone that cuts it: a late evening \
              in one zone is the next day in UTC",
         ),
         _ => None,
     }
+}
+
+/// Whether a string field named for an address (`email`, `customer.Email`,
+/// `contact_email`) goes into an `email` field: a form's or a sheet's cell
+/// holds text, and its name says the text is the address.
+fn names_an_address(name: &str, from: FieldType, to: FieldType) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();
+    from == FieldType::String && to == FieldType::Email && (last.contains("email") || last.contains("e_mail"))
 }
 
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
@@ -125,7 +142,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 let dst = dest.and_then(|fields| fields.get(map.dst.as_ref()?.target? as usize));
                 let (Some(src), Some(dst)) = (src, dst) else { continue };
                 let (Some(from), Some(to)) = (&src.ty, &dst.ty) else { continue };
-                if from.value.converts_to(to.value) {
+                if from.value.converts_to(to.value) || names_an_address(&src.name.value, from.value, to.value) {
                     continue;
                 }
                 let mut d = Diagnostic::new(
