@@ -143,7 +143,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     for id in spec.system_ids() {
         let system = spec.system(id);
         let (into, out_of) = (&critical[id.index()], &leaving[id.index()]);
-        if !system.is_transport() || system.is_ha() || system.is_managed() || cloud_run(system) {
+        if !system.is_transport() || system.is_ha() || super::util::run_by_provider(system) {
             continue;
         }
         // The flows into critical systems, else those out of one.
@@ -327,77 +327,10 @@ fn said_single(spec: &Spec, hub: SystemId, flows: &[FlowId]) -> Option<Diagnosti
     Some(d)
 }
 
-/// Whether a hub or broker is a service only its cloud provider runs, so
-/// that `managed` goes without saying: reached through a protocol only
-/// such a service speaks (`api sqs`: Amazon SQS), or named for one
-/// (`eventbridge`, `service-bus`), which `cloud_service` recognises.
-pub(super) fn cloud_run(system: &crate::model::System) -> bool {
-    system.api.as_ref().and_then(|api| api.style.as_ref()).is_some_and(|s| s.value == crate::model::ApiStyle::Sqs)
-        || cloud_service(&system.name.value)
-}
-
-/// Whether a system's name names a service that only its cloud provider
-/// runs, with no edition a team hosts itself: its words contain the
-/// service's name, written as one word or as several (`eventbridge`,
-/// `event-bridge`, `aws-event-bridge-bus`). Products a team may also run
-/// itself (RabbitMQ, Kafka, Temporal, Redis) are not here, even as their
-/// vendors' clouds.
-fn cloud_service(name: &str) -> bool {
-    super::util::has_phrase(
-        name,
-        &[
-            // Amazon EventBridge, SNS, SQS, Kinesis, AppFlow; AWS Step Functions.
-            &["eventbridge"],
-            &["event", "bridge"],
-            &["sns"],
-            &["sqs"],
-            &["kinesis"],
-            &["appflow"],
-            &["stepfunctions"],
-            &["step", "functions"],
-            // Google Cloud Pub/Sub, by its cloud's name (a bare `pubsub` is
-            // as often Dapr's component or a database's table).
-            &["google", "pubsub"],
-            &["gcp", "pubsub"],
-            &["cloud", "pubsub"],
-            // Azure Service Bus, Event Grid, Event Hubs, Logic Apps.
-            &["servicebus"],
-            &["service", "bus"],
-            &["eventgrid"],
-            &["event", "grid"],
-            &["eventhubs"],
-            &["event", "hubs"],
-            &["logicapps"],
-            &["logic", "apps"],
-            &["logic", "app"],
-            // Google Eventarc.
-            &["eventarc"],
-        ],
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::lint::test_check;
-
-    #[test]
-    fn cloud_services_are_recognised_by_whole_words_of_the_name() {
-        for (name, cloud) in [
-            ("eventbridge", true),
-            ("orders-event-bridge-bus", true),
-            ("Azure Service Bus", true),
-            ("billing_servicebus", true),
-            ("sns", true),
-            ("eventbus", false),
-            ("service-busy", false),
-            ("bus-service", false),
-            ("snsq", false),
-            ("rabbitmq", false),
-        ] {
-            assert_eq!(cloud_service(name), cloud, "{name}");
-        }
-    }
 
     #[test]
     fn only_non_ha_transports_into_critical_systems() {

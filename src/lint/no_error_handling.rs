@@ -349,32 +349,36 @@ fn dead_lettered_at_once(spec: &crate::model::Spec, id: crate::model::FlowId) ->
     if retried || flow.reply.is_some() || !flow.via_broker(spec) || flow.consumed_at_most_once(spec) {
         return None;
     }
-    let managed = broker.is_managed() || super::hub_single_point_of_failure::cloud_run(broker);
-    let mut d = Diagnostic::new(
-        &NO_ERROR_HANDLING,
-        flow.name.loc,
+    let managed = super::util::run_by_provider(broker);
+    let message = if managed {
         format!(
-            "flow `{}` has no `retry`: every failed write, even a passing timeout, goes to its dead letter",
-            flow.name.value
-        ),
-    )
-    .with_label("no retry")
-    .with_secondary(
-        via.name.loc,
-        if managed { "its own policy says how many deliveries come first" } else { "delivers once, then dead-letters" },
-    )
-    .with_secondary(dead_letter, "failed writes are kept here, to be replayed by hand")
-    .with_help(
-        "add `retry attempts=5 backoff=exponential`, so that the broker redelivers a passing failure before it \
-         dead-letters it",
-    )
-    .with_owner(Owner::Flow(id));
-    if managed {
-        d.message = format!(
             "flow `{}` has no `retry`: how many times managed `{}` delivers a failed write before its dead letter is \
              the queue's own policy, which the spec does not state",
             flow.name.value, broker.name.value
-        );
+        )
+    } else {
+        format!(
+            "flow `{}` has no `retry`: every failed write, even a passing timeout, goes to its dead letter",
+            flow.name.value
+        )
+    };
+    let mut d = Diagnostic::new(&NO_ERROR_HANDLING, flow.name.loc, message)
+        .with_label("no retry")
+        .with_secondary(
+            via.name.loc,
+            if managed {
+                "its own policy says how many deliveries come first"
+            } else {
+                "delivers once, then dead-letters"
+            },
+        )
+        .with_secondary(dead_letter, "failed writes are kept here, to be replayed by hand")
+        .with_help(
+            "add `retry attempts=5 backoff=exponential`, so that the broker redelivers a passing failure before it \
+         dead-letters it",
+        )
+        .with_owner(Owner::Flow(id));
+    if managed {
         d.severity = crate::diagnostic::Severity::Info;
     } else if let Some(vendor) = super::util::vendor(spec, flow) {
         let name = vendor.name();

@@ -1,5 +1,6 @@
 //! Small helpers the topology checks share: lists of names for messages,
-//! and the schema a flow reads from.
+//! the schema a flow reads from, and whether a system is a service its
+//! provider runs (`managed`, or a cloud service known by its name).
 
 use crate::diagnostic::{Diagnostic, Edit, Fix, Member, Rule};
 use crate::model::{EventDelivery, EventId, Field, Flow, FlowId, Owner, Spec, SystemId, TriggerKind};
@@ -431,9 +432,83 @@ pub(super) fn dead_letter_store(system: &crate::model::System) -> bool {
     )
 }
 
+/// Whether a system is run as a service by its provider: it says
+/// `managed` (since 1.2), or it is a cloud service only its provider runs
+/// (`cloud_run`), for which `managed` goes without saying.
+pub(super) fn run_by_provider(system: &crate::model::System) -> bool {
+    system.is_managed() || cloud_run(system)
+}
+
+/// Whether a hub or broker is a service only its cloud provider runs, so
+/// that `managed` goes without saying: reached through a protocol only
+/// such a service speaks (`api sqs`: Amazon SQS), or named for one
+/// (`eventbridge`, `service-bus`), which `cloud_service` recognises.
+fn cloud_run(system: &crate::model::System) -> bool {
+    system.api.as_ref().and_then(|api| api.style.as_ref()).is_some_and(|s| s.value == crate::model::ApiStyle::Sqs)
+        || cloud_service(&system.name.value)
+}
+
+/// Whether a system's name names a service that only its cloud provider
+/// runs, with no edition a team hosts itself: its words contain the
+/// service's name, written as one word or as several (`eventbridge`,
+/// `event-bridge`, `aws-event-bridge-bus`). Products a team may also run
+/// itself (RabbitMQ, Kafka, Temporal, Redis) are not here, even as their
+/// vendors' clouds.
+fn cloud_service(name: &str) -> bool {
+    has_phrase(
+        name,
+        &[
+            // Amazon EventBridge, SNS, SQS, Kinesis, AppFlow; AWS Step Functions.
+            &["eventbridge"],
+            &["event", "bridge"],
+            &["sns"],
+            &["sqs"],
+            &["kinesis"],
+            &["appflow"],
+            &["stepfunctions"],
+            &["step", "functions"],
+            // Google Cloud Pub/Sub, by its cloud's name (a bare `pubsub` is
+            // as often Dapr's component or a database's table).
+            &["google", "pubsub"],
+            &["gcp", "pubsub"],
+            &["cloud", "pubsub"],
+            // Azure Service Bus, Event Grid, Event Hubs, Logic Apps.
+            &["servicebus"],
+            &["service", "bus"],
+            &["eventgrid"],
+            &["event", "grid"],
+            &["eventhubs"],
+            &["event", "hubs"],
+            &["logicapps"],
+            &["logic", "apps"],
+            &["logic", "app"],
+            // Google Eventarc.
+            &["eventarc"],
+        ],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cloud_services_are_recognised_by_whole_words_of_the_name() {
+        for (name, cloud) in [
+            ("eventbridge", true),
+            ("orders-event-bridge-bus", true),
+            ("Azure Service Bus", true),
+            ("billing_servicebus", true),
+            ("sns", true),
+            ("eventbus", false),
+            ("service-busy", false),
+            ("bus-service", false),
+            ("snsq", false),
+            ("rabbitmq", false),
+        ] {
+            assert_eq!(cloud_service(name), cloud, "{name}");
+        }
+    }
 
     #[test]
     fn words_are_found_whole_and_in_order() {

@@ -228,19 +228,7 @@ fn hostile_names_cannot_change_a_flow_or_where_a_file_goes() {
     let out = build(&spec, &[]);
     assert_eq!(code(&out), 0, "{}\n{text}", stderr(&out));
     // Exactly the fixed files, all inside out/.
-    let mut found = Vec::new();
-    let mut stack = vec![spec.dir.clone()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                found.push(path.strip_prefix(&spec.dir).unwrap().to_string_lossy().into_owned());
-            }
-        }
-    }
-    found.sort();
+    let found = crate::util::files(&spec.dir);
     assert_eq!(
         found,
         [

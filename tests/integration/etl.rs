@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::util::{TempSpec, code, root, stderr, stdout};
+use crate::util::{TempSpec, code, files, root, stderr, stdout};
 
 fn build(spec: &Path, out: &Path) -> Output {
     crate::util::wireplan()
@@ -31,24 +31,6 @@ fn build(spec: &Path, out: &Path) -> Output {
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// Every file under `dir`, relative, sorted.
-fn files(dir: &Path) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                found.push(path.strip_prefix(dir).unwrap().to_string_lossy().into_owned());
-            }
-        }
-    }
-    found.sort();
-    found
 }
 
 const EXAMPLE_FILES: [&str; 10] = [

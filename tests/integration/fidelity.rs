@@ -306,18 +306,12 @@ flow "crm-to-mail" {
     assert_eq!(flows_json.matches("\"name\": \"to mail\"").count(), 2);
     let out = built.run(&["build", "--target", "etl", "--out", "out-etl"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let mut models = Vec::new();
-    let mut dirs = vec![built.dir.join("out-etl")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "sql") {
-                models.push(path.file_name().unwrap().to_string_lossy().into_owned());
-            }
-        }
-    }
+    let models: Vec<String> = crate::util::files(&built.dir.join("out-etl"))
+        .iter()
+        .map(std::path::Path::new)
+        .filter(|path| path.extension().is_some_and(|e| e == "sql"))
+        .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
     assert!(models.iter().any(|m| m.contains("contact") && !m.contains("known")), "{models:?}");
     assert!(!models.iter().any(|m| m.contains("known_contact")), "{models:?}");
 }

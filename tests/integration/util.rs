@@ -67,6 +67,24 @@ impl TempSpec {
 }
 
 /// `wireplan check --format json` on a spec given as text; returns the parsed report.
+/// Every file under `dir`, relative, sorted.
+pub(crate) fn files(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                found.push(path.strip_prefix(dir).unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
 pub(crate) fn check_json(name: &str, text: &str) -> serde_json::Value {
     let spec = TempSpec::new(name);
     spec.file("wireplan.kdl", text);
