@@ -35,7 +35,11 @@ declare_rule! {
     /// `updated_at`, `modified`, ... of type `date` or `datetime`) or who
     /// made it (`created_by`, `CreatedById`) empty: most stores fill those
     /// themselves (a blob's URL, a row's timestamp), and the finding asks
-    /// whether this one does (`generated=#true` says so).
+    /// whether this one does (`generated=#true` says so). So is a write
+    /// that carries nothing of its trigger but the key it finds its record
+    /// by (its `map`s fill only its `match` fields): it sketches the record
+    /// rather than describing it (a reconcile run re-sending another
+    /// flow's write, a file whose content the language cannot map).
     ///
     /// (1.2) A write of a flow that a vendor's own integration runs
     /// (`run-by`) is asked at info: the spec describes that integration
@@ -48,9 +52,11 @@ declare_rule! {
     /// inside it, which the spec does not detail. Each info says what
     /// settles it.
     ///
-    /// A required reference (its last word an identifier's:
-    /// `RecurringDonationId`, `customer_id`) to records some flow creates or
-    /// upserts into the same system is left alone: the write looks it up,
+    /// A required reference to records some flow creates or upserts into
+    /// the same system (its last word an identifier's:
+    /// `RecurringDonationId`, `customer_id`; or its name the records' own:
+    /// a Xero payment's `Invoice` beside a flow that brings invoices) is
+    /// left alone: the write looks it up,
     /// which the language cannot state, and whether it is there yet is
     /// `unordered-events`' question.
     ///
@@ -178,6 +184,15 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             // A record's address or its creation and change times, which
             // most stores fill themselves: asked at info, never assumed.
             let only_record_metadata = !only_own_ids && missing.iter().all(|f| record_metadata(f));
+            // A write that carries nothing of its trigger but the key it
+            // finds its record by sketches the record rather than
+            // describing it (a re-run of another flow's write, a file's
+            // content the language cannot map): asked at info.
+            let keys: Vec<&str> =
+                target.matches.iter().flat_map(|m| &m.fields).map(|f| f.name.value.as_str()).collect();
+            let only_key = !keys.is_empty()
+                && target.each.is_none()
+                && target.maps.iter().all(|m| m.dst.as_ref().is_some_and(|d| keys.contains(&d.name.value.as_str())));
             let Some(first) = missing.first() else { continue };
             let names = name_list(missing.iter().map(|f| f.name.value.as_str()));
             let mut d = Diagnostic::new(
@@ -231,6 +246,15 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                      the trigger and map it; if not, fill it with `map \"SOURCE\" to=\"{}\"`",
                     first.name.value, payload.name.value, first.name.value
                 )
+            } else if only_key {
+                format!(
+                    "this write carries only the key it finds the record by ({}), so the spec does not show what \
+                     it writes: if it sends `{}` too (the record re-sent whole, content the language cannot \
+                     map), map it; if not, `{}` refuses the record",
+                    name_list(keys.iter().copied()),
+                    first.name.value,
+                    target.system.name.value
+                )
             } else if only_record_metadata {
                 format!(
                     "if `{}` fills it itself when it stores the record (a stored file's address, a \
@@ -266,6 +290,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             }
             if own_service
                 || only_own_ids
+                || only_key
                 || only_record_metadata
                 || vendor.is_some()
                 || answered.is_some()
@@ -378,11 +403,19 @@ impl Records {
         self.named(target, &words, reference(&words))
     }
 
-    /// Whether a field is a reference (its last word an identifier's) to
-    /// records of the target's system.
+    /// Whether a field is a reference to records of the target's system:
+    /// its last word an identifier's (`RecurringDonationId`), or its whole
+    /// name the records' own (Xero's payment `Invoice`, beside a flow that
+    /// brings invoices), unless those are the records the write makes (a
+    /// message's `message`, its text).
     fn refers(&self, target: &Target, field: &str) -> bool {
         let words = super::util::field_words(field);
-        super::util::referenced_words(&words).is_some_and(|before| self.named(target, before, Some(before.join("_"))))
+        if let Some(before) = super::util::referenced_words(&words) {
+            return self.named(target, before, Some(before.join("_")));
+        }
+        let name = words.join("_");
+        let own = target.entity.as_ref().is_some_and(|e| e.name.value.eq_ignore_ascii_case(&name));
+        !own && target.system.target.is_some_and(|system| self.records.contains(&(system, name)))
     }
 }
 
