@@ -59,7 +59,10 @@ declare_rule! {
     /// A `send` to a live view (a `website` system, or one reached over
     /// `api websocket`: a page, an app's screen) is not asked about: the
     /// view shows what it is sent, so a repeat shows the same state again
-    /// and makes no record.
+    /// and makes no record. Nor is a line added to a log (an entity named
+    /// `log`, `webhook_log`, `log_entry`, `audit_trail`) outside a
+    /// warehouse or a lake: a repeat is a second line that says the same,
+    /// which nothing acts on (in a warehouse, reports count the rows).
     ///
     /// A flow that `reply`s (since 1.2) is asked about its own `retry`
     /// only, since its caller sees the failure, unless that caller is a
@@ -183,6 +186,7 @@ fn offending_targets(spec: &Spec, absorbs: &[bool], flow: &Flow) -> Vec<usize> {
         .filter(|&t| {
             creates(&flow.targets[t])
                 && !super::util::shown_live(spec, &flow.targets[t])
+                && !a_log_line(spec, &flow.targets[t])
                 && flow.key_for(t).is_none()
                 && flow.runs_twice(spec, t).is_some()
                 && !absorbed_publish(spec, absorbs, &flow.targets[t])
@@ -205,6 +209,25 @@ fn refused_twice(spec: &Spec, flow: &Flow, target: usize) -> bool {
             m.src.name.value == key.name.value
                 && m.dst.as_ref().is_some_and(|dst| super::util::own_id(&dst.name.value, &entity.name.value))
         })
+}
+
+/// Whether a write adds a line to a log (an entity named `log`,
+/// `webhook_log`, `log_entry`, `audit_trail`) kept outside a warehouse or
+/// a lake: what it keeps is a record of what happened, which nothing acts
+/// on, so a repeat is a second line that says the same, not a second
+/// record. In a warehouse the same rows are data that reports count.
+fn a_log_line(spec: &Spec, target: &Target) -> bool {
+    let Some(entity) = &target.entity else { return false };
+    if target.system.target.is_none_or(|s| spec.system(s).kind().is_storage()) {
+        return false;
+    }
+    let words = super::util::field_words(&entity.name.value);
+    let mut words = words.iter().map(String::as_str);
+    let mut last = words.next_back();
+    if matches!(last, Some("entry" | "entries" | "line" | "lines" | "row" | "rows" | "trail")) {
+        last = words.next_back();
+    }
+    matches!(last, Some("log" | "logs" | "logentry" | "audit"))
 }
 
 fn offends(spec: &Spec, absorbs: &[bool], flow: &Flow) -> bool {
