@@ -162,8 +162,14 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             }
             continue;
         }
+        let delivery = match &trigger.kind {
+            TriggerKind::On { event } => event.target.map(|e| super::util::delivery_of(spec, e)),
+            _ => None,
+        };
+        // A sender that retries until it is answered: a webhook.
+        let webhook = matches!(delivery, Some(Delivery::Redelivers { declared: false }));
         let how = match &trigger.kind {
-            TriggerKind::On { event } => match event.target.map(|e| super::util::delivery_of(spec, e)) {
+            TriggerKind::On { .. } => match delivery {
                 Some(Delivery::Redelivers { declared: true }) => {
                     "delivered at least once, but the producer stops once the flow acknowledges, which is before the \
                      write"
@@ -243,6 +249,12 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         } else if flow.dead_letter.is_some() {
             "add `retry attempts=5 backoff=exponential`, so that only the writes that keep failing reach the dead \
              letter, or run the flow via a broker"
+        } else if webhook && flow.via.is_none() {
+            // The team's own handler may answer after its writes, which the
+            // spec states with `reply`.
+            "add `retry attempts=5 backoff=exponential` and `dead-letter`, or run the flow via a broker; if the \
+             handler answers the webhook only after its writes (a failed write answered with an error, which the \
+             sender retries), say so with `reply timeout=...`"
         } else {
             "add `retry attempts=5 backoff=exponential` and `dead-letter`, or run the flow via a broker"
         };
