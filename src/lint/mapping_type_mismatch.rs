@@ -19,8 +19,11 @@ declare_rule! {
     /// asks it: `int` to `money` (whole units or cents?), `int` to
     /// `datetime` or `date` (a Unix time in seconds or milliseconds?),
     /// `string` to `url` (a whole address, or a key one is built from?),
-    /// `string` to `email` (an address, or an id one is looked up by?) and
-    /// `datetime` to `date` (the day in which time zone?). A string field
+    /// `string` to `email` (an address, or an id one is looked up by?),
+    /// `datetime` to `date` (the day in which time zone?) and `money` to
+    /// `int` (converted to cents first?). So is a string field named as an
+    /// id (`woocommerce_id`, `externalId`) into an `int`: an id one system
+    /// keeps as text, where the other keeps a number (only digits?). A string field
     /// named for an address (`email`, `customer.Email`: a form's or a
     /// sheet's text) into an `email` field is not asked: its name says it
     /// is one.
@@ -112,12 +115,28 @@ fn conversion_question(from: FieldType, to: FieldType) -> Option<&'static str> {
              name): say which, or the target sends to an address that is not one (type the source field \
              `email` if it is an address)",
         ),
+        (FieldType::Money, FieldType::Int) => Some(
+            "an amount written as an integer is most often in minor units (an API's cents): say whether it is \
+             multiplied by 100 first, or the target books a hundredth of the sum, or drops the cents",
+        ),
         (FieldType::Datetime, FieldType::Date) => Some(
             "a point in time cut to its date lands on the day of the time zone that cuts it: a late evening \
              in one zone is the next day in UTC",
         ),
         _ => None,
     }
+}
+
+/// The question a string field named as an id (`woocommerce_id`,
+/// `externalId`) leaves when it goes into an `int`: one system keeps the
+/// other's id as text, as it came, and whether every value is digits only
+/// its author knows.
+fn id_kept_as_text(name: &str, from: FieldType, to: FieldType) -> Option<&'static str> {
+    let named_an_id = super::util::field_words(name).last().is_some_and(|w| w == "id");
+    (from == FieldType::String && to == FieldType::Int && named_an_id).then_some(
+        "an id one system keeps as text is most often the other's number, stored as it came: say whether every \
+         value is digits, or one with letters or spaces is refused",
+    )
 }
 
 /// Whether a string field named for an address (`email`, `customer.Email`,
@@ -165,7 +184,9 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 .with_owner(Owner::Flow(id));
                 // A conversion every integration makes, with one question
                 // only the spec's author can answer: asked at info.
-                if let Some(question) = conversion_question(from.value, to.value) {
+                let question = conversion_question(from.value, to.value)
+                    .or_else(|| id_kept_as_text(&src.name.value, from.value, to.value));
+                if let Some(question) = question {
                     d.severity = Severity::Info;
                     d.help = format!("{question}; {}", d.help).into();
                 }
