@@ -74,7 +74,11 @@ declare_rule! {
     /// new one. A key never filled, by the write or by the other writer,
     /// is asked at info when that write comes after a `call` the flow
     /// waited on (since 1.2): the answer (a record read back) may carry
-    /// it, which the language cannot pass on to a `map`. Two `to`s of one
+    /// it, which the language cannot pass on to a `map`. So is a key of
+    /// several fields that the write fills but for one part, which the
+    /// finding names: that part is most often a constant of the
+    /// integration (the store or account it syncs, a record type), which
+    /// the spec did not `set`. Two `to`s of one
     /// flow that raise the same question (the same records, the same key
     /// filled the same way: a list's subscribers, then its blocklist) are
     /// one finding, which points at both.
@@ -358,6 +362,15 @@ fn check_keys(
         return;
     }
     if filled.is_empty() {
+        // The parts of the first key this write never fills, and whether
+        // it fills the others (a composite key left partly empty).
+        let unfilled: Vec<&str> = first
+            .fields
+            .iter()
+            .map(|f| f.name.value.as_str())
+            .filter(|f| matches!(fill(spec, flow, target, f), Fill::Never))
+            .collect();
+        let partly = unfilled.len() < first.fields.len();
         // (1.2) The key may come from the answer of a call the flow waited
         // on before this write, which the language cannot pass on: asked.
         let answered = super::util::answered_before(flow, index);
@@ -367,22 +380,33 @@ fn check_keys(
                  not, fill it: `map \"SOURCE\" to=\"{}\"`",
                 call.system.name.value, first.fields[0].name.value
             ),
-            None => format!("fill the key: `map \"SOURCE\" to=\"{}\"`", first.fields[0].name.value),
+            // The rest of the key is filled: the part left out is most
+            // often a constant of the integration (the store it syncs, a
+            // processor, a record type), which the spec did not `set`.
+            None if partly => format!(
+                "if `{0}` is a constant of the integration (the store or account it syncs, a record type), say it \
+                 with `set \"{0}\" VALUE`; if not, fill it: `map \"SOURCE\" to=\"{0}\"`",
+                unfilled[0]
+            ),
+            None => format!("fill the key: `map \"SOURCE\" to=\"{}\"`", unfilled[0]),
+        };
+        let never = if partly {
+            format!("and this write never fills {}", name_list(unfilled.iter().copied()))
+        } else {
+            "which this write never fills".to_owned()
         };
         let mut d = Diagnostic::new(
             &UPSERT_MATCH,
             first.loc,
-            format!(
-                "flow `{}` matches {records} on {}, which this write never fills: it {finds_none}",
-                flow.name.value,
-                fields_of(first)
-            ),
+            format!("flow `{}` matches {records} on {}, {never}: it {finds_none}", flow.name.value, fields_of(first)),
         )
         .with_label("never filled by a `map` or `set` of this `to`")
         .with_help(help)
         .with_owner(Owner::Flow(flow_id));
         if let Some(wait) = answered.and_then(|t| t.call.as_deref()) {
             d = d.with_secondary(wait.loc, "the flow waits for this answer first");
+        }
+        if answered.is_some() || partly {
             d.severity = crate::diagnostic::Severity::Info;
         }
         out.push(d);
