@@ -9,9 +9,9 @@
 //! answering a request) touches nothing by `on`, `to` or `via`.
 
 use super::Context;
-use crate::diagnostic::Diagnostic;
 use crate::diagnostic::declare_rule;
-use crate::model::Owner;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{Owner, SystemKind};
 
 declare_rule! {
     /// ## What it finds
@@ -32,6 +32,13 @@ declare_rule! {
     /// runs in some service, which the language cannot name, and the
     /// service that runs a flow (the orchestrator that answers a request
     /// and calls the others) reads and writes nothing the spec can see.
+    ///
+    /// A dashboard tool (`kind=analytics`) in a spec with a warehouse or a
+    /// lake, and a front end (`kind=website`: a site, an app people use),
+    /// are asked at info: the first queries the warehouse itself, the
+    /// second acts through a backend the spec may leave out, and neither
+    /// is a flow. A dashboard tool with no warehouse to read stays a
+    /// warning.
     ///
     /// ## Why it matters
     ///
@@ -96,6 +103,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let hosted_in_a_service = spec.flows.iter().any(|f| {
         f.via.as_ref().and_then(|v| v.target).is_none_or(|s| spec.system(s).kind() != crate::model::SystemKind::Hub)
     });
+    let has_storage = spec.systems.iter().any(|s| s.kind().is_storage());
     // A second declaration of a name is already a `duplicate-name` error;
     // references go to the first, so the second is not also called unused.
     let mut declared = std::collections::HashSet::new();
@@ -107,16 +115,35 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         if used[id.index()] || !system.live_in(0) || duplicate || system.kind.is_none() || may_run_a_flow {
             continue;
         }
-        out.push(
-            Diagnostic::new(
-                &UNUSED_SYSTEM,
-                system.name.loc,
-                format!("no flow reads or writes system `{}`", system.name.value),
-            )
-            .with_label("no flow reads or writes it, and it publishes no event")
-            .with_help("connect it with a flow, mark it `planned in-months=N` if it joins later, or remove it")
-            .with_owner(Owner::System(id)),
-        );
+        // A dashboard tool beside a warehouse queries it itself, and a
+        // front end (a site, an app) acts through a backend the spec may
+        // leave out: neither is a flow, so the spec may rightly show none.
+        // Asked at info.
+        let outside = match system.kind() {
+            SystemKind::Analytics if has_storage => Some(
+                "a dashboard tool queries a warehouse itself, which is not a flow: if it reads one here, say so \
+                 with `allow \"unused-system\" reason=\"...\"`; if it is connected to nothing, remove it",
+            ),
+            SystemKind::Website => Some(
+                "a front end (a site, an app) acts through a backend the spec may leave out: if it does, say so \
+                 with `allow \"unused-system\" reason=\"...\"`; if it is connected to nothing, remove it",
+            ),
+            _ => None,
+        };
+        let mut d = Diagnostic::new(
+            &UNUSED_SYSTEM,
+            system.name.loc,
+            format!("no flow reads or writes system `{}`", system.name.value),
+        )
+        .with_label("no flow reads or writes it, and it publishes no event")
+        .with_help(
+            outside.unwrap_or("connect it with a flow, mark it `planned in-months=N` if it joins later, or remove it"),
+        )
+        .with_owner(Owner::System(id));
+        if outside.is_some() {
+            d.severity = Severity::Info;
+        }
+        out.push(d);
     }
 }
 
@@ -195,5 +222,33 @@ mod tests {
             flow "s" { schedule every="1d"; from read entity=x; to b action=update }
         "#;
         assert!(test_check(&UNUSED_SYSTEM, text).is_empty());
+    }
+
+    #[test]
+    fn a_dashboard_beside_a_warehouse_and_a_front_end_are_asked_at_info() {
+        use crate::diagnostic::Severity;
+        let with_warehouse = r#"
+            system "shop" kind=ecommerce
+            system "dw" kind=warehouse
+            system "bi" kind=analytics
+            system "site" kind=website
+            event "shop.e" from=shop version=1
+            flow "f" { on "shop.e"; to dw action=append; }
+        "#;
+        let found = test_check(&UNUSED_SYSTEM, with_warehouse);
+        let severities: Vec<Severity> = found.iter().map(|d| d.severity).collect();
+        assert_eq!(severities, vec![Severity::Info, Severity::Info]);
+        // The near miss: with no warehouse to read, a dashboard tool
+        // connected to nothing is a warning.
+        let without = r#"
+            system "shop" kind=ecommerce
+            system "crm" kind=crm
+            system "bi" kind=analytics
+            event "shop.e" from=shop version=1
+            flow "f" { on "shop.e"; to crm action=update; }
+        "#;
+        let found = test_check(&UNUSED_SYSTEM, without);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].severity, Severity::Warning);
     }
 }
