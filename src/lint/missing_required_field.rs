@@ -32,7 +32,7 @@ declare_rule! {
     /// need it to find the record; the finding asks which. So is a write
     /// that leaves only a record's address (`url`, `href`, `link` of type
     /// `url`), its creation or change time (`created_at`, `CreatedDate`,
-    /// `updated_at`, `modified`, ... of type `date` or `datetime`) or who
+    /// `updated_at`, `date_modified`, ... of type `date` or `datetime`) or who
     /// made it (`created_by`, `CreatedById`) empty: most stores fill those
     /// themselves (a blob's URL, a row's timestamp), and the finding asks
     /// whether this one does (`generated=#true` says so). So is a write
@@ -339,6 +339,13 @@ fn record_metadata(field: &crate::model::Field) -> bool {
                 | "updated_on"
                 | "modified"
                 | "modified_at"
+                | "modified_on"
+                | "modified_date"
+                | "date_created"
+                | "date_modified"
+                | "date_updated"
+                | "updated_date"
+                | "last_updated"
                 | "last_modified"
                 | "last_modified_date"
                 | "system_modstamp"
