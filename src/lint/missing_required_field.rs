@@ -190,9 +190,10 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             // content the language cannot map): asked at info.
             let keys: Vec<&str> =
                 target.matches.iter().flat_map(|m| &m.fields).map(|f| f.name.value.as_str()).collect();
+            let key_set: HashSet<&str> = keys.iter().copied().collect();
             let only_key = !keys.is_empty()
                 && target.each.is_none()
-                && target.maps.iter().all(|m| m.dst.as_ref().is_some_and(|d| keys.contains(&d.name.value.as_str())));
+                && target.maps.iter().all(|m| m.dst.as_ref().is_some_and(|d| key_set.contains(d.name.value.as_str())));
             let Some(first) = missing.first() else { continue };
             let names = name_list(missing.iter().map(|f| f.name.value.as_str()));
             let mut d = Diagnostic::new(
