@@ -42,7 +42,11 @@ declare_rule! {
     ///   the spec does not list, this one is an info, and so it is in a
     ///   flow with a `when` filter (since 1.2), which may let through only
     ///   records that carry the key (a filter on the key itself, with a
-    ///   value, gives it one: nothing is asked);
+    ///   value, gives it one: nothing is asked); and so it is for an
+    ///   `update` or a `delete`, which creates nothing: a trigger without
+    ///   the key most often concerns no record of the target (a payment
+    ///   that belongs to no deal), and the finding asks whether one that
+    ///   does can come without it;
     /// - `lookup=search` in a flow set off by an event: the record is
     ///   searched for and then created, and two runs at once both create it;
     /// - two writers of the same records into one entity (the same source
@@ -441,6 +445,7 @@ fn check_keys(
             return;
         }
         let filter = flow.when.first();
+        let changes_only = action != Action::Upsert;
         // A vendor's own integration with one key stated may fall back to
         // identifiers of its own (a phone number) that the spec does not
         // list: asked at info. Where the spec lists its fallbacks, every one
@@ -472,6 +477,8 @@ fn check_keys(
              `match` after it; or mark `{src}` `required=#true` on {trigger} if the source always sends it{}",
             if filter.is_some() {
                 "; if the `when` filter lets through only records that carry it, the finding does not apply"
+            } else if changes_only {
+                "; if a trigger without it concerns no record of the target, nothing is lost"
             } else {
                 ""
             }
@@ -483,10 +490,16 @@ fn check_keys(
         // A warning here says enough of this key; a question for the
         // vendor, or about a filter, leaves the email's own question to be
         // asked below.
+        // An update or a delete creates nothing: a trigger without the key
+        // most often concerns no record of the target, so it is asked. It
+        // says enough of this key, as a warning does.
         if vendor.is_some() || filter.is_some() {
             d.severity = Severity::Info;
         } else {
             warned = true;
+            if changes_only {
+                d.severity = Severity::Info;
+            }
         }
         out.push(d);
     }
