@@ -35,7 +35,10 @@ declare_rule! {
     /// layout is the entity's fields. Nor has a database reached by its
     /// own protocol (`api database`: SQL, whose wire protocol client and
     /// server negotiate, as a messaging protocol's): what can change under
-    /// the flows is its tables, the entities' fields. The team's own software (`kind=custom`,
+    /// the flows is its tables, the entities' fields. An API reached
+    /// through an SDK (`api sdk`) with no version is asked at info: the
+    /// SDK speaks the version of its release, and whether that release is
+    /// pinned (a lockfile, an exact version) the spec does not say. The team's own software (`kind=custom`,
     /// `website` or `hub`, neither `managed` nor a `connector=`: a service,
     /// its site, its middleware) is asked at info, unless a system of
     /// another declared `owner` writes to it: built and released with its
@@ -175,6 +178,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         // whether anything of this design calls it (rather than receiving
         // its webhooks, or leaving it to a hub's node that pins its own) is
         // not known. Asked at info.
+        let through_sdk = api.and_then(|a| a.style.as_ref()).is_some_and(|s| s.value == crate::model::ApiStyle::Sdk);
         if system.api.is_none() {
             d.message.push_str(
                 "; the spec states no `api` for it, so whether anything here calls it, and pins a version, is not said",
@@ -192,6 +196,19 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 system.name.value,
                 system.kind().as_str()
             ));
+            d.severity = Severity::Info;
+        } else if through_sdk {
+            // An SDK speaks the API version of its release, and a lockfile
+            // keeps the release: what is asked is whether that is pinned.
+            d.message.push_str(
+                "; it is reached through an SDK, which speaks the version of its release: whether that release is \
+                 pinned (a lockfile, an exact version) is not said",
+            );
+            d.help = format!(
+                "give the SDK's version the integration is built against: `api sdk version=\"{example}\"`, and \
+                 pin it where the code's dependencies are"
+            )
+            .into();
             d.severity = Severity::Info;
         }
         out.push(d);
