@@ -23,10 +23,10 @@ declare_rule! {
     /// `datetime` to `date` (the day in which time zone?) and `money` to
     /// `int` (converted to cents first?). So is a string field named as an
     /// id (`woocommerce_id`, `externalId`) into an `int`: an id one system
-    /// keeps as text, where the other keeps a number (only digits?). A string field
-    /// named for an address (`email`, `customer.Email`: a form's or a
-    /// sheet's text) into an `email` field is not asked: its name says it
-    /// is one.
+    /// keeps as text, where the other keeps a number (only digits?). A
+    /// string field named for an address (`email`, `customer.Email`: a
+    /// form's or a sheet's text) into an `email` field is not asked: its
+    /// name says it is one.
     ///
     /// ## Why it matters
     ///

@@ -32,8 +32,8 @@ declare_rule! {
     /// need it to find the record; the finding asks which. So is a write
     /// that leaves only a record's address (`url`, `href`, `link` of type
     /// `url`), its creation or change time (`created_at`, `CreatedDate`,
-    /// `updated_at`, `date_modified`, ... of type `date` or `datetime`) or who
-    /// made it (`created_by`, `CreatedById`) empty: most stores fill those
+    /// `updated_at`, `date_modified`, ... of type `date` or `datetime`) or
+    /// who made it (`created_by`, `CreatedById`) empty: most stores fill those
     /// themselves (a blob's URL, a row's timestamp), and the finding asks
     /// whether this one does (`generated=#true` says so). So is a write
     /// that carries nothing of its trigger but the key it finds its record
@@ -56,9 +56,8 @@ declare_rule! {
     /// the same system (its last word an identifier's:
     /// `RecurringDonationId`, `customer_id`; or its name the records' own:
     /// a Xero payment's `Invoice` beside a flow that brings invoices) is
-    /// left alone: the write looks it up,
-    /// which the language cannot state, and whether it is there yet is
-    /// `unordered-events`' question.
+    /// left alone: the write looks it up, which the language cannot state,
+    /// and whether it is there yet is `unordered-events`' question.
     ///
     /// ## Why it matters
     ///

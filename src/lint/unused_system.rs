@@ -100,9 +100,10 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     }
     // A flow outside a hub runs in a service the spec cannot name: a
     // `custom` system may be that service.
-    let hosted_in_a_service = spec.flows.iter().any(|f| {
-        f.via.as_ref().and_then(|v| v.target).is_none_or(|s| spec.system(s).kind() != crate::model::SystemKind::Hub)
-    });
+    let hosted_in_a_service = spec
+        .flows
+        .iter()
+        .any(|f| f.via.as_ref().and_then(|v| v.target).is_none_or(|s| spec.system(s).kind() != SystemKind::Hub));
     let has_storage = spec.systems.iter().any(|s| s.kind().is_storage());
     // A second declaration of a name is already a `duplicate-name` error;
     // references go to the first, so the second is not also called unused.
@@ -226,7 +227,6 @@ mod tests {
 
     #[test]
     fn a_dashboard_beside_a_warehouse_and_a_front_end_are_asked_at_info() {
-        use crate::diagnostic::Severity;
         let with_warehouse = r#"
             system "shop" kind=ecommerce
             system "dw" kind=warehouse

@@ -38,7 +38,8 @@ declare_rule! {
     /// the flows is its tables, the entities' fields. An API reached
     /// through an SDK (`api sdk`) with no version is asked at info: the
     /// SDK speaks the version of its release, and whether that release is
-    /// pinned (a lockfile, an exact version) the spec does not say. The team's own software (`kind=custom`,
+    /// pinned (a lockfile, an exact version) the spec does not say.
+    /// The team's own software (`kind=custom`,
     /// `website` or `hub`, neither `managed` nor a `connector=`: a service,
     /// its site, its middleware) is asked at info, unless a system of
     /// another declared `owner` writes to it: built and released with its
@@ -174,11 +175,11 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                     "pin the version the integration is built against: `api {style} version=\"{example}\"`"
                 ))
                 .with_owner(Owner::System(id));
+        let through_sdk = api.and_then(|a| a.style.as_ref()).is_some_and(|s| s.value == crate::model::ApiStyle::Sdk);
         // Only the catalog speaks of an API here: the spec states none, so
         // whether anything of this design calls it (rather than receiving
         // its webhooks, or leaving it to a hub's node that pins its own) is
         // not known. Asked at info.
-        let through_sdk = api.and_then(|a| a.style.as_ref()).is_some_and(|s| s.value == crate::model::ApiStyle::Sdk);
         if system.api.is_none() {
             d.message.push_str(
                 "; the spec states no `api` for it, so whether anything here calls it, and pins a version, is not said",

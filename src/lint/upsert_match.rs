@@ -411,7 +411,7 @@ fn check_keys(
             d = d.with_secondary(wait.loc, "the flow waits for this answer first");
         }
         if answered.is_some() || partly {
-            d.severity = crate::diagnostic::Severity::Info;
+            d.severity = Severity::Info;
         }
         out.push(d);
         return;
@@ -489,10 +489,9 @@ fn check_keys(
         }
         // A warning here says enough of this key; a question for the
         // vendor, or about a filter, leaves the email's own question to be
-        // asked below.
-        // An update or a delete creates nothing: a trigger without the key
-        // most often concerns no record of the target, so it is asked. It
-        // says enough of this key, as a warning does.
+        // asked below. An update or a delete creates nothing: a trigger
+        // without the key most often concerns no record of the target, so
+        // it is asked at info, and says enough of this key as a warning does.
         if vendor.is_some() || filter.is_some() {
             d.severity = Severity::Info;
         } else {
