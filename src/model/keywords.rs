@@ -159,7 +159,9 @@ keyword_enum! {
 
 keyword_enum! {
     /// How a system signs its webhooks: an HMAC of the raw body.
-    SignatureScheme { HmacSha256 = "hmac-sha256", HmacSha1 = "hmac-sha1", HmacMd5 = "hmac-md5" }
+    SignatureScheme {
+        HmacSha256 = "hmac-sha256", HmacSha1 = "hmac-sha1", HmacMd5 = "hmac-md5", HmacSha512 = "hmac-sha512",
+    }
 }
 
 keyword_enum! {

@@ -7,7 +7,7 @@
 //! (`@slack/bolt`'s `verifySlackRequest`, `square`'s `WebhooksHelper`,
 //! `@sendgrid/eventwebhook`), and Shopify's as documented, sent to a hub
 //! built with `connector=` only, and a spec's own `webhook-signature
-//! "hmac-md5"` (Patreon's scheme): each is accepted (202), and a tampered
+//! "hmac-md5"` (Patreon's scheme) and `"hmac-sha512"` (Paystack's): each is accepted (202), and a tampered
 //! body, a wrong secret and an expired or replayed timestamp get 401. On the
 //! way out, a real OAuth2 server (`oauth2-mock-server`, issuing tokens that
 //! live six seconds) hands out the token the target sees, and the hub fetches
@@ -61,6 +61,11 @@ system "members" kind=payments {
     webhooks #true
     webhook-signature "hmac-md5" header="X-Patreon-Signature" secret="MEMBERS_SIGNING_SECRET"
 }
+// Another, signing as Paystack does: a hex HMAC-SHA512 of the raw body.
+system "gateway" kind=payments {
+    webhooks #true
+    webhook-signature "hmac-sha512" header="X-Paystack-Signature" secret="GATEWAY_SIGNING_SECRET"
+}
 
 event "payment.paid" from="payments"
 event "code.pushed" from="code"
@@ -71,6 +76,7 @@ event "mail.delivered" from="mail"
 event "contact.created" from="marketing"
 event "pos.paid" from="pos"
 event "pledge.created" from="members"
+event "charge.success" from="gateway"
 
 flow "payments-to-books" {
     on "payment.paid"
@@ -136,6 +142,12 @@ flow "pledges-to-shipping" {
         request method="POST" path="/pledges"
     }
 }
+flow "charges-to-shipping" {
+    on "charge.success"
+    to "shipping" action=create {
+        request method="POST" path="/charges"
+    }
+}
 flow "sms-to-shipping" {
     on "sms.received"
     to "shipping" action=create {
@@ -182,6 +194,9 @@ const url = require("url");
     } else if (r.vendor === "patreon") {
         // As Patreon signs its webhooks: hex HMAC-MD5 of the raw body.
         headers["X-Patreon-Signature"] = crypto.createHmac("md5", r.secret).update(r.body).digest("hex");
+    } else if (r.vendor === "paystack") {
+        // As Paystack signs its webhooks: hex HMAC-SHA512 of the raw body.
+        headers["X-Paystack-Signature"] = crypto.createHmac("sha512", r.secret).update(r.body).digest("hex");
     } else if (r.vendor === "keys") {
         const pair = crypto.generateKeyPairSync("ec", { namedCurve: "prime256v1" });
         headers.public = pair.publicKey.export({ format: "der", type: "spki" }).toString("base64");
@@ -435,6 +450,7 @@ fn vendors_sign_and_authenticate_as_their_own_libraries_do() {
         ("CHAT_WEBHOOK_SECRET", "slack-secret".into()),
         ("SHOP_WEBHOOK_SECRET", "shopify-secret".into()),
         ("MEMBERS_SIGNING_SECRET", "patreon-secret".into()),
+        ("GATEWAY_SIGNING_SECRET", "paystack-secret".into()),
         ("PHONE_WEBHOOK_SECRET", "twilio-auth-token".into()),
         ("WIREPLAN_PUBLIC_URL", public.into()),
         ("MAIL_WEBHOOK_SECRET", public_key.clone()),
@@ -559,6 +575,17 @@ fn vendors_sign_and_authenticate_as_their_own_libraries_do() {
     let tampered = pledge.replace("pledge-1", "pledge-2");
     assert_eq!(post(port, "/hooks/pledge.created", json, &patreon(pledge, "patreon-secret"), &tampered), 401);
     assert_eq!(post(port, "/hooks/pledge.created", json, &patreon(pledge, "wrong"), pledge), 401);
+
+    // HMAC-SHA512 (Paystack's scheme), likewise.
+    let charge = r#"{"event":"charge.success","data":{"reference":"ref-1"}}"#;
+    let paystack =
+        |body: &str, secret: &str| signer.sign(&json!({"vendor": "paystack", "body": body, "secret": secret}));
+    assert_eq!(post(port, "/hooks/charge.success", json, &paystack(charge, "paystack-secret"), charge), 202);
+    let requests = recorder.wait_for(1, WAIT, |r| r.path == "/shipping/charges");
+    assert_eq!(requests.iter().filter(|r| r.path == "/shipping/charges").count(), 1, "{requests:#?}");
+    let tampered = charge.replace("ref-1", "ref-2");
+    assert_eq!(post(port, "/hooks/charge.success", json, &paystack(charge, "paystack-secret"), &tampered), 401);
+    assert_eq!(post(port, "/hooks/charge.success", json, &paystack(charge, "wrong"), charge), 401);
     // The CRM refuses the first token (401): the hub fetches another and
     // tries once more at once, although the flow has no `retry`.
     let start = Instant::now();
@@ -654,7 +681,7 @@ fn vendors_sign_and_authenticate_as_their_own_libraries_do() {
     // Nothing refused was delivered.
     let all = recorder.take();
     assert_eq!(all.iter().filter(|r| is_books(r)).count(), 3, "{all:#?}");
-    assert_eq!(all.iter().filter(|r| r.method == "POST" && r.path.starts_with("/shipping/")).count(), 7, "{all:#?}");
+    assert_eq!(all.iter().filter(|r| r.method == "POST" && r.path.starts_with("/shipping/")).count(), 8, "{all:#?}");
     assert_eq!(all.iter().filter(|r| is_pos(r)).count(), 1);
     red.stop();
     drop(oauth);

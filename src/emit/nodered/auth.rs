@@ -130,6 +130,7 @@ pub(in crate::emit) fn vendor_webhook(
         Some(SignatureScheme::HmacSha1) => "sha1",
         Some(SignatureScheme::HmacSha256) => "sha256",
         Some(SignatureScheme::HmacMd5) => "md5",
+        Some(SignatureScheme::HmacSha512) => "sha512",
         None if documented.algorithm == Algorithm::HmacSha1 => "sha1",
         None => "sha256",
     };

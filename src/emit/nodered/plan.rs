@@ -204,6 +204,7 @@ impl<'s> Planner<'_, 's> {
                     algorithm: match sig.scheme.as_ref().map(|s| s.value) {
                         Some(SignatureScheme::HmacSha1) => "sha1",
                         Some(SignatureScheme::HmacMd5) => "md5",
+                        Some(SignatureScheme::HmacSha512) => "sha512",
                         Some(SignatureScheme::HmacSha256) | None => "sha256",
                     },
                     encoding: match sig.encoding.as_ref().map(|e| e.value) {
