@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::Context;
-use super::util::{PerFlow, group_by, is_party, name_list, read_entity, source_fields};
+use super::util::{PerFlow, group_by, is_party, name_list, own_id, read_entity, source_fields};
 use crate::diagnostic::{Diagnostic, Severity, declare_rule};
 use crate::model::{
     Action, Constant, FieldType, Flow, FlowId, Lookup, MatchKey, Owner, Spec, SystemId, SystemKind, Target, TriggerKind,
@@ -46,7 +46,9 @@ declare_rule! {
     ///   `update` or a `delete`, which creates nothing: a trigger without
     ///   the key most often concerns no record of the target (a payment
     ///   that belongs to no deal), and the finding asks whether one that
-    ///   does can come without it;
+    ///   does can come without it. The id of the record the trigger is
+    ///   about (`id`, or the `id` of the object a webhook wraps it in:
+    ///   `data.id`, `object.id`) is taken as always there;
     /// - `lookup=search` in a flow set off by an event: the record is
     ///   searched for and then created, and two runs at once both create it;
     /// - two writers of the same records into one entity (the same source
@@ -82,7 +84,11 @@ declare_rule! {
     /// several fields that the write fills but for one part, which the
     /// finding names: that part is most often a constant of the
     /// integration (the store or account it syncs, a record type), which
-    /// the spec did not `set`. Two `to`s of one
+    /// the spec did not `set`. So is a key that is the target's own id of
+    /// the record (`id`, `vendor_id` on a `vendor`), never filled by the
+    /// write or by the other writer: the integration that made the record
+    /// keeps that id on its side (a link table), which the language
+    /// cannot pass on. Two `to`s of one
     /// flow that raise the same question (the same records, the same key
     /// filled the same way: a list's subscribers, then its blocklist) are
     /// one finding, which points at both.
@@ -227,7 +233,24 @@ fn fill<'s>(spec: &'s Spec, flow: &'s Flow, target: &'s Target, field: &str) -> 
         };
     };
     let declared = source.zip(map.src.target).and_then(|(fields, i)| fields.get(i as usize));
-    Fill::Source { src: &map.src.name.value, optional: declared.is_some_and(|f| !f.required && !f.generated) }
+    // The id of the record the trigger is about (`id`, or the `id` of the
+    // object a webhook wraps it in: `data.id`, `object.id`) is there
+    // whenever the trigger is, whatever the spec marks; a related record's
+    // (`customer.id` on an order) may be absent.
+    let its_id = match map.src.name.value.to_ascii_lowercase().rsplit_once('.') {
+        None => map.src.name.value.eq_ignore_ascii_case("id"),
+        Some((wrapper, last)) => {
+            last == "id"
+                && matches!(
+                    wrapper.rsplit('.').next().unwrap_or(wrapper),
+                    "data" | "object" | "payload" | "resource" | "record" | "current"
+                )
+        }
+    };
+    Fill::Source {
+        src: &map.src.name.value,
+        optional: !its_id && declared.is_some_and(|f| !f.required && !f.generated),
+    }
 }
 
 fn fills(spec: &Spec, flow: &Flow, target: &Target, key: &MatchKey) -> bool {
@@ -375,6 +398,12 @@ fn check_keys(
             .filter(|f| matches!(fill(spec, flow, target, f), Fill::Never))
             .collect();
         let partly = unfilled.len() < first.fields.len();
+        // The target's own id for the record (`id`, `deal_id` on a `deal`):
+        // an integration that made the record keeps that id on its side (a
+        // link table, a column of its own), which the language cannot pass
+        // on to a `map`. Asked at info.
+        let entity_name = target.entity.as_ref().map_or("", |e| e.name.value.as_str());
+        let kept_id = !partly && unfilled.iter().all(|f| own_id(f, entity_name));
         // (1.2) The key may come from the answer of a call the flow waited
         // on before this write, which the language cannot pass on: asked.
         let answered = super::util::answered_before(flow, index);
@@ -387,6 +416,12 @@ fn check_keys(
             // The rest of the key is filled: the part left out is most
             // often a constant of the integration (the store it syncs, a
             // processor, a record type), which the spec did not `set`.
+            None if kept_id => format!(
+                "if the integration keeps `{0}` from when it made the record (on its side: a link table, a \
+                 column of its own), the record is found, which the language cannot pass on to a `map`; if not, \
+                 fill it: `map \"SOURCE\" to=\"{0}\"`",
+                unfilled[0]
+            ),
             None if partly => format!(
                 "if `{0}` is a constant of the integration (the store or account it syncs, a record type), say it \
                  with `set \"{0}\" VALUE`; if not, fill it: `map \"SOURCE\" to=\"{0}\"`",
@@ -410,7 +445,7 @@ fn check_keys(
         if let Some(wait) = answered.and_then(|t| t.call.as_deref()) {
             d = d.with_secondary(wait.loc, "the flow waits for this answer first");
         }
-        if answered.is_some() || partly {
+        if answered.is_some() || partly || kept_id {
             d.severity = Severity::Info;
         }
         out.push(d);
@@ -704,7 +739,22 @@ fn compare_writers(
         .with_owner(Owner::Flow(q.flow));
         if let Some(wait) = answered {
             d = d.with_secondary(wait.loc, format!("`{}` may take it from this answer", p_flow.name.value));
-            d.severity = crate::diagnostic::Severity::Info;
+            d.severity = Severity::Info;
+        }
+        // A key that is the target's own id for the record is kept by the
+        // integration that made it (a link table), which the language
+        // cannot pass on: whether the other writer knows it is asked.
+        if key.fields.iter().all(|f| own_id(&f.name.value, entity)) {
+            d.help = format!(
+                "if `{}` keeps the target's id of each record (a link table, a column of its own), it finds them, \
+                 which the language cannot pass on to a `map`; if not, fill {} in `{}` too, or match both \
+                 writers on a key both fill",
+                p_flow.name.value,
+                fields_of(key),
+                p_flow.name.value
+            )
+            .into();
+            d.severity = Severity::Info;
         }
         out.push(d);
     }
