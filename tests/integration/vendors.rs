@@ -564,28 +564,23 @@ fn vendors_sign_and_authenticate_as_their_own_libraries_do() {
     assert_eq!(post(port, "/hooks/order.created", json, &shopify(order, "shopify-secret"), &tampered), 401);
     assert_eq!(post(port, "/hooks/order.created", json, &shopify(order, "wrong"), order), 401);
 
-    // A statement of the spec's own, HMAC-MD5 (Patreon's scheme): the
-    // pledge reaches its target, and a tampered body or a wrong secret
-    // gets 401.
+    // Statements of the spec's own, HMAC-MD5 (Patreon's scheme) and
+    // HMAC-SHA512 (Paystack's): the payload reaches its target, and a
+    // tampered body or a wrong secret gets 401.
+    let spec_signed = |vendor: &str, secret: &str, hook: &str, delivered_to: &str, body: &str, tampered: &str| {
+        let sign = |secret: &str| signer.sign(&json!({"vendor": vendor, "body": body, "secret": secret}));
+        assert_eq!(post(port, hook, json, &sign(secret), body), 202, "{vendor}");
+        let requests = recorder.wait_for(1, WAIT, |r| r.path == delivered_to);
+        assert_eq!(requests.iter().filter(|r| r.path == delivered_to).count(), 1, "{requests:#?}");
+        assert_eq!(post(port, hook, json, &sign(secret), tampered), 401, "{vendor}");
+        assert_eq!(post(port, hook, json, &sign("wrong"), body), 401, "{vendor}");
+    };
     let pledge = r#"{"data":{"id":"pledge-1","type":"pledge"}}"#;
-    let patreon = |body: &str, secret: &str| signer.sign(&json!({"vendor": "patreon", "body": body, "secret": secret}));
-    assert_eq!(post(port, "/hooks/pledge.created", json, &patreon(pledge, "patreon-secret"), pledge), 202);
-    let requests = recorder.wait_for(1, WAIT, |r| r.path == "/shipping/pledges");
-    assert_eq!(requests.iter().filter(|r| r.path == "/shipping/pledges").count(), 1, "{requests:#?}");
     let tampered = pledge.replace("pledge-1", "pledge-2");
-    assert_eq!(post(port, "/hooks/pledge.created", json, &patreon(pledge, "patreon-secret"), &tampered), 401);
-    assert_eq!(post(port, "/hooks/pledge.created", json, &patreon(pledge, "wrong"), pledge), 401);
-
-    // HMAC-SHA512 (Paystack's scheme), likewise.
+    spec_signed("patreon", "patreon-secret", "/hooks/pledge.created", "/shipping/pledges", pledge, &tampered);
     let charge = r#"{"event":"charge.success","data":{"reference":"ref-1"}}"#;
-    let paystack =
-        |body: &str, secret: &str| signer.sign(&json!({"vendor": "paystack", "body": body, "secret": secret}));
-    assert_eq!(post(port, "/hooks/charge.success", json, &paystack(charge, "paystack-secret"), charge), 202);
-    let requests = recorder.wait_for(1, WAIT, |r| r.path == "/shipping/charges");
-    assert_eq!(requests.iter().filter(|r| r.path == "/shipping/charges").count(), 1, "{requests:#?}");
     let tampered = charge.replace("ref-1", "ref-2");
-    assert_eq!(post(port, "/hooks/charge.success", json, &paystack(charge, "paystack-secret"), &tampered), 401);
-    assert_eq!(post(port, "/hooks/charge.success", json, &paystack(charge, "wrong"), charge), 401);
+    spec_signed("paystack", "paystack-secret", "/hooks/charge.success", "/shipping/charges", charge, &tampered);
     // The CRM refuses the first token (401): the hub fetches another and
     // tries once more at once, although the flow has no `retry`.
     let start = Instant::now();
