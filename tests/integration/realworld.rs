@@ -453,7 +453,15 @@ fn counts(severity: &str) -> bool {
     severity == "warning" || severity == "error"
 }
 
+/// The names of the rules wireplan has, from `wireplan rules`.
+fn known_rules() -> BTreeSet<String> {
+    let out = wireplan().args(["rules", "--format", "json"]).output().expect("wireplan runs");
+    let rules: serde_json::Value = serde_json::from_slice(&out.stdout).expect("`wireplan rules` prints JSON");
+    rules.as_array().expect("a list of rules").iter().map(|r| str_of(r, "name", "rules").to_owned()).collect()
+}
+
 fn folders() -> Vec<Folder> {
+    let known = known_rules();
     let corpus = root().join("tests/realworld");
     let mut names: Vec<String> = std::fs::read_dir(&corpus)
         .expect("tests/realworld exists")
@@ -491,6 +499,13 @@ fn folders() -> Vec<Folder> {
             let risks =
                 expected["risks"].as_array().unwrap_or_else(|| panic!("{name}: `risks` must be a list")).clone();
             assert!(!risks.is_empty(), "{name}: an architecture with no risks listed");
+            // A must-stay-quiet item guards against a rule wireplan has: one
+            // it does not have would hold whatever the checks do.
+            for risk in &risks {
+                if let Some(rule) = risk.get("quiet").map(|q| str_of(q, "rule", &name)) {
+                    assert!(known.contains(rule), "{name}: a must-stay-quiet item names `{rule}`, not a rule");
+                }
+            }
             let set = expected.get("set").map(|v| {
                 let set = v.as_str().unwrap_or_else(|| panic!("{name}: `set` must be a string"));
                 assert!(SETS.iter().any(|s| s.set == set), "{name}: unknown set `{set}`");
