@@ -5,7 +5,7 @@ use super::Context;
 use std::collections::HashMap;
 
 use crate::diagnostic::{Diagnostic, Label, Severity, declare_rule};
-use crate::model::{FlowId, Loc, Owner, Spec, SystemKind};
+use crate::model::{FlowId, Loc, Owner, Spec, SystemKind, TriggerKind};
 
 declare_rule! {
     /// ## What it finds
@@ -119,7 +119,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         // Asked once per flow, not per target: a flow may have thousands.
         let only_reads = flow.targets.iter().all(crate::model::Target::reads);
         let waited_on = flow.reply.is_some() || vendor_webhook(spec, flow).is_some();
-        let scheduled = matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(crate::model::TriggerKind::Schedule(_)));
+        let scheduled = matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Schedule(_)));
         // One finding per question: the calls of this flow that ask the same
         // of the same system (three calls to one CRM, none with a timeout)
         // are one finding that points at each, not three.
@@ -301,7 +301,7 @@ fn managed_via<'s>(spec: &'s Spec, flow: &crate::model::Flow) -> Option<&'s crat
 fn vendor_webhook<'s>(spec: &'s Spec, flow: &crate::model::Flow) -> Option<&'s crate::model::System> {
     // Only an event sets a flow off by webhook: a schedule or a poll that
     // reads a system with webhooks is not waited on by it.
-    if !matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(crate::model::TriggerKind::On { .. })) {
+    if !matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::On { .. })) {
         return None;
     }
     flow.source_system(spec).map(|s| spec.system(s)).filter(|s| s.has_webhooks() && !super::util::team_built(s))
