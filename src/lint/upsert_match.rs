@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::Context;
-use super::util::{PerFlow, group_by, is_party, name_list, own_id, read_entity, source_fields};
+use super::util::{PerFlow, group_by, group_keyed, is_party, name_list, own_id, read_entity, source_fields};
 use crate::diagnostic::{Diagnostic, Severity, declare_rule};
 use crate::model::{
     Action, Constant, FieldType, Flow, FlowId, Lookup, MatchKey, Owner, Spec, SystemId, SystemKind, Target, TriggerKind,
@@ -92,6 +92,15 @@ declare_rule! {
     /// flow that raise the same question (the same records, the same key
     /// filled the same way: a list's subscribers, then its blocklist) are
     /// one finding, which points at both.
+    ///
+    /// One question is one finding. Two flows from one source that write
+    /// the same records of one target on the same key, filled the same way
+    /// (an order's queued job and the button that runs the same code again,
+    /// a registration and a profile update calling one subscribe), ask the
+    /// same thing: the finding is at the first and lists the others, each
+    /// with a label of its own (an `allow` on one of them takes it out of
+    /// the group). A flow from another source is a handler of its own and
+    /// is asked on its own.
     ///
     /// ## Why it matters
     ///
@@ -272,6 +281,13 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     let mut created = PerFlow::made(&UPSERT_MATCH);
     let mut unstated = PerFlow::made(&UPSERT_MATCH);
+    // Each flow's findings about its writes' keys, with the question each
+    // asks, for `group_keyed`.
+    let mut asked: PerFlow<(Diagnostic, Option<(SystemId, String)>), _> = PerFlow {
+        rule: &UPSERT_MATCH,
+        items: Vec::new(),
+        finding: |_, (d, _): (Diagnostic, Option<(SystemId, String)>)| d,
+    };
     let mut writers: BTreeMap<(SystemId, SmolStr), Vec<Writer>> = BTreeMap::new();
     // Every field some flow writes, by system: a key read from a field that
     // a flow writes back into the source is the target's own id, kept there.
@@ -284,8 +300,10 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         .collect();
     for (flow_id, flow) in spec.flow_ids().zip(&spec.flows) {
         let source = flow.source_system(spec);
-        // This flow's findings about its writes' own keys, one per question.
+        // This flow's findings about its writes' own keys, one per question,
+        // and the write each is about (its target's index).
         let mut keys = Vec::new();
+        let mut targets = Vec::new();
         // (1.2) The trigger fields a `when` filter gives a value: a key
         // filled from one of them is never empty. Gathered once per flow,
         // not per key.
@@ -326,9 +344,33 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 continue;
             }
             check_keys(spec, flow_id, index, action, &written, &valued, &mut keys);
+            targets.resize(keys.len(), index);
         }
-        out.extend(one_per_question(keys));
+        // What each finding asks, with the flow's own names taken out: two
+        // flows from one source that write one entity of one target on the
+        // same key filled the same way (an order's queued job and the button
+        // that runs the same code) ask one thing, so they are one finding.
+        let own = format!("flow `{}`", flow.name.value);
+        let trigger = trigger_name(flow);
+        for (d, index) in one_per_question(keys.into_iter().zip(targets).collect()) {
+            let target = &flow.targets[index];
+            let question = source.zip(target.system.target).map(|(from, into)| {
+                let entity = target.entity.as_ref().map_or("", |e| e.name.value.as_str());
+                let text = d.message.replacen(&own, "", 1).replacen(&trigger, "", 1);
+                let from = &spec.system(from).name.value;
+                (into, format!("from `{from}` of `{entity}`:{text}"))
+            });
+            asked.items.push((flow_id, (d, question)));
+        }
     }
+    group_keyed(
+        spec,
+        asked,
+        |_, _, (_, question)| question.clone(),
+        "into",
+        |_, count, names, head| format!("{} (asked the same in {count} flows from one source: {names})", head.message),
+        out,
+    );
     for ((system, entity), writers) in &writers {
         if writers.len() > 1 && writers.len() <= COMPARED_WRITERS {
             compare_writers(spec, *system, entity, writers, out);
@@ -643,25 +685,25 @@ fn check_keys(
 /// two `to`s of one flow matching the same records on the same key filled
 /// the same way (a list's subscribers, then its blocklist) ask one thing,
 /// so the first finding stands for both and points at the other.
-fn one_per_question(findings: Vec<Diagnostic>) -> Vec<Diagnostic> {
+fn one_per_question(findings: Vec<(Diagnostic, usize)>) -> Vec<(Diagnostic, usize)> {
     if findings.len() < 2 {
         return findings;
     }
     // By message, so that a flow of thousands of targets is not compared
     // pair by pair.
     let mut first_of: rustc_hash::FxHashMap<(String, Severity), usize> = Default::default();
-    let mut kept: Vec<Diagnostic> = Vec::with_capacity(findings.len());
-    for d in findings {
+    let mut kept: Vec<(Diagnostic, usize)> = Vec::with_capacity(findings.len());
+    for (d, index) in findings {
         match first_of.entry((d.message.clone(), d.severity)) {
             std::collections::hash_map::Entry::Occupied(at) => {
-                kept[*at.get()].secondary.push(crate::diagnostic::Label {
+                kept[*at.get()].0.secondary.push(crate::diagnostic::Label {
                     loc: d.primary.loc,
                     message: "the same key in another `to` of this flow".into(),
                 })
             }
             std::collections::hash_map::Entry::Vacant(slot) => {
                 slot.insert(kept.len());
-                kept.push(d);
+                kept.push((d, index));
             }
         }
     }

@@ -102,23 +102,47 @@ pub(super) fn group_by<T>(
     message: impl Fn(&str, usize, String) -> String,
     out: &mut crate::lint::Findings<'_>,
 ) {
+    group_keyed(
+        spec,
+        singles,
+        |flow_id, flow, _| key(flow_id, flow).map(|system| (system, String::new())),
+        relation,
+        |system, count, names, _| message(system, count, names),
+        out,
+    );
+}
+
+/// The grouping under `group_by`, by a key each finding gives: a system
+/// and a question (empty: every finding on the system is one group). A
+/// question splits one system's findings into groups, one for each thing
+/// asked (a key filled the same way), each identified by its question as
+/// well as its system. `message(system, count, names, head)` words the
+/// grouped finding, from the first flow's finding (`head`) if it likes.
+pub(super) fn group_keyed<T>(
+    spec: &Spec,
+    singles: PerFlow<T, impl Fn(FlowId, T) -> Diagnostic>,
+    key: impl Fn(FlowId, &Flow, &T) -> Option<(SystemId, String)>,
+    relation: &str,
+    message: impl Fn(&str, usize, String, &Diagnostic) -> String,
+    out: &mut crate::lint::Findings<'_>,
+) {
     let PerFlow { rule, items, finding } = singles;
-    let mut groups: Vec<(SystemId, Vec<(FlowId, T)>)> = Vec::new();
-    let mut index: rustc_hash::FxHashMap<SystemId, usize> = Default::default();
+    let mut groups: Vec<((SystemId, String), Vec<(FlowId, T)>)> = Vec::new();
+    let mut index: rustc_hash::FxHashMap<(SystemId, String), usize> = Default::default();
     for (flow_id, item) in items {
         let flow = spec.flow(flow_id);
         let allowed = flow.allows.iter().any(|a| a.rule.value == rule.name);
-        let Some(system) = key(flow_id, flow).filter(|_| !allowed) else {
+        let Some(group) = key(flow_id, flow, &item).filter(|_| !allowed) else {
             out.push(finding(flow_id, item));
             continue;
         };
-        let at = *index.entry(system).or_insert_with(|| {
-            groups.push((system, Vec::new()));
+        let at = *index.entry(group.clone()).or_insert_with(|| {
+            groups.push((group, Vec::new()));
             groups.len() - 1
         });
         groups[at].1.push((flow_id, item));
     }
-    for (system, mut members) in groups {
+    for ((system, question), mut members) in groups {
         if members.len() == 1 {
             out.extend(members.pop().map(|(f, item)| finding(f, item)));
             continue;
@@ -133,7 +157,7 @@ pub(super) fn group_by<T>(
         // member, and its fix's edits.
         let mut made = members.into_iter().map(|(f, item)| (f, finding(f, item)));
         let Some((first, head)) = made.next() else { continue };
-        let mut grouped = Diagnostic::new(head.rule, head.primary.loc, message(name, count, names))
+        let mut grouped = Diagnostic::new(head.rule, head.primary.loc, message(name, count, names, &head))
             .with_label(flow_label(first, &head))
             // Owned by its first flow, which has no `allow` of the rule
             // (those left the group), so that editors offer the allow there.
@@ -162,8 +186,11 @@ pub(super) fn group_by<T>(
             applicability,
             edits,
         }));
-        let identity =
+        let mut identity =
             format!("the flows {relation} system {}", serde_json::to_string(name.as_str()).unwrap_or_default());
+        if !question.is_empty() {
+            identity = format!("{identity} asked {question}");
+        }
         out.push(grouped.about_the_spec(identity).with_help(help));
     }
 }
