@@ -88,7 +88,12 @@ declare_rule! {
     /// the record (`id`, `vendor_id` on a `vendor`), never filled by the
     /// write or by the other writer: the integration that made the record
     /// keeps that id on its side (a link table), which the language
-    /// cannot pass on. Two `to`s of one
+    /// cannot pass on. So is a key the other writer never fills when that
+    /// writer maps nothing (a re-run of another flow's code): the spec does
+    /// not say what it writes. And where the other writer matches on the
+    /// same key itself and maps something, it is asked about its own key
+    /// (it finds no record of its own), which says all: the two writers
+    /// are not compared again on that fact. Two `to`s of one
     /// flow that raise the same question (the same records, the same key
     /// filled the same way: a list's subscribers, then its blocklist) are
     /// one finding, which points at both.
@@ -745,8 +750,20 @@ fn compare_writers(
             let other_entities = matches!((q_read, read_entity(spec, p_flow)), (Some(q), Some(p)) if q != p);
             let same_records =
                 party || (q_source.is_some() && p_flow.source_system(spec) == q_source && !other_entities);
+            // A writer that matches on the key itself but never fills it,
+            // and maps something, is asked about its own key (it finds no
+            // record of its own): one fact, which the spec most often leaves
+            // out of a sketch of that writer (a resync whose maps the
+            // language cannot state). One that maps nothing is not asked
+            // about its own key, so this asks.
+            let says_something = !(p_target.maps.is_empty() && p_target.sets.is_empty() && p_target.each.is_none());
+            let asked_of_its_own = says_something
+                && p_target.matches.iter().any(|k| {
+                    q_target.matches[0].fields.iter().all(|f| k.fields.iter().any(|g| g.name.value == f.name.value))
+                });
             (p.flow, p.target) != (q.flow, q.target)
                 && same_records
+                && !asked_of_its_own
                 && !q_target.matches.iter().any(|k| k.fields.iter().all(|f| filled_by(p_target, &f.name.value)))
         });
         let Some(p) = unseen else { continue };
@@ -781,6 +798,22 @@ fn compare_writers(
         .with_owner(Owner::Flow(q.flow));
         if let Some(wait) = answered {
             d = d.with_secondary(wait.loc, format!("`{}` may take it from this answer", p_flow.name.value));
+            d.severity = Severity::Info;
+        }
+        // A write that maps nothing does not say what it writes (a re-run of
+        // another flow's code, a write the language cannot detail): whether
+        // it fills the key is asked.
+        let p_target = &p_flow.targets[p.target];
+        if p_target.maps.is_empty() && p_target.sets.is_empty() && p_target.each.is_none() {
+            d.help = format!(
+                "`{0}` maps nothing, so the spec does not say what it writes: if it fills {1} (the same code as \
+                 another flow's), `{2}` finds its records; if not, fill {1} in `{0}` too, or match both writers \
+                 on a key both fill",
+                p_flow.name.value,
+                fields_of(key),
+                q_flow.name.value
+            )
+            .into();
             d.severity = Severity::Info;
         }
         // A key that is the target's own id for the record is kept by the
