@@ -3,9 +3,8 @@
 //!
 //! The recommendation comes from `crate::plan::compute`, so this check and
 //! `wireplan plan` never disagree. It reports at most two findings per spec:
-//! one for the flows below the recommended pattern (tools wired directly
-//! where a hub or broker is due), one for a broker where direct connections
-//! would do even at the horizon.
+//! one for the flows below a broker the stack's size or volume calls for,
+//! one for a broker where direct connections would do even at the horizon.
 
 use super::Context;
 use crate::diagnostic::Diagnostic;
@@ -21,10 +20,17 @@ declare_rule! {
     /// wired point-to-point (stage 1), 4 to 9 tools want a hub (stage 2), and
     /// 10 or more tools, or high volume (by default 100,000 events a day or a
     /// peak of 50 a second; see `stack { high-volume ... }`), want an event
-    /// broker (stage 3). It reports the flows that still run below the
-    /// recommended pattern (for example 12 tools wired point-to-point), and a
-    /// broker carrying flows for a stack that stays at stage 1 through the
-    /// horizon. Flows that only feed a warehouse, lake or analytics tool are
+    /// broker (stage 3). It reports the flows that still run below a broker
+    /// where the stack's size or volume calls for one (for example 12 tools
+    /// wired point-to-point), and a broker carrying flows for a stack that
+    /// stays at stage 1 through the horizon. Point-to-point flows where a
+    /// hub is due are `p2p-sprawl`'s question, which counts what a hub
+    /// would change (a star around one system needs none); and where the
+    /// stack is event-driven only because its services already publish to
+    /// a broker, the flows left outside it (the adapter that publishes into
+    /// it, an orchestrator's steps) are design choices its size does not
+    /// argue against: on the real-world corpus those findings were right
+    /// once in 31, so neither is reported. Flows that only feed a warehouse, lake or analytics tool are
     /// reporting loads and are left out, and so are flows that `reply`
     /// (since 1.2): a caller waiting on an answer is a synchronous call,
     /// which a hub or broker would only lengthen. A stack whose services
@@ -118,13 +124,24 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         plan::first_in_order(flows, SECONDARY_FLOWS + 1, |a, b| spec.flow(a.flow).loc.cmp(&spec.flow(b.flow).loc))
     };
 
+    // Flows below the stage are reported where the stack's size or volume
+    // calls for a broker (10 or more tools, high volume). Where the stage
+    // is a hub, point-to-point flows are `p2p-sprawl`'s question, which
+    // counts what a hub would change (a star around one system needs no
+    // hub); where the stage is event-driven only because services already
+    // publish to a broker, each flow left outside it is a design choice
+    // (the adapter that publishes into it, an orchestrator's steps) that
+    // nothing about the stack's size argues against. On the real-world
+    // corpus those findings were right once in 31.
+    let argued =
+        stage == Stage::EventDriven && (now.high_volume || now.tools >= plan.thresholds.event_driven_min_tools);
     // (1.2) A flow whose caller waits for its `reply` stays a synchronous
     // call: a hub or broker would only add a hop, so it is not "below" any
     // stage.
     let mut below: Vec<&FlowUse> = plan
         .flows_now
         .iter()
-        .filter(|f| f.transport.stage() < stage && !f.reporting_only && !spec.flow(f.flow).replies())
+        .filter(|f| argued && f.transport.stage() < stage && !f.reporting_only && !spec.flow(f.flow).replies())
         .collect();
     let n = below.len();
     let transports: std::collections::BTreeSet<&str> = below.iter().map(|f| runs(f.transport)).collect();
@@ -136,9 +153,6 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             } else {
                 format!("peaks of {} events a second", plan::rate(now.peak_per_second))
             }
-        } else if stage == Stage::EventDriven && now.tools < plan.thresholds.event_driven_min_tools {
-            // Raised to stage 3 by the broker its services already use.
-            "a stack whose services already publish to a broker".to_owned()
         } else {
             format!("{} tools", plan::count(f64::from(now.tools)))
         };
@@ -151,12 +165,13 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             if n == 1 { "s" } else { "" },
             transports.into_iter().collect::<Vec<_>>().join(" or ")
         );
-        let help = match (stage, plan::existing_transport(spec, stage)) {
-            (_, Some(name)) => format!(
+        let help = match plan::existing_transport(spec, stage) {
+            Some(name) => format!(
                 "route these flows through `{name}` with `via {name}`; `wireplan plan` lists which to move first"
             ),
-            (Stage::EventDriven, None) => "add an event broker (`system \"events\" kind=broker { ha #true }`) and route these flows through it with `via events`; `wireplan plan` lists which to move first".to_owned(),
-            _ => "add a hub (`system \"hub\" kind=hub`) and route these flows through it with `via hub`; `wireplan plan` lists which to move first".to_owned(),
+            None => "add an event broker (`system \"events\" kind=broker { ha #true }`) and route these flows \
+                     through it with `via events`; `wireplan plan` lists which to move first"
+                .to_owned(),
         };
         let flow = spec.flow(first.flow);
         // One finding for the stack, shown at its first flow below the
@@ -239,6 +254,44 @@ mod tests {
             ));
         }
         s
+    }
+
+    /// Six tools wired point-to-point: a hub is the planner's advice, but
+    /// whether one would change anything is `p2p-sprawl`'s question (it
+    /// counts the pairs), so this check does not repeat it. Ten tools are
+    /// past the hub's range, and are reported here.
+    #[test]
+    fn point_to_point_below_a_hub_is_left_to_p2p_sprawl() {
+        assert!(findings(&tools(6)).is_empty());
+        assert_eq!(findings(&tools(10)).len(), 1);
+    }
+
+    /// Four tools whose services already publish to a broker, and one
+    /// webhook adapter written point-to-point: the stack is event-driven,
+    /// and nothing about its size argues that the adapter should move. The
+    /// same stack at high volume is told to route it through the broker.
+    #[test]
+    fn a_flow_outside_a_broker_the_stack_already_uses_is_a_design_choice() {
+        let spec = |volume: &str| {
+            format!(
+                r#"
+                system "bus" kind=broker {{ ha #true }}
+                system "orders" kind=custom {{ publishes "order.placed" via=bus }}
+                system "billing" kind=custom
+                system "stripe" kind=payments
+                system "mail" kind=email
+                event "order.placed" from=orders version=1 {{ {volume} }}
+                event "charge.paid" from=stripe version=1
+                flow "bill" {{ on "order.placed"; via bus; to billing action=create; retry attempts=3; dead-letter; log }}
+                flow "stripe-webhook" {{ on "charge.paid"; to orders action=update; retry attempts=3; dead-letter; log }}
+                flow "receipts" {{ on "order.placed"; via bus; to mail action=send; retry attempts=3; dead-letter; log }}
+                "#
+            )
+        };
+        assert!(findings(&spec("")).is_empty());
+        let busy = findings(&spec("volume per-day=500000 peak-per-second=80"));
+        assert_eq!(busy.len(), 1, "{busy:?}");
+        assert!(busy[0].0.contains("500,000 events a day"), "{busy:?}");
     }
 
     #[test]
