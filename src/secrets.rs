@@ -7,7 +7,8 @@
 //! `https://x/?token=ghp_...`), or a word that is long, mixes letters and
 //! digits and has the character entropy of random text. Hosts, `host:port`,
 //! URLs without a password, UUIDs, version strings and UPPER_SNAKE_CASE
-//! environment-variable names are never flagged. What is found carries a
+//! environment-variable names are never flagged, and a URL path is read a
+//! segment at a time. What is found carries a
 //! masked form (a short prefix and `…`) for messages: the secret itself is
 //! never printed.
 
@@ -74,7 +75,14 @@ pub(crate) fn check(text: &str) -> Option<Found> {
     if let Some(found) = url_password(text) {
         return Some(found);
     }
-    for word in text.split(|c: char| c.is_whitespace() || is_separator(c)) {
+    // A URL path (`/admin/api/2020-04/products/`) is read a segment at a
+    // time: its words and numbers together look random, a segment of it
+    // does only when it is a token (a webhook path's secret).
+    let words = text.split(|c: char| c.is_whitespace() || is_separator(c)).flat_map(|word| {
+        let path = word.starts_with('/');
+        word.split(move |c: char| path && c == '/')
+    });
+    for word in words {
         if let Some(mut found) = check_word(word) {
             // `split` hands out slices of `text`: where the word starts is
             // the distance between the two.
@@ -259,6 +267,9 @@ mod tests {
             "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----",
             "-----BEGIN PRIVATE KEY-----",
             "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+            // A token as a segment of a path (a webhook's secret URL).
+            "/services/T0001/B0002/q8Zt3kWm9XpL2vR7nC4yH6sJ",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY2a9",
         ] {
             assert!(check(token).is_some(), "{token}");
         }
@@ -300,6 +311,8 @@ mod tests {
             "v1.2.3",
             "wss://ws.example.com/socket",
             "streetlights/1.0/event/{streetlightId}/lighting/measured",
+            "/admin/api/2020-04/products/{id}.json",
+            "/v3/marketing/contacts/search/emails",
         ] {
             assert!(check(value).is_none(), "{value}: {:?}", check(value));
         }

@@ -293,7 +293,9 @@ declare_rule! {
     /// `Bearer sk_live_...` and `https://x/?token=ghp_...` are found), a
     /// private-key block, a JWT, a URL with a password, or a long,
     /// high-entropy word. Hosts, `host:port`, URLs without a password,
-    /// UUIDs and version strings are not credentials. Every string in the
+    /// UUIDs and version strings are not credentials, and a URL path
+    /// (`/admin/api/2020-04/products/{id}.json`) is read a segment at a
+    /// time, so only a segment that is a token is found. Every string in the
     /// file is looked at, in nodes wireplan does not know too, and in nodes
     /// commented out with `/-` (they are committed all the same). A `secret`
     /// takes the name of an environment variable, in UPPER_SNAKE_CASE;
