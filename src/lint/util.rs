@@ -112,6 +112,9 @@ pub(super) fn group_by<T>(
     );
 }
 
+/// What a group of `group_keyed` is: a system, and the question asked.
+type GroupKey = (SystemId, String);
+
 /// The grouping under `group_by`, by a key each finding gives: a system
 /// and a question (empty: every finding on the system is one group). A
 /// question splits one system's findings into groups, one for each thing
@@ -121,14 +124,14 @@ pub(super) fn group_by<T>(
 pub(super) fn group_keyed<T>(
     spec: &Spec,
     singles: PerFlow<T, impl Fn(FlowId, T) -> Diagnostic>,
-    key: impl Fn(FlowId, &Flow, &T) -> Option<(SystemId, String)>,
+    key: impl Fn(FlowId, &Flow, &T) -> Option<GroupKey>,
     relation: &str,
     message: impl Fn(&str, usize, String, &Diagnostic) -> String,
     out: &mut crate::lint::Findings<'_>,
 ) {
     let PerFlow { rule, items, finding } = singles;
-    let mut groups: Vec<((SystemId, String), Vec<(FlowId, T)>)> = Vec::new();
-    let mut index: rustc_hash::FxHashMap<(SystemId, String), usize> = Default::default();
+    let mut groups: Vec<(GroupKey, Vec<(FlowId, T)>)> = Vec::new();
+    let mut index: rustc_hash::FxHashMap<GroupKey, usize> = Default::default();
     for (flow_id, item) in items {
         let flow = spec.flow(flow_id);
         let allowed = flow.allows.iter().any(|a| a.rule.value == rule.name);
