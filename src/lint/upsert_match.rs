@@ -93,7 +93,9 @@ declare_rule! {
     /// not say what it writes. And where the other writer matches on the
     /// same key itself and maps something, it is asked about its own key
     /// (it finds no record of its own), which says all: the two writers
-    /// are not compared again on that fact. Two `to`s of one
+    /// are not compared again on that fact; nor where it upserts people or
+    /// companies stating no key at all, which is asked what it matches on
+    /// (whether it fills the other's key is part of that answer). Two `to`s of one
     /// flow that raise the same question (the same records, the same key
     /// filled the same way: a list's subscribers, then its blocklist) are
     /// one finding, which points at both.
@@ -761,9 +763,17 @@ fn compare_writers(
                 && p_target.matches.iter().any(|k| {
                     q_target.matches[0].fields.iter().all(|f| k.fields.iter().any(|g| g.name.value == f.name.value))
                 });
+            // A writer of people or companies that states no key at all is
+            // asked what it matches on (`unstated_finding`): whether it
+            // fills this one is part of that answer.
+            let asked_its_key = party
+                && p_target.matches.is_empty()
+                && p_target.action.as_ref().is_some_and(|a| a.value == Action::Upsert)
+                && p_flow.source_system(spec) != Some(system);
             (p.flow, p.target) != (q.flow, q.target)
                 && same_records
                 && !asked_of_its_own
+                && !asked_its_key
                 && !q_target.matches.iter().any(|k| k.fields.iter().all(|f| filled_by(p_target, &f.name.value)))
         });
         let Some(p) = unseen else { continue };
