@@ -7,8 +7,8 @@
 //! `https://x/?token=ghp_...`), or a word that is long, mixes letters and
 //! digits and has the character entropy of random text. Hosts, `host:port`,
 //! URLs without a password, UUIDs, version strings and UPPER_SNAKE_CASE
-//! environment-variable names are never flagged, and a URL path is read a
-//! segment at a time. What is found carries a
+//! environment-variable names are never flagged, and a URL path or a URI
+//! with a scheme (`iglu:`) is read a segment at a time. What is found carries a
 //! masked form (a short prefix and `…`) for messages: the secret itself is
 //! never printed.
 
@@ -75,11 +75,12 @@ pub(crate) fn check(text: &str) -> Option<Found> {
     if let Some(found) = url_password(text) {
         return Some(found);
     }
-    // A URL path (`/admin/api/2020-04/products/`) is read a segment at a
-    // time: its words and numbers together look random, a segment of it
-    // does only when it is a token (a webhook path's secret).
+    // A URL path (`/admin/api/2020-04/products/`) or a URI with a scheme
+    // (`iglu:com.acme/order/jsonschema/1-0-0`) is read a segment at a time:
+    // its words and numbers together look random, a segment of it does
+    // only when it is a token (a webhook path's secret).
     let words = text.split(|c: char| c.is_whitespace() || is_separator(c)).flat_map(|word| {
-        let path = word.starts_with('/');
+        let path = word.starts_with('/') || has_scheme(word);
         word.split(move |c: char| path && c == '/')
     });
     for word in words {
@@ -92,6 +93,15 @@ pub(crate) fn check(text: &str) -> Option<Found> {
         }
     }
     None
+}
+
+/// Whether a word starts with a URI scheme and its colon (`iglu:`, `urn:`,
+/// `s3:`): letters first, then letters, digits, `+`, `.` or `-`. No token
+/// format a spec may hold has a colon there.
+fn has_scheme(word: &str) -> bool {
+    let Some((scheme, _)) = word.split_once(':') else { return false };
+    scheme.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+        && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'.' | b'-'))
 }
 
 /// The punctuation that ends a word of a value, besides whitespace.
@@ -269,6 +279,7 @@ mod tests {
             "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
             // A token as a segment of a path (a webhook's secret URL).
             "/services/T0001/B0002/q8Zt3kWm9XpL2vR7nC4yH6sJ",
+            "s3:backups/q8Zt3kWm9XpL2vR7nC4yH6sJw2/dump.sql",
             "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY2a9",
         ] {
             assert!(check(token).is_some(), "{token}");
@@ -312,6 +323,8 @@ mod tests {
             "wss://ws.example.com/socket",
             "streetlights/1.0/event/{streetlightId}/lighting/measured",
             "/admin/api/2020-04/products/{id}.json",
+            "iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0",
+            "iglu:com.example/orders_change/jsonschema/1-0-0",
             "/v3/marketing/contacts/search/emails",
         ] {
             assert!(check(value).is_none(), "{value}: {:?}", check(value));

@@ -294,7 +294,8 @@ declare_rule! {
     /// private-key block, a JWT, a URL with a password, or a long,
     /// high-entropy word. Hosts, `host:port`, URLs without a password,
     /// UUIDs and version strings are not credentials, and a URL path
-    /// (`/admin/api/2020-04/products/{id}.json`) is read a segment at a
+    /// (`/admin/api/2020-04/products/{id}.json`) or a URI with a scheme
+    /// (`iglu:com.acme/order/jsonschema/1-0-0`) is read a segment at a
     /// time, so only a segment that is a token is found. Every string in the
     /// file is looked at, in nodes wireplan does not know too, and in nodes
     /// commented out with `/-` (they are committed all the same). A `secret`
