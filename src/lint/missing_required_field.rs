@@ -144,7 +144,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 continue;
             }
             // A write that maps nothing does not say what it writes.
-            if target.maps.is_empty() && target.sets.is_empty() && target.each.is_none() {
+            if target.maps_nothing() {
                 continue;
             }
             let Some(entity_ref) = &target.entity else { continue };

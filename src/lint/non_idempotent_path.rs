@@ -250,7 +250,7 @@ fn absorbed_publish(spec: &Spec, absorbs: &[bool], target: &Target) -> bool {
         && target.system.target.is_some_and(|s| spec.system(s).is_transport());
     publishes
         && !target.emits.is_empty()
-        && (carries || (target.maps.is_empty() && target.sets.is_empty() && target.each.is_none()))
+        && (carries || target.maps_nothing())
         && target.emits.iter().all(|e| e.target.is_some_and(|e| absorbs.get(e.index()).copied().unwrap_or(false)))
 }
 

@@ -430,13 +430,12 @@ fn check_keys(
         Action::Upsert => "finds no record and creates a new one on every run",
         _ => "finds no record to change",
     };
-    let filled: Vec<&MatchKey> = target.matches.iter().filter(|k| fills(spec, flow, target, k)).collect();
     // A write that maps nothing does not say what it writes (a warehouse's
     // own transformation in SQL): its key is not said to go unfilled.
-    let says_nothing = target.maps.is_empty() && target.sets.is_empty() && target.each.is_none();
-    if says_nothing {
+    if target.maps_nothing() {
         return;
     }
+    let filled: Vec<&MatchKey> = target.matches.iter().filter(|k| fills(spec, flow, target, k)).collect();
     if filled.is_empty() {
         // The parts of the first key this write never fills, and whether
         // it fills the others (a composite key left partly empty).
@@ -758,18 +757,14 @@ fn compare_writers(
             // out of a sketch of that writer (a resync whose maps the
             // language cannot state). One that maps nothing is not asked
             // about its own key, so this asks.
-            let says_something = !(p_target.maps.is_empty() && p_target.sets.is_empty() && p_target.each.is_none());
-            let asked_of_its_own = says_something
+            let asked_of_its_own = !p_target.maps_nothing()
                 && p_target.matches.iter().any(|k| {
                     q_target.matches[0].fields.iter().all(|f| k.fields.iter().any(|g| g.name.value == f.name.value))
                 });
             // A writer of people or companies that states no key at all is
             // asked what it matches on (`unstated_finding`): whether it
             // fills this one is part of that answer.
-            let asked_its_key = party
-                && p_target.matches.is_empty()
-                && p_target.action.as_ref().is_some_and(|a| a.value == Action::Upsert)
-                && p_flow.source_system(spec) != Some(system);
+            let asked_its_key = asks_for_key(p_target) && p_flow.source_system(spec) != Some(system);
             (p.flow, p.target) != (q.flow, q.target)
                 && same_records
                 && !asked_of_its_own
@@ -813,8 +808,7 @@ fn compare_writers(
         // A write that maps nothing does not say what it writes (a re-run of
         // another flow's code, a write the language cannot detail): whether
         // it fills the key is asked.
-        let p_target = &p_flow.targets[p.target];
-        if p_target.maps.is_empty() && p_target.sets.is_empty() && p_target.each.is_none() {
+        if p_flow.targets[p.target].maps_nothing() {
             d.help = format!(
                 "`{0}` maps nothing, so the spec does not say what it writes: if it fills {1} (the same code as \
                  another flow's), `{2}` finds its records; if not, fill {1} in `{0}` too, or match both writers \

@@ -427,6 +427,13 @@ impl Target {
         self.matches.shrink_to_fit();
     }
 
+    /// Whether this write says nothing of what it writes: no `map`, `set`
+    /// or `each` (a warehouse's own SQL, a vendor's connector, a re-run of
+    /// another flow's code), so no check asks what it leaves unfilled.
+    pub(crate) fn maps_nothing(&self) -> bool {
+        self.maps.is_empty() && self.sets.is_empty() && self.each.is_none()
+    }
+
     /// Every destination field this write fills: its maps and sets, and
     /// those of its `each`.
     pub(crate) fn written_fields(&self) -> impl Iterator<Item = &FieldRef> {
