@@ -32,6 +32,7 @@ pub(crate) enum Fits {
     Rule,
 }
 
+#[derive(Clone, Copy)]
 pub(crate) struct Prop {
     pub(crate) key: &'static str,
     pub(crate) doc: &'static str,
@@ -67,6 +68,18 @@ const FIELD: &[Prop] = &[
     prop(
         "generated",
         "the system fills it itself, such as a database id (`#true`): a `create` need not map it",
+        Fits::Bool,
+    ),
+];
+/// An entity's field: an event's, and what the system keeps unique.
+const ENTITY_FIELD: &[Prop] = &[
+    FIELD[0],
+    FIELD[1],
+    FIELD[2],
+    prop(
+        "unique",
+        "(1.2) the system refuses a second record with the same value, such as a unique index (`#true`): a repeated \
+         create fails rather than doubles",
         Fits::Bool,
     ),
 ];
@@ -149,7 +162,7 @@ pub(crate) const SHAPES: &[Shape] = &[
         prop("header", "the header an `api-key` goes in", Fits::Text),
     ]),
     shape!("system" "allow" "allow RULE reason=\"...\"", "Silences a rule for this system, with a reason.", Some(Fits::Rule), ALLOW),
-    shape!("entity" "field" "field NAME type=T required=#true", "A field of the entity.", Some(Fits::Text), FIELD),
+    shape!("entity" "field" "field NAME type=T required=#true unique=#true", "A field of the entity.", Some(Fits::Text), ENTITY_FIELD),
     shape!("event" "key" "key FIELD", "The field that identifies the record: the candidate idempotency key.", Some(Fits::EventField), &[]),
     shape!("event" "field" "field NAME type=T required=#true", "A field of the event's payload.", Some(Fits::Text), FIELD),
     shape!("event" "volume" "volume per-day=N peak-per-second=N", "How many of these events there are.", None, VOLUME),

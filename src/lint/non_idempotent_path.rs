@@ -52,7 +52,9 @@ declare_rule! {
     /// A `create` that gives the new record its own id (`id`, `order_id`
     /// on an `order`) from the key of the event the flow runs on makes no
     /// second record: the store keeps one per id and refuses the repeat (or
-    /// puts it over the first). The flow stops at that refusal, so the
+    /// puts it over the first). So does (since 1.2) a `create` or `append`
+    /// that maps a field its entity declares `unique=#true` (a unique
+    /// index, a vendor's duplicate check on a reference). The flow stops at that refusal, so the
     /// writes after it are not asked about either (an order's lines after
     /// the order); those before it are.
     ///
@@ -196,13 +198,19 @@ fn offending_targets(spec: &Spec, absorbs: &[bool], flow: &Flow) -> Vec<usize> {
 
 /// Whether target `target` is a `create` that gives the new record its own
 /// id (`id`, `order_id` on an `order`) from the key of the event the flow
-/// runs on: the store keeps one record per id, so a repeat of the event is
-/// refused (or, in a store that puts by key, overwrites the record), and
-/// makes no second one. The flow stops at that refusal, so the writes after
+/// runs on, or (1.2) a `create` or `append` that fills a field the target
+/// declares `unique=#true`: the store keeps one record per value, so a
+/// repeat of the event is refused (or, in a store that puts by key,
+/// overwrites the record), and makes no second one. The flow stops at that refusal, so the writes after
 /// it do not run again either (an order's lines after the order).
 fn refused_twice(spec: &Spec, flow: &Flow, target: usize) -> bool {
     let Some(t) = flow.targets.get(target) else { return false };
     let (Some(action), Some(entity)) = (&t.action, &t.entity) else { return false };
+    // (1.2) A field the target keeps unique, filled from the trigger: the
+    // same trigger brings the same value, which the target refuses.
+    if matches!(action.value, Action::Create | Action::Append) && super::util::fills_unique(spec, t) {
+        return true;
+    }
     let Some(key) = flow.trigger_event().and_then(|e| spec.event(e).key.as_ref()) else { return false };
     action.value == Action::Create
         && t.maps.iter().any(|m| {

@@ -19,7 +19,8 @@ use super::Context;
 use super::util::{PerFlow, group_by, group_keyed, is_party, name_list, own_id, read_entity, source_fields};
 use crate::diagnostic::{Diagnostic, Severity, declare_rule};
 use crate::model::{
-    Action, Constant, FieldType, Flow, FlowId, Lookup, MatchKey, Owner, Spec, SystemId, SystemKind, Target, TriggerKind,
+    Action, Constant, FieldType, Flow, FlowId, Loc, Lookup, MatchKey, Owner, Spec, SystemId, SystemKind, Target,
+    TriggerKind,
 };
 use smol_str::SmolStr;
 
@@ -50,7 +51,11 @@ declare_rule! {
     ///   about (`id`, or the `id` of the object a webhook wraps it in:
     ///   `data.id`, `object.id`) is taken as always there;
     /// - `lookup=search` in a flow set off by an event: the record is
-    ///   searched for and then created, and two runs at once both create it;
+    ///   searched for and then created, and two runs at once both create it
+    ///   (since 1.2, on a key whose fields the target declares
+    ///   `unique=#true`, the second create is refused instead: with a
+    ///   `retry`, which finds the record, nothing is asked; without one,
+    ///   an info, since that run's change is lost);
     /// - two writers of the same records into one entity (the same source
     ///   system, or people and companies from anywhere) where one never
     ///   fills the key the other matches on: the other creates a second
@@ -59,7 +64,8 @@ declare_rule! {
     ///   people or companies (`contact`, `customer`, `account`...), or of
     ///   records the write does not name: names are not unique. Of other
     ///   records (a blob, a tag) it is an info: whether their names are
-    ///   unique is the target's rule.
+    ///   unique is the target's rule, and a name the target declares
+    ///   `unique=#true` (since 1.2) is not asked about.
     ///
     /// At info: a key of several fields that includes a person's or a
     /// company's name (first and last name with an email): unique enough,
@@ -586,28 +592,19 @@ fn check_keys(
         out.push(d);
     }
     let event_set_off = matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::On { .. }));
-    if let Some(lookup) = target.matches.iter().filter_map(|k| k.lookup.as_ref()).find(|l| l.value == Lookup::Search)
+    if let Some((key, lookup)) =
+        target.matches.iter().find_map(|k| k.lookup.as_ref().filter(|l| l.value == Lookup::Search).map(|l| (k, l)))
         && event_set_off
         && action == Action::Upsert
     {
-        warned = true;
-        out.push(
-            Diagnostic::new(
-                &UPSERT_MATCH,
-                lookup.loc,
-                format!(
-                    "flow `{}` searches `{system}` and then creates the record: two runs for one record at once (a \
-                     redelivery beside its original, two quick changes) both find nothing and create two",
-                    flow.name.value
-                ),
-            )
-            .with_label("a search, then a create: two calls with nothing between them")
-            .with_help(
-                "use the target's own upsert by the key (Salesforce's external id, HubSpot's `idProperty`) and say \
-                 `lookup=native`, or run one record at a time (a queue keyed by the record)",
-            )
-            .with_owner(Owner::Flow(flow_id)),
-        );
+        // (1.2) A key the target keeps unique refuses the second create:
+        // the run that lost the race fails, and a retry finds the record.
+        let refused = super::util::all_unique(spec, target, key);
+        let retried = flow.retry_for(index).is_some();
+        if !(refused && retried) {
+            warned |= !refused;
+            out.push(search_then_create(flow, flow_id, system, lookup.loc, refused));
+        }
     }
     let entity_fields = target.entity.as_ref().and_then(|e| e.target).map(|id| &spec.entity(id).fields[..]);
     if let [only] = &first.fields[..] {
@@ -618,6 +615,9 @@ fn check_keys(
             // People's and companies' names are never unique; whether other
             // records' are (a blob's in its container, a tag's) is the
             // target's rule, which the spec does not state: asked at info.
+            // (1.2) A name the target keeps unique (`unique=#true`) finds
+            // one record.
+            Some(Natural::Name) if super::util::all_unique(spec, target, first) => None,
             Some(Natural::Name) if target.entity.as_ref().is_none_or(|e| is_party(&e.name.value)) => Some((
                 Severity::Warning,
                 format!(
@@ -685,6 +685,43 @@ fn check_keys(
         d.severity = Severity::Info;
         out.push(d);
     }
+}
+
+/// A search and then a create, set off by an event: two runs for one record
+/// at once both find nothing. Where the key is unique in the target
+/// (`refused`), the second create fails instead, which only a flow without
+/// a retry loses: asked at info.
+fn search_then_create(flow: &Flow, flow_id: FlowId, system: &str, at: Loc, refused: bool) -> Diagnostic {
+    let name = &flow.name.value;
+    let (message, help) = if refused {
+        (
+            format!(
+                "flow `{name}` searches `{system}` and then creates the record, on a key the target keeps unique: of \
+                 two runs for one record at once, the second create is refused, and with no `retry` its change is \
+                 lost"
+            ),
+            "add a `retry` (the retry finds the record the first run made and updates it), or use the target's own \
+             upsert by the key and say `lookup=native`",
+        )
+    } else {
+        (
+            format!(
+                "flow `{name}` searches `{system}` and then creates the record: two runs for one record at once (a \
+                 redelivery beside its original, two quick changes) both find nothing and create two"
+            ),
+            "use the target's own upsert by the key (Salesforce's external id, HubSpot's `idProperty`) and say \
+             `lookup=native`, or run one record at a time (a queue keyed by the record); if the target refuses a \
+             second record with the key, declare the field `unique=#true`",
+        )
+    };
+    let mut d = Diagnostic::new(&UPSERT_MATCH, at, message)
+        .with_label("a search, then a create: two calls with nothing between them")
+        .with_help(help)
+        .with_owner(Owner::Flow(flow_id));
+    if refused {
+        d.severity = Severity::Info;
+    }
+    d
 }
 
 /// A flow's findings about its writes' keys with each question asked once:

@@ -433,6 +433,33 @@ pub(super) fn own_id(field: &str, entity: &str) -> bool {
         || field.strip_prefix(entity.as_str()).is_some_and(|rest| matches!(rest, "_id" | "id"))
 }
 
+/// (1.2) Whether a write fills, from what the flow read (a `map`, its own
+/// or its `each`'s), a field its entity declares `unique=#true`: the target
+/// refuses a second record with that value (a unique index, a vendor's
+/// duplicate check), so a repeat of the same trigger fails rather than
+/// doubles. A `set` does not count: its constant is the same for every
+/// trigger, which is a different mistake.
+pub(super) fn fills_unique(spec: &Spec, target: &crate::model::Target) -> bool {
+    let Some(entity) = target.entity.as_ref().and_then(|e| e.target) else { return false };
+    let fields = &spec.entity(entity).fields;
+    let each = target.each.as_deref().map_or(&[][..], |e| &e.maps[..]);
+    target
+        .maps
+        .iter()
+        .chain(each)
+        .filter_map(|m| m.dst.as_ref()?.target)
+        .any(|i| fields.get(i as usize).is_some_and(|f| f.unique))
+}
+
+/// (1.2) Whether every field of a match key is one its entity declares
+/// `unique=#true`.
+pub(super) fn all_unique(spec: &Spec, target: &crate::model::Target, key: &crate::model::MatchKey) -> bool {
+    let Some(entity) = target.entity.as_ref().and_then(|e| e.target) else { return false };
+    let fields = &spec.entity(entity).fields;
+    !key.fields.is_empty()
+        && key.fields.iter().all(|f| f.target.and_then(|i| fields.get(i as usize)).is_some_and(|f| f.unique))
+}
+
 /// (1.2) The last `to` before target `index` of a flow that the flow waits
 /// on (`call`): its answer (a record read back, a search's result) may
 /// carry a value a later write needs, which the language cannot pass on to

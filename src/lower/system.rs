@@ -224,7 +224,8 @@ impl Lowerer<'_> {
         };
         let required = node.prop("required").and_then(|e| self.bool(&e)).is_some_and(|b| b.value);
         let generated = node.prop("generated").and_then(|e| self.bool(&e)).is_some_and(|b| b.value);
-        Some(Field { name, ty, required, generated, loc: self.loc(node.span) })
+        let unique = node.prop("unique").and_then(|e| self.bool(&e)).is_some_and(|b| b.value);
+        Some(Field { name, ty, required, generated, unique, loc: self.loc(node.span) })
     }
 
     /// `webhook-signature "hmac-sha256" header="X-Signature" secret="ENV" encoding=hex prefix="sha256="`.

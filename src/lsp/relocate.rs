@@ -139,7 +139,7 @@ structs! {
     Request { method, path, loc }
     RateLimit { count, per, loc }
     Entity { name, fields, loc }
-    Field { name, ty, required, generated, loc }
+    Field { name, ty, required, generated, unique, loc }
     Event {
         name, from, entity, version, delivery, external, on_create, key, fields, volume, published, producers,
         after, allows, loc,

@@ -238,6 +238,11 @@ impl Flow {
         self.targets.get(target).and_then(|t| t.idempotency_key.as_deref()).or(self.idempotency_key.as_deref())
     }
 
+    /// The retry that covers target `target`: its own, else the flow's.
+    pub(crate) fn retry_for(&self, target: usize) -> Option<&Retry> {
+        self.targets.get(target).and_then(|t| t.retry.as_deref()).or(self.retry.as_ref())
+    }
+
     /// Whether the flow has an unknown child that looks like `child`.
     pub(crate) fn misspelt(&self, child: &str) -> bool {
         self.misspelt.contains(&child)

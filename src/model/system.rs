@@ -247,5 +247,9 @@ pub(crate) struct Field {
     /// `generated=#true`: the system fills it itself (a database id), so a
     /// `create` need not map it.
     pub(crate) generated: bool,
+    /// (1.2) `unique=#true`, on an entity's field: the system refuses a
+    /// second record with the same value (a unique index, a vendor's
+    /// duplicate check), so a repeated create fails rather than doubles.
+    pub(crate) unique: bool,
     pub(crate) loc: Loc,
 }

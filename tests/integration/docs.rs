@@ -160,3 +160,38 @@ fn the_language_reference_blocks_are_valid_specs() {
     }
     assert!(blocks >= 2, "{blocks} blocks");
 }
+
+/// (1.2) The README's example of a unique field is quiet for
+/// `non-idempotent-path`, and the same spec without `unique=#true` is not:
+/// the attribute, not the example's shape, is what settles the repeat.
+#[test]
+fn the_unique_field_example_settles_the_repeat_it_says_it_does() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme.find("**Unique fields.**").expect("the README explains unique fields");
+    let body = &readme[start..];
+    let open = body.find("```kdl\n").unwrap() + 7;
+    let example = &body[open..open + body[open..].find("```").unwrap()];
+    assert!(example.contains("unique=#true"), "{example}");
+    let rules = |report: &serde_json::Value| -> Vec<String> {
+        report["diagnostics"].as_array().unwrap().iter().map(|d| d["rule"].as_str().unwrap().to_owned()).collect()
+    };
+    let with = rules(&check_json("readme-unique", example));
+    assert!(!with.iter().any(|r| r == "non-idempotent-path"), "{with:?}");
+    let without = rules(&check_json("readme-unique-without", &example.replace(" unique=#true", "")));
+    assert!(without.iter().any(|r| r == "non-idempotent-path"), "{without:?}");
+}
+
+/// (1.2) `unique` is a fact about a store, so an event's field refuses it
+/// out loud rather than dropping it.
+#[test]
+fn an_event_field_refuses_unique() {
+    let report = check_json(
+        "event-unique",
+        "system \"shop\" kind=ecommerce\nevent \"order.paid\" from=shop version=1 {\n    field \"id\" type=string \
+         unique=#true\n}\n",
+    );
+    let errors: Vec<&serde_json::Value> =
+        report["diagnostics"].as_array().unwrap().iter().filter(|d| d["severity"] == "error").collect();
+    assert_eq!(errors.len(), 1, "{report}");
+    assert!(errors[0]["message"].as_str().unwrap().contains("unique"), "{report}");
+}

@@ -97,6 +97,11 @@ fn hostile_names_become_quoted_identifiers() {
     let sources = read(&out.join("dbt/models/sources.yml"));
     assert!(sources.contains(r#"- name: "\"it's \"\"quoted\"\"\"""#), "{sources}");
     assert!(sources.contains(r#"schema: "raw_raw_data""#), "{sources}");
+    // (1.2) A field the source keeps unique is tested `unique` where it is
+    // loaded, like the key, so a claim the data does not bear fails the run.
+    let order = sources.split(r#"- name: "\"order\"""#).nth(1).unwrap_or_else(|| panic!("{sources}"));
+    let order = &order[..order.find("- name:").unwrap_or(order.len())];
+    assert!(order.contains(r#"- "unique""#) && order.contains(r#"- "not_null""#), "{order}");
     let meltano = read(&out.join("meltano/meltano.yml"));
     assert!(meltano.contains(r#"- name: "tap-raw-data""#) && meltano.contains(r#"bearer_token: "${RAW_DATA_TOKEN}""#));
     assert!(meltano.contains(r#"interval: "*/30 * * * *""#), "45m runs every 30 minutes: {meltano}");
@@ -374,7 +379,8 @@ fn hostile_names_build_and_test_in_real_dbt() {
     seed(&venv, &db, "hostile.json");
     ok(&dbt(&venv, &dir, &env, &["ls"]), "dbt ls");
     let text = ok(&dbt(&venv, &dir, &env, &["build"]), "dbt build");
-    assert!(text.contains("PASS=5 WARN=0 ERROR=0"), "{text}");
+    // Five tests, and `unique` on the field declared `unique=#true`.
+    assert!(text.contains("PASS=6 WARN=0 ERROR=0"), "{text}");
     ok(&dbt(&venv, &dir, &env, &["source", "freshness"]), "dbt source freshness");
     let rows = query(
         &venv,

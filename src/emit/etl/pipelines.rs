@@ -269,7 +269,12 @@ impl<'s> Planner<'_, 's> {
             let column = |f: &Field| {
                 let is_key = key == Some(f.name.value.as_str());
                 let ty = f.ty.as_ref().map(|t| t.value);
-                Column { name: f.name.value.to_string(), ty, unique: is_key, not_null: is_key || f.required }
+                Column {
+                    name: f.name.value.to_string(),
+                    ty,
+                    unique: is_key || f.unique,
+                    not_null: is_key || f.required,
+                }
             };
             fields.iter().map(column).collect()
         });

@@ -99,7 +99,7 @@ pub(super) fn render(etl: &Etl, notes: &[Note]) -> String {
     out.push('\n');
     out.push_str(
         "Keys (a flow's `idempotency-key`, or the `key` of an event about the entity) are tested `unique` and \
-         `not_null`; required fields `not_null`.\n",
+         `not_null`; required fields are tested `not_null`, and fields declared `unique=#true` `unique`.\n",
     );
 
     crate::emit::notes_section(&mut out, notes);
