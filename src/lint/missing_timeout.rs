@@ -47,7 +47,10 @@ declare_rule! {
     /// a poller's loop that hangs stops for good, and stays a warning. A
     /// flow's calls to one system that ask the same
     /// (three calls to one CRM, none with a timeout) are one finding, which
-    /// points at each.
+    /// points at each. A `reply` without a timeout in a flow that waits on
+    /// one `call`, itself without one and reported as a warning, is not a
+    /// second finding: the caller waits as long as that call, and the
+    /// call's finding says so and points at the `reply`.
     ///
     /// ## Why it matters
     ///
@@ -113,9 +116,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             }
             d
         };
-        if let Some(reply) = flow.reply.as_ref().filter(|r| r.timeout.is_none()) {
-            out.push(for_vendor(unbounded_reply(spec, id, reply.loc)));
-        }
+        let unbounded = flow.reply.as_ref().filter(|r| r.timeout.is_none());
         // Asked once per flow, not per target: a flow may have thousands.
         let only_reads = flow.targets.iter().all(crate::model::Target::reads);
         let waited_on = flow.reply.is_some() || vendor_webhook(spec, flow).is_some();
@@ -193,6 +194,22 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                     asked.insert(d.message.clone(), calls.len());
                     calls.push((d, 1, head_len));
                 }
+            }
+        }
+        // A reply that waits on one call and says no timeout, beside that
+        // call's own warning: the caller waits exactly as long as the call,
+        // one fact, said once in the call's finding.
+        let one_call = flow.targets.iter().filter(|t| t.call.is_some()).count() == 1;
+        if let Some(reply) = unbounded {
+            match &mut calls[..] {
+                [(d, 1, _)] if one_call && d.severity == Severity::Warning => {
+                    d.message.push_str("; the flow's caller waits as long, since its `reply` says no `timeout` either");
+                    d.secondary.push(Label { loc: reply.loc, message: "the caller waits on that call too".into() });
+                    d.help = "say how long the flow waits, such as `call timeout=\"2s\"`, and how long its caller \
+                              waits, such as `reply timeout=\"5s\"`: longer than the call"
+                        .into();
+                }
+                _ => out.push(for_vendor(unbounded_reply(spec, id, reply.loc))),
             }
         }
         for (mut d, count, head) in calls {
