@@ -184,7 +184,10 @@ pub(crate) const SHAPES: &[Shape] = &[
         prop("every", "the interval, such as \"1d\"", Fits::Text),
         prop("cron", "a five-field cron expression", Fits::Text),
     ]),
-    shape!("flow" "from" "from SYSTEM entity=E", "The batch source of a scheduled flow.", Some(Fits::System), &[prop("entity", "the entity extracted", Fits::Entity)]),
+    shape!("flow" "from" "from SYSTEM entity=E window=D", "The batch source of a scheduled flow.", Some(Fits::System), &[
+        prop("entity", "the entity extracted", Fits::Entity),
+        prop("window", "(1.2) each run reads only the records of this span, such as \"1d\" (yesterday's sales), not the whole source", Fits::Text),
+    ]),
     shape!("flow" "to" "to SYSTEM action=A entity=E { map ...; set ... }", "A target the flow writes to.", Some(Fits::System), &[
         prop("action", "what the write does; create, send and append are not idempotent", Fits::Keywords(Action::KEYWORDS)),
         prop("entity", "the entity written", Fits::Entity),

@@ -26,7 +26,12 @@ declare_rule! {
     /// restarts from its checkpoint and reads the log again, as Flink CDC
     /// does): a failed run is read again at the next one, so nothing is
     /// dropped, but a record that always fails stops every run, and the
-    /// finding asks who is told.
+    /// finding asks who is told. So is a scheduled full sync (a `schedule`
+    /// that reads its `from` source whole, with no `window`, and only
+    /// upserts or updates): the next run reads every record again and
+    /// writes what still differs. A `from` with `window=` (since 1.2)
+    /// reads only its span, and a record a failed run missed is not read
+    /// again: a warning.
     ///
     /// A flow whose every write is a `send` to a live view (a `website`
     /// system, or one reached over `api websocket`: a page, an app's screen)
@@ -141,6 +146,18 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             );
             d.primary.message = "a batch load: read again at the next run".into();
             d.severity = crate::diagnostic::Severity::Info;
+        } else if full_sync(flow) {
+            // A scheduled full sync: the next run reads every record again
+            // and writes what still differs, so a write that failed is
+            // written then; what a dead letter would add is a record that
+            // always fails set aside, and someone told. Asked at info.
+            d.message = format!(
+                "{}: each run reads its source whole, so what a failed run missed is written by the next, but a \
+                 record that always fails fails every run",
+                d.message
+            );
+            d.primary.message = "a full sync: read again at the next run".into();
+            d.severity = crate::diagnostic::Severity::Info;
         }
         singles.items.push((
             id,
@@ -166,6 +183,16 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         },
         out,
     );
+}
+
+/// Whether the flow is a scheduled full sync: it reads its `from` source
+/// whole at every run (no `window`) and every write is an `upsert` or an
+/// `update`, or a `read` (a comparison), so the next run writes what a
+/// failed one did not.
+fn full_sync(flow: &crate::model::Flow) -> bool {
+    flow.reads_whole_source()
+        && flow.targets.iter().enumerate().all(|(i, t)| t.reads() || flow.resyncs(i))
+        && flow.targets.iter().any(|t| !t.reads())
 }
 
 #[cfg(test)]

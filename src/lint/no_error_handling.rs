@@ -39,7 +39,11 @@ declare_rule! {
     /// loses nothing: the next one reads the record again and writes what
     /// still differs. A `create`, `send`, `append`, `increment` or `delete`
     /// in it is still reported, and so is an incremental `poll` that gives
-    /// up on a record (a `poll` counts as redelivery, not a full sync).
+    /// up on a record (a `poll` counts as redelivery, not a full sync). A
+    /// `from` that says `window=` (since 1.2: each run reads only
+    /// yesterday's sales, the month's hours) is no full sync: the next run
+    /// does not read a record the failed one missed, and its writes are
+    /// reported whatever their action.
     ///
     /// The relay of an outbox or a change log is quiet: a flow that reads
     /// its event, not through a broker, from a producer with `outbox`
@@ -300,6 +304,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         // late, not lost. (A schedule that reads a window, yesterday's
         // sales, does not come back to a failed day.)
         if let (TriggerKind::Schedule(_), Some(from)) = (&trigger.kind, &flow.from)
+            && from.window.is_none()
             && super::util::compares(flow)
             && flow.dead_letter.is_none()
             && auto_ack.is_none()

@@ -146,8 +146,13 @@ impl Lowerer<'_> {
                             .prop("entity")
                             .and_then(|e| self.name_prop(&e, NameKind::Label, "`entity=order`"))
                             .map(Ref::new);
-                        flow.from =
-                            Some(Box::new(Source { system: Ref::new(system), entity, loc: self.loc(child.span) }));
+                        let window = child.prop("window").and_then(|e| self.duration(&e));
+                        flow.from = Some(Box::new(Source {
+                            system: Ref::new(system),
+                            entity,
+                            window,
+                            loc: self.loc(child.span),
+                        }));
                     }
                 }
                 "to" => {

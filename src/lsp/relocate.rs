@@ -150,7 +150,7 @@ structs! {
         latency, reply, lock, when, run_by, allows, misspelt, meant, loc,
     }
     Trigger { kind, loc }
-    Source { system, entity, loc }
+    Source { system, entity, window, loc }
     Target {
         system, action, entity, maps, sets, request, idempotency_key, retry, emits, emits_outbox, call, each,
         counter, matches, loc,

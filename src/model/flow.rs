@@ -207,15 +207,20 @@ impl Flow {
             .is_some_and(|e| spec.event(e).delivery.as_ref().is_some_and(|d| d.value == EventDelivery::AtMostOnce))
     }
 
-    /// Whether target `target` is written by a scheduled full sync: a
-    /// `schedule` that reads its `from` source whole at every run (a
-    /// schedule has no cursor) and writes by `upsert` or `update`. A failed
-    /// run loses nothing: the next one reads every record again and writes
-    /// what still differs.
-    pub(crate) fn resyncs(&self, target: usize) -> bool {
+    /// Whether the flow is a scheduled full read: a `schedule` that reads
+    /// its `from` source whole at every run (a schedule has no cursor), not
+    /// (since 1.2) only a `window` of it.
+    pub(crate) fn reads_whole_source(&self) -> bool {
         let scheduled = matches!(self.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Schedule(_)));
-        scheduled
-            && self.from.as_ref().is_some_and(|f| f.system.target.is_some())
+        scheduled && self.from.as_ref().is_some_and(|f| f.system.target.is_some() && f.window.is_none())
+    }
+
+    /// Whether target `target` is written by a scheduled full sync: a
+    /// full read (`reads_whole_source`) that writes by `upsert` or
+    /// `update`. A failed run loses nothing: the next one reads every
+    /// record again and writes what still differs.
+    pub(crate) fn resyncs(&self, target: usize) -> bool {
+        self.reads_whole_source()
             && self
                 .targets
                 .get(target)
@@ -334,6 +339,10 @@ pub(crate) struct Schedule {
 pub(crate) struct Source {
     pub(crate) system: Ref<SystemId>,
     pub(crate) entity: Option<Ref<EntityId>>,
+    /// (1.2) `window="1d"`: each run reads only the records of this span
+    /// (yesterday's sales, the month's hours), not the whole source, so a
+    /// record a failed run missed is not read again by the next.
+    pub(crate) window: Option<Spanned<Duration>>,
     pub(crate) loc: Loc,
 }
 

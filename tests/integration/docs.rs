@@ -195,3 +195,30 @@ fn an_event_field_refuses_unique() {
     assert_eq!(errors.len(), 1, "{report}");
     assert!(errors[0]["message"].as_str().unwrap().contains("unique"), "{report}");
 }
+
+/// (1.2) The README's example of a window keeps its dead letter; without
+/// it, the windowed job is a `no-dead-letter` warning, and the same job
+/// reading its source whole is only an info: the window is what makes the
+/// lost record lost.
+#[test]
+fn the_window_example_is_a_warning_without_its_dead_letter_and_a_full_read_an_info() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme.find("**Windows.**").expect("the README explains windows");
+    let body = &readme[start..];
+    let open = body.find("```kdl\n").unwrap() + 7;
+    let example = &body[open..open + body[open..].find("```").unwrap()];
+    let severities = |text: &str| -> Vec<String> {
+        let report = check_json("readme-window", text);
+        report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["rule"] == "no-dead-letter")
+            .map(|d| d["severity"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(severities(example), Vec::<String>::new());
+    let without = example.replace("    dead-letter alert=\"finance\"\n", "");
+    assert_eq!(severities(&without), ["warning"]);
+    assert_eq!(severities(&without.replace(" window=\"1d\"", "")), ["info"]);
+}

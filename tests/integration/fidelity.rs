@@ -174,6 +174,29 @@ flow "contacts-nightly" {
     assert!(warnings(&out).is_empty(), "{:?}", warnings(&out));
 }
 
+/// (1.2) A `from` that reads only a window: the ETL target extracts what
+/// changed since its last successful run, so the window is refused out loud
+/// at its place, and the same job without it builds quietly.
+#[test]
+fn the_etl_target_refuses_a_window_it_does_not_read() {
+    let batch = r#"
+flow "contacts-of-yesterday" {
+    schedule cron="0 2 * * *"
+    from crm entity=contact window="1d"
+    to lake action=append entity=contact
+}
+"#;
+    let out = spec("fidelity-etl-window", batch).run(&["build", "--target", "etl", "--out", "out"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let found = warnings(&out);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("`from window=`"), "{found:?}");
+    assert!(stderr(&out).contains("drop `window=` where the extractor's state"), "{}", stderr(&out));
+    let quiet = batch.replace(" window=\"1d\"", "");
+    let out = spec("fidelity-etl-window-quiet", &quiet).run(&["build", "--target", "etl", "--out", "out"]);
+    assert!(warnings(&out).is_empty(), "{:?}", warnings(&out));
+}
+
 /// `build --format json` says per flow how each statement is carried out,
 /// lists the files it wrote, and matches `schemas/build.schema.json`; a
 /// statement the target drops is `not-carried-out` there too, and a flow

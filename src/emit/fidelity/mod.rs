@@ -387,6 +387,20 @@ pub(crate) const STATEMENTS: &[Statement] = &[
     ),
     row("flow", "schedule", ETL_FOR_BATCHES, ETL_FOR_BATCHES, How::Runs("the Meltano job's cron schedule"), None),
     row("flow", "from", ETL_FOR_BATCHES, ETL_FOR_BATCHES, How::Runs("the extractor and stream the job reads"), None),
+    prop_row(
+        "flow",
+        "from",
+        "window",
+        ETL_FOR_BATCHES,
+        ETL_FOR_BATCHES,
+        How::Refused {
+            what: "extracts what changed since the last successful run (the extractor's saved state), not a fixed \
+                   window: a run that fails is read again by the next",
+            help: "drop `window=` where the extractor's state is what the job means; a report of one span (yesterday's \
+                   sales) is a filter in the dbt model",
+        },
+        Some(windows),
+    ),
     row(
         "flow",
         "to",
@@ -752,6 +766,10 @@ fn target_each(target: Target, spec: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
 }
 
 /// The `action=read` of each `to`: the hub sends nothing for it.
+fn windows(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
+    out.extend(flow.from.as_ref().and_then(|f| f.window.as_ref()).map(|w| w.loc));
+}
+
 fn reads(_: Target, _: &Spec, flow: &Flow, out: &mut Vec<Loc>) {
     out.extend(flow.targets.iter().filter(|t| t.reads()).filter_map(|t| t.action.as_ref()).map(|a| a.loc));
 }
