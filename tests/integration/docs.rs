@@ -161,16 +161,22 @@ fn the_language_reference_blocks_are_valid_specs() {
     assert!(blocks >= 2, "{blocks} blocks");
 }
 
+/// The first ```kdl block of the README after `heading`: the example a
+/// paragraph of the language reference gives.
+fn readme_example(heading: &str) -> String {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme.find(heading).unwrap_or_else(|| panic!("the README has no {heading:?}"));
+    let body = &readme[start..];
+    let open = body.find("```kdl\n").unwrap() + 7;
+    body[open..open + body[open..].find("```").unwrap()].to_owned()
+}
+
 /// (1.2) The README's example of a unique field is quiet for
 /// `non-idempotent-path`, and the same spec without `unique=#true` is not:
 /// the attribute, not the example's shape, is what settles the repeat.
 #[test]
 fn the_unique_field_example_settles_the_repeat_it_says_it_does() {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let start = readme.find("**Unique fields.**").expect("the README explains unique fields");
-    let body = &readme[start..];
-    let open = body.find("```kdl\n").unwrap() + 7;
-    let example = &body[open..open + body[open..].find("```").unwrap()];
+    let example = &readme_example("**Unique fields.**");
     assert!(example.contains("unique=#true"), "{example}");
     let rules = |report: &serde_json::Value| -> Vec<String> {
         report["diagnostics"].as_array().unwrap().iter().map(|d| d["rule"].as_str().unwrap().to_owned()).collect()
@@ -202,11 +208,7 @@ fn an_event_field_refuses_unique() {
 /// lost record lost.
 #[test]
 fn the_window_example_is_a_warning_without_its_dead_letter_and_a_full_read_an_info() {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let start = readme.find("**Windows.**").expect("the README explains windows");
-    let body = &readme[start..];
-    let open = body.find("```kdl\n").unwrap() + 7;
-    let example = &body[open..open + body[open..].find("```").unwrap()];
+    let example = &readme_example("**Windows.**");
     let severities = |text: &str| -> Vec<String> {
         let report = check_json("readme-window", text);
         report["diagnostics"]
