@@ -43,7 +43,12 @@ declare_rule! {
     ///   the spec does not list, this one is an info, and so it is in a
     ///   flow with a `when` filter (since 1.2), which may let through only
     ///   records that carry the key (a filter on the key itself, with a
-    ///   value, gives it one: nothing is asked); and so it is for an
+    ///   value, gives it one: nothing is asked); and so it is for an email
+    ///   from a trigger about the person it belongs to (a customer who
+    ///   registered, a lead, a member, an invitee), whose record in the
+    ///   source is most often identified by it (an order's buyer email, or
+    ///   a person's phone, stays a warning: guest checkouts and unfilled
+    ///   phones are common); and so it is for an
     ///   `update` or a `delete`, which creates nothing: a trigger without
     ///   the key most often concerns no record of the target (a payment
     ///   that belongs to no deal), and the finding asks whether one that
@@ -581,7 +586,20 @@ fn check_keys(
         // asked below. An update or a delete creates nothing: a trigger
         // without the key most often concerns no record of the target, so
         // it is asked at info, and says enough of this key as a warning does.
-        if vendor.is_some() || filter.is_some() {
+        // A person's own record in the source (a customer who registered,
+        // a lead, a member, an invitee) is most often identified there by
+        // the email the key is filled from: one without it is rare, and the
+        // spec may only have left the field unmarked. Asked at info. An
+        // order, a booking or a payment carries its buyer's email only when
+        // the buyer gave one (a guest checkout, an order an admin entered),
+        // and a person's phone is often missing: both stay warnings.
+        let persons_own = src.to_ascii_lowercase().contains("mail") && about_a_person(spec, flow);
+        if persons_own {
+            d.message.push_str(&format!(
+                "; `{src}` identifies the person {trigger} is about, and may only be unmarked in the spec"
+            ));
+        }
+        if vendor.is_some() || filter.is_some() || persons_own {
             d.severity = Severity::Info;
         } else {
             warned = true;
@@ -685,6 +703,19 @@ fn check_keys(
         d.severity = Severity::Info;
         out.push(d);
     }
+}
+
+/// Whether what sets the flow off is about a person or a company: its
+/// entity is one (`customer`, `lead`, `member`), or, with none stated, the
+/// first word of its event's name is (`customer.registered`), or names the
+/// person a booking tool invites (`invitee.created`).
+fn about_a_person(spec: &Spec, flow: &Flow) -> bool {
+    if let Some(entity) = read_entity(spec, flow) {
+        return is_party(entity);
+    }
+    let Some(TriggerKind::On { event }) = flow.trigger.as_ref().map(|t| &t.kind) else { return false };
+    let first = event.name.value.split(['.', '_', '-', ':', '/']).next().unwrap_or_default();
+    is_party(first) || matches!(first.to_ascii_lowercase().as_str(), "invitee" | "attendee" | "registrant")
 }
 
 /// A search and then a create, set off by an event: two runs for one record
