@@ -148,6 +148,12 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                     .is_some_and(|a| matches!(a.value, Action::Update | Action::Delete | Action::Increment))
                     && t.retry.is_none()
             }) && flow.retry.is_none();
+            // One fact, one finding: the writes of this flow that rely on
+            // the same earlier event (a contact and an invoice updated for
+            // one reissue) are one finding, which names each write and
+            // points at it. Keyed by the earlier event; each holds the
+            // finding and the writes it names.
+            let mut asked: Vec<(EventId, Diagnostic, Vec<String>)> = Vec::new();
             for target in &flow.targets {
                 let Some(action) = &target.action else { continue };
                 let needs_record = matches!(action.value, Action::Update | Action::Delete | Action::Increment);
@@ -169,6 +175,19 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                     continue;
                 }
                 let after = written.map_or(first, |(a, _)| a);
+                let write = format!("`{}` on `{}`", action.value, target.system.name.value);
+                let label = if creates {
+                    "refers to the earlier event's record, which may not be there yet"
+                } else {
+                    "fails when the earlier event's record is not there yet"
+                };
+                if let Some(after_id) = after.target
+                    && let Some((_, same, writes)) = asked.iter_mut().find(|(a, _, _)| *a == after_id)
+                {
+                    same.secondary.push(crate::diagnostic::Label { loc: action.loc, message: label.into() });
+                    writes.push(write);
+                    continue;
+                }
                 let mut d = Diagnostic::new(
                     &UNORDERED_EVENTS,
                     action.loc,
@@ -177,11 +196,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                         flow.name.value, action.value, target.system.name.value, event.name.value, after.name.value
                     ),
                 )
-                .with_label(if creates {
-                    "refers to the earlier event's record, which may not be there yet"
-                } else {
-                    "fails when the earlier event's record is not there yet"
-                })
+                .with_label(label)
                 .with_secondary(after.name.loc, "the order the consumer relies on");
                 if let Some((_, w)) = written {
                     d = d.with_secondary(w, format!("the record is written here, on `{}`", after.name.value));
@@ -203,10 +218,26 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                     ));
                     d.message = format!("{}; {}: the order is `{name}`'s", d.message, vendor.why());
                     d.severity = crate::diagnostic::Severity::Info;
-                    out.push(d);
+                    asked.push((after.target.unwrap_or(event_id), d, vec![write]));
                     continue;
                 }
-                out.push(d.with_help(help).with_owner(Owner::Flow(id)));
+                asked.push((
+                    after.target.unwrap_or(event_id),
+                    d.with_help(help).with_owner(Owner::Flow(id)),
+                    vec![write],
+                ));
+            }
+            // The message is `flow F does WRITE for E...`: the first write
+            // is replaced by the list, by position, whatever the names hold.
+            let head = format!("flow `{}` does ", flow.name.value).len();
+            for (_, mut d, writes) in asked {
+                if let [first, ..] = &writes[..]
+                    && writes.len() > 1
+                {
+                    let all = crate::prose::list(&writes, writes.len(), writes.len(), "and");
+                    d.message.replace_range(head..head + first.len(), &all);
+                }
+                out.push(d);
             }
         }
     }
