@@ -21,7 +21,10 @@ declare_rule! {
     /// A flow with at-most-once delivery: it has no `retry`, is not
     /// triggered by a `poll`, and does not run via a broker. An event pushed
     /// to it or a scheduled batch is attempted once. Where some `to`s have a
-    /// `retry` of their own, the others are named. A webhook sender's
+    /// `retry` of their own, the others are named, each system once. A
+    /// `read` (since 1.2) changes nothing and loses nothing of its own (the
+    /// writes it holds up are named as theirs), so a flow that only reads
+    /// is not reported. A webhook sender's
     /// retries do not count: the flow acknowledged the webhook before it
     /// wrote, so a failed write is not sent again. The label on the trigger
     /// says how the event is delivered as the spec declares it (`delivery`
@@ -159,7 +162,11 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             flow.dead_letter.is_some()
                 && flow.targets[t].system.target.is_some_and(|s| super::util::dead_letter_store(spec.system(s)))
         };
-        let lost: Vec<usize> = (0..flow.targets.len()).filter(|&t| !kept(t) && flow.can_lose(spec, t)).collect();
+        // (1.2) A `read` changes nothing, so its failure loses nothing of
+        // its own: what it held up is the writes after it, named as theirs.
+        let lost: Vec<usize> = (0..flow.targets.len())
+            .filter(|&t| !kept(t) && !flow.targets[t].reads() && flow.can_lose(spec, t))
+            .collect();
         if lost.is_empty() {
             if let Some(d) = dead_lettered_at_once(spec, id) {
                 out.push(d);
@@ -186,8 +193,15 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             },
             _ => "each scheduled run is attempted once",
         };
-        let names: Vec<&str> = lost.iter().map(|&t| flow.targets[t].system.name.value.as_str()).collect();
-        let all = lost.len() == flow.targets.len();
+        // Each system once, in the order of the writes (a flow may have
+        // thousands: a set, not a search of the list).
+        let mut seen = rustc_hash::FxHashSet::default();
+        let names: Vec<&str> = lost
+            .iter()
+            .map(|&t| flow.targets[t].system.name.value.as_str())
+            .filter(|name| seen.insert(*name))
+            .collect();
+        let all = lost.len() == flow.targets.iter().filter(|t| !t.reads()).count();
         // Via a broker that does not redeliver: its consumer acknowledged
         // the message on receipt (`delivery at-most-once`).
         let auto_ack = flow.via_broker(spec).then_some(()).and(flow.via.as_ref());
