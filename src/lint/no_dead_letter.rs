@@ -31,7 +31,10 @@ declare_rule! {
     /// upserts or updates): the next run reads every record again and
     /// writes what still differs. A `from` with `window=` (since 1.2)
     /// reads only its span, and a record a failed run missed is not read
-    /// again: a warning.
+    /// again: a warning. So is a batch job (a `schedule` or a `poll`) whose
+    /// only retries are on its `read`s (a lookup retried on 429): when they
+    /// give up, the run fails before it writes, and the next run reads
+    /// again; there is no message for a dead letter to keep.
     ///
     /// A flow whose every write is a `send` to a live view (a `website`
     /// system, or one reached over `api websocket`: a page, an app's screen)
@@ -146,6 +149,19 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             );
             d.primary.message = "a batch load: read again at the next run".into();
             d.severity = crate::diagnostic::Severity::Info;
+        } else if retries_only_reads(flow) {
+            // A batch job whose only retries are its queries' (a lookup
+            // retried on 429): when they give up, the run fails before its
+            // writes, and the next run reads its source again; there is no
+            // message a dead letter would keep. Asked at info: who hears of
+            // a run that keeps failing.
+            d.message = format!(
+                "{}: only its reads retry, so a run whose reads give up fails before it writes, and the next run \
+                 reads again",
+                d.message
+            );
+            d.primary.message = "a read retried: nothing written yet to keep".into();
+            d.severity = crate::diagnostic::Severity::Info;
         } else if full_sync(flow) {
             // A scheduled full sync: the next run reads every record again
             // and writes what still differs, so a write that failed is
@@ -183,6 +199,17 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         },
         out,
     );
+}
+
+/// Whether a batch job (a `schedule` or a `poll`) retries only its reads
+/// (a `retry` on `read` targets, none on the flow or on a write).
+fn retries_only_reads(flow: &crate::model::Flow) -> bool {
+    use crate::model::TriggerKind;
+    let batch = matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Schedule(_) | TriggerKind::Poll(_)));
+    batch
+        && flow.retry.is_none()
+        && flow.targets.iter().any(|t| t.retry.is_some())
+        && flow.targets.iter().all(|t| t.retry.is_none() || t.reads())
 }
 
 /// Whether the flow is a scheduled full sync: it reads its `from` source
