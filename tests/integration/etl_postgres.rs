@@ -404,7 +404,9 @@ fn the_same_dbt_project_builds_and_tests_on_duckdb_and_real_postgres() {
     );
     ok(&seeded, "seeding DuckDB");
     let duck = ok(&dbt(&venv, &dir, &duck_env, &["build"]), "dbt build on DuckDB");
-    assert_eq!(passed(&duck), "PASS=9", "{duck}");
+    // Nine tests, and (1.2) `unique` on the field the fixture declares
+    // `unique=#true`.
+    assert_eq!(passed(&duck), "PASS=10", "{duck}");
     ok(&dbt(&venv, &dir, &duck_env, &["source", "freshness"]), "dbt source freshness on DuckDB");
 
     // PostgreSQL: the same files, the `postgres` output.
@@ -417,7 +419,7 @@ fn the_same_dbt_project_builds_and_tests_on_duckdb_and_real_postgres() {
     let built = ok(&dbt(&venv, &dir, &env, &["build"]), "dbt build on PostgreSQL");
     let took = started.elapsed();
     assert!(built.contains("Registered adapter: postgres="), "{built}");
-    assert_eq!(passed(&built), "PASS=9", "{built}");
+    assert_eq!(passed(&built), "PASS=10", "{built}");
     let fresh = ok(&dbt(&venv, &dir, &env, &["source", "freshness"]), "dbt source freshness on PostgreSQL");
     assert!(fresh.contains("PASS freshness of raw_data.order"), "{fresh}");
     assert!(fresh.contains(&format!("PASS freshness of raw_data.{LONG_TABLE}")), "{fresh}");
