@@ -234,7 +234,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 if let [first, ..] = &writes[..]
                     && writes.len() > 1
                 {
-                    let all = crate::prose::list(&writes, writes.len(), writes.len(), "and");
+                    // A few named, the rest counted: a flow may have thousands.
+                    let all = crate::prose::list(&writes[..writes.len().min(3)], writes.len(), 3, "and");
                     d.message.replace_range(head..head + first.len(), &all);
                 }
                 out.push(d);
