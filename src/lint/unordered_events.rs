@@ -25,7 +25,9 @@ declare_rule! {
     /// or a broker delivers two kinds of event in the order they happened:
     /// each has its own endpoint or queue, and a retry of the first lets
     /// the second overtake it. Where a flow on the earlier event writes the
-    /// same system, it is named.
+    /// same system, it is named. The writes of one flow that rely on the
+    /// same earlier event are one finding, which names them (three, and
+    /// counts the rest) and points at each.
     ///
     /// A vendor's own integration (`run-by SYSTEM`, since 1.2, or an
     /// automation inside one product with nothing of its delivery stated)
