@@ -165,7 +165,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         let flow = spec.flow(id);
         let source = source_fields(spec, flow);
         for target in &flow.targets {
-            let dest = target.entity.as_ref().and_then(|e| e.target).map(|e| &spec.entity(e).fields);
+            let dest = super::util::target_fields(spec, target);
             // An `each`'s maps read an element's fields, declared on the event as `ARRAY.FIELD`.
             let element_maps = target.each.iter().flat_map(|e| &e.maps);
             for map in target.maps.iter().chain(element_maps) {

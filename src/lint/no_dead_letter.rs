@@ -5,7 +5,7 @@ use super::Context;
 use super::util::PerFlow;
 use crate::diagnostic::declare_rule;
 use crate::diagnostic::{Diagnostic, Fix};
-use crate::model::Owner;
+use crate::model::{Owner, TriggerKind};
 
 declare_rule! {
     /// ## What it finds
@@ -204,7 +204,6 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
 /// Whether a batch job (a `schedule` or a `poll`) retries only its reads
 /// (a `retry` on `read` targets, none on the flow or on a write).
 fn retries_only_reads(flow: &crate::model::Flow) -> bool {
-    use crate::model::TriggerKind;
     let batch = matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Schedule(_) | TriggerKind::Poll(_)));
     batch
         && flow.retry.is_none()

@@ -138,7 +138,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         let Some(flows) = consumers.get(&event_id) else { continue };
         let afters: Vec<(&crate::model::Ref<EventId>, EventId)> =
             event.after.iter().filter_map(|a| Some((a, a.target?))).collect();
-        let Some(&(first, _)) = afters.first() else { continue };
+        let Some(&(first, first_id)) = afters.first() else { continue };
         for &id in flows {
             let flow = spec.flow(id);
             // One fact, one finding: where the flow has a write that needs
@@ -169,23 +169,21 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 // an event with many `after`s and many consumers stays
                 // linear.
                 let written = target.system.target.and_then(|s| {
-                    afters.iter().take(8).find_map(|&(a, earlier)| Some((a, *writes.get(&(earlier, s))?)))
+                    afters.iter().take(8).find_map(|&(a, earlier)| Some((a, earlier, *writes.get(&(earlier, s))?)))
                 });
                 // A `create` needs the earlier record only where the earlier
                 // event's flows write the same system.
                 if creates && (written.is_none() || needs_some) {
                     continue;
                 }
-                let after = written.map_or(first, |(a, _)| a);
+                let (after, after_id) = written.map_or((first, first_id), |(a, earlier, _)| (a, earlier));
                 let write = format!("`{}` on `{}`", action.value, target.system.name.value);
                 let label = if creates {
                     "refers to the earlier event's record, which may not be there yet"
                 } else {
                     "fails when the earlier event's record is not there yet"
                 };
-                if let Some(after_id) = after.target
-                    && let Some((_, same, writes)) = asked.iter_mut().find(|(a, _, _)| *a == after_id)
-                {
+                if let Some((_, same, writes)) = asked.iter_mut().find(|(a, _, _)| *a == after_id) {
                     same.secondary.push(crate::diagnostic::Label { loc: action.loc, message: label.into() });
                     writes.push(write);
                     continue;
@@ -200,7 +198,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 )
                 .with_label(label)
                 .with_secondary(after.name.loc, "the order the consumer relies on");
-                if let Some((_, w)) = written {
+                if let Some((_, _, w)) = written {
                     d = d.with_secondary(w, format!("the record is written here, on `{}`", after.name.value));
                 }
                 let help = if creates {
@@ -220,14 +218,10 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                     ));
                     d.message = format!("{}; {}: the order is `{name}`'s", d.message, vendor.why());
                     d.severity = crate::diagnostic::Severity::Info;
-                    asked.push((after.target.unwrap_or(event_id), d, vec![write]));
+                    asked.push((after_id, d, vec![write]));
                     continue;
                 }
-                asked.push((
-                    after.target.unwrap_or(event_id),
-                    d.with_help(help).with_owner(Owner::Flow(id)),
-                    vec![write],
-                ));
+                asked.push((after_id, d.with_help(help).with_owner(Owner::Flow(id)), vec![write]));
             }
             // The message is `flow F does WRITE for E...`: the first write
             // is replaced by the list, by position, whatever the names hold.

@@ -624,7 +624,7 @@ fn check_keys(
             out.push(search_then_create(flow, flow_id, system, lookup.loc, refused));
         }
     }
-    let entity_fields = target.entity.as_ref().and_then(|e| e.target).map(|id| &spec.entity(id).fields[..]);
+    let entity_fields = super::util::target_fields(spec, target);
     if let [only] = &first.fields[..] {
         let ty = entity_fields
             .and_then(|fields| only.target.and_then(|i| fields.get(i as usize)))

@@ -249,6 +249,12 @@ pub(super) fn delivery_of(spec: &Spec, event: EventId) -> Delivery {
     }
 }
 
+/// The fields of the entity a write names, as resolution chose it: `None`
+/// when it names none, or one that is not declared.
+pub(super) fn target_fields<'s>(spec: &'s Spec, target: &crate::model::Target) -> Option<&'s [Field]> {
+    Some(&spec.entity(target.entity.as_ref()?.target?).fields)
+}
+
 /// The fields a flow's `map` sources are read from, as resolution chose
 /// them: the trigger event's fields (an event's fields describe its payload;
 /// an event without fields is schemaless), or the polled or extracted
@@ -440,8 +446,7 @@ pub(super) fn own_id(field: &str, entity: &str) -> bool {
 /// doubles. A `set` does not count: its constant is the same for every
 /// trigger, which is a different mistake.
 pub(super) fn fills_unique(spec: &Spec, target: &crate::model::Target) -> bool {
-    let Some(entity) = target.entity.as_ref().and_then(|e| e.target) else { return false };
-    let fields = &spec.entity(entity).fields;
+    let Some(fields) = target_fields(spec, target) else { return false };
     let each = target.each.as_deref().map_or(&[][..], |e| &e.maps[..]);
     target
         .maps
@@ -454,8 +459,7 @@ pub(super) fn fills_unique(spec: &Spec, target: &crate::model::Target) -> bool {
 /// (1.2) Whether every field of a match key is one its entity declares
 /// `unique=#true`.
 pub(super) fn all_unique(spec: &Spec, target: &crate::model::Target, key: &crate::model::MatchKey) -> bool {
-    let Some(entity) = target.entity.as_ref().and_then(|e| e.target) else { return false };
-    let fields = &spec.entity(entity).fields;
+    let Some(fields) = target_fields(spec, target) else { return false };
     !key.fields.is_empty()
         && key.fields.iter().all(|f| f.target.and_then(|i| fields.get(i as usize)).is_some_and(|f| f.unique))
 }
