@@ -327,7 +327,9 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         "field",
         How::Checks,
         How::Runs("a property of the AsyncAPI payload schema"),
-        How::Runs("a column of the staging model, tested `not_null` when required"),
+        How::Runs(
+            "a column of the staging model, tested `not_null` when required and `unique` when declared `unique=#true`",
+        ),
         None,
     ),
     row(
