@@ -34,7 +34,14 @@ declare_rule! {
     /// again: a warning. So is a batch job (a `schedule` or a `poll`) whose
     /// only retries are on its `read`s (a lookup retried on 429): when they
     /// give up, the run fails before it writes, and the next run reads
-    /// again; there is no message for a dead letter to keep.
+    /// again; there is no message for a dead letter to keep. So is a flow
+    /// whose every write another flow makes good: a scheduled full sync
+    /// (see above) that runs at least hourly, reads the flow's own source
+    /// (its entity, when the flow reads one) and upserts or updates the
+    /// same entity with every field the flow's write fills (a member's
+    /// change pushed at once, beside a quarter-hourly resync of every
+    /// member). A sync once a day is not enough: a stock level or a price
+    /// wrong until tomorrow is a loss, and stays a warning.
     ///
     /// A flow whose every write is a `send` to a live view (a `website`
     /// system, or one reached over `api websocket`: a page, an app's screen)
@@ -89,6 +96,7 @@ declare_rule! {
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     let mut singles = PerFlow::made(&NO_DEAD_LETTER);
+    let syncs = super::util::FullSyncs::of(spec);
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         // (1.2) A caller waiting on a `reply` sees the failure: nothing is dropped unseen.
@@ -173,6 +181,21 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 d.message
             );
             d.primary.message = "a full sync: read again at the next run".into();
+            d.severity = crate::diagnostic::Severity::Info;
+        } else if let Some(sync) = {
+            let writes: Vec<usize> = (0..flow.targets.len()).filter(|&t| !flow.targets[t].reads()).collect();
+            super::util::repaired_by_sync(&syncs, spec, id, &writes)
+        } {
+            // Another flow reads the same source whole on a schedule and
+            // writes the same records again: a write that still fails is
+            // written at its next run. Asked at info, as a full sync is.
+            d.message = format!(
+                "{}: flow `{}` reads the same source whole and writes the same fields again at its next run, so a \
+                 write that still fails is late, not lost",
+                d.message,
+                spec.flow(sync).name.value
+            );
+            d.primary.message = "written again by the sync's next run".into();
             d.severity = crate::diagnostic::Severity::Info;
         }
         singles.items.push((

@@ -7,7 +7,9 @@
 //! does a broker whose consumer acknowledges on receipt (`delivery
 //! at-most-once`). A scheduled full sync loses nothing: its next run reads
 //! everything again; nor does the relay of an outbox or a change log
-//! (`Flow::reads_a_log`), which resumes where it stopped.
+//! (`Flow::reads_a_log`), which resumes where it stopped. A write that an
+//! hourly full sync of the same records makes good is late, not lost: an
+//! info.
 
 use super::Context;
 use super::util::Delivery;
@@ -62,6 +64,17 @@ declare_rule! {
     /// the `from` entity in the `from` system: a make line's finished
     /// orders): a record whose write failed stays as it was, and the next
     /// run takes it again.
+    ///
+    /// A flow whose every lost write another flow makes good is asked at
+    /// info: a scheduled full sync (above) that runs at least hourly, reads
+    /// the flow's own source (its entity, when the flow reads one), and
+    /// upserts or updates the same entity with every field the flow's write
+    /// fills (a member's change pushed at once, beside a quarter-hourly
+    /// resync of every member). What a failed write did not write, the
+    /// sync's next run writes: late, not lost. A sync once a day does not
+    /// count (a stock level or a price wrong until tomorrow is a loss), nor
+    /// one that writes other fields, nor a `create`, `send`, `append` or
+    /// `increment`, which a sync does not make again.
     ///
     /// A write of a flow with `dead-letter` to a dead-letter queue (a
     /// system named so: `bookings-dlq`, `dead-letters`) is that dead letter
@@ -149,6 +162,7 @@ declare_rule! {
 
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
+    let syncs = super::util::FullSyncs::of(spec);
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         let Some(trigger) = &flow.trigger else { continue };
@@ -340,6 +354,39 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                  keep failing (`dead-letter alert=\"...\"`)",
             )
             .with_owner(Owner::Flow(id));
+            d.severity = crate::diagnostic::Severity::Info;
+            out.push(d);
+            continue;
+        }
+        // Another flow reads the same source whole on a schedule and
+        // writes the same records again (an event's handler beside its
+        // nightly resync): what a failed write did not write is written at
+        // that flow's next run, late but not lost.
+        if flow.dead_letter.is_none()
+            && auto_ack.is_none()
+            && let Some(sync) = super::util::repaired_by_sync(&syncs, spec, id, &lost)
+        {
+            let sync = spec.flow(sync);
+            let mut d = Diagnostic::new(
+                &NO_ERROR_HANDLING,
+                flow.name.loc,
+                format!(
+                    "flow `{}` is not retried: flow `{}` reads the same source whole and writes the same fields \
+                     again at its next run, so a failed write is late, not lost",
+                    flow.name.value, sync.name.value
+                ),
+            )
+            .with_label("no retry")
+            .with_secondary(trigger.loc, how)
+            .with_help(format!(
+                "add `retry attempts=3 backoff=exponential` for passing failures, so that a record is not late by \
+                 a whole interval of `{}`",
+                sync.name.value
+            ))
+            .with_owner(Owner::Flow(id));
+            if let Some(at) = sync.trigger.as_ref() {
+                d = d.with_secondary(at.loc, "reads the source whole at every run, and writes the same records");
+            }
             d.severity = crate::diagnostic::Severity::Info;
             out.push(d);
             continue;

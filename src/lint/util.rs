@@ -729,3 +729,83 @@ pub(crate) fn between_vendors(spec: &Spec, flow: &Flow) -> bool {
         && flow.source_system(spec).is_some_and(saas)
         && flow.targets.iter().all(|t| t.system.target.is_some_and(saas))
 }
+
+/// The scheduled full syncs of a spec, keyed by what they write again at
+/// every run: the source they read whole (its system, and its entity when
+/// named) and the entity they `upsert` or `update` (system and name), with
+/// the fields that write fills. A flow on an event whose write fails is
+/// repaired by such a sync of the same records and fields at its next run:
+/// late, not lost. Only a sync that runs at least every `SYNC_REPAIRS` counts:
+/// a record wrong until tomorrow (a stock level, a price) is a loss a
+/// reviewer would still report. Built once per check, linear in the flows'
+/// writes; the first sync in the file answers.
+pub(super) struct FullSyncs<'s> {
+    syncs: rustc_hash::FxHashMap<SyncKey<'s>, (FlowId, rustc_hash::FxHashSet<&'s str>)>,
+}
+
+/// What a full sync writes again: the system and entity it reads, and the
+/// system and entity it writes.
+type SyncKey<'s> = (SystemId, Option<&'s str>, SystemId, &'s str);
+
+/// How often a full sync must run to repair a failed write of another flow.
+const SYNC_REPAIRS: std::time::Duration = std::time::Duration::from_secs(3_600);
+
+impl<'s> FullSyncs<'s> {
+    pub(super) fn of(spec: &'s Spec) -> Self {
+        let mut syncs = rustc_hash::FxHashMap::default();
+        for id in spec.flow_ids() {
+            let flow = spec.flow(id);
+            let Some(from) = flow.from.as_ref().filter(|_| flow.reads_whole_source()) else { continue };
+            let often = match flow.trigger.as_ref().map(|t| &t.kind) {
+                Some(TriggerKind::Schedule(s)) => s
+                    .every
+                    .as_ref()
+                    .map(|e| e.value)
+                    .or_else(|| s.cron.as_ref().and_then(|c| crate::cron::gap(&c.value)))
+                    .is_some_and(|gap| gap <= SYNC_REPAIRS),
+                _ => false,
+            };
+            let Some(source) = from.system.target.filter(|_| often) else { continue };
+            let read = from.entity.as_ref().map(|e| e.name.value.as_str());
+            for (t, target) in flow.targets.iter().enumerate() {
+                if let (true, Some(system), Some(entity)) = (flow.resyncs(t), target.system.target, &target.entity) {
+                    let fields = target.written_fields().map(|f| f.name.value.as_str()).collect();
+                    syncs.entry((source, read, system, entity.name.value.as_str())).or_insert((id, fields));
+                }
+            }
+        }
+        Self { syncs }
+    }
+
+    /// The full sync, other than flow `id`, that writes again what its
+    /// target `t` writes: an `upsert` or `update` of the same entity and of
+    /// every field the write fills (a write that names none is not known to
+    /// be covered), from a whole read of the flow's own source (of the
+    /// entity the flow reads, when it names one; a sync that reads the
+    /// whole system covers it).
+    pub(super) fn repairing(&self, spec: &'s Spec, id: FlowId, t: usize) -> Option<FlowId> {
+        use crate::model::Action;
+        let flow = spec.flow(id);
+        let target = flow.targets.get(t)?;
+        if !matches!(target.action.as_ref()?.value, Action::Upsert | Action::Update) {
+            return None;
+        }
+        let key = |read| {
+            Some((flow.source_system(spec)?, read, target.system.target?, target.entity.as_ref()?.name.value.as_str()))
+        };
+        let read = read_entity(spec, flow);
+        let (sync, fields) = self.syncs.get(&key(read)?).or_else(|| read.and_then(|_| self.syncs.get(&key(None)?)))?;
+        let mut written = target.written_fields().peekable();
+        let covered = written.peek().is_some() && written.all(|f| fields.contains(f.name.value.as_str()));
+        (covered && *sync != id).then_some(*sync)
+    }
+}
+
+/// The full sync that writes again every write of flow `id` that `lost`
+/// names (see `FullSyncs`), the first one's when several do; `None` when
+/// one of them has none.
+pub(super) fn repaired_by_sync(syncs: &FullSyncs<'_>, spec: &Spec, id: FlowId, lost: &[usize]) -> Option<FlowId> {
+    let (&first, rest) = lost.split_first()?;
+    let sync = syncs.repairing(spec, id, first)?;
+    rest.iter().all(|&t| syncs.repairing(spec, id, t).is_some()).then_some(sync)
+}
