@@ -184,6 +184,7 @@ pub(crate) const SHAPES: &[Shape] = &[
         prop("every", "the interval, such as \"1d\"", Fits::Text),
         prop("cron", "a five-field cron expression", Fits::Text),
     ]),
+    shape!("flow" "manual" "manual", "(1.2) Trigger: a person starts each run (a button, a command, a script run by hand) and sees how it ends (then it has a `from`).", None, &[]),
     shape!("flow" "from" "from SYSTEM entity=E window=D", "The batch source of a scheduled flow.", Some(Fits::System), &[
         prop("entity", "the entity extracted", Fits::Entity),
         prop("window", "(1.2) each run reads only the records of this span, such as \"1d\" (yesterday's sales), not the whole source", Fits::Text),

@@ -100,10 +100,10 @@ pub(super) fn describe_flow(_spec: &Spec, f: &Flow, named: bool) -> String {
             );
         }
         Some(TriggerKind::Schedule(schedule)) => {
-            let crate::model::Schedule { every, cron } = &**schedule;
+            let crate::model::Schedule { every, cron, manual } = &**schedule;
             let _ = write!(
                 d,
-                "schedule {:?} {:?}",
+                "schedule {:?} {:?} {manual}",
                 every.as_ref().map(|e| e.value),
                 cron.as_ref().map(|c| c.value.clone())
             );

@@ -182,6 +182,15 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             );
             d.primary.message = "a full sync: read again at the next run".into();
             d.severity = crate::diagnostic::Severity::Info;
+        } else if matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Schedule(s)) if s.manual) {
+            // (1.2) A run a person starts by hand: whoever runs it sees a
+            // run that fails after its retries, if it stops on the failure.
+            d.message = format!(
+                "{}: it is run by hand, so whoever runs it sees a write that still fails, if the run stops on it",
+                d.message
+            );
+            d.primary.message = "run by hand: the person running it sees the failure".into();
+            d.severity = crate::diagnostic::Severity::Info;
         } else if let Some(sync) = {
             let writes: Vec<usize> = (0..flow.targets.len()).filter(|&t| !flow.targets[t].reads()).collect();
             super::util::repaired_by_sync(&syncs, spec, id, &writes)

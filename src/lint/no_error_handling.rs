@@ -205,6 +205,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 Some(Delivery::Once { declared: true }) => "declared `delivery at-most-once`: each event is sent once",
                 _ => "each event is delivered once",
             },
+            TriggerKind::Schedule(s) if s.manual => "a person starts each run",
             _ => "each scheduled run is attempted once",
         };
         // Each system once, in the order of the writes (a flow may have
@@ -358,6 +359,35 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             out.push(d);
             continue;
         }
+        // (1.2) A run a person starts by hand: whoever runs it sees a run
+        // that stops on a failed write, and runs it again; what the spec
+        // cannot say is whether the run stops, or skips the record and
+        // goes on. Asked at info.
+        if let TriggerKind::Schedule(s) = &trigger.kind
+            && s.manual
+            && flow.dead_letter.is_none()
+            && auto_ack.is_none()
+        {
+            let mut d = Diagnostic::new(
+                &NO_ERROR_HANDLING,
+                flow.name.loc,
+                format!(
+                    "flow `{}` is run by hand and not retried: whoever runs it sees a run that stops on a failed \
+                     write, but a write it skips and goes past is lost",
+                    flow.name.value
+                ),
+            )
+            .with_label("no retry")
+            .with_secondary(trigger.loc, how)
+            .with_help(
+                "make a failed write stop the run, or list the failed records when it ends, so that whoever runs \
+                 it runs them again; or add `retry attempts=3 backoff=exponential` and `dead-letter`",
+            )
+            .with_owner(Owner::Flow(id));
+            d.severity = crate::diagnostic::Severity::Info;
+            out.push(d);
+            continue;
+        }
         // Another flow reads the same source whole on a schedule and
         // writes the same records again (an event's handler beside its
         // nightly resync): what a failed write did not write is written at
@@ -385,7 +415,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             ))
             .with_owner(Owner::Flow(id));
             if let Some(at) = sync.trigger.as_ref() {
-                d = d.with_secondary(at.loc, "reads the source whole at every run, and writes the same records");
+                d = d.with_secondary(at.loc, "reads the source whole at every run, and writes the same fields");
             }
             d.severity = crate::diagnostic::Severity::Info;
             out.push(d);

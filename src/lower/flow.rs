@@ -46,7 +46,7 @@ impl Lowerer<'_> {
             let child = &child;
             let name = &*child.name.text;
             let single = match name {
-                "on" | "poll" | "schedule" => Some("trigger"),
+                "on" | "poll" | "schedule" | "manual" => Some("trigger"),
                 "from" | "via" | "idempotency-key" | "retry" | "dead-letter" | "log" | "loop-guard" | "latency"
                 | "reply" | "lock" | "run-by" => crate::shapes::shape("flow", name).map(|s| s.name),
                 _ => None,
@@ -132,9 +132,17 @@ impl Lowerer<'_> {
                         self.missing(child, "`every=` or `cron=`", "schedule every=\"1d\"");
                     }
                     flow.trigger = Some(Trigger {
-                        kind: TriggerKind::Schedule(Box::new(crate::model::Schedule { every, cron })),
+                        kind: TriggerKind::Schedule(Box::new(crate::model::Schedule { every, cron, manual: false })),
                         loc: self.loc(child.span),
                     });
+                }
+                // (1.2) A batch run a person starts: a schedule without a clock.
+                "manual" => {
+                    self.shape(child, shape!("flow" "manual"));
+                    self.leaf(child);
+                    let manual = crate::model::Schedule { every: None, cron: None, manual: true };
+                    flow.trigger =
+                        Some(Trigger { kind: TriggerKind::Schedule(Box::new(manual)), loc: self.loc(child.span) });
                 }
                 "from" => {
                     self.shape(child, shape!("flow" "from"));
@@ -262,15 +270,20 @@ impl Lowerer<'_> {
     /// `to`, even ones too broken to lower.
     pub(super) fn check_flow_shape(&mut self, node: &Node<'_>, flow: &Flow, had_trigger: bool, had_to: bool) {
         if !had_trigger {
-            self.missing(node, "a trigger (`on`, `poll` or `schedule`)", "on \"lead.created\"");
+            self.missing(node, "a trigger (`on`, `poll`, `schedule` or `manual`)", "on \"lead.created\"");
         }
         if flow.targets.is_empty() && !had_to {
             self.missing(node, "at least one `to`", "to mailchimp action=upsert");
         }
         match (&flow.trigger, &flow.from) {
-            (Some(Trigger { kind: TriggerKind::Schedule(_), loc }), None) => {
-                let d = Diagnostic::new(&diagnostic::MISSING_ARGUMENT, *loc, "a scheduled flow needs a `from` to read")
-                    .with_label("scheduled here")
+            (Some(Trigger { kind: TriggerKind::Schedule(schedule), loc }), None) => {
+                let (what, label) = if schedule.manual {
+                    ("a flow run by hand", "run by hand")
+                } else {
+                    ("a scheduled flow", "scheduled here")
+                };
+                let d = Diagnostic::new(&diagnostic::MISSING_ARGUMENT, *loc, format!("{what} needs a `from` to read"))
+                    .with_label(label)
                     .with_help("add the batch source: `from shopify entity=order`");
                 crate::diagnostic::push_capped(self.diagnostics, d);
             }
@@ -278,7 +291,7 @@ impl Lowerer<'_> {
                 let d = Diagnostic::new(
                     &diagnostic::BAD_VALUE,
                     from.loc,
-                    "`from` is only for flows with a `schedule` trigger",
+                    "`from` is only for flows with a `schedule` or `manual` trigger",
                 )
                 .with_label("not used by this trigger")
                 .with_secondary(t.loc, "the trigger already names the source")

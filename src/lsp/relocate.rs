@@ -181,7 +181,7 @@ impl Relocate for TriggerKind {
                 cursor.relocate(to);
             }
             TriggerKind::Schedule(schedule) => {
-                let crate::model::Schedule { every, cron } = &mut **schedule;
+                let crate::model::Schedule { every, cron, manual: _ } = &mut **schedule;
                 every.relocate(to);
                 cron.relocate(to);
             }

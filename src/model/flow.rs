@@ -327,11 +327,15 @@ pub(crate) struct Poll {
     pub(crate) cursor: Option<Spanned<SmolStr>>,
 }
 
-/// `schedule every=DURATION` or `schedule cron=EXPR`.
+/// `schedule every=DURATION` or `schedule cron=EXPR`; or (1.2) `manual`,
+/// a batch run a person starts (a button, a command, a script run by hand),
+/// which has neither: a schedule without a clock.
 #[derive(Clone, Debug)]
 pub(crate) struct Schedule {
     pub(crate) every: Option<Spanned<Duration>>,
     pub(crate) cron: Option<Spanned<SmolStr>>,
+    /// (1.2) `manual`: a person starts each run and sees how it ends.
+    pub(crate) manual: bool,
 }
 
 /// `from SYSTEM entity=E` in a scheduled flow.

@@ -482,3 +482,53 @@ fn a_cron_meltano_cannot_take_stops_the_build() {
     assert!(stderr(&out).contains("uses syntax Meltano's schedule does not take"), "{}", stderr(&out));
     assert!(!spec.dir.join("out").exists());
 }
+
+/// (1.2) A flow run by hand (`manual`) is a Meltano job with no schedule:
+/// its README row says how to run it, its table has no freshness (nothing
+/// says how old it may grow), and a scheduled flow beside it keeps both.
+#[test]
+fn a_flow_run_by_hand_is_a_job_without_a_schedule() {
+    let spec = TempSpec::new("etl-manual");
+    spec.file(
+        "wireplan.kdl",
+        r#"system "shop" kind=ecommerce {
+    api rest version="v1"
+    entity "order" {
+        field "id" type=string required=#true
+    }
+    entity "refund" {
+        field "id" type=string required=#true
+    }
+}
+system "dwh" kind=warehouse
+flow "orders-backfill" {
+    manual
+    from shop entity=order
+    to dwh action=upsert entity=orders
+    log
+}
+flow "refunds-nightly" {
+    schedule cron="0 2 * * *"
+    from shop entity=refund
+    to dwh action=upsert entity=refunds
+    retry attempts=3
+    dead-letter
+    log
+}
+"#,
+    );
+    let out = spec.run(&["build", "--target", "etl", "--out", "out"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("orders-backfill"), "the flow is carried, with no note: {}", stderr(&out));
+    let meltano = read(&spec.dir.join("out/meltano/meltano.yml"));
+    let jobs = meltano.split("\nschedules:").next().unwrap();
+    let schedules = meltano.split("\nschedules:").nth(1).unwrap_or_else(|| panic!("{meltano}"));
+    assert!(jobs.contains("orders-backfill"), "{meltano}");
+    assert!(!schedules.contains("orders-backfill"), "{meltano}");
+    assert!(schedules.contains("refunds-nightly") && schedules.contains("0 2 * * *"), "{meltano}");
+    let sources = read(&spec.dir.join("out/dbt/models/sources.yml"));
+    assert_eq!(sources.matches("freshness:").count(), 1, "only the scheduled table has one: {sources}");
+    let readme = read(&spec.dir.join("out/README.md"));
+    assert!(readme.contains("none: `meltano run orders-backfill`"), "{readme}");
+    assert!(readme.contains("only runs by hand (`manual`)"), "{readme}");
+}

@@ -288,12 +288,15 @@ pub(super) fn sources(etl: &Etl) -> String {
                     .with("description", inert(&format!("{} of {}, as loaded", t.entity, t.system)))
                     .with(
                         "config",
-                        Yaml::map().with("loaded_at_field", LOADED_AT).with(
-                            "freshness",
-                            Yaml::map()
-                                .with("warn_after", period(t.warn_after))
-                                .with("error_after", period(t.error_after)),
-                        ),
+                        match &t.freshness {
+                            Some(f) => Yaml::map().with("loaded_at_field", LOADED_AT).with(
+                                "freshness",
+                                Yaml::map()
+                                    .with("warn_after", period(f.warn_after))
+                                    .with("error_after", period(f.error_after)),
+                            ),
+                            None => Yaml::map().with("loaded_at_field", LOADED_AT),
+                        },
                     )
                     .with("columns", columns)
             })

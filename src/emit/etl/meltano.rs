@@ -21,7 +21,7 @@ pub(super) fn render(etl: &Etl) -> String {
     let schedules: Vec<Yaml> = etl
         .pipelines
         .iter()
-        .map(|p| Yaml::map().with("name", &p.job).with("job", &p.job).with("interval", &p.cron))
+        .filter_map(|p| Some(Yaml::map().with("name", &p.job).with("job", &p.job).with("interval", p.cron.as_ref()?)))
         .collect();
     let doc = Yaml::map()
         .with("requires_meltano", ">=4.4,<5")

@@ -127,9 +127,19 @@ pub(crate) struct Pipeline {
     pub(crate) stream: String,
     pub(crate) cursor: Option<String>,
     pub(crate) loaders: Vec<String>,
-    pub(crate) cron: String,
+    /// `None`: (1.2) the flow is run by hand (`manual`), with no schedule.
+    pub(crate) cron: Option<String>,
     /// What the schedule was written as, for the README.
     pub(crate) schedule: String,
+}
+
+/// A source table's freshness: warn and error after, and why.
+#[derive(Debug)]
+pub(crate) struct Freshness {
+    pub(crate) warn_after: Duration,
+    pub(crate) error_after: Duration,
+    /// Why the freshness is what it is, for the README.
+    pub(crate) from: String,
 }
 
 /// A dbt source table: an entity of a source system, as loaded.
@@ -146,10 +156,9 @@ pub(crate) struct Table {
     pub(crate) identifier: String,
     /// `None`: the entity declares no fields (the staging model selects `*`).
     pub(crate) columns: Option<Vec<Column>>,
-    pub(crate) warn_after: Duration,
-    pub(crate) error_after: Duration,
-    /// Why the freshness is what it is, for the README.
-    pub(crate) freshness_from: String,
+    /// `None`: only flows run by hand (`manual`, since 1.2) load it, and
+    /// none says its `latency`: no age is too old.
+    pub(crate) freshness: Option<Freshness>,
     /// `stg_<source>__<table>`.
     pub(crate) staging: String,
 }

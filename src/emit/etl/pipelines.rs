@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::dbt::Dialects;
 use super::plan::{Carried, DEFAULT_POLL, Planner, idents};
-use super::{Column, ColumnSource, GenericStream, Model, ModelColumn, Pipeline, Table};
+use super::{Column, ColumnSource, Freshness, GenericStream, Model, ModelColumn, Pipeline, Table};
 use crate::diagnostic::{Diagnostic, SQL_UNQUOTABLE};
 use crate::emit::distinct::{Case, Claims};
 use crate::emit::names;
@@ -26,18 +26,12 @@ const ERROR_RUNS: u32 = 4;
 pub(super) const MAX_RELATION: usize = 63;
 
 /// A flow's schedule: the cron Meltano runs, how often it runs, and what
-/// the spec wrote, for the README.
+/// the spec wrote, for the README. No cron and no period: (1.2) the flow
+/// is run by hand (`manual`), and its job is run with `meltano run`.
 struct Schedule {
-    cron: String,
-    period: Duration,
+    cron: Option<String>,
+    period: Option<Duration>,
     written: String,
-}
-
-/// A source table's freshness: warn and error after, and why.
-struct Freshness {
-    warn_after: Duration,
-    error_after: Duration,
-    from: String,
 }
 
 impl<'s> Planner<'_, 's> {
@@ -205,6 +199,9 @@ impl<'s> Planner<'_, 's> {
     /// The flow's schedule as Meltano takes it, noting where an `every` had
     /// to be rounded to a cron step.
     fn schedule(&mut self, c: &Carried<'s>) -> Result<Schedule, String> {
+        if c.manual {
+            return Ok(Schedule { cron: None, period: None, written: "by hand (`manual`)".to_owned() });
+        }
         let written = match (c.cron, c.every) {
             (Some(cron), _) => format!("cron {cron}"),
             (None, Some(every)) => format!("every {}", human(every)),
@@ -218,7 +215,7 @@ impl<'s> Planner<'_, 's> {
                 )
             })?;
             let period = crate::cron::gap(&cron).unwrap_or(Duration::from_secs(86_400));
-            return Ok(Schedule { cron, period, written });
+            return Ok(Schedule { cron: Some(cron), period: Some(period), written });
         }
         let every = c.every.unwrap_or(DEFAULT_POLL);
         let (cron, period) = crate::cron::step(every);
@@ -231,7 +228,7 @@ impl<'s> Planner<'_, 's> {
             );
             self.note(c.flow, message);
         }
-        Ok(Schedule { cron, period, written })
+        Ok(Schedule { cron: Some(cron), period: Some(period), written })
     }
 
     /// Adds the flow's source table, or where another flow loads it already,
@@ -245,17 +242,18 @@ impl<'s> Planner<'_, 's> {
         stream: &str,
         fields: Option<&[Field]>,
         key: Option<&str>,
-        freshness: Freshness,
+        freshness: Option<Freshness>,
         staging: &str,
         postgres: bool,
     ) {
         let extractor = &self.extractors[extractor];
         let found = self.table_of.get(&(extractor.source.clone(), table_name.to_owned())).copied();
         if let Some(table) = found.map(|i| &mut self.tables[i]) {
-            if freshness.error_after < table.error_after {
-                table.warn_after = freshness.warn_after;
-                table.error_after = freshness.error_after;
-                table.freshness_from = freshness.from;
+            // The tighter freshness wins; a table only hand runs load has none.
+            if let Some(freshness) = freshness
+                && table.freshness.as_ref().is_none_or(|t| freshness.error_after < t.error_after)
+            {
+                table.freshness = Some(freshness);
             }
             if let (Some(columns), Some(key)) = (&mut table.columns, key) {
                 for column in columns.iter_mut().filter(|col| col.name == key) {
@@ -287,9 +285,7 @@ impl<'s> Planner<'_, 's> {
             name: table_name.to_owned(),
             identifier: stream.to_owned(),
             columns,
-            warn_after: freshness.warn_after,
-            error_after: freshness.error_after,
-            freshness_from: freshness.from,
+            freshness,
             staging: staging.to_owned(),
         };
         if table.columns.is_none() {
@@ -405,18 +401,21 @@ impl<'s> Planner<'_, 's> {
 
 /// When a table loaded every `period` is stale: by the flow's `latency`
 /// (warn at half of it, never before a run is due), else after missed runs.
-fn freshness(flow: &Flow, period: Duration) -> Freshness {
-    match &flow.latency {
-        Some(latency) => {
+/// `None` for a flow run by hand (`period` is `None`) that says no
+/// `latency max=`: nothing says how old its table may grow.
+fn freshness(flow: &Flow, period: Option<Duration>) -> Option<Freshness> {
+    match (&flow.latency, period) {
+        (Some(latency), _) => {
             let error = latency.value;
-            let warn_after = (error / 2).max(period).min(error);
-            Freshness { warn_after, error_after: error, from: format!("`latency max={}`", human(error)) }
+            let warn_after = (error / 2).max(period.unwrap_or_default()).min(error);
+            Some(Freshness { warn_after, error_after: error, from: format!("`latency max={}`", human(error)) })
         }
-        None => Freshness {
+        (None, Some(period)) => Some(Freshness {
             warn_after: period * WARN_RUNS,
             error_after: period * ERROR_RUNS,
             from: format!("{WARN_RUNS} and {ERROR_RUNS} missed runs of {}", human(period)),
-        },
+        }),
+        (None, None) => None,
     }
 }
 
@@ -496,13 +495,19 @@ mod tests {
         let spec = crate::lint::test_spec(
             "system \"a\" kind=crm\nsystem \"w\" kind=warehouse\n\
              flow \"f\" { schedule every=\"1h\"; from a; to w action=upsert; latency max=\"4h\" }\n\
-             flow \"g\" { schedule every=\"1h\"; from a; to w action=upsert }\n",
+             flow \"g\" { schedule every=\"1h\"; from a; to w action=upsert }\n\
+             flow \"h\" { manual; from a; to w action=upsert; latency max=\"4h\" }\n\
+             flow \"i\" { manual; from a; to w action=upsert }\n",
         );
         let hour = Duration::from_secs(3_600);
-        let with = freshness(&spec.flows[0], hour);
+        let with = freshness(&spec.flows[0], Some(hour)).unwrap();
         assert_eq!((with.warn_after, with.error_after, with.from.as_str()), (2 * hour, 4 * hour, "`latency max=4h`"));
-        let without = freshness(&spec.flows[1], hour);
+        let without = freshness(&spec.flows[1], Some(hour)).unwrap();
         assert_eq!((without.warn_after, without.error_after), (2 * hour, 4 * hour));
         assert_eq!(without.from, "2 and 4 missed runs of 1h");
+        // (1.2) Run by hand: the latency alone, or nothing.
+        let by_hand = freshness(&spec.flows[2], None).unwrap();
+        assert_eq!((by_hand.warn_after, by_hand.error_after), (2 * hour, 4 * hour));
+        assert!(freshness(&spec.flows[3], None).is_none());
     }
 }

@@ -33,6 +33,8 @@ pub(super) struct Carried<'s> {
     pub(super) cursor: Option<String>,
     pub(super) every: Option<Duration>,
     pub(super) cron: Option<&'s str>,
+    /// (1.2) Run by hand (`manual`): a job with no schedule.
+    pub(super) manual: bool,
     /// Indexes of its targets into a `warehouse` or `lake`.
     pub(super) targets: Vec<usize>,
 }
@@ -167,9 +169,10 @@ impl<'s> Planner<'_, 's> {
                     !target.reads() && target.system.target.is_some_and(|s| spec.system(s).kind().is_storage())
                 })
                 .collect();
+            let manual = matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Schedule(s)) if s.manual);
             let (source, entity, cursor, every, cron) = match flow.trigger.as_ref().map(|t| &t.kind) {
                 Some(TriggerKind::Schedule(schedule)) => {
-                    let crate::model::Schedule { every, cron } = &**schedule;
+                    let crate::model::Schedule { every, cron, manual: _ } = &**schedule;
                     let from = flow.from.as_deref();
                     (
                         from.and_then(|f| f.system.target),
@@ -229,6 +232,7 @@ impl<'s> Planner<'_, 's> {
                 cursor,
                 every,
                 cron,
+                manual,
                 targets: into_storage,
             });
         }

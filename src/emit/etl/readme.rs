@@ -62,15 +62,15 @@ pub(super) fn render(etl: &Etl, notes: &[Note]) -> String {
         "## Jobs and schedules\n\n| job | flow | extracts | schedule | cron |\n| --- | --- | --- | --- | --- |\n",
     );
     for p in &etl.pipelines {
+        let cron = p.cron.as_ref().map_or_else(|| format!("none: `meltano run {}`", p.job), |c| format!("`{c}`"));
         let _ = writeln!(
             out,
-            "| `{}` | {} | `{}` with `{}` | {} | `{}` |",
+            "| `{}` | {} | `{}` with `{}` | {} | {cron} |",
             p.job,
             markdown_text(&p.flow),
             p.stream,
             p.extractor,
             markdown_text(&p.schedule),
-            p.cron
         );
     }
     out.push('\n');
@@ -84,16 +84,17 @@ pub(super) fn render(etl: &Etl, notes: &[Note]) -> String {
     );
     out.push_str("| table | warn after | error after | from |\n| --- | --- | --- | --- |\n");
     for t in &etl.tables {
+        let (warn, error, from) = match &t.freshness {
+            Some(f) => (human(f.warn_after), human(f.error_after), f.from.as_str()),
+            None => ("never".to_owned(), "never".to_owned(), "only runs by hand (`manual`), with no `latency max=`"),
+        };
         let _ = writeln!(
             out,
-            "| `{}.{}` ({} of {}) | {} | {} | {} |",
+            "| `{}.{}` ({} of {}) | {warn} | {error} | {from} |",
             t.schema,
             t.identifier,
             markdown_text(&t.entity),
             markdown_text(&t.system),
-            human(t.warn_after),
-            human(t.error_after),
-            t.freshness_from
         );
     }
     out.push('\n');

@@ -131,8 +131,9 @@ const fn checks(parent: &'static str, node: &'static str) -> Statement {
     row(parent, node, How::Checks, How::Checks, How::Checks, None)
 }
 
-const ETL_FOR_BATCHES: How =
-    How::Elsewhere("a scheduled batch flow is built by `--target etl`; a build note names each one left out");
+const ETL_FOR_BATCHES: How = How::Elsewhere(
+    "a batch flow (`schedule`, `manual`) is built by `--target etl`; a build note names each one left out",
+);
 const REALTIME: How = How::Elsewhere("an event-triggered flow is built by `--target hub` or `--target broker`");
 
 const VENDOR_SIGNATURE: &str = "does not verify this vendor's webhook signature scheme, which is neither an HMAC \
@@ -388,6 +389,14 @@ pub(crate) const STATEMENTS: &[Statement] = &[
         None,
     ),
     row("flow", "schedule", ETL_FOR_BATCHES, ETL_FOR_BATCHES, How::Runs("the Meltano job's cron schedule"), None),
+    row(
+        "flow",
+        "manual",
+        ETL_FOR_BATCHES,
+        ETL_FOR_BATCHES,
+        How::Runs("a Meltano job with no schedule, run with `meltano run <job>` (the build's README names it)"),
+        None,
+    ),
     row("flow", "from", ETL_FOR_BATCHES, ETL_FOR_BATCHES, How::Runs("the extractor and stream the job reads"), None),
     prop_row(
         "flow",

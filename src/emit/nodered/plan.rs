@@ -149,10 +149,11 @@ impl<'s> Planner<'_, 's> {
                     carried.push(id);
                 }
                 Some(TriggerKind::Poll(poll)) if poll.system.target.is_some() => carried.push(id),
-                Some(TriggerKind::Schedule(_)) => self.note(
+                Some(TriggerKind::Schedule(s)) => self.note(
                     flow,
                     format!(
-                        "not emitted: a scheduled batch flow belongs to an ELT pipeline (`--target etl`), not {what}"
+                        "not emitted: a {} batch flow belongs to an ELT pipeline (`--target etl`), not {what}",
+                        if s.manual { "hand-run" } else { "scheduled" }
                     ),
                 ),
                 _ => self.note(flow, "not emitted: its trigger does not resolve".into()),
