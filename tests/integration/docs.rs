@@ -224,3 +224,28 @@ fn the_window_example_is_a_warning_without_its_dead_letter_and_a_full_read_an_in
     assert_eq!(severities(&without), ["warning"]);
     assert_eq!(severities(&without.replace(" window=\"1d\"", "")), ["info"]);
 }
+
+/// (1.2) The README's example of a run by hand is an info for
+/// `no-error-handling` (whoever runs it sees a run that stops), and the
+/// same job on a clock is a warning: the trigger, not the example's shape,
+/// is what lowers it.
+#[test]
+fn the_run_by_hand_example_is_an_info_and_the_same_job_on_a_clock_a_warning() {
+    let example = &readme_example("**Runs by hand.**");
+    assert!(example.contains("    manual\n"), "{example}");
+    let severities = |text: &str| -> Vec<String> {
+        let report = check_json("readme-manual", text);
+        let errors: Vec<_> =
+            report["diagnostics"].as_array().unwrap().iter().filter(|d| d["severity"] == "error").collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["rule"] == "no-error-handling")
+            .map(|d| d["severity"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(severities(example), ["info"]);
+    assert_eq!(severities(&example.replace("    manual\n", "    schedule cron=\"0 6 1 * *\"\n")), ["warning"]);
+}
