@@ -38,7 +38,11 @@ declare_rule! {
     /// are asked at info: the first queries the warehouse itself, the
     /// second acts through a backend the spec may leave out, and neither
     /// is a flow. A dashboard tool with no warehouse to read stays a
-    /// warning.
+    /// warning. So is infrastructure (`kind=hub` or `broker`) no flow
+    /// names: a stream processor or a connector cluster that runs flows
+    /// written without their `via`, or the queue behind a `dead-letter`
+    /// (which cannot name where it keeps its messages). A business tool
+    /// connected to nothing stays a warning.
     ///
     /// ## Why it matters
     ///
@@ -128,6 +132,15 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             SystemKind::Website => Some(
                 "a front end (a site, an app) acts through a backend the spec may leave out: if it does, say so \
                  with `allow \"unused-system\" reason=\"...\"`; if it is connected to nothing, remove it",
+            ),
+            // Infrastructure no flow names: the runner of flows written
+            // without their `via` (a stream processor, a connector
+            // cluster), or the queue behind a `dead-letter`, which cannot
+            // name where it keeps its messages. On the real-world corpus
+            // each of eight was such a spec's shorthand, none a stray.
+            SystemKind::Hub | SystemKind::Broker => Some(
+                "if it runs or carries flows, name it on them with `via`; if it keeps a flow's dead letters, say \
+                 so with `allow \"unused-system\" reason=\"...\"`; if it is connected to nothing, remove it",
             ),
             _ => None,
         };
