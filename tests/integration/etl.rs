@@ -483,15 +483,9 @@ fn a_cron_meltano_cannot_take_stops_the_build() {
     assert!(!spec.dir.join("out").exists());
 }
 
-/// (1.2) A flow run by hand (`manual`) is a Meltano job with no schedule:
-/// its README row says how to run it, its table has no freshness (nothing
-/// says how old it may grow), and a scheduled flow beside it keeps both.
-#[test]
-fn a_flow_run_by_hand_is_a_job_without_a_schedule() {
-    let spec = TempSpec::new("etl-manual");
-    spec.file(
-        "wireplan.kdl",
-        r#"system "shop" kind=ecommerce {
+/// (1.2) A flow run by hand beside a scheduled one: a spec for the two
+/// tests below.
+const BY_HAND: &str = r#"system "shop" kind=ecommerce {
     api rest version="v1"
     entity "order" {
         field "id" type=string required=#true
@@ -515,8 +509,15 @@ flow "refunds-nightly" {
     dead-letter
     log
 }
-"#,
-    );
+"#;
+
+/// (1.2) A flow run by hand (`manual`) is a Meltano job with no schedule:
+/// its README row says how to run it, its table has no freshness (nothing
+/// says how old it may grow), and a scheduled flow beside it keeps both.
+#[test]
+fn a_flow_run_by_hand_is_a_job_without_a_schedule() {
+    let spec = TempSpec::new("etl-manual");
+    spec.file("wireplan.kdl", BY_HAND);
     let out = spec.run(&["build", "--target", "etl", "--out", "out"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(!stderr(&out).contains("orders-backfill"), "the flow is carried, with no note: {}", stderr(&out));
@@ -531,4 +532,29 @@ flow "refunds-nightly" {
     let readme = read(&spec.dir.join("out/README.md"));
     assert!(readme.contains("none: `meltano run orders-backfill`"), "{readme}");
     assert!(readme.contains("only runs by hand (`manual`)"), "{readme}");
+}
+
+/// (1.2) The same for real: Meltano takes the job of a flow run by hand
+/// without a schedule (its schema, `meltano job list`), and lists only the
+/// scheduled flow's schedule.
+#[test]
+#[ignore = "needs a real runtime: `scripts/test.sh` installs it and runs this test"]
+fn a_flow_run_by_hand_is_a_job_real_meltano_lists_without_a_schedule() {
+    let venv = venv();
+    let spec = TempSpec::new("etl-e2e-manual");
+    spec.file("wireplan.kdl", BY_HAND);
+    let built = spec.run(&["build", "--target", "etl", "--out", "out"]);
+    assert_eq!(code(&built), 0, "{}", stderr(&built));
+    let out = spec.dir.join("out");
+    let instance = validate_meltano(&venv, &out);
+    assert_eq!(instance["schedules"].as_array().map(Vec::len), Some(1), "{instance}");
+    meltano_schedules(&venv, &out, &instance);
+    let jobs = bounded(
+        tool(&venv, "meltano", &out.join("meltano"), &[]).args(["--log-level=warning", "job", "list", "--format=json"]),
+        LIMIT,
+    );
+    let text = ok(&jobs, "meltano job list");
+    let listed: Value = serde_json::from_str(stdout(&jobs).trim()).unwrap_or_else(|e| panic!("{e}: {text}"));
+    let names: Vec<&str> = listed["jobs"].as_array().unwrap().iter().filter_map(|j| j["job_name"].as_str()).collect();
+    assert!(names.contains(&"orders-backfill") && names.contains(&"refunds-nightly"), "{listed}");
 }
