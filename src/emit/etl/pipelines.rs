@@ -200,7 +200,7 @@ impl<'s> Planner<'_, 's> {
     /// to be rounded to a cron step.
     fn schedule(&mut self, c: &Carried<'s>) -> Result<Schedule, String> {
         if c.manual {
-            return Ok(Schedule { cron: None, period: None, written: "by hand (`manual`)".to_owned() });
+            return Ok(Schedule { cron: None, period: None, written: "by hand".to_owned() });
         }
         let written = match (c.cron, c.every) {
             (Some(cron), _) => format!("cron {cron}"),
