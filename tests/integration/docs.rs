@@ -202,6 +202,15 @@ fn an_event_field_refuses_unique() {
     assert!(errors[0]["message"].as_str().unwrap().contains("unique"), "{report}");
 }
 
+/// The severities of `rule`'s findings on `text`, a spec with no errors.
+fn severities_of(rule: &str, text: &str) -> Vec<String> {
+    let report = check_json("readme-example", text);
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    let errors: Vec<_> = diagnostics.iter().filter(|d| d["severity"] == "error").collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    diagnostics.iter().filter(|d| d["rule"] == rule).map(|d| d["severity"].as_str().unwrap().to_owned()).collect()
+}
+
 /// (1.2) The README's example of a window keeps its dead letter; without
 /// it, the windowed job is a `no-dead-letter` warning, and the same job
 /// reading its source whole is only an info: the window is what makes the
@@ -209,16 +218,7 @@ fn an_event_field_refuses_unique() {
 #[test]
 fn the_window_example_is_a_warning_without_its_dead_letter_and_a_full_read_an_info() {
     let example = &readme_example("**Windows.**");
-    let severities = |text: &str| -> Vec<String> {
-        let report = check_json("readme-window", text);
-        report["diagnostics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|d| d["rule"] == "no-dead-letter")
-            .map(|d| d["severity"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    let severities = |text: &str| severities_of("no-dead-letter", text);
     assert_eq!(severities(example), Vec::<String>::new());
     let without = example.replace("    dead-letter alert=\"finance\"\n", "");
     assert_eq!(severities(&without), ["warning"]);
@@ -233,19 +233,7 @@ fn the_window_example_is_a_warning_without_its_dead_letter_and_a_full_read_an_in
 fn the_run_by_hand_example_is_an_info_and_the_same_job_on_a_clock_a_warning() {
     let example = &readme_example("**Runs by hand.**");
     assert!(example.contains("    manual\n"), "{example}");
-    let severities = |text: &str| -> Vec<String> {
-        let report = check_json("readme-manual", text);
-        let errors: Vec<_> =
-            report["diagnostics"].as_array().unwrap().iter().filter(|d| d["severity"] == "error").collect();
-        assert!(errors.is_empty(), "{errors:?}");
-        report["diagnostics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|d| d["rule"] == "no-error-handling")
-            .map(|d| d["severity"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    let severities = |text: &str| severities_of("no-error-handling", text);
     assert_eq!(severities(example), ["info"]);
     assert_eq!(severities(&example.replace("    manual\n", "    schedule cron=\"0 6 1 * *\"\n")), ["warning"]);
 }
