@@ -117,6 +117,19 @@ pub(crate) fn run_by_note(runner: &str) -> String {
     )
 }
 
+/// The build note for a batch flow (`schedule`, or `manual` since 1.2)
+/// that writes no `warehouse` or `lake`: a reverse ETL, which no target
+/// builds (the ETL target loads only storage, the hub and the broker run on
+/// events and polls). Hub, broker and ETL targets say the same.
+pub(crate) fn reverse_etl_note(manual: bool) -> String {
+    format!(
+        "not emitted: a {} batch flow into business tools (a reverse ETL) is built by no target: `--target etl` \
+         loads only `warehouse` and `lake` systems, and the hub and the broker run on events and polls; run it with \
+         a reverse-ETL tool, or trigger it by `poll` for `--target hub`",
+        if manual { "hand-run" } else { "scheduled" }
+    )
+}
+
 /// What a backend made of the spec.
 #[derive(Debug, Default)]
 pub(crate) struct Emitted {

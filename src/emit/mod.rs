@@ -34,7 +34,9 @@ pub(crate) mod report;
 mod seams;
 mod service;
 
-pub(crate) use artifact::{Artifact, Body, Emitted, Input, Note, grouped, notes_section, run_by_note};
+pub(crate) use artifact::{
+    Artifact, Body, Emitted, Input, Note, grouped, notes_section, reverse_etl_note, run_by_note,
+};
 
 use crate::diagnostic::Diagnostic;
 

@@ -174,6 +174,33 @@ fn a_scheduled_flow_is_left_to_the_etl_target_with_a_note() {
     assert!(!read(&spec.dir.join("out/node-red/flows.json")).contains("orders-nightly"));
 }
 
+/// A batch flow into business tools (a reverse ETL, on a `schedule` or run
+/// by hand) is built by no target, and each target says so rather than
+/// pointing at another.
+#[test]
+fn a_batch_flow_into_business_tools_is_no_target_s_and_each_says_so() {
+    let spec = TempSpec::new("build-reverse-etl");
+    spec.file(
+        "wireplan.kdl",
+        format!(
+            "{}\nsystem \"snowflake\" kind=warehouse\nflow \"scores-to-crm\" {{\n    schedule every=\"1d\"\n    \
+             from snowflake entity=scores\n    to xero action=update\n    log\n}}\n\
+             flow \"scores-by-hand\" {{\n    manual\n    from snowflake entity=scores\n    \
+             to xero action=update\n    log\n}}\n",
+            example()
+        ),
+    );
+    for target in ["hub", "broker", "etl"] {
+        let out = spec.run(&["build", "--target", target, "--out", target]);
+        let notes = stderr(&out);
+        for (flow, how) in [("scores-to-crm", "scheduled"), ("scores-by-hand", "hand-run")] {
+            let note = format!("flow \"{flow}\": not emitted: a {how} batch flow into business tools (a reverse ETL)");
+            assert!(notes.contains(&note), "{target}: {notes}");
+        }
+        assert!(!notes.contains("`--target hub` carries it: \"scores"), "{target}: {notes}");
+    }
+}
+
 #[test]
 fn build_never_writes_over_a_spec_file_in_the_output_folder() {
     let spec = TempSpec::new("build-spec-inside");

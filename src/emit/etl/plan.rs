@@ -206,8 +206,14 @@ impl<'s> Planner<'_, 's> {
                 }
             };
             if into_storage.is_empty() {
-                let message = "not emitted: it writes no `warehouse` or `lake` system; `--target hub` carries it";
-                self.note(flow, message.into());
+                // A poll into business tools is the hub's; a batch job into
+                // them (a reverse ETL) is no target's.
+                let message = if matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Poll(_))) {
+                    "not emitted: it writes no `warehouse` or `lake` system; `--target hub` carries it".to_owned()
+                } else {
+                    crate::emit::reverse_etl_note(manual)
+                };
+                self.note(flow, message);
                 continue;
             }
             let Some(source) = source else {

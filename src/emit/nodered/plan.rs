@@ -149,13 +149,21 @@ impl<'s> Planner<'_, 's> {
                     carried.push(id);
                 }
                 Some(TriggerKind::Poll(poll)) if poll.system.target.is_some() => carried.push(id),
-                Some(TriggerKind::Schedule(s)) => self.note(
-                    flow,
-                    format!(
-                        "not emitted: a {} batch flow belongs to an ELT pipeline (`--target etl`), not {what}",
-                        if s.manual { "hand-run" } else { "scheduled" }
-                    ),
-                ),
+                Some(TriggerKind::Schedule(s)) => {
+                    let into_storage = flow
+                        .targets
+                        .iter()
+                        .any(|t| !t.reads() && t.system.target.is_some_and(|s| spec.system(s).kind().is_storage()));
+                    let message = if into_storage {
+                        format!(
+                            "not emitted: a {} batch flow belongs to an ELT pipeline (`--target etl`), not {what}",
+                            if s.manual { "hand-run" } else { "scheduled" }
+                        )
+                    } else {
+                        crate::emit::reverse_etl_note(s.manual)
+                    };
+                    self.note(flow, message);
+                }
                 _ => self.note(flow, "not emitted: its trigger does not resolve".into()),
             }
         }
