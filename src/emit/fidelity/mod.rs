@@ -132,7 +132,8 @@ const fn checks(parent: &'static str, node: &'static str) -> Statement {
 }
 
 const ETL_FOR_BATCHES: How = How::Elsewhere(
-    "a batch flow (`schedule`, `manual`) is built by `--target etl`; a build note names each one left out",
+    "a batch flow (`schedule`, `manual`) into a warehouse or a lake is built by `--target etl`, one into business \
+     tools (a reverse ETL) by no target; a build note names each one left out",
 );
 const REALTIME: How = How::Elsewhere("an event-triggered flow is built by `--target hub` or `--target broker`");
 
