@@ -493,6 +493,15 @@ impl<'s> TriggerBuilder<'s> {
         for event in spec.events.iter().filter(|e| !e.is_external() && e.fires_on_create_only()) {
             self.creating.extend(Self::producers(event));
         }
+        // So are the systems a poll reads by creation time (`cursor` on
+        // `created_at`): only a creation sets it off.
+        for flow in &spec.flows {
+            if let Some(TriggerKind::Poll(poll)) = flow.trigger.as_ref().map(|t| &t.kind)
+                && poll.reads_only_new()
+            {
+                self.creating.extend(poll.system.target);
+            }
+        }
         // Consumers: events (by producer and entity) and polls.
         for (i, event) in spec.events.iter().enumerate() {
             // No write sets off an external event: nothing points to it.
@@ -526,9 +535,13 @@ impl<'s> TriggerBuilder<'s> {
                 }
                 Some(TriggerKind::Poll(poll)) => {
                     let Some(system) = poll.system.target else { continue };
-                    let feeder = match &poll.entity {
-                        Some(entity) => self.keyed(system, &entity.name.value),
-                        None => self.none(system),
+                    // A poll by creation time reads only new records: only a
+                    // write that creates one sets it off.
+                    let feeder = match (&poll.entity, poll.reads_only_new()) {
+                        (Some(entity), false) => self.keyed(system, &entity.name.value),
+                        (Some(entity), true) => self.keyed_c(system, &entity.name.value),
+                        (None, false) => self.none(system),
+                        (None, true) => self.none_c(system),
                     };
                     self.edges.push((feeder, node));
                 }

@@ -44,8 +44,11 @@ declare_rule! {
     /// `placed`) is set off only by a write that can create one (`create`,
     /// `upsert`, `send`, `append`): an `update`, `delete` or `increment`
     /// adds no record, so an assignment rule that updates the deal on
-    /// "Deal added" is no loop. A `to` that `emits` the event still links
-    /// to it. Each group of flows that loops is
+    /// "Deal added" is no loop. So is a `poll` whose `cursor` is a creation
+    /// time (`created_at`, `createdAt`, `date_created`, `inserted_at`): it
+    /// reads only records added since its last run, and an update of the
+    /// ticket it read moves no such cursor. A `to` that `emits` the event
+    /// still links to it. Each group of flows that loops is
     /// reported once, with one shortest loop shown hop by hop and the
     /// other flows of the group named. An inline `allow "sync-cycle"
     /// reason="..."` on any flow of the group accepts the whole loop.

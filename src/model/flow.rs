@@ -327,6 +327,20 @@ pub(crate) struct Poll {
     pub(crate) cursor: Option<Spanned<SmolStr>>,
 }
 
+impl Poll {
+    /// Whether the poll reads only records created since its last run: its
+    /// `cursor` is a creation time (`created_at`, `createdAt`,
+    /// `date_created`, `creation_date`, `inserted_at`). A change to a record
+    /// it has read moves no such cursor, so only a write that creates sets
+    /// it off (as an event declared `on-create` is).
+    pub(crate) fn reads_only_new(&self) -> bool {
+        self.cursor.as_ref().is_some_and(|c| {
+            let name = c.value.to_ascii_lowercase();
+            ["created", "creation", "inserted"].iter().any(|w| name.contains(w))
+        })
+    }
+}
+
 /// `schedule every=DURATION` or `schedule cron=EXPR`; or (1.2) `manual`,
 /// a batch run a person starts (a button, a command, a script run by hand),
 /// which has neither: a schedule without a clock.
