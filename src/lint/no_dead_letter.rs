@@ -41,7 +41,9 @@ declare_rule! {
     /// same entity with every field the flow's write fills (a member's
     /// change pushed at once, beside a quarter-hourly resync of every
     /// member). A sync once a day is not enough: a stock level or a price
-    /// wrong until tomorrow is a loss, and stays a warning.
+    /// wrong until tomorrow is a loss, and stays a warning. So is a batch
+    /// job a person starts (`manual`, since 1.2): whoever runs it sees a
+    /// write that still fails, if the run stops on it.
     ///
     /// A flow whose every write is a `send` to a live view (a `website`
     /// system, or one reached over `api websocket`: a page, an app's screen)
@@ -182,7 +184,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             );
             d.primary.message = "a full sync: read again at the next run".into();
             d.severity = crate::diagnostic::Severity::Info;
-        } else if matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Schedule(s)) if s.manual) {
+        } else if flow.runs_by_hand() {
             // (1.2) A run a person starts by hand: whoever runs it sees a
             // run that fails after its retries, if it stops on the failure.
             d.message = format!(

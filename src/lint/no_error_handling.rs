@@ -76,6 +76,13 @@ declare_rule! {
     /// one that writes other fields, nor a `create`, `send`, `append` or
     /// `increment`, which a sync does not make again.
     ///
+    /// A batch job a person starts (`manual`, since 1.2) is asked at info:
+    /// whoever runs it sees a run that stops on a failed write, and what
+    /// the spec cannot say is whether the run stops or skips the record.
+    /// The same job on a `schedule` stays a warning: nobody watches it.
+    /// With a `dead-letter` besides, such a flow (run by hand, or made good
+    /// by a full sync) is no more than an info either.
+    ///
     /// A write of a flow with `dead-letter` to a dead-letter queue (a
     /// system named so: `bookings-dlq`, `dead-letters`) is that dead letter
     /// written out, the failure path rather than a delivery, and is not
@@ -205,7 +212,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 Some(Delivery::Once { declared: true }) => "declared `delivery at-most-once`: each event is sent once",
                 _ => "each event is delivered once",
             },
-            TriggerKind::Schedule(s) if s.manual => "a person starts each run",
+            TriggerKind::Schedule(_) if flow.runs_by_hand() => "a person starts each run",
             _ => "each scheduled run is attempted once",
         };
         // Each system once, in the order of the writes (a flow may have
@@ -359,15 +366,21 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             out.push(d);
             continue;
         }
+        // A write that a run by hand or a full sync (below) answers for is
+        // asked at info without a dead letter; with one, which keeps what
+        // fails, it is no more than that.
+        let synced = || super::util::repaired_by_sync(&syncs, spec, id, &lost);
+        if flow.dead_letter.is_some() && auto_ack.is_none() && (flow.runs_by_hand() || synced().is_some()) {
+            let mut d = d.with_help(help).with_owner(Owner::Flow(id)).with_fix(fix);
+            d.severity = crate::diagnostic::Severity::Info;
+            out.push(d);
+            continue;
+        }
         // (1.2) A run a person starts by hand: whoever runs it sees a run
         // that stops on a failed write, and runs it again; what the spec
         // cannot say is whether the run stops, or skips the record and
         // goes on. Asked at info.
-        if let TriggerKind::Schedule(s) = &trigger.kind
-            && s.manual
-            && flow.dead_letter.is_none()
-            && auto_ack.is_none()
-        {
+        if flow.runs_by_hand() && flow.dead_letter.is_none() && auto_ack.is_none() {
             let mut d = Diagnostic::new(
                 &NO_ERROR_HANDLING,
                 flow.name.loc,
@@ -394,7 +407,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         // that flow's next run, late but not lost.
         if flow.dead_letter.is_none()
             && auto_ack.is_none()
-            && let Some(sync) = super::util::repaired_by_sync(&syncs, spec, id, &lost)
+            && let Some(sync) = synced()
         {
             let sync = spec.flow(sync);
             let mut d = Diagnostic::new(

@@ -105,8 +105,8 @@ declare_rule! {
     /// how the key reaches it (the request's path, a lookup the code makes
     /// first); the finding asks. So is a key the other writer never fills
     /// when that writer maps nothing (a re-run of another flow's code): the
-    /// spec does not say what it writes. And where the other writer matches on the
-    /// same key itself and maps something, it is asked about its own key
+    /// spec does not say what it writes. And where the other writer matches
+    /// on the same key itself and maps something, it is asked about its own key
     /// (it finds no record of its own), which says all: the two writers
     /// are not compared again on that fact; nor where it upserts people or
     /// companies stating no key at all, which is asked what it matches on

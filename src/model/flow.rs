@@ -207,6 +207,12 @@ impl Flow {
             .is_some_and(|e| spec.event(e).delivery.as_ref().is_some_and(|d| d.value == EventDelivery::AtMostOnce))
     }
 
+    /// Whether a person starts each run (`manual`, since 1.2): a batch job
+    /// with no clock.
+    pub(crate) fn runs_by_hand(&self) -> bool {
+        matches!(self.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Schedule(s)) if s.manual)
+    }
+
     /// Whether the flow is a scheduled full read: a `schedule` that reads
     /// its `from` source whole at every run (a schedule has no cursor), not
     /// (since 1.2) only a `window` of it.
@@ -445,6 +451,12 @@ impl Target {
     /// retrieve, which changes nothing.
     pub(crate) fn reads(&self) -> bool {
         self.action.as_ref().is_some_and(|a| a.value == Action::Read)
+    }
+
+    /// Whether the `to` loads a `warehouse` or a `lake` (a `read` of one
+    /// loads nothing).
+    pub(crate) fn loads_storage(&self, spec: &Spec) -> bool {
+        !self.reads() && self.system.target.is_some_and(|s| spec.system(s).kind().is_storage())
     }
 
     /// Gives back the room its vectors made and did not fill. A vector's

@@ -163,13 +163,9 @@ impl<'s> Planner<'_, 's> {
             }
             // A `read` of a warehouse loads nothing: it is left to the hub
             // with the flow's other targets (noted below).
-            let into_storage: Vec<usize> = (0..flow.targets.len())
-                .filter(|&i| {
-                    let target = &flow.targets[i];
-                    !target.reads() && target.system.target.is_some_and(|s| spec.system(s).kind().is_storage())
-                })
-                .collect();
-            let manual = matches!(flow.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Schedule(s)) if s.manual);
+            let into_storage: Vec<usize> =
+                (0..flow.targets.len()).filter(|&i| flow.targets[i].loads_storage(spec)).collect();
+            let manual = flow.runs_by_hand();
             let (source, entity, cursor, every, cron) = match flow.trigger.as_ref().map(|t| &t.kind) {
                 Some(TriggerKind::Schedule(schedule)) => {
                     let crate::model::Schedule { every, cron, manual: _ } = &**schedule;

@@ -150,11 +150,7 @@ impl<'s> Planner<'_, 's> {
                 }
                 Some(TriggerKind::Poll(poll)) if poll.system.target.is_some() => carried.push(id),
                 Some(TriggerKind::Schedule(s)) => {
-                    let into_storage = flow
-                        .targets
-                        .iter()
-                        .any(|t| !t.reads() && t.system.target.is_some_and(|s| spec.system(s).kind().is_storage()));
-                    let message = if into_storage {
+                    let message = if flow.targets.iter().any(|t| t.loads_storage(spec)) {
                         format!(
                             "not emitted: a {} batch flow belongs to an ELT pipeline (`--target etl`), not {what}",
                             if s.manual { "hand-run" } else { "scheduled" }
