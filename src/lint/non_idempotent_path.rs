@@ -20,12 +20,12 @@
 use std::collections::VecDeque;
 
 use super::Context;
-use super::util::plural;
+use super::util::{PerFlow, group_keyed, plural};
 use crate::catalog::IdempotencySupport;
 use crate::diagnostic::declare_rule;
 use crate::diagnostic::{Diagnostic, Fix, Severity};
 use crate::graph::{Graph, TriggerNode};
-use crate::model::{Action, EventId, Flow, FlowId, Origin, Owner, Spec, Target, TriggerKind};
+use crate::model::{Action, EventId, Flow, FlowId, Origin, Owner, Spec, SystemId, Target, TriggerKind};
 
 declare_rule! {
     /// ## What it finds
@@ -34,7 +34,11 @@ declare_rule! {
     /// via a broker, or is started by an event delivered by webhook or
     /// marked `delivery at-least-once`) writing with `create`, `send`,
     /// `append` or `increment` without an `idempotency-key` (on the flow, or
-    /// on that `to`). One finding per flow names every such target. When the
+    /// on that `to`). One finding per flow names every such target. Flows
+    /// from one source that ask the same (the same writes to the same
+    /// system, for the same reasons: one handler of a producer's several
+    /// events, written as a flow per event since a flow has one trigger)
+    /// are one finding that lists them, each still addressable. When the
     /// duplicate record's own events start more flows that write the same
     /// way (through definite links), the finding shows one path of such
     /// writes and counts the others. A flow reported as downstream of
@@ -400,9 +404,28 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             deepest[o] = Some(f);
         }
     }
+    // Origins that ask one thing are one finding: flows from one source
+    // that write the same targets the same way, for the same reasons (one
+    // handler of a producer's several events, which a spec writes as a flow
+    // per event because a flow has one trigger).
+    let mut asked: PerFlow<(Diagnostic, Option<(SystemId, String)>), _> = PerFlow {
+        rule: &NON_IDEMPOTENT_PATH,
+        items: Vec::new(),
+        finding: |_, (d, _): (Diagnostic, Option<(SystemId, String)>)| d,
+    };
     for &origin in &a.origins {
-        out.push(diagnostic(spec, graph, &a, origin, count[origin.index()], deepest[origin.index()]));
+        let d = diagnostic(spec, graph, &a, origin, count[origin.index()], deepest[origin.index()]);
+        let question = question(spec, origin, &d);
+        asked.items.push((origin, (d, question)));
     }
+    group_keyed(
+        spec,
+        asked,
+        |_, _, (_, question)| question.clone(),
+        "into",
+        |_, count, names, head| format!("{} (asked the same in {count} flows from one source: {names})", head.message),
+        out,
+    );
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         if let Some(vendor) = vendor_of(spec, flow)
@@ -417,6 +440,33 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         }
     }
 }
+
+/// What flow `id`'s finding `d` asks, with the flow's own name taken out:
+/// the system its first named write goes to, and the source it reads, the
+/// writes it names and the reasons it runs twice. Where its duplicates
+/// reach further flows, the path it shows is its own and is not part of
+/// the question. `None` (reported alone) for a flow whose source is not a
+/// system.
+fn question(spec: &Spec, id: FlowId, d: &Diagnostic) -> Option<(SystemId, String)> {
+    let flow = spec.flow(id);
+    let from = flow.source_system(spec)?;
+    let into = flow.targets.iter().find(|t| d.primary.loc == t.action.as_ref().map_or(t.loc, |a| a.loc))?;
+    let asked = d.message.split_once(DOWNSTREAM).map_or(d.message.as_str(), |(asked, _)| asked);
+    let own = format!("flow `{}`", flow.name.value);
+    let mut text = format!("from `{}`:{}", spec.system(from).name.value, asked.replacen(&own, "", 1));
+    // The reasons it runs twice and the vendor's facts, which name no
+    // flow; not the flows its duplicates reach.
+    for label in d.secondary.iter().filter(|l| !l.message.starts_with(REACHED)) {
+        text.push_str("; ");
+        text.push_str(&label.message);
+    }
+    Some((into.system.target?, text))
+}
+
+/// How a finding's message goes on when its duplicates reach further
+/// flows, and how its labels at those flows begin.
+const DOWNSTREAM: &str = "; each duplicate sets off";
+const REACHED: &str = "duplicates reach this flow";
 
 /// Whose flow it is, when a vendor's: `run-by` says so, or it is an
 /// in-product automation (`util::vendor`), or it joins two vendors'
@@ -726,18 +776,13 @@ fn diagnostic(
                 let what = g.targets[gt].action.as_ref().map_or("create", |a| a.value.as_str());
                 d = d.with_secondary(
                     g.name.loc,
-                    format!(
-                        "duplicates reach this flow, which does `{what}` on `{}` again",
-                        g.targets[gt].system.name.value
-                    ),
+                    format!("{REACHED}, which does `{what}` on `{}` again", g.targets[gt].system.name.value),
                 );
             }
         }
         let others = downstream.saturating_sub(hops.len().saturating_sub(1));
-        message.push_str(&format!(
-            "; each duplicate sets off {} downstream: {path}",
-            plural(downstream, "more non-idempotent write")
-        ));
+        message
+            .push_str(&format!("{DOWNSTREAM} {} downstream: {path}", plural(downstream, "more non-idempotent write")));
         if others > 0 {
             message.push_str(&format!(" (and {} not shown)", plural(others, "other")));
         }

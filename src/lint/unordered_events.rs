@@ -29,6 +29,17 @@ declare_rule! {
     /// same earlier event are one finding, which names them (three, and
     /// counts the rest) and points at each.
     ///
+    /// An order that holds by how the events come about is not asked
+    /// about. Cause and effect: every flow that `emits` the later event is
+    /// on the earlier one (a payment's result published by the flow that
+    /// took the order), and each flow on the earlier event that writes the
+    /// consumer's system emits it too, after its writes; the later event
+    /// does not exist until the earlier one was handled. One log: both
+    /// events come from one producer with `outbox` (an event store, an
+    /// outbox table), and the consumer and the earlier event's flows that
+    /// write its system all read that log, not through a broker, in the
+    /// order it was written (the projections of an event-sourced stream).
+    ///
     /// A vendor's own integration (`run-by SYSTEM`, since 1.2, or an
     /// automation inside one product with nothing of its delivery stated)
     /// is reported at info: whether it waits for the earlier record is the
@@ -119,6 +130,10 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     // into each system, built once: lookups stay linear in the spec.
     let mut consumers: HashMap<EventId, Vec<FlowId>> = HashMap::default();
     let mut writes: HashMap<(EventId, SystemId), Loc> = HashMap::default();
+    // The flows on each event that write each system, and the event whose
+    // flows alone emit each event (`None` once flows on two events do).
+    let mut writers: HashMap<(EventId, SystemId), Vec<FlowId>> = HashMap::default();
+    let mut emitted_on: HashMap<EventId, Option<EventId>> = HashMap::default();
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         if let Some(TriggerKind::On { event }) = flow.trigger.as_ref().map(|t| &t.kind)
@@ -128,10 +143,45 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             for t in &flow.targets {
                 if let Some(system) = t.system.target {
                     writes.entry((e, system)).or_insert(t.system.name.loc);
+                    let flows = writers.entry((e, system)).or_default();
+                    if flows.last() != Some(&id) {
+                        flows.push(id);
+                    }
                 }
             }
         }
+        let on = flow.trigger_event();
+        for emitted in flow.targets.iter().flat_map(|t| &t.emits).filter_map(|e| e.target) {
+            let by = emitted_on.entry(emitted).or_insert(on);
+            if *by != on {
+                *by = None;
+            }
+        }
     }
+    // Whether the order `later` after `earlier` holds by how the events
+    // come about, for a consumer of `later` that writes `system`.
+    let ordered = |later: EventId, earlier: EventId, system: Option<SystemId>, reader: &crate::model::Flow| {
+        let earlier_writers = system.and_then(|s| writers.get(&(earlier, s))).map_or(&[][..], Vec::as_slice);
+        // Cause and effect: only flows on the earlier event emit the later
+        // one, and each of them that writes the system emits it too, after
+        // its writes. The later event exists only once the earlier one was
+        // handled (a payment's result published by the flow that took the
+        // order), so it cannot overtake it.
+        let caused = emitted_on.get(&later) == Some(&Some(earlier))
+            && earlier_writers
+                .iter()
+                .all(|&f| spec.flow(f).targets.iter().flat_map(|t| &t.emits).any(|e| e.target == Some(later)));
+        // One log: both events come from one producer's log (`outbox`: an
+        // event store, an outbox table) and every flow here reads it, not
+        // through a broker, in the order it was written (a projection of an
+        // event-sourced stream).
+        let producer = |e: EventId| spec.event(e).from.as_ref().and_then(|f| f.target);
+        let one_log = producer(later).is_some()
+            && producer(later) == producer(earlier)
+            && reader.reads_a_log(spec)
+            && earlier_writers.iter().all(|&f| spec.flow(f).reads_a_log(spec));
+        caused || one_log
+    };
     // In the order of the spec's events, so that the findings are too.
     for event_id in spec.event_ids() {
         let event = spec.event(event_id);
@@ -177,6 +227,9 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                     continue;
                 }
                 let (after, after_id) = written.map_or((first, first_id), |(a, earlier, _)| (a, earlier));
+                if ordered(event_id, after_id, target.system.target, flow) {
+                    continue;
+                }
                 let write = format!("`{}` on `{}`", action.value, target.system.name.value);
                 let label = if creates {
                     "refers to the earlier event's record, which may not be there yet"

@@ -166,6 +166,11 @@ pub(super) fn group_keyed<T>(
             // (those left the group), so that editors offer the allow there.
             .with_owner(Owner::Flow(first));
         let head_fix = head.fix.as_ref().map(|fix| (fix.title.clone(), fix.applicability));
+        // The first flow's own labels say why (its event's delivery, a
+        // vendor's fact); the others ask the same, for the same reasons. A
+        // label at its name ("in this flow") would single it out.
+        let named = spec.flow(first).name.loc;
+        let why: Vec<_> = head.secondary.iter().filter(|l| l.loc != named).cloned().collect();
         // The help was written for one flow; it applies to each listed.
         let help = head.help.replacen("to the flow", "to each of these flows", 1);
         let mut severity = head.severity;
@@ -178,6 +183,9 @@ pub(super) fn group_keyed<T>(
             severity = severity.min(d.severity);
             listed.push(Member { owner: Owner::Flow(f), message: d.message, loc: d.primary.loc });
             edits.extend(d.fix.into_iter().flat_map(|fix| fix.edits));
+        }
+        for label in why {
+            grouped = grouped.with_secondary(label.loc, label.message);
         }
         // As severe as its most severe member: a group of findings demoted
         // to infos stays an info.

@@ -176,7 +176,10 @@ const SETS: &[SetFloors] = &[
     // is no longer held out from them. Once judged, with the fixes of the
     // held-out-2 findings merged, it stood at 18 of 34 (on the code before
     // those fixes: 18 of 36), and 13 of 35.
-    SetFloors { set: "held-out-3", min_folders: 7, precision: (18, 23), recall: (19, 35) },
+    // Re-measured when `non-idempotent-path` grouped the flows from one
+    // source that ask the same into one finding: 2 true findings became
+    // one (first measured 18 of 23); no judgement changed.
+    SetFloors { set: "held-out-3", min_folders: 7, precision: (17, 22), recall: (19, 35) },
     // Floors measured on `held-out-4`: 18 true of 21 warnings (22 before a
     // datetime cut to a date was asked at info), and 18 of 34
     // risks covered (17 before `unwatched-dead-letter` asked flows of every
@@ -494,7 +497,10 @@ const SETS: &[SetFloors] = &[
     // of 59), as first judged on the code of `bf85509` (with every fix made
     // on held-out-48 to 57 in), written and judged the same way.
     SetFloors { set: "held-out-58", min_folders: 5, precision: (7, 9), recall: (9, 57) },
-    SetFloors { set: "held-out-59", min_folders: 5, precision: (14, 16), recall: (12, 59) },
+    // Re-measured when `non-idempotent-path` grouped the flows from one
+    // source that ask the same into one finding: 4 true findings became
+    // one (first measured 14 of 16); no judgement changed.
+    SetFloors { set: "held-out-59", min_folders: 5, precision: (11, 13), recall: (12, 59) },
     // Floors measured on `held-out-60` (SaaS: 7 true of 11 warnings, 10 of
     // 58 risks covered) and `held-out-61` (event-driven and ELT: 6 of 14, 12
     // of 57), as first judged on the code of `ed352b7`, written and judged
@@ -519,7 +525,10 @@ const SETS: &[SetFloors] = &[
     // and ELT: 12 of 18, 17 of 59, and 9 of 11, 13 of 52), as first judged
     // on the code of `f08d018`, four sets at a time, written and judged the
     // same way.
-    SetFloors { set: "held-out-66", min_folders: 5, precision: (8, 12), recall: (16, 65) },
+    // Re-measured when `non-idempotent-path` grouped the flows from one
+    // source that ask the same into one finding: 2 true findings became
+    // one (first measured 8 of 12); no judgement changed.
+    SetFloors { set: "held-out-66", min_folders: 5, precision: (7, 11), recall: (16, 65) },
     SetFloors { set: "held-out-67", min_folders: 5, precision: (12, 18), recall: (17, 59) },
     SetFloors { set: "held-out-68", min_folders: 5, precision: (9, 15), recall: (10, 62) },
     SetFloors { set: "held-out-69", min_folders: 5, precision: (9, 11), recall: (13, 52) },
@@ -528,7 +537,10 @@ const SETS: &[SetFloors] = &[
     // and ELT: 26 of 36, 20 of 63, and 12 of 18, 22 of 63), as first judged
     // on the code of `02149a4`, four sets at a time, written and judged the
     // same way.
-    SetFloors { set: "held-out-70", min_folders: 5, precision: (23, 32), recall: (17, 60) },
+    // Re-measured when `non-idempotent-path` grouped the flows from one
+    // source that ask the same into one finding: 2 true findings became
+    // one (first measured 23 of 32); no judgement changed.
+    SetFloors { set: "held-out-70", min_folders: 5, precision: (22, 31), recall: (17, 60) },
     SetFloors { set: "held-out-71", min_folders: 5, precision: (26, 36), recall: (20, 63) },
     SetFloors { set: "held-out-72", min_folders: 5, precision: (16, 23), recall: (16, 62) },
     SetFloors { set: "held-out-73", min_folders: 5, precision: (12, 18), recall: (22, 63) },
