@@ -41,6 +41,10 @@ declare_rule! {
     ///   `emits` (stock reserved while the payment, handled beside it, is
     ///   refused).
     ///
+    /// - a flow on an event the write `emits` (the charge's "payment
+    ///   completed", in a choreographed saga) that takes money or holds
+    ///   stock itself: stock decremented after the charge, which runs out.
+    ///
     /// Any write into the held system by another flow counts as the
     /// compensation (a refund, a release), since the spec does not say
     /// which write undoes which; so does an inline `allow` naming who
@@ -141,8 +145,13 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     let mut writers: FxHashMap<SystemId, Writers> = FxHashMap::default();
     let mut refusing: FxHashMap<EventId, Vec<FlowId>> = FxHashMap::default();
+    // The flows on each event that take money or hold stock themselves.
+    let mut holding: FxHashMap<EventId, Vec<FlowId>> = FxHashMap::default();
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
+        if let Some(event) = flow.trigger_event().filter(|_| flow.targets.iter().any(|t| holds(spec, t))) {
+            holding.entry(event).or_default().push(id);
+        }
         for system in flow.targets.iter().filter_map(|t| t.system.target) {
             let w = writers.entry(system).or_insert(Writers { first: id, several: false });
             w.several |= w.first != id;
@@ -171,22 +180,45 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             // constant-time test, where a search of the list would make an
             // event with many such flows quadratic.
             let other_count = siblings.len().saturating_sub(usize::from(can_refuse(spec, flow)));
-            if later.is_empty() && other_count == 0 {
+            // The flows on what the write emits that hold something of
+            // their own into another system: the first few, and how many.
+            let mut downstream: Vec<(EventId, FlowId)> = Vec::new();
+            let mut downstream_count = 0;
+            for event in target.emits.iter().filter_map(|e| e.target) {
+                for &f in holding.get(&event).map_or(&[][..], Vec::as_slice) {
+                    let other = spec.flow(f);
+                    if f != id && other.targets.iter().any(|t| holds(spec, t) && t.system.target != Some(held)) {
+                        downstream_count += 1;
+                        if downstream.len() < LISTED {
+                            downstream.push((event, f));
+                        }
+                    }
+                }
+            }
+            if later.is_empty() && other_count == 0 && downstream_count == 0 {
                 continue;
             }
-            out.push(diagnostic(spec, id, target, &later, &others, other_count));
+            let after =
+                After { later: &later, others: &others, other_count, downstream: &downstream, downstream_count };
+            out.push(diagnostic(spec, id, target, &after));
         }
     }
 }
 
-fn diagnostic(
-    spec: &Spec,
-    id: FlowId,
-    target: &Target,
-    later: &[&Target],
-    others: &[FlowId],
+/// The steps after a held write that can fail: the flow's later writes,
+/// the flows beside it on its event that can refuse the change, and the
+/// flows on what it emits that hold something themselves (the first few of
+/// each list, and how many in all).
+struct After<'a, 't> {
+    later: &'a [&'t Target],
+    others: &'a [FlowId],
     other_count: usize,
-) -> Diagnostic {
+    downstream: &'a [(EventId, FlowId)],
+    downstream_count: usize,
+}
+
+fn diagnostic(spec: &Spec, id: FlowId, target: &Target, steps: &After<'_, '_>) -> Diagnostic {
+    let After { later, others, other_count, downstream, downstream_count } = *steps;
     let flow = spec.flow(id);
     let action = target.action.as_ref().map_or("write", |a| a.value.as_str());
     let system = &target.system.name.value;
@@ -202,9 +234,20 @@ fn diagnostic(
         let what = if other_count == 1 { "another flow on the same event" } else { "other flows on the same event" };
         after.push(format!("{what} that can refuse it ({names})"));
     }
+    if let Some(&(event, _)) = downstream.first() {
+        let shown: Vec<String> = downstream.iter().map(|(_, f)| format!("`{}`", spec.flow(*f).name.value)).collect();
+        let names = crate::prose::list(&shown, downstream_count, LISTED, "and");
+        let what = if downstream_count == 1 { "a flow" } else { "flows" };
+        after.push(format!(
+            "{what} on `{}`, which it emits, that takes money or holds stock after it ({names})",
+            spec.event(event).name.value
+        ));
+    }
+    // At the action, as a write's findings are: a `to` with a block spans
+    // its lines.
     let mut d = Diagnostic::new(
         &NO_COMPENSATION,
-        target.loc,
+        target.action.as_ref().map_or(target.loc, |a| a.loc),
         format!(
             "nothing undoes flow `{}`'s `{action}` on `{system}` when a later step fails: {}",
             flow.name.value,
@@ -218,6 +261,9 @@ fn diagnostic(
     }
     if let Some(&other) = others.first() {
         d = d.with_secondary(spec.flow(other).name.loc, "can refuse the change");
+    }
+    if let Some(&(_, next)) = downstream.first() {
+        d = d.with_secondary(spec.flow(next).name.loc, "can fail after it, on what it emits");
     }
     d.with_help(format!(
         "add a flow that undoes it on the failure's event (a refund or a release: a write into `{system}`), or make \
