@@ -38,7 +38,12 @@ declare_rule! {
     /// events come from one producer with `outbox` (an event store, an
     /// outbox table), and the consumer and the earlier event's flows that
     /// write its system all read that log, not through a broker, in the
-    /// order it was written (the projections of an event-sourced stream).
+    /// order it was written (the projections of an event-sourced stream);
+    /// a `database`'s own change notifications are its log too. Answered
+    /// first: one client (a `website`) sends both events, and every flow on the earlier
+    /// one that writes the consumer's system answers it (`reply`) after
+    /// its writes, so the caller sends the later request with what the
+    /// answer gave it (the payment for the checkout it was answered).
     ///
     /// A vendor's own integration (`run-by SYSTEM`, since 1.2, or an
     /// automation inside one product with nothing of its delivery stated)
@@ -171,16 +176,30 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             && earlier_writers
                 .iter()
                 .all(|&f| spec.flow(f).targets.iter().flat_map(|t| &t.emits).any(|e| e.target == Some(later)));
-        // One log: both events come from one producer's log (`outbox`: an
-        // event store, an outbox table) and every flow here reads it, not
-        // through a broker, in the order it was written (a projection of an
-        // event-sourced stream).
+        // One log: both events come from one store's log (`outbox`: an
+        // event store, an outbox table; or a `database`'s own change
+        // notifications, in commit order), and every flow here reads it,
+        // not through a broker, in the order it was written (a projection
+        // of an event-sourced stream).
         let producer = |e: EventId| spec.event(e).from.as_ref().and_then(|f| f.target);
-        let one_log = producer(later).is_some()
-            && producer(later) == producer(earlier)
-            && reader.reads_a_log(spec)
-            && earlier_writers.iter().all(|&f| spec.flow(f).reads_a_log(spec));
-        caused || one_log
+        let store = producer(later).filter(|&p| producer(earlier) == Some(p)).map(|p| spec.system(p));
+        // However it acknowledges (a lost event is another rule's), a
+        // flow that reads the store's events itself reads them in order.
+        let a_log =
+            store.is_some_and(|s| s.outbox.is_some() || (s.kind() == SystemKind::Database && !s.has_webhooks()));
+        let reads_the_log = |f: &crate::model::Flow| a_log && !f.via_broker(spec);
+        let one_log =
+            store.is_some() && reads_the_log(reader) && earlier_writers.iter().all(|&f| reads_the_log(spec.flow(f)));
+        // Answered first: one client (a `website`: a browser, an app)
+        // sends both, and every flow on the earlier event that writes the
+        // system answers it (`reply`) after its writes; the client sends
+        // the later request with what that answer gave it (the payment for
+        // the checkout it was answered). A vendor's webhooks are not sent
+        // so: the sender needs nothing from the answer.
+        let answered = store.is_some_and(|s| s.kind() == SystemKind::Website)
+            && !earlier_writers.is_empty()
+            && earlier_writers.iter().all(|&f| spec.flow(f).reply.is_some());
+        caused || one_log || answered
     };
     // In the order of the spec's events, so that the findings are too.
     for event_id in spec.event_ids() {
