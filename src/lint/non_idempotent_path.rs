@@ -20,7 +20,7 @@
 use std::collections::VecDeque;
 
 use super::Context;
-use super::util::{PerFlow, group_keyed, plural};
+use super::util::{Asked, group_asked, plural};
 use crate::catalog::IdempotencySupport;
 use crate::diagnostic::declare_rule;
 use crate::diagnostic::{Diagnostic, Fix, Severity};
@@ -408,24 +408,13 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     // that write the same targets the same way, for the same reasons (one
     // handler of a producer's several events, which a spec writes as a flow
     // per event because a flow has one trigger).
-    let mut asked: PerFlow<(Diagnostic, Option<(SystemId, String)>), _> = PerFlow {
-        rule: &NON_IDEMPOTENT_PATH,
-        items: Vec::new(),
-        finding: |_, (d, _): (Diagnostic, Option<(SystemId, String)>)| d,
-    };
+    let mut asked = Asked::new(&NON_IDEMPOTENT_PATH);
     for &origin in &a.origins {
         let d = diagnostic(spec, graph, &a, origin, count[origin.index()], deepest[origin.index()]);
         let question = question(spec, origin, &d);
         asked.items.push((origin, (d, question)));
     }
-    group_keyed(
-        spec,
-        asked,
-        |_, _, (_, question)| question.clone(),
-        "into",
-        |_, count, names, head| format!("{} (asked the same in {count} flows from one source: {names})", head.message),
-        out,
-    );
+    group_asked(spec, asked, out);
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         if let Some(vendor) = vendor_of(spec, flow)

@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::Context;
-use super::util::{PerFlow, group_by, group_keyed, is_party, name_list, own_id, read_entity, source_fields};
+use super::util::{Asked, PerFlow, group_asked, group_by, is_party, name_list, own_id, read_entity, source_fields};
 use crate::diagnostic::{Diagnostic, Severity, declare_rule};
 use crate::model::{
     Action, Constant, FieldType, Flow, FlowId, Loc, Lookup, MatchKey, Owner, Spec, SystemId, SystemKind, Target,
@@ -304,12 +304,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let mut created = PerFlow::made(&UPSERT_MATCH);
     let mut unstated = PerFlow::made(&UPSERT_MATCH);
     // Each flow's findings about its writes' keys, with the question each
-    // asks, for `group_keyed`.
-    let mut asked: PerFlow<(Diagnostic, Option<(SystemId, String)>), _> = PerFlow {
-        rule: &UPSERT_MATCH,
-        items: Vec::new(),
-        finding: |_, (d, _): (Diagnostic, Option<(SystemId, String)>)| d,
-    };
+    // asks, for `group_asked`.
+    let mut asked = Asked::new(&UPSERT_MATCH);
     let mut writers: BTreeMap<(SystemId, SmolStr), Vec<Writer>> = BTreeMap::new();
     // Every field some flow writes, by system: a key read from a field that
     // a flow writes back into the source is the target's own id, kept there.
@@ -385,14 +381,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             asked.items.push((flow_id, (d, question)));
         }
     }
-    group_keyed(
-        spec,
-        asked,
-        |_, _, (_, question)| question.clone(),
-        "into",
-        |_, count, names, head| format!("{} (asked the same in {count} flows from one source: {names})", head.message),
-        out,
-    );
+    group_asked(spec, asked, out);
     for ((system, entity), writers) in &writers {
         if writers.len() > 1 && writers.len() <= COMPARED_WRITERS {
             compare_writers(spec, *system, entity, writers, out);

@@ -113,7 +113,33 @@ pub(super) fn group_by<T>(
 }
 
 /// What a group of `group_keyed` is: a system, and the question asked.
-type GroupKey = (SystemId, String);
+pub(super) type GroupKey = (SystemId, String);
+
+/// A rule's findings on single flows, each with what it asks (the system
+/// the flow writes, and the question with the flow's own name taken out;
+/// `None`: reported alone), for `group_asked`.
+pub(super) type Asked =
+    PerFlow<(Diagnostic, Option<GroupKey>), fn(FlowId, (Diagnostic, Option<GroupKey>)) -> Diagnostic>;
+
+impl Asked {
+    pub(super) fn new(rule: &'static Rule) -> Self {
+        PerFlow { rule, items: Vec::new(), finding: |_, (d, _)| d }
+    }
+}
+
+/// Reports `asked` grouped by what each finding asks: the flows from one
+/// source that ask the same thing (one handler of a producer's several
+/// events, written as a flow per event) are one finding that lists them.
+pub(super) fn group_asked(spec: &Spec, asked: Asked, out: &mut crate::lint::Findings<'_>) {
+    group_keyed(
+        spec,
+        asked,
+        |_, _, (_, question)| question.clone(),
+        "into",
+        |_, count, names, head| format!("{} (asked the same in {count} flows from one source: {names})", head.message),
+        out,
+    );
+}
 
 /// The grouping under `group_by`, by a key each finding gives: a system
 /// and a question (empty: every finding on the system is one group). A
