@@ -45,6 +45,12 @@ declare_rule! {
     /// job a person starts (`manual`, since 1.2): whoever runs it sees a
     /// write that still fails, if the run stops on it.
     ///
+    /// The relay of an outbox or a change log (its producer says `outbox`,
+    /// read not through a broker) that retries stays a warning, but says
+    /// what is true of it: the log keeps a message whose retries give up,
+    /// so nothing is dropped, and one that always fails holds back every
+    /// message after it (a projection that stops behind one bad event).
+    ///
     /// A flow whose every write is a `send` to a live view (a `website`
     /// system, or one reached over `api websocket`: a page, an app's screen)
     /// is quiet: a failed update kept and replayed later would show a state
@@ -184,6 +190,17 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             );
             d.primary.message = "a full sync: read again at the next run".into();
             d.severity = crate::diagnostic::Severity::Info;
+        } else if flow.reads_a_log(spec) && retry.is_some() {
+            // The relay of an outbox or a change log moves its position
+            // only past what it wrote: a message whose retries give up stays
+            // in the log and is read again, not dropped, and one that always
+            // fails holds back every message after it.
+            d.message = format!(
+                "{}: it relays a log that keeps the message, so nothing is dropped, but a message that always \
+                 fails holds back every one after it",
+                d.message
+            );
+            d.primary.message = "a relay of a log: a message that always fails blocks the ones after it".into();
         } else if flow.runs_by_hand() {
             // (1.2) A run a person starts by hand: whoever runs it sees a
             // run that fails after its retries, if it stops on the failure.
