@@ -181,19 +181,17 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             // event with many such flows quadratic.
             let other_count = siblings.len().saturating_sub(usize::from(can_refuse(spec, flow)));
             // The flows on what the write emits that hold something of
-            // their own into another system: the first few, and how many.
+            // their own: the first few, and how many. No other flow writes
+            // the held system (above), so what they hold is another's; this
+            // flow is among them exactly when it runs on the event it
+            // emits, a constant-time test as for the siblings.
             let mut downstream: Vec<(EventId, FlowId)> = Vec::new();
             let mut downstream_count = 0;
             for event in target.emits.iter().filter_map(|e| e.target) {
-                for &f in holding.get(&event).map_or(&[][..], Vec::as_slice) {
-                    let other = spec.flow(f);
-                    if f != id && other.targets.iter().any(|t| holds(spec, t) && t.system.target != Some(held)) {
-                        downstream_count += 1;
-                        if downstream.len() < LISTED {
-                            downstream.push((event, f));
-                        }
-                    }
-                }
+                let on: &[FlowId] = holding.get(&event).map_or(&[], Vec::as_slice);
+                downstream_count += on.len().saturating_sub(usize::from(flow.trigger_event() == Some(event)));
+                let room = LISTED.saturating_sub(downstream.len());
+                downstream.extend(on.iter().filter(|&&f| f != id).take(room).map(|&f| (event, f)));
             }
             if later.is_empty() && other_count == 0 && downstream_count == 0 {
                 continue;
@@ -237,9 +235,10 @@ fn diagnostic(spec: &Spec, id: FlowId, target: &Target, steps: &After<'_, '_>) -
     if let Some(&(event, _)) = downstream.first() {
         let shown: Vec<String> = downstream.iter().map(|(_, f)| format!("`{}`", spec.flow(*f).name.value)).collect();
         let names = crate::prose::list(&shown, downstream_count, LISTED, "and");
-        let what = if downstream_count == 1 { "a flow" } else { "flows" };
+        let (what, verbs) =
+            if downstream_count == 1 { ("a flow", "takes money or holds") } else { ("flows", "take money or hold") };
         after.push(format!(
-            "{what} on `{}`, which it emits, that takes money or holds stock after it ({names})",
+            "{what} on `{}`, which it emits, that {verbs} stock after it ({names})",
             spec.event(event).name.value
         ));
     }
@@ -321,6 +320,29 @@ mod tests {
             found[0].message,
             "nothing undoes flow `reserve`'s `increment` on `stock` when a later step fails: another flow on the same \
              event that can refuse it (`charge`)"
+        );
+    }
+
+    #[test]
+    fn the_flows_on_what_a_charge_emits_are_counted_without_it() {
+        // The charge runs on the event it emits, so it is among the flows on
+        // that event that hold something; it is not a step after itself.
+        let text = r#"
+            system "pay" kind=payments
+            system "stock-a" kind=custom
+            system "stock-b" kind=custom
+            event "paid" from=pay version=1
+            flow "charge" { on "paid"; to pay action=create { emits "paid"; }; }
+            flow "take-a" { on "paid"; to stock-a action=increment; }
+            flow "take-b" { on "paid"; to stock-b action=increment; }
+        "#;
+        let found = test_check(&NO_COMPENSATION, text);
+        let charge: Vec<_> = found.iter().filter(|d| d.message.contains("flow `charge`'s")).collect();
+        assert_eq!(charge.len(), 1, "{found:?}");
+        assert_eq!(
+            charge[0].message,
+            "nothing undoes flow `charge`'s `create` on `pay` when a later step fails: flows on `paid`, which it \
+             emits, that take money or hold stock after it (`take-a` and `take-b`)"
         );
     }
 
