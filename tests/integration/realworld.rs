@@ -548,10 +548,12 @@ const SETS: &[SetFloors] = &[
     // warnings, 17 of 64 risks covered, and 18 of 25, 22 of 67; event-driven
     // and ELT: 27 of 41, 22 of 63, and 24 of 27, 22 of 62), as first judged
     // on the code of `1908117`, four sets at a time, written and judged the
-    // same way.
-    SetFloors { set: "held-out-74", min_folders: 5, precision: (11, 15), recall: (17, 64) },
+    // same way. Re-measured when `upsert-match` asked an unmarked field of
+    // an event at info: a true warning of each of held-out-74 and 76 became
+    // an info that asks (first measured 11 of 15 and 18 of 25).
+    SetFloors { set: "held-out-74", min_folders: 5, precision: (10, 14), recall: (17, 64) },
     SetFloors { set: "held-out-75", min_folders: 5, precision: (27, 41), recall: (22, 63) },
-    SetFloors { set: "held-out-76", min_folders: 5, precision: (18, 25), recall: (22, 67) },
+    SetFloors { set: "held-out-76", min_folders: 5, precision: (17, 24), recall: (22, 67) },
     SetFloors { set: "held-out-77", min_folders: 5, precision: (24, 27), recall: (22, 62) },
     // Floors measured on `held-out-78` to `held-out-81` (SaaS: 16 true of 20
     // warnings, 18 of 62 risks covered, and 15 of 23, 20 of 65; event-driven
