@@ -41,8 +41,12 @@ declare_rule! {
     /// warning. So is infrastructure (`kind=hub` or `broker`) no flow
     /// names: a stream processor or a connector cluster that runs flows
     /// written without their `via`, or the queue behind a `dead-letter`
-    /// (which cannot name where it keeps its messages). A business tool
-    /// connected to nothing stays a warning.
+    /// (which cannot name where it keeps its messages). So is a database
+    /// no flow names in a spec with a hub or a broker: it may be where
+    /// that runtime keeps its own state (a change-capture server's offsets
+    /// and schema history, a scheduler's metadata, a job table), which is
+    /// no flow. A business tool connected to nothing, and a database with
+    /// no runtime beside it, stay warnings.
     ///
     /// ## Why it matters
     ///
@@ -109,6 +113,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         .iter()
         .any(|f| f.via.as_ref().and_then(|v| v.target).is_none_or(|s| spec.system(s).kind() != SystemKind::Hub));
     let has_storage = spec.systems.iter().any(|s| s.kind().is_storage());
+    let has_runtime = spec.systems.iter().any(|s| matches!(s.kind(), SystemKind::Hub | SystemKind::Broker));
     // A second declaration of a name is already a `duplicate-name` error;
     // references go to the first, so the second is not also called unused.
     let mut declared = std::collections::HashSet::new();
@@ -141,6 +146,15 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             SystemKind::Hub | SystemKind::Broker => Some(
                 "if it runs or carries flows, name it on them with `via`; if it keeps a flow's dead letters, say \
                  so with `allow \"unused-system\" reason=\"...\"`; if it is connected to nothing, remove it",
+            ),
+            // A database beside a runtime (a hub, a broker) may be where
+            // that runtime keeps its own state: a change-capture server's
+            // offsets and schema history, a scheduler's metadata, a job
+            // table. That is no flow, and a spec rightly shows none.
+            SystemKind::Database if has_runtime => Some(
+                "if a hub or a broker keeps its own state in it (offsets, a scheduler's metadata, a job table), \
+                 say so with `allow \"unused-system\" reason=\"...\"`; if it holds business records, connect it \
+                 with a flow; if it is connected to nothing, remove it",
             ),
             _ => None,
         };
@@ -263,5 +277,30 @@ mod tests {
         let found = test_check(&UNUSED_SYSTEM, without);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn a_database_beside_a_runtime_is_asked_at_info_and_alone_is_a_warning() {
+        let beside = r#"
+            system "db" kind=database
+            system "cdc" kind=broker
+            system "shop" kind=ecommerce
+            system "crm" kind=crm
+            event "shop.e" from=shop version=1
+            flow "f" { on "shop.e"; via cdc; to crm action=update; }
+        "#;
+        let found = test_check(&UNUSED_SYSTEM, beside);
+        assert_eq!(found.iter().map(|d| d.severity).collect::<Vec<_>>(), vec![Severity::Info]);
+        // The near miss: with no hub or broker to keep state in it, a
+        // database connected to nothing is a warning.
+        let alone = r#"
+            system "db" kind=database
+            system "shop" kind=ecommerce
+            system "crm" kind=crm
+            event "shop.e" from=shop version=1
+            flow "f" { on "shop.e"; to crm action=update; }
+        "#;
+        let found = test_check(&UNUSED_SYSTEM, alone);
+        assert_eq!(found.iter().map(|d| d.severity).collect::<Vec<_>>(), vec![Severity::Warning]);
     }
 }
