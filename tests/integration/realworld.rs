@@ -575,6 +575,17 @@ const SETS: &[SetFloors] = &[
     SetFloors { set: "held-out-83", min_folders: 5, precision: (5, 5), recall: (7, 57) },
     SetFloors { set: "held-out-84", min_folders: 5, precision: (7, 12), recall: (12, 61) },
     SetFloors { set: "held-out-85", min_folders: 5, precision: (8, 17), recall: (11, 54) },
+    // Floors measured on `held-out-86` to `held-out-89` (SaaS: 7 true of 8
+    // warnings, 17 of 56 risks covered, and 7 of 9, 19 of 57; event-driven
+    // and ELT: 11 of 12, 17 of 60, and 4 of 4, 14 of 63), as first judged
+    // on the code of `766a8bb`, four sets at a time, written and judged the
+    // same way, the search tools' budget back. Held-out-87 re-measured when
+    // `unused-system` asked a database beside a broker at info: its one
+    // false warning (Debezium Server's offset store) became an info.
+    SetFloors { set: "held-out-86", min_folders: 5, precision: (7, 8), recall: (17, 56) },
+    SetFloors { set: "held-out-87", min_folders: 5, precision: (11, 11), recall: (17, 60) },
+    SetFloors { set: "held-out-88", min_folders: 5, precision: (7, 9), recall: (19, 57) },
+    SetFloors { set: "held-out-89", min_folders: 5, precision: (4, 4), recall: (14, 63) },
 ];
 
 /// A set measured on its own: the folders it must keep at least, and the
