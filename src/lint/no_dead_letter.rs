@@ -31,7 +31,9 @@ declare_rule! {
     /// upserts or updates): the next run reads every record again and
     /// writes what still differs. A `from` with `window=` (since 1.2)
     /// reads only its span, and a record a failed run missed is not read
-    /// again: a warning. So is a batch job (a `schedule` or a `poll`) whose
+    /// again: a warning, unless the window spans at least two runs (the
+    /// last 30 days, read daily), which the next run reads again. So is a
+    /// batch job (a `schedule` or a `poll`) whose
     /// only retries are on its `read`s (a lookup retried on 429): when they
     /// give up, the run fails before it writes, and the next run reads
     /// again; there is no message for a dead letter to keep. So is a flow
@@ -263,7 +265,8 @@ fn retries_only_reads(flow: &crate::model::Flow) -> bool {
 }
 
 /// Whether the flow is a scheduled full sync: it reads its `from` source
-/// whole at every run (no `window`) and every write is an `upsert` or an
+/// whole at every run (no `window`, or one spanning at least two runs:
+/// `Flow::reads_whole_source`) and every write is an `upsert` or an
 /// `update`, or a `read` (a comparison), so the next run writes what a
 /// failed one did not.
 fn full_sync(flow: &crate::model::Flow) -> bool {

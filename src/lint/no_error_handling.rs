@@ -48,7 +48,9 @@ declare_rule! {
     /// `from` that says `window=` (since 1.2: each run reads only
     /// yesterday's sales, the month's hours) is no full sync: the next run
     /// does not read a record the failed one missed, and its writes are
-    /// reported whatever their action.
+    /// reported whatever their action. A window that spans at least two
+    /// runs (the last 30 days, read daily) is read again by the next run,
+    /// and counts as a full read.
     ///
     /// The relay of an outbox or a change log is quiet: a flow that reads
     /// its event, not through a broker, from a producer with `outbox`
@@ -337,10 +339,11 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         // A schedule that reads its source (`from`) and `read`s what it
         // writes before writing it: a comparison, so what a failed run did
         // not write is still missing at the next run, which writes it:
-        // late, not lost. (A schedule that reads a window, yesterday's
-        // sales, does not come back to a failed day.)
+        // late, not lost. (A schedule that reads a window of one run's
+        // span, yesterday's sales, does not come back to a failed day; one
+        // that spans several runs does: `reads_whole_source`.)
         if let (TriggerKind::Schedule(_), Some(from)) = (&trigger.kind, &flow.from)
-            && from.window.is_none()
+            && flow.reads_whole_source()
             && super::util::compares(flow)
             && flow.dead_letter.is_none()
             && auto_ack.is_none()

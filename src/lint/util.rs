@@ -791,12 +791,7 @@ impl<'s> FullSyncs<'s> {
             let flow = spec.flow(id);
             let Some(from) = flow.from.as_ref().filter(|_| flow.reads_whole_source()) else { continue };
             let often = match flow.trigger.as_ref().map(|t| &t.kind) {
-                Some(TriggerKind::Schedule(s)) => s
-                    .every
-                    .as_ref()
-                    .map(|e| e.value)
-                    .or_else(|| s.cron.as_ref().and_then(|c| crate::cron::gap(&c.value)))
-                    .is_some_and(|gap| gap <= SYNC_REPAIRS),
+                Some(TriggerKind::Schedule(s)) => s.gap().is_some_and(|gap| gap <= SYNC_REPAIRS),
                 _ => false,
             };
             let Some(source) = from.system.target.filter(|_| often) else { continue };

@@ -214,11 +214,15 @@ impl Flow {
     }
 
     /// Whether the flow is a scheduled full read: a `schedule` that reads
-    /// its `from` source whole at every run (a schedule has no cursor), not
-    /// (since 1.2) only a `window` of it.
+    /// its `from` source whole at every run (a schedule has no cursor), or
+    /// (since 1.2) a `window` of it that spans at least two runs (the last
+    /// 30 days, read daily), so that the next run reads again every record
+    /// a failed one read. A window of one run's span (yesterday's sales,
+    /// read daily) is not: the next run does not come back to it.
     pub(crate) fn reads_whole_source(&self) -> bool {
-        let scheduled = matches!(self.trigger.as_ref().map(|t| &t.kind), Some(TriggerKind::Schedule(_)));
-        scheduled && self.from.as_ref().is_some_and(|f| f.system.target.is_some() && f.window.is_none())
+        let Some(TriggerKind::Schedule(schedule)) = self.trigger.as_ref().map(|t| &t.kind) else { return false };
+        let Some(from) = self.from.as_ref().filter(|f| f.system.target.is_some()) else { return false };
+        from.window.as_ref().is_none_or(|window| schedule.gap().is_some_and(|gap| window.value >= 2 * gap))
     }
 
     /// Whether target `target` is written by a scheduled full sync: a
@@ -356,6 +360,18 @@ pub(crate) struct Schedule {
     pub(crate) cron: Option<Spanned<SmolStr>>,
     /// (1.2) `manual`: a person starts each run and sees how it ends.
     pub(crate) manual: bool,
+}
+
+impl Schedule {
+    /// The longest time between two runs: `every`, or the longest gap of
+    /// its `cron` (`cron::gap`); `None` for a run by hand, which has no
+    /// clock, and for cron syntax that estimate does not understand.
+    pub(crate) fn gap(&self) -> Option<Duration> {
+        if self.manual {
+            return None;
+        }
+        self.every.as_ref().map(|e| e.value).or_else(|| self.cron.as_ref().and_then(|c| crate::cron::gap(&c.value)))
+    }
 }
 
 /// `from SYSTEM entity=E` in a scheduled flow.
