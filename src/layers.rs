@@ -10,7 +10,10 @@
 #[cfg(test)]
 const LAYERS: &[&[&str]] = &[
     // `git` reads a revision's spec folder from git's objects, for the CLI.
-    &["source", "parallel", "escape", "prose", "suggest", "secrets", "git"],
+    // `cron` reads cron expressions and uses nothing else: lowering checks
+    // them, the model asks how long a schedule waits between runs, a check
+    // and a backend read them.
+    &["source", "parallel", "escape", "prose", "suggest", "secrets", "git", "cron"],
     // The connector catalog is data the checks and backends read; it uses
     // nothing of the pipeline.
     &["catalog"],
@@ -21,8 +24,6 @@ const LAYERS: &[&[&str]] = &[
     // The loader reads files and follows includes; the crate root hands it
     // the front end (parse and lower) to run on each.
     &["load"],
-    // Cron expressions: lowering checks them, a check and a backend read them.
-    &["cron"],
     &["lower"],
     &["resolve"],
     &["graph"],
