@@ -262,9 +262,7 @@ mod tests {
             event "shop.e" from=shop version=1
             flow "f" { on "shop.e"; to dw action=append; }
         "#;
-        let found = test_check(&UNUSED_SYSTEM, with_warehouse);
-        let severities: Vec<Severity> = found.iter().map(|d| d.severity).collect();
-        assert_eq!(severities, vec![Severity::Info, Severity::Info]);
+        assert_eq!(severities(with_warehouse), vec![Severity::Info, Severity::Info]);
         // The near miss: with no warehouse to read, a dashboard tool
         // connected to nothing is a warning.
         let without = r#"
@@ -274,33 +272,31 @@ mod tests {
             event "shop.e" from=shop version=1
             flow "f" { on "shop.e"; to crm action=update; }
         "#;
-        let found = test_check(&UNUSED_SYSTEM, without);
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].severity, Severity::Warning);
+        assert_eq!(severities(without), vec![Severity::Warning]);
     }
 
     #[test]
     fn a_database_beside_a_runtime_is_asked_at_info_and_alone_is_a_warning() {
-        let beside = r#"
-            system "db" kind=database
-            system "cdc" kind=broker
-            system "shop" kind=ecommerce
-            system "crm" kind=crm
-            event "shop.e" from=shop version=1
-            flow "f" { on "shop.e"; via cdc; to crm action=update; }
-        "#;
-        let found = test_check(&UNUSED_SYSTEM, beside);
-        assert_eq!(found.iter().map(|d| d.severity).collect::<Vec<_>>(), vec![Severity::Info]);
+        let spec = |runtime: &str, via: &str| {
+            format!(
+                r#"
+                system "db" kind=database
+                {runtime}
+                system "shop" kind=ecommerce
+                system "crm" kind=crm
+                event "shop.e" from=shop version=1
+                flow "f" {{ on "shop.e"; {via} to crm action=update; }}
+                "#
+            )
+        };
+        assert_eq!(severities(&spec(r#"system "cdc" kind=broker"#, "via cdc;")), vec![Severity::Info]);
         // The near miss: with no hub or broker to keep state in it, a
         // database connected to nothing is a warning.
-        let alone = r#"
-            system "db" kind=database
-            system "shop" kind=ecommerce
-            system "crm" kind=crm
-            event "shop.e" from=shop version=1
-            flow "f" { on "shop.e"; to crm action=update; }
-        "#;
-        let found = test_check(&UNUSED_SYSTEM, alone);
-        assert_eq!(found.iter().map(|d| d.severity).collect::<Vec<_>>(), vec![Severity::Warning]);
+        assert_eq!(severities(&spec("", "")), vec![Severity::Warning]);
+    }
+
+    /// The severities of the findings on `text`, in order.
+    fn severities(text: &str) -> Vec<Severity> {
+        test_check(&UNUSED_SYSTEM, text).iter().map(|d| d.severity).collect()
     }
 }

@@ -567,9 +567,9 @@ fn check_keys(
                 "unless the flow's `when` lets through only records that carry it, a record without it cannot be \
                  matched, and {unmatched}"
             ),
-            None if from_event => format!(
-                "if {trigger} can come without it, that record cannot be matched, and {unmatched}"
-            ),
+            None if from_event => {
+                format!("if {trigger} can come without it, that record cannot be matched, and {unmatched}")
+            }
             None => format!("a record without it cannot be matched, and {unmatched}"),
         };
         let mut d = Diagnostic::new(
