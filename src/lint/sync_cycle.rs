@@ -61,6 +61,15 @@ declare_rule! {
     /// changes nothing sets the event off again. Both sides must say what
     /// they write and read, and the loop must be all of its group.
     ///
+    /// A flow that sets itself off (it writes back into the system whose
+    /// event or poll starts it) is an info: its code most often guards
+    /// itself, writing only what changed or moving the record past the
+    /// state its trigger takes, which the spec does not say; the finding
+    /// asks. One that creates a record where only a creation sets it off
+    /// (a deal split on "deal added", a follow-up ticket for each new
+    /// ticket polled by creation time) makes new input at every run, and
+    /// stays a warning, as does a loop of two flows or more.
+    ///
     /// A loop every flow of which is a vendor's own integration (`run-by`,
     /// since 1.2: a product's two-way sync, such as Dynamics 365's
     /// dual-write) is an info too: such a product usually tells its own
@@ -210,6 +219,24 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 spec.flow(reader).name.value
             ));
         }
+        // A flow that writes back into the system it is set off by: its
+        // code most often guards itself (it writes only what changed, or
+        // moves the record past the state its trigger takes), which the
+        // spec does not say. On the real-world corpus none of eight such
+        // warnings was judged right (a status moved past, a chain of chunks
+        // that ends, a renotification that rereads its state). Asked.
+        if component.flows.len() == 1
+            && hops.len() == 1
+            && !creates_what_sets_it_off(spec, &hops[0])
+            && d.severity != crate::diagnostic::Severity::Info
+        {
+            d.severity = crate::diagnostic::Severity::Info;
+            d.message.push_str(
+                "; a flow that writes back where it is set off most often guards itself (it writes only what \
+                 changed, or moves the record past what sets it off), which the spec does not say: if it does not, \
+                 it runs forever",
+            );
+        }
         // Every flow of it a vendor's own integration: a two-way sync a
         // product runs, which tells its own writes from people's (or not).
         let vendors: Vec<&str> = component.flows.iter().filter_map(|&f| spec.flow(f).runner()).collect();
@@ -226,6 +253,24 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         }
         out.push(d);
     }
+}
+
+/// Whether a flow that sets itself off does so by creating a record where
+/// only a creation sets it off (an `on-create` event, a poll by creation
+/// time): every run makes new input for the next, whatever the code
+/// checks of the record it read.
+fn creates_what_sets_it_off(spec: &Spec, hop: &Hop) -> bool {
+    let flow = spec.flow(hop.flow);
+    let creates = hop
+        .target
+        .and_then(|t| flow.targets.get(t))
+        .is_some_and(|t| t.action.as_ref().is_none_or(|a| a.value.can_create()));
+    let creation_only = match (hop.trigger, flow.trigger.as_ref().map(|t| &t.kind)) {
+        (Some(event), _) => spec.event(event).fires_on_create_only(),
+        (None, Some(crate::model::TriggerKind::Poll(poll))) => poll.reads_only_new(),
+        _ => false,
+    };
+    creates && creation_only
 }
 
 /// A link of the loop where the write and the flow it sets off share no
