@@ -30,7 +30,8 @@ declare_rule! {
     /// native integrations touch the system (`run-by` one of the flow's
     /// own ends: a booking tool's add-on writing to Mailchimp), the
     /// catalog's question is not asked: the connector pins its version, and
-    /// the business has nothing to pin. A file exchange
+    /// the business has nothing to pin; where the spec states the `api`,
+    /// the question is asked at info, for the vendor. A file exchange
     /// (`api file`: a CSV upload, an SFTP drop) has no API version; its
     /// layout is the entity's fields. Nor has a database reached by its
     /// own protocol (`api database`: SQL, whose wire protocol client and
@@ -197,6 +198,20 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 system.name.value,
                 system.kind().as_str()
             ));
+            d.severity = Severity::Info;
+        } else if (by_itself[id.index()] || by_others[id.index()]) && !not_native[id.index()] {
+            // Only products' own integrations call it (`run-by` one of the
+            // flow's ends: Gusto's connector writing Xero): the connector
+            // pins the version it calls, which the business does not
+            // choose. Asked at info: which version, and who hears when it
+            // moves.
+            d.message.push_str(
+                "; only products' own integrations (`run-by`) call it, and each pins the version it calls: which \
+                 one, and who hears when it moves, is the vendor's to say",
+            );
+            d.help = "ask the integration's vendor which version it calls and how it announces a move; state it \
+                      here with `version=` once known"
+                .into();
             d.severity = Severity::Info;
         } else if through_sdk {
             // An SDK speaks the API version of its release, and a lockfile
