@@ -146,11 +146,10 @@ fn check_word(word: &str) -> Option<Found> {
     if is_jwt(word) {
         return Some(Found { what: "a JSON Web Token".into(), masked: "eyJ…".into(), at: 0..word.len() });
     }
-    if is_env_name(word) || word.contains("://") || is_host(word) || is_uuid(word) || is_version(word) || is_slug(word)
-    {
+    if is_env_name(word) || word.contains("://") || is_host(word) || is_uuid(word) || is_version(word) {
         return None;
     }
-    if looks_random(word) {
+    if looks_random(word) && !is_slug(word) {
         let shown: String = word.chars().take(4).collect();
         return Some(Found {
             what: "a long string of random-looking characters".into(),
@@ -224,11 +223,11 @@ fn is_version(word: &str) -> bool {
 /// `v2`), with most of its characters in parts of letters alone. A token
 /// whose parts mix letters and digits (`x9k2-ab3d-...`) is not one.
 fn is_slug(word: &str) -> bool {
-    let parts: Vec<&str> = word.split(['-', '_', '.']).collect();
+    let parts = || word.split(['-', '_', '.']);
     let lower = |p: &str| p.bytes().all(|b| b.is_ascii_lowercase());
     let fits = |p: &str| !p.is_empty() && (lower(p) || p.bytes().all(|b| b.is_ascii_digit()) || p.len() <= 3);
-    let in_words: usize = parts.iter().filter(|p| lower(p)).map(|p| p.len()).sum();
-    parts.len() >= 3 && parts.iter().all(|p| fits(p)) && 2 * in_words >= word.len()
+    let in_words: usize = parts().filter(|p| lower(p)).map(str::len).sum();
+    parts().count() >= 3 && parts().all(fits) && 2 * in_words >= word.len()
 }
 
 /// `HUBSPOT_TOKEN`, `STRIPE_KEY_2`: upper-case letters, digits and underscores,

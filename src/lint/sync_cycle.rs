@@ -226,7 +226,6 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         // warnings was judged right (a status moved past, a chain of chunks
         // that ends, a renotification that rereads its state). Asked.
         if component.flows.len() == 1
-            && hops.len() == 1
             && !creates_what_sets_it_off(spec, &hops[0])
             && d.severity != crate::diagnostic::Severity::Info
         {

@@ -120,7 +120,9 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         if by_itself[id.index()] && !by_others[id.index()] {
             continue;
         }
-        if (by_itself[id.index()] || by_others[id.index()]) && !not_native[id.index()] && system.api.is_none() {
+        // Only products' own integrations read and write it.
+        let only_native = (by_itself[id.index()] || by_others[id.index()]) && !not_native[id.index()];
+        if only_native && system.api.is_none() {
             continue;
         }
         let api = system.api.as_ref();
@@ -199,7 +201,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 system.kind().as_str()
             ));
             d.severity = Severity::Info;
-        } else if (by_itself[id.index()] || by_others[id.index()]) && !not_native[id.index()] {
+        } else if only_native {
             // Only products' own integrations call it (`run-by` one of the
             // flow's ends: Gusto's connector writing Xero): the connector
             // pins the version it calls, which the business does not

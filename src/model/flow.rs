@@ -230,12 +230,13 @@ impl Flow {
     /// `update`. A failed run loses nothing: the next one reads every
     /// record again and writes what still differs.
     pub(crate) fn resyncs(&self, target: usize) -> bool {
-        self.reads_whole_source()
-            && self
-                .targets
-                .get(target)
-                .and_then(|t| t.action.as_ref())
-                .is_some_and(|a| matches!(a.value, Action::Upsert | Action::Update))
+        // The action first: it is read off the target, where the window's
+        // test may read a cron.
+        self.targets
+            .get(target)
+            .and_then(|t| t.action.as_ref())
+            .is_some_and(|a| matches!(a.value, Action::Upsert | Action::Update))
+            && self.reads_whole_source()
     }
 
     /// Whether the flow runs through a system of kind `broker`.
