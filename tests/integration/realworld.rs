@@ -189,7 +189,10 @@ const SETS: &[SetFloors] = &[
     // info of `upsert-match` that asks an upsert of people what it matches on
     // (added for the upsert-key class of held-out-2, 3 and 4) covers three
     // more, so the set is no longer held out from that class.
-    SetFloors { set: "held-out-4", min_folders: 5, precision: (18, 21), recall: (18, 34) },
+    // Re-measured when a message sent again and nothing more became an
+    // info of `non-idempotent-path` that asks: 1 true and 0 false
+    // warnings became infos (measured before: 18 of 21).
+    SetFloors { set: "held-out-4", min_folders: 5, precision: (17, 20), recall: (18, 34) },
     // Floors measured on `held-out-5`: 4 true of 5 warnings, and 15 of 37
     // risks covered (14 before `overwritten-edits`). As first judged on `8c59a2b`: 4 of 11 and 12 of 37; the
     // info of `upsert-match`, written before this set's findings were read,
@@ -513,7 +516,10 @@ const SETS: &[SetFloors] = &[
     // as first judged on the code of `f9e5482`, written and judged the
     // same way.
     SetFloors { set: "held-out-62", min_folders: 4, precision: (6, 6), recall: (9, 47) },
-    SetFloors { set: "held-out-63", min_folders: 5, precision: (6, 9), recall: (11, 57) },
+    // Re-measured when a message sent again and nothing more became an
+    // info of `non-idempotent-path` that asks: 2 true and 0 false
+    // warnings became infos (measured before: 6 of 9).
+    SetFloors { set: "held-out-63", min_folders: 5, precision: (4, 7), recall: (11, 57) },
     // Floors measured on `held-out-64` (SaaS: 9 true of 14 warnings, 16 of
     // 58 risks covered) and `held-out-65` (event-driven and ELT: 9 of 12,
     // 10 of 53), as first judged on the code of `bdc003c`, written and
@@ -584,14 +590,20 @@ const SETS: &[SetFloors] = &[
     // false warning (Debezium Server's offset store) became an info.
     SetFloors { set: "held-out-86", min_folders: 5, precision: (7, 8), recall: (17, 56) },
     SetFloors { set: "held-out-87", min_folders: 5, precision: (11, 11), recall: (17, 60) },
-    SetFloors { set: "held-out-88", min_folders: 5, precision: (7, 9), recall: (19, 57) },
+    // Re-measured when a message sent again and nothing more became an
+    // info of `non-idempotent-path` that asks: 1 true and 0 false
+    // warnings became infos (measured before: 7 of 9).
+    SetFloors { set: "held-out-88", min_folders: 5, precision: (6, 8), recall: (19, 57) },
     SetFloors { set: "held-out-89", min_folders: 5, precision: (4, 4), recall: (14, 63) },
     // Floors measured on `held-out-90` to `held-out-93` (SaaS: 3 true of 5
     // warnings, 16 of 60 risks covered, and 4 of 5, 14 of 63; event-driven
     // and ELT: 7 of 8, 14 of 57, and 6 of 6, 18 of 55), as first judged on
     // the code of `e0f02d1`, four sets at a time, written and judged the
     // same way.
-    SetFloors { set: "held-out-90", min_folders: 5, precision: (3, 5), recall: (16, 60) },
+    // Re-measured when a message sent again and nothing more became an
+    // info of `non-idempotent-path` that asks: 1 true and 0 false
+    // warnings became infos (measured before: 3 of 5).
+    SetFloors { set: "held-out-90", min_folders: 5, precision: (2, 4), recall: (16, 60) },
     SetFloors { set: "held-out-91", min_folders: 5, precision: (7, 8), recall: (14, 57) },
     SetFloors { set: "held-out-92", min_folders: 5, precision: (4, 5), recall: (14, 63) },
     SetFloors { set: "held-out-93", min_folders: 5, precision: (6, 6), recall: (18, 55) },
@@ -607,7 +619,10 @@ const SETS: &[SetFloors] = &[
     SetFloors { set: "held-out-97", min_folders: 5, precision: (3, 4), recall: (16, 59) },
     SetFloors { set: "held-out-98", min_folders: 5, precision: (5, 6), recall: (12, 55) },
     SetFloors { set: "held-out-99", min_folders: 5, precision: (8, 11), recall: (13, 60) },
-    SetFloors { set: "held-out-100", min_folders: 5, precision: (7, 11), recall: (16, 65) },
+    // Re-measured when a message sent again and nothing more became an
+    // info of `non-idempotent-path` that asks: 2 true and 1 false
+    // warnings became infos (measured before: 7 of 11).
+    SetFloors { set: "held-out-100", min_folders: 5, precision: (5, 8), recall: (16, 65) },
     SetFloors { set: "held-out-101", min_folders: 5, precision: (5, 6), recall: (10, 63) },
     // Floors measured on `held-out-102` to `held-out-109` (SaaS: 5 true of 8
     // warnings, 9 of 59 risks covered; 17 of 20, 16 of 64; 2 of 2, 8 of 44;
@@ -624,7 +639,10 @@ const SETS: &[SetFloors] = &[
     SetFloors { set: "held-out-106", min_folders: 5, precision: (4, 5), recall: (9, 59) },
     SetFloors { set: "held-out-107", min_folders: 5, precision: (4, 5), recall: (11, 60) },
     SetFloors { set: "held-out-108", min_folders: 5, precision: (6, 8), recall: (14, 59) },
-    SetFloors { set: "held-out-109", min_folders: 5, precision: (9, 14), recall: (12, 64) },
+    // Re-measured when a message sent again and nothing more became an
+    // info of `non-idempotent-path` that asks: 2 true and 0 false
+    // warnings became infos (measured before: 9 of 14).
+    SetFloors { set: "held-out-109", min_folders: 5, precision: (7, 12), recall: (12, 64) },
 ];
 
 /// A set measured on its own: the folders it must keep at least, and the
