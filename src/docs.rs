@@ -21,7 +21,7 @@ pub(crate) fn explain(rule: &Rule) -> String {
     let _ = writeln!(
         out,
         "Default severity: {}. Category: {}; {configurable}.\n",
-        rule.default_severity.as_str(),
+        rule.default_level(),
         rule.category.as_str()
     );
     out.push_str(&rule.doc());
@@ -33,14 +33,7 @@ pub(crate) fn rules_table() -> String {
     let mut out = String::new();
     let width = RULES.iter().map(|r| r.name.len()).max().unwrap_or(0);
     for rule in RULES {
-        let _ = writeln!(
-            out,
-            "{}  {:width$}  {:7}  {}",
-            rule.code,
-            rule.name,
-            rule.default_severity.as_str(),
-            rule.summary
-        );
+        let _ = writeln!(out, "{}  {:width$}  {:10}  {}", rule.code, rule.name, rule.default_level(), rule.summary);
     }
     out
 }
@@ -50,6 +43,9 @@ struct RuleJson {
     name: &'static str,
     code: &'static str,
     severity: &'static str,
+    /// `false` for a rule that is off unless a `lint` block or the command
+    /// line turns it on.
+    enabled_by_default: bool,
     category: &'static str,
     summary: &'static str,
     doc: String,
@@ -63,6 +59,7 @@ pub(crate) fn rules_json() -> String {
             name: r.name,
             code: r.code,
             severity: r.default_severity.as_str(),
+            enabled_by_default: !r.off_by_default,
             category: r.category.as_str(),
             summary: r.summary,
             doc: r.doc(),
@@ -84,7 +81,7 @@ pub(crate) fn readme_table() -> String {
             rule.code,
             rule.name,
             rule.name,
-            rule.default_severity.as_str(),
+            rule.default_level(),
             rule.summary
         );
     }

@@ -324,6 +324,12 @@ pub(crate) struct Rule {
     pub(crate) name: &'static str,
     pub(crate) code: &'static str,
     pub(crate) default_severity: Severity,
+    /// Off unless a `lint` block or the command line turns it on (`warn`,
+    /// at `default_severity`, or `deny`), as clippy's allow-by-default
+    /// lints: a question that a spec describing an integration from outside
+    /// almost always answers wrong (what the code fills in beside the
+    /// `map`s), and that only a spec that is the whole program can settle.
+    pub(crate) off_by_default: bool,
     pub(crate) category: Category,
     /// One line, for `wireplan rules` and the README's table.
     pub(crate) summary: &'static str,
@@ -349,6 +355,16 @@ impl Rule {
         out.trim().to_owned() + "\n"
     }
 
+    /// The default level as the rule tables print it: its severity, or
+    /// `off (info)` for a rule that is off unless turned on.
+    pub(crate) fn default_level(&self) -> String {
+        if self.off_by_default {
+            format!("off ({})", self.default_severity.as_str())
+        } else {
+            self.default_severity.as_str().to_owned()
+        }
+    }
+
     /// Spec errors cannot be configured or allowed.
     pub(crate) fn is_configurable(&self) -> bool {
         matches!(self.category, Category::Topology | Category::Suppression)
@@ -364,13 +380,15 @@ macro_rules! declare_rule {
             code: $code:literal,
             severity: $severity:ident,
             category: $category:ident,
-            summary: $summary:literal $(,)?
+            summary: $summary:literal
+            $(, off_by_default: $off:literal)? $(,)?
         }
     ) => {
         $vis static $id: $crate::diagnostic::Rule = $crate::diagnostic::Rule::__new(
             $name,
             $code,
             $crate::diagnostic::Severity::$severity,
+            false $(|| $off)?,
             $crate::diagnostic::Category::$category,
             $summary,
             concat!($($doc, "\n"),*),
@@ -385,11 +403,12 @@ impl Rule {
         name: &'static str,
         code: &'static str,
         default_severity: Severity,
+        off_by_default: bool,
         category: Category,
         summary: &'static str,
         raw_doc: &'static str,
     ) -> Self {
-        Rule { name, code, default_severity, category, summary, raw_doc }
+        Rule { name, code, default_severity, off_by_default, category, summary, raw_doc }
     }
 }
 

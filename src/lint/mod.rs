@@ -380,7 +380,7 @@ pub(crate) fn apply_levels(
         .iter()
         .filter(|rule| rule.is_configurable())
         .map(|rule| {
-            let mut level = Some(rule.default_severity);
+            let mut level = (!rule.off_by_default).then_some(rule.default_severity);
             for directive in spec.lint.iter().filter(|d| d.rule.value == rule.name) {
                 level = level_severity(directive.level, rule);
             }
@@ -397,7 +397,8 @@ pub(crate) fn apply_levels(
         if !d.rule.is_configurable() {
             return true;
         }
-        let mut level = levels.get(d.rule.name).copied().unwrap_or(Some(d.rule.default_severity));
+        let mut level =
+            levels.get(d.rule.name).copied().unwrap_or((!d.rule.off_by_default).then_some(d.rule.default_severity));
         if let Some(owner) = d.owner
             && spec.allows_of(owner).iter().any(|a| a.rule.value == d.rule.name)
         {
@@ -563,6 +564,33 @@ mod tests {
         };
         assert_eq!(levels(&text("")), [Severity::Info]);
         assert_eq!(levels(&text("lint { deny \"lock-expiry\"; }\n")), [Severity::Error]);
+    }
+
+    #[test]
+    fn a_rule_off_by_default_reports_only_once_turned_on() {
+        let text = |lint: &str| {
+            format!(
+                "{lint}system \"crm\" kind=crm\nsystem \"mail\" kind=email {{ entity \"member\" {{ field \"email\" \
+                 type=email required=#true; }} }}\nevent \"e\" from=crm version=1\nflow \"f\" {{ on \"e\"; to mail \
+                 action=create entity=member {{ set \"source\" \"crm\"; }} }}\n"
+            )
+        };
+        let rule = &missing_required_field::MISSING_REQUIRED_FIELD;
+        assert!(rule.off_by_default);
+        let levels = |text: &str, cli: &CliLevels| {
+            let spec = test_spec(text);
+            let graph = Graph::build(&spec);
+            let ctx = Context { spec: &spec, graph: &graph };
+            let (found, silenced) = run_rules(&[(rule, missing_required_field::check)], &ctx);
+            assert_eq!(found.len(), 1, "the check runs whatever the level");
+            apply_levels(&spec, cli, found, &silenced).iter().map(|d| d.severity).collect::<Vec<_>>()
+        };
+        let none = CliLevels::default();
+        assert_eq!(levels(&text(""), &none), []);
+        assert_eq!(levels(&text("lint { warn \"missing-required-field\"; }\n"), &none), [Severity::Info]);
+        assert_eq!(levels(&text("lint { deny \"missing-required-field\"; }\n"), &none), [Severity::Error]);
+        let warn = CliLevels { levels: vec![(LintLevel::Warn, rule)], deny_warnings: false };
+        assert_eq!(levels(&text(""), &warn), [Severity::Info]);
     }
 
     #[test]

@@ -32,7 +32,10 @@ pub(crate) fn render(report: &Report<'_>) -> String {
                 .help(MultiformatMessageString::builder().text(doc.clone()).markdown(doc).build())
                 .help_uri(rule.url())
                 .default_configuration(
-                    ReportingConfiguration::builder().level(serde_json::json!(level(rule.default_severity))).build(),
+                    ReportingConfiguration::builder()
+                        .level(serde_json::json!(level(rule.default_severity)))
+                        .enabled(!rule.off_by_default)
+                        .build(),
                 )
                 .build()
         })

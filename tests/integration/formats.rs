@@ -45,6 +45,14 @@ fn sarif_matches_the_official_schema() {
     let log: serde_json::Value = serde_json::from_str(&text).unwrap();
     let errors: Vec<String> = validator.iter_errors(&log).map(|e| format!("{e} at {}", e.instance_path())).collect();
     assert!(errors.is_empty(), "{errors:#?}");
+    // A rule off by default says so in its descriptor, the others not.
+    let rules = log["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    let enabled = |name: &str| {
+        let rule = rules.iter().find(|r| r["name"] == name).unwrap();
+        rule["defaultConfiguration"]["enabled"].as_bool().unwrap()
+    };
+    assert!(!enabled("missing-required-field"));
+    assert!(enabled("no-logging"));
     let results = log["runs"][0]["results"].as_array().unwrap();
     let json = run_in(&root().join("tests/fixtures/check"), &["check", "ten-mistakes.kdl", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();

@@ -464,7 +464,10 @@ const SETS: &[SetFloors] = &[
     // Floors measured on `held-out-47`: 11 true of 20 warnings, and 11 of 59
     // risks covered, as first judged on the code of `ab905c5`, written and
     // judged the same way.
-    SetFloors { set: "held-out-47", min_folders: 5, precision: (11, 20), recall: (11, 59) },
+    // Re-measured when `missing-required-field` became off by default
+    // (right 3 times in 145 on the corpus): the info that named AvaTax's
+    // item description no longer covers R10 (measured before: 11 of 59).
+    SetFloors { set: "held-out-47", min_folders: 5, precision: (11, 20), recall: (10, 59) },
     // Floors measured on `held-out-48` (SaaS: 11 true of 18 warnings, 13 of
     // 60 risks covered) and `held-out-49` (event-driven and ELT: 14 of 23,
     // 18 of 61), as first judged on the code of `5c45c00` (with every fix
@@ -534,7 +537,10 @@ const SETS: &[SetFloors] = &[
     // Re-measured when `non-idempotent-path` grouped the flows from one
     // source that ask the same into one finding: 2 true findings became
     // one (first measured 8 of 12); no judgement changed.
-    SetFloors { set: "held-out-66", min_folders: 5, precision: (7, 11), recall: (16, 65) },
+    // Re-measured when `missing-required-field` became off by default
+    // (right 3 times in 145 on the corpus): the info that named the HubSpot
+    // ticket's pipeline stage no longer covers R4 (measured before: 16 of 65).
+    SetFloors { set: "held-out-66", min_folders: 5, precision: (7, 11), recall: (15, 65) },
     SetFloors { set: "held-out-67", min_folders: 5, precision: (12, 18), recall: (17, 59) },
     SetFloors { set: "held-out-68", min_folders: 5, precision: (9, 15), recall: (10, 62) },
     SetFloors { set: "held-out-69", min_folders: 5, precision: (9, 11), recall: (13, 52) },

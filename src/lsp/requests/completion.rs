@@ -129,7 +129,7 @@ fn values(cx: &Context<'_>, fits: Fits, offset: u32) -> Vec<(String, Option<Stri
             .map(|r| {
                 named(
                     r.name,
-                    format!("{} {}: {}", r.code, r.default_severity.as_str(), r.summary),
+                    format!("{} {}: {}", r.code, r.default_level(), r.summary),
                     lsp::CompletionItemKind::VALUE,
                 )
             })
