@@ -91,6 +91,9 @@ declare_rule! {
     /// request from a `website` system (a booking form, a shop's API): its
     /// client sends the request again when no answer comes, whether or not
     /// the flow replies, unless the event says `delivery at-most-once`.
+    /// A `create` of a session (an entity named so: Stripe's Checkout
+    /// Session) charges nothing: the customer pays on the page it opens,
+    /// and a second one, nobody opens, expires; it is not asked about.
     /// An `increment` that says `counter` (a running total of what
     /// happened, a sequence's next number) is not an amount moved, and is
     /// not asked about on that ground.
@@ -540,6 +543,7 @@ fn charge_on_request(spec: &Spec, id: FlowId) -> Option<Diagnostic> {
     let first = (0..flow.targets.len()).find(|&t| {
         let target = &flow.targets[t];
         (charges(spec, target) || adds_to(target) || books(target))
+            && !opens_a_pay_page(target)
             && flow.key_for(t).is_none()
             && flow.runs_twice(spec, t).is_none()
     })?;
@@ -643,6 +647,14 @@ fn moves_money(entity: &str) -> bool {
     ];
     let entity = entity.to_ascii_lowercase();
     MONEY.iter().any(|word| entity.contains(word))
+}
+
+/// A `create` of a session (Stripe's Checkout Session, a payment page):
+/// nothing is charged until the customer pays on the page, so a second
+/// one made by a repeated request is a page nobody opens, which expires.
+fn opens_a_pay_page(target: &Target) -> bool {
+    target.action.as_ref().is_some_and(|a| a.value == crate::model::Action::Create)
+        && target.entity.as_ref().is_some_and(|e| e.name.value.to_ascii_lowercase().contains("session"))
 }
 
 /// A `create` of something that moves money anywhere (an order, an
@@ -1109,6 +1121,10 @@ mod tests {
               and charges without an idempotency key: `create` on `pay`"]
         );
         assert!(test_check(&NON_IDEMPOTENT_PATH, &spec("delivery at-most-once")).is_empty());
+        // A checkout session charges nothing until the customer pays on
+        // its page: a second one expires unopened.
+        let session = spec("").replace("entity=charge", "entity=checkout_session");
+        assert!(test_check(&NON_IDEMPOTENT_PATH, &session).is_empty());
     }
 
     #[test]
