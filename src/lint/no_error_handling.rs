@@ -12,10 +12,10 @@
 //! info.
 
 use super::Context;
-use super::util::Delivery;
+use super::util::{Asked, Delivery, group_asked};
 use crate::diagnostic::declare_rule;
 use crate::diagnostic::{Diagnostic, Fix};
-use crate::model::{Owner, TriggerKind};
+use crate::model::{FlowId, Owner, Spec, TriggerKind};
 
 declare_rule! {
     /// ## What it finds
@@ -130,6 +130,12 @@ declare_rule! {
     /// reading first (a day's orders) does not come back to a failed run,
     /// and stays a warning.
     ///
+    /// Flows from one source that ask the same (the same message and
+    /// labels, their own names aside, of writes to one system: one handler
+    /// of a producer's several events, written as a flow per event since a
+    /// flow has one trigger) are one finding that lists them, each still
+    /// addressable for `allow`, baselines and SARIF.
+    ///
     /// ## Why it matters
     ///
     /// Every API fails now and then: a timeout, a 429, a deploy. Without a
@@ -176,6 +182,9 @@ declare_rule! {
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     let syncs = super::util::FullSyncs::of(spec);
+    // Flows from one source that ask the same (one handler of a producer's
+    // several events, written as a flow per event) are one finding.
+    let mut asked = Asked::new(&NO_ERROR_HANDLING);
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         let Some(trigger) = &flow.trigger else { continue };
@@ -196,7 +205,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             .collect();
         if lost.is_empty() {
             if let Some(d) = dead_lettered_at_once(spec, id) {
-                out.push(d);
+                ask(&mut asked, spec, id, d);
             }
             continue;
         }
@@ -337,7 +346,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             )
             .with_owner(Owner::Flow(id));
             d.severity = crate::diagnostic::Severity::Info;
-            out.push(d);
+            ask(&mut asked, spec, id, d);
             continue;
         }
         // A schedule that reads its source (`from`) and `read`s what it
@@ -370,7 +379,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             )
             .with_owner(Owner::Flow(id));
             d.severity = crate::diagnostic::Severity::Info;
-            out.push(d);
+            ask(&mut asked, spec, id, d);
             continue;
         }
         // A write that a run by hand or a full sync (below) answers for is
@@ -380,7 +389,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         if flow.dead_letter.is_some() && auto_ack.is_none() && (flow.runs_by_hand() || synced().is_some()) {
             let mut d = d.with_help(help).with_owner(Owner::Flow(id)).with_fix(fix);
             d.severity = crate::diagnostic::Severity::Info;
-            out.push(d);
+            ask(&mut asked, spec, id, d);
             continue;
         }
         // (1.2) A run a person starts by hand: whoever runs it sees a run
@@ -405,7 +414,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             )
             .with_owner(Owner::Flow(id));
             d.severity = crate::diagnostic::Severity::Info;
-            out.push(d);
+            ask(&mut asked, spec, id, d);
             continue;
         }
         // A scheduled job that reads its source whole at every run (no
@@ -436,7 +445,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             )
             .with_owner(Owner::Flow(id));
             d.severity = crate::diagnostic::Severity::Info;
-            out.push(d);
+            ask(&mut asked, spec, id, d);
             continue;
         }
         // Another flow reads the same source whole on a schedule and
@@ -469,7 +478,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 d = d.with_secondary(at.loc, "reads the source whole at every run, and writes the same fields");
             }
             d.severity = crate::diagnostic::Severity::Info;
-            out.push(d);
+            ask(&mut asked, spec, id, d);
             continue;
         }
         // A vendor's own integration: whether it retries is the vendor's,
@@ -485,11 +494,30 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 .with_owner(Owner::Flow(id));
             d.message = format!("{}; {}: whether it retries is `{name}`'s", d.message, vendor.why());
             d.severity = crate::diagnostic::Severity::Info;
-            out.push(d);
+            ask(&mut asked, spec, id, d);
             continue;
         }
-        out.push(d.with_help(help).with_owner(Owner::Flow(id)).with_fix(fix));
+        ask(&mut asked, spec, id, d.with_help(help).with_owner(Owner::Flow(id)).with_fix(fix));
     }
+    group_asked(spec, asked, out);
+}
+
+/// Adds flow `id`'s finding to `asked`, with what it asks: the system of
+/// its first write, and the source it reads, its message and its labels
+/// with the flow's own name taken out (`None`, reported alone, for a flow
+/// whose source is not a system).
+fn ask(asked: &mut Asked, spec: &Spec, id: FlowId, d: Diagnostic) {
+    let flow = spec.flow(id);
+    let question = flow.source_system(spec).zip(flow.targets.iter().find(|t| !t.reads())).and_then(|(from, into)| {
+        let own = format!("flow `{}`", flow.name.value);
+        let mut text = format!("from `{}`:{}", spec.system(from).name.value, d.message.replacen(&own, "", 1));
+        for label in &d.secondary {
+            text.push_str("; ");
+            text.push_str(&label.message);
+        }
+        Some((into.system.target?, text))
+    });
+    asked.items.push((id, (d, question)));
 }
 
 /// A flow via a broker that redelivers, with `dead-letter` and no `retry`:
@@ -605,6 +633,41 @@ mod tests {
         }
     }
 
+    /// The handlers of one producer's events, written as a flow per event,
+    /// that lose their writes to one system the same way are one finding
+    /// listing them; a flow writing another system, or losing them another
+    /// way, is asked apart.
+    #[test]
+    fn flows_from_one_source_that_ask_the_same_are_one_finding() {
+        let text = r#"
+            system "shop" kind=ecommerce { webhooks #true; }
+            system "books" kind=accounting
+            system "crm" kind=crm
+            event "order.created" from=shop version=1
+            event "order.paid" from=shop version=1
+            event "order.refunded" from=shop version=1
+            flow "created" { on "order.created"; to books action=upsert entity=invoice }
+            flow "paid" { on "order.paid"; to books action=upsert entity=invoice }
+            flow "refunded" { on "order.refunded"; to books action=upsert entity=invoice; dead-letter }
+            flow "to-crm" { on "order.paid"; to crm action=upsert entity=deal }
+        "#;
+        let found = test_check(&NO_ERROR_HANDLING, text);
+        let mut messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+        messages.sort_unstable();
+        assert_eq!(
+            messages,
+            [
+                "flow `created` delivers at most once: a failed write loses the data (asked the same in 2 flows \
+                 from one source: `created` and `paid`)",
+                "flow `refunded` has no `retry`: every failed write, even a passing timeout, goes to its dead letter",
+                "flow `to-crm` delivers at most once: a failed write loses the data",
+            ]
+        );
+        // Each listed flow stays addressable (baselines, SARIF).
+        let grouped = found.iter().find(|d| d.message.starts_with("flow `created`")).unwrap();
+        assert_eq!(grouped.members.len(), 2);
+    }
+
     /// A scheduled full sync re-reads what a failed run missed; a full read
     /// that appends meets the failed record again, and is asked whether it
     /// skips what it has seen; a broker whose consumer acknowledges on
@@ -625,16 +688,18 @@ mod tests {
             flow "auto-ack-retried" { on "once"; via q; to b action=create; retry }
         "#;
         let found = test_check(&NO_ERROR_HANDLING, text);
-        let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
-        assert_eq!(found[0].severity, crate::diagnostic::Severity::Info);
+        let mut messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+        messages.sort_unstable();
+        let full_append = found.iter().find(|d| d.message.starts_with("flow `full-append`")).unwrap();
+        assert_eq!(full_append.severity, crate::diagnostic::Severity::Info);
         assert_eq!(
             messages,
             vec![
+                "flow `auto-ack` consumes its event at most once via broker `q`: a consumer that fails mid-message \
+                 loses it",
                 "flow `full-append` is not retried: each run reads every record of `a` again, so a record whose \
                  write failed is met again at the next run, and lost only if the job skips what it has seen",
                 "flow `no-source` delivers at most once: a failed write loses the data",
-                "flow `auto-ack` consumes its event at most once via broker `q`: a consumer that fails mid-message \
-                 loses it",
             ]
         );
     }

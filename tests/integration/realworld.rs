@@ -192,7 +192,10 @@ const SETS: &[SetFloors] = &[
     // Re-measured when a message sent again and nothing more became an
     // info of `non-idempotent-path` that asks: 1 true and 0 false
     // warnings became infos (measured before: 18 of 21).
-    SetFloors { set: "held-out-4", min_folders: 5, precision: (17, 20), recall: (18, 34) },
+    // Re-measured when `no-error-handling` grouped the flows from one
+    // source that ask the same into one finding: 2 true and 0 false
+    // warnings became members of another's (measured before: 17 of 20).
+    SetFloors { set: "held-out-4", min_folders: 5, precision: (15, 18), recall: (18, 34) },
     // Floors measured on `held-out-5`: 4 true of 5 warnings, and 15 of 37
     // risks covered (14 before `overwritten-edits`). As first judged on `8c59a2b`: 4 of 11 and 12 of 37; the
     // info of `upsert-match`, written before this set's findings were read,
@@ -490,7 +493,10 @@ const SETS: &[SetFloors] = &[
     // risks covered) and `held-out-55` (event-driven and ELT: 5 of 7, 13 of
     // 52), as first judged on the code of `f4ac11d` (with every fix made on
     // held-out-40 to 53 in), written and judged the same way.
-    SetFloors { set: "held-out-54", min_folders: 5, precision: (6, 7), recall: (9, 58) },
+    // Re-measured when `no-error-handling` grouped the flows from one
+    // source that ask the same into one finding: 2 true and 0 false
+    // warnings became members of another's (measured before: 6 of 7).
+    SetFloors { set: "held-out-54", min_folders: 5, precision: (4, 5), recall: (9, 58) },
     SetFloors { set: "held-out-55", min_folders: 5, precision: (5, 7), recall: (13, 52) },
     // Floors measured on `held-out-56` (SaaS: 6 true of 9 warnings, 11 of 55
     // risks covered) and `held-out-57` (event-driven and ELT: 8 of 16, 12 of
@@ -575,7 +581,10 @@ const SETS: &[SetFloors] = &[
     // sources were read from the released packages, `pip download` and
     // `npm pack`, as each SOURCE.md says).
     SetFloors { set: "held-out-78", min_folders: 5, precision: (16, 20), recall: (18, 62) },
-    SetFloors { set: "held-out-79", min_folders: 5, precision: (14, 20), recall: (17, 59) },
+    // Re-measured when `no-error-handling` grouped the flows from one
+    // source that ask the same into one finding: 5 true and 2 false
+    // warnings became members of another's (measured before: 14 of 20).
+    SetFloors { set: "held-out-79", min_folders: 5, precision: (9, 13), recall: (17, 59) },
     SetFloors { set: "held-out-80", min_folders: 5, precision: (15, 23), recall: (20, 65) },
     SetFloors { set: "held-out-81", min_folders: 5, precision: (8, 12), recall: (14, 59) },
     // Floors measured on `held-out-82` to `held-out-85` (SaaS: 9 true of 13
@@ -621,14 +630,20 @@ const SETS: &[SetFloors] = &[
     // way, the writers of one theme splitting the alphabet in four.
     SetFloors { set: "held-out-94", min_folders: 5, precision: (1, 2), recall: (16, 61) },
     SetFloors { set: "held-out-95", min_folders: 5, precision: (3, 6), recall: (13, 62) },
-    SetFloors { set: "held-out-96", min_folders: 5, precision: (5, 9), recall: (8, 60) },
+    // Re-measured when `no-error-handling` grouped the flows from one
+    // source that ask the same into one finding: 1 true and 0 false
+    // warnings became members of another's (measured before: 5 of 9).
+    SetFloors { set: "held-out-96", min_folders: 5, precision: (4, 8), recall: (8, 60) },
     SetFloors { set: "held-out-97", min_folders: 5, precision: (3, 4), recall: (16, 59) },
     SetFloors { set: "held-out-98", min_folders: 5, precision: (5, 6), recall: (12, 55) },
     SetFloors { set: "held-out-99", min_folders: 5, precision: (8, 11), recall: (13, 60) },
     // Re-measured when a message sent again and nothing more became an
     // info of `non-idempotent-path` that asks: 2 true and 1 false
     // warnings became infos (measured before: 7 of 11).
-    SetFloors { set: "held-out-100", min_folders: 5, precision: (5, 8), recall: (16, 65) },
+    // Re-measured when `no-error-handling` grouped the flows from one
+    // source that ask the same into one finding: 1 true and 0 false
+    // warnings became members of another's (measured before: 5 of 8).
+    SetFloors { set: "held-out-100", min_folders: 5, precision: (4, 7), recall: (16, 65) },
     SetFloors { set: "held-out-101", min_folders: 5, precision: (5, 6), recall: (10, 63) },
     // Floors measured on `held-out-102` to `held-out-109` (SaaS: 5 true of 8
     // warnings, 9 of 59 risks covered; 17 of 20, 16 of 64; 2 of 2, 8 of 44;
@@ -638,7 +653,10 @@ const SETS: &[SetFloors] = &[
     // out during the writing: most judges read the sources from released
     // packages or, where none is published, from what SOURCE.md quotes.
     // Held-out-104 holds four: a fifth repeated held-out-88's plugin.
-    SetFloors { set: "held-out-102", min_folders: 5, precision: (5, 8), recall: (9, 59) },
+    // Re-measured when `no-error-handling` grouped the flows from one
+    // source that ask the same into one finding: 1 true and 0 false
+    // warnings became members of another's (measured before: 5 of 8).
+    SetFloors { set: "held-out-102", min_folders: 5, precision: (4, 7), recall: (9, 59) },
     SetFloors { set: "held-out-103", min_folders: 5, precision: (17, 20), recall: (16, 64) },
     SetFloors { set: "held-out-104", min_folders: 4, precision: (2, 2), recall: (8, 44) },
     SetFloors { set: "held-out-105", min_folders: 5, precision: (9, 10), recall: (19, 61) },
@@ -660,11 +678,17 @@ const SETS: &[SetFloors] = &[
     // same vendor's WooCommerce plugin, the same n8n template). No recall
     // changed when `missing-required-field` became off by default after.
     SetFloors { set: "held-out-110", min_folders: 5, precision: (10, 15), recall: (17, 65) },
-    SetFloors { set: "held-out-111", min_folders: 5, precision: (13, 18), recall: (26, 66) },
+    // Re-measured when `no-error-handling` grouped the flows from one
+    // source that ask the same into one finding: 1 true and 0 false
+    // warnings became members of another's (measured before: 13 of 18).
+    SetFloors { set: "held-out-111", min_folders: 5, precision: (12, 17), recall: (26, 66) },
     SetFloors { set: "held-out-112", min_folders: 5, precision: (13, 23), recall: (18, 68) },
     SetFloors { set: "held-out-113", min_folders: 5, precision: (19, 23), recall: (28, 62) },
     SetFloors { set: "held-out-114", min_folders: 4, precision: (5, 8), recall: (10, 50) },
-    SetFloors { set: "held-out-115", min_folders: 4, precision: (16, 19), recall: (10, 55) },
+    // Re-measured when `no-error-handling` grouped the flows from one
+    // source that ask the same into one finding: 5 true and 0 false
+    // warnings became members of another's (measured before: 16 of 19).
+    SetFloors { set: "held-out-115", min_folders: 4, precision: (11, 14), recall: (10, 55) },
     SetFloors { set: "held-out-116", min_folders: 5, precision: (10, 10), recall: (13, 62) },
     SetFloors { set: "held-out-117", min_folders: 5, precision: (3, 3), recall: (12, 65) },
 ];
