@@ -355,6 +355,12 @@ impl Rule {
         out.trim().to_owned() + "\n"
     }
 
+    /// The level the rule reports at unless a `lint` block or the command
+    /// line says otherwise: its severity, or `None` (off).
+    pub(crate) fn level_by_default(&self) -> Option<Severity> {
+        (!self.off_by_default).then_some(self.default_severity)
+    }
+
     /// The default level as the rule tables print it: its severity, or
     /// `off (info)` for a rule that is off unless turned on.
     pub(crate) fn default_level(&self) -> String {

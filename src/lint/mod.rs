@@ -380,7 +380,7 @@ pub(crate) fn apply_levels(
         .iter()
         .filter(|rule| rule.is_configurable())
         .map(|rule| {
-            let mut level = (!rule.off_by_default).then_some(rule.default_severity);
+            let mut level = rule.level_by_default();
             for directive in spec.lint.iter().filter(|d| d.rule.value == rule.name) {
                 level = level_severity(directive.level, rule);
             }
@@ -397,8 +397,7 @@ pub(crate) fn apply_levels(
         if !d.rule.is_configurable() {
             return true;
         }
-        let mut level =
-            levels.get(d.rule.name).copied().unwrap_or((!d.rule.off_by_default).then_some(d.rule.default_severity));
+        let mut level = levels.get(d.rule.name).copied().unwrap_or_else(|| d.rule.level_by_default());
         if let Some(owner) = d.owner
             && spec.allows_of(owner).iter().any(|a| a.rule.value == d.rule.name)
         {

@@ -502,21 +502,12 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     group_asked(spec, asked, out);
 }
 
-/// Adds flow `id`'s finding to `asked`, with what it asks: the system of
-/// its first write, and the source it reads, its message and its labels
-/// with the flow's own name taken out (`None`, reported alone, for a flow
-/// whose source is not a system).
+/// Adds flow `id`'s finding to `asked`, with what it asks (`asked_of`):
+/// the system of its first write, its message and its labels.
 fn ask(asked: &mut Asked, spec: &Spec, id: FlowId, d: Diagnostic) {
     let flow = spec.flow(id);
-    let question = flow.source_system(spec).zip(flow.targets.iter().find(|t| !t.reads())).and_then(|(from, into)| {
-        let own = format!("flow `{}`", flow.name.value);
-        let mut text = format!("from `{}`:{}", spec.system(from).name.value, d.message.replacen(&own, "", 1));
-        for label in &d.secondary {
-            text.push_str("; ");
-            text.push_str(&label.message);
-        }
-        Some((into.system.target?, text))
-    });
+    let into = flow.targets.iter().find(|t| !t.reads()).and_then(|t| t.system.target);
+    let question = super::util::asked_of(spec, flow, into, &d.message, d.secondary.iter().map(|l| l.message.as_ref()));
     asked.items.push((id, (d, question)));
 }
 

@@ -452,18 +452,12 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
 /// system.
 fn question(spec: &Spec, id: FlowId, d: &Diagnostic) -> Option<(SystemId, String)> {
     let flow = spec.flow(id);
-    let from = flow.source_system(spec)?;
     let into = flow.targets.iter().find(|t| d.primary.loc == t.action.as_ref().map_or(t.loc, |a| a.loc))?;
     let asked = d.message.split_once(DOWNSTREAM).map_or(d.message.as_str(), |(asked, _)| asked);
-    let own = format!("flow `{}`", flow.name.value);
-    let mut text = format!("from `{}`:{}", spec.system(from).name.value, asked.replacen(&own, "", 1));
     // The reasons it runs twice and the vendor's facts, which name no
     // flow; not the flows its duplicates reach.
-    for label in d.secondary.iter().filter(|l| !l.message.starts_with(REACHED)) {
-        text.push_str("; ");
-        text.push_str(&label.message);
-    }
-    Some((into.system.target?, text))
+    let labels = d.secondary.iter().map(|l| l.message.as_ref()).filter(|m: &&str| !m.starts_with(REACHED));
+    super::util::asked_of(spec, flow, into.system.target, asked, labels)
 }
 
 /// How a finding's message goes on when its duplicates reach further
@@ -494,9 +488,7 @@ fn vendor_of(spec: &Spec, flow: &Flow) -> Option<String> {
 /// non-idempotent write: an info, a question for the vendor.
 fn vendors_flow(spec: &Spec, graph: &Graph, a: &Attribution, id: FlowId, why: String) -> Diagnostic {
     let mut d = diagnostic(spec, graph, a, id, 0, None);
-    // It asks the vendor, which covers whatever a repeat does.
-    let asked = d.message.strip_suffix(RESENT).unwrap_or(&d.message);
-    d.message = format!("{asked}; {why}");
+    d.message = format!("{}; {why}", d.message);
     d.severity = crate::diagnostic::Severity::Info;
     d.fix = None;
     d.help = "ask the vendor whether its integration delivers a change more than once (a webhook retried, a sync \
@@ -820,8 +812,13 @@ fn diagnostic(
     // carried further): whether a second copy harms is what the receiver
     // does with it (a chat post or a notice read twice is noise, a command
     // acted on twice is not), which a `send` does not say. On the
-    // real-world corpus such warnings were right 56 times in 90.
-    if downstream == 0 && d.severity != Severity::Info && targets.iter().all(|&t| a_message(spec, &flow.targets[t])) {
+    // real-world corpus such warnings were right 56 times in 90. A
+    // vendor's flow is asked of the vendor instead (`vendors_flow`).
+    if downstream == 0
+        && d.severity != Severity::Info
+        && targets.iter().all(|&t| a_message(spec, &flow.targets[t]))
+        && vendor_of(spec, flow).is_none()
+    {
         d.severity = Severity::Info;
         d.message.push_str(RESENT);
     }

@@ -127,6 +127,28 @@ impl Asked {
     }
 }
 
+/// What flow `flow`'s finding asks, for `group_asked`: the system `into`
+/// it writes, and `asked` (its message, or the part of it that asks) with
+/// the flow's own name taken out, after the source it reads and before
+/// `labels` (the reasons, which name no flow). `None`, reported alone, for
+/// a flow whose source or target is not a system.
+pub(super) fn asked_of<'a>(
+    spec: &Spec,
+    flow: &Flow,
+    into: Option<SystemId>,
+    asked: &str,
+    labels: impl Iterator<Item = &'a str>,
+) -> Option<GroupKey> {
+    let from = flow.source_system(spec)?;
+    let own = format!("flow `{}`", flow.name.value);
+    let mut text = format!("from `{}`:{}", spec.system(from).name.value, asked.replacen(&own, "", 1));
+    for label in labels {
+        text.push_str("; ");
+        text.push_str(label);
+    }
+    Some((into?, text))
+}
+
 /// Reports `asked` grouped by what each finding asks: the flows from one
 /// source that ask the same thing (one handler of a producer's several
 /// events, written as a flow per event) are one finding that lists them.
