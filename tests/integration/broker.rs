@@ -279,6 +279,29 @@ pub(crate) fn spawn_node(dir: &Path, env: &[(String, String)], epmd_port: u16) -
     (epmd, server)
 }
 
+/// Runs `rabbitmqctl wait PID_FILE` through `ctl` until the node runs.
+/// The node creates its pid file before it writes the pid into it, and a
+/// `wait` that reads the file between the two gives up at once
+/// (`garbage_in_pid_file`, exit 69); such a read is retried, every other
+/// answer is returned as it came.
+pub(crate) fn wait_for_node(
+    pid_file: &Path,
+    timeout: Duration,
+    ctl: impl Fn(&[&str]) -> std::process::Output,
+) -> std::process::Output {
+    let start = Instant::now();
+    let (pid, seconds) = (pid_file.display().to_string(), timeout.as_secs().to_string());
+    loop {
+        let waited = ctl(&["wait", &pid, "--timeout", &seconds]);
+        let said = format!("{}{}", stdout(&waited), stderr(&waited));
+        let half_written = code(&waited) != 0 && said.contains("garbage_in_pid_file");
+        if !half_written || start.elapsed() > timeout {
+            return waited;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// An AMQP client for the test: `publish EXCHANGE KEY BODY [IDEMPOTENCY-KEY]`
 /// and `reject QUEUE DLQ` (reject with requeue until the message is
 /// dead-lettered; prints the deliveries seen and the dead letter's headers).

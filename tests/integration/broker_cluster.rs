@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::broker::{CONNECTED, EPMD, PASSWORD, RABBITMQ_BIN, VHOST, build, connector_dir};
+use crate::broker::{CONNECTED, EPMD, PASSWORD, RABBITMQ_BIN, VHOST, build, connector_dir, wait_for_node};
 use crate::hub::{free_port, http, node_red_js};
 use crate::util::{TempSpec, code, stderr, stdout};
 
@@ -161,8 +161,7 @@ impl Cluster {
     }
 
     fn wait_up(&self, i: usize) {
-        let pid = self.nodes[i].dir.join("pid").display().to_string();
-        let waited = self.ctl(i, &["wait", &pid, "--timeout", "180"]);
+        let waited = wait_for_node(&self.nodes[i].dir.join("pid"), Duration::from_secs(180), |args| self.ctl(i, args));
         let log = std::fs::read_to_string(self.nodes[i].dir.join("server.out")).unwrap_or_default();
         assert_eq!(code(&waited), 0, "RabbitMQ node {i} did not start: {}{}\n{log}", stdout(&waited), stderr(&waited));
     }

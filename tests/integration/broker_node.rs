@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::broker::{
-    AMQP_JS, CONNECTED, EPMD, PASSWORD, RABBITMQ_BIN, node_env, npm_module, spawn_node, stop_node, tools,
+    AMQP_JS, CONNECTED, EPMD, PASSWORD, RABBITMQ_BIN, node_env, npm_module, spawn_node, stop_node, tools, wait_for_node,
 };
 use crate::hub::{NodeRed, Recorder, free_port, node_red_js};
 use crate::util::{code, stderr, stdout};
@@ -95,7 +95,7 @@ impl Rabbit {
         }
         let (epmd, server) = spawn_node(&dir, &env, epmd_port);
         let rabbit = Rabbit { dir: dir.clone(), port, management, env, epmd, server };
-        let waited = rabbit.ctl(&["wait", &dir.join("pid").display().to_string(), "--timeout", "120"]);
+        let waited = wait_for_node(&dir.join("pid"), Duration::from_secs(120), |args| rabbit.ctl(args));
         assert_eq!(
             code(&waited),
             0,
