@@ -50,7 +50,13 @@ declare_rule! {
     /// points at each. A `reply` without a timeout in a flow that waits on
     /// one `call`, itself without one and reported as a warning, is not a
     /// second finding: the caller waits as long as that call, and the
-    /// call's finding says so and points at the `reply`.
+    /// call's finding says so and points at the `reply`. A `reply` without
+    /// a timeout in a flow whose every `call` says one is bounded by them:
+    /// when they can take at most 30 seconds in all, with their attempts
+    /// (within what most callers wait: a webhook sender gives up after 5 to
+    /// 30 seconds, a browser or the proxy before it after 30 to 60), it is
+    /// an info that asks for the caller's own limit; when they can take
+    /// longer, a warning that says how long.
     ///
     /// ## Why it matters
     ///
@@ -256,6 +262,24 @@ fn unbounded_reply(spec: &Spec, id: FlowId, loc: Loc) -> Diagnostic {
         .source_system(spec)
         .map(|s| spec.system(s))
         .filter(|s| ours && waits_on_none && s.kind() == SystemKind::Website);
+    // Every `call` the flow waits on says its own timeout: the wait ends,
+    // and only how it compares with the caller's own limit is unsaid.
+    let calls = flow.targets.iter().filter_map(|t| t.call.as_ref()).count();
+    let (took, timed) = super::timeout_budget::calls_take(flow);
+    let bounded = (ours && calls > 0 && timed.len() == calls).then_some(took);
+    if let Some(took) = bounded.filter(|&took| took > MOST_CALLERS_WAIT) {
+        // Bounded, but longer than most callers wait: the question stands,
+        // with the number that makes it one.
+        d.message.push_str(&format!(
+            "; its calls can take up to {} in all with their attempts, longer than most callers wait ({})",
+            humantime::format_duration(took),
+            humantime::format_duration(MOST_CALLERS_WAIT)
+        ));
+        return d.with_help(
+            "say how long the caller waits, such as `reply timeout=\"30s\"`, and shorten the calls inside the flow \
+             to fit in it",
+        );
+    }
     let (why, help) = match gateway {
         Some(gateway) => (
             format!("it is answered through managed `{}`, whose own limit ends the wait", gateway.name.value),
@@ -281,6 +305,17 @@ fn unbounded_reply(spec: &Spec, id: FlowId, loc: Loc) -> Diagnostic {
             ),
             "say how long the client waits, such as `reply timeout=\"10s\"`, so that the writes inside the flow are \
              kept shorter than it"
+                .to_owned(),
+        ),
+        None if bounded.is_some() => (
+            format!(
+                "every `call` it waits on says a timeout, up to {} in all with their attempts, within what most \
+                 callers wait ({}); the caller's own limit is not said",
+                humantime::format_duration(took),
+                humantime::format_duration(MOST_CALLERS_WAIT)
+            ),
+            "say how long the caller waits, such as `reply timeout=\"10s\"`: then `timeout-budget` holds the calls \
+             to it"
                 .to_owned(),
         ),
         None if only_reads => (
@@ -323,6 +358,13 @@ fn vendor_webhook<'s>(spec: &'s Spec, flow: &crate::model::Flow) -> Option<&'s c
     }
     flow.source_system(spec).map(|s| spec.system(s)).filter(|s| s.has_webhooks() && !super::util::team_built(s))
 }
+
+/// How long most callers wait before they give up and ask again: webhook
+/// senders end their wait after 5 to 30 seconds (Shopify 5, GitHub 10),
+/// browsers and the proxies in front of a web app after 30 to 60. Calls that
+/// can take longer in all outlast them; calls bounded within it are a
+/// question of the one caller's own limit.
+const MOST_CALLERS_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Why a wait on reads alone is a question rather than a warning.
 const READS: &str = "; it only reads, so a caller that gives up and asks again changes nothing";

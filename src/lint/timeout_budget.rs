@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::Context;
 use crate::diagnostic::{Diagnostic, declare_rule};
-use crate::model::Owner;
+use crate::model::{Flow, Owner, Spanned, Target};
 
 declare_rule! {
     /// ## What it finds
@@ -72,19 +72,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         let flow = spec.flow(id);
         let Some(reply) = &flow.reply else { continue };
         let Some(waits) = &reply.timeout else { continue };
-        let mut total = Duration::ZERO;
-        let mut parts = Vec::new();
-        for target in &flow.targets {
-            let Some(timeout) = target.call.as_ref().and_then(|c| c.timeout.as_ref()) else { continue };
-            let attempts = target
-                .retry
-                .as_deref()
-                .or(flow.retry.as_ref())
-                .and_then(|r| r.attempts.as_ref())
-                .map_or(1, |a| a.value);
-            total = total.saturating_add(timeout.value.saturating_mul(attempts));
-            parts.push((target, timeout, attempts));
-        }
+        let (total, parts) = calls_take(flow);
         if total <= waits.value || parts.is_empty() {
             continue;
         }
@@ -115,4 +103,20 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             .with_owner(Owner::Flow(id)),
         );
     }
+}
+
+/// How long `flow`'s calls that say a `timeout` can take in all, one after
+/// the other with their attempts (a `retry` that says no `attempts` counts
+/// once), and each such call with its timeout and attempts.
+pub(super) fn calls_take(flow: &Flow) -> (Duration, Vec<(&Target, &Spanned<Duration>, u32)>) {
+    let mut total = Duration::ZERO;
+    let mut parts = Vec::new();
+    for target in &flow.targets {
+        let Some(timeout) = target.call.as_ref().and_then(|c| c.timeout.as_ref()) else { continue };
+        let attempts =
+            target.retry.as_deref().or(flow.retry.as_ref()).and_then(|r| r.attempts.as_ref()).map_or(1, |a| a.value);
+        total = total.saturating_add(timeout.value.saturating_mul(attempts));
+        parts.push((target, timeout, attempts));
+    }
+    (total, parts)
 }

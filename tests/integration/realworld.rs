@@ -634,7 +634,10 @@ const SETS: &[SetFloors] = &[
     // source that ask the same into one finding: 1 true and 0 false
     // warnings became members of another's (measured before: 5 of 9).
     SetFloors { set: "held-out-96", min_folders: 5, precision: (4, 8), recall: (8, 60) },
-    SetFloors { set: "held-out-97", min_folders: 5, precision: (3, 4), recall: (16, 59) },
+    // Re-measured when `missing-timeout` weighed a `reply` whose every
+    // `call` says a timeout against what most callers wait (30 s): 1 true
+    // and 0 false warnings became infos (measured before: 3 of 4).
+    SetFloors { set: "held-out-97", min_folders: 5, precision: (2, 3), recall: (16, 59) },
     SetFloors { set: "held-out-98", min_folders: 5, precision: (5, 6), recall: (12, 55) },
     SetFloors { set: "held-out-99", min_folders: 5, precision: (8, 11), recall: (13, 60) },
     // Re-measured when a message sent again and nothing more became an
@@ -720,7 +723,10 @@ const SETS: &[SetFloors] = &[
     SetFloors { set: "held-out-128", min_folders: 4, precision: (5, 11), recall: (7, 51) },
     SetFloors { set: "held-out-129", min_folders: 5, precision: (2, 3), recall: (9, 64) },
     SetFloors { set: "held-out-130", min_folders: 5, precision: (5, 7), recall: (14, 67) },
-    SetFloors { set: "held-out-131", min_folders: 5, precision: (7, 8), recall: (12, 65) },
+    // Re-measured when `missing-timeout` weighed a `reply` whose every
+    // `call` says a timeout against what most callers wait (30 s): 1 true
+    // and 0 false warnings became infos (measured before: 7 of 8).
+    SetFloors { set: "held-out-131", min_folders: 5, precision: (6, 7), recall: (12, 65) },
     SetFloors { set: "held-out-132", min_folders: 5, precision: (4, 4), recall: (6, 64) },
     SetFloors { set: "held-out-133", min_folders: 5, precision: (3, 3), recall: (5, 62) },
 ];
