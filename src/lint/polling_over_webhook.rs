@@ -19,7 +19,8 @@ declare_rule! {
     /// and late): the finding is an info that says so. A vendor's own
     /// integration (`run-by`) is asked at info: how it reads is its
     /// vendor's. A poll that loads only a warehouse or a lake (an ELT
-    /// extract, run in batches by design) is not asked. A `schedule` that
+    /// extract, run in batches by design; a `read` on the way, such as each
+    /// ticket's audits, writes nothing) is not asked. A `schedule` that
     /// reads a system whole (`from`) to keep a copy elsewhere (every write
     /// an `upsert`, or it `read`s what it writes before writing it: a
     /// comparison) is a poll by another name, asked at info, since a whole

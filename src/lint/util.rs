@@ -455,8 +455,10 @@ pub(super) fn team_built(system: &crate::model::System) -> bool {
 
 /// Whether every system a flow writes into is a warehouse or a lake (and
 /// it writes somewhere): a load for analytics, run in batches by design.
+/// A `read` on the way (the audits of each ticket a tap exports) writes
+/// nothing.
 pub(super) fn loads_only_storage(spec: &Spec, flow: &Flow) -> bool {
-    let mut targets = flow.targets.iter().filter_map(|t| t.system.target).peekable();
+    let mut targets = flow.targets.iter().filter(|t| !t.reads()).filter_map(|t| t.system.target).peekable();
     targets.peek().is_some() && targets.all(|t| spec.system(t).kind().is_storage())
 }
 
