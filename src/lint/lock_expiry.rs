@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use super::Context;
 use crate::diagnostic::{Diagnostic, Severity, declare_rule};
-use crate::model::{Flow, Owner, Target};
+use crate::model::Owner;
 
 declare_rule! {
     /// ## What it finds
@@ -101,29 +101,11 @@ declare_rule! {
 /// states no lock.
 const DEFAULT_LOCK: Duration = Duration::from_secs(30);
 
-/// The flow's calls, each with its timeout and attempts, and their total.
-fn work(flow: &Flow) -> (Duration, Vec<(&Target, Duration, u32)>) {
-    let mut total = Duration::ZERO;
-    let mut parts = Vec::new();
-    for target in &flow.targets {
-        let Some(timeout) = target.call.as_ref().and_then(|c| c.timeout.as_ref()) else { continue };
-        let attempts =
-            target.retry.as_deref().or(flow.retry.as_ref()).and_then(|r| r.attempts.as_ref()).map_or(1, |a| a.value);
-        total = total.saturating_add(timeout.value.saturating_mul(attempts));
-        parts.push((target, timeout.value, attempts));
-    }
-    (total, parts)
-}
-
-fn text(d: Duration) -> String {
-    humantime::format_duration(d).to_string()
-}
-
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
-        let (total, parts) = work(flow);
+        let (total, parts) = super::util::timed_calls(flow);
         if parts.is_empty() {
             continue;
         }
@@ -135,8 +117,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 format!(
                     "flow `{}` holds its message for {}, but its calls can take {}",
                     flow.name.value,
-                    text(lock.value),
-                    text(total)
+                    super::util::duration(lock.value),
+                    super::util::duration(total)
                 ),
             )
             .with_label("the message is delivered again after this"),
@@ -148,19 +130,15 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                         "flow `{}` works on a queued message for up to {} of calls, and says nothing of the \
                          queue's lock",
                         flow.name.value,
-                        text(total)
+                        super::util::duration(total)
                     ),
                 )
                 .with_label("how long does the queue hold the message?")
             }
             _ => continue,
         };
-        for (target, timeout, attempts) in &parts {
-            let label = match attempts {
-                1 => format!("`{}`: up to {}", target.system.name.value, text(*timeout)),
-                n => format!("`{}`: up to {} a try, {n} tries", target.system.name.value, text(*timeout)),
-            };
-            d = d.with_secondary(target.call.as_ref().map_or(target.loc, |c| c.loc), label);
+        for call in &parts {
+            d = d.with_secondary(call.target.call.as_ref().map_or(call.target.loc, |c| c.loc), call.label());
         }
         let unsure = declared.is_none();
         let help = if unsure {
@@ -168,13 +146,13 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 "state the queue's lock with `lock duration=\"...\"` (SQS's visibility timeout is 30 seconds by \
                  default, Service Bus's lock 1 minute) and make it longer than {}, or renew the lock while the \
                  flow works",
-                text(total)
+                super::util::duration(total)
             )
         } else {
             format!(
                 "lengthen the lock past {} (or renew it while the flow works), or shorten the calls' timeouts or \
                  attempts",
-                text(total)
+                super::util::duration(total)
             )
         };
         let mut d = d.with_help(help).with_owner(Owner::Flow(id));

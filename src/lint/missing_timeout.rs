@@ -265,15 +265,15 @@ fn unbounded_reply(spec: &Spec, id: FlowId, loc: Loc) -> Diagnostic {
     // Every `call` the flow waits on says its own timeout: the wait ends,
     // and only how it compares with the caller's own limit is unsaid.
     let calls = flow.targets.iter().filter_map(|t| t.call.as_ref()).count();
-    let (took, timed) = super::timeout_budget::calls_take(flow);
+    let (took, timed) = super::util::timed_calls(flow);
     let bounded = (ours && calls > 0 && timed.len() == calls).then_some(took);
     if let Some(took) = bounded.filter(|&took| took > MOST_CALLERS_WAIT) {
         // Bounded, but longer than most callers wait: the question stands,
         // with the number that makes it one.
         d.message.push_str(&format!(
             "; its calls can take up to {} in all with their attempts, longer than most callers wait ({})",
-            humantime::format_duration(took),
-            humantime::format_duration(MOST_CALLERS_WAIT)
+            super::util::duration(took),
+            super::util::duration(MOST_CALLERS_WAIT)
         ));
         return d.with_help(
             "say how long the caller waits, such as `reply timeout=\"30s\"`, and shorten the calls inside the flow \
@@ -311,8 +311,8 @@ fn unbounded_reply(spec: &Spec, id: FlowId, loc: Loc) -> Diagnostic {
             format!(
                 "every `call` it waits on says a timeout, up to {} in all with their attempts, within what most \
                  callers wait ({}); the caller's own limit is not said",
-                humantime::format_duration(took),
-                humantime::format_duration(MOST_CALLERS_WAIT)
+                super::util::duration(took),
+                super::util::duration(MOST_CALLERS_WAIT)
             ),
             "say how long the caller waits, such as `reply timeout=\"10s\"`: then `timeout-budget` holds the calls \
              to it"

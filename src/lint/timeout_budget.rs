@@ -2,11 +2,9 @@
 //! and with their retries, can take longer than its caller waits
 //! (language 1.2).
 
-use std::time::Duration;
-
 use super::Context;
 use crate::diagnostic::{Diagnostic, declare_rule};
-use crate::model::{Flow, Owner, Spanned, Target};
+use crate::model::Owner;
 
 declare_rule! {
     /// ## What it finds
@@ -72,11 +70,11 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         let flow = spec.flow(id);
         let Some(reply) = &flow.reply else { continue };
         let Some(waits) = &reply.timeout else { continue };
-        let (total, parts) = calls_take(flow);
+        let (total, parts) = super::util::timed_calls(flow);
         if total <= waits.value || parts.is_empty() {
             continue;
         }
-        let secs = |d: Duration| humantime::format_duration(d).to_string();
+        let secs = super::util::duration;
         let mut d = Diagnostic::new(
             &TIMEOUT_BUDGET,
             waits.loc,
@@ -88,12 +86,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             ),
         )
         .with_label("the caller stops waiting here");
-        for (target, timeout, attempts) in &parts {
-            let label = match attempts {
-                1 => format!("`{}`: up to {}", target.system.name.value, secs(timeout.value)),
-                n => format!("`{}`: up to {} a try, {n} tries", target.system.name.value, secs(timeout.value)),
-            };
-            d = d.with_secondary(timeout.loc, label);
+        for call in &parts {
+            d = d.with_secondary(call.timeout.loc, call.label());
         }
         out.push(
             d.with_help(
@@ -103,20 +97,4 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             .with_owner(Owner::Flow(id)),
         );
     }
-}
-
-/// How long `flow`'s calls that say a `timeout` can take in all, one after
-/// the other with their attempts (a `retry` that says no `attempts` counts
-/// once), and each such call with its timeout and attempts.
-pub(super) fn calls_take(flow: &Flow) -> (Duration, Vec<(&Target, &Spanned<Duration>, u32)>) {
-    let mut total = Duration::ZERO;
-    let mut parts = Vec::new();
-    for target in &flow.targets {
-        let Some(timeout) = target.call.as_ref().and_then(|c| c.timeout.as_ref()) else { continue };
-        let attempts =
-            target.retry.as_deref().or(flow.retry.as_ref()).and_then(|r| r.attempts.as_ref()).map_or(1, |a| a.value);
-        total = total.saturating_add(timeout.value.saturating_mul(attempts));
-        parts.push((target, timeout, attempts));
-    }
-    (total, parts)
 }

@@ -3,7 +3,7 @@
 //! provider runs (`managed`, or a cloud service known by its name).
 
 use crate::diagnostic::{Diagnostic, Edit, Fix, Member, Rule};
-use crate::model::{EventDelivery, EventId, Field, Flow, FlowId, Owner, Spec, SystemId, TriggerKind};
+use crate::model::{EventDelivery, EventId, Field, Flow, FlowId, Owner, Spanned, Spec, SystemId, Target, TriggerKind};
 
 /// How many names a message lists before it says "and N more".
 pub(super) const LISTED: usize = 3;
@@ -861,4 +861,45 @@ pub(super) fn repaired_by_sync(syncs: &FullSyncs<'_>, spec: &Spec, id: FlowId, l
     let (&first, rest) = lost.split_first()?;
     let sync = syncs.repairing(spec, id, first)?;
     rest.iter().all(|&t| syncs.repairing(spec, id, t).is_some()).then_some(sync)
+}
+
+/// A `call` that says its `timeout`, with the attempts it gets (`retry
+/// attempts=N` on its `to` or on the flow).
+pub(super) struct TimedCall<'f> {
+    pub(super) target: &'f Target,
+    pub(super) timeout: &'f Spanned<std::time::Duration>,
+    pub(super) attempts: u32,
+}
+
+impl TimedCall<'_> {
+    /// What the call can take, for a label: "`crm`: up to 2s a try, 3 tries".
+    pub(super) fn label(&self) -> String {
+        let (system, timeout) = (&self.target.system.name.value, duration(self.timeout.value));
+        match self.attempts {
+            1 => format!("`{system}`: up to {timeout}"),
+            n => format!("`{system}`: up to {timeout} a try, {n} tries"),
+        }
+    }
+}
+
+/// The calls of `flow` that say a timeout, in the order of its `to`s, and
+/// how long they can take in all, one after the other with their attempts
+/// (a `retry` that says no `attempts` counts once, so the sum is at least
+/// this). Calls without a timeout are not counted.
+pub(super) fn timed_calls(flow: &Flow) -> (std::time::Duration, Vec<TimedCall<'_>>) {
+    let mut total = std::time::Duration::ZERO;
+    let mut calls = Vec::new();
+    for target in &flow.targets {
+        let Some(timeout) = target.call.as_ref().and_then(|c| c.timeout.as_ref()) else { continue };
+        let attempts =
+            target.retry.as_deref().or(flow.retry.as_ref()).and_then(|r| r.attempts.as_ref()).map_or(1, |a| a.value);
+        total = total.saturating_add(timeout.value.saturating_mul(attempts));
+        calls.push(TimedCall { target, timeout, attempts });
+    }
+    (total, calls)
+}
+
+/// A duration as a finding prints it (`1m 20s`).
+pub(super) fn duration(d: std::time::Duration) -> String {
+    humantime::format_duration(d).to_string()
 }
