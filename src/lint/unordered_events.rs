@@ -34,7 +34,16 @@ declare_rule! {
     /// on the earlier one (a payment's result published by the flow that
     /// took the order), and each flow on the earlier event that writes the
     /// consumer's system emits it too, after its writes; the later event
-    /// does not exist until the earlier one was handled. One log: both
+    /// does not exist until the earlier one was handled. So too hops
+    /// later: every flow that emits the later event runs only because a
+    /// flow on the earlier one that writes the consumer's system ran (it
+    /// is on an event that only such flows emit, and so on: a refund
+    /// issued by the compensation the charge's handler set off), followed
+    /// through at most 64 flows. Made first: no flow on the earlier event
+    /// writes the consumer's system, and every flow that emits the earlier
+    /// event writes that system at or before the write that emits it (the
+    /// travel is updated, then its visa application sent): the record is
+    /// there before the earlier event is. One log: both
     /// events come from one producer with `outbox` (an event store, an
     /// outbox table), and the consumer and the earlier event's flows that
     /// write its system all read that log, not through a broker, in the
@@ -131,6 +140,10 @@ declare_rule! {
 /// looks at to say an order holds by how the events come about.
 const ORDERED_WRITERS: usize = 8;
 
+/// How many flows a chain of cause and effect is followed through before
+/// the order is asked about as before.
+const DOWNSTREAM_FLOWS: usize = 64;
+
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     unstated_references(spec, out);
@@ -148,6 +161,13 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let mut writers: HashMap<(EventId, SystemId), Vec<FlowId>> = HashMap::default();
     let mut emits: HashSet<(FlowId, EventId)> = HashSet::default();
     let mut emitted_on: HashMap<EventId, Option<EventId>> = HashMap::default();
+    // The flows that emit each event and the events each flow emits; and
+    // where in a flow (the index of its `to`) each system is first written
+    // and each event first emitted, to tell a record made before an event.
+    let mut emitters: HashMap<EventId, Vec<FlowId>> = HashMap::default();
+    let mut emitted_by: HashMap<FlowId, Vec<EventId>> = HashMap::default();
+    let mut first_write: HashMap<(FlowId, SystemId), usize> = HashMap::default();
+    let mut first_emit: HashMap<(FlowId, EventId), usize> = HashMap::default();
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         if let Some(TriggerKind::On { event }) = flow.trigger.as_ref().map(|t| &t.kind)
@@ -165,14 +185,53 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             }
         }
         let on = flow.trigger_event();
-        for emitted in flow.targets.iter().flat_map(|t| &t.emits).filter_map(|e| e.target) {
-            emits.insert((id, emitted));
-            let by = emitted_on.entry(emitted).or_insert(on);
-            if *by != on {
-                *by = None;
+        for (i, target) in flow.targets.iter().enumerate() {
+            if let Some(system) = target.system.target {
+                first_write.entry((id, system)).or_insert(i);
+            }
+            for emitted in target.emits.iter().filter_map(|e| e.target) {
+                if !emits.insert((id, emitted)) {
+                    continue;
+                }
+                first_emit.insert((id, emitted), i);
+                emitters.entry(emitted).or_default().push(id);
+                emitted_by.entry(id).or_default().push(emitted);
+                let by = emitted_on.entry(emitted).or_insert(on);
+                if *by != on {
+                    *by = None;
+                }
             }
         }
     }
+    // The flows that run only because `from` ran: its own, and those on
+    // events that only such flows emit, and so on. Followed through at most
+    // `DOWNSTREAM_FLOWS` flows and as many events, so that a query stays
+    // constant time; kept per flow once asked.
+    let downstream_of = |from: FlowId| -> HashSet<FlowId> {
+        let mut only: HashSet<FlowId> = HashSet::default();
+        only.insert(from);
+        let mut queue = vec![from];
+        let mut looked = 0;
+        while let Some(flow) = queue.pop() {
+            for e in emitted_by.get(&flow).map_or(&[][..], Vec::as_slice) {
+                looked += 1;
+                if looked > DOWNSTREAM_FLOWS || only.len() >= DOWNSTREAM_FLOWS {
+                    return only;
+                }
+                let by = emitters.get(e).map_or(&[][..], Vec::as_slice);
+                if by.len() > DOWNSTREAM_FLOWS || !by.iter().all(|f| only.contains(f)) {
+                    continue;
+                }
+                for &next in consumers.get(e).map_or(&[][..], Vec::as_slice).iter().take(DOWNSTREAM_FLOWS) {
+                    if only.insert(next) {
+                        queue.push(next);
+                    }
+                }
+            }
+        }
+        only
+    };
+    let downstream: std::cell::RefCell<HashMap<FlowId, std::rc::Rc<HashSet<FlowId>>>> = Default::default();
     // Whether the order `later` after `earlier` holds by how the events
     // come about, for a consumer of `later` that writes `system`.
     let ordered = |later: EventId, earlier: EventId, system: Option<SystemId>, reader: &crate::model::Flow| {
@@ -190,6 +249,31 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         // order), so it cannot overtake it.
         let caused = emitted_on.get(&later) == Some(&Some(earlier))
             && earlier_writers.iter().all(|&f| emits.contains(&(f, later)));
+        // Cause and effect, further on: every flow that emits the later
+        // event runs only because a flow on the earlier one that writes
+        // the system ran (a refund issued by a compensation that the
+        // charge's handler set off, hops later), so it follows each of
+        // their writes.
+        let later_emitters = emitters.get(&later).map_or(&[][..], Vec::as_slice);
+        let caused_further = !caused
+            && !earlier_writers.is_empty()
+            && !later_emitters.is_empty()
+            && earlier_writers.iter().all(|&w| {
+                let only = downstream.borrow_mut().entry(w).or_insert_with(|| downstream_of(w).into()).clone();
+                later_emitters.iter().all(|e| *e != w && only.contains(e))
+            });
+        // Made first: no flow on the earlier event writes the system, and
+        // every flow that emits the earlier event wrote it before (the
+        // travel is updated, then its visa application sent): the record
+        // is there before the earlier event is, whatever comes after it.
+        let made_first = earlier_writers.is_empty()
+            && system.is_some_and(|s| {
+                let by = emitters.get(&earlier).map_or(&[][..], Vec::as_slice);
+                (1..=ORDERED_WRITERS).contains(&by.len())
+                    && by.iter().all(|&f| {
+                        matches!((first_write.get(&(f, s)), first_emit.get(&(f, earlier))), (Some(w), Some(e)) if w <= e)
+                    })
+            });
         // One log: both events come from one store's log (`outbox`: an
         // event store, an outbox table; or a `database`'s own change
         // notifications, in commit order), and every flow here reads it,
@@ -213,7 +297,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         let answered = store.is_some_and(|s| s.kind() == SystemKind::Website)
             && !earlier_writers.is_empty()
             && earlier_writers.iter().all(|&f| spec.flow(f).reply.is_some());
-        caused || one_log || answered
+        caused || caused_further || made_first || one_log || answered
     };
     // In the order of the spec's events, so that the findings are too.
     for event_id in spec.event_ids() {
