@@ -47,7 +47,10 @@ declare_rule! {
     /// a poller's loop that hangs stops for good, and stays a warning. A
     /// flow's calls to one system that ask the same
     /// (three calls to one CRM, none with a timeout) are one finding, which
-    /// points at each. A `reply` without a timeout in a flow that waits on
+    /// points at each; so are the flows from one source that ask the same
+    /// (one handler of a shop's several webhooks, written as a flow per
+    /// event, each waiting on the same system), each flow still
+    /// addressable for `allow`, baselines and SARIF. A `reply` without a timeout in a flow that waits on
     /// one `call`, itself without one and reported as a warning, is not a
     /// second finding: the caller waits as long as that call, and the
     /// call's finding says so and points at the `reply`. A `reply` without
@@ -109,6 +112,10 @@ declare_rule! {
 
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
+    // The flows from one source that ask the same (one handler of a
+    // producer's several events, written as a flow per event, each waiting
+    // on the same system) are one finding that lists them.
+    let mut across = super::util::Asked::new(&MISSING_TIMEOUT);
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
         // A vendor's own integration (`run-by`): how long its page or its
@@ -130,7 +137,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         // One finding per question: the calls of this flow that ask the same
         // of the same system (three calls to one CRM, none with a timeout)
         // are one finding that points at each, not three.
-        let mut calls: Vec<(Diagnostic, usize, usize)> = Vec::new();
+        let mut calls: Vec<(Diagnostic, usize, usize, Option<crate::model::SystemId>)> = Vec::new();
         let mut asked: HashMap<String, usize> = HashMap::new();
         for target in &flow.targets {
             let Some(call) = target.call.as_ref().filter(|c| c.timeout.is_none()) else { continue };
@@ -191,14 +198,14 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             let d = for_vendor(d);
             match asked.get(&d.message) {
                 Some(&first) => {
-                    let (same, count, _) = &mut calls[first];
+                    let (same, count, _, _) = &mut calls[first];
                     same.secondary
                         .push(Label { loc: call.loc, message: "another call to it, also without a `timeout`".into() });
                     *count += 1;
                 }
                 None => {
                     asked.insert(d.message.clone(), calls.len());
-                    calls.push((d, 1, head_len));
+                    calls.push((d, 1, head_len, target.system.target));
                 }
             }
         }
@@ -208,25 +215,38 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         let one_call = flow.targets.iter().filter(|t| t.call.is_some()).count() == 1;
         if let Some(reply) = unbounded {
             match &mut calls[..] {
-                [(d, 1, _)] if one_call && d.severity == Severity::Warning => {
+                [(d, 1, _, _)] if one_call && d.severity == Severity::Warning => {
                     d.message.push_str("; the flow's caller waits as long, since its `reply` says no `timeout` either");
                     d.secondary.push(Label { loc: reply.loc, message: "the caller waits on that call too".into() });
                     d.help = "say how long the flow waits, such as `call timeout=\"2s\"`, and how long its caller \
                               waits, such as `reply timeout=\"5s\"`: longer than the call"
                         .into();
                 }
-                _ => out.push(for_vendor(unbounded_reply(spec, id, reply.loc))),
+                _ => {
+                    let into = flow.targets.iter().find(|t| !t.reads()).and_then(|t| t.system.target);
+                    ask(&mut across, spec, id, into, for_vendor(unbounded_reply(spec, id, reply.loc)));
+                }
             }
         }
-        for (mut d, count, head) in calls {
+        for (mut d, count, head, into) in calls {
             // The count goes right after the message's head (`flow F waits
             // on S`), whatever words the names hold.
             if count > 1 {
                 d.message.insert_str(head, &format!(" in {count} calls"));
             }
-            out.push(d);
+            ask(&mut across, spec, id, into, d);
         }
     }
+    super::util::group_asked(spec, across, out);
+}
+
+/// Adds flow `id`'s finding `d` to `asked`, with what it asks
+/// (`util::asked_of`): the system `into` it waits on or writes, its message
+/// and its labels.
+fn ask(asked: &mut super::util::Asked, spec: &Spec, id: FlowId, into: Option<crate::model::SystemId>, d: Diagnostic) {
+    let flow = spec.flow(id);
+    let question = super::util::asked_of(spec, flow, into, &d.message, d.secondary.iter().map(|l| l.message.as_ref()));
+    asked.items.push((id, (d, question)));
 }
 
 /// The finding for flow `id`'s `reply` without a timeout (at `loc`): a

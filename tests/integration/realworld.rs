@@ -704,7 +704,10 @@ const SETS: &[SetFloors] = &[
     // same packages.
     SetFloors { set: "held-out-118", min_folders: 5, precision: (14, 21), recall: (16, 67) },
     SetFloors { set: "held-out-119", min_folders: 5, precision: (8, 8), recall: (14, 64) },
-    SetFloors { set: "held-out-120", min_folders: 5, precision: (11, 13), recall: (11, 66) },
+    // Re-measured when `missing-timeout` grouped the flows from one source
+    // that ask the same into one finding: 4 true and 0 false warnings
+    // became members of another's (measured before: 11 of 13).
+    SetFloors { set: "held-out-120", min_folders: 5, precision: (7, 9), recall: (11, 66) },
     SetFloors { set: "held-out-121", min_folders: 5, precision: (6, 9), recall: (13, 71) },
     SetFloors { set: "held-out-122", min_folders: 5, precision: (13, 18), recall: (15, 67) },
     SetFloors { set: "held-out-123", min_folders: 5, precision: (5, 6), recall: (10, 74) },
@@ -720,7 +723,10 @@ const SETS: &[SetFloors] = &[
     // Klaviyo plugin for Medusa).
     SetFloors { set: "held-out-126", min_folders: 4, precision: (3, 6), recall: (5, 44) },
     SetFloors { set: "held-out-127", min_folders: 5, precision: (6, 8), recall: (13, 60) },
-    SetFloors { set: "held-out-128", min_folders: 4, precision: (5, 11), recall: (7, 51) },
+    // Re-measured when `missing-timeout` grouped the flows from one source
+    // that ask the same into one finding: 1 true and 0 false warnings
+    // became members of another's (measured before: 5 of 11).
+    SetFloors { set: "held-out-128", min_folders: 4, precision: (4, 10), recall: (7, 51) },
     SetFloors { set: "held-out-129", min_folders: 5, precision: (2, 3), recall: (9, 64) },
     SetFloors { set: "held-out-130", min_folders: 5, precision: (5, 7), recall: (14, 67) },
     // Re-measured when `missing-timeout` weighed a `reply` whose every
@@ -738,8 +744,14 @@ const SETS: &[SetFloors] = &[
     // package of held-out-134 (dl-pipeline-connector's HubSpot pipeline) and
     // of held-out-137 (Singer's tap-square).
     SetFloors { set: "held-out-134", min_folders: 5, precision: (8, 9), recall: (8, 57) },
-    SetFloors { set: "held-out-135", min_folders: 4, precision: (10, 12), recall: (12, 52) },
-    SetFloors { set: "held-out-136", min_folders: 5, precision: (7, 9), recall: (10, 64) },
+    // Re-measured when `missing-timeout` grouped the flows from one source
+    // that ask the same into one finding: 2 true and 0 false warnings
+    // became members of another's (measured before: 10 of 12).
+    SetFloors { set: "held-out-135", min_folders: 4, precision: (8, 10), recall: (12, 52) },
+    // Re-measured when `missing-timeout` grouped the flows from one source
+    // that ask the same into one finding: 1 true and 0 false warnings
+    // became members of another's (measured before: 7 of 9).
+    SetFloors { set: "held-out-136", min_folders: 5, precision: (6, 8), recall: (10, 64) },
     SetFloors { set: "held-out-137", min_folders: 5, precision: (4, 6), recall: (7, 61) },
     SetFloors { set: "held-out-138", min_folders: 5, precision: (7, 11), recall: (12, 56) },
     SetFloors { set: "held-out-139", min_folders: 5, precision: (4, 5), recall: (11, 58) },
