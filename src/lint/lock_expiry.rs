@@ -138,7 +138,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             _ => continue,
         };
         for call in &parts {
-            d = d.with_secondary(call.target.call.as_ref().map_or(call.target.loc, |c| c.loc), call.label());
+            d = d.with_secondary(call.wait.loc, call.label());
         }
         let unsure = declared.is_none();
         let help = if unsure {

@@ -45,15 +45,15 @@ declare_rule! {
     /// (no `reply`) is an info: a hang holds up that run until the
     /// scheduler or its platform ends it, and the next starts on schedule;
     /// a poller's loop that hangs stops for good, and stays a warning. A
-    /// flow's calls to one system that ask the same
-    /// (three calls to one CRM, none with a timeout) are one finding, which
-    /// points at each; so are the flows from one source that ask the same
-    /// (one handler of a shop's several webhooks, written as a flow per
-    /// event, each waiting on the same system), each flow still
-    /// addressable for `allow`, baselines and SARIF. A `reply` without a timeout in a flow that waits on
-    /// one `call`, itself without one and reported as a warning, is not a
-    /// second finding: the caller waits as long as that call, and the
-    /// call's finding says so and points at the `reply`. A `reply` without
+    /// flow's calls to one system that ask the same (three calls to one
+    /// CRM, none with a timeout) are one finding, which points at each; so
+    /// are the flows from one source that ask the same (one handler of a
+    /// shop's several webhooks, written as a flow per event, each waiting
+    /// on the same system), each flow still addressable for `allow`,
+    /// baselines and SARIF. A `reply` without a timeout in a flow that
+    /// waits on one `call`, itself without one and reported as a warning,
+    /// is not a second finding: the caller waits as long as that call, and
+    /// the call's finding says so and points at the `reply`. A `reply` without
     /// a timeout in a flow whose every `call` says one is bounded by them:
     /// when they can take at most 30 seconds in all, with their attempts
     /// (within what most callers wait: a webhook sender gives up after 5 to
@@ -223,8 +223,8 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                         .into();
                 }
                 _ => {
-                    let into = flow.targets.iter().find(|t| !t.reads()).and_then(|t| t.system.target);
-                    ask(&mut across, spec, id, into, for_vendor(unbounded_reply(spec, id, reply.loc)));
+                    let into = super::util::first_written(flow);
+                    across.ask(spec, id, into, for_vendor(unbounded_reply(spec, id, reply.loc)));
                 }
             }
         }
@@ -234,19 +234,10 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             if count > 1 {
                 d.message.insert_str(head, &format!(" in {count} calls"));
             }
-            ask(&mut across, spec, id, into, d);
+            across.ask(spec, id, into, d);
         }
     }
     super::util::group_asked(spec, across, out);
-}
-
-/// Adds flow `id`'s finding `d` to `asked`, with what it asks
-/// (`util::asked_of`): the system `into` it waits on or writes, its message
-/// and its labels.
-fn ask(asked: &mut super::util::Asked, spec: &Spec, id: FlowId, into: Option<crate::model::SystemId>, d: Diagnostic) {
-    let flow = spec.flow(id);
-    let question = super::util::asked_of(spec, flow, into, &d.message, d.secondary.iter().map(|l| l.message.as_ref()));
-    asked.items.push((id, (d, question)));
 }
 
 /// The finding for flow `id`'s `reply` without a timeout (at `loc`): a

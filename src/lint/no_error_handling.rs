@@ -502,13 +502,10 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     group_asked(spec, asked, out);
 }
 
-/// Adds flow `id`'s finding to `asked`, with what it asks (`asked_of`):
-/// the system of its first write, its message and its labels.
+/// Adds flow `id`'s finding to `asked`, asking about the system of its
+/// first write.
 fn ask(asked: &mut Asked, spec: &Spec, id: FlowId, d: Diagnostic) {
-    let flow = spec.flow(id);
-    let into = flow.targets.iter().find(|t| !t.reads()).and_then(|t| t.system.target);
-    let question = super::util::asked_of(spec, flow, into, &d.message, d.secondary.iter().map(|l| l.message.as_ref()));
-    asked.items.push((id, (d, question)));
+    asked.ask(spec, id, super::util::first_written(spec.flow(id)), d);
 }
 
 /// A flow via a broker that redelivers, with `dead-letter` and no `retry`:

@@ -3,7 +3,9 @@
 //! provider runs (`managed`, or a cloud service known by its name).
 
 use crate::diagnostic::{Diagnostic, Edit, Fix, Member, Rule};
-use crate::model::{EventDelivery, EventId, Field, Flow, FlowId, Owner, Spanned, Spec, SystemId, Target, TriggerKind};
+use crate::model::{
+    EventDelivery, EventId, Field, Flow, FlowId, Owner, Spanned, Spec, SystemId, Target, TriggerKind, Wait,
+};
 
 /// How many names a message lists before it says "and N more".
 pub(super) const LISTED: usize = 3;
@@ -125,6 +127,19 @@ impl Asked {
     pub(super) fn new(rule: &'static Rule) -> Self {
         PerFlow { rule, items: Vec::new(), finding: |_, (d, _)| d }
     }
+
+    /// Adds flow `id`'s finding `d`, with what it asks (`asked_of`): the
+    /// system `into` it writes or waits on, its message and its labels.
+    pub(super) fn ask(&mut self, spec: &Spec, id: FlowId, into: Option<SystemId>, d: Diagnostic) {
+        let labels = d.secondary.iter().map(|l| l.message.as_ref());
+        let question = asked_of(spec, spec.flow(id), into, &d.message, labels);
+        self.items.push((id, (d, question)));
+    }
+}
+
+/// The system a flow writes first (a `read` writes nothing).
+pub(super) fn first_written(flow: &Flow) -> Option<SystemId> {
+    flow.targets.iter().find(|t| !t.reads()).and_then(|t| t.system.target)
 }
 
 /// What flow `flow`'s finding asks, for `group_asked`: the system `into`
@@ -867,6 +882,7 @@ pub(super) fn repaired_by_sync(syncs: &FullSyncs<'_>, spec: &Spec, id: FlowId, l
 /// attempts=N` on its `to` or on the flow).
 pub(super) struct TimedCall<'f> {
     pub(super) target: &'f Target,
+    pub(super) wait: &'f Wait,
     pub(super) timeout: &'f Spanned<std::time::Duration>,
     pub(super) attempts: u32,
 }
@@ -890,11 +906,12 @@ pub(super) fn timed_calls(flow: &Flow) -> (std::time::Duration, Vec<TimedCall<'_
     let mut total = std::time::Duration::ZERO;
     let mut calls = Vec::new();
     for target in &flow.targets {
-        let Some(timeout) = target.call.as_ref().and_then(|c| c.timeout.as_ref()) else { continue };
+        let Some(wait) = target.call.as_deref() else { continue };
+        let Some(timeout) = wait.timeout.as_ref() else { continue };
         let attempts =
             target.retry.as_deref().or(flow.retry.as_ref()).and_then(|r| r.attempts.as_ref()).map_or(1, |a| a.value);
         total = total.saturating_add(timeout.value.saturating_mul(attempts));
-        calls.push(TimedCall { target, timeout, attempts });
+        calls.push(TimedCall { target, wait, timeout, attempts });
     }
     (total, calls)
 }
