@@ -46,7 +46,12 @@ declare_rule! {
     /// another declared `owner` writes to it: built and released with its
     /// callers, it breaks none of them when it changes (a sample shop's
     /// cart and payment services, one repository, one release); a version
-    /// is for callers released apart from it.
+    /// is for callers released apart from it. A vendor's product that no
+    /// `connector=` the catalog documents (with versions) names is asked
+    /// at info: whether it versions its API at all is not known (Wave's
+    /// and Typeform's APIs have nothing to pin), unless the system is named
+    /// after a vendor the catalog knows to version its API (`system
+    /// "stripe"` with no `connector=`), which stays a warning.
     ///
     /// ## Why it matters
     ///
@@ -228,6 +233,35 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             )
             .into();
             d.severity = Severity::Info;
+        } else if versioning.is_none() && !super::util::team_built(system) {
+            match named_after_versioned_vendor(system) {
+                // Named after a vendor the catalog knows to version its API
+                // (`system "stripe"` with no `connector=`): the question
+                // stands, and the catalog can say how that vendor pins it.
+                Some(entry) => {
+                    d.help = format!("{}, or name `connector={}` to hold it to what {} documents", d.help, entry.id, entry.name)
+                        .into();
+                }
+                // A vendor's product the catalog does not document (or
+                // whose versions nobody could confirm): whether it versions
+                // its API at all is not known here. Some have nothing to pin
+                // (one unversioned endpoint, as Wave's or Typeform's), and
+                // the version of others is in the URL the spec left out, so
+                // the question is asked at info, with what would settle it.
+                None => {
+                    d.message.push_str(&format!(
+                        "; whether `{}` versions its API is not known here (the catalog says nothing of its \
+                         versions), and some vendors have none to pin",
+                        system.name.value
+                    ));
+                    d.help = format!(
+                        "if the vendor versions its API, pin the version the integration calls: `api {style} \
+                         version=\"v1\"`; if it has none to pin, say so with `allow`"
+                    )
+                    .into();
+                    d.severity = Severity::Info;
+                }
+            }
         }
         out.push(d);
     }
@@ -247,6 +281,20 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     }
 }
 
+/// The catalog entry whose vendor versions its API (by date or by number)
+/// that a system without a `connector=` is named after (`stripe`,
+/// `shopify-eu`), if any: the words of the entry's id, one after another,
+/// in the system's name.
+fn named_after_versioned_vendor(system: &crate::model::System) -> Option<&'static crate::catalog::Entry> {
+    if system.connector.is_some() {
+        return None;
+    }
+    crate::catalog::active().ok()?.entries().iter().find(|entry| {
+        entry.versioning.fact().is_some_and(|v| v.scheme != VersionScheme::None)
+            && super::util::has_phrase(&system.name.value, &[&entry.id.split('-').collect::<Vec<_>>()])
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,7 +310,26 @@ mod tests {
             event "a.f" from=a
         "#;
         let found = test_check(&UNVERSIONED_API, text);
-        let messages: Vec<_> = found.iter().map(|d| d.message.as_str()).collect();
+        let messages: Vec<_> = found.iter().map(|d| d.message.split(';').next().unwrap_or_default()).collect();
         assert_eq!(messages, vec!["the API of `b` has no version", "event `a.f` has no version"]);
+    }
+
+    #[test]
+    fn a_vendor_the_catalog_does_not_know_is_asked_at_info_unless_named_after_one_that_versions() {
+        let text = r#"
+            system "stripe-eu" kind=payments { api rest }
+            system "stripey" kind=payments { api rest }
+            system "orders" kind=custom { api rest }
+        "#;
+        let found = test_check(&UNVERSIONED_API, text);
+        let by_name = |name: &str| found.iter().find(|d| d.message.contains(&format!("`{name}`"))).unwrap();
+        // Named after Stripe, which versions its API by date.
+        assert_eq!(by_name("stripe-eu").severity, Severity::Warning);
+        assert!(by_name("stripe-eu").help.contains("connector=stripe"), "{}", by_name("stripe-eu").help);
+        // A whole word of the name, not a part of one.
+        assert_eq!(by_name("stripey").severity, Severity::Info);
+        assert!(by_name("stripey").message.contains("is not known here"));
+        // The team's own service keeps its own reason.
+        assert!(by_name("orders").message.contains("the team's own"));
     }
 }

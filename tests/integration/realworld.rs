@@ -746,8 +746,10 @@ const SETS: &[SetFloors] = &[
     SetFloors { set: "held-out-134", min_folders: 5, precision: (8, 9), recall: (8, 57) },
     // Re-measured when `missing-timeout` grouped the flows from one source
     // that ask the same into one finding: 2 true and 0 false warnings
-    // became members of another's (measured before: 10 of 12).
-    SetFloors { set: "held-out-135", min_folders: 4, precision: (8, 10), recall: (12, 52) },
+    // became members of another's (measured before: 10 of 12). Again when
+    // `unversioned-api` asked a vendor the catalog says nothing of at info:
+    // Helcim's unversioned API, judged true, became an info (before: 8 of 10).
+    SetFloors { set: "held-out-135", min_folders: 4, precision: (7, 9), recall: (12, 52) },
     // Re-measured when `missing-timeout` grouped the flows from one source
     // that ask the same into one finding: 1 true and 0 false warnings
     // became members of another's (measured before: 7 of 9).
