@@ -217,17 +217,36 @@ fn is_version(word: &str) -> bool {
         && suffix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
 }
 
-/// `calendly-n8n-hubspot-8438`, `orders_sync_v2`: a name written in words,
-/// three or more parts between `-`, `_` or `.`, each lower-case letters,
-/// digits alone (a template's number), or at most three characters (`n8n`,
-/// `v2`), with most of its characters in parts of letters alone. A token
-/// whose parts mix letters and digits (`x9k2-ab3d-...`) is not one.
+/// `calendly-n8n-hubspot-8438`, `orders_sync_v2`, `QuickPay-Checksum-Sha256`:
+/// a name written in words, three or more parts between `-`, `_` or `.`,
+/// each a word (lower-case letters, or capitalised words run together as
+/// in a header's name, with at most a number at its end: `Sha256`), digits
+/// alone (a template's number), or at most three characters (`n8n`, `v2`),
+/// with most of its characters in words. A token whose parts mix letters
+/// and digits (`x9k2-ab3d-...`) is not one.
 fn is_slug(word: &str) -> bool {
     let parts = || word.split(['-', '_', '.']);
-    let lower = |p: &str| p.bytes().all(|b| b.is_ascii_lowercase());
-    let fits = |p: &str| !p.is_empty() && (lower(p) || p.bytes().all(|b| b.is_ascii_digit()) || p.len() <= 3);
-    let in_words: usize = parts().filter(|p| lower(p)).map(str::len).sum();
+    let fits = |p: &str| !p.is_empty() && (is_word(p) || p.bytes().all(|b| b.is_ascii_digit()) || p.len() <= 3);
+    let in_words: usize =
+        parts().filter(|p| is_word(p)).map(|p| p.trim_end_matches(|c: char| c.is_ascii_digit()).len()).sum();
     parts().count() >= 3 && parts().all(fits) && 2 * in_words >= word.len()
+}
+
+/// `checksum`, `Checksum`, `QuickPay`, `Sha256`: lower-case letters, or
+/// capitalised words run together (each a capital and lower-case letters
+/// after it), then at most a number. `xK9q` and `AbCD` are not words.
+fn is_word(part: &str) -> bool {
+    let letters = part.trim_end_matches(|c: char| c.is_ascii_digit()).as_bytes();
+    let Some((&first, rest)) = letters.split_first() else { return false };
+    if letters.iter().all(u8::is_ascii_lowercase) {
+        return true;
+    }
+    // Capitalised words run together: a capital is never followed by
+    // another capital or by the end.
+    first.is_ascii_uppercase()
+        && letters.iter().all(u8::is_ascii_alphabetic)
+        && rest.last().is_some_and(u8::is_ascii_lowercase)
+        && letters.windows(2).all(|w| !(w[0].is_ascii_uppercase() && w[1].is_ascii_uppercase()))
 }
 
 /// `HUBSPOT_TOKEN`, `STRIPE_KEY_2`: upper-case letters, digits and underscores,
@@ -297,6 +316,9 @@ mod tests {
             // The near miss of a name in words: dashes between parts that
             // mix letters and digits.
             "k9x2-ab3d-q7z1-m4n8-r2t6-w5y0",
+            // Nor are capitals in a row or a number inside a part words.
+            "QkPZ-Checksum-Sha256-x9Kq2Lm",
+            "Ab3dEf-Xk9qRt-Mn4pWz-Q7sT2v",
         ] {
             assert!(check(token).is_some(), "{token}");
         }
@@ -346,6 +368,8 @@ mod tests {
             // the real-world corpus had to take the number out).
             "calendly-n8n-hubspot-contact-meeting-log-8438",
             "shopify-woocommerce-n8n-sheets-ledger-13829",
+            // A header's name in capitalised words (QuickPay's callbacks).
+            "QuickPay-Checksum-Sha256",
         ] {
             assert!(check(value).is_none(), "{value}: {:?}", check(value));
         }

@@ -239,8 +239,11 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 // (`system "stripe"` with no `connector=`): the question
                 // stands, and the catalog can say how that vendor pins it.
                 Some(entry) => {
-                    d.help = format!("{}, or name `connector={}` to hold it to what {} documents", d.help, entry.id, entry.name)
-                        .into();
+                    d.help = format!(
+                        "{}, or name `connector={}` to hold it to what {} documents",
+                        d.help, entry.id, entry.name
+                    )
+                    .into();
                 }
                 // A vendor's product the catalog does not document (or
                 // whose versions nobody could confirm): whether it versions
