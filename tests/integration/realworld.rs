@@ -619,7 +619,10 @@ const SETS: &[SetFloors] = &[
     // info of `non-idempotent-path` that asks: 1 true and 0 false
     // warnings became infos (measured before: 3 of 5).
     SetFloors { set: "held-out-90", min_folders: 5, precision: (2, 4), recall: (16, 60) },
-    SetFloors { set: "held-out-91", min_folders: 5, precision: (7, 8), recall: (14, 57) },
+    // Recall re-measured when `no-dead-letter` stopped asking of batch jobs
+    // that a failed run loses nothing of: one risk only its info had covered
+    // (before: 14 of 57).
+    SetFloors { set: "held-out-91", min_folders: 5, precision: (7, 8), recall: (13, 57) },
     SetFloors { set: "held-out-92", min_folders: 5, precision: (4, 5), recall: (14, 63) },
     SetFloors { set: "held-out-93", min_folders: 5, precision: (6, 6), recall: (18, 55) },
     // Floors measured on `held-out-94` to `held-out-101` (SaaS: 1 true of 2
@@ -687,7 +690,10 @@ const SETS: &[SetFloors] = &[
     SetFloors { set: "held-out-111", min_folders: 5, precision: (12, 17), recall: (26, 66) },
     SetFloors { set: "held-out-112", min_folders: 5, precision: (13, 23), recall: (18, 68) },
     SetFloors { set: "held-out-113", min_folders: 5, precision: (19, 23), recall: (28, 62) },
-    SetFloors { set: "held-out-114", min_folders: 4, precision: (5, 8), recall: (10, 50) },
+    // Recall re-measured when `no-dead-letter` stopped asking of batch jobs
+    // that a failed run loses nothing of: one risk only its info had covered
+    // (before: 10 of 50).
+    SetFloors { set: "held-out-114", min_folders: 4, precision: (5, 8), recall: (9, 50) },
     // Re-measured when `no-error-handling` grouped the flows from one
     // source that ask the same into one finding: 5 true and 0 false
     // warnings became members of another's (measured before: 16 of 19).
@@ -707,9 +713,15 @@ const SETS: &[SetFloors] = &[
     // Re-measured when `missing-timeout` grouped the flows from one source
     // that ask the same into one finding: 4 true and 0 false warnings
     // became members of another's (measured before: 11 of 13).
-    SetFloors { set: "held-out-120", min_folders: 5, precision: (7, 9), recall: (11, 66) },
+    // Recall re-measured when `no-dead-letter` stopped asking of batch jobs
+    // that a failed run loses nothing of: one risk only its info had covered
+    // (before: 11 of 66).
+    SetFloors { set: "held-out-120", min_folders: 5, precision: (7, 9), recall: (10, 66) },
     SetFloors { set: "held-out-121", min_folders: 5, precision: (6, 9), recall: (13, 71) },
-    SetFloors { set: "held-out-122", min_folders: 5, precision: (13, 18), recall: (15, 67) },
+    // Recall re-measured when `no-dead-letter` stopped asking of batch jobs
+    // that a failed run loses nothing of: one risk only its info had covered
+    // (before: 15 of 67).
+    SetFloors { set: "held-out-122", min_folders: 5, precision: (13, 18), recall: (14, 67) },
     SetFloors { set: "held-out-123", min_folders: 5, precision: (5, 6), recall: (10, 74) },
     SetFloors { set: "held-out-124", min_folders: 5, precision: (17, 30), recall: (19, 70) },
     SetFloors { set: "held-out-125", min_folders: 5, precision: (7, 11), recall: (13, 69) },
@@ -722,7 +734,10 @@ const SETS: &[SetFloors] = &[
     // time ran out) and held-out-128 four (its fifth repeated held-out-119's
     // Klaviyo plugin for Medusa).
     SetFloors { set: "held-out-126", min_folders: 4, precision: (3, 6), recall: (5, 44) },
-    SetFloors { set: "held-out-127", min_folders: 5, precision: (6, 8), recall: (13, 60) },
+    // Recall re-measured when `no-dead-letter` stopped asking of batch jobs
+    // that a failed run loses nothing of: one risk only its info had covered
+    // (before: 13 of 60).
+    SetFloors { set: "held-out-127", min_folders: 5, precision: (6, 8), recall: (12, 60) },
     // Re-measured when `missing-timeout` grouped the flows from one source
     // that ask the same into one finding: 1 true and 0 false warnings
     // became members of another's (measured before: 5 of 11).
@@ -749,7 +764,10 @@ const SETS: &[SetFloors] = &[
     // became members of another's (measured before: 10 of 12). Again when
     // `unversioned-api` asked a vendor the catalog says nothing of at info:
     // Helcim's unversioned API, judged true, became an info (before: 8 of 10).
-    SetFloors { set: "held-out-135", min_folders: 4, precision: (7, 9), recall: (12, 52) },
+    // Recall re-measured when `no-dead-letter` stopped asking of batch jobs
+    // that a failed run loses nothing of: one risk only its info had covered
+    // (before: 12 of 52).
+    SetFloors { set: "held-out-135", min_folders: 4, precision: (7, 9), recall: (11, 52) },
     // Re-measured when `missing-timeout` grouped the flows from one source
     // that ask the same into one finding: 1 true and 0 false warnings
     // became members of another's (measured before: 7 of 9).
@@ -799,7 +817,10 @@ const SETS: &[SetFloors] = &[
     SetFloors { set: "held-out-159", min_folders: 4, precision: (2, 3), recall: (5, 47) },
     SetFloors { set: "held-out-160", min_folders: 5, precision: (11, 13), recall: (17, 64) },
     SetFloors { set: "held-out-161", min_folders: 5, precision: (9, 11), recall: (14, 60) },
-    SetFloors { set: "held-out-162", min_folders: 5, precision: (4, 5), recall: (10, 61) },
+    // Recall re-measured when `no-dead-letter` stopped asking of batch jobs
+    // that a failed run loses nothing of: one risk only its info had covered
+    // (before: 10 of 61).
+    SetFloors { set: "held-out-162", min_folders: 5, precision: (4, 5), recall: (9, 61) },
     SetFloors { set: "held-out-163", min_folders: 5, precision: (4, 5), recall: (10, 64) },
     SetFloors { set: "held-out-164", min_folders: 5, precision: (4, 7), recall: (9, 65) },
     SetFloors { set: "held-out-165", min_folders: 5, precision: (6, 10), recall: (7, 58) },
