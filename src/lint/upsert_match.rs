@@ -93,30 +93,21 @@ declare_rule! {
     /// CRM, an e-mail or marketing tool, payments, books, an ERP, a shop, a
     /// support desk), with no `match` and no idempotency key, is asked
     /// whether the target may already hold the record: every run makes a
-    /// new one. A key the write never fills is asked at info when the
-    /// write comes after a `call` the flow
-    /// waited on (since 1.2): the answer (a record read back) may carry
-    /// it, which the language cannot pass on to a `map`. So is a key of
-    /// several fields that the write fills but for one part, which the
-    /// finding names: that part is most often a constant of the
-    /// integration (the store or account it syncs, a record type), which
-    /// the spec did not `set`. So is a key that is the target's own id of
-    /// the record (`id`, `vendor_id` on a `vendor`), never filled by the
-    /// write: the integration that made the record
-    /// keeps that id on its side (a link table), which the language
-    /// cannot pass on. So is a key the write never fills at all: such a
-    /// write would make a new record on every run, which its authors would
-    /// have seen on the first day, so the spec far more often leaves out
-    /// how the key reaches it (the request's path, a lookup the code makes
-    /// first); the finding asks. Two writers are not compared where the
+    /// new one. A key the write never fills (whole, or a part of it) is
+    /// not asked about: such a write would make a new record on every run,
+    /// which its authors would have seen on the first day, so the spec far
+    /// more often leaves out how the key reaches it (the request's path,
+    /// the answer of a `call` the flow waited on, a constant of the
+    /// integration it did not `set`, the target's own id kept in a link
+    /// table). Judged on the real-world corpus, such findings were right
+    /// once in 81. Two writers are not compared where the
     /// spec cannot say whether the other one fills the key: it takes it
     /// from the answer of a `call` it waited on, it maps nothing (a re-run
     /// of another flow's code), or the key is the target's own id of the
     /// record (kept in a link table); asked at info, such questions were
-    /// right 3 times in 85 on the real-world corpus. And where the other writer matches
-    /// on the same key itself and maps something, it is asked about its own key
-    /// (it finds no record of its own), which says all: the two writers
-    /// are not compared again on that fact; nor where it upserts people or
+    /// right 3 times in 85 on the real-world corpus. Nor where the other
+    /// writer matches on the same key itself and maps something (its own
+    /// key is the question, as above); nor where it upserts people or
     /// companies stating no key at all, which is asked what it matches on
     /// (whether it fills the other's key is part of that answer). Two `to`s of one
     /// flow that raise the same question (the same records, the same key
@@ -438,85 +429,20 @@ fn check_keys(
         None => format!("records in `{system}`"),
     };
     let first = &target.matches[0];
-    let finds_none = match action {
-        Action::Upsert => "finds no record and creates a new one on every run",
-        _ => "finds no record to change",
-    };
     // A write that maps nothing does not say what it writes (a warehouse's
     // own transformation in SQL): its key is not said to go unfilled.
     if target.maps_nothing() {
         return;
     }
     let filled: Vec<&MatchKey> = target.matches.iter().filter(|k| fills(spec, flow, target, k)).collect();
+    // A key this write never fills (whole, or a part of it) is not asked
+    // about: such a write would make a new record on every run, which its
+    // authors would have seen on the first day, so the spec far more often
+    // leaves out how the key reaches it (the request's path, the answer of
+    // a call the flow waited on, a constant of the integration, the
+    // target's id kept in a link table). Judged on the real-world corpus,
+    // such findings were right once in 81 (five warnings, then 76 infos).
     if filled.is_empty() {
-        // The parts of the first key this write never fills, and whether
-        // it fills the others (a composite key left partly empty).
-        let unfilled: Vec<&str> = first
-            .fields
-            .iter()
-            .map(|f| f.name.value.as_str())
-            .filter(|f| matches!(fill(spec, flow, target, f), Fill::Never))
-            .collect();
-        let partly = unfilled.len() < first.fields.len();
-        // The target's own id for the record (`id`, `deal_id` on a `deal`):
-        // an integration that made the record keeps that id on its side (a
-        // link table, a column of its own), which the language cannot pass
-        // on to a `map`. Asked at info.
-        let entity_name = target.entity.as_ref().map_or("", |e| e.name.value.as_str());
-        let kept_id = !partly && unfilled.iter().all(|f| own_id(f, entity_name));
-        // (1.2) The key may come from the answer of a call the flow waited
-        // on before this write, which the language cannot pass on: asked.
-        let answered = super::util::answered_before(flow, index);
-        let help = match answered {
-            Some(call) => format!(
-                "if the key comes from the answer of the call to `{}` before this write, the record is found; if \
-                 not, fill it: `map \"SOURCE\" to=\"{}\"`",
-                call.system.name.value, first.fields[0].name.value
-            ),
-            // The rest of the key is filled: the part left out is most
-            // often a constant of the integration (the store it syncs, a
-            // processor, a record type), which the spec did not `set`.
-            None if kept_id => format!(
-                "if the integration keeps `{0}` from when it made the record (on its side: a link table, a \
-                 column of its own), the record is found, which the language cannot pass on to a `map`; if not, \
-                 fill it: `map \"SOURCE\" to=\"{0}\"`",
-                unfilled[0]
-            ),
-            None if partly => format!(
-                "if `{0}` is a constant of the integration (the store or account it syncs, a record type), say it \
-                 with `set \"{0}\" VALUE`; if not, fill it: `map \"SOURCE\" to=\"{0}\"`",
-                unfilled[0]
-            ),
-            None => format!(
-                "if the key reaches the write in a way the spec does not state (in the request's path, from a \
-                 lookup the code makes first), say so: `map \"SOURCE\" to=\"{0}\"`; if it does not, every run \
-                 makes a new record: fill it",
-                unfilled[0]
-            ),
-        };
-        let never = if partly {
-            format!("and this write never fills {}", name_list(unfilled.iter().copied()))
-        } else {
-            "which this write never fills".to_owned()
-        };
-        let mut d = Diagnostic::new(
-            &UPSERT_MATCH,
-            first.loc,
-            format!("flow `{}` matches {records} on {}, {never}: it {finds_none}", flow.name.value, fields_of(first)),
-        )
-        .with_label("never filled by a `map` or `set` of this `to`")
-        .with_help(help)
-        .with_owner(Owner::Flow(flow_id));
-        if let Some(wait) = answered.and_then(|t| t.call.as_deref()) {
-            d = d.with_secondary(wait.loc, "the flow waits for this answer first");
-        }
-        // A key the write never fills at all would make a new record on
-        // every run, which its authors would have seen on the first day:
-        // far more often the spec leaves out how the key reaches the write
-        // (judged on the real-world corpus: five such warnings, none true).
-        // Asked at info, as each case above is.
-        d.severity = Severity::Info;
-        out.push(d);
         return;
     }
     // A key can be empty when one of its parts comes from a field the
@@ -846,10 +772,10 @@ fn compare_writers(
             let same_records =
                 party || (q_source.is_some() && p_flow.source_system(spec) == q_source && !other_entities);
             // A writer that matches on the key itself but never fills it,
-            // and maps something, is asked about its own key (it finds no
-            // record of its own): one fact, which the spec most often leaves
-            // out of a sketch of that writer (a resync whose maps the
-            // language cannot state).
+            // and maps something: the spec most often leaves out of a sketch
+            // of that writer how the key reaches it (a resync whose maps
+            // the language cannot state), as it does for a key a write never
+            // fills, which is not asked either.
             let asked_of_its_own = !p_target.maps_nothing()
                 && p_target.matches.iter().any(|k| {
                     q_target.matches[0].fields.iter().all(|f| k.fields.iter().any(|g| g.name.value == f.name.value))

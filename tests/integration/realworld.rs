@@ -440,7 +440,10 @@ const SETS: &[SetFloors] = &[
     // Floors measured on `held-out-41`: 11 true of 20 warnings, and 17 of 61
     // risks covered, as first judged on the code of `f99a474`, written and
     // judged the same way.
-    SetFloors { set: "held-out-41", min_folders: 5, precision: (11, 20), recall: (17, 61) },
+    // Recall re-measured when `upsert-match` stopped asking of a key a write
+    // never fills (right once in 81): the one risk it covered, a MERGE that
+    // leaves its key out (before: 17 of 61).
+    SetFloors { set: "held-out-41", min_folders: 5, precision: (11, 20), recall: (16, 61) },
     // Floors measured on `held-out-42`: 13 true of 20 warnings, and 13 of 64
     // risks covered, as first judged on the code of `e5f1c67` (the classes
     // fixed after held-out-40 and 41 in), with no check changed for it and
