@@ -29,8 +29,9 @@ declare_rule! {
     /// give up, the run fails before it writes), a scheduled full sync (a
     /// `schedule` that reads its `from` source whole, with no `window` or
     /// one spanning at least two runs, and only upserts or updates), or a
-    /// run by hand, whose runner sees it fail. The next run reads its input
-    /// again, and there is no message for a dead letter to keep. On the
+    /// run by hand, whose runner sees it fail, whoever runs it (a vendor's
+    /// loader, `run-by` Airbyte or Fivetran, included). The next run reads
+    /// its input again, and there is no message for a dead letter to keep. On the
     /// real-world corpus such findings, asked at info, were right 3 times
     /// in 17, and broke 23 of the items writers said must stay quiet. A
     /// `from` with `window=` (since 1.2) that reads only one run's span
@@ -145,6 +146,19 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         } else {
             continue;
         };
+        // A batch job that a failed run loses nothing of: a clock's or a
+        // person's load into a warehouse or a lake (its cursor or its full
+        // read has not moved), a job whose only retries are its reads (it
+        // fails before it writes), a scheduled full sync (the next run
+        // writes what this one missed), a run by hand (whoever runs it sees
+        // it fail). The next run reads again, so there is nothing for a
+        // dead letter to keep: not asked (judged on the real-world corpus,
+        // such infos were right 3 times in 17, and broke 23 of the items
+        // writers said must stay quiet). So whoever runs it, a vendor's
+        // loader (Airbyte, Fivetran) included.
+        if batch_reread(spec, flow) {
+            continue;
+        }
         // (1.2) A vendor's own integration: where it keeps what keeps
         // failing is the vendor's, a question for them, at info.
         if let Some(vendor) = super::util::vendor(spec, flow) {
@@ -156,18 +170,6 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             d.message = format!("{}; {}: what it keeps is `{name}`'s", d.message, vendor.why());
             d.severity = crate::diagnostic::Severity::Info;
             out.push(d);
-            continue;
-        }
-        // A batch job that a failed run loses nothing of: a clock's or a
-        // person's load into a warehouse or a lake (its cursor or its full
-        // read has not moved), a job whose only retries are its reads (it
-        // fails before it writes), a scheduled full sync (the next run
-        // writes what this one missed), a run by hand (whoever runs it sees
-        // it fail). The next run reads again, so there is nothing for a
-        // dead letter to keep: not asked (judged on the real-world corpus,
-        // such infos were right 3 times in 17, and broke 23 of the items
-        // writers said must stay quiet).
-        if batch_reread(spec, flow) {
             continue;
         }
         // A store's change log streamed into a warehouse or a lake, not
