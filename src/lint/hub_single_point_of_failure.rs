@@ -206,8 +206,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         // A queue kept in a database (a CMS's or an ERP's job table, a
         // Redis job queue): as available as that database, which is most
         // often the application's own, whose outage this one is. Asked.
-        let in_a_database =
-            system.api.as_ref().and_then(|a| a.style.as_ref()).is_some_and(|s| s.value == ApiStyle::Database);
+        let in_a_database = system.api_style() == Some(ApiStyle::Database);
         let help = if in_a_database {
             format!(
                 "`{0}` keeps its queue in a database: if that is the application's own (a CMS's or an ERP's job \
@@ -300,10 +299,8 @@ fn said_single(spec: &Spec, hub: SystemId, flows: &[FlowId]) -> Option<Diagnosti
     // through it while it runs (a hub's scheduled runs catch up after an
     // outage, and its webhooks are asked above). A broker on files (a
     // development transport) has no instance to go down.
-    let unsaid_broker = || {
-        system.kind() == crate::model::SystemKind::Broker
-            && system.api.as_ref().and_then(|a| a.style.as_ref()).is_none_or(|s| s.value != ApiStyle::File)
-    };
+    let unsaid_broker =
+        || system.kind() == crate::model::SystemKind::Broker && system.api_style() != Some(ApiStyle::File);
     match off {
         Some(ha) if ha.value => return None,
         None if !unsaid_broker() => return None,

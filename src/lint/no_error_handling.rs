@@ -558,11 +558,7 @@ fn own_store_write(spec: &Spec, flow: &crate::model::Flow, lost: &[usize]) -> Op
     let system = spec.system(app);
     let database = |s: crate::model::SystemId| {
         let s = spec.system(s);
-        s.kind() == crate::model::SystemKind::Database
-            || s.api
-                .as_ref()
-                .and_then(|a| a.style.as_ref())
-                .is_some_and(|st| st.value == crate::model::ApiStyle::Database)
+        s.kind() == crate::model::SystemKind::Database || s.api_style() == Some(crate::model::ApiStyle::Database)
     };
     (event.external.is_some()
         && event.delivery.is_none()

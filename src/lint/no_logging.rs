@@ -168,9 +168,7 @@ fn unwatched(spec: &Spec, id: FlowId, vendor: SystemId) -> Diagnostic {
 /// speaks Kafka's protocol. Kafka keeps every record for its retention
 /// period whether or not it was consumed; queues delete what was consumed.
 pub(super) fn retained(spec: &Spec, flow: &Flow) -> bool {
-    let kafka = |s: SystemId| {
-        spec.system(s).api.as_ref().and_then(|a| a.style.as_ref()).is_some_and(|st| st.value == ApiStyle::Kafka)
-    };
+    let kafka = |s: SystemId| spec.system(s).api_style() == Some(ApiStyle::Kafka);
     match flow.via.as_ref() {
         Some(via) => via.target.is_some_and(kafka),
         None => {

@@ -135,21 +135,18 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         // and neither has a database reached by its own protocol (SQL over
         // its wire protocol, which client and server negotiate): the layout
         // is the entities' fields.
-        if api
-            .and_then(|a| a.style.as_ref())
-            .is_some_and(|s| matches!(s.value, crate::model::ApiStyle::File | crate::model::ApiStyle::Database))
-        {
+        if matches!(system.api_style(), Some(crate::model::ApiStyle::File | crate::model::ApiStyle::Database)) {
             continue;
         }
         // A messaging protocol negotiates its version on each connection;
         // what it carries is versioned on the events, asked below.
-        let messaging = api.and_then(|a| a.style.as_ref()).is_some_and(|s| s.value.is_messaging());
+        let messaging = system.api_style().is_some_and(|s| s.is_messaging());
         if api.is_some_and(|api| api.version.is_some()) || (messaging && system.catalog().is_none()) {
             continue;
         }
         // What the connector's vendor documents about versions, if anything.
         let versioning = system.catalog().and_then(|(entry, at)| Some((entry, entry.versioning.fact()?, at)));
-        let style = system.api.as_ref().and_then(|a| a.style.as_ref()).map_or("rest", |s| s.value.as_str());
+        let style = system.api_style().map_or("rest", |s| s.as_str());
         let example = match versioning {
             Some((_, v, _)) if v.scheme == VersionScheme::Dated => "2025-01-01",
             _ => "v1",
@@ -183,7 +180,7 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                     "pin the version the integration is built against: `api {style} version=\"{example}\"`"
                 ))
                 .with_owner(Owner::System(id));
-        let through_sdk = api.and_then(|a| a.style.as_ref()).is_some_and(|s| s.value == crate::model::ApiStyle::Sdk);
+        let through_sdk = system.api_style() == Some(crate::model::ApiStyle::Sdk);
         // Only the catalog speaks of an API here: the spec states none, so
         // whether anything of this design calls it (rather than receiving
         // its webhooks, or leaving it to a hub's node that pins its own) is

@@ -278,11 +278,7 @@ pub(super) fn shown_live(spec: &Spec, target: &crate::model::Target) -> bool {
     let sends = target.action.as_ref().is_some_and(|a| a.value == crate::model::Action::Send);
     let Some(system) = target.system.target.map(|s| spec.system(s)) else { return false };
     let live = system.kind() == crate::model::SystemKind::Website
-        || system
-            .api
-            .as_ref()
-            .and_then(|a| a.style.as_ref())
-            .is_some_and(|s| s.value == crate::model::ApiStyle::Websocket);
+        || system.api_style() == Some(crate::model::ApiStyle::Websocket);
     sends && live
 }
 
@@ -578,8 +574,7 @@ pub(super) fn run_by_provider(system: &crate::model::System) -> bool {
 /// such a service speaks (`api sqs`: Amazon SQS), or named for one
 /// (`eventbridge`, `service-bus`), which `cloud_service` recognises.
 fn cloud_run(system: &crate::model::System) -> bool {
-    system.api.as_ref().and_then(|api| api.style.as_ref()).is_some_and(|s| s.value == crate::model::ApiStyle::Sqs)
-        || cloud_service(&system.name.value)
+    system.api_style() == Some(crate::model::ApiStyle::Sqs) || cloud_service(&system.name.value)
 }
 
 /// Whether a system's name names a service that only its cloud provider

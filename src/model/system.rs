@@ -114,6 +114,11 @@ impl System {
         self.webhooks_fact().is_some_and(|(value, _)| value)
     }
 
+    /// How the system is reached (`api STYLE`), when the spec says.
+    pub(crate) fn api_style(&self) -> Option<ApiStyle> {
+        self.api.as_ref()?.style.as_ref().map(|s| s.value)
+    }
+
     /// The catalog entry of its connector, when it names a known one.
     pub(crate) fn catalog(&self) -> Option<(&'static catalog::Entry, Loc)> {
         let connector = self.connector.as_deref()?;

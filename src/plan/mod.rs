@@ -195,7 +195,7 @@ fn month(spec: &Spec, m: u32, thresholds: &Thresholds, pairs: &BTreeSet<(SystemI
 /// and a broker it feeds is not yet an event-driven stack.
 pub(crate) fn publishes_itself(spec: &Spec, id: SystemId) -> bool {
     let system = spec.system(id);
-    let style = system.api.as_ref().and_then(|a| a.style.as_ref()).map(|s| s.value);
+    let style = system.api_style();
     system.kind() == SystemKind::Custom || !system.has_webhooks() || style.is_some_and(|s| s.is_messaging())
 }
 

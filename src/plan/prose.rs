@@ -179,7 +179,7 @@ pub(super) fn adapter_note(spec: &Spec, target: Stage, flows: &[FlowUse]) -> Str
     for f in flows.iter().filter(|f| f.transport.stage() < target && !f.reporting_only) {
         let Some(source) = spec.flow(f.flow).source_system(spec) else { continue };
         let system = spec.system(source);
-        let style = system.api.as_ref().and_then(|a| a.style.as_ref()).map(|s| s.value);
+        let style = system.api_style();
         match style {
             Some(crate::model::ApiStyle::Websocket) => {
                 sockets.insert(format!("`{}`", system.name.value));
