@@ -556,10 +556,7 @@ fn own_store_write(spec: &Spec, flow: &crate::model::Flow, lost: &[usize]) -> Op
     let event = spec.event(event.target?);
     let app = event.from.as_ref()?.target?;
     let system = spec.system(app);
-    let database = |s: crate::model::SystemId| {
-        let s = spec.system(s);
-        s.kind() == crate::model::SystemKind::Database || s.api_style() == Some(crate::model::ApiStyle::Database)
-    };
+    let database = |s: crate::model::SystemId| spec.system(s).is_database();
     (event.external.is_some()
         && event.delivery.is_none()
         && flow.via.is_none()

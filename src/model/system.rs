@@ -119,6 +119,12 @@ impl System {
         self.api.as_ref()?.style.as_ref().map(|s| s.value)
     }
 
+    /// Whether it is a database: `kind=database`, or reached as one
+    /// (`api database`).
+    pub(crate) fn is_database(&self) -> bool {
+        self.kind() == SystemKind::Database || self.api_style() == Some(ApiStyle::Database)
+    }
+
     /// The catalog entry of its connector, when it names a known one.
     pub(crate) fn catalog(&self) -> Option<(&'static catalog::Entry, Loc)> {
         let connector = self.connector.as_deref()?;
