@@ -53,7 +53,9 @@ declare_rule! {
     ///   the event can come without it (on records a flow reads from its
     ///   source, whose schema the spec declares, an order's buyer email or
     ///   a person's phone stays a warning: guest checkouts and unfilled
-    ///   phones are common); and so it is for an
+    ///   phones are common, while a field that is not a contact people
+    ///   type in, such as an id or a reference the source assigns to
+    ///   every record of its kind, is asked at info); and so it is for an
     ///   `update` or a `delete`, which creates nothing: a trigger without
     ///   the key most often concerns no record of the target (a payment
     ///   that belongs to no deal), and the finding asks whether one that
@@ -546,11 +548,25 @@ fn check_keys(
                 "; `{src}` identifies the person {trigger} is about, and may only be unmarked in the spec"
             ));
         }
+        // A key people leave out is one they enter: an email, a phone, a
+        // name (a guest checkout, an order an admin typed in). An id or a
+        // reference the source assigns comes on every record of its kind,
+        // and the spec may only have left it unmarked. Judged on the
+        // real-world corpus, such warnings on a record a flow reads were
+        // right once in 12, against 8 of 9 on a contact people enter:
+        // asked at info.
+        let entered = natural(src, None).is_some();
         if vendor.is_some() || filter.is_some() || persons_own {
             d.severity = Severity::Info;
         } else {
             warned = true;
             if changes_only || from_event {
+                d.severity = Severity::Info;
+            } else if !entered {
+                d.message.push_str(&format!(
+                    "; `{src}` is not a contact people type in (an email, a phone, a name): if the source \
+                     assigns it to every record, it is only unmarked in the spec"
+                ));
                 d.severity = Severity::Info;
             }
         }
