@@ -50,10 +50,10 @@ declare_rule! {
     /// are the flows from one source that ask the same (one handler of a
     /// shop's several webhooks, written as a flow per event, each waiting
     /// on the same system), each flow still addressable for `allow`,
-    /// baselines and SARIF. A `reply` without a timeout in a flow that
-    /// waits on one `call`, itself without one and reported as a warning,
-    /// is not a second finding: the caller waits as long as that call, and
-    /// the call's finding says so and points at the `reply`. A `reply` without
+    /// baselines and SARIF. A `reply` without a timeout in a flow whose
+    /// every `call` says none either, each reported as a warning, is not a
+    /// second finding: the caller waits as long as those calls, and the
+    /// first call's finding says so and points at the `reply`. A `reply` without
     /// a timeout in a flow whose every `call` says one is bounded by them:
     /// when they can take at most 30 seconds in all, with their attempts
     /// (within what most callers wait: a webhook sender gives up after 5 to
@@ -209,13 +209,19 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
                 }
             }
         }
-        // A reply that waits on one call and says no timeout, beside that
-        // call's own warning: the caller waits exactly as long as the call,
-        // one fact, said once in the call's finding.
-        let one_call = flow.targets.iter().filter(|t| t.call.is_some()).count() == 1;
+        // A reply that says no timeout, in a flow whose every call says none
+        // either and is reported as a warning: the caller waits exactly as
+        // long as those calls, one fact, said once in the first call's
+        // finding (judged on the real-world corpus, a second finding on the
+        // reply was called a repeat of the calls' own).
+        let every_call_unbounded = flow.targets.iter().all(|t| t.call.as_ref().is_none_or(|c| c.timeout.is_none()));
         if let Some(reply) = unbounded {
             match &mut calls[..] {
-                [(d, 1, _, _)] if one_call && d.severity == Severity::Warning => {
+                [(d, ..), rest @ ..]
+                    if every_call_unbounded
+                        && d.severity == Severity::Warning
+                        && rest.iter().all(|(r, ..)| r.severity == Severity::Warning) =>
+                {
                     d.message.push_str("; the flow's caller waits as long, since its `reply` says no `timeout` either");
                     d.secondary.push(Label { loc: reply.loc, message: "the caller waits on that call too".into() });
                     d.help = "say how long the flow waits, such as `call timeout=\"2s\"`, and how long its caller \
