@@ -10,7 +10,9 @@ declare_rule! {
     /// ## What it finds
     ///
     /// A system with `api` but no `version="..."`, and an event with no
-    /// `version=N`. A messaging protocol (`api amqp`, `kafka`, `mqtt`,
+    /// `version=N` (one from a database, whose changes have the shape of
+    /// its tables, versioned by their migrations, is asked at info). A
+    /// messaging protocol (`api amqp`, `kafka`, `mqtt`,
     /// `nats`, `sqs`) is not asked: the client and the broker negotiate the
     /// protocol's version on each connection, and the contract it carries is
     /// the events', asked of each event. A system whose `connector=` names a catalog entry is
@@ -270,14 +272,28 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         if event.version.is_some() {
             continue;
         }
-        out.push(
+        let mut d =
             Diagnostic::new(&UNVERSIONED_API, event.name.loc, format!("event `{}` has no version", event.name.value))
                 .with_label("no `version=`")
                 .with_help(
                     "version the payload contract: add `version=1` to the event, and raise it when the payload changes",
                 )
-                .with_owner(Owner::Event(id)),
-        );
+                .with_owner(Owner::Event(id));
+        // A database's own change (a notification, a row of its change
+        // log) has the shape of its tables, or of the library that reads
+        // them: their migrations or the library's release version it, which
+        // the spec may not say. Asked at info.
+        if let Some(database) =
+            event.from.as_ref().and_then(|f| f.target).map(|s| spec.system(s)).filter(|s| s.is_database())
+        {
+            d.message.push_str(&format!(
+                "; it comes from `{}`, a database, whose changes have the shape of its tables (versioned by their \
+                 migrations) or of the library that reads them, unless a payload of its own is built for it",
+                database.name.value
+            ));
+            d.severity = Severity::Info;
+        }
+        out.push(d);
     }
 }
 
