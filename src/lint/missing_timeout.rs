@@ -30,7 +30,10 @@ declare_rule! {
     /// with no `call`: the client ends its own wait and a person sees the
     /// failure, and nothing the flow waits on can hang. A service that
     /// waits (a `custom` caller, a saga's orchestrator) is still asked at
-    /// warning: it has no person to give up.
+    /// warning: it has no person to give up; unless the flow, with no
+    /// `call`, only writes its own store (the system that raised the
+    /// trigger, or a database): then nothing it does can hang on another
+    /// system, and the reply is asked at info.
     /// And so are the `call`s and the `reply` of a flow that only reads (a
     /// status endpoint: a caller that gives up and asks again changes
     /// nothing), and a `call` on a `read` in a flow that runs `via` a
@@ -279,6 +282,19 @@ fn unbounded_reply(spec: &Spec, id: FlowId, loc: Loc) -> Diagnostic {
         .source_system(spec)
         .map(|s| spec.system(s))
         .filter(|s| ours && waits_on_none && s.kind() == SystemKind::Website);
+    // A flow that waits on no `call` and only writes its own store (the
+    // system that raised the trigger, or a database): what it does before
+    // answering cannot hang on another system. Judged on the real-world
+    // corpus, such warnings were right once in 5 (a browser's return, an
+    // unsubscribe link, a mark in a local store).
+    let source = flow.source_system(spec);
+    let own_store = (ours && waits_on_none && !flow.targets.is_empty())
+        .then(|| {
+            flow.targets.iter().all(|t| {
+                !t.reads() && t.system.target.is_some_and(|s| Some(s) == source || spec.system(s).is_database())
+            })
+        })
+        .unwrap_or(false);
     // Every `call` the flow waits on says its own timeout: the wait ends,
     // and only how it compares with the caller's own limit is unsaid.
     let calls = flow.targets.iter().filter_map(|t| t.call.as_ref()).count();
@@ -321,6 +337,13 @@ fn unbounded_reply(spec: &Spec, id: FlowId, loc: Loc) -> Diagnostic {
                 client.map_or("", |s| s.name.value.as_str())
             ),
             "say how long the client waits, such as `reply timeout=\"10s\"`, so that the writes inside the flow are \
+             kept shorter than it"
+                .to_owned(),
+        ),
+        None if own_store => (
+            "the flow waits on no `call`: it writes only its own store, whose writes are all that can be slow"
+                .to_owned(),
+            "say how long the caller waits, such as `reply timeout=\"10s\"`, so that the writes inside the flow are \
              kept shorter than it"
                 .to_owned(),
         ),
