@@ -794,7 +794,10 @@ const SETS: &[SetFloors] = &[
     SetFloors { set: "held-out-143", min_folders: 4, precision: (4, 7), recall: (8, 51) },
     SetFloors { set: "held-out-144", min_folders: 5, precision: (4, 7), recall: (10, 63) },
     SetFloors { set: "held-out-145", min_folders: 5, precision: (1, 1), recall: (9, 63) },
-    SetFloors { set: "held-out-146", min_folders: 5, precision: (8, 10), recall: (9, 63) },
+    // Precision re-measured when `missing-timeout` asked at info of a reply
+    // in a flow that waits on no call and writes only its own store: a true
+    // warning became an info (before: 8 of 10).
+    SetFloors { set: "held-out-146", min_folders: 5, precision: (7, 9), recall: (9, 63) },
     SetFloors { set: "held-out-147", min_folders: 5, precision: (7, 7), recall: (20, 64) },
     SetFloors { set: "held-out-148", min_folders: 5, precision: (4, 7), recall: (10, 66) },
     SetFloors { set: "held-out-149", min_folders: 5, precision: (7, 8), recall: (10, 66) },
