@@ -288,13 +288,12 @@ fn unbounded_reply(spec: &Spec, id: FlowId, loc: Loc) -> Diagnostic {
     // corpus, such warnings were right once in 5 (a browser's return, an
     // unsubscribe link, a mark in a local store).
     let source = flow.source_system(spec);
-    let own_store = (ours && waits_on_none && !flow.targets.is_empty())
-        .then(|| {
-            flow.targets.iter().all(|t| {
+    let own_store =
+        ours && waits_on_none
+            && !flow.targets.is_empty()
+            && flow.targets.iter().all(|t| {
                 !t.reads() && t.system.target.is_some_and(|s| Some(s) == source || spec.system(s).is_database())
-            })
-        })
-        .unwrap_or(false);
+            });
     // Every `call` the flow waits on says its own timeout: the wait ends,
     // and only how it compares with the caller's own limit is unsaid.
     let calls = flow.targets.iter().filter_map(|t| t.call.as_ref()).count();
