@@ -278,16 +278,13 @@ fn unbounded_reply(spec: &Spec, id: FlowId, loc: Loc) -> Diagnostic {
     // A website or app (a browser's form, the team's front end) that waits
     // on a flow that calls nothing: the client ends its own wait, a person
     // sees the failure, and the flow's own writes are all that can be slow.
-    let client = flow
-        .source_system(spec)
-        .map(|s| spec.system(s))
-        .filter(|s| ours && waits_on_none && s.kind() == SystemKind::Website);
+    let source = flow.source_system(spec);
+    let client = source.map(|s| spec.system(s)).filter(|s| ours && waits_on_none && s.kind() == SystemKind::Website);
     // A flow that waits on no `call` and only writes its own store (the
     // system that raised the trigger, or a database): what it does before
     // answering cannot hang on another system. Judged on the real-world
     // corpus, such warnings were right once in 5 (a browser's return, an
     // unsubscribe link, a mark in a local store).
-    let source = flow.source_system(spec);
     let own_store =
         ours && waits_on_none
             && !flow.targets.is_empty()
