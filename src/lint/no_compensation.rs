@@ -15,7 +15,7 @@
 use rustc_hash::FxHashMap;
 
 use super::Context;
-use super::util::{LISTED, name_list, plural};
+use super::util::{LISTED, is_party, name_list, plural, takes_no_money_yet};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::declare_rule;
 use crate::model::{Action, EventId, Flow, FlowId, Owner, Spec, SystemId, SystemKind, Target};
@@ -44,6 +44,11 @@ declare_rule! {
     /// - a flow on an event the write `emits` (the charge's "payment
     ///   completed", in a choreographed saga) that takes money or holds
     ///   stock itself: stock decremented after the charge, which runs out.
+    ///
+    /// A `create` on a payments system of something that takes no money
+    /// yet (a checkout session, a payment link, a quote, a token) or of a
+    /// party (a customer, a payee's account) holds nothing: one left behind
+    /// expires or waits unused, with nothing to refund.
     ///
     /// Any write into the held system by another flow counts as the
     /// compensation (a refund, a release), since the spec does not say
@@ -101,11 +106,18 @@ declare_rule! {
     }
 }
 
-/// Whether the write takes money or holds stock.
+/// Whether the write takes money or holds stock. A `create` on a payments
+/// system of something that takes no money yet (a checkout session, a
+/// payment link, a quote, a token) or of a party (a customer, a payee's
+/// account) holds nothing: it has nothing to refund.
 fn holds(spec: &Spec, target: &Target) -> bool {
     let Some(system) = target.system.target else { return false };
     match target.action.as_ref().map(|a| a.value) {
-        Some(Action::Create) => spec.system(system).kind() == SystemKind::Payments,
+        Some(Action::Create) => {
+            let holds_nothing =
+                target.entity.as_ref().is_some_and(|e| takes_no_money_yet(&e.name.value) || is_party(&e.name.value));
+            spec.system(system).kind() == SystemKind::Payments && !holds_nothing
+        }
         // A running total (`counter`) counts what happened, failures
         // included; there is nothing to release.
         Some(Action::Increment) => target.counter.is_none(),

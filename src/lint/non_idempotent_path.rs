@@ -91,9 +91,11 @@ declare_rule! {
     /// request from a `website` system (a booking form, a shop's API): its
     /// client sends the request again when no answer comes, whether or not
     /// the flow replies, unless the event says `delivery at-most-once`.
-    /// A `create` of a session (an entity named so: Stripe's Checkout
-    /// Session) charges nothing: the customer pays on the page it opens,
-    /// and a second one, nobody opens, expires; it is not asked about.
+    /// A `create` of a session, a link or a page (Stripe's Checkout
+    /// Session, a payment link) charges nothing: the customer pays on the
+    /// page it opens, and a second one, nobody opens, expires; nor does a
+    /// quote or a token (a card's, an OAuth client's), which a second
+    /// request only replaces. None is asked about.
     /// An `increment` that says `counter` (a running total of what
     /// happened, a sequence's next number) is not an amount moved, and is
     /// not asked about on that ground.
@@ -539,13 +541,22 @@ fn charge_on_request(spec: &Spec, id: FlowId) -> Option<Diagnostic> {
     if flow.misspelt("idempotency-key") {
         return None;
     }
-    let first = (0..flow.targets.len()).find(|&t| {
+    let asked = |t: usize| {
         let target = &flow.targets[t];
         (charges(spec, target) || adds_to(target) || books(target))
             && !opens_a_pay_page(target)
             && flow.key_for(t).is_none()
             && flow.runs_twice(spec, t).is_none()
-    })?;
+    };
+    // The write a repeat does most harm with: a charge (a payout's
+    // transfer) before a record made on the way to it (its payee).
+    let charges_money = |t: usize| {
+        let target = &flow.targets[t];
+        charges(spec, target) && target.entity.as_ref().is_none_or(|e| moves_money(&e.name.value))
+    };
+    let first = (0..flow.targets.len())
+        .find(|&t| asked(t) && charges_money(t))
+        .or_else(|| (0..flow.targets.len()).find(|&t| asked(t)))?;
     let target = &flow.targets[first];
     let at = target.action.as_ref().map_or(target.loc, |a| a.loc);
     let key = idempotency_key(spec, flow);
@@ -648,12 +659,13 @@ fn moves_money(entity: &str) -> bool {
     MONEY.iter().any(|word| entity.contains(word))
 }
 
-/// A `create` of a session (Stripe's Checkout Session, a payment page):
-/// nothing is charged until the customer pays on the page, so a second
-/// one made by a repeated request is a page nobody opens, which expires.
+/// A `create` of something that takes no money yet (`util::takes_no_money_yet`:
+/// Stripe's Checkout Session, a payment link, a quote, a token): nothing is
+/// charged until someone uses it, so a second one made by a repeated
+/// request is one nobody uses, which expires.
 fn opens_a_pay_page(target: &Target) -> bool {
     target.action.as_ref().is_some_and(|a| a.value == crate::model::Action::Create)
-        && target.entity.as_ref().is_some_and(|e| e.name.value.to_ascii_lowercase().contains("session"))
+        && target.entity.as_ref().is_some_and(|e| super::util::takes_no_money_yet(&e.name.value))
 }
 
 /// A `create` of something that moves money anywhere (an order, an

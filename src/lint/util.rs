@@ -408,6 +408,35 @@ pub(super) fn is_party(entity: &str) -> bool {
     PARTIES.contains(&singular)
 }
 
+/// Whether an entity a payments system makes takes no money yet: a
+/// session, a link or a page the customer pays on (Stripe's Checkout
+/// Session, a payment link, a hosted page), a quote, or a token (a card's,
+/// an OAuth client's). Nothing is charged until someone uses it, and one
+/// nobody uses expires. Whole words of the name (`checkout_session`,
+/// `PaymentLink`), in either number.
+pub(super) fn takes_no_money_yet(entity: &str) -> bool {
+    const WORDS: [&str; 5] = ["session", "link", "page", "quote", "token"];
+    let mut word = String::new();
+    let mut found = false;
+    let mut end_word = |word: &mut String| {
+        let singular = word.strip_suffix('s').unwrap_or(word);
+        found |= WORDS.contains(&singular);
+        word.clear();
+    };
+    let mut lower_before = false;
+    for c in entity.chars() {
+        if !c.is_alphanumeric() || (c.is_uppercase() && lower_before) {
+            end_word(&mut word);
+        }
+        if c.is_alphanumeric() {
+            word.extend(c.to_lowercase());
+        }
+        lower_before = c.is_lowercase();
+    }
+    end_word(&mut word);
+    found
+}
+
 /// The name of the entity a flow reads: its event's `entity=`, or the
 /// polled or batch source's (by name, declared on the system or not).
 pub(super) fn read_entity<'s>(spec: &'s Spec, flow: &'s Flow) -> Option<&'s str> {
@@ -646,6 +675,16 @@ mod tests {
         assert!(!has_phrase("dlqueue", &[&["dlq"]]));
         assert!(!has_phrase("letter-dead", &[&["dead", "letter"]]));
         assert!(!has_phrase("anything", &[&[]]));
+    }
+
+    #[test]
+    fn what_takes_no_money_yet_is_named_in_whole_words() {
+        for entity in ["checkout_session", "PaymentLink", "client-tokens", "quote", "hosted page"] {
+            assert!(takes_no_money_yet(entity), "{entity}");
+        }
+        for entity in ["charge", "payment", "tokenisation_fee", "linkage", "transfer", "sessionfee"] {
+            assert!(!takes_no_money_yet(entity), "{entity}");
+        }
     }
 
     #[test]

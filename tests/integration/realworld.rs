@@ -370,8 +370,11 @@ const SETS: &[SetFloors] = &[
     // Floors measured on `held-out-27`: 16 true of 31 warnings, and 16 of 52
     // risks covered, as first judged on the code of `66e2641` (the classes
     // fixed after held-out-26 in), with no check changed for it and its
-    // specs and risks committed before wireplan was run on them.
-    SetFloors { set: "held-out-27", min_folders: 5, precision: (16, 31), recall: (16, 52) },
+    // specs and risks committed before wireplan was run on them. Its recall
+    // was re-measured at 15 when `no-compensation` stopped asking of a
+    // token, which takes no money: Discourse's rotated Patreon token, lost
+    // with its answer, is a risk no rule states now.
+    SetFloors { set: "held-out-27", min_folders: 5, precision: (16, 31), recall: (15, 52) },
     // Floors measured on `held-out-28`: 28 true of 36 warnings, and 21 of 55
     // risks covered, as first judged on the code of `15e540a` (the classes
     // fixed after held-out-27 in), with no check changed for it and its
@@ -931,6 +934,20 @@ const SETS: &[SetFloors] = &[
     SetFloors { set: "held-out-211", min_folders: 5, precision: (1, 2), recall: (8, 66) },
     SetFloors { set: "held-out-212", min_folders: 5, precision: (3, 3), recall: (7, 62) },
     SetFloors { set: "held-out-213", min_folders: 5, precision: (2, 2), recall: (9, 57) },
+    // Floors measured on `held-out-214` to `held-out-221` (SaaS: 13 true of
+    // 14 warnings, 14 of 66 risks covered; 4 of 6, 11 of 64; 12 of 19, 11
+    // of 68; 11 of 17, 14 of 61; event-driven and ELT: 6 of 12, 15 of 63; 9
+    // of 10, 14 of 64; 7 of 8, 14 of 67; 1 of 2, 9 of 66), as first judged
+    // on the code of `1c5a5e0`, written and judged from released packages
+    // like held-out-118 to 213.
+    SetFloors { set: "held-out-214", min_folders: 5, precision: (13, 14), recall: (14, 66) },
+    SetFloors { set: "held-out-215", min_folders: 5, precision: (4, 6), recall: (11, 64) },
+    SetFloors { set: "held-out-216", min_folders: 5, precision: (12, 19), recall: (11, 68) },
+    SetFloors { set: "held-out-217", min_folders: 5, precision: (11, 17), recall: (14, 61) },
+    SetFloors { set: "held-out-218", min_folders: 5, precision: (6, 12), recall: (15, 63) },
+    SetFloors { set: "held-out-219", min_folders: 5, precision: (9, 10), recall: (14, 64) },
+    SetFloors { set: "held-out-220", min_folders: 5, precision: (7, 8), recall: (14, 67) },
+    SetFloors { set: "held-out-221", min_folders: 5, precision: (1, 2), recall: (9, 66) },
 ];
 
 /// A set measured on its own: the folders it must keep at least, and the
