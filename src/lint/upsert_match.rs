@@ -64,8 +64,9 @@ declare_rule! {
     ///   `data.id`, `object.id`) is taken as always there;
     /// - `lookup=search` in a flow set off by an event: the record is
     ///   searched for and then created, and two runs at once both create it
-    ///   (since 1.2, on a key whose fields the target declares
-    ///   `unique=#true`, the second create is refused instead: with a
+    ///   (since 1.2, on a key with a field the target declares
+    ///   `unique=#true`, alone or beside others, the second create is
+    ///   refused instead: with a
     ///   `retry`, which finds the record, nothing is asked; without one,
     ///   an info, since that run's change is lost);
     /// - two writers of the same records into one entity (the same source
@@ -579,7 +580,7 @@ fn check_keys(
     {
         // (1.2) A key the target keeps unique refuses the second create:
         // the run that lost the race fails, and a retry finds the record.
-        let refused = super::util::all_unique(spec, target, key);
+        let refused = super::util::key_unique(spec, target, key);
         let retried = flow.retry_for(index).is_some();
         if !(refused && retried) {
             warned |= !refused;
@@ -597,7 +598,7 @@ fn check_keys(
             // target's rule, which the spec does not state: asked at info.
             // (1.2) A name the target keeps unique (`unique=#true`) finds
             // one record.
-            Some(Natural::Name) if super::util::all_unique(spec, target, first) => None,
+            Some(Natural::Name) if super::util::key_unique(spec, target, first) => None,
             Some(Natural::Name) if target.entity.as_ref().is_none_or(|e| is_party(&e.name.value)) => Some((
                 Severity::Warning,
                 format!(

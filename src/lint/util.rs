@@ -554,12 +554,13 @@ pub(super) fn fills_unique(spec: &Spec, target: &crate::model::Target) -> bool {
         .any(|i| fields.get(i as usize).is_some_and(|f| f.unique))
 }
 
-/// (1.2) Whether every field of a match key is one its entity declares
-/// `unique=#true`.
-pub(super) fn all_unique(spec: &Spec, target: &crate::model::Target, key: &crate::model::MatchKey) -> bool {
+/// (1.2) Whether a match key finds at most one record because a field of
+/// it is one its entity declares `unique=#true`: a key of several fields
+/// with one unique among them (a saga's type and its unique correlation
+/// key) is unique too, and a second record with its values is refused.
+pub(super) fn key_unique(spec: &Spec, target: &crate::model::Target, key: &crate::model::MatchKey) -> bool {
     let Some(fields) = target_fields(spec, target) else { return false };
-    !key.fields.is_empty()
-        && key.fields.iter().all(|f| f.target.and_then(|i| fields.get(i as usize)).is_some_and(|f| f.unique))
+    key.fields.iter().any(|f| f.target.and_then(|i| fields.get(i as usize)).is_some_and(|f| f.unique))
 }
 
 /// (1.2) The last `to` before target `index` of a flow that the flow waits
