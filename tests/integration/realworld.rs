@@ -10,7 +10,7 @@
 //! their risks committed before wireplan was run on them) is reported and
 //! held to its own floors as well.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::util::{root, stderr, wireplan};
@@ -963,6 +963,20 @@ const SETS: &[SetFloors] = &[
     SetFloors { set: "held-out-227", min_folders: 5, precision: (7, 10), recall: (8, 62) },
     SetFloors { set: "held-out-228", min_folders: 5, precision: (3, 4), recall: (12, 60) },
     SetFloors { set: "held-out-229", min_folders: 5, precision: (5, 5), recall: (11, 67) },
+    // Floors measured on `held-out-230` to `held-out-237` (SaaS: 2 true of
+    // 3 warnings, 8 of 56 risks covered; 3 of 4, 7 of 61; 7 of 11, 6 of 62;
+    // 6 of 8, 11 of 61; event-driven and ELT: 7 of 10, 9 of 63; 13 of 14,
+    // 12 of 64; 4 of 4, 10 of 62; 4 of 4, 10 of 62), as first judged on the
+    // code of `4ede361` (with the changes made after held-out-221), written
+    // and judged like held-out-214 to 229.
+    SetFloors { set: "held-out-230", min_folders: 5, precision: (2, 3), recall: (8, 56) },
+    SetFloors { set: "held-out-231", min_folders: 5, precision: (3, 4), recall: (7, 61) },
+    SetFloors { set: "held-out-232", min_folders: 5, precision: (7, 11), recall: (6, 62) },
+    SetFloors { set: "held-out-233", min_folders: 5, precision: (6, 8), recall: (11, 61) },
+    SetFloors { set: "held-out-234", min_folders: 5, precision: (7, 10), recall: (9, 63) },
+    SetFloors { set: "held-out-235", min_folders: 5, precision: (13, 14), recall: (12, 64) },
+    SetFloors { set: "held-out-236", min_folders: 5, precision: (4, 4), recall: (10, 62) },
+    SetFloors { set: "held-out-237", min_folders: 5, precision: (4, 4), recall: (10, 62) },
 ];
 
 /// A set measured on its own: the folders it must keep at least, and the
@@ -1094,13 +1108,22 @@ fn check_folder(folder: &Folder, found: &[Finding], problems: &mut Vec<String>) 
     assert!(errors.is_empty(), "tests/realworld/{name}: the spec has errors: {errors:?}");
     let (mut judged_true, mut judged) = (0, 0);
     let (mut covered, mut listed) = (0, 0);
-    let found_set: BTreeSet<&Finding> = found.iter().filter(|f| counts(&f.1)).collect();
-    let expected_set: BTreeSet<&Finding> = folder.judged.iter().map(|(f, _)| f).filter(|f| counts(&f.1)).collect();
-    for new in found_set.difference(&expected_set) {
-        problems.push(format!("{name}: a new finding, not judged in expected.json: {new:?}"));
+    // Counted, not only listed: two findings with one message (a flow's
+    // two charges, each at its own line) are judged one by one, and a
+    // judgement left over from one that is gone must not be counted.
+    let mut reported: BTreeMap<&Finding, isize> = BTreeMap::new();
+    for f in found.iter().filter(|f| counts(&f.1)) {
+        *reported.entry(f).or_default() += 1;
     }
-    for gone in expected_set.difference(&found_set) {
-        problems.push(format!("{name}: a judged finding is no longer reported: {gone:?}"));
+    for (f, _) in folder.judged.iter().filter(|(f, _)| counts(&f.1)) {
+        *reported.entry(f).or_default() -= 1;
+    }
+    for (finding, extra) in reported {
+        if extra > 0 {
+            problems.push(format!("{name}: a new finding, not judged in expected.json ({extra} more): {finding:?}"));
+        } else if extra < 0 {
+            problems.push(format!("{name}: a judged finding is no longer reported ({} fewer): {finding:?}", -extra));
+        }
     }
     for (finding, verdict) in &folder.judged {
         if counts(&finding.1) {
