@@ -114,9 +114,8 @@ fn holds(spec: &Spec, target: &Target) -> bool {
     let Some(system) = target.system.target else { return false };
     match target.action.as_ref().map(|a| a.value) {
         Some(Action::Create) => {
-            let holds_nothing =
-                target.entity.as_ref().is_some_and(|e| takes_no_money_yet(&e.name.value) || is_party(&e.name.value));
-            spec.system(system).kind() == SystemKind::Payments && !holds_nothing
+            spec.system(system).kind() == SystemKind::Payments
+                && !target.entity.as_ref().is_some_and(|e| takes_no_money_yet(&e.name.value) || is_party(&e.name.value))
         }
         // A running total (`counter`) counts what happened, failures
         // included; there is nothing to release.

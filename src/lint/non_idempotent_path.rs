@@ -544,7 +544,7 @@ fn charge_on_request(spec: &Spec, id: FlowId) -> Option<Diagnostic> {
     let asked = |t: usize| {
         let target = &flow.targets[t];
         (charges(spec, target) || adds_to(target) || books(target))
-            && !opens_a_pay_page(target)
+            && !creates_what_takes_no_money(target)
             && flow.key_for(t).is_none()
             && flow.runs_twice(spec, t).is_none()
     };
@@ -663,7 +663,7 @@ fn moves_money(entity: &str) -> bool {
 /// Stripe's Checkout Session, a payment link, a quote, a token): nothing is
 /// charged until someone uses it, so a second one made by a repeated
 /// request is one nobody uses, which expires.
-fn opens_a_pay_page(target: &Target) -> bool {
+fn creates_what_takes_no_money(target: &Target) -> bool {
     target.action.as_ref().is_some_and(|a| a.value == crate::model::Action::Create)
         && target.entity.as_ref().is_some_and(|e| super::util::takes_no_money_yet(&e.name.value))
 }

@@ -416,25 +416,7 @@ pub(super) fn is_party(entity: &str) -> bool {
 /// `PaymentLink`), in either number.
 pub(super) fn takes_no_money_yet(entity: &str) -> bool {
     const WORDS: [&str; 5] = ["session", "link", "page", "quote", "token"];
-    let mut word = String::new();
-    let mut found = false;
-    let mut end_word = |word: &mut String| {
-        let singular = word.strip_suffix('s').unwrap_or(word);
-        found |= WORDS.contains(&singular);
-        word.clear();
-    };
-    let mut lower_before = false;
-    for c in entity.chars() {
-        if !c.is_alphanumeric() || (c.is_uppercase() && lower_before) {
-            end_word(&mut word);
-        }
-        if c.is_alphanumeric() {
-            word.extend(c.to_lowercase());
-        }
-        lower_before = c.is_lowercase();
-    }
-    end_word(&mut word);
-    found
+    field_words(entity).iter().any(|word| WORDS.contains(&word.strip_suffix('s').unwrap_or(word)))
 }
 
 /// The name of the entity a flow reads: its event's `entity=`, or the
