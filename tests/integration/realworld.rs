@@ -848,7 +848,11 @@ const SETS: &[SetFloors] = &[
     // held-out-118 to 165.
     SetFloors { set: "held-out-166", min_folders: 5, precision: (7, 8), recall: (10, 64) },
     SetFloors { set: "held-out-167", min_folders: 5, precision: (4, 5), recall: (7, 62) },
-    SetFloors { set: "held-out-168", min_folders: 5, precision: (10, 17), recall: (12, 65) },
+    // Re-measured at 9 of 16 after held-out-253: Razorpay's order, made
+    // while the storefront waits, is now asked at info as a second order
+    // the buyer could pay rather than warned as a charge; the judge had
+    // called it right while saying that "charges" overstated it.
+    SetFloors { set: "held-out-168", min_folders: 5, precision: (9, 16), recall: (12, 65) },
     // Recall re-measured at once for `no-dead-letter`'s batch jobs (first
     // judged on `aadd7a9`: 7 of 64; one risk only its info covered).
     SetFloors { set: "held-out-169", min_folders: 5, precision: (5, 7), recall: (6, 64) },
@@ -994,6 +998,23 @@ const SETS: &[SetFloors] = &[
     SetFloors { set: "held-out-243", min_folders: 5, precision: (4, 5), recall: (7, 61) },
     SetFloors { set: "held-out-244", min_folders: 5, precision: (8, 12), recall: (9, 66) },
     SetFloors { set: "held-out-245", min_folders: 5, precision: (3, 4), recall: (8, 64) },
+    // Floors measured on `held-out-246` to `held-out-253` (SaaS: 6 true of
+    // 11 warnings, 5 of 61 risks covered; 9 of 11, 7 of 50 (four folders:
+    // a fifth was already in the corpus); 6 of 8, 11 of 60; 2 of 4, 7 of
+    // 64; event-driven and ELT: 3 of 5, 11 of 59; 1 of 4, 7 of 59; 3 of 4,
+    // 7 of 71; 2 of 2, 10 of 63), as first judged on the code of
+    // `23c0d35`, written and judged like held-out-238 to 245. Since then an
+    // order or a checkout at a payments system is asked at info
+    // (`non-idempotent-path`): two false warnings of held-out-246 and one
+    // of held-out-248 went.
+    SetFloors { set: "held-out-246", min_folders: 5, precision: (6, 9), recall: (5, 61) },
+    SetFloors { set: "held-out-247", min_folders: 4, precision: (9, 11), recall: (7, 50) },
+    SetFloors { set: "held-out-248", min_folders: 5, precision: (6, 7), recall: (11, 60) },
+    SetFloors { set: "held-out-249", min_folders: 5, precision: (2, 4), recall: (7, 64) },
+    SetFloors { set: "held-out-250", min_folders: 5, precision: (3, 5), recall: (11, 59) },
+    SetFloors { set: "held-out-251", min_folders: 5, precision: (1, 4), recall: (7, 59) },
+    SetFloors { set: "held-out-252", min_folders: 5, precision: (3, 4), recall: (7, 71) },
+    SetFloors { set: "held-out-253", min_folders: 5, precision: (2, 2), recall: (10, 63) },
 ];
 
 /// A set measured on its own: the folders it must keep at least, and the
