@@ -35,7 +35,12 @@ declare_rule! {
     ///   (not into a `payments` system) that a `retry` or a broker's
     ///   redelivery repeats until it lands, such as the flow's own "charged"
     ///   mark on the order, cannot refuse the change, and when it fails the
-    ///   retry is the fix, not a refund; or
+    ///   retry is the fix, not a refund; nor can a notice (a `send` into an
+    ///   `email` or `marketing` system: the receipt, the confirmation),
+    ///   whose failure leaves the sale standing and is sent again, unless
+    ///   the flow runs as a saga that undoes its other holdings on any
+    ///   failure (another flow writes, not only reads, the system of one
+    ///   of them: its charge refunded), where the notice is a step too; or
     /// - another flow on the same event that can refuse the change: one
     ///   that writes a `payments` system, or reports an outcome with
     ///   `emits` (stock reserved while the payment, handled beside it, is
@@ -145,6 +150,20 @@ fn retried_status_write(spec: &Spec, flow: &Flow, target: &Target) -> bool {
     status && !payments && retried
 }
 
+/// Whether a later write only tells someone (a `send` into an `email` or
+/// `marketing` system: the receipt, the confirmation). It cannot refuse the
+/// change; when it fails, the sale stands and the notice is sent again, so
+/// undoing what was held before it would be the error, unless the flow is a
+/// saga that undoes its other holdings on any failure (see `check`).
+fn notice(spec: &Spec, target: &Target) -> bool {
+    target.action.as_ref().is_some_and(|a| a.value == Action::Send)
+        && target.call.is_none()
+        && target
+            .system
+            .target
+            .is_some_and(|s| matches!(spec.system(s).kind(), SystemKind::Email | SystemKind::Marketing))
+}
+
 /// The flows that write a system: the first, and whether there are others.
 #[derive(Clone, Copy)]
 struct Writers {
@@ -155,6 +174,9 @@ struct Writers {
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     let mut writers: FxHashMap<SystemId, Writers> = FxHashMap::default();
+    // The same, counting only writes that change something (not a `read`):
+    // what can undo a holding.
+    let mut changers: FxHashMap<SystemId, Writers> = FxHashMap::default();
     let mut refusing: FxHashMap<EventId, Vec<FlowId>> = FxHashMap::default();
     // The flows on each event that take money or hold stock themselves.
     let mut holding: FxHashMap<EventId, Vec<FlowId>> = FxHashMap::default();
@@ -167,12 +189,24 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             let w = writers.entry(system).or_insert(Writers { first: id, several: false });
             w.several |= w.first != id;
         }
+        for system in flow.targets.iter().filter(|t| !t.reads()).filter_map(|t| t.system.target) {
+            let w = changers.entry(system).or_insert(Writers { first: id, several: false });
+            w.several |= w.first != id;
+        }
         if let Some(event) = flow.trigger_event().filter(|_| can_refuse(spec, flow)) {
             refusing.entry(event).or_default().push(id);
         }
     }
     for id in spec.flow_ids() {
         let flow = spec.flow(id);
+        // A flow some of whose holdings another flow undoes (its charge
+        // refunded by a write, not merely read again) runs as a saga that
+        // any later failure ends, a notice's included: there the notice
+        // counts as a step that can fail.
+        let saga = flow
+            .targets
+            .iter()
+            .any(|t| holds(spec, t) && t.system.target.is_some_and(|s| changers.get(&s).is_some_and(|w| w.several)));
         for (i, target) in flow.targets.iter().enumerate() {
             let Some(held) = target.system.target.filter(|_| holds(spec, target)) else { continue };
             // Another flow writes the held system: taken as its compensation.
@@ -181,7 +215,11 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
             }
             let later: Vec<&Target> = flow.targets[i + 1..]
                 .iter()
-                .filter(|t| t.system.target.is_some_and(|s| s != held) && !retried_status_write(spec, flow, t))
+                .filter(|t| {
+                    t.system.target.is_some_and(|s| s != held)
+                        && !retried_status_write(spec, flow, t)
+                        && (saga || !notice(spec, t))
+                })
                 .collect();
             let siblings: &[FlowId] = flow.trigger_event().and_then(|e| refusing.get(&e)).map_or(&[], Vec::as_slice);
             // The refusing flows beside this one; at most one of them is

@@ -1006,8 +1006,10 @@ const SETS: &[SetFloors] = &[
     // `23c0d35`, written and judged like held-out-238 to 245. Since then an
     // order or a checkout at a payments system is asked at info
     // (`non-idempotent-path`): two false warnings of held-out-246 and one
-    // of held-out-248 went.
-    SetFloors { set: "held-out-246", min_folders: 5, precision: (6, 9), recall: (5, 61) },
+    // of held-out-248 went; and a receipt e-mail after a sale no longer
+    // counts as a step that can fail (`no-compensation`): two more false
+    // warnings of held-out-246 went.
+    SetFloors { set: "held-out-246", min_folders: 5, precision: (6, 7), recall: (5, 61) },
     SetFloors { set: "held-out-247", min_folders: 4, precision: (9, 11), recall: (7, 50) },
     SetFloors { set: "held-out-248", min_folders: 5, precision: (6, 7), recall: (11, 60) },
     SetFloors { set: "held-out-249", min_folders: 5, precision: (2, 4), recall: (7, 64) },
