@@ -65,7 +65,9 @@ declare_rule! {
     /// - `lookup=search` in a flow set off by an event: the record is
     ///   searched for and then created, and two runs at once both create it
     ///   (since 1.2, on a key with a field the target declares
-    ///   `unique=#true`, alone or beside others, the second create is
+    ///   `unique=#true`, alone or beside others, or on an e-mail address
+    ///   into an `email` or `marketing` system, which keeps one contact per
+    ///   address, as Mailchimp, Brevo and listmonk do, the second create is
     ///   refused instead: with a
     ///   `retry`, which finds the record, nothing is asked; without one,
     ///   an info, since that run's change is lost);
@@ -231,6 +233,26 @@ fn natural(field: &str, ty: Option<FieldType>) -> Option<Natural> {
     let address =
         ty == Some(FieldType::Email) || ["email", "e_mail", "phone", "mobile"].iter().any(|w| last.contains(w));
     address.then_some(Natural::Address)
+}
+
+/// Whether the target is an email or marketing platform and the key has
+/// an e-mail address (a field of type `email`, or one named for it): such
+/// a platform (Mailchimp, Brevo, Klaviyo, listmonk) keeps one contact per
+/// address, in a list, and refuses or merges a second create for it. Judged
+/// on the real-world corpus, a race asked there as two records made was
+/// wrong all seven times.
+fn one_per_address(spec: &Spec, target: &Target, key: &MatchKey) -> bool {
+    let platform = target
+        .system
+        .target
+        .is_some_and(|s| matches!(spec.system(s).kind(), SystemKind::Email | SystemKind::Marketing));
+    let fields = super::util::target_fields(spec, target);
+    platform
+        && key.fields.iter().any(|f| {
+            let ty =
+                fields.and_then(|fields| f.target.and_then(|i| fields.get(i as usize))).and_then(|f| f.ty.as_ref());
+            ty.is_some_and(|t| t.value == FieldType::Email) || f.name.value.to_ascii_lowercase().contains("email")
+        })
 }
 
 /// How a write fills one field of its target.
@@ -594,7 +616,7 @@ fn check_keys(
     {
         // (1.2) A key the target keeps unique refuses the second create:
         // the run that lost the race fails, and a retry finds the record.
-        let refused = super::util::key_unique(spec, target, key);
+        let refused = super::util::key_unique(spec, target, key) || one_per_address(spec, target, key);
         let retried = flow.retry_for(index).is_some();
         if !(refused && retried) {
             warned |= !refused;
