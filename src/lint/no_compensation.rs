@@ -171,6 +171,14 @@ struct Writers {
     several: bool,
 }
 
+impl Writers {
+    /// Counts flow `id` among the writers of `system`.
+    fn note(map: &mut FxHashMap<SystemId, Writers>, system: SystemId, id: FlowId) {
+        let w = map.entry(system).or_insert(Writers { first: id, several: false });
+        w.several |= w.first != id;
+    }
+}
+
 pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
     let spec = ctx.spec;
     let mut writers: FxHashMap<SystemId, Writers> = FxHashMap::default();
@@ -185,13 +193,12 @@ pub(super) fn check(ctx: &Context<'_>, out: &mut crate::lint::Findings<'_>) {
         if let Some(event) = flow.trigger_event().filter(|_| flow.targets.iter().any(|t| holds(spec, t))) {
             holding.entry(event).or_default().push(id);
         }
-        for system in flow.targets.iter().filter_map(|t| t.system.target) {
-            let w = writers.entry(system).or_insert(Writers { first: id, several: false });
-            w.several |= w.first != id;
-        }
-        for system in flow.targets.iter().filter(|t| !t.reads()).filter_map(|t| t.system.target) {
-            let w = changers.entry(system).or_insert(Writers { first: id, several: false });
-            w.several |= w.first != id;
+        for target in &flow.targets {
+            let Some(system) = target.system.target else { continue };
+            Writers::note(&mut writers, system, id);
+            if !target.reads() {
+                Writers::note(&mut changers, system, id);
+            }
         }
         if let Some(event) = flow.trigger_event().filter(|_| can_refuse(spec, flow)) {
             refusing.entry(event).or_default().push(id);

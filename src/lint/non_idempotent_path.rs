@@ -597,14 +597,12 @@ fn charge_on_request(spec: &Spec, id: FlowId) -> Option<Diagnostic> {
     let to_pay = charge && entity.is_some_and(payable);
     let record = entity.filter(|e| if charge { !moves_money(e) || to_pay } else { books(target) });
     let (what, label, refuses) = match record {
-        Some(record) if to_pay => (
-            format!("creates `{record}` without an idempotency key: `create`"),
-            format!("a repeated request makes a second `{record}` in `{system}`, which can be paid as well"),
-            format!("`{system}` answers the repeated request with the first `{record}`"),
-        ),
         Some(record) => (
             format!("creates `{record}` without an idempotency key: `create`"),
-            format!("a repeated request makes a second `{record}` in `{system}`"),
+            format!(
+                "a repeated request makes a second `{record}` in `{system}`{}",
+                if to_pay { ", which can be paid as well" } else { "" }
+            ),
             format!("`{system}` answers the repeated request with the first `{record}`"),
         ),
         None if charge => (
@@ -683,10 +681,12 @@ fn moves_money(entity: &str) -> bool {
 fn payable(entity: &str) -> bool {
     const TO_PAY: [&str; 3] = ["order", "invoice", "checkout"];
     const PAID: [&str; 8] = ["charge", "payment", "refund", "transfer", "capture", "transaction", "receipt", "payout"];
+    fn singular(w: &str) -> &str {
+        w.strip_suffix('s').unwrap_or(w)
+    }
     let words = super::util::field_words(entity);
-    let singular = |w: &String| w.strip_suffix('s').unwrap_or(w).to_owned();
-    words.iter().any(|w| TO_PAY.contains(&singular(w).as_str()))
-        && !words.iter().any(|w| PAID.contains(&singular(w).as_str()) || w.starts_with("authori"))
+    words.iter().any(|w| TO_PAY.contains(&singular(w)))
+        && !words.iter().any(|w| PAID.contains(&singular(w)) || w.starts_with("authori"))
 }
 
 /// A `create` of something that takes no money yet (`util::takes_no_money_yet`:

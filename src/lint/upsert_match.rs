@@ -246,13 +246,14 @@ fn one_per_address(spec: &Spec, target: &Target, key: &MatchKey) -> bool {
         .system
         .target
         .is_some_and(|s| matches!(spec.system(s).kind(), SystemKind::Email | SystemKind::Marketing));
+    if !platform {
+        return false;
+    }
     let fields = super::util::target_fields(spec, target);
-    platform
-        && key.fields.iter().any(|f| {
-            let ty =
-                fields.and_then(|fields| f.target.and_then(|i| fields.get(i as usize))).and_then(|f| f.ty.as_ref());
-            ty.is_some_and(|t| t.value == FieldType::Email) || f.name.value.to_ascii_lowercase().contains("email")
-        })
+    key.fields.iter().any(|f| {
+        let ty = fields.and_then(|fields| f.target.and_then(|i| fields.get(i as usize))).and_then(|f| f.ty.as_ref());
+        ty.is_some_and(|t| t.value == FieldType::Email) || f.name.value.to_ascii_lowercase().contains("email")
+    })
 }
 
 /// How a write fills one field of its target.
